@@ -1,0 +1,106 @@
+# Warden build. Plain make; `make help` lists the targets.
+#
+#   make            build build/warden, build/warden-mock and the example plugins
+#   make run        install missing packages, build, start the quickstart
+#   make test       install, build, run unit + integration + fuzz, then again under ASan+UBSan
+#   make bench      the wrk benchmark against direct / nginx / warden (bench/run.sh)
+
+BUILD    ?= build
+CC       ?= cc
+OPT      ?= -O2
+SAN      ?=
+PKGS      = libh2o libuv libcurl jansson yaml-0.1 libhs libpcre2-8 sqlite3 openssl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN     = -Wall -Wextra -Wstrict-prototypes -Wno-unused-parameter -Wno-missing-field-initializers \
+           -Werror=implicit-function-declaration -Werror=incompatible-pointer-types
+ifeq ($(CI),true)
+WARN    += -Werror
+endif
+CFLAGS  ?=
+CFLAGS  += -std=gnu11 $(OPT) -g $(WARN) $(SAN) -pthread -fPIC -MMD -MP \
+           -DH2O_USE_LIBUV=1 -Isrc -Iinclude $(PKG_CFLAGS)
+LDFLAGS += $(SAN) -pthread -rdynamic
+LDLIBS  += $(PKG_LIBS) -lz -ldl -lm
+
+LIB_SRC   := $(sort $(filter-out src/server/main.c,$(wildcard src/util/*.c src/config/*.c src/api/*.c \
+                 src/upstream/*.c src/guard/*.c src/schema/*.c src/server/*.c)))
+MOCK_SRC  := $(sort $(wildcard src/mock/*.c))
+UNIT_SRC  := $(sort $(wildcard tests/unit/*/test_*.c))
+PLUGIN_SRC:= $(sort $(wildcard examples/plugins/*.c))
+
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+MOCK_OBJ  := $(MOCK_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+PLUGINS   := $(patsubst examples/plugins/%.c,$(BUILD)/plugins/%.so,$(PLUGIN_SRC))
+
+.PHONY: all deps run test unit integration fuzz asan test-asan bench clean help format
+all: $(BUILD)/warden $(BUILD)/warden-mock $(PLUGINS)
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libwarden.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/warden: $(BUILD)/obj/src/server/main.o $(BUILD)/libwarden.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/warden-mock: $(MOCK_OBJ) $(BUILD)/libwarden.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/plugins/%.so: examples/plugins/%.c include/warden/guard.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -shared -o $@ $< $(SAN)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwarden.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libwarden.a $(LDFLAGS) $(LDLIBS) -lcmocka
+
+unit: $(UNIT_BIN)
+	@tests/run-unit.sh $(UNIT_BIN)
+
+integration: all
+	@BUILD=$(BUILD) tests/integration/run.sh
+
+fuzz:
+	@tests/fuzz/run.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/quickstart.sh
+
+test: deps
+	@scripts/install-deps.sh --with-node
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
+	@$(MAKE) --no-print-directory fuzz
+	@$(MAKE) --no-print-directory test-asan
+	@echo "make test: all suites passed"
+
+# The same unit and integration suites on a build with ASan+UBSan.
+test-asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 \
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" all unit integration
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bench/run.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build
+
+help:
+	@sed -n '1,8p' Makefile
+
+-include $(LIB_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(BUILD)/obj/src/server/main.d

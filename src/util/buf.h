@@ -1,0 +1,27 @@
+/* A growable byte buffer with a hard cap fixed at creation (curl's dynbuf).
+ * Appending past the cap fails with WARDEN_ETOOBIG and leaves the contents as
+ * they were, so no input can make a buffer grow without bound. The data is
+ * always NUL-terminated for convenience; len does not count the NUL. */
+#ifndef WARDEN_UTIL_BUF_H
+#define WARDEN_UTIL_BUF_H
+
+#include <stddef.h>
+
+struct util_buf {
+    char *data;   /* NULL until the first append */
+    size_t len;
+    size_t cap;   /* allocated bytes (private) */
+    size_t limit; /* the most len may reach */
+};
+
+void util_buf_init(struct util_buf *b, size_t limit);
+int util_buf_append(struct util_buf *b, const void *data, size_t len);
+int util_buf_appendf(struct util_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Drops the first n bytes, keeping the rest (used by sliding windows). */
+void util_buf_consume(struct util_buf *b, size_t n);
+void util_buf_reset(struct util_buf *b);
+/* Hands the bytes to the caller (free() them); the buffer is left empty. */
+char *util_buf_take(struct util_buf *b, size_t *len);
+void util_buf_free(struct util_buf *b);
+
+#endif
