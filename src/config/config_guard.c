@@ -1,0 +1,503 @@
+/* The guardrails: section of the config.
+ *
+ * A guardrail's type decides which keys it may have. guard_keys[] lists every
+ * key with the set of types it applies to, so one table answers "unknown key"
+ * (with a suggestion), "key does not apply to this type" and the allowed-keys
+ * list. The type is read first, whatever its position in the mapping.
+ *
+ * Regular expressions (regex patterns and tools' argument patterns) are
+ * compiled with PCRE2 here, at load, only to report mistakes with their line;
+ * the guard module compiles its own copies.
+ *
+ * Composite guardrails (parallel, chain) name their members; after all names
+ * are resolved, cfg_guardrails_finish() rejects member cycles and gives a
+ * composite without stage/timing those of its first member, visiting members
+ * before the composites that contain them. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "config/config_int.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <pcre2.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/alloc.h"
+
+#define T(x) (1u << CONFIG_GUARD_##x)
+#define T_ALL 0xffffu
+
+static const char *const type_names[] = {"regex",  "keywords", "length",   "webhook", "llm_judge",
+                                         "tools",  "plugin",   "parallel", "chain",   NULL};
+
+static const struct {
+    const char *key;
+    unsigned types;
+} guard_keys[] = {
+    {"name", T_ALL},
+    {"type", T_ALL},
+    {"stage", T_ALL},
+    {"timing", T_ALL},
+    {"cancel_on_failure", T_ALL},
+    {"action", T_ALL},
+    {"timeout_ms", T_ALL},
+    {"on_error", T_ALL},
+    {"status_code", T_ALL},
+    {"when", T_ALL},
+    {"stream", T_ALL},
+    {"patterns", T(REGEX)},
+    {"keywords", T(KEYWORDS)},
+    {"case_sensitive", T(REGEX) | T(KEYWORDS)},
+    {"whole_word", T(REGEX) | T(KEYWORDS)},
+    {"replacement", T(REGEX) | T(KEYWORDS)},
+    {"max_chars", T(LENGTH)},
+    {"max_messages", T(LENGTH)},
+    {"max_tokens", T(LENGTH)},
+    {"url", T(WEBHOOK)},
+    {"headers", T(WEBHOOK)},
+    {"model", T(LLM_JUDGE)},
+    {"prompt_template", T(LLM_JUDGE)},
+    {"allow", T(TOOLS)},
+    {"deny", T(TOOLS)},
+    {"arguments", T(TOOLS)},
+    {"path", T(PLUGIN)},
+    {"config", T(PLUGIN)},
+    {"cpu_bound", T(PLUGIN)},
+    {"strategy", T(PARALLEL)},
+    {"members", T(PARALLEL) | T(CHAIN)},
+};
+#define N_GUARD_KEYS (sizeof(guard_keys) / sizeof(guard_keys[0]))
+
+/* The keys valid for one type (types = that type's bit) or for any type. */
+static size_t keys_for(unsigned types, const char **out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < N_GUARD_KEYS; i++)
+        if (guard_keys[i].types & types)
+            out[n++] = guard_keys[i].key;
+    out[n] = NULL;
+    return n;
+}
+
+static int check_guard_key(struct cfg_ctx *c, yaml_node_t *k, const char *key, int type)
+{
+    char q[96];
+    const char *valid[N_GUARD_KEYS + 1];
+    size_t i;
+    for (i = 0; i < N_GUARD_KEYS; i++)
+        if (!strcmp(guard_keys[i].key, key))
+            break;
+    if (i == N_GUARD_KEYS) {
+        /* Prefer a suggestion that is valid for this type. */
+        size_t n = keys_for(1u << type, valid);
+        const char *s = cfg_suggest(key, valid, n);
+        if (!s) {
+            n = keys_for(T_ALL, valid);
+            s = cfg_suggest(key, valid, n);
+        }
+        if (s)
+            return cfg_fail(c, k, "unknown key %s (did you mean \"%s\"?)", cfg_quote(q, sizeof(q), key), s);
+        return cfg_fail(c, k, "unknown key %s", cfg_quote(q, sizeof(q), key));
+    }
+    if (guard_keys[i].types & (1u << type))
+        return 0;
+    if (type == CONFIG_GUARD_KEYWORDS && !strcmp(key, "patterns"))
+        return cfg_fail(c, k, "key \"patterns\" does not apply to type \"keywords\" (use \"keywords\")");
+    if (type == CONFIG_GUARD_REGEX && !strcmp(key, "keywords"))
+        return cfg_fail(c, k, "key \"keywords\" does not apply to type \"regex\" (use \"patterns\", or type: keywords)");
+    return cfg_fail(c, k, "key %s does not apply to type \"%s\"", cfg_quote(q, sizeof(q), key), type_names[type]);
+}
+
+static int check_regex(struct cfg_ctx *c, yaml_node_t *n, const char *pattern, int caseless)
+{
+    char q[96];
+    int code;
+    PCRE2_SIZE off;
+    if (!*pattern)
+        return cfg_fail(c, n, "empty pattern (it would match everything)");
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF | (caseless ? PCRE2_CASELESS : 0),
+                                   &code, &off, NULL);
+    if (re) {
+        pcre2_code_free(re);
+        return 0;
+    }
+    PCRE2_UCHAR msg[256];
+    if (pcre2_get_error_message(code, msg, sizeof(msg)) < 0)
+        snprintf((char *)msg, sizeof(msg), "error %d", code);
+    return cfg_fail(c, n, "invalid regex %s: %s (at offset %zu)", cfg_quote(q, sizeof(q), pattern), (const char *)msg,
+                    (size_t)off);
+}
+
+static int parse_when(struct cfg_ctx *c, yaml_node_t *n, struct config_guard_when *w)
+{
+    static const char *const keys[] = {"models", "paths", "headers", "metadata", NULL};
+    if (cfg_expect_map(c, n))
+        return -1;
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = cfg_node(c, p->key), *v = cfg_node(c, p->value);
+        const char *key = cfg_scalar(k);
+        size_t mark = cfg_push_key(c, key);
+        int rc;
+        if (!strcmp(key, "models"))
+            rc = cfg_str_list(c, v, &w->models, &w->n_models);
+        else if (!strcmp(key, "paths"))
+            rc = cfg_str_list(c, v, &w->paths, &w->n_paths);
+        else if (!strcmp(key, "headers")) {
+            rc = cfg_kv_map(c, v, 1, &w->headers, &w->n_headers);
+            /* Header names are case-insensitive; h2o hands them over in lower case. */
+            for (size_t i = 0; !rc && i < w->n_headers; i++)
+                for (char *s = w->headers[i].name; *s; s++)
+                    *s = (char)tolower((unsigned char)*s);
+        } else if (!strcmp(key, "metadata"))
+            rc = cfg_kv_map(c, v, 0, &w->metadata, &w->n_metadata);
+        else {
+            cfg_pop(c, mark);
+            return cfg_unknown_key(c, k, keys);
+        }
+        if (rc)
+            return -1;
+        cfg_pop(c, mark);
+    }
+    return 0;
+}
+
+static int parse_stream(struct cfg_ctx *c, yaml_node_t *n, struct config_guardrail *g)
+{
+    static const char *const keys[] = {"window", "chunk_tokens", "context_tokens", "stream_first", NULL};
+    if (cfg_expect_map(c, n))
+        return -1;
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = cfg_node(c, p->key), *v = cfg_node(c, p->value);
+        const char *key = cfg_scalar(k);
+        size_t mark = cfg_push_key(c, key);
+        int rc;
+        if (!strcmp(key, "window"))
+            rc = cfg_int_field(c, v, 0, 16 << 20, &g->stream_window);
+        else if (!strcmp(key, "chunk_tokens"))
+            rc = cfg_int_field(c, v, 0, INT_MAX, &g->stream_chunk_tokens);
+        else if (!strcmp(key, "context_tokens"))
+            rc = cfg_int_field(c, v, 0, INT_MAX, &g->stream_context_tokens);
+        else if (!strcmp(key, "stream_first"))
+            rc = cfg_bool(c, v, &g->stream_first);
+        else {
+            cfg_pop(c, mark);
+            return cfg_unknown_key(c, k, keys);
+        }
+        if (rc)
+            return -1;
+        cfg_pop(c, mark);
+    }
+    return 0;
+}
+
+/* Non-empty strings: an empty keyword or tool name is always a mistake. */
+static int check_nonempty_items(struct cfg_ctx *c, yaml_node_t *seq, char **v, size_t n, const char *what)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!*v[i]) {
+            size_t mark = cfg_push_index(c, i);
+            cfg_fail(c, cfg_node(c, seq->data.sequence.items.start[i]), "empty %s", what);
+            cfg_pop(c, mark);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int parse_guardrail(struct cfg_ctx *c, yaml_node_t *n, struct config_guardrail *g, size_t index)
+{
+    static const char *const stages[] = {"input", "output", NULL};
+    static const char *const timings[] = {"blocking", "concurrent", "async_post", NULL};
+    static const char *const actions[] = {"block", "redact", "log", NULL};
+    static const char *const on_errors[] = {"fail_closed", "fail_open", NULL};
+    static const char *const strategies[] = {"all_must_pass", "first_success", "race", "collect_all", NULL};
+    yaml_node_t *type_node = NULL, *list_node = NULL, *args_node = NULL, *name_node = NULL;
+    int type = -1, has_max = 0;
+
+    if (cfg_expect_map(c, n))
+        return -1;
+    g->line = cfg_line(n);
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        const char *key = cfg_scalar(cfg_node(c, p->key));
+        if (!strcmp(key, "type"))
+            type_node = cfg_node(c, p->value);
+        else if (!strcmp(key, "name"))
+            name_node = cfg_node(c, p->value);
+    }
+    if (name_node) {
+        size_t mark = cfg_push_key(c, "name");
+        if (cfg_name(c, name_node, &g->name))
+            return -1;
+        cfg_pop(c, mark);
+    } else {
+        return cfg_fail(c, n, "missing required key \"name\"");
+    }
+    if (!type_node)
+        return cfg_fail(c, n, "missing required key \"type\" (one of regex, keywords, length, webhook, llm_judge, tools, "
+                              "plugin, parallel, chain)");
+    size_t tmark = cfg_push_key(c, "type");
+    if (cfg_enum(c, type_node, type_names, &type))
+        return -1;
+    cfg_pop(c, tmark);
+    g->type = (enum config_guard_type)type;
+
+    g->stage = CONFIG_STAGE_INPUT;
+    g->timing = CONFIG_TIMING_BLOCKING;
+    g->cancel_on_failure = 1;
+    g->action = CONFIG_ACTION_BLOCK;
+    g->timeout_ms = 1000;
+    g->on_error = CONFIG_ON_ERROR_FAIL_CLOSED;
+    g->status_code = 400;
+    g->case_sensitive = type != CONFIG_GUARD_KEYWORDS;
+    g->replacement = util_strdup("[REDACTED]");
+
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = cfg_node(c, p->key), *v = cfg_node(c, p->value);
+        const char *key = cfg_scalar(k);
+        int rc = 0, e;
+        if (check_guard_key(c, k, key, type))
+            return -1;
+        size_t mark = cfg_push_key(c, key);
+        if (!strcmp(key, "name") || !strcmp(key, "type")) {
+            /* read above */
+        } else if (!strcmp(key, "stage")) {
+            rc = cfg_enum(c, v, stages, &e);
+            g->stage = (enum config_guard_stage)e;
+            c->guard_has_stage[index] = 1;
+        } else if (!strcmp(key, "timing")) {
+            rc = cfg_enum(c, v, timings, &e);
+            g->timing = (enum config_guard_timing)e;
+            c->guard_has_timing[index] = 1;
+        } else if (!strcmp(key, "cancel_on_failure")) {
+            rc = cfg_bool(c, v, &g->cancel_on_failure);
+        } else if (!strcmp(key, "action")) {
+            rc = cfg_enum(c, v, actions, &e);
+            g->action = (enum config_guard_action)e;
+        } else if (!strcmp(key, "timeout_ms")) {
+            rc = cfg_int_field(c, v, 1, INT_MAX, &g->timeout_ms);
+        } else if (!strcmp(key, "on_error")) {
+            rc = cfg_enum(c, v, on_errors, &e);
+            g->on_error = (enum config_guard_on_error)e;
+        } else if (!strcmp(key, "status_code")) {
+            rc = cfg_int_field(c, v, 100, 599, &g->status_code);
+        } else if (!strcmp(key, "when")) {
+            rc = parse_when(c, v, &g->when);
+            g->has_when = 1;
+        } else if (!strcmp(key, "stream")) {
+            rc = parse_stream(c, v, g);
+        } else if (!strcmp(key, "patterns") || !strcmp(key, "keywords")) {
+            rc = cfg_str_list(c, v, &g->patterns, &g->n_patterns);
+            list_node = v;
+        } else if (!strcmp(key, "case_sensitive")) {
+            rc = cfg_bool(c, v, &g->case_sensitive);
+        } else if (!strcmp(key, "whole_word")) {
+            rc = cfg_bool(c, v, &g->whole_word);
+        } else if (!strcmp(key, "replacement")) {
+            rc = cfg_str(c, v, &g->replacement);
+        } else if (!strcmp(key, "max_chars")) {
+            rc = cfg_int(c, v, 0, LONG_MAX, &g->max_chars);
+            has_max = 1;
+        } else if (!strcmp(key, "max_messages")) {
+            rc = cfg_int(c, v, 0, LONG_MAX, &g->max_messages);
+            has_max = 1;
+        } else if (!strcmp(key, "max_tokens")) {
+            rc = cfg_int(c, v, 0, LONG_MAX, &g->max_tokens);
+            has_max = 1;
+        } else if (!strcmp(key, "url")) {
+            rc = cfg_http_url(c, v, &g->url);
+        } else if (!strcmp(key, "headers")) {
+            rc = cfg_kv_map(c, v, 1, &g->headers, &g->n_headers);
+        } else if (!strcmp(key, "model")) {
+            rc = cfg_name(c, v, &g->judge_model_name);
+            if (!rc)
+                cfg_add_ref(c, CFG_REF_MODEL, g->judge_model_name, &g->judge_model, v);
+        } else if (!strcmp(key, "prompt_template")) {
+            rc = cfg_name(c, v, &g->prompt_template);
+        } else if (!strcmp(key, "allow")) {
+            rc = cfg_str_list(c, v, &g->allow, &g->n_allow) || check_nonempty_items(c, v, g->allow, g->n_allow, "tool name");
+        } else if (!strcmp(key, "deny")) {
+            rc = cfg_str_list(c, v, &g->deny, &g->n_deny) || check_nonempty_items(c, v, g->deny, g->n_deny, "tool name");
+        } else if (!strcmp(key, "arguments")) {
+            rc = cfg_kv_map(c, v, 0, &g->arg_patterns, &g->n_arg_patterns);
+            args_node = v;
+        } else if (!strcmp(key, "path")) {
+            rc = cfg_name(c, v, &g->plugin_path);
+        } else if (!strcmp(key, "config")) {
+            rc = cfg_opt_str(c, v, &g->plugin_config);
+        } else if (!strcmp(key, "cpu_bound")) {
+            rc = cfg_bool(c, v, &g->cpu_bound);
+        } else if (!strcmp(key, "strategy")) {
+            rc = cfg_enum(c, v, strategies, &e);
+            g->strategy = (enum config_guard_strategy)e;
+        } else if (!strcmp(key, "members")) {
+            rc = cfg_str_list(c, v, &g->member_names, &g->n_members);
+            if (!rc) {
+                g->members = util_calloc(g->n_members, sizeof(*g->members));
+                cfg_add_refs(c, v, CFG_REF_GUARDRAIL, g->member_names, g->n_members, g->members, sizeof(*g->members));
+            }
+            list_node = v;
+        }
+        if (rc)
+            return -1;
+        cfg_pop(c, mark);
+    }
+
+    /* What each type cannot work without. */
+    switch (g->type) {
+    case CONFIG_GUARD_REGEX:
+    case CONFIG_GUARD_KEYWORDS: {
+        const char *what = g->type == CONFIG_GUARD_REGEX ? "patterns" : "keywords";
+        if (!list_node)
+            return cfg_fail(c, n, "missing required key \"%s\"", what);
+        size_t mark = cfg_push_key(c, what);
+        if (!g->n_patterns)
+            return cfg_fail(c, list_node, "needs at least one entry");
+        for (size_t i = 0; i < g->n_patterns; i++) {
+            size_t imark = cfg_push_index(c, i);
+            yaml_node_t *item = cfg_node(c, list_node->data.sequence.items.start[i]);
+            if (g->type == CONFIG_GUARD_REGEX) {
+                if (check_regex(c, item, g->patterns[i], !g->case_sensitive))
+                    return -1;
+            } else if (!*g->patterns[i]) {
+                return cfg_fail(c, item, "empty keyword");
+            }
+            cfg_pop(c, imark);
+        }
+        cfg_pop(c, mark);
+        break;
+    }
+    case CONFIG_GUARD_LENGTH:
+        if (!has_max || (!g->max_chars && !g->max_messages && !g->max_tokens))
+            return cfg_fail(c, n, "a length guardrail needs max_chars, max_messages or max_tokens above 0");
+        break;
+    case CONFIG_GUARD_WEBHOOK:
+        if (!g->url)
+            return cfg_fail(c, n, "missing required key \"url\"");
+        break;
+    case CONFIG_GUARD_LLM_JUDGE:
+        if (!g->judge_model_name)
+            return cfg_fail(c, n, "missing required key \"model\" (the judge model, from models:)");
+        break;
+    case CONFIG_GUARD_TOOLS:
+        if (!g->n_allow && !g->n_deny && !g->n_arg_patterns)
+            return cfg_fail(c, n, "a tools guardrail needs allow, deny or arguments");
+        if (args_node) {
+            size_t mark = cfg_push_key(c, "arguments");
+            for (size_t i = 0; i < g->n_arg_patterns; i++) {
+                size_t kmark = cfg_push_key(c, g->arg_patterns[i].name);
+                yaml_node_t *item = cfg_node(c, args_node->data.mapping.pairs.start[i].value);
+                if (check_regex(c, item, g->arg_patterns[i].value, 0))
+                    return -1;
+                cfg_pop(c, kmark);
+            }
+            cfg_pop(c, mark);
+        }
+        break;
+    case CONFIG_GUARD_PLUGIN:
+        if (!g->plugin_path)
+            return cfg_fail(c, n, "missing required key \"path\" (the plugin's .so)");
+        break;
+    case CONFIG_GUARD_PARALLEL:
+    case CONFIG_GUARD_CHAIN:
+        if (!list_node)
+            return cfg_fail(c, n, "missing required key \"members\"");
+        if (!g->n_members) {
+            size_t mark = cfg_push_key(c, "members");
+            cfg_fail(c, list_node, "needs at least one member");
+            cfg_pop(c, mark);
+            return -1;
+        }
+        break;
+    }
+    return 0;
+}
+
+int cfg_parse_guardrails(struct cfg_ctx *c, yaml_node_t *n)
+{
+    struct config *cfg = c->cfg;
+    if (cfg_expect_seq(c, n))
+        return -1;
+    cfg->n_guardrails = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+    cfg->guardrails = util_calloc(cfg->n_guardrails, sizeof(*cfg->guardrails));
+    c->guard_has_stage = util_calloc(cfg->n_guardrails, 1);
+    c->guard_has_timing = util_calloc(cfg->n_guardrails, 1);
+    for (size_t i = 0; i < cfg->n_guardrails; i++) {
+        size_t mark = cfg_push_index(c, i);
+        if (parse_guardrail(c, cfg_node(c, n->data.sequence.items.start[i]), &cfg->guardrails[i], i))
+            return -1;
+        cfg_pop(c, mark);
+    }
+    return 0;
+}
+
+static size_t guard_n_edges(void *u, size_t i)
+{
+    return ((struct config *)u)->guardrails[i].n_members;
+}
+
+static size_t guard_edge(void *u, size_t i, size_t k)
+{
+    struct config *cfg = u;
+    return (size_t)(cfg->guardrails[i].members[k] - cfg->guardrails);
+}
+
+int cfg_guardrails_finish(struct cfg_ctx *c)
+{
+    struct config *cfg = c->cfg;
+    size_t n = cfg->n_guardrails, *cycle, len;
+    size_t *order = util_calloc(n, sizeof(*order));
+    if (cfg_find_cycle(n, guard_n_edges, guard_edge, cfg, order, &cycle, &len)) {
+        char path[192];
+        size_t o = 0;
+        path[0] = '\0';
+        for (size_t i = 0; i < len && o < sizeof(path); i++) {
+            int k = snprintf(path + o, sizeof(path) - o, "%s%s", i ? " -> " : "", cfg->guardrails[cycle[i]].name);
+            if (k < 0)
+                break;
+            o += (size_t)k;
+        }
+        snprintf(c->where, sizeof(c->where), "guardrails[%zu].members", cycle[0]);
+        c->where_len = strlen(c->where);
+        cfg_fail_line(c, cfg->guardrails[cycle[0]].line, "member cycle: %s", path);
+        free(cycle);
+        free(order);
+        return -1;
+    }
+    /* Post-order: a composite's members are settled before the composite. */
+    for (size_t j = 0; j < n; j++) {
+        size_t i = order[j];
+        struct config_guardrail *g = &cfg->guardrails[i];
+        if (g->type != CONFIG_GUARD_PARALLEL && g->type != CONFIG_GUARD_CHAIN)
+            continue;
+        if (!c->guard_has_stage[i])
+            g->stage = g->members[0]->stage;
+        if (!c->guard_has_timing[i])
+            g->timing = g->members[0]->timing;
+    }
+    free(order);
+    return 0;
+}
+
+void cfg_guardrail_free(struct config_guardrail *g)
+{
+    free(g->name);
+    cfg_free_strv(g->when.models, g->when.n_models);
+    cfg_free_strv(g->when.paths, g->when.n_paths);
+    cfg_free_kv(g->when.headers, g->when.n_headers);
+    cfg_free_kv(g->when.metadata, g->when.n_metadata);
+    cfg_free_strv(g->patterns, g->n_patterns);
+    free(g->replacement);
+    free(g->url);
+    cfg_free_kv(g->headers, g->n_headers);
+    free(g->judge_model_name);
+    free(g->prompt_template);
+    cfg_free_strv(g->allow, g->n_allow);
+    cfg_free_strv(g->deny, g->n_deny);
+    cfg_free_kv(g->arg_patterns, g->n_arg_patterns);
+    free(g->plugin_path);
+    free(g->plugin_config);
+    cfg_free_strv(g->member_names, g->n_members);
+    free(g->members);
+}

@@ -1,0 +1,108 @@
+/* Internals shared by the config loader's files (not part of the contract).
+ *
+ * The loader works on a libyaml document (yaml_parser_load): a flat array of
+ * nodes with start marks, so every value keeps its line for messages. One
+ * struct config_ctx travels through the walk; it holds the first error, the
+ * "where" path of the value being read (e.g. "models[0].targets[1]") and the
+ * list of cross references, which are resolved to pointers only after the
+ * whole file has been read because sections may appear in any order.
+ *
+ * Every parse function returns 0 or -1; -1 means cfg_fail() has written the
+ * message and the walk unwinds. Whatever was allocated so far already hangs
+ * off the struct config (arrays are calloc'd at their final size before
+ * they are filled), so one config_free() cleans up every error path. */
+#ifndef WARDEN_CONFIG_INT_H
+#define WARDEN_CONFIG_INT_H
+
+#include <stddef.h>
+#include <yaml.h>
+
+#include "config/config.h"
+
+#define CFG_WHERE_MAX 256
+
+enum cfg_ref_kind { CFG_REF_PROVIDER, CFG_REF_MODEL, CFG_REF_GUARDRAIL };
+
+/* A name that must point at a provider, model or guardrail once all are known. */
+struct cfg_ref {
+    enum cfg_ref_kind kind;
+    char *name;  /* owned copy */
+    void *slot;  /* the pointer to set (typed by kind); arrays never move after parsing */
+    int line;
+    char *where;
+};
+
+struct cfg_ctx {
+    const char *path;
+    yaml_document_t *doc;
+    char *err;
+    size_t errsz;
+    int failed;
+    struct config *cfg;
+    char where[CFG_WHERE_MAX];
+    size_t where_len;
+    struct cfg_ref *refs;
+    size_t n_refs, cap_refs;
+    /* Per guardrail: whether stage/timing were given (parallel/chain inherit them). */
+    unsigned char *guard_has_stage, *guard_has_timing;
+};
+
+/* Errors: "FILE:LINE: where: message"; only the first one is kept. */
+int cfg_fail(struct cfg_ctx *c, const yaml_node_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int cfg_fail_line(struct cfg_ctx *c, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int cfg_line(const yaml_node_t *n);
+
+/* The where path: push returns the old length to hand back to pop. */
+size_t cfg_push_key(struct cfg_ctx *c, const char *key);
+size_t cfg_push_index(struct cfg_ctx *c, size_t i);
+void cfg_pop(struct cfg_ctx *c, size_t mark);
+
+/* Quotes a user value for a message: escaped, truncated to a readable length. */
+const char *cfg_quote(char *out, size_t outsz, const char *s);
+
+yaml_node_t *cfg_node(struct cfg_ctx *c, int index);
+const char *cfg_kind_name(const yaml_node_t *n);
+int cfg_is_null(const yaml_node_t *n);
+const char *cfg_scalar(const yaml_node_t *n); /* NULL unless a scalar */
+
+/* Checks n is a mapping with unique string keys. */
+int cfg_expect_map(struct cfg_ctx *c, yaml_node_t *n);
+int cfg_expect_seq(struct cfg_ctx *c, yaml_node_t *n);
+/* "unknown key "x" (did you mean "y"?)"; allowed is NULL-terminated. */
+int cfg_unknown_key(struct cfg_ctx *c, yaml_node_t *key, const char *const *allowed);
+const char *cfg_suggest(const char *word, const char *const *candidates, size_t n);
+
+/* Value readers: each checks the node kind and range and reports with the current where. */
+int cfg_str(struct cfg_ctx *c, yaml_node_t *n, char **out);          /* non-null string, replaces *out */
+int cfg_name(struct cfg_ctx *c, yaml_node_t *n, char **out);         /* non-empty string */
+int cfg_opt_str(struct cfg_ctx *c, yaml_node_t *n, char **out);      /* null -> NULL */
+int cfg_int(struct cfg_ctx *c, yaml_node_t *n, long min, long max, long *out);
+int cfg_int_field(struct cfg_ctx *c, yaml_node_t *n, long min, long max, int *out);
+int cfg_bool(struct cfg_ctx *c, yaml_node_t *n, int *out);
+int cfg_double(struct cfg_ctx *c, yaml_node_t *n, double min, double max, double *out);
+int cfg_size(struct cfg_ctx *c, yaml_node_t *n, size_t *out);
+int cfg_enum(struct cfg_ctx *c, yaml_node_t *n, const char *const *names, int *out);
+int cfg_str_list(struct cfg_ctx *c, yaml_node_t *n, char ***out, size_t *count);
+/* A mapping of strings; as_headers also checks HTTP header syntax. */
+int cfg_kv_map(struct cfg_ctx *c, yaml_node_t *n, int as_headers, struct config_kv **out, size_t *count);
+int cfg_http_url(struct cfg_ctx *c, yaml_node_t *n, char **out);
+
+/* Records a reference to resolve later, using the current where and n's line. */
+void cfg_add_ref(struct cfg_ctx *c, enum cfg_ref_kind kind, const char *name, void *slot, const yaml_node_t *n);
+void cfg_add_refs(struct cfg_ctx *c, yaml_node_t *seq, enum cfg_ref_kind kind, char **names, size_t count, void *slots,
+                  size_t stride);
+
+/* Depth-first search over n nodes; see config.c. */
+int cfg_find_cycle(size_t n, size_t (*n_edges)(void *u, size_t i), size_t (*edge)(void *u, size_t i, size_t k), void *u,
+                   size_t *order, size_t **cycle, size_t *cycle_len);
+
+/* config_guard.c */
+int cfg_parse_guardrails(struct cfg_ctx *c, yaml_node_t *n);
+int cfg_guardrails_finish(struct cfg_ctx *c);
+void cfg_guardrail_free(struct config_guardrail *g);
+
+/* config_yaml.c: the shared free helpers */
+void cfg_free_strv(char **v, size_t n);
+void cfg_free_kv(struct config_kv *kv, size_t n);
+
+#endif
