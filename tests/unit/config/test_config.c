@@ -1,0 +1,664 @@
+/* Config loader tests: a full example loads with every field and reference
+ * resolved; defaults and inheritance; and each class of mistake gives the
+ * expected "FILE:LINE: where: message". Every error case is also loaded in a
+ * loop, so an ASan build (make test-asan) catches leaks on error paths. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/config.h"
+
+#define BASE                                                                                                                    \
+    "providers:\n"                                                                                                              \
+    "  - {name: local, base_url: \"http://127.0.0.1:9000/v1\"}\n"                                                             \
+    "models:\n"                                                                                                                 \
+    "  - name: m\n"                                                                                                             \
+    "    targets: [{provider: local, model: x}]\n"
+/* BASE takes lines 1-5; text appended starts at line 6. */
+
+static struct config *load(const char *yaml, char *err, size_t errsz)
+{
+    return config_load_string(yaml, strlen(yaml), "t.yaml", err, errsz);
+}
+
+static struct config *load_ok(const char *yaml)
+{
+    char err[512];
+    struct config *cfg = load(yaml, err, sizeof(err));
+    if (!cfg)
+        fail_msg("unexpected error: %s", err);
+    return cfg;
+}
+
+static const char *fixture(const char *name, char *out, size_t outsz)
+{
+    snprintf(out, outsz, "tests/fixtures/config/%s", name);
+    if (access(out, R_OK) == 0)
+        return out;
+    /* run from elsewhere: locate the fixtures next to this source file */
+    const char *src = __FILE__, *slash = strrchr(src, '/');
+    snprintf(out, outsz, "%.*s/../../fixtures/config/%s", slash ? (int)(slash - src) : 1, slash ? src : ".", name);
+    return out;
+}
+
+static void full_example_loads_with_every_field(void **state)
+{
+    char err[512], path[512];
+    setenv("WARDEN_TEST_OPENAI_KEY", "sk-from-env", 1);
+    struct config *cfg = config_load(fixture("full.yaml", path, sizeof(path)), err, sizeof(err));
+    if (!cfg)
+        fail_msg("%s", err);
+
+    assert_string_equal(cfg->server.listen_host, "127.0.0.1");
+    assert_int_equal(cfg->server.listen_port, 8080);
+    assert_true(cfg->server.workers >= 1);
+    assert_int_equal(cfg->server.workers, (int)sysconf(_SC_NPROCESSORS_ONLN));
+    assert_int_equal(cfg->server.max_body_bytes, 4 << 20);
+    assert_int_equal(cfg->server.max_response_bytes, 32 << 20);
+    assert_int_equal(cfg->server.header_timeout_ms, 10000);
+    assert_string_equal(cfg->server.access_log, "-");
+
+    assert_int_equal(cfg->n_providers, 2);
+    struct config_provider *local = &cfg->providers[0], *backup = &cfg->providers[1];
+    assert_string_equal(local->name, "local");
+    assert_int_equal(local->type, CONFIG_PROVIDER_OPENAI);
+    assert_string_equal(local->base_url, "http://127.0.0.1:9000/v1");
+    assert_string_equal(local->api_key_env, "WARDEN_TEST_OPENAI_KEY");
+    assert_string_equal(local->api_key, "sk-from-env");
+    assert_int_equal(local->n_headers, 1);
+    assert_string_equal(local->headers[0].name, "x-mock-ttft-ms");
+    assert_string_equal(local->headers[0].value, "5");
+    assert_string_equal(backup->base_url, "https://backup.example.com/v1");
+    assert_null(backup->api_key);
+
+    assert_int_equal(cfg->n_models, 3);
+    struct config_model *m = config_find_model(cfg, "gpt-4o-mini");
+    struct config_model *lc = config_find_model(cfg, "long-context");
+    struct config_model *judge = config_find_model(cfg, "judge");
+    assert_non_null(m);
+    assert_non_null(lc);
+    assert_non_null(judge);
+    assert_null(config_find_model(cfg, "nope"));
+    assert_int_equal(m->lb, CONFIG_LB_WEIGHTED);
+    assert_int_equal(lc->lb, CONFIG_LB_LEAST_INFLIGHT);
+    assert_int_equal(judge->lb, CONFIG_LB_LATENCY);
+    assert_int_equal(m->n_targets, 2);
+    struct config_target *t0 = &m->targets[0], *t1 = &m->targets[1];
+    assert_ptr_equal(t0->provider, local);
+    assert_ptr_equal(t1->provider, backup);
+    assert_string_equal(t0->model, "mock-1");
+    assert_int_equal(t0->weight, 3);
+    assert_int_equal(t0->max_concurrent, 64);
+    assert_int_equal(t0->queue_max, 128);
+    assert_int_equal(t0->queue_timeout_ms, 500);
+    /* target keys override, the rest come from the model */
+    assert_int_equal(t0->timeouts.connect_ms, 1000);
+    assert_int_equal(t0->timeouts.first_byte_ms, 30000);
+    assert_int_equal(t0->timeouts.idle_ms, 15000);
+    assert_int_equal(t0->timeouts.total_ms, 120000);
+    assert_int_equal(t0->retry.max, 1);
+    assert_int_equal(t0->retry.base_ms, 500);
+    assert_int_equal(t0->retry.max_ms, 4000);
+    assert_int_equal(t1->weight, 1);
+    assert_int_equal(t1->retry.max, 3);
+    assert_int_equal(t1->timeouts.connect_ms, 2000);
+    assert_int_equal(t1->queue_timeout_ms, 1000);
+
+    assert_int_equal(m->n_fallbacks, 1);
+    assert_string_equal(m->fallback_names[0], "long-context");
+    assert_ptr_equal(m->fallbacks[0], lc);
+    assert_int_equal(m->n_fallback_rules, 4);
+    assert_int_equal(m->fallback_rules[0].status_min, 429);
+    assert_int_equal(m->fallback_rules[0].status_max, 429);
+    assert_int_equal(m->fallback_rules[1].status_min, 500);
+    assert_int_equal(m->fallback_rules[1].status_max, 599);
+    assert_int_equal(m->fallback_rules[2].status_min, 0);
+    assert_int_equal(m->fallback_rules[2].status_max, 0);
+    assert_null(m->fallback_rules[2].to);
+    assert_string_equal(m->fallback_rules[3].match, "context_length");
+    assert_string_equal(m->fallback_rules[3].to, "long-context");
+    assert_ptr_equal(m->fallback_rules[3].to_model, lc);
+
+    assert_true(m->has_guardrails);
+    assert_int_equal(m->n_guardrails, 2);
+    assert_ptr_equal(m->guardrails[0], config_find_guardrail(cfg, "no-keys"));
+    assert_ptr_equal(m->guardrails[1], config_find_guardrail(cfg, "input-checks"));
+    assert_true(lc->has_guardrails);
+    assert_int_equal(lc->n_guardrails, 0);
+    assert_false(judge->has_guardrails);
+    assert_int_equal(m->structured_output.max_reasks, 2);
+    assert_true(m->structured_output.validate_tool_calls);
+    assert_int_equal(m->structured_output.stream_mode, CONFIG_SCHEMA_STREAM_HOLD);
+    assert_false(m->structured_output.check_formats);
+
+    assert_int_equal(cfg->n_default_guardrails, 1);
+    assert_ptr_equal(cfg->default_guardrails[0], config_find_guardrail(cfg, "no-keys"));
+
+    assert_int_equal(cfg->n_guardrails, 9);
+    struct config_guardrail *g = config_find_guardrail(cfg, "no-keys");
+    assert_int_equal(g->type, CONFIG_GUARD_REGEX);
+    assert_int_equal(g->action, CONFIG_ACTION_REDACT);
+    assert_string_equal(g->replacement, "[KEY]");
+    assert_int_equal(g->n_patterns, 2);
+    assert_string_equal(g->patterns[1], "AKIA[0-9A-Z]{16}");
+    assert_true(g->case_sensitive);
+
+    g = config_find_guardrail(cfg, "banned-words");
+    assert_int_equal(g->type, CONFIG_GUARD_KEYWORDS);
+    assert_int_equal(g->stage, CONFIG_STAGE_OUTPUT);
+    assert_int_equal(g->status_code, 422);
+    assert_string_equal(g->patterns[1], "top secret");
+    assert_false(g->case_sensitive);
+    assert_true(g->whole_word);
+    assert_int_equal(g->stream_window, 64);
+
+    g = config_find_guardrail(cfg, "size");
+    assert_int_equal(g->type, CONFIG_GUARD_LENGTH);
+    assert_int_equal(g->max_chars, 100000);
+    assert_int_equal(g->max_messages, 200);
+    assert_int_equal(g->max_tokens, 32000);
+
+    g = config_find_guardrail(cfg, "moderation");
+    assert_int_equal(g->type, CONFIG_GUARD_WEBHOOK);
+    assert_int_equal(g->timing, CONFIG_TIMING_CONCURRENT);
+    assert_int_equal(g->timeout_ms, 300);
+    assert_int_equal(g->on_error, CONFIG_ON_ERROR_FAIL_OPEN);
+    assert_string_equal(g->url, "http://127.0.0.1:9000/guardrail");
+    assert_string_equal(g->headers[0].name, "x-api-key");
+    assert_true(g->has_when);
+    assert_string_equal(g->when.models[0], "gpt-4o-mini");
+    assert_string_equal(g->when.paths[0], "/v1/chat/completions");
+    assert_string_equal(g->when.headers[0].name, "x-tenant"); /* lower-cased */
+    assert_string_equal(g->when.headers[0].value, "acme");
+    assert_string_equal(g->when.metadata[0].name, "tier");
+
+    g = config_find_guardrail(cfg, "judge-check");
+    assert_int_equal(g->type, CONFIG_GUARD_LLM_JUDGE);
+    assert_int_equal(g->timing, CONFIG_TIMING_ASYNC_POST);
+    assert_string_equal(g->judge_model_name, "judge");
+    assert_ptr_equal(g->judge_model, judge);
+    assert_non_null(strstr(g->prompt_template, "{{input}}"));
+    assert_int_equal(g->stream_chunk_tokens, 200);
+    assert_int_equal(g->stream_context_tokens, 50);
+
+    g = config_find_guardrail(cfg, "tool-policy");
+    assert_int_equal(g->n_allow, 2);
+    assert_string_equal(g->deny[0], "delete_everything");
+    assert_string_equal(g->arg_patterns[0].name, "search");
+    assert_string_equal(g->arg_patterns[0].value, "(?i)password");
+
+    g = config_find_guardrail(cfg, "example-plugin");
+    assert_string_equal(g->plugin_path, "build/plugins/example_guard.so");
+    assert_string_equal(g->plugin_config, "threshold=0.8");
+    assert_true(g->cpu_bound);
+
+    g = config_find_guardrail(cfg, "input-checks");
+    assert_int_equal(g->type, CONFIG_GUARD_PARALLEL);
+    assert_int_equal(g->strategy, CONFIG_STRATEGY_ALL_MUST_PASS);
+    assert_ptr_equal(g->members[0], config_find_guardrail(cfg, "size"));
+    assert_ptr_equal(g->members[1], config_find_guardrail(cfg, "moderation"));
+    assert_int_equal(g->stage, CONFIG_STAGE_INPUT);
+    assert_int_equal(g->timing, CONFIG_TIMING_BLOCKING);
+
+    g = config_find_guardrail(cfg, "output-chain");
+    assert_int_equal(g->type, CONFIG_GUARD_CHAIN);
+    assert_int_equal(g->stage, CONFIG_STAGE_OUTPUT);
+    assert_null(config_find_guardrail(cfg, "nope"));
+
+    assert_int_equal(cfg->health.window, 20);
+    assert_int_equal(cfg->n_api_keys, 2);
+    assert_string_equal(cfg->api_keys[0].key, "sk-warden-test");
+    assert_string_equal(cfg->api_keys[0].name, "team-a");
+    assert_string_equal(cfg->api_keys[0].metadata[0].value, "free");
+    assert_int_equal(cfg->async_post_max_pending, 1024);
+    assert_int_equal(cfg->guard_pool_threads, 2);
+    assert_non_null(strstr(cfg->path, "full.yaml"));
+    config_free(cfg);
+    unsetenv("WARDEN_TEST_OPENAI_KEY");
+}
+
+static void minimal_config_gets_defaults(void **state)
+{
+    struct config *cfg = load_ok(BASE);
+    assert_string_equal(cfg->server.listen_host, "127.0.0.1");
+    assert_int_equal(cfg->server.listen_port, 8080);
+    assert_int_equal(cfg->server.workers, (int)sysconf(_SC_NPROCESSORS_ONLN));
+    assert_int_equal(cfg->server.max_body_bytes, 4 << 20);
+    assert_int_equal(cfg->server.header_timeout_ms, 10000);
+    assert_int_equal(cfg->server.idle_timeout_ms, 60000);
+    assert_int_equal(cfg->server.drain_timeout_ms, 10000);
+    assert_int_equal(cfg->server.max_response_bytes, 32 << 20);
+    assert_null(cfg->server.access_log);
+    assert_int_equal(cfg->server.max_inflight, 0);
+    struct config_model *m = &cfg->models[0];
+    assert_int_equal(m->lb, CONFIG_LB_WEIGHTED);
+    assert_int_equal(m->retry.max, 0);
+    assert_int_equal(m->retry.base_ms, 1000);
+    assert_int_equal(m->retry.max_ms, 8000);
+    assert_int_equal(m->timeouts.connect_ms, 10000);
+    assert_int_equal(m->timeouts.first_byte_ms, 0);
+    assert_int_equal(m->timeouts.idle_ms, 0);
+    assert_int_equal(m->timeouts.total_ms, 600000);
+    assert_int_equal(m->targets[0].weight, 1);
+    assert_int_equal(m->targets[0].queue_timeout_ms, 1000);
+    assert_int_equal(m->targets[0].timeouts.total_ms, 600000);
+    assert_int_equal(m->targets[0].retry.base_ms, 1000);
+    assert_int_equal(m->structured_output.max_reasks, 2);
+    assert_int_equal(m->structured_output.stream_mode, CONFIG_SCHEMA_STREAM_HOLD);
+    assert_false(m->has_guardrails);
+    assert_int_equal(cfg->health.window, 20);
+    assert_int_equal(cfg->health.min_requests, 5);
+    assert_true(cfg->health.error_ratio == 0.5);
+    assert_int_equal(cfg->health.cooldown_ms, 30000);
+    assert_int_equal(cfg->n_api_keys, 0);
+    assert_int_equal(cfg->async_post_max_pending, 1024);
+    assert_int_equal(cfg->guard_pool_threads, 2);
+    assert_string_equal(cfg->path, "t.yaml");
+    config_free(cfg);
+}
+
+static void guardrail_defaults_depend_on_type(void **state)
+{
+    struct config *cfg = load_ok(BASE "guardrails:\n"
+                                      "  - {name: r, type: regex, patterns: [a]}\n"
+                                      "  - {name: k, type: keywords, keywords: [a]}\n"
+                                      "  - {name: p, type: parallel, members: [k2, r]}\n"
+                                      "  - {name: k2, type: keywords, keywords: [b], stage: output, timing: concurrent}\n"
+                                      "  - {name: c, type: chain, members: [p], timing: blocking}\n");
+    struct config_guardrail *r = config_find_guardrail(cfg, "r"), *k = config_find_guardrail(cfg, "k");
+    assert_int_equal(r->stage, CONFIG_STAGE_INPUT);
+    assert_int_equal(r->timing, CONFIG_TIMING_BLOCKING);
+    assert_true(r->cancel_on_failure);
+    assert_int_equal(r->action, CONFIG_ACTION_BLOCK);
+    assert_int_equal(r->timeout_ms, 1000);
+    assert_int_equal(r->on_error, CONFIG_ON_ERROR_FAIL_CLOSED);
+    assert_int_equal(r->status_code, 400);
+    assert_true(r->case_sensitive);
+    assert_false(r->whole_word);
+    assert_string_equal(r->replacement, "[REDACTED]");
+    assert_false(r->has_when);
+    assert_false(k->case_sensitive);
+    /* composites take stage/timing from the first member, through nesting */
+    struct config_guardrail *p = config_find_guardrail(cfg, "p"), *c = config_find_guardrail(cfg, "c");
+    assert_int_equal(p->stage, CONFIG_STAGE_OUTPUT);
+    assert_int_equal(p->timing, CONFIG_TIMING_CONCURRENT);
+    assert_int_equal(p->strategy, CONFIG_STRATEGY_ALL_MUST_PASS);
+    assert_int_equal(c->stage, CONFIG_STAGE_OUTPUT);
+    assert_int_equal(c->timing, CONFIG_TIMING_BLOCKING); /* given explicitly */
+    config_free(cfg);
+}
+
+static void model_values_override_defaults_key_by_key(void **state)
+{
+    struct config *cfg = load_ok("providers: [{name: p, base_url: \"http://h\"}]\n"
+                                 "models:\n"
+                                 "  - name: m\n"
+                                 "    retries: {max: 2}\n"
+                                 "    timeouts: {total_ms: 5000, idle_ms: 0}\n"
+                                 "    targets:\n"
+                                 "      - {provider: p, model: a, retries: {base_ms: 10}, timeouts: {connect_ms: 0}}\n");
+    struct config_model *m = &cfg->models[0];
+    assert_int_equal(m->retry.max, 2);
+    assert_int_equal(m->retry.base_ms, 1000);
+    assert_int_equal(m->retry.max_ms, 8000);
+    assert_int_equal(m->timeouts.total_ms, 5000);
+    assert_int_equal(m->timeouts.connect_ms, 10000);
+    struct config_target *t = &m->targets[0];
+    assert_int_equal(t->retry.max, 2);
+    assert_int_equal(t->retry.base_ms, 10);
+    assert_int_equal(t->retry.max_ms, 8000);
+    assert_int_equal(t->timeouts.connect_ms, 0); /* 0 given explicitly is kept, not inherited */
+    assert_int_equal(t->timeouts.total_ms, 5000);
+    assert_string_equal(cfg->providers[0].base_url, "http://h");
+    config_free(cfg);
+}
+
+static void api_key_comes_from_the_environment(void **state)
+{
+    const char *yaml = "providers: [{name: p, base_url: \"http://h/\", api_key_env: WARDEN_TEST_KEY_X}]\n"
+                       "models: [{name: m, targets: [{provider: p, model: a}]}]\n";
+    unsetenv("WARDEN_TEST_KEY_X");
+    struct config *cfg = load_ok(yaml);
+    assert_string_equal(cfg->providers[0].api_key_env, "WARDEN_TEST_KEY_X");
+    assert_null(cfg->providers[0].api_key);
+    assert_string_equal(cfg->providers[0].base_url, "http://h");
+    config_free(cfg);
+    setenv("WARDEN_TEST_KEY_X", "sk-secret-123", 1);
+    cfg = load_ok(yaml);
+    assert_string_equal(cfg->providers[0].api_key, "sk-secret-123");
+    config_free(cfg);
+    unsetenv("WARDEN_TEST_KEY_X");
+}
+
+static void server_listen_workers_and_sizes_parse(void **state)
+{
+    static const struct {
+        const char *listen;
+        const char *host;
+        int port;
+    } cases[] = {
+        {"\"[::1]:8081\"", "::1", 8081},
+        {"\":9090\"", "0.0.0.0", 9090},
+        {"localhost:80", "localhost", 80},
+        {"\"0.0.0.0:65535\"", "0.0.0.0", 65535},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char yaml[512];
+        snprintf(yaml, sizeof(yaml), "server: {listen: %s, workers: 3, max_body_bytes: 512k, max_response_bytes: 1234}\n" BASE,
+                 cases[i].listen);
+        struct config *cfg = load_ok(yaml);
+        assert_string_equal(cfg->server.listen_host, cases[i].host);
+        assert_int_equal(cfg->server.listen_port, cases[i].port);
+        assert_int_equal(cfg->server.workers, 3);
+        assert_int_equal(cfg->server.max_body_bytes, 512 * 1024);
+        assert_int_equal(cfg->server.max_response_bytes, 1234);
+        config_free(cfg);
+    }
+    struct config *cfg = load_ok("server: {max_body_bytes: 2M, access_log: off}\n" BASE);
+    assert_int_equal(cfg->server.max_body_bytes, 2 << 20);
+    assert_string_equal(cfg->server.access_log, "off");
+    config_free(cfg);
+}
+
+static void fallback_status_forms_parse(void **state)
+{
+    struct config *cfg = load_ok(BASE "    fallbacks: [n]\n"
+                                      "    fallback_on: [{status: 5xx}, {status: connect}, {status: \"429-429\"}]\n"
+                                      "  - {name: n, targets: [{provider: local, model: y}]}\n");
+    struct config_model *m = &cfg->models[0];
+    assert_int_equal(m->fallback_rules[0].status_min, 500);
+    assert_int_equal(m->fallback_rules[0].status_max, 599);
+    assert_int_equal(m->fallback_rules[1].status_min, 0);
+    assert_int_equal(m->fallback_rules[2].status_min, 429);
+    assert_int_equal(m->fallback_rules[2].status_max, 429);
+    assert_ptr_equal(m->fallbacks[0], &cfg->models[1]);
+    config_free(cfg);
+}
+
+static void aliases_are_followed(void **state)
+{
+    struct config *cfg = load_ok("providers: [{name: p, base_url: \"http://h\"}]\n"
+                                 "models:\n"
+                                 "  - {name: a, retries: &r {max: 4}, targets: [{provider: p, model: x}]}\n"
+                                 "  - {name: b, retries: *r, targets: [{provider: p, model: y}]}\n");
+    assert_int_equal(cfg->models[1].retry.max, 4);
+    config_free(cfg);
+}
+
+/* ---- errors ---- */
+
+struct bad {
+    const char *yaml;
+    const char *want; /* substring of the message, usually starting "t.yaml:LINE: " */
+};
+
+static const struct bad bad_configs[] = {
+    /* the examples from the design notes */
+    {"providers:\n  - {name: local, base_url: \"http://h\"}\nmodels:\n  - name: m\n    targets:\n      - provider: lcal\n        model: x\n",
+     "t.yaml:6: models[0].targets[0].provider: unknown provider \"lcal\" (did you mean \"local\"?)"},
+    {"server:\n  listen: \"127.0.0.1:8080\"\n  workers: many\n" BASE,
+     "t.yaml:3: server.workers: expected a positive integer (at most 1024) or \"auto\", got \"many\""},
+    {BASE "guardrails:\n  - {name: a, type: regex, patterns: [x]}\n  - name: b\n    type: regex\n    pattern: [x]\n",
+     "t.yaml:10: guardrails[1]: unknown key \"pattern\" (did you mean \"patterns\"?)"},
+    /* unknown keys at every level */
+    {"sever: {}\n" BASE, "t.yaml:1: unknown key \"sever\" (did you mean \"server\"?)"},
+    {"server: {listn: \":80\"}\n" BASE, "t.yaml:1: server: unknown key \"listn\" (did you mean \"listen\"?)"},
+    {"providers: [{name: p, base_url: \"http://h\", apikey: x}]\n", "t.yaml:1: providers[0]: unknown key \"apikey\""},
+    {BASE "    retries: {max: 1, backoff: 2}\n", "t.yaml:6: models[0].retries: unknown key \"backoff\""},
+    {BASE "    timeouts: {total: 5}\n", "t.yaml:6: models[0].timeouts: unknown key \"total\""},
+    {"providers: [{name: p, base_url: \"http://h\"}]\nmodels: [{name: m, targets: [{provider: p, model: x, wieght: 2}]}]\n",
+     "t.yaml:2: models[0].targets[0]: unknown key \"wieght\" (did you mean \"weight\"?)"},
+    {BASE "    structured_output: {max_reask: 1}\n", "models[0].structured_output: unknown key \"max_reask\" (did you mean \"max_reasks\"?)"},
+    {BASE "    fallback_on: [{code: 500}]\n", "t.yaml:6: models[0].fallback_on[0]: unknown key \"code\""},
+    {BASE "guardrails:\n  - {name: a, type: regex, patterns: [x], when: {model: [m]}}\n",
+     "t.yaml:7: guardrails[0].when: unknown key \"model\" (did you mean \"models\"?)"},
+    {BASE "guardrails:\n  - {name: a, type: regex, patterns: [x], stream: {windw: 1}}\n", "guardrails[0].stream: unknown key \"windw\""},
+    {BASE "health: {windows: 3}\n", "t.yaml:6: health: unknown key \"windows\" (did you mean \"window\"?)"},
+    {BASE "api_keys: [{key: k, tier: x}]\n", "t.yaml:6: api_keys[0]: unknown key \"tier\""},
+    {BASE "guard_pool: {thread: 2}\n", "t.yaml:6: guard_pool: unknown key \"thread\" (did you mean \"threads\"?)"},
+    /* wrong kinds */
+    {"providers: {name: x}\n", "t.yaml:1: providers: expected a list, got a mapping"},
+    {"server: [1]\n" BASE, "t.yaml:1: server: expected a mapping, got a list"},
+    {"providers: [{name: [a], base_url: \"http://h\"}]\n", "t.yaml:1: providers[0].name: expected a string, got a list"},
+    {BASE "    fallbacks: n\n", "t.yaml:6: models[0].fallbacks: expected a list, got a scalar"},
+    {BASE "    guardrails: {a: 1}\n", "t.yaml:6: models[0].guardrails: expected a list, got a mapping"},
+    {"- a\n- b\n", "t.yaml:1: the configuration must be a mapping"},
+    {"providers: [{name: p, base_url: \"http://h\", headers: {x-a: [1]}}]\n",
+     "t.yaml:1: providers[0].headers.x-a: expected a string, got a list"},
+    {"providers: [{name: , base_url: \"http://h\"}]\n", "t.yaml:1: providers[0].name: expected a string, got null"},
+    /* bad enums list the allowed values */
+    {BASE "    load_balancing: random\n",
+     "t.yaml:6: models[0].load_balancing: expected one of weighted, least_inflight, latency, got \"random\""},
+    {"providers: [{name: p, type: anthropic, base_url: \"http://h\"}]\n",
+     "t.yaml:1: providers[0].type: expected one of openai, got \"anthropic\""},
+    {BASE "guardrails:\n  - {name: a, type: regexp, patterns: [x]}\n",
+     "t.yaml:7: guardrails[0].type: expected one of regex, keywords, length, webhook, llm_judge, tools, plugin, parallel, chain, got \"regexp\""},
+    {BASE "guardrails:\n  - {name: a, type: regex, patterns: [x], stage: both}\n",
+     "guardrails[0].stage: expected one of input, output, got \"both\""},
+    {BASE "guardrails:\n  - {name: a, type: regex, patterns: [x], timing: later}\n",
+     "guardrails[0].timing: expected one of blocking, concurrent, async_post"},
+    {BASE "guardrails:\n  - {name: a, type: regex, patterns: [x], action: drop}\n",
+     "guardrails[0].action: expected one of block, redact, log"},
+    {BASE "guardrails:\n  - {name: a, type: regex, patterns: [x], on_error: ignore}\n",
+     "guardrails[0].on_error: expected one of fail_closed, fail_open"},
+    {BASE "guardrails:\n  - {name: a, type: parallel, members: [a2], strategy: any}\n  - {name: a2, type: regex, patterns: [x]}\n",
+     "guardrails[0].strategy: expected one of all_must_pass, first_success, race, collect_all"},
+    {BASE "    structured_output: {stream: buffer}\n", "models[0].structured_output.stream: expected one of hold, pass"},
+    {BASE "guardrails:\n  - {name: a, type: regex, patterns: [x], case_sensitive: maybe}\n",
+     "t.yaml:7: guardrails[0].case_sensitive: expected true or false, got \"maybe\""},
+    /* numbers and ranges */
+    {BASE "    retries: {max: 1000}\n", "t.yaml:6: models[0].retries.max: expected an integer from 0 to 100, got \"1000\""},
+    {BASE "    retries: {base_ms: 5000, max_ms: 100}\n", "t.yaml:6: models[0].retries: base_ms (5000) must not exceed max_ms (100)"},
+    {BASE "    timeouts: {total_ms: -1}\n", "t.yaml:6: models[0].timeouts.total_ms: expected a non-negative integer, got \"-1\""},
+    {BASE "    timeouts: {total_ms: 10s}\n", "models[0].timeouts.total_ms: expected a non-negative integer, got \"10s\""},
+    {BASE "    timeouts: {total_ms: 99999999999999}\n", "models[0].timeouts.total_ms: expected a non-negative integer"},
+    {"server: {listen: \"127.0.0.1:70000\"}\n" BASE, "t.yaml:1: server.listen: port must be a number from 1 to 65535"},
+    {"server: {listen: \"127.0.0.1\"}\n" BASE, "t.yaml:1: server.listen: expected \"host:port\""},
+    {"server: {listen: \"::1:80\"}\n" BASE, "server.listen: IPv6 addresses need brackets"},
+    {"server: {workers: 0}\n" BASE, "server.workers: expected a positive integer (at most 1024) or \"auto\", got \"0\""},
+    {"server: {max_body_bytes: lots}\n" BASE, "t.yaml:1: server.max_body_bytes: expected a positive size"},
+    {"server: {max_body_bytes: 0}\n" BASE, "server.max_body_bytes: expected a positive size"},
+    {"server: {max_body_bytes: 99999999999g}\n" BASE, "server.max_body_bytes: expected a positive size"},
+    {"server: {header_timeout_ms: 0}\n" BASE, "server.header_timeout_ms: expected a positive integer, got \"0\""},
+    {BASE "guardrails:\n  - {name: a, type: regex, patterns: [x], status_code: 99}\n",
+     "guardrails[0].status_code: expected an integer from 100 to 599, got \"99\""},
+    {BASE "health: {error_ratio: 1.5}\n", "t.yaml:6: health.error_ratio: expected a number from 0 to 1, got \"1.5\""},
+    {BASE "health: {error_ratio: 0}\n", "t.yaml:6: health.error_ratio: must be above 0"},
+    {BASE "    fallback_on: [{status: 600}]\n", "models[0].fallback_on[0].status: expected an HTTP status from 100 to 599"},
+    {BASE "    fallback_on: [{status: \"599-500\"}]\n", "models[0].fallback_on[0].status: expected an HTTP status"},
+    {BASE "    fallback_on: [{match: x}]\n", "t.yaml:6: models[0].fallback_on[0]: missing required key \"status\""},
+    {"providers: [{name: p, base_url: \"http://h\"}]\nmodels: [{name: m, targets: [{provider: p, model: x, weight: 0}]}]\n",
+     "t.yaml:2: models[0].targets: every target has weight 0"},
+    /* duplicates */
+    {"providers:\n  - {name: p, base_url: \"http://a\"}\n  - {name: p, base_url: \"http://b\"}\n"
+     "models: [{name: m, targets: [{provider: p, model: x}]}]\n",
+     "t.yaml:3: providers[1]: duplicate provider name \"p\" (first defined at line 2)"},
+    {BASE "  - name: m\n    targets: [{provider: local, model: y}]\n",
+     "t.yaml:6: models[1]: duplicate model name \"m\" (first defined at line 4)"},
+    {BASE "guardrails:\n  - {name: g, type: regex, patterns: [x]}\n  - {name: g, type: keywords, keywords: [x]}\n",
+     "t.yaml:8: guardrails[1]: duplicate guardrail name \"g\" (first defined at line 7)"},
+    {BASE "    load_balancing: weighted\n    load_balancing: latency\n",
+     "t.yaml:7: models[0]: duplicate key \"load_balancing\" (first at line 6)"},
+    {"server: {}\nserver: {}\n" BASE, "t.yaml:2: duplicate key \"server\" (first at line 1)"},
+    {BASE "api_keys: [{key: abc}, {key: def}, {key: abc}]\n", "t.yaml:6: api_keys[2]: duplicate key (same as api_keys[0])"},
+    /* dangling references */
+    {BASE "    guardrails: [nope]\n", "t.yaml:6: models[0].guardrails[0]: unknown guardrail \"nope\""},
+    {BASE "default_guardrails: [a, nope]\nguardrails: [{name: a, type: regex, patterns: [x]}]\n",
+     "t.yaml:6: default_guardrails[1]: unknown guardrail \"nope\""},
+    {BASE "    fallbacks: [m2]\n", "t.yaml:6: models[0].fallbacks[0]: unknown model \"m2\" (did you mean \"m\"?)"},
+    {BASE "    fallback_on: [{status: 400, to: big}]\n", "t.yaml:6: models[0].fallback_on[0].to: unknown model \"big\""},
+    {BASE "guardrails:\n  - name: p\n    type: parallel\n    members: [missing]\n",
+     "t.yaml:9: guardrails[0].members[0]: unknown guardrail \"missing\""},
+    {BASE "guardrails:\n  - {name: j, type: llm_judge, model: judge}\n", "t.yaml:7: guardrails[0].model: unknown model \"judge\""},
+    /* cycles */
+    {BASE "    fallbacks: [m]\n", "t.yaml:4: models[0].fallbacks: fallback cycle: m -> m"},
+    {BASE "    fallbacks: [b]\n  - {name: b, targets: [{provider: local, model: y}], fallbacks: [c]}\n"
+          "  - {name: c, targets: [{provider: local, model: y}], fallbacks: [m]}\n",
+     "fallback cycle: m -> b -> c -> m"},
+    {BASE "    fallback_on: [{status: 400, to: b}]\n  - {name: b, targets: [{provider: local, model: y}], fallbacks: [m]}\n",
+     "fallback cycle: m -> b -> m"},
+    {BASE "guardrails:\n  - {name: p, type: parallel, members: [r, c]}\n  - {name: c, type: chain, members: [p]}\n"
+          "  - {name: r, type: regex, patterns: [x]}\n",
+     "t.yaml:7: guardrails[0].members: member cycle: p -> c -> p"},
+    {BASE "guardrails:\n  - {name: p, type: chain, members: [p]}\n", "member cycle: p -> p"},
+    /* YAML itself */
+    {"server:\n  listen: [1, 2\nmodels: []\n", "t.yaml:3: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence started at line 2)"},
+    {"a: b: c\n", "t.yaml:1: YAML syntax error: mapping values are not allowed in this context"},
+    {"", "t.yaml:1: the configuration is empty"},
+    {"# only a comment\n\n", "t.yaml:1: the configuration is empty"},
+    {BASE "---\nserver: {}\n", "t.yaml:6: more than one YAML document"},
+    {"a: &x [*x]\n", "t.yaml:1: recursive alias"},
+    {"models: *nope\n", "YAML syntax error: found undefined alias"},
+    {"server: {}\n", "t.yaml:1: no models defined"},
+    {"models: []\n", "t.yaml:1: no models defined"},
+    {"? [a]\n: b\n", "t.yaml:1: mapping keys must be strings"},
+    /* missing required keys */
+    {"providers: [{base_url: \"http://h\"}]\n", "t.yaml:1: providers[0]: missing required key \"name\""},
+    {"providers: [{name: p}]\n", "t.yaml:1: providers[0]: missing required key \"base_url\""},
+    {BASE "  - targets: [{provider: local, model: y}]\n", "t.yaml:6: models[1]: missing required key \"name\""},
+    {BASE "  - name: n\n", "t.yaml:6: models[1]: missing required key \"targets\""},
+    {BASE "  - {name: n, targets: []}\n", "t.yaml:6: models[1].targets: at least one target is required"},
+    {BASE "  - {name: n, targets: [{model: y}]}\n", "t.yaml:6: models[1].targets[0]: missing required key \"provider\""},
+    {BASE "  - {name: n, targets: [{provider: local}]}\n", "t.yaml:6: models[1].targets[0]: missing required key \"model\""},
+    {BASE "guardrails:\n  - {type: regex, patterns: [x]}\n", "t.yaml:7: guardrails[0]: missing required key \"name\""},
+    {BASE "guardrails:\n  - {name: a, patterns: [x]}\n", "t.yaml:7: guardrails[0]: missing required key \"type\""},
+    {BASE "guardrails:\n  - {name: a, type: regex}\n", "t.yaml:7: guardrails[0]: missing required key \"patterns\""},
+    {BASE "guardrails:\n  - {name: a, type: regex, patterns: []}\n", "t.yaml:7: guardrails[0].patterns: needs at least one entry"},
+    {BASE "guardrails:\n  - {name: a, type: keywords, keywords: [ok, \"\"]}\n", "t.yaml:7: guardrails[0].keywords[1]: empty keyword"},
+    {BASE "guardrails:\n  - {name: a, type: webhook}\n", "t.yaml:7: guardrails[0]: missing required key \"url\""},
+    {BASE "guardrails:\n  - {name: a, type: llm_judge}\n", "t.yaml:7: guardrails[0]: missing required key \"model\""},
+    {BASE "guardrails:\n  - {name: a, type: plugin}\n", "t.yaml:7: guardrails[0]: missing required key \"path\""},
+    {BASE "guardrails:\n  - {name: a, type: parallel}\n", "t.yaml:7: guardrails[0]: missing required key \"members\""},
+    {BASE "guardrails:\n  - {name: a, type: chain, members: []}\n", "t.yaml:7: guardrails[0].members: needs at least one member"},
+    {BASE "guardrails:\n  - {name: a, type: length}\n", "t.yaml:7: guardrails[0]: a length guardrail needs max_chars"},
+    {BASE "guardrails:\n  - {name: a, type: tools}\n", "t.yaml:7: guardrails[0]: a tools guardrail needs allow, deny or arguments"},
+    {BASE "api_keys: [{name: x}]\n", "t.yaml:6: api_keys[0]: missing required key \"key\""},
+    /* values */
+    {BASE "guardrails:\n  - name: a\n    type: regex\n    patterns:\n      - ok\n      - \"sk-[\"\n",
+     "t.yaml:11: guardrails[0].patterns[1]: invalid regex \"sk-[\": missing terminating ] for character class"},
+    {BASE "guardrails:\n  - {name: a, type: regex, patterns: [\"\"]}\n", "guardrails[0].patterns[0]: empty pattern"},
+    {BASE "guardrails:\n  - {name: a, type: tools, arguments: {search: \"(unclosed\"}}\n",
+     "t.yaml:7: guardrails[0].arguments.search: invalid regex \"(unclosed\": missing closing parenthesis"},
+    {"providers: [{name: p, base_url: \"ftp://h\"}]\n", "t.yaml:1: providers[0].base_url: expected an http:// or https:// URL, got \"ftp://h\""},
+    {"providers: [{name: p, base_url: \"http://\"}]\n", "providers[0].base_url: expected an http:// or https:// URL"},
+    {BASE "guardrails:\n  - {name: a, type: webhook, url: \"localhost:9000\"}\n", "guardrails[0].url: expected an http:// or https:// URL"},
+    {"providers: [{name: p, base_url: \"http://h\", headers: {\"bad header\": x}}]\n",
+     "t.yaml:1: providers[0].headers: invalid header name \"bad header\""},
+    {"providers: [{name: p, base_url: \"http://h\", headers: {x-a: \"v\\r\\nx-b: 1\"}}]\n",
+     "providers[0].headers.x-a: header value must not contain CR or LF"},
+    {"providers: [{name: p, base_url: \"http://h\", api_key_env: \"\"}]\n", "providers[0].api_key_env: expected an environment variable name"},
+    /* keys that do not fit the type */
+    {BASE "guardrails:\n  - {name: a, type: webhook, url: \"http://h\", patterns: [x]}\n",
+     "t.yaml:7: guardrails[0]: key \"patterns\" does not apply to type \"webhook\""},
+    {BASE "guardrails:\n  - {name: a, type: keywords, patterns: [x]}\n",
+     "guardrails[0]: key \"patterns\" does not apply to type \"keywords\" (use \"keywords\")"},
+    {BASE "guardrails:\n  - {name: a, type: chain, members: [b], strategy: race}\n  - {name: b, type: regex, patterns: [x]}\n",
+     "guardrails[0]: key \"strategy\" does not apply to type \"chain\""},
+    {BASE "guardrails:\n  - {name: a, type: regex, patterns: [x], url: \"http://h\"}\n",
+     "guardrails[0]: key \"url\" does not apply to type \"regex\""},
+};
+
+static void each_mistake_gives_file_line_and_message(void **state)
+{
+    size_t failures = 0;
+    for (size_t i = 0; i < sizeof(bad_configs) / sizeof(bad_configs[0]); i++) {
+        char err[512] = "";
+        struct config *cfg = load(bad_configs[i].yaml, err, sizeof(err));
+        if (cfg) {
+            print_error("case %zu loaded but should fail with: %s\n", i, bad_configs[i].want);
+            config_free(cfg);
+            failures++;
+        } else if (!strstr(err, bad_configs[i].want)) {
+            print_error("case %zu:\n  want: %s\n  got:  %s\n", i, bad_configs[i].want, err);
+            failures++;
+        }
+    }
+    assert_int_equal(failures, 0);
+}
+
+static void error_names_the_file_path(void **state)
+{
+    char path[] = "/tmp/warden-config-test-XXXXXX", err[512];
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *yaml = BASE "    load_balancing: nope\n";
+    assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
+    close(fd);
+    assert_null(config_load(path, err, sizeof(err)));
+    char want[600];
+    snprintf(want, sizeof(want), "%s:6: models[0].load_balancing: expected one of", path);
+    assert_non_null(strstr(err, want));
+    unlink(path);
+
+    assert_null(config_load("/nonexistent/warden.yaml", err, sizeof(err)));
+    assert_string_equal(err, "/nonexistent/warden.yaml: cannot open: No such file or directory");
+}
+
+static void small_error_buffers_are_safe(void **state)
+{
+    char err[8];
+    memset(err, 'x', sizeof(err));
+    assert_null(load("server: 1\n", err, sizeof(err)));
+    assert_int_equal(strlen(err), sizeof(err) - 1);
+    assert_null(load("server: 1\n", NULL, 0));
+    config_free(NULL);
+}
+
+/* Under ASan this proves every error path frees what it built. */
+static void loading_many_bad_configs_leaks_nothing(void **state)
+{
+    for (int round = 0; round < 20; round++) {
+        for (size_t i = 0; i < sizeof(bad_configs) / sizeof(bad_configs[0]); i++) {
+            char err[256];
+            struct config *cfg = load(bad_configs[i].yaml, err, sizeof(err));
+            assert_null(cfg);
+        }
+    }
+}
+
+static void alias_bombs_are_refused(void **state)
+{
+    char err[512];
+    const char *yaml = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+                       "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                       "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+                       "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+                       "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+                       "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+                       "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n";
+    assert_null(load(yaml, err, sizeof(err)));
+    assert_non_null(strstr(err, "after expanding aliases"));
+    char deep[400];
+    memset(deep, '[', 200);
+    memset(deep + 200, ']', 200);
+    char doc[420];
+    snprintf(doc, sizeof(doc), "a: %.*s\n", 400, deep);
+    assert_null(load(doc, err, sizeof(err)));
+    assert_non_null(strstr(err, "nested more than"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(full_example_loads_with_every_field),
+        cmocka_unit_test(minimal_config_gets_defaults),
+        cmocka_unit_test(guardrail_defaults_depend_on_type),
+        cmocka_unit_test(model_values_override_defaults_key_by_key),
+        cmocka_unit_test(api_key_comes_from_the_environment),
+        cmocka_unit_test(server_listen_workers_and_sizes_parse),
+        cmocka_unit_test(fallback_status_forms_parse),
+        cmocka_unit_test(aliases_are_followed),
+        cmocka_unit_test(each_mistake_gives_file_line_and_message),
+        cmocka_unit_test(error_names_the_file_path),
+        cmocka_unit_test(small_error_buffers_are_safe),
+        cmocka_unit_test(loading_many_bad_configs_leaks_nothing),
+        cmocka_unit_test(alias_bombs_are_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
