@@ -19,7 +19,7 @@ ifeq ($(CI),true)
 WARN    += -Werror
 endif
 CFLAGS  ?=
-CFLAGS  += -std=gnu11 $(OPT) -g $(WARN) $(SAN) -pthread -fPIC -MMD -MP \
+CFLAGS  += -std=gnu11 -D_GNU_SOURCE $(OPT) -g $(WARN) $(SAN) -pthread -fPIC -MMD -MP \
            -DH2O_USE_LIBUV=1 -Isrc -Iinclude $(PKG_CFLAGS)
 LDFLAGS += $(SAN) -pthread -rdynamic
 LDLIBS  += $(PKG_LIBS) -lz -ldl -lm

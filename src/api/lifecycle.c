@@ -1,0 +1,1044 @@
+/* The request lifecycle: one state machine for every proxied request
+ * (chat completions and embeddings), from the parsed body to the last byte
+ * sent, including retries, fallbacks, time-outs and cancellation.
+ *
+ *            +-----+   validate, route
+ *            | NEW |-----------------------------+
+ *            +-----+                             |
+ *               | start_attempt()                |
+ *               v                                |
+ *   +------> ATTEMPT ----(failure, retry left)--> BACKOFF --(timer)--+
+ *   |           |  \                                                 |
+ *   |           |   +--(target full, queue)--> QUEUED --(slot)-------+
+ *   |           |                                                    |
+ *   +-----------)----------------------------------------------------+
+ *               | 2xx head of a stream, nothing held   | answer complete
+ *               v                                       v
+ *           STREAMING ---------------------------> RESPONDING --(h2o done)--> CLOSED
+ *
+ *   Any state --(client gone / fatal error / drain time-out)--> RESPONDING or CLOSED
+ *
+ * Transitions (function that performs it):
+ *   NEW -> ATTEMPT                start_attempt()
+ *   ATTEMPT -> QUEUED             start_attempt() when the target is at max_concurrent
+ *   ATTEMPT -> BACKOFF            attempt_failed() when a retry is left
+ *   ATTEMPT -> ATTEMPT            attempt_failed() moving on to a fallback model
+ *   BACKOFF/QUEUED -> ATTEMPT     on_timer()
+ *   ATTEMPT -> STREAMING          on_upstream_head() for a 2xx SSE answer
+ *   ATTEMPT/STREAMING -> RESPONDING  respond_*() when the last bytes are handed to h2o
+ *   * -> CLOSED                   req_close()
+ *
+ * Invariants:
+ *   I1. ctx->call != NULL only in ATTEMPT and STREAMING.
+ *   I2. No byte reaches the client before STREAMING or RESPONDING; so any
+ *       failure before that may be retried or fall back.
+ *   I3. Once STREAMING, a failure ends the stream with an SSE error event,
+ *       never with a clean [DONE].
+ *   I4. ctx->req is NULL once h2o has disposed the request (client gone or
+ *       response done); nothing is sent after that.
+ *   I5. The context is freed when its reference count drops to zero: one
+ *       reference for the h2o request, one for each of the two uv timers
+ *       (released in their close callbacks).
+ *
+ * Only req_set_state() changes ctx->state; it logs each transition at debug
+ * level. Other modules report events here (upstream head/body/done, timer,
+ * client gone) and never touch the state. */
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/api.h"
+#include "api/error.h"
+#include "api/hangup.h"
+#include "api/json_span.h"
+#include "api/lifecycle_int.h"
+#include "api/sse.h"
+#include "server/metrics.h"
+#include "server/server.h"
+#include "upstream/client.h"
+#include "upstream/router.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/log.h"
+
+#define ERROR_BODY_MAX (256 * 1024)
+#define SSE_EVENT_MAX (1024 * 1024)
+#define OUT_PAUSE_BYTES (256 * 1024)
+#define HEADERS_KEPT_MAX (32 * 1024)
+#define QUEUE_POLL_MS 5
+
+static const char *state_names[] = {"NEW", "ATTEMPT", "BACKOFF", "QUEUED", "STREAMING", "RESPONDING", "CLOSED"};
+
+static void start_attempt(struct req_ctx *ctx);
+static void attempt_failed(struct req_ctx *ctx, int err, const char *why);
+static void respond_error(struct req_ctx *ctx);
+static void req_close(struct req_ctx *ctx);
+static void out_flush(struct req_ctx *ctx);
+
+/* ---- state, references, teardown ---- */
+
+static void req_set_state(struct req_ctx *ctx, enum req_state s)
+{
+    LOG_DEBUG("lifecycle", "%s %s -> %s", ctx->request_id, state_names[ctx->state], state_names[s]);
+    ctx->state = s;
+}
+
+static void req_unref(struct req_ctx *ctx)
+{
+    if (--ctx->refs > 0)
+        return;
+    json_decref(ctx->body);
+    free(ctx->raw);
+    free(ctx->upstream_body);
+    util_buf_free(&ctx->up_body);
+    util_buf_free(&ctx->up_headers);
+    util_buf_free(&ctx->out_sending);
+    util_buf_free(&ctx->out_pending);
+    sse_parser_free(&ctx->sse);
+    api_error_clear(&ctx->err);
+    free(ctx);
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+    req_unref(h->data);
+}
+
+static void worker_list_remove(struct req_ctx *ctx)
+{
+    struct server_worker *w = ctx->w;
+    if (ctx->prev)
+        ctx->prev->next = ctx->next;
+    else if (w->_requests == ctx)
+        w->_requests = ctx->next;
+    if (ctx->next)
+        ctx->next->prev = ctx->prev;
+    ctx->prev = ctx->next = NULL;
+}
+
+static void end_target_attempt(struct req_ctx *ctx, enum router_outcome o, uint64_t cooldown_ms)
+{
+    if (ctx->target == NULL)
+        return;
+    uint64_t ttft = ctx->t_first_byte && ctx->t_attempt ? (ctx->t_first_byte - ctx->t_attempt) / 1000 : 0;
+    router_attempt_end(ctx->target, o, ttft, cooldown_ms);
+    ctx->target = NULL;
+}
+
+static void cancel_upstream(struct req_ctx *ctx)
+{
+    if (ctx->call != NULL) {
+        upstream_call_cancel(ctx->call);
+        ctx->call = NULL;
+        metrics_count(ctx->w->metrics, METRICS_UPSTREAM_CANCELLED, 1);
+    }
+    uv_timer_stop(&ctx->deadline);
+    end_target_attempt(ctx, ROUTER_CANCELLED, 0);
+}
+
+static void write_access_log(struct req_ctx *ctx)
+{
+    const struct config *cfg = ctx->w->cfg;
+    if (cfg->server.access_log != NULL && strcmp(cfg->server.access_log, "off") == 0)
+        return;
+    uint64_t now = util_now_ns();
+    json_t *o = json_pack("{s:s, s:s, s:i, s:f, s:f, s:I, s:i, s:b}", "id", ctx->request_id, "route",
+                          ctx->kind == REQ_KIND_EMBEDDINGS ? "embeddings" : "chat_completions", "status", ctx->final_status,
+                          "total_ms", (double)(now - ctx->t_start) / 1e6, "upstream_ms", (double)ctx->upstream_ns / 1e6,
+                          "bytes", (json_int_t)ctx->bytes_out, "attempts", ctx->attempts, "stream", ctx->stream);
+    if (o == NULL)
+        return;
+    if (ctx->requested_model_name[0])
+        json_object_set_new(o, "model", json_string(ctx->requested_model_name));
+    if (ctx->target_label[0])
+        json_object_set_new(o, "target", json_string(ctx->target_label));
+    if (ctx->client_gone)
+        json_object_set_new(o, "client_gone", json_true());
+    if (ctx->err.status)
+        json_object_set_new(o, "error", json_string(ctx->err.message));
+    if (ctx->t_first_byte)
+        json_object_set_new(o, "ttft_ms", json_real((double)(ctx->t_first_byte - ctx->t_start) / 1e6));
+    char *line = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (line) {
+        server_access_log_write(ctx->w, line, strlen(line));
+        free(line);
+    }
+}
+
+/* Ends everything the request started; idempotent. Called on every exit path:
+ * normal completion (from dispose), client gone, drain, fatal errors. */
+static void req_close(struct req_ctx *ctx)
+{
+    if (ctx->state == REQ_STATE_CLOSED)
+        return;
+    cancel_upstream(ctx);
+    uv_timer_stop(&ctx->timer);
+    if (ctx->queued_on != NULL) {
+        router_target_waiting_add(ctx->queued_on, -1);
+        ctx->queued_on = NULL;
+    }
+    if (ctx->hangup_fd >= 0) {
+        api_hangup_unwatch(ctx->w->hangup, ctx->hangup_fd);
+        ctx->hangup_fd = -1;
+    }
+    req_set_state(ctx, REQ_STATE_CLOSED);
+    if (ctx->client_gone)
+        metrics_count(ctx->w->metrics, METRICS_CLIENT_DISCONNECTS, 1);
+    metrics_request_done(ctx->w->metrics, ctx->kind == REQ_KIND_EMBEDDINGS ? METRICS_ROUTE_EMBEDDINGS : METRICS_ROUTE_CHAT,
+                         ctx->client_gone && !ctx->final_status ? 499 : ctx->final_status, (util_now_ns() - ctx->t_start) / 1000);
+    write_access_log(ctx);
+    worker_list_remove(ctx);
+    uv_close((uv_handle_t *)&ctx->timer, on_timer_closed);
+    uv_close((uv_handle_t *)&ctx->deadline, on_timer_closed);
+    server_worker_request_finished(ctx->w);
+}
+
+/* The client went away (h2o stopped or disposed the request, or the socket hung up). */
+static void req_client_gone(struct req_ctx *ctx)
+{
+    if (ctx->state == REQ_STATE_CLOSED)
+        return;
+    ctx->client_gone = 1;
+    cancel_upstream(ctx);
+}
+
+static void on_pool_dispose(void *p)
+{
+    struct req_ctx *ctx = *(struct req_ctx **)p;
+    if (ctx->state != REQ_STATE_RESPONDING)
+        req_client_gone(ctx);
+    ctx->req = NULL;
+    req_close(ctx);
+    req_unref(ctx);
+}
+
+static void on_hangup(void *ud)
+{
+    struct req_ctx *ctx = ud;
+    api_hangup_unwatch(ctx->w->hangup, ctx->hangup_fd);
+    ctx->hangup_fd = -1;
+    if (ctx->state == REQ_STATE_RESPONDING || ctx->state == REQ_STATE_CLOSED)
+        return;
+    req_client_gone(ctx);
+    /* h2o is not reading this socket: make it notice by writing; the write fails and h2o disposes the request */
+    if (ctx->req != NULL && !ctx->response_started) {
+        api_error_set(&ctx->err, 499, "api_error", "client_closed_request", NULL, "client closed the request");
+        respond_error(ctx);
+    } else if (ctx->req != NULL) {
+        ctx->out_final = 1;
+        ctx->final_error = 1;
+        out_flush(ctx);
+    }
+}
+
+/* ---- output to the client (h2o generator) ----
+ *
+ * h2o_send() may not be called again until h2o calls proceed, and the bytes
+ * it was given must stay valid until then. So there are two buffers: the
+ * one h2o is sending, and the one collecting new bytes meanwhile. When the
+ * pending one grows past OUT_PAUSE_BYTES the upstream transfer is paused
+ * (back-pressure) and resumed from proceed. */
+
+static void on_generator_proceed(h2o_generator_t *g, h2o_req_t *req)
+{
+    struct req_ctx *ctx = (struct req_ctx *)((char *)g - offsetof(struct req_ctx, generator));
+    ctx->out_in_flight = 0;
+    util_buf_reset(&ctx->out_sending);
+    out_flush(ctx);
+    if (ctx->upstream_paused && ctx->out_pending.len < OUT_PAUSE_BYTES / 2 && ctx->call != NULL) {
+        ctx->upstream_paused = 0;
+        upstream_call_resume(ctx->call);
+    }
+}
+
+static void on_generator_stop(h2o_generator_t *g, h2o_req_t *req)
+{
+    struct req_ctx *ctx = (struct req_ctx *)((char *)g - offsetof(struct req_ctx, generator));
+    ctx->generator_stopped = 1;
+    if (ctx->state != REQ_STATE_RESPONDING)
+        req_client_gone(ctx);
+}
+
+static void out_flush(struct req_ctx *ctx)
+{
+    if (ctx->req == NULL || ctx->out_in_flight || ctx->generator_stopped || ctx->out_done)
+        return;
+    if (ctx->out_pending.len == 0 && !ctx->out_final)
+        return;
+    struct util_buf tmp = ctx->out_sending;
+    ctx->out_sending = ctx->out_pending;
+    ctx->out_pending = tmp;
+    util_buf_reset(&ctx->out_pending);
+    h2o_iovec_t buf = h2o_iovec_init(ctx->out_sending.data ? ctx->out_sending.data : "", ctx->out_sending.len);
+    h2o_send_state_t st = H2O_SEND_STATE_IN_PROGRESS;
+    if (ctx->out_final) {
+        st = ctx->final_error ? H2O_SEND_STATE_ERROR : H2O_SEND_STATE_FINAL;
+        ctx->out_done = 1;
+        req_set_state(ctx, REQ_STATE_RESPONDING);
+    }
+    ctx->out_in_flight = 1;
+    ctx->bytes_out += buf.len;
+    h2o_send(ctx->req, &buf, buf.len ? 1 : 0, st);
+}
+
+static void out_append(struct req_ctx *ctx, const char *data, size_t len)
+{
+    /* the pending buffer has no practical cap: back-pressure pauses the producer first */
+    if (util_buf_append(&ctx->out_pending, data, len) != 0)
+        LOG_ERROR("lifecycle", "%s: output buffer overflow", ctx->request_id);
+}
+
+static void add_header(struct req_ctx *ctx, const char *name, size_t nlen, const char *value, size_t vlen)
+{
+    h2o_req_t *req = ctx->req;
+    char *n = h2o_mem_alloc_pool(&req->pool, nlen + 1);
+    for (size_t i = 0; i < nlen; i++)
+        n[i] = (char)((name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32 : name[i]);
+    n[nlen] = '\0';
+    h2o_iovec_t v = h2o_strdup(&req->pool, value, vlen);
+    h2o_add_header_by_str(&req->pool, &req->res.headers, n, nlen, 1, NULL, v.base, v.len);
+}
+
+static int is_hop_header(const char *n, size_t len)
+{
+    static const char *hop[] = {"connection", "keep-alive", "transfer-encoding", "content-length", "te", "trailer",
+                                "upgrade", "proxy-connection", "proxy-authenticate", "date", "server", "content-encoding"};
+    for (size_t i = 0; i < sizeof(hop) / sizeof(hop[0]); i++)
+        if (strlen(hop[i]) == len && strncasecmp(n, hop[i], len) == 0)
+            return 1;
+    return 0;
+}
+
+/* Starts the response toward the client: status, upstream headers (if any), Warden's own. */
+static void start_response(struct req_ctx *ctx, int status, const char *content_type, int with_upstream_headers,
+                           size_t content_length)
+{
+    h2o_req_t *req = ctx->req;
+    req->res.content_length = content_length; /* h2o picks chunked framing at start: set it first */
+    ctx->final_status = status;
+    ctx->response_started = 1;
+    req->res.status = status;
+    req->res.reason = status < 400 ? "OK" : "Error";
+    if (with_upstream_headers) {
+        const char *p = ctx->up_headers.data, *end = p + ctx->up_headers.len;
+        while (p != NULL && p < end) {
+            size_t nl = strlen(p);
+            const char *v = p + nl + 1;
+            size_t vl = strlen(v);
+            if (!is_hop_header(p, nl))
+                add_header(ctx, p, nl, v, vl);
+            p = v + vl + 1;
+        }
+    } else if (content_type != NULL) {
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type, strlen(content_type));
+    }
+    add_header(ctx, H2O_STRLIT("x-request-id"), ctx->request_id, strlen(ctx->request_id));
+    char num[64];
+    int n;
+    n = snprintf(num, sizeof(num), "%d", ctx->attempts);
+    add_header(ctx, H2O_STRLIT("x-warden-attempts"), num, (size_t)n);
+    if (ctx->target_label[0])
+        add_header(ctx, H2O_STRLIT("x-warden-target"), ctx->target_label, strlen(ctx->target_label));
+    uint64_t now = util_now_ns();
+    uint64_t elapsed = now - ctx->t_start;
+    uint64_t waited = ctx->upstream_ns + (ctx->call_started_at ? now - ctx->call_started_at : 0);
+    if (ctx->call_started_at && ctx->t_head)
+        waited = ctx->upstream_ns + (ctx->t_head - ctx->call_started_at);
+    waited += ctx->waited_ns;
+    uint64_t overhead = elapsed > waited ? elapsed - waited : 0;
+    n = snprintf(num, sizeof(num), "%llu", (unsigned long long)(overhead / 1000));
+    add_header(ctx, H2O_STRLIT("x-warden-overhead-us"), num, (size_t)n);
+    if (ctx->retry_after_hint_s > 0 && (status == 429 || status == 503) && !with_upstream_headers) {
+        n = snprintf(num, sizeof(num), "%d", ctx->retry_after_hint_s);
+        add_header(ctx, H2O_STRLIT("retry-after"), num, (size_t)n);
+    }
+    ctx->generator.proceed = on_generator_proceed;
+    ctx->generator.stop = on_generator_stop;
+    h2o_start_response(req, &ctx->generator);
+}
+
+/* Sends a complete response in one go (status + body) and ends it. */
+static void respond_full(struct req_ctx *ctx, int status, const char *content_type, int with_upstream_headers, const char *body,
+                         size_t len)
+{
+    if (ctx->req == NULL || ctx->response_started)
+        return;
+    uv_timer_stop(&ctx->deadline);
+    start_response(ctx, status, content_type, with_upstream_headers, len);
+    out_append(ctx, body, len);
+    ctx->out_final = 1;
+    out_flush(ctx);
+}
+
+/* Ends the request with ctx->err: a JSON error body, or, once a stream has
+ * started, an SSE error event (never a clean [DONE]). */
+static void respond_error(struct req_ctx *ctx)
+{
+    if (ctx->err.status == 0)
+        api_error_set(&ctx->err, 500, "api_error", "internal_error", NULL, "internal error");
+    cancel_upstream(ctx);
+    if (ctx->req == NULL || ctx->out_final)
+        return;
+    size_t len;
+    char *body = api_error_body(&ctx->err, &len);
+    if (ctx->response_started) {
+        metrics_count(ctx->w->metrics, METRICS_STREAM_ERRORS, 1);
+        out_append(ctx, "data: ", 6);
+        out_append(ctx, body, len);
+        out_append(ctx, "\n\n", 2);
+        ctx->out_final = 1;
+        out_flush(ctx);
+    } else {
+        respond_full(ctx, ctx->err.status, "application/json", 0, body, len);
+    }
+    free(body);
+}
+
+/* ---- upstream attempt ---- */
+
+static int status_is_retryable(int status)
+{
+    return status == 408 || status == 409 || status == 429 || status >= 500;
+}
+
+static uint64_t parse_retry_after_ms(const char *v)
+{
+    if (v == NULL || *v == '\0')
+        return 0;
+    char *end;
+    double secs = strtod(v, &end);
+    if (end != v && (*end == '\0' || *end == ' ')) {
+        if (secs < 0)
+            return 0;
+        if (secs > 3600)
+            secs = 3600;
+        return (uint64_t)(secs * 1000);
+    }
+    time_t t = curl_getdate(v, NULL);
+    if (t < 0)
+        return 0;
+    time_t now = time(NULL);
+    if (t <= now)
+        return 0;
+    return (uint64_t)(t - now) * 1000 > 3600000 ? 3600000 : (uint64_t)(t - now) * 1000;
+}
+
+static const char *kept_header(const struct req_ctx *ctx, const char *name)
+{
+    const char *p = ctx->up_headers.data, *end = p + ctx->up_headers.len;
+    while (p != NULL && p < end) {
+        size_t nl = strlen(p);
+        const char *v = p + nl + 1;
+        if (strcasecmp(p, name) == 0)
+            return v;
+        p = v + strlen(v) + 1;
+    }
+    return NULL;
+}
+
+static int on_upstream_head(struct upstream_call *call, void *ud, int status, const struct upstream_header *hs, size_t n)
+{
+    struct req_ctx *ctx = ud;
+    ctx->up_status = status;
+    ctx->t_head = util_now_ns();
+    util_buf_reset(&ctx->up_headers);
+    for (size_t i = 0; i < n; i++) {
+        util_buf_append(&ctx->up_headers, hs[i].name, hs[i].name_len);
+        util_buf_append(&ctx->up_headers, "", 1);
+        util_buf_append(&ctx->up_headers, hs[i].value, hs[i].value_len);
+        util_buf_append(&ctx->up_headers, "", 1);
+    }
+    const char *ct = kept_header(ctx, "content-type");
+    ctx->up_is_sse = ct != NULL && strncasecmp(ct, "text/event-stream", 17) == 0;
+    if (status >= 200 && status < 300 && ctx->stream && ctx->up_is_sse && ctx->req != NULL) {
+        /* the answer starts: from here on a failure ends the stream (I3) */
+        req_set_state(ctx, REQ_STATE_STREAMING);
+        start_response(ctx, status, NULL, 1, SIZE_MAX);
+    }
+    return 0;
+}
+
+static int on_sse_event(void *ud, const char *data, size_t len)
+{
+    struct req_ctx *ctx = ud;
+    if (len == 6 && memcmp(data, "[DONE]", 6) == 0)
+        ctx->saw_done = 1;
+    else if (len > 9 && memmem(data, len > 64 ? 64 : len, "\"error\"", 7) != NULL)
+        ctx->saw_upstream_error_event = 1;
+    return 0;
+}
+
+static void arm_deadline(struct req_ctx *ctx, int ms, int kind);
+
+static int on_upstream_body(struct upstream_call *call, void *ud, const char *data, size_t len)
+{
+    struct req_ctx *ctx = ud;
+    if (ctx->t_first_byte == 0) {
+        ctx->t_first_byte = util_now_ns();
+        metrics_ttft(ctx->w->metrics, (ctx->t_first_byte - ctx->t_start) / 1000);
+    }
+    const struct config_target *tc = router_target_config(ctx->target);
+    if (ctx->state == REQ_STATE_STREAMING) {
+        if (tc->timeouts.idle_ms > 0)
+            arm_deadline(ctx, tc->timeouts.idle_ms, DEADLINE_IDLE);
+        else
+            uv_timer_stop(&ctx->deadline);
+        if (sse_parser_feed(&ctx->sse, data, len, on_sse_event, ctx) != 0 && ctx->sse.overflow) {
+            api_error_set(&ctx->err, 502, "api_error", "upstream_bad_stream", NULL, "upstream sent an SSE event over %d bytes",
+                          SSE_EVENT_MAX);
+            return UPSTREAM_BODY_CANCEL;
+        }
+        out_append(ctx, data, len);
+        out_flush(ctx);
+        if (ctx->out_pending.len >= OUT_PAUSE_BYTES) {
+            ctx->upstream_paused = 1;
+            return UPSTREAM_BODY_PAUSE;
+        }
+        return UPSTREAM_BODY_CONTINUE;
+    }
+    /* not streaming to the client: the whole answer is collected (it may be retried, checked, validated) */
+    if (tc->timeouts.idle_ms > 0)
+        arm_deadline(ctx, tc->timeouts.idle_ms, DEADLINE_IDLE);
+    else
+        uv_timer_stop(&ctx->deadline);
+    size_t cap = ctx->up_status >= 200 && ctx->up_status < 300 ? ctx->w->cfg->server.max_response_bytes : ERROR_BODY_MAX;
+    if (ctx->up_body.limit != cap)
+        ctx->up_body.limit = cap;
+    if (util_buf_append(&ctx->up_body, data, len) != 0) {
+        ctx->body_overflow = 1;
+        return UPSTREAM_BODY_CANCEL;
+    }
+    return UPSTREAM_BODY_CONTINUE;
+}
+
+static void finish_collected(struct req_ctx *ctx);
+
+static void on_upstream_done(struct upstream_call *call, void *ud, int err, const char *message)
+{
+    struct req_ctx *ctx = ud;
+    ctx->call = NULL;
+    uv_timer_stop(&ctx->deadline);
+    ctx->upstream_ns += util_now_ns() - ctx->call_started_at;
+    ctx->call_started_at = 0;
+    if (ctx->state == REQ_STATE_STREAMING) {
+        if (err == 0 && ctx->saw_done) {
+            end_target_attempt(ctx, ROUTER_OK, 0);
+            ctx->out_final = 1;
+            out_flush(ctx);
+            return;
+        }
+        end_target_attempt(ctx, ROUTER_FAILED, 0);
+        if (err != 0)
+            api_error_set(&ctx->err, 502, "api_error", err == WARDEN_ETIMEDOUT ? "upstream_timeout" : "upstream_stream_cut", NULL,
+                          "upstream stream failed: %s", message ? message : warden_strerror(err));
+        else if (ctx->saw_upstream_error_event)
+            api_error_set(&ctx->err, 502, "api_error", "upstream_error", NULL, "upstream ended the stream with an error event");
+        else
+            api_error_set(&ctx->err, 502, "api_error", "upstream_stream_cut", NULL,
+                          "upstream stream ended without [DONE]: the answer is incomplete");
+        respond_error(ctx);
+        return;
+    }
+    if (err != 0) {
+        if (ctx->body_overflow) {
+            end_target_attempt(ctx, ROUTER_FAILED, 0);
+            api_error_set(&ctx->err, 502, "api_error", "upstream_response_too_large", NULL,
+                          "upstream answer exceeds server.max_response_bytes (%zu)", ctx->w->cfg->server.max_response_bytes);
+            respond_error(ctx);
+            return;
+        }
+        attempt_failed(ctx, err, message);
+        return;
+    }
+    if (status_is_retryable(ctx->up_status)) {
+        attempt_failed(ctx, WARDEN_EUPSTREAM, NULL);
+        return;
+    }
+    end_target_attempt(ctx, ROUTER_OK, 0);
+    finish_collected(ctx);
+}
+
+/* A complete, non-retryable upstream answer is in ctx->up_body. */
+static void finish_collected(struct req_ctx *ctx)
+{
+    if (ctx->up_status >= 200 && ctx->up_status < 300 && ctx->stream && !ctx->up_is_sse) {
+        /* asked for a stream, got something else with a 2xx: relay it as is, it is what the upstream said */
+    }
+    respond_full(ctx, ctx->up_status, NULL, 1, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
+}
+
+static void on_deadline(uv_timer_t *t)
+{
+    struct req_ctx *ctx = t->data;
+    const char *what = ctx->deadline_kind == DEADLINE_FIRST_BYTE ? "first_byte_ms" : "idle_ms";
+    if (ctx->call == NULL)
+        return;
+    upstream_call_cancel(ctx->call);
+    ctx->call = NULL;
+    ctx->upstream_ns += util_now_ns() - ctx->call_started_at;
+    ctx->call_started_at = 0;
+    metrics_count(ctx->w->metrics, METRICS_UPSTREAM_TIMEOUTS, 1);
+    char why[128];
+    snprintf(why, sizeof(why), "upstream time-out (%s)", what);
+    if (ctx->state == REQ_STATE_STREAMING) {
+        end_target_attempt(ctx, ROUTER_FAILED, 0);
+        api_error_set(&ctx->err, 504, "api_error", "upstream_timeout", NULL, "%s while streaming", why);
+        respond_error(ctx);
+        return;
+    }
+    attempt_failed(ctx, WARDEN_ETIMEDOUT, why);
+}
+
+static void arm_deadline(struct req_ctx *ctx, int ms, int kind)
+{
+    ctx->deadline_kind = kind;
+    uv_timer_start(&ctx->deadline, on_deadline, (uint64_t)ms, 0);
+}
+
+static const struct upstream_call_callbacks call_callbacks = {on_upstream_head, on_upstream_body, on_upstream_done};
+
+/* Builds the body sent upstream: the client's bytes with only "model" replaced. */
+static int build_upstream_body(struct req_ctx *ctx, const char *model)
+{
+    free(ctx->upstream_body);
+    ctx->upstream_body = NULL;
+    if (ctx->raw_dirty) {
+        /* the request was rewritten (guardrail redaction, re-ask): serialise the tree */
+        json_object_set_new(ctx->body, "model", json_string(model));
+        ctx->upstream_body = json_dumps(ctx->body, JSON_COMPACT);
+        if (ctx->upstream_body == NULL)
+            return WARDEN_ENOMEM;
+        ctx->upstream_body_len = strlen(ctx->upstream_body);
+        return 0;
+    }
+    size_t s, e;
+    if (json_span_find_member(ctx->raw, ctx->raw_len, "model", &s, &e) == 0) {
+        ctx->upstream_body = json_span_replace_with_string(ctx->raw, ctx->raw_len, s, e, model, &ctx->upstream_body_len);
+        return 0;
+    }
+    ctx->raw_dirty = 1;
+    return build_upstream_body(ctx, model);
+}
+
+static void on_timer(uv_timer_t *t);
+
+static void start_attempt(struct req_ctx *ctx)
+{
+    const struct config_model *m = ctx->model;
+    uint64_t wait_ms = 0;
+    struct router_target *t = router_pick(ctx->w->router, m, ctx->tried_mask, &wait_ms);
+    if (t == NULL) {
+        /* every target of this model is cooling down */
+        char why[160];
+        snprintf(why, sizeof(why), "every target of model %s is cooling down", m->name);
+        ctx->cooling_wait_ms = wait_ms;
+        attempt_failed(ctx, WARDEN_EOVERLOAD, why);
+        return;
+    }
+    if (router_try_acquire(t) != 0) {
+        const struct config_target *tc = router_target_config(t);
+        if (ctx->queued_on == NULL) {
+            if (tc->queue_max <= 0 || router_target_waiting_add(t, 1) > tc->queue_max) {
+                if (tc->queue_max > 0)
+                    router_target_waiting_add(t, -1);
+                metrics_count(ctx->w->metrics, METRICS_QUEUE_REJECTED, 1);
+                api_error_set(&ctx->err, 429, "rate_limit_error", "target_busy", NULL,
+                              "model %s: target %s is at max_concurrent (%d) and its queue is full", m->name,
+                              router_target_label(t), tc->max_concurrent);
+                ctx->retry_after_hint_s = 1;
+                router_unpick(t);
+                respond_error(ctx);
+                return;
+            }
+            ctx->queued_on = t;
+            ctx->queued_since = util_now_ns();
+        } else if (util_now_ns() - ctx->queued_since > (uint64_t)tc->queue_timeout_ms * 1000000u) {
+            router_target_waiting_add(t, -1);
+            ctx->queued_on = NULL;
+            metrics_count(ctx->w->metrics, METRICS_QUEUE_REJECTED, 1);
+            api_error_set(&ctx->err, 429, "rate_limit_error", "queue_timeout", NULL,
+                          "model %s: waited %d ms for a free slot on target %s", m->name, tc->queue_timeout_ms,
+                          router_target_label(t));
+            ctx->retry_after_hint_s = 1;
+            router_unpick(t);
+            respond_error(ctx);
+            return;
+        }
+        router_unpick(t);
+        req_set_state(ctx, REQ_STATE_QUEUED);
+        uv_timer_start(&ctx->timer, on_timer, QUEUE_POLL_MS, 0);
+        return;
+    }
+    if (ctx->queued_on != NULL) {
+        router_target_waiting_add(ctx->queued_on, -1);
+        ctx->waited_ns += util_now_ns() - ctx->queued_since;
+        ctx->queued_on = NULL;
+    }
+    const struct config_target *tc = router_target_config(t);
+    ctx->target = t;
+    ctx->target_retry = &tc->retry;
+    ctx->tried_mask |= 1ull << (router_target_position(t) & 63);
+    snprintf(ctx->target_label, sizeof(ctx->target_label), "%s", router_target_label(t));
+    router_attempt_begin(t);
+    ctx->attempts++;
+    ctx->attempts_on_model++;
+    metrics_count(ctx->w->metrics, METRICS_UPSTREAM_ATTEMPTS, 1);
+    if (ctx->attempts > 1)
+        metrics_count(ctx->w->metrics, METRICS_UPSTREAM_RETRIES, 1);
+
+    if (build_upstream_body(ctx, tc->model) != 0) {
+        end_target_attempt(ctx, ROUTER_CANCELLED, 0);
+        api_error_set(&ctx->err, 500, "api_error", "internal_error", NULL, "could not build the upstream request");
+        respond_error(ctx);
+        return;
+    }
+    char url[2048];
+    snprintf(url, sizeof(url), "%s%s", tc->provider->base_url, ctx->kind == REQ_KIND_EMBEDDINGS ? "/embeddings" : "/chat/completions");
+    const char *headers[64];
+    char auth[1024], rid[128];
+    size_t nh = 0;
+    headers[nh++] = "Content-Type: application/json";
+    if (tc->provider->api_key != NULL) {
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tc->provider->api_key);
+        headers[nh++] = auth;
+    }
+    snprintf(rid, sizeof(rid), "x-request-id: %s", ctx->request_id);
+    headers[nh++] = rid;
+    char extra[16][512];
+    for (size_t i = 0; i < tc->provider->n_headers && i < 16; i++) {
+        snprintf(extra[i], sizeof(extra[i]), "%s: %s", tc->provider->headers[i].name, tc->provider->headers[i].value);
+        headers[nh++] = extra[i];
+    }
+    headers[nh] = NULL;
+    struct upstream_call_opts o = {
+        .url = url,
+        .method = "POST",
+        .body = ctx->upstream_body,
+        .body_len = ctx->upstream_body_len,
+        .headers = headers,
+        .connect_timeout_ms = tc->timeouts.connect_ms,
+        .total_timeout_ms = tc->timeouts.total_ms,
+    };
+    util_buf_reset(&ctx->up_body);
+    util_buf_reset(&ctx->up_headers);
+    ctx->up_status = 0;
+    ctx->up_is_sse = 0;
+    ctx->saw_done = 0;
+    ctx->saw_upstream_error_event = 0;
+    ctx->body_overflow = 0;
+    ctx->t_first_byte = 0;
+    ctx->t_head = 0;
+    sse_parser_free(&ctx->sse);
+    sse_parser_init(&ctx->sse, SSE_EVENT_MAX);
+    ctx->t_attempt = ctx->call_started_at = util_now_ns();
+    req_set_state(ctx, REQ_STATE_ATTEMPT);
+    ctx->call = upstream_call_start(ctx->w->upstream, &o, &call_callbacks, ctx);
+    if (ctx->call == NULL) {
+        attempt_failed(ctx, WARDEN_ENOMEM, "could not start the upstream call");
+        return;
+    }
+    if (tc->timeouts.first_byte_ms > 0)
+        arm_deadline(ctx, tc->timeouts.first_byte_ms, DEADLINE_FIRST_BYTE);
+}
+
+/* Full-jitter exponential backoff: uniform in [0, min(max, base * 2^n)]. */
+static uint64_t backoff_ms(const struct config_retry *r, int retry_index)
+{
+    uint64_t cap = (uint64_t)(r->base_ms > 0 ? r->base_ms : 0);
+    for (int i = 0; i < retry_index && cap < (uint64_t)r->max_ms; i++)
+        cap *= 2;
+    if (cap > (uint64_t)r->max_ms)
+        cap = (uint64_t)r->max_ms;
+    if (cap == 0)
+        return 0;
+    static __thread uint64_t seed;
+    if (seed == 0)
+        seed = util_now_ns() | 1;
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    return seed % (cap + 1);
+}
+
+static int fallback_allowed(const struct config_model *m, int status, const char *body, size_t n, const struct config_model **to)
+{
+    *to = NULL;
+    if (m->n_fallback_rules == 0)
+        return 1;
+    for (size_t i = 0; i < m->n_fallback_rules; i++) {
+        const struct config_fallback_rule *r = &m->fallback_rules[i];
+        if (status < r->status_min || status > r->status_max)
+            continue;
+        if (r->match != NULL && (body == NULL || memmem(body, n, r->match, strlen(r->match)) == NULL))
+            continue;
+        *to = r->to_model;
+        return 1;
+    }
+    return 0;
+}
+
+/* An attempt failed before any byte reached the client (I2): retry, fall back or give up. */
+static void attempt_failed(struct req_ctx *ctx, int err, const char *why)
+{
+    int status = err == WARDEN_EUPSTREAM && why == NULL ? ctx->up_status : 0;
+    uint64_t retry_after = 0;
+    if (status == 429 || status == 503)
+        retry_after = parse_retry_after_ms(kept_header(ctx, "retry-after"));
+    end_target_attempt(ctx, err == WARDEN_EOVERLOAD ? ROUTER_CANCELLED : ROUTER_FAILED, retry_after);
+    if (ctx->req == NULL || ctx->client_gone)
+        return;
+
+    /* remember what the client gets if nothing else works */
+    api_error_clear(&ctx->err);
+    ctx->last_failure_is_http = status != 0;
+    if (status == 0) {
+        if (err == WARDEN_ETIMEDOUT)
+            api_error_set(&ctx->err, 504, "api_error", "upstream_timeout", NULL, "model %s: %s", ctx->model->name,
+                          why ? why : "upstream timed out");
+        else if (err == WARDEN_EOVERLOAD)
+            api_error_set(&ctx->err, 503, "api_error", "upstream_unavailable", NULL, "%s", why);
+        else
+            api_error_set(&ctx->err, 502, "api_error", "upstream_unavailable", NULL, "model %s: upstream failed: %s",
+                          ctx->model->name, why ? why : "error");
+    }
+
+    const struct config_retry *rp = &ctx->model->retry;
+    if (ctx->target_retry != NULL)
+        rp = ctx->target_retry;
+    if (err != WARDEN_EOVERLOAD && ctx->attempts_on_model <= rp->max) {
+        uint64_t wait = backoff_ms(rp, ctx->attempts_on_model - 1);
+        if (retry_after > wait)
+            wait = retry_after;
+        ctx->backoff_started = util_now_ns();
+        req_set_state(ctx, REQ_STATE_BACKOFF);
+        LOG_DEBUG("lifecycle", "%s retry %d in %llu ms", ctx->request_id, ctx->attempts_on_model, (unsigned long long)wait);
+        uv_timer_start(&ctx->timer, on_timer, wait, 0);
+        return;
+    }
+    /* the model's targets are exhausted: fall back */
+    const struct config_model *to = NULL;
+    int allowed = fallback_allowed(ctx->model, status ? status : 0, ctx->up_body.data, ctx->up_body.len, &to);
+    if (allowed && to == NULL && ctx->fallback_pos < ctx->requested_model->n_fallbacks)
+        to = ctx->requested_model->fallbacks[ctx->fallback_pos++];
+    if (allowed && to != NULL && ctx->fallbacks_taken < 8) {
+        ctx->fallbacks_taken++;
+        metrics_count(ctx->w->metrics, METRICS_FALLBACKS, 1);
+        LOG_DEBUG("lifecycle", "%s falling back from %s to %s", ctx->request_id, ctx->model->name, to->name);
+        ctx->model = to;
+        ctx->attempts_on_model = 0;
+        ctx->tried_mask = 0;
+        ctx->target_retry = NULL;
+        start_attempt(ctx);
+        return;
+    }
+    if (ctx->last_failure_is_http) {
+        /* the upstream's own error, status and body as it sent them */
+        respond_full(ctx, ctx->up_status, NULL, 1, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
+        return;
+    }
+    if (err == WARDEN_EOVERLOAD && ctx->cooling_wait_ms > 0)
+        ctx->retry_after_hint_s = (int)((ctx->cooling_wait_ms + 999) / 1000);
+    respond_error(ctx);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    struct req_ctx *ctx = t->data;
+    if (ctx->state == REQ_STATE_BACKOFF)
+        ctx->waited_ns += util_now_ns() - ctx->backoff_started;
+    if (ctx->state == REQ_STATE_BACKOFF || ctx->state == REQ_STATE_QUEUED)
+        start_attempt(ctx);
+}
+
+/* ---- request intake ---- */
+
+static void make_request_id(struct req_ctx *ctx, h2o_req_t *req)
+{
+    ssize_t i = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-request-id"), -1);
+    if (i >= 0) {
+        h2o_iovec_t v = req->headers.entries[i].value;
+        int ok = v.len > 0 && v.len < sizeof(ctx->request_id);
+        for (size_t k = 0; ok && k < v.len; k++)
+            ok = v.base[k] > 0x20 && v.base[k] < 0x7f && v.base[k] != '"' && v.base[k] != '\\';
+        if (ok) {
+            memcpy(ctx->request_id, v.base, v.len);
+            ctx->request_id[v.len] = '\0';
+            return;
+        }
+    }
+    static __thread uint64_t seq;
+    static __thread uint64_t salt;
+    if (salt == 0)
+        salt = util_now_ns() ^ ((uint64_t)ctx->w->id << 56);
+    seq++;
+    snprintf(ctx->request_id, sizeof(ctx->request_id), "req_%012llx%08llx", (unsigned long long)(salt & 0xffffffffffffull),
+             (unsigned long long)seq);
+}
+
+static int validate_chat(struct req_ctx *ctx)
+{
+    json_t *msgs = json_object_get(ctx->body, "messages");
+    if (msgs == NULL)
+        return api_error_set(&ctx->err, 400, "invalid_request_error", "missing_required_parameter", "messages",
+                             "you must provide a 'messages' parameter"),
+               -1;
+    if (!json_is_array(msgs))
+        return api_error_set(&ctx->err, 400, "invalid_request_error", "invalid_type", "messages",
+                             "'messages' must be an array"),
+               -1;
+    if (json_array_size(msgs) == 0)
+        return api_error_set(&ctx->err, 400, "invalid_request_error", "empty_array", "messages",
+                             "'messages' must contain at least one message"),
+               -1;
+    size_t i;
+    json_t *m;
+    json_array_foreach(msgs, i, m)
+    {
+        if (!json_is_object(m) || !json_is_string(json_object_get(m, "role"))) {
+            static __thread char param[64];
+            snprintf(param, sizeof(param), "messages[%zu].role", i);
+            return api_error_set(&ctx->err, 400, "invalid_request_error", "invalid_value", param,
+                                 "messages[%zu] must be an object with a string 'role'", i),
+                   -1;
+        }
+        json_t *c = json_object_get(m, "content");
+        if (c != NULL && !json_is_string(c) && !json_is_array(c) && !json_is_null(c)) {
+            static __thread char param[64];
+            snprintf(param, sizeof(param), "messages[%zu].content", i);
+            return api_error_set(&ctx->err, 400, "invalid_request_error", "invalid_type", param,
+                                 "messages[%zu].content must be a string, an array of parts or null", i),
+                   -1;
+        }
+    }
+    json_t *st = json_object_get(ctx->body, "stream");
+    if (st != NULL && !json_is_boolean(st) && !json_is_null(st))
+        return api_error_set(&ctx->err, 400, "invalid_request_error", "invalid_type", "stream", "'stream' must be a boolean"), -1;
+    ctx->stream = json_is_true(st);
+    return 0;
+}
+
+static int validate_embeddings(struct req_ctx *ctx)
+{
+    json_t *in = json_object_get(ctx->body, "input");
+    if (in == NULL)
+        return api_error_set(&ctx->err, 400, "invalid_request_error", "missing_required_parameter", "input",
+                             "you must provide an 'input' parameter"),
+               -1;
+    if (!json_is_string(in) && !json_is_array(in))
+        return api_error_set(&ctx->err, 400, "invalid_request_error", "invalid_type", "input",
+                             "'input' must be a string or an array"),
+               -1;
+    return 0;
+}
+
+/* Parses and validates the body; on failure ctx->err is set. */
+static int parse_request(struct req_ctx *ctx)
+{
+    if (ctx->raw_len == 0)
+        return api_error_set(&ctx->err, 400, "invalid_request_error", "missing_body", NULL,
+                             "the request body is empty; send a JSON object"),
+               -1;
+    json_error_t je;
+    ctx->body = json_loadb(ctx->raw, ctx->raw_len, JSON_ALLOW_NUL, &je);
+    if (ctx->body == NULL)
+        return api_error_set(&ctx->err, 400, "invalid_request_error", "invalid_json", NULL,
+                             "could not parse the JSON body of your request: %s (line %d, column %d)", je.text, je.line,
+                             je.column),
+               -1;
+    if (!json_is_object(ctx->body))
+        return api_error_set(&ctx->err, 400, "invalid_request_error", "invalid_json", NULL,
+                             "the request body must be a JSON object"),
+               -1;
+    json_t *model = json_object_get(ctx->body, "model");
+    if (model == NULL)
+        return api_error_set(&ctx->err, 400, "invalid_request_error", "missing_required_parameter", "model",
+                             "you must provide a 'model' parameter"),
+               -1;
+    if (!json_is_string(model))
+        return api_error_set(&ctx->err, 400, "invalid_request_error", "invalid_type", "model", "'model' must be a string"), -1;
+    snprintf(ctx->requested_model_name, sizeof(ctx->requested_model_name), "%s", json_string_value(model));
+    if (ctx->kind == REQ_KIND_CHAT ? validate_chat(ctx) != 0 : validate_embeddings(ctx) != 0)
+        return -1;
+    ctx->requested_model = config_find_model(ctx->w->cfg, json_string_value(model));
+    if (ctx->requested_model == NULL)
+        return api_error_set(&ctx->err, 404, "invalid_request_error", "model_not_found", "model",
+                             "the model '%s' does not exist", ctx->requested_model_name),
+               -1;
+    ctx->model = ctx->requested_model;
+    return 0;
+}
+
+int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind)
+{
+    struct req_ctx *ctx = util_calloc(1, sizeof(*ctx));
+    ctx->w = w;
+    ctx->req = req;
+    ctx->kind = kind;
+    ctx->t_start = util_now_ns();
+    ctx->hangup_fd = -1;
+    ctx->refs = 3; /* h2o request + two timers (I5) */
+    util_buf_init(&ctx->up_body, ERROR_BODY_MAX);
+    util_buf_init(&ctx->up_headers, HEADERS_KEPT_MAX);
+    util_buf_init(&ctx->out_sending, SIZE_MAX);
+    util_buf_init(&ctx->out_pending, SIZE_MAX);
+    sse_parser_init(&ctx->sse, SSE_EVENT_MAX);
+    uv_timer_init(&w->loop, &ctx->timer);
+    uv_timer_init(&w->loop, &ctx->deadline);
+    ctx->timer.data = ctx->deadline.data = ctx;
+    make_request_id(ctx, req);
+    struct req_ctx **slot = h2o_mem_alloc_shared(&req->pool, sizeof(*slot), on_pool_dispose);
+    *slot = ctx;
+    ctx->next = w->_requests;
+    if (w->_requests)
+        w->_requests->prev = ctx;
+    w->_requests = ctx;
+    w->inflight++;
+
+    /* h2o's entity points into its input buffer; keep our own copy (it outlives retries) */
+    ctx->raw_len = req->entity.len;
+    ctx->raw = util_malloc(ctx->raw_len + 1);
+    if (ctx->raw_len)
+        memcpy(ctx->raw, req->entity.base, ctx->raw_len);
+    ctx->raw[ctx->raw_len] = '\0';
+
+    if (w->draining) {
+        api_error_set(&ctx->err, 503, "api_error", "shutting_down", NULL, "the server is shutting down");
+        respond_error(ctx);
+        return 0;
+    }
+    if (w->cfg->server.max_inflight > 0 && w->inflight > (uint64_t)w->cfg->server.max_inflight) {
+        api_error_set(&ctx->err, 503, "api_error", "overloaded", NULL, "too many requests in flight");
+        respond_error(ctx);
+        return 0;
+    }
+    if (parse_request(ctx) != 0) {
+        respond_error(ctx);
+        return 0;
+    }
+    if (req->version < 0x200) {
+        int fd = h2o_socket_get_fd(req->conn->callbacks->get_socket(req->conn));
+        if (api_hangup_watch(w->hangup, fd, on_hangup, ctx) == 0)
+            ctx->hangup_fd = fd;
+    }
+    start_attempt(ctx);
+    return 0;
+}
+
+void lifecycle_drain_expired(struct server_worker *w)
+{
+    for (struct req_ctx *ctx = w->_requests, *next; ctx != NULL; ctx = next) {
+        next = ctx->next;
+        if (ctx->state == REQ_STATE_RESPONDING || ctx->state == REQ_STATE_CLOSED)
+            continue;
+        api_error_clear(&ctx->err);
+        api_error_set(&ctx->err, 503, "api_error", "shutting_down", NULL, "the server shut down before the answer completed");
+        respond_error(ctx);
+    }
+}
+

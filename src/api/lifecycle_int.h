@@ -1,0 +1,97 @@
+/* Internal to api/: the request context and the lifecycle entry points. */
+#ifndef WARDEN_API_LIFECYCLE_INT_H
+#define WARDEN_API_LIFECYCLE_INT_H
+
+#include <h2o.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "api/error.h"
+#include "api/sse.h"
+#include "config/config.h"
+#include "util/buf.h"
+
+struct server_worker;
+struct upstream_call;
+struct router_target;
+
+enum req_kind { REQ_KIND_CHAT, REQ_KIND_EMBEDDINGS };
+
+enum req_state {
+    REQ_STATE_NEW,        /* parsed and validated; nothing started */
+    REQ_STATE_ATTEMPT,    /* an upstream call is in flight; nothing sent to the client */
+    REQ_STATE_BACKOFF,    /* waiting (timer) before the next attempt */
+    REQ_STATE_QUEUED,     /* waiting (timer polls) for a slot on a target at max_concurrent */
+    REQ_STATE_STREAMING,  /* the response has started toward the client; relaying */
+    REQ_STATE_RESPONDING, /* the last bytes were handed to h2o; waiting for it to finish */
+    REQ_STATE_CLOSED,     /* everything released; memory waits for the timers' close callbacks */
+};
+
+enum { DEADLINE_FIRST_BYTE = 1, DEADLINE_IDLE = 2 };
+
+struct req_ctx {
+    struct server_worker *w;
+    h2o_req_t *req; /* NULL once h2o disposed the request (I4) */
+    int refs;
+    enum req_state state;
+    enum req_kind kind;
+    char request_id[80];
+    char requested_model_name[128];
+    char target_label[256];
+
+    /* the request */
+    char *raw; /* the client's body, our copy */
+    size_t raw_len;
+    json_t *body;
+    int raw_dirty; /* body tree was modified: serialise it instead of splicing raw */
+    int stream;
+    const struct config_model *requested_model;
+    const struct config_model *model; /* current (changes on fallback) */
+    size_t fallback_pos;
+    int fallbacks_taken;
+
+    /* attempts */
+    struct upstream_call *call;
+    struct router_target *target;
+    struct router_target *queued_on;
+    const struct config_retry *target_retry;
+    uint64_t tried_mask;
+    int attempts, attempts_on_model;
+    uint64_t cooling_wait_ms;
+    int retry_after_hint_s;
+    int last_failure_is_http;
+    char *upstream_body;
+    size_t upstream_body_len;
+    int up_status;
+    int up_is_sse;
+    int saw_done, saw_upstream_error_event, body_overflow;
+    int upstream_paused;
+    struct util_buf up_body;    /* collected answer (non-streaming) or error body */
+    struct util_buf up_headers; /* "name\0value\0" pairs of the upstream response */
+    struct sse_parser sse;
+    uv_timer_t timer;    /* backoff and queue polling */
+    uv_timer_t deadline; /* first_byte_ms / idle_ms of the current attempt */
+    int deadline_kind;
+
+    /* timing (ns, monotonic) */
+    uint64_t t_start, t_attempt, t_head, t_first_byte;
+    uint64_t call_started_at, upstream_ns, waited_ns, backoff_started, queued_since;
+
+    /* output */
+    h2o_generator_t generator;
+    struct util_buf out_sending, out_pending;
+    unsigned response_started : 1, out_in_flight : 1, out_final : 1, out_done : 1, final_error : 1, generator_stopped : 1,
+        client_gone : 1;
+    int final_status;
+    uint64_t bytes_out;
+    struct api_error err;
+    int hangup_fd;
+
+    struct req_ctx *prev, *next; /* the worker's live requests */
+};
+
+int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind);
+void lifecycle_drain_expired(struct server_worker *w);
+
+#endif

@@ -1,0 +1,188 @@
+/* Prometheus metrics. See metrics.h. */
+#include "server/metrics.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "upstream/router.h"
+#include "util/alloc.h"
+
+static const double latency_buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+#define N_BUCKETS (sizeof(latency_buckets) / sizeof(latency_buckets[0]))
+
+struct histogram {
+    _Atomic uint64_t buckets[N_BUCKETS + 1]; /* last one is +Inf */
+    _Atomic uint64_t count;
+    _Atomic uint64_t sum_us;
+};
+
+struct guard_stats {
+    _Atomic uint64_t verdicts[METRICS_VERDICT_COUNT];
+    _Atomic uint64_t latency_us_sum;
+    _Atomic uint64_t runs;
+};
+
+struct metrics {
+    const struct config *cfg;
+    _Atomic uint64_t requests[METRICS_ROUTE_COUNT][600];
+    struct histogram latency;
+    struct histogram ttft;
+    _Atomic uint64_t counters[METRICS_COUNTER_COUNT];
+    _Atomic int64_t async_pending;
+    struct guard_stats *guards;
+    size_t n_guards;
+};
+
+static const char *route_names[METRICS_ROUTE_COUNT] = {"chat_completions", "embeddings", "models", "other"};
+static const char *verdict_names[METRICS_VERDICT_COUNT] = {"pass", "block", "rewrite", "error", "timeout", "logged"};
+static const struct {
+    const char *name;
+    const char *help;
+} counter_info[METRICS_COUNTER_COUNT] = {
+    {"warden_upstream_attempts_total", "Upstream attempts started"},
+    {"warden_upstream_retries_total", "Upstream attempts that were retries"},
+    {"warden_upstream_timeouts_total", "Upstream attempts that timed out"},
+    {"warden_fallbacks_total", "Requests moved on to a fallback model"},
+    {"warden_client_disconnects_total", "Requests whose client went away before the end"},
+    {"warden_upstream_cancelled_total", "Upstream transfers aborted by Warden"},
+    {"warden_queue_rejected_total", "Requests rejected because a target's queue was full or timed out"},
+    {"warden_stream_errors_total", "Streams ended with an SSE error event"},
+    {"warden_async_post_overflow_total", "async_post checks dropped because the pending set was full"},
+    {"warden_schema_validation_failures_total", "Answers that failed structured-output validation"},
+    {"warden_schema_reasks_total", "Re-asks sent after a structured-output validation failure"},
+};
+
+struct metrics *metrics_create(const struct config *cfg)
+{
+    struct metrics *m = util_calloc(1, sizeof(*m));
+    m->cfg = cfg;
+    m->n_guards = cfg->n_guardrails;
+    m->guards = util_calloc(m->n_guards ? m->n_guards : 1, sizeof(*m->guards));
+    return m;
+}
+
+void metrics_destroy(struct metrics *m)
+{
+    if (m == NULL)
+        return;
+    free(m->guards);
+    free(m);
+}
+
+static void histogram_observe(struct histogram *h, uint64_t us)
+{
+    double s = (double)us / 1e6;
+    size_t i = 0;
+    while (i < N_BUCKETS && s > latency_buckets[i])
+        i++;
+    atomic_fetch_add_explicit(&h->buckets[i], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&h->count, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&h->sum_us, us, memory_order_relaxed);
+}
+
+void metrics_request_done(struct metrics *m, enum metrics_route route, int status, uint64_t total_us)
+{
+    if (status < 100 || status >= 600)
+        status = 599;
+    atomic_fetch_add_explicit(&m->requests[route][status], 1, memory_order_relaxed);
+    histogram_observe(&m->latency, total_us);
+}
+
+void metrics_ttft(struct metrics *m, uint64_t us)
+{
+    histogram_observe(&m->ttft, us);
+}
+
+void metrics_count(struct metrics *m, enum metrics_counter c, uint64_t n)
+{
+    atomic_fetch_add_explicit(&m->counters[c], n, memory_order_relaxed);
+}
+
+void metrics_guard_verdict(struct metrics *m, size_t gi, enum metrics_verdict v, uint64_t latency_us)
+{
+    if (gi >= m->n_guards)
+        return;
+    atomic_fetch_add_explicit(&m->guards[gi].verdicts[v], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->guards[gi].latency_us_sum, latency_us, memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->guards[gi].runs, 1, memory_order_relaxed);
+}
+
+void metrics_async_pending_add(struct metrics *m, int64_t delta)
+{
+    atomic_fetch_add_explicit(&m->async_pending, delta, memory_order_relaxed);
+}
+
+static void render_histogram(struct util_buf *o, const char *name, const char *help, struct histogram *h)
+{
+    util_buf_appendf(o, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+    uint64_t cum = 0;
+    for (size_t i = 0; i <= N_BUCKETS; i++) {
+        cum += atomic_load_explicit(&h->buckets[i], memory_order_relaxed);
+        if (i < N_BUCKETS)
+            util_buf_appendf(o, "%s_bucket{le=\"%g\"} %llu\n", name, latency_buckets[i], (unsigned long long)cum);
+        else
+            util_buf_appendf(o, "%s_bucket{le=\"+Inf\"} %llu\n", name, (unsigned long long)cum);
+    }
+    util_buf_appendf(o, "%s_sum %.6f\n%s_count %llu\n", name, (double)atomic_load(&h->sum_us) / 1e6, name,
+                     (unsigned long long)atomic_load(&h->count));
+}
+
+int metrics_render(struct metrics *m, const struct metrics_gauges *g, const struct router *r, struct util_buf *o)
+{
+    util_buf_appendf(o, "# HELP warden_requests_total Requests answered, by route and status\n"
+                        "# TYPE warden_requests_total counter\n");
+    for (int rt = 0; rt < METRICS_ROUTE_COUNT; rt++)
+        for (int s = 100; s < 600; s++) {
+            uint64_t n = atomic_load_explicit(&m->requests[rt][s], memory_order_relaxed);
+            if (n)
+                util_buf_appendf(o, "warden_requests_total{route=\"%s\",status=\"%d\"} %llu\n", route_names[rt], s,
+                                 (unsigned long long)n);
+        }
+    uint64_t errors = 0;
+    for (int rt = 0; rt < METRICS_ROUTE_COUNT; rt++)
+        for (int s = 400; s < 600; s++)
+            errors += atomic_load_explicit(&m->requests[rt][s], memory_order_relaxed);
+    util_buf_appendf(o, "# HELP warden_errors_total Requests answered with a 4xx or 5xx status\n"
+                        "# TYPE warden_errors_total counter\nwarden_errors_total %llu\n",
+                     (unsigned long long)errors);
+    render_histogram(o, "warden_request_duration_seconds", "Total time per request", &m->latency);
+    render_histogram(o, "warden_time_to_first_token_seconds", "Time from request to the first byte of the answer", &m->ttft);
+    util_buf_appendf(o,
+                     "# HELP warden_inflight_requests Requests being handled\n# TYPE warden_inflight_requests gauge\n"
+                     "warden_inflight_requests %llu\n"
+                     "# HELP warden_upstream_connections Open upstream connections\n# TYPE warden_upstream_connections gauge\n"
+                     "warden_upstream_connections %llu\n"
+                     "# HELP warden_upstream_connections_opened_total Upstream connections opened\n"
+                     "# TYPE warden_upstream_connections_opened_total counter\n"
+                     "warden_upstream_connections_opened_total %llu\n",
+                     (unsigned long long)g->inflight, (unsigned long long)g->upstream_connections_open,
+                     (unsigned long long)g->upstream_connections_opened);
+    for (int c = 0; c < METRICS_COUNTER_COUNT; c++)
+        util_buf_appendf(o, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", counter_info[c].name, counter_info[c].help,
+                         counter_info[c].name, counter_info[c].name,
+                         (unsigned long long)atomic_load_explicit(&m->counters[c], memory_order_relaxed));
+    util_buf_appendf(o, "# HELP warden_async_post_pending async_post checks still running\n"
+                        "# TYPE warden_async_post_pending gauge\nwarden_async_post_pending %lld\n",
+                     (long long)atomic_load(&m->async_pending));
+    util_buf_appendf(o, "# HELP warden_guard_verdicts_total Guardrail verdicts\n# TYPE warden_guard_verdicts_total counter\n");
+    for (size_t i = 0; i < m->n_guards; i++)
+        for (int v = 0; v < METRICS_VERDICT_COUNT; v++) {
+            uint64_t n = atomic_load_explicit(&m->guards[i].verdicts[v], memory_order_relaxed);
+            if (n)
+                util_buf_appendf(o, "warden_guard_verdicts_total{guard=\"%s\",verdict=\"%s\"} %llu\n",
+                                 m->cfg->guardrails[i].name, verdict_names[v], (unsigned long long)n);
+        }
+    util_buf_appendf(o, "# HELP warden_guard_latency_seconds Guardrail check latency\n"
+                        "# TYPE warden_guard_latency_seconds summary\n");
+    for (size_t i = 0; i < m->n_guards; i++) {
+        uint64_t runs = atomic_load(&m->guards[i].runs);
+        if (!runs)
+            continue;
+        util_buf_appendf(o, "warden_guard_latency_seconds_sum{guard=\"%s\"} %.6f\nwarden_guard_latency_seconds_count{guard=\"%s\"} %llu\n",
+                         m->cfg->guardrails[i].name, (double)atomic_load(&m->guards[i].latency_us_sum) / 1e6,
+                         m->cfg->guardrails[i].name, (unsigned long long)runs);
+    }
+    if (r != NULL)
+        router_render_metrics(r, o);
+    return 0;
+}

@@ -1,0 +1,54 @@
+/* Process-wide counters and histograms, rendered in Prometheus text format.
+ * Every update is a relaxed atomic add, so workers never contend on a lock.
+ * Label sets are fixed at start-up (routes, models' targets, guardrails), so
+ * the storage is plain arrays sized from the config. */
+#ifndef WARDEN_SERVER_METRICS_H
+#define WARDEN_SERVER_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "util/buf.h"
+
+enum metrics_route { METRICS_ROUTE_CHAT, METRICS_ROUTE_EMBEDDINGS, METRICS_ROUTE_MODELS, METRICS_ROUTE_OTHER, METRICS_ROUTE_COUNT };
+
+enum metrics_counter {
+    METRICS_UPSTREAM_ATTEMPTS,
+    METRICS_UPSTREAM_RETRIES,
+    METRICS_UPSTREAM_TIMEOUTS,
+    METRICS_FALLBACKS,
+    METRICS_CLIENT_DISCONNECTS,
+    METRICS_UPSTREAM_CANCELLED,
+    METRICS_QUEUE_REJECTED,
+    METRICS_STREAM_ERRORS,
+    METRICS_ASYNC_POST_OVERFLOW,
+    METRICS_SCHEMA_FAILURES,
+    METRICS_SCHEMA_REASKS,
+    METRICS_COUNTER_COUNT
+};
+
+enum metrics_verdict { METRICS_VERDICT_PASS, METRICS_VERDICT_BLOCK, METRICS_VERDICT_REWRITE, METRICS_VERDICT_ERROR,
+                       METRICS_VERDICT_TIMEOUT, METRICS_VERDICT_LOGGED, METRICS_VERDICT_COUNT };
+
+struct metrics;
+
+struct metrics *metrics_create(const struct config *cfg);
+void metrics_destroy(struct metrics *m);
+
+void metrics_request_done(struct metrics *m, enum metrics_route route, int status, uint64_t total_us);
+void metrics_ttft(struct metrics *m, uint64_t us);
+void metrics_count(struct metrics *m, enum metrics_counter c, uint64_t n);
+void metrics_guard_verdict(struct metrics *m, size_t guard_index, enum metrics_verdict v, uint64_t latency_us);
+void metrics_async_pending_add(struct metrics *m, int64_t delta);
+
+/* Gauges read at render time from the live workers and router. */
+struct metrics_gauges {
+    uint64_t inflight;
+    uint64_t upstream_connections_open;
+    uint64_t upstream_connections_opened;
+};
+struct router;
+int metrics_render(struct metrics *m, const struct metrics_gauges *g, const struct router *r, struct util_buf *out);
+
+#endif

@@ -1,0 +1,333 @@
+/* Server: listeners, worker threads, signals, graceful drain.
+ *
+ * Each worker binds its own SO_REUSEPORT socket (the kernel spreads
+ * connections across them), runs its own libuv loop with an h2o context and
+ * an upstream client, and never shares per-request state. The main thread
+ * blocks SIGTERM/SIGINT everywhere and waits for them with sigwait(); on a
+ * signal every worker stops accepting, asks h2o to close idle connections,
+ * and leaves its loop when its last in-flight request ends or the drain
+ * time-out passes (then the remaining requests end with a 503). */
+#include "server/server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "guard/engine.h"
+#include "server/metrics.h"
+#include "upstream/client.h"
+#include "upstream/router.h"
+#include "util/alloc.h"
+#include "util/err.h"
+#include "util/log.h"
+
+struct server {
+    const struct config *cfg;
+    h2o_globalconf_t h2o_config;
+    struct metrics *metrics;
+    struct router *router;
+    struct guard_shared *guard_shared;
+    struct server_worker *workers;
+    int n_workers;
+    int access_log_fd; /* -1: off */
+};
+
+static void raise_nofile_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            LOG_WARN("server", "could not raise RLIMIT_NOFILE: %s", strerror(errno));
+    }
+}
+
+static int open_listener(const struct config_server *sc, char *err, size_t errsz)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *res = NULL;
+    char port[16];
+    snprintf(port, sizeof(port), "%d", sc->listen_port);
+    int rc = getaddrinfo(sc->listen_host && *sc->listen_host ? sc->listen_host : NULL, port, &hints, &res);
+    if (rc != 0) {
+        snprintf(err, errsz, "listen %s:%d: %s", sc->listen_host, sc->listen_port, gai_strerror(rc));
+        return -1;
+    }
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0 ||
+        listen(fd, 4096) != 0) {
+        snprintf(err, errsz, "listen %s:%d: %s", sc->listen_host, sc->listen_port, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(res);
+        return -1;
+    }
+    freeaddrinfo(res);
+    return fd;
+}
+
+struct server *server_create(const struct config *cfg, char *err, size_t errsz)
+{
+    raise_nofile_limit();
+    struct server *s = util_calloc(1, sizeof(*s));
+    s->cfg = cfg;
+    s->access_log_fd = STDERR_FILENO;
+    if (cfg->server.access_log != NULL) {
+        if (strcmp(cfg->server.access_log, "off") == 0) {
+            s->access_log_fd = -1;
+        } else if (strcmp(cfg->server.access_log, "-") != 0) {
+            s->access_log_fd = open(cfg->server.access_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+            if (s->access_log_fd < 0) {
+                snprintf(err, errsz, "access_log %s: %s", cfg->server.access_log, strerror(errno));
+                free(s);
+                return NULL;
+            }
+        }
+    }
+    s->n_workers = cfg->server.workers > 0 ? cfg->server.workers : 1;
+    s->workers = util_calloc((size_t)s->n_workers, sizeof(*s->workers));
+    for (int i = 0; i < s->n_workers; i++)
+        s->workers[i]._listen_fd = -1;
+    for (int i = 0; i < s->n_workers; i++) {
+        s->workers[i]._listen_fd = open_listener(&cfg->server, err, errsz);
+        if (s->workers[i]._listen_fd < 0) {
+            server_destroy(s);
+            return NULL;
+        }
+    }
+    s->guard_shared = guard_shared_create(cfg, err, errsz);
+    if (s->guard_shared == NULL) {
+        server_destroy(s);
+        return NULL;
+    }
+    h2o_config_init(&s->h2o_config);
+    s->h2o_config.max_request_entity_size = cfg->server.max_body_bytes;
+    s->h2o_config.http1.req_timeout = (uint64_t)cfg->server.header_timeout_ms;
+    s->h2o_config.http2.idle_timeout = (uint64_t)cfg->server.idle_timeout_ms;
+    s->h2o_config.http2.graceful_shutdown_timeout = (uint64_t)cfg->server.drain_timeout_ms;
+    s->h2o_config.server_name = h2o_iovec_init(H2O_STRLIT("warden"));
+    h2o_hostconf_t *host = h2o_config_register_host(&s->h2o_config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    api_register(host);
+    s->metrics = metrics_create(cfg);
+    s->router = router_create(cfg);
+    return s;
+}
+
+void server_collect_gauges(struct server *s, struct metrics_gauges *g)
+{
+    for (int i = 0; i < s->n_workers; i++) {
+        struct server_worker *w = &s->workers[i];
+        g->inflight += __atomic_load_n(&w->inflight, __ATOMIC_RELAXED);
+        if (w->upstream != NULL) {
+            struct upstream_client_stats st;
+            upstream_client_get_stats(w->upstream, &st);
+            g->upstream_connections_open += st.connections_open;
+            g->upstream_connections_opened += st.connections_opened;
+        }
+    }
+}
+
+void server_access_log_write(struct server_worker *w, const char *line, size_t len)
+{
+    int fd = w->server->access_log_fd;
+    if (fd < 0)
+        return;
+    if (fd == STDERR_FILENO) {
+        util_log_raw(line, len);
+        return;
+    }
+    struct iovec iov[2] = {{(void *)line, len}, {"\n", 1}};
+    ssize_t r = writev(fd, iov, 2);
+    (void)r;
+}
+
+/* ---- workers ---- */
+
+static void on_accept(uv_stream_t *listener, int status)
+{
+    struct server_worker *w = listener->data;
+    if (status != 0)
+        return;
+    uv_tcp_t *conn = util_malloc(sizeof(*conn));
+    uv_tcp_init(&w->loop, conn);
+    if (uv_accept(listener, (uv_stream_t *)conn) != 0) {
+        uv_close((uv_handle_t *)conn, (uv_close_cb)free);
+        return;
+    }
+    uv_tcp_nodelay(conn, 1);
+    h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)conn, (uv_close_cb)free);
+    h2o_accept(&w->_accept_ctx, sock);
+}
+
+static void worker_leave_loop(struct server_worker *w)
+{
+    uv_timer_stop(&w->_drain_timer);
+    uv_stop(&w->loop);
+}
+
+void server_worker_request_finished(struct server_worker *w)
+{
+    __atomic_fetch_sub(&w->inflight, 1, __ATOMIC_RELAXED);
+    if (w->draining && w->inflight == 0)
+        worker_leave_loop(w);
+}
+
+static void on_drain_timeout(uv_timer_t *t)
+{
+    struct server_worker *w = t->data;
+    LOG_WARN("server", "worker %d: drain time-out with %llu requests in flight; ending them", w->id,
+             (unsigned long long)w->inflight);
+    api_worker_drain_expired(w);
+    /* give the error responses a moment to be written, then leave */
+    uv_timer_start(&w->_drain_timer, (uv_timer_cb)(void (*)(uv_timer_t *))worker_leave_loop, 200, 0);
+}
+
+static void on_stop_request(uv_async_t *a)
+{
+    struct server_worker *w = a->data;
+    if (w->draining)
+        return;
+    w->draining = 1;
+    uv_close((uv_handle_t *)&w->_listener, NULL);
+    h2o_context_request_shutdown(&w->h2o_ctx);
+    if (w->inflight == 0) {
+        worker_leave_loop(w);
+        return;
+    }
+    uv_timer_start(&w->_drain_timer, on_drain_timeout, (uint64_t)w->cfg->server.drain_timeout_ms, 0);
+}
+
+static void close_walk_cb(uv_handle_t *h, void *arg)
+{
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+static void worker_main(void *arg)
+{
+    struct server_worker *w = arg;
+    uv_run(&w->loop, UV_RUN_DEFAULT);
+    /* shutdown: cancel what remains, release the per-worker objects, run close callbacks */
+    api_worker_drain_expired(w);
+    uv_run(&w->loop, UV_RUN_NOWAIT);
+    guard_env_destroy(w->guards);
+    w->guards = NULL;
+    upstream_client_destroy(w->upstream);
+    w->upstream = NULL;
+    api_worker_stop(w);
+    if (!uv_is_closing((uv_handle_t *)&w->_stop_async))
+        uv_close((uv_handle_t *)&w->_stop_async, NULL);
+    if (!uv_is_closing((uv_handle_t *)&w->_drain_timer))
+        uv_close((uv_handle_t *)&w->_drain_timer, NULL);
+    for (int i = 0; i < 50 && uv_run(&w->loop, UV_RUN_NOWAIT) != 0; i++)
+        ;
+    h2o_context_dispose(&w->h2o_ctx);
+    uv_walk(&w->loop, close_walk_cb, NULL);
+    uv_run(&w->loop, UV_RUN_DEFAULT);
+}
+
+static int worker_init(struct server *s, struct server_worker *w, int id, char *err, size_t errsz)
+{
+    w->id = id;
+    w->server = s;
+    w->cfg = s->cfg;
+    w->metrics = s->metrics;
+    w->router = s->router;
+    uv_loop_init(&w->loop);
+    h2o_context_init(&w->h2o_ctx, &w->loop, &s->h2o_config);
+    w->_accept_ctx.ctx = &w->h2o_ctx;
+    w->_accept_ctx.hosts = s->h2o_config.hosts;
+    w->upstream = upstream_client_create(&w->loop);
+    if (w->upstream == NULL) {
+        snprintf(err, errsz, "worker %d: could not create the upstream client", id);
+        return -1;
+    }
+    w->guards = guard_env_create(s->guard_shared, &w->loop, w->upstream, s->metrics);
+    if (api_worker_start(w) != 0) {
+        snprintf(err, errsz, "worker %d: could not start the API", id);
+        return -1;
+    }
+    uv_tcp_init(&w->loop, &w->_listener);
+    w->_listener.data = w;
+    if (uv_tcp_open(&w->_listener, w->_listen_fd) != 0 || uv_listen((uv_stream_t *)&w->_listener, 4096, on_accept) != 0) {
+        snprintf(err, errsz, "worker %d: could not listen", id);
+        return -1;
+    }
+    w->_listen_fd = -1; /* owned by the uv handle now */
+    uv_async_init(&w->loop, &w->_stop_async, on_stop_request);
+    w->_stop_async.data = w;
+    uv_timer_init(&w->loop, &w->_drain_timer);
+    w->_drain_timer.data = w;
+    return 0;
+}
+
+int server_run(struct server *s)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    char err[256];
+    for (int i = 0; i < s->n_workers; i++) {
+        if (worker_init(s, &s->workers[i], i, err, sizeof(err)) != 0) {
+            LOG_ERROR("server", "%s", err);
+            return -1;
+        }
+    }
+    for (int i = 0; i < s->n_workers; i++)
+        uv_thread_create(&s->workers[i]._thread, worker_main, &s->workers[i]);
+    LOG_INFO("server", "listening on %s:%d with %d worker%s", s->cfg->server.listen_host, s->cfg->server.listen_port,
+             s->n_workers, s->n_workers == 1 ? "" : "s");
+
+    int sig = 0;
+    sigwait(&set, &sig);
+    LOG_INFO("server", "%s: draining (up to %d ms)", sig == SIGTERM ? "SIGTERM" : "SIGINT", s->cfg->server.drain_timeout_ms);
+    for (int i = 0; i < s->n_workers; i++)
+        uv_async_send(&s->workers[i]._stop_async);
+    for (int i = 0; i < s->n_workers; i++)
+        uv_thread_join(&s->workers[i]._thread);
+    guard_shared_drain(s->guard_shared, s->cfg->server.drain_timeout_ms);
+    LOG_INFO("server", "stopped");
+    return 0;
+}
+
+void server_destroy(struct server *s)
+{
+    if (s == NULL)
+        return;
+    for (int i = 0; i < s->n_workers; i++) {
+        struct server_worker *w = &s->workers[i];
+        if (w->_listen_fd >= 0)
+            close(w->_listen_fd);
+        if (w->upstream != NULL || w->h2o_ctx.loop != NULL)
+            uv_loop_close(&w->loop);
+    }
+    free(s->workers);
+    if (s->h2o_config.hosts != NULL)
+        h2o_config_dispose(&s->h2o_config);
+    guard_shared_destroy(s->guard_shared);
+    metrics_destroy(s->metrics);
+    router_destroy(s->router);
+    if (s->access_log_fd > STDERR_FILENO)
+        close(s->access_log_fd);
+    free(s);
+}

@@ -1,0 +1,75 @@
+/* The upstream HTTP client: one libcurl multi handle per worker thread,
+ * driven by that worker's libuv loop (curl_multi_socket_action + uv_poll +
+ * uv_timer), created at start-up and shared by every request of the worker.
+ * libcurl's connection cache gives pooled keep-alive connections; HTTP/2 is
+ * negotiated over TLS where the upstream offers it; TLS verification is on.
+ *
+ * An upstream_call is one HTTP exchange. Its callbacks run on the loop:
+ *   on_head  once, when the status line and headers are complete;
+ *   on_body  for each piece of the body as it arrives (may ask for a pause);
+ *   on_done  exactly once at the end (success or failure), unless the call
+ *            was cancelled: upstream_call_cancel() is the caller's own
+ *            decision, so after it returns no callback runs again.
+ * The call frees itself after on_done returns or when cancelled. Cancelling
+ * a transfer in progress closes its connection at once (libcurl cannot
+ * reuse a half-read response), which is what makes the provider stop. */
+#ifndef WARDEN_UPSTREAM_CLIENT_H
+#define WARDEN_UPSTREAM_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+struct upstream_client;
+struct upstream_call;
+
+struct upstream_header {
+    const char *name;
+    size_t name_len;
+    const char *value;
+    size_t value_len;
+};
+
+struct upstream_call_callbacks {
+    /* Returns 0 to go on, or non-zero to cancel (as if upstream_call_cancel). */
+    int (*on_head)(struct upstream_call *call, void *ud, int status, const struct upstream_header *headers, size_t n);
+    /* Returns 0 to go on, UPSTREAM_BODY_PAUSE to pause (resume with upstream_call_resume), or
+     * UPSTREAM_BODY_CANCEL to cancel. When paused, the bytes given here count as consumed. */
+    int (*on_body)(struct upstream_call *call, void *ud, const char *data, size_t len);
+    /* err is 0 on a complete response, else a negative WARDEN_E* (ETIMEDOUT, EUPSTREAM...) with a
+     * message; status is the HTTP status seen (0 if none). */
+    void (*on_done)(struct upstream_call *call, void *ud, int err, const char *message);
+};
+enum { UPSTREAM_BODY_CONTINUE = 0, UPSTREAM_BODY_PAUSE = 1, UPSTREAM_BODY_CANCEL = 2 };
+
+struct upstream_call_opts {
+    const char *url;
+    const char *method;         /* "POST" or "GET" */
+    const char *body;           /* borrowed: must stay valid until on_done/cancel */
+    size_t body_len;
+    const char *const *headers; /* "Name: value" lines, NULL-terminated; copied */
+    int connect_timeout_ms;     /* 0 = libcurl default */
+    int total_timeout_ms;       /* 0 = none */
+};
+
+struct upstream_client_stats {
+    uint64_t calls_started;
+    uint64_t calls_active;
+    uint64_t connections_opened;  /* sockets libcurl opened (CURLOPT_OPENSOCKETFUNCTION) */
+    uint64_t connections_open;    /* currently open */
+};
+
+struct upstream_client *upstream_client_create(uv_loop_t *loop);
+/* Cancels every call still active and closes the uv handles; the memory is freed
+ * once the close callbacks have run (run the loop after calling this). */
+void upstream_client_destroy(struct upstream_client *c);
+void upstream_client_get_stats(const struct upstream_client *c, struct upstream_client_stats *out);
+
+struct upstream_call *upstream_call_start(struct upstream_client *c, const struct upstream_call_opts *opts,
+                                          const struct upstream_call_callbacks *cb, void *ud);
+void upstream_call_cancel(struct upstream_call *call);
+void upstream_call_resume(struct upstream_call *call);
+/* Seconds to first byte etc. are measured by the caller; this gives libcurl's view. */
+int upstream_call_status(const struct upstream_call *call);
+
+#endif
