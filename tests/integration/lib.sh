@@ -1,0 +1,117 @@
+# Shared helpers for integration tests: start the real binaries on 127.0.0.1,
+# drive them with curl, count results. Source it from a test_*.sh file.
+#
+#   start_mock [flags...]        -> $MOCK_PORT, $MOCK (base URL)
+#   start_warden CONFIG_TEXT     -> $WARDEN_PORT, $WARDEN (base URL); CONFIG_TEXT may use
+#                                   @MOCK@ (mock base URL) and @PORT@ (warden's port)
+#   check NAME CONDITION...      -> runs the condition (a command); counts pass/fail
+#   finish                       -> prints "N passed, M failed" and exits accordingly
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD:-build}
+case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
+WARDEN_BIN="$BUILD/warden"
+MOCK_BIN="$BUILD/warden-mock"
+TMP=$(mktemp -d /tmp/warden-it.XXXXXX)
+PASS=0
+FAIL=0
+PIDS=()
+TEST_NAME=$(basename "$0" .sh)
+
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_port() { # port [timeout_s]
+    local i
+    for i in $(seq 1 $((${2:-10} * 20))); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.05
+    done
+    echo "port $1 did not open" >&2
+    return 1
+}
+
+start_mock() {
+    MOCK_PORT=$(free_port)
+    "$MOCK_BIN" --listen "127.0.0.1:$MOCK_PORT" --quiet "$@" >"$TMP/mock.log" 2>&1 &
+    PIDS+=($!)
+    MOCK_PID=$!
+    MOCK="http://127.0.0.1:$MOCK_PORT"
+    wait_port "$MOCK_PORT"
+}
+
+# start_warden CONFIG [extra env...]: writes the config and starts warden on a free port.
+start_warden() {
+    WARDEN_PORT=$(free_port)
+    local cfg="$TMP/warden-$WARDEN_PORT.yaml"
+    printf '%s\n' "$1" | sed -e "s#@MOCK@#${MOCK:-http://127.0.0.1:1}#g" -e "s#@PORT@#$WARDEN_PORT#g" >"$cfg"
+    WARDEN_LOG="$TMP/warden-$WARDEN_PORT.log"
+    OPENAI_API_KEY=${OPENAI_API_KEY:-sk-test-key} "$WARDEN_BIN" --config "$cfg" >"$WARDEN_LOG" 2>&1 &
+    PIDS+=($!)
+    WARDEN_PID=$!
+    WARDEN="http://127.0.0.1:$WARDEN_PORT"
+    wait_port "$WARDEN_PORT" || { cat "$WARDEN_LOG" >&2; return 1; }
+}
+
+# The usual single-model config against the mock; extra YAML for the model can be appended.
+basic_config() {
+    cat <<YAML
+server: {listen: "127.0.0.1:@PORT@", workers: ${WORKERS:-1}, drain_timeout_ms: 3000}
+providers:
+  - {name: local, type: openai, base_url: "@MOCK@/v1", api_key_env: OPENAI_API_KEY}
+models:
+  - name: gpt-4o-mini
+    targets: [{provider: local, model: mock-1}]
+${1:-}
+YAML
+}
+
+check() { # name command...
+    local name=$1
+    shift
+    if "$@"; then
+        PASS=$((PASS + 1))
+        echo "  ok   $TEST_NAME: $name"
+    else
+        FAIL=$((FAIL + 1))
+        echo "  FAIL $TEST_NAME: $name"
+    fi
+}
+
+# Helpers for conditions
+eq() { [ "$1" = "$2" ] || { echo "    expected [$2], got [$1]" >&2; return 1; }; }
+contains() { case "$1" in *"$2"*) return 0 ;; esac; echo "    [$(printf '%s' "$1" | head -c 300)] does not contain [$2]" >&2; return 1; }
+not_contains() { case "$1" in *"$2"*) echo "    unexpected [$2] in [$(printf '%s' "$1" | head -c 300)]" >&2; return 1 ;; esac; return 0; }
+lt() { [ "$1" -lt "$2" ] || { echo "    expected $1 < $2" >&2; return 1; }; }
+ge() { [ "$1" -ge "$2" ] || { echo "    expected $1 >= $2" >&2; return 1; }; }
+alive() { kill -0 "$WARDEN_PID" 2>/dev/null || { echo "    warden died; log:" >&2; tail -20 "$WARDEN_LOG" >&2; return 1; }; }
+
+# jq-free JSON field extraction with python (the harness already needs python3 for ports)
+json_get() { # json path (python expression on d)
+    python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print(eval(sys.argv[1]))' "$1" 2>/dev/null
+}
+
+# curl wrappers: chat BODY [curl args...] -> prints body; status in $TMP/status
+chat() {
+    local body=$1
+    shift
+    curl -s -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' -H 'Content-Type: application/json' \
+        --max-time "${CURL_MAX_TIME:-20}" "$@" -d "$body" "$WARDEN/v1/chat/completions" >"$TMP/status"
+    cat "$TMP/body"
+}
+status() { cat "$TMP/status"; }
+header() { grep -i "^$1:" "$TMP/headers" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
+now_ms() { date +%s%3N; }
+
+finish() {
+    echo "$TEST_NAME: $PASS passed, $FAIL failed"
+    [ "$FAIL" -eq 0 ]
+}
