@@ -135,7 +135,7 @@ int guard_plugin_check(const struct guard_plugin *p, const struct warden_guard_i
     int v = p->def->check(p->state, in, &out);
 
     if (out.reason)
-        res->reason = util_strndup(out.reason, PLUGIN_REASON_MAX);
+        res->reason = util_strndup(out.reason, strnlen(out.reason, PLUGIN_REASON_MAX)); /* util_strndup copies n bytes */
     switch (v) {
     case WARDEN_GUARD_PASS:
     case WARDEN_GUARD_BLOCK:

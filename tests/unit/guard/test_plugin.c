@@ -180,7 +180,7 @@ static void validates_plugin_answers(void **state)
     struct guard_plugin_result res;
     frees = 0;
     for (int mode = 1; mode <= 2; mode++) {
-        char cfg[8];
+        char cfg[16];
         snprintf(cfg, sizeof(cfg), "%d", mode);
         struct guard_plugin *p = guard_plugin_open(&def, cfg, err, sizeof(err));
         assert_non_null(p);
