@@ -34,8 +34,8 @@ static const char *const paragraph =
     "under 200 words, use bullet points, and avoid speculation about root causes we cannot verify. "
     "Mention the workaround from ticket 7731 (restart the scheduler, then re-run with --batch-size=500).\n";
 
-static double bench(const struct guard_scan *s, struct guard_scan_scratch *sc, const char *text, size_t len, long iters,
-                    int redact, long *hits)
+static double bench(const struct guard_scan *s, struct guard_scan_scratch *sc, const char *text, size_t len, long iters, int redact,
+                    long *hits)
 {
     uint64_t t0 = util_now_ns();
     for (long i = 0; i < iters; i++) {

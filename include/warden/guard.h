@@ -89,10 +89,10 @@ struct warden_guard_input {
 };
 
 struct warden_guard_output {
-    char *reason;  /* optional, NUL-terminated; released by free_output */
-    char **texts;  /* REWRITE only: in->count entries, NULL = unchanged */
-    size_t *lens;  /* REWRITE only: lengths of the replacement texts */
-    size_t count;  /* REWRITE only: must equal in->count */
+    char *reason; /* optional, NUL-terminated; released by free_output */
+    char **texts; /* REWRITE only: in->count entries, NULL = unchanged */
+    size_t *lens; /* REWRITE only: lengths of the replacement texts */
+    size_t count; /* REWRITE only: must equal in->count */
 };
 
 struct warden_guard_plugin {

@@ -53,9 +53,9 @@ struct guard_scan {
     int kind, flags;
     size_t n;
     struct scan_pat *pats;
-    hs_database_t *db; /* NULL when no pattern is compiled into Hyperscan */
+    hs_database_t *db;   /* NULL when no pattern is compiled into Hyperscan */
     hs_scratch_t *proto; /* cloned by guard_scan_scratch_new */
-    unsigned *always;  /* PCRE_ONLY pattern ids, run on every scan */
+    unsigned *always;    /* PCRE_ONLY pattern ids, run on every scan */
     size_t nalways;
     pcre2_match_context *mctx;
     size_t max_width; /* 0 = unbounded */
@@ -307,8 +307,8 @@ static int pcre_matches_empty(pcre2_code *re)
 static unsigned hs_flags_for(const struct guard_scan *s, const char *pat, int *utf8)
 {
     unsigned f = 0;
-    int want_utf8 = (s->flags & GUARD_SCAN_UTF8) ||
-                    (s->kind == GUARD_SCAN_KEYWORDS && (s->flags & GUARD_SCAN_CASELESS) && has_non_ascii(pat));
+    int want_utf8 =
+        (s->flags & GUARD_SCAN_UTF8) || (s->kind == GUARD_SCAN_KEYWORDS && (s->flags & GUARD_SCAN_CASELESS) && has_non_ascii(pat));
     *utf8 = want_utf8 && utf8_valid((const unsigned char *)pat, strlen(pat));
     if (s->flags & GUARD_SCAN_CASELESS)
         f |= HS_FLAG_CASELESS;
@@ -425,8 +425,7 @@ struct guard_scan *guard_scan_compile(int kind, const char *const *patterns, siz
             unbounded = 1;
             break;
         }
-        if (hs_expression_info(exprs[k], hsflags[k] & ~(HS_FLAG_SINGLEMATCH | HS_FLAG_SOM_LEFTMOST), &info, &cerr) !=
-            HS_SUCCESS) {
+        if (hs_expression_info(exprs[k], hsflags[k] & ~(HS_FLAG_SINGLEMATCH | HS_FLAG_SOM_LEFTMOST), &info, &cerr) != HS_SUCCESS) {
             hs_free_compile_error(cerr);
             unbounded = 1;
             break;
@@ -580,9 +579,8 @@ static int pcre_spans(const struct guard_scan *s, struct guard_scan_scratch *sc,
         if (rc == PCRE2_ERROR_NOMATCH)
             break;
         if (rc < 0 && rc != 0)
-            return rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT
-                       ? WARDEN_ETOOBIG
-                       : WARDEN_EINVAL;
+            return rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ? WARDEN_ETOOBIG
+                                                                                                               : WARDEN_EINVAL;
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(sc->md);
         size_t ms = ov[0], me = ov[1];
         if (me <= ms) {
@@ -616,8 +614,7 @@ static int collect(const struct guard_scan *s, struct guard_scan_scratch *sc, co
     if (!s || !sc || (!text && len))
         return WARDEN_EINVAL;
     if (s->kind == GUARD_SCAN_KEYWORDS) {
-        struct kw_ctx k = {.text = text, .len = len, .whole_word = !!(s->flags & GUARD_SCAN_WHOLE_WORD),
-                           .first_only = first_only};
+        struct kw_ctx k = {.text = text, .len = len, .whole_word = !!(s->flags & GUARD_SCAN_WHOLE_WORD), .first_only = first_only};
         int rc = run_hs(s, sc, text, len, &k.lo, on_keyword, &k);
         *vec = k.vec;
         return rc < 0 ? rc : 0;

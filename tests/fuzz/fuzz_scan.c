@@ -19,16 +19,16 @@ static struct guard_scan_scratch *scratch;
 
 static void setup(void)
 {
-    static const char *const re[] = {"sk-[A-Za-z0-9]{20,}", "\\b(?:\\d[ -]*?){13,16}\\b", "[a-z]+@[a-z]+\\.com",
-                                     "(\\w)\\1{3}", "pass(?=word)"};
+    static const char *const re[] = {"sk-[A-Za-z0-9]{20,}", "\\b(?:\\d[ -]*?){13,16}\\b", "[a-z]+@[a-z]+\\.com", "(\\w)\\1{3}",
+                                     "pass(?=word)"};
     static const char *const u8[] = {"\\w+\xc3\xa9", "x.y", "^\\d{2,4}$"};
     static const char *const kw[] = {"ass", "c++", "\xd0\xbf\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82", "aa"};
     char err[256];
     regex = guard_scan_compile(GUARD_SCAN_REGEX, re, sizeof(re) / sizeof(*re), 0, err, sizeof(err));
-    utf8 = guard_scan_compile(GUARD_SCAN_REGEX, u8, sizeof(u8) / sizeof(*u8), GUARD_SCAN_UTF8 | GUARD_SCAN_CASELESS, err,
-                              sizeof(err));
-    words = guard_scan_compile(GUARD_SCAN_KEYWORDS, kw, sizeof(kw) / sizeof(*kw), GUARD_SCAN_WHOLE_WORD | GUARD_SCAN_CASELESS,
-                               err, sizeof(err));
+    utf8 =
+        guard_scan_compile(GUARD_SCAN_REGEX, u8, sizeof(u8) / sizeof(*u8), GUARD_SCAN_UTF8 | GUARD_SCAN_CASELESS, err, sizeof(err));
+    words = guard_scan_compile(GUARD_SCAN_KEYWORDS, kw, sizeof(kw) / sizeof(*kw), GUARD_SCAN_WHOLE_WORD | GUARD_SCAN_CASELESS, err,
+                               sizeof(err));
     if (!regex || !utf8 || !words)
         abort();
     scratch = guard_scan_scratch_new(regex);

@@ -84,7 +84,9 @@ static void example_pass_block_rewrite(void **state)
     assert_int_equal(check1(p, "OK THANKS", &res), WARDEN_GUARD_PASS);
     guard_plugin_result_free(&res);
 
-    const char *texts[] = {"card 4111111111111111 and pin 1234", "nothing to mask 12345678", "a\0" "123456789"};
+    const char *texts[] = {"card 4111111111111111 and pin 1234", "nothing to mask 12345678",
+                           "a\0"
+                           "123456789"};
     size_t lens[] = {strlen(texts[0]), strlen(texts[1]), 11};
     struct warden_guard_input in = {.stage = 1, .texts = texts, .lens = lens, .count = 3, .model = "m", .request_id = "r2"};
     assert_int_equal(guard_plugin_check(p, &in, &res), WARDEN_GUARD_REWRITE);
@@ -103,8 +105,7 @@ static void example_nonascii_and_config(void **state)
 {
     struct guard_plugin *p = load_example("max_nonascii_ratio=0.5;min_letters=5");
     struct guard_plugin_result res;
-    assert_int_equal(check1(p, "\xe2\x98\x85\xe2\x98\x85\xe2\x98\x85\xe2\x98\x85\xe2\x98\x85 buy", &res),
-                     WARDEN_GUARD_BLOCK);
+    assert_int_equal(check1(p, "\xe2\x98\x85\xe2\x98\x85\xe2\x98\x85\xe2\x98\x85\xe2\x98\x85 buy", &res), WARDEN_GUARD_BLOCK);
     assert_non_null(strstr(res.reason, "non-ASCII"));
     guard_plugin_result_free(&res);
     assert_int_equal(check1(p, "caf\xc3\xa9 au lait", &res), WARDEN_GUARD_PASS);
@@ -174,8 +175,8 @@ static void bad_destroy(void *state)
 
 static void validates_plugin_answers(void **state)
 {
-    static const struct warden_guard_plugin def = {WARDEN_GUARD_ABI_VERSION, "bad", 0, bad_init, bad_check, bad_free_output,
-                                                   bad_destroy};
+    static const struct warden_guard_plugin def = {WARDEN_GUARD_ABI_VERSION, "bad",      0, bad_init, bad_check,
+                                                   bad_free_output,          bad_destroy};
     char err[256];
     struct guard_plugin_result res;
     frees = 0;
@@ -198,8 +199,7 @@ static void validates_plugin_answers(void **state)
 static void rejects_other_abi_versions(void **state)
 {
     static const struct warden_guard_plugin v2 = {2, "future", 0, NULL, bad_check, bad_free_output, NULL};
-    static const struct warden_guard_plugin nocheck = {WARDEN_GUARD_ABI_VERSION, "nocheck", 0, NULL, NULL, bad_free_output,
-                                                       NULL};
+    static const struct warden_guard_plugin nocheck = {WARDEN_GUARD_ABI_VERSION, "nocheck", 0, NULL, NULL, bad_free_output, NULL};
     char err[256] = "";
     assert_null(guard_plugin_open(&v2, "", err, sizeof(err)));
     assert_non_null(strstr(err, "ABI v2"));
@@ -291,12 +291,9 @@ int main(void)
 {
     find_plugin();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(example_pass_block_rewrite),
-        cmocka_unit_test(example_nonascii_and_config),
-        cmocka_unit_test(bad_path_and_missing_symbol),
-        cmocka_unit_test(validates_plugin_answers),
-        cmocka_unit_test(rejects_other_abi_versions),
-        cmocka_unit_test(wrong_abi_in_a_real_object),
+        cmocka_unit_test(example_pass_block_rewrite),  cmocka_unit_test(example_nonascii_and_config),
+        cmocka_unit_test(bad_path_and_missing_symbol), cmocka_unit_test(validates_plugin_answers),
+        cmocka_unit_test(rejects_other_abi_versions),  cmocka_unit_test(wrong_abi_in_a_real_object),
         cmocka_unit_test(concurrent_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -114,7 +114,12 @@ static void whole_word(void **state)
     /* A keyword ending in punctuation: the boundary is about neighbours only. */
     assert_string_equal(redact(s, sc, "I like c++, not c++x"), "I like [X], not c++x");
     /* Non-ASCII letters are word characters, punctuation is not. */
-    assert_string_equal(redact(s, sc, "\xc3\xa9" "ass \xe2\x80\x94" "ass\xe2\x80\x94"), "\xc3\xa9" "ass \xe2\x80\x94[X]\xe2\x80\x94");
+    assert_string_equal(redact(s, sc,
+                               "\xc3\xa9"
+                               "ass \xe2\x80\x94"
+                               "ass\xe2\x80\x94"),
+                        "\xc3\xa9"
+                        "ass \xe2\x80\x94[X]\xe2\x80\x94");
 
     const char *re[] = {"\\d{3}"};
     struct guard_scan *r = compile_ok(GUARD_SCAN_REGEX, re, 1, GUARD_SCAN_WHOLE_WORD);
@@ -157,8 +162,7 @@ static void redact_multiple_and_overlaps(void **state)
     const char *p[] = {"[a-z]+@[a-z]+\\.com", "\\b\\d{3}-\\d{2}-\\d{4}\\b", "bob@"};
     struct guard_scan *s = compile_ok(GUARD_SCAN_REGEX, p, 3, 0);
     struct guard_scan_scratch *sc = guard_scan_scratch_new(s);
-    assert_string_equal(redact(s, sc, "mail bob@ex.com or amy@ex.com, ssn 123-45-6789."),
-                        "mail [X] or [X], ssn [X].");
+    assert_string_equal(redact(s, sc, "mail bob@ex.com or amy@ex.com, ssn 123-45-6789."), "mail [X] or [X], ssn [X].");
     /* Matches of different patterns overlapping: all() keeps the leftmost
      * longest, redact() removes the union. */
     struct guard_scan_match *all;
