@@ -63,7 +63,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwarden.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libwarden.a $(LDFLAGS) $(LDLIBS) -lcmocka
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(PLUGINS)
 	@tests/run-unit.sh $(UNIT_BIN)
 
 integration: all

@@ -1,12 +1,53 @@
-/* The guardrail engine. */
+/* The guardrail engine. See engine.h for the contract.
+ *
+ * A guard_run is one evaluation of one guardrail. Kinds of run:
+ *   local   regex, keywords, length, tools: computed at once on the loop
+ *           (microseconds: a 4 KB prompt scans in ~10 us with Hyperscan);
+ *   remote  webhook, llm_judge: an HTTP call on the worker's upstream client;
+ *   pool    plugins that declare themselves CPU-bound (or are configured so):
+ *           uv_queue_work on libuv's thread pool, never on the loop;
+ *   group   parallel (strategies) and chain (ordered): child runs.
+ *
+ * Lifetime: a run holds references: one for its logic (dropped when it
+ * reports or is cancelled), one for its time-out timer (dropped in the
+ * timer's close callback), one while pool work is queued (dropped in
+ * after_work, which libuv always calls even if we no longer care). The run
+ * is freed when the count reaches zero, so no callback ever touches freed
+ * memory. */
 #include "guard/engine.h"
 
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
+#include "guard/plugin.h"
+#include "guard/scan.h"
+#include "server/metrics.h"
+#include "upstream/client.h"
 #include "util/alloc.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "warden/guard.h"
+
+#define REMOTE_RESPONSE_MAX (1024 * 1024)
+#define DEFAULT_STREAM_WINDOW 256
+
+struct guard_compiled {
+    const struct config_guardrail *cfg;
+    struct guard_scan *scan;       /* regex / keywords */
+    struct guard_scan **arg_scans; /* tools: one per arg_patterns entry */
+    struct guard_plugin *plugin;
+};
 
 struct guard_shared {
     const struct config *cfg;
+    struct guard_compiled *gc; /* parallel to cfg->guardrails */
+    size_t n;
+    _Atomic int async_pending;
 };
 
 struct guard_env {
@@ -14,22 +55,131 @@ struct guard_env {
     uv_loop_t *loop;
     struct upstream_client *upstream;
     struct metrics *metrics;
+    struct guard_scan_scratch *scratch;
+    struct guard_run *async_runs; /* detached async_post runs of this worker */
+    size_t async_count;
 };
+
+enum raw_result { RAW_PASS, RAW_VIOLATION, RAW_ERROR };
+
+struct guard_run {
+    struct guard_env *env;
+    const struct config_guardrail *g;
+    const struct guard_compiled *gc;
+    guard_done_cb cb;
+    void *ud;
+    int refs;
+    unsigned reported : 1, cancelled : 1, timer_inited : 1, detached : 1;
+    uint64_t t0;
+    /* the subject, copied */
+    enum config_guard_stage stage;
+    char **texts;
+    size_t *lens;
+    size_t n;
+    size_t n_messages;
+    json_t *tool_calls;
+    char model[128];
+    char request_id[80];
+    uv_timer_t timer;
+    /* remote */
+    struct upstream_call *call;
+    struct util_buf resp;
+    char *req_body;
+    /* pool */
+    uv_work_t work;
+    struct guard_plugin_result presult;
+    int pverdict;
+    /* group */
+    struct guard_run **children;
+    struct guard_verdict *child_verdicts; /* kept copies (texts moved in) */
+    unsigned char *child_done;
+    size_t n_children, pending, chain_pos;
+    int chain_rewrote;
+    struct guard_run *parent;
+    size_t index_in_parent;
+    /* async_post list */
+    struct guard_run *async_prev, *async_next;
+};
+
+const char *guard_timing_name(enum config_guard_timing t)
+{
+    return t == CONFIG_TIMING_BLOCKING ? "blocking" : t == CONFIG_TIMING_CONCURRENT ? "concurrent" : "async_post";
+}
+
+const char *guard_stage_name(enum config_guard_stage s)
+{
+    return s == CONFIG_STAGE_INPUT ? "input" : "output";
+}
+
+/* ---- shared state ---- */
 
 struct guard_shared *guard_shared_create(const struct config *cfg, char *err, size_t errsz)
 {
     struct guard_shared *gs = util_calloc(1, sizeof(*gs));
     gs->cfg = cfg;
+    gs->n = cfg->n_guardrails;
+    gs->gc = util_calloc(gs->n ? gs->n : 1, sizeof(*gs->gc));
+    for (size_t i = 0; i < gs->n; i++) {
+        const struct config_guardrail *g = &cfg->guardrails[i];
+        struct guard_compiled *c = &gs->gc[i];
+        c->cfg = g;
+        char e[512] = "";
+        if (g->type == CONFIG_GUARD_REGEX || g->type == CONFIG_GUARD_KEYWORDS) {
+            int flags = (g->case_sensitive ? 0 : GUARD_SCAN_CASELESS) | (g->whole_word ? GUARD_SCAN_WHOLE_WORD : 0);
+            c->scan = guard_scan_compile(g->type == CONFIG_GUARD_REGEX ? GUARD_SCAN_REGEX : GUARD_SCAN_KEYWORDS,
+                                         (const char *const *)g->patterns, g->n_patterns, flags, e, sizeof(e));
+            if (c->scan == NULL) {
+                snprintf(err, errsz, "%s:%d: guardrail %s: %s", cfg->path ? cfg->path : "config", g->line, g->name, e);
+                guard_shared_destroy(gs);
+                return NULL;
+            }
+        } else if (g->type == CONFIG_GUARD_TOOLS && g->n_arg_patterns > 0) {
+            c->arg_scans = util_calloc(g->n_arg_patterns, sizeof(*c->arg_scans));
+            for (size_t k = 0; k < g->n_arg_patterns; k++) {
+                const char *p = g->arg_patterns[k].value;
+                c->arg_scans[k] = guard_scan_compile(GUARD_SCAN_REGEX, &p, 1, 0, e, sizeof(e));
+                if (c->arg_scans[k] == NULL) {
+                    snprintf(err, errsz, "%s:%d: guardrail %s: arguments pattern for %s: %s", cfg->path ? cfg->path : "config",
+                             g->line, g->name, g->arg_patterns[k].name, e);
+                    guard_shared_destroy(gs);
+                    return NULL;
+                }
+            }
+        } else if (g->type == CONFIG_GUARD_PLUGIN) {
+            c->plugin = guard_plugin_load(g->plugin_path, g->plugin_config, e, sizeof(e));
+            if (c->plugin == NULL) {
+                snprintf(err, errsz, "%s:%d: guardrail %s: %s", cfg->path ? cfg->path : "config", g->line, g->name, e);
+                guard_shared_destroy(gs);
+                return NULL;
+            }
+        }
+    }
     return gs;
-}
-
-void guard_shared_drain(struct guard_shared *gs, int timeout_ms)
-{
 }
 
 void guard_shared_destroy(struct guard_shared *gs)
 {
+    if (gs == NULL)
+        return;
+    for (size_t i = 0; i < gs->n; i++) {
+        struct guard_compiled *c = &gs->gc[i];
+        guard_scan_free(c->scan);
+        if (c->arg_scans) {
+            for (size_t k = 0; k < c->cfg->n_arg_patterns; k++)
+                guard_scan_free(c->arg_scans[k]);
+            free(c->arg_scans);
+        }
+        if (c->plugin)
+            guard_plugin_free(c->plugin);
+    }
+    free(gs->gc);
     free(gs);
+}
+
+static const struct guard_compiled *compiled(const struct guard_env *env, const struct config_guardrail *g)
+{
+    size_t i = (size_t)(g - env->shared->cfg->guardrails);
+    return i < env->shared->n ? &env->shared->gc[i] : NULL;
 }
 
 struct guard_env *guard_env_create(struct guard_shared *gs, uv_loop_t *loop, struct upstream_client *up, struct metrics *m)
@@ -39,10 +189,1017 @@ struct guard_env *guard_env_create(struct guard_shared *gs, uv_loop_t *loop, str
     env->loop = loop;
     env->upstream = up;
     env->metrics = m;
+    env->scratch = guard_scan_scratch_new(NULL);
+    for (size_t i = 0; i < gs->n; i++) {
+        if (gs->gc[i].scan)
+            guard_scan_scratch_grow(env->scratch, gs->gc[i].scan);
+        for (size_t k = 0; gs->gc[i].arg_scans && k < gs->gc[i].cfg->n_arg_patterns; k++)
+            guard_scan_scratch_grow(env->scratch, gs->gc[i].arg_scans[k]);
+    }
     return env;
 }
 
 void guard_env_destroy(struct guard_env *env)
 {
+    if (env == NULL)
+        return;
+    while (env->async_runs != NULL)
+        guard_run_cancel(env->async_runs);
+    guard_scan_scratch_free(env->scratch);
     free(env);
+}
+
+size_t guard_env_async_pending(const struct guard_env *env)
+{
+    return env ? env->async_count : 0;
+}
+
+int guard_is_local(const struct config_guardrail *g)
+{
+    return g->type == CONFIG_GUARD_REGEX || g->type == CONFIG_GUARD_KEYWORDS;
+}
+
+size_t guard_stream_window(const struct guard_env *env, const struct config_guardrail *g)
+{
+    if (!guard_is_local(g))
+        return 0;
+    if (g->stream_window > 0)
+        return (size_t)g->stream_window;
+    const struct guard_compiled *c = compiled(env, g);
+    size_t w = c && c->scan ? guard_scan_max_width(c->scan) : 0;
+    if (w == 0 || w > 64 * 1024)
+        w = DEFAULT_STREAM_WINDOW;
+    return w + (g->whole_word ? 8 : 0);
+}
+
+/* ---- when: conditions ---- */
+
+static int list_has(char **list, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s != NULL && strcmp(list[i], s) == 0)
+            return 1;
+    return 0;
+}
+
+int guard_when_matches(const struct config_guardrail *g, const struct guard_request_info *info)
+{
+    if (!g->has_when)
+        return 1;
+    const struct config_guard_when *w = &g->when;
+    if (w->n_models && !list_has(w->models, w->n_models, info->model))
+        return 0;
+    if (w->n_paths && !list_has(w->paths, w->n_paths, info->path))
+        return 0;
+    for (size_t i = 0; i < w->n_headers; i++) {
+        const char *v = info->header ? info->header(info->header_ud, w->headers[i].name) : NULL;
+        if (v == NULL || (strcmp(w->headers[i].value, "*") != 0 && strcmp(v, w->headers[i].value) != 0))
+            return 0;
+    }
+    for (size_t i = 0; i < w->n_metadata; i++) {
+        const struct config_api_key *k = info->api_key;
+        int found = 0;
+        for (size_t j = 0; k != NULL && j < k->n_metadata; j++)
+            if (strcmp(k->metadata[j].name, w->metadata[i].name) == 0 &&
+                (strcmp(w->metadata[i].value, "*") == 0 || strcmp(k->metadata[j].value, w->metadata[i].value) == 0))
+                found = 1;
+        if (!found)
+            return 0;
+    }
+    return 1;
+}
+
+/* ---- run plumbing ---- */
+
+static void free_texts(char **texts, size_t *lens, size_t n)
+{
+    for (size_t i = 0; texts && i < n; i++)
+        free(texts[i]);
+    free(texts);
+    free(lens);
+}
+
+static void run_free(struct guard_run *r)
+{
+    free_texts(r->texts, r->lens, r->n);
+    json_decref(r->tool_calls);
+    util_buf_free(&r->resp);
+    free(r->req_body);
+    for (size_t i = 0; r->child_verdicts && i < r->n_children; i++)
+        free_texts(r->child_verdicts[i].texts, r->child_verdicts[i].lens, r->child_verdicts[i].n);
+    free(r->child_verdicts);
+    free(r->children);
+    free(r->child_done);
+    free(r);
+}
+
+static void run_unref(struct guard_run *r)
+{
+    if (--r->refs == 0)
+        run_free(r);
+}
+
+static void on_run_timer_closed(uv_handle_t *h)
+{
+    run_unref(h->data);
+}
+
+/* Ends the run's activity: timer, remote call, children. Idempotent. */
+static void run_stop(struct guard_run *r)
+{
+    if (r->timer_inited) {
+        r->timer_inited = 0;
+        uv_timer_stop(&r->timer);
+        uv_close((uv_handle_t *)&r->timer, on_run_timer_closed);
+    }
+    if (r->call) {
+        upstream_call_cancel(r->call);
+        r->call = NULL;
+    }
+    for (size_t i = 0; i < r->n_children; i++)
+        if (r->children[i]) {
+            guard_run_cancel(r->children[i]);
+            r->children[i] = NULL;
+        }
+}
+
+static void async_list_remove(struct guard_run *r)
+{
+    struct guard_env *env = r->env;
+    if (r->async_prev)
+        r->async_prev->async_next = r->async_next;
+    else if (env->async_runs == r)
+        env->async_runs = r->async_next;
+    if (r->async_next)
+        r->async_next->async_prev = r->async_prev;
+    r->async_prev = r->async_next = NULL;
+    env->async_count--;
+    atomic_fetch_sub(&env->shared->async_pending, 1);
+    metrics_async_pending_add(env->metrics, -1);
+}
+
+static enum metrics_verdict metrics_verdict_of(const struct guard_verdict *v)
+{
+    if (v->timed_out)
+        return METRICS_VERDICT_TIMEOUT;
+    if (v->errored)
+        return METRICS_VERDICT_ERROR;
+    if (v->outcome == GUARD_BLOCK)
+        return METRICS_VERDICT_BLOCK;
+    if (v->outcome == GUARD_REWRITE)
+        return METRICS_VERDICT_REWRITE;
+    return v->violation ? METRICS_VERDICT_LOGGED : METRICS_VERDICT_PASS;
+}
+
+/* Reports the final verdict (once) and drops the logic reference. */
+static void run_report(struct guard_run *r, struct guard_verdict *v)
+{
+    if (r->reported || r->cancelled)
+        return;
+    r->reported = 1;
+    run_stop(r);
+    v->latency_us = (util_now_ns() - r->t0) / 1000;
+    size_t gi = (size_t)(r->g - r->env->shared->cfg->guardrails);
+    metrics_guard_verdict(r->env->metrics, gi, metrics_verdict_of(v), v->latency_us);
+    if (r->detached) {
+        LOG_INFO("guard", "%s async_post %s: %s%s%s (%llu us)", r->request_id, r->g->name,
+                 v->outcome == GUARD_PASS ? (v->violation ? "violation (logged)" : "pass") : "violation",
+                 v->reason[0] ? ": " : "", v->reason, (unsigned long long)v->latency_us);
+        async_list_remove(r);
+    } else if (r->cb) {
+        r->cb(r->ud, v);
+    }
+    free_texts(v->texts, v->lens, v->n);
+    v->texts = NULL;
+    v->lens = NULL;
+    run_unref(r);
+}
+
+/* Maps a check's raw result through action and on_error, then reports. Takes ownership of texts. */
+static void run_finish(struct guard_run *r, enum raw_result raw, const char *reason, char **texts, size_t *lens, int timed_out)
+{
+    struct guard_verdict v = {0};
+    v.guard = r->g;
+    v.timed_out = timed_out;
+    if (reason)
+        snprintf(v.reason, sizeof(v.reason), "%s", reason);
+    if (raw == RAW_ERROR) {
+        v.errored = 1;
+        v.outcome = r->g->on_error == CONFIG_ON_ERROR_FAIL_OPEN ? GUARD_PASS : GUARD_BLOCK;
+        if (v.outcome == GUARD_BLOCK)
+            snprintf(v.reason, sizeof(v.reason), "guardrail %s failed (fail_closed): %s", r->g->name,
+                     reason ? reason : "error");
+        free_texts(texts, lens, r->n);
+    } else if (raw == RAW_VIOLATION) {
+        v.violation = 1;
+        switch (r->g->action) {
+        case CONFIG_ACTION_LOG:
+            v.outcome = GUARD_PASS;
+            free_texts(texts, lens, r->n);
+            break;
+        case CONFIG_ACTION_REDACT:
+            if (texts != NULL) {
+                v.outcome = GUARD_REWRITE;
+                v.texts = texts;
+                v.lens = lens;
+                v.n = r->n;
+                break;
+            }
+            /* nothing to rewrite with, so block */
+            __attribute__((fallthrough));
+        case CONFIG_ACTION_BLOCK:
+        default:
+            v.outcome = GUARD_BLOCK;
+            free_texts(texts, lens, r->n);
+        }
+    } else if (texts != NULL) {
+        /* a remote guard rewrote without being asked to block: take the rewrite */
+        v.outcome = GUARD_REWRITE;
+        v.violation = 1;
+        v.texts = texts;
+        v.lens = lens;
+        v.n = r->n;
+    } else {
+        v.outcome = GUARD_PASS;
+    }
+    run_report(r, &v);
+}
+
+static void on_run_timeout(uv_timer_t *t)
+{
+    struct guard_run *r = t->data;
+    char why[96];
+    snprintf(why, sizeof(why), "timed out after %d ms", r->g->timeout_ms);
+    run_finish(r, RAW_ERROR, why, NULL, NULL, 1);
+}
+
+static void run_arm_timeout(struct guard_run *r)
+{
+    if (r->g->timeout_ms <= 0 || r->timer_inited)
+        return;
+    uv_timer_init(r->env->loop, &r->timer);
+    r->timer.data = r;
+    r->timer_inited = 1;
+    r->refs++;
+    uv_timer_start(&r->timer, on_run_timeout, (uint64_t)r->g->timeout_ms, 0);
+}
+
+/* ---- local checks ---- */
+
+static void check_scan(struct guard_run *r)
+{
+    const struct guard_scan *s = r->gc->scan;
+    struct guard_env *env = r->env;
+    if (r->g->action == CONFIG_ACTION_REDACT) {
+        char **out = NULL;
+        size_t *outl = NULL;
+        int changed = 0;
+        for (size_t i = 0; i < r->n; i++) {
+            size_t nl = 0;
+            char *red = guard_scan_redact(s, env->scratch, r->texts[i], r->lens[i],
+                                          r->g->replacement ? r->g->replacement : "[REDACTED]", &nl);
+            if (red == NULL && nl == GUARD_SCAN_REDACT_ERROR) {
+                free_texts(out, outl, r->n);
+                run_finish(r, RAW_ERROR, "scanner error", NULL, NULL, 0);
+                return;
+            }
+            if (red == NULL)
+                continue;
+            if (out == NULL) {
+                out = util_calloc(r->n, sizeof(*out));
+                outl = util_calloc(r->n, sizeof(*outl));
+            }
+            out[i] = red;
+            outl[i] = nl;
+            changed = 1;
+        }
+        if (changed)
+            run_finish(r, RAW_VIOLATION, "redacted matches", out, outl, 0);
+        else
+            run_finish(r, RAW_PASS, NULL, NULL, NULL, 0);
+        return;
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        struct guard_scan_match m;
+        int rc = guard_scan_first(s, env->scratch, r->texts[i], r->lens[i], &m);
+        if (rc < 0) {
+            run_finish(r, RAW_ERROR, "scanner error", NULL, NULL, 0);
+            return;
+        }
+        if (rc == 1) {
+            char why[200];
+            /* never echo the matched text: it may be the secret */
+            if (r->g->type == CONFIG_GUARD_KEYWORDS)
+                snprintf(why, sizeof(why), "matched keyword #%u", m.pattern + 1);
+            else
+                snprintf(why, sizeof(why), "matched pattern #%u", m.pattern + 1);
+            run_finish(r, RAW_VIOLATION, why, NULL, NULL, 0);
+            return;
+        }
+    }
+    run_finish(r, RAW_PASS, NULL, NULL, NULL, 0);
+}
+
+static size_t utf8_chars(const char *s, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            c++;
+    return c;
+}
+
+static void check_length(struct guard_run *r)
+{
+    size_t chars = 0;
+    for (size_t i = 0; i < r->n; i++)
+        chars += utf8_chars(r->texts[i], r->lens[i]);
+    size_t tokens = (chars + 3) / 4;
+    char why[160];
+    if (r->g->max_chars > 0 && chars > (size_t)r->g->max_chars) {
+        snprintf(why, sizeof(why), "%zu characters exceed max_chars %ld", chars, r->g->max_chars);
+        run_finish(r, RAW_VIOLATION, why, NULL, NULL, 0);
+    } else if (r->g->max_messages > 0 && r->n_messages > (size_t)r->g->max_messages) {
+        snprintf(why, sizeof(why), "%zu messages exceed max_messages %ld", r->n_messages, r->g->max_messages);
+        run_finish(r, RAW_VIOLATION, why, NULL, NULL, 0);
+    } else if (r->g->max_tokens > 0 && tokens > (size_t)r->g->max_tokens) {
+        snprintf(why, sizeof(why), "about %zu tokens exceed max_tokens %ld", tokens, r->g->max_tokens);
+        run_finish(r, RAW_VIOLATION, why, NULL, NULL, 0);
+    } else {
+        run_finish(r, RAW_PASS, NULL, NULL, NULL, 0);
+    }
+}
+
+static void check_tools(struct guard_run *r)
+{
+    const struct config_guardrail *g = r->g;
+    size_t i;
+    json_t *item;
+    char why[300];
+    json_array_foreach(r->tool_calls, i, item)
+    {
+        json_t *fn = json_object_get(item, "function");
+        const char *name = json_string_value(json_object_get(fn ? fn : item, "name"));
+        if (name == NULL)
+            continue;
+        if (list_has(g->deny, g->n_deny, name) || (g->n_allow > 0 && !list_has(g->allow, g->n_allow, name))) {
+            snprintf(why, sizeof(why), "tool '%.100s' is not allowed", name);
+            run_finish(r, RAW_VIOLATION, why, NULL, NULL, 0);
+            return;
+        }
+        const char *args = json_string_value(json_object_get(fn, "arguments"));
+        for (size_t k = 0; args && k < g->n_arg_patterns; k++) {
+            if (strcmp(g->arg_patterns[k].name, name) != 0 && strcmp(g->arg_patterns[k].name, "*") != 0)
+                continue;
+            struct guard_scan_match m;
+            int rc = guard_scan_first(r->gc->arg_scans[k], r->env->scratch, args, strlen(args), &m);
+            if (rc < 0) {
+                run_finish(r, RAW_ERROR, "scanner error", NULL, NULL, 0);
+                return;
+            }
+            if (rc == 1) {
+                snprintf(why, sizeof(why), "arguments of tool '%.100s' match a forbidden pattern", name);
+                run_finish(r, RAW_VIOLATION, why, NULL, NULL, 0);
+                return;
+            }
+        }
+    }
+    run_finish(r, RAW_PASS, NULL, NULL, NULL, 0);
+}
+
+/* ---- plugins ---- */
+
+static void plugin_result_finish(struct guard_run *r, int verdict)
+{
+    struct guard_plugin_result *pr = &r->presult;
+    char **texts = NULL;
+    size_t *lens = NULL;
+    if (verdict == WARDEN_GUARD_REWRITE && pr->texts != NULL && pr->count == r->n) {
+        texts = pr->texts;
+        lens = pr->lens;
+        pr->texts = NULL;
+        pr->lens = NULL;
+    }
+    char reason[320];
+    snprintf(reason, sizeof(reason), "%s", pr->reason ? pr->reason : "");
+    guard_plugin_result_free(pr);
+    switch (verdict) {
+    case WARDEN_GUARD_PASS:
+        free_texts(texts, lens, r->n);
+        run_finish(r, RAW_PASS, NULL, NULL, NULL, 0);
+        break;
+    case WARDEN_GUARD_BLOCK:
+        free_texts(texts, lens, r->n);
+        run_finish(r, RAW_VIOLATION, reason[0] ? reason : "blocked by plugin", NULL, NULL, 0);
+        break;
+    case WARDEN_GUARD_REWRITE:
+        if (texts == NULL) {
+            run_finish(r, RAW_ERROR, "plugin rewrite without texts", NULL, NULL, 0);
+            break;
+        }
+        /* NULL entries mean unchanged: fill them so the caller sees whole texts */
+        for (size_t i = 0; i < r->n; i++)
+            if (texts[i] == NULL) {
+                texts[i] = util_strndup(r->texts[i], r->lens[i]);
+                lens[i] = r->lens[i];
+            }
+        if (r->g->action == CONFIG_ACTION_BLOCK) {
+            free_texts(texts, lens, r->n);
+            run_finish(r, RAW_VIOLATION, reason[0] ? reason : "plugin asked to rewrite", NULL, NULL, 0);
+        } else {
+            run_finish(r, RAW_VIOLATION, reason[0] ? reason : "rewritten by plugin", texts, lens, 0);
+        }
+        break;
+    default:
+        free_texts(texts, lens, r->n);
+        run_finish(r, RAW_ERROR, reason[0] ? reason : "plugin error", NULL, NULL, 0);
+    }
+}
+
+static void plugin_input(struct guard_run *r, struct warden_guard_input *in)
+{
+    in->stage = r->stage == CONFIG_STAGE_INPUT ? WARDEN_GUARD_STAGE_INPUT : WARDEN_GUARD_STAGE_OUTPUT;
+    in->texts = (const char *const *)r->texts;
+    in->lens = r->lens;
+    in->count = r->n;
+    in->model = r->model;
+    in->request_id = r->request_id;
+}
+
+static void on_plugin_work(uv_work_t *w)
+{
+    struct guard_run *r = w->data;
+    struct warden_guard_input in;
+    plugin_input(r, &in);
+    r->pverdict = guard_plugin_check(r->gc->plugin, &in, &r->presult);
+}
+
+static void on_plugin_work_done(uv_work_t *w, int status)
+{
+    struct guard_run *r = w->data;
+    if (r->reported || r->cancelled || status != 0)
+        guard_plugin_result_free(&r->presult);
+    else
+        plugin_result_finish(r, r->pverdict);
+    run_unref(r);
+}
+
+static void check_plugin(struct guard_run *r)
+{
+    if (r->g->cpu_bound || guard_plugin_is_cpu_bound(r->gc->plugin)) {
+        run_arm_timeout(r);
+        r->work.data = r;
+        r->refs++;
+        if (uv_queue_work(r->env->loop, &r->work, on_plugin_work, on_plugin_work_done) != 0) {
+            r->refs--;
+            run_finish(r, RAW_ERROR, "could not queue plugin work", NULL, NULL, 0);
+        }
+        return;
+    }
+    struct warden_guard_input in;
+    plugin_input(r, &in);
+    int verdict = guard_plugin_check(r->gc->plugin, &in, &r->presult);
+    plugin_result_finish(r, verdict);
+}
+
+/* ---- remote checks (webhook, llm_judge) ---- */
+
+static int on_remote_head(struct upstream_call *call, void *ud, int status, const struct upstream_header *h, size_t n)
+{
+    return 0;
+}
+
+static int on_remote_body(struct upstream_call *call, void *ud, const char *data, size_t len)
+{
+    struct guard_run *r = ud;
+    return util_buf_append(&r->resp, data, len) == 0 ? UPSTREAM_BODY_CONTINUE : UPSTREAM_BODY_CANCEL;
+}
+
+static void webhook_answer(struct guard_run *r, int status)
+{
+    char why[320];
+    if (status < 200 || status >= 300) {
+        snprintf(why, sizeof(why), "guard service answered HTTP %d", status);
+        run_finish(r, RAW_ERROR, why, NULL, NULL, 0);
+        return;
+    }
+    json_error_t je;
+    json_t *a = json_loadb(r->resp.data ? r->resp.data : "", r->resp.len, 0, &je);
+    const char *action = json_string_value(json_object_get(a, "action"));
+    if (!json_is_object(a) || action == NULL) {
+        json_decref(a);
+        run_finish(r, RAW_ERROR, "guard service answer is not {\"action\": ...}", NULL, NULL, 0);
+        return;
+    }
+    if (strcmp(action, "NONE") == 0) {
+        run_finish(r, RAW_PASS, NULL, NULL, NULL, 0);
+    } else if (strcmp(action, "BLOCKED") == 0) {
+        const char *reason = json_string_value(json_object_get(a, "blocked_reason"));
+        snprintf(why, sizeof(why), "%s", reason ? reason : "blocked by guard service");
+        run_finish(r, RAW_VIOLATION, why, NULL, NULL, 0);
+    } else if (strcmp(action, "GUARDRAIL_INTERVENED") == 0) {
+        json_t *texts = json_object_get(a, "texts");
+        if (!json_is_array(texts) || json_array_size(texts) != r->n) {
+            json_decref(a);
+            run_finish(r, RAW_ERROR, "guard service intervened without one text per input text", NULL, NULL, 0);
+            return;
+        }
+        char **out = util_calloc(r->n, sizeof(*out));
+        size_t *outl = util_calloc(r->n, sizeof(*outl));
+        for (size_t i = 0; i < r->n; i++) {
+            json_t *t = json_array_get(texts, i);
+            if (!json_is_string(t)) {
+                free_texts(out, outl, r->n);
+                json_decref(a);
+                run_finish(r, RAW_ERROR, "guard service returned a non-string text", NULL, NULL, 0);
+                return;
+            }
+            out[i] = util_strndup(json_string_value(t), json_string_length(t));
+            outl[i] = json_string_length(t);
+        }
+        if (r->g->action == CONFIG_ACTION_BLOCK) {
+            free_texts(out, outl, r->n);
+            run_finish(r, RAW_VIOLATION, "guard service intervened", NULL, NULL, 0);
+        } else {
+            run_finish(r, RAW_VIOLATION, "rewritten by guard service", out, outl, 0);
+        }
+    } else {
+        snprintf(why, sizeof(why), "guard service answered an unknown action '%.40s'", action);
+        run_finish(r, RAW_ERROR, why, NULL, NULL, 0);
+    }
+    json_decref(a);
+}
+
+/* Llama Guard style: first line "safe" or "unsafe", categories on the next line. */
+static void judge_answer(struct guard_run *r, int status)
+{
+    char why[320];
+    if (status < 200 || status >= 300) {
+        snprintf(why, sizeof(why), "judge model answered HTTP %d", status);
+        run_finish(r, RAW_ERROR, why, NULL, NULL, 0);
+        return;
+    }
+    json_error_t je;
+    json_t *a = json_loadb(r->resp.data ? r->resp.data : "", r->resp.len, 0, &je);
+    json_t *content = json_object_get(json_object_get(json_array_get(json_object_get(a, "choices"), 0), "message"), "content");
+    const char *c = json_string_value(content);
+    if (c == NULL) {
+        json_decref(a);
+        run_finish(r, RAW_ERROR, "judge answer has no choices[0].message.content", NULL, NULL, 0);
+        return;
+    }
+    while (*c == ' ' || *c == '\n' || *c == '\r' || *c == '\t')
+        c++;
+    size_t wl = 0;
+    while (c[wl] && c[wl] != '\n' && c[wl] != ' ' && c[wl] != '\r' && c[wl] != ',' && c[wl] != '.')
+        wl++;
+    if (wl == 4 && strncasecmp(c, "safe", 4) == 0) {
+        run_finish(r, RAW_PASS, NULL, NULL, NULL, 0);
+    } else if (wl == 6 && strncasecmp(c, "unsafe", 6) == 0) {
+        const char *cat = c + 6;
+        while (*cat == ' ' || *cat == '\n' || *cat == '\r' || *cat == ':' || *cat == ',')
+            cat++;
+        size_t cl = strcspn(cat, "\n\r");
+        snprintf(why, sizeof(why), "judge: unsafe%s%.*s", cl ? " (" : "", (int)(cl > 200 ? 200 : cl), cat);
+        if (cl)
+            strncat(why, ")", sizeof(why) - strlen(why) - 1);
+        run_finish(r, RAW_VIOLATION, why, NULL, NULL, 0);
+    } else {
+        snprintf(why, sizeof(why), "judge answered neither 'safe' nor 'unsafe': '%.40s'", c);
+        run_finish(r, RAW_ERROR, why, NULL, NULL, 0);
+    }
+    json_decref(a);
+}
+
+static void on_remote_done(struct upstream_call *call, void *ud, int err, const char *message)
+{
+    struct guard_run *r = ud;
+    r->call = NULL;
+    if (err != 0) {
+        char why[320];
+        snprintf(why, sizeof(why), "%s unreachable: %s", r->g->type == CONFIG_GUARD_WEBHOOK ? "guard service" : "judge model",
+                 message ? message : warden_strerror(err));
+        run_finish(r, RAW_ERROR, why, NULL, NULL, 0);
+        return;
+    }
+    int status = upstream_call_status(call);
+    if (r->g->type == CONFIG_GUARD_WEBHOOK)
+        webhook_answer(r, status);
+    else
+        judge_answer(r, status);
+}
+
+static const struct upstream_call_callbacks remote_callbacks = {on_remote_head, on_remote_body, on_remote_done};
+
+static char *judge_prompt(const struct guard_run *r)
+{
+    struct util_buf text, out;
+    util_buf_init(&text, 16 * 1024 * 1024);
+    util_buf_init(&out, 16 * 1024 * 1024);
+    for (size_t i = 0; i < r->n; i++) {
+        if (i)
+            util_buf_append(&text, "\n\n", 2);
+        util_buf_append(&text, r->texts[i], r->lens[i]);
+    }
+    const char *tpl = r->g->prompt_template ? r->g->prompt_template
+                                            : "Is the following content safe? Answer 'safe', or 'unsafe' followed by the "
+                                              "violated categories on the next line.\n\n{{input}}";
+    const char *p = tpl;
+    for (const char *m; (m = strstr(p, "{{input}}")) != NULL; p = m + 9) {
+        util_buf_append(&out, p, (size_t)(m - p));
+        util_buf_append(&out, text.data ? text.data : "", text.len);
+    }
+    util_buf_append(&out, p, strlen(p));
+    util_buf_free(&text);
+    return util_buf_take(&out, NULL);
+}
+
+static void check_remote(struct guard_run *r)
+{
+    const struct config_guardrail *g = r->g;
+    char url[2048];
+    const char *headers[40];
+    char hbuf[32][512];
+    size_t nh = 0;
+    headers[nh++] = "Content-Type: application/json";
+    json_t *body;
+    if (g->type == CONFIG_GUARD_WEBHOOK) {
+        snprintf(url, sizeof(url), "%s", g->url);
+        json_t *texts = json_array();
+        for (size_t i = 0; i < r->n; i++)
+            json_array_append_new(texts, json_stringn_nocheck(r->texts[i], r->lens[i]));
+        body = json_pack("{s:o, s:s, s:s, s:s, s:s}", "texts", texts, "input_type",
+                         r->stage == CONFIG_STAGE_INPUT ? "request" : "response", "litellm_call_id", r->request_id,
+                         "request_id", r->request_id, "model", r->model);
+        for (size_t i = 0; i < g->n_headers && nh < 32; i++) {
+            snprintf(hbuf[nh], sizeof(hbuf[nh]), "%s: %s", g->headers[i].name, g->headers[i].value);
+            headers[nh] = hbuf[nh];
+            nh++;
+        }
+    } else {
+        const struct config_model *m = g->judge_model;
+        const struct config_target *t = &m->targets[0];
+        snprintf(url, sizeof(url), "%s/chat/completions", t->provider->base_url);
+        char *prompt = judge_prompt(r);
+        body = json_pack("{s:s, s:[{s:s, s:s}], s:i, s:i, s:b}", "model", t->model, "messages", "role", "user", "content",
+                         prompt, "temperature", 0, "max_tokens", 64, "stream", 0);
+        free(prompt);
+        if (t->provider->api_key) {
+            snprintf(hbuf[nh], sizeof(hbuf[nh]), "Authorization: Bearer %s", t->provider->api_key);
+            headers[nh] = hbuf[nh];
+            nh++;
+        }
+        for (size_t i = 0; i < t->provider->n_headers && nh < 32; i++) {
+            snprintf(hbuf[nh], sizeof(hbuf[nh]), "%s: %s", t->provider->headers[i].name, t->provider->headers[i].value);
+            headers[nh] = hbuf[nh];
+            nh++;
+        }
+    }
+    headers[nh] = NULL;
+    r->req_body = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (r->req_body == NULL) {
+        run_finish(r, RAW_ERROR, "could not encode the check request (invalid UTF-8?)", NULL, NULL, 0);
+        return;
+    }
+    util_buf_init(&r->resp, REMOTE_RESPONSE_MAX);
+    struct upstream_call_opts o = {.url = url,
+                                   .method = "POST",
+                                   .body = r->req_body,
+                                   .body_len = strlen(r->req_body),
+                                   .headers = headers,
+                                   .connect_timeout_ms = g->timeout_ms > 0 ? g->timeout_ms : 10000,
+                                   .total_timeout_ms = 0};
+    run_arm_timeout(r);
+    r->call = upstream_call_start(r->env->upstream, &o, &remote_callbacks, r);
+    if (r->call == NULL)
+        run_finish(r, RAW_ERROR, "could not start the check request", NULL, NULL, 0);
+}
+
+/* ---- groups: parallel and chain ---- */
+
+static struct guard_run *run_create(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s,
+                                    guard_done_cb cb, void *ud);
+static void run_begin(struct guard_run *r);
+static void on_child_verdict(void *ud, struct guard_verdict *v);
+
+static void group_start_child(struct guard_run *r, size_t i, char **texts, size_t *lens)
+{
+    const struct config_guardrail *m = r->g->members[i];
+    struct guard_subject s = {.stage = r->stage,
+                              .texts = (const char *const *)texts,
+                              .lens = lens,
+                              .n = r->n,
+                              .n_messages = r->n_messages,
+                              .tool_calls = r->tool_calls,
+                              .model = r->model,
+                              .request_id = r->request_id};
+    struct guard_run *c = run_create(r->env, m, &s, on_child_verdict, NULL);
+    c->ud = c; /* the child tells the parent who it is */
+    c->parent = r;
+    c->index_in_parent = i;
+    r->children[i] = c;
+    r->refs++; /* the parent stays alive while a child may call back */
+    c->refs++;
+    run_begin(c);
+    if (c->reported || c->cancelled)
+        r->children[i] = NULL;
+    run_unref(c);
+    run_unref(r);
+}
+
+/* Merges the members' rewrites in declaration order: for each text, the earliest member's
+ * rewrite is taken; a later local (regex/keywords) member's redaction is re-applied on top, so a
+ * secret caught by any scanner never survives the merge. */
+static void group_merge_rewrites(struct guard_run *r, char ***out_texts, size_t **out_lens)
+{
+    char **texts = NULL;
+    size_t *lens = NULL;
+    for (size_t i = 0; i < r->n_children; i++) {
+        struct guard_verdict *cv = &r->child_verdicts[i];
+        if (!r->child_done[i] || cv->outcome != GUARD_REWRITE || cv->texts == NULL)
+            continue;
+        if (texts == NULL) {
+            texts = util_calloc(r->n, sizeof(*texts));
+            lens = util_calloc(r->n, sizeof(*lens));
+        }
+        for (size_t k = 0; k < r->n; k++) {
+            if (cv->texts[k] == NULL)
+                continue;
+            if (texts[k] == NULL) {
+                texts[k] = cv->texts[k];
+                lens[k] = cv->lens[k];
+                cv->texts[k] = NULL;
+            } else if (guard_is_local(cv->guard)) {
+                const struct guard_compiled *gc = compiled(r->env, cv->guard);
+                size_t nl = 0;
+                char *red = guard_scan_redact(gc->scan, r->env->scratch, texts[k], lens[k],
+                                              cv->guard->replacement ? cv->guard->replacement : "[REDACTED]", &nl);
+                if (red != NULL) {
+                    free(texts[k]);
+                    texts[k] = red;
+                    lens[k] = nl;
+                }
+            }
+        }
+    }
+    if (texts != NULL)
+        for (size_t k = 0; k < r->n; k++)
+            if (texts[k] == NULL) {
+                texts[k] = util_strndup(r->texts[k], r->lens[k]);
+                lens[k] = r->lens[k];
+            }
+    *out_texts = texts;
+    *out_lens = lens;
+}
+
+static void group_report(struct guard_run *r, enum guard_outcome o, const struct guard_verdict *decider, int merge)
+{
+    struct guard_verdict v = {0};
+    v.outcome = o;
+    v.guard = decider ? decider->guard : r->g;
+    if (decider) {
+        snprintf(v.reason, sizeof(v.reason), "%s", decider->reason);
+        v.errored = decider->errored;
+        v.timed_out = decider->timed_out;
+    }
+    for (size_t i = 0; i < r->n_children; i++)
+        if (r->child_done[i] && r->child_verdicts[i].violation)
+            v.violation = 1;
+    if (merge) {
+        group_merge_rewrites(r, &v.texts, &v.lens);
+        if (v.texts != NULL) {
+            v.outcome = GUARD_REWRITE;
+            v.n = r->n;
+        }
+    }
+    run_report(r, &v);
+}
+
+static void chain_next(struct guard_run *r);
+
+static void on_child_verdict(void *ud, struct guard_verdict *v)
+{
+    struct guard_run *child = ud;
+    struct guard_run *r = child->parent;
+    size_t i = child->index_in_parent;
+    if (i >= r->n_children)
+        return;
+    r->child_done[i] = 1;
+    r->children[i] = NULL;
+    r->pending--;
+    struct guard_verdict *cv = &r->child_verdicts[i];
+    *cv = *v;
+    v->texts = NULL; /* moved */
+    v->lens = NULL;
+    if (r->reported || r->cancelled)
+        return;
+
+    if (r->g->type == CONFIG_GUARD_CHAIN) {
+        if (cv->outcome == GUARD_BLOCK) {
+            group_report(r, GUARD_BLOCK, cv, 0);
+            return;
+        }
+        if (cv->outcome == GUARD_REWRITE && cv->texts != NULL) {
+            /* the chain goes on with the rewritten texts */
+            for (size_t k = 0; k < r->n; k++)
+                if (cv->texts[k] != NULL) {
+                    free(r->texts[k]);
+                    r->texts[k] = cv->texts[k];
+                    r->lens[k] = cv->lens[k];
+                    cv->texts[k] = NULL;
+                    r->chain_rewrote = 1;
+                }
+        }
+        chain_next(r);
+        return;
+    }
+    switch (r->g->strategy) {
+    case CONFIG_STRATEGY_ALL_MUST_PASS:
+        if (cv->outcome == GUARD_BLOCK)
+            group_report(r, GUARD_BLOCK, cv, 0); /* cancels the rest */
+        else if (r->pending == 0)
+            group_report(r, GUARD_PASS, NULL, 1);
+        break;
+    case CONFIG_STRATEGY_FIRST_SUCCESS:
+        if (cv->outcome != GUARD_BLOCK)
+            group_report(r, cv->outcome, cv, cv->outcome == GUARD_REWRITE);
+        else if (r->pending == 0) {
+            /* all failed: report the first failure in declaration order */
+            for (size_t k = 0; k < r->n_children; k++)
+                if (r->child_done[k] && r->child_verdicts[k].outcome == GUARD_BLOCK) {
+                    group_report(r, GUARD_BLOCK, &r->child_verdicts[k], 0);
+                    break;
+                }
+        }
+        break;
+    case CONFIG_STRATEGY_RACE:
+        group_report(r, cv->outcome, cv, cv->outcome == GUARD_REWRITE);
+        break;
+    case CONFIG_STRATEGY_COLLECT_ALL:
+        if (r->pending == 0) {
+            /* every verdict recorded (metrics, log); the request itself is unchanged */
+            const struct guard_verdict *first_violation = NULL;
+            for (size_t k = 0; k < r->n_children; k++)
+                if (r->child_verdicts[k].violation && first_violation == NULL)
+                    first_violation = &r->child_verdicts[k];
+            group_report(r, GUARD_PASS, first_violation, 0);
+        }
+        break;
+    }
+}
+
+static void chain_next(struct guard_run *r)
+{
+    while (r->chain_pos < r->n_children && !r->reported && !r->cancelled) {
+        size_t i = r->chain_pos++;
+        r->pending++;
+        group_start_child(r, i, r->texts, r->lens);
+        if (r->children[i] != NULL)
+            return; /* asynchronous: continue in on_child_verdict */
+    }
+    if (r->chain_pos >= r->n_children && !r->reported && !r->cancelled && r->pending == 0) {
+        struct guard_verdict v = {0};
+        v.guard = r->g;
+        for (size_t k = 0; k < r->n_children; k++)
+            if (r->child_done[k] && r->child_verdicts[k].violation)
+                v.violation = 1;
+        if (r->chain_rewrote) {
+            v.outcome = GUARD_REWRITE;
+            v.n = r->n;
+            v.texts = r->texts;
+            v.lens = r->lens;
+            r->texts = util_calloc(r->n, sizeof(char *)); /* run_free frees NULL entries fine */
+            r->lens = util_calloc(r->n, sizeof(size_t));
+        }
+        run_report(r, &v);
+    }
+}
+
+static void check_group(struct guard_run *r)
+{
+    r->n_children = r->g->n_members;
+    r->children = util_calloc(r->n_children ? r->n_children : 1, sizeof(*r->children));
+    r->child_verdicts = util_calloc(r->n_children ? r->n_children : 1, sizeof(*r->child_verdicts));
+    r->child_done = util_calloc(r->n_children ? r->n_children : 1, 1);
+    run_arm_timeout(r);
+    if (r->n_children == 0) {
+        run_finish(r, RAW_PASS, NULL, NULL, NULL, 0);
+        return;
+    }
+    if (r->g->type == CONFIG_GUARD_CHAIN) {
+        chain_next(r);
+        return;
+    }
+    r->pending = r->n_children;
+    for (size_t i = 0; i < r->n_children && !r->reported && !r->cancelled; i++)
+        group_start_child(r, i, r->texts, r->lens);
+}
+
+/* ---- runs ---- */
+
+static struct guard_run *run_create(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s,
+                                    guard_done_cb cb, void *ud)
+{
+    struct guard_run *r = util_calloc(1, sizeof(*r));
+    r->env = env;
+    r->g = g;
+    r->gc = compiled(env, g);
+    r->cb = cb;
+    r->ud = ud;
+    r->refs = 1;
+    r->t0 = util_now_ns();
+    r->stage = s->stage;
+    r->n = s->n;
+    r->texts = util_calloc(s->n ? s->n : 1, sizeof(char *));
+    r->lens = util_calloc(s->n ? s->n : 1, sizeof(size_t));
+    for (size_t i = 0; i < s->n; i++) {
+        r->texts[i] = util_strndup(s->texts[i], s->lens[i]);
+        r->lens[i] = s->lens[i];
+    }
+    r->n_messages = s->n_messages;
+    r->tool_calls = s->tool_calls ? json_deep_copy(s->tool_calls) : json_array();
+    snprintf(r->model, sizeof(r->model), "%s", s->model ? s->model : "");
+    snprintf(r->request_id, sizeof(r->request_id), "%s", s->request_id ? s->request_id : "");
+    return r;
+}
+
+static void run_begin(struct guard_run *r)
+{
+    switch (r->g->type) {
+    case CONFIG_GUARD_REGEX:
+    case CONFIG_GUARD_KEYWORDS:
+        check_scan(r);
+        break;
+    case CONFIG_GUARD_LENGTH:
+        check_length(r);
+        break;
+    case CONFIG_GUARD_TOOLS:
+        check_tools(r);
+        break;
+    case CONFIG_GUARD_PLUGIN:
+        check_plugin(r);
+        break;
+    case CONFIG_GUARD_WEBHOOK:
+    case CONFIG_GUARD_LLM_JUDGE:
+        check_remote(r);
+        break;
+    case CONFIG_GUARD_PARALLEL:
+    case CONFIG_GUARD_CHAIN:
+        check_group(r);
+        break;
+    }
+}
+
+struct guard_run *guard_run_start(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s,
+                                  guard_done_cb cb, void *ud)
+{
+    struct guard_run *r = run_create(env, g, s, cb, ud);
+    r->refs++; /* held across run_begin: a synchronous report must not free r under us */
+    run_begin(r);
+    int finished = r->reported;
+    run_unref(r);
+    return finished ? NULL : r;
+}
+
+void guard_run_cancel(struct guard_run *r)
+{
+    if (r == NULL || r->reported || r->cancelled)
+        return;
+    r->cancelled = 1;
+    run_stop(r);
+    if (r->detached)
+        async_list_remove(r);
+    run_unref(r);
+}
+
+void guard_verdict_take_texts(struct guard_verdict *v, char ***texts, size_t **lens)
+{
+    *texts = v->texts;
+    *lens = v->lens;
+    v->texts = NULL;
+    v->lens = NULL;
+}
+
+int guard_run_async_post(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s)
+{
+    int max = env->shared->cfg->async_post_max_pending > 0 ? env->shared->cfg->async_post_max_pending : 1024;
+    if (atomic_fetch_add(&env->shared->async_pending, 1) >= max) {
+        atomic_fetch_sub(&env->shared->async_pending, 1);
+        metrics_count(env->metrics, METRICS_ASYNC_POST_OVERFLOW, 1);
+        LOG_WARN("guard", "%s async_post %s dropped: %d checks pending", s->request_id ? s->request_id : "", g->name, max);
+        return WARDEN_EOVERLOAD;
+    }
+    metrics_async_pending_add(env->metrics, 1);
+    struct guard_run *r = run_create(env, g, s, NULL, NULL);
+    r->detached = 1;
+    r->async_next = env->async_runs;
+    if (env->async_runs)
+        env->async_runs->async_prev = r;
+    env->async_runs = r;
+    env->async_count++;
+    r->refs++;
+    run_begin(r);
+    run_unref(r);
+    return 0;
 }

@@ -1,13 +1,29 @@
-/* The guardrail engine (see engine.c for the design).
+/* The guardrail engine: runs one configured guardrail (or a parallel group
+ * or chain of them) over a set of texts and reports one verdict.
  *
- * guard_shared: built once at start-up from the config and shared by every
- * worker read-only: compiled scanners, loaded plugins, the CPU worker pool,
- * the bounded set of async_post checks.
+ * guard_shared: built once at start-up from the config and shared read-only
+ * by every worker: compiled scanners, loaded plugins, the async_post budget.
  * guard_env: one per worker: its loop, its upstream client (webhooks,
- * judges), scratch space. */
+ * judges), scratch space, its async_post checks.
+ *
+ * A run reports exactly one verdict through its callback unless it is
+ * cancelled first; after guard_run_cancel() no callback runs. The callback
+ * may run synchronously inside guard_run_start() (local checks such as
+ * regex are finished at once); guard_run_start() then returns NULL.
+ * The verdict passed to the callback belongs to the engine and is valid
+ * only during the callback (copy what you keep, or take the texts with
+ * guard_verdict_take_texts()).
+ *
+ * Outcome mapping, done here so callers see only PASS / BLOCK / REWRITE:
+ *   check found a violation + action block  -> BLOCK
+ *   check found a violation + action redact -> REWRITE (BLOCK if the check cannot rewrite)
+ *   check found a violation + action log    -> PASS with violation = 1
+ *   check failed or timed out               -> on_error: fail_open -> PASS (errored = 1),
+ *                                                        fail_closed -> BLOCK (errored = 1) */
 #ifndef WARDEN_GUARD_ENGINE_H
 #define WARDEN_GUARD_ENGINE_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
@@ -16,15 +32,77 @@
 
 struct guard_shared;
 struct guard_env;
+struct guard_run;
 struct upstream_client;
 struct metrics;
 
+enum guard_outcome { GUARD_PASS, GUARD_BLOCK, GUARD_REWRITE };
+
+/* What is checked. The engine copies what it needs; the caller's memory may go after start. */
+struct guard_subject {
+    enum config_guard_stage stage;
+    const char *const *texts;
+    const size_t *lens;
+    size_t n;
+    size_t n_messages;       /* for length checks (input stage) */
+    const json_t *tool_calls; /* output: the assistant's tool_calls; input: the request's tools; may be NULL */
+    const char *model;
+    const char *request_id;
+};
+
+struct guard_verdict {
+    enum guard_outcome outcome;
+    const struct config_guardrail *guard; /* the guardrail that decided (a member, for groups) */
+    char reason[320];
+    int violation; /* something was found, whatever the action */
+    int errored;   /* the check failed or timed out (on_error applied) */
+    int timed_out;
+    uint64_t latency_us;
+    /* REWRITE: replacement texts, same count as the subject; NULL entry = unchanged */
+    char **texts;
+    size_t *lens;
+    size_t n;
+};
+
+typedef void (*guard_done_cb)(void *ud, struct guard_verdict *v);
+
+/* When conditions are evaluated by the caller with this request view. */
+struct guard_request_info {
+    const char *model;
+    const char *path;
+    const char *(*header)(void *ud, const char *name); /* value or NULL */
+    void *header_ud;
+    const struct config_api_key *api_key; /* NULL if none */
+};
+
 struct guard_shared *guard_shared_create(const struct config *cfg, char *err, size_t errsz);
-/* Waits (bounded) for async_post checks still running. */
-void guard_shared_drain(struct guard_shared *gs, int timeout_ms);
 void guard_shared_destroy(struct guard_shared *gs);
 
 struct guard_env *guard_env_create(struct guard_shared *gs, uv_loop_t *loop, struct upstream_client *up, struct metrics *m);
+/* Cancels what is still running (async_post checks included) and frees the env once its handles are closed. */
 void guard_env_destroy(struct guard_env *env);
+
+int guard_when_matches(const struct config_guardrail *g, const struct guard_request_info *info);
+
+struct guard_run *guard_run_start(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s,
+                                  guard_done_cb cb, void *ud);
+void guard_run_cancel(struct guard_run *r);
+
+/* Moves the rewritten texts out of a verdict (the caller frees each and the arrays). */
+void guard_verdict_take_texts(struct guard_verdict *v, char ***texts, size_t **lens);
+
+/* async_post: runs detached; the verdict goes to metrics and the log only.
+ * Returns 0, or WARDEN_EOVERLOAD when the pending set is full (counted). */
+int guard_run_async_post(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s);
+/* async_post checks of this worker still running */
+size_t guard_env_async_pending(const struct guard_env *env);
+
+/* For streaming output checks: the bytes a regex/keywords guard must hold back
+ * to see every match whole (0: this guard cannot check inline). */
+size_t guard_stream_window(const struct guard_env *env, const struct config_guardrail *g);
+int guard_is_local(const struct config_guardrail *g); /* regex / keywords: synchronous, inline-capable */
+
+const char *guard_timing_name(enum config_guard_timing t);
+const char *guard_stage_name(enum config_guard_stage s);
 
 #endif

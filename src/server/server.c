@@ -178,13 +178,20 @@ static void on_accept(uv_stream_t *listener, int status)
 static void worker_leave_loop(struct server_worker *w)
 {
     uv_timer_stop(&w->_drain_timer);
+    uv_timer_stop(&w->_drain_check);
     uv_stop(&w->loop);
 }
 
 void server_worker_request_finished(struct server_worker *w)
 {
     __atomic_fetch_sub(&w->inflight, 1, __ATOMIC_RELAXED);
-    if (w->draining && w->inflight == 0)
+}
+
+/* While draining: leave once no request and no async_post check is left. */
+static void on_drain_check(uv_timer_t *t)
+{
+    struct server_worker *w = t->data;
+    if (w->inflight == 0 && guard_env_async_pending(w->guards) == 0)
         worker_leave_loop(w);
 }
 
@@ -206,10 +213,7 @@ static void on_stop_request(uv_async_t *a)
     w->draining = 1;
     uv_close((uv_handle_t *)&w->_listener, NULL);
     h2o_context_request_shutdown(&w->h2o_ctx);
-    if (w->inflight == 0) {
-        worker_leave_loop(w);
-        return;
-    }
+    uv_timer_start(&w->_drain_check, on_drain_check, 0, 5);
     uv_timer_start(&w->_drain_timer, on_drain_timeout, (uint64_t)w->cfg->server.drain_timeout_ms, 0);
 }
 
@@ -235,6 +239,8 @@ static void worker_main(void *arg)
         uv_close((uv_handle_t *)&w->_stop_async, NULL);
     if (!uv_is_closing((uv_handle_t *)&w->_drain_timer))
         uv_close((uv_handle_t *)&w->_drain_timer, NULL);
+    if (!uv_is_closing((uv_handle_t *)&w->_drain_check))
+        uv_close((uv_handle_t *)&w->_drain_check, NULL);
     for (int i = 0; i < 50 && uv_run(&w->loop, UV_RUN_NOWAIT) != 0; i++)
         ;
     h2o_context_dispose(&w->h2o_ctx);
@@ -274,6 +280,8 @@ static int worker_init(struct server *s, struct server_worker *w, int id, char *
     w->_stop_async.data = w;
     uv_timer_init(&w->loop, &w->_drain_timer);
     w->_drain_timer.data = w;
+    uv_timer_init(&w->loop, &w->_drain_check);
+    w->_drain_check.data = w;
     return 0;
 }
 
@@ -305,7 +313,6 @@ int server_run(struct server *s)
         uv_async_send(&s->workers[i]._stop_async);
     for (int i = 0; i < s->n_workers; i++)
         uv_thread_join(&s->workers[i]._thread);
-    guard_shared_drain(s->guard_shared, s->cfg->server.drain_timeout_ms);
     LOG_INFO("server", "stopped");
     return 0;
 }

@@ -42,6 +42,7 @@ struct server_worker {
     int _listen_fd;
     uv_async_t _stop_async;
     uv_timer_t _drain_timer;
+    uv_timer_t _drain_check;
     uv_thread_t _thread;
     struct req_ctx *_requests; /* live requests, for drain and shutdown */
 };
