@@ -516,6 +516,42 @@ static int get_num(struct cctx *c, const json_t *v, const char *kw, const char *
  * members are spliced in). \S inside a class is left to PCRE2's ASCII meaning. */
 #define ECMA_WS "\\s\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}\\x{feff}"
 
+/* ECMA \p{...} accepts long General_Category names and "gc="/"Script=" prefixes that PCRE2 10.42
+ * does not; map them to the short forms. Unknown names pass through for PCRE2 to judge. */
+static const char *property_name(const char *name, size_t len, size_t *outlen)
+{
+    static const char *const map[][2] = {
+        {"Letter", "L"},          {"Cased_Letter", "L&"},    {"Uppercase_Letter", "Lu"}, {"Lowercase_Letter", "Ll"},
+        {"Titlecase_Letter", "Lt"}, {"Modifier_Letter", "Lm"}, {"Other_Letter", "Lo"},     {"Mark", "M"},
+        {"Nonspacing_Mark", "Mn"}, {"Spacing_Mark", "Mc"},    {"Enclosing_Mark", "Me"},   {"Number", "N"},
+        {"Decimal_Number", "Nd"}, {"digit", "Nd"},           {"Letter_Number", "Nl"},    {"Other_Number", "No"},
+        {"Punctuation", "P"},     {"punct", "P"},            {"Connector_Punctuation", "Pc"}, {"Dash_Punctuation", "Pd"},
+        {"Open_Punctuation", "Ps"}, {"Close_Punctuation", "Pe"}, {"Initial_Punctuation", "Pi"}, {"Final_Punctuation", "Pf"},
+        {"Other_Punctuation", "Po"}, {"Symbol", "S"},        {"Math_Symbol", "Sm"},      {"Currency_Symbol", "Sc"},
+        {"Modifier_Symbol", "Sk"}, {"Other_Symbol", "So"},   {"Separator", "Z"},         {"Space_Separator", "Zs"},
+        {"Line_Separator", "Zl"}, {"Paragraph_Separator", "Zp"}, {"Other", "C"},         {"Control", "Cc"},
+        {"cntrl", "Cc"},          {"Format", "Cf"},          {"Surrogate", "Cs"},        {"Private_Use", "Co"},
+        {"Unassigned", "Cn"},
+    };
+    static const char *const prefixes[] = {"General_Category=", "gc=", "Script=", "sc=", "Script_Extensions=", "scx="};
+    for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+        size_t pl = strlen(prefixes[i]);
+        if (len > pl && !strncmp(name, prefixes[i], pl)) {
+            name += pl;
+            len -= pl;
+            break;
+        }
+    }
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+        if (strlen(map[i][0]) == len && !strncmp(name, map[i][0], len)) {
+            *outlen = strlen(map[i][1]);
+            return map[i][1];
+        }
+    }
+    *outlen = len;
+    return name;
+}
+
 static char *ecma_translate(const char *src, size_t len, size_t *outlen)
 {
     size_t cap = len * 4 + sizeof(ECMA_WS) * 4 + 16, n = 0;
@@ -529,6 +565,20 @@ static char *ecma_translate(const char *src, size_t len, size_t *outlen)
         char ch = src[i];
         if (ch == '\\' && i + 1 < len) {
             char nx = src[++i];
+            if ((nx == 'p' || nx == 'P') && i + 1 < len && src[i + 1] == '{') {
+                const char *close = memchr(src + i + 2, '}', len - i - 2);
+                if (close) {
+                    size_t nl = (size_t)(close - (src + i + 2));
+                    const char *name = property_name(src + i + 2, nl, &nl);
+                    if (n + nl + 8 > cap) {
+                        cap = cap * 2 + nl;
+                        out = util_realloc(out, cap);
+                    }
+                    n += (size_t)sprintf(out + n, "\\%c{%.*s}", nx, (int)nl, name);
+                    i = (size_t)(close - src);
+                    continue;
+                }
+            }
             if (nx == 's' || (nx == 'S' && !in_class)) {
                 const char *pre = in_class ? "" : (nx == 's' ? "[" : "[^");
                 n += (size_t)sprintf(out + n, "%s%s%s", pre, ECMA_WS, in_class ? "" : "]");

@@ -269,7 +269,7 @@ static int check_uri(const char *s, size_t len)
         return 0;
     i++;
     /* split off fragment and query */
-    size_t end = len, qpos = len;
+    size_t end = len, qpos;
     for (size_t k = i; k < len; k++)
         if (s[k] == '#') {
             end = k;
@@ -277,6 +277,7 @@ static int check_uri(const char *s, size_t len)
         }
     if (end < len && !uri_chars(s + end + 1, len - end - 1, ":@/?"))
         return 0;
+    qpos = end;
     for (size_t k = i; k < end; k++)
         if (s[k] == '?') {
             qpos = k;
