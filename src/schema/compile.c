@@ -514,7 +514,7 @@ static int get_num(struct cctx *c, const json_t *v, const char *kw, const char *
 /* ECMA-262 regexes on PCRE2 without PCRE2_UCP, so that \d \w \b stay ASCII as in ECMA; ECMA's \s
  * however is Unicode whitespace, so \s is rewritten to an explicit class (inside a class, its
  * members are spliced in). \S inside a class is left to PCRE2's ASCII meaning. */
-#define ECMA_WS "\\s\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}\\x{feff}"
+#define ECMA_WS "\\s\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
 
 /* ECMA \p{...} accepts long General_Category names and "gc="/"Script=" prefixes that PCRE2 10.42
  * does not; map them to the short forms. Unknown names pass through for PCRE2 to judge. */
@@ -605,7 +605,7 @@ static int compile_regex(struct cctx *c, const char *src, size_t len, const char
     char *t = ecma_translate(src, len, &tlen);
     int ec;
     PCRE2_SIZE off;
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)t, tlen, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_DOLLAR_ENDONLY | PCRE2_ALT_BSUX,
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)t, tlen, PCRE2_UTF | PCRE2_DOLLAR_ENDONLY | PCRE2_ALT_BSUX,
                                    &ec, &off, c->pcctx);
     free(t);
     if (!re) {
@@ -614,7 +614,10 @@ static int compile_regex(struct cctx *c, const char *src, size_t len, const char
         fail(c, "invalid regex \"%.*s\" at %s: %s", (int)(len > 200 ? 200 : len), src, path, (char *)msg);
         return -1;
     }
-    pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* optional: the interpreter is used if JIT is unavailable */
+    /* Optional: the interpreter runs if JIT is unavailable. PCRE2_MATCH_INVALID_UTF is deliberately
+     * not used: with JIT, 10.42 then fails "^\D$" on non-ASCII subjects. Subjects are checked for
+     * valid UTF-8 by pcre2_match instead (jansson strings always are). */
+    pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
     out->re = re;
     out->src = src;
     return 0;

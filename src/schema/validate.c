@@ -376,7 +376,7 @@ static int check_object(struct vctx *v, const struct schema_node *n, const json_
         for (size_t i = 0; i < n->npprops; i++) {
             int m = re_match(v, &n->pprops[i].rx, key, klen);
             if (m < 0) {
-                report(v, n, "patternProperties", "regular expression \"%s\" gave up (match limit)", n->pprops[i].rx.src);
+                report(v, n, "patternProperties", "regular expression \"%s\" could not be matched (match limit or invalid UTF-8)", n->pprops[i].rx.src);
                 pop(v);
                 FAILED();
                 push(v, key, klen);
@@ -498,7 +498,7 @@ static int check_string(struct vctx *v, const struct schema_node *n, const json_
     if (n->pattern.re) {
         int m = re_match(v, &n->pattern, s, len);
         if (m <= 0) {
-            report(v, n, "pattern", m < 0 ? "regular expression \"%s\" gave up (match limit)" : "does not match pattern \"%s\"",
+            report(v, n, "pattern", m < 0 ? "regular expression \"%s\" could not be matched (match limit or invalid UTF-8)" : "does not match pattern \"%s\"",
                    n->pattern.src);
             FAILED();
         }
