@@ -34,18 +34,21 @@ static void build_schema(struct util_buf *b)
             util_buf_appendf(b, "%s\"code%d\":{\"type\":\"string\",\"pattern\":\"^[A-Z]{3}-[0-9]{4}$\"}", sep, i);
             break;
         case 4:
-            util_buf_appendf(b, "%s\"tags%d\":{\"type\":\"array\",\"maxItems\":20,\"items\":{\"type\":\"string\",\"maxLength\":40}}", sep, i);
+            util_buf_appendf(
+                b, "%s\"tags%d\":{\"type\":\"array\",\"maxItems\":20,\"items\":{\"type\":\"string\",\"maxLength\":40}}", sep, i);
             break;
         default:
             util_buf_appendf(b,
                              "%s\"item%d\":{\"type\":\"object\",\"required\":[\"id\",\"score\"],\"properties\":{"
                              "\"id\":{\"type\":\"string\"},\"score\":{\"type\":\"number\",\"minimum\":0,\"maximum\":1},"
-                             "\"at\":{\"type\":\"string\",\"format\":\"date-time\"},\"note\":{\"type\":\"string\"},\"ok\":{\"type\":\"boolean\"}}}",
+                             "\"at\":{\"type\":\"string\",\"format\":\"date-time\"},\"note\":{\"type\":\"string\"},\"ok\":{"
+                             "\"type\":\"boolean\"}}}",
                              sep, i);
             break;
         }
     }
-    util_buf_appendf(b, "%s", "},\"required\":[\"name0\",\"count1\",\"kind2\",\"code3\",\"tags4\",\"item5\",\"name6\",\"count7\"]}");
+    util_buf_appendf(b, "%s",
+                     "},\"required\":[\"name0\",\"count1\",\"kind2\",\"code3\",\"tags4\",\"item5\",\"name6\",\"count7\"]}");
 }
 
 static void build_instance(struct util_buf *b)
@@ -55,7 +58,10 @@ static void build_instance(struct util_buf *b)
         const char *sep = i ? "," : "";
         switch (i % 6) {
         case 0:
-            util_buf_appendf(b, "%s\"name%d\":\"A fairly ordinary sentence for field %d, long enough to look like typical model output in a reply to a user question.\"", sep, i, i);
+            util_buf_appendf(b,
+                             "%s\"name%d\":\"A fairly ordinary sentence for field %d, long enough to look like typical model "
+                             "output in a reply to a user question.\"",
+                             sep, i, i);
             break;
         case 1:
             util_buf_appendf(b, "%s\"count%d\":%d", sep, i, i * 37);
@@ -67,10 +73,16 @@ static void build_instance(struct util_buf *b)
             util_buf_appendf(b, "%s\"code%d\":\"ABC-%04d\"", sep, i, i * 11);
             break;
         case 4:
-            util_buf_appendf(b, "%s\"tags%d\":[\"red\",\"green\",\"blue\",\"cyan\",\"magenta\",\"yellow\",\"black\",\"white\",\"orange\",\"purple\"]", sep, i);
+            util_buf_appendf(b,
+                             "%s\"tags%d\":[\"red\",\"green\",\"blue\",\"cyan\",\"magenta\",\"yellow\",\"black\",\"white\","
+                             "\"orange\",\"purple\"]",
+                             sep, i);
             break;
         default:
-            util_buf_appendf(b, "%s\"item%d\":{\"id\":\"obj-%d\",\"score\":0.%d5,\"note\":\"checked by the reviewer\",\"at\":\"2024-05-01T12:00:00Z\",\"ok\":true}", sep, i, i, i % 10);
+            util_buf_appendf(b,
+                             "%s\"item%d\":{\"id\":\"obj-%d\",\"score\":0.%d5,\"note\":\"checked by the "
+                             "reviewer\",\"at\":\"2024-05-01T12:00:00Z\",\"ok\":true}",
+                             sep, i, i, i % 10);
             break;
         }
     }

@@ -65,12 +65,12 @@ struct cctx {
     pcre2_compile_context *pcctx;
 };
 
-#define GROW(arr, n, cap)                                                                                                  \
-    do {                                                                                                                   \
-        if ((n) == (cap)) {                                                                                                \
-            (cap) = (cap) ? (cap) * 2 : 16;                                                                                \
-            (arr) = util_realloc((arr), (cap) * sizeof(*(arr)));                                                           \
-        }                                                                                                                  \
+#define GROW(arr, n, cap)                                                                                                          \
+    do {                                                                                                                           \
+        if ((n) == (cap)) {                                                                                                        \
+            (cap) = (cap) ? (cap)*2 : 16;                                                                                          \
+            (arr) = util_realloc((arr), (cap) * sizeof(*(arr)));                                                                   \
+        }                                                                                                                          \
     } while (0)
 
 static void fail(struct cctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -278,10 +278,9 @@ static char *uri_resolve(const char *base, const char *ref)
             has_query = r.has_query, query = r.query, nquery = r.nquery;
         }
     }
-    char *out = strf("%.*s%s%s%.*s%s%s%.*s%s%.*s", (int)sa->nscheme, sa->has_scheme ? sa->scheme : "",
-                     sa->has_scheme ? ":" : "", aa->has_auth ? "//" : "", (int)aa->nauth, aa->has_auth ? aa->auth : "", path,
-                     has_query ? "?" : "", (int)nquery, has_query ? query : "", r.has_frag ? "#" : "", (int)r.nfrag,
-                     r.has_frag ? r.frag : "");
+    char *out = strf("%.*s%s%s%.*s%s%s%.*s%s%.*s", (int)sa->nscheme, sa->has_scheme ? sa->scheme : "", sa->has_scheme ? ":" : "",
+                     aa->has_auth ? "//" : "", (int)aa->nauth, aa->has_auth ? aa->auth : "", path, has_query ? "?" : "",
+                     (int)nquery, has_query ? query : "", r.has_frag ? "#" : "", (int)r.nfrag, r.has_frag ? r.frag : "");
     free(merged);
     free(path);
     return out;
@@ -398,9 +397,11 @@ static char *strip_frag(char *uri, char **frag)
 
 /* ---- pass 1: ids, anchors, bases, locations ---- */
 
-static const char *const single_kws[] = {"additionalProperties", "propertyNames", "additionalItems", "contains", "not", "if", "then",
-                                         "else", "unevaluatedProperties", "unevaluatedItems", "contentSchema", "items", NULL};
-static const char *const map_kws[] = {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "dependencies", NULL};
+static const char *const single_kws[] = {
+    "additionalProperties",  "propertyNames",    "additionalItems", "contains", "not", "if", "then", "else",
+    "unevaluatedProperties", "unevaluatedItems", "contentSchema",   "items",    NULL};
+static const char *const map_kws[] = {"properties",       "patternProperties", "$defs", "definitions",
+                                      "dependentSchemas", "dependencies",      NULL};
 static const char *const array_kws[] = {"allOf", "anyOf", "oneOf", "prefixItems", "items", NULL};
 
 static void scan(struct cctx *c, const json_t *j, const char *base, const char *path)
@@ -521,16 +522,46 @@ static int get_num(struct cctx *c, const json_t *v, const char *kw, const char *
 static const char *property_name(const char *name, size_t len, size_t *outlen)
 {
     static const char *const map[][2] = {
-        {"Letter", "L"},          {"Cased_Letter", "L&"},    {"Uppercase_Letter", "Lu"}, {"Lowercase_Letter", "Ll"},
-        {"Titlecase_Letter", "Lt"}, {"Modifier_Letter", "Lm"}, {"Other_Letter", "Lo"},     {"Mark", "M"},
-        {"Nonspacing_Mark", "Mn"}, {"Spacing_Mark", "Mc"},    {"Enclosing_Mark", "Me"},   {"Number", "N"},
-        {"Decimal_Number", "Nd"}, {"digit", "Nd"},           {"Letter_Number", "Nl"},    {"Other_Number", "No"},
-        {"Punctuation", "P"},     {"punct", "P"},            {"Connector_Punctuation", "Pc"}, {"Dash_Punctuation", "Pd"},
-        {"Open_Punctuation", "Ps"}, {"Close_Punctuation", "Pe"}, {"Initial_Punctuation", "Pi"}, {"Final_Punctuation", "Pf"},
-        {"Other_Punctuation", "Po"}, {"Symbol", "S"},        {"Math_Symbol", "Sm"},      {"Currency_Symbol", "Sc"},
-        {"Modifier_Symbol", "Sk"}, {"Other_Symbol", "So"},   {"Separator", "Z"},         {"Space_Separator", "Zs"},
-        {"Line_Separator", "Zl"}, {"Paragraph_Separator", "Zp"}, {"Other", "C"},         {"Control", "Cc"},
-        {"cntrl", "Cc"},          {"Format", "Cf"},          {"Surrogate", "Cs"},        {"Private_Use", "Co"},
+        {"Letter", "L"},
+        {"Cased_Letter", "L&"},
+        {"Uppercase_Letter", "Lu"},
+        {"Lowercase_Letter", "Ll"},
+        {"Titlecase_Letter", "Lt"},
+        {"Modifier_Letter", "Lm"},
+        {"Other_Letter", "Lo"},
+        {"Mark", "M"},
+        {"Nonspacing_Mark", "Mn"},
+        {"Spacing_Mark", "Mc"},
+        {"Enclosing_Mark", "Me"},
+        {"Number", "N"},
+        {"Decimal_Number", "Nd"},
+        {"digit", "Nd"},
+        {"Letter_Number", "Nl"},
+        {"Other_Number", "No"},
+        {"Punctuation", "P"},
+        {"punct", "P"},
+        {"Connector_Punctuation", "Pc"},
+        {"Dash_Punctuation", "Pd"},
+        {"Open_Punctuation", "Ps"},
+        {"Close_Punctuation", "Pe"},
+        {"Initial_Punctuation", "Pi"},
+        {"Final_Punctuation", "Pf"},
+        {"Other_Punctuation", "Po"},
+        {"Symbol", "S"},
+        {"Math_Symbol", "Sm"},
+        {"Currency_Symbol", "Sc"},
+        {"Modifier_Symbol", "Sk"},
+        {"Other_Symbol", "So"},
+        {"Separator", "Z"},
+        {"Space_Separator", "Zs"},
+        {"Line_Separator", "Zl"},
+        {"Paragraph_Separator", "Zp"},
+        {"Other", "C"},
+        {"Control", "Cc"},
+        {"cntrl", "Cc"},
+        {"Format", "Cf"},
+        {"Surrogate", "Cs"},
+        {"Private_Use", "Co"},
         {"Unassigned", "Cn"},
     };
     static const char *const prefixes[] = {"General_Category=", "gc=", "Script=", "sc=", "Script_Extensions=", "scx="};
@@ -605,8 +636,7 @@ static int compile_regex(struct cctx *c, const char *src, size_t len, const char
     char *t = ecma_translate(src, len, &tlen);
     int ec;
     PCRE2_SIZE off;
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)t, tlen, PCRE2_UTF | PCRE2_DOLLAR_ENDONLY | PCRE2_ALT_BSUX,
-                                   &ec, &off, c->pcctx);
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)t, tlen, PCRE2_UTF | PCRE2_DOLLAR_ENDONLY | PCRE2_ALT_BSUX, &ec, &off, c->pcctx);
     free(t);
     if (!re) {
         PCRE2_UCHAR msg[256];
@@ -636,8 +666,9 @@ static int parse_type_name(const char *t)
     static const struct {
         const char *name;
         unsigned bit;
-    } names[] = {{"null", SCHEMA_T_NULL},     {"boolean", SCHEMA_T_BOOLEAN}, {"object", SCHEMA_T_OBJECT}, {"array", SCHEMA_T_ARRAY},
-                 {"number", SCHEMA_T_NUMBER}, {"string", SCHEMA_T_STRING},   {"integer", SCHEMA_T_INTEGER}};
+    } names[] = {{"null", SCHEMA_T_NULL},      {"boolean", SCHEMA_T_BOOLEAN}, {"object", SCHEMA_T_OBJECT},
+                 {"array", SCHEMA_T_ARRAY},    {"number", SCHEMA_T_NUMBER},   {"string", SCHEMA_T_STRING},
+                 {"integer", SCHEMA_T_INTEGER}};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (!strcmp(t, names[i].name))
             return (int)names[i].bit;
@@ -862,7 +893,8 @@ static void compile_keywords(struct cctx *c, struct schema_node *n, const json_t
     if ((v = json_object_get(j, "pattern"))) {
         if (!json_is_string(v))
             return fail(c, "pattern must be a string at %s", path);
-        if (compile_regex(c, json_string_value(v), json_string_length(v), keep(c, path_join(path, "pattern", NULL, 0, -1)), &n->pattern))
+        if (compile_regex(c, json_string_value(v), json_string_length(v), keep(c, path_join(path, "pattern", NULL, 0, -1)),
+                          &n->pattern))
             return;
     }
     if ((v = json_object_get(j, "format"))) {

@@ -12,8 +12,9 @@ static const struct {
     const char *name;
     enum schema_format f;
 } formats[] = {
-    {"date-time", SCHEMA_FMT_DATE_TIME}, {"date", SCHEMA_FMT_DATE}, {"time", SCHEMA_FMT_TIME}, {"email", SCHEMA_FMT_EMAIL},
-    {"uri", SCHEMA_FMT_URI},             {"uuid", SCHEMA_FMT_UUID}, {"ipv4", SCHEMA_FMT_IPV4}, {"ipv6", SCHEMA_FMT_IPV6},
+    {"date-time", SCHEMA_FMT_DATE_TIME}, {"date", SCHEMA_FMT_DATE}, {"time", SCHEMA_FMT_TIME},
+    {"email", SCHEMA_FMT_EMAIL},         {"uri", SCHEMA_FMT_URI},   {"uuid", SCHEMA_FMT_UUID},
+    {"ipv4", SCHEMA_FMT_IPV4},           {"ipv6", SCHEMA_FMT_IPV6},
 };
 
 enum schema_format schema_format_lookup(const char *name)

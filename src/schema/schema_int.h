@@ -69,9 +69,9 @@ struct schema_strlist {
 };
 
 struct schema_node {
-    char *path;      /* keyword location of this node, "#/properties/a" */
-    int boolean;     /* -1 for an object schema, 0/1 for false/true */
-    unsigned types;  /* 0: no "type" keyword */
+    char *path;     /* keyword location of this node, "#/properties/a" */
+    int boolean;    /* -1 for an object schema, 0/1 for false/true */
+    unsigned types; /* 0: no "type" keyword */
     const json_t *enum_vals;
     const json_t *const_val;
     int has_const;

@@ -281,11 +281,11 @@ static int re_match(struct vctx *v, const struct schema_regex *rx, const char *s
 
 static int validate(struct vctx *v, const struct schema_node *n, const json_t *inst);
 
-#define FAILED()                                                                                                           \
-    do {                                                                                                                   \
-        valid = 0;                                                                                                         \
-        if (stop(v))                                                                                                       \
-            return 0;                                                                                                      \
+#define FAILED()                                                                                                                   \
+    do {                                                                                                                           \
+        valid = 0;                                                                                                                 \
+        if (stop(v))                                                                                                               \
+            return 0;                                                                                                              \
     } while (0)
 
 static int silent_ok(struct vctx *v, const struct schema_node *n, const json_t *inst)
@@ -376,7 +376,8 @@ static int check_object(struct vctx *v, const struct schema_node *n, const json_
         for (size_t i = 0; i < n->npprops; i++) {
             int m = re_match(v, &n->pprops[i].rx, key, klen);
             if (m < 0) {
-                report(v, n, "patternProperties", "regular expression \"%s\" could not be matched (match limit or invalid UTF-8)", n->pprops[i].rx.src);
+                report(v, n, "patternProperties", "regular expression \"%s\" could not be matched (match limit or invalid UTF-8)",
+                       n->pprops[i].rx.src);
                 pop(v);
                 FAILED();
                 push(v, key, klen);
@@ -454,12 +455,13 @@ static int check_array(struct vctx *v, const struct schema_node *n, const json_t
             if (n->min_contains == 1)
                 report(v, n, "contains", "no item matches the \"contains\" schema");
             else
-                report(v, n, "minContains", "expected at least %lld items matching \"contains\", got %zu", (long long)n->min_contains,
-                       count);
+                report(v, n, "minContains", "expected at least %lld items matching \"contains\", got %zu",
+                       (long long)n->min_contains, count);
             FAILED();
         }
         if (n->max_contains >= 0 && count > (size_t)n->max_contains) {
-            report(v, n, "maxContains", "expected at most %lld items matching \"contains\", got %zu", (long long)n->max_contains, count);
+            report(v, n, "maxContains", "expected at most %lld items matching \"contains\", got %zu", (long long)n->max_contains,
+                   count);
             FAILED();
         }
     }
@@ -498,7 +500,9 @@ static int check_string(struct vctx *v, const struct schema_node *n, const json_
     if (n->pattern.re) {
         int m = re_match(v, &n->pattern, s, len);
         if (m <= 0) {
-            report(v, n, "pattern", m < 0 ? "regular expression \"%s\" could not be matched (match limit or invalid UTF-8)" : "does not match pattern \"%s\"",
+            report(v, n, "pattern",
+                   m < 0 ? "regular expression \"%s\" could not be matched (match limit or invalid UTF-8)"
+                         : "does not match pattern \"%s\"",
                    n->pattern.src);
             FAILED();
         }

@@ -75,7 +75,8 @@ static void compile_errors_name_the_problem(void **state)
     expect_compile_error("{\"properties\": {\"a\": {\"$ref\": \"#/$defs/x\"}}}", "unknown $ref \"#/$defs/x\" at #/properties/a");
     expect_compile_error("{\"properties\": {\"a\": {\"pattern\": \"(\"}}}", "invalid regex \"(\" at #/properties/a/pattern: ");
     expect_compile_error("{\"patternProperties\": {\"[\": {}}}", "invalid regex \"[\" at #/patternProperties/[");
-    expect_compile_error("{\"properties\": {\"a\": {\"minLength\": -1}}}", "minLength must be a non-negative integer at #/properties/a");
+    expect_compile_error("{\"properties\": {\"a\": {\"minLength\": -1}}}",
+                         "minLength must be a non-negative integer at #/properties/a");
     expect_compile_error("{\"maxItems\": 1.5}", "maxItems must be a non-negative integer at #");
     expect_compile_error("{\"type\": \"strnig\"}", "unknown type \"strnig\" at #");
     expect_compile_error("{\"type\": [\"string\", 3]}", "type must be a type name or an array of type names at #");
@@ -91,7 +92,8 @@ static void compile_errors_name_the_problem(void **state)
     expect_compile_error("{\"$ref\": \"#/$defs/a/0\", \"$defs\": {\"a\": {}}}", "unknown $ref");
     expect_compile_error("{\"$ref\": \"#nope\"}", "unknown $ref \"#nope\"");
     expect_compile_error("3", "schema must be an object or a boolean at #");
-    expect_compile_error("{\"$defs\": {\"bad\": {\"maxLength\": \"x\"}}}", "maxLength must be a non-negative integer at #/$defs/bad");
+    expect_compile_error("{\"$defs\": {\"bad\": {\"maxLength\": \"x\"}}}",
+                         "maxLength must be a non-negative integer at #/$defs/bad");
     char err[64];
     assert_null(schema_compile(NULL, 0, err, sizeof(err)));
     /* a tiny error buffer truncates without overflowing */
@@ -105,8 +107,9 @@ static void compile_errors_name_the_problem(void **state)
 static void validation_errors_have_paths(void **state)
 {
     int rc;
-    char *msg = validate_text("{\"type\": \"object\", \"properties\": {\"tags\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}}}}",
-                              "{\"tags\": [\"a\", \"b\", 3]}", 0, 0, &rc);
+    char *msg = validate_text(
+        "{\"type\": \"object\", \"properties\": {\"tags\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}}}}",
+        "{\"tags\": [\"a\", \"b\", 3]}", 0, 0, &rc);
     assert_int_equal(rc, WARDEN_ESCHEMA);
     assert_string_equal(msg, "/tags/2: expected string, got integer (at #/properties/tags/items/type)");
     free(msg);
@@ -135,7 +138,8 @@ static void validation_errors_have_paths(void **state)
 
     /* the error list is capped */
     msg = validate_text("{\"items\": {\"type\": \"string\"}}", "[1, 2, 3, 4, 5]", 0, 2, &rc);
-    assert_string_equal(msg, "/0: expected string, got integer (at #/items/type); /1: expected string, got integer (at #/items/type)");
+    assert_string_equal(msg,
+                        "/0: expected string, got integer (at #/items/type); /1: expected string, got integer (at #/items/type)");
     free(msg);
 
     msg = validate_text("{\"anyOf\": [{\"type\": \"string\"}, {\"type\": \"null\"}]}", "1", 0, 0, &rc);
@@ -180,34 +184,37 @@ static void numbers_strings_and_equality(void **state)
 
 static void regexes_follow_ecma(void **state)
 {
-    assert_true(is_valid("{\"pattern\": \"^\\\\s$\"}", "\"\\u2003\"", 0));  /* \s is Unicode whitespace */
+    assert_true(is_valid("{\"pattern\": \"^\\\\s$\"}", "\"\\u2003\"", 0)); /* \s is Unicode whitespace */
     assert_true(is_valid("{\"pattern\": \"^[a\\\\s]$\"}", "\"\\u00a0\"", 0));
     assert_false(is_valid("{\"pattern\": \"^\\\\d$\"}", "\"\\u0664\"", 0)); /* \d is ASCII only */
     assert_true(is_valid("{\"pattern\": \"^\\\\D$\"}", "\"\\u07c0\"", 0));
     assert_true(is_valid("{\"pattern\": \"^\\\\p{Letter}+$\"}", "\"\\u00e9t\\u00e9\"", 0));
     assert_true(is_valid("{\"pattern\": \"^\\\\u00e9$\"}", "\"\\u00e9\"", 0));
     assert_false(is_valid("{\"pattern\": \"^a$\"}", "\"a\\n\"", 0)); /* $ does not match before a final newline */
-    assert_true(is_valid("{\"pattern\": \"b\"}", "\"abc\"", 0));       /* patterns are not anchored */
+    assert_true(is_valid("{\"pattern\": \"b\"}", "\"abc\"", 0));     /* patterns are not anchored */
     assert_true(is_valid("{\"pattern\": \"^.$\"}", "\"\\ud83d\\ude00\"", 0));
     /* catastrophic backtracking gives up instead of hanging */
     int rc;
-    char *msg = validate_text("{\"pattern\": \"^(a+)+$\"}", "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\"", 0, 0, &rc);
+    char *msg = validate_text("{\"pattern\": \"^(a+)+$\"}",
+                              "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\"", 0, 0, &rc);
     assert_int_equal(rc, WARDEN_ESCHEMA);
     free(msg);
 }
 
 static void refs_pointers_and_ids(void **state)
 {
-    const char *s = "{\"$defs\": {\"a/b\": {\"type\": \"integer\"}, \"c~d\": {\"type\": \"string\"}, \"e%f\": {\"type\": \"null\"}},"
-                    " \"properties\": {\"x\": {\"$ref\": \"#/$defs/a~1b\"}, \"y\": {\"$ref\": \"#/$defs/c~0d\"},"
-                    " \"z\": {\"$ref\": \"#/$defs/e%25f\"}}}";
+    const char *s =
+        "{\"$defs\": {\"a/b\": {\"type\": \"integer\"}, \"c~d\": {\"type\": \"string\"}, \"e%f\": {\"type\": \"null\"}},"
+        " \"properties\": {\"x\": {\"$ref\": \"#/$defs/a~1b\"}, \"y\": {\"$ref\": \"#/$defs/c~0d\"},"
+        " \"z\": {\"$ref\": \"#/$defs/e%25f\"}}}";
     assert_true(is_valid(s, "{\"x\": 1, \"y\": \"s\", \"z\": null}", 0));
     assert_false(is_valid(s, "{\"x\": \"1\"}", 0));
     assert_false(is_valid(s, "{\"y\": 1}", 0));
     assert_false(is_valid(s, "{\"z\": 1}", 0));
     /* $id-based resolution and $anchor inside one document */
-    const char *ids = "{\"$id\": \"http://example.com/root.json\", \"items\": [{\"$ref\": \"item.json\"}, {\"$ref\": \"#pos\"}],"
-                      " \"$defs\": {\"i\": {\"$id\": \"item.json\", \"type\": \"string\"}, \"p\": {\"$anchor\": \"pos\", \"minimum\": 0}}}";
+    const char *ids =
+        "{\"$id\": \"http://example.com/root.json\", \"items\": [{\"$ref\": \"item.json\"}, {\"$ref\": \"#pos\"}],"
+        " \"$defs\": {\"i\": {\"$id\": \"item.json\", \"type\": \"string\"}, \"p\": {\"$anchor\": \"pos\", \"minimum\": 0}}}";
     assert_true(is_valid(ids, "[\"a\", 3]", SCHEMA_DRAFT7));
     assert_true(is_valid(ids, "[\"a\", 3]", 0));
     assert_false(is_valid(ids, "[1, 3]", 0));
@@ -240,8 +247,9 @@ static void recursion_terminates(void **state)
     assert_int_equal(rc, WARDEN_ESCHEMA);
     assert_non_null(strstr(msg, "validation aborted"));
     free(msg);
-    msg = validate_text("{\"$defs\": {\"a\": {\"$ref\": \"#/$defs/b\"}, \"b\": {\"$ref\": \"#/$defs/a\"}}, \"$ref\": \"#/$defs/a\"}", "1", 0,
-                        0, &rc);
+    msg =
+        validate_text("{\"$defs\": {\"a\": {\"$ref\": \"#/$defs/b\"}, \"b\": {\"$ref\": \"#/$defs/a\"}}, \"$ref\": \"#/$defs/a\"}",
+                      "1", 0, 0, &rc);
     assert_int_equal(rc, WARDEN_ESCHEMA);
     free(msg);
     msg = validate_text("{\"anyOf\": [{\"$ref\": \"#\"}, {\"$ref\": \"#\"}]}", "1", 0, 0, &rc);
@@ -260,9 +268,11 @@ static void format_is_opt_in(void **state)
     const char *bad = "{\"d\": \"yesterday\"}";
     assert_true(is_valid(s, bad, 0));
     assert_false(is_valid(s, bad, SCHEMA_FORMAT_ASSERT));
-    assert_true(is_valid(s, "{\"d\": \"2024-02-29T12:00:00Z\", \"e\": \"a@b.example\", \"u\": \"123e4567-e89b-12d3-a456-426614174000\","
-                            " \"i\": \"10.0.0.1\", \"x\": \"anything\"}",
-                         SCHEMA_FORMAT_ASSERT));
+    assert_true(
+        is_valid(s,
+                 "{\"d\": \"2024-02-29T12:00:00Z\", \"e\": \"a@b.example\", \"u\": \"123e4567-e89b-12d3-a456-426614174000\","
+                 " \"i\": \"10.0.0.1\", \"x\": \"anything\"}",
+                 SCHEMA_FORMAT_ASSERT));
     assert_false(is_valid(s, "{\"d\": \"2023-02-29T12:00:00Z\"}", SCHEMA_FORMAT_ASSERT));
     assert_false(is_valid(s, "{\"i\": \"010.0.0.1\"}", SCHEMA_FORMAT_ASSERT));
     int rc;

@@ -58,13 +58,14 @@ static const struct skip_case skip_cases[] = {
     {"draft7/ref.json", "remote ref, containing refs itself", NULL, "needs the remote draft-07 metaschema"},
     {"draft2020-12/not.json", "collect annotations inside a 'not', even if collection is disabled", NULL,
      "uses unevaluatedProperties (not implemented)"},
-    {"draft2020-12/ref.json", "ref creates new scope when adjacent to keywords", NULL, "uses unevaluatedProperties (not implemented)"},
+    {"draft2020-12/ref.json", "ref creates new scope when adjacent to keywords", NULL,
+     "uses unevaluatedProperties (not implemented)"},
 };
 
 /* optional/ files run too (ECMA regex, non-BMP regex, float overflow, id, unknown keywords...),
  * except those in skip_files; of optional/format/ only these run, with SCHEMA_FORMAT_ASSERT. */
-static const char *const format_files[] = {"date-time.json", "date.json", "time.json", "email.json",
-                                           "uri.json",       "uuid.json", "ipv4.json", "ipv6.json", "unknown.json"};
+static const char *const format_files[] = {"date-time.json", "date.json", "time.json", "email.json",  "uri.json",
+                                           "uuid.json",      "ipv4.json", "ipv6.json", "unknown.json"};
 
 struct tally {
     int passed, failed, skipped;
