@@ -56,6 +56,9 @@
 #include "api/json_span.h"
 #include "api/lifecycle_int.h"
 #include "api/sse.h"
+#include "api/stream_filter.h"
+#include "api/texts.h"
+#include "guard/engine.h"
 #include "server/metrics.h"
 #include "server/server.h"
 #include "upstream/client.h"
@@ -72,13 +75,16 @@
 #define HEADERS_KEPT_MAX (32 * 1024)
 #define QUEUE_POLL_MS 5
 
-static const char *state_names[] = {"NEW", "ATTEMPT", "BACKOFF", "QUEUED", "STREAMING", "RESPONDING", "CLOSED"};
+static const char *state_names[] = {"NEW",           "INPUT_CHECKS", "ATTEMPT",    "BACKOFF", "QUEUED",
+                                    "OUTPUT_CHECKS", "STREAMING",    "RESPONDING", "CLOSED"};
 
 static void start_attempt(struct req_ctx *ctx);
 static void attempt_failed(struct req_ctx *ctx, int err, const char *why);
 static void respond_error(struct req_ctx *ctx);
 static void req_close(struct req_ctx *ctx);
 static void out_flush(struct req_ctx *ctx);
+static void guards_cancel_all(struct req_ctx *ctx);
+static void run_async_post_checks(struct req_ctx *ctx);
 
 /* ---- state, references, teardown ---- */
 
@@ -101,6 +107,9 @@ static void req_unref(struct req_ctx *ctx)
     util_buf_free(&ctx->out_pending);
     sse_parser_free(&ctx->sse);
     api_error_clear(&ctx->err);
+    json_decref(ctx->answer);
+    util_buf_free(&ctx->guard_log);
+    stream_filter_free(ctx);
     free(ctx);
 }
 
@@ -161,6 +170,8 @@ static void write_access_log(struct req_ctx *ctx)
         json_object_set_new(o, "client_gone", json_true());
     if (ctx->err.status)
         json_object_set_new(o, "error", json_string(ctx->err.message));
+    if (ctx->guard_log.len)
+        json_object_set_new(o, "guardrails", json_string(ctx->guard_log.data));
     if (ctx->t_first_byte)
         json_object_set_new(o, "ttft_ms", json_real((double)(ctx->t_first_byte - ctx->t_start) / 1e6));
     char *line = json_dumps(o, JSON_COMPACT);
@@ -178,6 +189,9 @@ static void req_close(struct req_ctx *ctx)
     if (ctx->state == REQ_STATE_CLOSED)
         return;
     cancel_upstream(ctx);
+    guards_cancel_all(ctx);
+    if (!ctx->client_gone && ctx->final_status >= 200 && ctx->final_status < 300)
+        run_async_post_checks(ctx);
     uv_timer_stop(&ctx->timer);
     if (ctx->queued_on != NULL) {
         router_target_waiting_add(ctx->queued_on, -1);
@@ -206,6 +220,7 @@ static void req_client_gone(struct req_ctx *ctx)
         return;
     ctx->client_gone = 1;
     cancel_upstream(ctx);
+    guards_cancel_all(ctx);
 }
 
 static void on_pool_dispose(void *p)
@@ -345,6 +360,8 @@ static void start_response(struct req_ctx *ctx, int status, const char *content_
     add_header(ctx, H2O_STRLIT("x-warden-attempts"), num, (size_t)n);
     if (ctx->target_label[0])
         add_header(ctx, H2O_STRLIT("x-warden-target"), ctx->target_label, strlen(ctx->target_label));
+    if (ctx->guard_log.len)
+        add_header(ctx, H2O_STRLIT("x-warden-guardrails"), ctx->guard_log.data, ctx->guard_log.len);
     uint64_t now = util_now_ns();
     uint64_t elapsed = now - ctx->t_start;
     uint64_t waited = ctx->upstream_ns + (ctx->call_started_at ? now - ctx->call_started_at : 0);
@@ -456,10 +473,11 @@ static int on_upstream_head(struct upstream_call *call, void *ud, int status, co
     }
     const char *ct = kept_header(ctx, "content-type");
     ctx->up_is_sse = ct != NULL && strncasecmp(ct, "text/event-stream", 17) == 0;
-    if (status >= 200 && status < 300 && ctx->stream && ctx->up_is_sse && ctx->req != NULL) {
+    if (status >= 200 && status < 300 && ctx->stream && ctx->up_is_sse && ctx->req != NULL && ctx->held == 0) {
         /* the answer starts: from here on a failure ends the stream (I3) */
         req_set_state(ctx, REQ_STATE_STREAMING);
         start_response(ctx, status, NULL, 1, SIZE_MAX);
+        stream_filter_begin(ctx);
     }
     return 0;
 }
@@ -494,8 +512,14 @@ static int on_upstream_body(struct upstream_call *call, void *ud, const char *da
                           SSE_EVENT_MAX);
             return UPSTREAM_BODY_CANCEL;
         }
-        out_append(ctx, data, len);
-        out_flush(ctx);
+        if (ctx->sf != NULL) {
+            stream_filter_feed(ctx, data, len);
+            if (ctx->call == NULL)
+                return UPSTREAM_BODY_CANCEL; /* a check ended the stream */
+        } else {
+            out_append(ctx, data, len);
+            out_flush(ctx);
+        }
         if (ctx->out_pending.len >= OUT_PAUSE_BYTES) {
             ctx->upstream_paused = 1;
             return UPSTREAM_BODY_PAUSE;
@@ -514,6 +538,8 @@ static int on_upstream_body(struct upstream_call *call, void *ud, const char *da
         ctx->body_overflow = 1;
         return UPSTREAM_BODY_CANCEL;
     }
+    if (ctx->up_is_sse && ctx->up_status >= 200 && ctx->up_status < 300)
+        sse_parser_feed(&ctx->sse, data, len, on_sse_event, ctx);
     return UPSTREAM_BODY_CONTINUE;
 }
 
@@ -529,8 +555,12 @@ static void on_upstream_done(struct upstream_call *call, void *ud, int err, cons
     if (ctx->state == REQ_STATE_STREAMING) {
         if (err == 0 && ctx->saw_done) {
             end_target_attempt(ctx, ROUTER_OK, 0);
-            ctx->out_final = 1;
-            out_flush(ctx);
+            if (ctx->sf != NULL) {
+                stream_filter_finish(ctx);
+            } else {
+                ctx->out_final = 1;
+                out_flush(ctx);
+            }
             return;
         }
         end_target_attempt(ctx, ROUTER_FAILED, 0);
@@ -560,15 +590,43 @@ static void on_upstream_done(struct upstream_call *call, void *ud, int err, cons
         attempt_failed(ctx, WARDEN_EUPSTREAM, NULL);
         return;
     }
+    if (ctx->up_is_sse && ctx->up_status >= 200 && ctx->up_status < 300 && !ctx->saw_done) {
+        /* collected (held) stream that was cut: nothing was sent yet, so it can be retried (I2) */
+        attempt_failed(ctx, WARDEN_EUPSTREAM, "upstream stream ended without [DONE]");
+        return;
+    }
     end_target_attempt(ctx, ROUTER_OK, 0);
-    finish_collected(ctx);
+    ctx->upstream_finished = 1;
+    if (ctx->held == 0)
+        finish_collected(ctx);
 }
 
-/* A complete, non-retryable upstream answer is in ctx->up_body. */
+static void run_output_checks(struct req_ctx *ctx);
+
+/* A complete, non-retryable upstream answer is in ctx->up_body and no concurrent check holds it. */
 static void finish_collected(struct req_ctx *ctx)
 {
-    if (ctx->up_status >= 200 && ctx->up_status < 300 && ctx->stream && !ctx->up_is_sse) {
-        /* asked for a stream, got something else with a 2xx: relay it as is, it is what the upstream said */
+    if (ctx->up_status >= 200 && ctx->up_status < 300 && ctx->up_is_sse && ctx->stream) {
+        /* a whole stream collected while held: send it as a stream, through the output checks */
+        req_set_state(ctx, REQ_STATE_STREAMING);
+        start_response(ctx, ctx->up_status, NULL, 1, SIZE_MAX);
+        stream_filter_begin(ctx);
+        if (ctx->sf != NULL) {
+            stream_filter_feed(ctx, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
+            if (ctx->state == REQ_STATE_STREAMING && !ctx->out_final)
+                stream_filter_finish(ctx);
+        } else {
+            out_append(ctx, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
+            ctx->out_final = 1;
+            out_flush(ctx);
+        }
+        return;
+    }
+    if (ctx->up_status >= 200 && ctx->up_status < 300 && !ctx->up_is_sse && ctx->kind == REQ_KIND_CHAT) {
+        req_set_state(ctx, REQ_STATE_OUTPUT_CHECKS);
+        ctx->output_pos = 0;
+        run_output_checks(ctx);
+        return;
     }
     respond_full(ctx, ctx->up_status, NULL, 1, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
 }
@@ -630,6 +688,7 @@ static void on_timer(uv_timer_t *t);
 
 static void start_attempt(struct req_ctx *ctx)
 {
+    ctx->upstream_finished = 0;
     const struct config_model *m = ctx->model;
     uint64_t wait_ms = 0;
     struct router_target *t = router_pick(ctx->w->router, m, ctx->tried_mask, &wait_ms);
@@ -856,6 +915,371 @@ static void on_timer(uv_timer_t *t)
         start_attempt(ctx);
 }
 
+/* ---- guardrails ----
+ *
+ * Input stage:  blocking checks run one after the other (INPUT_CHECKS) before
+ *               the first attempt; a rewrite changes the request that is sent.
+ *               Concurrent checks start with the first attempt; while any is
+ *               pending (ctx->held) the answer is collected, not sent. A
+ *               failing check with cancel_on_failure aborts the attempt at
+ *               once; a rewrite aborts it and re-sends the rewritten request.
+ * Output stage: on a complete answer, checks run before it is sent
+ *               (OUTPUT_CHECKS); streams are filtered in stream_filter.c.
+ * async_post:   started when the request closes; never delays it. */
+
+static const char *verdict_word(const struct guard_verdict *v)
+{
+    if (v->timed_out)
+        return v->outcome == GUARD_PASS ? "timeout_open" : "timeout_closed";
+    if (v->errored)
+        return v->outcome == GUARD_PASS ? "error_open" : "error_closed";
+    if (v->outcome == GUARD_BLOCK)
+        return "block";
+    if (v->outcome == GUARD_REWRITE)
+        return "rewrite";
+    return v->violation ? "flagged" : "pass";
+}
+
+static void guard_log_append(struct req_ctx *ctx, const struct config_guardrail *g, const char *word)
+{
+    if (ctx->guard_log.limit == 0)
+        util_buf_init(&ctx->guard_log, 2048);
+    util_buf_appendf(&ctx->guard_log, "%s%s=%s", ctx->guard_log.len ? ", " : "", g->name, word);
+}
+
+/* Ends the request with the guardrail error body (the client never sees the answer). */
+static void respond_guard_block(struct req_ctx *ctx, const struct config_guardrail *g, const struct guard_verdict *v)
+{
+    cancel_upstream(ctx);
+    guards_cancel_all(ctx);
+    api_error_clear(&ctx->err);
+    int status = g->status_code > 0 ? g->status_code : 400;
+    api_error_set(&ctx->err, status, "guardrail_violation", "guardrail_blocked", NULL, "blocked by guardrail %s: %s", g->name,
+                  v->reason[0] ? v->reason : "policy violation");
+    json_t *info = json_pack("{s:s, s:s, s:s, s:s}", "name", g->name, "stage", guard_stage_name(g->stage), "timing",
+                             guard_timing_name(g->timing), "reason", v->reason[0] ? v->reason : "policy violation");
+    if (info != NULL && v->guard != NULL && v->guard != g)
+        json_object_set_new(info, "member", json_string(v->guard->name));
+    api_error_set_extra(&ctx->err, json_pack("{s:o}", "guardrail", info ? info : json_null()));
+    respond_error(ctx);
+}
+
+static void subject_from_texts(struct req_ctx *ctx, struct guard_subject *s, const struct api_texts *t, enum config_guard_stage st)
+{
+    memset(s, 0, sizeof(*s));
+    s->stage = st;
+    s->texts = t->texts;
+    s->lens = t->lens;
+    s->n = t->n;
+    s->n_messages = t->n_messages;
+    s->tool_calls = t->tools;
+    s->model = ctx->requested_model_name;
+    s->request_id = ctx->request_id;
+}
+
+static const char *header_lookup(void *ud, const char *name)
+{
+    struct req_ctx *ctx = ud;
+    if (ctx->req == NULL)
+        return NULL;
+    ssize_t i = h2o_find_header_by_str(&ctx->req->headers, name, strlen(name), -1);
+    if (i < 0)
+        return NULL;
+    h2o_iovec_t v = ctx->req->headers.entries[i].value;
+    /* h2o values are not NUL-terminated: copy into the pool */
+    return h2o_strdup(&ctx->req->pool, v.base, v.len).base;
+}
+
+static const struct config_api_key *request_api_key(struct req_ctx *ctx)
+{
+    const struct config *cfg = ctx->w->cfg;
+    if (cfg->n_api_keys == 0 || ctx->req == NULL)
+        return NULL;
+    ssize_t i = h2o_find_header(&ctx->req->headers, H2O_TOKEN_AUTHORIZATION, -1);
+    if (i < 0)
+        return NULL;
+    h2o_iovec_t v = ctx->req->headers.entries[i].value;
+    if (v.len > 7 && strncasecmp(v.base, "Bearer ", 7) == 0) {
+        v.base += 7;
+        v.len -= 7;
+    }
+    for (size_t k = 0; k < cfg->n_api_keys; k++)
+        if (strlen(cfg->api_keys[k].key) == v.len && memcmp(cfg->api_keys[k].key, v.base, v.len) == 0)
+            return &cfg->api_keys[k];
+    return NULL;
+}
+
+/* The requested model's guardrails (or the defaults) whose `when:` matches this request. */
+static void guards_resolve(struct req_ctx *ctx)
+{
+    const struct config *cfg = ctx->w->cfg;
+    const struct config_model *m = ctx->requested_model;
+    struct config_guardrail **list = m->has_guardrails ? m->guardrails : cfg->default_guardrails;
+    size_t n = m->has_guardrails ? m->n_guardrails : cfg->n_default_guardrails;
+    struct guard_request_info info = {.model = ctx->requested_model_name,
+                                      .path = ctx->kind == REQ_KIND_EMBEDDINGS ? "/v1/embeddings" : "/v1/chat/completions",
+                                      .header = header_lookup,
+                                      .header_ud = ctx,
+                                      .api_key = request_api_key(ctx)};
+    ctx->n_guards = 0;
+    for (size_t i = 0; i < n && ctx->n_guards < sizeof(ctx->guards) / sizeof(ctx->guards[0]); i++)
+        if (guard_when_matches(list[i], &info))
+            ctx->guards[ctx->n_guards++] = list[i];
+}
+
+static void apply_request_rewrite(struct req_ctx *ctx, struct guard_verdict *v)
+{
+    struct api_texts t;
+    api_texts_from_request(&t, ctx->body);
+    if (v->texts != NULL && v->n == t.n && api_texts_apply(&t, v->texts, v->lens) > 0)
+        ctx->raw_dirty = 1;
+}
+
+static void start_concurrent_checks(struct req_ctx *ctx);
+static void run_input_checks(struct req_ctx *ctx);
+
+static void on_blocking_verdict(void *ud, struct guard_verdict *v)
+{
+    struct req_ctx *ctx = ud;
+    const struct config_guardrail *g = ctx->guards[ctx->input_pos - 1];
+    ctx->input_run = NULL;
+    guard_log_append(ctx, g, verdict_word(v));
+    if (v->outcome == GUARD_BLOCK) {
+        respond_guard_block(ctx, g, v);
+        return;
+    }
+    if (v->outcome == GUARD_REWRITE)
+        apply_request_rewrite(ctx, v);
+    if (!ctx->guard_sync)
+        run_input_checks(ctx);
+}
+
+/* Runs the blocking input checks in order, then starts the concurrent ones and the first attempt. */
+static void run_input_checks(struct req_ctx *ctx)
+{
+    while (ctx->input_pos < ctx->n_guards) {
+        const struct config_guardrail *g = ctx->guards[ctx->input_pos++];
+        if (g->stage != CONFIG_STAGE_INPUT || g->timing != CONFIG_TIMING_BLOCKING)
+            continue;
+        req_set_state(ctx, REQ_STATE_INPUT_CHECKS);
+        struct api_texts t;
+        api_texts_from_request(&t, ctx->body);
+        struct guard_subject s;
+        subject_from_texts(ctx, &s, &t, CONFIG_STAGE_INPUT);
+        ctx->guard_sync = 1;
+        ctx->input_run = guard_run_start(ctx->w->guards, g, &s, on_blocking_verdict, ctx);
+        ctx->guard_sync = 0;
+        if (ctx->input_run != NULL)
+            return; /* asynchronous: on_blocking_verdict continues */
+        if (ctx->response_started || ctx->state == REQ_STATE_CLOSED)
+            return; /* blocked */
+    }
+    start_concurrent_checks(ctx);
+    start_attempt(ctx);
+}
+
+static void release_hold(struct req_ctx *ctx)
+{
+    if (ctx->held > 0 || ctx->req == NULL || ctx->response_started)
+        return;
+    if (ctx->upstream_finished) {
+        finish_collected(ctx);
+        return;
+    }
+    if (ctx->state == REQ_STATE_ATTEMPT && ctx->call != NULL && ctx->up_status >= 200 && ctx->up_status < 300 && ctx->stream &&
+        ctx->up_is_sse) {
+        /* the held stream goes out now; from here it is relayed as it comes */
+        req_set_state(ctx, REQ_STATE_STREAMING);
+        start_response(ctx, ctx->up_status, NULL, 1, SIZE_MAX);
+        stream_filter_begin(ctx);
+        if (ctx->sf != NULL) {
+            stream_filter_feed(ctx, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
+        } else {
+            out_append(ctx, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
+            out_flush(ctx);
+        }
+        util_buf_reset(&ctx->up_body);
+    }
+    /* otherwise the attempt goes on and on_upstream_head/done see held == 0 */
+}
+
+static void on_concurrent_verdict(void *ud, struct guard_verdict *v)
+{
+    struct req_guard_slot *slot = ud;
+    struct req_ctx *ctx = slot->ctx;
+    const struct config_guardrail *g = slot->g;
+    slot->run = NULL;
+    ctx->held--;
+    guard_log_append(ctx, g, verdict_word(v));
+    if (v->outcome == GUARD_BLOCK) {
+        if (g->cancel_on_failure) {
+            /* the point of concurrent mode: stop the upstream (and its token spend) now */
+            respond_guard_block(ctx, g, v);
+            return;
+        }
+        LOG_INFO("guard", "%s: %s failed (cancel_on_failure: false): %s; answer delivered", ctx->request_id, g->name, v->reason);
+    } else if (v->outcome == GUARD_REWRITE) {
+        /* the request in flight is not the one policy allows: abort it and send the rewritten one */
+        apply_request_rewrite(ctx, v);
+        /* synchronously (inside start_concurrent_checks) no attempt has started yet: the first
+         * attempt simply sends the rewritten request */
+        if (ctx->raw_dirty && !ctx->response_started && !ctx->guard_sync) {
+            cancel_upstream(ctx);
+            uv_timer_stop(&ctx->timer);
+            if (ctx->attempts_on_model > 0)
+                ctx->attempts_on_model--; /* a re-send, not a retry */
+            start_attempt(ctx);
+        }
+    }
+    if (!ctx->guard_sync)
+        release_hold(ctx);
+}
+
+static void start_concurrent_checks(struct req_ctx *ctx)
+{
+    struct api_texts t;
+    api_texts_from_request(&t, ctx->body);
+    struct guard_subject s;
+    subject_from_texts(ctx, &s, &t, CONFIG_STAGE_INPUT);
+    ctx->n_conc = 0;
+    for (size_t i = 0; i < ctx->n_guards && ctx->n_conc < sizeof(ctx->conc) / sizeof(ctx->conc[0]); i++) {
+        const struct config_guardrail *g = ctx->guards[i];
+        if (g->stage != CONFIG_STAGE_INPUT || g->timing != CONFIG_TIMING_CONCURRENT)
+            continue;
+        struct req_guard_slot *slot = &ctx->conc[ctx->n_conc++];
+        slot->ctx = ctx;
+        slot->g = g;
+        ctx->held++;
+        ctx->guard_sync = 1;
+        slot->run = guard_run_start(ctx->w->guards, g, &s, on_concurrent_verdict, slot);
+        ctx->guard_sync = 0;
+        if (ctx->response_started || ctx->state == REQ_STATE_CLOSED)
+            return;
+    }
+}
+
+static void on_output_verdict(void *ud, struct guard_verdict *v);
+
+/* Output checks on a complete answer, in declaration order; then the (maybe rewritten) answer is sent. */
+static void run_output_checks(struct req_ctx *ctx)
+{
+    if (ctx->answer == NULL) {
+        json_error_t je;
+        ctx->answer = json_loadb(ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len, 0, &je);
+    }
+    while (ctx->answer != NULL && ctx->output_pos < ctx->n_guards) {
+        const struct config_guardrail *g = ctx->guards[ctx->output_pos++];
+        if (g->stage != CONFIG_STAGE_OUTPUT || g->timing == CONFIG_TIMING_ASYNC_POST)
+            continue;
+        struct api_texts t;
+        api_texts_from_answer(&t, ctx->answer);
+        struct guard_subject s;
+        subject_from_texts(ctx, &s, &t, CONFIG_STAGE_OUTPUT);
+        ctx->guard_sync = 1;
+        ctx->output_run = guard_run_start(ctx->w->guards, g, &s, on_output_verdict, ctx);
+        ctx->guard_sync = 0;
+        if (ctx->output_run != NULL)
+            return;
+        if (ctx->response_started || ctx->state == REQ_STATE_CLOSED)
+            return;
+    }
+    if (ctx->answer_dirty) {
+        char *body = json_dumps(ctx->answer, JSON_COMPACT);
+        if (body != NULL) {
+            util_buf_free(&ctx->up_body);
+            util_buf_init(&ctx->up_body, SIZE_MAX);
+            util_buf_append(&ctx->up_body, body, strlen(body));
+            free(body);
+        }
+    }
+    respond_full(ctx, ctx->up_status, NULL, 1, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
+}
+
+static void on_output_verdict(void *ud, struct guard_verdict *v)
+{
+    struct req_ctx *ctx = ud;
+    const struct config_guardrail *g = ctx->guards[ctx->output_pos - 1];
+    ctx->output_run = NULL;
+    guard_log_append(ctx, g, verdict_word(v));
+    if (v->outcome == GUARD_BLOCK) {
+        respond_guard_block(ctx, g, v);
+        return;
+    }
+    if (v->outcome == GUARD_REWRITE) {
+        struct api_texts t;
+        api_texts_from_answer(&t, ctx->answer);
+        if (v->texts != NULL && v->n == t.n && api_texts_apply(&t, v->texts, v->lens) > 0)
+            ctx->answer_dirty = 1;
+    }
+    if (!ctx->guard_sync)
+        run_output_checks(ctx);
+}
+
+static void guards_cancel_all(struct req_ctx *ctx)
+{
+    guard_run_cancel(ctx->input_run);
+    ctx->input_run = NULL;
+    guard_run_cancel(ctx->output_run);
+    ctx->output_run = NULL;
+    for (size_t i = 0; i < ctx->n_conc; i++) {
+        if (ctx->conc[i].run != NULL) {
+            guard_run_cancel(ctx->conc[i].run);
+            ctx->conc[i].run = NULL;
+            ctx->held--;
+        }
+    }
+    stream_filter_cancel(ctx);
+}
+
+/* async_post checks: detached runs over the request (input) or the answer (output). */
+static void run_async_post_checks(struct req_ctx *ctx)
+{
+    json_t *answer = NULL;
+    for (size_t i = 0; i < ctx->n_guards; i++) {
+        const struct config_guardrail *g = ctx->guards[i];
+        if (g->timing != CONFIG_TIMING_ASYNC_POST)
+            continue;
+        struct api_texts t;
+        if (g->stage == CONFIG_STAGE_INPUT) {
+            api_texts_from_request(&t, ctx->body);
+        } else {
+            if (answer == NULL)
+                answer = stream_filter_answer(ctx);
+            if (answer == NULL)
+                continue;
+            api_texts_from_answer(&t, answer);
+        }
+        struct guard_subject s;
+        subject_from_texts(ctx, &s, &t, g->stage);
+        guard_run_async_post(ctx->w->guards, g, &s);
+    }
+    json_decref(answer);
+}
+
+/* ---- the stream filter's view of the output ---- */
+
+void lifecycle_emit(struct req_ctx *ctx, const char *data, size_t len)
+{
+    out_append(ctx, data, len);
+}
+
+void lifecycle_flush(struct req_ctx *ctx)
+{
+    out_flush(ctx);
+}
+
+void lifecycle_end_stream(struct req_ctx *ctx)
+{
+    ctx->out_final = 1;
+    out_flush(ctx);
+}
+
+void lifecycle_block(struct req_ctx *ctx, const struct config_guardrail *g, const struct guard_verdict *v)
+{
+    guard_log_append(ctx, g, "block");
+    respond_guard_block(ctx, g, v);
+}
+
 /* ---- request intake ---- */
 
 static void make_request_id(struct req_ctx *ctx, h2o_req_t *req)
@@ -1026,7 +1450,8 @@ int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind
         if (api_hangup_watch(w->hangup, fd, on_hangup, ctx) == 0)
             ctx->hangup_fd = fd;
     }
-    start_attempt(ctx);
+    guards_resolve(ctx);
+    run_input_checks(ctx);
     return 0;
 }
 

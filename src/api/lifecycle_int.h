@@ -13,16 +13,19 @@
 #include "util/buf.h"
 
 struct server_worker;
+struct guard_run;
 struct upstream_call;
 struct router_target;
 
 enum req_kind { REQ_KIND_CHAT, REQ_KIND_EMBEDDINGS };
 
 enum req_state {
-    REQ_STATE_NEW,        /* parsed and validated; nothing started */
+    REQ_STATE_NEW,          /* parsed and validated; nothing started */
+    REQ_STATE_INPUT_CHECKS, /* blocking input guardrails running; the upstream call waits */
     REQ_STATE_ATTEMPT,    /* an upstream call is in flight; nothing sent to the client */
     REQ_STATE_BACKOFF,    /* waiting (timer) before the next attempt */
     REQ_STATE_QUEUED,     /* waiting (timer polls) for a slot on a target at max_concurrent */
+    REQ_STATE_OUTPUT_CHECKS, /* the whole answer is here; output guardrails running before it is sent */
     REQ_STATE_STREAMING,  /* the response has started toward the client; relaying */
     REQ_STATE_RESPONDING, /* the last bytes were handed to h2o; waiting for it to finish */
     REQ_STATE_CLOSED,     /* everything released; memory waits for the timers' close callbacks */
@@ -88,8 +91,38 @@ struct req_ctx {
     struct api_error err;
     int hangup_fd;
 
+    /* guardrails (the requested model's, or the defaults, after `when:`) */
+    const struct config_guardrail *guards[32];
+    size_t n_guards;
+    size_t input_pos;            /* next blocking input guard */
+    struct guard_run *input_run; /* the blocking input check in flight */
+    struct req_guard_slot {
+        struct req_ctx *ctx;
+        struct guard_run *run;
+        const struct config_guardrail *g;
+    } conc[16];                  /* concurrent input checks */
+    size_t n_conc;
+    int held;                    /* concurrent checks the answer still waits for */
+    int upstream_finished;       /* the attempt completed while the answer was held */
+    int guard_sync;              /* inside guard_run_start: verdicts are handled by the caller's loop */
+    size_t output_pos;
+    struct guard_run *output_run;
+    json_t *answer;              /* parsed answer during output checks */
+    int answer_dirty;
+    struct util_buf guard_log;   /* "name=verdict" list for x-warden-guardrails and the access log */
+
+    struct stream_filter *sf;    /* output checks on a stream (stream_filter.c) */
+
     struct req_ctx *prev, *next; /* the worker's live requests */
 };
+
+struct guard_verdict;
+/* For stream_filter.c: queue bytes for the client, push them, end the stream cleanly,
+ * or end it with a guardrail error event. */
+void lifecycle_emit(struct req_ctx *ctx, const char *data, size_t len);
+void lifecycle_flush(struct req_ctx *ctx);
+void lifecycle_end_stream(struct req_ctx *ctx);
+void lifecycle_block(struct req_ctx *ctx, const struct config_guardrail *g, const struct guard_verdict *v);
 
 int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind);
 void lifecycle_drain_expired(struct server_worker *w);

@@ -1,0 +1,31 @@
+/* The texts guardrails look at, pulled out of OpenAI-shaped JSON, and the
+ * way rewritten texts are put back.
+ *
+ * A text set borrows the string values of a jansson tree (no copies) and
+ * remembers the node each came from, so a rewrite is json_string_setn() on
+ * that node. The set is valid while the tree is alive and unchanged. */
+#ifndef WARDEN_API_TEXTS_H
+#define WARDEN_API_TEXTS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define API_TEXTS_MAX 256
+
+struct api_texts {
+    const char *texts[API_TEXTS_MAX];
+    size_t lens[API_TEXTS_MAX];
+    json_t *nodes[API_TEXTS_MAX];
+    size_t n;
+    size_t n_messages;
+    json_t *tools; /* borrowed: request "tools" or answer "tool_calls"; may be NULL */
+};
+
+/* Chat request: each message's content (string or the text parts); embeddings: input strings. */
+void api_texts_from_request(struct api_texts *t, json_t *body);
+/* Chat answer: choices[*].message.content, and choices[0].message.tool_calls. */
+void api_texts_from_answer(struct api_texts *t, json_t *answer);
+/* Writes rewritten texts back (NULL entries unchanged). Returns how many changed. */
+size_t api_texts_apply(struct api_texts *t, char **texts, const size_t *lens);
+
+#endif
