@@ -58,6 +58,7 @@
 #include "api/sse.h"
 #include "api/stream_filter.h"
 #include "api/texts.h"
+#include "schema/schema.h"
 #include "guard/engine.h"
 #include "server/metrics.h"
 #include "server/server.h"
@@ -110,6 +111,7 @@ static void req_unref(struct req_ctx *ctx)
     json_decref(ctx->answer);
     util_buf_free(&ctx->guard_log);
     stream_filter_free(ctx);
+    structured_spec_release(&ctx->so);
     free(ctx);
 }
 
@@ -362,6 +364,10 @@ static void start_response(struct req_ctx *ctx, int status, const char *content_
         add_header(ctx, H2O_STRLIT("x-warden-target"), ctx->target_label, strlen(ctx->target_label));
     if (ctx->guard_log.len)
         add_header(ctx, H2O_STRLIT("x-warden-guardrails"), ctx->guard_log.data, ctx->guard_log.len);
+    if (structured_active(&ctx->so)) {
+        n = snprintf(num, sizeof(num), "%d", ctx->reasks);
+        add_header(ctx, H2O_STRLIT("x-warden-reasks"), num, (size_t)n);
+    }
     uint64_t now = util_now_ns();
     uint64_t elapsed = now - ctx->t_start;
     uint64_t waited = ctx->upstream_ns + (ctx->call_started_at ? now - ctx->call_started_at : 0);
@@ -473,7 +479,8 @@ static int on_upstream_head(struct upstream_call *call, void *ud, int status, co
     }
     const char *ct = kept_header(ctx, "content-type");
     ctx->up_is_sse = ct != NULL && strncasecmp(ct, "text/event-stream", 17) == 0;
-    if (status >= 200 && status < 300 && ctx->stream && ctx->up_is_sse && ctx->req != NULL && ctx->held == 0) {
+    if (status >= 200 && status < 300 && ctx->stream && ctx->up_is_sse && ctx->req != NULL && ctx->held == 0 &&
+        !ctx->schema_hold) {
         /* the answer starts: from here on a failure ends the stream (I3) */
         req_set_state(ctx, REQ_STATE_STREAMING);
         start_response(ctx, status, NULL, 1, SIZE_MAX);
@@ -602,10 +609,13 @@ static void on_upstream_done(struct upstream_call *call, void *ud, int err, cons
 }
 
 static void run_output_checks(struct req_ctx *ctx);
+static int validate_structured(struct req_ctx *ctx);
 
 /* A complete, non-retryable upstream answer is in ctx->up_body and no concurrent check holds it. */
 static void finish_collected(struct req_ctx *ctx)
 {
+    if (ctx->up_status >= 200 && ctx->up_status < 300 && structured_active(&ctx->so) && validate_structured(ctx) != 0)
+        return; /* re-asked, or answered 422 */
     if (ctx->up_status >= 200 && ctx->up_status < 300 && ctx->up_is_sse && ctx->stream) {
         /* a whole stream collected while held: send it as a stream, through the output checks */
         req_set_state(ctx, REQ_STATE_STREAMING);
@@ -1087,7 +1097,7 @@ static void release_hold(struct req_ctx *ctx)
         return;
     }
     if (ctx->state == REQ_STATE_ATTEMPT && ctx->call != NULL && ctx->up_status >= 200 && ctx->up_status < 300 && ctx->stream &&
-        ctx->up_is_sse) {
+        ctx->up_is_sse && !ctx->schema_hold) {
         /* the held stream goes out now; from here it is relayed as it comes */
         req_set_state(ctx, REQ_STATE_STREAMING);
         start_response(ctx, ctx->up_status, NULL, 1, SIZE_MAX);
@@ -1256,6 +1266,101 @@ static void run_async_post_checks(struct req_ctx *ctx)
     json_decref(answer);
 }
 
+/* ---- structured output ----
+ *
+ * The answer must match response_format (json_object / json_schema) and, when
+ * the model opts in, each tool call's arguments must match the tool's
+ * parameters. A failing answer is re-asked: the conversation goes out again
+ * with the invalid answer and the validation errors appended, up to
+ * structured_output.max_reasks times; then the client gets 422. Streams are
+ * held and checked at the end (stream: hold), or passed through and ended
+ * with an SSE error event when invalid (stream: pass). */
+
+static void structured_failed(struct req_ctx *ctx, const char *content, size_t len, const char *errors)
+{
+    const struct config_structured_output *so = &ctx->requested_model->structured_output;
+    metrics_count(ctx->w->metrics, METRICS_SCHEMA_FAILURES, 1);
+    if (ctx->reasks < so->max_reasks && !ctx->response_started) {
+        json_t *msgs = json_object_get(ctx->body, "messages");
+        char note[8192];
+        snprintf(note, sizeof(note),
+                 "Your previous answer was rejected because it does not match the required format: %s. "
+                 "Answer again with only the corrected JSON.",
+                 errors);
+        json_array_append_new(msgs, json_pack("{s:s, s:s%}", "role", "assistant", "content", content ? content : "",
+                                              content ? len : 0));
+        json_array_append_new(msgs, json_pack("{s:s, s:s}", "role", "user", "content", note));
+        ctx->raw_dirty = 1;
+        ctx->reasks++;
+        metrics_count(ctx->w->metrics, METRICS_SCHEMA_REASKS, 1);
+        LOG_DEBUG("lifecycle", "%s re-ask %d: %s", ctx->request_id, ctx->reasks, errors);
+        ctx->attempts_on_model = 0;
+        ctx->tried_mask = 0;
+        json_decref(ctx->answer);
+        ctx->answer = NULL;
+        start_attempt(ctx);
+        return;
+    }
+    api_error_clear(&ctx->err);
+    api_error_set(&ctx->err, 422, "invalid_response_error", "schema_validation_failed", "response_format",
+                  "the model's answer did not match the requested format after %d attempt%s: %s", ctx->reasks + 1,
+                  ctx->reasks ? "s" : "", errors);
+    json_t *list = json_array();
+    const char *p = errors;
+    while (p && *p) {
+        const char *sep = strstr(p, "; ");
+        size_t n = sep ? (size_t)(sep - p) : strlen(p);
+        json_array_append_new(list, json_stringn_nocheck(p, n));
+        p = sep ? sep + 2 : NULL;
+    }
+    api_error_set_extra(&ctx->err, json_pack("{s:o, s:i}", "errors", list, "reasks", ctx->reasks));
+    respond_error(ctx);
+}
+
+/* 0: the answer is valid (go on); -1: taken over (re-ask started or error sent). */
+static int validate_structured(struct req_ctx *ctx)
+{
+    json_t *answer;
+    if (ctx->up_is_sse) {
+        answer = api_texts_answer_from_sse(ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
+    } else {
+        json_error_t je;
+        answer = json_loadb(ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len, 0, &je);
+    }
+    json_t *msg = json_object_get(json_array_get(json_object_get(answer, "choices"), 0), "message");
+    json_t *content = json_object_get(msg, "content");
+    json_t *tool_calls = json_object_get(msg, "tool_calls");
+    char *errors = NULL;
+    int rc = 0;
+    if (ctx->so.mode != STRUCTURED_NONE && !(json_is_array(tool_calls) && !json_is_string(content)))
+        rc = structured_check_content(&ctx->so, json_string_value(content), json_string_length(content), &errors);
+    if (rc == 0)
+        rc = structured_check_tool_calls(&ctx->so, ctx->body, tool_calls, &errors);
+    if (rc != 0) {
+        char *text = util_strndup(json_string_value(content) ? json_string_value(content) : "", json_string_length(content));
+        size_t len = json_string_length(content);
+        json_decref(answer);
+        structured_failed(ctx, text, len, errors ? errors : "invalid answer");
+        free(text);
+        free(errors);
+        return -1;
+    }
+    json_decref(answer);
+    return 0;
+}
+
+int lifecycle_stream_validate(struct req_ctx *ctx, const char *text, size_t len)
+{
+    if (ctx->so.mode == STRUCTURED_NONE)
+        return 0;
+    char *errors = NULL;
+    if (structured_check_content(&ctx->so, text, len, &errors) == 0)
+        return 0;
+    structured_failed(ctx, text, len, errors ? errors : "invalid answer"); /* started: an SSE error event */
+    free(errors);
+    return -1;
+}
+
 /* ---- the stream filter's view of the output ---- */
 
 void lifecycle_emit(struct req_ctx *ctx, const char *data, size_t len)
@@ -1395,6 +1500,13 @@ static int parse_request(struct req_ctx *ctx)
                              "the model '%s' does not exist", ctx->requested_model_name),
                -1;
     ctx->model = ctx->requested_model;
+    if (ctx->kind == REQ_KIND_CHAT) {
+        const struct config_structured_output *so = &ctx->requested_model->structured_output;
+        int flags = so->check_formats ? SCHEMA_FORMAT_ASSERT : 0;
+        if (structured_spec_init(&ctx->so, ctx->body, ctx->w->schemas, flags, so->validate_tool_calls, &ctx->err) != 0)
+            return -1;
+        ctx->schema_hold = ctx->stream && structured_active(&ctx->so) && so->stream_mode == CONFIG_SCHEMA_STREAM_HOLD;
+    }
     return 0;
 }
 

@@ -9,6 +9,7 @@
 
 #include "api/error.h"
 #include "api/sse.h"
+#include "api/structured.h"
 #include "config/config.h"
 #include "util/buf.h"
 
@@ -111,6 +112,9 @@ struct req_ctx {
     int answer_dirty;
     struct util_buf guard_log;   /* "name=verdict" list for x-warden-guardrails and the access log */
 
+    struct structured_spec so;   /* response_format / tool schemas */
+    int reasks;
+    int schema_hold;             /* a stream is collected until its answer validates (structured_output.stream: hold) */
     struct stream_filter *sf;    /* output checks on a stream (stream_filter.c) */
 
     struct req_ctx *prev, *next; /* the worker's live requests */
@@ -122,6 +126,8 @@ struct guard_verdict;
 void lifecycle_emit(struct req_ctx *ctx, const char *data, size_t len);
 void lifecycle_flush(struct req_ctx *ctx);
 void lifecycle_end_stream(struct req_ctx *ctx);
+/* Structured output on a passed-through stream, at its end: 0 valid; else the stream was ended with an error. */
+int lifecycle_stream_validate(struct req_ctx *ctx, const char *text, size_t len);
 void lifecycle_block(struct req_ctx *ctx, const struct config_guardrail *g, const struct guard_verdict *v);
 
 int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind);

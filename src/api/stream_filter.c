@@ -60,6 +60,9 @@ void stream_filter_begin(struct req_ctx *ctx)
         if (guard_applies(g))
             filter = 1;
     }
+    /* structured output streamed through (stream: pass) is checked at the end: hold [DONE] */
+    if (ctx->so.mode != STRUCTURED_NONE && !ctx->schema_hold)
+        record = filter = 1;
     if (!record || ctx->sf != NULL)
         return;
     struct stream_filter *f = util_calloc(1, sizeof(*f));
@@ -349,6 +352,10 @@ static void try_finish(struct req_ctx *ctx)
     if (f->failed || f->run != NULL || (f->n_slow > 0 && f->final_state != 2))
         return;
     release_to(ctx, f->full.len);
+    if (lifecycle_stream_validate(ctx, f->full.data ? f->full.data : "", f->full.len) != 0) {
+        f->failed = 1;
+        return;
+    }
     if (f->tail.len)
         lifecycle_emit(ctx, f->tail.data, f->tail.len);
     util_buf_reset(&f->tail);

@@ -2,6 +2,9 @@
 
 #include <string.h>
 
+#include "api/sse.h"
+#include "util/buf.h"
+
 static void add(struct api_texts *t, json_t *node)
 {
     if (t->n >= API_TEXTS_MAX || !json_is_string(node))
@@ -82,4 +85,30 @@ size_t api_texts_apply(struct api_texts *t, char **texts, const size_t *lens)
         changed++;
     }
     return changed;
+}
+
+static int collect_delta(void *ud, const char *data, size_t len)
+{
+    struct util_buf *text = ud;
+    json_error_t je;
+    json_t *ev = json_loadb(data, len, 0, &je);
+    json_t *c = json_object_get(json_object_get(json_array_get(json_object_get(ev, "choices"), 0), "delta"), "content");
+    if (json_is_string(c))
+        util_buf_append(text, json_string_value(c), json_string_length(c));
+    json_decref(ev);
+    return 0;
+}
+
+json_t *api_texts_answer_from_sse(const char *sse, size_t len)
+{
+    struct sse_parser p;
+    struct util_buf text;
+    sse_parser_init(&p, 1024 * 1024);
+    util_buf_init(&text, 64 * 1024 * 1024);
+    sse_parser_feed(&p, sse, len, collect_delta, &text);
+    json_t *a = json_pack("{s:s, s:[{s:i, s:{s:s, s:s%}}]}", "object", "chat.completion", "choices", "index", 0, "message", "role",
+                          "assistant", "content", text.data ? text.data : "", text.len);
+    sse_parser_free(&p);
+    util_buf_free(&text);
+    return a;
 }

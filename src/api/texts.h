@@ -28,4 +28,8 @@ void api_texts_from_answer(struct api_texts *t, json_t *answer);
 /* Writes rewritten texts back (NULL entries unchanged). Returns how many changed. */
 size_t api_texts_apply(struct api_texts *t, char **texts, const size_t *lens);
 
+/* A chat completion object assembled from a collected SSE stream (the text of
+ * choices[0].delta.content pieces); the caller owns the result. */
+json_t *api_texts_answer_from_sse(const char *sse, size_t len);
+
 #endif

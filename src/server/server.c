@@ -26,6 +26,7 @@
 
 #include "api/api.h"
 #include "guard/engine.h"
+#include "schema/schema.h"
 #include "server/metrics.h"
 #include "upstream/client.h"
 #include "upstream/router.h"
@@ -39,6 +40,7 @@ struct server {
     struct metrics *metrics;
     struct router *router;
     struct guard_shared *guard_shared;
+    struct schema_cache *schemas;
     struct server_worker *workers;
     int n_workers;
     int access_log_fd; /* -1: off */
@@ -126,6 +128,7 @@ struct server *server_create(const struct config *cfg, char *err, size_t errsz)
     api_register(host);
     s->metrics = metrics_create(cfg);
     s->router = router_create(cfg);
+    s->schemas = schema_cache_create(256);
     return s;
 }
 
@@ -255,6 +258,7 @@ static int worker_init(struct server *s, struct server_worker *w, int id, char *
     w->cfg = s->cfg;
     w->metrics = s->metrics;
     w->router = s->router;
+    w->schemas = s->schemas;
     uv_loop_init(&w->loop);
     h2o_context_init(&w->h2o_ctx, &w->loop, &s->h2o_config);
     w->_accept_ctx.ctx = &w->h2o_ctx;
@@ -332,6 +336,8 @@ void server_destroy(struct server *s)
     if (s->h2o_config.hosts != NULL)
         h2o_config_dispose(&s->h2o_config);
     guard_shared_destroy(s->guard_shared);
+    if (s->schemas)
+        schema_cache_destroy(s->schemas);
     metrics_destroy(s->metrics);
     router_destroy(s->router);
     if (s->access_log_fd > STDERR_FILENO)

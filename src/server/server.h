@@ -34,6 +34,7 @@ struct server_worker {
     struct upstream_client *upstream;
     struct guard_env *guards;
     struct api_hangup *hangup;
+    struct schema_cache *schemas; /* process-wide compiled-schema cache */
     uint64_t inflight;          /* requests being handled by this worker */
     int draining;
     /* private */
