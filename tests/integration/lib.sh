@@ -99,6 +99,22 @@ json_get() { # json path (python expression on d)
     python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print(eval(sys.argv[1]))' "$1" 2>/dev/null
 }
 
+# Concatenates choices[0].delta.content of an SSE stream on stdin.
+sse_text() {
+    python3 -c '
+import json, sys
+out = []
+for line in sys.stdin.read().splitlines():
+    if line.startswith("data: ") and line[6:].strip() != "[DONE]":
+        try:
+            ev = json.loads(line[6:])
+            c = ev.get("choices", [{}])[0].get("delta", {}).get("content")
+            if c: out.append(c)
+        except Exception:
+            pass
+print("".join(out))'
+}
+
 # curl wrappers: chat BODY [curl args...] -> prints body; status in $TMP/status
 chat() {
     local body=$1
