@@ -1,5 +1,6 @@
 #include "api/hangup.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -8,8 +9,12 @@
 #include "util/err.h"
 
 struct watch {
-    api_hangup_cb cb;
+    uint64_t conn_id;
+    api_hangup_cb cb; /* NULL between requests */
     void *ud;
+    int fd;
+    int dead;                /* replaced while an event batch may still point at it */
+    struct watch *next_dead;
 };
 
 struct api_hangup {
@@ -18,17 +23,49 @@ struct api_hangup {
     /* fd -> its watch record; epoll cannot be asked for data.ptr, and unwatch needs it */
     struct watch **table;
     size_t table_size;
+    int in_batch;
+    struct watch *dead; /* freed after the batch */
 };
+
+static void retire(struct api_hangup *h, struct watch *w)
+{
+    if (!h->in_batch) {
+        free(w);
+        return;
+    }
+    w->dead = 1;
+    w->next_dead = h->dead;
+    h->dead = w;
+}
 
 static void on_epoll_ready(uv_poll_t *p, int status, int events)
 {
     struct api_hangup *h = p->data;
     struct epoll_event ev[64];
     int n = epoll_wait(h->epfd, ev, 64, 0);
+    h->in_batch = 1;
     for (int i = 0; i < n; i++) {
         struct watch *w = ev[i].data.ptr;
-        /* the callback unwatches (and frees w) through api_hangup_unwatch */
-        w->cb(w->ud);
+        if (w->dead)
+            continue;
+        if (w->cb == NULL) {
+            /* an idle keep-alive connection hung up: h2o will close it; forget it */
+            epoll_ctl(h->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+            h->table[w->fd] = NULL;
+            retire(h, w);
+            continue;
+        }
+        api_hangup_cb cb = w->cb;
+        void *ud = w->ud;
+        w->cb = NULL;
+        w->ud = NULL;
+        cb(ud);
+    }
+    h->in_batch = 0;
+    while (h->dead != NULL) {
+        struct watch *w = h->dead;
+        h->dead = w->next_dead;
+        free(w);
     }
 }
 
@@ -79,18 +116,31 @@ static struct watch **slot(struct api_hangup *h, int fd)
     return &h->table[fd];
 }
 
-int api_hangup_watch(struct api_hangup *h, int fd, api_hangup_cb cb, void *ud)
+int api_hangup_watch(struct api_hangup *h, int fd, uint64_t conn_id, api_hangup_cb cb, void *ud)
 {
     if (fd < 0)
         return WARDEN_EINVAL;
     struct watch **s = slot(h, fd);
-    if (*s != NULL)
-        api_hangup_unwatch(h, fd);
+    if (*s != NULL && (*s)->conn_id == conn_id) {
+        (*s)->cb = cb;
+        (*s)->ud = ud;
+        return 0;
+    }
+    if (*s != NULL) {
+        /* the old connection is gone (its close took it out of the set); the number is reused */
+        retire(h, *s);
+        *s = NULL;
+    }
     struct watch *w = util_malloc(sizeof(*w));
+    w->conn_id = conn_id;
     w->cb = cb;
     w->ud = ud;
+    w->fd = fd;
+    w->dead = 0;
+    w->next_dead = NULL;
     struct epoll_event ev = {.events = EPOLLRDHUP | EPOLLET, .data.ptr = w};
-    if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &ev) != 0 &&
+        (errno != EEXIST || epoll_ctl(h->epfd, EPOLL_CTL_MOD, fd, &ev) != 0)) {
         free(w);
         return WARDEN_EIO;
     }
@@ -98,11 +148,10 @@ int api_hangup_watch(struct api_hangup *h, int fd, api_hangup_cb cb, void *ud)
     return 0;
 }
 
-void api_hangup_unwatch(struct api_hangup *h, int fd)
+void api_hangup_unwatch(struct api_hangup *h, int fd, uint64_t conn_id)
 {
-    if (fd < 0 || (size_t)fd >= h->table_size || h->table[fd] == NULL)
+    if (fd < 0 || (size_t)fd >= h->table_size || h->table[fd] == NULL || h->table[fd]->conn_id != conn_id)
         return;
-    epoll_ctl(h->epfd, EPOLL_CTL_DEL, fd, NULL);
-    free(h->table[fd]);
-    h->table[fd] = NULL;
+    h->table[fd]->cb = NULL;
+    h->table[fd]->ud = NULL;
 }

@@ -9,11 +9,12 @@
  * a second epoll set that watches its in-flight HTTP/1 sockets for
  * EPOLLRDHUP only (never EPOLLIN): the kernel tells us about a FIN or RST
  * without a byte being read. The epoll fd itself is polled by the loop.
- * An fd must be unwatched before h2o closes it (the request's dispose hook
- * does this), since a closed fd's number can be reused. */
+ * The kernel drops a closed socket from the set by itself; records are keyed by
+ * fd and h2o's connection id, so a reused fd number is recognised. */
 #ifndef WARDEN_API_HANGUP_H
 #define WARDEN_API_HANGUP_H
 
+#include <stdint.h>
 #include <uv.h>
 
 struct api_hangup;
@@ -21,7 +22,11 @@ typedef void (*api_hangup_cb)(void *ud);
 
 struct api_hangup *api_hangup_create(uv_loop_t *loop);
 void api_hangup_destroy(struct api_hangup *h);
-int api_hangup_watch(struct api_hangup *h, int fd, api_hangup_cb cb, void *ud);
-void api_hangup_unwatch(struct api_hangup *h, int fd);
+/* Watches connection conn_id (socket fd) for the request ud. A connection stays registered
+ * between its keep-alive requests (no syscall per request); conn_id tells a reused fd
+ * number from the connection that had it before. */
+int api_hangup_watch(struct api_hangup *h, int fd, uint64_t conn_id, api_hangup_cb cb, void *ud);
+/* The request is done: no callback for it any more (the connection stays watched). */
+void api_hangup_unwatch(struct api_hangup *h, int fd, uint64_t conn_id);
 
 #endif

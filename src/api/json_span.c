@@ -1,6 +1,7 @@
 #include "api/json_span.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,16 +14,22 @@ static const char *skip_ws(const char *p, const char *end)
     return p;
 }
 
-/* p points at the opening quote; returns the byte after the closing quote */
+/* p points at the opening quote; returns the byte after the closing quote.
+ * memchr finds candidate quotes; one is the end if an even number of backslashes precede it. */
 static const char *skip_string(const char *p, const char *end)
 {
-    for (p++; p < end; p++) {
-        if (*p == '\\')
-            p++;
-        else if (*p == '"')
-            return p + 1;
+    const char *from = p + 1;
+    for (;;) {
+        const char *q = from < end ? memchr(from, '"', (size_t)(end - from)) : NULL;
+        if (q == NULL)
+            return NULL;
+        size_t bs = 0;
+        for (const char *b = q; b > from && b[-1] == '\\'; b--)
+            bs++;
+        if (bs % 2 == 0)
+            return q + 1;
+        from = q + 1;
     }
-    return NULL;
 }
 
 static const char *skip_value(const char *p, const char *end)
@@ -57,7 +64,54 @@ static const char *skip_value(const char *p, const char *end)
 
 int json_span_find_member(const char *json, size_t len, const char *key, size_t *start, size_t *end)
 {
+    return json_span_find_in(json, 0, len, key, start, end);
+}
+
+size_t json_span_members(const char *json, size_t len, const char *const *keys, size_t n, size_t *starts, size_t *ends)
+{
     const char *p = json, *e = json + len;
+    size_t found = 0;
+    for (size_t i = 0; i < n; i++)
+        starts[i] = ends[i] = 0;
+    p = skip_ws(p, e);
+    if (p >= e || *p != '{')
+        return 0;
+    p++;
+    for (;;) {
+        p = skip_ws(p, e);
+        if (p >= e || *p != '"')
+            return found;
+        const char *ks = p + 1;
+        const char *ke = skip_string(p, e);
+        if (ke == NULL)
+            return found;
+        p = skip_ws(ke, e);
+        if (p >= e || *p != ':')
+            return found;
+        p = skip_ws(p + 1, e);
+        const char *vs = p;
+        const char *ve = skip_value(p, e);
+        if (ve == NULL)
+            return found;
+        size_t kl = (size_t)(ke - 1 - ks);
+        for (size_t i = 0; i < n; i++)
+            if (starts[i] == 0 && strlen(keys[i]) == kl && memcmp(ks, keys[i], kl) == 0) {
+                starts[i] = (size_t)(vs - json);
+                ends[i] = (size_t)(ve - json);
+                found++;
+            }
+        p = skip_ws(ve, e);
+        if (p < e && *p == ',') {
+            p++;
+            continue;
+        }
+        return found;
+    }
+}
+
+int json_span_find_in(const char *json, size_t from, size_t to, const char *key, size_t *start, size_t *end)
+{
+    const char *p = json + from, *e = json + to;
     size_t klen = strlen(key);
     p = skip_ws(p, e);
     if (p >= e || *p != '{')
@@ -109,5 +163,280 @@ char *json_span_replace_with_string(const char *json, size_t len, size_t start, 
     out[n] = '\0';
     free(lit);
     *out_len = n;
+    return out;
+}
+
+/* ---- validation ---- */
+
+struct vstate {
+    const char *s, *p, *e;
+    const char *msg;
+};
+
+static int v_fail(struct vstate *v, const char *msg)
+{
+    if (v->msg == NULL)
+        v->msg = msg;
+    return -1;
+}
+
+static void v_ws(struct vstate *v)
+{
+    while (v->p < v->e && (*v->p == ' ' || *v->p == '\t' || *v->p == '\n' || *v->p == '\r'))
+        v->p++;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* 1 for bytes that need no further look inside a string: printable ASCII but '"' and '\\' */
+static const unsigned char plain_byte[256] = {
+#define P16 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+    [0x20] = 1, [0x21] = 1, [0x23 ... 0x5B] = 1, [0x5D ... 0x7E] = 1,
+#undef P16
+};
+
+static int v_string(struct vstate *v)
+{
+    v->p++; /* opening quote */
+    while (v->p < v->e) {
+        /* fast path: runs of plain ASCII */
+        while (v->e - v->p >= 4 && plain_byte[(unsigned char)v->p[0]] && plain_byte[(unsigned char)v->p[1]] &&
+               plain_byte[(unsigned char)v->p[2]] && plain_byte[(unsigned char)v->p[3]])
+            v->p += 4;
+        while (v->p < v->e && plain_byte[(unsigned char)*v->p])
+            v->p++;
+        if (v->p >= v->e)
+            break;
+        unsigned char c = (unsigned char)*v->p;
+        if (c == '"') {
+            v->p++;
+            return 0;
+        }
+        if (c < 0x20)
+            return v_fail(v, "control character in string");
+        if (c == '\\') {
+            if (++v->p >= v->e)
+                break;
+            char x = *v->p;
+            if (x == 'u') {
+                if (v->e - v->p < 5)
+                    return v_fail(v, "truncated \\u escape");
+                for (int i = 1; i <= 4; i++)
+                    if (hexval(v->p[i]) < 0)
+                        return v_fail(v, "invalid \\u escape");
+                v->p += 5;
+                continue;
+            }
+            if (!strchr("\"\\/bfnrt", x) || x == 0)
+                return v_fail(v, "invalid escape in string");
+            v->p++;
+            continue;
+        }
+        if (c < 0x80) {
+            v->p++;
+            continue;
+        }
+        /* UTF-8: reject overlongs, surrogates and anything past U+10FFFF */
+        int n;
+        unsigned cp;
+        if (c >= 0xC2 && c <= 0xDF) {
+            n = 1;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 2;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 3;
+            cp = c & 0x07;
+        } else {
+            return v_fail(v, "invalid UTF-8 in string");
+        }
+        if (v->e - v->p <= n)
+            return v_fail(v, "truncated UTF-8 sequence");
+        for (int i = 1; i <= n; i++) {
+            unsigned char d = (unsigned char)v->p[i];
+            if ((d & 0xC0) != 0x80)
+                return v_fail(v, "invalid UTF-8 in string");
+            cp = (cp << 6) | (d & 0x3F);
+        }
+        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
+            return v_fail(v, "invalid UTF-8 in string");
+        v->p += n + 1;
+    }
+    return v_fail(v, "unterminated string");
+}
+
+static int v_number(struct vstate *v)
+{
+    const char *p = v->p, *e = v->e;
+    if (p < e && *p == '-')
+        p++;
+    if (p >= e)
+        return v_fail(v, "invalid number");
+    if (*p == '0') {
+        p++;
+    } else if (*p >= '1' && *p <= '9') {
+        while (p < e && *p >= '0' && *p <= '9')
+            p++;
+    } else {
+        return v_fail(v, "invalid number");
+    }
+    if (p < e && *p == '.') {
+        p++;
+        if (p >= e || *p < '0' || *p > '9')
+            return v_fail(v, "invalid number");
+        while (p < e && *p >= '0' && *p <= '9')
+            p++;
+    }
+    if (p < e && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < e && (*p == '+' || *p == '-'))
+            p++;
+        if (p >= e || *p < '0' || *p > '9')
+            return v_fail(v, "invalid number");
+        while (p < e && *p >= '0' && *p <= '9')
+            p++;
+    }
+    v->p = p;
+    return 0;
+}
+
+static int v_literal(struct vstate *v, const char *lit)
+{
+    size_t n = strlen(lit);
+    if ((size_t)(v->e - v->p) < n || memcmp(v->p, lit, n) != 0)
+        return v_fail(v, "invalid literal");
+    v->p += n;
+    return 0;
+}
+
+static int v_value(struct vstate *v, int depth)
+{
+    v_ws(v);
+    if (v->p >= v->e)
+        return v_fail(v, "unexpected end of input");
+    if (depth > 256)
+        return v_fail(v, "nesting too deep");
+    switch (*v->p) {
+    case '"':
+        return v_string(v);
+    case 't':
+        return v_literal(v, "true");
+    case 'f':
+        return v_literal(v, "false");
+    case 'n':
+        return v_literal(v, "null");
+    case '{':
+        v->p++;
+        v_ws(v);
+        if (v->p < v->e && *v->p == '}') {
+            v->p++;
+            return 0;
+        }
+        for (;;) {
+            v_ws(v);
+            if (v->p >= v->e || *v->p != '"')
+                return v_fail(v, "expected a string key");
+            if (v_string(v) != 0)
+                return -1;
+            v_ws(v);
+            if (v->p >= v->e || *v->p != ':')
+                return v_fail(v, "expected ':'");
+            v->p++;
+            if (v_value(v, depth + 1) != 0)
+                return -1;
+            v_ws(v);
+            if (v->p < v->e && *v->p == ',') {
+                v->p++;
+                continue;
+            }
+            if (v->p < v->e && *v->p == '}') {
+                v->p++;
+                return 0;
+            }
+            return v_fail(v, "expected ',' or '}'");
+        }
+    case '[':
+        v->p++;
+        v_ws(v);
+        if (v->p < v->e && *v->p == ']') {
+            v->p++;
+            return 0;
+        }
+        for (;;) {
+            if (v_value(v, depth + 1) != 0)
+                return -1;
+            v_ws(v);
+            if (v->p < v->e && *v->p == ',') {
+                v->p++;
+                continue;
+            }
+            if (v->p < v->e && *v->p == ']') {
+                v->p++;
+                return 0;
+            }
+            return v_fail(v, "expected ',' or ']'");
+        }
+    default:
+        if (*v->p == '-' || (*v->p >= '0' && *v->p <= '9'))
+            return v_number(v);
+        return v_fail(v, "unexpected character");
+    }
+}
+
+int json_span_validate(const char *json, size_t len, char *err, size_t errsz)
+{
+    struct vstate v = {json, json, json + len, NULL};
+    if (v_value(&v, 0) == 0) {
+        v_ws(&v);
+        if (v.p == v.e)
+            return 0;
+        v_fail(&v, "trailing data after the JSON value");
+    }
+    if (err)
+        snprintf(err, errsz, "%s at byte %zu", v.msg, (size_t)(v.p - json));
+    return -1;
+}
+
+char json_span_type(const char *v)
+{
+    return (*v == '-' || (*v >= '0' && *v <= '9')) ? '0' : *v;
+}
+
+int json_span_array_next(const char *json, size_t start, size_t end, size_t *pos, size_t *es, size_t *ee)
+{
+    const char *e = json + end;
+    const char *p = json + (*pos ? *pos : start + 1);
+    p = skip_ws(p, e);
+    if (p < e && *p == ',')
+        p = skip_ws(p + 1, e);
+    if (p >= e || *p == ']')
+        return 0;
+    const char *ve = skip_value(p, e);
+    if (ve == NULL)
+        return 0;
+    *es = (size_t)(p - json);
+    *ee = (size_t)(ve - json);
+    *pos = *ee;
+    return 1;
+}
+
+char *json_span_string(const char *json, size_t start, size_t end)
+{
+    if (memchr(json + start, '\\', end - start) == NULL)
+        return util_strndup(json + start + 1, end - start - 2);
+    json_error_t je;
+    json_t *s = json_loadb(json + start, end - start, JSON_DECODE_ANY, &je);
+    char *out = json_is_string(s) ? util_strdup(json_string_value(s)) : NULL;
+    json_decref(s);
     return out;
 }

@@ -14,8 +14,33 @@
  * [*start, *end) or -1 if absent or if the text is not an object. */
 int json_span_find_member(const char *json, size_t len, const char *key, size_t *start, size_t *end);
 
+/* One pass over the top-level members: for each keys[i] present, its value's span
+ * (starts[i] == 0 when absent: a value never starts at byte 0). Returns how many were found. */
+size_t json_span_members(const char *json, size_t len, const char *const *keys, size_t n, size_t *starts, size_t *ends);
+
 /* Appends s as a JSON string literal (quotes included) to a malloc'd copy of
  * json with [start,end) replaced. Returns the new text; *out_len its length. */
 char *json_span_replace_with_string(const char *json, size_t len, size_t start, size_t end, const char *s, size_t *out_len);
+
+/* Checks that json[0..len) is exactly one well-formed JSON value (RFC 8259:
+ * string escapes, UTF-8, number grammar, literals; nesting up to 256 deep).
+ * About 1-2 ns a byte: the request path validates every body with it and
+ * builds a jansson tree only when something needs one. Returns 0, or -1 with
+ * a message naming the byte offset. */
+int json_span_validate(const char *json, size_t len, char *err, size_t errsz);
+
+/* Type of the value starting at v (valid JSON): one of "{[\"tfn" or '0' for a number. */
+char json_span_type(const char *v);
+
+/* Iterates the elements of the valid array [start, end): *pos starts at 0.
+ * Returns 1 with the element's span, or 0 at the end. */
+int json_span_array_next(const char *json, size_t start, size_t end, size_t *pos, size_t *es, size_t *ee);
+
+/* Finds member `key` of the valid object json[start, end); like json_span_find_member. */
+int json_span_find_in(const char *json, size_t start, size_t end, const char *key, size_t *vs, size_t *ve);
+
+/* Decodes the valid JSON string literal [start, end) into a malloc'd C string (NULL on
+ * an embedded NUL). */
+char *json_span_string(const char *json, size_t start, size_t end);
 
 #endif

@@ -79,6 +79,10 @@
 static const char *state_names[] = {"NEW",           "INPUT_CHECKS", "ATTEMPT",    "BACKOFF", "QUEUED",
                                     "OUTPUT_CHECKS", "STREAMING",    "RESPONDING", "CLOSED"};
 
+/* the top-level members the request path looks at, located in one pass */
+enum { M_MODEL, M_MESSAGES, M_STREAM, M_INPUT, M_RESPONSE_FORMAT, M_TOOLS, M_COUNT };
+static const char *const member_names[M_COUNT] = {"model", "messages", "stream", "input", "response_format", "tools"};
+
 static void start_attempt(struct req_ctx *ctx);
 static void attempt_failed(struct req_ctx *ctx, int err, const char *why);
 static void respond_error(struct req_ctx *ctx);
@@ -200,7 +204,7 @@ static void req_close(struct req_ctx *ctx)
         ctx->queued_on = NULL;
     }
     if (ctx->hangup_fd >= 0) {
-        api_hangup_unwatch(ctx->w->hangup, ctx->hangup_fd);
+        api_hangup_unwatch(ctx->w->hangup, ctx->hangup_fd, ctx->conn_id);
         ctx->hangup_fd = -1;
     }
     req_set_state(ctx, REQ_STATE_CLOSED);
@@ -238,8 +242,7 @@ static void on_pool_dispose(void *p)
 static void on_hangup(void *ud)
 {
     struct req_ctx *ctx = ud;
-    api_hangup_unwatch(ctx->w->hangup, ctx->hangup_fd);
-    ctx->hangup_fd = -1;
+    ctx->hangup_fd = -1; /* the watcher already forgot this request */
     if (ctx->state == REQ_STATE_RESPONDING || ctx->state == REQ_STATE_CLOSED)
         return;
     req_client_gone(ctx);
@@ -611,6 +614,15 @@ static void on_upstream_done(struct upstream_call *call, void *ud, int err, cons
 static void run_output_checks(struct req_ctx *ctx);
 static int validate_structured(struct req_ctx *ctx);
 
+/* Output checks that gate the answer (async_post ones never do). */
+static int has_output_checks(const struct req_ctx *ctx)
+{
+    for (size_t i = 0; i < ctx->n_guards; i++)
+        if (ctx->guards[i]->stage == CONFIG_STAGE_OUTPUT && ctx->guards[i]->timing != CONFIG_TIMING_ASYNC_POST)
+            return 1;
+    return 0;
+}
+
 /* A complete, non-retryable upstream answer is in ctx->up_body and no concurrent check holds it. */
 static void finish_collected(struct req_ctx *ctx)
 {
@@ -632,7 +644,8 @@ static void finish_collected(struct req_ctx *ctx)
         }
         return;
     }
-    if (ctx->up_status >= 200 && ctx->up_status < 300 && !ctx->up_is_sse && ctx->kind == REQ_KIND_CHAT) {
+    if (ctx->up_status >= 200 && ctx->up_status < 300 && !ctx->up_is_sse && ctx->kind == REQ_KIND_CHAT &&
+        has_output_checks(ctx)) {
         req_set_state(ctx, REQ_STATE_OUTPUT_CHECKS);
         ctx->output_pos = 0;
         run_output_checks(ctx);
@@ -685,9 +698,9 @@ static int build_upstream_body(struct req_ctx *ctx, const char *model)
         ctx->upstream_body_len = strlen(ctx->upstream_body);
         return 0;
     }
-    size_t s, e;
-    if (json_span_find_member(ctx->raw, ctx->raw_len, "model", &s, &e) == 0) {
-        ctx->upstream_body = json_span_replace_with_string(ctx->raw, ctx->raw_len, s, e, model, &ctx->upstream_body_len);
+    if (ctx->m_start[M_MODEL] != 0) {
+        ctx->upstream_body = json_span_replace_with_string(ctx->raw, ctx->raw_len, ctx->m_start[M_MODEL], ctx->m_end[M_MODEL],
+                                                           model, &ctx->upstream_body_len);
         return 0;
     }
     ctx->raw_dirty = 1;
@@ -1410,60 +1423,88 @@ static void make_request_id(struct req_ctx *ctx, h2o_req_t *req)
              (unsigned long long)seq);
 }
 
+/* Request validation works on the raw bytes (json_span): it is a few
+ * nanoseconds a byte, where building a jansson tree costs ~100 instructions
+ * a byte. The tree is built only when something needs it (guardrails,
+ * response_format, tool schemas): see need_body_tree(). */
+
+#define SPAN(name) size_t name##_s = 0, name##_e = 0
+
+
+static int bad_param(struct req_ctx *ctx, const char *code, const char *param_fmt, size_t idx, const char *fmt)
+{
+    static __thread char param[64];
+    snprintf(param, sizeof(param), param_fmt, idx);
+    char msg[200];
+    snprintf(msg, sizeof(msg), fmt, idx);
+    api_error_set(&ctx->err, 400, "invalid_request_error", code, param, "%s", msg);
+    return -1;
+}
+
 static int validate_chat(struct req_ctx *ctx)
 {
-    json_t *msgs = json_object_get(ctx->body, "messages");
-    if (msgs == NULL)
-        return api_error_set(&ctx->err, 400, "invalid_request_error", "missing_required_parameter", "messages",
-                             "you must provide a 'messages' parameter"),
-               -1;
-    if (!json_is_array(msgs))
-        return api_error_set(&ctx->err, 400, "invalid_request_error", "invalid_type", "messages",
-                             "'messages' must be an array"),
-               -1;
-    if (json_array_size(msgs) == 0)
-        return api_error_set(&ctx->err, 400, "invalid_request_error", "empty_array", "messages",
-                             "'messages' must contain at least one message"),
-               -1;
-    size_t i;
-    json_t *m;
-    json_array_foreach(msgs, i, m)
-    {
-        if (!json_is_object(m) || !json_is_string(json_object_get(m, "role"))) {
-            static __thread char param[64];
-            snprintf(param, sizeof(param), "messages[%zu].role", i);
-            return api_error_set(&ctx->err, 400, "invalid_request_error", "invalid_value", param,
-                                 "messages[%zu] must be an object with a string 'role'", i),
-                   -1;
-        }
-        json_t *c = json_object_get(m, "content");
-        if (c != NULL && !json_is_string(c) && !json_is_array(c) && !json_is_null(c)) {
-            static __thread char param[64];
-            snprintf(param, sizeof(param), "messages[%zu].content", i);
-            return api_error_set(&ctx->err, 400, "invalid_request_error", "invalid_type", param,
-                                 "messages[%zu].content must be a string, an array of parts or null", i),
-                   -1;
+    const char *raw = ctx->raw;
+    size_t msgs_s = ctx->m_start[M_MESSAGES], msgs_e = ctx->m_end[M_MESSAGES];
+    if (msgs_s == 0)
+        return bad_param(ctx, "missing_required_parameter", "messages", 0, "you must provide a 'messages' parameter");
+    if (json_span_type(raw + msgs_s) != '[')
+        return bad_param(ctx, "invalid_type", "messages", 0, "'messages' must be an array");
+    size_t pos = 0, es, ee, i = 0;
+    for (; json_span_array_next(raw, msgs_s, msgs_e, &pos, &es, &ee); i++) {
+        SPAN(role);
+        SPAN(content);
+        if (json_span_type(raw + es) != '{' || json_span_find_in(raw, es, ee, "role", &role_s, &role_e) != 0 ||
+            json_span_type(raw + role_s) != '"')
+            return bad_param(ctx, "invalid_value", "messages[%zu].role", i,
+                             "messages[%zu] must be an object with a string 'role'");
+        if (json_span_find_in(raw, es, ee, "content", &content_s, &content_e) == 0) {
+            char t = json_span_type(raw + content_s);
+            if (t != '"' && t != '[' && t != 'n')
+                return bad_param(ctx, "invalid_type", "messages[%zu].content", i,
+                                 "messages[%zu].content must be a string, an array of parts or null");
         }
     }
-    json_t *st = json_object_get(ctx->body, "stream");
-    if (st != NULL && !json_is_boolean(st) && !json_is_null(st))
-        return api_error_set(&ctx->err, 400, "invalid_request_error", "invalid_type", "stream", "'stream' must be a boolean"), -1;
-    ctx->stream = json_is_true(st);
+    if (i == 0)
+        return bad_param(ctx, "empty_array", "messages", 0, "'messages' must contain at least one message");
+    size_t st_s = ctx->m_start[M_STREAM];
+    if (st_s != 0) {
+        char t = json_span_type(raw + st_s);
+        if (t != 't' && t != 'f' && t != 'n')
+            return bad_param(ctx, "invalid_type", "stream", 0, "'stream' must be a boolean");
+        ctx->stream = t == 't';
+    }
     return 0;
 }
 
 static int validate_embeddings(struct req_ctx *ctx)
 {
-    json_t *in = json_object_get(ctx->body, "input");
-    if (in == NULL)
-        return api_error_set(&ctx->err, 400, "invalid_request_error", "missing_required_parameter", "input",
-                             "you must provide an 'input' parameter"),
-               -1;
-    if (!json_is_string(in) && !json_is_array(in))
-        return api_error_set(&ctx->err, 400, "invalid_request_error", "invalid_type", "input",
-                             "'input' must be a string or an array"),
+    size_t in_s = ctx->m_start[M_INPUT];
+    if (in_s == 0)
+        return bad_param(ctx, "missing_required_parameter", "input", 0, "you must provide an 'input' parameter");
+    char t = json_span_type(ctx->raw + in_s);
+    if (t != '"' && t != '[')
+        return bad_param(ctx, "invalid_type", "input", 0, "'input' must be a string or an array");
+    return 0;
+}
+
+/* Builds the jansson tree of the request once. */
+static int body_tree(struct req_ctx *ctx)
+{
+    if (ctx->body != NULL)
+        return 0;
+    json_error_t je;
+    ctx->body = json_loadb(ctx->raw, ctx->raw_len, JSON_ALLOW_NUL, &je);
+    if (ctx->body == NULL)
+        return api_error_set(&ctx->err, 400, "invalid_request_error", "invalid_json", NULL,
+                             "could not parse the JSON body of your request: %s (line %d, column %d)", je.text, je.line,
+                             je.column),
                -1;
     return 0;
+}
+
+static int member_present(const struct req_ctx *ctx, int m)
+{
+    return ctx->m_start[m] != 0 && json_span_type(ctx->raw + ctx->m_start[m]) != 'n';
 }
 
 /* Parses and validates the body; on failure ctx->err is set. */
@@ -1473,28 +1514,29 @@ static int parse_request(struct req_ctx *ctx)
         return api_error_set(&ctx->err, 400, "invalid_request_error", "missing_body", NULL,
                              "the request body is empty; send a JSON object"),
                -1;
-    json_error_t je;
-    ctx->body = json_loadb(ctx->raw, ctx->raw_len, JSON_ALLOW_NUL, &je);
-    if (ctx->body == NULL)
+    char jerr[160];
+    if (json_span_validate(ctx->raw, ctx->raw_len, jerr, sizeof(jerr)) != 0)
         return api_error_set(&ctx->err, 400, "invalid_request_error", "invalid_json", NULL,
-                             "could not parse the JSON body of your request: %s (line %d, column %d)", je.text, je.line,
-                             je.column),
+                             "could not parse the JSON body of your request: %s", jerr),
                -1;
-    if (!json_is_object(ctx->body))
+    if (json_span_type(ctx->raw + (strspn(ctx->raw, " \t\r\n"))) != '{')
         return api_error_set(&ctx->err, 400, "invalid_request_error", "invalid_json", NULL,
                              "the request body must be a JSON object"),
                -1;
-    json_t *model = json_object_get(ctx->body, "model");
-    if (model == NULL)
+    json_span_members(ctx->raw, ctx->raw_len, member_names, M_COUNT, ctx->m_start, ctx->m_end);
+    size_t model_s = ctx->m_start[M_MODEL], model_e = ctx->m_end[M_MODEL];
+    if (model_s == 0)
         return api_error_set(&ctx->err, 400, "invalid_request_error", "missing_required_parameter", "model",
                              "you must provide a 'model' parameter"),
                -1;
-    if (!json_is_string(model))
+    char *model = json_span_type(ctx->raw + model_s) == '"' ? json_span_string(ctx->raw, model_s, model_e) : NULL;
+    if (model == NULL)
         return api_error_set(&ctx->err, 400, "invalid_request_error", "invalid_type", "model", "'model' must be a string"), -1;
-    snprintf(ctx->requested_model_name, sizeof(ctx->requested_model_name), "%s", json_string_value(model));
+    snprintf(ctx->requested_model_name, sizeof(ctx->requested_model_name), "%s", model);
+    ctx->requested_model = config_find_model(ctx->w->cfg, model);
+    free(model);
     if (ctx->kind == REQ_KIND_CHAT ? validate_chat(ctx) != 0 : validate_embeddings(ctx) != 0)
         return -1;
-    ctx->requested_model = config_find_model(ctx->w->cfg, json_string_value(model));
     if (ctx->requested_model == NULL)
         return api_error_set(&ctx->err, 404, "invalid_request_error", "model_not_found", "model",
                              "the model '%s' does not exist", ctx->requested_model_name),
@@ -1502,11 +1544,24 @@ static int parse_request(struct req_ctx *ctx)
     ctx->model = ctx->requested_model;
     if (ctx->kind == REQ_KIND_CHAT) {
         const struct config_structured_output *so = &ctx->requested_model->structured_output;
-        int flags = so->check_formats ? SCHEMA_FORMAT_ASSERT : 0;
-        if (structured_spec_init(&ctx->so, ctx->body, ctx->w->schemas, flags, so->validate_tool_calls, &ctx->err) != 0)
-            return -1;
-        ctx->schema_hold = ctx->stream && structured_active(&ctx->so) && so->stream_mode == CONFIG_SCHEMA_STREAM_HOLD;
+        if (member_present(ctx, M_RESPONSE_FORMAT) || (so->validate_tool_calls && member_present(ctx, M_TOOLS))) {
+            if (body_tree(ctx) != 0)
+                return -1;
+            int flags = so->check_formats ? SCHEMA_FORMAT_ASSERT : 0;
+            if (structured_spec_init(&ctx->so, ctx->body, ctx->w->schemas, flags, so->validate_tool_calls, &ctx->err) != 0)
+                return -1;
+            ctx->schema_hold = ctx->stream && structured_active(&ctx->so) && so->stream_mode == CONFIG_SCHEMA_STREAM_HOLD;
+        }
     }
+    return 0;
+}
+
+/* Guardrails that read the request need the tree. */
+static int need_body_tree(const struct req_ctx *ctx)
+{
+    for (size_t i = 0; i < ctx->n_guards; i++)
+        if (ctx->guards[i]->stage == CONFIG_STAGE_INPUT)
+            return 1;
     return 0;
 }
 
@@ -1559,10 +1614,15 @@ int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind
     }
     if (req->version < 0x200) {
         int fd = h2o_socket_get_fd(req->conn->callbacks->get_socket(req->conn));
-        if (api_hangup_watch(w->hangup, fd, on_hangup, ctx) == 0)
+        ctx->conn_id = req->conn->id;
+        if (api_hangup_watch(w->hangup, fd, ctx->conn_id, on_hangup, ctx) == 0)
             ctx->hangup_fd = fd;
     }
     guards_resolve(ctx);
+    if (need_body_tree(ctx) && body_tree(ctx) != 0) {
+        respond_error(ctx);
+        return 0;
+    }
     run_input_checks(ctx);
     return 0;
 }

@@ -48,6 +48,7 @@ struct req_ctx {
     char *raw; /* the client's body, our copy */
     size_t raw_len;
     json_t *body;
+    size_t m_start[8], m_end[8]; /* spans of the top-level members the request path reads */
     int raw_dirty; /* body tree was modified: serialise it instead of splicing raw */
     int stream;
     const struct config_model *requested_model;
@@ -91,6 +92,7 @@ struct req_ctx {
     uint64_t bytes_out;
     struct api_error err;
     int hangup_fd;
+    uint64_t conn_id;
 
     /* guardrails (the requested model's, or the defaults, after `when:`) */
     const struct config_guardrail *guards[32];

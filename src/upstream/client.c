@@ -57,6 +57,8 @@ struct poll_ctx {
     uv_poll_t poll;
     curl_socket_t fd;
     struct upstream_client *client;
+    int events;   /* what the uv handle watches now */
+    int curl_wants; /* 0 once libcurl removed the socket (an idle pooled connection) */
 };
 
 struct upstream_client {
@@ -70,6 +72,11 @@ struct upstream_client {
     struct upstream_call *deferred;
     CURL *easy_pool[EASY_POOL_MAX];
     size_t n_easy_pool;
+    /* fd -> its poll handle. A kept-alive connection's handle is only stopped between
+     * transfers (libcurl removes idle sockets from its watch set) and reused for the next
+     * one; it is closed when libcurl closes the socket (close_socket_cb). */
+    struct poll_ctx **polls;
+    size_t n_polls;
     struct upstream_client_stats stats;
 };
 
@@ -98,6 +105,13 @@ static void socket_action(struct upstream_client *c, curl_socket_t fd, int event
 static void on_poll(uv_poll_t *h, int status, int events)
 {
     struct poll_ctx *p = h->data;
+    if (!p->curl_wants) {
+        /* an idle pooled connection became readable: the server closed it (or sent junk).
+         * libcurl notices when it next picks the connection; stop watching until then */
+        uv_poll_stop(&p->poll);
+        p->events = 0;
+        return;
+    }
     int flags = 0;
     if (status < 0)
         flags = CURL_CSELECT_ERR;
@@ -127,15 +141,45 @@ static void on_handle_closed(uv_handle_t *h)
         free(c);
 }
 
+static struct poll_ctx **poll_slot(struct upstream_client *c, curl_socket_t fd)
+{
+    if ((size_t)fd >= c->n_polls) {
+        size_t n = c->n_polls ? c->n_polls : 1024;
+        while (n <= (size_t)fd)
+            n *= 2;
+        c->polls = util_realloc(c->polls, n * sizeof(*c->polls));
+        memset(c->polls + c->n_polls, 0, (n - c->n_polls) * sizeof(*c->polls));
+        c->n_polls = n;
+    }
+    return &c->polls[fd];
+}
+
+static void poll_close(struct upstream_client *c, curl_socket_t fd)
+{
+    if (fd < 0 || (size_t)fd >= c->n_polls || c->polls[fd] == NULL)
+        return;
+    struct poll_ctx *p = c->polls[fd];
+    c->polls[fd] = NULL;
+    uv_poll_stop(&p->poll);
+    uv_close((uv_handle_t *)&p->poll, on_handle_closed); /* takes the fd out of epoll now */
+}
+
 static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
     struct upstream_client *c = userp;
-    struct poll_ctx *p = socketp;
+    if (fd < 0)
+        return -1;
+    struct poll_ctx **slot = poll_slot(c, fd);
+    struct poll_ctx *p = *slot;
     if (what == CURL_POLL_REMOVE) {
+        /* Keep watching for readability: the next transfer on this kept-alive connection wants
+         * exactly that, so leaving the handle as it is saves two epoll_ctl calls per request. */
         if (p != NULL) {
-            uv_poll_stop(&p->poll);
-            uv_close((uv_handle_t *)&p->poll, on_handle_closed);
-            curl_multi_assign(c->multi, fd, NULL);
+            p->curl_wants = 0;
+            if (p->events & UV_WRITABLE) {
+                uv_poll_stop(&p->poll);
+                p->events = 0;
+            }
         }
         return 0;
     }
@@ -149,14 +193,18 @@ static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *
         }
         p->poll.data = p;
         c->handles_open++;
-        curl_multi_assign(c->multi, fd, p);
+        *slot = p;
     }
     int events = 0;
     if (what & CURL_POLL_IN)
         events |= UV_READABLE;
     if (what & CURL_POLL_OUT)
         events |= UV_WRITABLE;
-    uv_poll_start(&p->poll, events, on_poll);
+    p->curl_wants = 1;
+    if (events != p->events) {
+        uv_poll_start(&p->poll, events, on_poll);
+        p->events = events;
+    }
     return 0;
 }
 
@@ -184,6 +232,7 @@ static curl_socket_t open_socket_cb(void *userp, curlsocktype purpose, struct cu
 static int close_socket_cb(void *userp, curl_socket_t fd)
 {
     struct upstream_client *c = userp;
+    poll_close(c, fd);
     c->stats.connections_open--;
     return close(fd);
 }
@@ -231,6 +280,11 @@ void upstream_client_destroy(struct upstream_client *c)
     /* curl_multi_cleanup closes the cached connections; socket_cb(REMOVE) closes their polls */
     curl_multi_cleanup(c->multi);
     c->multi = NULL;
+    for (size_t i = 0; i < c->n_polls; i++)
+        poll_close(c, (curl_socket_t)i);
+    free(c->polls);
+    c->polls = NULL;
+    c->n_polls = 0;
     uv_close((uv_handle_t *)&c->timer, on_handle_closed);
 }
 
