@@ -86,6 +86,8 @@ test: deps
 	@echo "make test: all suites passed"
 
 # The same unit and integration suites on a build with ASan+UBSan.
+test-asan: export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
+test-asan: export ASAN_OPTIONS = detect_leaks=1:abort_on_error=0
 test-asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" all unit integration

@@ -220,6 +220,29 @@ static void on_stop_request(uv_async_t *a)
     uv_timer_start(&w->_drain_timer, on_drain_timeout, (uint64_t)w->cfg->server.drain_timeout_ms, 0);
 }
 
+/* Idle keep-alive connections sit on h2o's request/idle time-outs; h2o_context_dispose
+ * requires those lists empty. Expire them now so h2o closes the connections itself. */
+static void expire_idle_connections(struct server_worker *w)
+{
+    h2o_timeout_t *ts[] = {&w->h2o_ctx.zero_timeout,         &w->h2o_ctx.one_sec_timeout,
+                           &w->h2o_ctx.hundred_ms_timeout,   &w->h2o_ctx.handshake_timeout,
+                           &w->h2o_ctx.http1.req_timeout,    &w->h2o_ctx.http2.idle_timeout,
+                           &w->h2o_ctx.http2.graceful_shutdown_timeout, &w->h2o_ctx.proxy.io_timeout};
+    for (int round = 0; round < 20; round++) {
+        int pending = 0;
+        for (size_t i = 0; i < sizeof(ts) / sizeof(ts[0]); i++) {
+            if (h2o_linklist_is_empty(&ts[i]->_entries))
+                continue;
+            pending = 1;
+            ts[i]->timeout = 0;
+            h2o_timeout_run(&w->loop, ts[i], UINT64_MAX / 2);
+        }
+        if (!pending)
+            break;
+        uv_run(&w->loop, UV_RUN_NOWAIT);
+    }
+}
+
 static void close_walk_cb(uv_handle_t *h, void *arg)
 {
     if (!uv_is_closing(h))
@@ -244,6 +267,9 @@ static void worker_main(void *arg)
         uv_close((uv_handle_t *)&w->_drain_timer, NULL);
     if (!uv_is_closing((uv_handle_t *)&w->_drain_check))
         uv_close((uv_handle_t *)&w->_drain_check, NULL);
+    for (int i = 0; i < 50 && uv_run(&w->loop, UV_RUN_NOWAIT) != 0; i++)
+        ;
+    expire_idle_connections(w);
     for (int i = 0; i < 50 && uv_run(&w->loop, UV_RUN_NOWAIT) != 0; i++)
         ;
     h2o_context_dispose(&w->h2o_ctx);

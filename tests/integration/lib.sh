@@ -127,7 +127,37 @@ status() { cat "$TMP/status"; }
 header() { grep -i "^$1:" "$TMP/headers" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
 now_ms() { date +%s%3N; }
 
+# Stops every started process gracefully (SIGTERM: Warden drains, and sanitizer builds
+# print their leak reports at exit), then fails the test on any sanitizer report.
+stop_all() {
+    local p i
+    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+    for i in $(seq 1 100); do
+        local alive=0
+        for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+        [ $alive -eq 0 ] && break
+        sleep 0.1
+    done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+    PIDS=()
+}
+
+sanitizer_clean() {
+    local f bad=0
+    for f in "$TMP"/*.log; do
+        [ -f "$f" ] || continue
+        if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f"; then
+            echo "    sanitizer report in $(basename "$f"):" >&2
+            grep -E -A12 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f" | head -40 >&2
+            bad=1
+        fi
+    done
+    [ $bad -eq 0 ]
+}
+
 finish() {
+    stop_all
+    check "no sanitizer reports" sanitizer_clean
     echo "$TEST_NAME: $PASS passed, $FAIL failed"
     [ "$FAIL" -eq 0 ]
 }

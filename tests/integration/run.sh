@@ -8,8 +8,8 @@ pass=0; fail=0; failed=()
 for t in test_*.sh; do
     out=$(bash "$t" 2>&1); rc=$?
     printf '%s\n' "$out" | grep -E '^  (ok|FAIL)' | grep -v '^  ok' || true
-    line=$(printf '%s\n' "$out" | grep -E ': [0-9]+ passed, [0-9]+ failed$' | tail -1)
-    p=$(printf '%s' "$line" | sed -n 's/.*: \([0-9]*\) passed.*/\1/p'); f=$(printf '%s' "$line" | sed -n 's/.* \([0-9]*\) failed$/\1/p')
+    line=$(printf '%s\n' "$out" | grep -E '(^|: )[0-9]+ passed, [0-9]+ failed$' | tail -1)
+    p=$(printf '%s' "$line" | sed -n 's/^\(.*: \)\{0,1\}\([0-9]*\) passed.*/\2/p'); f=$(printf '%s' "$line" | sed -n 's/.* \([0-9]*\) failed$/\1/p')
     pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0}))
     if [ $rc -ne 0 ]; then
         [ -z "$f" ] || [ "$f" = 0 ] && fail=$((fail + 1))
