@@ -122,10 +122,38 @@ static void method_not_allowed(h2o_req_t *req, const char *allow)
     send_error(req, 405, "method_not_allowed", msg);
 }
 
+#define HEADER_BYTES_MAX (64 * 1024)
+
+/* Limits h2o does not enforce the way we want: total header size, body size (with a JSON body). */
+static int over_limits(struct server_worker *w, h2o_req_t *req)
+{
+    size_t hbytes = 0;
+    for (size_t i = 0; i < req->headers.size; i++)
+        hbytes += req->headers.entries[i].name->len + req->headers.entries[i].value.len + 4;
+    if (hbytes > HEADER_BYTES_MAX) {
+        char msg[128];
+        snprintf(msg, sizeof(msg), "request headers total %zu bytes; the limit is %d", hbytes, HEADER_BYTES_MAX);
+        req->http1_is_persistent = 0;
+        send_error(req, 431, "request_header_fields_too_large", msg);
+        return 1;
+    }
+    if (req->entity.len > w->cfg->server.max_body_bytes) {
+        char msg[128];
+        snprintf(msg, sizeof(msg), "request body is %zu bytes; the limit is %zu (server.max_body_bytes)", req->entity.len,
+                 w->cfg->server.max_body_bytes);
+        req->http1_is_persistent = 0;
+        send_error(req, 413, "request_too_large", msg);
+        return 1;
+    }
+    return 0;
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     struct route_handler *h = (struct route_handler *)self;
     struct server_worker *w = server_worker_from_ctx(req->conn->ctx);
+    if (over_limits(w, req))
+        return 0;
     switch (h->route) {
     case ROUTE_CHAT:
     case ROUTE_EMBEDDINGS:

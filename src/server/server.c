@@ -119,7 +119,9 @@ struct server *server_create(const struct config *cfg, char *err, size_t errsz)
         return NULL;
     }
     h2o_config_init(&s->h2o_config);
-    s->h2o_config.max_request_entity_size = cfg->server.max_body_bytes;
+    /* h2o answers bodies past its own limit with a plain-text 413 before any handler runs;
+     * give it headroom so that bodies just past max_body_bytes get our OpenAI-style 413 */
+    s->h2o_config.max_request_entity_size = cfg->server.max_body_bytes + 1024 * 1024;
     s->h2o_config.http1.req_timeout = (uint64_t)cfg->server.header_timeout_ms;
     s->h2o_config.http2.idle_timeout = (uint64_t)cfg->server.idle_timeout_ms;
     s->h2o_config.http2.graceful_shutdown_timeout = (uint64_t)cfg->server.drain_timeout_ms;
