@@ -177,13 +177,21 @@ cpu_ticks() {
     echo "$total"
 }
 
+# When a run fails, say whether the proxy under test is still there (and why it stopped).
+proxy_gone() {
+    [ "$1" != - ] || return 0
+    kill -0 "$1" 2>/dev/null && return 0
+    log "process $1 is gone; the last lines of the logs:"
+    tail -n 3 "$TMP"/warden-*.log "$TMP"/nginx-*/error.log 2>/dev/null >&2 || true
+}
+
 # run_wrk LABEL URL STREAM CONNS PROXY_PID(or -) [extra wrk args] -> R_RPS R_P50 R_P99 R_CPU (µs/req)
 run_wrk() {
     local label=$1 url=$2 stream=$3 conns=$4 ppid=$5 out="$TMP/wrk-${1//[^a-z0-9]/_}.txt" before=0 after=0
     shift 5
     [ "$ppid" != - ] && before=$(cpu_ticks "$ppid")
     BENCH_STREAM=$stream $PIN_LOAD wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 10s -s "$LUA" "$@" "$url" >"$out" 2>&1 ||
-        { cat "$out" >&2; die "wrk failed ($label)"; }
+        { cat "$out" >&2; proxy_gone "$ppid"; die "wrk failed ($label)"; }
     [ "$ppid" != - ] && after=$(cpu_ticks "$ppid")
     local line
     line=$(grep '^BENCH ' "$out") || { cat "$out" >&2; die "no result line from wrk ($label)"; }
@@ -288,8 +296,8 @@ slow_run() { # NAME PORT PID
     done
     SLOW[$1]="$ok ok / $fail failed, $(awk -v w="$wall" 'BEGIN { printf "%.2f", w / 1000 }') s, peak RSS $((hwm / 1024)) MiB"
     [ "$rc" -eq 0 ] && [ "$fail" -eq 0 ] || FAILED=1
-    CHECKS+=("| slow $1 ($SLOW_N × ${SLOW_TTFT_MS} ms, load.c) | $ok ok of $SLOW_N | $(field bad_status) | $(field connect_err) |"\
-        "$(($(field reset) + $(field truncated))) | - | $(field timeout) | $([ "$fail" -eq 0 ] && echo ok || echo FAIL) |")
+    CHECKS+=("| slow $1 ($SLOW_N × ${SLOW_TTFT_MS} ms, load.c) | $ok ok of $SLOW_N | $(field bad_status) | $(field connect_err) |\
+ $(($(field reset) + $(field truncated))) | - | $(field timeout) | $([ "$fail" -eq 0 ] && echo ok || echo FAIL) |")
     log "slow $1: ${line#LOAD }, VmHWM $hwm kB"
 }
 start_warden slow "$MOCK_PORT_slow"
