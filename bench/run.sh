@@ -182,7 +182,7 @@ proxy_gone() {
     [ "$1" != - ] || return 0
     kill -0 "$1" 2>/dev/null && return 0
     log "process $1 is gone; the last lines of the logs:"
-    tail -n 3 "$TMP"/warden-*.log "$TMP"/nginx-*/error.log 2>/dev/null >&2 || true
+    tail -n 3 "$TMP"/warden-*.log "$TMP"/nginx-*/error.log >&2 2>/dev/null || true
 }
 
 # run_wrk LABEL URL STREAM CONNS PROXY_PID(or -) [extra wrk args] -> R_RPS R_P50 R_P99 R_CPU (µs/req)
@@ -203,7 +203,8 @@ run_wrk() {
     R_P50=$(awk -v v="$p50" 'BEGIN { printf "%.3f", v / 1000 }')
     R_P99=$(awk -v v="$p99" 'BEGIN { printf "%.3f", v / 1000 }')
     R_CPU=-
-    [ "$ppid" != - ] && [ "$requests" -gt 0 ] &&
+    # (a proxy that died during the run has no ticks left to read: no number rather than a wrong one)
+    [ "$ppid" != - ] && [ "$requests" -gt 0 ] && [ "$after" -ge "$before" ] && kill -0 "$ppid" 2>/dev/null &&
         R_CPU=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v r="$requests" 'BEGIN { printf "%.1f", t * 1e6 / hz / r }')
     local verdict=ok
     if [ "$requests" -eq 0 ] || [ $((connect + read + write + status + timeout)) -ne 0 ]; then
@@ -281,19 +282,35 @@ printf '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"%s"}]}' "$(
     >"$TMP/body.json"
 start_mock slow --ttft-ms "$SLOW_TTFT_MS"
 declare -A SLOW
+hwm_of() { # PID -> VmHWM in kB, summed over the process and its children (nginx: master + worker)
+    local hwm=0 p kb
+    for p in "$1" $(pgrep -P "$1" || true); do
+        kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$p/status" 2>/dev/null || true)
+        hwm=$((hwm + ${kb:-0}))
+    done
+    echo "$hwm"
+}
 slow_run() { # NAME PORT PID
-    local out="$TMP/load-$1.txt" line rc=0
+    local out="$TMP/load-$1.txt" line rc=0 sampler
+    # Sample the peak RSS while the load runs too, so a proxy that dies right after (or is stopped
+    # by someone else) still leaves its number behind.
+    (while kill -0 "$3" 2>/dev/null; do
+        hwm_of "$3" >"$TMP/hwm-$1.tmp" && mv "$TMP/hwm-$1.tmp" "$TMP/hwm-$1"
+        sleep 0.2
+    done) &
+    sampler=$!
     $PIN_LOAD "$TMP/load" -p "$2" -n "$SLOW_N" -b "$TMP/body.json" -t 60 >"$out" 2>&1 || rc=$?
     line=$(grep '^LOAD ' "$out") || { cat "$out" >&2; die "load client failed ($1)"; }
     local ok fail wall hwm
     field() { sed "s/.* $1=\\([0-9]*\\).*/\\1/" <<<"$line"; }
     ok=$(field ok) fail=$(field fail) wall=$(field wall_ms)
-    hwm=0
-    for p in "$3" $(pgrep -P "$3" || true); do # nginx: master + worker
-        local kb
-        kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0)
-        hwm=$((hwm + ${kb:-0}))
-    done
+    hwm=$(hwm_of "$3")
+    kill "$sampler" 2>/dev/null || true
+    wait "$sampler" 2>/dev/null || true
+    if [ "$hwm" -eq 0 ] && [ -s "$TMP/hwm-$1" ]; then
+        hwm=$(cat "$TMP/hwm-$1")
+        log "note: $1 exited before the end; peak RSS from the last sample"
+    fi
     SLOW[$1]="$ok ok / $fail failed, $(awk -v w="$wall" 'BEGIN { printf "%.2f", w / 1000 }') s, peak RSS $((hwm / 1024)) MiB"
     [ "$rc" -eq 0 ] && [ "$fail" -eq 0 ] || FAILED=1
     CHECKS+=("| slow $1 ($SLOW_N × ${SLOW_TTFT_MS} ms, load.c) | $ok ok of $SLOW_N | $(field bad_status) | $(field connect_err) |\
