@@ -1,0 +1,355 @@
+#!/usr/bin/env bash
+# bench/run.sh (`make bench`): wrk against warden-mock directly, through nginx, and through Warden,
+# on loopback, in a few minutes. Prints a Markdown table and writes it to bench/results/latest.md.
+#
+# Layout on a 2-core machine: wrk (and the mock it talks to, directly or via the proxy) on core 0,
+# the proxy under test (nginx or Warden, one worker each) on core 1, so the proxy has a core of its
+# own and its CPU time per request can be read from /proc/PID/stat.
+#
+# Scenarios:
+#   1. non-streaming chat completion, ~1 KB JSON body, BENCH_CONNS (64) connections
+#   2. the same with "stream": true, 20 SSE chunks per answer (mock --chunks 20)
+#   3. latency with one connection (p50 and p99), non-streaming
+#   4. BENCH_SLOW_N (5000) concurrent requests whose upstream takes 2 s (mock --ttft-ms 2000),
+#      driven by bench/load.c (compiled here), through Warden and nginx; Warden's peak RSS (VmHWM)
+#
+# Every wrk run must end with zero non-2xx/3xx answers and zero socket errors, and every slow
+# request must succeed; otherwise the table is still printed and the script exits 1.
+#
+# Knobs (environment): BUILD (build), BENCH_DURATION (5 s per wrk run), BENCH_CONNS (64),
+# BENCH_SLOW_N (5000), BENCH_PERF=1 (also `perf record -g` Warden during an extra scenario-1 run
+# and write the top symbols to bench/results/perf-top.txt), BENCH_KEEP_TMP=1 (keep logs/configs).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+BUILD=${BUILD:-build}
+case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
+WARDEN_BIN="$BUILD/warden"
+MOCK_BIN="$BUILD/warden-mock"
+DURATION=${BENCH_DURATION:-5}
+CONNS=${BENCH_CONNS:-64}
+SLOW_N=${BENCH_SLOW_N:-5000}
+SLOW_TTFT_MS=2000
+CHUNKS=20
+RESULTS="$ROOT/bench/results"
+LUA="$ROOT/bench/chat.lua"
+
+die() { echo "bench: $*" >&2; exit 1; }
+log() { echo "bench: $*" >&2; }
+
+# ---- prerequisites: fail loudly ----
+[ -x "$WARDEN_BIN" ] || die "$WARDEN_BIN is missing: run make first"
+[ -x "$MOCK_BIN" ] || die "$MOCK_BIN is missing: run make first"
+for tool in wrk nginx taskset cc python3; do
+    command -v "$tool" >/dev/null || die "'$tool' is not installed (nginx: apt-get install nginx-light)"
+done
+NCPU=$(nproc)
+if [ "$NCPU" -ge 2 ]; then
+    PIN_LOAD="taskset -c 0"
+    PIN_PROXY="taskset -c 1"
+else
+    log "only $NCPU CPU: running without pinning"
+    PIN_LOAD=""
+    PIN_PROXY=""
+fi
+# Each of the 5000 slow requests holds a client socket and an upstream socket in the proxy.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+NOFILE=$(ulimit -n)
+[ "$NOFILE" -ge $((2 * SLOW_N + 256)) ] || die "open-file limit $NOFILE is too low for $SLOW_N slow requests"
+CLK_TCK=$(getconf CLK_TCK)
+
+TMP=$(mktemp -d /tmp/warden-bench.XXXXXX)
+PIDS=()
+FAILED=0
+CHECKS=()
+
+cleanup() {
+    local p i
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do
+        for i in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$p" 2>/dev/null || true
+        wait "$p" 2>/dev/null || true
+    done
+    if [ "${BENCH_KEEP_TMP:-0}" = 1 ]; then log "kept $TMP"; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_port() { # port pid logfile
+    local i
+    for i in $(seq 1 200); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        kill -0 "$2" 2>/dev/null || { cat "$3" >&2; die "process $2 died before port $1 opened"; }
+        sleep 0.05
+    done
+    cat "$3" >&2
+    die "port $1 did not open"
+}
+
+# start_mock NAME FLAGS... -> sets MOCK_PORT_<NAME>
+start_mock() {
+    local name=$1 port
+    shift
+    port=$(free_port)
+    $PIN_LOAD "$MOCK_BIN" --listen "127.0.0.1:$port" --workers 1 --quiet "$@" >"$TMP/mock-$name.log" 2>&1 &
+    PIDS+=($!)
+    wait_port "$port" $! "$TMP/mock-$name.log"
+    printf -v "MOCK_PORT_$name" '%s' "$port"
+}
+
+# start_warden NAME MOCK_PORT -> WARDEN_PORT, WARDEN_PID
+start_warden() {
+    local name=$1 mport=$2
+    WARDEN_PORT=$(free_port)
+    cat >"$TMP/warden-$name.yaml" <<YAML
+server: {listen: "127.0.0.1:$WARDEN_PORT", workers: 1, access_log: "off", drain_timeout_ms: 1000}
+providers:
+  - {name: mock, type: openai, base_url: "http://127.0.0.1:$mport/v1"}
+models:
+  - name: gpt-4o-mini
+    targets: [{provider: mock, model: mock-1}]
+YAML
+    $PIN_PROXY "$WARDEN_BIN" --config "$TMP/warden-$name.yaml" >"$TMP/warden-$name.log" 2>&1 &
+    WARDEN_PID=$!
+    PIDS+=($WARDEN_PID)
+    wait_port "$WARDEN_PORT" "$WARDEN_PID" "$TMP/warden-$name.log"
+}
+
+# start_nginx NAME MOCK_PORT -> NGINX_PORT, NGINX_PID (the master; the worker is its child)
+start_nginx() {
+    local name=$1 mport=$2 dir="$TMP/nginx-$1" user_line=""
+    NGINX_PORT=$(free_port)
+    mkdir -p "$dir"
+    [ "$(id -u)" = 0 ] && user_line="user root;"
+    cat >"$dir/nginx.conf" <<NGINX
+$user_line
+worker_processes 1;
+worker_rlimit_nofile $NOFILE;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections $((NOFILE - 64)); }
+http {
+    access_log off;
+    client_body_temp_path $dir/body;
+    proxy_temp_path $dir/proxy;
+    fastcgi_temp_path $dir/fastcgi;
+    uwsgi_temp_path $dir/uwsgi;
+    scgi_temp_path $dir/scgi;
+    keepalive_requests 1000000;
+    upstream mock {
+        server 127.0.0.1:$mport;
+        keepalive 256;
+        keepalive_requests 1000000;
+    }
+    server {
+        listen 127.0.0.1:$NGINX_PORT backlog=4096;
+        location / {
+            proxy_pass http://mock;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_buffering off;
+        }
+    }
+}
+NGINX
+    $PIN_PROXY nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" >"$dir/stdout.log" 2>&1 &
+    NGINX_PID=$!
+    PIDS+=($NGINX_PID)
+    wait_port "$NGINX_PORT" "$NGINX_PID" "$dir/error.log"
+}
+
+# CPU ticks (utime + stime, all threads) of a process and its children (nginx's worker).
+cpu_ticks() {
+    local total=0 p f
+    for p in "$1" $(pgrep -P "$1" || true); do
+        f=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+        f=${f##*) }                      # drop "pid (comm) "; comm may contain spaces
+        set -- $f
+        total=$((total + ${12} + ${13})) # fields 14 and 15 of the full line
+    done
+    echo "$total"
+}
+
+# When a run fails, say whether the proxy under test is still there (and why it stopped).
+proxy_gone() {
+    [ "$1" != - ] || return 0
+    kill -0 "$1" 2>/dev/null && return 0
+    log "process $1 is gone; the last lines of the logs:"
+    tail -n 3 "$TMP"/warden-*.log "$TMP"/nginx-*/error.log >&2 2>/dev/null || true
+}
+
+# run_wrk LABEL URL STREAM CONNS PROXY_PID(or -) [extra wrk args] -> R_RPS R_P50 R_P99 R_CPU (µs/req)
+run_wrk() {
+    local label=$1 url=$2 stream=$3 conns=$4 ppid=$5 out="$TMP/wrk-${1//[^a-z0-9]/_}.txt" before=0 after=0
+    shift 5
+    [ "$ppid" != - ] && before=$(cpu_ticks "$ppid")
+    BENCH_STREAM=$stream $PIN_LOAD wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 10s -s "$LUA" "$@" "$url" >"$out" 2>&1 ||
+        { cat "$out" >&2; proxy_gone "$ppid"; die "wrk failed ($label)"; }
+    [ "$ppid" != - ] && after=$(cpu_ticks "$ppid")
+    local line
+    line=$(grep '^BENCH ' "$out") || { cat "$out" >&2; die "no result line from wrk ($label)"; }
+    local requests duration p50 p99 connect read write status timeout
+    eval "$(echo "${line#BENCH }" | tr ' ' '\n' | sed 's/^\([a-z0-9_]*\)=/local_\1=/')"
+    requests=$local_requests duration=$local_duration_us p50=$local_p50_us p99=$local_p99_us
+    connect=$local_connect read=$local_read write=$local_write status=$local_status timeout=$local_timeout
+    R_RPS=$(awk -v r="$requests" -v d="$duration" 'BEGIN { printf "%.0f", r / (d / 1e6) }')
+    R_P50=$(awk -v v="$p50" 'BEGIN { printf "%.3f", v / 1000 }')
+    R_P99=$(awk -v v="$p99" 'BEGIN { printf "%.3f", v / 1000 }')
+    R_CPU=-
+    # (a proxy that died during the run has no ticks left to read: no number rather than a wrong one)
+    [ "$ppid" != - ] && [ "$requests" -gt 0 ] && [ "$after" -ge "$before" ] && kill -0 "$ppid" 2>/dev/null &&
+        R_CPU=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v r="$requests" 'BEGIN { printf "%.1f", t * 1e6 / hz / r }')
+    local verdict=ok
+    if [ "$requests" -eq 0 ] || [ $((connect + read + write + status + timeout)) -ne 0 ]; then
+        verdict=FAIL
+        FAILED=1
+    fi
+    CHECKS+=("| $label | $requests | $status | $connect | $read | $write | $timeout | $verdict |")
+    log "$label: $R_RPS req/s, p50 $R_P50 ms, p99 $R_P99 ms, CPU $R_CPU µs/req, non-2xx $status," \
+        "socket errors connect $connect read $read write $write timeout $timeout -> $verdict"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+added() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f (+%.3f)", a, a - b }'; }
+
+# ---- scenarios 1-3: one mock, one nginx, one Warden ----
+log "starting mock, nginx and warden (wrk runs of ${DURATION}s, $CONNS connections)"
+start_mock main --chunks "$CHUNKS"
+start_nginx main "$MOCK_PORT_main"
+start_warden main "$MOCK_PORT_main"
+PATH_CHAT=/v1/chat/completions
+URL_DIRECT="http://127.0.0.1:$MOCK_PORT_main$PATH_CHAT"
+URL_NGINX="http://127.0.0.1:$NGINX_PORT$PATH_CHAT"
+URL_WARDEN="http://127.0.0.1:$WARDEN_PORT$PATH_CHAT"
+
+# Warm-up (connections, caches, allocator); not reported.
+for u in "$URL_DIRECT" "$URL_NGINX" "$URL_WARDEN"; do
+    BENCH_STREAM=0 $PIN_LOAD wrk -t1 -c"$CONNS" -d1s -s "$LUA" "$u" >/dev/null 2>&1 || die "warm-up against $u failed"
+done
+
+declare -A RPS CPU P50 P99
+for sc in plain stream; do
+    s=0
+    [ $sc = stream ] && s=1
+    run_wrk "$sc direct" "$URL_DIRECT" $s "$CONNS" -
+    RPS[$sc,direct]=$R_RPS
+    run_wrk "$sc nginx" "$URL_NGINX" $s "$CONNS" "$NGINX_PID"
+    RPS[$sc,nginx]=$R_RPS CPU[$sc,nginx]=$R_CPU
+    run_wrk "$sc warden" "$URL_WARDEN" $s "$CONNS" "$WARDEN_PID"
+    RPS[$sc,warden]=$R_RPS CPU[$sc,warden]=$R_CPU
+done
+
+run_wrk "latency direct" "$URL_DIRECT" 0 1 - --latency
+P50[direct]=$R_P50 P99[direct]=$R_P99
+run_wrk "latency nginx" "$URL_NGINX" 0 1 "$NGINX_PID" --latency
+P50[nginx]=$R_P50 P99[nginx]=$R_P99 CPU[lat,nginx]=$R_CPU
+run_wrk "latency warden" "$URL_WARDEN" 0 1 "$WARDEN_PID" --latency
+P50[warden]=$R_P50 P99[warden]=$R_P99 CPU[lat,warden]=$R_CPU
+
+if [ "${BENCH_PERF:-0}" = 1 ]; then
+    command -v perf >/dev/null || die "BENCH_PERF=1 but perf is not installed"
+    mkdir -p "$RESULTS"
+    perf record -g -o "$TMP/perf.data" -p "$WARDEN_PID" -- sleep "$DURATION" >"$TMP/perf.log" 2>&1 &
+    perf_pid=$!
+    BENCH_STREAM=0 $PIN_LOAD wrk -t1 -c"$CONNS" -d"${DURATION}s" -s "$LUA" "$URL_WARDEN" >"$TMP/wrk-perf.txt" 2>&1 || true
+    wait "$perf_pid" || true
+    perf report -i "$TMP/perf.data" --no-children --stdio --percent-limit 0.3 2>/dev/null |
+        grep -E '^ +[0-9.]+%' | head -25 >"$RESULTS/perf-top.txt" || true
+    log "perf: top symbols in $RESULTS/perf-top.txt"
+fi
+
+# Stop the scenario 1-3 processes so scenario 4 starts from fresh ones (VmHWM is a lifetime peak).
+for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+for p in "${PIDS[@]}"; do
+    rc=0
+    wait "$p" 2>/dev/null || rc=$?
+    [ "$p" = "$WARDEN_PID" ] && [ "$rc" -ne 0 ] &&
+        log "note: warden exited with status $rc on SIGTERM: $(grep -v ' info ' "$TMP/warden-main.log" | tail -1)"
+done
+PIDS=()
+
+# ---- scenario 4: SLOW_N concurrent requests, upstream 2 s ----
+log "scenario 4: $SLOW_N concurrent requests, upstream ttft ${SLOW_TTFT_MS} ms"
+cc -O2 -Wall -Wextra -o "$TMP/load" "$ROOT/bench/load.c" || die "could not compile bench/load.c"
+printf '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"%s"}]}' "$(head -c 900 /dev/zero | tr '\0' x)" \
+    >"$TMP/body.json"
+start_mock slow --ttft-ms "$SLOW_TTFT_MS"
+declare -A SLOW
+hwm_of() { # PID -> VmHWM in kB, summed over the process and its children (nginx: master + worker)
+    local hwm=0 p kb
+    for p in "$1" $(pgrep -P "$1" || true); do
+        kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$p/status" 2>/dev/null || true)
+        hwm=$((hwm + ${kb:-0}))
+    done
+    echo "$hwm"
+}
+slow_run() { # NAME PORT PID
+    local out="$TMP/load-$1.txt" line rc=0 sampler
+    # Sample the peak RSS while the load runs too, so a proxy that dies right after (or is stopped
+    # by someone else) still leaves its number behind.
+    (while kill -0 "$3" 2>/dev/null; do
+        hwm_of "$3" >"$TMP/hwm-$1.tmp" && mv "$TMP/hwm-$1.tmp" "$TMP/hwm-$1"
+        sleep 0.2
+    done) &
+    sampler=$!
+    $PIN_LOAD "$TMP/load" -p "$2" -n "$SLOW_N" -b "$TMP/body.json" -t 60 >"$out" 2>&1 || rc=$?
+    line=$(grep '^LOAD ' "$out") || { cat "$out" >&2; die "load client failed ($1)"; }
+    local ok fail wall hwm
+    field() { sed "s/.* $1=\\([0-9]*\\).*/\\1/" <<<"$line"; }
+    ok=$(field ok) fail=$(field fail) wall=$(field wall_ms)
+    hwm=$(hwm_of "$3")
+    kill "$sampler" 2>/dev/null || true
+    wait "$sampler" 2>/dev/null || true
+    if [ "$hwm" -eq 0 ] && [ -s "$TMP/hwm-$1" ]; then
+        hwm=$(cat "$TMP/hwm-$1")
+        log "note: $1 exited before the end; peak RSS from the last sample"
+    fi
+    SLOW[$1]="$ok ok / $fail failed, $(awk -v w="$wall" 'BEGIN { printf "%.2f", w / 1000 }') s, peak RSS $((hwm / 1024)) MiB"
+    [ "$rc" -eq 0 ] && [ "$fail" -eq 0 ] || FAILED=1
+    CHECKS+=("| slow $1 ($SLOW_N × ${SLOW_TTFT_MS} ms, load.c) | $ok ok of $SLOW_N | $(field bad_status) | $(field connect_err) |\
+ $(($(field reset) + $(field truncated))) | - | $(field timeout) | $([ "$fail" -eq 0 ] && echo ok || echo FAIL) |")
+    log "slow $1: ${line#LOAD }, VmHWM $hwm kB"
+}
+start_warden slow "$MOCK_PORT_slow"
+slow_run warden "$WARDEN_PORT" "$WARDEN_PID"
+start_nginx slow "$MOCK_PORT_slow"
+sleep 1 # let the mock's sockets from the Warden run close
+slow_run nginx "$NGINX_PORT" "$NGINX_PID"
+
+# ---- the table ----
+mkdir -p "$RESULTS"
+{
+    echo "Warden benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -m), $NCPU CPUs," \
+        "wrk -t1 ${DURATION}s; wrk + mock on core 0, proxy on core 1"
+    echo
+    echo "| scenario | direct | nginx | warden | warden/nginx | CPU µs/req nginx | CPU µs/req warden |"
+    echo "|---|---|---|---|---|---|---|"
+    echo "| 1. non-streaming, 1 KB body, $CONNS conns (req/s) | ${RPS[plain,direct]} | ${RPS[plain,nginx]} |" \
+        "${RPS[plain,warden]} | $(ratio "${RPS[plain,warden]}" "${RPS[plain,nginx]}") | ${CPU[plain,nginx]} | ${CPU[plain,warden]} |"
+    echo "| 2. streaming, $CHUNKS chunks, $CONNS conns (req/s) | ${RPS[stream,direct]} | ${RPS[stream,nginx]} |" \
+        "${RPS[stream,warden]} | $(ratio "${RPS[stream,warden]}" "${RPS[stream,nginx]}") | ${CPU[stream,nginx]} | ${CPU[stream,warden]} |"
+    echo "| 3. latency p50, 1 conn (ms; + over direct) | ${P50[direct]} | $(added "${P50[nginx]}" "${P50[direct]}") |" \
+        "$(added "${P50[warden]}" "${P50[direct]}") | $(ratio "${P50[warden]}" "${P50[nginx]}") | ${CPU[lat,nginx]} | ${CPU[lat,warden]} |"
+    echo "| 3. latency p99, 1 conn (ms; + over direct) | ${P99[direct]} | $(added "${P99[nginx]}" "${P99[direct]}") |" \
+        "$(added "${P99[warden]}" "${P99[direct]}") | $(ratio "${P99[warden]}" "${P99[nginx]}") | | |"
+    echo "| 4. $SLOW_N concurrent, upstream ${SLOW_TTFT_MS} ms (ok/failed, wall, peak RSS) | - | ${SLOW[nginx]} |" \
+        "${SLOW[warden]} | - | - | - |"
+    echo
+    echo "Checks (every run must have zero non-2xx/3xx and zero socket errors):"
+    echo
+    echo "| run | requests | non-2xx | connect err | read err | write err | timeouts | verdict |"
+    echo "|---|---|---|---|---|---|---|---|"
+    printf '%s\n' "${CHECKS[@]}"
+} | tee "$RESULTS/latest.md"
+
+if [ "$FAILED" -ne 0 ]; then
+    log "FAILED: some runs had errors (see the checks above)"
+    exit 1
+fi
