@@ -310,9 +310,15 @@ static void head_build(struct ctx *c, const char *ctype, int chunked)
 {
     struct mock_plan *p = c->plan;
     struct util_buf *h = &p->head;
-    char line[64];
-    int n = snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\n", p->status, reason(p->status));
-    util_buf_append(h, line, (size_t)n);
+    if (p->status == 200) {
+        MOCK_LIT(h, "HTTP/1.1 200 OK\r\n");
+    } else {
+        MOCK_LIT(h, "HTTP/1.1 ");
+        mock_json_i64(h, p->status);
+        MOCK_LIT(h, " ");
+        mock_json_lit(h, reason(p->status));
+        MOCK_LIT(h, "\r\n");
+    }
     MOCK_LIT(h, "Server: warden-mock\r\nContent-Type: ");
     mock_json_lit(h, ctype);
     if (chunked) {
