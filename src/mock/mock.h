@@ -132,6 +132,21 @@ void mock_json_str(struct util_buf *b, const char *s, size_t n); /* "..." escape
 void mock_json_u64(struct util_buf *b, uint64_t v);
 void mock_json_i64(struct util_buf *b, int64_t v);
 void mock_json_lit(struct util_buf *b, const char *s); /* raw bytes, no escaping */
+/* Fast-path scanner (see json.c): tokens in document order; a container's children follow it and
+ * skip is the index just past its subtree. STR tokens span the text between the quotes. */
+enum { MOCK_J_OBJ = 1, MOCK_J_ARR, MOCK_J_STR, MOCK_J_NUM, MOCK_J_TRUE, MOCK_J_FALSE, MOCK_J_NULL };
+struct mock_jtok {
+    uint8_t type;
+    uint8_t esc;   /* STR: has backslash escapes (then the raw text is not the value) */
+    uint32_t start, end;
+    uint32_t skip;
+    uint32_t len;  /* STR: decoded UTF-8 bytes; OBJ: members; ARR: elements */
+};
+#define MOCK_JTOK_MAX 512
+/* Returns the token count, or -1: not handled here, parse with jansson instead. */
+int mock_json_scan(const char *s, size_t n, struct mock_jtok *toks, size_t max);
+/* The value token of key in object token obj (the last duplicate), or -1. */
+int mock_json_get(const struct mock_jtok *t, const char *s, int obj, const char *key);
 #define MOCK_LIT(b, s) util_buf_append((b), (s), sizeof(s) - 1)
 
 /* ---- conn.c / routes.c ---- */
@@ -168,6 +183,7 @@ struct mock_worker {
     uint64_t rng;
     struct util_buf scratch; /* per-worker temporary for building events */
     struct util_buf hdrjson; /* per-worker temporary for a record's headers object */
+    struct mock_jtok toks[MOCK_JTOK_MAX]; /* the fast-path scan of the current body */
     struct mock_conn *conns; /* every open connection, for shutdown */
 };
 

@@ -1,15 +1,57 @@
 /* Fuzzes warden-mock's request handling without sockets: the HTTP/1.1 head parser (whole and
  * split at an input-chosen point, which must agree: the blank-line scan resumes across calls), the
  * chunked body decoder, and then the router with its knobs and JSON bodies. Anything the parser
- * accepts goes through mock_route exactly as conn.c would pass it. */
+ * accepts goes through mock_route exactly as conn.c would pass it. Bodies are also checked
+ * differentially: whatever the fast JSON scanner accepts, jansson must accept with equal values. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "mock/mock.h"
 
 static struct mock_worker worker;
 static struct mock_plan plan;
+
+/* The fast scanner must accept only what jansson accepts, and read the same values. */
+static void differential(const char *s, size_t n)
+{
+    static struct mock_jtok toks[MOCK_JTOK_MAX];
+    int nt = mock_json_scan(s, n, toks, MOCK_JTOK_MAX);
+    if (nt <= 0)
+        return;
+    json_t *j = json_loadb(s, n, 0, NULL);
+    if (!j)
+        abort();
+    if (toks[0].type == MOCK_J_OBJ) {
+        int i = 1;
+        for (uint32_t c = 0; c < toks[0].len; c++) {
+            char key[256];
+            size_t kl = toks[i].end - toks[i].start;
+            int val = i + 1;
+            if (kl < sizeof(key) && !memchr(s + toks[i].start, 0, kl)) {
+                memcpy(key, s + toks[i].start, kl);
+                key[kl] = '\0';
+                int v = mock_json_get(toks, s, 0, key);
+                json_t *jv = json_object_get(j, key);
+                if (v < 0 || !jv)
+                    abort();
+                if (toks[v].type == MOCK_J_STR) {
+                    if (!json_is_string(jv) || json_string_length(jv) != toks[v].len)
+                        abort();
+                    if (!toks[v].esc && memcmp(json_string_value(jv), s + toks[v].start, toks[v].len) != 0)
+                        abort();
+                }
+                if ((toks[v].type == MOCK_J_TRUE) != json_is_true(jv) || (toks[v].type == MOCK_J_ARR) != json_is_array(jv) ||
+                    (toks[v].type == MOCK_J_ARR && toks[v].len != json_array_size(jv)))
+                    abort();
+            }
+            i = (int)toks[val].skip;
+        }
+    }
+    json_decref(j);
+}
 
 static void setup(void)
 {
@@ -69,6 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     if (b) {
+        differential(b, blen);
         struct mock_request req = {.worker = &worker, .http = &whole, .base = buf, .body = b, .body_len = blen, .started_ms = 1};
         util_buf_reset(&plan.head);
         util_buf_reset(&plan.body);
