@@ -57,11 +57,21 @@ void mock_json_str(struct util_buf *b, const char *s, size_t n)
         util_buf_append(b, s + run, i - run);
         char esc[6];
         switch (c) {
-        case '"': util_buf_append(b, "\\\"", 2); break;
-        case '\\': util_buf_append(b, "\\\\", 2); break;
-        case '\n': util_buf_append(b, "\\n", 2); break;
-        case '\r': util_buf_append(b, "\\r", 2); break;
-        case '\t': util_buf_append(b, "\\t", 2); break;
+        case '"':
+            util_buf_append(b, "\\\"", 2);
+            break;
+        case '\\':
+            util_buf_append(b, "\\\\", 2);
+            break;
+        case '\n':
+            util_buf_append(b, "\\n", 2);
+            break;
+        case '\r':
+            util_buf_append(b, "\\r", 2);
+            break;
+        case '\t':
+            util_buf_append(b, "\\t", 2);
+            break;
         default:
             if (c >= 0x80) {
                 util_buf_append(b, "\\ufffd", 6);

@@ -232,7 +232,7 @@ int main(int argc, char **argv)
             socklen_t l = addr_len;
             getsockname(w->listen_fd, (struct sockaddr *)&addr, &l);
             mock_opts.port = ntohs(addr.ss_family == AF_INET ? ((struct sockaddr_in *)&addr)->sin_port
-                                                           : ((struct sockaddr_in6 *)&addr)->sin6_port);
+                                                             : ((struct sockaddr_in6 *)&addr)->sin6_port);
         }
         uv_loop_init(&w->loop);
         uv_tcp_init(&w->loop, &w->listener);

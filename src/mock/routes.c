@@ -268,7 +268,8 @@ static int knobs_load(struct ctx *c)
     if (m && json_is_object(m)) {
         const char *name;
         json_t *v;
-        json_object_foreach(m, name, v) {
+        json_object_foreach(m, name, v)
+        {
             const struct knob_def *d = knob_find(name, strlen(name), 0);
             if (d && !json_is_null(v) && knob_set_json(c, d, v) != 0)
                 return -1;
@@ -282,26 +283,46 @@ static int knobs_load(struct ctx *c)
 static const char *reason(int status)
 {
     switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 413: return "Content Too Large";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
+    case 100:
+        return "Continue";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Content Too Large";
+    case 422:
+        return "Unprocessable Content";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
     }
     return "Status";
 }
@@ -384,16 +405,26 @@ static const char *error_type(int status)
 static const char *error_code(int status)
 {
     switch (status) {
-    case 400: return "invalid_request";
-    case 401: return "invalid_api_key";
-    case 404: return "not_found";
-    case 405: return "method_not_allowed";
-    case 413: return "request_too_large";
-    case 429: return "rate_limit_exceeded";
-    case 431: return "headers_too_large";
-    case 500: return "server_error";
-    case 501: return "not_implemented";
-    case 503: return "service_unavailable";
+    case 400:
+        return "invalid_request";
+    case 401:
+        return "invalid_api_key";
+    case 404:
+        return "not_found";
+    case 405:
+        return "method_not_allowed";
+    case 413:
+        return "request_too_large";
+    case 429:
+        return "rate_limit_exceeded";
+    case 431:
+        return "headers_too_large";
+    case 500:
+        return "server_error";
+    case 501:
+        return "not_implemented";
+    case 503:
+        return "service_unavailable";
     }
     return "mock_error";
 }
@@ -443,7 +474,8 @@ static size_t text_chars(json_t *v)
     if (json_is_array(v)) {
         size_t i;
         json_t *e;
-        json_array_foreach(v, i, e) {
+        json_array_foreach(v, i, e)
+        {
             if (json_is_string(e))
                 n += json_string_length(e);
             else if (json_is_object(e))
@@ -484,10 +516,18 @@ static int faults(struct ctx *c, int *chaos_truncate)
                 c->retry_after.n = 1;
             }
             break;
-        case 1: status = 500; break;
-        case 2: c->plan->kind = MOCK_PLAN_STALL; return 1;
-        case 3: c->plan->kind = MOCK_PLAN_RESET; return 1;
-        case 4: *chaos_truncate = 1; break;
+        case 1:
+            status = 500;
+            break;
+        case 2:
+            c->plan->kind = MOCK_PLAN_STALL;
+            return 1;
+        case 3:
+            c->plan->kind = MOCK_PLAN_RESET;
+            return 1;
+        case 4:
+            *chaos_truncate = 1;
+            break;
         }
     }
     if (status) {
@@ -746,7 +786,8 @@ static void chat_in_json(struct ctx *c, struct chat_in *in)
     }
     size_t i;
     json_t *m;
-    json_array_foreach(messages, i, m) {
+    json_array_foreach(messages, i, m)
+    {
         in->prompt_chars += text_chars(json_object_get(m, "content"));
     }
 }
@@ -846,7 +887,8 @@ static void b64(struct util_buf *b, const unsigned char *d, size_t n)
             v |= (uint32_t)d[i + 1] << 8;
         if (i + 2 < n)
             v |= d[i + 2];
-        char out[4] = {tbl[(v >> 18) & 63], tbl[(v >> 12) & 63], i + 1 < n ? tbl[(v >> 6) & 63] : '=', i + 2 < n ? tbl[v & 63] : '='};
+        char out[4] = {tbl[(v >> 18) & 63], tbl[(v >> 12) & 63], i + 1 < n ? tbl[(v >> 6) & 63] : '=',
+                       i + 2 < n ? tbl[v & 63] : '='};
         util_buf_append(b, out, 4);
     }
 }
@@ -896,7 +938,8 @@ static void route_embeddings(struct ctx *c)
     if (ok && json_is_array(input)) {
         size_t i;
         json_t *e;
-        json_array_foreach(input, i, e) {
+        json_array_foreach(input, i, e)
+        {
             if (!json_is_string(e) && !json_is_integer(e) && !json_is_array(e))
                 ok = 0;
         }
@@ -1032,7 +1075,8 @@ static void route_guardrail(struct ctx *c)
         return;
     }
     json_t *it = json_object_get(j, "input_type");
-    if (it && !(json_is_string(it) && (strcmp(json_string_value(it), "request") == 0 || strcmp(json_string_value(it), "response") == 0))) {
+    if (it && !(json_is_string(it) &&
+                (strcmp(json_string_value(it), "request") == 0 || strcmp(json_string_value(it), "response") == 0))) {
         answer_error(c, 400, "mock: 'input_type' must be \"request\" or \"response\"");
         return;
     }
@@ -1045,7 +1089,8 @@ static void route_guardrail(struct ctx *c)
     int blocked = 0, redact = 0;
     size_t i;
     json_t *t;
-    json_array_foreach(texts, i, t) {
+    json_array_foreach(texts, i, t)
+    {
         if (!json_is_string(t))
             continue;
         blocked |= contains(json_string_value(t), json_string_length(t), "BLOCKME");
@@ -1085,7 +1130,8 @@ static void route_guardrail(struct ctx *c)
         break;
     case G_INTERVENED:
         MOCK_LIT(b, "{\"action\":\"GUARDRAIL_INTERVENED\",\"texts\":[");
-        json_array_foreach(texts, i, t) {
+        json_array_foreach(texts, i, t)
+        {
             if (i)
                 MOCK_LIT(b, ",");
             if (json_is_string(t))
