@@ -126,8 +126,7 @@ static void req_finish(struct mock_conn *c, enum mock_outcome outcome, uint64_t 
     if (c->plan.seq) {
         mock_state_finish(c->plan.seq, outcome, c->plan.kind == MOCK_PLAN_STALL ? 0 : c->plan.status, util_now_ms(), closed_ms);
         if (!mock_opts.quiet && (outcome != MOCK_OUT_COMPLETED || c->plan.status >= 400))
-            LOG_INFO("mock", "request %llu: status %d, %s", (unsigned long long)c->plan.seq, c->plan.status,
-                     outcome_log[outcome]);
+            LOG_INFO("mock", "request %llu: status %d, %s", (unsigned long long)c->plan.seq, c->plan.status, outcome_log[outcome]);
         c->plan.seq = 0;
     }
 }

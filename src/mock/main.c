@@ -21,34 +21,6 @@
 #include "util/alloc.h"
 #include "util/log.h"
 
-struct mock_options mock_opts = {
-    .host = "127.0.0.1",
-    .port = 9000,
-    .workers = 1,
-    .ttft_ms = 0,
-    .chunks = 5,
-    .chunk_interval_ms = 0,
-    .content = "Hello from warden-mock.",
-    .chaos = 0,
-    .seed = 1,
-};
-
-uint64_t mock_rng_next(struct mock_worker *w)
-{
-    /* xorshift64*: plenty for fault injection, and reproducible per --seed and worker */
-    uint64_t x = w->rng;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    w->rng = x;
-    return x * 2685821657736338717ull;
-}
-
-double mock_rng_unit(struct mock_worker *w)
-{
-    return (double)(mock_rng_next(w) >> 11) / (double)(1ull << 53);
-}
-
 static void usage(FILE *f)
 {
     fprintf(f, "usage: warden-mock [options]\n"
@@ -260,7 +232,7 @@ int main(int argc, char **argv)
             socklen_t l = addr_len;
             getsockname(w->listen_fd, (struct sockaddr *)&addr, &l);
             mock_opts.port = ntohs(addr.ss_family == AF_INET ? ((struct sockaddr_in *)&addr)->sin_port
-                                                           : ((struct sockaddr_in6 *)&addr)->sin6_port);
+                                                             : ((struct sockaddr_in6 *)&addr)->sin6_port);
         }
         uv_loop_init(&w->loop);
         uv_tcp_init(&w->loop, &w->listener);

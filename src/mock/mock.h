@@ -23,10 +23,10 @@
 
 #include "util/buf.h"
 
-#define MOCK_HEAD_MAX (64u << 10)        /* request line + headers; past it: 431 */
-#define MOCK_BODY_MAX (1u << 20)         /* decoded request body; past it: 413 */
-#define MOCK_CHUNKED_RAW_MAX (8u << 20)  /* raw chunked framing (tiny chunks inflate it) */
-#define MOCK_IN_MAX (12u << 20)          /* unprocessed input per connection (pipelining) */
+#define MOCK_HEAD_MAX (64u << 10)       /* request line + headers; past it: 431 */
+#define MOCK_BODY_MAX (1u << 20)        /* decoded request body; past it: 413 */
+#define MOCK_CHUNKED_RAW_MAX (8u << 20) /* raw chunked framing (tiny chunks inflate it) */
+#define MOCK_IN_MAX (12u << 20)         /* unprocessed input per connection (pipelining) */
 #define MOCK_MAX_HEADERS 100
 #define MOCK_RECORDS 256                 /* ring of request records */
 #define MOCK_RECORD_BODY_MAX (64u << 10) /* body bytes kept per record */
@@ -55,8 +55,8 @@ struct mock_http_header {
 struct mock_http_req {
     uint32_t method_off, method_len;
     uint32_t target_off, target_len;
-    int minor;          /* HTTP/1.<minor> */
-    int keep_alive;     /* after Connection: and the version */
+    int minor;      /* HTTP/1.<minor> */
+    int keep_alive; /* after Connection: and the version */
     int expect_continue;
     int chunked;
     int64_t content_length; /* -1: none */
@@ -81,22 +81,15 @@ const char *mock_http_header_get(const struct mock_http_req *req, const char *ba
 
 /* ---- state.c ---- */
 enum mock_outcome {
-    MOCK_OUT_PENDING,        /* still in flight */
-    MOCK_OUT_COMPLETED,      /* the whole response was written */
-    MOCK_OUT_CLIENT_CLOSED,  /* the peer closed or reset before the response ended */
-    MOCK_OUT_ABORTED_BY_MOCK,/* the mock closed mid-response (half body, shutdown) */
-    MOCK_OUT_RESET,          /* the mock reset the connection (RST) */
-    MOCK_OUT_STALLED,        /* in flight and never going to answer */
+    MOCK_OUT_PENDING,         /* still in flight */
+    MOCK_OUT_COMPLETED,       /* the whole response was written */
+    MOCK_OUT_CLIENT_CLOSED,   /* the peer closed or reset before the response ended */
+    MOCK_OUT_ABORTED_BY_MOCK, /* the mock closed mid-response (half body, shutdown) */
+    MOCK_OUT_RESET,           /* the mock reset the connection (RST) */
+    MOCK_OUT_STALLED,         /* in flight and never going to answer */
 };
 
-enum mock_path {
-    MOCK_PATH_CHAT,
-    MOCK_PATH_EMBEDDINGS,
-    MOCK_PATH_MODELS,
-    MOCK_PATH_GUARDRAIL,
-    MOCK_PATH_OTHER,
-    MOCK_PATH_COUNT
-};
+enum mock_path { MOCK_PATH_CHAT, MOCK_PATH_EMBEDDINGS, MOCK_PATH_MODELS, MOCK_PATH_GUARDRAIL, MOCK_PATH_OTHER, MOCK_PATH_COUNT };
 
 struct mock_record_in {
     enum mock_path path_kind;
@@ -132,6 +125,21 @@ void mock_json_str(struct util_buf *b, const char *s, size_t n); /* "..." escape
 void mock_json_u64(struct util_buf *b, uint64_t v);
 void mock_json_i64(struct util_buf *b, int64_t v);
 void mock_json_lit(struct util_buf *b, const char *s); /* raw bytes, no escaping */
+/* Fast-path scanner (see json.c): tokens in document order; a container's children follow it and
+ * skip is the index just past its subtree. STR tokens span the text between the quotes. */
+enum { MOCK_J_OBJ = 1, MOCK_J_ARR, MOCK_J_STR, MOCK_J_NUM, MOCK_J_TRUE, MOCK_J_FALSE, MOCK_J_NULL };
+struct mock_jtok {
+    uint8_t type;
+    uint8_t esc; /* STR: has backslash escapes (then the raw text is not the value) */
+    uint32_t start, end;
+    uint32_t skip;
+    uint32_t len; /* STR: decoded UTF-8 bytes; OBJ: members; ARR: elements */
+};
+#define MOCK_JTOK_MAX 512
+/* Returns the token count, or -1: not handled here, parse with jansson instead. */
+int mock_json_scan(const char *s, size_t n, struct mock_jtok *toks, size_t max);
+/* The value token of key in object token obj (the last duplicate), or -1. */
+int mock_json_get(const struct mock_jtok *t, const char *s, int obj, const char *key);
 #define MOCK_LIT(b, s) util_buf_append((b), (s), sizeof(s) - 1)
 
 /* ---- conn.c / routes.c ---- */
@@ -147,14 +155,14 @@ enum mock_plan_kind {
 struct mock_plan {
     enum mock_plan_kind kind;
     int status;
-    uint64_t seq;          /* 0: not recorded (control endpoints, protocol errors) */
-    uint64_t delay_ms;     /* before the first byte */
-    uint64_t interval_ms;  /* between stream events */
-    int64_t abort_after;   /* stream: RST after this many events; -1: never */
-    int close_after;       /* close the connection once the response is out */
+    uint64_t seq;         /* 0: not recorded (control endpoints, protocol errors) */
+    uint64_t delay_ms;    /* before the first byte */
+    uint64_t interval_ms; /* between stream events */
+    int64_t abort_after;  /* stream: RST after this many events; -1: never */
+    int close_after;      /* close the connection once the response is out */
     struct util_buf head;
-    struct util_buf body;  /* FULL/HALF: the body; STREAM: events back to back, chunk-framed */
-    size_t *ev_end;        /* STREAM: end offset of each event in body */
+    struct util_buf body; /* FULL/HALF: the body; STREAM: events back to back, chunk-framed */
+    size_t *ev_end;       /* STREAM: end offset of each event in body */
     size_t n_ev, ev_cap;
 };
 
@@ -166,9 +174,10 @@ struct mock_worker {
     pthread_t thread;
     int listen_fd;
     uint64_t rng;
-    struct util_buf scratch; /* per-worker temporary for building events */
-    struct util_buf hdrjson; /* per-worker temporary for a record's headers object */
-    struct mock_conn *conns; /* every open connection, for shutdown */
+    struct util_buf scratch;              /* per-worker temporary for building events */
+    struct util_buf hdrjson;              /* per-worker temporary for a record's headers object */
+    struct mock_jtok toks[MOCK_JTOK_MAX]; /* the fast-path scan of the current body */
+    struct mock_conn *conns;              /* every open connection, for shutdown */
 };
 
 struct mock_conn;

@@ -72,6 +72,7 @@ struct ctx {
     struct mock_worker *w;
     struct knobs k;
     json_t *json; /* the parsed body (owned), NULL if none or not JSON */
+    int fast;     /* chat body understood by the fast scanner: w->toks holds it, json is NULL */
     const char *path;
     size_t path_len;
     const char *query;
@@ -267,7 +268,8 @@ static int knobs_load(struct ctx *c)
     if (m && json_is_object(m)) {
         const char *name;
         json_t *v;
-        json_object_foreach(m, name, v) {
+        json_object_foreach(m, name, v)
+        {
             const struct knob_def *d = knob_find(name, strlen(name), 0);
             if (d && !json_is_null(v) && knob_set_json(c, d, v) != 0)
                 return -1;
@@ -281,26 +283,46 @@ static int knobs_load(struct ctx *c)
 static const char *reason(int status)
 {
     switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 413: return "Content Too Large";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
+    case 100:
+        return "Continue";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Content Too Large";
+    case 422:
+        return "Unprocessable Content";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
     }
     return "Status";
 }
@@ -310,9 +332,15 @@ static void head_build(struct ctx *c, const char *ctype, int chunked)
 {
     struct mock_plan *p = c->plan;
     struct util_buf *h = &p->head;
-    char line[64];
-    int n = snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\n", p->status, reason(p->status));
-    util_buf_append(h, line, (size_t)n);
+    if (p->status == 200) {
+        MOCK_LIT(h, "HTTP/1.1 200 OK\r\n");
+    } else {
+        MOCK_LIT(h, "HTTP/1.1 ");
+        mock_json_i64(h, p->status);
+        MOCK_LIT(h, " ");
+        mock_json_lit(h, reason(p->status));
+        MOCK_LIT(h, "\r\n");
+    }
     MOCK_LIT(h, "Server: warden-mock\r\nContent-Type: ");
     mock_json_lit(h, ctype);
     if (chunked) {
@@ -377,16 +405,26 @@ static const char *error_type(int status)
 static const char *error_code(int status)
 {
     switch (status) {
-    case 400: return "invalid_request";
-    case 401: return "invalid_api_key";
-    case 404: return "not_found";
-    case 405: return "method_not_allowed";
-    case 413: return "request_too_large";
-    case 429: return "rate_limit_exceeded";
-    case 431: return "headers_too_large";
-    case 500: return "server_error";
-    case 501: return "not_implemented";
-    case 503: return "service_unavailable";
+    case 400:
+        return "invalid_request";
+    case 401:
+        return "invalid_api_key";
+    case 404:
+        return "not_found";
+    case 405:
+        return "method_not_allowed";
+    case 413:
+        return "request_too_large";
+    case 429:
+        return "rate_limit_exceeded";
+    case 431:
+        return "headers_too_large";
+    case 500:
+        return "server_error";
+    case 501:
+        return "not_implemented";
+    case 503:
+        return "service_unavailable";
     }
     return "mock_error";
 }
@@ -436,7 +474,8 @@ static size_t text_chars(json_t *v)
     if (json_is_array(v)) {
         size_t i;
         json_t *e;
-        json_array_foreach(v, i, e) {
+        json_array_foreach(v, i, e)
+        {
             if (json_is_string(e))
                 n += json_string_length(e);
             else if (json_is_object(e))
@@ -477,10 +516,18 @@ static int faults(struct ctx *c, int *chaos_truncate)
                 c->retry_after.n = 1;
             }
             break;
-        case 1: status = 500; break;
-        case 2: c->plan->kind = MOCK_PLAN_STALL; return 1;
-        case 3: c->plan->kind = MOCK_PLAN_RESET; return 1;
-        case 4: *chaos_truncate = 1; break;
+        case 1:
+            status = 500;
+            break;
+        case 2:
+            c->plan->kind = MOCK_PLAN_STALL;
+            return 1;
+        case 3:
+            c->plan->kind = MOCK_PLAN_RESET;
+            return 1;
+        case 4:
+            *chaos_truncate = 1;
+            break;
         }
     }
     if (status) {
@@ -666,36 +713,111 @@ static void chat_stream(struct ctx *c, const struct chat *ch, int include_usage,
     head_build(c, "text/event-stream", 1);
 }
 
+/* What route_chat needs from the body, from either the fast scan or the jansson tree. */
+struct chat_in {
+    int is_object, has_messages, stream, include_usage, tools;
+    const char *model; /* NULL: none */
+    size_t model_len, prompt_chars;
+};
+
+static size_t fast_text_chars(const struct mock_jtok *t, const char *s, int v)
+{
+    if (v < 0)
+        return 0;
+    if (t[v].type == MOCK_J_STR)
+        return t[v].len;
+    size_t n = 0;
+    if (t[v].type == MOCK_J_ARR) {
+        int e = v + 1;
+        for (uint32_t i = 0; i < t[v].len; i++) {
+            if (t[e].type == MOCK_J_STR)
+                n += t[e].len;
+            else if (t[e].type == MOCK_J_OBJ)
+                n += fast_text_chars(t, s, mock_json_get(t, s, e, "text"));
+            e = (int)t[e].skip;
+        }
+    }
+    return n;
+}
+
+static void chat_in_fast(struct ctx *c, struct chat_in *in)
+{
+    const struct mock_jtok *t = c->w->toks;
+    const char *s = c->r->body;
+    in->is_object = 1;
+    int msgs = mock_json_get(t, s, 0, "messages");
+    in->has_messages = msgs >= 0 && t[msgs].type == MOCK_J_ARR;
+    int v = mock_json_get(t, s, 0, "stream");
+    in->stream = v >= 0 && t[v].type == MOCK_J_TRUE;
+    v = mock_json_get(t, s, mock_json_get(t, s, 0, "stream_options"), "include_usage");
+    in->include_usage = v >= 0 && t[v].type == MOCK_J_TRUE;
+    v = mock_json_get(t, s, 0, "tools");
+    in->tools = v >= 0 && t[v].type == MOCK_J_ARR && t[v].len > 0;
+    v = mock_json_get(t, s, 0, "model");
+    if (v >= 0 && t[v].type == MOCK_J_STR) { /* not escaped: checked before choosing the fast path */
+        in->model = s + t[v].start;
+        in->model_len = t[v].end - t[v].start;
+    }
+    if (in->has_messages) {
+        int e = msgs + 1;
+        for (uint32_t i = 0; i < t[msgs].len; i++) {
+            in->prompt_chars += fast_text_chars(t, s, mock_json_get(t, s, e, "content"));
+            e = (int)t[e].skip;
+        }
+    }
+}
+
+static void chat_in_json(struct ctx *c, struct chat_in *in)
+{
+    json_t *j = c->json;
+    in->is_object = j && json_is_object(j);
+    if (!in->is_object)
+        return;
+    json_t *messages = json_object_get(j, "messages");
+    in->has_messages = json_is_array(messages);
+    in->stream = json_is_true(json_object_get(j, "stream"));
+    in->include_usage = json_is_true(json_object_get(json_object_get(j, "stream_options"), "include_usage"));
+    json_t *tools = json_object_get(j, "tools");
+    in->tools = json_is_array(tools) && json_array_size(tools) > 0;
+    json_t *model = json_object_get(j, "model");
+    if (json_is_string(model)) {
+        in->model = json_string_value(model);
+        in->model_len = json_string_length(model);
+    }
+    size_t i;
+    json_t *m;
+    json_array_foreach(messages, i, m)
+    {
+        in->prompt_chars += text_chars(json_object_get(m, "content"));
+    }
+}
+
 static void route_chat(struct ctx *c)
 {
     struct knobs *k = &c->k;
-    json_t *j = c->json;
-    if (!j || !json_is_object(j)) {
+    struct chat_in in = {0};
+    if (c->fast)
+        chat_in_fast(c, &in);
+    else
+        chat_in_json(c, &in);
+    if (!in.is_object) {
         answer_error(c, 400, "mock: the request body must be a JSON object");
         return;
     }
-    json_t *messages = json_object_get(j, "messages");
-    if (!json_is_array(messages)) {
+    if (!in.has_messages) {
         answer_error(c, 400, "mock: 'messages' is required and must be an array");
         return;
     }
-    json_t *stream_v = json_object_get(j, "stream");
-    int stream = json_is_true(stream_v);
+    int stream = in.stream;
     int chaos_truncate = 0;
     if (faults(c, &chaos_truncate))
         return;
 
     struct chat ch = {0};
-    json_t *model = json_object_get(j, "model");
-    ch.model = json_is_string(model) ? json_string_value(model) : "mock-model";
-    ch.model_len = json_is_string(model) ? json_string_length(model) : strlen("mock-model");
+    ch.model = in.model ? in.model : "mock-model";
+    ch.model_len = in.model ? in.model_len : strlen("mock-model");
     ch.created = (uint64_t)time(NULL);
-    size_t prompt_chars = 0, i;
-    json_t *m;
-    json_array_foreach(messages, i, m) {
-        prompt_chars += text_chars(json_object_get(m, "content"));
-    }
-    ch.prompt_tokens = tokens_of(prompt_chars);
+    ch.prompt_tokens = tokens_of(in.prompt_chars);
 
     if (k->contents && json_array_size(k->contents) > 0) {
         uint64_t nth = mock_state_counter_next(k->key.s ? k->key.s : "", k->key.n, MOCK_COUNTER_CONTENTS);
@@ -715,8 +837,7 @@ static void route_chat(struct ctx *c)
         ch.content_len = strlen(mock_opts.content);
     }
 
-    json_t *tools = json_object_get(j, "tools");
-    if (k->tool_call && json_is_array(tools) && json_array_size(tools) > 0) {
+    if (k->tool_call && in.tools) {
         json_t *name = json_object_get(k->tool_call, "name");
         json_t *args = json_object_get(k->tool_call, "arguments");
         ch.tool_name = json_is_string(name) ? json_string_value(name) : "mock_tool";
@@ -735,9 +856,7 @@ static void route_chat(struct ctx *c)
     }
 
     if (stream) {
-        json_t *so = json_object_get(j, "stream_options");
-        int include_usage = json_is_true(json_object_get(so, "include_usage"));
-        chat_stream(c, &ch, include_usage, chaos_truncate || k->truncate == 1);
+        chat_stream(c, &ch, in.include_usage, chaos_truncate || k->truncate == 1);
     } else if (k->garbage == 1) {
         garbage_full(c);
     } else {
@@ -768,7 +887,8 @@ static void b64(struct util_buf *b, const unsigned char *d, size_t n)
             v |= (uint32_t)d[i + 1] << 8;
         if (i + 2 < n)
             v |= d[i + 2];
-        char out[4] = {tbl[(v >> 18) & 63], tbl[(v >> 12) & 63], i + 1 < n ? tbl[(v >> 6) & 63] : '=', i + 2 < n ? tbl[v & 63] : '='};
+        char out[4] = {tbl[(v >> 18) & 63], tbl[(v >> 12) & 63], i + 1 < n ? tbl[(v >> 6) & 63] : '=',
+                       i + 2 < n ? tbl[v & 63] : '='};
         util_buf_append(b, out, 4);
     }
 }
@@ -818,7 +938,8 @@ static void route_embeddings(struct ctx *c)
     if (ok && json_is_array(input)) {
         size_t i;
         json_t *e;
-        json_array_foreach(input, i, e) {
+        json_array_foreach(input, i, e)
+        {
             if (!json_is_string(e) && !json_is_integer(e) && !json_is_array(e))
                 ok = 0;
         }
@@ -954,7 +1075,8 @@ static void route_guardrail(struct ctx *c)
         return;
     }
     json_t *it = json_object_get(j, "input_type");
-    if (it && !(json_is_string(it) && (strcmp(json_string_value(it), "request") == 0 || strcmp(json_string_value(it), "response") == 0))) {
+    if (it && !(json_is_string(it) &&
+                (strcmp(json_string_value(it), "request") == 0 || strcmp(json_string_value(it), "response") == 0))) {
         answer_error(c, 400, "mock: 'input_type' must be \"request\" or \"response\"");
         return;
     }
@@ -967,7 +1089,8 @@ static void route_guardrail(struct ctx *c)
     int blocked = 0, redact = 0;
     size_t i;
     json_t *t;
-    json_array_foreach(texts, i, t) {
+    json_array_foreach(texts, i, t)
+    {
         if (!json_is_string(t))
             continue;
         blocked |= contains(json_string_value(t), json_string_length(t), "BLOCKME");
@@ -1007,7 +1130,8 @@ static void route_guardrail(struct ctx *c)
         break;
     case G_INTERVENED:
         MOCK_LIT(b, "{\"action\":\"GUARDRAIL_INTERVENED\",\"texts\":[");
-        json_array_foreach(texts, i, t) {
+        json_array_foreach(texts, i, t)
+        {
             if (i)
                 MOCK_LIT(b, ",");
             if (json_is_string(t))
@@ -1095,14 +1219,23 @@ static void record_begin(struct ctx *c, enum mock_path kind)
     util_buf_reset(hj);
     headers_json(c, hj);
     json_t *model = c->json ? json_object_get(c->json, "model") : NULL;
+    const char *mname = json_is_string(model) ? json_string_value(model) : NULL;
+    size_t mlen = json_is_string(model) ? json_string_length(model) : 0;
+    if (c->fast) {
+        int v = mock_json_get(c->w->toks, r->body, 0, "model");
+        if (v >= 0 && c->w->toks[v].type == MOCK_J_STR) {
+            mname = r->body + c->w->toks[v].start;
+            mlen = c->w->toks[v].end - c->w->toks[v].start;
+        }
+    }
     struct mock_record_in in = {
         .path_kind = kind,
         .method = r->base + r->http->method_off,
         .method_len = r->http->method_len,
         .path = c->path,
         .path_len = c->path_len,
-        .model = json_is_string(model) ? json_string_value(model) : NULL,
-        .model_len = json_is_string(model) ? json_string_length(model) : 0,
+        .model = mname,
+        .model_len = mlen,
         .body = r->body,
         .body_len = r->body_len,
         .headers_json = hj->data,
@@ -1204,7 +1337,12 @@ void mock_route(const struct mock_request *r, struct mock_plan *plan)
         kind = MOCK_PATH_GUARDRAIL;
         want = "POST";
     }
-    if (want && strcmp(want, "POST") == 0 && r->body_len > 0)
+    if (kind == MOCK_PATH_CHAT && r->body_len > 0 && mock_json_scan(r->body, r->body_len, c.w->toks, MOCK_JTOK_MAX) > 0 &&
+        c.w->toks[0].type == MOCK_J_OBJ && mock_json_get(c.w->toks, r->body, 0, "mock") < 0) {
+        int m = mock_json_get(c.w->toks, r->body, 0, "model");
+        c.fast = m < 0 || !c.w->toks[m].esc; /* an escaped model name needs decoding: jansson */
+    }
+    if (!c.fast && want && strcmp(want, "POST") == 0 && r->body_len > 0)
         c.json = json_loadb(r->body, r->body_len, 0, NULL);
     record_begin(&c, kind);
 
@@ -1218,7 +1356,7 @@ void mock_route(const struct mock_request *r, struct mock_plan *plan)
     } else {
         if (c.k.retry_after.s)
             c.retry_after = c.k.retry_after;
-        if (kind == MOCK_PATH_CHAT && !c.json && r->body_len > 0)
+        if (kind == MOCK_PATH_CHAT && !c.json && !c.fast && r->body_len > 0)
             answer_error(&c, 400, "mock: the request body is not valid JSON");
         else if (kind == MOCK_PATH_CHAT)
             route_chat(&c);

@@ -13,6 +13,37 @@
 
 #include "util/alloc.h"
 
+/* The command line's values (main.c fills them before any thread starts) and the workers' random
+ * numbers live here rather than in main.c so that every file but main.c links on its own (the
+ * fuzz targets link src/mock/ without main.c). */
+struct mock_options mock_opts = {
+    .host = "127.0.0.1",
+    .port = 9000,
+    .workers = 1,
+    .ttft_ms = 0,
+    .chunks = 5,
+    .chunk_interval_ms = 0,
+    .content = "Hello from warden-mock.",
+    .chaos = 0,
+    .seed = 1,
+};
+
+uint64_t mock_rng_next(struct mock_worker *w)
+{
+    /* xorshift64*: plenty for fault injection, and reproducible per --seed and worker */
+    uint64_t x = w->rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    w->rng = x;
+    return x * 2685821657736338717ull;
+}
+
+double mock_rng_unit(struct mock_worker *w)
+{
+    return (double)(mock_rng_next(w) >> 11) / (double)(1ull << 53);
+}
+
 struct record {
     uint64_t seq; /* 0: empty slot */
     enum mock_path path_kind;
