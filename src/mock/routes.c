@@ -10,7 +10,9 @@
  *   record -> fail_first (per key) -> forced status -> fail_rate -> chaos -> stall -> success,
  * then garbage / truncate / abort_after shape the success. ttft_ms delays the first byte of every
  * answer, errors included. */
-#define _GNU_SOURCE /* memmem */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include "mock/mock.h"
 
 #include <jansson.h>
