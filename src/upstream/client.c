@@ -499,8 +499,9 @@ struct upstream_call *upstream_call_start(struct upstream_client *c, const struc
      * would park every new transfer until the first connection answered. */
     if (strncmp(o->url, "https:", 6) == 0)
         curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
-    /* 8 KiB receive buffer (default 16): thousands of slow streams should not cost 16 KiB each */
-    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 8192L);
+    /* 2 KiB receive buffer (default 16): thousands of slow streams should not cost 16 KiB each;
+     * SSE chunks are far smaller, and large answers just take a few more reads */
+    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 2048L);
     curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
