@@ -156,36 +156,48 @@ static void cancel_upstream(struct req_ctx *ctx)
     end_target_attempt(ctx, ROUTER_CANCELLED, 0);
 }
 
+/* One JSON line per request, built by hand: this runs for every request. */
 static void write_access_log(struct req_ctx *ctx)
 {
     const struct config *cfg = ctx->w->cfg;
     if (cfg->server.access_log != NULL && strcmp(cfg->server.access_log, "off") == 0)
         return;
     uint64_t now = util_now_ns();
-    json_t *o = json_pack("{s:s, s:s, s:i, s:f, s:f, s:I, s:i, s:b}", "id", ctx->request_id, "route",
-                          ctx->kind == REQ_KIND_EMBEDDINGS ? "embeddings" : "chat_completions", "status", ctx->final_status,
-                          "total_ms", (double)(now - ctx->t_start) / 1e6, "upstream_ms", (double)ctx->upstream_ns / 1e6,
-                          "bytes", (json_int_t)ctx->bytes_out, "attempts", ctx->attempts, "stream", ctx->stream);
-    if (o == NULL)
-        return;
-    if (ctx->requested_model_name[0])
-        json_object_set_new(o, "model", json_string(ctx->requested_model_name));
-    if (ctx->target_label[0])
-        json_object_set_new(o, "target", json_string(ctx->target_label));
-    if (ctx->client_gone)
-        json_object_set_new(o, "client_gone", json_true());
-    if (ctx->err.status)
-        json_object_set_new(o, "error", json_string(ctx->err.message));
-    if (ctx->guard_log.len)
-        json_object_set_new(o, "guardrails", json_string(ctx->guard_log.data));
-    if (ctx->t_first_byte)
-        json_object_set_new(o, "ttft_ms", json_real((double)(ctx->t_first_byte - ctx->t_start) / 1e6));
-    char *line = json_dumps(o, JSON_COMPACT);
-    json_decref(o);
-    if (line) {
-        server_access_log_write(ctx->w, line, strlen(line));
-        free(line);
+    struct util_buf b;
+    util_buf_init(&b, 64 * 1024);
+    util_buf_appendf(&b, "{\"id\":");
+    util_buf_append_json_string(&b, ctx->request_id, strlen(ctx->request_id));
+    util_buf_appendf(&b, ",\"route\":\"%s\",\"status\":%d,\"total_ms\":%.3f,\"upstream_ms\":%.3f,\"bytes\":%llu,"
+                         "\"attempts\":%d,\"stream\":%s",
+                     ctx->kind == REQ_KIND_EMBEDDINGS ? "embeddings" : "chat_completions",
+                     ctx->client_gone && !ctx->final_status ? 499 : ctx->final_status, (double)(now - ctx->t_start) / 1e6,
+                     (double)ctx->upstream_ns / 1e6, (unsigned long long)ctx->bytes_out, ctx->attempts,
+                     ctx->stream ? "true" : "false");
+    if (ctx->requested_model_name[0]) {
+        util_buf_append(&b, ",\"model\":", 9);
+        util_buf_append_json_string(&b, ctx->requested_model_name, strlen(ctx->requested_model_name));
     }
+    if (ctx->target_label[0]) {
+        util_buf_append(&b, ",\"target\":", 10);
+        util_buf_append_json_string(&b, ctx->target_label, strlen(ctx->target_label));
+    }
+    if (ctx->t_first_byte)
+        util_buf_appendf(&b, ",\"ttft_ms\":%.3f", (double)(ctx->t_first_byte - ctx->t_start) / 1e6);
+    if (ctx->reasks)
+        util_buf_appendf(&b, ",\"reasks\":%d", ctx->reasks);
+    if (ctx->client_gone)
+        util_buf_append(&b, ",\"client_gone\":true", 19);
+    if (ctx->err.status) {
+        util_buf_append(&b, ",\"error\":", 9);
+        util_buf_append_json_string(&b, ctx->err.message, strlen(ctx->err.message));
+    }
+    if (ctx->guard_log.len) {
+        util_buf_append(&b, ",\"guardrails\":", 14);
+        util_buf_append_json_string(&b, ctx->guard_log.data, ctx->guard_log.len);
+    }
+    util_buf_append(&b, "}", 1);
+    server_access_log_write(ctx->w, b.data, b.len);
+    util_buf_free(&b);
 }
 
 /* Ends everything the request started; idempotent. Called on every exit path:

@@ -96,3 +96,42 @@ void util_buf_free(struct util_buf *b)
     b->data = NULL;
     b->len = b->cap = 0;
 }
+
+int util_buf_append_json_string(struct util_buf *b, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    int rc = util_buf_append(b, "\"", 1);
+    size_t i = 0;
+    while (rc == 0 && i < len) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            size_t j = i;
+            while (j < len && (unsigned char)s[j] >= 0x20 && (unsigned char)s[j] < 0x80 && s[j] != '"' && s[j] != '\\')
+                j++;
+            rc = util_buf_append(b, s + i, j - i);
+            i = j;
+        } else if (c == '"' || c == '\\') {
+            char e[2] = {'\\', (char)c};
+            rc = util_buf_append(b, e, 2);
+            i++;
+        } else if (c < 0x20) {
+            char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            rc = util_buf_append(b, e, 6);
+            i++;
+        } else {
+            /* copy a well-formed UTF-8 sequence, replace anything else */
+            int n = c >= 0xF0 && c <= 0xF4 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 && c <= 0xDF ? 1 : -1;
+            int ok = n > 0 && i + (size_t)n < len;
+            for (int k = 1; ok && k <= n; k++)
+                ok = i + (size_t)k < len && ((unsigned char)s[i + (size_t)k] & 0xC0) == 0x80;
+            if (ok) {
+                rc = util_buf_append(b, s + i, (size_t)n + 1);
+                i += (size_t)n + 1;
+            } else {
+                rc = util_buf_append(b, "\xef\xbf\xbd", 3);
+                i++;
+            }
+        }
+    }
+    return rc == 0 ? util_buf_append(b, "\"", 1) : rc;
+}
