@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Builds every tests/fuzz/fuzz_<name>.c with libFuzzer + ASan + UBSan against all of src/ (minus
+# the two main files' programs: src/server/main.c and src/mock/), then runs each one for
+# FUZZ_SECONDS (default 10) on a temporary copy of its seed corpus tests/fuzz/corpus_<name>/
+# (new inputs never land in the repo). Prints one line per target and a closing
+# "fuzz: N passed, M failed"; exits non-zero if any target failed to build or crashed.
+#
+#   tests/fuzz/run.sh                 all targets
+#   tests/fuzz/run.sh request scan    only these
+#   FUZZ_SECONDS=60 tests/fuzz/run.sh
+# Crash inputs are kept in build/fuzz/artifacts/ (reproduce: build/fuzz/fuzz_<name> FILE).
+set -u
+cd "$(dirname "$0")/../.."
+FUZZ_SECONDS=${FUZZ_SECONDS:-10}
+CC=${FUZZ_CC:-clang}
+OUT=build/fuzz
+PKGS="libh2o libuv libcurl jansson yaml-0.1 libhs libpcre2-8"
+SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+CFLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -DH2O_USE_LIBUV=1 -Isrc -Iinclude $(pkg-config --cflags $PKGS 2>/dev/null) -w"
+LIBS="$(pkg-config --libs $PKGS 2>/dev/null) -lh2o -luv -lcurl -ljansson -lyaml -lhs -lpcre2-8 -lssl -lcrypto -lz -ldl -lm -pthread"
+
+pass=0; fail=0
+summary() { echo "fuzz: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; }
+if ! command -v "$CC" >/dev/null; then
+    echo "fuzz: $CC not found"; fail=1; summary; exit 1
+fi
+
+targets=()
+if [ $# -gt 0 ]; then
+    for n in "$@"; do targets+=("tests/fuzz/fuzz_${n#fuzz_}.c"); done
+else
+    for f in tests/fuzz/fuzz_*.c; do [ -e "$f" ] && targets+=("$f"); done
+fi
+if [ ${#targets[@]} -eq 0 ]; then
+    echo "fuzz: no targets"; summary; exit 0
+fi
+
+# The library objects are built once, instrumented for the fuzzer, and shared by every target.
+mkdir -p "$OUT/obj" "$OUT/artifacts"
+mapfile -t srcs < <(find src -name '*.c' ! -path 'src/mock/*' ! -path 'src/server/main.c' | sort)
+build_obj() { # src -> prints the object path; rebuilds when the source or a header is newer
+    local o="$OUT/obj/${1//\//_}.o"
+    if [ ! -f "$o" ] || [ "$1" -nt "$o" ] || [ -n "$(find src include -name '*.h' -newer "$o" 2>/dev/null | head -1)" ]; then
+        $CC $CFLAGS $SAN -fsanitize=fuzzer-no-link -c "$1" -o "$o" || return 1
+    fi
+    echo "$o"
+}
+export -f build_obj
+export CC CFLAGS SAN OUT
+objs=$(printf '%s\n' "${srcs[@]}" | xargs -P "$(nproc)" -I{} bash -c 'build_obj "$@"' _ {}) || {
+    echo "fuzz: building the src/ objects failed"; fail=${#targets[@]}; summary; exit 1
+}
+mapfile -t objs < <(printf '%s\n' "$objs" | sort)
+
+TMPD=$(mktemp -d /tmp/warden-fuzz.XXXXXX)
+trap 'rm -rf "$TMPD"' EXIT
+for t in "${targets[@]}"; do
+    name=$(basename "$t" .c)
+    short=${name#fuzz_}
+    bin="$OUT/$name"
+    if [ ! -f "$t" ]; then
+        echo "fuzz: $name FAIL (no such target $t)"; fail=$((fail + 1)); continue
+    fi
+    if ! $CC $CFLAGS $SAN -fsanitize=fuzzer "$t" "${objs[@]}" $LIBS -o "$bin" 2>"$TMPD/$name.build"; then
+        echo "fuzz: $name FAIL (build)"; tail -20 "$TMPD/$name.build"; fail=$((fail + 1)); continue
+    fi
+    corpus="$TMPD/corpus_$short"
+    mkdir -p "$corpus"
+    [ -d "tests/fuzz/corpus_$short" ] && cp -r "tests/fuzz/corpus_$short/." "$corpus/"
+    art="$TMPD/art_$short/"
+    mkdir -p "$art"
+    "$bin" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
+        -artifact_prefix="$art" "$corpus" >"$TMPD/$name.log" 2>&1
+    rc=$?
+    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$TMPD/$name.log" | tail -1)
+    if [ $rc -eq 0 ]; then
+        pass=$((pass + 1))
+        echo "fuzz: $name ok (${runs:-?} runs in ${FUZZ_SECONDS}s, corpus $(ls "$corpus" | wc -l))"
+    else
+        fail=$((fail + 1))
+        kept=""
+        for a in "$art"*; do
+            [ -f "$a" ] || continue
+            cp "$a" "$OUT/artifacts/${short}-$(basename "$a")"
+            kept+=" $OUT/artifacts/${short}-$(basename "$a")"
+        done
+        echo "fuzz: $name FAIL (exit $rc after ${runs:-?} runs; input:${kept:- none})"
+        grep -E 'ERROR|SUMMARY|check failed|runtime error|#[0-9]+ 0x' "$TMPD/$name.log" | head -25
+    fi
+done
+summary
