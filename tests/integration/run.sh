@@ -15,7 +15,7 @@ for t in test_*.sh; do
         [ -z "$f" ] || [ "$f" = 0 ] && fail=$((fail + 1))
         failed+=("$t"); printf '%s\n' "$out" | tail -40
     fi
-    echo "integration: ${line:-$t: no result line (exit $rc)}"
+    echo "integration: $t: ${line##*: }"
 done
 if [ -f openai.test.mjs ] && [ -d node_modules/openai ]; then
     out=$(node --test openai.test.mjs 2>&1); rc=$?
