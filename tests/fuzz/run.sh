@@ -38,6 +38,8 @@ fi
 # The library objects are built once, instrumented for the fuzzer, and shared by every target.
 mkdir -p "$OUT/obj" "$OUT/artifacts"
 mapfile -t srcs < <(find src -name '*.c' ! -path 'src/mock/*' ! -path 'src/server/main.c' | sort)
+# warden-mock's modules (not its main) for the fuzz_mock_* targets
+mapfile -t mock_srcs < <(find src/mock -name '*.c' ! -name 'main.c' | sort)
 build_obj() { # src -> prints the object path; rebuilds when the source or a header is newer
     local o="$OUT/obj/${1//\//_}.o"
     if [ ! -f "$o" ] || [ "$1" -nt "$o" ] || [ -n "$(find src include -name '*.h' -newer "$o" 2>/dev/null | head -1)" ]; then
@@ -51,6 +53,10 @@ objs=$(printf '%s\n' "${srcs[@]}" | xargs -P "$(nproc)" -I{} bash -c 'build_obj 
     echo "fuzz: building the src/ objects failed"; fail=${#targets[@]}; summary; exit 1
 }
 mapfile -t objs < <(printf '%s\n' "$objs" | sort)
+mock_objs=$(printf '%s\n' "${mock_srcs[@]}" | xargs -P "$(nproc)" -I{} bash -c 'build_obj "$@"' _ {}) || {
+    echo "fuzz: building the src/mock objects failed"; fail=${#targets[@]}; summary; exit 1
+}
+mapfile -t mock_objs < <(printf '%s\n' "$mock_objs" | sort)
 
 TMPD=$(mktemp -d /tmp/warden-fuzz.XXXXXX)
 trap 'rm -rf "$TMPD"' EXIT
@@ -61,7 +67,9 @@ for t in "${targets[@]}"; do
     if [ ! -f "$t" ]; then
         echo "fuzz: $name FAIL (no such target $t)"; fail=$((fail + 1)); continue
     fi
-    if ! $CC $CFLAGS $SAN -fsanitize=fuzzer "$t" "${objs[@]}" $LIBS -o "$bin" 2>"$TMPD/$name.build"; then
+    extra=()
+    case "$name" in fuzz_mock_*) extra=("${mock_objs[@]}") ;; esac
+    if ! $CC $CFLAGS $SAN -fsanitize=fuzzer "$t" "${objs[@]}" "${extra[@]}" $LIBS -o "$bin" 2>"$TMPD/$name.build"; then
         echo "fuzz: $name FAIL (build)"; tail -20 "$TMPD/$name.build"; fail=$((fail + 1)); continue
     fi
     corpus="$TMPD/corpus_$short"
