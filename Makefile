@@ -95,6 +95,7 @@ test-asan:
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh
+	@bench/micro.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -152,6 +152,10 @@ static void cancel_upstream(struct req_ctx *ctx)
         ctx->call = NULL;
         metrics_count(ctx->w->metrics, METRICS_UPSTREAM_CANCELLED, 1);
     }
+    if (ctx->call_started_at != 0) {
+        ctx->upstream_ns += util_now_ns() - ctx->call_started_at;
+        ctx->call_started_at = 0;
+    }
     uv_timer_stop(&ctx->deadline);
     end_target_attempt(ctx, ROUTER_CANCELLED, 0);
 }

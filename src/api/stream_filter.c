@@ -27,6 +27,7 @@ struct stream_filter {
     size_t n_slow;
     int stream_first;
     size_t chunk_bytes, context_bytes;
+    size_t overlap; /* bytes of context before each chunk (context_tokens, else one chunk) */
     size_t checked;          /* text covered by passing slow checks */
     size_t next_boundary;
     size_t run_boundary;     /* the running check covers text [run_from, run_boundary) */
@@ -88,6 +89,8 @@ void stream_filter_begin(struct req_ctx *ctx)
                 f->context_bytes = (size_t)g->stream_context_tokens * 4;
         }
     }
+    /* with no context configured, each chunk is checked together with the previous one */
+    f->overlap = f->context_bytes > 0 ? f->context_bytes : f->chunk_bytes;
     f->next_boundary = f->chunk_bytes;
     ctx->sf = f;
 }
@@ -124,14 +127,21 @@ static void release_to(struct req_ctx *ctx, size_t upto)
     f->released = upto;
 }
 
-/* How far text may go out now. */
+/* How far text may go out now. Slow checks see each chunk with `overlap` bytes before it; text
+ * within overlap of the last checked boundary stays held, so a match that straddles a boundary
+ * (and is no longer than the overlap) is seen whole by the next check before any of it is sent. */
 static size_t releasable(const struct stream_filter *f)
 {
     size_t limit = f->full.len;
     if (!f->finishing)
         limit = limit > f->window ? limit - f->window : 0;
-    if (f->n_slow > 0 && !f->stream_first && f->checked < limit)
-        limit = f->checked;
+    if (f->n_slow > 0 && !f->stream_first) {
+        size_t safe = f->checked;
+        if (!f->finishing || f->final_state != 2)
+            safe = safe > f->overlap ? safe - f->overlap : 0;
+        if (safe < limit)
+            limit = safe;
+    }
     return limit;
 }
 
@@ -182,9 +192,7 @@ static void start_slow_check(struct req_ctx *ctx)
         if (f->run_index == 0) {
             if (f->final_state == 0 && f->chunk_bytes > 0 && f->full.len >= f->next_boundary) {
                 f->run_boundary = f->next_boundary;
-                f->run_from = f->run_boundary > f->chunk_bytes + f->context_bytes
-                                  ? f->run_boundary - f->chunk_bytes - f->context_bytes
-                                  : 0;
+                f->run_from = f->run_boundary > f->chunk_bytes + f->overlap ? f->run_boundary - f->chunk_bytes - f->overlap : 0;
                 f->next_boundary += f->chunk_bytes;
             } else if (f->finishing && f->final_state == 0) {
                 f->final_state = 1;

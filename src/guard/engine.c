@@ -579,6 +579,7 @@ static void plugin_result_finish(struct guard_run *r, int verdict)
         lens = pr->lens;
         pr->texts = NULL;
         pr->lens = NULL;
+        pr->count = 0; /* moved: the result no longer owns them */
     }
     char reason[320];
     snprintf(reason, sizeof(reason), "%s", pr->reason ? pr->reason : "");
@@ -908,47 +909,68 @@ static void group_start_child(struct guard_run *r, size_t i, char **texts, size_
     run_unref(r);
 }
 
-/* Merges the members' rewrites in declaration order: for each text, the earliest member's
- * rewrite is taken; a later local (regex/keywords) member's redaction is re-applied on top, so a
- * secret caught by any scanner never survives the merge. */
+/* Merges the members' rewrites deterministically. Remote and plugin rewrites cannot be
+ * recomputed, so for each text the earliest such rewrite (declaration order) is the base;
+ * then every local scanner that rewrote is re-applied on top, in declaration order. So no
+ * redaction of any member is lost, and the same inputs always give the same text. */
 static void group_merge_rewrites(struct guard_run *r, char ***out_texts, size_t **out_lens)
 {
     char **texts = NULL;
     size_t *lens = NULL;
-    for (size_t i = 0; i < r->n_children; i++) {
-        struct guard_verdict *cv = &r->child_verdicts[i];
-        if (!r->child_done[i] || cv->outcome != GUARD_REWRITE || cv->texts == NULL)
-            continue;
-        if (texts == NULL) {
-            texts = util_calloc(r->n, sizeof(*texts));
-            lens = util_calloc(r->n, sizeof(*lens));
-        }
-        for (size_t k = 0; k < r->n; k++) {
-            if (cv->texts[k] == NULL)
+    int any = 0;
+    for (size_t i = 0; i < r->n_children; i++)
+        if (r->child_done[i] && r->child_verdicts[i].outcome == GUARD_REWRITE && r->child_verdicts[i].texts != NULL)
+            any = 1;
+    if (!any) {
+        *out_texts = NULL;
+        *out_lens = NULL;
+        return;
+    }
+    texts = util_calloc(r->n, sizeof(*texts));
+    lens = util_calloc(r->n, sizeof(*lens));
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < r->n_children; i++) {
+            struct guard_verdict *cv = &r->child_verdicts[i];
+            if (!r->child_done[i] || cv->outcome != GUARD_REWRITE || cv->texts == NULL)
                 continue;
-            if (texts[k] == NULL) {
-                texts[k] = cv->texts[k];
-                lens[k] = cv->lens[k];
-                cv->texts[k] = NULL;
-            } else if (guard_is_local(cv->guard)) {
+            int local = guard_is_local(cv->guard);
+            if ((pass == 0) == local)
+                continue;
+            for (size_t k = 0; k < r->n; k++) {
+                if (pass == 0) {
+                    if (cv->texts[k] != NULL && texts[k] == NULL) {
+                        texts[k] = cv->texts[k];
+                        lens[k] = cv->lens[k];
+                        cv->texts[k] = NULL;
+                    }
+                    continue;
+                }
+                if (cv->texts[k] == NULL)
+                    continue;
+                const char *cur = texts[k] ? texts[k] : r->texts[k];
+                size_t cur_len = texts[k] ? lens[k] : r->lens[k];
                 const struct guard_compiled *gc = compiled(r->env, cv->guard);
                 size_t nl = 0;
-                char *red = guard_scan_redact(gc->scan, r->env->scratch, texts[k], lens[k],
+                char *red = guard_scan_redact(gc->scan, r->env->scratch, cur, cur_len,
                                               cv->guard->replacement ? cv->guard->replacement : "[REDACTED]", &nl);
                 if (red != NULL) {
                     free(texts[k]);
                     texts[k] = red;
                     lens[k] = nl;
+                } else if (texts[k] == NULL) {
+                    /* nothing matched on this base (cannot happen on the original): keep the member's own */
+                    texts[k] = cv->texts[k];
+                    lens[k] = cv->lens[k];
+                    cv->texts[k] = NULL;
                 }
             }
         }
     }
-    if (texts != NULL)
-        for (size_t k = 0; k < r->n; k++)
-            if (texts[k] == NULL) {
-                texts[k] = util_strndup(r->texts[k], r->lens[k]);
-                lens[k] = r->lens[k];
-            }
+    for (size_t k = 0; k < r->n; k++)
+        if (texts[k] == NULL) {
+            texts[k] = util_strndup(r->texts[k], r->lens[k]);
+            lens[k] = r->lens[k];
+        }
     *out_texts = texts;
     *out_lens = lens;
 }

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Resilience under faults and load:
+#  1. 5,000 concurrent requests over two targets, one failing half its requests with 500:
+#     no client-visible error, and the sick target gets cooled down.
+#  2. Chaos: the mock answers a share of requests with 429/500/stall/reset/truncated SSE while
+#     clients keep sending (bounded by CHAOS_SECONDS); no crash, nothing left hanging past its
+#     time budget, in-flight back to zero, and (in the ASan build) no sanitizer report.
+source "$(dirname "$0")/lib.sh"
+ulimit -n 20000 2>/dev/null || true
+LOAD_N=${LOAD_N:-5000}
+CHAOS_SECONDS=${CHAOS_SECONDS:-20}
+cc -O2 -o "$TMP/load" "$ROOT/bench/load.c" || { echo "cannot build bench/load.c"; exit 1; }
+
+start_mock
+start_warden "$(cat <<'YAML'
+server: {listen: "127.0.0.1:@PORT@", workers: 2, access_log: "off"}
+providers:
+  - {name: good, type: openai, base_url: "@MOCK@/v1"}
+  - {name: sick, type: openai, base_url: "@MOCK@/v1", headers: {x-mock-fail-rate: "0.5"}}
+models:
+  - name: m
+    targets: [{provider: good, model: good-1}, {provider: sick, model: sick-1}]
+    retries: {max: 3, base_ms: 10, max_ms: 100}
+health: {window: 20, min_requests: 10, error_ratio: 0.3, cooldown_ms: 2000}
+YAML
+)"
+printf '{"model":"m","messages":[{"role":"user","content":"hello"}]}' >"$TMP/body.json"
+out=$("$TMP/load" -p "$WARDEN_PORT" -n "$LOAD_N" -b "$TMP/body.json" -t 60 2>&1)
+echo "    $out"
+check "$LOAD_N requests, one sick target: all succeed" contains "$out" "ok=$LOAD_N fail=0"
+metrics=$(curl -s "$WARDEN/metrics")
+cool=$(printf '%s\n' "$metrics" | sed -n 's/^warden_target_cooldowns_total{model="m",target="sick\/sick-1"} //p')
+fails=$(printf '%s\n' "$metrics" | sed -n 's/^warden_target_failures_total{model="m",target="sick\/sick-1"} //p')
+echo "    sick target: failures=$fails cooldowns=$cool"
+check "the sick target was cooled down" ge "${cool:-0}" 1
+check "the good target never failed" contains "$metrics" 'warden_target_failures_total{model="m",target="good/good-1"} 0'
+stop_all
+
+# ---- chaos ----
+start_mock --chaos 0.3 --seed 7
+start_warden "$(cat <<'YAML'
+server: {listen: "127.0.0.1:@PORT@", workers: 2, access_log: "off"}
+providers:
+  - {name: local, type: openai, base_url: "@MOCK@/v1"}
+models:
+  - name: m
+    targets: [{provider: local, model: mock-1}]
+    retries: {max: 2, base_ms: 20, max_ms: 200}
+    timeouts: {connect_ms: 1000, first_byte_ms: 800, idle_ms: 800, total_ms: 2000}
+health: {window: 50, min_requests: 1000, error_ratio: 1.0, cooldown_ms: 100}
+YAML
+)"
+# budget: 3 attempts of at most total_ms each, two backoffs, plus slack
+BUDGET_MS=$((3 * 2000 + 2 * 200 + 1500))
+client() { # id
+    local end=$(( $(date +%s) + CHAOS_SECONDS )) n=0 stream
+    while [ "$(date +%s)" -lt "$end" ] && [ $n -lt 2000 ]; do
+        n=$((n + 1))
+        stream=$([ $((n % 2)) -eq 0 ] && echo true || echo false)
+        curl -s -o /dev/null -w '%{http_code} %{time_total}\n' --max-time 15 -H 'Content-Type: application/json' \
+            -d '{"model":"m","stream":'"$stream"',"mock":{"chunks":5,"chunk_interval_ms":5},"messages":[{"role":"user","content":"x"}]}' \
+            "$WARDEN/v1/chat/completions" >>"$TMP/chaos.$1" || echo "000 15" >>"$TMP/chaos.$1"
+    done
+}
+clients=()
+for i in 1 2 3 4 5 6; do
+    client $i &
+    clients+=($!)
+done
+wait "${clients[@]}"
+cat "$TMP"/chaos.* >"$TMP/chaos.all"
+total=$(wc -l <"$TMP/chaos.all")
+hung=$(awk -v b="$BUDGET_MS" '$2 * 1000 > b' "$TMP/chaos.all" | wc -l)
+dropped=$(awk '$1 == "000"' "$TMP/chaos.all" | wc -l)
+ok=$(awk '$1 == "200"' "$TMP/chaos.all" | wc -l)
+echo "    chaos: $total requests, $ok with 200, $dropped without an HTTP answer, $hung over ${BUDGET_MS} ms"
+check "chaos: requests were sent" ge "$total" 50
+check "chaos: most requests still succeed (retries)" ge "$((ok * 100 / (total > 0 ? total : 1)))" 70
+check "chaos: every request got an HTTP answer" eq "$dropped" 0
+check "chaos: nothing hung past its time budget" eq "$hung" 0
+check "chaos: warden alive" alive
+sleep 0.5
+check "chaos: in-flight back to zero" contains "$(curl -s "$WARDEN/metrics")" 'warden_inflight_requests 0'
+finish
