@@ -277,5 +277,13 @@ check "stream + redacting webhook: REDACTME not sent" eq "$(r '"REDACTME" in d["
 
 check "warden alive" alive
 check "access log lines carry guardrails" ge "$(grep -c '"guardrails":"' "$WARDEN_LOG")" 10
+# graceful stop: exit status and sanitizer reports (leaks show at exit in ASan builds)
+if kill -0 "$WARDEN_PID" 2>/dev/null; then
+    kill -TERM "$WARDEN_PID"
+    wait "$WARDEN_PID"
+    rc=$?
+    check "graceful shutdown exits 0 (got $rc)" eq "$rc" 0
+fi
+check "no sanitizer reports in the warden log" eq "$(grep -cE 'Sanitizer|runtime error:' "$WARDEN_LOG")" 0
 [ "$FAIL" -gt 0 ] && grep -v '^{"id"' "$WARDEN_LOG" | tail -30 >&2
 finish

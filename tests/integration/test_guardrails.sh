@@ -406,6 +406,14 @@ go plug-mask-block "account 123456789012 thanks"
 check "plugin rewrite with action block -> blocked" eq "$(status)" 400
 check "warden alive after plugin rewrites" alive
 
+# graceful stop: exit status and sanitizer reports (leaks show at exit in ASan builds)
+if kill -0 "$WARDEN_PID" 2>/dev/null; then
+    kill -TERM "$WARDEN_PID"
+    wait "$WARDEN_PID"
+    rc=$?
+    check "graceful shutdown exits 0 (got $rc)" eq "$rc" 0
+fi
+check "no sanitizer reports in the warden log" eq "$(grep -cE 'Sanitizer|runtime error:' "$WARDEN_LOG")" 0
 # on failure, what warden said besides access log lines (aborts, sanitizer reports)
 [ "$FAIL" -gt 0 ] && grep -v '^{"id"' "$WARDEN_LOG" | tail -30 >&2
 finish
