@@ -909,6 +909,16 @@ static void attempt_failed(struct req_ctx *ctx, int err, const char *why)
     const struct config_retry *rp = &ctx->model->retry;
     if (ctx->target_retry != NULL)
         rp = ctx->target_retry;
+    if (err == WARDEN_EOVERLOAD && ctx->cooling_waits < rp->max && ctx->cooling_wait_ms > 0 &&
+        ctx->cooling_wait_ms <= 60000) {
+        /* every target is cooling down (a shared Retry-After or an open circuit) and this request
+         * still has retries: wait for the first one to reopen instead of failing now */
+        ctx->cooling_waits++;
+        ctx->backoff_started = util_now_ns();
+        req_set_state(ctx, REQ_STATE_BACKOFF);
+        uv_timer_start(&ctx->timer, on_timer, ctx->cooling_wait_ms, 0);
+        return;
+    }
     if (err != WARDEN_EOVERLOAD && ctx->attempts_on_model <= rp->max) {
         uint64_t wait = backoff_ms(rp, ctx->attempts_on_model - 1);
         if (retry_after > wait)
@@ -930,6 +940,7 @@ static void attempt_failed(struct req_ctx *ctx, int err, const char *why)
         LOG_DEBUG("lifecycle", "%s falling back from %s to %s", ctx->request_id, ctx->model->name, to->name);
         ctx->model = to;
         ctx->attempts_on_model = 0;
+        ctx->cooling_waits = 0;
         ctx->tried_mask = 0;
         ctx->target_retry = NULL;
         start_attempt(ctx);

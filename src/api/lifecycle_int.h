@@ -64,6 +64,7 @@ struct req_ctx {
     uint64_t tried_mask;
     int attempts, attempts_on_model;
     uint64_t cooling_wait_ms;
+    int cooling_waits; /* waits for a cooling target to reopen (bounded by retries.max) */
     int retry_after_hint_s;
     int last_failure_is_http;
     char *upstream_body;
