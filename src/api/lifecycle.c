@@ -1,32 +1,41 @@
 /* The request lifecycle: one state machine for every proxied request
  * (chat completions and embeddings), from the parsed body to the last byte
- * sent, including retries, fallbacks, time-outs and cancellation.
+ * sent, including guardrails, retries, fallbacks, time-outs, structured
+ * output and cancellation.
  *
- *            +-----+   validate, route
- *            | NEW |-----------------------------+
- *            +-----+                             |
- *               | start_attempt()                |
- *               v                                |
- *   +------> ATTEMPT ----(failure, retry left)--> BACKOFF --(timer)--+
- *   |           |  \                                                 |
- *   |           |   +--(target full, queue)--> QUEUED --(slot)-------+
- *   |           |                                                    |
- *   +-----------)----------------------------------------------------+
- *               | 2xx head of a stream, nothing held   | answer complete
- *               v                                       v
- *           STREAMING ---------------------------> RESPONDING --(h2o done)--> CLOSED
+ *   NEW --(blocking input checks)--> INPUT_CHECKS --(all passed / rewritten)--+
+ *    |                                    |                                   |
+ *    +------------------------------------)------(concurrent checks start)----+
+ *                                         | block                             v
+ *                                         |            +-----------------> ATTEMPT <---------------+
+ *                                         |            |  (target full)   /   |   \ (fails, retry   |
+ *                                         |          QUEUED <------------+    |    +-> BACKOFF -----+
+ *                                         |                                   |        or fallback)
+ *                                         |        2xx SSE head, not held     |  answer complete
+ *                                         |     +-----------------------------+-------------------+
+ *                                         |     v                                                 v
+ *                                         |  STREAMING --(stream filter, [DONE])-->  OUTPUT_CHECKS (schema,
+ *                                         |     |                                    output guardrails)
+ *                                         v     v                                                 |
+ *                                        RESPONDING (last bytes handed to h2o) <------------------+
+ *                                               |
+ *                                               v
+ *                                            CLOSED (h2o disposed the request; timers closing)
  *
- *   Any state --(client gone / fatal error / drain time-out)--> RESPONDING or CLOSED
+ *   Any state --(client gone / guardrail block / fatal error / drain time-out)--> RESPONDING or CLOSED
  *
  * Transitions (function that performs it):
- *   NEW -> ATTEMPT                start_attempt()
- *   ATTEMPT -> QUEUED             start_attempt() when the target is at max_concurrent
- *   ATTEMPT -> BACKOFF            attempt_failed() when a retry is left
- *   ATTEMPT -> ATTEMPT            attempt_failed() moving on to a fallback model
- *   BACKOFF/QUEUED -> ATTEMPT     on_timer()
- *   ATTEMPT -> STREAMING          on_upstream_head() for a 2xx SSE answer
- *   ATTEMPT/STREAMING -> RESPONDING  respond_*() when the last bytes are handed to h2o
- *   * -> CLOSED                   req_close()
+ *   NEW -> INPUT_CHECKS            run_input_checks()
+ *   NEW/INPUT_CHECKS -> ATTEMPT    start_attempt() (after start_concurrent_checks())
+ *   ATTEMPT -> QUEUED              start_attempt() when the target is at max_concurrent
+ *   ATTEMPT -> BACKOFF             attempt_failed() when a retry is left (or a cooling target will reopen)
+ *   ATTEMPT -> ATTEMPT             attempt_failed() moving on to a fallback model; a concurrent rewrite
+ *                                  or a structured-output re-ask (structured_failed())
+ *   BACKOFF/QUEUED -> ATTEMPT      on_timer()
+ *   ATTEMPT -> STREAMING           on_upstream_head() for a 2xx SSE answer, or release_hold()
+ *   ATTEMPT -> OUTPUT_CHECKS       finish_collected() when output guardrails apply
+ *   * -> RESPONDING                out_flush() when the last bytes are handed to h2o
+ *   * -> CLOSED                    req_close()
  *
  * Invariants:
  *   I1. ctx->call != NULL only in ATTEMPT and STREAMING.
@@ -39,10 +48,12 @@
  *   I5. The context is freed when its reference count drops to zero: one
  *       reference for the h2o request, one for each of the two uv timers
  *       (released in their close callbacks).
+ *   I6. While ctx->held > 0 (concurrent input checks pending) or a stream is
+ *       held for schema validation, the answer is collected, not sent.
  *
  * Only req_set_state() changes ctx->state; it logs each transition at debug
- * level. Other modules report events here (upstream head/body/done, timer,
- * client gone) and never touch the state. */
+ * level. Other modules report events here (upstream head/body/done, guard
+ * verdicts, timers, client gone) and never touch the state. */
 #include <curl/curl.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -1417,6 +1428,11 @@ void lifecycle_end_stream(struct req_ctx *ctx)
 {
     ctx->out_final = 1;
     out_flush(ctx);
+}
+
+void lifecycle_note_guard(struct req_ctx *ctx, const struct config_guardrail *g, const char *verdict)
+{
+    guard_log_append(ctx, g, verdict);
 }
 
 void lifecycle_block(struct req_ctx *ctx, const struct config_guardrail *g, const struct guard_verdict *v)

@@ -131,6 +131,8 @@ void lifecycle_flush(struct req_ctx *ctx);
 void lifecycle_end_stream(struct req_ctx *ctx);
 /* Structured output on a passed-through stream, at its end: 0 valid; else the stream was ended with an error. */
 int lifecycle_stream_validate(struct req_ctx *ctx, const char *text, size_t len);
+/* Records a guardrail verdict for the access log (streams: after their headers went out). */
+void lifecycle_note_guard(struct req_ctx *ctx, const struct config_guardrail *g, const char *verdict);
 void lifecycle_block(struct req_ctx *ctx, const struct config_guardrail *g, const struct guard_verdict *v);
 
 int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind);

@@ -38,6 +38,7 @@ struct stream_filter {
     int finishing;
     int failed;
     int sync;
+    int redacted; /* a local check rewrote text inline */
 };
 
 static int guard_applies(const struct config_guardrail *g)
@@ -148,6 +149,18 @@ static size_t releasable(const struct stream_filter *f)
 static void start_slow_check(struct req_ctx *ctx);
 static void try_finish(struct req_ctx *ctx);
 
+/* A check subject made of one piece of the answer's text. */
+static struct guard_subject text_subject(const struct req_ctx *ctx, const char *const *text, const size_t *len)
+{
+    return (struct guard_subject){.stage = CONFIG_STAGE_OUTPUT,
+                                  .texts = text,
+                                  .lens = len,
+                                  .n = 1,
+                                  .n_messages = 1,
+                                  .model = ctx->requested_model_name,
+                                  .request_id = ctx->request_id};
+}
+
 static void pump(struct req_ctx *ctx)
 {
     struct stream_filter *f = ctx->sf;
@@ -205,13 +218,7 @@ static void start_slow_check(struct req_ctx *ctx)
         const struct config_guardrail *g = f->slow[f->run_index];
         const char *text = f->full.data ? f->full.data + f->run_from : "";
         size_t len = f->run_boundary - f->run_from;
-        struct guard_subject s = {.stage = CONFIG_STAGE_OUTPUT,
-                                  .texts = &text,
-                                  .lens = &len,
-                                  .n = 1,
-                                  .n_messages = 1,
-                                  .model = ctx->requested_model_name,
-                                  .request_id = ctx->request_id};
+        struct guard_subject s = text_subject(ctx, &text, &len);
         f->sync = 1;
         f->run = guard_run_start(ctx->w->guards, g, &s, on_slow_verdict, ctx);
         f->sync = 0;
@@ -250,13 +257,7 @@ static int run_local_checks(struct req_ctx *ctx)
         const char *text = f->full.data + from;
         size_t len = f->full.len - from;
         struct captured r = {0};
-        struct guard_subject s = {.stage = CONFIG_STAGE_OUTPUT,
-                                  .texts = &text,
-                                  .lens = &len,
-                                  .n = 1,
-                                  .n_messages = 1,
-                                  .model = ctx->requested_model_name,
-                                  .request_id = ctx->request_id};
+        struct guard_subject s = text_subject(ctx, &text, &len);
         struct guard_run *run = guard_run_start(ctx->w->guards, g, &s, capture_verdict, &r);
         if (run != NULL) { /* local checks are synchronous; anything else is a bug */
             guard_run_cancel(run);
@@ -270,6 +271,7 @@ static int run_local_checks(struct req_ctx *ctx)
         if (r.v.outcome == GUARD_REWRITE && r.text != NULL) {
             /* splice: released bytes stay, the rest is the redacted text's remainder */
             size_t keep = f->released - from;
+            f->redacted = 1;
             if (r.len >= keep && memcmp(r.text, f->full.data + from, keep) == 0) {
                 f->full.len = f->released;
                 util_buf_append(&f->full, r.text + keep, r.len - keep);
@@ -368,6 +370,9 @@ static void try_finish(struct req_ctx *ctx)
         lifecycle_emit(ctx, f->tail.data, f->tail.len);
     util_buf_reset(&f->tail);
     f->finishing = 0;
+    for (size_t i = 0; i < ctx->n_guards; i++)
+        if (guard_applies(ctx->guards[i]))
+            lifecycle_note_guard(ctx, ctx->guards[i], f->redacted ? "rewrite" : "pass");
     lifecycle_end_stream(ctx);
 }
 
