@@ -1136,6 +1136,8 @@ static void run_input_checks(struct req_ctx *ctx)
             return; /* blocked */
     }
     start_concurrent_checks(ctx);
+    if (ctx->response_started || ctx->state == REQ_STATE_CLOSED)
+        return; /* a concurrent check decided at once (local checks are synchronous) */
     start_attempt(ctx);
 }
 

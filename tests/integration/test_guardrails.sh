@@ -40,6 +40,7 @@ api_keys:
 guardrails:
   # ---- local scanners
   - {name: rx-block, type: regex, patterns: ["sk-[A-Za-z0-9]{20,}"], status_code: 422}
+  - {name: rx-conc, type: regex, timing: concurrent, patterns: ["sk-[A-Za-z0-9]{20,}"]}
   - {name: rx-redact, type: regex, action: redact, replacement: "[KEY]", patterns: ["sk-[A-Za-z0-9]{20,}"]}
   - {name: rx-log, type: regex, action: log, patterns: ["sk-[A-Za-z0-9]{20,}"]}
   - {name: kw, type: keywords, keywords: [ass, "top secret"], whole_word: true}
@@ -110,7 +111,7 @@ models:
   - {name: judge-safe, targets: [{provider: j-safe, model: llama-guard}]}
   - {name: judge-unsafe, targets: [{provider: j-unsafe, model: llama-guard}]}
   - {name: judge-nonsense, targets: [{provider: j-nonsense, model: llama-guard}]}
-$(for g in rx-block rx-redact rx-log kw kw-case len-chars len-msgs len-tokens tools-out tools-in plug-upper plug-mask \
+$(for g in rx-block rx-conc rx-redact rx-log kw kw-case len-chars len-msgs len-tokens tools-out tools-in plug-upper plug-mask \
     plug-mask-block wh wh-down-open wh-down-closed wh-garbage-open wh-garbage-closed wh-500-closed wh-slow-open \
     wh-slow-closed lj-safe lj-unsafe lj-nonsense lj-nonsense-open out-block out-redact out-wh-redact p-all p-all-ok p-first \
     p-first-none p-race-fail p-race-pass p-collect p-timeout-closed p-timeout-open ch-two pm-local-first pm-remote-first \
@@ -173,6 +174,9 @@ check "regex block: status_code 422" eq "$(status)" 422
 check "regex block: guardrail error body" contains "$(body)" '"code":"guardrail_blocked"'
 check "regex block: error names the guard" contains "$(body)" '"name":"rx-block"'
 check "regex block: the secret is not echoed" not_contains "$(body)" "$KEY"
+go rx-conc "my key is $KEY"
+check "concurrent local block: 400" eq "$(status)" 400
+check "concurrent local block decided at once: no upstream call was made" eq "$(n_chat)" 0
 check "regex block: nothing sent upstream" eq "$(n_chat)" 0
 go rx-block "nothing to see"
 check "regex block: clean prompt passes" eq "$(status)" 200
