@@ -17,6 +17,7 @@ struct sse_parser {
     struct util_buf data;  /* data of the event being assembled */
     size_t event_bytes;    /* raw bytes of the current event, for callers that re-frame */
     int overflow;          /* an event exceeded the cap: the stream is not SSE we can handle */
+    int has_data;          /* the event being assembled has a data field (maybe empty) */
 };
 
 /* Returns non-zero to stop parsing (the value is returned by sse_parser_feed). */
