@@ -127,6 +127,8 @@ static void req_unref(struct req_ctx *ctx)
     util_buf_free(&ctx->guard_log);
     stream_filter_free(ctx);
     structured_spec_release(&ctx->so);
+    free(ctx->guards);
+    free(ctx->conc);
     free(ctx);
 }
 
@@ -1083,7 +1085,10 @@ static void guards_resolve(struct req_ctx *ctx)
                                       .header_ud = ctx,
                                       .api_key = request_api_key(ctx)};
     ctx->n_guards = 0;
-    for (size_t i = 0; i < n && ctx->n_guards < sizeof(ctx->guards) / sizeof(ctx->guards[0]); i++)
+    if (n == 0)
+        return;
+    ctx->guards = util_malloc(n * sizeof(*ctx->guards));
+    for (size_t i = 0; i < n; i++)
         if (guard_when_matches(list[i], &info))
             ctx->guards[ctx->n_guards++] = list[i];
 }
@@ -1094,6 +1099,7 @@ static void apply_request_rewrite(struct req_ctx *ctx, struct guard_verdict *v)
     api_texts_from_request(&t, ctx->body);
     if (v->texts != NULL && v->n == t.n && api_texts_apply(&t, v->texts, v->lens) > 0)
         ctx->raw_dirty = 1;
+    api_texts_free(&t);
 }
 
 static void start_concurrent_checks(struct req_ctx *ctx);
@@ -1130,6 +1136,7 @@ static void run_input_checks(struct req_ctx *ctx)
         ctx->guard_sync = 1;
         ctx->input_run = guard_run_start(ctx->w->guards, g, &s, on_blocking_verdict, ctx);
         ctx->guard_sync = 0;
+        api_texts_free(&t); /* the engine copied what it needs */
         if (ctx->input_run != NULL)
             return; /* asynchronous: on_blocking_verdict continues */
         if (ctx->response_started || ctx->state == REQ_STATE_CLOSED)
@@ -1200,12 +1207,19 @@ static void on_concurrent_verdict(void *ud, struct guard_verdict *v)
 
 static void start_concurrent_checks(struct req_ctx *ctx)
 {
+    ctx->n_conc = 0;
+    size_t want = 0;
+    for (size_t i = 0; i < ctx->n_guards; i++)
+        if (ctx->guards[i]->stage == CONFIG_STAGE_INPUT && ctx->guards[i]->timing == CONFIG_TIMING_CONCURRENT)
+            want++;
+    if (want == 0)
+        return;
+    ctx->conc = util_calloc(want, sizeof(*ctx->conc));
     struct api_texts t;
     api_texts_from_request(&t, ctx->body);
     struct guard_subject s;
     subject_from_texts(ctx, &s, &t, CONFIG_STAGE_INPUT);
-    ctx->n_conc = 0;
-    for (size_t i = 0; i < ctx->n_guards && ctx->n_conc < sizeof(ctx->conc) / sizeof(ctx->conc[0]); i++) {
+    for (size_t i = 0; i < ctx->n_guards; i++) {
         const struct config_guardrail *g = ctx->guards[i];
         if (g->stage != CONFIG_STAGE_INPUT || g->timing != CONFIG_TIMING_CONCURRENT)
             continue;
@@ -1217,8 +1231,9 @@ static void start_concurrent_checks(struct req_ctx *ctx)
         slot->run = guard_run_start(ctx->w->guards, g, &s, on_concurrent_verdict, slot);
         ctx->guard_sync = 0;
         if (ctx->response_started || ctx->state == REQ_STATE_CLOSED)
-            return;
+            break;
     }
+    api_texts_free(&t);
 }
 
 static void on_output_verdict(void *ud, struct guard_verdict *v);
@@ -1241,6 +1256,7 @@ static void run_output_checks(struct req_ctx *ctx)
         ctx->guard_sync = 1;
         ctx->output_run = guard_run_start(ctx->w->guards, g, &s, on_output_verdict, ctx);
         ctx->guard_sync = 0;
+        api_texts_free(&t);
         if (ctx->output_run != NULL)
             return;
         if (ctx->response_started || ctx->state == REQ_STATE_CLOSED)
@@ -1273,6 +1289,7 @@ static void on_output_verdict(void *ud, struct guard_verdict *v)
         api_texts_from_answer(&t, ctx->answer);
         if (v->texts != NULL && v->n == t.n && api_texts_apply(&t, v->texts, v->lens) > 0)
             ctx->answer_dirty = 1;
+        api_texts_free(&t);
     }
     if (!ctx->guard_sync)
         run_output_checks(ctx);
@@ -1315,6 +1332,7 @@ static void run_async_post_checks(struct req_ctx *ctx)
         struct guard_subject s;
         subject_from_texts(ctx, &s, &t, g->stage);
         guard_run_async_post(ctx->w->guards, g, &s);
+        api_texts_free(&t);
     }
     json_decref(answer);
 }
@@ -1439,6 +1457,14 @@ void lifecycle_note_guard(struct req_ctx *ctx, const struct config_guardrail *g,
 
 void lifecycle_block(struct req_ctx *ctx, const struct config_guardrail *g, const struct guard_verdict *v)
 {
+    if (g == NULL) {
+        /* the stream could not be checked at all (too large, not SSE we can parse) */
+        cancel_upstream(ctx);
+        api_error_clear(&ctx->err);
+        api_error_set(&ctx->err, 502, "api_error", "stream_check_failed", NULL, "%s", v->reason);
+        respond_error(ctx);
+        return;
+    }
     guard_log_append(ctx, g, "block");
     respond_guard_block(ctx, g, v);
 }

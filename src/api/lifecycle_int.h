@@ -96,7 +96,7 @@ struct req_ctx {
     uint64_t conn_id;
 
     /* guardrails (the requested model's, or the defaults, after `when:`) */
-    const struct config_guardrail *guards[32];
+    const struct config_guardrail **guards; /* owned array */
     size_t n_guards;
     size_t input_pos;            /* next blocking input guard */
     struct guard_run *input_run; /* the blocking input check in flight */
@@ -104,7 +104,7 @@ struct req_ctx {
         struct req_ctx *ctx;
         struct guard_run *run;
         const struct config_guardrail *g;
-    } conc[16];                  /* concurrent input checks */
+    } *conc;                     /* concurrent input checks (owned array) */
     size_t n_conc;
     int held;                    /* concurrent checks the answer still waits for */
     int upstream_finished;       /* the attempt completed while the answer was held */

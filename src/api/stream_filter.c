@@ -23,7 +23,7 @@ struct stream_filter {
     struct util_buf tail;    /* raw non-content events waiting behind unreleased text */
     json_t *tmpl;            /* last content event, re-used to frame released text */
     /* slow checks */
-    const struct config_guardrail *slow[32];
+    const struct config_guardrail **slow; /* owned array */
     size_t n_slow;
     int stream_first;
     size_t chunk_bytes, context_bytes;
@@ -72,6 +72,7 @@ void stream_filter_begin(struct req_ctx *ctx)
     sse_parser_init(&f->parser, 1024 * 1024);
     util_buf_init(&f->full, TEXT_MAX);
     util_buf_init(&f->tail, TEXT_MAX);
+    f->slow = util_calloc(ctx->n_guards ? ctx->n_guards : 1, sizeof(*f->slow));
     for (size_t i = 0; i < ctx->n_guards; i++) {
         const struct config_guardrail *g = ctx->guards[i];
         if (!guard_applies(g))
@@ -80,7 +81,7 @@ void stream_filter_begin(struct req_ctx *ctx)
             size_t w = guard_stream_window(ctx->w->guards, g);
             if (w > f->window)
                 f->window = w;
-        } else if (f->n_slow < 32) {
+        } else {
             f->slow[f->n_slow++] = g;
             if (g->stream_first)
                 f->stream_first = 1;
@@ -306,7 +307,7 @@ static int on_event(void *ud, const char *data, size_t len)
             json_decref(ev);
             struct guard_verdict v = {0};
             snprintf(v.reason, sizeof(v.reason), "answer too long to check");
-            fail(ctx, ctx->n_guards ? ctx->guards[0] : NULL, &v);
+            fail(ctx, NULL, &v);
             return 1;
         }
         if (f->filtering) {
@@ -347,7 +348,7 @@ void stream_filter_feed(struct req_ctx *ctx, const char *data, size_t len)
     if (sse_parser_feed(&f->parser, data, len, on_event, ctx) != 0 && f->parser.overflow && f->filtering) {
         struct guard_verdict v = {0};
         snprintf(v.reason, sizeof(v.reason), "upstream SSE event too large to check");
-        fail(ctx, ctx->guards[0], &v);
+        fail(ctx, NULL, &v);
         return;
     }
     if (f->filtering)
@@ -418,6 +419,7 @@ void stream_filter_free(struct req_ctx *ctx)
     util_buf_free(&f->full);
     util_buf_free(&f->tail);
     json_decref(f->tmpl);
+    free(f->slow);
     free(f);
     ctx->sf = NULL;
 }

@@ -1,14 +1,30 @@
 #include "api/texts.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/sse.h"
+#include "util/alloc.h"
 #include "util/buf.h"
+
+void api_texts_free(struct api_texts *t)
+{
+    free(t->texts);
+    free(t->lens);
+    free(t->nodes);
+    memset(t, 0, sizeof(*t));
+}
 
 static void add(struct api_texts *t, json_t *node)
 {
-    if (t->n >= API_TEXTS_MAX || !json_is_string(node))
+    if (!json_is_string(node))
         return;
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 16;
+        t->texts = util_realloc(t->texts, t->cap * sizeof(*t->texts));
+        t->lens = util_realloc(t->lens, t->cap * sizeof(*t->lens));
+        t->nodes = util_realloc(t->nodes, t->cap * sizeof(*t->nodes));
+    }
     t->texts[t->n] = json_string_value(node);
     t->lens[t->n] = json_string_length(node);
     t->nodes[t->n] = node;

@@ -10,13 +10,13 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#define API_TEXTS_MAX 256
-
+/* Every text is collected, however many there are: a guardrail that looked at
+ * only the first N would be trivially bypassed. Release with api_texts_free(). */
 struct api_texts {
-    const char *texts[API_TEXTS_MAX];
-    size_t lens[API_TEXTS_MAX];
-    json_t *nodes[API_TEXTS_MAX];
-    size_t n;
+    const char **texts;
+    size_t *lens;
+    json_t **nodes;
+    size_t n, cap;
     size_t n_messages;
     json_t *tools; /* borrowed: request "tools" or answer "tool_calls"; may be NULL */
 };
@@ -25,6 +25,7 @@ struct api_texts {
 void api_texts_from_request(struct api_texts *t, json_t *body);
 /* Chat answer: choices[*].message.content, and choices[0].message.tool_calls. */
 void api_texts_from_answer(struct api_texts *t, json_t *answer);
+void api_texts_free(struct api_texts *t);
 /* Writes rewritten texts back (NULL entries unchanged). Returns how many changed. */
 size_t api_texts_apply(struct api_texts *t, char **texts, const size_t *lens);
 
