@@ -809,26 +809,20 @@ static void start_attempt(struct req_ctx *ctx)
         respond_error(ctx);
         return;
     }
-    char url[2048];
-    snprintf(url, sizeof(url), "%s%s", tc->provider->base_url, ctx->kind == REQ_KIND_EMBEDDINGS ? "/embeddings" : "/chat/completions");
-    const char *headers[64];
-    char auth[1024], rid[128];
-    size_t nh = 0;
-    headers[nh++] = "Content-Type: application/json";
-    if (tc->provider->api_key != NULL) {
-        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tc->provider->api_key);
-        headers[nh++] = auth;
-    }
+    /* the target's fixed header lines (content type, key, provider headers) plus the request id */
+    const char *const *fixed = router_target_headers(t);
+    size_t nfixed = 0;
+    while (fixed[nfixed] != NULL)
+        nfixed++;
+    const char *stack_headers[16];
+    const char **headers = nfixed + 2 <= 16 ? stack_headers : util_malloc((nfixed + 2) * sizeof(char *));
+    memcpy(headers, fixed, nfixed * sizeof(char *));
+    char rid[128];
     snprintf(rid, sizeof(rid), "x-request-id: %s", ctx->request_id);
-    headers[nh++] = rid;
-    char extra[16][512];
-    for (size_t i = 0; i < tc->provider->n_headers && i < 16; i++) {
-        snprintf(extra[i], sizeof(extra[i]), "%s: %s", tc->provider->headers[i].name, tc->provider->headers[i].value);
-        headers[nh++] = extra[i];
-    }
-    headers[nh] = NULL;
+    headers[nfixed] = rid;
+    headers[nfixed + 1] = NULL;
     struct upstream_call_opts o = {
-        .url = url,
+        .url = router_target_url(t, ctx->kind == REQ_KIND_EMBEDDINGS),
         .method = "POST",
         .body = ctx->upstream_body,
         .body_len = ctx->upstream_body_len,
@@ -849,7 +843,9 @@ static void start_attempt(struct req_ctx *ctx)
     sse_parser_init(&ctx->sse, SSE_EVENT_MAX);
     ctx->t_attempt = ctx->call_started_at = util_now_ns();
     req_set_state(ctx, REQ_STATE_ATTEMPT);
-    ctx->call = upstream_call_start(ctx->w->upstream, &o, &call_callbacks, ctx);
+    ctx->call = upstream_call_start(ctx->w->upstream, &o, &call_callbacks, ctx); /* copies the headers */
+    if (headers != stack_headers)
+        free(headers);
     if (ctx->call == NULL) {
         attempt_failed(ctx, WARDEN_ENOMEM, "could not start the upstream call");
         return;

@@ -23,6 +23,8 @@ struct router_target {
     const struct config_health *health;
     unsigned position;
     char label[256];
+    char *chat_url, *embeddings_url;
+    char **headers; /* NULL-terminated "Name: value" lines */
     pthread_mutex_t lock;
     enum breaker_state state;
     uint64_t open_until_ms;
@@ -77,6 +79,25 @@ struct router *router_create(const struct config *cfg)
             pthread_mutex_init(&t->lock, NULL);
             t->window_size = r->health->window > 0 ? r->health->window : 20;
             t->window = util_calloc((size_t)t->window_size, 1);
+            const struct config_provider *p = t->cfg->provider;
+            size_t nl = strlen(p->base_url);
+            t->chat_url = util_malloc(nl + 32);
+            snprintf(t->chat_url, nl + 32, "%s/chat/completions", p->base_url);
+            t->embeddings_url = util_malloc(nl + 32);
+            snprintf(t->embeddings_url, nl + 32, "%s/embeddings", p->base_url);
+            t->headers = util_calloc(p->n_headers + 3, sizeof(char *));
+            size_t h = 0;
+            t->headers[h++] = util_strdup("Content-Type: application/json");
+            if (p->api_key != NULL) {
+                size_t kl = strlen(p->api_key) + 32;
+                t->headers[h] = util_malloc(kl);
+                snprintf(t->headers[h++], kl, "Authorization: Bearer %s", p->api_key);
+            }
+            for (size_t k = 0; k < p->n_headers; k++) {
+                size_t hl = strlen(p->headers[k].name) + strlen(p->headers[k].value) + 3;
+                t->headers[h] = util_malloc(hl);
+                snprintf(t->headers[h++], hl, "%s: %s", p->headers[k].name, p->headers[k].value);
+            }
         }
     }
     return r;
@@ -87,8 +108,17 @@ void router_destroy(struct router *r)
     if (r == NULL)
         return;
     for (size_t i = 0; i < r->n_targets; i++) {
-        pthread_mutex_destroy(&r->targets[i].lock);
-        free(r->targets[i].window);
+        struct router_target *t = &r->targets[i];
+        pthread_mutex_destroy(&t->lock);
+        free(t->window);
+        free(t->chat_url);
+        free(t->embeddings_url);
+        for (char **h = t->headers; h && *h; h++) {
+            if (strncmp(*h, "Authorization:", 14) == 0)
+                memset(*h, 0, strlen(*h)); /* the key does not outlive us in freed memory */
+            free(*h);
+        }
+        free(t->headers);
     }
     free(r->targets);
     free(r->first);
@@ -280,6 +310,16 @@ unsigned router_target_position(const struct router_target *t)
 const char *router_target_label(const struct router_target *t)
 {
     return t->label;
+}
+
+const char *router_target_url(const struct router_target *t, int embeddings)
+{
+    return embeddings ? t->embeddings_url : t->chat_url;
+}
+
+const char *const *router_target_headers(const struct router_target *t)
+{
+    return (const char *const *)t->headers;
 }
 
 int router_target_waiting_add(struct router_target *t, int delta)

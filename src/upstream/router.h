@@ -48,6 +48,10 @@ void router_attempt_end(struct router_target *t, enum router_outcome o, uint64_t
 const struct config_target *router_target_config(const struct router_target *t);
 unsigned router_target_position(const struct router_target *t); /* index within its model */
 const char *router_target_label(const struct router_target *t); /* "provider/model" */
+/* Built once at start-up: the upstream URL of an endpoint ("/chat/completions", "/embeddings")
+ * and the header lines every call to this target sends (NULL-terminated). */
+const char *router_target_url(const struct router_target *t, int embeddings);
+const char *const *router_target_headers(const struct router_target *t);
 int router_target_waiting_add(struct router_target *t, int delta); /* queue length bookkeeping; returns new value */
 
 void router_render_metrics(const struct router *r, struct util_buf *out);
