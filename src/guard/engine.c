@@ -815,64 +815,86 @@ static char *judge_prompt(const struct guard_run *r)
     return util_buf_take(&out, NULL);
 }
 
+/* Header lines for a check call: as many as configured (curl copies them). */
+struct header_lines {
+    char **v;
+    size_t n, cap;
+};
+
+static void header_add(struct header_lines *h, const char *name, const char *value)
+{
+    if (h->n + 2 > h->cap) {
+        h->cap = h->cap ? h->cap * 2 : 8;
+        h->v = util_realloc(h->v, h->cap * sizeof(*h->v));
+    }
+    size_t len = strlen(name) + strlen(value) + 3;
+    h->v[h->n] = util_malloc(len);
+    snprintf(h->v[h->n++], len, "%s: %s", name, value);
+    h->v[h->n] = NULL;
+}
+
+static void header_lines_free(struct header_lines *h)
+{
+    for (size_t i = 0; i < h->n; i++)
+        free(h->v[i]);
+    free(h->v);
+}
+
 static void check_remote(struct guard_run *r)
 {
     const struct config_guardrail *g = r->g;
-    char url[2048];
-    const char *headers[40];
-    char hbuf[32][512];
-    size_t nh = 0;
-    headers[nh++] = "Content-Type: application/json";
+    struct util_buf url;
+    struct header_lines hl = {0};
+    util_buf_init(&url, 64 * 1024);
+    header_add(&hl, "Content-Type", "application/json");
     json_t *body;
     if (g->type == CONFIG_GUARD_WEBHOOK) {
-        snprintf(url, sizeof(url), "%s", g->url);
+        util_buf_append(&url, g->url, strlen(g->url));
         json_t *texts = json_array();
         for (size_t i = 0; i < r->n; i++)
             json_array_append_new(texts, json_stringn_nocheck(r->texts[i], r->lens[i]));
         body = json_pack("{s:o, s:s, s:s, s:s, s:s}", "texts", texts, "input_type",
                          r->stage == CONFIG_STAGE_INPUT ? "request" : "response", "litellm_call_id", r->request_id,
                          "request_id", r->request_id, "model", r->model);
-        for (size_t i = 0; i < g->n_headers && nh < 32; i++) {
-            snprintf(hbuf[nh], sizeof(hbuf[nh]), "%s: %s", g->headers[i].name, g->headers[i].value);
-            headers[nh] = hbuf[nh];
-            nh++;
-        }
+        for (size_t i = 0; i < g->n_headers; i++)
+            header_add(&hl, g->headers[i].name, g->headers[i].value);
     } else {
-        const struct config_model *m = g->judge_model;
-        const struct config_target *t = &m->targets[0];
-        snprintf(url, sizeof(url), "%s/chat/completions", t->provider->base_url);
+        const struct config_target *t = &g->judge_model->targets[0];
+        util_buf_appendf(&url, "%s/chat/completions", t->provider->base_url);
         char *prompt = judge_prompt(r);
         body = json_pack("{s:s, s:[{s:s, s:s}], s:i, s:i, s:b}", "model", t->model, "messages", "role", "user", "content",
                          prompt, "temperature", 0, "max_tokens", 64, "stream", 0);
         free(prompt);
         if (t->provider->api_key) {
-            snprintf(hbuf[nh], sizeof(hbuf[nh]), "Authorization: Bearer %s", t->provider->api_key);
-            headers[nh] = hbuf[nh];
-            nh++;
+            struct util_buf auth;
+            util_buf_init(&auth, 64 * 1024);
+            util_buf_appendf(&auth, "Bearer %s", t->provider->api_key);
+            header_add(&hl, "Authorization", auth.data ? auth.data : "");
+            util_buf_free(&auth);
         }
-        for (size_t i = 0; i < t->provider->n_headers && nh < 32; i++) {
-            snprintf(hbuf[nh], sizeof(hbuf[nh]), "%s: %s", t->provider->headers[i].name, t->provider->headers[i].value);
-            headers[nh] = hbuf[nh];
-            nh++;
-        }
+        for (size_t i = 0; i < t->provider->n_headers; i++)
+            header_add(&hl, t->provider->headers[i].name, t->provider->headers[i].value);
     }
-    headers[nh] = NULL;
     r->req_body = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
     if (r->req_body == NULL) {
+        header_lines_free(&hl);
+        util_buf_free(&url);
         run_finish(r, RAW_ERROR, "could not encode the check request (invalid UTF-8?)", NULL, NULL, 0);
         return;
     }
     util_buf_init(&r->resp, REMOTE_RESPONSE_MAX);
-    struct upstream_call_opts o = {.url = url,
+    struct upstream_call_opts o = {.url = url.data ? url.data : "",
                                    .method = "POST",
                                    .body = r->req_body,
                                    .body_len = strlen(r->req_body),
-                                   .headers = headers,
+                                   .headers = (const char *const *)hl.v,
                                    .connect_timeout_ms = g->timeout_ms > 0 ? g->timeout_ms : 10000,
                                    .total_timeout_ms = 0};
     run_arm_timeout(r);
     r->call = upstream_call_start(r->env->upstream, &o, &remote_callbacks, r);
+    header_lines_free(&hl);
+    util_buf_free(&url);
     if (r->call == NULL)
         run_finish(r, RAW_ERROR, "could not start the check request", NULL, NULL, 0);
 }
