@@ -115,6 +115,24 @@ for line in sys.stdin.read().splitlines():
 print("".join(out))'
 }
 
+# mock_eval KIND EXPR: EXPR (python, on `rs`) over the mock's records of the request whose
+# x-request-id is $RID. KIND chat = upstream chat calls, guard = webhook calls; b(r) = body text.
+mock_eval() {
+    curl -s "$MOCK/mock/requests?limit=256" | python3 -c '
+import json, sys
+kind, rid, expr = sys.argv[1:4]
+def mine(r):
+    if kind == "chat":
+        return r["path"].endswith("/chat/completions") and r["headers"].get("x-request-id") == rid
+    try:
+        return r["path"] == "/guardrail" and json.loads(r["body"]).get("request_id") == rid
+    except Exception:
+        return False
+rs = [r for r in json.load(sys.stdin)["requests"] if mine(r)]
+b = lambda r: r["body"]
+print(eval(expr))' "$1" "$RID" "$2"
+}
+
 # curl wrappers: chat BODY [curl args...] -> prints body; status in $TMP/status
 chat() {
     local body=$1

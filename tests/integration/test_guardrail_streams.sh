@@ -120,22 +120,6 @@ r() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sy
 body_of() { # MODEL CONTENT MOCK_JSON [STREAM]
     printf '{"model":"%s","stream":%s,"messages":[{"role":"user","content":"%s"}],"mock":%s}' "$1" "${4:-false}" "$2" "$3"
 }
-# mock_eval KIND EXPR: over the mock's records of $RID (chat = upstream calls, guard = webhook calls)
-mock_eval() {
-    curl -s "$MOCK/mock/requests?limit=256" | python3 -c '
-import json, sys
-kind, rid, expr = sys.argv[1:4]
-def mine(r):
-    if kind == "chat":
-        return r["path"].endswith("/chat/completions") and r["headers"].get("x-request-id") == rid
-    try:
-        return r["path"] == "/guardrail" and json.loads(r["body"]).get("request_id") == rid
-    except Exception:
-        return False
-rs = [r for r in json.load(sys.stdin)["requests"] if mine(r)]
-b = lambda r: r["body"]
-print(eval(expr))' "$1" "$RID" "$2"
-}
 metric() { curl -s "$WARDEN/metrics" | grep -v '^#' | grep -F "$1" | awk '{print $2}' | head -1; }
 
 # ---- cold start: the first requests of a fresh worker must not wait for each other

@@ -146,23 +146,6 @@ go_body() {
 body() { cat "$TMP/body"; }
 # answer content of a non-streaming chat answer
 answer() { body | json_get 'd["choices"][0]["message"]["content"]'; }
-# mock_eval KIND EXPR: EXPR (python, on `rs`) over the mock's records of this request ($RID):
-# KIND chat = upstream chat calls, guard = webhook calls; bodies in b(r) as text
-mock_eval() {
-    curl -s "$MOCK/mock/requests?limit=256" | python3 -c '
-import json, sys
-kind, rid, expr = sys.argv[1:4]
-def mine(r):
-    if kind == "chat":
-        return r["path"].endswith("/chat/completions") and r["headers"].get("x-request-id") == rid
-    try:
-        return r["path"] == "/guardrail" and json.loads(r["body"]).get("request_id") == rid
-    except Exception:
-        return False
-rs = [r for r in json.load(sys.stdin)["requests"] if mine(r)]
-b = lambda r: r["body"]
-print(eval(expr))' "$1" "$RID" "$2"
-}
 n_chat() { mock_eval chat 'len(rs)'; }
 chat_body() { mock_eval chat 'b(rs[-1]) if rs else ""'; }
 guards_hdr() { header x-warden-guardrails; }
