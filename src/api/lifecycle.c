@@ -158,19 +158,34 @@ static void end_target_attempt(struct req_ctx *ctx, enum router_outcome o, uint6
     ctx->target = NULL;
 }
 
-static void cancel_upstream(struct req_ctx *ctx)
+/* Stops the call in flight (a cancelled call reports nothing more), its deadline and the
+ * upstream time accounting. The attempt stays open on its target. */
+static void stop_call(struct req_ctx *ctx)
 {
     if (ctx->call != NULL) {
         upstream_call_cancel(ctx->call);
         ctx->call = NULL;
-        metrics_count(ctx->w->metrics, METRICS_UPSTREAM_CANCELLED, 1);
     }
     if (ctx->call_started_at != 0) {
         ctx->upstream_ns += util_now_ns() - ctx->call_started_at;
         ctx->call_started_at = 0;
     }
     uv_timer_stop(&ctx->deadline);
-    end_target_attempt(ctx, ROUTER_CANCELLED, 0);
+}
+
+/* Stops the call and ends the attempt on its target with outcome o. */
+static void abort_attempt(struct req_ctx *ctx, enum router_outcome o)
+{
+    stop_call(ctx);
+    end_target_attempt(ctx, o, 0);
+}
+
+/* Warden gives up on the upstream call (client gone, guardrail, drain): no verdict on the target. */
+static void cancel_upstream(struct req_ctx *ctx)
+{
+    if (ctx->call != NULL)
+        metrics_count(ctx->w->metrics, METRICS_UPSTREAM_CANCELLED, 1);
+    abort_attempt(ctx, ROUTER_CANCELLED);
 }
 
 /* One JSON line per request, built by hand: this runs for every request. */
@@ -533,6 +548,15 @@ static int on_sse_event(void *ud, const char *data, size_t len)
 
 static void arm_deadline(struct req_ctx *ctx, int ms, int kind);
 
+/* The answer cannot be used (over a size cap): the attempt ends here, since the call is
+ * cancelled and reports nothing more. ctx->err says why. */
+static int body_unusable(struct req_ctx *ctx)
+{
+    abort_attempt(ctx, ROUTER_FAILED);
+    respond_error(ctx);
+    return UPSTREAM_BODY_CANCEL;
+}
+
 static int on_upstream_body(struct upstream_call *call, void *ud, const char *data, size_t len)
 {
     struct req_ctx *ctx = ud;
@@ -541,21 +565,22 @@ static int on_upstream_body(struct upstream_call *call, void *ud, const char *da
         metrics_ttft(ctx->w->metrics, (ctx->t_first_byte - ctx->t_start) / 1000);
     }
     const struct config_target *tc = router_target_config(ctx->target);
+    if (tc->timeouts.idle_ms > 0)
+        arm_deadline(ctx, tc->timeouts.idle_ms, DEADLINE_IDLE);
+    else
+        uv_timer_stop(&ctx->deadline);
     if (ctx->state == REQ_STATE_STREAMING) {
-        if (tc->timeouts.idle_ms > 0)
-            arm_deadline(ctx, tc->timeouts.idle_ms, DEADLINE_IDLE);
-        else
-            uv_timer_stop(&ctx->deadline);
-        if (sse_parser_feed(&ctx->sse, data, len, on_sse_event, ctx) != 0 && ctx->sse.overflow) {
-            api_error_set(&ctx->err, 502, "api_error", "upstream_bad_stream", NULL, "upstream sent an SSE event over %d bytes",
-                          SSE_EVENT_MAX);
-            return UPSTREAM_BODY_CANCEL;
-        }
         if (ctx->sf != NULL) {
+            /* the stream filter parses the events itself ([DONE], errors, text) */
             stream_filter_feed(ctx, data, len);
             if (ctx->call == NULL)
                 return UPSTREAM_BODY_CANCEL; /* a check ended the stream */
         } else {
+            if (sse_parser_feed(&ctx->sse, data, len, on_sse_event, ctx) != 0 && ctx->sse.overflow) {
+                api_error_set(&ctx->err, 502, "api_error", "upstream_bad_stream", NULL,
+                              "upstream sent an SSE event over %d bytes", SSE_EVENT_MAX);
+                return body_unusable(ctx);
+            }
             out_append(ctx, data, len);
             out_flush(ctx);
         }
@@ -566,18 +591,14 @@ static int on_upstream_body(struct upstream_call *call, void *ud, const char *da
         return UPSTREAM_BODY_CONTINUE;
     }
     /* not streaming to the client: the whole answer is collected (it may be retried, checked, validated) */
-    if (tc->timeouts.idle_ms > 0)
-        arm_deadline(ctx, tc->timeouts.idle_ms, DEADLINE_IDLE);
-    else
-        uv_timer_stop(&ctx->deadline);
-    size_t cap = ctx->up_status >= 200 && ctx->up_status < 300 ? ctx->w->cfg->server.max_response_bytes : ERROR_BODY_MAX;
-    if (ctx->up_body.limit != cap)
-        ctx->up_body.limit = cap;
+    int ok = ctx->up_status >= 200 && ctx->up_status < 300;
+    ctx->up_body.limit = ok ? ctx->w->cfg->server.max_response_bytes : ERROR_BODY_MAX;
     if (util_buf_append(&ctx->up_body, data, len) != 0) {
-        ctx->body_overflow = 1;
-        return UPSTREAM_BODY_CANCEL;
+        api_error_set(&ctx->err, 502, "api_error", "upstream_response_too_large", NULL,
+                      "upstream answer exceeds server.max_response_bytes (%zu)", ctx->w->cfg->server.max_response_bytes);
+        return body_unusable(ctx);
     }
-    if (ctx->up_is_sse && ctx->up_status >= 200 && ctx->up_status < 300)
+    if (ctx->up_is_sse && ok)
         sse_parser_feed(&ctx->sse, data, len, on_sse_event, ctx);
     return UPSTREAM_BODY_CONTINUE;
 }
@@ -615,13 +636,6 @@ static void on_upstream_done(struct upstream_call *call, void *ud, int err, cons
         return;
     }
     if (err != 0) {
-        if (ctx->body_overflow) {
-            end_target_attempt(ctx, ROUTER_FAILED, 0);
-            api_error_set(&ctx->err, 502, "api_error", "upstream_response_too_large", NULL,
-                          "upstream answer exceeds server.max_response_bytes (%zu)", ctx->w->cfg->server.max_response_bytes);
-            respond_error(ctx);
-            return;
-        }
         attempt_failed(ctx, err, message);
         return;
     }
@@ -689,19 +703,16 @@ static void on_deadline(uv_timer_t *t)
     const char *what = ctx->deadline_kind == DEADLINE_FIRST_BYTE ? "first_byte_ms" : "idle_ms";
     if (ctx->call == NULL)
         return;
-    upstream_call_cancel(ctx->call);
-    ctx->call = NULL;
-    ctx->upstream_ns += util_now_ns() - ctx->call_started_at;
-    ctx->call_started_at = 0;
     metrics_count(ctx->w->metrics, METRICS_UPSTREAM_TIMEOUTS, 1);
     char why[128];
     snprintf(why, sizeof(why), "upstream time-out (%s)", what);
     if (ctx->state == REQ_STATE_STREAMING) {
-        end_target_attempt(ctx, ROUTER_FAILED, 0);
+        abort_attempt(ctx, ROUTER_FAILED);
         api_error_set(&ctx->err, 504, "api_error", "upstream_timeout", NULL, "%s while streaming", why);
         respond_error(ctx);
         return;
     }
+    stop_call(ctx);
     attempt_failed(ctx, WARDEN_ETIMEDOUT, why);
 }
 
@@ -836,7 +847,6 @@ static void start_attempt(struct req_ctx *ctx)
     ctx->up_is_sse = 0;
     ctx->saw_done = 0;
     ctx->saw_upstream_error_event = 0;
-    ctx->body_overflow = 0;
     ctx->t_first_byte = 0;
     ctx->t_head = 0;
     sse_parser_free(&ctx->sse);

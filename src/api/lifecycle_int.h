@@ -71,7 +71,7 @@ struct req_ctx {
     size_t upstream_body_len;
     int up_status;
     int up_is_sse;
-    int saw_done, saw_upstream_error_event, body_overflow;
+    int saw_done, saw_upstream_error_event;
     int upstream_paused;
     struct util_buf up_body;    /* collected answer (non-streaming) or error body */
     struct util_buf up_headers; /* "name\0value\0" pairs of the upstream response */

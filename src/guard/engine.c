@@ -673,7 +673,12 @@ static int on_remote_head(struct upstream_call *call, void *ud, int status, cons
 static int on_remote_body(struct upstream_call *call, void *ud, const char *data, size_t len)
 {
     struct guard_run *r = ud;
-    return util_buf_append(&r->resp, data, len) == 0 ? UPSTREAM_BODY_CONTINUE : UPSTREAM_BODY_CANCEL;
+    if (util_buf_append(&r->resp, data, len) == 0)
+        return UPSTREAM_BODY_CONTINUE;
+    /* a cancelled call reports nothing more: decide here (on_error applies) */
+    r->call = NULL;
+    run_finish(r, RAW_ERROR, "check answer too large", NULL, NULL, 0);
+    return UPSTREAM_BODY_CANCEL;
 }
 
 static void webhook_answer(struct guard_run *r, int status)

@@ -44,19 +44,3 @@ void util_log_raw(const char *line, size_t len)
     ssize_t r = writev(STDERR_FILENO, iov, 2);
     (void)r;
 }
-
-void util_log_sample(char *out, size_t outsz, const char *s, size_t len, size_t max)
-{
-    size_t o = 0;
-    if (outsz == 0)
-        return;
-    for (size_t i = 0; i < len && i < max && o + 1 < outsz; i++) {
-        unsigned char c = (unsigned char)s[i];
-        out[o++] = (c < 0x20 || c == '"' || c == '\\' || c == 0x7f) ? '?' : (char)c;
-    }
-    if (len > max && o + 4 < outsz) {
-        memcpy(out + o, "...", 3);
-        o += 3;
-    }
-    out[o] = '\0';
-}

@@ -1,7 +1,6 @@
 /* Logging: one line per event on stderr, prefixed with level and module.
  * The access log (one JSON object per request) is written by api/ through
- * util_log_raw so that it stays machine-readable. Never log a whole prompt:
- * util_log_sample() gives a truncated, sanitised excerpt. */
+ * util_log_raw so that it stays machine-readable. Prompts are never logged. */
 #ifndef WARDEN_UTIL_LOG_H
 #define WARDEN_UTIL_LOG_H
 
@@ -14,9 +13,6 @@ int util_log_enabled(enum util_log_level level);
 void util_log(enum util_log_level level, const char *module, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Writes one complete line (a newline is added) atomically. */
 void util_log_raw(const char *line, size_t len);
-/* Copies at most max bytes of s into out (size outsz), replacing control
- * characters and quotes, and marks truncation with "...". */
-void util_log_sample(char *out, size_t outsz, const char *s, size_t len, size_t max);
 
 #define LOG_DEBUG(mod, ...) (util_log_enabled(UTIL_LOG_DEBUG) ? util_log(UTIL_LOG_DEBUG, mod, __VA_ARGS__) : (void)0)
 #define LOG_INFO(mod, ...) util_log(UTIL_LOG_INFO, mod, __VA_ARGS__)
