@@ -195,7 +195,8 @@ static int parse_server(struct cfg_ctx *c, yaml_node_t *n)
 {
     static const char *const keys[] = {"listen",           "workers",      "max_body_bytes",     "header_timeout_ms",
                                        "idle_timeout_ms",  "drain_timeout_ms", "max_response_bytes", "access_log",
-                                       "max_inflight",     NULL};
+                                       "max_inflight",     "upstream_transport", NULL};
+    static const char *const transports[] = {"auto", "curl", NULL};
     struct config_server *s = &c->cfg->server;
     if (cfg_expect_map(c, n))
         return -1;
@@ -221,6 +222,8 @@ static int parse_server(struct cfg_ctx *c, yaml_node_t *n)
             rc = cfg_opt_str(c, v, &s->access_log);
         else if (!strcmp(key, "max_inflight"))
             rc = cfg_int_field(c, v, 0, INT_MAX, &s->max_inflight);
+        else if (!strcmp(key, "upstream_transport"))
+            rc = cfg_enum(c, v, transports, &s->upstream_transport);
         else {
             cfg_pop(c, mark);
             return cfg_unknown_key(c, k, keys);

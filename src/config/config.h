@@ -31,6 +31,8 @@ struct config_server {
     size_t max_response_bytes;  /* cap on a buffered upstream answer; default 32 MiB */
     char *access_log;           /* NULL or "-" = stderr; "off" disables; else a file path */
     int max_inflight;           /* per worker; 0 = unlimited */
+    int upstream_transport;     /* 0 "auto": http:// on the lean HTTP/1.1 client, TLS on libcurl;
+                                 * 1 "curl": libcurl for every upstream (enum upstream_transport_choice) */
 };
 
 struct config_retry {

@@ -291,7 +291,7 @@ static int worker_init(struct server *s, struct server_worker *w, int id, char *
     h2o_context_init(&w->h2o_ctx, &w->loop, &s->h2o_config);
     w->_accept_ctx.ctx = &w->h2o_ctx;
     w->_accept_ctx.hosts = s->h2o_config.hosts;
-    w->upstream = upstream_client_create(&w->loop);
+    w->upstream = upstream_client_create(&w->loop, (enum upstream_transport_choice)s->cfg->server.upstream_transport);
     if (w->upstream == NULL) {
         snprintf(err, errsz, "worker %d: could not create the upstream client", id);
         return -1;

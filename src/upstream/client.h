@@ -1,8 +1,10 @@
-/* The upstream HTTP client: one libcurl multi handle per worker thread,
- * driven by that worker's libuv loop (curl_multi_socket_action + uv_poll +
- * uv_timer), created at start-up and shared by every request of the worker.
- * libcurl's connection cache gives pooled keep-alive connections; HTTP/2 is
- * negotiated over TLS where the upstream offers it; TLS verification is on.
+/* The upstream HTTP client: one per worker thread, created at start-up on
+ * that worker's libuv loop and shared by every request of the worker.
+ * Two transports sit behind it (see transport.h): plain-HTTP upstreams use a
+ * lean HTTP/1.1 client with its own keep-alive pool; TLS upstreams use one
+ * libcurl multi handle (curl_multi_socket_action + uv_poll + uv_timer) whose
+ * connection cache is the pool, HTTP/2 negotiated where the upstream offers
+ * it, TLS verification on.
  *
  * An upstream_call is one HTTP exchange. Its callbacks run on the loop:
  *   on_head  once, when the status line and headers are complete;
@@ -11,8 +13,8 @@
  *            was cancelled: upstream_call_cancel() is the caller's own
  *            decision, so after it returns no callback runs again.
  * The call frees itself after on_done returns or when cancelled. Cancelling
- * a transfer in progress closes its connection at once (libcurl cannot
- * reuse a half-read response), which is what makes the provider stop. */
+ * a transfer in progress closes its connection at once (a half-read response
+ * leaves the connection unusable), which is what makes the provider stop. */
 #ifndef WARDEN_UPSTREAM_CLIENT_H
 #define WARDEN_UPSTREAM_CLIENT_H
 
@@ -48,18 +50,23 @@ struct upstream_call_opts {
     const char *body;           /* borrowed: must stay valid until on_done/cancel */
     size_t body_len;
     const char *const *headers; /* "Name: value" lines, NULL-terminated; copied */
-    int connect_timeout_ms;     /* 0 = libcurl default */
+    int connect_timeout_ms;     /* 0 = the transport default */
     int total_timeout_ms;       /* 0 = none */
 };
 
 struct upstream_client_stats {
     uint64_t calls_started;
     uint64_t calls_active;
-    uint64_t connections_opened;  /* sockets libcurl opened (CURLOPT_OPENSOCKETFUNCTION) */
+    uint64_t connections_opened;  /* sockets opened to upstreams, both transports */
     uint64_t connections_open;    /* currently open */
 };
 
-struct upstream_client *upstream_client_create(uv_loop_t *loop);
+enum upstream_transport_choice {
+    UPSTREAM_TRANSPORT_AUTO = 0, /* http:// on the lean HTTP/1.1 client, the rest on libcurl */
+    UPSTREAM_TRANSPORT_CURL,     /* libcurl for every URL */
+};
+
+struct upstream_client *upstream_client_create(uv_loop_t *loop, enum upstream_transport_choice choice);
 /* Cancels every call still active and closes the uv handles; the memory is freed
  * once the close callbacks have run (run the loop after calling this). */
 void upstream_client_destroy(struct upstream_client *c);
@@ -69,7 +76,7 @@ struct upstream_call *upstream_call_start(struct upstream_client *c, const struc
                                           const struct upstream_call_callbacks *cb, void *ud);
 void upstream_call_cancel(struct upstream_call *call);
 void upstream_call_resume(struct upstream_call *call);
-/* Seconds to first byte etc. are measured by the caller; this gives libcurl's view. */
+/* The HTTP status of the final response head, 0 before it arrived. */
 int upstream_call_status(const struct upstream_call *call);
 
 #endif
