@@ -139,6 +139,14 @@ static void on_conn_timer(uv_timer_t *t);
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 
+static void conn_read_start(struct http1_conn *conn)
+{
+    if (!conn->reading) {
+        uv_read_start((uv_stream_t *)&conn->tcp, on_alloc, on_read);
+        conn->reading = 1;
+    }
+}
+
 /* ---- origins ---- */
 
 /* Splits "http://authority/path" into an origin (found or created) and the path.
@@ -274,11 +282,7 @@ static void call_complete(struct http1_call *call)
                 conn->idle_next->idle_prev = conn;
             conn->origin->idle = conn;
             conn->origin->n_idle++;
-            if (!conn->reading) {
-                /* the call had paused it: watch it again so a close while idle is seen */
-                uv_read_start((uv_stream_t *)&conn->tcp, on_alloc, on_read);
-                conn->reading = 1;
-            }
+            conn_read_start(conn); /* if the call had paused it: a close while idle must be seen */
             uv_timer_start(&conn->timer, on_conn_timer, HTTP1_IDLE_MS, 0);
         } else {
             conn_close(conn);
@@ -636,8 +640,26 @@ static void conn_send(struct http1_conn *conn)
     conn_arm_deadline(conn);
     uv_buf_t bufs[2] = {uv_buf_init(call->request.data, (unsigned)call->request.len),
                         uv_buf_init((char *)(call->body ? call->body : ""), (unsigned)call->body_len)};
+    unsigned nbufs = call->body_len ? 2 : 1;
+    /* Most requests fit the socket buffer: write them now. A completed uv_write would also
+     * cost an epoll_ctl per request (libuv re-arms the watcher when its write queue drains). */
+    int n = uv_try_write((uv_stream_t *)&conn->tcp, bufs, nbufs);
+    if (n > 0) {
+        size_t left = (size_t)n;
+        for (unsigned i = 0; i < nbufs; i++) {
+            size_t take = left < bufs[i].len ? left : bufs[i].len;
+            bufs[i].base += take;
+            bufs[i].len -= take;
+            left -= take;
+        }
+        if (bufs[nbufs - 1].len == 0) {
+            conn_read_start(conn);
+            return;
+        }
+    }
+    /* the rest, or everything after an error (uv_write reports it through on_write) */
     conn->write_req.data = conn;
-    int rc = uv_write(&conn->write_req, (uv_stream_t *)&conn->tcp, bufs, call->body_len ? 2 : 1, on_write);
+    int rc = uv_write(&conn->write_req, (uv_stream_t *)&conn->tcp, bufs, nbufs, on_write);
     if (rc != 0) {
         char msg[200];
         snprintf(msg, sizeof(msg), "upstream %s: %s", call->origin->host_header, uv_strerror(rc));
@@ -645,10 +667,7 @@ static void conn_send(struct http1_conn *conn)
         return;
     }
     conn->writing = 1;
-    if (!conn->reading) {
-        uv_read_start((uv_stream_t *)&conn->tcp, on_alloc, on_read);
-        conn->reading = 1;
-    }
+    conn_read_start(conn);
 }
 
 static void on_connect(uv_connect_t *req, int status)
@@ -824,7 +843,8 @@ static int build_request(struct http1_call *call, const struct upstream_call_opt
     const char *method = o->method ? o->method : "GET";
     int post = strcmp(method, "POST") == 0;
     size_t plen = strcspn(path, "#");
-    if (util_buf_append(b, method, strlen(method)) || util_buf_append(b, " ", 1) || util_buf_append(b, path, plen) ||
+    if (util_buf_append(b, method, strlen(method)) || util_buf_append(b, " /", *path == '/' ? 1 : 2) ||
+        util_buf_append(b, path + (*path == '/'), plen - (*path == '/')) ||
         util_buf_append(b, " HTTP/1.1\r\n", 11))
         return -1;
     int has_host = 0;
@@ -914,11 +934,8 @@ static void http1_call_resume_op(struct upstream_call *base)
         call_complete(call);
         return;
     }
-    struct http1_conn *conn = call->conn;
-    if (conn != NULL && !conn->reading) {
-        uv_read_start((uv_stream_t *)&conn->tcp, on_alloc, on_read);
-        conn->reading = 1;
-    }
+    if (call->conn != NULL)
+        conn_read_start(call->conn);
 }
 
 static int http1_call_status_op(const struct upstream_call *base)
