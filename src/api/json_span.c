@@ -1,5 +1,9 @@
 #include "api/json_span.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,7 +212,20 @@ static int v_string(struct vstate *v)
 {
     v->p++; /* opening quote */
     while (v->p < v->e) {
-        /* fast path: runs of plain ASCII */
+        /* fast path: runs of plain ASCII, 16 bytes at a time where SSE2 is there (x86-64 always) */
+#ifdef __SSE2__
+        while (v->e - v->p >= 16) {
+            __m128i x = _mm_loadu_si128((const __m128i *)v->p);
+            __m128i plain = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x1F)), _mm_cmplt_epi8(x, _mm_set1_epi8(0x7F)));
+            __m128i special = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+            unsigned mask = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(special, plain));
+            if (mask != 0xFFFF) {
+                v->p += __builtin_ctz(~mask);
+                break;
+            }
+            v->p += 16;
+        }
+#endif
         while (v->e - v->p >= 4 && plain_byte[(unsigned char)v->p[0]] && plain_byte[(unsigned char)v->p[1]] &&
                plain_byte[(unsigned char)v->p[2]] && plain_byte[(unsigned char)v->p[3]])
             v->p += 4;

@@ -79,6 +79,7 @@
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/fmt.h"
 #include "util/log.h"
 
 #define ERROR_BODY_MAX (256 * 1024)
@@ -403,17 +404,17 @@ static void start_response(struct req_ctx *ctx, int status, const char *content_
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type, strlen(content_type));
     }
     add_header(ctx, H2O_STRLIT("x-request-id"), ctx->request_id, strlen(ctx->request_id));
-    char num[64];
-    int n;
-    n = snprintf(num, sizeof(num), "%d", ctx->attempts);
-    add_header(ctx, H2O_STRLIT("x-warden-attempts"), num, (size_t)n);
+    char num[UTIL_FMT_U64_MAX];
+    size_t n;
+    n = util_fmt_u64(num, (uint64_t)ctx->attempts);
+    add_header(ctx, H2O_STRLIT("x-warden-attempts"), num, n);
     if (ctx->target_label[0])
         add_header(ctx, H2O_STRLIT("x-warden-target"), ctx->target_label, strlen(ctx->target_label));
     if (ctx->guard_log.len)
         add_header(ctx, H2O_STRLIT("x-warden-guardrails"), ctx->guard_log.data, ctx->guard_log.len);
     if (structured_active(&ctx->so)) {
-        n = snprintf(num, sizeof(num), "%d", ctx->reasks);
-        add_header(ctx, H2O_STRLIT("x-warden-reasks"), num, (size_t)n);
+        n = util_fmt_u64(num, (uint64_t)ctx->reasks);
+        add_header(ctx, H2O_STRLIT("x-warden-reasks"), num, n);
     }
     uint64_t now = util_now_ns();
     uint64_t elapsed = now - ctx->t_start;
@@ -422,11 +423,11 @@ static void start_response(struct req_ctx *ctx, int status, const char *content_
         waited = ctx->upstream_ns + (ctx->t_head - ctx->call_started_at);
     waited += ctx->waited_ns;
     uint64_t overhead = elapsed > waited ? elapsed - waited : 0;
-    n = snprintf(num, sizeof(num), "%llu", (unsigned long long)(overhead / 1000));
-    add_header(ctx, H2O_STRLIT("x-warden-overhead-us"), num, (size_t)n);
+    n = util_fmt_u64(num, overhead / 1000);
+    add_header(ctx, H2O_STRLIT("x-warden-overhead-us"), num, n);
     if (ctx->retry_after_hint_s > 0 && (status == 429 || status == 503) && !with_upstream_headers) {
-        n = snprintf(num, sizeof(num), "%d", ctx->retry_after_hint_s);
-        add_header(ctx, H2O_STRLIT("retry-after"), num, (size_t)n);
+        n = util_fmt_u64(num, (uint64_t)ctx->retry_after_hint_s);
+        add_header(ctx, H2O_STRLIT("retry-after"), num, n);
     }
     ctx->generator.proceed = on_generator_proceed;
     ctx->generator.stop = on_generator_stop;
@@ -806,7 +807,7 @@ static void start_attempt(struct req_ctx *ctx)
     ctx->target = t;
     ctx->target_retry = &tc->retry;
     ctx->tried_mask |= 1ull << (router_target_position(t) & 63);
-    snprintf(ctx->target_label, sizeof(ctx->target_label), "%s", router_target_label(t));
+    util_strlcpy(ctx->target_label, router_target_label(t), sizeof(ctx->target_label));
     router_attempt_begin(t);
     ctx->attempts++;
     ctx->attempts_on_model++;
@@ -828,8 +829,9 @@ static void start_attempt(struct req_ctx *ctx)
     const char *stack_headers[16];
     const char **headers = nfixed + 2 <= 16 ? stack_headers : util_malloc((nfixed + 2) * sizeof(char *));
     memcpy(headers, fixed, nfixed * sizeof(char *));
-    char rid[128];
-    snprintf(rid, sizeof(rid), "x-request-id: %s", ctx->request_id);
+    char rid[sizeof("x-request-id: ") + sizeof(ctx->request_id)];
+    memcpy(rid, "x-request-id: ", 14);
+    util_strlcpy(rid + 14, ctx->request_id, sizeof(rid) - 14);
     headers[nfixed] = rid;
     headers[nfixed + 1] = NULL;
     struct upstream_call_opts o = {
@@ -1496,8 +1498,11 @@ static void make_request_id(struct req_ctx *ctx, h2o_req_t *req)
     if (salt == 0)
         salt = util_now_ns() ^ ((uint64_t)ctx->w->id << 56);
     seq++;
-    snprintf(ctx->request_id, sizeof(ctx->request_id), "req_%012llx%08llx", (unsigned long long)(salt & 0xffffffffffffull),
-             (unsigned long long)seq);
+    /* "req_" + 12 hex digits of salt + 8 of the sequence */
+    memcpy(ctx->request_id, "req_", 4);
+    util_fmt_hex(ctx->request_id + 4, salt, 12);
+    util_fmt_hex(ctx->request_id + 16, seq, 8);
+    ctx->request_id[24] = '\0';
 }
 
 /* Request validation works on the raw bytes (json_span): it is a few
@@ -1609,7 +1614,7 @@ static int parse_request(struct req_ctx *ctx)
     char *model = json_span_type(ctx->raw + model_s) == '"' ? json_span_string(ctx->raw, model_s, model_e) : NULL;
     if (model == NULL)
         return api_error_set(&ctx->err, 400, "invalid_request_error", "invalid_type", "model", "'model' must be a string"), -1;
-    snprintf(ctx->requested_model_name, sizeof(ctx->requested_model_name), "%s", model);
+    util_strlcpy(ctx->requested_model_name, model, sizeof(ctx->requested_model_name));
     ctx->requested_model = config_find_model(ctx->w->cfg, model);
     free(model);
     if (ctx->kind == REQ_KIND_CHAT ? validate_chat(ctx) != 0 : validate_embeddings(ctx) != 0)

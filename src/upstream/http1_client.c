@@ -41,6 +41,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/fmt.h"
 #include "util/log.h"
 
 #define HTTP1_IDLE_MS 60000          /* an idle pooled connection is closed after this */
@@ -854,8 +855,12 @@ static int build_request(struct http1_call *call, const struct upstream_call_opt
         (util_buf_append(b, "Host: ", 6) || util_buf_append(b, call->origin->host_header, strlen(call->origin->host_header)) ||
          util_buf_append(b, "\r\n", 2)))
         return -1;
-    if (post && util_buf_appendf(b, "Content-Length: %zu\r\n", o->body_len) != 0)
-        return -1;
+    if (post) {
+        char num[UTIL_FMT_U64_MAX];
+        size_t n = util_fmt_u64(num, o->body_len);
+        if (util_buf_append(b, "Content-Length: ", 16) || util_buf_append(b, num, n) || util_buf_append(b, "\r\n", 2))
+            return -1;
+    }
     if (util_buf_append(b, "\r\n", 2) != 0)
         return -1;
     call->body = post ? o->body : NULL;

@@ -10,13 +10,18 @@
 
 #include "util/err.h"
 
-static int is_tchar(unsigned char c)
-{
-    /* token characters of RFC 9110 section 5.6.2 */
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return 1;
-    return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
+/* token characters of RFC 9110 section 5.6.2 */
+static const unsigned char tchar[256] = {
+    ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1, ['-'] = 1,
+    ['.'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['|'] = 1, ['~'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1,
+    ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
+    ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
 
 /* Does the comma-separated list in v contain the token tok (case-insensitive)? */
 static int list_has_token(const char *v, size_t n, const char *tok)
@@ -77,7 +82,10 @@ ssize_t http1_parse_response_head(const char *buf, size_t len, struct http1_resp
     if (end == NULL)
         return 0;
 
-    memset(h, 0, sizeof(*h));
+    /* not memset: the header array is 3 KiB and only the first n_headers entries are read */
+    h->n_headers = 0;
+    h->chunked = 0;
+    h->keep_alive = 0;
     h->content_length = -1;
     const char *p = buf;
     /* status line: HTTP/1.x SP 3DIGIT [SP reason] */
@@ -108,7 +116,7 @@ ssize_t http1_parse_response_head(const char *buf, size_t len, struct http1_resp
             return WARDEN_EUPSTREAM;
         }
         const char *colon = p;
-        while (colon < le && is_tchar((unsigned char)*colon))
+        while (colon < le && tchar[(unsigned char)*colon])
             colon++;
         if (colon == p || colon == le || *colon != ':') {
             *why = "upstream sent a malformed header line";
