@@ -236,6 +236,7 @@ static void minimal_config_gets_defaults(void **state)
     assert_int_equal(cfg->server.max_response_bytes, 32 << 20);
     assert_null(cfg->server.access_log);
     assert_int_equal(cfg->server.max_inflight, 0);
+    assert_int_equal(cfg->server.upstream_transport, 0); /* auto */
     struct config_model *m = &cfg->models[0];
     assert_int_equal(m->lb, CONFIG_LB_WEIGHTED);
     assert_int_equal(m->retry.max, 0);
@@ -461,6 +462,7 @@ static const struct bad bad_configs[] = {
     {"server: {listen: \"127.0.0.1:70000\"}\n" BASE, "t.yaml:1: server.listen: port must be a number from 1 to 65535"},
     {"server: {listen: \"127.0.0.1\"}\n" BASE, "t.yaml:1: server.listen: expected \"host:port\""},
     {"server: {listen: \"::1:80\"}\n" BASE, "server.listen: IPv6 addresses need brackets"},
+    {"server: {upstream_transport: http3}\n" BASE, "server.upstream_transport: expected one of"},
     {"server: {workers: 0}\n" BASE, "server.workers: expected a positive integer (at most 1024) or \"auto\", got \"0\""},
     {"server: {max_body_bytes: lots}\n" BASE, "t.yaml:1: server.max_body_bytes: expected a positive size"},
     {"server: {max_body_bytes: 0}\n" BASE, "server.max_body_bytes: expected a positive size"},
