@@ -137,12 +137,9 @@ static void status_and_version(void **state)
         const char *s;
         int minor, status;
     } cases[] = {
-        {"HTTP/1.0 404 Not Found\r\n\r\n", 0, 404},
-        {"HTTP/1.1 200\r\n\r\n", 1, 200},
-        {"HTTP/1.1 200 \r\n\r\n", 1, 200},
-        {"HTTP/1.1 599 Whatever Reason: with colon\r\n\r\n", 1, 599},
-        {"HTTP/1.1 100 Continue\n\n", 1, 100},
-        {"HTTP/1.9 302 Found\r\nLocation: /x\r\n\r\n", 9, 302},
+        {"HTTP/1.0 404 Not Found\r\n\r\n", 0, 404}, {"HTTP/1.1 200\r\n\r\n", 1, 200},
+        {"HTTP/1.1 200 \r\n\r\n", 1, 200},          {"HTTP/1.1 599 Whatever Reason: with colon\r\n\r\n", 1, 599},
+        {"HTTP/1.1 100 Continue\n\n", 1, 100},      {"HTTP/1.9 302 Found\r\nLocation: /x\r\n\r\n", 9, 302},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct http1_response_head h;
@@ -236,11 +233,10 @@ static void check_framing(const struct framing_case *cases, size_t n)
         ssize_t r = parse(cases[i].head, len, &h, &why);
         if (r != (ssize_t)len)
             fail_msg("case %zu: got %zd (%s)\n%s", i, r, why ? why : "-", cases[i].head);
-        if (h.content_length != cases[i].content_length || h.chunked != cases[i].chunked ||
-            h.keep_alive != cases[i].keep_alive)
-            fail_msg("case %zu: content_length %lld chunked %d keep_alive %d, want %lld %d %d\n%s", i,
-                     (long long)h.content_length, h.chunked, h.keep_alive, (long long)cases[i].content_length,
-                     cases[i].chunked, cases[i].keep_alive, cases[i].head);
+        if (h.content_length != cases[i].content_length || h.chunked != cases[i].chunked || h.keep_alive != cases[i].keep_alive)
+            fail_msg("case %zu: content_length %lld chunked %d keep_alive %d, want %lld %d %d\n%s", i, (long long)h.content_length,
+                     h.chunked, h.keep_alive, (long long)cases[i].content_length, cases[i].chunked, cases[i].keep_alive,
+                     cases[i].head);
     }
 }
 
@@ -317,8 +313,7 @@ static void http10_transfer_encoding_closes(void **state)
      * the recipient must close the connection after the message even if asked to keep it */
     const struct framing_case cases[] = {
         {"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n", -1, 1, 0},
-        {"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", -1, 1,
-         0},
+        {"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", -1, 1, 0},
     };
     check_framing(cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -329,7 +324,10 @@ struct bad_case {
     const char *s;
     size_t len;
 };
-#define BAD(lit) {lit, sizeof(lit) - 1}
+#define BAD(lit)                                                                                                                   \
+    {                                                                                                                              \
+        lit, sizeof(lit) - 1                                                                                                       \
+    }
 
 static void malformed_heads_are_errors(void **state)
 {
@@ -530,10 +528,9 @@ static void check_all_splits(const char *in, size_t len, int want_rc, const char
         for (size_t j = i; j <= len; j++) {
             size_t cuts[2] = {i, j};
             feed(in, len, cuts, 2, &r);
-            if (r.rc != whole.rc || r.out_len != whole.out_len || memcmp(r.out, whole.out, r.out_len) != 0 ||
-                r.used != whole.used)
-                fail_msg("cut at %zu,%zu: rc %d out %zu used %zu, whole: rc %d out %zu used %zu", i, j, r.rc, r.out_len,
-                         r.used, whole.rc, whole.out_len, whole.used);
+            if (r.rc != whole.rc || r.out_len != whole.out_len || memcmp(r.out, whole.out, r.out_len) != 0 || r.used != whole.used)
+                fail_msg("cut at %zu,%zu: rc %d out %zu used %zu, whole: rc %d out %zu used %zu", i, j, r.rc, r.out_len, r.used,
+                         whole.rc, whole.out_len, whole.used);
             if (want_rc < 0 && strcmp(r.why, whole.why) != 0)
                 fail_msg("cut at %zu,%zu: why '%s', whole '%s'", i, j, r.why, whole.why);
         }
