@@ -103,7 +103,7 @@ ssize_t http1_parse_response_head(const char *buf, size_t len, struct http1_resp
     h->status = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
     p = memchr(p, '\n', (size_t)(end - p)) + 1;
 
-    int connection_close = 0, connection_keep_alive = 0, te_seen = 0;
+    int connection_close = 0, connection_keep_alive = 0, te_seen = 0, cl_seen = 0;
     while (p < end) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
         const char *le = eol;
@@ -157,6 +157,7 @@ ssize_t http1_parse_response_head(const char *buf, size_t len, struct http1_resp
                 return WARDEN_EUPSTREAM;
             }
             h->content_length = n;
+            cl_seen = 1;
         } else if (header_is(hd, "transfer-encoding")) {
             te_seen = 1;
             h->chunked = list_ends_with_token(hd->value, hd->value_len, "chunked");
@@ -173,10 +174,14 @@ ssize_t http1_parse_response_head(const char *buf, size_t len, struct http1_resp
     }
     int body_to_close = !h->chunked && h->content_length < 0 && h->status >= 200 && h->status != 204 &&
                         h->status != 304;
+    /* Both framings at once, or Transfer-Encoding in HTTP/1.0 (RFC 9112 6.1: faulty framing), is
+     * what a desync attempt looks like: someone on the path may have framed this response
+     * differently, so its connection is not trusted with another request. */
+    int suspicious_framing = te_seen && (cl_seen || h->minor_version == 0);
     if (h->minor_version == 0)
-        h->keep_alive = connection_keep_alive && !connection_close && !body_to_close;
+        h->keep_alive = connection_keep_alive && !connection_close && !body_to_close && !suspicious_framing;
     else
-        h->keep_alive = !connection_close && !body_to_close;
+        h->keep_alive = !connection_close && !body_to_close && !suspicious_framing;
     return end - buf;
 }
 
