@@ -104,6 +104,7 @@ struct http1_call {
     int status;
     enum resp_state resp;
     struct util_buf head; /* a response head split across reads */
+    size_t head_scanned;  /* bytes of head known not to end it (no rescans of a trickled head) */
     uint64_t body_left;
     struct http1_chunked chunked;
     int in_callback;
@@ -410,6 +411,19 @@ static int call_take_head(struct http1_call *call, const struct http1_response_h
     return 0;
 }
 
+/* Is there an LF LF or LF CR LF in p[from..n)? */
+static int head_end_in(const char *p, size_t n, size_t from)
+{
+    for (const char *q = p + from; (q = memchr(q, '\n', (size_t)(p + n - q))) != NULL; q++) {
+        const char *r = q + 1;
+        if (r < p + n && *r == '\r')
+            r++;
+        if (r < p + n && *r == '\n')
+            return 1;
+    }
+    return 0;
+}
+
 /* Feeds bytes read from the connection to the call. The bytes are ours to change (the
  * chunked decoder works in place). Returns when they are used up or the call is gone. */
 static void call_feed(struct http1_call *call, char *data, size_t len)
@@ -432,6 +446,14 @@ static void call_feed(struct http1_call *call, char *data, size_t len)
                 p = call->head.data;
                 n = call->head.len;
             }
+            if (from_head) {
+                /* parse only once the blank line can be there: a head sent a few bytes at a
+                 * time would otherwise be rescanned from its start on every read */
+                size_t from = call->head_scanned > 2 ? call->head_scanned - 2 : 0;
+                call->head_scanned = n;
+                if (!head_end_in(p, n, from))
+                    return;
+            }
             ssize_t used = n > 0 ? http1_parse_response_head(p, n, &h, &why) : 0;
             if (used < 0) {
                 call_fail(call, WARDEN_EUPSTREAM, "%s (%s)", why, call->origin->host_header);
@@ -446,6 +468,7 @@ static void call_feed(struct http1_call *call, char *data, size_t len)
                 /* 100 Continue, 103 Early Hints: the final head follows */
                 if (from_head) {
                     util_buf_consume(&call->head, (size_t)used);
+                    call->head_scanned = 0;
                     if (call->head.len == 0)
                         return;
                 } else {

@@ -244,8 +244,16 @@ int http1_chunked_decode(struct http1_chunked *d, char *buf, size_t len, size_t 
             break;
         }
         case CH_EXT:
-            if (c == '\n')
+            /* extensions are skipped, but a stray CR or control byte is an error, not part of
+             * one: lenient line ends inside chunk lines are what smuggling relies on */
+            if (c == '\n') {
                 d->state = d->remaining ? CH_DATA : CH_TRAILER_START;
+            } else if (c == '\r') {
+                d->state = CH_SIZE_LF;
+            } else if ((unsigned char)c < 0x20 && c != '\t') {
+                *why = "upstream sent a control character in a chunk extension";
+                goto bad;
+            }
             in++;
             break;
         case CH_SIZE_LF:

@@ -681,6 +681,10 @@ static void chunked_errors(void **state)
         {LIT("2\r\nab\r\n1\r\ncd\r\n"), "abc"},
         /* a bad size line after a good chunk */
         {LIT("2\r\nab\r\nzz\r\n"), "ab"},
+        /* a chunk extension holding a bare CR or a control byte */
+        {LIT("5;a\rb\r\nhello\r\n"), ""},
+        {LIT("5;a\x01\r\nhello\r\n"), ""},
+        {"5;a\0\r\nhello\r\n", 13, ""},
         /* trailers: CR not followed by LF on the final line */
         {LIT("0\r\n\rX"), ""},
         {LIT("0\r\nA: 1\r\n\r\r\n"), ""},
