@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/fmt.h"
 
 static const char *skip_ws(const char *p, const char *end)
 {
@@ -190,17 +191,6 @@ static void v_ws(struct vstate *v)
         v->p++;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* 1 for bytes that need no further look inside a string: printable ASCII but '"' and '\\' */
 static const unsigned char plain_byte[256] = {
 #define P16 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
@@ -248,7 +238,7 @@ static int v_string(struct vstate *v)
                 if (v->e - v->p < 5)
                     return v_fail(v, "truncated \\u escape");
                 for (int i = 1; i <= 4; i++)
-                    if (hexval(v->p[i]) < 0)
+                    if (util_hexval(v->p[i]) < 0)
                         return v_fail(v, "invalid \\u escape");
                 v->p += 5;
                 continue;

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/fmt.h"
+
 /* RFC 9110 tchar, as a table: this runs for every byte of every header name */
 static const unsigned char tchar[256] = {
     ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1, ['-'] = 1, ['.'] = 1, ['^'] = 1,
@@ -50,25 +52,6 @@ static int token_eq(const char *s, size_t n, const char *lit)
 {
     size_t m = strlen(lit);
     return n == m && strncasecmp(s, lit, m) == 0;
-}
-
-/* Does a comma-separated header value contain the token (case-insensitive)? */
-static int list_has(const char *v, size_t n, const char *tok)
-{
-    size_t i = 0;
-    while (i < n) {
-        while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-            i++;
-        size_t s = i;
-        while (i < n && v[i] != ',')
-            i++;
-        size_t e = i;
-        while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
-            e--;
-        if (token_eq(v + s, e - s, tok))
-            return 1;
-    }
-    return 0;
 }
 
 int mock_http_parse_head(const char *buf, size_t len, size_t *scan, struct mock_http_req *req)
@@ -166,8 +149,8 @@ int mock_http_parse_head(const char *buf, size_t len, size_t *scan, struct mock_
                 return have_te ? -400 : -501;
             have_te = 1;
         } else if (token_eq(name, nl, "connection")) {
-            conn_close |= list_has(val, vl, "close");
-            conn_keep |= list_has(val, vl, "keep-alive");
+            conn_close |= util_list_has_token(val, vl, "close");
+            conn_keep |= util_list_has_token(val, vl, "keep-alive");
         } else if (token_eq(name, nl, "expect")) {
             if (token_eq(val, vl, "100-continue"))
                 req->expect_continue = 1;
@@ -185,17 +168,6 @@ int mock_http_parse_head(const char *buf, size_t len, size_t *scan, struct mock_
     else if (conn_keep)
         req->keep_alive = 1;
     return (int)end;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /* The line starting at p: returns the index just past its LF and sets *le to where its content
@@ -226,7 +198,7 @@ int mock_http_parse_chunked(const char *buf, size_t len, size_t *pos, struct uti
         size_t i = p;
         int digits = 0;
         for (; i < le; i++) {
-            int v = hexval(buf[i]);
+            int v = util_hexval(buf[i]);
             if (v < 0)
                 break;
             if (++digits > 8)

@@ -24,6 +24,7 @@
 
 #include "schema/schema_int.h"
 #include "util/alloc.h"
+#include "util/fmt.h"
 
 #define MATCH_LIMIT 200000 /* pcre2 backtracking steps per match: a hostile pattern fails, never hangs */
 #define DEPTH_LIMIT 10000
@@ -286,24 +287,13 @@ static char *uri_resolve(const char *base, const char *ref)
     return out;
 }
 
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /* In-place percent-decoding; returns the new length (may contain NUL bytes). */
 static size_t pct_decode(char *s, size_t n)
 {
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            s[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+        if (s[i] == '%' && i + 2 < n && util_hexval(s[i + 1]) >= 0 && util_hexval(s[i + 2]) >= 0) {
+            s[o++] = (char)(util_hexval(s[i + 1]) * 16 + util_hexval(s[i + 2]));
             i += 2;
         } else {
             s[o++] = s[i];

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "util/err.h"
+#include "util/fmt.h"
 
 /* token characters of RFC 9110 section 5.6.2 */
 static const unsigned char tchar[256] = {
@@ -22,26 +23,6 @@ static const unsigned char tchar[256] = {
     ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
     ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
 };
-
-/* Does the comma-separated list in v contain the token tok (case-insensitive)? */
-static int list_has_token(const char *v, size_t n, const char *tok)
-{
-    size_t tl = strlen(tok);
-    size_t i = 0;
-    while (i < n) {
-        while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-            i++;
-        size_t s = i;
-        while (i < n && v[i] != ',')
-            i++;
-        size_t e = i;
-        while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
-            e--;
-        if (e - s == tl && strncasecmp(v + s, tok, tl) == 0)
-            return 1;
-    }
-    return 0;
-}
 
 /* Is tok the last element of the list (the coding applied last)? */
 static int list_ends_with_token(const char *v, size_t n, const char *tok)
@@ -162,8 +143,8 @@ ssize_t http1_parse_response_head(const char *buf, size_t len, struct http1_resp
             te_seen = 1;
             h->chunked = list_ends_with_token(hd->value, hd->value_len, "chunked");
         } else if (header_is(hd, "connection")) {
-            connection_close |= list_has_token(hd->value, hd->value_len, "close");
-            connection_keep_alive |= list_has_token(hd->value, hd->value_len, "keep-alive");
+            connection_close |= util_list_has_token(hd->value, hd->value_len, "close");
+            connection_keep_alive |= util_list_has_token(hd->value, hd->value_len, "keep-alive");
         }
         p = eol + 1;
     }
@@ -198,17 +179,6 @@ enum {
     CH_DONE,
 };
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int http1_chunked_decode(struct http1_chunked *d, char *buf, size_t len, size_t *out_len, size_t *used, const char **why)
 {
     size_t in = 0, out = 0;
@@ -216,7 +186,7 @@ int http1_chunked_decode(struct http1_chunked *d, char *buf, size_t len, size_t 
         char c = buf[in];
         switch (d->state) {
         case CH_SIZE: {
-            int v = hexval(c);
+            int v = util_hexval(c);
             if (v >= 0) {
                 if (++d->digits > 15) {
                     *why = "upstream sent an oversized chunk length";

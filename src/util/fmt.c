@@ -1,6 +1,7 @@
 #include "util/fmt.h"
 
 #include <string.h>
+#include <strings.h>
 
 size_t util_fmt_u64(char *out, uint64_t v)
 {
@@ -31,4 +32,34 @@ size_t util_strlcpy(char *dst, const char *src, size_t n)
     memcpy(dst, src, len);
     dst[len] = '\0';
     return len;
+}
+
+int util_hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int util_list_has_token(const char *v, size_t n, const char *tok)
+{
+    size_t tl = strlen(tok);
+    size_t i = 0;
+    while (i < n) {
+        while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+            i++;
+        size_t s = i;
+        while (i < n && v[i] != ',')
+            i++;
+        size_t e = i;
+        while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
+            e--;
+        if (e - s == tl && strncasecmp(v + s, tok, tl) == 0)
+            return 1;
+    }
+    return 0;
 }
