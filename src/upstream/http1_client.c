@@ -843,7 +843,7 @@ static int build_request(struct http1_call *call, const struct upstream_call_opt
     const char *method = o->method ? o->method : "GET";
     int post = strcmp(method, "POST") == 0;
     size_t plen = strcspn(path, "#");
-    if (util_buf_append(b, method, strlen(method)) || util_buf_append(b, " /", *path == '/' ? 1 : 2) ||
+    if (util_buf_append(b, method, strlen(method)) || util_buf_append(b, " /", 2) ||
         util_buf_append(b, path + (*path == '/'), plen - (*path == '/')) ||
         util_buf_append(b, " HTTP/1.1\r\n", 11))
         return -1;
