@@ -11,7 +11,9 @@ name become underscores).
 
 Control requests (their connections are not logged):
     GET  /_stats         JSON {"now_ms", "conns": [{"id", "opened_ms", "closed_ms", "closed_by",
-                         "requests": [{"rid", "model", "path", "body", "answered", "at_ms"}]}]}
+                         "requests": [{"rid", "model", "path", "host", "body", "answered", "at_ms"}]}]}
+                         answered is false when the scenario closed without sending a byte; sse-big
+                         adds sent_ms, when its last write returned.
                          closed_by is "peer" (EOF/reset seen), "server" (the scenario closed it)
                          or null while open; times are wall-clock ms (date +%s%3N compares).
     GET  /_expect/NAME   the exact body bytes scenario NAME sends (the SSE payload for streams)
@@ -181,9 +183,23 @@ def chunk(data, ext=b""):
     return b"%x%s\r\n%s\r\n" % (len(data), ext, data)
 
 
+def big_payload(name):
+    """About 16 MB of SSE: well over what the socket buffers between here and a slow client hold
+    (some 3-4 MB per loopback connection here)."""
+    pad = "x" * 1000
+    out = []
+    for i in range(16000):
+        ev = {"id": "chatcmpl-raw-" + name, "object": "chat.completion.chunk", "model": name,
+              "choices": [{"index": 0, "delta": {"content": "%05d%s" % (i, pad)}, "finish_reason": None}]}
+        out.append(b"data: " + json.dumps(ev, separators=(",", ":")).encode() + b"\n\n")
+    return b"".join(out) + b"data: [DONE]\n\n"
+
+
 def expected_body(name):
-    if name in ("sse-chunked",):
+    if name == "sse-chunked":
         return sse_payload(name, 6)
+    if name == "sse-big":
+        return big_payload(name)
     return completion(name)
 
 
@@ -340,6 +356,18 @@ def sc_sse_chunked(c, rq, name):
         pause(c, 0.02)
         send(c, chunk(payload[a:b], b";n=%d" % a))
     send(c, b"0\r\n\r\n")
+    return True
+
+
+def sc_sse_big(c, rq, name):
+    """A large SSE stream in 64 KiB chunks; records when the last write returned, which is
+    late when the reader's back-pressure reached this socket."""
+    payload = big_payload(name)
+    send(c, head("200 OK", ["Content-Type: text/event-stream", "Transfer-Encoding: chunked"]))
+    for i in range(0, len(payload), 65536):
+        send(c, chunk(payload[i:i + 65536]))
+    send(c, b"0\r\n\r\n")
+    c.requests[-1]["sent_ms"] = now_ms()
     return True
 
 

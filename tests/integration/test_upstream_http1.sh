@@ -26,7 +26,7 @@ wait_port "$RAW_PORT" || { echo "test_upstream_http1: 0 passed, 1 failed"; exit 
 DOWN_PORT=$(free_port) # nothing listens here
 
 SCENARIOS="ok chunked split-cl continue continue-onewrite close no-length idle-close drop-if-reused noanswer
-           rst-mid-body rst-mid-stream bad-status conflict-cl huge-head bad-chunk sse-chunked sse-slow"
+           rst-mid-body rst-mid-stream bad-status conflict-cl huge-head bad-chunk sse-chunked sse-slow sse-big"
 models_yaml() {
     local s
     for s in $SCENARIOS; do echo "  - {name: $s, targets: [{provider: raw, model: $s}]}"; done
@@ -163,10 +163,14 @@ check "RST mid-stream: no [DONE]" not_contains "$(cat "$TMP/rst_stream")" "[DONE
 check "still serving after resets" still_serving rst
 
 # ---------------------------------------------------------------- malformed answers
-for s in bad-status conflict-cl huge-head bad-chunk; do
+# each fails for its own reason (the transport's message ends up in the error body)
+for case in "bad-status:malformed status" "conflict-cl:conflicting Content-Length" "huge-head:response head over 65536" \
+    "bad-chunk:malformed chunk length"; do
+    s=${case%%:*}
     ask "$s" "h1-$s"
     check "$s: 502" eq "$(status)" 502
     check "$s: OpenAI error body" is_openai_error "$(cat "$TMP/body")"
+    check "$s: error says '${case#*:}'" contains "$(jq -r .error.message "$TMP/body")" "${case#*:}"
     check "$s: process alive" alive
 done
 check "still serving after malformed answers" still_serving malformed
@@ -197,6 +201,37 @@ ask sse-chunked h1-sse true -N
 cp "$TMP/body" "$TMP/sse"
 check "SSE through a chunked answer: 200 text/event-stream" eq "$(status) $(header content-type | cut -d';' -f1)" "200 text/event-stream"
 check "SSE through a chunked answer: bytes intact" same_bytes "$TMP/sse" "$(expect_file sse-chunked)"
+
+# back-pressure: a client that reads nothing for 1 s (small receive buffer) pauses the upstream
+# read, so the fixture's writes of ~16 MB block until the client reads; the bytes arrive intact
+cat >"$TMP/slow_reader.py" <<'EOF'
+import socket, sys, time
+port, out = int(sys.argv[1]), sys.argv[2]
+body = b'{"model":"sse-big","stream":true,"messages":[{"role":"user","content":"x"}]}'
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
+s.connect(("127.0.0.1", port))
+# HTTP/1.0: the answer is not chunked and ends at the close
+s.sendall(b"POST /v1/chat/completions HTTP/1.0\r\nHost: x\r\nContent-Type: application/json\r\n"
+          b"x-request-id: h1-big\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+time.sleep(1.0)
+start = time.time() * 1000
+parts = []
+while True:
+    d = s.recv(1 << 20)
+    if not d:
+        break
+    parts.append(d)
+head, _, payload = b"".join(parts).partition(b"\r\n\r\n")
+open(out, "wb").write(payload)
+print(head.split(b" ")[1].decode(), int(start), int(time.time() * 1000 - start))
+EOF
+read -r code read_at took < <(python3 "$TMP/slow_reader.py" "$WARDEN_PORT" "$TMP/big")
+echo "    slow reader: read the 16 MB in ${took:-?} ms after its 1 s pause"
+check "slow reader, 16 MB stream: 200" eq "$code" 200
+check "slow reader: bytes intact" same_bytes "$TMP/big" "$(expect_file sse-big)"
+lag=$(raw "int(reqs('h1-big')[0][1].get('sent_ms', 0) - ${read_at:-0})")
+check "slow reader: the upstream was held back until the client read (last write $lag ms after reading began)" ge "$lag" 0
 
 # the client walks away mid-stream at a known time; the fixture times the upstream close
 cat >"$TMP/walk_away.py" <<'EOF'
