@@ -85,12 +85,18 @@ test: deps
 	@$(MAKE) --no-print-directory test-asan
 	@echo "make test: all suites passed"
 
+ASAN_MAKE = $(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 \
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+
+# build/asan: the binaries with ASan+UBSan, for running a test script by hand (BUILD=build/asan).
+asan:
+	@$(ASAN_MAKE) all
+
 # The same unit and integration suites on a build with ASan+UBSan.
 test-asan: export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 test-asan: export ASAN_OPTIONS = detect_leaks=1:abort_on_error=0
 test-asan:
-	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 \
-	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" all unit integration
+	@$(ASAN_MAKE) all unit integration
 
 bench: deps
 	@$(MAKE) --no-print-directory all

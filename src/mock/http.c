@@ -78,6 +78,10 @@ int mock_http_parse_head(const char *buf, size_t len, size_t *scan, struct mock_
         p++;
     if (p == t || p >= end || buf[p] != ' ')
         return -400;
+    /* origin-form only (RFC 9112 3.2.1), as strict servers insist: a client that drops the
+     * slash must fail here, not pass the tests */
+    if (buf[t] != '/' && !(p - t == 1 && buf[t] == '*'))
+        return -400;
     req->target_off = (uint32_t)t;
     req->target_len = (uint32_t)(p - t);
     p++;

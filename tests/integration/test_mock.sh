@@ -266,6 +266,8 @@ out=$(raw 'GET /v1/models HTTP/1.1\r\nBad Header\r\n\r\n')
 check "400: header without colon" "HTTP/1.1 400" "$(head -1 <<<"$out" | cut -c1-12)"
 out=$(raw 'POST /v1/chat/completions HTTP/1.1\r\nContent-Length: 12x\r\n\r\n')
 check "400: bad Content-Length" "HTTP/1.1 400" "$(head -1 <<<"$out" | cut -c1-12)"
+out=$(raw 'GET v1/models HTTP/1.1\r\n\r\n')
+check "400: request-target without its leading slash" "HTTP/1.1 400" "$(head -1 <<<"$out" | cut -c1-12)"
 
 P1='{"model":"m","messages":[],"mock":{"ttft_ms":150,"content":"first"}}'
 P2='{"model":"m","messages":[],"mock":{"content":"second"}}'
