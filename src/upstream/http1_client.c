@@ -49,6 +49,7 @@
 #define HTTP1_RESOLVE_TTL_MS 60000   /* a resolved address is reused this long */
 #define HTTP1_HEAD_MAX (64 * 1024)   /* response head cap */
 #define HTTP1_READ_BUF (64 * 1024)
+#define HTTP1_ADDRS_MAX 4            /* addresses of a name tried in turn when a connect fails */
 
 enum conn_state { CONN_RESOLVING, CONN_CONNECTING, CONN_BUSY, CONN_IDLE, CONN_CLOSED };
 enum resp_state { RESP_HEAD, RESP_BODY_LENGTH, RESP_BODY_CHUNKED, RESP_BODY_TO_CLOSE, RESP_COMPLETE };
@@ -60,8 +61,10 @@ struct http1_origin {
     char *host_header; /* the authority, for Host: */
     char *hostname;    /* for the resolver (no brackets) */
     char port[8];
-    int literal; /* hostname is an IP address: addr never expires */
-    struct sockaddr_storage addr;
+    int literal; /* hostname is an IP address: addrs[0] never expires */
+    struct sockaddr_storage addrs[HTTP1_ADDRS_MAX]; /* resolved addresses, in the resolver's order */
+    int n_addrs;
+    int addr_good; /* the address the last connect succeeded on: tried first */
     uint64_t addr_expires_ms; /* loop time; 0 = not resolved */
     struct http1_conn *idle;  /* most recently used first */
     size_t n_idle;
@@ -86,6 +89,7 @@ struct http1_conn {
     unsigned counted : 1; /* in stats->connections_open */
     unsigned reused : 1;  /* taken from the idle pool for its current call */
     unsigned resolving : 1; /* resolve_req is out */
+    int addr_index;         /* which of origin->addrs it connects to */
 };
 
 struct http1_call {
@@ -115,6 +119,7 @@ struct http1_call {
     unsigned finished : 1; /* on_done is running or ran */
     unsigned got_bytes : 1;
     unsigned resent : 1;
+    int addr_tries; /* addresses of the origin that refused it so far */
     unsigned paused : 1;
     unsigned complete_while_paused : 1;
 };
@@ -202,10 +207,11 @@ static struct http1_origin *origin_for_url(struct http1_client *c, const char *u
     o->prefix = util_strndup(url, plen);
     o->prefix_len = plen;
     o->host_header = util_strndup(auth, alen);
-    struct sockaddr_in *sin = (struct sockaddr_in *)&o->addr;
-    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&o->addr;
+    struct sockaddr_in *sin = (struct sockaddr_in *)&o->addrs[0];
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&o->addrs[0];
     if (uv_ip4_addr(o->hostname, atoi(o->port), sin) == 0 || uv_ip6_addr(o->hostname, atoi(o->port), sin6) == 0) {
         o->literal = 1;
+        o->n_addrs = 1;
         o->addr_expires_ms = UINT64_MAX;
     }
     o->next = c->origins;
@@ -700,11 +706,20 @@ static void on_connect(uv_connect_t *req, int status)
     if (conn->state == CONN_CLOSED)
         return;
     struct http1_call *call = conn->call;
+    struct http1_origin *o = call->origin;
     if (status != 0) {
-        call_fail(call, WARDEN_EUPSTREAM, "could not connect to upstream %s: %s", call->origin->host_header,
-                  uv_strerror(status));
+        if (call->addr_tries + 1 < o->n_addrs) {
+            /* a name with several addresses (::1 and 127.0.0.1 for localhost): try the next */
+            call->addr_tries++;
+            conn_detach(conn);
+            conn_close(conn);
+            call_attach_new_conn(call);
+            return;
+        }
+        call_fail(call, WARDEN_EUPSTREAM, "could not connect to upstream %s: %s", o->host_header, uv_strerror(status));
         return;
     }
+    o->addr_good = conn->addr_index;
     uv_tcp_nodelay(&conn->tcp, 1);
     uv_tcp_keepalive(&conn->tcp, 1, 60);
     conn_send(conn);
@@ -713,9 +728,11 @@ static void on_connect(uv_connect_t *req, int status)
 static void conn_connect(struct http1_conn *conn)
 {
     struct http1_call *call = conn->call;
+    struct http1_origin *o = conn->origin;
     conn->state = CONN_CONNECTING;
     conn->connect_req.data = conn;
-    int rc = uv_tcp_connect(&conn->connect_req, &conn->tcp, (const struct sockaddr *)&conn->origin->addr, on_connect);
+    conn->addr_index = (o->addr_good + call->addr_tries) % o->n_addrs;
+    int rc = uv_tcp_connect(&conn->connect_req, &conn->tcp, (const struct sockaddr *)&o->addrs[conn->addr_index], on_connect);
     if (rc != 0) {
         char msg[200];
         snprintf(msg, sizeof(msg), "could not connect to upstream %s: %s", call->origin->host_header, uv_strerror(rc));
@@ -745,10 +762,20 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
         return;
     }
     struct http1_origin *o = conn->origin;
-    memset(&o->addr, 0, sizeof(o->addr));
-    memcpy(&o->addr, res->ai_addr, res->ai_addrlen);
-    o->addr_expires_ms = uv_now(conn->client->loop) + HTTP1_RESOLVE_TTL_MS;
+    o->n_addrs = 0;
+    o->addr_good = 0;
+    for (struct addrinfo *ai = res; ai != NULL && o->n_addrs < HTTP1_ADDRS_MAX; ai = ai->ai_next) {
+        if (ai->ai_addrlen > sizeof(o->addrs[0]) || (ai->ai_family != AF_INET && ai->ai_family != AF_INET6))
+            continue;
+        memset(&o->addrs[o->n_addrs], 0, sizeof(o->addrs[0]));
+        memcpy(&o->addrs[o->n_addrs++], ai->ai_addr, ai->ai_addrlen);
+    }
     uv_freeaddrinfo(res);
+    if (o->n_addrs == 0) {
+        call_fail(call, WARDEN_EUPSTREAM, "upstream host %s has no IPv4 or IPv6 address", o->hostname);
+        return;
+    }
+    o->addr_expires_ms = uv_now(conn->client->loop) + HTTP1_RESOLVE_TTL_MS;
     conn_connect(conn);
 }
 
