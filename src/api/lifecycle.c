@@ -370,12 +370,27 @@ static void add_header(struct req_ctx *ctx, const char *name, size_t nlen, const
     h2o_add_header_by_str(&req->pool, &req->res.headers, n, nlen, 1, NULL, v.base, v.len);
 }
 
+/* Warden's own headers: the name is a lower-case literal, so it is not copied */
+static void add_own_header(struct req_ctx *ctx, const char *name, size_t nlen, const char *value, size_t vlen)
+{
+    h2o_req_t *req = ctx->req;
+    h2o_iovec_t v = h2o_strdup(&req->pool, value, vlen);
+    h2o_add_header_by_str(&req->pool, &req->res.headers, name, nlen, 1, NULL, v.base, v.len);
+}
+
+/* Upstream headers that describe the upstream connection or framing, not the answer. */
 static int is_hop_header(const char *n, size_t len)
 {
-    static const char *hop[] = {"connection", "keep-alive", "transfer-encoding", "content-length", "te", "trailer",
-                                "upgrade", "proxy-connection", "proxy-authenticate", "date", "server", "content-encoding"};
+    static const struct {
+        const char *name;
+        size_t len;
+    } hop[] = {{H2O_STRLIT("connection")},        {H2O_STRLIT("keep-alive")}, {H2O_STRLIT("transfer-encoding")},
+               {H2O_STRLIT("content-length")},    {H2O_STRLIT("te")},         {H2O_STRLIT("trailer")},
+               {H2O_STRLIT("upgrade")},           {H2O_STRLIT("proxy-connection")},
+               {H2O_STRLIT("proxy-authenticate")}, {H2O_STRLIT("date")},      {H2O_STRLIT("server")},
+               {H2O_STRLIT("content-encoding")}};
     for (size_t i = 0; i < sizeof(hop) / sizeof(hop[0]); i++)
-        if (strlen(hop[i]) == len && strncasecmp(n, hop[i], len) == 0)
+        if (hop[i].len == len && strncasecmp(n, hop[i].name, len) == 0)
             return 1;
     return 0;
 }
@@ -403,18 +418,18 @@ static void start_response(struct req_ctx *ctx, int status, const char *content_
     } else if (content_type != NULL) {
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type, strlen(content_type));
     }
-    add_header(ctx, H2O_STRLIT("x-request-id"), ctx->request_id, strlen(ctx->request_id));
+    add_own_header(ctx, H2O_STRLIT("x-request-id"), ctx->request_id, strlen(ctx->request_id));
     char num[UTIL_FMT_U64_MAX];
     size_t n;
     n = util_fmt_u64(num, (uint64_t)ctx->attempts);
-    add_header(ctx, H2O_STRLIT("x-warden-attempts"), num, n);
+    add_own_header(ctx, H2O_STRLIT("x-warden-attempts"), num, n);
     if (ctx->target_label[0])
-        add_header(ctx, H2O_STRLIT("x-warden-target"), ctx->target_label, strlen(ctx->target_label));
+        add_own_header(ctx, H2O_STRLIT("x-warden-target"), ctx->target_label, strlen(ctx->target_label));
     if (ctx->guard_log.len)
-        add_header(ctx, H2O_STRLIT("x-warden-guardrails"), ctx->guard_log.data, ctx->guard_log.len);
+        add_own_header(ctx, H2O_STRLIT("x-warden-guardrails"), ctx->guard_log.data, ctx->guard_log.len);
     if (structured_active(&ctx->so)) {
         n = util_fmt_u64(num, (uint64_t)ctx->reasks);
-        add_header(ctx, H2O_STRLIT("x-warden-reasks"), num, n);
+        add_own_header(ctx, H2O_STRLIT("x-warden-reasks"), num, n);
     }
     uint64_t now = util_now_ns();
     uint64_t elapsed = now - ctx->t_start;
@@ -424,10 +439,10 @@ static void start_response(struct req_ctx *ctx, int status, const char *content_
     waited += ctx->waited_ns;
     uint64_t overhead = elapsed > waited ? elapsed - waited : 0;
     n = util_fmt_u64(num, overhead / 1000);
-    add_header(ctx, H2O_STRLIT("x-warden-overhead-us"), num, n);
+    add_own_header(ctx, H2O_STRLIT("x-warden-overhead-us"), num, n);
     if (ctx->retry_after_hint_s > 0 && (status == 429 || status == 503) && !with_upstream_headers) {
         n = util_fmt_u64(num, (uint64_t)ctx->retry_after_hint_s);
-        add_header(ctx, H2O_STRLIT("retry-after"), num, n);
+        add_own_header(ctx, H2O_STRLIT("retry-after"), num, n);
     }
     ctx->generator.proceed = on_generator_proceed;
     ctx->generator.stop = on_generator_stop;
