@@ -54,7 +54,8 @@ start_warden() {
     local cfg="$TMP/warden-$WARDEN_PORT.yaml"
     printf '%s\n' "$1" | sed -e "s#@MOCK@#${MOCK:-http://127.0.0.1:1}#g" -e "s#@PORT@#$WARDEN_PORT#g" >"$cfg"
     WARDEN_LOG="$TMP/warden-$WARDEN_PORT.log"
-    OPENAI_API_KEY=${OPENAI_API_KEY:-sk-test-key} "$WARDEN_BIN" --config "$cfg" >"$WARDEN_LOG" 2>&1 &
+    # WARDEN_WRAPPER (e.g. "valgrind --log-file=...") runs warden under a tool
+    OPENAI_API_KEY=${OPENAI_API_KEY:-sk-test-key} ${WARDEN_WRAPPER:-} "$WARDEN_BIN" --config "$cfg" >"$WARDEN_LOG" 2>&1 &
     PIDS+=($!)
     WARDEN_PID=$!
     WARDEN="http://127.0.0.1:$WARDEN_PORT"
