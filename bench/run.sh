@@ -9,14 +9,15 @@
 # Scenarios:
 #   1. non-streaming chat completion, ~1 KB JSON body, BENCH_CONNS (64) connections
 #   2. the same with "stream": true, 20 SSE chunks per answer (mock --chunks 20)
-#   3. latency with one connection (p50 and p99), non-streaming
+#   3. latency with one connection (p50 and p99), non-streaming; BENCH_LAT_ROUNDS (3) alternating
+#      rounds of direct / nginx / warden, medians reported
 #   4. BENCH_SLOW_N (5000) concurrent requests whose upstream takes 2 s (mock --ttft-ms 2000),
 #      driven by bench/load.c (compiled here), through Warden and nginx; Warden's peak RSS (VmHWM)
 #
 # Every wrk run must end with zero non-2xx/3xx answers and zero socket errors, and every slow
 # request must succeed; otherwise the table is still printed and the script exits 1.
 #
-# Knobs (environment): BUILD (build), BENCH_DURATION (5 s per wrk run), BENCH_CONNS (64),
+# Knobs (environment): BUILD (build), BENCH_DURATION (5 s per wrk run), BENCH_CONNS (64), BENCH_LAT_ROUNDS (3),
 # BENCH_SLOW_N (5000), BENCH_PERF=1 (also `perf record -g` Warden during an extra scenario-1 run
 # and write the top symbols to bench/results/perf-top.txt), BENCH_KEEP_TMP=1 (keep logs/configs).
 set -euo pipefail
@@ -30,6 +31,7 @@ MOCK_BIN="$BUILD/warden-mock"
 DURATION=${BENCH_DURATION:-5}
 CONNS=${BENCH_CONNS:-64}
 SLOW_N=${BENCH_SLOW_N:-5000}
+LAT_ROUNDS=${BENCH_LAT_ROUNDS:-3}
 SLOW_TTFT_MS=2000
 CHUNKS=20
 RESULTS="$ROOT/bench/results"
@@ -246,12 +248,27 @@ for sc in plain stream; do
     RPS[$sc,warden]=$R_RPS CPU[$sc,warden]=$R_CPU
 done
 
-run_wrk "latency direct" "$URL_DIRECT" 0 1 - --latency
-P50[direct]=$R_P50 P99[direct]=$R_P99
-run_wrk "latency nginx" "$URL_NGINX" 0 1 "$NGINX_PID" --latency
-P50[nginx]=$R_P50 P99[nginx]=$R_P99 CPU[lat,nginx]=$R_CPU
-run_wrk "latency warden" "$URL_WARDEN" 0 1 "$WARDEN_PID" --latency
-P50[warden]=$R_P50 P99[warden]=$R_P99 CPU[lat,warden]=$R_CPU
+# Latency at one connection is a few hundred microseconds, so a noisy neighbour in one 5 s window
+# moves it by tens of percent: run direct / nginx / warden in LAT_ROUNDS alternating rounds and
+# report the median of each figure.
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : v[NR / 2] }'; }
+declare -A LAT_P50 LAT_P99 LAT_CPU
+for r in $(seq 1 "$LAT_ROUNDS"); do
+    for t in direct nginx warden; do
+        case $t in
+        direct) u=$URL_DIRECT pid=- ;;
+        nginx) u=$URL_NGINX pid=$NGINX_PID ;;
+        warden) u=$URL_WARDEN pid=$WARDEN_PID ;;
+        esac
+        run_wrk "latency $t (round $r)" "$u" 0 1 "$pid" --latency
+        LAT_P50[$t]+="$R_P50 " LAT_P99[$t]+="$R_P99 " LAT_CPU[$t]+="$R_CPU "
+    done
+done
+for t in direct nginx warden; do
+    # shellcheck disable=SC2086 # word splitting of the collected figures is the point
+    P50[$t]=$(median ${LAT_P50[$t]}) P99[$t]=$(median ${LAT_P99[$t]})
+    [ $t != direct ] && CPU[lat,$t]=$(median ${LAT_CPU[$t]})
+done
 
 if [ "${BENCH_PERF:-0}" = 1 ]; then
     command -v perf >/dev/null || die "BENCH_PERF=1 but perf is not installed"
@@ -335,9 +352,9 @@ mkdir -p "$RESULTS"
         "${RPS[plain,warden]} | $(ratio "${RPS[plain,warden]}" "${RPS[plain,nginx]}") | ${CPU[plain,nginx]} | ${CPU[plain,warden]} |"
     echo "| 2. streaming, $CHUNKS chunks, $CONNS conns (req/s) | ${RPS[stream,direct]} | ${RPS[stream,nginx]} |" \
         "${RPS[stream,warden]} | $(ratio "${RPS[stream,warden]}" "${RPS[stream,nginx]}") | ${CPU[stream,nginx]} | ${CPU[stream,warden]} |"
-    echo "| 3. latency p50, 1 conn (ms; + over direct) | ${P50[direct]} | $(added "${P50[nginx]}" "${P50[direct]}") |" \
+    echo "| 3. latency p50, 1 conn (ms; + over direct; median of $LAT_ROUNDS rounds) | ${P50[direct]} | $(added "${P50[nginx]}" "${P50[direct]}") |" \
         "$(added "${P50[warden]}" "${P50[direct]}") | $(ratio "${P50[warden]}" "${P50[nginx]}") | ${CPU[lat,nginx]} | ${CPU[lat,warden]} |"
-    echo "| 3. latency p99, 1 conn (ms; + over direct) | ${P99[direct]} | $(added "${P99[nginx]}" "${P99[direct]}") |" \
+    echo "| 3. latency p99, 1 conn (ms; + over direct; median of $LAT_ROUNDS rounds) | ${P99[direct]} | $(added "${P99[nginx]}" "${P99[direct]}") |" \
         "$(added "${P99[warden]}" "${P99[direct]}") | $(ratio "${P99[warden]}" "${P99[nginx]}") | | |"
     echo "| 4. $SLOW_N concurrent, upstream ${SLOW_TTFT_MS} ms (ok/failed, wall, peak RSS) | - | ${SLOW[nginx]} |" \
         "${SLOW[warden]} | - | - | - |"
