@@ -820,7 +820,7 @@ static char *judge_prompt(const struct guard_run *r)
     return util_buf_take(&out, NULL);
 }
 
-/* Header lines for a check call: as many as configured (curl copies them). */
+/* Header lines for a check call: as many as configured (the upstream client copies them). */
 struct header_lines {
     char **v;
     size_t n, cap;
