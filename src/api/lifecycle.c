@@ -857,6 +857,7 @@ static void start_attempt(struct req_ctx *ctx)
         .headers = headers,
         .connect_timeout_ms = tc->timeouts.connect_ms,
         .total_timeout_ms = tc->timeouts.total_ms,
+        .ca_file = tc->provider->ca_file,
     };
     util_buf_reset(&ctx->up_body);
     util_buf_reset(&ctx->up_headers);

@@ -239,7 +239,7 @@ static int parse_server(struct cfg_ctx *c, yaml_node_t *n)
 
 static int parse_provider(struct cfg_ctx *c, yaml_node_t *n, struct config_provider *pr)
 {
-    static const char *const keys[] = {"name", "type", "base_url", "api_key_env", "headers", NULL};
+    static const char *const keys[] = {"name", "type", "base_url", "api_key_env", "headers", "ca_file", NULL};
     static const char *const types[] = {"openai", NULL};
     if (cfg_expect_map(c, n))
         return -1;
@@ -261,7 +261,11 @@ static int parse_provider(struct cfg_ctx *c, yaml_node_t *n, struct config_provi
                 rc = cfg_fail(c, v, "expected an environment variable name");
         } else if (!strcmp(key, "headers"))
             rc = cfg_kv_map(c, v, 1, &pr->headers, &pr->n_headers);
-        else {
+        else if (!strcmp(key, "ca_file")) {
+            rc = cfg_opt_str(c, v, &pr->ca_file);
+            if (!rc && pr->ca_file && access(pr->ca_file, R_OK) != 0)
+                rc = cfg_fail(c, v, "cannot read CA file %s: %s", pr->ca_file, strerror(errno));
+        } else {
             cfg_pop(c, mark);
             return cfg_unknown_key(c, k, keys);
         }
@@ -1181,6 +1185,7 @@ static void provider_free(struct config_provider *p)
     free(p->name);
     free(p->base_url);
     free(p->api_key_env);
+    free(p->ca_file);
     if (p->api_key) {
         /* do not leave the secret in freed heap memory */
         volatile char *k = p->api_key;

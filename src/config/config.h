@@ -58,6 +58,7 @@ struct config_provider {
     char *api_key;        /* resolved from the environment; NULL if unset */
     struct config_kv *headers; /* extra headers sent upstream */
     size_t n_headers;
+    char *ca_file;        /* PEM CA bundle for an https upstream (a private CA); NULL = the system store */
     int line;
 };
 

@@ -850,6 +850,7 @@ static void check_remote(struct guard_run *r)
     const struct config_guardrail *g = r->g;
     struct util_buf url;
     struct header_lines hl = {0};
+    const char *ca_file = NULL;
     util_buf_init(&url, 64 * 1024);
     header_add(&hl, "Content-Type", "application/json");
     json_t *body;
@@ -866,6 +867,7 @@ static void check_remote(struct guard_run *r)
     } else {
         const struct config_target *t = &g->judge_model->targets[0];
         util_buf_appendf(&url, "%s/chat/completions", t->provider->base_url);
+        ca_file = t->provider->ca_file;
         char *prompt = judge_prompt(r);
         body = json_pack("{s:s, s:[{s:s, s:s}], s:i, s:i, s:b}", "model", t->model, "messages", "role", "user", "content",
                          prompt, "temperature", 0, "max_tokens", 64, "stream", 0);
@@ -895,7 +897,8 @@ static void check_remote(struct guard_run *r)
                                    .body_len = strlen(r->req_body),
                                    .headers = (const char *const *)hl.v,
                                    .connect_timeout_ms = g->timeout_ms > 0 ? g->timeout_ms : 10000,
-                                   .total_timeout_ms = 0};
+                                   .total_timeout_ms = 0,
+                                   .ca_file = ca_file};
     run_arm_timeout(r);
     r->call = upstream_call_start(r->env->upstream, &o, &remote_callbacks, r);
     header_lines_free(&hl);

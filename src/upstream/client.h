@@ -52,6 +52,7 @@ struct upstream_call_opts {
     const char *const *headers; /* "Name: value" lines, NULL-terminated; copied */
     int connect_timeout_ms;     /* 0 = the transport default */
     int total_timeout_ms;       /* 0 = none */
+    const char *ca_file;        /* https: PEM CA bundle to verify the upstream with; NULL = system store */
 };
 
 struct upstream_client_stats {

@@ -515,6 +515,8 @@ struct upstream_call *curl_client_call_start(struct curl_client *c, const struct
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (o->ca_file != NULL)
+        curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file); /* libcurl copies the string */
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     if (o->connect_timeout_ms > 0)
