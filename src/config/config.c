@@ -191,88 +191,80 @@ static int parse_workers(struct cfg_ctx *c, yaml_node_t *n, int *out)
                     v && !cfg_is_null(n) ? cfg_quote(q, sizeof(q), v) : cfg_kind_name(n));
 }
 
+static int server_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud)
+{
+    static const char *const transports[] = {"auto", "curl", NULL};
+    struct config_server *s = ud;
+    if (!strcmp(key, "listen"))
+        return parse_listen(c, v, s);
+    if (!strcmp(key, "workers"))
+        return parse_workers(c, v, &s->workers);
+    if (!strcmp(key, "max_body_bytes"))
+        return cfg_size(c, v, &s->max_body_bytes);
+    if (!strcmp(key, "max_response_bytes"))
+        return cfg_size(c, v, &s->max_response_bytes);
+    if (!strcmp(key, "header_timeout_ms"))
+        return cfg_int_field(c, v, 1, INT_MAX, &s->header_timeout_ms);
+    if (!strcmp(key, "idle_timeout_ms"))
+        return cfg_int_field(c, v, 1, INT_MAX, &s->idle_timeout_ms);
+    if (!strcmp(key, "drain_timeout_ms"))
+        return cfg_int_field(c, v, 0, INT_MAX, &s->drain_timeout_ms);
+    if (!strcmp(key, "access_log"))
+        return cfg_opt_str(c, v, &s->access_log);
+    if (!strcmp(key, "max_inflight"))
+        return cfg_int_field(c, v, 0, INT_MAX, &s->max_inflight);
+    if (!strcmp(key, "upstream_transport"))
+        return cfg_enum(c, v, transports, &s->upstream_transport);
+    return CFG_KEY_UNKNOWN;
+}
+
 static int parse_server(struct cfg_ctx *c, yaml_node_t *n)
 {
     static const char *const keys[] = {"listen",           "workers",      "max_body_bytes",     "header_timeout_ms",
                                        "idle_timeout_ms",  "drain_timeout_ms", "max_response_bytes", "access_log",
                                        "max_inflight",     "upstream_transport", NULL};
-    static const char *const transports[] = {"auto", "curl", NULL};
-    struct config_server *s = &c->cfg->server;
-    if (cfg_expect_map(c, n))
-        return -1;
-    MAP_FOREACH(c, n, k, v, key)
-    {
-        size_t mark = cfg_push_key(c, key);
-        int rc;
-        if (!strcmp(key, "listen"))
-            rc = parse_listen(c, v, s);
-        else if (!strcmp(key, "workers"))
-            rc = parse_workers(c, v, &s->workers);
-        else if (!strcmp(key, "max_body_bytes"))
-            rc = cfg_size(c, v, &s->max_body_bytes);
-        else if (!strcmp(key, "max_response_bytes"))
-            rc = cfg_size(c, v, &s->max_response_bytes);
-        else if (!strcmp(key, "header_timeout_ms"))
-            rc = cfg_int_field(c, v, 1, INT_MAX, &s->header_timeout_ms);
-        else if (!strcmp(key, "idle_timeout_ms"))
-            rc = cfg_int_field(c, v, 1, INT_MAX, &s->idle_timeout_ms);
-        else if (!strcmp(key, "drain_timeout_ms"))
-            rc = cfg_int_field(c, v, 0, INT_MAX, &s->drain_timeout_ms);
-        else if (!strcmp(key, "access_log"))
-            rc = cfg_opt_str(c, v, &s->access_log);
-        else if (!strcmp(key, "max_inflight"))
-            rc = cfg_int_field(c, v, 0, INT_MAX, &s->max_inflight);
-        else if (!strcmp(key, "upstream_transport"))
-            rc = cfg_enum(c, v, transports, &s->upstream_transport);
-        else {
-            cfg_pop(c, mark);
-            return cfg_unknown_key(c, k, keys);
-        }
-        if (rc)
-            return -1;
-        cfg_pop(c, mark);
-    }
-    return 0;
+    return cfg_map_each(c, n, keys, server_key, &c->cfg->server);
 }
 
 /* ---- providers ---- */
 
+static int provider_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud)
+{
+    static const char *const types[] = {"openai", NULL};
+    struct config_provider *pr = ud;
+    int rc, t;
+    if (!strcmp(key, "name"))
+        return cfg_name(c, v, &pr->name);
+    if (!strcmp(key, "type")) {
+        rc = cfg_enum(c, v, types, &t);
+        pr->type = (enum config_provider_type)t;
+        return rc;
+    }
+    if (!strcmp(key, "base_url"))
+        return cfg_http_url(c, v, &pr->base_url);
+    if (!strcmp(key, "api_key_env")) {
+        rc = cfg_opt_str(c, v, &pr->api_key_env);
+        if (!rc && pr->api_key_env && (!*pr->api_key_env || strchr(pr->api_key_env, '=')))
+            rc = cfg_fail(c, v, "expected an environment variable name");
+        return rc;
+    }
+    if (!strcmp(key, "headers"))
+        return cfg_kv_map(c, v, 1, &pr->headers, &pr->n_headers);
+    if (!strcmp(key, "ca_file")) {
+        rc = cfg_opt_str(c, v, &pr->ca_file);
+        if (!rc && pr->ca_file && access(pr->ca_file, R_OK) != 0)
+            rc = cfg_fail(c, v, "cannot read CA file %s: %s", pr->ca_file, strerror(errno));
+        return rc;
+    }
+    return CFG_KEY_UNKNOWN;
+}
+
 static int parse_provider(struct cfg_ctx *c, yaml_node_t *n, struct config_provider *pr)
 {
     static const char *const keys[] = {"name", "type", "base_url", "api_key_env", "headers", "ca_file", NULL};
-    static const char *const types[] = {"openai", NULL};
-    if (cfg_expect_map(c, n))
-        return -1;
     pr->line = cfg_line(n);
-    MAP_FOREACH(c, n, k, v, key)
-    {
-        size_t mark = cfg_push_key(c, key);
-        int rc, t;
-        if (!strcmp(key, "name"))
-            rc = cfg_name(c, v, &pr->name);
-        else if (!strcmp(key, "type")) {
-            rc = cfg_enum(c, v, types, &t);
-            pr->type = (enum config_provider_type)t;
-        } else if (!strcmp(key, "base_url"))
-            rc = cfg_http_url(c, v, &pr->base_url);
-        else if (!strcmp(key, "api_key_env")) {
-            rc = cfg_opt_str(c, v, &pr->api_key_env);
-            if (!rc && pr->api_key_env && (!*pr->api_key_env || strchr(pr->api_key_env, '=')))
-                rc = cfg_fail(c, v, "expected an environment variable name");
-        } else if (!strcmp(key, "headers"))
-            rc = cfg_kv_map(c, v, 1, &pr->headers, &pr->n_headers);
-        else if (!strcmp(key, "ca_file")) {
-            rc = cfg_opt_str(c, v, &pr->ca_file);
-            if (!rc && pr->ca_file && access(pr->ca_file, R_OK) != 0)
-                rc = cfg_fail(c, v, "cannot read CA file %s: %s", pr->ca_file, strerror(errno));
-        } else {
-            cfg_pop(c, mark);
-            return cfg_unknown_key(c, k, keys);
-        }
-        if (rc)
-            return -1;
-        cfg_pop(c, mark);
-    }
+    if (cfg_map_each(c, n, keys, provider_key, pr))
+        return -1;
     if (!pr->name)
         return cfg_fail(c, n, "missing required key \"name\"");
     if (!pr->base_url)
@@ -303,56 +295,43 @@ static int parse_providers(struct cfg_ctx *c, yaml_node_t *n)
 
 /* ---- models ---- */
 
+static int retry_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud)
+{
+    struct config_retry *r = ud;
+    if (!strcmp(key, "max"))
+        return cfg_int_field(c, v, 0, 100, &r->max);
+    if (!strcmp(key, "base_ms"))
+        return cfg_int_field(c, v, 0, INT_MAX, &r->base_ms);
+    if (!strcmp(key, "max_ms"))
+        return cfg_int_field(c, v, 0, INT_MAX, &r->max_ms);
+    return CFG_KEY_UNKNOWN;
+}
+
 static int parse_retry(struct cfg_ctx *c, yaml_node_t *n, struct config_retry *r)
 {
     static const char *const keys[] = {"max", "base_ms", "max_ms", NULL};
-    if (cfg_expect_map(c, n))
+    if (cfg_map_each(c, n, keys, retry_key, r))
         return -1;
-    MAP_FOREACH(c, n, k, v, key)
-    {
-        size_t mark = cfg_push_key(c, key);
-        int rc;
-        if (!strcmp(key, "max"))
-            rc = cfg_int_field(c, v, 0, 100, &r->max);
-        else if (!strcmp(key, "base_ms"))
-            rc = cfg_int_field(c, v, 0, INT_MAX, &r->base_ms);
-        else if (!strcmp(key, "max_ms"))
-            rc = cfg_int_field(c, v, 0, INT_MAX, &r->max_ms);
-        else {
-            cfg_pop(c, mark);
-            return cfg_unknown_key(c, k, keys);
-        }
-        if (rc)
-            return -1;
-        cfg_pop(c, mark);
-    }
     if (r->base_ms != CFG_UNSET && r->max_ms != CFG_UNSET && r->base_ms > r->max_ms)
         return cfg_fail(c, n, "base_ms (%d) must not exceed max_ms (%d)", r->base_ms, r->max_ms);
     return 0;
 }
 
+static int timeouts_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud)
+{
+    struct config_timeouts *t = ud;
+    int *dst = !strcmp(key, "connect_ms")      ? &t->connect_ms
+               : !strcmp(key, "first_byte_ms") ? &t->first_byte_ms
+               : !strcmp(key, "idle_ms")       ? &t->idle_ms
+               : !strcmp(key, "total_ms")      ? &t->total_ms
+                                               : NULL;
+    return dst ? cfg_int_field(c, v, 0, INT_MAX, dst) : CFG_KEY_UNKNOWN;
+}
+
 static int parse_timeouts(struct cfg_ctx *c, yaml_node_t *n, struct config_timeouts *t)
 {
     static const char *const keys[] = {"connect_ms", "first_byte_ms", "idle_ms", "total_ms", NULL};
-    if (cfg_expect_map(c, n))
-        return -1;
-    MAP_FOREACH(c, n, k, v, key)
-    {
-        size_t mark = cfg_push_key(c, key);
-        int *dst = !strcmp(key, "connect_ms")      ? &t->connect_ms
-                   : !strcmp(key, "first_byte_ms") ? &t->first_byte_ms
-                   : !strcmp(key, "idle_ms")       ? &t->idle_ms
-                   : !strcmp(key, "total_ms")      ? &t->total_ms
-                                                   : NULL;
-        if (!dst) {
-            cfg_pop(c, mark);
-            return cfg_unknown_key(c, k, keys);
-        }
-        if (cfg_int_field(c, v, 0, INT_MAX, dst))
-            return -1;
-        cfg_pop(c, mark);
-    }
-    return 0;
+    return cfg_map_each(c, n, keys, timeouts_key, t);
 }
 
 static void inherit_int(int *dst, int from)

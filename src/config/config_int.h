@@ -68,6 +68,14 @@ const char *cfg_scalar(const yaml_node_t *n); /* NULL unless a scalar */
 /* Checks n is a mapping with unique string keys. */
 int cfg_expect_map(struct cfg_ctx *c, yaml_node_t *n);
 int cfg_expect_seq(struct cfg_ctx *c, yaml_node_t *n);
+/* A section's key handler for cfg_map_each: parses value into ud (the struct being filled)
+ * and returns 0, -1 after recording an error, or CFG_KEY_UNKNOWN for a key it does not know. */
+#define CFG_KEY_UNKNOWN 1
+typedef int (*cfg_key_fn)(struct cfg_ctx *c, const char *key, yaml_node_t *value, void *ud);
+/* Walks a mapping: checks it (cfg_expect_map), then for each pair pushes the key on the where
+ * path, calls on_key and pops it. An unknown key fails with "unknown key" and a suggestion
+ * from keys (NULL-terminated). Returns 0, or -1 with the error recorded. */
+int cfg_map_each(struct cfg_ctx *c, yaml_node_t *n, const char *const *keys, cfg_key_fn on_key, void *ud);
 /* "unknown key "x" (did you mean "y"?)"; allowed is NULL-terminated. */
 int cfg_unknown_key(struct cfg_ctx *c, yaml_node_t *key, const char *const *allowed);
 const char *cfg_suggest(const char *word, const char *const *candidates, size_t n);

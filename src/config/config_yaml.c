@@ -246,6 +246,28 @@ const char *cfg_suggest(const char *word, const char *const *candidates, size_t 
     return best;
 }
 
+int cfg_map_each(struct cfg_ctx *c, yaml_node_t *n, const char *const *keys, cfg_key_fn on_key, void *ud)
+{
+    if (cfg_expect_map(c, n))
+        return -1;
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = cfg_node(c, p->key), *v = cfg_node(c, p->value);
+        const char *key = cfg_scalar(k);
+        if (key == NULL)
+            continue; /* cfg_expect_map already refused non-string keys */
+        size_t mark = cfg_push_key(c, key);
+        int rc = on_key(c, key, v, ud);
+        if (rc == CFG_KEY_UNKNOWN) {
+            cfg_pop(c, mark);
+            return cfg_unknown_key(c, k, keys);
+        }
+        if (rc)
+            return -1;
+        cfg_pop(c, mark);
+    }
+    return 0;
+}
+
 int cfg_unknown_key(struct cfg_ctx *c, yaml_node_t *key, const char *const *allowed)
 {
     char q[96];
