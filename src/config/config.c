@@ -360,54 +360,54 @@ static const struct config_timeouts timeout_defaults = {10000, 0, 0, 600000};
 static const struct config_retry retry_unset = {CFG_UNSET, CFG_UNSET, CFG_UNSET};
 static const struct config_timeouts timeouts_unset = {CFG_UNSET, CFG_UNSET, CFG_UNSET, CFG_UNSET};
 
+struct target_parse {
+    struct config_target *t;
+    yaml_node_t *provider; /* the provider key's value, once seen */
+    char *provider_name;
+};
+
+static int target_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud)
+{
+    struct target_parse *tp = ud;
+    struct config_target *t = tp->t;
+    if (!strcmp(key, "provider")) {
+        int rc = cfg_name(c, v, &tp->provider_name);
+        if (!rc)
+            cfg_add_ref(c, CFG_REF_PROVIDER, tp->provider_name, &t->provider, v);
+        tp->provider = v;
+        return rc;
+    }
+    if (!strcmp(key, "model"))
+        return cfg_name(c, v, &t->model);
+    if (!strcmp(key, "weight"))
+        return cfg_int_field(c, v, 0, 1000000, &t->weight);
+    if (!strcmp(key, "max_concurrent"))
+        return cfg_int_field(c, v, 0, INT_MAX, &t->max_concurrent);
+    if (!strcmp(key, "queue_max"))
+        return cfg_int_field(c, v, 0, INT_MAX, &t->queue_max);
+    if (!strcmp(key, "queue_timeout_ms"))
+        return cfg_int_field(c, v, 0, INT_MAX, &t->queue_timeout_ms);
+    if (!strcmp(key, "timeouts"))
+        return parse_timeouts(c, v, &t->timeouts);
+    if (!strcmp(key, "retries"))
+        return parse_retry(c, v, &t->retry);
+    return CFG_KEY_UNKNOWN;
+}
+
 static int parse_target(struct cfg_ctx *c, yaml_node_t *n, struct config_target *t)
 {
     static const char *const keys[] = {"provider",  "model",   "weight",  "max_concurrent", "queue_max",
                                        "queue_timeout_ms", "timeouts", "retries", NULL};
-    yaml_node_t *provider = NULL;
-    char *provider_name = NULL;
-    if (cfg_expect_map(c, n))
-        return -1;
     t->weight = 1;
     t->queue_timeout_ms = 1000;
     t->timeouts = timeouts_unset;
     t->retry = retry_unset;
-    MAP_FOREACH(c, n, k, v, key)
-    {
-        size_t mark = cfg_push_key(c, key);
-        int rc;
-        if (!strcmp(key, "provider")) {
-            rc = cfg_name(c, v, &provider_name);
-            if (!rc)
-                cfg_add_ref(c, CFG_REF_PROVIDER, provider_name, &t->provider, v);
-            provider = v;
-        } else if (!strcmp(key, "model"))
-            rc = cfg_name(c, v, &t->model);
-        else if (!strcmp(key, "weight"))
-            rc = cfg_int_field(c, v, 0, 1000000, &t->weight);
-        else if (!strcmp(key, "max_concurrent"))
-            rc = cfg_int_field(c, v, 0, INT_MAX, &t->max_concurrent);
-        else if (!strcmp(key, "queue_max"))
-            rc = cfg_int_field(c, v, 0, INT_MAX, &t->queue_max);
-        else if (!strcmp(key, "queue_timeout_ms"))
-            rc = cfg_int_field(c, v, 0, INT_MAX, &t->queue_timeout_ms);
-        else if (!strcmp(key, "timeouts"))
-            rc = parse_timeouts(c, v, &t->timeouts);
-        else if (!strcmp(key, "retries"))
-            rc = parse_retry(c, v, &t->retry);
-        else {
-            cfg_pop(c, mark);
-            free(provider_name);
-            return cfg_unknown_key(c, k, keys);
-        }
-        if (rc) {
-            free(provider_name);
-            return -1;
-        }
-        cfg_pop(c, mark);
-    }
-    free(provider_name);
-    if (!provider)
+    struct target_parse tp = {t, NULL, NULL};
+    int rc = cfg_map_each(c, n, keys, target_key, &tp);
+    free(tp.provider_name);
+    if (rc)
+        return -1;
+    if (!tp.provider)
         return cfg_fail(c, n, "missing required key \"provider\"");
     if (!t->model)
         return cfg_fail(c, n, "missing required key \"model\"");
@@ -465,66 +465,63 @@ bad:
                     s && !cfg_is_null(n) ? cfg_quote(q, sizeof(q), s) : cfg_kind_name(n));
 }
 
+struct fallback_rule_parse {
+    struct config_fallback_rule *r;
+    int has_status;
+};
+
+static int fallback_rule_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud)
+{
+    struct fallback_rule_parse *fp = ud;
+    struct config_fallback_rule *r = fp->r;
+    if (!strcmp(key, "status")) {
+        fp->has_status = 1;
+        return parse_status(c, v, r);
+    }
+    if (!strcmp(key, "match"))
+        return cfg_name(c, v, &r->match);
+    if (!strcmp(key, "to")) {
+        int rc = cfg_name(c, v, &r->to);
+        if (!rc)
+            cfg_add_ref(c, CFG_REF_MODEL, r->to, &r->to_model, v);
+        return rc;
+    }
+    return CFG_KEY_UNKNOWN;
+}
+
 static int parse_fallback_rule(struct cfg_ctx *c, yaml_node_t *n, struct config_fallback_rule *r)
 {
     static const char *const keys[] = {"status", "match", "to", NULL};
-    int has_status = 0;
-    if (cfg_expect_map(c, n))
+    struct fallback_rule_parse fp = {r, 0};
+    if (cfg_map_each(c, n, keys, fallback_rule_key, &fp))
         return -1;
-    MAP_FOREACH(c, n, k, v, key)
-    {
-        size_t mark = cfg_push_key(c, key);
-        int rc;
-        if (!strcmp(key, "status")) {
-            rc = parse_status(c, v, r);
-            has_status = 1;
-        } else if (!strcmp(key, "match")) {
-            rc = cfg_name(c, v, &r->match);
-        } else if (!strcmp(key, "to")) {
-            rc = cfg_name(c, v, &r->to);
-            if (!rc)
-                cfg_add_ref(c, CFG_REF_MODEL, r->to, &r->to_model, v);
-        } else {
-            cfg_pop(c, mark);
-            return cfg_unknown_key(c, k, keys);
-        }
-        if (rc)
-            return -1;
-        cfg_pop(c, mark);
-    }
-    if (!has_status)
+    if (!fp.has_status)
         return cfg_fail(c, n, "missing required key \"status\"");
     return 0;
+}
+
+static int structured_output_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud)
+{
+    static const char *const modes[] = {"hold", "pass", NULL};
+    struct config_structured_output *so = ud;
+    if (!strcmp(key, "max_reasks"))
+        return cfg_int_field(c, v, 0, 10, &so->max_reasks);
+    if (!strcmp(key, "validate_tool_calls"))
+        return cfg_bool(c, v, &so->validate_tool_calls);
+    if (!strcmp(key, "check_formats"))
+        return cfg_bool(c, v, &so->check_formats);
+    if (!strcmp(key, "stream")) {
+        int mode = 0, rc = cfg_enum(c, v, modes, &mode);
+        so->stream_mode = (enum config_stream_schema_mode)mode;
+        return rc;
+    }
+    return CFG_KEY_UNKNOWN;
 }
 
 static int parse_structured_output(struct cfg_ctx *c, yaml_node_t *n, struct config_structured_output *so)
 {
     static const char *const keys[] = {"max_reasks", "validate_tool_calls", "stream", "check_formats", NULL};
-    static const char *const modes[] = {"hold", "pass", NULL};
-    if (cfg_expect_map(c, n))
-        return -1;
-    MAP_FOREACH(c, n, k, v, key)
-    {
-        size_t mark = cfg_push_key(c, key);
-        int rc, mode;
-        if (!strcmp(key, "max_reasks"))
-            rc = cfg_int_field(c, v, 0, 10, &so->max_reasks);
-        else if (!strcmp(key, "validate_tool_calls"))
-            rc = cfg_bool(c, v, &so->validate_tool_calls);
-        else if (!strcmp(key, "check_formats"))
-            rc = cfg_bool(c, v, &so->check_formats);
-        else if (!strcmp(key, "stream")) {
-            rc = cfg_enum(c, v, modes, &mode);
-            so->stream_mode = (enum config_stream_schema_mode)mode;
-        } else {
-            cfg_pop(c, mark);
-            return cfg_unknown_key(c, k, keys);
-        }
-        if (rc)
-            return -1;
-        cfg_pop(c, mark);
-    }
-    return 0;
+    return cfg_map_each(c, n, keys, structured_output_key, so);
 }
 
 static int parse_model(struct cfg_ctx *c, yaml_node_t *n, struct config_model *m)
