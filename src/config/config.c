@@ -524,71 +524,85 @@ static int parse_structured_output(struct cfg_ctx *c, yaml_node_t *n, struct con
     return cfg_map_each(c, n, keys, structured_output_key, so);
 }
 
+struct model_parse {
+    struct config_model *m;
+    yaml_node_t *targets; /* the targets key's value, once seen */
+};
+
+static int parse_fallback_rules(struct cfg_ctx *c, yaml_node_t *v, struct config_model *m)
+{
+    int rc = cfg_expect_seq(c, v);
+    if (rc)
+        return rc;
+    m->n_fallback_rules = seq_len(v);
+    m->fallback_rules = util_calloc(m->n_fallback_rules, sizeof(*m->fallback_rules));
+    for (size_t i = 0; i < m->n_fallback_rules && !rc; i++) {
+        size_t imark = cfg_push_index(c, i);
+        rc = parse_fallback_rule(c, seq_item(c, v, i), &m->fallback_rules[i]);
+        if (!rc)
+            cfg_pop(c, imark);
+    }
+    return rc;
+}
+
+static int model_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud)
+{
+    static const char *const lbs[] = {"weighted", "least_inflight", "latency", NULL};
+    struct model_parse *mp = ud;
+    struct config_model *m = mp->m;
+    int rc;
+    if (!strcmp(key, "name"))
+        return cfg_name(c, v, &m->name);
+    if (!strcmp(key, "targets")) {
+        mp->targets = v;
+        return parse_targets(c, v, m);
+    }
+    if (!strcmp(key, "load_balancing")) {
+        int lb = 0;
+        rc = cfg_enum(c, v, lbs, &lb);
+        m->lb = (enum config_lb)lb;
+        return rc;
+    }
+    if (!strcmp(key, "retries"))
+        return parse_retry(c, v, &m->retry);
+    if (!strcmp(key, "timeouts"))
+        return parse_timeouts(c, v, &m->timeouts);
+    if (!strcmp(key, "fallbacks")) {
+        rc = cfg_str_list(c, v, &m->fallback_names, &m->n_fallbacks);
+        if (!rc) {
+            m->fallbacks = util_calloc(m->n_fallbacks, sizeof(*m->fallbacks));
+            cfg_add_refs(c, v, CFG_REF_MODEL, m->fallback_names, m->n_fallbacks, m->fallbacks, sizeof(*m->fallbacks));
+        }
+        return rc;
+    }
+    if (!strcmp(key, "guardrails")) {
+        rc = cfg_str_list(c, v, &m->guardrail_names, &m->n_guardrails);
+        if (!rc) {
+            m->guardrails = util_calloc(m->n_guardrails, sizeof(*m->guardrails));
+            cfg_add_refs(c, v, CFG_REF_GUARDRAIL, m->guardrail_names, m->n_guardrails, m->guardrails, sizeof(*m->guardrails));
+        }
+        m->has_guardrails = 1;
+        return rc;
+    }
+    if (!strcmp(key, "structured_output"))
+        return parse_structured_output(c, v, &m->structured_output);
+    if (!strcmp(key, "fallback_on"))
+        return parse_fallback_rules(c, v, m);
+    return CFG_KEY_UNKNOWN;
+}
+
 static int parse_model(struct cfg_ctx *c, yaml_node_t *n, struct config_model *m)
 {
     static const char *const keys[] = {"name",      "targets",    "load_balancing", "retries",           "timeouts",
                                        "fallbacks", "fallback_on", "guardrails",    "structured_output", NULL};
-    static const char *const lbs[] = {"weighted", "least_inflight", "latency", NULL};
-    yaml_node_t *targets = NULL;
-    if (cfg_expect_map(c, n))
-        return -1;
     m->line = cfg_line(n);
     m->retry = retry_unset;
     m->timeouts = timeouts_unset;
     m->structured_output.max_reasks = 2;
-    MAP_FOREACH(c, n, k, v, key)
-    {
-        size_t mark = cfg_push_key(c, key);
-        int rc, lb;
-        if (!strcmp(key, "name"))
-            rc = cfg_name(c, v, &m->name);
-        else if (!strcmp(key, "targets")) {
-            rc = parse_targets(c, v, m);
-            targets = v;
-        } else if (!strcmp(key, "load_balancing")) {
-            rc = cfg_enum(c, v, lbs, &lb);
-            m->lb = (enum config_lb)lb;
-        } else if (!strcmp(key, "retries"))
-            rc = parse_retry(c, v, &m->retry);
-        else if (!strcmp(key, "timeouts"))
-            rc = parse_timeouts(c, v, &m->timeouts);
-        else if (!strcmp(key, "fallbacks"))
-        {
-            rc = cfg_str_list(c, v, &m->fallback_names, &m->n_fallbacks);
-            if (!rc) {
-                m->fallbacks = util_calloc(m->n_fallbacks, sizeof(*m->fallbacks));
-                cfg_add_refs(c, v, CFG_REF_MODEL, m->fallback_names, m->n_fallbacks, m->fallbacks, sizeof(*m->fallbacks));
-            }
-        }
-        else if (!strcmp(key, "guardrails")) {
-            rc = cfg_str_list(c, v, &m->guardrail_names, &m->n_guardrails);
-            if (!rc) {
-                m->guardrails = util_calloc(m->n_guardrails, sizeof(*m->guardrails));
-                cfg_add_refs(c, v, CFG_REF_GUARDRAIL, m->guardrail_names, m->n_guardrails, m->guardrails, sizeof(*m->guardrails));
-            }
-            m->has_guardrails = 1;
-        } else if (!strcmp(key, "structured_output"))
-            rc = parse_structured_output(c, v, &m->structured_output);
-        else if (!strcmp(key, "fallback_on")) {
-            rc = cfg_expect_seq(c, v);
-            if (!rc) {
-                m->n_fallback_rules = seq_len(v);
-                m->fallback_rules = util_calloc(m->n_fallback_rules, sizeof(*m->fallback_rules));
-                for (size_t i = 0; i < m->n_fallback_rules && !rc; i++) {
-                    size_t imark = cfg_push_index(c, i);
-                    rc = parse_fallback_rule(c, seq_item(c, v, i), &m->fallback_rules[i]);
-                    if (!rc)
-                        cfg_pop(c, imark);
-                }
-            }
-        } else {
-            cfg_pop(c, mark);
-            return cfg_unknown_key(c, k, keys);
-        }
-        if (rc)
-            return -1;
-        cfg_pop(c, mark);
-    }
+    struct model_parse mp = {m, NULL};
+    if (cfg_map_each(c, n, keys, model_key, &mp))
+        return -1;
+    yaml_node_t *targets = mp.targets;
     if (!m->name)
         return cfg_fail(c, n, "missing required key \"name\"");
     if (!targets)
