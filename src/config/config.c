@@ -91,11 +91,6 @@ static int check_shape(struct cfg_ctx *c)
 
 /* ---- small shared pieces ---- */
 
-#define MAP_FOREACH(c, n, k, v, key)                                                                                            \
-    for (yaml_node_pair_t *p_ = (n)->data.mapping.pairs.start; p_ < (n)->data.mapping.pairs.top; p_++)                          \
-        for (yaml_node_t *k = cfg_node(c, p_->key), *v = cfg_node(c, p_->value), *once_ = k; once_; once_ = NULL)                \
-            for (const char *key = cfg_scalar(k); key; key = NULL)
-
 static size_t seq_len(const yaml_node_t *n)
 {
     return (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
@@ -118,14 +113,6 @@ void cfg_add_refs(struct cfg_ctx *c, yaml_node_t *n, enum cfg_ref_kind kind, cha
 }
 
 /* Reads a sub-mapping under key, keeping the where path right. */
-#define WITH_KEY(c, key, expr)                                                                                                  \
-    do {                                                                                                                         \
-        size_t mark_ = cfg_push_key(c, key);                                                                                     \
-        if (expr)                                                                                                                \
-            return -1;                                                                                                           \
-        cfg_pop(c, mark_);                                                                                                       \
-    } while (0)
-
 /* ---- server ---- */
 
 static int parse_listen(struct cfg_ctx *c, yaml_node_t *n, struct config_server *s)
@@ -642,60 +629,47 @@ static int parse_models(struct cfg_ctx *c, yaml_node_t *n)
 
 /* ---- smaller sections ---- */
 
+static int health_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud)
+{
+    struct config_health *h = ud;
+    if (!strcmp(key, "window"))
+        return cfg_int_field(c, v, 1, 10000, &h->window);
+    if (!strcmp(key, "min_requests"))
+        return cfg_int_field(c, v, 0, 10000, &h->min_requests);
+    if (!strcmp(key, "error_ratio")) {
+        int rc = cfg_double(c, v, 0, 1, &h->error_ratio);
+        if (!rc && h->error_ratio <= 0)
+            rc = cfg_fail(c, v, "must be above 0 (0 would open the circuit on success)");
+        return rc;
+    }
+    if (!strcmp(key, "cooldown_ms"))
+        return cfg_int_field(c, v, 0, INT_MAX, &h->cooldown_ms);
+    return CFG_KEY_UNKNOWN;
+}
+
 static int parse_health(struct cfg_ctx *c, yaml_node_t *n)
 {
     static const char *const keys[] = {"window", "min_requests", "error_ratio", "cooldown_ms", NULL};
-    struct config_health *h = &c->cfg->health;
-    if (cfg_expect_map(c, n))
-        return -1;
-    MAP_FOREACH(c, n, k, v, key)
-    {
-        size_t mark = cfg_push_key(c, key);
-        int rc;
-        if (!strcmp(key, "window"))
-            rc = cfg_int_field(c, v, 1, 10000, &h->window);
-        else if (!strcmp(key, "min_requests"))
-            rc = cfg_int_field(c, v, 0, 10000, &h->min_requests);
-        else if (!strcmp(key, "error_ratio")) {
-            rc = cfg_double(c, v, 0, 1, &h->error_ratio);
-            if (!rc && h->error_ratio <= 0)
-                rc = cfg_fail(c, v, "must be above 0 (0 would open the circuit on success)");
-        } else if (!strcmp(key, "cooldown_ms"))
-            rc = cfg_int_field(c, v, 0, INT_MAX, &h->cooldown_ms);
-        else {
-            cfg_pop(c, mark);
-            return cfg_unknown_key(c, k, keys);
-        }
-        if (rc)
-            return -1;
-        cfg_pop(c, mark);
-    }
-    return 0;
+    return cfg_map_each(c, n, keys, health_key, &c->cfg->health);
+}
+
+static int api_key_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud)
+{
+    struct config_api_key *a = ud;
+    if (!strcmp(key, "key"))
+        return cfg_name(c, v, &a->key);
+    if (!strcmp(key, "name"))
+        return cfg_opt_str(c, v, &a->name);
+    if (!strcmp(key, "metadata"))
+        return cfg_kv_map(c, v, 0, &a->metadata, &a->n_metadata);
+    return CFG_KEY_UNKNOWN;
 }
 
 static int parse_api_key(struct cfg_ctx *c, yaml_node_t *n, struct config_api_key *a)
 {
     static const char *const keys[] = {"key", "name", "metadata", NULL};
-    if (cfg_expect_map(c, n))
+    if (cfg_map_each(c, n, keys, api_key_key, a))
         return -1;
-    MAP_FOREACH(c, n, k, v, key)
-    {
-        size_t mark = cfg_push_key(c, key);
-        int rc;
-        if (!strcmp(key, "key"))
-            rc = cfg_name(c, v, &a->key);
-        else if (!strcmp(key, "name"))
-            rc = cfg_opt_str(c, v, &a->name);
-        else if (!strcmp(key, "metadata"))
-            rc = cfg_kv_map(c, v, 0, &a->metadata, &a->n_metadata);
-        else {
-            cfg_pop(c, mark);
-            return cfg_unknown_key(c, k, keys);
-        }
-        if (rc)
-            return -1;
-        cfg_pop(c, mark);
-    }
     if (!a->key)
         return cfg_fail(c, n, "missing required key \"key\"");
     return 0;
@@ -722,18 +696,24 @@ static int parse_api_keys(struct cfg_ctx *c, yaml_node_t *n)
     return 0;
 }
 
+struct one_int_section {
+    const char *name;
+    long min, max;
+    int *out;
+};
+
+static int one_int_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud)
+{
+    const struct one_int_section *o = ud;
+    return strcmp(key, o->name) ? CFG_KEY_UNKNOWN : cfg_int_field(c, v, o->min, o->max, o->out);
+}
+
+/* A section with a single integer key (async_post: {max_pending: N}). */
 static int parse_one_int_section(struct cfg_ctx *c, yaml_node_t *n, const char *name, long min, long max, int *out)
 {
     const char *const keys[] = {name, NULL};
-    if (cfg_expect_map(c, n))
-        return -1;
-    MAP_FOREACH(c, n, k, v, key)
-    {
-        if (strcmp(key, name))
-            return cfg_unknown_key(c, k, keys);
-        WITH_KEY(c, key, cfg_int_field(c, v, min, max, out));
-    }
-    return 0;
+    struct one_int_section o = {name, min, max, out};
+    return cfg_map_each(c, n, keys, one_int_key, &o);
 }
 
 /* ---- step 4: names, references, cycles ---- */
@@ -980,52 +960,46 @@ static void set_defaults(struct config *cfg)
     cfg->guard_pool_threads = 2;
 }
 
+static int root_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud)
+{
+    struct config *cfg = c->cfg;
+    if (!strcmp(key, "server"))
+        return parse_server(c, v);
+    if (!strcmp(key, "providers"))
+        return parse_providers(c, v);
+    if (!strcmp(key, "models"))
+        return parse_models(c, v);
+    if (!strcmp(key, "guardrails"))
+        return cfg_parse_guardrails(c, v);
+    if (!strcmp(key, "default_guardrails")) {
+        int rc = cfg_str_list(c, v, &cfg->default_guardrail_names, &cfg->n_default_guardrails);
+        if (!rc) {
+            cfg->default_guardrails = util_calloc(cfg->n_default_guardrails, sizeof(*cfg->default_guardrails));
+            cfg_add_refs(c, v, CFG_REF_GUARDRAIL, cfg->default_guardrail_names, cfg->n_default_guardrails,
+                         cfg->default_guardrails, sizeof(*cfg->default_guardrails));
+        }
+        return rc;
+    }
+    if (!strcmp(key, "health"))
+        return parse_health(c, v);
+    if (!strcmp(key, "api_keys"))
+        return parse_api_keys(c, v);
+    if (!strcmp(key, "async_post"))
+        return parse_one_int_section(c, v, "max_pending", 1, 10000000, &cfg->async_post_max_pending);
+    if (!strcmp(key, "guard_pool"))
+        return parse_one_int_section(c, v, "threads", 1, 256, &cfg->guard_pool_threads);
+    return CFG_KEY_UNKNOWN;
+}
+
 static int parse_root(struct cfg_ctx *c, yaml_node_t *root)
 {
     static const char *const keys[] = {"server",     "providers", "models",     "default_guardrails", "guardrails",
                                        "health",     "api_keys",  "async_post", "guard_pool",         NULL};
-    struct config *cfg = c->cfg;
     if (root->type != YAML_MAPPING_NODE)
         return cfg_fail(c, root, "the configuration must be a mapping (server:, providers:, models:, ...), got %s",
                         cfg_kind_name(root));
-    if (cfg_expect_map(c, root))
+    if (cfg_map_each(c, root, keys, root_key, NULL))
         return -1;
-    MAP_FOREACH(c, root, k, v, key)
-    {
-        size_t mark = cfg_push_key(c, key);
-        int rc;
-        if (!strcmp(key, "server"))
-            rc = parse_server(c, v);
-        else if (!strcmp(key, "providers"))
-            rc = parse_providers(c, v);
-        else if (!strcmp(key, "models"))
-            rc = parse_models(c, v);
-        else if (!strcmp(key, "guardrails"))
-            rc = cfg_parse_guardrails(c, v);
-        else if (!strcmp(key, "default_guardrails")) {
-            rc = cfg_str_list(c, v, &cfg->default_guardrail_names, &cfg->n_default_guardrails);
-            if (!rc) {
-                cfg->default_guardrails = util_calloc(cfg->n_default_guardrails, sizeof(*cfg->default_guardrails));
-                cfg_add_refs(c, v, CFG_REF_GUARDRAIL, cfg->default_guardrail_names, cfg->n_default_guardrails,
-                         cfg->default_guardrails, sizeof(*cfg->default_guardrails));
-            }
-        }
-        else if (!strcmp(key, "health"))
-            rc = parse_health(c, v);
-        else if (!strcmp(key, "api_keys"))
-            rc = parse_api_keys(c, v);
-        else if (!strcmp(key, "async_post"))
-            rc = parse_one_int_section(c, v, "max_pending", 1, 10000000, &cfg->async_post_max_pending);
-        else if (!strcmp(key, "guard_pool"))
-            rc = parse_one_int_section(c, v, "threads", 1, 256, &cfg->guard_pool_threads);
-        else {
-            cfg_pop(c, mark);
-            return cfg_unknown_key(c, k, keys);
-        }
-        if (rc)
-            return -1;
-        cfg_pop(c, mark);
-    }
     return finish(c, root);
 }
 
