@@ -130,66 +130,50 @@ static int check_regex(struct cfg_ctx *c, yaml_node_t *n, const char *pattern, i
                     (size_t)off);
 }
 
+static int when_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud)
+{
+    struct config_guard_when *w = ud;
+    if (!strcmp(key, "models"))
+        return cfg_str_list(c, v, &w->models, &w->n_models);
+    if (!strcmp(key, "paths"))
+        return cfg_str_list(c, v, &w->paths, &w->n_paths);
+    if (!strcmp(key, "headers")) {
+        int rc = cfg_kv_map(c, v, 1, &w->headers, &w->n_headers);
+        /* Header names are case-insensitive; h2o hands them over in lower case. */
+        for (size_t i = 0; !rc && i < w->n_headers; i++)
+            for (char *s = w->headers[i].name; *s; s++)
+                *s = (char)tolower((unsigned char)*s);
+        return rc;
+    }
+    if (!strcmp(key, "metadata"))
+        return cfg_kv_map(c, v, 0, &w->metadata, &w->n_metadata);
+    return CFG_KEY_UNKNOWN;
+}
+
 static int parse_when(struct cfg_ctx *c, yaml_node_t *n, struct config_guard_when *w)
 {
     static const char *const keys[] = {"models", "paths", "headers", "metadata", NULL};
-    if (cfg_expect_map(c, n))
-        return -1;
-    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = cfg_node(c, p->key), *v = cfg_node(c, p->value);
-        const char *key = cfg_scalar(k);
-        size_t mark = cfg_push_key(c, key);
-        int rc;
-        if (!strcmp(key, "models"))
-            rc = cfg_str_list(c, v, &w->models, &w->n_models);
-        else if (!strcmp(key, "paths"))
-            rc = cfg_str_list(c, v, &w->paths, &w->n_paths);
-        else if (!strcmp(key, "headers")) {
-            rc = cfg_kv_map(c, v, 1, &w->headers, &w->n_headers);
-            /* Header names are case-insensitive; h2o hands them over in lower case. */
-            for (size_t i = 0; !rc && i < w->n_headers; i++)
-                for (char *s = w->headers[i].name; *s; s++)
-                    *s = (char)tolower((unsigned char)*s);
-        } else if (!strcmp(key, "metadata"))
-            rc = cfg_kv_map(c, v, 0, &w->metadata, &w->n_metadata);
-        else {
-            cfg_pop(c, mark);
-            return cfg_unknown_key(c, k, keys);
-        }
-        if (rc)
-            return -1;
-        cfg_pop(c, mark);
-    }
-    return 0;
+    return cfg_map_each(c, n, keys, when_key, w);
+}
+
+static int stream_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud)
+{
+    struct config_guardrail *g = ud;
+    if (!strcmp(key, "window"))
+        return cfg_int_field(c, v, 0, 16 << 20, &g->stream_window);
+    if (!strcmp(key, "chunk_tokens"))
+        return cfg_int_field(c, v, 0, INT_MAX, &g->stream_chunk_tokens);
+    if (!strcmp(key, "context_tokens"))
+        return cfg_int_field(c, v, 0, INT_MAX, &g->stream_context_tokens);
+    if (!strcmp(key, "stream_first"))
+        return cfg_bool(c, v, &g->stream_first);
+    return CFG_KEY_UNKNOWN;
 }
 
 static int parse_stream(struct cfg_ctx *c, yaml_node_t *n, struct config_guardrail *g)
 {
     static const char *const keys[] = {"window", "chunk_tokens", "context_tokens", "stream_first", NULL};
-    if (cfg_expect_map(c, n))
-        return -1;
-    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = cfg_node(c, p->key), *v = cfg_node(c, p->value);
-        const char *key = cfg_scalar(k);
-        size_t mark = cfg_push_key(c, key);
-        int rc;
-        if (!strcmp(key, "window"))
-            rc = cfg_int_field(c, v, 0, 16 << 20, &g->stream_window);
-        else if (!strcmp(key, "chunk_tokens"))
-            rc = cfg_int_field(c, v, 0, INT_MAX, &g->stream_chunk_tokens);
-        else if (!strcmp(key, "context_tokens"))
-            rc = cfg_int_field(c, v, 0, INT_MAX, &g->stream_context_tokens);
-        else if (!strcmp(key, "stream_first"))
-            rc = cfg_bool(c, v, &g->stream_first);
-        else {
-            cfg_pop(c, mark);
-            return cfg_unknown_key(c, k, keys);
-        }
-        if (rc)
-            return -1;
-        cfg_pop(c, mark);
-    }
-    return 0;
+    return cfg_map_each(c, n, keys, stream_key, g);
 }
 
 /* Non-empty strings: an empty keyword or tool name is always a mistake. */
