@@ -326,6 +326,22 @@ static int v_literal(struct vstate *v, const char *lit)
     return 0;
 }
 
+/* After an object member or array element: ',' means another follows, close ends the
+ * container. Returns 1 to go on, 0 at the end, -1 (with the error set) otherwise. */
+static int v_after_item(struct vstate *v, char close, const char *expected)
+{
+    v_ws(v);
+    if (v->p < v->e && *v->p == ',') {
+        v->p++;
+        return 1;
+    }
+    if (v->p < v->e && *v->p == close) {
+        v->p++;
+        return 0;
+    }
+    return v_fail(v, expected);
+}
+
 static int v_value(struct vstate *v, int depth)
 {
     v_ws(v);
@@ -361,16 +377,9 @@ static int v_value(struct vstate *v, int depth)
             v->p++;
             if (v_value(v, depth + 1) != 0)
                 return -1;
-            v_ws(v);
-            if (v->p < v->e && *v->p == ',') {
-                v->p++;
-                continue;
-            }
-            if (v->p < v->e && *v->p == '}') {
-                v->p++;
-                return 0;
-            }
-            return v_fail(v, "expected ',' or '}'");
+            int more = v_after_item(v, '}', "expected ',' or '}'");
+            if (more <= 0)
+                return more;
         }
     case '[':
         v->p++;
@@ -382,16 +391,9 @@ static int v_value(struct vstate *v, int depth)
         for (;;) {
             if (v_value(v, depth + 1) != 0)
                 return -1;
-            v_ws(v);
-            if (v->p < v->e && *v->p == ',') {
-                v->p++;
-                continue;
-            }
-            if (v->p < v->e && *v->p == ']') {
-                v->p++;
-                return 0;
-            }
-            return v_fail(v, "expected ',' or ']'");
+            int more = v_after_item(v, ']', "expected ',' or ']'");
+            if (more <= 0)
+                return more;
         }
     default:
         if (*v->p == '-' || (*v->p >= '0' && *v->p <= '9'))

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/err.h"
 
 #define PLUGIN_REASON_MAX 1024
 
@@ -26,31 +27,20 @@ struct guard_plugin {
     char *name;
 };
 
-static void set_err(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-    if (!err || errsz == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errsz, fmt, ap);
-    va_end(ap);
-}
-
 static struct guard_plugin *open_def(const struct warden_guard_plugin *def, const char *config, const char *where, char *err,
                                      size_t errsz)
 {
     if (!def) {
-        set_err(err, errsz, "plugin %s: descriptor is NULL", where);
+        util_set_err(err, errsz, "plugin %s: descriptor is NULL", where);
         return NULL;
     }
     if (def->abi_version != WARDEN_GUARD_ABI_VERSION) {
-        set_err(err, errsz, "plugin %s: built for guard ABI v%u, this Warden supports v%d (rebuild it against warden/guard.h)",
+        util_set_err(err, errsz, "plugin %s: built for guard ABI v%u, this Warden supports v%d (rebuild it against warden/guard.h)",
                 where, def->abi_version, WARDEN_GUARD_ABI_VERSION);
         return NULL;
     }
     if (!def->check || !def->free_output) {
-        set_err(err, errsz, "plugin %s: descriptor lacks %s", where, !def->check ? "check" : "free_output");
+        util_set_err(err, errsz, "plugin %s: descriptor lacks %s", where, !def->check ? "check" : "free_output");
         return NULL;
     }
     struct guard_plugin *p = util_calloc(1, sizeof(*p));
@@ -61,7 +51,7 @@ static struct guard_plugin *open_def(const struct warden_guard_plugin *def, cons
         int rc = def->init(config ? config : "", &p->state, ebuf, sizeof(ebuf));
         ebuf[sizeof(ebuf) - 1] = '\0';
         if (rc != 0) {
-            set_err(err, errsz, "plugin %s: init failed: %s", p->name, ebuf[0] ? ebuf : "(no message)");
+            util_set_err(err, errsz, "plugin %s: init failed: %s", p->name, ebuf[0] ? ebuf : "(no message)");
             free(p->name);
             free(p);
             return NULL;
@@ -78,13 +68,13 @@ struct guard_plugin *guard_plugin_open(const struct warden_guard_plugin *def, co
 struct guard_plugin *guard_plugin_load(const char *path, const char *config, char *err, size_t errsz)
 {
     if (!path || !*path) {
-        set_err(err, errsz, "plugin path is empty");
+        util_set_err(err, errsz, "plugin path is empty");
         return NULL;
     }
     void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!dl) {
         const char *e = dlerror();
-        set_err(err, errsz, "cannot load plugin %s: %s", path, e ? e : "unknown error");
+        util_set_err(err, errsz, "cannot load plugin %s: %s", path, e ? e : "unknown error");
         return NULL;
     }
     void *sym = dlsym(dl, WARDEN_GUARD_PLUGIN_SYMBOL);
@@ -94,13 +84,13 @@ struct guard_plugin *guard_plugin_load(const char *path, const char *config, cha
             char name[48];
             snprintf(name, sizeof(name), "warden_guard_plugin_v%d", v);
             if (dlsym(dl, name)) {
-                set_err(err, errsz, "plugin %s: built for guard ABI v%d, this Warden supports v%d", path, v,
+                util_set_err(err, errsz, "plugin %s: built for guard ABI v%d, this Warden supports v%d", path, v,
                         WARDEN_GUARD_ABI_VERSION);
                 dlclose(dl);
                 return NULL;
             }
         }
-        set_err(err, errsz, "plugin %s does not export %s() (not a Warden guard plugin?)", path, WARDEN_GUARD_PLUGIN_SYMBOL);
+        util_set_err(err, errsz, "plugin %s does not export %s() (not a Warden guard plugin?)", path, WARDEN_GUARD_PLUGIN_SYMBOL);
         dlclose(dl);
         return NULL;
     }

@@ -220,17 +220,6 @@ static void utf8_trim(const char *text, size_t len, size_t *lo, size_t *hi)
 
 /* ---- compile ---- */
 
-static void set_err(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-    if (!err || errsz == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errsz, fmt, ap);
-    va_end(ap);
-}
-
 /* A pattern, shortened for an error message. */
 static const char *excerpt(const char *p, char *buf, size_t bufsz)
 {
@@ -327,11 +316,11 @@ struct guard_scan *guard_scan_compile(int kind, const char *const *patterns, siz
     char ex[72], msg[256];
 
     if (kind != GUARD_SCAN_REGEX && kind != GUARD_SCAN_KEYWORDS) {
-        set_err(err, errsz, "unknown pattern kind %d", kind);
+        util_set_err(err, errsz, "unknown pattern kind %d", kind);
         return NULL;
     }
     if (n == 0 || n > UINT_MAX / 2 || !patterns) {
-        set_err(err, errsz, "a pattern list needs at least one pattern");
+        util_set_err(err, errsz, "a pattern list needs at least one pattern");
         return NULL;
     }
     s = util_calloc(1, sizeof(*s));
@@ -350,7 +339,7 @@ struct guard_scan *guard_scan_compile(int kind, const char *const *patterns, siz
     for (size_t i = 0; i < n; i++) {
         const char *p = patterns[i];
         if (!p || !*p) {
-            set_err(err, errsz, "pattern %zu is empty", i);
+            util_set_err(err, errsz, "pattern %zu is empty", i);
             goto fail;
         }
         s->pats[i].text = util_strdup(p);
@@ -361,7 +350,7 @@ struct guard_scan *guard_scan_compile(int kind, const char *const *patterns, siz
         if (kind == GUARD_SCAN_REGEX) {
             s->pats[i].re = compile_pcre(s, p, utf8, msg, sizeof(msg));
             if (!s->pats[i].re) {
-                set_err(err, errsz, "pattern %zu \"%s\": %s", i, excerpt(p, ex, sizeof(ex)), msg);
+                util_set_err(err, errsz, "pattern %zu \"%s\": %s", i, excerpt(p, ex, sizeof(ex)), msg);
                 goto fail;
             }
             exprs[nhs] = util_strdup(p);
@@ -384,13 +373,13 @@ struct guard_scan *guard_scan_compile(int kind, const char *const *patterns, siz
         snprintf(msg, sizeof(msg), "%s", cerr->message);
         hs_free_compile_error(cerr);
         if (bad < 0 || (size_t)bad >= nhs) {
-            set_err(err, errsz, "hyperscan: %s", msg);
+            util_set_err(err, errsz, "hyperscan: %s", msg);
             goto fail;
         }
         unsigned id = ids[bad];
         const char *p = s->pats[id].text;
         if (kind == GUARD_SCAN_KEYWORDS || strstr(msg, "empty buffer")) {
-            set_err(err, errsz, "pattern %u \"%s\": %s", id, excerpt(p, ex, sizeof(ex)), msg);
+            util_set_err(err, errsz, "pattern %u \"%s\": %s", id, excerpt(p, ex, sizeof(ex)), msg);
             goto fail;
         }
         if (!(hsflags[bad] & HS_FLAG_PREFILTER)) {
@@ -399,7 +388,7 @@ struct guard_scan *guard_scan_compile(int kind, const char *const *patterns, siz
             continue;
         }
         if (pcre_matches_empty(s->pats[id].re)) {
-            set_err(err, errsz, "pattern %u \"%s\": matches the empty string", id, excerpt(p, ex, sizeof(ex)));
+            util_set_err(err, errsz, "pattern %u \"%s\": matches the empty string", id, excerpt(p, ex, sizeof(ex)));
             goto fail;
         }
         s->pats[id].mode = SCAN_PCRE_ONLY;
@@ -411,7 +400,7 @@ struct guard_scan *guard_scan_compile(int kind, const char *const *patterns, siz
         nhs--;
     }
     if (s->db && hs_alloc_scratch(s->db, &s->proto) != HS_SUCCESS) {
-        set_err(err, errsz, "hyperscan: cannot allocate scratch");
+        util_set_err(err, errsz, "hyperscan: cannot allocate scratch");
         goto fail;
     }
 

@@ -1,5 +1,8 @@
 #include "util/err.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 const char *warden_strerror(int code)
 {
     switch (code) {
@@ -18,4 +21,14 @@ const char *warden_strerror(int code)
     case WARDEN_ESCHEMA: return "schema validation failed";
     }
     return "unknown error";
+}
+
+void util_set_err(char *err, size_t errsz, const char *fmt, ...)
+{
+    if (!err || errsz == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errsz, fmt, ap);
+    va_end(ap);
 }

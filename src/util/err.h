@@ -5,6 +5,8 @@
 #ifndef WARDEN_UTIL_ERR_H
 #define WARDEN_UTIL_ERR_H
 
+#include <stddef.h>
+
 enum warden_err {
     WARDEN_OK = 0,
     WARDEN_ENOMEM = -1,      /* allocation failed (only where we chose not to abort) */
@@ -22,5 +24,9 @@ enum warden_err {
 };
 
 const char *warden_strerror(int code);
+
+/* Writes a message into a caller's error buffer (err, errsz), the convention of
+ * functions that report why they failed; does nothing when err is NULL or errsz 0. */
+void util_set_err(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif
