@@ -9,7 +9,7 @@
 # Scenarios:
 #   1. non-streaming chat completion, ~1 KB JSON body, BENCH_CONNS (64) connections
 #   2. the same with "stream": true, 20 SSE chunks per answer (mock --chunks 20)
-#   3. latency with one connection (p50 and p99), non-streaming; BENCH_LAT_ROUNDS (3) alternating
+#   3. latency with one connection (p50 and p99), non-streaming; BENCH_LAT_ROUNDS (5) alternating
 #      rounds of direct / nginx / warden, medians reported
 #   4. BENCH_SLOW_N (5000) concurrent requests whose upstream takes 2 s (mock --ttft-ms 2000),
 #      driven by bench/load.c (compiled here), through Warden and nginx; Warden's peak RSS (VmHWM)
@@ -17,7 +17,7 @@
 # Every wrk run must end with zero non-2xx/3xx answers and zero socket errors, and every slow
 # request must succeed; otherwise the table is still printed and the script exits 1.
 #
-# Knobs (environment): BUILD (build), BENCH_DURATION (5 s per wrk run), BENCH_CONNS (64), BENCH_LAT_ROUNDS (3),
+# Knobs (environment): BUILD (build), BENCH_DURATION (5 s per wrk run), BENCH_CONNS (64), BENCH_LAT_ROUNDS (5),
 # BENCH_SLOW_N (5000), BENCH_PERF=1 (also `perf record -g` Warden during an extra scenario-1 run
 # and write the top symbols to bench/results/perf-top.txt), BENCH_KEEP_TMP=1 (keep logs/configs).
 set -euo pipefail
@@ -31,7 +31,7 @@ MOCK_BIN="$BUILD/warden-mock"
 DURATION=${BENCH_DURATION:-5}
 CONNS=${BENCH_CONNS:-64}
 SLOW_N=${BENCH_SLOW_N:-5000}
-LAT_ROUNDS=${BENCH_LAT_ROUNDS:-3}
+LAT_ROUNDS=${BENCH_LAT_ROUNDS:-5}
 SLOW_TTFT_MS=2000
 CHUNKS=20
 RESULTS="$ROOT/bench/results"
