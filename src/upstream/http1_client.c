@@ -342,10 +342,14 @@ static void call_connection_lost(struct http1_call *call, int uv_err, int reused
 }
 
 /* Reports a failure found where callbacks may not run: from the timer, at once. */
-static void call_fail_soon(struct http1_call *call, int err, const char *msg)
+static void call_fail_soon(struct http1_call *call, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void call_fail_soon(struct http1_call *call, int err, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(call->pending_msg, sizeof(call->pending_msg), fmt, ap);
+    va_end(ap);
     call->pending_err = err;
-    snprintf(call->pending_msg, sizeof(call->pending_msg), "%s", msg);
     uv_timer_start(&call->conn->timer, on_conn_timer, 0, 0);
 }
 
@@ -691,9 +695,7 @@ static void conn_send(struct http1_conn *conn)
     conn->write_req.data = conn;
     int rc = uv_write(&conn->write_req, (uv_stream_t *)&conn->tcp, bufs, nbufs, on_write);
     if (rc != 0) {
-        char msg[200];
-        snprintf(msg, sizeof(msg), "upstream %s: %s", call->origin->host_header, uv_strerror(rc));
-        call_fail_soon(call, WARDEN_EUPSTREAM, msg);
+        call_fail_soon(call, WARDEN_EUPSTREAM, "upstream %s: %s", call->origin->host_header, uv_strerror(rc));
         return;
     }
     conn->writing = 1;
@@ -734,9 +736,8 @@ static void conn_connect(struct http1_conn *conn)
     conn->addr_index = (o->addr_good + call->addr_tries) % o->n_addrs;
     int rc = uv_tcp_connect(&conn->connect_req, &conn->tcp, (const struct sockaddr *)&o->addrs[conn->addr_index], on_connect);
     if (rc != 0) {
-        char msg[200];
-        snprintf(msg, sizeof(msg), "could not connect to upstream %s: %s", call->origin->host_header, uv_strerror(rc));
-        call_fail_soon(call, WARDEN_EUPSTREAM, msg);
+        call_fail_soon(call, WARDEN_EUPSTREAM, "could not connect to upstream %s: %s", call->origin->host_header,
+                       uv_strerror(rc));
         return;
     }
     conn->counted = 1;
@@ -811,9 +812,7 @@ static void call_attach_new_conn(struct http1_call *call)
     conn->resolve_req.data = conn;
     int rc = uv_getaddrinfo(c->loop, &conn->resolve_req, on_resolved, o->hostname, o->port, &hints);
     if (rc != 0) {
-        char msg[200];
-        snprintf(msg, sizeof(msg), "could not resolve upstream host %s: %s", o->hostname, uv_strerror(rc));
-        call_fail_soon(call, WARDEN_EUPSTREAM, msg);
+        call_fail_soon(call, WARDEN_EUPSTREAM, "could not resolve upstream host %s: %s", o->hostname, uv_strerror(rc));
         return;
     }
     conn->handles_pending++;
