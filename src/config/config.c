@@ -988,13 +988,16 @@ static int root_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud
         return parse_one_int_section(c, v, "max_pending", 1, 10000000, &cfg->async_post_max_pending);
     if (!strcmp(key, "guard_pool"))
         return parse_one_int_section(c, v, "threads", 1, 256, &cfg->guard_pool_threads);
+    if (!strcmp(key, "guardrails_api"))
+        return cfg_parse_guardrails_api(c, v);
     return CFG_KEY_UNKNOWN;
 }
 
 static int parse_root(struct cfg_ctx *c, yaml_node_t *root)
 {
     static const char *const keys[] = {"server",     "providers", "models",     "default_guardrails", "guardrails",
-                                       "health",     "api_keys",  "async_post", "guard_pool",         NULL};
+                                       "health",     "api_keys",  "async_post", "guard_pool",         "guardrails_api",
+                                       NULL};
     if (root->type != YAML_MAPPING_NODE)
         return cfg_fail(c, root, "the configuration must be a mapping (server:, providers:, models:, ...), got %s",
                         cfg_kind_name(root));
@@ -1201,6 +1204,7 @@ void config_free(struct config *cfg)
         cfg_free_kv(cfg->api_keys[i].metadata, cfg->api_keys[i].n_metadata);
     }
     free(cfg->api_keys);
+    cfg_guardrails_api_free(&cfg->guardrails_api);
     free(cfg);
 }
 

@@ -131,6 +131,8 @@ enum config_guard_type {
     CONFIG_GUARD_PLUGIN,
     CONFIG_GUARD_PARALLEL,
     CONFIG_GUARD_CHAIN,
+    CONFIG_GUARD_PII,
+    CONFIG_GUARD_SECRETS,
 };
 enum config_guard_stage { CONFIG_STAGE_INPUT, CONFIG_STAGE_OUTPUT };
 enum config_guard_timing { CONFIG_TIMING_BLOCKING, CONFIG_TIMING_CONCURRENT, CONFIG_TIMING_ASYNC_POST };
@@ -149,6 +151,23 @@ struct config_guard_when {
     char **paths;      size_t n_paths;
     struct config_kv *headers; size_t n_headers; /* header name -> exact value ("*" = present) */
     struct config_kv *metadata; size_t n_metadata; /* API-key metadata: key -> value */
+};
+
+/* pii / secrets: what action: redact puts in place of a finding */
+enum config_redaction {
+    CONFIG_REDACT_MASK,       /* "mask": "****" */
+    CONFIG_REDACT_TYPED,      /* "typed": <EMAIL_ADDRESS_1>, numbered per distinct value in the request */
+    CONFIG_REDACT_REVERSIBLE, /* "reversible": typed upstream, originals restored in the answer */
+};
+
+/* A pii recognizer or secrets rule added in the config (config_detect.c). */
+struct config_recognizer {
+    char *name;      /* the finding's type, e.g. EMPLOYEE_ID */
+    char *regex;
+    char *validator; /* NULL, or luhn | card | iban | ssn | ipv4 | ipv6 | mac | crypto | phone | entropy */
+    char **context; size_t n_context; /* words nearby that raise the score */
+    double score;    /* default 0.6 */
+    int line;
 };
 
 struct config_guardrail {
@@ -200,6 +219,13 @@ struct config_guardrail {
     int stream_context_tokens;
     int stream_first;        /* 1 = send chunks before their check finishes */
 
+    /* pii / secrets */
+    char **entities; size_t n_entities; /* built-in entity types (pii) or rule names (secrets); empty = all */
+    double score_threshold;             /* findings below are ignored; default 0.5 */
+    enum config_redaction redaction;    /* default mask */
+    struct config_recognizer *recognizers; size_t n_recognizers; /* pii recognizers: / secrets rules: */
+    double entropy_threshold;           /* secrets: bits per character of a generic token; default 3.0 */
+
     /* parallel / chain */
     enum config_guard_strategy strategy;
     char **member_names; size_t n_members;
@@ -221,6 +247,13 @@ struct config_api_key {
     struct config_kv *metadata; size_t n_metadata;
 };
 
+/* POST /v1/guardrails/check */
+struct config_guardrails_api {
+    int enabled;     /* default 0: the route answers 404 */
+    char *token_env; /* NULL: no token required */
+    char *token;     /* resolved from the environment; NULL when token_env is unset (then every call is refused) */
+};
+
 struct config {
     char *path;
     struct config_server server;
@@ -233,6 +266,7 @@ struct config {
     struct config_api_key *api_keys; size_t n_api_keys; /* empty = no client auth */
     int async_post_max_pending; /* default 1024 */
     int guard_pool_threads;     /* default 2 */
+    struct config_guardrails_api guardrails_api;
 };
 
 struct config *config_load(const char *path, char *err, size_t errsz);

@@ -29,8 +29,8 @@
 #define T(x) (1u << CONFIG_GUARD_##x)
 #define T_ALL 0xffffu
 
-static const char *const type_names[] = {"regex",  "keywords", "length",   "webhook", "llm_judge",
-                                         "tools",  "plugin",   "parallel", "chain",   NULL};
+static const char *const type_names[] = {"regex",  "keywords", "length", "webhook", "llm_judge", "tools",
+                                         "plugin", "parallel", "chain",  "pii",     "secrets",   NULL};
 
 static const struct {
     const char *key;
@@ -67,6 +67,12 @@ static const struct {
     {"cpu_bound", T(PLUGIN)},
     {"strategy", T(PARALLEL)},
     {"members", T(PARALLEL) | T(CHAIN)},
+    {"entities", T(PII) | T(SECRETS)},
+    {"score_threshold", T(PII) | T(SECRETS)},
+    {"redaction", T(PII) | T(SECRETS)},
+    {"recognizers", T(PII)},
+    {"rules", T(SECRETS)},
+    {"entropy_threshold", T(SECRETS)},
 };
 #define N_GUARD_KEYS (sizeof(guard_keys) / sizeof(guard_keys[0]))
 
@@ -110,7 +116,7 @@ static int check_guard_key(struct cfg_ctx *c, yaml_node_t *k, const char *key, i
     return cfg_fail(c, k, "key %s does not apply to type \"%s\"", cfg_quote(q, sizeof(q), key), type_names[type]);
 }
 
-static int check_regex(struct cfg_ctx *c, yaml_node_t *n, const char *pattern, int caseless)
+int cfg_check_regex(struct cfg_ctx *c, yaml_node_t *n, const char *pattern, int caseless)
 {
     char q[96];
     int code;
@@ -220,7 +226,7 @@ static int parse_guardrail(struct cfg_ctx *c, yaml_node_t *n, struct config_guar
     }
     if (!type_node)
         return cfg_fail(c, n, "missing required key \"type\" (one of regex, keywords, length, webhook, llm_judge, tools, "
-                              "plugin, parallel, chain)");
+                              "plugin, parallel, chain, pii, secrets)");
     size_t tmark = cfg_push_key(c, "type");
     if (cfg_enum(c, type_node, type_names, &type))
         return -1;
@@ -236,6 +242,7 @@ static int parse_guardrail(struct cfg_ctx *c, yaml_node_t *n, struct config_guar
     g->status_code = 400;
     g->case_sensitive = type != CONFIG_GUARD_KEYWORDS;
     g->replacement = util_strdup("[REDACTED]");
+    cfg_detect_defaults(g);
 
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
         yaml_node_t *k = cfg_node(c, p->key), *v = cfg_node(c, p->value);
@@ -322,6 +329,8 @@ static int parse_guardrail(struct cfg_ctx *c, yaml_node_t *n, struct config_guar
                 cfg_add_refs(c, v, CFG_REF_GUARDRAIL, g->member_names, g->n_members, g->members, sizeof(*g->members));
             }
             list_node = v;
+        } else {
+            rc = cfg_detect_key(c, key, v, g);
         }
         if (rc)
             return -1;
@@ -342,7 +351,7 @@ static int parse_guardrail(struct cfg_ctx *c, yaml_node_t *n, struct config_guar
             size_t imark = cfg_push_index(c, i);
             yaml_node_t *item = cfg_node(c, list_node->data.sequence.items.start[i]);
             if (g->type == CONFIG_GUARD_REGEX) {
-                if (check_regex(c, item, g->patterns[i], !g->case_sensitive))
+                if (cfg_check_regex(c, item, g->patterns[i], !g->case_sensitive))
                     return -1;
             } else if (!*g->patterns[i]) {
                 return cfg_fail(c, item, "empty keyword");
@@ -372,7 +381,7 @@ static int parse_guardrail(struct cfg_ctx *c, yaml_node_t *n, struct config_guar
             for (size_t i = 0; i < g->n_arg_patterns; i++) {
                 size_t kmark = cfg_push_key(c, g->arg_patterns[i].name);
                 yaml_node_t *item = cfg_node(c, args_node->data.mapping.pairs.start[i].value);
-                if (check_regex(c, item, g->arg_patterns[i].value, 0))
+                if (cfg_check_regex(c, item, g->arg_patterns[i].value, 0))
                     return -1;
                 cfg_pop(c, kmark);
             }
@@ -382,6 +391,11 @@ static int parse_guardrail(struct cfg_ctx *c, yaml_node_t *n, struct config_guar
     case CONFIG_GUARD_PLUGIN:
         if (!g->plugin_path)
             return cfg_fail(c, n, "missing required key \"path\" (the plugin's .so)");
+        break;
+    case CONFIG_GUARD_PII:
+    case CONFIG_GUARD_SECRETS:
+        if (cfg_detect_finish(c, n, g))
+            return -1;
         break;
     case CONFIG_GUARD_PARALLEL:
     case CONFIG_GUARD_CHAIN:
@@ -484,4 +498,5 @@ void cfg_guardrail_free(struct config_guardrail *g)
     free(g->plugin_config);
     cfg_free_strv(g->member_names, g->n_members);
     free(g->members);
+    cfg_detect_free(g);
 }

@@ -109,6 +109,21 @@ int cfg_parse_guardrails(struct cfg_ctx *c, yaml_node_t *n);
 int cfg_guardrails_finish(struct cfg_ctx *c);
 void cfg_guardrail_free(struct config_guardrail *g);
 
+/* A regex compiles with PCRE2 (UTF, optionally caseless) and is not empty. */
+int cfg_check_regex(struct cfg_ctx *c, yaml_node_t *n, const char *pattern, int caseless);
+
+/* config_detect.c: pii / secrets keys and the guardrails_api section */
+extern const char *const config_pii_entities[];
+extern const char *const config_secret_entities[];
+extern const char *const config_validator_names[];
+void cfg_detect_defaults(struct config_guardrail *g);
+/* Parses one pii/secrets key; CFG_KEY_UNKNOWN if key is not one of them. */
+int cfg_detect_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, struct config_guardrail *g);
+int cfg_detect_finish(struct cfg_ctx *c, yaml_node_t *n, struct config_guardrail *g);
+void cfg_detect_free(struct config_guardrail *g);
+int cfg_parse_guardrails_api(struct cfg_ctx *c, yaml_node_t *n);
+void cfg_guardrails_api_free(struct config_guardrails_api *a);
+
 /* config_yaml.c: the shared free helpers */
 void cfg_free_strv(char **v, size_t n);
 void cfg_free_kv(struct config_kv *kv, size_t n);
