@@ -66,11 +66,13 @@
 #include "api/hangup.h"
 #include "api/json_span.h"
 #include "api/lifecycle_int.h"
+#include "api/restore.h"
 #include "api/sse.h"
 #include "api/stream_filter.h"
 #include "api/texts.h"
 #include "schema/schema.h"
 #include "guard/engine.h"
+#include "guard/placeholder.h"
 #include "server/metrics.h"
 #include "server/server.h"
 #include "upstream/client.h"
@@ -130,6 +132,9 @@ static void req_unref(struct req_ctx *ctx)
     structured_spec_release(&ctx->so);
     free(ctx->guards);
     free(ctx->conc);
+    for (size_t i = 0; i < ctx->n_placeholders; i++)
+        guard_placeholders_free(ctx->placeholders[i]);
+    free(ctx->placeholders);
     free(ctx);
 }
 
@@ -704,7 +709,7 @@ static void finish_collected(struct req_ctx *ctx)
         return;
     }
     if (ctx->up_status >= 200 && ctx->up_status < 300 && !ctx->up_is_sse && ctx->kind == REQ_KIND_CHAT &&
-        has_output_checks(ctx)) {
+        (has_output_checks(ctx) || ctx->n_placeholders > 0)) {
         req_set_state(ctx, REQ_STATE_OUTPUT_CHECKS);
         ctx->output_pos = 0;
         run_output_checks(ctx);
@@ -1124,6 +1129,11 @@ static void apply_request_rewrite(struct req_ctx *ctx, struct guard_verdict *v)
     if (v->texts != NULL && v->n == t.n && api_texts_apply(&t, v->texts, v->lens) > 0)
         ctx->raw_dirty = 1;
     api_texts_free(&t);
+    struct guard_placeholders *p = guard_verdict_take_placeholders(v);
+    if (p != NULL) {
+        ctx->placeholders = util_realloc(ctx->placeholders, (ctx->n_placeholders + 1) * sizeof(*ctx->placeholders));
+        ctx->placeholders[ctx->n_placeholders++] = p;
+    }
 }
 
 static void start_concurrent_checks(struct req_ctx *ctx);
@@ -1286,6 +1296,9 @@ static void run_output_checks(struct req_ctx *ctx)
         if (ctx->response_started || ctx->state == REQ_STATE_CLOSED)
             return;
     }
+    /* reversible redaction: the client gets the originals back, after every output check */
+    if (api_restore_answer(ctx->answer, ctx->placeholders, ctx->n_placeholders) > 0)
+        ctx->answer_dirty = 1;
     if (ctx->answer_dirty) {
         char *body = json_dumps(ctx->answer, JSON_COMPACT);
         if (body != NULL) {

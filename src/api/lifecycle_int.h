@@ -17,6 +17,7 @@ struct server_worker;
 struct guard_run;
 struct upstream_call;
 struct router_target;
+struct guard_placeholders;
 
 enum req_kind { REQ_KIND_CHAT, REQ_KIND_EMBEDDINGS };
 
@@ -114,6 +115,8 @@ struct req_ctx {
     json_t *answer;              /* parsed answer during output checks */
     int answer_dirty;
     struct util_buf guard_log;   /* "name=verdict" list for x-warden-guardrails and the access log */
+    struct guard_placeholders **placeholders; /* reversible redactions of the input (hold originals: never logged) */
+    size_t n_placeholders;
 
     struct structured_spec so;   /* response_format / tool schemas */
     int reasks;

@@ -22,8 +22,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "guard/detect.h"
+#include "guard/pii.h"
+#include "guard/placeholder.h"
 #include "guard/plugin.h"
+#include "guard/redact.h"
 #include "guard/scan.h"
+#include "guard/secrets.h"
 #include "server/metrics.h"
 #include "upstream/client.h"
 #include "util/alloc.h"
@@ -41,6 +46,7 @@ struct guard_compiled {
     struct guard_scan *scan;       /* regex / keywords */
     struct guard_scan **arg_scans; /* tools: one per arg_patterns entry */
     struct guard_plugin *plugin;
+    struct detect_set *detect;     /* pii / secrets */
 };
 
 struct guard_shared {
@@ -56,6 +62,7 @@ struct guard_env {
     struct upstream_client *upstream;
     struct metrics *metrics;
     struct guard_scan_scratch *scratch;
+    struct detect_scratch *detect_scratch;
     struct guard_run *async_runs; /* detached async_post runs of this worker */
     size_t async_count;
 };
@@ -89,6 +96,10 @@ struct guard_run {
     uv_work_t work;
     struct guard_plugin_result presult;
     int pverdict;
+    /* what a local check found; moved into the verdict */
+    struct guard_finding *findings;
+    size_t n_findings, cap_findings;
+    struct guard_placeholders *placeholders;
     /* group */
     struct guard_run **children;
     struct guard_verdict *child_verdicts; /* kept copies (texts moved in) */
@@ -152,6 +163,13 @@ struct guard_shared *guard_shared_create(const struct config *cfg, char *err, si
                 guard_shared_destroy(gs);
                 return NULL;
             }
+        } else if (g->type == CONFIG_GUARD_PII || g->type == CONFIG_GUARD_SECRETS) {
+            c->detect = g->type == CONFIG_GUARD_PII ? guard_pii_compile(g, e, sizeof(e)) : guard_secrets_compile(g, e, sizeof(e));
+            if (c->detect == NULL) {
+                snprintf(err, errsz, "%s:%d: guardrail %s: %s", cfg->path ? cfg->path : "config", g->line, g->name, e);
+                guard_shared_destroy(gs);
+                return NULL;
+            }
         }
     }
     return gs;
@@ -171,6 +189,7 @@ void guard_shared_destroy(struct guard_shared *gs)
         }
         if (c->plugin)
             guard_plugin_free(c->plugin);
+        detect_free(c->detect);
     }
     free(gs->gc);
     free(gs);
@@ -190,7 +209,10 @@ struct guard_env *guard_env_create(struct guard_shared *gs, uv_loop_t *loop, str
     env->upstream = up;
     env->metrics = m;
     env->scratch = guard_scan_scratch_new(NULL);
+    env->detect_scratch = detect_scratch_new();
     for (size_t i = 0; i < gs->n; i++) {
+        if (gs->gc[i].detect)
+            detect_scratch_grow(env->detect_scratch, gs->gc[i].detect);
         if (gs->gc[i].scan)
             guard_scan_scratch_grow(env->scratch, gs->gc[i].scan);
         for (size_t k = 0; gs->gc[i].arg_scans && k < gs->gc[i].cfg->n_arg_patterns; k++)
@@ -206,6 +228,7 @@ void guard_env_destroy(struct guard_env *env)
     while (env->async_runs != NULL)
         guard_run_cancel(env->async_runs);
     guard_scan_scratch_free(env->scratch);
+    detect_scratch_free(env->detect_scratch);
     free(env);
 }
 
@@ -216,7 +239,8 @@ size_t guard_env_async_pending(const struct guard_env *env)
 
 int guard_is_local(const struct config_guardrail *g)
 {
-    return g->type == CONFIG_GUARD_REGEX || g->type == CONFIG_GUARD_KEYWORDS;
+    return g->type == CONFIG_GUARD_REGEX || g->type == CONFIG_GUARD_KEYWORDS || g->type == CONFIG_GUARD_PII ||
+           g->type == CONFIG_GUARD_SECRETS;
 }
 
 size_t guard_stream_window(const struct guard_env *env, const struct config_guardrail *g)
@@ -226,7 +250,7 @@ size_t guard_stream_window(const struct guard_env *env, const struct config_guar
     if (g->stream_window > 0)
         return (size_t)g->stream_window;
     const struct guard_compiled *c = compiled(env, g);
-    size_t w = c && c->scan ? guard_scan_max_width(c->scan) : 0;
+    size_t w = c && c->scan ? guard_scan_max_width(c->scan) : c && c->detect ? detect_max_width(c->detect) : 0;
     if (w == 0 || w > 64 * 1024)
         w = DEFAULT_STREAM_WINDOW;
     return w + (g->whole_word ? 8 : 0);
@@ -282,11 +306,16 @@ static void free_texts(char **texts, size_t *lens, size_t n)
 static void run_free(struct guard_run *r)
 {
     free_texts(r->texts, r->lens, r->n);
+    free(r->findings);
+    guard_placeholders_free(r->placeholders);
     json_decref(r->tool_calls);
     util_buf_free(&r->resp);
     free(r->req_body);
-    for (size_t i = 0; r->child_verdicts && i < r->n_children; i++)
+    for (size_t i = 0; r->child_verdicts && i < r->n_children; i++) {
         free_texts(r->child_verdicts[i].texts, r->child_verdicts[i].lens, r->child_verdicts[i].n);
+        free(r->child_verdicts[i].findings);
+        guard_placeholders_free(r->child_verdicts[i].placeholders);
+    }
     free(r->child_verdicts);
     free(r->children);
     free(r->child_done);
@@ -372,6 +401,10 @@ static void run_report(struct guard_run *r, struct guard_verdict *v)
     free_texts(v->texts, v->lens, v->n);
     v->texts = NULL;
     v->lens = NULL;
+    free(v->findings);
+    v->findings = NULL;
+    guard_placeholders_free(v->placeholders);
+    v->placeholders = NULL;
     run_unref(r);
 }
 
@@ -381,6 +414,14 @@ static void run_finish(struct guard_run *r, enum raw_result raw, const char *rea
     struct guard_verdict v = {0};
     v.guard = r->g;
     v.timed_out = timed_out;
+    v.findings = r->findings;
+    v.n_findings = r->n_findings;
+    r->findings = NULL;
+    r->n_findings = r->cap_findings = 0;
+    if (texts != NULL) {
+        v.placeholders = r->placeholders; /* they belong to the rewrite */
+        r->placeholders = NULL;
+    }
     if (reason)
         snprintf(v.reason, sizeof(v.reason), "%s", reason);
     if (raw == RAW_ERROR) {
@@ -498,6 +539,88 @@ static void check_scan(struct guard_run *r)
         }
     }
     run_finish(r, RAW_PASS, NULL, NULL, NULL, 0);
+}
+
+/* "found EMAIL_ADDRESS, CREDIT_CARD": the types, never the values. */
+static void findings_reason(const struct guard_finding *f, size_t n, char *why, size_t whysz)
+{
+    size_t o = (size_t)snprintf(why, whysz, "found");
+    for (size_t i = 0; i < n && o < whysz; i++) {
+        int seen = 0;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = strcmp(f[k].type, f[i].type) == 0;
+        if (!seen)
+            o += (size_t)snprintf(why + o, whysz - o, "%s %s", o > 5 ? "," : "", f[i].type);
+    }
+}
+
+/* The findings of text i: they are grouped by index, in order. */
+static size_t findings_of(const struct guard_finding *f, size_t n, size_t index, size_t *first)
+{
+    size_t a = 0;
+    while (a < n && f[a].index != index)
+        a++;
+    size_t b = a;
+    while (b < n && f[b].index == index)
+        b++;
+    *first = a;
+    return b - a;
+}
+
+/* pii / secrets: one Hyperscan scan per text; every finding goes to the verdict
+ * (the check API lists them); redact rewrites with the guard's redaction mode. */
+static void check_detect(struct guard_run *r)
+{
+    const struct config_guardrail *g = r->g;
+    for (size_t i = 0; i < r->n; i++) {
+        int rc = detect_scan(r->gc->detect, r->env->detect_scratch, r->texts[i], r->lens[i], i, g->score_threshold,
+                             &r->findings, &r->n_findings, &r->cap_findings);
+        if (rc < 0) {
+            run_finish(r, RAW_ERROR, rc == WARDEN_ETOOBIG ? "too many candidates to check" : "scanner error", NULL, NULL, 0);
+            return;
+        }
+    }
+    if (r->n_findings == 0) {
+        run_finish(r, RAW_PASS, NULL, NULL, NULL, 0);
+        return;
+    }
+    char why[200];
+    findings_reason(r->findings, r->n_findings, why, sizeof(why));
+    char **out = NULL;
+    size_t *outl = NULL;
+    if (g->action == CONFIG_ACTION_REDACT) {
+        if (g->redaction != CONFIG_REDACT_MASK)
+            r->placeholders = guard_placeholders_new();
+        out = util_calloc(r->n, sizeof(*out));
+        outl = util_calloc(r->n, sizeof(*outl));
+        for (size_t i = 0; i < r->n; i++) {
+            size_t first, k = findings_of(r->findings, r->n_findings, i, &first);
+            if (k > 0)
+                out[i] = guard_redact_apply(r->texts[i], r->lens[i], r->findings + first, k, g->redaction, r->placeholders,
+                                            &outl[i]);
+        }
+    }
+    run_finish(r, RAW_VIOLATION, why, out, outl, 0);
+}
+
+/* A local guard's redaction re-applied to another base text (group merges); NULL if nothing matched there. */
+static char *local_redact(struct guard_env *env, struct guard_verdict *cv, const char *text, size_t len, size_t *outlen)
+{
+    const struct guard_compiled *gc = compiled(env, cv->guard);
+    *outlen = 0;
+    if (gc->scan != NULL)
+        return guard_scan_redact(gc->scan, env->scratch, text, len, cv->guard->replacement ? cv->guard->replacement : "[REDACTED]",
+                                 outlen);
+    struct guard_finding *f = NULL;
+    size_t n = 0, cap = 0;
+    char *red = NULL;
+    int rc = detect_scan(gc->detect, env->detect_scratch, text, len, 0, cv->guard->score_threshold, &f, &n, &cap);
+    if (rc > 0)
+        red = guard_redact_apply(text, len, f, n, cv->guard->redaction, cv->placeholders, outlen);
+    else if (rc < 0)
+        *outlen = GUARD_SCAN_REDACT_ERROR;
+    free(f);
+    return red;
 }
 
 static size_t utf8_chars(const char *s, size_t n)
@@ -979,10 +1102,8 @@ static void group_merge_rewrites(struct guard_run *r, char ***out_texts, size_t 
                     continue;
                 const char *cur = texts[k] ? texts[k] : r->texts[k];
                 size_t cur_len = texts[k] ? lens[k] : r->lens[k];
-                const struct guard_compiled *gc = compiled(r->env, cv->guard);
                 size_t nl = 0;
-                char *red = guard_scan_redact(gc->scan, r->env->scratch, cur, cur_len,
-                                              cv->guard->replacement ? cv->guard->replacement : "[REDACTED]", &nl);
+                char *red = local_redact(r->env, cv, cur, cur_len, &nl);
                 if (red != NULL) {
                     free(texts[k]);
                     texts[k] = red;
@@ -1005,6 +1126,31 @@ static void group_merge_rewrites(struct guard_run *r, char ***out_texts, size_t 
     *out_lens = lens;
 }
 
+/* The members' findings, in declaration order (a chain's later members report offsets into the texts
+ * as rewritten by the earlier ones), and the first member's placeholder map. */
+static void group_collect(struct guard_run *r, struct guard_verdict *v)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < r->n_children; i++)
+        if (r->child_done[i])
+            total += r->child_verdicts[i].n_findings;
+    if (total > 0) {
+        v->findings = util_calloc(total, sizeof(*v->findings));
+        for (size_t i = 0; i < r->n_children; i++) {
+            struct guard_verdict *cv = &r->child_verdicts[i];
+            if (r->child_done[i] && cv->n_findings > 0) {
+                memcpy(v->findings + v->n_findings, cv->findings, cv->n_findings * sizeof(*cv->findings));
+                v->n_findings += cv->n_findings;
+            }
+        }
+    }
+    for (size_t i = 0; i < r->n_children && v->placeholders == NULL; i++)
+        if (r->child_done[i] && r->child_verdicts[i].placeholders != NULL) {
+            v->placeholders = r->child_verdicts[i].placeholders;
+            r->child_verdicts[i].placeholders = NULL;
+        }
+}
+
 static void group_report(struct guard_run *r, enum guard_outcome o, const struct guard_verdict *decider, int merge)
 {
     struct guard_verdict v = {0};
@@ -1025,6 +1171,7 @@ static void group_report(struct guard_run *r, enum guard_outcome o, const struct
             v.n = r->n;
         }
     }
+    group_collect(r, &v);
     run_report(r, &v);
 }
 
@@ -1044,6 +1191,8 @@ static void on_child_verdict(void *ud, struct guard_verdict *v)
     *cv = *v;
     v->texts = NULL; /* moved */
     v->lens = NULL;
+    v->findings = NULL;
+    v->placeholders = NULL;
     if (r->reported || r->cancelled)
         return;
 
@@ -1124,6 +1273,7 @@ static void chain_next(struct guard_run *r)
             r->texts = util_calloc(r->n, sizeof(char *)); /* run_free frees NULL entries fine */
             r->lens = util_calloc(r->n, sizeof(size_t));
         }
+        group_collect(r, &v);
         run_report(r, &v);
     }
 }
@@ -1186,6 +1336,10 @@ static void run_begin(struct guard_run *r)
     case CONFIG_GUARD_LENGTH:
         check_length(r);
         break;
+    case CONFIG_GUARD_PII:
+    case CONFIG_GUARD_SECRETS:
+        check_detect(r);
+        break;
     case CONFIG_GUARD_TOOLS:
         check_tools(r);
         break;
@@ -1223,6 +1377,13 @@ void guard_run_cancel(struct guard_run *r)
     if (r->detached)
         async_list_remove(r);
     run_unref(r);
+}
+
+struct guard_placeholders *guard_verdict_take_placeholders(struct guard_verdict *v)
+{
+    struct guard_placeholders *p = v->placeholders;
+    v->placeholders = NULL;
+    return p;
 }
 
 void guard_verdict_take_texts(struct guard_verdict *v, char ***texts, size_t **lens)

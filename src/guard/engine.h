@@ -29,12 +29,14 @@
 #include <uv.h>
 
 #include "config/config.h"
+#include "guard/finding.h"
 
 struct guard_shared;
 struct guard_env;
 struct guard_run;
 struct upstream_client;
 struct metrics;
+struct guard_placeholders;
 
 enum guard_outcome { GUARD_PASS, GUARD_BLOCK, GUARD_REWRITE };
 
@@ -62,6 +64,11 @@ struct guard_verdict {
     char **texts;
     size_t *lens;
     size_t n;
+    /* what the check found (pii, secrets; groups: their members'), byte offsets into the subject's texts */
+    struct guard_finding *findings;
+    size_t n_findings;
+    /* redaction: reversible: value <-> placeholder map of this rewrite (holds the originals) */
+    struct guard_placeholders *placeholders;
 };
 
 typedef void (*guard_done_cb)(void *ud, struct guard_verdict *v);
@@ -90,6 +97,9 @@ void guard_run_cancel(struct guard_run *r);
 
 /* Moves the rewritten texts out of a verdict (the caller frees each and the arrays). */
 void guard_verdict_take_texts(struct guard_verdict *v, char ***texts, size_t **lens);
+/* Moves the placeholder map out (reversible redaction; NULL if none): the caller
+ * restores the answer with it and frees it with guard_placeholders_free(). */
+struct guard_placeholders *guard_verdict_take_placeholders(struct guard_verdict *v);
 
 /* async_post: runs detached; the verdict goes to metrics and the log only.
  * Returns 0, or WARDEN_EOVERLOAD when the pending set is full (counted). */
@@ -97,10 +107,10 @@ int guard_run_async_post(struct guard_env *env, const struct config_guardrail *g
 /* async_post checks of this worker still running */
 size_t guard_env_async_pending(const struct guard_env *env);
 
-/* For streaming output checks: the bytes a regex/keywords guard must hold back
- * to see every match whole (0: this guard cannot check inline). */
+/* For streaming output checks: the bytes a regex/keywords/pii/secrets guard must
+ * hold back to see every match whole (0: this guard cannot check inline). */
 size_t guard_stream_window(const struct guard_env *env, const struct config_guardrail *g);
-int guard_is_local(const struct config_guardrail *g); /* regex / keywords: synchronous, inline-capable */
+int guard_is_local(const struct config_guardrail *g); /* regex / keywords / pii / secrets: synchronous, inline-capable */
 
 const char *guard_timing_name(enum config_guard_timing t);
 const char *guard_stage_name(enum config_guard_stage s);

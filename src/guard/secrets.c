@@ -22,7 +22,7 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define TOKEN_MAX 1024
-#define PEM_MAX (64 * 1024)
+#define PEM_MAX (8 * 1024) /* a 4096-bit RSA key in PEM is ~3.3 KB; also the stream window */
 #define GENERIC_MIN 8
 #define GENERIC_MAX 256
 
