@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/check_api.h"
 #include "api/error.h"
 #include "api/hangup.h"
 #include "api/lifecycle_int.h"
@@ -12,7 +13,7 @@
 #include "upstream/client.h"
 #include "util/buf.h"
 
-enum route { ROUTE_CHAT, ROUTE_EMBEDDINGS, ROUTE_MODELS, ROUTE_HEALTHZ, ROUTE_METRICS, ROUTE_FALLBACK };
+enum route { ROUTE_CHAT, ROUTE_EMBEDDINGS, ROUTE_MODELS, ROUTE_HEALTHZ, ROUTE_METRICS, ROUTE_GUARDRAILS_CHECK, ROUTE_FALLBACK };
 
 struct route_handler {
     h2o_handler_t super;
@@ -33,7 +34,7 @@ static void add_request_id(h2o_req_t *req)
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL, id, (size_t)n);
 }
 
-static void send_body(h2o_req_t *req, int status, const char *content_type, const char *body, size_t len)
+void api_send_body(h2o_req_t *req, int status, const char *content_type, const char *body, size_t len)
 {
     req->res.status = status;
     req->res.reason = status < 400 ? "OK" : "Error";
@@ -49,7 +50,7 @@ static void send_error(h2o_req_t *req, int status, const char *code, const char 
     api_error_set(&e, status, "invalid_request_error", code, NULL, "%s", message);
     size_t len;
     char *body = api_error_body(&e, &len);
-    send_body(req, status, "application/json", body, len);
+    api_send_body(req, status, "application/json", body, len);
     free(body);
     api_error_clear(&e);
 }
@@ -75,7 +76,7 @@ static void send_models(struct server_worker *w, h2o_req_t *req, const char *one
         if (one != NULL) {
             if (strlen(name) == one_len && memcmp(name, one, one_len) == 0) {
                 char *body = json_dumps(m, JSON_COMPACT);
-                send_body(req, 200, "application/json", body, strlen(body));
+                api_send_body(req, 200, "application/json", body, strlen(body));
                 free(body);
                 json_decref(m);
                 json_decref(data);
@@ -97,7 +98,7 @@ static void send_models(struct server_worker *w, h2o_req_t *req, const char *one
     }
     json_t *root = json_pack("{s:s, s:o}", "object", "list", "data", data);
     char *body = json_dumps(root, JSON_COMPACT);
-    send_body(req, 200, "application/json", body, strlen(body));
+    api_send_body(req, 200, "application/json", body, strlen(body));
     free(body);
     json_decref(root);
 }
@@ -109,7 +110,7 @@ static void send_metrics(struct server_worker *w, h2o_req_t *req)
     struct util_buf out;
     util_buf_init(&out, 16 * 1024 * 1024);
     metrics_render(w->metrics, &g, w->router, &out);
-    send_body(req, 200, "text/plain; version=0.0.4", out.data ? out.data : "", out.len);
+    api_send_body(req, 200, "text/plain; version=0.0.4", out.data ? out.data : "", out.len);
     util_buf_free(&out);
 }
 
@@ -182,15 +183,24 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         if (!path_is(req, "/healthz"))
             break;
         if (w->draining)
-            send_body(req, 503, "application/json", H2O_STRLIT("{\"status\":\"draining\"}"));
+            api_send_body(req, 503, "application/json", H2O_STRLIT("{\"status\":\"draining\"}"));
         else
-            send_body(req, 200, "application/json", H2O_STRLIT("{\"status\":\"ok\"}"));
+            api_send_body(req, 200, "application/json", H2O_STRLIT("{\"status\":\"ok\"}"));
         return 0;
     case ROUTE_METRICS:
         if (!path_is(req, "/metrics"))
             break;
         send_metrics(w, req);
         return 0;
+    case ROUTE_GUARDRAILS_CHECK:
+        /* served only when guardrails_api.enabled; otherwise it is an unknown route */
+        if (!path_is(req, "/v1/guardrails/check") || !w->cfg->guardrails_api.enabled)
+            break;
+        if (!method_is(req, "POST")) {
+            method_not_allowed(req, "POST");
+            return 0;
+        }
+        return api_check_handle(w, req);
     case ROUTE_FALLBACK:
         break;
     }
@@ -216,6 +226,7 @@ void api_register(h2o_hostconf_t *host)
     register_route(host, "/v1/models", ROUTE_MODELS);
     register_route(host, "/healthz", ROUTE_HEALTHZ);
     register_route(host, "/metrics", ROUTE_METRICS);
+    register_route(host, "/v1/guardrails/check", ROUTE_GUARDRAILS_CHECK);
     register_route(host, "/", ROUTE_FALLBACK);
 }
 

@@ -78,10 +78,15 @@ static int check_entities(struct cfg_ctx *c, yaml_node_t *seq, struct config_gua
         size_t mark = cfg_push_index(c, i);
         yaml_node_t *item = cfg_node(c, seq->data.sequence.items.start[i]);
         const char *s = cfg_suggest(g->entities[i], known, list_len(known));
+        char all[400];
+        size_t o = 0;
+        all[0] = '\0';
+        for (size_t k = 0; known[k] && o < sizeof(all); k++)
+            o += (size_t)snprintf(all + o, sizeof(all) - o, "%s%s", k ? ", " : "", known[k]);
         if (s)
             cfg_fail(c, item, "unknown entity %s (did you mean \"%s\"?)", cfg_quote(q, sizeof(q), g->entities[i]), s);
         else
-            cfg_fail(c, item, "unknown entity %s (one of %s ...)", cfg_quote(q, sizeof(q), g->entities[i]), known[0]);
+            cfg_fail(c, item, "unknown entity %s (one of %s)", cfg_quote(q, sizeof(q), g->entities[i]), all);
         cfg_pop(c, mark);
         return -1;
     }
