@@ -201,6 +201,52 @@ int detect_near(const char *text, size_t len, size_t start, size_t end, const ch
     return window_has(text, from, start, words, n_words) || window_has(text, end, to, words, n_words);
 }
 
+/* The word that ends just before pos (skipping spaces and punctuation), as [*ws, *we). */
+static int prev_word(const char *t, size_t pos, size_t *ws, size_t *we)
+{
+    size_t i = pos;
+    while (i > 0 && !isalnum((unsigned char)t[i - 1]) && pos - i < 8)
+        i--;
+    if (i == 0 || !isalnum((unsigned char)t[i - 1]))
+        return 0;
+    *we = i;
+    while (i > 0 && isalnum((unsigned char)t[i - 1]))
+        i--;
+    *ws = i;
+    return 1;
+}
+
+static int word_is(const char *t, size_t ws, size_t we, const char *w)
+{
+    return strlen(w) == we - ws && strncasecmp(t + ws, w, we - ws) == 0;
+}
+
+int detect_label_before(const char *text, size_t start, const char *const *words, size_t n_words)
+{
+    static const char *const fillers[] = {"number", "no", "nr", "id", "num", "code", "is", "was", "the", "a"};
+    size_t ws, we, pos = start;
+    for (int hops = 0; hops < 3 && prev_word(text, pos, &ws, &we); hops++) {
+        for (size_t k = 0; k < n_words; k++)
+            if (word_is(text, ws, we, words[k]))
+                return 1;
+        int filler = 0;
+        for (size_t k = 0; k < sizeof(fillers) / sizeof(fillers[0]) && !filler; k++)
+            filler = word_is(text, ws, we, fillers[k]);
+        if (!filler)
+            return 0;
+        pos = ws;
+    }
+    return 0;
+}
+
+int detect_word_before(const char *text, size_t len, size_t pos)
+{
+    if (pos == 0)
+        return 0;
+    int32_t cp = cp_before((const unsigned char *)text, len, pos);
+    return cp >= 0x80 ? !cp_is_separator(cp) : (cp >= 0 && (isalnum(cp) || cp == '_'));
+}
+
 double detect_entropy(const char *s, size_t n)
 {
     if (n == 0)
@@ -562,10 +608,11 @@ int detect_scan(const struct detect_set *s, struct detect_scratch *sc, const cha
                                   DETECT_CONTEXT_AFTER);
             if ((r->flags & DETECT_NEED_CONTEXT) && !ctx)
                 break;
-            if (ctx)
-                score += DETECT_CONTEXT_BOOST;
-            if (detect_near(text, len, sp.start, sp.end, r->negative, r->n_negative, 24, 0))
+            /* a label that makes it an identifier ("order 415-555-0132") outweighs any context */
+            if (r->n_negative && detect_label_before(text, sp.start, r->negative, r->n_negative))
                 score -= DETECT_NEGATIVE_PENALTY;
+            else if (ctx)
+                score += DETECT_CONTEXT_BOOST;
             score = clamp01(score);
             if (score >= threshold)
                 add_found(sc, r, sp.start, sp.end, score);

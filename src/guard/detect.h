@@ -16,8 +16,9 @@
  *      there and delimited by PCRE2 afterwards, and only if it occurred;
  *   2. per (rule, start), the longest end whose check accepts wins;
  *   3. score: valid_score if the check confirmed a checksum, else score;
- *      +DETECT_CONTEXT_BOOST if a context word is near, -DETECT_NEGATIVE_PENALTY
- *      if a negative word is; rules with DETECT_NEED_CONTEXT need a word;
+ *      -DETECT_NEGATIVE_PENALTY if the word just before is a negative one ("order",
+ *      "version": an identifier, not personal data), else +DETECT_CONTEXT_BOOST if
+ *      a context word is near; rules with DETECT_NEED_CONTEXT need a word;
  *   4. findings under the threshold are dropped, then overlaps are resolved:
  *      the longer span wins, then the higher score (so an e-mail address
  *      inside a URL is reported as the URL).
@@ -93,6 +94,12 @@ int detect_scan(const struct detect_set *s, struct detect_scratch *sc, const cha
 size_t detect_max_width(const struct detect_set *s);
 size_t detect_rule_count(const struct detect_set *s);
 const struct detect_rule *detect_rule_at(const struct detect_set *s, size_t i);
+
+/* Is the word just before start (skipping punctuation and fillers such as
+ * "number", "no", "#") one of words[]? Case-insensitive. */
+int detect_label_before(const char *text, size_t start, const char *const *words, size_t n_words);
+/* Does a word character (a letter of any script, a digit, '_') end just before pos? */
+int detect_word_before(const char *text, size_t len, size_t pos);
 
 /* Shannon entropy of the bytes, in bits per byte. */
 double detect_entropy(const char *s, size_t n);

@@ -76,7 +76,7 @@ static int check_email(const char *t, size_t len, struct detect_span *sp, const 
     for (size_t k = ls; k + 1 < at; k++)
         if (t[k] == '.' && t[k + 1] == '.')
             return DETECT_REJECT;
-    if (ls > 0 && ((unsigned char)t[ls - 1] >= 0x80 || t[ls - 1] == '@' || t[ls - 1] == '/'))
+    if (detect_word_before(t, len, ls) || (ls > 0 && (t[ls - 1] == '@' || t[ls - 1] == '/')))
         return DETECT_REJECT;
     /* "scheme://user:password@host" is a URL's credentials, "mailto:a@b" an address */
     if (ls > 0 && t[ls - 1] == ':' && !(ls >= 7 && strncasecmp(t + ls - 7, "mailto:", 7) == 0))
@@ -99,8 +99,7 @@ static int url_char(unsigned char c)
 static int check_url(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
 {
     size_t s = sp->start, e = sp->end;
-    if (s > 0 && (isalnum((unsigned char)t[s - 1]) || t[s - 1] == '_' || t[s - 1] == '.' || t[s - 1] == '/' ||
-                  t[s - 1] == '@' || t[s - 1] == '-'))
+    if (detect_word_before(t, len, s) || (s > 0 && strchr("./@-", t[s - 1]) != NULL && t[s - 1] != '\0'))
         return DETECT_REJECT;
     while (e < len && url_char((unsigned char)t[e]) && e - s < 2048)
         e++;
@@ -200,11 +199,15 @@ static int check_ipv6(const char *t, size_t len, struct detect_span *sp, const s
 {
     if (!guard_ipv6_ok(SPAN(t, sp)))
         return DETECT_REJECT;
-    /* "::" alone is as often C++ or a typo as an address: it needs context */
-    for (size_t k = sp->start; k < sp->end; k++)
-        if (isxdigit((unsigned char)t[k]))
+    /* Without a decimal digit ("a::b", "dead:beef::") it is as often C++ or prose as an
+     * address: a short one is rejected, a long one or "::" needs context. */
+    size_t hex = 0;
+    for (size_t k = sp->start; k < sp->end; k++) {
+        if (isdigit((unsigned char)t[k]))
             return DETECT_VALID;
-    return DETECT_MATCH;
+        hex += isxdigit((unsigned char)t[k]) != 0;
+    }
+    return hex == 0 || hex >= 6 ? DETECT_MATCH : DETECT_REJECT;
 }
 
 static int check_mac(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
@@ -248,6 +251,15 @@ static int check_phone_national(const char *t, size_t len, struct detect_span *s
     size_t d = count_digits(SPAN(t, sp));
     if (d < 10 || d > 11 || t[sp->start + 1] == '0')
         return DETECT_REJECT;
+    /* "NO50 0715 0273 805": the tail of a grouped code, not a number of its own */
+    size_t ws = sp->start;
+    if (ws >= 2 && t[ws - 1] == ' ' && isalnum((unsigned char)t[ws - 2])) {
+        size_t k = ws - 1;
+        while (k > 0 && isalnum((unsigned char)t[k - 1]))
+            k--;
+        if (count_digits(t + k, ws - 1 - k) > 0)
+            return DETECT_REJECT;
+    }
     char sep = 0;
     for (size_t k = sp->start; k < sp->end; k++) {
         char c = t[k];
