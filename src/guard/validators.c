@@ -237,8 +237,8 @@ int guard_ipv6_ok(const char *s, size_t len)
     size_t alen = pct ? (size_t)(pct - s) : len;
     if (pct) {
         /* zone id: letters, digits, '.', '_', '-' */
-        if (alen + 1 == len)
-            return 0;
+        if (alen + 1 == len || !isalnum((unsigned char)s[len - 1]))
+            return 0; /* "fe80::1%eth0." ends a sentence: the dot is not part of the zone */
         for (const char *p = pct + 1; p < s + len; p++)
             if (!isalnum((unsigned char)*p) && *p != '.' && *p != '_' && *p != '-')
                 return 0;
