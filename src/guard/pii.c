@@ -175,9 +175,18 @@ static int check_card(const char *t, size_t len, struct detect_span *sp, const s
     return guard_card_ok(SPAN(t, sp)) ? DETECT_VALID : DETECT_REJECT;
 }
 
+/* Custom recognizers: the digits of the match (letters and separators around them skipped) pass Luhn. */
 static int check_luhn(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
 {
-    return guard_luhn_ok(SPAN(t, sp)) ? DETECT_VALID : DETECT_REJECT;
+    char d[20];
+    size_t n = 0;
+    for (size_t k = sp->start; k < sp->end; k++)
+        if (isdigit((unsigned char)t[k])) {
+            if (n == sizeof(d))
+                return DETECT_REJECT;
+            d[n++] = t[k];
+        }
+    return guard_luhn_ok(d, n) ? DETECT_VALID : DETECT_REJECT;
 }
 
 static int check_iban(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
