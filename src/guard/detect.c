@@ -70,6 +70,10 @@ struct detect_scratch {
     struct guard_finding *found; /* before overlap resolution */
     size_t n_found, cap_found;
     int overflow;
+    /* Sets this scratch was grown for: growing is a Hyperscan call that costs
+     * more than a scan, so it happens once per set, not per scan. */
+    const struct detect_set *grown[16];
+    size_t n_grown;
 };
 
 /* ---- characters at the edges ---- */
@@ -120,7 +124,7 @@ static int cp_is_separator(int32_t cp)
            cp >= 0x1F000;
 }
 
-static int is_word_cp(const struct detect_rule *r, int32_t cp)
+static int is_word_cp(const char *word_extra, int32_t cp)
 {
     if (cp >= 0x80)
         return !cp_is_separator(cp);
@@ -128,7 +132,7 @@ static int is_word_cp(const struct detect_rule *r, int32_t cp)
         return 0;
     if (isalnum(cp) || cp == '_')
         return 1;
-    return r->word_extra != NULL && cp != 0 && strchr(r->word_extra, cp) != NULL;
+    return word_extra != NULL && cp != 0 && strchr(word_extra, cp) != NULL;
 }
 
 static int is_currency(int32_t cp)
@@ -136,14 +140,14 @@ static int is_currency(int32_t cp)
     return cp == '$' || cp == 0xA3 || cp == 0xA5 || cp == 0x20AC || cp == 0x20B9;
 }
 
-static int left_edge_ok(const struct detect_rule *r, const unsigned char *t, size_t len, size_t start)
+static int left_ok(const unsigned char *t, size_t len, size_t start, const char *word_extra, int numeric)
 {
-    if (start == 0 || (r->flags & DETECT_NO_EDGES))
+    if (start == 0)
         return 1;
     int32_t cp = cp_before(t, len, start);
-    if (is_word_cp(r, cp))
+    if (is_word_cp(word_extra, cp))
         return 0;
-    if (r->flags & DETECT_EDGE_NUMERIC) {
+    if (numeric) {
         if (cp == '#' || is_currency(cp))
             return 0;
         if ((cp == '.' || cp == '-') && start >= 2 && isalnum(t[start - 2]))
@@ -152,16 +156,33 @@ static int left_edge_ok(const struct detect_rule *r, const unsigned char *t, siz
     return 1;
 }
 
-static int right_edge_ok(const struct detect_rule *r, const unsigned char *t, size_t len, size_t end)
+static int right_ok(const unsigned char *t, size_t len, size_t end, const char *word_extra, int numeric)
 {
-    if (end >= len || (r->flags & (DETECT_NO_EDGES | DETECT_NO_RIGHT_EDGE)))
+    if (end >= len)
         return 1;
     int32_t cp = cp_at(t, len, end);
-    if (is_word_cp(r, cp))
+    if (is_word_cp(word_extra, cp))
         return 0;
-    if ((r->flags & DETECT_EDGE_NUMERIC) && (cp == '.' || cp == '-') && end + 1 < len && isalnum(t[end + 1]))
+    if (numeric && (cp == '.' || cp == '-') && end + 1 < len && isalnum(t[end + 1]))
         return 0;
     return 1;
+}
+
+static int left_edge_ok(const struct detect_rule *r, const unsigned char *t, size_t len, size_t start)
+{
+    return (r->flags & DETECT_NO_EDGES) || left_ok(t, len, start, r->word_extra, (r->flags & DETECT_EDGE_NUMERIC) != 0);
+}
+
+static int right_edge_ok(const struct detect_rule *r, const unsigned char *t, size_t len, size_t end)
+{
+    return (r->flags & (DETECT_NO_EDGES | DETECT_NO_RIGHT_EDGE)) ||
+           right_ok(t, len, end, r->word_extra, (r->flags & DETECT_EDGE_NUMERIC) != 0);
+}
+
+int detect_edges_ok(const char *text, size_t len, size_t start, size_t end, int numeric)
+{
+    const unsigned char *t = (const unsigned char *)text;
+    return left_ok(t, len, start, NULL, numeric) && right_ok(t, len, end, NULL, numeric);
 }
 
 /* ---- context words ---- */
@@ -181,8 +202,15 @@ static int word_at(const char *p, size_t avail, const char *w)
 
 static int window_has(const char *text, size_t from, size_t to, const char *const *words, size_t n)
 {
+    /* the words' first letters, so most tokens are dismissed with one lookup */
+    unsigned char first[32] = {0};
+    for (size_t k = 0; k < n; k++) {
+        unsigned char c = (unsigned char)tolower((unsigned char)words[k][0]);
+        first[c >> 3] |= (unsigned char)(1u << (c & 7));
+    }
     for (size_t i = from; i < to; i++) {
-        if (!isalnum((unsigned char)text[i]) || (i > from && isalnum((unsigned char)text[i - 1])))
+        unsigned char c = (unsigned char)tolower((unsigned char)text[i]);
+        if (!(first[c >> 3] & (1u << (c & 7))) || !isalnum(c) || (i > from && isalnum((unsigned char)text[i - 1])))
             continue;
         for (size_t k = 0; k < n; k++)
             if (word_at(text + i, to - i, words[k]))
@@ -244,7 +272,7 @@ int detect_word_before(const char *text, size_t len, size_t pos)
     if (pos == 0)
         return 0;
     int32_t cp = cp_before((const unsigned char *)text, len, pos);
-    return cp >= 0x80 ? !cp_is_separator(cp) : (cp >= 0 && (isalnum(cp) || cp == '_'));
+    return is_word_cp(NULL, cp);
 }
 
 double detect_entropy(const char *s, size_t n)
@@ -336,8 +364,12 @@ struct detect_set *detect_compile(const struct detect_rule *rules, size_t n, cha
             util_set_err(err, errsz, "recognizer %s: the pattern matches the empty string", r->entity);
             goto fail;
         }
-        /* Can Hyperscan give this pattern's starts on its own? */
-        unsigned f = HS_FLAG_SOM_LEFTMOST | HS_FLAG_UTF8 | ((r->flags & DETECT_CASELESS) ? HS_FLAG_CASELESS : 0);
+        /* Can Hyperscan give this pattern's starts on its own? UTF-8 mode only for a
+         * pattern that needs it (non-ASCII text in it): it makes byte classes slower. */
+        unsigned utf8 = 0;
+        for (const unsigned char *q = (const unsigned char *)r->regex; *q && !utf8; q++)
+            utf8 = *q >= 0x80 ? HS_FLAG_UTF8 | HS_FLAG_UCP : 0;
+        unsigned f = HS_FLAG_SOM_LEFTMOST | utf8 | ((r->flags & DETECT_CASELESS) ? HS_FLAG_CASELESS : 0);
         hs_database_t *probe = NULL;
         hs_compile_error_t *cerr = NULL;
         if (hs_compile(r->regex, f, HS_MODE_BLOCK, NULL, &probe, &cerr) == HS_SUCCESS) {
@@ -347,7 +379,7 @@ struct detect_set *detect_compile(const struct detect_rule *rules, size_t n, cha
         } else {
             hs_free_compile_error(cerr);
             s->re[i] = re;
-            f = HS_FLAG_SINGLEMATCH | HS_FLAG_UTF8 | ((r->flags & DETECT_CASELESS) ? HS_FLAG_CASELESS : 0);
+            f = HS_FLAG_SINGLEMATCH | utf8 | ((r->flags & DETECT_CASELESS) ? HS_FLAG_CASELESS : 0);
             if (hs_compile(r->regex, f, HS_MODE_BLOCK, NULL, &probe, &cerr) != HS_SUCCESS) {
                 hs_free_compile_error(cerr);
                 f |= HS_FLAG_PREFILTER;
@@ -443,7 +475,17 @@ int detect_scratch_grow(struct detect_scratch *sc, const struct detect_set *s)
         sc->hit = util_realloc(sc->hit, s->n);
         sc->cap_hit = s->n;
     }
+    if (sc->n_grown < sizeof(sc->grown) / sizeof(sc->grown[0]))
+        sc->grown[sc->n_grown++] = s;
     return 0;
+}
+
+static int scratch_ready(struct detect_scratch *sc, const struct detect_set *s)
+{
+    for (size_t i = 0; i < sc->n_grown; i++)
+        if (sc->grown[i] == s && sc->cap_hit >= s->n)
+            return 0;
+    return detect_scratch_grow(sc, s);
 }
 
 void detect_scratch_free(struct detect_scratch *sc)
@@ -568,7 +610,7 @@ int detect_scan(const struct detect_set *s, struct detect_scratch *sc, const cha
 {
     if (s == NULL || sc == NULL || (text == NULL && len > 0))
         return WARDEN_EINVAL;
-    if (detect_scratch_grow(sc, s) != 0)
+    if (scratch_ready(sc, s) != 0)
         return WARDEN_ENOMEM;
     struct scan_ctx x = {s, sc, (const unsigned char *)text, len};
     sc->n_cand = 0;
@@ -577,6 +619,13 @@ int detect_scan(const struct detect_set *s, struct detect_scratch *sc, const cha
     memset(sc->hit, 0, s->n);
     if (s->db != NULL && len > 0) {
         hs_error_t e = hs_scan(s->db, text, (unsigned)(len > UINT_MAX ? UINT_MAX : len), 0, sc->hs, on_hs_match, &x);
+        if (e == HS_INVALID) {
+            /* a set at an address this scratch was grown for earlier (freed, then reallocated) */
+            if (detect_scratch_grow(sc, s) != 0)
+                return WARDEN_ENOMEM;
+            sc->n_cand = 0;
+            e = hs_scan(s->db, text, (unsigned)(len > UINT_MAX ? UINT_MAX : len), 0, sc->hs, on_hs_match, &x);
+        }
         if (e != HS_SUCCESS && e != HS_SCAN_TERMINATED)
             return WARDEN_EINVAL;
         if (len > UINT_MAX)

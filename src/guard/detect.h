@@ -98,6 +98,9 @@ const struct detect_rule *detect_rule_at(const struct detect_set *s, size_t i);
 /* Is the word just before start (skipping punctuation and fillers such as
  * "number", "no", "#") one of words[]? Case-insensitive. */
 int detect_label_before(const char *text, size_t start, const char *const *words, size_t n_words);
+/* Edge rules for checks that move a span themselves: no word character (a letter of
+ * any script, a digit, '_') just outside; numeric: DETECT_EDGE_NUMERIC's rules too. */
+int detect_edges_ok(const char *text, size_t len, size_t start, size_t end, int numeric);
 /* Does a word character (a letter of any script, a digit, '_') end just before pos? */
 int detect_word_before(const char *text, size_t len, size_t pos);
 

@@ -194,9 +194,33 @@ static int check_iban(const char *t, size_t len, struct detect_span *sp, const s
     return guard_iban_ok(SPAN(t, sp)) ? DETECT_VALID : DETECT_REJECT;
 }
 
+/* AAA-GG-SSSS -> VALID (high score); AAA GG SSSS -> MATCH (needs context). */
 static int check_ssn(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
 {
-    return guard_ssn_ok(SPAN(t, sp)) ? DETECT_VALID : DETECT_REJECT;
+    if (!guard_ssn_ok(SPAN(t, sp)))
+        return DETECT_REJECT;
+    return sp->end - sp->start == 9 || t[sp->start + 3] == '-' ? DETECT_VALID : DETECT_MATCH;
+}
+
+/* "SSN: 123456789", "phone 4155550132": the pattern runs from the label to the
+ * digits (so undashed numbers cost nothing where no label is); the span is the
+ * last n digits. */
+static int narrow_to_digits(const char *t, size_t len, struct detect_span *sp, size_t n)
+{
+    if (sp->end - sp->start < n || detect_word_before(t, len, sp->start))
+        return 0; /* the label inside a longer word ("getting", "context") */
+    sp->start = sp->end - n;
+    return detect_edges_ok(t, len, sp->start, sp->end, 1);
+}
+
+static int check_ssn_labelled(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
+{
+    return narrow_to_digits(t, len, sp, 9) && guard_ssn_ok(SPAN(t, sp)) ? DETECT_VALID : DETECT_REJECT;
+}
+
+static int check_phone_labelled(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
+{
+    return narrow_to_digits(t, len, sp, 10) && guard_nanp_ok(SPAN(t, sp)) ? DETECT_VALID : DETECT_REJECT;
 }
 
 static int check_ipv4(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
@@ -245,9 +269,21 @@ static size_t count_digits(const char *s, size_t n)
 }
 
 /* NANP-valid -> VALID; ten digits in a US layout but outside the plan (the
- * ubiquitous 123-456-7890 / 555-123-4567 of examples) -> MATCH. */
+ * ubiquitous 123-456-7890 / 555-123-4567 of examples) -> MATCH. The pattern has
+ * no country prefix (an optional prefix makes it ~20x slower in Hyperscan): a
+ * "1-", "1 ", "+1 " or "+1" before it is taken in here. */
 static int check_phone_us(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
 {
+    size_t s = sp->start;
+    if (s >= 2 && strchr(" .-", t[s - 1]) && t[s - 1] != '\0' && t[s - 2] == '1' && (s < 3 || !isdigit((unsigned char)t[s - 3])))
+        s -= 2;
+    else if (s >= 1 && t[s - 1] == '1' && t[s] == '(' && (s < 2 || !isdigit((unsigned char)t[s - 2])))
+        s -= 1;
+    if (s >= 1 && t[s] == '1' && t[s - 1] == '+')
+        s--;
+    if (!detect_edges_ok(t, len, s, sp->end, 1))
+        return DETECT_REJECT;
+    sp->start = s;
     if (guard_nanp_ok(SPAN(t, sp)))
         return DETECT_VALID;
     size_t d = count_digits(SPAN(t, sp));
@@ -364,22 +400,24 @@ static const struct detect_rule builtin[] = {
     {"URL", "www\\.[A-Za-z0-9]", DETECT_CASELESS | DETECT_NO_EDGES, NULL, check_url, 0.6, 0.6, NULL, 0, NULL, 0, 0, 2048},
     {"PHONE_NUMBER", "\\+[1-9][0-9 .()\\-]{6,24}[0-9]", DETECT_EDGE_NUMERIC, NULL, check_phone_intl, 0.5, 0.75,
      CTX(ctx_phone), CTX(neg_number), 0, 0},
-    {"PHONE_NUMBER", "(?:\\+?1[ .\\-]?)?(?:\\(\\d{3}\\)[ .\\-]?|\\d{3}[ .\\-])\\d{3}[ .\\-]\\d{4}", DETECT_EDGE_NUMERIC, NULL,
-     check_phone_us, 0.5, 0.7, CTX(ctx_phone), CTX(neg_number), 0, 0},
-    {"PHONE_NUMBER", "\\d{10}", DETECT_EDGE_NUMERIC | DETECT_NEED_CONTEXT, NULL, check_phone, 0.3, 0.4, CTX(ctx_phone),
-     CTX(neg_number), 0, 0},
-    {"PHONE_NUMBER", "0\\d{1,4}(?:[ /.\\-]?\\d{2,8}){1,4}", DETECT_EDGE_NUMERIC, NULL, check_phone_national, 0.3, 0.3,
+    {"PHONE_NUMBER", "\\(\\d{3}\\)[ .\\-]?\\d{3}[ .\\-]\\d{4}", DETECT_NO_EDGES, NULL, check_phone_us, 0.5, 0.7,
      CTX(ctx_phone), CTX(neg_number), 0, 0},
-    {"CREDIT_CARD", "\\d(?:[ \\-]?\\d){12,18}", DETECT_EDGE_NUMERIC, NULL, check_card, 0.3, 1.0, CTX(ctx_card),
-     NULL, 0, 0, 0},
-    {"IBAN_CODE", "[A-Za-z]{2}\\d{2}(?:[ ]?[A-Za-z0-9]){11,30}", DETECT_EDGE_NUMERIC, NULL, check_iban, 0.3, 1.0,
-     CTX(ctx_iban), NULL, 0, 0, 0},
-    {"US_SSN", "\\d{3}-\\d{2}-\\d{4}", DETECT_EDGE_NUMERIC, NULL, check_ssn, 0.3, 0.85, CTX(ctx_ssn), CTX(neg_number), 0,
-     0},
-    {"US_SSN", "\\d{3} \\d{2} \\d{4}", DETECT_EDGE_NUMERIC, NULL, check_ssn, 0.2, 0.4, CTX(ctx_ssn), CTX(neg_number), 0,
-     0},
-    {"US_SSN", "\\d{9}", DETECT_EDGE_NUMERIC | DETECT_NEED_CONTEXT, NULL, check_ssn, 0.2, 0.4, CTX(ctx_ssn),
+    {"PHONE_NUMBER", "\\d{3}[ .\\-]\\d{3}[ .\\-]\\d{4}", DETECT_NO_EDGES, NULL, check_phone_us, 0.5, 0.7, CTX(ctx_phone),
      CTX(neg_number), 0, 0},
+    {"PHONE_NUMBER", "(?:phone|tel|mobile|cell|call|fax|whatsapp|sms|text|dial)[^0-9]{0,24}\\d{10}",
+     DETECT_CASELESS | DETECT_NO_EDGES, NULL, check_phone_labelled, 0.4, 0.4, CTX(ctx_phone), CTX(neg_number), 0, 0},
+    {"PHONE_NUMBER", "0\\d{1,4}[ /.\\-]?\\d{2,8}(?:[ .\\-]?\\d{2,4}){0,4}", DETECT_EDGE_NUMERIC, NULL,
+     check_phone_national, 0.3, 0.3, CTX(ctx_phone), CTX(neg_number), 0, 0},
+    {"CREDIT_CARD", "\\d{4}[ \\-]?\\d{4}[ \\-]?\\d{4}[ \\-]?\\d{1,7}", DETECT_EDGE_NUMERIC, NULL, check_card, 0.3, 1.0,
+     CTX(ctx_card), NULL, 0, 0, 0},
+    {"CREDIT_CARD", "\\d{4}[ \\-]?\\d{6}[ \\-]?\\d{4,5}", DETECT_EDGE_NUMERIC, NULL, check_card, 0.3, 1.0, CTX(ctx_card),
+     NULL, 0, 0, 0},
+    {"IBAN_CODE", "[A-Z]{2}\\d{2}(?:[ ]?[A-Z0-9]){11,30}", DETECT_EDGE_NUMERIC, NULL, check_iban, 0.3, 1.0, CTX(ctx_iban),
+     NULL, 0, 0, 0},
+    {"US_SSN", "\\d{3}[ \\-]\\d{2}[ \\-]\\d{4}", DETECT_EDGE_NUMERIC, NULL, check_ssn, 0.4, 0.85, CTX(ctx_ssn),
+     CTX(neg_number), 0, 0},
+    {"US_SSN", "(?:ssn|social security|ss#|tin)[^0-9]{0,24}\\d{9}", DETECT_CASELESS | DETECT_NO_EDGES, NULL,
+     check_ssn_labelled, 0.4, 0.5, CTX(ctx_ssn), CTX(neg_number), 0, 0},
     {"IP_ADDRESS", "\\d{1,3}(?:\\.\\d{1,3}){3}", DETECT_EDGE_NUMERIC, NULL, check_ipv4, 0.3, 0.75, CTX(ctx_ip),
      CTX(neg_version), 0, 0},
     {"IP_ADDRESS", "[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\\.\\d{1,3}){0,3}(?:%[0-9A-Za-z._\\-]{1,16})?", 0, ":",
