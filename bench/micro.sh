@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Micro-benchmarks of the per-request checks (run by `make bench` after bench/run.sh):
 #   - a regex guardrail (5 patterns, Hyperscan) over a 4 KB prompt that passes;
-#   - JSON Schema validation of a ~2 KB answer against a 30-property schema.
+#   - JSON Schema validation of a ~2 KB answer against a 30-property schema;
+#   - the pii + secrets guardrails over a 4 KB prompt (one Hyperscan database each).
 # Each prints microseconds per operation; bounded by its iteration count.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 [ -f "$BUILD/libwarden.a" ] || { echo "micro: $BUILD/libwarden.a missing: run make first" >&2; exit 1; }
-LIBS="$(pkg-config --libs libhs libpcre2-8 jansson) -lm -pthread"
+LIBS="$(pkg-config --libs libhs libpcre2-8 jansson yaml-0.1 openssl) -lm -pthread"
 cc -O2 -D_GNU_SOURCE -Isrc -Iinclude bench/scan_bench.c "$BUILD/libwarden.a" $LIBS -o "$BUILD/scan_bench"
 cc -O2 -D_GNU_SOURCE -Isrc -Iinclude bench/schema_bench.c "$BUILD/libwarden.a" $LIBS -o "$BUILD/schema_bench"
+cc -O2 -D_GNU_SOURCE -Isrc -Iinclude $(pkg-config --cflags libhs) bench/pii_bench.c "$BUILD/libwarden.a" $LIBS -o "$BUILD/pii_bench"
 echo "== regex guardrail over a 4 KB prompt (bench/scan_bench.c)"
 "$BUILD/scan_bench" "${SCAN_ITERS:-100000}"
 echo "== JSON Schema validation, 30 properties, ~2 KB answer (bench/schema_bench.c)"
 "$BUILD/schema_bench" "${SCHEMA_ITERS:-200000}"
+echo "== pii + secrets guardrails over a 4 KB prompt (bench/pii_bench.c)"
+"$BUILD/pii_bench" "${PII_ITERS:-50000}"
