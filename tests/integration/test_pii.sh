@@ -37,6 +37,8 @@ guardrails:
   - {name: sec-block, type: secrets}
   - {name: sec-redact, type: secrets, action: redact, redaction: typed}
   - {name: hook, type: webhook, url: "@MOCK@/guardrail"}
+  - {name: out-mask, type: pii, stage: output, action: redact}
+  - {name: out-block, type: secrets, stage: output}
 models:
 $(model m-block pii-block)
 $(model m-mask pii-mask)
@@ -45,6 +47,8 @@ $(model m-rev pii-rev)
 $(model m-log pii-log)
 $(model m-sec sec-block)
 $(model m-sec-redact sec-redact)
+$(model m-out-mask out-mask)
+$(model m-out-block out-block)
 YAML
 )
 export PII_TEST_TOKEN=tok-$RANDOM-$RANDOM
@@ -106,6 +110,21 @@ RID=sec-redact-1
 chat "$(req m-sec-redact 'export GITHUB_TOKEN=ghp_0123456789abcdefghijABCDEFGHIJ012345 and password: "Tr0ub4dor&3xyz"')" -H "x-request-id: $RID" >/dev/null
 check "secrets redact: typed placeholders upstream" eq "$(upstream_content)" \
     "export GITHUB_TOKEN=<GITHUB_TOKEN_1> and password: \"<GENERIC_SECRET_1>\""
+
+# ---- output stage on streams: pii/secrets are local checks, applied inline over a held window
+stream_req() { # model content chunks
+    python3 -c 'import json,sys; print(json.dumps({"model": sys.argv[1], "stream": True, "messages": [{"role": "user", "content": "hi"}],
+        "mock": {"content": sys.argv[2], "chunks": int(sys.argv[3])}}))' "$1" "$2" "$3"
+}
+LONG=$(python3 -c 'print(" ".join("word%d" % i for i in range(60)))')
+raw=$(chat "$(stream_req m-out-mask "$LONG write to jane.roe@example.org or call +1 415-555-0132. $LONG" 37)")
+check "stream output redact: 200" eq "$(status)" 200
+check "stream output redact: text masked inline" eq "$(printf '%s' "$raw" | sse_text)" "$LONG write to **** or call ****. $LONG"
+check "stream output redact: no original reaches the client" not_contains "$raw" "jane.roe"
+check "stream output redact: [DONE]" contains "$raw" "data: [DONE]"
+raw=$(chat "$(stream_req m-out-block "$LONG the key is ghp_0123456789abcdefghijABCDEFGHIJ012345 ok $LONG" 29)")
+check "stream output secrets: error event, no [DONE]" eq "$(printf '%s' "$raw" | grep -c 'guardrail'):$(printf '%s' "$raw" | grep -c 'DONE')" "1:0"
+check "stream output secrets: the token never reaches the client" not_contains "$raw" "ghp_0123"
 
 # ---- the check API
 check_call() { # body [curl args]
