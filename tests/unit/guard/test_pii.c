@@ -408,7 +408,7 @@ static void restorer_split_at_every_byte(void **state)
     guard_placeholders_add(p, "EMAIL_ADDRESS", "bob@example.org", 15, &l);
     guard_placeholders_add(p, "PHONE_NUMBER", "+44 20 7946 0958", 16, &l);
     for (int i = 2; i <= 12; i++) {
-        char v[8];
+        char v[16];
         snprintf(v, sizeof(v), "p%d", i);
         guard_placeholders_add(p, "PHONE_NUMBER", v, strlen(v), &l); /* <PHONE_NUMBER_12> exists: _1 is a prefix of it */
     }
