@@ -17,17 +17,8 @@
 #include "guard/detect.h"
 #include "guard/pii.h"
 #include "guard/secrets.h"
+#include "prompt.h"
 #include "util/clock.h"
-
-/* A realistic prompt: prose, code, numbers (versions, dates, prices, ids), punctuation, no PII. */
-static const char *const paragraph =
-    "You are a helpful assistant. Summarize the following support ticket and propose next steps. "
-    "Customer reports that since version 3.14.2 the export job fails at 02:30 with error code 504 "
-    "after roughly 1200 seconds; order #48213 was affected on 2024-03-07. They attached this snippet:\n"
-    "    for (int i = 0; i < n; i++) { total += price[i] * qty[i]; }\n"
-    "The dashboard shows 87% CPU on node-7 and a queue depth of 3,512 items. Please keep the answer "
-    "under 200 words, use bullet points, and avoid speculation about root causes we cannot verify. "
-    "Mention the workaround from ticket 7731 (restart the scheduler, then re-run with --batch-size=500).\n";
 
 static const char *const with_pii =
     " Contact ana.lopez@example.org or +44 20 7946 0958; card 4111 1111 1111 1111, IBAN DE89 3704 0044 0532 0130 00, "
@@ -85,17 +76,11 @@ int main(int argc, char **argv)
         return 1;
     }
     struct detect_scratch *sc = detect_scratch_new();
-    char clean[4096 + 1], dirty[4096 + 1];
-    size_t pl = strlen(paragraph), n = 0;
-    while (n + pl <= 4096) {
-        memcpy(clean + n, paragraph, pl);
-        n += pl;
-    }
-    memset(clean + n, ' ', 4096 - n);
-    clean[4096] = '\0';
+    char clean[BENCH_PROMPT_BYTES + 1], dirty[BENCH_PROMPT_BYTES + 1];
+    bench_prompt_fill(clean);
     memcpy(dirty, clean, sizeof(dirty));
     memcpy(dirty + 2048, with_pii, strlen(with_pii));
-    size_t found;
+    size_t found = 0;
     printf("pii_bench: 4096-byte prompt, %ld iterations (best of 10 rounds), pii (%zu recognizers) + secrets (%zu rules)\n", iters,
            detect_rule_count(sets[0]), detect_rule_count(sets[1]));
     bench(sets, 2, sc, clean, 4096, iters / 10 + 1, &found); /* warm up */

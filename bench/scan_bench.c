@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "guard/scan.h"
+#include "prompt.h"
 #include "util/clock.h"
 
 static const char *const patterns[] = {
@@ -23,16 +24,6 @@ static const char *const patterns[] = {
     "\\b\\d{3}-\\d{2}-\\d{4}\\b",                      /* US SSN */
     "AKIA[0-9A-Z]{16}",                                /* AWS access key id */
 };
-
-/* A realistic prompt: prose, code, numbers, punctuation, no secrets. */
-static const char *const paragraph =
-    "You are a helpful assistant. Summarize the following support ticket and propose next steps. "
-    "Customer reports that since version 3.14.2 the export job fails at 02:30 with error code 504 "
-    "after roughly 1200 seconds; order #48213 was affected on 2024-03-07. They attached this snippet:\n"
-    "    for (int i = 0; i < n; i++) { total += price[i] * qty[i]; }\n"
-    "The dashboard shows 87% CPU on node-7 and a queue depth of 3,512 items. Please keep the answer "
-    "under 200 words, use bullet points, and avoid speculation about root causes we cannot verify. "
-    "Mention the workaround from ticket 7731 (restart the scheduler, then re-run with --batch-size=500).\n";
 
 static double bench(const struct guard_scan *s, struct guard_scan_scratch *sc, const char *text, size_t len, long iters, int redact,
                     long *hits)
@@ -66,14 +57,8 @@ int main(int argc, char **argv)
     }
     struct guard_scan_scratch *sc = guard_scan_scratch_new(s);
 
-    char text[4097];
-    size_t plen = strlen(paragraph), len = 0;
-    while (len < 4096) {
-        size_t k = plen < 4096 - len ? plen : 4096 - len;
-        memcpy(text + len, paragraph, k);
-        len += k;
-    }
-    text[len] = '\0';
+    char text[BENCH_PROMPT_BYTES + 1];
+    size_t len = bench_prompt_fill(text);
 
     long hits = 0;
     double first = bench(s, sc, text, len, iters, 0, &hits);
