@@ -35,7 +35,7 @@
 
 #define DETECT_CONTEXT_BEFORE 64
 #define DETECT_CONTEXT_AFTER 32
-#define DETECT_MAX_CANDIDATES (1u << 20)
+#define DETECT_MAX_CANDIDATES (1u << 18) /* 6 MB of candidates; past it the scan fails and on_error applies */
 #define DETECT_PCRE_MATCH_LIMIT 2000000u
 
 enum rule_mode {
