@@ -38,6 +38,9 @@ guardrails:
   - {name: sec-redact, type: secrets, action: redact, redaction: typed}
   - {name: hook, type: webhook, url: "@MOCK@/guardrail"}
   - {name: out-mask, type: pii, stage: output, action: redact}
+  - {name: rx-word, type: regex, action: redact, replacement: "[W]", patterns: ["banana"]}
+  - {name: grp, type: parallel, strategy: all_must_pass, members: [pii-typed, rx-word, sec-redact]}
+  - {name: chn, type: chain, members: [rx-word, pii-rev]}
   - {name: out-block, type: secrets, stage: output}
 models:
 $(model m-block pii-block)
@@ -48,6 +51,8 @@ $(model m-log pii-log)
 $(model m-sec sec-block)
 $(model m-sec-redact sec-redact)
 $(model m-out-mask out-mask)
+$(model m-grp grp)
+$(model m-chn chn)
 $(model m-out-block out-block)
 YAML
 )
@@ -59,6 +64,10 @@ req() { # model content [mock answer]
 d = {"model": sys.argv[1], "messages": [{"role": "user", "content": sys.argv[2]}]}
 if len(sys.argv) > 3: d["mock"] = {"content": sys.argv[3]}
 print(json.dumps(d))' "$@"
+}
+check_call_early() { # body: the check API with the token
+    curl -s -H 'Content-Type: application/json' -H "Authorization: Bearer $PII_TEST_TOKEN" --max-time 10 -d "$1" \
+        "$WARDEN/v1/guardrails/check"
 }
 upstream_content() { mock_eval chat 'json.loads(b(rs[-1]))["messages"][0]["content"] if rs else "NONE"'; }
 
@@ -100,6 +109,21 @@ RID=pii-log-1
 chat "$(req m-log 'call 212-555-0187')" -H "x-request-id: $RID" >/dev/null
 check "log: passes unchanged" eq "$(upstream_content)" "call 212-555-0187"
 check "log: verdict in x-warden-guardrails" contains "$(header x-warden-guardrails)" "pii-log"
+
+# ---- composition: a parallel group merges every member's rewrite; a chain passes its rewrites on
+RID=pii-grp-1
+chat "$(req m-grp 'banana for a@example.com, key AKIAIOSFODNN7EXAMPLE, again a@example.com')" -H "x-request-id: $RID" >/dev/null
+check "group: 200" eq "$(status)" 200
+check "group: pii, regex and secrets rewrites all applied" eq "$(upstream_content)" \
+    "[W] for <EMAIL_ADDRESS_1>, key <AWS_ACCESS_KEY_ID_1>, again <EMAIL_ADDRESS_1>"
+out=$(check_call_early '{"guardrail":"grp","text":"banana b@example.com"}')
+check "group via the check API: findings of the members" eq "$(printf '%s' "$out" | json_get '(d["verdict"], [f["type"] for f in d["findings"]], d["texts"])')" \
+    "('redact', ['EMAIL_ADDRESS'], ['[W] <EMAIL_ADDRESS_1>'])"
+RID=pii-chn-1
+out=$(chat "$(req m-chn 'banana for jane@example.org' 'ok <EMAIL_ADDRESS_1> and banana')" -H "x-request-id: $RID")
+check "chain: upstream sees both rewrites" eq "$(upstream_content)" "[W] for <EMAIL_ADDRESS_1>"
+check "chain: reversible restores in the answer" eq "$(printf '%s' "$out" | json_get 'd["choices"][0]["message"]["content"]')" \
+    "ok jane@example.org and banana"
 
 # ---- secrets
 out=$(chat "$(req m-sec 'use OPENAI key sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1w please')")
