@@ -11,7 +11,9 @@
  * The entity and validator names are checked here so --check-config reports a
  * typo with its line; the guard module (pii.c, secrets.c) owns the patterns.
  * tests/unit/guard/test_pii.c checks that both sides know the same names. */
+#define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>
+#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +95,23 @@ static int check_entities(struct cfg_ctx *c, yaml_node_t *seq, struct config_gua
     return 0;
 }
 
+/* A recognizer that can match the empty string would find something in every text. */
+static int check_not_empty_match(struct cfg_ctx *c, yaml_node_t *n, const char *pattern)
+{
+    char q[96];
+    int code;
+    PCRE2_SIZE off;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &code, &off, NULL);
+    if (re == NULL)
+        return 0; /* cfg_check_regex reported it */
+    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+    int empty = pcre2_match(re, (PCRE2_SPTR) "", 0, 0, 0, md, NULL) >= 0;
+    pcre2_match_data_free(md);
+    pcre2_code_free(re);
+    return empty ? cfg_fail(c, n, "regex %s matches the empty string (it would match every text)", cfg_quote(q, sizeof(q), pattern))
+                 : 0;
+}
+
 static int recognizer_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud)
 {
     struct config_recognizer *r = ud;
@@ -100,7 +119,7 @@ static int recognizer_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, vo
     if (!strcmp(key, "name"))
         return cfg_name(c, v, &r->name) || check_type_name(c, v, r->name);
     if (!strcmp(key, "regex"))
-        return cfg_name(c, v, &r->regex) || cfg_check_regex(c, v, r->regex, 0);
+        return cfg_name(c, v, &r->regex) || cfg_check_regex(c, v, r->regex, 0) || check_not_empty_match(c, v, r->regex);
     if (!strcmp(key, "validator")) {
         if (cfg_name(c, v, &r->validator))
             return -1;

@@ -140,7 +140,7 @@ static void full_example_loads_with_every_field(void **state)
     assert_int_equal(cfg->n_default_guardrails, 1);
     assert_ptr_equal(cfg->default_guardrails[0], config_find_guardrail(cfg, "no-keys"));
 
-    assert_int_equal(cfg->n_guardrails, 9);
+    assert_int_equal(cfg->n_guardrails, 11);
     struct config_guardrail *g = config_find_guardrail(cfg, "no-keys");
     assert_int_equal(g->type, CONFIG_GUARD_REGEX);
     assert_int_equal(g->action, CONFIG_ACTION_REDACT);
@@ -192,6 +192,27 @@ static void full_example_loads_with_every_field(void **state)
     assert_string_equal(g->deny[0], "delete_everything");
     assert_string_equal(g->arg_patterns[0].name, "search");
     assert_string_equal(g->arg_patterns[0].value, "(?i)password");
+
+    g = config_find_guardrail(cfg, "pii");
+    assert_int_equal(g->type, CONFIG_GUARD_PII);
+    assert_int_equal(g->redaction, CONFIG_REDACT_REVERSIBLE);
+    assert_int_equal(g->n_entities, 5);
+    assert_string_equal(g->entities[4], "US_SSN");
+    assert_true(g->score_threshold == 0.5);
+    assert_int_equal(g->n_recognizers, 1);
+    assert_string_equal(g->recognizers[0].name, "EMPLOYEE_ID");
+    assert_string_equal(g->recognizers[0].validator, "luhn");
+    assert_string_equal(g->recognizers[0].context[1], "staff");
+    assert_true(g->recognizers[0].score == 0.6);
+
+    g = config_find_guardrail(cfg, "no-secrets");
+    assert_int_equal(g->type, CONFIG_GUARD_SECRETS);
+    assert_int_equal(g->redaction, CONFIG_REDACT_MASK);
+    assert_true(g->entropy_threshold == 3.5);
+    assert_string_equal(g->recognizers[0].regex, "acme_[a-z0-9]{32}");
+    assert_null(g->recognizers[0].validator);
+    assert_true(cfg->guardrails_api.enabled);
+    assert_string_equal(cfg->guardrails_api.token_env, "WARDEN_CHECK_TOKEN");
 
     g = config_find_guardrail(cfg, "example-plugin");
     assert_string_equal(g->plugin_path, "build/plugins/example_guard.so");
@@ -457,6 +478,8 @@ static const struct bad bad_configs[] = {
      "t.yaml:7: guardrails[0].recognizers[0]: missing required key \"regex\""},
     {BASE "guardrails:\n  - {name: a, type: secrets, rules: [{name: X, regex: \"a(\"}]}\n",
      "guardrails[0].rules[0].regex: invalid regex \"a(\""},
+    {BASE "guardrails:\n  - {name: a, type: pii, recognizers: [{name: X, regex: \"[0-9]*\"}]}\n",
+     "guardrails[0].recognizers[0].regex: regex \"[0-9]*\" matches the empty string"},
     {BASE "guardrails:\n  - {name: a, type: pii, recognizers: [{name: X, regex: x, validator: luhnn}]}\n",
      "guardrails[0].recognizers[0].validator: unknown validator \"luhnn\" (did you mean \"luhn\"?)"},
     {BASE "guardrails:\n  - {name: a, type: pii, recognizers: [{name: X, regex: x, colour: red}]}\n",
