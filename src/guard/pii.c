@@ -170,9 +170,23 @@ static int check_url(const char *t, size_t len, struct detect_span *sp, const st
 
 #define SPAN(t, sp) (t) + (sp)->start, (sp)->end - (sp)->start
 
+static size_t count_digits(const char *s, size_t n);
+
+/* "NO50 0715 0273 805", "PL24 1064 4401 8943 ...": a number right after a space and a
+ * token with digits is the tail of a longer grouped code, not a value of its own. */
+static int grouped_tail(const char *t, size_t start)
+{
+    if (start < 2 || (t[start - 1] != ' ' && t[start - 1] != '-') || !isalnum((unsigned char)t[start - 2]))
+        return 0;
+    size_t k = start - 1;
+    while (k > 0 && isalnum((unsigned char)t[k - 1]))
+        k--;
+    return count_digits(t + k, start - 1 - k) > 0;
+}
+
 static int check_card(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
 {
-    return guard_card_ok(SPAN(t, sp)) ? DETECT_VALID : DETECT_REJECT;
+    return !grouped_tail(t, sp->start) && guard_card_ok(SPAN(t, sp)) ? DETECT_VALID : DETECT_REJECT;
 }
 
 /* Custom recognizers: the digits of the match (letters and separators around them skipped) pass Luhn. */
@@ -255,9 +269,39 @@ static int check_crypto(const char *t, size_t len, struct detect_span *sp, const
     return ok ? DETECT_VALID : DETECT_REJECT;
 }
 
+/* An extension after a number ("x123", " ext. 12", " ext 7"): the new end, or end if none. */
+static size_t phone_extension(const char *t, size_t len, size_t end)
+{
+    size_t i = end;
+    if (i < len && t[i] == ' ')
+        i++;
+    if (i < len && (t[i] == 'x' || t[i] == 'X')) {
+        i++;
+    } else if (i + 3 <= len && strncasecmp(t + i, "ext", 3) == 0) {
+        i += 3;
+        if (i < len && t[i] == '.')
+            i++;
+        if (i < len && t[i] == ' ')
+            i++;
+    } else {
+        return end;
+    }
+    size_t ds = i;
+    while (i < len && isdigit((unsigned char)t[i]) && i - ds < 6)
+        i++;
+    return i > ds ? i : end;
+}
+
+/* The number is validated without its extension; the span includes it, and its right edge is checked. */
 static int check_phone_intl(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
 {
-    return guard_phone_intl_ok(SPAN(t, sp)) ? DETECT_VALID : DETECT_REJECT;
+    if (!guard_phone_intl_ok(SPAN(t, sp)))
+        return DETECT_REJECT;
+    size_t e = phone_extension(t, len, sp->end);
+    if (!detect_edges_ok(t, len, sp->start, e, 1))
+        return DETECT_REJECT;
+    sp->end = e;
+    return DETECT_VALID;
 }
 
 static size_t count_digits(const char *s, size_t n)
@@ -275,19 +319,25 @@ static size_t count_digits(const char *s, size_t n)
 static int check_phone_us(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
 {
     size_t s = sp->start;
-    if (s >= 2 && strchr(" .-", t[s - 1]) && t[s - 1] != '\0' && t[s - 2] == '1' && (s < 3 || !isdigit((unsigned char)t[s - 3])))
+    if (s >= 4 && !memcmp(t + s - 4, "001", 3) && strchr(" .-", t[s - 1]) && t[s - 1] != '\0' &&
+        (s < 5 || !isdigit((unsigned char)t[s - 5])))
+        s -= 4; /* 001-415-555-0132: the international prefix dialled from North America */
+    else if (s >= 2 && strchr(" .-", t[s - 1]) && t[s - 1] != '\0' && t[s - 2] == '1' &&
+             (s < 3 || !isdigit((unsigned char)t[s - 3])))
         s -= 2;
     else if (s >= 1 && t[s - 1] == '1' && t[s] == '(' && (s < 2 || !isdigit((unsigned char)t[s - 2])))
         s -= 1;
     if (s >= 1 && t[s] == '1' && t[s - 1] == '+')
         s--;
-    if (!detect_edges_ok(t, len, s, sp->end, 1))
+    size_t e = phone_extension(t, len, sp->end);
+    if (!detect_edges_ok(t, len, s, e, 1))
         return DETECT_REJECT;
     sp->start = s;
-    if (guard_nanp_ok(SPAN(t, sp)))
-        return DETECT_VALID;
-    size_t d = count_digits(SPAN(t, sp));
-    return d == 10 || (d == 11 && (t[sp->start] == '1' || t[sp->start] == '+')) ? DETECT_MATCH : DETECT_REJECT;
+    size_t d = count_digits(SPAN(t, sp)); /* without the extension */
+    int nanp = guard_nanp_ok(SPAN(t, sp)) || (d == 13 && !memcmp(t + s, "001", 3) && guard_nanp_ok(t + s + 3, sp->end - s - 3));
+    int plain = d == 10 || (d == 11 && (t[s] == '1' || t[s] == '+')) || (d == 13 && t[s] == '0');
+    sp->end = e;
+    return nanp ? DETECT_VALID : plain ? DETECT_MATCH : DETECT_REJECT;
 }
 
 /* National formats with a trunk 0 (UK, DE, FR, IN...): 10 or 11 digits. Weak alone. */
@@ -296,15 +346,8 @@ static int check_phone_national(const char *t, size_t len, struct detect_span *s
     size_t d = count_digits(SPAN(t, sp));
     if (d < 10 || d > 11 || t[sp->start + 1] == '0')
         return DETECT_REJECT;
-    /* "NO50 0715 0273 805": the tail of a grouped code, not a number of its own */
-    size_t ws = sp->start;
-    if (ws >= 2 && t[ws - 1] == ' ' && isalnum((unsigned char)t[ws - 2])) {
-        size_t k = ws - 1;
-        while (k > 0 && isalnum((unsigned char)t[k - 1]))
-            k--;
-        if (count_digits(t + k, ws - 1 - k) > 0)
-            return DETECT_REJECT;
-    }
+    if (grouped_tail(t, sp->start))
+        return DETECT_REJECT;
     char sep = 0;
     for (size_t k = sp->start; k < sp->end; k++) {
         char c = t[k];
@@ -398,7 +441,7 @@ static const struct detect_rule builtin[] = {
     {"URL", "(?:https?|ftps?|sftp|wss?)://[A-Za-z0-9\\[]", DETECT_CASELESS | DETECT_NO_EDGES, NULL, check_url, 0.6, 0.6, NULL,
      0, NULL, 0, 0, 2048},
     {"URL", "www\\.[A-Za-z0-9]", DETECT_CASELESS | DETECT_NO_EDGES, NULL, check_url, 0.6, 0.6, NULL, 0, NULL, 0, 0, 2048},
-    {"PHONE_NUMBER", "\\+[1-9][0-9 .()\\-]{6,24}[0-9]", DETECT_EDGE_NUMERIC, NULL, check_phone_intl, 0.5, 0.75,
+    {"PHONE_NUMBER", "\\+[1-9][0-9 .()\\-]{6,24}[0-9]", DETECT_EDGE_NUMERIC | DETECT_NO_RIGHT_EDGE, NULL, check_phone_intl, 0.5, 0.75,
      CTX(ctx_phone), CTX(neg_number), 0, 0},
     {"PHONE_NUMBER", "\\(\\d{3}\\)[ .\\-]?\\d{3}[ .\\-]\\d{4}", DETECT_NO_EDGES, NULL, check_phone_us, 0.5, 0.7,
      CTX(ctx_phone), CTX(neg_number), 0, 0},

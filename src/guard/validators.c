@@ -53,6 +53,8 @@ static int card_iin_ok(const char *d, size_t nd)
         return nd >= 16 && nd <= 19; /* Discover */
     if (prefix_in(d, nd, 4, 3528, 3589))
         return nd >= 16 && nd <= 19; /* JCB */
+    if (prefix_in(d, nd, 4, 2131, 2131) || prefix_in(d, nd, 4, 1800, 1800))
+        return nd == 15; /* JCB, the older 15-digit range */
     if (prefix_in(d, nd, 3, 300, 305) || prefix_in(d, nd, 2, 36, 36) || prefix_in(d, nd, 2, 38, 39) ||
         prefix_in(d, nd, 4, 3095, 3095))
         return nd >= 14 && nd <= 19; /* Diners Club */

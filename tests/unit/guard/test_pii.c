@@ -233,12 +233,17 @@ static void pii_entities(void **state)
     PII("ring +44 20 7946 0958, +49 (0)89 1234567, +33 6 12 34 56 78.",
         "PHONE_NUMBER=+44 20 7946 0958|PHONE_NUMBER=+49 (0)89 1234567|PHONE_NUMBER=+33 6 12 34 56 78");
     PII("phone: 020 7946 0958", "PHONE_NUMBER=020 7946 0958");
+    PII("555-123-4567x123, 001-415-555-0132 or +1-415-555-0132 ext. 12.",
+        "PHONE_NUMBER=555-123-4567x123|PHONE_NUMBER=001-415-555-0132|PHONE_NUMBER=+1-415-555-0132 ext. 12");
+    PII("IBAN NO50 0715 0273 805 (a bad one)", ""); /* the tail of a grouped code is no phone */
     PII("code 020 7946 0958", "");                    /* a national format needs a context word */
     PII("order 415-555-0132 and invoice no. 212-555-0187", ""); /* identifiers, not phones */
     PII("pay $415-555-0132 now", "");
     PII("card 4111 1111 1111 1111, exp 12/25", "CREDIT_CARD=4111 1111 1111 1111");
     PII("Amex 3782-822463-10005.", "CREDIT_CARD=3782-822463-10005");
     PII("card 4111 1111 1111 1112", "");
+    PII("jcb 213100000000001", "CREDIT_CARD=213100000000001");
+    PII("IBAN PL24 1064 4401 8943 8902 7981 9721", ""); /* Luhn-valid digits inside an (invalid) IBAN */
     PII("card 4111 1111 1111 1111 2024", "CREDIT_CARD=4111 1111 1111 1111"); /* the longest valid end wins */
     PII("IBAN: DE89 3704 0044 0532 0130 00.", "IBAN_CODE=DE89 3704 0044 0532 0130 00");
     PII("IBAN DE89370400440532013001", "");
