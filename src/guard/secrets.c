@@ -171,8 +171,15 @@ static int placeholder_value(const char *v, size_t n)
     static const char *const marks[] = {"your",     "example", "xxxx",        "****",       "changeme", "placeholder",
                                         "redacted", "dummy",   "process.env", "os.environ", "getenv",   "${",
                                         "{{",       "<",       "...",         "secret_here"};
-    if (strchr("<{[$%(", v[0]))
-        return 1;
+    if (strchr("<{[(", v[0]) || (n >= 2 && (!strncmp(v, "%(", 2) || !strncmp(v, "%s", 2))))
+        return 1; /* <your-key>, {{ token }}, ${TOKEN}, %(secret)s */
+    if (v[0] == '$') {
+        size_t k = 1;
+        while (k < n && (isalnum((unsigned char)v[k]) || v[k] == '_'))
+            k++;
+        if (k == n)
+            return 1; /* $OPENAI_API_KEY: a shell variable */
+    }
     for (size_t i = 0; i < N(marks); i++) {
         size_t ml = strlen(marks[i]);
         for (size_t k = 0; k + ml <= n; k++)
@@ -231,8 +238,10 @@ static int check_generic(const char *t, size_t len, struct detect_span *sp, cons
         low |= islower(c) != 0;
         other |= !isalnum(c);
     }
-    /* words and identifiers ("settings.API_KEY", "hunter") are not secrets; random tokens mix classes */
+    /* words and identifiers ("settings.SECRET_KEY", "hunter") are not secrets; random tokens mix classes */
     if (!dig && !(up && low && (n >= 16 || other)))
+        return DETECT_REJECT;
+    if (!dig && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_.") >= n)
         return DETECT_REJECT;
     *sp = v;
     return DETECT_VALID;

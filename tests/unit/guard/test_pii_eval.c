@@ -1,12 +1,12 @@
-/* Precision and recall of the pii guardrail on the committed labelled set
- * (tests/data/pii_eval.jsonl, made by tests/data/gen_pii_eval.py; offsets are
- * Unicode code points). A finding counts as a true positive when its type,
+/* Precision and recall of the pii and secrets guardrails on the committed
+ * labelled sets (tests/data/pii_eval.jsonl and secrets_eval.jsonl, made by the
+ * gen_*_eval.py next to them; offsets are Unicode code points). A finding counts as a true positive when its type,
  * start and end equal a labelled span's; anything else found is a false
  * positive, anything labelled and not found a false negative.
  *
- * Bars: precision and recall >= 0.95 per structured entity type, phone
- * numbers >= 0.90. Run with PII_EVAL_VERBOSE=1 to list the misses.
- * Also usable on other data: PII_EVAL_FILE=path. */
+ * Bars: precision and recall >= 0.95 per type, phone numbers >= 0.90.
+ * Run with PII_EVAL_VERBOSE=1 to list the misses. Also usable on other data:
+ * PII_EVAL_FILE=path (pii) and SECRETS_EVAL_FILE=path (secrets). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +19,7 @@
 
 #include "config/config.h"
 #include "guard/pii.h"
+#include "guard/secrets.h"
 
 #define MAX_TYPES 16
 
@@ -50,16 +51,17 @@ static size_t cp_at(const char *s, size_t byte)
 static const char *const YAML =
     "providers: [{name: p, base_url: \"http://h\"}]\n"
     "models: [{name: m, targets: [{provider: p, model: x}]}]\n"
-    "guardrails: [{name: pii, type: pii}]\n";
+    "guardrails: [{name: pii, type: pii}, {name: secrets, type: secrets}]\n";
 
-static void eval_meets_the_bars(void **state)
+/* Runs one set over a JSONL file, prints the table, asserts the bars. */
+static void eval_file(int secrets, const char *path, size_t min_lines, size_t min_types)
 {
-    const char *path = getenv("PII_EVAL_FILE") ? getenv("PII_EVAL_FILE") : "tests/data/pii_eval.jsonl";
     int verbose = getenv("PII_EVAL_VERBOSE") != NULL;
     char err[512];
     struct config *cfg = config_load_string(YAML, strlen(YAML), "eval.yaml", err, sizeof(err));
     assert_non_null(cfg);
-    struct detect_set *set = guard_pii_compile(&cfg->guardrails[0], err, sizeof(err));
+    struct detect_set *set = secrets ? guard_secrets_compile(&cfg->guardrails[1], err, sizeof(err))
+                                     : guard_pii_compile(&cfg->guardrails[0], err, sizeof(err));
     assert_non_null(set);
     struct detect_scratch *sc = detect_scratch_new();
     FILE *f = fopen(path, "r");
@@ -124,7 +126,7 @@ static void eval_meets_the_bars(void **state)
     }
     free(line);
     fclose(f);
-    printf("pii eval: %zu lines from %s\n", lines, path);
+    printf("%s eval: %zu lines from %s\n", secrets ? "secrets" : "pii", lines, path);
     printf("  %-14s %6s %6s %6s %9s %7s\n", "type", "tp", "fp", "fn", "precision", "recall");
     int ok = 1;
     for (size_t i = 0; i < nc; i++) {
@@ -137,18 +139,31 @@ static void eval_meets_the_bars(void **state)
             ok = 0;
         free((char *)c[i].type);
     }
-    assert_true(lines >= 1000 || getenv("PII_EVAL_FILE") != NULL);
-    assert_true(nc >= 9 || getenv("PII_EVAL_FILE") != NULL);
+    assert_true(lines >= min_lines);
+    assert_true(nc >= min_types);
     detect_scratch_free(sc);
     detect_free(set);
     config_free(cfg);
     assert_true(ok);
 }
 
+static void pii_eval_meets_the_bars(void **state)
+{
+    const char *other = getenv("PII_EVAL_FILE");
+    eval_file(0, other ? other : "tests/data/pii_eval.jsonl", other ? 1 : 1000, other ? 1 : 9);
+}
+
+static void secrets_eval_meets_the_bars(void **state)
+{
+    const char *other = getenv("SECRETS_EVAL_FILE");
+    eval_file(1, other ? other : "tests/data/secrets_eval.jsonl", other ? 1 : 500, other ? 1 : 13);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(eval_meets_the_bars),
+        cmocka_unit_test(pii_eval_meets_the_bars),
+        cmocka_unit_test(secrets_eval_meets_the_bars),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
