@@ -14,7 +14,8 @@
  * without SOM, as a detector: when such a rule occurs, PCRE2 delimits its
  * matches in that text. If Hyperscan rejects a pattern outright, it is
  * compiled in prefilter mode (a superset), and failing that PCRE2 runs on
- * every scan. So the text is always scanned once by Hyperscan. */
+ * every scan, as it does for a pattern with non-ASCII text (Hyperscan runs in
+ * byte mode). So the text is scanned once by Hyperscan for every ASCII pattern. */
 #include "guard/detect.h"
 
 #include <hs/hs.h>
@@ -364,12 +365,19 @@ struct detect_set *detect_compile(const struct detect_rule *rules, size_t n, cha
             util_set_err(err, errsz, "recognizer %s: the pattern matches the empty string", r->entity);
             goto fail;
         }
-        /* Can Hyperscan give this pattern's starts on its own? UTF-8 mode only for a
-         * pattern that needs it (non-ASCII text in it): it makes byte classes slower. */
-        unsigned utf8 = 0;
-        for (const unsigned char *q = (const unsigned char *)r->regex; *q && !utf8; q++)
-            utf8 = *q >= 0x80 ? HS_FLAG_UTF8 | HS_FLAG_UCP : 0;
-        unsigned f = HS_FLAG_SOM_LEFTMOST | utf8 | ((r->flags & DETECT_CASELESS) ? HS_FLAG_CASELESS : 0);
+        /* Hyperscan runs in byte mode: its UTF-8 mode is undefined on invalid UTF-8 (a
+         * stream window may cut a character) and slows byte classes down. A pattern
+         * with non-ASCII text in it is left to PCRE2 (UTF, invalid input tolerated). */
+        int ascii = 1;
+        for (const unsigned char *q = (const unsigned char *)r->regex; *q; q++)
+            ascii &= *q < 0x80;
+        if (!ascii) {
+            s->re[i] = re;
+            s->mode[i] = MODE_PCRE_ONLY;
+            s->any_pcre_only = 1;
+            continue;
+        }
+        unsigned f = HS_FLAG_SOM_LEFTMOST | ((r->flags & DETECT_CASELESS) ? HS_FLAG_CASELESS : 0);
         hs_database_t *probe = NULL;
         hs_compile_error_t *cerr = NULL;
         if (hs_compile(r->regex, f, HS_MODE_BLOCK, NULL, &probe, &cerr) == HS_SUCCESS) {
@@ -379,7 +387,7 @@ struct detect_set *detect_compile(const struct detect_rule *rules, size_t n, cha
         } else {
             hs_free_compile_error(cerr);
             s->re[i] = re;
-            f = HS_FLAG_SINGLEMATCH | utf8 | ((r->flags & DETECT_CASELESS) ? HS_FLAG_CASELESS : 0);
+            f = HS_FLAG_SINGLEMATCH | ((r->flags & DETECT_CASELESS) ? HS_FLAG_CASELESS : 0);
             if (hs_compile(r->regex, f, HS_MODE_BLOCK, NULL, &probe, &cerr) != HS_SUCCESS) {
                 hs_free_compile_error(cerr);
                 f |= HS_FLAG_PREFILTER;
@@ -652,6 +660,11 @@ int detect_scan(const struct detect_set *s, struct detect_scratch *sc, const cha
             int v = r->check ? r->check(text, len, &sp, r) : DETECT_MATCH;
             if (v == DETECT_REJECT || sp.end <= sp.start || sp.end > len)
                 continue;
+            /* whole characters only (a byte-mode '.' may stop inside one): redaction keeps UTF-8 valid */
+            while (sp.start > 0 && ((unsigned char)text[sp.start] & 0xC0) == 0x80)
+                sp.start--;
+            while (sp.end < len && ((unsigned char)text[sp.end] & 0xC0) == 0x80)
+                sp.end++;
             double score = v == DETECT_VALID ? r->valid_score : r->score;
             int ctx = detect_near(text, len, sp.start, sp.end, r->context, r->n_context, DETECT_CONTEXT_BEFORE,
                                   DETECT_CONTEXT_AFTER);

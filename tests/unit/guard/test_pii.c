@@ -312,6 +312,8 @@ static void custom_recognizers_and_selection(void **state)
                                 "      - {name: EMPLOYEE_ID, regex: \"EMP-[0-9]{6}\", context: [employee], score: 0.5}\n"
                                 "      - {name: CARD_REF, regex: \"CR[0-9]{16}\", validator: luhn, score: 0.9}\n"
                                 "      - {name: LONG_RE, regex: \"Z(?=Q)[A-Z]{3}\", score: 0.9}\n"
+                                "      - {name: ACCENT, regex: \"caf\\u00e9-[0-9]+\", score: 0.9}\n"
+                                "      - {name: DOTS, regex: \"X-..\", score: 0.9}\n"
                                 "  - name: s\n    type: secrets\n    entities: [GENERIC_SECRET]\n    entropy_threshold: 4.5\n"
                                 "    rules: [{name: ACME_TOKEN, regex: \"acme_[a-z0-9]{8}\", score: 0.9}]\n");
     struct detect_set *p = guard_pii_compile(&cfg->guardrails[0], err, sizeof(err));
@@ -323,10 +325,10 @@ static void custom_recognizers_and_selection(void **state)
     struct guard_finding *fd = NULL;
     size_t n = 0, cap = 0;
     const char *t = "ana@example.org employee EMP-654321 CR4111111111111111 CR4111111111111112 ZQRS "
-                    "card 4111111111111111, and far from that word: EMP-123456";
+                    "card 4111111111111111, and far from that word: EMP-123456 caf\xc3\xa9-42 X-\xc3\xa9";
     assert_true(detect_scan(p, sc, t, strlen(t), 3, th, &fd, &n, &cap) >= 0);
     /* no e-mail (not selected); EMP-123456 scores 0.5 < 0.7, the one next to "employee" 0.85 */
-    assert_int_equal(n, 4);
+    assert_int_equal(n, 6);
     assert_string_equal(fd[0].type, "EMPLOYEE_ID");
     assert_memory_equal(t + fd[0].start, "EMP-654321", 10);
     assert_int_equal(fd[0].index, 3);
@@ -334,6 +336,12 @@ static void custom_recognizers_and_selection(void **state)
     assert_string_equal(fd[2].type, "LONG_RE"); /* a lookahead: Hyperscan detects, PCRE2 delimits */
     assert_memory_equal(t + fd[2].start, "ZQRS", 4);
     assert_string_equal(fd[3].type, "CREDIT_CARD");
+    /* a non-ASCII pattern goes to PCRE2; a byte-mode '.' never cuts a character */
+    assert_string_equal(fd[4].type, "ACCENT");
+    assert_memory_equal(t + fd[4].start, "caf\xc3\xa9-42", 8);
+    assert_string_equal(fd[5].type, "DOTS");
+    assert_memory_equal(t + fd[5].start, "X-\xc3\xa9", 4);
+    assert_int_equal(fd[5].end, strlen(t));
     free(fd);
     fd = NULL;
     n = cap = 0;
