@@ -1,0 +1,137 @@
+/* Bypass fuzz target: no secret reaches the upstream unless a guard saw it.
+ *
+ * The input is a request body (the seeds in corpus_bypass/ hold the secret
+ * "sk-" + 24 letters in every place the contract names, and in places it does not,
+ * some with JSON escapes of its letters). For the chat and the embeddings shape:
+ *
+ *   1. the scanner (api_scan, as the request path calls it with input guards) decides;
+ *      what the request path then refuses is refused here too: model not a string,
+ *      stream not a boolean, non-text parts (as with non_text: refuse), token inputs;
+ *   2. the upstream body is built as the request path builds it (api_scan_splice with
+ *      the target's model) and must be valid JSON without duplicate keys (jansson, an
+ *      independent parser, with JSON_REJECT_DUPLICATES);
+ *   3. every string value and every key of that body is decoded by jansson: if one
+ *      holds the secret, some text handed to the guards must hold it too.
+ *
+ * Any violated property aborts. Build and run: tests/fuzz/run.sh bypass
+ * (FUZZ_SECONDS=120 tests/fuzz/run.sh bypass for a long run). */
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/texts.h"
+
+#define SECRET "sk-ABCDEFGHIJKLMNOPQRSTUVWX"
+#define SECRET_LEN (sizeof(SECRET) - 1)
+
+#define CHECK(cond)                                                                                                        \
+    do {                                                                                                                   \
+        if (!(cond)) {                                                                                                     \
+            fprintf(stderr, "fuzz_bypass: %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                          \
+            abort();                                                                                                       \
+        }                                                                                                                  \
+    } while (0)
+
+static int holds_secret(const char *s, size_t n)
+{
+    return n >= SECRET_LEN && memmem(s, n, SECRET, SECRET_LEN) != NULL;
+}
+
+static int guards_saw_secret(const struct api_scan *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (holds_secret(s->texts[i], s->lens[i]))
+            return 1;
+    return 0;
+}
+
+/* 1 if some string value or key of v holds the secret. */
+static int upstream_holds_secret(json_t *v, int depth)
+{
+    CHECK(depth < 300);
+    if (json_is_string(v))
+        return holds_secret(json_string_value(v), json_string_length(v));
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x) if (upstream_holds_secret(x, depth + 1)) return 1;
+        return 0;
+    }
+    if (json_is_object(v)) {
+        const char *k;
+        size_t kl;
+        json_t *x;
+        json_object_keylen_foreach(v, k, kl, x)
+        {
+            if (holds_secret(k, kl) || upstream_holds_secret(x, depth + 1))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+static void one_shape(const char *body, size_t len, enum api_scan_shape shape)
+{
+    struct api_scan s;
+    if (api_scan(&s, body, len, shape, 1) != 0) {
+        CHECK(s.err_code != NULL);
+        api_scan_free(&s);
+        return;
+    }
+    /* what the request path refuses before anything goes upstream (lifecycle.c parse_request,
+     * check_input_coverage) */
+    int refused = s.model_name == NULL || (s.stream_type && s.stream_type != 't' && s.stream_type != 'f' && s.stream_type != 'n') ||
+                  s.non_text || s.token_input;
+    if (refused) {
+        api_scan_free(&s);
+        return;
+    }
+    size_t up_len;
+    char *up = api_scan_splice(&s, body, len, NULL, NULL, "target-model", &up_len);
+    json_error_t je;
+    json_t *doc = json_loadb(up, up_len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je);
+    if (doc == NULL)
+        fprintf(stderr, "fuzz_bypass: upstream body does not parse: %s\n", je.text);
+    CHECK(doc != NULL);
+    CHECK(json_is_object(doc));
+    CHECK(strcmp(json_string_value(json_object_get(doc, "model")), "target-model") == 0);
+    if (upstream_holds_secret(doc, 0) && !guards_saw_secret(&s)) {
+        fprintf(stderr, "fuzz_bypass: the secret reaches the upstream unchecked (%s):\n%.*s\n",
+                shape == API_SCAN_CHAT ? "chat" : "embeddings", (int)up_len, up);
+        abort();
+    }
+    /* a rewrite of every text keeps the body valid and routes the same */
+    if (s.n > 0) {
+        char **texts = calloc(s.n, sizeof(*texts));
+        size_t *lens = calloc(s.n, sizeof(*lens));
+        for (size_t i = 0; i < s.n; i++) {
+            texts[i] = "[REDACTED]\n\"";
+            lens[i] = 12;
+        }
+        size_t rw_len;
+        char *rw = api_scan_splice(&s, body, len, texts, lens, NULL, &rw_len);
+        struct api_scan t;
+        int rc = api_scan(&t, rw, rw_len, shape, 1);
+        CHECK(rc == 0 || strcmp(t.err_code, "duplicate_key") == 0); /* two redacted unknown keys may collide */
+        if (rc == 0) {
+            CHECK(t.model_name != NULL && strcmp(t.model_name, s.model_name) == 0);
+            CHECK(!guards_saw_secret(&t));
+        }
+        api_scan_free(&t);
+        free(rw);
+        free(texts);
+        free(lens);
+    }
+    json_decref(doc);
+    free(up);
+    api_scan_free(&s);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    one_shape((const char *)data, size, API_SCAN_CHAT);
+    one_shape((const char *)data, size, API_SCAN_EMBEDDINGS);
+    return 0;
+}
