@@ -198,14 +198,23 @@ static const unsigned char plain_byte[256] = {
 #undef P16
 };
 
+/* hex digit value + 1, 0 for anything else: one lookup per digit on the \\u path */
+static const unsigned char hexv1[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+#define HEXV(c) ((unsigned)hexv1[(unsigned char)(c)] - 1u)
+
 static unsigned hex4(const char *p)
 {
-    return (unsigned)(util_hexval(p[0]) << 12 | util_hexval(p[1]) << 8 | util_hexval(p[2]) << 4 | util_hexval(p[3]));
+    return HEXV(p[0]) << 12 | HEXV(p[1]) << 8 | HEXV(p[2]) << 4 | HEXV(p[3]);
 }
 
 static int is_hex4(const char *p)
 {
-    return util_hexval(p[0]) >= 0 && util_hexval(p[1]) >= 0 && util_hexval(p[2]) >= 0 && util_hexval(p[3]) >= 0;
+    return hexv1[(unsigned char)p[0]] && hexv1[(unsigned char)p[1]] && hexv1[(unsigned char)p[2]] && hexv1[(unsigned char)p[3]];
 }
 
 const char *json_span_string_end(const char *p, const char *e, int *escaped, const char **msg)

@@ -112,7 +112,8 @@ struct scanner {
     size_t tab_cap, tab_n;
     uint32_t serial;
     uint32_t owner;
-    struct seg path[SCAN_MAX_DEPTH + 2];
+    struct key keys_inline[64]; /* most bodies have fewer open keys than this: no allocation */
+    struct seg path[SCAN_MAX_DEPTH + 2]; /* written before read: never cleared */
 };
 
 /* ---- vocabulary: words that may sit in non-text positions without being checked ---- */
@@ -289,8 +290,13 @@ static int key_seen(struct scanner *st, size_t base, uint32_t serial, int *hashe
 static void key_push(struct scanner *st, const char *k, size_t kl, uint32_t serial, int hashed)
 {
     if (st->n_keys == st->cap_keys) {
-        st->cap_keys = st->cap_keys ? st->cap_keys * 2 : 64;
-        st->keys = util_realloc(st->keys, st->cap_keys * sizeof(*st->keys));
+        st->cap_keys *= 2;
+        if (st->keys == st->keys_inline) {
+            st->keys = util_malloc(st->cap_keys * sizeof(*st->keys));
+            memcpy(st->keys, st->keys_inline, sizeof(st->keys_inline));
+        } else {
+            st->keys = util_realloc(st->keys, st->cap_keys * sizeof(*st->keys));
+        }
     }
     struct key *key = &st->keys[st->n_keys++];
     key->p = k;
@@ -718,7 +724,13 @@ int api_scan(struct api_scan *s, const char *json, size_t len, enum api_scan_sha
 {
     memset(s, 0, sizeof(*s));
     s->bad_message = -1;
-    struct scanner *st = util_calloc(1, sizeof(*st));
+    /* on the stack, and only the fields read before they are written are set: this runs for
+     * every request, and clearing the path array alone would cost more than a small body's scan */
+    struct scanner scanner_mem;
+    struct scanner *st = &scanner_mem;
+    memset(st, 0, offsetof(struct scanner, keys_inline));
+    st->keys = st->keys_inline;
+    st->cap_keys = sizeof(st->keys_inline) / sizeof(st->keys_inline[0]);
     st->out = s;
     st->s = st->p = json;
     st->e = json + len;
@@ -753,9 +765,9 @@ int api_scan(struct api_scan *s, const char *json, size_t len, enum api_scan_sha
             s->n_messages = s->n_by_class[API_TEXT_MESSAGE];
     }
     free(st->items);
-    free(st->keys);
+    if (st->keys != st->keys_inline)
+        free(st->keys);
     free(st->tab);
-    free(st);
     return rc;
 }
 
