@@ -65,7 +65,6 @@
 #include "api/api.h"
 #include "api/error.h"
 #include "api/hangup.h"
-#include "api/json_span.h"
 #include "api/lifecycle_int.h"
 #include "api/sse.h"
 #include "api/stream_filter.h"
