@@ -1398,6 +1398,8 @@ static int prepare_answer(struct req_ctx *ctx)
             return answer_unverifiable(ctx, why);
     }
     api_scan_free(&ctx->answer);
+    json_decref(ctx->answer_tools);
+    ctx->answer_tools = NULL;
     if (api_scan(&ctx->answer, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len, API_SCAN_ANSWER, 1) != 0) {
         snprintf(why, sizeof(why), "%s", ctx->answer.err);
         return answer_unverifiable(ctx, why);
