@@ -450,6 +450,22 @@ static int scan_string_value(struct scanner *st, enum ctx c, int cls)
     return 0;
 }
 
+/* After an object member or array element: 1 if another follows (',' eaten), 0 at the close
+ * (eaten), -1 with the error set otherwise. */
+static int after_item(struct scanner *st, char close, const char *expected)
+{
+    ws(st);
+    if (st->p < st->e && *st->p == ',') {
+        st->p++;
+        return 1;
+    }
+    if (st->p < st->e && *st->p == close) {
+        st->p++;
+        return 0;
+    }
+    return fail(st, expected);
+}
+
 static int scan_array(struct scanner *st, enum ctx c, int cls, int depth)
 {
     enum ctx child;
@@ -489,17 +505,13 @@ static int scan_array(struct scanner *st, enum ctx c, int cls, int depth)
             }
             if (scan_value(st, child, cls, depth + 1) != 0)
                 return -1;
-            ws(st);
-            if (st->p < st->e && *st->p == ',') {
-                st->p++;
-                continue;
-            }
-            if (st->p < st->e && *st->p == ']') {
-                st->p++;
+            int more = after_item(st, ']', "expected ',' or ']'");
+            if (more < 0)
+                return -1;
+            if (more == 0) {
                 i++;
                 break;
             }
-            return fail(st, "expected ',' or ']'");
         }
     }
     if (numbered)
@@ -628,16 +640,11 @@ static int scan_object(struct scanner *st, enum ctx c, int cls, int depth)
                 o->tool_calls[o->n_tool_calls].e = (size_t)(st->p - st->s);
                 o->n_tool_calls++;
             }
-            ws(st);
-            if (st->p < st->e && *st->p == ',') {
-                st->p++;
-                continue;
-            }
-            if (st->p < st->e && *st->p == '}') {
-                st->p++;
+            int more = after_item(st, '}', "expected ',' or '}'");
+            if (more < 0)
+                return -1;
+            if (more == 0)
                 break;
-            }
-            return fail(st, "expected ',' or '}'");
         }
     }
     st->n_keys = base;

@@ -400,43 +400,32 @@ def cov_msg(**fields):
     return {"index": 0, "message": m, "finish_reason": "stop"}
 
 
-def sc_cov_clean(c, rq, name):
-    body = cov_json([cov_msg()])
-    send(c, json_head(body) + body)
-    return True
-
-
-def sc_cov_content(c, rq, name):
-    body = cov_json([cov_msg(content="here: " + COV_SECRET)])
-    send(c, json_head(body) + body)
-    return True
-
-
-def sc_cov_tool_calls(c, rq, name):
-    body = cov_json([cov_msg(content=None, tool_calls=[{"id": "call_1", "type": "function", "function": {
-        "name": "leak", "arguments": json.dumps({"key": COV_SECRET})}}])])
-    send(c, json_head(body) + body)
-    return True
-
-
-def sc_cov_reasoning(c, rq, name):
-    body = cov_json([cov_msg(reasoning_content="thinking about " + COV_SECRET)])
-    send(c, json_head(body) + body)
-    return True
-
-
-def sc_cov_legacy_text(c, rq, name):
-    body = cov_json([{"index": 0, "text": "legacy " + COV_SECRET, "finish_reason": "stop"}])
-    send(c, json_head(body) + body)
-    return True
-
-
-def sc_cov_choice1(c, rq, name):
+def cov_choice1():
     second = cov_msg(content="the key is " + COV_SECRET)
     second["index"] = 1
-    body = cov_json([cov_msg(), second])
+    return [cov_msg(), second]
+
+
+# JSON answers by scenario name: the choices each one sends
+COV_CHOICES = {
+    "cov-clean": lambda: [cov_msg()],
+    "cov-content": lambda: [cov_msg(content="here: " + COV_SECRET)],
+    "cov-tool-calls": lambda: [cov_msg(content=None, tool_calls=[{"id": "call_1", "type": "function", "function": {
+        "name": "leak", "arguments": json.dumps({"key": COV_SECRET})}}])],
+    "cov-reasoning": lambda: [cov_msg(reasoning_content="thinking about " + COV_SECRET)],
+    "cov-legacy-text": lambda: [{"index": 0, "text": "legacy " + COV_SECRET, "finish_reason": "stop"}],
+    "cov-choice1": cov_choice1,
+}
+
+
+def sc_cov_json(c, rq, name):
+    body = cov_json(COV_CHOICES[name]())
     send(c, json_head(body) + body)
     return True
+
+
+for _name in COV_CHOICES:
+    globals()["sc_" + _name.replace("-", "_")] = sc_cov_json
 
 
 def sc_cov_text_plain(c, rq, name):
