@@ -13,6 +13,10 @@
  *   3. every string value and every key of that body is decoded by jansson: if one
  *      holds the secret, some text handed to the guards must hold it too.
  *
+ * Answers (the same input read as a chat completion): when the scanner accepts it, jansson does
+ * too, and after every text is redacted (spliced) the secret survives only in the metadata the
+ * contract leaves out (id, model, usage, finish_reason, roles, tool call ids...).
+ *
  * Any violated property aborts. Build and run: tests/fuzz/run.sh bypass
  * (FUZZ_SECONDS=120 tests/fuzz/run.sh bypass for a long run). */
 #include <jansson.h>
@@ -129,9 +133,74 @@ static void one_shape(const char *body, size_t len, enum api_scan_shape shape)
     api_scan_free(&s);
 }
 
+static void drop_members(json_t *obj, const char *const *names)
+{
+    for (size_t i = 0; json_is_object(obj) && names[i] != NULL; i++)
+        json_object_del(obj, names[i]);
+}
+
+/* Removes what the contract calls answer metadata (texts.h, X_ANSWER_ROOT / X_CHOICE / X_MESSAGE). */
+static void drop_answer_metadata(json_t *answer)
+{
+    static const char *const root[] = {"id", "object", "created", "model", "system_fingerprint", "service_tier", "usage",
+                                       "prompt_filter_results", "content_filter_results", NULL};
+    static const char *const choice[] = {"index", "finish_reason", "stop_reason", "content_filter_results", NULL};
+    static const char *const message[] = {"role", NULL};
+    static const char *const call[] = {"id", "type", "index", NULL};
+    drop_members(answer, root);
+    size_t i, j;
+    json_t *c, *t;
+    json_array_foreach(json_object_get(answer, "choices"), i, c)
+    {
+        drop_members(c, choice);
+        const char *keys[] = {"message", "delta"};
+        for (int k = 0; k < 2; k++) {
+            json_t *m = json_object_get(c, keys[k]);
+            drop_members(m, message);
+            json_array_foreach(json_object_get(m, "tool_calls"), j, t) drop_members(t, call);
+        }
+    }
+}
+
+static void answer(const char *body, size_t len)
+{
+    struct api_scan s;
+    if (api_scan(&s, body, len, API_SCAN_ANSWER, 1) != 0) {
+        api_scan_free(&s);
+        return;
+    }
+    json_error_t je;
+    json_t *doc = json_loadb(body, len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je);
+    CHECK(doc != NULL); /* what the scanner accepts, an independent parser accepts */
+    json_decref(doc);
+    char **texts = calloc(s.n + 1, sizeof(*texts));
+    size_t *lens = calloc(s.n + 1, sizeof(*lens));
+    for (size_t i = 0; i < s.n; i++) {
+        texts[i] = "[REDACTED]";
+        lens[i] = 10;
+    }
+    size_t rw_len;
+    char *rw = api_scan_splice(&s, body, len, texts, lens, NULL, &rw_len);
+    json_t *red = json_loadb(rw, rw_len, JSON_ALLOW_NUL, &je);
+    CHECK(red != NULL);
+    if (!s.non_text) {
+        drop_answer_metadata(red);
+        if (upstream_holds_secret(red, 0)) {
+            fprintf(stderr, "fuzz_bypass: the secret survives redaction of every answer text:\n%.*s\n", (int)rw_len, rw);
+            abort();
+        }
+    }
+    json_decref(red);
+    free(rw);
+    free(texts);
+    free(lens);
+    api_scan_free(&s);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     one_shape((const char *)data, size, API_SCAN_CHAT);
     one_shape((const char *)data, size, API_SCAN_EMBEDDINGS);
+    answer((const char *)data, size);
     return 0;
 }
