@@ -1337,21 +1337,16 @@ static int answer_unverifiable(struct req_ctx *ctx, const char *why)
     return -1;
 }
 
-/* Inflates a gzip / deflate answer into up_body (capped at max_response_bytes). */
-static int answer_inflate(struct req_ctx *ctx, int gzip, char *why, size_t whysz)
+/* Inflates in into out (capped by out's limit) with zlib window bits wbits: Z_STREAM_END when
+ * the whole input decoded to exactly one stream, else the zlib error (Z_MEM_ERROR: over the cap). */
+static int inflate_body(const struct util_buf *in, int wbits, struct util_buf *out)
 {
-    size_t cap = ctx->w->cfg->server.max_response_bytes;
-    struct util_buf out;
-    util_buf_init(&out, cap);
     z_stream z;
     memset(&z, 0, sizeof(z));
-    /* 16+MAX_WBITS: gzip wrapper; 32+: zlib or gzip, auto-detected (deflate as sent in practice) */
-    if (inflateInit2(&z, gzip ? 16 + MAX_WBITS : 32 + MAX_WBITS) != Z_OK) {
-        snprintf(why, whysz, "cannot start the decoder");
-        return -1;
-    }
-    z.next_in = (Bytef *)(ctx->up_body.data ? ctx->up_body.data : "");
-    z.avail_in = (uInt)ctx->up_body.len;
+    if (inflateInit2(&z, wbits) != Z_OK)
+        return Z_STREAM_ERROR;
+    z.next_in = (Bytef *)(in->data ? in->data : "");
+    z.avail_in = (uInt)in->len;
     int rc = Z_OK;
     char chunk[16384];
     while (rc == Z_OK) {
@@ -1360,26 +1355,44 @@ static int answer_inflate(struct req_ctx *ctx, int gzip, char *why, size_t whysz
         rc = inflate(&z, Z_NO_FLUSH);
         if (rc != Z_OK && rc != Z_STREAM_END)
             break;
-        if (util_buf_append(&out, chunk, sizeof(chunk) - z.avail_out) != 0) {
+        if (util_buf_append(out, chunk, sizeof(chunk) - z.avail_out) != 0) {
             rc = Z_MEM_ERROR;
             break;
         }
-        if (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0) {
+        if (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0)
             rc = Z_BUF_ERROR; /* truncated */
-            break;
-        }
     }
+    if (rc == Z_STREAM_END && z.avail_in != 0)
+        rc = Z_DATA_ERROR; /* bytes after the stream */
     inflateEnd(&z);
-    if (rc != Z_STREAM_END || z.avail_in != 0) {
-        snprintf(why, whysz, rc == Z_MEM_ERROR ? "the decoded answer exceeds server.max_response_bytes"
-                                               : "its %s encoding does not decode", gzip ? "gzip" : "deflate");
+    return rc;
+}
+
+/* Decodes a gzip / deflate answer in place (up_body), capped at max_response_bytes. "deflate" is
+ * zlib-wrapped by the RFC, raw in some servers: both are tried. */
+static int answer_decode(struct req_ctx *ctx, int gzip, char *why, size_t whysz)
+{
+    static const int gzip_bits[] = {16 + MAX_WBITS}, deflate_bits[] = {MAX_WBITS, -MAX_WBITS};
+    const int *bits = gzip ? gzip_bits : deflate_bits;
+    size_t n_bits = gzip ? 1 : 2;
+    int rc = Z_DATA_ERROR;
+    for (size_t i = 0; i < n_bits && rc != Z_STREAM_END && rc != Z_MEM_ERROR; i++) {
+        struct util_buf out;
+        util_buf_init(&out, ctx->w->cfg->server.max_response_bytes);
+        rc = inflate_body(&ctx->up_body, bits[i], &out);
+        if (rc == Z_STREAM_END) {
+            util_buf_free(&ctx->up_body);
+            ctx->up_body = out;
+            ctx->answer_decoded = 1;
+            return 0;
+        }
         util_buf_free(&out);
-        return -1;
     }
-    util_buf_free(&ctx->up_body);
-    ctx->up_body = out;
-    ctx->answer_decoded = 1;
-    return 0;
+    if (rc == Z_MEM_ERROR)
+        snprintf(why, whysz, "the decoded answer exceeds server.max_response_bytes");
+    else
+        snprintf(why, whysz, "its %s encoding does not decode", gzip ? "gzip" : "deflate");
+    return -1;
 }
 
 /* Makes the collected answer checkable: decoded if it has a Content-Encoding, scanned (valid
@@ -1394,7 +1407,7 @@ static int prepare_answer(struct req_ctx *ctx)
             snprintf(why, sizeof(why), "unsupported Content-Encoding \"%.40s\"", enc);
             return answer_unverifiable(ctx, why);
         }
-        if (answer_inflate(ctx, gzip, why, sizeof(why)) != 0)
+        if (answer_decode(ctx, gzip, why, sizeof(why)) != 0)
             return answer_unverifiable(ctx, why);
     }
     api_scan_free(&ctx->answer);

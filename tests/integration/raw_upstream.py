@@ -434,10 +434,11 @@ def sc_cov_text_plain(c, rq, name):
     return True
 
 
-def cov_gzip(c, body):
-    import gzip
-    z = gzip.compress(body)
-    send(c, head("200 OK", ["Content-Type: application/json", "Content-Encoding: gzip",
+def cov_gzip(c, body, encoding="gzip", wbits=31):
+    import zlib
+    co = zlib.compressobj(wbits=wbits)  # 31: gzip, 15: zlib ("deflate" per RFC), -15: raw deflate
+    z = co.compress(body) + co.flush()
+    send(c, head("200 OK", ["Content-Type: application/json", "Content-Encoding: " + encoding,
                             "Content-Length: %d" % len(z)]) + z)
 
 
@@ -448,6 +449,16 @@ def sc_cov_gzip(c, rq, name):
 
 def sc_cov_gzip_clean(c, rq, name):
     cov_gzip(c, cov_json([cov_msg(content="zipped and clean")]))
+    return True
+
+
+def sc_cov_deflate(c, rq, name):
+    cov_gzip(c, cov_json([cov_msg(content="deflated " + COV_SECRET)]), "deflate", 15)
+    return True
+
+
+def sc_cov_deflate_raw(c, rq, name):
+    cov_gzip(c, cov_json([cov_msg(content="raw deflated " + COV_SECRET)]), "deflate", -15)
     return True
 
 

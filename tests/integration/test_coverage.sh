@@ -25,7 +25,7 @@ out_models() { # prefix guard scenarios...
         printf '  - {name: %s-%s, targets: [{provider: raw, model: cov-%s}], guardrails: [%s]}\n' "$prefix" "$sc" "$sc" "$guard"
     done
 }
-SCENARIOS="clean content tool-calls reasoning legacy-text choice1 text-plain gzip gzip-clean br sse dup-key"
+SCENARIOS="clean content tool-calls reasoning legacy-text choice1 text-plain gzip gzip-clean deflate deflate-raw br sse dup-key"
 
 CFG=$(
     cat <<YAML
@@ -127,7 +127,7 @@ check "unknown_fields: refuse lets known parameters pass" eq "$(status)" 200
 
 # ---- every text the model writes (output regex guard: blocked; or 502 when unreadable)
 chat_to() { send '{"model":"'$1'","messages":[{"role":"user","content":"hi"}]}'; }
-for sc in content tool-calls reasoning legacy-text choice1 gzip; do
+for sc in content tool-calls reasoning legacy-text choice1 gzip deflate deflate-raw; do
     chat_to "out-$sc"
     check "output $sc: blocked" eq "$(status) $(err_code)" "400 guardrail_blocked"
     check "output $sc: the secret does not reach the client" no_secret_in_body "$OUT_S"
