@@ -50,6 +50,14 @@
  *       (released in their close callbacks).
  *   I6. While ctx->held > 0 (concurrent input checks pending) or a stream is
  *       held for schema validation, the answer is collected, not sent.
+ *   I7. ctx->scan is the scan of ctx->raw (texts.h), and the body sent upstream is
+ *       ctx->raw with only its one "model" value replaced: guard rewrites and re-asks
+ *       are spliced into ctx->raw and scanned again (request_replace_take()), so the
+ *       request routed, checked and billed is the one the upstream reads.
+ *   I8. A 2xx answer is relayed unchecked only when no output guardrail applies;
+ *       otherwise it goes through the stream filter (SSE, whatever the client asked)
+ *       or prepare_answer() (decoded, scanned), or it is refused with 502
+ *       unverifiable_response.
  *
  * Only req_set_state() changes ctx->state; it logs each transition at debug
  * level. Other modules report events here (upstream head/body/done, guard
