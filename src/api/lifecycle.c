@@ -54,7 +54,7 @@
  *       ctx->raw with only its one "model" value replaced: guard rewrites and re-asks
  *       are spliced into ctx->raw and scanned again (request_replace_take()), so the
  *       request routed, checked and billed is the one the upstream reads.
- *   I8. A 2xx answer is relayed unchecked only when no output guardrail applies;
+ *   I8. A 2xx chat answer is relayed unchecked only when no output guardrail applies;
  *       otherwise it goes through the stream filter (SSE, whatever the client asked)
  *       or prepare_answer() (decoded, scanned), or it is refused with 502
  *       unverifiable_response.
