@@ -1164,7 +1164,9 @@ static int request_replace_take(struct req_ctx *ctx, char *body, size_t len)
 /* Splices a guard's rewritten texts into the request. 1 if it changed, 0 if not, -1 on failure. */
 static int apply_request_rewrite(struct req_ctx *ctx, struct guard_verdict *v)
 {
-    if (v->texts == NULL || v->n != ctx->scan.n || api_scan_changed(&ctx->scan, v->texts, v->lens, v->n) == 0)
+    if (v->texts != NULL && v->n != ctx->scan.n)
+        return -1; /* made for another version of the request: applying none of it would fail open */
+    if (v->texts == NULL || api_scan_changed(&ctx->scan, v->texts, v->lens, v->n) == 0)
         return 0;
     size_t len;
     char *body = api_scan_splice(&ctx->scan, ctx->raw, ctx->raw_len, v->texts, v->lens, NULL, &len);
@@ -1467,7 +1469,9 @@ static void run_output_checks(struct req_ctx *ctx)
 /* Splices a guard's rewritten texts into the answer and scans the result for the next guard. */
 static int apply_answer_rewrite(struct req_ctx *ctx, struct guard_verdict *v)
 {
-    if (v->texts == NULL || v->n != ctx->answer.n || api_scan_changed(&ctx->answer, v->texts, v->lens, v->n) == 0)
+    if (v->texts != NULL && v->n != ctx->answer.n)
+        return -1;
+    if (v->texts == NULL || api_scan_changed(&ctx->answer, v->texts, v->lens, v->n) == 0)
         return 0;
     size_t len;
     char *body = api_scan_splice(&ctx->answer, ctx->up_body.data, ctx->up_body.len, v->texts, v->lens, NULL, &len);

@@ -43,6 +43,12 @@ static int holds_secret(const char *s, size_t n)
     return n >= SECRET_LEN && memmem(s, n, SECRET, SECRET_LEN) != NULL;
 }
 
+/* jansson refuses numbers it cannot hold (RFC 8259 allows them): not a disagreement on JSON */
+static int jansson_number_limit(const json_error_t *je)
+{
+    return strstr(je->text, "too big") != NULL || strstr(je->text, "overflow") != NULL;
+}
+
 static int guards_saw_secret(const struct api_scan *s)
 {
     for (size_t i = 0; i < s->n; i++)
@@ -96,6 +102,11 @@ static void one_shape(const char *body, size_t len, enum api_scan_shape shape)
     char *up = api_scan_splice(&s, body, len, NULL, NULL, "target-model", &up_len);
     json_error_t je;
     json_t *doc = json_loadb(up, up_len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je);
+    if (doc == NULL && jansson_number_limit(&je)) {
+        free(up);
+        api_scan_free(&s);
+        return;
+    }
     if (doc == NULL)
         fprintf(stderr, "fuzz_bypass: upstream body does not parse: %s\n", je.text);
     CHECK(doc != NULL);
@@ -171,6 +182,10 @@ static void answer(const char *body, size_t len)
     }
     json_error_t je;
     json_t *doc = json_loadb(body, len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je);
+    if (doc == NULL && jansson_number_limit(&je)) {
+        api_scan_free(&s);
+        return;
+    }
     CHECK(doc != NULL); /* what the scanner accepts, an independent parser accepts */
     json_decref(doc);
     char **texts = calloc(s.n + 1, sizeof(*texts));
