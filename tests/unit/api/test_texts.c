@@ -260,6 +260,50 @@ static void rewrites_splice_back_into_valid_json(void **state)
     api_scan_free(&s);
 }
 
+static void answer_rewrites_keep_metadata_and_structure(void **state)
+{
+    const char *a = "{\"id\":\"chatcmpl-1\",\"model\":\"m\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                    "\"content\":\"key " SECRET "\",\"tool_calls\":[{\"id\":\"c\",\"type\":\"function\",\"function\":{"
+                    "\"name\":\"f\",\"arguments\":\"{\\\"k\\\":\\\"" SECRET "\\\"}\"}}]}}],\"usage\":{\"total_tokens\":3}}";
+    struct api_scan s;
+    assert_int_equal(scan(&s, a, API_SCAN_ANSWER), 0);
+    assert_string_equal(s.unknown_path, "");
+    char **texts = calloc(s.n, sizeof(*texts));
+    size_t *lens = calloc(s.n, sizeof(*lens));
+    for (size_t i = 0; i < s.n; i++)
+        if (memmem(s.texts[i], s.lens[i], SECRET, strlen(SECRET)) != NULL) {
+            /* what a redaction of arguments must produce: still a JSON text */
+            texts[i] = s.texts[i][0] == '{' ? "{\"k\":\"[REDACTED]\"}" : "key [REDACTED]";
+            lens[i] = strlen(texts[i]);
+        }
+    size_t n;
+    char *out = api_scan_splice(&s, a, strlen(a), texts, lens, NULL, &n);
+    assert_null(strstr(out, SECRET));
+    json_error_t je;
+    json_t *doc = json_loadb(out, n, JSON_REJECT_DUPLICATES, &je);
+    assert_non_null(doc);
+    assert_string_equal(json_string_value(json_object_get(doc, "id")), "chatcmpl-1");
+    json_t *msg = json_object_get(json_array_get(json_object_get(doc, "choices"), 0), "message");
+    assert_string_equal(json_string_value(json_object_get(msg, "content")), "key [REDACTED]");
+    json_t *args = json_object_get(json_object_get(json_array_get(json_object_get(msg, "tool_calls"), 0), "function"), "arguments");
+    assert_string_equal(json_string_value(args), "{\"k\":\"[REDACTED]\"}");
+    json_decref(doc);
+    free(out);
+    free(texts);
+    free(lens);
+    api_scan_free(&s);
+    /* an answer field outside the contract is reported, for unknown_fields: refuse */
+    assert_int_equal(scan(&s, "{\"choices\":[{\"message\":{\"content\":\"x\",\"annotations\":[{\"url\":\"u\"}]}}]}",
+                          API_SCAN_ANSWER),
+                     0);
+    assert_string_equal(s.unknown_path, "choices[0].message.annotations");
+    api_scan_free(&s);
+    /* duplicate keys in an answer make it unreadable */
+    assert_int_not_equal(scan(&s, "{\"choices\":[{\"message\":{\"content\":\"x\",\"content\":\"y\"}}]}", API_SCAN_ANSWER), 0);
+    assert_string_equal(s.err_code, "duplicate_key");
+    api_scan_free(&s);
+}
+
 static void hostile_input_is_refused_cleanly(void **state)
 {
     static const char *const bad[] = {
@@ -327,6 +371,7 @@ int main(void)
         cmocka_unit_test(embeddings_inputs_and_tokens),
         cmocka_unit_test(every_text_of_an_answer_is_collected),
         cmocka_unit_test(rewrites_splice_back_into_valid_json),
+        cmocka_unit_test(answer_rewrites_keep_metadata_and_structure),
         cmocka_unit_test(hostile_input_is_refused_cleanly),
         cmocka_unit_test(malformed_messages_are_reported),
     };
