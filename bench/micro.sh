@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Micro-benchmarks of the per-request checks (run by `make bench` after bench/run.sh):
 #   - a regex guardrail (5 patterns, Hyperscan) over a 4 KB prompt that passes;
-#   - JSON Schema validation of a ~2 KB answer against a 30-property schema.
+#   - JSON Schema validation of a ~2 KB answer against a 30-property schema;
+#   - request intake (scan, texts, splice) on 1 KB and 4 KB chat bodies, unguarded and guarded.
 # Each prints microseconds per operation; bounded by its iteration count.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,10 @@ BUILD=${BUILD:-build}
 LIBS="$(pkg-config --libs libhs libpcre2-8 jansson) -lm -pthread"
 cc -O2 -D_GNU_SOURCE -Isrc -Iinclude bench/scan_bench.c "$BUILD/libwarden.a" $LIBS -o "$BUILD/scan_bench"
 cc -O2 -D_GNU_SOURCE -Isrc -Iinclude bench/schema_bench.c "$BUILD/libwarden.a" $LIBS -o "$BUILD/schema_bench"
+cc -O2 -D_GNU_SOURCE -Isrc -Iinclude bench/request_bench.c "$BUILD/libwarden.a" $LIBS -o "$BUILD/request_bench"
 echo "== regex guardrail over a 4 KB prompt (bench/scan_bench.c)"
 "$BUILD/scan_bench" "${SCAN_ITERS:-100000}"
 echo "== JSON Schema validation, 30 properties, ~2 KB answer (bench/schema_bench.c)"
 "$BUILD/schema_bench" "${SCHEMA_ITERS:-200000}"
+echo "== request intake: scan + texts + splice vs the old paths (bench/request_bench.c)"
+"$BUILD/request_bench" "${REQUEST_ITERS:-200000}"

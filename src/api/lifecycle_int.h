@@ -10,6 +10,7 @@
 #include "api/error.h"
 #include "api/sse.h"
 #include "api/structured.h"
+#include "api/texts.h"
 #include "config/config.h"
 #include "util/buf.h"
 
@@ -45,11 +46,11 @@ struct req_ctx {
     char target_label[256];
 
     /* the request */
-    char *raw; /* the client's body, our copy */
+    char *raw; /* the request body: the client's bytes, with guardrail rewrites and re-asks spliced in */
     size_t raw_len;
-    json_t *body;
-    size_t m_start[8], m_end[8]; /* spans of the top-level members the request path reads */
-    int raw_dirty; /* body tree was modified: serialise it instead of splicing raw */
+    struct api_scan scan; /* of raw: routing fields, the texts guards read and their spans (texts.h) */
+    json_t *tools_json;   /* the request's tools, parsed only for a `tools` guard */
+    json_t *body;         /* a tree of the request, only when structured output needs one */
     int stream;
     const struct config_model *requested_model;
     const struct config_model *model; /* current (changes on fallback) */
@@ -111,8 +112,10 @@ struct req_ctx {
     int guard_sync;              /* inside guard_run_start: verdicts are handled by the caller's loop */
     size_t output_pos;
     struct guard_run *output_run;
-    json_t *answer;              /* parsed answer during output checks */
-    int answer_dirty;
+    struct api_scan answer;      /* scan of up_body during output checks (non-streaming) */
+    int answer_scanned;
+    int answer_decoded;          /* up_body was inflated: its Content-Encoding is not relayed */
+    json_t *answer_tools;        /* the answer's tool_calls, parsed only for a `tools` guard */
     struct util_buf guard_log;   /* "name=verdict" list for x-warden-guardrails and the access log */
 
     struct structured_spec so;   /* response_format / tool schemas */

@@ -957,7 +957,19 @@ static void set_defaults(struct config *cfg)
     cfg->health.error_ratio = 0.5;
     cfg->health.cooldown_ms = 30000;
     cfg->async_post_max_pending = 1024;
+    cfg->unknown_fields = CONFIG_COVERAGE_CHECK;
+    cfg->non_text = CONFIG_COVERAGE_CHECK;
     cfg->guard_pool_threads = 2;
+}
+
+static int coverage_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud)
+{
+    struct config *cfg = ud;
+    if (!strcmp(key, "unknown_fields"))
+        return cfg_coverage(c, v, 0, &cfg->unknown_fields);
+    if (!strcmp(key, "non_text"))
+        return cfg_coverage(c, v, 1, &cfg->non_text);
+    return CFG_KEY_UNKNOWN;
 }
 
 static int root_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud)
@@ -988,13 +1000,17 @@ static int root_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud
         return parse_one_int_section(c, v, "max_pending", 1, 10000000, &cfg->async_post_max_pending);
     if (!strcmp(key, "guard_pool"))
         return parse_one_int_section(c, v, "threads", 1, 256, &cfg->guard_pool_threads);
+    if (!strcmp(key, "guard_coverage")) {
+        static const char *const keys[] = {"unknown_fields", "non_text", NULL};
+        return cfg_map_each(c, v, keys, coverage_key, cfg);
+    }
     return CFG_KEY_UNKNOWN;
 }
 
 static int parse_root(struct cfg_ctx *c, yaml_node_t *root)
 {
     static const char *const keys[] = {"server",     "providers", "models",     "default_guardrails", "guardrails",
-                                       "health",     "api_keys",  "async_post", "guard_pool",         NULL};
+                                       "health",     "api_keys",  "async_post", "guard_pool",         "guard_coverage", NULL};
     if (root->type != YAML_MAPPING_NODE)
         return cfg_fail(c, root, "the configuration must be a mapping (server:, providers:, models:, ...), got %s",
                         cfg_kind_name(root));

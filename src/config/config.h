@@ -136,6 +136,10 @@ enum config_guard_stage { CONFIG_STAGE_INPUT, CONFIG_STAGE_OUTPUT };
 enum config_guard_timing { CONFIG_TIMING_BLOCKING, CONFIG_TIMING_CONCURRENT, CONFIG_TIMING_ASYNC_POST };
 enum config_guard_action { CONFIG_ACTION_BLOCK, CONFIG_ACTION_REDACT, CONFIG_ACTION_LOG };
 enum config_guard_on_error { CONFIG_ON_ERROR_FAIL_CLOSED, CONFIG_ON_ERROR_FAIL_OPEN };
+/* Guard coverage (README "What the guardrails read"): what to do with strings outside the
+ * contract and with non-text content parts. UNSET only while loading: resolved to the
+ * top-level guard_coverage: default (check / pass). */
+enum config_coverage { CONFIG_COVERAGE_UNSET, CONFIG_COVERAGE_CHECK, CONFIG_COVERAGE_REFUSE };
 enum config_guard_strategy {
     CONFIG_STRATEGY_ALL_MUST_PASS,
     CONFIG_STRATEGY_FIRST_SUCCESS,
@@ -161,6 +165,8 @@ struct config_guardrail {
     int timeout_ms;                     /* default 1000 */
     enum config_guard_on_error on_error; /* default fail_closed */
     int status_code;                    /* HTTP status on block; default 400 */
+    enum config_coverage unknown_fields; /* check (default) | refuse */
+    enum config_coverage non_text;       /* CHECK = pass (not text: noted as unchecked) | refuse */
     struct config_guard_when when;
     int has_when;
 
@@ -232,6 +238,8 @@ struct config {
     struct config_health health;
     struct config_api_key *api_keys; size_t n_api_keys; /* empty = no client auth */
     int async_post_max_pending; /* default 1024 */
+    enum config_coverage unknown_fields; /* guard_coverage.unknown_fields: default for guardrails; check */
+    enum config_coverage non_text;       /* guard_coverage.non_text: pass (CHECK) or refuse */
     int guard_pool_threads;     /* default 2 */
 };
 

@@ -47,6 +47,8 @@ static const struct {
     {"status_code", T_ALL},
     {"when", T_ALL},
     {"stream", T_ALL},
+    {"unknown_fields", T_ALL},
+    {"non_text", T_ALL},
     {"patterns", T(REGEX)},
     {"keywords", T(KEYWORDS)},
     {"case_sensitive", T(REGEX) | T(KEYWORDS)},
@@ -177,6 +179,17 @@ static int parse_stream(struct cfg_ctx *c, yaml_node_t *n, struct config_guardra
 }
 
 /* Non-empty strings: an empty keyword or tool name is always a mistake. */
+int cfg_coverage(struct cfg_ctx *c, yaml_node_t *v, int non_text, enum config_coverage *out)
+{
+    static const char *const unknown_words[] = {"check", "refuse", NULL};
+    static const char *const non_text_words[] = {"pass", "refuse", NULL};
+    int e;
+    if (cfg_enum(c, v, non_text ? non_text_words : unknown_words, &e))
+        return -1;
+    *out = e == 0 ? CONFIG_COVERAGE_CHECK : CONFIG_COVERAGE_REFUSE;
+    return 0;
+}
+
 static int check_nonempty_items(struct cfg_ctx *c, yaml_node_t *seq, char **v, size_t n, const char *what)
 {
     for (size_t i = 0; i < n; i++) {
@@ -271,6 +284,10 @@ static int parse_guardrail(struct cfg_ctx *c, yaml_node_t *n, struct config_guar
             g->has_when = 1;
         } else if (!strcmp(key, "stream")) {
             rc = parse_stream(c, v, g);
+        } else if (!strcmp(key, "unknown_fields")) {
+            rc = cfg_coverage(c, v, 0, &g->unknown_fields);
+        } else if (!strcmp(key, "non_text")) {
+            rc = cfg_coverage(c, v, 1, &g->non_text);
         } else if (!strcmp(key, "patterns") || !strcmp(key, "keywords")) {
             rc = cfg_str_list(c, v, &g->patterns, &g->n_patterns);
             list_node = v;
@@ -448,6 +465,13 @@ int cfg_guardrails_finish(struct cfg_ctx *c)
         free(cycle);
         free(order);
         return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct config_guardrail *g = &cfg->guardrails[i];
+        if (g->unknown_fields == CONFIG_COVERAGE_UNSET)
+            g->unknown_fields = cfg->unknown_fields;
+        if (g->non_text == CONFIG_COVERAGE_UNSET)
+            g->non_text = cfg->non_text;
     }
     /* Post-order: a composite's members are settled before the composite. */
     for (size_t j = 0; j < n; j++) {

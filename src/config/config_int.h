@@ -90,6 +90,8 @@ int cfg_bool(struct cfg_ctx *c, yaml_node_t *n, int *out);
 int cfg_double(struct cfg_ctx *c, yaml_node_t *n, double min, double max, double *out);
 int cfg_size(struct cfg_ctx *c, yaml_node_t *n, size_t *out);
 int cfg_enum(struct cfg_ctx *c, yaml_node_t *n, const char *const *names, int *out);
+/* unknown_fields: check|refuse, or (non_text set) non_text: pass|refuse */
+int cfg_coverage(struct cfg_ctx *c, yaml_node_t *v, int non_text, enum config_coverage *out);
 int cfg_str_list(struct cfg_ctx *c, yaml_node_t *n, char ***out, size_t *count);
 /* A mapping of strings; as_headers also checks HTTP header syntax. */
 int cfg_kv_map(struct cfg_ctx *c, yaml_node_t *n, int as_headers, struct config_kv **out, size_t *count);

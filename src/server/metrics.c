@@ -50,6 +50,7 @@ static const struct {
     {"warden_async_post_overflow_total", "async_post checks dropped because the pending set was full"},
     {"warden_schema_validation_failures_total", "Answers that failed structured-output validation"},
     {"warden_schema_reasks_total", "Re-asks sent after a structured-output validation failure"},
+    {"warden_unverifiable_responses_total", "Answers refused (502) because output guardrails could not read them"},
 };
 
 struct metrics *metrics_create(const struct config *cfg)

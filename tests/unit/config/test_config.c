@@ -169,6 +169,8 @@ static void full_example_loads_with_every_field(void **state)
     assert_int_equal(g->timing, CONFIG_TIMING_CONCURRENT);
     assert_int_equal(g->timeout_ms, 300);
     assert_int_equal(g->on_error, CONFIG_ON_ERROR_FAIL_OPEN);
+    assert_int_equal(g->unknown_fields, CONFIG_COVERAGE_REFUSE);
+    assert_int_equal(g->non_text, CONFIG_COVERAGE_REFUSE);
     assert_string_equal(g->url, "http://127.0.0.1:9000/guardrail");
     assert_string_equal(g->headers[0].name, "x-api-key");
     assert_true(g->has_when);
@@ -293,6 +295,35 @@ static void guardrail_defaults_depend_on_type(void **state)
     assert_int_equal(c->stage, CONFIG_STAGE_OUTPUT);
     assert_int_equal(c->timing, CONFIG_TIMING_BLOCKING); /* given explicitly */
     config_free(cfg);
+}
+
+static void guard_coverage_defaults_and_overrides(void **state)
+{
+    struct config *cfg = load_ok(BASE "guardrails:\n"
+                                      "  - {name: r, type: regex, patterns: [a]}\n"
+                                      "  - {name: s, type: regex, patterns: [a], unknown_fields: refuse, non_text: refuse}\n");
+    struct config_guardrail *r = config_find_guardrail(cfg, "r"), *s = config_find_guardrail(cfg, "s");
+    assert_int_equal(r->unknown_fields, CONFIG_COVERAGE_CHECK);
+    assert_int_equal(r->non_text, CONFIG_COVERAGE_CHECK);
+    assert_int_equal(s->unknown_fields, CONFIG_COVERAGE_REFUSE);
+    assert_int_equal(s->non_text, CONFIG_COVERAGE_REFUSE);
+    config_free(cfg);
+    /* the top-level default applies to guardrails that do not say, wherever it is written */
+    cfg = load_ok(BASE "guardrails:\n"
+                       "  - {name: r, type: regex, patterns: [a]}\n"
+                       "  - {name: s, type: regex, patterns: [a], unknown_fields: check, non_text: pass}\n"
+                       "guard_coverage: {unknown_fields: refuse, non_text: refuse}\n");
+    r = config_find_guardrail(cfg, "r");
+    s = config_find_guardrail(cfg, "s");
+    assert_int_equal(r->unknown_fields, CONFIG_COVERAGE_REFUSE);
+    assert_int_equal(r->non_text, CONFIG_COVERAGE_REFUSE);
+    assert_int_equal(s->unknown_fields, CONFIG_COVERAGE_CHECK);
+    assert_int_equal(s->non_text, CONFIG_COVERAGE_CHECK);
+    config_free(cfg);
+    char err[512];
+    assert_null(load(BASE "guard_coverage: {non_text: check}\n", err, sizeof(err)));
+    assert_non_null(strstr(err, "pass, refuse"));
+    assert_null(load(BASE "guard_coverage: {unknown: refuse}\n", err, sizeof(err)));
 }
 
 static void model_values_override_defaults_key_by_key(void **state)
@@ -651,6 +682,7 @@ int main(void)
         cmocka_unit_test(full_example_loads_with_every_field),
         cmocka_unit_test(minimal_config_gets_defaults),
         cmocka_unit_test(guardrail_defaults_depend_on_type),
+        cmocka_unit_test(guard_coverage_defaults_and_overrides),
         cmocka_unit_test(model_values_override_defaults_key_by_key),
         cmocka_unit_test(api_key_comes_from_the_environment),
         cmocka_unit_test(server_listen_workers_and_sizes_parse),
