@@ -1018,6 +1018,8 @@ static const char *verdict_word(const struct guard_verdict *v)
 {
     if (v->timed_out)
         return v->outcome == GUARD_PASS ? "timeout_open" : "timeout_closed";
+    if (v->unreachable)
+        return v->outcome == GUARD_PASS ? "unreachable_open" : "unreachable_closed";
     if (v->errored)
         return v->outcome == GUARD_PASS ? "error_open" : "error_closed";
     if (v->outcome == GUARD_BLOCK)
@@ -1051,6 +1053,8 @@ static void respond_guard_block(struct req_ctx *ctx, const struct config_guardra
     respond_error(ctx);
 }
 
+static const struct config_api_key *request_api_key(struct req_ctx *ctx);
+
 static void subject_from_texts(struct req_ctx *ctx, struct guard_subject *s, const struct api_texts *t, enum config_guard_stage st)
 {
     memset(s, 0, sizeof(*s));
@@ -1062,6 +1066,21 @@ static void subject_from_texts(struct req_ctx *ctx, struct guard_subject *s, con
     s->tool_calls = t->tools;
     s->model = ctx->requested_model_name;
     s->request_id = ctx->request_id;
+    /* what remote checks send besides the texts (webhook.h) */
+    s->body = st == CONFIG_STAGE_INPUT ? ctx->body : ctx->answer;
+    if (ctx->call_id[0] == '\0')
+        guard_call_id(ctx->call_id, ctx, ctx->t_start);
+    s->call_id = ctx->call_id;
+    s->api_key = request_api_key(ctx);
+    if (ctx->req != NULL && ctx->req->headers.size > 0) {
+        struct guard_header *h = h2o_mem_alloc_pool(&ctx->req->pool, ctx->req->headers.size * sizeof(*h));
+        for (size_t i = 0; i < ctx->req->headers.size; i++) {
+            const h2o_header_t *e = &ctx->req->headers.entries[i];
+            h[i] = (struct guard_header){e->name->base, e->name->len, e->value.base, e->value.len};
+        }
+        s->headers = h;
+        s->n_headers = ctx->req->headers.size;
+    }
 }
 
 static const char *header_lookup(void *ud, const char *name)

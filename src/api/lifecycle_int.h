@@ -11,6 +11,7 @@
 #include "api/sse.h"
 #include "api/structured.h"
 #include "config/config.h"
+#include "guard/engine.h"
 #include "util/buf.h"
 
 struct server_worker;
@@ -41,6 +42,7 @@ struct req_ctx {
     enum req_state state;
     enum req_kind kind;
     char request_id[80];
+    char call_id[GUARD_CALL_ID_SIZE]; /* litellm_call_id for guard services; set at the first check */
     char requested_model_name[128];
     char target_label[256];
 
