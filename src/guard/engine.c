@@ -1109,7 +1109,14 @@ static void on_child_verdict(void *ud, struct guard_verdict *v)
             return;
         }
         if (cv->outcome == GUARD_REWRITE && cv->texts != NULL) {
-            /* the chain goes on with the rewritten texts */
+            /* the chain goes on with the rewritten texts, and remote members' structured
+             * copies (structured_messages, tools, tool_calls) carry the rewrites too */
+            if (r->wctx != NULL) {
+                struct guard_webhook_ctx *w = guard_webhook_ctx_rewritten(r->wctx, (const char *const *)r->texts, r->lens,
+                                                                          cv->texts, cv->lens, r->n);
+                guard_webhook_ctx_unref(r->wctx);
+                r->wctx = w;
+            }
             for (size_t k = 0; k < r->n; k++)
                 if (cv->texts[k] != NULL) {
                     free(r->texts[k]);

@@ -159,6 +159,58 @@ void guard_webhook_ctx_unref(struct guard_webhook_ctx *w)
     free(w);
 }
 
+/* A chain member rewrote the texts: the next member's structured copies must not still hold
+ * what was rewritten (a regex that redacted a key before a webhook would be pointless if
+ * structured_messages still carried the key). Every string in them equal to a text that was
+ * rewritten becomes its rewrite. */
+struct projection {
+    const char *const *orig;
+    const size_t *olens;
+    char *const *neu;
+    const size_t *nlens;
+    size_t n;
+};
+
+static void project(const struct projection *pj, json_t *v, int depth)
+{
+    size_t i;
+    const char *key;
+    json_t *item;
+    if (v == NULL || depth > 64)
+        return;
+    if (json_is_string(v)) {
+        for (size_t k = 0; k < pj->n; k++)
+            if (pj->neu[k] != NULL && json_string_length(v) == pj->olens[k] &&
+                memcmp(json_string_value(v), pj->orig[k], pj->olens[k]) == 0) {
+                json_string_setn_nocheck(v, pj->neu[k], pj->nlens[k]);
+                return;
+            }
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, item) project(pj, item, depth + 1);
+    } else if (json_is_object(v)) {
+        json_object_foreach(v, key, item) project(pj, item, depth + 1);
+    }
+}
+
+struct guard_webhook_ctx *guard_webhook_ctx_rewritten(const struct guard_webhook_ctx *w, const char *const *orig,
+                                                      const size_t *olens, char *const *neu, const size_t *nlens, size_t n)
+{
+    struct guard_webhook_ctx *c = util_calloc(1, sizeof(*c));
+    *c = *w;
+    c->refs = 1;
+    c->messages = w->messages ? json_deep_copy(w->messages) : NULL;
+    c->tools = w->tools ? json_deep_copy(w->tools) : NULL;
+    c->tool_calls = w->tool_calls ? json_deep_copy(w->tool_calls) : NULL;
+    c->images = w->images ? json_incref(w->images) : NULL;
+    c->request_data = json_incref(w->request_data);
+    c->request_headers = w->request_headers ? json_incref(w->request_headers) : NULL;
+    struct projection pj = {orig, olens, neu, nlens, n};
+    project(&pj, c->messages, 0);
+    project(&pj, c->tools, 0);
+    project(&pj, c->tool_calls, 0);
+    return c;
+}
+
 /* ---- the request ---- */
 
 static json_t *copy_or_null(const json_t *v)

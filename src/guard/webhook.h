@@ -82,6 +82,10 @@ struct guard_webhook_ctx {
 struct guard_webhook_ctx *guard_webhook_ctx_new(const struct guard_subject *s);
 struct guard_webhook_ctx *guard_webhook_ctx_ref(struct guard_webhook_ctx *w);
 void guard_webhook_ctx_unref(struct guard_webhook_ctx *w);
+/* A copy of w for checks that see rewritten texts (a chain after a member rewrote): every string
+ * of its messages, tools and tool_calls equal to orig[k] becomes neu[k] (NULL: unchanged). */
+struct guard_webhook_ctx *guard_webhook_ctx_rewritten(const struct guard_webhook_ctx *w, const char *const *orig,
+                                                      const size_t *olens, char *const *neu, const size_t *nlens, size_t n);
 
 /* The GenericGuardrailAPIRequest for these texts. provider_params: the configured
  * additional_provider_specific_params (NULL = {}). Returns a new reference. */

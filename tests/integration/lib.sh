@@ -126,7 +126,7 @@ def mine(r):
     if kind == "chat":
         return r["path"].endswith("/chat/completions") and r["headers"].get("x-request-id") == rid
     try:
-        return r["path"] == "/guardrail" and json.loads(r["body"]).get("request_id") == rid
+        return r["path"] == "/guardrail" and json.loads(r["body"]).get("litellm_trace_id") == rid
     except Exception:
         return False
 rs = [r for r in json.load(sys.stdin)["requests"] if mine(r)]
