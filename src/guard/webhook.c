@@ -279,15 +279,24 @@ static void place_set(struct placement *p, size_t k, const char *s, size_t len)
     p->outl[k] = len;
 }
 
+/* 1 when the answer gives v with this type; 0 when it leaves it out (absent or null), or
+ * gives another type (then the answer is unusable: p->error says why). */
+static int given_as(struct placement *p, const json_t *v, json_type type, const char *wrong_type)
+{
+    if (p->error != NULL || v == NULL || json_is_null(v))
+        return 0;
+    if (json_typeof(v) != type) {
+        p->error = wrong_type;
+        return 0;
+    }
+    return 1;
+}
+
 /* orig: the string that was sent (may be absent: nothing to place); neu: the answer's. */
 static void place(struct placement *p, const json_t *orig, const json_t *neu)
 {
-    if (p->error != NULL || !json_is_string(orig) || neu == NULL || json_is_null(neu))
+    if (!json_is_string(orig) || !given_as(p, neu, JSON_STRING, "a rewritten value is not a string"))
         return;
-    if (!json_is_string(neu)) {
-        p->error = "a rewritten value is not a string";
-        return;
-    }
     const char *o = json_string_value(orig), *s = json_string_value(neu);
     size_t ol = json_string_length(orig), sl = json_string_length(neu);
     int changed = sl != ol || memcmp(o, s, ol) != 0;
@@ -302,33 +311,26 @@ static void place(struct placement *p, const json_t *orig, const json_t *neu)
         p->error = "a rewritten value is not among the texts that were checked, so it cannot be applied";
 }
 
+/* a tool call's "function", or a message's legacy "function_call" */
+static void place_function(struct placement *p, const json_t *orig, const json_t *neu)
+{
+    if (!given_as(p, neu, JSON_OBJECT, "a function (call) is not an object"))
+        return;
+    place(p, json_object_get(orig, "name"), json_object_get(neu, "name"));
+    place(p, json_object_get(orig, "arguments"), json_object_get(neu, "arguments"));
+}
+
 static void place_tool_call(struct placement *p, const json_t *orig, const json_t *neu)
 {
-    if (neu == NULL || json_is_null(neu))
+    if (!given_as(p, neu, JSON_OBJECT, "a tool call is not an object"))
         return;
-    if (!json_is_object(neu)) {
-        p->error = "a tool call is not an object";
-        return;
-    }
-    json_t *of = json_object_get(orig, "function"), *nf = json_object_get(neu, "function");
-    if (nf == NULL || json_is_null(nf))
-        return;
-    if (!json_is_object(nf)) {
-        p->error = "a tool call's function is not an object";
-        return;
-    }
-    place(p, json_object_get(of, "name"), json_object_get(nf, "name"));
-    place(p, json_object_get(of, "arguments"), json_object_get(nf, "arguments"));
+    place_function(p, json_object_get(orig, "function"), json_object_get(neu, "function"));
 }
 
 static void place_tool_calls(struct placement *p, const json_t *orig, const json_t *neu)
 {
-    if (neu == NULL || json_is_null(neu))
+    if (!given_as(p, neu, JSON_ARRAY, "tool_calls is not a list"))
         return;
-    if (!json_is_array(neu)) {
-        p->error = "tool_calls is not a list";
-        return;
-    }
     /* as LiteLLM: the i-th returned call replaces the i-th sent one */
     for (size_t i = 0; i < json_array_size(neu) && i < json_array_size(orig) && p->error == NULL; i++)
         place_tool_call(p, json_array_get(orig, i), json_array_get(neu, i));
@@ -336,18 +338,13 @@ static void place_tool_calls(struct placement *p, const json_t *orig, const json
 
 static void place_message(struct placement *p, const json_t *orig, const json_t *neu)
 {
-    if (!json_is_object(neu)) {
-        p->error = "a structured message is not an object";
+    if (!given_as(p, neu, JSON_OBJECT, "a structured message is not an object"))
         return;
-    }
     json_t *oc = json_object_get(orig, "content"), *nc = json_object_get(neu, "content");
-    if (json_is_array(oc) && nc != NULL && !json_is_null(nc)) {
-        if (!json_is_array(nc)) {
-            p->error = "a structured message's content changed shape";
-            return;
-        }
-        for (size_t j = 0; j < json_array_size(oc) && j < json_array_size(nc); j++)
-            place(p, json_object_get(json_array_get(oc, j), "text"), json_object_get(json_array_get(nc, j), "text"));
+    if (json_is_array(oc)) {
+        if (given_as(p, nc, JSON_ARRAY, "a structured message's content changed shape"))
+            for (size_t j = 0; j < json_array_size(oc) && j < json_array_size(nc); j++)
+                place(p, json_object_get(json_array_get(oc, j), "text"), json_object_get(json_array_get(nc, j), "text"));
     } else {
         place(p, oc, nc);
     }
@@ -357,12 +354,7 @@ static void place_message(struct placement *p, const json_t *orig, const json_t 
     json_t *otc = json_object_get(orig, "tool_calls");
     if (json_is_array(otc))
         place_tool_calls(p, otc, json_object_get(neu, "tool_calls"));
-    json_t *ofc = json_object_get(orig, "function_call");
-    json_t *nfc = json_object_get(neu, "function_call");
-    if (json_is_object(ofc) && json_is_object(nfc)) {
-        place(p, json_object_get(ofc, "name"), json_object_get(nfc, "name"));
-        place(p, json_object_get(ofc, "arguments"), json_object_get(nfc, "arguments"));
-    }
+    place_function(p, json_object_get(orig, "function_call"), json_object_get(neu, "function_call"));
 }
 
 static void answer_set(struct guard_webhook_answer *a, enum guard_webhook_result r, const char *fmt, const char *arg)
@@ -416,9 +408,7 @@ void guard_webhook_answer_read(struct guard_webhook_answer *a, int status, const
     p.out = util_calloc(n ? n : 1, sizeof(*p.out));
     p.outl = util_calloc(n ? n : 1, sizeof(*p.outl));
     json_t *rt = json_object_get(j, "texts");
-    if (rt != NULL && !json_is_null(rt)) {
-        if (!json_is_array(rt))
-            p.error = "\"texts\" is not a list";
+    if (given_as(&p, rt, JSON_ARRAY, "\"texts\" is not a list")) {
         for (size_t k = 0; p.error == NULL && k < json_array_size(rt); k++)
             if (!json_is_string(json_array_get(rt, k)))
                 p.error = "\"texts\" holds a value that is not a string";
@@ -427,21 +417,13 @@ void guard_webhook_answer_read(struct guard_webhook_answer *a, int status, const
             place_set(&p, k, json_string_value(json_array_get(rt, k)), json_string_length(json_array_get(rt, k)));
     }
     json_t *rm = json_object_get(j, "structured_messages");
-    if (p.error == NULL && w->messages != NULL && rm != NULL && !json_is_null(rm)) {
-        if (!json_is_array(rm))
-            p.error = "\"structured_messages\" is not a list";
-        else if (json_array_size(rm) == json_array_size(w->messages))
-            for (size_t i = 0; p.error == NULL && i < json_array_size(rm); i++)
-                place_message(&p, json_array_get(w->messages, i), json_array_get(rm, i));
+    if (given_as(&p, rm, JSON_ARRAY, "\"structured_messages\" is not a list") && w->messages != NULL &&
+        json_array_size(rm) == json_array_size(w->messages)) {
+        for (size_t i = 0; p.error == NULL && i < json_array_size(rm); i++)
+            place_message(&p, json_array_get(w->messages, i), json_array_get(rm, i));
     }
-    if (p.error == NULL && w->tool_calls != NULL) {
-        p.cursor = 0; /* a new walk: tool_calls win over what texts and messages set */
-        place_tool_calls(&p, w->tool_calls, json_object_get(j, "tool_calls"));
-    } else if (p.error == NULL) {
-        json_t *rtc = json_object_get(j, "tool_calls");
-        if (rtc != NULL && !json_is_null(rtc) && !json_is_array(rtc))
-            p.error = "tool_calls is not a list";
-    }
+    p.cursor = 0; /* a new walk: tool_calls win over what texts and messages set */
+    place_tool_calls(&p, w->tool_calls, json_object_get(j, "tool_calls"));
     json_decref(j);
     if (p.error != NULL) {
         answer_set(a, GUARD_WEBHOOK_BAD_ANSWER, "guard service answer: %s", p.error);
