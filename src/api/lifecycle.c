@@ -1055,13 +1055,6 @@ static void respond_guard_block(struct req_ctx *ctx, const struct config_guardra
 
 static const struct config_api_key *request_api_key(struct req_ctx *ctx);
 
-const char *lifecycle_call_id(struct req_ctx *ctx)
-{
-    if (ctx->call_id[0] == '\0')
-        guard_call_id(ctx->call_id, ctx, ctx->t_start);
-    return ctx->call_id;
-}
-
 static void subject_from_texts(struct req_ctx *ctx, struct guard_subject *s, const struct api_texts *t, enum config_guard_stage st)
 {
     memset(s, 0, sizeof(*s));
@@ -1075,7 +1068,7 @@ static void subject_from_texts(struct req_ctx *ctx, struct guard_subject *s, con
     s->request_id = ctx->request_id;
     /* what remote checks send besides the texts (webhook.h) */
     s->body = st == CONFIG_STAGE_INPUT ? ctx->body : ctx->answer;
-    s->call_id = lifecycle_call_id(ctx);
+    s->call_id = ctx->call_id;
     s->api_key = request_api_key(ctx);
     if (ctx->req != NULL && ctx->req->headers.size > 0) {
         struct guard_header *h = h2o_mem_alloc_pool(&ctx->req->pool, ctx->req->headers.size * sizeof(*h));
@@ -1705,6 +1698,7 @@ int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind
     uv_timer_init(&w->loop, &ctx->deadline);
     ctx->timer.data = ctx->deadline.data = ctx;
     make_request_id(ctx, req);
+    guard_call_id(ctx->call_id, ctx, ctx->t_start);
     struct req_ctx **slot = h2o_mem_alloc_shared(&req->pool, sizeof(*slot), on_pool_dispose);
     *slot = ctx;
     ctx->next = w->_requests;

@@ -42,7 +42,7 @@ struct req_ctx {
     enum req_state state;
     enum req_kind kind;
     char request_id[80];
-    char call_id[GUARD_CALL_ID_SIZE]; /* litellm_call_id for guard services; set at the first check */
+    char call_id[GUARD_CALL_ID_SIZE]; /* guard_subject.call_id (litellm_call_id) of every check, streams too */
     char requested_model_name[128];
     char target_label[256];
 
@@ -136,9 +136,6 @@ int lifecycle_stream_validate(struct req_ctx *ctx, const char *text, size_t len)
 /* Records a guardrail verdict for the access log (streams: after their headers went out). */
 void lifecycle_note_guard(struct req_ctx *ctx, const struct config_guardrail *g, const char *verdict);
 void lifecycle_block(struct req_ctx *ctx, const struct config_guardrail *g, const struct guard_verdict *v);
-/* This request's litellm_call_id for guard services (guard_subject.call_id): the same for every
- * check of the request, input and output, streamed or not. */
-const char *lifecycle_call_id(struct req_ctx *ctx);
 
 int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind);
 void lifecycle_drain_expired(struct server_worker *w);

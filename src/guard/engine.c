@@ -34,6 +34,7 @@
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/fmt.h"
 #include "util/log.h"
 #include "warden/guard.h"
 
@@ -147,9 +148,17 @@ void guard_call_id(char out[GUARD_CALL_ID_SIZE], const void *request, uint64_t s
     /* UUID version 4 layout, as LiteLLM's own call ids */
     hi = (hi & ~0xf000ull) | 0x4000ull;
     lo = (lo & ~(0xc000ull << 48)) | (0x8000ull << 48);
-    snprintf(out, GUARD_CALL_ID_SIZE, "%08llx-%04llx-%04llx-%04llx-%012llx", (unsigned long long)(hi >> 32),
-             (unsigned long long)((hi >> 16) & 0xffff), (unsigned long long)(hi & 0xffff), (unsigned long long)(lo >> 48),
-             (unsigned long long)(lo & 0xffffffffffffull));
+    /* 8-4-4-4-12 hex digits; made once per client request, so no printf */
+    util_fmt_hex(out, hi >> 32, 8);
+    out[8] = '-';
+    util_fmt_hex(out + 9, (hi >> 16) & 0xffff, 4);
+    out[13] = '-';
+    util_fmt_hex(out + 14, hi & 0xffff, 4);
+    out[18] = '-';
+    util_fmt_hex(out + 19, lo >> 48, 4);
+    out[23] = '-';
+    util_fmt_hex(out + 24, lo & 0xffffffffffffull, 12);
+    out[36] = '\0';
 }
 
 const char *guard_timing_name(enum config_guard_timing t)
