@@ -1055,6 +1055,23 @@ static void respond_guard_block(struct req_ctx *ctx, const struct config_guardra
 
 static const struct config_api_key *request_api_key(struct req_ctx *ctx);
 
+void lifecycle_guard_context(struct req_ctx *ctx, struct guard_subject *s)
+{
+    s->call_id = ctx->call_id;
+    s->api_key = request_api_key(ctx);
+    s->headers = NULL;
+    s->n_headers = 0;
+    if (ctx->req != NULL && ctx->req->headers.size > 0) {
+        struct guard_header *h = h2o_mem_alloc_pool(&ctx->req->pool, ctx->req->headers.size * sizeof(*h));
+        for (size_t i = 0; i < ctx->req->headers.size; i++) {
+            const h2o_header_t *e = &ctx->req->headers.entries[i];
+            h[i] = (struct guard_header){e->name->base, e->name->len, e->value.base, e->value.len};
+        }
+        s->headers = h;
+        s->n_headers = ctx->req->headers.size;
+    }
+}
+
 static void subject_from_texts(struct req_ctx *ctx, struct guard_subject *s, const struct api_texts *t, enum config_guard_stage st)
 {
     memset(s, 0, sizeof(*s));
@@ -1066,19 +1083,8 @@ static void subject_from_texts(struct req_ctx *ctx, struct guard_subject *s, con
     s->tool_calls = t->tools;
     s->model = ctx->requested_model_name;
     s->request_id = ctx->request_id;
-    /* what remote checks send besides the texts (webhook.h) */
     s->body = st == CONFIG_STAGE_INPUT ? ctx->body : ctx->answer;
-    s->call_id = ctx->call_id;
-    s->api_key = request_api_key(ctx);
-    if (ctx->req != NULL && ctx->req->headers.size > 0) {
-        struct guard_header *h = h2o_mem_alloc_pool(&ctx->req->pool, ctx->req->headers.size * sizeof(*h));
-        for (size_t i = 0; i < ctx->req->headers.size; i++) {
-            const h2o_header_t *e = &ctx->req->headers.entries[i];
-            h[i] = (struct guard_header){e->name->base, e->name->len, e->value.base, e->value.len};
-        }
-        s->headers = h;
-        s->n_headers = ctx->req->headers.size;
-    }
+    lifecycle_guard_context(ctx, s);
 }
 
 static const char *header_lookup(void *ud, const char *name)

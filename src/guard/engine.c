@@ -205,9 +205,13 @@ struct guard_shared *guard_shared_create(const struct config *cfg, char *err, si
                     return NULL;
                 }
             }
-        } else if (g->type == CONFIG_GUARD_WEBHOOK && g->provider_params_json != NULL) {
+        } else if (g->type == CONFIG_GUARD_WEBHOOK) {
             json_error_t je;
-            c->provider_params = json_loads(g->provider_params_json, 0, &je);
+            if (g->provider_params_json != NULL)
+                c->provider_params = json_loads(g->provider_params_json, 0, &je);
+            if (g->api_key_env != NULL && g->api_key == NULL)
+                LOG_WARN("guard", "guardrail %s: %s is not set in the environment: no x-api-key is sent", g->name,
+                         g->api_key_env);
         } else if (g->type == CONFIG_GUARD_PLUGIN) {
             c->plugin = guard_plugin_load(g->plugin_path, g->plugin_config, e, sizeof(e));
             if (c->plugin == NULL) {
