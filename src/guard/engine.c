@@ -93,7 +93,7 @@ struct guard_run {
     json_t *tool_calls;
     char model[128];
     char request_id[80];
-    struct guard_webhook_ctx *wctx; /* remote checks and groups: the request's context (shared with members) */
+    struct guard_webhook_ctx *wctx; /* webhooks and groups with one: the request's context (shared with members) */
     uv_timer_t timer;
     /* remote */
     struct upstream_call *call;
@@ -1226,10 +1226,16 @@ static void check_group(struct guard_run *r)
 
 /* ---- runs ---- */
 
+/* Webhooks send the request's context (structured_messages, tools, ...); groups pass theirs to
+ * their members. The config has no member cycles, so the recursion ends. */
 static int uses_request_context(const struct config_guardrail *g)
 {
-    return g->type == CONFIG_GUARD_WEBHOOK || g->type == CONFIG_GUARD_LLM_JUDGE || g->type == CONFIG_GUARD_PARALLEL ||
-           g->type == CONFIG_GUARD_CHAIN;
+    if (g->type == CONFIG_GUARD_WEBHOOK)
+        return 1;
+    for (size_t i = 0; (g->type == CONFIG_GUARD_PARALLEL || g->type == CONFIG_GUARD_CHAIN) && i < g->n_members; i++)
+        if (uses_request_context(g->members[i]))
+            return 1;
+    return 0;
 }
 
 /* wctx: a group's context for its members (shared), or NULL to build one from s when needed. */
