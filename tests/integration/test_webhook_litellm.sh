@@ -102,6 +102,15 @@ hs = [r["headers"] for r in mine]
 print(eval(expr))' "$RID" "$1" "$SVC_LOG"
 }
 
+# ---- the service is as strict as its documentation: what Warden used to send is refused
+svc_post() { # PATH BODY -> status
+    curl -s -o "$TMP/svc_body" -w '%{http_code}' -H 'Content-Type: application/json' -H "x-api-key: $SVC_KEY" -d "$2" "$SVC$1"
+}
+check "strict service: the old body (no request_data, additional_provider_specific_params, ...) gets 422" eq \
+    "$(svc_post /beta/litellm_basic_guardrail_api '{"texts":["hi"],"input_type":"request","litellm_call_id":"x","request_id":"x","model":"m"}')" 422
+check "strict service: 422 names a missing field" contains "$(cat "$TMP/svc_body")" '"request_data"'
+check "strict service: only the documented path" eq "$(svc_post /guardrail '{}')" 404
+
 # ---- the request LiteLLM sends, accepted by a strict service
 go lg-in "hello there"
 check "clean: 200" eq "$(status)" 200
