@@ -75,6 +75,15 @@ ${1:-}
 YAML
 }
 
+# model NAME GUARDS...: one line of a models: list, a model on the mock with these guardrails
+model() {
+    local name=$1
+    shift
+    local list
+    list=$(printf '%s, ' "$@")
+    printf '  - {name: %s, targets: [{provider: local, model: mock-1}], guardrails: [%s]}\n' "$name" "${list%, }"
+}
+
 check() { # name command...
     local name=$1
     shift

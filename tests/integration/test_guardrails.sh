@@ -17,15 +17,6 @@ start_mock
 DEAD_PORT=$(free_port) # nothing listens there
 KEY=sk-AAAAAAAAAAAAAAAAAAAAAAAAA
 
-# model NAME GUARDS...: a model on the mock with these guardrails
-model() {
-    local name=$1
-    shift
-    local list
-    list=$(printf '%s, ' "$@")
-    printf '  - {name: %s, targets: [{provider: local, model: mock-1}], guardrails: [%s]}\n' "$name" "${list%, }"
-}
-
 CFG=$(
     cat <<YAML
 server: {listen: "127.0.0.1:@PORT@", workers: 1, drain_timeout_ms: 3000}

@@ -26,15 +26,6 @@ export GUARD_SVC_KEY="$SVC_KEY"
 
 CLIENT_KEY=sk-client-team-a
 
-# model NAME GUARDS...
-model() {
-    local name=$1
-    shift
-    local list
-    list=$(printf '%s, ' "$@")
-    printf '  - {name: %s, targets: [{provider: local, model: mock-1}], guardrails: [%s]}\n' "$name" "${list%, }"
-}
-
 CFG=$(
     cat <<YAML
 server: {listen: "127.0.0.1:@PORT@", workers: 1, drain_timeout_ms: 3000}
