@@ -31,6 +31,8 @@ CFG=$(
 server: {listen: "127.0.0.1:@PORT@", workers: 1, drain_timeout_ms: 3000}
 providers:
   - {name: local, type: openai, base_url: "@MOCK@/v1", api_key_env: OPENAI_API_KEY}
+  - {name: j-dead, type: openai, base_url: "http://127.0.0.1:$DEAD_PORT/v1"}
+  - {name: j-nonsense, type: openai, base_url: "@MOCK@/v1", headers: {x-mock-content: "I would rather not say"}}
 api_keys:
   - {key: "$CLIENT_KEY", name: team-a-key, metadata: {team_id: team-a, user_api_key_user_id: u-17, tier: free}}
 guardrails:
@@ -51,9 +53,13 @@ guardrails:
   - {name: lg-slow-closed, type: webhook, api_base: "$SVC", api_key_env: GUARD_SVC_KEY, timeout_ms: 300}
   - {name: lg-503-open, type: webhook, api_base: "$SVC", api_key_env: GUARD_SVC_KEY, on_unreachable: fail_open}
   - {name: lg-bad-open, type: webhook, api_base: "$SVC", api_key_env: GUARD_SVC_KEY, on_error: fail_open, on_unreachable: fail_closed}
+  - {name: lj-dead, type: llm_judge, model: judge-dead, on_error: fail_closed, on_unreachable: fail_open}
+  - {name: lj-nonsense, type: llm_judge, model: judge-nonsense, on_error: fail_closed, on_unreachable: fail_open}
 models:
+  - {name: judge-dead, targets: [{provider: j-dead, model: llama-guard}]}
+  - {name: judge-nonsense, targets: [{provider: j-nonsense, model: llama-guard}]}
 $(for g in lg-in lg-out lg-url lg-wrong-path lg-no-key lg-intervened-block lg-log lg-down-closed lg-down-open lg-slow-closed \
-    lg-503-open lg-bad-open; do model "$g" "$g"; done)
+    lg-503-open lg-bad-open lj-dead lj-nonsense; do model "$g" "$g"; done)
 $(model lg-both lg-in lg-out)
 YAML
 )
@@ -219,6 +225,12 @@ go lg-bad-open "FAIL422ANSWER"
 check "HTTP 422 is a bad answer (on_error)" eq "$(guards_hdr)" "lg-bad-open=error_open"
 go lg-bad-open "FAIL503"
 check "HTTP 503 with on_unreachable fail_closed: 503" eq "$(status)" 503
+
+go lj-dead "hello"
+check "llm_judge model down + on_unreachable fail_open: 200" eq "$(status)" 200
+check "llm_judge model down: unreachable_open" eq "$(guards_hdr)" "lj-dead=unreachable_open"
+go lj-nonsense "hello"
+check "llm_judge answering neither safe nor unsafe: on_error (fail_closed)" eq "$(guards_hdr)" "lj-nonsense=error_closed"
 
 check "metrics: unreachable counted (fail_closed guard)" ge "$(metric 'warden_guard_verdicts_total{guard="lg-down-closed",verdict="unreachable"}')" 1
 check "metrics: unreachable counted (fail_open guard)" ge "$(metric 'warden_guard_verdicts_total{guard="lg-down-open",verdict="unreachable"}')" 1
