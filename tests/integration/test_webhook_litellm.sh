@@ -186,6 +186,11 @@ check "an undocumented path: the service's 404 is a bad answer (fail_closed)" eq
 go lg-no-key "hello"
 check "no x-api-key: the service's 401 is a bad answer" eq "$(guards_hdr)" "lg-no-key=error_closed"
 
+go_body '{"model":"lg-in","messages":[{"role":"user","content":"check him"},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"lookup","arguments":"{\"ssn\":\"123-45-6789\"}"}}]},{"role":"tool","tool_call_id":"c1","content":"ok"}]}'
+check "history tool-call arguments reach the service" contains "$(svc 'json.dumps(rs[0]["tool_calls"])')" "123-45-6789"
+check "history tool-call arguments: the SSN never reaches upstream" not_contains "$(chat_body)" "123-45-6789"
+check "history tool-call arguments: masked and sent (needs the coverage contract's texts: json helper)" contains "$(chat_body)" '[SSN]'
+
 # ---- output stage
 go lg-out "hi" '{"content":"your ssn is 123-45-6789."}'
 check "output masking: 200" eq "$(status)" 200
