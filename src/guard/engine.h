@@ -66,6 +66,8 @@ struct guard_subject {
     /* Optional context for remote checks (webhook: LiteLLM's structured_messages, tools,
      * tool_calls, images, request_data, request_headers, model); NULL / 0 when unknown. */
     const json_t *body;                   /* input: the chat request; output: the parsed answer */
+    const char *body_json;                /* or the same as JSON text (parsed only when a webhook needs it) */
+    size_t body_json_len;
     const char *call_id;                  /* guard_call_id() of this client request; shared by all its checks */
     const struct config_api_key *api_key; /* the caller's key: its name and metadata are sent, never the key */
     const struct guard_header *headers;   /* the client's request headers */

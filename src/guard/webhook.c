@@ -59,7 +59,7 @@ static void collect_from_answer(struct guard_webhook_ctx *w, const json_t *answe
 /* LiteLLM's GenericGuardrailAPIMetadata fields that Warden can fill from a key's metadata. */
 static const char *const metadata_fields[] = {"user_id", "user_email", "team_id", "team_alias", "end_user_id", "org_id", NULL};
 
-static void set_request_data(struct guard_webhook_ctx *w, const struct guard_subject *s)
+static void set_request_data(struct guard_webhook_ctx *w, const struct guard_subject *s, const json_t *body)
 {
     w->request_data = json_object();
     const struct config_api_key *k = s->api_key;
@@ -77,7 +77,7 @@ static void set_request_data(struct guard_webhook_ctx *w, const struct guard_sub
             }
     }
     /* OpenAI's "user" is the end user's id (LiteLLM files it as user_api_key_end_user_id) */
-    json_t *user = s->stage == CONFIG_STAGE_INPUT && s->body ? json_object_get(s->body, "user") : NULL;
+    json_t *user = s->stage == CONFIG_STAGE_INPUT ? json_object_get(body, "user") : NULL;
     if (json_is_string(user) && json_object_get(w->request_data, "user_api_key_end_user_id") == NULL)
         json_object_set(w->request_data, "user_api_key_end_user_id", user);
 }
@@ -116,24 +116,31 @@ struct guard_webhook_ctx *guard_webhook_ctx_new(const struct guard_subject *s)
     w->refs = 1;
     w->stage = s->stage;
     const char *model = s->model;
-    if (s->body != NULL && s->stage == CONFIG_STAGE_INPUT) {
-        json_t *messages = json_object_get(s->body, "messages");
-        json_t *tools = json_object_get(s->body, "tools");
+    json_t *parsed = NULL;
+    const json_t *body = s->body;
+    if (body == NULL && s->body_json != NULL) {
+        json_error_t je;
+        body = parsed = json_loadb(s->body_json, s->body_json_len, 0, &je);
+    }
+    if (body != NULL && s->stage == CONFIG_STAGE_INPUT) {
+        json_t *messages = json_object_get(body, "messages");
+        json_t *tools = json_object_get(body, "tools");
         if (json_is_array(messages)) {
             w->messages = json_deep_copy(messages);
             collect_from_messages(w, messages);
         }
         if (json_is_array(tools) && json_array_size(tools) > 0)
             w->tools = json_deep_copy(tools);
-    } else if (s->body != NULL) {
-        collect_from_answer(w, s->body);
-        const char *upstream_model = json_string_value(json_object_get(s->body, "model"));
+    } else if (body != NULL) {
+        collect_from_answer(w, body);
+        const char *upstream_model = json_string_value(json_object_get(body, "model"));
         if (upstream_model != NULL && *upstream_model)
             model = upstream_model;
     }
-    set_request_data(w, s);
+    set_request_data(w, s, body);
     set_request_headers(w, s);
     snprintf(w->model, sizeof(w->model), "%s", model ? model : "");
+    json_decref(parsed); /* after model: it may point into it */
     snprintf(w->call_id, sizeof(w->call_id), "%s", s->call_id ? s->call_id : "");
     snprintf(w->trace_id, sizeof(w->trace_id), "%s", s->request_id ? s->request_id : "");
     return w;

@@ -115,6 +115,30 @@ static void request_has_every_field_litellm_sends(void **state)
     json_decref(params);
 }
 
+static void body_as_json_text_gives_the_same_request(void **state)
+{
+    struct fixture *f = *state;
+    struct guard_subject s = {.stage = CONFIG_STAGE_INPUT,
+                              .texts = TEXTS,
+                              .lens = f->lens,
+                              .n = N_TEXTS,
+                              .model = "gpt-x",
+                              .request_id = "rid-1",
+                              .body_json = REQUEST,
+                              .body_json_len = strlen(REQUEST),
+                              .call_id = "00000000-0000-4000-8000-000000000001",
+                              .api_key = &f->key};
+    struct guard_webhook_ctx *w = guard_webhook_ctx_new(&s);
+    json_t *from_text = guard_webhook_request_new(w, NULL, TEXTS, f->lens, N_TEXTS);
+    json_t *from_tree = guard_webhook_request_new(f->w, NULL, TEXTS, f->lens, N_TEXTS);
+    json_object_del(from_tree, "request_headers"); /* the fixture's subject has headers, this one none */
+    json_object_del(from_text, "request_headers");
+    assert_true(json_equal(from_text, from_tree));
+    json_decref(from_text);
+    json_decref(from_tree);
+    guard_webhook_ctx_unref(w);
+}
+
 static void output_request_uses_the_answer(void **state)
 {
     (void)state;
@@ -327,6 +351,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(request_has_every_field_litellm_sends, setup, teardown),
+        cmocka_unit_test_setup_teardown(body_as_json_text_gives_the_same_request, setup, teardown),
         cmocka_unit_test(output_request_uses_the_answer),
         cmocka_unit_test_setup_teardown(no_action_is_none, setup, teardown),
         cmocka_unit_test_setup_teardown(blocked_carries_the_reason, setup, teardown),
