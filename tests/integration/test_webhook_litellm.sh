@@ -66,10 +66,11 @@ YAML
 start_warden "$CFG" || { echo "$TEST_NAME: 0 passed, 1 failed"; exit 1; }
 
 N=0
-# go MODEL CONTENT [MOCK_JSON]: one chat request, x-request-id $RID, duration $MS
+# go MODEL CONTENT [MOCK_JSON]: one chat request, x-request-id $RID, duration $MS. The mock's
+# knobs are sent only when given: with unknown_fields: check they are texts too.
 go() {
-    local model=$1 content=$2 mock=${3:-'{}'}
-    go_body "{\"model\":\"$model\",\"messages\":[{\"role\":\"user\",\"content\":\"$content\"}],\"mock\":$mock}"
+    local model=$1 content=$2 mock=${3:+,\"mock\":$3}
+    go_body "{\"model\":\"$model\",\"messages\":[{\"role\":\"user\",\"content\":\"$content\"}]$mock}"
 }
 go_body() {
     N=$((N + 1))
