@@ -486,10 +486,9 @@ static void run_finish(struct guard_run *r, enum raw_result raw, const char *rea
             free_texts(texts, lens, r->n);
         }
     } else if (raw == RAW_REWRITE && r->g->action == CONFIG_ACTION_LOG) {
-        /* recorded (metrics: logged; the log line below), not applied */
+        /* recorded (metrics: logged; webhook_answer logs it), not applied */
         v.violation = 1;
         v.outcome = GUARD_PASS;
-        LOG_INFO("guard", "%s %s: %s (action: log, not applied)", r->request_id, r->g->name, reason ? reason : "rewrite");
         free_texts(texts, lens, r->n);
     } else if (raw == RAW_REWRITE && texts != NULL) {
         v.outcome = GUARD_REWRITE;
@@ -792,6 +791,8 @@ static void webhook_answer(struct guard_run *r, int status)
                 a.texts[i] = util_strndup(r->texts[i], r->lens[i]);
                 a.lens[i] = r->lens[i];
             }
+        if (r->g->action == CONFIG_ACTION_LOG)
+            LOG_INFO("guard", "%s %s: %s (action: log, not applied)", r->request_id, r->g->name, a.reason);
         run_finish(r, RAW_REWRITE, a.reason, a.texts, a.lens, 0);
         a.texts = NULL; /* moved */
         a.lens = NULL;
