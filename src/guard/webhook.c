@@ -343,6 +343,36 @@ static void place_tool_calls(struct placement *p, const json_t *orig, const json
         place_tool_call(p, json_array_get(orig, i), json_array_get(neu, i));
 }
 
+/* The strings inside a tool's parameters, in document order (jansson keeps the parsed
+ * order of object members); the answer's values are matched by key and index. */
+static void place_strings(struct placement *p, const json_t *orig, const json_t *neu, int depth)
+{
+    size_t i;
+    const char *key;
+    json_t *item;
+    if (p->error != NULL || depth > 64 || neu == NULL || json_is_null(neu))
+        return;
+    if (json_is_string(orig)) {
+        place(p, orig, neu);
+    } else if (json_is_array(orig) && given_as(p, neu, JSON_ARRAY, "a tool's parameters changed shape")) {
+        json_array_foreach(orig, i, item) place_strings(p, item, json_array_get(neu, i), depth + 1);
+    } else if (json_is_object(orig) && given_as(p, neu, JSON_OBJECT, "a tool's parameters changed shape")) {
+        json_object_foreach((json_t *)orig, key, item) place_strings(p, item, json_object_get(neu, key), depth + 1);
+    }
+}
+
+static void place_tool(struct placement *p, const json_t *orig, const json_t *neu)
+{
+    if (!given_as(p, neu, JSON_OBJECT, "a tool is not an object"))
+        return;
+    json_t *of = json_object_get(orig, "function"), *nf = json_object_get(neu, "function");
+    if (!given_as(p, nf, JSON_OBJECT, "a tool's function is not an object"))
+        return;
+    place(p, json_object_get(of, "name"), json_object_get(nf, "name"));
+    place(p, json_object_get(of, "description"), json_object_get(nf, "description"));
+    place_strings(p, json_object_get(of, "parameters"), json_object_get(nf, "parameters"), 0);
+}
+
 static void place_message(struct placement *p, const json_t *orig, const json_t *neu)
 {
     if (!given_as(p, neu, JSON_OBJECT, "a structured message is not an object"))
@@ -429,7 +459,17 @@ void guard_webhook_answer_read(struct guard_webhook_answer *a, int status, const
         for (size_t i = 0; p.error == NULL && i < json_array_size(rm); i++)
             place_message(&p, json_array_get(w->messages, i), json_array_get(rm, i));
     }
-    p.cursor = 0; /* a new walk: tool_calls win over what texts and messages set */
+    json_t *rtools = json_object_get(j, "tools");
+    if (given_as(&p, rtools, JSON_ARRAY, "\"tools\" is not a list") && w->tools != NULL &&
+        json_array_size(rtools) == json_array_size(w->tools)) {
+        /* the tools' texts follow the messages' in the contract's order: walk past those first */
+        p.cursor = 0;
+        for (size_t i = 0; i < json_array_size(w->messages); i++)
+            place_message(&p, json_array_get(w->messages, i), json_array_get(w->messages, i));
+        for (size_t i = 0; p.error == NULL && i < json_array_size(rtools); i++)
+            place_tool(&p, json_array_get(w->tools, i), json_array_get(rtools, i));
+    }
+    p.cursor = 0; /* a new walk: tool_calls win over what texts, messages and tools set */
     place_tool_calls(&p, w->tool_calls, json_object_get(j, "tool_calls"));
     json_decref(j);
     if (p.error != NULL) {

@@ -41,14 +41,16 @@
  *   structured_messages        input: a list with one message per message sent: changed content
  *                              (string or text parts), name, refusal, reasoning_content and
  *                              tool_calls are applied to the texts they came from
+ *   tools                      input: a list with one tool per tool sent: changed function.name,
+ *                              .description and strings inside .parameters are applied
  *   tool_calls                 the i-th returned call replaces the i-th sent one (a shorter list
  *                              leaves the rest); its function.name / .arguments are applied, and win
- *                              over texts and structured_messages that rewrite the same text
+ *                              over texts, structured_messages and tools that rewrite the same text
  * Wrong types (texts not a list of strings, a tool call that is not an object, ...) make the answer
  * bad, as do a body that is not a JSON object and any HTTP status but 2xx and 502/503/504; 502/503/504
  * mean the service is unreachable (LiteLLM's unreachable_fallback).
  *
- * Rewrites of structured_messages and tool_calls are applied through the texts list: each
+ * Rewrites of structured_messages, tools and tool_calls are applied through the texts list: each
  * rewritten string is placed on the text it came from, found by walking the texts in the
  * coverage-contract order (a cursor that only moves forward, matching the original value).
  * A rewrite that cannot be placed (the text is not in the list) makes the answer unusable, so

@@ -264,6 +264,21 @@ static void structured_messages_rewrite_is_placed(void **state)
     guard_webhook_answer_free(&a);
 }
 
+static void tools_rewrite_is_placed_after_the_messages(void **state)
+{
+    struct guard_webhook_answer a;
+    /* "lookup" is also the name of the history's tool call (text 1): the tool's is text 4 */
+    read_answer(*state, &a, 200,
+                "{\"action\":\"GUARDRAIL_INTERVENED\",\"tools\":[{\"type\":\"function\",\"function\":"
+                "{\"name\":\"find\",\"description\":\"find a [PERSON]\"}}]}");
+    assert_int_equal(a.result, GUARD_WEBHOOK_REWRITE);
+    assert_int_equal(a.n_rewritten, 2);
+    assert_null(a.texts[1]);
+    assert_string_equal(a.texts[4], "find");
+    assert_string_equal(a.texts[5], "find a [PERSON]");
+    guard_webhook_answer_free(&a);
+}
+
 static void a_rewrite_that_cannot_be_placed_is_a_bad_answer(void **state)
 {
     struct fixture *f = *state;
@@ -361,6 +376,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(texts_with_none_are_applied, setup, teardown),
         cmocka_unit_test_setup_teardown(tool_calls_rewrite_is_placed_and_wins_over_texts, setup, teardown),
         cmocka_unit_test_setup_teardown(structured_messages_rewrite_is_placed, setup, teardown),
+        cmocka_unit_test_setup_teardown(tools_rewrite_is_placed_after_the_messages, setup, teardown),
         cmocka_unit_test_setup_teardown(a_rewrite_that_cannot_be_placed_is_a_bad_answer, setup, teardown),
         cmocka_unit_test_setup_teardown(wrong_types_are_bad_answers, setup, teardown),
         cmocka_unit_test_setup_teardown(status_decides_unreachable_or_bad, setup, teardown),
