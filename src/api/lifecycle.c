@@ -1016,6 +1016,8 @@ static const char *verdict_word(const struct guard_verdict *v)
 {
     if (v->timed_out)
         return v->outcome == GUARD_PASS ? "timeout_open" : "timeout_closed";
+    if (v->unreachable)
+        return v->outcome == GUARD_PASS ? "unreachable_open" : "unreachable_closed";
     if (v->errored)
         return v->outcome == GUARD_PASS ? "error_open" : "error_closed";
     if (v->outcome == GUARD_BLOCK)
@@ -1049,6 +1051,25 @@ static void respond_guard_block(struct req_ctx *ctx, const struct config_guardra
     respond_error(ctx);
 }
 
+static const struct config_api_key *request_api_key(struct req_ctx *ctx);
+
+void lifecycle_guard_context(struct req_ctx *ctx, struct guard_subject *s)
+{
+    s->call_id = ctx->call_id;
+    s->api_key = request_api_key(ctx);
+    s->headers = NULL;
+    s->n_headers = 0;
+    if (ctx->req != NULL && ctx->req->headers.size > 0) {
+        struct guard_header *h = h2o_mem_alloc_pool(&ctx->req->pool, ctx->req->headers.size * sizeof(*h));
+        for (size_t i = 0; i < ctx->req->headers.size; i++) {
+            const h2o_header_t *e = &ctx->req->headers.entries[i];
+            h[i] = (struct guard_header){e->name->base, e->name->len, e->value.base, e->value.len};
+        }
+        s->headers = h;
+        s->n_headers = ctx->req->headers.size;
+    }
+}
+
 /* Does g (or a member of a composite) read tool definitions / tool calls as JSON? */
 static int guard_reads_tools(const struct config_guardrail *g, int depth)
 {
@@ -1079,6 +1100,9 @@ static void subject_from_scan(struct req_ctx *ctx, struct guard_subject *s, cons
     s->tool_calls = *tools;
     s->model = ctx->requested_model_name;
     s->request_id = ctx->request_id;
+    s->body_json = json;
+    s->body_json_len = st == CONFIG_STAGE_INPUT ? ctx->raw_len : ctx->up_body.len;
+    lifecycle_guard_context(ctx, s);
 }
 
 static const char *header_lookup(void *ud, const char *name)
@@ -1915,6 +1939,7 @@ int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind
     uv_timer_init(&w->loop, &ctx->deadline);
     ctx->timer.data = ctx->deadline.data = ctx;
     make_request_id(ctx, req);
+    guard_call_id(ctx->call_id, ctx, ctx->t_start);
     struct req_ctx **slot = h2o_mem_alloc_shared(&req->pool, sizeof(*slot), on_pool_dispose);
     *slot = ctx;
     ctx->next = w->_requests;

@@ -12,6 +12,7 @@
 #include "api/structured.h"
 #include "api/texts.h"
 #include "config/config.h"
+#include "guard/engine.h"
 #include "util/buf.h"
 
 struct server_worker;
@@ -42,6 +43,7 @@ struct req_ctx {
     enum req_state state;
     enum req_kind kind;
     char request_id[80];
+    char call_id[GUARD_CALL_ID_SIZE]; /* guard_subject.call_id (litellm_call_id) of every check, streams too */
     char requested_model_name[128];
     char target_label[256];
 
@@ -137,6 +139,9 @@ int lifecycle_stream_validate(struct req_ctx *ctx, const char *text, size_t len)
 /* Records a guardrail verdict for the access log (streams: after their headers went out). */
 void lifecycle_note_guard(struct req_ctx *ctx, const struct config_guardrail *g, const char *verdict);
 void lifecycle_block(struct req_ctx *ctx, const struct config_guardrail *g, const struct guard_verdict *v);
+/* Fills what remote checks send besides the texts (guard/webhook.h): the request's call id, the
+ * caller's API key (name and metadata), the client's headers (copied into the request's pool). */
+void lifecycle_guard_context(struct req_ctx *ctx, struct guard_subject *s);
 
 int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind);
 void lifecycle_drain_expired(struct server_worker *w);

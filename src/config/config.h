@@ -140,6 +140,11 @@ enum config_guard_on_error { CONFIG_ON_ERROR_FAIL_CLOSED, CONFIG_ON_ERROR_FAIL_O
  * contract and with non-text content parts. UNSET only while loading: resolved to the
  * top-level guard_coverage: default (check / pass). */
 enum config_coverage { CONFIG_COVERAGE_UNSET, CONFIG_COVERAGE_CHECK, CONFIG_COVERAGE_REFUSE };
+/* What a webhook's rewrite answer (GUARDRAIL_INTERVENED, or texts returned) does. */
+enum config_guard_on_intervened { CONFIG_ON_INTERVENED_APPLY, CONFIG_ON_INTERVENED_BLOCK };
+
+/* LiteLLM's Generic Guardrail API endpoint, appended to a webhook's api_base. */
+#define CONFIG_LITELLM_GUARDRAIL_PATH "/beta/litellm_basic_guardrail_api"
 enum config_guard_strategy {
     CONFIG_STRATEGY_ALL_MUST_PASS,
     CONFIG_STRATEGY_FIRST_SUCCESS,
@@ -163,7 +168,9 @@ struct config_guardrail {
     int cancel_on_failure;              /* default 1 */
     enum config_guard_action action;    /* default block */
     int timeout_ms;                     /* default 1000 */
-    enum config_guard_on_error on_error; /* default fail_closed */
+    enum config_guard_on_error on_error; /* default fail_closed; for remote checks: a bad answer */
+    enum config_guard_on_error on_unreachable; /* webhook / llm_judge: connection error, 502/503/504, time-out;
+                                                * default: the value of on_error */
     int status_code;                    /* HTTP status on block; default 400 */
     enum config_coverage unknown_fields; /* check (default) | refuse */
     enum config_coverage non_text;       /* CHECK = pass (not text: noted as unchecked) | refuse */
@@ -181,9 +188,13 @@ struct config_guardrail {
     long max_messages;
     long max_tokens; /* approximate: (chars + 3) / 4 */
 
-    /* webhook */
-    char *url;
+    /* webhook: LiteLLM's Generic Guardrail API */
+    char *url;          /* the endpoint called: `url` as written, or `api_base` + CONFIG_LITELLM_GUARDRAIL_PATH */
+    char *api_key_env;  /* sent as x-api-key */
+    char *api_key;      /* resolved from the environment at load; NULL if unset; never logged */
     struct config_kv *headers; size_t n_headers;
+    char *provider_params_json; /* additional_provider_specific_params as JSON object text; NULL = {} */
+    enum config_guard_on_intervened on_intervened; /* default apply */
 
     /* llm_judge */
     char *judge_model_name;

@@ -34,7 +34,7 @@ struct metrics {
 };
 
 static const char *route_names[METRICS_ROUTE_COUNT] = {"chat_completions", "embeddings", "models", "other"};
-static const char *verdict_names[METRICS_VERDICT_COUNT] = {"pass", "block", "rewrite", "error", "timeout", "logged"};
+static const char *verdict_names[METRICS_VERDICT_COUNT] = {"pass", "block", "rewrite", "error", "timeout", "logged", "unreachable"};
 static const struct {
     const char *name;
     const char *help;

@@ -29,8 +29,10 @@ enum metrics_counter {
     METRICS_COUNTER_COUNT
 };
 
+/* error: the check failed or its service answered badly; unreachable: a remote check's service could
+ * not be reached (connection error, HTTP 502/503/504); timeout: it did not answer in time. */
 enum metrics_verdict { METRICS_VERDICT_PASS, METRICS_VERDICT_BLOCK, METRICS_VERDICT_REWRITE, METRICS_VERDICT_ERROR,
-                       METRICS_VERDICT_TIMEOUT, METRICS_VERDICT_LOGGED, METRICS_VERDICT_COUNT };
+                       METRICS_VERDICT_TIMEOUT, METRICS_VERDICT_LOGGED, METRICS_VERDICT_UNREACHABLE, METRICS_VERDICT_COUNT };
 
 struct metrics;
 

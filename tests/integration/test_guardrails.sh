@@ -17,15 +17,6 @@ start_mock
 DEAD_PORT=$(free_port) # nothing listens there
 KEY=sk-AAAAAAAAAAAAAAAAAAAAAAAAA
 
-# model NAME GUARDS...: a model on the mock with these guardrails
-model() {
-    local name=$1
-    shift
-    local list
-    list=$(printf '%s, ' "$@")
-    printf '  - {name: %s, targets: [{provider: local, model: mock-1}], guardrails: [%s]}\n' "$name" "${list%, }"
-}
-
 CFG=$(
     cat <<YAML
 server: {listen: "127.0.0.1:@PORT@", workers: 1, drain_timeout_ms: 3000}
@@ -251,10 +242,10 @@ check "webhook: BLOCKED blocks" eq "$(status)" 400
 check "webhook: blocked_reason is passed on" contains "$(body)" "mock: blocked word"
 go wh-down-open "hello"
 check "webhook down + fail_open: 200" eq "$(status)" 200
-check "webhook down + fail_open: error_open" eq "$(guards_hdr)" "wh-down-open=error_open"
+check "webhook down + fail_open: unreachable_open" eq "$(guards_hdr)" "wh-down-open=unreachable_open"
 go wh-down-closed "hello"
 check "webhook down + fail_closed: blocked" eq "$(status)" 400
-check "webhook down + fail_closed: error_closed" eq "$(guards_hdr)" "wh-down-closed=error_closed"
+check "webhook down + fail_closed: unreachable_closed" eq "$(guards_hdr)" "wh-down-closed=unreachable_closed"
 check "webhook down + fail_closed: nothing upstream" eq "$(n_chat)" 0
 go wh-garbage-open "hello"
 check "webhook garbage + fail_open: 200" eq "$(status)" 200

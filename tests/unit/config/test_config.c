@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,6 +369,40 @@ static void api_key_comes_from_the_environment(void **state)
     unsetenv("WARDEN_TEST_KEY_X");
 }
 
+static void webhook_keys_speak_litellm(void **state)
+{
+    setenv("WARDEN_TEST_GUARD_KEY", "gk-123", 1);
+    struct config *cfg = load_ok(BASE "guardrails:\n"
+                                      "  - {name: a, type: webhook, api_base: \"http://g:1/\", api_key_env: WARDEN_TEST_GUARD_KEY,\n"
+                                      "     additional_provider_specific_params: {t: 0.8, n: 3, on: true, s: \"3\", l: [x, null]},\n"
+                                      "     on_error: fail_open}\n"
+                                      "  - {name: b, type: webhook, api_base: \"http://g:1/beta/litellm_basic_guardrail_api\",\n"
+                                      "     on_unreachable: fail_open, on_intervened: block}\n"
+                                      "  - {name: c, type: webhook, url: \"http://g:1/check\"}\n");
+    unsetenv("WARDEN_TEST_GUARD_KEY");
+    struct config_guardrail *a = config_find_guardrail(cfg, "a"), *b = config_find_guardrail(cfg, "b"),
+                            *c = config_find_guardrail(cfg, "c");
+    assert_string_equal(a->url, "http://g:1/beta/litellm_basic_guardrail_api"); /* appended, as LiteLLM */
+    assert_string_equal(b->url, "http://g:1/beta/litellm_basic_guardrail_api"); /* not twice */
+    assert_string_equal(c->url, "http://g:1/check");                           /* as written */
+    assert_string_equal(a->api_key, "gk-123");
+    assert_null(b->api_key);
+    json_error_t je;
+    json_t *got = json_loads(a->provider_params_json, 0, &je);
+    json_t *want = json_pack("{s:f, s:i, s:b, s:s, s:[s, n]}", "t", 0.8, "n", 3, "on", 1, "s", "3", "l", "x");
+    assert_true(json_equal(got, want)); /* typed as YAML types them; quoted stays a string */
+    json_decref(got);
+    json_decref(want);
+    assert_null(b->provider_params_json);
+    assert_int_equal(a->on_unreachable, CONFIG_ON_ERROR_FAIL_OPEN); /* defaults to on_error */
+    assert_int_equal(c->on_unreachable, CONFIG_ON_ERROR_FAIL_CLOSED);
+    assert_int_equal(b->on_error, CONFIG_ON_ERROR_FAIL_CLOSED);
+    assert_int_equal(b->on_unreachable, CONFIG_ON_ERROR_FAIL_OPEN);
+    assert_int_equal(a->on_intervened, CONFIG_ON_INTERVENED_APPLY);
+    assert_int_equal(b->on_intervened, CONFIG_ON_INTERVENED_BLOCK);
+    config_free(cfg);
+}
+
 static void server_listen_workers_and_sizes_parse(void **state)
 {
     static const struct {
@@ -564,7 +599,15 @@ static const struct bad bad_configs[] = {
     {BASE "guardrails:\n  - {name: a, type: regex}\n", "t.yaml:7: guardrails[0]: missing required key \"patterns\""},
     {BASE "guardrails:\n  - {name: a, type: regex, patterns: []}\n", "t.yaml:7: guardrails[0].patterns: needs at least one entry"},
     {BASE "guardrails:\n  - {name: a, type: keywords, keywords: [ok, \"\"]}\n", "t.yaml:7: guardrails[0].keywords[1]: empty keyword"},
-    {BASE "guardrails:\n  - {name: a, type: webhook}\n", "t.yaml:7: guardrails[0]: missing required key \"url\""},
+    {BASE "guardrails:\n  - {name: a, type: webhook}\n", "t.yaml:7: guardrails[0]: missing required key \"api_base\""},
+    {BASE "guardrails:\n  - {name: a, type: webhook, url: \"http://h/x\", api_base: \"http://h\"}\n",
+     "t.yaml:7: guardrails[0]: give either \"url\""},
+    {BASE "guardrails:\n  - {name: a, type: webhook, api_base: \"http://h\", on_intervened: redact}\n",
+     "guardrails[0].on_intervened: expected one of apply, block"},
+    {BASE "guardrails:\n  - {name: a, type: webhook, api_base: \"http://h\", additional_provider_specific_params: [1]}\n",
+     "guardrails[0].additional_provider_specific_params: expected a mapping"},
+    {BASE "guardrails:\n  - {name: a, type: regex, patterns: [x], on_unreachable: fail_open}\n",
+     "key \"on_unreachable\" does not apply to type \"regex\""},
     {BASE "guardrails:\n  - {name: a, type: llm_judge}\n", "t.yaml:7: guardrails[0]: missing required key \"model\""},
     {BASE "guardrails:\n  - {name: a, type: plugin}\n", "t.yaml:7: guardrails[0]: missing required key \"path\""},
     {BASE "guardrails:\n  - {name: a, type: parallel}\n", "t.yaml:7: guardrails[0]: missing required key \"members\""},
@@ -693,6 +736,7 @@ int main(void)
         cmocka_unit_test(small_error_buffers_are_safe),
         cmocka_unit_test(loading_many_bad_configs_leaks_nothing),
         cmocka_unit_test(alias_bombs_are_refused),
+        cmocka_unit_test(webhook_keys_speak_litellm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
