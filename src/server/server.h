@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include "config/config.h"
+#include "server/keepalive.h"
 
 struct server;
 struct upstream_client;
@@ -44,6 +45,7 @@ struct server_worker {
     uv_async_t _stop_async;
     uv_timer_t _drain_timer;
     uv_timer_t _drain_check;
+    struct keepalive _keepalive; /* idle HTTP/1 connections */
     uv_thread_t _thread;
     struct req_ctx *_requests; /* live requests, for drain and shutdown */
 };
