@@ -9,6 +9,7 @@
 #include "api/framing.h"
 #include "api/hangup.h"
 #include "api/lifecycle_int.h"
+#include "api/scrub.h"
 #include "server/metrics.h"
 #include "server/server.h"
 #include "upstream/client.h"
@@ -307,6 +308,7 @@ void api_register(h2o_hostconf_t *host)
 int api_worker_start(struct server_worker *w)
 {
     w->hangup = api_hangup_create(&w->loop);
+    w->scrub = api_scrub_create(w->cfg);
     return w->hangup ? 0 : -1;
 }
 
@@ -319,4 +321,6 @@ void api_worker_stop(struct server_worker *w)
 {
     api_hangup_destroy(w->hangup);
     w->hangup = NULL;
+    api_scrub_destroy(w->scrub);
+    w->scrub = NULL;
 }

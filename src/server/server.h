@@ -35,6 +35,7 @@ struct server_worker {
     struct upstream_client *upstream;
     struct guard_env *guards;
     struct api_hangup *hangup;
+    struct api_scrub *scrub;      /* secrets kept out of relayed upstream errors */
     struct schema_cache *schemas; /* process-wide compiled-schema cache */
     uint64_t inflight;          /* requests being handled by this worker */
     int draining;
