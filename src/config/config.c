@@ -1053,6 +1053,8 @@ struct config *config_load_string(const char *yaml, size_t len, const char *path
         return NULL;
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)(yaml ? yaml : ""), yaml ? len : 0);
+    if (cfg_check_nesting(&c, yaml, len, CFG_DEPTH_MAX))
+        goto out;
     if (!yaml_parser_load(&parser, &doc)) {
         syntax_error(&c, &parser);
         goto out;
