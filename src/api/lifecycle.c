@@ -1075,14 +1075,18 @@ static void respond_guard_block(struct req_ctx *ctx, const struct config_guardra
     cancel_upstream(ctx);
     guards_cancel_all(ctx);
     api_error_clear(&ctx->err);
+    /* the reason may quote a guard service's answer, which may echo its credentials */
+    char reason[sizeof(v->reason)];
+    snprintf(reason, sizeof(reason), "%s", v->reason);
+    api_scrub_text(ctx->w->scrub, reason, sizeof(reason));
     if (v->errored || v->timed_out)
         api_error_set(&ctx->err, 503, "api_error", "guardrail_unavailable", NULL, "%s",
-                      v->reason[0] ? v->reason : v->timed_out ? "the guardrail timed out (fail_closed)" : "the guardrail failed (fail_closed)");
+                      reason[0] ? reason : v->timed_out ? "the guardrail timed out (fail_closed)" : "the guardrail failed (fail_closed)");
     else
         api_error_set(&ctx->err, g->status_code > 0 ? g->status_code : 400, "guardrail_violation", "guardrail_blocked", NULL,
-                      "blocked by guardrail %s: %s", g->name, v->reason[0] ? v->reason : "policy violation");
+                      "blocked by guardrail %s: %s", g->name, reason[0] ? reason : "policy violation");
     json_t *info = json_pack("{s:s, s:s, s:s, s:s}", "name", g->name, "stage", guard_stage_name(g->stage), "timing",
-                             guard_timing_name(g->timing), "reason", v->reason[0] ? v->reason : "policy violation");
+                             guard_timing_name(g->timing), "reason", reason[0] ? reason : "policy violation");
     if (info != NULL && v->guard != NULL && v->guard != g)
         json_object_set_new(info, "member", json_string(v->guard->name));
     api_error_set_extra(&ctx->err, json_pack("{s:o}", "guardrail", info ? info : json_null()));

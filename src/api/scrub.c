@@ -142,3 +142,20 @@ size_t api_scrub_buf(const struct api_scrub *s, struct util_buf *b)
         count += scrub_one(b, s->secrets[i], s->lens[i]);
     return count;
 }
+
+size_t api_scrub_text(const struct api_scrub *s, char *text, size_t cap)
+{
+    if (s == NULL || cap == 0)
+        return 0;
+    struct util_buf b;
+    util_buf_init(&b, SIZE_MAX);
+    util_buf_append(&b, text, strnlen(text, cap - 1));
+    size_t count = api_scrub_buf(s, &b);
+    if (count > 0) {
+        size_t n = b.len < cap - 1 ? b.len : cap - 1;
+        memcpy(text, b.data, n);
+        text[n] = '\0';
+    }
+    util_buf_free(&b);
+    return count;
+}

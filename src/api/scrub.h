@@ -29,5 +29,7 @@ void api_scrub_destroy(struct api_scrub *s);
 /* Replaces every secret in b (any bytes; NULs included) with API_SCRUB_MASK.
  * Returns the number of replacements; b is unchanged when there were none. */
 size_t api_scrub_buf(const struct api_scrub *s, struct util_buf *b);
+/* The same for a NUL-terminated string in a fixed array of cap bytes (truncated to fit). */
+size_t api_scrub_text(const struct api_scrub *s, char *text, size_t cap);
 
 #endif

@@ -88,11 +88,29 @@ static void other_text_is_left_alone(void **state)
     config_free(cfg);
 }
 
+static void fixed_arrays_are_scrubbed_in_place(void **state)
+{
+    (void)state;
+    struct config *cfg = load_cfg();
+    struct api_scrub *s = api_scrub_create(cfg);
+    char text[64] = "guard said: webhook-token-77777 is wrong";
+    assert_int_equal(api_scrub_text(s, text, sizeof(text)), 1);
+    assert_string_equal(text, "guard said: [REDACTED] is wrong");
+    char exact[20] = "webhook-token-77777"; /* fills the array */
+    assert_int_equal(api_scrub_text(s, exact, sizeof(exact)), 1);
+    assert_string_equal(exact, "[REDACTED]");
+    char cut[12] = "webhook-tok"; /* a secret cut off by the array is no secret any more */
+    assert_int_equal(api_scrub_text(s, cut, sizeof(cut)), 0);
+    api_scrub_destroy(s);
+    config_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_configured_secret_is_masked),
         cmocka_unit_test(other_text_is_left_alone),
+        cmocka_unit_test(fixed_arrays_are_scrubbed_in_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
