@@ -869,7 +869,7 @@ static int append_header_lines(struct util_buf *b, const char *const *lines, int
             continue;
         const char *colon = memchr(line, ':', n);
         if (colon == NULL) {
-            if (line[n - 1] == ';') {
+            if (line[n - 1] == ';' && !(n == 16 && strncasecmp(line, "accept-encoding", 15) == 0)) {
                 if (util_buf_append(b, line, n - 1) || util_buf_append(b, ":\r\n", 3))
                     return -1;
             }
