@@ -42,6 +42,7 @@ models:
   - {name: out-blocking, targets: [{provider: local, model: mock-1}], guardrails: [wh-out]}
   - {name: in-timeout, targets: [{provider: local, model: mock-1}], guardrails: [wh-in-timeout]}
   - {name: said-no, targets: [{provider: local, model: mock-1}], guardrails: [rx-no]}
+  - {name: stream-first, targets: [{provider: local, model: mock-1}], guardrails: [wh-stream-garbage]}
   - name: retried
     targets: [{provider: dead, model: x}]
     fallbacks: [gpt-4o-mini]
@@ -51,6 +52,7 @@ guardrails:
   - {name: wh-out, type: webhook, stage: output, timing: blocking, on_error: fail_closed, url: "http://127.0.0.1:$DEAD_PORT/g"}
   - {name: wh-in-timeout, type: webhook, timeout_ms: 150, on_error: fail_closed, url: "@MOCK@/guardrail", headers: {x-mock-delay-ms: "1500"}}
   - {name: rx-no, type: regex, patterns: ["forbidden-word"]}
+  - {name: wh-stream-garbage, type: webhook, stage: output, on_error: fail_closed, url: "@MOCK@/guardrail", headers: {x-mock-action: garbage}, stream: {chunk_tokens: 2, stream_first: true}}
 YAML
 )"
 MAIN_PORT=$WARDEN_PORT
@@ -100,6 +102,12 @@ curl -s -N -o "$TMP/stream_out" -w '%{http_code}' -H 'content-type: application/
 check "output check on a stream, service down: guardrail_unavailable (503 or SSE error event)" \
     bash -c "grep -q '\"code\":\"guardrail_unavailable\"' '$TMP/stream_out' && { [ \$(cat '$TMP/stream_status') = 503 ] || grep -q '^data: {\"error\"' '$TMP/stream_out'; }"
 check "output check on a stream: never a clean [DONE]" not_contains "$(cat "$TMP/stream_out")" "[DONE]"
+curl -s -N -o "$TMP/stream_out2" -w '%{http_code}' -H 'content-type: application/json' \
+    -d "{\"model\":\"stream-first\",\"stream\":true,$MSG,\"mock\":{\"chunks\":20,\"chunk_interval_ms\":20}}" "$C" >"$TMP/stream_status2"
+check "stream already started (stream_first), check cannot read its service's answer: 200 then an SSE error event" \
+    eq "$(cat "$TMP/stream_status2") $(grep -c '^data: {"error"' "$TMP/stream_out2")" "200 1"
+check "... the SSE error event says guardrail_unavailable" contains "$(grep '^data: {"error"' "$TMP/stream_out2")" '"code":"guardrail_unavailable"'
+check "... and no [DONE]" not_contains "$(cat "$TMP/stream_out2")" "[DONE]"
 
 # ---------------------------------------------------------------- access log
 key="al-$$-$RANDOM"
