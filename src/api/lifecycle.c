@@ -74,6 +74,7 @@
 #include "api/error.h"
 #include "api/hangup.h"
 #include "api/lifecycle_int.h"
+#include "api/scrub.h"
 #include "api/sse.h"
 #include "api/stream_filter.h"
 #include "api/texts.h"
@@ -196,6 +197,19 @@ static void cancel_upstream(struct req_ctx *ctx)
     abort_attempt(ctx, ROUTER_CANCELLED);
 }
 
+/* Did the client get a failure? An error status, a stream that ended without the
+ * upstream's [DONE] (cut, or ended by Warden with an SSE error event), or a guardrail
+ * that ended it after [DONE] (a check at the end of the stream). Errors of retried or
+ * fallen-back attempts are in ctx->err too, so ctx->err alone does not say. */
+static int request_failed(const struct req_ctx *ctx)
+{
+    if (ctx->final_status < 200 || ctx->final_status >= 400)
+        return 1;
+    if (ctx->stream && ctx->up_is_sse && ctx->response_started && !ctx->saw_done)
+        return 1;
+    return ctx->err.code != NULL && strncmp(ctx->err.code, "guardrail_", 10) == 0;
+}
+
 /* One JSON line per request, built by hand: this runs for every request. */
 static void write_access_log(struct req_ctx *ctx)
 {
@@ -228,7 +242,12 @@ static void write_access_log(struct req_ctx *ctx)
     if (ctx->client_gone)
         util_buf_append(&b, ",\"client_gone\":true", 19);
     if (ctx->err.status) {
-        util_buf_append(&b, ",\"error\":", 9);
+        /* ctx->err may be left from an attempt that was retried or fell back: an answered
+         * request keeps it only as last_attempt_error, "error" means the request failed */
+        if (!request_failed(ctx))
+            util_buf_append(&b, ",\"last_attempt_error\":", 22);
+        else
+            util_buf_append(&b, ",\"error\":", 9);
         util_buf_append_json_string(&b, ctx->err.message, strlen(ctx->err.message));
     }
     if (ctx->guard_log.len) {
@@ -692,6 +711,16 @@ static int has_output_checks(const struct req_ctx *ctx)
     return 0;
 }
 
+/* An upstream error is about to be relayed as the upstream sent it: no configured
+ * secret (a provider key echoed in a 401, say) leaves with it (scrub.h). */
+static void scrub_relayed_error(struct req_ctx *ctx)
+{
+    if (ctx->up_status >= 200 && ctx->up_status < 300)
+        return;
+    api_scrub_buf(ctx->w->scrub, &ctx->up_body);
+    api_scrub_buf(ctx->w->scrub, &ctx->up_headers);
+}
+
 /* A complete, non-retryable upstream answer is in ctx->up_body and no concurrent check holds it. */
 static void finish_collected(struct req_ctx *ctx)
 {
@@ -721,6 +750,7 @@ static void finish_collected(struct req_ctx *ctx)
         run_output_checks(ctx);
         return;
     }
+    scrub_relayed_error(ctx);
     respond_full(ctx, ctx->up_status, NULL, 1, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
 }
 
@@ -982,7 +1012,8 @@ static void attempt_failed(struct req_ctx *ctx, int err, const char *why)
         return;
     }
     if (ctx->last_failure_is_http) {
-        /* the upstream's own error, status and body as it sent them */
+        /* the upstream's own error, status and body as it sent them (secrets scrubbed) */
+        scrub_relayed_error(ctx);
         respond_full(ctx, ctx->up_status, NULL, 1, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
         return;
     }
@@ -1034,17 +1065,28 @@ static void guard_log_append(struct req_ctx *ctx, const struct config_guardrail 
     util_buf_appendf(&ctx->guard_log, "%s%s=%s", ctx->guard_log.len ? ", " : "", g->name, word);
 }
 
-/* Ends the request with the guardrail error body (the client never sees the answer). */
+/* Ends the request with the guardrail error body (the client never sees the answer).
+ * One rule for every guard type, stage and timing, streams included: a check that ran
+ * and said no is the guard's status (400 by default), code guardrail_blocked; a
+ * fail_closed check that could not run (time-out, service down, bad answer, engine
+ * error) is 503 guardrail_unavailable, which a client may retry. */
 static void respond_guard_block(struct req_ctx *ctx, const struct config_guardrail *g, const struct guard_verdict *v)
 {
     cancel_upstream(ctx);
     guards_cancel_all(ctx);
     api_error_clear(&ctx->err);
-    int status = g->status_code > 0 ? g->status_code : 400;
-    api_error_set(&ctx->err, status, "guardrail_violation", "guardrail_blocked", NULL, "blocked by guardrail %s: %s", g->name,
-                  v->reason[0] ? v->reason : "policy violation");
+    /* the reason may quote a guard service's answer, which may echo its credentials */
+    char reason[sizeof(v->reason)];
+    snprintf(reason, sizeof(reason), "%s", v->reason);
+    api_scrub_text(ctx->w->scrub, reason, sizeof(reason));
+    if (v->errored || v->timed_out)
+        api_error_set(&ctx->err, 503, "api_error", "guardrail_unavailable", NULL, "%s",
+                      reason[0] ? reason : v->timed_out ? "the guardrail timed out (fail_closed)" : "the guardrail failed (fail_closed)");
+    else
+        api_error_set(&ctx->err, g->status_code > 0 ? g->status_code : 400, "guardrail_violation", "guardrail_blocked", NULL,
+                      "blocked by guardrail %s: %s", g->name, reason[0] ? reason : "policy violation");
     json_t *info = json_pack("{s:s, s:s, s:s, s:s}", "name", g->name, "stage", guard_stage_name(g->stage), "timing",
-                             guard_timing_name(g->timing), "reason", v->reason[0] ? v->reason : "policy violation");
+                             guard_timing_name(g->timing), "reason", reason[0] ? reason : "policy violation");
     if (info != NULL && v->guard != NULL && v->guard != g)
         json_object_set_new(info, "member", json_string(v->guard->name));
     api_error_set_extra(&ctx->err, json_pack("{s:o}", "guardrail", info ? info : json_null()));

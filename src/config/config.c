@@ -202,6 +202,8 @@ static int server_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *
         return cfg_int_field(c, v, 0, INT_MAX, &s->max_inflight);
     if (!strcmp(key, "upstream_transport"))
         return cfg_enum(c, v, transports, &s->upstream_transport);
+    if (!strcmp(key, "http2"))
+        return cfg_bool(c, v, &s->http2);
     return CFG_KEY_UNKNOWN;
 }
 
@@ -209,7 +211,7 @@ static int parse_server(struct cfg_ctx *c, yaml_node_t *n)
 {
     static const char *const keys[] = {"listen",           "workers",      "max_body_bytes",     "header_timeout_ms",
                                        "idle_timeout_ms",  "drain_timeout_ms", "max_response_bytes", "access_log",
-                                       "max_inflight",     "upstream_transport", NULL};
+                                       "max_inflight",     "upstream_transport", "http2", NULL};
     return cfg_map_each(c, n, keys, server_key, &c->cfg->server);
 }
 
@@ -1067,6 +1069,8 @@ struct config *config_load_string(const char *yaml, size_t len, const char *path
         return NULL;
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)(yaml ? yaml : ""), yaml ? len : 0);
+    if (cfg_check_nesting(&c, yaml, len, CFG_DEPTH_MAX))
+        goto out;
     if (!yaml_parser_load(&parser, &doc)) {
         syntax_error(&c, &parser);
         goto out;

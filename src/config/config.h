@@ -33,6 +33,8 @@ struct config_server {
     int max_inflight;           /* per worker; 0 = unlimited */
     int upstream_transport;     /* 0 "auto": http:// on the lean HTTP/1.1 client, TLS on libcurl;
                                  * 1 "curl": libcurl for every upstream (enum upstream_transport_choice) */
+    int http2;                  /* h2c (prior knowledge and Upgrade); default 0: libh2o 2.2.5 has no
+                                 * HTTP/2 rapid-reset protection */
 };
 
 struct config_retry {

@@ -47,6 +47,11 @@ struct cfg_ctx {
     unsigned char *guard_has_stage, *guard_has_timing;
 };
 
+/* Fails (FILE:LINE) at the first value nested more than max_depth collections deep,
+ * reading YAML events only: call before building the document. 0 when within the bound
+ * or when the text does not parse (the loader reports that). */
+int cfg_check_nesting(struct cfg_ctx *c, const char *yaml, size_t len, int max_depth);
+
 /* Errors: "FILE:LINE: where: message"; only the first one is kept. */
 int cfg_fail(struct cfg_ctx *c, const yaml_node_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int cfg_fail_line(struct cfg_ctx *c, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

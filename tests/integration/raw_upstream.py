@@ -482,6 +482,24 @@ def sc_cov_dup_key(c, rq, name):
             '"content":"' + COV_SECRET + '"}}]}').encode()
     send(c, json_head(body) + body)
     return True
+def sc_echo_auth_401(c, rq, name):
+    """A provider that echoes the credentials it got in its 401 (body and headers), with a
+    fixed string beside them (test_hardening.sh configures it as another provider's key)."""
+    auth = rq["headers"].get("authorization", "")
+    body = json.dumps({"error": {"message": "Incorrect API key provided: %s" % auth, "type": "invalid_request_error",
+                                 "code": "invalid_api_key",
+                                 "seen": {"authorization": auth, "other": "sk-other-provider-key-0123456789",
+                                          "escaped": auth.replace("/", "\\/")}}}).encode()
+    send(c, head("401 Unauthorized", ["Content-Type: application/json", "Content-Length: %d" % len(body),
+                                      "X-Echo-Authorization: " + auth,
+                                      "WWW-Authenticate: Bearer realm=\"%s\"" % auth]) + body)
+    return True
+
+
+def sc_slow_ok(c, rq, name):
+    """Answers after 3 s (requests in flight for a drain)."""
+    pause(c, 3)
+    return sc_ok(c, rq, name)
 
 
 # ---- control requests
@@ -533,7 +551,8 @@ def serve(c):
                 name = "ok"
             rec = {"rid": rq["headers"].get("x-request-id"), "model": name, "path": rq["path"],
                    "method": rq["method"], "host": rq["headers"].get("host"),
-                   "body": rq["body"].decode("utf-8", "replace"), "answered": True, "at_ms": now_ms()}
+                   "body": rq["body"].decode("utf-8", "replace"), "answered": True, "at_ms": now_ms(),
+                   "accept_encoding": rq["headers"].get("accept-encoding")}
             with LOCK:
                 c.requests.append(rec)
             log("conn %d request %d %s %s rid=%s" % (c.id, len(c.requests), rq["path"], name, rec["rid"]))

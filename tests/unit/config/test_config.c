@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config/config.h"
@@ -719,6 +720,50 @@ static void alias_bombs_are_refused(void **state)
     assert_non_null(strstr(err, "nested more than"));
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* 100k-deep nesting (flow and block styles) is refused at the line where the bound is
+ * crossed, before a document is built: it used to cost 15-30 s of CPU. */
+static void deep_nesting_is_refused_before_the_document_is_built(void **state)
+{
+    (void)state;
+    size_t n = 100000;
+    char *flow = malloc(2 * n + 8);
+    memcpy(flow, "a: ", 3);
+    memset(flow + 3, '[', n);
+    memset(flow + 3 + n, ']', n);
+    strcpy(flow + 3 + 2 * n, "\n");
+    char err[512];
+    double t0 = now_s();
+    assert_null(load(flow, err, sizeof(err)));
+    assert_non_null(strstr(err, "t.yaml:1: "));
+    assert_non_null(strstr(err, "nested more than 64 levels deep"));
+    free(flow);
+    /* block style: one level per line; the message names the first line past the bound */
+    struct { char *p; size_t len; } b = {malloc(300 * 303 + 1), 0};
+    for (size_t i = 0; i < 300; i++) {
+        memset(b.p + b.len, ' ', i);
+        memcpy(b.p + b.len + i, "k:\n", 3);
+        b.len += i + 3;
+    }
+    b.p[b.len] = '\0';
+    assert_null(load(b.p, err, sizeof(err)));
+    assert_non_null(strstr(err, "t.yaml:65: "));
+    free(b.p);
+    assert_true(now_s() - t0 < 2.0);
+    /* 64 levels still load as far as the shape goes (then fail on the unknown key) */
+    char ok[400];
+    snprintf(ok, sizeof(ok), "%sa: %.*s%.*s\n", BASE, 63, "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+             63, "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
+    assert_null(load(ok, err, sizeof(err)));
+    assert_null(strstr(err, "nested more than"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -737,6 +782,7 @@ int main(void)
         cmocka_unit_test(loading_many_bad_configs_leaks_nothing),
         cmocka_unit_test(alias_bombs_are_refused),
         cmocka_unit_test(webhook_keys_speak_litellm),
+        cmocka_unit_test(deep_nesting_is_refused_before_the_document_is_built),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
