@@ -69,6 +69,7 @@
 #include "api/sse.h"
 #include "api/stream_filter.h"
 #include "api/texts.h"
+#include "auth/auth.h"
 #include "schema/schema.h"
 #include "guard/engine.h"
 #include "server/metrics.h"
@@ -1079,21 +1080,9 @@ static const char *header_lookup(void *ud, const char *name)
 
 static const struct config_api_key *request_api_key(struct req_ctx *ctx)
 {
-    const struct config *cfg = ctx->w->cfg;
-    if (cfg->n_api_keys == 0 || ctx->req == NULL)
+    if (ctx->w->cfg->n_api_keys == 0 || ctx->req == NULL)
         return NULL;
-    ssize_t i = h2o_find_header(&ctx->req->headers, H2O_TOKEN_AUTHORIZATION, -1);
-    if (i < 0)
-        return NULL;
-    h2o_iovec_t v = ctx->req->headers.entries[i].value;
-    if (v.len > 7 && strncasecmp(v.base, "Bearer ", 7) == 0) {
-        v.base += 7;
-        v.len -= 7;
-    }
-    for (size_t k = 0; k < cfg->n_api_keys; k++)
-        if (strlen(cfg->api_keys[k].key) == v.len && memcmp(cfg->api_keys[k].key, v.base, v.len) == 0)
-            return &cfg->api_keys[k];
-    return NULL;
+    return auth_request_key(ctx->w->cfg, &ctx->req->headers, NULL);
 }
 
 /* The requested model's guardrails (or the defaults) whose `when:` matches this request. */
