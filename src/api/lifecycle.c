@@ -62,6 +62,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "api/audit_hook.h"
 #include "api/error.h"
 #include "api/hangup.h"
 #include "api/json_span.h"
@@ -259,6 +260,7 @@ static void req_close(struct req_ctx *ctx)
     metrics_request_done(ctx->w->metrics, ctx->kind == REQ_KIND_EMBEDDINGS ? METRICS_ROUTE_EMBEDDINGS : METRICS_ROUTE_CHAT,
                          ctx->client_gone && !ctx->final_status ? 499 : ctx->final_status, (util_now_ns() - ctx->t_start) / 1000);
     write_access_log(ctx);
+    lifecycle_audit(ctx);
     worker_list_remove(ctx);
     uv_close((uv_handle_t *)&ctx->timer, on_timer_closed);
     uv_close((uv_handle_t *)&ctx->deadline, on_timer_closed);
@@ -560,6 +562,7 @@ static int on_sse_event(void *ud, const char *data, size_t len)
         ctx->saw_done = 1;
     else if (len > 9 && memmem(data, len > 64 ? 64 : len, "\"error\"", 7) != NULL)
         ctx->saw_upstream_error_event = 1;
+    lifecycle_audit_sse_event(ctx, data, len);
     return 0;
 }
 
@@ -1096,7 +1099,7 @@ static void guards_resolve(struct req_ctx *ctx)
                                       .path = ctx->kind == REQ_KIND_EMBEDDINGS ? "/v1/embeddings" : "/v1/chat/completions",
                                       .header = header_lookup,
                                       .header_ud = ctx,
-                                      .api_key = request_api_key(ctx)};
+                                      .api_key = ctx->api_key};
     ctx->n_guards = 0;
     if (n == 0)
         return;
@@ -1670,6 +1673,7 @@ int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind
     uv_timer_init(&w->loop, &ctx->deadline);
     ctx->timer.data = ctx->deadline.data = ctx;
     make_request_id(ctx, req);
+    ctx->api_key = request_api_key(ctx);
     struct req_ctx **slot = h2o_mem_alloc_shared(&req->pool, sizeof(*slot), on_pool_dispose);
     *slot = ctx;
     ctx->next = w->_requests;

@@ -52,6 +52,14 @@ void audit_record_make_id(struct audit_record *r)
     }
 }
 
+void audit_id_for_time(int64_t time_us, uint8_t id[AUDIT_ID_BYTES])
+{
+    uint64_t t = time_us < 0 ? 0 : (uint64_t)time_us;
+    memset(id, 0, AUDIT_ID_BYTES);
+    for (int i = 0; i < 8; i++)
+        id[i] = (uint8_t)(t >> (56 - 8 * i));
+}
+
 void audit_record_set(char *dst, size_t dstsz, const char *src, size_t len)
 {
     if (src == NULL)

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define AUDIT_ID_BYTES 16
 #define AUDIT_ID_HEX (AUDIT_ID_BYTES * 2 + 1)
@@ -45,6 +46,8 @@ struct audit_record {
 void audit_record_make_id(struct audit_record *r);
 /* Copies src into the fixed field dst[dstsz] (truncated, NUL-terminated). */
 void audit_record_set(char *dst, size_t dstsz, const char *src, size_t len);
+/* The smallest id of time t: ids of records at or after t compare >= it (memcmp). */
+void audit_id_for_time(int64_t time_us, uint8_t id[AUDIT_ID_BYTES]);
 void audit_id_to_hex(const uint8_t id[AUDIT_ID_BYTES], char out[AUDIT_ID_HEX]);
 int audit_id_from_hex(const char *hex, size_t len, uint8_t id[AUDIT_ID_BYTES]);
 /* Formats as a UUID (8-4-4-4-12), the text form PostgreSQL's uuid type reads. */

@@ -1,13 +1,12 @@
 /* The SQLite sink (the default).
  *
- * One table, audit_log, with the 16-byte id as its primary key: ids start with
- * the time, so inserts append to the b-tree, and INSERT OR IGNORE makes a
+ * One table, audit_log, with the 16-byte id as its primary key (WITHOUT ROWID):
+ * ids start with the time, so inserts append to the b-tree, and INSERT OR IGNORE makes a
  * replayed record a no-op. WAL mode with synchronous=NORMAL: a commit survives
  * a crash of the process (not of the machine), and readers (GET /admin/audit,
  * `warden audit`) never block the writer. One transaction per batch, one
- * prepared statement. Indexes on time, key, model and status, each with ts as
- * its second column, so a filtered query walks one index range newest-first.
- * Retention deletes at most RETENTION_STEP rows per maintain() call, oldest
+ * prepared statement. The id is the time index; key, model and status have
+ * indexes that end in the id (see sqlite_schema.h). Retention deletes at most RETENTION_STEP rows per maintain() call, oldest
  * first, so the writer never stalls on a long DELETE. */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -62,7 +61,7 @@ static int sq_connect(struct audit_sink *base, char *err, size_t errsz)
                            -1, &s->insert, NULL) != SQLITE_OK)
         return fail(s, err, errsz, "prepare insert");
     if (sqlite3_prepare_v2(s->db,
-                           "DELETE FROM audit_log WHERE rowid IN (SELECT rowid FROM audit_log WHERE ts < ?1 ORDER BY ts LIMIT ?2)",
+                           "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE id < ?1 ORDER BY id LIMIT ?2)",
                            -1, &s->expire, NULL) != SQLITE_OK)
         return fail(s, err, errsz, "prepare retention");
     return 0;
@@ -138,8 +137,9 @@ static int sq_maintain(struct audit_sink *base, int64_t now_us, char *err, size_
     struct sqlite_sink *s = (struct sqlite_sink *)base;
     if (s->db == NULL || base->retention_days <= 0)
         return 0;
-    int64_t cutoff = now_us - (int64_t)base->retention_days * 86400 * 1000000;
-    sqlite3_bind_int64(s->expire, 1, cutoff);
+    uint8_t cutoff[AUDIT_ID_BYTES];
+    audit_id_for_time(now_us - (int64_t)base->retention_days * 86400 * 1000000, cutoff);
+    sqlite3_bind_blob(s->expire, 1, cutoff, AUDIT_ID_BYTES, SQLITE_TRANSIENT);
     sqlite3_bind_int(s->expire, 2, RETENTION_STEP);
     int rc = sqlite3_step(s->expire);
     sqlite3_reset(s->expire);

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "audit/audit.h"
 #include "guard/engine.h"
 #include "schema/schema.h"
 #include "server/metrics.h"
@@ -41,6 +42,7 @@ struct server {
     struct router *router;
     struct guard_shared *guard_shared;
     struct schema_cache *schemas;
+    struct audit *audit; /* NULL when audit is off */
     struct server_worker *workers;
     int n_workers;
     int access_log_fd; /* -1: off */
@@ -131,6 +133,11 @@ struct server *server_create(const struct config *cfg, char *err, size_t errsz)
     s->metrics = metrics_create(cfg);
     s->router = router_create(cfg);
     s->schemas = schema_cache_create(256);
+    s->audit = audit_create(cfg, s->n_workers, err, errsz);
+    if (s->audit == NULL && err[0] != '\0') {
+        server_destroy(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -287,6 +294,7 @@ static int worker_init(struct server *s, struct server_worker *w, int id, char *
     w->metrics = s->metrics;
     w->router = s->router;
     w->schemas = s->schemas;
+    w->audit = audit_worker_get(s->audit, id);
     uv_loop_init(&w->loop);
     h2o_context_init(&w->h2o_ctx, &w->loop, &s->h2o_config);
     w->_accept_ctx.ctx = &w->h2o_ctx;
@@ -327,6 +335,10 @@ int server_run(struct server *s)
     signal(SIGPIPE, SIG_IGN);
 
     char err[256];
+    if (s->audit != NULL && audit_start(s->audit) != 0) {
+        LOG_ERROR("server", "could not start the audit writer");
+        return -1;
+    }
     for (int i = 0; i < s->n_workers; i++) {
         if (worker_init(s, &s->workers[i], i, err, sizeof(err)) != 0) {
             LOG_ERROR("server", "%s", err);
@@ -345,6 +357,7 @@ int server_run(struct server *s)
         uv_async_send(&s->workers[i]._stop_async);
     for (int i = 0; i < s->n_workers; i++)
         uv_thread_join(&s->workers[i]._thread);
+    audit_stop(s->audit); /* the workers are gone: drain their queues and the journal */
     LOG_INFO("server", "stopped");
     return 0;
 }
@@ -366,6 +379,7 @@ void server_destroy(struct server *s)
     guard_shared_destroy(s->guard_shared);
     if (s->schemas)
         schema_cache_destroy(s->schemas);
+    audit_destroy(s->audit);
     metrics_destroy(s->metrics);
     router_destroy(s->router);
     if (s->access_log_fd > STDERR_FILENO)

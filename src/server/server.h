@@ -35,6 +35,7 @@ struct server_worker {
     struct guard_env *guards;
     struct api_hangup *hangup;
     struct schema_cache *schemas; /* process-wide compiled-schema cache */
+    struct audit_worker *audit;   /* this worker's audit queue; NULL when audit is off */
     uint64_t inflight;          /* requests being handled by this worker */
     int draining;
     /* private */
