@@ -64,7 +64,7 @@ int audit_ring_push(struct audit_ring *q, const struct audit_record *r)
 size_t audit_ring_pop(struct audit_ring *q, struct audit_record *out, size_t max)
 {
     size_t h = q->head;
-    if (q->tail_cache == h)
+    if (q->tail_cache - h < max)
         q->tail_cache = __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE);
     size_t n = q->tail_cache - h;
     if (n > max)
