@@ -59,6 +59,10 @@ $(BUILD)/plugins/%.so: examples/plugins/%.c include/warden/guard.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -shared -o $@ $< $(SAN)
 
+# The audit sink and query benchmark (bench/audit_bench.c; bench/micro.sh runs it).
+$(BUILD)/audit_bench: bench/audit_bench.c $(BUILD)/libwarden.a
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libwarden.a $(LDFLAGS) $(LDLIBS)
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwarden.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libwarden.a $(LDFLAGS) $(LDLIBS) -lcmocka

@@ -36,7 +36,7 @@ struct pg_sink {
     size_t n_known;
     struct util_buf sql;
     /* parameter scratch: text of the numbers and the uuid of each row */
-    char (*num)[N_COLS][32];
+    char (*num)[N_COLS][40];
     const char **values;
 };
 
@@ -155,18 +155,18 @@ static int insert_rows(struct pg_sink *s, const struct audit_record *recs, size_
                               "request_body, response_body) VALUES ");
     for (size_t i = 0; i < n; i++) {
         const struct audit_record *r = &recs[i];
-        char (*num)[32] = s->num[i];
+        char (*num)[40] = s->num[i];
         const char **v = s->values + i * N_COLS;
         audit_id_to_uuid(r->id, num[0]);
-        snprintf(num[1], 32, "%lld", (long long)r->time_us);
-        snprintf(num[6], 32, "%d", r->status);
-        snprintf(num[8], 32, "%d", r->attempts);
-        snprintf(num[9], 32, "%d", r->reasks);
-        snprintf(num[11], 32, "%lld", (long long)r->latency_us);
-        snprintf(num[12], 32, "%lld", (long long)r->ttft_us);
-        snprintf(num[13], 32, "%lld", (long long)r->tokens_in);
-        snprintf(num[14], 32, "%lld", (long long)r->tokens_out);
-        snprintf(num[15], 32, "%.17g", r->cost_usd);
+        snprintf(num[1], 40, "%lld", (long long)r->time_us);
+        snprintf(num[6], 40, "%d", r->status);
+        snprintf(num[8], 40, "%d", r->attempts);
+        snprintf(num[9], 40, "%d", r->reasks);
+        snprintf(num[11], 40, "%lld", (long long)r->latency_us);
+        snprintf(num[12], 40, "%lld", (long long)r->ttft_us);
+        snprintf(num[13], 40, "%lld", (long long)r->tokens_in);
+        snprintf(num[14], 40, "%lld", (long long)r->tokens_out);
+        snprintf(num[15], 40, "%.17g", r->cost_usd);
         v[0] = num[0];
         v[1] = num[1];
         v[2] = opt_text(r->request_id);

@@ -143,11 +143,11 @@ static int price_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *u
     struct price_parse *p = ud;
     if (!strcmp(key, "input_per_mtok")) {
         p->seen_in = 1;
-        return cfg_double(c, v, 0, 1e6, p->in);
+        return cfg_double(c, v, 0, 1e9, p->in);
     }
     if (!strcmp(key, "output_per_mtok")) {
         p->seen_out = 1;
-        return cfg_double(c, v, 0, 1e6, p->out);
+        return cfg_double(c, v, 0, 1e9, p->out);
     }
     if (p->model != NULL && !strcmp(key, "model"))
         return cfg_name(c, v, p->model);

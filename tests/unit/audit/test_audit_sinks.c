@@ -23,6 +23,14 @@
 
 static char dir[256];
 
+/* Asserts a sink call returned 0, showing its error message otherwise. */
+#define assert_ok(call)                                                                                                      \
+    do {                                                                                                                     \
+        int rc_ = (call);                                                                                                    \
+        if (rc_ != 0)                                                                                                        \
+            fail_msg("%s -> %d: %s", #call, rc_, err);                                                                       \
+    } while (0)
+
 static void fill(struct audit_record *r, int i, int64_t t)
 {
     memset(r, 0, sizeof(*r));
@@ -78,13 +86,13 @@ static void sqlite_sink_is_idempotent_and_keeps_retention(void **state)
     char db[300], err[512];
     path_in_dir(db, sizeof(db), "s1.db");
     struct audit_sink *s = audit_sink_sqlite_create(db, 1);
-    assert_int_equal(audit_sink_connect(s, err, sizeof(err)), 0);
+    assert_ok(audit_sink_connect(s, err, sizeof(err)));
     struct audit_record recs[100];
     int64_t now = 1796083200000000LL;
     for (int i = 0; i < 100; i++)
         fill(&recs[i], i, i < 30 ? now - 3LL * 86400 * 1000000 + i : now + i); /* 30 older than retention */
-    assert_int_equal(audit_sink_write(s, recs, 100, err, sizeof(err)), 0);
-    assert_int_equal(audit_sink_write(s, recs, 100, err, sizeof(err)), 0); /* a replay: no duplicates */
+    assert_ok(audit_sink_write(s, recs, 100, err, sizeof(err)));
+    assert_ok(audit_sink_write(s, recs, 100, err, sizeof(err))); /* a replay: no duplicates */
     assert_int_equal(sqlite_count(db), 100);
     int rc;
     while ((rc = audit_sink_maintain(s, now + 1000, err, sizeof(err))) == 1)
@@ -99,12 +107,12 @@ static void sqlite_query_filters_and_pages(void **state)
     char db[300], err[512];
     path_in_dir(db, sizeof(db), "s2.db");
     struct audit_sink *s = audit_sink_sqlite_create(db, 0);
-    assert_int_equal(audit_sink_connect(s, err, sizeof(err)), 0);
+    assert_ok(audit_sink_connect(s, err, sizeof(err)));
     struct audit_record recs[50];
     int64_t t0 = 1796083200000000LL;
     for (int i = 0; i < 50; i++)
         fill(&recs[i], i, t0 + i * 1000000LL);
-    assert_int_equal(audit_sink_write(s, recs, 50, err, sizeof(err)), 0);
+    assert_ok(audit_sink_write(s, recs, 50, err, sizeof(err)));
     audit_sink_destroy(s);
 
     struct config_audit cfg = {.sink = CONFIG_AUDIT_SQLITE, .path = db};
@@ -120,7 +128,7 @@ static void sqlite_query_filters_and_pages(void **state)
     int last_i = 1000;
     struct pagestate ps = {&seen, &last_i, 1};
     for (;;) {
-        assert_int_equal(audit_query_run(&cfg, &f, on_row, &ps, next, err, sizeof(err)), 0);
+        assert_ok(audit_query_run(&cfg, &f, on_row, &ps, next, err, sizeof(err)));
         pages++;
         if (!next[0])
             break;
@@ -136,7 +144,7 @@ static void sqlite_query_filters_and_pages(void **state)
     f.limit = 1000;
     seen = 0;
     last_i = 1000;
-    assert_int_equal(audit_query_run(&cfg, &f, on_row, &ps, next, err, sizeof(err)), 0);
+    assert_ok(audit_query_run(&cfg, &f, on_row, &ps, next, err, sizeof(err)));
     assert_int_equal(seen, 10);
     assert_string_equal(next, "");
 }
@@ -320,16 +328,16 @@ static void pg_sink_is_idempotent_partitions_and_drops_old_days(void **state)
     if (skip_pg())
         return;
     const char *dsn = pg_dsn();
-    pg_exec(dsn, "DROP TABLE IF EXISTS warden_audit CASCADE");
+    pg_exec(dsn, "SET client_min_messages = warning; DROP TABLE IF EXISTS warden_audit CASCADE");
     char err[512];
     struct audit_sink *s = audit_sink_pg_create(dsn, 2);
-    assert_int_equal(audit_sink_connect(s, err, sizeof(err)), 0);
+    assert_ok(audit_sink_connect(s, err, sizeof(err)));
     int64_t now = audit_now_us();
     struct audit_record recs[2000];
     for (int i = 0; i < 2000; i++) /* 500 records five days old, the rest now */
         fill(&recs[i], i, i < 500 ? now - 5LL * 86400 * 1000000 + i : now + i);
-    assert_int_equal(audit_sink_write(s, recs, 2000, err, sizeof(err)), 0);
-    assert_int_equal(audit_sink_write(s, recs, 2000, err, sizeof(err)), 0);
+    assert_ok(audit_sink_write(s, recs, 2000, err, sizeof(err)));
+    assert_ok(audit_sink_write(s, recs, 2000, err, sizeof(err)));
     assert_int_equal(pg_count(dsn), 2000);
     int rc;
     while ((rc = audit_sink_maintain(s, now, err, sizeof(err))) == 1)
@@ -345,13 +353,13 @@ static void pg_sink_is_idempotent_partitions_and_drops_old_days(void **state)
     int seen = 0, last_i = 100000;
     struct pagestate ps = {&seen, &last_i, 1};
     char next[AUDIT_ID_HEX];
-    assert_int_equal(audit_query_run(&cfg, &f, on_row, &ps, next, err, sizeof(err)), 0);
+    assert_ok(audit_query_run(&cfg, &f, on_row, &ps, next, err, sizeof(err)));
     assert_int_equal(seen, 10);
     assert_true(ps.ok);
     assert_true(next[0] != '\0');
     assert_int_equal(audit_id_from_hex(next, strlen(next), f.cursor), 0);
     f.has_cursor = 1;
-    assert_int_equal(audit_query_run(&cfg, &f, on_row, &ps, next, err, sizeof(err)), 0);
+    assert_ok(audit_query_run(&cfg, &f, on_row, &ps, next, err, sizeof(err)));
     assert_int_equal(seen, 20);
     assert_true(ps.ok);
     audit_sink_destroy(s);
@@ -364,14 +372,14 @@ static void pg_write_after_the_server_restarts_reconnects(void **state)
     const char *dsn = pg_dsn();
     char err[512];
     struct audit_sink *s = audit_sink_pg_create(dsn, 0);
-    assert_int_equal(audit_sink_connect(s, err, sizeof(err)), 0);
+    assert_ok(audit_sink_connect(s, err, sizeof(err)));
     /* another session kills ours: the next write fails, a reconnect works */
     pg_exec(dsn, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'warden-audit'");
     struct audit_record r;
     fill(&r, 1, audit_now_us());
     assert_int_not_equal(audit_sink_write(s, &r, 1, err, sizeof(err)), 0);
-    assert_int_equal(audit_sink_connect(s, err, sizeof(err)), 0);
-    assert_int_equal(audit_sink_write(s, &r, 1, err, sizeof(err)), 0);
+    assert_ok(audit_sink_connect(s, err, sizeof(err)));
+    assert_ok(audit_sink_write(s, &r, 1, err, sizeof(err)));
     audit_sink_destroy(s);
 }
 
