@@ -44,6 +44,32 @@ static void fill(struct audit_record *r, long i, int64_t t)
     r->cost_usd = 0.0012;
 }
 
+/* The sink alone: n records in transactions of `batch`, no writer thread. */
+static int sink_direct(struct audit_sink *s, long n, size_t batch, const char *what)
+{
+    char err[512];
+    if (audit_sink_connect(s, err, sizeof(err)) != 0) {
+        fprintf(stderr, "audit_bench: %s\n", err);
+        return 1;
+    }
+    struct audit_record *b = calloc(batch, sizeof(*b));
+    int64_t now = audit_now_us();
+    uint64_t t0 = util_now_ns();
+    for (long i = 0; i < n; i += (long)batch) {
+        size_t k = (size_t)(n - i) < batch ? (size_t)(n - i) : batch;
+        for (size_t j = 0; j < k; j++)
+            fill(&b[j], i + (long)j, now + i + (long)j);
+        if (audit_sink_write(s, b, k, err, sizeof(err)) != 0) {
+            fprintf(stderr, "audit_bench: %s\n", err);
+            return 1;
+        }
+    }
+    double sec = (double)(util_now_ns() - t0) / 1e9;
+    printf("AUDIT_BENCH %s_sink records=%ld batch=%zu seconds=%.3f records_per_s=%.0f\n", what, n, batch, sec, (double)n / sec);
+    free(b);
+    return 0;
+}
+
 static int through_writer(struct config_audit *cfg, struct audit_sink *sink, long n, const char *what)
 {
     char err[512];
@@ -103,14 +129,21 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "sqlite")) {
         unlink(db);
-        return through_writer(&cfg, audit_sink_sqlite_create(db, 0), n ? n : 200000, "sqlite");
+        struct audit_sink *s = audit_sink_sqlite_create(db, 0);
+        int rc = sink_direct(s, n ? n : 200000, 2000, "sqlite");
+        audit_sink_destroy(s);
+        unlink(db);
+        return rc ? rc : through_writer(&cfg, audit_sink_sqlite_create(db, 0), n ? n : 200000, "sqlite");
     }
     if (!strcmp(argv[1], "pg")) {
         snprintf(journal, sizeof(journal), "/tmp/warden-audit-bench-%d.journal", (int)getpid());
         cfg.sink = CONFIG_AUDIT_POSTGRES;
         cfg.dsn = argv[2];
         cfg.journal_path = journal;
-        int rc = through_writer(&cfg, audit_sink_pg_create(argv[2], 0), n ? n : 100000, "postgres");
+        struct audit_sink *s = audit_sink_pg_create(argv[2], 0);
+        int rc = sink_direct(s, n ? n : 100000, 2000, "postgres");
+        audit_sink_destroy(s);
+        rc = rc ? rc : through_writer(&cfg, audit_sink_pg_create(argv[2], 0), n ? n : 100000, "postgres");
         unlink(journal);
         return rc;
     }

@@ -27,6 +27,7 @@ q() { "$psql_bin" -X -A -t -q "$DSN" -c "$1"; }
 rows() { q "SELECT count(*) FROM warden_audit WHERE model = '$1'"; }
 dups() { q "SELECT count(*) - count(DISTINCT id) FROM warden_audit"; }
 
+[ -x "$BUILD/tests/audit/test_audit_sinks" ] || make -C "$ROOT" --no-print-directory "BUILD=$BUILD" "$BUILD/tests/audit/test_audit_sinks" >/dev/null
 out=$(WARDEN_TEST_PG_DSN="$DSN" "$BUILD/tests/audit/test_audit_sinks" 2>&1)
 check "unit: sink tests against the real server" contains "$out" "[  PASSED  ] 7 test(s)"
 check "unit: none skipped" not_contains "$out" "SKIPPED"
