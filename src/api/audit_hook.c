@@ -7,6 +7,7 @@
 #include "audit/audit.h"
 #include "audit/record.h"
 #include "audit/usage.h"
+#include "server/metrics.h"
 #include "server/server.h"
 #include "util/alloc.h"
 #include "util/clock.h"
@@ -14,7 +15,7 @@
 void lifecycle_audit_sse_event(struct req_ctx *ctx, const char *data, size_t len)
 {
     struct usage u;
-    if (ctx->w->audit != NULL && len > 20 && memmem(data, len, "\"usage\":{", 9) != NULL && usage_from_chunk(data, len, &u) == 0) {
+    if (len > 20 && memmem(data, len, "\"usage\":{", 9) != NULL && usage_from_chunk(data, len, &u) == 0) {
         ctx->usage_in = u.tokens_in;
         ctx->usage_out = u.tokens_out;
         ctx->has_usage = 1;
@@ -45,12 +46,56 @@ static const struct config_target *used_target(const struct req_ctx *ctx, const 
     return NULL;
 }
 
+/* The usage of a non-streaming answer, parsed once and kept in ctx. */
+static int answer_usage(struct req_ctx *ctx)
+{
+    if (ctx->has_usage)
+        return 1;
+    struct usage u;
+    if (ctx->up_is_sse || ctx->up_status < 200 || ctx->up_status >= 300 || ctx->up_body.len == 0 ||
+        usage_from_answer(ctx->up_body.data, ctx->up_body.len, &u) != 0)
+        return 0;
+    ctx->usage_in = u.tokens_in;
+    ctx->usage_out = u.tokens_out;
+    ctx->has_usage = 1;
+    return 1;
+}
+
+/* Cost of the usage in ctx at the price of the target used; -1 when unknown. */
+static double usage_cost(const struct req_ctx *ctx)
+{
+    const char *upstream_model;
+    const struct config_target *t = used_target(ctx, &upstream_model);
+    struct price p;
+    if (price_find(ctx->w->cfg, t, upstream_model, ctx->requested_model_name, &p) != 0)
+        return -1;
+    return price_cost_usd(&p, ctx->usage_in, ctx->usage_out);
+}
+
+size_t lifecycle_cost_header(struct req_ctx *ctx, char *out, size_t outsz)
+{
+    if (ctx->stream || ctx->final_status < 200 || ctx->final_status >= 300 || !answer_usage(ctx))
+        return 0;
+    double c = usage_cost(ctx);
+    if (c < 0)
+        return 0;
+    int n = snprintf(out, outsz, "%.8f", c);
+    return n > 0 && (size_t)n < outsz ? (size_t)n : 0;
+}
+
 void lifecycle_audit(struct req_ctx *ctx)
 {
     struct audit_worker *aw = ctx->w->audit;
+    int ok = ctx->final_status >= 200 && ctx->final_status < 300 && !ctx->client_gone;
+    double cost = -1;
+    if (ok && (ctx->has_usage || answer_usage(ctx))) {
+        cost = usage_cost(ctx);
+        if (ctx->requested_model != NULL)
+            metrics_cost(ctx->w->metrics, (size_t)(ctx->requested_model - ctx->w->cfg->models), ctx->usage_in, ctx->usage_out,
+                         cost);
+    }
     if (aw == NULL)
         return;
-    const struct config *cfg = ctx->w->cfg;
     struct audit_record r;
     uint64_t now = util_now_ns();
     r.time_us = audit_now_us();
@@ -69,24 +114,9 @@ void lifecycle_audit(struct req_ctx *ctx)
     r.stream = ctx->stream;
     r.latency_us = (int64_t)(now - ctx->t_start) / 1000;
     r.ttft_us = ctx->t_first_byte ? (int64_t)(ctx->t_first_byte - ctx->t_start) / 1000 : 0;
-    r.tokens_in = r.tokens_out = -1;
-    r.cost_usd = -1;
-    struct usage u;
-    int ok = r.status >= 200 && r.status < 300;
-    if (ctx->has_usage) {
-        r.tokens_in = ctx->usage_in;
-        r.tokens_out = ctx->usage_out;
-    } else if (ok && !ctx->up_is_sse && ctx->up_body.len > 0 && usage_from_answer(ctx->up_body.data, ctx->up_body.len, &u) == 0) {
-        r.tokens_in = u.tokens_in;
-        r.tokens_out = u.tokens_out;
-    }
-    if (r.tokens_in >= 0) {
-        const char *upstream_model;
-        const struct config_target *t = used_target(ctx, &upstream_model);
-        struct price p;
-        if (price_find(cfg, t, upstream_model, ctx->requested_model_name, &p) == 0)
-            r.cost_usd = price_cost_usd(&p, r.tokens_in, r.tokens_out);
-    }
+    r.tokens_in = ctx->has_usage ? ctx->usage_in : -1;
+    r.tokens_out = ctx->has_usage ? ctx->usage_out : -1;
+    r.cost_usd = cost;
     r.request_body = r.response_body = NULL;
     if (audit_worker_config(aw)->bodies) {
         size_t cap = audit_worker_config(aw)->body_max_bytes;

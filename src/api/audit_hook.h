@@ -1,7 +1,9 @@
-/* The request lifecycle's one link to the audit log: at the end of a request
- * (req_close) the lifecycle calls lifecycle_audit(ctx), which fills a fixed
+/* The request lifecycle's links to the audit log and cost accounting: at the
+ * end of a request (req_close) the lifecycle calls lifecycle_audit(ctx), which
+ * prices the usage (cost metrics per model) and, with audit on, fills a fixed
  * record from the request context and hands it to the worker's audit queue.
- * Nothing is allocated unless audit.bodies is on. */
+ * Nothing is allocated unless audit.bodies is on. start_response asks for the
+ * x-warden-cost-usd header; SSE events report a stream's final usage chunk. */
 #ifndef WARDEN_API_AUDIT_HOOK_H
 #define WARDEN_API_AUDIT_HOOK_H
 
@@ -10,6 +12,9 @@
 struct req_ctx;
 
 void lifecycle_audit(struct req_ctx *ctx);
+/* For a non-streaming 2xx answer with a usage object and a known price: writes the cost in
+ * USD into out (for x-warden-cost-usd) and returns its length; else 0. */
+size_t lifecycle_cost_header(struct req_ctx *ctx, char *out, size_t outsz);
 /* For streams: an SSE event's data; remembers the usage of the final usage chunk. */
 void lifecycle_audit_sse_event(struct req_ctx *ctx, const char *data, size_t len);
 

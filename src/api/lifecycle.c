@@ -443,6 +443,9 @@ static void start_response(struct req_ctx *ctx, int status, const char *content_
     uint64_t overhead = elapsed > waited ? elapsed - waited : 0;
     n = util_fmt_u64(num, overhead / 1000);
     add_own_header(ctx, H2O_STRLIT("x-warden-overhead-us"), num, n);
+    char cost[32];
+    if ((n = lifecycle_cost_header(ctx, cost, sizeof(cost))) > 0)
+        add_own_header(ctx, H2O_STRLIT("x-warden-cost-usd"), cost, n);
     if (ctx->retry_after_hint_s > 0 && (status == 429 || status == 503) && !with_upstream_headers) {
         n = util_fmt_u64(num, (uint64_t)ctx->retry_after_hint_s);
         add_own_header(ctx, H2O_STRLIT("retry-after"), num, n);

@@ -153,6 +153,16 @@ void server_collect_gauges(struct server *s, struct metrics_gauges *g)
             g->upstream_connections_opened += st.connections_opened;
         }
     }
+    if (s->audit != NULL) {
+        struct audit_stats st;
+        audit_get_stats(s->audit, &st);
+        g->audit_on = 1;
+        g->audit_written = st.written;
+        g->audit_journaled = st.journaled;
+        g->audit_dropped = st.dropped;
+        g->audit_journal_bytes = st.journal_bytes;
+        g->audit_sink_up = st.sink_up;
+    }
 }
 
 void server_access_log_write(struct server_worker *w, const char *line, size_t len)
