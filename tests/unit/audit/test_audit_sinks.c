@@ -48,11 +48,13 @@ static void fill(struct audit_record *r, int i, int64_t t)
 
 static long sqlite_count(const char *path)
 {
-    sqlite3 *db;
-    sqlite3_stmt *st;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
     long n = -1;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        sqlite3_close(db); /* a handle is allocated even when the open fails */
         return -1;
+    }
     if (sqlite3_prepare_v2(db, "SELECT count(*), count(DISTINCT id) FROM audit_log", -1, &st, NULL) == SQLITE_OK &&
         sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) == sqlite3_column_int64(st, 1))
         n = sqlite3_column_int64(st, 0);
