@@ -118,7 +118,8 @@ void lifecycle_audit(struct req_ctx *ctx)
     r.tokens_out = ctx->has_usage ? ctx->usage_out : -1;
     r.cost_usd = cost;
     r.request_body = r.response_body = NULL;
-    if (audit_worker_config(aw)->bodies) {
+    const struct config_model *m = ctx->requested_model;
+    if (m != NULL && m->audit_bodies >= 0 ? m->audit_bodies : audit_worker_config(aw)->bodies) {
         size_t cap = audit_worker_config(aw)->body_max_bytes;
         /* what was sent upstream (after redaction), else the client's bytes */
         if (ctx->raw_dirty && ctx->upstream_body != NULL)

@@ -12,6 +12,8 @@
 #define AUDIT_SQLITE_SCHEMA                                                                                                  \
     "PRAGMA journal_mode=WAL;"                                                                                               \
     "PRAGMA synchronous=NORMAL;"                                                                                             \
+    "PRAGMA wal_autocheckpoint=16384;"                                                                                       \
+    "PRAGMA cache_size=-32768;"                                                                                              \
     "CREATE TABLE IF NOT EXISTS audit_log ("                                                                                 \
     " id BLOB NOT NULL PRIMARY KEY, ts INTEGER NOT NULL, request_id TEXT, key_name TEXT, model TEXT, target TEXT,"          \
     " status INTEGER, error_code TEXT, attempts INTEGER, reasks INTEGER, stream INTEGER, latency_us INTEGER,"                \

@@ -543,6 +543,8 @@ static int model_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *u
     int rc;
     if (!strcmp(key, "name"))
         return cfg_name(c, v, &m->name);
+    if (!strcmp(key, "audit_bodies"))
+        return cfg_bool(c, v, &m->audit_bodies);
     if (!strcmp(key, "targets")) {
         mp->targets = v;
         return parse_targets(c, v, m);
@@ -584,8 +586,10 @@ static int model_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *u
 static int parse_model(struct cfg_ctx *c, yaml_node_t *n, struct config_model *m)
 {
     static const char *const keys[] = {"name",      "targets",    "load_balancing", "retries",           "timeouts",
-                                       "fallbacks", "fallback_on", "guardrails",    "structured_output", NULL};
+                                       "fallbacks", "fallback_on", "guardrails",    "structured_output", "audit_bodies",
+                                       NULL};
     m->line = cfg_line(n);
+    m->audit_bodies = -1;
     m->retry = retry_unset;
     m->timeouts = timeouts_unset;
     m->structured_output.max_reasks = 2;

@@ -120,6 +120,7 @@ struct config_model {
     struct config_guardrail **guardrails; /* resolved; NULL => default_guardrails apply */
     size_t n_guardrails;
     int has_guardrails; /* the key was present (an empty list disables defaults) */
+    int audit_bodies;   /* -1: audit.bodies decides; 0/1: this model's choice */
     int line;
 };
 

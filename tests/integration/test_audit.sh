@@ -38,6 +38,7 @@ models:
   - name: gpt-4o-mini
     targets: [{provider: local, model: mock-1}]
   - name: priced
+    audit_bodies: false
     targets: [{provider: local, model: mock-2, price: {input_per_mtok: 1000000, output_per_mtok: 2000000}}]
 api_keys:
   - {name: alice, key: "$ALICE"}
@@ -83,6 +84,7 @@ check "record: body capped at body_max_bytes" jqe '(.request_body | length) == 4
 rec_bob=$(jq -c '.data[] | select(.request_id == "it-audit-bob")' <<<"$all")
 check "record: a target's own price (x-api-key client)" jqe '.key == "bob" and .cost_usd == (.tokens_in * 1 + .tokens_out * 2)' <<<"${rec_bob:-null}"
 rec_carol=$(jq -c '.data[] | select(.request_id == "it-audit-carol")' <<<"$all")
+check "record: models[].audit_bodies: false overrides audit.bodies" jqe 'has("request_body") | not' <<<"${rec_bob:-null}"
 check "x-warden-cost-usd: the record's cost" python3 -c "import sys; sys.exit(0 if abs(float('${bob_cost:-0}') - $(jq .cost_usd <<<"${rec_bob:-null}")) < 1e-6 and float('${bob_cost:-0}') > 0 else 1)"
 metrics=$(curl -s "$WARDEN/metrics")
 check "/metrics: cost per model" contains "$metrics" 'warden_cost_usd_total{model="priced"}'
