@@ -213,13 +213,19 @@ static void sleep_ms(int ms)
 static void *writer_main(void *arg)
 {
     struct audit *a = arg;
+    uint64_t deadline = 0;
     for (;;) {
         int stopping = __atomic_load_n(&a->stop, __ATOMIC_ACQUIRE);
-        try_connect(a);
+        if (stopping && deadline == 0)
+            deadline = util_now_ms() + (uint64_t)a->cfg->drain_ms;
+        /* past the drain deadline the queues go to the journal only: it is local and fast */
+        int journal_only = stopping && util_now_ms() >= deadline;
+        if (!journal_only)
+            try_connect(a);
         size_t n = collect(a);
         if (n > 0)
-            store_batch(a, n, 0);
-        size_t replayed = replay_step(a);
+            store_batch(a, n, journal_only);
+        size_t replayed = journal_only ? 0 : replay_step(a);
         maybe_accept_again(a);
         maintain(a);
         if (stopping && n == 0)
@@ -228,7 +234,6 @@ static void *writer_main(void *arg)
             sleep_ms(a->cfg->flush_ms);
     }
     /* drain: replay the journal until it is empty or the deadline passes */
-    uint64_t deadline = util_now_ms() + (uint64_t)a->cfg->drain_ms;
     for (;;) {
         struct audit_journal_stats st;
         audit_journal_get_stats(a->journal, &st);

@@ -283,8 +283,9 @@ out:
 static int query_pg(const struct config_audit *cfg, const struct audit_filter *f, audit_row_cb on_row, void *ud,
                     char next_cursor[AUDIT_ID_HEX], char *err, size_t errsz)
 {
-    const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
-    const char *vals[] = {cfg->dsn, "3", "warden-audit-query", NULL};
+    /* tcp_user_timeout: a server that vanished without a reset fails the call in 10 s */
+    const char *keys[] = {"dbname", "connect_timeout", "application_name", "tcp_user_timeout", NULL};
+    const char *vals[] = {cfg->dsn, "3", "warden-audit-query", "10000", NULL};
     PGconn *c = PQconnectdbParams(keys, vals, 1);
     PGresult *res = NULL;
     int rc = -1;

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 
 #include "util/alloc.h"
+#include "util/fmt.h"
 #include "util/clock.h"
 
 #define RECORD_VERSION 1
@@ -82,17 +83,6 @@ void audit_id_to_hex(const uint8_t id[AUDIT_ID_BYTES], char out[AUDIT_ID_HEX])
     out[AUDIT_ID_BYTES * 2] = '\0';
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int audit_id_from_hex(const char *hex, size_t len, uint8_t id[AUDIT_ID_BYTES])
 {
     uint8_t tmp[AUDIT_ID_BYTES];
@@ -100,7 +90,7 @@ int audit_id_from_hex(const char *hex, size_t len, uint8_t id[AUDIT_ID_BYTES])
     for (size_t i = 0; i < len; i++) {
         if (hex[i] == '-')
             continue;
-        int hi = hexval(hex[i]), lo = i + 1 < len ? hexval(hex[i + 1]) : -1;
+        int hi = util_hexval(hex[i]), lo = i + 1 < len ? util_hexval(hex[i + 1]) : -1;
         if (hi < 0 || lo < 0 || k == AUDIT_ID_BYTES)
             return -1;
         tmp[k++] = (uint8_t)(hi << 4 | lo);

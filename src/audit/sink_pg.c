@@ -81,28 +81,35 @@ static int exec_ok(struct pg_sink *s, const char *sql, char *err, size_t errsz, 
     return 0;
 }
 
+/* Runs a CREATE ... IF NOT EXISTS, once more if it fails: two replicas creating the same
+ * table at once can make one of them lose the race on the catalog. */
+static int create_twice(struct pg_sink *s, const char *sql, char *err, size_t errsz, const char *what)
+{
+    PGresult *res = PQexec(s->conn, sql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        PQclear(res);
+        res = PQexec(s->conn, sql);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK)
+            return fail(s, err, errsz, what, res);
+    }
+    PQclear(res);
+    return 0;
+}
+
 static int pg_connect(struct audit_sink *base, char *err, size_t errsz)
 {
     struct pg_sink *s = (struct pg_sink *)base;
     disconnect(s);
     /* the dsn may be a URI or key=value text; connect_timeout after it bounds a dead server */
-    const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
-    const char *vals[] = {s->dsn, "3", "warden-audit", NULL};
+    /* tcp_user_timeout: a server that vanished without a reset fails the call in 10 s */
+    const char *keys[] = {"dbname", "connect_timeout", "application_name", "tcp_user_timeout", NULL};
+    const char *vals[] = {s->dsn, "3", "warden-audit", "10000", NULL};
     s->conn = PQconnectdbParams(keys, vals, 1);
     if (s->conn == NULL || PQstatus(s->conn) != CONNECTION_OK)
         return fail(s, err, errsz, "connect", NULL);
     PGresult *res = PQexec(s->conn, "SET client_min_messages = warning");
     PQclear(res);
-    res = PQexec(s->conn, schema_sql);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        /* two replicas creating the table at once: one loses the race on the catalog; try again */
-        PQclear(res);
-        res = PQexec(s->conn, schema_sql);
-        if (PQresultStatus(res) != PGRES_COMMAND_OK)
-            return fail(s, err, errsz, "schema", res);
-    }
-    PQclear(res);
-    return 0;
+    return create_twice(s, schema_sql, err, errsz, "schema");
 }
 
 static int64_t day_of(int64_t ts_us)
@@ -127,15 +134,8 @@ static int ensure_partition(struct pg_sink *s, int64_t day, char *err, size_t er
     partition_name(day, name, sizeof(name));
     snprintf(sql, sizeof(sql), "CREATE TABLE IF NOT EXISTS %s PARTITION OF warden_audit FOR VALUES FROM (%lld) TO (%lld)", name,
              (long long)(day * DAY_US), (long long)((day + 1) * DAY_US));
-    PGresult *res = PQexec(s->conn, sql);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        /* another replica created it between our check and our create */
-        PQclear(res);
-        res = PQexec(s->conn, sql);
-        if (PQresultStatus(res) != PGRES_COMMAND_OK)
-            return fail(s, err, errsz, "create partition", res);
-    }
-    PQclear(res);
+    if (create_twice(s, sql, err, errsz, "create partition") != 0)
+        return WARDEN_EIO;
     if (s->n_known == KNOWN_DAYS)
         s->n_known = 0; /* forget: re-checking is cheap (IF NOT EXISTS) */
     s->known_days[s->n_known++] = day;

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/fmt.h"
+
 void auth_sha256(const void *data, size_t len, unsigned char out[AUTH_SHA256_BYTES])
 {
     unsigned int n = 0;
@@ -13,23 +15,12 @@ void auth_sha256(const void *data, size_t len, unsigned char out[AUTH_SHA256_BYT
         memset(out, 0, AUTH_SHA256_BYTES); /* cannot match: no configured key hashes to zeros */
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int auth_sha256_from_hex(const char *hex, unsigned char out[AUTH_SHA256_BYTES])
 {
     if (strlen(hex) != AUTH_SHA256_BYTES * 2)
         return -1;
     for (int i = 0; i < AUTH_SHA256_BYTES; i++) {
-        int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+        int hi = util_hexval(hex[2 * i]), lo = util_hexval(hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         out[i] = (unsigned char)(hi << 4 | lo);

@@ -169,22 +169,30 @@ static void journal_replays_and_truncates(void **state)
     unlink(path);
 }
 
+/* Writes records 0..2 to a new journal at path and closes it; recs gets them. */
+static void journal_of_three(const char *path, struct audit_record recs[3])
+{
+    char err[256];
+    struct audit_journal *j = audit_journal_open(path, 1 << 20, err, sizeof(err));
+    assert_non_null(j);
+    for (int i = 0; i < 3; i++)
+        fill(&recs[i], i);
+    assert_int_equal(audit_journal_append(j, recs, 3), 0);
+    audit_journal_close(j);
+}
+
 static void journal_cuts_a_torn_tail_and_keeps_whole_frames(void **state)
 {
     char err[256];
     char *path = tmp_path("j2");
-    struct audit_journal *j = audit_journal_open(path, 1 << 20, err, sizeof(err));
     struct audit_record recs[3], out[3];
-    for (int i = 0; i < 3; i++)
-        fill(&recs[i], i);
-    audit_journal_append(j, recs, 3);
-    audit_journal_close(j);
+    journal_of_three(path, recs);
     /* a crash mid-write: the last frame loses its end */
     int fd = open(path, O_RDWR);
     off_t size = lseek(fd, 0, SEEK_END);
     assert_int_equal(ftruncate(fd, size - 5), 0);
     close(fd);
-    j = audit_journal_open(path, 1 << 20, err, sizeof(err));
+    struct audit_journal *j = audit_journal_open(path, 1 << 20, err, sizeof(err));
     assert_non_null(j);
     struct audit_journal_stats st;
     audit_journal_get_stats(j, &st);
@@ -205,12 +213,8 @@ static void journal_stops_at_a_crc_mismatch(void **state)
 {
     char err[256];
     char *path = tmp_path("j3");
-    struct audit_journal *j = audit_journal_open(path, 1 << 20, err, sizeof(err));
     struct audit_record recs[3], out[3];
-    for (int i = 0; i < 3; i++)
-        fill(&recs[i], i);
-    audit_journal_append(j, recs, 3);
-    audit_journal_close(j);
+    journal_of_three(path, recs);
     /* flip one byte in the payload of the last frame */
     int fd = open(path, O_RDWR);
     off_t size = lseek(fd, 0, SEEK_END);
@@ -219,7 +223,7 @@ static void journal_stops_at_a_crc_mismatch(void **state)
     c ^= 0x55;
     assert_int_equal(pwrite(fd, &c, 1, size - 3), 1);
     close(fd);
-    j = audit_journal_open(path, 1 << 20, err, sizeof(err));
+    struct audit_journal *j = audit_journal_open(path, 1 << 20, err, sizeof(err));
     struct audit_journal_stats st;
     audit_journal_get_stats(j, &st);
     assert_int_equal(st.recovered, 2);
