@@ -42,10 +42,14 @@ static uint64_t id_salt(void)
 
 void audit_record_make_id(struct audit_record *r)
 {
-    static uint64_t seq;
-    /* salt + sequence: unique within the process; the salt makes two processes (or a
-     * restart) differ, and the time prefix makes a collision need the same microsecond too */
-    uint64_t low = id_salt() + __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED) * 0x9E3779B97F4A7C15ull;
+    /* low half: a random per-process salt, plus a per-thread block of 2^40 ids (no shared
+     * counter on the request path), plus the thread's sequence. Unique within the process;
+     * across processes (replicas, restarts) a collision also needs the same microsecond. */
+    static uint64_t threads;
+    static __thread uint64_t base, seq;
+    if (base == 0)
+        base = id_salt() + (__atomic_add_fetch(&threads, 1, __ATOMIC_RELAXED) << 40);
+    uint64_t low = base + ++seq;
     uint64_t t = (uint64_t)r->time_us;
     for (int i = 0; i < 8; i++) {
         r->id[i] = (uint8_t)(t >> (56 - 8 * i));
