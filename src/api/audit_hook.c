@@ -131,3 +131,21 @@ void lifecycle_audit(struct req_ctx *ctx)
     }
     audit_submit(aw, &r);
 }
+
+void api_audit_rejected(struct server_worker *w, h2o_req_t *req, int status, const char *code)
+{
+    if (w->audit == NULL)
+        return;
+    struct audit_record r;
+    memset(&r, 0, sizeof(r));
+    r.time_us = audit_now_us();
+    audit_record_make_id(&r);
+    ssize_t i = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-request-id"), -1);
+    if (i >= 0)
+        audit_record_set(r.request_id, sizeof(r.request_id), req->headers.entries[i].value.base, req->headers.entries[i].value.len);
+    audit_record_set(r.error_code, sizeof(r.error_code), code, strlen(code));
+    r.status = status;
+    r.tokens_in = r.tokens_out = -1;
+    r.cost_usd = -1;
+    audit_submit(w->audit, &r);
+}

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/admin_audit.h"
+#include "api/audit_hook.h"
 #include "api/api.h"
 #include "api/error.h"
 #include "api/hangup.h"
@@ -159,6 +160,7 @@ static int unauthorized(struct server_worker *w, h2o_req_t *req)
     int presented = 0;
     if (auth_request_key(w->cfg, &req->headers, &presented) != NULL)
         return 0;
+    api_audit_rejected(w, req, 401, "invalid_api_key");
     api_send_error(req, 401, "invalid_request_error", "invalid_api_key",
                    presented ? "Incorrect API key provided." : "You didn't provide an API key (Authorization: Bearer KEY or x-api-key).");
     return 1;

@@ -75,7 +75,8 @@ check "admin: no token -> 401" eq "$(curl -s -o /dev/null -w '%{http_code}' "$A"
 check "admin: a client key is not the admin token" eq "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ALICE" "$A")" 401
 check "admin: bad parameter -> 400" eq "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $WARDEN_ADMIN_TOKEN" "$A?since=yesterday")" 400
 all=$(admin "?limit=100")
-check "admin: 5 records (401s never reach the lifecycle)" eq "$(jq '.data | length' <<<"$all")" 5
+check "admin: 8 records (3 of them 401s)" eq "$(jq '.data | length' <<<"$all")" 8
+check "record: a refused request (401, no key name)" eq "$(jq '[.data[] | select(.status == 401 and .error_code == "invalid_api_key" and .key == null)] | length' <<<"$all")" 3
 rec_alice=$(jq -c '.data[] | select(.request_id == "it-audit-alice")' <<<"$all")
 check "record: key name, model, target, status, attempts" jqe '.key == "alice" and .model == "gpt-4o-mini" and .target == "local/mock-1" and .status == 200 and .attempts == 1' <<<"${rec_alice:-null}"
 check "record: tokens and a default price (gpt-4o-mini)" jqe '.tokens_in > 0 and .tokens_out > 0 and .cost_usd > 0 and .cost_usd < 0.001' <<<"${rec_alice:-null}"
@@ -99,9 +100,9 @@ check "admin: since in the future -> nothing" eq "$(admin "?since=$future" | jq 
 p1=$(admin "?limit=2")
 cur=$(jq -r .next_cursor <<<"$p1")
 p2=$(admin "?limit=2&cursor=$cur")
-p3=$(admin "?limit=2&cursor=$(jq -r .next_cursor <<<"$p2")")
+p3=$(admin "?limit=4&cursor=$(jq -r .next_cursor <<<"$p2")")
 ids=$( (jq -r '.data[].id' <<<"$p1"; jq -r '.data[].id' <<<"$p2"; jq -r '.data[].id' <<<"$p3") | sort -u | wc -l)
-check "admin: keyset pages cover all 5 records once" eq "$ids" 5
+check "admin: keyset pages cover all 8 records once" eq "$ids" 8
 check "admin: the last page says so" jqe '.has_more == false and .next_cursor == null' <<<"$p3"
 cli=$("$WARDEN_BIN" audit --config "$TMP/warden-$WARDEN_PORT.yaml" --key alice --json)
 check "warden audit --json: JSON lines for alice" eq "$(jq -r .key <<<"$cli" | sort -u)" alice
@@ -123,7 +124,7 @@ for f in "$TMP"/*.log "$TMP"/*.yaml; do
     done
 done
 check "no key material in any log (warden, mock)" eq "$leaks" 0
-check "store: the stopped server's rows are all there" eq "$(rows "$DB1")" 6
+check "store: the stopped server's rows are all there" eq "$(rows "$DB1")" 10
 
 # ---------------------------------------------------------------- 20,000 at load, SIGTERM
 DB2=$TMP/audit2.db
