@@ -6,7 +6,7 @@
 #include "api/lifecycle_int.h"
 #include "audit/audit.h"
 #include "audit/record.h"
-#include "audit/usage.h"
+#include "api/usage.h"
 #include "server/metrics.h"
 #include "server/server.h"
 #include "util/alloc.h"

@@ -2,38 +2,17 @@
 #include "auth/auth.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <string.h>
 #include <strings.h>
 
-#include "util/fmt.h"
-
-void auth_sha256(const void *data, size_t len, unsigned char out[AUTH_SHA256_BYTES])
-{
-    unsigned int n = 0;
-    if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1 || n != AUTH_SHA256_BYTES)
-        memset(out, 0, AUTH_SHA256_BYTES); /* cannot match: no configured key hashes to zeros */
-}
-
-int auth_sha256_from_hex(const char *hex, unsigned char out[AUTH_SHA256_BYTES])
-{
-    if (strlen(hex) != AUTH_SHA256_BYTES * 2)
-        return -1;
-    for (int i = 0; i < AUTH_SHA256_BYTES; i++) {
-        int hi = util_hexval(hex[2 * i]), lo = util_hexval(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        out[i] = (unsigned char)(hi << 4 | lo);
-    }
-    return 0;
-}
+#include "util/sha256.h"
 
 const struct config_api_key *auth_find_key(const struct config *cfg, const char *token, size_t len)
 {
     if (cfg->n_api_keys == 0 || len == 0)
         return NULL;
     unsigned char h[AUTH_SHA256_BYTES];
-    auth_sha256(token, len, h);
+    util_sha256(token, len, h);
     const struct config_api_key *found = NULL;
     /* every entry is compared, found or not: the time does not depend on which one matched */
     for (size_t i = 0; i < cfg->n_api_keys; i++) {
@@ -78,6 +57,6 @@ int auth_admin_ok(const struct config *cfg, const char *token, size_t len)
     if (!cfg->has_admin_token || len == 0)
         return 0;
     unsigned char h[AUTH_SHA256_BYTES];
-    auth_sha256(token, len, h);
+    util_sha256(token, len, h);
     return CRYPTO_memcmp(h, cfg->admin_token_sha256, AUTH_SHA256_BYTES) == 0;
 }

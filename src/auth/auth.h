@@ -18,10 +18,6 @@
 
 #define AUTH_SHA256_BYTES 32
 
-void auth_sha256(const void *data, size_t len, unsigned char out[AUTH_SHA256_BYTES]);
-/* Parses 64 hex digits; 0 or -1. */
-int auth_sha256_from_hex(const char *hex, unsigned char out[AUTH_SHA256_BYTES]);
-
 /* The configured key matching the presented token, or NULL. */
 const struct config_api_key *auth_find_key(const struct config *cfg, const char *token, size_t len);
 

@@ -25,8 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "auth/auth.h"
 #include "util/alloc.h"
+#include "util/sha256.h"
 
 #define CFG_FILE_MAX (16u << 20)      /* a config file larger than this is a mistake */
 #define CFG_NODES_MAX 1000000         /* values after alias expansion */
@@ -672,7 +672,7 @@ static int api_key_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void 
     if (!strcmp(key, "key")) {
         int rc = cfg_name(c, v, &a->key);
         if (!rc) {
-            auth_sha256(a->key, strlen(a->key), a->key_sha256);
+            util_sha256(a->key, strlen(a->key), a->key_sha256);
             p->has_hash++;
         }
         return rc;

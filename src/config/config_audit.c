@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth/auth.h"
 #include "config/config_int.h"
 #include "util/alloc.h"
+#include "util/sha256.h"
 
 static int audit_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud)
 {
@@ -118,7 +118,7 @@ static int admin_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *u
             return -1;
         const char *t = getenv(cfg->admin_token_env);
         if (t != NULL && *t) {
-            auth_sha256(t, strlen(t), cfg->admin_token_sha256);
+            util_sha256(t, strlen(t), cfg->admin_token_sha256);
             cfg->has_admin_token = 1;
         }
         return 0;
@@ -200,7 +200,7 @@ int cfg_api_key_secret(struct cfg_ctx *c, const char *key, yaml_node_t *v, struc
 {
     if (!strcmp(key, "key_sha256")) {
         const char *s = cfg_scalar(v);
-        if (s == NULL || auth_sha256_from_hex(s, a->key_sha256) != 0)
+        if (s == NULL || util_sha256_from_hex(s, a->key_sha256) != 0)
             return cfg_fail(c, v, "expected 64 hex digits (the SHA-256 of the key, e.g. `printf %%s KEY | sha256sum`)");
         *has_hash = 1;
         return 0;
@@ -212,7 +212,7 @@ int cfg_api_key_secret(struct cfg_ctx *c, const char *key, yaml_node_t *v, struc
         /* an unset variable is an error: a key that silently matches nothing locks clients out */
         if (k == NULL || *k == '\0')
             return cfg_fail(c, v, "the environment variable %s is not set (or empty)", a->key_env);
-        auth_sha256(k, strlen(k), a->key_sha256);
+        util_sha256(k, strlen(k), a->key_sha256);
         *has_hash = 1;
         return 0;
     }

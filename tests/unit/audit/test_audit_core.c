@@ -17,8 +17,9 @@
 #include "audit/query.h"
 #include "audit/record.h"
 #include "audit/ring.h"
-#include "audit/usage.h"
+#include "api/usage.h"
 #include "auth/auth.h"
+#include "util/sha256.h"
 #include "config/config.h"
 #include "util/err.h"
 
@@ -351,9 +352,9 @@ static void keys_match_by_hash_only(void **state)
     struct config_api_key keys[2];
     memset(keys, 0, sizeof(keys));
     keys[0].name = "alice";
-    auth_sha256("sk-alice", 8, keys[0].key_sha256);
+    util_sha256("sk-alice", 8, keys[0].key_sha256);
     keys[1].name = "bob";
-    assert_int_equal(auth_sha256_from_hex("a2b1d6ca7a4d5e8e0c4ff4a3d6a6b0aa8b7b1b3b0e2a9e5c3c6d1f0e9a8b7c6d", keys[1].key_sha256), 0);
+    assert_int_equal(util_sha256_from_hex("a2b1d6ca7a4d5e8e0c4ff4a3d6a6b0aa8b7b1b3b0e2a9e5c3c6d1f0e9a8b7c6d", keys[1].key_sha256), 0);
     cfg.api_keys = keys;
     cfg.n_api_keys = 2;
     assert_ptr_equal(auth_find_key(&cfg, "sk-alice", 8), &keys[0]);
@@ -364,11 +365,11 @@ static void keys_match_by_hash_only(void **state)
     auth_bearer_token("Bearer  sk-x ", 13, &tok, &n);
     assert_int_equal(n, 4);
     assert_memory_equal(tok, "sk-x", 4);
-    assert_int_equal(auth_sha256_from_hex("xyz", keys[1].key_sha256), -1);
+    assert_int_equal(util_sha256_from_hex("xyz", keys[1].key_sha256), -1);
     /* the admin token: only when configured */
     assert_int_equal(auth_admin_ok(&cfg, "t", 1), 0);
     cfg.has_admin_token = 1;
-    auth_sha256("admin-t", 7, cfg.admin_token_sha256);
+    util_sha256("admin-t", 7, cfg.admin_token_sha256);
     assert_int_equal(auth_admin_ok(&cfg, "admin-t", 7), 1);
     assert_int_equal(auth_admin_ok(&cfg, "admin-u", 7), 0);
 }

@@ -1,5 +1,5 @@
 /* Usage parsing, include_usage injection and stripping, prices; see usage.h. */
-#include "audit/usage.h"
+#include "api/usage.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -16,8 +16,8 @@
  *                       `prices:` by exact model name, then the built-in table
  *                       by longest prefix (list prices as of 2026; override
  *                       them in the config when they change). */
-#ifndef WARDEN_AUDIT_USAGE_H
-#define WARDEN_AUDIT_USAGE_H
+#ifndef WARDEN_API_USAGE_H
+#define WARDEN_API_USAGE_H
 
 #include <stddef.h>
 #include <stdint.h>
