@@ -129,6 +129,71 @@ int usage_chunk_is_usage_only(const char *data, size_t len)
     return json_span_array_next(data, cs, ce, &pos, &es, &ee) == 0;
 }
 
+/* End of the SSE event starting at p (the byte after its blank line), or NULL. */
+static const char *event_end(const char *p, const char *end)
+{
+    for (const char *q = p; q < end; q++) {
+        if (*q != '\n')
+            continue;
+        if (q + 1 < end && q[1] == '\n')
+            return q + 2;
+        if (q + 2 < end && q[1] == '\r' && q[2] == '\n')
+            return q + 3;
+    }
+    return NULL;
+}
+
+/* The event [p, e) is one "data: " line holding a usage-only chunk. */
+static int event_is_usage_only(const char *p, const char *e, struct usage *u)
+{
+    if (e - p < 8 || memcmp(p, "data:", 5) != 0)
+        return 0;
+    const char *d = p + 5;
+    if (*d == ' ')
+        d++;
+    const char *nl = memchr(d, '\n', (size_t)(e - d));
+    size_t dlen = (size_t)(nl - d);
+    if (dlen > 0 && d[dlen - 1] == '\r')
+        dlen--;
+    /* only a single-line event: the rest must be the blank line */
+    for (const char *q = nl; q < e; q++)
+        if (*q != '\n' && *q != '\r')
+            return 0;
+    if (json_span_validate(d, dlen, NULL, 0) != 0 || !usage_chunk_is_usage_only(d, dlen))
+        return 0;
+    if (u != NULL)
+        usage_from_chunk(d, dlen, u);
+    return 1;
+}
+
+int usage_strip_feed(struct util_buf *pending, const char *data, size_t len, int final, struct util_buf *out, struct usage *u)
+{
+    if (len > 0 && util_buf_append(pending, data, len) != 0) {
+        /* an event longer than the cap cannot be the small usage chunk: pass it on */
+        util_buf_append(out, pending->data ? pending->data : "", pending->len);
+        util_buf_append(out, data, len);
+        util_buf_reset(pending);
+        return 0;
+    }
+    int stripped = 0;
+    const char *p = pending->data ? pending->data : "", *end = p + pending->len, *e;
+    while (p < end && (e = event_end(p, end)) != NULL) {
+        if (event_is_usage_only(p, e, u))
+            stripped++;
+        else
+            util_buf_append(out, p, (size_t)(e - p));
+        p = e;
+    }
+    size_t done = (size_t)(p - (pending->data ? pending->data : p));
+    if (final) {
+        util_buf_append(out, p, (size_t)(end - p));
+        util_buf_reset(pending);
+    } else if (done > 0) {
+        util_buf_consume(pending, done);
+    }
+    return stripped;
+}
+
 /* ---- prices ---- */
 
 /* List prices in USD per million tokens (input, output) as published by the providers,

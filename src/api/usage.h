@@ -7,10 +7,10 @@
  *                       a streaming request that does not ask for usage gets
  *                       stream_options.include_usage = true, so the upstream
  *                       sends the final usage chunk...
- *   usage_chunk_is_usage_only
+ *   usage_chunk_is_usage_only / usage_strip_feed
  *                       ...which is then stripped from the client's stream
  *                       (choices: [] and a usage object: the chunk the client
- *                       did not ask for).
+ *                       did not ask for), every other byte passed unchanged.
  *   price_find / price_cost_usd
  *                       USD per million tokens: a target's own `price:`, then
  *                       `prices:` by exact model name, then the built-in table
@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "util/buf.h"
 
 struct usage {
     int64_t tokens_in;  /* prompt / input tokens */
@@ -41,6 +42,14 @@ int usage_stream_wants_include(const char *body, size_t len);
 char *usage_request_add_include(const char *body, size_t len, size_t *out_len);
 /* 1 when an SSE event's data is a usage-only chunk (empty choices, a usage object). */
 int usage_chunk_is_usage_only(const char *data, size_t len);
+
+/* The byte-level strip for a stream whose include_usage Warden added: feeds upstream SSE
+ * bytes and appends to out every complete event except a usage-only chunk, byte for byte;
+ * an event cut by the chunk boundary waits in pending (capped by its limit: past it the
+ * bytes are passed through unchanged, never dropped). At the end of the stream call it with
+ * len 0 and final = 1 to flush what is pending. If u is not NULL, the stripped chunk's usage
+ * is stored there. Returns the number of events stripped. */
+int usage_strip_feed(struct util_buf *pending, const char *data, size_t len, int final, struct util_buf *out, struct usage *u);
 
 struct price {
     double input_per_mtok, output_per_mtok;
