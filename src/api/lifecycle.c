@@ -71,6 +71,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "api/audit_hook.h"
 #include "api/error.h"
 #include "api/hangup.h"
 #include "api/lifecycle_int.h"
@@ -78,6 +79,7 @@
 #include "api/sse.h"
 #include "api/stream_filter.h"
 #include "api/texts.h"
+#include "auth/auth.h"
 #include "schema/schema.h"
 #include "guard/engine.h"
 #include "server/metrics.h"
@@ -284,6 +286,7 @@ static void req_close(struct req_ctx *ctx)
     metrics_request_done(ctx->w->metrics, ctx->kind == REQ_KIND_EMBEDDINGS ? METRICS_ROUTE_EMBEDDINGS : METRICS_ROUTE_CHAT,
                          ctx->client_gone && !ctx->final_status ? 499 : ctx->final_status, (util_now_ns() - ctx->t_start) / 1000);
     write_access_log(ctx);
+    lifecycle_audit(ctx);
     worker_list_remove(ctx);
     uv_close((uv_handle_t *)&ctx->timer, on_timer_closed);
     uv_close((uv_handle_t *)&ctx->deadline, on_timer_closed);
@@ -467,6 +470,9 @@ static void start_response(struct req_ctx *ctx, int status, const char *content_
     uint64_t overhead = elapsed > waited ? elapsed - waited : 0;
     n = util_fmt_u64(num, overhead / 1000);
     add_own_header(ctx, H2O_STRLIT("x-warden-overhead-us"), num, n);
+    char cost[32];
+    if ((n = lifecycle_cost_header(ctx, cost, sizeof(cost))) > 0)
+        add_own_header(ctx, H2O_STRLIT("x-warden-cost-usd"), cost, n);
     if (ctx->retry_after_hint_s > 0 && (status == 429 || status == 503) && !with_upstream_headers) {
         n = util_fmt_u64(num, (uint64_t)ctx->retry_after_hint_s);
         add_own_header(ctx, H2O_STRLIT("retry-after"), num, n);
@@ -587,6 +593,7 @@ static int on_sse_event(void *ud, const char *data, size_t len)
         ctx->saw_done = 1;
     else if (len > 9 && memmem(data, len > 64 ? 64 : len, "\"error\"", 7) != NULL)
         ctx->saw_upstream_error_event = 1;
+    lifecycle_audit_sse_event(ctx, data, len);
     return 0;
 }
 
@@ -1162,21 +1169,9 @@ static const char *header_lookup(void *ud, const char *name)
 
 static const struct config_api_key *request_api_key(struct req_ctx *ctx)
 {
-    const struct config *cfg = ctx->w->cfg;
-    if (cfg->n_api_keys == 0 || ctx->req == NULL)
+    if (ctx->w->cfg->n_api_keys == 0 || ctx->req == NULL)
         return NULL;
-    ssize_t i = h2o_find_header(&ctx->req->headers, H2O_TOKEN_AUTHORIZATION, -1);
-    if (i < 0)
-        return NULL;
-    h2o_iovec_t v = ctx->req->headers.entries[i].value;
-    if (v.len > 7 && strncasecmp(v.base, "Bearer ", 7) == 0) {
-        v.base += 7;
-        v.len -= 7;
-    }
-    for (size_t k = 0; k < cfg->n_api_keys; k++)
-        if (strlen(cfg->api_keys[k].key) == v.len && memcmp(cfg->api_keys[k].key, v.base, v.len) == 0)
-            return &cfg->api_keys[k];
-    return NULL;
+    return auth_request_key(ctx->w->cfg, &ctx->req->headers, NULL);
 }
 
 /* The requested model's guardrails (or the defaults) whose `when:` matches this request. */
@@ -1190,7 +1185,7 @@ static void guards_resolve(struct req_ctx *ctx)
                                       .path = ctx->kind == REQ_KIND_EMBEDDINGS ? "/v1/embeddings" : "/v1/chat/completions",
                                       .header = header_lookup,
                                       .header_ud = ctx,
-                                      .api_key = request_api_key(ctx)};
+                                      .api_key = ctx->api_key};
     ctx->n_guards = 0;
     if (n == 0)
         return;
@@ -1982,6 +1977,7 @@ int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind
     ctx->timer.data = ctx->deadline.data = ctx;
     make_request_id(ctx, req);
     guard_call_id(ctx->call_id, ctx, ctx->t_start);
+    ctx->api_key = request_api_key(ctx);
     struct req_ctx **slot = h2o_mem_alloc_shared(&req->pool, sizeof(*slot), on_pool_dispose);
     *slot = ctx;
     ctx->next = w->_requests;

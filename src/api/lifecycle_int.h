@@ -125,6 +125,11 @@ struct req_ctx {
     int schema_hold;             /* a stream is collected until its answer validates (structured_output.stream: hold) */
     struct stream_filter *sf;    /* output checks on a stream (stream_filter.c) */
 
+    /* audit (api/audit_hook.c) */
+    const struct config_api_key *api_key; /* the client's key, found at intake */
+    int64_t usage_in, usage_out;          /* from a stream's final usage chunk */
+    int has_usage;
+
     struct req_ctx *prev, *next; /* the worker's live requests */
 };
 

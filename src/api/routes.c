@@ -4,18 +4,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/admin_audit.h"
+#include "api/audit_hook.h"
 #include "api/api.h"
 #include "api/error.h"
 #include "api/framing.h"
 #include "api/hangup.h"
 #include "api/lifecycle_int.h"
 #include "api/scrub.h"
+#include "audit/audit.h"
+#include "auth/auth.h"
 #include "server/metrics.h"
 #include "server/server.h"
 #include "upstream/client.h"
 #include "util/buf.h"
 
-enum route { ROUTE_CHAT, ROUTE_EMBEDDINGS, ROUTE_MODELS, ROUTE_HEALTHZ, ROUTE_METRICS, ROUTE_FALLBACK };
+enum route { ROUTE_CHAT, ROUTE_EMBEDDINGS, ROUTE_MODELS, ROUTE_HEALTHZ, ROUTE_METRICS, ROUTE_ADMIN_AUDIT, ROUTE_FALLBACK };
 
 struct route_handler {
     h2o_handler_t super;
@@ -151,6 +155,20 @@ static int over_limits(struct server_worker *w, h2o_req_t *req)
     return 0;
 }
 
+/* auth.required: the /v1 routes need a configured key (401 in OpenAI's shape otherwise). */
+static int unauthorized(struct server_worker *w, h2o_req_t *req)
+{
+    if (!w->cfg->auth_required)
+        return 0;
+    int presented = 0;
+    if (auth_request_key(w->cfg, &req->headers, &presented) != NULL)
+        return 0;
+    api_audit_rejected(w, req, 401, "invalid_api_key");
+    api_send_error(req, 401, "invalid_request_error", "invalid_api_key",
+                   presented ? "Incorrect API key provided." : "You didn't provide an API key (Authorization: Bearer KEY or x-api-key).");
+    return 1;
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     struct route_handler *h = (struct route_handler *)self;
@@ -164,6 +182,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     if (over_limits(w, req))
         return 0;
+    if ((h->route == ROUTE_CHAT || h->route == ROUTE_EMBEDDINGS || h->route == ROUTE_MODELS) && unauthorized(w, req))
+        return 0;
     switch (h->route) {
     case ROUTE_CHAT:
     case ROUTE_EMBEDDINGS:
@@ -171,6 +191,10 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
             break;
         if (!method_is(req, "POST")) {
             method_not_allowed(req, "POST");
+            return 0;
+        }
+        if (!audit_accepting(w->audit)) {
+            api_send_error(req, 503, "api_error", "audit_unavailable", "the audit log is full (audit.overflow: refuse); try again later");
             return 0;
         }
         return lifecycle_handle(w, req, h->route == ROUTE_CHAT ? REQ_KIND_CHAT : REQ_KIND_EMBEDDINGS);
@@ -200,6 +224,15 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         if (!path_is(req, "/metrics"))
             break;
         send_metrics(w, req);
+        return 0;
+    case ROUTE_ADMIN_AUDIT:
+        if (!path_is(req, "/admin/audit"))
+            break;
+        if (!method_is(req, "GET")) {
+            method_not_allowed(req, "GET");
+            return 0;
+        }
+        api_admin_audit(w, req);
         return 0;
     case ROUTE_FALLBACK:
         break;
@@ -300,6 +333,7 @@ void api_register(h2o_hostconf_t *host)
     register_route(host, "/v1/models", ROUTE_MODELS);
     register_route(host, "/healthz", ROUTE_HEALTHZ);
     register_route(host, "/metrics", ROUTE_METRICS);
+    register_route(host, "/admin/audit", ROUTE_ADMIN_AUDIT);
     register_route(host, "/", ROUTE_FALLBACK);
     h2o_filter_t *f = h2o_create_filter(&host->fallback_path, sizeof(*f));
     f->on_setup_ostream = on_setup_h2o_error;

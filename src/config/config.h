@@ -73,6 +73,8 @@ struct config_target {
     int queue_timeout_ms;  /* default 1000 */
     struct config_timeouts timeouts; /* inherits the model's, then defaults */
     struct config_retry retry;       /* inherits the model's */
+    int has_price;                   /* price: {input_per_mtok, output_per_mtok} given */
+    double price_in_per_mtok, price_out_per_mtok; /* USD per million tokens */
 };
 
 enum config_lb {
@@ -120,6 +122,7 @@ struct config_model {
     struct config_guardrail **guardrails; /* resolved; NULL => default_guardrails apply */
     size_t n_guardrails;
     int has_guardrails; /* the key was present (an empty list disables defaults) */
+    int audit_bodies;   /* -1: audit.bodies decides; 0/1: this model's choice */
     int line;
 };
 
@@ -235,9 +238,40 @@ struct config_health {
 };
 
 struct config_api_key {
-    char *key;  /* the bearer token a client sends */
+    char *key;  /* the bearer token a client sends (plain `key`); NULL with key_sha256 / key_env */
+    char *key_env; /* `key_env`: the environment variable the key was read from */
+    unsigned char key_sha256[32]; /* SHA-256 of the key: what requests are matched against */
     char *name;
     struct config_kv *metadata; size_t n_metadata;
+};
+
+enum config_audit_sink { CONFIG_AUDIT_OFF = 0, CONFIG_AUDIT_SQLITE, CONFIG_AUDIT_POSTGRES };
+enum config_audit_overflow {
+    CONFIG_AUDIT_REFUSE = 0, /* "refuse" (default): new requests get 503 while the journal is full */
+    CONFIG_AUDIT_DROP,       /* "drop": records that fit nowhere are dropped and counted */
+};
+
+/* `audit:` (src/audit). The section's presence turns auditing on (sink: sqlite by default). */
+struct config_audit {
+    enum config_audit_sink sink;
+    char *path;              /* sqlite: the database file; default "warden-audit.db" */
+    char *dsn;               /* postgres: libpq connection string */
+    char *journal_path;      /* default: path (or "warden-audit") + ".journal" */
+    unsigned long journal_max_mb; /* default 1024 */
+    enum config_audit_overflow overflow;
+    int bodies;              /* record request and answer text; default 0 */
+    size_t body_max_bytes;   /* cap per body; default 65536 */
+    int retention_days;      /* 0 = keep forever */
+    int queue_size;          /* records per worker queue; default 8192 */
+    int batch_max;           /* records per sink transaction; default 2000 */
+    int flush_ms;            /* the writer's idle poll; default 10 */
+    int drain_ms;            /* shutdown: time to empty queues and journal; default server.drain_timeout_ms */
+};
+
+/* `prices:` entries: USD per million tokens for a model name (the upstream name or the client's). */
+struct config_price {
+    char *model;
+    double input_per_mtok, output_per_mtok;
 };
 
 struct config {
@@ -254,6 +288,12 @@ struct config {
     enum config_coverage unknown_fields; /* guard_coverage.unknown_fields: default for guardrails; check */
     enum config_coverage non_text;       /* guard_coverage.non_text: pass (CHECK) or refuse */
     int guard_pool_threads;     /* default 2 */
+    struct config_audit audit;
+    struct config_price *prices; size_t n_prices;
+    int auth_required;          /* `auth: {required: true}`: every API request needs a configured key */
+    char *admin_token_env;      /* `admin: {token_env: NAME}` */
+    int has_admin_token;        /* the variable was set (non-empty) at load */
+    unsigned char admin_token_sha256[32];
 };
 
 struct config *config_load(const char *path, char *err, size_t errsz);

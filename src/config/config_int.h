@@ -116,6 +116,17 @@ int cfg_parse_guardrails(struct cfg_ctx *c, yaml_node_t *n);
 int cfg_guardrails_finish(struct cfg_ctx *c);
 void cfg_guardrail_free(struct config_guardrail *g);
 
+/* config_audit.c: audit, auth, admin, prices, a target's price, api_keys' key_sha256 / key_env */
+int cfg_parse_audit(struct cfg_ctx *c, yaml_node_t *n);
+void cfg_audit_defaults(struct config *cfg);
+int cfg_parse_auth(struct cfg_ctx *c, yaml_node_t *n);
+int cfg_parse_admin(struct cfg_ctx *c, yaml_node_t *n);
+int cfg_parse_prices(struct cfg_ctx *c, yaml_node_t *n);
+int cfg_parse_target_price(struct cfg_ctx *c, yaml_node_t *n, struct config_target *t);
+/* CFG_KEY_UNKNOWN for other keys; sets *has_hash when the key's hash was given. */
+int cfg_api_key_secret(struct cfg_ctx *c, const char *key, yaml_node_t *v, struct config_api_key *a, int *has_hash);
+void cfg_audit_free(struct config *cfg);
+
 /* config_yaml.c: the shared free helpers */
 void cfg_free_strv(char **v, size_t n);
 void cfg_free_kv(struct config_kv *kv, size_t n);

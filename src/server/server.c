@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "audit/audit.h"
 #include "guard/engine.h"
 #include "schema/schema.h"
 #include "server/keepalive.h"
@@ -42,6 +43,7 @@ struct server {
     struct router *router;
     struct guard_shared *guard_shared;
     struct schema_cache *schemas;
+    struct audit *audit; /* NULL when audit is off */
     struct server_worker *workers;
     int n_workers;
     int access_log_fd; /* -1: off */
@@ -137,6 +139,11 @@ struct server *server_create(const struct config *cfg, char *err, size_t errsz)
     s->metrics = metrics_create(cfg);
     s->router = router_create(cfg);
     s->schemas = schema_cache_create(256);
+    s->audit = audit_create(cfg, s->n_workers, err, errsz);
+    if (s->audit == NULL && err[0] != '\0') {
+        server_destroy(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -151,6 +158,16 @@ void server_collect_gauges(struct server *s, struct metrics_gauges *g)
             g->upstream_connections_open += st.connections_open;
             g->upstream_connections_opened += st.connections_opened;
         }
+    }
+    if (s->audit != NULL) {
+        struct audit_stats st;
+        audit_get_stats(s->audit, &st);
+        g->audit_on = 1;
+        g->audit_written = st.written;
+        g->audit_journaled = st.journaled;
+        g->audit_dropped = st.dropped;
+        g->audit_journal_bytes = st.journal_bytes;
+        g->audit_sink_up = st.sink_up;
     }
 }
 
@@ -301,6 +318,7 @@ static int worker_init(struct server *s, struct server_worker *w, int id, char *
     w->metrics = s->metrics;
     w->router = s->router;
     w->schemas = s->schemas;
+    w->audit = audit_worker_get(s->audit, id);
     uv_loop_init(&w->loop);
     h2o_context_init(&w->h2o_ctx, &w->loop, &s->h2o_config);
     w->_accept_ctx.ctx = &w->h2o_ctx;
@@ -342,6 +360,10 @@ int server_run(struct server *s)
     signal(SIGPIPE, SIG_IGN);
 
     char err[256];
+    if (s->audit != NULL && audit_start(s->audit) != 0) {
+        LOG_ERROR("server", "could not start the audit writer");
+        return -1;
+    }
     for (int i = 0; i < s->n_workers; i++) {
         if (worker_init(s, &s->workers[i], i, err, sizeof(err)) != 0) {
             LOG_ERROR("server", "%s", err);
@@ -360,6 +382,7 @@ int server_run(struct server *s)
         uv_async_send(&s->workers[i]._stop_async);
     for (int i = 0; i < s->n_workers; i++)
         uv_thread_join(&s->workers[i]._thread);
+    audit_stop(s->audit); /* the workers are gone: drain their queues and the journal */
     LOG_INFO("server", "stopped");
     return 0;
 }
@@ -381,6 +404,7 @@ void server_destroy(struct server *s)
     guard_shared_destroy(s->guard_shared);
     if (s->schemas)
         schema_cache_destroy(s->schemas);
+    audit_destroy(s->audit);
     metrics_destroy(s->metrics);
     router_destroy(s->router);
     if (s->access_log_fd > STDERR_FILENO)

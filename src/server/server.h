@@ -37,6 +37,7 @@ struct server_worker {
     struct api_hangup *hangup;
     struct api_scrub *scrub;      /* secrets kept out of relayed upstream errors */
     struct schema_cache *schemas; /* process-wide compiled-schema cache */
+    struct audit_worker *audit;   /* this worker's audit queue; NULL when audit is off */
     uint64_t inflight;          /* requests being handled by this worker */
     int draining;
     /* private */

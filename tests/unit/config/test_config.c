@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth/auth.h"
 #include "config/config.h"
 
 #define BASE                                                                                                                    \
@@ -401,6 +402,46 @@ static void webhook_keys_speak_litellm(void **state)
     assert_int_equal(b->on_unreachable, CONFIG_ON_ERROR_FAIL_OPEN);
     assert_int_equal(a->on_intervened, CONFIG_ON_INTERVENED_APPLY);
     assert_int_equal(b->on_intervened, CONFIG_ON_INTERVENED_BLOCK);
+static void audit_auth_admin_and_prices_parse(void **state)
+{
+    char err[512];
+    setenv("WARDEN_TEST_KEY_ENV", "sk-from-env", 1);
+    setenv("WARDEN_TEST_ADMIN", "admin-token", 1);
+    struct config *cfg = load("providers:\n"
+                              "  - {name: local, base_url: \"http://127.0.0.1:9000/v1\"}\n"
+                              "models:\n"
+                              "  - name: m\n"
+                              "    targets: [{provider: local, model: x, price: {input_per_mtok: 1.5, output_per_mtok: 6}}]\n"
+                                   "api_keys:\n"
+                                   "  - {name: a, key: sk-plain}\n"
+                                   "  - {name: b, key_sha256: 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08}\n"
+                                   "  - {name: c, key_env: WARDEN_TEST_KEY_ENV}\n"
+                                   "auth: {required: true}\n"
+                                   "admin: {token_env: WARDEN_TEST_ADMIN}\n"
+                                   "prices: [{model: x, input_per_mtok: 0.1, output_per_mtok: 0.2}]\n"
+                                   "audit: {path: /tmp/a.db, overflow: drop, bodies: true, retention_days: 30}\n",
+                              err, sizeof(err));
+    if (cfg == NULL)
+        fail_msg("%s", err);
+    assert_true(cfg->models[0].targets[0].has_price);
+    assert_true(cfg->models[0].targets[0].price_out_per_mtok == 6);
+    assert_true(cfg->auth_required);
+    assert_null(cfg->api_keys[1].key); /* only the hash is kept */
+    assert_ptr_equal(auth_find_key(cfg, "test", 4), &cfg->api_keys[1]); /* sha256("test") */
+    assert_ptr_equal(auth_find_key(cfg, "sk-from-env", 11), &cfg->api_keys[2]);
+    assert_ptr_equal(auth_find_key(cfg, "sk-plain", 8), &cfg->api_keys[0]);
+    assert_true(auth_admin_ok(cfg, "admin-token", 11));
+    assert_int_equal(cfg->n_prices, 1);
+    assert_int_equal(cfg->audit.sink, CONFIG_AUDIT_SQLITE);
+    assert_int_equal(cfg->audit.overflow, CONFIG_AUDIT_DROP);
+    assert_string_equal(cfg->audit.journal_path, "/tmp/a.db.journal");
+    assert_int_equal(cfg->audit.journal_max_mb, 1024);
+    assert_int_equal(cfg->audit.retention_days, 30);
+    config_free(cfg);
+    /* no audit section: off */
+    cfg = load(BASE, err, sizeof(err));
+    assert_int_equal(cfg->audit.sink, CONFIG_AUDIT_OFF);
+    assert_false(cfg->auth_required);
     config_free(cfg);
 }
 
@@ -615,7 +656,20 @@ static const struct bad bad_configs[] = {
     {BASE "guardrails:\n  - {name: a, type: chain, members: []}\n", "t.yaml:7: guardrails[0].members: needs at least one member"},
     {BASE "guardrails:\n  - {name: a, type: length}\n", "t.yaml:7: guardrails[0]: a length guardrail needs max_chars"},
     {BASE "guardrails:\n  - {name: a, type: tools}\n", "t.yaml:7: guardrails[0]: a tools guardrail needs allow, deny or arguments"},
-    {BASE "api_keys: [{name: x}]\n", "t.yaml:6: api_keys[0]: missing required key \"key\""},
+    {BASE "api_keys: [{name: x}]\n", "t.yaml:6: api_keys[0]: missing the key: one of \"key\", \"key_sha256\" or \"key_env\""},
+    /* audit, auth, admin, prices (config_audit.c) */
+    {BASE "api_keys: [{name: x, key_sha256: abc}]\n", "t.yaml:6: api_keys[0].key_sha256: expected 64 hex digits (the SHA-256 of the key, e.g. `printf %s KEY | sha256sum`)"},
+    {BASE "api_keys: [{name: x, key_env: WARDEN_TEST_UNSET_VARIABLE}]\n", "t.yaml:6: api_keys[0].key_env: the environment variable WARDEN_TEST_UNSET_VARIABLE is not set (or empty)"},
+    {BASE "api_keys: [{name: x, key: a, key_sha256: 0000000000000000000000000000000000000000000000000000000000000000}]\n", "t.yaml:6: api_keys[0]: give the key once: one of \"key\", \"key_sha256\" or \"key_env\""},
+    {BASE "auth: {required: true}\n", "t.yaml:1: auth: required: true needs at least one entry in api_keys"},
+    {BASE "auth: {required: yes-please}\n", "t.yaml:6: auth.required: expected true or false, got \"yes-please\""},
+    {BASE "audit: {sink: postgres}\n", "t.yaml:6: audit: sink: postgres needs \"dsn\""},
+    {BASE "audit: {sink: mysql}\n", "t.yaml:6: audit.sink: expected one of off, sqlite, postgres, got \"mysql\""},
+    {BASE "audit: {overflow: maybe}\n", "t.yaml:6: audit.overflow: expected one of refuse, drop, got \"maybe\""},
+    {BASE "audit: {journal_max_mb: 0}\n", "t.yaml:6: audit.journal_max_mb: expected an integer from 1 to 1048576, got \"0\""},
+    {BASE "prices: [{model: m, input_per_mtok: 1}]\n", "t.yaml:6: prices[0]: a price needs both \"input_per_mtok\" and \"output_per_mtok\" (USD per million tokens)"},
+    {BASE "prices: [{input_per_mtok: 1, output_per_mtok: 2}]\n", "t.yaml:6: prices[0]: missing required key \"model\""},
+    {BASE "admin: {token: x}\n", "t.yaml:6: admin: unknown key \"token\""},
     /* values */
     {BASE "guardrails:\n  - name: a\n    type: regex\n    patterns:\n      - ok\n      - \"sk-[\"\n",
      "t.yaml:11: guardrails[0].patterns[1]: invalid regex \"sk-[\": missing terminating ] for character class"},
@@ -769,6 +823,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(full_example_loads_with_every_field),
         cmocka_unit_test(minimal_config_gets_defaults),
+        cmocka_unit_test(audit_auth_admin_and_prices_parse),
         cmocka_unit_test(guardrail_defaults_depend_on_type),
         cmocka_unit_test(guard_coverage_defaults_and_overrides),
         cmocka_unit_test(model_values_override_defaults_key_by_key),
