@@ -16,8 +16,11 @@
  * memory. */
 #include "guard/engine.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <sys/random.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -29,12 +32,14 @@
 #include "guard/redact.h"
 #include "guard/scan.h"
 #include "guard/secrets.h"
+#include "guard/webhook.h"
 #include "server/metrics.h"
 #include "upstream/client.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/fmt.h"
 #include "util/log.h"
 #include "warden/guard.h"
 
@@ -47,6 +52,7 @@ struct guard_compiled {
     struct guard_scan **arg_scans; /* tools: one per arg_patterns entry */
     struct guard_plugin *plugin;
     struct detect_set *detect;     /* pii / secrets */
+    json_t *provider_params; /* webhook: additional_provider_specific_params */
 };
 
 struct guard_shared {
@@ -67,7 +73,14 @@ struct guard_env {
     size_t async_count;
 };
 
-enum raw_result { RAW_PASS, RAW_VIOLATION, RAW_ERROR };
+/* What a check found, before action / on_error / on_unreachable are applied. */
+enum raw_result {
+    RAW_PASS,
+    RAW_VIOLATION,   /* found something: the action decides */
+    RAW_REWRITE,     /* a guard service rewrote texts: applied unless action log */
+    RAW_ERROR,       /* the check failed or answered badly: on_error */
+    RAW_UNREACHABLE, /* a remote check could not run (connection, 502/503/504, time-out): on_unreachable */
+};
 
 struct guard_run {
     struct guard_env *env;
@@ -87,6 +100,7 @@ struct guard_run {
     json_t *tool_calls;
     char model[128];
     char request_id[80];
+    struct guard_webhook_ctx *wctx; /* webhooks and groups with one: the request's context (shared with members) */
     uv_timer_t timer;
     /* remote */
     struct upstream_call *call;
@@ -111,6 +125,52 @@ struct guard_run {
     /* async_post list */
     struct guard_run *async_prev, *async_next;
 };
+
+/* ---- call ids ---- */
+
+static uint64_t call_id_key[2];
+static pthread_once_t call_id_once = PTHREAD_ONCE_INIT;
+
+static void call_id_key_init(void)
+{
+    if (getrandom(call_id_key, sizeof(call_id_key), 0) != (ssize_t)sizeof(call_id_key)) {
+        /* no entropy source: still unique per process run, only less unpredictable */
+        call_id_key[0] = util_now_ns() ^ ((uint64_t)getpid() << 32);
+        call_id_key[1] = (uint64_t)(uintptr_t)&call_id_key ^ 0x9e3779b97f4a7c15ull;
+    }
+}
+
+/* SplitMix64's finaliser: every input bit affects every output bit. */
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+void guard_call_id(char out[GUARD_CALL_ID_SIZE], const void *request, uint64_t started_ns)
+{
+    pthread_once(&call_id_once, call_id_key_init);
+    uint64_t a = mix64(call_id_key[0] ^ mix64((uint64_t)(uintptr_t)request));
+    uint64_t hi = mix64(a ^ mix64(call_id_key[1] ^ started_ns));
+    uint64_t lo = mix64(hi ^ call_id_key[0] ^ started_ns);
+    /* UUID version 4 layout, as LiteLLM's own call ids */
+    hi = (hi & ~0xf000ull) | 0x4000ull;
+    lo = (lo & ~(0xc000ull << 48)) | (0x8000ull << 48);
+    /* 8-4-4-4-12 hex digits; made once per client request, so no printf */
+    util_fmt_hex(out, hi >> 32, 8);
+    out[8] = '-';
+    util_fmt_hex(out + 9, (hi >> 16) & 0xffff, 4);
+    out[13] = '-';
+    util_fmt_hex(out + 14, hi & 0xffff, 4);
+    out[18] = '-';
+    util_fmt_hex(out + 19, lo >> 48, 4);
+    out[23] = '-';
+    util_fmt_hex(out + 24, lo & 0xffffffffffffull, 12);
+    out[36] = '\0';
+}
 
 const char *guard_timing_name(enum config_guard_timing t)
 {
@@ -156,6 +216,13 @@ struct guard_shared *guard_shared_create(const struct config *cfg, char *err, si
                     return NULL;
                 }
             }
+        } else if (g->type == CONFIG_GUARD_WEBHOOK) {
+            json_error_t je;
+            if (g->provider_params_json != NULL)
+                c->provider_params = json_loads(g->provider_params_json, 0, &je);
+            if (g->api_key_env != NULL && g->api_key == NULL)
+                LOG_WARN("guard", "guardrail %s: %s is not set in the environment: no x-api-key is sent", g->name,
+                         g->api_key_env);
         } else if (g->type == CONFIG_GUARD_PLUGIN) {
             c->plugin = guard_plugin_load(g->plugin_path, g->plugin_config, e, sizeof(e));
             if (c->plugin == NULL) {
@@ -190,6 +257,7 @@ void guard_shared_destroy(struct guard_shared *gs)
         if (c->plugin)
             guard_plugin_free(c->plugin);
         detect_free(c->detect);
+        json_decref(c->provider_params);
     }
     free(gs->gc);
     free(gs);
@@ -309,6 +377,7 @@ static void run_free(struct guard_run *r)
     free(r->findings);
     guard_placeholders_free(r->placeholders);
     json_decref(r->tool_calls);
+    guard_webhook_ctx_unref(r->wctx);
     util_buf_free(&r->resp);
     free(r->req_body);
     for (size_t i = 0; r->child_verdicts && i < r->n_children; i++) {
@@ -371,6 +440,8 @@ static enum metrics_verdict metrics_verdict_of(const struct guard_verdict *v)
 {
     if (v->timed_out)
         return METRICS_VERDICT_TIMEOUT;
+    if (v->unreachable)
+        return METRICS_VERDICT_UNREACHABLE;
     if (v->errored)
         return METRICS_VERDICT_ERROR;
     if (v->outcome == GUARD_BLOCK)
@@ -424,9 +495,11 @@ static void run_finish(struct guard_run *r, enum raw_result raw, const char *rea
     }
     if (reason)
         snprintf(v.reason, sizeof(v.reason), "%s", reason);
-    if (raw == RAW_ERROR) {
+    if (raw == RAW_ERROR || raw == RAW_UNREACHABLE) {
         v.errored = 1;
-        v.outcome = r->g->on_error == CONFIG_ON_ERROR_FAIL_OPEN ? GUARD_PASS : GUARD_BLOCK;
+        v.unreachable = raw == RAW_UNREACHABLE;
+        enum config_guard_on_error policy = v.unreachable ? r->g->on_unreachable : r->g->on_error;
+        v.outcome = policy == CONFIG_ON_ERROR_FAIL_OPEN ? GUARD_PASS : GUARD_BLOCK;
         if (v.outcome == GUARD_BLOCK)
             snprintf(v.reason, sizeof(v.reason), "guardrail %s failed (fail_closed): %s", r->g->name,
                      reason ? reason : "error");
@@ -453,8 +526,12 @@ static void run_finish(struct guard_run *r, enum raw_result raw, const char *rea
             v.outcome = GUARD_BLOCK;
             free_texts(texts, lens, r->n);
         }
-    } else if (texts != NULL) {
-        /* a remote guard rewrote without being asked to block: take the rewrite */
+    } else if (raw == RAW_REWRITE && r->g->action == CONFIG_ACTION_LOG) {
+        /* recorded (metrics: logged; webhook_answer logs it), not applied */
+        v.violation = 1;
+        v.outcome = GUARD_PASS;
+        free_texts(texts, lens, r->n);
+    } else if (raw == RAW_REWRITE && texts != NULL) {
         v.outcome = GUARD_REWRITE;
         v.violation = 1;
         v.texts = texts;
@@ -471,7 +548,8 @@ static void on_run_timeout(uv_timer_t *t)
     struct guard_run *r = t->data;
     char why[96];
     snprintf(why, sizeof(why), "timed out after %d ms", r->g->timeout_ms);
-    run_finish(r, RAW_ERROR, why, NULL, NULL, 1);
+    int remote = r->g->type == CONFIG_GUARD_WEBHOOK || r->g->type == CONFIG_GUARD_LLM_JUDGE;
+    run_finish(r, remote ? RAW_UNREACHABLE : RAW_ERROR, why, NULL, NULL, 1);
 }
 
 static void run_arm_timeout(struct guard_run *r)
@@ -804,59 +882,52 @@ static int on_remote_body(struct upstream_call *call, void *ud, const char *data
     return UPSTREAM_BODY_CANCEL;
 }
 
+/* Maps a guard service's answer (webhook.h reads it as LiteLLM does) to a raw result. */
 static void webhook_answer(struct guard_run *r, int status)
 {
-    char why[320];
-    if (status < 200 || status >= 300) {
-        snprintf(why, sizeof(why), "guard service answered HTTP %d", status);
-        run_finish(r, RAW_ERROR, why, NULL, NULL, 0);
-        return;
-    }
-    json_error_t je;
-    json_t *a = json_loadb(r->resp.data ? r->resp.data : "", r->resp.len, 0, &je);
-    const char *action = json_string_value(json_object_get(a, "action"));
-    if (!json_is_object(a) || action == NULL) {
-        json_decref(a);
-        run_finish(r, RAW_ERROR, "guard service answer is not {\"action\": ...}", NULL, NULL, 0);
-        return;
-    }
-    if (strcmp(action, "NONE") == 0) {
+    struct guard_webhook_answer a;
+    guard_webhook_answer_read(&a, status, r->resp.data, r->resp.len, r->wctx, (const char *const *)r->texts, r->lens, r->n);
+    if (a.unknown_action)
+        LOG_WARN("guard", "%s %s: %s", r->request_id, r->g->name, a.reason);
+    int block_rewrites = r->g->on_intervened == CONFIG_ON_INTERVENED_BLOCK;
+    switch (a.result) {
+    case GUARD_WEBHOOK_PASS:
         run_finish(r, RAW_PASS, NULL, NULL, NULL, 0);
-    } else if (strcmp(action, "BLOCKED") == 0) {
-        const char *reason = json_string_value(json_object_get(a, "blocked_reason"));
-        snprintf(why, sizeof(why), "%s", reason ? reason : "blocked by guard service");
-        run_finish(r, RAW_VIOLATION, why, NULL, NULL, 0);
-    } else if (strcmp(action, "GUARDRAIL_INTERVENED") == 0) {
-        json_t *texts = json_object_get(a, "texts");
-        if (!json_is_array(texts) || json_array_size(texts) != r->n) {
-            json_decref(a);
-            run_finish(r, RAW_ERROR, "guard service intervened without one text per input text", NULL, NULL, 0);
-            return;
+        break;
+    case GUARD_WEBHOOK_BLOCKED:
+        run_finish(r, RAW_VIOLATION, a.reason, NULL, NULL, 0);
+        break;
+    case GUARD_WEBHOOK_INTERVENED:
+        if (block_rewrites)
+            run_finish(r, RAW_VIOLATION, "guard service intervened (on_intervened: block)", NULL, NULL, 0);
+        else
+            run_finish(r, RAW_PASS, NULL, NULL, NULL, 0); /* LiteLLM: unchanged */
+        break;
+    case GUARD_WEBHOOK_REWRITE:
+        if (block_rewrites) {
+            run_finish(r, RAW_VIOLATION, "guard service intervened (on_intervened: block)", NULL, NULL, 0);
+            break;
         }
-        char **out = util_calloc(r->n, sizeof(*out));
-        size_t *outl = util_calloc(r->n, sizeof(*outl));
-        for (size_t i = 0; i < r->n; i++) {
-            json_t *t = json_array_get(texts, i);
-            if (!json_is_string(t)) {
-                free_texts(out, outl, r->n);
-                json_decref(a);
-                run_finish(r, RAW_ERROR, "guard service returned a non-string text", NULL, NULL, 0);
-                return;
+        /* the caller sees whole texts: fill the unchanged ones */
+        for (size_t i = 0; i < r->n; i++)
+            if (a.texts[i] == NULL) {
+                a.texts[i] = util_strndup(r->texts[i], r->lens[i]);
+                a.lens[i] = r->lens[i];
             }
-            out[i] = util_strndup(json_string_value(t), json_string_length(t));
-            outl[i] = json_string_length(t);
-        }
-        if (r->g->action == CONFIG_ACTION_BLOCK) {
-            free_texts(out, outl, r->n);
-            run_finish(r, RAW_VIOLATION, "guard service intervened", NULL, NULL, 0);
-        } else {
-            run_finish(r, RAW_VIOLATION, "rewritten by guard service", out, outl, 0);
-        }
-    } else {
-        snprintf(why, sizeof(why), "guard service answered an unknown action '%.40s'", action);
-        run_finish(r, RAW_ERROR, why, NULL, NULL, 0);
+        if (r->g->action == CONFIG_ACTION_LOG)
+            LOG_INFO("guard", "%s %s: %s (action: log, not applied)", r->request_id, r->g->name, a.reason);
+        run_finish(r, RAW_REWRITE, a.reason, a.texts, a.lens, 0);
+        a.texts = NULL; /* moved */
+        a.lens = NULL;
+        break;
+    case GUARD_WEBHOOK_BAD_ANSWER:
+        run_finish(r, RAW_ERROR, a.reason, NULL, NULL, 0);
+        break;
+    case GUARD_WEBHOOK_UNREACHABLE:
+        run_finish(r, RAW_UNREACHABLE, a.reason, NULL, NULL, 0);
+        break;
     }
-    json_decref(a);
+    guard_webhook_answer_free(&a);
 }
 
 /* Llama Guard style: first line "safe" or "unsafe", categories on the next line. */
@@ -865,7 +936,7 @@ static void judge_answer(struct guard_run *r, int status)
     char why[320];
     if (status < 200 || status >= 300) {
         snprintf(why, sizeof(why), "judge model answered HTTP %d", status);
-        run_finish(r, RAW_ERROR, why, NULL, NULL, 0);
+        run_finish(r, guard_webhook_status_unreachable(status) ? RAW_UNREACHABLE : RAW_ERROR, why, NULL, NULL, 0);
         return;
     }
     json_error_t je;
@@ -908,7 +979,7 @@ static void on_remote_done(struct upstream_call *call, void *ud, int err, const 
         char why[320];
         snprintf(why, sizeof(why), "%s unreachable: %s", r->g->type == CONFIG_GUARD_WEBHOOK ? "guard service" : "judge model",
                  message ? message : warden_strerror(err));
-        run_finish(r, RAW_ERROR, why, NULL, NULL, 0);
+        run_finish(r, RAW_UNREACHABLE, why, NULL, NULL, 0);
         return;
     }
     int status = upstream_call_status(call);
@@ -979,12 +1050,10 @@ static void check_remote(struct guard_run *r)
     json_t *body;
     if (g->type == CONFIG_GUARD_WEBHOOK) {
         util_buf_append(&url, g->url, strlen(g->url));
-        json_t *texts = json_array();
-        for (size_t i = 0; i < r->n; i++)
-            json_array_append_new(texts, json_stringn_nocheck(r->texts[i], r->lens[i]));
-        body = json_pack("{s:o, s:s, s:s, s:s, s:s}", "texts", texts, "input_type",
-                         r->stage == CONFIG_STAGE_INPUT ? "request" : "response", "litellm_call_id", r->request_id,
-                         "request_id", r->request_id, "model", r->model);
+        body = guard_webhook_request_new(r->wctx, r->gc ? r->gc->provider_params : NULL, (const char *const *)r->texts, r->lens,
+                                         r->n);
+        if (g->api_key != NULL)
+            header_add(&hl, "x-api-key", g->api_key);
         for (size_t i = 0; i < g->n_headers; i++)
             header_add(&hl, g->headers[i].name, g->headers[i].value);
     } else {
@@ -1032,8 +1101,8 @@ static void check_remote(struct guard_run *r)
 
 /* ---- groups: parallel and chain ---- */
 
-static struct guard_run *run_create(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s,
-                                    guard_done_cb cb, void *ud);
+static struct guard_run *run_create_in(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s,
+                                       struct guard_webhook_ctx *wctx, guard_done_cb cb, void *ud);
 static void run_begin(struct guard_run *r);
 static void on_child_verdict(void *ud, struct guard_verdict *v);
 
@@ -1048,7 +1117,7 @@ static void group_start_child(struct guard_run *r, size_t i, char **texts, size_
                               .tool_calls = r->tool_calls,
                               .model = r->model,
                               .request_id = r->request_id};
-    struct guard_run *c = run_create(r->env, m, &s, on_child_verdict, NULL);
+    struct guard_run *c = run_create_in(r->env, m, &s, r->wctx, on_child_verdict, NULL);
     c->ud = c; /* the child tells the parent who it is */
     c->parent = r;
     c->index_in_parent = i;
@@ -1159,6 +1228,7 @@ static void group_report(struct guard_run *r, enum guard_outcome o, const struct
     if (decider) {
         snprintf(v.reason, sizeof(v.reason), "%s", decider->reason);
         v.errored = decider->errored;
+        v.unreachable = decider->unreachable;
         v.timed_out = decider->timed_out;
     }
     for (size_t i = 0; i < r->n_children; i++)
@@ -1202,7 +1272,14 @@ static void on_child_verdict(void *ud, struct guard_verdict *v)
             return;
         }
         if (cv->outcome == GUARD_REWRITE && cv->texts != NULL) {
-            /* the chain goes on with the rewritten texts */
+            /* the chain goes on with the rewritten texts, and remote members' structured
+             * copies (structured_messages, tools, tool_calls) carry the rewrites too */
+            if (r->wctx != NULL) {
+                struct guard_webhook_ctx *w = guard_webhook_ctx_rewritten(r->wctx, (const char *const *)r->texts, r->lens,
+                                                                          cv->texts, cv->lens, r->n);
+                guard_webhook_ctx_unref(r->wctx);
+                r->wctx = w;
+            }
             for (size_t k = 0; k < r->n; k++)
                 if (cv->texts[k] != NULL) {
                     free(r->texts[k]);
@@ -1300,8 +1377,21 @@ static void check_group(struct guard_run *r)
 
 /* ---- runs ---- */
 
-static struct guard_run *run_create(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s,
-                                    guard_done_cb cb, void *ud)
+/* Webhooks send the request's context (structured_messages, tools, ...); groups pass theirs to
+ * their members. The config has no member cycles, so the recursion ends. */
+static int uses_request_context(const struct config_guardrail *g)
+{
+    if (g->type == CONFIG_GUARD_WEBHOOK)
+        return 1;
+    for (size_t i = 0; (g->type == CONFIG_GUARD_PARALLEL || g->type == CONFIG_GUARD_CHAIN) && i < g->n_members; i++)
+        if (uses_request_context(g->members[i]))
+            return 1;
+    return 0;
+}
+
+/* wctx: a group's context for its members (shared), or NULL to build one from s when needed. */
+static struct guard_run *run_create_in(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s,
+                                       struct guard_webhook_ctx *wctx, guard_done_cb cb, void *ud)
 {
     struct guard_run *r = util_calloc(1, sizeof(*r));
     r->env = env;
@@ -1323,7 +1413,17 @@ static struct guard_run *run_create(struct guard_env *env, const struct config_g
     r->tool_calls = s->tool_calls ? json_deep_copy(s->tool_calls) : json_array();
     snprintf(r->model, sizeof(r->model), "%s", s->model ? s->model : "");
     snprintf(r->request_id, sizeof(r->request_id), "%s", s->request_id ? s->request_id : "");
+    if (wctx != NULL)
+        r->wctx = guard_webhook_ctx_ref(wctx);
+    else if (uses_request_context(g))
+        r->wctx = guard_webhook_ctx_new(s);
     return r;
+}
+
+static struct guard_run *run_create(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s,
+                                    guard_done_cb cb, void *ud)
+{
+    return run_create_in(env, g, s, NULL, cb, ud);
 }
 
 static void run_begin(struct guard_run *r)

@@ -2,11 +2,13 @@
  *
  *   warden --config FILE         serve
  *   warden --check-config FILE   validate FILE and exit (0 if valid, else 1 with FILE:LINE: message)
+ *   warden audit --config FILE [filters] [--json]   read the audit log (src/audit/cli.h)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/cli.h"
 #include "config/config.h"
 #include "server/server.h"
 #include "util/log.h"
@@ -17,11 +19,14 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: warden --config FILE [--log-level debug|info|warn|error]\n"
                "       warden --check-config FILE\n"
+               "       warden audit --config FILE [--since T] [--until T] [--model M] [--key K] [--status N] [--limit N] [--json]\n"
                "       warden --version\n");
 }
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "audit") == 0)
+        return audit_cli_main(argc - 1, argv + 1);
     const char *config_path = NULL;
     int check_only = 0;
     for (int i = 1; i < argc; i++) {
