@@ -402,6 +402,9 @@ static void webhook_keys_speak_litellm(void **state)
     assert_int_equal(b->on_unreachable, CONFIG_ON_ERROR_FAIL_OPEN);
     assert_int_equal(a->on_intervened, CONFIG_ON_INTERVENED_APPLY);
     assert_int_equal(b->on_intervened, CONFIG_ON_INTERVENED_BLOCK);
+    config_free(cfg);
+}
+
 static void audit_auth_admin_and_prices_parse(void **state)
 {
     char err[512];
