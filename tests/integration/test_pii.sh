@@ -120,10 +120,10 @@ out=$(check_call_early '{"guardrail":"grp","text":"banana b@example.com"}')
 check "group via the check API: findings of the members" eq "$(printf '%s' "$out" | json_get '(d["verdict"], [f["type"] for f in d["findings"]], d["texts"])')" \
     "('redact', ['EMAIL_ADDRESS'], ['[W] <EMAIL_ADDRESS_1>'])"
 RID=pii-chn-1
-out=$(chat "$(req m-chn 'banana for jane@example.org' 'ok <EMAIL_ADDRESS_1> and banana')" -H "x-request-id: $RID")
+out=$(chat "$(req m-chn 'banana for jane@example.org' 'ok <EMAIL_ADDRESS_1> and thanks')" -H "x-request-id: $RID")
 check "chain: upstream sees both rewrites" eq "$(upstream_content)" "[W] for <EMAIL_ADDRESS_1>"
 check "chain: reversible restores in the answer" eq "$(printf '%s' "$out" | json_get 'd["choices"][0]["message"]["content"]')" \
-    "ok jane@example.org and banana"
+    "ok jane@example.org and thanks"
 
 # ---- secrets
 out=$(chat "$(req m-sec 'use OPENAI key sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1w please')")
