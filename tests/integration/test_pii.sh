@@ -10,14 +10,6 @@ source "$(dirname "$0")/lib.sh"
 
 start_mock
 
-model() {
-    local name=$1
-    shift
-    local list
-    list=$(printf '%s, ' "$@")
-    printf '  - {name: %s, targets: [{provider: local, model: mock-1}], guardrails: [%s]}\n' "$name" "${list%, }"
-}
-
 CFG=$(
     cat <<YAML
 server: {listen: "127.0.0.1:@PORT@", workers: 1, drain_timeout_ms: 3000, max_body_bytes: 65536}
