@@ -126,7 +126,7 @@ static void on_check_verdict(void *ud, struct guard_verdict *v)
                              texts, "latency_us", (json_int_t)latency);
     if (root != NULL && v->errored)
         json_object_set_new(root, "errored", json_true());
-    char *body = root ? json_dumps(root, JSON_COMPACT) : NULL;
+    char *body = root ? json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(4)) : NULL;
     json_decref(root);
     if (body == NULL) {
         send_json_error(c->req, 500, "api_error", "internal_error", NULL, "could not encode the verdict");
