@@ -7,9 +7,14 @@
  * Scores: a checksum or structure the check confirmed -> high (card, IBAN,
  * Bitcoin: 1.0; e-mail 0.95; SSN with dashes 0.85; IP/MAC 0.75-0.8); a
  * pattern alone -> medium (US phone formats 0.5-0.7) or low (national phone
- * formats, undashed SSN: only with a context word such as "phone" or "ssn"
- * nearby). Words like "order", "invoice" or "version" just before a number
- * lower its score. The default score_threshold is 0.5. */
+ * formats, spaced SSN: only with a context word such as "phone" or "ssn"
+ * nearby; undashed SSNs and bare ten-digit phones only right after such a
+ * label, "SSN: 123456789"). Words like "order", "invoice" or "version" just
+ * before a number lower its score. The default score_threshold is 0.5.
+ *
+ * Spans: phone numbers include an extension ("x123", "ext. 12") and a "+1",
+ * "1-" or "001-" prefix; a number that continues a grouped code ("PL24 1064
+ * 4401 ...") is not reported on its own. */
 #ifndef WARDEN_GUARD_PII_H
 #define WARDEN_GUARD_PII_H
 
