@@ -226,8 +226,8 @@ int guard_ipv4_ok(const char *s, size_t len)
         unsigned v = 0;
         while (i < len && isdigit((unsigned char)s[i]) && i - st < 3)
             v = v * 10 + (unsigned)(s[i++] - '0');
-        if (i == st || v > 255 || (i - st > 1 && s[st] == '0'))
-            return 0;
+        if (i == st || v > 255)
+            return 0; /* leading zeros are allowed ("192.168.001.010"), as Presidio does */
     }
     return i == len;
 }

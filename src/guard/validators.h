@@ -22,7 +22,7 @@ int guard_iban_length(const char *country);
 /* US SSN: 9 digits, optionally as AAA-GG-SSSS / AAA GG SSSS (one separator kind); area not
  * 000, 666 or 900-999, group not 00, serial not 0000, and not a known advertising number. */
 int guard_ssn_ok(const char *s, size_t len);
-/* Dotted-quad IPv4, octets 0..255 without leading zeros. */
+/* Dotted-quad IPv4, octets 0..255 (1 to 3 digits, leading zeros allowed). */
 int guard_ipv4_ok(const char *s, size_t len);
 /* IPv6 in any RFC 4291 form (compressed, ::, embedded IPv4), optional %zone. */
 int guard_ipv6_ok(const char *s, size_t len);

@@ -98,7 +98,8 @@ static void ip_and_mac(void **state)
     OK(guard_ipv4_ok, "255.255.255.255");
     NO(guard_ipv4_ok, "256.1.1.1");
     NO(guard_ipv4_ok, "1.2.3");
-    NO(guard_ipv4_ok, "01.2.3.4");
+    OK(guard_ipv4_ok, "192.168.001.010");
+    NO(guard_ipv4_ok, "0001.2.3.4");
     NO(guard_ipv4_ok, "1.2.3.4.5");
     OK(guard_ipv6_ok, "2001:db8::1");
     OK(guard_ipv6_ok, "::");
