@@ -232,6 +232,17 @@ size_t guard_stream_window(const struct guard_env *env, const struct config_guar
     return w + (g->whole_word ? 8 : 0);
 }
 
+const struct guard_scan *guard_local_scan(const struct guard_env *env, const struct config_guardrail *g)
+{
+    const struct guard_compiled *c = guard_is_local(g) ? compiled(env, g) : NULL;
+    return c ? c->scan : NULL;
+}
+
+struct guard_scan_scratch *guard_env_scratch(struct guard_env *env)
+{
+    return env->scratch;
+}
+
 /* ---- when: conditions ---- */
 
 static int list_has(char **list, size_t n, const char *s)
@@ -349,6 +360,13 @@ static enum metrics_verdict metrics_verdict_of(const struct guard_verdict *v)
     if (v->outcome == GUARD_REWRITE)
         return METRICS_VERDICT_REWRITE;
     return v->violation ? METRICS_VERDICT_LOGGED : METRICS_VERDICT_PASS;
+}
+
+void guard_count_verdict(struct guard_env *env, const struct guard_verdict *v, uint64_t latency_us)
+{
+    const struct config_guardrail *g = v->guard;
+    if (g != NULL && g >= env->shared->cfg->guardrails && (size_t)(g - env->shared->cfg->guardrails) < env->shared->n)
+        metrics_guard_verdict(env->metrics, (size_t)(g - env->shared->cfg->guardrails), metrics_verdict_of(v), latency_us);
 }
 
 /* Reports the final verdict (once) and drops the logic reference. */
@@ -1247,7 +1265,7 @@ struct guard_run *guard_run_start(struct guard_env *env, const struct config_gua
         struct guard_verdict v;
         scan_verdict(env, g, gc->scan, s->texts, s->lens, s->n, &v);
         v.latency_us = (util_now_ns() - t0) / 1000;
-        metrics_guard_verdict(env->metrics, (size_t)(g - env->shared->cfg->guardrails), metrics_verdict_of(&v), v.latency_us);
+        guard_count_verdict(env, &v, v.latency_us);
         if (cb)
             cb(ud, &v);
         free_texts(v.texts, v.lens, v.n);
