@@ -85,6 +85,10 @@
 #define ERROR_BODY_MAX (256 * 1024)
 #define SSE_EVENT_MAX (1024 * 1024)
 #define OUT_PAUSE_BYTES (256 * 1024)
+/* A stream pauses its upstream earlier: a client that stops reading costs at most about
+ * this much twice (the buffer h2o sends and the one filling), so 50 such clients stay
+ * within a few MB. proceed resumes it once the pending buffer is below OUT_PAUSE_BYTES/2. */
+#define STREAM_PAUSE_BYTES (32 * 1024)
 #define HEADERS_KEPT_MAX (32 * 1024)
 #define QUEUE_POLL_MS 5
 
@@ -600,7 +604,7 @@ static int on_upstream_body(struct upstream_call *call, void *ud, const char *da
             out_append(ctx, data, len);
             out_flush(ctx);
         }
-        if (ctx->out_pending.len >= OUT_PAUSE_BYTES) {
+        if (ctx->out_pending.len >= STREAM_PAUSE_BYTES) {
             ctx->upstream_paused = 1;
             return UPSTREAM_BODY_PAUSE;
         }
