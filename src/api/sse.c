@@ -101,11 +101,16 @@ static size_t skip_ws(const char *j, size_t i, size_t end)
 /* The end of the string literal starting at j[i] == '"', or 0 if it does not end. */
 static size_t skip_string(const char *j, size_t i, size_t end)
 {
-    for (i++; i < end; i++) {
-        if (j[i] == '\\')
-            i++;
-        else if (j[i] == '"')
-            return i + 1;
+    for (i++; i < end;) {
+        const char *q = memchr(j + i, '"', end - i);
+        if (q == NULL)
+            return 0;
+        size_t k = (size_t)(q - j), bs = 0;
+        while (k - bs > i && j[k - bs - 1] == '\\')
+            bs++;
+        if (bs % 2 == 0)
+            return k + 1; /* not escaped */
+        i = k + 1;
     }
     return 0;
 }

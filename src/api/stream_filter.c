@@ -71,8 +71,8 @@ struct sf_channel {
 
 /* One event as read. */
 struct sf_event {
-    struct sf_edit edits[MAX_EDITS];
-    size_t n;
+    struct sf_edit *edits; /* grows up to MAX_EDITS */
+    size_t n, cap;
     long finishing[16]; /* choices whose finish_reason is in this event */
     size_t n_finishing;
     int error_event;
@@ -275,9 +275,13 @@ static size_t channel_of(struct stream_filter *f, struct sf_event *ev, long choi
 
 static void add_edit(struct sf_event *ev, size_t s, size_t e, enum sf_edit_kind kind, size_t ch)
 {
-    if (ev->n == MAX_EDITS) {
-        ev->bad = "too many text values in one event";
-        return;
+    if (ev->n == ev->cap) {
+        if (ev->cap == MAX_EDITS) {
+            ev->bad = "too many text values in one event";
+            return;
+        }
+        ev->cap = ev->cap ? ev->cap * 2 : 8;
+        ev->edits = util_realloc(ev->edits, ev->cap * sizeof(*ev->edits));
     }
     ev->edits[ev->n++] = (struct sf_edit){.start = s, .end = e, .kind = kind, .channel = ch};
 }
@@ -951,6 +955,8 @@ void stream_filter_free(struct req_ctx *ctx)
         free(f->channels[i].tmpl);
     }
     free(f->channels);
+    free(f->ev.edits);
+    free(f->tmpl_ev.edits);
     util_buf_free(&f->piece);
     util_buf_free(&f->released);
     util_buf_free(&f->event);
