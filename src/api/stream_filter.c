@@ -65,7 +65,7 @@ struct sf_channel {
     enum sf_field field;
     struct guard_stream *gs; /* NULL when no local guard applies */
     char *tmpl;              /* the last event that carried this channel: frames text released at the end */
-    size_t tmpl_len;
+    size_t tmpl_len, tmpl_cap;
     int finished;
 };
 
@@ -716,7 +716,10 @@ static void keep_template(struct stream_filter *f, const struct sf_event *ev, co
             continue;
         if (c->gs == NULL)
             continue; /* nothing is ever held: no template needed */
-        c->tmpl = util_realloc(c->tmpl, len ? len : 1);
+        if (len > c->tmpl_cap) {
+            c->tmpl_cap = len < 256 ? 256 : len;
+            c->tmpl = util_realloc(c->tmpl, c->tmpl_cap);
+        }
         memcpy(c->tmpl, data, len);
         c->tmpl_len = len;
     }

@@ -257,8 +257,10 @@ static int release(struct guard_stream *st, struct util_buf *out, size_t upto, i
             return WARDEN_ETOOBIG;
         pos = sp->end;
     }
-    memmove(st->spans, st->spans + k, (st->nspans - k) * sizeof(*st->spans));
-    st->nspans -= k;
+    if (k > 0) {
+        memmove(st->spans, st->spans + k, (st->nspans - k) * sizeof(*st->spans));
+        st->nspans -= k;
+    }
     if (upto > pos && emit(st, out, pos, upto) != 0)
         return WARDEN_ETOOBIG;
     if (upto > pos)

@@ -269,8 +269,14 @@ PEAK=$(rss_kb)
 wait "$HOLD"
 sleep 1
 AFTER=$(rss_kb)
-check "memory: 50 non-reading clients: RSS growth $(((PEAK - BASE) / 1024)) MB <= 20 MB ($BASE -> $PEAK kB)" lt $((PEAK - BASE)) $((20 * 1024))
-check "memory: after they leave, within 10 MB of the baseline ($AFTER kB)" lt $((AFTER - BASE)) $((10 * 1024))
+case "$WARDEN_BIN" in
+*asan*) # ASan's quarantine keeps freed memory resident: RSS says nothing there
+    echo "  info $TEST_NAME: sanitizer build, RSS limits not checked" >&2 ;;
+*)
+    check "memory: 50 non-reading clients: RSS growth $(((PEAK - BASE) / 1024)) MB <= 20 MB ($BASE -> $PEAK kB)" lt $((PEAK - BASE)) $((20 * 1024))
+    check "memory: after they leave, within 10 MB of the baseline ($AFTER kB)" lt $((AFTER - BASE)) $((10 * 1024))
+    ;;
+esac
 check "memory: warden alive" alive
 echo "  info $TEST_NAME: RSS kB baseline $BASE, 50 non-reading guarded clients $PEAK, after $AFTER" >&2
 
