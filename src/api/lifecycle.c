@@ -1486,10 +1486,11 @@ void lifecycle_note_guard(struct req_ctx *ctx, const struct config_guardrail *g,
 void lifecycle_block(struct req_ctx *ctx, const struct config_guardrail *g, const struct guard_verdict *v)
 {
     if (g == NULL) {
-        /* the stream could not be checked at all (too large, not SSE we can parse) */
+        /* the stream could not be checked (too large, not SSE/JSON we can read, duplicate keys):
+         * fail closed, with the same code as an answer that cannot be verified */
         cancel_upstream(ctx);
         api_error_clear(&ctx->err);
-        api_error_set(&ctx->err, 502, "api_error", "stream_check_failed", NULL, "%s", v->reason);
+        api_error_set(&ctx->err, 502, "api_error", "unverifiable_response", NULL, "%s", v->reason);
         respond_error(ctx);
         return;
     }

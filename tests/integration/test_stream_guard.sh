@@ -213,6 +213,11 @@ check "reasoning + logprobs: no 8-character piece" eq "$(leaks)" no
 EVENTS='["{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"safe\",\"content\":\"'"$SECRET"'\"}}]}"]'
 req "$(script_body "$EVENTS")"
 check "duplicate content key: stream ends with an error" contains "$(r 'str(d["error"])')" "repeats a member"
+check "duplicate content key: code unverifiable_response" contains "$(r 'str(d["error"])')" "unverifiable_response"
+EVENTS='["{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"'"$SECRET"'\"}}]"]'
+req "$(script_body "$EVENTS")"
+check "event that is not JSON: stream ends with an error" contains "$(r 'str(d["error"])')" "unverifiable_response"
+check "event that is not JSON: no 8-character piece" eq "$(leaks)" no
 check "duplicate content key: no 8-character piece" eq "$(leaks)" no
 EVENTS='["{\"choices\":[{\"index\":0,\"delta\":{\"c\\u006fntent\":\"'"$SECRET"' \"}}]}"]'
 req "$(script_body "$EVENTS")"
