@@ -169,14 +169,17 @@ static int advance(struct guard_stream *st, struct guard_scan_scratch *sc, struc
     const struct guard_stream_rule *r = p->rule;
     size_t end = st->base + st->len;
     uint32_t opts = st->base > 0 ? PCRE2_NOTBOL : 0;
-    if (!final)
+    if (!final) {
         opts |= r->action == GUARD_STREAM_BLOCK ? PCRE2_PARTIAL_SOFT : PCRE2_PARTIAL_HARD;
+        /* a character cut by the end of the text so far is not text yet: PCRE2 would
+         * see an invalid character (no match) where the whole one may continue a match */
+        end = char_start(st, st->base, end, end);
+    }
     p->hold = end;
     while (p->off < end) {
-        int rc = pcre2_match(p->re, (PCRE2_SPTR)st->buf, st->len, p->off - st->base, opts, sc->md, r->scan->mctx);
+        int rc = pcre2_match(p->re, (PCRE2_SPTR)st->buf, end - st->base, p->off - st->base, opts, sc->md, r->scan->mctx);
         if (rc == PCRE2_ERROR_NOMATCH) {
-            /* a character cut by the end of the text is looked at again when it is whole */
-            p->off = char_start(st, p->off, end, end);
+            p->off = end;
             return GUARD_STREAM_OK;
         }
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(sc->md);
