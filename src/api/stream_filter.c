@@ -307,6 +307,15 @@ static int is_object(const char *j, size_t vs)
     return json_span_type(j + vs) == '{';
 }
 
+/* 1 if the value at j[s] has type `type` ('{' or '['); 0 if it is null; 0 with ev->bad = why otherwise. */
+static int expect(struct sf_event *ev, const char *j, size_t s, char type, const char *why)
+{
+    char t = json_span_type(j + s);
+    if (t != type && t != 'n')
+        ev->bad = why;
+    return t == type;
+}
+
 /* {"name": ..., "arguments": ...} of a tool call or a legacy function_call. */
 static void read_function(struct stream_filter *f, struct sf_event *ev, const char *j, size_t s, size_t e, long choice,
                           enum sf_field name_field, enum sf_field args_field, long tool)
@@ -314,11 +323,8 @@ static void read_function(struct stream_filter *f, struct sf_event *ev, const ch
     static const char *const keys[] = {"name", "arguments"};
     size_t pos = 0, ks, ke, vs, ve;
     unsigned seen = 0;
-    if (!is_object(j, s)) {
-        if (json_span_type(j + s) != 'n')
-            ev->bad = "a function of the answer is not an object";
+    if (!expect(ev, j, s, '{', "a function of the answer is not an object"))
         return;
-    }
     while (!ev->bad && sse_json_object_next(j, s, e, &pos, &ks, &ke, &vs, &ve)) {
         int k = key_index(j, ks, ke, keys, 2);
         if (seen_twice(ev, &seen, k) || k < 0)
@@ -331,11 +337,8 @@ static void read_tool_calls(struct stream_filter *f, struct sf_event *ev, const 
 {
     static const char *const keys[] = {"index", "function"};
     size_t apos = 0, es, ee;
-    if (json_span_type(j + s) != '[') {
-        if (json_span_type(j + s) != 'n')
-            ev->bad = "tool_calls is not an array";
+    if (!expect(ev, j, s, '[', "tool_calls is not an array"))
         return;
-    }
     for (long nth = 0; !ev->bad && json_span_array_next(j, s, e, &apos, &es, &ee); nth++) {
         size_t pos = 0, ks, ke, vs, ve, fs = 0, fe = 0;
         unsigned seen = 0;
@@ -368,11 +371,8 @@ static void read_logprob_list(struct stream_filter *f, struct sf_event *ev, cons
 {
     static const char *const keys[] = {"token", "bytes", "top_logprobs"};
     size_t apos = 0, es, ee;
-    if (json_span_type(j + s) != '[') {
-        if (json_span_type(j + s) != 'n')
-            ev->bad = "logprobs is not an array";
+    if (!expect(ev, j, s, '[', "logprobs is not an array"))
         return;
-    }
     while (!ev->bad && json_span_array_next(j, s, e, &apos, &es, &ee)) {
         size_t pos = 0, ks, ke, vs, ve;
         unsigned seen = 0;
@@ -413,11 +413,8 @@ static void read_delta(struct stream_filter *f, struct sf_event *ev, const char 
     static const enum sf_field fields[] = {F_CONTENT, F_REASONING_CONTENT, F_REASONING, F_REFUSAL};
     size_t pos = 0, ks, ke, vs, ve;
     unsigned seen = 0;
-    if (!is_object(j, s)) {
-        if (json_span_type(j + s) != 'n')
-            ev->bad = "a delta is not an object";
+    if (!expect(ev, j, s, '{', "a delta is not an object"))
         return;
-    }
     while (!ev->bad && sse_json_object_next(j, s, e, &pos, &ks, &ke, &vs, &ve)) {
         int k = key_index(j, ks, ke, keys, 6);
         if (seen_twice(ev, &seen, k) || k < 0)
