@@ -45,6 +45,7 @@ enum sf_field {
     F_TEXT,       /* legacy completions choices[].text */
     F_LP_CONTENT, /* logprobs.content[].token */
     F_LP_REFUSAL, /* logprobs.refusal[].token */
+    F_OTHER,      /* every string of a member outside the contract and known metadata */
 };
 
 enum sf_edit_kind {
@@ -221,8 +222,9 @@ static void fail_unverifiable(struct req_ctx *ctx, const char *why)
 
 static int key_index(const char *j, size_t ks, size_t ke, const char *const *names, size_t n)
 {
+    char c = ke > ks + 2 ? j[ks + 1] : 0;
     for (size_t i = 0; i < n; i++)
-        if (sse_json_key_is(j, ks, ke, names[i]))
+        if ((c == names[i][0] || c == '\\') && sse_json_key_is(j, ks, ke, names[i]))
             return (int)i;
     return -1;
 }
@@ -302,6 +304,26 @@ static void read_text(struct stream_filter *f, struct sf_event *ev, const char *
         add_edit(ev, vs, ve, EDIT_TEXT, ch);
 }
 
+/* A member outside the contract (not text we know, not known metadata): any string in
+ * it may reach a reader, so each is checked as text (unknown_fields: check). */
+static void read_other(struct stream_filter *f, struct sf_event *ev, const char *j, size_t s, size_t e, long choice)
+{
+    size_t pos = 0, ks, ke, vs, ve;
+    switch (json_span_type(j + s)) {
+    case '"':
+        read_text(f, ev, j, s, e, choice, F_OTHER, 0);
+        break;
+    case '{':
+        while (!ev->bad && sse_json_object_next(j, s, e, &pos, &ks, &ke, &vs, &ve))
+            read_other(f, ev, j, vs, ve, choice);
+        break;
+    case '[':
+        while (!ev->bad && json_span_array_next(j, s, e, &pos, &vs, &ve))
+            read_other(f, ev, j, vs, ve, choice);
+        break;
+    }
+}
+
 static int is_object(const char *j, size_t vs)
 {
     return json_span_type(j + vs) == '{';
@@ -327,15 +349,18 @@ static void read_function(struct stream_filter *f, struct sf_event *ev, const ch
         return;
     while (!ev->bad && sse_json_object_next(j, s, e, &pos, &ks, &ke, &vs, &ve)) {
         int k = key_index(j, ks, ke, keys, 2);
-        if (seen_twice(ev, &seen, k) || k < 0)
+        if (seen_twice(ev, &seen, k))
             continue;
-        read_text(f, ev, j, vs, ve, choice, k == 0 ? name_field : args_field, tool);
+        if (k < 0)
+            read_other(f, ev, j, vs, ve, choice);
+        else
+            read_text(f, ev, j, vs, ve, choice, k == 0 ? name_field : args_field, tool);
     }
 }
 
 static void read_tool_calls(struct stream_filter *f, struct sf_event *ev, const char *j, size_t s, size_t e, long choice)
 {
-    static const char *const keys[] = {"index", "function"};
+    static const char *const keys[] = {"index", "function", "id", "type"};
     size_t apos = 0, es, ee;
     if (!expect(ev, j, s, '[', "tool_calls is not an array"))
         return;
@@ -348,13 +373,15 @@ static void read_tool_calls(struct stream_filter *f, struct sf_event *ev, const 
             return;
         }
         while (!ev->bad && sse_json_object_next(j, es, ee, &pos, &ks, &ke, &vs, &ve)) {
-            int k = key_index(j, ks, ke, keys, 2);
+            int k = key_index(j, ks, ke, keys, 4);
             if (seen_twice(ev, &seen, k))
                 continue;
             if (k == 0)
                 index = parse_index(j, vs, ve);
             else if (k == 1)
                 fs = vs, fe = ve;
+            else if (k < 0)
+                read_other(f, ev, j, vs, ve, choice);
         }
         if (index < 0) {
             ev->bad = "a tool call index is not a small integer";
@@ -369,7 +396,7 @@ static void read_tool_calls(struct stream_filter *f, struct sf_event *ev, const 
 static void read_logprob_list(struct stream_filter *f, struct sf_event *ev, const char *j, size_t s, size_t e, long choice,
                               enum sf_field field)
 {
-    static const char *const keys[] = {"token", "bytes", "top_logprobs"};
+    static const char *const keys[] = {"token", "bytes", "top_logprobs", "logprob"};
     size_t apos = 0, es, ee;
     if (!expect(ev, j, s, '[', "logprobs is not an array"))
         return;
@@ -381,10 +408,12 @@ static void read_logprob_list(struct stream_filter *f, struct sf_event *ev, cons
             return;
         }
         while (!ev->bad && sse_json_object_next(j, es, ee, &pos, &ks, &ke, &vs, &ve)) {
-            int k = key_index(j, ks, ke, keys, 3);
-            if (seen_twice(ev, &seen, k) || k < 0)
+            int k = key_index(j, ks, ke, keys, 4);
+            if (seen_twice(ev, &seen, k) || k == 3)
                 continue;
-            if (k == 0)
+            if (k < 0)
+                read_other(f, ev, j, vs, ve, choice);
+            else if (k == 0)
                 read_text(f, ev, j, vs, ve, choice, field, 0);
             else if (json_span_type(j + vs) != 'n')
                 add_edit(ev, vs, ve, k == 1 ? EDIT_NULL : EDIT_EMPTY, 0);
@@ -401,25 +430,31 @@ static void read_logprobs(struct stream_filter *f, struct sf_event *ev, const ch
         return; /* null */
     while (!ev->bad && sse_json_object_next(j, s, e, &pos, &ks, &ke, &vs, &ve)) {
         int k = key_index(j, ks, ke, keys, 2);
-        if (seen_twice(ev, &seen, k) || k < 0)
+        if (seen_twice(ev, &seen, k))
             continue;
-        read_logprob_list(f, ev, j, vs, ve, choice, k == 0 ? F_LP_CONTENT : F_LP_REFUSAL);
+        if (k < 0)
+            read_other(f, ev, j, vs, ve, choice);
+        else
+            read_logprob_list(f, ev, j, vs, ve, choice, k == 0 ? F_LP_CONTENT : F_LP_REFUSAL);
     }
 }
 
 static void read_delta(struct stream_filter *f, struct sf_event *ev, const char *j, size_t s, size_t e, long choice)
 {
-    static const char *const keys[] = {"content", "reasoning_content", "reasoning", "refusal", "tool_calls", "function_call"};
+    static const char *const keys[] = {"content",    "reasoning_content", "reasoning", "refusal",
+                                       "tool_calls", "function_call",     "role"};
     static const enum sf_field fields[] = {F_CONTENT, F_REASONING_CONTENT, F_REASONING, F_REFUSAL};
     size_t pos = 0, ks, ke, vs, ve;
     unsigned seen = 0;
     if (!expect(ev, j, s, '{', "a delta is not an object"))
         return;
     while (!ev->bad && sse_json_object_next(j, s, e, &pos, &ks, &ke, &vs, &ve)) {
-        int k = key_index(j, ks, ke, keys, 6);
-        if (seen_twice(ev, &seen, k) || k < 0)
+        int k = key_index(j, ks, ke, keys, 7);
+        if (seen_twice(ev, &seen, k) || k == 6)
             continue;
-        if (k < 4)
+        if (k < 0)
+            read_other(f, ev, j, vs, ve, choice);
+        else if (k < 4)
             read_text(f, ev, j, vs, ve, choice, fields[k], 0);
         else if (k == 4)
             read_tool_calls(f, ev, j, vs, ve, choice);
@@ -435,14 +470,19 @@ static void read_choice(struct stream_filter *f, struct sf_event *ev, const char
     size_t at[K_N][2] = {{0}};
     size_t pos = 0, ks, ke, vs, ve;
     unsigned seen = 0;
+    int others = 0;
     if (!is_object(j, s)) {
         ev->bad = "a choice is not an object";
         return;
     }
     while (!ev->bad && sse_json_object_next(j, s, e, &pos, &ks, &ke, &vs, &ve)) {
         int k = key_index(j, ks, ke, keys, K_N);
-        if (seen_twice(ev, &seen, k) || k < 0)
+        if (seen_twice(ev, &seen, k))
             continue;
+        if (k < 0) {
+            others = 1;
+            continue;
+        }
         at[k][0] = vs;
         at[k][1] = ve;
     }
@@ -463,6 +503,10 @@ static void read_choice(struct stream_filter *f, struct sf_event *ev, const char
         read_logprobs(f, ev, j, at[K_LOGPROBS][0], at[K_LOGPROBS][1], choice);
     if (at[K_FINISH][1] && json_span_type(j + at[K_FINISH][0]) == '"' && ev->n_finishing < 16)
         ev->finishing[ev->n_finishing++] = choice;
+    /* members outside the contract, now that the choice's index is known */
+    for (pos = 0; others && !ev->bad && sse_json_object_next(j, s, e, &pos, &ks, &ke, &vs, &ve);)
+        if (key_index(j, ks, ke, keys, K_N) < 0)
+            read_other(f, ev, j, vs, ve, choice);
 }
 
 static int cmp_edit(const void *a, const void *b)
@@ -482,7 +526,9 @@ static int choice_finishing(const struct sf_event *ev, long choice)
 /* Reads the event json[0, len) into ev. Returns 0, or -1 with ev->bad set. */
 static int read_event(struct stream_filter *f, struct sf_event *ev, const char *j, size_t len)
 {
-    static const char *const keys[] = {"choices", "error"};
+    /* known metadata: no text of the model's */
+    static const char *const keys[] = {"choices", "error",        "id",          "object",     "created",
+                                       "model",   "service_tier", "obfuscation", "usage",      "system_fingerprint"};
     char err[128];
     ev->n = 0;
     ev->n_finishing = 0;
@@ -495,9 +541,13 @@ static int read_event(struct stream_filter *f, struct sf_event *ev, const char *
     size_t pos = 0, ks, ke, vs, ve;
     unsigned seen = 0;
     while (!ev->bad && sse_json_object_next(j, 0, len, &pos, &ks, &ke, &vs, &ve)) {
-        int k = key_index(j, ks, ke, keys, 2);
-        if (seen_twice(ev, &seen, k) || k < 0)
+        int k = key_index(j, ks, ke, keys, 10);
+        if (seen_twice(ev, &seen, k) || k >= 2)
             continue;
+        if (k < 0) {
+            read_other(f, ev, j, vs, ve, -1);
+            continue;
+        }
         if (k == 1) {
             ev->error_event = 1;
             continue;

@@ -151,6 +151,28 @@ static void choices_and_tool_calls_are_separate_channels(void **state)
     ctx_done(&ctx);
 }
 
+/* unknown_fields: check - strings outside the contract and known metadata are text too */
+static void strings_outside_the_contract_are_checked(void **state)
+{
+    struct req_ctx ctx;
+    ctx_init(&ctx);
+    feed(&ctx,
+         "data: {\"id\":\"sk-AAAAAAAAAAAAAAAAAAAAAAAA\",\"x\":{\"y\":[\"" SECRET " \"]},\"choices\":[{\"index\":0,"
+         "\"delta\":{\"role\":\"assistant\",\"note\":\"" SECRET " \"},\"extra\":\"" SECRET " \"}]}\n\n"
+         "data: [DONE]\n\n",
+         5);
+    stream_filter_finish(&ctx);
+    assert_int_equal(ctx.err.status, 0);
+    const char *out = ctx.out_pending.data;
+    assert_null(strstr(out, "Q7wX"));
+    /* known metadata (id) is not text: left as the upstream sent it */
+    assert_non_null(strstr(out, "\"id\":\"sk-AAAAAAAAAAAAAAAAAAAAAAAA\""));
+    assert_non_null(strstr(out, "\"y\":[\"# \"]"));
+    assert_non_null(strstr(out, "\"note\":\"# \""));
+    assert_non_null(strstr(out, "\"extra\":\"# \""));
+    ctx_done(&ctx);
+}
+
 static void unreadable_events_fail_closed(void **state)
 {
     const char *bad[] = {
@@ -175,6 +197,7 @@ int main(void)
         cmocka_unit_test(splices_only_the_text),
         cmocka_unit_test(secret_split_in_events_split_anywhere),
         cmocka_unit_test(choices_and_tool_calls_are_separate_channels),
+        cmocka_unit_test(strings_outside_the_contract_are_checked),
         cmocka_unit_test(unreadable_events_fail_closed),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
