@@ -22,6 +22,7 @@
 #include "config/config.h"
 #include "guard/engine.h"
 #include "guard/stream_scan.h"
+#include "server/metrics.h"
 #include "server/server.h"
 
 #define CHUNKS 20
@@ -90,7 +91,8 @@ int main(int argc, char **argv)
     }
     static struct server_worker w;
     w.cfg = cfg;
-    w.guards = guard_env_create(gs, uv_default_loop(), NULL, NULL);
+    w.metrics = metrics_create(cfg);
+    w.guards = guard_env_create(gs, uv_default_loop(), NULL, w.metrics);
 
     /* one answer: CHUNKS content events (each one event per upstream chunk, as the feed sees them) */
     static char events[CHUNKS * 512];

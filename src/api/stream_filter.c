@@ -956,6 +956,13 @@ static void try_finish(struct req_ctx *ctx)
     for (size_t i = 0; i < ctx->n_guards; i++)
         if (guard_applies(ctx->guards[i]))
             lifecycle_note_guard(ctx, ctx->guards[i], f->redacted && ctx->guards[i]->action == CONFIG_ACTION_REDACT ? "rewrite" : "pass");
+    /* the local guards' verdicts on the whole stream, for /metrics (slow checks count their own runs) */
+    for (size_t r = 0; r < f->n_rules; r++) {
+        struct guard_verdict v = {.guard = f->rule_guards[r]};
+        v.outcome = f->redacted && f->rules[r].action == GUARD_STREAM_REDACT ? GUARD_REWRITE : GUARD_PASS;
+        v.violation = v.outcome == GUARD_REWRITE;
+        guard_count_verdict(ctx->w->guards, &v, 0);
+    }
     lifecycle_end_stream(ctx);
 }
 
