@@ -601,9 +601,10 @@ static void channel_stopped(struct req_ctx *ctx, int status, const struct guard_
     v.outcome = GUARD_BLOCK;
     v.violation = status == GUARD_STREAM_MATCH;
     v.errored = status == GUARD_STREAM_ERROR;
-    if (status == GUARD_STREAM_MATCH)
-        snprintf(v.reason, sizeof(v.reason), "matched %s #%u", g->type == CONFIG_GUARD_KEYWORDS ? "keyword" : "pattern",
-                 res->pattern + 1);
+    if (status == GUARD_STREAM_MATCH && g->type == CONFIG_GUARD_KEYWORDS)
+        snprintf(v.reason, sizeof(v.reason), "matched a keyword");
+    else if (status == GUARD_STREAM_MATCH)
+        snprintf(v.reason, sizeof(v.reason), "matched pattern #%u", res->pattern + 1);
     else if (status == GUARD_STREAM_OVERFLOW)
         snprintf(v.reason, sizeof(v.reason), "a possible match grew past the stream window (%zu bytes)", f->rules[res->rule].window);
     else

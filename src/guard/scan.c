@@ -258,11 +258,36 @@ static int cmp_longer_first(const void *a, const void *b)
     return x > y ? -1 : x < y;
 }
 
-/* Every keyword as one PCRE2 alternation, longest first (so that at one start the
- * longest keyword wins, as in the merged spans of guard_scan_redact). UTF-8 mode
- * when the keywords allow it, so that caseless folding and whole-word boundaries
- * see characters; byte mode otherwise. */
-static int compile_keyword_alternation(struct guard_scan *s, char *msg, size_t msgsz)
+/* One PCRE2 alternation of sorted[0, n). */
+static pcre2_code *compile_alternation(const struct guard_scan *s, char **sorted, size_t n, int utf8, char *msg, size_t msgsz)
+{
+    char *alt = NULL;
+    size_t len = 0, cap = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *e = escape_literal(sorted[i]);
+        size_t el = strlen(e);
+        if (len + el + 2 > cap) {
+            cap = (len + el + 2) * 2;
+            alt = util_realloc(alt, cap);
+        }
+        if (i > 0)
+            alt[len++] = '|';
+        memcpy(alt + len, e, el);
+        len += el;
+        alt[len] = '\0';
+        free(e);
+    }
+    pcre2_code *re = compile_pcre(s, alt, utf8, msg, msgsz);
+    free(alt);
+    return re;
+}
+
+/* The keywords as PCRE2 alternations, longest first (so that at one start the longest
+ * keyword wins, as in the merged spans of guard_scan_redact), for streams. A compiled
+ * PCRE2 pattern is limited in size, so long lists become several alternations: a group
+ * that is "too large" is halved until it compiles. UTF-8 mode when the keywords allow
+ * it, so that caseless folding and whole-word boundaries see characters. */
+static int compile_keyword_alternations(struct guard_scan *s, char *msg, size_t msgsz)
 {
     char **sorted = util_calloc(s->n, sizeof(*sorted));
     int all_utf8 = 1;
@@ -272,28 +297,24 @@ static int compile_keyword_alternation(struct guard_scan *s, char *msg, size_t m
             all_utf8 = 0;
     }
     qsort(sorted, s->n, sizeof(*sorted), cmp_longer_first);
-    struct scan_vec_chars {
-        char *p;
-        size_t n, cap;
-    } alt = {0};
-    for (size_t i = 0; i < s->n; i++) {
-        char *e = escape_literal(sorted[i]);
-        size_t el = strlen(e);
-        if (alt.n + el + 2 > alt.cap) {
-            alt.cap = (alt.n + el + 2) * 2;
-            alt.p = util_realloc(alt.p, alt.cap);
+    s->kw_res = util_calloc(s->n, sizeof(*s->kw_res));
+    size_t group = s->n < 512 ? s->n : 512;
+    for (size_t at = 0; at < s->n;) {
+        size_t n = s->n - at < group ? s->n - at : group;
+        pcre2_code *re = compile_alternation(s, sorted + at, n, all_utf8, msg, msgsz);
+        if (re == NULL && n > 1) {
+            group = n / 2; /* too large: smaller groups */
+            continue;
         }
-        if (i > 0)
-            alt.p[alt.n++] = '|';
-        memcpy(alt.p + alt.n, e, el);
-        alt.n += el;
-        alt.p[alt.n] = '\0';
-        free(e);
+        if (re == NULL) {
+            free(sorted);
+            return -1;
+        }
+        s->kw_res[s->n_kw_res++] = re;
+        at += n;
     }
     free(sorted);
-    s->kw_re = compile_pcre(s, alt.p, all_utf8, msg, msgsz);
-    free(alt.p);
-    return s->kw_re ? 0 : -1;
+    return 0;
 }
 
 static int pcre_matches_empty(pcre2_code *re)
@@ -372,7 +393,7 @@ struct guard_scan *guard_scan_compile(int kind, const char *const *patterns, siz
         nhs++;
     }
 
-    if (kind == GUARD_SCAN_KEYWORDS && compile_keyword_alternation(s, msg, sizeof(msg)) != 0) {
+    if (kind == GUARD_SCAN_KEYWORDS && compile_keyword_alternations(s, msg, sizeof(msg)) != 0) {
         util_set_err(err, errsz, "keywords: %s", msg);
         goto fail;
     }
@@ -469,7 +490,9 @@ void guard_scan_free(struct guard_scan *s)
         free(s->pats[i].text);
         pcre2_code_free(s->pats[i].re);
     }
-    pcre2_code_free(s->kw_re);
+    for (size_t i = 0; i < s->n_kw_res; i++)
+        pcre2_code_free(s->kw_res[i]);
+    free(s->kw_res);
     free(s->pats);
     free(s->always);
     hs_free_scratch(s->proto);

@@ -32,9 +32,11 @@ struct guard_scan {
     pcre2_match_context *mctx;
     size_t max_width; /* 0 = unbounded */
     int utf8_db;      /* some pattern is in HS UTF-8 mode: trim cut characters */
-    /* keywords only: every keyword as one PCRE2 alternation (longest first), for
-     * streams, which need partial matching (does a held tail begin a keyword?) */
-    pcre2_code *kw_re;
+    /* keywords only: the keywords as PCRE2 alternations (longest first; several for
+     * long lists), for streams, which need partial matching (does a held tail begin
+     * a keyword?) */
+    pcre2_code **kw_res;
+    size_t n_kw_res;
 };
 
 struct guard_scan_scratch {

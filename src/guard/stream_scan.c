@@ -32,7 +32,7 @@
 struct stream_pat {
     const struct guard_stream_rule *rule;
     size_t rule_index;
-    unsigned pattern;
+    unsigned pattern; /* regex index; keywords: the alternation's index */
     const pcre2_code *re;
     int keywords;
     size_t off;  /* absolute: not resolved before this */
@@ -65,18 +65,18 @@ struct guard_stream *guard_stream_new(const struct guard_stream_rule *rules, siz
     st->nrules = n;
     size_t np = 0;
     for (size_t i = 0; i < n; i++)
-        np += rules[i].scan->kind == GUARD_SCAN_KEYWORDS ? 1 : rules[i].scan->n;
+        np += rules[i].scan->kind == GUARD_SCAN_KEYWORDS ? rules[i].scan->n_kw_res : rules[i].scan->n;
     st->pats = util_calloc(np ? np : 1, sizeof(*st->pats));
     for (size_t i = 0; i < n; i++) {
         const struct guard_scan *s = rules[i].scan;
-        size_t k = s->kind == GUARD_SCAN_KEYWORDS ? 1 : s->n;
+        size_t k = s->kind == GUARD_SCAN_KEYWORDS ? s->n_kw_res : s->n;
         for (size_t j = 0; j < k; j++) {
             struct stream_pat *p = &st->pats[st->npats++];
             p->rule = &rules[i];
             p->rule_index = i;
             p->pattern = (unsigned)j;
             p->keywords = s->kind == GUARD_SCAN_KEYWORDS;
-            p->re = p->keywords ? s->kw_re : s->pats[j].re;
+            p->re = p->keywords ? s->kw_res[j] : s->pats[j].re;
         }
     }
     return st;

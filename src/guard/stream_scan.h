@@ -51,7 +51,7 @@ enum guard_stream_status {
 
 struct guard_stream_result {
     size_t rule;      /* the rule that decided (MATCH, OVERFLOW, ERROR) */
-    unsigned pattern; /* its pattern index (keywords: 0) */
+    unsigned pattern; /* its pattern index (keywords: which group of the list) */
     size_t redacted;  /* final matches replaced so far */
     size_t logged;    /* matches of log rules so far */
     size_t skipped;   /* pattern evaluations skipped (fail_open errors) so far */

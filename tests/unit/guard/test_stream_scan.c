@@ -282,6 +282,25 @@ static void several_rules_hold_the_earliest(void **state)
     guard_scan_free(k);
 }
 
+static void long_keyword_lists(void **state)
+{
+    /* a PCRE2 pattern has a size limit: long lists become several alternations */
+    enum { N = 6000 };
+    static char store[N][24];
+    static const char *kw[N];
+    for (int i = 0; i < N; i++) {
+        snprintf(store[i], sizeof(store[i]), "secretword%05d", i);
+        kw[i] = store[i];
+    }
+    struct guard_scan *s = compile_ok(GUARD_SCAN_KEYWORDS, kw, N, GUARD_SCAN_CASELESS | GUARD_SCAN_WHOLE_WORD);
+    struct guard_stream_rule rule = {.scan = s, .action = GUARD_STREAM_REDACT, .replacement = "#", .window = 24};
+    struct run r;
+    feed_pieces(&rule, 1, "a SecretWord00001 b secretword05999 c secretword06000 d", 3, 0, &r);
+    assert_int_equal(r.status, GUARD_STREAM_OK);
+    assert_string_equal(r.out, "a # b # c secretword06000 d");
+    guard_scan_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -295,6 +314,7 @@ int main(void)
         cmocka_unit_test(utf8_characters_are_never_cut),
         cmocka_unit_test(pattern_error_applies_to_that_pattern),
         cmocka_unit_test(several_rules_hold_the_earliest),
+        cmocka_unit_test(long_keyword_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
