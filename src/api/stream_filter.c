@@ -686,6 +686,10 @@ static int reframe(struct req_ctx *ctx, const struct sf_event *ev, const char *j
         }
     }
     util_buf_append(&f->event, j + pos, len - pos);
+    /* an event sent in several data: lines arrives joined by '\n': outside strings that is
+     * whitespace, and one data: line must not carry a raw newline */
+    for (char *nl = f->event.data + 6; (nl = memchr(nl, '\n', f->event.len - (size_t)(nl - f->event.data))) != NULL;)
+        *nl++ = ' ';
     if (util_buf_append(&f->event, "\n\n", 2) != 0) {
         fail_unverifiable(ctx, "event too large");
         return -1;

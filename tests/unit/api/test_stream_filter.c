@@ -89,6 +89,10 @@ static void splices_only_the_text(void **state)
     assert_string_equal(ctx.out_pending.data,
                         "data: {\"id\":\"a\", \"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"hello \xc3\xa9\"},"
                         "\"logprobs\":null,\"finish_reason\":null}],\"x\":[1, 2]}\n\n");
+    /* one event in two data: lines goes out as one line */
+    util_buf_reset(&ctx.out_pending);
+    feed(&ctx, "data: {\"choices\":[{\"index\":0,\ndata: \"delta\":{\"content\":\"x\"}}]}\n\n", 0);
+    assert_string_equal(ctx.out_pending.data, "data: {\"choices\":[{\"index\":0, \"delta\":{\"content\":\"x\"}}]}\n\n");
     ctx_done(&ctx);
 }
 
