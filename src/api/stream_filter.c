@@ -552,17 +552,16 @@ static int read_event(struct stream_filter *f, struct sf_event *ev, const char *
             ev->error_event = 1;
             continue;
         }
-        if (json_span_type(j + vs) != '[') {
-            ev->bad = "choices is not an array";
-            break;
-        }
+        if (!expect(ev, j, vs, '[', "choices is not an array"))
+            continue;
         size_t apos = 0, es, ee;
         for (long nth = 0; !ev->bad && json_span_array_next(j, vs, ve, &apos, &es, &ee); nth++)
             read_choice(f, ev, j, es, ee, nth);
     }
     if (ev->bad)
         return -1;
-    qsort(ev->edits, ev->n, sizeof(*ev->edits), cmp_edit);
+    if (ev->n > 1)
+        qsort(ev->edits, ev->n, sizeof(*ev->edits), cmp_edit);
     /* a channel's last piece in an event whose finish_reason ends its choice is final */
     for (size_t i = 0; i < ev->n; i++) {
         const struct sf_edit *d = &ev->edits[i];

@@ -152,13 +152,13 @@ static int stop(struct guard_stream *st, int status, const struct stream_pat *p)
  * character, counting a character cut by the end of the text so far as inside. */
 static size_t char_start(const struct guard_stream *st, size_t pos, size_t upto, size_t end)
 {
-    const unsigned char *b = (const unsigned char *)st->buf - st->base; /* absolute indexing */
     if (upto <= pos)
         return upto;
-    size_t lead = upto - 1;
-    while (lead > pos && upto - lead < 4 && (b[lead] & 0xC0) == 0x80)
+    const unsigned char *b = (const unsigned char *)st->buf;
+    size_t lead = upto - 1; /* absolute; b[lead - base] */
+    while (lead > pos && upto - lead < 4 && (b[lead - st->base] & 0xC0) == 0x80)
         lead--;
-    unsigned c = b[lead];
+    unsigned c = b[lead - st->base];
     size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
     return lead + need > upto ? lead : upto;
 }
