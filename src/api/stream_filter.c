@@ -633,7 +633,9 @@ static int splice_text(struct req_ctx *ctx, size_t ch, const char *j, size_t s, 
     if (c->gs != NULL && !c->finished) {
         struct guard_stream_result res;
         util_buf_reset(&f->released);
-        int st = guard_stream_feed(c->gs, guard_env_scratch(ctx->w->guards), f->piece.data, f->piece.len, final, &f->released, &res);
+        /* a function name comes whole in one event: nothing of it is held for later */
+        int whole = final || c->field == F_TOOL_NAME || c->field == F_FUNC_NAME;
+        int st = guard_stream_feed(c->gs, guard_env_scratch(ctx->w->guards), f->piece.data, f->piece.len, whole, &f->released, &res);
         if (st != GUARD_STREAM_OK) {
             channel_stopped(ctx, st, &res);
             return -1;
