@@ -324,6 +324,15 @@ static void read_other(struct stream_filter *f, struct sf_event *ev, const char 
     }
 }
 
+/* Known metadata is a scalar (id, role, finish_reason...); a container there is not
+ * metadata we know, so its strings are checked like any member outside the contract. */
+static void read_metadata(struct stream_filter *f, struct sf_event *ev, const char *j, size_t s, size_t e, long choice)
+{
+    char t = json_span_type(j + s);
+    if (t == '{' || t == '[')
+        read_other(f, ev, j, s, e, choice);
+}
+
 static int is_object(const char *j, size_t vs)
 {
     return json_span_type(j + vs) == '{';
@@ -382,6 +391,8 @@ static void read_tool_calls(struct stream_filter *f, struct sf_event *ev, const 
                 fs = vs, fe = ve;
             else if (k < 0)
                 read_other(f, ev, j, vs, ve, choice);
+            else
+                read_metadata(f, ev, j, vs, ve, choice);
         }
         if (index < 0) {
             ev->bad = "a tool call index is not a small integer";
@@ -409,9 +420,11 @@ static void read_logprob_list(struct stream_filter *f, struct sf_event *ev, cons
         }
         while (!ev->bad && sse_json_object_next(j, es, ee, &pos, &ks, &ke, &vs, &ve)) {
             int k = key_index(j, ks, ke, keys, 4);
-            if (seen_twice(ev, &seen, k) || k == 3)
+            if (seen_twice(ev, &seen, k))
                 continue;
-            if (k < 0)
+            if (k == 3)
+                read_metadata(f, ev, j, vs, ve, choice);
+            else if (k < 0)
                 read_other(f, ev, j, vs, ve, choice);
             else if (k == 0)
                 read_text(f, ev, j, vs, ve, choice, field, 0);
@@ -426,8 +439,10 @@ static void read_logprobs(struct stream_filter *f, struct sf_event *ev, const ch
     static const char *const keys[] = {"content", "refusal"};
     size_t pos = 0, ks, ke, vs, ve;
     unsigned seen = 0;
-    if (!is_object(j, s))
-        return; /* null */
+    if (!is_object(j, s)) {
+        read_other(f, ev, j, s, e, choice); /* null; any other shape is checked as text */
+        return;
+    }
     while (!ev->bad && sse_json_object_next(j, s, e, &pos, &ks, &ke, &vs, &ve)) {
         int k = key_index(j, ks, ke, keys, 2);
         if (seen_twice(ev, &seen, k))
@@ -450,9 +465,11 @@ static void read_delta(struct stream_filter *f, struct sf_event *ev, const char 
         return;
     while (!ev->bad && sse_json_object_next(j, s, e, &pos, &ks, &ke, &vs, &ve)) {
         int k = key_index(j, ks, ke, keys, 7);
-        if (seen_twice(ev, &seen, k) || k == 6)
+        if (seen_twice(ev, &seen, k))
             continue;
-        if (k < 0)
+        if (k == 6)
+            read_metadata(f, ev, j, vs, ve, choice);
+        else if (k < 0)
             read_other(f, ev, j, vs, ve, choice);
         else if (k < 4)
             read_text(f, ev, j, vs, ve, choice, fields[k], 0);
@@ -503,6 +520,8 @@ static void read_choice(struct stream_filter *f, struct sf_event *ev, const char
         read_logprobs(f, ev, j, at[K_LOGPROBS][0], at[K_LOGPROBS][1], choice);
     if (at[K_FINISH][1] && json_span_type(j + at[K_FINISH][0]) == '"' && ev->n_finishing < 16)
         ev->finishing[ev->n_finishing++] = choice;
+    if (at[K_FINISH][1] && !ev->bad)
+        read_metadata(f, ev, j, at[K_FINISH][0], at[K_FINISH][1], choice);
     /* members outside the contract, now that the choice's index is known */
     for (pos = 0; others && !ev->bad && sse_json_object_next(j, s, e, &pos, &ks, &ke, &vs, &ve);)
         if (key_index(j, ks, ke, keys, K_N) < 0)
@@ -542,8 +561,12 @@ static int read_event(struct stream_filter *f, struct sf_event *ev, const char *
     unsigned seen = 0;
     while (!ev->bad && sse_json_object_next(j, 0, len, &pos, &ks, &ke, &vs, &ve)) {
         int k = key_index(j, ks, ke, keys, 10);
-        if (seen_twice(ev, &seen, k) || k >= 2)
+        if (seen_twice(ev, &seen, k))
             continue;
+        if (k >= 2) {
+            read_metadata(f, ev, j, vs, ve, -1);
+            continue;
+        }
         if (k < 0) {
             read_other(f, ev, j, vs, ve, -1);
             continue;

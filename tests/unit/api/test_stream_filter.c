@@ -162,7 +162,7 @@ static void strings_outside_the_contract_are_checked(void **state)
     ctx_init(&ctx);
     feed(&ctx,
          "data: {\"id\":\"sk-AAAAAAAAAAAAAAAAAAAAAAAA\",\"x\":{\"y\":[\"" SECRET " \"]},\"choices\":[{\"index\":0,"
-         "\"delta\":{\"role\":\"assistant\",\"note\":\"" SECRET " \"},\"extra\":\"" SECRET " \"}]}\n\n"
+         "\"delta\":{\"role\":\"assistant\",\"note\":\"" SECRET " \"},\"extra\":\"" SECRET " \",\"logprobs\":\"" SECRET " \",\"finish_reason\":{\"r\":\"" SECRET " \"}}],\"model\":[\"" SECRET " \"]}\n\n"
          "data: [DONE]\n\n",
          5);
     stream_filter_finish(&ctx);
@@ -174,6 +174,9 @@ static void strings_outside_the_contract_are_checked(void **state)
     assert_non_null(strstr(out, "\"y\":[\"# \"]"));
     assert_non_null(strstr(out, "\"note\":\"# \""));
     assert_non_null(strstr(out, "\"extra\":\"# \""));
+    assert_non_null(strstr(out, "\"logprobs\":\"# \""));
+    assert_non_null(strstr(out, "\"finish_reason\":{\"r\":\"# \"}"));
+    assert_non_null(strstr(out, "\"model\":[\"# \"]"));
     ctx_done(&ctx);
 }
 
