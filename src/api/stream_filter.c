@@ -394,8 +394,8 @@ static void read_tool_calls(struct stream_filter *f, struct sf_event *ev, const 
             else
                 read_metadata(f, ev, j, vs, ve, choice);
         }
-        if (index < 0) {
-            ev->bad = "a tool call index is not a small integer";
+        if (index < 0 || (nth > 0 && !(seen & 1u))) {
+            ev->bad = "a tool call index is missing or not a small integer";
             return;
         }
         if (fe > fs && !ev->bad)
@@ -505,9 +505,11 @@ static void read_choice(struct stream_filter *f, struct sf_event *ev, const char
     }
     if (ev->bad)
         return;
-    long choice = at[K_INDEX][1] ? parse_index(j, at[K_INDEX][0], at[K_INDEX][1]) : nth;
+    /* without an index, readers disagree on which choice this is (its position? 0?): one
+     * choice per event is unambiguous, a second one is not */
+    long choice = at[K_INDEX][1] ? parse_index(j, at[K_INDEX][0], at[K_INDEX][1]) : nth == 0 ? 0 : -1;
     if (choice < 0) {
-        ev->bad = "a choice index is not a small integer";
+        ev->bad = "a choice index is missing or not a small integer";
         return;
     }
     if (at[K_DELTA][1])

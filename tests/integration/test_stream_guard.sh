@@ -264,7 +264,7 @@ HOLD=$!
 sleep 3
 PEAK=$(rss_kb)
 wait "$HOLD"
-sleep 1
+sleep 2
 AFTER=$(rss_kb)
 case "$WARDEN_BIN" in
 *asan*) # ASan's quarantine keeps freed memory resident: RSS says nothing there
@@ -282,7 +282,7 @@ HOLD=$!
 sleep 3
 PEAK0=$(rss_kb)
 wait "$HOLD"
-sleep 1
+sleep 2
 echo "  info $TEST_NAME: then unguarded: 50 non-reading clients $PEAK0, after $(rss_kb)" >&2
 
 finish

@@ -187,6 +187,9 @@ static void unreadable_events_fail_closed(void **state)
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":[\"" SECRET "\"]}}]}\n\n",
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" SECRET "\"}}]\n\n",
         "data: {\"choices\":[{\"index\":0,\"index\":1,\"delta\":{\"content\":\"x\"}}]}\n\n",
+        /* two choices without an index: which is which depends on the reader */
+        "data: {\"choices\":[{\"delta\":{\"content\":\"sk-Q7wX\"}},{\"delta\":{\"content\":\"2mK9pL4vR8tY3nB6cD1fG5hJ0zAs\"}}]}\n\n",
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0},{\"function\":{\"arguments\":\"x\"}}]}}]}\n\n",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
         struct req_ctx ctx;
