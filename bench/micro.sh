@@ -4,7 +4,8 @@
 #   - JSON Schema validation of a ~2 KB answer against a 30-property schema;
 #   - request intake (scan, texts, splice) on 1 KB and 4 KB chat bodies, unguarded and guarded;
 #   - the audit log: SQLite and PostgreSQL sink throughput, a query over 1,000,000 records;
-#   - the pii + secrets guardrails over a 4 KB prompt (one Hyperscan database each).
+#   - the pii + secrets guardrails over a 4 KB prompt (one Hyperscan database each);
+#   - the per-chunk cost of an output regex guard on a streamed answer (target <= 1 us).
 # Each prints microseconds per operation (audit: records/s and ms); bounded by its iteration count.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,9 @@ cc -O2 -D_GNU_SOURCE -Isrc -Iinclude bench/scan_bench.c "$BUILD/libwarden.a" $LI
 cc -O2 -D_GNU_SOURCE -Isrc -Iinclude bench/schema_bench.c "$BUILD/libwarden.a" $LIBS -o "$BUILD/schema_bench"
 cc -O2 -D_GNU_SOURCE -Isrc -Iinclude $(pkg-config --cflags libhs) bench/pii_bench.c "$BUILD/libwarden.a" $LIBS -o "$BUILD/pii_bench"
 cc -O2 -D_GNU_SOURCE -Isrc -Iinclude bench/request_bench.c "$BUILD/libwarden.a" $LIBS -o "$BUILD/request_bench"
+PKGS="libh2o libuv libcurl jansson yaml-0.1 libhs libpcre2-8 sqlite3 libpq openssl"
+cc -O2 -D_GNU_SOURCE -DH2O_USE_LIBUV=1 -Isrc -Iinclude $(pkg-config --cflags $PKGS) bench/stream_bench.c "$BUILD/libwarden.a" \
+    $(pkg-config --libs $PKGS) -lz -ldl -lm -pthread -o "$BUILD/stream_bench"
 echo "== regex guardrail over a 4 KB prompt (bench/scan_bench.c)"
 "$BUILD/scan_bench" "${SCAN_ITERS:-100000}"
 echo "== JSON Schema validation, 30 properties, ~2 KB answer (bench/schema_bench.c)"
@@ -38,3 +42,5 @@ else
     echo "AUDIT_BENCH postgres skipped (PostgreSQL could not be started)"
 fi
 rm -rf "$PGDIR"
+echo "== output regex guard on a streamed answer, per chunk (bench/stream_bench.c)"
+"$BUILD/stream_bench" "${STREAM_ITERS:-100000}"
