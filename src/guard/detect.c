@@ -49,6 +49,7 @@ struct detect_set {
     struct detect_rule *rules;
     enum rule_mode *mode;
     pcre2_code **re; /* non-NULL for MODE_DETECT / MODE_PCRE_ONLY */
+    pcre2_code **reach; /* streams: pattern + stream_tail + right edge, matched partially */
     size_t n;
     hs_database_t *db;
     int any_pcre_only;
@@ -311,13 +312,45 @@ static pcre2_code *compile_pcre(const struct detect_rule *r, char *msg, size_t m
     return re;
 }
 
+/* The stream pattern: the match, what the check may read after it (stream_tail, or
+ * the rest of the token up to the rule's extent), then two more characters, because
+ * the right edge (and "-5" after a number) is decided by them. Matched with
+ * PCRE2_PARTIAL_HARD, a prefix of it that reaches the end of the text so far is a
+ * finding that may still start there or grow. */
+static pcre2_code *compile_reach(const struct detect_rule *r, char *msg, size_t msgsz)
+{
+    char tail[64];
+    if (r->stream_tail == NULL)
+        snprintf(tail, sizeof(tail), "\\S{0,%zu}", r->max_extent > 0 ? r->max_extent : (size_t)256);
+    size_t n = strlen(r->regex) + strlen(r->stream_tail ? r->stream_tail : tail) + 32;
+    char *src = util_malloc(n);
+    snprintf(src, n, "(?:%s)(?:%s)(?=[\\s\\S]{2})", r->regex, r->stream_tail ? r->stream_tail : tail);
+    int code;
+    PCRE2_SIZE off;
+    uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | ((r->flags & DETECT_CASELESS) ? PCRE2_CASELESS : 0);
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, opts, &code, &off, NULL);
+    free(src);
+    if (re == NULL) {
+        PCRE2_UCHAR m[200];
+        pcre2_get_error_message(code, m, sizeof(m));
+        snprintf(msg, msgsz, "%s", (const char *)m);
+        return NULL;
+    }
+    pcre2_jit_compile(re, PCRE2_JIT_COMPLETE | PCRE2_JIT_PARTIAL_HARD);
+    return re;
+}
+
 void detect_free(struct detect_set *s)
 {
     if (s == NULL)
         return;
-    for (size_t i = 0; i < s->n; i++)
+    for (size_t i = 0; i < s->n; i++) {
         pcre2_code_free(s->re[i]);
+        if (s->reach)
+            pcre2_code_free(s->reach[i]);
+    }
     free(s->re);
+    free(s->reach);
     free(s->mode);
     free(s->rules);
     hs_free_database(s->db);
@@ -337,6 +370,7 @@ struct detect_set *detect_compile(const struct detect_rule *rules, size_t n, cha
     memcpy(s->rules, rules, n * sizeof(*rules));
     s->mode = util_calloc(n, sizeof(*s->mode));
     s->re = util_calloc(n, sizeof(*s->re));
+    s->reach = util_calloc(n, sizeof(*s->reach));
     s->mctx = pcre2_match_context_create(NULL);
     pcre2_set_match_limit(s->mctx, DETECT_PCRE_MATCH_LIMIT);
     const char **exprs = util_calloc(n, sizeof(*exprs));
@@ -363,6 +397,12 @@ struct detect_set *detect_compile(const struct detect_rule *rules, size_t n, cha
         if (empty) {
             pcre2_code_free(re);
             util_set_err(err, errsz, "recognizer %s: the pattern matches the empty string", r->entity);
+            goto fail;
+        }
+        s->reach[i] = compile_reach(r, msg, sizeof(msg));
+        if (s->reach[i] == NULL) {
+            pcre2_code_free(re);
+            util_set_err(err, errsz, "recognizer %s: cannot build its stream pattern: %s", r->entity, msg);
             goto fail;
         }
         /* Hyperscan runs in byte mode: its UTF-8 mode is undefined on invalid UTF-8 (a
@@ -613,8 +653,15 @@ static double clamp01(double v)
     return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
-int detect_scan(const struct detect_set *s, struct detect_scratch *sc, const char *text, size_t len, size_t index,
-                double threshold, struct guard_finding **out, size_t *n, size_t *cap)
+/* Streams: what a candidate still waits for. */
+struct stream_wait {
+    int active;     /* more text may come */
+    size_t pending; /* earliest start of a candidate a context word still to come could raise */
+};
+
+/* Candidates -> scored findings in sc->found (sorted by start, no overlaps); returns how many, or <0. */
+static int scan_core(const struct detect_set *s, struct detect_scratch *sc, const char *text, size_t len, double threshold,
+                     struct stream_wait *wait)
 {
     if (s == NULL || sc == NULL || (text == NULL && len > 0))
         return WARDEN_EINVAL;
@@ -668,10 +715,17 @@ int detect_scan(const struct detect_set *s, struct detect_scratch *sc, const cha
             double score = v == DETECT_VALID ? r->valid_score : r->score;
             int ctx = detect_near(text, len, sp.start, sp.end, r->context, r->n_context, DETECT_CONTEXT_BEFORE,
                                   DETECT_CONTEXT_AFTER);
+            int negative = r->n_negative && detect_label_before(text, sp.start, r->negative, r->n_negative);
+            /* a context word may still come within DETECT_CONTEXT_AFTER: a candidate it would
+             * raise over the threshold is not decided yet */
+            if (wait != NULL && wait->active && !ctx && !negative && r->n_context > 0 &&
+                sp.end + DETECT_CONTEXT_AFTER > len && clamp01(score + DETECT_CONTEXT_BOOST) >= threshold &&
+                ((r->flags & DETECT_NEED_CONTEXT) || score < threshold) && sp.start < wait->pending)
+                wait->pending = sp.start;
             if ((r->flags & DETECT_NEED_CONTEXT) && !ctx)
                 break;
             /* a label that makes it an identifier ("order 415-555-0132") outweighs any context */
-            if (r->n_negative && detect_label_before(text, sp.start, r->negative, r->n_negative))
+            if (negative)
                 score -= DETECT_NEGATIVE_PENALTY;
             else if (ctx)
                 score += DETECT_CONTEXT_BOOST;
@@ -706,6 +760,13 @@ int detect_scan(const struct detect_set *s, struct detect_scratch *sc, const cha
         free(taken);
     }
     qsort(sc->found, kept, sizeof(*sc->found), found_pos_cmp);
+    return (int)kept;
+}
+
+/* Appends found[0, kept) with their text's index to the caller's array. */
+static void append_found(const struct guard_finding *found, size_t kept, size_t index, struct guard_finding **out, size_t *n,
+                         size_t *cap)
+{
     if (*n + kept > *cap) {
         size_t nc = *cap ? *cap : 8;
         while (nc < *n + kept)
@@ -714,8 +775,107 @@ int detect_scan(const struct detect_set *s, struct detect_scratch *sc, const cha
         *cap = nc;
     }
     for (size_t i = 0; i < kept; i++) {
-        sc->found[i].index = index;
-        (*out)[(*n)++] = sc->found[i];
+        (*out)[*n] = found[i];
+        (*out)[(*n)++].index = index;
     }
-    return (int)kept;
+}
+
+int detect_scan(const struct detect_set *s, struct detect_scratch *sc, const char *text, size_t len, size_t index,
+                double threshold, struct guard_finding **out, size_t *n, size_t *cap)
+{
+    int kept = scan_core(s, sc, text, len, threshold, NULL);
+    if (kept > 0)
+        append_found(sc->found, (size_t)kept, index, out, n, cap);
+    return kept;
+}
+
+/* The start of the token around pos (non-space bytes, at most 64 back: an e-mail's
+ * local part), plus the rule's stream_back bytes of prefix; never before from. */
+static size_t token_start(const struct detect_rule *r, const char *text, size_t pos, size_t from)
+{
+    size_t p = pos;
+    while (p > from && pos - p < 64 && !isspace((unsigned char)text[p - 1]))
+        p--;
+    size_t back = r->stream_back;
+    while (p > from && back-- > 0)
+        p--;
+    return p;
+}
+
+/* The earliest start >= from of a prefix of a stream pattern that reaches text_end. */
+static int partial_hold(const struct detect_set *s, struct detect_scratch *sc, const char *text, size_t end, size_t from,
+                        size_t *hold)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        size_t off = from;
+        while (off < end && off < *hold) {
+            int rc = pcre2_match(s->reach[i], (PCRE2_SPTR)text, end, off, PCRE2_PARTIAL_HARD, sc->md, s->mctx);
+            if (rc == PCRE2_ERROR_NOMATCH)
+                break;
+            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(sc->md);
+            if (rc == PCRE2_ERROR_PARTIAL) {
+                size_t st = ov[0] < off ? off : ov[0];
+                size_t h = token_start(&s->rules[i], text, st, from);
+                if (h < *hold)
+                    *hold = h;
+                break;
+            }
+            if (rc < 0)
+                return WARDEN_EINVAL;
+            /* a complete match is decided; another one may start inside it */
+            off = ov[0] + 1;
+            while (off < end && ((unsigned char)text[off] & 0xC0) == 0x80)
+                off++;
+        }
+    }
+    return 0;
+}
+
+int detect_scan_stream(const struct detect_set *s, struct detect_scratch *sc, const char *text, size_t len, size_t from,
+                       int final, double threshold, struct guard_finding **out, size_t *n, size_t *cap, size_t *hold)
+{
+    if (s == NULL || sc == NULL || (text == NULL && len > 0) || from > len)
+        return WARDEN_EINVAL;
+    *hold = len;
+    struct stream_wait wait = {.active = !final, .pending = len};
+    if (!final) {
+        /* a character cut by the end of the text so far is not text yet */
+        size_t end = len, lead = len;
+        while (lead > from && len - lead < 4 && ((unsigned char)text[lead - 1] & 0xC0) == 0x80)
+            lead--;
+        if (lead > from) {
+            unsigned c = (unsigned char)text[lead - 1];
+            size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+            if (lead - 1 + need > len)
+                end = lead - 1;
+        }
+        *hold = end;
+        if (partial_hold(s, sc, text, end, from, hold) != 0)
+            return WARDEN_EINVAL;
+    }
+    int kept = scan_core(s, sc, text, len, threshold, &wait);
+    if (kept < 0)
+        return kept;
+    if (wait.pending < *hold)
+        *hold = wait.pending < from ? from : wait.pending;
+    size_t first = 0, last = 0;
+    for (size_t i = 0; i < (size_t)kept; i++) {
+        const struct guard_finding *f = &sc->found[i];
+        if (f->start < from) {
+            if (f->end > from)
+                return WARDEN_ETOOBIG; /* part of it went out already */
+            first = i + 1;
+            continue;
+        }
+        if (f->end > *hold) {
+            /* it may still grow or be outranked: held from its start, with everything after it */
+            if (f->start < *hold)
+                *hold = f->start;
+            break;
+        }
+        last = i + 1;
+    }
+    if (last > first)
+        append_found(sc->found + first, last - first, 0, out, n, cap);
+    return last > first ? (int)(last - first) : 0;
 }

@@ -335,6 +335,17 @@ struct guard_scan_scratch *guard_env_scratch(struct guard_env *env)
     return env->scratch;
 }
 
+const struct detect_set *guard_local_detect(const struct guard_env *env, const struct config_guardrail *g)
+{
+    const struct guard_compiled *c = guard_is_local(g) ? compiled(env, g) : NULL;
+    return c ? c->detect : NULL;
+}
+
+struct detect_scratch *guard_env_detect_scratch(struct guard_env *env)
+{
+    return env->detect_scratch;
+}
+
 /* ---- when: conditions ---- */
 
 static int list_has(char **list, size_t n, const char *s)

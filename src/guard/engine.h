@@ -44,6 +44,8 @@ struct guard_run;
 struct upstream_client;
 struct metrics;
 struct guard_placeholders;
+struct detect_set;
+struct detect_scratch;
 
 enum guard_outcome { GUARD_PASS, GUARD_BLOCK, GUARD_REWRITE };
 
@@ -147,6 +149,9 @@ void guard_call_id(char out[GUARD_CALL_ID_SIZE], const void *request, uint64_t s
  * local) and the worker's scratch space (loop thread only). */
 const struct guard_scan *guard_local_scan(const struct guard_env *env, const struct config_guardrail *g);
 struct guard_scan_scratch *guard_env_scratch(struct guard_env *env);
+/* The same for pii / secrets: the compiled recognizers (NULL for other types) and the scratch. */
+const struct detect_set *guard_local_detect(const struct guard_env *env, const struct config_guardrail *g);
+struct detect_scratch *guard_env_detect_scratch(struct guard_env *env);
 /* Counts a verdict reached outside a run (streams) in the guard's metrics. */
 void guard_count_verdict(struct guard_env *env, const struct guard_verdict *v, uint64_t latency_us);
 

@@ -434,6 +434,9 @@ static const char *const neg_number[] = {"order",  "invoice", "ref",     "refere
 static const char *const neg_version[] = {"version", "ver", "build", "release", "firmware", "v"};
 
 #define CTX(a) a, N(a)
+/* streams: a phone number's extension is read after the match, its "+1 " / "001-" prefix before it */
+#define PHONE_TAIL "(?: ?(?:[xX]|[eE][xX][tT]\\.? ?)[0-9]{0,6})?"
+#define PHONE_PREFIX 5
 
 static const struct detect_rule builtin[] = {
     {"EMAIL_ADDRESS", "[A-Za-z0-9._%+\\-']@[A-Za-z0-9]", DETECT_NO_EDGES, NULL, check_email, 0.5, 0.95, CTX(ctx_email), NULL,
@@ -442,11 +445,11 @@ static const struct detect_rule builtin[] = {
      0, NULL, 0, 0, 2048},
     {"URL", "www\\.[A-Za-z0-9]", DETECT_CASELESS | DETECT_NO_EDGES, NULL, check_url, 0.6, 0.6, NULL, 0, NULL, 0, 0, 2048},
     {"PHONE_NUMBER", "\\+[1-9][0-9 .()\\-]{6,24}[0-9]", DETECT_EDGE_NUMERIC | DETECT_NO_RIGHT_EDGE, NULL, check_phone_intl, 0.5, 0.75,
-     CTX(ctx_phone), CTX(neg_number), 0, 0},
+     CTX(ctx_phone), CTX(neg_number), 0, 0, PHONE_TAIL, 0},
     {"PHONE_NUMBER", "\\(\\d{3}\\)[ .\\-]?\\d{3}[ .\\-]\\d{4}", DETECT_NO_EDGES, NULL, check_phone_us, 0.5, 0.7,
-     CTX(ctx_phone), CTX(neg_number), 0, 0},
+     CTX(ctx_phone), CTX(neg_number), 0, 0, PHONE_TAIL, PHONE_PREFIX},
     {"PHONE_NUMBER", "\\d{3}[ .\\-]\\d{3}[ .\\-]\\d{4}", DETECT_NO_EDGES, NULL, check_phone_us, 0.5, 0.7, CTX(ctx_phone),
-     CTX(neg_number), 0, 0},
+     CTX(neg_number), 0, 0, PHONE_TAIL, PHONE_PREFIX},
     {"PHONE_NUMBER", "(?:phone|tel|mobile|cell|call|fax|whatsapp|sms|text|dial)[^0-9]{0,24}\\d{10}",
      DETECT_CASELESS | DETECT_NO_EDGES, NULL, check_phone_labelled, 0.4, 0.4, CTX(ctx_phone), CTX(neg_number), 0, 0},
     {"PHONE_NUMBER", "0\\d{1,4}[ /.\\-]?\\d{2,8}(?:[ .\\-]?\\d{2,4}){0,4}", DETECT_EDGE_NUMERIC, NULL,
