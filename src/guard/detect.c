@@ -50,6 +50,8 @@ struct detect_set {
     enum rule_mode *mode;
     pcre2_code **re; /* non-NULL for MODE_DETECT / MODE_PCRE_ONLY */
     pcre2_code **reach; /* streams: pattern + stream_tail + right edge, matched partially */
+    pcre2_code *reach_all; /* the same joined (NULL if a rule cannot be) */
+    size_t stream_back;    /* the largest stream_back */
     size_t n;
     hs_database_t *db;
     int any_pcre_only;
@@ -316,20 +318,25 @@ static pcre2_code *compile_pcre(const struct detect_rule *r, char *msg, size_t m
  * the rest of the token up to the rule's extent), then two more characters, because
  * the right edge (and "-5" after a number) is decided by them. Matched with
  * PCRE2_PARTIAL_HARD, a prefix of it that reaches the end of the text so far is a
- * finding that may still start there or grow. */
-static pcre2_code *compile_reach(const struct detect_rule *r, char *msg, size_t msgsz)
+ * finding that may still start there or grow. Caseless rules say so inline, so the
+ * patterns of a set can be joined into one. */
+static char *reach_source(const struct detect_rule *r)
 {
     char tail[64];
     if (r->stream_tail == NULL)
         snprintf(tail, sizeof(tail), "\\S{0,%zu}", r->max_extent > 0 ? r->max_extent : (size_t)256);
-    size_t n = strlen(r->regex) + strlen(r->stream_tail ? r->stream_tail : tail) + 32;
+    size_t n = strlen(r->regex) + strlen(r->stream_tail ? r->stream_tail : tail) + 40;
     char *src = util_malloc(n);
-    snprintf(src, n, "(?:%s)(?:%s)(?=[\\s\\S]{2})", r->regex, r->stream_tail ? r->stream_tail : tail);
+    snprintf(src, n, "(?%s:(?:%s)(?:%s)(?=[\\s\\S]{2}))", (r->flags & DETECT_CASELESS) ? "i" : "", r->regex,
+             r->stream_tail ? r->stream_tail : tail);
+    return src;
+}
+
+static pcre2_code *compile_reach(const char *src, char *msg, size_t msgsz)
+{
     int code;
     PCRE2_SIZE off;
-    uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | ((r->flags & DETECT_CASELESS) ? PCRE2_CASELESS : 0);
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, opts, &code, &off, NULL);
-    free(src);
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
     if (re == NULL) {
         PCRE2_UCHAR m[200];
         pcre2_get_error_message(code, m, sizeof(m));
@@ -337,6 +344,46 @@ static pcre2_code *compile_reach(const struct detect_rule *r, char *msg, size_t 
         return NULL;
     }
     pcre2_jit_compile(re, PCRE2_JIT_COMPLETE | PCRE2_JIT_PARTIAL_HARD);
+    return re;
+}
+
+/* Does a pattern refer to its groups by number or recurse (then it cannot be joined with others)? */
+static int refers_to_groups(const char *re)
+{
+    for (const char *p = re; *p; p++) {
+        if (p[0] == '\\' && p[1] != 0 && (strchr("123456789gk", p[1]) != NULL))
+            return 1;
+        if (p[0] == '\\' && p[1] != 0)
+            p++;
+        else if (p[0] == '(' && p[1] == '?' && p[2] != 0 && strchr("PR|&0123456789+-", p[2]) != NULL)
+            return 1;
+    }
+    return 0;
+}
+
+/* One pattern for the whole set (one PCRE2 call per piece instead of one per rule); NULL if a
+ * rule cannot be joined. */
+static pcre2_code *compile_reach_all(const struct detect_set *s)
+{
+    size_t total = 1;
+    char **src = util_calloc(s->n, sizeof(*src));
+    pcre2_code *re = NULL;
+    for (size_t i = 0; i < s->n; i++) {
+        if (refers_to_groups(s->rules[i].regex))
+            goto out;
+        src[i] = reach_source(&s->rules[i]);
+        total += strlen(src[i]) + 1;
+    }
+    char *all = util_malloc(total), *w = all;
+    for (size_t i = 0; i < s->n; i++)
+        w += sprintf(w, "%s%s", i ? "|" : "", src[i]);
+    char msg[200];
+    re = compile_reach(all, msg, sizeof(msg));
+    free(all);
+out:
+    for (size_t i = 0; i < s->n; i++)
+        free(src[i]);
+    free(src);
     return re;
 }
 
@@ -351,6 +398,7 @@ void detect_free(struct detect_set *s)
     }
     free(s->re);
     free(s->reach);
+    pcre2_code_free(s->reach_all);
     free(s->mode);
     free(s->rules);
     hs_free_database(s->db);
@@ -399,7 +447,11 @@ struct detect_set *detect_compile(const struct detect_rule *rules, size_t n, cha
             util_set_err(err, errsz, "recognizer %s: the pattern matches the empty string", r->entity);
             goto fail;
         }
-        s->reach[i] = compile_reach(r, msg, sizeof(msg));
+        char *src = reach_source(r);
+        s->reach[i] = compile_reach(src, msg, sizeof(msg));
+        free(src);
+        if (s->stream_back < r->stream_back)
+            s->stream_back = r->stream_back;
         if (s->reach[i] == NULL) {
             pcre2_code_free(re);
             util_set_err(err, errsz, "recognizer %s: cannot build its stream pattern: %s", r->entity, msg);
@@ -477,6 +529,7 @@ struct detect_set *detect_compile(const struct detect_rule *rules, size_t n, cha
     }
     if (s->any_pcre_only)
         s->max_width = SIZE_MAX;
+    s->reach_all = compile_reach_all(s);
     free(exprs);
     free(flags);
     free(ids);
@@ -790,44 +843,68 @@ int detect_scan(const struct detect_set *s, struct detect_scratch *sc, const cha
 }
 
 /* The start of the token around pos (non-space bytes, at most 64 back: an e-mail's
- * local part), plus the rule's stream_back bytes of prefix; never before from. */
-static size_t token_start(const struct detect_rule *r, const char *text, size_t pos, size_t from)
+ * local part), then up to `back` bytes of a number's prefix ("+1 ", "001-"); never
+ * before from. */
+static size_t token_start(size_t back, const char *text, size_t pos, size_t from)
 {
     size_t p = pos;
     while (p > from && pos - p < 64 && !isspace((unsigned char)text[p - 1]))
         p--;
-    size_t back = r->stream_back;
-    while (p > from && back-- > 0)
+    while (p > from && back-- > 0 && text[p - 1] != 0 && strchr("+0123456789 .-(", text[p - 1]) != NULL)
         p--;
     return p;
 }
 
-/* The earliest start >= from of a prefix of a stream pattern that reaches text_end. */
+/* The earliest start >= from of a prefix of rule i's stream pattern (all rules: i == n,
+ * the joined pattern) that reaches end, lowering *hold. Returns 0, 1 when the joined
+ * pattern found a complete match at *complete (alternatives after the matching one
+ * were not tried there), or WARDEN_EINVAL. */
+static int partial_of(const struct detect_set *s, struct detect_scratch *sc, size_t i, const char *text, size_t end,
+                      size_t from, size_t *hold, size_t *complete)
+{
+    const pcre2_code *re = i < s->n ? s->reach[i] : s->reach_all;
+    size_t back = i < s->n ? s->rules[i].stream_back : s->stream_back;
+    size_t off = from;
+    while (off < end && off < *hold) {
+        int rc = pcre2_match(re, (PCRE2_SPTR)text, end, off, PCRE2_PARTIAL_HARD, sc->md, s->mctx);
+        if (rc == PCRE2_ERROR_NOMATCH)
+            return 0;
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(sc->md);
+        if (rc == PCRE2_ERROR_PARTIAL) {
+            size_t h = token_start(back, text, ov[0] < off ? off : ov[0], from);
+            if (h < *hold)
+                *hold = h;
+            return 0;
+        }
+        if (rc < 0)
+            return WARDEN_EINVAL;
+        if (i == s->n) {
+            *complete = ov[0];
+            return 1;
+        }
+        /* a complete match is decided; another one may start inside it */
+        off = ov[0] + 1;
+        while (off < end && ((unsigned char)text[off] & 0xC0) == 0x80)
+            off++;
+    }
+    return 0;
+}
+
+/* The earliest start >= from of a prefix of a stream pattern that reaches end. The joined
+ * pattern answers in one call unless it meets a complete match (rare in prose): from
+ * there on each rule's own pattern decides. */
 static int partial_hold(const struct detect_set *s, struct detect_scratch *sc, const char *text, size_t end, size_t from,
                         size_t *hold)
 {
-    for (size_t i = 0; i < s->n; i++) {
-        size_t off = from;
-        while (off < end && off < *hold) {
-            int rc = pcre2_match(s->reach[i], (PCRE2_SPTR)text, end, off, PCRE2_PARTIAL_HARD, sc->md, s->mctx);
-            if (rc == PCRE2_ERROR_NOMATCH)
-                break;
-            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(sc->md);
-            if (rc == PCRE2_ERROR_PARTIAL) {
-                size_t st = ov[0] < off ? off : ov[0];
-                size_t h = token_start(&s->rules[i], text, st, from);
-                if (h < *hold)
-                    *hold = h;
-                break;
-            }
-            if (rc < 0)
-                return WARDEN_EINVAL;
-            /* a complete match is decided; another one may start inside it */
-            off = ov[0] + 1;
-            while (off < end && ((unsigned char)text[off] & 0xC0) == 0x80)
-                off++;
-        }
+    size_t complete = from;
+    if (s->reach_all != NULL) {
+        int rc = partial_of(s, sc, s->n, text, end, from, hold, &complete);
+        if (rc <= 0)
+            return rc;
     }
+    for (size_t i = 0; i < s->n; i++)
+        if (partial_of(s, sc, i, text, end, complete, hold, &complete) < 0)
+            return WARDEN_EINVAL;
     return 0;
 }
 
