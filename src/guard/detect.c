@@ -843,13 +843,15 @@ int detect_scan(const struct detect_set *s, struct detect_scratch *sc, const cha
 }
 
 /* The start of the token around pos (non-space bytes, at most 64 back: an e-mail's
- * local part), then up to `back` bytes of a number's prefix ("+1 ", "001-"); never
+ * local part), then, for a number, up to `back` bytes of its prefix ("+1 "); never
  * before from. */
 static size_t token_start(size_t back, const char *text, size_t pos, size_t from)
 {
     size_t p = pos;
     while (p > from && pos - p < 64 && !isspace((unsigned char)text[p - 1]))
         p--;
+    if (!isdigit((unsigned char)text[p]) && text[p] != '(' && text[p] != '+')
+        return p; /* only a number has a prefix */
     while (p > from && back-- > 0 && text[p - 1] != 0 && strchr("+0123456789 .-(", text[p - 1]) != NULL)
         p--;
     return p;
