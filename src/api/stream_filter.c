@@ -19,6 +19,7 @@
 
 #include "api/json_span.h"
 #include "api/lifecycle_int.h"
+#include "api/restore.h"
 #include "api/sse.h"
 #include "guard/detect.h"
 #include "guard/engine.h"
@@ -68,7 +69,7 @@ struct sf_channel {
     long choice, tool;
     enum sf_field field;
     struct guard_stream *gs; /* NULL when no local guard applies */
-    struct guard_restorer **rest; /* reversible redaction of the request: one per map, the last map's first */
+    struct api_restorer *rest; /* reversible redaction of the request (NULL: none) */
     char *tmpl;              /* the last event that carried this channel: frames text released at the end */
     size_t tmpl_len, tmpl_cap;
     int finished;
@@ -100,7 +101,6 @@ struct stream_filter {
     struct sf_event ev, tmpl_ev;
     struct util_buf piece;    /* one decoded text literal */
     struct util_buf released; /* what a channel releases for one literal */
-    struct util_buf restored[2]; /* the same with the request's placeholders restored (one per step of the chain) */
     struct util_buf event;    /* the re-framed event */
     int redacted;
     int done_pending; /* [DONE] seen: sent at the very end */
@@ -185,8 +185,6 @@ void stream_filter_begin(struct req_ctx *ctx)
     sse_parser_init(&f->parser, SSE_EVENT_MAX);
     util_buf_init(&f->piece, SSE_EVENT_MAX);
     util_buf_init(&f->released, SSE_EVENT_MAX * 2);
-    util_buf_init(&f->restored[0], SSE_EVENT_MAX * 4);
-    util_buf_init(&f->restored[1], SSE_EVENT_MAX * 4);
     f->restore_maps = ctx->placeholders;
     f->n_restore = ctx->n_placeholders;
     util_buf_init(&f->event, SSE_EVENT_MAX * 8);
@@ -305,15 +303,9 @@ static size_t channel_of(struct stream_filter *f, struct sf_event *ev, long choi
     c->tool = tool;
     if (f->n_rules > 0)
         c->gs = guard_stream_new(f->rules, f->n_rules);
-    if (f->n_restore > 0) {
-        /* tool-call arguments are JSON: an original goes in escaped */
-        int json = field == F_TOOL_ARGS || field == F_FUNC_ARGS;
-        c->rest = util_calloc(f->n_restore, sizeof(*c->rest));
-        for (size_t m = 0; m < f->n_restore; m++) {
-            const struct guard_placeholders *map = f->restore_maps[f->n_restore - 1 - m];
-            c->rest[m] = json ? guard_restorer_new_json(map) : guard_restorer_new(map);
-        }
-    }
+    /* tool-call arguments are JSON: an original goes in escaped */
+    if (f->n_restore > 0)
+        c->rest = api_restorer_new(f->restore_maps, f->n_restore, field == F_TOOL_ARGS || field == F_FUNC_ARGS);
     return f->n_channels++;
 }
 
@@ -682,27 +674,9 @@ static void channel_stopped(struct req_ctx *ctx, int status, const struct guard_
     fail(ctx, g, &v);
 }
 
-/* Reversible redaction: the released text through the channel's restorers (a
- * placeholder split across pieces is held until it is whole or cannot be one). */
-static int restore_piece(struct stream_filter *f, struct sf_channel *c, int final, const char **text, size_t *len)
+static size_t channel_held(const struct sf_channel *c)
 {
-    for (size_t m = 0; m < f->n_restore; m++) {
-        struct util_buf *out = &f->restored[m & 1];
-        util_buf_reset(out);
-        if (guard_restorer_feed(c->rest[m], *text, *len, out) != 0 || (final && guard_restorer_finish(c->rest[m], out) != 0))
-            return -1;
-        *text = out->data ? out->data : "";
-        *len = out->len;
-    }
-    return 0;
-}
-
-static size_t channel_held(const struct stream_filter *f, const struct sf_channel *c)
-{
-    size_t held = c->gs != NULL ? guard_stream_held(c->gs) : 0;
-    for (size_t m = 0; c->rest != NULL && m < f->n_restore; m++)
-        held += guard_restorer_pending(c->rest[m]);
-    return held;
+    return (c->gs != NULL ? guard_stream_held(c->gs) : 0) + api_restorer_pending(c->rest);
 }
 
 /* Feeds one text literal (NULL: nothing new, e.g. the final flush) to its channel and
@@ -744,7 +718,7 @@ static int splice_text(struct req_ctx *ctx, size_t ch, const char *j, size_t s, 
     }
     if (c->rest != NULL && !c->finished) {
         int whole = final || c->field == F_TOOL_NAME || c->field == F_FUNC_NAME;
-        if (restore_piece(f, c, whole, &rel, &rel_len) != 0) {
+        if (api_restorer_feed(c->rest, rel, rel_len, whole, &rel, &rel_len) != 0) {
             fail_unverifiable(ctx, "event too large");
             return -1;
         }
@@ -824,7 +798,7 @@ static int flush_channel(struct req_ctx *ctx, size_t ch)
     struct sf_channel *c = &f->channels[ch];
     if (c->finished)
         return 0;
-    if (channel_held(f, c) == 0 || c->tmpl == NULL) {
+    if (channel_held(c) == 0 || c->tmpl == NULL) {
         /* nothing held; the matcher still resolves its last possible match */
         if (c->gs != NULL) {
             struct guard_stream_result res;
@@ -1115,9 +1089,7 @@ void stream_filter_free(struct req_ctx *ctx)
     sse_parser_free(&f->parser);
     for (size_t i = 0; i < f->n_channels; i++) {
         guard_stream_free(f->channels[i].gs);
-        for (size_t m = 0; f->channels[i].rest != NULL && m < f->n_restore; m++)
-            guard_restorer_free(f->channels[i].rest[m]);
-        free(f->channels[i].rest);
+        api_restorer_free(f->channels[i].rest);
         free(f->channels[i].tmpl);
     }
     for (size_t r = 0; r < f->n_rules; r++)
@@ -1128,8 +1100,6 @@ void stream_filter_free(struct req_ctx *ctx)
     free(f->tmpl_ev.edits);
     util_buf_free(&f->piece);
     util_buf_free(&f->released);
-    util_buf_free(&f->restored[0]);
-    util_buf_free(&f->restored[1]);
     util_buf_free(&f->event);
     util_buf_free(&f->full);
     util_buf_free(&f->content0);
