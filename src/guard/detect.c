@@ -325,9 +325,10 @@ static char *reach_source(const struct detect_rule *r)
     char tail[64];
     if (r->stream_tail == NULL)
         snprintf(tail, sizeof(tail), "\\S{0,%zu}", r->max_extent > 0 ? r->max_extent : (size_t)256);
-    size_t n = strlen(r->regex) + strlen(r->stream_tail ? r->stream_tail : tail) + 40;
+    const char *re = r->stream_regex ? r->stream_regex : r->regex;
+    size_t n = strlen(re) + strlen(r->stream_tail ? r->stream_tail : tail) + 40;
     char *src = util_malloc(n);
-    snprintf(src, n, "(?%s:(?:%s)(?:%s)(?=[\\s\\S]{2}))", (r->flags & DETECT_CASELESS) ? "i" : "", r->regex,
+    snprintf(src, n, "(?%s:(?:%s)(?:%s)(?=[\\s\\S]{2}))", (r->flags & DETECT_CASELESS) ? "i" : "", re,
              r->stream_tail ? r->stream_tail : tail);
     return src;
 }
@@ -369,7 +370,7 @@ static pcre2_code *compile_reach_all(const struct detect_set *s)
     char **src = util_calloc(s->n, sizeof(*src));
     pcre2_code *re = NULL;
     for (size_t i = 0; i < s->n; i++) {
-        if (refers_to_groups(s->rules[i].regex))
+        if (refers_to_groups(s->rules[i].stream_regex ? s->rules[i].stream_regex : s->rules[i].regex))
             goto out;
         src[i] = reach_source(&s->rules[i]);
         total += strlen(src[i]) + 1;

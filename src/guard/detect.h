@@ -76,6 +76,7 @@ struct detect_rule {
      * match's token it may take into the span (a phone number's "+1 " prefix). */
     const char *stream_tail;
     size_t stream_back;
+    const char *stream_regex; /* what a finding is made of, when narrower than regex (a label's digits); NULL: regex */
 };
 
 struct detect_set;
