@@ -9,13 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 
-[ -x "$WARDEN_BIN" ] || { echo "$TEST_NAME: build first (make)"; echo "$TEST_NAME: 0 passed, 1 failed"; exit 1; }
-
-RAW_PORT=$(free_port)
-python3 "$HERE/raw_upstream.py" "$RAW_PORT" 2>"$TMP/raw_upstream.log" &
-PIDS+=($!)
-RAW=http://127.0.0.1:$RAW_PORT
-wait_port "$RAW_PORT" || { echo "$TEST_NAME: 0 passed, 1 failed"; exit 1; }
+[ -x "$WARDEN_BIN" ] && start_raw || { echo "$TEST_NAME: build first (make)"; echo "$TEST_NAME: 0 passed, 1 failed"; exit 1; }
 
 CFG=$(
     cat <<YAML
