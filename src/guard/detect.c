@@ -895,7 +895,9 @@ static int partial_of(const struct detect_set *s, struct detect_scratch *sc, siz
 
 /* The earliest start >= from of a prefix of a stream pattern that reaches end. The joined
  * pattern answers in one call unless it meets a complete match (rare in prose): from
- * there on each rule's own pattern decides. */
+ * there on each rule's own pattern decides. Returns 1 when the joined pattern met no
+ * complete match before *hold: then no finding can start in [from, *hold) (each
+ * finding's stream pattern starts inside it at or after from), 0 when one may. */
 static int partial_hold(const struct detect_set *s, struct detect_scratch *sc, const char *text, size_t end, size_t from,
                         size_t *hold)
 {
@@ -903,7 +905,7 @@ static int partial_hold(const struct detect_set *s, struct detect_scratch *sc, c
     if (s->reach_all != NULL) {
         int rc = partial_of(s, sc, s->n, text, end, from, hold, &complete);
         if (rc <= 0)
-            return rc;
+            return rc < 0 ? rc : 1;
     }
     for (size_t i = 0; i < s->n; i++)
         if (partial_of(s, sc, i, text, end, complete, hold, &complete) < 0)
@@ -930,8 +932,11 @@ int detect_scan_stream(const struct detect_set *s, struct detect_scratch *sc, co
                 end = lead - 1;
         }
         *hold = end;
-        if (partial_hold(s, sc, text, end, from, hold) != 0)
+        int none = partial_hold(s, sc, text, end, from, hold);
+        if (none < 0)
             return WARDEN_EINVAL;
+        if (none)
+            return 0; /* nothing to find before the hold: the scan is skipped */
     }
     int kept = scan_core(s, sc, text, len, threshold, &wait);
     if (kept < 0)

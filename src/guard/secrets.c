@@ -307,7 +307,7 @@ static const struct detect_rule builtin[] = {
     {"HUGGINGFACE_TOKEN", "hf_[A-Za-z0-9]{30}", DETECT_NO_RIGHT_EDGE, "", check_token, 0.9, 0.9, NULL, 0, NULL, 0, 3.0,
      TOKEN_MAX},
     {"PRIVATE_KEY", "-----BEGIN(?: [A-Z0-9]+){0,3} PRIVATE KEY(?: BLOCK)?-----", DETECT_NO_EDGES, NULL, check_pem, 1.0, 1.0,
-     NULL, 0, NULL, 0, 0, PEM_MAX, "[\\s\\S]{0,8192}?-----END[^\\n]{0,72}?-----", 0},
+     NULL, 0, NULL, 0, 0, PEM_MAX, "(?:[\\s\\S]{0,8192}?-----END[^\\n]{0,72}?-----)?", 0},
     {"JWT", "eyJ[A-Za-z0-9_\\-]{2,}\\.ey", DETECT_NO_RIGHT_EDGE, "-_", check_jwt, 0.9, 0.95, NULL, 0, NULL, 0, 0, 8192},
     {"DATABASE_URL",
      "(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\\+srv)?|rediss?|amqps?|mssql|sqlserver|clickhouse|cockroachdb)://",
