@@ -241,7 +241,11 @@ static int check_generic(const char *t, size_t len, struct detect_span *sp, cons
     /* words and identifiers ("settings.SECRET_KEY", "hunter") are not secrets; random tokens mix classes */
     if (!dig && !(up && low && (n >= 16 || other)))
         return DETECT_REJECT;
-    if (!dig && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_.") >= n)
+    /* letters, '_' and '.' only: a name (the text is not NUL-terminated: no strspn) */
+    size_t k = 0;
+    while (k < n && (isalpha((unsigned char)s[k]) || s[k] == '_' || s[k] == '.'))
+        k++;
+    if (!dig && k >= n)
         return DETECT_REJECT;
     *sp = v;
     return DETECT_VALID;
