@@ -438,13 +438,17 @@ static const char *const neg_version[] = {"version", "ver", "build", "release", 
  * it; a labelled number's finding is its digits (the label before them may be released) */
 #define PHONE_TAIL "(?: ?(?:[xX]|[eE][xX][tT]\\.? ?)[0-9]{0,6})?"
 #define PHONE_PREFIX 5
+/* an address's domain; a URL's characters (url_char), so a quote ends it as it ends the check */
+#define EMAIL_TAIL "[A-Za-z0-9.\\-]{0,300}"
+#define URL_TAIL "[!#-;=?-\\[\\]_a-z~]{0,2040}"
 
 static const struct detect_rule builtin[] = {
     {"EMAIL_ADDRESS", "[A-Za-z0-9._%+\\-']@[A-Za-z0-9]", DETECT_NO_EDGES, NULL, check_email, 0.5, 0.95, CTX(ctx_email), NULL,
-     0, 0, 320},
+     0, 0, 320, EMAIL_TAIL, 0},
     {"URL", "(?:https?|ftps?|sftp|wss?)://[A-Za-z0-9\\[]", DETECT_CASELESS | DETECT_NO_EDGES, NULL, check_url, 0.6, 0.6, NULL,
-     0, NULL, 0, 0, 2048},
-    {"URL", "www\\.[A-Za-z0-9]", DETECT_CASELESS | DETECT_NO_EDGES, NULL, check_url, 0.6, 0.6, NULL, 0, NULL, 0, 0, 2048},
+     0, NULL, 0, 0, 2048, URL_TAIL, 0},
+    {"URL", "www\\.[A-Za-z0-9]", DETECT_CASELESS | DETECT_NO_EDGES, NULL, check_url, 0.6, 0.6, NULL, 0, NULL, 0, 0, 2048,
+     URL_TAIL, 0},
     {"PHONE_NUMBER", "\\+[1-9][0-9 .()\\-]{6,24}[0-9]", DETECT_EDGE_NUMERIC | DETECT_NO_RIGHT_EDGE, NULL, check_phone_intl, 0.5, 0.75,
      CTX(ctx_phone), CTX(neg_number), 0, 0, PHONE_TAIL, 0},
     {"PHONE_NUMBER", "\\(\\d{3}\\)[ .\\-]?\\d{3}[ .\\-]\\d{4}", DETECT_NO_EDGES, NULL, check_phone_us, 0.5, 0.7,

@@ -241,6 +241,25 @@ static void test_block_and_overflow(void **state)
         cuts[n++] = k;
     assert_int_equal(stream_cuts(&small, url, cuts, n, &out, &res), GUARD_STREAM_OVERFLOW);
     assert_null(memmem(out.data, out.len, "https", 5));
+
+    /* a URL in minified JSON followed by 3 KB without a space: the quote ends it, no overflow */
+    struct guard_stream_rule pii = rule_of(fx.pii, GUARD_STREAM_REDACT, 2048);
+    char json[4096] = "{\"u\":\"https://example.com/x\",\"pad\":\"";
+    while (strlen(json) < 3200)
+        strcat(json, "abcdefghij");
+    strcat(json, "\"}");
+    size_t cl[128];
+    n = 0;
+    for (size_t k = 50; k < strlen(json); k += 50)
+        cl[n++] = k;
+    util_buf_reset(&out);
+    assert_int_equal(stream_cuts(&pii, json, cl, n, &out, &res), GUARD_STREAM_OK);
+    size_t wl;
+    char *want = whole(fx.pii, json, &wl);
+    assert_int_equal(out.len, wl);
+    assert_memory_equal(out.data, want, wl);
+    assert_non_null(strstr(want, "\"u\":\"****\""));
+    free(want);
     util_buf_free(&out);
 }
 
