@@ -29,6 +29,7 @@
 #include <uv.h>
 
 #include "config/config.h"
+#include "guard/finding.h"
 
 struct guard_shared;
 struct guard_env;
@@ -62,6 +63,9 @@ struct guard_verdict {
     char **texts;
     size_t *lens;
     size_t n;
+    /* what the check found (owned by the engine like texts, valid during the callback) */
+    struct guard_finding *findings;
+    size_t n_findings;
 };
 
 typedef void (*guard_done_cb)(void *ud, struct guard_verdict *v);
