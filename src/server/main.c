@@ -2,11 +2,13 @@
  *
  *   warden --config FILE         serve
  *   warden --check-config FILE   validate FILE and exit (0 if valid, else 1 with FILE:LINE: message)
+ *   warden train ...             train a classifier model (src/cli/train.c)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "config/config.h"
 #include "server/server.h"
 #include "util/log.h"
@@ -17,6 +19,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: warden --config FILE [--log-level debug|info|warn|error]\n"
                "       warden --check-config FILE\n"
+               "       warden train --data CSV --text-column NAME --label-column NAME --out FILE [...]\n"
                "       warden --version\n");
 }
 
@@ -24,6 +27,8 @@ int main(int argc, char **argv)
 {
     const char *config_path = NULL;
     int check_only = 0;
+    if (argc > 1 && strcmp(argv[1], "train") == 0)
+        return cli_train_main(argc - 1, argv + 1);
     for (int i = 1; i < argc; i++) {
         if ((strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "-c") == 0) && i + 1 < argc) {
             config_path = argv[++i];

@@ -1,0 +1,26 @@
+/* Internals shared by the sub-commands. */
+#ifndef WARDEN_CLI_INT_H
+#define WARDEN_CLI_INT_H
+
+#include <stddef.h>
+
+/* Reads a whole file (at most max bytes) into a NUL-terminated malloc'd buffer. */
+char *cli_read_file(const char *path, size_t max, size_t *len, char *err, size_t errsz);
+
+/* Label values that count as the positive class: a comma-separated list, or NULL for
+ * the defaults (1, true, yes, toxic, positive, injection, unsafe, spam; case-insensitive). */
+struct cli_labels {
+    char **values;
+    size_t n;
+};
+void cli_labels_parse(struct cli_labels *l, const char *csv);
+int cli_label_is_positive(const struct cli_labels *l, const char *value);
+void cli_labels_free(struct cli_labels *l);
+
+/* Precision, recall and F1 from counts (0 when undefined). */
+struct cli_prf {
+    double precision, recall, f1;
+};
+struct cli_prf cli_prf_of(size_t tp, size_t fp, size_t fn);
+
+#endif
