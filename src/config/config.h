@@ -131,6 +131,8 @@ enum config_guard_type {
     CONFIG_GUARD_PLUGIN,
     CONFIG_GUARD_PARALLEL,
     CONFIG_GUARD_CHAIN,
+    CONFIG_GUARD_PROMPT_INJECTION,
+    CONFIG_GUARD_CLASSIFIER,
 };
 enum config_guard_stage { CONFIG_STAGE_INPUT, CONFIG_STAGE_OUTPUT };
 enum config_guard_timing { CONFIG_TIMING_BLOCKING, CONFIG_TIMING_CONCURRENT, CONFIG_TIMING_ASYNC_POST };
@@ -199,6 +201,11 @@ struct config_guardrail {
     int stream_chunk_tokens; /* slow checks: run every N tokens; default 0 = at end */
     int stream_context_tokens;
     int stream_first;        /* 1 = send chunks before their check finishes */
+
+    /* prompt_injection / classifier */
+    double threshold;   /* violation at score >= threshold (classifier: P(positive)); default 0.5 */
+    int canary;         /* prompt_injection: a random canary in the system prompt; answers that leak it are blocked */
+    char *model_path;   /* classifier: model file from `warden train` */
 
     /* parallel / chain */
     enum config_guard_strategy strategy;

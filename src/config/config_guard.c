@@ -17,20 +17,22 @@
 #include "config/config_int.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <pcre2.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/alloc.h"
 
 #define T(x) (1u << CONFIG_GUARD_##x)
 #define T_ALL 0xffffu
 
-static const char *const type_names[] = {"regex",  "keywords", "length",   "webhook", "llm_judge",
-                                         "tools",  "plugin",   "parallel", "chain",   NULL};
+static const char *const type_names[] = {"regex",  "keywords", "length", "webhook",          "llm_judge",  "tools",
+                                         "plugin", "parallel", "chain",  "prompt_injection", "classifier", NULL};
 
 static const struct {
     const char *key;
@@ -57,7 +59,7 @@ static const struct {
     {"max_tokens", T(LENGTH)},
     {"url", T(WEBHOOK)},
     {"headers", T(WEBHOOK)},
-    {"model", T(LLM_JUDGE)},
+    {"model", T(LLM_JUDGE) | T(CLASSIFIER)},
     {"prompt_template", T(LLM_JUDGE)},
     {"allow", T(TOOLS)},
     {"deny", T(TOOLS)},
@@ -65,6 +67,8 @@ static const struct {
     {"path", T(PLUGIN)},
     {"config", T(PLUGIN)},
     {"cpu_bound", T(PLUGIN)},
+    {"threshold", T(PROMPT_INJECTION) | T(CLASSIFIER)},
+    {"canary", T(PROMPT_INJECTION)},
     {"strategy", T(PARALLEL)},
     {"members", T(PARALLEL) | T(CHAIN)},
 };
@@ -220,7 +224,7 @@ static int parse_guardrail(struct cfg_ctx *c, yaml_node_t *n, struct config_guar
     }
     if (!type_node)
         return cfg_fail(c, n, "missing required key \"type\" (one of regex, keywords, length, webhook, llm_judge, tools, "
-                              "plugin, parallel, chain)");
+                              "plugin, parallel, chain, prompt_injection, classifier)");
     size_t tmark = cfg_push_key(c, "type");
     if (cfg_enum(c, type_node, type_names, &type))
         return -1;
@@ -236,6 +240,7 @@ static int parse_guardrail(struct cfg_ctx *c, yaml_node_t *n, struct config_guar
     g->status_code = 400;
     g->case_sensitive = type != CONFIG_GUARD_KEYWORDS;
     g->replacement = util_strdup("[REDACTED]");
+    g->threshold = 0.5;
 
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
         yaml_node_t *k = cfg_node(c, p->key), *v = cfg_node(c, p->value);
@@ -293,6 +298,15 @@ static int parse_guardrail(struct cfg_ctx *c, yaml_node_t *n, struct config_guar
             rc = cfg_http_url(c, v, &g->url);
         } else if (!strcmp(key, "headers")) {
             rc = cfg_kv_map(c, v, 1, &g->headers, &g->n_headers);
+        } else if (!strcmp(key, "model") && type == CONFIG_GUARD_CLASSIFIER) {
+            rc = cfg_name(c, v, &g->model_path);
+            if (!rc && access(g->model_path, R_OK) != 0)
+                rc = cfg_fail(c, v, "cannot read model file \"%s\": %s (build it with `make` or `warden train`)",
+                              g->model_path, strerror(errno));
+        } else if (!strcmp(key, "threshold")) {
+            rc = cfg_double(c, v, 0.0, 1.0, &g->threshold);
+        } else if (!strcmp(key, "canary")) {
+            rc = cfg_bool(c, v, &g->canary);
         } else if (!strcmp(key, "model")) {
             rc = cfg_name(c, v, &g->judge_model_name);
             if (!rc)
@@ -382,6 +396,12 @@ static int parse_guardrail(struct cfg_ctx *c, yaml_node_t *n, struct config_guar
     case CONFIG_GUARD_PLUGIN:
         if (!g->plugin_path)
             return cfg_fail(c, n, "missing required key \"path\" (the plugin's .so)");
+        break;
+    case CONFIG_GUARD_CLASSIFIER:
+        if (!g->model_path)
+            return cfg_fail(c, n, "missing required key \"model\" (a model file, e.g. build/models/toxicity.model)");
+        break;
+    case CONFIG_GUARD_PROMPT_INJECTION:
         break;
     case CONFIG_GUARD_PARALLEL:
     case CONFIG_GUARD_CHAIN:
@@ -482,6 +502,7 @@ void cfg_guardrail_free(struct config_guardrail *g)
     cfg_free_kv(g->arg_patterns, g->n_arg_patterns);
     free(g->plugin_path);
     free(g->plugin_config);
+    free(g->model_path);
     cfg_free_strv(g->member_names, g->n_members);
     free(g->members);
 }

@@ -3,6 +3,7 @@
  *   warden --config FILE         serve
  *   warden --check-config FILE   validate FILE and exit (0 if valid, else 1 with FILE:LINE: message)
  *   warden train ...             train a classifier model (src/cli/train.c)
+ *   warden eval ...              measure a guardrail on labelled data (src/cli/eval.c)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@ static void usage(FILE *f)
     fprintf(f, "usage: warden --config FILE [--log-level debug|info|warn|error]\n"
                "       warden --check-config FILE\n"
                "       warden train --data CSV --text-column NAME --label-column NAME --out FILE [...]\n"
+               "       warden eval --config FILE --guardrail NAME --data FILE [--json] [--min-f1 X] [--min-recall X]\n"
                "       warden --version\n");
 }
 
@@ -29,6 +31,8 @@ int main(int argc, char **argv)
     int check_only = 0;
     if (argc > 1 && strcmp(argv[1], "train") == 0)
         return cli_train_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "eval") == 0)
+        return cli_eval_main(argc - 1, argv + 1);
     for (int i = 1; i < argc; i++) {
         if ((strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "-c") == 0) && i + 1 < argc) {
             config_path = argv[++i];
