@@ -439,7 +439,7 @@ static const struct bad bad_configs[] = {
     {"providers: [{name: p, type: anthropic, base_url: \"http://h\"}]\n",
      "t.yaml:1: providers[0].type: expected one of openai, got \"anthropic\""},
     {BASE "guardrails:\n  - {name: a, type: regexp, patterns: [x]}\n",
-     "t.yaml:7: guardrails[0].type: expected one of regex, keywords, length, webhook, llm_judge, tools, plugin, parallel, chain, got \"regexp\""},
+     "t.yaml:7: guardrails[0].type: expected one of regex, keywords, length, webhook, llm_judge, tools, plugin, parallel, chain, prompt_injection, classifier, got \"regexp\""},
     {BASE "guardrails:\n  - {name: a, type: regex, patterns: [x], stage: both}\n",
      "guardrails[0].stage: expected one of input, output, got \"both\""},
     {BASE "guardrails:\n  - {name: a, type: regex, patterns: [x], timing: later}\n",
@@ -564,6 +564,16 @@ static const struct bad bad_configs[] = {
      "guardrails[0]: key \"strategy\" does not apply to type \"chain\""},
     {BASE "guardrails:\n  - {name: a, type: regex, patterns: [x], url: \"http://h\"}\n",
      "guardrails[0]: key \"url\" does not apply to type \"regex\""},
+    /* prompt_injection / classifier */
+    {BASE "guardrails:\n  - {name: a, type: classifier}\n", "t.yaml:7: guardrails[0]: missing required key \"model\""},
+    {BASE "guardrails:\n  - {name: a, type: classifier, model: /nonexistent/tox.model}\n",
+     "t.yaml:7: guardrails[0].model: cannot read model file \"/nonexistent/tox.model\""},
+    {BASE "guardrails:\n  - {name: a, type: prompt_injection, threshold: 1.5}\n", "t.yaml:7: guardrails[0].threshold:"},
+    {BASE "guardrails:\n  - {name: a, type: prompt_injection, canary: maybe}\n", "t.yaml:7: guardrails[0].canary:"},
+    {BASE "guardrails:\n  - {name: a, type: regex, patterns: [x], threshold: 0.5}\n",
+     "guardrails[0]: key \"threshold\" does not apply to type \"regex\""},
+    {BASE "guardrails:\n  - {name: a, type: prompt_injection, model: x}\n",
+     "guardrails[0]: key \"model\" does not apply to type \"prompt_injection\""},
 };
 
 static void each_mistake_gives_file_line_and_message(void **state)
