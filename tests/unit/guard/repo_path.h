@@ -43,4 +43,29 @@ static int repo_path(const char *rel, char *out, size_t outsz)
     return -1;
 }
 
+/* The toxicity model that `make` builds next to this test binary
+ * (<BUILD>/tests/guard/test_x -> <BUILD>/models/toxicity.model), else build/models/. */
+static int built_model_path(char *out, size_t outsz)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        for (int up = 0; up < 3; up++) {
+            char *slash = strrchr(exe, '/');
+            if (slash)
+                *slash = '\0';
+        }
+        const char *rel = "/models/toxicity.model";
+        size_t el = strlen(exe);
+        if (el + strlen(rel) + 1 <= outsz) {
+            memcpy(out, exe, el);
+            memcpy(out + el, rel, strlen(rel) + 1);
+            if (access(out, R_OK) == 0)
+                return 0;
+        }
+    }
+    return repo_path("build/models/toxicity.model", out, outsz);
+}
+
 #endif

@@ -110,11 +110,8 @@ static void model_file_round_trips_and_refuses_damage(void **state)
 static void shipped_model_generalises_to_comments(void **state)
 {
     char mpath[4096], dpath[4096], err[512];
-    const char *build = getenv("BUILD");
-    char rel[256];
-    snprintf(rel, sizeof(rel), "%s/models/toxicity.model", build && *build ? build : "build");
-    if (repo_path(rel, mpath, sizeof(mpath)) != 0 && repo_path("build/models/toxicity.model", mpath, sizeof(mpath)) != 0)
-        fail_msg("build/models/toxicity.model not found: run make first");
+    if (built_model_path(mpath, sizeof(mpath)) != 0)
+        fail_msg("toxicity.model not found: run make first");
     assert_int_equal(repo_path("tests/data/toxicity_comments.jsonl", dpath, sizeof(dpath)), 0);
     struct guard_classifier *m = guard_classifier_load(mpath, err, sizeof(err));
     if (!m)
