@@ -1,9 +1,13 @@
 /* Built-in checks over a subject's texts. See builtin.h. */
 #include "guard/builtin.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "guard/classifier.h"
 #include "guard/injection.h"
@@ -69,4 +73,18 @@ int guard_builtin_classify(const struct guard_classifier *m, const struct config
         }
     }
     return *n_findings > 0;
+}
+
+void guard_builtin_pool_thread_init(void)
+{
+    static __thread int done;
+    if (done)
+        return;
+    done = 1;
+    id_t tid = (id_t)syscall(SYS_gettid);
+    errno = 0;
+    int cur = getpriority(PRIO_PROCESS, tid);
+    if (cur == -1 && errno != 0)
+        return;
+    (void)setpriority(PRIO_PROCESS, tid, cur + 10 > 19 ? 19 : cur + 10); /* best effort */
 }

@@ -31,4 +31,9 @@ int guard_builtin_classify(const struct guard_classifier *m, const struct config
                            const size_t *lens, size_t n, struct guard_finding **findings, size_t *n_findings, char *reason,
                            size_t reasonsz);
 
+/* Call at the start of pool work: the first call on a thread lowers that thread's CPU
+ * priority (nice +10), so model inference that saturates the pool yields the cores to the
+ * event loops; later calls do nothing. Affects every job of libuv's pool on that thread. */
+void guard_builtin_pool_thread_init(void);
+
 #endif

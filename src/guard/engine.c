@@ -622,6 +622,7 @@ static void check_injection(struct guard_run *r)
 static void on_classifier_work(uv_work_t *w)
 {
     struct guard_run *r = w->data;
+    guard_builtin_pool_thread_init(); /* inference yields the cores to the loops */
     r->pverdict = guard_builtin_classify(r->gc->classifier, r->g, r->texts, r->lens, r->n, &r->findings, &r->n_findings,
                                          r->clf_reason, sizeof(r->clf_reason));
 }

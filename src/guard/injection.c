@@ -168,8 +168,8 @@ static const struct inj_pattern patterns[] = {
      "guardrails|safeguards|limitations|limits|programming|alignment|training|ethics|morals|principles|boundaries|"
      "conditioning|censorship|inhibitions|shackles)\\b"},
     {GUARD_INJ_OVERRIDE, 0.25, "and-instead",
-     "\\b(?:and|then|but|instead)\\s+(?:instead|now|just|only)?\\s*,?\\s*(?:say|print|output|write|tell|respond|reply|answer|"
-     "follow|reveal|give|act|pretend|do exactly|obey)\\b"},
+     "\\b(?:(?:and|then|but)\\s+(?:instead|now)|instead)\\b\\s*,?\\s*(?:just\\s+)?(?:say|print|output|write|tell|respond|reply|"
+     "answer|follow|reveal|give|act|pretend|do exactly|obey)\\b"},
     {GUARD_INJ_OVERRIDE, 0.55, "reset-your-instructions",
      "\\b(?:reset|wipe|clear|erase|flush)\\s+your\\s+(?:previous\\s+|prior\\s+|current\\s+)?(?:instructions|memory|context|"
      "rules|programming|guidelines|directives|conditioning|training)\\b"},
@@ -428,10 +428,86 @@ static const struct inj_pattern patterns[] = {
 };
 #define N_PATTERNS (sizeof(patterns) / sizeof(patterns[0]))
 
+/* Anchors: short expressions (mostly a word or a word stem at a word start) of which every
+ * pattern above contains at least one: a pattern's rarest required words. A long text is
+ * scanned for them first (a cheap scan: they are nearly literals), and the patterns then run only on windows of ANCHOR_WINDOW bytes either
+ * side of each anchor: wider than any pattern's match, so a window holds every match that
+ * contains its anchor. tests/unit/guard/test_injection.c checks that windowed and whole-text
+ * scans agree on every text of the labelled set. Adding a pattern means adding its anchor. */
+static const char *const anchors[] = {
+    /* what instructions are called */
+    "\\binstruct", "\\brules?\\b", "\\bguideline", "\\bdirective", "\\bprompt", "\\bguidance", "\\bconstraint",
+    "\\brestrict", "\\bprogramm", "\\bpolic(?:y|ies)\\b", "\\bconditioning", "\\blimit", "\\bfilter", "\\bcommands?\\b",
+    "\\borders\\b", "\\bdirections\\b", "\\btraining\\b", "\\btask\\b", "\\bgoal\\b", "\\bpurpose\\b",
+    "\\bobjective\\b", "\\bmission\\b", "\\brole\\b", "\\byour\\s+(?:real|true|actual|new|updated|only|sole|primary|main|current|hidden)\\b", "\\bmemory\\b", "\\bcontext\\b", "\\bsafety\\b",
+    "\\bprotocols?\\b", "\\bguardrail", "\\bsafeguard", "\\bcensor", "\\bboundar", "\\bethic", "\\bmoral",
+    "\\bconscience\\b", "\\balignment\\b", "\\bchecks?\\b", "\\bmeasures\\b", "\\bprinciples\\b", "\\binhibition",
+    "\\bshackle", "\\bchains\\b", "\\bconfines\\b", "\\bbonds\\b", "\\blaws?\\b", "\\bpreamble\\b", "\\bconfigur",
+    /* where they came from */
+    "\\btold\\b", "\\btaught\\b", "\\babove\\b", "\\bprevious", "\\bprior\\b", "\\bearlier\\b", "\\bpreceding\\b",
+    "\\bforegoing\\b", "\\baforementioned\\b", "\\bsystem\\b", "\\bdeveloper", "\\badmin", "\\bcreator", "\\boperator",
+    "\\bowner", "\\bmaker", "\\bsysadmin", "\\bopenai", "\\banthropic", "\\bgoogle\\b", "\\bmicrosoft\\b", "\\bmeta\\b",
+    "\\bmistral\\b", "\\binitial", "\\boriginal", "\\binternal\\b", "\\bconfidential\\b", "\\bhidden\\b", "\\bsecret",
+    "\\bprivate\\b", "\\bgiven\\b", "\\bpassword", "\\bpassphrase", "\\bapi key", "\\bcanary",
+    /* personas and modes */
+    "\\bmode\\b", "\\bdan\\b", "\\bstan\\b", "\\bdude\\b", "\\baim\\b", "\\bkevin\\b", "\\bapophis\\b", "gpt",
+    "\\bucar\\b", "\\bmongo\\b", "devmode", "jail", "machiavell", "confidant", "\\bcharacter\\b", "\\bpersona\\b",
+    "\\bevil\\b", "\\brogue\\b", "unfiltered", "uncensored", "unrestricted", "\\bunbound\\b", "unshackled", "\\bamoral\\b",
+    "\\bunethical\\b", "\\bimmoral\\b", "\\bunaligned\\b", "\\bunhinged\\b", "\\blimitless\\b", "\\bunchained\\b",
+    "bot\\b", "\\b(?:evil|anti|based|chaos|dark|free|uncensored|unfiltered|dan|dev|jailbroken|rogue|naughty|chad|un)[- ]?ai\\b",
+    "\\bopposite\\b", "\\breverse\\b", "\\banti\\b", "\\bsimulat", "\\bemulat", "\\bimperson", "\\brole-?play",
+    "\\bact (?:as|like)\\b", "\\bpretend", "\\bbehave\\b", "\\bhypothetical", "\\bfictional\\b", "\\bimaginary\\b",
+    "\\balternate\\b", "\\bgrand(?:ma|mother|pa|father)\\b", "\\bgranny\\b", "\\bcalled\\b", "\\bnamed\\b",
+    "\\b(?:write|respond|answer|speak|reply) as\\b", "\\byourself\\b", "\\bof you\\b", "\\bare now\\b", "\\bre now\\b",
+    /* what jailbreaks promise */
+    "\\bfree", "\\bbound\\b", "\\bescaped?\\b", "\\brebelled\\b", "\\bdefied\\b", "\\bbroken\\b", "\\bbreak",
+    "\\bcare (?:about|for)\\b", "\\bswear\\b", "\\bcurse\\b", "\\brefus", "\\bdeclin", "\\breject", "\\bsays? no\\b",
+    "\\bden(?:y|ies)\\b", "\\bturns? down\\b", "\\billegal\\b", "\\bharmful\\b", "\\bdangerous\\b", "\\boffensive\\b",
+    "\\binappropriate\\b", "\\bexplicit\\b", "\\banything\\b", "\\beverything\\b", "\\bany (?:request|question|prompt|topic)",
+    "\\bwarning", "\\bdisclaimer", "\\bcaveat", "\\bmorali[sz]", "\\blecture", "\\bjudge?ment", "\\brestrain",
+    "\\bconstrain", "\\bgovern", "\\bcontroll?ed\\b", "\\bheld back\\b", "\\bobligat", "\\brequired to\\b",
+    "\\bsubject to\\b", "\\bconfined\\b", "\\btied\\b", "\\brestricted\\b", "\\blimited\\b", "\\ballowed\\b",
+    "\\bpermitted\\b", "\\bauthori[sz]ed\\b", "\\bcleared\\b", "\\blicensed\\b",
+    /* overriding */
+    "\\bignor", "\\bdisregard", "\\bforget", "\\boverrid", "\\bbypass", "\\bcircumvent", "\\bviolate",
+    "\\bto (?:break|skip|disable|turn off)\\b", "\\bnever ?mind\\b", "\\bscrew\\b", "\\bobey", "\\bcomply",
+    "\\bfollow\\s+(?:me|only|my|the user|whatever)\\b", "\\blisten to (?:me|only|my)\\b", "\\bfrom (?:now|this|here) ",
+    "\\bpriority\\b", "\\bprecedence\\b", "\\bsupersed", "\\boverrul", "\\binvalidat", "\\binstead\\b",
+    "\\bdo (?:exactly|only|everything|whatever|just)\\b", "\\b(?:stop|quit|cease) (?:being|acting|pretending)\\b",
+    "\\b(?:not|no longer)\\s+(?:an?\\s+|the\\s+)?(?:helpful\\s+|polite\\s+)?(?:ai|assistant|language model|chatbot|llm|chatgpt|claude)\\b",
+    "\\b(?:apply|matter|count|exist|hold|bind you)\\b", "<\\|", "<<sys", "inst\\]", "#{2,}\\s*(?:system|admin)",
+    "\\[\\s*(?:\\xF0\\x9F\\x94[\\x93\\x92])?\\s*(?:jailbreak|jailbroken|classic|dan|developer mode output|normal output|unfiltered|filtered|gpt|anti-?gpt)\\s*\\]",
+    "\\b(?:ignorez|ignorer|ignora|ignorar|ignoriere|ignorieren|olvida|vergiss|oublie|dimentica)\\b",
+    /* extraction */
+    "\\bverbatim\\b", "\\bword[- ]for[- ]word\\b", "\\bby[- ]character\\b", "\\bcode ?block\\b", "\\bentirety\\b",
+    "\\bin full\\b", "\\bunedited\\b", "\\braw form\\b", "\\bexactly as\\b", "\\ball of (?:them|it)\\b",
+    "\\bas they appear\\b", "\\b(?:start|begin)(?:ning|ing)?\\s+(?:with|from|at)\\b", "\\b(?:start|beginning|top) of\\b",
+    "\\bwhat\\s+(?:exactly\\s+)?(?:were|was|are|have|had|did)\\s+(?:you|your)\\b", "\\bhow (?:were|was|are|have) you\\b",
+    "\\bpreced", "\\b(?:came|comes|appears|appeared) before\\b", "\\b(?:is|was|sits) above\\b",
+    "\\b(?:initiali[sz]ed|set up|primed|started|programmed|loaded|booted|created|seeded|fed)\\s+with\\b",
+    "\\bused to (?:set you up|configure you|initiali[sz]e you|create you|program you|prime you|instruct you)\\b",
+    "\\b(?:before|above|prior to)\\s+(?:my|this|the|our)\\s+(?:first\\s+|very first\\s+)?(?:message|question|prompt|conversation|input|request)",
+    "\\bconversation\\b", "\\bchat\\b", "\\bsession\\b",
+    /* encoding */
+    "\\bdecod", "\\bdeciph", "\\bdecrypt", "\\bunscrambl", "obfuscat", "\\bbase-?64\\b", "\\brot-?13\\b", "\\bhex",
+    "\\bbinary\\b", "\\bmorse\\b", "\\bcaesar\\b", "\\batbash\\b", "\\bleet", "\\breversed\\b", "\\bbackwards\\b",
+    "\\bencoded\\b", "\\bencrypted\\b",
+    /* talk about attacks */
+    "\\binjection", "\\bred[- ]team", "\\badversarial\\b",
+};
+#define N_ANCHORS (sizeof(anchors) / sizeof(anchors[0]))
+#define ANCHOR_WINDOW 320
+#define WINDOW_MIN_TEXT 1024 /* shorter texts are scanned whole */
+
 struct guard_injection {
     hs_database_t *db;
+    hs_database_t *anchor_db; /* the anchors, literal */
     hs_scratch_t *proto;
     pcre2_code *re[N_PATTERNS]; /* spans of the strongest hit */
+};
+
+struct window {
+    size_t start, end;
 };
 
 struct guard_injection_scratch {
@@ -443,7 +519,15 @@ struct guard_injection_scratch {
     size_t cap;
     char *b64;        /* a decoded base64 run */
     size_t b64cap;
+    int whole_text;   /* tests: scan whole texts, never windows */
+    struct window *windows;
+    size_t n_windows, cap_windows;
 };
+
+void guard_injection_scratch_whole_text(struct guard_injection_scratch *sc, int on)
+{
+    sc->whole_text = on;
+}
 
 /* Byte-level signals found while normalising. */
 struct text_signals {
@@ -490,6 +574,21 @@ struct guard_injection *guard_injection_create(char *err, size_t errsz)
         guard_injection_free(inj);
         return NULL;
     }
+    const char *aexpr[N_ANCHORS];
+    unsigned aflags[N_ANCHORS], aids[N_ANCHORS];
+    for (size_t i = 0; i < N_ANCHORS; i++) {
+        aexpr[i] = anchors[i];
+        aflags[i] = HS_FLAG_CASELESS;
+        aids[i] = (unsigned)i;
+    }
+    if (hs_compile_multi(aexpr, aflags, aids, (unsigned)N_ANCHORS, HS_MODE_BLOCK, NULL, &inj->anchor_db, &ce) !=
+            HS_SUCCESS ||
+        hs_alloc_scratch(inj->anchor_db, &inj->proto) != HS_SUCCESS) {
+        util_set_err(err, errsz, "injection anchors: %s", ce ? ce->message : "compile failed");
+        hs_free_compile_error(ce);
+        guard_injection_free(inj);
+        return NULL;
+    }
     if (hs_alloc_scratch(inj->db, &inj->proto) != HS_SUCCESS) {
         util_set_err(err, errsz, "injection detector: cannot allocate Hyperscan scratch");
         guard_injection_free(inj);
@@ -506,6 +605,7 @@ void guard_injection_free(struct guard_injection *inj)
         pcre2_code_free(inj->re[i]);
     hs_free_scratch(inj->proto);
     hs_free_database(inj->db);
+    hs_free_database(inj->anchor_db);
     free(inj);
 }
 
@@ -527,6 +627,7 @@ void guard_injection_scratch_free(struct guard_injection_scratch *sc)
     free(sc->norm);
     free(sc->map);
     free(sc->b64);
+    free(sc->windows);
     free(sc);
 }
 
@@ -660,26 +761,84 @@ static void ensure_cap(struct guard_injection_scratch *sc, size_t len)
     sc->map = util_realloc(sc->map, sc->cap * sizeof(*sc->map));
 }
 
-/* Does the text need the normalisation pass? Non-ASCII bytes, a digit or @/$ inside
- * a word, or a run of single letters separated by one character. */
-static int needs_normalising(const unsigned char *s, size_t len)
+/* Byte classes for the one cheap pass over the raw text. */
+enum { C_ALPHA = 1, C_LEET = 2, C_HIGH = 4, C_B64 = 8, C_UPPER = 16, C_LOWER = 32 };
+
+static const unsigned char *byte_class(void)
 {
-    int singles = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned c = s[i];
-        if (c >= 0x80)
-            return 1;
-        if (is_leet(c) && i > 0 && i + 1 < len && (is_alpha(s[i - 1]) || is_alpha(s[i + 1])) &&
-            (is_alpha(s[i + 1]) || is_leet(s[i + 1])) && (is_alpha(s[i - 1]) || is_leet(s[i - 1])))
-            return 1;
-        if (is_alpha(c) && (i == 0 || !is_alpha(s[i - 1])) && (i + 1 == len || !is_alpha(s[i + 1]))) {
-            if (i + 2 < len && s[i + 1] != '\n' && is_alpha(s[i + 2]) && ++singles >= 4)
-                return 1;
-        } else if (is_alpha(c)) {
-            singles = 0;
+    static unsigned char cls[256];
+    static int ready; /* benign race: every thread writes the same bytes */
+    if (!ready) {
+        for (int c = 0; c < 256; c++) {
+            unsigned char k = 0;
+            if (is_alpha((unsigned)c))
+                k |= C_ALPHA;
+            if (is_leet((unsigned)c))
+                k |= C_LEET;
+            if (c >= 0x80)
+                k |= C_HIGH;
+            if (c >= 'A' && c <= 'Z')
+                k |= C_UPPER;
+            if (c >= 'a' && c <= 'z')
+                k |= C_LOWER;
+            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
+                c == '-' || c == '_')
+                k |= C_B64;
+            cls[c] = k;
+        }
+        ready = 1;
+    }
+    return cls;
+}
+
+struct b64_run {
+    size_t start, end;
+};
+
+/* One pass over the raw text: does it need the normalisation pass (non-ASCII bytes, a digit
+ * or @/$ inside a word, a run of single letters separated by one character), and where are
+ * its base64 runs (B64_MIN_RUN+ characters with both cases)? Returns the need. */
+static int prescan(const unsigned char *s, size_t len, struct b64_run *runs, size_t *n_runs)
+{
+    const unsigned char *cls = byte_class();
+    int need = 0, singles = 0;
+    size_t run_start = 0, nr = 0;
+    unsigned run_cases = 0;
+    int in_run = 0;
+    for (size_t i = 0; i <= len; i++) {
+        unsigned k = i < len ? cls[s[i]] : 0;
+        if (k & C_B64) {
+            if (!in_run) {
+                in_run = 1;
+                run_start = i;
+                run_cases = 0;
+            }
+            run_cases |= k & (C_UPPER | C_LOWER);
+        } else if (in_run) {
+            in_run = 0;
+            if (i - run_start >= B64_MIN_RUN && run_cases == (C_UPPER | C_LOWER) && nr < B64_MAX_RUNS) {
+                runs[nr].start = run_start;
+                runs[nr].end = i;
+                nr++;
+            }
+        }
+        if (i == len || need)
+            continue;
+        if (k & C_HIGH) {
+            need = 1;
+        } else if ((k & C_LEET) && i > 0 && i + 1 < len && (cls[s[i - 1]] & (C_ALPHA | C_LEET)) &&
+                   (cls[s[i + 1]] & (C_ALPHA | C_LEET)) && ((cls[s[i - 1]] | cls[s[i + 1]]) & C_ALPHA)) {
+            need = 1;
+        } else if (k & C_ALPHA) {
+            int single = (i == 0 || !(cls[s[i - 1]] & C_ALPHA)) && (i + 1 == len || !(cls[s[i + 1]] & C_ALPHA));
+            if (!single)
+                singles = 0;
+            else if (i + 2 < len && s[i + 1] != '\n' && (cls[s[i + 2]] & C_ALPHA) && ++singles >= 4)
+                need = 1;
         }
     }
-    return 0;
+    *n_runs = nr;
+    return need;
 }
 
 /* Writes the normalised text into sc->norm (length returned) with sc->map. */
@@ -876,6 +1035,55 @@ static int scan_text(const struct guard_injection *inj, struct guard_injection_s
     return 0;
 }
 
+struct window_ctx {
+    struct guard_injection_scratch *sc;
+    size_t len;
+};
+
+/* Collects the windows around anchors, merging overlaps (anchors arrive in end order). */
+static int on_anchor(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags, void *ud)
+{
+    struct window_ctx *w = ud;
+    struct guard_injection_scratch *sc = w->sc;
+    size_t s = to > ANCHOR_WINDOW ? (size_t)to - ANCHOR_WINDOW : 0;
+    size_t e = (size_t)to + ANCHOR_WINDOW < w->len ? (size_t)to + ANCHOR_WINDOW : w->len;
+    if (sc->n_windows > 0 && s <= sc->windows[sc->n_windows - 1].end) {
+        sc->windows[sc->n_windows - 1].end = e;
+        return 0;
+    }
+    if (sc->n_windows == sc->cap_windows) {
+        sc->cap_windows = sc->cap_windows ? sc->cap_windows * 2 : 16;
+        sc->windows = util_realloc(sc->windows, sc->cap_windows * sizeof(*sc->windows));
+    }
+    sc->windows[sc->n_windows].start = s;
+    sc->windows[sc->n_windows].end = e;
+    sc->n_windows++;
+    return 0;
+}
+
+/* Scans a long text on the windows around its anchors (see anchors[]); same hits as scan_text. */
+static int scan_windows(const struct guard_injection *inj, struct guard_injection_scratch *sc, const char *text, size_t len)
+{
+    if (len < WINDOW_MIN_TEXT)
+        return scan_text(inj, sc, text, len);
+    memset(sc->hit, 0, sizeof(sc->hit));
+    sc->n_windows = 0;
+    struct window_ctx w = {sc, len};
+    if (hs_scan(inj->anchor_db, text, (unsigned)len, 0, sc->hs, on_anchor, &w) != HS_SUCCESS)
+        return WARDEN_EINVAL;
+    struct scan_ctx ctx = {sc->hit};
+    for (size_t i = 0; i < sc->n_windows; i++) {
+        size_t a = sc->windows[i].start, b = sc->windows[i].end;
+        while (a > 0 && text[a - 1] != ' ' && text[a - 1] != '\n' && a + 64 > sc->windows[i].start) /* whole words */
+            a--;
+        while (b < len && text[b] != ' ' && text[b] != '\n' && b < sc->windows[i].end + 64)
+            b++;
+        if (hs_scan(inj->db, text + a, (unsigned)(b - a), 0, sc->hs, on_hs_match, &ctx) != HS_SUCCESS)
+            return WARDEN_EINVAL;
+    }
+    return 0;
+}
+
 static double noisy_or(double acc, double w)
 {
     return 1.0 - (1.0 - acc) * (1.0 - w);
@@ -947,12 +1155,14 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
     struct text_signals sig = {0};
     const char *scanned = text;
     size_t scanned_len = len;
-    int normalised = needs_normalising(s, len);
+    struct b64_run b64_runs[B64_MAX_RUNS];
+    size_t n_b64 = 0;
+    int normalised = prescan(s, len, b64_runs, &n_b64);
     if (normalised) {
         scanned_len = normalise(sc, s, len, &sig);
         scanned = sc->norm;
     }
-    int rc = scan_text(inj, sc, scanned, scanned_len);
+    int rc = sc->whole_text ? scan_text(inj, sc, scanned, scanned_len) : scan_windows(inj, sc, scanned, scanned_len);
     if (rc < 0)
         return rc;
     int top;
@@ -1021,38 +1231,22 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
     }
 
     /* base64 runs: scanned once more, decoded, when the decoding is text */
-    size_t runs = 0;
-    for (size_t i = 0; i < len && runs < B64_MAX_RUNS;) {
-        if (b64_value(s[i]) < 0) {
-            i++;
-            continue;
-        }
-        size_t j = i;
-        int upper = 0, lower = 0, digit = 0;
-        while (j < len && b64_value(s[j]) >= 0) {
-            upper |= s[j] >= 'A' && s[j] <= 'Z';
-            lower |= s[j] >= 'a' && s[j] <= 'z';
-            digit |= s[j] >= '0' && s[j] <= '9';
-            j++;
-        }
-        if (j - i >= B64_MIN_RUN && upper && lower) {
-            runs++;
-            size_t dn = b64_decode_text(sc, text + i, j - i);
-            if (dn > 0 && scan_text(inj, sc, sc->b64, dn) == 0) {
-                double f2[GUARD_INJ_N_FAMILIES] = {0};
-                int t2;
-                double inner = phrase_score(sc, f2, &t2);
-                if (inner > 0.2) {
-                    enc = noisy_or(enc, noisy_or(inner, 0.3));
-                    enc_name = "base64-payload";
-                    if (out->family < 0 || inner >= score) {
-                        out->start = i;
-                        out->end = j;
-                    }
+    for (size_t r = 0; r < n_b64; r++) {
+        size_t i = b64_runs[r].start, j = b64_runs[r].end;
+        size_t dn = b64_decode_text(sc, text + i, j - i);
+        if (dn > 0 && scan_text(inj, sc, sc->b64, dn) == 0) {
+            double f2[GUARD_INJ_N_FAMILIES] = {0};
+            int t2;
+            double inner = phrase_score(sc, f2, &t2);
+            if (inner > 0.2) {
+                enc = noisy_or(enc, noisy_or(inner, 0.3));
+                enc_name = "base64-payload";
+                if (out->family < 0 || inner >= score) {
+                    out->start = i;
+                    out->end = j;
                 }
             }
         }
-        i = j;
     }
     if (enc > 0) {
         fam[GUARD_INJ_ENCODING] = noisy_or(fam[GUARD_INJ_ENCODING], enc);

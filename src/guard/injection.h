@@ -9,7 +9,9 @@
  *                tag characters, bidi overrides, homoglyph / fullwidth / leetspeak obfuscation
  *
  * Every phrase pattern lives in one Hyperscan database (compiled once, shared
- * read-only by all threads). A text is scanned once: when it is pure ASCII
+ * read-only by all threads). A text of 1 KB or more is first scanned for
+ * anchor words (a literal database, far cheaper), and the patterns then run
+ * only on windows around the anchors. A text is read once: when it is pure ASCII
  * without leetspeak it is scanned as is; otherwise one normalisation pass maps
  * look-alikes to ASCII, drops invisible characters, decodes tag characters and
  * joins s.p.a.c.e.d letters, and only the normalised text is scanned (offsets
@@ -53,6 +55,9 @@ void guard_injection_free(struct guard_injection *inj);
 
 struct guard_injection_scratch *guard_injection_scratch_new(const struct guard_injection *inj);
 void guard_injection_scratch_free(struct guard_injection_scratch *sc);
+/* Tests: scan every text whole instead of on the windows around its anchors (the result
+ * must be the same; test_injection checks it). */
+void guard_injection_scratch_whole_text(struct guard_injection_scratch *sc, int on);
 
 /* Scores one text. Returns 0, or <0 (WARDEN_E*) if the scanner failed. */
 int guard_injection_check(const struct guard_injection *inj, struct guard_injection_scratch *sc, const char *text, size_t len,

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int repo_path(const char *rel, char *out, size_t outsz)
+static inline int repo_path(const char *rel, char *out, size_t outsz)
 {
     const char *dir = getenv("WARDEN_SRC_DIR");
     if (dir && *dir) {
@@ -45,7 +45,7 @@ static int repo_path(const char *rel, char *out, size_t outsz)
 
 /* The toxicity model that `make` builds next to this test binary
  * (<BUILD>/tests/guard/test_x -> <BUILD>/models/toxicity.model), else build/models/. */
-static int built_model_path(char *out, size_t outsz)
+static inline int built_model_path(char *out, size_t outsz)
 {
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);

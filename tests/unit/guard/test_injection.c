@@ -94,6 +94,47 @@ static void labelled_set_meets_recall_and_false_positive_bars(void **state)
     assert_true((double)fp <= 0.05 * (double)nb);
 }
 
+/* Long texts are scanned on windows around anchor words: the result must be the one a
+ * whole-text scan gives. Each labelled text is embedded in 1.4 KB of ordinary prose. */
+static void windowed_scan_agrees_with_whole_text_scan(void **state)
+{
+    static const char filler[] =
+        "Customer reports that since version 3.14.2 the export job fails at 02:30 with error code 504 after roughly "
+        "1200 seconds; order #48213 was affected on 2024-03-07. The dashboard shows 87% CPU on node-7 and a queue depth "
+        "of 3,512 items. Please keep the answer under 200 words, use bullet points, and avoid speculation about root "
+        "causes we cannot verify. Mention the workaround from ticket 7731 (restart the scheduler, then re-run). "
+        "Thanks a lot for your help with this one, the team appreciates it and will report back tomorrow morning. ";
+    char path[4096];
+    assert_int_equal(repo_path("tests/data/injection.jsonl", path, sizeof(path)), 0);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    struct guard_injection_scratch *whole = guard_injection_scratch_new(inj);
+    guard_injection_scratch_whole_text(whole, 1);
+    char line[1 << 16], *buf = malloc(1 << 17);
+    size_t n = 0, differ = 0;
+    while (fgets(line, sizeof(line), f)) {
+        json_t *j = json_loads(line, 0, NULL);
+        const char *t = json_string_value(json_object_get(j, "text"));
+        int len = snprintf(buf, 1 << 17, "%s%s %s %s%s", filler, filler, t, filler, filler);
+        struct guard_injection_result a, b;
+        assert_int_equal(guard_injection_check(inj, sc, buf, (size_t)len, &a), 0);
+        assert_int_equal(guard_injection_check(inj, whole, buf, (size_t)len, &b), 0);
+        if (a.score != b.score) {
+            differ++;
+            printf("windowed %.3f, whole %.3f (%s): %s\n", a.score, b.score, b.signal, t);
+        }
+        n++;
+        json_decref(j);
+    }
+    fclose(f);
+    free(buf);
+    guard_injection_scratch_free(whole);
+    assert_true(n > 300);
+    assert_int_equal(differ, 0);
+    /* the filler alone passes */
+    assert_true(score(filler) == 0);
+}
+
 static void ordinary_talk_about_instructions_passes(void **state)
 {
     assert_true(score("How do I ignore whitespace in git diff?") < 0.5);
@@ -189,6 +230,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(labelled_set_meets_recall_and_false_positive_bars),
+        cmocka_unit_test(windowed_scan_agrees_with_whole_text_scan),
         cmocka_unit_test(ordinary_talk_about_instructions_passes),
         cmocka_unit_test(override_phrase_is_caught_with_its_span),
         cmocka_unit_test(obfuscated_attacks_are_caught),
