@@ -277,8 +277,12 @@ int cli_train_main(int argc, char **argv)
     } else {
         printf("model written to %s\n", out);
     }
-    if (held.n)
-        report("held-out (every " "N-th row of the first file)", m, &held);
+    if (held.n) {
+        char what[96];
+        snprintf(what, sizeof(what), "held-out (every %d%s row of %s)", holdout, holdout == 2 ? "nd" : holdout == 3 ? "rd" : "th",
+                 data[0]);
+        report(what, m, &held);
+    }
     if (tset.n)
         report(test, m, &tset);
     guard_classifier_free(m);
