@@ -204,7 +204,8 @@ struct config_guardrail {
 
     /* prompt_injection / classifier */
     double threshold;   /* violation at score >= threshold (classifier: P(positive)); default 0.5 */
-    int canary;         /* prompt_injection: a random canary in the system prompt; answers that leak it are blocked */
+    int canary;         /* prompt_injection: canary tokens (src/guard/canary.c); only false is accepted until the
+                         * request lifecycle places and checks them */
     char *model_path;   /* classifier: model file from `warden train` */
 
     /* parallel / chain */

@@ -307,6 +307,11 @@ static int parse_guardrail(struct cfg_ctx *c, yaml_node_t *n, struct config_guar
             rc = cfg_double(c, v, 0.0, 1.0, &g->threshold);
         } else if (!strcmp(key, "canary")) {
             rc = cfg_bool(c, v, &g->canary);
+            /* Refused rather than ignored: a canary that is silently not placed protects nothing.
+             * The module (src/guard/canary.c) is ready; the request lifecycle does not call it yet. */
+            if (!rc && g->canary)
+                rc = cfg_fail(c, v, "canary: true is not available yet (canary tokens are not wired into the request "
+                                    "path in this build)");
         } else if (!strcmp(key, "model")) {
             rc = cfg_name(c, v, &g->judge_model_name);
             if (!rc)

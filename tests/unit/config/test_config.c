@@ -570,6 +570,8 @@ static const struct bad bad_configs[] = {
      "t.yaml:7: guardrails[0].model: cannot read model file \"/nonexistent/tox.model\""},
     {BASE "guardrails:\n  - {name: a, type: prompt_injection, threshold: 1.5}\n", "t.yaml:7: guardrails[0].threshold:"},
     {BASE "guardrails:\n  - {name: a, type: prompt_injection, canary: maybe}\n", "t.yaml:7: guardrails[0].canary:"},
+    {BASE "guardrails:\n  - {name: a, type: prompt_injection, canary: true}\n",
+     "t.yaml:7: guardrails[0].canary: canary: true is not available yet"},
     {BASE "guardrails:\n  - {name: a, type: regex, patterns: [x], threshold: 0.5}\n",
      "guardrails[0]: key \"threshold\" does not apply to type \"regex\""},
     {BASE "guardrails:\n  - {name: a, type: prompt_injection, model: x}\n",
