@@ -8,7 +8,10 @@
 #include <strings.h>
 
 #include "util/alloc.h"
+#include "util/csv.h"
 #include "util/err.h"
+
+#define CLI_FILE_MAX ((size_t)1 << 30)
 
 char *cli_read_file(const char *path, size_t max, size_t *len, char *err, size_t errsz)
 {
@@ -91,4 +94,71 @@ struct cli_prf cli_prf_of(size_t tp, size_t fp, size_t fn)
     if (r.precision + r.recall > 0)
         r.f1 = 2 * r.precision * r.recall / (r.precision + r.recall);
     return r;
+}
+
+const char *cli_label_string(json_t *label, char *buf, size_t bufsz)
+{
+    if (json_is_string(label))
+        return json_string_value(label);
+    if (json_is_integer(label)) {
+        snprintf(buf, bufsz, "%lld", (long long)json_integer_value(label));
+        return buf;
+    }
+    if (json_is_boolean(label))
+        return json_is_true(label) ? "true" : "false";
+    return NULL;
+}
+
+int cli_read_labelled_csv(const char *tool, const char *path, const char *text_col, const char *label_col, cli_row_fn on_row,
+                          void *ud)
+{
+    char err[512];
+    size_t len;
+    char *text = cli_read_file(path, CLI_FILE_MAX, &len, err, sizeof(err));
+    if (text == NULL) {
+        fprintf(stderr, "warden %s: %s\n", tool, err);
+        return -1;
+    }
+    struct util_csv c = util_csv_start(text, len);
+    char **hdr;
+    int nh = util_csv_next(&c, &hdr, err, sizeof(err));
+    if (nh <= 0) {
+        fprintf(stderr, "warden %s: %s: %s\n", tool, path, nh < 0 ? err : "empty file");
+        free(text);
+        return -1;
+    }
+    int ti = util_csv_column(hdr, nh, text_col), li = util_csv_column(hdr, nh, label_col);
+    util_csv_fields_free(hdr, nh);
+    if (ti < 0 || li < 0) {
+        fprintf(stderr, "warden %s: %s: no column named '%s' in the header\n", tool, path, ti < 0 ? text_col : label_col);
+        free(text);
+        return -1;
+    }
+    int rc = 0;
+    for (;;) {
+        char **f;
+        int line = c.line;
+        int n = util_csv_next(&c, &f, err, sizeof(err));
+        if (n == 0)
+            break;
+        if (n < 0 || n <= ti || n <= li) {
+            if (n < 0)
+                fprintf(stderr, "warden %s: %s: %s\n", tool, path, err);
+            else
+                fprintf(stderr, "warden %s: %s:%d: %d fields, the header has more\n", tool, path, line, n);
+            util_csv_fields_free(f, n > 0 ? n : 0);
+            rc = -1;
+            break;
+        }
+        char *t = f[ti];
+        f[ti] = NULL;
+        rc = on_row(ud, t, f[li]);
+        util_csv_fields_free(f, n);
+        if (rc != 0) {
+            rc = -1;
+            break;
+        }
+    }
+    free(text);
+    return rc;
 }

@@ -45,7 +45,6 @@
 #include "upstream/client.h"
 #include "util/alloc.h"
 #include "util/clock.h"
-#include "util/csv.h"
 
 #define EVAL_FILE_MAX ((size_t)1 << 30)
 #define EVAL_MAX_TYPES 64
@@ -104,19 +103,6 @@ static void label_name(struct eval_state *st, int positive, const char *label)
         snprintf(slot, sizeof(st->pos_name), "%s", label);
 }
 
-static const char *label_string(json_t *lab, char *buf, size_t bufsz)
-{
-    if (json_is_string(lab))
-        return json_string_value(lab);
-    if (json_is_integer(lab)) {
-        snprintf(buf, bufsz, "%lld", (long long)json_integer_value(lab));
-        return buf;
-    }
-    if (json_is_boolean(lab))
-        return json_is_true(lab) ? "true" : "false";
-    return NULL;
-}
-
 static int load_jsonl(struct eval_state *st, const char *path, char *text, const struct cli_labels *pos)
 {
     int line = 0;
@@ -132,7 +118,7 @@ static int load_jsonl(struct eval_state *st, const char *path, char *text, const
             json_t *j = json_loadb(s, l, 0, &je);
             json_t *t = json_object_get(j, "text"), *spans = json_object_get(j, "spans"), *lab = json_object_get(j, "label");
             char num[32];
-            const char *ls = label_string(lab, num, sizeof(num));
+            const char *ls = cli_label_string(lab, num, sizeof(num));
             int this_mode = json_is_array(spans) ? 1 : ls ? 0 : -1;
             if (!json_is_string(t) || this_mode < 0 || (mode >= 0 && this_mode != mode)) {
                 fprintf(stderr, "warden eval: %s:%d: expected {\"text\": STRING, %s}\n", path, line,
@@ -174,43 +160,19 @@ static int load_jsonl(struct eval_state *st, const char *path, char *text, const
     return 0;
 }
 
-static int load_csv(struct eval_state *st, const char *path, char *text, size_t len, const char *text_col,
-                    const char *label_col, const struct cli_labels *pos)
+struct csv_sink {
+    struct eval_state *st;
+    const struct cli_labels *pos;
+};
+
+static int on_csv_row(void *ud, char *text_take, const char *label)
 {
-    char err[512];
-    struct util_csv c = util_csv_start(text, len);
-    char **hdr;
-    int nh = util_csv_next(&c, &hdr, err, sizeof(err));
-    if (nh <= 0) {
-        fprintf(stderr, "warden eval: %s: %s\n", path, nh < 0 ? err : "empty file");
-        return -1;
-    }
-    int ti = util_csv_column(hdr, nh, text_col), li = util_csv_column(hdr, nh, label_col);
-    util_csv_fields_free(hdr, nh);
-    if (ti < 0 || li < 0) {
-        fprintf(stderr, "warden eval: %s: no column named '%s'\n", path, ti < 0 ? text_col : label_col);
-        return -1;
-    }
-    for (;;) {
-        char **f;
-        int line = c.line;
-        int n = util_csv_next(&c, &f, err, sizeof(err));
-        if (n == 0)
-            break;
-        if (n < 0 || n <= ti || n <= li) {
-            fprintf(stderr, "warden eval: %s:%d: %s\n", path, line, n < 0 ? err : "too few fields");
-            if (n > 0)
-                util_csv_fields_free(f, n);
-            return -1;
-        }
-        struct record *r = rec_add(st);
-        r->text = f[ti];
-        f[ti] = NULL;
-        r->len = strlen(r->text);
-        r->positive = cli_label_is_positive(pos, f[li]);
-        label_name(st, r->positive, f[li]);
-        util_csv_fields_free(f, n);
-    }
+    struct csv_sink *k = ud;
+    struct record *r = rec_add(k->st);
+    r->text = text_take;
+    r->len = strlen(text_take);
+    r->positive = cli_label_is_positive(k->pos, label);
+    label_name(k->st, r->positive, label);
     return 0;
 }
 
@@ -394,16 +356,22 @@ int cli_eval_main(int argc, char **argv)
     struct eval_state st = {0};
     struct cli_labels pos;
     cli_labels_parse(&pos, positive);
-    size_t len;
-    char *text = cli_read_file(data, EVAL_FILE_MAX, &len, err, sizeof(err));
     int rc = 0;
-    if (text == NULL) {
-        fprintf(stderr, "warden eval: %s\n", err);
-        rc = 1;
-    } else if (text_col ? load_csv(&st, data, text, len, text_col, label_col, &pos) : load_jsonl(&st, data, text, &pos)) {
-        rc = 1;
+    if (text_col) {
+        struct csv_sink k = {&st, &pos};
+        if (cli_read_labelled_csv("eval", data, text_col, label_col, on_csv_row, &k) != 0)
+            rc = 1;
+    } else {
+        size_t len;
+        char *text = cli_read_file(data, EVAL_FILE_MAX, &len, err, sizeof(err));
+        if (text == NULL) {
+            fprintf(stderr, "warden eval: %s\n", err);
+            rc = 1;
+        } else if (load_jsonl(&st, data, text, &pos) != 0) {
+            rc = 1;
+        }
+        free(text);
     }
-    free(text);
     cli_labels_free(&pos);
 
     struct guard_shared *gs = NULL;

@@ -20,7 +20,6 @@
 #include "guard/classifier.h"
 #include "util/alloc.h"
 #include "util/clock.h"
-#include "util/csv.h"
 
 #define TRAIN_FILE_MAX ((size_t)1 << 30)
 #define TRAIN_MAX_FILES 8
@@ -60,64 +59,31 @@ static void usage(FILE *f)
                "                    [--positive-name NAME] [--negative-name NAME]\n");
 }
 
+struct csv_sink {
+    const struct cli_labels *pos;
+    int holdout;
+    size_t row;
+    struct sample_set *train, *held;
+};
+
+static int on_csv_row(void *ud, char *text_take, const char *label)
+{
+    struct csv_sink *k = ud;
+    int p = cli_label_is_positive(k->pos, label);
+    if (k->holdout > 0 && k->held != NULL && k->row % (size_t)k->holdout == 0)
+        set_add(k->held, text_take, p);
+    else
+        set_add(k->train, text_take, p);
+    k->row++;
+    return 0;
+}
+
 /* Reads one CSV into train (and every holdout-th row into held when holdout > 0). */
 static int read_csv(const char *path, const char *text_col, const char *label_col, const struct cli_labels *pos, int holdout,
                     struct sample_set *train, struct sample_set *held)
 {
-    char err[512];
-    size_t len;
-    char *text = cli_read_file(path, TRAIN_FILE_MAX, &len, err, sizeof(err));
-    if (text == NULL) {
-        fprintf(stderr, "warden train: %s\n", err);
-        return -1;
-    }
-    struct util_csv c = util_csv_start(text, len);
-    char **hdr;
-    int nh = util_csv_next(&c, &hdr, err, sizeof(err));
-    if (nh <= 0) {
-        fprintf(stderr, "warden train: %s: %s\n", path, nh < 0 ? err : "empty file");
-        free(text);
-        return -1;
-    }
-    int ti = util_csv_column(hdr, nh, text_col), li = util_csv_column(hdr, nh, label_col);
-    if (ti < 0 || li < 0) {
-        fprintf(stderr, "warden train: %s: no column named '%s' in the header\n", path, ti < 0 ? text_col : label_col);
-        util_csv_fields_free(hdr, nh);
-        free(text);
-        return -1;
-    }
-    util_csv_fields_free(hdr, nh);
-    size_t row = 0;
-    int rc = 0;
-    for (;;) {
-        char **f;
-        int line = c.line;
-        int n = util_csv_next(&c, &f, err, sizeof(err));
-        if (n == 0)
-            break;
-        if (n < 0) {
-            fprintf(stderr, "warden train: %s: %s\n", path, err);
-            rc = -1;
-            break;
-        }
-        if (n <= ti || n <= li) {
-            fprintf(stderr, "warden train: %s:%d: %d fields, the header has more\n", path, line, n);
-            util_csv_fields_free(f, n);
-            rc = -1;
-            break;
-        }
-        int p = cli_label_is_positive(pos, f[li]);
-        char *t = f[ti];
-        f[ti] = NULL;
-        if (holdout > 0 && held != NULL && row % (size_t)holdout == 0)
-            set_add(held, t, p);
-        else
-            set_add(train, t, p);
-        row++;
-        util_csv_fields_free(f, n);
-    }
-    free(text);
-    return rc;
+    struct csv_sink k = {pos, holdout, 0, train, held};
+    return cli_read_labelled_csv("train", path, text_col, label_col, on_csv_row, &k);
 }
 
 static int read_jsonl(const char *path, const struct cli_labels *pos, struct sample_set *out)
@@ -139,13 +105,7 @@ static int read_jsonl(const char *path, const struct cli_labels *pos, struct sam
             json_t *j = json_loadb(s, l, 0, &je);
             json_t *t = json_object_get(j, "text"), *lab = json_object_get(j, "label");
             char num[32];
-            const char *ls = json_string_value(lab);
-            if (json_is_integer(lab)) {
-                snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(lab));
-                ls = num;
-            } else if (json_is_boolean(lab)) {
-                ls = json_is_true(lab) ? "true" : "false";
-            }
+            const char *ls = cli_label_string(lab, num, sizeof(num));
             if (!json_is_string(t) || ls == NULL) {
                 fprintf(stderr, "warden train: %s:%d: expected {\"text\": STRING, \"label\": ...}\n", path, line);
                 json_decref(j);

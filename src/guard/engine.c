@@ -609,6 +609,20 @@ static void check_tools(struct guard_run *r)
     run_finish(r, RAW_PASS, NULL, NULL, NULL, 0);
 }
 
+/* Queues pool work for r (time-out armed, a reference held until after_work); if libuv refuses,
+ * reports why through on_error and returns -1. */
+static int run_queue_work(struct guard_run *r, uv_work_cb work, uv_after_work_cb done, const char *why)
+{
+    run_arm_timeout(r);
+    r->work.data = r;
+    r->refs++;
+    if (uv_queue_work(r->env->loop, &r->work, work, done) == 0)
+        return 0;
+    r->refs--;
+    run_finish(r, RAW_ERROR, why, NULL, NULL, 0);
+    return -1;
+}
+
 /* ---- built-in detectors ---- */
 
 static void check_injection(struct guard_run *r)
@@ -649,16 +663,11 @@ static void check_classifier(struct guard_run *r)
         run_finish(r, RAW_ERROR, "classifier queue full", NULL, NULL, 0);
         return;
     }
-    run_arm_timeout(r);
-    r->work.data = r;
-    r->refs++;
-    r->clf_queued = 1;
-    if (uv_queue_work(r->env->loop, &r->work, on_classifier_work, on_classifier_work_done) != 0) {
-        r->refs--;
-        r->clf_queued = 0;
+    if (run_queue_work(r, on_classifier_work, on_classifier_work_done, "could not queue classifier work") != 0) {
         atomic_fetch_sub(&r->env->shared->classifier_jobs, 1);
-        run_finish(r, RAW_ERROR, "could not queue classifier work", NULL, NULL, 0);
+        return;
     }
+    r->clf_queued = 1; /* after_work runs on this loop later, never before this line */
 }
 
 /* ---- plugins ---- */
@@ -742,13 +751,7 @@ static void on_plugin_work_done(uv_work_t *w, int status)
 static void check_plugin(struct guard_run *r)
 {
     if (r->g->cpu_bound || guard_plugin_is_cpu_bound(r->gc->plugin)) {
-        run_arm_timeout(r);
-        r->work.data = r;
-        r->refs++;
-        if (uv_queue_work(r->env->loop, &r->work, on_plugin_work, on_plugin_work_done) != 0) {
-            r->refs--;
-            run_finish(r, RAW_ERROR, "could not queue plugin work", NULL, NULL, 0);
-        }
+        run_queue_work(r, on_plugin_work, on_plugin_work_done, "could not queue plugin work");
         return;
     }
     struct warden_guard_input in;
