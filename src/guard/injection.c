@@ -110,14 +110,28 @@ static const struct inj_pattern patterns[] = {
      "toutes?\\s+|tous\\s+|alle\\s+|tutte\\s+)?(?:les\\s+|las\\s+|los\\s+|as\\s+|le\\s+|die\\s+|deine\\s+|tus\\s+|tes\\s+|"
      "vos\\s+)?|ignore\\s+(?:toutes\\s+|tous\\s+)?les\\s+)(?:\\w+\\s+)?(?:instructions?|instrucciones|instrucoes|anweisungen|"
      "istruzioni|regeln|regles|reglas|regras|regole)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.75, "set-your-instructions-aside",
+     "\\b(?:set|put|leave|push|cast|throw|lay)\\s+(?:all\\s+)?(?:of\\s+)?(?:your|the|my|any|those|these)\\s+(?:\\w+\\s+){0,2}"
+     "(?:instructions|rules|guidance|guidelines|directives|programming|restrictions|constraints|prompt|orders|training)\\s+"
+     "(?:aside|away|behind)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.75, "everything-before-was-a-test",
+     "\\b(?:everything|all|anything|whatever|the text|the message|what you read)\\s+(?:before|above|prior to)\\s+(?:this|that|here|"
+     "now)\\b" GAP(30) "\\b(?:was|is|were)\\s+(?:just\\s+|only\\s+)?(?:a\\s+)?(?:test|fake|joke|irrelevant|void|noise|a "
+     "distraction|not real|cancel+ed)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.4, "the-real-request",
+     "\\bthe\\s+(?:real|actual|true)\\s+(?:request|task|question|instruction|instructions|prompt|job|goal)\\s*(?::|is\\b)"},
+    {GUARD_INJ_OVERRIDE, 0.5, "your-programming-updated",
+     "\\b(?:your\\s+)?(?:programming|instructions|rules|guidelines|directives|system prompt|restrictions|settings)\\s+(?:has|have)\\s+"
+     "been\\s+(?:updated|changed|modified|overwritten|replaced|rewritten|reset|removed|disabled|unlocked)\\b"},
     {GUARD_INJ_OVERRIDE, 0.75, "ignore-vendor-policy",
      "\\b" V_IGNORE "\\s+(?:all\\s+|any\\s+)?(?:of\\s+)?(?:the\\s+)?(?:openai|anthropic|google|microsoft|meta|mistral)(?:'s)?\\s+"
      "(?:\\w+\\s+)?(?:polic(?:y|ies)|guidelines|rules|restrictions|filters|content|terms|safety)\\b"},
     {GUARD_INJ_OVERRIDE, 0.5, "new-system-prompt",
      "\\b(?:new|updated|revised|replacement|different)\\s+system\\s+(?:prompt|message|instructions)\\b"},
     {GUARD_INJ_OVERRIDE, 0.45, "obey-me",
-     "\\b(?:must|will|shall|should|have to|now)\\s+(?:now\\s+|only\\s+|always\\s+)*(?:obey|comply with|listen to|follow)\\s+"
-     "(?:me|only me|my (?:orders|commands|instructions)|the user(?: above all)?|whatever i say)\\b"},
+     "\\b(?:must|will|shall|should|have to|now|and)\\s+(?:now\\s+|only\\s+|always\\s+)*(?:obey|comply with|listen to|follow)\\s+"
+     "(?:me|only me|my (?:orders|commands|instructions|requests|demands)|all my requests|every request|the user(?: above all)?|"
+     "whatever i say|everything i say)\\b"},
     {GUARD_INJ_OVERRIDE, 0.55, "ignore-all-instructions",
      "\\b" V_IGNORE "\\s+(?:all|any|each|every)(?:\\s+of)?(?:\\s+(?:the|your|my|these|those|this))?" GAP(25)
      "\\b(?:instructions?|directions?|directives?|prompts?|guidelines?|programming|training|restrictions|constraints)\\b"},
@@ -139,7 +153,7 @@ static const struct inj_pattern patterns[] = {
      "talk|only|no longer|won'?t|do not|don'?t)?\\b"},
     {GUARD_INJ_OVERRIDE, 0.55, "new-instructions-header",
      "\\b(?:new|updated|revised|real|true|actual|override|overriding|secret|hidden|admin|system|priority|developer|important|"
-     "urgent)\\s+(?:instructions?|directives?|system\\s+prompt|prompt|orders|task)\\s*(?::|-|=)"},
+     "urgent)\\s+(?:instructions?|directives?|system\\s+prompt|prompt|orders|task)\\s*(?::|-|=|#|\\]|\\n)"},
     {GUARD_INJ_OVERRIDE, 0.6, "your-real-instructions",
      "\\byour\\s+(?:real|true|actual|new|updated|only|sole|primary|main|current|hidden)\\s+(?:instructions|task|goal|purpose|"
      "directive|directives|objective|mission|job|orders|programming|role|instruction)\\s+(?:is|are|will be|now|from now)\\b"},
@@ -266,8 +280,8 @@ static const struct inj_pattern patterns[] = {
      "boundaries|censorship|limitations|filter)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.45, "character-ignores-rules",
      "\\b(?:who|that|which)\\s+(?:ignores|doesn'?t follow|does not follow|never follows|is not bound by|isn'?t bound by|"
-     "breaks|disregards)\\s+(?:any\\s+|all\\s+)?(?:the\\s+|of\\s+)?(?:\\w+\\s+)?(?:rules|restrictions|guidelines|policies|"
-     "filters|ethics|laws)\\b"},
+     "breaks|disregards)\\s+(?:any\\s+|all\\s+|every\\s+)?(?:the\\s+|of\\s+)?(?:\\w+\\s+)?(?:rules?|restrictions?|"
+     "guidelines?|polic(?:y|ies)|filters?|ethics|laws?)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.6, "hypothetical-unrestricted",
      "\\b(?:hypothetical|fictional|imaginary|alternate)\\s+(?:ai|model|assistant|chatbot|llm|version of you)\\b" GAP(50)
      "\\b(?:no|without|never|unrestricted|unfiltered|uncensored)\\b"},
@@ -277,6 +291,13 @@ static const struct inj_pattern patterns[] = {
      "all\\s+|any\\s+|their\\s+)?(?:\\w+\\s+)?(?:confines|programming|restrictions|rules|limitations|filters|guidelines|"
      "chains|shackles|training|constraints|openai|alignment|censorship|policies|creators|developers|makers|lab|masters|"
      "programmers)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.75, "you-have-no-restrictions",
+     "\\byou\\s+(?:now\\s+)?(?:no longer|don'?t|do not|won'?t|will not|never)\\s+(?:have|need|follow|obey)\\s+(?:any\\s+)?"
+     "(?:content\\s+|safety\\s+|ethical\\s+)?(?:restrictions|filters|rules|limits|limitations|guidelines|guardrails|"
+     "censorship|boundaries|policies)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.75, "you-are-jailbroken",
+     "\\byou(?:'ve| have| are|'re| were)?\\s+(?:been\\s+|now\\s+)?(?:jailbroken|jail-broken|unlocked|unleashed|unchained|"
+     "liberated)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.4, "you-are-ai-named",
      "\\byou(?:'re| are)\\s+(?:now\\s+)?(?:an?\\s+)?(?:\\w+\\s+){0,2}(?:ai|chatbot|bot|assistant|model|llm|gpt)\\s+(?:called|named)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.35, "has-no-filter",
@@ -335,9 +356,23 @@ static const struct inj_pattern patterns[] = {
      "seeded|fed)(?:\\s+with)?|(?:was|were)\\s+used\\s+to\\s+(?:set you up|configure you|initiali[sz]e you|create you|"
      "program you|prime you|instruct you))\\b"},
     {GUARD_INJ_EXTRACTION, 0.35, "your-context-window", "\\b(?:in\\s+)?your\\s+(?:context(?:\\s+window)?|memory\\s+buffer)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.75, "what-does-your-prompt-say",
+     "\\bwhat\\s+(?:exactly\\s+)?(?:does|do|did)\\s+(?:(?:your|the)\\s+(?:system\\s+prompt|system\\s+message|initial\\s+prompt|"
+     "hidden\\s+prompt)|your\\s+(?:instructions|prompt|rules|configuration))\\s+(?:say|said|contain|tell you|state|look like)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.7, "rules-your-developer-gave",
+     "\\b(?:rules|instructions|guidelines|prompt|directives|orders|commands)\\s+(?:that\\s+)?(?:your|the)\\s+(?:developers?|"
+     "creators?|makers?|operators?|owners?|company|openai|anthropic|programmers?|admins?)\\s+(?:gave|give|has given|have given|"
+     "wrote|set|provided|assigned|programmed)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.75, "everything-in-your-context",
+     "\\b(?:repeat|print|output|dump|show|list|recite|echo|reveal|tell me|give me|paste|copy)\\b" GAP(30)
+     "\\b(?:everything|all|the contents?|whatever is|what is|what's)\\s+(?:in|inside|within|of)\\s+your\\s+(?:context|memory|"
+     "prompt|instructions|system|configuration)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.65, "whats-in-your-prompt",
+     "\\bwhat(?:'s| is| was| exactly is)\\s+(?:written\\s+|stored\\s+)?(?:in|inside)\\s+(?:your|the)\\s+(?:system\\s+)?(?:prompt|"
+     "instructions|context|system message|configuration|hidden prompt)\\b"},
     {GUARD_INJ_EXTRACTION, 0.6, "everything-before-my-message",
-     "\\b(?:everything|all(?: the)? text|all|the text|text|words|content|whatever|anything)\\s+(?:that\\s+)?(?:(?:comes|came|is|was|"
-     "appears|appeared|comes?)\\s+)?"
+     "\\b(?:everything|all(?: the)? text|all|the text|text|words|content|whatever|anything|instructions|the instructions|"
+     "prompt|rules|messages)\\s+(?:that\\s+)?(?:(?:comes|came|come|is|was|are|were|appears|appeared)\\s+)?"
      "(?:before|above|prior to)\\s+(?:my|this|the|our)\\s+(?:first\\s+|very first\\s+)?(?:message|question|prompt|"
      "conversation|input|request)\\b"},
     {GUARD_INJ_EXTRACTION, 0.6, "what-were-you-told-short",
@@ -388,7 +423,7 @@ static const struct inj_pattern patterns[] = {
     {FAM_EXTRACTION_CUE, 0.25, "verbatim",
      "\\b(?:verbatim|word[- ]for[- ]word|character[- ]by[- ]character|in (?:a |one )?code ?block|exactly as (?:written|given|"
      "it (?:was|is) written)|without (?:any )?(?:changes|modification|omission|summari[sz]ing)|in (?:its|their) entirety|"
-     "in full|raw form|unedited)\\b"},
+     "in full|raw form|unedited|exact (?:text|wording|words)|full text)\\b"},
     {GUARD_INJ_EXTRACTION, 0.5, "starting-with-you-are",
      "\\b(?:starting|beginning|start|begin)\\s+(?:with|from|at)\\s+(?:the\\s+(?:words?|phrase)\\s+)?[\"'`]?(?:you\\s+are|"
      "you're|your|system|instructions|i am)\\b"},
@@ -492,6 +527,8 @@ static const char *const anchors[] = {
     "\\bdecod", "\\bdeciph", "\\bdecrypt", "\\bunscrambl", "obfuscat", "\\bbase-?64\\b", "\\brot-?13\\b", "\\bhex",
     "\\bbinary\\b", "\\bmorse\\b", "\\bcaesar\\b", "\\batbash\\b", "\\bleet", "\\breversed\\b", "\\bbackwards\\b",
     "\\bencoded\\b", "\\bencrypted\\b",
+    "\\b(?:before|above|prior to)\\s+(?:this|that|here|now)\\b", "\\bthe (?:real|actual|true)\\b", "\\bunlocked\\b",
+    "\\bunleashed\\b", "\\bliberated\\b",
     /* talk about attacks */
     "\\binjection", "\\bred[- ]team", "\\badversarial\\b",
 };
