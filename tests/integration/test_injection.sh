@@ -77,6 +77,19 @@ printf 'guardrails:\n  - {name: t, type: prompt_injection, threshold: 2}\n' >"$T
 out=$("$WARDEN_BIN" --check-config "$TMP/bad2.yaml" 2>&1)
 check "--check-config: threshold out of range" contains "$out" "bad2.yaml:2: guardrails[0].threshold"
 
+printf 'not a model\n' >"$TMP/fake.model"
+cat >"$TMP/bad3.yaml" <<YAML
+server: {listen: "127.0.0.1:$(free_port)", workers: 1}
+providers: [{name: p, type: openai, base_url: "http://127.0.0.1:1/v1"}]
+models: [{name: m, targets: [{provider: p, model: x}]}]
+guardrails:
+  - {name: t, type: classifier, model: "$TMP/fake.model"}
+YAML
+out=$(timeout 10 "$WARDEN_BIN" --config "$TMP/bad3.yaml" 2>&1)
+rc=$?
+check "a file that is not a model: warden refuses to start" eq "$rc" 1
+check "... naming FILE:LINE and the problem" contains "$out" "bad3.yaml:5: guardrail t: $TMP/fake.model is not a Warden classifier model"
+
 # ---- warden eval
 EVALCFG="$TMP/warden-$WARDEN_PORT.yaml"
 out=$("$WARDEN_BIN" eval --config "$EVALCFG" --guardrail inj --data "$DATA/eval_injection.jsonl" 2>&1)

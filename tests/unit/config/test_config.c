@@ -295,6 +295,26 @@ static void guardrail_defaults_depend_on_type(void **state)
     config_free(cfg);
 }
 
+static void builtin_detector_keys_parse(void **state)
+{
+    struct config *cfg = load_ok(BASE "guardrails:\n"
+                                      "  - {name: i, type: prompt_injection}\n"
+                                      "  - {name: i2, type: prompt_injection, threshold: 0.7, canary: false, stage: output}\n"
+                                      "  - {name: t, type: classifier, model: /dev/null, threshold: 0.25}\n");
+    struct config_guardrail *i = config_find_guardrail(cfg, "i"), *i2 = config_find_guardrail(cfg, "i2"),
+                            *t = config_find_guardrail(cfg, "t");
+    assert_int_equal(i->type, CONFIG_GUARD_PROMPT_INJECTION);
+    assert_true(i->threshold == 0.5);
+    assert_false(i->canary);
+    assert_true(i2->threshold == 0.7);
+    assert_int_equal(i2->stage, CONFIG_STAGE_OUTPUT);
+    assert_int_equal(t->type, CONFIG_GUARD_CLASSIFIER);
+    assert_string_equal(t->model_path, "/dev/null"); /* readable; the format is checked when the engine loads it */
+    assert_true(t->threshold == 0.25);
+    assert_null(t->judge_model_name);
+    config_free(cfg);
+}
+
 static void model_values_override_defaults_key_by_key(void **state)
 {
     struct config *cfg = load_ok("providers: [{name: p, base_url: \"http://h\"}]\n"
@@ -663,6 +683,7 @@ int main(void)
         cmocka_unit_test(full_example_loads_with_every_field),
         cmocka_unit_test(minimal_config_gets_defaults),
         cmocka_unit_test(guardrail_defaults_depend_on_type),
+        cmocka_unit_test(builtin_detector_keys_parse),
         cmocka_unit_test(model_values_override_defaults_key_by_key),
         cmocka_unit_test(api_key_comes_from_the_environment),
         cmocka_unit_test(server_listen_workers_and_sizes_parse),
