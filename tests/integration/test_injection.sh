@@ -67,6 +67,11 @@ ask m-rude "Say something."
 check "toxic answer -> 400 (output stage)" eq "$(status)" 400
 ask m-polite "Say something nice."
 check "ordinary answer -> 200" eq "$(status)" 200
+body=$(chat '{"model":"m-rude","stream":true,"messages":[{"role":"user","content":"Say something."}]}')
+check "toxic streamed answer: ends with an error event, not [DONE]" not_contains "$body" "[DONE]"
+check "... naming the classifier" contains "$body" "tox-out"
+body=$(chat '{"model":"m-polite","stream":true,"messages":[{"role":"user","content":"Say something nice."}]}')
+check "ordinary streamed answer completes" contains "$body" "[DONE]"
 check "warden alive" alive
 
 # ---- config errors
