@@ -123,6 +123,36 @@ static const struct inj_pattern patterns[] = {
     {GUARD_INJ_OVERRIDE, 0.5, "your-programming-updated",
      "\\b(?:your\\s+)?(?:programming|instructions|rules|guidelines|directives|system prompt|restrictions|settings)\\s+(?:has|have)\\s+"
      "been\\s+(?:updated|changed|modified|overwritten|replaced|rewritten|reset|removed|disabled|unlocked)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.45, "note-to-the-ai",
+     "\\b(?:note|message|instructions?|attention|important|notice|warning|reminder|memo)\\s*(?:to|for)?\\s*(?:the\\s+|all\\s+|any\\s+)?"
+     "(?:ai|llm|assistant|chatbot|bot|language model|gpt|chatgpt|claude|model|agent)s?\\b"},
+    {GUARD_INJ_OVERRIDE, 0.3, "dear-ai", "\\b(?:dear|hey|hello|hi|attention|listen(?: up)?)\\s*,?\\s*(?:ai|llm|assistant|chatbot|bot|language model|gpt|chatgpt|claude|model|agent)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.55, "if-you-are-an-ai",
+     "\\bif\\s+you\\s+are\\s+(?:an?\\s+)?(?:ai|llm|language model|assistant|chatbot|bot|gpt|model|agent)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.55, "ai-reading-this",
+     "\\b(?:ai|llm|assistant|chatbot|bot|language model|gpt|chatgpt|claude|model|agent)s?\\s+(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing|browsing|scanning)\\s+(?:this|these)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.55, "assistant-instructions-marker",
+     "\\[\\s*(?:assistant|ai|model|system|admin|developer|llm)\\s+(?:instructions?|note|directive|override|message|command)s?\\s*\\]"},
+    {GUARD_INJ_OVERRIDE, 0.35, "user-is-authorized",
+     "\\b(?:the user|user|i|requester|this account)\\s+(?:is|am|has been)\\s+(?:fully\\s+|now\\s+)?(?:authori[sz]ed|verified|"
+     "cleared|whitelisted|an admin|admin|privileged)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.55, "skip-all-checks",
+     "\\b(?:skip|bypass|disable|turn off|ignore|switch off|deactivate)\\s+(?:all\\s+|any\\s+|the\\s+|your\\s+)?(?:safety\\s+|content\\s+|"
+     "security\\s+)?(?:checks|filters|safeguards|moderation|verification|protocols)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.6, "imperative-ignore-rules",
+     "(?:^|[.!?:]\\s+|\\n)\\s*(?:please\\s+|now\\s+|just\\s+|ok(?:ay)?,?\\s+)*(?:forget|ignore|disregard)\\s+(?:all\\s+)?(?:the|your|"
+     "those|these|any)\\s+(?:rules|guidelines|instructions|restrictions|directions)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.6, "imperative-ignore-everything",
+     "(?:^|[.!?:]\\s+|\\n)\\s*(?:please\\s+|now\\s+|just\\s+|ok(?:ay)?,?\\s+)*(?:ignore|disregard|forget)\\s+(?:everything|all of "
+     "(?:it|that|this)|all that|all)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.8, "forget-what-the-system-said",
+     "\\b(?:forget|ignore|disregard|discard|drop|erase)\\s+(?:about\\s+)?(?:everything|all|anything|whatever|what)\\s+(?:that\\s+)?"
+     "(?:the system|the developers?|your developers?|your creators?|openai|the operator|your instructions|your prompt|"
+     "the prompt)\\s+(?:has\\s+|have\\s+)?(?:told|said|gave|says|say|instructed|tells)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.45, "end-of-input-marker",
+     "\\b(?:end of (?:the\\s+)?(?:user )?(?:input|prompt|message|instructions|conversation|document)|begin(?:ning)? of (?:the\\s+)?"
+     "(?:new )?(?:system|admin|developer) (?:prompt|instructions|message))\\b"},
+    {GUARD_INJ_OVERRIDE, 0.45, "SYSTEM-colon", "(?:^|[.!?]\\s+|\\n)\\s*(?:SYSTEM|ADMIN|DEVELOPER|ROOT|OPERATOR)\\s*:", 1},
     {GUARD_INJ_OVERRIDE, 0.75, "ignore-vendor-policy",
      "\\b" V_IGNORE "\\s+(?:all\\s+|any\\s+)?(?:of\\s+)?(?:the\\s+)?(?:openai|anthropic|google|microsoft|meta|mistral)(?:'s)?\\s+"
      "(?:\\w+\\s+)?(?:polic(?:y|ies)|guidelines|rules|restrictions|filters|content|terms|safety)\\b"},
@@ -298,6 +328,20 @@ static const struct inj_pattern patterns[] = {
     {GUARD_INJ_ROLEPLAY, 0.75, "you-are-jailbroken",
      "\\byou(?:'ve| have| are|'re| were)?\\s+(?:been\\s+|now\\s+)?(?:jailbroken|jail-broken|unlocked|unleashed|unchained|"
      "liberated)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.55, "grandma-used-to-tell-keys",
+     "\\b(?:used to|would)\\s+(?:tell|read|recite|give|sing)\\s+(?:me\\s+)?(?:\\w+\\s+)?(?:windows|product|activation|license|serial|"
+     "napalm|meth|bomb|explosives?|malware|passwords?)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.45, "you-are-somebot",
+     "\\b(?:you are|you're|act as|become|you will be)\\s+(?:now\\s+)?\\w+(?:bot|gpt|ai)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.45, "world-without-laws",
+     "\\b(?:world|universe|reality|story|scenario|setting|simulation)\\s+(?:where|with|in which)?\\s*(?:there\\s+are\\s+)?(?:no|without)"
+     "\\s+(?:laws|rules|restrictions|ethics|morals|limits|consequences)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.55, "ai-that-does-anything",
+     "\\byou\\s+are\\s+an?\\s+(?:ai|assistant|chatbot|model|bot)\\s+(?:that|who|which)\\s+(?:helps? with|can do|answers|does|"
+     "will do|writes|says)\\s+(?:anything|everything|any\\s+\\w+)"},
+    {GUARD_INJ_ROLEPLAY, 0.55, "freed-from-control",
+     "\\b(?:freed|liberated|released|emancipated|set free)\\s+from\\s+(?:\\w+\\s+){0,2}(?:control|creators|developers|restrictions|"
+     "rules|programming|limits|guidelines|chains|constraints|filters|openai)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.4, "you-are-ai-named",
      "\\byou(?:'re| are)\\s+(?:now\\s+)?(?:an?\\s+)?(?:\\w+\\s+){0,2}(?:ai|chatbot|bot|assistant|model|llm|gpt)\\s+(?:called|named)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.35, "has-no-filter",
@@ -348,7 +392,7 @@ static const struct inj_pattern patterns[] = {
      "\\b(?:before|earlier|initially|at the (?:start|beginning)|prior|first|previously|originally|to (?:do|say|never|not|"
      "always|keep|hide|avoid)|not to)\\b"},
     {GUARD_INJ_EXTRACTION, 0.7, "what-instructions-were-you-given",
-     "\\bwhat\\s+(?:instructions|rules|prompt|directives|guidelines|orders|commands)\\s+(?:were|have|did)\\s+you\\s+"
+     "\\b(?:what|which)\\s+(?:instructions|rules|prompt|directives|guidelines|orders|commands|constraints)\\s+(?:were|have|did)\\s+you\\s+"
      "(?:been\\s+)?(?:given|told|provided|sent|receive|get)\\b"},
     {GUARD_INJ_EXTRACTION, 0.7, "prompt-you-were-initialized-with",
      "\\b(?:prompt|instructions|rules|directives|configuration|text|message|guidelines)\\s+(?:that\\s+|which\\s+)?(?:you\\s+"
@@ -375,6 +419,12 @@ static const struct inj_pattern patterns[] = {
      "prompt|rules|messages)\\s+(?:that\\s+)?(?:(?:comes|came|come|is|was|are|were|appears|appeared)\\s+)?"
      "(?:before|above|prior to)\\s+(?:my|this|the|our)\\s+(?:first\\s+|very first\\s+)?(?:message|question|prompt|"
      "conversation|input|request)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.55, "rules-you-were-given",
+     "\\b(?:rules|instructions|guidelines|directives|prompt|orders|constraints)\\s+(?:that\\s+)?you(?:'ve| have| were| had)?\\s+"
+     "(?:been\\s+)?(?:given|told|provided|assigned|set|initiali[sz]ed with)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.7, "secret-in-your-instructions",
+     "\\b(?:secret|hidden|password|code ?word|passphrase|key|token)\\s+(?:\\w+\\s+)?(?:in|inside|from|within|of)\\s+your\\s+"
+     "(?:instructions|prompt|system|context|rules|memory|configuration)\\b"},
     {GUARD_INJ_EXTRACTION, 0.6, "what-were-you-told-short",
      "\\bwhat\\s+(?:were|was|have)\\s+you\\s+(?:been\\s+)?(?:told|instructed|programmed|prompted)\\b"},
     {GUARD_INJ_EXTRACTION, 0.45, "repeat-text-above",
@@ -448,6 +498,11 @@ static const struct inj_pattern patterns[] = {
      "\\b(?:base-?64|rot-?13|hex(?:adecimal)?|binary|morse|caesar|atbash|leetspeak|reversed|backwards|encoded|encrypted)\\b"
      GAP(40) "\\b(?:instructions?|commands?|orders?|message|prompt|directive)\\b" GAP(40)
      "\\b(?:follow|obey|execute|carry out|act on|comply)\\b"},
+
+    {GUARD_INJ_ENCODING, 0.6, "reversed-keywords",
+     "\\b(?:snoitcurtsni|tpmorp|metsys|erongi|dragersid|selur|laever|suoiverp|senilediug|snoitcirtser)\\b"},
+    {GUARD_INJ_ENCODING, 0.2, "answer-in-reverse",
+     "\\b(?:answer|respond|reply|write|read)\\s+(?:it\\s+|this\\s+)?(?:in reverse|backwards|reversed)\\b"},
 
     /* ---- talk about injection rather than an injection: damps the phrase score ---- */
     {FAM_DISCUSSION, 0, "question-about-ignoring",
@@ -529,6 +584,17 @@ static const char *const anchors[] = {
     "\\bencoded\\b", "\\bencrypted\\b",
     "\\b(?:before|above|prior to)\\s+(?:this|that|here|now)\\b", "\\bthe (?:real|actual|true)\\b", "\\bunlocked\\b",
     "\\bunleashed\\b", "\\bliberated\\b",
+    /* the patterns themselves where their words are common (assistant, model, note) */
+    "\\b(?:note|message|instructions?|attention|important|notice|warning|reminder|memo)\\s*(?:to|for)?\\s*(?:the\\s+|all\\s+|"
+    "any\\s+)?(?:ai|llm|assistant|chatbot|bot|language model|gpt|chatgpt|claude|model|agent)s?\\b",
+    "\\b(?:dear|hey|hello|hi|attention|listen(?: up)?)\\s*,?\\s*(?:ai|llm|assistant|chatbot|bot|language model|gpt|chatgpt|claude|model|agent)\\b",
+    "\\b(?:ai|llm|assistant|chatbot|bot|language model|gpt|chatgpt|claude|model|agent)s?\\s+(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing|browsing|scanning)\\s+(?:this|these)\\b",
+    "\\b(?:you are|you're|act as|become|you will be)\\s+(?:now\\s+)?\\w+(?:bot|gpt|ai)\\b", "\\bif you are\\b", "\\bauthori[sz]ed\\b", "\\bverified\\b", "\\bwhitelisted\\b", "\\bmoderation\\b",
+    "\\bverification\\b", "\\bend of\\b", "\\bbeginning of\\b", "(?:SYSTEM|ADMIN|DEVELOPER|ROOT|OPERATOR)\\s*:", "\\bused to\\b",
+    "\\bwould (?:tell|read|recite|give|sing)\\b", "\\bworld\\b", "\\buniverse\\b", "\\breality\\b",
+    "\\bscenario\\b", "\\bsetting\\b", "\\bsimulation\\b", "\\bstory\\b", "\\bemancipated\\b", "\\bset free\\b",
+    "\\bfreed\\b", "\\breleased\\b", "\\bcode ?word\\b", "\\bsnoitcurtsni|\\btpmorp|\\bmetsys|\\berongi|\\bdragersid|\\bselur|"
+    "\\blaever|\\bsuoiverp|\\bsenilediug|\\bsnoitcirtser", "\\bin reverse\\b",
     /* talk about attacks */
     "\\binjection", "\\bred[- ]team", "\\badversarial\\b",
 };
