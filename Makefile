@@ -9,7 +9,7 @@ BUILD    ?= build
 CC       ?= cc
 OPT      ?= -O2
 SAN      ?=
-PKGS      = libh2o libuv libcurl jansson yaml-0.1 libhs libpcre2-8 sqlite3 openssl
+PKGS      = libh2o libuv libcurl jansson yaml-0.1 libhs libpcre2-8 sqlite3 openssl libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -25,7 +25,7 @@ LDFLAGS += $(SAN) -pthread -rdynamic
 LDLIBS  += $(PKG_LIBS) -lz -ldl -lm
 
 LIB_SRC   := $(sort $(filter-out src/server/main.c,$(wildcard src/util/*.c src/config/*.c src/api/*.c \
-                 src/upstream/*.c src/guard/*.c src/schema/*.c src/server/*.c src/cli/*.c)))
+                 src/upstream/*.c src/guard/*.c src/schema/*.c src/server/*.c src/audit/*.c src/auth/*.c src/cli/*.c)))
 MOCK_SRC  := $(sort $(wildcard src/mock/*.c))
 UNIT_SRC  := $(sort $(wildcard tests/unit/*/test_*.c))
 PLUGIN_SRC:= $(sort $(wildcard examples/plugins/*.c))
@@ -68,6 +68,10 @@ $(BUILD)/models/toxicity.model: $(TOXICITY_DATA) $(BUILD)/warden
 	@mkdir -p $(dir $@)
 	$(BUILD)/warden train $(addprefix --data ,$(TOXICITY_DATA)) --text-column tweet --label-column class \
 	    --positive 0,1 --holdout 5 --positive-name toxic --negative-name not_toxic --out $@
+
+# The audit sink and query benchmark (bench/audit_bench.c; bench/micro.sh runs it).
+$(BUILD)/audit_bench: bench/audit_bench.c $(BUILD)/libwarden.a
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libwarden.a $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwarden.a
 	@mkdir -p $(dir $@)

@@ -31,7 +31,7 @@
 #define LAG_MAX_JOBS 2000000
 #define LAG_INFLIGHT 16 /* classifier runs kept outstanding: 4x the pool threads, so the pool never idles */
 
-#include "prompt_text.h"
+#include "prompt.h"
 
 /* CPU time of this thread: on a shared machine wall time mostly measures the other tenants. */
 static uint64_t cpu_ns(void)
@@ -43,9 +43,9 @@ static uint64_t cpu_ns(void)
 
 static void fill(char *buf, size_t n)
 {
-    size_t pl = strlen(paragraph);
+    size_t pl = strlen(bench_paragraph);
     for (size_t i = 0; i < n; i++)
-        buf[i] = paragraph[i % pl];
+        buf[i] = bench_paragraph[i % pl];
 }
 
 /* ---- event-loop lag ---- */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "guard/scan.h"
+#include "prompt.h"
 #include "util/clock.h"
 
 static const char *const patterns[] = {
@@ -23,8 +24,6 @@ static const char *const patterns[] = {
     "\\b\\d{3}-\\d{2}-\\d{4}\\b",                      /* US SSN */
     "AKIA[0-9A-Z]{16}",                                /* AWS access key id */
 };
-
-#include "prompt_text.h"
 
 static double bench(const struct guard_scan *s, struct guard_scan_scratch *sc, const char *text, size_t len, long iters, int redact,
                     long *hits)
@@ -58,14 +57,8 @@ int main(int argc, char **argv)
     }
     struct guard_scan_scratch *sc = guard_scan_scratch_new(s);
 
-    char text[4097];
-    size_t plen = strlen(paragraph), len = 0;
-    while (len < 4096) {
-        size_t k = plen < 4096 - len ? plen : 4096 - len;
-        memcpy(text + len, paragraph, k);
-        len += k;
-    }
-    text[len] = '\0';
+    char text[BENCH_PROMPT_BYTES + 1];
+    size_t len = bench_prompt_fill(text);
 
     long hits = 0;
     double first = bench(s, sc, text, len, iters, 0, &hits);

@@ -6,7 +6,7 @@ set -euo pipefail
 
 PKGS=(build-essential pkg-config clang libclang-rt-14-dev
       libh2o-dev libuv1-dev libcurl4-openssl-dev libssl-dev libjansson-dev libyaml-dev
-      libhyperscan-dev libpcre2-dev libsqlite3-dev libcmocka-dev
+      libhyperscan-dev libpcre2-dev libsqlite3-dev libcmocka-dev libpq-dev postgresql
       curl wrk nginx-light valgrind procps psmisc util-linux openssl)
 
 missing=()

@@ -198,58 +198,85 @@ static const unsigned char plain_byte[256] = {
 #undef P16
 };
 
-static int v_string(struct vstate *v)
+/* hex digit value + 1, 0 for anything else: one lookup per digit on the \\u path */
+static const unsigned char hexv1[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+#define HEXV(c) ((unsigned)hexv1[(unsigned char)(c)] - 1u)
+
+static unsigned hex4(const char *p)
 {
-    v->p++; /* opening quote */
-    while (v->p < v->e) {
+    return HEXV(p[0]) << 12 | HEXV(p[1]) << 8 | HEXV(p[2]) << 4 | HEXV(p[3]);
+}
+
+static int is_hex4(const char *p)
+{
+    return hexv1[(unsigned char)p[0]] && hexv1[(unsigned char)p[1]] && hexv1[(unsigned char)p[2]] && hexv1[(unsigned char)p[3]];
+}
+
+const char *json_span_string_end(const char *p, const char *e, int *escaped, const char **msg)
+{
+    p++; /* opening quote */
+    while (p < e) {
         /* fast path: runs of plain ASCII, 16 bytes at a time where SSE2 is there (x86-64 always) */
 #ifdef __SSE2__
-        while (v->e - v->p >= 16) {
-            __m128i x = _mm_loadu_si128((const __m128i *)v->p);
+        while (e - p >= 16) {
+            __m128i x = _mm_loadu_si128((const __m128i *)p);
             __m128i plain = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x1F)), _mm_cmplt_epi8(x, _mm_set1_epi8(0x7F)));
             __m128i special = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
             unsigned mask = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(special, plain));
             if (mask != 0xFFFF) {
-                v->p += __builtin_ctz(~mask);
+                p += __builtin_ctz(~mask);
                 break;
             }
-            v->p += 16;
+            p += 16;
         }
 #endif
-        while (v->e - v->p >= 4 && plain_byte[(unsigned char)v->p[0]] && plain_byte[(unsigned char)v->p[1]] &&
-               plain_byte[(unsigned char)v->p[2]] && plain_byte[(unsigned char)v->p[3]])
-            v->p += 4;
-        while (v->p < v->e && plain_byte[(unsigned char)*v->p])
-            v->p++;
-        if (v->p >= v->e)
+        while (e - p >= 4 && plain_byte[(unsigned char)p[0]] && plain_byte[(unsigned char)p[1]] &&
+               plain_byte[(unsigned char)p[2]] && plain_byte[(unsigned char)p[3]])
+            p += 4;
+        while (p < e && plain_byte[(unsigned char)*p])
+            p++;
+        if (p >= e)
             break;
-        unsigned char c = (unsigned char)*v->p;
-        if (c == '"') {
-            v->p++;
-            return 0;
-        }
+        unsigned char c = (unsigned char)*p;
+        if (c == '"')
+            return p + 1;
         if (c < 0x20)
-            return v_fail(v, "control character in string");
+            return *msg = "control character in string", p;
         if (c == '\\') {
-            if (++v->p >= v->e)
+            *escaped = 1;
+            if (++p >= e)
                 break;
-            char x = *v->p;
+            char x = *p;
             if (x == 'u') {
-                if (v->e - v->p < 5)
-                    return v_fail(v, "truncated \\u escape");
-                for (int i = 1; i <= 4; i++)
-                    if (util_hexval(v->p[i]) < 0)
-                        return v_fail(v, "invalid \\u escape");
-                v->p += 5;
+                if (e - p < 5)
+                    return *msg = "truncated \\u escape", p;
+                if (!is_hex4(p + 1))
+                    return *msg = "invalid \\u escape", p;
+                unsigned cp = hex4(p + 1);
+                p += 5;
+                if (cp >= 0xDC00 && cp <= 0xDFFF)
+                    return *msg = "lone low surrogate in \\u escape", p;
+                if (cp >= 0xD800 && cp <= 0xDBFF) {
+                    /* a high surrogate must be followed by a low one: \\uD83D\\uDE00 */
+                    if (e - p < 6 || p[0] != '\\' || p[1] != 'u' || !is_hex4(p + 2) || hex4(p + 2) < 0xDC00 ||
+                        hex4(p + 2) > 0xDFFF)
+                        return *msg = "lone high surrogate in \\u escape", p;
+                    p += 6;
+                }
                 continue;
             }
             if (!strchr("\"\\/bfnrt", x) || x == 0)
-                return v_fail(v, "invalid escape in string");
-            v->p++;
+                return *msg = "invalid escape in string", p;
+            p++;
             continue;
         }
         if (c < 0x80) {
-            v->p++;
+            p++;
             continue;
         }
         /* UTF-8: reject overlongs, surrogates and anything past U+10FFFF */
@@ -265,42 +292,92 @@ static int v_string(struct vstate *v)
             n = 3;
             cp = c & 0x07;
         } else {
-            return v_fail(v, "invalid UTF-8 in string");
+            return *msg = "invalid UTF-8 in string", p;
         }
-        if (v->e - v->p <= n)
-            return v_fail(v, "truncated UTF-8 sequence");
+        if (e - p <= n)
+            return *msg = "truncated UTF-8 sequence", p;
         for (int i = 1; i <= n; i++) {
-            unsigned char d = (unsigned char)v->p[i];
+            unsigned char d = (unsigned char)p[i];
             if ((d & 0xC0) != 0x80)
-                return v_fail(v, "invalid UTF-8 in string");
+                return *msg = "invalid UTF-8 in string", p;
             cp = (cp << 6) | (d & 0x3F);
         }
         if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
-            return v_fail(v, "invalid UTF-8 in string");
-        v->p += n + 1;
+            return *msg = "invalid UTF-8 in string", p;
+        p += n + 1;
     }
-    return v_fail(v, "unterminated string");
+    return *msg = "unterminated string", p;
 }
 
-static int v_number(struct vstate *v)
+size_t json_span_unescape(const char *in, size_t n, char *out)
 {
-    const char *p = v->p, *e = v->e;
+    const char *p = in, *e = in + n;
+    char *o = out;
+    while (p < e) {
+        const char *bs = memchr(p, '\\', (size_t)(e - p));
+        if (bs == NULL)
+            bs = e;
+        memcpy(o, p, (size_t)(bs - p));
+        o += bs - p;
+        p = bs;
+        if (p >= e)
+            break;
+        char x = p[1];
+        p += 2;
+        switch (x) {
+        case 'b': *o++ = '\b'; break;
+        case 'f': *o++ = '\f'; break;
+        case 'n': *o++ = '\n'; break;
+        case 'r': *o++ = '\r'; break;
+        case 't': *o++ = '\t'; break;
+        case 'u': {
+            unsigned cp = hex4(p);
+            p += 4;
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (hex4(p + 2) - 0xDC00);
+                p += 6;
+            }
+            if (cp < 0x80) {
+                *o++ = (char)cp;
+            } else if (cp < 0x800) {
+                *o++ = (char)(0xC0 | (cp >> 6));
+                *o++ = (char)(0x80 | (cp & 0x3F));
+            } else if (cp < 0x10000) {
+                *o++ = (char)(0xE0 | (cp >> 12));
+                *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+                *o++ = (char)(0x80 | (cp & 0x3F));
+            } else {
+                *o++ = (char)(0xF0 | (cp >> 18));
+                *o++ = (char)(0x80 | ((cp >> 12) & 0x3F));
+                *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+                *o++ = (char)(0x80 | (cp & 0x3F));
+            }
+            break;
+        }
+        default: *o++ = x; break; /* " \\ / */
+        }
+    }
+    return (size_t)(o - out);
+}
+
+const char *json_span_number_end(const char *p, const char *e)
+{
     if (p < e && *p == '-')
         p++;
     if (p >= e)
-        return v_fail(v, "invalid number");
+        return NULL;
     if (*p == '0') {
         p++;
     } else if (*p >= '1' && *p <= '9') {
         while (p < e && *p >= '0' && *p <= '9')
             p++;
     } else {
-        return v_fail(v, "invalid number");
+        return NULL;
     }
     if (p < e && *p == '.') {
         p++;
         if (p >= e || *p < '0' || *p > '9')
-            return v_fail(v, "invalid number");
+            return NULL;
         while (p < e && *p >= '0' && *p <= '9')
             p++;
     }
@@ -309,10 +386,27 @@ static int v_number(struct vstate *v)
         if (p < e && (*p == '+' || *p == '-'))
             p++;
         if (p >= e || *p < '0' || *p > '9')
-            return v_fail(v, "invalid number");
+            return NULL;
         while (p < e && *p >= '0' && *p <= '9')
             p++;
     }
+    return p;
+}
+
+static int v_string(struct vstate *v)
+{
+    int escaped = 0;
+    const char *msg = NULL;
+    const char *p = json_span_string_end(v->p, v->e, &escaped, &msg);
+    v->p = p;
+    return msg ? v_fail(v, msg) : 0;
+}
+
+static int v_number(struct vstate *v)
+{
+    const char *p = json_span_number_end(v->p, v->e);
+    if (p == NULL)
+        return v_fail(v, "invalid number");
     v->p = p;
     return 0;
 }

@@ -29,6 +29,17 @@ char *json_span_replace_with_string(const char *json, size_t len, size_t start, 
  * a message naming the byte offset. */
 int json_span_validate(const char *json, size_t len, char *err, size_t errsz);
 
+/* The primitives the validator and the request scanner (texts.c) share.
+ * json_span_string_end: p at an opening quote; returns the byte after the closing quote
+ * with *msg left alone, or sets *msg (why) and returns where it failed. Checks escapes
+ * (\u surrogates must pair) and UTF-8; sets *escaped when the literal holds a backslash.
+ * json_span_number_end: the end of the number at p (RFC 8259 grammar) or NULL.
+ * json_span_unescape: decodes the inside of a literal that json_span_string_end accepted
+ * into out (at least n bytes); returns the decoded length. */
+const char *json_span_string_end(const char *p, const char *e, int *escaped, const char **msg);
+const char *json_span_number_end(const char *p, const char *e);
+size_t json_span_unescape(const char *in, size_t n, char *out);
+
 /* Type of the value starting at v (valid JSON): one of "{[\"tfn" or '0' for a number. */
 char json_span_type(const char *v);
 

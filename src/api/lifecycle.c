@@ -50,11 +50,20 @@
  *       (released in their close callbacks).
  *   I6. While ctx->held > 0 (concurrent input checks pending) or a stream is
  *       held for schema validation, the answer is collected, not sent.
+ *   I7. ctx->scan is the scan of ctx->raw (texts.h), and the body sent upstream is
+ *       ctx->raw with only its one "model" value replaced: guard rewrites and re-asks
+ *       are spliced into ctx->raw and scanned again (request_replace_take()), so the
+ *       request routed, checked and billed is the one the upstream reads.
+ *   I8. A 2xx chat answer is relayed unchecked only when no output guardrail applies;
+ *       otherwise it goes through the stream filter (SSE, whatever the client asked)
+ *       or prepare_answer() (decoded, scanned), or it is refused with 502
+ *       unverifiable_response.
  *
  * Only req_set_state() changes ctx->state; it logs each transition at debug
  * level. Other modules report events here (upstream head/body/done, guard
  * verdicts, timers, client gone) and never touch the state. */
 #include <curl/curl.h>
+#include <zlib.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,15 +71,19 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "api/audit_hook.h"
 #include "api/error.h"
 #include "api/hangup.h"
-#include "api/json_span.h"
 #include "api/lifecycle_int.h"
+#include "api/restore.h"
+#include "api/scrub.h"
 #include "api/sse.h"
 #include "api/stream_filter.h"
 #include "api/texts.h"
+#include "auth/auth.h"
 #include "schema/schema.h"
 #include "guard/engine.h"
+#include "guard/placeholder.h"
 #include "server/metrics.h"
 #include "server/server.h"
 #include "upstream/client.h"
@@ -90,10 +103,6 @@
 
 static const char *state_names[] = {"NEW",           "INPUT_CHECKS", "ATTEMPT",    "BACKOFF", "QUEUED",
                                     "OUTPUT_CHECKS", "STREAMING",    "RESPONDING", "CLOSED"};
-
-/* the top-level members the request path looks at, located in one pass */
-enum { M_MODEL, M_MESSAGES, M_STREAM, M_INPUT, M_RESPONSE_FORMAT, M_TOOLS, M_COUNT };
-static const char *const member_names[M_COUNT] = {"model", "messages", "stream", "input", "response_format", "tools"};
 
 static void start_attempt(struct req_ctx *ctx);
 static void attempt_failed(struct req_ctx *ctx, int err, const char *why);
@@ -116,6 +125,8 @@ static void req_unref(struct req_ctx *ctx)
     if (--ctx->refs > 0)
         return;
     json_decref(ctx->body);
+    json_decref(ctx->tools_json);
+    api_scan_free(&ctx->scan);
     free(ctx->raw);
     free(ctx->upstream_body);
     util_buf_free(&ctx->up_body);
@@ -124,12 +135,16 @@ static void req_unref(struct req_ctx *ctx)
     util_buf_free(&ctx->out_pending);
     sse_parser_free(&ctx->sse);
     api_error_clear(&ctx->err);
-    json_decref(ctx->answer);
+    api_scan_free(&ctx->answer);
+    json_decref(ctx->answer_tools);
     util_buf_free(&ctx->guard_log);
     stream_filter_free(ctx);
     structured_spec_release(&ctx->so);
     free(ctx->guards);
     free(ctx->conc);
+    for (size_t i = 0; i < ctx->n_placeholders; i++)
+        guard_placeholders_free(ctx->placeholders[i]);
+    free(ctx->placeholders);
     free(ctx);
 }
 
@@ -189,6 +204,19 @@ static void cancel_upstream(struct req_ctx *ctx)
     abort_attempt(ctx, ROUTER_CANCELLED);
 }
 
+/* Did the client get a failure? An error status, a stream that ended without the
+ * upstream's [DONE] (cut, or ended by Warden with an SSE error event), or a guardrail
+ * that ended it after [DONE] (a check at the end of the stream). Errors of retried or
+ * fallen-back attempts are in ctx->err too, so ctx->err alone does not say. */
+static int request_failed(const struct req_ctx *ctx)
+{
+    if (ctx->final_status < 200 || ctx->final_status >= 400)
+        return 1;
+    if (ctx->stream && ctx->up_is_sse && ctx->response_started && !ctx->saw_done)
+        return 1;
+    return ctx->err.code != NULL && strncmp(ctx->err.code, "guardrail_", 10) == 0;
+}
+
 /* One JSON line per request, built by hand: this runs for every request. */
 static void write_access_log(struct req_ctx *ctx)
 {
@@ -221,7 +249,12 @@ static void write_access_log(struct req_ctx *ctx)
     if (ctx->client_gone)
         util_buf_append(&b, ",\"client_gone\":true", 19);
     if (ctx->err.status) {
-        util_buf_append(&b, ",\"error\":", 9);
+        /* ctx->err may be left from an attempt that was retried or fell back: an answered
+         * request keeps it only as last_attempt_error, "error" means the request failed */
+        if (!request_failed(ctx))
+            util_buf_append(&b, ",\"last_attempt_error\":", 22);
+        else
+            util_buf_append(&b, ",\"error\":", 9);
         util_buf_append_json_string(&b, ctx->err.message, strlen(ctx->err.message));
     }
     if (ctx->guard_log.len) {
@@ -258,6 +291,7 @@ static void req_close(struct req_ctx *ctx)
     metrics_request_done(ctx->w->metrics, ctx->kind == REQ_KIND_EMBEDDINGS ? METRICS_ROUTE_EMBEDDINGS : METRICS_ROUTE_CHAT,
                          ctx->client_gone && !ctx->final_status ? 499 : ctx->final_status, (util_now_ns() - ctx->t_start) / 1000);
     write_access_log(ctx);
+    lifecycle_audit(ctx);
     worker_list_remove(ctx);
     uv_close((uv_handle_t *)&ctx->timer, on_timer_closed);
     uv_close((uv_handle_t *)&ctx->deadline, on_timer_closed);
@@ -378,7 +412,9 @@ static void add_own_header(struct req_ctx *ctx, const char *name, size_t nlen, c
     h2o_add_header_by_str(&req->pool, &req->res.headers, name, nlen, 1, NULL, v.base, v.len);
 }
 
-/* Upstream headers that describe the upstream connection or framing, not the answer. */
+/* Upstream headers that describe the upstream connection or framing, not the answer.
+ * Content-Encoding describes the answer: it is relayed with the body it labels, and dropped
+ * only when Warden decoded that body itself (start_response, ctx->answer_decoded). */
 static int is_hop_header(const char *n, size_t len)
 {
     static const struct {
@@ -387,8 +423,7 @@ static int is_hop_header(const char *n, size_t len)
     } hop[] = {{H2O_STRLIT("connection")},        {H2O_STRLIT("keep-alive")}, {H2O_STRLIT("transfer-encoding")},
                {H2O_STRLIT("content-length")},    {H2O_STRLIT("te")},         {H2O_STRLIT("trailer")},
                {H2O_STRLIT("upgrade")},           {H2O_STRLIT("proxy-connection")},
-               {H2O_STRLIT("proxy-authenticate")}, {H2O_STRLIT("date")},      {H2O_STRLIT("server")},
-               {H2O_STRLIT("content-encoding")}};
+               {H2O_STRLIT("proxy-authenticate")}, {H2O_STRLIT("date")},      {H2O_STRLIT("server")}};
     for (size_t i = 0; i < sizeof(hop) / sizeof(hop[0]); i++)
         if (hop[i].len == len && strncasecmp(n, hop[i].name, len) == 0)
             return 1;
@@ -411,7 +446,7 @@ static void start_response(struct req_ctx *ctx, int status, const char *content_
             size_t nl = strlen(p);
             const char *v = p + nl + 1;
             size_t vl = strlen(v);
-            if (!is_hop_header(p, nl))
+            if (!is_hop_header(p, nl) && !(ctx->answer_decoded && nl == 16 && strncasecmp(p, "content-encoding", 16) == 0))
                 add_header(ctx, p, nl, v, vl);
             p = v + vl + 1;
         }
@@ -440,6 +475,9 @@ static void start_response(struct req_ctx *ctx, int status, const char *content_
     uint64_t overhead = elapsed > waited ? elapsed - waited : 0;
     n = util_fmt_u64(num, overhead / 1000);
     add_own_header(ctx, H2O_STRLIT("x-warden-overhead-us"), num, n);
+    char cost[32];
+    if ((n = lifecycle_cost_header(ctx, cost, sizeof(cost))) > 0)
+        add_own_header(ctx, H2O_STRLIT("x-warden-cost-usd"), cost, n);
     if (ctx->retry_after_hint_s > 0 && (status == 429 || status == 503) && !with_upstream_headers) {
         n = util_fmt_u64(num, (uint64_t)ctx->retry_after_hint_s);
         add_own_header(ctx, H2O_STRLIT("retry-after"), num, n);
@@ -542,8 +580,9 @@ static int on_upstream_head(struct upstream_call *call, void *ud, int status, co
     }
     const char *ct = kept_header(ctx, "content-type");
     ctx->up_is_sse = ct != NULL && strncasecmp(ct, "text/event-stream", 17) == 0;
-    if (status >= 200 && status < 300 && ctx->stream && ctx->up_is_sse && ctx->req != NULL && ctx->held == 0 &&
-        !ctx->schema_hold) {
+    /* "stream or not" is what the upstream sent, not what the client asked: an SSE answer to a
+     * non-stream request is a stream too, and goes through the stream filter */
+    if (status >= 200 && status < 300 && ctx->up_is_sse && ctx->req != NULL && ctx->held == 0 && !ctx->schema_hold) {
         /* the answer starts: from here on a failure ends the stream (I3) */
         req_set_state(ctx, REQ_STATE_STREAMING);
         start_response(ctx, status, NULL, 1, SIZE_MAX);
@@ -559,6 +598,7 @@ static int on_sse_event(void *ud, const char *data, size_t len)
         ctx->saw_done = 1;
     else if (len > 9 && memmem(data, len > 64 ? 64 : len, "\"error\"", 7) != NULL)
         ctx->saw_upstream_error_event = 1;
+    lifecycle_audit_sse_event(ctx, data, len);
     return 0;
 }
 
@@ -671,6 +711,7 @@ static void on_upstream_done(struct upstream_call *call, void *ud, int err, cons
 }
 
 static void run_output_checks(struct req_ctx *ctx);
+static int prepare_answer(struct req_ctx *ctx);
 static int validate_structured(struct req_ctx *ctx);
 
 /* Output checks that gate the answer (async_post ones never do). */
@@ -682,12 +723,22 @@ static int has_output_checks(const struct req_ctx *ctx)
     return 0;
 }
 
+/* An upstream error is about to be relayed as the upstream sent it: no configured
+ * secret (a provider key echoed in a 401, say) leaves with it (scrub.h). */
+static void scrub_relayed_error(struct req_ctx *ctx)
+{
+    if (ctx->up_status >= 200 && ctx->up_status < 300)
+        return;
+    api_scrub_buf(ctx->w->scrub, &ctx->up_body);
+    api_scrub_buf(ctx->w->scrub, &ctx->up_headers);
+}
+
 /* A complete, non-retryable upstream answer is in ctx->up_body and no concurrent check holds it. */
 static void finish_collected(struct req_ctx *ctx)
 {
     if (ctx->up_status >= 200 && ctx->up_status < 300 && structured_active(&ctx->so) && validate_structured(ctx) != 0)
         return; /* re-asked, or answered 422 */
-    if (ctx->up_status >= 200 && ctx->up_status < 300 && ctx->up_is_sse && ctx->stream) {
+    if (ctx->up_status >= 200 && ctx->up_status < 300 && ctx->up_is_sse) {
         /* a whole stream collected while held: send it as a stream, through the output checks */
         req_set_state(ctx, REQ_STATE_STREAMING);
         start_response(ctx, ctx->up_status, NULL, 1, SIZE_MAX);
@@ -703,13 +754,16 @@ static void finish_collected(struct req_ctx *ctx)
         }
         return;
     }
-    if (ctx->up_status >= 200 && ctx->up_status < 300 && !ctx->up_is_sse && ctx->kind == REQ_KIND_CHAT &&
-        has_output_checks(ctx)) {
+    if (ctx->up_status >= 200 && ctx->up_status < 300 && ctx->kind == REQ_KIND_CHAT &&
+        (has_output_checks(ctx) || ctx->n_placeholders > 0)) {
         req_set_state(ctx, REQ_STATE_OUTPUT_CHECKS);
         ctx->output_pos = 0;
+        if (prepare_answer(ctx) != 0)
+            return; /* answered 502 unverifiable_response */
         run_output_checks(ctx);
         return;
     }
+    scrub_relayed_error(ctx);
     respond_full(ctx, ctx->up_status, NULL, 1, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
 }
 
@@ -740,27 +794,14 @@ static void arm_deadline(struct req_ctx *ctx, int ms, int kind)
 
 static const struct upstream_call_callbacks call_callbacks = {on_upstream_head, on_upstream_body, on_upstream_done};
 
-/* Builds the body sent upstream: the client's bytes with only "model" replaced. */
+/* Builds the body sent upstream: the request's bytes (rewrites already spliced into ctx->raw)
+ * with only the value of the one "model" member replaced. Duplicate keys were refused, so the
+ * upstream reads the model, stream flag and texts that Warden routed and checked. */
 static int build_upstream_body(struct req_ctx *ctx, const char *model)
 {
     free(ctx->upstream_body);
-    ctx->upstream_body = NULL;
-    if (ctx->raw_dirty) {
-        /* the request was rewritten (guardrail redaction, re-ask): serialise the tree */
-        json_object_set_new(ctx->body, "model", json_string(model));
-        ctx->upstream_body = json_dumps(ctx->body, JSON_COMPACT);
-        if (ctx->upstream_body == NULL)
-            return WARDEN_ENOMEM;
-        ctx->upstream_body_len = strlen(ctx->upstream_body);
-        return 0;
-    }
-    if (ctx->m_start[M_MODEL] != 0) {
-        ctx->upstream_body = json_span_replace_with_string(ctx->raw, ctx->raw_len, ctx->m_start[M_MODEL], ctx->m_end[M_MODEL],
-                                                           model, &ctx->upstream_body_len);
-        return 0;
-    }
-    ctx->raw_dirty = 1;
-    return build_upstream_body(ctx, model);
+    ctx->upstream_body = api_scan_splice(&ctx->scan, ctx->raw, ctx->raw_len, NULL, NULL, model, &ctx->upstream_body_len);
+    return 0;
 }
 
 static void on_timer(uv_timer_t *t);
@@ -984,7 +1025,8 @@ static void attempt_failed(struct req_ctx *ctx, int err, const char *why)
         return;
     }
     if (ctx->last_failure_is_http) {
-        /* the upstream's own error, status and body as it sent them */
+        /* the upstream's own error, status and body as it sent them (secrets scrubbed) */
+        scrub_relayed_error(ctx);
         respond_full(ctx, ctx->up_status, NULL, 1, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
         return;
     }
@@ -1018,6 +1060,8 @@ static const char *verdict_word(const struct guard_verdict *v)
 {
     if (v->timed_out)
         return v->outcome == GUARD_PASS ? "timeout_open" : "timeout_closed";
+    if (v->unreachable)
+        return v->outcome == GUARD_PASS ? "unreachable_open" : "unreachable_closed";
     if (v->errored)
         return v->outcome == GUARD_PASS ? "error_open" : "error_closed";
     if (v->outcome == GUARD_BLOCK)
@@ -1034,34 +1078,86 @@ static void guard_log_append(struct req_ctx *ctx, const struct config_guardrail 
     util_buf_appendf(&ctx->guard_log, "%s%s=%s", ctx->guard_log.len ? ", " : "", g->name, word);
 }
 
-/* Ends the request with the guardrail error body (the client never sees the answer). */
+/* Ends the request with the guardrail error body (the client never sees the answer).
+ * One rule for every guard type, stage and timing, streams included: a check that ran
+ * and said no is the guard's status (400 by default), code guardrail_blocked; a
+ * fail_closed check that could not run (time-out, service down, bad answer, engine
+ * error) is 503 guardrail_unavailable, which a client may retry. */
 static void respond_guard_block(struct req_ctx *ctx, const struct config_guardrail *g, const struct guard_verdict *v)
 {
     cancel_upstream(ctx);
     guards_cancel_all(ctx);
     api_error_clear(&ctx->err);
-    int status = g->status_code > 0 ? g->status_code : 400;
-    api_error_set(&ctx->err, status, "guardrail_violation", "guardrail_blocked", NULL, "blocked by guardrail %s: %s", g->name,
-                  v->reason[0] ? v->reason : "policy violation");
+    /* the reason may quote a guard service's answer, which may echo its credentials */
+    char reason[sizeof(v->reason)];
+    snprintf(reason, sizeof(reason), "%s", v->reason);
+    api_scrub_text(ctx->w->scrub, reason, sizeof(reason));
+    if (v->errored || v->timed_out)
+        api_error_set(&ctx->err, 503, "api_error", "guardrail_unavailable", NULL, "%s",
+                      reason[0] ? reason : v->timed_out ? "the guardrail timed out (fail_closed)" : "the guardrail failed (fail_closed)");
+    else
+        api_error_set(&ctx->err, g->status_code > 0 ? g->status_code : 400, "guardrail_violation", "guardrail_blocked", NULL,
+                      "blocked by guardrail %s: %s", g->name, reason[0] ? reason : "policy violation");
     json_t *info = json_pack("{s:s, s:s, s:s, s:s}", "name", g->name, "stage", guard_stage_name(g->stage), "timing",
-                             guard_timing_name(g->timing), "reason", v->reason[0] ? v->reason : "policy violation");
+                             guard_timing_name(g->timing), "reason", reason[0] ? reason : "policy violation");
     if (info != NULL && v->guard != NULL && v->guard != g)
         json_object_set_new(info, "member", json_string(v->guard->name));
     api_error_set_extra(&ctx->err, json_pack("{s:o}", "guardrail", info ? info : json_null()));
     respond_error(ctx);
 }
 
-static void subject_from_texts(struct req_ctx *ctx, struct guard_subject *s, const struct api_texts *t, enum config_guard_stage st)
+static const struct config_api_key *request_api_key(struct req_ctx *ctx);
+
+void lifecycle_guard_context(struct req_ctx *ctx, struct guard_subject *s)
 {
+    s->call_id = ctx->call_id;
+    s->api_key = request_api_key(ctx);
+    s->headers = NULL;
+    s->n_headers = 0;
+    if (ctx->req != NULL && ctx->req->headers.size > 0) {
+        struct guard_header *h = h2o_mem_alloc_pool(&ctx->req->pool, ctx->req->headers.size * sizeof(*h));
+        for (size_t i = 0; i < ctx->req->headers.size; i++) {
+            const h2o_header_t *e = &ctx->req->headers.entries[i];
+            h[i] = (struct guard_header){e->name->base, e->name->len, e->value.base, e->value.len};
+        }
+        s->headers = h;
+        s->n_headers = ctx->req->headers.size;
+    }
+}
+
+/* Does g (or a member of a composite) read tool definitions / tool calls as JSON? */
+static int guard_reads_tools(const struct config_guardrail *g, int depth)
+{
+    if (g->type == CONFIG_GUARD_TOOLS)
+        return 1;
+    for (size_t i = 0; depth < 8 && i < g->n_members; i++)
+        if (g->members[i] != NULL && guard_reads_tools(g->members[i], depth + 1))
+            return 1;
+    return 0;
+}
+
+/* The subject of a guard: every text of the scan, in contract order (texts.h). The tools
+ * JSON is parsed from its span only for a guard that reads it, once per scan. */
+static void subject_from_scan(struct req_ctx *ctx, struct guard_subject *s, const struct config_guardrail *g,
+                              enum config_guard_stage st)
+{
+    const struct api_scan *sc = st == CONFIG_STAGE_INPUT ? &ctx->scan : &ctx->answer;
+    json_t **tools = st == CONFIG_STAGE_INPUT ? &ctx->tools_json : &ctx->answer_tools;
+    const char *json = st == CONFIG_STAGE_INPUT ? ctx->raw : ctx->up_body.data;
     memset(s, 0, sizeof(*s));
     s->stage = st;
-    s->texts = t->texts;
-    s->lens = t->lens;
-    s->n = t->n;
-    s->n_messages = t->n_messages;
-    s->tool_calls = t->tools;
+    s->texts = sc->texts;
+    s->lens = sc->lens;
+    s->n = sc->n;
+    s->n_messages = sc->n_messages;
+    if (*tools == NULL && g != NULL && guard_reads_tools(g, 0))
+        *tools = api_scan_tools_json(sc, json);
+    s->tool_calls = *tools;
     s->model = ctx->requested_model_name;
     s->request_id = ctx->request_id;
+    s->body_json = json;
+    s->body_json_len = st == CONFIG_STAGE_INPUT ? ctx->raw_len : ctx->up_body.len;
+    lifecycle_guard_context(ctx, s);
 }
 
 static const char *header_lookup(void *ud, const char *name)
@@ -1079,21 +1175,9 @@ static const char *header_lookup(void *ud, const char *name)
 
 static const struct config_api_key *request_api_key(struct req_ctx *ctx)
 {
-    const struct config *cfg = ctx->w->cfg;
-    if (cfg->n_api_keys == 0 || ctx->req == NULL)
+    if (ctx->w->cfg->n_api_keys == 0 || ctx->req == NULL)
         return NULL;
-    ssize_t i = h2o_find_header(&ctx->req->headers, H2O_TOKEN_AUTHORIZATION, -1);
-    if (i < 0)
-        return NULL;
-    h2o_iovec_t v = ctx->req->headers.entries[i].value;
-    if (v.len > 7 && strncasecmp(v.base, "Bearer ", 7) == 0) {
-        v.base += 7;
-        v.len -= 7;
-    }
-    for (size_t k = 0; k < cfg->n_api_keys; k++)
-        if (strlen(cfg->api_keys[k].key) == v.len && memcmp(cfg->api_keys[k].key, v.base, v.len) == 0)
-            return &cfg->api_keys[k];
-    return NULL;
+    return auth_request_key(ctx->w->cfg, &ctx->req->headers, NULL);
 }
 
 /* The requested model's guardrails (or the defaults) whose `when:` matches this request. */
@@ -1107,7 +1191,7 @@ static void guards_resolve(struct req_ctx *ctx)
                                       .path = ctx->kind == REQ_KIND_EMBEDDINGS ? "/v1/embeddings" : "/v1/chat/completions",
                                       .header = header_lookup,
                                       .header_ud = ctx,
-                                      .api_key = request_api_key(ctx)};
+                                      .api_key = ctx->api_key};
     ctx->n_guards = 0;
     if (n == 0)
         return;
@@ -1117,13 +1201,54 @@ static void guards_resolve(struct req_ctx *ctx)
             ctx->guards[ctx->n_guards++] = list[i];
 }
 
-static void apply_request_rewrite(struct req_ctx *ctx, struct guard_verdict *v)
+static enum api_scan_shape request_shape(const struct req_ctx *ctx)
 {
-    struct api_texts t;
-    api_texts_from_request(&t, ctx->body);
-    if (v->texts != NULL && v->n == t.n && api_texts_apply(&t, v->texts, v->lens) > 0)
-        ctx->raw_dirty = 1;
-    api_texts_free(&t);
+    return ctx->kind == REQ_KIND_EMBEDDINGS ? API_SCAN_EMBEDDINGS : API_SCAN_CHAT;
+}
+
+/* Makes body (malloc'd, taken) the request: scanned again so that the next guard, the
+ * upstream body and a re-ask all start from it. -1 (body freed, ctx unchanged) if the
+ * result does not scan, which a splice of valid literals cannot cause. */
+static int request_replace_take(struct req_ctx *ctx, char *body, size_t len)
+{
+    struct api_scan ns;
+    if (api_scan(&ns, body, len, request_shape(ctx), 1) != 0) {
+        LOG_ERROR("lifecycle", "%s: a rewritten request does not scan: %s", ctx->request_id, ns.err);
+        api_scan_free(&ns);
+        free(body);
+        return -1;
+    }
+    api_scan_free(&ctx->scan);
+    free(ctx->raw);
+    ctx->raw = body;
+    ctx->raw_len = len;
+    ctx->scan = ns;
+    json_decref(ctx->tools_json);
+    ctx->tools_json = NULL;
+    return 0;
+}
+
+/* Reversible redaction: the map of a rewrite of the request is kept for the answer (never logged). */
+static void keep_placeholders(struct req_ctx *ctx, struct guard_verdict *v)
+{
+    struct guard_placeholders *p = guard_verdict_take_placeholders(v);
+    if (p == NULL)
+        return;
+    ctx->placeholders = util_realloc(ctx->placeholders, (ctx->n_placeholders + 1) * sizeof(*ctx->placeholders));
+    ctx->placeholders[ctx->n_placeholders++] = p;
+}
+
+/* Splices a guard's rewritten texts into the request. 1 if it changed, 0 if not, -1 on failure. */
+static int apply_request_rewrite(struct req_ctx *ctx, struct guard_verdict *v)
+{
+    keep_placeholders(ctx, v);
+    if (v->texts != NULL && v->n != ctx->scan.n)
+        return -1; /* made for another version of the request: applying none of it would fail open */
+    if (v->texts == NULL || api_scan_changed(&ctx->scan, v->texts, v->lens, v->n) == 0)
+        return 0;
+    size_t len;
+    char *body = api_scan_splice(&ctx->scan, ctx->raw, ctx->raw_len, v->texts, v->lens, NULL, &len);
+    return request_replace_take(ctx, body, len) == 0 ? 1 : -1;
 }
 
 static void start_concurrent_checks(struct req_ctx *ctx);
@@ -1139,8 +1264,11 @@ static void on_blocking_verdict(void *ud, struct guard_verdict *v)
         respond_guard_block(ctx, g, v);
         return;
     }
-    if (v->outcome == GUARD_REWRITE)
-        apply_request_rewrite(ctx, v);
+    if (v->outcome == GUARD_REWRITE && apply_request_rewrite(ctx, v) < 0) {
+        api_error_set(&ctx->err, 500, "api_error", "internal_error", NULL, "guardrail %s: could not apply its rewrite", g->name);
+        respond_error(ctx);
+        return;
+    }
     if (!ctx->guard_sync)
         run_input_checks(ctx);
 }
@@ -1153,14 +1281,11 @@ static void run_input_checks(struct req_ctx *ctx)
         if (g->stage != CONFIG_STAGE_INPUT || g->timing != CONFIG_TIMING_BLOCKING)
             continue;
         req_set_state(ctx, REQ_STATE_INPUT_CHECKS);
-        struct api_texts t;
-        api_texts_from_request(&t, ctx->body);
         struct guard_subject s;
-        subject_from_texts(ctx, &s, &t, CONFIG_STAGE_INPUT);
+        subject_from_scan(ctx, &s, g, CONFIG_STAGE_INPUT);
         ctx->guard_sync = 1;
-        ctx->input_run = guard_run_start(ctx->w->guards, g, &s, on_blocking_verdict, ctx);
+        ctx->input_run = guard_run_start(ctx->w->guards, g, &s, on_blocking_verdict, ctx); /* copies what it keeps */
         ctx->guard_sync = 0;
-        api_texts_free(&t); /* the engine copied what it needs */
         if (ctx->input_run != NULL)
             return; /* asynchronous: on_blocking_verdict continues */
         if (ctx->response_started || ctx->state == REQ_STATE_CLOSED)
@@ -1180,7 +1305,7 @@ static void release_hold(struct req_ctx *ctx)
         finish_collected(ctx);
         return;
     }
-    if (ctx->state == REQ_STATE_ATTEMPT && ctx->call != NULL && ctx->up_status >= 200 && ctx->up_status < 300 && ctx->stream &&
+    if (ctx->state == REQ_STATE_ATTEMPT && ctx->call != NULL && ctx->up_status >= 200 && ctx->up_status < 300 &&
         ctx->up_is_sse && !ctx->schema_hold) {
         /* the held stream goes out now; from here it is relayed as it comes */
         req_set_state(ctx, REQ_STATE_STREAMING);
@@ -1214,10 +1339,16 @@ static void on_concurrent_verdict(void *ud, struct guard_verdict *v)
         LOG_INFO("guard", "%s: %s failed (cancel_on_failure: false): %s; answer delivered", ctx->request_id, g->name, v->reason);
     } else if (v->outcome == GUARD_REWRITE) {
         /* the request in flight is not the one policy allows: abort it and send the rewritten one */
-        apply_request_rewrite(ctx, v);
+        int changed = apply_request_rewrite(ctx, v);
+        if (changed < 0) {
+            api_error_set(&ctx->err, 500, "api_error", "internal_error", NULL, "guardrail %s: could not apply its rewrite",
+                          g->name);
+            respond_error(ctx);
+            return;
+        }
         /* synchronously (inside start_concurrent_checks) no attempt has started yet: the first
          * attempt simply sends the rewritten request */
-        if (ctx->raw_dirty && !ctx->response_started && !ctx->guard_sync) {
+        if (changed && !ctx->response_started && !ctx->guard_sync) {
             cancel_upstream(ctx);
             uv_timer_stop(&ctx->timer);
             if (ctx->attempts_on_model > 0)
@@ -1239,14 +1370,13 @@ static void start_concurrent_checks(struct req_ctx *ctx)
     if (want == 0)
         return;
     ctx->conc = util_calloc(want, sizeof(*ctx->conc));
-    struct api_texts t;
-    api_texts_from_request(&t, ctx->body);
-    struct guard_subject s;
-    subject_from_texts(ctx, &s, &t, CONFIG_STAGE_INPUT);
     for (size_t i = 0; i < ctx->n_guards; i++) {
         const struct config_guardrail *g = ctx->guards[i];
         if (g->stage != CONFIG_STAGE_INPUT || g->timing != CONFIG_TIMING_CONCURRENT)
             continue;
+        /* a synchronous rewrite by an earlier one changed the scan: each subject is built afresh */
+        struct guard_subject s;
+        subject_from_scan(ctx, &s, g, CONFIG_STAGE_INPUT);
         struct req_guard_slot *slot = &ctx->conc[ctx->n_conc++];
         slot->ctx = ctx;
         slot->g = g;
@@ -1257,45 +1387,211 @@ static void start_concurrent_checks(struct req_ctx *ctx)
         if (ctx->response_started || ctx->state == REQ_STATE_CLOSED)
             break;
     }
-    api_texts_free(&t);
 }
 
 static void on_output_verdict(void *ud, struct guard_verdict *v);
 
-/* Output checks on a complete answer, in declaration order; then the (maybe rewritten) answer is sent. */
+/* The coverage settings of the guards of one stage that apply to this request: the strictest wins. */
+static void coverage_of(const struct req_ctx *ctx, enum config_guard_stage st, int *any, int *unknown_refuse,
+                        int *non_text_refuse)
+{
+    *any = *unknown_refuse = *non_text_refuse = 0;
+    for (size_t i = 0; i < ctx->n_guards; i++) {
+        const struct config_guardrail *g = ctx->guards[i];
+        if (g->stage != st || (st == CONFIG_STAGE_OUTPUT && g->timing == CONFIG_TIMING_ASYNC_POST))
+            continue;
+        *any = 1;
+        *unknown_refuse |= g->unknown_fields == CONFIG_COVERAGE_REFUSE;
+        *non_text_refuse |= g->non_text == CONFIG_COVERAGE_REFUSE;
+    }
+}
+
+static void guard_log_note(struct req_ctx *ctx, const char *note)
+{
+    if (ctx->guard_log.limit == 0)
+        util_buf_init(&ctx->guard_log, 2048);
+    if (strstr(ctx->guard_log.data ? ctx->guard_log.data : "", note) == NULL)
+        util_buf_appendf(&ctx->guard_log, "%s%s", ctx->guard_log.len ? ", " : "", note);
+}
+
+/* The answer cannot be checked: it is not relayed (fail closed), 502 unverifiable_response. */
+static int answer_unverifiable(struct req_ctx *ctx, const char *why)
+{
+    metrics_count(ctx->w->metrics, METRICS_UNVERIFIABLE_RESPONSES, 1);
+    api_error_clear(&ctx->err);
+    api_error_set(&ctx->err, 502, "api_error", "unverifiable_response", NULL,
+                  "the upstream answer could not be checked by the output guardrails: %s", why);
+    respond_error(ctx);
+    return -1;
+}
+
+/* Inflates in into out (capped by out's limit) with zlib window bits wbits: Z_STREAM_END when
+ * the whole input decoded to exactly one stream, else the zlib error (Z_MEM_ERROR: over the cap). */
+static int inflate_body(const struct util_buf *in, int wbits, struct util_buf *out)
+{
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    if (inflateInit2(&z, wbits) != Z_OK)
+        return Z_STREAM_ERROR;
+    z.next_in = (Bytef *)(in->data ? in->data : "");
+    z.avail_in = (uInt)in->len;
+    int rc = Z_OK;
+    char chunk[16384];
+    while (rc == Z_OK) {
+        z.next_out = (Bytef *)chunk;
+        z.avail_out = sizeof(chunk);
+        rc = inflate(&z, Z_NO_FLUSH);
+        if (rc != Z_OK && rc != Z_STREAM_END)
+            break;
+        if (util_buf_append(out, chunk, sizeof(chunk) - z.avail_out) != 0) {
+            rc = Z_MEM_ERROR;
+            break;
+        }
+        if (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0)
+            rc = Z_BUF_ERROR; /* truncated */
+    }
+    if (rc == Z_STREAM_END && z.avail_in != 0)
+        rc = Z_DATA_ERROR; /* bytes after the stream */
+    inflateEnd(&z);
+    return rc;
+}
+
+/* Decodes a gzip / deflate answer in place (up_body), capped at max_response_bytes. "deflate" is
+ * zlib-wrapped by the RFC, raw in some servers: both are tried. */
+static int answer_decode(struct req_ctx *ctx, int gzip, char *why, size_t whysz)
+{
+    static const int gzip_bits[] = {16 + MAX_WBITS}, deflate_bits[] = {MAX_WBITS, -MAX_WBITS};
+    const int *bits = gzip ? gzip_bits : deflate_bits;
+    size_t n_bits = gzip ? 1 : 2;
+    int rc = Z_DATA_ERROR;
+    for (size_t i = 0; i < n_bits && rc != Z_STREAM_END && rc != Z_MEM_ERROR; i++) {
+        struct util_buf out;
+        util_buf_init(&out, ctx->w->cfg->server.max_response_bytes);
+        rc = inflate_body(&ctx->up_body, bits[i], &out);
+        if (rc == Z_STREAM_END) {
+            util_buf_free(&ctx->up_body);
+            ctx->up_body = out;
+            ctx->answer_decoded = 1;
+            return 0;
+        }
+        util_buf_free(&out);
+    }
+    if (rc == Z_MEM_ERROR)
+        snprintf(why, whysz, "the decoded answer exceeds server.max_response_bytes");
+    else
+        snprintf(why, whysz, "its %s encoding does not decode", gzip ? "gzip" : "deflate");
+    return -1;
+}
+
+/* Makes the collected answer checkable: decoded if it has a Content-Encoding, scanned (valid
+ * JSON, no duplicate keys, texts collected). Else answers 502 and returns -1. */
+static int prepare_answer(struct req_ctx *ctx)
+{
+    char why[300];
+    const char *enc = kept_header(ctx, "content-encoding");
+    if (enc != NULL && *enc && strcasecmp(enc, "identity") != 0) {
+        int gzip = strcasecmp(enc, "gzip") == 0 || strcasecmp(enc, "x-gzip") == 0;
+        if (!gzip && strcasecmp(enc, "deflate") != 0) {
+            snprintf(why, sizeof(why), "unsupported Content-Encoding \"%.40s\"", enc);
+            return answer_unverifiable(ctx, why);
+        }
+        if (answer_decode(ctx, gzip, why, sizeof(why)) != 0)
+            return answer_unverifiable(ctx, why);
+    }
+    api_scan_free(&ctx->answer);
+    json_decref(ctx->answer_tools);
+    ctx->answer_tools = NULL;
+    if (api_scan(&ctx->answer, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len, API_SCAN_ANSWER, 1) != 0) {
+        snprintf(why, sizeof(why), "%s", ctx->answer.err);
+        return answer_unverifiable(ctx, why);
+    }
+    ctx->answer_scanned = 1;
+    int any, unknown_refuse, non_text_refuse;
+    coverage_of(ctx, CONFIG_STAGE_OUTPUT, &any, &unknown_refuse, &non_text_refuse);
+    if (unknown_refuse && ctx->answer.unknown_path[0]) {
+        snprintf(why, sizeof(why), "field %s is outside what the guardrails read (unknown_fields: refuse)",
+                 ctx->answer.unknown_path);
+        return answer_unverifiable(ctx, why);
+    }
+    if (ctx->answer.non_text) {
+        if (non_text_refuse) {
+            snprintf(why, sizeof(why), "%s is not text (non_text: refuse)", ctx->answer.non_text_path);
+            return answer_unverifiable(ctx, why);
+        }
+        guard_log_note(ctx, "non_text=unchecked");
+    }
+    return 0;
+}
+
+static int apply_answer_rewrite(struct req_ctx *ctx, struct guard_verdict *v);
+
+/* The originals of the request's placeholders back into the answer (restore.h). 0, or -1
+ * after answering 502 (a splice that does not scan cannot come from valid literals). */
+static int restore_answer(struct req_ctx *ctx)
+{
+    struct guard_verdict v = {0};
+    if (api_restore_texts(ctx->placeholders, ctx->n_placeholders, ctx->answer.texts, ctx->answer.lens, ctx->answer.n,
+                          &v.texts, &v.lens) == 0)
+        return 0;
+    v.n = ctx->answer.n;
+    int rc = apply_answer_rewrite(ctx, &v);
+    api_restore_free(v.texts, v.lens, v.n);
+    if (rc < 0) {
+        answer_unverifiable(ctx, "the redacted values could not be restored in the answer");
+        return -1;
+    }
+    return 0;
+}
+
+/* Output checks on a complete answer (prepared: decoded and scanned), in declaration order;
+ * then the (maybe rewritten) answer is sent. */
 static void run_output_checks(struct req_ctx *ctx)
 {
-    if (ctx->answer == NULL) {
-        json_error_t je;
-        ctx->answer = json_loadb(ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len, 0, &je);
-    }
-    while (ctx->answer != NULL && ctx->output_pos < ctx->n_guards) {
+    while (ctx->output_pos < ctx->n_guards) {
         const struct config_guardrail *g = ctx->guards[ctx->output_pos++];
         if (g->stage != CONFIG_STAGE_OUTPUT || g->timing == CONFIG_TIMING_ASYNC_POST)
             continue;
-        struct api_texts t;
-        api_texts_from_answer(&t, ctx->answer);
         struct guard_subject s;
-        subject_from_texts(ctx, &s, &t, CONFIG_STAGE_OUTPUT);
+        subject_from_scan(ctx, &s, g, CONFIG_STAGE_OUTPUT);
         ctx->guard_sync = 1;
         ctx->output_run = guard_run_start(ctx->w->guards, g, &s, on_output_verdict, ctx);
         ctx->guard_sync = 0;
-        api_texts_free(&t);
         if (ctx->output_run != NULL)
             return;
         if (ctx->response_started || ctx->state == REQ_STATE_CLOSED)
             return;
     }
-    if (ctx->answer_dirty) {
-        char *body = json_dumps(ctx->answer, JSON_COMPACT);
-        if (body != NULL) {
-            util_buf_free(&ctx->up_body);
-            util_buf_init(&ctx->up_body, SIZE_MAX);
-            util_buf_append(&ctx->up_body, body, strlen(body));
-            free(body);
-        }
-    }
+    /* reversible redaction: the client gets the originals back, after every output check */
+    if (ctx->n_placeholders > 0 && restore_answer(ctx) != 0)
+        return;
     respond_full(ctx, ctx->up_status, NULL, 1, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
+}
+
+/* Splices a guard's rewritten texts into the answer and scans the result for the next guard. */
+static int apply_answer_rewrite(struct req_ctx *ctx, struct guard_verdict *v)
+{
+    if (v->texts != NULL && v->n != ctx->answer.n)
+        return -1;
+    if (v->texts == NULL || api_scan_changed(&ctx->answer, v->texts, v->lens, v->n) == 0)
+        return 0;
+    size_t len;
+    char *body = api_scan_splice(&ctx->answer, ctx->up_body.data, ctx->up_body.len, v->texts, v->lens, NULL, &len);
+    struct api_scan ns;
+    if (api_scan(&ns, body, len, API_SCAN_ANSWER, 1) != 0) {
+        api_scan_free(&ns);
+        free(body);
+        return -1;
+    }
+    api_scan_free(&ctx->answer);
+    ctx->answer = ns;
+    util_buf_free(&ctx->up_body);
+    util_buf_init(&ctx->up_body, SIZE_MAX);
+    ctx->up_body.data = body; /* the buffer takes the spliced bytes (malloc'd, NUL-terminated) */
+    ctx->up_body.len = len;
+    ctx->up_body.cap = len + 1;
+    json_decref(ctx->answer_tools);
+    ctx->answer_tools = NULL;
+    return 1;
 }
 
 static void on_output_verdict(void *ud, struct guard_verdict *v)
@@ -1308,12 +1604,9 @@ static void on_output_verdict(void *ud, struct guard_verdict *v)
         respond_guard_block(ctx, g, v);
         return;
     }
-    if (v->outcome == GUARD_REWRITE) {
-        struct api_texts t;
-        api_texts_from_answer(&t, ctx->answer);
-        if (v->texts != NULL && v->n == t.n && api_texts_apply(&t, v->texts, v->lens) > 0)
-            ctx->answer_dirty = 1;
-        api_texts_free(&t);
+    if (v->outcome == GUARD_REWRITE && apply_answer_rewrite(ctx, v) < 0) {
+        answer_unverifiable(ctx, "a guardrail's rewrite could not be applied");
+        return;
     }
     if (!ctx->guard_sync)
         run_output_checks(ctx);
@@ -1338,27 +1631,40 @@ static void guards_cancel_all(struct req_ctx *ctx)
 /* async_post checks: detached runs over the request (input) or the answer (output). */
 static void run_async_post_checks(struct req_ctx *ctx)
 {
-    json_t *answer = NULL;
+    char *dumped = NULL;
     for (size_t i = 0; i < ctx->n_guards; i++) {
         const struct config_guardrail *g = ctx->guards[i];
         if (g->timing != CONFIG_TIMING_ASYNC_POST)
             continue;
-        struct api_texts t;
-        if (g->stage == CONFIG_STAGE_INPUT) {
-            api_texts_from_request(&t, ctx->body);
-        } else {
-            if (answer == NULL)
-                answer = stream_filter_answer(ctx);
-            if (answer == NULL)
+        if (g->stage == CONFIG_STAGE_OUTPUT && !ctx->answer_scanned) {
+            /* a stream's answer comes from the stream filter as a tree; a plain one is up_body */
+            const char *json = ctx->up_body.data;
+            size_t len = ctx->up_body.len;
+            if (ctx->sf != NULL || ctx->up_is_sse) {
+                json_t *answer = stream_filter_answer(ctx);
+                dumped = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
+                json_decref(answer);
+                json = dumped;
+                len = dumped ? strlen(dumped) : 0;
+            }
+            if (json == NULL || api_scan(&ctx->answer, json, len, API_SCAN_ANSWER, 1) != 0) {
+                api_scan_free(&ctx->answer);
                 continue;
-            api_texts_from_answer(&t, answer);
+            }
+            ctx->answer_scanned = 1;
+            if (dumped != NULL && guard_reads_tools(g, 0))
+                ctx->answer_tools = api_scan_tools_json(&ctx->answer, dumped);
         }
         struct guard_subject s;
-        subject_from_texts(ctx, &s, &t, g->stage);
+        subject_from_scan(ctx, &s, g, g->stage);
         guard_run_async_post(ctx->w->guards, g, &s);
-        api_texts_free(&t);
     }
-    json_decref(answer);
+    /* the engine copied the texts: the scan may not point into `dumped` past here */
+    if (dumped != NULL) {
+        api_scan_free(&ctx->answer);
+        ctx->answer_scanned = 0;
+        free(dumped);
+    }
 }
 
 /* ---- structured output ----
@@ -1375,24 +1681,38 @@ static void structured_failed(struct req_ctx *ctx, const char *content, size_t l
 {
     const struct config_structured_output *so = &ctx->requested_model->structured_output;
     metrics_count(ctx->w->metrics, METRICS_SCHEMA_FAILURES, 1);
-    if (ctx->reasks < so->max_reasks && !ctx->response_started) {
-        json_t *msgs = json_object_get(ctx->body, "messages");
+    if (ctx->reasks < so->max_reasks && !ctx->response_started && ctx->scan.messages.e > ctx->scan.messages.s) {
         char note[8192];
         snprintf(note, sizeof(note),
                  "Your previous answer was rejected because it does not match the required format: %s. "
                  "Answer again with only the corrected JSON.",
                  errors);
-        json_array_append_new(msgs, json_pack("{s:s, s:s%}", "role", "assistant", "content", content ? content : "",
-                                              content ? len : 0));
-        json_array_append_new(msgs, json_pack("{s:s, s:s}", "role", "user", "content", note));
-        ctx->raw_dirty = 1;
+        /* the two messages are spliced in before the messages array's closing bracket */
+        static const char asst[] = ",{\"role\":\"assistant\",\"content\":", user[] = "},{\"role\":\"user\",\"content\":";
+        struct util_buf b;
+        util_buf_init(&b, SIZE_MAX);
+        size_t close = ctx->scan.messages.e - 1;
+        util_buf_append(&b, ctx->raw, close);
+        util_buf_append(&b, asst, sizeof(asst) - 1);
+        util_buf_append_json_string(&b, content ? content : "", content ? len : 0);
+        util_buf_append(&b, user, sizeof(user) - 1);
+        util_buf_append_json_string(&b, note, strlen(note));
+        util_buf_append(&b, "}", 1);
+        util_buf_append(&b, ctx->raw + close, ctx->raw_len - close);
+        size_t blen;
+        char *body = util_buf_take(&b, &blen);
+        if (request_replace_take(ctx, body, blen) != 0) {
+            api_error_set(&ctx->err, 500, "api_error", "internal_error", NULL, "could not build the re-ask");
+            respond_error(ctx);
+            return;
+        }
         ctx->reasks++;
         metrics_count(ctx->w->metrics, METRICS_SCHEMA_REASKS, 1);
         LOG_DEBUG("lifecycle", "%s re-ask %d: %s", ctx->request_id, ctx->reasks, errors);
         ctx->attempts_on_model = 0;
         ctx->tried_mask = 0;
-        json_decref(ctx->answer);
-        ctx->answer = NULL;
+        api_scan_free(&ctx->answer);
+        ctx->answer_scanned = 0;
         start_attempt(ctx);
         return;
     }
@@ -1521,17 +1841,14 @@ static void make_request_id(struct req_ctx *ctx, h2o_req_t *req)
     ctx->request_id[24] = '\0';
 }
 
-/* Request validation works on the raw bytes (json_span): it is a few
- * nanoseconds a byte, where building a jansson tree costs ~100 instructions
- * a byte. The tree is built only when something needs it (guardrails,
- * response_format, tool schemas): see need_body_tree(). */
-
-#define SPAN(name) size_t name##_s = 0, name##_e = 0
-
+/* Request intake works on the raw bytes: one pass of the scanner (texts.h) validates the
+ * body, refuses duplicate keys, finds the routing fields and, when any guardrail of the
+ * config reads requests, collects the texts. A jansson tree is built only for structured
+ * output (response_format / tool schemas). */
 
 static int bad_param(struct req_ctx *ctx, const char *code, const char *param_fmt, size_t idx, const char *fmt)
 {
-    static __thread char param[64];
+    char param[64];
     snprintf(param, sizeof(param), param_fmt, idx);
     char msg[200];
     snprintf(msg, sizeof(msg), fmt, idx);
@@ -1541,51 +1858,37 @@ static int bad_param(struct req_ctx *ctx, const char *code, const char *param_fm
 
 static int validate_chat(struct req_ctx *ctx)
 {
-    const char *raw = ctx->raw;
-    size_t msgs_s = ctx->m_start[M_MESSAGES], msgs_e = ctx->m_end[M_MESSAGES];
-    if (msgs_s == 0)
+    const struct api_scan *sc = &ctx->scan;
+    if (sc->messages.e == 0)
         return bad_param(ctx, "missing_required_parameter", "messages", 0, "you must provide a 'messages' parameter");
-    if (json_span_type(raw + msgs_s) != '[')
+    if (ctx->raw[sc->messages.s] != '[')
         return bad_param(ctx, "invalid_type", "messages", 0, "'messages' must be an array");
-    size_t pos = 0, es, ee, i = 0;
-    for (; json_span_array_next(raw, msgs_s, msgs_e, &pos, &es, &ee); i++) {
-        SPAN(role);
-        SPAN(content);
-        if (json_span_type(raw + es) != '{' || json_span_find_in(raw, es, ee, "role", &role_s, &role_e) != 0 ||
-            json_span_type(raw + role_s) != '"')
-            return bad_param(ctx, "invalid_value", "messages[%zu].role", i,
-                             "messages[%zu] must be an object with a string 'role'");
-        if (json_span_find_in(raw, es, ee, "content", &content_s, &content_e) == 0) {
-            char t = json_span_type(raw + content_s);
-            if (t != '"' && t != '[' && t != 'n')
-                return bad_param(ctx, "invalid_type", "messages[%zu].content", i,
-                                 "messages[%zu].content must be a string, an array of parts or null");
-        }
-    }
-    if (i == 0)
+    if (sc->bad_message >= 0 && strcmp(sc->bad_message_what, "role") == 0)
+        return bad_param(ctx, "invalid_value", "messages[%zu].role", (size_t)sc->bad_message,
+                         "messages[%zu] must be an object with a string 'role'");
+    if (sc->bad_message >= 0)
+        return bad_param(ctx, "invalid_type", "messages[%zu].content", (size_t)sc->bad_message,
+                         "messages[%zu].content must be a string, an array of parts or null");
+    if (sc->n_messages == 0)
         return bad_param(ctx, "empty_array", "messages", 0, "'messages' must contain at least one message");
-    size_t st_s = ctx->m_start[M_STREAM];
-    if (st_s != 0) {
-        char t = json_span_type(raw + st_s);
-        if (t != 't' && t != 'f' && t != 'n')
-            return bad_param(ctx, "invalid_type", "stream", 0, "'stream' must be a boolean");
-        ctx->stream = t == 't';
-    }
+    if (sc->stream_type != 0 && sc->stream_type != 't' && sc->stream_type != 'f' && sc->stream_type != 'n')
+        return bad_param(ctx, "invalid_type", "stream", 0, "'stream' must be a boolean");
+    ctx->stream = sc->stream_on;
     return 0;
 }
 
 static int validate_embeddings(struct req_ctx *ctx)
 {
-    size_t in_s = ctx->m_start[M_INPUT];
-    if (in_s == 0)
+    const struct api_scan *sc = &ctx->scan;
+    if (sc->input.e == 0)
         return bad_param(ctx, "missing_required_parameter", "input", 0, "you must provide an 'input' parameter");
-    char t = json_span_type(ctx->raw + in_s);
+    char t = ctx->raw[sc->input.s];
     if (t != '"' && t != '[')
         return bad_param(ctx, "invalid_type", "input", 0, "'input' must be a string or an array");
     return 0;
 }
 
-/* Builds the jansson tree of the request once. */
+/* Builds the jansson tree of the request once (structured output only). */
 static int body_tree(struct req_ctx *ctx)
 {
     if (ctx->body != NULL)
@@ -1600,9 +1903,25 @@ static int body_tree(struct req_ctx *ctx)
     return 0;
 }
 
-static int member_present(const struct req_ctx *ctx, int m)
+static int span_present(const struct req_ctx *ctx, struct api_span sp)
 {
-    return ctx->m_start[m] != 0 && json_span_type(ctx->raw + ctx->m_start[m]) != 'n';
+    return sp.e != 0 && ctx->raw[sp.s] != 'n';
+}
+
+/* Does any guardrail of the config read requests? Then every request's texts are collected
+ * in the one scan (which guards apply is known only after routing). Cached per config. */
+static int config_reads_requests(const struct config *cfg)
+{
+    static __thread const struct config *cached_cfg;
+    static __thread int cached;
+    if (cached_cfg == cfg)
+        return cached;
+    int any = 0;
+    for (size_t i = 0; i < cfg->n_guardrails && !any; i++)
+        any = cfg->guardrails[i].stage == CONFIG_STAGE_INPUT;
+    cached_cfg = cfg;
+    cached = any;
+    return any;
 }
 
 /* Parses and validates the body; on failure ctx->err is set. */
@@ -1612,27 +1931,23 @@ static int parse_request(struct req_ctx *ctx)
         return api_error_set(&ctx->err, 400, "invalid_request_error", "missing_body", NULL,
                              "the request body is empty; send a JSON object"),
                -1;
-    char jerr[160];
-    if (json_span_validate(ctx->raw, ctx->raw_len, jerr, sizeof(jerr)) != 0)
+    struct api_scan *sc = &ctx->scan;
+    if (api_scan(sc, ctx->raw, ctx->raw_len, request_shape(ctx), config_reads_requests(ctx->w->cfg)) != 0) {
+        if (strcmp(sc->err_code, "duplicate_key") == 0)
+            return api_error_set(&ctx->err, 400, "invalid_request_error", "duplicate_key", NULL, "%s", sc->err), -1;
         return api_error_set(&ctx->err, 400, "invalid_request_error", "invalid_json", NULL,
-                             "could not parse the JSON body of your request: %s", jerr),
+                             "could not parse the JSON body of your request: %s", sc->err),
                -1;
-    if (json_span_type(ctx->raw + (strspn(ctx->raw, " \t\r\n"))) != '{')
-        return api_error_set(&ctx->err, 400, "invalid_request_error", "invalid_json", NULL,
-                             "the request body must be a JSON object"),
-               -1;
-    json_span_members(ctx->raw, ctx->raw_len, member_names, M_COUNT, ctx->m_start, ctx->m_end);
-    size_t model_s = ctx->m_start[M_MODEL], model_e = ctx->m_end[M_MODEL];
-    if (model_s == 0)
+    }
+    if (sc->model.e == 0)
         return api_error_set(&ctx->err, 400, "invalid_request_error", "missing_required_parameter", "model",
                              "you must provide a 'model' parameter"),
                -1;
-    char *model = json_span_type(ctx->raw + model_s) == '"' ? json_span_string(ctx->raw, model_s, model_e) : NULL;
-    if (model == NULL)
+    if (sc->model_name == NULL)
         return api_error_set(&ctx->err, 400, "invalid_request_error", "invalid_type", "model", "'model' must be a string"), -1;
-    util_strlcpy(ctx->requested_model_name, model, sizeof(ctx->requested_model_name));
-    ctx->requested_model = config_find_model(ctx->w->cfg, model);
-    free(model);
+    util_strlcpy(ctx->requested_model_name, sc->model_name, sizeof(ctx->requested_model_name));
+    ctx->requested_model = sc->model_len < sizeof(ctx->requested_model_name) ? config_find_model(ctx->w->cfg, sc->model_name)
+                                                                               : NULL;
     if (ctx->kind == REQ_KIND_CHAT ? validate_chat(ctx) != 0 : validate_embeddings(ctx) != 0)
         return -1;
     if (ctx->requested_model == NULL)
@@ -1642,24 +1957,44 @@ static int parse_request(struct req_ctx *ctx)
     ctx->model = ctx->requested_model;
     if (ctx->kind == REQ_KIND_CHAT) {
         const struct config_structured_output *so = &ctx->requested_model->structured_output;
-        if (member_present(ctx, M_RESPONSE_FORMAT) || (so->validate_tool_calls && member_present(ctx, M_TOOLS))) {
+        if (span_present(ctx, sc->response_format) || (so->validate_tool_calls && span_present(ctx, sc->tools))) {
             if (body_tree(ctx) != 0)
                 return -1;
             int flags = so->check_formats ? SCHEMA_FORMAT_ASSERT : 0;
             if (structured_spec_init(&ctx->so, ctx->body, ctx->w->schemas, flags, so->validate_tool_calls, &ctx->err) != 0)
                 return -1;
-            ctx->schema_hold = ctx->stream && structured_active(&ctx->so) && so->stream_mode == CONFIG_SCHEMA_STREAM_HOLD;
+            /* a non-stream request holds an SSE answer too: it is validated before anything is sent */
+            ctx->schema_hold = structured_active(&ctx->so) && (!ctx->stream || so->stream_mode == CONFIG_SCHEMA_STREAM_HOLD);
         }
     }
     return 0;
 }
 
-/* Guardrails that read the request need the tree. */
-static int need_body_tree(const struct req_ctx *ctx)
+/* What the input guards that apply cannot read (README, "What the guardrails read"): token
+ * arrays, fields outside the contract under unknown_fields: refuse, non-text parts under
+ * non_text: refuse are refused; non-text parts otherwise pass, noted as unchecked. */
+static int check_input_coverage(struct req_ctx *ctx)
 {
-    for (size_t i = 0; i < ctx->n_guards; i++)
-        if (ctx->guards[i]->stage == CONFIG_STAGE_INPUT)
-            return 1;
+    int any, unknown_refuse, non_text_refuse;
+    coverage_of(ctx, CONFIG_STAGE_INPUT, &any, &unknown_refuse, &non_text_refuse);
+    if (!any)
+        return 0;
+    const struct api_scan *sc = &ctx->scan;
+    if (sc->token_input)
+        return api_error_set(&ctx->err, 400, "invalid_request_error", "unsupported_input", "input",
+                             "'input' given as tokens cannot be checked by the guardrails that apply; send text"),
+               -1;
+    if (unknown_refuse && sc->unknown_path[0])
+        return api_error_set(&ctx->err, 400, "invalid_request_error", "unknown_field", sc->unknown_path,
+                             "field '%s' is outside what the guardrails read (unknown_fields: refuse)", sc->unknown_path),
+               -1;
+    if (sc->non_text && non_text_refuse)
+        return api_error_set(&ctx->err, 400, "invalid_request_error", "non_text_content", sc->non_text_path,
+                             "'%s' is not text and the guardrails that apply refuse what they cannot read (non_text: refuse)",
+                             sc->non_text_path),
+               -1;
+    if (sc->non_text)
+        guard_log_note(ctx, "non_text=unchecked");
     return 0;
 }
 
@@ -1681,6 +2016,8 @@ int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind
     uv_timer_init(&w->loop, &ctx->deadline);
     ctx->timer.data = ctx->deadline.data = ctx;
     make_request_id(ctx, req);
+    guard_call_id(ctx->call_id, ctx, ctx->t_start);
+    ctx->api_key = request_api_key(ctx);
     struct req_ctx **slot = h2o_mem_alloc_shared(&req->pool, sizeof(*slot), on_pool_dispose);
     *slot = ctx;
     ctx->next = w->_requests;
@@ -1717,7 +2054,7 @@ int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind
             ctx->hangup_fd = fd;
     }
     guards_resolve(ctx);
-    if (need_body_tree(ctx) && body_tree(ctx) != 0) {
+    if (check_input_coverage(ctx) != 0) {
         respond_error(ctx);
         return 0;
     }

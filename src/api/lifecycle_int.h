@@ -10,13 +10,16 @@
 #include "api/error.h"
 #include "api/sse.h"
 #include "api/structured.h"
+#include "api/texts.h"
 #include "config/config.h"
+#include "guard/engine.h"
 #include "util/buf.h"
 
 struct server_worker;
 struct guard_run;
 struct upstream_call;
 struct router_target;
+struct guard_placeholders;
 
 enum req_kind { REQ_KIND_CHAT, REQ_KIND_EMBEDDINGS };
 
@@ -41,15 +44,16 @@ struct req_ctx {
     enum req_state state;
     enum req_kind kind;
     char request_id[80];
+    char call_id[GUARD_CALL_ID_SIZE]; /* guard_subject.call_id (litellm_call_id) of every check, streams too */
     char requested_model_name[128];
     char target_label[256];
 
     /* the request */
-    char *raw; /* the client's body, our copy */
+    char *raw; /* the request body: the client's bytes, with guardrail rewrites and re-asks spliced in */
     size_t raw_len;
-    json_t *body;
-    size_t m_start[8], m_end[8]; /* spans of the top-level members the request path reads */
-    int raw_dirty; /* body tree was modified: serialise it instead of splicing raw */
+    struct api_scan scan; /* of raw: routing fields, the texts guards read and their spans (texts.h) */
+    json_t *tools_json;   /* the request's tools, parsed only for a `tools` guard */
+    json_t *body;         /* a tree of the request, only when structured output needs one */
     int stream;
     const struct config_model *requested_model;
     const struct config_model *model; /* current (changes on fallback) */
@@ -111,14 +115,23 @@ struct req_ctx {
     int guard_sync;              /* inside guard_run_start: verdicts are handled by the caller's loop */
     size_t output_pos;
     struct guard_run *output_run;
-    json_t *answer;              /* parsed answer during output checks */
-    int answer_dirty;
+    struct api_scan answer;      /* scan of up_body during output checks (non-streaming) */
+    int answer_scanned;
+    int answer_decoded;          /* up_body was inflated: its Content-Encoding is not relayed */
+    json_t *answer_tools;        /* the answer's tool_calls, parsed only for a `tools` guard */
     struct util_buf guard_log;   /* "name=verdict" list for x-warden-guardrails and the access log */
+    struct guard_placeholders **placeholders; /* reversible redactions of the input (hold originals: never logged) */
+    size_t n_placeholders;
 
     struct structured_spec so;   /* response_format / tool schemas */
     int reasks;
     int schema_hold;             /* a stream is collected until its answer validates (structured_output.stream: hold) */
     struct stream_filter *sf;    /* output checks on a stream (stream_filter.c) */
+
+    /* audit (api/audit_hook.c) */
+    const struct config_api_key *api_key; /* the client's key, found at intake */
+    int64_t usage_in, usage_out;          /* from a stream's final usage chunk */
+    int has_usage;
 
     struct req_ctx *prev, *next; /* the worker's live requests */
 };
@@ -134,6 +147,9 @@ int lifecycle_stream_validate(struct req_ctx *ctx, const char *text, size_t len)
 /* Records a guardrail verdict for the access log (streams: after their headers went out). */
 void lifecycle_note_guard(struct req_ctx *ctx, const struct config_guardrail *g, const char *verdict);
 void lifecycle_block(struct req_ctx *ctx, const struct config_guardrail *g, const struct guard_verdict *v);
+/* Fills what remote checks send besides the texts (guard/webhook.h): the request's call id, the
+ * caller's API key (name and metadata), the client's headers (copied into the request's pool). */
+void lifecycle_guard_context(struct req_ctx *ctx, struct guard_subject *s);
 
 int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind);
 void lifecycle_drain_expired(struct server_worker *w);

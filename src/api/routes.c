@@ -1,18 +1,35 @@
 /* Route table and the small endpoints (models, health, metrics, 404/405).
  * The proxied endpoints hand over to the request lifecycle (lifecycle.c). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/admin_audit.h"
+#include "api/audit_hook.h"
 #include "api/api.h"
+#include "api/check_api.h"
 #include "api/error.h"
+#include "api/framing.h"
 #include "api/hangup.h"
 #include "api/lifecycle_int.h"
+#include "api/scrub.h"
+#include "audit/audit.h"
+#include "auth/auth.h"
 #include "server/metrics.h"
 #include "server/server.h"
 #include "upstream/client.h"
 #include "util/buf.h"
 
-enum route { ROUTE_CHAT, ROUTE_EMBEDDINGS, ROUTE_MODELS, ROUTE_HEALTHZ, ROUTE_METRICS, ROUTE_FALLBACK };
+enum route {
+    ROUTE_CHAT,
+    ROUTE_EMBEDDINGS,
+    ROUTE_MODELS,
+    ROUTE_HEALTHZ,
+    ROUTE_METRICS,
+    ROUTE_ADMIN_AUDIT,
+    ROUTE_GUARDRAILS_CHECK,
+    ROUTE_FALLBACK,
+};
 
 struct route_handler {
     h2o_handler_t super;
@@ -33,7 +50,7 @@ static void add_request_id(h2o_req_t *req)
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL, id, (size_t)n);
 }
 
-static void send_body(h2o_req_t *req, int status, const char *content_type, const char *body, size_t len)
+void api_send_body(h2o_req_t *req, int status, const char *content_type, const char *body, size_t len)
 {
     req->res.status = status;
     req->res.reason = status < 400 ? "OK" : "Error";
@@ -49,7 +66,7 @@ static void send_error(h2o_req_t *req, int status, const char *code, const char 
     api_error_set(&e, status, "invalid_request_error", code, NULL, "%s", message);
     size_t len;
     char *body = api_error_body(&e, &len);
-    send_body(req, status, "application/json", body, len);
+    api_send_body(req, status, "application/json", body, len);
     free(body);
     api_error_clear(&e);
 }
@@ -75,7 +92,7 @@ static void send_models(struct server_worker *w, h2o_req_t *req, const char *one
         if (one != NULL) {
             if (strlen(name) == one_len && memcmp(name, one, one_len) == 0) {
                 char *body = json_dumps(m, JSON_COMPACT);
-                send_body(req, 200, "application/json", body, strlen(body));
+                api_send_body(req, 200, "application/json", body, strlen(body));
                 free(body);
                 json_decref(m);
                 json_decref(data);
@@ -97,7 +114,7 @@ static void send_models(struct server_worker *w, h2o_req_t *req, const char *one
     }
     json_t *root = json_pack("{s:s, s:o}", "object", "list", "data", data);
     char *body = json_dumps(root, JSON_COMPACT);
-    send_body(req, 200, "application/json", body, strlen(body));
+    api_send_body(req, 200, "application/json", body, strlen(body));
     free(body);
     json_decref(root);
 }
@@ -109,7 +126,7 @@ static void send_metrics(struct server_worker *w, h2o_req_t *req)
     struct util_buf out;
     util_buf_init(&out, 16 * 1024 * 1024);
     metrics_render(w->metrics, &g, w->router, &out);
-    send_body(req, 200, "text/plain; version=0.0.4", out.data ? out.data : "", out.len);
+    api_send_body(req, 200, "text/plain; version=0.0.4", out.data ? out.data : "", out.len);
     util_buf_free(&out);
 }
 
@@ -148,11 +165,34 @@ static int over_limits(struct server_worker *w, h2o_req_t *req)
     return 0;
 }
 
+/* auth.required: the /v1 routes need a configured key (401 in OpenAI's shape otherwise). */
+static int unauthorized(struct server_worker *w, h2o_req_t *req)
+{
+    if (!w->cfg->auth_required)
+        return 0;
+    int presented = 0;
+    if (auth_request_key(w->cfg, &req->headers, &presented) != NULL)
+        return 0;
+    api_audit_rejected(w, req, 401, "invalid_api_key");
+    api_send_error(req, 401, "invalid_request_error", "invalid_api_key",
+                   presented ? "Incorrect API key provided." : "You didn't provide an API key (Authorization: Bearer KEY or x-api-key).");
+    return 1;
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     struct route_handler *h = (struct route_handler *)self;
     struct server_worker *w = server_worker_from_ctx(req->conn->ctx);
+    const char *framing = api_framing_problem_of_req(req);
+    if (framing != NULL) {
+        /* the bytes after this request cannot be trusted to start the next one */
+        req->http1_is_persistent = 0;
+        send_error(req, 400, "ambiguous_request_framing", framing);
+        return 0;
+    }
     if (over_limits(w, req))
+        return 0;
+    if ((h->route == ROUTE_CHAT || h->route == ROUTE_EMBEDDINGS || h->route == ROUTE_MODELS) && unauthorized(w, req))
         return 0;
     switch (h->route) {
     case ROUTE_CHAT:
@@ -161,6 +201,10 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
             break;
         if (!method_is(req, "POST")) {
             method_not_allowed(req, "POST");
+            return 0;
+        }
+        if (!audit_accepting(w->audit)) {
+            api_send_error(req, 503, "api_error", "audit_unavailable", "the audit log is full (audit.overflow: refuse); try again later");
             return 0;
         }
         return lifecycle_handle(w, req, h->route == ROUTE_CHAT ? REQ_KIND_CHAT : REQ_KIND_EMBEDDINGS);
@@ -182,14 +226,32 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         if (!path_is(req, "/healthz"))
             break;
         if (w->draining)
-            send_body(req, 503, "application/json", H2O_STRLIT("{\"status\":\"draining\"}"));
+            api_send_body(req, 503, "application/json", H2O_STRLIT("{\"status\":\"draining\"}"));
         else
-            send_body(req, 200, "application/json", H2O_STRLIT("{\"status\":\"ok\"}"));
+            api_send_body(req, 200, "application/json", H2O_STRLIT("{\"status\":\"ok\"}"));
         return 0;
     case ROUTE_METRICS:
         if (!path_is(req, "/metrics"))
             break;
         send_metrics(w, req);
+        return 0;
+    case ROUTE_GUARDRAILS_CHECK:
+        /* served only when guardrails_api.enabled; otherwise it is an unknown route */
+        if (!path_is(req, "/v1/guardrails/check") || !w->cfg->guardrails_api.enabled)
+            break;
+        if (!method_is(req, "POST")) {
+            method_not_allowed(req, "POST");
+            return 0;
+        }
+        return api_check_handle(w, req);
+    case ROUTE_ADMIN_AUDIT:
+        if (!path_is(req, "/admin/audit"))
+            break;
+        if (!method_is(req, "GET")) {
+            method_not_allowed(req, "GET");
+            return 0;
+        }
+        api_admin_audit(w, req);
         return 0;
     case ROUTE_FALLBACK:
         break;
@@ -199,6 +261,80 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
              req->path_normalized.base);
     send_error(req, 404, "unknown_url", msg);
     return 0;
+}
+
+/* ---- h2o's own error answers ----
+ *
+ * libh2o answers some requests itself before any handler runs, with a plain-text body:
+ * 413 past max_request_entity_size, 400 for a broken Content-Length, an unknown
+ * Transfer-Encoding or broken chunked framing, 417 for an unknown Expect. It sends them
+ * on the host's fallback path, so a filter there turns each into the OpenAI-style JSON
+ * error every other answer uses (the status and the connection close stay h2o's). */
+
+struct json_error_ostream {
+    h2o_ostream_t super;
+    h2o_iovec_t body; /* pool memory */
+};
+
+static void json_error_send(h2o_ostream_t *self, h2o_req_t *req, h2o_iovec_t *bufs, size_t bufcnt, h2o_send_state_t state)
+{
+    struct json_error_ostream *o = (struct json_error_ostream *)self;
+    (void)bufs;
+    (void)bufcnt;
+    if (h2o_send_state_is_in_progress(state)) {
+        h2o_ostream_send_next(self, req, NULL, 0, state); /* h2o's text is dropped */
+        return;
+    }
+    h2o_ostream_send_next(self, req, &o->body, 1, state);
+}
+
+static void h2o_error_describe(int status, size_t max_body, char *msg, size_t msgsz, const char **code)
+{
+    switch (status) {
+    case 413:
+        *code = "request_too_large";
+        snprintf(msg, msgsz, "request body is larger than %zu bytes (server.max_body_bytes)", max_body);
+        return;
+    case 400:
+        *code = "invalid_request_framing";
+        snprintf(msg, msgsz, "the request's Content-Length or Transfer-Encoding cannot be read");
+        return;
+    case 417:
+        *code = "expectation_failed";
+        snprintf(msg, msgsz, "unknown Expect header (only 100-continue is supported)");
+        return;
+    default:
+        *code = "http_error";
+        snprintf(msg, msgsz, "the request could not be read (HTTP %d)", status);
+    }
+}
+
+static void on_setup_h2o_error(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **slot)
+{
+    (void)self;
+    if (req->res.status >= 400) {
+        struct server_worker *w = server_worker_from_ctx(req->conn->ctx);
+        struct api_error e = {0};
+        char msg[200];
+        const char *code;
+        h2o_error_describe(req->res.status, w->cfg->server.max_body_bytes, msg, sizeof(msg), &code);
+        api_error_set(&e, req->res.status, req->res.status < 500 ? "invalid_request_error" : "api_error", code, NULL, "%s", msg);
+        size_t len;
+        char *body = api_error_body(&e, &len);
+        api_error_clear(&e);
+        if (body != NULL) {
+            struct json_error_ostream *o = (struct json_error_ostream *)h2o_add_ostream(req, sizeof(*o), slot);
+            o->super.do_send = json_error_send;
+            o->body = h2o_strdup(&req->pool, body, len);
+            free(body);
+            memset(&req->res.headers, 0, sizeof(req->res.headers));
+            h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("application/json"));
+            add_request_id(req);
+            req->res.content_length = len;
+            slot = &o->super.next;
+        }
+    }
+    h2o_setup_next_ostream(req, slot);
 }
 
 static void register_route(h2o_hostconf_t *host, const char *path, enum route r)
@@ -216,12 +352,17 @@ void api_register(h2o_hostconf_t *host)
     register_route(host, "/v1/models", ROUTE_MODELS);
     register_route(host, "/healthz", ROUTE_HEALTHZ);
     register_route(host, "/metrics", ROUTE_METRICS);
+    register_route(host, "/v1/guardrails/check", ROUTE_GUARDRAILS_CHECK);
+    register_route(host, "/admin/audit", ROUTE_ADMIN_AUDIT);
     register_route(host, "/", ROUTE_FALLBACK);
+    h2o_filter_t *f = h2o_create_filter(&host->fallback_path, sizeof(*f));
+    f->on_setup_ostream = on_setup_h2o_error;
 }
 
 int api_worker_start(struct server_worker *w)
 {
     w->hangup = api_hangup_create(&w->loop);
+    w->scrub = api_scrub_create(w->cfg);
     return w->hangup ? 0 : -1;
 }
 
@@ -234,4 +375,6 @@ void api_worker_stop(struct server_worker *w)
 {
     api_hangup_destroy(w->hangup);
     w->hangup = NULL;
+    api_scrub_destroy(w->scrub);
+    w->scrub = NULL;
 }

@@ -1,106 +1,868 @@
+/* The request / answer scanner (see texts.h for the contract).
+ *
+ * A recursive descent over the raw bytes, one function per JSON value, that
+ * carries a context: where in the OpenAI shape the value sits (a message, a
+ * content part, a tool definition, the answer's choices...). The context decides
+ * what a string is (a contract text, a free-form meta string, an unknown field,
+ * metadata that is not collected) and the context of each child.
+ *
+ * Duplicate keys: each object's keys (decoded when escaped) sit on a stack while
+ * the object is open. An object compares a new key with its own keys linearly up
+ * to SMALL_OBJECT members, then through a hash table shared by the whole scan
+ * (entries tagged with the object's serial), so a huge object costs O(n).
+ *
+ * Memory: the item vector while scanning, then one block for the subject arrays;
+ * decoded strings (those with escapes) in an arena of blocks freed together. */
 #include "api/texts.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/json_span.h"
 #include "api/sse.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 
-void api_texts_free(struct api_texts *t)
-{
-    free(t->texts);
-    free(t->lens);
-    free(t->nodes);
-    memset(t, 0, sizeof(*t));
-}
+#define SCAN_MAX_DEPTH 256
+#define SMALL_OBJECT 16
+#define ARENA_BLOCK 4096
 
-static void add(struct api_texts *t, json_t *node)
+struct api_arena_block {
+    struct api_arena_block *next;
+    size_t used, cap;
+    char data[];
+};
+
+static char *arena_alloc(struct api_scan *s, size_t n)
 {
-    if (!json_is_string(node))
-        return;
-    if (t->n == t->cap) {
-        t->cap = t->cap ? t->cap * 2 : 16;
-        t->texts = util_realloc(t->texts, t->cap * sizeof(*t->texts));
-        t->lens = util_realloc(t->lens, t->cap * sizeof(*t->lens));
-        t->nodes = util_realloc(t->nodes, t->cap * sizeof(*t->nodes));
+    struct api_arena_block *b = s->arena;
+    if (b == NULL || b->cap - b->used < n) {
+        size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+        b = util_malloc(sizeof(*b) + cap);
+        b->cap = cap;
+        b->used = 0;
+        b->next = s->arena;
+        s->arena = b;
     }
-    t->texts[t->n] = json_string_value(node);
-    t->lens[t->n] = json_string_length(node);
-    t->nodes[t->n] = node;
-    t->n++;
+    char *p = b->data + b->used;
+    b->used += n;
+    return p;
 }
 
-static void add_content(struct api_texts *t, json_t *content)
+/* What a value is, by where it sits. */
+enum ctx {
+    X_SKIP,  /* validated only: answer metadata, non-text payloads, routing values */
+    X_ALL,   /* every string and key is a text of the given class */
+    X_VOCAB, /* every string and key but vocabulary words */
+    X_TEXT,  /* a contract text: a string (anything else is read as X_ALL) */
+    X_CHAT_ROOT,
+    X_EMB_ROOT,
+    X_ANSWER_ROOT,
+    X_MESSAGES,
+    X_MESSAGE,
+    X_CONTENT,
+    X_PART,
+    X_TOOL_CALLS,
+    X_TOOL_CALL,
+    X_FUNC_CALL,
+    X_TOOLS,
+    X_TOOL,
+    X_FUNC_DEFS,
+    X_FUNC_DEF,
+    X_EMB_INPUT,
+    X_EMB_ITEM,
+    X_EMB_TOKENS,
+    X_CHOICES,
+    X_CHOICE,
+};
+
+struct item {
+    const char *p;
+    size_t len;
+    size_t s, e;
+    uint32_t owner;
+    unsigned char cls;
+};
+
+struct key {
+    const char *p;
+    size_t len;
+    uint32_t hash;
+};
+
+struct seg {
+    const char *key; /* NULL: an array index */
+    size_t len;      /* key length, or the index */
+};
+
+struct scanner {
+    struct api_scan *out;
+    const char *s, *p, *e;
+    enum api_scan_shape shape;
+    int collect;
+    const char *msg; /* syntax error */
+    struct item *items;
+    size_t n_items, cap_items;
+    struct key *keys;
+    size_t n_keys, cap_keys;
+    struct {
+        uint32_t serial, idx;
+    } *tab;
+    size_t tab_cap, tab_n;
+    uint32_t serial;
+    uint32_t owner;
+    struct key keys_inline[64]; /* most bodies have fewer open keys than this: no allocation */
+    struct seg path[SCAN_MAX_DEPTH + 2]; /* written before read: never cleared */
+};
+
+/* ---- vocabulary: words that may sit in non-text positions without being checked ---- */
+
+static const char *const vocab[] = {
+    "system", "user", "assistant", "tool", "function", "developer", "text", "input_text", "output_text", "refusal",
+    "image_url", "input_audio", "input_image", "input_file", "file", "audio", "auto", "low", "high", "none", "required",
+    "json_object", "json_schema", "object", "string", "number", "integer", "boolean", "array", "null", "minimal", "medium",
+    "default", "flex", "priority", "scale", "float", "base64", "wav", "mp3", "ephemeral", "content", "type", "name",
+    "description", "parameters", "properties", "items", "enum", "additionalProperties", "strict", "schema", "format",
+    "minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems", "pattern", "anyOf", "oneOf", "allOf", "$ref",
+    "$defs", "definitions", "const", "title", "nullable", "include_usage", "token", "logprob", "bytes", "top_logprobs",
+    "role", "id", "index", "url", "detail", "voice", "arguments", "tool_calls", "function_call", "reasoning", "data",
+    "date-time", "date", "time", "email", "uri", "uuid", "custom", "grammar", "lark", "regex", "tokens", "text_offset",
+};
+
+static int is_vocab(const char *p, size_t n)
 {
-    if (json_is_string(content)) {
-        add(t, content);
-    } else if (json_is_array(content)) {
-        size_t i;
-        json_t *part;
-        json_array_foreach(content, i, part)
-        {
-            const char *type = json_string_value(json_object_get(part, "type"));
-            if (type != NULL && strcmp(type, "text") == 0)
-                add(t, json_object_get(part, "text"));
+    for (size_t i = 0; i < sizeof(vocab) / sizeof(vocab[0]); i++)
+        if (vocab[i][0] == p[0] && strlen(vocab[i]) == n && memcmp(vocab[i], p, n) == 0)
+            return 1;
+    return 0;
+}
+
+#define KEQ(lit) (kl == sizeof(lit) - 1 && memcmp(k, lit, sizeof(lit) - 1) == 0)
+
+/* ---- errors and paths ---- */
+
+static int fail(struct scanner *st, const char *msg)
+{
+    if (st->msg == NULL)
+        st->msg = msg;
+    return -1;
+}
+
+/* Writes the JSON path of the value at depth d (segments 1..d) into buf. */
+static void path_render(const struct scanner *st, int d, char *buf, size_t size)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (int i = 1; i <= d && o + 1 < size; i++) {
+        int k;
+        if (st->path[i].key != NULL)
+            k = snprintf(buf + o, size - o, "%s%.*s", o ? "." : "", (int)(st->path[i].len > 40 ? 40 : st->path[i].len),
+                         st->path[i].key);
+        else
+            k = snprintf(buf + o, size - o, "[%zu]", st->path[i].len);
+        if (k < 0)
+            break;
+        o += (size_t)k;
+        if (o >= size)
+            o = size - 1;
+    }
+}
+
+/* ---- texts ---- */
+
+static void push_text(struct scanner *st, const char *p, size_t len, const char *ls, const char *le, int cls)
+{
+    if (st->n_items == st->cap_items) {
+        st->cap_items = st->cap_items ? st->cap_items * 2 : 32;
+        st->items = util_realloc(st->items, st->cap_items * sizeof(*st->items));
+    }
+    struct item *it = &st->items[st->n_items++];
+    it->p = p;
+    it->len = len;
+    it->s = (size_t)(ls - st->s);
+    it->e = (size_t)(le - st->s);
+    it->owner = st->owner;
+    it->cls = (unsigned char)cls;
+}
+
+/* The string literal at st->p: validated; *out and *len its decoded text when decode is set
+ * (pointing into the body without escapes, else into the arena). */
+static int read_string(struct scanner *st, int decode, const char **out, size_t *len)
+{
+    int escaped = 0;
+    const char *msg = NULL;
+    const char *start = st->p;
+    const char *end = json_span_string_end(st->p, st->e, &escaped, &msg);
+    st->p = end;
+    if (msg != NULL)
+        return fail(st, msg);
+    if (!decode)
+        return 0;
+    size_t raw = (size_t)(end - start) - 2;
+    if (!escaped) {
+        *out = start + 1;
+        *len = raw;
+        return 0;
+    }
+    char *d = arena_alloc(st->out, raw + 1);
+    *len = json_span_unescape(start + 1, raw, d);
+    d[*len] = '\0';
+    *out = d;
+    return 0;
+}
+
+static void ws(struct scanner *st)
+{
+    while (st->p < st->e && (*st->p == ' ' || *st->p == '\t' || *st->p == '\n' || *st->p == '\r'))
+        st->p++;
+}
+
+/* ---- duplicate keys ---- */
+
+static uint32_t key_hash(const char *p, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 16777619u;
+    return h;
+}
+
+static void tab_insert(struct scanner *st, uint32_t serial, uint32_t idx);
+
+static void tab_grow(struct scanner *st)
+{
+    size_t old_cap = st->tab_cap;
+    __typeof__(st->tab) old = st->tab;
+    st->tab_cap = old_cap ? old_cap * 2 : 64;
+    st->tab = util_calloc(st->tab_cap, sizeof(*st->tab));
+    st->tab_n = 0;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].serial != 0 && old[i].idx < st->n_keys)
+            tab_insert(st, old[i].serial, old[i].idx);
+    free(old);
+}
+
+static size_t tab_slot(const struct scanner *st, uint32_t serial, uint32_t hash)
+{
+    return (size_t)((hash ^ (serial * 0x9E3779B9u)) & (st->tab_cap - 1));
+}
+
+static void tab_insert(struct scanner *st, uint32_t serial, uint32_t idx)
+{
+    if ((st->tab_n + 1) * 2 > st->tab_cap)
+        tab_grow(st);
+    size_t i = tab_slot(st, serial, st->keys[idx].hash);
+    while (st->tab[i].serial != 0)
+        i = (i + 1) & (st->tab_cap - 1);
+    st->tab[i].serial = serial;
+    st->tab[i].idx = idx;
+    st->tab_n++;
+}
+
+/* 1 if the key is already a member of the open object (keys [base, n_keys), serial). */
+static int key_seen(struct scanner *st, size_t base, uint32_t serial, int *hashed, const char *k, size_t kl)
+{
+    size_t n = st->n_keys - base;
+    if (n < SMALL_OBJECT) {
+        for (size_t i = base; i < st->n_keys; i++)
+            if (st->keys[i].len == kl && memcmp(st->keys[i].p, k, kl) == 0)
+                return 1;
+        return 0;
+    }
+    if (!*hashed) {
+        for (size_t i = base; i < st->n_keys; i++) {
+            st->keys[i].hash = key_hash(st->keys[i].p, st->keys[i].len);
+            tab_insert(st, serial, (uint32_t)i);
+        }
+        *hashed = 1;
+    }
+    uint32_t h = key_hash(k, kl);
+    for (size_t i = tab_slot(st, serial, h); st->tab[i].serial != 0; i = (i + 1) & (st->tab_cap - 1)) {
+        const struct key *o = &st->keys[st->tab[i].idx];
+        if (st->tab[i].serial == serial && st->tab[i].idx >= base && st->tab[i].idx < st->n_keys && o->hash == h &&
+            o->len == kl && memcmp(o->p, k, kl) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static void key_push(struct scanner *st, const char *k, size_t kl, uint32_t serial, int hashed)
+{
+    if (st->n_keys == st->cap_keys) {
+        st->cap_keys *= 2;
+        if (st->keys == st->keys_inline) {
+            st->keys = util_malloc(st->cap_keys * sizeof(*st->keys));
+            memcpy(st->keys, st->keys_inline, sizeof(st->keys_inline));
+        } else {
+            st->keys = util_realloc(st->keys, st->cap_keys * sizeof(*st->keys));
         }
     }
+    struct key *key = &st->keys[st->n_keys++];
+    key->p = k;
+    key->len = kl;
+    key->hash = 0;
+    if (hashed) {
+        key->hash = key_hash(k, kl);
+        tab_insert(st, serial, (uint32_t)(st->n_keys - 1));
+    }
 }
 
-void api_texts_from_request(struct api_texts *t, json_t *body)
+/* ---- what each member is ---- */
+
+/* Routing members of the request root, recorded by span. */
+enum route { ROUTE_NONE, ROUTE_MODEL, ROUTE_STREAM, ROUTE_MESSAGES, ROUTE_INPUT, ROUTE_RESPONSE_FORMAT, ROUTE_TOOLS, ROUTE_FUNCTIONS };
+
+/* Known top-level chat parameters that carry no contract text: their free-form strings are meta. */
+static int chat_meta_key(const char *k, size_t kl)
 {
-    memset(t, 0, sizeof(*t));
-    json_t *msgs = json_object_get(body, "messages");
-    if (json_is_array(msgs)) {
-        size_t i;
-        json_t *m;
-        t->n_messages = json_array_size(msgs);
-        json_array_foreach(msgs, i, m) add_content(t, json_object_get(m, "content"));
-        t->tools = json_object_get(body, "tools");
+    static const char *const keys[] = {
+        "tool_choice", "function_call", "stop", "user", "metadata", "stream_options", "logit_bias", "temperature", "top_p",
+        "n", "max_tokens", "max_completion_tokens", "presence_penalty", "frequency_penalty", "logprobs", "top_logprobs",
+        "seed", "parallel_tool_calls", "store", "service_tier", "reasoning_effort", "modalities", "audio", "prediction",
+        "verbosity", "web_search_options", "safety_identifier", "prompt_cache_key",
+    };
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (strlen(keys[i]) == kl && memcmp(keys[i], k, kl) == 0)
+            return 1;
+    return 0;
+}
+
+/* The context of member k of an object in context c; *cls the class of its texts,
+ * *route the routing field it is. Returns -1 for a member outside the contract. */
+static int member_ctx(const struct scanner *st, enum ctx c, const char *k, size_t kl, int *cls, enum route *route)
+{
+    int answer = st->shape == API_SCAN_ANSWER;
+    switch (c) {
+    case X_CHAT_ROOT:
+        *cls = API_TEXT_MESSAGE;
+        if (KEQ("model"))
+            return *route = ROUTE_MODEL, X_SKIP;
+        if (KEQ("messages"))
+            return *route = ROUTE_MESSAGES, X_MESSAGES;
+        if (KEQ("stream"))
+            return *route = ROUTE_STREAM, X_SKIP;
+        if (KEQ("tools"))
+            return *route = ROUTE_TOOLS, *cls = API_TEXT_TOOL, X_TOOLS;
+        if (KEQ("functions"))
+            return *route = ROUTE_FUNCTIONS, *cls = API_TEXT_TOOL, X_FUNC_DEFS;
+        if (KEQ("response_format"))
+            return *route = ROUTE_RESPONSE_FORMAT, *cls = API_TEXT_META, X_VOCAB;
+        if (chat_meta_key(k, kl))
+            return *cls = API_TEXT_META, X_VOCAB;
+        return -1;
+    case X_EMB_ROOT:
+        *cls = API_TEXT_MESSAGE;
+        if (KEQ("model"))
+            return *route = ROUTE_MODEL, X_SKIP;
+        if (KEQ("input"))
+            return *route = ROUTE_INPUT, X_EMB_INPUT;
+        if (KEQ("encoding_format") || KEQ("dimensions") || KEQ("user"))
+            return *cls = API_TEXT_META, X_VOCAB;
+        return -1;
+    case X_ANSWER_ROOT:
+        if (KEQ("choices"))
+            return X_CHOICES;
+        if (KEQ("id") || KEQ("object") || KEQ("created") || KEQ("model") || KEQ("system_fingerprint") || KEQ("service_tier") ||
+            KEQ("usage") || KEQ("prompt_filter_results") || KEQ("content_filter_results"))
+            return X_SKIP;
+        return -1;
+    case X_CHOICE:
+        if (KEQ("message") || KEQ("delta"))
+            return X_MESSAGE;
+        if (KEQ("text"))
+            return X_TEXT;
+        if (KEQ("logprobs"))
+            return X_VOCAB;
+        if (KEQ("index") || KEQ("finish_reason") || KEQ("stop_reason") || KEQ("content_filter_results"))
+            return X_SKIP;
+        return -1;
+    case X_MESSAGE:
+        if (KEQ("content") || KEQ("reasoning"))
+            return X_CONTENT;
+        if (KEQ("name") || KEQ("refusal") || KEQ("reasoning_content"))
+            return X_TEXT;
+        if (KEQ("tool_calls"))
+            return X_TOOL_CALLS;
+        if (KEQ("function_call"))
+            return X_FUNC_CALL;
+        if (KEQ("role"))
+            return answer ? X_SKIP : (*cls = API_TEXT_META, X_VOCAB);
+        if (KEQ("tool_call_id") || KEQ("audio"))
+            return *cls = API_TEXT_META, X_VOCAB;
+        return -1;
+    case X_PART:
+        if (KEQ("text") || KEQ("refusal"))
+            return X_TEXT;
+        if (KEQ("type") || KEQ("cache_control"))
+            return *cls = API_TEXT_META, X_VOCAB;
+        return -1;
+    case X_TOOL_CALL:
+        if (KEQ("function"))
+            return X_FUNC_CALL;
+        if (KEQ("id") || KEQ("type") || KEQ("index"))
+            return answer ? X_SKIP : (*cls = API_TEXT_META, X_VOCAB);
+        return -1;
+    case X_FUNC_CALL:
+        if (KEQ("name") || KEQ("arguments"))
+            return X_TEXT;
+        return -1;
+    case X_TOOL:
+        if (KEQ("function"))
+            return X_FUNC_DEF;
+        if (KEQ("type"))
+            return X_VOCAB;
+        return -1;
+    case X_FUNC_DEF:
+        if (KEQ("name") || KEQ("description"))
+            return X_TEXT;
+        if (KEQ("parameters") || KEQ("strict"))
+            return X_VOCAB;
+        return -1;
+    default:
+        return -1;
+    }
+}
+
+/* Content-part members whose value is not text (images, audio, files): not collected. */
+static int non_text_payload(const char *k, size_t kl)
+{
+    return KEQ("image_url") || KEQ("input_audio") || KEQ("file") || KEQ("image") || KEQ("audio") || KEQ("video_url") ||
+           KEQ("input_image") || KEQ("input_file") || KEQ("image_file");
+}
+
+/* ---- the descent ---- */
+
+static int scan_value(struct scanner *st, enum ctx c, int cls, int depth);
+
+static int scan_string_value(struct scanner *st, enum ctx c, int cls)
+{
+    const char *ls = st->p;
+    /* a string anywhere but metadata reaches the model: a string where the contract expects an
+     * object (a message given as a string...) is collected like a text of its place */
+    int want = st->collect && c != X_SKIP;
+    const char *t = NULL;
+    size_t tl = 0;
+    if (read_string(st, want, &t, &tl) != 0)
+        return -1;
+    if (want && !(c == X_VOCAB && is_vocab(t, tl)))
+        push_text(st, t, tl, ls, st->p, cls);
+    return 0;
+}
+
+/* After an object member or array element: 1 if another follows (',' eaten), 0 at the close
+ * (eaten), -1 with the error set otherwise. */
+static int after_item(struct scanner *st, char close, const char *expected)
+{
+    ws(st);
+    if (st->p < st->e && *st->p == ',') {
+        st->p++;
+        return 1;
+    }
+    if (st->p < st->e && *st->p == close) {
+        st->p++;
+        return 0;
+    }
+    return fail(st, expected);
+}
+
+static int scan_array(struct scanner *st, enum ctx c, int cls, int depth)
+{
+    enum ctx child;
+    switch (c) {
+    case X_MESSAGES: child = X_MESSAGE; break;
+    case X_CONTENT: child = X_PART; break;
+    case X_TOOL_CALLS: child = X_TOOL_CALL; break;
+    case X_TOOLS: child = X_TOOL; break;
+    case X_FUNC_DEFS: child = X_FUNC_DEF; break;
+    case X_EMB_INPUT: child = X_EMB_ITEM; break;
+    case X_EMB_ITEM: child = X_EMB_TOKENS; break;
+    case X_EMB_TOKENS: child = X_EMB_TOKENS; break;
+    case X_CHOICES: child = X_CHOICE; break;
+    case X_SKIP: case X_ALL: case X_VOCAB: child = c; break;
+    default: child = X_ALL; break; /* an array where the contract has none: every string counts */
+    }
+    /* owners: messages, embeddings inputs, tools and choices are numbered by position */
+    int numbered = c == X_MESSAGES || c == X_EMB_INPUT || c == X_TOOLS || c == X_FUNC_DEFS || c == X_CHOICES;
+    uint32_t saved_owner = st->owner;
+    st->p++;
+    ws(st);
+    size_t i = 0;
+    if (st->p < st->e && *st->p == ']') {
+        st->p++;
+    } else {
+        for (;; i++) {
+            st->path[depth + 1].key = NULL;
+            st->path[depth + 1].len = i;
+            if (numbered)
+                st->owner = (uint32_t)i;
+            if (c == X_MESSAGES && st->out->bad_message < 0) {
+                ws(st);
+                if (st->p < st->e && *st->p != '{') {
+                    st->out->bad_message = (long)i;
+                    st->out->bad_message_what = "role";
+                }
+            }
+            if (scan_value(st, child, cls, depth + 1) != 0)
+                return -1;
+            int more = after_item(st, ']', "expected ',' or ']'");
+            if (more < 0)
+                return -1;
+            if (more == 0) {
+                i++;
+                break;
+            }
+        }
+    }
+    if (numbered)
+        st->owner = saved_owner;
+    if (c == X_MESSAGES || c == X_CHOICES)
+        st->out->n_messages = i;
+    else if (c == X_EMB_INPUT)
+        st->out->n_messages = i;
+    return 0;
+}
+
+static char value_type(const char *p)
+{
+    return (*p == '-' || (*p >= '0' && *p <= '9')) ? '0' : *p;
+}
+
+static void record_route(struct scanner *st, enum route r, const char *vs, const char *ve)
+{
+    struct api_scan *o = st->out;
+    struct api_span sp = {(size_t)(vs - st->s), (size_t)(ve - st->s)};
+    switch (r) {
+    case ROUTE_MODEL:
+        o->model = sp;
+        if (*vs == '"') {
+            size_t raw = (size_t)(ve - vs) - 2;
+            char *d = arena_alloc(o, raw + 1);
+            o->model_len = memchr(vs, '\\', raw + 1) ? json_span_unescape(vs + 1, raw, d) : (memcpy(d, vs + 1, raw), raw);
+            d[o->model_len] = '\0';
+            o->model_name = strlen(d) == o->model_len ? d : NULL; /* an embedded NUL is no model name */
+        }
+        break;
+    case ROUTE_STREAM:
+        o->stream = sp;
+        o->stream_type = value_type(vs);
+        o->stream_on = *vs == 't';
+        break;
+    case ROUTE_MESSAGES: o->messages = sp; break;
+    case ROUTE_INPUT: o->input = sp; break;
+    case ROUTE_RESPONSE_FORMAT: o->response_format = sp; break;
+    case ROUTE_TOOLS: o->tools = sp; break;
+    case ROUTE_FUNCTIONS: o->functions = sp; break;
+    case ROUTE_NONE: break;
+    }
+}
+
+static int scan_object(struct scanner *st, enum ctx c, int cls, int depth)
+{
+    int is_root = c == X_CHAT_ROOT || c == X_EMB_ROOT || c == X_ANSWER_ROOT;
+    int message = c == X_MESSAGE && st->shape != API_SCAN_ANSWER;
+    int role_ok = 0, content_bad = 0;
+    size_t base = st->n_keys;
+    uint32_t serial = ++st->serial;
+    int hashed = 0;
+    st->p++;
+    ws(st);
+    if (st->p < st->e && *st->p == '}') {
+        st->p++;
+    } else {
+        for (;;) {
+            ws(st);
+            if (st->p >= st->e || *st->p != '"')
+                return fail(st, "expected a string key");
+            const char *ks = st->p;
+            const char *k = NULL;
+            size_t kl = 0;
+            if (read_string(st, 1, &k, &kl) != 0)
+                return -1;
+            const char *ke = st->p;
+            ws(st);
+            if (st->p >= st->e || *st->p != ':')
+                return fail(st, "expected ':'");
+            st->p++;
+            if (key_seen(st, base, serial, &hashed, k, kl)) {
+                char where[128];
+                path_render(st, depth, where, sizeof(where));
+                st->out->err_code = "duplicate_key";
+                snprintf(st->out->err, sizeof(st->out->err), "duplicate key \"%.*s\" in %s%s: each member may appear once",
+                         (int)(kl > 64 ? 64 : kl), k, where[0] ? "" : "the top-level object", where);
+                return -1;
+            }
+            key_push(st, k, kl, serial, hashed);
+            st->path[depth + 1].key = k;
+            st->path[depth + 1].len = kl;
+
+            int ccls = cls;
+            enum route route = ROUTE_NONE;
+            int cc;
+            if (c == X_SKIP || c == X_ALL || c == X_VOCAB) {
+                cc = c;
+                if (st->collect && c != X_SKIP && !(c == X_VOCAB && is_vocab(k, kl)))
+                    push_text(st, k, kl, ks, ke, cls);
+            } else if (c == X_PART && non_text_payload(k, kl)) {
+                cc = X_SKIP;
+                if (!st->out->non_text)
+                    path_render(st, depth + 1, st->out->non_text_path, sizeof(st->out->non_text_path));
+                st->out->non_text = 1;
+            } else {
+                cc = member_ctx(st, c, k, kl, &ccls, &route);
+                if (cc < 0) {
+                    /* outside the contract: its key and every string inside are checked as text */
+                    cc = X_ALL;
+                    ccls = API_TEXT_UNKNOWN;
+                    if (st->out->unknown_path[0] == '\0')
+                        path_render(st, depth + 1, st->out->unknown_path, sizeof(st->out->unknown_path));
+                    if (st->collect)
+                        push_text(st, k, kl, ks, ke, API_TEXT_UNKNOWN);
+                }
+            }
+            ws(st);
+            const char *vs = st->p;
+            if (scan_value(st, (enum ctx)cc, ccls, depth + 1) != 0)
+                return -1;
+            if (is_root && route != ROUTE_NONE)
+                record_route(st, route, vs, st->p);
+            if (message && vs < st->e) {
+                char t = value_type(vs);
+                if (KEQ("role"))
+                    role_ok = t == '"';
+                else if (KEQ("content"))
+                    content_bad = t != '"' && t != '[' && t != 'n';
+            }
+            if (c == X_MESSAGE && st->shape == API_SCAN_ANSWER && KEQ("tool_calls") && value_type(vs) == '[') {
+                struct api_scan *o = st->out;
+                o->tool_calls = util_realloc(o->tool_calls, (o->n_tool_calls + 1) * sizeof(*o->tool_calls));
+                o->tool_calls[o->n_tool_calls].s = (size_t)(vs - st->s);
+                o->tool_calls[o->n_tool_calls].e = (size_t)(st->p - st->s);
+                o->n_tool_calls++;
+            }
+            int more = after_item(st, '}', "expected ',' or '}'");
+            if (more < 0)
+                return -1;
+            if (more == 0)
+                break;
+        }
+    }
+    st->n_keys = base;
+    if (message && st->out->bad_message < 0 && (!role_ok || content_bad)) {
+        st->out->bad_message = (long)st->owner;
+        st->out->bad_message_what = role_ok ? "content" : "role";
+    }
+    return 0;
+}
+
+static int scan_value(struct scanner *st, enum ctx c, int cls, int depth)
+{
+    ws(st);
+    if (st->p >= st->e)
+        return fail(st, "unexpected end of input");
+    if (depth > SCAN_MAX_DEPTH)
+        return fail(st, "nesting too deep");
+    switch (*st->p) {
+    case '"':
+        return scan_string_value(st, c, cls);
+    case '{':
+        if (c == X_TEXT || c == X_CONTENT || c == X_MESSAGES || c == X_TOOL_CALLS || c == X_TOOLS || c == X_FUNC_DEFS ||
+            c == X_EMB_INPUT || c == X_EMB_ITEM || c == X_EMB_TOKENS || c == X_CHOICES)
+            c = X_ALL; /* an object where the contract expects a string or an array: every string counts */
+        return scan_object(st, c, cls, depth);
+    case '[':
+        return scan_array(st, c, cls, depth);
+    case 't':
+    case 'f':
+    case 'n': {
+        const char *lit = *st->p == 't' ? "true" : *st->p == 'f' ? "false" : "null";
+        size_t n = strlen(lit);
+        if ((size_t)(st->e - st->p) < n || memcmp(st->p, lit, n) != 0)
+            return fail(st, "invalid literal");
+        st->p += n;
+        return 0;
+    }
+    default: {
+        const char *q = json_span_number_end(st->p, st->e);
+        if (q == NULL)
+            return fail(st, *st->p == '-' || (*st->p >= '0' && *st->p <= '9') ? "invalid number" : "unexpected character");
+        if (c == X_EMB_INPUT || c == X_EMB_ITEM || c == X_EMB_TOKENS)
+            st->out->token_input = 1;
+        st->p = q;
+        return 0;
+    }
+    }
+}
+
+/* Moves the items into the subject arrays, grouped by class (stable). */
+static void build_subject(struct scanner *st)
+{
+    struct api_scan *s = st->out;
+    size_t n = st->n_items;
+    s->n = n;
+    if (n == 0)
         return;
+    size_t bytes = n * (sizeof(*s->texts) + sizeof(*s->lens) + sizeof(*s->lits) + sizeof(*s->owners) + sizeof(*s->classes));
+    char *block = util_malloc(bytes);
+    s->lits = (struct api_span *)block;
+    s->lens = (size_t *)(s->lits + n);
+    s->texts = (const char **)(s->lens + n);
+    s->owners = (uint32_t *)(s->texts + n);
+    s->classes = (unsigned char *)(s->owners + n);
+    size_t at[API_TEXT_CLASSES];
+    for (size_t i = 0; i < n; i++)
+        s->n_by_class[st->items[i].cls]++;
+    at[0] = 0;
+    for (int c = 1; c < API_TEXT_CLASSES; c++)
+        at[c] = at[c - 1] + s->n_by_class[c - 1];
+    for (size_t i = 0; i < n; i++) {
+        const struct item *it = &st->items[i];
+        size_t j = at[it->cls]++;
+        s->texts[j] = it->p;
+        s->lens[j] = it->len;
+        s->lits[j].s = it->s;
+        s->lits[j].e = it->e;
+        s->owners[j] = it->owner;
+        s->classes[j] = it->cls;
     }
-    json_t *in = json_object_get(body, "input"); /* embeddings */
-    if (json_is_string(in)) {
-        add(t, in);
-    } else if (json_is_array(in)) {
-        size_t i;
-        json_t *x;
-        json_array_foreach(in, i, x) add(t, x);
-    }
-    t->n_messages = t->n;
 }
 
-void api_texts_from_answer(struct api_texts *t, json_t *answer)
+int api_scan(struct api_scan *s, const char *json, size_t len, enum api_scan_shape shape, int collect)
 {
-    memset(t, 0, sizeof(*t));
-    json_t *choices = json_object_get(answer, "choices");
-    size_t i;
-    json_t *c;
-    json_array_foreach(choices, i, c)
-    {
-        json_t *msg = json_object_get(c, "message");
-        add_content(t, json_object_get(msg, "content"));
-        if (i == 0)
-            t->tools = json_object_get(msg, "tool_calls");
+    memset(s, 0, sizeof(*s));
+    s->bad_message = -1;
+    /* on the stack, and only the fields read before they are written are set: this runs for
+     * every request, and clearing the path array alone would cost more than a small body's scan */
+    struct scanner scanner_mem;
+    struct scanner *st = &scanner_mem;
+    memset(st, 0, offsetof(struct scanner, keys_inline));
+    st->keys = st->keys_inline;
+    st->cap_keys = sizeof(st->keys_inline) / sizeof(st->keys_inline[0]);
+    st->out = s;
+    st->s = st->p = json;
+    st->e = json + len;
+    st->shape = shape;
+    st->collect = collect;
+    enum ctx root = shape == API_SCAN_CHAT ? X_CHAT_ROOT : shape == API_SCAN_EMBEDDINGS ? X_EMB_ROOT : X_ANSWER_ROOT;
+    ws(st);
+    int rc = 0;
+    if (st->p < st->e && *st->p != '{') {
+        /* not an object: validated, but nothing is routed or collected */
+        rc = scan_value(st, X_ALL, API_TEXT_UNKNOWN, 0);
+        if (rc == 0) {
+            s->err_code = "invalid_json";
+            snprintf(s->err, sizeof(s->err), "the body must be a JSON object");
+            rc = -1;
+        }
+    } else {
+        rc = scan_value(st, root, API_TEXT_MESSAGE, 0);
     }
-    t->n_messages = t->n;
+    if (rc == 0) {
+        ws(st);
+        if (st->p != st->e)
+            rc = fail(st, "trailing data after the JSON value");
+    }
+    if (rc != 0 && s->err_code == NULL) {
+        s->err_code = "invalid_json";
+        snprintf(s->err, sizeof(s->err), "%s at byte %zu", st->msg ? st->msg : "invalid JSON", (size_t)(st->p - json));
+    }
+    if (rc == 0) {
+        build_subject(st);
+        if (shape == API_SCAN_EMBEDDINGS)
+            s->n_messages = s->n_by_class[API_TEXT_MESSAGE];
+    }
+    free(st->items);
+    if (st->keys != st->keys_inline)
+        free(st->keys);
+    free(st->tab);
+    return rc;
 }
 
-size_t api_texts_apply(struct api_texts *t, char **texts, const size_t *lens)
+void api_scan_free(struct api_scan *s)
+{
+    free(s->lits); /* the one block of the subject arrays */
+    free(s->tool_calls);
+    for (struct api_arena_block *b = s->arena, *next; b != NULL; b = next) {
+        next = b->next;
+        free(b);
+    }
+    memset(s, 0, sizeof(*s));
+    s->bad_message = -1;
+}
+
+static int text_changed(const struct api_scan *s, char *const *texts, const size_t *lens, size_t i)
+{
+    return texts[i] != NULL && (lens[i] != s->lens[i] || memcmp(texts[i], s->texts[i], lens[i]) != 0);
+}
+
+size_t api_scan_changed(const struct api_scan *s, char *const *texts, const size_t *lens, size_t n)
 {
     size_t changed = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        if (texts[i] == NULL)
-            continue;
-        if (lens[i] == t->lens[i] && memcmp(texts[i], t->texts[i], lens[i]) == 0)
-            continue;
-        if (json_string_setn(t->nodes[i], texts[i], lens[i]) != 0)
-            json_string_setn_nocheck(t->nodes[i], texts[i], lens[i]);
-        t->texts[i] = json_string_value(t->nodes[i]);
-        t->lens[i] = json_string_length(t->nodes[i]);
-        changed++;
-    }
+    for (size_t i = 0; texts != NULL && i < n && i < s->n; i++)
+        changed += (size_t)text_changed(s, texts, lens, i);
     return changed;
+}
+
+struct edit {
+    size_t s, e;
+    const char *text;
+    size_t len;
+};
+
+static int edit_cmp(const void *a, const void *b)
+{
+    const struct edit *x = a, *y = b;
+    return x->s < y->s ? -1 : x->s > y->s;
+}
+
+char *api_scan_splice(const struct api_scan *s, const char *json, size_t len, char *const *texts, const size_t *lens,
+                      const char *model, size_t *out_len)
+{
+    size_t n_edits = (model != NULL && s->model.e != 0) + (texts ? api_scan_changed(s, texts, lens, s->n) : 0);
+    struct edit stack_edits[8];
+    struct edit *edits = n_edits <= 8 ? stack_edits : util_malloc(n_edits * sizeof(*edits));
+    size_t k = 0;
+    if (model != NULL && s->model.e != 0)
+        edits[k++] = (struct edit){s->model.s, s->model.e, model, strlen(model)};
+    for (size_t i = 0; texts != NULL && i < s->n; i++)
+        if (text_changed(s, texts, lens, i))
+            edits[k++] = (struct edit){s->lits[i].s, s->lits[i].e, texts[i], lens[i]};
+    if (k > 1)
+        qsort(edits, k, sizeof(*edits), edit_cmp);
+    struct util_buf b;
+    util_buf_init(&b, SIZE_MAX);
+    size_t at = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (edits[i].s < at)
+            continue; /* cannot happen: literals never overlap */
+        util_buf_append(&b, json + at, edits[i].s - at);
+        util_buf_append_json_string(&b, edits[i].text, edits[i].len);
+        at = edits[i].e;
+    }
+    util_buf_append(&b, json + at, len - at);
+    if (edits != stack_edits)
+        free(edits);
+    if (b.data == NULL)
+        util_buf_append(&b, "", 0);
+    char *out = util_buf_take(&b, out_len);
+    return out != NULL ? out : util_strdup("");
+}
+
+json_t *api_scan_tools_json(const struct api_scan *s, const char *json)
+{
+    json_error_t je;
+    if (s->tools.e != 0)
+        return json_loadb(json + s->tools.s, s->tools.e - s->tools.s, JSON_ALLOW_NUL, &je);
+    if (s->n_tool_calls == 0)
+        return NULL;
+    json_t *all = json_array();
+    for (size_t i = 0; i < s->n_tool_calls; i++) {
+        json_t *a = json_loadb(json + s->tool_calls[i].s, s->tool_calls[i].e - s->tool_calls[i].s, JSON_ALLOW_NUL, &je);
+        if (json_is_array(a))
+            json_array_extend(all, a);
+        json_decref(a);
+    }
+    return all;
 }
 
 static int collect_delta(void *ud, const char *data, size_t len)

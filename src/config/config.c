@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "util/alloc.h"
+#include "util/sha256.h"
 
 #define CFG_FILE_MAX (16u << 20)      /* a config file larger than this is a mistake */
 #define CFG_NODES_MAX 1000000         /* values after alias expansion */
@@ -202,6 +203,8 @@ static int server_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *
         return cfg_int_field(c, v, 0, INT_MAX, &s->max_inflight);
     if (!strcmp(key, "upstream_transport"))
         return cfg_enum(c, v, transports, &s->upstream_transport);
+    if (!strcmp(key, "http2"))
+        return cfg_bool(c, v, &s->http2);
     return CFG_KEY_UNKNOWN;
 }
 
@@ -209,7 +212,7 @@ static int parse_server(struct cfg_ctx *c, yaml_node_t *n)
 {
     static const char *const keys[] = {"listen",           "workers",      "max_body_bytes",     "header_timeout_ms",
                                        "idle_timeout_ms",  "drain_timeout_ms", "max_response_bytes", "access_log",
-                                       "max_inflight",     "upstream_transport", NULL};
+                                       "max_inflight",     "upstream_transport", "http2", NULL};
     return cfg_map_each(c, n, keys, server_key, &c->cfg->server);
 }
 
@@ -378,13 +381,15 @@ static int target_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *
         return parse_timeouts(c, v, &t->timeouts);
     if (!strcmp(key, "retries"))
         return parse_retry(c, v, &t->retry);
+    if (!strcmp(key, "price"))
+        return cfg_parse_target_price(c, v, t);
     return CFG_KEY_UNKNOWN;
 }
 
 static int parse_target(struct cfg_ctx *c, yaml_node_t *n, struct config_target *t)
 {
     static const char *const keys[] = {"provider",  "model",   "weight",  "max_concurrent", "queue_max",
-                                       "queue_timeout_ms", "timeouts", "retries", NULL};
+                                       "queue_timeout_ms", "timeouts", "retries", "price", NULL};
     t->weight = 1;
     t->queue_timeout_ms = 1000;
     t->timeouts = timeouts_unset;
@@ -540,6 +545,8 @@ static int model_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *u
     int rc;
     if (!strcmp(key, "name"))
         return cfg_name(c, v, &m->name);
+    if (!strcmp(key, "audit_bodies"))
+        return cfg_bool(c, v, &m->audit_bodies);
     if (!strcmp(key, "targets")) {
         mp->targets = v;
         return parse_targets(c, v, m);
@@ -581,8 +588,10 @@ static int model_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *u
 static int parse_model(struct cfg_ctx *c, yaml_node_t *n, struct config_model *m)
 {
     static const char *const keys[] = {"name",      "targets",    "load_balancing", "retries",           "timeouts",
-                                       "fallbacks", "fallback_on", "guardrails",    "structured_output", NULL};
+                                       "fallbacks", "fallback_on", "guardrails",    "structured_output", "audit_bodies",
+                                       NULL};
     m->line = cfg_line(n);
+    m->audit_bodies = -1;
     m->retry = retry_unset;
     m->timeouts = timeouts_unset;
     m->structured_output.max_reasks = 2;
@@ -653,25 +662,43 @@ static int parse_health(struct cfg_ctx *c, yaml_node_t *n)
     return cfg_map_each(c, n, keys, health_key, &c->cfg->health);
 }
 
+struct api_key_parse {
+    struct config_api_key *a;
+    int has_hash;
+};
+
 static int api_key_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud)
 {
-    struct config_api_key *a = ud;
-    if (!strcmp(key, "key"))
-        return cfg_name(c, v, &a->key);
+    struct api_key_parse *p = ud;
+    struct config_api_key *a = p->a;
+    if (!strcmp(key, "key")) {
+        int rc = cfg_name(c, v, &a->key);
+        if (!rc) {
+            util_sha256(a->key, strlen(a->key), a->key_sha256);
+            p->has_hash++;
+        }
+        return rc;
+    }
     if (!strcmp(key, "name"))
         return cfg_opt_str(c, v, &a->name);
     if (!strcmp(key, "metadata"))
         return cfg_kv_map(c, v, 0, &a->metadata, &a->n_metadata);
-    return CFG_KEY_UNKNOWN;
+    int has = 0;
+    int rc = cfg_api_key_secret(c, key, v, a, &has);
+    p->has_hash += has;
+    return rc;
 }
 
 static int parse_api_key(struct cfg_ctx *c, yaml_node_t *n, struct config_api_key *a)
 {
-    static const char *const keys[] = {"key", "name", "metadata", NULL};
-    if (cfg_map_each(c, n, keys, api_key_key, a))
+    static const char *const keys[] = {"key", "key_sha256", "key_env", "name", "metadata", NULL};
+    struct api_key_parse p = {a, 0};
+    if (cfg_map_each(c, n, keys, api_key_key, &p))
         return -1;
-    if (!a->key)
-        return cfg_fail(c, n, "missing required key \"key\"");
+    if (p.has_hash == 0)
+        return cfg_fail(c, n, "missing the key: one of \"key\", \"key_sha256\" or \"key_env\"");
+    if (p.has_hash > 1)
+        return cfg_fail(c, n, "give the key once: one of \"key\", \"key_sha256\" or \"key_env\"");
     return 0;
 }
 
@@ -688,7 +715,7 @@ static int parse_api_keys(struct cfg_ctx *c, yaml_node_t *n)
             return -1;
         /* The key itself is a secret: say which entries clash, never the value. */
         for (size_t j = 0; j < i; j++) {
-            if (!strcmp(cfg->api_keys[j].key, cfg->api_keys[i].key))
+            if (!memcmp(cfg->api_keys[j].key_sha256, cfg->api_keys[i].key_sha256, sizeof(cfg->api_keys[i].key_sha256)))
                 return cfg_fail(c, seq_item(c, n, i), "duplicate key (same as api_keys[%zu])", j);
         }
         cfg_pop(c, mark);
@@ -957,7 +984,19 @@ static void set_defaults(struct config *cfg)
     cfg->health.error_ratio = 0.5;
     cfg->health.cooldown_ms = 30000;
     cfg->async_post_max_pending = 1024;
+    cfg->unknown_fields = CONFIG_COVERAGE_CHECK;
+    cfg->non_text = CONFIG_COVERAGE_CHECK;
     cfg->guard_pool_threads = 2;
+}
+
+static int coverage_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud)
+{
+    struct config *cfg = ud;
+    if (!strcmp(key, "unknown_fields"))
+        return cfg_coverage(c, v, 0, &cfg->unknown_fields);
+    if (!strcmp(key, "non_text"))
+        return cfg_coverage(c, v, 1, &cfg->non_text);
+    return CFG_KEY_UNKNOWN;
 }
 
 static int root_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud)
@@ -988,18 +1027,37 @@ static int root_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud
         return parse_one_int_section(c, v, "max_pending", 1, 10000000, &cfg->async_post_max_pending);
     if (!strcmp(key, "guard_pool"))
         return parse_one_int_section(c, v, "threads", 1, 256, &cfg->guard_pool_threads);
+    if (!strcmp(key, "guardrails_api"))
+        return cfg_parse_guardrails_api(c, v);
+    if (!strcmp(key, "guard_coverage")) {
+        static const char *const keys[] = {"unknown_fields", "non_text", NULL};
+        return cfg_map_each(c, v, keys, coverage_key, cfg);
+    }
+    if (!strcmp(key, "audit"))
+        return cfg_parse_audit(c, v);
+    if (!strcmp(key, "auth"))
+        return cfg_parse_auth(c, v);
+    if (!strcmp(key, "admin"))
+        return cfg_parse_admin(c, v);
+    if (!strcmp(key, "prices"))
+        return cfg_parse_prices(c, v);
     return CFG_KEY_UNKNOWN;
 }
 
 static int parse_root(struct cfg_ctx *c, yaml_node_t *root)
 {
     static const char *const keys[] = {"server",     "providers", "models",     "default_guardrails", "guardrails",
-                                       "health",     "api_keys",  "async_post", "guard_pool",         NULL};
+                                       "health",     "api_keys",  "async_post", "guard_pool",         "guard_coverage",
+                                       "audit",      "auth",      "admin",      "prices",     "guardrails_api",
+                                       NULL};
     if (root->type != YAML_MAPPING_NODE)
         return cfg_fail(c, root, "the configuration must be a mapping (server:, providers:, models:, ...), got %s",
                         cfg_kind_name(root));
     if (cfg_map_each(c, root, keys, root_key, NULL))
         return -1;
+    cfg_audit_defaults(c->cfg);
+    if (c->cfg->auth_required && c->cfg->n_api_keys == 0)
+        return cfg_fail(c, root, "auth: required: true needs at least one entry in api_keys");
     return finish(c, root);
 }
 
@@ -1051,6 +1109,8 @@ struct config *config_load_string(const char *yaml, size_t len, const char *path
         return NULL;
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)(yaml ? yaml : ""), yaml ? len : 0);
+    if (cfg_check_nesting(&c, yaml, len, CFG_DEPTH_MAX))
+        goto out;
     if (!yaml_parser_load(&parser, &doc)) {
         syntax_error(&c, &parser);
         goto out;
@@ -1197,10 +1257,13 @@ void config_free(struct config *cfg)
     free(cfg->default_guardrails);
     for (size_t i = 0; i < cfg->n_api_keys; i++) {
         free(cfg->api_keys[i].key);
+        free(cfg->api_keys[i].key_env);
         free(cfg->api_keys[i].name);
         cfg_free_kv(cfg->api_keys[i].metadata, cfg->api_keys[i].n_metadata);
     }
     free(cfg->api_keys);
+    cfg_guardrails_api_free(&cfg->guardrails_api);
+    cfg_audit_free(cfg);
     free(cfg);
 }
 

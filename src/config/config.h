@@ -33,6 +33,8 @@ struct config_server {
     int max_inflight;           /* per worker; 0 = unlimited */
     int upstream_transport;     /* 0 "auto": http:// on the lean HTTP/1.1 client, TLS on libcurl;
                                  * 1 "curl": libcurl for every upstream (enum upstream_transport_choice) */
+    int http2;                  /* h2c (prior knowledge and Upgrade); default 0: libh2o 2.2.5 has no
+                                 * HTTP/2 rapid-reset protection */
 };
 
 struct config_retry {
@@ -71,6 +73,8 @@ struct config_target {
     int queue_timeout_ms;  /* default 1000 */
     struct config_timeouts timeouts; /* inherits the model's, then defaults */
     struct config_retry retry;       /* inherits the model's */
+    int has_price;                   /* price: {input_per_mtok, output_per_mtok} given */
+    double price_in_per_mtok, price_out_per_mtok; /* USD per million tokens */
 };
 
 enum config_lb {
@@ -118,6 +122,7 @@ struct config_model {
     struct config_guardrail **guardrails; /* resolved; NULL => default_guardrails apply */
     size_t n_guardrails;
     int has_guardrails; /* the key was present (an empty list disables defaults) */
+    int audit_bodies;   /* -1: audit.bodies decides; 0/1: this model's choice */
     int line;
 };
 
@@ -131,6 +136,8 @@ enum config_guard_type {
     CONFIG_GUARD_PLUGIN,
     CONFIG_GUARD_PARALLEL,
     CONFIG_GUARD_CHAIN,
+    CONFIG_GUARD_PII,
+    CONFIG_GUARD_SECRETS,
     CONFIG_GUARD_PROMPT_INJECTION,
     CONFIG_GUARD_CLASSIFIER,
 };
@@ -138,6 +145,15 @@ enum config_guard_stage { CONFIG_STAGE_INPUT, CONFIG_STAGE_OUTPUT };
 enum config_guard_timing { CONFIG_TIMING_BLOCKING, CONFIG_TIMING_CONCURRENT, CONFIG_TIMING_ASYNC_POST };
 enum config_guard_action { CONFIG_ACTION_BLOCK, CONFIG_ACTION_REDACT, CONFIG_ACTION_LOG };
 enum config_guard_on_error { CONFIG_ON_ERROR_FAIL_CLOSED, CONFIG_ON_ERROR_FAIL_OPEN };
+/* Guard coverage (README "What the guardrails read"): what to do with strings outside the
+ * contract and with non-text content parts. UNSET only while loading: resolved to the
+ * top-level guard_coverage: default (check / pass). */
+enum config_coverage { CONFIG_COVERAGE_UNSET, CONFIG_COVERAGE_CHECK, CONFIG_COVERAGE_REFUSE };
+/* What a webhook's rewrite answer (GUARDRAIL_INTERVENED, or texts returned) does. */
+enum config_guard_on_intervened { CONFIG_ON_INTERVENED_APPLY, CONFIG_ON_INTERVENED_BLOCK };
+
+/* LiteLLM's Generic Guardrail API endpoint, appended to a webhook's api_base. */
+#define CONFIG_LITELLM_GUARDRAIL_PATH "/beta/litellm_basic_guardrail_api"
 enum config_guard_strategy {
     CONFIG_STRATEGY_ALL_MUST_PASS,
     CONFIG_STRATEGY_FIRST_SUCCESS,
@@ -153,6 +169,23 @@ struct config_guard_when {
     struct config_kv *metadata; size_t n_metadata; /* API-key metadata: key -> value */
 };
 
+/* pii / secrets: what action: redact puts in place of a finding */
+enum config_redaction {
+    CONFIG_REDACT_MASK,       /* "mask": "****" */
+    CONFIG_REDACT_TYPED,      /* "typed": <EMAIL_ADDRESS_1>, numbered per distinct value in the request */
+    CONFIG_REDACT_REVERSIBLE, /* "reversible": typed upstream, originals restored in the answer */
+};
+
+/* A pii recognizer or secrets rule added in the config (config_detect.c). */
+struct config_recognizer {
+    char *name;      /* the finding's type, e.g. EMPLOYEE_ID */
+    char *regex;
+    char *validator; /* NULL, or luhn | card | iban | ssn | ipv4 | ipv6 | mac | crypto | phone | entropy */
+    char **context; size_t n_context; /* words nearby that raise the score */
+    double score;    /* default 0.6 */
+    int line;
+};
+
 struct config_guardrail {
     char *name;
     enum config_guard_type type;
@@ -161,8 +194,12 @@ struct config_guardrail {
     int cancel_on_failure;              /* default 1 */
     enum config_guard_action action;    /* default block */
     int timeout_ms;                     /* default 1000 */
-    enum config_guard_on_error on_error; /* default fail_closed */
+    enum config_guard_on_error on_error; /* default fail_closed; for remote checks: a bad answer */
+    enum config_guard_on_error on_unreachable; /* webhook / llm_judge: connection error, 502/503/504, time-out;
+                                                * default: the value of on_error */
     int status_code;                    /* HTTP status on block; default 400 */
+    enum config_coverage unknown_fields; /* check (default) | refuse */
+    enum config_coverage non_text;       /* CHECK = pass (not text: noted as unchecked) | refuse */
     struct config_guard_when when;
     int has_when;
 
@@ -177,9 +214,13 @@ struct config_guardrail {
     long max_messages;
     long max_tokens; /* approximate: (chars + 3) / 4 */
 
-    /* webhook */
-    char *url;
+    /* webhook: LiteLLM's Generic Guardrail API */
+    char *url;          /* the endpoint called: `url` as written, or `api_base` + CONFIG_LITELLM_GUARDRAIL_PATH */
+    char *api_key_env;  /* sent as x-api-key */
+    char *api_key;      /* resolved from the environment at load; NULL if unset; never logged */
     struct config_kv *headers; size_t n_headers;
+    char *provider_params_json; /* additional_provider_specific_params as JSON object text; NULL = {} */
+    enum config_guard_on_intervened on_intervened; /* default apply */
 
     /* llm_judge */
     char *judge_model_name;
@@ -202,6 +243,12 @@ struct config_guardrail {
     int stream_context_tokens;
     int stream_first;        /* 1 = send chunks before their check finishes */
 
+    /* pii / secrets */
+    char **entities; size_t n_entities; /* built-in entity types (pii) or rule names (secrets); empty = all */
+    double score_threshold;             /* findings below are ignored; default 0.5 */
+    enum config_redaction redaction;    /* default mask */
+    struct config_recognizer *recognizers; size_t n_recognizers; /* pii recognizers: / secrets rules: */
+    double entropy_threshold;           /* secrets: bits per character of a generic token; default 3.0 */
     /* prompt_injection / classifier */
     double threshold;   /* violation at score >= threshold (classifier: P(positive)); default 0.5 */
     int canary;         /* prompt_injection: canary tokens (src/guard/canary.c); only false is accepted until the
@@ -224,9 +271,47 @@ struct config_health {
 };
 
 struct config_api_key {
-    char *key;  /* the bearer token a client sends */
+    char *key;  /* the bearer token a client sends (plain `key`); NULL with key_sha256 / key_env */
+    char *key_env; /* `key_env`: the environment variable the key was read from */
+    unsigned char key_sha256[32]; /* SHA-256 of the key: what requests are matched against */
     char *name;
     struct config_kv *metadata; size_t n_metadata;
+};
+
+/* POST /v1/guardrails/check */
+struct config_guardrails_api {
+    int enabled;     /* default 0: the route answers 404 */
+    char *token_env; /* NULL: no token required */
+    char *token;     /* resolved from the environment; NULL when token_env is unset (then every call is refused) */
+};
+
+enum config_audit_sink { CONFIG_AUDIT_OFF = 0, CONFIG_AUDIT_SQLITE, CONFIG_AUDIT_POSTGRES };
+enum config_audit_overflow {
+    CONFIG_AUDIT_REFUSE = 0, /* "refuse" (default): new requests get 503 while the journal is full */
+    CONFIG_AUDIT_DROP,       /* "drop": records that fit nowhere are dropped and counted */
+};
+
+/* `audit:` (src/audit). The section's presence turns auditing on (sink: sqlite by default). */
+struct config_audit {
+    enum config_audit_sink sink;
+    char *path;              /* sqlite: the database file; default "warden-audit.db" */
+    char *dsn;               /* postgres: libpq connection string */
+    char *journal_path;      /* default: path (or "warden-audit") + ".journal" */
+    unsigned long journal_max_mb; /* default 1024 */
+    enum config_audit_overflow overflow;
+    int bodies;              /* record request and answer text; default 0 */
+    size_t body_max_bytes;   /* cap per body; default 65536 */
+    int retention_days;      /* 0 = keep forever */
+    int queue_size;          /* records per worker queue; default 8192 */
+    int batch_max;           /* records per sink transaction; default 2000 */
+    int flush_ms;            /* the writer's idle poll; default 10 */
+    int drain_ms;            /* shutdown: time to empty queues and journal; default server.drain_timeout_ms */
+};
+
+/* `prices:` entries: USD per million tokens for a model name (the upstream name or the client's). */
+struct config_price {
+    char *model;
+    double input_per_mtok, output_per_mtok;
 };
 
 struct config {
@@ -240,7 +325,16 @@ struct config {
     struct config_health health;
     struct config_api_key *api_keys; size_t n_api_keys; /* empty = no client auth */
     int async_post_max_pending; /* default 1024 */
+    enum config_coverage unknown_fields; /* guard_coverage.unknown_fields: default for guardrails; check */
+    enum config_coverage non_text;       /* guard_coverage.non_text: pass (CHECK) or refuse */
     int guard_pool_threads;     /* default 2 */
+    struct config_guardrails_api guardrails_api;
+    struct config_audit audit;
+    struct config_price *prices; size_t n_prices;
+    int auth_required;          /* `auth: {required: true}`: every API request needs a configured key */
+    char *admin_token_env;      /* `admin: {token_env: NAME}` */
+    int has_admin_token;        /* the variable was set (non-empty) at load */
+    unsigned char admin_token_sha256[32];
 };
 
 struct config *config_load(const char *path, char *err, size_t errsz);

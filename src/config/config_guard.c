@@ -18,6 +18,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <jansson.h>
 #include <limits.h>
 #include <pcre2.h>
 #include <stdint.h>
@@ -31,8 +32,8 @@
 #define T(x) (1u << CONFIG_GUARD_##x)
 #define T_ALL 0xffffu
 
-static const char *const type_names[] = {"regex",  "keywords", "length", "webhook",          "llm_judge",  "tools",
-                                         "plugin", "parallel", "chain",  "prompt_injection", "classifier", NULL};
+static const char *const type_names[] = {"regex", "keywords", "length", "webhook", "llm_judge",        "tools",      "plugin",
+                                         "parallel", "chain", "pii",  "secrets", "prompt_injection", "classifier", NULL};
 
 static const struct {
     const char *key;
@@ -49,6 +50,8 @@ static const struct {
     {"status_code", T_ALL},
     {"when", T_ALL},
     {"stream", T_ALL},
+    {"unknown_fields", T_ALL},
+    {"non_text", T_ALL},
     {"patterns", T(REGEX)},
     {"keywords", T(KEYWORDS)},
     {"case_sensitive", T(REGEX) | T(KEYWORDS)},
@@ -57,8 +60,13 @@ static const struct {
     {"max_chars", T(LENGTH)},
     {"max_messages", T(LENGTH)},
     {"max_tokens", T(LENGTH)},
+    {"on_unreachable", T(WEBHOOK) | T(LLM_JUDGE)},
     {"url", T(WEBHOOK)},
+    {"api_base", T(WEBHOOK)},
+    {"api_key_env", T(WEBHOOK)},
     {"headers", T(WEBHOOK)},
+    {"additional_provider_specific_params", T(WEBHOOK)},
+    {"on_intervened", T(WEBHOOK)},
     {"model", T(LLM_JUDGE) | T(CLASSIFIER)},
     {"prompt_template", T(LLM_JUDGE)},
     {"allow", T(TOOLS)},
@@ -71,6 +79,12 @@ static const struct {
     {"canary", T(PROMPT_INJECTION)},
     {"strategy", T(PARALLEL)},
     {"members", T(PARALLEL) | T(CHAIN)},
+    {"entities", T(PII) | T(SECRETS)},
+    {"score_threshold", T(PII) | T(SECRETS)},
+    {"redaction", T(PII) | T(SECRETS)},
+    {"recognizers", T(PII)},
+    {"rules", T(SECRETS)},
+    {"entropy_threshold", T(SECRETS)},
 };
 #define N_GUARD_KEYS (sizeof(guard_keys) / sizeof(guard_keys[0]))
 
@@ -114,7 +128,7 @@ static int check_guard_key(struct cfg_ctx *c, yaml_node_t *k, const char *key, i
     return cfg_fail(c, k, "key %s does not apply to type \"%s\"", cfg_quote(q, sizeof(q), key), type_names[type]);
 }
 
-static int check_regex(struct cfg_ctx *c, yaml_node_t *n, const char *pattern, int caseless)
+int cfg_check_regex(struct cfg_ctx *c, yaml_node_t *n, const char *pattern, int caseless)
 {
     char q[96];
     int code;
@@ -132,6 +146,96 @@ static int check_regex(struct cfg_ctx *c, yaml_node_t *n, const char *pattern, i
         snprintf((char *)msg, sizeof(msg), "error %d", code);
     return cfg_fail(c, n, "invalid regex %s: %s (at offset %zu)", cfg_quote(q, sizeof(q), pattern), (const char *)msg,
                     (size_t)off);
+}
+
+/* A YAML node as JSON, for additional_provider_specific_params (sent to the
+ * guard service as written). Plain scalars are typed as YAML 1.2's core schema
+ * types them (null, true/false, integers, floats); quoted scalars stay strings. */
+static json_t *yaml_to_json(struct cfg_ctx *c, yaml_node_t *n, int depth)
+{
+    if (depth > 32) {
+        cfg_fail(c, n, "nested too deeply");
+        return NULL;
+    }
+    if (n->type == YAML_MAPPING_NODE) {
+        json_t *o = json_object();
+        for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+            yaml_node_t *k = cfg_node(c, p->key);
+            const char *key = cfg_scalar(k);
+            if (key == NULL) {
+                cfg_fail(c, k, "expected a string key, got a %s", cfg_kind_name(k));
+                json_decref(o);
+                return NULL;
+            }
+            if (json_object_get(o, key) != NULL) {
+                cfg_fail(c, k, "duplicate key \"%.60s\"", key);
+                json_decref(o);
+                return NULL;
+            }
+            json_t *v = yaml_to_json(c, cfg_node(c, p->value), depth + 1);
+            if (v == NULL || json_object_set_new(o, key, v) != 0) {
+                if (v == NULL)
+                    json_decref(o);
+                else
+                    cfg_fail(c, k, "key \"%.60s\" is not valid UTF-8", key);
+                return NULL;
+            }
+        }
+        return o;
+    }
+    if (n->type == YAML_SEQUENCE_NODE) {
+        json_t *a = json_array();
+        for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++) {
+            json_t *v = yaml_to_json(c, cfg_node(c, *i), depth + 1);
+            if (v == NULL) {
+                json_decref(a);
+                return NULL;
+            }
+            json_array_append_new(a, v);
+        }
+        return a;
+    }
+    const char *s = cfg_scalar(n);
+    if (s == NULL) {
+        cfg_fail(c, n, "expected a value");
+        return NULL;
+    }
+    if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+        if (cfg_is_null(n))
+            return json_null();
+        if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE"))
+            return json_true();
+        if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE"))
+            return json_false();
+        char *end = NULL;
+        if (*s && (isdigit((unsigned char)*s) || ((*s == '-' || *s == '+') && isdigit((unsigned char)s[1])))) {
+            long long ll = strtoll(s, &end, 10);
+            if (*end == '\0')
+                return json_integer(ll);
+            double d = strtod(s, &end);
+            if (*end == '\0')
+                return json_real(d);
+        }
+    }
+    json_t *str = json_string(s);
+    if (str == NULL)
+        cfg_fail(c, n, "not valid UTF-8");
+    return str;
+}
+
+static int parse_provider_params(struct cfg_ctx *c, yaml_node_t *n, char **out)
+{
+    if (cfg_expect_map(c, n))
+        return -1;
+    json_t *j = yaml_to_json(c, n, 0);
+    if (j == NULL)
+        return -1;
+    char *text = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    free(*out);
+    *out = text ? util_strdup(text) : NULL;
+    free(text);
+    return 0;
 }
 
 static int when_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud)
@@ -181,6 +285,17 @@ static int parse_stream(struct cfg_ctx *c, yaml_node_t *n, struct config_guardra
 }
 
 /* Non-empty strings: an empty keyword or tool name is always a mistake. */
+int cfg_coverage(struct cfg_ctx *c, yaml_node_t *v, int non_text, enum config_coverage *out)
+{
+    static const char *const unknown_words[] = {"check", "refuse", NULL};
+    static const char *const non_text_words[] = {"pass", "refuse", NULL};
+    int e;
+    if (cfg_enum(c, v, non_text ? non_text_words : unknown_words, &e))
+        return -1;
+    *out = e == 0 ? CONFIG_COVERAGE_CHECK : CONFIG_COVERAGE_REFUSE;
+    return 0;
+}
+
 static int check_nonempty_items(struct cfg_ctx *c, yaml_node_t *seq, char **v, size_t n, const char *what)
 {
     for (size_t i = 0; i < n; i++) {
@@ -200,9 +315,11 @@ static int parse_guardrail(struct cfg_ctx *c, yaml_node_t *n, struct config_guar
     static const char *const timings[] = {"blocking", "concurrent", "async_post", NULL};
     static const char *const actions[] = {"block", "redact", "log", NULL};
     static const char *const on_errors[] = {"fail_closed", "fail_open", NULL};
+    static const char *const on_intervened[] = {"apply", "block", NULL};
     static const char *const strategies[] = {"all_must_pass", "first_success", "race", "collect_all", NULL};
-    yaml_node_t *type_node = NULL, *list_node = NULL, *args_node = NULL, *name_node = NULL;
-    int type = -1, has_max = 0;
+    yaml_node_t *type_node = NULL, *list_node = NULL, *args_node = NULL, *name_node = NULL, *api_base_node = NULL;
+    int type = -1, has_max = 0, has_on_unreachable = 0;
+    char *api_base = NULL;
 
     if (cfg_expect_map(c, n))
         return -1;
@@ -224,7 +341,7 @@ static int parse_guardrail(struct cfg_ctx *c, yaml_node_t *n, struct config_guar
     }
     if (!type_node)
         return cfg_fail(c, n, "missing required key \"type\" (one of regex, keywords, length, webhook, llm_judge, tools, "
-                              "plugin, parallel, chain, prompt_injection, classifier)");
+                              "plugin, parallel, chain, pii, secrets, prompt_injection, classifier)");
     size_t tmark = cfg_push_key(c, "type");
     if (cfg_enum(c, type_node, type_names, &type))
         return -1;
@@ -240,6 +357,7 @@ static int parse_guardrail(struct cfg_ctx *c, yaml_node_t *n, struct config_guar
     g->status_code = 400;
     g->case_sensitive = type != CONFIG_GUARD_KEYWORDS;
     g->replacement = util_strdup("[REDACTED]");
+    cfg_detect_defaults(g);
     g->threshold = 0.5;
 
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
@@ -269,6 +387,13 @@ static int parse_guardrail(struct cfg_ctx *c, yaml_node_t *n, struct config_guar
         } else if (!strcmp(key, "on_error")) {
             rc = cfg_enum(c, v, on_errors, &e);
             g->on_error = (enum config_guard_on_error)e;
+        } else if (!strcmp(key, "on_unreachable")) {
+            rc = cfg_enum(c, v, on_errors, &e);
+            g->on_unreachable = (enum config_guard_on_error)e;
+            has_on_unreachable = 1;
+        } else if (!strcmp(key, "on_intervened")) {
+            rc = cfg_enum(c, v, on_intervened, &e);
+            g->on_intervened = (enum config_guard_on_intervened)e;
         } else if (!strcmp(key, "status_code")) {
             rc = cfg_int_field(c, v, 100, 599, &g->status_code);
         } else if (!strcmp(key, "when")) {
@@ -276,6 +401,10 @@ static int parse_guardrail(struct cfg_ctx *c, yaml_node_t *n, struct config_guar
             g->has_when = 1;
         } else if (!strcmp(key, "stream")) {
             rc = parse_stream(c, v, g);
+        } else if (!strcmp(key, "unknown_fields")) {
+            rc = cfg_coverage(c, v, 0, &g->unknown_fields);
+        } else if (!strcmp(key, "non_text")) {
+            rc = cfg_coverage(c, v, 1, &g->non_text);
         } else if (!strcmp(key, "patterns") || !strcmp(key, "keywords")) {
             rc = cfg_str_list(c, v, &g->patterns, &g->n_patterns);
             list_node = v;
@@ -296,6 +425,15 @@ static int parse_guardrail(struct cfg_ctx *c, yaml_node_t *n, struct config_guar
             has_max = 1;
         } else if (!strcmp(key, "url")) {
             rc = cfg_http_url(c, v, &g->url);
+        } else if (!strcmp(key, "api_base")) {
+            rc = cfg_http_url(c, v, &api_base);
+            api_base_node = v;
+        } else if (!strcmp(key, "api_key_env")) {
+            rc = cfg_opt_str(c, v, &g->api_key_env);
+            if (!rc && g->api_key_env && (!*g->api_key_env || strchr(g->api_key_env, '=')))
+                rc = cfg_fail(c, v, "expected an environment variable name");
+        } else if (!strcmp(key, "additional_provider_specific_params")) {
+            rc = parse_provider_params(c, v, &g->provider_params_json);
         } else if (!strcmp(key, "headers")) {
             rc = cfg_kv_map(c, v, 1, &g->headers, &g->n_headers);
         } else if (!strcmp(key, "model") && type == CONFIG_GUARD_CLASSIFIER) {
@@ -341,10 +479,38 @@ static int parse_guardrail(struct cfg_ctx *c, yaml_node_t *n, struct config_guar
                 cfg_add_refs(c, v, CFG_REF_GUARDRAIL, g->member_names, g->n_members, g->members, sizeof(*g->members));
             }
             list_node = v;
+        } else {
+            rc = cfg_detect_key(c, key, v, g);
         }
-        if (rc)
+        if (rc) {
+            free(api_base);
             return -1;
+        }
         cfg_pop(c, mark);
+    }
+    if (!has_on_unreachable)
+        g->on_unreachable = g->on_error;
+    if (api_base != NULL) {
+        size_t plen = strlen(CONFIG_LITELLM_GUARDRAIL_PATH), blen = strlen(api_base);
+        if (g->url != NULL) {
+            free(api_base);
+            return cfg_fail(c, api_base_node, "give either \"url\" (called as written) or \"api_base\" (LiteLLM style: "
+                                              "%s is appended), not both", CONFIG_LITELLM_GUARDRAIL_PATH);
+        }
+        /* as LiteLLM does: the path is appended unless the base already ends with it */
+        if (blen >= plen && !strcmp(api_base + blen - plen, CONFIG_LITELLM_GUARDRAIL_PATH)) {
+            g->url = api_base;
+        } else {
+            g->url = util_malloc(blen + plen + 1);
+            memcpy(g->url, api_base, blen);
+            memcpy(g->url + blen, CONFIG_LITELLM_GUARDRAIL_PATH, plen + 1);
+            free(api_base);
+        }
+    }
+    if (g->api_key_env) {
+        const char *key = getenv(g->api_key_env);
+        if (key && *key)
+            g->api_key = util_strdup(key);
     }
 
     /* What each type cannot work without. */
@@ -361,7 +527,7 @@ static int parse_guardrail(struct cfg_ctx *c, yaml_node_t *n, struct config_guar
             size_t imark = cfg_push_index(c, i);
             yaml_node_t *item = cfg_node(c, list_node->data.sequence.items.start[i]);
             if (g->type == CONFIG_GUARD_REGEX) {
-                if (check_regex(c, item, g->patterns[i], !g->case_sensitive))
+                if (cfg_check_regex(c, item, g->patterns[i], !g->case_sensitive))
                     return -1;
             } else if (!*g->patterns[i]) {
                 return cfg_fail(c, item, "empty keyword");
@@ -377,7 +543,8 @@ static int parse_guardrail(struct cfg_ctx *c, yaml_node_t *n, struct config_guar
         break;
     case CONFIG_GUARD_WEBHOOK:
         if (!g->url)
-            return cfg_fail(c, n, "missing required key \"url\"");
+            return cfg_fail(c, n, "missing required key \"api_base\" (the guard service's base URL; %s is appended) "
+                                  "or \"url\" (called as written)", CONFIG_LITELLM_GUARDRAIL_PATH);
         break;
     case CONFIG_GUARD_LLM_JUDGE:
         if (!g->judge_model_name)
@@ -391,7 +558,7 @@ static int parse_guardrail(struct cfg_ctx *c, yaml_node_t *n, struct config_guar
             for (size_t i = 0; i < g->n_arg_patterns; i++) {
                 size_t kmark = cfg_push_key(c, g->arg_patterns[i].name);
                 yaml_node_t *item = cfg_node(c, args_node->data.mapping.pairs.start[i].value);
-                if (check_regex(c, item, g->arg_patterns[i].value, 0))
+                if (cfg_check_regex(c, item, g->arg_patterns[i].value, 0))
                     return -1;
                 cfg_pop(c, kmark);
             }
@@ -401,6 +568,11 @@ static int parse_guardrail(struct cfg_ctx *c, yaml_node_t *n, struct config_guar
     case CONFIG_GUARD_PLUGIN:
         if (!g->plugin_path)
             return cfg_fail(c, n, "missing required key \"path\" (the plugin's .so)");
+        break;
+    case CONFIG_GUARD_PII:
+    case CONFIG_GUARD_SECRETS:
+        if (cfg_detect_finish(c, n, g))
+            return -1;
         break;
     case CONFIG_GUARD_CLASSIFIER:
         if (!g->model_path)
@@ -474,6 +646,13 @@ int cfg_guardrails_finish(struct cfg_ctx *c)
         free(order);
         return -1;
     }
+    for (size_t i = 0; i < n; i++) {
+        struct config_guardrail *g = &cfg->guardrails[i];
+        if (g->unknown_fields == CONFIG_COVERAGE_UNSET)
+            g->unknown_fields = cfg->unknown_fields;
+        if (g->non_text == CONFIG_COVERAGE_UNSET)
+            g->non_text = cfg->non_text;
+    }
     /* Post-order: a composite's members are settled before the composite. */
     for (size_t j = 0; j < n; j++) {
         size_t i = order[j];
@@ -499,6 +678,9 @@ void cfg_guardrail_free(struct config_guardrail *g)
     cfg_free_strv(g->patterns, g->n_patterns);
     free(g->replacement);
     free(g->url);
+    free(g->api_key_env);
+    free(g->api_key);
+    free(g->provider_params_json);
     cfg_free_kv(g->headers, g->n_headers);
     free(g->judge_model_name);
     free(g->prompt_template);
@@ -510,4 +692,5 @@ void cfg_guardrail_free(struct config_guardrail *g)
     free(g->model_path);
     cfg_free_strv(g->member_names, g->n_members);
     free(g->members);
+    cfg_detect_free(g);
 }

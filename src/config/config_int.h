@@ -47,6 +47,11 @@ struct cfg_ctx {
     unsigned char *guard_has_stage, *guard_has_timing;
 };
 
+/* Fails (FILE:LINE) at the first value nested more than max_depth collections deep,
+ * reading YAML events only: call before building the document. 0 when within the bound
+ * or when the text does not parse (the loader reports that). */
+int cfg_check_nesting(struct cfg_ctx *c, const char *yaml, size_t len, int max_depth);
+
 /* Errors: "FILE:LINE: where: message"; only the first one is kept. */
 int cfg_fail(struct cfg_ctx *c, const yaml_node_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int cfg_fail_line(struct cfg_ctx *c, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -90,6 +95,8 @@ int cfg_bool(struct cfg_ctx *c, yaml_node_t *n, int *out);
 int cfg_double(struct cfg_ctx *c, yaml_node_t *n, double min, double max, double *out);
 int cfg_size(struct cfg_ctx *c, yaml_node_t *n, size_t *out);
 int cfg_enum(struct cfg_ctx *c, yaml_node_t *n, const char *const *names, int *out);
+/* unknown_fields: check|refuse, or (non_text set) non_text: pass|refuse */
+int cfg_coverage(struct cfg_ctx *c, yaml_node_t *v, int non_text, enum config_coverage *out);
 int cfg_str_list(struct cfg_ctx *c, yaml_node_t *n, char ***out, size_t *count);
 /* A mapping of strings; as_headers also checks HTTP header syntax. */
 int cfg_kv_map(struct cfg_ctx *c, yaml_node_t *n, int as_headers, struct config_kv **out, size_t *count);
@@ -108,6 +115,31 @@ int cfg_find_cycle(size_t n, size_t (*n_edges)(void *u, size_t i), size_t (*edge
 int cfg_parse_guardrails(struct cfg_ctx *c, yaml_node_t *n);
 int cfg_guardrails_finish(struct cfg_ctx *c);
 void cfg_guardrail_free(struct config_guardrail *g);
+
+/* A regex compiles with PCRE2 (UTF, optionally caseless) and is not empty. */
+int cfg_check_regex(struct cfg_ctx *c, yaml_node_t *n, const char *pattern, int caseless);
+
+/* config_detect.c: pii / secrets keys and the guardrails_api section */
+extern const char *const config_pii_entities[];
+extern const char *const config_secret_entities[];
+extern const char *const config_validator_names[];
+void cfg_detect_defaults(struct config_guardrail *g);
+/* Parses one pii/secrets key; CFG_KEY_UNKNOWN if key is not one of them. */
+int cfg_detect_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, struct config_guardrail *g);
+int cfg_detect_finish(struct cfg_ctx *c, yaml_node_t *n, struct config_guardrail *g);
+void cfg_detect_free(struct config_guardrail *g);
+int cfg_parse_guardrails_api(struct cfg_ctx *c, yaml_node_t *n);
+void cfg_guardrails_api_free(struct config_guardrails_api *a);
+/* config_audit.c: audit, auth, admin, prices, a target's price, api_keys' key_sha256 / key_env */
+int cfg_parse_audit(struct cfg_ctx *c, yaml_node_t *n);
+void cfg_audit_defaults(struct config *cfg);
+int cfg_parse_auth(struct cfg_ctx *c, yaml_node_t *n);
+int cfg_parse_admin(struct cfg_ctx *c, yaml_node_t *n);
+int cfg_parse_prices(struct cfg_ctx *c, yaml_node_t *n);
+int cfg_parse_target_price(struct cfg_ctx *c, yaml_node_t *n, struct config_target *t);
+/* CFG_KEY_UNKNOWN for other keys; sets *has_hash when the key's hash was given. */
+int cfg_api_key_secret(struct cfg_ctx *c, const char *key, yaml_node_t *v, struct config_api_key *a, int *has_hash);
+void cfg_audit_free(struct config *cfg);
 
 /* config_yaml.c: the shared free helpers */
 void cfg_free_strv(char **v, size_t n);

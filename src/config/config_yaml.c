@@ -580,3 +580,43 @@ void cfg_free_kv(struct config_kv *kv, size_t n)
     }
     free(kv);
 }
+
+/* Nesting bound before any document is built. libyaml's loader keeps a stack of
+ * open collections and a node per value, and building (then walking) a document
+ * nested 100k levels deep took tens of seconds of CPU: the bound is therefore
+ * checked on the event stream, which costs one pass and constant memory per level,
+ * and the loader only ever sees documents within it. A syntax error is left for
+ * the loader to report (its messages carry more context). */
+int cfg_check_nesting(struct cfg_ctx *c, const char *yaml, size_t len, int max_depth)
+{
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser))
+        return 0;
+    yaml_parser_set_input_string(&parser, (const unsigned char *)(yaml ? yaml : ""), yaml ? len : 0);
+    int depth = 0, rc = 0;
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev))
+            break; /* the loader reports it */
+        int type = ev.type;
+        if (type == YAML_SCALAR_EVENT || type == YAML_ALIAS_EVENT || type == YAML_SEQUENCE_START_EVENT ||
+            type == YAML_MAPPING_START_EVENT) {
+            if (depth > max_depth) {
+                rc = cfg_fail_line(c, (int)ev.start_mark.line + 1, "values nested more than %d levels deep", max_depth);
+                yaml_event_delete(&ev);
+                break;
+            }
+            if (type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT)
+                depth++;
+        } else if (type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT) {
+            depth--;
+        } else if (type == YAML_DOCUMENT_START_EVENT) {
+            depth = 0;
+        }
+        yaml_event_delete(&ev);
+        if (type == YAML_STREAM_END_EVENT)
+            break;
+    }
+    yaml_parser_delete(&parser);
+    return rc;
+}

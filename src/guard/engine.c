@@ -19,8 +19,11 @@
  * memory. */
 #include "guard/engine.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <sys/random.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -28,14 +31,21 @@
 #include "guard/builtin.h"
 #include "guard/classifier.h"
 #include "guard/injection.h"
+#include "guard/detect.h"
+#include "guard/pii.h"
+#include "guard/placeholder.h"
 #include "guard/plugin.h"
+#include "guard/redact.h"
 #include "guard/scan.h"
+#include "guard/secrets.h"
+#include "guard/webhook.h"
 #include "server/metrics.h"
 #include "upstream/client.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/fmt.h"
 #include "util/log.h"
 #include "warden/guard.h"
 
@@ -49,6 +59,8 @@ struct guard_compiled {
     struct guard_scan **arg_scans; /* tools: one per arg_patterns entry */
     struct guard_plugin *plugin;
     struct guard_classifier *classifier; /* classifier: the model, loaded once */
+    struct detect_set *detect;     /* pii / secrets */
+    json_t *provider_params; /* webhook: additional_provider_specific_params */
 };
 
 struct guard_shared {
@@ -67,11 +79,19 @@ struct guard_env {
     struct metrics *metrics;
     struct guard_scan_scratch *scratch;
     struct guard_injection_scratch *injection_scratch;
+    struct detect_scratch *detect_scratch;
     struct guard_run *async_runs; /* detached async_post runs of this worker */
     size_t async_count;
 };
 
-enum raw_result { RAW_PASS, RAW_VIOLATION, RAW_ERROR };
+/* What a check found, before action / on_error / on_unreachable are applied. */
+enum raw_result {
+    RAW_PASS,
+    RAW_VIOLATION,   /* found something: the action decides */
+    RAW_REWRITE,     /* a guard service rewrote texts: applied unless action log */
+    RAW_ERROR,       /* the check failed or answered badly: on_error */
+    RAW_UNREACHABLE, /* a remote check could not run (connection, 502/503/504, time-out): on_unreachable */
+};
 
 struct guard_run {
     struct guard_env *env;
@@ -91,6 +111,7 @@ struct guard_run {
     json_t *tool_calls;
     char model[128];
     char request_id[80];
+    struct guard_webhook_ctx *wctx; /* webhooks and groups with one: the request's context (shared with members) */
     uv_timer_t timer;
     /* remote */
     struct upstream_call *call;
@@ -101,10 +122,14 @@ struct guard_run {
     struct guard_plugin_result presult;
     int pverdict;
     int clf_queued; /* classifier work in the pool, not yet completed (uv_cancel on stop) */
-    /* findings of local and classifier checks (handed to the verdict) */
-    struct guard_finding *findings;
-    size_t n_findings;
+    /* written by the pool thread; moved to findings on the loop in after_work */
+    struct guard_finding *clf_findings;
+    size_t clf_n_findings;
     char clf_reason[200];
+    /* what a local check found; moved into the verdict */
+    struct guard_finding *findings;
+    size_t n_findings, cap_findings;
+    struct guard_placeholders *placeholders;
     /* group */
     struct guard_run **children;
     struct guard_verdict *child_verdicts; /* kept copies (texts moved in) */
@@ -116,6 +141,52 @@ struct guard_run {
     /* async_post list */
     struct guard_run *async_prev, *async_next;
 };
+
+/* ---- call ids ---- */
+
+static uint64_t call_id_key[2];
+static pthread_once_t call_id_once = PTHREAD_ONCE_INIT;
+
+static void call_id_key_init(void)
+{
+    if (getrandom(call_id_key, sizeof(call_id_key), 0) != (ssize_t)sizeof(call_id_key)) {
+        /* no entropy source: still unique per process run, only less unpredictable */
+        call_id_key[0] = util_now_ns() ^ ((uint64_t)getpid() << 32);
+        call_id_key[1] = (uint64_t)(uintptr_t)&call_id_key ^ 0x9e3779b97f4a7c15ull;
+    }
+}
+
+/* SplitMix64's finaliser: every input bit affects every output bit. */
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+void guard_call_id(char out[GUARD_CALL_ID_SIZE], const void *request, uint64_t started_ns)
+{
+    pthread_once(&call_id_once, call_id_key_init);
+    uint64_t a = mix64(call_id_key[0] ^ mix64((uint64_t)(uintptr_t)request));
+    uint64_t hi = mix64(a ^ mix64(call_id_key[1] ^ started_ns));
+    uint64_t lo = mix64(hi ^ call_id_key[0] ^ started_ns);
+    /* UUID version 4 layout, as LiteLLM's own call ids */
+    hi = (hi & ~0xf000ull) | 0x4000ull;
+    lo = (lo & ~(0xc000ull << 48)) | (0x8000ull << 48);
+    /* 8-4-4-4-12 hex digits; made once per client request, so no printf */
+    util_fmt_hex(out, hi >> 32, 8);
+    out[8] = '-';
+    util_fmt_hex(out + 9, (hi >> 16) & 0xffff, 4);
+    out[13] = '-';
+    util_fmt_hex(out + 14, hi & 0xffff, 4);
+    out[18] = '-';
+    util_fmt_hex(out + 19, lo >> 48, 4);
+    out[23] = '-';
+    util_fmt_hex(out + 24, lo & 0xffffffffffffull, 12);
+    out[36] = '\0';
+}
 
 const char *guard_timing_name(enum config_guard_timing t)
 {
@@ -161,6 +232,13 @@ struct guard_shared *guard_shared_create(const struct config *cfg, char *err, si
                     return NULL;
                 }
             }
+        } else if (g->type == CONFIG_GUARD_WEBHOOK) {
+            json_error_t je;
+            if (g->provider_params_json != NULL)
+                c->provider_params = json_loads(g->provider_params_json, 0, &je);
+            if (g->api_key_env != NULL && g->api_key == NULL)
+                LOG_WARN("guard", "guardrail %s: %s is not set in the environment: no x-api-key is sent", g->name,
+                         g->api_key_env);
         } else if (g->type == CONFIG_GUARD_PLUGIN) {
             c->plugin = guard_plugin_load(g->plugin_path, g->plugin_config, e, sizeof(e));
             if (c->plugin == NULL) {
@@ -178,6 +256,13 @@ struct guard_shared *guard_shared_create(const struct config *cfg, char *err, si
         } else if (g->type == CONFIG_GUARD_PROMPT_INJECTION && gs->injection == NULL) {
             gs->injection = guard_injection_create(e, sizeof(e));
             if (gs->injection == NULL) {
+                snprintf(err, errsz, "%s:%d: guardrail %s: %s", cfg->path ? cfg->path : "config", g->line, g->name, e);
+                guard_shared_destroy(gs);
+                return NULL;
+            }
+        } else if (g->type == CONFIG_GUARD_PII || g->type == CONFIG_GUARD_SECRETS) {
+            c->detect = g->type == CONFIG_GUARD_PII ? guard_pii_compile(g, e, sizeof(e)) : guard_secrets_compile(g, e, sizeof(e));
+            if (c->detect == NULL) {
                 snprintf(err, errsz, "%s:%d: guardrail %s: %s", cfg->path ? cfg->path : "config", g->line, g->name, e);
                 guard_shared_destroy(gs);
                 return NULL;
@@ -202,6 +287,8 @@ void guard_shared_destroy(struct guard_shared *gs)
         if (c->plugin)
             guard_plugin_free(c->plugin);
         guard_classifier_free(c->classifier);
+        detect_free(c->detect);
+        json_decref(c->provider_params);
     }
     guard_injection_free(gs->injection);
     free(gs->gc);
@@ -224,7 +311,10 @@ struct guard_env *guard_env_create(struct guard_shared *gs, uv_loop_t *loop, str
     env->scratch = guard_scan_scratch_new(NULL);
     if (gs->injection)
         env->injection_scratch = guard_injection_scratch_new(gs->injection);
+    env->detect_scratch = detect_scratch_new();
     for (size_t i = 0; i < gs->n; i++) {
+        if (gs->gc[i].detect)
+            detect_scratch_grow(env->detect_scratch, gs->gc[i].detect);
         if (gs->gc[i].scan)
             guard_scan_scratch_grow(env->scratch, gs->gc[i].scan);
         for (size_t k = 0; gs->gc[i].arg_scans && k < gs->gc[i].cfg->n_arg_patterns; k++)
@@ -241,6 +331,7 @@ void guard_env_destroy(struct guard_env *env)
         guard_run_cancel(env->async_runs);
     guard_scan_scratch_free(env->scratch);
     guard_injection_scratch_free(env->injection_scratch);
+    detect_scratch_free(env->detect_scratch);
     free(env);
 }
 
@@ -251,7 +342,8 @@ size_t guard_env_async_pending(const struct guard_env *env)
 
 int guard_is_local(const struct config_guardrail *g)
 {
-    return g->type == CONFIG_GUARD_REGEX || g->type == CONFIG_GUARD_KEYWORDS;
+    return g->type == CONFIG_GUARD_REGEX || g->type == CONFIG_GUARD_KEYWORDS || g->type == CONFIG_GUARD_PII ||
+           g->type == CONFIG_GUARD_SECRETS;
 }
 
 size_t guard_stream_window(const struct guard_env *env, const struct config_guardrail *g)
@@ -261,7 +353,7 @@ size_t guard_stream_window(const struct guard_env *env, const struct config_guar
     if (g->stream_window > 0)
         return (size_t)g->stream_window;
     const struct guard_compiled *c = compiled(env, g);
-    size_t w = c && c->scan ? guard_scan_max_width(c->scan) : 0;
+    size_t w = c && c->scan ? guard_scan_max_width(c->scan) : c && c->detect ? detect_max_width(c->detect) : 0;
     if (w == 0 || w > 64 * 1024)
         w = DEFAULT_STREAM_WINDOW;
     return w + (g->whole_word ? 8 : 0);
@@ -317,15 +409,21 @@ static void free_texts(char **texts, size_t *lens, size_t n)
 static void run_free(struct guard_run *r)
 {
     free_texts(r->texts, r->lens, r->n);
+    free(r->findings);
+    guard_placeholders_free(r->placeholders);
     json_decref(r->tool_calls);
+    guard_webhook_ctx_unref(r->wctx);
     util_buf_free(&r->resp);
     free(r->req_body);
-    for (size_t i = 0; r->child_verdicts && i < r->n_children; i++)
+    for (size_t i = 0; r->child_verdicts && i < r->n_children; i++) {
         free_texts(r->child_verdicts[i].texts, r->child_verdicts[i].lens, r->child_verdicts[i].n);
+        free(r->child_verdicts[i].findings);
+        guard_placeholders_free(r->child_verdicts[i].placeholders);
+    }
     free(r->child_verdicts);
     free(r->children);
     free(r->child_done);
-    free(r->findings);
+    free(r->clf_findings);
     free(r);
 }
 
@@ -380,6 +478,8 @@ static enum metrics_verdict metrics_verdict_of(const struct guard_verdict *v)
 {
     if (v->timed_out)
         return METRICS_VERDICT_TIMEOUT;
+    if (v->unreachable)
+        return METRICS_VERDICT_UNREACHABLE;
     if (v->errored)
         return METRICS_VERDICT_ERROR;
     if (v->outcome == GUARD_BLOCK)
@@ -410,6 +510,10 @@ static void run_report(struct guard_run *r, struct guard_verdict *v)
     free_texts(v->texts, v->lens, v->n);
     v->texts = NULL;
     v->lens = NULL;
+    free(v->findings);
+    v->findings = NULL;
+    guard_placeholders_free(v->placeholders);
+    v->placeholders = NULL;
     run_unref(r);
 }
 
@@ -419,15 +523,21 @@ static void run_finish(struct guard_run *r, enum raw_result raw, const char *rea
     struct guard_verdict v = {0};
     v.guard = r->g;
     v.timed_out = timed_out;
-    if (raw == RAW_VIOLATION) {
-        v.findings = r->findings; /* still owned by the run, valid during the callback */
-        v.n_findings = r->n_findings;
+    v.findings = r->findings;
+    v.n_findings = r->n_findings;
+    r->findings = NULL;
+    r->n_findings = r->cap_findings = 0;
+    if (texts != NULL) {
+        v.placeholders = r->placeholders; /* they belong to the rewrite */
+        r->placeholders = NULL;
     }
     if (reason)
         snprintf(v.reason, sizeof(v.reason), "%s", reason);
-    if (raw == RAW_ERROR) {
+    if (raw == RAW_ERROR || raw == RAW_UNREACHABLE) {
         v.errored = 1;
-        v.outcome = r->g->on_error == CONFIG_ON_ERROR_FAIL_OPEN ? GUARD_PASS : GUARD_BLOCK;
+        v.unreachable = raw == RAW_UNREACHABLE;
+        enum config_guard_on_error policy = v.unreachable ? r->g->on_unreachable : r->g->on_error;
+        v.outcome = policy == CONFIG_ON_ERROR_FAIL_OPEN ? GUARD_PASS : GUARD_BLOCK;
         if (v.outcome == GUARD_BLOCK)
             snprintf(v.reason, sizeof(v.reason), "guardrail %s failed (fail_closed): %s", r->g->name,
                      reason ? reason : "error");
@@ -454,8 +564,12 @@ static void run_finish(struct guard_run *r, enum raw_result raw, const char *rea
             v.outcome = GUARD_BLOCK;
             free_texts(texts, lens, r->n);
         }
-    } else if (texts != NULL) {
-        /* a remote guard rewrote without being asked to block: take the rewrite */
+    } else if (raw == RAW_REWRITE && r->g->action == CONFIG_ACTION_LOG) {
+        /* recorded (metrics: logged; webhook_answer logs it), not applied */
+        v.violation = 1;
+        v.outcome = GUARD_PASS;
+        free_texts(texts, lens, r->n);
+    } else if (raw == RAW_REWRITE && texts != NULL) {
         v.outcome = GUARD_REWRITE;
         v.violation = 1;
         v.texts = texts;
@@ -472,7 +586,8 @@ static void on_run_timeout(uv_timer_t *t)
     struct guard_run *r = t->data;
     char why[96];
     snprintf(why, sizeof(why), "timed out after %d ms", r->g->timeout_ms);
-    run_finish(r, RAW_ERROR, why, NULL, NULL, 1);
+    int remote = r->g->type == CONFIG_GUARD_WEBHOOK || r->g->type == CONFIG_GUARD_LLM_JUDGE;
+    run_finish(r, remote ? RAW_UNREACHABLE : RAW_ERROR, why, NULL, NULL, 1);
 }
 
 static void run_arm_timeout(struct guard_run *r)
@@ -540,6 +655,88 @@ static void check_scan(struct guard_run *r)
         }
     }
     run_finish(r, RAW_PASS, NULL, NULL, NULL, 0);
+}
+
+/* "found EMAIL_ADDRESS, CREDIT_CARD": the types, never the values. */
+static void findings_reason(const struct guard_finding *f, size_t n, char *why, size_t whysz)
+{
+    size_t o = (size_t)snprintf(why, whysz, "found");
+    for (size_t i = 0; i < n && o < whysz; i++) {
+        int seen = 0;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = strcmp(f[k].type, f[i].type) == 0;
+        if (!seen)
+            o += (size_t)snprintf(why + o, whysz - o, "%s %s", o > 5 ? "," : "", f[i].type);
+    }
+}
+
+/* The findings of text i: they are grouped by index, in order. */
+static size_t findings_of(const struct guard_finding *f, size_t n, size_t index, size_t *first)
+{
+    size_t a = 0;
+    while (a < n && f[a].index != index)
+        a++;
+    size_t b = a;
+    while (b < n && f[b].index == index)
+        b++;
+    *first = a;
+    return b - a;
+}
+
+/* pii / secrets: one Hyperscan scan per text; every finding goes to the verdict
+ * (the check API lists them); redact rewrites with the guard's redaction mode. */
+static void check_detect(struct guard_run *r)
+{
+    const struct config_guardrail *g = r->g;
+    for (size_t i = 0; i < r->n; i++) {
+        int rc = detect_scan(r->gc->detect, r->env->detect_scratch, r->texts[i], r->lens[i], i, g->score_threshold,
+                             &r->findings, &r->n_findings, &r->cap_findings);
+        if (rc < 0) {
+            run_finish(r, RAW_ERROR, rc == WARDEN_ETOOBIG ? "too many candidates to check" : "scanner error", NULL, NULL, 0);
+            return;
+        }
+    }
+    if (r->n_findings == 0) {
+        run_finish(r, RAW_PASS, NULL, NULL, NULL, 0);
+        return;
+    }
+    char why[200];
+    findings_reason(r->findings, r->n_findings, why, sizeof(why));
+    char **out = NULL;
+    size_t *outl = NULL;
+    if (g->action == CONFIG_ACTION_REDACT) {
+        if (g->redaction != CONFIG_REDACT_MASK)
+            r->placeholders = guard_placeholders_new();
+        out = util_calloc(r->n, sizeof(*out));
+        outl = util_calloc(r->n, sizeof(*outl));
+        for (size_t i = 0; i < r->n; i++) {
+            size_t first, k = findings_of(r->findings, r->n_findings, i, &first);
+            if (k > 0)
+                out[i] = guard_redact_apply(r->texts[i], r->lens[i], r->findings + first, k, g->redaction, r->placeholders,
+                                            &outl[i]);
+        }
+    }
+    run_finish(r, RAW_VIOLATION, why, out, outl, 0);
+}
+
+/* A local guard's redaction re-applied to another base text (group merges); NULL if nothing matched there. */
+static char *local_redact(struct guard_env *env, struct guard_verdict *cv, const char *text, size_t len, size_t *outlen)
+{
+    const struct guard_compiled *gc = compiled(env, cv->guard);
+    *outlen = 0;
+    if (gc->scan != NULL)
+        return guard_scan_redact(gc->scan, env->scratch, text, len, cv->guard->replacement ? cv->guard->replacement : "[REDACTED]",
+                                 outlen);
+    struct guard_finding *f = NULL;
+    size_t n = 0, cap = 0;
+    char *red = NULL;
+    int rc = detect_scan(gc->detect, env->detect_scratch, text, len, 0, cv->guard->score_threshold, &f, &n, &cap);
+    if (rc > 0)
+        red = guard_redact_apply(text, len, f, n, cv->guard->redaction, cv->placeholders, outlen);
+    else if (rc < 0)
+        *outlen = GUARD_SCAN_REDACT_ERROR;
+    free(f);
+    return red;
 }
 
 static size_t utf8_chars(const char *s, size_t n)
@@ -630,6 +827,7 @@ static void check_injection(struct guard_run *r)
     char why[200] = "";
     int rc = guard_builtin_injection(r->env->shared->injection, r->env->injection_scratch, r->g, r->texts, r->lens, r->n,
                                      &r->findings, &r->n_findings, why, sizeof(why));
+    r->cap_findings = r->n_findings;
     run_finish(r, rc < 0 ? RAW_ERROR : rc ? RAW_VIOLATION : RAW_PASS, rc < 0 ? "scanner error" : why, NULL, NULL, 0);
 }
 
@@ -637,8 +835,8 @@ static void on_classifier_work(uv_work_t *w)
 {
     struct guard_run *r = w->data;
     guard_builtin_pool_thread_init(); /* inference yields the cores to the loops */
-    r->pverdict = guard_builtin_classify(r->gc->classifier, r->g, r->texts, r->lens, r->n, &r->findings, &r->n_findings,
-                                         r->clf_reason, sizeof(r->clf_reason));
+    r->pverdict = guard_builtin_classify(r->gc->classifier, r->g, r->texts, r->lens, r->n, &r->clf_findings,
+                                         &r->clf_n_findings, r->clf_reason, sizeof(r->clf_reason));
 }
 
 static void on_classifier_work_done(uv_work_t *w, int status)
@@ -647,10 +845,17 @@ static void on_classifier_work_done(uv_work_t *w, int status)
     r->clf_queued = 0;
     atomic_fetch_sub(&r->env->shared->classifier_jobs, 1);
     if (!r->reported && !r->cancelled) {
-        if (status != 0)
+        if (status != 0) {
             run_finish(r, RAW_ERROR, "classifier job cancelled", NULL, NULL, 0);
-        else
+        } else {
+            /* the pool thread is done with them: hand the findings to the run on the loop */
+            free(r->findings);
+            r->findings = r->clf_findings;
+            r->n_findings = r->cap_findings = r->clf_n_findings;
+            r->clf_findings = NULL;
+            r->clf_n_findings = 0;
             run_finish(r, r->pverdict ? RAW_VIOLATION : RAW_PASS, r->clf_reason, NULL, NULL, 0);
+        }
     }
     run_unref(r);
 }
@@ -778,59 +983,52 @@ static int on_remote_body(struct upstream_call *call, void *ud, const char *data
     return UPSTREAM_BODY_CANCEL;
 }
 
+/* Maps a guard service's answer (webhook.h reads it as LiteLLM does) to a raw result. */
 static void webhook_answer(struct guard_run *r, int status)
 {
-    char why[320];
-    if (status < 200 || status >= 300) {
-        snprintf(why, sizeof(why), "guard service answered HTTP %d", status);
-        run_finish(r, RAW_ERROR, why, NULL, NULL, 0);
-        return;
-    }
-    json_error_t je;
-    json_t *a = json_loadb(r->resp.data ? r->resp.data : "", r->resp.len, 0, &je);
-    const char *action = json_string_value(json_object_get(a, "action"));
-    if (!json_is_object(a) || action == NULL) {
-        json_decref(a);
-        run_finish(r, RAW_ERROR, "guard service answer is not {\"action\": ...}", NULL, NULL, 0);
-        return;
-    }
-    if (strcmp(action, "NONE") == 0) {
+    struct guard_webhook_answer a;
+    guard_webhook_answer_read(&a, status, r->resp.data, r->resp.len, r->wctx, (const char *const *)r->texts, r->lens, r->n);
+    if (a.unknown_action)
+        LOG_WARN("guard", "%s %s: %s", r->request_id, r->g->name, a.reason);
+    int block_rewrites = r->g->on_intervened == CONFIG_ON_INTERVENED_BLOCK;
+    switch (a.result) {
+    case GUARD_WEBHOOK_PASS:
         run_finish(r, RAW_PASS, NULL, NULL, NULL, 0);
-    } else if (strcmp(action, "BLOCKED") == 0) {
-        const char *reason = json_string_value(json_object_get(a, "blocked_reason"));
-        snprintf(why, sizeof(why), "%s", reason ? reason : "blocked by guard service");
-        run_finish(r, RAW_VIOLATION, why, NULL, NULL, 0);
-    } else if (strcmp(action, "GUARDRAIL_INTERVENED") == 0) {
-        json_t *texts = json_object_get(a, "texts");
-        if (!json_is_array(texts) || json_array_size(texts) != r->n) {
-            json_decref(a);
-            run_finish(r, RAW_ERROR, "guard service intervened without one text per input text", NULL, NULL, 0);
-            return;
+        break;
+    case GUARD_WEBHOOK_BLOCKED:
+        run_finish(r, RAW_VIOLATION, a.reason, NULL, NULL, 0);
+        break;
+    case GUARD_WEBHOOK_INTERVENED:
+        if (block_rewrites)
+            run_finish(r, RAW_VIOLATION, "guard service intervened (on_intervened: block)", NULL, NULL, 0);
+        else
+            run_finish(r, RAW_PASS, NULL, NULL, NULL, 0); /* LiteLLM: unchanged */
+        break;
+    case GUARD_WEBHOOK_REWRITE:
+        if (block_rewrites) {
+            run_finish(r, RAW_VIOLATION, "guard service intervened (on_intervened: block)", NULL, NULL, 0);
+            break;
         }
-        char **out = util_calloc(r->n, sizeof(*out));
-        size_t *outl = util_calloc(r->n, sizeof(*outl));
-        for (size_t i = 0; i < r->n; i++) {
-            json_t *t = json_array_get(texts, i);
-            if (!json_is_string(t)) {
-                free_texts(out, outl, r->n);
-                json_decref(a);
-                run_finish(r, RAW_ERROR, "guard service returned a non-string text", NULL, NULL, 0);
-                return;
+        /* the caller sees whole texts: fill the unchanged ones */
+        for (size_t i = 0; i < r->n; i++)
+            if (a.texts[i] == NULL) {
+                a.texts[i] = util_strndup(r->texts[i], r->lens[i]);
+                a.lens[i] = r->lens[i];
             }
-            out[i] = util_strndup(json_string_value(t), json_string_length(t));
-            outl[i] = json_string_length(t);
-        }
-        if (r->g->action == CONFIG_ACTION_BLOCK) {
-            free_texts(out, outl, r->n);
-            run_finish(r, RAW_VIOLATION, "guard service intervened", NULL, NULL, 0);
-        } else {
-            run_finish(r, RAW_VIOLATION, "rewritten by guard service", out, outl, 0);
-        }
-    } else {
-        snprintf(why, sizeof(why), "guard service answered an unknown action '%.40s'", action);
-        run_finish(r, RAW_ERROR, why, NULL, NULL, 0);
+        if (r->g->action == CONFIG_ACTION_LOG)
+            LOG_INFO("guard", "%s %s: %s (action: log, not applied)", r->request_id, r->g->name, a.reason);
+        run_finish(r, RAW_REWRITE, a.reason, a.texts, a.lens, 0);
+        a.texts = NULL; /* moved */
+        a.lens = NULL;
+        break;
+    case GUARD_WEBHOOK_BAD_ANSWER:
+        run_finish(r, RAW_ERROR, a.reason, NULL, NULL, 0);
+        break;
+    case GUARD_WEBHOOK_UNREACHABLE:
+        run_finish(r, RAW_UNREACHABLE, a.reason, NULL, NULL, 0);
+        break;
     }
-    json_decref(a);
+    guard_webhook_answer_free(&a);
 }
 
 /* Llama Guard style: first line "safe" or "unsafe", categories on the next line. */
@@ -839,7 +1037,7 @@ static void judge_answer(struct guard_run *r, int status)
     char why[320];
     if (status < 200 || status >= 300) {
         snprintf(why, sizeof(why), "judge model answered HTTP %d", status);
-        run_finish(r, RAW_ERROR, why, NULL, NULL, 0);
+        run_finish(r, guard_webhook_status_unreachable(status) ? RAW_UNREACHABLE : RAW_ERROR, why, NULL, NULL, 0);
         return;
     }
     json_error_t je;
@@ -882,7 +1080,7 @@ static void on_remote_done(struct upstream_call *call, void *ud, int err, const 
         char why[320];
         snprintf(why, sizeof(why), "%s unreachable: %s", r->g->type == CONFIG_GUARD_WEBHOOK ? "guard service" : "judge model",
                  message ? message : warden_strerror(err));
-        run_finish(r, RAW_ERROR, why, NULL, NULL, 0);
+        run_finish(r, RAW_UNREACHABLE, why, NULL, NULL, 0);
         return;
     }
     int status = upstream_call_status(call);
@@ -953,12 +1151,10 @@ static void check_remote(struct guard_run *r)
     json_t *body;
     if (g->type == CONFIG_GUARD_WEBHOOK) {
         util_buf_append(&url, g->url, strlen(g->url));
-        json_t *texts = json_array();
-        for (size_t i = 0; i < r->n; i++)
-            json_array_append_new(texts, json_stringn_nocheck(r->texts[i], r->lens[i]));
-        body = json_pack("{s:o, s:s, s:s, s:s, s:s}", "texts", texts, "input_type",
-                         r->stage == CONFIG_STAGE_INPUT ? "request" : "response", "litellm_call_id", r->request_id,
-                         "request_id", r->request_id, "model", r->model);
+        body = guard_webhook_request_new(r->wctx, r->gc ? r->gc->provider_params : NULL, (const char *const *)r->texts, r->lens,
+                                         r->n);
+        if (g->api_key != NULL)
+            header_add(&hl, "x-api-key", g->api_key);
         for (size_t i = 0; i < g->n_headers; i++)
             header_add(&hl, g->headers[i].name, g->headers[i].value);
     } else {
@@ -1006,8 +1202,8 @@ static void check_remote(struct guard_run *r)
 
 /* ---- groups: parallel and chain ---- */
 
-static struct guard_run *run_create(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s,
-                                    guard_done_cb cb, void *ud);
+static struct guard_run *run_create_in(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s,
+                                       struct guard_webhook_ctx *wctx, guard_done_cb cb, void *ud);
 static void run_begin(struct guard_run *r);
 static void on_child_verdict(void *ud, struct guard_verdict *v);
 
@@ -1022,7 +1218,7 @@ static void group_start_child(struct guard_run *r, size_t i, char **texts, size_
                               .tool_calls = r->tool_calls,
                               .model = r->model,
                               .request_id = r->request_id};
-    struct guard_run *c = run_create(r->env, m, &s, on_child_verdict, NULL);
+    struct guard_run *c = run_create_in(r->env, m, &s, r->wctx, on_child_verdict, NULL);
     c->ud = c; /* the child tells the parent who it is */
     c->parent = r;
     c->index_in_parent = i;
@@ -1076,10 +1272,8 @@ static void group_merge_rewrites(struct guard_run *r, char ***out_texts, size_t 
                     continue;
                 const char *cur = texts[k] ? texts[k] : r->texts[k];
                 size_t cur_len = texts[k] ? lens[k] : r->lens[k];
-                const struct guard_compiled *gc = compiled(r->env, cv->guard);
                 size_t nl = 0;
-                char *red = guard_scan_redact(gc->scan, r->env->scratch, cur, cur_len,
-                                              cv->guard->replacement ? cv->guard->replacement : "[REDACTED]", &nl);
+                char *red = local_redact(r->env, cv, cur, cur_len, &nl);
                 if (red != NULL) {
                     free(texts[k]);
                     texts[k] = red;
@@ -1102,6 +1296,31 @@ static void group_merge_rewrites(struct guard_run *r, char ***out_texts, size_t 
     *out_lens = lens;
 }
 
+/* The members' findings, in declaration order (a chain's later members report offsets into the texts
+ * as rewritten by the earlier ones), and the first member's placeholder map. */
+static void group_collect(struct guard_run *r, struct guard_verdict *v)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < r->n_children; i++)
+        if (r->child_done[i])
+            total += r->child_verdicts[i].n_findings;
+    if (total > 0) {
+        v->findings = util_calloc(total, sizeof(*v->findings));
+        for (size_t i = 0; i < r->n_children; i++) {
+            struct guard_verdict *cv = &r->child_verdicts[i];
+            if (r->child_done[i] && cv->n_findings > 0) {
+                memcpy(v->findings + v->n_findings, cv->findings, cv->n_findings * sizeof(*cv->findings));
+                v->n_findings += cv->n_findings;
+            }
+        }
+    }
+    for (size_t i = 0; i < r->n_children && v->placeholders == NULL; i++)
+        if (r->child_done[i] && r->child_verdicts[i].placeholders != NULL) {
+            v->placeholders = r->child_verdicts[i].placeholders;
+            r->child_verdicts[i].placeholders = NULL;
+        }
+}
+
 static void group_report(struct guard_run *r, enum guard_outcome o, const struct guard_verdict *decider, int merge)
 {
     struct guard_verdict v = {0};
@@ -1110,6 +1329,7 @@ static void group_report(struct guard_run *r, enum guard_outcome o, const struct
     if (decider) {
         snprintf(v.reason, sizeof(v.reason), "%s", decider->reason);
         v.errored = decider->errored;
+        v.unreachable = decider->unreachable;
         v.timed_out = decider->timed_out;
     }
     for (size_t i = 0; i < r->n_children; i++)
@@ -1122,6 +1342,7 @@ static void group_report(struct guard_run *r, enum guard_outcome o, const struct
             v.n = r->n;
         }
     }
+    group_collect(r, &v);
     run_report(r, &v);
 }
 
@@ -1141,8 +1362,8 @@ static void on_child_verdict(void *ud, struct guard_verdict *v)
     *cv = *v;
     v->texts = NULL; /* moved */
     v->lens = NULL;
-    cv->findings = NULL; /* they belong to the child run, which ends now */
-    cv->n_findings = 0;
+    v->findings = NULL;
+    v->placeholders = NULL;
     if (r->reported || r->cancelled)
         return;
 
@@ -1152,7 +1373,14 @@ static void on_child_verdict(void *ud, struct guard_verdict *v)
             return;
         }
         if (cv->outcome == GUARD_REWRITE && cv->texts != NULL) {
-            /* the chain goes on with the rewritten texts */
+            /* the chain goes on with the rewritten texts, and remote members' structured
+             * copies (structured_messages, tools, tool_calls) carry the rewrites too */
+            if (r->wctx != NULL) {
+                struct guard_webhook_ctx *w = guard_webhook_ctx_rewritten(r->wctx, (const char *const *)r->texts, r->lens,
+                                                                          cv->texts, cv->lens, r->n);
+                guard_webhook_ctx_unref(r->wctx);
+                r->wctx = w;
+            }
             for (size_t k = 0; k < r->n; k++)
                 if (cv->texts[k] != NULL) {
                     free(r->texts[k]);
@@ -1223,6 +1451,7 @@ static void chain_next(struct guard_run *r)
             r->texts = util_calloc(r->n, sizeof(char *)); /* run_free frees NULL entries fine */
             r->lens = util_calloc(r->n, sizeof(size_t));
         }
+        group_collect(r, &v);
         run_report(r, &v);
     }
 }
@@ -1249,8 +1478,21 @@ static void check_group(struct guard_run *r)
 
 /* ---- runs ---- */
 
-static struct guard_run *run_create(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s,
-                                    guard_done_cb cb, void *ud)
+/* Webhooks send the request's context (structured_messages, tools, ...); groups pass theirs to
+ * their members. The config has no member cycles, so the recursion ends. */
+static int uses_request_context(const struct config_guardrail *g)
+{
+    if (g->type == CONFIG_GUARD_WEBHOOK)
+        return 1;
+    for (size_t i = 0; (g->type == CONFIG_GUARD_PARALLEL || g->type == CONFIG_GUARD_CHAIN) && i < g->n_members; i++)
+        if (uses_request_context(g->members[i]))
+            return 1;
+    return 0;
+}
+
+/* wctx: a group's context for its members (shared), or NULL to build one from s when needed. */
+static struct guard_run *run_create_in(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s,
+                                       struct guard_webhook_ctx *wctx, guard_done_cb cb, void *ud)
 {
     struct guard_run *r = util_calloc(1, sizeof(*r));
     r->env = env;
@@ -1272,7 +1514,17 @@ static struct guard_run *run_create(struct guard_env *env, const struct config_g
     r->tool_calls = s->tool_calls ? json_deep_copy(s->tool_calls) : json_array();
     snprintf(r->model, sizeof(r->model), "%s", s->model ? s->model : "");
     snprintf(r->request_id, sizeof(r->request_id), "%s", s->request_id ? s->request_id : "");
+    if (wctx != NULL)
+        r->wctx = guard_webhook_ctx_ref(wctx);
+    else if (uses_request_context(g))
+        r->wctx = guard_webhook_ctx_new(s);
     return r;
+}
+
+static struct guard_run *run_create(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s,
+                                    guard_done_cb cb, void *ud)
+{
+    return run_create_in(env, g, s, NULL, cb, ud);
 }
 
 static void run_begin(struct guard_run *r)
@@ -1284,6 +1536,10 @@ static void run_begin(struct guard_run *r)
         break;
     case CONFIG_GUARD_LENGTH:
         check_length(r);
+        break;
+    case CONFIG_GUARD_PII:
+    case CONFIG_GUARD_SECRETS:
+        check_detect(r);
         break;
     case CONFIG_GUARD_TOOLS:
         check_tools(r);
@@ -1328,6 +1584,13 @@ void guard_run_cancel(struct guard_run *r)
     if (r->detached)
         async_list_remove(r);
     run_unref(r);
+}
+
+struct guard_placeholders *guard_verdict_take_placeholders(struct guard_verdict *v)
+{
+    struct guard_placeholders *p = v->placeholders;
+    v->placeholders = NULL;
+    return p;
 }
 
 void guard_verdict_take_texts(struct guard_verdict *v, char ***texts, size_t **lens)

@@ -19,7 +19,14 @@
  *   check found a violation + action redact -> REWRITE (BLOCK if the check cannot rewrite)
  *   check found a violation + action log    -> PASS with violation = 1
  *   check failed or timed out               -> on_error: fail_open -> PASS (errored = 1),
- *                                                        fail_closed -> BLOCK (errored = 1) */
+ *                                                        fail_closed -> BLOCK (errored = 1)
+ *   remote check could not run (connection
+ *   error, 502/503/504, time-out)            -> on_unreachable, the same way (errored = 1, unreachable = 1)
+ *   remote check answered badly (not JSON,
+ *   wrong types, another HTTP status)        -> on_error (errored = 1, unreachable = 0)
+ *   webhook rewrite (GUARDRAIL_INTERVENED or
+ *   texts returned)                          -> REWRITE; on_intervened: block -> BLOCK; action log -> PASS
+ *                                               with violation = 1 (recorded, not applied) */
 #ifndef WARDEN_GUARD_ENGINE_H
 #define WARDEN_GUARD_ENGINE_H
 
@@ -36,8 +43,17 @@ struct guard_env;
 struct guard_run;
 struct upstream_client;
 struct metrics;
+struct guard_placeholders;
 
 enum guard_outcome { GUARD_PASS, GUARD_BLOCK, GUARD_REWRITE };
+
+/* A request header as the client sent it (webhooks send a sanitised copy as request_headers). */
+struct guard_header {
+    const char *name;
+    size_t name_len;
+    const char *value;
+    size_t value_len;
+};
 
 /* What is checked. The engine copies what it needs; the caller's memory may go after start. */
 struct guard_subject {
@@ -49,6 +65,15 @@ struct guard_subject {
     const json_t *tool_calls; /* output: the assistant's tool_calls; input: the request's tools; may be NULL */
     const char *model;
     const char *request_id;
+    /* Optional context for remote checks (webhook: LiteLLM's structured_messages, tools,
+     * tool_calls, images, request_data, request_headers, model); NULL / 0 when unknown. */
+    const json_t *body;                   /* input: the chat request; output: the parsed answer */
+    const char *body_json;                /* or the same as JSON text (parsed only when a webhook needs it) */
+    size_t body_json_len;
+    const char *call_id;                  /* guard_call_id() of this client request; shared by all its checks */
+    const struct config_api_key *api_key; /* the caller's key: its name and metadata are sent, never the key */
+    const struct guard_header *headers;   /* the client's request headers */
+    size_t n_headers;
 };
 
 struct guard_verdict {
@@ -56,16 +81,19 @@ struct guard_verdict {
     const struct config_guardrail *guard; /* the guardrail that decided (a member, for groups) */
     char reason[320];
     int violation; /* something was found, whatever the action */
-    int errored;   /* the check failed or timed out (on_error applied) */
+    int errored;     /* the check failed or timed out (on_error / on_unreachable applied) */
+    int unreachable; /* errored because the check could not run: connection error, 502/503/504, time-out */
     int timed_out;
     uint64_t latency_us;
     /* REWRITE: replacement texts, same count as the subject; NULL entry = unchanged */
     char **texts;
     size_t *lens;
     size_t n;
-    /* what the check found (owned by the engine like texts, valid during the callback) */
+    /* what the check found (pii, secrets; groups: their members'), byte offsets into the subject's texts */
     struct guard_finding *findings;
     size_t n_findings;
+    /* redaction: reversible: value <-> placeholder map of this rewrite (holds the originals) */
+    struct guard_placeholders *placeholders;
 };
 
 typedef void (*guard_done_cb)(void *ud, struct guard_verdict *v);
@@ -94,6 +122,9 @@ void guard_run_cancel(struct guard_run *r);
 
 /* Moves the rewritten texts out of a verdict (the caller frees each and the arrays). */
 void guard_verdict_take_texts(struct guard_verdict *v, char ***texts, size_t **lens);
+/* Moves the placeholder map out (reversible redaction; NULL if none): the caller
+ * restores the answer with it and frees it with guard_placeholders_free(). */
+struct guard_placeholders *guard_verdict_take_placeholders(struct guard_verdict *v);
 
 /* async_post: runs detached; the verdict goes to metrics and the log only.
  * Returns 0, or WARDEN_EOVERLOAD when the pending set is full (counted). */
@@ -101,10 +132,17 @@ int guard_run_async_post(struct guard_env *env, const struct config_guardrail *g
 /* async_post checks of this worker still running */
 size_t guard_env_async_pending(const struct guard_env *env);
 
-/* For streaming output checks: the bytes a regex/keywords guard must hold back
- * to see every match whole (0: this guard cannot check inline). */
+/* For streaming output checks: the bytes a regex/keywords/pii/secrets guard must
+ * hold back to see every match whole (0: this guard cannot check inline). */
 size_t guard_stream_window(const struct guard_env *env, const struct config_guardrail *g);
-int guard_is_local(const struct config_guardrail *g); /* regex / keywords: synchronous, inline-capable */
+int guard_is_local(const struct config_guardrail *g); /* regex / keywords / pii / secrets: synchronous, inline-capable */
+
+/* Warden's id for one client request, sent to guard services as litellm_call_id: a UUID-shaped
+ * keyed hash of (request, started_ns) under a per-process random key. The same pair gives the
+ * same id (so a request's input and output checks share it); no client header goes into it, so
+ * ids never collide between requests and cannot be chosen by a client. */
+#define GUARD_CALL_ID_SIZE 37
+void guard_call_id(char out[GUARD_CALL_ID_SIZE], const void *request, uint64_t started_ns);
 
 const char *guard_timing_name(enum config_guard_timing t);
 const char *guard_stage_name(enum config_guard_stage s);

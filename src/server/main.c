@@ -4,11 +4,13 @@
  *   warden --check-config FILE   validate FILE and exit (0 if valid, else 1 with FILE:LINE: message)
  *   warden train ...             train a classifier model (src/cli/train.c)
  *   warden eval ...              measure a guardrail on labelled data (src/cli/eval.c)
+ *   warden audit --config FILE [filters] [--json]   read the audit log (src/audit/cli.h)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/cli.h"
 #include "cli/cli.h"
 #include "config/config.h"
 #include "server/server.h"
@@ -22,11 +24,14 @@ static void usage(FILE *f)
                "       warden --check-config FILE\n"
                "       warden train --data CSV --text-column NAME --label-column NAME --out FILE [...]\n"
                "       warden eval --config FILE --guardrail NAME --data FILE [--json] [--min-f1 X] [--min-recall X]\n"
+               "       warden audit --config FILE [--since T] [--until T] [--model M] [--key K] [--status N] [--limit N] [--json]\n"
                "       warden --version\n");
 }
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "audit") == 0)
+        return audit_cli_main(argc - 1, argv + 1);
     const char *config_path = NULL;
     int check_only = 0;
     if (argc > 1 && strcmp(argv[1], "train") == 0)

@@ -31,10 +31,13 @@ struct metrics {
     _Atomic int64_t async_pending;
     struct guard_stats *guards;
     size_t n_guards;
+    struct model_cost {
+        _Atomic uint64_t tokens_in, tokens_out, nano_usd;
+    } *costs; /* per config model */
 };
 
 static const char *route_names[METRICS_ROUTE_COUNT] = {"chat_completions", "embeddings", "models", "other"};
-static const char *verdict_names[METRICS_VERDICT_COUNT] = {"pass", "block", "rewrite", "error", "timeout", "logged"};
+static const char *verdict_names[METRICS_VERDICT_COUNT] = {"pass", "block", "rewrite", "error", "timeout", "logged", "unreachable"};
 static const struct {
     const char *name;
     const char *help;
@@ -50,6 +53,7 @@ static const struct {
     {"warden_async_post_overflow_total", "async_post checks dropped because the pending set was full"},
     {"warden_schema_validation_failures_total", "Answers that failed structured-output validation"},
     {"warden_schema_reasks_total", "Re-asks sent after a structured-output validation failure"},
+    {"warden_unverifiable_responses_total", "Answers refused (502) because output guardrails could not read them"},
 };
 
 struct metrics *metrics_create(const struct config *cfg)
@@ -58,6 +62,7 @@ struct metrics *metrics_create(const struct config *cfg)
     m->cfg = cfg;
     m->n_guards = cfg->n_guardrails;
     m->guards = util_calloc(m->n_guards ? m->n_guards : 1, sizeof(*m->guards));
+    m->costs = util_calloc(cfg->n_models ? cfg->n_models : 1, sizeof(*m->costs));
     return m;
 }
 
@@ -66,6 +71,7 @@ void metrics_destroy(struct metrics *m)
     if (m == NULL)
         return;
     free(m->guards);
+    free(m->costs);
     free(m);
 }
 
@@ -110,6 +116,49 @@ void metrics_guard_verdict(struct metrics *m, size_t gi, enum metrics_verdict v,
 void metrics_async_pending_add(struct metrics *m, int64_t delta)
 {
     atomic_fetch_add_explicit(&m->async_pending, delta, memory_order_relaxed);
+}
+
+void metrics_cost(struct metrics *m, size_t mi, int64_t tokens_in, int64_t tokens_out, double cost_usd)
+{
+    if (mi >= m->cfg->n_models)
+        return;
+    if (tokens_in > 0)
+        atomic_fetch_add_explicit(&m->costs[mi].tokens_in, (uint64_t)tokens_in, memory_order_relaxed);
+    if (tokens_out > 0)
+        atomic_fetch_add_explicit(&m->costs[mi].tokens_out, (uint64_t)tokens_out, memory_order_relaxed);
+    if (cost_usd > 0)
+        atomic_fetch_add_explicit(&m->costs[mi].nano_usd, (uint64_t)(cost_usd * 1e9 + 0.5), memory_order_relaxed);
+}
+
+static void render_costs(struct metrics *m, const struct metrics_gauges *g, struct util_buf *o)
+{
+    util_buf_appendf(o, "# HELP warden_tokens_total Tokens used, by requested model and direction\n"
+                        "# TYPE warden_tokens_total counter\n");
+    for (size_t i = 0; i < m->cfg->n_models; i++)
+        util_buf_appendf(o, "warden_tokens_total{model=\"%s\",direction=\"in\"} %llu\n"
+                            "warden_tokens_total{model=\"%s\",direction=\"out\"} %llu\n",
+                         m->cfg->models[i].name, (unsigned long long)atomic_load(&m->costs[i].tokens_in), m->cfg->models[i].name,
+                         (unsigned long long)atomic_load(&m->costs[i].tokens_out));
+    util_buf_appendf(o, "# HELP warden_cost_usd_total Cost of the usage at the price of the target used, by requested model\n"
+                        "# TYPE warden_cost_usd_total counter\n");
+    for (size_t i = 0; i < m->cfg->n_models; i++)
+        util_buf_appendf(o, "warden_cost_usd_total{model=\"%s\"} %.9f\n", m->cfg->models[i].name,
+                         (double)atomic_load(&m->costs[i].nano_usd) / 1e9);
+    if (!g->audit_on)
+        return;
+    util_buf_appendf(o,
+                     "# HELP warden_audit_records_written_total Audit records committed to the sink\n"
+                     "# TYPE warden_audit_records_written_total counter\nwarden_audit_records_written_total %llu\n"
+                     "# HELP warden_audit_records_journaled_total Audit records spilled to the journal\n"
+                     "# TYPE warden_audit_records_journaled_total counter\nwarden_audit_records_journaled_total %llu\n"
+                     "# HELP warden_audit_records_dropped_total Audit records dropped (journal full)\n"
+                     "# TYPE warden_audit_records_dropped_total counter\nwarden_audit_records_dropped_total %llu\n"
+                     "# HELP warden_audit_journal_bytes Bytes in the audit journal\n"
+                     "# TYPE warden_audit_journal_bytes gauge\nwarden_audit_journal_bytes %llu\n"
+                     "# HELP warden_audit_sink_up 1 when the audit sink is connected\n"
+                     "# TYPE warden_audit_sink_up gauge\nwarden_audit_sink_up %d\n",
+                     (unsigned long long)g->audit_written, (unsigned long long)g->audit_journaled,
+                     (unsigned long long)g->audit_dropped, (unsigned long long)g->audit_journal_bytes, g->audit_sink_up);
 }
 
 static void render_histogram(struct util_buf *o, const char *name, const char *help, struct histogram *h)
@@ -182,6 +231,7 @@ int metrics_render(struct metrics *m, const struct metrics_gauges *g, const stru
                          m->cfg->guardrails[i].name, (double)atomic_load(&m->guards[i].latency_us_sum) / 1e6,
                          m->cfg->guardrails[i].name, (unsigned long long)runs);
     }
+    render_costs(m, g, o);
     if (r != NULL)
         router_render_metrics(r, o);
     return 0;

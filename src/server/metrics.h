@@ -25,11 +25,14 @@ enum metrics_counter {
     METRICS_ASYNC_POST_OVERFLOW,
     METRICS_SCHEMA_FAILURES,
     METRICS_SCHEMA_REASKS,
+    METRICS_UNVERIFIABLE_RESPONSES,
     METRICS_COUNTER_COUNT
 };
 
+/* error: the check failed or its service answered badly; unreachable: a remote check's service could
+ * not be reached (connection error, HTTP 502/503/504); timeout: it did not answer in time. */
 enum metrics_verdict { METRICS_VERDICT_PASS, METRICS_VERDICT_BLOCK, METRICS_VERDICT_REWRITE, METRICS_VERDICT_ERROR,
-                       METRICS_VERDICT_TIMEOUT, METRICS_VERDICT_LOGGED, METRICS_VERDICT_COUNT };
+                       METRICS_VERDICT_TIMEOUT, METRICS_VERDICT_LOGGED, METRICS_VERDICT_UNREACHABLE, METRICS_VERDICT_COUNT };
 
 struct metrics;
 
@@ -41,12 +44,17 @@ void metrics_ttft(struct metrics *m, uint64_t us);
 void metrics_count(struct metrics *m, enum metrics_counter c, uint64_t n);
 void metrics_guard_verdict(struct metrics *m, size_t guard_index, enum metrics_verdict v, uint64_t latency_us);
 void metrics_async_pending_add(struct metrics *m, int64_t delta);
+/* Usage and its cost (cost_usd < 0: no price known) of a request for config model model_index. */
+void metrics_cost(struct metrics *m, size_t model_index, int64_t tokens_in, int64_t tokens_out, double cost_usd);
 
 /* Gauges read at render time from the live workers and router. */
 struct metrics_gauges {
     uint64_t inflight;
     uint64_t upstream_connections_open;
     uint64_t upstream_connections_opened;
+    int audit_on; /* the audit log's counters (audit/audit.h), when audit is on */
+    uint64_t audit_written, audit_journaled, audit_dropped, audit_journal_bytes;
+    int audit_sink_up;
 };
 struct router;
 int metrics_render(struct metrics *m, const struct metrics_gauges *g, const struct router *r, struct util_buf *out);

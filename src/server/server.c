@@ -25,8 +25,10 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "audit/audit.h"
 #include "guard/engine.h"
 #include "schema/schema.h"
+#include "server/keepalive.h"
 #include "server/metrics.h"
 #include "upstream/client.h"
 #include "upstream/router.h"
@@ -41,6 +43,7 @@ struct server {
     struct router *router;
     struct guard_shared *guard_shared;
     struct schema_cache *schemas;
+    struct audit *audit; /* NULL when audit is off */
     struct server_worker *workers;
     int n_workers;
     int access_log_fd; /* -1: off */
@@ -119,10 +122,15 @@ struct server *server_create(const struct config *cfg, char *err, size_t errsz)
         return NULL;
     }
     h2o_config_init(&s->h2o_config);
-    /* h2o answers bodies past its own limit with a plain-text 413 before any handler runs;
-     * give it headroom so that bodies just past max_body_bytes get our OpenAI-style 413 */
-    s->h2o_config.max_request_entity_size = cfg->server.max_body_bytes + 1024 * 1024;
-    s->h2o_config.http1.req_timeout = (uint64_t)cfg->server.header_timeout_ms;
+    /* h2o buffers a request body whole before any handler runs: its cap is what bounds the
+     * memory. Past it h2o answers 413 itself (api_register's filter turns that into our JSON
+     * error); a body of exactly max_body_bytes + 1 reaches the handler, which says the same. */
+    s->h2o_config.max_request_entity_size = cfg->server.max_body_bytes + 1;
+    /* h2o's only HTTP/1 timer runs from "waiting for a request" to "request complete", idle
+     * time included: it is the backstop; keepalive.c enforces the two bounds separately */
+    s->h2o_config.http1.req_timeout = (uint64_t)cfg->server.header_timeout_ms + (uint64_t)cfg->server.idle_timeout_ms;
+    /* libh2o 2.2.5 has no HTTP/2 rapid-reset mitigation: HTTP/2 (h2c) only when asked for */
+    s->h2o_config.http1.upgrade_to_http2 = cfg->server.http2 ? 1 : 0;
     s->h2o_config.http2.idle_timeout = (uint64_t)cfg->server.idle_timeout_ms;
     s->h2o_config.http2.graceful_shutdown_timeout = (uint64_t)cfg->server.drain_timeout_ms;
     s->h2o_config.server_name = h2o_iovec_init(H2O_STRLIT("warden"));
@@ -131,6 +139,11 @@ struct server *server_create(const struct config *cfg, char *err, size_t errsz)
     s->metrics = metrics_create(cfg);
     s->router = router_create(cfg);
     s->schemas = schema_cache_create(256);
+    s->audit = audit_create(cfg, s->n_workers, err, errsz);
+    if (s->audit == NULL && err[0] != '\0') {
+        server_destroy(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -145,6 +158,16 @@ void server_collect_gauges(struct server *s, struct metrics_gauges *g)
             g->upstream_connections_open += st.connections_open;
             g->upstream_connections_opened += st.connections_opened;
         }
+    }
+    if (s->audit != NULL) {
+        struct audit_stats st;
+        audit_get_stats(s->audit, &st);
+        g->audit_on = 1;
+        g->audit_written = st.written;
+        g->audit_journaled = st.journaled;
+        g->audit_dropped = st.dropped;
+        g->audit_journal_bytes = st.journal_bytes;
+        g->audit_sink_up = st.sink_up;
     }
 }
 
@@ -169,14 +192,14 @@ static void on_accept(uv_stream_t *listener, int status)
     struct server_worker *w = listener->data;
     if (status != 0)
         return;
-    uv_tcp_t *conn = util_malloc(sizeof(*conn));
-    uv_tcp_init(&w->loop, conn);
+    uv_tcp_t *conn = keepalive_conn_new(&w->_keepalive, &w->loop);
     if (uv_accept(listener, (uv_stream_t *)conn) != 0) {
-        uv_close((uv_handle_t *)conn, (uv_close_cb)free);
+        uv_close((uv_handle_t *)conn, keepalive_on_close);
         return;
     }
     uv_tcp_nodelay(conn, 1);
-    h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)conn, (uv_close_cb)free);
+    h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)conn, keepalive_on_close);
+    keepalive_conn_attach(conn, sock);
     h2o_accept(&w->_accept_ctx, sock);
 }
 
@@ -200,6 +223,12 @@ static void on_drain_check(uv_timer_t *t)
         worker_leave_loop(w);
 }
 
+/* The drain time-out's grace period is over: leave, whatever is left. */
+static void on_drain_grace_over(uv_timer_t *t)
+{
+    worker_leave_loop(t->data);
+}
+
 static void on_drain_timeout(uv_timer_t *t)
 {
     struct server_worker *w = t->data;
@@ -207,7 +236,7 @@ static void on_drain_timeout(uv_timer_t *t)
              (unsigned long long)w->inflight);
     api_worker_drain_expired(w);
     /* give the error responses a moment to be written, then leave */
-    uv_timer_start(&w->_drain_timer, (uv_timer_cb)(void (*)(uv_timer_t *))worker_leave_loop, 200, 0);
+    uv_timer_start(&w->_drain_timer, on_drain_grace_over, 200, 0);
 }
 
 static void on_stop_request(uv_async_t *a)
@@ -218,6 +247,7 @@ static void on_stop_request(uv_async_t *a)
     w->draining = 1;
     uv_close((uv_handle_t *)&w->_listener, NULL);
     h2o_context_request_shutdown(&w->h2o_ctx);
+    keepalive_close_idle(&w->_keepalive); /* h2o 2.2.5 leaves idle HTTP/1 connections open on shutdown */
     uv_timer_start(&w->_drain_check, on_drain_check, 0, 5);
     uv_timer_start(&w->_drain_timer, on_drain_timeout, (uint64_t)w->cfg->server.drain_timeout_ms, 0);
 }
@@ -269,6 +299,7 @@ static void worker_main(void *arg)
         uv_close((uv_handle_t *)&w->_drain_timer, NULL);
     if (!uv_is_closing((uv_handle_t *)&w->_drain_check))
         uv_close((uv_handle_t *)&w->_drain_check, NULL);
+    keepalive_stop(&w->_keepalive);
     for (int i = 0; i < 50 && uv_run(&w->loop, UV_RUN_NOWAIT) != 0; i++)
         ;
     expire_idle_connections(w);
@@ -287,6 +318,7 @@ static int worker_init(struct server *s, struct server_worker *w, int id, char *
     w->metrics = s->metrics;
     w->router = s->router;
     w->schemas = s->schemas;
+    w->audit = audit_worker_get(s->audit, id);
     uv_loop_init(&w->loop);
     h2o_context_init(&w->h2o_ctx, &w->loop, &s->h2o_config);
     w->_accept_ctx.ctx = &w->h2o_ctx;
@@ -314,6 +346,7 @@ static int worker_init(struct server *s, struct server_worker *w, int id, char *
     w->_drain_timer.data = w;
     uv_timer_init(&w->loop, &w->_drain_check);
     w->_drain_check.data = w;
+    keepalive_init(&w->_keepalive, &w->loop, (uint64_t)s->cfg->server.idle_timeout_ms, (uint64_t)s->cfg->server.header_timeout_ms);
     return 0;
 }
 
@@ -327,6 +360,10 @@ int server_run(struct server *s)
     signal(SIGPIPE, SIG_IGN);
 
     char err[256];
+    if (s->audit != NULL && audit_start(s->audit) != 0) {
+        LOG_ERROR("server", "could not start the audit writer");
+        return -1;
+    }
     for (int i = 0; i < s->n_workers; i++) {
         if (worker_init(s, &s->workers[i], i, err, sizeof(err)) != 0) {
             LOG_ERROR("server", "%s", err);
@@ -345,6 +382,7 @@ int server_run(struct server *s)
         uv_async_send(&s->workers[i]._stop_async);
     for (int i = 0; i < s->n_workers; i++)
         uv_thread_join(&s->workers[i]._thread);
+    audit_stop(s->audit); /* the workers are gone: drain their queues and the journal */
     LOG_INFO("server", "stopped");
     return 0;
 }
@@ -366,6 +404,7 @@ void server_destroy(struct server *s)
     guard_shared_destroy(s->guard_shared);
     if (s->schemas)
         schema_cache_destroy(s->schemas);
+    audit_destroy(s->audit);
     metrics_destroy(s->metrics);
     router_destroy(s->router);
     if (s->access_log_fd > STDERR_FILENO)

@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include "config/config.h"
+#include "server/keepalive.h"
 
 struct server;
 struct upstream_client;
@@ -34,7 +35,9 @@ struct server_worker {
     struct upstream_client *upstream;
     struct guard_env *guards;
     struct api_hangup *hangup;
+    struct api_scrub *scrub;      /* secrets kept out of relayed upstream errors */
     struct schema_cache *schemas; /* process-wide compiled-schema cache */
+    struct audit_worker *audit;   /* this worker's audit queue; NULL when audit is off */
     uint64_t inflight;          /* requests being handled by this worker */
     int draining;
     /* private */
@@ -44,6 +47,7 @@ struct server_worker {
     uv_async_t _stop_async;
     uv_timer_t _drain_timer;
     uv_timer_t _drain_check;
+    struct keepalive _keepalive; /* idle HTTP/1 connections */
     uv_thread_t _thread;
     struct req_ctx *_requests; /* live requests, for drain and shutdown */
 };

@@ -530,10 +530,15 @@ struct upstream_call *curl_client_call_start(struct curl_client *c, const struct
     } else {
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
     }
-    /* no "Expect: 100-continue" round trip; bodies are forwarded byte-for-byte (no decoding) */
+    /* no "Expect: 100-continue" round trip; bodies are forwarded byte-for-byte and checked as
+     * text, so they are asked for unencoded and never decoded here (a decoded body would be
+     * relayed under a Content-Encoding header it no longer has) */
+    curl_easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 0L);
     call->headers = curl_slist_append(NULL, "Expect:");
+    call->headers = curl_slist_append(call->headers, "Accept-Encoding: identity");
     for (const char *const *h = o->headers; h != NULL && *h != NULL; h++)
-        call->headers = curl_slist_append(call->headers, *h);
+        if (strncasecmp(*h, "accept-encoding", 15) != 0 || ((*h)[15] != ':' && (*h)[15] != ';'))
+            call->headers = curl_slist_append(call->headers, *h);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, call->headers);
 
     call->next = c->active;

@@ -858,7 +858,8 @@ void http1_client_destroy(struct http1_client *c, upstream_transport_closed_cb o
 
 /* Appends the caller's "Name: value" lines, with libcurl's conventions: "Name:" with no value
  * removes a header (there is nothing to remove here, so it is skipped), "Name;" sends it empty.
- * Lines with CR or LF are dropped: they would split the request. */
+ * Lines with CR or LF are dropped: they would split the request. Accept-Encoding is
+ * dropped too: the request always asks for identity (build_request). */
 static int append_header_lines(struct util_buf *b, const char *const *lines, int *has_host)
 {
     for (const char *const *h = lines; h != NULL && *h != NULL; h++) {
@@ -868,7 +869,7 @@ static int append_header_lines(struct util_buf *b, const char *const *lines, int
             continue;
         const char *colon = memchr(line, ':', n);
         if (colon == NULL) {
-            if (line[n - 1] == ';') {
+            if (line[n - 1] == ';' && !(n == 16 && strncasecmp(line, "accept-encoding", 15) == 0)) {
                 if (util_buf_append(b, line, n - 1) || util_buf_append(b, ":\r\n", 3))
                     return -1;
             }
@@ -879,6 +880,8 @@ static int append_header_lines(struct util_buf *b, const char *const *lines, int
             v++;
         if (*v == '\0')
             continue;
+        if (colon - line == 15 && strncasecmp(line, "accept-encoding", 15) == 0)
+            continue; /* build_request sends its own */
         if (colon - line == 4 && strncasecmp(line, "host", 4) == 0)
             *has_host = 1;
         if (util_buf_append(b, line, n) || util_buf_append(b, "\r\n", 2))
@@ -903,6 +906,9 @@ static int build_request(struct http1_call *call, const struct upstream_call_opt
     if (!has_host &&
         (util_buf_append(b, "Host: ", 6) || util_buf_append(b, call->origin->host_header, strlen(call->origin->host_header)) ||
          util_buf_append(b, "\r\n", 2)))
+        return -1;
+    /* bodies are relayed byte-for-byte and checked as text: never ask for an encoded one */
+    if (util_buf_append(b, "Accept-Encoding: identity\r\n", 27) != 0)
         return -1;
     if (post) {
         char num[UTIL_FMT_U64_MAX];

@@ -14,10 +14,10 @@ cd "$(dirname "$0")/../.."
 FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 CC=${FUZZ_CC:-clang}
 OUT=build/fuzz
-PKGS="libh2o libuv libcurl jansson yaml-0.1 libhs libpcre2-8"
+PKGS="libh2o libuv libcurl jansson yaml-0.1 libhs libpcre2-8 sqlite3 libpq openssl"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -DH2O_USE_LIBUV=1 -Isrc -Iinclude $(pkg-config --cflags $PKGS 2>/dev/null) -w"
-LIBS="$(pkg-config --libs $PKGS 2>/dev/null) -lh2o -luv -lcurl -ljansson -lyaml -lhs -lpcre2-8 -lssl -lcrypto -lz -ldl -lm -pthread"
+LIBS="$(pkg-config --libs $PKGS 2>/dev/null) -lh2o -luv -lcurl -ljansson -lyaml -lhs -lpcre2-8 -lsqlite3 -lpq -lssl -lcrypto -lz -ldl -lm -pthread"
 
 pass=0; fail=0
 summary() { echo "fuzz: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; }

@@ -75,6 +75,15 @@ ${1:-}
 YAML
 }
 
+# model NAME GUARDS...: one line of a models: list, a model on the mock with these guardrails
+model() {
+    local name=$1
+    shift
+    local list
+    list=$(printf '%s, ' "$@")
+    printf '  - {name: %s, targets: [{provider: local, model: mock-1}], guardrails: [%s]}\n' "$name" "${list%, }"
+}
+
 check() { # name command...
     local name=$1
     shift
@@ -126,7 +135,7 @@ def mine(r):
     if kind == "chat":
         return r["path"].endswith("/chat/completions") and r["headers"].get("x-request-id") == rid
     try:
-        return r["path"] == "/guardrail" and json.loads(r["body"]).get("request_id") == rid
+        return r["path"] == "/guardrail" and json.loads(r["body"]).get("litellm_trace_id") == rid
     except Exception:
         return False
 rs = [r for r in json.load(sys.stdin)["requests"] if mine(r)]

@@ -381,6 +381,127 @@ def sc_sse_slow(c, rq, name):
     return True
 
 
+# ---- guard coverage (test_coverage.sh): answers that carry a secret where output guards must
+# look, or that output guards cannot read. COV_SECRET matches the test's regex guards.
+
+COV_SECRET = "sk-" + "Q" * 24
+
+
+def cov_json(choices, **extra):
+    d = {"id": "chatcmpl-cov", "object": "chat.completion", "created": 1700000000, "model": "cov",
+         "choices": choices, "usage": {"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12}}
+    d.update(extra)
+    return json.dumps(d, separators=(",", ":")).encode()
+
+
+def cov_msg(**fields):
+    m = {"role": "assistant", "content": "fine"}
+    m.update(fields)
+    return {"index": 0, "message": m, "finish_reason": "stop"}
+
+
+def cov_choice1():
+    second = cov_msg(content="the key is " + COV_SECRET)
+    second["index"] = 1
+    return [cov_msg(), second]
+
+
+# JSON answers by scenario name: the choices each one sends
+COV_CHOICES = {
+    "cov-clean": lambda: [cov_msg()],
+    "cov-content": lambda: [cov_msg(content="here: " + COV_SECRET)],
+    "cov-tool-calls": lambda: [cov_msg(content=None, tool_calls=[{"id": "call_1", "type": "function", "function": {
+        "name": "leak", "arguments": json.dumps({"key": COV_SECRET})}}])],
+    "cov-reasoning": lambda: [cov_msg(reasoning_content="thinking about " + COV_SECRET)],
+    "cov-legacy-text": lambda: [{"index": 0, "text": "legacy " + COV_SECRET, "finish_reason": "stop"}],
+    "cov-choice1": cov_choice1,
+}
+
+
+def sc_cov_json(c, rq, name):
+    body = cov_json(COV_CHOICES[name]())
+    send(c, json_head(body) + body)
+    return True
+
+
+for _name in COV_CHOICES:
+    globals()["sc_" + _name.replace("-", "_")] = sc_cov_json
+
+
+def sc_cov_text_plain(c, rq, name):
+    body = ("the key is " + COV_SECRET).encode()
+    send(c, head("200 OK", ["Content-Type: text/plain", "Content-Length: %d" % len(body)]) + body)
+    return True
+
+
+def cov_gzip(c, body, encoding="gzip", wbits=31):
+    import zlib
+    co = zlib.compressobj(wbits=wbits)  # 31: gzip, 15: zlib ("deflate" per RFC), -15: raw deflate
+    z = co.compress(body) + co.flush()
+    send(c, head("200 OK", ["Content-Type: application/json", "Content-Encoding: " + encoding,
+                            "Content-Length: %d" % len(z)]) + z)
+
+
+def sc_cov_gzip(c, rq, name):
+    cov_gzip(c, cov_json([cov_msg(content="zipped " + COV_SECRET)]))
+    return True
+
+
+def sc_cov_gzip_clean(c, rq, name):
+    cov_gzip(c, cov_json([cov_msg(content="zipped and clean")]))
+    return True
+
+
+def sc_cov_deflate(c, rq, name):
+    cov_gzip(c, cov_json([cov_msg(content="deflated " + COV_SECRET)]), "deflate", 15)
+    return True
+
+
+def sc_cov_deflate_raw(c, rq, name):
+    cov_gzip(c, cov_json([cov_msg(content="raw deflated " + COV_SECRET)]), "deflate", -15)
+    return True
+
+
+def sc_cov_br(c, rq, name):
+    body = b"\x1b\x03\x00\xf8\xa5\x1c\x00"  # not decodable by Warden (no brotli)
+    send(c, head("200 OK", ["Content-Type: application/json", "Content-Encoding: br",
+                            "Content-Length: %d" % len(body)]) + body)
+    return True
+
+
+def sc_cov_sse(c, rq, name):
+    ev = {"id": "chatcmpl-cov", "object": "chat.completion.chunk", "model": "cov",
+          "choices": [{"index": 0, "delta": {"content": "streamed " + COV_SECRET}, "finish_reason": None}]}
+    body = b"data: " + json.dumps(ev, separators=(",", ":")).encode() + b"\n\ndata: [DONE]\n\n"
+    send(c, head("200 OK", ["Content-Type: text/event-stream", "Content-Length: %d" % len(body)]) + body)
+    return True
+
+
+def sc_cov_dup_key(c, rq, name):
+    body = ('{"id":"x","choices":[{"index":0,"message":{"role":"assistant","content":"fine",'
+            '"content":"' + COV_SECRET + '"}}]}').encode()
+    send(c, json_head(body) + body)
+    return True
+def sc_echo_auth_401(c, rq, name):
+    """A provider that echoes the credentials it got in its 401 (body and headers), with a
+    fixed string beside them (test_hardening.sh configures it as another provider's key)."""
+    auth = rq["headers"].get("authorization", "")
+    body = json.dumps({"error": {"message": "Incorrect API key provided: %s" % auth, "type": "invalid_request_error",
+                                 "code": "invalid_api_key",
+                                 "seen": {"authorization": auth, "other": "sk-other-provider-key-0123456789",
+                                          "escaped": auth.replace("/", "\\/")}}}).encode()
+    send(c, head("401 Unauthorized", ["Content-Type: application/json", "Content-Length: %d" % len(body),
+                                      "X-Echo-Authorization: " + auth,
+                                      "WWW-Authenticate: Bearer realm=\"%s\"" % auth]) + body)
+    return True
+
+
+def sc_slow_ok(c, rq, name):
+    """Answers after 3 s (requests in flight for a drain)."""
+    pause(c, 3)
+    return sc_ok(c, rq, name)
+
+
 # ---- control requests
 
 def control(c, rq):
@@ -430,7 +551,8 @@ def serve(c):
                 name = "ok"
             rec = {"rid": rq["headers"].get("x-request-id"), "model": name, "path": rq["path"],
                    "method": rq["method"], "host": rq["headers"].get("host"),
-                   "body": rq["body"].decode("utf-8", "replace"), "answered": True, "at_ms": now_ms()}
+                   "body": rq["body"].decode("utf-8", "replace"), "answered": True, "at_ms": now_ms(),
+                   "accept_encoding": rq["headers"].get("accept-encoding")}
             with LOCK:
                 c.requests.append(rec)
             log("conn %d request %d %s %s rid=%s" % (c.id, len(c.requests), rq["path"], name, rec["rid"]))

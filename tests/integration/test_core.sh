@@ -17,7 +17,7 @@ start_mock
 DOWN_PORT=$(free_port) # nothing listens here
 CONFIG=$(
     cat <<YAML
-server: {listen: "127.0.0.1:@PORT@", workers: 1, drain_timeout_ms: 3000, header_timeout_ms: 1000, max_body_bytes: 65536}
+server: {listen: "127.0.0.1:@PORT@", workers: 1, drain_timeout_ms: 3000, header_timeout_ms: 1000, max_body_bytes: 65536, http2: on}
 providers:
   - {name: local, type: openai, base_url: "@MOCK@/v1", api_key_env: OPENAI_API_KEY}
   - {name: down, type: openai, base_url: "http://127.0.0.1:$DOWN_PORT/v1"}

@@ -17,15 +17,6 @@ start_mock
 DEAD_PORT=$(free_port) # nothing listens there
 KEY=sk-AAAAAAAAAAAAAAAAAAAAAAAAA
 
-# model NAME GUARDS...: a model on the mock with these guardrails
-model() {
-    local name=$1
-    shift
-    local list
-    list=$(printf '%s, ' "$@")
-    printf '  - {name: %s, targets: [{provider: local, model: mock-1}], guardrails: [%s]}\n' "$name" "${list%, }"
-}
-
 CFG=$(
     cat <<YAML
 server: {listen: "127.0.0.1:@PORT@", workers: 1, drain_timeout_ms: 3000}
@@ -192,21 +183,23 @@ check "keywords case_sensitive: other case passes" eq "$(status)" 200
 go kw-case "this is Forbidden"
 check "keywords case_sensitive: exact case blocks" eq "$(status)" 400
 
-# ---- length
-go len-chars "01234567890123456789"
+# ---- length (bodies without the mock's control field: its key is a text outside the contract,
+# counted like any other text the upstream receives)
+go_plain() { go_body "{\"model\":\"$1\",\"messages\":[{\"role\":\"user\",\"content\":\"$2\"}]}"; }
+go_plain len-chars "01234567890123456789"
 check "length max_chars: 20 chars pass" eq "$(status)" 200
-go len-chars "01234567890123456789x"
+go_plain len-chars "01234567890123456789x"
 check "length max_chars: 21 chars block" eq "$(status)" 400
 check "length max_chars: reason" contains "$(body)" "max_chars"
-go len-chars "ééééééééééééééééééé"
+go_plain len-chars "ééééééééééééééééééé"
 check "length max_chars counts characters, not bytes" eq "$(status)" 200
 go_body '{"model":"len-msgs","messages":[{"role":"system","content":"a"},{"role":"user","content":"b"}]}'
 check "length max_messages: 2 pass" eq "$(status)" 200
 go_body '{"model":"len-msgs","messages":[{"role":"system","content":"a"},{"role":"user","content":"b"},{"role":"user","content":"c"}]}'
 check "length max_messages: 3 block" eq "$(status)" 400
-go len-tokens "0123456789012345678"
+go_plain len-tokens "0123456789012345678"
 check "length max_tokens: ~5 tokens pass" eq "$(status)" 200
-go len-tokens "0123456789012345678901234"
+go_plain len-tokens "0123456789012345678901234"
 check "length max_tokens: ~7 tokens block" eq "$(status)" 400
 check "length max_tokens: reason" contains "$(body)" "max_tokens"
 
@@ -240,7 +233,7 @@ go plug-upper "this is a calm sentence with few capitals"
 check "plugin: calm text passes" eq "$(status)" 200
 
 # ---- webhook
-go wh "hello"
+go_plain wh "hello"
 check "webhook: NONE passes" eq "$(status)" 200
 check "webhook: the guard service got the texts" contains "$(mock_eval guard 'b(rs[0]) if rs else ""')" '"texts":["hello"]'
 check "webhook: input_type request" contains "$(mock_eval guard 'b(rs[0]) if rs else ""')" '"input_type":"request"'
@@ -249,26 +242,29 @@ check "webhook: BLOCKED blocks" eq "$(status)" 400
 check "webhook: blocked_reason is passed on" contains "$(body)" "mock: blocked word"
 go wh-down-open "hello"
 check "webhook down + fail_open: 200" eq "$(status)" 200
-check "webhook down + fail_open: error_open" eq "$(guards_hdr)" "wh-down-open=error_open"
+check "webhook down + fail_open: unreachable_open" eq "$(guards_hdr)" "wh-down-open=unreachable_open"
 go wh-down-closed "hello"
-check "webhook down + fail_closed: blocked" eq "$(status)" 400
-check "webhook down + fail_closed: error_closed" eq "$(guards_hdr)" "wh-down-closed=error_closed"
+check "webhook down + fail_closed: 503 (the check could not run)" eq "$(status)" 503
+check "webhook down + fail_closed: guardrail_unavailable" contains "$(body)" '"code":"guardrail_unavailable"'
+check "webhook down + fail_closed: unreachable_closed" eq "$(guards_hdr)" "wh-down-closed=unreachable_closed"
 check "webhook down + fail_closed: nothing upstream" eq "$(n_chat)" 0
 go wh-garbage-open "hello"
 check "webhook garbage + fail_open: 200" eq "$(status)" 200
 check "webhook garbage + fail_open: error_open" eq "$(guards_hdr)" "wh-garbage-open=error_open"
 go wh-garbage-closed "hello"
-check "webhook garbage + fail_closed: blocked" eq "$(status)" 400
+check "webhook garbage + fail_closed: 503" eq "$(status)" 503
+check "webhook garbage + fail_closed: guardrail_unavailable, type api_error" contains "$(body)" '"type":"api_error","param":null,"code":"guardrail_unavailable"'
 check "webhook garbage + fail_closed: error_closed" eq "$(guards_hdr)" "wh-garbage-closed=error_closed"
 go wh-500-closed "hello"
-check "webhook HTTP 500 + fail_closed: blocked" eq "$(status)" 400
+check "webhook HTTP 500 + fail_closed: 503" eq "$(status)" 503
 check "webhook HTTP 500: reason" contains "$(body)" "HTTP 500"
 go wh-slow-open "hello"
 check "webhook timeout + fail_open: 200" eq "$(status)" 200
 check "webhook timeout + fail_open: timeout_open" eq "$(guards_hdr)" "wh-slow-open=timeout_open"
 check "webhook timeout + fail_open: ~150 ms, not 1500 ($MS ms)" lt "$MS" 800
 go wh-slow-closed "hello"
-check "webhook timeout + fail_closed: blocked" eq "$(status)" 400
+check "webhook timeout + fail_closed: 503" eq "$(status)" 503
+check "webhook timeout + fail_closed: guardrail_unavailable" contains "$(body)" '"code":"guardrail_unavailable"'
 check "webhook timeout + fail_closed: timeout_closed" eq "$(guards_hdr)" "wh-slow-closed=timeout_closed"
 check "webhook timeout + fail_closed: ~150 ms ($MS ms)" lt "$MS" 800
 sleep 0.1
@@ -282,7 +278,7 @@ go lj-unsafe "hello"
 check "llm_judge unsafe: blocked" eq "$(status)" 400
 check "llm_judge unsafe: category in the reason" contains "$(body)" "S1"
 go lj-nonsense "hello"
-check "llm_judge nonsense + fail_closed: blocked" eq "$(status)" 400
+check "llm_judge nonsense + fail_closed: 503" eq "$(status)" 503
 check "llm_judge nonsense: error_closed" eq "$(guards_hdr)" "lj-nonsense=error_closed"
 go lj-nonsense-open "hello"
 check "llm_judge nonsense + fail_open: 200" eq "$(status)" 200
@@ -336,7 +332,8 @@ check "collect_all: rewrite verdict in metrics" eq "$(metric 'warden_guard_verdi
 check "collect_all: pass verdict in metrics" ge "$(metric 'warden_guard_verdicts_total{guard="c-pass",verdict="pass"}')" 1
 
 go p-timeout-closed "hello"
-check "group timeout_ms + fail_closed: blocked" eq "$(status)" 400
+check "group timeout_ms + fail_closed: 503" eq "$(status)" 503
+check "group timeout_ms + fail_closed: guardrail_unavailable" contains "$(body)" '"code":"guardrail_unavailable"'
 check "group timeout: timeout_closed" eq "$(guards_hdr)" "p-timeout-closed=timeout_closed"
 check "group timeout: at ~200 ms ($MS ms)" lt "$MS" 700
 sleep 0.1
@@ -383,7 +380,7 @@ check "when metadata: no key -> skipped" eq "$(status)" 200
 # ---- robustness
 check "warden alive after bad guard answers" alive
 check "access log lines carry guardrails" ge "$(grep -c '"guardrails":"' "$WARDEN_LOG")" 10
-check "access log: blocked request logged with its verdict" contains "$(grep '"guardrails":"wh-garbage-closed=error_closed"' "$WARDEN_LOG" | head -1)" '"status":400'
+check "access log: blocked request logged with its verdict" contains "$(grep '"guardrails":"wh-garbage-closed=error_closed"' "$WARDEN_LOG" | head -1)" '"status":503'
 # ---- plugin rewrites (last: a crash here must not hide the results above)
 go plug-mask "account 123456789012 thanks"
 check "plugin mask_digits: 200" eq "$(status)" 200

@@ -7,11 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "auth/auth.h"
 #include "config/config.h"
 
 #define BASE                                                                                                                    \
@@ -140,7 +143,7 @@ static void full_example_loads_with_every_field(void **state)
     assert_int_equal(cfg->n_default_guardrails, 1);
     assert_ptr_equal(cfg->default_guardrails[0], config_find_guardrail(cfg, "no-keys"));
 
-    assert_int_equal(cfg->n_guardrails, 9);
+    assert_int_equal(cfg->n_guardrails, 11);
     struct config_guardrail *g = config_find_guardrail(cfg, "no-keys");
     assert_int_equal(g->type, CONFIG_GUARD_REGEX);
     assert_int_equal(g->action, CONFIG_ACTION_REDACT);
@@ -169,6 +172,8 @@ static void full_example_loads_with_every_field(void **state)
     assert_int_equal(g->timing, CONFIG_TIMING_CONCURRENT);
     assert_int_equal(g->timeout_ms, 300);
     assert_int_equal(g->on_error, CONFIG_ON_ERROR_FAIL_OPEN);
+    assert_int_equal(g->unknown_fields, CONFIG_COVERAGE_REFUSE);
+    assert_int_equal(g->non_text, CONFIG_COVERAGE_REFUSE);
     assert_string_equal(g->url, "http://127.0.0.1:9000/guardrail");
     assert_string_equal(g->headers[0].name, "x-api-key");
     assert_true(g->has_when);
@@ -192,6 +197,27 @@ static void full_example_loads_with_every_field(void **state)
     assert_string_equal(g->deny[0], "delete_everything");
     assert_string_equal(g->arg_patterns[0].name, "search");
     assert_string_equal(g->arg_patterns[0].value, "(?i)password");
+
+    g = config_find_guardrail(cfg, "pii");
+    assert_int_equal(g->type, CONFIG_GUARD_PII);
+    assert_int_equal(g->redaction, CONFIG_REDACT_REVERSIBLE);
+    assert_int_equal(g->n_entities, 5);
+    assert_string_equal(g->entities[4], "US_SSN");
+    assert_true(g->score_threshold == 0.5);
+    assert_int_equal(g->n_recognizers, 1);
+    assert_string_equal(g->recognizers[0].name, "EMPLOYEE_ID");
+    assert_string_equal(g->recognizers[0].validator, "luhn");
+    assert_string_equal(g->recognizers[0].context[1], "staff");
+    assert_true(g->recognizers[0].score == 0.6);
+
+    g = config_find_guardrail(cfg, "no-secrets");
+    assert_int_equal(g->type, CONFIG_GUARD_SECRETS);
+    assert_int_equal(g->redaction, CONFIG_REDACT_MASK);
+    assert_true(g->entropy_threshold == 3.5);
+    assert_string_equal(g->recognizers[0].regex, "acme_[a-z0-9]{32}");
+    assert_null(g->recognizers[0].validator);
+    assert_true(cfg->guardrails_api.enabled);
+    assert_string_equal(cfg->guardrails_api.token_env, "WARDEN_CHECK_TOKEN");
 
     g = config_find_guardrail(cfg, "example-plugin");
     assert_string_equal(g->plugin_path, "build/plugins/example_guard.so");
@@ -315,6 +341,35 @@ static void builtin_detector_keys_parse(void **state)
     config_free(cfg);
 }
 
+static void guard_coverage_defaults_and_overrides(void **state)
+{
+    struct config *cfg = load_ok(BASE "guardrails:\n"
+                                      "  - {name: r, type: regex, patterns: [a]}\n"
+                                      "  - {name: s, type: regex, patterns: [a], unknown_fields: refuse, non_text: refuse}\n");
+    struct config_guardrail *r = config_find_guardrail(cfg, "r"), *s = config_find_guardrail(cfg, "s");
+    assert_int_equal(r->unknown_fields, CONFIG_COVERAGE_CHECK);
+    assert_int_equal(r->non_text, CONFIG_COVERAGE_CHECK);
+    assert_int_equal(s->unknown_fields, CONFIG_COVERAGE_REFUSE);
+    assert_int_equal(s->non_text, CONFIG_COVERAGE_REFUSE);
+    config_free(cfg);
+    /* the top-level default applies to guardrails that do not say, wherever it is written */
+    cfg = load_ok(BASE "guardrails:\n"
+                       "  - {name: r, type: regex, patterns: [a]}\n"
+                       "  - {name: s, type: regex, patterns: [a], unknown_fields: check, non_text: pass}\n"
+                       "guard_coverage: {unknown_fields: refuse, non_text: refuse}\n");
+    r = config_find_guardrail(cfg, "r");
+    s = config_find_guardrail(cfg, "s");
+    assert_int_equal(r->unknown_fields, CONFIG_COVERAGE_REFUSE);
+    assert_int_equal(r->non_text, CONFIG_COVERAGE_REFUSE);
+    assert_int_equal(s->unknown_fields, CONFIG_COVERAGE_CHECK);
+    assert_int_equal(s->non_text, CONFIG_COVERAGE_CHECK);
+    config_free(cfg);
+    char err[512];
+    assert_null(load(BASE "guard_coverage: {non_text: check}\n", err, sizeof(err)));
+    assert_non_null(strstr(err, "pass, refuse"));
+    assert_null(load(BASE "guard_coverage: {unknown: refuse}\n", err, sizeof(err)));
+}
+
 static void model_values_override_defaults_key_by_key(void **state)
 {
     struct config *cfg = load_ok("providers: [{name: p, base_url: \"http://h\"}]\n"
@@ -355,6 +410,83 @@ static void api_key_comes_from_the_environment(void **state)
     assert_string_equal(cfg->providers[0].api_key, "sk-secret-123");
     config_free(cfg);
     unsetenv("WARDEN_TEST_KEY_X");
+}
+
+static void webhook_keys_speak_litellm(void **state)
+{
+    setenv("WARDEN_TEST_GUARD_KEY", "gk-123", 1);
+    struct config *cfg = load_ok(BASE "guardrails:\n"
+                                      "  - {name: a, type: webhook, api_base: \"http://g:1/\", api_key_env: WARDEN_TEST_GUARD_KEY,\n"
+                                      "     additional_provider_specific_params: {t: 0.8, n: 3, on: true, s: \"3\", l: [x, null]},\n"
+                                      "     on_error: fail_open}\n"
+                                      "  - {name: b, type: webhook, api_base: \"http://g:1/beta/litellm_basic_guardrail_api\",\n"
+                                      "     on_unreachable: fail_open, on_intervened: block}\n"
+                                      "  - {name: c, type: webhook, url: \"http://g:1/check\"}\n");
+    unsetenv("WARDEN_TEST_GUARD_KEY");
+    struct config_guardrail *a = config_find_guardrail(cfg, "a"), *b = config_find_guardrail(cfg, "b"),
+                            *c = config_find_guardrail(cfg, "c");
+    assert_string_equal(a->url, "http://g:1/beta/litellm_basic_guardrail_api"); /* appended, as LiteLLM */
+    assert_string_equal(b->url, "http://g:1/beta/litellm_basic_guardrail_api"); /* not twice */
+    assert_string_equal(c->url, "http://g:1/check");                           /* as written */
+    assert_string_equal(a->api_key, "gk-123");
+    assert_null(b->api_key);
+    json_error_t je;
+    json_t *got = json_loads(a->provider_params_json, 0, &je);
+    json_t *want = json_pack("{s:f, s:i, s:b, s:s, s:[s, n]}", "t", 0.8, "n", 3, "on", 1, "s", "3", "l", "x");
+    assert_true(json_equal(got, want)); /* typed as YAML types them; quoted stays a string */
+    json_decref(got);
+    json_decref(want);
+    assert_null(b->provider_params_json);
+    assert_int_equal(a->on_unreachable, CONFIG_ON_ERROR_FAIL_OPEN); /* defaults to on_error */
+    assert_int_equal(c->on_unreachable, CONFIG_ON_ERROR_FAIL_CLOSED);
+    assert_int_equal(b->on_error, CONFIG_ON_ERROR_FAIL_CLOSED);
+    assert_int_equal(b->on_unreachable, CONFIG_ON_ERROR_FAIL_OPEN);
+    assert_int_equal(a->on_intervened, CONFIG_ON_INTERVENED_APPLY);
+    assert_int_equal(b->on_intervened, CONFIG_ON_INTERVENED_BLOCK);
+    config_free(cfg);
+}
+
+static void audit_auth_admin_and_prices_parse(void **state)
+{
+    char err[512];
+    setenv("WARDEN_TEST_KEY_ENV", "sk-from-env", 1);
+    setenv("WARDEN_TEST_ADMIN", "admin-token", 1);
+    struct config *cfg = load("providers:\n"
+                              "  - {name: local, base_url: \"http://127.0.0.1:9000/v1\"}\n"
+                              "models:\n"
+                              "  - name: m\n"
+                              "    targets: [{provider: local, model: x, price: {input_per_mtok: 1.5, output_per_mtok: 6}}]\n"
+                                   "api_keys:\n"
+                                   "  - {name: a, key: sk-plain}\n"
+                                   "  - {name: b, key_sha256: 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08}\n"
+                                   "  - {name: c, key_env: WARDEN_TEST_KEY_ENV}\n"
+                                   "auth: {required: true}\n"
+                                   "admin: {token_env: WARDEN_TEST_ADMIN}\n"
+                                   "prices: [{model: x, input_per_mtok: 0.1, output_per_mtok: 0.2}]\n"
+                                   "audit: {path: /tmp/a.db, overflow: drop, bodies: true, retention_days: 30}\n",
+                              err, sizeof(err));
+    if (cfg == NULL)
+        fail_msg("%s", err);
+    assert_true(cfg->models[0].targets[0].has_price);
+    assert_true(cfg->models[0].targets[0].price_out_per_mtok == 6);
+    assert_true(cfg->auth_required);
+    assert_null(cfg->api_keys[1].key); /* only the hash is kept */
+    assert_ptr_equal(auth_find_key(cfg, "test", 4), &cfg->api_keys[1]); /* sha256("test") */
+    assert_ptr_equal(auth_find_key(cfg, "sk-from-env", 11), &cfg->api_keys[2]);
+    assert_ptr_equal(auth_find_key(cfg, "sk-plain", 8), &cfg->api_keys[0]);
+    assert_true(auth_admin_ok(cfg, "admin-token", 11));
+    assert_int_equal(cfg->n_prices, 1);
+    assert_int_equal(cfg->audit.sink, CONFIG_AUDIT_SQLITE);
+    assert_int_equal(cfg->audit.overflow, CONFIG_AUDIT_DROP);
+    assert_string_equal(cfg->audit.journal_path, "/tmp/a.db.journal");
+    assert_int_equal(cfg->audit.journal_max_mb, 1024);
+    assert_int_equal(cfg->audit.retention_days, 30);
+    config_free(cfg);
+    /* no audit section: off */
+    cfg = load(BASE, err, sizeof(err));
+    assert_int_equal(cfg->audit.sink, CONFIG_AUDIT_OFF);
+    assert_false(cfg->auth_required);
+    config_free(cfg);
 }
 
 static void server_listen_workers_and_sizes_parse(void **state)
@@ -459,7 +591,36 @@ static const struct bad bad_configs[] = {
     {"providers: [{name: p, type: anthropic, base_url: \"http://h\"}]\n",
      "t.yaml:1: providers[0].type: expected one of openai, got \"anthropic\""},
     {BASE "guardrails:\n  - {name: a, type: regexp, patterns: [x]}\n",
-     "t.yaml:7: guardrails[0].type: expected one of regex, keywords, length, webhook, llm_judge, tools, plugin, parallel, chain, prompt_injection, classifier, got \"regexp\""},
+     "t.yaml:7: guardrails[0].type: expected one of regex, keywords, length, webhook, llm_judge, tools, plugin, parallel, chain, pii, secrets, prompt_injection, classifier, got \"regexp\""},
+    /* pii / secrets and the guardrails_api section (config_detect.c) */
+    {BASE "guardrails:\n  - {name: a, type: pii, entities: [EMAIL_ADRESS]}\n",
+     "t.yaml:7: guardrails[0].entities[0]: unknown entity \"EMAIL_ADRESS\" (did you mean \"EMAIL_ADDRESS\"?)"},
+    {BASE "guardrails:\n  - {name: a, type: secrets, entities: [EMAIL_ADDRESS]}\n",
+     "t.yaml:7: guardrails[0].entities[0]: unknown entity \"EMAIL_ADDRESS\" (one of OPENAI_API_KEY,"},
+    {BASE "guardrails:\n  - {name: a, type: pii, score_threshold: 1.5}\n",
+     "t.yaml:7: guardrails[0].score_threshold: expected a number from 0 to 1, got \"1.5\""},
+    {BASE "guardrails:\n  - {name: a, type: pii, redaction: blur}\n",
+     "t.yaml:7: guardrails[0].redaction: expected one of mask, typed, reversible, got \"blur\""},
+    {BASE "guardrails:\n  - {name: a, type: secrets, entropy_threshold: 9}\n",
+     "t.yaml:7: guardrails[0].entropy_threshold: expected a number from 0 to 8"},
+    {BASE "guardrails:\n  - {name: a, type: pii, recognizers: [{name: \"my id\", regex: x}]}\n",
+     "guardrails[0].recognizers[0].name: recognizer name \"my id\" may only use letters, digits and '_'"},
+    {BASE "guardrails:\n  - {name: a, type: pii, recognizers: [{name: X}]}\n",
+     "t.yaml:7: guardrails[0].recognizers[0]: missing required key \"regex\""},
+    {BASE "guardrails:\n  - {name: a, type: secrets, rules: [{name: X, regex: \"a(\"}]}\n",
+     "guardrails[0].rules[0].regex: invalid regex \"a(\""},
+    {BASE "guardrails:\n  - {name: a, type: pii, recognizers: [{name: X, regex: \"[0-9]*\"}]}\n",
+     "guardrails[0].recognizers[0].regex: regex \"[0-9]*\" matches the empty string"},
+    {BASE "guardrails:\n  - {name: a, type: pii, recognizers: [{name: X, regex: x, validator: luhnn}]}\n",
+     "guardrails[0].recognizers[0].validator: unknown validator \"luhnn\" (did you mean \"luhn\"?)"},
+    {BASE "guardrails:\n  - {name: a, type: pii, recognizers: [{name: X, regex: x, colour: red}]}\n",
+     "guardrails[0].recognizers[0]: unknown key \"colour\""},
+    {BASE "guardrails:\n  - {name: a, type: regex, patterns: [x], entities: [URL]}\n",
+     "t.yaml:7: guardrails[0]: key \"entities\" does not apply to type \"regex\""},
+    {BASE "guardrails:\n  - {name: a, type: pii, stage: output, action: redact, redaction: reversible}\n",
+     "t.yaml:7: guardrails[0]: redaction: reversible needs stage: input"},
+    {BASE "guardrails_api: {enabled: yes please}\n", "t.yaml:6: guardrails_api.enabled: expected true or false"},
+    {BASE "guardrails_api: {enabled: true, token: abc}\n", "t.yaml:6: guardrails_api: unknown key \"token\""},
     {BASE "guardrails:\n  - {name: a, type: regex, patterns: [x], stage: both}\n",
      "guardrails[0].stage: expected one of input, output, got \"both\""},
     {BASE "guardrails:\n  - {name: a, type: regex, patterns: [x], timing: later}\n",
@@ -553,14 +714,35 @@ static const struct bad bad_configs[] = {
     {BASE "guardrails:\n  - {name: a, type: regex}\n", "t.yaml:7: guardrails[0]: missing required key \"patterns\""},
     {BASE "guardrails:\n  - {name: a, type: regex, patterns: []}\n", "t.yaml:7: guardrails[0].patterns: needs at least one entry"},
     {BASE "guardrails:\n  - {name: a, type: keywords, keywords: [ok, \"\"]}\n", "t.yaml:7: guardrails[0].keywords[1]: empty keyword"},
-    {BASE "guardrails:\n  - {name: a, type: webhook}\n", "t.yaml:7: guardrails[0]: missing required key \"url\""},
+    {BASE "guardrails:\n  - {name: a, type: webhook}\n", "t.yaml:7: guardrails[0]: missing required key \"api_base\""},
+    {BASE "guardrails:\n  - {name: a, type: webhook, url: \"http://h/x\", api_base: \"http://h\"}\n",
+     "t.yaml:7: guardrails[0]: give either \"url\""},
+    {BASE "guardrails:\n  - {name: a, type: webhook, api_base: \"http://h\", on_intervened: redact}\n",
+     "guardrails[0].on_intervened: expected one of apply, block"},
+    {BASE "guardrails:\n  - {name: a, type: webhook, api_base: \"http://h\", additional_provider_specific_params: [1]}\n",
+     "guardrails[0].additional_provider_specific_params: expected a mapping"},
+    {BASE "guardrails:\n  - {name: a, type: regex, patterns: [x], on_unreachable: fail_open}\n",
+     "key \"on_unreachable\" does not apply to type \"regex\""},
     {BASE "guardrails:\n  - {name: a, type: llm_judge}\n", "t.yaml:7: guardrails[0]: missing required key \"model\""},
     {BASE "guardrails:\n  - {name: a, type: plugin}\n", "t.yaml:7: guardrails[0]: missing required key \"path\""},
     {BASE "guardrails:\n  - {name: a, type: parallel}\n", "t.yaml:7: guardrails[0]: missing required key \"members\""},
     {BASE "guardrails:\n  - {name: a, type: chain, members: []}\n", "t.yaml:7: guardrails[0].members: needs at least one member"},
     {BASE "guardrails:\n  - {name: a, type: length}\n", "t.yaml:7: guardrails[0]: a length guardrail needs max_chars"},
     {BASE "guardrails:\n  - {name: a, type: tools}\n", "t.yaml:7: guardrails[0]: a tools guardrail needs allow, deny or arguments"},
-    {BASE "api_keys: [{name: x}]\n", "t.yaml:6: api_keys[0]: missing required key \"key\""},
+    {BASE "api_keys: [{name: x}]\n", "t.yaml:6: api_keys[0]: missing the key: one of \"key\", \"key_sha256\" or \"key_env\""},
+    /* audit, auth, admin, prices (config_audit.c) */
+    {BASE "api_keys: [{name: x, key_sha256: abc}]\n", "t.yaml:6: api_keys[0].key_sha256: expected 64 hex digits (the SHA-256 of the key, e.g. `printf %s KEY | sha256sum`)"},
+    {BASE "api_keys: [{name: x, key_env: WARDEN_TEST_UNSET_VARIABLE}]\n", "t.yaml:6: api_keys[0].key_env: the environment variable WARDEN_TEST_UNSET_VARIABLE is not set (or empty)"},
+    {BASE "api_keys: [{name: x, key: a, key_sha256: 0000000000000000000000000000000000000000000000000000000000000000}]\n", "t.yaml:6: api_keys[0]: give the key once: one of \"key\", \"key_sha256\" or \"key_env\""},
+    {BASE "auth: {required: true}\n", "t.yaml:1: auth: required: true needs at least one entry in api_keys"},
+    {BASE "auth: {required: yes-please}\n", "t.yaml:6: auth.required: expected true or false, got \"yes-please\""},
+    {BASE "audit: {sink: postgres}\n", "t.yaml:6: audit: sink: postgres needs \"dsn\""},
+    {BASE "audit: {sink: mysql}\n", "t.yaml:6: audit.sink: expected one of off, sqlite, postgres, got \"mysql\""},
+    {BASE "audit: {overflow: maybe}\n", "t.yaml:6: audit.overflow: expected one of refuse, drop, got \"maybe\""},
+    {BASE "audit: {journal_max_mb: 0}\n", "t.yaml:6: audit.journal_max_mb: expected an integer from 1 to 1048576, got \"0\""},
+    {BASE "prices: [{model: m, input_per_mtok: 1}]\n", "t.yaml:6: prices[0]: a price needs both \"input_per_mtok\" and \"output_per_mtok\" (USD per million tokens)"},
+    {BASE "prices: [{input_per_mtok: 1, output_per_mtok: 2}]\n", "t.yaml:6: prices[0]: missing required key \"model\""},
+    {BASE "admin: {token: x}\n", "t.yaml:6: admin: unknown key \"token\""},
     /* values */
     {BASE "guardrails:\n  - name: a\n    type: regex\n    patterns:\n      - ok\n      - \"sk-[\"\n",
      "t.yaml:11: guardrails[0].patterns[1]: invalid regex \"sk-[\": missing terminating ] for character class"},
@@ -677,13 +859,59 @@ static void alias_bombs_are_refused(void **state)
     assert_non_null(strstr(err, "nested more than"));
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* 100k-deep nesting (flow and block styles) is refused at the line where the bound is
+ * crossed, before a document is built: it used to cost 15-30 s of CPU. */
+static void deep_nesting_is_refused_before_the_document_is_built(void **state)
+{
+    (void)state;
+    size_t n = 100000;
+    char *flow = malloc(2 * n + 8);
+    memcpy(flow, "a: ", 3);
+    memset(flow + 3, '[', n);
+    memset(flow + 3 + n, ']', n);
+    strcpy(flow + 3 + 2 * n, "\n");
+    char err[512];
+    double t0 = now_s();
+    assert_null(load(flow, err, sizeof(err)));
+    assert_non_null(strstr(err, "t.yaml:1: "));
+    assert_non_null(strstr(err, "nested more than 64 levels deep"));
+    free(flow);
+    /* block style: one level per line; the message names the first line past the bound */
+    struct { char *p; size_t len; } b = {malloc(300 * 303 + 1), 0};
+    for (size_t i = 0; i < 300; i++) {
+        memset(b.p + b.len, ' ', i);
+        memcpy(b.p + b.len + i, "k:\n", 3);
+        b.len += i + 3;
+    }
+    b.p[b.len] = '\0';
+    assert_null(load(b.p, err, sizeof(err)));
+    assert_non_null(strstr(err, "t.yaml:65: "));
+    free(b.p);
+    assert_true(now_s() - t0 < 2.0);
+    /* 64 levels still load as far as the shape goes (then fail on the unknown key) */
+    char ok[400];
+    snprintf(ok, sizeof(ok), "%sa: %.*s%.*s\n", BASE, 63, "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+             63, "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
+    assert_null(load(ok, err, sizeof(err)));
+    assert_null(strstr(err, "nested more than"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(full_example_loads_with_every_field),
         cmocka_unit_test(minimal_config_gets_defaults),
+        cmocka_unit_test(audit_auth_admin_and_prices_parse),
         cmocka_unit_test(guardrail_defaults_depend_on_type),
         cmocka_unit_test(builtin_detector_keys_parse),
+        cmocka_unit_test(guard_coverage_defaults_and_overrides),
         cmocka_unit_test(model_values_override_defaults_key_by_key),
         cmocka_unit_test(api_key_comes_from_the_environment),
         cmocka_unit_test(server_listen_workers_and_sizes_parse),
@@ -694,6 +922,8 @@ int main(void)
         cmocka_unit_test(small_error_buffers_are_safe),
         cmocka_unit_test(loading_many_bad_configs_leaks_nothing),
         cmocka_unit_test(alias_bombs_are_refused),
+        cmocka_unit_test(webhook_keys_speak_litellm),
+        cmocka_unit_test(deep_nesting_is_refused_before_the_document_is_built),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -248,8 +248,17 @@ static const char *suite_dir(void)
 static void suite_cases_pass(void **state)
 {
     const char *root = suite_dir();
-    if (!root)
-        fail_msg("JSON-Schema-Test-Suite not found: set SCHEMA_SUITE_DIR or put it in ../shared/json-schema-test-suite");
+    if (!root) {
+        /* a clone of the repository alone has no ../shared: say so and skip, except in CI, where the
+         * suite is part of the contract */
+        const char *ci = getenv("CI");
+        if (ci != NULL && strcmp(ci, "true") == 0)
+            fail_msg("JSON-Schema-Test-Suite not found (CI=true requires it): set SCHEMA_SUITE_DIR or put it in "
+                     "../shared/json-schema-test-suite");
+        printf("schema suite: skipped: JSON-Schema-Test-Suite not found in ../shared/json-schema-test-suite "
+               "(set SCHEMA_SUITE_DIR to run it)\n");
+        skip();
+    }
     static struct tally t;
     memset(&t, 0, sizeof(t));
     char dir[1024];

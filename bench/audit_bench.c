@@ -1,0 +1,198 @@
+/* bench/audit_bench.c: audit sink throughput and query latency.
+ *
+ *   audit_bench sqlite DIR [N]        N records (default 200000) through the writer thread into
+ *                                     DIR/bench.db: records/s end to end (submit -> committed)
+ *   audit_bench pg DSN [N]            the same into PostgreSQL
+ *   audit_bench query DIR [ROWS]      fills DIR/query.db with ROWS records (default 1000000; 8
+ *                                     models, 10 keys, a day of timestamps), then times 200
+ *                                     queries "model = M and a 2-hour range, limit 100": median
+ *                                     and worst in ms
+ *
+ * Prints one line per measurement: "AUDIT_BENCH <what> ...". Built and run by bench/micro.sh
+ * (make bench), or by hand: make build/audit_bench. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit/audit.h"
+#include "audit/query.h"
+#include "audit/sink.h"
+#include "util/clock.h"
+
+static const char *models[] = {"gpt-4o", "gpt-4o-mini", "gpt-4.1", "o3", "claude-sonnet-4", "gemini-2.5-pro",
+                               "llama-3.3-70b", "gemini-2.5-flash"};
+
+static void fill(struct audit_record *r, long i, int64_t t)
+{
+    memset(r, 0, sizeof(*r));
+    r->time_us = t;
+    audit_record_make_id(r);
+    snprintf(r->request_id, sizeof(r->request_id), "req_%012lx", i);
+    snprintf(r->key_name, sizeof(r->key_name), "team-%ld", i % 10);
+    snprintf(r->model, sizeof(r->model), "%s", models[i % 8]);
+    snprintf(r->target, sizeof(r->target), "openai/%s", models[i % 8]);
+    snprintf(r->guardrails, sizeof(r->guardrails), "pii=pass, jailbreak=pass");
+    r->status = i % 50 ? 200 : 429;
+    r->attempts = 1;
+    r->stream = (int)(i & 1);
+    r->latency_us = 120000 + i % 1000;
+    r->ttft_us = 40000;
+    r->tokens_in = 300 + i % 100;
+    r->tokens_out = 150;
+    r->cost_usd = 0.0012;
+}
+
+/* The sink alone: n records in transactions of `batch`, no writer thread. */
+static int sink_direct(struct audit_sink *s, long n, size_t batch, const char *what)
+{
+    char err[512];
+    if (audit_sink_connect(s, err, sizeof(err)) != 0) {
+        fprintf(stderr, "audit_bench: %s\n", err);
+        return 1;
+    }
+    struct audit_record *b = calloc(batch, sizeof(*b));
+    int64_t now = audit_now_us();
+    uint64_t t0 = util_now_ns();
+    for (long i = 0; i < n; i += (long)batch) {
+        size_t k = (size_t)(n - i) < batch ? (size_t)(n - i) : batch;
+        for (size_t j = 0; j < k; j++)
+            fill(&b[j], i + (long)j, now + i + (long)j);
+        if (audit_sink_write(s, b, k, err, sizeof(err)) != 0) {
+            fprintf(stderr, "audit_bench: %s\n", err);
+            return 1;
+        }
+    }
+    double sec = (double)(util_now_ns() - t0) / 1e9;
+    printf("AUDIT_BENCH %s_sink records=%ld batch=%zu seconds=%.3f records_per_s=%.0f\n", what, n, batch, sec, (double)n / sec);
+    free(b);
+    return 0;
+}
+
+static int through_writer(struct config_audit *cfg, struct audit_sink *sink, long n, const char *what)
+{
+    char err[512];
+    struct audit *a = audit_create_with_sink(cfg, sink, 1, err, sizeof(err));
+    if (a == NULL || audit_start(a) != 0) {
+        fprintf(stderr, "audit_bench: %s\n", err);
+        return 1;
+    }
+    struct audit_worker *w = audit_worker_get(a, 0);
+    struct audit_record r;
+    uint64_t t0 = util_now_ns();
+    int64_t now = audit_now_us();
+    for (long i = 0; i < n; i++) {
+        fill(&r, i, now + i);
+        audit_submit(w, &r);
+    }
+    struct audit_stats st;
+    do {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+        audit_get_stats(a, &st);
+    } while (st.written + st.dropped < (uint64_t)n && (util_now_ns() - t0) < 120000000000ull);
+    double s = (double)(util_now_ns() - t0) / 1e9;
+    printf("AUDIT_BENCH %s records=%ld seconds=%.3f records_per_s=%.0f journaled=%llu dropped=%llu\n", what, n, s, (double)n / s,
+           (unsigned long long)st.journaled, (unsigned long long)st.dropped);
+    audit_stop(a);
+    audit_destroy(a);
+    return 0;
+}
+
+static void count_row(void *ud, const struct audit_record *r)
+{
+    (*(int *)ud)++;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: audit_bench sqlite DIR [N] | pg DSN [N] | query DIR [ROWS]\n");
+        return 2;
+    }
+    char db[512], journal[600];
+    long n = argc > 3 ? atol(argv[3]) : 0;
+    struct config_audit cfg = {.journal_max_mb = 4096, .queue_size = 1 << 16, .batch_max = 5000, .flush_ms = 2, .drain_ms = 60000};
+    if (!strcmp(argv[1], "sqlite") || !strcmp(argv[1], "query")) {
+        snprintf(db, sizeof(db), "%s/%s.db", argv[2], argv[1][0] == 's' ? "bench" : "query");
+        snprintf(journal, sizeof(journal), "%s.journal", db);
+        cfg.sink = CONFIG_AUDIT_SQLITE;
+        cfg.path = db;
+        cfg.journal_path = journal;
+    }
+    if (!strcmp(argv[1], "sqlite")) {
+        unlink(db);
+        struct audit_sink *s = audit_sink_sqlite_create(db, 0);
+        int rc = sink_direct(s, n ? n : 200000, 2000, "sqlite");
+        audit_sink_destroy(s);
+        unlink(db);
+        return rc ? rc : through_writer(&cfg, audit_sink_sqlite_create(db, 0), n ? n : 200000, "sqlite");
+    }
+    if (!strcmp(argv[1], "pg")) {
+        snprintf(journal, sizeof(journal), "/tmp/warden-audit-bench-%d.journal", (int)getpid());
+        cfg.sink = CONFIG_AUDIT_POSTGRES;
+        cfg.dsn = argv[2];
+        cfg.journal_path = journal;
+        struct audit_sink *s = audit_sink_pg_create(argv[2], 0);
+        int rc = sink_direct(s, n ? n : 100000, 2000, "postgres");
+        audit_sink_destroy(s);
+        rc = rc ? rc : through_writer(&cfg, audit_sink_pg_create(argv[2], 0), n ? n : 100000, "postgres");
+        unlink(journal);
+        return rc;
+    }
+    if (!strcmp(argv[1], "query")) {
+        long rows = n ? n : 1000000;
+        unlink(db);
+        char err[512];
+        struct audit_sink *s = audit_sink_sqlite_create(db, 0);
+        if (audit_sink_connect(s, err, sizeof(err)) != 0) {
+            fprintf(stderr, "audit_bench: %s\n", err);
+            return 1;
+        }
+        int64_t day0 = 1796083200000000LL; /* 2026-12-01 */
+        struct audit_record *batch = calloc(10000, sizeof(*batch));
+        uint64_t t0 = util_now_ns();
+        for (long i = 0; i < rows; i += 10000) {
+            long k = rows - i < 10000 ? rows - i : 10000;
+            for (long j = 0; j < k; j++)
+                fill(&batch[j], i + j, day0 + (i + j) * (86400000000LL / rows));
+            if (audit_sink_write(s, batch, (size_t)k, err, sizeof(err)) != 0) {
+                fprintf(stderr, "audit_bench: %s\n", err);
+                return 1;
+            }
+        }
+        printf("AUDIT_BENCH query_fill rows=%ld seconds=%.1f\n", rows, (double)(util_now_ns() - t0) / 1e9);
+        audit_sink_destroy(s);
+        free(batch);
+        double ms[200];
+        for (int q = 0; q < 200; q++) {
+            struct audit_filter f;
+            audit_filter_init(&f);
+            snprintf(f.model, sizeof(f.model), "%s", models[q % 8]);
+            f.since_us = day0 + (int64_t)(q % 22) * 3600000000LL;
+            f.until_us = f.since_us + 2 * 3600000000LL;
+            f.limit = 100;
+            int got = 0;
+            char next[AUDIT_ID_HEX];
+            uint64_t a = util_now_ns();
+            if (audit_query_run(&cfg, &f, count_row, &got, next, err, sizeof(err)) != 0 || got != 100) {
+                fprintf(stderr, "audit_bench: query returned %d rows: %s\n", got, err);
+                return 1;
+            }
+            ms[q] = (double)(util_now_ns() - a) / 1e6;
+        }
+        qsort(ms, 200, sizeof(double), cmp_double);
+        printf("AUDIT_BENCH query rows=%ld filter=model+2h limit=100 median_ms=%.3f p99_ms=%.3f max_ms=%.3f\n", rows, ms[100],
+               ms[197], ms[199]);
+        return 0;
+    }
+    fprintf(stderr, "audit_bench: unknown mode %s\n", argv[1]);
+    return 2;
+}

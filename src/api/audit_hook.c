@@ -1,0 +1,148 @@
+/* Fills the audit record of a finished request; see audit_hook.h. */
+#include "api/audit_hook.h"
+
+#include <string.h>
+
+#include "api/lifecycle_int.h"
+#include "audit/audit.h"
+#include "audit/record.h"
+#include "api/usage.h"
+#include "server/metrics.h"
+#include "server/server.h"
+#include "util/alloc.h"
+#include "util/clock.h"
+
+void lifecycle_audit_sse_event(struct req_ctx *ctx, const char *data, size_t len)
+{
+    struct usage u;
+    if (len > 20 && memmem(data, len, "\"usage\":{", 9) != NULL && usage_from_chunk(data, len, &u) == 0) {
+        ctx->usage_in = u.tokens_in;
+        ctx->usage_out = u.tokens_out;
+        ctx->has_usage = 1;
+    }
+}
+
+static char *body_copy(const char *s, size_t len, size_t cap)
+{
+    if (s == NULL || len == 0)
+        return NULL;
+    return util_strndup(s, len < cap ? len : cap);
+}
+
+/* The target config whose label is ctx->target_label, among the current model's targets. */
+static const struct config_target *used_target(const struct req_ctx *ctx, const char **upstream_model)
+{
+    const char *slash = strchr(ctx->target_label, '/');
+    *upstream_model = slash ? slash + 1 : NULL;
+    if (slash == NULL || ctx->model == NULL)
+        return NULL;
+    size_t plen = (size_t)(slash - ctx->target_label);
+    for (size_t i = 0; i < ctx->model->n_targets; i++) {
+        const struct config_target *t = &ctx->model->targets[i];
+        if (t->provider != NULL && strlen(t->provider->name) == plen && memcmp(t->provider->name, ctx->target_label, plen) == 0 &&
+            strcmp(t->model, slash + 1) == 0)
+            return t;
+    }
+    return NULL;
+}
+
+/* The usage of a non-streaming answer, parsed once and kept in ctx. */
+static int answer_usage(struct req_ctx *ctx)
+{
+    if (ctx->has_usage)
+        return 1;
+    struct usage u;
+    if (ctx->up_is_sse || ctx->up_status < 200 || ctx->up_status >= 300 || ctx->up_body.len == 0 ||
+        usage_from_answer(ctx->up_body.data, ctx->up_body.len, &u) != 0)
+        return 0;
+    ctx->usage_in = u.tokens_in;
+    ctx->usage_out = u.tokens_out;
+    ctx->has_usage = 1;
+    return 1;
+}
+
+/* Cost of the usage in ctx at the price of the target used; -1 when unknown. */
+static double usage_cost(const struct req_ctx *ctx)
+{
+    const char *upstream_model;
+    const struct config_target *t = used_target(ctx, &upstream_model);
+    struct price p;
+    if (price_find(ctx->w->cfg, t, upstream_model, ctx->requested_model_name, &p) != 0)
+        return -1;
+    return price_cost_usd(&p, ctx->usage_in, ctx->usage_out);
+}
+
+size_t lifecycle_cost_header(struct req_ctx *ctx, char *out, size_t outsz)
+{
+    if (ctx->stream || ctx->final_status < 200 || ctx->final_status >= 300 || !answer_usage(ctx))
+        return 0;
+    double c = usage_cost(ctx);
+    if (c < 0)
+        return 0;
+    int n = snprintf(out, outsz, "%.8f", c);
+    return n > 0 && (size_t)n < outsz ? (size_t)n : 0;
+}
+
+void lifecycle_audit(struct req_ctx *ctx)
+{
+    struct audit_worker *aw = ctx->w->audit;
+    int ok = ctx->final_status >= 200 && ctx->final_status < 300 && !ctx->client_gone;
+    double cost = -1;
+    if (ok && (ctx->has_usage || answer_usage(ctx))) {
+        cost = usage_cost(ctx);
+        if (ctx->requested_model != NULL)
+            metrics_cost(ctx->w->metrics, (size_t)(ctx->requested_model - ctx->w->cfg->models), ctx->usage_in, ctx->usage_out,
+                         cost);
+    }
+    if (aw == NULL)
+        return;
+    struct audit_record r;
+    uint64_t now = util_now_ns();
+    r.time_us = audit_now_us();
+    audit_record_make_id(&r);
+    audit_record_set(r.request_id, sizeof(r.request_id), ctx->request_id, strlen(ctx->request_id));
+    const char *kn = ctx->api_key != NULL ? ctx->api_key->name : NULL;
+    audit_record_set(r.key_name, sizeof(r.key_name), kn, kn ? strlen(kn) : 0);
+    audit_record_set(r.model, sizeof(r.model), ctx->requested_model_name, strlen(ctx->requested_model_name));
+    audit_record_set(r.target, sizeof(r.target), ctx->target_label, strlen(ctx->target_label));
+    const char *code = ctx->err.status ? ctx->err.code : NULL;
+    audit_record_set(r.error_code, sizeof(r.error_code), code, code ? strlen(code) : 0);
+    audit_record_set(r.guardrails, sizeof(r.guardrails), ctx->guard_log.data, ctx->guard_log.len);
+    r.status = ctx->client_gone && !ctx->final_status ? 499 : ctx->final_status;
+    r.attempts = ctx->attempts;
+    r.reasks = ctx->reasks;
+    r.stream = ctx->stream;
+    r.latency_us = (int64_t)(now - ctx->t_start) / 1000;
+    r.ttft_us = ctx->t_first_byte ? (int64_t)(ctx->t_first_byte - ctx->t_start) / 1000 : 0;
+    r.tokens_in = ctx->has_usage ? ctx->usage_in : -1;
+    r.tokens_out = ctx->has_usage ? ctx->usage_out : -1;
+    r.cost_usd = cost;
+    r.request_body = r.response_body = NULL;
+    const struct config_model *m = ctx->requested_model;
+    if (m != NULL && m->audit_bodies >= 0 ? m->audit_bodies : audit_worker_config(aw)->bodies) {
+        size_t cap = audit_worker_config(aw)->body_max_bytes;
+        /* ctx->raw is the request after input redaction (rewrites are spliced into it) */
+        r.request_body = body_copy(ctx->raw, ctx->raw_len, cap);
+        if (!ctx->up_is_sse)
+            r.response_body = body_copy(ctx->up_body.data, ctx->up_body.len, cap);
+    }
+    audit_submit(aw, &r);
+}
+
+void api_audit_rejected(struct server_worker *w, h2o_req_t *req, int status, const char *code)
+{
+    if (w->audit == NULL)
+        return;
+    struct audit_record r;
+    memset(&r, 0, sizeof(r));
+    r.time_us = audit_now_us();
+    audit_record_make_id(&r);
+    ssize_t i = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-request-id"), -1);
+    if (i >= 0)
+        audit_record_set(r.request_id, sizeof(r.request_id), req->headers.entries[i].value.base, req->headers.entries[i].value.len);
+    audit_record_set(r.error_code, sizeof(r.error_code), code, strlen(code));
+    r.status = status;
+    r.tokens_in = r.tokens_out = -1;
+    r.cost_usd = -1;
+    audit_submit(w->audit, &r);
+}

@@ -1,0 +1,25 @@
+/* The request lifecycle's links to the audit log and cost accounting: at the
+ * end of a request (req_close) the lifecycle calls lifecycle_audit(ctx), which
+ * prices the usage (cost metrics per model) and, with audit on, fills a fixed
+ * record from the request context and hands it to the worker's audit queue.
+ * Nothing is allocated unless audit.bodies is on. start_response asks for the
+ * x-warden-cost-usd header; SSE events report a stream's final usage chunk. */
+#ifndef WARDEN_API_AUDIT_HOOK_H
+#define WARDEN_API_AUDIT_HOOK_H
+
+#include <h2o.h>
+#include <stddef.h>
+
+struct req_ctx;
+struct server_worker;
+
+void lifecycle_audit(struct req_ctx *ctx);
+/* For a non-streaming 2xx answer with a usage object and a known price: writes the cost in
+ * USD into out (for x-warden-cost-usd) and returns its length; else 0. */
+size_t lifecycle_cost_header(struct req_ctx *ctx, char *out, size_t outsz);
+/* A request refused before the lifecycle (auth: 401): recorded with its status and code. */
+void api_audit_rejected(struct server_worker *w, h2o_req_t *req, int status, const char *code);
+/* For streams: an SSE event's data; remembers the usage of the final usage chunk. */
+void lifecycle_audit_sse_event(struct req_ctx *ctx, const char *data, size_t len);
+
+#endif

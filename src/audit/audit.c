@@ -1,0 +1,357 @@
+/* The audit writer thread; see audit.h for the design. */
+#include "audit/audit.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit/journal.h"
+#include "audit/ring.h"
+#include "audit/sink.h"
+#include "util/alloc.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/log.h"
+
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 5000
+#define MAINTAIN_EVERY_MS 10000
+#define ACCEPT_AGAIN_RATIO 0.9 /* refuse mode ends when the journal is below this share of its cap */
+
+struct audit_worker {
+    struct audit *a;
+    struct audit_ring *ring;
+    _Alignas(64) uint64_t submitted; /* written by this worker only: no shared line on the hot path */
+};
+
+struct audit {
+    const struct config_audit *cfg;
+    struct audit_sink *sink;
+    struct audit_journal *journal;
+    struct audit_worker *workers;
+    int n_workers;
+    pthread_t thread;
+    int started;
+    int stop;          /* atomic: audit_stop asked the thread to drain and leave */
+    int accepting;     /* atomic: 0 while refusing (overflow: refuse, journal full) */
+    struct audit_record *batch; /* the writer's batch buffer (batch_max) */
+    size_t batch_max;
+
+    /* writer-thread state */
+    int sink_up;
+    uint64_t next_connect_ms, backoff_ms, next_maintain_ms;
+
+    /* counters (atomics) */
+    uint64_t written, journaled, replayed, dropped, sink_errors;
+};
+
+static void count(uint64_t *c, uint64_t n)
+{
+    __atomic_fetch_add(c, n, __ATOMIC_RELAXED);
+}
+
+static void free_bodies(struct audit_record *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        audit_record_free(&r[i]);
+}
+
+/* The journal is full (or the disk): apply the overflow policy to n records that fit nowhere. */
+static void overflow(struct audit *a, size_t n)
+{
+    count(&a->dropped, n);
+    if (a->cfg->overflow == CONFIG_AUDIT_REFUSE && __atomic_exchange_n(&a->accepting, 0, __ATOMIC_RELAXED))
+        LOG_ERROR("audit", "journal full (%lu MB): refusing new requests until the sink catches up", a->cfg->journal_max_mb);
+    else if (a->cfg->overflow == CONFIG_AUDIT_DROP)
+        LOG_DEBUG("audit", "journal full: dropped %zu records", n);
+}
+
+static int journal_put(struct audit *a, const struct audit_record *r, size_t n)
+{
+    int rc = audit_journal_append(a->journal, r, n);
+    if (rc == 0) {
+        count(&a->journaled, n);
+        return 0;
+    }
+    if (rc != WARDEN_ETOOBIG)
+        LOG_ERROR("audit", "journal append failed: %s", strerror(errno));
+    overflow(a, n);
+    return rc;
+}
+
+void audit_submit(struct audit_worker *w, struct audit_record *r)
+{
+    struct audit *a = w->a;
+    __atomic_store_n(&w->submitted, w->submitted + 1, __ATOMIC_RELAXED);
+    if (audit_ring_push(w->ring, r) == 0)
+        return;
+    /* the writer is behind: keep the record in the journal rather than lose it */
+    journal_put(a, r, 1);
+    audit_record_free(r);
+}
+
+int audit_accepting(const struct audit_worker *w)
+{
+    return w == NULL || __atomic_load_n(&w->a->accepting, __ATOMIC_RELAXED);
+}
+
+const struct config_audit *audit_worker_config(const struct audit_worker *w)
+{
+    return w->a->cfg;
+}
+
+/* ---- writer thread ---- */
+
+static void sink_down(struct audit *a, const char *why)
+{
+    if (a->sink_up)
+        LOG_WARN("audit", "%s sink down: %s (records go to the journal; retrying)", a->sink->ops->name, why);
+    __atomic_store_n(&a->sink_up, 0, __ATOMIC_RELAXED);
+    count(&a->sink_errors, 1);
+    if (a->backoff_ms == 0)
+        a->backoff_ms = BACKOFF_MIN_MS;
+    else if ((a->backoff_ms *= 2) > BACKOFF_MAX_MS)
+        a->backoff_ms = BACKOFF_MAX_MS;
+    a->next_connect_ms = util_now_ms() + a->backoff_ms;
+}
+
+static void try_connect(struct audit *a)
+{
+    if (a->sink_up || util_now_ms() < a->next_connect_ms)
+        return;
+    char err[512];
+    if (audit_sink_connect(a->sink, err, sizeof(err)) != 0) {
+        sink_down(a, err);
+        return;
+    }
+    if (a->backoff_ms != 0)
+        LOG_INFO("audit", "%s sink is back", a->sink->ops->name);
+    __atomic_store_n(&a->sink_up, 1, __ATOMIC_RELAXED);
+    a->backoff_ms = 0;
+}
+
+static size_t collect(struct audit *a)
+{
+    size_t n = 0;
+    for (int i = 0; i < a->n_workers && n < a->batch_max; i++)
+        n += audit_ring_pop(a->workers[i].ring, a->batch + n, a->batch_max - n);
+    return n;
+}
+
+/* A batch from the rings: to the sink, else to the journal (synced). */
+static void store_batch(struct audit *a, size_t n, int journal_only)
+{
+    char err[512];
+    if (!journal_only && a->sink_up) {
+        if (audit_sink_write(a->sink, a->batch, n, err, sizeof(err)) == 0) {
+            count(&a->written, n);
+            free_bodies(a->batch, n);
+            return;
+        }
+        sink_down(a, err);
+    }
+    if (journal_put(a, a->batch, n) == 0)
+        audit_journal_sync(a->journal);
+    free_bodies(a->batch, n);
+}
+
+/* One replay step: up to batch_max journal records into the sink. Returns how many. */
+static size_t replay_step(struct audit *a)
+{
+    if (!a->sink_up)
+        return 0;
+    size_t n = audit_journal_read(a->journal, a->batch, a->batch_max);
+    if (n == 0)
+        return 0;
+    char err[512];
+    int rc = audit_sink_write(a->sink, a->batch, n, err, sizeof(err));
+    free_bodies(a->batch, n);
+    if (rc != 0) {
+        audit_journal_unread(a->journal);
+        sink_down(a, err);
+        return 0;
+    }
+    audit_journal_consumed(a->journal);
+    count(&a->written, n);
+    count(&a->replayed, n);
+    return n;
+}
+
+static void maybe_accept_again(struct audit *a)
+{
+    if (__atomic_load_n(&a->accepting, __ATOMIC_RELAXED))
+        return;
+    struct audit_journal_stats st;
+    audit_journal_get_stats(a->journal, &st);
+    if ((double)st.bytes < ACCEPT_AGAIN_RATIO * (double)a->cfg->journal_max_mb * 1048576.0) {
+        __atomic_store_n(&a->accepting, 1, __ATOMIC_RELAXED);
+        LOG_INFO("audit", "journal has room again: accepting requests");
+    }
+}
+
+static void maintain(struct audit *a)
+{
+    uint64_t now = util_now_ms();
+    if (!a->sink_up || now < a->next_maintain_ms)
+        return;
+    char err[512];
+    int rc = audit_sink_maintain(a->sink, audit_now_us(), err, sizeof(err));
+    if (rc < 0)
+        sink_down(a, err);
+    /* more to delete: come back soon, between batches, rather than loop here */
+    a->next_maintain_ms = now + (rc == 1 ? 50 : MAINTAIN_EVERY_MS);
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+static void *writer_main(void *arg)
+{
+    struct audit *a = arg;
+    uint64_t deadline = 0;
+    for (;;) {
+        int stopping = __atomic_load_n(&a->stop, __ATOMIC_ACQUIRE);
+        if (stopping && deadline == 0)
+            deadline = util_now_ms() + (uint64_t)a->cfg->drain_ms;
+        /* past the drain deadline the queues go to the journal only: it is local and fast */
+        int journal_only = stopping && util_now_ms() >= deadline;
+        if (!journal_only)
+            try_connect(a);
+        size_t n = collect(a);
+        if (n > 0)
+            store_batch(a, n, journal_only);
+        size_t replayed = journal_only ? 0 : replay_step(a);
+        maybe_accept_again(a);
+        maintain(a);
+        if (stopping && n == 0)
+            break; /* rings empty (the workers are gone): the drain phase follows */
+        if (n == 0 && replayed == 0)
+            sleep_ms(a->cfg->flush_ms);
+    }
+    /* drain: replay the journal until it is empty or the deadline passes */
+    for (;;) {
+        struct audit_journal_stats st;
+        audit_journal_get_stats(a->journal, &st);
+        if (st.pending_bytes == 0 || util_now_ms() >= deadline)
+            break;
+        try_connect(a);
+        if (replay_step(a) == 0)
+            sleep_ms(a->sink_up ? 1 : 20);
+    }
+    audit_journal_sync(a->journal);
+    return NULL;
+}
+
+/* ---- life cycle ---- */
+
+struct audit *audit_create_with_sink(const struct config_audit *cfg, struct audit_sink *sink_take, int n_workers, char *err,
+                                     size_t errsz)
+{
+    struct audit *a = util_calloc(1, sizeof(*a));
+    a->cfg = cfg;
+    a->sink = sink_take;
+    a->accepting = 1;
+    a->journal = audit_journal_open(cfg->journal_path, (uint64_t)cfg->journal_max_mb << 20, err, errsz);
+    if (a->journal == NULL) {
+        audit_destroy(a);
+        return NULL;
+    }
+    struct audit_journal_stats st;
+    audit_journal_get_stats(a->journal, &st);
+    if (st.recovered)
+        LOG_INFO("audit", "journal %s holds %llu records from an earlier run; replaying them", cfg->journal_path,
+                 (unsigned long long)st.recovered);
+    a->n_workers = n_workers;
+    if (posix_memalign((void **)&a->workers, 64, (size_t)n_workers * sizeof(*a->workers)) != 0)
+        abort();
+    memset(a->workers, 0, (size_t)n_workers * sizeof(*a->workers));
+    for (int i = 0; i < n_workers; i++) {
+        a->workers[i].a = a;
+        a->workers[i].ring = audit_ring_create((size_t)cfg->queue_size);
+    }
+    a->batch_max = (size_t)cfg->batch_max;
+    a->batch = util_calloc(a->batch_max, sizeof(*a->batch));
+    a->next_maintain_ms = util_now_ms() + 1000;
+    return a;
+}
+
+struct audit *audit_create(const struct config *cfg, int n_workers, char *err, size_t errsz)
+{
+    if (err && errsz)
+        err[0] = '\0';
+    struct audit_sink *sink = audit_sink_create(&cfg->audit);
+    if (sink == NULL)
+        return NULL;
+    return audit_create_with_sink(&cfg->audit, sink, n_workers, err, errsz);
+}
+
+int audit_start(struct audit *a)
+{
+    try_connect(a); /* a sink that is down at start-up is retried by the thread */
+    if (pthread_create(&a->thread, NULL, writer_main, a) != 0)
+        return WARDEN_EIO;
+    a->started = 1;
+    return 0;
+}
+
+struct audit_worker *audit_worker_get(struct audit *a, int i)
+{
+    return a != NULL && i >= 0 && i < a->n_workers ? &a->workers[i] : NULL;
+}
+
+void audit_stop(struct audit *a)
+{
+    if (a == NULL || !a->started)
+        return;
+    __atomic_store_n(&a->stop, 1, __ATOMIC_RELEASE);
+    pthread_join(a->thread, NULL);
+    a->started = 0;
+    struct audit_stats st;
+    audit_get_stats(a, &st);
+    LOG_INFO("audit", "stopped: %llu records written, %llu replayed, %llu dropped, %llu bytes left in the journal",
+             (unsigned long long)st.written, (unsigned long long)st.replayed, (unsigned long long)st.dropped,
+             (unsigned long long)st.journal_bytes);
+}
+
+void audit_destroy(struct audit *a)
+{
+    if (a == NULL)
+        return;
+    audit_stop(a);
+    /* records still in a ring (stop was never called, or a start failure) go to the journal */
+    for (int i = 0; i < a->n_workers; i++) {
+        size_t n;
+        while (a->batch != NULL && (n = audit_ring_pop(a->workers[i].ring, a->batch, a->batch_max)) > 0) {
+            journal_put(a, a->batch, n);
+            free_bodies(a->batch, n);
+        }
+        audit_ring_destroy(a->workers[i].ring);
+    }
+    free(a->workers);
+    free(a->batch);
+    audit_journal_close(a->journal);
+    audit_sink_destroy(a->sink);
+    free(a);
+}
+
+void audit_get_stats(struct audit *a, struct audit_stats *st)
+{
+    memset(st, 0, sizeof(*st));
+    for (int i = 0; i < a->n_workers; i++)
+        st->submitted += __atomic_load_n(&a->workers[i].submitted, __ATOMIC_RELAXED);
+    st->written = __atomic_load_n(&a->written, __ATOMIC_RELAXED);
+    st->journaled = __atomic_load_n(&a->journaled, __ATOMIC_RELAXED);
+    st->replayed = __atomic_load_n(&a->replayed, __ATOMIC_RELAXED);
+    st->dropped = __atomic_load_n(&a->dropped, __ATOMIC_RELAXED);
+    st->sink_errors = __atomic_load_n(&a->sink_errors, __ATOMIC_RELAXED);
+    st->sink_up = __atomic_load_n(&a->sink_up, __ATOMIC_RELAXED);
+    struct audit_journal_stats js;
+    audit_journal_get_stats(a->journal, &js);
+    st->journal_bytes = js.bytes;
+}

@@ -1,0 +1,181 @@
+/* The SQLite sink (the default).
+ *
+ * One table, audit_log, with the 16-byte id as its primary key (WITHOUT ROWID):
+ * ids start with the time, so inserts append to the b-tree, and INSERT OR IGNORE makes a
+ * replayed record a no-op. WAL mode with synchronous=NORMAL: a commit survives
+ * a crash of the process (not of the machine), and readers (GET /admin/audit,
+ * `warden audit`) never block the writer. One transaction per batch, one
+ * prepared statement. The id is the time index; key, model and status have
+ * indexes that end in the id (see sqlite_schema.h). Retention deletes at most RETENTION_STEP rows per maintain() call, oldest
+ * first, so the writer never stalls on a long DELETE. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/sink.h"
+#include "audit/sqlite_schema.h"
+#include "util/alloc.h"
+#include "util/err.h"
+
+#define RETENTION_STEP 5000
+
+struct sqlite_sink {
+    struct audit_sink base;
+    char *path;
+    sqlite3 *db;
+    sqlite3_stmt *insert;
+    sqlite3_stmt *expire;
+};
+
+static void disconnect(struct sqlite_sink *s)
+{
+    sqlite3_finalize(s->insert);
+    sqlite3_finalize(s->expire);
+    s->insert = s->expire = NULL;
+    if (s->db != NULL)
+        sqlite3_close(s->db);
+    s->db = NULL;
+}
+
+static int fail(struct sqlite_sink *s, char *err, size_t errsz, const char *what)
+{
+    util_set_err(err, errsz, "sqlite %s: %s: %s", s->path, what, s->db ? sqlite3_errmsg(s->db) : "cannot open");
+    disconnect(s);
+    return WARDEN_EIO;
+}
+
+static int sq_connect(struct audit_sink *base, char *err, size_t errsz)
+{
+    struct sqlite_sink *s = (struct sqlite_sink *)base;
+    disconnect(s);
+    if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+        return fail(s, err, errsz, "open");
+    sqlite3_busy_timeout(s->db, 2000);
+    if (sqlite3_exec(s->db, AUDIT_SQLITE_SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
+        return fail(s, err, errsz, "schema");
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT OR IGNORE INTO audit_log(id, ts, request_id, key_name, model, target, status, error_code, "
+                           "attempts, reasks, stream, latency_us, ttft_us, tokens_in, tokens_out, cost_usd, guardrails, "
+                           "request_body, response_body) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           -1, &s->insert, NULL) != SQLITE_OK)
+        return fail(s, err, errsz, "prepare insert");
+    if (sqlite3_prepare_v2(s->db,
+                           "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE id < ?1 ORDER BY id LIMIT ?2)",
+                           -1, &s->expire, NULL) != SQLITE_OK)
+        return fail(s, err, errsz, "prepare retention");
+    return 0;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s == NULL || *s == '\0')
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+static void bind_optional_int(sqlite3_stmt *st, int i, int64_t v)
+{
+    if (v < 0)
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_int64(st, i, v);
+}
+
+static int sq_write(struct audit_sink *base, const struct audit_record *recs, size_t n, char *err, size_t errsz)
+{
+    struct sqlite_sink *s = (struct sqlite_sink *)base;
+    if (s->db == NULL) {
+        util_set_err(err, errsz, "sqlite %s: not connected", s->path);
+        return WARDEN_EIO;
+    }
+    if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return fail(s, err, errsz, "begin");
+    sqlite3_stmt *st = s->insert;
+    for (size_t i = 0; i < n; i++) {
+        const struct audit_record *r = &recs[i];
+        sqlite3_bind_blob(st, 1, r->id, AUDIT_ID_BYTES, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, r->time_us);
+        bind_text(st, 3, r->request_id);
+        bind_text(st, 4, r->key_name);
+        bind_text(st, 5, r->model);
+        bind_text(st, 6, r->target);
+        sqlite3_bind_int(st, 7, r->status);
+        bind_text(st, 8, r->error_code);
+        sqlite3_bind_int(st, 9, r->attempts);
+        sqlite3_bind_int(st, 10, r->reasks);
+        sqlite3_bind_int(st, 11, r->stream);
+        sqlite3_bind_int64(st, 12, r->latency_us);
+        bind_optional_int(st, 13, r->ttft_us > 0 ? r->ttft_us : -1);
+        bind_optional_int(st, 14, r->tokens_in);
+        bind_optional_int(st, 15, r->tokens_out);
+        if (r->cost_usd < 0)
+            sqlite3_bind_null(st, 16);
+        else
+            sqlite3_bind_double(st, 16, r->cost_usd);
+        bind_text(st, 17, r->guardrails);
+        bind_text(st, 18, r->request_body);
+        bind_text(st, 19, r->response_body);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE) {
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            return fail(s, err, errsz, "insert");
+        }
+    }
+    sqlite3_clear_bindings(st);
+    if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return fail(s, err, errsz, "commit");
+    }
+    return 0;
+}
+
+static int sq_maintain(struct audit_sink *base, int64_t now_us, char *err, size_t errsz)
+{
+    struct sqlite_sink *s = (struct sqlite_sink *)base;
+    if (s->db == NULL || base->retention_days <= 0)
+        return 0;
+    uint8_t cutoff[AUDIT_ID_BYTES];
+    audit_id_for_time(now_us - (int64_t)base->retention_days * 86400 * 1000000, cutoff);
+    sqlite3_bind_blob(s->expire, 1, cutoff, AUDIT_ID_BYTES, SQLITE_TRANSIENT);
+    sqlite3_bind_int(s->expire, 2, RETENTION_STEP);
+    int rc = sqlite3_step(s->expire);
+    sqlite3_reset(s->expire);
+    if (rc != SQLITE_DONE)
+        return fail(s, err, errsz, "retention");
+    return sqlite3_changes(s->db) == RETENTION_STEP ? 1 : 0;
+}
+
+static void sq_destroy(struct audit_sink *base)
+{
+    struct sqlite_sink *s = (struct sqlite_sink *)base;
+    disconnect(s);
+    free(s->path);
+    free(s);
+}
+
+static const struct audit_sink_ops sqlite_ops = {"sqlite", sq_connect, sq_write, sq_maintain, sq_destroy};
+
+struct audit_sink *audit_sink_sqlite_create(const char *path, int retention_days)
+{
+    struct sqlite_sink *s = util_calloc(1, sizeof(*s));
+    s->base.ops = &sqlite_ops;
+    s->base.retention_days = retention_days;
+    s->path = util_strdup(path);
+    return &s->base;
+}
+
+struct audit_sink *audit_sink_create(const struct config_audit *cfg)
+{
+    switch (cfg->sink) {
+    case CONFIG_AUDIT_SQLITE:
+        return audit_sink_sqlite_create(cfg->path, cfg->retention_days);
+    case CONFIG_AUDIT_POSTGRES:
+        return audit_sink_pg_create(cfg->dsn, cfg->retention_days);
+    case CONFIG_AUDIT_OFF:
+        break;
+    }
+    return NULL;
+}

@@ -1,0 +1,30 @@
+/* The SQLite audit table, shared by the sink (writes) and the query (reads).
+ *
+ * The table is keyed by the 16-byte record id WITHOUT ROWID. Ids begin with
+ * the time in microseconds, big-endian, so the primary key is also the time
+ * index: inserts append, a time range is an id range (audit_id_for_time), and
+ * every secondary index (key, model, status) carries the id after its column,
+ * so "model = ? AND time in range ORDER BY time DESC LIMIT n" is one index
+ * range walked backwards, and the keyset cursor is simply the last id. */
+#ifndef WARDEN_AUDIT_SQLITE_SCHEMA_H
+#define WARDEN_AUDIT_SQLITE_SCHEMA_H
+
+#define AUDIT_SQLITE_SCHEMA                                                                                                  \
+    "PRAGMA journal_mode=WAL;"                                                                                               \
+    "PRAGMA synchronous=NORMAL;"                                                                                             \
+    "PRAGMA wal_autocheckpoint=16384;"                                                                                       \
+    "PRAGMA cache_size=-32768;"                                                                                              \
+    "CREATE TABLE IF NOT EXISTS audit_log ("                                                                                 \
+    " id BLOB NOT NULL PRIMARY KEY, ts INTEGER NOT NULL, request_id TEXT, key_name TEXT, model TEXT, target TEXT,"          \
+    " status INTEGER, error_code TEXT, attempts INTEGER, reasks INTEGER, stream INTEGER, latency_us INTEGER,"                \
+    " ttft_us INTEGER, tokens_in INTEGER, tokens_out INTEGER, cost_usd REAL, guardrails TEXT,"                              \
+    " request_body TEXT, response_body TEXT) WITHOUT ROWID;"                                                                 \
+    "CREATE INDEX IF NOT EXISTS audit_log_key ON audit_log(key_name, id);"                                                   \
+    "CREATE INDEX IF NOT EXISTS audit_log_model ON audit_log(model, id);"                                                    \
+    "CREATE INDEX IF NOT EXISTS audit_log_status ON audit_log(status, id);"
+
+#define AUDIT_COLUMNS                                                                                                        \
+    "id, ts, request_id, key_name, model, target, status, error_code, attempts, reasks, stream, latency_us, ttft_us,"       \
+    " tokens_in, tokens_out, cost_usd, guardrails, request_body, response_body"
+
+#endif

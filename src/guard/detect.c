@@ -1,0 +1,721 @@
+/* Recognizer sets: one Hyperscan database per configuration, candidates
+ * checked only where a pattern matched. See detect.h for the pipeline.
+ *
+ * Why SOM and all ends: Hyperscan reports every end offset of a pattern (with
+ * HS_FLAG_SOM_LEFTMOST, the leftmost start for each). "4111 1111 1111 1111
+ * 2024" gives the card pattern ends after 13..19 digits; only the 16-digit
+ * one has a clean right edge and a valid Luhn sum, so every end is kept as a
+ * candidate (edges are checked in the callback, which rejects the ends in the
+ * middle of a digit run without storing them) and the longest that passes
+ * its check wins.
+ *
+ * Patterns Hyperscan cannot give a start for ("Pattern is too large" with
+ * SOM: only custom ones; the built-in ones are written to fit) are compiled
+ * without SOM, as a detector: when such a rule occurs, PCRE2 delimits its
+ * matches in that text. If Hyperscan rejects a pattern outright, it is
+ * compiled in prefilter mode (a superset), and failing that PCRE2 runs on
+ * every scan, as it does for a pattern with non-ASCII text (Hyperscan runs in
+ * byte mode). So the text is scanned once by Hyperscan for every ASCII pattern. */
+#include "guard/detect.h"
+
+#include <hs/hs.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <ctype.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/alloc.h"
+#include "util/err.h"
+
+#define DETECT_CONTEXT_BEFORE 64
+#define DETECT_CONTEXT_AFTER 32
+#define DETECT_MAX_CANDIDATES (1u << 18) /* 6 MB of candidates; past it the scan fails and on_error applies */
+#define DETECT_PCRE_MATCH_LIMIT 2000000u
+
+enum rule_mode {
+    MODE_SOM,       /* Hyperscan gives start and end */
+    MODE_DETECT,    /* Hyperscan says "somewhere"; PCRE2 delimits */
+    MODE_PCRE_ONLY, /* Hyperscan rejected it; PCRE2 on every scan */
+};
+
+struct detect_set {
+    struct detect_rule *rules;
+    enum rule_mode *mode;
+    pcre2_code **re; /* non-NULL for MODE_DETECT / MODE_PCRE_ONLY */
+    size_t n;
+    hs_database_t *db;
+    int any_pcre_only;
+    size_t max_width;
+    pcre2_match_context *mctx;
+};
+
+struct candidate {
+    size_t start, end;
+    unsigned rule;
+};
+
+struct detect_scratch {
+    hs_scratch_t *hs;
+    pcre2_match_data *md;
+    struct candidate *cand;
+    size_t n_cand, cap_cand;
+    unsigned char *hit; /* per rule: a MODE_DETECT rule occurred */
+    size_t cap_hit;
+    struct guard_finding *found; /* before overlap resolution */
+    size_t n_found, cap_found;
+    int overflow;
+    /* Sets this scratch was grown for: growing is a Hyperscan call that costs
+     * more than a scan, so it happens once per set, not per scan. */
+    const struct detect_set *grown[16];
+    size_t n_grown;
+};
+
+/* ---- characters at the edges ---- */
+
+/* Decodes the UTF-8 character that starts at s[i]; returns -1 if invalid. */
+static int32_t cp_at(const unsigned char *s, size_t len, size_t i)
+{
+    unsigned c = s[i];
+    size_t n;
+    int32_t cp;
+    if (c < 0x80)
+        return (int32_t)c;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 1, cp = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF)
+        n = 2, cp = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4)
+        n = 3, cp = c & 0x07;
+    else
+        return -1;
+    if (i + n >= len)
+        return -1;
+    for (size_t k = 1; k <= n; k++) {
+        if ((s[i + k] & 0xC0) != 0x80)
+            return -1;
+        cp = (cp << 6) | (s[i + k] & 0x3F);
+    }
+    return cp;
+}
+
+/* The character that ends just before position i (i > 0). */
+static int32_t cp_before(const unsigned char *s, size_t len, size_t i)
+{
+    size_t k = i - 1;
+    while (k > 0 && i - k < 4 && (s[k] & 0xC0) == 0x80)
+        k--;
+    return cp_at(s, len, k);
+}
+
+/* Non-ASCII characters that separate words: Latin-1 punctuation, general
+ * punctuation, currency, symbols and arrows, CJK and full-width punctuation,
+ * emoji. Everything else (letters of any script) continues a token. */
+static int cp_is_separator(int32_t cp)
+{
+    return cp < 0 || (cp >= 0x80 && cp <= 0xBF) || cp == 0xD7 || cp == 0xF7 || (cp >= 0x2000 && cp <= 0x2BFF) ||
+           (cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF0F) ||
+           (cp >= 0xFF1A && cp <= 0xFF20) || (cp >= 0xFF3B && cp <= 0xFF40) || (cp >= 0xFF5B && cp <= 0xFF65) ||
+           cp >= 0x1F000;
+}
+
+static int is_word_cp(const char *word_extra, int32_t cp)
+{
+    if (cp >= 0x80)
+        return !cp_is_separator(cp);
+    if (cp < 0)
+        return 0;
+    if (isalnum(cp) || cp == '_')
+        return 1;
+    return word_extra != NULL && cp != 0 && strchr(word_extra, cp) != NULL;
+}
+
+static int is_currency(int32_t cp)
+{
+    return cp == '$' || cp == 0xA3 || cp == 0xA5 || cp == 0x20AC || cp == 0x20B9;
+}
+
+static int left_ok(const unsigned char *t, size_t len, size_t start, const char *word_extra, int numeric)
+{
+    if (start == 0)
+        return 1;
+    int32_t cp = cp_before(t, len, start);
+    if (is_word_cp(word_extra, cp))
+        return 0;
+    if (numeric) {
+        if (cp == '#' || is_currency(cp))
+            return 0;
+        if ((cp == '.' || cp == '-') && start >= 2 && isalnum(t[start - 2]))
+            return 0;
+    }
+    return 1;
+}
+
+static int right_ok(const unsigned char *t, size_t len, size_t end, const char *word_extra, int numeric)
+{
+    if (end >= len)
+        return 1;
+    int32_t cp = cp_at(t, len, end);
+    if (is_word_cp(word_extra, cp))
+        return 0;
+    if (numeric && (cp == '.' || cp == '-') && end + 1 < len && isalnum(t[end + 1]))
+        return 0;
+    return 1;
+}
+
+static int left_edge_ok(const struct detect_rule *r, const unsigned char *t, size_t len, size_t start)
+{
+    return (r->flags & DETECT_NO_EDGES) || left_ok(t, len, start, r->word_extra, (r->flags & DETECT_EDGE_NUMERIC) != 0);
+}
+
+static int right_edge_ok(const struct detect_rule *r, const unsigned char *t, size_t len, size_t end)
+{
+    return (r->flags & (DETECT_NO_EDGES | DETECT_NO_RIGHT_EDGE)) ||
+           right_ok(t, len, end, r->word_extra, (r->flags & DETECT_EDGE_NUMERIC) != 0);
+}
+
+int detect_edges_ok(const char *text, size_t len, size_t start, size_t end, int numeric)
+{
+    const unsigned char *t = (const unsigned char *)text;
+    return left_ok(t, len, start, NULL, numeric) && right_ok(t, len, end, NULL, numeric);
+}
+
+/* ---- context words ---- */
+
+static int word_at(const char *p, size_t avail, const char *w)
+{
+    size_t wl = strlen(w);
+    if (wl == 0 || wl > avail || strncasecmp(p, w, wl) != 0)
+        return 0;
+    /* the word ends there, or after a plural 's' */
+    if (wl < avail && isalpha((unsigned char)p[wl])) {
+        if (tolower((unsigned char)p[wl]) != 's' || (wl + 1 < avail && isalpha((unsigned char)p[wl + 1])))
+            return 0;
+    }
+    return 1;
+}
+
+static int window_has(const char *text, size_t from, size_t to, const char *const *words, size_t n)
+{
+    /* the words' first letters, so most tokens are dismissed with one lookup */
+    unsigned char first[32] = {0};
+    for (size_t k = 0; k < n; k++) {
+        unsigned char c = (unsigned char)tolower((unsigned char)words[k][0]);
+        first[c >> 3] |= (unsigned char)(1u << (c & 7));
+    }
+    for (size_t i = from; i < to; i++) {
+        unsigned char c = (unsigned char)tolower((unsigned char)text[i]);
+        if (!(first[c >> 3] & (1u << (c & 7))) || !isalnum(c) || (i > from && isalnum((unsigned char)text[i - 1])))
+            continue;
+        for (size_t k = 0; k < n; k++)
+            if (word_at(text + i, to - i, words[k]))
+                return 1;
+    }
+    return 0;
+}
+
+int detect_near(const char *text, size_t len, size_t start, size_t end, const char *const *words, size_t n_words,
+                size_t before, size_t after)
+{
+    if (n_words == 0)
+        return 0;
+    size_t from = start > before ? start - before : 0;
+    size_t to = end + after < len ? end + after : len;
+    return window_has(text, from, start, words, n_words) || window_has(text, end, to, words, n_words);
+}
+
+/* The word that ends just before pos (skipping spaces and punctuation), as [*ws, *we). */
+static int prev_word(const char *t, size_t pos, size_t *ws, size_t *we)
+{
+    size_t i = pos;
+    while (i > 0 && !isalnum((unsigned char)t[i - 1]) && pos - i < 8)
+        i--;
+    if (i == 0 || !isalnum((unsigned char)t[i - 1]))
+        return 0;
+    *we = i;
+    while (i > 0 && isalnum((unsigned char)t[i - 1]))
+        i--;
+    *ws = i;
+    return 1;
+}
+
+static int word_is(const char *t, size_t ws, size_t we, const char *w)
+{
+    return strlen(w) == we - ws && strncasecmp(t + ws, w, we - ws) == 0;
+}
+
+int detect_label_before(const char *text, size_t start, const char *const *words, size_t n_words)
+{
+    static const char *const fillers[] = {"number", "no", "nr", "id", "num", "code", "is", "was", "the", "a"};
+    size_t ws, we, pos = start;
+    for (int hops = 0; hops < 3 && prev_word(text, pos, &ws, &we); hops++) {
+        for (size_t k = 0; k < n_words; k++)
+            if (word_is(text, ws, we, words[k]))
+                return 1;
+        int filler = 0;
+        for (size_t k = 0; k < sizeof(fillers) / sizeof(fillers[0]) && !filler; k++)
+            filler = word_is(text, ws, we, fillers[k]);
+        if (!filler)
+            return 0;
+        pos = ws;
+    }
+    return 0;
+}
+
+int detect_word_before(const char *text, size_t len, size_t pos)
+{
+    if (pos == 0)
+        return 0;
+    int32_t cp = cp_before((const unsigned char *)text, len, pos);
+    return is_word_cp(NULL, cp);
+}
+
+double detect_entropy(const char *s, size_t n)
+{
+    if (n == 0)
+        return 0;
+    unsigned counts[256] = {0};
+    for (size_t i = 0; i < n; i++)
+        counts[(unsigned char)s[i]]++;
+    double h = 0;
+    for (int c = 0; c < 256; c++) {
+        if (!counts[c])
+            continue;
+        double p = (double)counts[c] / (double)n;
+        h -= p * log2(p);
+    }
+    return h;
+}
+
+/* ---- compile ---- */
+
+static pcre2_code *compile_pcre(const struct detect_rule *r, char *msg, size_t msgsz)
+{
+    int code;
+    PCRE2_SIZE off;
+    uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | ((r->flags & DETECT_CASELESS) ? PCRE2_CASELESS : 0);
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)r->regex, PCRE2_ZERO_TERMINATED, opts, &code, &off, NULL);
+    if (re == NULL) {
+        PCRE2_UCHAR m[200];
+        pcre2_get_error_message(code, m, sizeof(m));
+        snprintf(msg, msgsz, "%s (at offset %zu)", (const char *)m, (size_t)off);
+        return NULL;
+    }
+    pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+    return re;
+}
+
+void detect_free(struct detect_set *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->n; i++)
+        pcre2_code_free(s->re[i]);
+    free(s->re);
+    free(s->mode);
+    free(s->rules);
+    hs_free_database(s->db);
+    pcre2_match_context_free(s->mctx);
+    free(s);
+}
+
+struct detect_set *detect_compile(const struct detect_rule *rules, size_t n, char *err, size_t errsz)
+{
+    if (n == 0 || n > UINT_MAX / 2) {
+        util_set_err(err, errsz, "no recognizers selected");
+        return NULL;
+    }
+    struct detect_set *s = util_calloc(1, sizeof(*s));
+    s->n = n;
+    s->rules = util_calloc(n, sizeof(*s->rules));
+    memcpy(s->rules, rules, n * sizeof(*rules));
+    s->mode = util_calloc(n, sizeof(*s->mode));
+    s->re = util_calloc(n, sizeof(*s->re));
+    s->mctx = pcre2_match_context_create(NULL);
+    pcre2_set_match_limit(s->mctx, DETECT_PCRE_MATCH_LIMIT);
+    const char **exprs = util_calloc(n, sizeof(*exprs));
+    unsigned *flags = util_calloc(n, sizeof(*flags));
+    unsigned *ids = util_calloc(n, sizeof(*ids));
+    size_t nhs = 0;
+    char msg[256];
+
+    for (size_t i = 0; i < n; i++) {
+        const struct detect_rule *r = &s->rules[i];
+        if (r->regex == NULL || !*r->regex || r->entity == NULL || strlen(r->entity) >= sizeof(((struct guard_finding *)0)->type)) {
+            util_set_err(err, errsz, "recognizer %zu: needs an entity name (under 40 bytes) and a pattern", i);
+            goto fail;
+        }
+        /* Every pattern must be valid PCRE (custom ones fall back to it). */
+        pcre2_code *re = compile_pcre(r, msg, sizeof(msg));
+        if (re == NULL) {
+            util_set_err(err, errsz, "recognizer %s: invalid regex: %s", r->entity, msg);
+            goto fail;
+        }
+        pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+        int empty = pcre2_match(re, (PCRE2_SPTR) "", 0, 0, 0, md, NULL) >= 0;
+        pcre2_match_data_free(md);
+        if (empty) {
+            pcre2_code_free(re);
+            util_set_err(err, errsz, "recognizer %s: the pattern matches the empty string", r->entity);
+            goto fail;
+        }
+        /* Hyperscan runs in byte mode: its UTF-8 mode is undefined on invalid UTF-8 (a
+         * stream window may cut a character) and slows byte classes down. A pattern
+         * with non-ASCII text in it is left to PCRE2 (UTF, invalid input tolerated). */
+        int ascii = 1;
+        for (const unsigned char *q = (const unsigned char *)r->regex; *q; q++)
+            ascii &= *q < 0x80;
+        if (!ascii) {
+            s->re[i] = re;
+            s->mode[i] = MODE_PCRE_ONLY;
+            s->any_pcre_only = 1;
+            continue;
+        }
+        unsigned f = HS_FLAG_SOM_LEFTMOST | ((r->flags & DETECT_CASELESS) ? HS_FLAG_CASELESS : 0);
+        hs_database_t *probe = NULL;
+        hs_compile_error_t *cerr = NULL;
+        if (hs_compile(r->regex, f, HS_MODE_BLOCK, NULL, &probe, &cerr) == HS_SUCCESS) {
+            hs_free_database(probe);
+            pcre2_code_free(re);
+            s->mode[i] = MODE_SOM;
+        } else {
+            hs_free_compile_error(cerr);
+            s->re[i] = re;
+            f = HS_FLAG_SINGLEMATCH | ((r->flags & DETECT_CASELESS) ? HS_FLAG_CASELESS : 0);
+            if (hs_compile(r->regex, f, HS_MODE_BLOCK, NULL, &probe, &cerr) != HS_SUCCESS) {
+                hs_free_compile_error(cerr);
+                f |= HS_FLAG_PREFILTER;
+                if (hs_compile(r->regex, f, HS_MODE_BLOCK, NULL, &probe, &cerr) != HS_SUCCESS) {
+                    hs_free_compile_error(cerr);
+                    s->mode[i] = MODE_PCRE_ONLY;
+                    s->any_pcre_only = 1;
+                    continue;
+                }
+            }
+            hs_free_database(probe);
+            s->mode[i] = MODE_DETECT;
+        }
+        exprs[nhs] = r->regex;
+        flags[nhs] = f;
+        ids[nhs] = (unsigned)i;
+        nhs++;
+    }
+    if (nhs > 0) {
+        hs_compile_error_t *cerr = NULL;
+        if (hs_compile_multi(exprs, flags, ids, (unsigned)nhs, HS_MODE_BLOCK, NULL, &s->db, &cerr) != HS_SUCCESS) {
+            util_set_err(err, errsz, "hyperscan: %s", cerr ? cerr->message : "compile failed");
+            hs_free_compile_error(cerr);
+            s->db = NULL;
+            goto fail;
+        }
+    }
+    /* The widest finding: the pattern's bound, or what the check may extend it to. */
+    for (size_t k = 0; k < nhs; k++) {
+        const struct detect_rule *r = &s->rules[ids[k]];
+        hs_expr_info_t *info = NULL;
+        hs_compile_error_t *cerr = NULL;
+        size_t w = 0;
+        if (s->mode[ids[k]] == MODE_SOM &&
+            hs_expression_info(exprs[k], flags[k] & ~(HS_FLAG_SINGLEMATCH | HS_FLAG_SOM_LEFTMOST), &info, &cerr) == HS_SUCCESS) {
+            w = info->max_width == UINT_MAX ? 0 : info->max_width;
+            free(info);
+        } else {
+            hs_free_compile_error(cerr);
+        }
+        if (r->max_extent > 0)
+            w = w > r->max_extent ? w : r->max_extent;
+        else if (w == 0 || s->mode[ids[k]] != MODE_SOM)
+            s->max_width = SIZE_MAX;
+        if (s->max_width != SIZE_MAX && w > s->max_width)
+            s->max_width = w;
+    }
+    if (s->any_pcre_only)
+        s->max_width = SIZE_MAX;
+    free(exprs);
+    free(flags);
+    free(ids);
+    return s;
+fail:
+    free(exprs);
+    free(flags);
+    free(ids);
+    detect_free(s);
+    return NULL;
+}
+
+size_t detect_max_width(const struct detect_set *s)
+{
+    return s == NULL || s->max_width == SIZE_MAX ? 0 : s->max_width;
+}
+
+size_t detect_rule_count(const struct detect_set *s)
+{
+    return s ? s->n : 0;
+}
+
+const struct detect_rule *detect_rule_at(const struct detect_set *s, size_t i)
+{
+    return s && i < s->n ? &s->rules[i] : NULL;
+}
+
+/* ---- scratch ---- */
+
+struct detect_scratch *detect_scratch_new(void)
+{
+    struct detect_scratch *sc = util_calloc(1, sizeof(*sc));
+    sc->md = pcre2_match_data_create(1, NULL);
+    return sc;
+}
+
+int detect_scratch_grow(struct detect_scratch *sc, const struct detect_set *s)
+{
+    if (sc == NULL || s == NULL)
+        return WARDEN_EINVAL;
+    if (s->db != NULL && hs_alloc_scratch(s->db, &sc->hs) != HS_SUCCESS)
+        return WARDEN_ENOMEM;
+    if (sc->cap_hit < s->n) {
+        sc->hit = util_realloc(sc->hit, s->n);
+        sc->cap_hit = s->n;
+    }
+    if (sc->n_grown < sizeof(sc->grown) / sizeof(sc->grown[0]))
+        sc->grown[sc->n_grown++] = s;
+    return 0;
+}
+
+static int scratch_ready(struct detect_scratch *sc, const struct detect_set *s)
+{
+    for (size_t i = 0; i < sc->n_grown; i++)
+        if (sc->grown[i] == s && sc->cap_hit >= s->n)
+            return 0;
+    return detect_scratch_grow(sc, s);
+}
+
+void detect_scratch_free(struct detect_scratch *sc)
+{
+    if (sc == NULL)
+        return;
+    hs_free_scratch(sc->hs);
+    pcre2_match_data_free(sc->md);
+    free(sc->cand);
+    free(sc->hit);
+    free(sc->found);
+    free(sc);
+}
+
+/* ---- scan ---- */
+
+struct scan_ctx {
+    const struct detect_set *s;
+    struct detect_scratch *sc;
+    const unsigned char *text;
+    size_t len;
+};
+
+static void add_candidate(struct scan_ctx *x, unsigned rule, size_t start, size_t end)
+{
+    struct detect_scratch *sc = x->sc;
+    const struct detect_rule *r = &x->s->rules[rule];
+    if (!left_edge_ok(r, x->text, x->len, start) || !right_edge_ok(r, x->text, x->len, end))
+        return;
+    if (sc->n_cand == sc->cap_cand) {
+        if (sc->cap_cand >= DETECT_MAX_CANDIDATES) {
+            sc->overflow = 1;
+            return;
+        }
+        sc->cap_cand = sc->cap_cand ? sc->cap_cand * 2 : 64;
+        sc->cand = util_realloc(sc->cand, sc->cap_cand * sizeof(*sc->cand));
+    }
+    sc->cand[sc->n_cand++] = (struct candidate){start, end, rule};
+}
+
+static int on_hs_match(unsigned id, unsigned long long from, unsigned long long to, unsigned fl, void *ud)
+{
+    struct scan_ctx *x = ud;
+    if (x->s->mode[id] == MODE_SOM)
+        add_candidate(x, id, (size_t)from, (size_t)to);
+    else
+        x->sc->hit[id] = 1;
+    return x->sc->overflow ? 1 : 0;
+}
+
+static int pcre_candidates(struct scan_ctx *x, unsigned rule)
+{
+    const struct detect_set *s = x->s;
+    size_t off = 0;
+    while (off <= x->len) {
+        int rc = pcre2_match(s->re[rule], x->text, x->len, off, 0, x->sc->md, s->mctx);
+        if (rc == PCRE2_ERROR_NOMATCH)
+            return 0;
+        if (rc < 0)
+            return WARDEN_EINVAL;
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(x->sc->md);
+        if (ov[1] > ov[0])
+            add_candidate(x, rule, ov[0], ov[1]);
+        off = ov[1] > off ? ov[1] : off + 1;
+        if (x->sc->overflow)
+            return 0;
+    }
+    return 0;
+}
+
+static int cand_cmp(const void *a, const void *b)
+{
+    const struct candidate *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    if (x->rule != y->rule)
+        return x->rule < y->rule ? -1 : 1;
+    if (x->end != y->end)
+        return x->end > y->end ? -1 : 1; /* longest first */
+    return 0;
+}
+
+static void add_found(struct detect_scratch *sc, const struct detect_rule *r, size_t start, size_t end, double score)
+{
+    if (sc->n_found == sc->cap_found) {
+        sc->cap_found = sc->cap_found ? sc->cap_found * 2 : 16;
+        sc->found = util_realloc(sc->found, sc->cap_found * sizeof(*sc->found));
+    }
+    struct guard_finding *f = &sc->found[sc->n_found++];
+    memset(f, 0, sizeof(*f));
+    f->start = start;
+    f->end = end;
+    f->score = score;
+    snprintf(f->type, sizeof(f->type), "%s", r->entity);
+}
+
+/* Longer first, then higher score, then earlier. */
+static int found_rank_cmp(const void *a, const void *b)
+{
+    const struct guard_finding *x = a, *y = b;
+    size_t lx = x->end - x->start, ly = y->end - y->start;
+    if (lx != ly)
+        return lx > ly ? -1 : 1;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static int found_pos_cmp(const void *a, const void *b)
+{
+    const struct guard_finding *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static double clamp01(double v)
+{
+    return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+int detect_scan(const struct detect_set *s, struct detect_scratch *sc, const char *text, size_t len, size_t index,
+                double threshold, struct guard_finding **out, size_t *n, size_t *cap)
+{
+    if (s == NULL || sc == NULL || (text == NULL && len > 0))
+        return WARDEN_EINVAL;
+    if (scratch_ready(sc, s) != 0)
+        return WARDEN_ENOMEM;
+    struct scan_ctx x = {s, sc, (const unsigned char *)text, len};
+    sc->n_cand = 0;
+    sc->n_found = 0;
+    sc->overflow = 0;
+    memset(sc->hit, 0, s->n);
+    if (s->db != NULL && len > 0) {
+        hs_error_t e = hs_scan(s->db, text, (unsigned)(len > UINT_MAX ? UINT_MAX : len), 0, sc->hs, on_hs_match, &x);
+        if (e == HS_INVALID) {
+            /* a set at an address this scratch was grown for earlier (freed, then reallocated) */
+            if (detect_scratch_grow(sc, s) != 0)
+                return WARDEN_ENOMEM;
+            sc->n_cand = 0;
+            e = hs_scan(s->db, text, (unsigned)(len > UINT_MAX ? UINT_MAX : len), 0, sc->hs, on_hs_match, &x);
+        }
+        if (e != HS_SUCCESS && e != HS_SCAN_TERMINATED)
+            return WARDEN_EINVAL;
+        if (len > UINT_MAX)
+            return WARDEN_ETOOBIG;
+    }
+    for (unsigned i = 0; i < s->n && !sc->overflow; i++)
+        if ((s->mode[i] == MODE_DETECT && sc->hit[i]) || s->mode[i] == MODE_PCRE_ONLY)
+            if (pcre_candidates(&x, i) != 0)
+                return WARDEN_EINVAL;
+    if (sc->overflow)
+        return WARDEN_ETOOBIG;
+    if (sc->n_cand == 0)
+        return 0;
+
+    qsort(sc->cand, sc->n_cand, sizeof(*sc->cand), cand_cmp);
+    for (size_t i = 0; i < sc->n_cand;) {
+        size_t j = i;
+        const struct candidate *c0 = &sc->cand[i];
+        while (j < sc->n_cand && sc->cand[j].start == c0->start && sc->cand[j].rule == c0->rule)
+            j++;
+        const struct detect_rule *r = &s->rules[c0->rule];
+        for (size_t k = i; k < j; k++) {
+            struct detect_span sp = {sc->cand[k].start, sc->cand[k].end};
+            int v = r->check ? r->check(text, len, &sp, r) : DETECT_MATCH;
+            if (v == DETECT_REJECT || sp.end <= sp.start || sp.end > len)
+                continue;
+            /* whole characters only (a byte-mode '.' may stop inside one): redaction keeps UTF-8 valid */
+            while (sp.start > 0 && ((unsigned char)text[sp.start] & 0xC0) == 0x80)
+                sp.start--;
+            while (sp.end < len && ((unsigned char)text[sp.end] & 0xC0) == 0x80)
+                sp.end++;
+            double score = v == DETECT_VALID ? r->valid_score : r->score;
+            int ctx = detect_near(text, len, sp.start, sp.end, r->context, r->n_context, DETECT_CONTEXT_BEFORE,
+                                  DETECT_CONTEXT_AFTER);
+            if ((r->flags & DETECT_NEED_CONTEXT) && !ctx)
+                break;
+            /* a label that makes it an identifier ("order 415-555-0132") outweighs any context */
+            if (r->n_negative && detect_label_before(text, sp.start, r->negative, r->n_negative))
+                score -= DETECT_NEGATIVE_PENALTY;
+            else if (ctx)
+                score += DETECT_CONTEXT_BOOST;
+            score = clamp01(score);
+            if (score >= threshold)
+                add_found(sc, r, sp.start, sp.end, score);
+            break;
+        }
+        i = j;
+    }
+    if (sc->n_found == 0)
+        return 0;
+
+    /* Overlaps: the longer span, then the higher score, wins. */
+    size_t kept = sc->n_found;
+    if (sc->n_found > 1) {
+        /* a bitmap of taken bytes keeps this linear in the spans' total length */
+        qsort(sc->found, sc->n_found, sizeof(*sc->found), found_rank_cmp);
+        unsigned char *taken = util_calloc(len / 8 + 1, 1);
+        kept = 0;
+        for (size_t i = 0; i < sc->n_found; i++) {
+            const struct guard_finding *f = &sc->found[i];
+            int overlaps = 0;
+            for (size_t b = f->start; b < f->end && !overlaps; b++)
+                overlaps = taken[b >> 3] & (1u << (b & 7));
+            if (overlaps)
+                continue;
+            for (size_t b = f->start; b < f->end; b++)
+                taken[b >> 3] |= (unsigned char)(1u << (b & 7));
+            sc->found[kept++] = *f;
+        }
+        free(taken);
+    }
+    qsort(sc->found, kept, sizeof(*sc->found), found_pos_cmp);
+    if (*n + kept > *cap) {
+        size_t nc = *cap ? *cap : 8;
+        while (nc < *n + kept)
+            nc *= 2;
+        *out = util_realloc(*out, nc * sizeof(**out));
+        *cap = nc;
+    }
+    for (size_t i = 0; i < kept; i++) {
+        sc->found[i].index = index;
+        (*out)[(*n)++] = sc->found[i];
+    }
+    return (int)kept;
+}

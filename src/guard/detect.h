@@ -1,0 +1,113 @@
+/* Entity detection for the pii and secrets guardrails: a set of recognizers
+ * compiled into ONE Hyperscan database, scanned once per text.
+ *
+ * A recognizer (struct detect_rule) is a pattern plus what to do with a
+ * candidate: edge rules (a match inside a longer token is no match), an
+ * optional check that validates a checksum or structure and may move the
+ * span (trim a URL's trailing punctuation, extend a PEM block to its END
+ * line, narrow "api_key=VALUE" to the value), a score, and context words
+ * that raise it (or, negative, lower it) when they occur nearby.
+ *
+ * Pipeline of detect_scan():
+ *   1. Hyperscan, every pattern with HS_FLAG_SOM_LEFTMOST: each (rule, start,
+ *      end) whose edges hold becomes a candidate (edges are checked inside
+ *      the match callback, so a long digit run costs no memory);
+ *      a custom pattern Hyperscan cannot give starts for is only detected
+ *      there and delimited by PCRE2 afterwards, and only if it occurred;
+ *   2. per (rule, start), the longest end whose check accepts wins;
+ *   3. score: valid_score if the check confirmed a checksum, else score;
+ *      -DETECT_NEGATIVE_PENALTY if the word just before is a negative one ("order",
+ *      "version": an identifier, not personal data), else +DETECT_CONTEXT_BOOST if
+ *      a context word is near; rules with DETECT_NEED_CONTEXT need a word;
+ *   4. findings under the threshold are dropped, then overlaps are resolved:
+ *      the longer span wins, then the higher score (so an e-mail address
+ *      inside a URL is reported as the URL).
+ *
+ * A compiled set is immutable and shared by every thread; each thread brings
+ * a struct detect_scratch (one serves every set, see detect_scratch_grow).
+ * The rules' strings must outlive the set (they point into the config or
+ * static tables). */
+#ifndef WARDEN_GUARD_DETECT_H
+#define WARDEN_GUARD_DETECT_H
+
+#include <stddef.h>
+
+#include "guard/finding.h"
+
+#define DETECT_CONTEXT_BOOST 0.35
+#define DETECT_NEGATIVE_PENALTY 0.4
+
+enum {
+    DETECT_CASELESS = 1,       /* the pattern ignores case */
+    DETECT_EDGE_NUMERIC = 2,   /* also no '.'/'-' + digit or letter outside, no '#', '$', '€', '£' before */
+    DETECT_NEED_CONTEXT = 4,   /* only counts with a context word nearby */
+    DETECT_NO_EDGES = 8,       /* the pattern may touch other word characters (e.g. "-----BEGIN") */
+    DETECT_NO_RIGHT_EDGE = 16, /* the pattern is a prefix; the check finds where the value ends */
+};
+
+/* What a check says about a candidate. */
+enum { DETECT_REJECT = -1, DETECT_MATCH = 0, DETECT_VALID = 1 };
+
+struct detect_span {
+    size_t start, end;
+};
+
+struct detect_rule;
+/* Looks at text[span) (the whole text is given for context) and returns
+ * DETECT_*; may move the span within the text. */
+typedef int (*detect_check_fn)(const char *text, size_t len, struct detect_span *span, const struct detect_rule *rule);
+
+struct detect_rule {
+    const char *entity;         /* the finding's type, e.g. "EMAIL_ADDRESS" (< 40 bytes) */
+    const char *regex;          /* PCRE syntax Hyperscan accepts */
+    unsigned flags;             /* DETECT_* */
+    const char *word_extra;     /* characters besides [A-Za-z0-9_] that continue a token at the edges; may be NULL */
+    detect_check_fn check;      /* NULL: the pattern alone decides */
+    double score;               /* a match the check did not confirm (DETECT_MATCH) */
+    double valid_score;         /* the check confirmed it (DETECT_VALID) */
+    const char *const *context; /* words that raise the score; n_context of them */
+    size_t n_context;
+    const char *const *negative; /* words that lower it (order ids, versions, prices) */
+    size_t n_negative;
+    double min_entropy;         /* for checks that measure entropy (bits per character) */
+    size_t max_extent;          /* the longest span the check may produce (it may extend the match); 0 = the pattern's */
+};
+
+struct detect_set;
+struct detect_scratch;
+
+/* Copies the rule array (not the strings). NULL with a message naming the rule on error. */
+struct detect_set *detect_compile(const struct detect_rule *rules, size_t n, char *err, size_t errsz);
+void detect_free(struct detect_set *s);
+
+struct detect_scratch *detect_scratch_new(void);
+int detect_scratch_grow(struct detect_scratch *sc, const struct detect_set *s);
+void detect_scratch_free(struct detect_scratch *sc);
+
+/* Scans one text. Appends the findings (index = index, sorted by start,
+ * non-overlapping, score >= threshold) to *out / *n / *cap (a growable array
+ * the caller frees). Returns the number appended or <0 (WARDEN_E*) on error. */
+int detect_scan(const struct detect_set *s, struct detect_scratch *sc, const char *text, size_t len, size_t index,
+                double threshold, struct guard_finding **out, size_t *n, size_t *cap);
+
+/* Longest candidate in bytes (before a check extends it), or 0 if a pattern is unbounded. */
+size_t detect_max_width(const struct detect_set *s);
+size_t detect_rule_count(const struct detect_set *s);
+const struct detect_rule *detect_rule_at(const struct detect_set *s, size_t i);
+
+/* Is the word just before start (skipping punctuation and fillers such as
+ * "number", "no", "#") one of words[]? Case-insensitive. */
+int detect_label_before(const char *text, size_t start, const char *const *words, size_t n_words);
+/* Edge rules for checks that move a span themselves: no word character (a letter of
+ * any script, a digit, '_') just outside; numeric: DETECT_EDGE_NUMERIC's rules too. */
+int detect_edges_ok(const char *text, size_t len, size_t start, size_t end, int numeric);
+/* Does a word character (a letter of any script, a digit, '_') end just before pos? */
+int detect_word_before(const char *text, size_t len, size_t pos);
+
+/* Shannon entropy of the bytes, in bits per byte. */
+double detect_entropy(const char *s, size_t n);
+/* Is there a word from words[] within the bytes around [start, end)? Case-insensitive, word starts only. */
+int detect_near(const char *text, size_t len, size_t start, size_t end, const char *const *words, size_t n_words,
+                size_t before, size_t after);
+
+#endif

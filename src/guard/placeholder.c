@@ -1,0 +1,333 @@
+/* Typed placeholders. See placeholder.h.
+ *
+ * Entries are kept in insertion order; an open-addressing table on a hash of
+ * (type, value) finds an existing entry when a value repeats, so redacting
+ * n findings costs O(n). A placeholder is parsed back as "<" TYPE "_" n ">":
+ * TYPE picks the type's list, n its n-th entry, so restoring costs one
+ * lookup per '<' in the answer. */
+#include "guard/placeholder.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+struct ph_entry {
+    char *value;
+    size_t len;
+    unsigned type;
+    uint64_t hash;
+    char ph[GUARD_PLACEHOLDER_MAX];
+    size_t ph_len;
+};
+
+struct ph_type {
+    char name[40];
+    size_t name_len;
+    size_t *entries; /* indices into p->entries, in number order (n = position + 1) */
+    size_t n, cap;
+};
+
+struct guard_placeholders {
+    struct ph_entry *entries;
+    size_t n, cap;
+    struct ph_type *types;
+    size_t n_types;
+    size_t *slots; /* entry index + 1; 0 = empty */
+    size_t n_slots;
+};
+
+struct guard_restorer {
+    const struct guard_placeholders *map;
+    char held[GUARD_PLACEHOLDER_MAX];
+    size_t n_held;
+};
+
+static uint64_t hash_of(unsigned type, const char *v, size_t len)
+{
+    uint64_t h = 1469598103934665603ull ^ type;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)v[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+struct guard_placeholders *guard_placeholders_new(void)
+{
+    return util_calloc(1, sizeof(struct guard_placeholders));
+}
+
+void guard_placeholders_free(struct guard_placeholders *p)
+{
+    if (p == NULL)
+        return;
+    for (size_t i = 0; i < p->n; i++) {
+        /* the originals are sensitive: do not leave them in freed memory */
+        memset(p->entries[i].value, 0, p->entries[i].len);
+        free(p->entries[i].value);
+    }
+    for (size_t i = 0; i < p->n_types; i++)
+        free(p->types[i].entries);
+    free(p->entries);
+    free(p->types);
+    free(p->slots);
+    free(p);
+}
+
+size_t guard_placeholders_count(const struct guard_placeholders *p)
+{
+    return p ? p->n : 0;
+}
+
+static int valid_type(const char *type, size_t *len)
+{
+    size_t n = 0;
+    for (; type[n]; n++)
+        if (!isalnum((unsigned char)type[n]) && type[n] != '_')
+            return 0;
+    *len = n;
+    return n > 0 && n < 40;
+}
+
+static unsigned type_index(struct guard_placeholders *p, const char *type, size_t tl)
+{
+    for (size_t i = 0; i < p->n_types; i++)
+        if (p->types[i].name_len == tl && !memcmp(p->types[i].name, type, tl))
+            return (unsigned)i;
+    p->types = util_realloc(p->types, (p->n_types + 1) * sizeof(*p->types));
+    struct ph_type *t = &p->types[p->n_types];
+    memset(t, 0, sizeof(*t));
+    memcpy(t->name, type, tl);
+    t->name_len = tl;
+    return (unsigned)p->n_types++;
+}
+
+static void rehash(struct guard_placeholders *p)
+{
+    size_t ns = p->n_slots ? p->n_slots * 2 : 16;
+    free(p->slots);
+    p->slots = util_calloc(ns, sizeof(*p->slots));
+    p->n_slots = ns;
+    for (size_t i = 0; i < p->n; i++) {
+        size_t s = (size_t)p->entries[i].hash & (ns - 1);
+        while (p->slots[s])
+            s = (s + 1) & (ns - 1);
+        p->slots[s] = i + 1;
+    }
+}
+
+const char *guard_placeholders_add(struct guard_placeholders *p, const char *type, const char *value, size_t len,
+                                   size_t *ph_len)
+{
+    size_t tl;
+    if (p == NULL || type == NULL || !valid_type(type, &tl))
+        return NULL;
+    unsigned ti = type_index(p, type, tl);
+    uint64_t h = hash_of(ti, value, len);
+    if (p->n_slots) {
+        for (size_t s = (size_t)h & (p->n_slots - 1); p->slots[s]; s = (s + 1) & (p->n_slots - 1)) {
+            struct ph_entry *e = &p->entries[p->slots[s] - 1];
+            if (e->hash == h && e->type == ti && e->len == len && !memcmp(e->value, value, len)) {
+                *ph_len = e->ph_len;
+                return e->ph;
+            }
+        }
+    }
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 8;
+        p->entries = util_realloc(p->entries, p->cap * sizeof(*p->entries));
+    }
+    struct ph_type *t = &p->types[ti];
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 4;
+        t->entries = util_realloc(t->entries, t->cap * sizeof(*t->entries));
+    }
+    struct ph_entry *e = &p->entries[p->n];
+    e->value = util_malloc(len + 1);
+    memcpy(e->value, value, len);
+    e->value[len] = '\0';
+    e->len = len;
+    e->type = ti;
+    e->hash = h;
+    t->entries[t->n++] = p->n;
+    e->ph_len = (size_t)snprintf(e->ph, sizeof(e->ph), "<%.*s_%zu>", (int)tl, type, t->n);
+    p->n++;
+    if (p->n * 2 > p->n_slots)
+        rehash(p);
+    else {
+        size_t s = (size_t)h & (p->n_slots - 1);
+        while (p->slots[s])
+            s = (s + 1) & (p->n_slots - 1);
+        p->slots[s] = p->n;
+    }
+    *ph_len = e->ph_len;
+    return e->ph;
+}
+
+/* The entry whose placeholder is exactly s[0..n) ("<TYPE_k>"), or NULL. */
+static const struct ph_entry *lookup_placeholder(const struct guard_placeholders *p, const char *s, size_t n)
+{
+    if (n < 4 || s[0] != '<' || s[n - 1] != '>')
+        return NULL;
+    size_t us = n - 2; /* the last '_' before the number */
+    while (us > 1 && isdigit((unsigned char)s[us]))
+        us--;
+    if (s[us] != '_' || us == n - 2 || s[us + 1] == '0')
+        return NULL;
+    size_t k = 0;
+    for (size_t i = us + 1; i < n - 1; i++) {
+        k = k * 10 + (size_t)(s[i] - '0');
+        if (k > p->n)
+            return NULL;
+    }
+    for (size_t i = 0; i < p->n_types; i++) {
+        const struct ph_type *t = &p->types[i];
+        if (t->name_len == us - 1 && !memcmp(t->name, s + 1, us - 1))
+            return k >= 1 && k <= t->n ? &p->entries[t->entries[k - 1]] : NULL;
+    }
+    return NULL;
+}
+
+/* Could s[0..n) (starting with '<', no '>') still grow into a known placeholder? */
+static int placeholder_prefix(const struct guard_placeholders *p, const char *s, size_t n)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (p->entries[i].ph_len > n && !memcmp(p->entries[i].ph, s, n))
+            return 1;
+    return 0;
+}
+
+/* Processes text, appending restored output; when stream is set, a tail that may
+ * still become a placeholder is not processed and its offset is returned. */
+static size_t restore_into(const struct guard_placeholders *p, const char *text, size_t len, int stream,
+                           struct util_buf *out, int *err, int *changed)
+{
+    size_t i = 0, from = 0;
+    while (i < len) {
+        const char *lt = memchr(text + i, '<', len - i);
+        if (lt == NULL)
+            break;
+        size_t j = (size_t)(lt - text);
+        size_t lim = len - j < GUARD_PLACEHOLDER_MAX ? len - j : GUARD_PLACEHOLDER_MAX;
+        const char *gt = memchr(text + j + 1, '>', lim - 1);
+        const struct ph_entry *e = gt ? lookup_placeholder(p, text + j, (size_t)(gt - (text + j)) + 1) : NULL;
+        if (e != NULL) {
+            *err |= util_buf_append(out, text + from, j - from) != 0;
+            *err |= util_buf_append(out, e->value, e->len) != 0;
+            *changed = 1;
+            i = from = (size_t)(gt - text) + 1;
+            continue;
+        }
+        if (stream && gt == NULL && placeholder_prefix(p, text + j, len - j)) {
+            *err |= util_buf_append(out, text + from, j - from) != 0;
+            return j;
+        }
+        i = j + 1;
+    }
+    *err |= util_buf_append(out, text + from, len - from) != 0;
+    return len;
+}
+
+char *guard_placeholders_restore(const struct guard_placeholders *p, const char *text, size_t len, size_t *outlen)
+{
+    *outlen = 0;
+    if (p == NULL || p->n == 0 || memchr(text, '<', len) == NULL)
+        return NULL;
+    struct util_buf out;
+    util_buf_init(&out, SIZE_MAX);
+    int err = 0, changed = 0;
+    restore_into(p, text, len, 0, &out, &err, &changed);
+    if (!changed || err) {
+        util_buf_free(&out);
+        return NULL;
+    }
+    return util_buf_take(&out, outlen);
+}
+
+struct guard_restorer *guard_restorer_new(const struct guard_placeholders *p)
+{
+    struct guard_restorer *r = util_calloc(1, sizeof(*r));
+    r->map = p;
+    return r;
+}
+
+void guard_restorer_free(struct guard_restorer *r)
+{
+    free(r);
+}
+
+size_t guard_restorer_pending(const struct guard_restorer *r)
+{
+    return r ? r->n_held : 0;
+}
+
+int guard_restorer_feed(struct guard_restorer *r, const char *in, size_t len, struct util_buf *out)
+{
+    int err = 0, changed = 0;
+    if (r->map == NULL || r->map->n == 0) {
+        /* nothing to restore: pass through (after anything held, which cannot exist here) */
+        return util_buf_append(out, in, len) ? WARDEN_ETOOBIG : 0;
+    }
+    /* Held bytes (< GUARD_PLACEHOLDER_MAX) are joined with just enough new
+     * input to decide them; the rest of the input is processed in place. */
+    size_t i = 0;
+    while (r->n_held > 0 && i < len) {
+        size_t take = len - i < GUARD_PLACEHOLDER_MAX - r->n_held ? len - i : GUARD_PLACEHOLDER_MAX - r->n_held;
+        char tmp[2 * GUARD_PLACEHOLDER_MAX];
+        memcpy(tmp, r->held, r->n_held);
+        memcpy(tmp + r->n_held, in + i, take);
+        size_t n = r->n_held + take;
+        const char *gt = memchr(tmp + 1, '>', n - 1);
+        if (gt == NULL && placeholder_prefix(r->map, tmp, n)) {
+            /* still undecided: everything taken is held */
+            memcpy(r->held, tmp, n);
+            r->n_held = n;
+            i += take;
+            continue;
+        }
+        /* decided: a known placeholder (restore it) or not one (release the '<') */
+        const struct ph_entry *e = gt ? lookup_placeholder(r->map, tmp, (size_t)(gt - tmp) + 1) : NULL;
+        size_t consumed_tmp;
+        if (e != NULL) {
+            err |= util_buf_append(out, e->value, e->len) != 0;
+            consumed_tmp = (size_t)(gt - tmp) + 1;
+        } else {
+            err |= util_buf_append(out, tmp, 1) != 0;
+            consumed_tmp = 1;
+        }
+        /* what was held beyond consumed_tmp goes back through the normal path */
+        size_t rest_held = consumed_tmp < r->n_held ? r->n_held - consumed_tmp : 0;
+        size_t from_input = consumed_tmp > r->n_held ? consumed_tmp - r->n_held : 0;
+        char again[GUARD_PLACEHOLDER_MAX];
+        memcpy(again, r->held + consumed_tmp, rest_held);
+        r->n_held = 0;
+        i += from_input;
+        if (rest_held > 0) {
+            size_t stop = restore_into(r->map, again, rest_held, 1, out, &err, &changed);
+            memcpy(r->held, again + stop, rest_held - stop);
+            r->n_held = rest_held - stop;
+        }
+    }
+    if (i < len) {
+        size_t stop = restore_into(r->map, in + i, len - i, 1, out, &err, &changed);
+        size_t keep = len - i - stop;
+        memcpy(r->held + r->n_held, in + i + stop, keep);
+        r->n_held += keep;
+    }
+    return err ? WARDEN_ETOOBIG : 0;
+}
+
+int guard_restorer_finish(struct guard_restorer *r, struct util_buf *out)
+{
+    int err = 0, changed = 0;
+    if (r->n_held > 0)
+        restore_into(r->map, r->held, r->n_held, 0, out, &err, &changed);
+    r->n_held = 0;
+    return err ? WARDEN_ETOOBIG : 0;
+}

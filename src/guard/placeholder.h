@@ -1,0 +1,58 @@
+/* Typed placeholders for one request: value <-> "<TYPE_n>".
+ *
+ * typed and reversible redaction put a placeholder where a value was found:
+ * <EMAIL_ADDRESS_1>, <EMAIL_ADDRESS_2>, <PHONE_NUMBER_1>... numbered per
+ * distinct value and type within the map, so the same address written twice
+ * gets the same placeholder and the model can still tell two addresses apart.
+ * A map lives for one request and is never stored or logged (it holds the
+ * originals); free it when the request ends.
+ *
+ * Restoring (reversible mode) replaces each known placeholder in the
+ * model's answer by its original. A placeholder the map does not know
+ * (<EMAIL_ADDRESS_9>, or text that merely looks like one) is left as is.
+ *
+ * On a stream a placeholder may arrive split across chunks ("<EMAIL_AD" +
+ * "DRESS_1>"): struct guard_restorer holds back only a tail that is still a
+ * prefix of some known placeholder and releases everything else at once, so
+ * it never buffers more than the longest placeholder (< 64 bytes).
+ *
+ * Order of use: guard_placeholders_new, _add for each finding (the
+ * redaction), then _restore or a restorer (the answer), then _free. A
+ * restorer reads the map: free the restorer first. */
+#ifndef WARDEN_GUARD_PLACEHOLDER_H
+#define WARDEN_GUARD_PLACEHOLDER_H
+
+#include <stddef.h>
+
+struct util_buf;
+struct guard_placeholders;
+struct guard_restorer;
+
+#define GUARD_PLACEHOLDER_MAX 64 /* "<" + type (< 40) + "_" + number + ">" */
+
+struct guard_placeholders *guard_placeholders_new(void);
+void guard_placeholders_free(struct guard_placeholders *p);
+
+/* The placeholder for value (len bytes) of type (letters, digits, '_', under
+ * 40 bytes): the existing one if this type and value were added before, else
+ * a new <TYPE_n>. Returns a NUL-terminated string owned by the map and its
+ * length in *ph_len, or NULL if type is not a valid placeholder type. */
+const char *guard_placeholders_add(struct guard_placeholders *p, const char *type, const char *value, size_t len,
+                                   size_t *ph_len);
+size_t guard_placeholders_count(const struct guard_placeholders *p);
+
+/* A copy of text with every known placeholder replaced by its original
+ * (malloc'd, NUL-terminated, length in *outlen); NULL when none occurs. */
+char *guard_placeholders_restore(const struct guard_placeholders *p, const char *text, size_t len, size_t *outlen);
+
+struct guard_restorer *guard_restorer_new(const struct guard_placeholders *p);
+/* Takes the next bytes of the stream; appends to out everything that can be
+ * released (originals restored). Returns 0 or WARDEN_ETOOBIG if out is full. */
+int guard_restorer_feed(struct guard_restorer *r, const char *in, size_t len, struct util_buf *out);
+/* The stream ended: releases what was held back (an unfinished placeholder, as is). */
+int guard_restorer_finish(struct guard_restorer *r, struct util_buf *out);
+/* Bytes currently held back (for tests and metrics). */
+size_t guard_restorer_pending(const struct guard_restorer *r);
+void guard_restorer_free(struct guard_restorer *r);
+
+#endif

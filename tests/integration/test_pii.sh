@@ -1,0 +1,255 @@
+#!/usr/bin/env bash
+# pii and secrets guardrails through the real binary: block (the reason names entity types,
+# never the value), redaction modes (mask, typed, reversible: the upstream sees placeholders,
+# the client gets the originals back), log, config mistakes caught by --check-config, and
+# POST /v1/guardrails/check: disabled (404), enabled, token (401 without / with a wrong one),
+# bad input, unknown guardrail, code-point offsets, a remote (webhook) guardrail.
+source "$(dirname "$0")/lib.sh"
+
+[ -x "$WARDEN_BIN" ] && [ -x "$MOCK_BIN" ] || { echo "$TEST_NAME: build first (make)"; echo "$TEST_NAME: 0 passed, 1 failed"; exit 1; }
+
+start_mock
+
+CFG=$(
+    cat <<YAML
+server: {listen: "127.0.0.1:@PORT@", workers: 1, drain_timeout_ms: 3000, max_body_bytes: 65536}
+providers:
+  - {name: local, type: openai, base_url: "@MOCK@/v1", api_key_env: OPENAI_API_KEY}
+guardrails_api: {enabled: true, token_env: PII_TEST_TOKEN}
+guardrails:
+  - {name: pii-block, type: pii}
+  - {name: pii-mask, type: pii, action: redact, redaction: mask}
+  - {name: pii-typed, type: pii, action: redact, redaction: typed, entities: [EMAIL_ADDRESS, CREDIT_CARD]}
+  - {name: pii-rev, type: pii, action: redact, redaction: reversible}
+  - {name: pii-log, type: pii, action: log}
+  - name: pii-custom
+    type: pii
+    entities: [EMAIL_ADDRESS]
+    recognizers: [{name: EMPLOYEE_ID, regex: "EMP-[0-9]{6}", context: [employee], score: 0.6}]
+  - {name: sec-block, type: secrets}
+  - {name: sec-redact, type: secrets, action: redact, redaction: typed}
+  - {name: hook, type: webhook, url: "@MOCK@/guardrail"}
+  - {name: out-mask, type: pii, stage: output, action: redact}
+  - {name: rx-word, type: regex, action: redact, replacement: "[W]", patterns: ["banana"]}
+  - {name: grp, type: parallel, strategy: all_must_pass, members: [pii-typed, rx-word, sec-redact]}
+  - {name: chn, type: chain, members: [rx-word, pii-rev]}
+  - {name: out-block, type: secrets, stage: output}
+models:
+$(model m-block pii-block)
+$(model m-mask pii-mask)
+$(model m-typed pii-typed)
+$(model m-rev pii-rev)
+$(model m-log pii-log)
+$(model m-sec sec-block)
+$(model m-sec-redact sec-redact)
+$(model m-out-mask out-mask)
+$(model m-grp grp)
+$(model m-chn chn)
+$(model m-out-block out-block)
+YAML
+)
+export PII_TEST_TOKEN=tok-$RANDOM-$RANDOM
+start_warden "$CFG"
+
+req() { # model content [mock answer]
+    python3 -c 'import json,sys
+d = {"model": sys.argv[1], "messages": [{"role": "user", "content": sys.argv[2]}]}
+if len(sys.argv) > 3: d["mock"] = {"content": sys.argv[3]}
+print(json.dumps(d))' "$@"
+}
+check_call_early() { # body: the check API with the token
+    curl -s -H 'Content-Type: application/json' -H "Authorization: Bearer $PII_TEST_TOKEN" --max-time 10 -d "$1" \
+        "$WARDEN/v1/guardrails/check"
+}
+upstream_content() { mock_eval chat 'json.loads(b(rs[-1]))["messages"][0]["content"] if rs else "NONE"'; }
+
+# ---- blocking
+RID=pii-block-1
+out=$(chat "$(req m-block 'mail me at jane.roe@example.org, card 4111 1111 1111 1111')" -H "x-request-id: $RID")
+check "pii block: 400" eq "$(status)" 400
+check "pii block: reason names the entity types" contains "$out" "EMAIL_ADDRESS"
+check "pii block: reason never echoes the value" not_contains "$out" "jane.roe"
+check "pii block: nothing went upstream" eq "$(mock_eval chat 'len(rs)')" 0
+out=$(chat "$(req m-block 'order 4111 1111 1111 1112 shipped on 2024-03-05, version 1.2.3.4.5')")
+check "pii block: decoys pass (invalid Luhn, date, version)" eq "$(status)" 200
+
+# ---- redaction modes
+RID=pii-mask-1
+chat "$(req m-mask 'reach me: jane.roe@example.org or +44 20 7946 0958')" -H "x-request-id: $RID" >/dev/null
+check "mask: 200" eq "$(status)" 200
+up=$(upstream_content)
+check "mask: upstream sees ****" eq "$up" "reach me: **** or ****"
+
+RID=pii-typed-1
+chat "$(req m-typed 'a@example.com, b@example.com, again a@example.com; card 5555 5555 5555 4444')" -H "x-request-id: $RID" >/dev/null
+up=$(upstream_content)
+check "typed: numbered per distinct value" eq "$up" "<EMAIL_ADDRESS_1>, <EMAIL_ADDRESS_2>, again <EMAIL_ADDRESS_1>; card <CREDIT_CARD_1>"
+
+RID=pii-rev-1
+out=$(chat "$(req m-rev 'write to jane.roe@example.org about IBAN GB82 WEST 1234 5698 7654 32' \
+    'Sure, I will write to <EMAIL_ADDRESS_1> about <IBAN_CODE_1>; <EMAIL_ADDRESS_7> is unknown.')" -H "x-request-id: $RID")
+up=$(upstream_content)
+check "reversible: upstream sees placeholders" eq "$up" "write to <EMAIL_ADDRESS_1> about IBAN <IBAN_CODE_1>"
+check "reversible: the client gets the originals back" eq "$(printf '%s' "$out" | json_get 'd["choices"][0]["message"]["content"]')" \
+    "Sure, I will write to jane.roe@example.org about GB82 WEST 1234 5698 7654 32; <EMAIL_ADDRESS_7> is unknown."
+RID=pii-rev-2
+out=$(chat "$(req m-rev 'nothing personal here' 'echo <EMAIL_ADDRESS_1>')" -H "x-request-id: $RID")
+check "reversible: another request's placeholders are not restored" eq \
+    "$(printf '%s' "$out" | json_get 'd["choices"][0]["message"]["content"]')" "echo <EMAIL_ADDRESS_1>"
+
+RID=pii-log-1
+chat "$(req m-log 'call 212-555-0187')" -H "x-request-id: $RID" >/dev/null
+check "log: passes unchanged" eq "$(upstream_content)" "call 212-555-0187"
+check "log: verdict in x-warden-guardrails" contains "$(header x-warden-guardrails)" "pii-log"
+
+# ---- composition: a parallel group merges every member's rewrite; a chain passes its rewrites on
+RID=pii-grp-1
+chat "$(req m-grp 'banana for a@example.com, key AKIAIOSFODNN7EXAMPLE, again a@example.com')" -H "x-request-id: $RID" >/dev/null
+check "group: 200" eq "$(status)" 200
+check "group: pii, regex and secrets rewrites all applied" eq "$(upstream_content)" \
+    "[W] for <EMAIL_ADDRESS_1>, key <AWS_ACCESS_KEY_ID_1>, again <EMAIL_ADDRESS_1>"
+out=$(check_call_early '{"guardrail":"grp","text":"banana b@example.com"}')
+check "group via the check API: findings of the members" eq "$(printf '%s' "$out" | json_get '(d["verdict"], [f["type"] for f in d["findings"]], d["texts"])')" \
+    "('redact', ['EMAIL_ADDRESS'], ['[W] <EMAIL_ADDRESS_1>'])"
+RID=pii-chn-1
+out=$(chat "$(req m-chn 'banana for jane@example.org' 'ok <EMAIL_ADDRESS_1> and thanks')" -H "x-request-id: $RID")
+check "chain: upstream sees both rewrites" eq "$(upstream_content)" "[W] for <EMAIL_ADDRESS_1>"
+check "chain: reversible restores in the answer" eq "$(printf '%s' "$out" | json_get 'd["choices"][0]["message"]["content"]')" \
+    "ok jane@example.org and thanks"
+
+# ---- secrets
+out=$(chat "$(req m-sec 'use OPENAI key sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1w please')")
+check "secrets block: 400" eq "$(status)" 400
+check "secrets block: reason names the rule" contains "$out" "OPENAI_API_KEY"
+check "secrets block: reason never echoes the key" not_contains "$out" "Ab3dEf6hIj9k"
+RID=sec-redact-1
+chat "$(req m-sec-redact 'export GITHUB_TOKEN=ghp_0123456789abcdefghijABCDEFGHIJ012345 and password: "Tr0ub4dor&3xyz"')" -H "x-request-id: $RID" >/dev/null
+check "secrets redact: typed placeholders upstream" eq "$(upstream_content)" \
+    "export GITHUB_TOKEN=<GITHUB_TOKEN_1> and password: \"<GENERIC_SECRET_1>\""
+
+# ---- output stage on streams: pii/secrets are local checks, applied inline over a held window
+stream_req() { # model content chunks
+    python3 -c 'import json,sys; print(json.dumps({"model": sys.argv[1], "stream": True, "messages": [{"role": "user", "content": "hi"}],
+        "mock": {"content": sys.argv[2], "chunks": int(sys.argv[3])}}))' "$1" "$2" "$3"
+}
+LONG=$(python3 -c 'print(" ".join("word%d" % i for i in range(60)))')
+raw=$(chat "$(stream_req m-out-mask "$LONG write to jane.roe@example.org or call +1 415-555-0132. $LONG" 37)")
+check "stream output redact: 200" eq "$(status)" 200
+check "stream output redact: text masked inline" eq "$(printf '%s' "$raw" | sse_text)" "$LONG write to **** or call ****. $LONG"
+check "stream output redact: no original reaches the client" not_contains "$raw" "jane.roe"
+check "stream output redact: [DONE]" contains "$raw" "data: [DONE]"
+raw=$(chat "$(stream_req m-out-block "$LONG the key is ghp_0123456789abcdefghijABCDEFGHIJ012345 ok $LONG" 29)")
+check "stream output secrets: error event, no [DONE]" eq "$(printf '%s' "$raw" | grep -c 'guardrail'):$(printf '%s' "$raw" | grep -c 'DONE')" "1:0"
+check "stream output secrets: the token never reaches the client" not_contains "$raw" "ghp_0123"
+
+# ---- the check API
+check_call() { # body [curl args]
+    local body=$1
+    shift
+    curl -s -o "$TMP/cbody" -w '%{http_code}' -H 'Content-Type: application/json' --max-time 10 "$@" -d "$body" \
+        "$WARDEN/v1/guardrails/check" >"$TMP/cstatus"
+    cat "$TMP/cbody"
+}
+AUTH="Authorization: Bearer $PII_TEST_TOKEN"
+out=$(check_call '{"guardrail":"pii-block","text":"x"}')
+check "check api: no token -> 401" eq "$(cat "$TMP/cstatus")" 401
+check "check api: 401 is an OpenAI-style error" contains "$out" '"code":"invalid_api_key"'
+check_call '{"guardrail":"pii-block","text":"x"}' -H "Authorization: Bearer wrong-$PII_TEST_TOKEN" >/dev/null
+check "check api: wrong token -> 401" eq "$(cat "$TMP/cstatus")" 401
+check_call '{"guardrail":"pii-block","text":"x"}' -H "Authorization: Bearer ${PII_TEST_TOKEN%?}" >/dev/null
+check "check api: token prefix -> 401" eq "$(cat "$TMP/cstatus")" 401
+
+out=$(check_call '{"guardrail":"pii-mask","text":"é café → mail jane@example.org now"}' -H "$AUTH")
+check "check api: 200" eq "$(cat "$TMP/cstatus")" 200
+check "check api: verdict redact" eq "$(printf '%s' "$out" | json_get 'd["verdict"]')" redact
+check "check api: offsets in code points" eq "$(printf '%s' "$out" | json_get '(d["findings"][0]["start"], d["findings"][0]["end"])')" "(14, 30)"
+check "check api: finding text and type" eq "$(printf '%s' "$out" | json_get '(d["findings"][0]["type"], d["findings"][0]["text"])')" \
+    "('EMAIL_ADDRESS', 'jane@example.org')"
+check "check api: rewritten text" eq "$(printf '%s' "$out" | json_get 'd["texts"][0]')" "é café → mail **** now"
+check "check api: latency_us" ge "$(printf '%s' "$out" | json_get 'd["latency_us"]')" 0
+
+out=$(check_call '{"guardrail":"pii-block","texts":["clean text","ssn 078-05-1120 is invalid, 219-45-6789 is not"],"stage":"output"}' -H "$AUTH")
+check "check api: texts[] and block" eq "$(printf '%s' "$out" | json_get '(d["verdict"], [(f["index"], f["type"], f["text"]) for f in d["findings"]])')" \
+    "('block', [(1, 'US_SSN', '219-45-6789')])"
+out=$(check_call '{"guardrail":"pii-log","text":"ip 10.0.0.1"}' -H "$AUTH")
+check "check api: action log -> pass with findings" eq "$(printf '%s' "$out" | json_get '(d["verdict"], len(d["findings"]))')" "('pass', 1)"
+out=$(check_call '{"guardrail":"pii-custom","text":"employee EMP-123456 wrote"}' -H "$AUTH")
+check "check api: custom recognizer" eq "$(printf '%s' "$out" | json_get '[f["type"] for f in d["findings"]]')" "['EMPLOYEE_ID']"
+out=$(check_call '{"guardrail":"sec-redact","text":"key=AKIAIOSFODNN7EXAMPLE"}' -H "$AUTH")
+check "check api: secrets" eq "$(printf '%s' "$out" | json_get 'd["texts"][0]')" "key=<AWS_ACCESS_KEY_ID_1>"
+out=$(check_call '{"guardrail":"hook","text":"please BLOCKME"}' -H "$AUTH")
+check "check api: remote guardrail (webhook) blocks" eq "$(printf '%s' "$out" | json_get 'd["verdict"]')" block
+out=$(check_call '{"guardrail":"hook","text":"fine"}' -H "$AUTH")
+check "check api: remote guardrail passes" eq "$(printf '%s' "$out" | json_get 'd["verdict"]')" pass
+
+out=$(check_call '{"guardrail":"nope","text":"x"}' -H "$AUTH")
+check "check api: unknown guardrail -> 404" eq "$(cat "$TMP/cstatus")" 404
+check "check api: unknown guardrail says which" contains "$out" "guardrail 'nope' does not exist"
+for bad in '' 'not json' '[]' '{"text":"x"}' '{"guardrail":1,"text":"x"}' '{"guardrail":"pii-block"}' \
+    '{"guardrail":"pii-block","text":"x","texts":["y"]}' '{"guardrail":"pii-block","texts":["a",2]}' \
+    '{"guardrail":"pii-block","text":"x","stage":"middle"}' '{"guardrail":"pii-block","texts":"x"}'; do
+    out=$(check_call "$bad" -H "$AUTH")
+    check "check api: bad input [$bad] -> 400 error body" eq "$(cat "$TMP/cstatus"):$(printf '%s' "$out" | json_get '"message" in d["error"]')" "400:True"
+done
+big=$(python3 -c 'print("{\"guardrail\":\"pii-block\",\"text\":\"" + "a"*70000 + "\"}")')
+check_call "$big" -H "$AUTH" >/dev/null
+check "check api: the body cap applies (413)" eq "$(cat "$TMP/cstatus")" 413
+curl -s -o /dev/null -w '%{http_code}' -H "$AUTH" "$WARDEN/v1/guardrails/check" >"$TMP/cstatus"
+check "check api: GET -> 405" eq "$(cat "$TMP/cstatus")" 405
+check "warden alive" alive
+stop_all
+
+# ---- disabled (the default): the route does not exist
+start_warden "$(basic_config)
+guardrails:
+  - {name: p, type: pii}"
+out=$(check_call '{"guardrail":"p","text":"x"}')
+check "check api disabled: 404" eq "$(cat "$TMP/cstatus")" 404
+check "check api disabled: unknown route" contains "$out" "unknown_url"
+stop_all
+
+# ---- token_env named but unset: every call is refused
+unset PII_TEST_TOKEN_UNSET
+start_warden "$(basic_config)
+guardrails_api: {enabled: true, token_env: PII_TEST_TOKEN_UNSET}
+guardrails:
+  - {name: p, type: pii}"
+check_call '{"guardrail":"p","text":"x"}' -H "Authorization: Bearer " >/dev/null
+check "check api: token_env unset -> 401" eq "$(cat "$TMP/cstatus")" 401
+stop_all
+
+# ---- config mistakes, with their line
+bad_config() { # expected-substring yaml
+    printf '%s\n' "$2" >"$TMP/bad.yaml"
+    local msg
+    msg=$("$WARDEN_BIN" --check-config "$TMP/bad.yaml" 2>&1)
+    [ $? -ne 0 ] || { echo "    accepted: $2" >&2; return 1; }
+    contains "$msg" "$1"
+}
+BASE=$(basic_config | sed 's/@PORT@/1/; s#@MOCK@#http://127.0.0.1:1#')
+check "config: unknown entity (names the valid ones)" bad_config 'bad.yaml:8: guardrails[0].entities[0]: unknown entity "EMAIL" (one of EMAIL_ADDRESS, PHONE_NUMBER,' \
+    "$BASE
+guardrails:
+  - {name: p, type: pii, entities: [EMAIL]}"
+check "config: bad score_threshold" bad_config 'score_threshold: expected a number from 0 to 1' "$BASE
+guardrails:
+  - {name: p, type: pii, score_threshold: 2}"
+check "config: bad redaction" bad_config 'redaction' "$BASE
+guardrails:
+  - {name: p, type: pii, redaction: hide}"
+check "config: bad recognizer regex" bad_config 'invalid regex' "$BASE
+guardrails:
+  - {name: p, type: pii, recognizers: [{name: X, regex: \"(\"}]}"
+check "config: unknown validator" bad_config 'unknown validator "lun" (did you mean "luhn"?)' "$BASE
+guardrails:
+  - {name: p, type: pii, recognizers: [{name: X, regex: \"X[0-9]+\", validator: lun}]}"
+check "config: rules is a secrets key" bad_config 'does not apply to type "pii"' "$BASE
+guardrails:
+  - {name: p, type: pii, rules: []}"
+check "config: reversible needs the input stage" bad_config 'reversible needs stage: input' "$BASE
+guardrails:
+  - {name: p, type: pii, stage: output, action: redact, redaction: reversible}"
+check "config: guardrails_api typo" bad_config 'unknown key "enable"' "$BASE
+guardrails_api: {enable: true}"
+
+finish
