@@ -98,6 +98,10 @@
 #define ERROR_BODY_MAX (256 * 1024)
 #define SSE_EVENT_MAX (1024 * 1024)
 #define OUT_PAUSE_BYTES (256 * 1024)
+/* A stream pauses its upstream earlier: a client that stops reading costs at most about
+ * this much twice (the buffer h2o sends and the one filling), so 50 such clients stay
+ * within a few MB. proceed resumes it once the pending buffer is below OUT_PAUSE_BYTES/2. */
+#define STREAM_PAUSE_BYTES (32 * 1024)
 #define HEADERS_KEPT_MAX (32 * 1024)
 #define QUEUE_POLL_MS 5
 
@@ -640,7 +644,7 @@ static int on_upstream_body(struct upstream_call *call, void *ud, const char *da
             out_append(ctx, data, len);
             out_flush(ctx);
         }
-        if (ctx->out_pending.len >= OUT_PAUSE_BYTES) {
+        if (ctx->out_pending.len >= STREAM_PAUSE_BYTES) {
             ctx->upstream_paused = 1;
             return UPSTREAM_BODY_PAUSE;
         }
@@ -1802,10 +1806,11 @@ void lifecycle_note_guard(struct req_ctx *ctx, const struct config_guardrail *g,
 void lifecycle_block(struct req_ctx *ctx, const struct config_guardrail *g, const struct guard_verdict *v)
 {
     if (g == NULL) {
-        /* the stream could not be checked at all (too large, not SSE we can parse) */
+        /* the stream could not be checked (too large, not SSE/JSON we can read, duplicate keys):
+         * fail closed, with the same code as an answer that cannot be verified */
         cancel_upstream(ctx);
         api_error_clear(&ctx->err);
-        api_error_set(&ctx->err, 502, "api_error", "stream_check_failed", NULL, "%s", v->reason);
+        api_error_set(&ctx->err, 502, "api_error", "unverifiable_response", NULL, "%s", v->reason);
         respond_error(ctx);
         return;
     }

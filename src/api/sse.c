@@ -1,5 +1,6 @@
 #include "api/sse.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "util/err.h"
@@ -86,4 +87,191 @@ int sse_parser_feed(struct sse_parser *p, const char *bytes, size_t len, sse_eve
             return WARDEN_ETOOBIG;
     }
     return 0;
+}
+
+/* ---- byte-level JSON helpers ---- */
+
+static size_t skip_ws(const char *j, size_t i, size_t end)
+{
+    while (i < end && (j[i] == ' ' || j[i] == '\t' || j[i] == '\n' || j[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* The end of the string literal starting at j[i] == '"', or 0 if it does not end. */
+static size_t skip_string(const char *j, size_t i, size_t end)
+{
+    for (i++; i < end;) {
+        const char *q = memchr(j + i, '"', end - i);
+        if (q == NULL)
+            return 0;
+        size_t k = (size_t)(q - j), bs = 0;
+        while (k - bs > i && j[k - bs - 1] == '\\')
+            bs++;
+        if (bs % 2 == 0)
+            return k + 1; /* not escaped */
+        i = k + 1;
+    }
+    return 0;
+}
+
+/* The end of the value starting at j[i], or 0 on bad input. */
+static size_t skip_value(const char *j, size_t i, size_t end)
+{
+    if (i >= end)
+        return 0;
+    if (j[i] == '"')
+        return skip_string(j, i, end);
+    if (j[i] == '{' || j[i] == '[') {
+        size_t depth = 0;
+        for (; i < end; i++) {
+            char c = j[i];
+            if (c == '"') {
+                size_t e = skip_string(j, i, end);
+                if (e == 0)
+                    return 0;
+                i = e - 1;
+            } else if (c == '{' || c == '[') {
+                depth++;
+            } else if (c == '}' || c == ']') {
+                if (--depth == 0)
+                    return i + 1;
+            }
+        }
+        return 0;
+    }
+    size_t s = i;
+    while (i < end && j[i] != ',' && j[i] != '}' && j[i] != ']' && j[i] != ' ' && j[i] != '\t' && j[i] != '\n' &&
+           j[i] != '\r')
+        i++;
+    return i > s ? i : 0;
+}
+
+int sse_json_object_next(const char *json, size_t start, size_t end, size_t *pos, size_t *ks, size_t *ke, size_t *vs,
+                         size_t *ve)
+{
+    size_t i = *pos ? *pos : start + 1;
+    if (start >= end || json[start] != '{')
+        return 0;
+    i = skip_ws(json, i, end);
+    if (i < end && json[i] == ',')
+        i = skip_ws(json, i + 1, end);
+    if (i >= end || json[i] != '"')
+        return 0;
+    size_t k_end = skip_string(json, i, end);
+    if (k_end == 0)
+        return 0;
+    size_t c = skip_ws(json, k_end, end);
+    if (c >= end || json[c] != ':')
+        return 0;
+    size_t v = skip_ws(json, c + 1, end);
+    size_t v_end = skip_value(json, v, end);
+    if (v_end == 0)
+        return 0;
+    *ks = i;
+    *ke = k_end;
+    *vs = v;
+    *ve = v_end;
+    *pos = v_end;
+    return 1;
+}
+
+static int hex4(const char *p, uint32_t *out)
+{
+    uint32_t v = 0;
+    for (int k = 0; k < 4; k++) {
+        char c = p[k];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= (uint32_t)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (uint32_t)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (uint32_t)(c - 'A' + 10);
+        else
+            return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int put_utf8(struct util_buf *out, uint32_t cp)
+{
+    char b[4];
+    size_t n;
+    if (cp < 0x80) {
+        b[0] = (char)cp, n = 1;
+    } else if (cp < 0x800) {
+        b[0] = (char)(0xC0 | (cp >> 6)), b[1] = (char)(0x80 | (cp & 0x3F)), n = 2;
+    } else if (cp < 0x10000) {
+        b[0] = (char)(0xE0 | (cp >> 12)), b[1] = (char)(0x80 | ((cp >> 6) & 0x3F)), b[2] = (char)(0x80 | (cp & 0x3F)), n = 3;
+    } else {
+        b[0] = (char)(0xF0 | (cp >> 18)), b[1] = (char)(0x80 | ((cp >> 12) & 0x3F)), b[2] = (char)(0x80 | ((cp >> 6) & 0x3F)),
+        b[3] = (char)(0x80 | (cp & 0x3F)), n = 4;
+    }
+    return util_buf_append(out, b, n);
+}
+
+int sse_json_string_decode(const char *json, size_t start, size_t end, struct util_buf *out)
+{
+    if (end < start + 2 || json[start] != '"' || json[end - 1] != '"')
+        return WARDEN_EINVAL;
+    size_t i = start + 1, last = end - 1;
+    while (i < last) {
+        const char *bs = memchr(json + i, '\\', last - i);
+        size_t run = bs ? (size_t)(bs - (json + i)) : last - i;
+        if (run > 0 && util_buf_append(out, json + i, run) != 0)
+            return WARDEN_ETOOBIG;
+        i += run;
+        if (i >= last)
+            break;
+        if (i + 1 >= last)
+            return WARDEN_EINVAL;
+        char c = json[i + 1], e = 0;
+        switch (c) {
+        case '"': e = '"'; break;
+        case '\\': e = '\\'; break;
+        case '/': e = '/'; break;
+        case 'b': e = '\b'; break;
+        case 'f': e = '\f'; break;
+        case 'n': e = '\n'; break;
+        case 'r': e = '\r'; break;
+        case 't': e = '\t'; break;
+        case 'u': {
+            uint32_t cp, lo;
+            if (i + 6 > last || hex4(json + i + 2, &cp) != 0)
+                return WARDEN_EINVAL;
+            i += 6;
+            if (cp >= 0xD800 && cp <= 0xDBFF && i + 6 <= last && json[i] == '\\' && json[i + 1] == 'u' &&
+                hex4(json + i + 2, &lo) == 0 && lo >= 0xDC00 && lo <= 0xDFFF) {
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                i += 6;
+            } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+                cp = 0xFFFD;
+            }
+            if (put_utf8(out, cp) != 0)
+                return WARDEN_ETOOBIG;
+            continue;
+        }
+        default:
+            return WARDEN_EINVAL;
+        }
+        if (util_buf_append(out, &e, 1) != 0)
+            return WARDEN_ETOOBIG;
+        i += 2;
+    }
+    return 0;
+}
+
+int sse_json_key_is(const char *json, size_t ks, size_t ke, const char *name)
+{
+    size_t n = strlen(name);
+    if (memchr(json + ks, '\\', ke - ks) == NULL)
+        return ke - ks == n + 2 && memcmp(json + ks + 1, name, n) == 0;
+    char tmp[64];
+    struct util_buf b = {.data = NULL};
+    util_buf_init(&b, sizeof(tmp));
+    int eq = sse_json_string_decode(json, ks, ke, &b) == 0 && b.len == n && memcmp(b.data, name, n) == 0;
+    util_buf_free(&b);
+    return eq;
 }

@@ -27,4 +27,23 @@ void sse_parser_init(struct sse_parser *p, size_t max_event);
 int sse_parser_feed(struct sse_parser *p, const char *bytes, size_t len, sse_event_cb cb, void *ud);
 void sse_parser_free(struct sse_parser *p);
 
+/* ---- byte-level JSON helpers for SSE event payloads ----
+ *
+ * The stream filter reads and re-frames each event without building a tree:
+ * it walks the few objects it reads, takes the spans of the text string
+ * literals, and splices the event's own bytes. These helpers expect JSON that
+ * json_span_validate accepted; they never read outside [start, end) even if
+ * it is not. */
+
+/* Iterates the members of the object json[start, end) (start at '{'): *pos
+ * starts at 0. Returns 1 with the key literal's span [*ks, *ke) (quotes
+ * included) and the value's span [*vs, *ve); 0 at the end or on bad input. */
+int sse_json_object_next(const char *json, size_t start, size_t end, size_t *pos, size_t *ks, size_t *ke, size_t *vs,
+                         size_t *ve);
+/* The key literal json[ks, ke) equals name after unescaping ("c\u006fntent" is "content"). */
+int sse_json_key_is(const char *json, size_t ks, size_t ke, const char *name);
+/* Appends the decoded bytes of the string literal json[start, end) to out. A
+ * lone surrogate escape becomes U+FFFD. Returns 0, or <0 (bad literal, cap). */
+int sse_json_string_decode(const char *json, size_t start, size_t end, struct util_buf *out);
+
 #endif

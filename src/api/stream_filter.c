@@ -1,44 +1,127 @@
-/* Output guardrails on streams. See stream_filter.h for the design. */
+/* Output guardrails on streams. See stream_filter.h for the design.
+ *
+ * Each upstream event is read byte-level (sse_json_* helpers, no tree): the
+ * walk finds the string literals that carry text (the channels, see
+ * enum sf_field) and a few members that must not leak what the texts hide
+ * (logprobs bytes and alternatives). The event is re-framed by splicing its
+ * own bytes: each text literal becomes the part of its channel's text that
+ * may go out now, JSON-escaped; everything else stays as the upstream sent it,
+ * in the same order.
+ *
+ * Memory: a channel's local checks keep only what they hold back (stream_scan.h).
+ * The whole answer's text is kept only when something needs it - slow checks,
+ * async_post output checks, structured-output validation - and then up to
+ * server.max_response_bytes: beyond that the stream ends with an error event. */
 #include "api/stream_filter.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/json_span.h"
 #include "api/lifecycle_int.h"
 #include "api/sse.h"
 #include "guard/engine.h"
+#include "guard/scan.h"
+#include "guard/stream_scan.h"
 #include "server/server.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/log.h"
 
-#define TEXT_MAX (32u * 1024 * 1024)
+#define SSE_EVENT_MAX (1024 * 1024)
+#define MAX_CHANNELS 256 /* text fields per stream (choices x fields x tool calls) */
+#define MAX_EDITS 512    /* spliced values per event */
+
+/* The fields of a choice that carry text the model wrote (the output contract). */
+enum sf_field {
+    F_CONTENT,
+    F_REASONING_CONTENT,
+    F_REASONING,
+    F_REFUSAL,
+    F_TOOL_NAME, /* per tool-call index */
+    F_TOOL_ARGS, /* per tool-call index */
+    F_FUNC_NAME, /* legacy function_call */
+    F_FUNC_ARGS,
+    F_TEXT,       /* legacy completions choices[].text */
+    F_LP_CONTENT, /* logprobs.content[].token */
+    F_LP_REFUSAL, /* logprobs.refusal[].token */
+    F_OTHER,      /* every string of a member outside the contract and known metadata */
+};
+
+enum sf_edit_kind {
+    EDIT_TEXT,  /* a text literal: replaced by what its channel releases */
+    EDIT_NULL,  /* logprobs bytes: the token's bytes again, so dropped */
+    EDIT_EMPTY, /* top_logprobs: alternative tokens nobody checked, so dropped */
+};
+
+struct sf_edit {
+    size_t start, end;
+    enum sf_edit_kind kind;
+    size_t channel;
+    int final; /* the channel's last piece (its choice finishes in this event) */
+};
+
+struct sf_channel {
+    long choice, tool;
+    enum sf_field field;
+    struct guard_stream *gs; /* NULL when no local guard applies */
+    char *tmpl;              /* the last event that carried this channel: frames text released at the end */
+    size_t tmpl_len, tmpl_cap;
+    int finished;
+};
+
+/* One event as read. */
+struct sf_event {
+    struct sf_edit *edits; /* grows up to MAX_EDITS */
+    size_t n, cap;
+    long finishing[16]; /* choices whose finish_reason is in this event */
+    size_t n_finishing;
+    int error_event;
+    const char *bad; /* why the event cannot be checked (NULL: fine) */
+};
 
 struct stream_filter {
     int filtering; /* re-framing through checks; else pass-through with recording */
+    int record;    /* the whole text is kept (slow checks, async_post, structured output) */
     struct sse_parser parser;
-    struct util_buf full;    /* the whole answer text so far */
-    size_t released;         /* bytes of full sent to the client */
-    size_t window;           /* bytes local checks need held back */
-    struct util_buf tail;    /* raw non-content events waiting behind unreleased text */
-    json_t *tmpl;            /* last content event, re-used to frame released text */
+    /* local checks */
+    struct guard_stream_rule *rules;
+    const struct config_guardrail **rule_guards;
+    size_t n_rules;
+    struct sf_channel *channels;
+    size_t n_channels;
+    struct sf_event ev, tmpl_ev;
+    struct util_buf piece;    /* one decoded text literal */
+    struct util_buf released; /* what a channel releases for one literal */
+    struct util_buf event;    /* the re-framed event */
+    int redacted;
+    int done_pending; /* [DONE] seen: sent at the very end */
+    /* the whole text (record) */
+    struct util_buf full;     /* every released text, in event order */
+    struct util_buf content0; /* choice 0's content, for structured-output validation */
+    /* events waiting for slow checks (stream_first false) */
+    int gating;
+    struct util_buf queue;
+    struct sf_mark {
+        size_t queue_end, text_end;
+    } *marks;
+    size_t n_marks, cap_marks, marks_head;
     /* slow checks */
     const struct config_guardrail **slow; /* owned array */
     size_t n_slow;
     int stream_first;
     size_t chunk_bytes, context_bytes;
     size_t overlap; /* bytes of context before each chunk (context_tokens, else one chunk) */
-    size_t checked;          /* text covered by passing slow checks */
+    size_t checked; /* text covered by passing slow checks */
     size_t next_boundary;
-    size_t run_boundary;     /* the running check covers text [run_from, run_boundary) */
+    size_t run_boundary; /* the running check covers text [run_from, run_boundary) */
     size_t run_from;
-    int final_state;         /* 0: not started, 1: running, 2: passed (whole text checked at the end) */
-    size_t run_index;        /* which slow guard is running */
+    int final_state;  /* 0: not started, 1: running, 2: passed (whole text checked at the end) */
+    size_t run_index; /* which slow guard is running */
     struct guard_run *run;
     int finishing;
     int failed;
     int sync;
-    int redacted; /* a local check rewrote text inline */
 };
 
 static int guard_applies(const struct config_guardrail *g)
@@ -51,36 +134,59 @@ int stream_filter_active(const struct req_ctx *ctx)
     return ctx->sf != NULL;
 }
 
+static enum guard_stream_action stream_action(const struct config_guardrail *g)
+{
+    return g->action == CONFIG_ACTION_REDACT ? GUARD_STREAM_REDACT
+           : g->action == CONFIG_ACTION_LOG  ? GUARD_STREAM_LOG
+                                             : GUARD_STREAM_BLOCK;
+}
+
 void stream_filter_begin(struct req_ctx *ctx)
 {
-    int record = 0, filter = 0;
+    int record = 0, filter = 0, slow_or_async = 0;
     for (size_t i = 0; i < ctx->n_guards; i++) {
         const struct config_guardrail *g = ctx->guards[i];
         if (g->stage != CONFIG_STAGE_OUTPUT)
             continue;
-        record = 1;
         if (guard_applies(g))
             filter = 1;
+        /* checks without an inline scanner (remote ones, pii / secrets) need the recorded text */
+        if (!guard_applies(g) || guard_local_scan(ctx->w->guards, g) == NULL)
+            slow_or_async = 1;
     }
     /* structured output streamed through (stream: pass) is checked at the end: hold [DONE] */
-    if (ctx->so.mode != STRUCTURED_NONE && !ctx->schema_hold)
-        record = filter = 1;
-    if (!record || ctx->sf != NULL)
+    int validate = ctx->so.mode != STRUCTURED_NONE && !ctx->schema_hold;
+    if (validate)
+        filter = 1;
+    record = slow_or_async || validate;
+    if ((!record && !filter) || ctx->sf != NULL)
         return;
+    size_t cap = ctx->w->cfg->server.max_response_bytes;
     struct stream_filter *f = util_calloc(1, sizeof(*f));
     f->filtering = filter;
-    sse_parser_init(&f->parser, 1024 * 1024);
-    util_buf_init(&f->full, TEXT_MAX);
-    util_buf_init(&f->tail, TEXT_MAX);
+    f->record = record;
+    sse_parser_init(&f->parser, SSE_EVENT_MAX);
+    util_buf_init(&f->piece, SSE_EVENT_MAX);
+    util_buf_init(&f->released, SSE_EVENT_MAX * 2);
+    util_buf_init(&f->event, SSE_EVENT_MAX * 8);
+    util_buf_init(&f->full, cap);
+    util_buf_init(&f->content0, validate ? cap : 0);
+    util_buf_init(&f->queue, cap);
     f->slow = util_calloc(ctx->n_guards ? ctx->n_guards : 1, sizeof(*f->slow));
+    f->rules = util_calloc(ctx->n_guards ? ctx->n_guards : 1, sizeof(*f->rules));
+    f->rule_guards = util_calloc(ctx->n_guards ? ctx->n_guards : 1, sizeof(*f->rule_guards));
     for (size_t i = 0; i < ctx->n_guards; i++) {
         const struct config_guardrail *g = ctx->guards[i];
         if (!guard_applies(g))
             continue;
-        if (guard_is_local(g)) {
-            size_t w = guard_stream_window(ctx->w->guards, g);
-            if (w > f->window)
-                f->window = w;
+        const struct guard_scan *scan = guard_local_scan(ctx->w->guards, g);
+        if (scan != NULL) {
+            f->rule_guards[f->n_rules] = g;
+            f->rules[f->n_rules++] = (struct guard_stream_rule){.scan = scan,
+                                                                .action = stream_action(g),
+                                                                .replacement = g->replacement ? g->replacement : "[REDACTED]",
+                                                                .window = guard_stream_window(ctx->w->guards, g),
+                                                                .fail_open = g->on_error == CONFIG_ON_ERROR_FAIL_OPEN};
         } else {
             f->slow[f->n_slow++] = g;
             if (g->stream_first)
@@ -94,6 +200,7 @@ void stream_filter_begin(struct req_ctx *ctx)
     /* with no context configured, each chunk is checked together with the previous one */
     f->overlap = f->context_bytes > 0 ? f->context_bytes : f->chunk_bytes;
     f->next_boundary = f->chunk_bytes;
+    f->gating = f->n_slow > 0 && !f->stream_first;
     ctx->sf = f;
 }
 
@@ -104,47 +211,665 @@ static void fail(struct req_ctx *ctx, const struct config_guardrail *g, const st
     lifecycle_block(ctx, g, v);
 }
 
-/* Sends text [released, upto) framed as one chunk event. */
-static void release_to(struct req_ctx *ctx, size_t upto)
+/* The stream cannot be checked (too large, not SSE/JSON we can read): it ends here. */
+static void fail_unverifiable(struct req_ctx *ctx, const char *why)
 {
-    struct stream_filter *f = ctx->sf;
-    if (upto > f->full.len)
-        upto = f->full.len;
-    /* never cut a UTF-8 sequence: back off to a character start */
-    while (upto > f->released && upto < f->full.len && ((unsigned char)f->full.data[upto] & 0xC0) == 0x80)
-        upto--;
-    if (upto <= f->released || f->tmpl == NULL)
-        return;
-    json_t *ev = json_deep_copy(f->tmpl);
-    json_t *delta = json_object_get(json_array_get(json_object_get(ev, "choices"), 0), "delta");
-    json_object_set_new(delta, "content", json_stringn_nocheck(f->full.data + f->released, upto - f->released));
-    char *s = json_dumps(ev, JSON_COMPACT);
-    json_decref(ev);
-    if (s != NULL) {
-        lifecycle_emit(ctx, "data: ", 6);
-        lifecycle_emit(ctx, s, strlen(s));
-        lifecycle_emit(ctx, "\n\n", 2);
-        free(s);
-    }
-    f->released = upto;
+    struct guard_verdict v = {0};
+    snprintf(v.reason, sizeof(v.reason), "%s", why);
+    fail(ctx, NULL, &v);
 }
 
-/* How far text may go out now. Slow checks see each chunk with `overlap` bytes before it; text
- * within overlap of the last checked boundary stays held, so a match that straddles a boundary
- * (and is no longer than the overlap) is seen whole by the next check before any of it is sent. */
-static size_t releasable(const struct stream_filter *f)
+/* ---- reading an event ---- */
+
+static int key_index(const char *j, size_t ks, size_t ke, const char *const *names, size_t n)
 {
-    size_t limit = f->full.len;
-    if (!f->finishing)
-        limit = limit > f->window ? limit - f->window : 0;
-    if (f->n_slow > 0 && !f->stream_first) {
-        size_t safe = f->checked;
-        if (!f->finishing || f->final_state != 2)
-            safe = safe > f->overlap ? safe - f->overlap : 0;
-        if (safe < limit)
-            limit = safe;
+    char c = ke > ks + 2 ? j[ks + 1] : 0;
+    for (size_t i = 0; i < n; i++)
+        if ((c == names[i][0] || c == '\\') && sse_json_key_is(j, ks, ke, names[i]))
+            return (int)i;
+    return -1;
+}
+
+/* A member seen twice makes the object mean different things to different readers. */
+static int seen_twice(struct sf_event *ev, unsigned *seen, int k)
+{
+    if (k < 0)
+        return 0;
+    if (*seen & (1u << k)) {
+        ev->bad = "an event repeats a member";
+        return 1;
     }
-    return limit;
+    *seen |= 1u << k;
+    return 0;
+}
+
+static long parse_index(const char *j, size_t s, size_t e)
+{
+    long v = 0;
+    if (s >= e || e - s > 6)
+        return -1;
+    for (size_t i = s; i < e; i++) {
+        if (j[i] < '0' || j[i] > '9')
+            return -1;
+        v = v * 10 + (j[i] - '0');
+    }
+    return v;
+}
+
+static size_t channel_of(struct stream_filter *f, struct sf_event *ev, long choice, enum sf_field field, long tool)
+{
+    for (size_t i = 0; i < f->n_channels; i++)
+        if (f->channels[i].choice == choice && f->channels[i].field == field && f->channels[i].tool == tool)
+            return i;
+    if (f->n_channels == MAX_CHANNELS) {
+        ev->bad = "too many text fields in one stream";
+        return SIZE_MAX;
+    }
+    f->channels = util_realloc(f->channels, (f->n_channels + 1) * sizeof(*f->channels));
+    struct sf_channel *c = &f->channels[f->n_channels];
+    memset(c, 0, sizeof(*c));
+    c->choice = choice;
+    c->field = field;
+    c->tool = tool;
+    if (f->n_rules > 0)
+        c->gs = guard_stream_new(f->rules, f->n_rules);
+    return f->n_channels++;
+}
+
+static void add_edit(struct sf_event *ev, size_t s, size_t e, enum sf_edit_kind kind, size_t ch)
+{
+    if (ev->n == ev->cap) {
+        if (ev->cap == MAX_EDITS) {
+            ev->bad = "too many text values in one event";
+            return;
+        }
+        ev->cap = ev->cap ? ev->cap * 2 : 8;
+        ev->edits = util_realloc(ev->edits, ev->cap * sizeof(*ev->edits));
+    }
+    ev->edits[ev->n++] = (struct sf_edit){.start = s, .end = e, .kind = kind, .channel = ch};
+}
+
+/* A text field: a string (a piece of its channel) or null; anything else cannot be checked. */
+static void read_text(struct stream_filter *f, struct sf_event *ev, const char *j, size_t vs, size_t ve, long choice,
+                      enum sf_field field, long tool)
+{
+    char t = json_span_type(j + vs);
+    if (t == 'n')
+        return;
+    if (t != '"') {
+        ev->bad = "a text field of the answer is not a string";
+        return;
+    }
+    size_t ch = channel_of(f, ev, choice, field, tool);
+    if (ch != SIZE_MAX)
+        add_edit(ev, vs, ve, EDIT_TEXT, ch);
+}
+
+/* A member outside the contract (not text we know, not known metadata): any string in
+ * it may reach a reader, so each is checked as text (unknown_fields: check). */
+static void read_other(struct stream_filter *f, struct sf_event *ev, const char *j, size_t s, size_t e, long choice)
+{
+    size_t pos = 0, ks, ke, vs, ve;
+    switch (json_span_type(j + s)) {
+    case '"':
+        read_text(f, ev, j, s, e, choice, F_OTHER, 0);
+        break;
+    case '{':
+        while (!ev->bad && sse_json_object_next(j, s, e, &pos, &ks, &ke, &vs, &ve))
+            read_other(f, ev, j, vs, ve, choice);
+        break;
+    case '[':
+        while (!ev->bad && json_span_array_next(j, s, e, &pos, &vs, &ve))
+            read_other(f, ev, j, vs, ve, choice);
+        break;
+    }
+}
+
+/* Known metadata is a scalar (id, role, finish_reason...); a container there is not
+ * metadata we know, so its strings are checked like any member outside the contract. */
+static void read_metadata(struct stream_filter *f, struct sf_event *ev, const char *j, size_t s, size_t e, long choice)
+{
+    char t = json_span_type(j + s);
+    if (t == '{' || t == '[')
+        read_other(f, ev, j, s, e, choice);
+}
+
+static int is_object(const char *j, size_t vs)
+{
+    return json_span_type(j + vs) == '{';
+}
+
+/* 1 if the value at j[s] has type `type` ('{' or '['); 0 if it is null; 0 with ev->bad = why otherwise. */
+static int expect(struct sf_event *ev, const char *j, size_t s, char type, const char *why)
+{
+    char t = json_span_type(j + s);
+    if (t != type && t != 'n')
+        ev->bad = why;
+    return t == type;
+}
+
+/* {"name": ..., "arguments": ...} of a tool call or a legacy function_call. */
+static void read_function(struct stream_filter *f, struct sf_event *ev, const char *j, size_t s, size_t e, long choice,
+                          enum sf_field name_field, enum sf_field args_field, long tool)
+{
+    static const char *const keys[] = {"name", "arguments"};
+    size_t pos = 0, ks, ke, vs, ve;
+    unsigned seen = 0;
+    if (!expect(ev, j, s, '{', "a function of the answer is not an object"))
+        return;
+    while (!ev->bad && sse_json_object_next(j, s, e, &pos, &ks, &ke, &vs, &ve)) {
+        int k = key_index(j, ks, ke, keys, 2);
+        if (seen_twice(ev, &seen, k))
+            continue;
+        if (k < 0)
+            read_other(f, ev, j, vs, ve, choice);
+        else
+            read_text(f, ev, j, vs, ve, choice, k == 0 ? name_field : args_field, tool);
+    }
+}
+
+static void read_tool_calls(struct stream_filter *f, struct sf_event *ev, const char *j, size_t s, size_t e, long choice)
+{
+    static const char *const keys[] = {"index", "function", "id", "type"};
+    size_t apos = 0, es, ee;
+    if (!expect(ev, j, s, '[', "tool_calls is not an array"))
+        return;
+    for (long nth = 0; !ev->bad && json_span_array_next(j, s, e, &apos, &es, &ee); nth++) {
+        size_t pos = 0, ks, ke, vs, ve, fs = 0, fe = 0;
+        unsigned seen = 0;
+        long index = nth;
+        if (!is_object(j, es)) {
+            ev->bad = "a tool call is not an object";
+            return;
+        }
+        while (!ev->bad && sse_json_object_next(j, es, ee, &pos, &ks, &ke, &vs, &ve)) {
+            int k = key_index(j, ks, ke, keys, 4);
+            if (seen_twice(ev, &seen, k))
+                continue;
+            if (k == 0)
+                index = parse_index(j, vs, ve);
+            else if (k == 1)
+                fs = vs, fe = ve;
+            else if (k < 0)
+                read_other(f, ev, j, vs, ve, choice);
+            else
+                read_metadata(f, ev, j, vs, ve, choice);
+        }
+        if (index < 0 || (nth > 0 && !(seen & 1u))) {
+            ev->bad = "a tool call index is missing or not a small integer";
+            return;
+        }
+        if (fe > fs && !ev->bad)
+            read_function(f, ev, j, fs, fe, choice, F_TOOL_NAME, F_TOOL_ARGS, index);
+    }
+}
+
+/* logprobs.content / .refusal: [{token, bytes, top_logprobs}...] */
+static void read_logprob_list(struct stream_filter *f, struct sf_event *ev, const char *j, size_t s, size_t e, long choice,
+                              enum sf_field field)
+{
+    static const char *const keys[] = {"token", "bytes", "top_logprobs", "logprob"};
+    size_t apos = 0, es, ee;
+    if (!expect(ev, j, s, '[', "logprobs is not an array"))
+        return;
+    while (!ev->bad && json_span_array_next(j, s, e, &apos, &es, &ee)) {
+        size_t pos = 0, ks, ke, vs, ve;
+        unsigned seen = 0;
+        if (!is_object(j, es)) {
+            ev->bad = "a logprob is not an object";
+            return;
+        }
+        while (!ev->bad && sse_json_object_next(j, es, ee, &pos, &ks, &ke, &vs, &ve)) {
+            int k = key_index(j, ks, ke, keys, 4);
+            if (seen_twice(ev, &seen, k))
+                continue;
+            if (k == 3)
+                read_metadata(f, ev, j, vs, ve, choice);
+            else if (k < 0)
+                read_other(f, ev, j, vs, ve, choice);
+            else if (k == 0)
+                read_text(f, ev, j, vs, ve, choice, field, 0);
+            else if (json_span_type(j + vs) != 'n')
+                add_edit(ev, vs, ve, k == 1 ? EDIT_NULL : EDIT_EMPTY, 0);
+        }
+    }
+}
+
+static void read_logprobs(struct stream_filter *f, struct sf_event *ev, const char *j, size_t s, size_t e, long choice)
+{
+    static const char *const keys[] = {"content", "refusal"};
+    size_t pos = 0, ks, ke, vs, ve;
+    unsigned seen = 0;
+    if (!is_object(j, s)) {
+        read_other(f, ev, j, s, e, choice); /* null; any other shape is checked as text */
+        return;
+    }
+    while (!ev->bad && sse_json_object_next(j, s, e, &pos, &ks, &ke, &vs, &ve)) {
+        int k = key_index(j, ks, ke, keys, 2);
+        if (seen_twice(ev, &seen, k))
+            continue;
+        if (k < 0)
+            read_other(f, ev, j, vs, ve, choice);
+        else
+            read_logprob_list(f, ev, j, vs, ve, choice, k == 0 ? F_LP_CONTENT : F_LP_REFUSAL);
+    }
+}
+
+static void read_delta(struct stream_filter *f, struct sf_event *ev, const char *j, size_t s, size_t e, long choice)
+{
+    static const char *const keys[] = {"content",    "reasoning_content", "reasoning", "refusal",
+                                       "tool_calls", "function_call",     "role"};
+    static const enum sf_field fields[] = {F_CONTENT, F_REASONING_CONTENT, F_REASONING, F_REFUSAL};
+    size_t pos = 0, ks, ke, vs, ve;
+    unsigned seen = 0;
+    if (!expect(ev, j, s, '{', "a delta is not an object"))
+        return;
+    while (!ev->bad && sse_json_object_next(j, s, e, &pos, &ks, &ke, &vs, &ve)) {
+        int k = key_index(j, ks, ke, keys, 7);
+        if (seen_twice(ev, &seen, k))
+            continue;
+        if (k == 6)
+            read_metadata(f, ev, j, vs, ve, choice);
+        else if (k < 0)
+            read_other(f, ev, j, vs, ve, choice);
+        else if (k < 4)
+            read_text(f, ev, j, vs, ve, choice, fields[k], 0);
+        else if (k == 4)
+            read_tool_calls(f, ev, j, vs, ve, choice);
+        else
+            read_function(f, ev, j, vs, ve, choice, F_FUNC_NAME, F_FUNC_ARGS, 0);
+    }
+}
+
+static void read_choice(struct stream_filter *f, struct sf_event *ev, const char *j, size_t s, size_t e, long nth)
+{
+    enum { K_INDEX, K_DELTA, K_MESSAGE, K_TEXT, K_LOGPROBS, K_FINISH, K_N };
+    static const char *const keys[] = {"index", "delta", "message", "text", "logprobs", "finish_reason"};
+    size_t at[K_N][2] = {{0}};
+    size_t pos = 0, ks, ke, vs, ve;
+    unsigned seen = 0;
+    int others = 0;
+    if (!is_object(j, s)) {
+        ev->bad = "a choice is not an object";
+        return;
+    }
+    while (!ev->bad && sse_json_object_next(j, s, e, &pos, &ks, &ke, &vs, &ve)) {
+        int k = key_index(j, ks, ke, keys, K_N);
+        if (seen_twice(ev, &seen, k))
+            continue;
+        if (k < 0) {
+            others = 1;
+            continue;
+        }
+        at[k][0] = vs;
+        at[k][1] = ve;
+    }
+    if (ev->bad)
+        return;
+    /* without an index, readers disagree on which choice this is (its position? 0?): one
+     * choice per event is unambiguous, a second one is not */
+    long choice = at[K_INDEX][1] ? parse_index(j, at[K_INDEX][0], at[K_INDEX][1]) : nth == 0 ? 0 : -1;
+    if (choice < 0) {
+        ev->bad = "a choice index is missing or not a small integer";
+        return;
+    }
+    if (at[K_DELTA][1])
+        read_delta(f, ev, j, at[K_DELTA][0], at[K_DELTA][1], choice);
+    if (at[K_MESSAGE][1] && !ev->bad)
+        read_delta(f, ev, j, at[K_MESSAGE][0], at[K_MESSAGE][1], choice);
+    if (at[K_TEXT][1] && !ev->bad)
+        read_text(f, ev, j, at[K_TEXT][0], at[K_TEXT][1], choice, F_TEXT, 0);
+    if (at[K_LOGPROBS][1] && !ev->bad)
+        read_logprobs(f, ev, j, at[K_LOGPROBS][0], at[K_LOGPROBS][1], choice);
+    if (at[K_FINISH][1] && json_span_type(j + at[K_FINISH][0]) == '"' && ev->n_finishing < 16)
+        ev->finishing[ev->n_finishing++] = choice;
+    if (at[K_FINISH][1] && !ev->bad)
+        read_metadata(f, ev, j, at[K_FINISH][0], at[K_FINISH][1], choice);
+    /* members outside the contract, now that the choice's index is known */
+    for (pos = 0; others && !ev->bad && sse_json_object_next(j, s, e, &pos, &ks, &ke, &vs, &ve);)
+        if (key_index(j, ks, ke, keys, K_N) < 0)
+            read_other(f, ev, j, vs, ve, choice);
+}
+
+static int cmp_edit(const void *a, const void *b)
+{
+    const struct sf_edit *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static int choice_finishing(const struct sf_event *ev, long choice)
+{
+    for (size_t i = 0; i < ev->n_finishing; i++)
+        if (ev->finishing[i] == choice)
+            return 1;
+    return 0;
+}
+
+/* Reads the event json[0, len) into ev. Returns 0, or -1 with ev->bad set. */
+static int read_event(struct stream_filter *f, struct sf_event *ev, const char *j, size_t len)
+{
+    /* known metadata: no text of the model's */
+    static const char *const keys[] = {"choices", "error",        "id",          "object",     "created",
+                                       "model",   "service_tier", "obfuscation", "usage",      "system_fingerprint"};
+    char err[128];
+    ev->n = 0;
+    ev->n_finishing = 0;
+    ev->error_event = 0;
+    ev->bad = NULL;
+    if (json_span_validate(j, len, err, sizeof(err)) != 0 || json_span_type(j) != '{') {
+        ev->bad = "an event is not a JSON object";
+        return -1;
+    }
+    size_t pos = 0, ks, ke, vs, ve;
+    unsigned seen = 0;
+    while (!ev->bad && sse_json_object_next(j, 0, len, &pos, &ks, &ke, &vs, &ve)) {
+        int k = key_index(j, ks, ke, keys, 10);
+        if (seen_twice(ev, &seen, k))
+            continue;
+        if (k >= 2) {
+            read_metadata(f, ev, j, vs, ve, -1);
+            continue;
+        }
+        if (k < 0) {
+            read_other(f, ev, j, vs, ve, -1);
+            continue;
+        }
+        if (k == 1) {
+            ev->error_event = 1;
+            continue;
+        }
+        if (!expect(ev, j, vs, '[', "choices is not an array"))
+            continue;
+        size_t apos = 0, es, ee;
+        for (long nth = 0; !ev->bad && json_span_array_next(j, vs, ve, &apos, &es, &ee); nth++)
+            read_choice(f, ev, j, es, ee, nth);
+    }
+    if (ev->bad)
+        return -1;
+    if (ev->n > 1)
+        qsort(ev->edits, ev->n, sizeof(*ev->edits), cmp_edit);
+    /* a channel's last piece in an event whose finish_reason ends its choice is final */
+    for (size_t i = 0; i < ev->n; i++) {
+        const struct sf_edit *d = &ev->edits[i];
+        if (d->kind != EDIT_TEXT || !choice_finishing(ev, f->channels[d->channel].choice))
+            continue;
+        size_t last = i;
+        for (size_t k = i + 1; k < ev->n; k++)
+            if (ev->edits[k].kind == EDIT_TEXT && ev->edits[k].channel == d->channel)
+                last = k;
+        ev->edits[last].final = 1;
+    }
+    return 0;
+}
+
+/* ---- re-framing ---- */
+
+/* Appends released text to the recordings; -1 when over max_response_bytes. */
+static int record(struct stream_filter *f, const struct sf_channel *c, const char *text, size_t len)
+{
+    if (!f->record || len == 0)
+        return 0;
+    if (util_buf_append(&f->full, text, len) != 0)
+        return -1;
+    if (c->choice == 0 && c->field == F_CONTENT && f->content0.limit > 0 && util_buf_append(&f->content0, text, len) != 0)
+        return -1;
+    return 0;
+}
+
+/* A local guard stopped the channel: the stream ends with its verdict. */
+static void channel_stopped(struct req_ctx *ctx, int status, const struct guard_stream_result *res)
+{
+    struct stream_filter *f = ctx->sf;
+    const struct config_guardrail *g = f->rule_guards[res->rule];
+    struct guard_verdict v = {0};
+    v.guard = g;
+    v.outcome = GUARD_BLOCK;
+    v.violation = status == GUARD_STREAM_MATCH;
+    v.errored = status == GUARD_STREAM_ERROR;
+    if (status == GUARD_STREAM_MATCH && g->type == CONFIG_GUARD_KEYWORDS)
+        snprintf(v.reason, sizeof(v.reason), "matched a keyword");
+    else if (status == GUARD_STREAM_MATCH)
+        snprintf(v.reason, sizeof(v.reason), "matched pattern #%u", res->pattern + 1);
+    else if (status == GUARD_STREAM_OVERFLOW)
+        snprintf(v.reason, sizeof(v.reason), "a possible match grew past the stream window (%zu bytes)", f->rules[res->rule].window);
+    else
+        snprintf(v.reason, sizeof(v.reason), "guardrail %s failed (fail_closed): pattern #%u could not be evaluated", g->name,
+                 res->pattern + 1);
+    guard_count_verdict(ctx->w->guards, &v, 0);
+    fail(ctx, g, &v);
+}
+
+/* Feeds one text literal (NULL: nothing new, e.g. the final flush) to its channel and
+ * appends the released part as a JSON string to f->event. Returns 0 or -1 (stream ended). */
+static int splice_text(struct req_ctx *ctx, size_t ch, const char *j, size_t s, size_t e, int final)
+{
+    struct stream_filter *f = ctx->sf;
+    struct sf_channel *c = &f->channels[ch];
+    if (c->finished && j != NULL && e > s + 2) {
+        fail_unverifiable(ctx, "text after the end of its choice");
+        return -1;
+    }
+    util_buf_reset(&f->piece);
+    if (j != NULL && sse_json_string_decode(j, s, e, &f->piece) != 0) {
+        fail_unverifiable(ctx, "an event's text cannot be decoded");
+        return -1;
+    }
+    const char *rel = f->piece.data ? f->piece.data : "";
+    size_t rel_len = f->piece.len;
+    if (c->gs != NULL && !c->finished) {
+        struct guard_stream_result res;
+        util_buf_reset(&f->released);
+        /* a function name comes whole in one event: nothing of it is held for later */
+        int whole = final || c->field == F_TOOL_NAME || c->field == F_FUNC_NAME;
+        int st = guard_stream_feed(c->gs, guard_env_scratch(ctx->w->guards), f->piece.data, f->piece.len, whole, &f->released, &res);
+        if (st != GUARD_STREAM_OK) {
+            channel_stopped(ctx, st, &res);
+            return -1;
+        }
+        if (res.redacted > 0)
+            f->redacted = 1;
+        rel = f->released.data ? f->released.data : "";
+        rel_len = f->released.len;
+    }
+    if (final)
+        c->finished = 1;
+    if (record(f, c, rel, rel_len) != 0) {
+        fail_unverifiable(ctx, "answer too long to check (server.max_response_bytes)");
+        return -1;
+    }
+    if (util_buf_append_json_string(&f->event, rel, rel_len) != 0) {
+        fail_unverifiable(ctx, "event too large");
+        return -1;
+    }
+    return 0;
+}
+
+/* Builds "data: <event>\n\n" in f->event from json with ev's edits applied. flush_ch:
+ * SIZE_MAX for a live event; else only that channel's text (its final release) is
+ * spliced in and every other text becomes "". */
+static int reframe(struct req_ctx *ctx, const struct sf_event *ev, const char *j, size_t len, size_t flush_ch)
+{
+    struct stream_filter *f = ctx->sf;
+    size_t pos = 0;
+    util_buf_reset(&f->event);
+    util_buf_append(&f->event, "data: ", 6);
+    for (size_t i = 0; i < ev->n; i++) {
+        const struct sf_edit *d = &ev->edits[i];
+        util_buf_append(&f->event, j + pos, d->start - pos);
+        pos = d->end;
+        if (d->kind == EDIT_NULL) {
+            util_buf_append(&f->event, "null", 4);
+        } else if (d->kind == EDIT_EMPTY) {
+            util_buf_append(&f->event, "[]", 2);
+        } else if (flush_ch == SIZE_MAX) {
+            if (splice_text(ctx, d->channel, j, d->start, d->end, d->final) != 0)
+                return -1;
+        } else if (d->channel == flush_ch) {
+            if (splice_text(ctx, d->channel, NULL, 0, 0, 1) != 0)
+                return -1;
+            flush_ch = SIZE_MAX - 1; /* once: a channel may appear twice in its template */
+        } else {
+            util_buf_append(&f->event, "\"\"", 2);
+        }
+    }
+    util_buf_append(&f->event, j + pos, len - pos);
+    /* an event sent in several data: lines arrives joined by '\n': outside strings that is
+     * whitespace, and one data: line must not carry a raw newline */
+    for (char *nl = f->event.data + 6; (nl = memchr(nl, '\n', f->event.len - (size_t)(nl - f->event.data))) != NULL;)
+        *nl++ = ' ';
+    if (util_buf_append(&f->event, "\n\n", 2) != 0) {
+        fail_unverifiable(ctx, "event too large");
+        return -1;
+    }
+    return 0;
+}
+
+/* Sends (or, while slow checks gate the text, queues) one event. */
+static void output(struct req_ctx *ctx, const char *bytes, size_t len)
+{
+    struct stream_filter *f = ctx->sf;
+    if (!f->gating) {
+        lifecycle_emit(ctx, bytes, len);
+        return;
+    }
+    if (util_buf_append(&f->queue, bytes, len) != 0) {
+        fail_unverifiable(ctx, "answer too long to check (server.max_response_bytes)");
+        return;
+    }
+    if (f->n_marks == f->cap_marks) {
+        f->cap_marks = f->cap_marks ? f->cap_marks * 2 : 32;
+        f->marks = util_realloc(f->marks, f->cap_marks * sizeof(*f->marks));
+    }
+    f->marks[f->n_marks++] = (struct sf_mark){.queue_end = f->queue.len, .text_end = f->full.len};
+}
+
+/* The end of a channel: what it still holds goes out in a copy of its last event. */
+static int flush_channel(struct req_ctx *ctx, size_t ch)
+{
+    struct stream_filter *f = ctx->sf;
+    struct sf_channel *c = &f->channels[ch];
+    if (c->finished)
+        return 0;
+    if (c->gs == NULL || guard_stream_held(c->gs) == 0 || c->tmpl == NULL) {
+        /* nothing held; the matcher still resolves its last possible match */
+        if (c->gs != NULL) {
+            struct guard_stream_result res;
+            util_buf_reset(&f->released);
+            int st = guard_stream_feed(c->gs, guard_env_scratch(ctx->w->guards), NULL, 0, 1, &f->released, &res);
+            if (st != GUARD_STREAM_OK) {
+                channel_stopped(ctx, st, &res);
+                return -1;
+            }
+        }
+        c->finished = 1;
+        return 0;
+    }
+    if (read_event(f, &f->tmpl_ev, c->tmpl, c->tmpl_len) != 0 || reframe(ctx, &f->tmpl_ev, c->tmpl, c->tmpl_len, ch) != 0)
+        return f->failed ? -1 : (fail_unverifiable(ctx, "cannot frame held text"), -1);
+    c->finished = 1;
+    output(ctx, f->event.data, f->event.len);
+    return f->failed ? -1 : 0;
+}
+
+static int flush_channels(struct req_ctx *ctx, const struct sf_event *ev)
+{
+    struct stream_filter *f = ctx->sf;
+    for (size_t i = 0; i < f->n_channels && !f->failed; i++) {
+        if (ev != NULL && !choice_finishing(ev, f->channels[i].choice))
+            continue;
+        int in_event = 0;
+        for (size_t k = 0; ev != NULL && k < ev->n; k++)
+            if (ev->edits[k].kind == EDIT_TEXT && ev->edits[k].channel == i)
+                in_event = 1;
+        if (!in_event && flush_channel(ctx, i) != 0)
+            return -1;
+    }
+    return f->failed ? -1 : 0;
+}
+
+static void keep_template(struct stream_filter *f, const struct sf_event *ev, const char *data, size_t len)
+{
+    for (size_t k = 0; k < ev->n; k++) {
+        struct sf_channel *c = &f->channels[ev->edits[k].channel];
+        if (ev->edits[k].kind != EDIT_TEXT || c->finished || (c->tmpl_len == len && memcmp(c->tmpl, data, len) == 0))
+            continue;
+        if (c->gs == NULL)
+            continue; /* nothing is ever held: no template needed */
+        if (len > c->tmpl_cap) {
+            c->tmpl_cap = len < 256 ? 256 : len;
+            c->tmpl = util_realloc(c->tmpl, c->tmpl_cap);
+        }
+        memcpy(c->tmpl, data, len);
+        c->tmpl_len = len;
+    }
+}
+
+static int on_event(void *ud, const char *data, size_t len)
+{
+    struct req_ctx *ctx = ud;
+    struct stream_filter *f = ctx->sf;
+    if (len == 6 && memcmp(data, "[DONE]", 6) == 0) {
+        ctx->saw_done = 1;
+        if (f->filtering) {
+            if (flush_channels(ctx, NULL) != 0)
+                return 1;
+            f->done_pending = 1;
+        }
+        return 0;
+    }
+    struct sf_event *ev = &f->ev;
+    if (read_event(f, ev, data, len) != 0) {
+        if (!f->filtering)
+            return 0; /* recording only: the client gets the bytes as they are */
+        fail_unverifiable(ctx, ev->bad);
+        return 1;
+    }
+    if (ev->error_event)
+        ctx->saw_upstream_error_event = 1;
+    if (!f->filtering) {
+        for (size_t i = 0; i < ev->n; i++) {
+            const struct sf_edit *d = &ev->edits[i];
+            util_buf_reset(&f->piece);
+            if (d->kind == EDIT_TEXT && sse_json_string_decode(data, d->start, d->end, &f->piece) == 0 &&
+                record(f, &f->channels[d->channel], f->piece.data ? f->piece.data : "", f->piece.len) != 0) {
+                fail_unverifiable(ctx, "answer too long to record (server.max_response_bytes)");
+                return 1;
+            }
+        }
+        return 0;
+    }
+    /* choices that finish here: their other channels' held text goes out first */
+    if (ev->n_finishing > 0 && flush_channels(ctx, ev) != 0)
+        return 1;
+    keep_template(f, ev, data, len);
+    if (reframe(ctx, ev, data, len, SIZE_MAX) != 0)
+        return 1;
+    output(ctx, f->event.data, f->event.len);
+    return f->failed ? 1 : 0;
+}
+
+/* ---- slow checks and the end ---- */
+
+/* Sends the queued events whose text slow checks have covered. */
+static void release_queue(struct req_ctx *ctx, int all)
+{
+    struct stream_filter *f = ctx->sf;
+    size_t safe = f->checked;
+    if (!f->finishing || f->final_state != 2)
+        safe = safe > f->overlap ? safe - f->overlap : 0;
+    size_t upto = 0;
+    while (f->marks_head < f->n_marks && (all || f->marks[f->marks_head].text_end <= safe))
+        upto = f->marks[f->marks_head++].queue_end;
+    if (upto == 0)
+        return;
+    size_t done = upto;
+    lifecycle_emit(ctx, f->queue.data, done);
+    util_buf_consume(&f->queue, done);
+    for (size_t i = f->marks_head; i < f->n_marks; i++)
+        f->marks[i].queue_end -= done;
+    memmove(f->marks, f->marks + f->marks_head, (f->n_marks - f->marks_head) * sizeof(*f->marks));
+    f->n_marks -= f->marks_head;
+    f->marks_head = 0;
 }
 
 static void start_slow_check(struct req_ctx *ctx);
@@ -167,7 +892,8 @@ static void pump(struct req_ctx *ctx)
     struct stream_filter *f = ctx->sf;
     if (f->failed)
         return;
-    release_to(ctx, releasable(f));
+    if (f->gating)
+        release_queue(ctx, 0);
     if (f->run == NULL)
         start_slow_check(ctx);
     if (f->finishing)
@@ -226,118 +952,6 @@ static void start_slow_check(struct req_ctx *ctx)
     }
 }
 
-struct captured {
-    struct guard_verdict v;
-    char *text;
-    size_t len;
-};
-
-static void capture_verdict(void *ud, struct guard_verdict *v)
-{
-    struct captured *c = ud;
-    c->v = *v;
-    c->v.texts = NULL;
-    c->v.lens = NULL;
-    if (v->outcome == GUARD_REWRITE && v->texts != NULL && v->n == 1 && v->texts[0] != NULL) {
-        c->text = v->texts[0];
-        c->len = v->lens[0];
-        v->texts[0] = NULL;
-    }
-}
-
-/* Local checks over the text not yet released (plus what just came). */
-static int run_local_checks(struct req_ctx *ctx)
-{
-    struct stream_filter *f = ctx->sf;
-    for (size_t i = 0; i < ctx->n_guards; i++) {
-        const struct config_guardrail *g = ctx->guards[i];
-        if (!guard_applies(g) || !guard_is_local(g))
-            continue;
-        /* the window may reach back into released text for context, but only unreleased text can change */
-        size_t from = f->released > f->window ? f->released - f->window : 0;
-        const char *text = f->full.data + from;
-        size_t len = f->full.len - from;
-        struct captured r = {0};
-        struct guard_subject s = text_subject(ctx, &text, &len);
-        struct guard_run *run = guard_run_start(ctx->w->guards, g, &s, capture_verdict, &r);
-        if (run != NULL) { /* local checks are synchronous; anything else is a bug */
-            guard_run_cancel(run);
-            continue;
-        }
-        if (r.v.outcome == GUARD_BLOCK) {
-            fail(ctx, g, &r.v);
-            free(r.text);
-            return -1;
-        }
-        if (r.v.outcome == GUARD_REWRITE && r.text != NULL) {
-            /* splice: released bytes stay, the rest is the redacted text's remainder */
-            size_t keep = f->released - from;
-            f->redacted = 1;
-            if (r.len >= keep && memcmp(r.text, f->full.data + from, keep) == 0) {
-                f->full.len = f->released;
-                util_buf_append(&f->full, r.text + keep, r.len - keep);
-            } else {
-                /* the redaction reached into released text: block rather than leak */
-                snprintf(r.v.reason, sizeof(r.v.reason), "a match straddles text already sent");
-                free(r.text);
-                fail(ctx, g, &r.v);
-                return -1;
-            }
-        }
-        free(r.text);
-    }
-    return 0;
-}
-
-static int on_event(void *ud, const char *data, size_t len)
-{
-    struct req_ctx *ctx = ud;
-    struct stream_filter *f = ctx->sf;
-    if (len == 6 && memcmp(data, "[DONE]", 6) == 0) {
-        ctx->saw_done = 1;
-        util_buf_append(&f->tail, "data: [DONE]\n\n", 14);
-        return 0;
-    }
-    json_error_t je;
-    json_t *ev = json_loadb(data, len, 0, &je);
-    json_t *delta = json_object_get(json_array_get(json_object_get(ev, "choices"), 0), "delta");
-    json_t *content = json_object_get(delta, "content");
-    if (json_is_string(content) && json_string_length(content) > 0) {
-        if (util_buf_append(&f->full, json_string_value(content), json_string_length(content)) != 0) {
-            json_decref(ev);
-            struct guard_verdict v = {0};
-            snprintf(v.reason, sizeof(v.reason), "answer too long to check");
-            fail(ctx, NULL, &v);
-            return 1;
-        }
-        if (f->filtering) {
-            json_decref(f->tmpl);
-            f->tmpl = ev; /* released text is framed like the latest content event */
-            if (run_local_checks(ctx) != 0)
-                return 1;
-            return 0;
-        }
-        json_decref(ev);
-        return 0;
-    }
-    if (json_object_get(json_object_get(ev, "error"), "message") != NULL)
-        ctx->saw_upstream_error_event = 1;
-    json_decref(ev);
-    if (f->filtering) {
-        /* a content-less event: in order behind the text still held */
-        if (f->released == f->full.len && f->tail.len == 0) {
-            lifecycle_emit(ctx, "data: ", 6);
-            lifecycle_emit(ctx, data, len);
-            lifecycle_emit(ctx, "\n\n", 2);
-        } else {
-            util_buf_append(&f->tail, "data: ", 6);
-            util_buf_append(&f->tail, data, len);
-            util_buf_append(&f->tail, "\n\n", 2);
-        }
-    }
-    return 0;
-}
-
 void stream_filter_feed(struct req_ctx *ctx, const char *data, size_t len)
 {
     struct stream_filter *f = ctx->sf;
@@ -345,12 +959,12 @@ void stream_filter_feed(struct req_ctx *ctx, const char *data, size_t len)
         return;
     if (!f->filtering)
         lifecycle_emit(ctx, data, len);
-    if (sse_parser_feed(&f->parser, data, len, on_event, ctx) != 0 && f->parser.overflow && f->filtering) {
-        struct guard_verdict v = {0};
-        snprintf(v.reason, sizeof(v.reason), "upstream SSE event too large to check");
-        fail(ctx, NULL, &v);
+    if (sse_parser_feed(&f->parser, data, len, on_event, ctx) != 0 && f->parser.overflow && f->filtering && !f->failed) {
+        fail_unverifiable(ctx, "upstream SSE event too large to check");
         return;
     }
+    if (f->failed)
+        return;
     if (f->filtering)
         pump(ctx);
     else
@@ -362,18 +976,25 @@ static void try_finish(struct req_ctx *ctx)
     struct stream_filter *f = ctx->sf;
     if (f->failed || f->run != NULL || (f->n_slow > 0 && f->final_state != 2))
         return;
-    release_to(ctx, f->full.len);
-    if (lifecycle_stream_validate(ctx, f->full.data ? f->full.data : "", f->full.len) != 0) {
+    if (lifecycle_stream_validate(ctx, f->content0.data ? f->content0.data : "", f->content0.len) != 0) {
         f->failed = 1;
         return;
     }
-    if (f->tail.len)
-        lifecycle_emit(ctx, f->tail.data, f->tail.len);
-    util_buf_reset(&f->tail);
+    release_queue(ctx, 1);
+    if (f->done_pending)
+        lifecycle_emit(ctx, "data: [DONE]\n\n", 14);
+    f->done_pending = 0;
     f->finishing = 0;
     for (size_t i = 0; i < ctx->n_guards; i++)
         if (guard_applies(ctx->guards[i]))
-            lifecycle_note_guard(ctx, ctx->guards[i], f->redacted ? "rewrite" : "pass");
+            lifecycle_note_guard(ctx, ctx->guards[i], f->redacted && ctx->guards[i]->action == CONFIG_ACTION_REDACT ? "rewrite" : "pass");
+    /* the local guards' verdicts on the whole stream, for /metrics (slow checks count their own runs) */
+    for (size_t r = 0; r < f->n_rules; r++) {
+        struct guard_verdict v = {.guard = f->rule_guards[r]};
+        v.outcome = f->redacted && f->rules[r].action == GUARD_STREAM_REDACT ? GUARD_REWRITE : GUARD_PASS;
+        v.violation = v.outcome == GUARD_REWRITE;
+        guard_count_verdict(ctx->w->guards, &v, 0);
+    }
     lifecycle_end_stream(ctx);
 }
 
@@ -384,8 +1005,10 @@ void stream_filter_finish(struct req_ctx *ctx)
         lifecycle_end_stream(ctx);
         return;
     }
+    if (f->failed)
+        return;
     f->finishing = 1;
-    if (run_local_checks(ctx) != 0)
+    if (flush_channels(ctx, NULL) != 0)
         return;
     pump(ctx);
 }
@@ -416,9 +1039,22 @@ void stream_filter_free(struct req_ctx *ctx)
         return;
     stream_filter_cancel(ctx);
     sse_parser_free(&f->parser);
+    for (size_t i = 0; i < f->n_channels; i++) {
+        guard_stream_free(f->channels[i].gs);
+        free(f->channels[i].tmpl);
+    }
+    free(f->channels);
+    free(f->ev.edits);
+    free(f->tmpl_ev.edits);
+    util_buf_free(&f->piece);
+    util_buf_free(&f->released);
+    util_buf_free(&f->event);
     util_buf_free(&f->full);
-    util_buf_free(&f->tail);
-    json_decref(f->tmpl);
+    util_buf_free(&f->content0);
+    util_buf_free(&f->queue);
+    free(f->marks);
+    free(f->rules);
+    free(f->rule_guards);
     free(f->slow);
     free(f);
     ctx->sf = NULL;

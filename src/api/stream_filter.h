@@ -1,22 +1,34 @@
 /* Output guardrails on a streamed answer (internal to api/).
  *
- * The upstream's SSE events are parsed; the answer's text (delta.content)
- * is accumulated, and what the client gets is re-framed from it:
+ * Each upstream SSE event is read byte-level (no tree): every text the model
+ * writes is a channel of its own - per choice index: delta.content,
+ * reasoning_content / reasoning, refusal, each tool call's name and arguments
+ * (by tool-call index), legacy function_call, legacy choices[].text, logprobs
+ * tokens, and every string of a member outside the contract and known metadata.
+ * Logprobs "bytes" and "top_logprobs" are dropped (null, []): they repeat the
+ * tokens' text. An event that cannot be read exactly (not JSON, a repeated
+ * member, a text field that is not a string) ends the stream (fail closed).
  *
- *  - local checks (regex, keywords) see every new piece together with the
- *    text still held back; a sliding window of the longest possible match
- *    is never released early, so block and redact work inline on matches
- *    that straddle chunk boundaries, and the stream keeps flowing;
+ *  - local checks (regex, keywords) match incrementally per channel
+ *    (guard/stream_scan.h): text is held back only from where a match could
+ *    still start, a redaction replaces a whole final match, a block or a
+ *    possible match outgrowing stream.window ends the stream. The event goes
+ *    out at once with each text literal replaced by what its channel releases
+ *    (JSON-escaped); other bytes and the event order are kept. Text still held
+ *    when a choice finishes (or at [DONE]) goes out first, in a copy of the
+ *    channel's last event;
  *  - slow checks (webhook, judge, plugin, length, tools) run every
  *    stream.chunk_tokens tokens on that chunk plus stream.context_tokens of
  *    context, and always on the whole text at the end. With stream_first
- *    false (default) text is released only once the check covering it has
- *    passed; with stream_first true it flows and a failing check ends the
+ *    false (default) events are queued until the check covering their text
+ *    has passed; with stream_first true they flow and a failing check ends the
  *    stream;
  *  - a violation ends the stream with an SSE error event, never [DONE].
- * Events without content (role, finish_reason, usage, [DONE]) keep their
- * order relative to the text. A stream with no output check passes through
- * byte-for-byte (its text is only recorded for async_post checks). */
+ * The whole text is kept only for slow checks, async_post output checks and
+ * structured-output validation (stream: pass), capped by
+ * server.max_response_bytes (beyond it the stream ends with an error event).
+ * A stream with no output check passes through byte-for-byte (its text is only
+ * recorded for async_post checks). */
 #ifndef WARDEN_API_STREAM_FILTER_H
 #define WARDEN_API_STREAM_FILTER_H
 

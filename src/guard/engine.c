@@ -359,6 +359,17 @@ size_t guard_stream_window(const struct guard_env *env, const struct config_guar
     return w + (g->whole_word ? 8 : 0);
 }
 
+const struct guard_scan *guard_local_scan(const struct guard_env *env, const struct config_guardrail *g)
+{
+    const struct guard_compiled *c = guard_is_local(g) ? compiled(env, g) : NULL;
+    return c ? c->scan : NULL;
+}
+
+struct guard_scan_scratch *guard_env_scratch(struct guard_env *env)
+{
+    return env->scratch;
+}
+
 /* ---- when: conditions ---- */
 
 static int list_has(char **list, size_t n, const char *s)
@@ -489,6 +500,13 @@ static enum metrics_verdict metrics_verdict_of(const struct guard_verdict *v)
     return v->violation ? METRICS_VERDICT_LOGGED : METRICS_VERDICT_PASS;
 }
 
+void guard_count_verdict(struct guard_env *env, const struct guard_verdict *v, uint64_t latency_us)
+{
+    const struct config_guardrail *g = v->guard;
+    if (g != NULL && g >= env->shared->cfg->guardrails && (size_t)(g - env->shared->cfg->guardrails) < env->shared->n)
+        metrics_guard_verdict(env->metrics, (size_t)(g - env->shared->cfg->guardrails), metrics_verdict_of(v), latency_us);
+}
+
 /* Reports the final verdict (once) and drops the logic reference. */
 static void run_report(struct guard_run *r, struct guard_verdict *v)
 {
@@ -517,44 +535,37 @@ static void run_report(struct guard_run *r, struct guard_verdict *v)
     run_unref(r);
 }
 
-/* Maps a check's raw result through action and on_error, then reports. Takes ownership of texts. */
-static void run_finish(struct guard_run *r, enum raw_result raw, const char *reason, char **texts, size_t *lens, int timed_out)
+/* Maps a check's raw result over n texts through the guard's action and on_error into
+ * *out (zeroed first). Takes ownership of texts. */
+static void verdict_map(const struct config_guardrail *g, size_t n, enum raw_result raw, const char *reason, char **texts,
+                        size_t *lens, int timed_out, struct guard_verdict *out)
 {
     struct guard_verdict v = {0};
-    v.guard = r->g;
+    v.guard = g;
     v.timed_out = timed_out;
-    v.findings = r->findings;
-    v.n_findings = r->n_findings;
-    r->findings = NULL;
-    r->n_findings = r->cap_findings = 0;
-    if (texts != NULL) {
-        v.placeholders = r->placeholders; /* they belong to the rewrite */
-        r->placeholders = NULL;
-    }
     if (reason)
         snprintf(v.reason, sizeof(v.reason), "%s", reason);
     if (raw == RAW_ERROR || raw == RAW_UNREACHABLE) {
         v.errored = 1;
         v.unreachable = raw == RAW_UNREACHABLE;
-        enum config_guard_on_error policy = v.unreachable ? r->g->on_unreachable : r->g->on_error;
+        enum config_guard_on_error policy = v.unreachable ? g->on_unreachable : g->on_error;
         v.outcome = policy == CONFIG_ON_ERROR_FAIL_OPEN ? GUARD_PASS : GUARD_BLOCK;
         if (v.outcome == GUARD_BLOCK)
-            snprintf(v.reason, sizeof(v.reason), "guardrail %s failed (fail_closed): %s", r->g->name,
-                     reason ? reason : "error");
-        free_texts(texts, lens, r->n);
+            snprintf(v.reason, sizeof(v.reason), "guardrail %s failed (fail_closed): %s", g->name, reason ? reason : "error");
+        free_texts(texts, lens, n);
     } else if (raw == RAW_VIOLATION) {
         v.violation = 1;
-        switch (r->g->action) {
+        switch (g->action) {
         case CONFIG_ACTION_LOG:
             v.outcome = GUARD_PASS;
-            free_texts(texts, lens, r->n);
+            free_texts(texts, lens, n);
             break;
         case CONFIG_ACTION_REDACT:
             if (texts != NULL) {
                 v.outcome = GUARD_REWRITE;
                 v.texts = texts;
                 v.lens = lens;
-                v.n = r->n;
+                v.n = n;
                 break;
             }
             /* nothing to rewrite with, so block */
@@ -562,21 +573,39 @@ static void run_finish(struct guard_run *r, enum raw_result raw, const char *rea
         case CONFIG_ACTION_BLOCK:
         default:
             v.outcome = GUARD_BLOCK;
-            free_texts(texts, lens, r->n);
+            free_texts(texts, lens, n);
         }
-    } else if (raw == RAW_REWRITE && r->g->action == CONFIG_ACTION_LOG) {
+    } else if (raw == RAW_REWRITE && g->action == CONFIG_ACTION_LOG) {
         /* recorded (metrics: logged; webhook_answer logs it), not applied */
         v.violation = 1;
         v.outcome = GUARD_PASS;
-        free_texts(texts, lens, r->n);
+        free_texts(texts, lens, n);
     } else if (raw == RAW_REWRITE && texts != NULL) {
         v.outcome = GUARD_REWRITE;
         v.violation = 1;
         v.texts = texts;
         v.lens = lens;
-        v.n = r->n;
+        v.n = n;
     } else {
         v.outcome = GUARD_PASS;
+    }
+    *out = v;
+}
+
+/* Maps a check's raw result through action and on_error, then reports. Takes ownership of texts. */
+static void run_finish(struct guard_run *r, enum raw_result raw, const char *reason, char **texts, size_t *lens, int timed_out)
+{
+    struct guard_verdict v;
+    int rewrite = texts != NULL;
+    verdict_map(r->g, r->n, raw, reason, texts, lens, timed_out, &v);
+    /* the run's findings (pii / secrets) and, with a rewrite, the placeholders it made go with the verdict */
+    v.findings = r->findings;
+    v.n_findings = r->n_findings;
+    r->findings = NULL;
+    r->n_findings = r->cap_findings = 0;
+    if (rewrite) {
+        v.placeholders = r->placeholders;
+        r->placeholders = NULL;
     }
     run_report(r, &v);
 }
@@ -603,58 +632,83 @@ static void run_arm_timeout(struct guard_run *r)
 
 /* ---- local checks ---- */
 
-static void check_scan(struct guard_run *r)
+/* A regex / keywords guard over n texts, synchronously, into *v (the verdict owns its
+ * texts). Per-pattern errors: a pattern that cannot be evaluated (PCRE2 limits) is
+ * skipped and the others still decide; on_error applies to the skipped pattern alone:
+ * fail_closed blocks (the text was not fully checked), fail_open lets the other
+ * patterns' verdict stand. */
+static void scan_verdict(struct guard_env *env, const struct config_guardrail *g, const struct guard_scan *s,
+                         const char *const *texts, const size_t *lens, size_t n, struct guard_verdict *v)
 {
-    const struct guard_scan *s = r->gc->scan;
-    struct guard_env *env = r->env;
-    if (r->g->action == CONFIG_ACTION_REDACT) {
+    size_t skipped = 0;
+    unsigned bad = 0;
+    char why[200];
+    if (g->action == CONFIG_ACTION_REDACT) {
         char **out = NULL;
         size_t *outl = NULL;
-        int changed = 0;
-        for (size_t i = 0; i < r->n; i++) {
+        for (size_t i = 0; i < n; i++) {
             size_t nl = 0;
-            char *red = guard_scan_redact(s, env->scratch, r->texts[i], r->lens[i],
-                                          r->g->replacement ? r->g->replacement : "[REDACTED]", &nl);
+            char *red = guard_scan_redact(s, env->scratch, texts[i], lens[i], g->replacement ? g->replacement : "[REDACTED]", &nl);
             if (red == NULL && nl == GUARD_SCAN_REDACT_ERROR) {
-                free_texts(out, outl, r->n);
-                run_finish(r, RAW_ERROR, "scanner error", NULL, NULL, 0);
+                free_texts(out, outl, n);
+                verdict_map(g, n, RAW_ERROR, "scanner error", NULL, NULL, 0, v);
                 return;
             }
+            unsigned p;
+            if (guard_scan_errors(env->scratch, &p, NULL) > 0 && skipped++ == 0)
+                bad = p;
             if (red == NULL)
                 continue;
             if (out == NULL) {
-                out = util_calloc(r->n, sizeof(*out));
-                outl = util_calloc(r->n, sizeof(*outl));
+                out = util_calloc(n, sizeof(*out));
+                outl = util_calloc(n, sizeof(*outl));
             }
             out[i] = red;
             outl[i] = nl;
-            changed = 1;
         }
-        if (changed)
-            run_finish(r, RAW_VIOLATION, "redacted matches", out, outl, 0);
-        else
-            run_finish(r, RAW_PASS, NULL, NULL, NULL, 0);
+        if (skipped > 0 && (out == NULL || g->on_error != CONFIG_ON_ERROR_FAIL_OPEN)) {
+            free_texts(out, outl, n);
+            snprintf(why, sizeof(why), "pattern #%u could not be evaluated (match limit)", bad + 1);
+            verdict_map(g, n, RAW_ERROR, why, NULL, NULL, 0, v);
+        } else if (out != NULL) {
+            verdict_map(g, n, RAW_VIOLATION, "redacted matches", out, outl, 0, v);
+        } else {
+            verdict_map(g, n, RAW_PASS, NULL, NULL, NULL, 0, v);
+        }
+        v->errored |= skipped > 0;
         return;
     }
-    for (size_t i = 0; i < r->n; i++) {
+    for (size_t i = 0; i < n; i++) {
         struct guard_scan_match m;
-        int rc = guard_scan_first(s, env->scratch, r->texts[i], r->lens[i], &m);
+        int rc = guard_scan_first(s, env->scratch, texts[i], lens[i], &m);
         if (rc < 0) {
-            run_finish(r, RAW_ERROR, "scanner error", NULL, NULL, 0);
+            verdict_map(g, n, RAW_ERROR, "scanner error", NULL, NULL, 0, v);
             return;
         }
+        unsigned p;
+        if (guard_scan_errors(env->scratch, &p, NULL) > 0 && skipped++ == 0)
+            bad = p;
         if (rc == 1) {
-            char why[200];
             /* never echo the matched text: it may be the secret */
-            if (r->g->type == CONFIG_GUARD_KEYWORDS)
-                snprintf(why, sizeof(why), "matched keyword #%u", m.pattern + 1);
-            else
-                snprintf(why, sizeof(why), "matched pattern #%u", m.pattern + 1);
-            run_finish(r, RAW_VIOLATION, why, NULL, NULL, 0);
+            snprintf(why, sizeof(why), "matched %s #%u", g->type == CONFIG_GUARD_KEYWORDS ? "keyword" : "pattern", m.pattern + 1);
+            verdict_map(g, n, RAW_VIOLATION, why, NULL, NULL, 0, v);
+            v->errored |= skipped > 0;
             return;
         }
     }
-    run_finish(r, RAW_PASS, NULL, NULL, NULL, 0);
+    if (skipped > 0) {
+        snprintf(why, sizeof(why), "pattern #%u could not be evaluated (match limit)", bad + 1);
+        verdict_map(g, n, RAW_ERROR, why, NULL, NULL, 0, v);
+        return;
+    }
+    verdict_map(g, n, RAW_PASS, NULL, NULL, NULL, 0, v);
+}
+
+static void check_scan(struct guard_run *r)
+{
+    struct guard_verdict v;
+    scan_verdict(r->env, r->g, r->gc->scan, (const char *const *)r->texts, r->lens, r->n, &v);
+    run_report(r, &v);
 }
 
 /* "found EMAIL_ADDRESS, CREDIT_CARD": the types, never the values. */
@@ -792,7 +846,7 @@ static void check_tools(struct guard_run *r)
                 continue;
             struct guard_scan_match m;
             int rc = guard_scan_first(r->gc->arg_scans[k], r->env->scratch, args, strlen(args), &m);
-            if (rc < 0) {
+            if (rc < 0 || (rc == 0 && guard_scan_errors(r->env->scratch, NULL, NULL) > 0)) {
                 run_finish(r, RAW_ERROR, "scanner error", NULL, NULL, 0);
                 return;
             }
@@ -1567,6 +1621,19 @@ static void run_begin(struct guard_run *r)
 struct guard_run *guard_run_start(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s,
                                   guard_done_cb cb, void *ud)
 {
+    const struct guard_compiled *gc = compiled(env, g);
+    if (guard_is_local(g) && gc != NULL && gc->scan != NULL) {
+        /* the fast path: a local check needs no run (no copies, no timer, no refs) */
+        uint64_t t0 = util_now_ns();
+        struct guard_verdict v;
+        scan_verdict(env, g, gc->scan, s->texts, s->lens, s->n, &v);
+        v.latency_us = (util_now_ns() - t0) / 1000;
+        guard_count_verdict(env, &v, v.latency_us);
+        if (cb)
+            cb(ud, &v);
+        free_texts(v.texts, v.lens, v.n);
+        return NULL;
+    }
     struct guard_run *r = run_create(env, g, s, cb, ud);
     r->refs++; /* held across run_begin: a synchronous report must not free r under us */
     run_begin(r);

@@ -143,6 +143,12 @@ int guard_is_local(const struct config_guardrail *g); /* regex / keywords / pii 
  * ids never collide between requests and cannot be chosen by a client. */
 #define GUARD_CALL_ID_SIZE 37
 void guard_call_id(char out[GUARD_CALL_ID_SIZE], const void *request, uint64_t started_ns);
+/* For streams (guard/stream_scan.h): a local guard's compiled scanner (NULL if g is not
+ * local) and the worker's scratch space (loop thread only). */
+const struct guard_scan *guard_local_scan(const struct guard_env *env, const struct config_guardrail *g);
+struct guard_scan_scratch *guard_env_scratch(struct guard_env *env);
+/* Counts a verdict reached outside a run (streams) in the guard's metrics. */
+void guard_count_verdict(struct guard_env *env, const struct guard_verdict *v, uint64_t latency_us);
 
 const char *guard_timing_name(enum config_guard_timing t);
 const char *guard_stage_name(enum config_guard_stage s);

@@ -17,10 +17,8 @@
  * and the match context are read-only during matching); all per-scan state
  * lives in the caller's struct guard_scan_scratch. */
 #include "guard/scan.h"
+#include "guard/scan_int.h"
 
-#include <hs/hs.h>
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 
 #include <limits.h>
 #include <stdarg.h>
@@ -36,38 +34,6 @@
  * the scan (the engine then applies its error policy) instead of spinning. */
 #define SCAN_PCRE_MATCH_LIMIT 2000000u
 #define SCAN_PCRE_HEAP_LIMIT_KIB 65536u
-
-enum scan_mode {
-    SCAN_HS_EXACT,     /* Hyperscan matches exactly what PCRE2 would */
-    SCAN_HS_PREFILTER, /* Hyperscan over-approximates; PCRE2 confirms */
-    SCAN_PCRE_ONLY,    /* Hyperscan cannot compile it at all */
-};
-
-struct scan_pat {
-    char *text;     /* as configured, for messages and guard_scan_pattern */
-    pcre2_code *re; /* regexes only: finds spans */
-    enum scan_mode mode;
-};
-
-struct guard_scan {
-    int kind, flags;
-    size_t n;
-    struct scan_pat *pats;
-    hs_database_t *db;   /* NULL when no pattern is compiled into Hyperscan */
-    hs_scratch_t *proto; /* cloned by guard_scan_scratch_new */
-    unsigned *always;    /* PCRE_ONLY pattern ids, run on every scan */
-    size_t nalways;
-    pcre2_match_context *mctx;
-    size_t max_width; /* 0 = unbounded */
-    int utf8_db;      /* some pattern is in HS UTF-8 mode: trim cut characters */
-};
-
-struct guard_scan_scratch {
-    hs_scratch_t *hs;
-    pcre2_match_data *md;
-    unsigned *ids; /* regex ids Hyperscan reported in the current scan */
-    size_t nids, capids;
-};
 
 /* A growable match list; allocates only when something matched. */
 struct scan_vec {
@@ -281,8 +247,74 @@ static pcre2_code *compile_pcre(const struct guard_scan *s, const char *pat, int
         snprintf(msg, msgsz, "%s", (const char *)buf);
         return NULL;
     }
-    pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* best effort: the interpreter works too */
+    /* best effort: the interpreter works too. The partial modes serve streams (stream_scan.c). */
+    pcre2_jit_compile(re, PCRE2_JIT_COMPLETE | PCRE2_JIT_PARTIAL_HARD | PCRE2_JIT_PARTIAL_SOFT);
     return re;
+}
+
+static int cmp_longer_first(const void *a, const void *b)
+{
+    size_t x = strlen(*(char *const *)a), y = strlen(*(char *const *)b);
+    return x > y ? -1 : x < y;
+}
+
+/* One PCRE2 alternation of sorted[0, n). */
+static pcre2_code *compile_alternation(const struct guard_scan *s, char **sorted, size_t n, int utf8, char *msg, size_t msgsz)
+{
+    char *alt = NULL;
+    size_t len = 0, cap = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *e = escape_literal(sorted[i]);
+        size_t el = strlen(e);
+        if (len + el + 2 > cap) {
+            cap = (len + el + 2) * 2;
+            alt = util_realloc(alt, cap);
+        }
+        if (i > 0)
+            alt[len++] = '|';
+        memcpy(alt + len, e, el);
+        len += el;
+        alt[len] = '\0';
+        free(e);
+    }
+    pcre2_code *re = compile_pcre(s, alt, utf8, msg, msgsz);
+    free(alt);
+    return re;
+}
+
+/* The keywords as PCRE2 alternations, longest first (so that at one start the longest
+ * keyword wins, as in the merged spans of guard_scan_redact), for streams. A compiled
+ * PCRE2 pattern is limited in size, so long lists become several alternations: a group
+ * that is "too large" is halved until it compiles. UTF-8 mode when the keywords allow
+ * it, so that caseless folding and whole-word boundaries see characters. */
+static int compile_keyword_alternations(struct guard_scan *s, char *msg, size_t msgsz)
+{
+    char **sorted = util_calloc(s->n, sizeof(*sorted));
+    int all_utf8 = 1;
+    for (size_t i = 0; i < s->n; i++) {
+        sorted[i] = s->pats[i].text;
+        if (!utf8_valid((const unsigned char *)sorted[i], strlen(sorted[i])))
+            all_utf8 = 0;
+    }
+    qsort(sorted, s->n, sizeof(*sorted), cmp_longer_first);
+    s->kw_res = util_calloc(s->n, sizeof(*s->kw_res));
+    size_t group = s->n < 512 ? s->n : 512;
+    for (size_t at = 0; at < s->n;) {
+        size_t n = s->n - at < group ? s->n - at : group;
+        pcre2_code *re = compile_alternation(s, sorted + at, n, all_utf8, msg, msgsz);
+        if (re == NULL && n > 1) {
+            group = n / 2; /* too large: smaller groups */
+            continue;
+        }
+        if (re == NULL) {
+            free(sorted);
+            return -1;
+        }
+        s->kw_res[s->n_kw_res++] = re;
+        at += n;
+    }
+    free(sorted);
+    return 0;
 }
 
 static int pcre_matches_empty(pcre2_code *re)
@@ -359,6 +391,11 @@ struct guard_scan *guard_scan_compile(int kind, const char *const *patterns, siz
         }
         ids[nhs] = (unsigned)i;
         nhs++;
+    }
+
+    if (kind == GUARD_SCAN_KEYWORDS && compile_keyword_alternations(s, msg, sizeof(msg)) != 0) {
+        util_set_err(err, errsz, "keywords: %s", msg);
+        goto fail;
     }
 
     /* Compile, demoting each pattern Hyperscan rejects one rung down the
@@ -453,6 +490,9 @@ void guard_scan_free(struct guard_scan *s)
         free(s->pats[i].text);
         pcre2_code_free(s->pats[i].re);
     }
+    for (size_t i = 0; i < s->n_kw_res; i++)
+        pcre2_code_free(s->kw_res[i]);
+    free(s->kw_res);
     free(s->pats);
     free(s->always);
     hs_free_scratch(s->proto);
@@ -567,9 +607,8 @@ static int pcre_spans(const struct guard_scan *s, struct guard_scan_scratch *sc,
         int rc = pcre2_match(pat->re, t, len, off, 0, sc->md, s->mctx);
         if (rc == PCRE2_ERROR_NOMATCH)
             break;
-        if (rc < 0 && rc != 0)
-            return rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ? WARDEN_ETOOBIG
-                                                                                                               : WARDEN_EINVAL;
+        if (rc < 0)
+            return guard_scan__pcre_error(rc);
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(sc->md);
         size_t ms = ov[0], me = ov[1];
         if (me <= ms) {
@@ -584,6 +623,22 @@ static int pcre_spans(const struct guard_scan *s, struct guard_scan_scratch *sc,
         off = me;
     }
     return found;
+}
+
+int guard_scan__pcre_error(int rc)
+{
+    return rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ? WARDEN_ETOOBIG
+                                                                                                       : WARDEN_EINVAL;
+}
+
+/* One pattern could not be evaluated: it is skipped, the others still run (the
+ * caller applies its error policy to this pattern alone, see guard_scan_errors). */
+static void note_pattern_error(struct guard_scan_scratch *sc, unsigned id, int code)
+{
+    if (sc->nerrors++ == 0) {
+        sc->err_pattern = id;
+        sc->err_code = code;
+    }
 }
 
 static int cmp_match(const void *a, const void *b)
@@ -602,6 +657,7 @@ static int collect(const struct guard_scan *s, struct guard_scan_scratch *sc, co
 {
     if (!s || !sc || (!text && len))
         return WARDEN_EINVAL;
+    sc->nerrors = 0;
     if (s->kind == GUARD_SCAN_KEYWORDS) {
         struct kw_ctx k = {.text = text, .len = len, .whole_word = !!(s->flags & GUARD_SCAN_WHOLE_WORD), .first_only = first_only};
         int rc = run_hs(s, sc, text, len, &k.lo, on_keyword, &k);
@@ -617,9 +673,13 @@ static int collect(const struct guard_scan *s, struct guard_scan_scratch *sc, co
         const unsigned *list = pass == 0 ? sc->ids : s->always;
         size_t cnt = pass == 0 ? sc->nids : s->nalways;
         for (size_t i = 0; i < cnt; i++) {
+            size_t before = vec->n;
             rc = pcre_spans(s, sc, list[i], text, len, first_only, vec);
-            if (rc < 0)
-                return rc;
+            if (rc < 0) {
+                vec->n = before; /* a half-evaluated pattern reports nothing */
+                note_pattern_error(sc, list[i], rc);
+                continue;
+            }
             if (rc > 0 && first_only)
                 return 0;
         }
@@ -712,6 +772,22 @@ char *guard_scan_redact(const struct guard_scan *s, struct guard_scan_scratch *s
     *outlen = total;
     free(vec.v);
     return out;
+}
+
+size_t guard_scan_errors(const struct guard_scan_scratch *sc, unsigned *first_pattern, int *code)
+{
+    if (sc->nerrors > 0) {
+        if (first_pattern)
+            *first_pattern = sc->err_pattern;
+        if (code)
+            *code = sc->err_code;
+    }
+    return sc->nerrors;
+}
+
+void guard_scan_set_match_limit(struct guard_scan *s, uint32_t limit)
+{
+    pcre2_set_match_limit(s->mctx, limit ? limit : SCAN_PCRE_MATCH_LIMIT);
 }
 
 size_t guard_scan_max_width(const struct guard_scan *s)

@@ -31,6 +31,7 @@
 #define WARDEN_GUARD_SCAN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct guard_scan;         /* compiled, immutable, shared */
 struct guard_scan_scratch; /* per thread, mutable */
@@ -76,6 +77,19 @@ int guard_scan_all(const struct guard_scan *s, struct guard_scan_scratch *sc, co
 #define GUARD_SCAN_REDACT_ERROR ((size_t)-1)
 char *guard_scan_redact(const struct guard_scan *s, struct guard_scan_scratch *sc, const char *text, size_t len,
                         const char *replacement, size_t *outlen);
+
+/* Per-pattern errors. A pattern that cannot be evaluated on a text (a PCRE2
+ * match, heap or depth limit) is skipped: guard_scan_first/_all/_redact still
+ * report the matches of every other pattern, and the scan does not fail. After
+ * each of those calls this returns how many patterns were skipped (0: the
+ * result is complete), the first one's index and its WARDEN_E* code; the
+ * caller applies its error policy to them alone. Whole-scan failures (bad
+ * arguments, Hyperscan errors) still make the calls return <0. */
+size_t guard_scan_errors(const struct guard_scan_scratch *sc, unsigned *first_pattern, int *code);
+
+/* PCRE2 match limit for this scanner (0: the default, 2,000,000). Set it
+ * before the scanner is shared between threads. */
+void guard_scan_set_match_limit(struct guard_scan *s, uint32_t limit);
 
 /* Upper bound on a match's length in bytes, or 0 if some pattern is unbounded.
  * With GUARD_SCAN_WHOLE_WORD the boundary check also looks at one character

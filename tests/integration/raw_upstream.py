@@ -502,6 +502,38 @@ def sc_slow_ok(c, rq, name):
     return sc_ok(c, rq, name)
 
 
+def sc_sse_script(c, rq, name):
+    """The events of the request body's "script": {"events": [objects or raw strings],
+    "delay_ms": N}: each object is sent as one "data:" event, N ms apart, then [DONE]
+    (unless "no_done" is true). For test_stream_guard.sh: n > 1 choices, reasoning,
+    tool-call arguments, logprobs, duplicate keys..."""
+    script = json.loads(rq["body"]).get("script") or {}
+    send(c, head("200 OK", ["Content-Type: text/event-stream", "Transfer-Encoding: chunked"]))
+    delay = (script.get("delay_ms") or 0) / 1000.0
+    for i, ev in enumerate(script.get("events") or []):
+        if i and delay:
+            pause(c, delay)
+        data = ev if isinstance(ev, str) else json.dumps(ev, separators=(",", ":"))
+        send(c, chunk(b"data: " + data.encode() + b"\n\n"))
+    if not script.get("no_done"):
+        send(c, chunk(b"data: [DONE]\n\n"))
+    send(c, b"0\r\n\r\n")
+    return True
+
+
+def sc_sse_endless(c, rq, name):
+    """Up to 20000 events of ~1 KB, written as fast as the reader takes them (each write
+    blocks under back-pressure): a stream nobody reads must not pile up anywhere."""
+    send(c, head("200 OK", ["Content-Type: text/event-stream", "Transfer-Encoding: chunked"]))
+    text = "some words, a few s and sk- fragments, numbers 1234 " * 20
+    for i in range(20000):
+        ev = {"id": "chatcmpl-raw-endless", "object": "chat.completion.chunk", "model": name,
+              "choices": [{"index": 0, "delta": {"content": "%06d %s" % (i, text)}, "finish_reason": None}]}
+        send(c, chunk(b"data: " + json.dumps(ev, separators=(",", ":")).encode() + b"\n\n"))
+    send(c, chunk(b"data: [DONE]\n\n") + b"0\r\n\r\n")
+    return True
+
+
 # ---- control requests
 
 def control(c, rq):

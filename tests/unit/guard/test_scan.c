@@ -320,6 +320,37 @@ static void shared_across_threads(void **state)
     guard_scan_free(s);
 }
 
+
+/* Issue 9 item 4: a pattern over the PCRE2 match limit is skipped alone; the
+ * other patterns of the list still find, redact and block. */
+static void pattern_error_skips_only_that_pattern(void **state)
+{
+    const char *p[] = {"(a+)+b", "sk-[A-Za-z0-9]{20,}"};
+    struct guard_scan *s = compile_ok(GUARD_SCAN_REGEX, p, 2, 0);
+    guard_scan_set_match_limit(s, 1000);
+    struct guard_scan_scratch *sc = guard_scan_scratch_new(s);
+    /* Hyperscan sees "ab" at the end, so PCRE2 runs (a+)+b from the start and blows up */
+    const char *t = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaac sk-ABCDEFGHIJKLMNOPQRSTUVWX ab";
+    unsigned bad = 99;
+    int code = 0;
+    struct guard_scan_match m;
+    assert_int_equal(guard_scan_first(s, sc, t, strlen(t), &m), 1);
+    assert_int_equal(m.pattern, 1); /* found first: the failing pattern may not even have run */
+    assert_string_equal(redact(s, sc, t), "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaac [X] ab");
+    assert_int_equal(guard_scan_errors(sc, &bad, &code), 1);
+    assert_int_equal(bad, 0);
+    assert_int_equal(code, WARDEN_ETOOBIG);
+    /* alone, the failing pattern reports no match and the error */
+    assert_int_equal(guard_scan_first(s, sc, t, 31, &m), 0);
+    assert_int_equal(guard_scan_first(s, sc, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaac ab", 34, &m), 0);
+    assert_int_equal(guard_scan_errors(sc, NULL, NULL), 1);
+    /* a clean scan resets the count */
+    assert_int_equal(guard_scan_first(s, sc, "nothing", 7, &m), 0);
+    assert_int_equal(guard_scan_errors(sc, NULL, NULL), 0);
+    guard_scan_scratch_free(sc);
+    guard_scan_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -335,6 +366,7 @@ int main(void)
         cmocka_unit_test(empty_text_and_lazy_scratch),
         cmocka_unit_test(embedded_nul),
         cmocka_unit_test(shared_across_threads),
+        cmocka_unit_test(pattern_error_skips_only_that_pattern),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,214 @@
+/* The stream filter without sockets: a request context with no h2o request
+ * collects what the filter emits in ctx->out_pending. Checks the byte-exact
+ * splice (other fields and spacing untouched), channels per choice and per
+ * tool call, events split anywhere, held text flushed before finish_reason,
+ * and the fail-closed cases (duplicate keys, non-JSON events). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/lifecycle_int.h"
+#include "api/stream_filter.h"
+#include "config/config.h"
+#include "guard/engine.h"
+#include "server/metrics.h"
+#include "server/server.h"
+
+#define SECRET "sk-Q7wX2mK9pL4vR8tY3nB6cD1fG5hJ0zAs"
+
+static const char yaml[] = "server: {listen: \"127.0.0.1:1\", workers: 1}\n"
+                           "providers:\n"
+                           "  - {name: local, type: openai, base_url: \"http://127.0.0.1:1/v1\"}\n"
+                           "models:\n"
+                           "  - {name: m, targets: [{provider: local, model: mock-1}]}\n"
+                           "guardrails:\n"
+                           "  - {name: out, type: regex, stage: output, action: redact, replacement: \"#\",\n"
+                           "     patterns: [\"sk-[A-Za-z0-9]{20,}\"]}\n";
+
+static struct config *cfg;
+static struct guard_shared *gs;
+static struct server_worker w;
+static const struct config_guardrail *guard;
+
+static int setup(void **state)
+{
+    char err[512];
+    cfg = config_load_string(yaml, sizeof(yaml) - 1, "test", err, sizeof(err));
+    assert_non_null(cfg);
+    gs = guard_shared_create(cfg, err, sizeof(err));
+    assert_non_null(gs);
+    w.cfg = cfg;
+    w.metrics = metrics_create(cfg);
+    w.guards = guard_env_create(gs, uv_default_loop(), NULL, w.metrics);
+    guard = &cfg->guardrails[0];
+    return 0;
+}
+
+static void ctx_init(struct req_ctx *ctx)
+{
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->w = &w;
+    ctx->guards = &guard;
+    ctx->n_guards = 1;
+    ctx->stream = 1;
+    ctx->response_started = 1;
+    util_buf_init(&ctx->out_pending, 1 << 20);
+    stream_filter_begin(ctx);
+    assert_non_null(ctx->sf);
+}
+
+static void ctx_done(struct req_ctx *ctx)
+{
+    stream_filter_free(ctx);
+    util_buf_free(&ctx->out_pending);
+    api_error_clear(&ctx->err);
+    util_buf_free(&ctx->guard_log);
+}
+
+/* Feeds s in pieces of `step` bytes (0: whole). */
+static void feed(struct req_ctx *ctx, const char *s, size_t step)
+{
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len; i += step ? step : len)
+        stream_filter_feed(ctx, s + i, step && len - i > step ? step : len - i);
+}
+
+static void splices_only_the_text(void **state)
+{
+    struct req_ctx ctx;
+    ctx_init(&ctx);
+    feed(&ctx,
+         "data: {\"id\":\"a\", \"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"hello \\u00e9\"},"
+         "\"logprobs\":null,\"finish_reason\":null}],\"x\":[1, 2]}\n\n",
+         0);
+    assert_string_equal(ctx.out_pending.data,
+                        "data: {\"id\":\"a\", \"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"hello \xc3\xa9\"},"
+                        "\"logprobs\":null,\"finish_reason\":null}],\"x\":[1, 2]}\n\n");
+    /* one event in two data: lines goes out as one line */
+    util_buf_reset(&ctx.out_pending);
+    feed(&ctx, "data: {\"choices\":[{\"index\":0,\ndata: \"delta\":{\"content\":\"x\"}}]}\n\n", 0);
+    assert_string_equal(ctx.out_pending.data, "data: {\"choices\":[{\"index\":0, \"delta\":{\"content\":\"x\"}}]}\n\n");
+    ctx_done(&ctx);
+}
+
+static void secret_split_in_events_split_anywhere(void **state)
+{
+    const char *ev[] = {"key " SECRET " end"};
+    char stream[4096];
+    size_t n = 0;
+    /* the secret in 3-byte pieces, one event each */
+    for (size_t i = 0; i < strlen(ev[0]); i += 3)
+        n += (size_t)snprintf(stream + n, sizeof(stream) - n, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"%.3s\"}}]}\n\n",
+                              ev[0] + i);
+    n += (size_t)snprintf(stream + n, sizeof(stream) - n,
+                          "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
+    for (size_t step = 1; step <= 64; step *= 4) {
+        struct req_ctx ctx;
+        ctx_init(&ctx);
+        feed(&ctx, stream, step);
+        stream_filter_finish(&ctx);
+        assert_int_equal(ctx.err.status, 0);
+        /* the released pieces, concatenated */
+        char text[512] = "";
+        const char *p = ctx.out_pending.data;
+        while ((p = strstr(p, "\"content\":\"")) != NULL) {
+            p += 11;
+            strncat(text, p, strcspn(p, "\""));
+        }
+        assert_string_equal(text, "key # end");
+        assert_null(strstr(ctx.out_pending.data, "Q7wX2mK9"));
+        /* the held text went out before finish_reason, [DONE] last */
+        assert_true(strstr(ctx.out_pending.data, "end\"") < strstr(ctx.out_pending.data, "finish_reason"));
+        assert_non_null(strstr(ctx.out_pending.data, "data: [DONE]\n\n"));
+        assert_int_equal(strlen(strstr(ctx.out_pending.data, "data: [DONE]\n\n")), 14);
+        ctx_done(&ctx);
+    }
+}
+
+static void choices_and_tool_calls_are_separate_channels(void **state)
+{
+    struct req_ctx ctx;
+    ctx_init(&ctx);
+    /* choice 1's content and tool call 2's arguments carry halves of secrets; choice 0 interleaves */
+    feed(&ctx,
+         "data: {\"choices\":[{\"index\":1,\"delta\":{\"content\":\"sk-Q7wX2mK9\"}},{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n"
+         "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":2,\"function\":{\"arguments\":\"{\\\"k\\\":\\\"sk-AAAA\"}}]}}]}\n\n"
+         "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"b\"}},{\"index\":1,\"delta\":{\"content\":\"pL4vR8tY3nB6cD1f\"}}]}\n\n"
+         "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":2,\"function\":{\"arguments\":\"AAAAAAAAAAAAAAAAAAAA\\\"}\"}}]}}]}\n\n"
+         "data: {\"choices\":[{\"index\":1,\"delta\":{\"content\":\" done\"}}]}\n\n",
+         7);
+    assert_int_equal(ctx.err.status, 0);
+    const char *out = ctx.out_pending.data;
+    assert_null(strstr(out, "Q7wX"));
+    assert_null(strstr(out, "pL4v"));
+    assert_null(strstr(out, "AAAA"));
+    assert_non_null(strstr(out, "\"content\":\"a\""));
+    assert_non_null(strstr(out, "\"content\":\"b\""));
+    assert_non_null(strstr(out, "\"content\":\"# done\""));
+    assert_non_null(strstr(out, "\"arguments\":\"{\\\"k\\\":\\\"\""));
+    assert_non_null(strstr(out, "\"arguments\":\"#\\\"}\""));
+    ctx_done(&ctx);
+}
+
+/* unknown_fields: check - strings outside the contract and known metadata are text too */
+static void strings_outside_the_contract_are_checked(void **state)
+{
+    struct req_ctx ctx;
+    ctx_init(&ctx);
+    feed(&ctx,
+         "data: {\"id\":\"sk-AAAAAAAAAAAAAAAAAAAAAAAA\",\"x\":{\"y\":[\"" SECRET " \"]},\"choices\":[{\"index\":0,"
+         "\"delta\":{\"role\":\"assistant\",\"note\":\"" SECRET " \"},\"extra\":\"" SECRET " \",\"logprobs\":\"" SECRET " \",\"finish_reason\":{\"r\":\"" SECRET " \"}}],\"model\":[\"" SECRET " \"]}\n\n"
+         "data: [DONE]\n\n",
+         5);
+    stream_filter_finish(&ctx);
+    assert_int_equal(ctx.err.status, 0);
+    const char *out = ctx.out_pending.data;
+    assert_null(strstr(out, "Q7wX"));
+    /* known metadata (id) is not text: left as the upstream sent it */
+    assert_non_null(strstr(out, "\"id\":\"sk-AAAAAAAAAAAAAAAAAAAAAAAA\""));
+    assert_non_null(strstr(out, "\"y\":[\"# \"]"));
+    assert_non_null(strstr(out, "\"note\":\"# \""));
+    assert_non_null(strstr(out, "\"extra\":\"# \""));
+    assert_non_null(strstr(out, "\"logprobs\":\"# \""));
+    assert_non_null(strstr(out, "\"finish_reason\":{\"r\":\"# \"}"));
+    assert_non_null(strstr(out, "\"model\":[\"# \"]"));
+    ctx_done(&ctx);
+}
+
+static void unreadable_events_fail_closed(void **state)
+{
+    const char *bad[] = {
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\",\"content\":\"" SECRET "\"}}]}\n\n",
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":[\"" SECRET "\"]}}]}\n\n",
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" SECRET "\"}}]\n\n",
+        "data: {\"choices\":[{\"index\":0,\"index\":1,\"delta\":{\"content\":\"x\"}}]}\n\n",
+        /* two choices without an index: which is which depends on the reader */
+        "data: {\"choices\":[{\"delta\":{\"content\":\"sk-Q7wX\"}},{\"delta\":{\"content\":\"2mK9pL4vR8tY3nB6cD1fG5hJ0zAs\"}}]}\n\n",
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0},{\"function\":{\"arguments\":\"x\"}}]}}]}\n\n",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        struct req_ctx ctx;
+        ctx_init(&ctx);
+        feed(&ctx, bad[i], 0);
+        assert_int_equal(ctx.err.status, 502);
+        assert_true(ctx.out_pending.len == 0 || strstr(ctx.out_pending.data, "Q7wX") == NULL);
+        ctx_done(&ctx);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(splices_only_the_text),
+        cmocka_unit_test(secret_split_in_events_split_anywhere),
+        cmocka_unit_test(choices_and_tool_calls_are_separate_channels),
+        cmocka_unit_test(strings_outside_the_contract_are_checked),
+        cmocka_unit_test(unreadable_events_fail_closed),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
