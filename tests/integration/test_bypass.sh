@@ -57,6 +57,7 @@ guardrails:
   - {name: out-block, type: regex, stage: output, action: block, patterns: [$PAT]}
   - {name: out-redact, type: regex, stage: output, action: redact, patterns: [$PAT]}
   - {name: in-patterr, type: regex, stage: input, on_error: fail_open, patterns: [$BAD_PAT, $PAT]}
+  - {name: in-patterr-redact, type: regex, stage: input, on_error: fail_open, action: redact, patterns: [$BAD_PAT, $PAT]}
   - {name: out-patterr, type: regex, stage: output, on_error: fail_open, action: redact, patterns: [$BAD_PAT, $PAT]}
   - {name: wh-in-closed, type: webhook, stage: input, on_error: fail_closed, url: "http://127.0.0.1:$DEAD_PORT/guardrail"}
   - {name: wh-conc-closed, type: webhook, stage: input, timing: concurrent, on_error: fail_closed, url: "http://127.0.0.1:$DEAD_PORT/guardrail"}
@@ -68,6 +69,7 @@ models:
   - {name: qs, targets: [{provider: up, model: in-ok}], guardrails: [in-conc, out-redact]}
   - {name: unguarded, targets: [{provider: up, model: routed-elsewhere}], guardrails: []}
   - {name: in-patterr, targets: [{provider: up, model: in-ok}], guardrails: [in-patterr]}
+  - {name: in-patterr-redact, targets: [{provider: up, model: in-ok}], guardrails: [in-patterr-redact]}
   - {name: wh-in-closed, targets: [{provider: up, model: in-ok}], guardrails: [wh-in-closed]}
   - {name: wh-conc-closed, targets: [{provider: up, model: in-ok}], guardrails: [wh-conc-closed]}
   - {name: wh-out-closed, targets: [{provider: up, model: in-ok}], guardrails: [wh-out-closed]}
@@ -495,6 +497,8 @@ aa=$(printf 'a%.0s' $(seq 1 40))
 post /v1/chat/completions "{\"model\":\"in-patterr\",\"messages\":[{\"role\":\"user\",\"content\":\"$aa $aa! key $SECRET\"}]}"
 check "a pattern past its match limit + fail_open: the other pattern still blocks (400)" is_status 400
 check "pattern error + fail_open: the secret never reaches the upstream" no_leak_up
+post /v1/chat/completions "{\"model\":\"in-patterr-redact\",\"messages\":[{\"role\":\"user\",\"content\":\"$aa $aa! key $SECRET\"}]}"
+check "pattern error + fail_open, redact: the secret never reaches the upstream" no_leak_up
 post /v1/chat/completions "{\"model\":\"in-patterr\",\"messages\":[{\"role\":\"user\",\"content\":\"$aa $aa!\"}]}"
 check "pattern error + fail_open: a clean text passes" is_status 200
 check "pattern error + fail_open: x-warden-guardrails tells the error" contains "$(header x-warden-guardrails)" "in-patterr="
