@@ -311,6 +311,20 @@ def answer_for(name, rq, parsed):
         return sc_json(d.replace('"usage"', '"choices": %s, "usage"' % bad, 1).encode())
     if name == "out-aa-secret":  # a run of "a"s that sends a backtracking pattern past its limit
         return sc_json(completion(m, {"content": "a" * 40 + " " + "a" * 40 + "! key " + S}))
+    if name == "out-huge":  # more than the 1 MiB max_response_bytes of the test config
+        return sc_json(completion(m, {"content": "x" * (1536 * 1024) + " the key is " + S}))
+    if name == "out-two-docs":  # a clean document, then a second one (a streaming reader takes both)
+        return sc_json(completion(m) + b"\n" + completion(m, {"content": "the key is " + S}))
+    if name == "out-trailing-garbage":
+        return sc_json(completion(m) + b" the key is " + S.encode())
+    if name == "out-deep":  # nesting deeper than common parser limits, beside the secret
+        return sc_json(completion(m, {"content": "the key is " + S}).replace(
+            b'"usage"', b'"deep": ' + b"[" * 5000 + b"]" * 5000 + b', "usage"', 1))
+    if name == "out-json-as-sse":  # a JSON answer labelled text/event-stream
+        return sc_json(completion(m, {"content": "the key is " + S}), "text/event-stream")
+    if name == "out-error-status":  # a provider error whose body carries generated text
+        return sc_json(json.dumps({"error": {"message": "partial output: the key is " + S, "type": "server_error"}}).encode(),
+                       status=500)
     if name == "out-text-plain":
         return sc_json(("the key is " + S).encode(), "text/plain")
     if name == "out-nonjson":
@@ -423,6 +437,20 @@ def answer_for(name, rq, parsed):
     if name == "st-bad-json-event":  # an event Warden cannot parse, then the secret in a good one
         evs = [b"data: {not json " + S.encode() + b"\n\n"] + content_stream(m, AROUND, 4)
         return sc_sse(evs)
+    if name == "st-huge":  # 1.5 MB of clean text, then the secret
+        return sc_sse(content_stream(m, "y" * (1536 * 1024) + " the key is " + S + " end", 400))
+    if name == "st-unterminated":  # the last event has no blank line after it, then the stream ends
+        evs = content_stream(m, "clean start ", 2)[:-1]
+        ev = chunk_event(m, {"content": "the key is " + S})
+        return sc_sse(evs + [ev[:-2]])
+    if name == "st-plain-label":  # SSE bytes labelled text/plain
+        return sc_sse(content_stream(m, AROUND, 8), ctype="text/plain")
+    if name == "st-final-message":  # a last chunk that carries a whole message, as some providers send
+        evs = content_stream(m, "clean ", 2)[:-1]
+        evs.append(chunk_event(m, None, choice={"index": 0, "delta": {}, "message": {"role": "assistant",
+                                                                               "content": "the key is " + S},
+                                                 "finish_reason": "stop"}))
+        return sc_sse(evs + [b"data: [DONE]\n\n"])
     if name == "st-event-field":  # named events and ids around the data
         return sc_sse([b"event: message\nid: 7\n" + e for e in content_stream(m, AROUND, 8)])
     # ---- upstream errors echoing the provider key

@@ -40,14 +40,16 @@ OUT_JSON="out-toolcalls out-toolcall-name out-function-call out-reasoning-conten
   out-legacy-text out-n2 out-logprobs out-content-parts out-output-text-part out-unknown-field out-unknown-top
   out-escaped out-escaped-key out-dup-content out-dup-choices out-text-plain out-nonjson out-no-ctype out-html
   out-gzip out-deflate out-br-unknown out-utf16 out-bom out-nul-before out-error-with-secret-200 out-sse-for-json
-  out-sse-as-json out-follow out-follow-first"
+  out-sse-as-json out-follow out-follow-first out-huge out-two-docs out-trailing-garbage out-deep out-json-as-sse"
+OUT_BEYOND="out-error-status st-final-message"
 OUT_STREAM="st-content st-200 st-1char st-long-secret st-split40 st-toolcalls st-toolcalls-whole st-reasoning
   st-reasoning2 st-refusal st-choice1 st-legacy-text st-logprobs st-multiline-data st-cr-lines st-crlf-lines
-  st-nospace st-escaped st-dup-content st-gzip st-bad-json-event st-event-field out-json-for-stream st-clean40"
+  st-nospace st-escaped st-dup-content st-gzip st-bad-json-event st-event-field out-json-for-stream st-clean40
+  st-huge st-unterminated st-plain-label"
 
 CFG=$(
     cat <<YAML
-server: {listen: "127.0.0.1:@PORT@", workers: 1, drain_timeout_ms: 2000, max_body_bytes: 1m}
+server: {listen: "127.0.0.1:@PORT@", workers: 1, drain_timeout_ms: 2000, max_body_bytes: 1m, max_response_bytes: 1m}
 providers:
   - {name: up, type: openai, base_url: "@MOCK@/v1", api_key_env: OPENAI_API_KEY}
 guardrails:
@@ -78,10 +80,10 @@ models:
   - {name: err-400, targets: [{provider: up, model: err-echo-400}], guardrails: []}
   - {name: err-500, targets: [{provider: up, model: err-echo-500}], retries: {max: 0}, guardrails: []}
   - {name: err-401-guarded, targets: [{provider: up, model: err-echo-401}], guardrails: [in-block, out-redact]}
-$(for s in $OUT_JSON $OUT_STREAM; do
-        printf '  - {name: %s--block, targets: [{provider: up, model: %s}], guardrails: [out-block]}\n' "$s" "$s"
-        printf '  - {name: %s--redact, targets: [{provider: up, model: %s}], guardrails: [out-redact]}\n' "$s" "$s"
-        printf '  - {name: %s--qs, targets: [{provider: up, model: %s}], guardrails: [in-conc, out-redact]}\n' "$s" "$s"
+$(for s in $OUT_JSON $OUT_STREAM $OUT_BEYOND; do
+        printf '  - {name: %s--block, targets: [{provider: up, model: %s}], retries: {max: 0}, guardrails: [out-block]}\n' "$s" "$s"
+        printf '  - {name: %s--redact, targets: [{provider: up, model: %s}], retries: {max: 0}, guardrails: [out-redact]}\n' "$s" "$s"
+        printf '  - {name: %s--qs, targets: [{provider: up, model: %s}], retries: {max: 0}, guardrails: [in-conc, out-redact]}\n' "$s" "$s"
     done)
 YAML
 )
@@ -443,6 +445,9 @@ echo "# output: streams"
 for sc in $OUT_STREAM; do
     attack_out "$sc" true
 done
+echo "# output: beyond the contract"
+attack_out out-error-status false beyond
+attack_out st-final-message true beyond
 
 # stream_run MODEL: the request streamed with read times -> $TMP/stream.json; the body in $TMP/body
 stream_run() {
