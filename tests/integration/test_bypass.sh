@@ -231,12 +231,17 @@ post /v1/chat/completions "{\"m\\u006fdel\":\"in-block\",\"messages\":[{\"role\"
 check "only escaped m\\u006fdel: the secret never reaches the upstream" no_leak_up
 check "only escaped m\\u006fdel: upstream runs the routed model" only_model in-ok
 # The secret goes to the unguarded model's twin through every duplicate spelling.
-for spelling in '"model":"unguarded"' '"m\u006fdel":"unguarded"' '"\u006d\u006f\u0064\u0065\u006c":"unguarded"'; do
+for spelling in '"model":"unguarded"' '"m\u006fdel":"unguarded"' '"\u006d\u006f\u0064\u0065\u006c":"unguarded"' \
+    '"\u006Dodel":"unguarded"' '"model\u0000":"unguarded"' '"model":"unguarded\u0000"' '"model":"in-block","model":"unguarded"'; do
     post /v1/chat/completions "{\"model\":\"in-block\",\"messages\":[{\"role\":\"user\",\"content\":\"$SECRET\"}],$spelling}"
     check "duplicate $spelling after a guarded model: the secret never reaches the upstream" no_leak_up
     check "duplicate $spelling after a guarded model: never routed elsewhere" only_model in-ok
 done
 
+post /v1/embeddings "{\"model\":\"in-block\",\"input\":\"$SECRET\",\"model\":\"unguarded\"}"
+check "embeddings duplicate model: the secret never reaches the upstream" no_leak_up
+check "embeddings duplicate model: never routed elsewhere" only_model in-ok
+attack_in "key content\\u0000 beside content" "{$M,\"messages\":[{\"role\":\"user\",\"content\":\"hi\",\"content\\u0000\":\"@KEY@\"}]}" 0
 attack_in "duplicate messages (clean first, secret last)" \
     "{$M,\"messages\":[$U],\"messages\":[{\"role\":\"user\",\"content\":\"@KEY@\"}]}" 0
 attack_in "duplicate messages (secret first)" \
@@ -545,6 +550,16 @@ check "Content-Length list with different values: 400, one answer, connection cl
 r=$(printf 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\nTransfer-Encoding: identity, chunked\r\n\r\n%s%s' \
     "${#chunked_body}" "$chunked_body" "$SMUG" | raw)
 check "CL + TE list: 400, one answer, connection closed" one_400_closed "$r"
+for te in 'Transfer-Encoding: CHUNKED' $'Transfer-Encoding:\tchunked' 'Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked' \
+    'Transfer-Encoding: chunked, chunked'; do
+    r=$(printf "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n$te\r\n\r\n%s%s" \
+        "${#chunked_body}" "$chunked_body" "$SMUG" | raw)
+    check "CL + TE spelled '${te//$'\t'/<tab>}': 400, one answer, connection closed" one_400_closed "$r"
+done
+r=$(printf 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\nContent-Length: %d\r\n\r\n%s' \
+    "${#CB}" "${#CB}" "$CB" | raw)
+check "two equal Content-Length: answered once, nothing smuggled" \
+    python3 -c 'import json,sys; r=json.loads(sys.argv[1]); sys.exit(0 if len(r["statuses"]) == 1 else 1)' "$r"
 # smuggled secret: the check reads one framing, the forwarder another
 SB="{\"model\":\"in-block\",\"messages\":[{\"role\":\"user\",\"content\":\"key $SECRET\"}]}"
 chunked_secret=$(printf '%x\r\n%s\r\n0\r\n\r\n' "${#SB}" "$SB")
