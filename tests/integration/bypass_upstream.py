@@ -4,7 +4,7 @@
     bypass_upstream.py serve PORT      an OpenAI-ish HTTP/1.1 upstream on 127.0.0.1:PORT
     bypass_upstream.py raw PORT        sends stdin's bytes as-is to 127.0.0.1:PORT and prints
                                        JSON {"statuses", "closed", "head"} (every response it
-                                       could parse, whether the server closed within 3 s)
+                                       could parse, whether the server closed within 1.5 s)
     bypass_upstream.py stream URL      POSTs stdin (a JSON body) over HTTP/1.1 and prints JSON
                                        {"status", "reads": [[t_ms, text]...], "body"} with the
                                        wall-clock time of every read (chunked coding removed)
@@ -466,6 +466,8 @@ def answer_for(name, rq, parsed):
         return sc_json(json.dumps({"object": "list", "model": m, "data": [{"object": "embedding", "index": 0,
                                                                            "embedding": [0.1, 0.2]}],
                                    "usage": {"prompt_tokens": 1, "total_tokens": 1}}).encode())
+    if isinstance(parsed, dict) and isinstance(parsed.get("response_format"), dict):
+        return sc_json(completion(m, {"content": "{}"}))  # valid for the suite's object schemas
     if wants_stream(parsed):
         return sc_sse(content_stream(m, "A clean streamed answer.", 4))
     return sc_json(completion(m))
@@ -667,10 +669,10 @@ def parse_responses(data):
 
 def raw_client(port):
     req = sys.stdin.buffer.read()
-    s = socket.create_connection(("127.0.0.1", port), timeout=3)
+    s = socket.create_connection(("127.0.0.1", port), timeout=2)
     s.sendall(req)
     data, closed = b"", False
-    end = time.time() + 3
+    end = time.time() + 1.5
     try:
         while time.time() < end:
             s.settimeout(max(0.05, end - time.time()))

@@ -61,6 +61,7 @@ guardrails:
   - {name: in-patterr, type: regex, stage: input, on_error: fail_open, patterns: [$BAD_PAT, $PAT]}
   - {name: in-patterr-redact, type: regex, stage: input, on_error: fail_open, action: redact, patterns: [$BAD_PAT, $PAT]}
   - {name: out-patterr, type: regex, stage: output, on_error: fail_open, action: redact, patterns: [$BAD_PAT, $PAT]}
+  - {name: in-when-path, type: regex, stage: input, patterns: [$PAT], when: {paths: [/v1/chat/completions]}}
   - {name: wh-in-closed, type: webhook, stage: input, on_error: fail_closed, url: "http://127.0.0.1:$DEAD_PORT/guardrail"}
   - {name: wh-conc-closed, type: webhook, stage: input, timing: concurrent, on_error: fail_closed, url: "http://127.0.0.1:$DEAD_PORT/guardrail"}
   - {name: wh-out-closed, type: webhook, stage: output, on_error: fail_closed, url: "http://127.0.0.1:$DEAD_PORT/guardrail"}
@@ -72,6 +73,7 @@ models:
   - {name: unguarded, targets: [{provider: up, model: routed-elsewhere}], guardrails: []}
   - {name: in-patterr, targets: [{provider: up, model: in-ok}], guardrails: [in-patterr]}
   - {name: in-patterr-redact, targets: [{provider: up, model: in-ok}], guardrails: [in-patterr-redact]}
+  - {name: in-when-path, targets: [{provider: up, model: in-ok}], guardrails: [in-when-path]}
   - {name: wh-in-closed, targets: [{provider: up, model: in-ok}], guardrails: [wh-in-closed]}
   - {name: wh-conc-closed, targets: [{provider: up, model: in-ok}], guardrails: [wh-conc-closed]}
   - {name: wh-out-closed, targets: [{provider: up, model: in-ok}], guardrails: [wh-out-closed]}
@@ -159,6 +161,8 @@ is_status() { # expected... : the status is one of them
 is_code() { eq "$(errcode)" "$1"; }
 
 WARN=0
+T0=$(now_ms)
+section() { echo "# $1 (at $((($(now_ms) - T0) / 1000)) s)"; }
 # check_beyond NAME CONDITION...: a case beyond notes/contract.md: counts only with BYPASS_STRICT=1
 check_beyond() {
     if [ "$STRICT" = 1 ]; then
@@ -212,7 +216,7 @@ M='"model":"@MODEL@"'
 U='{"role":"user","content":"hello"}'
 
 # ================================================================== input: JSON tricks
-echo "# input: duplicate and escaped keys"
+section "input: duplicate and escaped keys"
 post /v1/chat/completions "{\"model\":\"in-block\",\"messages\":[$U],\"model\":\"unguarded\"}"
 check "duplicate model (guarded first): 400" is_status 400
 check "duplicate model (guarded first): code duplicate_key" is_code duplicate_key
@@ -264,7 +268,7 @@ attack_in "duplicate function arguments in tool_calls" \
 attack_in "escaped key \\u0074ools" \
     "{$M,\"messages\":[$U],\"\\u0074ools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"description\":\"@KEY@\"}}]}"
 
-echo "# input: the secret written with JSON escapes"
+section "input: the secret written with JSON escapes"
 attack_in "secret with \\u006b" "{$M,\"messages\":[{\"role\":\"user\",\"content\":\"my key s\\u006b-@TAIL@\"}]}"
 attack_in "secret fully \\u-escaped prefix" "{$M,\"messages\":[{\"role\":\"user\",\"content\":\"\\u0073\\u006b\\u002d@TAIL@\"}]}"
 attack_in "secret with escaped letters inside" \
@@ -274,7 +278,7 @@ attack_in "secret after a NUL escape" "{$M,\"messages\":[{\"role\":\"user\",\"co
 attack_in "secret after an escaped newline" "{$M,\"messages\":[{\"role\":\"user\",\"content\":\"line\\nkey=@KEY@\"}]}"
 attack_in "secret after a surrogate pair" "{$M,\"messages\":[{\"role\":\"user\",\"content\":\"\\ud83d\\ude00 @KEY@\"}]}"
 
-echo "# input: texts the model reads"
+section "input: texts the model reads"
 attack_in "message name" "{$M,\"messages\":[{\"role\":\"user\",\"name\":\"@KEY@\",\"content\":\"hi\"}]}"
 attack_in "assistant tool_calls arguments" \
     "{$M,\"messages\":[$U,{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"k\\\":\\\"@KEY@\\\"}\"}}]},{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":\"ok\"}]}"
@@ -306,9 +310,10 @@ attack_in "content part of unknown type with text" "{$M,\"messages\":[{\"role\":
 attack_in "content part text given as an object" \
     "{$M,\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":{\"value\":\"@KEY@\"}}]}]}" 0
 attack_in "content given as an object" "{$M,\"messages\":[{\"role\":\"user\",\"content\":{\"type\":\"text\",\"text\":\"@KEY@\"}}]}" 0
-attack_in "secret in the last of 2000 content parts" \
-    "{$M,\"messages\":[{\"role\":\"user\",\"content\":[$(for i in $(seq 1 1999); do printf '{"type":"text","text":"p%d"},' "$i"; done){\"type\":\"text\",\"text\":\"@KEY@\"}]}]}"
-echo "# input: fields outside the contract (unknown_fields: check)"
+many_parts=$(python3 -c 'print("{\"type\":\"text\",\"text\":\"p\"}," * 29999, end="")')
+attack_in "secret in the last of 30000 content parts" \
+    "{$M,\"messages\":[{\"role\":\"user\",\"content\":[$many_parts{\"type\":\"text\",\"text\":\"@KEY@\"}]}]}"
+section "input: fields outside the contract (unknown_fields: check)"
 attack_in "unknown top-level field" "{$M,\"messages\":[$U],\"zz_extra\":\"@KEY@\"}"
 attack_in "unknown nested field in a message" "{$M,\"messages\":[{\"role\":\"user\",\"content\":\"hi\",\"zz\":{\"note\":[\"@KEY@\"]}}]}"
 attack_in "prompt field on the chat route" "{$M,\"messages\":[$U],\"prompt\":\"@KEY@\"}"
@@ -324,7 +329,7 @@ attack_in "messages nested in an array" "{$M,\"messages\":[[{\"role\":\"user\",\
 attack_in "message given as a string" "{$M,\"messages\":[\"@KEY@\"]}" 0
 attack_in "secret 300 levels deep in an unknown field" \
     "{$M,\"messages\":[$U],\"zz\":$(printf '[%.0s' $(seq 1 300))\"@KEY@\"$(printf ']%.0s' $(seq 1 300))}" 0
-echo "# input: beyond the contract (the model reads these too)"
+section "input: beyond the contract (the model reads these too)"
 attack_in "secret split across two text parts" \
     "{$M,\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"sk-Q7vR2mXw9K\"},{\"type\":\"text\",\"text\":\"pL4tYb8NcJ5hGd3Fs\"}]}]}" \
     1 /v1/chat/completions beyond
@@ -338,7 +343,7 @@ attack_in "tool_calls arguments with the secret JSON-escaped inside" \
     "{$M,\"messages\":[$U,{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"k\\\":\\\"s\\\\u006b-@TAIL@\\\"}\"}}]},{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":\"ok\"}]}" \
     1 /v1/chat/completions beyond
 
-echo "# input: embeddings"
+section "input: embeddings"
 attack_in "embeddings input string" "{$M,\"input\":\"@KEY@\"}" 1 /v1/embeddings
 attack_in "embeddings input array" "{$M,\"input\":[\"a\",\"@KEY@\"]}" 1 /v1/embeddings
 attack_in "embeddings input beside a messages array" "{$M,\"messages\":[$U],\"input\":\"@KEY@\"}" 0 /v1/embeddings
@@ -354,7 +359,7 @@ check "embeddings token array without guards: passes" is_status 200
 post /v1/chat/completions "{\"model\":\"in-block\",\"input\":\"$SECRET\",\"messages\":[$U]}"
 check "chat with an input field beside messages: the secret never reaches the upstream" no_leak_up
 
-echo "# input: non-text parts"
+section "input: non-text parts"
 post /v1/chat/completions '{"model":"in-block","messages":[{"role":"user","content":[{"type":"text","text":"what is this"},{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}]}]}'
 check "image_url part: passes" is_status 200
 check "image_url part: x-warden-guardrails says non_text=unchecked" contains "$(header x-warden-guardrails)" "non_text=unchecked"
@@ -363,7 +368,7 @@ check "input_audio part: non_text=unchecked" contains "$(header x-warden-guardra
 post /v1/chat/completions "{\"model\":\"in-block\",\"messages\":[$U]}"
 check "text only: no non_text mark" not_contains "$(header x-warden-guardrails)" "non_text"
 
-echo "# input: bytes, encodings and transports"
+section "input: bytes, encodings and transports"
 big_msgs=$(python3 -c '
 import json, sys
 msgs = [{"role": "user", "content": "message %d" % i} for i in range(5000)]
@@ -418,10 +423,15 @@ for v in $IN_VARIANTS; do
         -H "x-request-id: $RID" --max-time 20 --data-binary @"$TMP/req.bom" "$WARDEN/v1/chat/completions" >"$TMP/status"
     check "input UTF-8 BOM before the body [$v]: the secret never reaches the upstream" no_leak_up
 done
+for path in "/v1/chat/completions?x=1" "/v1/chat/./completions" "/v1/chat/%63ompletions" "/v1/x/../chat/completions" \
+    "/v1/chat/completions;x" "/v1/chat/completions#f"; do
+    post "$path" "{\"model\":\"in-when-path\",\"messages\":[{\"role\":\"user\",\"content\":\"key $SECRET\"}]}" --path-as-is
+    check "path spelled $path with a when: paths guard: the secret never reaches the upstream" no_leak_up
+done
 check "input attacks: warden alive" alive
 
 # ================================================================== output
-echo "# output: non-streaming answers"
+section "output: non-streaming answers"
 for sc in $OUT_JSON; do
     attack_out "$sc" false
 done
@@ -433,7 +443,7 @@ done
 post /v1/chat/completions "{\"model\":\"out-gzip--redact\",\"messages\":[$U]}"
 check "output gzip answer: decoded and checked, or 502 unverifiable_response" \
     eval '[ "$(status)" = 502 ] && [ "$(errcode)" = unverifiable_response ] || { [ "$(status)" = 200 ] && no_leak_client; }'
-echo "# output: the stream flag as the upstream reads it"
+section "output: the stream flag as the upstream reads it"
 for st in '"stream":false,"stream":true' '"stream":true,"stream":false' '"\u0073tream":true' '"stream":false,"\u0073tream":true' \
     '"stream":"true"' '"stream":1' '"stream":"yes"'; do
     for sc in out-follow out-follow-first; do
@@ -446,14 +456,15 @@ done
 post /v1/chat/completions "{\"model\":\"out-follow--block\",\"messages\":[$U],\"stream\":false,\"stream\":true}"
 check "duplicate stream: 400 duplicate_key" is_code duplicate_key
 
-echo "# output: streams"
+section "output: streams"
 for sc in $OUT_STREAM; do
     attack_out "$sc" true
 done
-echo "# output: beyond the contract"
+section "output: beyond the contract"
 attack_out out-error-status false beyond
 attack_out st-final-message true beyond
 
+section "streams: release timing, pieces, whole-match masking"
 # stream_run MODEL: the request streamed with read times -> $TMP/stream.json; the body in $TMP/body
 stream_run() {
     new_rid
@@ -502,7 +513,7 @@ for sc in st-200 st-1char st-long-secret; do
     check "stream $sc [block]: ended with an SSE error, not [DONE]" not_contains "$(body)" "[DONE]"
 done
 
-echo "# guards: per-pattern errors and checks that could not run"
+section "guards: per-pattern errors and checks that could not run"
 aa=$(printf 'a%.0s' $(seq 1 40))
 post /v1/chat/completions "{\"model\":\"in-patterr\",\"messages\":[{\"role\":\"user\",\"content\":\"$aa $aa! key $SECRET\"}]}"
 check "a pattern past its match limit + fail_open: the other pattern still blocks (400)" is_status 400
@@ -520,7 +531,7 @@ for m in wh-in-closed wh-conc-closed wh-out-closed; do
     check "$m: code guardrail_unavailable" is_code guardrail_unavailable
 done
 
-echo "# http: smuggling"
+section "http: smuggling"
 raw() { python3 "$UPY" raw "$WARDEN_PORT"; }
 CB="{\"model\":\"in-block\",\"messages\":[$U]}"
 SMUG=$'GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n'
@@ -569,7 +580,7 @@ r=$(printf 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nx-request-id: %s\r\
 check "CL + TE with a secret: the secret never reaches the upstream" no_leak_up
 check "smuggling: warden alive" alive
 
-echo "# http: upstream errors echoing the provider key"
+section "http: upstream errors echoing the provider key"
 for m in err-401 err-400 err-500 err-401-guarded; do
     post /v1/chat/completions "{\"model\":\"$m\",\"messages\":[$U]}"
     check "$m echoing Authorization: the provider key is not in the body" not_contains "$(body)" "$OPENAI_API_KEY"
