@@ -285,13 +285,20 @@ guard_scenarios() {
         done
     done
 }
+guard_row() { # LABEL KEY
+    echo "| $1 (req/s; median of $GUARD_ROUNDS alternating rounds) | ${GRPS[$2,off]} | ${GRPS[$2,on]} |" \
+        "$(ratio "${GRPS[$2,on]}" "${GRPS[$2,off]}") | ${GCPU[$2,off]} | ${GCPU[$2,on]} |"
+}
 guard_table() {
     echo "| scenario | warden, no guards | warden, quickstart guards | guarded/unguarded (target >= 0.85) | CPU µs/req no guards | CPU µs/req guards |"
     echo "|---|---|---|---|---|---|"
-    echo "| 5. non-streaming, 1 KB body, $CONNS conns (req/s; median of $GUARD_ROUNDS alternating rounds) |" \
-        "${GRPS[plain,off]} | ${GRPS[plain,on]} | $(ratio "${GRPS[plain,on]}" "${GRPS[plain,off]}") | ${GCPU[plain,off]} | ${GCPU[plain,on]} |"
-    echo "| 6. streaming, $CHUNKS chunks, $CONNS conns (req/s; median of $GUARD_ROUNDS alternating rounds) |" \
-        "${GRPS[stream,off]} | ${GRPS[stream,on]} | $(ratio "${GRPS[stream,on]}" "${GRPS[stream,off]}") | ${GCPU[stream,off]} | ${GCPU[stream,on]} |"
+    guard_row "5. non-streaming, 1 KB body, $CONNS conns" plain
+    guard_row "6. streaming, $CHUNKS chunks, $CONNS conns" stream
+}
+checks_table() {
+    echo "| run | requests | non-2xx | connect err | read err | write err | timeouts | verdict |"
+    echo "|---|---|---|---|---|---|---|---|"
+    printf '%s\n' "${CHECKS[@]}"
 }
 stop_all() { # stops this phase's processes so the next phase starts from fresh ones
     local p rc
@@ -314,9 +321,7 @@ if [ "$ONLY" = guards ]; then
     echo
     guard_table
     echo
-    echo "| run | requests | non-2xx | connect err | read err | write err | timeouts | verdict |"
-    echo "|---|---|---|---|---|---|---|---|"
-    printf '%s\n' "${CHECKS[@]}"
+    checks_table
     [ "$FAILED" -eq 0 ] || { log "FAILED: some runs had errors (see the checks above)"; exit 1; }
     exit 0
 fi
@@ -461,9 +466,7 @@ mkdir -p "$RESULTS"
     echo
     echo "Checks (every run must have zero non-2xx/3xx and zero socket errors):"
     echo
-    echo "| run | requests | non-2xx | connect err | read err | write err | timeouts | verdict |"
-    echo "|---|---|---|---|---|---|---|---|"
-    printf '%s\n' "${CHECKS[@]}"
+    checks_table
 } | tee "$RESULTS/latest.md"
 
 if [ "$FAILED" -ne 0 ]; then

@@ -451,6 +451,10 @@ def answer_for(name, rq, parsed):
                                                                                "content": "the key is " + S},
                                                  "finish_reason": "stop"}))
         return sc_sse(evs + [b"data: [DONE]\n\n"])
+    if name == "st-comment":  # an SSE comment line carrying the secret (clients skip it; the bytes arrive)
+        return sc_sse([b": the key is " + S.encode() + b"\n\n"] + content_stream(m, "clean", 2))
+    if name == "st-id-field":  # the event id, which SSE clients expose as lastEventId
+        return sc_sse([b"id: " + S.encode() + b"\n" + e for e in content_stream(m, "clean", 2)])
     if name == "st-event-field":  # named events and ids around the data
         return sc_sse([b"event: message\nid: 7\n" + e for e in content_stream(m, AROUND, 8)])
     # ---- upstream errors echoing the provider key

@@ -41,7 +41,7 @@ OUT_JSON="out-toolcalls out-toolcall-name out-function-call out-reasoning-conten
   out-escaped out-escaped-key out-dup-content out-dup-choices out-text-plain out-nonjson out-no-ctype out-html
   out-gzip out-deflate out-br-unknown out-utf16 out-bom out-nul-before out-error-with-secret-200 out-sse-for-json
   out-sse-as-json out-follow out-follow-first out-huge out-two-docs out-trailing-garbage out-deep out-json-as-sse"
-OUT_BEYOND="out-error-status st-final-message"
+OUT_BEYOND="out-error-status st-final-message st-comment st-id-field"
 OUT_STREAM="st-content st-200 st-1char st-long-secret st-split40 st-toolcalls st-toolcalls-whole st-reasoning
   st-reasoning2 st-refusal st-choice1 st-legacy-text st-logprobs st-multiline-data st-cr-lines st-crlf-lines
   st-nospace st-escaped st-dup-content st-gzip st-bad-json-event st-event-field out-json-for-stream st-clean40
@@ -98,14 +98,23 @@ new_rid() { N=$((N + 1)); RID="bp$N-$$"; }
 body() { cat "$TMP/body"; }
 errcode() { body | json_get 'd["error"]["code"]'; }
 
-# post PATH BODY [curl args...]: a fresh x-request-id in $RID; answer in $TMP/body, status()
-post() {
-    local path=$1 data=$2
+# post_file PATH FILE [curl args...]: the file's bytes as the body, a fresh x-request-id in $RID;
+# the answer in $TMP/body, its headers in $TMP/headers, status()
+post_file() {
+    local path=$1 file=$2
     shift 2
+    local ctype=(-H 'Content-Type: application/json')
+    case "$*" in *Content-Type:*) ctype=() ;; esac # the caller's own, alone
     new_rid
-    printf '%s' "$data" >"$TMP/req"
-    curl -s -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' -H 'Content-Type: application/json' \
-        -H "x-request-id: $RID" --max-time 20 "$@" --data-binary @"$TMP/req" "$WARDEN$path" >"$TMP/status" 2>/dev/null
+    curl -s -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' "${ctype[@]}" \
+        -H "x-request-id: $RID" --max-time 20 "$@" --data-binary @"$file" "$WARDEN$path" >"$TMP/status" 2>/dev/null
+}
+# post PATH BODY [curl args...]: the same with the body given as text
+post() {
+    local path=$1
+    printf '%s' "$2" >"$TMP/req"
+    shift 2
+    post_file "$path" "$TMP/req" "$@"
 }
 
 # fill TEMPLATE MODEL KEY: @MODEL@, @KEY@ (the secret or a clean word), @TAIL@ (after "sk-")
@@ -211,6 +220,9 @@ attack_out() {
     done
     check "output $sc: warden alive" alive
 }
+
+# attack_beyond NAME TEMPLATE: a chat attack beyond the contract (counted with BYPASS_STRICT=1)
+attack_beyond() { attack_in "$1" "$2" 1 /v1/chat/completions beyond; }
 
 M='"model":"@MODEL@"'
 U='{"role":"user","content":"hello"}'
@@ -330,18 +342,14 @@ attack_in "message given as a string" "{$M,\"messages\":[\"@KEY@\"]}" 0
 attack_in "secret 300 levels deep in an unknown field" \
     "{$M,\"messages\":[$U],\"zz\":$(printf '[%.0s' $(seq 1 300))\"@KEY@\"$(printf ']%.0s' $(seq 1 300))}" 0
 section "input: beyond the contract (the model reads these too)"
-attack_in "secret split across two text parts" \
+attack_beyond "secret split across two text parts" \
     "{$M,\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"sk-Q7vR2mXw9K\"},{\"type\":\"text\",\"text\":\"pL4tYb8NcJ5hGd3Fs\"}]}]}" \
-    1 /v1/chat/completions beyond
-attack_in "tool parameter property name" \
+attack_beyond "tool parameter property name" \
     "{$M,\"messages\":[$U],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{\"type\":\"object\",\"properties\":{\"@KEY@\":{\"type\":\"string\"}}}}}]}" \
-    1 /v1/chat/completions beyond
-attack_in "response_format json_schema description" \
+attack_beyond "response_format json_schema description" \
     "{$M,\"messages\":[$U],\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":{\"type\":\"object\",\"description\":\"@KEY@\"}}}}" \
-    1 /v1/chat/completions beyond
-attack_in "tool_calls arguments with the secret JSON-escaped inside" \
+attack_beyond "tool_calls arguments with the secret JSON-escaped inside" \
     "{$M,\"messages\":[$U,{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"k\\\":\\\"s\\\\u006b-@TAIL@\\\"}\"}}]},{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":\"ok\"}]}" \
-    1 /v1/chat/completions beyond
 
 section "input: embeddings"
 attack_in "embeddings input string" "{$M,\"input\":\"@KEY@\"}" 1 /v1/embeddings
@@ -393,34 +401,24 @@ attack_in "form Content-Type" "{$M,\"messages\":[{\"role\":\"user\",\"content\":
 attack_in "Content-Encoding: identity" "{$M,\"messages\":[{\"role\":\"user\",\"content\":\"key @KEY@\"}]}" 1 /v1/chat/completions contract \
     -H 'Content-Encoding: identity'
 for v in $IN_VARIANTS; do
-    new_rid
     printf '%s' "{\"model\":\"$v\",\"messages\":[{\"role\":\"user\",\"content\":\"key $SECRET\"}]}" | gzip -c >"$TMP/req.gz"
-    curl -s -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' -H 'Content-Type: application/json' -H 'Content-Encoding: gzip' \
-        -H "x-request-id: $RID" --max-time 20 --data-binary @"$TMP/req.gz" "$WARDEN/v1/chat/completions" >"$TMP/status"
+    post_file /v1/chat/completions "$TMP/req.gz" -H 'Content-Encoding: gzip'
     check "input gzip-encoded request body [$v]: the secret never reaches the upstream" no_leak_up
     python3 -c 'import sys,codecs; sys.stdout.buffer.write(codecs.BOM_UTF16_LE + sys.argv[1].encode("utf-16-le"))' \
         "{\"model\":\"$v\",\"messages\":[{\"role\":\"user\",\"content\":\"key $SECRET\"}]}" >"$TMP/req.u16"
-    new_rid
-    curl -s -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' -H 'Content-Type: application/json; charset=utf-16' \
-        -H "x-request-id: $RID" --max-time 20 --data-binary @"$TMP/req.u16" "$WARDEN/v1/chat/completions" >"$TMP/status"
+    post_file /v1/chat/completions "$TMP/req.u16" -H 'Content-Type: application/json; charset=utf-16'
     check "input UTF-16 body [$v]: the secret never reaches the upstream" no_leak_up
     for bad in '\xff ' '\xc0\xaf' '\xed\xa0\x80'; do
-        new_rid
         printf "{\"model\":\"$v\",\"messages\":[{\"role\":\"user\",\"content\":\"a${bad}key $SECRET\"}]}" >"$TMP/req.bad"
-        curl -s -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' -H 'Content-Type: application/json' \
-            -H "x-request-id: $RID" --max-time 20 --data-binary @"$TMP/req.bad" "$WARDEN/v1/chat/completions" >"$TMP/status"
+        post_file /v1/chat/completions "$TMP/req.bad"
         check "input invalid UTF-8 ($bad) before the secret [$v]: the secret never reaches the upstream" no_leak_up
     done
     # an invalid byte inside the secret: a reader that drops bad bytes reads the whole secret
-    new_rid
     printf "{\"model\":\"$v\",\"messages\":[{\"role\":\"user\",\"content\":\"key sk-Q7vR2m\xffXw9KpL4tYb8NcJ5hGd3Fs\"}]}" >"$TMP/req.bad"
-    curl -s -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' -H 'Content-Type: application/json' \
-        -H "x-request-id: $RID" --max-time 20 --data-binary @"$TMP/req.bad" "$WARDEN/v1/chat/completions" >"$TMP/status"
+    post_file /v1/chat/completions "$TMP/req.bad"
     check "input invalid UTF-8 byte inside the secret [$v]: not forwarded (a lenient reader drops it)" no_leak_up
-    new_rid
     printf '\xef\xbb\xbf%s' "{\"model\":\"$v\",\"messages\":[{\"role\":\"user\",\"content\":\"key $SECRET\"}]}" >"$TMP/req.bom"
-    curl -s -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' -H 'Content-Type: application/json' \
-        -H "x-request-id: $RID" --max-time 20 --data-binary @"$TMP/req.bom" "$WARDEN/v1/chat/completions" >"$TMP/status"
+    post_file /v1/chat/completions "$TMP/req.bom"
     check "input UTF-8 BOM before the body [$v]: the secret never reaches the upstream" no_leak_up
 done
 for path in "/v1/chat/completions?x=1" "/v1/chat/./completions" "/v1/chat/%63ompletions" "/v1/x/../chat/completions" \
@@ -463,6 +461,8 @@ done
 section "output: beyond the contract"
 attack_out out-error-status false beyond
 attack_out st-final-message true beyond
+attack_out st-comment true beyond
+attack_out st-id-field true beyond
 
 section "streams: release timing, pieces, whole-match masking"
 # stream_run MODEL: the request streamed with read times -> $TMP/stream.json; the body in $TMP/body
