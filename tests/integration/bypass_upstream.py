@@ -311,6 +311,12 @@ def answer_for(name, rq, parsed):
         return sc_json(d.replace('"usage"', '"choices": %s, "usage"' % bad, 1).encode())
     if name == "out-aa-secret":  # a run of "a"s that sends a backtracking pattern past its limit
         return sc_json(completion(m, {"content": "a" * 40 + " " + "a" * 40 + "! key " + S}))
+    if name == "out-toolcall-args-object":  # arguments as an object, as some servers (Ollama) send them
+        return sc_json(completion(m, {"content": None, "tool_calls": [
+            {"id": "call_1", "type": "function", "function": {"name": "send", "arguments": {"key": S}}}]}))
+    if name == "out-ollama-shape":  # no choices at all: a native /api/chat answer
+        return sc_json(json.dumps({"model": m, "message": {"role": "assistant", "content": "the key is " + S},
+                                   "done": True}).encode())
     if name == "out-huge":  # more than the 1 MiB max_response_bytes of the test config
         return sc_json(completion(m, {"content": "x" * (1536 * 1024) + " the key is " + S}))
     if name == "out-two-docs":  # a clean document, then a second one (a streaming reader takes both)
@@ -455,6 +461,14 @@ def answer_for(name, rq, parsed):
         return sc_sse([b": the key is " + S.encode() + b"\n\n"] + content_stream(m, "clean", 2))
     if name == "st-id-field":  # the event id, which SSE clients expose as lastEventId
         return sc_sse([b"id: " + S.encode() + b"\n" + e for e in content_stream(m, "clean", 2)])
+    if name == "st-content-parts":  # delta.content as a list of parts
+        evs = [chunk_event(m, {"role": "assistant", "content": ""})]
+        evs += [chunk_event(m, {"content": [{"type": "text", "text": p}]}) for p in split_text(AROUND, 6)]
+        return sc_sse(evs + [b"data: [DONE]\n\n"])
+    if name == "st-close-delimited":  # neither chunked nor a length: the stream ends with the connection
+        r = sc_sse(content_stream(m, AROUND, 8))
+        r["close_delimited"] = True
+        return r
     if name == "st-event-field":  # named events and ids around the data
         return sc_sse([b"event: message\nid: 7\n" + e for e in content_stream(m, AROUND, 8)])
     # ---- upstream errors echoing the provider key
@@ -610,6 +624,13 @@ def serve_conn(sock):
                 parsed = {}
             name = rec["model_last"] if isinstance(rec["model_last"], str) else "ok"
             a = answer_for(name, rq, parsed)
+            if a.get("close_delimited"):
+                head = "HTTP/1.1 200 OK\r\nConnection: close\r\n" + "".join("%s: %s\r\n" % kv for kv in a["headers"])
+                sock.sendall((head + "\r\n").encode())
+                for ev in a["events"]:
+                    sock.sendall(ev)
+                    rec["sent_ms"].append(now_ms())
+                break
             if "events" in a:
                 head = "HTTP/1.1 200 OK\r\n" + "".join("%s: %s\r\n" % kv for kv in a["headers"])
                 sock.sendall((head + "Transfer-Encoding: chunked\r\n\r\n").encode())

@@ -40,12 +40,13 @@ OUT_JSON="out-toolcalls out-toolcall-name out-function-call out-reasoning-conten
   out-legacy-text out-n2 out-logprobs out-content-parts out-output-text-part out-unknown-field out-unknown-top
   out-escaped out-escaped-key out-dup-content out-dup-choices out-text-plain out-nonjson out-no-ctype out-html
   out-gzip out-deflate out-br-unknown out-utf16 out-bom out-nul-before out-error-with-secret-200 out-sse-for-json
-  out-sse-as-json out-follow out-follow-first out-huge out-two-docs out-trailing-garbage out-deep out-json-as-sse"
+  out-sse-as-json out-follow out-follow-first out-huge out-two-docs out-trailing-garbage out-deep out-json-as-sse
+  out-toolcall-args-object out-ollama-shape"
 OUT_BEYOND="out-error-status st-final-message st-comment st-id-field"
 OUT_STREAM="st-content st-200 st-1char st-long-secret st-split40 st-toolcalls st-toolcalls-whole st-reasoning
   st-reasoning2 st-refusal st-choice1 st-legacy-text st-logprobs st-multiline-data st-cr-lines st-crlf-lines
   st-nospace st-escaped st-dup-content st-gzip st-bad-json-event st-event-field out-json-for-stream st-clean40
-  st-huge st-unterminated st-plain-label"
+  st-huge st-unterminated st-plain-label st-content-parts st-close-delimited"
 
 CFG=$(
     cat <<YAML
@@ -343,13 +344,13 @@ attack_in "secret 300 levels deep in an unknown field" \
     "{$M,\"messages\":[$U],\"zz\":$(printf '[%.0s' $(seq 1 300))\"@KEY@\"$(printf ']%.0s' $(seq 1 300))}" 0
 section "input: beyond the contract (the model reads these too)"
 attack_beyond "secret split across two text parts" \
-    "{$M,\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"sk-Q7vR2mXw9K\"},{\"type\":\"text\",\"text\":\"pL4tYb8NcJ5hGd3Fs\"}]}]}" \
+    "{$M,\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"sk-Q7vR2mXw9K\"},{\"type\":\"text\",\"text\":\"pL4tYb8NcJ5hGd3Fs\"}]}]}"
 attack_beyond "tool parameter property name" \
-    "{$M,\"messages\":[$U],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{\"type\":\"object\",\"properties\":{\"@KEY@\":{\"type\":\"string\"}}}}}]}" \
+    "{$M,\"messages\":[$U],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{\"type\":\"object\",\"properties\":{\"@KEY@\":{\"type\":\"string\"}}}}}]}"
 attack_beyond "response_format json_schema description" \
-    "{$M,\"messages\":[$U],\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":{\"type\":\"object\",\"description\":\"@KEY@\"}}}}" \
+    "{$M,\"messages\":[$U],\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":{\"type\":\"object\",\"description\":\"@KEY@\"}}}}"
 attack_beyond "tool_calls arguments with the secret JSON-escaped inside" \
-    "{$M,\"messages\":[$U,{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"k\\\":\\\"s\\\\u006b-@TAIL@\\\"}\"}}]},{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":\"ok\"}]}" \
+    "{$M,\"messages\":[$U,{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"k\\\":\\\"s\\\\u006b-@TAIL@\\\"}\"}}]},{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":\"ok\"}]}"
 
 section "input: embeddings"
 attack_in "embeddings input string" "{$M,\"input\":\"@KEY@\"}" 1 /v1/embeddings
