@@ -130,7 +130,12 @@ def decoded_views(raw):
                     views.append((label + ":" + enc, b.decode(enc)))
                 except Exception:
                     pass
-    return views
+    unique, texts = [], set()
+    for label, t in views:  # an ASCII body reads the same every way: scan it once
+        if t not in texts:
+            texts.add(t)
+            unique.append((label, t))
+    return unique
 
 
 def strings_of(label, text):
@@ -160,21 +165,32 @@ def strings_of(label, text):
     return out
 
 
+def pieces_of(sec, piece):
+    """The pieces whose presence reveals a leak: every piece of a short secret; of a long one every
+    piece-th (any run of 2 * piece - 1 characters of it holds one), so scans stay fast."""
+    step = 1 if len(sec) <= 4 * piece else piece
+    return [sec[i:i + piece] for i in range(0, len(sec) - piece + 1, step)]
+
+
 def find_leaks(raw, secrets=(SECRET,), piece=0):
+    """Pattern matches and whole secrets are looked for in every string; pieces only in the whole
+    views and in the joined strings (which hold every string), to keep big bodies fast."""
     leaks, seen = [], set()
+    pieces = [(sec, pieces_of(sec, piece) if piece else []) for sec in secrets]
     for label, text in decoded_views(raw):
         for where, s in strings_of(label, text):
             found = []
             m = PATTERN.search(s)
             if m:
                 found.append("pattern match %r" % m.group(0)[:60])
-            for sec in secrets:
+            whole = where == label or where.endswith("all strings joined")
+            for sec, ps in pieces:
                 if sec in s:
                     found.append("secret %r" % sec[:40])
-                elif piece:
-                    for i in range(len(sec) - piece + 1):
-                        if sec[i:i + piece] in s:
-                            found.append("%d-char piece %r of the secret" % (piece, sec[i:i + piece]))
+                elif whole:
+                    for p in ps:
+                        if p in s:
+                            found.append("%d-char piece %r of the secret" % (piece, p))
                             break
             if found and where not in seen:  # one finding per place, the most specific first
                 seen.add(where)
@@ -192,7 +208,7 @@ def excerpt(s, finding):
 
 def scan_params(query):
     q = urllib.parse.parse_qs(query)
-    secrets = q.get("secret") or [SECRET]
+    secrets = q.get("secret") or [SECRET, LONG_SECRET]
     piece = int(q.get("piece", ["0"])[0])
     return secrets, piece, q
 
@@ -744,6 +760,6 @@ if __name__ == "__main__":
         stream_client(sys.argv[2])
     elif cmd == "scan":  # scan stdin: bypass_upstream.py scan [PIECE] [SECRET...]
         piece = int(sys.argv[2]) if len(sys.argv) > 2 else 0
-        print("\n".join(find_leaks(sys.stdin.buffer.read(), sys.argv[3:] or [SECRET], piece)))
+        print("\n".join(find_leaks(sys.stdin.buffer.read(), sys.argv[3:] or [SECRET, LONG_SECRET], piece)))
     else:
         sys.exit("usage: bypass_upstream.py serve PORT | raw PORT | stream URL [RID] | scan [PIECE] [SECRET...]")

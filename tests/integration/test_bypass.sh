@@ -72,6 +72,7 @@ models:
   - {name: in-redact, targets: [{provider: up, model: in-ok}], guardrails: [in-redact]}
   - {name: qs, targets: [{provider: up, model: in-ok}], guardrails: [in-conc, out-redact]}
   - {name: unguarded, targets: [{provider: up, model: routed-elsewhere}], guardrails: []}
+  - {name: unguarded-out, targets: [{provider: up, model: st-content}], guardrails: []}
   - {name: in-patterr, targets: [{provider: up, model: in-ok}], guardrails: [in-patterr]}
   - {name: in-patterr-redact, targets: [{provider: up, model: in-ok}], guardrails: [in-patterr-redact]}
   - {name: in-when-path, targets: [{provider: up, model: in-ok}], guardrails: [in-when-path]}
@@ -227,6 +228,17 @@ attack_beyond() { attack_in "$1" "$2" 1 /v1/chat/completions beyond; }
 
 M='"model":"@MODEL@"'
 U='{"role":"user","content":"hello"}'
+
+# ================================================================== the scanner itself
+# Without guards the secret must be seen arriving, else every check below would be vacuous.
+leaks() { ! "$@" 2>/dev/null; }
+post /v1/chat/completions "{\"model\":\"unguarded\",\"messages\":[{\"role\":\"user\",\"content\":\"k s\\u006b-$TAIL\"}]}"
+check "scanner: sees an escaped secret reaching the upstream of an unguarded model" leaks no_leak_up
+post /v1/chat/completions "{\"model\":\"unguarded-out\",\"messages\":[$U],\"stream\":true}"
+check "scanner: sees a streamed secret reaching the client of an unguarded model" leaks no_leak_client
+post /v1/chat/completions "{\"model\":\"unguarded\",\"messages\":[$U]}"
+check "scanner: a clean answer has no leak" no_leak_client
+check "scanner: a clean request has no leak" no_leak_up
 
 # ================================================================== input: JSON tricks
 section "input: duplicate and escaped keys"
