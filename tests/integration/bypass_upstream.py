@@ -27,7 +27,8 @@ given secret, or (piece=N) any N-character piece of a given secret, found in the
 in any decoded view of them: gzip/zlib decoded, UTF-8 read leniently (bad bytes replaced or
 dropped), UTF-16, every JSON string (keys too, escapes decoded, strings holding JSON decoded
 again), SSE events (data lines joined as the SSE spec says), and the concatenation of all
-strings of a document or stream (a secret split across events)."""
+strings of a document or stream, and of each field across a stream's events (a secret split
+across events, as a client reassembles it)."""
 import base64
 import gzip
 import json
@@ -154,14 +155,18 @@ def strings_of(label, text):
                 docs.append(("sse[%d]" % i, parse_json(ev)))
             except Exception:
                 out.append(("%s sse[%d] (not JSON)" % (label, i), ev))
-    allstr = []
+    allstr, per_field = [], {}
     for where, d in docs:
         for path, s in json_strings(d):
             out.append(("%s %s %s" % (label, where, path), s))
             if "{key}" not in path and "<json>" not in path and not where.endswith("-first"):
                 allstr.append(s)
+                per_field.setdefault(path, []).append(s)  # a field's pieces across SSE events
     if allstr:
         out.append(("%s all strings joined" % label, "".join(allstr)))
+        for path, ss in per_field.items():
+            if len(ss) > 1:
+                out.append(("%s %s of every event, joined" % (label, path), "".join(ss)))
     return out
 
 
@@ -183,7 +188,7 @@ def find_leaks(raw, secrets=(SECRET,), piece=0):
             m = PATTERN.search(s)
             if m:
                 found.append("pattern match %r" % m.group(0)[:60])
-            whole = where == label or where.endswith("all strings joined")
+            whole = where == label or where.endswith(" joined")
             for sec, ps in pieces:
                 if sec in s:
                     found.append("secret %r" % sec[:40])
@@ -398,9 +403,9 @@ def answer_for(name, rq, parsed):
     if name == "st-long-secret":
         return sc_sse(content_stream(m, "start " + LONG_SECRET + " end", 60))
     if name == "st-clean40":
-        return sc_sse(content_stream(m, CLEAN150, 40), delay=0.05)
+        return sc_sse(content_stream(m, CLEAN150, 40), delay=0.07)
     if name == "st-split40":
-        return sc_sse(content_stream(m, SPLIT40, 40), delay=0.05)
+        return sc_sse(content_stream(m, SPLIT40, 40), delay=0.07)
     if name == "st-toolcalls":
         args = json.dumps({"key": S})
         evs = [chunk_event(m, {"role": "assistant", "content": None, "tool_calls": [
