@@ -619,13 +619,13 @@ def control(sock, rq):
                            "leaks": leaks, "sent_ms": [r["sent_ms"] for r in recs]}).encode()
     elif path == "/_scan":
         body = json.dumps({"leaks": find_leaks(rq["body"], secrets, piece)}).encode()
+    else:
+        http_answer(sock, 404, [], b"")
+        return
     if text and path in ("/_leak", "/_scan"):  # for shell callers: "n=N models=A,B" then one leak a line
         d = json.loads(body)
         lines = ["n=%s models=%s" % (d.get("n", 0), ",".join(d.get("models", [])))] + d["leaks"]
         body = ("\n".join(lines) + "\n").encode()
-    else:
-        http_answer(sock, 404, [], b"")
-        return
     http_answer(sock, 200, [("Content-Type", "application/json")], body)
 
 
