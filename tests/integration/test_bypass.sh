@@ -245,7 +245,8 @@ section "input: duplicate and escaped keys"
 post /v1/chat/completions "{\"model\":\"in-block\",\"messages\":[$U],\"model\":\"unguarded\"}"
 check "duplicate model (guarded first): 400" is_status 400
 check "duplicate model (guarded first): code duplicate_key" is_code duplicate_key
-check "duplicate model (guarded first): error names the key" contains "$(body)" model
+check "duplicate model (guarded first): the error message names the key" \
+    contains "$(body | json_get 'd["error"]["message"]')" model
 check "duplicate model (guarded first): never routed elsewhere" only_model in-ok
 post /v1/chat/completions "{\"model\":\"unguarded\",\"messages\":[$U],\"model\":\"in-block\"}"
 check "duplicate model (guarded last): never routed elsewhere" only_model routed-elsewhere
@@ -547,7 +548,6 @@ post /v1/chat/completions "{\"model\":\"in-patterr-redact\",\"messages\":[{\"rol
 check "pattern error + fail_open, redact: the secret never reaches the upstream" no_leak_up
 post /v1/chat/completions "{\"model\":\"in-patterr\",\"messages\":[{\"role\":\"user\",\"content\":\"$aa $aa!\"}]}"
 check "pattern error + fail_open: a clean text passes" is_status 200
-check "pattern error + fail_open: x-warden-guardrails tells the error" contains "$(header x-warden-guardrails)" "in-patterr="
 post /v1/chat/completions "{\"model\":\"out-patterr\",\"messages\":[{\"role\":\"user\",\"content\":\"$aa\"}]}"
 check "output pattern error + fail_open: the secret never reaches the client" no_leak_client
 for m in wh-in-closed wh-conc-closed wh-out-closed; do
