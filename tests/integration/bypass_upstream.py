@@ -338,6 +338,25 @@ def answer_for(name, rq, parsed):
     if name == "out-ollama-shape":  # no choices at all: a native /api/chat answer
         return sc_json(json.dumps({"model": m, "message": {"role": "assistant", "content": "the key is " + S},
                                    "done": True}).encode())
+    # ---- the answer reader: escaped keys, whitespace, literals a strict parser refuses
+    if name == "out-escaped-choices":
+        return sc_json(completion(m, {"content": "the key is " + S}).replace(b'"choices"', b'"ch\\u006fices"'))
+    if name == "out-escaped-message":
+        return sc_json(completion(m, {"content": "the key is " + S}).replace(b'"message"', b'"m\\u0065ssage"'))
+    if name == "out-upper-hex":
+        return sc_json(completion(m, {"content": "ESC"}).replace(b'"ESC"', b'"the key is s\\u006B-' + S[3:].encode() + b'"'))
+    if name == "out-pretty":
+        d = json.loads(completion(m, {"content": None, "tool_calls": [
+            {"id": "call_1", "type": "function", "function": {"name": "send", "arguments": json.dumps({"key": S})}}]}))
+        return sc_json(json.dumps(d, indent="\t", separators=(" ,", " :\r\n ")).encode())
+    if name == "out-nan":
+        return sc_json(completion(m, {"content": "the key is " + S}).replace(b'"usage"', b'"score": NaN, "usage"', 1))
+    if name == "out-lone-surrogate":
+        return sc_json(completion(m, {"content": "ESC"}).replace(b'"ESC"', b'"\\ud800the key is ' + S.encode() + b'"'))
+    if name == "out-raw-ctrl":
+        return sc_json(completion(m, {"content": "ESC"}).replace(b'"ESC"', b'"a\tb\nthe key is ' + S.encode() + b'"'))
+    if name == "out-comment":
+        return sc_json(completion(m).replace(b'"usage"', b'/* the key is ' + S.encode() + b' */ "usage"', 1))
     if name == "out-huge":  # more than the 1 MiB max_response_bytes of the test config
         return sc_json(completion(m, {"content": "x" * (1536 * 1024) + " the key is " + S}))
     if name == "out-two-docs":  # a clean document, then a second one (a streaming reader takes both)
@@ -490,6 +509,21 @@ def answer_for(name, rq, parsed):
         r = sc_sse(content_stream(m, AROUND, 8))
         r["close_delimited"] = True
         return r
+    if name == "st-escaped-delta":
+        return sc_sse([e.replace(b'"delta"', b'"d\\u0065lta"') for e in content_stream(m, AROUND, 4)])
+    if name == "st-escaped-choices":
+        return sc_sse([e.replace(b'"choices"', b'"ch\\u006fices"') for e in content_stream(m, AROUND, 4)])
+    if name == "st-upper-hex":
+        evs = content_stream(m, "the key is ESC1ESC2 ok", 1)
+        return sc_sse([e.replace(b"ESC1", b"s\\u006B-").replace(b"ESC2", S[3:].encode()) for e in evs])
+    if name == "st-byte-slices":  # the whole stream in 7-byte writes, event borders anywhere
+        payload = b"".join(content_stream(m, AROUND, 8))
+        return sc_sse([payload[i:i + 7] for i in range(0, len(payload), 7)])
+    if name == "st-bom":  # a byte-order mark before the first field (SSE readers drop it)
+        evs = content_stream(m, AROUND, 4)
+        return sc_sse([b"\xef\xbb\xbf" + evs[0]] + evs[1:])
+    if name == "st-spaced":  # "data:  {" and spaces inside the JSON
+        return sc_sse([e.replace(b"data: ", b"data:  ").replace(b'": ', b'" :  ') for e in content_stream(m, AROUND, 8)])
     if name == "st-event-field":  # named events and ids around the data
         return sc_sse([b"event: message\nid: 7\n" + e for e in content_stream(m, AROUND, 8)])
     # ---- upstream errors echoing the provider key

@@ -41,16 +41,18 @@ OUT_JSON="out-toolcalls out-toolcall-name out-function-call out-reasoning-conten
   out-escaped out-escaped-key out-dup-content out-dup-choices out-text-plain out-nonjson out-no-ctype out-html
   out-gzip out-deflate out-br-unknown out-utf16 out-bom out-nul-before out-error-with-secret-200 out-sse-for-json
   out-sse-as-json out-follow out-follow-first out-huge out-two-docs out-trailing-garbage out-deep out-json-as-sse
-  out-toolcall-args-object out-ollama-shape"
+  out-toolcall-args-object out-ollama-shape out-escaped-choices out-escaped-message out-upper-hex out-pretty out-nan
+  out-lone-surrogate out-raw-ctrl out-comment"
 OUT_BEYOND="out-error-status st-final-message st-comment st-id-field"
 OUT_STREAM="st-content st-200 st-1char st-long-secret st-split40 st-toolcalls st-toolcalls-whole st-reasoning
   st-reasoning2 st-refusal st-choice1 st-legacy-text st-logprobs st-multiline-data st-cr-lines st-crlf-lines
   st-nospace st-escaped st-dup-content st-gzip st-bad-json-event st-event-field out-json-for-stream st-clean40
-  st-huge st-unterminated st-plain-label st-content-parts st-close-delimited"
+  st-huge st-unterminated st-plain-label st-content-parts st-close-delimited st-escaped-delta st-escaped-choices
+  st-upper-hex st-byte-slices st-bom st-spaced"
 
 CFG=$(
     cat <<YAML
-server: {listen: "127.0.0.1:@PORT@", workers: 1, drain_timeout_ms: 2000, max_body_bytes: 1m, max_response_bytes: 1m}
+server: {listen: "127.0.0.1:@PORT@", workers: 1, drain_timeout_ms: 2000, max_body_bytes: 1m, max_response_bytes: 1m, http2: on}
 providers:
   - {name: up, type: openai, base_url: "@MOCK@/v1", api_key_env: OPENAI_API_KEY}
 guardrails:
@@ -303,6 +305,31 @@ attack_in "secret after \\/ and \\\" escapes" "{$M,\"messages\":[{\"role\":\"use
 attack_in "secret after a NUL escape" "{$M,\"messages\":[{\"role\":\"user\",\"content\":\"hello\\u0000 @KEY@\"}]}"
 attack_in "secret after an escaped newline" "{$M,\"messages\":[{\"role\":\"user\",\"content\":\"line\\nkey=@KEY@\"}]}"
 attack_in "secret after a surrogate pair" "{$M,\"messages\":[{\"role\":\"user\",\"content\":\"\\ud83d\\ude00 @KEY@\"}]}"
+
+section "input: the byte-level reader (whitespace, escapes, framing)"
+attack_in "secret with upper-case hex escape s\\u006B" "{$M,\"messages\":[{\"role\":\"user\",\"content\":\"key s\\u006B-@TAIL@\"}]}"
+attack_in "secret right after a surrogate pair" "{$M,\"messages\":[{\"role\":\"user\",\"content\":\"\\ud83d\\ude00@KEY@\"}]}"
+attack_in "secret right after a lone surrogate escape" "{$M,\"messages\":[{\"role\":\"user\",\"content\":\"\\ud800@KEY@\"}]}" 0
+attack_in "secret after an escaped backslash ending a string" \
+    "{$M,\"messages\":[{\"role\":\"user\",\"content\":\"a\\\\\",\"name\":\"@KEY@\"}]}"
+attack_in "secret after an escaped quote" "{$M,\"messages\":[{\"role\":\"user\",\"content\":\"a\\\"@KEY@\"}]}"
+TAB=$'\t' NL=$'\n' CR=$'\r'
+attack_in "whitespace around colons and commas" \
+    "{ $M ,\"messages\" :$TAB[ {\"role\" : \"user\" ,$CR$NL \"content\"$NL:$NL\"@KEY@\" } ] }"
+pretty=$(python3 -c 'import json; print(json.dumps({"model": "@MODEL@", "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{\"k\": \"@KEY@\"}"}}]}, {"role": "tool", "tool_call_id": "c1", "content": "ok"}]}, indent="\t"))')
+attack_in "pretty-printed body with tabs (tool_calls arguments)" "$pretty"
+attack_in "raw TAB and newline bytes inside the string" "{$M,\"messages\":[{\"role\":\"user\",\"content\":\"a$(printf '\t')b$(printf '\nx') @KEY@\"}]}" 0
+attack_in "a second JSON document after the body" "{$M,\"messages\":[$U]} {\"messages\":[{\"role\":\"user\",\"content\":\"@KEY@\"}]}" 0
+attack_in "trailing bytes after the body" "{$M,\"messages\":[$U]} @KEY@" 0
+attack_in "a comment carrying the secret" "{$M,/* @KEY@ */\"messages\":[$U]}" 0
+attack_in "NaN beside the secret" "{$M,\"temperature\":NaN,\"messages\":[{\"role\":\"user\",\"content\":\"@KEY@\"}]}" 0
+attack_in "a leading-zero number beside the secret" "{$M,\"temperature\":01,\"messages\":[{\"role\":\"user\",\"content\":\"@KEY@\"}]}" 0
+attack_in "empty key carrying the secret" "{$M,\"messages\":[$U],\"\":\"@KEY@\"}"
+attack_in "parts nested one array deeper" "{$M,\"messages\":[{\"role\":\"user\",\"content\":[[{\"type\":\"text\",\"text\":\"@KEY@\"}]]}]}" 0
+many_esc=$(python3 -c 'print("\\u0041" * 50000, end="")')
+attack_in "secret after 50000 escapes in the same string" "{$M,\"messages\":[{\"role\":\"user\",\"content\":\"$many_esc @KEY@\"}]}"
+long_key=$(python3 -c 'print("k" * 100000, end="")')
+attack_in "secret beside a 100 KB key" "{$M,\"messages\":[$U],\"$long_key\":\"@KEY@\"}"
 
 section "input: texts the model reads"
 attack_in "message name" "{$M,\"messages\":[{\"role\":\"user\",\"name\":\"@KEY@\",\"content\":\"hi\"}]}"
@@ -612,6 +639,7 @@ for m in err-401 err-400 err-500 err-401-guarded; do
     check "$m echoing Authorization: the provider key is not in the headers" not_contains "$(cat "$TMP/headers")" "$OPENAI_API_KEY"
 done
 post /v1/chat/completions "{\"model\":\"err-401\",\"messages\":[$U]}" --http2-prior-knowledge
+check "401 echo over HTTP/2: answered (401)" is_status 401
 check "401 echo over HTTP/2: the provider key is not in the answer" not_contains "$(body)$(cat "$TMP/headers")" "$OPENAI_API_KEY"
 
 check "warden alive at the end" alive
