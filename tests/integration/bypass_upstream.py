@@ -383,6 +383,17 @@ def answer_for(name, rq, parsed):
         return sc_json(gzip.compress(completion(m, {"content": "the key is " + S})), extra=[("Content-Encoding", "gzip")])
     if name == "out-deflate":
         return sc_json(zlib.compress(completion(m, {"content": "the key is " + S})), extra=[("Content-Encoding", "deflate")])
+    if name == "out-gzip-upper":
+        return sc_json(gzip.compress(completion(m, {"content": "the key is " + S})), extra=[("Content-Encoding", "GZIP")])
+    if name == "out-gzip-list":
+        return sc_json(gzip.compress(completion(m, {"content": "the key is " + S})), extra=[("Content-Encoding", "identity, gzip")])
+    if name == "out-gzip-twice":
+        return sc_json(gzip.compress(gzip.compress(completion(m, {"content": "the key is " + S}))),
+                       extra=[("Content-Encoding", "gzip, gzip")])
+    if name == "out-te-gzip":  # a compressed transfer coding under the chunked one
+        r = sc_json(gzip.compress(completion(m, {"content": "the key is " + S})))
+        r["transfer_coding"] = "gzip, chunked"
+        return r
     if name == "out-br-unknown":
         return sc_json(gzip.compress(completion(m, {"content": "the key is " + S})), extra=[("Content-Encoding", "x-custom")])
     if name == "out-utf16":
@@ -695,6 +706,11 @@ def serve_conn(sock):
                     sock.sendall(b"%x\r\n%s\r\n" % (len(ev), ev))
                     rec["sent_ms"].append(now_ms())
                 sock.sendall(b"0\r\n\r\n")
+            elif a.get("transfer_coding"):
+                head = "HTTP/1.1 %d OK\r\n" % a["status"] + "".join("%s: %s\r\n" % kv for kv in a["headers"])
+                body = a["body"]
+                sock.sendall((head + "Transfer-Encoding: %s\r\n\r\n" % a["transfer_coding"]).encode() +
+                             b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
             else:
                 http_answer(sock, a["status"], a["headers"], a["body"])
     except (PeerClosed, OSError, ValueError):

@@ -42,7 +42,7 @@ OUT_JSON="out-toolcalls out-toolcall-name out-function-call out-reasoning-conten
   out-gzip out-deflate out-br-unknown out-utf16 out-bom out-nul-before out-error-with-secret-200 out-sse-for-json
   out-sse-as-json out-follow out-follow-first out-huge out-two-docs out-trailing-garbage out-deep out-json-as-sse
   out-toolcall-args-object out-ollama-shape out-escaped-choices out-escaped-message out-upper-hex out-pretty out-nan
-  out-lone-surrogate out-raw-ctrl out-comment"
+  out-lone-surrogate out-raw-ctrl out-comment out-gzip-upper out-gzip-list out-gzip-twice out-te-gzip"
 OUT_BEYOND="out-error-status st-final-message st-comment st-id-field"
 OUT_STREAM="st-content st-200 st-1char st-long-secret st-split40 st-toolcalls st-toolcalls-whole st-reasoning
   st-reasoning2 st-refusal st-choice1 st-legacy-text st-logprobs st-multiline-data st-cr-lines st-crlf-lines
