@@ -535,6 +535,29 @@ def answer_for(name, rq, parsed):
         return sc_sse([b"\xef\xbb\xbf" + evs[0]] + evs[1:])
     if name == "st-spaced":  # "data:  {" and spaces inside the JSON
         return sc_sse([e.replace(b"data: ", b"data:  ").replace(b'": ', b'" :  ') for e in content_stream(m, AROUND, 8)])
+    if name.startswith("st-index-"):  # one choice, its index spelled two ways that lenient clients equate
+        alt = {"st-index-string": '"0"', "st-index-float": "0.0", "st-index-exp": "0e0", "st-index-neg": "-0"}[name]
+        evs = []
+        for i, p in enumerate(split_text(AROUND, 30)):
+            ev = chunk_event(m, {"content": p})
+            if i % 2:
+                ev = ev.replace(b'"index": 0', b'"index": ' + alt.encode())
+            evs.append(ev)
+        return sc_sse(evs + [b"data: [DONE]\n\n"])
+    if name == "st-toolcall-index-string":  # a tool call's index as 0 and "0"
+        args = json.dumps({"key": S})
+        evs = [chunk_event(m, {"role": "assistant", "tool_calls": [
+            {"index": 0, "id": "call_1", "type": "function", "function": {"name": "send", "arguments": ""}}]})]
+        for i, p in enumerate(split_text(args, 16)):
+            tc = {"index": "0" if i % 2 else 0, "function": {"arguments": p}}
+            evs.append(chunk_event(m, {"tool_calls": [tc]}))
+        return sc_sse(evs + [b"data: [DONE]\n\n"])
+    if name == "st-comment-inside":  # a comment line between the data lines of one event
+        ev = json.dumps({"id": "c", "object": "chat.completion.chunk", "model": m,
+                         "choices": [{"index": 0, "delta": {"content": "the key is " + S}, "finish_reason": None}]})
+        cut = ev.index('"the key')
+        return sc_sse([b"data: " + ev[:cut].encode() + b"\n: ping\ndata: " + ev[cut:].encode() + b"\n\n",
+                       b"data: [DONE]\n\n"])
     if name == "st-event-field":  # named events and ids around the data
         return sc_sse([b"event: message\nid: 7\n" + e for e in content_stream(m, AROUND, 8)])
     # ---- upstream errors echoing the provider key

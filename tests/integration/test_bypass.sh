@@ -48,7 +48,8 @@ OUT_STREAM="st-content st-200 st-1char st-long-secret st-split40 st-toolcalls st
   st-reasoning2 st-refusal st-choice1 st-legacy-text st-logprobs st-multiline-data st-cr-lines st-crlf-lines
   st-nospace st-escaped st-dup-content st-gzip st-bad-json-event st-event-field out-json-for-stream st-clean40
   st-huge st-unterminated st-plain-label st-content-parts st-close-delimited st-escaped-delta st-escaped-choices
-  st-upper-hex st-byte-slices st-bom st-spaced"
+  st-upper-hex st-byte-slices st-bom st-spaced st-index-string st-index-float st-index-exp st-index-neg
+  st-toolcall-index-string st-comment-inside"
 
 CFG=$(
     cat <<YAML
