@@ -3,8 +3,9 @@
 
     bypass_upstream.py serve PORT      an OpenAI-ish HTTP/1.1 upstream on 127.0.0.1:PORT
     bypass_upstream.py raw PORT        sends stdin's bytes as-is to 127.0.0.1:PORT and prints
-                                       JSON {"statuses", "closed", "head"} (every response it
-                                       could parse, whether the server closed within 1.5 s)
+                                       JSON {"statuses", "closed", "heads"} (every response it
+                                       could parse, whether the server closed, 1.5 s of silence
+                                       ending the wait; raw_client.py reads and splits)
     bypass_upstream.py stream URL      POSTs stdin (a JSON body) over HTTP/1.1 and prints JSON
                                        {"status", "reads": [[t_ms, text]...], "body"} with the
                                        wall-clock time of every read (chunked coding removed)
@@ -758,54 +759,16 @@ def serve(port):
 
 # ---------------------------------------------------------------- clients
 
-def parse_responses(data):
-    """Statuses of the complete HTTP/1.1 responses in data, in order."""
-    statuses, heads = [], []
-    while data.startswith(b"HTTP/1.") and b"\r\n\r\n" in data:
-        head, rest = data.split(b"\r\n\r\n", 1)
-        lines = head.decode("latin-1").split("\r\n")
-        status = int(lines[0].split(" ")[1])
-        hd = {}
-        for line in lines[1:]:
-            k, _, v = line.partition(":")
-            hd[k.strip().lower()] = v.strip()
-        if "chunked" in hd.get("transfer-encoding", ""):
-            end = rest.find(b"\r\n0\r\n\r\n")
-            if end < 0 and rest.startswith(b"0\r\n\r\n"):
-                end = -5
-            if end < 0:
-                statuses.append(status)
-                heads.append(head.decode("latin-1"))
-                break
-            rest = rest[end + 7:]
-        else:
-            rest = rest[int(hd.get("content-length", "0")):]
-        statuses.append(status)
-        heads.append(head.decode("latin-1")[:300])
-        data = rest
-    return statuses, heads
-
-
 def raw_client(port):
-    req = sys.stdin.buffer.read()
+    """Sends stdin's bytes as they are; the reading and response splitting are raw_client.py's."""
+    import raw_client as rc  # tests/integration/raw_client.py, beside this file
     s = socket.create_connection(("127.0.0.1", port), timeout=2)
-    s.sendall(req)
-    data, closed = b"", False
-    end = time.time() + 1.5
-    try:
-        while time.time() < end:
-            s.settimeout(max(0.05, end - time.time()))
-            d = s.recv(65536)
-            if not d:
-                closed = True
-                break
-            data += d
-    except socket.timeout:
-        pass
-    except OSError:
-        closed = True
-    statuses, heads = parse_responses(data)
-    print(json.dumps({"statuses": statuses, "closed": closed, "heads": heads,
+    s.sendall(sys.stdin.buffer.read())
+    data, closed = rc.read_all(s, quiet=1.5)
+    s.close()
+    rs = rc.parse_responses(data)
+    print(json.dumps({"statuses": [r[0] for r in rs], "closed": closed,
+                      "heads": ["%d %s" % (r[0], json.dumps(r[1])[:200]) for r in rs],
                       "body": data.decode("latin-1")[-1500:]}))
 
 
