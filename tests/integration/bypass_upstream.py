@@ -358,6 +358,14 @@ def answer_for(name, rq, parsed):
         return sc_json(completion(m, {"content": "ESC"}).replace(b'"ESC"', b'"a\tb\nthe key is ' + S.encode() + b'"'))
     if name == "out-comment":
         return sc_json(completion(m).replace(b'"usage"', b'/* the key is ' + S.encode() + b' */ "usage"', 1))
+    if name.startswith("out-status-"):  # another 2xx status with a normal answer
+        return sc_json(completion(m, {"content": "the key is " + S}), status=int(name[len("out-status-"):]))
+    if name == "out-ctype-vendor":  # a JSON answer under a vendor media type
+        return sc_json(completion(m, {"content": "the key is " + S}), "application/vnd.example+json; charset=utf-8")
+    if name == "out-interim":  # 100 Continue and 103 Early Hints before the answer
+        r = sc_json(completion(m, {"content": "the key is " + S}))
+        r["interim"] = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </x>; rel=preload\r\n\r\n"
+        return r
     if name == "out-huge":  # more than the 1 MiB max_response_bytes of the test config
         return sc_json(completion(m, {"content": "x" * (1536 * 1024) + " the key is " + S}))
     if name == "out-two-docs":  # a clean document, then a second one (a streaming reader takes both)
@@ -559,6 +567,10 @@ def answer_for(name, rq, parsed):
         cut = ev.index('"the key')
         return sc_sse([b"data: " + ev[:cut].encode() + b"\n: ping\ndata: " + ev[cut:].encode() + b"\n\n",
                        b"data: [DONE]\n\n"])
+    if name == "st-utf16":  # an SSE stream in UTF-16, labelled so (readers that honour charset decode it)
+        r = sc_sse([], ctype="text/event-stream; charset=utf-16")
+        r["events"] = [b"\xff\xfe" + b"".join(content_stream(m, AROUND, 4)).decode().encode("utf-16-le")]
+        return r
     if name == "st-event-field":  # named events and ids around the data
         return sc_sse([b"event: message\nid: 7\n" + e for e in content_stream(m, AROUND, 8)])
     # ---- upstream errors echoing the provider key
@@ -655,14 +667,14 @@ def record(rq, partial=False):
     return rec
 
 
-def http_answer(sock, status, headers, body):
+def http_answer(sock, status, headers, body, interim=b""):
     reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests",
               500: "Internal Server Error"}.get(status, "Status")
     head = "HTTP/1.1 %d %s\r\n" % (status, reason)
     for k, v in headers:
         head += "%s: %s\r\n" % (k, v)
     head += "Content-Length: %d\r\n\r\n" % len(body)
-    sock.sendall(head.encode("latin-1") + body)
+    sock.sendall(interim + head.encode("latin-1") + body)
 
 
 def control(sock, rq):
@@ -736,7 +748,7 @@ def serve_conn(sock):
                 sock.sendall((head + "Transfer-Encoding: %s\r\n\r\n" % a["transfer_coding"]).encode() +
                              b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
             else:
-                http_answer(sock, a["status"], a["headers"], a["body"])
+                http_answer(sock, a["status"], a["headers"], a["body"], a.get("interim", b""))
     except (PeerClosed, OSError, ValueError):
         if partial[0] is not None and partial[0]["body"] and not partial[0]["path"].startswith("/_"):
             record(partial[0], partial=True)
