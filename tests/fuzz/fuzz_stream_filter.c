@@ -19,7 +19,7 @@
 #include "api/stream_filter.h"
 #include "config/config.h"
 #include "guard/engine.h"
-#include "server/metrics.h"
+#include "metrics/metrics.h"
 #include "server/server.h"
 
 static const char yaml[] = "server: {listen: \"127.0.0.1:1\", workers: 1}\n"

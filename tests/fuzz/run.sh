@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds every tests/fuzz/fuzz_<name>.c with libFuzzer + ASan + UBSan against all of src/ (minus
-# the two main files' programs: src/server/main.c and src/mock/), then runs each one for
+# the two main files' programs: src/main.c and src/mock/), then runs each one for
 # FUZZ_SECONDS (default 10) on a temporary copy of its seed corpus tests/fuzz/corpus_<name>/
 # (new inputs never land in the repo). Prints one line per target and a closing
 # "fuzz: N passed, M failed"; exits non-zero if any target failed to build or crashed.
@@ -37,7 +37,7 @@ fi
 
 # The library objects are built once, instrumented for the fuzzer, and shared by every target.
 mkdir -p "$OUT/obj" "$OUT/artifacts"
-mapfile -t srcs < <(find src -name '*.c' ! -path 'src/mock/*' ! -path 'src/server/main.c' | sort)
+mapfile -t srcs < <(find src -name '*.c' ! -path 'src/mock/*' ! -path 'src/main.c' | sort)
 # warden-mock's modules (not its main) for the fuzz_mock_* targets
 mapfile -t mock_srcs < <(find src/mock -name '*.c' ! -name 'main.c' | sort)
 build_obj() { # src -> prints the object path; rebuilds when the source or a header is newer

@@ -16,7 +16,7 @@
 #include "api/stream_filter.h"
 #include "config/config.h"
 #include "guard/engine.h"
-#include "server/metrics.h"
+#include "metrics/metrics.h"
 #include "server/server.h"
 
 #define SECRET "sk-Q7wX2mK9pL4vR8tY3nB6cD1fG5hJ0zAs"

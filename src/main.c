@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api.h"
 #include "audit/cli.h"
 #include "config/config.h"
 #include "server/server.h"
@@ -69,7 +70,7 @@ int main(int argc, char **argv)
         config_free(cfg);
         return 0;
     }
-    struct server *s = server_create(cfg, err, sizeof(err));
+    struct server *s = server_create(cfg, &api_server_app, err, sizeof(err));
     if (s == NULL) {
         fprintf(stderr, "warden: %s\n", err);
         config_free(cfg);
