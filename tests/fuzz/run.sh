@@ -16,7 +16,10 @@ CC=${FUZZ_CC:-clang}
 OUT=build/fuzz
 PKGS="libh2o libuv libcurl jansson yaml-0.1 libhs libpcre2-8 sqlite3 libpq openssl"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
-CFLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -DH2O_USE_LIBUV=1 -Isrc -Iinclude $(pkg-config --cflags $PKGS 2>/dev/null) -w"
+CFLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -DH2O_USE_LIBUV=1 -Isrc -Iinclude $(pkg-config --cflags $PKGS 2>/dev/null)"
+# the project's warnings (Makefile WARN), errors included: a fuzz target that does not build clean fails
+WARN="-Wall -Wextra -Wstrict-prototypes -Wno-unused-parameter -Wno-missing-field-initializers -Werror"
+CFLAGS="$CFLAGS $WARN"
 LIBS="$(pkg-config --libs $PKGS 2>/dev/null) -lh2o -luv -lcurl -ljansson -lyaml -lhs -lpcre2-8 -lsqlite3 -lpq -lssl -lcrypto -lz -ldl -lm -pthread"
 
 pass=0; fail=0
