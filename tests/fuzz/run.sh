@@ -39,7 +39,13 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 
 # The library objects are built once, instrumented for the fuzzer, and shared by every target.
+# objects built with other flags (e.g. before a flag change) are rebuilt
 mkdir -p "$OUT/obj" "$OUT/artifacts"
+flags="$CC $CFLAGS $SAN"
+if [ "$(cat "$OUT/obj/.flags" 2>/dev/null)" != "$flags" ]; then
+    rm -f "$OUT"/obj/*.o
+    printf '%s' "$flags" >"$OUT/obj/.flags"
+fi
 mapfile -t srcs < <(find src -name '*.c' ! -path 'src/mock/*' ! -path 'src/main.c' | sort)
 # warden-mock's modules (not its main) for the fuzz_mock_* targets
 mapfile -t mock_srcs < <(find src/mock -name '*.c' ! -name 'main.c' | sort)
