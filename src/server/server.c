@@ -5,8 +5,10 @@
  * an upstream client, and never shares per-request state. The main thread
  * blocks SIGTERM/SIGINT everywhere and waits for them with sigwait(); on a
  * signal every worker stops accepting, asks h2o to close idle connections,
- * and leaves its loop when its last in-flight request ends or the drain
- * time-out passes (then the remaining requests end with a 503). */
+ * and leaves its loop once the application (struct server_app) says nothing
+ * is left, or when the drain time-out passes: then app->drain ends what is
+ * left at once (requests get a 503, pending async_post checks are cancelled)
+ * and the loop is left within a short grace for those answers to go out. */
 #include "server/server.h"
 
 #include <errno.h>
