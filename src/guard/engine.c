@@ -4,8 +4,11 @@
  *   local   regex, keywords, length, tools: computed at once on the loop
  *           (microseconds: a 4 KB prompt scans in ~10 us with Hyperscan);
  *   remote  webhook, llm_judge: an HTTP call on the worker's upstream client;
- *   pool    plugins that declare themselves CPU-bound (or are configured so):
- *           uv_queue_work on libuv's thread pool, never on the loop;
+ *   pool    plugins that declare themselves CPU-bound (or are configured so), and
+ *           classifier models: uv_queue_work on libuv's thread pool, never on the loop;
+ *           classifier jobs in the pool are bounded (CLASSIFIER_QUEUE_MAX per process:
+ *           past it, on_error applies at once) and a job still queued at the
+ *           guard's time-out is cancelled (uv_cancel) and on_error applies;
  *   group   parallel (strategies) and chain (ordered): child runs.
  *
  * Lifetime: a run holds references: one for its logic (dropped when it
@@ -27,6 +30,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "guard/builtin.h"
+#include "guard/classifier.h"
+#include "guard/injection.h"
 #include "guard/detect.h"
 #include "guard/pii.h"
 #include "guard/placeholder.h"
@@ -47,12 +53,14 @@
 
 #define REMOTE_RESPONSE_MAX (1024 * 1024)
 #define DEFAULT_STREAM_WINDOW 256
+#define CLASSIFIER_QUEUE_MAX 256
 
 struct guard_compiled {
     const struct config_guardrail *cfg;
     struct guard_scan *scan;       /* regex / keywords */
     struct guard_scan **arg_scans; /* tools: one per arg_patterns entry */
     struct guard_plugin *plugin;
+    struct guard_classifier *classifier; /* classifier: the model, loaded once */
     struct detect_set *detect;     /* pii / secrets */
     json_t *provider_params; /* webhook: additional_provider_specific_params */
 };
@@ -62,6 +70,8 @@ struct guard_shared {
     struct guard_compiled *gc; /* parallel to cfg->guardrails */
     size_t n;
     _Atomic int async_pending;
+    struct guard_injection *injection; /* one compiled detector for every prompt_injection guard */
+    _Atomic int classifier_jobs;       /* classifier jobs in the worker pool, all workers */
 };
 
 struct guard_env {
@@ -70,6 +80,7 @@ struct guard_env {
     struct upstream_client *upstream;
     struct metrics *metrics;
     struct guard_scan_scratch *scratch;
+    struct guard_injection_scratch *injection_scratch;
     struct detect_scratch *detect_scratch;
     h2o_linklist_t async_runs; /* detached async_post runs of this worker (guard_run.async_link) */
     size_t async_count;
@@ -112,6 +123,11 @@ struct guard_run {
     uv_work_t work;
     struct guard_plugin_result presult;
     int pverdict;
+    int clf_queued; /* classifier work in the pool, not yet completed (uv_cancel on stop) */
+    /* written by the pool thread; moved to findings on the loop in after_work */
+    struct guard_finding *clf_findings;
+    size_t clf_n_findings;
+    char clf_reason[200];
     /* what a local check found; moved into the verdict */
     struct guard_finding *findings;
     size_t n_findings, cap_findings;
@@ -231,6 +247,20 @@ struct guard_shared *guard_shared_create(const struct config *cfg, char *err, si
                 guard_shared_destroy(gs);
                 return NULL;
             }
+        } else if (g->type == CONFIG_GUARD_CLASSIFIER) {
+            c->classifier = guard_classifier_load(g->model_path, e, sizeof(e));
+            if (c->classifier == NULL) {
+                snprintf(err, errsz, "%s:%d: guardrail %s: %s", cfg->path ? cfg->path : "config", g->line, g->name, e);
+                guard_shared_destroy(gs);
+                return NULL;
+            }
+        } else if (g->type == CONFIG_GUARD_PROMPT_INJECTION && gs->injection == NULL) {
+            gs->injection = guard_injection_create(e, sizeof(e));
+            if (gs->injection == NULL) {
+                snprintf(err, errsz, "%s:%d: guardrail %s: %s", cfg->path ? cfg->path : "config", g->line, g->name, e);
+                guard_shared_destroy(gs);
+                return NULL;
+            }
         } else if (g->type == CONFIG_GUARD_PII || g->type == CONFIG_GUARD_SECRETS) {
             c->detect = g->type == CONFIG_GUARD_PII ? guard_pii_compile(g, e, sizeof(e)) : guard_secrets_compile(g, e, sizeof(e));
             if (c->detect == NULL) {
@@ -257,9 +287,11 @@ void guard_shared_destroy(struct guard_shared *gs)
         }
         if (c->plugin)
             guard_plugin_free(c->plugin);
+        guard_classifier_free(c->classifier);
         detect_free(c->detect);
         json_decref(c->provider_params);
     }
+    guard_injection_free(gs->injection);
     free(gs->gc);
     free(gs);
 }
@@ -279,6 +311,8 @@ struct guard_env *guard_env_create(struct guard_shared *gs, uv_loop_t *loop, str
     env->upstream = up;
     env->metrics = m;
     env->scratch = guard_scan_scratch_new(NULL);
+    if (gs->injection)
+        env->injection_scratch = guard_injection_scratch_new(gs->injection);
     env->detect_scratch = detect_scratch_new();
     for (size_t i = 0; i < gs->n; i++) {
         if (gs->gc[i].detect)
@@ -297,6 +331,7 @@ void guard_env_destroy(struct guard_env *env)
         return;
     guard_env_cancel_async(env);
     guard_scan_scratch_free(env->scratch);
+    guard_injection_scratch_free(env->injection_scratch);
     detect_scratch_free(env->detect_scratch);
     free(env);
 }
@@ -415,6 +450,7 @@ static void run_free(struct guard_run *r)
     free(r->child_verdicts);
     free(r->children);
     free(r->child_done);
+    free(r->clf_findings);
     free(r);
 }
 
@@ -441,6 +477,8 @@ static void run_stop(struct guard_run *r)
         upstream_call_cancel(r->call);
         r->call = NULL;
     }
+    if (r->clf_queued)
+        uv_cancel((uv_req_t *)&r->work); /* still queued: after_work runs with UV_ECANCELED; running: no effect */
     for (size_t i = 0; i < r->n_children; i++)
         if (r->children[i]) {
             guard_run_cancel(r->children[i]);
@@ -832,6 +870,75 @@ static void check_tools(struct guard_run *r)
     run_finish(r, RAW_PASS, NULL, NULL, NULL, 0);
 }
 
+/* Queues pool work for r (time-out armed, a reference held until after_work); if libuv refuses,
+ * reports why through on_error and returns -1. */
+static int run_queue_work(struct guard_run *r, uv_work_cb work, uv_after_work_cb done, const char *why)
+{
+    run_arm_timeout(r);
+    r->work.data = r;
+    r->refs++;
+    if (uv_queue_work(r->env->loop, &r->work, work, done) == 0)
+        return 0;
+    r->refs--;
+    run_finish(r, RAW_ERROR, why, NULL, NULL, 0);
+    return -1;
+}
+
+/* ---- built-in detectors ---- */
+
+static void check_injection(struct guard_run *r)
+{
+    char why[200] = "";
+    int rc = guard_builtin_injection(r->env->shared->injection, r->env->injection_scratch, r->g, r->texts, r->lens, r->n,
+                                     &r->findings, &r->n_findings, why, sizeof(why));
+    r->cap_findings = r->n_findings;
+    run_finish(r, rc < 0 ? RAW_ERROR : rc ? RAW_VIOLATION : RAW_PASS, rc < 0 ? "scanner error" : why, NULL, NULL, 0);
+}
+
+static void on_classifier_work(uv_work_t *w)
+{
+    struct guard_run *r = w->data;
+    guard_builtin_pool_thread_init(); /* inference yields the cores to the loops */
+    r->pverdict = guard_builtin_classify(r->gc->classifier, r->g, r->texts, r->lens, r->n, &r->clf_findings,
+                                         &r->clf_n_findings, r->clf_reason, sizeof(r->clf_reason));
+}
+
+static void on_classifier_work_done(uv_work_t *w, int status)
+{
+    struct guard_run *r = w->data;
+    r->clf_queued = 0;
+    atomic_fetch_sub(&r->env->shared->classifier_jobs, 1);
+    if (!r->reported && !r->cancelled) {
+        if (status != 0) {
+            run_finish(r, RAW_ERROR, "classifier job cancelled", NULL, NULL, 0);
+        } else {
+            /* the pool thread is done with them: hand the findings to the run on the loop */
+            free(r->findings);
+            r->findings = r->clf_findings;
+            r->n_findings = r->cap_findings = r->clf_n_findings;
+            r->clf_findings = NULL;
+            r->clf_n_findings = 0;
+            run_finish(r, r->pverdict ? RAW_VIOLATION : RAW_PASS, r->clf_reason, NULL, NULL, 0);
+        }
+    }
+    run_unref(r);
+}
+
+/* Model inference never runs on the loop: the pool takes it, with a bound on queued jobs. */
+static void check_classifier(struct guard_run *r)
+{
+    if (atomic_fetch_add(&r->env->shared->classifier_jobs, 1) >= CLASSIFIER_QUEUE_MAX) {
+        atomic_fetch_sub(&r->env->shared->classifier_jobs, 1);
+        run_finish(r, RAW_ERROR, "classifier queue full", NULL, NULL, 0);
+        return;
+    }
+    if (run_queue_work(r, on_classifier_work, on_classifier_work_done, "could not queue classifier work") != 0) {
+        atomic_fetch_sub(&r->env->shared->classifier_jobs, 1);
+        return;
+    }
+    r->clf_queued = 1; /* after_work runs on this loop later, never before this line */
+}
+
 /* ---- plugins ---- */
 
 static void plugin_result_finish(struct guard_run *r, int verdict)
@@ -913,13 +1020,7 @@ static void on_plugin_work_done(uv_work_t *w, int status)
 static void check_plugin(struct guard_run *r)
 {
     if (r->g->cpu_bound || guard_plugin_is_cpu_bound(r->gc->plugin)) {
-        run_arm_timeout(r);
-        r->work.data = r;
-        r->refs++;
-        if (uv_queue_work(r->env->loop, &r->work, on_plugin_work, on_plugin_work_done) != 0) {
-            r->refs--;
-            run_finish(r, RAW_ERROR, "could not queue plugin work", NULL, NULL, 0);
-        }
+        run_queue_work(r, on_plugin_work, on_plugin_work_done, "could not queue plugin work");
         return;
     }
     struct warden_guard_input in;
@@ -1517,6 +1618,12 @@ static void run_begin(struct guard_run *r)
     case CONFIG_GUARD_PARALLEL:
     case CONFIG_GUARD_CHAIN:
         check_group(r);
+        break;
+    case CONFIG_GUARD_PROMPT_INJECTION:
+        check_injection(r);
+        break;
+    case CONFIG_GUARD_CLASSIFIER:
+        check_classifier(r);
         break;
     }
 }
