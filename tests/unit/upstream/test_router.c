@@ -145,16 +145,25 @@ static void retry_after_opens_for_its_own_duration(void **state)
     unload(&f);
 }
 
+/* One target opened by a failure (cooldown 30 ms), then picked again once the cooldown is
+ * over: the pick is the half-open probe. */
+static struct router_target *open_then_probe(struct fixture *f)
+{
+    uint64_t wait;
+    load(f, 0, "{window: 4, min_requests: 1, error_ratio: 0.5, cooldown_ms: 30}");
+    attempt(pick(f, 0, &wait), ROUTER_FAILED, 0);
+    assert_int_equal(stats_of(f, 0).circuit, ROUTER_CIRCUIT_OPEN);
+    usleep(50 * 1000);
+    struct router_target *probe = pick(f, 0, &wait);
+    assert_non_null(probe);
+    return probe;
+}
+
 static void half_open_admits_one_probe_and_closes_on_success(void **state)
 {
     struct fixture f;
-    load(&f, 0, "{window: 4, min_requests: 1, error_ratio: 0.5, cooldown_ms: 30}");
     uint64_t wait;
-    attempt(pick(&f, 0, &wait), ROUTER_FAILED, 0);
-    assert_int_equal(stats_of(&f, 0).circuit, ROUTER_CIRCUIT_OPEN);
-    usleep(50 * 1000);
-    struct router_target *probe = pick(&f, 0, &wait);
-    assert_non_null(probe);
+    struct router_target *probe = open_then_probe(&f);
     assert_int_equal(stats_of(&f, 0).circuit, ROUTER_CIRCUIT_HALF_OPEN);
     assert_null(pick(&f, 0, &wait)); /* the probe is out: nobody else */
     assert_int_equal(wait, 100);
@@ -171,12 +180,8 @@ static void half_open_admits_one_probe_and_closes_on_success(void **state)
 static void failed_probe_reopens(void **state)
 {
     struct fixture f;
-    load(&f, 0, "{window: 4, min_requests: 1, error_ratio: 0.5, cooldown_ms: 30}");
     uint64_t wait;
-    attempt(pick(&f, 0, &wait), ROUTER_FAILED, 0);
-    usleep(50 * 1000);
-    struct router_target *probe = pick(&f, 0, &wait);
-    assert_non_null(probe);
+    struct router_target *probe = open_then_probe(&f);
     attempt(probe, ROUTER_FAILED, 0);
     assert_int_equal(stats_of(&f, 0).circuit, ROUTER_CIRCUIT_OPEN);
     assert_null(pick(&f, 0, &wait));
@@ -187,12 +192,8 @@ static void failed_probe_reopens(void **state)
 static void unpick_gives_the_probe_back(void **state)
 {
     struct fixture f;
-    load(&f, 0, "{window: 4, min_requests: 1, error_ratio: 0.5, cooldown_ms: 30}");
     uint64_t wait;
-    attempt(pick(&f, 0, &wait), ROUTER_FAILED, 0);
-    usleep(50 * 1000);
-    struct router_target *probe = pick(&f, 0, &wait);
-    assert_non_null(probe);
+    struct router_target *probe = open_then_probe(&f);
     router_unpick(probe);
     assert_non_null(pick(&f, 0, &wait));
     unload(&f);
