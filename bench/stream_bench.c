@@ -24,7 +24,7 @@
 #include "config/config.h"
 #include "guard/engine.h"
 #include "guard/stream_scan.h"
-#include "server/metrics.h"
+#include "metrics/metrics.h"
 #include "server/server.h"
 
 #define CHUNKS 20

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "guard/hs_block.h"
 #include "util/alloc.h"
 #include "util/err.h"
 
@@ -727,13 +728,13 @@ static int scan_core(const struct detect_set *s, struct detect_scratch *sc, cons
     sc->overflow = 0;
     memset(sc->hit, 0, s->n);
     if (s->db != NULL && len > 0) {
-        hs_error_t e = hs_scan(s->db, text, (unsigned)(len > UINT_MAX ? UINT_MAX : len), 0, sc->hs, on_hs_match, &x);
+        hs_error_t e = guard_hs_scan(s->db, text, (unsigned)(len > UINT_MAX ? UINT_MAX : len), sc->hs, on_hs_match, &x);
         if (e == HS_INVALID) {
             /* a set at an address this scratch was grown for earlier (freed, then reallocated) */
             if (detect_scratch_grow(sc, s) != 0)
                 return WARDEN_ENOMEM;
             sc->n_cand = 0;
-            e = hs_scan(s->db, text, (unsigned)(len > UINT_MAX ? UINT_MAX : len), 0, sc->hs, on_hs_match, &x);
+            e = guard_hs_scan(s->db, text, (unsigned)(len > UINT_MAX ? UINT_MAX : len), sc->hs, on_hs_match, &x);
         }
         if (e != HS_SUCCESS && e != HS_SCAN_TERMINATED)
             return WARDEN_EINVAL;

@@ -133,6 +133,9 @@ struct guard_placeholders *guard_verdict_take_placeholders(struct guard_verdict 
 int guard_run_async_post(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s);
 /* async_post checks of this worker still running */
 size_t guard_env_async_pending(const struct guard_env *env);
+/* Shutdown: cancels every pending async_post check of this worker (each is logged and counted in
+ * warden_guard_async_cancelled_total); no verdict is reported for them. Returns how many. */
+size_t guard_env_cancel_async(struct guard_env *env);
 
 /* For streaming output checks: the bytes a regex/keywords/pii/secrets guard must
  * hold back to see every match whole (0: this guard cannot check inline). */

@@ -23,7 +23,7 @@
 #include "config/config.h"
 #include "guard/engine.h"
 #include "guard/placeholder.h"
-#include "server/metrics.h"
+#include "metrics/metrics.h"
 #include "server/server.h"
 
 static const char yaml[] = "server: {listen: \"127.0.0.1:1\", workers: 1}\n"

@@ -17,7 +17,7 @@
 #include "config/config.h"
 #include "guard/engine.h"
 #include "guard/placeholder.h"
-#include "server/metrics.h"
+#include "metrics/metrics.h"
 #include "server/server.h"
 
 #define SECRET "sk-Q7wX2mK9pL4vR8tY3nB6cD1fG5hJ0zAs"
