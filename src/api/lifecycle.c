@@ -62,7 +62,6 @@
  * Only req_set_state() changes ctx->state; it logs each transition at debug
  * level. Other modules report events here (upstream head/body/done, guard
  * verdicts, timers, client gone) and never touch the state. */
-#include <curl/curl.h>
 #include <zlib.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -71,6 +70,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "api/attempt_plan.h"
 #include "api/audit_hook.h"
 #include "api/error.h"
 #include "api/hangup.h"
@@ -530,33 +530,6 @@ static void respond_error(struct req_ctx *ctx)
 
 /* ---- upstream attempt ---- */
 
-static int status_is_retryable(int status)
-{
-    return status == 408 || status == 409 || status == 429 || status >= 500;
-}
-
-static uint64_t parse_retry_after_ms(const char *v)
-{
-    if (v == NULL || *v == '\0')
-        return 0;
-    char *end;
-    double secs = strtod(v, &end);
-    if (end != v && (*end == '\0' || *end == ' ')) {
-        if (secs < 0)
-            return 0;
-        if (secs > 3600)
-            secs = 3600;
-        return (uint64_t)(secs * 1000);
-    }
-    time_t t = curl_getdate(v, NULL);
-    if (t < 0)
-        return 0;
-    time_t now = time(NULL);
-    if (t <= now)
-        return 0;
-    return (uint64_t)(t - now) * 1000 > 3600000 ? 3600000 : (uint64_t)(t - now) * 1000;
-}
-
 static const char *kept_header(const struct req_ctx *ctx, const char *name)
 {
     const char *p = ctx->up_headers.data, *end = p + ctx->up_headers.len;
@@ -699,7 +672,7 @@ static void on_upstream_done(struct upstream_call *call, void *ud, int err, cons
         attempt_failed(ctx, err, message);
         return;
     }
-    if (status_is_retryable(ctx->up_status)) {
+    if (attempt_plan_status_retryable(ctx->up_status)) {
         attempt_failed(ctx, WARDEN_EUPSTREAM, NULL);
         return;
     }
@@ -827,7 +800,7 @@ static void start_attempt(struct req_ctx *ctx)
     if (router_try_acquire(t) != 0) {
         const struct config_target *tc = router_target_config(t);
         if (ctx->queued_on == NULL) {
-            if (tc->queue_max <= 0 || router_target_waiting_add(t, 1) > tc->queue_max) {
+            if (!attempt_plan_queue_admits(tc->queue_max, tc->queue_max > 0 ? router_target_waiting_add(t, 1) : 0)) {
                 if (tc->queue_max > 0)
                     router_target_waiting_add(t, -1);
                 metrics_count(ctx->w->metrics, METRICS_QUEUE_REJECTED, 1);
@@ -841,7 +814,7 @@ static void start_attempt(struct req_ctx *ctx)
             }
             ctx->queued_on = t;
             ctx->queued_since = util_now_ns();
-        } else if (util_now_ns() - ctx->queued_since > (uint64_t)tc->queue_timeout_ms * 1000000u) {
+        } else if (attempt_plan_queue_expired(util_now_ns(), ctx->queued_since, tc->queue_timeout_ms)) {
             router_target_waiting_add(t, -1);
             ctx->queued_on = NULL;
             metrics_count(ctx->w->metrics, METRICS_QUEUE_REJECTED, 1);
@@ -927,49 +900,13 @@ static void start_attempt(struct req_ctx *ctx)
         arm_deadline(ctx, tc->timeouts.first_byte_ms, DEADLINE_FIRST_BYTE);
 }
 
-/* Full-jitter exponential backoff: uniform in [0, min(max, base * 2^n)]. */
-static uint64_t backoff_ms(const struct config_retry *r, int retry_index)
-{
-    uint64_t cap = (uint64_t)(r->base_ms > 0 ? r->base_ms : 0);
-    for (int i = 0; i < retry_index && cap < (uint64_t)r->max_ms; i++)
-        cap *= 2;
-    if (cap > (uint64_t)r->max_ms)
-        cap = (uint64_t)r->max_ms;
-    if (cap == 0)
-        return 0;
-    static __thread uint64_t seed;
-    if (seed == 0)
-        seed = util_now_ns() | 1;
-    seed ^= seed << 13;
-    seed ^= seed >> 7;
-    seed ^= seed << 17;
-    return seed % (cap + 1);
-}
-
-static int fallback_allowed(const struct config_model *m, int status, const char *body, size_t n, const struct config_model **to)
-{
-    *to = NULL;
-    if (m->n_fallback_rules == 0)
-        return 1;
-    for (size_t i = 0; i < m->n_fallback_rules; i++) {
-        const struct config_fallback_rule *r = &m->fallback_rules[i];
-        if (status < r->status_min || status > r->status_max)
-            continue;
-        if (r->match != NULL && (body == NULL || memmem(body, n, r->match, strlen(r->match)) == NULL))
-            continue;
-        *to = r->to_model;
-        return 1;
-    }
-    return 0;
-}
-
 /* An attempt failed before any byte reached the client (I2): retry, fall back or give up. */
 static void attempt_failed(struct req_ctx *ctx, int err, const char *why)
 {
     int status = err == WARDEN_EUPSTREAM && why == NULL ? ctx->up_status : 0;
     uint64_t retry_after = 0;
     if (status == 429 || status == 503)
-        retry_after = parse_retry_after_ms(kept_header(ctx, "retry-after"));
+        retry_after = attempt_plan_retry_after_ms(kept_header(ctx, "retry-after"), time(NULL));
     end_target_attempt(ctx, err == WARDEN_EOVERLOAD ? ROUTER_CANCELLED : ROUTER_FAILED, retry_after);
     if (ctx->req == NULL || ctx->client_gone)
         return;
@@ -988,39 +925,31 @@ static void attempt_failed(struct req_ctx *ctx, int err, const char *why)
                           ctx->model->name, why ? why : "error");
     }
 
-    const struct config_retry *rp = &ctx->model->retry;
-    if (ctx->target_retry != NULL)
-        rp = ctx->target_retry;
-    if (err == WARDEN_EOVERLOAD && ctx->cooling_waits < rp->max && ctx->cooling_wait_ms > 0 &&
-        ctx->cooling_wait_ms <= 60000) {
-        /* every target is cooling down (a shared Retry-After or an open circuit) and this request
-         * still has retries: wait for the first one to reopen instead of failing now */
-        ctx->cooling_waits++;
+    struct attempt_progress p = {ctx->model,         ctx->requested_model, ctx->target_retry, ctx->attempts_on_model,
+                                 ctx->cooling_waits, ctx->fallback_pos,    ctx->fallbacks_taken};
+    struct attempt_failure f = {err == WARDEN_EOVERLOAD, ctx->cooling_wait_ms, status, retry_after, ctx->up_body.data,
+                                ctx->up_body.len};
+    static __thread uint64_t seed;
+    if (seed == 0)
+        seed = util_now_ns() | 1;
+    struct attempt_decision d;
+    attempt_plan_after_failure(&p, &f, &seed, &d);
+    if (d.next == ATTEMPT_NEXT_WAIT_COOLING || d.next == ATTEMPT_NEXT_RETRY) {
+        if (d.next == ATTEMPT_NEXT_WAIT_COOLING)
+            ctx->cooling_waits++;
         ctx->backoff_started = util_now_ns();
         req_set_state(ctx, REQ_STATE_BACKOFF);
-        uv_timer_start(&ctx->timer, on_timer, ctx->cooling_wait_ms, 0);
+        LOG_DEBUG("lifecycle", "%s retry %d in %llu ms", ctx->request_id, ctx->attempts_on_model, (unsigned long long)d.wait_ms);
+        uv_timer_start(&ctx->timer, on_timer, d.wait_ms, 0);
         return;
     }
-    if (err != WARDEN_EOVERLOAD && ctx->attempts_on_model <= rp->max) {
-        uint64_t wait = backoff_ms(rp, ctx->attempts_on_model - 1);
-        if (retry_after > wait)
-            wait = retry_after;
-        ctx->backoff_started = util_now_ns();
-        req_set_state(ctx, REQ_STATE_BACKOFF);
-        LOG_DEBUG("lifecycle", "%s retry %d in %llu ms", ctx->request_id, ctx->attempts_on_model, (unsigned long long)wait);
-        uv_timer_start(&ctx->timer, on_timer, wait, 0);
-        return;
-    }
-    /* the model's targets are exhausted: fall back */
-    const struct config_model *to = NULL;
-    int allowed = fallback_allowed(ctx->model, status ? status : 0, ctx->up_body.data, ctx->up_body.len, &to);
-    if (allowed && to == NULL && ctx->fallback_pos < ctx->requested_model->n_fallbacks)
-        to = ctx->requested_model->fallbacks[ctx->fallback_pos++];
-    if (allowed && to != NULL && ctx->fallbacks_taken < 8) {
+    if (d.fallback_from_list)
+        ctx->fallback_pos++;
+    if (d.next == ATTEMPT_NEXT_FALLBACK) {
         ctx->fallbacks_taken++;
         metrics_count(ctx->w->metrics, METRICS_FALLBACKS, 1);
-        LOG_DEBUG("lifecycle", "%s falling back from %s to %s", ctx->request_id, ctx->model->name, to->name);
-        ctx->model = to;
+        LOG_DEBUG("lifecycle", "%s falling back from %s to %s", ctx->request_id, ctx->model->name, d.fallback_to->name);
+        ctx->model = d.fallback_to;
         ctx->attempts_on_model = 0;
         ctx->cooling_waits = 0;
         ctx->tried_mask = 0;
