@@ -34,7 +34,8 @@
  *   BACKOFF/QUEUED -> ATTEMPT      on_timer()
  *   ATTEMPT -> STREAMING           on_upstream_head() for a 2xx SSE answer, or release_hold()
  *   ATTEMPT -> OUTPUT_CHECKS       finish_collected() when output guardrails apply
- *   * -> RESPONDING                out_flush() when the last bytes are handed to h2o
+ *   * -> RESPONDING                lifecycle_response_final(): the response writer (response.h) reports
+ *                                  that the last bytes are being handed to h2o
  *   * -> CLOSED                    req_close()
  *
  * Invariants:
@@ -75,6 +76,7 @@
 #include "api/error.h"
 #include "api/hangup.h"
 #include "api/lifecycle_int.h"
+#include "api/response.h"
 #include "api/restore.h"
 #include "api/scrub.h"
 #include "api/sse.h"
@@ -112,7 +114,6 @@ static void start_attempt(struct req_ctx *ctx);
 static void attempt_failed(struct req_ctx *ctx, int err, const char *why);
 static void respond_error(struct req_ctx *ctx);
 static void req_close(struct req_ctx *ctx);
-static void out_flush(struct req_ctx *ctx);
 static void guards_cancel_all(struct req_ctx *ctx);
 static void run_async_post_checks(struct req_ctx *ctx);
 
@@ -135,8 +136,7 @@ static void req_unref(struct req_ctx *ctx)
     free(ctx->upstream_body);
     util_buf_free(&ctx->up_body);
     util_buf_free(&ctx->up_headers);
-    util_buf_free(&ctx->out_sending);
-    util_buf_free(&ctx->out_pending);
+    response_writer_free(&ctx->out);
     sse_parser_free(&ctx->sse);
     api_error_clear(&ctx->err);
     api_scan_free(&ctx->answer);
@@ -208,68 +208,6 @@ static void cancel_upstream(struct req_ctx *ctx)
     abort_attempt(ctx, ROUTER_CANCELLED);
 }
 
-/* Did the client get a failure? An error status, a stream that ended without the
- * upstream's [DONE] (cut, or ended by Warden with an SSE error event), or a guardrail
- * that ended it after [DONE] (a check at the end of the stream). Errors of retried or
- * fallen-back attempts are in ctx->err too, so ctx->err alone does not say. */
-static int request_failed(const struct req_ctx *ctx)
-{
-    if (ctx->final_status < 200 || ctx->final_status >= 400)
-        return 1;
-    if (ctx->stream && ctx->up_is_sse && ctx->response_started && !ctx->saw_done)
-        return 1;
-    return ctx->err.code != NULL && strncmp(ctx->err.code, "guardrail_", 10) == 0;
-}
-
-/* One JSON line per request, built by hand: this runs for every request. */
-static void write_access_log(struct req_ctx *ctx)
-{
-    const struct config *cfg = ctx->w->cfg;
-    if (cfg->server.access_log != NULL && strcmp(cfg->server.access_log, "off") == 0)
-        return;
-    uint64_t now = util_now_ns();
-    struct util_buf b;
-    util_buf_init(&b, 64 * 1024);
-    util_buf_appendf(&b, "{\"id\":");
-    util_buf_append_json_string(&b, ctx->request_id, strlen(ctx->request_id));
-    util_buf_appendf(&b, ",\"route\":\"%s\",\"status\":%d,\"total_ms\":%.3f,\"upstream_ms\":%.3f,\"bytes\":%llu,"
-                         "\"attempts\":%d,\"stream\":%s",
-                     ctx->kind == REQ_KIND_EMBEDDINGS ? "embeddings" : "chat_completions",
-                     ctx->client_gone && !ctx->final_status ? 499 : ctx->final_status, (double)(now - ctx->t_start) / 1e6,
-                     (double)ctx->upstream_ns / 1e6, (unsigned long long)ctx->bytes_out, ctx->attempts,
-                     ctx->stream ? "true" : "false");
-    if (ctx->requested_model_name[0]) {
-        util_buf_append(&b, ",\"model\":", 9);
-        util_buf_append_json_string(&b, ctx->requested_model_name, strlen(ctx->requested_model_name));
-    }
-    if (ctx->target_label[0]) {
-        util_buf_append(&b, ",\"target\":", 10);
-        util_buf_append_json_string(&b, ctx->target_label, strlen(ctx->target_label));
-    }
-    if (ctx->t_first_byte)
-        util_buf_appendf(&b, ",\"ttft_ms\":%.3f", (double)(ctx->t_first_byte - ctx->t_start) / 1e6);
-    if (ctx->reasks)
-        util_buf_appendf(&b, ",\"reasks\":%d", ctx->reasks);
-    if (ctx->client_gone)
-        util_buf_append(&b, ",\"client_gone\":true", 19);
-    if (ctx->err.status) {
-        /* ctx->err may be left from an attempt that was retried or fell back: an answered
-         * request keeps it only as last_attempt_error, "error" means the request failed */
-        if (!request_failed(ctx))
-            util_buf_append(&b, ",\"last_attempt_error\":", 22);
-        else
-            util_buf_append(&b, ",\"error\":", 9);
-        util_buf_append_json_string(&b, ctx->err.message, strlen(ctx->err.message));
-    }
-    if (ctx->guard_log.len) {
-        util_buf_append(&b, ",\"guardrails\":", 14);
-        util_buf_append_json_string(&b, ctx->guard_log.data, ctx->guard_log.len);
-    }
-    util_buf_append(&b, "}", 1);
-    server_access_log_write(ctx->w, b.data, b.len);
-    util_buf_free(&b);
-}
-
 /* Ends everything the request started; idempotent. Called on every exit path:
  * normal completion (from dispose), client gone, drain, fatal errors. */
 static void req_close(struct req_ctx *ctx)
@@ -278,7 +216,7 @@ static void req_close(struct req_ctx *ctx)
         return;
     cancel_upstream(ctx);
     guards_cancel_all(ctx);
-    if (!ctx->client_gone && ctx->final_status >= 200 && ctx->final_status < 300)
+    if (!ctx->client_gone && ctx->out.status >= 200 && ctx->out.status < 300)
         run_async_post_checks(ctx);
     uv_timer_stop(&ctx->timer);
     if (ctx->queued_on != NULL) {
@@ -293,8 +231,8 @@ static void req_close(struct req_ctx *ctx)
     if (ctx->client_gone)
         metrics_count(ctx->w->metrics, METRICS_CLIENT_DISCONNECTS, 1);
     metrics_request_done(ctx->w->metrics, ctx->kind == REQ_KIND_EMBEDDINGS ? METRICS_ROUTE_EMBEDDINGS : METRICS_ROUTE_CHAT,
-                         ctx->client_gone && !ctx->final_status ? 499 : ctx->final_status, (util_now_ns() - ctx->t_start) / 1000);
-    write_access_log(ctx);
+                         ctx->client_gone && !ctx->out.status ? 499 : ctx->out.status, (util_now_ns() - ctx->t_start) / 1000);
+    response_access_log(ctx);
     lifecycle_audit(ctx);
     worker_list_remove(ctx);
     uv_close((uv_handle_t *)&ctx->timer, on_timer_closed);
@@ -330,178 +268,44 @@ static void on_hangup(void *ud)
         return;
     req_client_gone(ctx);
     /* h2o is not reading this socket: make it notice by writing; the write fails and h2o disposes the request */
-    if (ctx->req != NULL && !ctx->response_started) {
+    if (ctx->req != NULL && !ctx->out.started) {
         api_error_set(&ctx->err, 499, "api_error", "client_closed_request", NULL, "client closed the request");
         respond_error(ctx);
     } else if (ctx->req != NULL) {
-        ctx->out_final = 1;
-        ctx->final_error = 1;
-        out_flush(ctx);
+        response_end(ctx, 1);
     }
 }
 
-/* ---- output to the client (h2o generator) ----
- *
- * h2o_send() may not be called again until h2o calls proceed, and the bytes
- * it was given must stay valid until then. So there are two buffers: the
- * one h2o is sending, and the one collecting new bytes meanwhile. When the
- * pending one grows past OUT_PAUSE_BYTES the upstream transfer is paused
- * (back-pressure) and resumed from proceed. */
-
-static void on_generator_proceed(h2o_generator_t *g, h2o_req_t *req)
+/* The response writer's reports (response.h). */
+void lifecycle_response_final(struct req_ctx *ctx)
 {
-    struct req_ctx *ctx = (struct req_ctx *)((char *)g - offsetof(struct req_ctx, generator));
-    ctx->out_in_flight = 0;
-    util_buf_reset(&ctx->out_sending);
-    out_flush(ctx);
-    if (ctx->upstream_paused && ctx->out_pending.len < OUT_PAUSE_BYTES / 2 && ctx->call != NULL) {
-        ctx->upstream_paused = 0;
-        upstream_call_resume(ctx->call);
-    }
+    req_set_state(ctx, REQ_STATE_RESPONDING);
 }
 
-static void on_generator_stop(h2o_generator_t *g, h2o_req_t *req)
+void lifecycle_response_stopped(struct req_ctx *ctx)
 {
-    struct req_ctx *ctx = (struct req_ctx *)((char *)g - offsetof(struct req_ctx, generator));
-    ctx->generator_stopped = 1;
     if (ctx->state != REQ_STATE_RESPONDING)
         req_client_gone(ctx);
 }
 
-static void out_flush(struct req_ctx *ctx)
+void lifecycle_response_drained(struct req_ctx *ctx)
 {
-    if (ctx->req == NULL || ctx->out_in_flight || ctx->generator_stopped || ctx->out_done)
-        return;
-    if (ctx->out_pending.len == 0 && !ctx->out_final)
-        return;
-    struct util_buf tmp = ctx->out_sending;
-    ctx->out_sending = ctx->out_pending;
-    ctx->out_pending = tmp;
-    util_buf_reset(&ctx->out_pending);
-    h2o_iovec_t buf = h2o_iovec_init(ctx->out_sending.data ? ctx->out_sending.data : "", ctx->out_sending.len);
-    h2o_send_state_t st = H2O_SEND_STATE_IN_PROGRESS;
-    if (ctx->out_final) {
-        st = ctx->final_error ? H2O_SEND_STATE_ERROR : H2O_SEND_STATE_FINAL;
-        ctx->out_done = 1;
-        req_set_state(ctx, REQ_STATE_RESPONDING);
+    if (ctx->upstream_paused && ctx->out.pending.len < OUT_PAUSE_BYTES / 2 && ctx->call != NULL) {
+        ctx->upstream_paused = 0;
+        upstream_call_resume(ctx->call);
     }
-    ctx->out_in_flight = 1;
-    ctx->bytes_out += buf.len;
-    h2o_send(ctx->req, &buf, buf.len ? 1 : 0, st);
-}
-
-static void out_append(struct req_ctx *ctx, const char *data, size_t len)
-{
-    /* the pending buffer has no practical cap: back-pressure pauses the producer first */
-    if (util_buf_append(&ctx->out_pending, data, len) != 0)
-        LOG_ERROR("lifecycle", "%s: output buffer overflow", ctx->request_id);
-}
-
-static void add_header(struct req_ctx *ctx, const char *name, size_t nlen, const char *value, size_t vlen)
-{
-    h2o_req_t *req = ctx->req;
-    char *n = h2o_mem_alloc_pool(&req->pool, nlen + 1);
-    for (size_t i = 0; i < nlen; i++)
-        n[i] = (char)((name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32 : name[i]);
-    n[nlen] = '\0';
-    h2o_iovec_t v = h2o_strdup(&req->pool, value, vlen);
-    h2o_add_header_by_str(&req->pool, &req->res.headers, n, nlen, 1, NULL, v.base, v.len);
-}
-
-/* Warden's own headers: the name is a lower-case literal, so it is not copied */
-static void add_own_header(struct req_ctx *ctx, const char *name, size_t nlen, const char *value, size_t vlen)
-{
-    h2o_req_t *req = ctx->req;
-    h2o_iovec_t v = h2o_strdup(&req->pool, value, vlen);
-    h2o_add_header_by_str(&req->pool, &req->res.headers, name, nlen, 1, NULL, v.base, v.len);
-}
-
-/* Upstream headers that describe the upstream connection or framing, not the answer.
- * Content-Encoding describes the answer: it is relayed with the body it labels, and dropped
- * only when Warden decoded that body itself (start_response, ctx->answer_decoded). */
-static int is_hop_header(const char *n, size_t len)
-{
-    static const struct {
-        const char *name;
-        size_t len;
-    } hop[] = {{H2O_STRLIT("connection")},        {H2O_STRLIT("keep-alive")}, {H2O_STRLIT("transfer-encoding")},
-               {H2O_STRLIT("content-length")},    {H2O_STRLIT("te")},         {H2O_STRLIT("trailer")},
-               {H2O_STRLIT("upgrade")},           {H2O_STRLIT("proxy-connection")},
-               {H2O_STRLIT("proxy-authenticate")}, {H2O_STRLIT("date")},      {H2O_STRLIT("server")}};
-    for (size_t i = 0; i < sizeof(hop) / sizeof(hop[0]); i++)
-        if (hop[i].len == len && strncasecmp(n, hop[i].name, len) == 0)
-            return 1;
-    return 0;
-}
-
-/* Starts the response toward the client: status, upstream headers (if any), Warden's own. */
-static void start_response(struct req_ctx *ctx, int status, const char *content_type, int with_upstream_headers,
-                           size_t content_length)
-{
-    h2o_req_t *req = ctx->req;
-    req->res.content_length = content_length; /* h2o picks chunked framing at start: set it first */
-    ctx->final_status = status;
-    ctx->response_started = 1;
-    req->res.status = status;
-    req->res.reason = status < 400 ? "OK" : "Error";
-    if (with_upstream_headers) {
-        const char *p = ctx->up_headers.data, *end = p + ctx->up_headers.len;
-        while (p != NULL && p < end) {
-            size_t nl = strlen(p);
-            const char *v = p + nl + 1;
-            size_t vl = strlen(v);
-            if (!is_hop_header(p, nl) && !(ctx->answer_decoded && nl == 16 && strncasecmp(p, "content-encoding", 16) == 0))
-                add_header(ctx, p, nl, v, vl);
-            p = v + vl + 1;
-        }
-    } else if (content_type != NULL) {
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type, strlen(content_type));
-    }
-    add_own_header(ctx, H2O_STRLIT("x-request-id"), ctx->request_id, strlen(ctx->request_id));
-    char num[UTIL_FMT_U64_MAX];
-    size_t n;
-    n = util_fmt_u64(num, (uint64_t)ctx->attempts);
-    add_own_header(ctx, H2O_STRLIT("x-warden-attempts"), num, n);
-    if (ctx->target_label[0])
-        add_own_header(ctx, H2O_STRLIT("x-warden-target"), ctx->target_label, strlen(ctx->target_label));
-    if (ctx->guard_log.len)
-        add_own_header(ctx, H2O_STRLIT("x-warden-guardrails"), ctx->guard_log.data, ctx->guard_log.len);
-    if (structured_active(&ctx->so)) {
-        n = util_fmt_u64(num, (uint64_t)ctx->reasks);
-        add_own_header(ctx, H2O_STRLIT("x-warden-reasks"), num, n);
-    }
-    uint64_t now = util_now_ns();
-    uint64_t elapsed = now - ctx->t_start;
-    uint64_t waited = ctx->upstream_ns + (ctx->call_started_at ? now - ctx->call_started_at : 0);
-    if (ctx->call_started_at && ctx->t_head)
-        waited = ctx->upstream_ns + (ctx->t_head - ctx->call_started_at);
-    waited += ctx->waited_ns;
-    uint64_t overhead = elapsed > waited ? elapsed - waited : 0;
-    n = util_fmt_u64(num, overhead / 1000);
-    add_own_header(ctx, H2O_STRLIT("x-warden-overhead-us"), num, n);
-    char cost[32];
-    if ((n = lifecycle_cost_header(ctx, cost, sizeof(cost))) > 0)
-        add_own_header(ctx, H2O_STRLIT("x-warden-cost-usd"), cost, n);
-    if (ctx->retry_after_hint_s > 0 && (status == 429 || status == 503) && !with_upstream_headers) {
-        n = util_fmt_u64(num, (uint64_t)ctx->retry_after_hint_s);
-        add_own_header(ctx, H2O_STRLIT("retry-after"), num, n);
-    }
-    ctx->generator.proceed = on_generator_proceed;
-    ctx->generator.stop = on_generator_stop;
-    h2o_start_response(req, &ctx->generator);
 }
 
 /* Sends a complete response in one go (status + body) and ends it. */
 static void respond_full(struct req_ctx *ctx, int status, const char *content_type, int with_upstream_headers, const char *body,
                          size_t len)
 {
-    if (ctx->req == NULL || ctx->response_started)
+    if (ctx->req == NULL || ctx->out.started)
         return;
     uv_timer_stop(&ctx->deadline);
-    start_response(ctx, status, content_type, with_upstream_headers, len);
-    out_append(ctx, body, len);
-    ctx->out_final = 1;
-    out_flush(ctx);
+    response_start(ctx, status, content_type, with_upstream_headers, len);
+    response_append(ctx, body, len);
+    response_end(ctx, 0);
 }
 
 /* Ends the request with ctx->err: a JSON error body, or, once a stream has
@@ -511,17 +315,16 @@ static void respond_error(struct req_ctx *ctx)
     if (ctx->err.status == 0)
         api_error_set(&ctx->err, 500, "api_error", "internal_error", NULL, "internal error");
     cancel_upstream(ctx);
-    if (ctx->req == NULL || ctx->out_final)
+    if (ctx->req == NULL || ctx->out.final)
         return;
     size_t len;
     char *body = api_error_body(&ctx->err, &len);
-    if (ctx->response_started) {
+    if (ctx->out.started) {
         metrics_count(ctx->w->metrics, METRICS_STREAM_ERRORS, 1);
-        out_append(ctx, "data: ", 6);
-        out_append(ctx, body, len);
-        out_append(ctx, "\n\n", 2);
-        ctx->out_final = 1;
-        out_flush(ctx);
+        response_append(ctx, "data: ", 6);
+        response_append(ctx, body, len);
+        response_append(ctx, "\n\n", 2);
+        response_end(ctx, 0);
     } else {
         respond_full(ctx, ctx->err.status, "application/json", 0, body, len);
     }
@@ -562,7 +365,7 @@ static int on_upstream_head(struct upstream_call *call, void *ud, int status, co
     if (status >= 200 && status < 300 && ctx->up_is_sse && ctx->req != NULL && ctx->held == 0 && !ctx->schema_hold) {
         /* the answer starts: from here on a failure ends the stream (I3) */
         req_set_state(ctx, REQ_STATE_STREAMING);
-        start_response(ctx, status, NULL, 1, SIZE_MAX);
+        response_start(ctx, status, NULL, 1, SIZE_MAX);
         stream_filter_begin(ctx);
     }
     return 0;
@@ -614,10 +417,10 @@ static int on_upstream_body(struct upstream_call *call, void *ud, const char *da
                               "upstream sent an SSE event over %d bytes", SSE_EVENT_MAX);
                 return body_unusable(ctx);
             }
-            out_append(ctx, data, len);
-            out_flush(ctx);
+            response_append(ctx, data, len);
+            response_flush(ctx);
         }
-        if (ctx->out_pending.len >= STREAM_PAUSE_BYTES) {
+        if (ctx->out.pending.len >= STREAM_PAUSE_BYTES) {
             ctx->upstream_paused = 1;
             return UPSTREAM_BODY_PAUSE;
         }
@@ -651,8 +454,7 @@ static void on_upstream_done(struct upstream_call *call, void *ud, int err, cons
             if (ctx->sf != NULL) {
                 stream_filter_finish(ctx);
             } else {
-                ctx->out_final = 1;
-                out_flush(ctx);
+                response_end(ctx, 0);
             }
             return;
         }
@@ -718,16 +520,15 @@ static void finish_collected(struct req_ctx *ctx)
     if (ctx->up_status >= 200 && ctx->up_status < 300 && ctx->up_is_sse) {
         /* a whole stream collected while held: send it as a stream, through the output checks */
         req_set_state(ctx, REQ_STATE_STREAMING);
-        start_response(ctx, ctx->up_status, NULL, 1, SIZE_MAX);
+        response_start(ctx, ctx->up_status, NULL, 1, SIZE_MAX);
         stream_filter_begin(ctx);
         if (ctx->sf != NULL) {
             stream_filter_feed(ctx, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
-            if (ctx->state == REQ_STATE_STREAMING && !ctx->out_final)
+            if (ctx->state == REQ_STATE_STREAMING && !ctx->out.final)
                 stream_filter_finish(ctx);
         } else {
-            out_append(ctx, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
-            ctx->out_final = 1;
-            out_flush(ctx);
+            response_append(ctx, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
+            response_end(ctx, 0);
         }
         return;
     }
@@ -1221,18 +1022,18 @@ static void run_input_checks(struct req_ctx *ctx)
         ctx->guard_sync = 0;
         if (ctx->input_run != NULL)
             return; /* asynchronous: on_blocking_verdict continues */
-        if (ctx->response_started || ctx->state == REQ_STATE_CLOSED)
+        if (ctx->out.started || ctx->state == REQ_STATE_CLOSED)
             return; /* blocked */
     }
     start_concurrent_checks(ctx);
-    if (ctx->response_started || ctx->state == REQ_STATE_CLOSED)
+    if (ctx->out.started || ctx->state == REQ_STATE_CLOSED)
         return; /* a concurrent check decided at once (local checks are synchronous) */
     start_attempt(ctx);
 }
 
 static void release_hold(struct req_ctx *ctx)
 {
-    if (ctx->held > 0 || ctx->req == NULL || ctx->response_started)
+    if (ctx->held > 0 || ctx->req == NULL || ctx->out.started)
         return;
     if (ctx->upstream_finished) {
         finish_collected(ctx);
@@ -1242,13 +1043,13 @@ static void release_hold(struct req_ctx *ctx)
         ctx->up_is_sse && !ctx->schema_hold) {
         /* the held stream goes out now; from here it is relayed as it comes */
         req_set_state(ctx, REQ_STATE_STREAMING);
-        start_response(ctx, ctx->up_status, NULL, 1, SIZE_MAX);
+        response_start(ctx, ctx->up_status, NULL, 1, SIZE_MAX);
         stream_filter_begin(ctx);
         if (ctx->sf != NULL) {
             stream_filter_feed(ctx, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
         } else {
-            out_append(ctx, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
-            out_flush(ctx);
+            response_append(ctx, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
+            response_flush(ctx);
         }
         util_buf_reset(&ctx->up_body);
     }
@@ -1281,7 +1082,7 @@ static void on_concurrent_verdict(void *ud, struct guard_verdict *v)
         }
         /* synchronously (inside start_concurrent_checks) no attempt has started yet: the first
          * attempt simply sends the rewritten request */
-        if (changed && !ctx->response_started && !ctx->guard_sync) {
+        if (changed && !ctx->out.started && !ctx->guard_sync) {
             cancel_upstream(ctx);
             uv_timer_stop(&ctx->timer);
             if (ctx->attempts_on_model > 0)
@@ -1317,7 +1118,7 @@ static void start_concurrent_checks(struct req_ctx *ctx)
         ctx->guard_sync = 1;
         slot->run = guard_run_start(ctx->w->guards, g, &s, on_concurrent_verdict, slot);
         ctx->guard_sync = 0;
-        if (ctx->response_started || ctx->state == REQ_STATE_CLOSED)
+        if (ctx->out.started || ctx->state == REQ_STATE_CLOSED)
             break;
     }
 }
@@ -1491,7 +1292,7 @@ static void run_output_checks(struct req_ctx *ctx)
         ctx->guard_sync = 0;
         if (ctx->output_run != NULL)
             return;
-        if (ctx->response_started || ctx->state == REQ_STATE_CLOSED)
+        if (ctx->out.started || ctx->state == REQ_STATE_CLOSED)
             return;
     }
     /* reversible redaction: the client gets the originals back, after every output check */
@@ -1614,7 +1415,7 @@ static void structured_failed(struct req_ctx *ctx, const char *content, size_t l
 {
     const struct config_structured_output *so = &ctx->requested_model->structured_output;
     metrics_count(ctx->w->metrics, METRICS_SCHEMA_FAILURES, 1);
-    if (ctx->reasks < so->max_reasks && !ctx->response_started && ctx->scan.messages.e > ctx->scan.messages.s) {
+    if (ctx->reasks < so->max_reasks && !ctx->out.started && ctx->scan.messages.e > ctx->scan.messages.s) {
         char note[8192];
         snprintf(note, sizeof(note),
                  "Your previous answer was rejected because it does not match the required format: %s. "
@@ -1713,18 +1514,17 @@ int lifecycle_stream_validate(struct req_ctx *ctx, const char *text, size_t len)
 
 void lifecycle_emit(struct req_ctx *ctx, const char *data, size_t len)
 {
-    out_append(ctx, data, len);
+    response_append(ctx, data, len);
 }
 
 void lifecycle_flush(struct req_ctx *ctx)
 {
-    out_flush(ctx);
+    response_flush(ctx);
 }
 
 void lifecycle_end_stream(struct req_ctx *ctx)
 {
-    ctx->out_final = 1;
-    out_flush(ctx);
+    response_end(ctx, 0);
 }
 
 void lifecycle_note_guard(struct req_ctx *ctx, const struct config_guardrail *g, const char *verdict)
@@ -1943,8 +1743,7 @@ int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind
     ctx->refs = 3; /* h2o request + two timers (I5) */
     util_buf_init(&ctx->up_body, ERROR_BODY_MAX);
     util_buf_init(&ctx->up_headers, HEADERS_KEPT_MAX);
-    util_buf_init(&ctx->out_sending, SIZE_MAX);
-    util_buf_init(&ctx->out_pending, SIZE_MAX);
+    response_writer_init(&ctx->out);
     sse_parser_init(&ctx->sse, SSE_EVENT_MAX);
     uv_timer_init(&w->loop, &ctx->timer);
     uv_timer_init(&w->loop, &ctx->deadline);

@@ -8,6 +8,7 @@
 #include <uv.h>
 
 #include "api/error.h"
+#include "api/response.h"
 #include "api/sse.h"
 #include "api/structured.h"
 #include "api/texts.h"
@@ -88,13 +89,9 @@ struct req_ctx {
     uint64_t t_start, t_attempt, t_head, t_first_byte;
     uint64_t call_started_at, upstream_ns, waited_ns, backoff_started, queued_since;
 
-    /* output */
-    h2o_generator_t generator;
-    struct util_buf out_sending, out_pending;
-    unsigned response_started : 1, out_in_flight : 1, out_final : 1, out_done : 1, final_error : 1, generator_stopped : 1,
-        client_gone : 1;
-    int final_status;
-    uint64_t bytes_out;
+    /* output (response.h) */
+    struct response_writer out;
+    unsigned client_gone : 1;
     struct api_error err;
     int hangup_fd;
     uint64_t conn_id;
@@ -150,6 +147,12 @@ void lifecycle_block(struct req_ctx *ctx, const struct config_guardrail *g, cons
 /* Fills what remote checks send besides the texts (guard/webhook.h): the request's call id, the
  * caller's API key (name and metadata), the client's headers (copied into the request's pool). */
 void lifecycle_guard_context(struct req_ctx *ctx, struct guard_subject *s);
+
+/* The response writer's reports (response.h): the final bytes are being handed to h2o, h2o
+ * took a buffer (a paused upstream may resume), h2o stopped the response. */
+void lifecycle_response_final(struct req_ctx *ctx);
+void lifecycle_response_drained(struct req_ctx *ctx);
+void lifecycle_response_stopped(struct req_ctx *ctx);
 
 int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind);
 void lifecycle_drain_expired(struct server_worker *w);

@@ -1,5 +1,5 @@
 /* The stream filter without sockets: a request context with no h2o request
- * collects what the filter emits in ctx->out_pending. Checks the byte-exact
+ * collects what the filter emits in ctx->out.pending. Checks the byte-exact
  * splice (other fields and spacing untouched), channels per choice and per
  * tool call, events split anywhere, held text flushed before finish_reason,
  * and the fail-closed cases (duplicate keys, non-JSON events). */
@@ -56,8 +56,8 @@ static void ctx_init(struct req_ctx *ctx)
     ctx->guards = &guard;
     ctx->n_guards = 1;
     ctx->stream = 1;
-    ctx->response_started = 1;
-    util_buf_init(&ctx->out_pending, 1 << 20);
+    ctx->out.started = 1;
+    util_buf_init(&ctx->out.pending, 1 << 20);
     stream_filter_begin(ctx);
     assert_non_null(ctx->sf);
 }
@@ -65,7 +65,7 @@ static void ctx_init(struct req_ctx *ctx)
 static void ctx_done(struct req_ctx *ctx)
 {
     stream_filter_free(ctx);
-    util_buf_free(&ctx->out_pending);
+    util_buf_free(&ctx->out.pending);
     api_error_clear(&ctx->err);
     util_buf_free(&ctx->guard_log);
 }
@@ -86,13 +86,13 @@ static void splices_only_the_text(void **state)
          "data: {\"id\":\"a\", \"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"hello \\u00e9\"},"
          "\"logprobs\":null,\"finish_reason\":null}],\"x\":[1, 2]}\n\n",
          0);
-    assert_string_equal(ctx.out_pending.data,
+    assert_string_equal(ctx.out.pending.data,
                         "data: {\"id\":\"a\", \"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"hello \xc3\xa9\"},"
                         "\"logprobs\":null,\"finish_reason\":null}],\"x\":[1, 2]}\n\n");
     /* one event in two data: lines goes out as one line */
-    util_buf_reset(&ctx.out_pending);
+    util_buf_reset(&ctx.out.pending);
     feed(&ctx, "data: {\"choices\":[{\"index\":0,\ndata: \"delta\":{\"content\":\"x\"}}]}\n\n", 0);
-    assert_string_equal(ctx.out_pending.data, "data: {\"choices\":[{\"index\":0, \"delta\":{\"content\":\"x\"}}]}\n\n");
+    assert_string_equal(ctx.out.pending.data, "data: {\"choices\":[{\"index\":0, \"delta\":{\"content\":\"x\"}}]}\n\n");
     ctx_done(&ctx);
 }
 
@@ -115,17 +115,17 @@ static void secret_split_in_events_split_anywhere(void **state)
         assert_int_equal(ctx.err.status, 0);
         /* the released pieces, concatenated */
         char text[512] = "";
-        const char *p = ctx.out_pending.data;
+        const char *p = ctx.out.pending.data;
         while ((p = strstr(p, "\"content\":\"")) != NULL) {
             p += 11;
             strncat(text, p, strcspn(p, "\""));
         }
         assert_string_equal(text, "key # end");
-        assert_null(strstr(ctx.out_pending.data, "Q7wX2mK9"));
+        assert_null(strstr(ctx.out.pending.data, "Q7wX2mK9"));
         /* the held text went out before finish_reason, [DONE] last */
-        assert_true(strstr(ctx.out_pending.data, "end\"") < strstr(ctx.out_pending.data, "finish_reason"));
-        assert_non_null(strstr(ctx.out_pending.data, "data: [DONE]\n\n"));
-        assert_int_equal(strlen(strstr(ctx.out_pending.data, "data: [DONE]\n\n")), 14);
+        assert_true(strstr(ctx.out.pending.data, "end\"") < strstr(ctx.out.pending.data, "finish_reason"));
+        assert_non_null(strstr(ctx.out.pending.data, "data: [DONE]\n\n"));
+        assert_int_equal(strlen(strstr(ctx.out.pending.data, "data: [DONE]\n\n")), 14);
         ctx_done(&ctx);
     }
 }
@@ -143,7 +143,7 @@ static void choices_and_tool_calls_are_separate_channels(void **state)
          "data: {\"choices\":[{\"index\":1,\"delta\":{\"content\":\" done\"}}]}\n\n",
          7);
     assert_int_equal(ctx.err.status, 0);
-    const char *out = ctx.out_pending.data;
+    const char *out = ctx.out.pending.data;
     assert_null(strstr(out, "Q7wX"));
     assert_null(strstr(out, "pL4v"));
     assert_null(strstr(out, "AAAA"));
@@ -167,7 +167,7 @@ static void strings_outside_the_contract_are_checked(void **state)
          5);
     stream_filter_finish(&ctx);
     assert_int_equal(ctx.err.status, 0);
-    const char *out = ctx.out_pending.data;
+    const char *out = ctx.out.pending.data;
     assert_null(strstr(out, "Q7wX"));
     /* known metadata (id) is not text: left as the upstream sent it */
     assert_non_null(strstr(out, "\"id\":\"sk-AAAAAAAAAAAAAAAAAAAAAAAA\""));
@@ -196,7 +196,7 @@ static void unreadable_events_fail_closed(void **state)
         ctx_init(&ctx);
         feed(&ctx, bad[i], 0);
         assert_int_equal(ctx.err.status, 502);
-        assert_true(ctx.out_pending.len == 0 || strstr(ctx.out_pending.data, "Q7wX") == NULL);
+        assert_true(ctx.out.pending.len == 0 || strstr(ctx.out.pending.data, "Q7wX") == NULL);
         ctx_done(&ctx);
     }
 }
