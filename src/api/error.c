@@ -4,19 +4,36 @@
 #include <stdio.h>
 #include <string.h>
 
-int api_error_set(struct api_error *e, int status, const char *type, const char *code, const char *param, const char *fmt, ...)
+static void error_fill(struct api_error *e, int status, const char *type, const char *code, const char *param,
+                       const char *fmt, va_list ap)
 {
-    if (e->status != 0)
-        return 0;
     e->status = status;
     e->type = type;
     e->code = code;
     e->param = param;
+    vsnprintf(e->message, sizeof(e->message), fmt, ap);
+}
+
+int api_error_set(struct api_error *e, int status, const char *type, const char *code, const char *param, const char *fmt, ...)
+{
+    if (e->status != 0)
+        return 0;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->message, sizeof(e->message), fmt, ap);
+    error_fill(e, status, type, code, param, fmt, ap);
     va_end(ap);
     return 1;
+}
+
+void api_error_replace(struct api_error *e, int status, const char *type, const char *code, const char *param,
+                       const char *fmt, ...)
+{
+    json_decref(e->extra);
+    memset(e, 0, sizeof(*e));
+    va_list ap;
+    va_start(ap, fmt);
+    error_fill(e, status, type, code, param, fmt, ap);
+    va_end(ap);
 }
 
 void api_error_set_extra(struct api_error *e, json_t *extra)

@@ -712,19 +712,20 @@ static void attempt_failed(struct req_ctx *ctx, int err, const char *why)
     if (ctx->req == NULL || ctx->client_gone)
         return;
 
-    /* remember what the client gets if nothing else works */
-    api_error_clear(&ctx->err);
+    /* remember what the client gets if nothing else works: this attempt's failure replaces the
+     * last one's. An HTTP failure is relayed as the upstream sent it and leaves no error of
+     * Warden's, so that a later attempt's own error (a cut stream, a full queue) is the one told. */
     ctx->last_failure_is_http = status != 0;
-    if (status == 0) {
-        if (err == WARDEN_ETIMEDOUT)
-            api_error_set(&ctx->err, 504, "api_error", "upstream_timeout", NULL, "model %s: %s", ctx->model->name,
+    if (status != 0)
+        api_error_clear(&ctx->err);
+    else if (err == WARDEN_ETIMEDOUT)
+        api_error_replace(&ctx->err, 504, "api_error", "upstream_timeout", NULL, "model %s: %s", ctx->model->name,
                           why ? why : "upstream timed out");
-        else if (err == WARDEN_EOVERLOAD)
-            api_error_set(&ctx->err, 503, "api_error", "upstream_unavailable", NULL, "%s", why);
-        else
-            api_error_set(&ctx->err, 502, "api_error", "upstream_unavailable", NULL, "model %s: upstream failed: %s",
+    else if (err == WARDEN_EOVERLOAD)
+        api_error_replace(&ctx->err, 503, "api_error", "upstream_unavailable", NULL, "%s", why);
+    else
+        api_error_replace(&ctx->err, 502, "api_error", "upstream_unavailable", NULL, "model %s: upstream failed: %s",
                           ctx->model->name, why ? why : "error");
-    }
 
     struct attempt_progress p = {ctx->model,         ctx->requested_model, ctx->target_retry, ctx->attempts_on_model,
                                  ctx->cooling_waits, ctx->fallback_pos,    ctx->fallbacks_taken};
@@ -821,16 +822,16 @@ static void respond_guard_block(struct req_ctx *ctx, const struct config_guardra
 {
     cancel_upstream(ctx);
     guards_cancel_all(ctx);
-    api_error_clear(&ctx->err);
     /* the reason may quote a guard service's answer, which may echo its credentials */
     char reason[sizeof(v->reason)];
     snprintf(reason, sizeof(reason), "%s", v->reason);
     api_scrub_text(ctx->w->scrub, reason, sizeof(reason));
+    /* the block replaces an earlier attempt's error: it is why the request ends */
     if (v->errored || v->timed_out)
-        api_error_set(&ctx->err, 503, "api_error", "guardrail_unavailable", NULL, "%s",
+        api_error_replace(&ctx->err, 503, "api_error", "guardrail_unavailable", NULL, "%s",
                       reason[0] ? reason : v->timed_out ? "the guardrail timed out (fail_closed)" : "the guardrail failed (fail_closed)");
     else
-        api_error_set(&ctx->err, g->status_code > 0 ? g->status_code : 400, "guardrail_violation", "guardrail_blocked", NULL,
+        api_error_replace(&ctx->err, g->status_code > 0 ? g->status_code : 400, "guardrail_violation", "guardrail_blocked", NULL,
                       "blocked by guardrail %s: %s", g->name, reason[0] ? reason : "policy violation");
     json_t *info = json_pack("{s:s, s:s, s:s, s:s}", "name", g->name, "stage", guard_stage_name(g->stage), "timing",
                              guard_timing_name(g->timing), "reason", reason[0] ? reason : "policy violation");
@@ -1152,8 +1153,7 @@ static void guard_log_note(struct req_ctx *ctx, const char *note)
 static int answer_unverifiable(struct req_ctx *ctx, const char *why)
 {
     metrics_count(ctx->w->metrics, METRICS_UNVERIFIABLE_RESPONSES, 1);
-    api_error_clear(&ctx->err);
-    api_error_set(&ctx->err, 502, "api_error", "unverifiable_response", NULL,
+    api_error_replace(&ctx->err, 502, "api_error", "unverifiable_response", NULL,
                   "the upstream answer could not be checked by the output guardrails: %s", why);
     respond_error(ctx);
     return -1;
@@ -1450,8 +1450,7 @@ static void structured_failed(struct req_ctx *ctx, const char *content, size_t l
         start_attempt(ctx);
         return;
     }
-    api_error_clear(&ctx->err);
-    api_error_set(&ctx->err, 422, "invalid_response_error", "schema_validation_failed", "response_format",
+    api_error_replace(&ctx->err, 422, "invalid_response_error", "schema_validation_failed", "response_format",
                   "the model's answer did not match the requested format after %d attempt%s: %s", ctx->reasks + 1,
                   ctx->reasks ? "s" : "", errors);
     json_t *list = json_array();
@@ -1538,8 +1537,7 @@ void lifecycle_block(struct req_ctx *ctx, const struct config_guardrail *g, cons
         /* the stream could not be checked (too large, not SSE/JSON we can read, duplicate keys):
          * fail closed, with the same code as an answer that cannot be verified */
         cancel_upstream(ctx);
-        api_error_clear(&ctx->err);
-        api_error_set(&ctx->err, 502, "api_error", "unverifiable_response", NULL, "%s", v->reason);
+        api_error_replace(&ctx->err, 502, "api_error", "unverifiable_response", NULL, "%s", v->reason);
         respond_error(ctx);
         return;
     }
@@ -1801,8 +1799,7 @@ void lifecycle_drain_expired(struct server_worker *w)
         next = ctx->next;
         if (ctx->state == REQ_STATE_RESPONDING || ctx->state == REQ_STATE_CLOSED)
             continue;
-        api_error_clear(&ctx->err);
-        api_error_set(&ctx->err, 503, "api_error", "shutting_down", NULL, "the server shut down before the answer completed");
+        api_error_replace(&ctx->err, 503, "api_error", "shutting_down", NULL, "the server shut down before the answer completed");
         respond_error(ctx);
     }
 }
