@@ -57,7 +57,7 @@
  *       request routed, checked and billed is the one the upstream reads.
  *   I8. A 2xx chat answer is relayed unchecked only when no output guardrail applies;
  *       otherwise it goes through the stream filter (SSE, whatever the client asked)
- *       or prepare_answer() (decoded, scanned), or it is refused with 502
+ *       or answer_prepare() (decoded, scanned), or it is refused with 502
  *       unverifiable_response.
  *
  * Only req_set_state() changes ctx->state; it logs each transition at debug
@@ -70,12 +70,16 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api/answer.h"
 #include "api/api.h"
 #include "api/attempt_plan.h"
 #include "api/audit_hook.h"
+#include "api/checks.h"
 #include "api/error.h"
 #include "api/hangup.h"
+#include "api/intake.h"
 #include "api/lifecycle_int.h"
+#include "api/reask.h"
 #include "api/response.h"
 #include "api/restore.h"
 #include "api/scrub.h"
@@ -112,10 +116,7 @@ static const char *state_names[] = {"NEW",           "INPUT_CHECKS", "ATTEMPT", 
 
 static void start_attempt(struct req_ctx *ctx);
 static void attempt_failed(struct req_ctx *ctx, int err, const char *why);
-static void respond_error(struct req_ctx *ctx);
 static void req_close(struct req_ctx *ctx);
-static void guards_cancel_all(struct req_ctx *ctx);
-static void run_async_post_checks(struct req_ctx *ctx);
 
 /* ---- state, references, teardown ---- */
 
@@ -215,9 +216,9 @@ static void req_close(struct req_ctx *ctx)
     if (ctx->state == REQ_STATE_CLOSED)
         return;
     cancel_upstream(ctx);
-    guards_cancel_all(ctx);
+    checks_cancel_all(ctx);
     if (!ctx->client_gone && ctx->out.status >= 200 && ctx->out.status < 300)
-        run_async_post_checks(ctx);
+        checks_run_async_post(ctx);
     uv_timer_stop(&ctx->timer);
     if (ctx->queued_on != NULL) {
         router_target_waiting_add(ctx->queued_on, -1);
@@ -247,7 +248,7 @@ static void req_client_gone(struct req_ctx *ctx)
         return;
     ctx->client_gone = 1;
     cancel_upstream(ctx);
-    guards_cancel_all(ctx);
+    checks_cancel_all(ctx);
 }
 
 static void on_pool_dispose(void *p)
@@ -270,7 +271,7 @@ static void on_hangup(void *ud)
     /* h2o is not reading this socket: make it notice by writing; the write fails and h2o disposes the request */
     if (ctx->req != NULL && !ctx->out.started) {
         api_error_set(&ctx->err, 499, "api_error", "client_closed_request", NULL, "client closed the request");
-        respond_error(ctx);
+        lifecycle_respond_error(ctx);
     } else if (ctx->req != NULL) {
         response_end(ctx, 1);
     }
@@ -310,7 +311,7 @@ static void respond_full(struct req_ctx *ctx, int status, const char *content_ty
 
 /* Ends the request with ctx->err: a JSON error body, or, once a stream has
  * started, an SSE error event (never a clean [DONE]). */
-static void respond_error(struct req_ctx *ctx)
+void lifecycle_respond_error(struct req_ctx *ctx)
 {
     if (ctx->err.status == 0)
         api_error_set(&ctx->err, 500, "api_error", "internal_error", NULL, "internal error");
@@ -333,7 +334,7 @@ static void respond_error(struct req_ctx *ctx)
 
 /* ---- upstream attempt ---- */
 
-static const char *kept_header(const struct req_ctx *ctx, const char *name)
+const char *lifecycle_upstream_header(const struct req_ctx *ctx, const char *name)
 {
     const char *p = ctx->up_headers.data, *end = p + ctx->up_headers.len;
     while (p != NULL && p < end) {
@@ -358,7 +359,7 @@ static int on_upstream_head(struct upstream_call *call, void *ud, int status, co
         util_buf_append(&ctx->up_headers, hs[i].value, hs[i].value_len);
         util_buf_append(&ctx->up_headers, "", 1);
     }
-    const char *ct = kept_header(ctx, "content-type");
+    const char *ct = lifecycle_upstream_header(ctx, "content-type");
     ctx->up_is_sse = ct != NULL && strncasecmp(ct, "text/event-stream", 17) == 0;
     /* "stream or not" is what the upstream sent, not what the client asked: an SSE answer to a
      * non-stream request is a stream too, and goes through the stream filter */
@@ -389,7 +390,7 @@ static void arm_deadline(struct req_ctx *ctx, int ms, int kind);
 static int body_unusable(struct req_ctx *ctx)
 {
     abort_attempt(ctx, ROUTER_FAILED);
-    respond_error(ctx);
+    lifecycle_respond_error(ctx);
     return UPSTREAM_BODY_CANCEL;
 }
 
@@ -467,7 +468,7 @@ static void on_upstream_done(struct upstream_call *call, void *ud, int err, cons
         else
             api_error_set(&ctx->err, 502, "api_error", "upstream_stream_cut", NULL,
                           "upstream stream ended without [DONE]: the answer is incomplete");
-        respond_error(ctx);
+        lifecycle_respond_error(ctx);
         return;
     }
     if (err != 0) {
@@ -489,18 +490,6 @@ static void on_upstream_done(struct upstream_call *call, void *ud, int err, cons
         finish_collected(ctx);
 }
 
-static void run_output_checks(struct req_ctx *ctx);
-static int prepare_answer(struct req_ctx *ctx);
-static int validate_structured(struct req_ctx *ctx);
-
-/* Output checks that gate the answer (async_post ones never do). */
-static int has_output_checks(const struct req_ctx *ctx)
-{
-    for (size_t i = 0; i < ctx->n_guards; i++)
-        if (ctx->guards[i]->stage == CONFIG_STAGE_OUTPUT && ctx->guards[i]->timing != CONFIG_TIMING_ASYNC_POST)
-            return 1;
-    return 0;
-}
 
 /* An upstream error is about to be relayed as the upstream sent it: no configured
  * secret (a provider key echoed in a 401, say) leaves with it (scrub.h). */
@@ -515,7 +504,7 @@ static void scrub_relayed_error(struct req_ctx *ctx)
 /* A complete, non-retryable upstream answer is in ctx->up_body and no concurrent check holds it. */
 static void finish_collected(struct req_ctx *ctx)
 {
-    if (ctx->up_status >= 200 && ctx->up_status < 300 && structured_active(&ctx->so) && validate_structured(ctx) != 0)
+    if (ctx->up_status >= 200 && ctx->up_status < 300 && structured_active(&ctx->so) && reask_check_answer(ctx) != 0)
         return; /* re-asked, or answered 422 */
     if (ctx->up_status >= 200 && ctx->up_status < 300 && ctx->up_is_sse) {
         /* a whole stream collected while held: send it as a stream, through the output checks */
@@ -533,12 +522,12 @@ static void finish_collected(struct req_ctx *ctx)
         return;
     }
     if (ctx->up_status >= 200 && ctx->up_status < 300 && ctx->kind == REQ_KIND_CHAT &&
-        (has_output_checks(ctx) || ctx->n_placeholders > 0)) {
+        (checks_gate_output(ctx) || ctx->n_placeholders > 0)) {
         req_set_state(ctx, REQ_STATE_OUTPUT_CHECKS);
         ctx->output_pos = 0;
-        if (prepare_answer(ctx) != 0)
+        if (answer_prepare(ctx) != 0)
             return; /* answered 502 unverifiable_response */
-        run_output_checks(ctx);
+        checks_run_output(ctx);
         return;
     }
     scrub_relayed_error(ctx);
@@ -557,7 +546,7 @@ static void on_deadline(uv_timer_t *t)
     if (ctx->state == REQ_STATE_STREAMING) {
         abort_attempt(ctx, ROUTER_FAILED);
         api_error_set(&ctx->err, 504, "api_error", "upstream_timeout", NULL, "%s while streaming", why);
-        respond_error(ctx);
+        lifecycle_respond_error(ctx);
         return;
     }
     stop_call(ctx);
@@ -610,7 +599,7 @@ static void start_attempt(struct req_ctx *ctx)
                               router_target_label(t), tc->max_concurrent);
                 ctx->retry_after_hint_s = 1;
                 router_unpick(t);
-                respond_error(ctx);
+                lifecycle_respond_error(ctx);
                 return;
             }
             ctx->queued_on = t;
@@ -624,7 +613,7 @@ static void start_attempt(struct req_ctx *ctx)
                           router_target_label(t));
             ctx->retry_after_hint_s = 1;
             router_unpick(t);
-            respond_error(ctx);
+            lifecycle_respond_error(ctx);
             return;
         }
         router_unpick(t);
@@ -652,7 +641,7 @@ static void start_attempt(struct req_ctx *ctx)
     if (build_upstream_body(ctx, tc->model) != 0) {
         end_target_attempt(ctx, ROUTER_CANCELLED, 0);
         api_error_set(&ctx->err, 500, "api_error", "internal_error", NULL, "could not build the upstream request");
-        respond_error(ctx);
+        lifecycle_respond_error(ctx);
         return;
     }
     /* the target's fixed header lines (content type, key, provider headers) plus the request id */
@@ -707,7 +696,7 @@ static void attempt_failed(struct req_ctx *ctx, int err, const char *why)
     int status = err == WARDEN_EUPSTREAM && why == NULL ? ctx->up_status : 0;
     uint64_t retry_after = 0;
     if (status == 429 || status == 503)
-        retry_after = attempt_plan_retry_after_ms(kept_header(ctx, "retry-after"), time(NULL));
+        retry_after = attempt_plan_retry_after_ms(lifecycle_upstream_header(ctx, "retry-after"), time(NULL));
     end_target_attempt(ctx, err == WARDEN_EOVERLOAD ? ROUTER_CANCELLED : ROUTER_FAILED, retry_after);
     if (ctx->req == NULL || ctx->client_gone)
         return;
@@ -767,7 +756,7 @@ static void attempt_failed(struct req_ctx *ctx, int err, const char *why)
     }
     if (err == WARDEN_EOVERLOAD && ctx->cooling_wait_ms > 0)
         ctx->retry_after_hint_s = (int)((ctx->cooling_wait_ms + 999) / 1000);
-    respond_error(ctx);
+    lifecycle_respond_error(ctx);
 }
 
 static void on_timer(uv_timer_t *t)
@@ -779,260 +768,46 @@ static void on_timer(uv_timer_t *t)
         start_attempt(ctx);
 }
 
-/* ---- guardrails ----
- *
- * Input stage:  blocking checks run one after the other (INPUT_CHECKS) before
- *               the first attempt; a rewrite changes the request that is sent.
- *               Concurrent checks start with the first attempt; while any is
- *               pending (ctx->held) the answer is collected, not sent. A
- *               failing check with cancel_on_failure aborts the attempt at
- *               once; a rewrite aborts it and re-sends the rewritten request.
- * Output stage: on a complete answer, checks run before it is sent
- *               (OUTPUT_CHECKS); streams are filtered in stream_filter.c.
- * async_post:   started when the request closes; never delays it. */
+/* ---- events from the parts (checks.h, answer.h, reask.h) ---- */
 
-static const char *verdict_word(const struct guard_verdict *v)
+static void run_checks_then_attempt(struct req_ctx *ctx)
 {
-    if (v->timed_out)
-        return v->outcome == GUARD_PASS ? "timeout_open" : "timeout_closed";
-    if (v->unreachable)
-        return v->outcome == GUARD_PASS ? "unreachable_open" : "unreachable_closed";
-    if (v->errored)
-        return v->outcome == GUARD_PASS ? "error_open" : "error_closed";
-    if (v->outcome == GUARD_BLOCK)
-        return "block";
-    if (v->outcome == GUARD_REWRITE)
-        return "rewrite";
-    return v->violation ? "flagged" : "pass";
-}
-
-static void guard_log_append(struct req_ctx *ctx, const struct config_guardrail *g, const char *word)
-{
-    if (ctx->guard_log.limit == 0)
-        util_buf_init(&ctx->guard_log, 2048);
-    util_buf_appendf(&ctx->guard_log, "%s%s=%s", ctx->guard_log.len ? ", " : "", g->name, word);
-}
-
-/* Ends the request with the guardrail error body (the client never sees the answer).
- * One rule for every guard type, stage and timing, streams included: a check that ran
- * and said no is the guard's status (400 by default), code guardrail_blocked; a
- * fail_closed check that could not run (time-out, service down, bad answer, engine
- * error) is 503 guardrail_unavailable, which a client may retry. */
-static void respond_guard_block(struct req_ctx *ctx, const struct config_guardrail *g, const struct guard_verdict *v)
-{
-    cancel_upstream(ctx);
-    guards_cancel_all(ctx);
-    /* the reason may quote a guard service's answer, which may echo its credentials */
-    char reason[sizeof(v->reason)];
-    snprintf(reason, sizeof(reason), "%s", v->reason);
-    api_scrub_text(ctx->w->scrub, reason, sizeof(reason));
-    /* the block replaces an earlier attempt's error: it is why the request ends */
-    if (v->errored || v->timed_out)
-        api_error_replace(&ctx->err, 503, "api_error", "guardrail_unavailable", NULL, "%s",
-                      reason[0] ? reason : v->timed_out ? "the guardrail timed out (fail_closed)" : "the guardrail failed (fail_closed)");
-    else
-        api_error_replace(&ctx->err, g->status_code > 0 ? g->status_code : 400, "guardrail_violation", "guardrail_blocked", NULL,
-                      "blocked by guardrail %s: %s", g->name, reason[0] ? reason : "policy violation");
-    json_t *info = json_pack("{s:s, s:s, s:s, s:s}", "name", g->name, "stage", guard_stage_name(g->stage), "timing",
-                             guard_timing_name(g->timing), "reason", reason[0] ? reason : "policy violation");
-    if (info != NULL && v->guard != NULL && v->guard != g)
-        json_object_set_new(info, "member", json_string(v->guard->name));
-    api_error_set_extra(&ctx->err, json_pack("{s:o}", "guardrail", info ? info : json_null()));
-    respond_error(ctx);
-}
-
-static const struct config_api_key *request_api_key(struct req_ctx *ctx);
-
-void lifecycle_guard_context(struct req_ctx *ctx, struct guard_subject *s)
-{
-    s->call_id = ctx->call_id;
-    s->api_key = request_api_key(ctx);
-    s->headers = NULL;
-    s->n_headers = 0;
-    if (ctx->req != NULL && ctx->req->headers.size > 0) {
-        struct guard_header *h = h2o_mem_alloc_pool(&ctx->req->pool, ctx->req->headers.size * sizeof(*h));
-        for (size_t i = 0; i < ctx->req->headers.size; i++) {
-            const h2o_header_t *e = &ctx->req->headers.entries[i];
-            h[i] = (struct guard_header){e->name->base, e->name->len, e->value.base, e->value.len};
-        }
-        s->headers = h;
-        s->n_headers = ctx->req->headers.size;
-    }
-}
-
-/* Does g (or a member of a composite) read tool definitions / tool calls as JSON? */
-static int guard_reads_tools(const struct config_guardrail *g, int depth)
-{
-    if (g->type == CONFIG_GUARD_TOOLS)
-        return 1;
-    for (size_t i = 0; depth < 8 && i < g->n_members; i++)
-        if (g->members[i] != NULL && guard_reads_tools(g->members[i], depth + 1))
-            return 1;
-    return 0;
-}
-
-/* The subject of a guard: every text of the scan, in contract order (texts.h). The tools
- * JSON is parsed from its span only for a guard that reads it, once per scan. */
-static void subject_from_scan(struct req_ctx *ctx, struct guard_subject *s, const struct config_guardrail *g,
-                              enum config_guard_stage st)
-{
-    const struct api_scan *sc = st == CONFIG_STAGE_INPUT ? &ctx->scan : &ctx->answer;
-    json_t **tools = st == CONFIG_STAGE_INPUT ? &ctx->tools_json : &ctx->answer_tools;
-    const char *json = st == CONFIG_STAGE_INPUT ? ctx->raw : ctx->up_body.data;
-    memset(s, 0, sizeof(*s));
-    s->stage = st;
-    s->texts = sc->texts;
-    s->lens = sc->lens;
-    s->n = sc->n;
-    s->n_messages = sc->n_messages;
-    if (*tools == NULL && g != NULL && guard_reads_tools(g, 0))
-        *tools = api_scan_tools_json(sc, json);
-    s->tool_calls = *tools;
-    s->model = ctx->requested_model_name;
-    s->request_id = ctx->request_id;
-    s->body_json = json;
-    s->body_json_len = st == CONFIG_STAGE_INPUT ? ctx->raw_len : ctx->up_body.len;
-    lifecycle_guard_context(ctx, s);
-}
-
-static const char *header_lookup(void *ud, const char *name)
-{
-    struct req_ctx *ctx = ud;
-    if (ctx->req == NULL)
-        return NULL;
-    ssize_t i = h2o_find_header_by_str(&ctx->req->headers, name, strlen(name), -1);
-    if (i < 0)
-        return NULL;
-    h2o_iovec_t v = ctx->req->headers.entries[i].value;
-    /* h2o values are not NUL-terminated: copy into the pool */
-    return h2o_strdup(&ctx->req->pool, v.base, v.len).base;
-}
-
-static const struct config_api_key *request_api_key(struct req_ctx *ctx)
-{
-    if (ctx->w->cfg->n_api_keys == 0 || ctx->req == NULL)
-        return NULL;
-    return auth_request_key(ctx->w->cfg, &ctx->req->headers, NULL);
-}
-
-/* The requested model's guardrails (or the defaults) whose `when:` matches this request. */
-static void guards_resolve(struct req_ctx *ctx)
-{
-    const struct config *cfg = ctx->w->cfg;
-    const struct config_model *m = ctx->requested_model;
-    struct config_guardrail **list = m->has_guardrails ? m->guardrails : cfg->default_guardrails;
-    size_t n = m->has_guardrails ? m->n_guardrails : cfg->n_default_guardrails;
-    struct guard_request_info info = {.model = ctx->requested_model_name,
-                                      .path = ctx->kind == REQ_KIND_EMBEDDINGS ? "/v1/embeddings" : "/v1/chat/completions",
-                                      .header = header_lookup,
-                                      .header_ud = ctx,
-                                      .api_key = ctx->api_key};
-    ctx->n_guards = 0;
-    if (n == 0)
-        return;
-    ctx->guards = util_malloc(n * sizeof(*ctx->guards));
-    for (size_t i = 0; i < n; i++)
-        if (guard_when_matches(list[i], &info))
-            ctx->guards[ctx->n_guards++] = list[i];
-}
-
-static enum api_scan_shape request_shape(const struct req_ctx *ctx)
-{
-    return ctx->kind == REQ_KIND_EMBEDDINGS ? API_SCAN_EMBEDDINGS : API_SCAN_CHAT;
-}
-
-/* Makes body (malloc'd, taken) the request: scanned again so that the next guard, the
- * upstream body and a re-ask all start from it. -1 (body freed, ctx unchanged) if the
- * result does not scan, which a splice of valid literals cannot cause. */
-static int request_replace_take(struct req_ctx *ctx, char *body, size_t len)
-{
-    struct api_scan ns;
-    if (api_scan(&ns, body, len, request_shape(ctx), 1) != 0) {
-        LOG_ERROR("lifecycle", "%s: a rewritten request does not scan: %s", ctx->request_id, ns.err);
-        api_scan_free(&ns);
-        free(body);
-        return -1;
-    }
-    api_scan_free(&ctx->scan);
-    free(ctx->raw);
-    ctx->raw = body;
-    ctx->raw_len = len;
-    ctx->scan = ns;
-    json_decref(ctx->tools_json);
-    ctx->tools_json = NULL;
-    return 0;
-}
-
-/* Reversible redaction: the map of a rewrite of the request is kept for the answer (never logged). */
-static void keep_placeholders(struct req_ctx *ctx, struct guard_verdict *v)
-{
-    struct guard_placeholders *p = guard_verdict_take_placeholders(v);
-    if (p == NULL)
-        return;
-    ctx->placeholders = util_realloc(ctx->placeholders, (ctx->n_placeholders + 1) * sizeof(*ctx->placeholders));
-    ctx->placeholders[ctx->n_placeholders++] = p;
-}
-
-/* Splices a guard's rewritten texts into the request. 1 if it changed, 0 if not, -1 on failure. */
-static int apply_request_rewrite(struct req_ctx *ctx, struct guard_verdict *v)
-{
-    keep_placeholders(ctx, v);
-    if (v->texts != NULL && v->n != ctx->scan.n)
-        return -1; /* made for another version of the request: applying none of it would fail open */
-    if (v->texts == NULL || api_scan_changed(&ctx->scan, v->texts, v->lens, v->n) == 0)
-        return 0;
-    size_t len;
-    char *body = api_scan_splice(&ctx->scan, ctx->raw, ctx->raw_len, v->texts, v->lens, NULL, &len);
-    return request_replace_take(ctx, body, len) == 0 ? 1 : -1;
-}
-
-static void start_concurrent_checks(struct req_ctx *ctx);
-static void run_input_checks(struct req_ctx *ctx);
-
-static void on_blocking_verdict(void *ud, struct guard_verdict *v)
-{
-    struct req_ctx *ctx = ud;
-    const struct config_guardrail *g = ctx->guards[ctx->input_pos - 1];
-    ctx->input_run = NULL;
-    guard_log_append(ctx, g, verdict_word(v));
-    if (v->outcome == GUARD_BLOCK) {
-        respond_guard_block(ctx, g, v);
-        return;
-    }
-    if (v->outcome == GUARD_REWRITE && apply_request_rewrite(ctx, v) < 0) {
-        api_error_set(&ctx->err, 500, "api_error", "internal_error", NULL, "guardrail %s: could not apply its rewrite", g->name);
-        respond_error(ctx);
-        return;
-    }
-    if (!ctx->guard_sync)
-        run_input_checks(ctx);
-}
-
-/* Runs the blocking input checks in order, then starts the concurrent ones and the first attempt. */
-static void run_input_checks(struct req_ctx *ctx)
-{
-    while (ctx->input_pos < ctx->n_guards) {
-        const struct config_guardrail *g = ctx->guards[ctx->input_pos++];
-        if (g->stage != CONFIG_STAGE_INPUT || g->timing != CONFIG_TIMING_BLOCKING)
-            continue;
+    if (checks_input_blocking(ctx) > 0)
         req_set_state(ctx, REQ_STATE_INPUT_CHECKS);
-        struct guard_subject s;
-        subject_from_scan(ctx, &s, g, CONFIG_STAGE_INPUT);
-        ctx->guard_sync = 1;
-        ctx->input_run = guard_run_start(ctx->w->guards, g, &s, on_blocking_verdict, ctx); /* copies what it keeps */
-        ctx->guard_sync = 0;
-        if (ctx->input_run != NULL)
-            return; /* asynchronous: on_blocking_verdict continues */
-        if (ctx->out.started || ctx->state == REQ_STATE_CLOSED)
-            return; /* blocked */
-    }
-    start_concurrent_checks(ctx);
+    checks_run_input(ctx); /* lifecycle_input_checks_passed() when they all passed */
+}
+
+void lifecycle_input_checks_passed(struct req_ctx *ctx)
+{
+    checks_start_concurrent(ctx);
     if (ctx->out.started || ctx->state == REQ_STATE_CLOSED)
         return; /* a concurrent check decided at once (local checks are synchronous) */
     start_attempt(ctx);
 }
 
-static void release_hold(struct req_ctx *ctx)
+void lifecycle_request_rewritten(struct req_ctx *ctx)
+{
+    /* the request in flight is not the one policy allows: abort it and send the rewritten one */
+    cancel_upstream(ctx);
+    uv_timer_stop(&ctx->timer);
+    if (ctx->attempts_on_model > 0)
+        ctx->attempts_on_model--; /* a re-send, not a retry */
+    start_attempt(ctx);
+}
+
+void lifecycle_reask(struct req_ctx *ctx)
+{
+    ctx->attempts_on_model = 0;
+    ctx->tried_mask = 0;
+    start_attempt(ctx);
+}
+
+void lifecycle_respond_answer(struct req_ctx *ctx)
+{
+    respond_full(ctx, ctx->up_status, NULL, 1, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
+}
+
+void lifecycle_hold_released(struct req_ctx *ctx)
 {
     if (ctx->held > 0 || ctx->req == NULL || ctx->out.started)
         return;
@@ -1057,457 +832,6 @@ static void release_hold(struct req_ctx *ctx)
     /* otherwise the attempt goes on and on_upstream_head/done see held == 0 */
 }
 
-static void on_concurrent_verdict(void *ud, struct guard_verdict *v)
-{
-    struct req_guard_slot *slot = ud;
-    struct req_ctx *ctx = slot->ctx;
-    const struct config_guardrail *g = slot->g;
-    slot->run = NULL;
-    ctx->held--;
-    guard_log_append(ctx, g, verdict_word(v));
-    if (v->outcome == GUARD_BLOCK) {
-        if (g->cancel_on_failure) {
-            /* the point of concurrent mode: stop the upstream (and its token spend) now */
-            respond_guard_block(ctx, g, v);
-            return;
-        }
-        LOG_INFO("guard", "%s: %s failed (cancel_on_failure: false): %s; answer delivered", ctx->request_id, g->name, v->reason);
-    } else if (v->outcome == GUARD_REWRITE) {
-        /* the request in flight is not the one policy allows: abort it and send the rewritten one */
-        int changed = apply_request_rewrite(ctx, v);
-        if (changed < 0) {
-            api_error_set(&ctx->err, 500, "api_error", "internal_error", NULL, "guardrail %s: could not apply its rewrite",
-                          g->name);
-            respond_error(ctx);
-            return;
-        }
-        /* synchronously (inside start_concurrent_checks) no attempt has started yet: the first
-         * attempt simply sends the rewritten request */
-        if (changed && !ctx->out.started && !ctx->guard_sync) {
-            cancel_upstream(ctx);
-            uv_timer_stop(&ctx->timer);
-            if (ctx->attempts_on_model > 0)
-                ctx->attempts_on_model--; /* a re-send, not a retry */
-            start_attempt(ctx);
-        }
-    }
-    if (!ctx->guard_sync)
-        release_hold(ctx);
-}
-
-static void start_concurrent_checks(struct req_ctx *ctx)
-{
-    ctx->n_conc = 0;
-    size_t want = 0;
-    for (size_t i = 0; i < ctx->n_guards; i++)
-        if (ctx->guards[i]->stage == CONFIG_STAGE_INPUT && ctx->guards[i]->timing == CONFIG_TIMING_CONCURRENT)
-            want++;
-    if (want == 0)
-        return;
-    ctx->conc = util_calloc(want, sizeof(*ctx->conc));
-    for (size_t i = 0; i < ctx->n_guards; i++) {
-        const struct config_guardrail *g = ctx->guards[i];
-        if (g->stage != CONFIG_STAGE_INPUT || g->timing != CONFIG_TIMING_CONCURRENT)
-            continue;
-        /* a synchronous rewrite by an earlier one changed the scan: each subject is built afresh */
-        struct guard_subject s;
-        subject_from_scan(ctx, &s, g, CONFIG_STAGE_INPUT);
-        struct req_guard_slot *slot = &ctx->conc[ctx->n_conc++];
-        slot->ctx = ctx;
-        slot->g = g;
-        ctx->held++;
-        ctx->guard_sync = 1;
-        slot->run = guard_run_start(ctx->w->guards, g, &s, on_concurrent_verdict, slot);
-        ctx->guard_sync = 0;
-        if (ctx->out.started || ctx->state == REQ_STATE_CLOSED)
-            break;
-    }
-}
-
-static void on_output_verdict(void *ud, struct guard_verdict *v);
-
-/* The coverage settings of the guards of one stage that apply to this request: the strictest wins. */
-static void coverage_of(const struct req_ctx *ctx, enum config_guard_stage st, int *any, int *unknown_refuse,
-                        int *non_text_refuse)
-{
-    *any = *unknown_refuse = *non_text_refuse = 0;
-    for (size_t i = 0; i < ctx->n_guards; i++) {
-        const struct config_guardrail *g = ctx->guards[i];
-        if (g->stage != st || (st == CONFIG_STAGE_OUTPUT && g->timing == CONFIG_TIMING_ASYNC_POST))
-            continue;
-        *any = 1;
-        *unknown_refuse |= g->unknown_fields == CONFIG_COVERAGE_REFUSE;
-        *non_text_refuse |= g->non_text == CONFIG_COVERAGE_REFUSE;
-    }
-}
-
-static void guard_log_note(struct req_ctx *ctx, const char *note)
-{
-    if (ctx->guard_log.limit == 0)
-        util_buf_init(&ctx->guard_log, 2048);
-    if (strstr(ctx->guard_log.data ? ctx->guard_log.data : "", note) == NULL)
-        util_buf_appendf(&ctx->guard_log, "%s%s", ctx->guard_log.len ? ", " : "", note);
-}
-
-/* The answer cannot be checked: it is not relayed (fail closed), 502 unverifiable_response. */
-static int answer_unverifiable(struct req_ctx *ctx, const char *why)
-{
-    metrics_count(ctx->w->metrics, METRICS_UNVERIFIABLE_RESPONSES, 1);
-    api_error_replace(&ctx->err, 502, "api_error", "unverifiable_response", NULL,
-                  "the upstream answer could not be checked by the output guardrails: %s", why);
-    respond_error(ctx);
-    return -1;
-}
-
-/* Inflates in into out (capped by out's limit) with zlib window bits wbits: Z_STREAM_END when
- * the whole input decoded to exactly one stream, else the zlib error (Z_MEM_ERROR: over the cap). */
-static int inflate_body(const struct util_buf *in, int wbits, struct util_buf *out)
-{
-    z_stream z;
-    memset(&z, 0, sizeof(z));
-    if (inflateInit2(&z, wbits) != Z_OK)
-        return Z_STREAM_ERROR;
-    z.next_in = (Bytef *)(in->data ? in->data : "");
-    z.avail_in = (uInt)in->len;
-    int rc = Z_OK;
-    char chunk[16384];
-    while (rc == Z_OK) {
-        z.next_out = (Bytef *)chunk;
-        z.avail_out = sizeof(chunk);
-        rc = inflate(&z, Z_NO_FLUSH);
-        if (rc != Z_OK && rc != Z_STREAM_END)
-            break;
-        if (util_buf_append(out, chunk, sizeof(chunk) - z.avail_out) != 0) {
-            rc = Z_MEM_ERROR;
-            break;
-        }
-        if (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0)
-            rc = Z_BUF_ERROR; /* truncated */
-    }
-    if (rc == Z_STREAM_END && z.avail_in != 0)
-        rc = Z_DATA_ERROR; /* bytes after the stream */
-    inflateEnd(&z);
-    return rc;
-}
-
-/* Decodes a gzip / deflate answer in place (up_body), capped at max_response_bytes. "deflate" is
- * zlib-wrapped by the RFC, raw in some servers: both are tried. */
-static int answer_decode(struct req_ctx *ctx, int gzip, char *why, size_t whysz)
-{
-    static const int gzip_bits[] = {16 + MAX_WBITS}, deflate_bits[] = {MAX_WBITS, -MAX_WBITS};
-    const int *bits = gzip ? gzip_bits : deflate_bits;
-    size_t n_bits = gzip ? 1 : 2;
-    int rc = Z_DATA_ERROR;
-    for (size_t i = 0; i < n_bits && rc != Z_STREAM_END && rc != Z_MEM_ERROR; i++) {
-        struct util_buf out;
-        util_buf_init(&out, ctx->w->cfg->server.max_response_bytes);
-        rc = inflate_body(&ctx->up_body, bits[i], &out);
-        if (rc == Z_STREAM_END) {
-            util_buf_free(&ctx->up_body);
-            ctx->up_body = out;
-            ctx->answer_decoded = 1;
-            return 0;
-        }
-        util_buf_free(&out);
-    }
-    if (rc == Z_MEM_ERROR)
-        snprintf(why, whysz, "the decoded answer exceeds server.max_response_bytes");
-    else
-        snprintf(why, whysz, "its %s encoding does not decode", gzip ? "gzip" : "deflate");
-    return -1;
-}
-
-/* Makes the collected answer checkable: decoded if it has a Content-Encoding, scanned (valid
- * JSON, no duplicate keys, texts collected). Else answers 502 and returns -1. */
-static int prepare_answer(struct req_ctx *ctx)
-{
-    char why[300];
-    const char *enc = kept_header(ctx, "content-encoding");
-    if (enc != NULL && *enc && strcasecmp(enc, "identity") != 0) {
-        int gzip = strcasecmp(enc, "gzip") == 0 || strcasecmp(enc, "x-gzip") == 0;
-        if (!gzip && strcasecmp(enc, "deflate") != 0) {
-            snprintf(why, sizeof(why), "unsupported Content-Encoding \"%.40s\"", enc);
-            return answer_unverifiable(ctx, why);
-        }
-        if (answer_decode(ctx, gzip, why, sizeof(why)) != 0)
-            return answer_unverifiable(ctx, why);
-    }
-    api_scan_free(&ctx->answer);
-    json_decref(ctx->answer_tools);
-    ctx->answer_tools = NULL;
-    if (api_scan(&ctx->answer, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len, API_SCAN_ANSWER, 1) != 0) {
-        snprintf(why, sizeof(why), "%s", ctx->answer.err);
-        return answer_unverifiable(ctx, why);
-    }
-    ctx->answer_scanned = 1;
-    int any, unknown_refuse, non_text_refuse;
-    coverage_of(ctx, CONFIG_STAGE_OUTPUT, &any, &unknown_refuse, &non_text_refuse);
-    if (unknown_refuse && ctx->answer.unknown_path[0]) {
-        snprintf(why, sizeof(why), "field %s is outside what the guardrails read (unknown_fields: refuse)",
-                 ctx->answer.unknown_path);
-        return answer_unverifiable(ctx, why);
-    }
-    if (ctx->answer.non_text) {
-        if (non_text_refuse) {
-            snprintf(why, sizeof(why), "%s is not text (non_text: refuse)", ctx->answer.non_text_path);
-            return answer_unverifiable(ctx, why);
-        }
-        guard_log_note(ctx, "non_text=unchecked");
-    }
-    return 0;
-}
-
-static int apply_answer_rewrite(struct req_ctx *ctx, struct guard_verdict *v);
-
-/* The originals of the request's placeholders back into the answer (restore.h). 0, or -1
- * after answering 502 (a splice that does not scan cannot come from valid literals). */
-static int restore_answer(struct req_ctx *ctx)
-{
-    struct guard_verdict v = {0};
-    if (api_restore_texts(ctx->placeholders, ctx->n_placeholders, ctx->answer.texts, ctx->answer.lens, ctx->answer.n,
-                          &v.texts, &v.lens) == 0)
-        return 0;
-    v.n = ctx->answer.n;
-    int rc = apply_answer_rewrite(ctx, &v);
-    api_restore_free(v.texts, v.lens, v.n);
-    if (rc < 0) {
-        answer_unverifiable(ctx, "the redacted values could not be restored in the answer");
-        return -1;
-    }
-    return 0;
-}
-
-/* Output checks on a complete answer (prepared: decoded and scanned), in declaration order;
- * then the (maybe rewritten) answer is sent. */
-static void run_output_checks(struct req_ctx *ctx)
-{
-    while (ctx->output_pos < ctx->n_guards) {
-        const struct config_guardrail *g = ctx->guards[ctx->output_pos++];
-        if (g->stage != CONFIG_STAGE_OUTPUT || g->timing == CONFIG_TIMING_ASYNC_POST)
-            continue;
-        struct guard_subject s;
-        subject_from_scan(ctx, &s, g, CONFIG_STAGE_OUTPUT);
-        ctx->guard_sync = 1;
-        ctx->output_run = guard_run_start(ctx->w->guards, g, &s, on_output_verdict, ctx);
-        ctx->guard_sync = 0;
-        if (ctx->output_run != NULL)
-            return;
-        if (ctx->out.started || ctx->state == REQ_STATE_CLOSED)
-            return;
-    }
-    /* reversible redaction: the client gets the originals back, after every output check */
-    if (ctx->n_placeholders > 0 && restore_answer(ctx) != 0)
-        return;
-    respond_full(ctx, ctx->up_status, NULL, 1, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
-}
-
-/* Splices a guard's rewritten texts into the answer and scans the result for the next guard. */
-static int apply_answer_rewrite(struct req_ctx *ctx, struct guard_verdict *v)
-{
-    if (v->texts != NULL && v->n != ctx->answer.n)
-        return -1;
-    if (v->texts == NULL || api_scan_changed(&ctx->answer, v->texts, v->lens, v->n) == 0)
-        return 0;
-    size_t len;
-    char *body = api_scan_splice(&ctx->answer, ctx->up_body.data, ctx->up_body.len, v->texts, v->lens, NULL, &len);
-    struct api_scan ns;
-    if (api_scan(&ns, body, len, API_SCAN_ANSWER, 1) != 0) {
-        api_scan_free(&ns);
-        free(body);
-        return -1;
-    }
-    api_scan_free(&ctx->answer);
-    ctx->answer = ns;
-    util_buf_free(&ctx->up_body);
-    util_buf_init(&ctx->up_body, SIZE_MAX);
-    ctx->up_body.data = body; /* the buffer takes the spliced bytes (malloc'd, NUL-terminated) */
-    ctx->up_body.len = len;
-    ctx->up_body.cap = len + 1;
-    json_decref(ctx->answer_tools);
-    ctx->answer_tools = NULL;
-    return 1;
-}
-
-static void on_output_verdict(void *ud, struct guard_verdict *v)
-{
-    struct req_ctx *ctx = ud;
-    const struct config_guardrail *g = ctx->guards[ctx->output_pos - 1];
-    ctx->output_run = NULL;
-    guard_log_append(ctx, g, verdict_word(v));
-    if (v->outcome == GUARD_BLOCK) {
-        respond_guard_block(ctx, g, v);
-        return;
-    }
-    if (v->outcome == GUARD_REWRITE && apply_answer_rewrite(ctx, v) < 0) {
-        answer_unverifiable(ctx, "a guardrail's rewrite could not be applied");
-        return;
-    }
-    if (!ctx->guard_sync)
-        run_output_checks(ctx);
-}
-
-static void guards_cancel_all(struct req_ctx *ctx)
-{
-    guard_run_cancel(ctx->input_run);
-    ctx->input_run = NULL;
-    guard_run_cancel(ctx->output_run);
-    ctx->output_run = NULL;
-    for (size_t i = 0; i < ctx->n_conc; i++) {
-        if (ctx->conc[i].run != NULL) {
-            guard_run_cancel(ctx->conc[i].run);
-            ctx->conc[i].run = NULL;
-            ctx->held--;
-        }
-    }
-    stream_filter_cancel(ctx);
-}
-
-/* async_post checks: detached runs over the request (input) or the answer (output). */
-static void run_async_post_checks(struct req_ctx *ctx)
-{
-    char *dumped = NULL;
-    for (size_t i = 0; i < ctx->n_guards; i++) {
-        const struct config_guardrail *g = ctx->guards[i];
-        if (g->timing != CONFIG_TIMING_ASYNC_POST)
-            continue;
-        if (g->stage == CONFIG_STAGE_OUTPUT && !ctx->answer_scanned) {
-            /* a stream's answer comes from the stream filter as a tree; a plain one is up_body */
-            const char *json = ctx->up_body.data;
-            size_t len = ctx->up_body.len;
-            if (ctx->sf != NULL || ctx->up_is_sse) {
-                json_t *answer = stream_filter_answer(ctx);
-                dumped = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
-                json_decref(answer);
-                json = dumped;
-                len = dumped ? strlen(dumped) : 0;
-            }
-            if (json == NULL || api_scan(&ctx->answer, json, len, API_SCAN_ANSWER, 1) != 0) {
-                api_scan_free(&ctx->answer);
-                continue;
-            }
-            ctx->answer_scanned = 1;
-            if (dumped != NULL && guard_reads_tools(g, 0))
-                ctx->answer_tools = api_scan_tools_json(&ctx->answer, dumped);
-        }
-        struct guard_subject s;
-        subject_from_scan(ctx, &s, g, g->stage);
-        guard_run_async_post(ctx->w->guards, g, &s);
-    }
-    /* the engine copied the texts: the scan may not point into `dumped` past here */
-    if (dumped != NULL) {
-        api_scan_free(&ctx->answer);
-        ctx->answer_scanned = 0;
-        free(dumped);
-    }
-}
-
-/* ---- structured output ----
- *
- * The answer must match response_format (json_object / json_schema) and, when
- * the model opts in, each tool call's arguments must match the tool's
- * parameters. A failing answer is re-asked: the conversation goes out again
- * with the invalid answer and the validation errors appended, up to
- * structured_output.max_reasks times; then the client gets 422. Streams are
- * held and checked at the end (stream: hold), or passed through and ended
- * with an SSE error event when invalid (stream: pass). */
-
-static void structured_failed(struct req_ctx *ctx, const char *content, size_t len, const char *errors)
-{
-    const struct config_structured_output *so = &ctx->requested_model->structured_output;
-    metrics_count(ctx->w->metrics, METRICS_SCHEMA_FAILURES, 1);
-    if (ctx->reasks < so->max_reasks && !ctx->out.started && ctx->scan.messages.e > ctx->scan.messages.s) {
-        char note[8192];
-        snprintf(note, sizeof(note),
-                 "Your previous answer was rejected because it does not match the required format: %s. "
-                 "Answer again with only the corrected JSON.",
-                 errors);
-        /* the two messages are spliced in before the messages array's closing bracket */
-        static const char asst[] = ",{\"role\":\"assistant\",\"content\":", user[] = "},{\"role\":\"user\",\"content\":";
-        struct util_buf b;
-        util_buf_init(&b, SIZE_MAX);
-        size_t close = ctx->scan.messages.e - 1;
-        util_buf_append(&b, ctx->raw, close);
-        util_buf_append(&b, asst, sizeof(asst) - 1);
-        util_buf_append_json_string(&b, content ? content : "", content ? len : 0);
-        util_buf_append(&b, user, sizeof(user) - 1);
-        util_buf_append_json_string(&b, note, strlen(note));
-        util_buf_append(&b, "}", 1);
-        util_buf_append(&b, ctx->raw + close, ctx->raw_len - close);
-        size_t blen;
-        char *body = util_buf_take(&b, &blen);
-        if (request_replace_take(ctx, body, blen) != 0) {
-            api_error_set(&ctx->err, 500, "api_error", "internal_error", NULL, "could not build the re-ask");
-            respond_error(ctx);
-            return;
-        }
-        ctx->reasks++;
-        metrics_count(ctx->w->metrics, METRICS_SCHEMA_REASKS, 1);
-        LOG_DEBUG("lifecycle", "%s re-ask %d: %s", ctx->request_id, ctx->reasks, errors);
-        ctx->attempts_on_model = 0;
-        ctx->tried_mask = 0;
-        api_scan_free(&ctx->answer);
-        ctx->answer_scanned = 0;
-        start_attempt(ctx);
-        return;
-    }
-    api_error_replace(&ctx->err, 422, "invalid_response_error", "schema_validation_failed", "response_format",
-                  "the model's answer did not match the requested format after %d attempt%s: %s", ctx->reasks + 1,
-                  ctx->reasks ? "s" : "", errors);
-    json_t *list = json_array();
-    const char *p = errors;
-    while (p && *p) {
-        const char *sep = strstr(p, "; ");
-        size_t n = sep ? (size_t)(sep - p) : strlen(p);
-        json_array_append_new(list, json_stringn_nocheck(p, n));
-        p = sep ? sep + 2 : NULL;
-    }
-    api_error_set_extra(&ctx->err, json_pack("{s:o, s:i}", "errors", list, "reasks", ctx->reasks));
-    respond_error(ctx);
-}
-
-/* 0: the answer is valid (go on); -1: taken over (re-ask started or error sent). */
-static int validate_structured(struct req_ctx *ctx)
-{
-    json_t *answer;
-    if (ctx->up_is_sse) {
-        answer = api_texts_answer_from_sse(ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
-    } else {
-        json_error_t je;
-        answer = json_loadb(ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len, 0, &je);
-    }
-    json_t *msg = json_object_get(json_array_get(json_object_get(answer, "choices"), 0), "message");
-    json_t *content = json_object_get(msg, "content");
-    json_t *tool_calls = json_object_get(msg, "tool_calls");
-    char *errors = NULL;
-    int rc = 0;
-    if (ctx->so.mode != STRUCTURED_NONE && !(json_is_array(tool_calls) && !json_is_string(content)))
-        rc = structured_check_content(&ctx->so, json_string_value(content), json_string_length(content), &errors);
-    if (rc == 0)
-        rc = structured_check_tool_calls(&ctx->so, ctx->body, tool_calls, &errors);
-    if (rc != 0) {
-        char *text = util_strndup(json_string_value(content) ? json_string_value(content) : "", json_string_length(content));
-        size_t len = json_string_length(content);
-        json_decref(answer);
-        structured_failed(ctx, text, len, errors ? errors : "invalid answer");
-        free(text);
-        free(errors);
-        return -1;
-    }
-    json_decref(answer);
-    return 0;
-}
-
-int lifecycle_stream_validate(struct req_ctx *ctx, const char *text, size_t len)
-{
-    if (ctx->so.mode == STRUCTURED_NONE)
-        return 0;
-    char *errors = NULL;
-    if (structured_check_content(&ctx->so, text, len, &errors) == 0)
-        return 0;
-    structured_failed(ctx, text, len, errors ? errors : "invalid answer"); /* started: an SSE error event */
-    free(errors);
-    return -1;
-}
 
 /* ---- the stream filter's view of the output ---- */
 
@@ -1528,7 +852,7 @@ void lifecycle_end_stream(struct req_ctx *ctx)
 
 void lifecycle_note_guard(struct req_ctx *ctx, const struct config_guardrail *g, const char *verdict)
 {
-    guard_log_append(ctx, g, verdict);
+    checks_log_append(ctx, g, verdict);
 }
 
 void lifecycle_block(struct req_ctx *ctx, const struct config_guardrail *g, const struct guard_verdict *v)
@@ -1538,196 +862,11 @@ void lifecycle_block(struct req_ctx *ctx, const struct config_guardrail *g, cons
          * fail closed, with the same code as an answer that cannot be verified */
         cancel_upstream(ctx);
         api_error_replace(&ctx->err, 502, "api_error", "unverifiable_response", NULL, "%s", v->reason);
-        respond_error(ctx);
+        lifecycle_respond_error(ctx);
         return;
     }
-    guard_log_append(ctx, g, "block");
-    respond_guard_block(ctx, g, v);
-}
-
-/* ---- request intake ---- */
-
-static void make_request_id(struct req_ctx *ctx, h2o_req_t *req)
-{
-    ssize_t i = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-request-id"), -1);
-    if (i >= 0) {
-        h2o_iovec_t v = req->headers.entries[i].value;
-        int ok = v.len > 0 && v.len < sizeof(ctx->request_id);
-        for (size_t k = 0; ok && k < v.len; k++)
-            ok = v.base[k] > 0x20 && v.base[k] < 0x7f && v.base[k] != '"' && v.base[k] != '\\';
-        if (ok) {
-            memcpy(ctx->request_id, v.base, v.len);
-            ctx->request_id[v.len] = '\0';
-            return;
-        }
-    }
-    static __thread uint64_t seq;
-    static __thread uint64_t salt;
-    if (salt == 0)
-        salt = util_now_ns() ^ ((uint64_t)ctx->w->id << 56);
-    seq++;
-    /* "req_" + 12 hex digits of salt + 8 of the sequence */
-    memcpy(ctx->request_id, "req_", 4);
-    util_fmt_hex(ctx->request_id + 4, salt, 12);
-    util_fmt_hex(ctx->request_id + 16, seq, 8);
-    ctx->request_id[24] = '\0';
-}
-
-/* Request intake works on the raw bytes: one pass of the scanner (texts.h) validates the
- * body, refuses duplicate keys, finds the routing fields and, when any guardrail of the
- * config reads requests, collects the texts. A jansson tree is built only for structured
- * output (response_format / tool schemas). */
-
-static int bad_param(struct req_ctx *ctx, const char *code, const char *param_fmt, size_t idx, const char *fmt)
-{
-    char param[64];
-    snprintf(param, sizeof(param), param_fmt, idx);
-    char msg[200];
-    snprintf(msg, sizeof(msg), fmt, idx);
-    api_error_set(&ctx->err, 400, "invalid_request_error", code, param, "%s", msg);
-    return -1;
-}
-
-static int validate_chat(struct req_ctx *ctx)
-{
-    const struct api_scan *sc = &ctx->scan;
-    if (sc->messages.e == 0)
-        return bad_param(ctx, "missing_required_parameter", "messages", 0, "you must provide a 'messages' parameter");
-    if (ctx->raw[sc->messages.s] != '[')
-        return bad_param(ctx, "invalid_type", "messages", 0, "'messages' must be an array");
-    if (sc->bad_message >= 0 && strcmp(sc->bad_message_what, "role") == 0)
-        return bad_param(ctx, "invalid_value", "messages[%zu].role", (size_t)sc->bad_message,
-                         "messages[%zu] must be an object with a string 'role'");
-    if (sc->bad_message >= 0)
-        return bad_param(ctx, "invalid_type", "messages[%zu].content", (size_t)sc->bad_message,
-                         "messages[%zu].content must be a string, an array of parts or null");
-    if (sc->n_messages == 0)
-        return bad_param(ctx, "empty_array", "messages", 0, "'messages' must contain at least one message");
-    if (sc->stream_type != 0 && sc->stream_type != 't' && sc->stream_type != 'f' && sc->stream_type != 'n')
-        return bad_param(ctx, "invalid_type", "stream", 0, "'stream' must be a boolean");
-    ctx->stream = sc->stream_on;
-    return 0;
-}
-
-static int validate_embeddings(struct req_ctx *ctx)
-{
-    const struct api_scan *sc = &ctx->scan;
-    if (sc->input.e == 0)
-        return bad_param(ctx, "missing_required_parameter", "input", 0, "you must provide an 'input' parameter");
-    char t = ctx->raw[sc->input.s];
-    if (t != '"' && t != '[')
-        return bad_param(ctx, "invalid_type", "input", 0, "'input' must be a string or an array");
-    return 0;
-}
-
-/* Builds the jansson tree of the request once (structured output only). */
-static int body_tree(struct req_ctx *ctx)
-{
-    if (ctx->body != NULL)
-        return 0;
-    json_error_t je;
-    ctx->body = json_loadb(ctx->raw, ctx->raw_len, JSON_ALLOW_NUL, &je);
-    if (ctx->body == NULL)
-        return api_error_set(&ctx->err, 400, "invalid_request_error", "invalid_json", NULL,
-                             "could not parse the JSON body of your request: %s (line %d, column %d)", je.text, je.line,
-                             je.column),
-               -1;
-    return 0;
-}
-
-static int span_present(const struct req_ctx *ctx, struct api_span sp)
-{
-    return sp.e != 0 && ctx->raw[sp.s] != 'n';
-}
-
-/* Does any guardrail of the config read requests? Then every request's texts are collected
- * in the one scan (which guards apply is known only after routing). Cached per config. */
-static int config_reads_requests(const struct config *cfg)
-{
-    static __thread const struct config *cached_cfg;
-    static __thread int cached;
-    if (cached_cfg == cfg)
-        return cached;
-    int any = 0;
-    for (size_t i = 0; i < cfg->n_guardrails && !any; i++)
-        any = cfg->guardrails[i].stage == CONFIG_STAGE_INPUT;
-    cached_cfg = cfg;
-    cached = any;
-    return any;
-}
-
-/* Parses and validates the body; on failure ctx->err is set. */
-static int parse_request(struct req_ctx *ctx)
-{
-    if (ctx->raw_len == 0)
-        return api_error_set(&ctx->err, 400, "invalid_request_error", "missing_body", NULL,
-                             "the request body is empty; send a JSON object"),
-               -1;
-    struct api_scan *sc = &ctx->scan;
-    if (api_scan(sc, ctx->raw, ctx->raw_len, request_shape(ctx), config_reads_requests(ctx->w->cfg)) != 0) {
-        if (strcmp(sc->err_code, "duplicate_key") == 0)
-            return api_error_set(&ctx->err, 400, "invalid_request_error", "duplicate_key", NULL, "%s", sc->err), -1;
-        return api_error_set(&ctx->err, 400, "invalid_request_error", "invalid_json", NULL,
-                             "could not parse the JSON body of your request: %s", sc->err),
-               -1;
-    }
-    if (sc->model.e == 0)
-        return api_error_set(&ctx->err, 400, "invalid_request_error", "missing_required_parameter", "model",
-                             "you must provide a 'model' parameter"),
-               -1;
-    if (sc->model_name == NULL)
-        return api_error_set(&ctx->err, 400, "invalid_request_error", "invalid_type", "model", "'model' must be a string"), -1;
-    util_strlcpy(ctx->requested_model_name, sc->model_name, sizeof(ctx->requested_model_name));
-    ctx->requested_model = sc->model_len < sizeof(ctx->requested_model_name) ? config_find_model(ctx->w->cfg, sc->model_name)
-                                                                               : NULL;
-    if (ctx->kind == REQ_KIND_CHAT ? validate_chat(ctx) != 0 : validate_embeddings(ctx) != 0)
-        return -1;
-    if (ctx->requested_model == NULL)
-        return api_error_set(&ctx->err, 404, "invalid_request_error", "model_not_found", "model",
-                             "the model '%s' does not exist", ctx->requested_model_name),
-               -1;
-    ctx->model = ctx->requested_model;
-    if (ctx->kind == REQ_KIND_CHAT) {
-        const struct config_structured_output *so = &ctx->requested_model->structured_output;
-        if (span_present(ctx, sc->response_format) || (so->validate_tool_calls && span_present(ctx, sc->tools))) {
-            if (body_tree(ctx) != 0)
-                return -1;
-            int flags = so->check_formats ? SCHEMA_FORMAT_ASSERT : 0;
-            if (structured_spec_init(&ctx->so, ctx->body, ctx->w->schemas, flags, so->validate_tool_calls, &ctx->err) != 0)
-                return -1;
-            /* a non-stream request holds an SSE answer too: it is validated before anything is sent */
-            ctx->schema_hold = structured_active(&ctx->so) && (!ctx->stream || so->stream_mode == CONFIG_SCHEMA_STREAM_HOLD);
-        }
-    }
-    return 0;
-}
-
-/* What the input guards that apply cannot read (README, "What the guardrails read"): token
- * arrays, fields outside the contract under unknown_fields: refuse, non-text parts under
- * non_text: refuse are refused; non-text parts otherwise pass, noted as unchecked. */
-static int check_input_coverage(struct req_ctx *ctx)
-{
-    int any, unknown_refuse, non_text_refuse;
-    coverage_of(ctx, CONFIG_STAGE_INPUT, &any, &unknown_refuse, &non_text_refuse);
-    if (!any)
-        return 0;
-    const struct api_scan *sc = &ctx->scan;
-    if (sc->token_input)
-        return api_error_set(&ctx->err, 400, "invalid_request_error", "unsupported_input", "input",
-                             "'input' given as tokens cannot be checked by the guardrails that apply; send text"),
-               -1;
-    if (unknown_refuse && sc->unknown_path[0])
-        return api_error_set(&ctx->err, 400, "invalid_request_error", "unknown_field", sc->unknown_path,
-                             "field '%s' is outside what the guardrails read (unknown_fields: refuse)", sc->unknown_path),
-               -1;
-    if (sc->non_text && non_text_refuse)
-        return api_error_set(&ctx->err, 400, "invalid_request_error", "non_text_content", sc->non_text_path,
-                             "'%s' is not text and the guardrails that apply refuse what they cannot read (non_text: refuse)",
-                             sc->non_text_path),
-               -1;
-    if (sc->non_text)
-        guard_log_note(ctx, "non_text=unchecked");
-    return 0;
+    checks_log_append(ctx, g, "block");
+    checks_block(ctx, g, v);
 }
 
 int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind)
@@ -1746,9 +885,9 @@ int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind
     uv_timer_init(&w->loop, &ctx->timer);
     uv_timer_init(&w->loop, &ctx->deadline);
     ctx->timer.data = ctx->deadline.data = ctx;
-    make_request_id(ctx, req);
+    api_request_id(&req->headers, ctx->request_id);
     guard_call_id(ctx->call_id, ctx, ctx->t_start);
-    ctx->api_key = request_api_key(ctx);
+    ctx->api_key = intake_api_key(ctx);
     struct req_ctx **slot = h2o_mem_alloc_shared(&req->pool, sizeof(*slot), on_pool_dispose);
     *slot = ctx;
     ctx->next = w->_requests;
@@ -1766,16 +905,16 @@ int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind
 
     if (w->draining) {
         api_error_set(&ctx->err, 503, "api_error", "shutting_down", NULL, "the server is shutting down");
-        respond_error(ctx);
+        lifecycle_respond_error(ctx);
         return 0;
     }
     if (w->cfg->server.max_inflight > 0 && w->inflight > (uint64_t)w->cfg->server.max_inflight) {
         api_error_set(&ctx->err, 503, "api_error", "overloaded", NULL, "too many requests in flight");
-        respond_error(ctx);
+        lifecycle_respond_error(ctx);
         return 0;
     }
-    if (parse_request(ctx) != 0) {
-        respond_error(ctx);
+    if (intake_parse(ctx) != 0) {
+        lifecycle_respond_error(ctx);
         return 0;
     }
     if (req->version < 0x200) {
@@ -1784,12 +923,12 @@ int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind
         if (api_hangup_watch(w->hangup, fd, ctx->conn_id, on_hangup, ctx) == 0)
             ctx->hangup_fd = fd;
     }
-    guards_resolve(ctx);
-    if (check_input_coverage(ctx) != 0) {
-        respond_error(ctx);
+    checks_resolve(ctx);
+    if (intake_check_coverage(ctx) != 0) {
+        lifecycle_respond_error(ctx);
         return 0;
     }
-    run_input_checks(ctx);
+    run_checks_then_attempt(ctx);
     return 0;
 }
 
@@ -1800,7 +939,7 @@ void lifecycle_drain_expired(struct server_worker *w)
         if (ctx->state == REQ_STATE_RESPONDING || ctx->state == REQ_STATE_CLOSED)
             continue;
         api_error_replace(&ctx->err, 503, "api_error", "shutting_down", NULL, "the server shut down before the answer completed");
-        respond_error(ctx);
+        lifecycle_respond_error(ctx);
     }
 }
 

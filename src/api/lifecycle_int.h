@@ -8,6 +8,7 @@
 #include <uv.h>
 
 #include "api/error.h"
+#include "api/request_id.h"
 #include "api/response.h"
 #include "api/sse.h"
 #include "api/structured.h"
@@ -44,7 +45,7 @@ struct req_ctx {
     int refs;
     enum req_state state;
     enum req_kind kind;
-    char request_id[80];
+    char request_id[API_REQUEST_ID_SIZE];
     char call_id[GUARD_CALL_ID_SIZE]; /* guard_subject.call_id (litellm_call_id) of every check, streams too */
     char requested_model_name[128];
     char target_label[256];
@@ -147,6 +148,16 @@ void lifecycle_block(struct req_ctx *ctx, const struct config_guardrail *g, cons
 /* Fills what remote checks send besides the texts (guard/webhook.h): the request's call id, the
  * caller's API key (name and metadata), the client's headers (copied into the request's pool). */
 void lifecycle_guard_context(struct req_ctx *ctx, struct guard_subject *s);
+
+/* Events from the parts (checks.h, answer.h, reask.h): the lifecycle acts on them. */
+void lifecycle_respond_error(struct req_ctx *ctx);   /* end the request with ctx->err */
+void lifecycle_respond_answer(struct req_ctx *ctx);  /* send the collected answer as it is now */
+void lifecycle_input_checks_passed(struct req_ctx *ctx);
+void lifecycle_request_rewritten(struct req_ctx *ctx); /* a concurrent rewrite: re-send the request */
+void lifecycle_hold_released(struct req_ctx *ctx);     /* a concurrent check ended: maybe send the answer */
+void lifecycle_reask(struct req_ctx *ctx);             /* ctx->raw holds a re-ask: attempts start afresh */
+/* A header of the current upstream answer (NULL if absent). */
+const char *lifecycle_upstream_header(const struct req_ctx *ctx, const char *name);
 
 /* The response writer's reports (response.h): the final bytes are being handed to h2o, h2o
  * took a buffer (a paused upstream may resume), h2o stopped the response. */

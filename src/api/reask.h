@@ -1,0 +1,17 @@
+/* Structured output (internal to api/): the answer must match response_format (json_object /
+ * json_schema) and, when the model opts in, each tool call's arguments must match the tool's
+ * parameters. A failing answer is re-asked: the conversation goes out again with the invalid
+ * answer and the validation errors appended (spliced into the request's bytes), up to
+ * structured_output.max_reasks times; then 422 schema_validation_failed. Streams are held and
+ * checked at the end (stream: hold), or passed through and ended with an SSE error event when
+ * invalid (stream: pass; lifecycle_stream_validate). */
+#ifndef WARDEN_API_REASK_H
+#define WARDEN_API_REASK_H
+
+struct req_ctx;
+
+/* A complete 2xx answer (JSON or collected SSE): 0 valid (go on); -1 taken over (a re-ask
+ * started through lifecycle_reask, or the 422 sent). */
+int reask_check_answer(struct req_ctx *ctx);
+
+#endif
