@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include "api/answer.h"
+#include "api/attempt.h"
 #include "api/checks.h"
 #include "api/lifecycle_int.h"
 #include "api/restore.h"
@@ -87,7 +88,7 @@ int answer_decode(struct req_ctx *ctx, int gzip, char *why, size_t whysz)
 int answer_prepare(struct req_ctx *ctx)
 {
     char why[300];
-    const char *enc = lifecycle_upstream_header(ctx, "content-encoding");
+    const char *enc = attempt_upstream_header(ctx, "content-encoding");
     if (enc != NULL && *enc && strcasecmp(enc, "identity") != 0) {
         int gzip = strcasecmp(enc, "gzip") == 0 || strcasecmp(enc, "x-gzip") == 0;
         if (!gzip && strcasecmp(enc, "deflate") != 0) {

@@ -10,7 +10,7 @@ static void error_fill(struct api_error *e, int status, const char *type, const 
     e->status = status;
     e->type = type;
     e->code = code;
-    e->param = param;
+    snprintf(e->param, sizeof(e->param), "%s", param ? param : "");
     vsnprintf(e->message, sizeof(e->message), fmt, ap);
 }
 
@@ -71,7 +71,7 @@ char *api_error_body(const struct api_error *e, size_t *len)
     }
     json_object_set_new(err, "message", msg);
     json_object_set_new(err, "type", string_or_null(e->type ? e->type : "api_error"));
-    json_object_set_new(err, "param", string_or_null(e->param));
+    json_object_set_new(err, "param", string_or_null(e->param[0] ? e->param : NULL));
     json_object_set_new(err, "code", string_or_null(e->code));
     if (e->extra != NULL)
         json_object_update(err, e->extra);

@@ -15,7 +15,7 @@ struct api_error {
     int status;         /* 0 = no error */
     const char *type;   /* "invalid_request_error", "api_error", "guardrail_violation"... */
     const char *code;   /* may be NULL -> null */
-    const char *param;  /* may be NULL -> null */
+    char param[128];    /* a copy (callers pass stack buffers and scan paths); "" -> null */
     char message[512];
     json_t *extra;      /* optional members merged into "error" (owned); e.g. "guardrail" */
 };

@@ -73,6 +73,7 @@
 #include "api/answer.h"
 #include "api/api.h"
 #include "api/attempt_plan.h"
+#include "api/attempt.h"
 #include "api/audit_hook.h"
 #include "api/checks.h"
 #include "api/error.h"
@@ -102,7 +103,6 @@
 #include "util/log.h"
 
 #define ERROR_BODY_MAX (256 * 1024)
-#define SSE_EVENT_MAX (1024 * 1024)
 #define OUT_PAUSE_BYTES (256 * 1024)
 /* A stream pauses its upstream earlier: a client that stops reading costs at most about
  * this much twice (the buffer h2o sends and the one filling), so 50 such clients stay
@@ -170,35 +170,11 @@ static void worker_list_remove(struct req_ctx *ctx)
     ctx->prev = ctx->next = NULL;
 }
 
-static void end_target_attempt(struct req_ctx *ctx, enum router_outcome o, uint64_t cooldown_ms)
-{
-    if (ctx->target == NULL)
-        return;
-    uint64_t ttft = ctx->t_first_byte && ctx->t_attempt ? (ctx->t_first_byte - ctx->t_attempt) / 1000 : 0;
-    router_attempt_end(ctx->target, o, ttft, cooldown_ms);
-    ctx->target = NULL;
-}
-
-/* Stops the call in flight (a cancelled call reports nothing more), its deadline and the
- * upstream time accounting. The attempt stays open on its target. */
-static void stop_call(struct req_ctx *ctx)
-{
-    if (ctx->call != NULL) {
-        upstream_call_cancel(ctx->call);
-        ctx->call = NULL;
-    }
-    if (ctx->call_started_at != 0) {
-        ctx->upstream_ns += util_now_ns() - ctx->call_started_at;
-        ctx->call_started_at = 0;
-    }
-    uv_timer_stop(&ctx->deadline);
-}
-
 /* Stops the call and ends the attempt on its target with outcome o. */
 static void abort_attempt(struct req_ctx *ctx, enum router_outcome o)
 {
-    stop_call(ctx);
-    end_target_attempt(ctx, o, 0);
+    attempt_stop_call(ctx);
+    attempt_end_on_target(ctx, o, 0);
 }
 
 /* Warden gives up on the upstream call (client gone, guardrail, drain): no verdict on the target. */
@@ -220,10 +196,7 @@ static void req_close(struct req_ctx *ctx)
     if (!ctx->client_gone && ctx->out.status >= 200 && ctx->out.status < 300)
         checks_run_async_post(ctx);
     uv_timer_stop(&ctx->timer);
-    if (ctx->queued_on != NULL) {
-        router_target_waiting_add(ctx->queued_on, -1);
-        ctx->queued_on = NULL;
-    }
+    attempt_queue_leave(ctx);
     if (ctx->hangup_fd >= 0) {
         api_hangup_unwatch(ctx->w->hangup, ctx->hangup_fd, ctx->conn_id);
         ctx->hangup_fd = -1;
@@ -334,33 +307,10 @@ void lifecycle_respond_error(struct req_ctx *ctx)
 
 /* ---- upstream attempt ---- */
 
-const char *lifecycle_upstream_header(const struct req_ctx *ctx, const char *name)
-{
-    const char *p = ctx->up_headers.data, *end = p + ctx->up_headers.len;
-    while (p != NULL && p < end) {
-        size_t nl = strlen(p);
-        const char *v = p + nl + 1;
-        if (strcasecmp(p, name) == 0)
-            return v;
-        p = v + strlen(v) + 1;
-    }
-    return NULL;
-}
-
 static int on_upstream_head(struct upstream_call *call, void *ud, int status, const struct upstream_header *hs, size_t n)
 {
     struct req_ctx *ctx = ud;
-    ctx->up_status = status;
-    ctx->t_head = util_now_ns();
-    util_buf_reset(&ctx->up_headers);
-    for (size_t i = 0; i < n; i++) {
-        util_buf_append(&ctx->up_headers, hs[i].name, hs[i].name_len);
-        util_buf_append(&ctx->up_headers, "", 1);
-        util_buf_append(&ctx->up_headers, hs[i].value, hs[i].value_len);
-        util_buf_append(&ctx->up_headers, "", 1);
-    }
-    const char *ct = lifecycle_upstream_header(ctx, "content-type");
-    ctx->up_is_sse = ct != NULL && strncasecmp(ct, "text/event-stream", 17) == 0;
+    attempt_record_head(ctx, status, hs, n);
     /* "stream or not" is what the upstream sent, not what the client asked: an SSE answer to a
      * non-stream request is a stream too, and goes through the stream filter */
     if (status >= 200 && status < 300 && ctx->up_is_sse && ctx->req != NULL && ctx->held == 0 && !ctx->schema_hold) {
@@ -415,7 +365,7 @@ static int on_upstream_body(struct upstream_call *call, void *ud, const char *da
         } else {
             if (sse_parser_feed(&ctx->sse, data, len, on_sse_event, ctx) != 0 && ctx->sse.overflow) {
                 api_error_set(&ctx->err, 502, "api_error", "upstream_bad_stream", NULL,
-                              "upstream sent an SSE event over %d bytes", SSE_EVENT_MAX);
+                              "upstream sent an SSE event over %d bytes", LIFECYCLE_SSE_EVENT_MAX);
                 return body_unusable(ctx);
             }
             response_append(ctx, data, len);
@@ -451,7 +401,7 @@ static void on_upstream_done(struct upstream_call *call, void *ud, int err, cons
     ctx->call_started_at = 0;
     if (ctx->state == REQ_STATE_STREAMING) {
         if (err == 0 && ctx->saw_done) {
-            end_target_attempt(ctx, ROUTER_OK, 0);
+            attempt_end_on_target(ctx, ROUTER_OK, 0);
             if (ctx->sf != NULL) {
                 stream_filter_finish(ctx);
             } else {
@@ -459,7 +409,7 @@ static void on_upstream_done(struct upstream_call *call, void *ud, int err, cons
             }
             return;
         }
-        end_target_attempt(ctx, ROUTER_FAILED, 0);
+        attempt_end_on_target(ctx, ROUTER_FAILED, 0);
         if (err != 0)
             api_error_set(&ctx->err, 502, "api_error", err == WARDEN_ETIMEDOUT ? "upstream_timeout" : "upstream_stream_cut", NULL,
                           "upstream stream failed: %s", message ? message : warden_strerror(err));
@@ -484,7 +434,7 @@ static void on_upstream_done(struct upstream_call *call, void *ud, int err, cons
         attempt_failed(ctx, WARDEN_EUPSTREAM, "upstream stream ended without [DONE]");
         return;
     }
-    end_target_attempt(ctx, ROUTER_OK, 0);
+    attempt_end_on_target(ctx, ROUTER_OK, 0);
     ctx->upstream_finished = 1;
     if (ctx->held == 0)
         finish_collected(ctx);
@@ -549,7 +499,7 @@ static void on_deadline(uv_timer_t *t)
         lifecycle_respond_error(ctx);
         return;
     }
-    stop_call(ctx);
+    attempt_stop_call(ctx);
     attempt_failed(ctx, WARDEN_ETIMEDOUT, why);
 }
 
@@ -561,131 +511,39 @@ static void arm_deadline(struct req_ctx *ctx, int ms, int kind)
 
 static const struct upstream_call_callbacks call_callbacks = {on_upstream_head, on_upstream_body, on_upstream_done};
 
-/* Builds the body sent upstream: the request's bytes (rewrites already spliced into ctx->raw)
- * with only the value of the one "model" member replaced. Duplicate keys were refused, so the
- * upstream reads the model, stream flag and texts that Warden routed and checked. */
-static int build_upstream_body(struct req_ctx *ctx, const char *model)
-{
-    free(ctx->upstream_body);
-    ctx->upstream_body = api_scan_splice(&ctx->scan, ctx->raw, ctx->raw_len, NULL, NULL, model, &ctx->upstream_body_len);
-    return 0;
-}
-
 static void on_timer(uv_timer_t *t);
 
 static void start_attempt(struct req_ctx *ctx)
 {
     ctx->upstream_finished = 0;
-    const struct config_model *m = ctx->model;
     uint64_t wait_ms = 0;
-    struct router_target *t = router_pick(ctx->w->router, m, ctx->tried_mask, &wait_ms);
+    struct router_target *t = router_pick(ctx->w->router, ctx->model, ctx->tried_mask, &wait_ms);
     if (t == NULL) {
         /* every target of this model is cooling down */
         char why[160];
-        snprintf(why, sizeof(why), "every target of model %s is cooling down", m->name);
+        snprintf(why, sizeof(why), "every target of model %s is cooling down", ctx->model->name);
         ctx->cooling_wait_ms = wait_ms;
         attempt_failed(ctx, WARDEN_EOVERLOAD, why);
         return;
     }
-    if (router_try_acquire(t) != 0) {
-        const struct config_target *tc = router_target_config(t);
-        if (ctx->queued_on == NULL) {
-            if (!attempt_plan_queue_admits(tc->queue_max, tc->queue_max > 0 ? router_target_waiting_add(t, 1) : 0)) {
-                if (tc->queue_max > 0)
-                    router_target_waiting_add(t, -1);
-                metrics_count(ctx->w->metrics, METRICS_QUEUE_REJECTED, 1);
-                api_error_set(&ctx->err, 429, "rate_limit_error", "target_busy", NULL,
-                              "model %s: target %s is at max_concurrent (%d) and its queue is full", m->name,
-                              router_target_label(t), tc->max_concurrent);
-                ctx->retry_after_hint_s = 1;
-                router_unpick(t);
-                lifecycle_respond_error(ctx);
-                return;
-            }
-            ctx->queued_on = t;
-            ctx->queued_since = util_now_ns();
-        } else if (attempt_plan_queue_expired(util_now_ns(), ctx->queued_since, tc->queue_timeout_ms)) {
-            router_target_waiting_add(t, -1);
-            ctx->queued_on = NULL;
-            metrics_count(ctx->w->metrics, METRICS_QUEUE_REJECTED, 1);
-            api_error_set(&ctx->err, 429, "rate_limit_error", "queue_timeout", NULL,
-                          "model %s: waited %d ms for a free slot on target %s", m->name, tc->queue_timeout_ms,
-                          router_target_label(t));
-            ctx->retry_after_hint_s = 1;
-            router_unpick(t);
-            lifecycle_respond_error(ctx);
-            return;
-        }
-        router_unpick(t);
+    switch (attempt_slot_take(ctx, t)) {
+    case ATTEMPT_SLOT_REFUSED:
+        lifecycle_respond_error(ctx);
+        return;
+    case ATTEMPT_SLOT_QUEUED:
         req_set_state(ctx, REQ_STATE_QUEUED);
         uv_timer_start(&ctx->timer, on_timer, QUEUE_POLL_MS, 0);
         return;
+    case ATTEMPT_SLOT_TAKEN:
+        break;
     }
-    if (ctx->queued_on != NULL) {
-        router_target_waiting_add(ctx->queued_on, -1);
-        ctx->waited_ns += util_now_ns() - ctx->queued_since;
-        ctx->queued_on = NULL;
-    }
-    const struct config_target *tc = router_target_config(t);
-    ctx->target = t;
-    ctx->target_retry = &tc->retry;
-    ctx->tried_mask |= 1ull << (router_target_position(t) & 63);
-    util_strlcpy(ctx->target_label, router_target_label(t), sizeof(ctx->target_label));
-    router_attempt_begin(t);
-    ctx->attempts++;
-    ctx->attempts_on_model++;
-    metrics_count(ctx->w->metrics, METRICS_UPSTREAM_ATTEMPTS, 1);
-    if (ctx->attempts > 1)
-        metrics_count(ctx->w->metrics, METRICS_UPSTREAM_RETRIES, 1);
-
-    if (build_upstream_body(ctx, tc->model) != 0) {
-        end_target_attempt(ctx, ROUTER_CANCELLED, 0);
-        api_error_set(&ctx->err, 500, "api_error", "internal_error", NULL, "could not build the upstream request");
-        lifecycle_respond_error(ctx);
-        return;
-    }
-    /* the target's fixed header lines (content type, key, provider headers) plus the request id */
-    const char *const *fixed = router_target_headers(t);
-    size_t nfixed = 0;
-    while (fixed[nfixed] != NULL)
-        nfixed++;
-    const char *stack_headers[16];
-    const char **headers = nfixed + 2 <= 16 ? stack_headers : util_malloc((nfixed + 2) * sizeof(char *));
-    memcpy(headers, fixed, nfixed * sizeof(char *));
-    char rid[sizeof("x-request-id: ") + sizeof(ctx->request_id)];
-    memcpy(rid, "x-request-id: ", 14);
-    util_strlcpy(rid + 14, ctx->request_id, sizeof(rid) - 14);
-    headers[nfixed] = rid;
-    headers[nfixed + 1] = NULL;
-    struct upstream_call_opts o = {
-        .url = router_target_url(t, ctx->kind == REQ_KIND_EMBEDDINGS),
-        .method = "POST",
-        .body = ctx->upstream_body,
-        .body_len = ctx->upstream_body_len,
-        .headers = headers,
-        .connect_timeout_ms = tc->timeouts.connect_ms,
-        .total_timeout_ms = tc->timeouts.total_ms,
-        .ca_file = tc->provider->ca_file,
-    };
-    util_buf_reset(&ctx->up_body);
-    util_buf_reset(&ctx->up_headers);
-    ctx->up_status = 0;
-    ctx->up_is_sse = 0;
-    ctx->saw_done = 0;
-    ctx->saw_upstream_error_event = 0;
-    ctx->t_first_byte = 0;
-    ctx->t_head = 0;
-    sse_parser_free(&ctx->sse);
-    sse_parser_init(&ctx->sse, SSE_EVENT_MAX);
-    ctx->t_attempt = ctx->call_started_at = util_now_ns();
-    req_set_state(ctx, REQ_STATE_ATTEMPT);
-    ctx->call = upstream_call_start(ctx->w->upstream, &o, &call_callbacks, ctx); /* copies the headers */
-    if (headers != stack_headers)
-        free(headers);
+    req_set_state(ctx, REQ_STATE_ATTEMPT); /* upstream calls never report inside their start */
+    ctx->call = attempt_call_start(ctx, t, &call_callbacks);
     if (ctx->call == NULL) {
         attempt_failed(ctx, WARDEN_ENOMEM, "could not start the upstream call");
         return;
     }
+    const struct config_target *tc = router_target_config(t);
     if (tc->timeouts.first_byte_ms > 0)
         arm_deadline(ctx, tc->timeouts.first_byte_ms, DEADLINE_FIRST_BYTE);
 }
@@ -696,8 +554,8 @@ static void attempt_failed(struct req_ctx *ctx, int err, const char *why)
     int status = err == WARDEN_EUPSTREAM && why == NULL ? ctx->up_status : 0;
     uint64_t retry_after = 0;
     if (status == 429 || status == 503)
-        retry_after = attempt_plan_retry_after_ms(lifecycle_upstream_header(ctx, "retry-after"), time(NULL));
-    end_target_attempt(ctx, err == WARDEN_EOVERLOAD ? ROUTER_CANCELLED : ROUTER_FAILED, retry_after);
+        retry_after = attempt_plan_retry_after_ms(attempt_upstream_header(ctx, "retry-after"), time(NULL));
+    attempt_end_on_target(ctx, err == WARDEN_EOVERLOAD ? ROUTER_CANCELLED : ROUTER_FAILED, retry_after);
     if (ctx->req == NULL || ctx->client_gone)
         return;
 
@@ -881,7 +739,7 @@ int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind
     util_buf_init(&ctx->up_body, ERROR_BODY_MAX);
     util_buf_init(&ctx->up_headers, HEADERS_KEPT_MAX);
     response_writer_init(&ctx->out);
-    sse_parser_init(&ctx->sse, SSE_EVENT_MAX);
+    sse_parser_init(&ctx->sse, LIFECYCLE_SSE_EVENT_MAX);
     uv_timer_init(&w->loop, &ctx->timer);
     uv_timer_init(&w->loop, &ctx->deadline);
     ctx->timer.data = ctx->deadline.data = ctx;

@@ -39,6 +39,8 @@ enum req_state {
 
 enum { DEADLINE_FIRST_BYTE = 1, DEADLINE_IDLE = 2 };
 
+#define LIFECYCLE_SSE_EVENT_MAX (1024 * 1024) /* an upstream SSE event larger than this ends the attempt */
+
 struct req_ctx {
     struct server_worker *w;
     h2o_req_t *req; /* NULL once h2o disposed the request (I4) */
@@ -156,8 +158,6 @@ void lifecycle_input_checks_passed(struct req_ctx *ctx);
 void lifecycle_request_rewritten(struct req_ctx *ctx); /* a concurrent rewrite: re-send the request */
 void lifecycle_hold_released(struct req_ctx *ctx);     /* a concurrent check ended: maybe send the answer */
 void lifecycle_reask(struct req_ctx *ctx);             /* ctx->raw holds a re-ask: attempts start afresh */
-/* A header of the current upstream answer (NULL if absent). */
-const char *lifecycle_upstream_header(const struct req_ctx *ctx, const char *name);
 
 /* The response writer's reports (response.h): the final bytes are being handed to h2o, h2o
  * took a buffer (a paused upstream may resume), h2o stopped the response. */
