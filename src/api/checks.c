@@ -8,6 +8,8 @@
 #include "api/checks.h"
 #include "api/intake.h"
 #include "api/lifecycle_int.h"
+#include "api/reask.h"
+#include "api/response.h"
 #include "api/scrub.h"
 #include "api/stream_filter.h"
 #include "auth/auth.h"
@@ -379,7 +381,7 @@ void checks_cancel_all(struct req_ctx *ctx)
             ctx->held--;
         }
     }
-    stream_filter_cancel(ctx);
+    stream_filter_cancel(&ctx->sink);
 }
 
 /* async_post checks: detached runs over the request (input) or the answer (output). */
@@ -394,8 +396,8 @@ void checks_run_async_post(struct req_ctx *ctx)
             /* a stream's answer comes from the stream filter as a tree; a plain one is up_body */
             const char *json = ctx->up_body.data;
             size_t len = ctx->up_body.len;
-            if (ctx->sf != NULL || ctx->up_is_sse) {
-                json_t *answer = stream_filter_answer(ctx);
+            if (ctx->sink.sf != NULL || ctx->up_is_sse) {
+                json_t *answer = stream_filter_answer(&ctx->sink);
                 dumped = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
                 json_decref(answer);
                 json = dumped;
@@ -428,4 +430,65 @@ int checks_gate_output(const struct req_ctx *ctx)
         if (ctx->guards[i]->stage == CONFIG_STAGE_OUTPUT && ctx->guards[i]->timing != CONFIG_TIMING_ASYNC_POST)
             return 1;
     return 0;
+}
+
+/* ---- the stream filter's sink (stream_filter.h): the request as the filter sees it ---- */
+
+static void sink_emit(void *ud, const char *data, size_t len)
+{
+    response_append(ud, data, len);
+}
+
+static void sink_flush(void *ud)
+{
+    response_flush(ud);
+}
+
+static void sink_end(void *ud)
+{
+    response_end(ud, 0);
+}
+
+static void sink_note_guard(void *ud, const struct config_guardrail *g, const char *verdict)
+{
+    checks_log_append(ud, g, verdict);
+}
+
+static void sink_block(void *ud, const struct config_guardrail *g, const struct guard_verdict *v)
+{
+    struct req_ctx *ctx = ud;
+    if (g == NULL) {
+        /* the stream could not be checked (too large, not SSE/JSON we can read, duplicate keys):
+         * fail closed, with the same code as an answer that cannot be verified */
+        api_error_replace(&ctx->err, 502, "api_error", "unverifiable_response", NULL, "%s", v->reason);
+        lifecycle_respond_error(ctx);
+        return;
+    }
+    checks_log_append(ctx, g, "block");
+    checks_block(ctx, g, v);
+}
+
+static int sink_validate(void *ud, const char *text, size_t len)
+{
+    return reask_check_stream(ud, text, len);
+}
+
+static const struct stream_sink_ops sink_ops = {sink_emit, sink_flush, sink_end, sink_block, sink_note_guard, sink_validate};
+
+void checks_stream_sink_fill(struct req_ctx *ctx)
+{
+    struct stream_sink *k = &ctx->sink;
+    k->ops = &sink_ops;
+    k->ud = ctx;
+    k->guards_env = ctx->w->guards;
+    k->guards = ctx->guards;
+    k->n_guards = ctx->n_guards;
+    k->request_id = ctx->request_id;
+    k->model = ctx->requested_model_name;
+    k->max_response_bytes = ctx->w->cfg->server.max_response_bytes;
+    k->stream = ctx->stream;
+    k->validate = ctx->so.mode != STRUCTURED_NONE && !ctx->schema_hold;
+    k->saw_done = &ctx->saw_done;
+    k->saw_upstream_error_event = &ctx->saw_upstream_error_event;
+    k->collected = &ctx->up_body;
 }

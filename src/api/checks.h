@@ -44,4 +44,8 @@ void checks_log_note(struct req_ctx *ctx, const char *note);
 void checks_coverage(const struct req_ctx *ctx, enum config_guard_stage st, int *any, int *unknown_refuse,
                      int *non_text_refuse);
 
+/* Fills the stream filter's view of the request (ctx->sink): its callbacks and the data
+ * it reads. Called at intake and again once the guardrails are resolved. */
+void checks_stream_sink_fill(struct req_ctx *ctx);
+
 #endif

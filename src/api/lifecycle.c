@@ -32,7 +32,8 @@
  *   ATTEMPT -> ATTEMPT             attempt_failed() moving on to a fallback model; a concurrent rewrite
  *                                  or a structured-output re-ask (structured_failed())
  *   BACKOFF/QUEUED -> ATTEMPT      on_timer()
- *   ATTEMPT -> STREAMING           on_upstream_head() for a 2xx SSE answer, or release_hold()
+ *   ATTEMPT -> STREAMING           enter_streaming(): from on_upstream_head() for a 2xx SSE answer, from
+ *                                  lifecycle_hold_released() or finish_collected() for a held one
  *   ATTEMPT -> OUTPUT_CHECKS       finish_collected() when output guardrails apply
  *   * -> RESPONDING                lifecycle_response_final(): the response writer (response.h) reports
  *                                  that the last bytes are being handed to h2o
@@ -47,7 +48,7 @@
  *   I4. ctx->req is NULL once h2o has disposed the request (client gone or
  *       response done); nothing is sent after that.
  *   I5. The context is freed when its reference count drops to zero: one
- *       reference for the h2o request, one for each of the two uv timers
+ *       reference for the h2o request, one for each of the three uv timers
  *       (released in their close callbacks).
  *   I6. While ctx->held > 0 (concurrent input checks pending) or a stream is
  *       held for schema validation, the answer is collected, not sent.
@@ -143,7 +144,7 @@ static void req_unref(struct req_ctx *ctx)
     api_scan_free(&ctx->answer);
     json_decref(ctx->answer_tools);
     util_buf_free(&ctx->guard_log);
-    stream_filter_free(ctx);
+    stream_filter_free(&ctx->sink);
     structured_spec_release(&ctx->so);
     free(ctx->guards);
     free(ctx->conc);
@@ -211,6 +212,7 @@ static void req_close(struct req_ctx *ctx)
     worker_list_remove(ctx);
     uv_close((uv_handle_t *)&ctx->timer, on_timer_closed);
     uv_close((uv_handle_t *)&ctx->deadline, on_timer_closed);
+    uv_close((uv_handle_t *)&ctx->request_deadline, on_timer_closed);
     server_worker_request_finished(ctx->w);
 }
 
@@ -305,6 +307,39 @@ void lifecycle_respond_error(struct req_ctx *ctx)
     free(body);
 }
 
+/* ---- the one way into STREAMING ---- */
+
+enum enter_streaming_how {
+    ENTER_STREAMING_FRESH,    /* the head of a 2xx SSE answer that nothing holds */
+    ENTER_STREAMING_HELD,     /* a held stream, the upstream still sending: collected bytes first */
+    ENTER_STREAMING_COMPLETE, /* a whole stream collected while held: all of it, then its end */
+};
+
+/* The answer starts toward the client as a stream, through the output checks (I8); from
+ * here a failure ends the stream with an SSE error event (I3). */
+static void enter_streaming(struct req_ctx *ctx, enum enter_streaming_how how)
+{
+    req_set_state(ctx, REQ_STATE_STREAMING);
+    response_start(ctx, ctx->up_status, NULL, 1, SIZE_MAX);
+    stream_filter_begin(&ctx->sink);
+    if (how == ENTER_STREAMING_FRESH)
+        return;
+    const char *data = ctx->up_body.data ? ctx->up_body.data : "";
+    if (ctx->sink.sf != NULL) {
+        stream_filter_feed(&ctx->sink, data, ctx->up_body.len);
+        if (how == ENTER_STREAMING_COMPLETE && ctx->state == REQ_STATE_STREAMING && !ctx->out.final)
+            stream_filter_finish(&ctx->sink);
+    } else {
+        response_append(ctx, data, ctx->up_body.len);
+        if (how == ENTER_STREAMING_COMPLETE)
+            response_end(ctx, 0);
+        else
+            response_flush(ctx);
+    }
+    if (how == ENTER_STREAMING_HELD)
+        util_buf_reset(&ctx->up_body); /* from here it is relayed as it comes */
+}
+
 /* ---- upstream attempt ---- */
 
 static int on_upstream_head(struct upstream_call *call, void *ud, int status, const struct upstream_header *hs, size_t n)
@@ -314,10 +349,7 @@ static int on_upstream_head(struct upstream_call *call, void *ud, int status, co
     /* "stream or not" is what the upstream sent, not what the client asked: an SSE answer to a
      * non-stream request is a stream too, and goes through the stream filter */
     if (status >= 200 && status < 300 && ctx->up_is_sse && ctx->req != NULL && ctx->held == 0 && !ctx->schema_hold) {
-        /* the answer starts: from here on a failure ends the stream (I3) */
-        req_set_state(ctx, REQ_STATE_STREAMING);
-        response_start(ctx, status, NULL, 1, SIZE_MAX);
-        stream_filter_begin(ctx);
+        enter_streaming(ctx, ENTER_STREAMING_FRESH);
     }
     return 0;
 }
@@ -357,9 +389,9 @@ static int on_upstream_body(struct upstream_call *call, void *ud, const char *da
     else
         uv_timer_stop(&ctx->deadline);
     if (ctx->state == REQ_STATE_STREAMING) {
-        if (ctx->sf != NULL) {
+        if (ctx->sink.sf != NULL) {
             /* the stream filter parses the events itself ([DONE], errors, text) */
-            stream_filter_feed(ctx, data, len);
+            stream_filter_feed(&ctx->sink, data, len);
             if (ctx->call == NULL)
                 return UPSTREAM_BODY_CANCEL; /* a check ended the stream */
         } else {
@@ -402,8 +434,8 @@ static void on_upstream_done(struct upstream_call *call, void *ud, int err, cons
     if (ctx->state == REQ_STATE_STREAMING) {
         if (err == 0 && ctx->saw_done) {
             attempt_end_on_target(ctx, ROUTER_OK, 0);
-            if (ctx->sf != NULL) {
-                stream_filter_finish(ctx);
+            if (ctx->sink.sf != NULL) {
+                stream_filter_finish(&ctx->sink);
             } else {
                 response_end(ctx, 0);
             }
@@ -457,18 +489,7 @@ static void finish_collected(struct req_ctx *ctx)
     if (ctx->up_status >= 200 && ctx->up_status < 300 && structured_active(&ctx->so) && reask_check_answer(ctx) != 0)
         return; /* re-asked, or answered 422 */
     if (ctx->up_status >= 200 && ctx->up_status < 300 && ctx->up_is_sse) {
-        /* a whole stream collected while held: send it as a stream, through the output checks */
-        req_set_state(ctx, REQ_STATE_STREAMING);
-        response_start(ctx, ctx->up_status, NULL, 1, SIZE_MAX);
-        stream_filter_begin(ctx);
-        if (ctx->sf != NULL) {
-            stream_filter_feed(ctx, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
-            if (ctx->state == REQ_STATE_STREAMING && !ctx->out.final)
-                stream_filter_finish(ctx);
-        } else {
-            response_append(ctx, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
-            response_end(ctx, 0);
-        }
+        enter_streaming(ctx, ENTER_STREAMING_COMPLETE);
         return;
     }
     if (ctx->up_status >= 200 && ctx->up_status < 300 && ctx->kind == REQ_KIND_CHAT &&
@@ -675,56 +696,28 @@ void lifecycle_hold_released(struct req_ctx *ctx)
     }
     if (ctx->state == REQ_STATE_ATTEMPT && ctx->call != NULL && ctx->up_status >= 200 && ctx->up_status < 300 &&
         ctx->up_is_sse && !ctx->schema_hold) {
-        /* the held stream goes out now; from here it is relayed as it comes */
-        req_set_state(ctx, REQ_STATE_STREAMING);
-        response_start(ctx, ctx->up_status, NULL, 1, SIZE_MAX);
-        stream_filter_begin(ctx);
-        if (ctx->sf != NULL) {
-            stream_filter_feed(ctx, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
-        } else {
-            response_append(ctx, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
-            response_flush(ctx);
-        }
-        util_buf_reset(&ctx->up_body);
+        enter_streaming(ctx, ENTER_STREAMING_HELD);
     }
     /* otherwise the attempt goes on and on_upstream_head/done see held == 0 */
 }
 
 
-/* ---- the stream filter's view of the output ---- */
-
-void lifecycle_emit(struct req_ctx *ctx, const char *data, size_t len)
+/* timeouts.request_ms passed: whatever runs (checks, an attempt, a backoff, a queue wait, a
+ * re-ask) stops, and the client gets 504 request_timeout - an SSE error event once a stream
+ * has started (I3). */
+static void on_request_deadline(uv_timer_t *t)
 {
-    response_append(ctx, data, len);
-}
-
-void lifecycle_flush(struct req_ctx *ctx)
-{
-    response_flush(ctx);
-}
-
-void lifecycle_end_stream(struct req_ctx *ctx)
-{
-    response_end(ctx, 0);
-}
-
-void lifecycle_note_guard(struct req_ctx *ctx, const struct config_guardrail *g, const char *verdict)
-{
-    checks_log_append(ctx, g, verdict);
-}
-
-void lifecycle_block(struct req_ctx *ctx, const struct config_guardrail *g, const struct guard_verdict *v)
-{
-    if (g == NULL) {
-        /* the stream could not be checked (too large, not SSE/JSON we can read, duplicate keys):
-         * fail closed, with the same code as an answer that cannot be verified */
-        cancel_upstream(ctx);
-        api_error_replace(&ctx->err, 502, "api_error", "unverifiable_response", NULL, "%s", v->reason);
-        lifecycle_respond_error(ctx);
+    struct req_ctx *ctx = t->data;
+    if (ctx->state == REQ_STATE_RESPONDING || ctx->state == REQ_STATE_CLOSED || ctx->req == NULL)
         return;
-    }
-    checks_log_append(ctx, g, "block");
-    checks_block(ctx, g, v);
+    metrics_count(ctx->w->metrics, METRICS_UPSTREAM_TIMEOUTS, 1);
+    checks_cancel_all(ctx);
+    uv_timer_stop(&ctx->timer);
+    attempt_queue_leave(ctx);
+    api_error_replace(&ctx->err, 504, "api_error", "request_timeout", NULL,
+                      "the request did not complete within timeouts.request_ms (%d ms)",
+                      ctx->requested_model->timeouts.request_ms);
+    lifecycle_respond_error(ctx);
 }
 
 int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind)
@@ -735,17 +728,19 @@ int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind
     ctx->kind = kind;
     ctx->t_start = util_now_ns();
     ctx->hangup_fd = -1;
-    ctx->refs = 3; /* h2o request + two timers (I5) */
+    ctx->refs = 4; /* h2o request + three timers (I5) */
     util_buf_init(&ctx->up_body, ERROR_BODY_MAX);
     util_buf_init(&ctx->up_headers, HEADERS_KEPT_MAX);
     response_writer_init(&ctx->out);
     sse_parser_init(&ctx->sse, LIFECYCLE_SSE_EVENT_MAX);
     uv_timer_init(&w->loop, &ctx->timer);
     uv_timer_init(&w->loop, &ctx->deadline);
-    ctx->timer.data = ctx->deadline.data = ctx;
+    uv_timer_init(&w->loop, &ctx->request_deadline);
+    ctx->timer.data = ctx->deadline.data = ctx->request_deadline.data = ctx;
     api_request_id(&req->headers, ctx->request_id);
     guard_call_id(ctx->call_id, ctx, ctx->t_start);
     ctx->api_key = intake_api_key(ctx);
+    checks_stream_sink_fill(ctx);
     struct req_ctx **slot = h2o_mem_alloc_shared(&req->pool, sizeof(*slot), on_pool_dispose);
     *slot = ctx;
     ctx->next = w->_requests;
@@ -775,6 +770,11 @@ int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind
         lifecycle_respond_error(ctx);
         return 0;
     }
+    int request_ms = ctx->requested_model->timeouts.request_ms;
+    if (request_ms > 0) {
+        uint64_t spent_ms = (util_now_ns() - ctx->t_start) / 1000000;
+        uv_timer_start(&ctx->request_deadline, on_request_deadline, (uint64_t)request_ms > spent_ms ? request_ms - spent_ms : 0, 0);
+    }
     if (req->version < 0x200) {
         int fd = h2o_socket_get_fd(req->conn->callbacks->get_socket(req->conn));
         ctx->conn_id = req->conn->id;
@@ -782,6 +782,7 @@ int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind
             ctx->hangup_fd = fd;
     }
     checks_resolve(ctx);
+    checks_stream_sink_fill(ctx);
     if (intake_check_coverage(ctx) != 0) {
         lifecycle_respond_error(ctx);
         return 0;

@@ -11,6 +11,7 @@
 #include "api/request_id.h"
 #include "api/response.h"
 #include "api/sse.h"
+#include "api/stream_filter.h"
 #include "api/structured.h"
 #include "api/texts.h"
 #include "config/config.h"
@@ -86,6 +87,7 @@ struct req_ctx {
     struct sse_parser sse;
     uv_timer_t timer;    /* backoff and queue polling */
     uv_timer_t deadline; /* first_byte_ms / idle_ms of the current attempt */
+    uv_timer_t request_deadline; /* timeouts.request_ms: the whole request, across attempts */
     int deadline_kind;
 
     /* timing (ns, monotonic) */
@@ -126,7 +128,7 @@ struct req_ctx {
     struct structured_spec so;   /* response_format / tool schemas */
     int reasks;
     int schema_hold;             /* a stream is collected until its answer validates (structured_output.stream: hold) */
-    struct stream_filter *sf;    /* output checks on a stream (stream_filter.c) */
+    struct stream_sink sink;     /* output checks on a stream: the filter's view of this request (stream_filter.h) */
 
     /* audit (api/audit_hook.c) */
     const struct config_api_key *api_key; /* the client's key, found at intake */
@@ -137,16 +139,6 @@ struct req_ctx {
 };
 
 struct guard_verdict;
-/* For stream_filter.c: queue bytes for the client, push them, end the stream cleanly,
- * or end it with a guardrail error event. */
-void lifecycle_emit(struct req_ctx *ctx, const char *data, size_t len);
-void lifecycle_flush(struct req_ctx *ctx);
-void lifecycle_end_stream(struct req_ctx *ctx);
-/* Structured output on a passed-through stream, at its end: 0 valid; else the stream was ended with an error. */
-int lifecycle_stream_validate(struct req_ctx *ctx, const char *text, size_t len);
-/* Records a guardrail verdict for the access log (streams: after their headers went out). */
-void lifecycle_note_guard(struct req_ctx *ctx, const struct config_guardrail *g, const char *verdict);
-void lifecycle_block(struct req_ctx *ctx, const struct config_guardrail *g, const struct guard_verdict *v);
 /* Fills what remote checks send besides the texts (guard/webhook.h): the request's call id, the
  * caller's API key (name and metadata), the client's headers (copied into the request's pool). */
 void lifecycle_guard_context(struct req_ctx *ctx, struct guard_subject *s);

@@ -107,7 +107,7 @@ int reask_check_answer(struct req_ctx *ctx)
     return 0;
 }
 
-int lifecycle_stream_validate(struct req_ctx *ctx, const char *text, size_t len)
+int reask_check_stream(struct req_ctx *ctx, const char *text, size_t len)
 {
     if (ctx->so.mode == STRUCTURED_NONE)
         return 0;
