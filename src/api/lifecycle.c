@@ -159,18 +159,6 @@ static void on_timer_closed(uv_handle_t *h)
     req_unref(h->data);
 }
 
-static void worker_list_remove(struct req_ctx *ctx)
-{
-    struct server_worker *w = ctx->w;
-    if (ctx->prev)
-        ctx->prev->next = ctx->next;
-    else if (w->_requests == ctx)
-        w->_requests = ctx->next;
-    if (ctx->next)
-        ctx->next->prev = ctx->prev;
-    ctx->prev = ctx->next = NULL;
-}
-
 /* Stops the call and ends the attempt on its target with outcome o. */
 static void abort_attempt(struct req_ctx *ctx, enum router_outcome o)
 {
@@ -209,7 +197,8 @@ static void req_close(struct req_ctx *ctx)
                          ctx->client_gone && !ctx->out.status ? 499 : ctx->out.status, (util_now_ns() - ctx->t_start) / 1000);
     response_access_log(ctx);
     lifecycle_audit(ctx);
-    worker_list_remove(ctx);
+    if (h2o_linklist_is_linked(&ctx->worker_link))
+        h2o_linklist_unlink(&ctx->worker_link);
     uv_close((uv_handle_t *)&ctx->timer, on_timer_closed);
     uv_close((uv_handle_t *)&ctx->deadline, on_timer_closed);
     uv_close((uv_handle_t *)&ctx->request_deadline, on_timer_closed);
@@ -743,10 +732,7 @@ int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind
     checks_stream_sink_fill(ctx);
     struct req_ctx **slot = h2o_mem_alloc_shared(&req->pool, sizeof(*slot), on_pool_dispose);
     *slot = ctx;
-    ctx->next = w->_requests;
-    if (w->_requests)
-        w->_requests->prev = ctx;
-    w->_requests = ctx;
+    h2o_linklist_insert(&w->_requests, &ctx->worker_link);
     w->inflight++;
 
     /* h2o's entity points into its input buffer; keep our own copy (it outlives retries) */
@@ -793,8 +779,9 @@ int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind
 
 void lifecycle_drain_expired(struct server_worker *w)
 {
-    for (struct req_ctx *ctx = w->_requests, *next; ctx != NULL; ctx = next) {
-        next = ctx->next;
+    for (h2o_linklist_t *l = w->_requests.next, *next; l != &w->_requests; l = next) {
+        next = l->next;
+        struct req_ctx *ctx = H2O_STRUCT_FROM_MEMBER(struct req_ctx, worker_link, l);
         if (ctx->state == REQ_STATE_RESPONDING || ctx->state == REQ_STATE_CLOSED)
             continue;
         api_error_replace(&ctx->err, 503, "api_error", "shutting_down", NULL, "the server shut down before the answer completed");

@@ -135,7 +135,7 @@ struct req_ctx {
     int64_t usage_in, usage_out;          /* from a stream's final usage chunk */
     int has_usage;
 
-    struct req_ctx *prev, *next; /* the worker's live requests */
+    h2o_linklist_t worker_link; /* in the worker's live requests (w->_requests) */
 };
 
 struct guard_verdict;

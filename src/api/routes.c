@@ -355,6 +355,7 @@ void api_register(h2o_hostconf_t *host)
 
 int api_worker_start(struct server_worker *w)
 {
+    h2o_linklist_init_anchor(&w->_requests);
     w->hangup = api_hangup_create(&w->loop);
     w->scrub = api_scrub_create(w->cfg);
     return w->hangup ? 0 : -1;

@@ -49,7 +49,7 @@ struct server_worker {
     uv_timer_t _drain_check;
     struct keepalive _keepalive; /* idle HTTP/1 connections */
     uv_thread_t _thread;
-    struct req_ctx *_requests; /* live requests, for drain and shutdown */
+    h2o_linklist_t _requests; /* live requests (api/ req_ctx.worker_link), for drain and shutdown */
 };
 
 static inline struct server_worker *server_worker_from_ctx(h2o_context_t *ctx)
