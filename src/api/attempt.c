@@ -6,11 +6,14 @@
 
 #include "api/attempt.h"
 #include "api/attempt_plan.h"
+#include "api/audit_hook.h"
+#include "api/scrub.h"
 #include "api/lifecycle_int.h"
 #include "server/metrics.h"
 #include "server/server.h"
 #include "util/alloc.h"
 #include "util/clock.h"
+#include "util/err.h"
 #include "util/fmt.h"
 
 enum attempt_slot attempt_slot_take(struct req_ctx *ctx, struct router_target *t)
@@ -169,4 +172,57 @@ void attempt_end_on_target(struct req_ctx *ctx, enum router_outcome o, uint64_t 
     uint64_t ttft = ctx->t_first_byte && ctx->t_attempt ? (ctx->t_first_byte - ctx->t_attempt) / 1000 : 0;
     router_attempt_end(ctx->target, o, ttft, cooldown_ms);
     ctx->target = NULL;
+}
+
+int attempt_on_sse_event(void *ud, const char *data, size_t len)
+{
+    struct req_ctx *ctx = ud;
+    if (len == 6 && memcmp(data, "[DONE]", 6) == 0)
+        ctx->saw_done = 1;
+    else if (len > 9 && memmem(data, len > 64 ? 64 : len, "\"error\"", 7) != NULL)
+        ctx->saw_upstream_error_event = 1;
+    lifecycle_audit_sse_event(ctx, data, len);
+    return 0;
+}
+
+/* An upstream error is about to be relayed as the upstream sent it: no configured
+ * secret (a provider key echoed in a 401, say) leaves with it (scrub.h). */
+void attempt_scrub_relayed_error(struct req_ctx *ctx)
+{
+    if (ctx->up_status >= 200 && ctx->up_status < 300)
+        return;
+    api_scrub_buf(ctx->w->scrub, &ctx->up_body);
+    api_scrub_buf(ctx->w->scrub, &ctx->up_headers);
+}
+
+int attempt_collect(struct req_ctx *ctx, const char *data, size_t len)
+{
+    int ok = ctx->up_status >= 200 && ctx->up_status < 300;
+    ctx->up_body.limit = ok ? ctx->w->cfg->server.max_response_bytes : LIFECYCLE_ERROR_BODY_MAX;
+    if (util_buf_append(&ctx->up_body, data, len) != 0) {
+        api_error_set(&ctx->err, 502, "api_error", "upstream_response_too_large", NULL,
+                      "upstream answer exceeds server.max_response_bytes (%zu)", ctx->w->cfg->server.max_response_bytes);
+        return -1;
+    }
+    if (ctx->up_is_sse && ok)
+        sse_parser_feed(&ctx->sse, data, len, attempt_on_sse_event, ctx);
+    return 0;
+}
+
+void attempt_record_failure(struct req_ctx *ctx, int err, const char *why, int status)
+{
+    /* remember what the client gets if nothing else works: this attempt's failure replaces the
+     * last one's. An HTTP failure is relayed as the upstream sent it and leaves no error of
+     * Warden's, so that a later attempt's own error (a cut stream, a full queue) is the one told. */
+    ctx->last_failure_is_http = status != 0;
+    if (status != 0)
+        api_error_clear(&ctx->err);
+    else if (err == WARDEN_ETIMEDOUT)
+        api_error_replace(&ctx->err, 504, "api_error", "upstream_timeout", NULL, "model %s: %s", ctx->model->name,
+                          why ? why : "upstream timed out");
+    else if (err == WARDEN_EOVERLOAD)
+        api_error_replace(&ctx->err, 503, "api_error", "upstream_unavailable", NULL, "%s", why);
+    else
+        api_error_replace(&ctx->err, 502, "api_error", "upstream_unavailable", NULL, "model %s: upstream failed: %s",
+                          ctx->model->name, why ? why : "error");
 }

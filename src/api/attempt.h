@@ -38,4 +38,15 @@ void attempt_stop_call(struct req_ctx *ctx);
 /* Ends the attempt on its target with outcome o (and a cooldown from Retry-After). */
 void attempt_end_on_target(struct req_ctx *ctx, enum router_outcome o, uint64_t cooldown_ms);
 
+/* An SSE event of the answer (collected or relayed unfiltered): [DONE], error events, usage. */
+int attempt_on_sse_event(void *ud, const char *data, size_t len);
+/* Collects a body chunk that is not streamed to the client; -1 over its cap (ctx->err set). */
+int attempt_collect(struct req_ctx *ctx, const char *data, size_t len);
+/* An upstream error is about to be relayed as the upstream sent it: no configured secret
+ * (a provider key echoed in a 401, say) leaves with it (scrub.h). */
+void attempt_scrub_relayed_error(struct req_ctx *ctx);
+/* Records why the attempt failed (err, or the upstream's HTTP status) as what the client
+ * gets if nothing else works. */
+void attempt_record_failure(struct req_ctx *ctx, int err, const char *why, int status);
+
 #endif

@@ -7,9 +7,11 @@
 #include "api/checks.h"
 #include "api/intake.h"
 #include "api/lifecycle_int.h"
+#include "api/response.h"
 #include "auth/auth.h"
 #include "schema/schema.h"
 #include "server/server.h"
+#include "util/alloc.h"
 #include "util/clock.h"
 #include "util/fmt.h"
 #include "util/log.h"
@@ -204,4 +206,29 @@ int intake_replace_body(struct req_ctx *ctx, char *body, size_t len)
     json_decref(ctx->tools_json);
     ctx->tools_json = NULL;
     return 0;
+}
+
+struct req_ctx *intake_ctx_new(struct server_worker *w, h2o_req_t *req, enum req_kind kind)
+{
+    struct req_ctx *ctx = util_calloc(1, sizeof(*ctx));
+    ctx->w = w;
+    ctx->req = req;
+    ctx->kind = kind;
+    ctx->t_start = util_now_ns();
+    ctx->hangup_fd = -1;
+    util_buf_init(&ctx->up_body, LIFECYCLE_ERROR_BODY_MAX);
+    util_buf_init(&ctx->up_headers, LIFECYCLE_HEADERS_KEPT_MAX);
+    response_writer_init(&ctx->out);
+    sse_parser_init(&ctx->sse, LIFECYCLE_SSE_EVENT_MAX);
+    api_request_id(&req->headers, ctx->request_id);
+    guard_call_id(ctx->call_id, ctx, ctx->t_start);
+    ctx->api_key = intake_api_key(ctx);
+    checks_stream_sink_fill(ctx);
+    /* h2o's entity points into its input buffer; keep our own copy (it outlives retries) */
+    ctx->raw_len = req->entity.len;
+    ctx->raw = util_malloc(ctx->raw_len + 1);
+    if (ctx->raw_len)
+        memcpy(ctx->raw, req->entity.base, ctx->raw_len);
+    ctx->raw[ctx->raw_len] = '\0';
+    return ctx;
 }

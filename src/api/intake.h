@@ -8,11 +8,16 @@
 #include <h2o.h>
 #include <stddef.h>
 
+#include "api/lifecycle_int.h"
 #include "api/texts.h"
 
 struct req_ctx;
 struct config_api_key;
+struct server_worker;
 
+/* A new request context: the client's bytes copied, its id, key and call id; buffers
+ * ready. The lifecycle adds its timers and references. */
+struct req_ctx *intake_ctx_new(struct server_worker *w, h2o_req_t *req, enum req_kind kind);
 /* Parses and validates ctx->raw; on failure ctx->err is set and -1 returned. */
 int intake_parse(struct req_ctx *ctx);
 /* Refuses what the input guards that apply cannot read (README, "What the guardrails read"). */

@@ -103,13 +103,11 @@
 #include "util/fmt.h"
 #include "util/log.h"
 
-#define ERROR_BODY_MAX (256 * 1024)
 #define OUT_PAUSE_BYTES (256 * 1024)
 /* A stream pauses its upstream earlier: a client that stops reading costs at most about
  * this much twice (the buffer h2o sends and the one filling), so 50 such clients stay
  * within a few MB. proceed resumes it once the pending buffer is below OUT_PAUSE_BYTES/2. */
 #define STREAM_PAUSE_BYTES (32 * 1024)
-#define HEADERS_KEPT_MAX (32 * 1024)
 #define QUEUE_POLL_MS 5
 
 static const char *state_names[] = {"NEW",           "INPUT_CHECKS", "ATTEMPT",    "BACKOFF", "QUEUED",
@@ -261,39 +259,11 @@ void lifecycle_response_drained(struct req_ctx *ctx)
     }
 }
 
-/* Sends a complete response in one go (status + body) and ends it. */
-static void respond_full(struct req_ctx *ctx, int status, const char *content_type, int with_upstream_headers, const char *body,
-                         size_t len)
-{
-    if (ctx->req == NULL || ctx->out.started)
-        return;
-    uv_timer_stop(&ctx->deadline);
-    response_start(ctx, status, content_type, with_upstream_headers, len);
-    response_append(ctx, body, len);
-    response_end(ctx, 0);
-}
-
-/* Ends the request with ctx->err: a JSON error body, or, once a stream has
- * started, an SSE error event (never a clean [DONE]). */
+/* Ends the request with ctx->err (response_error): no upstream call goes on after it. */
 void lifecycle_respond_error(struct req_ctx *ctx)
 {
-    if (ctx->err.status == 0)
-        api_error_set(&ctx->err, 500, "api_error", "internal_error", NULL, "internal error");
     cancel_upstream(ctx);
-    if (ctx->req == NULL || ctx->out.final)
-        return;
-    size_t len;
-    char *body = api_error_body(&ctx->err, &len);
-    if (ctx->out.started) {
-        metrics_count(ctx->w->metrics, METRICS_STREAM_ERRORS, 1);
-        response_append(ctx, "data: ", 6);
-        response_append(ctx, body, len);
-        response_append(ctx, "\n\n", 2);
-        response_end(ctx, 0);
-    } else {
-        respond_full(ctx, ctx->err.status, "application/json", 0, body, len);
-    }
-    free(body);
+    response_error(ctx);
 }
 
 /* ---- the one way into STREAMING ---- */
@@ -343,17 +313,6 @@ static int on_upstream_head(struct upstream_call *call, void *ud, int status, co
     return 0;
 }
 
-static int on_sse_event(void *ud, const char *data, size_t len)
-{
-    struct req_ctx *ctx = ud;
-    if (len == 6 && memcmp(data, "[DONE]", 6) == 0)
-        ctx->saw_done = 1;
-    else if (len > 9 && memmem(data, len > 64 ? 64 : len, "\"error\"", 7) != NULL)
-        ctx->saw_upstream_error_event = 1;
-    lifecycle_audit_sse_event(ctx, data, len);
-    return 0;
-}
-
 static void arm_deadline(struct req_ctx *ctx, int ms, int kind);
 
 /* The answer cannot be used (over a size cap): the attempt ends here, since the call is
@@ -384,7 +343,7 @@ static int on_upstream_body(struct upstream_call *call, void *ud, const char *da
             if (ctx->call == NULL)
                 return UPSTREAM_BODY_CANCEL; /* a check ended the stream */
         } else {
-            if (sse_parser_feed(&ctx->sse, data, len, on_sse_event, ctx) != 0 && ctx->sse.overflow) {
+            if (sse_parser_feed(&ctx->sse, data, len, attempt_on_sse_event, ctx) != 0 && ctx->sse.overflow) {
                 api_error_set(&ctx->err, 502, "api_error", "upstream_bad_stream", NULL,
                               "upstream sent an SSE event over %d bytes", LIFECYCLE_SSE_EVENT_MAX);
                 return body_unusable(ctx);
@@ -399,16 +358,7 @@ static int on_upstream_body(struct upstream_call *call, void *ud, const char *da
         return UPSTREAM_BODY_CONTINUE;
     }
     /* not streaming to the client: the whole answer is collected (it may be retried, checked, validated) */
-    int ok = ctx->up_status >= 200 && ctx->up_status < 300;
-    ctx->up_body.limit = ok ? ctx->w->cfg->server.max_response_bytes : ERROR_BODY_MAX;
-    if (util_buf_append(&ctx->up_body, data, len) != 0) {
-        api_error_set(&ctx->err, 502, "api_error", "upstream_response_too_large", NULL,
-                      "upstream answer exceeds server.max_response_bytes (%zu)", ctx->w->cfg->server.max_response_bytes);
-        return body_unusable(ctx);
-    }
-    if (ctx->up_is_sse && ok)
-        sse_parser_feed(&ctx->sse, data, len, on_sse_event, ctx);
-    return UPSTREAM_BODY_CONTINUE;
+    return attempt_collect(ctx, data, len) == 0 ? UPSTREAM_BODY_CONTINUE : body_unusable(ctx);
 }
 
 static void finish_collected(struct req_ctx *ctx);
@@ -462,16 +412,6 @@ static void on_upstream_done(struct upstream_call *call, void *ud, int err, cons
 }
 
 
-/* An upstream error is about to be relayed as the upstream sent it: no configured
- * secret (a provider key echoed in a 401, say) leaves with it (scrub.h). */
-static void scrub_relayed_error(struct req_ctx *ctx)
-{
-    if (ctx->up_status >= 200 && ctx->up_status < 300)
-        return;
-    api_scrub_buf(ctx->w->scrub, &ctx->up_body);
-    api_scrub_buf(ctx->w->scrub, &ctx->up_headers);
-}
-
 /* A complete, non-retryable upstream answer is in ctx->up_body and no concurrent check holds it. */
 static void finish_collected(struct req_ctx *ctx)
 {
@@ -490,8 +430,8 @@ static void finish_collected(struct req_ctx *ctx)
         checks_run_output(ctx);
         return;
     }
-    scrub_relayed_error(ctx);
-    respond_full(ctx, ctx->up_status, NULL, 1, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
+    attempt_scrub_relayed_error(ctx);
+    lifecycle_respond_answer(ctx);
 }
 
 static void on_deadline(uv_timer_t *t)
@@ -569,21 +509,7 @@ static void attempt_failed(struct req_ctx *ctx, int err, const char *why)
     if (ctx->req == NULL || ctx->client_gone)
         return;
 
-    /* remember what the client gets if nothing else works: this attempt's failure replaces the
-     * last one's. An HTTP failure is relayed as the upstream sent it and leaves no error of
-     * Warden's, so that a later attempt's own error (a cut stream, a full queue) is the one told. */
-    ctx->last_failure_is_http = status != 0;
-    if (status != 0)
-        api_error_clear(&ctx->err);
-    else if (err == WARDEN_ETIMEDOUT)
-        api_error_replace(&ctx->err, 504, "api_error", "upstream_timeout", NULL, "model %s: %s", ctx->model->name,
-                          why ? why : "upstream timed out");
-    else if (err == WARDEN_EOVERLOAD)
-        api_error_replace(&ctx->err, 503, "api_error", "upstream_unavailable", NULL, "%s", why);
-    else
-        api_error_replace(&ctx->err, 502, "api_error", "upstream_unavailable", NULL, "model %s: upstream failed: %s",
-                          ctx->model->name, why ? why : "error");
-
+    attempt_record_failure(ctx, err, why, status);
     struct attempt_progress p = {ctx->model,         ctx->requested_model, ctx->target_retry, ctx->attempts_on_model,
                                  ctx->cooling_waits, ctx->fallback_pos,    ctx->fallbacks_taken};
     struct attempt_failure f = {err == WARDEN_EOVERLOAD, ctx->cooling_wait_ms, status, retry_after, ctx->up_body.data,
@@ -618,8 +544,8 @@ static void attempt_failed(struct req_ctx *ctx, int err, const char *why)
     }
     if (ctx->last_failure_is_http) {
         /* the upstream's own error, status and body as it sent them (secrets scrubbed) */
-        scrub_relayed_error(ctx);
-        respond_full(ctx, ctx->up_status, NULL, 1, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
+        attempt_scrub_relayed_error(ctx);
+        lifecycle_respond_answer(ctx);
         return;
     }
     if (err == WARDEN_EOVERLOAD && ctx->cooling_wait_ms > 0)
@@ -672,7 +598,8 @@ void lifecycle_reask(struct req_ctx *ctx)
 
 void lifecycle_respond_answer(struct req_ctx *ctx)
 {
-    respond_full(ctx, ctx->up_status, NULL, 1, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
+    uv_timer_stop(&ctx->deadline);
+    response_full(ctx, ctx->up_status, NULL, 1, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
 }
 
 void lifecycle_hold_released(struct req_ctx *ctx)
@@ -711,36 +638,16 @@ static void on_request_deadline(uv_timer_t *t)
 
 int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind)
 {
-    struct req_ctx *ctx = util_calloc(1, sizeof(*ctx));
-    ctx->w = w;
-    ctx->req = req;
-    ctx->kind = kind;
-    ctx->t_start = util_now_ns();
-    ctx->hangup_fd = -1;
+    struct req_ctx *ctx = intake_ctx_new(w, req, kind);
     ctx->refs = 4; /* h2o request + three timers (I5) */
-    util_buf_init(&ctx->up_body, ERROR_BODY_MAX);
-    util_buf_init(&ctx->up_headers, HEADERS_KEPT_MAX);
-    response_writer_init(&ctx->out);
-    sse_parser_init(&ctx->sse, LIFECYCLE_SSE_EVENT_MAX);
     uv_timer_init(&w->loop, &ctx->timer);
     uv_timer_init(&w->loop, &ctx->deadline);
     uv_timer_init(&w->loop, &ctx->request_deadline);
     ctx->timer.data = ctx->deadline.data = ctx->request_deadline.data = ctx;
-    api_request_id(&req->headers, ctx->request_id);
-    guard_call_id(ctx->call_id, ctx, ctx->t_start);
-    ctx->api_key = intake_api_key(ctx);
-    checks_stream_sink_fill(ctx);
     struct req_ctx **slot = h2o_mem_alloc_shared(&req->pool, sizeof(*slot), on_pool_dispose);
     *slot = ctx;
     h2o_linklist_insert(&w->_requests, &ctx->worker_link);
     w->inflight++;
-
-    /* h2o's entity points into its input buffer; keep our own copy (it outlives retries) */
-    ctx->raw_len = req->entity.len;
-    ctx->raw = util_malloc(ctx->raw_len + 1);
-    if (ctx->raw_len)
-        memcpy(ctx->raw, req->entity.base, ctx->raw_len);
-    ctx->raw[ctx->raw_len] = '\0';
 
     if (w->draining) {
         api_error_set(&ctx->err, 503, "api_error", "shutting_down", NULL, "the server is shutting down");

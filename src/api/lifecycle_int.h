@@ -41,6 +41,8 @@ enum req_state {
 enum { DEADLINE_FIRST_BYTE = 1, DEADLINE_IDLE = 2 };
 
 #define LIFECYCLE_SSE_EVENT_MAX (1024 * 1024) /* an upstream SSE event larger than this ends the attempt */
+#define LIFECYCLE_ERROR_BODY_MAX (256 * 1024) /* an upstream error body is kept up to this */
+#define LIFECYCLE_HEADERS_KEPT_MAX (32 * 1024) /* the upstream answer's headers are kept up to this */
 
 struct req_ctx {
     struct server_worker *w;

@@ -1,11 +1,13 @@
 /* The response writer (response.h). */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "api/audit_hook.h"
 #include "api/lifecycle_int.h"
 #include "api/response.h"
+#include "server/metrics.h"
 #include "server/server.h"
 #include "util/buf.h"
 #include "util/clock.h"
@@ -231,4 +233,34 @@ void response_access_log(struct req_ctx *ctx)
     util_buf_append(&b, "}", 1);
     server_access_log_write(ctx->w, b.data, b.len);
     util_buf_free(&b);
+}
+
+void response_full(struct req_ctx *ctx, int status, const char *content_type, int with_upstream_headers, const char *body,
+                   size_t len)
+{
+    if (ctx->req == NULL || ctx->out.started)
+        return;
+    response_start(ctx, status, content_type, with_upstream_headers, len);
+    response_append(ctx, body, len);
+    response_end(ctx, 0);
+}
+
+void response_error(struct req_ctx *ctx)
+{
+    if (ctx->err.status == 0)
+        api_error_set(&ctx->err, 500, "api_error", "internal_error", NULL, "internal error");
+    if (ctx->req == NULL || ctx->out.final)
+        return;
+    size_t len;
+    char *body = api_error_body(&ctx->err, &len);
+    if (ctx->out.started) {
+        metrics_count(ctx->w->metrics, METRICS_STREAM_ERRORS, 1);
+        response_append(ctx, "data: ", 6);
+        response_append(ctx, body, len);
+        response_append(ctx, "\n\n", 2);
+        response_end(ctx, 0);
+    } else {
+        response_full(ctx, ctx->err.status, "application/json", 0, body, len);
+    }
+    free(body);
 }

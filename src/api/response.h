@@ -48,6 +48,13 @@ void response_flush(struct req_ctx *ctx);
 /* Marks the body complete (as an error when `error`) and flushes. */
 void response_end(struct req_ctx *ctx, int error);
 
+/* A complete response in one go (status + body), ended; nothing if a response started. */
+void response_full(struct req_ctx *ctx, int status, const char *content_type, int with_upstream_headers, const char *body,
+                   size_t len);
+/* ctx->err (500 internal_error if none) as a JSON error body, or, once a stream has
+ * started, as an SSE error event that ends it (never a clean [DONE], I3). */
+void response_error(struct req_ctx *ctx);
+
 /* Did the client get a failure? (the access log's "error" vs "last_attempt_error") */
 int response_request_failed(const struct req_ctx *ctx);
 /* One JSON line per request into the worker's access log. */
