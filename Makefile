@@ -67,7 +67,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwarden.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libwarden.a $(LDFLAGS) $(LDLIBS) -lcmocka
 
-unit: $(UNIT_BIN) $(PLUGINS)
+unit: $(UNIT_BIN) $(PLUGINS) $(BUILD)/warden-mock
 	@tests/run-unit.sh $(UNIT_BIN)
 
 integration: all

@@ -84,7 +84,7 @@ void checks_block(struct req_ctx *ctx, const struct config_guardrail *g, const s
 void lifecycle_guard_context(struct req_ctx *ctx, struct guard_subject *s)
 {
     s->call_id = ctx->call_id;
-    s->api_key = intake_api_key(ctx);
+    s->api_key = ctx->api_key;
     s->headers = NULL;
     s->n_headers = 0;
     if (ctx->req != NULL && ctx->req->headers.size > 0) {

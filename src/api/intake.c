@@ -6,6 +6,7 @@
 
 #include "api/checks.h"
 #include "api/intake.h"
+#include "api/internal.h"
 #include "api/lifecycle_int.h"
 #include "api/response.h"
 #include "auth/auth.h"
@@ -208,11 +209,11 @@ int intake_replace_body(struct req_ctx *ctx, char *body, size_t len)
     return 0;
 }
 
-struct req_ctx *intake_ctx_new(struct server_worker *w, h2o_req_t *req, enum req_kind kind)
+struct req_ctx *intake_ctx_new(struct server_worker *w, enum req_kind kind, const h2o_headers_t *headers, const char *body,
+                               size_t len, const struct api_internal_opts *opts)
 {
     struct req_ctx *ctx = util_calloc(1, sizeof(*ctx));
     ctx->w = w;
-    ctx->req = req;
     ctx->kind = kind;
     ctx->t_start = util_now_ns();
     ctx->hangup_fd = -1;
@@ -220,15 +221,32 @@ struct req_ctx *intake_ctx_new(struct server_worker *w, h2o_req_t *req, enum req
     util_buf_init(&ctx->up_headers, LIFECYCLE_HEADERS_KEPT_MAX);
     response_writer_init(&ctx->out);
     sse_parser_init(&ctx->sse, LIFECYCLE_SSE_EVENT_MAX);
-    api_request_id(&req->headers, ctx->request_id);
+    if (opts != NULL && opts->request_id != NULL && api_request_id_ok(opts->request_id, strlen(opts->request_id)))
+        util_strlcpy(ctx->request_id, opts->request_id, sizeof(ctx->request_id));
+    else
+        api_request_id(headers, ctx->request_id);
     guard_call_id(ctx->call_id, ctx, ctx->t_start);
-    ctx->api_key = intake_api_key(ctx);
+    if (opts != NULL)
+        ctx->api_key = opts->api_key;
+    /* our own copy of the body (h2o's entity points into its input buffer; it outlives retries),
+     * with an internal caller's model in place of the body's */
+    char *spliced = NULL;
+    if (opts != NULL && opts->model != NULL) {
+        struct api_scan sc;
+        if (api_scan(&sc, body, len, kind == REQ_KIND_EMBEDDINGS ? API_SCAN_EMBEDDINGS : API_SCAN_CHAT, 0) == 0 && sc.model.e != 0)
+            spliced = api_scan_splice(&sc, body, len, NULL, NULL, opts->model, &len);
+        api_scan_free(&sc);
+    }
+    if (spliced != NULL) {
+        ctx->raw = spliced;
+        ctx->raw_len = len;
+    } else {
+        ctx->raw_len = len;
+        ctx->raw = util_malloc(len + 1);
+        if (len)
+            memcpy(ctx->raw, body, len);
+        ctx->raw[len] = '\0';
+    }
     checks_stream_sink_fill(ctx);
-    /* h2o's entity points into its input buffer; keep our own copy (it outlives retries) */
-    ctx->raw_len = req->entity.len;
-    ctx->raw = util_malloc(ctx->raw_len + 1);
-    if (ctx->raw_len)
-        memcpy(ctx->raw, req->entity.base, ctx->raw_len);
-    ctx->raw[ctx->raw_len] = '\0';
     return ctx;
 }

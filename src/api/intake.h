@@ -14,10 +14,13 @@
 struct req_ctx;
 struct config_api_key;
 struct server_worker;
+struct api_internal_opts;
 
-/* A new request context: the client's bytes copied, its id, key and call id; buffers
- * ready. The lifecycle adds its timers and references. */
-struct req_ctx *intake_ctx_new(struct server_worker *w, h2o_req_t *req, enum req_kind kind);
+/* A new request context: the body copied, its id (from headers, or an internal caller's
+ * opts, or new) and call id, an internal caller's key and model; buffers ready. The
+ * lifecycle adds the receiver (h2o request or internal handle), timers and references. */
+struct req_ctx *intake_ctx_new(struct server_worker *w, enum req_kind kind, const h2o_headers_t *headers, const char *body,
+                               size_t len, const struct api_internal_opts *opts);
 /* Parses and validates ctx->raw; on failure ctx->err is set and -1 returned. */
 int intake_parse(struct req_ctx *ctx);
 /* Refuses what the input guards that apply cannot read (README, "What the guardrails read"). */

@@ -46,7 +46,8 @@
  *   I3. Once STREAMING, a failure ends the stream with an SSE error event,
  *       never with a clean [DONE].
  *   I4. ctx->req is NULL once h2o has disposed the request (client gone or
- *       response done); nothing is sent after that.
+ *       response done), ctx->internal once an internal caller let go (internal.h);
+ *       nothing is sent when both are NULL (lifecycle_has_receiver()).
  *   I5. The context is freed when its reference count drops to zero: one
  *       reference for the h2o request, one for each of the three uv timers
  *       (released in their close callbacks).
@@ -213,14 +214,25 @@ static void req_client_gone(struct req_ctx *ctx)
     checks_cancel_all(ctx);
 }
 
-static void on_pool_dispose(void *p)
+/* The receiver lets go (h2o disposed the request; an internal caller got its answer or cancelled). */
+static void req_release(struct req_ctx *ctx)
 {
-    struct req_ctx *ctx = *(struct req_ctx **)p;
     if (ctx->state != REQ_STATE_RESPONDING)
         req_client_gone(ctx);
     ctx->req = NULL;
+    ctx->internal = NULL;
     req_close(ctx);
     req_unref(ctx);
+}
+
+static void on_pool_dispose(void *p)
+{
+    req_release(*(struct req_ctx **)p);
+}
+
+void lifecycle_internal_release(struct req_ctx *ctx)
+{
+    req_release(ctx);
 }
 
 static void on_hangup(void *ud)
@@ -307,7 +319,7 @@ static int on_upstream_head(struct upstream_call *call, void *ud, int status, co
     attempt_record_head(ctx, status, hs, n);
     /* "stream or not" is what the upstream sent, not what the client asked: an SSE answer to a
      * non-stream request is a stream too, and goes through the stream filter */
-    if (status >= 200 && status < 300 && ctx->up_is_sse && ctx->req != NULL && ctx->held == 0 && !ctx->schema_hold) {
+    if (status >= 200 && status < 300 && ctx->up_is_sse && lifecycle_has_receiver(ctx) && ctx->held == 0 && !ctx->schema_hold) {
         enter_streaming(ctx, ENTER_STREAMING_FRESH);
     }
     return 0;
@@ -506,7 +518,7 @@ static void attempt_failed(struct req_ctx *ctx, int err, const char *why)
     if (status == 429 || status == 503)
         retry_after = attempt_plan_retry_after_ms(attempt_upstream_header(ctx, "retry-after"), time(NULL));
     attempt_end_on_target(ctx, err == WARDEN_EOVERLOAD ? ROUTER_CANCELLED : ROUTER_FAILED, retry_after);
-    if (ctx->req == NULL || ctx->client_gone)
+    if (!lifecycle_has_receiver(ctx) || ctx->client_gone)
         return;
 
     attempt_record_failure(ctx, err, why, status);
@@ -604,7 +616,7 @@ void lifecycle_respond_answer(struct req_ctx *ctx)
 
 void lifecycle_hold_released(struct req_ctx *ctx)
 {
-    if (ctx->held > 0 || ctx->req == NULL || ctx->out.started)
+    if (ctx->held > 0 || !lifecycle_has_receiver(ctx) || ctx->out.started)
         return;
     if (ctx->upstream_finished) {
         finish_collected(ctx);
@@ -624,7 +636,7 @@ void lifecycle_hold_released(struct req_ctx *ctx)
 static void on_request_deadline(uv_timer_t *t)
 {
     struct req_ctx *ctx = t->data;
-    if (ctx->state == REQ_STATE_RESPONDING || ctx->state == REQ_STATE_CLOSED || ctx->req == NULL)
+    if (ctx->state == REQ_STATE_RESPONDING || ctx->state == REQ_STATE_CLOSED || !lifecycle_has_receiver(ctx))
         return;
     metrics_count(ctx->w->metrics, METRICS_UPSTREAM_TIMEOUTS, 1);
     checks_cancel_all(ctx);
@@ -636,39 +648,38 @@ static void on_request_deadline(uv_timer_t *t)
     lifecycle_respond_error(ctx);
 }
 
-int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind)
+/* What every request does after intake, HTTP or internal. */
+static void req_start(struct req_ctx *ctx)
 {
-    struct req_ctx *ctx = intake_ctx_new(w, req, kind);
-    ctx->refs = 4; /* h2o request + three timers (I5) */
+    struct server_worker *w = ctx->w;
+    ctx->refs = 4; /* the receiver + three timers (I5) */
     uv_timer_init(&w->loop, &ctx->timer);
     uv_timer_init(&w->loop, &ctx->deadline);
     uv_timer_init(&w->loop, &ctx->request_deadline);
     ctx->timer.data = ctx->deadline.data = ctx->request_deadline.data = ctx;
-    struct req_ctx **slot = h2o_mem_alloc_shared(&req->pool, sizeof(*slot), on_pool_dispose);
-    *slot = ctx;
     h2o_linklist_insert(&w->_requests, &ctx->worker_link);
     w->inflight++;
-
     if (w->draining) {
         api_error_set(&ctx->err, 503, "api_error", "shutting_down", NULL, "the server is shutting down");
         lifecycle_respond_error(ctx);
-        return 0;
+        return;
     }
     if (w->cfg->server.max_inflight > 0 && w->inflight > (uint64_t)w->cfg->server.max_inflight) {
         api_error_set(&ctx->err, 503, "api_error", "overloaded", NULL, "too many requests in flight");
         lifecycle_respond_error(ctx);
-        return 0;
+        return;
     }
     if (intake_parse(ctx) != 0) {
         lifecycle_respond_error(ctx);
-        return 0;
+        return;
     }
     int request_ms = ctx->requested_model->timeouts.request_ms;
     if (request_ms > 0) {
         uint64_t spent_ms = (util_now_ns() - ctx->t_start) / 1000000;
         uv_timer_start(&ctx->request_deadline, on_request_deadline, (uint64_t)request_ms > spent_ms ? request_ms - spent_ms : 0, 0);
     }
-    if (req->version < 0x200) {
+    h2o_req_t *req = ctx->req;
+    if (req != NULL && req->version < 0x200) {
         int fd = h2o_socket_get_fd(req->conn->callbacks->get_socket(req->conn));
         ctx->conn_id = req->conn->id;
         if (api_hangup_watch(w->hangup, fd, ctx->conn_id, on_hangup, ctx) == 0)
@@ -678,10 +689,29 @@ int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind
     checks_stream_sink_fill(ctx);
     if (intake_check_coverage(ctx) != 0) {
         lifecycle_respond_error(ctx);
-        return 0;
+        return;
     }
     run_checks_then_attempt(ctx);
+}
+
+int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind)
+{
+    struct req_ctx *ctx = intake_ctx_new(w, kind, &req->headers, req->entity.base, req->entity.len, NULL);
+    ctx->req = req;
+    ctx->api_key = intake_api_key(ctx);
+    struct req_ctx **slot = h2o_mem_alloc_shared(&req->pool, sizeof(*slot), on_pool_dispose);
+    *slot = ctx;
+    req_start(ctx);
     return 0;
+}
+
+struct req_ctx *lifecycle_internal_start(struct server_worker *w, enum req_kind kind, const char *body, size_t len,
+                                         const struct api_internal_opts *opts, struct api_internal *h)
+{
+    struct req_ctx *ctx = intake_ctx_new(w, kind, NULL, body, len, opts);
+    ctx->internal = h;
+    req_start(ctx);
+    return ctx;
 }
 
 void lifecycle_drain_expired(struct server_worker *w)

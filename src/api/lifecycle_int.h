@@ -46,7 +46,8 @@ enum { DEADLINE_FIRST_BYTE = 1, DEADLINE_IDLE = 2 };
 
 struct req_ctx {
     struct server_worker *w;
-    h2o_req_t *req; /* NULL once h2o disposed the request (I4) */
+    h2o_req_t *req; /* NULL once h2o disposed the request (I4); always NULL for an internal one */
+    struct api_internal *internal; /* an internal request's handle (internal.h); NULL for HTTP */
     int refs;
     enum req_state state;
     enum req_kind kind;
@@ -158,6 +159,22 @@ void lifecycle_reask(struct req_ctx *ctx);             /* ctx->raw holds a re-as
 void lifecycle_response_final(struct req_ctx *ctx);
 void lifecycle_response_drained(struct req_ctx *ctx);
 void lifecycle_response_stopped(struct req_ctx *ctx);
+
+/* Is someone still waiting for the answer (the HTTP client, or an internal caller)? */
+static inline int lifecycle_has_receiver(const struct req_ctx *ctx)
+{
+    return ctx->req != NULL || ctx->internal != NULL;
+}
+
+/* Internal requests (internal.c): start one; release it (as a hang-up unless answered). */
+struct api_internal_opts;
+struct req_ctx *lifecycle_internal_start(struct server_worker *w, enum req_kind kind, const char *body, size_t len,
+                                         const struct api_internal_opts *opts, struct api_internal *h);
+void lifecycle_internal_release(struct req_ctx *ctx);
+/* The internal sink of the response writer (internal.c). */
+int api_internal_streams(const struct api_internal *h);
+void api_internal_chunk(struct api_internal *h, const char *data, size_t len);
+void api_internal_end(struct api_internal *h, int status, const char *data, size_t len);
 
 int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind);
 void lifecycle_drain_expired(struct server_worker *w);

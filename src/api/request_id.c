@@ -18,7 +18,7 @@ int api_request_id_ok(const char *v, size_t len)
 
 size_t api_request_id(const h2o_headers_t *headers, char out[API_REQUEST_ID_SIZE])
 {
-    ssize_t i = h2o_find_header_by_str(headers, H2O_STRLIT("x-request-id"), -1);
+    ssize_t i = headers != NULL ? h2o_find_header_by_str(headers, H2O_STRLIT("x-request-id"), -1) : -1;
     if (i >= 0) {
         h2o_iovec_t v = headers->entries[i].value;
         if (api_request_id_ok(v.base, v.len)) {

@@ -13,7 +13,7 @@
 
 /* Is this client-sent value echoed as the request id? */
 int api_request_id_ok(const char *v, size_t len);
-/* Writes the request's id (NUL-terminated) into out; returns its length. */
+/* Writes the request's id (NUL-terminated) into out; returns its length. headers may be NULL. */
 size_t api_request_id(const h2o_headers_t *headers, char out[API_REQUEST_ID_SIZE]);
 
 #endif

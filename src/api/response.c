@@ -42,8 +42,33 @@ static void on_generator_stop(h2o_generator_t *g, h2o_req_t *req)
     lifecycle_response_stopped(ctx);
 }
 
+/* The internal sink (internal.h): a streamed answer's bytes as they come when the caller
+ * asked for them, else everything at the end. */
+static void internal_flush(struct req_ctx *ctx)
+{
+    struct response_writer *o = &ctx->out;
+    if (o->done)
+        return;
+    if (o->streaming && api_internal_streams(ctx->internal) && o->pending.len > 0) {
+        o->bytes += o->pending.len;
+        api_internal_chunk(ctx->internal, o->pending.data, o->pending.len);
+        util_buf_reset(&o->pending);
+    }
+    if (!o->final)
+        return;
+    o->done = 1;
+    lifecycle_response_final(ctx);
+    o->bytes += o->pending.len;
+    api_internal_end(ctx->internal, o->status, o->pending.data ? o->pending.data : "", o->pending.len);
+    util_buf_reset(&o->pending);
+}
+
 void response_flush(struct req_ctx *ctx)
 {
+    if (ctx->internal != NULL) {
+        internal_flush(ctx);
+        return;
+    }
     if (ctx->req == NULL || ctx->out.in_flight || ctx->out.stopped || ctx->out.done)
         return;
     if (ctx->out.pending.len == 0 && !ctx->out.final)
@@ -112,10 +137,13 @@ static int is_hop_header(const char *n, size_t len)
 void response_start(struct req_ctx *ctx, int status, const char *content_type, int with_upstream_headers,
                     size_t content_length)
 {
-    h2o_req_t *req = ctx->req;
-    req->res.content_length = content_length; /* h2o picks chunked framing at start: set it first */
     ctx->out.status = status;
     ctx->out.started = 1;
+    ctx->out.streaming = content_length == SIZE_MAX;
+    if (ctx->internal != NULL)
+        return; /* no head: the status goes with on_done */
+    h2o_req_t *req = ctx->req;
+    req->res.content_length = content_length; /* h2o picks chunked framing at start: set it first */
     req->res.status = status;
     req->res.reason = status < 400 ? "OK" : "Error";
     if (with_upstream_headers) {
@@ -238,7 +266,7 @@ void response_access_log(struct req_ctx *ctx)
 void response_full(struct req_ctx *ctx, int status, const char *content_type, int with_upstream_headers, const char *body,
                    size_t len)
 {
-    if (ctx->req == NULL || ctx->out.started)
+    if (!lifecycle_has_receiver(ctx) || ctx->out.started)
         return;
     response_start(ctx, status, content_type, with_upstream_headers, len);
     response_append(ctx, body, len);
@@ -249,7 +277,7 @@ void response_error(struct req_ctx *ctx)
 {
     if (ctx->err.status == 0)
         api_error_set(&ctx->err, 500, "api_error", "internal_error", NULL, "internal error");
-    if (ctx->req == NULL || ctx->out.final)
+    if (!lifecycle_has_receiver(ctx) || ctx->out.final)
         return;
     size_t len;
     char *body = api_error_body(&ctx->err, &len);

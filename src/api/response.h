@@ -1,6 +1,7 @@
 /* The response writer (internal to api/): the head toward the client (status, relayed
  * upstream headers, Warden's own x-warden-* headers), the body through h2o's generator with
- * two buffers, and the access-log line.
+ * two buffers, and the access-log line. An internal request (internal.h) has no h2o
+ * request: the same calls deliver to its callbacks instead (the writer's second sink).
  *
  * h2o_send() may not be called again until h2o calls proceed, and the bytes it was given
  * must stay valid until then. So there are two buffers: the one h2o is sending, and the one
@@ -29,7 +30,8 @@ struct response_writer {
         final : 1,           /* the body is complete: the next flush ends the response */
         done : 1,            /* the final bytes were handed over */
         final_error : 1,     /* end the response as an error (the connection is cut) */
-        stopped : 1;         /* h2o stopped the generator (client gone) */
+        stopped : 1,         /* h2o stopped the generator (client gone) */
+        streaming : 1;       /* the body is a stream (length unknown at the head) */
     int status;              /* the status sent (0: none yet) */
     uint64_t bytes;          /* body bytes handed to h2o */
 };

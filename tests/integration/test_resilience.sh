@@ -47,7 +47,7 @@ models:
     targets: [{provider: local, model: mock-busy, max_concurrent: 1, queue_max: 0}]
   - name: deadline-model
     timeouts: {request_ms: 400}
-    retries: {max: 10, base_ms: 150, max_ms: 150}
+    retries: {max: 30, base_ms: 150, max_ms: 150}
     targets: [{provider: fail500, model: mock-deadline}]
     fallbacks: [backup-model]
   - name: deadline-stream
@@ -194,16 +194,16 @@ out=$(chat "{\"model\":\"busy-model\",$MSG}")
 check "max_concurrent: once the slot frees, requests pass" eq "$(status)" 200
 
 # ---------------------------------------------------------------- timeouts.request_ms
-# retries (10 of them, 150 ms apart) against a target that always fails: the request's deadline
-# (400 ms) ends them all, whatever retries and fallbacks remain
+# retries (30 of them, backoffs uniform in [0, 150] ms: about 2.2 s in all) against a target that
+# always fails: the request's deadline (400 ms) ends them, whatever retries and fallbacks remain
 key="deadline-$RUN"
 out=$(chat_timed "{\"model\":\"deadline-model\",$MSG,\"mock\":{\"key\":\"$key\"}}")
 ms=$(elapsed_ms)
 check "request_ms: retries cut by the deadline: 504 request_timeout" eq "$(status) $(jq -r .error.code <<<"$out")" "504 request_timeout"
-check "request_ms: answered at the deadline (~400 ms), not after 10 retries" in_range "$ms" 350 1200
+check "request_ms: answered at the deadline (~400 ms), not after 30 retries" in_range "$ms" 350 1200
 check "request_ms: OpenAI error body" jqe '.error | has("message") and has("type") and has("param") and has("code")' <<<"$out"
 read -r -a st <<<"$(starts_for_key "$key")"
-check "request_ms: the mock saw 2 to 4 attempts, not 11" in_range "${#st[@]}" 2 4
+check "request_ms: the mock saw some attempts, not all 31" in_range "${#st[@]}" 2 25
 # a stream that outlasts the deadline: 200, then an SSE error event, never [DONE]
 curl -s -N -o "$TMP/s" -w '%{http_code} %{time_total}' -H 'Content-Type: application/json' --max-time 10 \
     -d "{\"model\":\"deadline-stream\",\"stream\":true,$MSG,\"mock\":{\"chunks\":40,\"chunk_interval_ms\":50}}" \
