@@ -9,7 +9,9 @@
 #include "api/internal.h"
 #include "api/lifecycle_int.h"
 #include "api/response.h"
+#include "api/stream_filter.h"
 #include "auth/auth.h"
+#include "guard/placeholder.h"
 #include "schema/schema.h"
 #include "server/server.h"
 #include "util/alloc.h"
@@ -249,4 +251,29 @@ struct req_ctx *intake_ctx_new(struct server_worker *w, enum req_kind kind, cons
     }
     checks_stream_sink_fill(ctx);
     return ctx;
+}
+
+void intake_ctx_free(struct req_ctx *ctx)
+{
+    json_decref(ctx->body);
+    json_decref(ctx->tools_json);
+    api_scan_free(&ctx->scan);
+    free(ctx->raw);
+    free(ctx->upstream_body);
+    util_buf_free(&ctx->up_body);
+    util_buf_free(&ctx->up_headers);
+    response_writer_free(&ctx->out);
+    sse_parser_free(&ctx->sse);
+    api_error_clear(&ctx->err);
+    api_scan_free(&ctx->answer);
+    json_decref(ctx->answer_tools);
+    util_buf_free(&ctx->guard_log);
+    stream_filter_free(&ctx->sink);
+    structured_spec_release(&ctx->so);
+    free(ctx->guards);
+    free(ctx->conc);
+    for (size_t i = 0; i < ctx->n_placeholders; i++)
+        guard_placeholders_free(ctx->placeholders[i]);
+    free(ctx->placeholders);
+    free(ctx);
 }

@@ -21,6 +21,8 @@ struct api_internal_opts;
  * lifecycle adds the receiver (h2o request or internal handle), timers and references. */
 struct req_ctx *intake_ctx_new(struct server_worker *w, enum req_kind kind, const h2o_headers_t *headers, const char *body,
                                size_t len, const struct api_internal_opts *opts);
+/* Frees the context and everything it owns (the lifecycle calls it when the last reference goes). */
+void intake_ctx_free(struct req_ctx *ctx);
 /* Parses and validates ctx->raw; on failure ctx->err is set and -1 returned. */
 int intake_parse(struct req_ctx *ctx);
 /* Refuses what the input guards that apply cannot read (README, "What the guardrails read"). */

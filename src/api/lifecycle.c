@@ -65,43 +65,29 @@
  * Only req_set_state() changes ctx->state; it logs each transition at debug
  * level. Other modules report events here (upstream head/body/done, guard
  * verdicts, timers, client gone) and never touch the state. */
-#include <zlib.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "api/answer.h"
-#include "api/api.h"
 #include "api/attempt_plan.h"
 #include "api/attempt.h"
 #include "api/audit_hook.h"
 #include "api/checks.h"
-#include "api/error.h"
 #include "api/hangup.h"
 #include "api/intake.h"
 #include "api/lifecycle_int.h"
 #include "api/reask.h"
 #include "api/response.h"
-#include "api/restore.h"
-#include "api/scrub.h"
-#include "api/sse.h"
 #include "api/stream_filter.h"
-#include "api/texts.h"
-#include "auth/auth.h"
-#include "schema/schema.h"
 #include "guard/engine.h"
-#include "guard/placeholder.h"
 #include "server/metrics.h"
 #include "server/server.h"
 #include "upstream/client.h"
 #include "upstream/router.h"
-#include "util/alloc.h"
-#include "util/buf.h"
 #include "util/clock.h"
 #include "util/err.h"
-#include "util/fmt.h"
 #include "util/log.h"
 
 #define OUT_PAUSE_BYTES (256 * 1024)
@@ -130,27 +116,7 @@ static void req_unref(struct req_ctx *ctx)
 {
     if (--ctx->refs > 0)
         return;
-    json_decref(ctx->body);
-    json_decref(ctx->tools_json);
-    api_scan_free(&ctx->scan);
-    free(ctx->raw);
-    free(ctx->upstream_body);
-    util_buf_free(&ctx->up_body);
-    util_buf_free(&ctx->up_headers);
-    response_writer_free(&ctx->out);
-    sse_parser_free(&ctx->sse);
-    api_error_clear(&ctx->err);
-    api_scan_free(&ctx->answer);
-    json_decref(ctx->answer_tools);
-    util_buf_free(&ctx->guard_log);
-    stream_filter_free(&ctx->sink);
-    structured_spec_release(&ctx->so);
-    free(ctx->guards);
-    free(ctx->conc);
-    for (size_t i = 0; i < ctx->n_placeholders; i++)
-        guard_placeholders_free(ctx->placeholders[i]);
-    free(ctx->placeholders);
-    free(ctx);
+    intake_ctx_free(ctx);
 }
 
 static void on_timer_closed(uv_handle_t *h)
