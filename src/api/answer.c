@@ -128,7 +128,7 @@ int answer_prepare(struct req_ctx *ctx)
 int answer_restore(struct req_ctx *ctx)
 {
     struct guard_verdict v = {0};
-    if (api_restore_texts(ctx->placeholders, ctx->n_placeholders, ctx->answer.texts, ctx->answer.lens, ctx->answer.n,
+    if (api_restore_texts(ctx->checks.placeholders, ctx->checks.n_placeholders, ctx->answer.texts, ctx->answer.lens, ctx->answer.n,
                           &v.texts, &v.lens) == 0)
         return 0;
     v.n = ctx->answer.n;

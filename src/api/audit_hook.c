@@ -107,7 +107,7 @@ void lifecycle_audit(struct req_ctx *ctx)
     audit_record_set(r.target, sizeof(r.target), ctx->target_label, strlen(ctx->target_label));
     const char *code = ctx->err.status ? ctx->err.code : NULL;
     audit_record_set(r.error_code, sizeof(r.error_code), code, code ? strlen(code) : 0);
-    audit_record_set(r.guardrails, sizeof(r.guardrails), ctx->guard_log.data, ctx->guard_log.len);
+    audit_record_set(r.guardrails, sizeof(r.guardrails), ctx->checks.log.data, ctx->checks.log.len);
     r.status = ctx->client_gone && !ctx->out.status ? 499 : ctx->out.status;
     r.attempts = ctx->attempts;
     r.reasks = ctx->reasks;

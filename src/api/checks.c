@@ -25,7 +25,7 @@
  * Input stage:  blocking checks run one after the other (INPUT_CHECKS) before
  *               the first attempt; a rewrite changes the request that is sent.
  *               Concurrent checks start with the first attempt; while any is
- *               pending (ctx->held) the answer is collected, not sent. A
+ *               pending (ctx->checks.held) the answer is collected, not sent. A
  *               failing check with cancel_on_failure aborts the attempt at
  *               once; a rewrite aborts it and re-sends the rewritten request.
  * Output stage: on a complete answer, checks run before it is sent
@@ -49,9 +49,9 @@ static const char *verdict_word(const struct guard_verdict *v)
 
 void checks_log_append(struct req_ctx *ctx, const struct config_guardrail *g, const char *word)
 {
-    if (ctx->guard_log.limit == 0)
-        util_buf_init(&ctx->guard_log, 2048);
-    util_buf_appendf(&ctx->guard_log, "%s%s=%s", ctx->guard_log.len ? ", " : "", g->name, word);
+    if (ctx->checks.log.limit == 0)
+        util_buf_init(&ctx->checks.log, 2048);
+    util_buf_appendf(&ctx->checks.log, "%s%s=%s", ctx->checks.log.len ? ", " : "", g->name, word);
 }
 
 /* Ends the request with the guardrail error body (the client never sees the answer).
@@ -158,13 +158,13 @@ void checks_resolve(struct req_ctx *ctx)
                                       .header = header_lookup,
                                       .header_ud = ctx,
                                       .api_key = ctx->api_key};
-    ctx->n_guards = 0;
+    ctx->checks.n_guards = 0;
     if (n == 0)
         return;
-    ctx->guards = util_malloc(n * sizeof(*ctx->guards));
+    ctx->checks.guards = util_malloc(n * sizeof(*ctx->checks.guards));
     for (size_t i = 0; i < n; i++)
         if (guard_when_matches(list[i], &info))
-            ctx->guards[ctx->n_guards++] = list[i];
+            ctx->checks.guards[ctx->checks.n_guards++] = list[i];
 }
 
 /* Reversible redaction: the map of a rewrite of the request is kept for the answer (never logged). */
@@ -173,8 +173,8 @@ static void keep_placeholders(struct req_ctx *ctx, struct guard_verdict *v)
     struct guard_placeholders *p = guard_verdict_take_placeholders(v);
     if (p == NULL)
         return;
-    ctx->placeholders = util_realloc(ctx->placeholders, (ctx->n_placeholders + 1) * sizeof(*ctx->placeholders));
-    ctx->placeholders[ctx->n_placeholders++] = p;
+    ctx->checks.placeholders = util_realloc(ctx->checks.placeholders, (ctx->checks.n_placeholders + 1) * sizeof(*ctx->checks.placeholders));
+    ctx->checks.placeholders[ctx->checks.n_placeholders++] = p;
 }
 
 /* Splices a guard's rewritten texts into the request. 1 if it changed, 0 if not, -1 on failure. */
@@ -194,8 +194,8 @@ static int apply_request_rewrite(struct req_ctx *ctx, struct guard_verdict *v)
 static void on_blocking_verdict(void *ud, struct guard_verdict *v)
 {
     struct req_ctx *ctx = ud;
-    const struct config_guardrail *g = ctx->guards[ctx->input_pos - 1];
-    ctx->input_run = NULL;
+    const struct config_guardrail *g = ctx->checks.guards[ctx->checks.input_pos - 1];
+    ctx->checks.input_run = NULL;
     checks_log_append(ctx, g, verdict_word(v));
     if (v->outcome == GUARD_BLOCK) {
         checks_block(ctx, g, v);
@@ -206,31 +206,31 @@ static void on_blocking_verdict(void *ud, struct guard_verdict *v)
         lifecycle_respond_error(ctx);
         return;
     }
-    if (!ctx->guard_sync)
+    if (!ctx->checks.guard_sync)
         checks_run_input(ctx);
 }
 
 size_t checks_input_blocking(const struct req_ctx *ctx)
 {
     size_t n = 0;
-    for (size_t i = 0; i < ctx->n_guards; i++)
-        n += ctx->guards[i]->stage == CONFIG_STAGE_INPUT && ctx->guards[i]->timing == CONFIG_TIMING_BLOCKING;
+    for (size_t i = 0; i < ctx->checks.n_guards; i++)
+        n += ctx->checks.guards[i]->stage == CONFIG_STAGE_INPUT && ctx->checks.guards[i]->timing == CONFIG_TIMING_BLOCKING;
     return n;
 }
 
 /* Runs the blocking input checks in order, then starts the concurrent ones and the first attempt. */
 void checks_run_input(struct req_ctx *ctx)
 {
-    while (ctx->input_pos < ctx->n_guards) {
-        const struct config_guardrail *g = ctx->guards[ctx->input_pos++];
+    while (ctx->checks.input_pos < ctx->checks.n_guards) {
+        const struct config_guardrail *g = ctx->checks.guards[ctx->checks.input_pos++];
         if (g->stage != CONFIG_STAGE_INPUT || g->timing != CONFIG_TIMING_BLOCKING)
             continue;
         struct guard_subject s;
         subject_from_scan(ctx, &s, g, CONFIG_STAGE_INPUT);
-        ctx->guard_sync = 1;
-        ctx->input_run = guard_run_start(ctx->w->guards, g, &s, on_blocking_verdict, ctx); /* copies what it keeps */
-        ctx->guard_sync = 0;
-        if (ctx->input_run != NULL)
+        ctx->checks.guard_sync = 1;
+        ctx->checks.input_run = guard_run_start(ctx->w->guards, g, &s, on_blocking_verdict, ctx); /* copies what it keeps */
+        ctx->checks.guard_sync = 0;
+        if (ctx->checks.input_run != NULL)
             return; /* asynchronous: on_blocking_verdict continues */
         if (ctx->out.started || ctx->state == REQ_STATE_CLOSED)
             return; /* blocked */
@@ -244,7 +244,7 @@ static void on_concurrent_verdict(void *ud, struct guard_verdict *v)
     struct req_ctx *ctx = slot->ctx;
     const struct config_guardrail *g = slot->g;
     slot->run = NULL;
-    ctx->held--;
+    ctx->checks.held--;
     checks_log_append(ctx, g, verdict_word(v));
     if (v->outcome == GUARD_BLOCK) {
         if (g->cancel_on_failure) {
@@ -264,37 +264,37 @@ static void on_concurrent_verdict(void *ud, struct guard_verdict *v)
         }
         /* synchronously (inside start_concurrent_checks) no attempt has started yet: the first
          * attempt simply sends the rewritten request */
-        if (changed && !ctx->out.started && !ctx->guard_sync)
+        if (changed && !ctx->out.started && !ctx->checks.guard_sync)
             lifecycle_request_rewritten(ctx);
     }
-    if (!ctx->guard_sync)
+    if (!ctx->checks.guard_sync)
         lifecycle_hold_released(ctx);
 }
 
 void checks_start_concurrent(struct req_ctx *ctx)
 {
-    ctx->n_conc = 0;
+    ctx->checks.n_conc = 0;
     size_t want = 0;
-    for (size_t i = 0; i < ctx->n_guards; i++)
-        if (ctx->guards[i]->stage == CONFIG_STAGE_INPUT && ctx->guards[i]->timing == CONFIG_TIMING_CONCURRENT)
+    for (size_t i = 0; i < ctx->checks.n_guards; i++)
+        if (ctx->checks.guards[i]->stage == CONFIG_STAGE_INPUT && ctx->checks.guards[i]->timing == CONFIG_TIMING_CONCURRENT)
             want++;
     if (want == 0)
         return;
-    ctx->conc = util_calloc(want, sizeof(*ctx->conc));
-    for (size_t i = 0; i < ctx->n_guards; i++) {
-        const struct config_guardrail *g = ctx->guards[i];
+    ctx->checks.conc = util_calloc(want, sizeof(*ctx->checks.conc));
+    for (size_t i = 0; i < ctx->checks.n_guards; i++) {
+        const struct config_guardrail *g = ctx->checks.guards[i];
         if (g->stage != CONFIG_STAGE_INPUT || g->timing != CONFIG_TIMING_CONCURRENT)
             continue;
         /* a synchronous rewrite by an earlier one changed the scan: each subject is built afresh */
         struct guard_subject s;
         subject_from_scan(ctx, &s, g, CONFIG_STAGE_INPUT);
-        struct req_guard_slot *slot = &ctx->conc[ctx->n_conc++];
+        struct req_guard_slot *slot = &ctx->checks.conc[ctx->checks.n_conc++];
         slot->ctx = ctx;
         slot->g = g;
-        ctx->held++;
-        ctx->guard_sync = 1;
+        ctx->checks.held++;
+        ctx->checks.guard_sync = 1;
         slot->run = guard_run_start(ctx->w->guards, g, &s, on_concurrent_verdict, slot);
-        ctx->guard_sync = 0;
+        ctx->checks.guard_sync = 0;
         if (ctx->out.started || ctx->state == REQ_STATE_CLOSED)
             break;
     }
@@ -306,8 +306,8 @@ void checks_coverage(const struct req_ctx *ctx, enum config_guard_stage st, int 
                         int *non_text_refuse)
 {
     *any = *unknown_refuse = *non_text_refuse = 0;
-    for (size_t i = 0; i < ctx->n_guards; i++) {
-        const struct config_guardrail *g = ctx->guards[i];
+    for (size_t i = 0; i < ctx->checks.n_guards; i++) {
+        const struct config_guardrail *g = ctx->checks.guards[i];
         if (g->stage != st || (st == CONFIG_STAGE_OUTPUT && g->timing == CONFIG_TIMING_ASYNC_POST))
             continue;
         *any = 1;
@@ -318,10 +318,10 @@ void checks_coverage(const struct req_ctx *ctx, enum config_guard_stage st, int 
 
 void checks_log_note(struct req_ctx *ctx, const char *note)
 {
-    if (ctx->guard_log.limit == 0)
-        util_buf_init(&ctx->guard_log, 2048);
-    if (strstr(ctx->guard_log.data ? ctx->guard_log.data : "", note) == NULL)
-        util_buf_appendf(&ctx->guard_log, "%s%s", ctx->guard_log.len ? ", " : "", note);
+    if (ctx->checks.log.limit == 0)
+        util_buf_init(&ctx->checks.log, 2048);
+    if (strstr(ctx->checks.log.data ? ctx->checks.log.data : "", note) == NULL)
+        util_buf_appendf(&ctx->checks.log, "%s%s", ctx->checks.log.len ? ", " : "", note);
 }
 
 static void on_output_verdict(void *ud, struct guard_verdict *v);
@@ -330,22 +330,22 @@ static void on_output_verdict(void *ud, struct guard_verdict *v);
  * then the (maybe rewritten) answer is sent. */
 void checks_run_output(struct req_ctx *ctx)
 {
-    while (ctx->output_pos < ctx->n_guards) {
-        const struct config_guardrail *g = ctx->guards[ctx->output_pos++];
+    while (ctx->checks.output_pos < ctx->checks.n_guards) {
+        const struct config_guardrail *g = ctx->checks.guards[ctx->checks.output_pos++];
         if (g->stage != CONFIG_STAGE_OUTPUT || g->timing == CONFIG_TIMING_ASYNC_POST)
             continue;
         struct guard_subject s;
         subject_from_scan(ctx, &s, g, CONFIG_STAGE_OUTPUT);
-        ctx->guard_sync = 1;
-        ctx->output_run = guard_run_start(ctx->w->guards, g, &s, on_output_verdict, ctx);
-        ctx->guard_sync = 0;
-        if (ctx->output_run != NULL)
+        ctx->checks.guard_sync = 1;
+        ctx->checks.output_run = guard_run_start(ctx->w->guards, g, &s, on_output_verdict, ctx);
+        ctx->checks.guard_sync = 0;
+        if (ctx->checks.output_run != NULL)
             return;
         if (ctx->out.started || ctx->state == REQ_STATE_CLOSED)
             return;
     }
     /* reversible redaction: the client gets the originals back, after every output check */
-    if (ctx->n_placeholders > 0 && answer_restore(ctx) != 0)
+    if (ctx->checks.n_placeholders > 0 && answer_restore(ctx) != 0)
         return;
     lifecycle_respond_answer(ctx);
 }
@@ -353,8 +353,8 @@ void checks_run_output(struct req_ctx *ctx)
 static void on_output_verdict(void *ud, struct guard_verdict *v)
 {
     struct req_ctx *ctx = ud;
-    const struct config_guardrail *g = ctx->guards[ctx->output_pos - 1];
-    ctx->output_run = NULL;
+    const struct config_guardrail *g = ctx->checks.guards[ctx->checks.output_pos - 1];
+    ctx->checks.output_run = NULL;
     checks_log_append(ctx, g, verdict_word(v));
     if (v->outcome == GUARD_BLOCK) {
         checks_block(ctx, g, v);
@@ -364,21 +364,21 @@ static void on_output_verdict(void *ud, struct guard_verdict *v)
         answer_unverifiable(ctx, "a guardrail's rewrite could not be applied");
         return;
     }
-    if (!ctx->guard_sync)
+    if (!ctx->checks.guard_sync)
         checks_run_output(ctx);
 }
 
 void checks_cancel_all(struct req_ctx *ctx)
 {
-    guard_run_cancel(ctx->input_run);
-    ctx->input_run = NULL;
-    guard_run_cancel(ctx->output_run);
-    ctx->output_run = NULL;
-    for (size_t i = 0; i < ctx->n_conc; i++) {
-        if (ctx->conc[i].run != NULL) {
-            guard_run_cancel(ctx->conc[i].run);
-            ctx->conc[i].run = NULL;
-            ctx->held--;
+    guard_run_cancel(ctx->checks.input_run);
+    ctx->checks.input_run = NULL;
+    guard_run_cancel(ctx->checks.output_run);
+    ctx->checks.output_run = NULL;
+    for (size_t i = 0; i < ctx->checks.n_conc; i++) {
+        if (ctx->checks.conc[i].run != NULL) {
+            guard_run_cancel(ctx->checks.conc[i].run);
+            ctx->checks.conc[i].run = NULL;
+            ctx->checks.held--;
         }
     }
     stream_filter_cancel(&ctx->sink);
@@ -388,8 +388,8 @@ void checks_cancel_all(struct req_ctx *ctx)
 void checks_run_async_post(struct req_ctx *ctx)
 {
     char *dumped = NULL;
-    for (size_t i = 0; i < ctx->n_guards; i++) {
-        const struct config_guardrail *g = ctx->guards[i];
+    for (size_t i = 0; i < ctx->checks.n_guards; i++) {
+        const struct config_guardrail *g = ctx->checks.guards[i];
         if (g->timing != CONFIG_TIMING_ASYNC_POST)
             continue;
         if (g->stage == CONFIG_STAGE_OUTPUT && !ctx->answer_scanned) {
@@ -426,8 +426,8 @@ void checks_run_async_post(struct req_ctx *ctx)
 /* Output checks that gate the answer (async_post ones never do). */
 int checks_gate_output(const struct req_ctx *ctx)
 {
-    for (size_t i = 0; i < ctx->n_guards; i++)
-        if (ctx->guards[i]->stage == CONFIG_STAGE_OUTPUT && ctx->guards[i]->timing != CONFIG_TIMING_ASYNC_POST)
+    for (size_t i = 0; i < ctx->checks.n_guards; i++)
+        if (ctx->checks.guards[i]->stage == CONFIG_STAGE_OUTPUT && ctx->checks.guards[i]->timing != CONFIG_TIMING_ASYNC_POST)
             return 1;
     return 0;
 }
@@ -481,8 +481,8 @@ void checks_stream_sink_fill(struct req_ctx *ctx)
     k->ops = &sink_ops;
     k->ud = ctx;
     k->guards_env = ctx->w->guards;
-    k->guards = ctx->guards;
-    k->n_guards = ctx->n_guards;
+    k->guards = ctx->checks.guards;
+    k->n_guards = ctx->checks.n_guards;
     k->request_id = ctx->request_id;
     k->model = ctx->requested_model_name;
     k->max_response_bytes = ctx->w->cfg->server.max_response_bytes;

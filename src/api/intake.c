@@ -267,13 +267,13 @@ void intake_ctx_free(struct req_ctx *ctx)
     api_error_clear(&ctx->err);
     api_scan_free(&ctx->answer);
     json_decref(ctx->answer_tools);
-    util_buf_free(&ctx->guard_log);
+    util_buf_free(&ctx->checks.log);
     stream_filter_free(&ctx->sink);
     structured_spec_release(&ctx->so);
-    free(ctx->guards);
-    free(ctx->conc);
-    for (size_t i = 0; i < ctx->n_placeholders; i++)
-        guard_placeholders_free(ctx->placeholders[i]);
-    free(ctx->placeholders);
+    free(ctx->checks.guards);
+    free(ctx->checks.conc);
+    for (size_t i = 0; i < ctx->checks.n_placeholders; i++)
+        guard_placeholders_free(ctx->checks.placeholders[i]);
+    free(ctx->checks.placeholders);
     free(ctx);
 }

@@ -51,7 +51,7 @@
  *   I5. The context is freed when its reference count drops to zero: one
  *       reference for the h2o request, one for each of the three uv timers
  *       (released in their close callbacks).
- *   I6. While ctx->held > 0 (concurrent input checks pending) or a stream is
+ *   I6. While ctx->checks.held > 0 (concurrent input checks pending) or a stream is
  *       held for schema validation, the answer is collected, not sent.
  *   I7. ctx->scan is the scan of ctx->raw (texts.h), and the body sent upstream is
  *       ctx->raw with only its one "model" value replaced: guard rewrites and re-asks
@@ -285,7 +285,7 @@ static int on_upstream_head(struct upstream_call *call, void *ud, int status, co
     attempt_record_head(ctx, status, hs, n);
     /* "stream or not" is what the upstream sent, not what the client asked: an SSE answer to a
      * non-stream request is a stream too, and goes through the stream filter */
-    if (status >= 200 && status < 300 && ctx->up_is_sse && lifecycle_has_receiver(ctx) && ctx->held == 0 && !ctx->schema_hold) {
+    if (status >= 200 && status < 300 && ctx->up_is_sse && lifecycle_has_receiver(ctx) && ctx->checks.held == 0 && !ctx->schema_hold) {
         enter_streaming(ctx, ENTER_STREAMING_FRESH);
     }
     return 0;
@@ -385,7 +385,7 @@ static void on_upstream_done(struct upstream_call *call, void *ud, int err, cons
     }
     attempt_end_on_target(ctx, ROUTER_OK, 0);
     ctx->upstream_finished = 1;
-    if (ctx->held == 0)
+    if (ctx->checks.held == 0)
         finish_collected(ctx);
 }
 
@@ -400,9 +400,9 @@ static void finish_collected(struct req_ctx *ctx)
         return;
     }
     if (ctx->up_status >= 200 && ctx->up_status < 300 && ctx->kind == REQ_KIND_CHAT &&
-        (checks_gate_output(ctx) || ctx->n_placeholders > 0)) {
+        (checks_gate_output(ctx) || ctx->checks.n_placeholders > 0)) {
         req_set_state(ctx, REQ_STATE_OUTPUT_CHECKS);
-        ctx->output_pos = 0;
+        ctx->checks.output_pos = 0;
         if (answer_prepare(ctx) != 0)
             return; /* answered 502 unverifiable_response */
         checks_run_output(ctx);
@@ -582,7 +582,7 @@ void lifecycle_respond_answer(struct req_ctx *ctx)
 
 void lifecycle_hold_released(struct req_ctx *ctx)
 {
-    if (ctx->held > 0 || !lifecycle_has_receiver(ctx) || ctx->out.started)
+    if (ctx->checks.held > 0 || !lifecycle_has_receiver(ctx) || ctx->out.started)
         return;
     if (ctx->upstream_finished) {
         finish_collected(ctx);

@@ -104,29 +104,33 @@ struct req_ctx {
     int hangup_fd;
     uint64_t conn_id;
 
-    /* guardrails (the requested model's, or the defaults, after `when:`) */
-    const struct config_guardrail **guards; /* owned array */
-    size_t n_guards;
-    size_t input_pos;            /* next blocking input guard */
-    struct guard_run *input_run; /* the blocking input check in flight */
-    struct req_guard_slot {
-        struct req_ctx *ctx;
-        struct guard_run *run;
-        const struct config_guardrail *g;
-    } *conc;                     /* concurrent input checks (owned array) */
-    size_t n_conc;
-    int held;                    /* concurrent checks the answer still waits for */
+    /* guardrails (checks.c; the requested model's, or the defaults, after `when:`) */
+    struct req_checks {
+        const struct config_guardrail **guards; /* owned array */
+        size_t n_guards;
+        size_t input_pos;            /* next blocking input guard */
+        struct guard_run *input_run; /* the blocking input check in flight */
+        struct req_guard_slot {
+            struct req_ctx *ctx;
+            struct guard_run *run;
+            const struct config_guardrail *g;
+        } *conc;                     /* concurrent input checks (owned array) */
+        size_t n_conc;
+        int held;                    /* concurrent checks the answer still waits for */
+        int guard_sync;              /* inside guard_run_start: verdicts are handled by the caller's loop */
+        size_t output_pos;
+        struct guard_run *output_run;
+        struct util_buf log;         /* "name=verdict" list for x-warden-guardrails and the access log */
+        struct guard_placeholders **placeholders; /* reversible redactions of the input (hold originals: never logged) */
+        size_t n_placeholders;
+    } checks;
     int upstream_finished;       /* the attempt completed while the answer was held */
-    int guard_sync;              /* inside guard_run_start: verdicts are handled by the caller's loop */
-    size_t output_pos;
-    struct guard_run *output_run;
-    struct api_scan answer;      /* scan of up_body during output checks (non-streaming) */
+
+    /* the answer under output checks (answer.c; non-streaming) */
+    struct api_scan answer;      /* scan of up_body during output checks */
     int answer_scanned;
     int answer_decoded;          /* up_body was inflated: its Content-Encoding is not relayed */
     json_t *answer_tools;        /* the answer's tool_calls, parsed only for a `tools` guard */
-    struct util_buf guard_log;   /* "name=verdict" list for x-warden-guardrails and the access log */
-    struct guard_placeholders **placeholders; /* reversible redactions of the input (hold originals: never logged) */
-    size_t n_placeholders;
 
     struct structured_spec so;   /* response_format / tool schemas */
     int reasks;

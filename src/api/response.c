@@ -166,8 +166,8 @@ void response_start(struct req_ctx *ctx, int status, const char *content_type, i
     add_own_header(ctx, H2O_STRLIT("x-warden-attempts"), num, n);
     if (ctx->target_label[0])
         add_own_header(ctx, H2O_STRLIT("x-warden-target"), ctx->target_label, strlen(ctx->target_label));
-    if (ctx->guard_log.len)
-        add_own_header(ctx, H2O_STRLIT("x-warden-guardrails"), ctx->guard_log.data, ctx->guard_log.len);
+    if (ctx->checks.log.len)
+        add_own_header(ctx, H2O_STRLIT("x-warden-guardrails"), ctx->checks.log.data, ctx->checks.log.len);
     if (structured_active(&ctx->so)) {
         n = util_fmt_u64(num, (uint64_t)ctx->reasks);
         add_own_header(ctx, H2O_STRLIT("x-warden-reasks"), num, n);
@@ -254,9 +254,9 @@ void response_access_log(struct req_ctx *ctx)
             util_buf_append(&b, ",\"error\":", 9);
         util_buf_append_json_string(&b, ctx->err.message, strlen(ctx->err.message));
     }
-    if (ctx->guard_log.len) {
+    if (ctx->checks.log.len) {
         util_buf_append(&b, ",\"guardrails\":", 14);
-        util_buf_append_json_string(&b, ctx->guard_log.data, ctx->guard_log.len);
+        util_buf_append_json_string(&b, ctx->checks.log.data, ctx->checks.log.len);
     }
     util_buf_append(&b, "}", 1);
     server_access_log_write(ctx->w, b.data, b.len);
