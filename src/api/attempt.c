@@ -164,7 +164,6 @@ void attempt_stop_call(struct req_ctx *ctx)
     uv_timer_stop(&ctx->deadline);
 }
 
-
 void attempt_end_on_target(struct req_ctx *ctx, enum router_outcome o, uint64_t cooldown_ms)
 {
     if (ctx->target == NULL)

@@ -190,7 +190,6 @@ static int apply_request_rewrite(struct req_ctx *ctx, struct guard_verdict *v)
     return intake_replace_body(ctx, body, len) == 0 ? 1 : -1;
 }
 
-
 static void on_blocking_verdict(void *ud, struct guard_verdict *v)
 {
     struct req_ctx *ctx = ud;
@@ -299,7 +298,6 @@ void checks_start_concurrent(struct req_ctx *ctx)
             break;
     }
 }
-
 
 /* The coverage settings of the guards of one stage that apply to this request: the strictest wins. */
 void checks_coverage(const struct req_ctx *ctx, enum config_guard_stage st, int *any, int *unknown_refuse,

@@ -176,7 +176,6 @@ int intake_check_coverage(struct req_ctx *ctx)
     return 0;
 }
 
-
 const struct config_api_key *intake_api_key(struct req_ctx *ctx)
 {
     if (ctx->w->cfg->n_api_keys == 0 || ctx->req == NULL)

@@ -20,17 +20,20 @@
  *                                        RESPONDING (last bytes handed to h2o) <------------------+
  *                                               |
  *                                               v
- *                                            CLOSED (h2o disposed the request; timers closing)
+ *                                            CLOSED (the receiver let go; timers closing)
  *
- *   Any state --(client gone / guardrail block / fatal error / drain time-out)--> RESPONDING or CLOSED
+ *   Any state --(client gone / guardrail block / fatal error / drain time-out /
+ *                timeouts.request_ms)--> RESPONDING or CLOSED
  *
  * Transitions (function that performs it):
- *   NEW -> INPUT_CHECKS            run_input_checks()
- *   NEW/INPUT_CHECKS -> ATTEMPT    start_attempt() (after start_concurrent_checks())
+ *   NEW -> INPUT_CHECKS            run_checks_then_attempt() when blocking input checks apply
+ *   NEW/INPUT_CHECKS -> ATTEMPT    start_attempt() from lifecycle_input_checks_passed() (after
+ *                                  checks_start_concurrent())
  *   ATTEMPT -> QUEUED              start_attempt() when the target is at max_concurrent
  *   ATTEMPT -> BACKOFF             attempt_failed() when a retry is left (or a cooling target will reopen)
  *   ATTEMPT -> ATTEMPT             attempt_failed() moving on to a fallback model; a concurrent rewrite
- *                                  or a structured-output re-ask (structured_failed())
+ *                                  (lifecycle_request_rewritten()) or a structured-output re-ask
+ *                                  (lifecycle_reask())
  *   BACKOFF/QUEUED -> ATTEMPT      on_timer()
  *   ATTEMPT -> STREAMING           enter_streaming(): from on_upstream_head() for a 2xx SSE answer, from
  *                                  lifecycle_hold_released() or finish_collected() for a held one
@@ -49,13 +52,14 @@
  *       response done), ctx->internal once an internal caller let go (internal.h);
  *       nothing is sent when both are NULL (lifecycle_has_receiver()).
  *   I5. The context is freed when its reference count drops to zero: one
- *       reference for the h2o request, one for each of the three uv timers
+ *       reference for the receiver (h2o request or internal handle), one for each of
+ *       the three uv timers
  *       (released in their close callbacks).
  *   I6. While ctx->checks.held > 0 (concurrent input checks pending) or a stream is
  *       held for schema validation, the answer is collected, not sent.
  *   I7. ctx->scan is the scan of ctx->raw (texts.h), and the body sent upstream is
  *       ctx->raw with only its one "model" value replaced: guard rewrites and re-asks
- *       are spliced into ctx->raw and scanned again (request_replace_take()), so the
+ *       are spliced into ctx->raw and scanned again (intake_replace_body()), so the
  *       request routed, checked and billed is the one the upstream reads.
  *   I8. A 2xx chat answer is relayed unchecked only when no output guardrail applies;
  *       otherwise it goes through the stream filter (SSE, whatever the client asked)
@@ -63,8 +67,11 @@
  *       unverifiable_response.
  *
  * Only req_set_state() changes ctx->state; it logs each transition at debug
- * level. Other modules report events here (upstream head/body/done, guard
- * verdicts, timers, client gone) and never touch the state. */
+ * level. The parts report events here and never touch the state: intake.c (the
+ * context, parsing), attempt_plan.c (pure decisions) and attempt.c (one upstream
+ * call), checks.c (guardrail runs), answer.c (a complete answer checked), reask.c
+ * (structured output), response.c (the writer: h2o or internal.c's callbacks),
+ * stream_filter.c (behind its sink); so do the upstream client and the timers. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -389,7 +396,6 @@ static void on_upstream_done(struct upstream_call *call, void *ud, int err, cons
         finish_collected(ctx);
 }
 
-
 /* A complete, non-retryable upstream answer is in ctx->up_body and no concurrent check holds it. */
 static void finish_collected(struct req_ctx *ctx)
 {
@@ -594,7 +600,6 @@ void lifecycle_hold_released(struct req_ctx *ctx)
     }
     /* otherwise the attempt goes on and on_upstream_head/done see held == 0 */
 }
-
 
 /* timeouts.request_ms passed: whatever runs (checks, an attempt, a backoff, a queue wait, a
  * re-ask) stops, and the client gets 504 request_timeout - an SSE error event once a stream
