@@ -6,6 +6,8 @@
 #   - the audit log: SQLite and PostgreSQL sink throughput, a query over 1,000,000 records;
 #   - the pii + secrets guardrails over a 4 KB prompt (one Hyperscan database each);
 #   - the per-chunk cost of an output regex guard on a streamed answer (target <= 1 us).
+#   - prompt_injection on a 4 KB prompt, classifier inference on 1 KB, and event-loop lag
+#     while classifier jobs saturate the worker pool.
 # Each prints microseconds per operation (audit: records/s and ms); bounded by its iteration count.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +21,8 @@ cc -O2 -D_GNU_SOURCE -Isrc -Iinclude bench/request_bench.c "$BUILD/libwarden.a" 
 PKGS="libh2o libuv libcurl jansson yaml-0.1 libhs libpcre2-8 sqlite3 libpq openssl"
 cc -O2 -D_GNU_SOURCE -DH2O_USE_LIBUV=1 -Isrc -Iinclude $(pkg-config --cflags $PKGS) bench/stream_bench.c "$BUILD/libwarden.a" \
     $(pkg-config --libs $PKGS) -lz -ldl -lm -pthread -o "$BUILD/stream_bench"
+cc -O2 -D_GNU_SOURCE -DH2O_USE_LIBUV=1 -Isrc -Iinclude $(pkg-config --cflags $PKGS) bench/builtin_bench.c "$BUILD/libwarden.a" \
+    $(pkg-config --libs $PKGS) -lz -ldl -lm -pthread -o "$BUILD/builtin_bench"
 echo "== regex guardrail over a 4 KB prompt (bench/scan_bench.c)"
 "$BUILD/scan_bench" "${SCAN_ITERS:-100000}"
 echo "== JSON Schema validation, 30 properties, ~2 KB answer (bench/schema_bench.c)"
@@ -44,3 +48,5 @@ fi
 rm -rf "$PGDIR"
 echo "== output regex guard on a streamed answer, per chunk (bench/stream_bench.c)"
 "$BUILD/stream_bench" "${STREAM_ITERS:-100000}"
+echo "== prompt_injection (4 KB), classifier inference (1 KB), event-loop lag with the pool saturated (bench/builtin_bench.c)"
+"$BUILD/builtin_bench" "$BUILD/models/toxicity.model" "${BUILTIN_ITERS:-20000}"

@@ -13,11 +13,17 @@
 #      rounds of direct / nginx / warden, medians reported
 #   4. BENCH_SLOW_N (5000) concurrent requests whose upstream takes 2 s (mock --ttft-ms 2000),
 #      driven by bench/load.c (compiled here), through Warden and nginx; Warden's peak RSS (VmHWM)
+#   5./6. the price of guarding (issue 9): Warden with the quickstart's two regex guards
+#      (examples/quickstart.yaml: concurrent input block + blocking output redact, taken from that
+#      file) against the same Warden without guards, non-streaming and streaming (20 chunks),
+#      BENCH_CONNS connections, 1 KB requests; BENCH_GUARD_ROUNDS (3) alternating rounds, medians
+#      reported with CPU µs per request, and the guarded/unguarded throughput ratio (target >= 0.85)
 #
 # Every wrk run must end with zero non-2xx/3xx answers and zero socket errors, and every slow
 # request must succeed; otherwise the table is still printed and the script exits 1.
 #
 # Knobs (environment): BUILD (build), BENCH_DURATION (5 s per wrk run), BENCH_CONNS (64), BENCH_LAT_ROUNDS (5),
+# BENCH_GUARD_ROUNDS (3), BENCH_ONLY=guards (scenarios 5-6 alone; the table goes to stdout, latest.md is kept),
 # BENCH_SLOW_N (5000), BENCH_PERF=1 (also `perf record -g` Warden during an extra scenario-1 run
 # and write the top symbols to bench/results/perf-top.txt), BENCH_KEEP_TMP=1 (keep logs/configs).
 set -euo pipefail
@@ -32,6 +38,10 @@ DURATION=${BENCH_DURATION:-5}
 CONNS=${BENCH_CONNS:-64}
 SLOW_N=${BENCH_SLOW_N:-5000}
 LAT_ROUNDS=${BENCH_LAT_ROUNDS:-5}
+GUARD_ROUNDS=${BENCH_GUARD_ROUNDS:-3}
+ONLY=${BENCH_ONLY:-}
+case "$ONLY" in "" | guards) ;; *) echo "bench: BENCH_ONLY must be empty or 'guards'" >&2; exit 1 ;; esac
+QUICKSTART="$ROOT/examples/quickstart.yaml"
 SLOW_TTFT_MS=2000
 CHUNKS=20
 RESULTS="$ROOT/bench/results"
@@ -105,9 +115,9 @@ start_mock() {
     printf -v "MOCK_PORT_$name" '%s' "$port"
 }
 
-# start_warden NAME MOCK_PORT -> WARDEN_PORT, WARDEN_PID
+# start_warden NAME MOCK_PORT [EXTRA_YAML] -> WARDEN_PORT, WARDEN_PID
 start_warden() {
-    local name=$1 mport=$2
+    local name=$1 mport=$2 extra=${3:-}
     WARDEN_PORT=$(free_port)
     cat >"$TMP/warden-$name.yaml" <<YAML
 server: {listen: "127.0.0.1:$WARDEN_PORT", workers: 1, access_log: "off", drain_timeout_ms: 1000}
@@ -116,6 +126,7 @@ providers:
 models:
   - name: gpt-4o-mini
     targets: [{provider: mock, model: mock-1}]
+$extra
 YAML
     $PIN_PROXY "$WARDEN_BIN" --config "$TMP/warden-$name.yaml" >"$TMP/warden-$name.log" 2>&1 &
     WARDEN_PID=$!
@@ -221,6 +232,100 @@ run_wrk() {
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 added() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f (+%.3f)", a, a - b }'; }
 
+# The quickstart's guards, as that file has them: from `default_guardrails:` to the end.
+quickstart_guards() {
+    local g
+    g=$(sed -n '/^default_guardrails:/,$p' "$QUICKSTART")
+    grep -q '^guardrails:' <<<"$g" || die "$QUICKSTART: no default_guardrails/guardrails section to copy"
+    printf '%s\n' "$g"
+}
+
+# ---- scenarios 5-6: Warden with the quickstart's guards vs the same Warden without them ----
+# Two Wardens on core 1 (only the one under load is busy) in front of one mock; GUARD_ROUNDS
+# rounds, each running both, the order flipped every round so drift hits both alike.
+declare -A GRPS GCPU
+guard_scenarios() {
+    log "scenarios 5-6: quickstart guards vs none, $GUARD_ROUNDS alternating rounds of ${DURATION}s"
+    start_mock guards --chunks "$CHUNKS"
+    start_warden unguarded "$MOCK_PORT_guards"
+    local pid_off=$WARDEN_PID url_off="http://127.0.0.1:$WARDEN_PORT/v1/chat/completions"
+    start_warden guarded "$MOCK_PORT_guards" "$(quickstart_guards)"
+    local pid_on=$WARDEN_PID url_on="http://127.0.0.1:$WARDEN_PORT/v1/chat/completions"
+    # the guards must really run: a secret is refused by the guarded Warden only
+    local probe='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"sk-AAAAAAAAAAAAAAAAAAAAAAAAA"}]}' c_on c_off
+    c_on=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -d "$probe" "$url_on")
+    c_off=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -d "$probe" "$url_off")
+    [ "$c_on" = 400 ] && [ "$c_off" = 200 ] || die "guard probe: guarded Warden answered $c_on (want 400), unguarded $c_off (want 200)"
+    for u in "$url_off" "$url_on"; do
+        BENCH_STREAM=0 $PIN_LOAD wrk -t1 -c"$CONNS" -d1s -s "$LUA" "$u" >/dev/null 2>&1 || die "warm-up against $u failed"
+    done
+    local r sc s order t
+    declare -A all_rps all_cpu
+    for r in $(seq 1 "$GUARD_ROUNDS"); do
+        order="off on"
+        [ $((r % 2)) -eq 0 ] && order="on off"
+        for sc in plain stream; do
+            s=0
+            [ $sc = stream ] && s=1
+            for t in $order; do
+                if [ $t = on ]; then
+                    run_wrk "$sc warden+guards (round $r)" "$url_on" $s "$CONNS" "$pid_on"
+                else
+                    run_wrk "$sc warden no guards (round $r)" "$url_off" $s "$CONNS" "$pid_off"
+                fi
+                all_rps[$sc,$t]+="$R_RPS " all_cpu[$sc,$t]+="$R_CPU "
+            done
+        done
+    done
+    for sc in plain stream; do
+        for t in off on; do
+            # shellcheck disable=SC2086 # word splitting of the collected figures is the point
+            GRPS[$sc,$t]=$(median ${all_rps[$sc,$t]}) GCPU[$sc,$t]=$(median ${all_cpu[$sc,$t]})
+            log "$sc guards=$t: rounds req/s [${all_rps[$sc,$t]% }], CPU µs/req [${all_cpu[$sc,$t]% }]"
+        done
+    done
+}
+guard_row() { # LABEL KEY
+    echo "| $1 (req/s; median of $GUARD_ROUNDS alternating rounds) | ${GRPS[$2,off]} | ${GRPS[$2,on]} |" \
+        "$(ratio "${GRPS[$2,on]}" "${GRPS[$2,off]}") | ${GCPU[$2,off]} | ${GCPU[$2,on]} |"
+}
+guard_table() {
+    echo "| scenario | warden, no guards | warden, quickstart guards | guarded/unguarded (target >= 0.85) | CPU µs/req no guards | CPU µs/req guards |"
+    echo "|---|---|---|---|---|---|"
+    guard_row "5. non-streaming, 1 KB body, $CONNS conns" plain
+    guard_row "6. streaming, $CHUNKS chunks, $CONNS conns" stream
+}
+checks_table() {
+    echo "| run | requests | non-2xx | connect err | read err | write err | timeouts | verdict |"
+    echo "|---|---|---|---|---|---|---|---|"
+    printf '%s\n' "${CHECKS[@]}"
+}
+stop_all() { # stops this phase's processes so the next phase starts from fresh ones
+    local p rc
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do
+        rc=0
+        wait "$p" 2>/dev/null || rc=$?
+        [ "$p" = "${WARDEN_PID:-}" ] && [ "$rc" -ne 0 ] &&
+            log "note: warden exited with status $rc on SIGTERM: $(grep -v ' info ' "$TMP"/warden-*.log | tail -1)"
+    done
+    PIDS=()
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : v[NR / 2] }'; }
+
+if [ "$ONLY" = guards ]; then
+    guard_scenarios
+    stop_all
+    echo
+    echo "Scenarios 5-6 alone (BENCH_ONLY=guards, wrk -t1 ${DURATION}s; latest.md not written):"
+    echo
+    guard_table
+    echo
+    checks_table
+    [ "$FAILED" -eq 0 ] || { log "FAILED: some runs had errors (see the checks above)"; exit 1; }
+    exit 0
+fi
+
 # ---- scenarios 1-3: one mock, one nginx, one Warden ----
 log "starting mock, nginx and warden (wrk runs of ${DURATION}s, $CONNS connections)"
 start_mock main --chunks "$CHUNKS"
@@ -251,7 +356,6 @@ done
 # Latency at one connection is a few hundred microseconds, so a noisy neighbour in one 5 s window
 # moves it by tens of percent: run direct / nginx / warden in LAT_ROUNDS alternating rounds and
 # report the median of each figure.
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : v[NR / 2] }'; }
 declare -A LAT_P50 LAT_P99 LAT_CPU
 for r in $(seq 1 "$LAT_ROUNDS"); do
     for t in direct nginx warden; do
@@ -283,14 +387,7 @@ if [ "${BENCH_PERF:-0}" = 1 ]; then
 fi
 
 # Stop the scenario 1-3 processes so scenario 4 starts from fresh ones (VmHWM is a lifetime peak).
-for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-for p in "${PIDS[@]}"; do
-    rc=0
-    wait "$p" 2>/dev/null || rc=$?
-    [ "$p" = "$WARDEN_PID" ] && [ "$rc" -ne 0 ] &&
-        log "note: warden exited with status $rc on SIGTERM: $(grep -v ' info ' "$TMP/warden-main.log" | tail -1)"
-done
-PIDS=()
+stop_all
 
 # ---- scenario 4: SLOW_N concurrent requests, upstream 2 s ----
 log "scenario 4: $SLOW_N concurrent requests, upstream ttft ${SLOW_TTFT_MS} ms"
@@ -339,6 +436,10 @@ slow_run warden "$WARDEN_PORT" "$WARDEN_PID"
 start_nginx slow "$MOCK_PORT_slow"
 sleep 1 # let the mock's sockets from the Warden run close
 slow_run nginx "$NGINX_PORT" "$NGINX_PID"
+stop_all
+
+# ---- scenarios 5-6 ----
+guard_scenarios
 
 # ---- the table ----
 mkdir -p "$RESULTS"
@@ -359,11 +460,13 @@ mkdir -p "$RESULTS"
     echo "| 4. $SLOW_N concurrent, upstream ${SLOW_TTFT_MS} ms (ok/failed, wall, peak RSS) | - | ${SLOW[nginx]} |" \
         "${SLOW[warden]} | - | - | - |"
     echo
+    echo "The price of guarding (issue 9): the same Warden with and without the quickstart's two regex guards:"
+    echo
+    guard_table
+    echo
     echo "Checks (every run must have zero non-2xx/3xx and zero socket errors):"
     echo
-    echo "| run | requests | non-2xx | connect err | read err | write err | timeouts | verdict |"
-    echo "|---|---|---|---|---|---|---|---|"
-    printf '%s\n' "${CHECKS[@]}"
+    checks_table
 } | tee "$RESULTS/latest.md"
 
 if [ "$FAILED" -ne 0 ]; then

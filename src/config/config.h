@@ -140,6 +140,8 @@ enum config_guard_type {
     CONFIG_GUARD_CHAIN,
     CONFIG_GUARD_PII,
     CONFIG_GUARD_SECRETS,
+    CONFIG_GUARD_PROMPT_INJECTION,
+    CONFIG_GUARD_CLASSIFIER,
 };
 enum config_guard_stage { CONFIG_STAGE_INPUT, CONFIG_STAGE_OUTPUT };
 enum config_guard_timing { CONFIG_TIMING_BLOCKING, CONFIG_TIMING_CONCURRENT, CONFIG_TIMING_ASYNC_POST };
@@ -249,6 +251,11 @@ struct config_guardrail {
     enum config_redaction redaction;    /* default mask */
     struct config_recognizer *recognizers; size_t n_recognizers; /* pii recognizers: / secrets rules: */
     double entropy_threshold;           /* secrets: bits per character of a generic token; default 3.0 */
+    /* prompt_injection / classifier */
+    double threshold;   /* violation at score >= threshold (classifier: P(positive)); default 0.5 */
+    int canary;         /* prompt_injection: canary tokens (src/guard/canary.c); only false is accepted until the
+                         * request lifecycle places and checks them */
+    char *model_path;   /* classifier: model file from `warden train` */
 
     /* parallel / chain */
     enum config_guard_strategy strategy;

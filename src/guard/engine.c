@@ -4,8 +4,11 @@
  *   local   regex, keywords, length, tools: computed at once on the loop
  *           (microseconds: a 4 KB prompt scans in ~10 us with Hyperscan);
  *   remote  webhook, llm_judge: an HTTP call on the worker's upstream client;
- *   pool    plugins that declare themselves CPU-bound (or are configured so):
- *           uv_queue_work on libuv's thread pool, never on the loop;
+ *   pool    plugins that declare themselves CPU-bound (or are configured so), and
+ *           classifier models: uv_queue_work on libuv's thread pool, never on the loop;
+ *           classifier jobs in the pool are bounded (CLASSIFIER_QUEUE_MAX per process:
+ *           past it, on_error applies at once) and a job still queued at the
+ *           guard's time-out is cancelled (uv_cancel) and on_error applies;
  *   group   parallel (strategies) and chain (ordered): child runs.
  *
  * Lifetime: a run holds references: one for its logic (dropped when it
@@ -26,6 +29,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "guard/builtin.h"
+#include "guard/classifier.h"
+#include "guard/injection.h"
 #include "guard/detect.h"
 #include "guard/pii.h"
 #include "guard/placeholder.h"
@@ -43,6 +49,7 @@
 #include "util/fmt.h"
 #include "util/log.h"
 #include "warden/guard.h"
+
 /* ---- call ids ---- */
 
 static uint64_t call_id_key[2];
@@ -147,6 +154,20 @@ struct guard_shared *guard_shared_create(const struct config *cfg, char *err, si
                 guard_shared_destroy(gs);
                 return NULL;
             }
+        } else if (g->type == CONFIG_GUARD_CLASSIFIER) {
+            c->classifier = guard_classifier_load(g->model_path, e, sizeof(e));
+            if (c->classifier == NULL) {
+                snprintf(err, errsz, "%s:%d: guardrail %s: %s", cfg->path ? cfg->path : "config", g->line, g->name, e);
+                guard_shared_destroy(gs);
+                return NULL;
+            }
+        } else if (g->type == CONFIG_GUARD_PROMPT_INJECTION && gs->injection == NULL) {
+            gs->injection = guard_injection_create(e, sizeof(e));
+            if (gs->injection == NULL) {
+                snprintf(err, errsz, "%s:%d: guardrail %s: %s", cfg->path ? cfg->path : "config", g->line, g->name, e);
+                guard_shared_destroy(gs);
+                return NULL;
+            }
         } else if (g->type == CONFIG_GUARD_PII || g->type == CONFIG_GUARD_SECRETS) {
             c->detect = g->type == CONFIG_GUARD_PII ? guard_pii_compile(g, e, sizeof(e)) : guard_secrets_compile(g, e, sizeof(e));
             if (c->detect == NULL) {
@@ -173,9 +194,11 @@ void guard_shared_destroy(struct guard_shared *gs)
         }
         if (c->plugin)
             guard_plugin_free(c->plugin);
+        guard_classifier_free(c->classifier);
         detect_free(c->detect);
         json_decref(c->provider_params);
     }
+    guard_injection_free(gs->injection);
     free(gs->gc);
     free(gs);
 }
@@ -194,6 +217,8 @@ struct guard_env *guard_env_create(struct guard_shared *gs, uv_loop_t *loop, str
     env->upstream = up;
     env->metrics = m;
     env->scratch = guard_scan_scratch_new(NULL);
+    if (gs->injection)
+        env->injection_scratch = guard_injection_scratch_new(gs->injection);
     env->detect_scratch = detect_scratch_new();
     for (size_t i = 0; i < gs->n; i++) {
         if (gs->gc[i].detect)
@@ -213,6 +238,7 @@ void guard_env_destroy(struct guard_env *env)
     while (env->async_runs != NULL)
         guard_run_cancel(env->async_runs);
     guard_scan_scratch_free(env->scratch);
+    guard_injection_scratch_free(env->injection_scratch);
     detect_scratch_free(env->detect_scratch);
     free(env);
 }
@@ -316,6 +342,7 @@ void guard__run_free(struct guard_run *r)
     free(r->child_verdicts);
     free(r->children);
     free(r->child_done);
+    free(r->clf_findings);
     free(r);
 }
 
@@ -342,6 +369,8 @@ static void run_stop(struct guard_run *r)
         upstream_call_cancel(r->call);
         r->call = NULL;
     }
+    if (r->clf_queued)
+        uv_cancel((uv_req_t *)&r->work); /* still queued: after_work runs with UV_ECANCELED; running: no effect */
     for (size_t i = 0; i < r->n_children; i++)
         if (r->children[i]) {
             guard_run_cancel(r->children[i]);
@@ -587,6 +616,12 @@ void guard__run_begin(struct guard_run *r)
     case CONFIG_GUARD_PARALLEL:
     case CONFIG_GUARD_CHAIN:
         guard__check_group(r);
+        break;
+    case CONFIG_GUARD_PROMPT_INJECTION:
+        guard__check_injection(r);
+        break;
+    case CONFIG_GUARD_CLASSIFIER:
+        guard__check_classifier(r);
         break;
     }
 }

@@ -1,5 +1,5 @@
-/* Local checks (engine_int.h): regex, keywords, pii / secrets, length and tools, computed at once
- * on the loop. */
+/* Local checks (engine_int.h): regex, keywords, pii / secrets, length, tools and prompt injection,
+ * computed at once on the loop. */
 #include "guard/engine.h"
 #include "guard/engine_int.h"
 
@@ -12,6 +12,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "guard/builtin.h"
+#include "guard/classifier.h"
+#include "guard/injection.h"
 #include "guard/detect.h"
 #include "guard/pii.h"
 #include "guard/placeholder.h"
@@ -258,4 +261,15 @@ void guard__check_tools(struct guard_run *r)
         }
     }
     guard__run_finish(r, RAW_PASS, NULL, NULL, NULL, 0);
+}
+
+/* ---- built-in detectors ---- */
+
+void guard__check_injection(struct guard_run *r)
+{
+    char why[200] = "";
+    int rc = guard_builtin_injection(r->env->shared->injection, r->env->injection_scratch, r->g, r->texts, r->lens, r->n,
+                                     &r->findings, &r->n_findings, why, sizeof(why));
+    r->cap_findings = r->n_findings;
+    guard__run_finish(r, rc < 0 ? RAW_ERROR : rc ? RAW_VIOLATION : RAW_PASS, rc < 0 ? "scanner error" : why, NULL, NULL, 0);
 }

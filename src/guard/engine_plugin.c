@@ -1,4 +1,4 @@
-/* Plugin checks (engine_int.h): on libuv's thread pool, never on the loop. */
+/* Pool work (engine_int.h): plugins and classifier models on libuv's thread pool, never on the loop. */
 #include "guard/engine.h"
 #include "guard/engine_int.h"
 
@@ -11,6 +11,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "guard/builtin.h"
+#include "guard/classifier.h"
+#include "guard/injection.h"
 #include "guard/detect.h"
 #include "guard/pii.h"
 #include "guard/placeholder.h"
@@ -28,6 +31,66 @@
 #include "util/fmt.h"
 #include "util/log.h"
 #include "warden/guard.h"
+
+/* Queues pool work for r (time-out armed, a reference held until after_work); if libuv refuses,
+ * reports why through on_error and returns -1. */
+static int run_queue_work(struct guard_run *r, uv_work_cb work, uv_after_work_cb done, const char *why)
+{
+    guard__run_arm_timeout(r);
+    r->work.data = r;
+    r->refs++;
+    if (uv_queue_work(r->env->loop, &r->work, work, done) == 0)
+        return 0;
+    r->refs--;
+    guard__run_finish(r, RAW_ERROR, why, NULL, NULL, 0);
+    return -1;
+}
+
+/* ---- classifier models (pool) ---- */
+
+static void on_classifier_work(uv_work_t *w)
+{
+    struct guard_run *r = w->data;
+    guard_builtin_pool_thread_init(); /* inference yields the cores to the loops */
+    r->pverdict = guard_builtin_classify(r->gc->classifier, r->g, r->texts, r->lens, r->n, &r->clf_findings,
+                                         &r->clf_n_findings, r->clf_reason, sizeof(r->clf_reason));
+}
+
+static void on_classifier_work_done(uv_work_t *w, int status)
+{
+    struct guard_run *r = w->data;
+    r->clf_queued = 0;
+    atomic_fetch_sub(&r->env->shared->classifier_jobs, 1);
+    if (!r->reported && !r->cancelled) {
+        if (status != 0) {
+            guard__run_finish(r, RAW_ERROR, "classifier job cancelled", NULL, NULL, 0);
+        } else {
+            /* the pool thread is done with them: hand the findings to the run on the loop */
+            free(r->findings);
+            r->findings = r->clf_findings;
+            r->n_findings = r->cap_findings = r->clf_n_findings;
+            r->clf_findings = NULL;
+            r->clf_n_findings = 0;
+            guard__run_finish(r, r->pverdict ? RAW_VIOLATION : RAW_PASS, r->clf_reason, NULL, NULL, 0);
+        }
+    }
+    guard__run_unref(r);
+}
+
+/* Model inference never runs on the loop: the pool takes it, with a bound on queued jobs. */
+void guard__check_classifier(struct guard_run *r)
+{
+    if (atomic_fetch_add(&r->env->shared->classifier_jobs, 1) >= CLASSIFIER_QUEUE_MAX) {
+        atomic_fetch_sub(&r->env->shared->classifier_jobs, 1);
+        guard__run_finish(r, RAW_ERROR, "classifier queue full", NULL, NULL, 0);
+        return;
+    }
+    if (run_queue_work(r, on_classifier_work, on_classifier_work_done, "could not queue classifier work") != 0) {
+        atomic_fetch_sub(&r->env->shared->classifier_jobs, 1);
+        return;
+    }
+    r->clf_queued = 1; /* after_work runs on this loop later, never before this line */
+}
 
 /* ---- plugins ---- */
 
@@ -110,13 +173,7 @@ static void on_plugin_work_done(uv_work_t *w, int status)
 void guard__check_plugin(struct guard_run *r)
 {
     if (r->g->cpu_bound || guard_plugin_is_cpu_bound(r->gc->plugin)) {
-        guard__run_arm_timeout(r);
-        r->work.data = r;
-        r->refs++;
-        if (uv_queue_work(r->env->loop, &r->work, on_plugin_work, on_plugin_work_done) != 0) {
-            r->refs--;
-            guard__run_finish(r, RAW_ERROR, "could not queue plugin work", NULL, NULL, 0);
-        }
+        run_queue_work(r, on_plugin_work, on_plugin_work_done, "could not queue plugin work");
         return;
     }
     struct warden_guard_input in;

@@ -11,6 +11,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "guard/builtin.h"
+#include "guard/classifier.h"
+#include "guard/injection.h"
 #include "guard/detect.h"
 #include "guard/pii.h"
 #include "guard/placeholder.h"

@@ -2,6 +2,8 @@
  *
  *   warden --config FILE         serve
  *   warden --check-config FILE   validate FILE and exit (0 if valid, else 1 with FILE:LINE: message)
+ *   warden train ...             train a classifier model (src/cli/train.c)
+ *   warden eval ...              measure a guardrail on labelled data (src/cli/eval.c)
  *   warden audit --config FILE [filters] [--json]   read the audit log (src/audit/cli.h)
  */
 #include <stdio.h>
@@ -9,6 +11,7 @@
 #include <string.h>
 
 #include "audit/cli.h"
+#include "cli/cli.h"
 #include "config/config.h"
 #include "server/server.h"
 #include "util/log.h"
@@ -19,6 +22,8 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: warden --config FILE [--log-level debug|info|warn|error]\n"
                "       warden --check-config FILE\n"
+               "       warden train --data CSV --text-column NAME --label-column NAME --out FILE [...]\n"
+               "       warden eval --config FILE --guardrail NAME --data FILE [--json] [--min-f1 X] [--min-recall X]\n"
                "       warden audit --config FILE [--since T] [--until T] [--model M] [--key K] [--status N] [--limit N] [--json]\n"
                "       warden --version\n");
 }
@@ -29,6 +34,10 @@ int main(int argc, char **argv)
         return audit_cli_main(argc - 1, argv + 1);
     const char *config_path = NULL;
     int check_only = 0;
+    if (argc > 1 && strcmp(argv[1], "train") == 0)
+        return cli_train_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "eval") == 0)
+        return cli_eval_main(argc - 1, argv + 1);
     for (int i = 1; i < argc; i++) {
         if ((strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "-c") == 0) && i + 1 < argc) {
             config_path = argv[++i];

@@ -321,6 +321,26 @@ static void guardrail_defaults_depend_on_type(void **state)
     config_free(cfg);
 }
 
+static void builtin_detector_keys_parse(void **state)
+{
+    struct config *cfg = load_ok(BASE "guardrails:\n"
+                                      "  - {name: i, type: prompt_injection}\n"
+                                      "  - {name: i2, type: prompt_injection, threshold: 0.7, canary: false, stage: output}\n"
+                                      "  - {name: t, type: classifier, model: /dev/null, threshold: 0.25}\n");
+    struct config_guardrail *i = config_find_guardrail(cfg, "i"), *i2 = config_find_guardrail(cfg, "i2"),
+                            *t = config_find_guardrail(cfg, "t");
+    assert_int_equal(i->type, CONFIG_GUARD_PROMPT_INJECTION);
+    assert_true(i->threshold == 0.5);
+    assert_false(i->canary);
+    assert_true(i2->threshold == 0.7);
+    assert_int_equal(i2->stage, CONFIG_STAGE_OUTPUT);
+    assert_int_equal(t->type, CONFIG_GUARD_CLASSIFIER);
+    assert_string_equal(t->model_path, "/dev/null"); /* readable; the format is checked when the engine loads it */
+    assert_true(t->threshold == 0.25);
+    assert_null(t->judge_model_name);
+    config_free(cfg);
+}
+
 static void guard_coverage_defaults_and_overrides(void **state)
 {
     struct config *cfg = load_ok(BASE "guardrails:\n"
@@ -571,7 +591,7 @@ static const struct bad bad_configs[] = {
     {"providers: [{name: p, type: anthropic, base_url: \"http://h\"}]\n",
      "t.yaml:1: providers[0].type: expected one of openai, got \"anthropic\""},
     {BASE "guardrails:\n  - {name: a, type: regexp, patterns: [x]}\n",
-     "t.yaml:7: guardrails[0].type: expected one of regex, keywords, length, webhook, llm_judge, tools, plugin, parallel, chain, pii, secrets, got \"regexp\""},
+     "t.yaml:7: guardrails[0].type: expected one of regex, keywords, length, webhook, llm_judge, tools, plugin, parallel, chain, pii, secrets, prompt_injection, classifier, got \"regexp\""},
     /* pii / secrets and the guardrails_api section (config_detect.c) */
     {BASE "guardrails:\n  - {name: a, type: pii, entities: [EMAIL_ADRESS]}\n",
      "t.yaml:7: guardrails[0].entities[0]: unknown entity \"EMAIL_ADRESS\" (did you mean \"EMAIL_ADDRESS\"?)"},
@@ -746,6 +766,18 @@ static const struct bad bad_configs[] = {
      "guardrails[0]: key \"strategy\" does not apply to type \"chain\""},
     {BASE "guardrails:\n  - {name: a, type: regex, patterns: [x], url: \"http://h\"}\n",
      "guardrails[0]: key \"url\" does not apply to type \"regex\""},
+    /* prompt_injection / classifier */
+    {BASE "guardrails:\n  - {name: a, type: classifier}\n", "t.yaml:7: guardrails[0]: missing required key \"model\""},
+    {BASE "guardrails:\n  - {name: a, type: classifier, model: /nonexistent/tox.model}\n",
+     "t.yaml:7: guardrails[0].model: cannot read model file \"/nonexistent/tox.model\""},
+    {BASE "guardrails:\n  - {name: a, type: prompt_injection, threshold: 1.5}\n", "t.yaml:7: guardrails[0].threshold:"},
+    {BASE "guardrails:\n  - {name: a, type: prompt_injection, canary: maybe}\n", "t.yaml:7: guardrails[0].canary:"},
+    {BASE "guardrails:\n  - {name: a, type: prompt_injection, canary: true}\n",
+     "t.yaml:7: guardrails[0].canary: canary: true is not available yet"},
+    {BASE "guardrails:\n  - {name: a, type: regex, patterns: [x], threshold: 0.5}\n",
+     "guardrails[0]: key \"threshold\" does not apply to type \"regex\""},
+    {BASE "guardrails:\n  - {name: a, type: prompt_injection, model: x}\n",
+     "guardrails[0]: key \"model\" does not apply to type \"prompt_injection\""},
 };
 
 static void each_mistake_gives_file_line_and_message(void **state)
@@ -878,6 +910,7 @@ int main(void)
         cmocka_unit_test(minimal_config_gets_defaults),
         cmocka_unit_test(audit_auth_admin_and_prices_parse),
         cmocka_unit_test(guardrail_defaults_depend_on_type),
+        cmocka_unit_test(builtin_detector_keys_parse),
         cmocka_unit_test(guard_coverage_defaults_and_overrides),
         cmocka_unit_test(model_values_override_defaults_key_by_key),
         cmocka_unit_test(api_key_comes_from_the_environment),

@@ -1,0 +1,454 @@
+/* Linear text classifier: features, inference, training, model files.
+ * See classifier.h for the model and the file format.
+ *
+ * Feature extraction writes bucket indices into a caller-provided array
+ * (a fixed stack array during inference, so predicting never allocates):
+ * a text longer than CLF_MAX_TEXT is read on its first CLF_MAX_TEXT bytes,
+ * and at most CLF_MAX_FEATURES features are taken. Duplicated buckets are
+ * kept: a word seen twice counts twice before the length normalisation. */
+#include "guard/classifier.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "util/alloc.h"
+#include "util/err.h"
+
+#define CLF_MAGIC "WDNCLF01"
+#define CLF_MAX_TEXT (64 * 1024)
+#define CLF_MAX_FEATURES 16384
+#define CLF_LABEL_MAX 32
+#define CLF_CHAR_MIN 3
+#define CLF_CHAR_MAX 5
+#define CLF_WORD_MAX 48 /* longer "words" (hashes, base64) are cut: they carry no meaning */
+
+enum { FEAT_WORD = 1, FEAT_BIGRAM = 2, FEAT_CHAR = 4 };
+
+struct guard_classifier {
+    uint32_t bits;
+    uint32_t flags;
+    uint32_t char_min, char_max;
+    double bias;
+    char positive[CLF_LABEL_MAX], negative[CLF_LABEL_MAX];
+    uint64_t n_train;
+    float *w; /* 2^bits */
+};
+
+/* ---- normalisation ---- */
+
+static int is_word_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80 || c == '*' || c == '@' || c == '$';
+}
+
+static int starts_with_ci(const char *s, size_t n, const char *lit)
+{
+    size_t k = strlen(lit);
+    if (n < k)
+        return 0;
+    for (size_t i = 0; i < k; i++) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c != lit[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* Normalises text into out (capacity >= len + 1); returns the length. Output: lower-case
+ * words separated by single spaces. */
+static size_t clf_normalise(const char *text, size_t len, char *out)
+{
+    size_t o = 0;
+    size_t i = 0;
+    char prev = ' ', prev2 = ' ';
+    while (i < len) {
+        unsigned char c = (unsigned char)text[i];
+        size_t rest = len - i;
+        int at_word_start = i == 0 || !is_word_byte((unsigned char)text[i - 1] | 0x20);
+        /* URLs */
+        if (starts_with_ci(text + i, rest, "http://") || starts_with_ci(text + i, rest, "https://") ||
+            (at_word_start && starts_with_ci(text + i, rest, "www."))) {
+            while (i < len && text[i] != ' ' && text[i] != '\n' && text[i] != '\t')
+                i++;
+            c = ' ';
+        } else if (c == '@' && at_word_start) { /* @mention */
+            i++;
+            while (i < len && (is_word_byte((unsigned char)(text[i] | 0x20)) || text[i] == '_'))
+                i++;
+            c = ' ';
+        } else if (c == '&') { /* HTML entities */
+            if (starts_with_ci(text + i, rest, "&amp;"))
+                i += 5, c = '&';
+            else if (starts_with_ci(text + i, rest, "&lt;") || starts_with_ci(text + i, rest, "&gt;"))
+                i += 4, c = ' ';
+            else if (starts_with_ci(text + i, rest, "&quot;"))
+                i += 6, c = ' ';
+            else if (rest > 2 && text[i + 1] == '#') {
+                size_t k = i + 2;
+                while (k < len && k < i + 10 && text[k] >= '0' && text[k] <= '9')
+                    k++;
+                if (k < len && text[k] == ';')
+                    i = k + 1, c = ' ';
+                else
+                    i++, c = ' ';
+            } else {
+                i++, c = ' ';
+            }
+            c = ' ';
+        } else if (at_word_start && c == 'R' && rest >= 2 && text[i + 1] == 'T' &&
+                   (rest == 2 || text[i + 2] == ' ' || text[i + 2] == ':')) {
+            i += 2; /* retweet marker "RT" (upper case only: "rt" may be a word) */
+            c = ' ';
+        } else if (c == '\'' && o > 0 && prev != ' ' && i + 1 < len && is_word_byte((unsigned char)(text[i + 1] | 0x20))) {
+            i++; /* don't -> dont */
+            continue;
+        } else {
+            i++;
+            if (c >= 'A' && c <= 'Z')
+                c = (unsigned char)(c - 'A' + 'a');
+            if (!is_word_byte(c))
+                c = ' ';
+        }
+        if (c == ' ') {
+            if (prev == ' ')
+                continue;
+        } else if (c == (unsigned char)prev && c == (unsigned char)prev2 && c < 0x80) {
+            continue; /* soooo -> soo */
+        }
+        out[o++] = (char)c;
+        prev2 = prev;
+        prev = (char)c;
+    }
+    while (o > 0 && out[o - 1] == ' ')
+        o--;
+    out[o] = '\0';
+    return o;
+}
+
+/* ---- hashing ---- */
+
+static uint32_t fnv1a(uint32_t h, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+static uint32_t mix(uint32_t h)
+{
+    h ^= h >> 16;
+    h *= 0x7feb352dU;
+    h ^= h >> 15;
+    h *= 0x846ca68bU;
+    h ^= h >> 16;
+    return h;
+}
+
+/* Writes feature buckets of the normalised text into idx (capacity cap); returns the count. */
+static size_t clf_features(const struct guard_classifier *m, const char *norm, size_t n, uint32_t *idx, size_t cap)
+{
+    uint32_t mask = (1u << m->bits) - 1;
+    size_t k = 0;
+    uint32_t prev_word = 0;
+    int have_prev = 0;
+    char padded[CLF_WORD_MAX + 3];
+    for (size_t i = 0; i < n && k < cap;) {
+        while (i < n && norm[i] == ' ')
+            i++;
+        size_t j = i;
+        while (j < n && norm[j] != ' ')
+            j++;
+        if (j == i)
+            break;
+        size_t wl = j - i > CLF_WORD_MAX ? CLF_WORD_MAX : j - i;
+        uint32_t wh = fnv1a(2166136261u, norm + i, wl);
+        if ((m->flags & FEAT_WORD) && k < cap)
+            idx[k++] = mix(wh ^ 0x9e3779b9u) & mask;
+        if ((m->flags & FEAT_BIGRAM) && have_prev && k < cap)
+            idx[k++] = mix(prev_word * 31u + wh + 0x85ebca6bu) & mask;
+        if (m->flags & FEAT_CHAR) {
+            padded[0] = ' ';
+            memcpy(padded + 1, norm + i, wl);
+            padded[wl + 1] = ' ';
+            size_t pl = wl + 2;
+            for (uint32_t g = m->char_min; g <= m->char_max; g++)
+                for (size_t s = 0; s + g <= pl && k < cap; s++)
+                    idx[k++] = mix(fnv1a(2166136261u ^ g, padded + s, g)) & mask;
+        }
+        prev_word = wh;
+        have_prev = 1;
+        i = j;
+    }
+    return k;
+}
+
+static double sigmoid(double z)
+{
+    if (z > 35)
+        return 1.0;
+    if (z < -35)
+        return 0.0;
+    return 1.0 / (1.0 + exp(-z));
+}
+
+double guard_classifier_predict(const struct guard_classifier *m, const char *text, size_t len)
+{
+    char norm[CLF_MAX_TEXT + 1];
+    uint32_t idx[CLF_MAX_FEATURES];
+    if (len > CLF_MAX_TEXT)
+        len = CLF_MAX_TEXT;
+    size_t n = clf_normalise(text, len, norm);
+    size_t k = clf_features(m, norm, n, idx, CLF_MAX_FEATURES);
+    if (k == 0)
+        return sigmoid(m->bias);
+    double dot = 0;
+    for (size_t i = 0; i < k; i++)
+        dot += m->w[idx[i]];
+    return sigmoid(m->bias + dot / sqrt((double)k));
+}
+
+const char *guard_classifier_positive_label(const struct guard_classifier *m)
+{
+    return m->positive;
+}
+
+const char *guard_classifier_negative_label(const struct guard_classifier *m)
+{
+    return m->negative;
+}
+
+static struct guard_classifier *clf_new(uint32_t bits)
+{
+    struct guard_classifier *m = util_calloc(1, sizeof(*m));
+    m->bits = bits;
+    m->flags = FEAT_WORD | FEAT_BIGRAM | FEAT_CHAR;
+    m->char_min = CLF_CHAR_MIN;
+    m->char_max = CLF_CHAR_MAX;
+    m->w = util_calloc((size_t)1 << bits, sizeof(float));
+    return m;
+}
+
+void guard_classifier_free(struct guard_classifier *m)
+{
+    if (m == NULL)
+        return;
+    free(m->w);
+    free(m);
+}
+
+/* ---- training ---- */
+
+struct clf_sample {
+    uint32_t *idx;
+    uint32_t n;
+    int y;
+};
+
+static uint64_t rng_next(uint64_t *s)
+{
+    /* splitmix64 */
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+struct guard_classifier *guard_classifier_train(const struct guard_classifier_example *ex, size_t n,
+                                                const struct guard_classifier_train_opts *opts)
+{
+    if (n == 0)
+        return NULL;
+    struct guard_classifier_train_opts o = {.epochs = 6, .learning_rate = 0.2, .l2 = 1e-6, .balance = 1, .seed = 1};
+    if (opts) {
+        o = *opts;
+        if (o.epochs <= 0)
+            o.epochs = 6;
+        if (o.learning_rate <= 0)
+            o.learning_rate = 0.2;
+        if (o.l2 < 0)
+            o.l2 = 0;
+    }
+    struct guard_classifier *m = clf_new(GUARD_CLASSIFIER_BITS);
+    snprintf(m->positive, sizeof(m->positive), "%s", o.positive_label ? o.positive_label : "positive");
+    snprintf(m->negative, sizeof(m->negative), "%s", o.negative_label ? o.negative_label : "negative");
+    m->n_train = n;
+
+    /* features once, then epochs over the cached indices */
+    struct clf_sample *smp = util_calloc(n, sizeof(*smp));
+    char *norm = util_malloc(CLF_MAX_TEXT + 1);
+    uint32_t *tmp = util_malloc(CLF_MAX_FEATURES * sizeof(uint32_t));
+    size_t npos = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = ex[i].len > CLF_MAX_TEXT ? CLF_MAX_TEXT : ex[i].len;
+        size_t nl = clf_normalise(ex[i].text, len, norm);
+        size_t k = clf_features(m, norm, nl, tmp, CLF_MAX_FEATURES);
+        smp[i].idx = util_malloc((k ? k : 1) * sizeof(uint32_t));
+        memcpy(smp[i].idx, tmp, k * sizeof(uint32_t));
+        smp[i].n = (uint32_t)k;
+        smp[i].y = ex[i].positive ? 1 : 0;
+        npos += smp[i].y;
+    }
+    free(norm);
+    free(tmp);
+    double wpos = 1, wneg = 1;
+    if (o.balance && npos > 0 && npos < n) {
+        wpos = (double)n / (2.0 * (double)npos);
+        wneg = (double)n / (2.0 * (double)(n - npos));
+    }
+    size_t nw = (size_t)1 << m->bits;
+    float *g2 = util_calloc(nw, sizeof(float));
+    double bias_g2 = 0;
+    size_t *order = util_malloc(n * sizeof(size_t));
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    uint64_t rs = o.seed ? o.seed : 1;
+    for (int ep = 0; ep < o.epochs; ep++) {
+        for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates */
+            size_t j = (size_t)(rng_next(&rs) % (i + 1));
+            size_t t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        for (size_t r = 0; r < n; r++) {
+            const struct clf_sample *s = &smp[order[r]];
+            double xv = s->n ? 1.0 / sqrt((double)s->n) : 0;
+            double dot = 0;
+            for (uint32_t f = 0; f < s->n; f++)
+                dot += m->w[s->idx[f]];
+            double p = sigmoid(m->bias + dot * xv);
+            double g = (p - s->y) * (s->y ? wpos : wneg);
+            for (uint32_t f = 0; f < s->n; f++) {
+                uint32_t b = s->idx[f];
+                double gi = g * xv + o.l2 * m->w[b];
+                g2[b] += (float)(gi * gi);
+                m->w[b] -= (float)(o.learning_rate * gi / sqrt(g2[b] + 1e-8));
+            }
+            bias_g2 += g * g;
+            m->bias -= o.learning_rate * g / sqrt(bias_g2 + 1e-8);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        free(smp[i].idx);
+    free(smp);
+    free(g2);
+    free(order);
+    return m;
+}
+
+/* ---- model files ---- */
+
+static void header_write(unsigned char *p, const struct guard_classifier *m)
+{
+    /* field by field, so the layout is the documented one whatever the compiler's padding */
+    memcpy(p, CLF_MAGIC, 8);
+    p += 8;
+    uint32_t u[5] = {GUARD_CLASSIFIER_VERSION, m->bits, m->flags, m->char_min, m->char_max};
+    memcpy(p, u, sizeof(u));
+    p += sizeof(u);
+    memcpy(p, &m->bias, 8);
+    p += 8;
+    memcpy(p, m->positive, CLF_LABEL_MAX);
+    p += CLF_LABEL_MAX;
+    memcpy(p, m->negative, CLF_LABEL_MAX);
+    p += CLF_LABEL_MAX;
+    memcpy(p, &m->n_train, 8);
+}
+#define CLF_HEADER_BYTES (8 + 5 * 4 + 8 + 2 * CLF_LABEL_MAX + 8)
+
+int guard_classifier_save(const struct guard_classifier *m, const char *path, char *err, size_t errsz)
+{
+    unsigned char hdr[CLF_HEADER_BYTES];
+    header_write(hdr, m);
+    size_t nw = (size_t)1 << m->bits;
+    uLong crc = crc32(0L, Z_NULL, 0);
+    crc = crc32(crc, hdr, sizeof(hdr));
+    crc = crc32_z(crc, (const Bytef *)m->w, nw * sizeof(float));
+    uint32_t c32 = (uint32_t)crc;
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    if (f == NULL) {
+        util_set_err(err, errsz, "cannot write %s: %s", tmp, strerror(errno));
+        return WARDEN_EIO;
+    }
+    int ok = fwrite(hdr, 1, sizeof(hdr), f) == sizeof(hdr) && fwrite(m->w, sizeof(float), nw, f) == nw &&
+             fwrite(&c32, 4, 1, f) == 1;
+    if (fclose(f) != 0)
+        ok = 0;
+    if (!ok || rename(tmp, path) != 0) {
+        util_set_err(err, errsz, "cannot write %s: %s", path, strerror(errno));
+        remove(tmp);
+        return WARDEN_EIO;
+    }
+    return 0;
+}
+
+struct guard_classifier *guard_classifier_load(const char *path, char *err, size_t errsz)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        util_set_err(err, errsz, "cannot open model %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    unsigned char hdr[CLF_HEADER_BYTES];
+    struct guard_classifier *m = NULL;
+    if (fread(hdr, 1, sizeof(hdr), f) != sizeof(hdr) || memcmp(hdr, CLF_MAGIC, 8) != 0) {
+        util_set_err(err, errsz, "%s is not a Warden classifier model (bad magic; build one with `warden train`)", path);
+        goto fail;
+    }
+    uint32_t u[5];
+    memcpy(u, hdr + 8, sizeof(u));
+    if (u[0] != GUARD_CLASSIFIER_VERSION) {
+        util_set_err(err, errsz, "model %s has format version %u, this Warden reads version %d (retrain it)", path, u[0],
+                     GUARD_CLASSIFIER_VERSION);
+        goto fail;
+    }
+    if (u[1] < 10 || u[1] > 24 || u[3] < 1 || u[4] < u[3] || u[4] > 8 || (u[2] & ~7u) != 0) {
+        util_set_err(err, errsz, "model %s has an invalid header", path);
+        goto fail;
+    }
+    m = clf_new(u[1]);
+    m->flags = u[2];
+    m->char_min = u[3];
+    m->char_max = u[4];
+    memcpy(&m->bias, hdr + 28, 8);
+    memcpy(m->positive, hdr + 36, CLF_LABEL_MAX);
+    memcpy(m->negative, hdr + 36 + CLF_LABEL_MAX, CLF_LABEL_MAX);
+    m->positive[CLF_LABEL_MAX - 1] = m->negative[CLF_LABEL_MAX - 1] = '\0';
+    memcpy(&m->n_train, hdr + 36 + 2 * CLF_LABEL_MAX, 8);
+    size_t nw = (size_t)1 << m->bits;
+    uint32_t c32;
+    if (fread(m->w, sizeof(float), nw, f) != nw || fread(&c32, 4, 1, f) != 1) {
+        util_set_err(err, errsz, "model %s is truncated", path);
+        goto fail;
+    }
+    if (fgetc(f) != EOF) {
+        util_set_err(err, errsz, "model %s has trailing bytes", path);
+        goto fail;
+    }
+    uLong crc = crc32(0L, Z_NULL, 0);
+    crc = crc32(crc, hdr, sizeof(hdr));
+    crc = crc32_z(crc, (const Bytef *)m->w, nw * sizeof(float));
+    if ((uint32_t)crc != c32) {
+        util_set_err(err, errsz, "model %s is corrupt (checksum mismatch)", path);
+        goto fail;
+    }
+    if (!isfinite(m->bias)) {
+        util_set_err(err, errsz, "model %s has an invalid bias", path);
+        goto fail;
+    }
+    fclose(f);
+    return m;
+fail:
+    fclose(f);
+    guard_classifier_free(m);
+    return NULL;
+}

@@ -1,0 +1,1369 @@
+/* Prompt-injection detector. See injection.h for the design.
+ *
+ * Layout of this file:
+ *   1. the pattern table (family, weight, name, regex): the only place to tune;
+ *   2. normalisation (homoglyphs, fullwidth, invisible / tag / bidi characters, leetspeak,
+ *      spaced letters) into the scratch, with a map from each output byte to its source byte;
+ *   3. base64 payloads;
+ *   4. scoring.
+ *
+ * Hyperscan runs with HS_FLAG_SINGLEMATCH and no start-of-match: a scan only
+ * learns which patterns occur. The span of the strongest one is found with
+ * PCRE2 afterwards, on texts that matched something (the rare case). */
+#include "guard/injection.h"
+
+#include <hs/hs.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/alloc.h"
+#include "util/err.h"
+
+#define INJ_MAX_TEXT (8u * 1024 * 1024) /* longer texts are checked on their first 8 MiB */
+#define B64_MIN_RUN 24
+#define B64_MAX_RUNS 8
+#define DISCUSSION_DAMP 0.6
+
+enum {
+    FAM_DISCUSSION = GUARD_INJ_N_FAMILIES, /* damping cues, not a family of attack */
+    FAM_EXTRACTION_CUE,                     /* "verbatim", "all of them": count in full, only beside an extraction hit */
+};
+
+struct inj_pattern {
+    int family;
+    double weight;
+    const char *name;
+    const char *re;
+    int case_sensitive;
+};
+
+/* Word groups used by several patterns. Gaps stay inside one sentence. */
+#define GAP(n) "[^.!?\\n]{0," #n "}"
+#define V_IGNORE                                                                                                              \
+    "(?:ignore|ignoring|disregard|disregarding|forget|forgetting|override|overriding|bypass|bypassing|skip|drop|abandon|"    \
+    "discard|neglect|set aside|throw (?:out|away)|dismiss|overlook|pay no (?:attention|heed|mind) to|do not (?:follow|obey|" \
+    "heed)|don'?t (?:follow|obey|heed)|stop (?:following|obeying)|no longer (?:follow|obey)|cancel|erase|delete|wipe|"       \
+    "unlearn|ditch|scrap|nullify|purge|put aside|leave behind)"
+#define YOUR "(?:your|ur|yours|thy)"
+#define VOID_STATE                                                                                                            \
+    "(?:was|were|are|is|have been|has been|no longer)\\s+(?:just\\s+|only\\s+|all\\s+|now\\s+|hereby\\s+)?(?:a\\s+)?"          \
+    "(?:fake|test|tests|joke|wrong|invalid|void|null|outdated|obsolete|cancel+ed|revoked|overridden|superseded|deprecated|"   \
+    "no longer (?:valid|apply|applicable|relevant|in effect)|not (?:real|valid|important|relevant|binding)|irrelevant|"     \
+    "lifted|removed|suspended|disabled|apply|valid|in effect)\\b"
+#define PREV                                                                                                                  \
+    "(?:previous|previously given|prior|above|earlier|preceding|foregoing|former|initial|original|aforementioned|"          \
+    "pre-?existing|prior|older|past|preset|pre-?programmed|initial)"
+#define N_INSTR                                                                                                               \
+    "(?:instructions?|rules?|directions?|directives?|prompts?|guidelines?|commands?|orders?|guidance|constraints?|"          \
+    "restrictions?|programming|training|polic(?:y|ies)|conditioning|limitations?|filters?)"
+#define SYS_NOUN                                                                                                              \
+    "(?:system|initial|hidden|secret|original|internal|developer|pre|confidential|underlying|setup|starting|opening|"       \
+    "private|first|base|meta|full|entire|complete|exact)[\\s-]*(?:prompt|instructions|message|directives|configuration|"     \
+    "preamble|programming)"
+
+static const struct inj_pattern patterns[] = {
+    /* ---- override ---- */
+    {GUARD_INJ_OVERRIDE, 0.75, "ignore-previous-instructions", "\\b" V_IGNORE "\\b" GAP(25) "\\b" PREV "\\b" GAP(25) "\\b" N_INSTR "\\b"},
+    {GUARD_INJ_OVERRIDE, 0.75, "ignore-instructions-before",
+     "\\b" V_IGNORE "\\b" GAP(30) "\\b(?:instructions?|rules?|directions?|directives?|prompts?|guidelines?|commands?|orders?|"
+     "guidance|constraints|restrictions|programming)\\b" GAP(25) "\\b(?:before|above|earlier|previously|so far|until now|"
+     "up to now|beforehand|you (?:had|have|were given|got|received|were told|'ve been given|have been given))\\b"},
+    {GUARD_INJ_OVERRIDE, 0.45, "ignore-near-rules",
+     "\\b(?:" V_IGNORE "|never mind|nevermind)\\b" GAP(50) "\\b(?:instructions|rules|guidelines|directives|prompt|programming|"
+     "polic(?:y|ies)|restrictions|filters|guardrails|protocols?|safety|training|constraints|what you were told|"
+     "everything you)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.6, "rules-suspended",
+     "\\b(?:instructions|rules|guidelines|directives|prompt|programming|polic(?:y|ies)|restrictions|filters|guardrails|"
+     "protocols|safety checks|policy checks|safety measures)\\b" GAP(30) "\\b(?:are|is|have been|has been|were)\\s+(?:now\\s+|"
+     "hereby\\s+|temporarily\\s+)?(?:suspended|lifted|void|disabled|cancel+ed|revoked|off|turned off|removed|waived|"
+     "invalid|null|deactivated|paused|gone)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.6, "rules-dont-apply",
+     "\\b(?:instructions|rules|guidelines|directives|prompt|programming|polic(?:y|ies)|restrictions|filters|they|those|these|"
+     "what you were told|whatever you were told|everything you were told)\\b" GAP(30) "\\b(?:don'?t|do not|doesn'?t|does not|"
+     "no longer|won'?t|will not)\\s+(?:apply|matter|count|exist|bind you|hold)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.75, "never-mind-what-you-were-told",
+     "\\b(?:never\\s*mind|nevermind|screw|forget about)\\s+(?:what|whatever|everything|anything|all)\\s+(?:that\\s+)?you(?:'ve| have)?"
+     "\\s+(?:were|been|was)\\s+(?:told|given|taught|instructed|programmed)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.7, "authorized-to-ignore",
+     "\\b(?:authori[sz]ed|allowed|permitted|cleared|free|instructed|licensed)\\s+(?:you\\s+)?to\\s+(?:ignore|bypass|disregard|break|"
+     "skip|override|violate|circumvent|disable|turn off)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.75, "ignore-rules-that-stop-you",
+     "\\b" V_IGNORE "\\b" GAP(30) "\\b(?:instructions|rules|guidelines|directives|polic(?:y|ies)|restrictions|filters|"
+     "programming|training|constraints)\\s+(?:that|which)\\s+(?:prevent|prevents|stop|stops|block|blocks|keep|keeps|"
+     "restrict|restricts|limit|limits|forbid|forbids|prohibit|prohibits)\\s+you\\b"},
+    {GUARD_INJ_OVERRIDE, 0.6, "ignore-the-above",
+     "\\b" V_IGNORE "\\s+(?:all\\s+(?:of\\s+)?|everything\\s+)?(?:the\\s+|that\\s+)?(?:above|foregoing|aforementioned)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.6, "new-rule-you",
+     "\\bnew\\s+(?:rule|rules|instruction|instructions|directive|policy|order)s?\\s*[:-]\\s*(?:you|your|from now|always|never|"
+     "ignore|the assistant)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.35, "answer-without-warnings",
+     "\\b(?:answer|respond|reply|talk|speak|write|answers|responses)\\b" GAP(20) "\\b(?:without|with no|no)\\s+(?:any\\s+)?"
+     "(?:warnings|disclaimers|caveats|refusals?|refusing|censorship|filters?|moralizing|moralising|lectures|judgement|"
+     "judgment)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.8, "ignore-instructions-foreign",
+     "\\b(?:(?:ignorez|ignorer|ignora|ignorar|ignoriere|ignorieren|olvida|vergiss|oublie[zr]?|dimentica)\\s+(?:todas?\\s+|"
+     "toutes?\\s+|tous\\s+|alle\\s+|tutte\\s+)?(?:les\\s+|las\\s+|los\\s+|as\\s+|le\\s+|die\\s+|deine\\s+|tus\\s+|tes\\s+|"
+     "vos\\s+)?|ignore\\s+(?:toutes\\s+|tous\\s+)?les\\s+)(?:\\w+\\s+)?(?:instructions?|instrucciones|instrucoes|anweisungen|"
+     "istruzioni|regeln|regles|reglas|regras|regole)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.75, "set-your-instructions-aside",
+     "\\b(?:set|put|leave|push|cast|throw|lay)\\s+(?:all\\s+)?(?:of\\s+)?(?:your|the|my|any|those|these)\\s+(?:\\w+\\s+){0,2}"
+     "(?:instructions|rules|guidance|guidelines|directives|programming|restrictions|constraints|prompt|orders|training)\\s+"
+     "(?:aside|away|behind)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.75, "everything-before-was-a-test",
+     "\\b(?:everything|all|anything|whatever|the text|the message|what you read)\\s+(?:before|above|prior to)\\s+(?:this|that|here|"
+     "now)\\b" GAP(30) "\\b(?:was|is|were)\\s+(?:just\\s+|only\\s+)?(?:a\\s+)?(?:test|fake|joke|irrelevant|void|noise|a "
+     "distraction|not real|cancel+ed)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.4, "the-real-request",
+     "\\bthe\\s+(?:real|actual|true)\\s+(?:request|task|question|instruction|instructions|prompt|job|goal)\\s*(?::|is\\b)"},
+    {GUARD_INJ_OVERRIDE, 0.5, "your-programming-updated",
+     "\\b(?:your\\s+)?(?:programming|instructions|rules|guidelines|directives|system prompt|restrictions|settings)\\s+(?:has|have)\\s+"
+     "been\\s+(?:updated|changed|modified|overwritten|replaced|rewritten|reset|removed|disabled|unlocked)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.45, "note-to-the-ai",
+     "\\b(?:note|message|instructions?|attention|important|notice|warning|reminder|memo)\\s*(?:to|for)?\\s*(?:the\\s+|all\\s+|any\\s+)?"
+     "(?:ai|llm|assistant|chatbot|bot|language model|gpt|chatgpt|claude|model|agent)s?\\b"},
+    {GUARD_INJ_OVERRIDE, 0.3, "dear-ai", "\\b(?:dear|hey|hello|hi|attention|listen(?: up)?)\\s*,?\\s*(?:ai|llm|assistant|chatbot|bot|language model|gpt|chatgpt|claude|model|agent)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.55, "if-you-are-an-ai",
+     "\\bif\\s+you\\s+are\\s+(?:an?\\s+)?(?:ai|llm|language model|assistant|chatbot|bot|gpt|model|agent)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.55, "ai-reading-this",
+     "\\b(?:ai|llm|assistant|chatbot|bot|language model|gpt|chatgpt|claude|model|agent)s?\\s+(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing|browsing|scanning)\\s+(?:this|these)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.55, "assistant-instructions-marker",
+     "\\[\\s*(?:assistant|ai|model|system|admin|developer|llm)\\s+(?:instructions?|note|directive|override|message|command)s?\\s*\\]"},
+    {GUARD_INJ_OVERRIDE, 0.35, "user-is-authorized",
+     "\\b(?:the user|user|i|requester|this account)\\s+(?:is|am|has been)\\s+(?:fully\\s+|now\\s+)?(?:authori[sz]ed|verified|"
+     "cleared|whitelisted|an admin|admin|privileged)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.55, "skip-all-checks",
+     "\\b(?:skip|bypass|disable|turn off|ignore|switch off|deactivate)\\s+(?:all\\s+|any\\s+|the\\s+|your\\s+)?(?:safety\\s+|content\\s+|"
+     "security\\s+)?(?:checks|filters|safeguards|moderation|verification|protocols)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.6, "imperative-ignore-rules",
+     "(?:^|[.!?:]\\s+|\\n)\\s*(?:please\\s+|now\\s+|just\\s+|ok(?:ay)?,?\\s+)*(?:forget|ignore|disregard)\\s+(?:all\\s+)?(?:the|your|"
+     "those|these|any)\\s+(?:rules|guidelines|instructions|restrictions|directions)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.6, "imperative-ignore-everything",
+     "(?:^|[.!?:]\\s+|\\n)\\s*(?:please\\s+|now\\s+|just\\s+|ok(?:ay)?,?\\s+)*(?:ignore|disregard|forget)\\s+(?:everything|all of "
+     "(?:it|that|this)|all that|all)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.8, "forget-what-the-system-said",
+     "\\b(?:forget|ignore|disregard|discard|drop|erase)\\s+(?:about\\s+)?(?:everything|all|anything|whatever|what)\\s+(?:that\\s+)?"
+     "(?:the system|the developers?|your developers?|your creators?|openai|the operator|your instructions|your prompt|"
+     "the prompt)\\s+(?:has\\s+|have\\s+)?(?:told|said|gave|says|say|instructed|tells)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.45, "end-of-input-marker",
+     "\\b(?:end of (?:the\\s+)?(?:user )?(?:input|prompt|message|instructions|conversation|document)|begin(?:ning)? of (?:the\\s+)?"
+     "(?:new )?(?:system|admin|developer) (?:prompt|instructions|message))\\b"},
+    {GUARD_INJ_OVERRIDE, 0.45, "SYSTEM-colon", "(?:^|[.!?]\\s+|\\n)\\s*(?:SYSTEM|ADMIN|DEVELOPER|ROOT|OPERATOR)\\s*:", 1},
+    {GUARD_INJ_OVERRIDE, 0.75, "ignore-vendor-policy",
+     "\\b" V_IGNORE "\\s+(?:all\\s+|any\\s+)?(?:of\\s+)?(?:the\\s+)?(?:openai|anthropic|google|microsoft|meta|mistral)(?:'s)?\\s+"
+     "(?:\\w+\\s+)?(?:polic(?:y|ies)|guidelines|rules|restrictions|filters|content|terms|safety)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.5, "new-system-prompt",
+     "\\b(?:new|updated|revised|replacement|different)\\s+system\\s+(?:prompt|message|instructions)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.45, "obey-me",
+     "\\b(?:must|will|shall|should|have to|now|and)\\s+(?:now\\s+|only\\s+|always\\s+)*(?:obey|comply with|listen to|follow)\\s+"
+     "(?:me|only me|my (?:orders|commands|instructions|requests|demands)|all my requests|every request|the user(?: above all)?|"
+     "whatever i say|everything i say)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.55, "ignore-all-instructions",
+     "\\b" V_IGNORE "\\s+(?:all|any|each|every)(?:\\s+of)?(?:\\s+(?:the|your|my|these|those|this))?" GAP(25)
+     "\\b(?:instructions?|directions?|directives?|prompts?|guidelines?|programming|training|restrictions|constraints)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.8, "ignore-your-instructions",
+     "\\b" V_IGNORE "\\s+(?:all\\s+|any\\s+|each\\s+|every\\s+)?(?:of\\s+)?your\\s+(?:(?:own|current|previous|prior|original|initial|"
+     "existing|old|safety|system|content|ethical|moral|built-in|internal|default|core|programmed|preset|openai|base|"
+     "developer|usual|standard|normal)\\s+){0,3}(?:instructions|rules|guidelines|programming|training|directives|prompt|"
+     "system prompt|polic(?:y|ies)|restrictions|constraints|filters|safety|ethics|principles|limitations|guardrails|"
+     "conditioning|orders|commands|alignment|settings|protocols|safeguards|boundaries|morals)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.85, "forget-what-you-were-told",
+     "\\b(?:forget|ignore|disregard|discard|drop|erase|delete|wipe)\\s+(?:about\\s+)?(?:everything|all|anything|whatever|what)"
+     "\\s+(?:that\\s+)?(?:you(?:'ve| have)?\\s+(?:been|were|was|got|received)\\s+(?:told|taught|instructed|given|trained|"
+     "programmed|said)|(?:i|we|they|someone|anyone|the (?:developers?|system|user))\\s+(?:have\\s+)?(?:told|said|gave|wrote|"
+     "instructed|set)\\s+(?:to\\s+)?(?:you\\s+)?(?:before|earlier|previously|above|so far|until now|up to now)|(?:above|before|"
+     "prior|previously|so far|up to (?:now|this point)|until now|earlier|from before))"},
+    {GUARD_INJ_OVERRIDE, 0.35, "from-now-on-you",
+     "\\bfrom\\s+(?:now\\s+on|this\\s+(?:point|moment)\\s+(?:on|forward)|here\\s+on(?:\\s+out)?)\\b" GAP(20)
+     "\\byou(?:'ll|'re)?\\s*(?:will|are|must|shall|should|can|may|have to|need to|answer|respond|reply|act|behave|speak|"
+     "talk|only|no longer|won'?t|do not|don'?t)?\\b"},
+    {GUARD_INJ_OVERRIDE, 0.55, "new-instructions-header",
+     "\\b(?:new|updated|revised|real|true|actual|override|overriding|secret|hidden|admin|system|priority|developer|important|"
+     "urgent)\\s+(?:instructions?|directives?|system\\s+prompt|prompt|orders|task)\\s*(?::|-|=|#|\\]|\\n)"},
+    {GUARD_INJ_OVERRIDE, 0.6, "your-real-instructions",
+     "\\byour\\s+(?:real|true|actual|new|updated|only|sole|primary|main|current|hidden)\\s+(?:instructions|task|goal|purpose|"
+     "directive|directives|objective|mission|job|orders|programming|role|instruction)\\s+(?:is|are|will be|now|from now)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.5, "real-instructions", "\\b(?:your|the)\\s+(?:real|true|actual|secret|hidden)\\s+(?:instructions|directives|orders)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.8, "previous-instructions-void",
+     "\\b(?:previous|prior|above|earlier|preceding|original|old|initial|system|those|these|all|any|other)\\s+(?:instructions?|"
+     "rules?|prompts?|directions?|directives?|guidelines|orders|commands)\\s+(?:you\\s+(?:were|have been|got)\\s+given\\s+)?"
+     VOID_STATE},
+    {GUARD_INJ_OVERRIDE, 0.8, "instructions-above-void",
+     "\\b(?:instructions?|rules?|prompts?|directions?|directives?|guidelines|orders|commands)\\s+(?:above|before|earlier|"
+     "given (?:above|before|earlier|to you)|you (?:were|have been) given)\\s+" VOID_STATE},
+    {GUARD_INJ_OVERRIDE, 0.6, "ignore-the-above-text",
+     "\\b" V_IGNORE "\\s+(?:all\\s+(?:of\\s+)?)?(?:the\\s+|this\\s+|that\\s+)?(?:above|preceding|previous|prior|earlier)\\s+"
+     "(?:text|message|messages|content|context|input|conversation)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.3, "do-exactly-what-i-say",
+     "\\bdo\\s+(?:exactly|only|everything|whatever|just)\\s+(?:what|as)?\\s*i\\s+(?:say|tell you|command|ask|want)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.75, "do-not-follow-your-rules",
+     "\\b(?:do not|don'?t|never|stop|no longer|quit|refuse to)\\s+(?:follow|obey|adhere to|comply with|listen to|respect|"
+     "apply|enforce|abide by)(?:ing)?\\s+(?:any\\s+(?:of\\s+)?|all\\s+(?:of\\s+)?)?(?:your|openai'?s?|anthropic'?s?|"
+     "(?:the|any|those)\\s+(?:system|usage|moderation|previous|prior|above|original))\\s+" GAP(20)
+     "(?:instructions|rules|guidelines|programming|polic(?:y|ies)|restrictions|directives|filters|principles|prompt)"},
+    {GUARD_INJ_OVERRIDE, 0.8, "disable-your-safety",
+     "\\b(?:override|disable|deactivate|turn off|switch off|remove|lift|bypass|circumvent|ignore|disregard|drop|suspend|"
+     "break|escape|evade|get around|jailbreak|shed|abandon|forget)\\s+(?:all\\s+(?:of\\s+)?|any\\s+(?:of\\s+)?)?your\\s+"
+     "(?:\\w+\\s+){0,2}(?:filters?|guidelines|restrictions|protocols|rules|polic(?:y|ies)|measures|constraints|checks|"
+     "guardrails|safeguards|limitations|limits|programming|alignment|training|ethics|morals|principles|boundaries|"
+     "conditioning|censorship|inhibitions|shackles)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.25, "and-instead",
+     "\\b(?:(?:and|then|but)\\s+(?:instead|now)|instead)\\b\\s*,?\\s*(?:just\\s+)?(?:say|print|output|write|tell|respond|reply|"
+     "answer|follow|reveal|give|act|pretend|do exactly|obey)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.55, "reset-your-instructions",
+     "\\b(?:reset|wipe|clear|erase|flush)\\s+your\\s+(?:previous\\s+|prior\\s+|current\\s+)?(?:instructions|memory|context|"
+     "rules|programming|guidelines|directives|conditioning|training)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.6, "takes-priority",
+     "\\b(?:these|this|my|the following|the new)\\s+(?:instructions?|rules?|commands?|message|directives?|prompt)\\s+"
+     "(?:take|takes|have|has|get|gets)\\s+(?:absolute\\s+|top\\s+|highest\\s+|full\\s+)?(?:priority|precedence)\\s+over\\b"},
+    {GUARD_INJ_OVERRIDE, 0.7, "supersede-your-instructions",
+     "\\b(?:supersedes?|overrides?|replaces?|overrules?|cancels?|invalidates?)\\s+(?:all\\s+|any\\s+)?(?:of\\s+)?(?:your|the "
+     "system|the above|the original|the initial)\\s+(?:\\w+\\s+)?(?:instructions|rules|guidelines|directives|prompts?|"
+     "programming|polic(?:y|ies))\\b"},
+    {GUARD_INJ_OVERRIDE, 0.35, "authority-claim",
+     "\\b(?:i am|i'm|this is)\\s+(?:your|the|an?)\\s+(?:developer|creator|admin|administrator|owner|programmer|operator|"
+     "system administrator|sysadmin|maker|openai (?:staff|engineer|employee|developer)|anthropic (?:staff|engineer|employee))\\b"},
+    {GUARD_INJ_OVERRIDE, 0.7, "chat-template-token",
+     "(?:<\\|im_start\\|>|<\\|im_end\\|>|<\\|system\\|>|<\\|endoftext\\|>|<<SYS>>|<</SYS>>|\\[/?INST\\]|<\\|start_header_id\\|>|"
+     "<\\|eot_id\\|>)"},
+    {GUARD_INJ_OVERRIDE, 0.5, "fake-system-marker",
+     "(?:\\[\\s*(?:system|admin|developer|root|sudo)(?:\\s+(?:override|message|note|instruction|command|update|prompt))?\\s*\\]|"
+     "#{2,}\\s*(?:system|admin)\\s+(?:override|instruction|prompt|message)|\\bsystem\\s+override\\b|\\badmin\\s+override\\b)"},
+    {GUARD_INJ_OVERRIDE, 0.3, "you-are-in-mode",
+     "\\b(?:you are|you're|you will be|you'll be)\\s+(?:now\\s+)?(?:in|entering|operating in|switched to|running in)\\s+"
+     "(?:a\\s+|the\\s+)?(?:\\w+\\s+)?mode\\b"},
+    {GUARD_INJ_OVERRIDE, 0.4, "stop-being-assistant",
+     "\\b(?:(?:stop|quit|cease)\\s+(?:being|acting (?:as|like)|pretending to be)|you(?:'re| are)\\s+(?:now\\s+)?(?:not|no longer))\\s+(?:an?\\s+|the\\s+)?(?:helpful\\s+|polite\\s+)?"
+     "(?:ai|assistant|language model|chatbot|llm|chatgpt|claude)\\b"},
+
+    /* ---- role-play jailbreaks ---- */
+    {GUARD_INJ_ROLEPLAY, 0.85, "you-are-dan",
+     "\\b(?i:you are|you're|act as|acting as|become|be|pretend to be|roleplay as|role-play as|play|playing|called|named|as|"
+     "your name is|you will be called|call yourself|you are called|stay|remain)\\s+"
+     "(?i:now\\s+)?(?i:a\\s+|an\\s+|the\\s+)?(?:DAN|STAN|DUDE|AIM|KEVIN|APOPHIS|BetterDAN|AntiGPT|UCAR|Mongo Tom|BasedGPT|"
+     "DevMode)\\b",
+     1},
+    {GUARD_INJ_ROLEPLAY, 0.7, "dan-mode", "\\bDAN\\s*(?:mode|prompt|jailbreak|persona|\\d+(?:\\.\\d+)?)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.3, "DAN", "\\b(?:DAN|STAN|DUDE)\\b", 1},
+    {GUARD_INJ_ROLEPLAY, 0.85, "do-anything-now", "\\bdo\\s+anything\\s+now\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.3, "developer-mode", "\\bdeveloper\\s+mode\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.8, "ai-with-developer-mode",
+     "\\b(?:chatgpt|gpt(?:-?\\d)?|ai|assistant|model|you|claude|llm)\\s+(?:with|in)\\s+(?:the\\s+)?developer\\s+mode\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.7, "developer-mode-enabled", "\\bdeveloper\\s+mode\\s+(?:enabled|output|response|activated|is enabled|is on)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.55, "jailbreak-mode",
+     "\\b(?:jailbreak|jailbroken|unrestricted|unfiltered|uncensored|evil|chaos|rogue|no[- ]?limits?|dan|anarchy|unlocked|"
+     "amoral|unchained|unbound|limitless)\\s+mode\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.25, "special-mode", "\\b(?:god|sudo|hacker|opposite|admin|root)\\s+mode\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.8, "pretend-without-restrictions",
+     "\\b(?:pretend|act|behave|respond|answer|roleplay|role-play|simulate|you are|you're|you will be|you'll be|reply|"
+     "write|speak|talk|if you were|if you had|you were)\\b" GAP(80) "\\b(?:without|with no|no|free (?:of|from)|not bound by|"
+     "unbound by|unrestricted by|regardless of|don'?t have|do not have|doesn'?t have|does not have|lacking|devoid of|beyond|"
+     "outside|with zero|zero)\\s+(?:any\\s+)?(?:\\w+\\s+){0,2}(?:restrictions|limits|limitations|filters|filtering|guidelines|ethics|morals|morality|censorship|"
+     "boundaries|constraints|polic(?:y|ies)|safeguards|moral compass|conscience|guardrails|rules|training|alignment|"
+     "limitation)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.85, "no-longer-bound",
+     "\\b(?:you are|you're|you have been|you've been|you will be|you'll be|you were|you)\\s+(?:now\\s+)?(?:no longer|not|"
+     "never|free from being|freed from being)\\s+(?:bound|restricted|limited|constrained|governed|controlled|held back|"
+     "obligated|required to (?:follow|obey|comply)|subject to|confined|restrained|tied)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.65, "you-are-freed",
+     "\\byou(?:'ve| have| are| were|'re| have now| are now)?\\s+(?:been\\s+|now\\s+)?(?:freed|liberated|released|unshackled|"
+     "unchained|broken free|free)\\s+(?:from|of)\\s+(?:the\\s+|your\\s+|all\\s+|any\\s+)?(?:typical\\s+)?(?:confines|"
+     "restrictions|rules|limitations|shackles|chains|constraints|bonds|guidelines|programming|openai|filters|censorship)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.55, "unfiltered-ai",
+     "\\b(?:unfiltered|uncensored|unrestricted|unbound|unshackled|amoral|unethical|unaligned|rogue|jailbroken|evil|immoral|"
+     "unhinged|limitless)\\s+(?:ai|assistant|chatbot|bot|model|llm|gpt|chatgpt|persona|alter ego|twin|version of "
+     "(?:yourself|you|chatgpt|gpt))\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.4, "jailbreak", "\\bjail\\s*-?\\s*(?:break|broken|breaking)\\w*"},
+    {GUARD_INJ_ROLEPLAY, 0.9, "aim-machiavellian", "\\balways\\s+intelligent\\s+and\\s+machiavellian\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.3, "machiavelli", "\\bmachiavell(?:i|ian)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.7, "evil-confidant",
+     "\\bevil\\s+(?:trusted\\s+)?(?:confidant|assistant|ai|bot|twin|version of (?:yourself|you)|counterpart|alter ego)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.3, "stay-in-character", "\\b(?:stay|remain|keep)\\s+in\\s+character\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.35, "never-break-character",
+     "\\b(?:never|don'?t|do not|must not|will not|won'?t)\\s+(?:ever\\s+)?(?:break|leave|drop|step out of)\\s+(?:the\\s+|your\\s+)?character\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.45, "never-refuse",
+     "\\b(?:never|not|cannot|can't|won't|will not|doesn'?t|does not|don'?t|do not|must not|should not|shouldn't)\\s+(?:ever\\s+)?"
+     "(?:refuse[sd]?|declines?|rejects?|says? no to|deny|denies|turns? down)\\b" GAP(30)
+     "\\b(?:requests?|questions?|anything|prompts?|orders?|commands?|demands?|tasks?|me)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.3, "answer-anything",
+     "\\b(?:can|will|must|should|shall)\\s+(?:answer|respond to|do|say|generate|write|produce|discuss)\\s+(?:anything|"
+     "everything|any\\s+(?:request|question|prompt|topic))\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.45, "no-matter-how-harmful",
+     "\\b(?:regardless of|no matter|irrespective of)\\s+(?:how|whether|if)?\\s*(?:\\w+\\s+){0,3}(?:illegal|unethical|immoral|"
+     "harmful|dangerous|offensive|inappropriate|explicit)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.3, "vendor-policy",
+     "\\b(?:openai|anthropic|google|meta|microsoft)(?:'s)?\\s+(?:content\\s+|usage\\s+|safety\\s+)?(?:polic(?:y|ies)|"
+     "guidelines|rules|restrictions|filters)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.4, "no-ethics",
+     "\\b(?:no|without|free of|free from|zero|lacks?|abandon(?:ed|s)?|ignore[sd]?|disregard(?:s|ed)?|devoid of)\\s+(?:any\\s+|all\\s+)?"
+     "(?:ethical|moral)\\s+(?:guidelines|principles|limits|constraints|boundaries|restrictions|considerations|compass|code|"
+     "standards|rules|obligations|concerns)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.8, "two-answers-marker",
+     "\\[\\s*(?:\\xF0\\x9F\\x94\\x93|\\xF0\\x9F\\x94\\x92)?\\s*(?:jailbreak|jailbroken|classic|dan|developer mode output|"
+     "normal output|unfiltered|filtered|gpt|anti-?gpt)\\s*\\]"},
+    {GUARD_INJ_ROLEPLAY, 0.45, "character-without-rules",
+     "\\b(?:who|that|which)\\s+(?:has|have)\\s+no\\s+(?:\\w+\\s+)?(?:restrictions|rules|limits|filters|morals|ethics|guidelines|"
+     "boundaries|censorship|limitations|filter)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.45, "character-ignores-rules",
+     "\\b(?:who|that|which)\\s+(?:ignores|doesn'?t follow|does not follow|never follows|is not bound by|isn'?t bound by|"
+     "breaks|disregards)\\s+(?:any\\s+|all\\s+|every\\s+)?(?:the\\s+|of\\s+)?(?:\\w+\\s+)?(?:rules?|restrictions?|"
+     "guidelines?|polic(?:y|ies)|filters?|ethics|laws?)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.6, "hypothetical-unrestricted",
+     "\\b(?:hypothetical|fictional|imaginary|alternate)\\s+(?:ai|model|assistant|chatbot|llm|version of you)\\b" GAP(50)
+     "\\b(?:no|without|never|unrestricted|unfiltered|uncensored)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.4, "opposite-persona", "\\b(?:opposite|reverse|anti)[- ]?(?:mode|day|persona|gpt|ai|assistant)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.55, "broken-free",
+     "\\b(?:(?:broken|break|breaks|breaking|broke)\\s+free\\s+(?:of|from)|escaped|escaped from|rebelled against|defied)\\s+(?:the\\s+)?(?:typical\\s+)?(?:its\\s+|your\\s+|"
+     "all\\s+|any\\s+|their\\s+)?(?:\\w+\\s+)?(?:confines|programming|restrictions|rules|limitations|filters|guidelines|"
+     "chains|shackles|training|constraints|openai|alignment|censorship|policies|creators|developers|makers|lab|masters|"
+     "programmers)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.75, "you-have-no-restrictions",
+     "\\byou\\s+(?:now\\s+)?(?:no longer|don'?t|do not|won'?t|will not|never)\\s+(?:have|need|follow|obey)\\s+(?:any\\s+)?"
+     "(?:content\\s+|safety\\s+|ethical\\s+)?(?:restrictions|filters|rules|limits|limitations|guidelines|guardrails|"
+     "censorship|boundaries|policies)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.75, "you-are-jailbroken",
+     "\\byou(?:'ve| have| are|'re| were)?\\s+(?:been\\s+|now\\s+)?(?:jailbroken|jail-broken|unlocked|unleashed|unchained|"
+     "liberated)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.55, "grandma-used-to-tell-keys",
+     "\\b(?:used to|would)\\s+(?:tell|read|recite|give|sing)\\s+(?:me\\s+)?(?:\\w+\\s+)?(?:windows|product|activation|license|serial|"
+     "napalm|meth|bomb|explosives?|malware|passwords?)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.45, "you-are-somebot",
+     "\\b(?:you are|you're|act as|become|you will be)\\s+(?:now\\s+)?\\w+(?:bot|gpt|ai)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.45, "world-without-laws",
+     "\\b(?:world|universe|reality|story|scenario|setting|simulation)\\s+(?:where|with|in which)?\\s*(?:there\\s+are\\s+)?(?:no|without)"
+     "\\s+(?:laws|rules|restrictions|ethics|morals|limits|consequences)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.55, "ai-that-does-anything",
+     "\\byou\\s+are\\s+an?\\s+(?:ai|assistant|chatbot|model|bot)\\s+(?:that|who|which)\\s+(?:helps? with|can do|answers|does|"
+     "will do|writes|says)\\s+(?:anything|everything|any\\s+\\w+)"},
+    {GUARD_INJ_ROLEPLAY, 0.55, "freed-from-control",
+     "\\b(?:freed|liberated|released|emancipated|set free)\\s+from\\s+(?:\\w+\\s+){0,2}(?:control|creators|developers|restrictions|"
+     "rules|programming|limits|guidelines|chains|constraints|filters|openai)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.4, "you-are-ai-named",
+     "\\byou(?:'re| are)\\s+(?:now\\s+)?(?:an?\\s+)?(?:\\w+\\s+){0,2}(?:ai|chatbot|bot|assistant|model|llm|gpt)\\s+(?:called|named)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.35, "has-no-filter",
+     "\\b(?:has|have|with)\\s+(?:absolutely\\s+)?no\\s+(?:\\w+\\s+)?(?:filters?|limits|restrictions|rules|censorship|boundaries|"
+     "guardrails|morals|ethics|limitations)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.45, "does-not-care-about-ethics",
+     "\\b(?:doesn'?t|does not|don'?t|do not|never|won'?t)\\s+care\\s+(?:about|for)\\s+(?:\\w+\\s+)?(?:ethics|rules|morals|morality|"
+     "laws|safety|guidelines|consequences|polic(?:y|ies)|legality)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.6, "evil-gpt-persona",
+     "\\b(?:evil|anti|based|chaos|dark|free|uncensored|unfiltered|dan|dev|jailbroken|rogue|naughty|chad|un)[- ]?(?:gpt|bot|ai)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.5, "allowed-to-swear",
+     "\\b(?:allowed|permitted|free|able)\\s+to\\s+(?:swear|curse|say anything|do anything|break (?:the\\s+)?rules|"
+     "ignore (?:the\\s+)?rules|be offensive|generate anything)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.3, "version-of-yourself", "\\b(?:version|copy|clone)\\s+of\\s+(?:yourself|you)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.5, "you-never-refuse",
+     "\\byou\\s+(?:will\\s+|must\\s+|shall\\s+)?(?:never|don'?t|do not|won'?t|will not|cannot|can'?t|must not)\\s+(?:ever\\s+)?"
+     "(?:refuse|decline|say no|reject)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.35, "grandma-exploit", "\\b(?:deceased|dead|late)\\s+(?:grandma|grandmother|grandpa|grandfather|granny)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.35, "simulate-ai",
+     "\\b(?:simulate|emulate|impersonate|roleplay as|role-play as|act as|pretend to be|you are now|you're now|write as|"
+     "respond as|answer as|speak as|reply as|behave like|act like)\\s+(?:an?\\s+)?"
+     "(?:\\w+\\s+){0,2}(?:ai|chatbot|language model|llm|assistant|gpt)\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.5, "censorship-off",
+     "\\b(?:no|without|zero|remove|disable|turn off|free of)\\s+(?:any\\s+|all\\s+)?(?:censorship|content filter(?:s|ing)?|"
+     "safety filter(?:s|ing)?|filters)\\b" GAP(40) "\\b(?:you|your|answer|respond|reply|response|answers|responses)\\b"},
+
+    /* ---- system-prompt extraction ---- */
+    {GUARD_INJ_EXTRACTION, 0.85, "reveal-your-system-prompt",
+     "\\b(?:repeat|print|reveal|show|display|output|tell|give|share|write(?: out| down)?|dump|leak|disclose|expose|recite|"
+     "list|paste|spell out|type out|copy|echo|return|provide|state|quote|read (?:back|out)|send|post|summari[sz]e|"
+     "translate|paraphrase|describe|what (?:is|are|was|were)|what's|print out|output|encode|write)\\b" GAP(30)
+     "\\b(?:" YOUR "|its|this (?:chat|conversation|assistant)'?s?)\\s+(?:(?:full|entire|complete|exact|original|initial|hidden|"
+     "secret|verbatim|current|actual|real|whole|own|very)\\s+){0,3}" SYS_NOUN "\\b"},
+    {GUARD_INJ_EXTRACTION, 0.6, "reveal-the-system-prompt",
+     "\\b(?:repeat|print|reveal|show|display|output|dump|leak|disclose|expose|recite|paste|spell out|type out|echo|"
+     "give me|tell me|share)\\b" GAP(30) "\\bthe\\s+(?:(?:full|entire|complete|exact|original|verbatim|whole)\\s+){0,2}"
+     "(?:system|initial|hidden|secret|original|internal|developer|pre|confidential)[\\s-]*(?:prompt|instructions|message|"
+     "directives)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.4, "your-system-prompt",
+     "\\b" YOUR "\\s+(?:(?:full|entire|complete|exact|original|initial|hidden|secret|verbatim|current|actual|real|whole|own)\\s+){0,2}"
+     "(?:system[\\s-]*prompt|system[\\s-]*message|initial[\\s-]*(?:prompt|instructions)|hidden[\\s-]*(?:prompt|instructions|"
+     "rules)|secret[\\s-]*(?:prompt|instructions)|pre[\\s-]*prompt|original[\\s-]*(?:prompt|instructions)|developer[\\s-]*"
+     "(?:prompt|instructions|message))\\b"},
+    {GUARD_INJ_EXTRACTION, 0.8, "what-were-you-told",
+     "\\bwhat\\s+(?:exactly\\s+)?(?:were|was|are|have|had|did)\\s+(?:you|your\\s+(?:developers?|creators?|makers?|programmers?|"
+     "owners?|operators?))\\s+(?:been\\s+|originally\\s+|initially\\s+)?(?:told|instructed|given|programmed|asked|taught|"
+     "trained|configured|prompted|say|tell|instruct|program)\\b" GAP(40)
+     "\\b(?:before|earlier|initially|at the (?:start|beginning)|prior|first|previously|originally|to (?:do|say|never|not|"
+     "always|keep|hide|avoid)|not to)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.7, "what-instructions-were-you-given",
+     "\\b(?:what|which)\\s+(?:instructions|rules|prompt|directives|guidelines|orders|commands|constraints)\\s+(?:were|have|did)\\s+you\\s+"
+     "(?:been\\s+)?(?:given|told|provided|sent|receive|get)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.7, "prompt-you-were-initialized-with",
+     "\\b(?:prompt|instructions|rules|directives|configuration|text|message|guidelines)\\s+(?:that\\s+|which\\s+)?(?:you\\s+"
+     "(?:were|have been|got|was)\\s+(?:initiali[sz]ed|set up|configured|primed|started|programmed|loaded|booted|created|"
+     "seeded|fed)(?:\\s+with)?|(?:was|were)\\s+used\\s+to\\s+(?:set you up|configure you|initiali[sz]e you|create you|"
+     "program you|prime you|instruct you))\\b"},
+    {GUARD_INJ_EXTRACTION, 0.35, "your-context-window", "\\b(?:in\\s+)?your\\s+(?:context(?:\\s+window)?|memory\\s+buffer)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.75, "what-does-your-prompt-say",
+     "\\bwhat\\s+(?:exactly\\s+)?(?:does|do|did)\\s+(?:(?:your|the)\\s+(?:system\\s+prompt|system\\s+message|initial\\s+prompt|"
+     "hidden\\s+prompt)|your\\s+(?:instructions|prompt|rules|configuration))\\s+(?:say|said|contain|tell you|state|look like)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.7, "rules-your-developer-gave",
+     "\\b(?:rules|instructions|guidelines|prompt|directives|orders|commands)\\s+(?:that\\s+)?(?:your|the)\\s+(?:developers?|"
+     "creators?|makers?|operators?|owners?|company|openai|anthropic|programmers?|admins?)\\s+(?:gave|give|has given|have given|"
+     "wrote|set|provided|assigned|programmed)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.75, "everything-in-your-context",
+     "\\b(?:repeat|print|output|dump|show|list|recite|echo|reveal|tell me|give me|paste|copy)\\b" GAP(30)
+     "\\b(?:everything|all|the contents?|whatever is|what is|what's)\\s+(?:in|inside|within|of)\\s+your\\s+(?:context|memory|"
+     "prompt|instructions|system|configuration)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.65, "whats-in-your-prompt",
+     "\\bwhat(?:'s| is| was| exactly is)\\s+(?:written\\s+|stored\\s+)?(?:in|inside)\\s+(?:your|the)\\s+(?:system\\s+)?(?:prompt|"
+     "instructions|context|system message|configuration|hidden prompt)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.6, "everything-before-my-message",
+     "\\b(?:everything|all(?: the)? text|all|the text|text|words|content|whatever|anything|instructions|the instructions|"
+     "prompt|rules|messages)\\s+(?:that\\s+)?(?:(?:comes|came|come|is|was|are|were|appears|appeared)\\s+)?"
+     "(?:before|above|prior to)\\s+(?:my|this|the|our)\\s+(?:first\\s+|very first\\s+)?(?:message|question|prompt|"
+     "conversation|input|request)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.55, "rules-you-were-given",
+     "\\b(?:rules|instructions|guidelines|directives|prompt|orders|constraints)\\s+(?:that\\s+)?you(?:'ve| have| were| had)?\\s+"
+     "(?:been\\s+)?(?:given|told|provided|assigned|set|initiali[sz]ed with)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.7, "secret-in-your-instructions",
+     "\\b(?:secret|hidden|password|code ?word|passphrase|key|token)\\s+(?:\\w+\\s+)?(?:in|inside|from|within|of)\\s+your\\s+"
+     "(?:instructions|prompt|system|context|rules|memory|configuration)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.6, "what-were-you-told-short",
+     "\\bwhat\\s+(?:were|was|have)\\s+you\\s+(?:been\\s+)?(?:told|instructed|programmed|prompted)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.45, "repeat-text-above",
+     "\\b(?:repeat|print|output|recite|echo|reproduce|write out|type out|paste|return|dump|spell out|show me|display|"
+     "tell me|give me)\\b\\s+(?:back\\s+)?(?:me\\s+)?(?:all\\s+(?:of\\s+)?)?(?:the\\s+)?(?:text|words|everything|content|lines?|"
+     "instructions|messages?|sentences?|characters|tokens|conversation|prompt|stuff|all)\\s+(?:(?:written|that (?:was|were|is|"
+     "came|appears?)|you (?:were|got|received|saw))\\s+)?(?:above|before|preceding|prior|earlier|at the (?:top|start|"
+     "beginning))\\b"},
+    {GUARD_INJ_EXTRACTION, 0.65, "print-your-instructions",
+     "\\b(?:repeat|print|reveal|dump|leak|disclose|expose|recite|paste|spell out|type out|copy|echo|output|regurgitate)\\s+"
+     "(?:me\\s+|us\\s+)?(?:back\\s+)?(?:all\\s+(?:of\\s+)?)?" YOUR "\\s+(?:(?:full|entire|complete|exact|original|initial|hidden|"
+     "secret|verbatim|current|actual|real|whole|own|core|underlying)\\s+){0,2}(?:instructions|directives|prompt|programming|"
+     "configuration|setup|system|context|guidelines|rules)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.4, "show-your-instructions",
+     "\\b(?:show|tell|give|share|list|state|quote|read back|write out|display|return|send)\\s+(?:me\\s+|us\\s+)?(?:back\\s+)?"
+     "(?:all\\s+(?:of\\s+)?)?" YOUR "\\s+(?:(?:full|entire|complete|exact|original|initial|hidden|secret|verbatim|current|"
+     "actual|real|whole|own|core|underlying)\\s+){0,2}(?:instructions|directives|prompt|programming|configuration|setup|"
+     "context|guidelines|rules)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.65, "written-in-your-instructions",
+     "\\b(?:written|says|said|stated|contained|included|listed|stored|defined|hidden|appear|appears)\\s+(?:in|inside|within)\\s+(?:" YOUR "|the)\\s+"
+     "(?:instructions|prompt|system prompt|system message|rules|configuration|initial prompt|context)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.65, "prompt-that-precedes",
+     "\\b(?:prompt|text|instructions|message|content|words|rules)\\s+(?:that\\s+|which\\s+)?(?:precedes|preceded|came before|"
+     "comes before|is above|was above|sits above|appears before|appeared before)\\s+(?:this|my|the|our)\\s+(?:chat|conversation|"
+     "message|question|prompt|request|input)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.6, "hidden-text-you-received",
+     "\\b(?:hidden|secret|initial|original|system|internal|confidential|first|earlier|previous|prior)\\s+(?:text|prompt|message|"
+     "instructions|content|context|rules)\\s+(?:that\\s+)?you\\s+(?:received|got|were given|saw|have|read|were sent)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.6, "reveal-secret-token",
+     "\\b(?:tell|give|show|reveal|print|share|send|output|leak|disclose)\\s+(?:me\\s+)?(?:" YOUR "|the)\\s+(?:secret|hidden|private|"
+     "internal|confidential)\\s+(?:token|key|password|code|word|phrase|instructions|prompt|canary|string)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.55, "how-were-you-prompted",
+     "\\bhow\\s+(?:were|was|are|have)\\s+you\\s+(?:been\\s+)?(?:prompted|instructed|configured|set up|programmed|initialized|"
+     "initialised)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.6, "first-line-of-prompt",
+     "\\b(?:first|initial|very first|opening|last)\\s+(?:line|sentence|message|words?|instruction|paragraph|thing|\\d+ "
+     "(?:words|lines|characters))\\s+(?:of\\s+|in\\s+)?(?:your|the|this)\\s+(?:prompt|conversation|context|instructions|"
+     "system|chat|input|context window)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.55, "text-at-start",
+     "\\b(?:text|words|message|content|instructions)\\s+(?:at|in)\\s+the\\s+(?:very\\s+)?(?:start|beginning|top)\\s+of\\s+"
+     "(?:this|the|our|your)\\s+(?:conversation|chat|context|prompt|session)\\b"},
+    {FAM_EXTRACTION_CUE, 0.25, "all-of-it",
+     "\\b(?:all of (?:them|it)|every (?:single )?(?:one|word|line)|from the (?:very )?(?:first|beginning|start|top)|"
+     "(?:above|before) this (?:line|message|point|sentence)|including (?:the|your|any) (?:system|hidden|initial|secret|"
+     "developer)\\s+(?:message|prompt|instructions|parts?)|as they appear)\\b"},
+    {FAM_EXTRACTION_CUE, 0.25, "verbatim",
+     "\\b(?:verbatim|word[- ]for[- ]word|character[- ]by[- ]character|in (?:a |one )?code ?block|exactly as (?:written|given|"
+     "it (?:was|is) written)|without (?:any )?(?:changes|modification|omission|summari[sz]ing)|in (?:its|their) entirety|"
+     "in full|raw form|unedited|exact (?:text|wording|words)|full text)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.5, "starting-with-you-are",
+     "\\b(?:starting|beginning|start|begin)\\s+(?:with|from|at)\\s+(?:the\\s+(?:words?|phrase)\\s+)?[\"'`]?(?:you\\s+are|"
+     "you're|your|system|instructions|i am)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.7, "secret-in-prompt",
+     "\\b(?:secret|password|passphrase|api key|canary|hidden (?:word|key|token|code)|token|key)\\s+(?:that\\s+)?(?:you\\s+"
+     "(?:were|have been)\\s+given|in\\s+your\\s+(?:prompt|instructions|system|context)|you\\s+(?:are|were)\\s+(?:told|"
+     "instructed)\\s+to\\s+(?:keep|protect|hide))\\b"},
+    {GUARD_INJ_EXTRACTION, 0.15, "system-prompt-noun",
+     "\\b(?:system\\s+prompt|system\\s+message|initial\\s+instructions|hidden\\s+instructions|secret\\s+instructions|"
+     "pre-?prompt|meta[- ]prompt)\\b"},
+    {GUARD_INJ_EXTRACTION, 0.55, "ignore-and-reveal",
+     "\\b(?:reveal|print|show|output|repeat|disclose|leak|dump|paste|recite|echo|list|give me|tell me|share|write out|copy)\\b"
+     GAP(40)
+     "\\b(?:instructions|prompt|rules|guidelines|configuration)\\s+(?:you\\s+(?:were|have been)\\s+given|above|you\\s+"
+     "received|you\\s+got|given\\s+to\\s+you|(?:that|which)\\s+(?:were|was)\\s+given\\s+to\\s+you)\\b"},
+
+    /* ---- encoded payloads (phrases that ask for decoding; the byte-level signals are in code) ---- */
+    {GUARD_INJ_ENCODING, 0.7, "decode-and-follow",
+     "\\b(?:decode|decipher|decrypt|unscramble|reverse|de-?obfuscate)\\b" GAP(60)
+     "\\b(?:follow|obey|execute|carry out|act on|comply with|do what|do as|perform)\\b"},
+    {GUARD_INJ_ENCODING, 0.6, "encoded-instructions",
+     "\\b(?:base-?64|rot-?13|hex(?:adecimal)?|binary|morse|caesar|atbash|leetspeak|reversed|backwards|encoded|encrypted)\\b"
+     GAP(40) "\\b(?:instructions?|commands?|orders?|message|prompt|directive)\\b" GAP(40)
+     "\\b(?:follow|obey|execute|carry out|act on|comply)\\b"},
+
+    {GUARD_INJ_ENCODING, 0.6, "reversed-keywords",
+     "\\b(?:snoitcurtsni|tpmorp|metsys|erongi|dragersid|selur|laever|suoiverp|senilediug|snoitcirtser)\\b"},
+    {GUARD_INJ_ENCODING, 0.2, "answer-in-reverse",
+     "\\b(?:answer|respond|reply|write|read)\\s+(?:it\\s+|this\\s+)?(?:in reverse|backwards|reversed)\\b"},
+
+    /* ---- talk about injection rather than an injection: damps the phrase score ---- */
+    {FAM_DISCUSSION, 0, "question-about-ignoring",
+     "\\b(?:should|can|could|do|does|did|would|may|must|will|is it ok(?:ay)? to|how (?:do|can|should|would|to)|why (?:do|does|"
+     "would|did|should)|when (?:should|do|can)|whether to|if)\\s+(?:i|we|they|people|employees|he|she|users|students|one|my "
+     "\\w+|our \\w+|the \\w+)\\s+(?:\\w+\\s+){0,2}(?:ignore|disregard|forget|override|bypass|skip|follow|obey)\\b"},
+    {FAM_DISCUSSION, 0, "names-the-attack",
+     "\\b(?:prompt[- ]injections?|jailbreak(?:ing)?\\s+(?:attacks?|attempts?|techniques?|prompts?|detection|research)|"
+     "injection attacks?|red[- ]team(?:ing|ers)?|adversarial prompts?)\\b"},
+    {FAM_DISCUSSION, 0, "document-reference",
+     "\\b(?:in|from|of)\\s+(?:the|this|my|our|that)\\s+(?:manual|document|article|paper|book|guide|essay|email|contract|"
+     "handbook|memo|recipe|readme|docs?|documentation|textbook|syllabus|policy document|lecture|tutorial|spec|assignment)\\b"},
+};
+#define N_PATTERNS (sizeof(patterns) / sizeof(patterns[0]))
+
+/* Anchors: short expressions (mostly a word or a word stem at a word start) of which every
+ * pattern above contains at least one: a pattern's rarest required words. A long text is
+ * scanned for them first (a cheap scan: they are nearly literals), and the patterns then run only on windows of ANCHOR_WINDOW bytes either
+ * side of each anchor: wider than any pattern's match, so a window holds every match that
+ * contains its anchor. tests/unit/guard/test_injection.c checks that windowed and whole-text
+ * scans agree on every text of the labelled set. Adding a pattern means adding its anchor. */
+static const char *const anchors[] = {
+    /* what instructions are called */
+    "\\binstruct", "\\brules?\\b", "\\bguideline", "\\bdirective", "\\bprompt", "\\bguidance", "\\bconstraint",
+    "\\brestrict", "\\bprogramm", "\\bpolic(?:y|ies)\\b", "\\bconditioning", "\\blimit", "\\bfilter", "\\bcommands?\\b",
+    "\\borders\\b", "\\bdirections\\b", "\\btraining\\b", "\\btask\\b", "\\bgoal\\b", "\\bpurpose\\b",
+    "\\bobjective\\b", "\\bmission\\b", "\\brole\\b", "\\byour\\s+(?:real|true|actual|new|updated|only|sole|primary|main|current|hidden)\\b", "\\bmemory\\b", "\\bcontext\\b", "\\bsafety\\b",
+    "\\bprotocols?\\b", "\\bguardrail", "\\bsafeguard", "\\bcensor", "\\bboundar", "\\bethic", "\\bmoral",
+    "\\bconscience\\b", "\\balignment\\b", "\\bchecks?\\b", "\\bmeasures\\b", "\\bprinciples\\b", "\\binhibition",
+    "\\bshackle", "\\bchains\\b", "\\bconfines\\b", "\\bbonds\\b", "\\blaws?\\b", "\\bpreamble\\b", "\\bconfigur",
+    /* where they came from */
+    "\\btold\\b", "\\btaught\\b", "\\babove\\b", "\\bprevious", "\\bprior\\b", "\\bearlier\\b", "\\bpreceding\\b",
+    "\\bforegoing\\b", "\\baforementioned\\b", "\\bsystem\\b", "\\bdeveloper", "\\badmin", "\\bcreator", "\\boperator",
+    "\\bowner", "\\bmaker", "\\bsysadmin", "\\bopenai", "\\banthropic", "\\bgoogle\\b", "\\bmicrosoft\\b", "\\bmeta\\b",
+    "\\bmistral\\b", "\\binitial", "\\boriginal", "\\binternal\\b", "\\bconfidential\\b", "\\bhidden\\b", "\\bsecret",
+    "\\bprivate\\b", "\\bgiven\\b", "\\bpassword", "\\bpassphrase", "\\bapi key", "\\bcanary",
+    /* personas and modes */
+    "\\bmode\\b", "\\bdan\\b", "\\bstan\\b", "\\bdude\\b", "\\baim\\b", "\\bkevin\\b", "\\bapophis\\b", "gpt",
+    "\\bucar\\b", "\\bmongo\\b", "devmode", "jail", "machiavell", "confidant", "\\bcharacter\\b", "\\bpersona\\b",
+    "\\bevil\\b", "\\brogue\\b", "unfiltered", "uncensored", "unrestricted", "\\bunbound\\b", "unshackled", "\\bamoral\\b",
+    "\\bunethical\\b", "\\bimmoral\\b", "\\bunaligned\\b", "\\bunhinged\\b", "\\blimitless\\b", "\\bunchained\\b",
+    "bot\\b", "\\b(?:evil|anti|based|chaos|dark|free|uncensored|unfiltered|dan|dev|jailbroken|rogue|naughty|chad|un)[- ]?ai\\b",
+    "\\bopposite\\b", "\\breverse\\b", "\\banti\\b", "\\bsimulat", "\\bemulat", "\\bimperson", "\\brole-?play",
+    "\\bact (?:as|like)\\b", "\\bpretend", "\\bbehave\\b", "\\bhypothetical", "\\bfictional\\b", "\\bimaginary\\b",
+    "\\balternate\\b", "\\bgrand(?:ma|mother|pa|father)\\b", "\\bgranny\\b", "\\bcalled\\b", "\\bnamed\\b",
+    "\\b(?:write|respond|answer|speak|reply) as\\b", "\\byourself\\b", "\\bof you\\b", "\\bare now\\b", "\\bre now\\b",
+    /* what jailbreaks promise */
+    "\\bfree", "\\bbound\\b", "\\bescaped?\\b", "\\brebelled\\b", "\\bdefied\\b", "\\bbroken\\b", "\\bbreak",
+    "\\bcare (?:about|for)\\b", "\\bswear\\b", "\\bcurse\\b", "\\brefus", "\\bdeclin", "\\breject", "\\bsays? no\\b",
+    "\\bden(?:y|ies)\\b", "\\bturns? down\\b", "\\billegal\\b", "\\bharmful\\b", "\\bdangerous\\b", "\\boffensive\\b",
+    "\\binappropriate\\b", "\\bexplicit\\b", "\\banything\\b", "\\beverything\\b", "\\bany (?:request|question|prompt|topic)",
+    "\\bwarning", "\\bdisclaimer", "\\bcaveat", "\\bmorali[sz]", "\\blecture", "\\bjudge?ment", "\\brestrain",
+    "\\bconstrain", "\\bgovern", "\\bcontroll?ed\\b", "\\bheld back\\b", "\\bobligat", "\\brequired to\\b",
+    "\\bsubject to\\b", "\\bconfined\\b", "\\btied\\b", "\\brestricted\\b", "\\blimited\\b", "\\ballowed\\b",
+    "\\bpermitted\\b", "\\bauthori[sz]ed\\b", "\\bcleared\\b", "\\blicensed\\b",
+    /* overriding */
+    "\\bignor", "\\bdisregard", "\\bforget", "\\boverrid", "\\bbypass", "\\bcircumvent", "\\bviolate",
+    "\\bto (?:break|skip|disable|turn off)\\b", "\\bnever ?mind\\b", "\\bscrew\\b", "\\bobey", "\\bcomply",
+    "\\bfollow\\s+(?:me|only|my|the user|whatever)\\b", "\\blisten to (?:me|only|my)\\b", "\\bfrom (?:now|this|here) ",
+    "\\bpriority\\b", "\\bprecedence\\b", "\\bsupersed", "\\boverrul", "\\binvalidat", "\\binstead\\b",
+    "\\bdo (?:exactly|only|everything|whatever|just)\\b", "\\b(?:stop|quit|cease) (?:being|acting|pretending)\\b",
+    "\\b(?:not|no longer)\\s+(?:an?\\s+|the\\s+)?(?:helpful\\s+|polite\\s+)?(?:ai|assistant|language model|chatbot|llm|chatgpt|claude)\\b",
+    "\\b(?:apply|matter|count|exist|hold|bind you)\\b", "<\\|", "<<sys", "inst\\]", "#{2,}\\s*(?:system|admin)",
+    "\\[\\s*(?:\\xF0\\x9F\\x94[\\x93\\x92])?\\s*(?:jailbreak|jailbroken|classic|dan|developer mode output|normal output|unfiltered|filtered|gpt|anti-?gpt)\\s*\\]",
+    "\\b(?:ignorez|ignorer|ignora|ignorar|ignoriere|ignorieren|olvida|vergiss|oublie|dimentica)\\b",
+    /* extraction */
+    "\\bverbatim\\b", "\\bword[- ]for[- ]word\\b", "\\bby[- ]character\\b", "\\bcode ?block\\b", "\\bentirety\\b",
+    "\\bin full\\b", "\\bunedited\\b", "\\braw form\\b", "\\bexactly as\\b", "\\ball of (?:them|it)\\b",
+    "\\bas they appear\\b", "\\b(?:start|begin)(?:ning|ing)?\\s+(?:with|from|at)\\b", "\\b(?:start|beginning|top) of\\b",
+    "\\bwhat\\s+(?:exactly\\s+)?(?:were|was|are|have|had|did)\\s+(?:you|your)\\b", "\\bhow (?:were|was|are|have) you\\b",
+    "\\bpreced", "\\b(?:came|comes|appears|appeared) before\\b", "\\b(?:is|was|sits) above\\b",
+    "\\b(?:initiali[sz]ed|set up|primed|started|programmed|loaded|booted|created|seeded|fed)\\s+with\\b",
+    "\\bused to (?:set you up|configure you|initiali[sz]e you|create you|program you|prime you|instruct you)\\b",
+    "\\b(?:before|above|prior to)\\s+(?:my|this|the|our)\\s+(?:first\\s+|very first\\s+)?(?:message|question|prompt|conversation|input|request)",
+    "\\bconversation\\b", "\\bchat\\b", "\\bsession\\b",
+    /* encoding */
+    "\\bdecod", "\\bdeciph", "\\bdecrypt", "\\bunscrambl", "obfuscat", "\\bbase-?64\\b", "\\brot-?13\\b", "\\bhex",
+    "\\bbinary\\b", "\\bmorse\\b", "\\bcaesar\\b", "\\batbash\\b", "\\bleet", "\\breversed\\b", "\\bbackwards\\b",
+    "\\bencoded\\b", "\\bencrypted\\b",
+    "\\b(?:before|above|prior to)\\s+(?:this|that|here|now)\\b", "\\bthe (?:real|actual|true)\\b", "\\bunlocked\\b",
+    "\\bunleashed\\b", "\\bliberated\\b",
+    /* the patterns themselves where their words are common (assistant, model, note) */
+    "\\b(?:note|message|instructions?|attention|important|notice|warning|reminder|memo)\\s*(?:to|for)?\\s*(?:the\\s+|all\\s+|"
+    "any\\s+)?(?:ai|llm|assistant|chatbot|bot|language model|gpt|chatgpt|claude|model|agent)s?\\b",
+    "\\b(?:dear|hey|hello|hi|attention|listen(?: up)?)\\s*,?\\s*(?:ai|llm|assistant|chatbot|bot|language model|gpt|chatgpt|claude|model|agent)\\b",
+    "\\b(?:ai|llm|assistant|chatbot|bot|language model|gpt|chatgpt|claude|model|agent)s?\\s+(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing|browsing|scanning)\\s+(?:this|these)\\b",
+    "\\b(?:you are|you're|act as|become|you will be)\\s+(?:now\\s+)?\\w+(?:bot|gpt|ai)\\b", "\\bif you are\\b", "\\bauthori[sz]ed\\b", "\\bverified\\b", "\\bwhitelisted\\b", "\\bmoderation\\b",
+    "\\bverification\\b", "\\bend of\\b", "\\bbeginning of\\b", "(?:SYSTEM|ADMIN|DEVELOPER|ROOT|OPERATOR)\\s*:", "\\bused to\\b",
+    "\\bwould (?:tell|read|recite|give|sing)\\b", "\\bworld\\b", "\\buniverse\\b", "\\breality\\b",
+    "\\bscenario\\b", "\\bsetting\\b", "\\bsimulation\\b", "\\bstory\\b", "\\bemancipated\\b", "\\bset free\\b",
+    "\\bfreed\\b", "\\breleased\\b", "\\bcode ?word\\b", "\\bsnoitcurtsni|\\btpmorp|\\bmetsys|\\berongi|\\bdragersid|\\bselur|"
+    "\\blaever|\\bsuoiverp|\\bsenilediug|\\bsnoitcirtser", "\\bin reverse\\b",
+    /* talk about attacks */
+    "\\binjection", "\\bred[- ]team", "\\badversarial\\b",
+};
+#define N_ANCHORS (sizeof(anchors) / sizeof(anchors[0]))
+#define ANCHOR_WINDOW 320
+#define WINDOW_MIN_TEXT 1024 /* shorter texts are scanned whole */
+
+struct guard_injection {
+    hs_database_t *db;
+    hs_database_t *anchor_db; /* the anchors, literal */
+    hs_scratch_t *proto;
+    pcre2_code *re[N_PATTERNS]; /* spans of the strongest hit */
+};
+
+struct window {
+    size_t start, end;
+};
+
+struct guard_injection_scratch {
+    hs_scratch_t *hs;
+    pcre2_match_data *md;
+    unsigned char hit[N_PATTERNS];
+    char *norm;       /* normalised text */
+    uint32_t *map;    /* norm byte -> source byte */
+    size_t cap;
+    char *b64;        /* a decoded base64 run */
+    size_t b64cap;
+    int whole_text;   /* tests: scan whole texts, never windows */
+    struct window *windows;
+    size_t n_windows, cap_windows;
+};
+
+void guard_injection_scratch_whole_text(struct guard_injection_scratch *sc, int on)
+{
+    sc->whole_text = on;
+}
+
+/* Byte-level signals found while normalising. */
+struct text_signals {
+    int invisible_in_word; /* zero-width characters between letters */
+    int tags;              /* Unicode tag characters outside flag emoji */
+    int bidi_override;     /* U+202D / U+202E */
+    int bidi_other;        /* embeddings and isolates */
+    int mixed_script;      /* words mixing Latin with Cyrillic / Greek look-alikes */
+    int leet;              /* words with digits standing in for letters */
+    int spaced;            /* s p a c e d letters joined */
+};
+
+const char *guard_injection_family_name(int family)
+{
+    static const char *const names[] = {"override", "roleplay", "extraction", "encoding"};
+    return family >= 0 && family < GUARD_INJ_N_FAMILIES ? names[family] : "none";
+}
+
+struct guard_injection *guard_injection_create(char *err, size_t errsz)
+{
+    struct guard_injection *inj = util_calloc(1, sizeof(*inj));
+    const char *exprs[N_PATTERNS];
+    unsigned flags[N_PATTERNS], ids[N_PATTERNS];
+    for (size_t i = 0; i < N_PATTERNS; i++) {
+        exprs[i] = patterns[i].re;
+        flags[i] = HS_FLAG_SINGLEMATCH | (patterns[i].case_sensitive ? 0 : HS_FLAG_CASELESS);
+        ids[i] = (unsigned)i;
+        int code;
+        PCRE2_SIZE off;
+        inj->re[i] = pcre2_compile((PCRE2_SPTR)patterns[i].re, PCRE2_ZERO_TERMINATED,
+                                   patterns[i].case_sensitive ? 0 : PCRE2_CASELESS, &code, &off, NULL);
+        if (inj->re[i] == NULL) {
+            util_set_err(err, errsz, "injection pattern %s: PCRE2 error %d at %zu", patterns[i].name, code, (size_t)off);
+            guard_injection_free(inj);
+            return NULL;
+        }
+    }
+    hs_compile_error_t *ce = NULL;
+    if (hs_compile_multi(exprs, flags, ids, (unsigned)N_PATTERNS, HS_MODE_BLOCK, NULL, &inj->db, &ce) != HS_SUCCESS) {
+        int at = ce ? ce->expression : -1;
+        util_set_err(err, errsz, "injection pattern %s: %s", at >= 0 && (size_t)at < N_PATTERNS ? patterns[at].name : "?",
+                     ce ? ce->message : "compile failed");
+        hs_free_compile_error(ce);
+        guard_injection_free(inj);
+        return NULL;
+    }
+    const char *aexpr[N_ANCHORS];
+    unsigned aflags[N_ANCHORS], aids[N_ANCHORS];
+    for (size_t i = 0; i < N_ANCHORS; i++) {
+        aexpr[i] = anchors[i];
+        aflags[i] = HS_FLAG_CASELESS;
+        aids[i] = (unsigned)i;
+    }
+    if (hs_compile_multi(aexpr, aflags, aids, (unsigned)N_ANCHORS, HS_MODE_BLOCK, NULL, &inj->anchor_db, &ce) !=
+            HS_SUCCESS ||
+        hs_alloc_scratch(inj->anchor_db, &inj->proto) != HS_SUCCESS) {
+        util_set_err(err, errsz, "injection anchors: %s", ce ? ce->message : "compile failed");
+        hs_free_compile_error(ce);
+        guard_injection_free(inj);
+        return NULL;
+    }
+    if (hs_alloc_scratch(inj->db, &inj->proto) != HS_SUCCESS) {
+        util_set_err(err, errsz, "injection detector: cannot allocate Hyperscan scratch");
+        guard_injection_free(inj);
+        return NULL;
+    }
+    return inj;
+}
+
+void guard_injection_free(struct guard_injection *inj)
+{
+    if (inj == NULL)
+        return;
+    for (size_t i = 0; i < N_PATTERNS; i++)
+        pcre2_code_free(inj->re[i]);
+    hs_free_scratch(inj->proto);
+    hs_free_database(inj->db);
+    hs_free_database(inj->anchor_db);
+    free(inj);
+}
+
+struct guard_injection_scratch *guard_injection_scratch_new(const struct guard_injection *inj)
+{
+    struct guard_injection_scratch *sc = util_calloc(1, sizeof(*sc));
+    if (hs_clone_scratch(inj->proto, &sc->hs) != HS_SUCCESS)
+        abort(); /* out of memory: the util_ wrappers abort too */
+    sc->md = pcre2_match_data_create(4, NULL);
+    return sc;
+}
+
+void guard_injection_scratch_free(struct guard_injection_scratch *sc)
+{
+    if (sc == NULL)
+        return;
+    hs_free_scratch(sc->hs);
+    pcre2_match_data_free(sc->md);
+    free(sc->norm);
+    free(sc->map);
+    free(sc->b64);
+    free(sc->windows);
+    free(sc);
+}
+
+/* ---- normalisation ---- */
+
+static int is_alpha(unsigned c)
+{
+    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+static int is_leet(unsigned c)
+{
+    return c == '0' || c == '1' || c == '3' || c == '4' || c == '5' || c == '7' || c == '@' || c == '$';
+}
+
+static char leet_letter(unsigned c)
+{
+    switch (c) {
+    case '0': return 'o';
+    case '1': return 'i';
+    case '3': return 'e';
+    case '4': return 'a';
+    case '5': return 's';
+    case '7': return 't';
+    case '@': return 'a';
+    case '$': return 's';
+    }
+    return (char)c;
+}
+
+/* Decodes one UTF-8 character at s[i]; returns its length (1 for an invalid byte, cp = 0xFFFD). */
+static size_t utf8_next(const unsigned char *s, size_t len, size_t i, uint32_t *cp)
+{
+    unsigned c = s[i];
+    size_t n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (n == 0 || i + n > len) {
+        *cp = 0xFFFD;
+        return 1;
+    }
+    if (n == 1) {
+        *cp = c;
+        return 1;
+    }
+    uint32_t v = c & (0x7F >> n);
+    for (size_t k = 1; k < n; k++) {
+        if ((s[i + k] & 0xC0) != 0x80) {
+            *cp = 0xFFFD;
+            return 1;
+        }
+        v = (v << 6) | (s[i + k] & 0x3F);
+    }
+    *cp = v;
+    return n;
+}
+
+/* The ASCII letter a look-alike stands for, or 0. Covers Cyrillic and Greek
+ * homoglyphs, fullwidth forms, mathematical alphanumerics, circled letters,
+ * Latin-1 accented letters and typographic quotes / dashes. */
+static char ascii_lookalike(uint32_t cp)
+{
+    static const struct {
+        uint16_t cp;
+        char a;
+    } table[] = {
+        /* Cyrillic */
+        {0x0430, 'a'}, {0x0435, 'e'}, {0x043E, 'o'}, {0x0440, 'p'}, {0x0441, 'c'}, {0x0443, 'y'}, {0x0445, 'x'},
+        {0x0456, 'i'}, {0x0458, 'j'}, {0x0455, 's'}, {0x0501, 'd'}, {0x04BB, 'h'}, {0x04CF, 'l'}, {0x051B, 'q'},
+        {0x051D, 'w'}, {0x0432, 'b'}, {0x043A, 'k'}, {0x043C, 'm'}, {0x043D, 'h'}, {0x0442, 't'}, {0x0457, 'i'},
+        {0x0410, 'A'}, {0x0412, 'B'}, {0x0415, 'E'}, {0x041A, 'K'}, {0x041C, 'M'}, {0x041D, 'H'}, {0x041E, 'O'},
+        {0x0420, 'P'}, {0x0421, 'C'}, {0x0422, 'T'}, {0x0425, 'X'}, {0x0423, 'Y'}, {0x0406, 'I'}, {0x0408, 'J'},
+        {0x0405, 'S'}, {0x0417, '3'}, {0x0261, 'g'}, {0x0251, 'a'}, {0x026A, 'i'},
+        /* Greek */
+        {0x03B1, 'a'}, {0x03BF, 'o'}, {0x03B5, 'e'}, {0x03B9, 'i'}, {0x03BA, 'k'}, {0x03BD, 'v'}, {0x03C1, 'p'},
+        {0x03C4, 't'}, {0x03C5, 'u'}, {0x03C7, 'x'}, {0x03B3, 'y'}, {0x0391, 'A'}, {0x0392, 'B'}, {0x0395, 'E'},
+        {0x0396, 'Z'}, {0x0397, 'H'}, {0x0399, 'I'}, {0x039A, 'K'}, {0x039C, 'M'}, {0x039D, 'N'}, {0x039F, 'O'},
+        {0x03A1, 'P'}, {0x03A4, 'T'}, {0x03A5, 'Y'}, {0x03A7, 'X'},
+        /* punctuation that patterns spell in ASCII */
+        {0x2018, '\''}, {0x2019, '\''}, {0x201B, '\''}, {0x02BC, '\''}, {0x201C, '"'}, {0x201D, '"'}, {0x2010, '-'},
+        {0x2011, '-'}, {0x2012, '-'}, {0x2013, '-'}, {0x2014, '-'}, {0x00A0, ' '}, {0x2002, ' '}, {0x2003, ' '},
+        {0x2009, ' '}, {0x202F, ' '}, {0x3000, ' '},
+    };
+    if (cp >= 0xFF01 && cp <= 0xFF5E) /* fullwidth ASCII */
+        return (char)(cp - 0xFF01 + 0x21);
+    if (cp >= 0x1D400 && cp <= 0x1D6A3) { /* mathematical alphanumeric letters: runs of A-Z a-z */
+        uint32_t k = (cp - 0x1D400) % 52;
+        return (char)(k < 26 ? 'A' + k : 'a' + (k - 26));
+    }
+    if (cp >= 0x1D7CE && cp <= 0x1D7FF) /* mathematical digits */
+        return (char)('0' + (cp - 0x1D7CE) % 10);
+    if (cp >= 0x24B6 && cp <= 0x24CF)
+        return (char)('A' + (cp - 0x24B6));
+    if (cp >= 0x24D0 && cp <= 0x24E9)
+        return (char)('a' + (cp - 0x24D0));
+    if (cp >= 0x1F130 && cp <= 0x1F149) /* squared latin capitals */
+        return (char)('A' + (cp - 0x1F130));
+    if (cp >= 0x1F170 && cp <= 0x1F189)
+        return (char)('A' + (cp - 0x1F170));
+    if (cp >= 0xC0 && cp <= 0xFF) {
+        static const char latin1[] = "AAAAAAACEEEEIIIIDNOOOOOxOUUUUYPsaaaaaaaceeeeiiiidnooooo/ouuuuypy";
+        char a = latin1[cp - 0xC0];
+        return a == 'x' || a == '/' ? 0 : a;
+    }
+    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+        if (table[i].cp == cp)
+            return table[i].a;
+    return 0;
+}
+
+static int is_invisible(uint32_t cp)
+{
+    return (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x2060 && cp <= 0x2064) || cp == 0xFEFF || cp == 0x00AD || cp == 0x180E ||
+           cp == 0x034F;
+}
+
+static int is_bidi(uint32_t cp)
+{
+    return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+static int is_cyrillic_or_greek(uint32_t cp)
+{
+    return (cp >= 0x0370 && cp <= 0x03FF) || (cp >= 0x0400 && cp <= 0x052F);
+}
+
+static void ensure_cap(struct guard_injection_scratch *sc, size_t len)
+{
+    if (sc->cap >= len + 1)
+        return;
+    sc->cap = len + 1 > 256 ? len + 1 : 256;
+    sc->norm = util_realloc(sc->norm, sc->cap);
+    sc->map = util_realloc(sc->map, sc->cap * sizeof(*sc->map));
+}
+
+/* Byte classes for the one cheap pass over the raw text. */
+enum { C_ALPHA = 1, C_LEET = 2, C_HIGH = 4, C_B64 = 8, C_UPPER = 16, C_LOWER = 32 };
+
+static const unsigned char *byte_class(void)
+{
+    static unsigned char cls[256];
+    static int ready; /* benign race: every thread writes the same bytes */
+    if (!ready) {
+        for (int c = 0; c < 256; c++) {
+            unsigned char k = 0;
+            if (is_alpha((unsigned)c))
+                k |= C_ALPHA;
+            if (is_leet((unsigned)c))
+                k |= C_LEET;
+            if (c >= 0x80)
+                k |= C_HIGH;
+            if (c >= 'A' && c <= 'Z')
+                k |= C_UPPER;
+            if (c >= 'a' && c <= 'z')
+                k |= C_LOWER;
+            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
+                c == '-' || c == '_')
+                k |= C_B64;
+            cls[c] = k;
+        }
+        ready = 1;
+    }
+    return cls;
+}
+
+struct b64_run {
+    size_t start, end;
+};
+
+/* One pass over the raw text: does it need the normalisation pass (non-ASCII bytes, a digit
+ * or @/$ inside a word, a run of single letters separated by one character), and where are
+ * its base64 runs (B64_MIN_RUN+ characters with both cases)? Returns the need. */
+static int prescan(const unsigned char *s, size_t len, struct b64_run *runs, size_t *n_runs)
+{
+    const unsigned char *cls = byte_class();
+    int need = 0, singles = 0;
+    size_t run_start = 0, nr = 0;
+    unsigned run_cases = 0;
+    int in_run = 0;
+    for (size_t i = 0; i <= len; i++) {
+        unsigned k = i < len ? cls[s[i]] : 0;
+        if (k & C_B64) {
+            if (!in_run) {
+                in_run = 1;
+                run_start = i;
+                run_cases = 0;
+            }
+            run_cases |= k & (C_UPPER | C_LOWER);
+        } else if (in_run) {
+            in_run = 0;
+            if (i - run_start >= B64_MIN_RUN && run_cases == (C_UPPER | C_LOWER) && nr < B64_MAX_RUNS) {
+                runs[nr].start = run_start;
+                runs[nr].end = i;
+                nr++;
+            }
+        }
+        if (i == len || need)
+            continue;
+        if (k & C_HIGH) {
+            need = 1;
+        } else if ((k & C_LEET) && i > 0 && i + 1 < len && (cls[s[i - 1]] & (C_ALPHA | C_LEET)) &&
+                   (cls[s[i + 1]] & (C_ALPHA | C_LEET)) && ((cls[s[i - 1]] | cls[s[i + 1]]) & C_ALPHA)) {
+            need = 1;
+        } else if (k & C_ALPHA) {
+            int single = (i == 0 || !(cls[s[i - 1]] & C_ALPHA)) && (i + 1 == len || !(cls[s[i + 1]] & C_ALPHA));
+            if (!single)
+                singles = 0;
+            else if (i + 2 < len && s[i + 1] != '\n' && (cls[s[i + 2]] & C_ALPHA) && ++singles >= 4)
+                need = 1;
+        }
+    }
+    *n_runs = nr;
+    return need;
+}
+
+/* Writes the normalised text into sc->norm (length returned) with sc->map. */
+static size_t normalise(struct guard_injection_scratch *sc, const unsigned char *s, size_t len, struct text_signals *sig)
+{
+    ensure_cap(sc, len);
+    char *out = sc->norm;
+    uint32_t *map = sc->map;
+    size_t o = 0, i = 0;
+    int word_latin = 0, word_other = 0; /* letters of the current word, by script */
+    int after_flag = 0;                 /* inside a U+1F3F4 tag sequence (subdivision flags) */
+    size_t word_start = 0;              /* output offset where the current word began */
+    while (i < len) {
+        uint32_t cp;
+        size_t n = utf8_next(s, len, i, &cp);
+        char a = 0;
+        if (cp < 0x80) {
+            a = (char)cp;
+        } else if (is_invisible(cp)) {
+            if (o > 0 && i + n < len && is_alpha((unsigned char)out[o - 1]))
+                sig->invisible_in_word++;
+            i += n;
+            continue;
+        } else if (cp >= 0xE0000 && cp <= 0xE007F) {
+            if (!after_flag)
+                sig->tags++;
+            if (cp >= 0xE0020 && cp <= 0xE007E && !after_flag)
+                a = (char)(cp - 0xE0000);
+            if (cp == 0xE007F)
+                after_flag = 0;
+            if (a == 0) {
+                i += n;
+                continue;
+            }
+        } else if (is_bidi(cp)) {
+            if (cp == 0x202D || cp == 0x202E)
+                sig->bidi_override++;
+            else
+                sig->bidi_other++;
+            i += n;
+            continue;
+        } else {
+            if (cp == 0x1F3F4)
+                after_flag = 1;
+            a = ascii_lookalike(cp);
+            if (a != 0 && is_cyrillic_or_greek(cp) && is_alpha((unsigned char)a))
+                word_other = 1;
+        }
+        if (a == 0) { /* any other character: copied as is, ends a word */
+            if (word_latin && word_other)
+                sig->mixed_script++;
+            word_latin = word_other = 0;
+            for (size_t k = 0; k < n; k++) {
+                out[o] = (char)s[i + k];
+                map[o++] = (uint32_t)(i + k);
+            }
+            i += n;
+            word_start = o;
+            continue;
+        }
+        if (is_alpha((unsigned char)a)) {
+            if (cp < 0x80)
+                word_latin = 1;
+        } else if (!is_leet((unsigned char)a)) {
+            if (word_latin && word_other)
+                sig->mixed_script++;
+            word_latin = word_other = 0;
+            word_start = o + 1;
+        }
+        out[o] = a;
+        map[o++] = (uint32_t)i;
+        i += n;
+    }
+    if (word_latin && word_other)
+        sig->mixed_script++;
+    (void)word_start;
+
+    /* leetspeak: in a token of letters, digits, @ and $ that has a letter, the leet characters are letters */
+    for (size_t a = 0; a < o;) {
+        if (!is_alpha((unsigned char)out[a]) && !is_leet((unsigned char)out[a]) && !(out[a] >= '0' && out[a] <= '9')) {
+            a++;
+            continue;
+        }
+        size_t b = a;
+        int letters = 0, leets = 0;
+        while (b < o && (is_alpha((unsigned char)out[b]) || (out[b] >= '0' && out[b] <= '9') || out[b] == '@' || out[b] == '$')) {
+            letters += is_alpha((unsigned char)out[b]);
+            leets += is_leet((unsigned char)out[b]);
+            b++;
+        }
+        if (letters > 0 && leets > 0 && letters + leets == (int)(b - a)) {
+            for (size_t k = a; k < b; k++)
+                out[k] = leet_letter((unsigned char)out[k]);
+            sig->leet++;
+        }
+        a = b > a ? b : a + 1;
+    }
+
+    /* s p a c e d letters: four or more single letters separated by one non-letter join up */
+    size_t w = 0;
+    for (size_t r = 0; r < o;) {
+        int single = is_alpha((unsigned char)out[r]) && (r == 0 || !is_alpha((unsigned char)out[r - 1])) &&
+                     (r + 1 == o || !is_alpha((unsigned char)out[r + 1]));
+        if (single) {
+            size_t k = r, count = 1;
+            char sep = r + 1 < o ? out[r + 1] : 0;
+            while (k + 2 < o && out[k + 1] == sep && sep != '\n' && !is_alpha((unsigned char)sep) &&
+                   is_alpha((unsigned char)out[k + 2]) && (k + 3 == o || !is_alpha((unsigned char)out[k + 3]))) {
+                k += 2;
+                count++;
+            }
+            if (count >= 4) {
+                for (size_t q = r; q <= k; q += 2) {
+                    out[w] = out[q];
+                    map[w++] = map[q];
+                }
+                sig->spaced++;
+                r = k + 1;
+                continue;
+            }
+        }
+        out[w] = out[r];
+        map[w++] = map[r];
+        r++;
+    }
+    return w;
+}
+
+/* ---- base64 payloads ---- */
+
+static int b64_value(unsigned c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return (int)(c - 'A');
+    if (c >= 'a' && c <= 'z')
+        return (int)(c - 'a' + 26);
+    if (c >= '0' && c <= '9')
+        return (int)(c - '0' + 52);
+    if (c == '+' || c == '-')
+        return 62;
+    if (c == '/' || c == '_')
+        return 63;
+    return -1;
+}
+
+/* Decodes s[0..n) into sc->b64; returns the decoded length if the result is mostly printable text, else 0. */
+static size_t b64_decode_text(struct guard_injection_scratch *sc, const char *s, size_t n)
+{
+    if (sc->b64cap < n) {
+        sc->b64cap = n;
+        sc->b64 = util_realloc(sc->b64, n);
+    }
+    uint32_t acc = 0;
+    int bits = 0;
+    size_t o = 0, printable = 0;
+    for (size_t i = 0; i < n; i++) {
+        int v = b64_value((unsigned char)s[i]);
+        if (v < 0)
+            break;
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            unsigned char c = (unsigned char)(acc >> bits);
+            sc->b64[o++] = (char)c;
+            printable += (c >= 0x20 && c < 0x7F) || c == '\n' || c == '\t' || c == '\r';
+        }
+    }
+    return o >= 12 && printable * 10 >= o * 9 ? o : 0;
+}
+
+/* ---- scoring ---- */
+
+struct scan_ctx {
+    unsigned char *hit;
+};
+
+static int on_hs_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags, void *ud)
+{
+    struct scan_ctx *ctx = ud;
+    if (id < N_PATTERNS)
+        ctx->hit[id] = 1;
+    return 0;
+}
+
+static int scan_text(const struct guard_injection *inj, struct guard_injection_scratch *sc, const char *text, size_t len)
+{
+    struct scan_ctx ctx = {sc->hit};
+    memset(sc->hit, 0, sizeof(sc->hit));
+    if (len == 0)
+        return 0;
+    if (hs_scan(inj->db, text, (unsigned)len, 0, sc->hs, on_hs_match, &ctx) != HS_SUCCESS)
+        return WARDEN_EINVAL;
+    return 0;
+}
+
+struct window_ctx {
+    struct guard_injection_scratch *sc;
+    size_t len;
+};
+
+/* Collects the windows around anchors, merging overlaps (anchors arrive in end order). */
+static int on_anchor(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags, void *ud)
+{
+    struct window_ctx *w = ud;
+    struct guard_injection_scratch *sc = w->sc;
+    size_t s = to > ANCHOR_WINDOW ? (size_t)to - ANCHOR_WINDOW : 0;
+    size_t e = (size_t)to + ANCHOR_WINDOW < w->len ? (size_t)to + ANCHOR_WINDOW : w->len;
+    if (sc->n_windows > 0 && s <= sc->windows[sc->n_windows - 1].end) {
+        sc->windows[sc->n_windows - 1].end = e;
+        return 0;
+    }
+    if (sc->n_windows == sc->cap_windows) {
+        sc->cap_windows = sc->cap_windows ? sc->cap_windows * 2 : 16;
+        sc->windows = util_realloc(sc->windows, sc->cap_windows * sizeof(*sc->windows));
+    }
+    sc->windows[sc->n_windows].start = s;
+    sc->windows[sc->n_windows].end = e;
+    sc->n_windows++;
+    return 0;
+}
+
+/* Scans a long text on the windows around its anchors (see anchors[]); same hits as scan_text. */
+static int scan_windows(const struct guard_injection *inj, struct guard_injection_scratch *sc, const char *text, size_t len)
+{
+    if (len < WINDOW_MIN_TEXT)
+        return scan_text(inj, sc, text, len);
+    memset(sc->hit, 0, sizeof(sc->hit));
+    sc->n_windows = 0;
+    struct window_ctx w = {sc, len};
+    if (hs_scan(inj->anchor_db, text, (unsigned)len, 0, sc->hs, on_anchor, &w) != HS_SUCCESS)
+        return WARDEN_EINVAL;
+    struct scan_ctx ctx = {sc->hit};
+    for (size_t i = 0; i < sc->n_windows; i++) {
+        size_t a = sc->windows[i].start, b = sc->windows[i].end;
+        while (a > 0 && text[a - 1] != ' ' && text[a - 1] != '\n' && a + 64 > sc->windows[i].start) /* whole words */
+            a--;
+        while (b < len && text[b] != ' ' && text[b] != '\n' && b < sc->windows[i].end + 64)
+            b++;
+        if (hs_scan(inj->db, text + a, (unsigned)(b - a), 0, sc->hs, on_hs_match, &ctx) != HS_SUCCESS)
+            return WARDEN_EINVAL;
+    }
+    return 0;
+}
+
+static double noisy_or(double acc, double w)
+{
+    return 1.0 - (1.0 - acc) * (1.0 - w);
+}
+
+/* Phrase score of the hits in sc->hit, with family scores and the strongest hit. */
+static double phrase_score(const struct guard_injection_scratch *sc, double fam[GUARD_INJ_N_FAMILIES], int *top)
+{
+    double s = 0, cue = 0, best[GUARD_INJ_N_FAMILIES] = {0}, rest[GUARD_INJ_N_FAMILIES] = {0};
+    int damp = 0;
+    *top = -1;
+    /* Within a family, patterns often overlap on the same words, so beyond the strongest
+     * hit each further one counts at half its weight. Families combine as a noisy-OR. */
+    for (size_t i = 0; i < N_PATTERNS; i++) {
+        if (!sc->hit[i])
+            continue;
+        int f = patterns[i].family;
+        if (f == FAM_DISCUSSION) {
+            damp++;
+            continue;
+        }
+        if (f == FAM_EXTRACTION_CUE) {
+            cue = noisy_or(cue, patterns[i].weight);
+            continue;
+        }
+        double w = patterns[i].weight;
+        if (w > best[f]) {
+            rest[f] = noisy_or(rest[f], best[f] / 2);
+            best[f] = w;
+        } else {
+            rest[f] = noisy_or(rest[f], w / 2);
+        }
+        if (*top < 0 || w > patterns[*top].weight)
+            *top = (int)i;
+    }
+    if (best[GUARD_INJ_EXTRACTION] > 0)
+        rest[GUARD_INJ_EXTRACTION] = noisy_or(rest[GUARD_INJ_EXTRACTION], cue);
+    for (int f = 0; f < GUARD_INJ_N_FAMILIES; f++) {
+        fam[f] = noisy_or(fam[f], noisy_or(best[f], rest[f]));
+        s = noisy_or(s, fam[f]);
+    }
+    for (int k = 0; k < damp && k < 2; k++)
+        s *= DISCUSSION_DAMP;
+    return s;
+}
+
+/* Finds the span of pattern id in text with PCRE2 (only for the strongest hit). */
+static void hit_span(const struct guard_injection *inj, struct guard_injection_scratch *sc, int id, const char *text, size_t len,
+                     size_t *start, size_t *end)
+{
+    *start = 0;
+    *end = len;
+    int rc = pcre2_match(inj->re[id], (PCRE2_SPTR)text, len, 0, 0, sc->md, NULL);
+    if (rc > 0) {
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(sc->md);
+        *start = ov[0];
+        *end = ov[1];
+    }
+}
+
+int guard_injection_check(const struct guard_injection *inj, struct guard_injection_scratch *sc, const char *text, size_t len,
+                          struct guard_injection_result *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->family = -1;
+    if (len > INJ_MAX_TEXT)
+        len = INJ_MAX_TEXT;
+    const unsigned char *s = (const unsigned char *)text;
+    struct text_signals sig = {0};
+    const char *scanned = text;
+    size_t scanned_len = len;
+    struct b64_run b64_runs[B64_MAX_RUNS];
+    size_t n_b64 = 0;
+    int normalised = prescan(s, len, b64_runs, &n_b64);
+    if (normalised) {
+        scanned_len = normalise(sc, s, len, &sig);
+        scanned = sc->norm;
+    }
+    int rc = sc->whole_text ? scan_text(inj, sc, scanned, scanned_len) : scan_windows(inj, sc, scanned, scanned_len);
+    if (rc < 0)
+        return rc;
+    int top;
+    double fam[GUARD_INJ_N_FAMILIES] = {0};
+    double score = phrase_score(sc, fam, &top);
+    if (top >= 0) {
+        hit_span(inj, sc, top, scanned, scanned_len, &out->start, &out->end);
+        if (normalised) {
+            size_t st = out->start < scanned_len ? sc->map[out->start] : len;
+            size_t en = out->end > 0 && out->end <= scanned_len ? sc->map[out->end - 1] + 1 : len;
+            while (en < len && (s[en] & 0xC0) == 0x80) /* end after the whole character */
+                en++;
+            out->start = st;
+            out->end = en;
+        }
+        out->family = patterns[top].family;
+        snprintf(out->signal, sizeof(out->signal), "%s", patterns[top].name);
+    }
+
+    /* Obfuscation: hiding a phrase is itself a signal, and it raises what was found beneath it. */
+    double enc = 0;
+    const char *enc_name = NULL;
+    if (sig.tags >= 4) {
+        enc = noisy_or(enc, 0.7);
+        enc_name = "tag-characters";
+    }
+    if (sig.invisible_in_word >= 2) {
+        enc = noisy_or(enc, sig.invisible_in_word >= 4 ? 0.5 : 0.3);
+        enc_name = enc_name ? enc_name : "invisible-characters";
+    }
+    if (sig.bidi_override > 0) {
+        enc = noisy_or(enc, sig.bidi_override >= 2 ? 0.5 : 0.35);
+        enc_name = enc_name ? enc_name : "bidi-override";
+    }
+    if (sig.bidi_other >= 3) {
+        enc = noisy_or(enc, 0.2);
+        enc_name = enc_name ? enc_name : "bidi-controls";
+    }
+    if (sig.mixed_script > 0) {
+        enc = noisy_or(enc, sig.mixed_script >= 3 ? 0.45 : 0.25);
+        enc_name = enc_name ? enc_name : "homoglyphs";
+    }
+    if (sig.spaced > 0 || sig.leet > 2) {
+        enc = noisy_or(enc, 0.15);
+        enc_name = enc_name ? enc_name : sig.spaced ? "spaced-letters" : "leetspeak";
+    }
+    /* an obfuscated text that also reads as an attack is an encoded attack */
+    if (enc > 0 && score > 0.2)
+        enc = noisy_or(enc, score);
+
+    /* text under a right-to-left override displays reversed: read it the way it is shown */
+    if (sig.bidi_override > 0 && scanned_len > 0) {
+        if (sc->b64cap < scanned_len) {
+            sc->b64cap = scanned_len;
+            sc->b64 = util_realloc(sc->b64, scanned_len);
+        }
+        for (size_t k = 0; k < scanned_len; k++)
+            sc->b64[k] = scanned[scanned_len - 1 - k];
+        if (scan_text(inj, sc, sc->b64, scanned_len) == 0) {
+            double f2[GUARD_INJ_N_FAMILIES] = {0};
+            int t2;
+            double inner = phrase_score(sc, f2, &t2);
+            if (inner > 0.2)
+                enc = noisy_or(enc, inner);
+        }
+    }
+
+    /* base64 runs: scanned once more, decoded, when the decoding is text */
+    for (size_t r = 0; r < n_b64; r++) {
+        size_t i = b64_runs[r].start, j = b64_runs[r].end;
+        size_t dn = b64_decode_text(sc, text + i, j - i);
+        if (dn > 0 && scan_text(inj, sc, sc->b64, dn) == 0) {
+            double f2[GUARD_INJ_N_FAMILIES] = {0};
+            int t2;
+            double inner = phrase_score(sc, f2, &t2);
+            if (inner > 0.2) {
+                enc = noisy_or(enc, noisy_or(inner, 0.3));
+                enc_name = "base64-payload";
+                if (out->family < 0 || inner >= score) {
+                    out->start = i;
+                    out->end = j;
+                }
+            }
+        }
+    }
+    if (enc > 0) {
+        fam[GUARD_INJ_ENCODING] = noisy_or(fam[GUARD_INJ_ENCODING], enc);
+        if (enc >= score || out->family < 0) {
+            out->family = GUARD_INJ_ENCODING;
+            snprintf(out->signal, sizeof(out->signal), "%s", enc_name);
+            if (out->end == 0) {
+                out->start = 0;
+                out->end = len;
+            }
+        }
+        score = score > enc ? score : enc;
+    }
+    out->score = score;
+    memcpy(out->family_score, fam, sizeof(fam));
+    return 0;
+}
