@@ -613,8 +613,134 @@ static double clamp01(double v)
     return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
+/* ---- folding: scan what a reader sees, not the bytes ----
+ *
+ * Invisible characters inside a value ("4111<U+200B>1111...", "john<U+200B>.doe@...")
+ * and other spellings of its ASCII characters (full-width digits and letters, "＠",
+ * Arabic-Indic or Devanagari digits, "%40" for '@') hide it from ASCII patterns, and a
+ * reader (or the model) still sees the value. A text that has any of them is scanned as
+ * a folded copy: invisible characters dropped, the others replaced by their ASCII
+ * character; each folded byte remembers the original character it came from, so the
+ * findings are mapped back to spans of the original text that cover whole characters
+ * (the invisible ones inside included). */
+
+struct fold {
+    char *text;
+    size_t len;
+    size_t *from, *to; /* folded byte i came from the original character text[from[i], to[i]) */
+};
+
+/* What cp folds to: an ASCII byte, 0 to drop it, -1 to keep it as it is. */
+static int fold_cp(int32_t cp)
+{
+    if (cp == 0xAD || cp == 0x180E || (cp >= 0x200B && cp <= 0x200D) || cp == 0x2060 || cp == 0xFEFF)
+        return 0; /* soft hyphen, zero-width space / joiners, word joiner, BOM */
+    if (cp >= 0xFF10 && cp <= 0xFF19)
+        return '0' + (cp - 0xFF10);
+    if (cp >= 0xFF21 && cp <= 0xFF3A)
+        return 'A' + (cp - 0xFF21);
+    if (cp >= 0xFF41 && cp <= 0xFF5A)
+        return 'a' + (cp - 0xFF41);
+    if (cp == 0xFF20)
+        return '@';
+    if (cp == 0xFF0E)
+        return '.';
+    if (cp == 0xFF0D)
+        return '-';
+    if (cp == 0xFF0B)
+        return '+';
+    static const int32_t digit_zero[] = {0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66,
+                                         0x0BE6, 0x0C66, 0x0CE6, 0x0D66, 0x0E50, 0x0ED0, 0x1040, 0x17E0};
+    for (size_t i = 0; i < sizeof(digit_zero) / sizeof(digit_zero[0]); i++)
+        if (cp >= digit_zero[i] && cp <= digit_zero[i] + 9)
+            return '0' + (cp - digit_zero[i]);
+    if (cp >= 0x1D7CE && cp <= 0x1D7FF)
+        return '0' + (cp - 0x1D7CE) % 10; /* mathematical digits */
+    return -1;
+}
+
+static size_t utf8_len_at(const unsigned char *t, size_t len, size_t i)
+{
+    unsigned c = t[i];
+    size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 1;
+    return i + n <= len ? n : 1;
+}
+
+/* The ASCII byte the text at i folds to (0: dropped, -1: kept), and in *n how many bytes it spans. */
+static int fold_at(const unsigned char *t, size_t len, size_t i, size_t *n)
+{
+    *n = 1;
+    if (t[i] == '%')
+        return i + 2 < len && t[i + 1] == '4' && t[i + 2] == '0' ? (*n = 3, '@') : -1;
+    if (t[i] < 0x80)
+        return -1;
+    *n = utf8_len_at(t, len, i);
+    int32_t cp = cp_at(t, len, i);
+    return cp < 0 ? -1 : fold_cp(cp);
+}
+
+static int needs_fold(const unsigned char *t, size_t len)
+{
+    size_t n;
+    for (size_t i = 0; i < len; i++)
+        if ((t[i] >= 0x80 || t[i] == '%') && fold_at(t, len, i, &n) >= 0)
+            return 1;
+    return 0;
+}
+
+static void fold_build(struct fold *f, const unsigned char *t, size_t len)
+{
+    f->text = util_malloc(len + 1);
+    f->from = util_malloc((len + 1) * sizeof(*f->from));
+    f->to = util_malloc((len + 1) * sizeof(*f->to));
+    f->len = 0;
+    for (size_t i = 0, n; i < len; i += n) {
+        int c = fold_at(t, len, i, &n);
+        if (c == 0)
+            continue;
+        for (size_t k = 0; k < (c > 0 ? 1 : n); k++) {
+            f->text[f->len] = c > 0 ? (char)c : (char)t[i + k];
+            f->from[f->len] = i;
+            f->to[f->len] = i + n;
+            f->len++;
+        }
+    }
+    f->text[f->len] = '\0';
+}
+
+static void fold_free(struct fold *f)
+{
+    free(f->text);
+    free(f->from);
+    free(f->to);
+}
+
+static int scan_text(const struct detect_set *s, struct detect_scratch *sc, const char *text, size_t len, size_t index,
+                     double threshold, struct guard_finding **out, size_t *n, size_t *cap);
+
 int detect_scan(const struct detect_set *s, struct detect_scratch *sc, const char *text, size_t len, size_t index,
                 double threshold, struct guard_finding **out, size_t *n, size_t *cap)
+{
+    if (s == NULL || sc == NULL || (text == NULL && len > 0))
+        return WARDEN_EINVAL;
+    if (len == 0 || !needs_fold((const unsigned char *)text, len))
+        return scan_text(s, sc, text, len, index, threshold, out, n, cap);
+    struct fold f;
+    fold_build(&f, (const unsigned char *)text, len);
+    size_t first = *n;
+    int rc = scan_text(s, sc, f.text, f.len, index, threshold, out, n, cap);
+    for (size_t i = first; rc > 0 && i < *n; i++) {
+        struct guard_finding *g = &(*out)[i];
+        size_t fs = g->start, fe = g->end;
+        g->start = f.from[fs];
+        g->end = f.to[fe - 1];
+    }
+    fold_free(&f);
+    return rc;
+}
+
+static int scan_text(const struct detect_set *s, struct detect_scratch *sc, const char *text, size_t len, size_t index,
+                     double threshold, struct guard_finding **out, size_t *n, size_t *cap)
 {
     if (s == NULL || sc == NULL || (text == NULL && len > 0))
         return WARDEN_EINVAL;
