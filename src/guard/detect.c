@@ -649,6 +649,8 @@ static int fold_cp(int32_t cp)
         return '-';
     if (cp == 0xFF0B)
         return '+';
+    if (cp == 0xFF3F)
+        return '_';
     static const int32_t digit_zero[] = {0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66,
                                          0x0BE6, 0x0C66, 0x0CE6, 0x0D66, 0x0E50, 0x0ED0, 0x1040, 0x17E0};
     for (size_t i = 0; i < sizeof(digit_zero) / sizeof(digit_zero[0]); i++)
