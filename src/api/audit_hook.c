@@ -131,9 +131,13 @@ void lifecycle_audit(struct req_ctx *ctx)
     audit_record_set(r.model, sizeof(r.model), ctx->requested_model_name, strlen(ctx->requested_model_name));
     audit_record_set(r.target, sizeof(r.target), ctx->target_label, strlen(ctx->target_label));
     const char *code = ctx->err.status ? ctx->err.code : NULL;
+    /* a client that left mid-answer (a stream after its 200 head) did not get it: 499, as
+     * before the head, so a query by status tells completed answers from abandoned ones */
+    if (ctx->client_gone && code == NULL)
+        code = "client_closed_request";
     audit_record_set(r.error_code, sizeof(r.error_code), code, code ? strlen(code) : 0);
     audit_record_set(r.guardrails, sizeof(r.guardrails), ctx->guard_log.data, ctx->guard_log.len);
-    r.status = ctx->client_gone && !ctx->final_status ? 499 : ctx->final_status;
+    r.status = ctx->client_gone ? 499 : ctx->final_status;
     r.attempts = ctx->attempts;
     r.reasks = ctx->reasks;
     r.stream = ctx->stream;

@@ -19,11 +19,16 @@
 #define BACKOFF_MAX_MS 5000
 #define MAINTAIN_EVERY_MS 10000
 #define ACCEPT_AGAIN_RATIO 0.9 /* refuse mode ends when the journal is below this share of its cap */
+/* refuse mode starts at this share, before the journal is full: the records of the
+ * requests already admitted (in flight, in the rings) still fit in the rest */
+#define REFUSE_RATIO 0.95
 
 struct audit_worker {
     struct audit *a;
     struct audit_ring *ring;
     _Alignas(64) uint64_t submitted; /* written by this worker only: no shared line on the hot path */
+    uint64_t queued_bytes;           /* encoded size of the records it pushed (this worker only) */
+    _Alignas(64) uint64_t taken_bytes; /* encoded size of those the writer popped (the writer only) */
 };
 
 struct audit {
@@ -42,6 +47,8 @@ struct audit {
     /* writer-thread state */
     int sink_up;
     uint64_t next_connect_ms, backoff_ms, next_maintain_ms;
+
+    uint64_t journal_bytes; /* atomic: the journal's size after the last append or replay */
 
     /* counters (atomics) */
     uint64_t written, journaled, replayed, dropped, sink_errors;
@@ -68,33 +75,79 @@ static void overflow(struct audit *a, size_t n)
         LOG_DEBUG("audit", "journal full: dropped %zu records", n);
 }
 
+static void note_journal_size(struct audit *a)
+{
+    struct audit_journal_stats st;
+    audit_journal_get_stats(a->journal, &st);
+    __atomic_store_n(&a->journal_bytes, st.bytes, __ATOMIC_RELAXED);
+}
+
+static void refuse_if_nearly_full(struct audit *a)
+{
+    if (a->cfg->overflow != CONFIG_AUDIT_REFUSE || !__atomic_load_n(&a->accepting, __ATOMIC_RELAXED))
+        return;
+    struct audit_journal_stats st;
+    audit_journal_get_stats(a->journal, &st);
+    if ((double)st.bytes >= REFUSE_RATIO * (double)a->cfg->journal_max_mb * 1048576.0 &&
+        __atomic_exchange_n(&a->accepting, 0, __ATOMIC_RELAXED))
+        LOG_ERROR("audit", "journal nearly full (%lu MB): refusing new requests until the sink catches up",
+                  a->cfg->journal_max_mb);
+}
+
+/* n records to the journal. A batch larger than the room left is not refused whole: the
+ * records that fit go in, in order, and only the rest overflow. */
 static int journal_put(struct audit *a, const struct audit_record *r, size_t n)
 {
     int rc = audit_journal_append(a->journal, r, n);
-    if (rc == 0) {
-        count(&a->journaled, n);
-        return 0;
+    size_t done = rc == 0 ? n : 0;
+    for (; rc == WARDEN_ETOOBIG && n > 1 && done < n; done++) {
+        if (audit_journal_append(a->journal, r + done, 1) != 0)
+            break;
     }
+    if (done > 0)
+        count(&a->journaled, done);
+    note_journal_size(a);
+    refuse_if_nearly_full(a);
+    if (done == n)
+        return 0;
     if (rc != WARDEN_ETOOBIG)
         LOG_ERROR("audit", "journal append failed: %s", strerror(errno));
-    overflow(a, n);
-    return rc;
+    overflow(a, n - done);
+    return rc != 0 ? rc : WARDEN_ETOOBIG;
 }
 
 void audit_submit(struct audit_worker *w, struct audit_record *r)
 {
     struct audit *a = w->a;
     __atomic_store_n(&w->submitted, w->submitted + 1, __ATOMIC_RELAXED);
-    if (audit_ring_push(w->ring, r) == 0)
+    size_t bytes = audit_record_encoded_max(r);
+    if (audit_ring_push(w->ring, r) == 0) {
+        __atomic_store_n(&w->queued_bytes, w->queued_bytes + bytes, __ATOMIC_RELAXED);
         return;
+    }
     /* the writer is behind: keep the record in the journal rather than lose it */
     journal_put(a, r, 1);
     audit_record_free(r);
 }
 
+/* overflow: refuse promises that no admitted request loses its record, but a sink
+ * that went down (or a writer blocked in it) leaves records in the rings that may all
+ * have to go to the journal: the bytes queued there count against its room as well. */
 int audit_accepting(const struct audit_worker *w)
 {
-    return w == NULL || __atomic_load_n(&w->a->accepting, __ATOMIC_RELAXED);
+    if (w == NULL)
+        return 1;
+    const struct audit *a = w->a;
+    if (!__atomic_load_n(&a->accepting, __ATOMIC_RELAXED))
+        return 0;
+    if (a->cfg->overflow != CONFIG_AUDIT_REFUSE)
+        return 1;
+    uint64_t queued = 0;
+    for (int i = 0; i < a->n_workers; i++)
+        queued += __atomic_load_n(&a->workers[i].queued_bytes, __ATOMIC_RELAXED) -
+                  __atomic_load_n(&a->workers[i].taken_bytes, __ATOMIC_RELAXED);
+    uint64_t used = __atomic_load_n(&a->journal_bytes, __ATOMIC_RELAXED) + queued;
+    return (double)used < REFUSE_RATIO * (double)a->cfg->journal_max_mb * 1048576.0;
 }
 
 const struct config_audit *audit_worker_config(const struct audit_worker *w)
@@ -135,8 +188,15 @@ static void try_connect(struct audit *a)
 static size_t collect(struct audit *a)
 {
     size_t n = 0;
-    for (int i = 0; i < a->n_workers && n < a->batch_max; i++)
+    for (int i = 0; i < a->n_workers && n < a->batch_max; i++) {
+        size_t first = n;
         n += audit_ring_pop(a->workers[i].ring, a->batch + n, a->batch_max - n);
+        uint64_t bytes = 0;
+        for (size_t k = first; k < n; k++)
+            bytes += audit_record_encoded_max(&a->batch[k]);
+        if (bytes > 0)
+            __atomic_store_n(&a->workers[i].taken_bytes, a->workers[i].taken_bytes + bytes, __ATOMIC_RELAXED);
+    }
     return n;
 }
 
@@ -152,8 +212,8 @@ static void store_batch(struct audit *a, size_t n, int journal_only)
         }
         sink_down(a, err);
     }
-    if (journal_put(a, a->batch, n) == 0)
-        audit_journal_sync(a->journal);
+    journal_put(a, a->batch, n);
+    audit_journal_sync(a->journal); /* what went in, also when the rest overflowed */
     free_bodies(a->batch, n);
 }
 
@@ -174,6 +234,7 @@ static size_t replay_step(struct audit *a)
         return 0;
     }
     audit_journal_consumed(a->journal);
+    note_journal_size(a);
     count(&a->written, n);
     count(&a->replayed, n);
     return n;
@@ -262,6 +323,7 @@ struct audit *audit_create_with_sink(const struct config_audit *cfg, struct audi
         audit_destroy(a);
         return NULL;
     }
+    note_journal_size(a);
     struct audit_journal_stats st;
     audit_journal_get_stats(a->journal, &st);
     if (st.recovered)
