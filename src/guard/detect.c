@@ -617,8 +617,9 @@ static double clamp01(double v)
  *
  * Invisible characters inside a value ("4111<U+200B>1111...", "john<U+200B>.doe@...")
  * and other spellings of its ASCII characters (full-width digits and letters, "＠",
- * Arabic-Indic or Devanagari digits, "%40" for '@') hide it from ASCII patterns, and a
- * reader (or the model) still sees the value. A text that has any of them is scanned as
+ * Arabic-Indic or Devanagari digits, "%40" for '@', JSON escapes such as "\u0040" in
+ * tool-call arguments) hide it from ASCII patterns, and a reader (or the model) still
+ * sees the value. A text that has any of them is scanned as
  * a folded copy: invisible characters dropped, the others replaced by their ASCII
  * character; each folded byte remembers the original character it came from, so the
  * findings are mapped back to spans of the original text that cover whole characters
@@ -668,28 +669,113 @@ static size_t utf8_len_at(const unsigned char *t, size_t len, size_t i)
     return i + n <= len ? n : 1;
 }
 
-/* The ASCII byte the text at i folds to (0: dropped, -1: kept), and in *n how many bytes it spans. */
-static int fold_at(const unsigned char *t, size_t len, size_t i, size_t *n)
+static int hex4(const unsigned char *t, size_t len, size_t i, int32_t *v)
+{
+    if (i + 4 > len)
+        return 0;
+    *v = 0;
+    for (size_t k = i; k < i + 4; k++) {
+        int c = t[k], d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0)
+            return 0;
+        *v = *v * 16 + d;
+    }
+    return 1;
+}
+
+static int utf8_put(int32_t cp, unsigned char out[4])
+{
+    if (cp < 0x80)
+        return out[0] = (unsigned char)cp, 1;
+    if (cp < 0x800)
+        return out[0] = (unsigned char)(0xC0 | cp >> 6), out[1] = (unsigned char)(0x80 | (cp & 0x3F)), 2;
+    if (cp < 0x10000) {
+        out[0] = (unsigned char)(0xE0 | cp >> 12);
+        out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (unsigned char)(0xF0 | cp >> 18);
+    out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* A JSON escape at t[i] == '\\' (tool-call arguments are JSON inside a string): its
+ * code point and in *n its length; -1 if it is none. Decoded, a value spelled with
+ * escapes is found, and a span never starts or ends inside an escape (which would
+ * leave "\\<EMAIL_ADDRESS_1>" behind: arguments that are not JSON any more). */
+static int32_t json_escape_at(const unsigned char *t, size_t len, size_t i, size_t *n)
+{
+    if (i + 1 >= len)
+        return -1;
+    *n = 2;
+    switch (t[i + 1]) {
+    case 'n': return '\n';
+    case 't': return '\t';
+    case 'r': return '\r';
+    case 'b': return '\b';
+    case 'f': return '\f';
+    case '"': return '"';
+    case '/': return '/';
+    case '\\': return '\\';
+    case 'u': break;
+    default: return -1;
+    }
+    int32_t hi, lo;
+    if (!hex4(t, len, i + 2, &hi) || (hi >= 0xDC00 && hi <= 0xDFFF))
+        return -1;
+    *n = 6;
+    if (hi < 0xD800 || hi > 0xDBFF)
+        return hi;
+    if (i + 12 > len || t[i + 6] != '\\' || t[i + 7] != 'u' || !hex4(t, len, i + 8, &lo) || lo < 0xDC00 || lo > 0xDFFF)
+        return -1; /* a lone surrogate: not a character */
+    *n = 12;
+    return 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+}
+
+/* What the text at i folds to: the bytes in out and their count (0: dropped), or -1 to
+ * keep the text's own *n bytes. */
+static int fold_at(const unsigned char *t, size_t len, size_t i, size_t *n, unsigned char out[4])
 {
     *n = 1;
-    if (t[i] == '%')
-        return i + 2 < len && t[i + 1] == '4' && t[i + 2] == '0' ? (*n = 3, '@') : -1;
+    if (t[i] == '%') {
+        if (i + 2 < len && t[i + 1] == '4' && t[i + 2] == '0')
+            return *n = 3, out[0] = '@', 1;
+        return -1;
+    }
+    int32_t cp;
+    if (t[i] == '\\') {
+        size_t en;
+        if ((cp = json_escape_at(t, len, i, &en)) < 0)
+            return -1;
+        *n = en;
+        int c = fold_cp(cp);
+        if (c >= 0)
+            return c == 0 ? 0 : (out[0] = (unsigned char)c, 1);
+        return utf8_put(cp, out);
+    }
     if (t[i] < 0x80)
         return -1;
     *n = utf8_len_at(t, len, i);
-    int32_t cp = cp_at(t, len, i);
-    return cp < 0 ? -1 : fold_cp(cp);
+    if ((cp = cp_at(t, len, i)) < 0)
+        return -1;
+    int c = fold_cp(cp);
+    return c < 0 ? -1 : c == 0 ? 0 : (out[0] = (unsigned char)c, 1);
 }
 
 static int needs_fold(const unsigned char *t, size_t len)
 {
     size_t n;
+    unsigned char out[4];
     for (size_t i = 0; i < len; i++)
-        if ((t[i] >= 0x80 || t[i] == '%') && fold_at(t, len, i, &n) >= 0)
+        if ((t[i] >= 0x80 || t[i] == '%' || t[i] == '\\') && fold_at(t, len, i, &n, out) >= 0)
             return 1;
     return 0;
 }
 
+/* Every fold is no longer than what it replaces, so the copy fits in len bytes. */
 static void fold_build(struct fold *f, const unsigned char *t, size_t len)
 {
     f->text = util_malloc(len + 1);
@@ -697,11 +783,12 @@ static void fold_build(struct fold *f, const unsigned char *t, size_t len)
     f->to = util_malloc((len + 1) * sizeof(*f->to));
     f->len = 0;
     for (size_t i = 0, n; i < len; i += n) {
-        int c = fold_at(t, len, i, &n);
-        if (c == 0)
-            continue;
-        for (size_t k = 0; k < (c > 0 ? 1 : n); k++) {
-            f->text[f->len] = c > 0 ? (char)c : (char)t[i + k];
+        unsigned char out[4];
+        int c = fold_at(t, len, i, &n, out);
+        const unsigned char *src = c < 0 ? t + i : out;
+        size_t cnt = c < 0 ? n : (size_t)c;
+        for (size_t k = 0; k < cnt; k++) {
+            f->text[f->len] = (char)src[k];
             f->from[f->len] = i;
             f->to[f->len] = i + n;
             f->len++;

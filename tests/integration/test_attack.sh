@@ -180,6 +180,28 @@ check "audit: the reversible answer row keeps the placeholders" contains \
 check "audit: ... also inside the tool-call arguments" contains \
     "$(sqlite3 "$DB2" "select response_body from audit_log where request_id = 'atk-rev'")" '\"q\": \"mail <EMAIL_ADDRESS_1>'
 
+# tool-call arguments are JSON inside a string: a value spelled with JSON escapes is found
+# whole, and a redaction never leaves a broken escape ("a\\<EMAIL_ADDRESS_1>") behind
+python3 - "$TMP/tc.json" <<'PY'
+import json, sys
+args = json.dumps({"email": "a\u200b.b@example.com", "note": "line\nfoo@x.com card \uff14\uff11\uff11\uff11" + "\uff11" * 12,
+                   "ssn": "123-45-6789", "esc": "\\\\u0040 kept"})
+body = {"model": "rev", "messages": [{"role": "user", "content": "look up"},
+        {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": args}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": "ok"}, {"role": "user", "content": "thanks"}]}
+open(sys.argv[1], "w").write(json.dumps(body))
+PY
+chat "$(cat "$TMP/tc.json")" -H 'x-request-id: atk-tool-args' >/dev/null
+check "tool-call arguments: 200" eq "$(status)" 200
+sleep 0.3
+sent_args=$(sqlite3 "$DB2" "select request_body from audit_log where request_id = 'atk-tool-args'" |
+    python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print(json.dumps(json.loads(d["messages"][1]["tool_calls"][0]["function"]["arguments"]), sort_keys=True))' 2>&1)
+check "tool-call arguments: still JSON after redaction (was: a\\<EMAIL_ADDRESS_1>, an invalid escape)" \
+    eq "$(jq -r .email <<<"$sent_args" 2>&1)" "<EMAIL_ADDRESS_1>"
+check "tool-call arguments: a value after a \\n escape, and \\u-escaped full-width digits" eq \
+    "$(jq -r .note <<<"$sent_args" 2>&1)" $'line\n<EMAIL_ADDRESS_2> card <CREDIT_CARD_1>'
+check "tool-call arguments: an escaped backslash is not an escape" eq "$(jq -r .esc <<<"$sent_args" 2>&1)" '\\u0040 kept'
+
 # usage of streams: Warden should ask for include_usage when the client did not (issue 12 point 4)
 chat '{"model":"plain","stream":true,"messages":[{"role":"user","content":"hi"}]}' -H 'x-request-id: atk-stream-usage' >/dev/null
 # a client that leaves mid-stream
