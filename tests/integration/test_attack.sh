@@ -110,6 +110,9 @@ check "evasion: URL-encoded @ (%40)" eq "$(find_types pii 'mail john.doe%40examp
 check "evasion: full-width SSN" eq "$(find_types pii 'ssn １２３-４５-６７８９')" "US_SSN[１２３-４５-６７８９]"
 check "evasion: a zero-width space inside a GitHub token" eq \
     "$(find_types sec "gh ghp_aBcDeFgHiJkLmNoPqRsTuVwX${zw}yZ0123456789")" "GITHUB_TOKEN[ghp_aBcDeFgHiJkLmNoPqRsTuVwX${zw}yZ0123456789]"
+check "evasion: mixed space and dash separators in a card number" eq "$(find_types pii 'card 4111 1111-1111 1111')" \
+    "CREDIT_CARD[4111 1111-1111 1111]"
+check "decoy: mixed separators with a bad Luhn digit pass" eq "$(find_types pii 'ref 4111 1111-1111 1112')" ""
 for decoy in 'order 4111111111111112 shipped' 'order #123456789 shipped' 'invoice 2024-11-30 total $1,234.56' \
     'version 10.0.19045.3693' 'ISBN 978-3-16-148410-0' 'npm install lodash@4.17.21' '100% 40 people' \
     'ip-like 999.999.999.999' 'iban DE89370400440532013001'; do
