@@ -765,13 +765,27 @@ static int fold_at(const unsigned char *t, size_t len, size_t i, size_t *n, unsi
     return c < 0 ? -1 : c == 0 ? 0 : (out[0] = (unsigned char)c, 1);
 }
 
+/* Most texts are ASCII with no '%' or '\\': memchr and 8 bytes at a time keep this
+ * check far below the cost of the scan itself. */
 static int needs_fold(const unsigned char *t, size_t len)
 {
     size_t n;
     unsigned char out[4];
-    for (size_t i = 0; i < len; i++)
-        if ((t[i] >= 0x80 || t[i] == '%' || t[i] == '\\') && fold_at(t, len, i, &n, out) >= 0)
+    static const unsigned char marks[2] = {'%', '\\'};
+    for (int m = 0; m < 2; m++)
+        for (const unsigned char *p = t; (p = memchr(p, marks[m], len - (size_t)(p - t))) != NULL; p++)
+            if (fold_at(t, len, (size_t)(p - t), &n, out) >= 0)
+                return 1;
+    for (size_t i = 0; i < len;) {
+        uint64_t w;
+        if (i + 8 <= len && (memcpy(&w, t + i, 8), (w & 0x8080808080808080ull) == 0)) {
+            i += 8;
+            continue;
+        }
+        if (t[i] >= 0x80 && fold_at(t, len, i, &n, out) >= 0)
             return 1;
+        i++;
+    }
     return 0;
 }
 
