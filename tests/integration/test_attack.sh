@@ -264,14 +264,7 @@ DB3=$TMP/attack3.db
 start_warden "$(basic_config "audit: {sink: sqlite, path: \"$DB3\", journal_max_mb: 1, overflow: refuse, bodies: true}")" || exit 1
 chat '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"x"}]}' >/dev/null
 sleep 0.3
-python3 - "$DB3" 8 <<'PY' &
-import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=0)
-c.execute("BEGIN EXCLUSIVE")
-time.sleep(float(sys.argv[2]))
-c.execute("ROLLBACK")
-PY
-LOCK_PID=$!
+sqlite_lock "$DB3" 8
 sleep 0.3
 python3 -c 'import json; print(json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x" * 800}]}))' >"$TMP/big.json"
 ok=1
