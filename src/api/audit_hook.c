@@ -121,6 +121,7 @@ void lifecycle_audit(struct req_ctx *ctx)
     }
     if (aw == NULL)
         return;
+    audit_release(aw); /* routes.c admitted it with audit_admit */
     struct audit_record r;
     uint64_t now = util_now_ns();
     r.time_us = audit_now_us();

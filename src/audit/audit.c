@@ -28,7 +28,9 @@ struct audit_worker {
     struct audit_ring *ring;
     _Alignas(64) uint64_t submitted; /* written by this worker only: no shared line on the hot path */
     uint64_t queued_bytes;           /* encoded size of the records it pushed (this worker only) */
-    _Alignas(64) uint64_t taken_bytes; /* encoded size of those the writer popped (the writer only) */
+    uint64_t open_requests;          /* admitted, record not made yet (this worker only) */
+    _Alignas(64) uint64_t taken_bytes; /* encoded size of those the writer stored (the writer only) */
+    uint64_t taking_bytes;             /* popped into the writer's batch, not stored yet (the writer only) */
 };
 
 struct audit {
@@ -49,6 +51,7 @@ struct audit {
     uint64_t next_connect_ms, backoff_ms, next_maintain_ms;
 
     uint64_t journal_bytes; /* atomic: the journal's size after the last append or replay */
+    uint64_t reserve_bytes; /* the most one record can take in the journal (refuse mode's reservation) */
 
     /* counters (atomics) */
     uint64_t written, journaled, replayed, dropped, sink_errors;
@@ -146,8 +149,29 @@ int audit_accepting(const struct audit_worker *w)
     for (int i = 0; i < a->n_workers; i++)
         queued += __atomic_load_n(&a->workers[i].queued_bytes, __ATOMIC_RELAXED) -
                   __atomic_load_n(&a->workers[i].taken_bytes, __ATOMIC_RELAXED);
-    uint64_t used = __atomic_load_n(&a->journal_bytes, __ATOMIC_RELAXED) + queued;
+    uint64_t open = 0;
+    for (int i = 0; i < a->n_workers; i++)
+        open += __atomic_load_n(&a->workers[i].open_requests, __ATOMIC_RELAXED);
+    uint64_t used = __atomic_load_n(&a->journal_bytes, __ATOMIC_RELAXED) + queued + open * a->reserve_bytes;
     return (double)used < REFUSE_RATIO * (double)a->cfg->journal_max_mb * 1048576.0;
+}
+
+/* Requests in flight have no record yet, and each will make one: under overflow: refuse
+ * each reserves the most a record can take until audit_release (its record is made). */
+int audit_admit(struct audit_worker *w)
+{
+    if (w == NULL)
+        return 1;
+    if (!audit_accepting(w))
+        return 0;
+    __atomic_store_n(&w->open_requests, w->open_requests + 1, __ATOMIC_RELAXED);
+    return 1;
+}
+
+void audit_release(struct audit_worker *w)
+{
+    if (w != NULL && w->open_requests > 0)
+        __atomic_store_n(&w->open_requests, w->open_requests - 1, __ATOMIC_RELAXED);
 }
 
 const struct config_audit *audit_worker_config(const struct audit_worker *w)
@@ -191,13 +215,22 @@ static size_t collect(struct audit *a)
     for (int i = 0; i < a->n_workers && n < a->batch_max; i++) {
         size_t first = n;
         n += audit_ring_pop(a->workers[i].ring, a->batch + n, a->batch_max - n);
-        uint64_t bytes = 0;
         for (size_t k = first; k < n; k++)
-            bytes += audit_record_encoded_max(&a->batch[k]);
-        if (bytes > 0)
-            __atomic_store_n(&a->workers[i].taken_bytes, a->workers[i].taken_bytes + bytes, __ATOMIC_RELAXED);
+            a->workers[i].taking_bytes += audit_record_encoded_max(&a->batch[k]);
     }
     return n;
+}
+
+/* The batch is stored (sink or journal): its records stop counting as queued. Until
+ * then they do, so a writer blocked in the sink does not make room that is not there. */
+static void batch_stored(struct audit *a)
+{
+    for (int i = 0; i < a->n_workers; i++) {
+        struct audit_worker *w = &a->workers[i];
+        if (w->taking_bytes > 0)
+            __atomic_store_n(&w->taken_bytes, w->taken_bytes + w->taking_bytes, __ATOMIC_RELAXED);
+        w->taking_bytes = 0;
+    }
 }
 
 /* A batch from the rings: to the sink, else to the journal (synced). */
@@ -287,6 +320,7 @@ static void *writer_main(void *arg)
         size_t n = collect(a);
         if (n > 0)
             store_batch(a, n, journal_only);
+        batch_stored(a);
         size_t replayed = journal_only ? 0 : replay_step(a);
         maybe_accept_again(a);
         maintain(a);
@@ -337,6 +371,7 @@ struct audit *audit_create_with_sink(const struct config_audit *cfg, struct audi
         a->workers[i].a = a;
         a->workers[i].ring = audit_ring_create((size_t)cfg->queue_size);
     }
+    a->reserve_bytes = sizeof(struct audit_record) + 2 * (uint64_t)cfg->body_max_bytes;
     a->batch_max = (size_t)cfg->batch_max;
     a->batch = util_calloc(a->batch_max, sizeof(*a->batch));
     a->next_maintain_ms = util_now_ms() + 1000;
@@ -350,7 +385,13 @@ struct audit *audit_create(const struct config *cfg, int n_workers, char *err, s
     struct audit_sink *sink = audit_sink_create(&cfg->audit);
     if (sink == NULL)
         return NULL;
-    return audit_create_with_sink(&cfg->audit, sink, n_workers, err, errsz);
+    struct audit *a = audit_create_with_sink(&cfg->audit, sink, n_workers, err, errsz);
+    int bodies = cfg->audit.bodies;
+    for (size_t i = 0; i < cfg->n_models && !bodies; i++)
+        bodies = cfg->models[i].audit_bodies > 0;
+    if (a != NULL && !bodies)
+        a->reserve_bytes = sizeof(struct audit_record); /* no record carries bodies */
+    return a;
 }
 
 int audit_start(struct audit *a)

@@ -269,9 +269,10 @@ static void overflow_drop_counts_and_refuse_stops_accepting(void **state)
     struct audit_worker *w = audit_worker_get(a, 0);
     struct audit_record r;
     int i = 0;
-    while (audit_accepting(w) && i < 100000) {
+    while (audit_admit(w) && i < 100000) {
         fill(&r, i++, audit_now_us());
         r.request_body = strdup("x");
+        audit_release(w);
         audit_submit(w, &r);
     }
     assert_false(audit_accepting(w));
