@@ -99,9 +99,8 @@
 #include "util/log.h"
 
 #define OUT_PAUSE_BYTES (256 * 1024)
-/* A stream pauses its upstream earlier: a client that stops reading costs at most about
- * this much twice (the buffer h2o sends and the one filling), so 50 such clients stay
- * within a few MB. proceed resumes it once the pending buffer is below OUT_PAUSE_BYTES/2. */
+/* A stream pauses its upstream earlier: a client that stops reading costs about twice this
+ * (h2o's buffer and ours), so 50 such clients stay within a few MB. proceed resumes it. */
 #define STREAM_PAUSE_BYTES (32 * 1024)
 #define QUEUE_POLL_MS 5
 
