@@ -110,6 +110,7 @@ static const char *state_names[] = {"NEW",           "INPUT_CHECKS", "ATTEMPT", 
 static void start_attempt(struct req_ctx *ctx);
 static void attempt_failed(struct req_ctx *ctx, int err, const char *why);
 static void req_close(struct req_ctx *ctx);
+static void arm_deadline(struct req_ctx *ctx, int ms, int kind);
 
 /* ---- state, references, teardown ---- */
 
@@ -299,8 +300,6 @@ static int on_upstream_head(struct upstream_call *call, void *ud, int status, co
     return 0;
 }
 
-static void arm_deadline(struct req_ctx *ctx, int ms, int kind);
-
 /* The answer cannot be used (over a size cap): the attempt ends here, since the call is
  * cancelled and reports nothing more. ctx->err says why. */
 static int body_unusable(struct req_ctx *ctx)
@@ -348,7 +347,6 @@ static int on_upstream_body(struct upstream_call *call, void *ud, const char *da
 }
 
 static void finish_collected(struct req_ctx *ctx);
-
 static void on_upstream_done(struct upstream_call *call, void *ud, int err, const char *message)
 {
     struct req_ctx *ctx = ud;
