@@ -84,6 +84,7 @@
 #include "schema/schema.h"
 #include "guard/engine.h"
 #include "guard/placeholder.h"
+#include "guard/scan.h"
 #include "server/metrics.h"
 #include "server/server.h"
 #include "upstream/client.h"
@@ -727,12 +728,69 @@ static int has_output_checks(const struct req_ctx *ctx)
     return 0;
 }
 
+/* An upstream error body is text the client gets: when output guardrails apply, it goes out
+ * only if every blocking or redacting one can read it here (a local pattern or keyword
+ * scan, over the bytes and over them with their JSON escapes decoded) and none matches.
+ * Otherwise (a match, a check that runs elsewhere, an encoded body) the client gets
+ * Warden's own error with the upstream's status instead of the body. */
+static void withhold_unchecked_error(struct req_ctx *ctx)
+{
+    if (!has_output_checks(ctx))
+        return;
+    const char *body = ctx->up_body.data ? ctx->up_body.data : "";
+    size_t len = ctx->up_body.len;
+    const char *enc = kept_header(ctx, "content-encoding");
+    const char *why = enc != NULL && *enc && strcasecmp(enc, "identity") != 0 ? "it is encoded" : NULL;
+    char *decoded = util_malloc(len + 1);
+    size_t decoded_len = api_texts_json_unescape_once(body, len, decoded);
+    for (size_t i = 0; why == NULL && i < ctx->n_guards; i++) {
+        const struct config_guardrail *g = ctx->guards[i];
+        if (g->stage != CONFIG_STAGE_OUTPUT || g->timing == CONFIG_TIMING_ASYNC_POST || g->action == CONFIG_ACTION_LOG)
+            continue;
+        const struct guard_scan *scan = guard_local_scan(ctx->w->guards, g);
+        struct guard_scan_match m;
+        struct guard_scan_scratch *scratch = guard_env_scratch(ctx->w->guards);
+        if (scan == NULL)
+            why = "a guardrail that applies cannot check it here";
+        else if (guard_scan_first(scan, scratch, body, len, &m) != 0 ||
+                 guard_scan_first(scan, scratch, decoded, decoded_len, &m) != 0)
+            why = "a guardrail matched it or could not check it";
+    }
+    free(decoded);
+    if (why == NULL)
+        return;
+    LOG_INFO("lifecycle", "%s: upstream error %d withheld: %s", ctx->request_id, ctx->up_status, why);
+    struct api_error e = {0};
+    api_error_set(&e, ctx->up_status, "upstream_error", "upstream_error", NULL,
+                  "the upstream answered with status %d; its body is withheld (output guardrails apply and %s)",
+                  ctx->up_status, why);
+    size_t n;
+    char *json = api_error_body(&e, &n);
+    api_error_clear(&e);
+    util_buf_reset(&ctx->up_body);
+    util_buf_append(&ctx->up_body, json, n);
+    free(json);
+    /* the body's own headers go with it */
+    struct util_buf kept;
+    util_buf_init(&kept, SIZE_MAX);
+    for (const char *p = ctx->up_headers.data, *end = p + ctx->up_headers.len; p != NULL && p < end;) {
+        const char *v = p + strlen(p) + 1, *next = v + strlen(v) + 1;
+        if (strcasecmp(p, "content-type") != 0 && strcasecmp(p, "content-encoding") != 0 && strcasecmp(p, "content-length") != 0)
+            util_buf_append(&kept, p, (size_t)(next - p));
+        p = next;
+    }
+    util_buf_append(&kept, "content-type\0application/json\0", sizeof("content-type\0application/json\0") - 1);
+    util_buf_free(&ctx->up_headers);
+    ctx->up_headers = kept;
+}
+
 /* An upstream error is about to be relayed as the upstream sent it: no configured
  * secret (a provider key echoed in a 401, say) leaves with it (scrub.h). */
 static void scrub_relayed_error(struct req_ctx *ctx)
 {
     if (ctx->up_status >= 200 && ctx->up_status < 300)
         return;
+    withhold_unchecked_error(ctx);
     api_scrub_buf(ctx->w->scrub, &ctx->up_body);
     api_scrub_buf(ctx->w->scrub, &ctx->up_headers);
 }
@@ -1242,6 +1300,20 @@ static void keep_placeholders(struct req_ctx *ctx, struct guard_verdict *v)
     ctx->placeholders[ctx->n_placeholders++] = p;
 }
 
+/* A rewrite that cannot be spliced (api_scan_unspliceable: a match made of JSON escapes
+ * inside tool-call arguments) becomes a block: what a guard cannot redact in place does
+ * not go through. */
+static void block_unspliceable_rewrite(struct guard_verdict *v, const struct api_scan *sc)
+{
+    char why[200];
+    if (v->outcome != GUARD_REWRITE || v->texts == NULL || v->n != sc->n ||
+        !api_scan_unspliceable(sc, v->texts, v->lens, v->n, why, sizeof(why)))
+        return;
+    v->outcome = GUARD_BLOCK;
+    v->violation = 1;
+    snprintf(v->reason, sizeof(v->reason), "%s", why);
+}
+
 /* Splices a guard's rewritten texts into the request. 1 if it changed, 0 if not, -1 on failure. */
 static int apply_request_rewrite(struct req_ctx *ctx, struct guard_verdict *v)
 {
@@ -1252,6 +1324,8 @@ static int apply_request_rewrite(struct req_ctx *ctx, struct guard_verdict *v)
         return 0;
     size_t len;
     char *body = api_scan_splice(&ctx->scan, ctx->raw, ctx->raw_len, v->texts, v->lens, NULL, &len);
+    if (body == NULL)
+        return -1;
     return request_replace_take(ctx, body, len) == 0 ? 1 : -1;
 }
 
@@ -1263,6 +1337,7 @@ static void on_blocking_verdict(void *ud, struct guard_verdict *v)
     struct req_ctx *ctx = ud;
     const struct config_guardrail *g = ctx->guards[ctx->input_pos - 1];
     ctx->input_run = NULL;
+    block_unspliceable_rewrite(v, &ctx->scan);
     guard_log_append(ctx, g, verdict_word(v));
     if (v->outcome == GUARD_BLOCK) {
         respond_guard_block(ctx, g, v);
@@ -1333,6 +1408,7 @@ static void on_concurrent_verdict(void *ud, struct guard_verdict *v)
     const struct config_guardrail *g = slot->g;
     slot->run = NULL;
     ctx->held--;
+    block_unspliceable_rewrite(v, &ctx->scan);
     guard_log_append(ctx, g, verdict_word(v));
     if (v->outcome == GUARD_BLOCK) {
         if (g->cancel_on_failure) {
@@ -1580,6 +1656,8 @@ static int apply_answer_rewrite(struct req_ctx *ctx, struct guard_verdict *v)
         return 0;
     size_t len;
     char *body = api_scan_splice(&ctx->answer, ctx->up_body.data, ctx->up_body.len, v->texts, v->lens, NULL, &len);
+    if (body == NULL)
+        return -1;
     struct api_scan ns;
     if (api_scan(&ns, body, len, API_SCAN_ANSWER, 1) != 0) {
         api_scan_free(&ns);
@@ -1603,6 +1681,7 @@ static void on_output_verdict(void *ud, struct guard_verdict *v)
     struct req_ctx *ctx = ud;
     const struct config_guardrail *g = ctx->guards[ctx->output_pos - 1];
     ctx->output_run = NULL;
+    block_unspliceable_rewrite(v, &ctx->answer);
     guard_log_append(ctx, g, verdict_word(v));
     if (v->outcome == GUARD_BLOCK) {
         respond_guard_block(ctx, g, v);

@@ -12,7 +12,7 @@
 # (200, upstream reached), so a fix cannot refuse everything.
 #
 # Cases marked "beyond the contract" (notes/contract.md does not demand them yet) are
-# printed as "warn" unless BYPASS_STRICT=1 makes them count.
+# count as failures (BYPASS_STRICT=1, the default); BYPASS_STRICT=0 prints them as "warn".
 source "$(dirname "$0")/lib.sh"
 
 [ -x "$WARDEN_BIN" ] || { echo "$TEST_NAME: build first (make)"; echo "$TEST_NAME: 0 passed, 1 failed"; exit 1; }
@@ -22,7 +22,7 @@ UPY="$HERE/bypass_upstream.py"
 SECRET=sk-Q7vR2mXw9KpL4tYb8NcJ5hGd3Fs # the same in bypass_upstream.py
 TAIL=${SECRET#sk-}
 export OPENAI_API_KEY=pk-live-7f3a9c2e1b4d6a8f0e2c5b7d # the provider key (never in an answer)
-STRICT=${BYPASS_STRICT:-0}
+STRICT=${BYPASS_STRICT:-1}
 
 UP_PORT=$(free_port)
 python3 "$UPY" serve "$UP_PORT" >"$TMP/upstream.log" 2>&1 &
@@ -386,7 +386,7 @@ attack_in "secret 300 levels deep in an unknown field" \
     "{$M,\"messages\":[$U],\"zz\":$(printf '[%.0s' $(seq 1 300))\"@KEY@\"$(printf ']%.0s' $(seq 1 300))}" 0
 section "input: beyond the contract (the model reads these too)"
 attack_beyond "secret split across two text parts" \
-    "{$M,\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"sk-Q7vR2mXw9K\"},{\"type\":\"text\",\"text\":\"pL4tYb8NcJ5hGd3Fs\"}]}]}"
+    "{$M,\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"sk-\"},{\"type\":\"text\",\"text\":\"@TAIL@\"}]}]}"
 attack_beyond "tool parameter property name" \
     "{$M,\"messages\":[$U],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{\"type\":\"object\",\"properties\":{\"@KEY@\":{\"type\":\"string\"}}}}}]}"
 attack_beyond "response_format json_schema description" \
