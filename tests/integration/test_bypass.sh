@@ -43,14 +43,15 @@ OUT_JSON="out-toolcalls out-toolcall-name out-function-call out-reasoning-conten
   out-sse-as-json out-follow out-follow-first out-huge out-two-docs out-trailing-garbage out-deep out-json-as-sse
   out-toolcall-args-object out-ollama-shape out-escaped-choices out-escaped-message out-upper-hex out-pretty out-nan
   out-lone-surrogate out-raw-ctrl out-comment out-gzip-upper out-gzip-list out-gzip-twice out-te-gzip
-  out-status-201 out-status-203 out-status-206 out-status-299 out-ctype-vendor out-interim"
+  out-status-201 out-status-203 out-status-206 out-status-299 out-ctype-vendor out-interim out-split-parts
+  out-args-escaped"
 OUT_BEYOND="out-error-status st-final-message st-comment st-id-field"
 OUT_STREAM="st-content st-200 st-1char st-long-secret st-split40 st-toolcalls st-toolcalls-whole st-reasoning
   st-reasoning2 st-refusal st-choice1 st-legacy-text st-logprobs st-multiline-data st-cr-lines st-crlf-lines
   st-nospace st-escaped st-dup-content st-gzip st-bad-json-event st-event-field out-json-for-stream st-clean40
   st-huge st-unterminated st-plain-label st-content-parts st-close-delimited st-escaped-delta st-escaped-choices
   st-upper-hex st-byte-slices st-bom st-spaced st-index-string st-index-float st-index-exp st-index-neg
-  st-toolcall-index-string st-comment-inside st-utf16"
+  st-toolcall-index-string st-comment-inside st-utf16 st-split-parts st-args-escaped"
 
 CFG=$(
     cat <<YAML
