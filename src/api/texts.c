@@ -489,7 +489,8 @@ static void push_joined(struct scanner *st, size_t first)
     push_synth(st, d, o, first, st->n_items, API_SYNTH_JOINED);
 }
 
-/* A decoded view of item i when it holds a JSON escape (arguments; answer texts a client may parse). */
+/* A decoded view of item i when it holds a JSON escape (arguments; an answer's string content,
+ * which a client may parse as JSON too). */
 static void push_decoded(struct scanner *st, size_t i)
 {
     const struct item *it = &st->items[i];
@@ -595,7 +596,7 @@ static int scan_string_value(struct scanner *st, enum ctx c, int cls)
         return -1;
     if (want && !(c == X_VOCAB && is_vocab(t, tl)))
         push_text(st, t, tl, ls, st->p, cls);
-    if (want && (c == X_ARGS || (st->shape == API_SCAN_ANSWER && cls == API_TEXT_MESSAGE)))
+    if (want && (c == X_ARGS || (st->shape == API_SCAN_ANSWER && c == X_CONTENT)))
         push_decoded(st, st->n_items - 1);
     return 0;
 }

@@ -50,7 +50,7 @@ struct api_arena_block;
  * lits entry is {0, 0}; it follows its sources in the subject (same class and owner). */
 enum api_synth_kind {
     API_SYNTH_JOINED,  /* a message's (or choice's) text parts joined, as the provider joins them */
-    API_SYNTH_DECODED, /* a text with its JSON escapes decoded once more (tool-call arguments; answer texts) */
+    API_SYNTH_DECODED, /* a text with its JSON escapes decoded once more (tool-call arguments; an answer's content) */
 };
 
 struct api_synth {
