@@ -1212,6 +1212,7 @@ static void subject_from_scan(struct req_ctx *ctx, struct guard_subject *s, cons
     s->lens = sc->lens;
     s->n = sc->n;
     s->n_messages = sc->n_messages;
+    s->n_views = sc->n_by_class[API_TEXT_VIEW];
     if (*tools == NULL && g != NULL && guard_reads_tools(g, 0))
         *tools = api_scan_tools_json(sc, json);
     s->tool_calls = *tools;

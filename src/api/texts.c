@@ -460,7 +460,7 @@ static void push_synth(struct scanner *st, const char *p, size_t len, size_t fir
         st->synth = util_realloc(st->synth, st->cap_synth * sizeof(*st->synth));
     }
     const char *at = st->s; /* no span: s == e == 0 */
-    push_text(st, p, len, at, at, API_TEXT_MESSAGE);
+    push_text(st, p, len, at, at, API_TEXT_VIEW);
     st->synth[st->n_synth++] = (struct synth_item){st->n_items - 1, first, end, (unsigned char)kind};
 }
 

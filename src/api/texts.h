@@ -35,6 +35,7 @@ enum api_text_class {
     API_TEXT_TOOL,    /* tool / function definitions (names, descriptions, parameter schemas) */
     API_TEXT_META,    /* free-form strings of known non-text fields (stop, user, response_format...) */
     API_TEXT_UNKNOWN, /* strings and keys of fields outside the contract */
+    API_TEXT_VIEW,    /* views of the texts above that readers make (api_synth): joined parts, decoded arguments */
     API_TEXT_CLASSES
 };
 
@@ -47,7 +48,8 @@ struct api_span {
 struct api_arena_block;
 
 /* A synthetic text: a view of other texts that a reader gets and no literal holds. Its
- * lits entry is {0, 0}; it follows its sources in the subject (same class and owner). */
+ * lits entry is {0, 0}; the views come last in the subject (class API_TEXT_VIEW, the owner
+ * of their sources), so a check that adds texts up (length) can leave them out. */
 enum api_synth_kind {
     API_SYNTH_JOINED,  /* a message's (or choice's) text parts joined, as the provider joins them */
     API_SYNTH_DECODED, /* a text with its JSON escapes decoded once more (tool-call arguments; an answer's content) */
@@ -61,7 +63,7 @@ struct api_synth {
 };
 
 struct api_scan {
-    /* texts in subject order: message texts, tool texts, meta, unknown */
+    /* texts in subject order: message texts, tool texts, meta, unknown, views */
     const char **texts;
     size_t *lens;
     struct api_span *lits;   /* the string literal (quotes included) each text was read from */

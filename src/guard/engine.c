@@ -108,6 +108,7 @@ struct guard_run {
     size_t *lens;
     size_t n;
     size_t n_messages;
+    size_t n_views; /* the subject's last n_views texts are views of the others */
     json_t *tool_calls;
     char model[128];
     char request_id[80];
@@ -805,7 +806,7 @@ static size_t utf8_chars(const char *s, size_t n)
 static void check_length(struct guard_run *r)
 {
     size_t chars = 0;
-    for (size_t i = 0; i < r->n; i++)
+    for (size_t i = 0; i + r->n_views < r->n; i++) /* a view (joined parts...) repeats what is counted */
         chars += utf8_chars(r->texts[i], r->lens[i]);
     size_t tokens = (chars + 3) / 4;
     char why[160];
@@ -1565,6 +1566,7 @@ static struct guard_run *run_create_in(struct guard_env *env, const struct confi
         r->lens[i] = s->lens[i];
     }
     r->n_messages = s->n_messages;
+    r->n_views = s->n_views <= s->n ? s->n_views : 0;
     r->tool_calls = s->tool_calls ? json_deep_copy(s->tool_calls) : json_array();
     snprintf(r->model, sizeof(r->model), "%s", s->model ? s->model : "");
     snprintf(r->request_id, sizeof(r->request_id), "%s", s->request_id ? s->request_id : "");

@@ -426,7 +426,7 @@ static void text_parts_are_also_read_joined(void **state)
     const char *req = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"sk-ABCDEFGHIJ\"},"
                       "{\"type\":\"image_url\",\"image_url\":{\"url\":\"http://x\"}},{\"type\":\"text\",\"text\":\"KLMNOPQRSTUVWX\"}]}]}";
     assert_int_equal(scan(&s, req, API_SCAN_CHAT), 0);
-    assert_true(has_text(&s, SECRET, API_TEXT_MESSAGE));
+    assert_true(has_text(&s, SECRET, API_TEXT_VIEW));
     assert_int_equal(s.n_synth, 1);
     const struct api_synth *y = &s.synth[0];
     assert_int_equal(y->kind, API_SYNTH_JOINED);
@@ -448,7 +448,9 @@ static void text_parts_are_also_read_joined(void **state)
                               "\"sk-ABCDEFGHIJKLM\"},{\"type\":\"output_text\",\"text\":\"NOPQRSTUVWX\"}]}}]}",
                           API_SCAN_ANSWER),
                      0);
-    assert_true(has_text(&s, SECRET, API_TEXT_MESSAGE));
+    assert_true(has_text(&s, SECRET, API_TEXT_VIEW));
+    assert_false(has_text(&s, SECRET, API_TEXT_MESSAGE));
+    assert_int_equal(s.classes[s.n - 1], API_TEXT_VIEW);
     api_scan_free(&s);
 }
 
@@ -505,7 +507,7 @@ static void escapes_inside_arguments_are_read_decoded(void **state)
                       "\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"k\\\":\\\"s\\\\u006b-"
                       "ABCDEFGHIJKLMNOPQRSTUVWX\\\"}\"}}]}]}";
     assert_int_equal(scan(&s, req, API_SCAN_CHAT), 0);
-    assert_true(has_text(&s, "\"k\":\"" SECRET "\"", API_TEXT_MESSAGE));
+    assert_true(has_text(&s, "\"k\":\"" SECRET "\"", API_TEXT_VIEW));
     assert_int_equal(s.n_synth, 1);
     assert_int_equal(s.synth[0].kind, API_SYNTH_DECODED);
     assert_int_equal(s.synth[0].n_src, 1);
@@ -533,7 +535,7 @@ static void escapes_inside_arguments_are_read_decoded(void **state)
                           API_SCAN_ANSWER),
                      0);
     assert_int_equal(s.n_synth, 2);
-    assert_true(has_text(&s, "\"a\":\"" SECRET, API_TEXT_MESSAGE));
+    assert_true(has_text(&s, "\"a\":\"" SECRET, API_TEXT_VIEW));
     api_scan_free(&s);
     /* no escape, no view */
     assert_int_equal(scan(&s, "{\"model\":\"m\",\"messages\":[{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"c\",\"type\":"
