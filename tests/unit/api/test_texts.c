@@ -420,6 +420,15 @@ static const char *part_text(json_t *req, size_t part)
     return json_string_value(json_object_get(json_array_get(c, part), "text"));
 }
 
+static void expect_no_views(const char *json)
+{
+    struct api_scan s;
+    assert_int_equal(scan(&s, json, API_SCAN_CHAT), 0);
+    assert_int_equal(s.n_synth, 0);
+    assert_int_equal(s.n_by_class[API_TEXT_VIEW], 0);
+    api_scan_free(&s);
+}
+
 static void text_parts_are_also_read_joined(void **state)
 {
     struct api_scan s;
@@ -437,12 +446,8 @@ static void text_parts_are_also_read_joined(void **state)
     assert_int_equal(s.owners[y->text], 0);
     api_scan_free(&s);
     /* one text part, a string content: nothing to join */
-    assert_int_equal(scan(&s, "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"a\"}]},"
-                              "{\"role\":\"user\",\"content\":\"b\"}]}",
-                          API_SCAN_CHAT),
-                     0);
-    assert_int_equal(s.n_synth, 0);
-    api_scan_free(&s);
+    expect_no_views("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"a\"}]},"
+                    "{\"role\":\"user\",\"content\":\"b\"}]}");
     /* an answer's content parts too */
     assert_int_equal(scan(&s, "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":"
                               "\"sk-ABCDEFGHIJKLM\"},{\"type\":\"output_text\",\"text\":\"NOPQRSTUVWX\"}]}}]}",
@@ -538,12 +543,8 @@ static void escapes_inside_arguments_are_read_decoded(void **state)
     assert_true(has_text(&s, "\"a\":\"" SECRET, API_TEXT_VIEW));
     api_scan_free(&s);
     /* no escape, no view */
-    assert_int_equal(scan(&s, "{\"model\":\"m\",\"messages\":[{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"c\",\"type\":"
-                              "\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}]}",
-                          API_SCAN_CHAT),
-                     0);
-    assert_int_equal(s.n_synth, 0);
-    api_scan_free(&s);
+    expect_no_views("{\"model\":\"m\",\"messages\":[{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"c\",\"type\":"
+                    "\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}]}");
 }
 
 static void unescape_once_decodes_what_a_json_reader_decodes(void **state)
