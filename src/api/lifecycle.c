@@ -266,6 +266,7 @@ static void enter_streaming(struct req_ctx *ctx, enum enter_streaming_how how)
 {
     req_set_state(ctx, REQ_STATE_STREAMING);
     response_start(ctx, ctx->up_status, NULL, 1, SIZE_MAX);
+    checks_stream_sink_fill(ctx); /* what the input checks left (placeholders) is known only now */
     stream_filter_begin(&ctx->sink);
     if (how == ENTER_STREAMING_FRESH)
         return;
