@@ -21,6 +21,8 @@
 struct ph_entry {
     char *value;
     size_t len;
+    char *key; /* what identifies the value (its folded spelling), or NULL: the value itself */
+    size_t key_len;
     unsigned type;
     uint64_t hash;
     char ph[GUARD_PLACEHOLDER_MAX];
@@ -80,6 +82,9 @@ void guard_placeholders_free(struct guard_placeholders *p)
         /* the originals are sensitive: do not leave them in freed memory */
         memset(p->entries[i].value, 0, p->entries[i].len);
         free(p->entries[i].value);
+        if (p->entries[i].key != NULL)
+            memset(p->entries[i].key, 0, p->entries[i].key_len);
+        free(p->entries[i].key);
     }
     for (size_t i = 0; i < p->n_types; i++)
         free(p->types[i].entries);
@@ -134,15 +139,25 @@ static void rehash(struct guard_placeholders *p)
 const char *guard_placeholders_add(struct guard_placeholders *p, const char *type, const char *value, size_t len,
                                    size_t *ph_len)
 {
+    return guard_placeholders_add_keyed(p, type, value, len, NULL, 0, ph_len);
+}
+
+const char *guard_placeholders_add_keyed(struct guard_placeholders *p, const char *type, const char *value, size_t len,
+                                         const char *key, size_t key_len, size_t *ph_len)
+{
     size_t tl;
     if (p == NULL || type == NULL || !valid_type(type, &tl))
         return NULL;
     unsigned ti = type_index(p, type, tl);
-    uint64_t h = hash_of(ti, value, len);
+    const char *k = key != NULL ? key : value;
+    size_t kl = key != NULL ? key_len : len;
+    uint64_t h = hash_of(ti, k, kl);
     if (p->n_slots) {
         for (size_t s = (size_t)h & (p->n_slots - 1); p->slots[s]; s = (s + 1) & (p->n_slots - 1)) {
             struct ph_entry *e = &p->entries[p->slots[s] - 1];
-            if (e->hash == h && e->type == ti && e->len == len && !memcmp(e->value, value, len)) {
+            const char *ek = e->key != NULL ? e->key : e->value;
+            size_t ekl = e->key != NULL ? e->key_len : e->len;
+            if (e->hash == h && e->type == ti && ekl == kl && !memcmp(ek, k, kl)) {
                 *ph_len = e->ph_len;
                 return e->ph;
             }
@@ -162,6 +177,14 @@ const char *guard_placeholders_add(struct guard_placeholders *p, const char *typ
     memcpy(e->value, value, len);
     e->value[len] = '\0';
     e->len = len;
+    e->key = NULL;
+    e->key_len = 0;
+    if (key != NULL) {
+        e->key = util_malloc(key_len + 1);
+        memcpy(e->key, key, key_len);
+        e->key[key_len] = '\0';
+        e->key_len = key_len;
+    }
     e->type = ti;
     e->hash = h;
     t->entries[t->n++] = p->n;

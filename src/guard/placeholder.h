@@ -42,6 +42,11 @@ void guard_placeholders_set_one_way(struct guard_placeholders *p);
  * length in *ph_len, or NULL if type is not a valid placeholder type. */
 const char *guard_placeholders_add(struct guard_placeholders *p, const char *type, const char *value, size_t len,
                                    size_t *ph_len);
+/* The same, with the value identified by key (e.g. its folded spelling, detect_fold_copy()):
+ * two spellings of one value get one placeholder, whose original is the first spelling seen.
+ * key NULL: the value itself. */
+const char *guard_placeholders_add_keyed(struct guard_placeholders *p, const char *type, const char *value, size_t len,
+                                         const char *key, size_t key_len, size_t *ph_len);
 size_t guard_placeholders_count(const struct guard_placeholders *p);
 
 /* A copy of text with every known placeholder replaced by its original

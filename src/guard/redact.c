@@ -2,8 +2,10 @@
 #include "guard/redact.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "guard/detect.h"
 #include "guard/placeholder.h"
 #include "util/buf.h"
 
@@ -20,7 +22,13 @@ char *guard_redact_apply(const char *text, size_t len, const struct guard_findin
         const char *ph = NULL;
         size_t ph_len = 0;
         if (mode != CONFIG_REDACT_MASK && map != NULL)
-            ph = guard_placeholders_add(map, f[i].type, text + f[i].start, f[i].end - f[i].start, &ph_len);
+        {
+            /* one number per value, however it is spelled (escaped in tool-call arguments, decoded in a view) */
+            size_t kl = 0;
+            char *key = detect_fold_copy(text + f[i].start, f[i].end - f[i].start, &kl);
+            ph = guard_placeholders_add_keyed(map, f[i].type, text + f[i].start, f[i].end - f[i].start, key, kl, &ph_len);
+            free(key);
+        }
         if (ph == NULL) {
             ph = GUARD_MASK;
             ph_len = sizeof(GUARD_MASK) - 1;

@@ -281,8 +281,11 @@ static int release(struct guard_stream *st, struct util_buf *out, size_t upto, i
         size_t rep_len = strlen(rep);
         if (sp->rule->map != NULL && sp->type[0]) {
             /* typed: numbered per distinct value across the stream (the map is the stream's) */
-            const char *ph = guard_placeholders_add(sp->rule->map, sp->type, st->buf + (sp->start - st->base),
-                                                    sp->end - sp->start, &rep_len);
+            const char *v = st->buf + (sp->start - st->base);
+            size_t vl = sp->end - sp->start, kl = 0;
+            char *key = detect_fold_copy(v, vl, &kl);
+            const char *ph = guard_placeholders_add_keyed(sp->rule->map, sp->type, v, vl, key, kl, &rep_len);
+            free(key);
             if (ph != NULL)
                 rep = ph;
             else
