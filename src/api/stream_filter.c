@@ -33,6 +33,7 @@
 #define MAX_EDITS 512    /* spliced values per event */
 #define TAPE_KEEP 4096   /* tokens of an event kept for the next one (64 KiB) */
 #define SHAPE_MAX 16384  /* the largest event kept to compare the next one with */
+#define MAX_LOOSE 16     /* metadata strings of an event tracked for read_same_shape */
 
 /* The fields of a choice that carry text the model wrote (the output contract). */
 enum sf_field {
@@ -83,6 +84,10 @@ struct sf_event {
     struct sse_json_tape tape; /* the event's keys and values, found while validating it */
     char *shape;               /* the last event read (when small): see read_same_shape */
     size_t shape_len, shape_cap;
+    struct sf_span {
+        size_t start, end;
+    } loose[MAX_LOOSE]; /* string values of known metadata (id, obfuscation...): any string reads the same */
+    size_t n_loose;     /* MAX_LOOSE + 1: too many to track */
 };
 
 struct stream_filter {
@@ -337,6 +342,8 @@ static void read_metadata(struct stream_filter *f, struct sf_event *ev, const ch
     char t = json_span_type(j + s);
     if (t == '{' || t == '[')
         read_other(f, ev, j, s, e, choice);
+    else if (t == '"' && ev->n_loose <= MAX_LOOSE && ev->n_loose++ < MAX_LOOSE)
+        ev->loose[ev->n_loose - 1] = (struct sf_span){s, e};
 }
 
 static int is_object(const char *j, size_t vs)
@@ -542,6 +549,12 @@ static int cmp_edit(const void *a, const void *b)
     return x->start < y->start ? -1 : x->start > y->start;
 }
 
+static int cmp_span(const void *a, const void *b)
+{
+    const struct sf_span *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
 static int choice_finishing(const struct sf_event *ev, long choice)
 {
     for (size_t i = 0; i < ev->n_finishing; i++)
@@ -550,21 +563,30 @@ static int choice_finishing(const struct sf_event *ev, long choice)
     return 0;
 }
 
-/* Most events of a stream differ from the one before only inside their text literals.
- * When every byte outside the literals equals the last event's and each literal is a
- * valid string, a full read would find the same members, channels, finishing choices
- * and edits (only the literals' spans move): ev is updated in place. Returns 1 then,
- * 0 when the event must be read whole (ev's edits may be left changed). */
+/* Most events of a stream differ from the one before only inside their string literals.
+ * When every byte outside the text literals and the metadata strings equals the last
+ * event's, and each of those literals is a valid string, a full read would find the same
+ * members, channels, finishing choices and edits (what a metadata string says is never
+ * read; only the literals' spans move): ev is updated in place. Returns 1 then, 0 when
+ * the event must be read whole (ev's spans may be left changed). */
 static int read_same_shape(struct sf_event *ev, const char *j, size_t len)
 {
     const char *prev = ev->shape;
     size_t at = 0, from = 0; /* the same point in j and in prev */
-    if (ev->shape_len == 0 || ev->n == 0)
+    size_t ie = 0, il = 0;   /* the next edit and metadata string, in document order */
+    if (ev->shape_len == 0 || ev->n_loose > MAX_LOOSE)
         return 0;
-    for (size_t i = 0; i < ev->n; i++) {
-        struct sf_edit *d = &ev->edits[i];
-        size_t gap = d->start - from;
-        if (d->kind != EDIT_TEXT || len - at <= gap || memcmp(j + at, prev + from, gap) != 0 || j[at + gap] != '"')
+    while (ie < ev->n || il < ev->n_loose) {
+        size_t *s, *e;
+        if (il == ev->n_loose || (ie < ev->n && ev->edits[ie].start < ev->loose[il].start)) {
+            if (ev->edits[ie].kind != EDIT_TEXT)
+                return 0;
+            s = &ev->edits[ie].start, e = &ev->edits[ie].end, ie++;
+        } else {
+            s = &ev->loose[il].start, e = &ev->loose[il].end, il++;
+        }
+        size_t gap = *s - from;
+        if (len - at <= gap || memcmp(j + at, prev + from, gap) != 0 || j[at + gap] != '"')
             return 0;
         at += gap;
         int escaped = 0;
@@ -572,9 +594,9 @@ static int read_same_shape(struct sf_event *ev, const char *j, size_t len)
         const char *q = json_span_string_end(j + at, j + len, &escaped, &msg);
         if (msg != NULL)
             return 0;
-        from = d->end;
-        d->start = at;
-        d->end = at = (size_t)(q - j);
+        from = *e;
+        *s = at;
+        *e = at = (size_t)(q - j);
     }
     return len - at == ev->shape_len - from && memcmp(j + at, prev + from, len - at) == 0;
 }
@@ -604,6 +626,7 @@ static int read_event(struct stream_filter *f, struct sf_event *ev, const char *
         return 0;
     }
     ev->shape_len = 0;
+    ev->n_loose = 0;
     ev->n = 0;
     ev->n_finishing = 0;
     ev->error_event = 0;
@@ -644,6 +667,8 @@ static int read_event(struct stream_filter *f, struct sf_event *ev, const char *
         return -1;
     if (ev->n > 1)
         qsort(ev->edits, ev->n, sizeof(*ev->edits), cmp_edit);
+    if (ev->n_loose > 1 && ev->n_loose <= MAX_LOOSE)
+        qsort(ev->loose, ev->n_loose, sizeof(*ev->loose), cmp_span);
     /* a channel's last piece in an event whose finish_reason ends its choice is final */
     for (size_t i = 0; i < ev->n; i++) {
         const struct sf_edit *d = &ev->edits[i];
