@@ -341,6 +341,24 @@ static int tape_literal(struct tape_builder *b, const char *lit, size_t n)
     return 0;
 }
 
+/* After a member or element: 1 if another follows (','), 0 at `close`, -1 otherwise. */
+static int tape_after_item(struct tape_builder *b, char close)
+{
+    b->p = tape_ws(b->p, b->e);
+    if (b->p < b->e && (*b->p == ',' || *b->p == close))
+        return *b->p++ == ',';
+    return -1;
+}
+
+/* The value of token i ends here; the tokens after it are not inside it. */
+static int tape_close(struct tape_builder *b, size_t i)
+{
+    struct sse_json_tok *k = &b->t->tok[i];
+    k->end = (unsigned)(b->p - b->s);
+    k->next = (unsigned)b->t->n;
+    return 0;
+}
+
 /* One value: the grammar of json_span.c's v_value (the same whitespace, nesting limit,
  * literals, numbers and string rules), recording each key and value on the way. */
 static int tape_value(struct tape_builder *b, int depth)
@@ -379,18 +397,10 @@ static int tape_value(struct tape_builder *b, int depth)
             b->p++;
             if (tape_value(b, depth + 1) != 0)
                 return -1;
-            b->p = tape_ws(b->p, b->e);
-            if (b->p < b->e && *b->p == ',') {
-                b->p++;
-                continue;
-            }
-            if (b->p < b->e && *b->p == '}') {
-                b->p++;
-                break;
-            }
-            return -1;
+            int more = tape_after_item(b, '}');
+            if (more <= 0)
+                return more < 0 ? -1 : tape_close(b, i);
         }
-        break;
     case '[':
         b->p = tape_ws(b->p + 1, b->e);
         if (b->p < b->e && *b->p == ']') {
@@ -400,18 +410,10 @@ static int tape_value(struct tape_builder *b, int depth)
         for (;;) {
             if (tape_value(b, depth + 1) != 0)
                 return -1;
-            b->p = tape_ws(b->p, b->e);
-            if (b->p < b->e && *b->p == ',') {
-                b->p++;
-                continue;
-            }
-            if (b->p < b->e && *b->p == ']') {
-                b->p++;
-                break;
-            }
-            return -1;
+            int more = tape_after_item(b, ']');
+            if (more <= 0)
+                return more < 0 ? -1 : tape_close(b, i);
         }
-        break;
     default: {
         if (c != '-' && (c < '0' || c > '9'))
             return -1;
@@ -421,12 +423,7 @@ static int tape_value(struct tape_builder *b, int depth)
         b->p = q;
     }
     }
-    if (rc != 0)
-        return -1;
-    struct sse_json_tok *k = &b->t->tok[i];
-    k->end = (unsigned)(b->p - b->s);
-    k->next = (unsigned)b->t->n;
-    return 0;
+    return rc != 0 ? -1 : tape_close(b, i);
 }
 
 int sse_json_tape_build(struct sse_json_tape *t, const char *json, size_t len)
