@@ -94,91 +94,6 @@ int sse_parser_feed(struct sse_parser *p, const char *bytes, size_t len, sse_eve
 
 /* ---- byte-level JSON helpers ---- */
 
-static size_t skip_ws(const char *j, size_t i, size_t end)
-{
-    while (i < end && (j[i] == ' ' || j[i] == '\t' || j[i] == '\n' || j[i] == '\r'))
-        i++;
-    return i;
-}
-
-/* The end of the string literal starting at j[i] == '"', or 0 if it does not end. */
-static size_t skip_string(const char *j, size_t i, size_t end)
-{
-    for (i++; i < end;) {
-        const char *q = memchr(j + i, '"', end - i);
-        if (q == NULL)
-            return 0;
-        size_t k = (size_t)(q - j), bs = 0;
-        while (k - bs > i && j[k - bs - 1] == '\\')
-            bs++;
-        if (bs % 2 == 0)
-            return k + 1; /* not escaped */
-        i = k + 1;
-    }
-    return 0;
-}
-
-/* The end of the value starting at j[i], or 0 on bad input. */
-static size_t skip_value(const char *j, size_t i, size_t end)
-{
-    if (i >= end)
-        return 0;
-    if (j[i] == '"')
-        return skip_string(j, i, end);
-    if (j[i] == '{' || j[i] == '[') {
-        size_t depth = 0;
-        for (; i < end; i++) {
-            char c = j[i];
-            if (c == '"') {
-                size_t e = skip_string(j, i, end);
-                if (e == 0)
-                    return 0;
-                i = e - 1;
-            } else if (c == '{' || c == '[') {
-                depth++;
-            } else if (c == '}' || c == ']') {
-                if (--depth == 0)
-                    return i + 1;
-            }
-        }
-        return 0;
-    }
-    size_t s = i;
-    while (i < end && j[i] != ',' && j[i] != '}' && j[i] != ']' && j[i] != ' ' && j[i] != '\t' && j[i] != '\n' &&
-           j[i] != '\r')
-        i++;
-    return i > s ? i : 0;
-}
-
-int sse_json_object_next(const char *json, size_t start, size_t end, size_t *pos, size_t *ks, size_t *ke, size_t *vs,
-                         size_t *ve)
-{
-    size_t i = *pos ? *pos : start + 1;
-    if (start >= end || json[start] != '{')
-        return 0;
-    i = skip_ws(json, i, end);
-    if (i < end && json[i] == ',')
-        i = skip_ws(json, i + 1, end);
-    if (i >= end || json[i] != '"')
-        return 0;
-    size_t k_end = skip_string(json, i, end);
-    if (k_end == 0)
-        return 0;
-    size_t c = skip_ws(json, k_end, end);
-    if (c >= end || json[c] != ':')
-        return 0;
-    size_t v = skip_ws(json, c + 1, end);
-    size_t v_end = skip_value(json, v, end);
-    if (v_end == 0)
-        return 0;
-    *ks = i;
-    *ke = k_end;
-    *vs = v;
-    *ve = v_end;
-    *pos = v_end;
-    return 1;
-}
-
 static int hex4(const char *p, uint32_t *out)
 {
     uint32_t v = 0;
@@ -328,7 +243,6 @@ static int tape_string(struct tape_builder *b)
     struct sse_json_tok *k = &b->t->tok[i];
     k->end = (unsigned)(q - b->s);
     k->next = (unsigned)(i + 1);
-    k->escaped = (char)escaped;
     b->p = q;
     return 0;
 }

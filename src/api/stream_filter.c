@@ -31,7 +31,7 @@
 #define SSE_EVENT_MAX (1024 * 1024)
 #define MAX_CHANNELS 256 /* text fields per stream (choices x fields x tool calls) */
 #define MAX_EDITS 512    /* spliced values per event */
-#define TAPE_KEEP 4096   /* tokens of an event kept for the next one (64 KiB) */
+#define TAPE_KEEP 1024   /* tokens of an event kept for the next one (16 KiB) */
 #define SHAPE_MAX 16384  /* the largest event kept to compare the next one with */
 #define MAX_LOOSE 16     /* metadata strings of an event tracked for read_same_shape */
 
