@@ -3,7 +3,8 @@
  * (no-secrets-out: redact sk-[A-Za-z0-9]{20,}) through the real stream filter
  * (SSE parsing, byte-level event reading, incremental matching, re-framing by
  * splicing) on 20-chunk answers shaped like OpenAI's chat.completion.chunk
- * events. The client side is a request context with no h2o request: what the
+ * events, each with the random padding ("obfuscation") OpenAI adds, so no two
+ * events have the same length. The client side is a request context with no h2o request: what the
  * filter emits is queued and dropped.
  *
  * Times are CPU time of the benchmark's thread. Prints: us per chunk with the guard (one event per upstream read, the
@@ -101,8 +102,9 @@ int main(int argc, char **argv)
         len += (size_t)snprintf(events + len, sizeof(events) - len,
                                 "data: {\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
                                 "\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_bench\",\"choices\":[{\"index\":0,"
-                                "\"delta\":{\"content\":\"%s\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n",
-                                words[i]);
+                                "\"delta\":{\"content\":\"%s\"},\"logprobs\":null,\"finish_reason\":null}],"
+                                "\"obfuscation\":\"%.*s\"}\n\n",
+                                words[i], (int)(11 - strlen(words[i])), "QxZ3kLp9WvR");
 
     static struct req_ctx ctx;
     ctx.w = &w;
