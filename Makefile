@@ -2,7 +2,7 @@
 #
 #   make            build build/warden, build/warden-mock, the example plugins and build/models/toxicity.model
 #   make run        install missing packages, build, start the quickstart
-#   make test       install, build, run unit + integration + fuzz, then again under ASan+UBSan
+#   make test       install, build, module-graph check, unit + integration + fuzz, then again under ASan+UBSan
 #   make bench      the wrk benchmark against direct / nginx / warden (bench/run.sh)
 
 BUILD    ?= build
@@ -24,8 +24,9 @@ CFLAGS  += -std=gnu11 -D_GNU_SOURCE $(OPT) -g $(WARN) $(SAN) -pthread -fPIC -MMD
 LDFLAGS += $(SAN) -pthread -rdynamic
 LDLIBS  += $(PKG_LIBS) -lz -ldl -lm
 
-LIB_SRC   := $(sort $(filter-out src/server/main.c,$(wildcard src/util/*.c src/config/*.c src/api/*.c \
-                 src/upstream/*.c src/guard/*.c src/schema/*.c src/server/*.c src/audit/*.c src/auth/*.c src/cli/*.c)))
+LIB_SRC   := $(sort $(filter-out src/main.c,$(wildcard src/util/*.c src/config/*.c src/api/*.c \
+                 src/upstream/*.c src/guard/*.c src/metrics/*.c src/schema/*.c src/server/*.c src/audit/*.c \
+                 src/auth/*.c src/cli/*.c)))
 MOCK_SRC  := $(sort $(wildcard src/mock/*.c))
 UNIT_SRC  := $(sort $(wildcard tests/unit/*/test_*.c))
 PLUGIN_SRC:= $(sort $(wildcard examples/plugins/*.c))
@@ -36,7 +37,7 @@ UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 PLUGINS   := $(patsubst examples/plugins/%.c,$(BUILD)/plugins/%.so,$(PLUGIN_SRC))
 MODELS    := $(BUILD)/models/toxicity.model
 
-.PHONY: all deps run test unit integration fuzz asan test-asan bench clean help format
+.PHONY: all deps run test module-graph unit integration fuzz asan test-asan bench clean help format
 all: $(BUILD)/warden $(BUILD)/warden-mock $(PLUGINS) $(MODELS)
 
 deps:
@@ -50,7 +51,7 @@ $(BUILD)/libwarden.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/warden: $(BUILD)/obj/src/server/main.o $(BUILD)/libwarden.a
+$(BUILD)/warden: $(BUILD)/obj/src/main.o $(BUILD)/libwarden.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/warden-mock: $(MOCK_OBJ) $(BUILD)/libwarden.a
@@ -77,6 +78,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwarden.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libwarden.a $(LDFLAGS) $(LDLIBS) -lcmocka
 
+module-graph:
+	@scripts/module-graph.sh
+
 unit: $(UNIT_BIN) $(PLUGINS) $(MODELS)
 	@tests/run-unit.sh $(UNIT_BIN)
 
@@ -93,6 +97,7 @@ run: deps
 test: deps
 	@scripts/install-deps.sh --with-node
 	@$(MAKE) --no-print-directory all
+	@scripts/module-graph.sh
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration
 	@$(MAKE) --no-print-directory fuzz
@@ -126,4 +131,4 @@ clean:
 help:
 	@sed -n '1,8p' Makefile
 
--include $(LIB_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(BUILD)/obj/src/server/main.d
+-include $(LIB_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(BUILD)/obj/src/main.d

@@ -24,7 +24,7 @@
 #include "guard/classifier.h"
 #include "guard/engine.h"
 #include "guard/injection.h"
-#include "server/metrics.h"
+#include "metrics/metrics.h"
 #include "util/clock.h"
 
 #define LAG_SECONDS 3

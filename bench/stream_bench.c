@@ -10,7 +10,9 @@
  * Times are CPU time of the benchmark's thread. Prints: us per chunk with the guard (one event per upstream read, the
  * filter's set-up and teardown included), us per chunk of what an unguarded
  * stream does anyway (SSE parsing for [DONE], queueing the bytes), and us per
- * chunk of the matcher alone (guard_stream_feed on the text pieces).
+ * chunk of the matcher alone (guard_stream_feed on the text pieces); then the
+ * same filter with an output pii guard and with an output secrets guard (redact),
+ * whose findings are decided inline (detect_scan_stream).
  *
  * Built and run by bench/micro.sh:  build/stream_bench [streams] */
 #include <stdio.h>
@@ -23,7 +25,7 @@
 #include "config/config.h"
 #include "guard/engine.h"
 #include "guard/stream_scan.h"
-#include "server/metrics.h"
+#include "metrics/metrics.h"
 #include "server/server.h"
 
 #define CHUNKS 20
@@ -35,7 +37,9 @@ static const char yaml[] = "server: {listen: \"127.0.0.1:1\", workers: 1}\n"
                            "  - {name: m, targets: [{provider: local, model: mock-1}]}\n"
                            "guardrails:\n"
                            "  - {name: no-secrets-out, type: regex, stage: output, timing: blocking, action: redact,\n"
-                           "     patterns: [\"sk-[A-Za-z0-9]{20,}\"]}\n";
+                           "     patterns: [\"sk-[A-Za-z0-9]{20,}\"]}\n"
+                           "  - {name: pii-out, type: pii, stage: output, action: redact}\n"
+                           "  - {name: secrets-out, type: secrets, stage: output, action: redact}\n";
 
 static const char *const words[] = {"The ", "deployment ", "finished ", "without ", "errors; ", "the ", "service ",
                                     "is ", "healthy ", "again ", "after ", "the ", "restart ", "at ", "02:30. ",
@@ -160,6 +164,12 @@ int main(int argc, char **argv)
            guarded / 1000.0, len, out_len);
     printf("unguarded stream's own work (SSE events found, bytes queued): %.3f us per chunk\n", none / 1000.0);
     printf("incremental matcher alone (guard_stream_feed):              %.3f us per chunk\n", matcher / 1000.0);
+    for (int k = 1; k <= 2; k++) {
+        g = &cfg->guardrails[k];
+        run(&ctx, events, len, streams / 10 + 1, 1);
+        double t = run(&ctx, events, len, streams, 1);
+        printf("stream filter, output %s guard (redact, inline):        %.3f us per chunk\n", g->name, t / 1000.0);
+    }
     util_buf_free(&out);
     util_buf_free(&ctx.out_pending);
     return 0;

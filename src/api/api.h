@@ -1,19 +1,20 @@
 /* The OpenAI-compatible HTTP API: routes, request lifecycle, error bodies.
  *
- * api_register() installs the handlers on an h2o host config once at
- * start-up. Each worker calls api_worker_start() on its own thread before
- * serving, api_worker_drain_expired() when the drain time-out passes (it
- * ends every live request with an error), and api_worker_stop() last. */
+ * The program hands api_server_app to server_create(): server/ then calls
+ * api_register() once at start-up to install the handlers, and runs each
+ * worker's API state (api/worker.h) through the table's callbacks: created on
+ * the worker's thread before serving, drained when the drain time-out passes
+ * (every live request ends with an error, pending async_post checks are
+ * cancelled), stopped on the worker's thread and freed after the join. */
 #ifndef WARDEN_API_H
 #define WARDEN_API_H
 
 #include <h2o.h>
 
-struct server_worker;
+#include "server/server.h"
+
+extern const struct server_app api_server_app;
 
 void api_register(h2o_hostconf_t *host);
-int api_worker_start(struct server_worker *w);
-void api_worker_drain_expired(struct server_worker *w);
-void api_worker_stop(struct server_worker *w);
 
 #endif

@@ -7,7 +7,7 @@
 #include "audit/audit.h"
 #include "audit/record.h"
 #include "api/usage.h"
-#include "server/metrics.h"
+#include "metrics/metrics.h"
 #include "server/server.h"
 #include "util/alloc.h"
 #include "util/clock.h"

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "api/error.h"
+#include "api/worker.h"
 #include "guard/engine.h"
 #include "server/server.h"
 #include "util/alloc.h"
@@ -56,7 +57,7 @@ static void on_call_dispose(void *p)
     json_decref(c->body);
     free(c->texts);
     free(c->lens);
-    server_worker_request_finished(c->w);
+    api_worker_inflight_leave(api_worker_get(c->w));
 }
 
 /* ---- the answer ---- */
@@ -194,7 +195,7 @@ int api_check_handle(struct server_worker *w, h2o_req_t *req)
     c->req = req;
     c->body = body; /* from here the dispose frees it */
     c->t0 = t0;
-    w->inflight++;
+    api_worker_inflight_enter(api_worker_get(w));
 
     if (!json_is_object(body))
         return bad_request(req, "invalid_json", NULL, "the request body must be a JSON object");

@@ -80,11 +80,12 @@
 #include "api/sse.h"
 #include "api/stream_filter.h"
 #include "api/texts.h"
+#include "api/worker.h"
 #include "auth/auth.h"
 #include "schema/schema.h"
 #include "guard/engine.h"
 #include "guard/placeholder.h"
-#include "server/metrics.h"
+#include "metrics/metrics.h"
 #include "server/server.h"
 #include "upstream/client.h"
 #include "upstream/router.h"
@@ -162,8 +163,8 @@ static void worker_list_remove(struct req_ctx *ctx)
     struct server_worker *w = ctx->w;
     if (ctx->prev)
         ctx->prev->next = ctx->next;
-    else if (w->_requests == ctx)
-        w->_requests = ctx->next;
+    else if (api_worker_get(w)->requests == ctx)
+        api_worker_get(w)->requests = ctx->next;
     if (ctx->next)
         ctx->next->prev = ctx->prev;
     ctx->prev = ctx->next = NULL;
@@ -286,7 +287,7 @@ static void req_close(struct req_ctx *ctx)
         ctx->queued_on = NULL;
     }
     if (ctx->hangup_fd >= 0) {
-        api_hangup_unwatch(ctx->w->hangup, ctx->hangup_fd, ctx->conn_id);
+        api_hangup_unwatch(api_worker_get(ctx->w)->hangup, ctx->hangup_fd, ctx->conn_id);
         ctx->hangup_fd = -1;
     }
     req_set_state(ctx, REQ_STATE_CLOSED);
@@ -299,7 +300,7 @@ static void req_close(struct req_ctx *ctx)
     worker_list_remove(ctx);
     uv_close((uv_handle_t *)&ctx->timer, on_timer_closed);
     uv_close((uv_handle_t *)&ctx->deadline, on_timer_closed);
-    server_worker_request_finished(ctx->w);
+    api_worker_inflight_leave(api_worker_get(ctx->w));
 }
 
 /* The client went away (h2o stopped or disposed the request, or the socket hung up). */
@@ -733,8 +734,8 @@ static void scrub_relayed_error(struct req_ctx *ctx)
 {
     if (ctx->up_status >= 200 && ctx->up_status < 300)
         return;
-    api_scrub_buf(ctx->w->scrub, &ctx->up_body);
-    api_scrub_buf(ctx->w->scrub, &ctx->up_headers);
+    api_scrub_buf(api_worker_get(ctx->w)->scrub, &ctx->up_body);
+    api_scrub_buf(api_worker_get(ctx->w)->scrub, &ctx->up_headers);
 }
 
 /* A complete, non-retryable upstream answer is in ctx->up_body and no concurrent check holds it. */
@@ -1095,7 +1096,7 @@ static void respond_guard_block(struct req_ctx *ctx, const struct config_guardra
     /* the reason may quote a guard service's answer, which may echo its credentials */
     char reason[sizeof(v->reason)];
     snprintf(reason, sizeof(reason), "%s", v->reason);
-    api_scrub_text(ctx->w->scrub, reason, sizeof(reason));
+    api_scrub_text(api_worker_get(ctx->w)->scrub, reason, sizeof(reason));
     if (v->errored || v->timed_out)
         api_error_set(&ctx->err, 503, "api_error", "guardrail_unavailable", NULL, "%s",
                       reason[0] ? reason : v->timed_out ? "the guardrail timed out (fail_closed)" : "the guardrail failed (fail_closed)");
@@ -2025,11 +2026,11 @@ int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind
     ctx->api_key = request_api_key(ctx);
     struct req_ctx **slot = h2o_mem_alloc_shared(&req->pool, sizeof(*slot), on_pool_dispose);
     *slot = ctx;
-    ctx->next = w->_requests;
-    if (w->_requests)
-        w->_requests->prev = ctx;
-    w->_requests = ctx;
-    w->inflight++;
+    ctx->next = api_worker_get(w)->requests;
+    if (api_worker_get(w)->requests)
+        api_worker_get(w)->requests->prev = ctx;
+    api_worker_get(w)->requests = ctx;
+    api_worker_inflight_enter(api_worker_get(w));
 
     /* h2o's entity points into its input buffer; keep our own copy (it outlives retries) */
     ctx->raw_len = req->entity.len;
@@ -2043,7 +2044,7 @@ int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind
         respond_error(ctx);
         return 0;
     }
-    if (w->cfg->server.max_inflight > 0 && w->inflight > (uint64_t)w->cfg->server.max_inflight) {
+    if (w->cfg->server.max_inflight > 0 && api_worker_inflight(api_worker_get(w)) > (uint64_t)w->cfg->server.max_inflight) {
         api_error_set(&ctx->err, 503, "api_error", "overloaded", NULL, "too many requests in flight");
         respond_error(ctx);
         return 0;
@@ -2055,7 +2056,7 @@ int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind
     if (req->version < 0x200) {
         int fd = h2o_socket_get_fd(req->conn->callbacks->get_socket(req->conn));
         ctx->conn_id = req->conn->id;
-        if (api_hangup_watch(w->hangup, fd, ctx->conn_id, on_hangup, ctx) == 0)
+        if (api_hangup_watch(api_worker_get(w)->hangup, fd, ctx->conn_id, on_hangup, ctx) == 0)
             ctx->hangup_fd = fd;
     }
     guards_resolve(ctx);
@@ -2069,7 +2070,7 @@ int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind
 
 void lifecycle_drain_expired(struct server_worker *w)
 {
-    for (struct req_ctx *ctx = w->_requests, *next; ctx != NULL; ctx = next) {
+    for (struct req_ctx *ctx = api_worker_get(w)->requests, *next; ctx != NULL; ctx = next) {
         next = ctx->next;
         if (ctx->state == REQ_STATE_RESPONDING || ctx->state == REQ_STATE_CLOSED)
             continue;

@@ -15,9 +15,11 @@
 #include "api/scrub.h"
 #include "audit/audit.h"
 #include "auth/auth.h"
-#include "server/metrics.h"
+#include "metrics/metrics.h"
 #include "server/server.h"
 #include "upstream/client.h"
+#include "upstream/router.h"
+#include "util/alloc.h"
 #include "util/buf.h"
 
 enum route {
@@ -123,11 +125,31 @@ static void send_metrics(struct server_worker *w, h2o_req_t *req)
 {
     struct metrics_gauges g = {0};
     server_collect_gauges(w->server, &g);
+    size_t n = router_target_count(w->router);
+    struct metrics_target_sample *targets = n ? util_calloc(n, sizeof(*targets)) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        struct router_target_stats st;
+        router_target_stats_get(w->router, i, &st);
+        targets[i] = (struct metrics_target_sample){
+            .model = st.model,
+            .target = st.target,
+            .attempts = st.attempts,
+            .failures = st.failures,
+            .cooldowns = st.cooldowns,
+            .circuit = st.circuit == ROUTER_CIRCUIT_OPEN        ? METRICS_CIRCUIT_OPEN
+                       : st.circuit == ROUTER_CIRCUIT_HALF_OPEN ? METRICS_CIRCUIT_HALF_OPEN
+                                                                : METRICS_CIRCUIT_CLOSED,
+            .inflight = st.inflight,
+        };
+    }
+    g.targets = targets;
+    g.n_targets = n;
     struct util_buf out;
     util_buf_init(&out, 16 * 1024 * 1024);
-    metrics_render(w->metrics, &g, w->router, &out);
+    metrics_render(w->metrics, &g, &out);
     api_send_body(req, 200, "text/plain; version=0.0.4", out.data ? out.data : "", out.len);
     util_buf_free(&out);
+    free(targets);
 }
 
 static void method_not_allowed(h2o_req_t *req, const char *allow)
@@ -357,24 +379,4 @@ void api_register(h2o_hostconf_t *host)
     register_route(host, "/", ROUTE_FALLBACK);
     h2o_filter_t *f = h2o_create_filter(&host->fallback_path, sizeof(*f));
     f->on_setup_ostream = on_setup_h2o_error;
-}
-
-int api_worker_start(struct server_worker *w)
-{
-    w->hangup = api_hangup_create(&w->loop);
-    w->scrub = api_scrub_create(w->cfg);
-    return w->hangup ? 0 : -1;
-}
-
-void api_worker_drain_expired(struct server_worker *w)
-{
-    lifecycle_drain_expired(w);
-}
-
-void api_worker_stop(struct server_worker *w)
-{
-    api_hangup_destroy(w->hangup);
-    w->hangup = NULL;
-    api_scrub_destroy(w->scrub);
-    w->scrub = NULL;
 }

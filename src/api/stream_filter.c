@@ -19,8 +19,12 @@
 
 #include "api/json_span.h"
 #include "api/lifecycle_int.h"
+#include "api/restore.h"
 #include "api/sse.h"
+#include "guard/detect.h"
 #include "guard/engine.h"
+#include "guard/placeholder.h"
+#include "guard/redact.h"
 #include "guard/scan.h"
 #include "guard/stream_scan.h"
 #include "server/server.h"
@@ -68,6 +72,7 @@ struct sf_channel {
     long choice, tool;
     enum sf_field field;
     struct guard_stream *gs; /* NULL when no local guard applies */
+    struct api_restorer *rest; /* reversible redaction of the request (NULL: none) */
     char *tmpl;              /* the last event that carried this channel: frames text released at the end */
     size_t tmpl_len, tmpl_cap;
     int finished;
@@ -98,6 +103,9 @@ struct stream_filter {
     struct guard_stream_rule *rules;
     const struct config_guardrail **rule_guards;
     size_t n_rules;
+    struct guard_placeholders **maps; /* per rule: typed redaction's numbering for the whole stream (or NULL) */
+    struct guard_placeholders *const *restore_maps; /* the request's (borrowed: they live as long as it) */
+    size_t n_restore;
     struct sf_channel *channels;
     size_t n_channels;
     struct sf_event ev, tmpl_ev;
@@ -151,6 +159,12 @@ static enum guard_stream_action stream_action(const struct config_guardrail *g)
                                              : GUARD_STREAM_BLOCK;
 }
 
+/* A guard checked inline, per channel (regex, keywords, pii, secrets). */
+static int local_inline(const struct req_ctx *ctx, const struct config_guardrail *g)
+{
+    return guard_local_scan(ctx->w->guards, g) != NULL || guard_local_detect(ctx->w->guards, g) != NULL;
+}
+
 void stream_filter_begin(struct req_ctx *ctx)
 {
     int record = 0, filter = 0, slow_or_async = 0;
@@ -160,10 +174,13 @@ void stream_filter_begin(struct req_ctx *ctx)
             continue;
         if (guard_applies(g))
             filter = 1;
-        /* checks without an inline scanner (remote ones, pii / secrets) need the recorded text */
-        if (!guard_applies(g) || guard_local_scan(ctx->w->guards, g) == NULL)
+        /* checks without an inline scanner (remote ones) need the recorded text */
+        if (!guard_applies(g) || !local_inline(ctx, g))
             slow_or_async = 1;
     }
+    /* reversible redaction of the request: the originals go back in, after the checks */
+    if (ctx->n_placeholders > 0)
+        filter = 1;
     /* structured output streamed through (stream: pass) is checked at the end: hold [DONE] */
     int validate = ctx->so.mode != STRUCTURED_NONE && !ctx->schema_hold;
     if (validate)
@@ -178,6 +195,8 @@ void stream_filter_begin(struct req_ctx *ctx)
     sse_parser_init(&f->parser, SSE_EVENT_MAX);
     util_buf_init(&f->piece, SSE_EVENT_MAX);
     util_buf_init(&f->released, SSE_EVENT_MAX * 2);
+    f->restore_maps = ctx->placeholders;
+    f->n_restore = ctx->n_placeholders;
     util_buf_init(&f->event, SSE_EVENT_MAX * 8);
     util_buf_init(&f->full, cap);
     util_buf_init(&f->content0, validate ? cap : 0);
@@ -185,18 +204,29 @@ void stream_filter_begin(struct req_ctx *ctx)
     f->slow = util_calloc(ctx->n_guards ? ctx->n_guards : 1, sizeof(*f->slow));
     f->rules = util_calloc(ctx->n_guards ? ctx->n_guards : 1, sizeof(*f->rules));
     f->rule_guards = util_calloc(ctx->n_guards ? ctx->n_guards : 1, sizeof(*f->rule_guards));
+    f->maps = util_calloc(ctx->n_guards ? ctx->n_guards : 1, sizeof(*f->maps));
     for (size_t i = 0; i < ctx->n_guards; i++) {
         const struct config_guardrail *g = ctx->guards[i];
         if (!guard_applies(g))
             continue;
         const struct guard_scan *scan = guard_local_scan(ctx->w->guards, g);
-        if (scan != NULL) {
+        const struct detect_set *det = guard_local_detect(ctx->w->guards, g);
+        if (scan != NULL || det != NULL) {
+            struct guard_stream_rule r = {.scan = scan,
+                                          .action = stream_action(g),
+                                          .replacement = g->replacement ? g->replacement : "[REDACTED]",
+                                          .window = guard_stream_window(ctx->w->guards, g),
+                                          .fail_open = g->on_error == CONFIG_ON_ERROR_FAIL_OPEN};
+            if (det != NULL) {
+                r.detect = det;
+                r.detect_scratch = guard_env_detect_scratch(ctx->w->guards);
+                r.threshold = g->score_threshold;
+                r.replacement = GUARD_MASK;
+                if (g->action == CONFIG_ACTION_REDACT && g->redaction != CONFIG_REDACT_MASK)
+                    r.map = f->maps[f->n_rules] = guard_placeholders_new();
+            }
             f->rule_guards[f->n_rules] = g;
-            f->rules[f->n_rules++] = (struct guard_stream_rule){.scan = scan,
-                                                                .action = stream_action(g),
-                                                                .replacement = g->replacement ? g->replacement : "[REDACTED]",
-                                                                .window = guard_stream_window(ctx->w->guards, g),
-                                                                .fail_open = g->on_error == CONFIG_ON_ERROR_FAIL_OPEN};
+            f->rules[f->n_rules++] = r;
         } else {
             f->slow[f->n_slow++] = g;
             if (g->stream_first)
@@ -283,6 +313,9 @@ static size_t channel_of(struct stream_filter *f, struct sf_event *ev, long choi
     c->tool = tool;
     if (f->n_rules > 0)
         c->gs = guard_stream_new(f->rules, f->n_rules);
+    /* tool-call arguments are JSON: an original goes in escaped */
+    if (f->n_restore > 0)
+        c->rest = api_restorer_new(f->restore_maps, f->n_restore, field == F_TOOL_ARGS || field == F_FUNC_ARGS);
     return f->n_channels++;
 }
 
@@ -708,7 +741,9 @@ static void channel_stopped(struct req_ctx *ctx, int status, const struct guard_
     v.outcome = GUARD_BLOCK;
     v.violation = status == GUARD_STREAM_MATCH;
     v.errored = status == GUARD_STREAM_ERROR;
-    if (status == GUARD_STREAM_MATCH && g->type == CONFIG_GUARD_KEYWORDS)
+    if (status == GUARD_STREAM_MATCH && res->type[0])
+        snprintf(v.reason, sizeof(v.reason), "found %s", res->type);
+    else if (status == GUARD_STREAM_MATCH && g->type == CONFIG_GUARD_KEYWORDS)
         snprintf(v.reason, sizeof(v.reason), "matched a keyword");
     else if (status == GUARD_STREAM_MATCH)
         snprintf(v.reason, sizeof(v.reason), "matched pattern #%u", res->pattern + 1);
@@ -719,6 +754,11 @@ static void channel_stopped(struct req_ctx *ctx, int status, const struct guard_
                  res->pattern + 1);
     guard_count_verdict(ctx->w->guards, &v, 0);
     fail(ctx, g, &v);
+}
+
+static size_t channel_held(const struct sf_channel *c)
+{
+    return (c->gs != NULL ? guard_stream_held(c->gs) : 0) + api_restorer_pending(c->rest);
 }
 
 /* Feeds one text literal (NULL: nothing new, e.g. the final flush) to its channel and
@@ -753,12 +793,20 @@ static int splice_text(struct req_ctx *ctx, size_t ch, const char *j, size_t s, 
         rel = f->released.data ? f->released.data : "";
         rel_len = f->released.len;
     }
-    if (final)
-        c->finished = 1;
+    /* the checks and the recording see placeholders; only the client gets the originals */
     if (record(f, c, rel, rel_len) != 0) {
         fail_unverifiable(ctx, "answer too long to check (server.max_response_bytes)");
         return -1;
     }
+    if (c->rest != NULL && !c->finished) {
+        int whole = final || c->field == F_TOOL_NAME || c->field == F_FUNC_NAME;
+        if (api_restorer_feed(c->rest, rel, rel_len, whole, &rel, &rel_len) != 0) {
+            fail_unverifiable(ctx, "event too large");
+            return -1;
+        }
+    }
+    if (final)
+        c->finished = 1;
     if (util_buf_append_json_string(&f->event, rel, rel_len) != 0) {
         fail_unverifiable(ctx, "event too large");
         return -1;
@@ -832,7 +880,7 @@ static int flush_channel(struct req_ctx *ctx, size_t ch)
     struct sf_channel *c = &f->channels[ch];
     if (c->finished)
         return 0;
-    if (c->gs == NULL || guard_stream_held(c->gs) == 0 || c->tmpl == NULL) {
+    if (channel_held(c) == 0 || c->tmpl == NULL) {
         /* nothing held; the matcher still resolves its last possible match */
         if (c->gs != NULL) {
             struct guard_stream_result res;
@@ -875,7 +923,7 @@ static void keep_template(struct stream_filter *f, const struct sf_event *ev, co
         struct sf_channel *c = &f->channels[ev->edits[k].channel];
         if (ev->edits[k].kind != EDIT_TEXT || c->finished || (c->tmpl_len == len && memcmp(c->tmpl, data, len) == 0))
             continue;
-        if (c->gs == NULL)
+        if (c->gs == NULL && c->rest == NULL)
             continue; /* nothing is ever held: no template needed */
         if (len > c->tmpl_cap) {
             c->tmpl_cap = len < 256 ? 256 : len;
@@ -1123,8 +1171,12 @@ void stream_filter_free(struct req_ctx *ctx)
     sse_parser_free(&f->parser);
     for (size_t i = 0; i < f->n_channels; i++) {
         guard_stream_free(f->channels[i].gs);
+        api_restorer_free(f->channels[i].rest);
         free(f->channels[i].tmpl);
     }
+    for (size_t r = 0; r < f->n_rules; r++)
+        guard_placeholders_free(f->maps[r]);
+    free(f->maps);
     free(f->channels);
     free(f->ev.edits);
     free(f->tmpl_ev.edits);

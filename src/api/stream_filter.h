@@ -9,10 +9,13 @@
  * tokens' text. An event that cannot be read exactly (not JSON, a repeated
  * member, a text field that is not a string) ends the stream (fail closed).
  *
- *  - local checks (regex, keywords) match incrementally per channel
- *    (guard/stream_scan.h): text is held back only from where a match could
- *    still start, a redaction replaces a whole final match, a block or a
- *    possible match outgrowing stream.window ends the stream. The event goes
+ *  - local checks (regex, keywords, pii, secrets) match incrementally per
+ *    channel (guard/stream_scan.h): text is held back only from where a match
+ *    or finding could still start, a redaction replaces a whole final match, a
+ *    block or a possible match outgrowing stream.window ends the stream;
+ *  - reversible redaction of the request: the released text of each channel
+ *    goes through the request's placeholder maps (api/restore.h) after the
+ *    checks, so checks and recordings see placeholders, the client originals. The event goes
  *    out at once with each text literal replaced by what its channel releases
  *    (JSON-escaped); other bytes and the event order are kept. Text still held
  *    when a choice finishes (or at [DONE]) goes out first, in a copy of the

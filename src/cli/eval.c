@@ -41,7 +41,7 @@
 #include "cli/cli_int.h"
 #include "config/config.h"
 #include "guard/engine.h"
-#include "server/metrics.h"
+#include "metrics/metrics.h"
 #include "upstream/client.h"
 #include "util/alloc.h"
 #include "util/clock.h"

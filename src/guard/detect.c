@@ -31,6 +31,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "guard/hs_block.h"
 #include "util/alloc.h"
 #include "util/err.h"
 
@@ -49,6 +50,9 @@ struct detect_set {
     struct detect_rule *rules;
     enum rule_mode *mode;
     pcre2_code **re; /* non-NULL for MODE_DETECT / MODE_PCRE_ONLY */
+    pcre2_code **reach; /* streams: pattern + stream_tail + right edge, matched partially */
+    pcre2_code *reach_all; /* the same joined (NULL if a rule cannot be) */
+    size_t stream_back;    /* the largest stream_back */
     size_t n;
     hs_database_t *db;
     int any_pcre_only;
@@ -311,13 +315,92 @@ static pcre2_code *compile_pcre(const struct detect_rule *r, char *msg, size_t m
     return re;
 }
 
+/* The stream pattern: the match, what the check may read after it (stream_tail, or
+ * the rest of the token up to the rule's extent), then two more characters, because
+ * the right edge (and "-5" after a number) is decided by them. Matched with
+ * PCRE2_PARTIAL_HARD, a prefix of it that reaches the end of the text so far is a
+ * finding that may still start there or grow. Caseless rules say so inline, so the
+ * patterns of a set can be joined into one. */
+static char *reach_source(const struct detect_rule *r)
+{
+    char tail[64];
+    if (r->stream_tail == NULL)
+        snprintf(tail, sizeof(tail), "\\S{0,%zu}", r->max_extent > 0 ? r->max_extent : (size_t)256);
+    const char *re = r->stream_regex ? r->stream_regex : r->regex;
+    size_t n = strlen(re) + strlen(r->stream_tail ? r->stream_tail : tail) + 40;
+    char *src = util_malloc(n);
+    snprintf(src, n, "(?%s:(?:%s)(?:%s)(?=[\\s\\S]{2}))", (r->flags & DETECT_CASELESS) ? "i" : "", re,
+             r->stream_tail ? r->stream_tail : tail);
+    return src;
+}
+
+static pcre2_code *compile_reach(const char *src, char *msg, size_t msgsz)
+{
+    int code;
+    PCRE2_SIZE off;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
+    if (re == NULL) {
+        PCRE2_UCHAR m[200];
+        pcre2_get_error_message(code, m, sizeof(m));
+        snprintf(msg, msgsz, "%s", (const char *)m);
+        return NULL;
+    }
+    pcre2_jit_compile(re, PCRE2_JIT_COMPLETE | PCRE2_JIT_PARTIAL_HARD);
+    return re;
+}
+
+/* Does a pattern refer to its groups by number or recurse (then it cannot be joined with others)? */
+static int refers_to_groups(const char *re)
+{
+    for (const char *p = re; *p; p++) {
+        if (p[0] == '\\' && p[1] != 0 && (strchr("123456789gk", p[1]) != NULL))
+            return 1;
+        if (p[0] == '\\' && p[1] != 0)
+            p++;
+        else if (p[0] == '(' && p[1] == '?' && p[2] != 0 && strchr("PR|&0123456789+-", p[2]) != NULL)
+            return 1;
+    }
+    return 0;
+}
+
+/* One pattern for the whole set (one PCRE2 call per piece instead of one per rule); NULL if a
+ * rule cannot be joined. */
+static pcre2_code *compile_reach_all(const struct detect_set *s)
+{
+    size_t total = 1;
+    char **src = util_calloc(s->n, sizeof(*src));
+    pcre2_code *re = NULL;
+    for (size_t i = 0; i < s->n; i++) {
+        if (refers_to_groups(s->rules[i].stream_regex ? s->rules[i].stream_regex : s->rules[i].regex))
+            goto out;
+        src[i] = reach_source(&s->rules[i]);
+        total += strlen(src[i]) + 1;
+    }
+    char *all = util_malloc(total), *w = all;
+    for (size_t i = 0; i < s->n; i++)
+        w += sprintf(w, "%s%s", i ? "|" : "", src[i]);
+    char msg[200];
+    re = compile_reach(all, msg, sizeof(msg));
+    free(all);
+out:
+    for (size_t i = 0; i < s->n; i++)
+        free(src[i]);
+    free(src);
+    return re;
+}
+
 void detect_free(struct detect_set *s)
 {
     if (s == NULL)
         return;
-    for (size_t i = 0; i < s->n; i++)
+    for (size_t i = 0; i < s->n; i++) {
         pcre2_code_free(s->re[i]);
+        if (s->reach)
+            pcre2_code_free(s->reach[i]);
+    }
     free(s->re);
+    free(s->reach);
+    pcre2_code_free(s->reach_all);
     free(s->mode);
     free(s->rules);
     hs_free_database(s->db);
@@ -337,6 +420,7 @@ struct detect_set *detect_compile(const struct detect_rule *rules, size_t n, cha
     memcpy(s->rules, rules, n * sizeof(*rules));
     s->mode = util_calloc(n, sizeof(*s->mode));
     s->re = util_calloc(n, sizeof(*s->re));
+    s->reach = util_calloc(n, sizeof(*s->reach));
     s->mctx = pcre2_match_context_create(NULL);
     pcre2_set_match_limit(s->mctx, DETECT_PCRE_MATCH_LIMIT);
     const char **exprs = util_calloc(n, sizeof(*exprs));
@@ -363,6 +447,16 @@ struct detect_set *detect_compile(const struct detect_rule *rules, size_t n, cha
         if (empty) {
             pcre2_code_free(re);
             util_set_err(err, errsz, "recognizer %s: the pattern matches the empty string", r->entity);
+            goto fail;
+        }
+        char *src = reach_source(r);
+        s->reach[i] = compile_reach(src, msg, sizeof(msg));
+        free(src);
+        if (s->stream_back < r->stream_back)
+            s->stream_back = r->stream_back;
+        if (s->reach[i] == NULL) {
+            pcre2_code_free(re);
+            util_set_err(err, errsz, "recognizer %s: cannot build its stream pattern: %s", r->entity, msg);
             goto fail;
         }
         /* Hyperscan runs in byte mode: its UTF-8 mode is undefined on invalid UTF-8 (a
@@ -437,6 +531,7 @@ struct detect_set *detect_compile(const struct detect_rule *rules, size_t n, cha
     }
     if (s->any_pcre_only)
         s->max_width = SIZE_MAX;
+    s->reach_all = compile_reach_all(s);
     free(exprs);
     free(flags);
     free(ids);
@@ -613,8 +708,15 @@ static double clamp01(double v)
     return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
-int detect_scan(const struct detect_set *s, struct detect_scratch *sc, const char *text, size_t len, size_t index,
-                double threshold, struct guard_finding **out, size_t *n, size_t *cap)
+/* Streams: what a candidate still waits for. */
+struct stream_wait {
+    int active;     /* more text may come */
+    size_t pending; /* earliest start of a candidate a context word still to come could raise */
+};
+
+/* Candidates -> scored findings in sc->found (sorted by start, no overlaps); returns how many, or <0. */
+static int scan_core(const struct detect_set *s, struct detect_scratch *sc, const char *text, size_t len, double threshold,
+                     struct stream_wait *wait)
 {
     if (s == NULL || sc == NULL || (text == NULL && len > 0))
         return WARDEN_EINVAL;
@@ -626,13 +728,13 @@ int detect_scan(const struct detect_set *s, struct detect_scratch *sc, const cha
     sc->overflow = 0;
     memset(sc->hit, 0, s->n);
     if (s->db != NULL && len > 0) {
-        hs_error_t e = hs_scan(s->db, text, (unsigned)(len > UINT_MAX ? UINT_MAX : len), 0, sc->hs, on_hs_match, &x);
+        hs_error_t e = guard_hs_scan(s->db, text, (unsigned)(len > UINT_MAX ? UINT_MAX : len), sc->hs, on_hs_match, &x);
         if (e == HS_INVALID) {
             /* a set at an address this scratch was grown for earlier (freed, then reallocated) */
             if (detect_scratch_grow(sc, s) != 0)
                 return WARDEN_ENOMEM;
             sc->n_cand = 0;
-            e = hs_scan(s->db, text, (unsigned)(len > UINT_MAX ? UINT_MAX : len), 0, sc->hs, on_hs_match, &x);
+            e = guard_hs_scan(s->db, text, (unsigned)(len > UINT_MAX ? UINT_MAX : len), sc->hs, on_hs_match, &x);
         }
         if (e != HS_SUCCESS && e != HS_SCAN_TERMINATED)
             return WARDEN_EINVAL;
@@ -668,10 +770,17 @@ int detect_scan(const struct detect_set *s, struct detect_scratch *sc, const cha
             double score = v == DETECT_VALID ? r->valid_score : r->score;
             int ctx = detect_near(text, len, sp.start, sp.end, r->context, r->n_context, DETECT_CONTEXT_BEFORE,
                                   DETECT_CONTEXT_AFTER);
+            int negative = r->n_negative && detect_label_before(text, sp.start, r->negative, r->n_negative);
+            /* a context word may still come within DETECT_CONTEXT_AFTER: a candidate it would
+             * raise over the threshold is not decided yet */
+            if (wait != NULL && wait->active && !ctx && !negative && r->n_context > 0 &&
+                sp.end + DETECT_CONTEXT_AFTER > len && clamp01(score + DETECT_CONTEXT_BOOST) >= threshold &&
+                ((r->flags & DETECT_NEED_CONTEXT) || score < threshold) && sp.start < wait->pending)
+                wait->pending = sp.start;
             if ((r->flags & DETECT_NEED_CONTEXT) && !ctx)
                 break;
             /* a label that makes it an identifier ("order 415-555-0132") outweighs any context */
-            if (r->n_negative && detect_label_before(text, sp.start, r->negative, r->n_negative))
+            if (negative)
                 score -= DETECT_NEGATIVE_PENALTY;
             else if (ctx)
                 score += DETECT_CONTEXT_BOOST;
@@ -706,6 +815,13 @@ int detect_scan(const struct detect_set *s, struct detect_scratch *sc, const cha
         free(taken);
     }
     qsort(sc->found, kept, sizeof(*sc->found), found_pos_cmp);
+    return (int)kept;
+}
+
+/* Appends found[0, kept) with their text's index to the caller's array. */
+static void append_found(const struct guard_finding *found, size_t kept, size_t index, struct guard_finding **out, size_t *n,
+                         size_t *cap)
+{
     if (*n + kept > *cap) {
         size_t nc = *cap ? *cap : 8;
         while (nc < *n + kept)
@@ -714,8 +830,138 @@ int detect_scan(const struct detect_set *s, struct detect_scratch *sc, const cha
         *cap = nc;
     }
     for (size_t i = 0; i < kept; i++) {
-        sc->found[i].index = index;
-        (*out)[(*n)++] = sc->found[i];
+        (*out)[*n] = found[i];
+        (*out)[(*n)++].index = index;
     }
-    return (int)kept;
+}
+
+int detect_scan(const struct detect_set *s, struct detect_scratch *sc, const char *text, size_t len, size_t index,
+                double threshold, struct guard_finding **out, size_t *n, size_t *cap)
+{
+    int kept = scan_core(s, sc, text, len, threshold, NULL);
+    if (kept > 0)
+        append_found(sc->found, (size_t)kept, index, out, n, cap);
+    return kept;
+}
+
+/* The start of the token around pos (non-space bytes, at most 64 back: an e-mail's
+ * local part), then, for a number, up to `back` bytes of its prefix ("+1 "); never
+ * before from. */
+static size_t token_start(size_t back, const char *text, size_t pos, size_t from)
+{
+    size_t p = pos;
+    while (p > from && pos - p < 64 && !isspace((unsigned char)text[p - 1]))
+        p--;
+    if (!isdigit((unsigned char)text[p]) && text[p] != '(' && text[p] != '+')
+        return p; /* only a number has a prefix */
+    while (p > from && back-- > 0 && text[p - 1] != 0 && strchr("+0123456789 .-(", text[p - 1]) != NULL)
+        p--;
+    return p;
+}
+
+/* The earliest start >= from of a prefix of rule i's stream pattern (all rules: i == n,
+ * the joined pattern) that reaches end, lowering *hold. Returns 0, 1 when the joined
+ * pattern found a complete match at *complete (alternatives after the matching one
+ * were not tried there), or WARDEN_EINVAL. */
+static int partial_of(const struct detect_set *s, struct detect_scratch *sc, size_t i, const char *text, size_t end,
+                      size_t from, size_t *hold, size_t *complete)
+{
+    const pcre2_code *re = i < s->n ? s->reach[i] : s->reach_all;
+    size_t back = i < s->n ? s->rules[i].stream_back : s->stream_back;
+    size_t off = from;
+    while (off < end && off < *hold) {
+        int rc = pcre2_match(re, (PCRE2_SPTR)text, end, off, PCRE2_PARTIAL_HARD, sc->md, s->mctx);
+        if (rc == PCRE2_ERROR_NOMATCH)
+            return 0;
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(sc->md);
+        if (rc == PCRE2_ERROR_PARTIAL) {
+            size_t h = token_start(back, text, ov[0] < off ? off : ov[0], from);
+            if (h < *hold)
+                *hold = h;
+            return 0;
+        }
+        if (rc < 0)
+            return WARDEN_EINVAL;
+        if (i == s->n) {
+            *complete = ov[0];
+            return 1;
+        }
+        /* a complete match is decided; another one may start inside it */
+        off = ov[0] + 1;
+        while (off < end && ((unsigned char)text[off] & 0xC0) == 0x80)
+            off++;
+    }
+    return 0;
+}
+
+/* The earliest start >= from of a prefix of a stream pattern that reaches end. The joined
+ * pattern answers in one call unless it meets a complete match (rare in prose): from
+ * there on each rule's own pattern decides. Returns 1 when the joined pattern met no
+ * complete match before *hold: then no finding can start in [from, *hold) (each
+ * finding's stream pattern starts inside it at or after from), 0 when one may. */
+static int partial_hold(const struct detect_set *s, struct detect_scratch *sc, const char *text, size_t end, size_t from,
+                        size_t *hold)
+{
+    size_t complete = from;
+    if (s->reach_all != NULL) {
+        int rc = partial_of(s, sc, s->n, text, end, from, hold, &complete);
+        if (rc <= 0)
+            return rc < 0 ? rc : 1;
+    }
+    for (size_t i = 0; i < s->n; i++)
+        if (partial_of(s, sc, i, text, end, complete, hold, &complete) < 0)
+            return WARDEN_EINVAL;
+    return 0;
+}
+
+int detect_scan_stream(const struct detect_set *s, struct detect_scratch *sc, const char *text, size_t len, size_t from,
+                       int final, double threshold, struct guard_finding **out, size_t *n, size_t *cap, size_t *hold)
+{
+    if (s == NULL || sc == NULL || (text == NULL && len > 0) || from > len)
+        return WARDEN_EINVAL;
+    *hold = len;
+    struct stream_wait wait = {.active = !final, .pending = len};
+    if (!final) {
+        /* a character cut by the end of the text so far is not text yet */
+        size_t end = len, lead = len;
+        while (lead > from && len - lead < 4 && ((unsigned char)text[lead - 1] & 0xC0) == 0x80)
+            lead--;
+        if (lead > from) {
+            unsigned c = (unsigned char)text[lead - 1];
+            size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+            if (lead - 1 + need > len)
+                end = lead - 1;
+        }
+        *hold = end;
+        int none = partial_hold(s, sc, text, end, from, hold);
+        if (none < 0)
+            return WARDEN_EINVAL;
+        if (none)
+            return 0; /* nothing to find before the hold: the scan is skipped */
+    }
+    int kept = scan_core(s, sc, text, len, threshold, &wait);
+    if (kept < 0)
+        return kept;
+    if (wait.pending < *hold)
+        *hold = wait.pending < from ? from : wait.pending;
+    size_t first = 0, last = 0;
+    for (size_t i = 0; i < (size_t)kept; i++) {
+        const struct guard_finding *f = &sc->found[i];
+        if (f->start < from) {
+            if (f->end > from)
+                return WARDEN_ETOOBIG; /* part of it went out already */
+            first = i + 1;
+            continue;
+        }
+        if (f->end > *hold) {
+            /* it may still grow or be outranked: held from its start, with everything after it */
+            if (f->start < *hold)
+                *hold = f->start;
+            break;
+        }
+        last = i + 1;
+    }
+    if (last > first)
+        append_found(sc->found + first, last - first, 0, out, n, cap);
+    return last > first ? (int)(last - first) : 0;
 }

@@ -71,6 +71,12 @@ struct detect_rule {
     size_t n_negative;
     double min_entropy;         /* for checks that measure entropy (bits per character) */
     size_t max_extent;          /* the longest span the check may produce (it may extend the match); 0 = the pattern's */
+    /* Streams (detect_scan_stream): what the check may read after the pattern's match, as
+     * a regex fragment (NULL: the rest of the token, \S*), and how many bytes before the
+     * match's token it may take into the span (a phone number's "+1 " prefix). */
+    const char *stream_tail;
+    size_t stream_back;
+    const char *stream_regex; /* what a finding is made of, when narrower than regex (a label's digits); NULL: regex */
 };
 
 struct detect_set;
@@ -89,6 +95,19 @@ void detect_scratch_free(struct detect_scratch *sc);
  * the caller frees). Returns the number appended or <0 (WARDEN_E*) on error. */
 int detect_scan(const struct detect_set *s, struct detect_scratch *sc, const char *text, size_t len, size_t index,
                 double threshold, struct guard_finding **out, size_t *n, size_t *cap);
+
+/* Streams: scans text[0, len) of which more may follow (unless final), the text
+ * before `from` being context only (already released). Appends, as detect_scan
+ * does, the findings that start at or after from and that no continuation can
+ * change; sets *hold to the earliest offset >= from where a finding could still
+ * start or grow (len when none): a prefix of a recognizer's match reaching the
+ * end (PCRE2 partial matching of pattern + stream_tail + two characters of right
+ * edge, its token walked back), a candidate a context word still to come could
+ * raise over the threshold, or a finding reaching past another hold. Never
+ * reports a finding that reaches past *hold. WARDEN_ETOOBIG also when a finding
+ * starts before from and ends after it (part of it already went out). */
+int detect_scan_stream(const struct detect_set *s, struct detect_scratch *sc, const char *text, size_t len, size_t from,
+                       int final, double threshold, struct guard_finding **out, size_t *n, size_t *cap, size_t *hold);
 
 /* Longest candidate in bytes (before a check extends it), or 0 if a pattern is unbounded. */
 size_t detect_max_width(const struct detect_set *s);

@@ -19,6 +19,8 @@
  * memory. */
 #include "guard/engine.h"
 
+#include <h2o/linklist.h>
+#include <h2o/memory.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -39,7 +41,7 @@
 #include "guard/scan.h"
 #include "guard/secrets.h"
 #include "guard/webhook.h"
-#include "server/metrics.h"
+#include "metrics/metrics.h"
 #include "upstream/client.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -80,7 +82,7 @@ struct guard_env {
     struct guard_scan_scratch *scratch;
     struct guard_injection_scratch *injection_scratch;
     struct detect_scratch *detect_scratch;
-    struct guard_run *async_runs; /* detached async_post runs of this worker */
+    h2o_linklist_t async_runs; /* detached async_post runs of this worker (guard_run.async_link) */
     size_t async_count;
 };
 
@@ -138,8 +140,7 @@ struct guard_run {
     int chain_rewrote;
     struct guard_run *parent;
     size_t index_in_parent;
-    /* async_post list */
-    struct guard_run *async_prev, *async_next;
+    h2o_linklist_t async_link; /* in guard_env.async_runs while a detached run is pending */
 };
 
 /* ---- call ids ---- */
@@ -304,6 +305,7 @@ static const struct guard_compiled *compiled(const struct guard_env *env, const 
 struct guard_env *guard_env_create(struct guard_shared *gs, uv_loop_t *loop, struct upstream_client *up, struct metrics *m)
 {
     struct guard_env *env = util_calloc(1, sizeof(*env));
+    h2o_linklist_init_anchor(&env->async_runs);
     env->shared = gs;
     env->loop = loop;
     env->upstream = up;
@@ -327,8 +329,7 @@ void guard_env_destroy(struct guard_env *env)
 {
     if (env == NULL)
         return;
-    while (env->async_runs != NULL)
-        guard_run_cancel(env->async_runs);
+    guard_env_cancel_async(env);
     guard_scan_scratch_free(env->scratch);
     guard_injection_scratch_free(env->injection_scratch);
     detect_scratch_free(env->detect_scratch);
@@ -338,6 +339,21 @@ void guard_env_destroy(struct guard_env *env)
 size_t guard_env_async_pending(const struct guard_env *env)
 {
     return env ? env->async_count : 0;
+}
+
+size_t guard_env_cancel_async(struct guard_env *env)
+{
+    size_t n = 0;
+    while (env != NULL && !h2o_linklist_is_empty(&env->async_runs)) {
+        struct guard_run *r = H2O_STRUCT_FROM_MEMBER(struct guard_run, async_link, env->async_runs.next);
+        LOG_WARN("guard", "%s async_post %s cancelled: shutting down (%llu ms after it started)", r->request_id, r->g->name,
+                 (unsigned long long)((util_now_ns() - r->t0) / 1000000));
+        guard_run_cancel(r);
+        n++;
+    }
+    if (n > 0)
+        metrics_count(env->metrics, METRICS_ASYNC_POST_CANCELLED, n);
+    return n;
 }
 
 int guard_is_local(const struct config_guardrail *g)
@@ -368,6 +384,17 @@ const struct guard_scan *guard_local_scan(const struct guard_env *env, const str
 struct guard_scan_scratch *guard_env_scratch(struct guard_env *env)
 {
     return env->scratch;
+}
+
+const struct detect_set *guard_local_detect(const struct guard_env *env, const struct config_guardrail *g)
+{
+    const struct guard_compiled *c = guard_is_local(g) ? compiled(env, g) : NULL;
+    return c ? c->detect : NULL;
+}
+
+struct detect_scratch *guard_env_detect_scratch(struct guard_env *env)
+{
+    return env->detect_scratch;
 }
 
 /* ---- when: conditions ---- */
@@ -473,13 +500,7 @@ static void run_stop(struct guard_run *r)
 static void async_list_remove(struct guard_run *r)
 {
     struct guard_env *env = r->env;
-    if (r->async_prev)
-        r->async_prev->async_next = r->async_next;
-    else if (env->async_runs == r)
-        env->async_runs = r->async_next;
-    if (r->async_next)
-        r->async_next->async_prev = r->async_prev;
-    r->async_prev = r->async_next = NULL;
+    h2o_linklist_unlink(&r->async_link);
     env->async_count--;
     atomic_fetch_sub(&env->shared->async_pending, 1);
     metrics_async_pending_add(env->metrics, -1);
@@ -1680,10 +1701,7 @@ int guard_run_async_post(struct guard_env *env, const struct config_guardrail *g
     metrics_async_pending_add(env->metrics, 1);
     struct guard_run *r = run_create(env, g, s, NULL, NULL);
     r->detached = 1;
-    r->async_next = env->async_runs;
-    if (env->async_runs)
-        env->async_runs->async_prev = r;
-    env->async_runs = r;
+    h2o_linklist_insert(&env->async_runs, &r->async_link);
     env->async_count++;
     r->refs++;
     run_begin(r);

@@ -44,6 +44,8 @@ struct guard_run;
 struct upstream_client;
 struct metrics;
 struct guard_placeholders;
+struct detect_set;
+struct detect_scratch;
 
 enum guard_outcome { GUARD_PASS, GUARD_BLOCK, GUARD_REWRITE };
 
@@ -131,6 +133,9 @@ struct guard_placeholders *guard_verdict_take_placeholders(struct guard_verdict 
 int guard_run_async_post(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s);
 /* async_post checks of this worker still running */
 size_t guard_env_async_pending(const struct guard_env *env);
+/* Shutdown: cancels every pending async_post check of this worker (each is logged and counted in
+ * warden_guard_async_cancelled_total); no verdict is reported for them. Returns how many. */
+size_t guard_env_cancel_async(struct guard_env *env);
 
 /* For streaming output checks: the bytes a regex/keywords/pii/secrets guard must
  * hold back to see every match whole (0: this guard cannot check inline). */
@@ -147,6 +152,9 @@ void guard_call_id(char out[GUARD_CALL_ID_SIZE], const void *request, uint64_t s
  * local) and the worker's scratch space (loop thread only). */
 const struct guard_scan *guard_local_scan(const struct guard_env *env, const struct config_guardrail *g);
 struct guard_scan_scratch *guard_env_scratch(struct guard_env *env);
+/* The same for pii / secrets: the compiled recognizers (NULL for other types) and the scratch. */
+const struct detect_set *guard_local_detect(const struct guard_env *env, const struct config_guardrail *g);
+struct detect_scratch *guard_env_detect_scratch(struct guard_env *env);
 /* Counts a verdict reached outside a run (streams) in the guard's metrics. */
 void guard_count_verdict(struct guard_env *env, const struct guard_verdict *v, uint64_t latency_us);
 

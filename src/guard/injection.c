@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guard/hs_block.h"
 #include "util/alloc.h"
 #include "util/err.h"
 
@@ -1133,7 +1134,7 @@ static int scan_text(const struct guard_injection *inj, struct guard_injection_s
     memset(sc->hit, 0, sizeof(sc->hit));
     if (len == 0)
         return 0;
-    if (hs_scan(inj->db, text, (unsigned)len, 0, sc->hs, on_hs_match, &ctx) != HS_SUCCESS)
+    if (guard_hs_scan(inj->db, text, (unsigned)len, sc->hs, on_hs_match, &ctx) != HS_SUCCESS)
         return WARDEN_EINVAL;
     return 0;
 }
@@ -1172,7 +1173,7 @@ static int scan_windows(const struct guard_injection *inj, struct guard_injectio
     memset(sc->hit, 0, sizeof(sc->hit));
     sc->n_windows = 0;
     struct window_ctx w = {sc, len};
-    if (hs_scan(inj->anchor_db, text, (unsigned)len, 0, sc->hs, on_anchor, &w) != HS_SUCCESS)
+    if (guard_hs_scan(inj->anchor_db, text, (unsigned)len, sc->hs, on_anchor, &w) != HS_SUCCESS)
         return WARDEN_EINVAL;
     struct scan_ctx ctx = {sc->hit};
     for (size_t i = 0; i < sc->n_windows; i++) {
@@ -1181,7 +1182,7 @@ static int scan_windows(const struct guard_injection *inj, struct guard_injectio
             a--;
         while (b < len && text[b] != ' ' && text[b] != '\n' && b < sc->windows[i].end + 64)
             b++;
-        if (hs_scan(inj->db, text + a, (unsigned)(b - a), 0, sc->hs, on_hs_match, &ctx) != HS_SUCCESS)
+        if (guard_hs_scan(inj->db, text + a, (unsigned)(b - a), sc->hs, on_hs_match, &ctx) != HS_SUCCESS)
             return WARDEN_EINVAL;
     }
     return 0;

@@ -434,21 +434,30 @@ static const char *const neg_number[] = {"order",  "invoice", "ref",     "refere
 static const char *const neg_version[] = {"version", "ver", "build", "release", "firmware", "v"};
 
 #define CTX(a) a, N(a)
+/* streams: a phone number's extension is read after the match, its "+1 " / "001-" prefix before
+ * it; a labelled number's finding is its digits (the label before them may be released) */
+#define PHONE_TAIL "(?: ?(?:[xX]|[eE][xX][tT]\\.? ?)[0-9]{0,6})?"
+#define PHONE_PREFIX 5
+/* an address's domain; a URL's characters (url_char), so a quote ends it as it ends the check */
+#define EMAIL_TAIL "[A-Za-z0-9.\\-]{0,300}"
+#define URL_TAIL "[!#-;=?-\\[\\]_a-z~]{0,2040}"
 
 static const struct detect_rule builtin[] = {
     {"EMAIL_ADDRESS", "[A-Za-z0-9._%+\\-']@[A-Za-z0-9]", DETECT_NO_EDGES, NULL, check_email, 0.5, 0.95, CTX(ctx_email), NULL,
-     0, 0, 320},
+     0, 0, 320, EMAIL_TAIL, 0},
     {"URL", "(?:https?|ftps?|sftp|wss?)://[A-Za-z0-9\\[]", DETECT_CASELESS | DETECT_NO_EDGES, NULL, check_url, 0.6, 0.6, NULL,
-     0, NULL, 0, 0, 2048},
-    {"URL", "www\\.[A-Za-z0-9]", DETECT_CASELESS | DETECT_NO_EDGES, NULL, check_url, 0.6, 0.6, NULL, 0, NULL, 0, 0, 2048},
+     0, NULL, 0, 0, 2048, URL_TAIL, 0},
+    {"URL", "www\\.[A-Za-z0-9]", DETECT_CASELESS | DETECT_NO_EDGES, NULL, check_url, 0.6, 0.6, NULL, 0, NULL, 0, 0, 2048,
+     URL_TAIL, 0},
     {"PHONE_NUMBER", "\\+[1-9][0-9 .()\\-]{6,24}[0-9]", DETECT_EDGE_NUMERIC | DETECT_NO_RIGHT_EDGE, NULL, check_phone_intl, 0.5, 0.75,
-     CTX(ctx_phone), CTX(neg_number), 0, 0},
+     CTX(ctx_phone), CTX(neg_number), 0, 0, PHONE_TAIL, 0},
     {"PHONE_NUMBER", "\\(\\d{3}\\)[ .\\-]?\\d{3}[ .\\-]\\d{4}", DETECT_NO_EDGES, NULL, check_phone_us, 0.5, 0.7,
-     CTX(ctx_phone), CTX(neg_number), 0, 0},
+     CTX(ctx_phone), CTX(neg_number), 0, 0, PHONE_TAIL, PHONE_PREFIX},
     {"PHONE_NUMBER", "\\d{3}[ .\\-]\\d{3}[ .\\-]\\d{4}", DETECT_NO_EDGES, NULL, check_phone_us, 0.5, 0.7, CTX(ctx_phone),
-     CTX(neg_number), 0, 0},
+     CTX(neg_number), 0, 0, PHONE_TAIL, PHONE_PREFIX},
     {"PHONE_NUMBER", "(?:phone|tel|mobile|cell|call|fax|whatsapp|sms|text|dial)[^0-9]{0,24}\\d{10}",
-     DETECT_CASELESS | DETECT_NO_EDGES, NULL, check_phone_labelled, 0.4, 0.4, CTX(ctx_phone), CTX(neg_number), 0, 0},
+     DETECT_CASELESS | DETECT_NO_EDGES, NULL, check_phone_labelled, 0.4, 0.4, CTX(ctx_phone), CTX(neg_number), 0, 0, NULL, 0,
+     "\\d{10}"},
     {"PHONE_NUMBER", "0\\d{1,4}[ /.\\-]?\\d{2,8}(?:[ .\\-]?\\d{2,4}){0,4}", DETECT_EDGE_NUMERIC, NULL,
      check_phone_national, 0.3, 0.3, CTX(ctx_phone), CTX(neg_number), 0, 0},
     {"CREDIT_CARD", "\\d{4}[ \\-]?\\d{4}[ \\-]?\\d{4}[ \\-]?\\d{1,7}", DETECT_EDGE_NUMERIC, NULL, check_card, 0.3, 1.0,
@@ -460,7 +469,7 @@ static const struct detect_rule builtin[] = {
     {"US_SSN", "\\d{3}[ \\-]\\d{2}[ \\-]\\d{4}", DETECT_EDGE_NUMERIC, NULL, check_ssn, 0.4, 0.85, CTX(ctx_ssn),
      CTX(neg_number), 0, 0},
     {"US_SSN", "(?:ssn|social security|ss#|tin)[^0-9]{0,24}\\d{9}", DETECT_CASELESS | DETECT_NO_EDGES, NULL,
-     check_ssn_labelled, 0.4, 0.5, CTX(ctx_ssn), CTX(neg_number), 0, 0},
+     check_ssn_labelled, 0.4, 0.5, CTX(ctx_ssn), CTX(neg_number), 0, 0, NULL, 0, "\\d{9}"},
     {"IP_ADDRESS", "\\d{1,3}(?:\\.\\d{1,3}){3}", DETECT_EDGE_NUMERIC, NULL, check_ipv4, 0.3, 0.75, CTX(ctx_ip),
      CTX(neg_version), 0, 0},
     {"IP_ADDRESS", "[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\\.\\d{1,3}){0,3}(?:%[0-9A-Za-z._\\-]{1,16})?", 0, ":",

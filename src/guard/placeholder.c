@@ -44,6 +44,7 @@ struct guard_placeholders {
 
 struct guard_restorer {
     const struct guard_placeholders *map;
+    int json; /* originals go out JSON-escaped (the text is a JSON document's string content) */
     char held[GUARD_PLACEHOLDER_MAX];
     size_t n_held;
 };
@@ -203,9 +204,23 @@ static int placeholder_prefix(const struct guard_placeholders *p, const char *s,
     return 0;
 }
 
+/* An original, as is or escaped for the inside of a JSON string (without the quotes). */
+static int append_value(struct util_buf *out, const struct ph_entry *e, int json)
+{
+    if (!json)
+        return util_buf_append(out, e->value, e->len);
+    size_t before = out->len;
+    if (util_buf_append_json_string(out, e->value, e->len) != 0)
+        return -1;
+    /* drop the quotes the helper adds */
+    memmove(out->data + before, out->data + before + 1, out->len - before - 2);
+    out->len -= 2;
+    return 0;
+}
+
 /* Processes text, appending restored output; when stream is set, a tail that may
  * still become a placeholder is not processed and its offset is returned. */
-static size_t restore_into(const struct guard_placeholders *p, const char *text, size_t len, int stream,
+static size_t restore_into(const struct guard_placeholders *p, const char *text, size_t len, int stream, int json,
                            struct util_buf *out, int *err, int *changed)
 {
     size_t i = 0, from = 0;
@@ -219,7 +234,7 @@ static size_t restore_into(const struct guard_placeholders *p, const char *text,
         const struct ph_entry *e = gt ? lookup_placeholder(p, text + j, (size_t)(gt - (text + j)) + 1) : NULL;
         if (e != NULL) {
             *err |= util_buf_append(out, text + from, j - from) != 0;
-            *err |= util_buf_append(out, e->value, e->len) != 0;
+            *err |= append_value(out, e, json) != 0;
             *changed = 1;
             i = from = (size_t)(gt - text) + 1;
             continue;
@@ -242,7 +257,7 @@ char *guard_placeholders_restore(const struct guard_placeholders *p, const char 
     struct util_buf out;
     util_buf_init(&out, SIZE_MAX);
     int err = 0, changed = 0;
-    restore_into(p, text, len, 0, &out, &err, &changed);
+    restore_into(p, text, len, 0, 0, &out, &err, &changed);
     if (!changed || err) {
         util_buf_free(&out);
         return NULL;
@@ -254,6 +269,13 @@ struct guard_restorer *guard_restorer_new(const struct guard_placeholders *p)
 {
     struct guard_restorer *r = util_calloc(1, sizeof(*r));
     r->map = p;
+    return r;
+}
+
+struct guard_restorer *guard_restorer_new_json(const struct guard_placeholders *p)
+{
+    struct guard_restorer *r = guard_restorer_new(p);
+    r->json = 1;
     return r;
 }
 
@@ -295,7 +317,7 @@ int guard_restorer_feed(struct guard_restorer *r, const char *in, size_t len, st
         const struct ph_entry *e = gt ? lookup_placeholder(r->map, tmp, (size_t)(gt - tmp) + 1) : NULL;
         size_t consumed_tmp;
         if (e != NULL) {
-            err |= util_buf_append(out, e->value, e->len) != 0;
+            err |= append_value(out, e, r->json) != 0;
             consumed_tmp = (size_t)(gt - tmp) + 1;
         } else {
             err |= util_buf_append(out, tmp, 1) != 0;
@@ -309,13 +331,13 @@ int guard_restorer_feed(struct guard_restorer *r, const char *in, size_t len, st
         r->n_held = 0;
         i += from_input;
         if (rest_held > 0) {
-            size_t stop = restore_into(r->map, again, rest_held, 1, out, &err, &changed);
+            size_t stop = restore_into(r->map, again, rest_held, 1, r->json, out, &err, &changed);
             memcpy(r->held, again + stop, rest_held - stop);
             r->n_held = rest_held - stop;
         }
     }
     if (i < len) {
-        size_t stop = restore_into(r->map, in + i, len - i, 1, out, &err, &changed);
+        size_t stop = restore_into(r->map, in + i, len - i, 1, r->json, out, &err, &changed);
         size_t keep = len - i - stop;
         memcpy(r->held + r->n_held, in + i + stop, keep);
         r->n_held += keep;
@@ -327,7 +349,7 @@ int guard_restorer_finish(struct guard_restorer *r, struct util_buf *out)
 {
     int err = 0, changed = 0;
     if (r->n_held > 0)
-        restore_into(r->map, r->held, r->n_held, 0, out, &err, &changed);
+        restore_into(r->map, r->held, r->n_held, 0, r->json, out, &err, &changed);
     r->n_held = 0;
     return err ? WARDEN_ETOOBIG : 0;
 }

@@ -46,6 +46,9 @@ size_t guard_placeholders_count(const struct guard_placeholders *p);
 char *guard_placeholders_restore(const struct guard_placeholders *p, const char *text, size_t len, size_t *outlen);
 
 struct guard_restorer *guard_restorer_new(const struct guard_placeholders *p);
+/* For a text that is JSON (streamed tool-call arguments): originals go out escaped for
+ * the inside of a JSON string, so a quote or a backslash in them keeps the JSON valid. */
+struct guard_restorer *guard_restorer_new_json(const struct guard_placeholders *p);
 /* Takes the next bytes of the stream; appends to out everything that can be
  * released (originals restored). Returns 0 or WARDEN_ETOOBIG if out is full. */
 int guard_restorer_feed(struct guard_restorer *r, const char *in, size_t len, struct util_buf *out);

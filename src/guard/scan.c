@@ -17,6 +17,7 @@
  * and the match context are read-only during matching); all per-scan state
  * lives in the caller's struct guard_scan_scratch. */
 #include "guard/scan.h"
+#include "guard/hs_block.h"
 #include "guard/scan_int.h"
 
 
@@ -552,12 +553,12 @@ static int run_hs(const struct guard_scan *s, struct guard_scan_scratch *sc, con
         return WARDEN_ETOOBIG;
     *lo = a;
     const char *p = text ? text + a : "";
-    hs_error_t rc = hs_scan(s->db, p, (unsigned)(b - a), 0, sc->hs, cb, ctx);
+    hs_error_t rc = guard_hs_scan(s->db, p, (unsigned)(b - a), sc->hs, cb, ctx);
     if (rc == HS_INVALID) {
         /* Most likely a scratch that was never grown for this database. */
         if (guard_scan_scratch_grow(sc, s) != 0)
             return WARDEN_ENOMEM;
-        rc = hs_scan(s->db, p, (unsigned)(b - a), 0, sc->hs, cb, ctx);
+        rc = guard_hs_scan(s->db, p, (unsigned)(b - a), sc->hs, cb, ctx);
     }
     if (rc == HS_SUCCESS)
         return 0;

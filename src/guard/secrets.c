@@ -241,7 +241,11 @@ static int check_generic(const char *t, size_t len, struct detect_span *sp, cons
     /* words and identifiers ("settings.SECRET_KEY", "hunter") are not secrets; random tokens mix classes */
     if (!dig && !(up && low && (n >= 16 || other)))
         return DETECT_REJECT;
-    if (!dig && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_.") >= n)
+    /* letters, '_' and '.' only: a name (the text is not NUL-terminated: no strspn) */
+    size_t k = 0;
+    while (k < n && (isalpha((unsigned char)s[k]) || s[k] == '_' || s[k] == '.'))
+        k++;
+    if (!dig && k >= n)
         return DETECT_REJECT;
     *sp = v;
     return DETECT_VALID;
@@ -307,13 +311,15 @@ static const struct detect_rule builtin[] = {
     {"HUGGINGFACE_TOKEN", "hf_[A-Za-z0-9]{30}", DETECT_NO_RIGHT_EDGE, "", check_token, 0.9, 0.9, NULL, 0, NULL, 0, 3.0,
      TOKEN_MAX},
     {"PRIVATE_KEY", "-----BEGIN(?: [A-Z0-9]+){0,3} PRIVATE KEY(?: BLOCK)?-----", DETECT_NO_EDGES, NULL, check_pem, 1.0, 1.0,
-     NULL, 0, NULL, 0, 0, PEM_MAX},
+     NULL, 0, NULL, 0, 0, PEM_MAX, "(?:[\\s\\S]{0,8192}?-----END[^\\n]{0,72}?-----)?", 0},
     {"JWT", "eyJ[A-Za-z0-9_\\-]{2,}\\.ey", DETECT_NO_RIGHT_EDGE, "-_", check_jwt, 0.9, 0.95, NULL, 0, NULL, 0, 0, 8192},
     {"DATABASE_URL",
      "(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\\+srv)?|rediss?|amqps?|mssql|sqlserver|clickhouse|cockroachdb)://",
      DETECT_CASELESS | DETECT_NO_RIGHT_EDGE, NULL, check_db_url, 0.9, 0.9, NULL, 0, NULL, 0, 0, 2048},
     {"GENERIC_SECRET", KEYWORDS "[\"']?[ \\t]{0,3}[:=]{1,2}", DETECT_CASELESS | DETECT_NO_EDGES, NULL, check_generic, 0.75,
-     0.75, NULL, 0, NULL, 0, 3.0, 320},
+     0.75, NULL, 0, NULL, 0, 3.0, 320,
+     /* streams: the value, quoted (spaces inside) or up to the next space */
+     "[ \\t]{0,64}(?:\"[^\"\\n]{0,257}\"|'[^'\\n]{0,257}'|`[^`\\n]{0,257}`|[^\\s\"',;]{0,257})", 0},
 };
 
 struct detect_set *guard_secrets_compile(const struct config_guardrail *g, char *err, size_t errsz)

@@ -20,14 +20,18 @@
  * holds [base, end) with at most CONTEXT bytes before rel. */
 #include "guard/stream_scan.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "guard/detect.h"
+#include "guard/placeholder.h"
 #include "guard/scan_int.h"
 #include "util/alloc.h"
 #include "util/err.h"
 
-#define CONTEXT 32 /* released bytes kept for lookbehinds and word boundaries */
+#define CONTEXT 32         /* released bytes kept for lookbehinds and word boundaries */
+#define DETECT_CONTEXT 128 /* for detect rules: context words (64 before), labels, an e-mail's local part */
 
 struct stream_pat {
     const struct guard_stream_rule *rule;
@@ -42,6 +46,7 @@ struct stream_pat {
 struct stream_span {
     size_t start, end; /* absolute */
     const struct guard_stream_rule *rule;
+    char type[40]; /* detect rules: the entity, for a typed placeholder */
 };
 
 struct guard_stream {
@@ -54,6 +59,10 @@ struct guard_stream {
     size_t rel; /* absolute: the first byte not released */
     struct stream_span *spans;
     size_t nspans, capspans;
+    size_t context;   /* bytes kept before rel */
+    size_t *detected; /* per rule (detect rules): absolute end of the findings already acted on */
+    struct guard_finding *finds;
+    size_t nfinds, capfinds;
     int status;
     struct guard_stream_result res;
 };
@@ -64,11 +73,20 @@ struct guard_stream *guard_stream_new(const struct guard_stream_rule *rules, siz
     st->rules = rules;
     st->nrules = n;
     size_t np = 0;
-    for (size_t i = 0; i < n; i++)
+    st->context = CONTEXT;
+    st->detected = util_calloc(n ? n : 1, sizeof(*st->detected));
+    for (size_t i = 0; i < n; i++) {
+        if (rules[i].scan == NULL) {
+            st->context = DETECT_CONTEXT;
+            continue;
+        }
         np += rules[i].scan->kind == GUARD_SCAN_KEYWORDS ? rules[i].scan->n_kw_res : rules[i].scan->n;
+    }
     st->pats = util_calloc(np ? np : 1, sizeof(*st->pats));
     for (size_t i = 0; i < n; i++) {
         const struct guard_scan *s = rules[i].scan;
+        if (s == NULL)
+            continue;
         size_t k = s->kind == GUARD_SCAN_KEYWORDS ? s->n_kw_res : s->n;
         for (size_t j = 0; j < k; j++) {
             struct stream_pat *p = &st->pats[st->npats++];
@@ -89,6 +107,8 @@ void guard_stream_free(struct guard_stream *st)
     free(st->pats);
     free(st->buf);
     free(st->spans);
+    free(st->detected);
+    free(st->finds);
     free(st);
 }
 
@@ -108,7 +128,7 @@ static void buf_append(struct guard_stream *st, const char *text, size_t len)
 }
 
 /* Adds the final match [s, e) as a redaction span, merging with overlapping ones. */
-static void span_add(struct guard_stream *st, size_t s, size_t e, const struct guard_stream_rule *rule)
+static void span_add(struct guard_stream *st, size_t s, size_t e, const struct guard_stream_rule *rule, const char *type)
 {
     size_t i = st->nspans;
     while (i > 0 && st->spans[i - 1].start > s)
@@ -125,7 +145,9 @@ static void span_add(struct guard_stream *st, size_t s, size_t e, const struct g
             st->spans = util_realloc(st->spans, st->capspans * sizeof(*st->spans));
         }
         memmove(st->spans + i + 1, st->spans + i, (st->nspans - i) * sizeof(*st->spans));
-        st->spans[i] = (struct stream_span){s, e, rule};
+        st->spans[i] = (struct stream_span){s, e, rule, {0}};
+        if (type != NULL)
+            snprintf(st->spans[i].type, sizeof(st->spans[i].type), "%s", type);
         st->nspans++;
     }
     /* absorb the spans after it that it now overlaps */
@@ -218,7 +240,7 @@ static int advance(struct guard_stream *st, struct guard_scan_scratch *sc, struc
             st->res.logged++;
             break;
         case GUARD_STREAM_REDACT:
-            span_add(st, s, e, r);
+            span_add(st, s, e, r, NULL);
             st->res.redacted++;
             break;
         }
@@ -256,7 +278,17 @@ static int release(struct guard_stream *st, struct util_buf *out, size_t upto, i
             break;
         }
         const char *rep = sp->rule->replacement ? sp->rule->replacement : "";
-        if (emit(st, out, pos, sp->start) != 0 || util_buf_append(out, rep, strlen(rep)) != 0)
+        size_t rep_len = strlen(rep);
+        if (sp->rule->map != NULL && sp->type[0]) {
+            /* typed: numbered per distinct value across the stream (the map is the stream's) */
+            const char *ph = guard_placeholders_add(sp->rule->map, sp->type, st->buf + (sp->start - st->base),
+                                                    sp->end - sp->start, &rep_len);
+            if (ph != NULL)
+                rep = ph;
+            else
+                rep_len = strlen(rep);
+        }
+        if (emit(st, out, pos, sp->start) != 0 || util_buf_append(out, rep, rep_len) != 0)
             return WARDEN_ETOOBIG;
         pos = sp->end;
     }
@@ -270,7 +302,7 @@ static int release(struct guard_stream *st, struct util_buf *out, size_t upto, i
         pos = upto;
     st->rel = pos;
     /* keep CONTEXT bytes before rel, and what a log rule still looks at */
-    size_t keep = st->rel > st->base + CONTEXT ? st->rel - CONTEXT : st->base;
+    size_t keep = st->rel > st->base + st->context ? st->rel - st->context : st->base;
     for (size_t i = 0; i < st->npats; i++)
         if (st->pats[i].off < keep)
             keep = st->pats[i].off > st->base ? st->pats[i].off : st->base;
@@ -280,6 +312,59 @@ static int release(struct guard_stream *st, struct util_buf *out, size_t upto, i
         st->base = keep;
     }
     return 0;
+}
+
+/* A detect rule (pii, secrets) over the text not released yet: lowers *upto to where a
+ * finding could still start, acts on the final findings. Returns a status. */
+static int detect_advance(struct guard_stream *st, size_t ri, int final, size_t *upto)
+{
+    const struct guard_stream_rule *r = &st->rules[ri];
+    size_t end = st->base + st->len, hold;
+    st->nfinds = 0;
+    int rc = detect_scan_stream(r->detect, r->detect_scratch, st->buf, st->len, st->rel - st->base, final, r->threshold,
+                                &st->finds, &st->nfinds, &st->capfinds, &hold);
+    if (rc == WARDEN_ETOOBIG) {
+        st->res.rule = ri;
+        st->res.pattern = 0;
+        return st->status = GUARD_STREAM_OVERFLOW;
+    }
+    if (rc < 0) {
+        st->res.rule = ri;
+        st->res.pattern = 0;
+        if (!r->fail_open)
+            return st->status = GUARD_STREAM_ERROR;
+        st->res.skipped++;
+        return GUARD_STREAM_OK;
+    }
+    /* log rules hold too: a finding is counted once, whole */
+    hold += st->base;
+    if (end - hold > r->window) {
+        st->res.rule = ri;
+        st->res.pattern = 0;
+        return st->status = GUARD_STREAM_OVERFLOW;
+    }
+    if (hold < *upto)
+        *upto = hold;
+    for (size_t k = 0; k < st->nfinds; k++) {
+        const struct guard_finding *f = &st->finds[k];
+        size_t fs = st->base + f->start, fe = st->base + f->end;
+        if (fs < st->detected[ri])
+            continue; /* acted on in an earlier piece, still held behind another rule */
+        st->detected[ri] = fe;
+        if (r->action == GUARD_STREAM_BLOCK) {
+            st->res.rule = ri;
+            st->res.pattern = 0;
+            snprintf(st->res.type, sizeof(st->res.type), "%s", f->type);
+            return st->status = GUARD_STREAM_MATCH;
+        }
+        if (r->action == GUARD_STREAM_LOG) {
+            st->res.logged++;
+            continue;
+        }
+        span_add(st, fs, fe, r, f->type);
+        st->res.redacted++;
+    }
+    return GUARD_STREAM_OK;
 }
 
 int guard_stream_feed(struct guard_stream *st, struct guard_scan_scratch *sc, const char *text, size_t len, int final,
@@ -295,6 +380,9 @@ int guard_stream_feed(struct guard_stream *st, struct guard_scan_scratch *sc, co
             if (st->pats[i].hold < upto)
                 upto = st->pats[i].hold;
         }
+        for (size_t i = 0; i < st->nrules && rc == GUARD_STREAM_OK; i++)
+            if (st->rules[i].detect != NULL)
+                rc = detect_advance(st, i, final, &upto);
         if (rc == GUARD_STREAM_OK && release(st, out, upto, final) != 0) {
             st->status = rc = GUARD_STREAM_OVERFLOW;
             st->res.rule = 0;

@@ -1,4 +1,4 @@
-/* Incremental matching of local guards (regex, keywords) over a text that
+/* Incremental matching of local guards (regex, keywords, pii, secrets) over a text that
  * arrives in pieces: one streamed answer's field (a choice's content, its
  * reasoning, one tool call's arguments...), called a channel.
  *
@@ -20,6 +20,10 @@
  * most the window). Memory: the held text plus 32 bytes of context for
  * lookbehinds and word boundaries; never the whole text.
  *
+ * pii / secrets (detect.h): on each piece the detector runs over the text not
+ * released yet (plus 128 bytes of context); detect_scan_stream says where a
+ * finding could still start or grow, and which findings are final.
+ *
  * Errors are per pattern: a pattern that cannot be evaluated (PCRE2 limits)
  * is skipped for the text it could not check when its rule is fail_open, else
  * the channel reports GUARD_STREAM_ERROR. */
@@ -33,13 +37,24 @@
 
 enum guard_stream_action { GUARD_STREAM_BLOCK, GUARD_STREAM_REDACT, GUARD_STREAM_LOG };
 
-/* One guard watching the channel. Borrowed: it must outlive every channel using it. */
+struct detect_set;
+struct detect_scratch;
+struct guard_placeholders;
+
+/* One guard watching the channel: a scan (regex, keywords) or a detect set (pii,
+ * secrets: detect_scan_stream decides what is held; a finding is replaced whole by
+ * replacement, or with a map by its <TYPE_n>). Borrowed: it must outlive every
+ * channel using it. */
 struct guard_stream_rule {
     const struct guard_scan *scan;
     enum guard_stream_action action;
     const char *replacement; /* redact; NULL means "" */
     size_t window;           /* the most a possible match may hold back (> 0) */
     int fail_open;           /* a pattern error skips that pattern (else: GUARD_STREAM_ERROR) */
+    const struct detect_set *detect;     /* instead of scan */
+    struct detect_scratch *detect_scratch; /* the loop thread's */
+    double threshold;                    /* findings below it do not count */
+    struct guard_placeholders *map;      /* typed redaction: numbered per value across the stream; NULL: replacement */
 };
 
 enum guard_stream_status {
@@ -55,6 +70,7 @@ struct guard_stream_result {
     size_t redacted;  /* final matches replaced so far */
     size_t logged;    /* matches of log rules so far */
     size_t skipped;   /* pattern evaluations skipped (fail_open errors) so far */
+    char type[40];    /* detect rules, MATCH: the finding's entity type */
 };
 
 struct guard_stream;

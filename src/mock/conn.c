@@ -32,6 +32,7 @@
  *     error is ignored here because the read side reports the same peer loss. */
 #include "mock/mock.h"
 
+#include <h2o/memory.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,7 +59,7 @@ enum req_state {
 #define IN_MIN_FREE (16u << 10)
 
 struct mock_conn {
-    struct mock_conn *prev, *next; /* worker->conns */
+    h2o_linklist_t link; /* in worker->conns until its handles are closed */
     struct mock_worker *worker;
     uv_tcp_t tcp;
     uv_timer_t timer;
@@ -98,13 +99,7 @@ static void on_close(uv_handle_t *h)
     struct mock_conn *c = h->data;
     if (--c->handles_open > 0)
         return;
-    struct mock_worker *w = c->worker;
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        w->conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
+    h2o_linklist_unlink(&c->link);
     free(c->in);
     util_buf_free(&c->chunk_body);
     util_buf_free(&c->out);
@@ -520,10 +515,7 @@ void mock_conn_on_connection(uv_stream_t *listener, int status)
     c->tcp.data = c;
     c->timer.data = c;
     c->handles_open = 2;
-    c->next = w->conns;
-    if (w->conns)
-        w->conns->prev = c;
-    w->conns = c;
+    h2o_linklist_insert(&w->conns, &c->link);
     if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
         conn_close(c);
         return;
@@ -535,6 +527,6 @@ void mock_conn_on_connection(uv_stream_t *listener, int status)
 
 void mock_conn_close_all(struct mock_worker *w)
 {
-    for (struct mock_conn *c = w->conns; c; c = c->next)
-        conn_close(c); /* in-flight requests are recorded as aborted_by_mock */
+    for (h2o_linklist_t *l = w->conns.next; l != &w->conns; l = l->next)
+        conn_close(H2O_STRUCT_FROM_MEMBER(struct mock_conn, link, l)); /* in-flight requests are recorded as aborted_by_mock */
 }

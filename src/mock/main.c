@@ -215,6 +215,7 @@ int main(int argc, char **argv)
     int rc = 0, started = 0;
     for (int i = 0; i < nw; i++) {
         struct mock_worker *w = &workers[i];
+        h2o_linklist_init_anchor(&w->conns);
         w->index = i;
         w->rng = (mock_opts.seed + 1) * 0x9e3779b97f4a7c15ull + (uint64_t)i * 0xbf58476d1ce4e5b9ull;
         if (w->rng == 0)

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <pthread.h>
+#include <h2o/linklist.h>
 #include <uv.h>
 
 #include "util/buf.h"
@@ -177,7 +178,7 @@ struct mock_worker {
     struct util_buf scratch;              /* per-worker temporary for building events */
     struct util_buf hdrjson;              /* per-worker temporary for a record's headers object */
     struct mock_jtok toks[MOCK_JTOK_MAX]; /* the fast-path scan of the current body */
-    struct mock_conn *conns;              /* every open connection, for shutdown */
+    h2o_linklist_t conns;                 /* mock_conn.link: every open connection, for shutdown */
 };
 
 struct mock_conn;

@@ -5,8 +5,10 @@
  * an upstream client, and never shares per-request state. The main thread
  * blocks SIGTERM/SIGINT everywhere and waits for them with sigwait(); on a
  * signal every worker stops accepting, asks h2o to close idle connections,
- * and leaves its loop when its last in-flight request ends or the drain
- * time-out passes (then the remaining requests end with a 503). */
+ * and leaves its loop once the application (struct server_app) says nothing
+ * is left, or when the drain time-out passes: then app->drain ends what is
+ * left at once (requests get a 503, pending async_post checks are cancelled)
+ * and the loop is left within a short grace for those answers to go out. */
 #include "server/server.h"
 
 #include <errno.h>
@@ -24,12 +26,11 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "api/api.h"
 #include "audit/audit.h"
 #include "guard/engine.h"
 #include "schema/schema.h"
 #include "server/keepalive.h"
-#include "server/metrics.h"
+#include "metrics/metrics.h"
 #include "upstream/client.h"
 #include "upstream/router.h"
 #include "util/alloc.h"
@@ -38,6 +39,7 @@
 
 struct server {
     const struct config *cfg;
+    const struct server_app *app;
     h2o_globalconf_t h2o_config;
     struct metrics *metrics;
     struct router *router;
@@ -87,11 +89,12 @@ static int open_listener(const struct config_server *sc, char *err, size_t errsz
     return fd;
 }
 
-struct server *server_create(const struct config *cfg, char *err, size_t errsz)
+struct server *server_create(const struct config *cfg, const struct server_app *app, char *err, size_t errsz)
 {
     raise_nofile_limit();
     struct server *s = util_calloc(1, sizeof(*s));
     s->cfg = cfg;
+    s->app = app;
     s->access_log_fd = STDERR_FILENO;
     if (cfg->server.access_log != NULL) {
         if (strcmp(cfg->server.access_log, "off") == 0) {
@@ -135,7 +138,7 @@ struct server *server_create(const struct config *cfg, char *err, size_t errsz)
     s->h2o_config.http2.graceful_shutdown_timeout = (uint64_t)cfg->server.drain_timeout_ms;
     s->h2o_config.server_name = h2o_iovec_init(H2O_STRLIT("warden"));
     h2o_hostconf_t *host = h2o_config_register_host(&s->h2o_config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
-    api_register(host);
+    app->register_routes(host);
     s->metrics = metrics_create(cfg);
     s->router = router_create(cfg);
     s->schemas = schema_cache_create(256);
@@ -151,7 +154,8 @@ void server_collect_gauges(struct server *s, struct metrics_gauges *g)
 {
     for (int i = 0; i < s->n_workers; i++) {
         struct server_worker *w = &s->workers[i];
-        g->inflight += __atomic_load_n(&w->inflight, __ATOMIC_RELAXED);
+        if (w->app != NULL)
+            g->inflight += s->app->inflight(w->app);
         if (w->upstream != NULL) {
             struct upstream_client_stats st;
             upstream_client_get_stats(w->upstream, &st);
@@ -210,16 +214,11 @@ static void worker_leave_loop(struct server_worker *w)
     uv_stop(&w->loop);
 }
 
-void server_worker_request_finished(struct server_worker *w)
-{
-    __atomic_fetch_sub(&w->inflight, 1, __ATOMIC_RELAXED);
-}
-
 /* While draining: leave once no request and no async_post check is left. */
 static void on_drain_check(uv_timer_t *t)
 {
     struct server_worker *w = t->data;
-    if (w->inflight == 0 && guard_env_async_pending(w->guards) == 0)
+    if (!w->server->app->busy(w->app))
         worker_leave_loop(w);
 }
 
@@ -233,8 +232,8 @@ static void on_drain_timeout(uv_timer_t *t)
 {
     struct server_worker *w = t->data;
     LOG_WARN("server", "worker %d: drain time-out with %llu requests in flight; ending them", w->id,
-             (unsigned long long)w->inflight);
-    api_worker_drain_expired(w);
+             (unsigned long long)w->server->app->inflight(w->app));
+    w->server->app->drain(w->app);
     /* give the error responses a moment to be written, then leave */
     uv_timer_start(&w->_drain_timer, on_drain_grace_over, 200, 0);
 }
@@ -286,13 +285,14 @@ static void worker_main(void *arg)
     struct server_worker *w = arg;
     uv_run(&w->loop, UV_RUN_DEFAULT);
     /* shutdown: cancel what remains, release the per-worker objects, run close callbacks */
-    api_worker_drain_expired(w);
+    const struct server_app *app = w->server->app;
+    app->drain(w->app);
     uv_run(&w->loop, UV_RUN_NOWAIT);
     guard_env_destroy(w->guards);
     w->guards = NULL;
     upstream_client_destroy(w->upstream);
     w->upstream = NULL;
-    api_worker_stop(w);
+    app->worker_stop(w->app);
     if (!uv_is_closing((uv_handle_t *)&w->_stop_async))
         uv_close((uv_handle_t *)&w->_stop_async, NULL);
     if (!uv_is_closing((uv_handle_t *)&w->_drain_timer))
@@ -329,7 +329,8 @@ static int worker_init(struct server *s, struct server_worker *w, int id, char *
         return -1;
     }
     w->guards = guard_env_create(s->guard_shared, &w->loop, w->upstream, s->metrics);
-    if (api_worker_start(w) != 0) {
+    w->app = s->app->worker_init(w);
+    if (w->app == NULL) {
         snprintf(err, errsz, "worker %d: could not start the API", id);
         return -1;
     }
@@ -393,6 +394,8 @@ void server_destroy(struct server *s)
         return;
     for (int i = 0; i < s->n_workers; i++) {
         struct server_worker *w = &s->workers[i];
+        if (w->app != NULL)
+            s->app->worker_free(w->app);
         if (w->_listen_fd >= 0)
             close(w->_listen_fd);
         if (w->upstream != NULL || w->h2o_ctx.loop != NULL)

@@ -39,7 +39,8 @@ struct upstream_call_callbacks {
      * UPSTREAM_BODY_CANCEL to cancel. When paused, the bytes given here count as consumed. */
     int (*on_body)(struct upstream_call *call, void *ud, const char *data, size_t len);
     /* err is 0 on a complete response, else a negative WARDEN_E* (ETIMEDOUT, EUPSTREAM...) with a
-     * message; status is the HTTP status seen (0 if none). */
+     * message (NULL when err is 0). The HTTP status seen is upstream_call_status(call) (0 if
+     * none arrived); the call is still valid during this callback. */
     void (*on_done)(struct upstream_call *call, void *ud, int err, const char *message);
 };
 enum { UPSTREAM_BODY_CONTINUE = 0, UPSTREAM_BODY_PAUSE = 1, UPSTREAM_BODY_CANCEL = 2 };

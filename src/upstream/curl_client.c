@@ -21,6 +21,8 @@
 #include "upstream/transport.h"
 
 #include <curl/curl.h>
+#include <h2o/linklist.h>
+#include <h2o/memory.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +54,7 @@ struct curl_call {
     unsigned want_resume : 1; /* resume requested while inside libcurl */
     struct util_buf head;     /* raw header lines of the final response */
     char errbuf[CURL_ERROR_SIZE];
-    struct curl_call *prev, *next;       /* client->active */
+    h2o_linklist_t active_link;          /* in client->active until freed */
     struct curl_call *deferred_next;     /* client->deferred */
 };
 
@@ -71,7 +73,7 @@ struct curl_client {
     int in_curl;
     int destroying;
     int handles_open; /* uv handles not yet closed (timer + polls) */
-    struct curl_call *active;
+    h2o_linklist_t active; /* curl_call.active_link: every call not yet freed */
     struct curl_call *deferred;
     CURL *easy_pool[EASY_POOL_MAX];
     size_t n_easy_pool;
@@ -252,6 +254,7 @@ struct curl_client *curl_client_create(uv_loop_t *loop, struct upstream_client_s
 {
     pthread_once(&curl_once, curl_init_once);
     struct curl_client *c = util_calloc(1, sizeof(*c));
+    h2o_linklist_init_anchor(&c->active);
     c->loop = loop;
     c->stats = stats;
     c->multi = curl_multi_init();
@@ -278,8 +281,8 @@ void curl_client_destroy(struct curl_client *c, upstream_transport_closed_cb on_
 {
     c->on_closed = on_closed;
     c->on_closed_arg = arg;
-    while (c->active != NULL) {
-        struct curl_call *call = c->active;
+    while (!h2o_linklist_is_empty(&c->active)) {
+        struct curl_call *call = H2O_STRUCT_FROM_MEMBER(struct curl_call, active_link, c->active.next);
         call->cancelled = 1;
         call_free(call);
     }
@@ -303,14 +306,8 @@ void curl_client_destroy(struct curl_client *c, upstream_transport_closed_cb on_
 
 static void list_remove(struct curl_call *call)
 {
-    struct curl_client *c = call->client;
-    if (call->prev)
-        call->prev->next = call->next;
-    else if (c->active == call)
-        c->active = call->next;
-    if (call->next)
-        call->next->prev = call->prev;
-    call->prev = call->next = NULL;
+    if (h2o_linklist_is_linked(&call->active_link))
+        h2o_linklist_unlink(&call->active_link);
 }
 
 static void call_free(struct curl_call *call)
@@ -541,10 +538,7 @@ struct upstream_call *curl_client_call_start(struct curl_client *c, const struct
             call->headers = curl_slist_append(call->headers, *h);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, call->headers);
 
-    call->next = c->active;
-    if (c->active)
-        c->active->prev = call;
-    c->active = call;
+    h2o_linklist_insert(&c->active, &call->active_link);
     c->stats->calls_started++;
     c->stats->calls_active++;
     if (c->in_curl) {

@@ -29,6 +29,8 @@
  * connection's timer on the next loop turn); after cancel or on_done, no
  * callback runs and the call is freed once no callback of it is on the stack
  * (call->in_callback, h2o's _delay_free). */
+#include <h2o/linklist.h>
+#include <h2o/memory.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -66,7 +68,7 @@ struct http1_origin {
     int n_addrs;
     int addr_good; /* the address the last connect succeeded on: tried first */
     uint64_t addr_expires_ms; /* loop time; 0 = not resolved */
-    struct http1_conn *idle;  /* most recently used first */
+    h2o_linklist_t idle;      /* http1_conn.idle_link, most recently used first */
     size_t n_idle;
 };
 
@@ -79,8 +81,8 @@ struct http1_conn {
     struct http1_client *client;
     struct http1_origin *origin;
     struct http1_call *call; /* NULL when idle */
-    struct http1_conn *idle_prev, *idle_next;
-    struct http1_conn *all_prev, *all_next;
+    h2o_linklist_t idle_link; /* in origin->idle while CONN_IDLE */
+    h2o_linklist_t all_link;  /* in client->conns until closed */
     enum conn_state state;
     int handles_pending; /* close callbacks and resolver callbacks still to come */
     unsigned tcp_open : 1;
@@ -128,7 +130,7 @@ struct http1_client {
     uv_loop_t *loop;
     struct upstream_client_stats *stats;
     struct http1_origin *origins;
-    struct http1_conn *conns; /* every connection not yet closed */
+    h2o_linklist_t conns; /* http1_conn.all_link: every connection not yet closed */
     size_t conns_alive;       /* allocated, closed or not */
     int destroying;
     upstream_transport_closed_cb on_closed;
@@ -189,6 +191,7 @@ static struct http1_origin *origin_for_url(struct http1_client *c, const char *u
             host_end = auth + alen;
     }
     struct http1_origin *o = util_calloc(1, sizeof(*o));
+    h2o_linklist_init_anchor(&o->idle);
     if (port != NULL) {
         size_t n = (size_t)(auth + alen - port);
         long v = 0;
@@ -232,15 +235,8 @@ static void origin_free(struct http1_origin *o)
 
 static void idle_remove(struct http1_conn *conn)
 {
-    struct http1_origin *o = conn->origin;
-    if (conn->idle_prev)
-        conn->idle_prev->idle_next = conn->idle_next;
-    else
-        o->idle = conn->idle_next;
-    if (conn->idle_next)
-        conn->idle_next->idle_prev = conn->idle_prev;
-    conn->idle_prev = conn->idle_next = NULL;
-    o->n_idle--;
+    h2o_linklist_unlink(&conn->idle_link);
+    conn->origin->n_idle--;
 }
 
 /* ---- calls ---- */
@@ -285,10 +281,7 @@ static void call_complete(struct http1_call *call)
         if (call->keep_alive && !conn->writing && !call->client->destroying &&
             conn->origin->n_idle < HTTP1_IDLE_PER_ORIGIN) {
             conn->state = CONN_IDLE;
-            conn->idle_next = conn->origin->idle;
-            if (conn->idle_next)
-                conn->idle_next->idle_prev = conn;
-            conn->origin->idle = conn;
+            h2o_linklist_insert(conn->origin->idle.next, &conn->idle_link);
             conn->origin->n_idle++;
             conn_read_start(conn); /* if the call had paused it: a close while idle must be seen */
             uv_timer_start(&conn->timer, on_conn_timer, HTTP1_IDLE_MS, 0);
@@ -582,12 +575,7 @@ static void conn_close(struct http1_conn *conn)
         idle_remove(conn);
     conn->state = CONN_CLOSED;
     conn->call = NULL;
-    if (conn->all_prev)
-        conn->all_prev->all_next = conn->all_next;
-    else
-        c->conns = conn->all_next;
-    if (conn->all_next)
-        conn->all_next->all_prev = conn->all_prev;
+    h2o_linklist_unlink(&conn->all_link);
     if (conn->counted) {
         conn->counted = 0;
         c->stats->connections_open--;
@@ -795,10 +783,7 @@ static void call_attach_new_conn(struct http1_call *call)
     conn->timer.data = conn;
     conn->handles_pending = 2;
     c->conns_alive++;
-    conn->all_next = c->conns;
-    if (c->conns)
-        c->conns->all_prev = conn;
-    c->conns = conn;
+    h2o_linklist_insert(&c->conns, &conn->all_link);
 
     struct http1_origin *o = call->origin;
     if (o->addr_expires_ms > uv_now(c->loop)) {
@@ -824,6 +809,7 @@ static void call_attach_new_conn(struct http1_call *call)
 struct http1_client *http1_client_create(uv_loop_t *loop, struct upstream_client_stats *stats)
 {
     struct http1_client *c = util_calloc(1, sizeof(*c));
+    h2o_linklist_init_anchor(&c->conns);
     c->loop = loop;
     c->stats = stats;
     return c;
@@ -834,8 +820,8 @@ void http1_client_destroy(struct http1_client *c, upstream_transport_closed_cb o
     c->destroying = 1;
     c->on_closed = on_closed;
     c->on_closed_arg = arg;
-    while (c->conns != NULL) {
-        struct http1_conn *conn = c->conns;
+    while (!h2o_linklist_is_empty(&c->conns)) {
+        struct http1_conn *conn = H2O_STRUCT_FROM_MEMBER(struct http1_conn, all_link, c->conns.next);
         struct http1_call *call = conn->call;
         if (call != NULL) {
             conn_detach(conn);
@@ -954,7 +940,8 @@ struct upstream_call *http1_client_call_start(struct http1_client *c, const stru
     c->stats->calls_started++;
     c->stats->calls_active++;
 
-    struct http1_conn *conn = origin->idle;
+    struct http1_conn *conn =
+        h2o_linklist_is_empty(&origin->idle) ? NULL : H2O_STRUCT_FROM_MEMBER(struct http1_conn, idle_link, origin->idle.next);
     if (conn != NULL) {
         idle_remove(conn);
         conn->reused = 1;

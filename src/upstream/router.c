@@ -327,37 +327,24 @@ int router_target_waiting_add(struct router_target *t, int delta)
     return atomic_fetch_add(&t->waiting, delta) + delta;
 }
 
-void router_render_metrics(const struct router *r, struct util_buf *o)
+size_t router_target_count(const struct router *r)
 {
-    static const char *names[] = {"closed", "open", "half_open"};
-    util_buf_appendf(o, "# HELP warden_target_attempts_total Upstream attempts per target\n"
-                        "# TYPE warden_target_attempts_total counter\n");
-    for (size_t i = 0; i < r->n_targets; i++)
-        util_buf_appendf(o, "warden_target_attempts_total{model=\"%s\",target=\"%s\"} %llu\n", r->targets[i].model->name,
-                         r->targets[i].label, (unsigned long long)atomic_load(&r->targets[i].attempts));
-    util_buf_appendf(o, "# HELP warden_target_failures_total Failed upstream attempts per target\n"
-                        "# TYPE warden_target_failures_total counter\n");
-    for (size_t i = 0; i < r->n_targets; i++)
-        util_buf_appendf(o, "warden_target_failures_total{model=\"%s\",target=\"%s\"} %llu\n", r->targets[i].model->name,
-                         r->targets[i].label, (unsigned long long)atomic_load(&r->targets[i].failures));
-    util_buf_appendf(o, "# HELP warden_target_cooldowns_total Times a target's circuit opened\n"
-                        "# TYPE warden_target_cooldowns_total counter\n");
-    for (size_t i = 0; i < r->n_targets; i++)
-        util_buf_appendf(o, "warden_target_cooldowns_total{model=\"%s\",target=\"%s\"} %llu\n", r->targets[i].model->name,
-                         r->targets[i].label, (unsigned long long)atomic_load(&r->targets[i].cooldowns));
-    util_buf_appendf(o, "# HELP warden_target_state Circuit state per target (1 for the current state)\n"
-                        "# TYPE warden_target_state gauge\n");
-    for (size_t i = 0; i < r->n_targets; i++) {
-        struct router_target *t = &r->targets[i];
-        pthread_mutex_lock(&t->lock);
-        int st = t->state;
-        pthread_mutex_unlock(&t->lock);
-        for (int s = 0; s < 3; s++)
-            util_buf_appendf(o, "warden_target_state{model=\"%s\",target=\"%s\",state=\"%s\"} %d\n", t->model->name, t->label,
-                             names[s], s == st);
-    }
-    util_buf_appendf(o, "# HELP warden_target_inflight Requests in flight per target\n# TYPE warden_target_inflight gauge\n");
-    for (size_t i = 0; i < r->n_targets; i++)
-        util_buf_appendf(o, "warden_target_inflight{model=\"%s\",target=\"%s\"} %d\n", r->targets[i].model->name,
-                         r->targets[i].label, atomic_load(&r->targets[i].inflight));
+    return r->n_targets;
+}
+
+void router_target_stats_get(const struct router *r, size_t i, struct router_target_stats *out)
+{
+    struct router_target *t = &r->targets[i];
+    pthread_mutex_lock(&t->lock);
+    enum breaker_state st = t->state;
+    pthread_mutex_unlock(&t->lock);
+    *out = (struct router_target_stats){
+        .model = t->model->name,
+        .target = t->label,
+        .attempts = atomic_load(&t->attempts),
+        .failures = atomic_load(&t->failures),
+        .cooldowns = atomic_load(&t->cooldowns),
+        .circuit = st == BREAKER_OPEN ? ROUTER_CIRCUIT_OPEN : st == BREAKER_HALF_OPEN ? ROUTER_CIRCUIT_HALF_OPEN : ROUTER_CIRCUIT_CLOSED,
+        .inflight = atomic_load(&t->inflight),
+    };
 }

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
-#include "util/buf.h"
+#include <stddef.h>
 
 struct router;
 struct router_target;
@@ -54,6 +54,16 @@ const char *router_target_url(const struct router_target *t, int embeddings);
 const char *const *router_target_headers(const struct router_target *t);
 int router_target_waiting_add(struct router_target *t, int delta); /* queue length bookkeeping; returns new value */
 
-void router_render_metrics(const struct router *r, struct util_buf *out);
+/* Per-target numbers for /metrics, read with the same locking as selection. */
+enum router_circuit { ROUTER_CIRCUIT_CLOSED, ROUTER_CIRCUIT_OPEN, ROUTER_CIRCUIT_HALF_OPEN };
+struct router_target_stats {
+    const char *model, *target; /* the config model's name, "provider/model" */
+    uint64_t attempts, failures, cooldowns;
+    enum router_circuit circuit;
+    int inflight;
+};
+size_t router_target_count(const struct router *r);
+/* i < router_target_count(r) */
+void router_target_stats_get(const struct router *r, size_t i, struct router_target_stats *out);
 
 #endif

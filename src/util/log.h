@@ -1,6 +1,8 @@
 /* Logging: one line per event on stderr, prefixed with level and module.
- * The access log (one JSON object per request) is written by api/ through
- * util_log_raw so that it stays machine-readable. Prompts are never logged. */
+ * Prompts are never logged. util_log_raw writes a line as it is: the access
+ * log (one JSON object per request, built by api/) goes through
+ * server_access_log_write, which uses it when server.access_log is "-"
+ * (stderr, the default) and writes to its own file descriptor otherwise. */
 #ifndef WARDEN_UTIL_LOG_H
 #define WARDEN_UTIL_LOG_H
 

@@ -6,7 +6,10 @@
  * line; and unless the filter ended the stream with an error, the content it
  * released for choice 0 (delta.content, concatenated) holds no match of the
  * guard's pattern: no key went out, whole or in pieces. A request context with
- * no h2o request collects the output. (tests/fuzz/run.sh builds and runs it.) */
+ * no h2o request collects the output. A secrets guard (redact, inline) runs
+ * beside it, and when the first byte's high bit is set the request carries a
+ * placeholder map, so reversible restoring runs on every text field too.
+ * (tests/fuzz/run.sh builds and runs it.) */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +22,8 @@
 #include "api/stream_filter.h"
 #include "config/config.h"
 #include "guard/engine.h"
-#include "server/metrics.h"
+#include "guard/placeholder.h"
+#include "metrics/metrics.h"
 #include "server/server.h"
 
 static const char yaml[] = "server: {listen: \"127.0.0.1:1\", workers: 1}\n"
@@ -29,10 +33,13 @@ static const char yaml[] = "server: {listen: \"127.0.0.1:1\", workers: 1}\n"
                            "  - {name: m, targets: [{provider: local, model: mock-1}]}\n"
                            "guardrails:\n"
                            "  - {name: out, type: regex, stage: output, action: redact, replacement: \"#\",\n"
-                           "     patterns: [\"sk-[A-Za-z0-9]{20,}\"]}\n";
+                           "     patterns: [\"sk-[A-Za-z0-9]{20,}\"]}\n"
+                           "  - {name: sec, type: secrets, stage: output, action: redact}\n";
 
 static struct server_worker w;
 static const struct config_guardrail *guard;
+static const struct config_guardrail *guards[2];
+static struct guard_placeholders *map;
 
 static void setup(void)
 {
@@ -44,7 +51,12 @@ static void setup(void)
     w.cfg = cfg;
     w.metrics = metrics_create(cfg);
     w.guards = guard_env_create(gs, uv_default_loop(), NULL, w.metrics);
-    guard = &cfg->guardrails[0];
+    guard = guards[0] = &cfg->guardrails[0];
+    guards[1] = &cfg->guardrails[1];
+    map = guard_placeholders_new();
+    size_t pl;
+    guard_placeholders_add(map, "EMAIL_ADDRESS", "o\"rig@example.org", 17, &pl);
+    guard_placeholders_add(map, "NAME", "<NAME_2>\\", 9, &pl);
 }
 
 /* Appends choice 0's delta.content of one sent event to text. */
@@ -102,12 +114,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         setup();
     if (size < 1)
         return 0;
-    size_t step = (size_t)data[0] % 64 + 1;
+    size_t step = (size_t)(data[0] & 0x7f) % 64 + 1;
     struct req_ctx ctx;
     memset(&ctx, 0, sizeof(ctx));
     ctx.w = &w;
-    ctx.guards = &guard;
-    ctx.n_guards = 1;
+    ctx.guards = guards;
+    ctx.n_guards = 2;
+    if (data[0] & 0x80) {
+        ctx.placeholders = &map;
+        ctx.n_placeholders = 1;
+    }
     ctx.stream = 1;
     ctx.response_started = 1;
     util_buf_init(&ctx.out_pending, 1 << 24);

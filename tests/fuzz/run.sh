@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds every tests/fuzz/fuzz_<name>.c with libFuzzer + ASan + UBSan against all of src/ (minus
-# the two main files' programs: src/server/main.c and src/mock/), then runs each one for
+# the two main files' programs: src/main.c and src/mock/), then runs each one for
 # FUZZ_SECONDS (default 10) on a temporary copy of its seed corpus tests/fuzz/corpus_<name>/
 # (new inputs never land in the repo). Prints one line per target and a closing
 # "fuzz: N passed, M failed"; exits non-zero if any target failed to build or crashed.
@@ -16,7 +16,10 @@ CC=${FUZZ_CC:-clang}
 OUT=build/fuzz
 PKGS="libh2o libuv libcurl jansson yaml-0.1 libhs libpcre2-8 sqlite3 libpq openssl"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
-CFLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -DH2O_USE_LIBUV=1 -Isrc -Iinclude $(pkg-config --cflags $PKGS 2>/dev/null) -w"
+CFLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -DH2O_USE_LIBUV=1 -Isrc -Iinclude $(pkg-config --cflags $PKGS 2>/dev/null)"
+# the project's warnings (Makefile WARN), errors included: a fuzz target that does not build clean fails
+WARN="-Wall -Wextra -Wstrict-prototypes -Wno-unused-parameter -Wno-missing-field-initializers -Werror"
+CFLAGS="$CFLAGS $WARN"
 LIBS="$(pkg-config --libs $PKGS 2>/dev/null) -lh2o -luv -lcurl -ljansson -lyaml -lhs -lpcre2-8 -lsqlite3 -lpq -lssl -lcrypto -lz -ldl -lm -pthread"
 
 pass=0; fail=0
@@ -36,8 +39,14 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 
 # The library objects are built once, instrumented for the fuzzer, and shared by every target.
+# objects built with other flags (e.g. before a flag change) are rebuilt
 mkdir -p "$OUT/obj" "$OUT/artifacts"
-mapfile -t srcs < <(find src -name '*.c' ! -path 'src/mock/*' ! -path 'src/server/main.c' | sort)
+flags="$CC $CFLAGS $SAN"
+if [ "$(cat "$OUT/obj/.flags" 2>/dev/null)" != "$flags" ]; then
+    rm -f "$OUT"/obj/*.o
+    printf '%s' "$flags" >"$OUT/obj/.flags"
+fi
+mapfile -t srcs < <(find src -name '*.c' ! -path 'src/mock/*' ! -path 'src/main.c' | sort)
 # warden-mock's modules (not its main) for the fuzz_mock_* targets
 mapfile -t mock_srcs < <(find src/mock -name '*.c' ! -name 'main.c' | sort)
 build_obj() { # src -> prints the object path; rebuilds when the source or a header is newer

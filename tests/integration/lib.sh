@@ -48,6 +48,15 @@ start_mock() {
     wait_port "$MOCK_PORT"
 }
 
+# start_raw: raw_upstream.py (scripted answers) on a free port -> $RAW_PORT, $RAW (base URL)
+start_raw() {
+    RAW_PORT=$(free_port)
+    python3 "$ROOT/tests/integration/raw_upstream.py" "$RAW_PORT" 2>"$TMP/raw_upstream.log" &
+    PIDS+=($!)
+    RAW=http://127.0.0.1:$RAW_PORT
+    wait_port "$RAW_PORT"
+}
+
 # start_warden CONFIG [extra env...]: writes the config and starts warden on a free port.
 start_warden() {
     WARDEN_PORT=$(free_port)

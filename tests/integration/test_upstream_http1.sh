@@ -233,8 +233,14 @@ read -r code read_at took < <(python3 "$TMP/slow_reader.py" "$WARDEN_PORT" "$TMP
 echo "    slow reader: read the 16 MB in ${took:-?} ms after its 1 s pause"
 check "slow reader, 16 MB stream: 200" eq "$code" 200
 check "slow reader: bytes intact" same_bytes "$TMP/big" "$(expect_file sse-big)"
-lag=$(raw "int(reqs('h1-big')[0][1].get('sent_ms', 0) - ${read_at:-0})")
-check "slow reader: the upstream was held back until the client read (last write $lag ms after reading began)" ge "$lag" 0
+# the reader must have read (its start time is a number) and the fixture must have timed its
+# last write; either missing makes lag empty and the check fail, never pass by default
+lag=""
+if [[ "$read_at" =~ ^[0-9]+$ ]] && [ "$code" = 200 ]; then
+    lag=$(raw "int(reqs('h1-big')[0][1]['sent_ms'] - $read_at)")
+fi
+check "slow reader: the upstream was held back until the client read (last write ${lag:-?} ms after reading began)" \
+    bash -c '[[ "$1" =~ ^-?[0-9]+$ ]] && [ "$1" -ge 0 ]' _ "$lag"
 
 # the client walks away mid-stream at a known time; the fixture times the upstream close
 cat >"$TMP/walk_away.py" <<'EOF'

@@ -16,7 +16,8 @@
 #include "api/stream_filter.h"
 #include "config/config.h"
 #include "guard/engine.h"
-#include "server/metrics.h"
+#include "guard/placeholder.h"
+#include "metrics/metrics.h"
 #include "server/server.h"
 
 #define SECRET "sk-Q7wX2mK9pL4vR8tY3nB6cD1fG5hJ0zAs"
@@ -49,9 +50,11 @@ static int setup(void **state)
     return 0;
 }
 
-static void ctx_init(struct req_ctx *ctx)
+static void ctx_init_restoring(struct req_ctx *ctx, struct guard_placeholders **maps, size_t n_maps)
 {
     memset(ctx, 0, sizeof(*ctx));
+    ctx->placeholders = maps;
+    ctx->n_placeholders = n_maps;
     ctx->w = &w;
     ctx->guards = &guard;
     ctx->n_guards = 1;
@@ -60,6 +63,11 @@ static void ctx_init(struct req_ctx *ctx)
     util_buf_init(&ctx->out_pending, 1 << 20);
     stream_filter_begin(ctx);
     assert_non_null(ctx->sf);
+}
+
+static void ctx_init(struct req_ctx *ctx)
+{
+    ctx_init_restoring(ctx, NULL, 0);
 }
 
 static void ctx_done(struct req_ctx *ctx)
@@ -235,6 +243,70 @@ static void unreadable_events_fail_closed(void **state)
     }
 }
 
+/* Each data: line's choices[0].delta content and tool-call arguments, concatenated. */
+static void collect(const char *out, char *content, char *args, size_t cap)
+{
+    content[0] = args[0] = 0;
+    for (const char *p = out; (p = strstr(p, "data: {")) != NULL; p++) {
+        json_error_t je;
+        json_t *ev = json_loadb(p + 6, strcspn(p + 6, "\n"), 0, &je);
+        assert_non_null(ev);
+        json_t *d = json_object_get(json_array_get(json_object_get(ev, "choices"), 0), "delta");
+        const char *c = json_string_value(json_object_get(d, "content"));
+        json_t *tc = json_array_get(json_object_get(d, "tool_calls"), 0);
+        const char *a = json_string_value(json_object_get(json_object_get(tc, "function"), "arguments"));
+        if (c)
+            strncat(content, c, cap - strlen(content) - 1);
+        if (a)
+            strncat(args, a, cap - strlen(args) - 1);
+        json_decref(ev);
+    }
+}
+
+/* Reversible redaction: the request's placeholders come back in the answer, a placeholder
+ * split at every byte (one character per event), in content and (JSON-escaped) in tool-call
+ * arguments; after the output check, which sees the placeholders. */
+static void restores_placeholders_split_anywhere(void **state)
+{
+    struct guard_placeholders *map = guard_placeholders_new();
+    size_t pl;
+    const char *orig = "O\"Brien \\ sk-Q7wX2mK9pL4vR8tY3nB6cD1fG5hJ0zAs";
+    assert_string_equal(guard_placeholders_add(map, "NAME", orig, strlen(orig), &pl), "<NAME_1>");
+    const char *content = "hi <NAME_1> and <NAME_2> <NAM";
+    const char *args = "{\"who\":\"<NAME_1>\",\"n\":1}";
+    char stream[16384];
+    size_t n = 0;
+    for (size_t i = 0; content[i]; i++)
+        n += (size_t)snprintf(stream + n, sizeof(stream) - n, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"%c\"}}]}\n\n",
+                              content[i]);
+    for (size_t i = 0; args[i]; i++)
+        n += (size_t)snprintf(stream + n, sizeof(stream) - n,
+                              "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"%s%c\"}}]}}]}\n\n",
+                              args[i] == '"' ? "\\" : "", args[i]);
+    n += (size_t)snprintf(stream + n, sizeof(stream) - n,
+                          "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
+    for (size_t step = 1; step <= 256; step *= 4) {
+        struct req_ctx ctx;
+        ctx_init_restoring(&ctx, &map, 1);
+        feed(&ctx, stream, step);
+        stream_filter_finish(&ctx);
+        assert_int_equal(ctx.err.status, 0);
+        char c[1024], a[1024];
+        collect(ctx.out_pending.data, c, a, sizeof(c));
+        /* the original's secret is restored after the check (which saw "<NAME_1>"): it is the client's own */
+        char want[512];
+        snprintf(want, sizeof(want), "hi %s and <NAME_2> <NAM", orig);
+        assert_string_equal(c, want);
+        json_error_t je;
+        json_t *j = json_loads(a, 0, &je);
+        assert_non_null(j);
+        assert_string_equal(json_string_value(json_object_get(j, "who")), orig);
+        json_decref(j);
+        ctx_done(&ctx);
+    }
+    guard_placeholders_free(map);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -244,6 +316,7 @@ int main(void)
         cmocka_unit_test(strings_outside_the_contract_are_checked),
         cmocka_unit_test(unreadable_events_fail_closed),
         cmocka_unit_test(same_shape_events_read_like_any_other),
+        cmocka_unit_test(restores_placeholders_split_anywhere),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -16,7 +16,7 @@
 #include "config/config.h"
 #include "guard/engine.h"
 #include "repo_path.h"
-#include "server/metrics.h"
+#include "metrics/metrics.h"
 
 struct fixture {
     struct config *cfg;

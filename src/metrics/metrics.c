@@ -1,10 +1,10 @@
 /* Prometheus metrics. See metrics.h. */
-#include "server/metrics.h"
+#include "metrics/metrics.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 
-#include "upstream/router.h"
 #include "util/alloc.h"
 
 static const double latency_buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
@@ -51,6 +51,7 @@ static const struct {
     {"warden_queue_rejected_total", "Requests rejected because a target's queue was full or timed out"},
     {"warden_stream_errors_total", "Streams ended with an SSE error event"},
     {"warden_async_post_overflow_total", "async_post checks dropped because the pending set was full"},
+    {"warden_guard_async_cancelled_total", "Pending async_post checks cancelled when the drain time-out passed"},
     {"warden_schema_validation_failures_total", "Answers that failed structured-output validation"},
     {"warden_schema_reasks_total", "Re-asks sent after a structured-output validation failure"},
     {"warden_unverifiable_responses_total", "Answers refused (502) because output guardrails could not read them"},
@@ -176,7 +177,41 @@ static void render_histogram(struct util_buf *o, const char *name, const char *h
                      (unsigned long long)atomic_load(&h->count));
 }
 
-int metrics_render(struct metrics *m, const struct metrics_gauges *g, const struct router *r, struct util_buf *o)
+static void render_targets(const struct metrics_gauges *g, struct util_buf *o)
+{
+    static const char *circuit_names[] = {"closed", "open", "half_open"};
+    static const struct {
+        const char *name, *help;
+        size_t offset;
+    } counters[] = {
+        {"warden_target_attempts_total", "Upstream attempts per target", offsetof(struct metrics_target_sample, attempts)},
+        {"warden_target_failures_total", "Failed upstream attempts per target", offsetof(struct metrics_target_sample, failures)},
+        {"warden_target_cooldowns_total", "Times a target's circuit opened", offsetof(struct metrics_target_sample, cooldowns)},
+    };
+    if (g->targets == NULL)
+        return;
+    for (size_t c = 0; c < sizeof(counters) / sizeof(counters[0]); c++) {
+        util_buf_appendf(o, "# HELP %s %s\n# TYPE %s counter\n", counters[c].name, counters[c].help, counters[c].name);
+        for (size_t i = 0; i < g->n_targets; i++) {
+            const struct metrics_target_sample *t = &g->targets[i];
+            uint64_t v = *(const uint64_t *)((const char *)t + counters[c].offset);
+            util_buf_appendf(o, "%s{model=\"%s\",target=\"%s\"} %llu\n", counters[c].name, t->model, t->target,
+                             (unsigned long long)v);
+        }
+    }
+    util_buf_appendf(o, "# HELP warden_target_state Circuit state per target (1 for the current state)\n"
+                        "# TYPE warden_target_state gauge\n");
+    for (size_t i = 0; i < g->n_targets; i++)
+        for (int s = 0; s < 3; s++)
+            util_buf_appendf(o, "warden_target_state{model=\"%s\",target=\"%s\",state=\"%s\"} %d\n", g->targets[i].model,
+                             g->targets[i].target, circuit_names[s], s == (int)g->targets[i].circuit);
+    util_buf_appendf(o, "# HELP warden_target_inflight Requests in flight per target\n# TYPE warden_target_inflight gauge\n");
+    for (size_t i = 0; i < g->n_targets; i++)
+        util_buf_appendf(o, "warden_target_inflight{model=\"%s\",target=\"%s\"} %d\n", g->targets[i].model,
+                         g->targets[i].target, g->targets[i].inflight);
+}
+
+int metrics_render(struct metrics *m, const struct metrics_gauges *g, struct util_buf *o)
 {
     util_buf_appendf(o, "# HELP warden_requests_total Requests answered, by route and status\n"
                         "# TYPE warden_requests_total counter\n");
@@ -232,7 +267,6 @@ int metrics_render(struct metrics *m, const struct metrics_gauges *g, const stru
                          m->cfg->guardrails[i].name, (unsigned long long)runs);
     }
     render_costs(m, g, o);
-    if (r != NULL)
-        router_render_metrics(r, o);
+    render_targets(g, o);
     return 0;
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api.h"
 #include "audit/cli.h"
 #include "cli/cli.h"
 #include "config/config.h"
@@ -78,7 +79,7 @@ int main(int argc, char **argv)
         config_free(cfg);
         return 0;
     }
-    struct server *s = server_create(cfg, err, sizeof(err));
+    struct server *s = server_create(cfg, &api_server_app, err, sizeof(err));
     if (s == NULL) {
         fprintf(stderr, "warden: %s\n", err);
         config_free(cfg);

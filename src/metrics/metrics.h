@@ -1,9 +1,13 @@
 /* Process-wide counters and histograms, rendered in Prometheus text format.
+ * This module sits below every other one: any module may report to it, and it
+ * includes none of them (config/ and util/ aside). Numbers owned by other modules
+ * (per-target health, audit counters, in-flight requests) are handed to
+ * metrics_render() as plain samples; the Prometheus text is written only here.
  * Every update is a relaxed atomic add, so workers never contend on a lock.
  * Label sets are fixed at start-up (routes, models' targets, guardrails), so
  * the storage is plain arrays sized from the config. */
-#ifndef WARDEN_SERVER_METRICS_H
-#define WARDEN_SERVER_METRICS_H
+#ifndef WARDEN_METRICS_METRICS_H
+#define WARDEN_METRICS_METRICS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +27,7 @@ enum metrics_counter {
     METRICS_QUEUE_REJECTED,
     METRICS_STREAM_ERRORS,
     METRICS_ASYNC_POST_OVERFLOW,
+    METRICS_ASYNC_POST_CANCELLED, /* pending async_post checks cancelled at shutdown */
     METRICS_SCHEMA_FAILURES,
     METRICS_SCHEMA_REASKS,
     METRICS_UNVERIFIABLE_RESPONSES,
@@ -47,7 +52,16 @@ void metrics_async_pending_add(struct metrics *m, int64_t delta);
 /* Usage and its cost (cost_usd < 0: no price known) of a request for config model model_index. */
 void metrics_cost(struct metrics *m, size_t model_index, int64_t tokens_in, int64_t tokens_out, double cost_usd);
 
-/* Gauges read at render time from the live workers and router. */
+/* One upstream target's numbers at render time (filled from upstream/router.h). */
+enum metrics_circuit { METRICS_CIRCUIT_CLOSED, METRICS_CIRCUIT_OPEN, METRICS_CIRCUIT_HALF_OPEN };
+struct metrics_target_sample {
+    const char *model, *target; /* label values */
+    uint64_t attempts, failures, cooldowns;
+    enum metrics_circuit circuit;
+    int inflight;
+};
+
+/* Gauges read at render time from the live workers, the router and the audit log. */
 struct metrics_gauges {
     uint64_t inflight;
     uint64_t upstream_connections_open;
@@ -55,8 +69,9 @@ struct metrics_gauges {
     int audit_on; /* the audit log's counters (audit/audit.h), when audit is on */
     uint64_t audit_written, audit_journaled, audit_dropped, audit_journal_bytes;
     int audit_sink_up;
+    const struct metrics_target_sample *targets; /* n_targets samples, or NULL */
+    size_t n_targets;
 };
-struct router;
-int metrics_render(struct metrics *m, const struct metrics_gauges *g, const struct router *r, struct util_buf *out);
+int metrics_render(struct metrics *m, const struct metrics_gauges *g, struct util_buf *out);
 
 #endif
