@@ -81,7 +81,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwarden.a
 module-graph:
 	@scripts/module-graph.sh
 
-unit: $(UNIT_BIN) $(PLUGINS) $(MODELS)
+unit: $(UNIT_BIN) $(PLUGINS) $(MODELS) $(BUILD)/warden-mock
 	@tests/run-unit.sh $(UNIT_BIN)
 
 integration: all

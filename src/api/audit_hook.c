@@ -74,7 +74,7 @@ static double usage_cost(const struct req_ctx *ctx)
 
 size_t lifecycle_cost_header(struct req_ctx *ctx, char *out, size_t outsz)
 {
-    if (ctx->stream || ctx->final_status < 200 || ctx->final_status >= 300 || !answer_usage(ctx))
+    if (ctx->stream || ctx->out.status < 200 || ctx->out.status >= 300 || !answer_usage(ctx))
         return 0;
     double c = usage_cost(ctx);
     if (c < 0)
@@ -86,7 +86,7 @@ size_t lifecycle_cost_header(struct req_ctx *ctx, char *out, size_t outsz)
 void lifecycle_audit(struct req_ctx *ctx)
 {
     struct audit_worker *aw = ctx->w->audit;
-    int ok = ctx->final_status >= 200 && ctx->final_status < 300 && !ctx->client_gone;
+    int ok = ctx->out.status >= 200 && ctx->out.status < 300 && !ctx->client_gone;
     double cost = -1;
     if (ok && (ctx->has_usage || answer_usage(ctx))) {
         cost = usage_cost(ctx);
@@ -107,8 +107,8 @@ void lifecycle_audit(struct req_ctx *ctx)
     audit_record_set(r.target, sizeof(r.target), ctx->target_label, strlen(ctx->target_label));
     const char *code = ctx->err.status ? ctx->err.code : NULL;
     audit_record_set(r.error_code, sizeof(r.error_code), code, code ? strlen(code) : 0);
-    audit_record_set(r.guardrails, sizeof(r.guardrails), ctx->guard_log.data, ctx->guard_log.len);
-    r.status = ctx->client_gone && !ctx->final_status ? 499 : ctx->final_status;
+    audit_record_set(r.guardrails, sizeof(r.guardrails), ctx->checks.log.data, ctx->checks.log.len);
+    r.status = ctx->client_gone && !ctx->out.status ? 499 : ctx->out.status;
     r.attempts = ctx->attempts;
     r.reasks = ctx->reasks;
     r.stream = ctx->stream;

@@ -4,19 +4,36 @@
 #include <stdio.h>
 #include <string.h>
 
+static void error_fill(struct api_error *e, int status, const char *type, const char *code, const char *param,
+                       const char *fmt, va_list ap)
+{
+    e->status = status;
+    e->type = type;
+    e->code = code;
+    snprintf(e->param, sizeof(e->param), "%s", param ? param : "");
+    vsnprintf(e->message, sizeof(e->message), fmt, ap);
+}
+
 int api_error_set(struct api_error *e, int status, const char *type, const char *code, const char *param, const char *fmt, ...)
 {
     if (e->status != 0)
         return 0;
-    e->status = status;
-    e->type = type;
-    e->code = code;
-    e->param = param;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->message, sizeof(e->message), fmt, ap);
+    error_fill(e, status, type, code, param, fmt, ap);
     va_end(ap);
     return 1;
+}
+
+void api_error_replace(struct api_error *e, int status, const char *type, const char *code, const char *param,
+                       const char *fmt, ...)
+{
+    json_decref(e->extra);
+    memset(e, 0, sizeof(*e));
+    va_list ap;
+    va_start(ap, fmt);
+    error_fill(e, status, type, code, param, fmt, ap);
+    va_end(ap);
 }
 
 void api_error_set_extra(struct api_error *e, json_t *extra)
@@ -54,7 +71,7 @@ char *api_error_body(const struct api_error *e, size_t *len)
     }
     json_object_set_new(err, "message", msg);
     json_object_set_new(err, "type", string_or_null(e->type ? e->type : "api_error"));
-    json_object_set_new(err, "param", string_or_null(e->param));
+    json_object_set_new(err, "param", string_or_null(e->param[0] ? e->param : NULL));
     json_object_set_new(err, "code", string_or_null(e->code));
     if (e->extra != NULL)
         json_object_update(err, e->extra);

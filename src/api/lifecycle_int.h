@@ -8,7 +8,10 @@
 #include <uv.h>
 
 #include "api/error.h"
+#include "api/request_id.h"
+#include "api/response.h"
 #include "api/sse.h"
+#include "api/stream_filter.h"
 #include "api/structured.h"
 #include "api/texts.h"
 #include "config/config.h"
@@ -37,13 +40,18 @@ enum req_state {
 
 enum { DEADLINE_FIRST_BYTE = 1, DEADLINE_IDLE = 2 };
 
+#define LIFECYCLE_SSE_EVENT_MAX (1024 * 1024) /* an upstream SSE event larger than this ends the attempt */
+#define LIFECYCLE_ERROR_BODY_MAX (256 * 1024) /* an upstream error body is kept up to this */
+#define LIFECYCLE_HEADERS_KEPT_MAX (32 * 1024) /* the upstream answer's headers are kept up to this */
+
 struct req_ctx {
     struct server_worker *w;
-    h2o_req_t *req; /* NULL once h2o disposed the request (I4) */
+    h2o_req_t *req; /* NULL once h2o disposed the request (I4); always NULL for an internal one */
+    struct api_internal *internal; /* an internal request's handle (internal.h); NULL for HTTP */
     int refs;
     enum req_state state;
     enum req_kind kind;
-    char request_id[80];
+    char request_id[API_REQUEST_ID_SIZE];
     char call_id[GUARD_CALL_ID_SIZE]; /* guard_subject.call_id (litellm_call_id) of every check, streams too */
     char requested_model_name[128];
     char target_label[256];
@@ -82,74 +90,95 @@ struct req_ctx {
     struct sse_parser sse;
     uv_timer_t timer;    /* backoff and queue polling */
     uv_timer_t deadline; /* first_byte_ms / idle_ms of the current attempt */
+    uv_timer_t request_deadline; /* timeouts.request_ms: the whole request, across attempts */
     int deadline_kind;
 
     /* timing (ns, monotonic) */
     uint64_t t_start, t_attempt, t_head, t_first_byte;
     uint64_t call_started_at, upstream_ns, waited_ns, backoff_started, queued_since;
 
-    /* output */
-    h2o_generator_t generator;
-    struct util_buf out_sending, out_pending;
-    unsigned response_started : 1, out_in_flight : 1, out_final : 1, out_done : 1, final_error : 1, generator_stopped : 1,
-        client_gone : 1;
-    int final_status;
-    uint64_t bytes_out;
+    /* output (response.h) */
+    struct response_writer out;
+    unsigned client_gone : 1;
     struct api_error err;
     int hangup_fd;
     uint64_t conn_id;
 
-    /* guardrails (the requested model's, or the defaults, after `when:`) */
-    const struct config_guardrail **guards; /* owned array */
-    size_t n_guards;
-    size_t input_pos;            /* next blocking input guard */
-    struct guard_run *input_run; /* the blocking input check in flight */
-    struct req_guard_slot {
-        struct req_ctx *ctx;
-        struct guard_run *run;
-        const struct config_guardrail *g;
-    } *conc;                     /* concurrent input checks (owned array) */
-    size_t n_conc;
-    int held;                    /* concurrent checks the answer still waits for */
+    /* guardrails (checks.c; the requested model's, or the defaults, after `when:`) */
+    struct req_checks {
+        const struct config_guardrail **guards; /* owned array */
+        size_t n_guards;
+        size_t input_pos;            /* next blocking input guard */
+        struct guard_run *input_run; /* the blocking input check in flight */
+        struct req_guard_slot {
+            struct req_ctx *ctx;
+            struct guard_run *run;
+            const struct config_guardrail *g;
+        } *conc;                     /* concurrent input checks (owned array) */
+        size_t n_conc;
+        int held;                    /* concurrent checks the answer still waits for */
+        int guard_sync;              /* inside guard_run_start: verdicts are handled by the caller's loop */
+        size_t output_pos;
+        struct guard_run *output_run;
+        struct util_buf log;         /* "name=verdict" list for x-warden-guardrails and the access log */
+        struct guard_placeholders **placeholders; /* reversible redactions of the input (hold originals: never logged) */
+        size_t n_placeholders;
+    } checks;
     int upstream_finished;       /* the attempt completed while the answer was held */
-    int guard_sync;              /* inside guard_run_start: verdicts are handled by the caller's loop */
-    size_t output_pos;
-    struct guard_run *output_run;
-    struct api_scan answer;      /* scan of up_body during output checks (non-streaming) */
+
+    /* the answer under output checks (answer.c; non-streaming) */
+    struct api_scan answer;      /* scan of up_body during output checks */
     int answer_scanned;
     int answer_decoded;          /* up_body was inflated: its Content-Encoding is not relayed */
     json_t *answer_tools;        /* the answer's tool_calls, parsed only for a `tools` guard */
-    struct util_buf guard_log;   /* "name=verdict" list for x-warden-guardrails and the access log */
-    struct guard_placeholders **placeholders; /* reversible redactions of the input (hold originals: never logged) */
-    size_t n_placeholders;
 
     struct structured_spec so;   /* response_format / tool schemas */
     int reasks;
     int schema_hold;             /* a stream is collected until its answer validates (structured_output.stream: hold) */
-    struct stream_filter *sf;    /* output checks on a stream (stream_filter.c) */
+    struct stream_sink sink;     /* output checks on a stream: the filter's view of this request (stream_filter.h) */
 
     /* audit (api/audit_hook.c) */
     const struct config_api_key *api_key; /* the client's key, found at intake */
     int64_t usage_in, usage_out;          /* from a stream's final usage chunk */
     int has_usage;
 
-    struct req_ctx *prev, *next; /* the worker's live requests */
+    h2o_linklist_t worker_link; /* in the worker's live requests (api_worker.requests) */
 };
 
 struct guard_verdict;
-/* For stream_filter.c: queue bytes for the client, push them, end the stream cleanly,
- * or end it with a guardrail error event. */
-void lifecycle_emit(struct req_ctx *ctx, const char *data, size_t len);
-void lifecycle_flush(struct req_ctx *ctx);
-void lifecycle_end_stream(struct req_ctx *ctx);
-/* Structured output on a passed-through stream, at its end: 0 valid; else the stream was ended with an error. */
-int lifecycle_stream_validate(struct req_ctx *ctx, const char *text, size_t len);
-/* Records a guardrail verdict for the access log (streams: after their headers went out). */
-void lifecycle_note_guard(struct req_ctx *ctx, const struct config_guardrail *g, const char *verdict);
-void lifecycle_block(struct req_ctx *ctx, const struct config_guardrail *g, const struct guard_verdict *v);
 /* Fills what remote checks send besides the texts (guard/webhook.h): the request's call id, the
  * caller's API key (name and metadata), the client's headers (copied into the request's pool). */
 void lifecycle_guard_context(struct req_ctx *ctx, struct guard_subject *s);
+
+/* Events from the parts (checks.h, answer.h, reask.h): the lifecycle acts on them. */
+void lifecycle_respond_error(struct req_ctx *ctx);   /* end the request with ctx->err */
+void lifecycle_respond_answer(struct req_ctx *ctx);  /* send the collected answer as it is now */
+void lifecycle_input_checks_passed(struct req_ctx *ctx);
+void lifecycle_request_rewritten(struct req_ctx *ctx); /* a concurrent rewrite: re-send the request */
+void lifecycle_hold_released(struct req_ctx *ctx);     /* a concurrent check ended: maybe send the answer */
+void lifecycle_reask(struct req_ctx *ctx);             /* ctx->raw holds a re-ask: attempts start afresh */
+
+/* The response writer's reports (response.h): the final bytes are being handed to h2o, h2o
+ * took a buffer (a paused upstream may resume), h2o stopped the response. */
+void lifecycle_response_final(struct req_ctx *ctx);
+void lifecycle_response_drained(struct req_ctx *ctx);
+void lifecycle_response_stopped(struct req_ctx *ctx);
+
+/* Is someone still waiting for the answer (the HTTP client, or an internal caller)? */
+static inline int lifecycle_has_receiver(const struct req_ctx *ctx)
+{
+    return ctx->req != NULL || ctx->internal != NULL;
+}
+
+/* Internal requests (internal.c): start one; release it (as a hang-up unless answered). */
+struct api_internal_opts;
+struct req_ctx *lifecycle_internal_start(struct server_worker *w, enum req_kind kind, const char *body, size_t len,
+                                         const struct api_internal_opts *opts, struct api_internal *h);
+void lifecycle_internal_release(struct req_ctx *ctx);
+/* The internal sink of the response writer (internal.c). */
+int api_internal_streams(const struct api_internal *h);
+void api_internal_chunk(struct api_internal *h, const char *data, size_t len);
+void api_internal_end(struct api_internal *h, int status, const char *data, size_t len);
 
 int lifecycle_handle(struct server_worker *w, h2o_req_t *req, enum req_kind kind);
 void lifecycle_drain_expired(struct server_worker *w);

@@ -5,13 +5,14 @@
 #include <string.h>
 
 #include "api/admin_audit.h"
-#include "api/audit_hook.h"
 #include "api/api.h"
+#include "api/audit_hook.h"
 #include "api/check_api.h"
 #include "api/error.h"
 #include "api/framing.h"
 #include "api/hangup.h"
 #include "api/lifecycle_int.h"
+#include "api/request_id.h"
 #include "api/scrub.h"
 #include "audit/audit.h"
 #include "auth/auth.h"
@@ -40,16 +41,9 @@ struct route_handler {
 
 static void add_request_id(h2o_req_t *req)
 {
-    ssize_t i = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-request-id"), -1);
-    if (i >= 0 && req->headers.entries[i].value.len < 80) {
-        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL, req->headers.entries[i].value.base,
-                              req->headers.entries[i].value.len);
-        return;
-    }
-    static __thread unsigned long long seq;
-    char *id = h2o_mem_alloc_pool(&req->pool, 40);
-    int n = snprintf(id, 40, "req_local_%llx_%llx", (unsigned long long)(uintptr_t)req & 0xffffff, ++seq);
-    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL, id, (size_t)n);
+    char *id = h2o_mem_alloc_pool(&req->pool, API_REQUEST_ID_SIZE);
+    size_t n = api_request_id(&req->headers, id);
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL, id, n);
 }
 
 void api_send_body(h2o_req_t *req, int status, const char *content_type, const char *body, size_t len)

@@ -18,7 +18,6 @@
 #include <string.h>
 
 #include "api/json_span.h"
-#include "api/lifecycle_int.h"
 #include "api/restore.h"
 #include "api/sse.h"
 #include "guard/detect.h"
@@ -27,7 +26,6 @@
 #include "guard/redact.h"
 #include "guard/scan.h"
 #include "guard/stream_scan.h"
-#include "server/server.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -147,7 +145,7 @@ static int guard_applies(const struct config_guardrail *g)
     return g->stage == CONFIG_STAGE_OUTPUT && g->timing != CONFIG_TIMING_ASYNC_POST;
 }
 
-int stream_filter_active(const struct req_ctx *ctx)
+int stream_filter_active(const struct stream_sink *ctx)
 {
     return ctx->sf != NULL;
 }
@@ -160,12 +158,12 @@ static enum guard_stream_action stream_action(const struct config_guardrail *g)
 }
 
 /* A guard checked inline, per channel (regex, keywords, pii, secrets). */
-static int local_inline(const struct req_ctx *ctx, const struct config_guardrail *g)
+static int local_inline(const struct stream_sink *ctx, const struct config_guardrail *g)
 {
-    return guard_local_scan(ctx->w->guards, g) != NULL || guard_local_detect(ctx->w->guards, g) != NULL;
+    return guard_local_scan(ctx->guards_env, g) != NULL || guard_local_detect(ctx->guards_env, g) != NULL;
 }
 
-void stream_filter_begin(struct req_ctx *ctx)
+void stream_filter_begin(struct stream_sink *ctx)
 {
     int record = 0, filter = 0, slow_or_async = 0;
     for (size_t i = 0; i < ctx->n_guards; i++) {
@@ -182,13 +180,13 @@ void stream_filter_begin(struct req_ctx *ctx)
     if (ctx->n_placeholders > 0)
         filter = 1;
     /* structured output streamed through (stream: pass) is checked at the end: hold [DONE] */
-    int validate = ctx->so.mode != STRUCTURED_NONE && !ctx->schema_hold;
+    int validate = ctx->validate;
     if (validate)
         filter = 1;
     record = slow_or_async || validate;
     if ((!record && !filter) || ctx->sf != NULL)
         return;
-    size_t cap = ctx->w->cfg->server.max_response_bytes;
+    size_t cap = ctx->max_response_bytes;
     struct stream_filter *f = util_calloc(1, sizeof(*f));
     f->filtering = filter;
     f->record = record;
@@ -209,17 +207,17 @@ void stream_filter_begin(struct req_ctx *ctx)
         const struct config_guardrail *g = ctx->guards[i];
         if (!guard_applies(g))
             continue;
-        const struct guard_scan *scan = guard_local_scan(ctx->w->guards, g);
-        const struct detect_set *det = guard_local_detect(ctx->w->guards, g);
+        const struct guard_scan *scan = guard_local_scan(ctx->guards_env, g);
+        const struct detect_set *det = guard_local_detect(ctx->guards_env, g);
         if (scan != NULL || det != NULL) {
             struct guard_stream_rule r = {.scan = scan,
                                           .action = stream_action(g),
                                           .replacement = g->replacement ? g->replacement : "[REDACTED]",
-                                          .window = guard_stream_window(ctx->w->guards, g),
+                                          .window = guard_stream_window(ctx->guards_env, g),
                                           .fail_open = g->on_error == CONFIG_ON_ERROR_FAIL_OPEN};
             if (det != NULL) {
                 r.detect = det;
-                r.detect_scratch = guard_env_detect_scratch(ctx->w->guards);
+                r.detect_scratch = guard_env_detect_scratch(ctx->guards_env);
                 r.threshold = g->score_threshold;
                 r.replacement = GUARD_MASK;
                 if (g->action == CONFIG_ACTION_REDACT && g->redaction != CONFIG_REDACT_MASK)
@@ -244,15 +242,15 @@ void stream_filter_begin(struct req_ctx *ctx)
     ctx->sf = f;
 }
 
-static void fail(struct req_ctx *ctx, const struct config_guardrail *g, const struct guard_verdict *v)
+static void fail(struct stream_sink *ctx, const struct config_guardrail *g, const struct guard_verdict *v)
 {
     struct stream_filter *f = ctx->sf;
     f->failed = 1;
-    lifecycle_block(ctx, g, v);
+    ctx->ops->block(ctx->ud, g, v);
 }
 
 /* The stream cannot be checked (too large, not SSE/JSON we can read): it ends here. */
-static void fail_unverifiable(struct req_ctx *ctx, const char *why)
+static void fail_unverifiable(struct stream_sink *ctx, const char *why)
 {
     struct guard_verdict v = {0};
     snprintf(v.reason, sizeof(v.reason), "%s", why);
@@ -732,7 +730,7 @@ static int record(struct stream_filter *f, const struct sf_channel *c, const cha
 }
 
 /* A local guard stopped the channel: the stream ends with its verdict. */
-static void channel_stopped(struct req_ctx *ctx, int status, const struct guard_stream_result *res)
+static void channel_stopped(struct stream_sink *ctx, int status, const struct guard_stream_result *res)
 {
     struct stream_filter *f = ctx->sf;
     const struct config_guardrail *g = f->rule_guards[res->rule];
@@ -752,7 +750,7 @@ static void channel_stopped(struct req_ctx *ctx, int status, const struct guard_
     else
         snprintf(v.reason, sizeof(v.reason), "guardrail %s failed (fail_closed): pattern #%u could not be evaluated", g->name,
                  res->pattern + 1);
-    guard_count_verdict(ctx->w->guards, &v, 0);
+    guard_count_verdict(ctx->guards_env, &v, 0);
     fail(ctx, g, &v);
 }
 
@@ -763,7 +761,7 @@ static size_t channel_held(const struct sf_channel *c)
 
 /* Feeds one text literal (NULL: nothing new, e.g. the final flush) to its channel and
  * appends the released part as a JSON string to f->event. Returns 0 or -1 (stream ended). */
-static int splice_text(struct req_ctx *ctx, size_t ch, const char *j, size_t s, size_t e, int final)
+static int splice_text(struct stream_sink *ctx, size_t ch, const char *j, size_t s, size_t e, int final)
 {
     struct stream_filter *f = ctx->sf;
     struct sf_channel *c = &f->channels[ch];
@@ -783,7 +781,7 @@ static int splice_text(struct req_ctx *ctx, size_t ch, const char *j, size_t s, 
         util_buf_reset(&f->released);
         /* a function name comes whole in one event: nothing of it is held for later */
         int whole = final || c->field == F_TOOL_NAME || c->field == F_FUNC_NAME;
-        int st = guard_stream_feed(c->gs, guard_env_scratch(ctx->w->guards), f->piece.data, f->piece.len, whole, &f->released, &res);
+        int st = guard_stream_feed(c->gs, guard_env_scratch(ctx->guards_env), f->piece.data, f->piece.len, whole, &f->released, &res);
         if (st != GUARD_STREAM_OK) {
             channel_stopped(ctx, st, &res);
             return -1;
@@ -817,7 +815,7 @@ static int splice_text(struct req_ctx *ctx, size_t ch, const char *j, size_t s, 
 /* Builds "data: <event>\n\n" in f->event from json with ev's edits applied. flush_ch:
  * SIZE_MAX for a live event; else only that channel's text (its final release) is
  * spliced in and every other text becomes "". */
-static int reframe(struct req_ctx *ctx, const struct sf_event *ev, const char *j, size_t len, size_t flush_ch)
+static int reframe(struct stream_sink *ctx, const struct sf_event *ev, const char *j, size_t len, size_t flush_ch)
 {
     struct stream_filter *f = ctx->sf;
     size_t pos = 0;
@@ -855,11 +853,11 @@ static int reframe(struct req_ctx *ctx, const struct sf_event *ev, const char *j
 }
 
 /* Sends (or, while slow checks gate the text, queues) one event. */
-static void output(struct req_ctx *ctx, const char *bytes, size_t len)
+static void output(struct stream_sink *ctx, const char *bytes, size_t len)
 {
     struct stream_filter *f = ctx->sf;
     if (!f->gating) {
-        lifecycle_emit(ctx, bytes, len);
+        ctx->ops->emit(ctx->ud, bytes, len);
         return;
     }
     if (util_buf_append(&f->queue, bytes, len) != 0) {
@@ -874,7 +872,7 @@ static void output(struct req_ctx *ctx, const char *bytes, size_t len)
 }
 
 /* The end of a channel: what it still holds goes out in a copy of its last event. */
-static int flush_channel(struct req_ctx *ctx, size_t ch)
+static int flush_channel(struct stream_sink *ctx, size_t ch)
 {
     struct stream_filter *f = ctx->sf;
     struct sf_channel *c = &f->channels[ch];
@@ -885,7 +883,7 @@ static int flush_channel(struct req_ctx *ctx, size_t ch)
         if (c->gs != NULL) {
             struct guard_stream_result res;
             util_buf_reset(&f->released);
-            int st = guard_stream_feed(c->gs, guard_env_scratch(ctx->w->guards), NULL, 0, 1, &f->released, &res);
+            int st = guard_stream_feed(c->gs, guard_env_scratch(ctx->guards_env), NULL, 0, 1, &f->released, &res);
             if (st != GUARD_STREAM_OK) {
                 channel_stopped(ctx, st, &res);
                 return -1;
@@ -901,7 +899,7 @@ static int flush_channel(struct req_ctx *ctx, size_t ch)
     return f->failed ? -1 : 0;
 }
 
-static int flush_channels(struct req_ctx *ctx, const struct sf_event *ev)
+static int flush_channels(struct stream_sink *ctx, const struct sf_event *ev)
 {
     struct stream_filter *f = ctx->sf;
     for (size_t i = 0; i < f->n_channels && !f->failed; i++) {
@@ -936,10 +934,10 @@ static void keep_template(struct stream_filter *f, const struct sf_event *ev, co
 
 static int on_event(void *ud, const char *data, size_t len)
 {
-    struct req_ctx *ctx = ud;
+    struct stream_sink *ctx = ud;
     struct stream_filter *f = ctx->sf;
     if (len == 6 && memcmp(data, "[DONE]", 6) == 0) {
-        ctx->saw_done = 1;
+        *ctx->saw_done = 1;
         if (f->filtering) {
             if (flush_channels(ctx, NULL) != 0)
                 return 1;
@@ -955,7 +953,7 @@ static int on_event(void *ud, const char *data, size_t len)
         return 1;
     }
     if (ev->error_event)
-        ctx->saw_upstream_error_event = 1;
+        *ctx->saw_upstream_error_event = 1;
     if (!f->filtering) {
         for (size_t i = 0; i < ev->n; i++) {
             const struct sf_edit *d = &ev->edits[i];
@@ -981,7 +979,7 @@ static int on_event(void *ud, const char *data, size_t len)
 /* ---- slow checks and the end ---- */
 
 /* Sends the queued events whose text slow checks have covered. */
-static void release_queue(struct req_ctx *ctx, int all)
+static void release_queue(struct stream_sink *ctx, int all)
 {
     struct stream_filter *f = ctx->sf;
     size_t safe = f->checked;
@@ -993,7 +991,7 @@ static void release_queue(struct req_ctx *ctx, int all)
     if (upto == 0)
         return;
     size_t done = upto;
-    lifecycle_emit(ctx, f->queue.data, done);
+    ctx->ops->emit(ctx->ud, f->queue.data, done);
     util_buf_consume(&f->queue, done);
     for (size_t i = f->marks_head; i < f->n_marks; i++)
         f->marks[i].queue_end -= done;
@@ -1002,22 +1000,22 @@ static void release_queue(struct req_ctx *ctx, int all)
     f->marks_head = 0;
 }
 
-static void start_slow_check(struct req_ctx *ctx);
-static void try_finish(struct req_ctx *ctx);
+static void start_slow_check(struct stream_sink *ctx);
+static void try_finish(struct stream_sink *ctx);
 
 /* A check subject made of one piece of the answer's text. */
-static struct guard_subject text_subject(const struct req_ctx *ctx, const char *const *text, const size_t *len)
+static struct guard_subject text_subject(const struct stream_sink *ctx, const char *const *text, const size_t *len)
 {
     return (struct guard_subject){.stage = CONFIG_STAGE_OUTPUT,
                                   .texts = text,
                                   .lens = len,
                                   .n = 1,
                                   .n_messages = 1,
-                                  .model = ctx->requested_model_name,
+                                  .model = ctx->model,
                                   .request_id = ctx->request_id};
 }
 
-static void pump(struct req_ctx *ctx)
+static void pump(struct stream_sink *ctx)
 {
     struct stream_filter *f = ctx->sf;
     if (f->failed)
@@ -1028,12 +1026,12 @@ static void pump(struct req_ctx *ctx)
         start_slow_check(ctx);
     if (f->finishing)
         try_finish(ctx);
-    lifecycle_flush(ctx);
+    ctx->ops->flush(ctx->ud);
 }
 
 static void on_slow_verdict(void *ud, struct guard_verdict *v)
 {
-    struct req_ctx *ctx = ud;
+    struct stream_sink *ctx = ud;
     struct stream_filter *f = ctx->sf;
     const struct config_guardrail *g = f->slow[f->run_index];
     f->run = NULL;
@@ -1055,7 +1053,7 @@ static void on_slow_verdict(void *ud, struct guard_verdict *v)
 
 /* Starts the next slow check: the next guard on the current span, or a new span (a chunk
  * boundary reached, or the whole text once the upstream finished). */
-static void start_slow_check(struct req_ctx *ctx)
+static void start_slow_check(struct stream_sink *ctx)
 {
     struct stream_filter *f = ctx->sf;
     while (f->n_slow > 0 && f->run == NULL && !f->failed) {
@@ -1077,18 +1075,18 @@ static void start_slow_check(struct req_ctx *ctx)
         size_t len = f->run_boundary - f->run_from;
         struct guard_subject s = text_subject(ctx, &text, &len);
         f->sync = 1;
-        f->run = guard_run_start(ctx->w->guards, g, &s, on_slow_verdict, ctx);
+        f->run = guard_run_start(ctx->guards_env, g, &s, on_slow_verdict, ctx);
         f->sync = 0;
     }
 }
 
-void stream_filter_feed(struct req_ctx *ctx, const char *data, size_t len)
+void stream_filter_feed(struct stream_sink *ctx, const char *data, size_t len)
 {
     struct stream_filter *f = ctx->sf;
     if (f->failed)
         return;
     if (!f->filtering)
-        lifecycle_emit(ctx, data, len);
+        ctx->ops->emit(ctx->ud, data, len);
     if (sse_parser_feed(&f->parser, data, len, on_event, ctx) != 0 && f->parser.overflow && f->filtering && !f->failed) {
         fail_unverifiable(ctx, "upstream SSE event too large to check");
         return;
@@ -1098,41 +1096,41 @@ void stream_filter_feed(struct req_ctx *ctx, const char *data, size_t len)
     if (f->filtering)
         pump(ctx);
     else
-        lifecycle_flush(ctx);
+        ctx->ops->flush(ctx->ud);
 }
 
-static void try_finish(struct req_ctx *ctx)
+static void try_finish(struct stream_sink *ctx)
 {
     struct stream_filter *f = ctx->sf;
     if (f->failed || f->run != NULL || (f->n_slow > 0 && f->final_state != 2))
         return;
-    if (lifecycle_stream_validate(ctx, f->content0.data ? f->content0.data : "", f->content0.len) != 0) {
+    if (ctx->ops->validate(ctx->ud, f->content0.data ? f->content0.data : "", f->content0.len) != 0) {
         f->failed = 1;
         return;
     }
     release_queue(ctx, 1);
     if (f->done_pending)
-        lifecycle_emit(ctx, "data: [DONE]\n\n", 14);
+        ctx->ops->emit(ctx->ud, "data: [DONE]\n\n", 14);
     f->done_pending = 0;
     f->finishing = 0;
     for (size_t i = 0; i < ctx->n_guards; i++)
         if (guard_applies(ctx->guards[i]))
-            lifecycle_note_guard(ctx, ctx->guards[i], f->redacted && ctx->guards[i]->action == CONFIG_ACTION_REDACT ? "rewrite" : "pass");
+            ctx->ops->note_guard(ctx->ud, ctx->guards[i], f->redacted && ctx->guards[i]->action == CONFIG_ACTION_REDACT ? "rewrite" : "pass");
     /* the local guards' verdicts on the whole stream, for /metrics (slow checks count their own runs) */
     for (size_t r = 0; r < f->n_rules; r++) {
         struct guard_verdict v = {.guard = f->rule_guards[r]};
         v.outcome = f->redacted && f->rules[r].action == GUARD_STREAM_REDACT ? GUARD_REWRITE : GUARD_PASS;
         v.violation = v.outcome == GUARD_REWRITE;
-        guard_count_verdict(ctx->w->guards, &v, 0);
+        guard_count_verdict(ctx->guards_env, &v, 0);
     }
-    lifecycle_end_stream(ctx);
+    ctx->ops->end(ctx->ud);
 }
 
-void stream_filter_finish(struct req_ctx *ctx)
+void stream_filter_finish(struct stream_sink *ctx)
 {
     struct stream_filter *f = ctx->sf;
     if (!f->filtering) {
-        lifecycle_end_stream(ctx);
+        ctx->ops->end(ctx->ud);
         return;
     }
     if (f->failed)
@@ -1143,7 +1141,7 @@ void stream_filter_finish(struct req_ctx *ctx)
     pump(ctx);
 }
 
-void stream_filter_cancel(struct req_ctx *ctx)
+void stream_filter_cancel(struct stream_sink *ctx)
 {
     if (ctx->sf != NULL && ctx->sf->run != NULL) {
         guard_run_cancel(ctx->sf->run);
@@ -1151,7 +1149,7 @@ void stream_filter_cancel(struct req_ctx *ctx)
     }
 }
 
-json_t *stream_filter_answer(struct req_ctx *ctx)
+json_t *stream_filter_answer(struct stream_sink *ctx)
 {
     if (ctx->sf != NULL)
         return json_pack("{s:s, s:[{s:i, s:{s:s, s:s%}}]}", "object", "chat.completion", "choices", "index", 0, "message",
@@ -1159,10 +1157,10 @@ json_t *stream_filter_answer(struct req_ctx *ctx)
     if (ctx->stream)
         return NULL;
     json_error_t je;
-    return json_loadb(ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len, 0, &je);
+    return json_loadb(ctx->collected->data ? ctx->collected->data : "", ctx->collected->len, 0, &je);
 }
 
-void stream_filter_free(struct req_ctx *ctx)
+void stream_filter_free(struct stream_sink *ctx)
 {
     struct stream_filter *f = ctx->sf;
     if (f == NULL)

@@ -38,18 +38,59 @@
 #include <jansson.h>
 #include <stddef.h>
 
-struct req_ctx;
+#include "util/buf.h"
+
+struct config_guardrail;
+struct guard_env;
+struct guard_verdict;
+struct stream_filter;
+struct guard_placeholders;
+
+/* What the filter does to the stream's owner (the request): each gets the sink's ud. */
+struct stream_sink_ops {
+    void (*emit)(void *ud, const char *data, size_t len); /* queue bytes for the client */
+    void (*flush)(void *ud);                              /* push what is queued */
+    void (*end)(void *ud);                                /* end the stream cleanly */
+    /* end it with a guardrail error event; g NULL: the stream cannot be checked (v->reason) */
+    void (*block)(void *ud, const struct config_guardrail *g, const struct guard_verdict *v);
+    /* a guardrail's verdict for the access log (the headers went out already) */
+    void (*note_guard)(void *ud, const struct config_guardrail *g, const char *verdict);
+    /* structured output at the end of a passed-through stream: 0 valid; else it was ended */
+    int (*validate)(void *ud, const char *text, size_t len);
+};
+
+/* The stream filter's view of its request: the callbacks and the data it reads. Filled by
+ * the owner before stream_filter_begin; `sf` is the filter's own state (NULL: inactive). */
+struct stream_sink {
+    const struct stream_sink_ops *ops;
+    void *ud;
+    struct guard_env *guards_env;
+    const struct config_guardrail **guards; /* the guardrails that apply to the request */
+    size_t n_guards;
+    const char *request_id, *model;
+    size_t max_response_bytes;
+    int stream;                    /* the client asked for a stream */
+    int validate;                  /* check structured output at the end (stream: pass) */
+    int *saw_done;                 /* set when the upstream's [DONE] goes by */
+    int *saw_upstream_error_event; /* set when an upstream error event goes by */
+    const struct util_buf *collected; /* a non-stream request's collected answer */
+    /* reversible redaction of the request: its placeholder maps (borrowed; they hold originals, never logged),
+     * restored in what the client gets after the output checks */
+    struct guard_placeholders *const *placeholders;
+    size_t n_placeholders;
+    struct stream_filter *sf;
+};
 
 /* Decides whether this stream needs filtering or recording; call when the stream starts. */
-void stream_filter_begin(struct req_ctx *ctx);
+void stream_filter_begin(struct stream_sink *ctx);
 /* Upstream bytes of a started stream. */
-void stream_filter_feed(struct req_ctx *ctx, const char *data, size_t len);
+void stream_filter_feed(struct stream_sink *ctx, const char *data, size_t len);
 /* The upstream finished cleanly ([DONE] seen): final checks, then the end of the stream. */
-void stream_filter_finish(struct req_ctx *ctx);
-void stream_filter_cancel(struct req_ctx *ctx);
-int stream_filter_active(const struct req_ctx *ctx);
+void stream_filter_finish(struct stream_sink *ctx);
+void stream_filter_cancel(struct stream_sink *ctx);
+int stream_filter_active(const struct stream_sink *ctx);
 /* The answer as an OpenAI chat completion object (for async_post output checks); NULL if unknown. */
-json_t *stream_filter_answer(struct req_ctx *ctx);
-void stream_filter_free(struct req_ctx *ctx);
+json_t *stream_filter_answer(struct stream_sink *ctx);
+void stream_filter_free(struct stream_sink *ctx);
 
 #endif

@@ -29,6 +29,7 @@ static void *on_worker_init(struct server_worker *w)
 {
     struct api_worker *aw = util_calloc(1, sizeof(*aw));
     aw->server = w;
+    h2o_linklist_init_anchor(&aw->requests);
     aw->hangup = api_hangup_create(&w->loop);
     if (aw->hangup == NULL) {
         free(aw);

@@ -8,6 +8,7 @@
 #ifndef WARDEN_API_WORKER_H
 #define WARDEN_API_WORKER_H
 
+#include <h2o/linklist.h>
 #include <stdint.h>
 
 #include "server/server.h"
@@ -18,7 +19,7 @@ struct api_worker {
     struct server_worker *server; /* the worker this state belongs to */
     struct api_hangup *hangup;    /* client hang-up detection (api/hangup.h) */
     struct api_scrub *scrub;      /* secrets kept out of relayed upstream errors */
-    struct req_ctx *requests;     /* live requests (the lifecycle's list), for drain and shutdown */
+    h2o_linklist_t requests;      /* live requests (req_ctx.worker_link), for drain and shutdown */
     uint64_t _inflight;           /* atomic: use api_worker_inflight*() */
 };
 

@@ -314,13 +314,14 @@ static int timeouts_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void
                : !strcmp(key, "first_byte_ms") ? &t->first_byte_ms
                : !strcmp(key, "idle_ms")       ? &t->idle_ms
                : !strcmp(key, "total_ms")      ? &t->total_ms
+               : !strcmp(key, "request_ms")    ? &t->request_ms
                                                : NULL;
     return dst ? cfg_int_field(c, v, 0, INT_MAX, dst) : CFG_KEY_UNKNOWN;
 }
 
 static int parse_timeouts(struct cfg_ctx *c, yaml_node_t *n, struct config_timeouts *t)
 {
-    static const char *const keys[] = {"connect_ms", "first_byte_ms", "idle_ms", "total_ms", NULL};
+    static const char *const keys[] = {"connect_ms", "first_byte_ms", "idle_ms", "total_ms", "request_ms", NULL};
     return cfg_map_each(c, n, keys, timeouts_key, t);
 }
 
@@ -343,12 +344,13 @@ static void inherit_timeouts(struct config_timeouts *dst, const struct config_ti
     inherit_int(&dst->first_byte_ms, from->first_byte_ms);
     inherit_int(&dst->idle_ms, from->idle_ms);
     inherit_int(&dst->total_ms, from->total_ms);
+    inherit_int(&dst->request_ms, from->request_ms);
 }
 
 static const struct config_retry retry_defaults = {0, 1000, 8000};
-static const struct config_timeouts timeout_defaults = {10000, 0, 0, 600000};
+static const struct config_timeouts timeout_defaults = {10000, 0, 0, 600000, 0};
 static const struct config_retry retry_unset = {CFG_UNSET, CFG_UNSET, CFG_UNSET};
-static const struct config_timeouts timeouts_unset = {CFG_UNSET, CFG_UNSET, CFG_UNSET, CFG_UNSET};
+static const struct config_timeouts timeouts_unset = {CFG_UNSET, CFG_UNSET, CFG_UNSET, CFG_UNSET, CFG_UNSET};
 
 struct target_parse {
     struct config_target *t;

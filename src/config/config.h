@@ -48,6 +48,8 @@ struct config_timeouts {
     int first_byte_ms; /* time to the first byte of the answer; 0 = none */
     int idle_ms;       /* between stream chunks; 0 = none */
     int total_ms;      /* the whole attempt; 0 = none; default 600000 */
+    int request_ms;    /* the whole request across retries, fallbacks and re-asks (the requested
+                          model's value applies); 0 = none (default) */
 };
 
 enum config_provider_type { CONFIG_PROVIDER_OPENAI };

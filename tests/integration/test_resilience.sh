@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Retries, Retry-After, shared cooldowns, first-byte time-outs with fallbacks, stream failures
-# before and after the first byte, a flaky target under load, and max_concurrent rejection.
+# before and after the first byte, a flaky target under load, max_concurrent rejection, and
+# timeouts.request_ms (one deadline across retries, fallbacks and streams).
 # Timing is read from the mock's own request records (started_ms on its monotonic clock).
 # The last line is "test_resilience: N passed, M failed".
 source "$(dirname "$0")/lib.sh"
@@ -44,6 +45,18 @@ models:
     targets: [{provider: flaky, model: mock-flaky}, {provider: local, model: mock-steady}]
   - name: busy-model
     targets: [{provider: local, model: mock-busy, max_concurrent: 1, queue_max: 0}]
+  - name: deadline-model
+    timeouts: {request_ms: 400}
+    retries: {max: 30, base_ms: 150, max_ms: 150}
+    targets: [{provider: fail500, model: mock-deadline}]
+    fallbacks: [backup-model]
+  - name: deadline-stream
+    timeouts: {request_ms: 400, total_ms: 5000}
+    targets: [{provider: local, model: mock-deadline-stream}]
+  - name: deadline-fallback
+    timeouts: {request_ms: 2000, first_byte_ms: 300}
+    targets: [{provider: stall, model: mock-deadline-hang}]
+    fallbacks: [backup-model]
 YAML
 )" || { echo "test_resilience: warden did not start"; echo "test_resilience: 0 passed, 1 failed"; exit 1; }
 
@@ -179,5 +192,30 @@ check "429: OpenAI body" jqe '.error | has("message") and has("type") and has("p
 wait $bpid
 out=$(chat "{\"model\":\"busy-model\",$MSG}")
 check "max_concurrent: once the slot frees, requests pass" eq "$(status)" 200
+
+# ---------------------------------------------------------------- timeouts.request_ms
+# retries (30 of them, backoffs uniform in [0, 150] ms: about 2.2 s in all) against a target that
+# always fails: the request's deadline (400 ms) ends them, whatever retries and fallbacks remain
+key="deadline-$RUN"
+out=$(chat_timed "{\"model\":\"deadline-model\",$MSG,\"mock\":{\"key\":\"$key\"}}")
+ms=$(elapsed_ms)
+check "request_ms: retries cut by the deadline: 504 request_timeout" eq "$(status) $(jq -r .error.code <<<"$out")" "504 request_timeout"
+check "request_ms: answered at the deadline (~400 ms), not after 30 retries" in_range "$ms" 350 1200
+check "request_ms: OpenAI error body" jqe '.error | has("message") and has("type") and has("param") and has("code")' <<<"$out"
+read -r -a st <<<"$(starts_for_key "$key")"
+check "request_ms: the mock saw some attempts, not all 31" in_range "${#st[@]}" 2 25
+# a stream that outlasts the deadline: 200, then an SSE error event, never [DONE]
+curl -s -N -o "$TMP/s" -w '%{http_code} %{time_total}' -H 'Content-Type: application/json' --max-time 10 \
+    -d "{\"model\":\"deadline-stream\",\"stream\":true,$MSG,\"mock\":{\"chunks\":40,\"chunk_interval_ms\":50}}" \
+    "$WARDEN/v1/chat/completions" >"$TMP/st"
+check "request_ms, stream: 200 (the stream had started)" eq "$(cut -d' ' -f1 "$TMP/st")" 200
+check "request_ms, stream: ends with an SSE error event request_timeout" \
+    eq "$(grep '^data: ' "$TMP/s" | tail -1 | sed 's/^data: //' | jq -r .error.code)" request_timeout
+check "request_ms, stream: no [DONE]" not_contains "$(cat "$TMP/s")" "data: [DONE]"
+check "request_ms, stream: some chunks went out first" ge "$(grep -c '"content"' "$TMP/s")" 2
+# within the deadline, a fallback still answers: first_byte_ms (per attempt) fails the primary
+out=$(chat_timed "{\"model\":\"deadline-fallback\",$MSG}")
+check "request_ms: a fallback within the deadline answers 200" eq "$(status) $(header x-warden-target)" "200 local/mock-backup"
+check "alive after request_ms" alive
 
 finish

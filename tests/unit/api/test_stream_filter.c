@@ -1,5 +1,5 @@
-/* The stream filter without sockets: a request context with no h2o request
- * collects what the filter emits in ctx->out_pending. Checks the byte-exact
+/* The stream filter without sockets, behind its sink (stream_filter.h): the test's sink
+ * collects what the filter emits and records how it ended the stream. Checks the byte-exact
  * splice (other fields and spacing untouched), channels per choice and per
  * tool call, events split anywhere, held text flushed before finish_reason,
  * and the fail-closed cases (duplicate keys, non-JSON events). */
@@ -12,13 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/lifecycle_int.h"
 #include "api/stream_filter.h"
 #include "config/config.h"
 #include "guard/engine.h"
 #include "guard/placeholder.h"
 #include "metrics/metrics.h"
-#include "server/server.h"
+#include "util/buf.h"
 
 #define SECRET "sk-Q7wX2mK9pL4vR8tY3nB6cD1fG5hJ0zAs"
 
@@ -33,7 +32,7 @@ static const char yaml[] = "server: {listen: \"127.0.0.1:1\", workers: 1}\n"
 
 static struct config *cfg;
 static struct guard_shared *gs;
-static struct server_worker w;
+static struct guard_env *env;
 static const struct config_guardrail *guard;
 
 static int setup(void **state)
@@ -43,64 +42,113 @@ static int setup(void **state)
     assert_non_null(cfg);
     gs = guard_shared_create(cfg, err, sizeof(err));
     assert_non_null(gs);
-    w.cfg = cfg;
-    w.metrics = metrics_create(cfg);
-    w.guards = guard_env_create(gs, uv_default_loop(), NULL, w.metrics);
+    env = guard_env_create(gs, uv_default_loop(), NULL, metrics_create(cfg));
     guard = &cfg->guardrails[0];
     return 0;
 }
 
-static void ctx_init_restoring(struct req_ctx *ctx, struct guard_placeholders **maps, size_t n_maps)
+/* The request as the filter sees it: output collected, the end and a block recorded. */
+struct test_req {
+    struct stream_sink sink;
+    struct util_buf out;
+    int ended;        /* the stream ended cleanly */
+    int block_status; /* 502: the stream could not be checked; 400: a guardrail blocked it */
+    int saw_done, saw_error_event;
+    char notes[256];
+};
+
+static void t_emit(void *ud, const char *data, size_t len)
 {
-    memset(ctx, 0, sizeof(*ctx));
-    ctx->placeholders = maps;
-    ctx->n_placeholders = n_maps;
-    ctx->w = &w;
-    ctx->guards = &guard;
-    ctx->n_guards = 1;
-    ctx->stream = 1;
-    ctx->response_started = 1;
-    util_buf_init(&ctx->out_pending, 1 << 20);
-    stream_filter_begin(ctx);
-    assert_non_null(ctx->sf);
+    struct test_req *r = ud;
+    assert_int_equal(r->ended, 0);
+    assert_int_equal(r->block_status, 0);
+    util_buf_append(&r->out, data, len);
 }
 
-static void ctx_init(struct req_ctx *ctx)
+static void t_flush(void *ud)
+{
+    (void)ud;
+}
+
+static void t_end(void *ud)
+{
+    ((struct test_req *)ud)->ended = 1;
+}
+
+static void t_block(void *ud, const struct config_guardrail *g, const struct guard_verdict *v)
+{
+    ((struct test_req *)ud)->block_status = g == NULL ? 502 : 400;
+}
+
+static void t_note(void *ud, const struct config_guardrail *g, const char *verdict)
+{
+    struct test_req *r = ud;
+    snprintf(r->notes + strlen(r->notes), sizeof(r->notes) - strlen(r->notes), "%s=%s;", g->name, verdict);
+}
+
+static int t_validate(void *ud, const char *text, size_t len)
+{
+    return 0;
+}
+
+static const struct stream_sink_ops t_ops = {t_emit, t_flush, t_end, t_block, t_note, t_validate};
+
+static void ctx_init_restoring(struct test_req *ctx, struct guard_placeholders **maps, size_t n_maps)
+{
+    memset(ctx, 0, sizeof(*ctx));
+    util_buf_init(&ctx->out, 1 << 20);
+    ctx->sink = (struct stream_sink){.ops = &t_ops,
+                                     .ud = ctx,
+                                     .guards_env = env,
+                                     .guards = &guard,
+                                     .n_guards = 1,
+                                     .request_id = "req_test",
+                                     .model = "m",
+                                     .max_response_bytes = 1 << 20,
+                                     .stream = 1,
+                                     .saw_done = &ctx->saw_done,
+                                     .saw_upstream_error_event = &ctx->saw_error_event,
+                                     .placeholders = maps,
+                                     .n_placeholders = n_maps};
+    stream_filter_begin(&ctx->sink);
+    assert_non_null(ctx->sink.sf);
+}
+
+static void ctx_init(struct test_req *ctx)
 {
     ctx_init_restoring(ctx, NULL, 0);
 }
 
-static void ctx_done(struct req_ctx *ctx)
+static void ctx_done(struct test_req *ctx)
 {
-    stream_filter_free(ctx);
-    util_buf_free(&ctx->out_pending);
-    api_error_clear(&ctx->err);
-    util_buf_free(&ctx->guard_log);
+    stream_filter_free(&ctx->sink);
+    assert_null(ctx->sink.sf);
+    util_buf_free(&ctx->out);
 }
 
 /* Feeds s in pieces of `step` bytes (0: whole). */
-static void feed(struct req_ctx *ctx, const char *s, size_t step)
+static void feed(struct test_req *ctx, const char *s, size_t step)
 {
     size_t len = strlen(s);
     for (size_t i = 0; i < len; i += step ? step : len)
-        stream_filter_feed(ctx, s + i, step && len - i > step ? step : len - i);
+        stream_filter_feed(&ctx->sink, s + i, step && len - i > step ? step : len - i);
 }
 
 static void splices_only_the_text(void **state)
 {
-    struct req_ctx ctx;
+    struct test_req ctx;
     ctx_init(&ctx);
     feed(&ctx,
          "data: {\"id\":\"a\", \"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"hello \\u00e9\"},"
          "\"logprobs\":null,\"finish_reason\":null}],\"x\":[1, 2]}\n\n",
          0);
-    assert_string_equal(ctx.out_pending.data,
+    assert_string_equal(ctx.out.data,
                         "data: {\"id\":\"a\", \"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"hello \xc3\xa9\"},"
                         "\"logprobs\":null,\"finish_reason\":null}],\"x\":[1, 2]}\n\n");
     /* one event in two data: lines goes out as one line */
-    util_buf_reset(&ctx.out_pending);
+    util_buf_reset(&ctx.out);
     feed(&ctx, "data: {\"choices\":[{\"index\":0,\ndata: \"delta\":{\"content\":\"x\"}}]}\n\n", 0);
-    assert_string_equal(ctx.out_pending.data, "data: {\"choices\":[{\"index\":0, \"delta\":{\"content\":\"x\"}}]}\n\n");
+    assert_string_equal(ctx.out.data, "data: {\"choices\":[{\"index\":0, \"delta\":{\"content\":\"x\"}}]}\n\n");
     ctx_done(&ctx);
 }
 
@@ -116,31 +164,35 @@ static void secret_split_in_events_split_anywhere(void **state)
     n += (size_t)snprintf(stream + n, sizeof(stream) - n,
                           "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
     for (size_t step = 1; step <= 64; step *= 4) {
-        struct req_ctx ctx;
+        struct test_req ctx;
         ctx_init(&ctx);
         feed(&ctx, stream, step);
-        stream_filter_finish(&ctx);
-        assert_int_equal(ctx.err.status, 0);
+        stream_filter_finish(&ctx.sink);
+        assert_int_equal(ctx.block_status, 0);
         /* the released pieces, concatenated */
         char text[512] = "";
-        const char *p = ctx.out_pending.data;
+        const char *p = ctx.out.data;
         while ((p = strstr(p, "\"content\":\"")) != NULL) {
             p += 11;
             strncat(text, p, strcspn(p, "\""));
         }
         assert_string_equal(text, "key # end");
-        assert_null(strstr(ctx.out_pending.data, "Q7wX2mK9"));
+        assert_null(strstr(ctx.out.data, "Q7wX2mK9"));
         /* the held text went out before finish_reason, [DONE] last */
-        assert_true(strstr(ctx.out_pending.data, "end\"") < strstr(ctx.out_pending.data, "finish_reason"));
-        assert_non_null(strstr(ctx.out_pending.data, "data: [DONE]\n\n"));
-        assert_int_equal(strlen(strstr(ctx.out_pending.data, "data: [DONE]\n\n")), 14);
+        assert_true(strstr(ctx.out.data, "end\"") < strstr(ctx.out.data, "finish_reason"));
+        assert_non_null(strstr(ctx.out.data, "data: [DONE]\n\n"));
+        assert_int_equal(strlen(strstr(ctx.out.data, "data: [DONE]\n\n")), 14);
+        /* the sink was told: [DONE] seen, the stream ended cleanly, the redaction noted */
+        assert_int_equal(ctx.saw_done, 1);
+        assert_int_equal(ctx.ended, 1);
+        assert_string_equal(ctx.notes, "out=rewrite;");
         ctx_done(&ctx);
     }
 }
 
 static void choices_and_tool_calls_are_separate_channels(void **state)
 {
-    struct req_ctx ctx;
+    struct test_req ctx;
     ctx_init(&ctx);
     /* choice 1's content and tool call 2's arguments carry halves of secrets; choice 0 interleaves */
     feed(&ctx,
@@ -150,8 +202,8 @@ static void choices_and_tool_calls_are_separate_channels(void **state)
          "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":2,\"function\":{\"arguments\":\"AAAAAAAAAAAAAAAAAAAA\\\"}\"}}]}}]}\n\n"
          "data: {\"choices\":[{\"index\":1,\"delta\":{\"content\":\" done\"}}]}\n\n",
          7);
-    assert_int_equal(ctx.err.status, 0);
-    const char *out = ctx.out_pending.data;
+    assert_int_equal(ctx.block_status, 0);
+    const char *out = ctx.out.data;
     assert_null(strstr(out, "Q7wX"));
     assert_null(strstr(out, "pL4v"));
     assert_null(strstr(out, "AAAA"));
@@ -166,16 +218,16 @@ static void choices_and_tool_calls_are_separate_channels(void **state)
 /* unknown_fields: check - strings outside the contract and known metadata are text too */
 static void strings_outside_the_contract_are_checked(void **state)
 {
-    struct req_ctx ctx;
+    struct test_req ctx;
     ctx_init(&ctx);
     feed(&ctx,
          "data: {\"id\":\"sk-AAAAAAAAAAAAAAAAAAAAAAAA\",\"x\":{\"y\":[\"" SECRET " \"]},\"choices\":[{\"index\":0,"
          "\"delta\":{\"role\":\"assistant\",\"note\":\"" SECRET " \"},\"extra\":\"" SECRET " \",\"logprobs\":\"" SECRET " \",\"finish_reason\":{\"r\":\"" SECRET " \"}}],\"model\":[\"" SECRET " \"]}\n\n"
          "data: [DONE]\n\n",
          5);
-    stream_filter_finish(&ctx);
-    assert_int_equal(ctx.err.status, 0);
-    const char *out = ctx.out_pending.data;
+    stream_filter_finish(&ctx.sink);
+    assert_int_equal(ctx.block_status, 0);
+    const char *out = ctx.out.data;
     assert_null(strstr(out, "Q7wX"));
     /* known metadata (id) is not text: left as the upstream sent it */
     assert_non_null(strstr(out, "\"id\":\"sk-AAAAAAAAAAAAAAAAAAAAAAAA\""));
@@ -234,11 +286,12 @@ static void unreadable_events_fail_closed(void **state)
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0},{\"function\":{\"arguments\":\"x\"}}]}}]}\n\n",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
-        struct req_ctx ctx;
+        struct test_req ctx;
         ctx_init(&ctx);
         feed(&ctx, bad[i], 0);
-        assert_int_equal(ctx.err.status, 502);
-        assert_true(ctx.out_pending.len == 0 || strstr(ctx.out_pending.data, "Q7wX") == NULL);
+        assert_int_equal(ctx.block_status, 502);
+        assert_int_equal(ctx.ended, 0);
+        assert_true(ctx.out.len == 0 || strstr(ctx.out.data, "Q7wX") == NULL);
         ctx_done(&ctx);
     }
 }
@@ -286,13 +339,13 @@ static void restores_placeholders_split_anywhere(void **state)
     n += (size_t)snprintf(stream + n, sizeof(stream) - n,
                           "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
     for (size_t step = 1; step <= 256; step *= 4) {
-        struct req_ctx ctx;
+        struct test_req ctx;
         ctx_init_restoring(&ctx, &map, 1);
         feed(&ctx, stream, step);
-        stream_filter_finish(&ctx);
-        assert_int_equal(ctx.err.status, 0);
+        stream_filter_finish(&ctx.sink);
+        assert_int_equal(ctx.block_status, 0);
         char c[1024], a[1024];
-        collect(ctx.out_pending.data, c, a, sizeof(c));
+        collect(ctx.out.data, c, a, sizeof(c));
         /* the original's secret is restored after the check (which saw "<NAME_1>"): it is the client's own */
         char want[512];
         snprintf(want, sizeof(want), "hi %s and <NAME_2> <NAM", orig);

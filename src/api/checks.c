@@ -1,0 +1,495 @@
+/* The checks orchestrator (checks.h): input, concurrent, output and async_post guardrail
+ * runs of one request. */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/answer.h"
+#include "api/checks.h"
+#include "api/intake.h"
+#include "api/lifecycle_int.h"
+#include "api/reask.h"
+#include "api/response.h"
+#include "api/scrub.h"
+#include "api/stream_filter.h"
+#include "api/worker.h"
+#include "auth/auth.h"
+#include "guard/engine.h"
+#include "guard/placeholder.h"
+#include "server/server.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/log.h"
+
+/* ---- guardrails ----
+ *
+ * Input stage:  blocking checks run one after the other (INPUT_CHECKS) before
+ *               the first attempt; a rewrite changes the request that is sent.
+ *               Concurrent checks start with the first attempt; while any is
+ *               pending (ctx->checks.held) the answer is collected, not sent. A
+ *               failing check with cancel_on_failure aborts the attempt at
+ *               once; a rewrite aborts it and re-sends the rewritten request.
+ * Output stage: on a complete answer, checks run before it is sent
+ *               (OUTPUT_CHECKS); streams are filtered in stream_filter.c.
+ * async_post:   started when the request closes; never delays it. */
+
+static const char *verdict_word(const struct guard_verdict *v)
+{
+    if (v->timed_out)
+        return v->outcome == GUARD_PASS ? "timeout_open" : "timeout_closed";
+    if (v->unreachable)
+        return v->outcome == GUARD_PASS ? "unreachable_open" : "unreachable_closed";
+    if (v->errored)
+        return v->outcome == GUARD_PASS ? "error_open" : "error_closed";
+    if (v->outcome == GUARD_BLOCK)
+        return "block";
+    if (v->outcome == GUARD_REWRITE)
+        return "rewrite";
+    return v->violation ? "flagged" : "pass";
+}
+
+void checks_log_append(struct req_ctx *ctx, const struct config_guardrail *g, const char *word)
+{
+    if (ctx->checks.log.limit == 0)
+        util_buf_init(&ctx->checks.log, 2048);
+    util_buf_appendf(&ctx->checks.log, "%s%s=%s", ctx->checks.log.len ? ", " : "", g->name, word);
+}
+
+/* Ends the request with the guardrail error body (the client never sees the answer).
+ * One rule for every guard type, stage and timing, streams included: a check that ran
+ * and said no is the guard's status (400 by default), code guardrail_blocked; a
+ * fail_closed check that could not run (time-out, service down, bad answer, engine
+ * error) is 503 guardrail_unavailable, which a client may retry. */
+void checks_block(struct req_ctx *ctx, const struct config_guardrail *g, const struct guard_verdict *v)
+{
+    checks_cancel_all(ctx);
+    /* the reason may quote a guard service's answer, which may echo its credentials */
+    char reason[sizeof(v->reason)];
+    snprintf(reason, sizeof(reason), "%s", v->reason);
+    api_scrub_text(api_worker_get(ctx->w)->scrub, reason, sizeof(reason));
+    /* the block replaces an earlier attempt's error: it is why the request ends */
+    if (v->errored || v->timed_out)
+        api_error_replace(&ctx->err, 503, "api_error", "guardrail_unavailable", NULL, "%s",
+                      reason[0] ? reason : v->timed_out ? "the guardrail timed out (fail_closed)" : "the guardrail failed (fail_closed)");
+    else
+        api_error_replace(&ctx->err, g->status_code > 0 ? g->status_code : 400, "guardrail_violation", "guardrail_blocked", NULL,
+                      "blocked by guardrail %s: %s", g->name, reason[0] ? reason : "policy violation");
+    json_t *info = json_pack("{s:s, s:s, s:s, s:s}", "name", g->name, "stage", guard_stage_name(g->stage), "timing",
+                             guard_timing_name(g->timing), "reason", reason[0] ? reason : "policy violation");
+    if (info != NULL && v->guard != NULL && v->guard != g)
+        json_object_set_new(info, "member", json_string(v->guard->name));
+    api_error_set_extra(&ctx->err, json_pack("{s:o}", "guardrail", info ? info : json_null()));
+    lifecycle_respond_error(ctx);
+}
+
+void lifecycle_guard_context(struct req_ctx *ctx, struct guard_subject *s)
+{
+    s->call_id = ctx->call_id;
+    s->api_key = ctx->api_key;
+    s->headers = NULL;
+    s->n_headers = 0;
+    if (ctx->req != NULL && ctx->req->headers.size > 0) {
+        struct guard_header *h = h2o_mem_alloc_pool(&ctx->req->pool, ctx->req->headers.size * sizeof(*h));
+        for (size_t i = 0; i < ctx->req->headers.size; i++) {
+            const h2o_header_t *e = &ctx->req->headers.entries[i];
+            h[i] = (struct guard_header){e->name->base, e->name->len, e->value.base, e->value.len};
+        }
+        s->headers = h;
+        s->n_headers = ctx->req->headers.size;
+    }
+}
+
+/* Does g (or a member of a composite) read tool definitions / tool calls as JSON? */
+static int guard_reads_tools(const struct config_guardrail *g, int depth)
+{
+    if (g->type == CONFIG_GUARD_TOOLS)
+        return 1;
+    for (size_t i = 0; depth < 8 && i < g->n_members; i++)
+        if (g->members[i] != NULL && guard_reads_tools(g->members[i], depth + 1))
+            return 1;
+    return 0;
+}
+
+/* The subject of a guard: every text of the scan, in contract order (texts.h). The tools
+ * JSON is parsed from its span only for a guard that reads it, once per scan. */
+static void subject_from_scan(struct req_ctx *ctx, struct guard_subject *s, const struct config_guardrail *g,
+                              enum config_guard_stage st)
+{
+    const struct api_scan *sc = st == CONFIG_STAGE_INPUT ? &ctx->scan : &ctx->answer;
+    json_t **tools = st == CONFIG_STAGE_INPUT ? &ctx->tools_json : &ctx->answer_tools;
+    const char *json = st == CONFIG_STAGE_INPUT ? ctx->raw : ctx->up_body.data;
+    memset(s, 0, sizeof(*s));
+    s->stage = st;
+    s->texts = sc->texts;
+    s->lens = sc->lens;
+    s->n = sc->n;
+    s->n_messages = sc->n_messages;
+    if (*tools == NULL && g != NULL && guard_reads_tools(g, 0))
+        *tools = api_scan_tools_json(sc, json);
+    s->tool_calls = *tools;
+    s->model = ctx->requested_model_name;
+    s->request_id = ctx->request_id;
+    s->body_json = json;
+    s->body_json_len = st == CONFIG_STAGE_INPUT ? ctx->raw_len : ctx->up_body.len;
+    lifecycle_guard_context(ctx, s);
+}
+
+static const char *header_lookup(void *ud, const char *name)
+{
+    struct req_ctx *ctx = ud;
+    if (ctx->req == NULL)
+        return NULL;
+    ssize_t i = h2o_find_header_by_str(&ctx->req->headers, name, strlen(name), -1);
+    if (i < 0)
+        return NULL;
+    h2o_iovec_t v = ctx->req->headers.entries[i].value;
+    /* h2o values are not NUL-terminated: copy into the pool */
+    return h2o_strdup(&ctx->req->pool, v.base, v.len).base;
+}
+
+/* The requested model's guardrails (or the defaults) whose `when:` matches this request. */
+void checks_resolve(struct req_ctx *ctx)
+{
+    const struct config *cfg = ctx->w->cfg;
+    const struct config_model *m = ctx->requested_model;
+    struct config_guardrail **list = m->has_guardrails ? m->guardrails : cfg->default_guardrails;
+    size_t n = m->has_guardrails ? m->n_guardrails : cfg->n_default_guardrails;
+    struct guard_request_info info = {.model = ctx->requested_model_name,
+                                      .path = ctx->kind == REQ_KIND_EMBEDDINGS ? "/v1/embeddings" : "/v1/chat/completions",
+                                      .header = header_lookup,
+                                      .header_ud = ctx,
+                                      .api_key = ctx->api_key};
+    ctx->checks.n_guards = 0;
+    if (n == 0)
+        return;
+    ctx->checks.guards = util_malloc(n * sizeof(*ctx->checks.guards));
+    for (size_t i = 0; i < n; i++)
+        if (guard_when_matches(list[i], &info))
+            ctx->checks.guards[ctx->checks.n_guards++] = list[i];
+}
+
+/* Reversible redaction: the map of a rewrite of the request is kept for the answer (never logged). */
+static void keep_placeholders(struct req_ctx *ctx, struct guard_verdict *v)
+{
+    struct guard_placeholders *p = guard_verdict_take_placeholders(v);
+    if (p == NULL)
+        return;
+    ctx->checks.placeholders = util_realloc(ctx->checks.placeholders, (ctx->checks.n_placeholders + 1) * sizeof(*ctx->checks.placeholders));
+    ctx->checks.placeholders[ctx->checks.n_placeholders++] = p;
+}
+
+/* Splices a guard's rewritten texts into the request. 1 if it changed, 0 if not, -1 on failure. */
+static int apply_request_rewrite(struct req_ctx *ctx, struct guard_verdict *v)
+{
+    keep_placeholders(ctx, v);
+    if (v->texts != NULL && v->n != ctx->scan.n)
+        return -1; /* made for another version of the request: applying none of it would fail open */
+    if (v->texts == NULL || api_scan_changed(&ctx->scan, v->texts, v->lens, v->n) == 0)
+        return 0;
+    size_t len;
+    char *body = api_scan_splice(&ctx->scan, ctx->raw, ctx->raw_len, v->texts, v->lens, NULL, &len);
+    return intake_replace_body(ctx, body, len) == 0 ? 1 : -1;
+}
+
+static void on_blocking_verdict(void *ud, struct guard_verdict *v)
+{
+    struct req_ctx *ctx = ud;
+    const struct config_guardrail *g = ctx->checks.guards[ctx->checks.input_pos - 1];
+    ctx->checks.input_run = NULL;
+    checks_log_append(ctx, g, verdict_word(v));
+    if (v->outcome == GUARD_BLOCK) {
+        checks_block(ctx, g, v);
+        return;
+    }
+    if (v->outcome == GUARD_REWRITE && apply_request_rewrite(ctx, v) < 0) {
+        api_error_set(&ctx->err, 500, "api_error", "internal_error", NULL, "guardrail %s: could not apply its rewrite", g->name);
+        lifecycle_respond_error(ctx);
+        return;
+    }
+    if (!ctx->checks.guard_sync)
+        checks_run_input(ctx);
+}
+
+size_t checks_input_blocking(const struct req_ctx *ctx)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ctx->checks.n_guards; i++)
+        n += ctx->checks.guards[i]->stage == CONFIG_STAGE_INPUT && ctx->checks.guards[i]->timing == CONFIG_TIMING_BLOCKING;
+    return n;
+}
+
+/* Runs the blocking input checks in order, then starts the concurrent ones and the first attempt. */
+void checks_run_input(struct req_ctx *ctx)
+{
+    while (ctx->checks.input_pos < ctx->checks.n_guards) {
+        const struct config_guardrail *g = ctx->checks.guards[ctx->checks.input_pos++];
+        if (g->stage != CONFIG_STAGE_INPUT || g->timing != CONFIG_TIMING_BLOCKING)
+            continue;
+        struct guard_subject s;
+        subject_from_scan(ctx, &s, g, CONFIG_STAGE_INPUT);
+        ctx->checks.guard_sync = 1;
+        ctx->checks.input_run = guard_run_start(ctx->w->guards, g, &s, on_blocking_verdict, ctx); /* copies what it keeps */
+        ctx->checks.guard_sync = 0;
+        if (ctx->checks.input_run != NULL)
+            return; /* asynchronous: on_blocking_verdict continues */
+        if (ctx->out.started || ctx->state == REQ_STATE_CLOSED)
+            return; /* blocked */
+    }
+    lifecycle_input_checks_passed(ctx);
+}
+
+static void on_concurrent_verdict(void *ud, struct guard_verdict *v)
+{
+    struct req_guard_slot *slot = ud;
+    struct req_ctx *ctx = slot->ctx;
+    const struct config_guardrail *g = slot->g;
+    slot->run = NULL;
+    ctx->checks.held--;
+    checks_log_append(ctx, g, verdict_word(v));
+    if (v->outcome == GUARD_BLOCK) {
+        if (g->cancel_on_failure) {
+            /* the point of concurrent mode: stop the upstream (and its token spend) now */
+            checks_block(ctx, g, v);
+            return;
+        }
+        LOG_INFO("guard", "%s: %s failed (cancel_on_failure: false): %s; answer delivered", ctx->request_id, g->name, v->reason);
+    } else if (v->outcome == GUARD_REWRITE) {
+        /* the request in flight is not the one policy allows: abort it and send the rewritten one */
+        int changed = apply_request_rewrite(ctx, v);
+        if (changed < 0) {
+            api_error_set(&ctx->err, 500, "api_error", "internal_error", NULL, "guardrail %s: could not apply its rewrite",
+                          g->name);
+            lifecycle_respond_error(ctx);
+            return;
+        }
+        /* synchronously (inside start_concurrent_checks) no attempt has started yet: the first
+         * attempt simply sends the rewritten request */
+        if (changed && !ctx->out.started && !ctx->checks.guard_sync)
+            lifecycle_request_rewritten(ctx);
+    }
+    if (!ctx->checks.guard_sync)
+        lifecycle_hold_released(ctx);
+}
+
+void checks_start_concurrent(struct req_ctx *ctx)
+{
+    ctx->checks.n_conc = 0;
+    size_t want = 0;
+    for (size_t i = 0; i < ctx->checks.n_guards; i++)
+        if (ctx->checks.guards[i]->stage == CONFIG_STAGE_INPUT && ctx->checks.guards[i]->timing == CONFIG_TIMING_CONCURRENT)
+            want++;
+    if (want == 0)
+        return;
+    ctx->checks.conc = util_calloc(want, sizeof(*ctx->checks.conc));
+    for (size_t i = 0; i < ctx->checks.n_guards; i++) {
+        const struct config_guardrail *g = ctx->checks.guards[i];
+        if (g->stage != CONFIG_STAGE_INPUT || g->timing != CONFIG_TIMING_CONCURRENT)
+            continue;
+        /* a synchronous rewrite by an earlier one changed the scan: each subject is built afresh */
+        struct guard_subject s;
+        subject_from_scan(ctx, &s, g, CONFIG_STAGE_INPUT);
+        struct req_guard_slot *slot = &ctx->checks.conc[ctx->checks.n_conc++];
+        slot->ctx = ctx;
+        slot->g = g;
+        ctx->checks.held++;
+        ctx->checks.guard_sync = 1;
+        slot->run = guard_run_start(ctx->w->guards, g, &s, on_concurrent_verdict, slot);
+        ctx->checks.guard_sync = 0;
+        if (ctx->out.started || ctx->state == REQ_STATE_CLOSED)
+            break;
+    }
+}
+
+/* The coverage settings of the guards of one stage that apply to this request: the strictest wins. */
+void checks_coverage(const struct req_ctx *ctx, enum config_guard_stage st, int *any, int *unknown_refuse,
+                        int *non_text_refuse)
+{
+    *any = *unknown_refuse = *non_text_refuse = 0;
+    for (size_t i = 0; i < ctx->checks.n_guards; i++) {
+        const struct config_guardrail *g = ctx->checks.guards[i];
+        if (g->stage != st || (st == CONFIG_STAGE_OUTPUT && g->timing == CONFIG_TIMING_ASYNC_POST))
+            continue;
+        *any = 1;
+        *unknown_refuse |= g->unknown_fields == CONFIG_COVERAGE_REFUSE;
+        *non_text_refuse |= g->non_text == CONFIG_COVERAGE_REFUSE;
+    }
+}
+
+void checks_log_note(struct req_ctx *ctx, const char *note)
+{
+    if (ctx->checks.log.limit == 0)
+        util_buf_init(&ctx->checks.log, 2048);
+    if (strstr(ctx->checks.log.data ? ctx->checks.log.data : "", note) == NULL)
+        util_buf_appendf(&ctx->checks.log, "%s%s", ctx->checks.log.len ? ", " : "", note);
+}
+
+static void on_output_verdict(void *ud, struct guard_verdict *v);
+
+/* Output checks on a complete answer (prepared: decoded and scanned), in declaration order;
+ * then the (maybe rewritten) answer is sent. */
+void checks_run_output(struct req_ctx *ctx)
+{
+    while (ctx->checks.output_pos < ctx->checks.n_guards) {
+        const struct config_guardrail *g = ctx->checks.guards[ctx->checks.output_pos++];
+        if (g->stage != CONFIG_STAGE_OUTPUT || g->timing == CONFIG_TIMING_ASYNC_POST)
+            continue;
+        struct guard_subject s;
+        subject_from_scan(ctx, &s, g, CONFIG_STAGE_OUTPUT);
+        ctx->checks.guard_sync = 1;
+        ctx->checks.output_run = guard_run_start(ctx->w->guards, g, &s, on_output_verdict, ctx);
+        ctx->checks.guard_sync = 0;
+        if (ctx->checks.output_run != NULL)
+            return;
+        if (ctx->out.started || ctx->state == REQ_STATE_CLOSED)
+            return;
+    }
+    /* reversible redaction: the client gets the originals back, after every output check */
+    if (ctx->checks.n_placeholders > 0 && answer_restore(ctx) != 0)
+        return;
+    lifecycle_respond_answer(ctx);
+}
+
+static void on_output_verdict(void *ud, struct guard_verdict *v)
+{
+    struct req_ctx *ctx = ud;
+    const struct config_guardrail *g = ctx->checks.guards[ctx->checks.output_pos - 1];
+    ctx->checks.output_run = NULL;
+    checks_log_append(ctx, g, verdict_word(v));
+    if (v->outcome == GUARD_BLOCK) {
+        checks_block(ctx, g, v);
+        return;
+    }
+    if (v->outcome == GUARD_REWRITE && answer_apply_rewrite(ctx, v) < 0) {
+        answer_unverifiable(ctx, "a guardrail's rewrite could not be applied");
+        return;
+    }
+    if (!ctx->checks.guard_sync)
+        checks_run_output(ctx);
+}
+
+void checks_cancel_all(struct req_ctx *ctx)
+{
+    guard_run_cancel(ctx->checks.input_run);
+    ctx->checks.input_run = NULL;
+    guard_run_cancel(ctx->checks.output_run);
+    ctx->checks.output_run = NULL;
+    for (size_t i = 0; i < ctx->checks.n_conc; i++) {
+        if (ctx->checks.conc[i].run != NULL) {
+            guard_run_cancel(ctx->checks.conc[i].run);
+            ctx->checks.conc[i].run = NULL;
+            ctx->checks.held--;
+        }
+    }
+    stream_filter_cancel(&ctx->sink);
+}
+
+/* async_post checks: detached runs over the request (input) or the answer (output). */
+void checks_run_async_post(struct req_ctx *ctx)
+{
+    char *dumped = NULL;
+    for (size_t i = 0; i < ctx->checks.n_guards; i++) {
+        const struct config_guardrail *g = ctx->checks.guards[i];
+        if (g->timing != CONFIG_TIMING_ASYNC_POST)
+            continue;
+        if (g->stage == CONFIG_STAGE_OUTPUT && !ctx->answer_scanned) {
+            /* a stream's answer comes from the stream filter as a tree; a plain one is up_body */
+            const char *json = ctx->up_body.data;
+            size_t len = ctx->up_body.len;
+            if (ctx->sink.sf != NULL || ctx->up_is_sse) {
+                json_t *answer = stream_filter_answer(&ctx->sink);
+                dumped = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
+                json_decref(answer);
+                json = dumped;
+                len = dumped ? strlen(dumped) : 0;
+            }
+            if (json == NULL || api_scan(&ctx->answer, json, len, API_SCAN_ANSWER, 1) != 0) {
+                api_scan_free(&ctx->answer);
+                continue;
+            }
+            ctx->answer_scanned = 1;
+            if (dumped != NULL && guard_reads_tools(g, 0))
+                ctx->answer_tools = api_scan_tools_json(&ctx->answer, dumped);
+        }
+        struct guard_subject s;
+        subject_from_scan(ctx, &s, g, g->stage);
+        guard_run_async_post(ctx->w->guards, g, &s);
+    }
+    /* the engine copied the texts: the scan may not point into `dumped` past here */
+    if (dumped != NULL) {
+        api_scan_free(&ctx->answer);
+        ctx->answer_scanned = 0;
+        free(dumped);
+    }
+}
+
+/* Output checks that gate the answer (async_post ones never do). */
+int checks_gate_output(const struct req_ctx *ctx)
+{
+    for (size_t i = 0; i < ctx->checks.n_guards; i++)
+        if (ctx->checks.guards[i]->stage == CONFIG_STAGE_OUTPUT && ctx->checks.guards[i]->timing != CONFIG_TIMING_ASYNC_POST)
+            return 1;
+    return 0;
+}
+
+/* ---- the stream filter's sink (stream_filter.h): the request as the filter sees it ---- */
+
+static void sink_emit(void *ud, const char *data, size_t len)
+{
+    response_append(ud, data, len);
+}
+
+static void sink_flush(void *ud)
+{
+    response_flush(ud);
+}
+
+static void sink_end(void *ud)
+{
+    response_end(ud, 0);
+}
+
+static void sink_note_guard(void *ud, const struct config_guardrail *g, const char *verdict)
+{
+    checks_log_append(ud, g, verdict);
+}
+
+static void sink_block(void *ud, const struct config_guardrail *g, const struct guard_verdict *v)
+{
+    struct req_ctx *ctx = ud;
+    if (g == NULL) {
+        /* the stream could not be checked (too large, not SSE/JSON we can read, duplicate keys):
+         * fail closed, with the same code as an answer that cannot be verified */
+        api_error_replace(&ctx->err, 502, "api_error", "unverifiable_response", NULL, "%s", v->reason);
+        lifecycle_respond_error(ctx);
+        return;
+    }
+    checks_log_append(ctx, g, "block");
+    checks_block(ctx, g, v);
+}
+
+static int sink_validate(void *ud, const char *text, size_t len)
+{
+    return reask_check_stream(ud, text, len);
+}
+
+static const struct stream_sink_ops sink_ops = {sink_emit, sink_flush, sink_end, sink_block, sink_note_guard, sink_validate};
+
+void checks_stream_sink_fill(struct req_ctx *ctx)
+{
+    struct stream_sink *k = &ctx->sink;
+    k->ops = &sink_ops;
+    k->ud = ctx;
+    k->guards_env = ctx->w->guards;
+    k->guards = ctx->checks.guards;
+    k->n_guards = ctx->checks.n_guards;
+    k->request_id = ctx->request_id;
+    k->model = ctx->requested_model_name;
+    k->max_response_bytes = ctx->w->cfg->server.max_response_bytes;
+    k->stream = ctx->stream;
+    k->validate = ctx->so.mode != STRUCTURED_NONE && !ctx->schema_hold;
+    k->saw_done = &ctx->saw_done;
+    k->saw_upstream_error_event = &ctx->saw_upstream_error_event;
+    k->collected = &ctx->up_body;
+    k->placeholders = ctx->checks.placeholders;
+    k->n_placeholders = ctx->checks.n_placeholders;
+}

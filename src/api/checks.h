@@ -1,0 +1,51 @@
+/* The checks orchestrator (internal to api/): which guardrails apply to a request, and
+ * their runs - blocking input checks in order before the first attempt (a rewrite changes
+ * the request sent), concurrent input checks beside the attempts (while any is pending,
+ * ctx->held > 0 and the answer is collected, not sent), output checks on a complete answer,
+ * async_post checks when the request closes (never delaying it). Streams are checked by the
+ * stream filter (stream_filter.h).
+ *
+ * It reports to the lifecycle (lifecycle_int.h) and never changes the state: all blocking
+ * input checks passed (lifecycle_input_checks_passed), a concurrent rewrite changed the
+ * request in flight (lifecycle_request_rewritten), the hold ended (lifecycle_hold_released),
+ * the answer passed (lifecycle_respond_answer), or the request ends with an error
+ * (lifecycle_respond_error after checks_block / answer_unverifiable). */
+#ifndef WARDEN_API_CHECKS_H
+#define WARDEN_API_CHECKS_H
+
+#include "config/config.h"
+
+struct req_ctx;
+struct guard_verdict;
+
+/* The requested model's guardrails (or the defaults) whose `when:` matches this request. */
+void checks_resolve(struct req_ctx *ctx);
+/* Blocking input checks that apply (the lifecycle enters INPUT_CHECKS when there are any). */
+size_t checks_input_blocking(const struct req_ctx *ctx);
+/* Runs the blocking input checks in order; lifecycle_input_checks_passed when all passed. */
+void checks_run_input(struct req_ctx *ctx);
+/* Starts the concurrent input checks (with the first attempt). */
+void checks_start_concurrent(struct req_ctx *ctx);
+/* Does an output check gate the answer (async_post ones never do)? */
+int checks_gate_output(const struct req_ctx *ctx);
+/* Output checks on a prepared answer (answer_prepare), in order; then lifecycle_respond_answer. */
+void checks_run_output(struct req_ctx *ctx);
+/* Cancels every run in flight (the stream filter's too); their callbacks never come. */
+void checks_cancel_all(struct req_ctx *ctx);
+/* async_post checks: detached runs over the request and the answer, at close. */
+void checks_run_async_post(struct req_ctx *ctx);
+/* Ends the request with the guardrail error: g's status (400) guardrail_blocked, or 503
+ * guardrail_unavailable for a fail_closed check that could not run. */
+void checks_block(struct req_ctx *ctx, const struct config_guardrail *g, const struct guard_verdict *v);
+/* "name=verdict" and notes for x-warden-guardrails and the access log. */
+void checks_log_append(struct req_ctx *ctx, const struct config_guardrail *g, const char *word);
+void checks_log_note(struct req_ctx *ctx, const char *note);
+/* The coverage settings of the guards of one stage that apply: the strictest wins. */
+void checks_coverage(const struct req_ctx *ctx, enum config_guard_stage st, int *any, int *unknown_refuse,
+                     int *non_text_refuse);
+
+/* Fills the stream filter's view of the request (ctx->sink): its callbacks and the data
+ * it reads. Called at intake and again once the guardrails are resolved. */
+void checks_stream_sink_fill(struct req_ctx *ctx);
+
+#endif

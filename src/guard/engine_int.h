@@ -1,0 +1,151 @@
+/* Internal to the guardrail engine (src/guard/engine*.c): the run, its environment and the
+ * plumbing the run kinds share. engine.c: shared state, environments, `when:`, run plumbing
+ * and the public entry points; engine_local.c: regex, keywords, pii / secrets, length, tools,
+ * prompt injection; engine_plugin.c: work on the thread pool (plugins, classifier models);
+ * engine_remote.c: webhook and llm_judge calls; engine_group.c: parallel and chain groups.
+ * Nothing outside src/guard/ includes this. */
+#ifndef WARDEN_GUARD_ENGINE_INT_H
+#define WARDEN_GUARD_ENGINE_INT_H
+
+#include <h2o/linklist.h>
+#include <jansson.h>
+#include <stdatomic.h>
+#include <uv.h>
+
+#include "guard/engine.h"
+#include "guard/plugin.h"
+#include "guard/scan.h"
+#include "util/buf.h"
+#include "warden/guard.h"
+
+struct detect_set;
+struct detect_scratch;
+struct guard_classifier;
+struct guard_finding;
+struct guard_injection;
+struct guard_injection_scratch;
+struct guard_placeholders;
+struct guard_webhook_ctx;
+struct upstream_call;
+struct upstream_client;
+
+#define REMOTE_RESPONSE_MAX (1024 * 1024)
+#define DEFAULT_STREAM_WINDOW 256
+#define CLASSIFIER_QUEUE_MAX 256
+
+struct guard_compiled {
+    const struct config_guardrail *cfg;
+    struct guard_scan *scan;       /* regex / keywords */
+    struct guard_scan **arg_scans; /* tools: one per arg_patterns entry */
+    struct guard_plugin *plugin;
+    struct guard_classifier *classifier; /* classifier: the model, loaded once */
+    struct detect_set *detect;     /* pii / secrets */
+    json_t *provider_params; /* webhook: additional_provider_specific_params */
+};
+
+struct guard_shared {
+    const struct config *cfg;
+    struct guard_compiled *gc; /* parallel to cfg->guardrails */
+    size_t n;
+    _Atomic int async_pending;
+    struct guard_injection *injection; /* one compiled detector for every prompt_injection guard */
+    _Atomic int classifier_jobs;       /* classifier jobs in the worker pool, all workers */
+};
+
+struct guard_env {
+    struct guard_shared *shared;
+    uv_loop_t *loop;
+    struct upstream_client *upstream;
+    struct metrics *metrics;
+    struct guard_scan_scratch *scratch;
+    struct guard_injection_scratch *injection_scratch;
+    struct detect_scratch *detect_scratch;
+    h2o_linklist_t async_runs; /* detached async_post runs of this worker (guard_run.async_link) */
+    size_t async_count;
+};
+
+/* What a check found, before action / on_error / on_unreachable are applied. */
+enum raw_result {
+    RAW_PASS,
+    RAW_VIOLATION,   /* found something: the action decides */
+    RAW_REWRITE,     /* a guard service rewrote texts: applied unless action log */
+    RAW_ERROR,       /* the check failed or answered badly: on_error */
+    RAW_UNREACHABLE, /* a remote check could not run (connection, 502/503/504, time-out): on_unreachable */
+};
+
+struct guard_run {
+    struct guard_env *env;
+    const struct config_guardrail *g;
+    const struct guard_compiled *gc;
+    guard_done_cb cb;
+    void *ud;
+    int refs;
+    unsigned reported : 1, cancelled : 1, timer_inited : 1, detached : 1;
+    uint64_t t0;
+    /* the subject, copied */
+    enum config_guard_stage stage;
+    char **texts;
+    size_t *lens;
+    size_t n;
+    size_t n_messages;
+    json_t *tool_calls;
+    char model[128];
+    char request_id[80];
+    struct guard_webhook_ctx *wctx; /* webhooks and groups with one: the request's context (shared with members) */
+    uv_timer_t timer;
+    /* remote */
+    struct upstream_call *call;
+    struct util_buf resp;
+    char *req_body;
+    /* pool */
+    uv_work_t work;
+    struct guard_plugin_result presult;
+    int pverdict;
+    int clf_queued; /* classifier work in the pool, not yet completed (uv_cancel on stop) */
+    /* written by the pool thread; moved to findings on the loop in after_work */
+    struct guard_finding *clf_findings;
+    size_t clf_n_findings;
+    char clf_reason[200];
+    /* what a local check found; moved into the verdict */
+    struct guard_finding *findings;
+    size_t n_findings, cap_findings;
+    struct guard_placeholders *placeholders;
+    /* group */
+    struct guard_run **children;
+    struct guard_verdict *child_verdicts; /* kept copies (texts moved in) */
+    unsigned char *child_done;
+    size_t n_children, pending, chain_pos;
+    int chain_rewrote;
+    struct guard_run *parent;
+    size_t index_in_parent;
+    /* async_post list */
+    h2o_linklist_t async_link; /* in guard_env.async_runs while a detached run is pending */
+};
+
+/* Shared by the run kinds: the run plumbing (engine.c), run_create_in and run_begin
+ * (engine.c), local_redact and scan_verdict (engine_local.c), and each kind's entry
+ * point guard__check_<kind> (engine_<kind>.c). */
+void guard__check_classifier(struct guard_run *r);
+void guard__check_detect(struct guard_run *r);
+void guard__check_group(struct guard_run *r);
+void guard__check_injection(struct guard_run *r);
+void guard__check_length(struct guard_run *r);
+void guard__check_plugin(struct guard_run *r);
+void guard__check_remote(struct guard_run *r);
+void guard__check_scan(struct guard_run *r);
+void guard__check_tools(struct guard_run *r);
+const struct guard_compiled *guard__compiled(const struct guard_env *env, const struct config_guardrail *g);
+void guard__free_texts(char **texts, size_t *lens, size_t n);
+int guard__list_has(char **list, size_t n, const char *s);
+char *guard__local_redact(struct guard_env *env, struct guard_verdict *cv, const char *text, size_t len, size_t *outlen);
+void guard__run_arm_timeout(struct guard_run *r);
+void guard__run_begin(struct guard_run *r);
+struct guard_run *guard__run_create_in(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s, struct guard_webhook_ctx *wctx, guard_done_cb cb, void *ud);
+void guard__run_finish(struct guard_run *r, enum raw_result raw, const char *reason, char **texts, size_t *lens, int timed_out);
+void guard__run_free(struct guard_run *r);
+void guard__run_report(struct guard_run *r, struct guard_verdict *v);
+void guard__run_unref(struct guard_run *r);
+void guard__scan_verdict(struct guard_env *env, const struct config_guardrail *g, const struct guard_scan *s, const char *const *texts, const size_t *lens, size_t n, struct guard_verdict *v);
+void guard__verdict_map(const struct config_guardrail *g, size_t n, enum raw_result raw, const char *reason, char **texts, size_t *lens, int timed_out, struct guard_verdict *out);
+
+#endif
