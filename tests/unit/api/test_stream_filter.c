@@ -247,16 +247,16 @@ static void same_shape_events_read_like_any_other(void **state)
 #define EV(obf, content) \
     "data: {\"id\":\"c1\",\"obfuscation\":\"" obf "\",\"choices\":[{\"index\":0,\"delta\":{\"content\":" content "}," \
     "\"finish_reason\":null}]}\n\n"
-    struct req_ctx ctx;
+    struct test_req ctx;
     ctx_init(&ctx);
     feed(&ctx, EV("x", "\"a\"") EV("xyz12", "\"b\\u0041\\\"\"") EV("", "\"sk-Q7wX2mK9pL\"") EV("q", "\"4vR8tY3nB6cD1fG5hJ0zAs.\""), 0);
-    assert_int_equal(ctx.err.status, 0);
-    assert_null(strstr(ctx.out_pending.data, "Q7wX"));
-    assert_non_null(strstr(ctx.out_pending.data, EV("xyz12", "\"bA\\\"\"")));
-    assert_non_null(strstr(ctx.out_pending.data, "#."));
+    assert_int_equal(ctx.block_status, 0);
+    assert_null(strstr(ctx.out.data, "Q7wX"));
+    assert_non_null(strstr(ctx.out.data, EV("xyz12", "\"bA\\\"\"")));
+    assert_non_null(strstr(ctx.out.data, "#."));
     /* the same bytes around a value that is no longer a string: not text we can check */
     feed(&ctx, EV("x", "7"), 0);
-    assert_int_equal(ctx.err.status, 502);
+    assert_int_equal(ctx.block_status, 502);
     ctx_done(&ctx);
 
     /* a metadata string that becomes a container is read again: its strings are text */
@@ -264,12 +264,12 @@ static void same_shape_events_read_like_any_other(void **state)
     feed(&ctx, EV("x", "\"a\"") EV("x", "\"b\"")
          "data: {\"id\":\"c1\",\"obfuscation\":{\"s\":\"" SECRET "\"},\"choices\":[{\"index\":0,\"delta\":{\"content\":\"c\"},"
          "\"finish_reason\":null}]}\n\n", 7);
-    assert_int_equal(ctx.err.status, 0);
-    assert_null(strstr(ctx.out_pending.data, "Q7wX"));
+    assert_int_equal(ctx.block_status, 0);
+    assert_null(strstr(ctx.out.data, "Q7wX"));
     /* a repeated member after same-shape events still fails closed */
     feed(&ctx, "data: {\"id\":\"c1\",\"obfuscation\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\",\"content\":\"" SECRET
                "\"},\"finish_reason\":null}]}\n\n", 0);
-    assert_int_equal(ctx.err.status, 502);
+    assert_int_equal(ctx.block_status, 502);
     ctx_done(&ctx);
 #undef EV
 }
