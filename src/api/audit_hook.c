@@ -1,11 +1,13 @@
 /* Fills the audit record of a finished request; see audit_hook.h. */
 #include "api/audit_hook.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/lifecycle_int.h"
 #include "audit/audit.h"
 #include "audit/record.h"
+#include "guard/placeholder.h"
 #include "api/usage.h"
 #include "metrics/metrics.h"
 #include "server/server.h"
@@ -27,6 +29,29 @@ static char *body_copy(const char *s, size_t len, size_t cap)
     if (s == NULL || len == 0)
         return NULL;
     return util_strndup(s, len < cap ? len : cap);
+}
+
+/* The answer as stored: reversible redaction restored the originals into ctx->up_body
+ * for the client; the record gets the placeholders back (never the originals). */
+static char *answer_copy(const struct req_ctx *ctx, size_t cap)
+{
+    char *hidden = NULL;
+    size_t hidden_len = 0;
+    for (size_t i = 0; i < ctx->checks.n_placeholders; i++) {
+        size_t nl;
+        char *next = guard_placeholders_hide(ctx->checks.placeholders[i], hidden ? hidden : ctx->up_body.data,
+                                             hidden ? hidden_len : ctx->up_body.len, &nl);
+        if (next != NULL) {
+            free(hidden);
+            hidden = next;
+            hidden_len = nl;
+        }
+    }
+    if (hidden == NULL)
+        return body_copy(ctx->up_body.data, ctx->up_body.len, cap);
+    char *r = body_copy(hidden, hidden_len, cap);
+    free(hidden);
+    return r;
 }
 
 /* The target config whose label is ctx->target_label, among the current model's targets. */
@@ -96,6 +121,7 @@ void lifecycle_audit(struct req_ctx *ctx)
     }
     if (aw == NULL)
         return;
+    audit_release(aw); /* routes.c admitted it with audit_admit */
     struct audit_record r;
     uint64_t now = util_now_ns();
     r.time_us = audit_now_us();
@@ -106,9 +132,13 @@ void lifecycle_audit(struct req_ctx *ctx)
     audit_record_set(r.model, sizeof(r.model), ctx->requested_model_name, strlen(ctx->requested_model_name));
     audit_record_set(r.target, sizeof(r.target), ctx->target_label, strlen(ctx->target_label));
     const char *code = ctx->err.status ? ctx->err.code : NULL;
+    /* a client that left mid-answer (a stream after its 200 head) did not get it: 499, as
+     * before the head, so a query by status tells completed answers from abandoned ones */
+    if (ctx->client_gone && code == NULL)
+        code = "client_closed_request";
     audit_record_set(r.error_code, sizeof(r.error_code), code, code ? strlen(code) : 0);
     audit_record_set(r.guardrails, sizeof(r.guardrails), ctx->checks.log.data, ctx->checks.log.len);
-    r.status = ctx->client_gone && !ctx->out.status ? 499 : ctx->out.status;
+    r.status = ctx->client_gone ? 499 : ctx->out.status;
     r.attempts = ctx->attempts;
     r.reasks = ctx->reasks;
     r.stream = ctx->stream;
@@ -124,7 +154,7 @@ void lifecycle_audit(struct req_ctx *ctx)
         /* ctx->raw is the request after input redaction (rewrites are spliced into it) */
         r.request_body = body_copy(ctx->raw, ctx->raw_len, cap);
         if (!ctx->up_is_sse)
-            r.response_body = body_copy(ctx->up_body.data, ctx->up_body.len, cap);
+            r.response_body = answer_copy(ctx, cap);
     }
     audit_submit(aw, &r);
 }

@@ -18,6 +18,7 @@
 
 #include "api/error.h"
 #include "api/worker.h"
+#include "auth/auth.h"
 #include "guard/engine.h"
 #include "server/server.h"
 #include "util/alloc.h"
@@ -139,11 +140,13 @@ static void on_check_verdict(void *ud, struct guard_verdict *v)
 
 /* ---- the request ---- */
 
-/* Authorization: Bearer <token>, compared in constant time over the token's length. */
-static int authorized(const struct config_guardrails_api *api, h2o_req_t *req)
+/* Authorization: Bearer <token>, compared in constant time over the token's length.
+ * Without a token of its own the route is a /v1 route like the others: under
+ * auth.required it takes a configured API key. */
+static int authorized(const struct config *cfg, const struct config_guardrails_api *api, h2o_req_t *req)
 {
     if (api->token_env == NULL)
-        return 1;
+        return !cfg->auth_required || auth_request_key(cfg, &req->headers, NULL) != NULL;
     if (api->token == NULL)
         return 0; /* the variable is unset: nothing can match, refuse every call */
     ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
@@ -171,10 +174,11 @@ static int bad_request(h2o_req_t *req, const char *code, const char *param, cons
 int api_check_handle(struct server_worker *w, h2o_req_t *req)
 {
     const struct config_guardrails_api *api = &w->cfg->guardrails_api;
-    if (!authorized(api, req)) {
+    if (!authorized(w->cfg, api, req)) {
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL, H2O_STRLIT("Bearer"));
         send_json_error(req, 401, "invalid_request_error", "invalid_api_key", NULL,
-                        "missing or incorrect bearer token for the guardrails API (guardrails_api.token_env)");
+                        api->token_env != NULL ? "missing or incorrect bearer token for the guardrails API (guardrails_api.token_env)"
+                                               : "missing or incorrect API key (auth.required: Authorization: Bearer KEY or x-api-key)");
         return 0;
     }
     if (w->draining) {

@@ -99,9 +99,8 @@
 #include "util/log.h"
 
 #define OUT_PAUSE_BYTES (256 * 1024)
-/* A stream pauses its upstream earlier: a client that stops reading costs at most about
- * this much twice (the buffer h2o sends and the one filling), so 50 such clients stay
- * within a few MB. proceed resumes it once the pending buffer is below OUT_PAUSE_BYTES/2. */
+/* A stream pauses its upstream earlier: a client that stops reading costs about twice this
+ * (h2o's buffer and ours), so 50 such clients stay within a few MB. proceed resumes it. */
 #define STREAM_PAUSE_BYTES (32 * 1024)
 #define QUEUE_POLL_MS 5
 
@@ -111,6 +110,7 @@ static const char *state_names[] = {"NEW",           "INPUT_CHECKS", "ATTEMPT", 
 static void start_attempt(struct req_ctx *ctx);
 static void attempt_failed(struct req_ctx *ctx, int err, const char *why);
 static void req_close(struct req_ctx *ctx);
+static void arm_deadline(struct req_ctx *ctx, int ms, int kind);
 
 /* ---- state, references, teardown ---- */
 
@@ -266,6 +266,7 @@ static void enter_streaming(struct req_ctx *ctx, enum enter_streaming_how how)
 {
     req_set_state(ctx, REQ_STATE_STREAMING);
     response_start(ctx, ctx->up_status, NULL, 1, SIZE_MAX);
+    checks_stream_sink_fill(ctx); /* what the input checks left (placeholders) is known only now */
     stream_filter_begin(&ctx->sink);
     if (how == ENTER_STREAMING_FRESH)
         return;
@@ -298,8 +299,6 @@ static int on_upstream_head(struct upstream_call *call, void *ud, int status, co
     }
     return 0;
 }
-
-static void arm_deadline(struct req_ctx *ctx, int ms, int kind);
 
 /* The answer cannot be used (over a size cap): the attempt ends here, since the call is
  * cancelled and reports nothing more. ctx->err says why. */
@@ -348,7 +347,6 @@ static int on_upstream_body(struct upstream_call *call, void *ud, const char *da
 }
 
 static void finish_collected(struct req_ctx *ctx);
-
 static void on_upstream_done(struct upstream_call *call, void *ud, int err, const char *message)
 {
     struct req_ctx *ctx = ud;

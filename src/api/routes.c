@@ -219,7 +219,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
             method_not_allowed(req, "POST");
             return 0;
         }
-        if (!audit_accepting(w->audit)) {
+        if (!audit_admit(w->audit)) {
             api_send_error(req, 503, "api_error", "audit_unavailable", "the audit log is full (audit.overflow: refuse); try again later");
             return 0;
         }

@@ -19,11 +19,18 @@
 #define BACKOFF_MAX_MS 5000
 #define MAINTAIN_EVERY_MS 10000
 #define ACCEPT_AGAIN_RATIO 0.9 /* refuse mode ends when the journal is below this share of its cap */
+/* refuse mode starts at this share, before the journal is full: the records of the
+ * requests already admitted (in flight, in the rings) still fit in the rest */
+#define REFUSE_RATIO 0.95
 
 struct audit_worker {
     struct audit *a;
     struct audit_ring *ring;
     _Alignas(64) uint64_t submitted; /* written by this worker only: no shared line on the hot path */
+    uint64_t queued_bytes;           /* encoded size of the records it pushed (this worker only) */
+    uint64_t open_requests;          /* admitted, record not made yet (this worker only) */
+    _Alignas(64) uint64_t taken_bytes; /* encoded size of those the writer stored (the writer only) */
+    uint64_t taking_bytes;             /* popped into the writer's batch, not stored yet (the writer only) */
 };
 
 struct audit {
@@ -42,6 +49,9 @@ struct audit {
     /* writer-thread state */
     int sink_up;
     uint64_t next_connect_ms, backoff_ms, next_maintain_ms;
+
+    uint64_t journal_bytes; /* atomic: the journal's size after the last append or replay */
+    uint64_t reserve_bytes; /* the most one record can take in the journal (refuse mode's reservation) */
 
     /* counters (atomics) */
     uint64_t written, journaled, replayed, dropped, sink_errors;
@@ -68,33 +78,100 @@ static void overflow(struct audit *a, size_t n)
         LOG_DEBUG("audit", "journal full: dropped %zu records", n);
 }
 
+static void note_journal_size(struct audit *a)
+{
+    struct audit_journal_stats st;
+    audit_journal_get_stats(a->journal, &st);
+    __atomic_store_n(&a->journal_bytes, st.bytes, __ATOMIC_RELAXED);
+}
+
+static void refuse_if_nearly_full(struct audit *a)
+{
+    if (a->cfg->overflow != CONFIG_AUDIT_REFUSE || !__atomic_load_n(&a->accepting, __ATOMIC_RELAXED))
+        return;
+    struct audit_journal_stats st;
+    audit_journal_get_stats(a->journal, &st);
+    if ((double)st.bytes >= REFUSE_RATIO * (double)a->cfg->journal_max_mb * 1048576.0 &&
+        __atomic_exchange_n(&a->accepting, 0, __ATOMIC_RELAXED))
+        LOG_ERROR("audit", "journal nearly full (%lu MB): refusing new requests until the sink catches up",
+                  a->cfg->journal_max_mb);
+}
+
+/* n records to the journal. A batch larger than the room left is not refused whole: the
+ * records that fit go in, in order, and only the rest overflow. */
 static int journal_put(struct audit *a, const struct audit_record *r, size_t n)
 {
     int rc = audit_journal_append(a->journal, r, n);
-    if (rc == 0) {
-        count(&a->journaled, n);
-        return 0;
+    size_t done = rc == 0 ? n : 0;
+    for (; rc == WARDEN_ETOOBIG && n > 1 && done < n; done++) {
+        if (audit_journal_append(a->journal, r + done, 1) != 0)
+            break;
     }
+    if (done > 0)
+        count(&a->journaled, done);
+    note_journal_size(a);
+    refuse_if_nearly_full(a);
+    if (done == n)
+        return 0;
     if (rc != WARDEN_ETOOBIG)
         LOG_ERROR("audit", "journal append failed: %s", strerror(errno));
-    overflow(a, n);
-    return rc;
+    overflow(a, n - done);
+    return rc != 0 ? rc : WARDEN_ETOOBIG;
 }
 
 void audit_submit(struct audit_worker *w, struct audit_record *r)
 {
     struct audit *a = w->a;
     __atomic_store_n(&w->submitted, w->submitted + 1, __ATOMIC_RELAXED);
-    if (audit_ring_push(w->ring, r) == 0)
+    size_t bytes = audit_record_encoded_max(r);
+    if (audit_ring_push(w->ring, r) == 0) {
+        __atomic_store_n(&w->queued_bytes, w->queued_bytes + bytes, __ATOMIC_RELAXED);
         return;
+    }
     /* the writer is behind: keep the record in the journal rather than lose it */
     journal_put(a, r, 1);
     audit_record_free(r);
 }
 
+/* overflow: refuse promises that no admitted request loses its record, but a sink
+ * that went down (or a writer blocked in it) leaves records in the rings that may all
+ * have to go to the journal: the bytes queued there count against its room as well. */
 int audit_accepting(const struct audit_worker *w)
 {
-    return w == NULL || __atomic_load_n(&w->a->accepting, __ATOMIC_RELAXED);
+    if (w == NULL)
+        return 1;
+    const struct audit *a = w->a;
+    if (!__atomic_load_n(&a->accepting, __ATOMIC_RELAXED))
+        return 0;
+    if (a->cfg->overflow != CONFIG_AUDIT_REFUSE)
+        return 1;
+    uint64_t queued = 0;
+    for (int i = 0; i < a->n_workers; i++)
+        queued += __atomic_load_n(&a->workers[i].queued_bytes, __ATOMIC_RELAXED) -
+                  __atomic_load_n(&a->workers[i].taken_bytes, __ATOMIC_RELAXED);
+    uint64_t open = 0;
+    for (int i = 0; i < a->n_workers; i++)
+        open += __atomic_load_n(&a->workers[i].open_requests, __ATOMIC_RELAXED);
+    uint64_t used = __atomic_load_n(&a->journal_bytes, __ATOMIC_RELAXED) + queued + open * a->reserve_bytes;
+    return (double)used < REFUSE_RATIO * (double)a->cfg->journal_max_mb * 1048576.0;
+}
+
+/* Requests in flight have no record yet, and each will make one: under overflow: refuse
+ * each reserves the most a record can take until audit_release (its record is made). */
+int audit_admit(struct audit_worker *w)
+{
+    if (w == NULL)
+        return 1;
+    if (!audit_accepting(w))
+        return 0;
+    __atomic_store_n(&w->open_requests, w->open_requests + 1, __ATOMIC_RELAXED);
+    return 1;
+}
+
+void audit_release(struct audit_worker *w)
+{
+    if (w != NULL && w->open_requests > 0)
+        __atomic_store_n(&w->open_requests, w->open_requests - 1, __ATOMIC_RELAXED);
 }
 
 const struct config_audit *audit_worker_config(const struct audit_worker *w)
@@ -135,9 +212,25 @@ static void try_connect(struct audit *a)
 static size_t collect(struct audit *a)
 {
     size_t n = 0;
-    for (int i = 0; i < a->n_workers && n < a->batch_max; i++)
+    for (int i = 0; i < a->n_workers && n < a->batch_max; i++) {
+        size_t first = n;
         n += audit_ring_pop(a->workers[i].ring, a->batch + n, a->batch_max - n);
+        for (size_t k = first; k < n; k++)
+            a->workers[i].taking_bytes += audit_record_encoded_max(&a->batch[k]);
+    }
     return n;
+}
+
+/* The batch is stored (sink or journal): its records stop counting as queued. Until
+ * then they do, so a writer blocked in the sink does not make room that is not there. */
+static void batch_stored(struct audit *a)
+{
+    for (int i = 0; i < a->n_workers; i++) {
+        struct audit_worker *w = &a->workers[i];
+        if (w->taking_bytes > 0)
+            __atomic_store_n(&w->taken_bytes, w->taken_bytes + w->taking_bytes, __ATOMIC_RELAXED);
+        w->taking_bytes = 0;
+    }
 }
 
 /* A batch from the rings: to the sink, else to the journal (synced). */
@@ -152,8 +245,8 @@ static void store_batch(struct audit *a, size_t n, int journal_only)
         }
         sink_down(a, err);
     }
-    if (journal_put(a, a->batch, n) == 0)
-        audit_journal_sync(a->journal);
+    journal_put(a, a->batch, n);
+    audit_journal_sync(a->journal); /* what went in, also when the rest overflowed */
     free_bodies(a->batch, n);
 }
 
@@ -174,6 +267,7 @@ static size_t replay_step(struct audit *a)
         return 0;
     }
     audit_journal_consumed(a->journal);
+    note_journal_size(a);
     count(&a->written, n);
     count(&a->replayed, n);
     return n;
@@ -226,6 +320,7 @@ static void *writer_main(void *arg)
         size_t n = collect(a);
         if (n > 0)
             store_batch(a, n, journal_only);
+        batch_stored(a);
         size_t replayed = journal_only ? 0 : replay_step(a);
         maybe_accept_again(a);
         maintain(a);
@@ -262,6 +357,7 @@ struct audit *audit_create_with_sink(const struct config_audit *cfg, struct audi
         audit_destroy(a);
         return NULL;
     }
+    note_journal_size(a);
     struct audit_journal_stats st;
     audit_journal_get_stats(a->journal, &st);
     if (st.recovered)
@@ -275,6 +371,7 @@ struct audit *audit_create_with_sink(const struct config_audit *cfg, struct audi
         a->workers[i].a = a;
         a->workers[i].ring = audit_ring_create((size_t)cfg->queue_size);
     }
+    a->reserve_bytes = sizeof(struct audit_record) + 2 * (uint64_t)cfg->body_max_bytes;
     a->batch_max = (size_t)cfg->batch_max;
     a->batch = util_calloc(a->batch_max, sizeof(*a->batch));
     a->next_maintain_ms = util_now_ms() + 1000;
@@ -288,7 +385,13 @@ struct audit *audit_create(const struct config *cfg, int n_workers, char *err, s
     struct audit_sink *sink = audit_sink_create(&cfg->audit);
     if (sink == NULL)
         return NULL;
-    return audit_create_with_sink(&cfg->audit, sink, n_workers, err, errsz);
+    struct audit *a = audit_create_with_sink(&cfg->audit, sink, n_workers, err, errsz);
+    int bodies = cfg->audit.bodies;
+    for (size_t i = 0; i < cfg->n_models && !bodies; i++)
+        bodies = cfg->models[i].audit_bodies > 0;
+    if (a != NULL && !bodies)
+        a->reserve_bytes = sizeof(struct audit_record); /* no record carries bodies */
+    return a;
 }
 
 int audit_start(struct audit *a)

@@ -61,8 +61,14 @@ struct audit_worker *audit_worker_get(struct audit *a, int i);
 /* Hands r to the writer (its bodies too: the audit owns them from here). Called on the
  * worker's loop thread only. */
 void audit_submit(struct audit_worker *w, struct audit_record *r);
-/* 0 when new requests must be refused (overflow: refuse and the journal is full). */
+/* 0 when new requests must be refused (overflow: refuse and the journal, with what is
+ * queued and reserved, is nearly full). */
 int audit_accepting(const struct audit_worker *w);
+/* Admission of a request that will make a record: audit_accepting, and if so a
+ * reservation of the room its record may take, held until audit_release (called when
+ * the record is made, just before audit_submit). Worker's loop thread only. */
+int audit_admit(struct audit_worker *w);
+void audit_release(struct audit_worker *w);
 const struct config_audit *audit_worker_config(const struct audit_worker *w);
 
 /* Drains within cfg->drain_ms and joins the thread. */

@@ -31,6 +31,14 @@ static int digits(const char *s, int n, int *out)
     return 0;
 }
 
+/* timegm() would roll 2026-02-30 over into March: a day past the month's end is an error. */
+static int days_in_month(int y, int m)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : days[m - 1];
+}
+
 int audit_parse_rfc3339(const char *s, int64_t *out_us)
 {
     int Y, M, D, h, m, sec;
@@ -38,7 +46,7 @@ int audit_parse_rfc3339(const char *s, int64_t *out_us)
         (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &m) ||
         s[16] != ':' || digits(s + 17, 2, &sec))
         return -1;
-    if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
+    if (M < 1 || M > 12 || D < 1 || D > days_in_month(Y, M) || h > 23 || m > 59 || sec > 60)
         return -1;
     const char *p = s + 19;
     int64_t frac_us = 0;

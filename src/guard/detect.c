@@ -835,8 +835,237 @@ static void append_found(const struct guard_finding *found, size_t kept, size_t 
     }
 }
 
+/* ---- folding: scan what a reader sees, not the bytes ----
+ *
+ * Invisible characters inside a value ("4111<U+200B>1111...", "john<U+200B>.doe@...")
+ * and other spellings of its ASCII characters (full-width digits and letters, "＠",
+ * Arabic-Indic or Devanagari digits, "%40" for '@', JSON escapes such as "\u0040" in
+ * tool-call arguments) hide it from ASCII patterns, and a reader (or the model) still
+ * sees the value. A text that has any of them is scanned as
+ * a folded copy: invisible characters dropped, the others replaced by their ASCII
+ * character; each folded byte remembers the original character it came from, so the
+ * findings are mapped back to spans of the original text that cover whole characters
+ * (the invisible ones inside included). */
+
+struct fold {
+    char *text;
+    size_t len;
+    size_t *from, *to; /* folded byte i came from the original character text[from[i], to[i]) */
+};
+
+/* What cp folds to: an ASCII byte, 0 to drop it, -1 to keep it as it is. */
+static int fold_cp(int32_t cp)
+{
+    if (cp == 0xAD || cp == 0x180E || (cp >= 0x200B && cp <= 0x200D) || cp == 0x2060 || cp == 0xFEFF)
+        return 0; /* soft hyphen, zero-width space / joiners, word joiner, BOM */
+    if (cp >= 0xFF10 && cp <= 0xFF19)
+        return '0' + (cp - 0xFF10);
+    if (cp >= 0xFF21 && cp <= 0xFF3A)
+        return 'A' + (cp - 0xFF21);
+    if (cp >= 0xFF41 && cp <= 0xFF5A)
+        return 'a' + (cp - 0xFF41);
+    if (cp == 0xFF20)
+        return '@';
+    if (cp == 0xFF0E)
+        return '.';
+    if (cp == 0xFF0D)
+        return '-';
+    if (cp == 0xFF0B)
+        return '+';
+    if (cp == 0xFF3F)
+        return '_';
+    static const int32_t digit_zero[] = {0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66,
+                                         0x0BE6, 0x0C66, 0x0CE6, 0x0D66, 0x0E50, 0x0ED0, 0x1040, 0x17E0};
+    for (size_t i = 0; i < sizeof(digit_zero) / sizeof(digit_zero[0]); i++)
+        if (cp >= digit_zero[i] && cp <= digit_zero[i] + 9)
+            return '0' + (cp - digit_zero[i]);
+    if (cp >= 0x1D7CE && cp <= 0x1D7FF)
+        return '0' + (cp - 0x1D7CE) % 10; /* mathematical digits */
+    return -1;
+}
+
+static size_t utf8_len_at(const unsigned char *t, size_t len, size_t i)
+{
+    unsigned c = t[i];
+    size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 1;
+    return i + n <= len ? n : 1;
+}
+
+static int hex4(const unsigned char *t, size_t len, size_t i, int32_t *v)
+{
+    if (i + 4 > len)
+        return 0;
+    *v = 0;
+    for (size_t k = i; k < i + 4; k++) {
+        int c = t[k], d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0)
+            return 0;
+        *v = *v * 16 + d;
+    }
+    return 1;
+}
+
+static int utf8_put(int32_t cp, unsigned char out[4])
+{
+    if (cp < 0x80)
+        return out[0] = (unsigned char)cp, 1;
+    if (cp < 0x800)
+        return out[0] = (unsigned char)(0xC0 | cp >> 6), out[1] = (unsigned char)(0x80 | (cp & 0x3F)), 2;
+    if (cp < 0x10000) {
+        out[0] = (unsigned char)(0xE0 | cp >> 12);
+        out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (unsigned char)(0xF0 | cp >> 18);
+    out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* A JSON escape at t[i] == '\\' (tool-call arguments are JSON inside a string): its
+ * code point and in *n its length; -1 if it is none. Decoded, a value spelled with
+ * escapes is found, and a span never starts or ends inside an escape (which would
+ * leave "\\<EMAIL_ADDRESS_1>" behind: arguments that are not JSON any more). */
+static int32_t json_escape_at(const unsigned char *t, size_t len, size_t i, size_t *n)
+{
+    if (i + 1 >= len)
+        return -1;
+    *n = 2;
+    switch (t[i + 1]) {
+    case 'n': return '\n';
+    case 't': return '\t';
+    case 'r': return '\r';
+    case 'b': return '\b';
+    case 'f': return '\f';
+    case '"': return '"';
+    case '/': return '/';
+    case '\\': return '\\';
+    case 'u': break;
+    default: return -1;
+    }
+    int32_t hi, lo;
+    if (!hex4(t, len, i + 2, &hi) || (hi >= 0xDC00 && hi <= 0xDFFF))
+        return -1;
+    *n = 6;
+    if (hi < 0xD800 || hi > 0xDBFF)
+        return hi;
+    if (i + 12 > len || t[i + 6] != '\\' || t[i + 7] != 'u' || !hex4(t, len, i + 8, &lo) || lo < 0xDC00 || lo > 0xDFFF)
+        return -1; /* a lone surrogate: not a character */
+    *n = 12;
+    return 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+}
+
+/* What the text at i folds to: the bytes in out and their count (0: dropped), or -1 to
+ * keep the text's own *n bytes. */
+static int fold_at(const unsigned char *t, size_t len, size_t i, size_t *n, unsigned char out[4])
+{
+    *n = 1;
+    if (t[i] == '%') {
+        if (i + 2 < len && t[i + 1] == '4' && t[i + 2] == '0')
+            return *n = 3, out[0] = '@', 1;
+        return -1;
+    }
+    int32_t cp;
+    if (t[i] == '\\') {
+        size_t en;
+        if ((cp = json_escape_at(t, len, i, &en)) < 0)
+            return -1;
+        *n = en;
+        int c = fold_cp(cp);
+        if (c >= 0)
+            return c == 0 ? 0 : (out[0] = (unsigned char)c, 1);
+        return utf8_put(cp, out);
+    }
+    if (t[i] < 0x80)
+        return -1;
+    *n = utf8_len_at(t, len, i);
+    if ((cp = cp_at(t, len, i)) < 0)
+        return -1;
+    int c = fold_cp(cp);
+    return c < 0 ? -1 : c == 0 ? 0 : (out[0] = (unsigned char)c, 1);
+}
+
+/* Most texts are ASCII with no '%' or '\\': memchr and 8 bytes at a time keep this
+ * check far below the cost of the scan itself. */
+static int needs_fold(const unsigned char *t, size_t len)
+{
+    size_t n;
+    unsigned char out[4];
+    static const unsigned char marks[2] = {'%', '\\'};
+    for (int m = 0; m < 2; m++)
+        for (const unsigned char *p = t; (p = memchr(p, marks[m], len - (size_t)(p - t))) != NULL; p++)
+            if (fold_at(t, len, (size_t)(p - t), &n, out) >= 0)
+                return 1;
+    for (size_t i = 0; i < len;) {
+        uint64_t w;
+        if (i + 8 <= len && (memcpy(&w, t + i, 8), (w & 0x8080808080808080ull) == 0)) {
+            i += 8;
+            continue;
+        }
+        if (t[i] >= 0x80 && fold_at(t, len, i, &n, out) >= 0)
+            return 1;
+        i++;
+    }
+    return 0;
+}
+
+/* Every fold is no longer than what it replaces, so the copy fits in len bytes. */
+static void fold_build(struct fold *f, const unsigned char *t, size_t len)
+{
+    f->text = util_malloc(len + 1);
+    f->from = util_malloc((len + 1) * sizeof(*f->from));
+    f->to = util_malloc((len + 1) * sizeof(*f->to));
+    f->len = 0;
+    for (size_t i = 0, n; i < len; i += n) {
+        unsigned char out[4];
+        int c = fold_at(t, len, i, &n, out);
+        const unsigned char *src = c < 0 ? t + i : out;
+        size_t cnt = c < 0 ? n : (size_t)c;
+        for (size_t k = 0; k < cnt; k++) {
+            f->text[f->len] = (char)src[k];
+            f->from[f->len] = i;
+            f->to[f->len] = i + n;
+            f->len++;
+        }
+    }
+    f->text[f->len] = '\0';
+}
+
+static void fold_free(struct fold *f)
+{
+    free(f->text);
+    free(f->from);
+    free(f->to);
+}
+
+static int scan_text(const struct detect_set *s, struct detect_scratch *sc, const char *text, size_t len, size_t index,
+                     double threshold, struct guard_finding **out, size_t *n, size_t *cap);
+
 int detect_scan(const struct detect_set *s, struct detect_scratch *sc, const char *text, size_t len, size_t index,
                 double threshold, struct guard_finding **out, size_t *n, size_t *cap)
+{
+    if (s == NULL || sc == NULL || (text == NULL && len > 0))
+        return WARDEN_EINVAL;
+    if (len == 0 || !needs_fold((const unsigned char *)text, len))
+        return scan_text(s, sc, text, len, index, threshold, out, n, cap);
+    struct fold f;
+    fold_build(&f, (const unsigned char *)text, len);
+    size_t first = *n;
+    int rc = scan_text(s, sc, f.text, f.len, index, threshold, out, n, cap);
+    for (size_t i = first; rc > 0 && i < *n; i++) {
+        struct guard_finding *g = &(*out)[i];
+        size_t fs = g->start, fe = g->end;
+        g->start = f.from[fs];
+        g->end = f.to[fe - 1];
+    }
+    fold_free(&f);
+    return rc;
+}
+
+static int scan_text(const struct detect_set *s, struct detect_scratch *sc, const char *text, size_t len, size_t index,
+                     double threshold, struct guard_finding **out, size_t *n, size_t *cap)
 {
     int kept = scan_core(s, sc, text, len, threshold, NULL);
     if (kept > 0)

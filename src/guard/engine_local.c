@@ -164,6 +164,8 @@ void guard__check_detect(struct guard_run *r)
     if (g->action == CONFIG_ACTION_REDACT) {
         if (g->redaction != CONFIG_REDACT_MASK)
             r->placeholders = guard_placeholders_new();
+        if (g->redaction == CONFIG_REDACT_TYPED)
+            guard_placeholders_set_one_way(r->placeholders); /* numbered, never restored */
         out = util_calloc(r->n, sizeof(*out));
         outl = util_calloc(r->n, sizeof(*outl));
         for (size_t i = 0; i < r->n; i++) {

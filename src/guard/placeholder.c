@@ -8,6 +8,7 @@
 #include "guard/placeholder.h"
 
 #include <ctype.h>
+#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,7 @@ struct guard_placeholders {
     size_t n_types;
     size_t *slots; /* entry index + 1; 0 = empty */
     size_t n_slots;
+    int one_way; /* typed redaction: placeholders are never restored */
 };
 
 struct guard_restorer {
@@ -62,6 +64,12 @@ static uint64_t hash_of(unsigned type, const char *v, size_t len)
 struct guard_placeholders *guard_placeholders_new(void)
 {
     return util_calloc(1, sizeof(struct guard_placeholders));
+}
+
+void guard_placeholders_set_one_way(struct guard_placeholders *p)
+{
+    if (p != NULL)
+        p->one_way = 1;
 }
 
 void guard_placeholders_free(struct guard_placeholders *p)
@@ -252,7 +260,7 @@ static size_t restore_into(const struct guard_placeholders *p, const char *text,
 char *guard_placeholders_restore(const struct guard_placeholders *p, const char *text, size_t len, size_t *outlen)
 {
     *outlen = 0;
-    if (p == NULL || p->n == 0 || memchr(text, '<', len) == NULL)
+    if (p == NULL || p->n == 0 || p->one_way || memchr(text, '<', len) == NULL)
         return NULL;
     struct util_buf out;
     util_buf_init(&out, SIZE_MAX);
@@ -292,7 +300,7 @@ size_t guard_restorer_pending(const struct guard_restorer *r)
 int guard_restorer_feed(struct guard_restorer *r, const char *in, size_t len, struct util_buf *out)
 {
     int err = 0, changed = 0;
-    if (r->map == NULL || r->map->n == 0) {
+    if (r->map == NULL || r->map->n == 0 || r->map->one_way) {
         /* nothing to restore: pass through (after anything held, which cannot exist here) */
         return util_buf_append(out, in, len) ? WARDEN_ETOOBIG : 0;
     }
@@ -352,4 +360,87 @@ int guard_restorer_finish(struct guard_restorer *r, struct util_buf *out)
         restore_into(r->map, r->held, r->n_held, 0, r->json, out, &err, &changed);
     r->n_held = 0;
     return err ? WARDEN_ETOOBIG : 0;
+}
+
+/* ---- hiding the originals again (audit records) ---- */
+
+/* value as the inside of a JSON string (quotes stripped); NULL if it cannot be encoded */
+static char *json_inner(const char *v, size_t len, size_t flags, size_t *outlen)
+{
+    json_t *j = json_stringn(v, len);
+    char *d = j ? json_dumps(j, JSON_ENCODE_ANY | flags) : NULL;
+    json_decref(j);
+    if (d == NULL)
+        return NULL;
+    size_t n = strlen(d);
+    memmove(d, d + 1, n - 2);
+    d[n - 2] = '\0';
+    *outlen = n - 2;
+    return d;
+}
+
+/* Replaces every occurrence of form (flen bytes) in *buf by ph; 1 if any. */
+static int replace_all(struct util_buf *buf, const char *form, size_t flen, const char *ph, size_t ph_len)
+{
+    if (flen == 0 || buf->len < flen || memmem(buf->data, buf->len, form, flen) == NULL)
+        return 0;
+    struct util_buf out;
+    util_buf_init(&out, SIZE_MAX);
+    size_t at = 0;
+    const char *hit;
+    while ((hit = memmem(buf->data + at, buf->len - at, form, flen)) != NULL) {
+        size_t pos = (size_t)(hit - buf->data);
+        util_buf_append(&out, buf->data + at, pos - at);
+        util_buf_append(&out, ph, ph_len);
+        at = pos + flen;
+    }
+    util_buf_append(&out, buf->data + at, buf->len - at);
+    util_buf_free(buf);
+    *buf = out;
+    return 1;
+}
+
+static int entry_longer_first(const void *a, const void *b)
+{
+    const struct ph_entry *x = *(const struct ph_entry *const *)a, *y = *(const struct ph_entry *const *)b;
+    return x->len > y->len ? -1 : x->len < y->len;
+}
+
+char *guard_placeholders_hide(const struct guard_placeholders *p, const char *text, size_t len, size_t *outlen)
+{
+    *outlen = 0;
+    if (p == NULL || p->n == 0 || len == 0)
+        return NULL;
+    const struct ph_entry **order = util_calloc(p->n, sizeof(*order));
+    for (size_t i = 0; i < p->n; i++)
+        order[i] = &p->entries[i];
+    /* a longer original first: one that contains a shorter one is replaced whole */
+    qsort(order, p->n, sizeof(*order), entry_longer_first);
+    struct util_buf buf;
+    util_buf_init(&buf, SIZE_MAX);
+    util_buf_append(&buf, text, len);
+    int changed = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct ph_entry *e = order[i];
+        changed |= replace_all(&buf, e->value, e->len, e->ph, e->ph_len);
+        /* the forms a JSON body holds: escaped once (content), twice (tool-call arguments), \u-escaped */
+        static const size_t flags[2] = {0, JSON_ENSURE_ASCII};
+        for (int f = 0; f < 2; f++) {
+            size_t l1, l2;
+            char *once = json_inner(e->value, e->len, flags[f], &l1);
+            char *twice = once ? json_inner(once, l1, flags[f], &l2) : NULL;
+            if (once != NULL)
+                changed |= replace_all(&buf, once, l1, e->ph, e->ph_len);
+            if (twice != NULL)
+                changed |= replace_all(&buf, twice, l2, e->ph, e->ph_len);
+            free(once);
+            free(twice);
+        }
+    }
+    free(order);
+    if (!changed) {
+        util_buf_free(&buf);
+        return NULL;
+    }
+    return util_buf_take(&buf, outlen);
 }

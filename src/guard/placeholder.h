@@ -32,6 +32,9 @@ struct guard_restorer;
 
 struct guard_placeholders *guard_placeholders_new(void);
 void guard_placeholders_free(struct guard_placeholders *p);
+/* typed (not reversible) redaction: the map numbers the values but _restore and a
+ * restorer never give the originals back. */
+void guard_placeholders_set_one_way(struct guard_placeholders *p);
 
 /* The placeholder for value (len bytes) of type (letters, digits, '_', under
  * 40 bytes): the existing one if this type and value were added before, else
@@ -44,6 +47,11 @@ size_t guard_placeholders_count(const struct guard_placeholders *p);
 /* A copy of text with every known placeholder replaced by its original
  * (malloc'd, NUL-terminated, length in *outlen); NULL when none occurs. */
 char *guard_placeholders_restore(const struct guard_placeholders *p, const char *text, size_t len, size_t *outlen);
+
+/* The inverse of _restore, for what is stored (audit records): a copy of text with
+ * every original replaced by its placeholder, also where it appears JSON-escaped once
+ * (a message's content) or twice (tool-call arguments); NULL when none occurs. */
+char *guard_placeholders_hide(const struct guard_placeholders *p, const char *text, size_t len, size_t *outlen);
 
 struct guard_restorer *guard_restorer_new(const struct guard_placeholders *p);
 /* For a text that is JSON (streamed tool-call arguments): originals go out escaped for

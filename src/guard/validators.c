@@ -71,7 +71,6 @@ int guard_card_ok(const char *s, size_t len)
 {
     char d[20];
     size_t nd = 0, group = 0, groups = 0;
-    char sep = 0;
     size_t glen[8];
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
@@ -84,9 +83,10 @@ int guard_card_ok(const char *s, size_t len)
         }
         if (c != ' ' && c != '-')
             return 0;
-        if (group == 0 || (sep && c != sep) || groups == 7)
+        /* one separator between groups; space and dash may be mixed ("4111 1111-1111 1111" is
+         * still read as a card: the grouping, Luhn and the IIN below decide) */
+        if (group == 0 || groups == 7)
             return 0;
-        sep = c;
         glen[groups++] = group;
         group = 0;
     }

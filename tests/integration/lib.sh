@@ -152,6 +152,19 @@ b = lambda r: r["body"]
 print(eval(expr))' "$1" "$RID" "$2"
 }
 
+# sqlite_lock DB SECONDS: another process holds DB's write lock (BEGIN EXCLUSIVE) for SECONDS,
+# in the background; its pid in $LOCK_PID. Every commit of the audit writer fails (busy) meanwhile.
+sqlite_lock() {
+    python3 - "$1" "$2" <<'PY' &
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=0)
+c.execute("BEGIN EXCLUSIVE")
+time.sleep(float(sys.argv[2]))
+c.execute("ROLLBACK")
+PY
+    LOCK_PID=$!
+}
+
 # curl wrappers: chat BODY [curl args...] -> prints body; status in $TMP/status
 chat() {
     local body=$1

@@ -150,14 +150,7 @@ start_warden "$CFG3" || exit 1
 call -d "{\"model\":\"gpt-4o-mini\",$MSG}" >/dev/null # creates the table
 sleep 0.3
 # another process holds the write lock: every commit fails (busy) and records go to the journal
-python3 - "$DB3" 8 <<'PY' &
-import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=0)
-c.execute("BEGIN EXCLUSIVE")
-time.sleep(float(sys.argv[2]))
-c.execute("ROLLBACK")
-PY
-LOCK_PID=$!
+sqlite_lock "$DB3" 8
 sleep 0.3
 out=$("$LOAD" -p "$WARDEN_PORT" -n 2000 -b "$TMP/body.json" -t 30 2>&1)
 ok3=$(sed -n 's/^LOAD ok=\([0-9]*\).*/\1/p' <<<"$out")
