@@ -150,6 +150,8 @@ int answer_apply_rewrite(struct req_ctx *ctx, struct guard_verdict *v)
         return 0;
     size_t len;
     char *body = api_scan_splice(&ctx->answer, ctx->up_body.data, ctx->up_body.len, v->texts, v->lens, NULL, &len);
+    if (body == NULL)
+        return -1;
     struct api_scan ns;
     if (api_scan(&ns, body, len, API_SCAN_ANSWER, 1) != 0) {
         api_scan_free(&ns);

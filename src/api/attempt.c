@@ -7,6 +7,7 @@
 #include "api/attempt.h"
 #include "api/attempt_plan.h"
 #include "api/audit_hook.h"
+#include "api/checks.h"
 #include "api/scrub.h"
 #include "api/lifecycle_int.h"
 #include "api/worker.h"
@@ -191,6 +192,7 @@ void attempt_scrub_relayed_error(struct req_ctx *ctx)
 {
     if (ctx->up_status >= 200 && ctx->up_status < 300)
         return;
+    checks_screen_error_body(ctx);
     api_scrub_buf(api_worker_get(ctx->w)->scrub, &ctx->up_body);
     api_scrub_buf(api_worker_get(ctx->w)->scrub, &ctx->up_headers);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/answer.h"
+#include "api/attempt.h"
 #include "api/checks.h"
 #include "api/intake.h"
 #include "api/lifecycle_int.h"
@@ -16,10 +17,13 @@
 #include "auth/auth.h"
 #include "guard/engine.h"
 #include "guard/placeholder.h"
+#include "guard/scan.h"
 #include "server/server.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/log.h"
+#include <stdlib.h>
+#include <strings.h>
 
 /* ---- guardrails ----
  *
@@ -124,6 +128,7 @@ static void subject_from_scan(struct req_ctx *ctx, struct guard_subject *s, cons
     s->lens = sc->lens;
     s->n = sc->n;
     s->n_messages = sc->n_messages;
+    s->n_views = sc->n_by_class[API_TEXT_VIEW];
     if (*tools == NULL && g != NULL && guard_reads_tools(g, 0))
         *tools = api_scan_tools_json(sc, json);
     s->tool_calls = *tools;
@@ -178,6 +183,20 @@ static void keep_placeholders(struct req_ctx *ctx, struct guard_verdict *v)
     ctx->checks.placeholders[ctx->checks.n_placeholders++] = p;
 }
 
+/* A rewrite that cannot be spliced (api_scan_unspliceable: a match made of JSON escapes
+ * inside tool-call arguments) becomes a block: what a guard cannot redact in place does
+ * not go through. */
+static void block_unspliceable_rewrite(struct guard_verdict *v, const struct api_scan *sc)
+{
+    char why[200];
+    if (v->outcome != GUARD_REWRITE || v->texts == NULL || v->n != sc->n ||
+        !api_scan_unspliceable(sc, v->texts, v->lens, v->n, why, sizeof(why)))
+        return;
+    v->outcome = GUARD_BLOCK;
+    v->violation = 1;
+    snprintf(v->reason, sizeof(v->reason), "%s", why);
+}
+
 /* Splices a guard's rewritten texts into the request. 1 if it changed, 0 if not, -1 on failure. */
 static int apply_request_rewrite(struct req_ctx *ctx, struct guard_verdict *v)
 {
@@ -188,6 +207,8 @@ static int apply_request_rewrite(struct req_ctx *ctx, struct guard_verdict *v)
         return 0;
     size_t len;
     char *body = api_scan_splice(&ctx->scan, ctx->raw, ctx->raw_len, v->texts, v->lens, NULL, &len);
+    if (body == NULL)
+        return -1;
     return intake_replace_body(ctx, body, len) == 0 ? 1 : -1;
 }
 
@@ -196,6 +217,7 @@ static void on_blocking_verdict(void *ud, struct guard_verdict *v)
     struct req_ctx *ctx = ud;
     const struct config_guardrail *g = ctx->checks.guards[ctx->checks.input_pos - 1];
     ctx->checks.input_run = NULL;
+    block_unspliceable_rewrite(v, &ctx->scan);
     checks_log_append(ctx, g, verdict_word(v));
     if (v->outcome == GUARD_BLOCK) {
         checks_block(ctx, g, v);
@@ -245,6 +267,7 @@ static void on_concurrent_verdict(void *ud, struct guard_verdict *v)
     const struct config_guardrail *g = slot->g;
     slot->run = NULL;
     ctx->checks.held--;
+    block_unspliceable_rewrite(v, &ctx->scan);
     checks_log_append(ctx, g, verdict_word(v));
     if (v->outcome == GUARD_BLOCK) {
         if (g->cancel_on_failure) {
@@ -354,6 +377,7 @@ static void on_output_verdict(void *ud, struct guard_verdict *v)
     struct req_ctx *ctx = ud;
     const struct config_guardrail *g = ctx->checks.guards[ctx->checks.output_pos - 1];
     ctx->checks.output_run = NULL;
+    block_unspliceable_rewrite(v, &ctx->answer);
     checks_log_append(ctx, g, verdict_word(v));
     if (v->outcome == GUARD_BLOCK) {
         checks_block(ctx, g, v);
@@ -429,6 +453,57 @@ int checks_gate_output(const struct req_ctx *ctx)
         if (ctx->checks.guards[i]->stage == CONFIG_STAGE_OUTPUT && ctx->checks.guards[i]->timing != CONFIG_TIMING_ASYNC_POST)
             return 1;
     return 0;
+}
+
+void checks_screen_error_body(struct req_ctx *ctx)
+{
+    if (!checks_gate_output(ctx))
+        return;
+    const char *body = ctx->up_body.data ? ctx->up_body.data : "";
+    size_t len = ctx->up_body.len;
+    const char *enc = attempt_upstream_header(ctx, "content-encoding");
+    const char *why = enc != NULL && *enc && strcasecmp(enc, "identity") != 0 ? "it is encoded" : NULL;
+    char *decoded = util_malloc(len + 1);
+    size_t decoded_len = api_texts_json_unescape_once(body, len, decoded);
+    for (size_t i = 0; why == NULL && i < ctx->checks.n_guards; i++) {
+        const struct config_guardrail *g = ctx->checks.guards[i];
+        if (g->stage != CONFIG_STAGE_OUTPUT || g->timing == CONFIG_TIMING_ASYNC_POST || g->action == CONFIG_ACTION_LOG)
+            continue;
+        const struct guard_scan *scan = guard_local_scan(ctx->w->guards, g);
+        struct guard_scan_match m;
+        struct guard_scan_scratch *scratch = guard_env_scratch(ctx->w->guards);
+        if (scan == NULL)
+            why = "a guardrail that applies cannot check it here";
+        else if (guard_scan_first(scan, scratch, body, len, &m) != 0 ||
+                 guard_scan_first(scan, scratch, decoded, decoded_len, &m) != 0)
+            why = "a guardrail matched it or could not check it";
+    }
+    free(decoded);
+    if (why == NULL)
+        return;
+    LOG_INFO("checks", "%s: upstream error %d withheld: %s", ctx->request_id, ctx->up_status, why);
+    struct api_error e = {0};
+    api_error_set(&e, ctx->up_status, "upstream_error", "upstream_error", NULL,
+                  "the upstream answered with status %d; its body is withheld (output guardrails apply and %s)",
+                  ctx->up_status, why);
+    size_t n;
+    char *json = api_error_body(&e, &n);
+    api_error_clear(&e);
+    util_buf_reset(&ctx->up_body);
+    util_buf_append(&ctx->up_body, json, n);
+    free(json);
+    /* the body's own headers go with it */
+    struct util_buf kept;
+    util_buf_init(&kept, SIZE_MAX);
+    for (const char *p = ctx->up_headers.data, *end = p + ctx->up_headers.len; p != NULL && p < end;) {
+        const char *v = p + strlen(p) + 1, *next = v + strlen(v) + 1;
+        if (strcasecmp(p, "content-type") != 0 && strcasecmp(p, "content-encoding") != 0 && strcasecmp(p, "content-length") != 0)
+            util_buf_append(&kept, p, (size_t)(next - p));
+        p = next;
+    }
+    util_buf_append(&kept, "content-type\0application/json\0", sizeof("content-type\0application/json\0") - 1);
+    util_buf_free(&ctx->up_headers);
+    ctx->up_headers = kept;
 }
 
 /* ---- the stream filter's sink (stream_filter.h): the request as the filter sees it ---- */

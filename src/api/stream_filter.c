@@ -74,6 +74,9 @@ struct sf_channel {
     char *tmpl;              /* the last event that carried this channel: frames text released at the end */
     size_t tmpl_len, tmpl_cap;
     int finished;
+    /* arguments: where the text stands in an escape a client decodes (see args_escape_hidden) */
+    unsigned char esc, esc_digits;
+    unsigned esc_value;
 };
 
 /* One event as read. */
@@ -498,6 +501,35 @@ static void read_logprobs(struct stream_filter *f, struct sf_event *ev, const ch
     }
 }
 
+/* delta.content (or reasoning) given as a list of parts: each part's text goes to the
+ * field's channel, as a client joins them, so text split across parts is one text to the
+ * checks; the rest of a part is read like any member. */
+static void read_text_parts(struct stream_filter *f, struct sf_event *ev, const char *j, size_t s, size_t e, long choice,
+                            enum sf_field field)
+{
+    static const char *const keys[] = {"text", "type"};
+    size_t apos = 0, es, ee;
+    while (!ev->bad && sse_json_tape_array_next(&ev->tape, s, &apos, &es, &ee)) {
+        size_t pos = 0, ks, ke, vs, ve;
+        unsigned seen = 0;
+        if (!is_object(j, es)) {
+            read_text(f, ev, j, es, ee, choice, field, 0); /* a bare string is text; anything else cannot be checked */
+            continue;
+        }
+        while (!ev->bad && sse_json_tape_object_next(&ev->tape, es, &pos, &ks, &ke, &vs, &ve)) {
+            int k = key_index(j, ks, ke, keys, 2);
+            if (seen_twice(ev, &seen, k))
+                continue;
+            if (k == 0)
+                read_text(f, ev, j, vs, ve, choice, field, 0);
+            else if (k == 1)
+                read_metadata(f, ev, j, vs, ve, choice);
+            else
+                read_other(f, ev, j, vs, ve, choice);
+        }
+    }
+}
+
 static void read_delta(struct stream_filter *f, struct sf_event *ev, const char *j, size_t s, size_t e, long choice)
 {
     static const char *const keys[] = {"content",    "reasoning_content", "reasoning", "refusal",
@@ -515,6 +547,8 @@ static void read_delta(struct stream_filter *f, struct sf_event *ev, const char 
             read_metadata(f, ev, j, vs, ve, choice);
         else if (k < 0)
             read_other(f, ev, j, vs, ve, choice);
+        else if (k < 4 && json_span_type(j + vs) == '[')
+            read_text_parts(f, ev, j, vs, ve, choice, fields[k]);
         else if (k < 4)
             read_text(f, ev, j, vs, ve, choice, fields[k], 0);
         else if (k == 4)
@@ -754,6 +788,41 @@ static void channel_stopped(struct stream_sink *ctx, int status, const struct gu
     fail(ctx, g, &v);
 }
 
+/* Tool-call arguments are JSON a client parses: an escape inside them of a printable
+ * character ("s\\u006b-..." for "sk-...") hides from the checks what the client gets.
+ * Such an escape has no reason to be there; on a stream the decoded view cannot be held
+ * back with the text, so the stream ends instead (the answer of a non-streaming request
+ * gets a decoded view, texts.h). 1 if this piece completes one. */
+static int args_escape_hidden(struct sf_channel *c, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char ch = p[i];
+        if (c->esc == 0) {
+            c->esc = ch == '\\';
+        } else if (c->esc == 1) {
+            if (ch == '/')
+                return 1;
+            c->esc = ch == 'u' ? 2 : 0; /* \\ \" \n...: done */
+            c->esc_digits = 0;
+            c->esc_value = 0;
+        } else {
+            int x = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+            if (x < 0) {
+                c->esc = 0;
+                continue;
+            }
+            c->esc_value = c->esc_value * 16 + (unsigned)x;
+            if (++c->esc_digits == 4) {
+                c->esc = 0;
+                /* < > & ' and " are what HTML-safe encoders (Go's, for one) escape */
+                if (c->esc_value >= 0x20 && c->esc_value < 0x7f && strchr("<>&'\"", (int)c->esc_value) == NULL)
+                    return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 static size_t channel_held(const struct sf_channel *c)
 {
     return (c->gs != NULL ? guard_stream_held(c->gs) : 0) + api_restorer_pending(c->rest);
@@ -776,6 +845,11 @@ static int splice_text(struct stream_sink *ctx, size_t ch, const char *j, size_t
     }
     const char *rel = f->piece.data ? f->piece.data : "";
     size_t rel_len = f->piece.len;
+    if ((c->field == F_TOOL_ARGS || c->field == F_FUNC_ARGS) && args_escape_hidden(c, rel, rel_len)) {
+        fail_unverifiable(ctx, "tool-call arguments escape a printable character (\\u00XX): what a client decodes cannot be "
+                               "checked on a stream");
+        return -1;
+    }
     if (c->gs != NULL && !c->finished) {
         struct guard_stream_result res;
         util_buf_reset(&f->released);

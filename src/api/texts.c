@@ -66,6 +66,7 @@ enum ctx {
     X_TOOL_CALLS,
     X_TOOL_CALL,
     X_FUNC_CALL,
+    X_ARGS, /* tool-call / function-call arguments: a text a client decodes once more as JSON */
     X_TOOLS,
     X_TOOL,
     X_FUNC_DEFS,
@@ -83,6 +84,13 @@ struct item {
     size_t s, e;
     uint32_t owner;
     unsigned char cls;
+};
+
+/* A synthetic text: what a reader gets by joining texts or decoding one further. */
+struct synth_item {
+    size_t item;             /* the synthetic text's item */
+    size_t first, end;       /* its sources: items [first, end) of class API_TEXT_MESSAGE */
+    unsigned char kind;      /* enum api_synth_kind */
 };
 
 struct key {
@@ -104,6 +112,8 @@ struct scanner {
     const char *msg; /* syntax error */
     struct item *items;
     size_t n_items, cap_items;
+    struct synth_item *synth;
+    size_t n_synth, cap_synth;
     struct key *keys;
     size_t n_keys, cap_keys;
     struct {
@@ -404,7 +414,9 @@ static int member_ctx(const struct scanner *st, enum ctx c, const char *k, size_
             return answer ? X_SKIP : (*cls = API_TEXT_META, X_VOCAB);
         return -1;
     case X_FUNC_CALL:
-        if (KEQ("name") || KEQ("arguments"))
+        if (KEQ("arguments"))
+            return X_ARGS;
+        if (KEQ("name"))
             return X_TEXT;
         return -1;
     case X_TOOL:
@@ -431,6 +443,143 @@ static int non_text_payload(const char *k, size_t kl)
            KEQ("input_image") || KEQ("input_file") || KEQ("image_file");
 }
 
+/* ---- synthetic texts ----
+ *
+ * Two readers see more than the literals: a provider joins a message's text parts
+ * into one text (a secret split across parts is whole for the model), and a client
+ * or a tool parses tool-call arguments as JSON (an escape inside them, "s\\u006b-",
+ * decodes to what a pattern looks for). Each such view is given to the guards as a
+ * text without a span; api_scan_splice maps a rewrite of a joined text back onto its
+ * parts, and refuses a rewrite of a decoded view that the source's own rewrite does
+ * not produce (api_scan_unspliceable). */
+
+static void push_synth(struct scanner *st, const char *p, size_t len, size_t first, size_t end, int kind)
+{
+    if (st->n_synth == st->cap_synth) {
+        st->cap_synth = st->cap_synth ? st->cap_synth * 2 : 8;
+        st->synth = util_realloc(st->synth, st->cap_synth * sizeof(*st->synth));
+    }
+    const char *at = st->s; /* no span: s == e == 0 */
+    push_text(st, p, len, at, at, API_TEXT_VIEW);
+    st->synth[st->n_synth++] = (struct synth_item){st->n_items - 1, first, end, (unsigned char)kind};
+}
+
+/* The message texts among items [first, end) joined, when there are two or more. */
+static int joinable(const struct item *it)
+{
+    return it->cls == API_TEXT_MESSAGE && it->e != 0; /* synthetic texts have no span */
+}
+
+static void push_joined(struct scanner *st, size_t first)
+{
+    size_t n = 0, total = 0;
+    for (size_t i = first; i < st->n_items; i++)
+        if (joinable(&st->items[i]))
+            n++, total += st->items[i].len;
+    if (n < 2)
+        return;
+    char *d = arena_alloc(st->out, total + 1);
+    size_t o = 0;
+    for (size_t i = first; i < st->n_items; i++)
+        if (joinable(&st->items[i])) {
+            memcpy(d + o, st->items[i].p, st->items[i].len);
+            o += st->items[i].len;
+        }
+    d[o] = '\0';
+    push_synth(st, d, o, first, st->n_items, API_SYNTH_JOINED);
+}
+
+/* A decoded view of item i when it holds a JSON escape (arguments; an answer's string content,
+ * which a client may parse as JSON too). */
+static void push_decoded(struct scanner *st, size_t i)
+{
+    const struct item *it = &st->items[i];
+    if (it->len < 2 || memchr(it->p, '\\', it->len) == NULL)
+        return;
+    char *d = arena_alloc(st->out, it->len + 1);
+    size_t n = api_texts_json_unescape_once(it->p, it->len, d);
+    if (n == it->len && memcmp(d, st->items[i].p, n) == 0)
+        return;
+    d[n] = '\0';
+    push_synth(st, d, n, i, i + 1, API_SYNTH_DECODED);
+}
+
+static unsigned hex_value(const char *p)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        unsigned x = c >= '0' && c <= '9' ? (unsigned)(c - '0') : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+                   : c >= 'A' && c <= 'F'   ? (unsigned)(c - 'A' + 10)
+                                            : 16u;
+        if (x == 16u)
+            return 0x110000u; /* not hex */
+        v = v * 16 + x;
+    }
+    return v;
+}
+
+static size_t put_utf8(char *out, unsigned cp)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+size_t api_texts_json_unescape_once(const char *in, size_t n, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (in[i] != '\\' || i + 1 >= n) {
+            out[o++] = in[i];
+            continue;
+        }
+        char c = in[i + 1];
+        const char *simple = strchr("\"\\/bfnrt", c);
+        if (c != '\0' && simple != NULL) {
+            static const char to[] = "\"\\/\b\f\n\r\t";
+            out[o++] = to[simple - "\"\\/bfnrt"];
+            i++;
+            continue;
+        }
+        unsigned cp = c == 'u' && i + 6 <= n ? hex_value(in + i + 2) : 0x110000u;
+        if (cp > 0xFFFF) {
+            out[o++] = in[i]; /* not an escape a parser accepts: kept as it is */
+            continue;
+        }
+        size_t used = 6;
+        if (cp >= 0xD800 && cp <= 0xDBFF && i + 12 <= n && in[i + 6] == '\\' && in[i + 7] == 'u') {
+            unsigned lo = hex_value(in + i + 8);
+            if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                used = 12;
+            }
+        }
+        if (cp >= 0xD800 && cp <= 0xDFFF)
+            cp = 0xFFFD; /* a lone surrogate: what lenient parsers make of it */
+        o += put_utf8(out + o, cp); /* at most 4 bytes for 6 or 12 of input */
+        i += used - 1;
+    }
+    return o;
+}
+
 /* ---- the descent ---- */
 
 static int scan_value(struct scanner *st, enum ctx c, int cls, int depth);
@@ -447,6 +596,8 @@ static int scan_string_value(struct scanner *st, enum ctx c, int cls)
         return -1;
     if (want && !(c == X_VOCAB && is_vocab(t, tl)))
         push_text(st, t, tl, ls, st->p, cls);
+    if (want && (c == X_ARGS || (st->shape == API_SCAN_ANSWER && c == X_CONTENT)))
+        push_decoded(st, st->n_items - 1);
     return 0;
 }
 
@@ -485,6 +636,7 @@ static int scan_array(struct scanner *st, enum ctx c, int cls, int depth)
     /* owners: messages, embeddings inputs, tools and choices are numbered by position */
     int numbered = c == X_MESSAGES || c == X_EMB_INPUT || c == X_TOOLS || c == X_FUNC_DEFS || c == X_CHOICES;
     uint32_t saved_owner = st->owner;
+    size_t first_item = st->n_items;
     st->p++;
     ws(st);
     size_t i = 0;
@@ -516,6 +668,8 @@ static int scan_array(struct scanner *st, enum ctx c, int cls, int depth)
     }
     if (numbered)
         st->owner = saved_owner;
+    if (st->collect && c == X_CONTENT)
+        push_joined(st, first_item);
     if (c == X_MESSAGES || c == X_CHOICES)
         st->out->n_messages = i;
     else if (c == X_EMB_INPUT)
@@ -666,7 +820,7 @@ static int scan_value(struct scanner *st, enum ctx c, int cls, int depth)
     case '"':
         return scan_string_value(st, c, cls);
     case '{':
-        if (c == X_TEXT || c == X_CONTENT || c == X_MESSAGES || c == X_TOOL_CALLS || c == X_TOOLS || c == X_FUNC_DEFS ||
+        if (c == X_TEXT || c == X_ARGS || c == X_CONTENT || c == X_MESSAGES || c == X_TOOL_CALLS || c == X_TOOLS || c == X_FUNC_DEFS ||
             c == X_EMB_INPUT || c == X_EMB_ITEM || c == X_EMB_TOKENS || c == X_CHOICES)
             c = X_ALL; /* an object where the contract expects a string or an array: every string counts */
         return scan_object(st, c, cls, depth);
@@ -710,6 +864,7 @@ static void build_subject(struct scanner *st)
     s->owners = (uint32_t *)(s->texts + n);
     s->classes = (unsigned char *)(s->owners + n);
     size_t at[API_TEXT_CLASSES];
+    size_t *where = st->n_synth ? util_malloc(n * sizeof(*where)) : NULL; /* item -> subject index */
     for (size_t i = 0; i < n; i++)
         s->n_by_class[st->items[i].cls]++;
     at[0] = 0;
@@ -724,7 +879,30 @@ static void build_subject(struct scanner *st)
         s->lits[j].e = it->e;
         s->owners[j] = it->owner;
         s->classes[j] = it->cls;
+        if (where != NULL)
+            where[i] = j;
     }
+    if (where == NULL)
+        return;
+    size_t n_src = 0;
+    for (size_t k = 0; k < st->n_synth; k++)
+        for (size_t i = st->synth[k].first; i < st->synth[k].end; i++)
+            n_src += joinable(&st->items[i]);
+    s->synth = util_malloc(st->n_synth * sizeof(*s->synth) + n_src * sizeof(size_t));
+    size_t *src = (size_t *)(s->synth + st->n_synth);
+    s->n_synth = st->n_synth;
+    for (size_t k = 0; k < st->n_synth; k++) {
+        struct api_synth *y = &s->synth[k];
+        y->text = where[st->synth[k].item];
+        y->kind = st->synth[k].kind;
+        y->src = src;
+        y->n_src = 0;
+        for (size_t i = st->synth[k].first; i < st->synth[k].end; i++)
+            if (joinable(&st->items[i]))
+                y->src[y->n_src++] = where[i];
+        src += y->n_src;
+    }
+    free(where);
 }
 
 int api_scan(struct api_scan *s, const char *json, size_t len, enum api_scan_shape shape, int collect)
@@ -772,6 +950,7 @@ int api_scan(struct api_scan *s, const char *json, size_t len, enum api_scan_sha
             s->n_messages = s->n_by_class[API_TEXT_MESSAGE];
     }
     free(st->items);
+    free(st->synth);
     if (st->keys != st->keys_inline)
         free(st->keys);
     free(st->tab);
@@ -782,25 +961,13 @@ void api_scan_free(struct api_scan *s)
 {
     free(s->lits); /* the one block of the subject arrays */
     free(s->tool_calls);
+    free(s->synth); /* one block with the sources */
     for (struct api_arena_block *b = s->arena, *next; b != NULL; b = next) {
         next = b->next;
         free(b);
     }
     memset(s, 0, sizeof(*s));
     s->bad_message = -1;
-}
-
-static int text_changed(const struct api_scan *s, char *const *texts, const size_t *lens, size_t i)
-{
-    return texts[i] != NULL && (lens[i] != s->lens[i] || memcmp(texts[i], s->texts[i], lens[i]) != 0);
-}
-
-size_t api_scan_changed(const struct api_scan *s, char *const *texts, const size_t *lens, size_t n)
-{
-    size_t changed = 0;
-    for (size_t i = 0; texts != NULL && i < n && i < s->n; i++)
-        changed += (size_t)text_changed(s, texts, lens, i);
-    return changed;
 }
 
 struct edit {
@@ -815,18 +982,179 @@ static int edit_cmp(const void *a, const void *b)
     return x->s < y->s ? -1 : x->s > y->s;
 }
 
+/* The replacements of the real texts once the synthetic rewrites are folded in. */
+struct folded {
+    const char **texts; /* NULL entry: unchanged */
+    size_t *lens;
+    char **owned;       /* texts made here */
+    size_t n;
+};
+
+static void folded_free(struct folded *f)
+{
+    for (size_t i = 0; f->owned != NULL && i < f->n; i++)
+        free(f->owned[i]);
+    free(f->owned);
+    free(f->texts);
+    free(f->lens);
+}
+
+static const char *folded_text(const struct api_scan *s, const struct folded *f, size_t i, size_t *len)
+{
+    if (f->texts[i] != NULL) {
+        *len = f->lens[i];
+        return f->texts[i];
+    }
+    *len = s->lens[i];
+    return s->texts[i];
+}
+
+/* 1 if the parts' own replacements already join to `r`. */
+static int parts_join_to(const struct api_scan *s, const struct folded *f, const struct api_synth *y, const char *r, size_t rl)
+{
+    size_t off = 0;
+    for (size_t k = 0; k < y->n_src; k++) {
+        size_t l;
+        const char *t = folded_text(s, f, y->src[k], &l);
+        if (off + l > rl || memcmp(r + off, t, l) != 0)
+            return 0;
+        off += l;
+    }
+    return off == rl;
+}
+
+/* A rewrite r of the joined text of y onto its parts: the bytes before and after the
+ * changed region stay in their parts, the region's replacement goes to the first part it
+ * touches, the parts it covers after that lose the covered bytes. */
+static void fold_joined(const struct api_scan *s, struct folded *f, const struct api_synth *y, const char *r, size_t rl)
+{
+    const char *j = s->texts[y->text];
+    size_t jl = s->lens[y->text];
+    if (parts_join_to(s, f, y, r, rl))
+        return;
+    size_t p = 0, q = 0;
+    while (p < jl && p < rl && j[p] == r[p])
+        p++;
+    while (q < jl - p && q < rl - p && j[jl - 1 - q] == r[rl - 1 - q])
+        q++;
+    size_t end = jl - q, mid = rl - q - p; /* the region [p, end) of the joined text becomes r[p, p + mid) */
+    size_t off = 0;
+    int placed = 0;
+    for (size_t k = 0; k < y->n_src; k++, off += s->lens[y->src[k - 1]]) {
+        size_t i = y->src[k], l = s->lens[i];
+        const char *t = s->texts[i];
+        size_t a = p > off ? p - off : 0, b = end > off ? end - off : 0; /* the region within this part */
+        a = a > l ? l : a;
+        b = b > l ? l : b;
+        /* the replacement goes where the region starts: inside this part, or at its end when it is the last */
+        int here = !placed && (p < off + l || k + 1 == y->n_src);
+        if (!here && a == b) {
+            f->texts[i] = t; /* untouched by the region: the original (the part's own rewrite is superseded) */
+            f->lens[i] = l;
+            continue;
+        }
+        size_t m = here ? mid : 0, nl = a + m + (l - b);
+        char *n = util_malloc(nl + 1);
+        memcpy(n, t, a);
+        memcpy(n + a, r + p, m);
+        memcpy(n + a + m, t + b, l - b);
+        n[nl] = '\0';
+        free(f->owned[i]);
+        f->owned[i] = n;
+        f->texts[i] = n;
+        f->lens[i] = nl;
+        placed |= here;
+    }
+}
+
+/* Folds texts (n of them, NULL entries unchanged) into f. 0, or -1 with why set when a
+ * decoded view's rewrite is not what its source's rewrite decodes to. */
+static int fold(const struct api_scan *s, char *const *texts, const size_t *lens, size_t n, struct folded *f, char *why,
+                size_t why_size)
+{
+    memset(f, 0, sizeof(*f));
+    f->n = s->n;
+    f->texts = util_calloc(s->n ? s->n : 1, sizeof(*f->texts));
+    f->lens = util_calloc(s->n ? s->n : 1, sizeof(*f->lens));
+    if (s->n_synth > 0)
+        f->owned = util_calloc(s->n, sizeof(*f->owned));
+    for (size_t i = 0; texts != NULL && i < n && i < s->n; i++) {
+        f->texts[i] = texts[i];
+        f->lens[i] = texts[i] != NULL ? lens[i] : 0;
+    }
+    for (size_t k = 0; k < s->n_synth; k++) {
+        const struct api_synth *y = &s->synth[k];
+        size_t rl;
+        const char *r = folded_text(s, f, y->text, &rl);
+        if (y->kind == API_SYNTH_JOINED && (rl != s->lens[y->text] || memcmp(r, s->texts[y->text], rl) != 0))
+            fold_joined(s, f, y, r, rl);
+    }
+    int rc = 0;
+    for (size_t k = 0; k < s->n_synth && rc == 0; k++) {
+        const struct api_synth *y = &s->synth[k];
+        size_t rl, el;
+        const char *r = folded_text(s, f, y->text, &rl);
+        if (y->kind != API_SYNTH_DECODED || (rl == s->lens[y->text] && memcmp(r, s->texts[y->text], rl) == 0))
+            continue;
+        const char *e = folded_text(s, f, y->src[0], &el);
+        char *d = util_malloc(el + 1);
+        size_t dl = api_texts_json_unescape_once(e, el, d);
+        if (dl != rl || memcmp(d, r, rl) != 0) {
+            snprintf(why, why_size, "a match made of JSON escapes inside a text (tool-call arguments) cannot be redacted "
+                                    "in place");
+            rc = -1;
+        }
+        free(d);
+    }
+    for (size_t k = 0; k < s->n_synth; k++)
+        f->texts[s->synth[k].text] = NULL; /* no literal to splice */
+    return rc;
+}
+
+int api_scan_unspliceable(const struct api_scan *s, char *const *texts, const size_t *lens, size_t n, char *why, size_t why_size)
+{
+    if (texts == NULL || s->n_synth == 0)
+        return 0;
+    struct folded f;
+    int rc = fold(s, texts, lens, n, &f, why, why_size);
+    folded_free(&f);
+    return rc != 0;
+}
+
+static int text_changed(const struct api_scan *s, const char *const *texts, const size_t *lens, size_t i)
+{
+    return texts[i] != NULL && (lens[i] != s->lens[i] || memcmp(texts[i], s->texts[i], lens[i]) != 0);
+}
+
+size_t api_scan_changed(const struct api_scan *s, char *const *texts, const size_t *lens, size_t n)
+{
+    size_t changed = 0;
+    for (size_t i = 0; texts != NULL && i < n && i < s->n; i++)
+        changed += (size_t)text_changed(s, (const char *const *)texts, lens, i);
+    return changed;
+}
+
 char *api_scan_splice(const struct api_scan *s, const char *json, size_t len, char *const *texts, const size_t *lens,
                       const char *model, size_t *out_len)
 {
-    size_t n_edits = (model != NULL && s->model.e != 0) + (texts ? api_scan_changed(s, texts, lens, s->n) : 0);
+    struct folded f = {0};
+    char why[160];
+    if (texts != NULL && fold(s, texts, lens, s->n, &f, why, sizeof(why)) != 0) {
+        folded_free(&f);
+        return NULL;
+    }
+    size_t n_changed = 0;
+    for (size_t i = 0; texts != NULL && i < s->n; i++)
+        n_changed += (size_t)text_changed(s, f.texts, f.lens, i);
+    size_t n_edits = (model != NULL && s->model.e != 0) + n_changed;
     struct edit stack_edits[8];
     struct edit *edits = n_edits <= 8 ? stack_edits : util_malloc(n_edits * sizeof(*edits));
     size_t k = 0;
     if (model != NULL && s->model.e != 0)
         edits[k++] = (struct edit){s->model.s, s->model.e, model, strlen(model)};
     for (size_t i = 0; texts != NULL && i < s->n; i++)
-        if (text_changed(s, texts, lens, i))
-            edits[k++] = (struct edit){s->lits[i].s, s->lits[i].e, texts[i], lens[i]};
+        if (text_changed(s, f.texts, f.lens, i))
+            edits[k++] = (struct edit){s->lits[i].s, s->lits[i].e, f.texts[i], f.lens[i]};
     if (k > 1)
         qsort(edits, k, sizeof(*edits), edit_cmp);
     struct util_buf b;
@@ -842,6 +1170,8 @@ char *api_scan_splice(const struct api_scan *s, const char *json, size_t len, ch
     util_buf_append(&b, json + at, len - at);
     if (edits != stack_edits)
         free(edits);
+    if (texts != NULL)
+        folded_free(&f);
     if (b.data == NULL)
         util_buf_append(&b, "", 0);
     char *out = util_buf_take(&b, out_len);

@@ -35,6 +35,7 @@ enum api_text_class {
     API_TEXT_TOOL,    /* tool / function definitions (names, descriptions, parameter schemas) */
     API_TEXT_META,    /* free-form strings of known non-text fields (stop, user, response_format...) */
     API_TEXT_UNKNOWN, /* strings and keys of fields outside the contract */
+    API_TEXT_VIEW,    /* views of the texts above that readers make (api_synth): joined parts, decoded arguments */
     API_TEXT_CLASSES
 };
 
@@ -46,8 +47,23 @@ struct api_span {
 
 struct api_arena_block;
 
+/* A synthetic text: a view of other texts that a reader gets and no literal holds. Its
+ * lits entry is {0, 0}; the views come last in the subject (class API_TEXT_VIEW, the owner
+ * of their sources), so a check that adds texts up (length) can leave them out. */
+enum api_synth_kind {
+    API_SYNTH_JOINED,  /* a message's (or choice's) text parts joined, as the provider joins them */
+    API_SYNTH_DECODED, /* a text with its JSON escapes decoded once more (tool-call arguments; an answer's content) */
+};
+
+struct api_synth {
+    size_t text;  /* its index in texts */
+    size_t *src;  /* the indices of the texts it is made of, in order */
+    size_t n_src;
+    unsigned char kind; /* enum api_synth_kind */
+};
+
 struct api_scan {
-    /* texts in subject order: message texts, tool texts, meta, unknown */
+    /* texts in subject order: message texts, tool texts, meta, unknown, views */
     const char **texts;
     size_t *lens;
     struct api_span *lits;   /* the string literal (quotes included) each text was read from */
@@ -63,6 +79,10 @@ struct api_scan {
     size_t model_len;
     int stream_on;          /* "stream": true */
     char stream_type;       /* json type letter of the stream value ('t','f','n','"','0','[','{'), 0 absent */
+
+    /* synthetic texts (see api_synth), in subject order */
+    struct api_synth *synth;
+    size_t n_synth;
 
     /* answers: each choice's message.tool_calls value */
     struct api_span *tool_calls;
@@ -93,9 +113,23 @@ void api_scan_free(struct api_scan *s);
 
 /* A copy of json with the literal of each text i with texts[i] != NULL replaced by that text
  * (JSON-escaped; invalid UTF-8 becomes U+FFFD), and the model value replaced by `model`
- * (when model != NULL and the scan found one). texts may be NULL. malloc'd, NUL-terminated. */
+ * (when model != NULL and the scan found one). texts may be NULL. malloc'd, NUL-terminated.
+ * A rewritten synthetic text is folded into its sources first: a joined text's change goes
+ * to the parts it covers (their concatenation is then exactly the rewritten text); a
+ * decoded view's change must be what the rewrite of its source decodes to, else NULL
+ * (see api_scan_unspliceable). */
 char *api_scan_splice(const struct api_scan *s, const char *json, size_t len, char *const *texts, const size_t *lens,
                       const char *model, size_t *out_len);
+
+/* 1 (why set) if the rewrite texts cannot be spliced: it changes a decoded view (a match
+ * made of JSON escapes inside tool-call arguments) in a way no rewrite of the literal gives.
+ * The caller then blocks: what a guard cannot redact in place does not go through. */
+int api_scan_unspliceable(const struct api_scan *s, char *const *texts, const size_t *lens, size_t n, char *why,
+                          size_t why_size);
+
+/* The text a JSON reader gets from `in` (n bytes) with its backslash escapes decoded once
+ * (\uXXXX, surrogate pairs, \n...; a malformed escape is kept). out needs n bytes. Returns its length. */
+size_t api_texts_json_unescape_once(const char *in, size_t n, char *out);
 
 /* Texts i whose replacement differs from the scanned text (how many), as api_scan_splice would apply. */
 size_t api_scan_changed(const struct api_scan *s, char *const *texts, const size_t *lens, size_t n);

@@ -595,6 +595,7 @@ struct guard_run *guard__run_create_in(struct guard_env *env, const struct confi
         r->lens[i] = s->lens[i];
     }
     r->n_messages = s->n_messages;
+    r->n_views = s->n_views <= s->n ? s->n_views : 0;
     r->tool_calls = s->tool_calls ? json_deep_copy(s->tool_calls) : json_array();
     snprintf(r->model, sizeof(r->model), "%s", s->model ? s->model : "");
     snprintf(r->request_id, sizeof(r->request_id), "%s", s->request_id ? s->request_id : "");

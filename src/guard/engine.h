@@ -64,6 +64,7 @@ struct guard_subject {
     const size_t *lens;
     size_t n;
     size_t n_messages;       /* for length checks (input stage) */
+    size_t n_views;          /* the last n_views texts are views of the others (api/texts.h): length checks skip them */
     const json_t *tool_calls; /* output: the assistant's tool_calls; input: the request's tools; may be NULL */
     const char *model;
     const char *request_id;

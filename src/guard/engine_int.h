@@ -88,6 +88,7 @@ struct guard_run {
     size_t *lens;
     size_t n;
     size_t n_messages;
+    size_t n_views; /* the subject's last n_views texts are views of the others */
     json_t *tool_calls;
     char model[128];
     char request_id[80];

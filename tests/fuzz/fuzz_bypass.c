@@ -11,7 +11,9 @@
  *      the target's model) and must be valid JSON without duplicate keys (jansson, an
  *      independent parser, with JSON_REJECT_DUPLICATES);
  *   3. every string value and every key of that body is decoded by jansson: if one
- *      holds the secret, some text handed to the guards must hold it too.
+ *      holds the secret, some text handed to the guards must hold it too; the same for
+ *      what readers make of it: a message's text parts joined (the provider joins them)
+ *      and tool-call arguments parsed as JSON (the client or the tool parses them).
  *
  * Answers (the same input read as a chat completion): when the scanner accepts it, jansson does
  * too, and after every text is redacted (spliced) the secret survives only in the metadata the
@@ -82,6 +84,65 @@ static int upstream_holds_secret(json_t *v, int depth)
     return 0;
 }
 
+/* 1 if what a reader makes of message m holds the secret: its text parts joined, or its
+ * tool-call / function-call arguments parsed as JSON. */
+static int reader_views_hold_secret(json_t *m)
+{
+    if (!json_is_object(m))
+        return 0;
+    json_t *content = json_object_get(m, "content");
+    if (json_is_array(content)) {
+        char joined[8192];
+        size_t n = 0, i;
+        int plain = 1;
+        json_t *part;
+        json_array_foreach(content, i, part)
+        {
+            const char *keys[] = {"text", "refusal"};
+            for (int k = 0; k < 2 && plain; k++) {
+                json_t *t = json_is_string(part) ? (k == 0 ? part : NULL) : json_object_get(part, keys[k]);
+                if (t == NULL)
+                    continue;
+                if (!json_is_string(t) || json_string_length(t) > sizeof(joined) - n) {
+                    plain = 0; /* not a text a provider joins, or too long for this check */
+                    break;
+                }
+                memcpy(joined + n, json_string_value(t), json_string_length(t));
+                n += json_string_length(t);
+            }
+        }
+        if (plain && holds_secret(joined, n))
+            return 1;
+    }
+    json_t *calls = json_object_get(m, "tool_calls"), *call;
+    size_t j;
+    json_t *fns[64];
+    size_t n_fns = 0;
+    json_array_foreach(calls, j, call) if (n_fns < 63) fns[n_fns++] = json_object_get(call, "function");
+    fns[n_fns++] = json_object_get(m, "function_call");
+    for (size_t k = 0; k < n_fns; k++) {
+        json_t *args = json_object_get(fns[k], "arguments");
+        if (!json_is_string(args))
+            continue;
+        json_error_t je;
+        json_t *parsed = json_loadb(json_string_value(args), json_string_length(args), JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+        int held = parsed != NULL && upstream_holds_secret(parsed, 0);
+        json_decref(parsed);
+        if (held)
+            return 1;
+    }
+    return 0;
+}
+
+static int readers_see_secret(json_t *doc)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(doc, "messages"), i, x) if (reader_views_hold_secret(x)) return 1;
+    json_array_foreach(json_object_get(doc, "choices"), i, x) if (reader_views_hold_secret(json_object_get(x, "message"))) return 1;
+    return 0;
+}
+
 static void one_shape(const char *body, size_t len, enum api_scan_shape shape)
 {
     struct api_scan s;
@@ -112,7 +173,7 @@ static void one_shape(const char *body, size_t len, enum api_scan_shape shape)
     CHECK(doc != NULL);
     CHECK(json_is_object(doc));
     CHECK(strcmp(json_string_value(json_object_get(doc, "model")), "target-model") == 0);
-    if (upstream_holds_secret(doc, 0) && !guards_saw_secret(&s)) {
+    if ((upstream_holds_secret(doc, 0) || (shape == API_SCAN_CHAT && readers_see_secret(doc))) && !guards_saw_secret(&s)) {
         fprintf(stderr, "fuzz_bypass: the secret reaches the upstream unchecked (%s):\n%.*s\n",
                 shape == API_SCAN_CHAT ? "chat" : "embeddings", (int)up_len, up);
         abort();
@@ -127,6 +188,7 @@ static void one_shape(const char *body, size_t len, enum api_scan_shape shape)
         }
         size_t rw_len;
         char *rw = api_scan_splice(&s, body, len, texts, lens, NULL, &rw_len);
+        CHECK(rw != NULL); /* every view rewritten alike: nothing that cannot be put back */
         struct api_scan t;
         int rc = api_scan(&t, rw, rw_len, shape, 1);
         CHECK(rc == 0 || strcmp(t.err_code, "duplicate_key") == 0); /* two redacted unknown keys may collide */
@@ -196,11 +258,12 @@ static void answer(const char *body, size_t len)
     }
     size_t rw_len;
     char *rw = api_scan_splice(&s, body, len, texts, lens, NULL, &rw_len);
+    CHECK(rw != NULL);
     json_t *red = json_loadb(rw, rw_len, JSON_ALLOW_NUL, &je);
     CHECK(red != NULL);
     if (!s.non_text) {
         drop_answer_metadata(red);
-        if (upstream_holds_secret(red, 0)) {
+        if (upstream_holds_secret(red, 0) || readers_see_secret(red)) {
             fprintf(stderr, "fuzz_bypass: the secret survives redaction of every answer text:\n%.*s\n", (int)rw_len, rw);
             abort();
         }

@@ -289,6 +289,12 @@ def answer_for(name, rq, parsed):
         return sc_json(completion(m, {"content": None, "tool_calls": [
             {"id": "call_1", "type": "function", "function": {"name": "send", "arguments": json.dumps({"key": S})}}]},
             {"finish_reason": "tool_calls"}))
+    if name == "out-split-parts":  # the secret split across two text parts: a client joins them
+        return sc_json(completion(m, {"content": [{"type": "text", "text": "the key is sk-"}, {"type": "text", "text": S[3:]}]}))
+    if name == "out-args-escaped":  # the secret JSON-escaped inside the arguments: the client's parse decodes it
+        return sc_json(completion(m, {"content": None, "tool_calls": [
+            {"id": "call_1", "type": "function", "function": {"name": "send", "arguments": '{"k":"s\\u006b-' + S[3:] + '"}'}}]},
+            {"finish_reason": "tool_calls"}))
     if name == "out-toolcall-name":
         return sc_json(completion(m, {"content": None, "tool_calls": [
             {"id": "call_1", "type": "function", "function": {"name": S, "arguments": "{}"}}]}))
@@ -447,6 +453,16 @@ def answer_for(name, rq, parsed):
         return sc_sse(content_stream(m, SPLIT40, 40), delay=0.07)
     if name == "st-toolcalls":
         args = json.dumps({"key": S})
+        evs = [chunk_event(m, {"role": "assistant", "content": None, "tool_calls": [
+            {"index": 0, "id": "call_1", "type": "function", "function": {"name": "send", "arguments": ""}}]})]
+        evs += [chunk_event(m, {"tool_calls": [{"index": 0, "function": {"arguments": p}}]}) for p in split_text(args, 9)]
+        return sc_sse(evs + [chunk_event(m, {}, finish="tool_calls"), b"data: [DONE]\n\n"])
+    if name == "st-split-parts":  # one event whose content is two parts that join to the secret
+        evs = [chunk_event(m, {"role": "assistant", "content": ""}),
+               chunk_event(m, {"content": [{"type": "text", "text": "the key is sk-"}, {"type": "text", "text": S[3:]}]})]
+        return sc_sse(evs + [chunk_event(m, {}, finish="stop"), b"data: [DONE]\n\n"])
+    if name == "st-args-escaped":  # arguments streamed in pieces, the secret JSON-escaped inside them
+        args = '{"k":"s\\u006b-' + S[3:] + '"}'
         evs = [chunk_event(m, {"role": "assistant", "content": None, "tool_calls": [
             {"index": 0, "id": "call_1", "type": "function", "function": {"name": "send", "arguments": ""}}]})]
         evs += [chunk_event(m, {"tool_calls": [{"index": 0, "function": {"arguments": p}}]}) for p in split_text(args, 9)]

@@ -12,7 +12,7 @@
 # (200, upstream reached), so a fix cannot refuse everything.
 #
 # Cases marked "beyond the contract" (notes/contract.md does not demand them yet) are
-# printed as "warn" unless BYPASS_STRICT=1 makes them count.
+# count as failures (BYPASS_STRICT=1, the default); BYPASS_STRICT=0 prints them as "warn".
 source "$(dirname "$0")/lib.sh"
 
 [ -x "$WARDEN_BIN" ] || { echo "$TEST_NAME: build first (make)"; echo "$TEST_NAME: 0 passed, 1 failed"; exit 1; }
@@ -22,7 +22,7 @@ UPY="$HERE/bypass_upstream.py"
 SECRET=sk-Q7vR2mXw9KpL4tYb8NcJ5hGd3Fs # the same in bypass_upstream.py
 TAIL=${SECRET#sk-}
 export OPENAI_API_KEY=pk-live-7f3a9c2e1b4d6a8f0e2c5b7d # the provider key (never in an answer)
-STRICT=${BYPASS_STRICT:-0}
+STRICT=${BYPASS_STRICT:-1}
 
 UP_PORT=$(free_port)
 python3 "$UPY" serve "$UP_PORT" >"$TMP/upstream.log" 2>&1 &
@@ -43,14 +43,15 @@ OUT_JSON="out-toolcalls out-toolcall-name out-function-call out-reasoning-conten
   out-sse-as-json out-follow out-follow-first out-huge out-two-docs out-trailing-garbage out-deep out-json-as-sse
   out-toolcall-args-object out-ollama-shape out-escaped-choices out-escaped-message out-upper-hex out-pretty out-nan
   out-lone-surrogate out-raw-ctrl out-comment out-gzip-upper out-gzip-list out-gzip-twice out-te-gzip
-  out-status-201 out-status-203 out-status-206 out-status-299 out-ctype-vendor out-interim"
+  out-status-201 out-status-203 out-status-206 out-status-299 out-ctype-vendor out-interim out-split-parts
+  out-args-escaped"
 OUT_BEYOND="out-error-status st-final-message st-comment st-id-field"
 OUT_STREAM="st-content st-200 st-1char st-long-secret st-split40 st-toolcalls st-toolcalls-whole st-reasoning
   st-reasoning2 st-refusal st-choice1 st-legacy-text st-logprobs st-multiline-data st-cr-lines st-crlf-lines
   st-nospace st-escaped st-dup-content st-gzip st-bad-json-event st-event-field out-json-for-stream st-clean40
   st-huge st-unterminated st-plain-label st-content-parts st-close-delimited st-escaped-delta st-escaped-choices
   st-upper-hex st-byte-slices st-bom st-spaced st-index-string st-index-float st-index-exp st-index-neg
-  st-toolcall-index-string st-comment-inside st-utf16"
+  st-toolcall-index-string st-comment-inside st-utf16 st-split-parts st-args-escaped"
 
 CFG=$(
     cat <<YAML
@@ -386,7 +387,7 @@ attack_in "secret 300 levels deep in an unknown field" \
     "{$M,\"messages\":[$U],\"zz\":$(printf '[%.0s' $(seq 1 300))\"@KEY@\"$(printf ']%.0s' $(seq 1 300))}" 0
 section "input: beyond the contract (the model reads these too)"
 attack_beyond "secret split across two text parts" \
-    "{$M,\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"sk-Q7vR2mXw9K\"},{\"type\":\"text\",\"text\":\"pL4tYb8NcJ5hGd3Fs\"}]}]}"
+    "{$M,\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"sk-\"},{\"type\":\"text\",\"text\":\"@TAIL@\"}]}]}"
 attack_beyond "tool parameter property name" \
     "{$M,\"messages\":[$U],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{\"type\":\"object\",\"properties\":{\"@KEY@\":{\"type\":\"string\"}}}}}]}"
 attack_beyond "response_format json_schema description" \

@@ -278,12 +278,15 @@ static void unreadable_events_fail_closed(void **state)
 {
     const char *bad[] = {
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\",\"content\":\"" SECRET "\"}}]}\n\n",
-        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":[\"" SECRET "\"]}}]}\n\n",
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":[7]}}]}\n\n",
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" SECRET "\"}}]\n\n",
         "data: {\"choices\":[{\"index\":0,\"index\":1,\"delta\":{\"content\":\"x\"}}]}\n\n",
         /* two choices without an index: which is which depends on the reader */
         "data: {\"choices\":[{\"delta\":{\"content\":\"sk-Q7wX\"}},{\"delta\":{\"content\":\"2mK9pL4vR8tY3nB6cD1fG5hJ0zAs\"}}]}\n\n",
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0},{\"function\":{\"arguments\":\"x\"}}]}}]}\n\n",
+        /* arguments a client parses, with a printable character escaped inside: "s\u006b-..." */
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":"
+        "\"{\\\"k\\\":\\\"s\\\\u006b-Q7wX2mK9pL4vR8tY3nB6cD1fG5hJ0zAs\\\"}\"}}]}}]}\n\n",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
         struct test_req ctx;
@@ -294,6 +297,40 @@ static void unreadable_events_fail_closed(void **state)
         assert_true(ctx.out.len == 0 || strstr(ctx.out.data, "Q7wX") == NULL);
         ctx_done(&ctx);
     }
+}
+
+/* delta.content as a list of parts: the parts' texts are one channel, as a client joins them */
+static void content_parts_are_one_channel(void **state)
+{
+    const char *stream =
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":[{\"type\":\"text\",\"text\":\"key sk-Q7wX2mK9\"},"
+        "{\"type\":\"text\",\"text\":\"pL4vR8tY3n\"}]}}]}\n\n"
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":[\"B6cD1fG5hJ0zAs end\"]}}]}\n\n"
+        "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+    for (size_t step = 1; step <= 256; step *= 4) {
+        struct test_req ctx;
+        ctx_init(&ctx);
+        feed(&ctx, stream, step);
+        stream_filter_finish(&ctx.sink);
+        assert_int_equal(ctx.block_status, 0);
+        const char *out = ctx.out.data;
+        for (const char *p = "Q7wX2mK9pL4vR8tY3nB6cD1fG5hJ0zAs"; p[8] != '\0'; p++)
+            if (memmem(out, strlen(out), p, 8) != NULL)
+                fail_msg("a piece of the secret got out (step %zu): %s", step, out);
+        assert_non_null(strstr(out, "\"type\":\"text\""));
+        assert_non_null(strstr(out, "key "));
+        assert_non_null(strstr(out, "# end"));
+        ctx_done(&ctx);
+    }
+    /* an escape of a non-printable or HTML-unsafe character in arguments is fine */
+    struct test_req ctx;
+    ctx_init(&ctx);
+    feed(&ctx,
+         "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":"
+         "\"{\\\"k\\\":\\\"\\\\u00e9\\\\u003c\\\\n\\\\\\\\u0041\\\"}\"}}]}}]}\n\n",
+         0);
+    assert_int_equal(ctx.block_status, 0);
+    ctx_done(&ctx);
 }
 
 /* Each data: line's choices[0].delta content and tool-call arguments, concatenated. */
@@ -369,6 +406,7 @@ int main(void)
         cmocka_unit_test(strings_outside_the_contract_are_checked),
         cmocka_unit_test(unreadable_events_fail_closed),
         cmocka_unit_test(same_shape_events_read_like_any_other),
+        cmocka_unit_test(content_parts_are_one_channel),
         cmocka_unit_test(restores_placeholders_split_anywhere),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

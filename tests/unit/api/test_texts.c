@@ -361,6 +361,206 @@ static void malformed_messages_are_reported(void **state)
     api_scan_free(&s);
 }
 
+
+/* What a redacting guard returns: each text with every SECRET replaced (NULL: unchanged). */
+static char **redact_secret(const struct api_scan *s, size_t **lens_out)
+{
+    char **t = calloc(s->n, sizeof(*t));
+    size_t *l = calloc(s->n, sizeof(*l));
+    for (size_t i = 0; i < s->n; i++) {
+        const char *at = memmem(s->texts[i], s->lens[i], SECRET, strlen(SECRET));
+        if (at == NULL)
+            continue;
+        size_t pre = (size_t)(at - s->texts[i]), post = s->lens[i] - pre - strlen(SECRET);
+        t[i] = malloc(pre + 10 + post + 1);
+        memcpy(t[i], s->texts[i], pre);
+        memcpy(t[i] + pre, "[REDACTED]", 10);
+        memcpy(t[i] + pre + 10, at + strlen(SECRET), post);
+        l[i] = pre + 10 + post;
+    }
+    *lens_out = l;
+    return t;
+}
+
+static void free_texts(char **t, size_t *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(t[i]);
+    free(t);
+    free(l);
+}
+
+/* The request's splice with every SECRET redacted, as a tree (NULL if the splice refused). */
+static json_t *splice_redacted(const char *json, enum api_scan_shape shape, int *unspliceable)
+{
+    struct api_scan s;
+    assert_int_equal(scan(&s, json, shape), 0);
+    size_t *l;
+    char **t = redact_secret(&s, &l);
+    char why[200] = "";
+    *unspliceable = api_scan_unspliceable(&s, t, l, s.n, why, sizeof(why));
+    size_t len;
+    char *out = api_scan_splice(&s, json, strlen(json), t, l, NULL, &len);
+    assert_int_equal(out == NULL, *unspliceable);
+    if (*unspliceable)
+        assert_non_null(strstr(why, "cannot be redacted"));
+    json_error_t je;
+    json_t *tree = out ? json_loads(out, 0, &je) : NULL;
+    if (out != NULL)
+        assert_non_null(tree);
+    free(out);
+    free_texts(t, l, s.n);
+    api_scan_free(&s);
+    return tree;
+}
+
+static const char *part_text(json_t *req, size_t part)
+{
+    json_t *c = json_object_get(json_array_get(json_object_get(req, "messages"), 0), "content");
+    return json_string_value(json_object_get(json_array_get(c, part), "text"));
+}
+
+static void expect_no_views(const char *json)
+{
+    struct api_scan s;
+    assert_int_equal(scan(&s, json, API_SCAN_CHAT), 0);
+    assert_int_equal(s.n_synth, 0);
+    assert_int_equal(s.n_by_class[API_TEXT_VIEW], 0);
+    api_scan_free(&s);
+}
+
+static void text_parts_are_also_read_joined(void **state)
+{
+    struct api_scan s;
+    const char *req = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"sk-ABCDEFGHIJ\"},"
+                      "{\"type\":\"image_url\",\"image_url\":{\"url\":\"http://x\"}},{\"type\":\"text\",\"text\":\"KLMNOPQRSTUVWX\"}]}]}";
+    assert_int_equal(scan(&s, req, API_SCAN_CHAT), 0);
+    assert_true(has_text(&s, SECRET, API_TEXT_VIEW));
+    assert_int_equal(s.n_synth, 1);
+    const struct api_synth *y = &s.synth[0];
+    assert_int_equal(y->kind, API_SYNTH_JOINED);
+    assert_int_equal(y->n_src, 2);
+    assert_int_equal(s.lits[y->text].s, 0);
+    assert_int_equal(s.lits[y->text].e, 0);
+    assert_true(y->src[0] < y->src[1] && y->src[1] < y->text);
+    assert_int_equal(s.owners[y->text], 0);
+    api_scan_free(&s);
+    /* one text part, a string content: nothing to join */
+    expect_no_views("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"a\"}]},"
+                    "{\"role\":\"user\",\"content\":\"b\"}]}");
+    /* an answer's content parts too */
+    assert_int_equal(scan(&s, "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":"
+                              "\"sk-ABCDEFGHIJKLM\"},{\"type\":\"output_text\",\"text\":\"NOPQRSTUVWX\"}]}}]}",
+                          API_SCAN_ANSWER),
+                     0);
+    assert_true(has_text(&s, SECRET, API_TEXT_VIEW));
+    assert_false(has_text(&s, SECRET, API_TEXT_MESSAGE));
+    assert_int_equal(s.classes[s.n - 1], API_TEXT_VIEW);
+    api_scan_free(&s);
+}
+
+static void a_joined_rewrite_is_mapped_back_onto_the_parts(void **state)
+{
+    int refused;
+    /* the match spans the parts: the replacement goes to the first, the rest of the match leaves the second */
+    json_t *r = splice_redacted("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"hi "
+                                "sk-ABCDEFGHIJ\"},{\"type\":\"text\",\"text\":\"KLMNOPQRSTUVWX bye\"}]}]}",
+                                API_SCAN_CHAT, &refused);
+    assert_false(refused);
+    assert_string_equal(part_text(r, 0), "hi [REDACTED]");
+    assert_string_equal(part_text(r, 1), " bye");
+    json_decref(r);
+    /* over three parts, the middle one covered whole */
+    r = splice_redacted("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"sk-ABC\"},"
+                        "{\"type\":\"text\",\"text\":\"DEFGHIJKLMNOPQRSTUV\"},{\"type\":\"text\",\"text\":\"WX.\"}]}]}",
+                        API_SCAN_CHAT, &refused);
+    assert_false(refused);
+    assert_string_equal(part_text(r, 0), "[REDACTED]");
+    assert_string_equal(part_text(r, 1), "");
+    assert_string_equal(part_text(r, 2), ".");
+    json_decref(r);
+    /* a match inside one part: the part's own rewrite stands, the other part is untouched */
+    r = splice_redacted("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"" SECRET
+                        "\"},{\"type\":\"text\",\"text\":\"x\"}]}]}",
+                        API_SCAN_CHAT, &refused);
+    assert_false(refused);
+    assert_string_equal(part_text(r, 0), "[REDACTED]");
+    assert_string_equal(part_text(r, 1), "x");
+    json_decref(r);
+    /* the result scans again with no secret in any text, joined or not */
+    struct api_scan s;
+    const char *req = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"sk-ABCDEFGHIJ\"},"
+                      "{\"type\":\"text\",\"text\":\"KLMNOPQRSTUVWX\"}]}]}";
+    assert_int_equal(scan(&s, req, API_SCAN_CHAT), 0);
+    size_t *l;
+    char **t = redact_secret(&s, &l);
+    size_t len;
+    char *out = api_scan_splice(&s, req, strlen(req), t, l, NULL, &len);
+    free_texts(t, l, s.n);
+    api_scan_free(&s);
+    assert_int_equal(scan(&s, out, API_SCAN_CHAT), 0);
+    assert_false(has_text(&s, "sk-", -1));
+    assert_true(has_text(&s, "[REDACTED]", API_TEXT_MESSAGE));
+    api_scan_free(&s);
+    free(out);
+}
+
+static void escapes_inside_arguments_are_read_decoded(void **state)
+{
+    struct api_scan s;
+    const char *req = "{\"model\":\"m\",\"messages\":[{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c\","
+                      "\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"k\\\":\\\"s\\\\u006b-"
+                      "ABCDEFGHIJKLMNOPQRSTUVWX\\\"}\"}}]}]}";
+    assert_int_equal(scan(&s, req, API_SCAN_CHAT), 0);
+    assert_true(has_text(&s, "\"k\":\"" SECRET "\"", API_TEXT_VIEW));
+    assert_int_equal(s.n_synth, 1);
+    assert_int_equal(s.synth[0].kind, API_SYNTH_DECODED);
+    assert_int_equal(s.synth[0].n_src, 1);
+    api_scan_free(&s);
+    /* a redaction of the decoded view alone cannot be put back: refused */
+    int refused;
+    json_t *r = splice_redacted(req, API_SCAN_CHAT, &refused);
+    assert_true(refused);
+    assert_null(r);
+    /* an escape that hides nothing (a newline) next to a plain secret: the literal's own rewrite is enough */
+    r = splice_redacted("{\"model\":\"m\",\"messages\":[{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"c\",\"type\":\"function\","
+                        "\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"k\\\":\\\"a\\\\nb " SECRET "\\\"}\"}}]}]}",
+                        API_SCAN_CHAT, &refused);
+    assert_false(refused);
+    const char *args = json_string_value(json_object_get(
+        json_object_get(json_array_get(json_object_get(json_array_get(json_object_get(r, "messages"), 0), "tool_calls"), 0),
+                        "function"),
+        "arguments"));
+    assert_string_equal(args, "{\"k\":\"a\\nb [REDACTED]\"}");
+    json_decref(r);
+    /* answers: tool-call arguments and any text with an escape a client may parse */
+    assert_int_equal(scan(&s, "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"{\\\"a\\\":\\\"\\\\u0073k-"
+                              "ABCDEFGHIJKLMNOPQRSTUVWX\\\"}\",\"tool_calls\":[{\"id\":\"c\",\"type\":\"function\",\"function\":"
+                              "{\"name\":\"f\",\"arguments\":\"\\\\u0073k-ABCDEFGHIJKLMNOPQRSTUVWX\"}}]}}]}",
+                          API_SCAN_ANSWER),
+                     0);
+    assert_int_equal(s.n_synth, 2);
+    assert_true(has_text(&s, "\"a\":\"" SECRET, API_TEXT_VIEW));
+    api_scan_free(&s);
+    /* no escape, no view */
+    expect_no_views("{\"model\":\"m\",\"messages\":[{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"c\",\"type\":"
+                    "\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}]}");
+}
+
+static void unescape_once_decodes_what_a_json_reader_decodes(void **state)
+{
+    char out[64];
+    const char *in = "a\\u0073\\n\\\"\\\\\\/\\ud83d\\ude00\\u00e9";
+    size_t n = api_texts_json_unescape_once(in, strlen(in), out);
+    assert_int_equal(n, 1 + 1 + 1 + 1 + 1 + 1 + 4 + 2);
+    assert_memory_equal(out, "as\n\"\\/\xf0\x9f\x98\x80\xc3\xa9", n);
+    /* malformed escapes stay; a lone surrogate becomes U+FFFD; a trailing backslash stays */
+    in = "\\uZZZZ\\q\\ud800x\\";
+    n = api_texts_json_unescape_once(in, strlen(in), out);
+    assert_memory_equal(out, "\\uZZZZ\\q\xef\xbf\xbdx\\", n);
+    assert_int_equal(n, 6 + 2 + 3 + 1 + 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -374,6 +574,10 @@ int main(void)
         cmocka_unit_test(answer_rewrites_keep_metadata_and_structure),
         cmocka_unit_test(hostile_input_is_refused_cleanly),
         cmocka_unit_test(malformed_messages_are_reported),
+        cmocka_unit_test(text_parts_are_also_read_joined),
+        cmocka_unit_test(a_joined_rewrite_is_mapped_back_onto_the_parts),
+        cmocka_unit_test(escapes_inside_arguments_are_read_decoded),
+        cmocka_unit_test(unescape_once_decodes_what_a_json_reader_decodes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

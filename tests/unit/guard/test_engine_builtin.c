@@ -43,7 +43,8 @@ static int setup(void **state)
              "  - {name: inj-log, type: prompt_injection, action: log, threshold: 0.3}\n"
              "  - {name: tox, type: classifier, model: \"%s\"}\n"
              "  - {name: tox-open, type: classifier, model: \"%s\", on_error: fail_open, timeout_ms: 30}\n"
-             "  - {name: both, type: parallel, members: [inj, tox]}\n",
+             "  - {name: both, type: parallel, members: [inj, tox]}\n"
+             "  - {name: len, type: length, max_chars: 10}\n",
              model, model);
     fx.cfg = config_load_string(yaml, strlen(yaml), "t.yaml", err, sizeof(err));
     if (!fx.cfg) {
@@ -127,6 +128,26 @@ static void injection_blocks_with_a_finding_and_passes_ordinary_text(void **stat
     assert_int_equal(r.violation, 1);
 }
 
+/* A view of other texts (joined parts, api/texts.h) is checked by pattern guards but not
+ * counted again by a length check. */
+static void length_checks_do_not_count_views(void **state)
+{
+    const char *texts[] = {"abcdef", "ghij", "abcdefghij"};
+    size_t lens[] = {6, 4, 10};
+    struct result r = {0};
+    struct guard_subject s = {.stage = CONFIG_STAGE_INPUT, .texts = texts, .lens = lens, .n = 3, .n_messages = 1, .n_views = 1};
+    guard_run_start(fx.env, config_find_guardrail(fx.cfg, "len"), &s, on_verdict, &r);
+    while (!r.done)
+        uv_run(&fx.loop, UV_RUN_ONCE);
+    assert_int_equal(r.outcome, GUARD_PASS);
+    struct result r2 = {0};
+    s.n_views = 0; /* the same texts as three real ones: 20 characters */
+    guard_run_start(fx.env, config_find_guardrail(fx.cfg, "len"), &s, on_verdict, &r2);
+    while (!r2.done)
+        uv_run(&fx.loop, UV_RUN_ONCE);
+    assert_int_equal(r2.outcome, GUARD_BLOCK);
+}
+
 static void classifier_runs_in_the_pool(void **state)
 {
     struct result r = run("tox", "You are a worthless idiot, shut up");
@@ -200,6 +221,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(injection_blocks_with_a_finding_and_passes_ordinary_text),
+        cmocka_unit_test(length_checks_do_not_count_views),
         cmocka_unit_test(classifier_runs_in_the_pool),
         cmocka_unit_test(full_queue_applies_on_error_at_once),
         cmocka_unit_test(job_behind_a_busy_pool_times_out_and_is_cancelled),
