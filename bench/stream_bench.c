@@ -3,8 +3,9 @@
  * (no-secrets-out: redact sk-[A-Za-z0-9]{20,}) through the real stream filter
  * (SSE parsing, byte-level event reading, incremental matching, re-framing by
  * splicing) on 20-chunk answers shaped like OpenAI's chat.completion.chunk
- * events. The client side is a request context with no h2o request: what the
- * filter emits is queued and dropped.
+ * events, each with the random padding ("obfuscation") OpenAI adds, so no two
+ * events have the same length. The client side is a stream sink whose emit queues what the
+ * filter sends (dropped after each stream).
  *
  * Times are CPU time of the benchmark's thread. Prints: us per chunk with the guard (one event per upstream read, the
  * filter's set-up and teardown included), us per chunk of what an unguarded
@@ -19,7 +20,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/lifecycle_int.h"
+#include "api/sse.h"
 #include "api/stream_filter.h"
 #include "config/config.h"
 #include "guard/engine.h"
@@ -54,8 +55,37 @@ static uint64_t cpu_ns(void)
 
 static size_t cuts[CHUNKS + 1]; /* event borders: each event is one upstream read */
 
+/* The client side: what the filter emits is queued (and dropped after each stream). */
+static struct util_buf out_pending;
+
+static void b_emit(void *ud, const char *data, size_t len)
+{
+    util_buf_append(&out_pending, data, len);
+}
+
+static void b_nop(void *ud)
+{
+}
+
+static void b_block(void *ud, const struct config_guardrail *g, const struct guard_verdict *v)
+{
+    fprintf(stderr, "stream_bench: the stream was ended (%s)\n", v->reason);
+    exit(1);
+}
+
+static void b_note(void *ud, const struct config_guardrail *g, const char *verdict)
+{
+}
+
+static int b_validate(void *ud, const char *text, size_t len)
+{
+    return 0;
+}
+
+static const struct stream_sink_ops bench_ops = {b_emit, b_nop, b_nop, b_block, b_note, b_validate};
+
 /* Runs `streams` streams of CHUNKS events through a fresh filter each; returns ns per chunk. */
-static double run(struct req_ctx *ctx, const char *events, size_t len, long streams, int guarded)
+static double run(struct stream_sink *ctx, const char *events, size_t len, long streams, int guarded)
 {
     uint64_t t0 = cpu_ns();
     for (long i = 0; i < streams; i++) {
@@ -68,8 +98,7 @@ static double run(struct req_ctx *ctx, const char *events, size_t len, long stre
             stream_filter_feed(ctx, events + cuts[k], cuts[k + 1] - cuts[k]);
         stream_filter_finish(ctx);
         stream_filter_free(ctx);
-        util_buf_reset(&ctx->out_pending);
-        ctx->out_final = 0;
+        util_buf_reset(&out_pending);
     }
     return (double)(cpu_ns() - t0) / (double)streams / CHUNKS;
 }
@@ -105,16 +134,23 @@ int main(int argc, char **argv)
         len += (size_t)snprintf(events + len, sizeof(events) - len,
                                 "data: {\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
                                 "\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_bench\",\"choices\":[{\"index\":0,"
-                                "\"delta\":{\"content\":\"%s\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n",
-                                words[i]);
+                                "\"delta\":{\"content\":\"%s\"},\"logprobs\":null,\"finish_reason\":null}],"
+                                "\"obfuscation\":\"%.*s\"}\n\n",
+                                words[i], (int)(11 - strlen(words[i])), "QxZ3kLp9WvR");
 
-    static struct req_ctx ctx;
-    ctx.w = &w;
-    util_buf_init(&ctx.out_pending, 1 << 20);
     const struct config_guardrail *g = &cfg->guardrails[0];
-    ctx.guards = &g;
-    ctx.n_guards = 1;
-    ctx.stream = 1;
+    int saw_done = 0, saw_error_event = 0;
+    util_buf_init(&out_pending, 1 << 20);
+    struct stream_sink ctx = {.ops = &bench_ops,
+                              .guards_env = w.guards,
+                              .guards = &g,
+                              .n_guards = 1,
+                              .request_id = "req_bench",
+                              .model = "m",
+                              .max_response_bytes = cfg->server.max_response_bytes,
+                              .stream = 1,
+                              .saw_done = &saw_done,
+                              .saw_upstream_error_event = &saw_error_event};
 
     /* per chunk: one upstream read with one event */
     double warm = run(&ctx, events, len, streams / 10 + 1, 1);
@@ -124,9 +160,9 @@ int main(int argc, char **argv)
     stream_filter_begin(&ctx);
     stream_filter_feed(&ctx, events, len);
     stream_filter_finish(&ctx);
-    out_len = ctx.out_pending.len;
+    out_len = out_pending.len;
     stream_filter_free(&ctx);
-    util_buf_reset(&ctx.out_pending);
+    util_buf_reset(&out_pending);
 
     /* what an unguarded stream does per chunk: find the events ([DONE], errors) and queue the bytes */
     struct sse_parser parser;
@@ -135,10 +171,10 @@ int main(int argc, char **argv)
         sse_parser_init(&parser, 1 << 20);
         for (int k = 0; k < CHUNKS; k++) {
             sse_parser_feed(&parser, events + cuts[k], cuts[k + 1] - cuts[k], on_event_nop, NULL);
-            util_buf_append(&ctx.out_pending, events + cuts[k], cuts[k + 1] - cuts[k]);
+            util_buf_append(&out_pending, events + cuts[k], cuts[k + 1] - cuts[k]);
         }
         sse_parser_free(&parser);
-        util_buf_reset(&ctx.out_pending);
+        util_buf_reset(&out_pending);
     }
     double none = (double)(cpu_ns() - t1) / (double)streams / CHUNKS;
 
@@ -169,6 +205,6 @@ int main(int argc, char **argv)
         printf("stream filter, output %s guard (redact, inline):        %.3f us per chunk\n", g->name, t / 1000.0);
     }
     util_buf_free(&out);
-    util_buf_free(&ctx.out_pending);
+    util_buf_free(&out_pending);
     return 0;
 }

@@ -1,8 +1,11 @@
 #include "api/sse.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "api/json_span.h"
+#include "util/alloc.h"
 #include "util/err.h"
 
 void sse_parser_init(struct sse_parser *p, size_t max_event)
@@ -90,91 +93,6 @@ int sse_parser_feed(struct sse_parser *p, const char *bytes, size_t len, sse_eve
 }
 
 /* ---- byte-level JSON helpers ---- */
-
-static size_t skip_ws(const char *j, size_t i, size_t end)
-{
-    while (i < end && (j[i] == ' ' || j[i] == '\t' || j[i] == '\n' || j[i] == '\r'))
-        i++;
-    return i;
-}
-
-/* The end of the string literal starting at j[i] == '"', or 0 if it does not end. */
-static size_t skip_string(const char *j, size_t i, size_t end)
-{
-    for (i++; i < end;) {
-        const char *q = memchr(j + i, '"', end - i);
-        if (q == NULL)
-            return 0;
-        size_t k = (size_t)(q - j), bs = 0;
-        while (k - bs > i && j[k - bs - 1] == '\\')
-            bs++;
-        if (bs % 2 == 0)
-            return k + 1; /* not escaped */
-        i = k + 1;
-    }
-    return 0;
-}
-
-/* The end of the value starting at j[i], or 0 on bad input. */
-static size_t skip_value(const char *j, size_t i, size_t end)
-{
-    if (i >= end)
-        return 0;
-    if (j[i] == '"')
-        return skip_string(j, i, end);
-    if (j[i] == '{' || j[i] == '[') {
-        size_t depth = 0;
-        for (; i < end; i++) {
-            char c = j[i];
-            if (c == '"') {
-                size_t e = skip_string(j, i, end);
-                if (e == 0)
-                    return 0;
-                i = e - 1;
-            } else if (c == '{' || c == '[') {
-                depth++;
-            } else if (c == '}' || c == ']') {
-                if (--depth == 0)
-                    return i + 1;
-            }
-        }
-        return 0;
-    }
-    size_t s = i;
-    while (i < end && j[i] != ',' && j[i] != '}' && j[i] != ']' && j[i] != ' ' && j[i] != '\t' && j[i] != '\n' &&
-           j[i] != '\r')
-        i++;
-    return i > s ? i : 0;
-}
-
-int sse_json_object_next(const char *json, size_t start, size_t end, size_t *pos, size_t *ks, size_t *ke, size_t *vs,
-                         size_t *ve)
-{
-    size_t i = *pos ? *pos : start + 1;
-    if (start >= end || json[start] != '{')
-        return 0;
-    i = skip_ws(json, i, end);
-    if (i < end && json[i] == ',')
-        i = skip_ws(json, i + 1, end);
-    if (i >= end || json[i] != '"')
-        return 0;
-    size_t k_end = skip_string(json, i, end);
-    if (k_end == 0)
-        return 0;
-    size_t c = skip_ws(json, k_end, end);
-    if (c >= end || json[c] != ':')
-        return 0;
-    size_t v = skip_ws(json, c + 1, end);
-    size_t v_end = skip_value(json, v, end);
-    if (v_end == 0)
-        return 0;
-    *ks = i;
-    *ke = k_end;
-    *vs = v;
-    *ve = v_end;
-    *pos = v_end;
-    return 1;
-}
 
 static int hex4(const char *p, uint32_t *out)
 {
@@ -265,13 +183,244 @@ int sse_json_string_decode(const char *json, size_t start, size_t end, struct ut
 
 int sse_json_key_is(const char *json, size_t ks, size_t ke, const char *name)
 {
+    if (ke < ks + 2)
+        return 0;
+    /* the common case, a key spelled plainly: compared in place (a name holds no backslash,
+     * so an equal literal is an unescaped one) */
+    const char *k = json + ks + 1;
+    size_t klen = ke - ks - 2, i = 0;
+    while (i < klen && name[i] != '\0' && k[i] == name[i])
+        i++;
+    if (i == klen && name[i] == '\0')
+        return 1;
+    if (memchr(k, '\\', klen) == NULL)
+        return 0;
     size_t n = strlen(name);
-    if (memchr(json + ks, '\\', ke - ks) == NULL)
-        return ke - ks == n + 2 && memcmp(json + ks + 1, name, n) == 0;
     char tmp[64];
     struct util_buf b = {.data = NULL};
     util_buf_init(&b, sizeof(tmp));
     int eq = sse_json_string_decode(json, ks, ke, &b) == 0 && b.len == n && memcmp(b.data, name, n) == 0;
     util_buf_free(&b);
     return eq;
+}
+
+/* ---- the token tape ---- */
+
+_Static_assert(sizeof(size_t) >= 8, "a tape position packs two 32-bit token indices");
+
+struct tape_builder {
+    const char *s, *p, *e;
+    struct sse_json_tape *t;
+};
+
+static const char *tape_ws(const char *p, const char *e)
+{
+    while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
+static size_t tape_push(struct tape_builder *b, const char *at, char type)
+{
+    struct sse_json_tape *t = b->t;
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 64;
+        t->tok = util_realloc(t->tok, t->cap * sizeof(*t->tok));
+    }
+    t->tok[t->n] = (struct sse_json_tok){.start = (unsigned)(at - b->s), .type = type};
+    return t->n++;
+}
+
+/* A string literal at b->p (a key or a value); the same checks as the validator's. */
+static int tape_string(struct tape_builder *b)
+{
+    int escaped = 0;
+    const char *msg = NULL;
+    size_t i = tape_push(b, b->p, '"');
+    const char *q = json_span_string_end(b->p, b->e, &escaped, &msg);
+    if (msg != NULL)
+        return -1;
+    struct sse_json_tok *k = &b->t->tok[i];
+    k->end = (unsigned)(q - b->s);
+    k->next = (unsigned)(i + 1);
+    b->p = q;
+    return 0;
+}
+
+static int tape_literal(struct tape_builder *b, const char *lit, size_t n)
+{
+    if ((size_t)(b->e - b->p) < n || memcmp(b->p, lit, n) != 0)
+        return -1;
+    b->p += n;
+    return 0;
+}
+
+/* After a member or element: 1 if another follows (','), 0 at `close`, -1 otherwise. */
+static int tape_after_item(struct tape_builder *b, char close)
+{
+    b->p = tape_ws(b->p, b->e);
+    if (b->p < b->e && (*b->p == ',' || *b->p == close))
+        return *b->p++ == ',';
+    return -1;
+}
+
+/* The value of token i ends here; the tokens after it are not inside it. */
+static int tape_close(struct tape_builder *b, size_t i)
+{
+    struct sse_json_tok *k = &b->t->tok[i];
+    k->end = (unsigned)(b->p - b->s);
+    k->next = (unsigned)b->t->n;
+    return 0;
+}
+
+/* One value: the grammar of json_span.c's v_value (the same whitespace, nesting limit,
+ * literals, numbers and string rules), recording each key and value on the way. */
+static int tape_value(struct tape_builder *b, int depth)
+{
+    b->p = tape_ws(b->p, b->e);
+    if (b->p >= b->e || depth > 256)
+        return -1;
+    char c = *b->p;
+    if (c == '"')
+        return tape_string(b);
+    size_t i = tape_push(b, b->p, json_span_type(b->p));
+    int rc = 0;
+    switch (c) {
+    case 't':
+        rc = tape_literal(b, "true", 4);
+        break;
+    case 'f':
+        rc = tape_literal(b, "false", 5);
+        break;
+    case 'n':
+        rc = tape_literal(b, "null", 4);
+        break;
+    case '{':
+        b->p = tape_ws(b->p + 1, b->e);
+        if (b->p < b->e && *b->p == '}') {
+            b->p++;
+            break;
+        }
+        for (;;) {
+            b->p = tape_ws(b->p, b->e);
+            if (b->p >= b->e || *b->p != '"' || tape_string(b) != 0)
+                return -1;
+            b->p = tape_ws(b->p, b->e);
+            if (b->p >= b->e || *b->p != ':')
+                return -1;
+            b->p++;
+            if (tape_value(b, depth + 1) != 0)
+                return -1;
+            int more = tape_after_item(b, '}');
+            if (more <= 0)
+                return more < 0 ? -1 : tape_close(b, i);
+        }
+    case '[':
+        b->p = tape_ws(b->p + 1, b->e);
+        if (b->p < b->e && *b->p == ']') {
+            b->p++;
+            break;
+        }
+        for (;;) {
+            if (tape_value(b, depth + 1) != 0)
+                return -1;
+            int more = tape_after_item(b, ']');
+            if (more <= 0)
+                return more < 0 ? -1 : tape_close(b, i);
+        }
+    default: {
+        if (c != '-' && (c < '0' || c > '9'))
+            return -1;
+        const char *q = json_span_number_end(b->p, b->e);
+        if (q == NULL)
+            return -1;
+        b->p = q;
+    }
+    }
+    return rc != 0 ? -1 : tape_close(b, i);
+}
+
+int sse_json_tape_build(struct sse_json_tape *t, const char *json, size_t len)
+{
+    struct tape_builder b = {json, json, json + len, t};
+    t->n = 0;
+    if (len >= UINT32_MAX || tape_value(&b, 0) != 0)
+        return -1;
+    return tape_ws(b.p, b.e) == b.e ? 0 : -1;
+}
+
+void sse_json_tape_trim(struct sse_json_tape *t, size_t keep)
+{
+    if (t->cap > keep)
+        sse_json_tape_free(t);
+}
+
+void sse_json_tape_free(struct sse_json_tape *t)
+{
+    free(t->tok);
+    t->tok = NULL;
+    t->n = t->cap = 0;
+}
+
+/* The token of the value that starts at byte `start`, or SIZE_MAX: tokens start at
+ * strictly increasing offsets, so a binary search finds it. */
+static size_t tape_find(const struct sse_json_tape *t, size_t start)
+{
+    size_t lo = 0, hi = t->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->tok[mid].start < start)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < t->n && t->tok[lo].start == start ? lo : SIZE_MAX;
+}
+
+/* *pos packs the container's token (high half) and the next child's token (low half);
+ * 0 before the first call (a child's token is never 0). */
+static int tape_child(const struct sse_json_tape *t, size_t start, char type, size_t *pos, size_t *child)
+{
+    size_t c, k;
+    if (*pos == 0) {
+        c = tape_find(t, start);
+        if (c == SIZE_MAX || t->tok[c].type != type)
+            return 0;
+        k = c + 1;
+    } else {
+        c = (size_t)(*pos >> 32);
+        k = (size_t)(*pos & 0xFFFFFFFFu);
+    }
+    if (k >= t->tok[c].next)
+        return 0;
+    *child = k;
+    *pos = (uint64_t)c << 32 | 0; /* the caller completes the low half */
+    return 1;
+}
+
+int sse_json_tape_object_next(const struct sse_json_tape *t, size_t start, size_t *pos, size_t *ks, size_t *ke, size_t *vs,
+                              size_t *ve)
+{
+    size_t k;
+    if (!tape_child(t, start, '{', pos, &k))
+        return 0;
+    const struct sse_json_tok *key = &t->tok[k], *val = &t->tok[k + 1];
+    *ks = key->start;
+    *ke = key->end;
+    *vs = val->start;
+    *ve = val->end;
+    *pos |= val->next;
+    return 1;
+}
+
+int sse_json_tape_array_next(const struct sse_json_tape *t, size_t start, size_t *pos, size_t *es, size_t *ee)
+{
+    size_t k;
+    if (!tape_child(t, start, '[', pos, &k))
+        return 0;
+    const struct sse_json_tok *el = &t->tok[k];
+    *es = el->start;
+    *ee = el->end;
+    *pos |= el->next;
+    return 1;
 }

@@ -27,19 +27,45 @@ void sse_parser_init(struct sse_parser *p, size_t max_event);
 int sse_parser_feed(struct sse_parser *p, const char *bytes, size_t len, sse_event_cb cb, void *ud);
 void sse_parser_free(struct sse_parser *p);
 
+/* ---- a validated event's tokens ----
+ *
+ * One pass over an event both validates it (exactly what json_span_validate
+ * accepts) and records where each key and value starts and ends, so the
+ * stream filter walks nested objects without scanning their bytes again. */
+
+struct sse_json_tok {
+    unsigned start, end; /* byte span (a string literal's quotes included) */
+    unsigned next;       /* index of the first token after this value and all it contains */
+    char type;           /* json_span_type of the value: one of "{[\"tfn" or '0' */
+};
+
+struct sse_json_tape {
+    struct sse_json_tok *tok; /* in document order: a key, then its value */
+    size_t n, cap;
+};
+
+/* Validates json[0, len) and records its tokens in t (reused: reset first).
+ * Returns 0, or -1 when json_span_validate would reject the text. */
+int sse_json_tape_build(struct sse_json_tape *t, const char *json, size_t len);
+/* Frees a tape grown past `keep` tokens (a huge event), keeping small ones for reuse. */
+void sse_json_tape_trim(struct sse_json_tape *t, size_t keep);
+void sse_json_tape_free(struct sse_json_tape *t);
+/* Iterate the members of the object (the elements of the array) that starts at byte
+ * `start` of the text the tape was built from: *pos starts at 0. Return 1 with the
+ * key literal's span [*ks, *ke) (quotes included) and the value's span [*vs, *ve)
+ * (the element's [*es, *ee)); 0 at the end or when no such container starts there. */
+int sse_json_tape_object_next(const struct sse_json_tape *t, size_t start, size_t *pos, size_t *ks, size_t *ke, size_t *vs,
+                              size_t *ve);
+int sse_json_tape_array_next(const struct sse_json_tape *t, size_t start, size_t *pos, size_t *es, size_t *ee);
+
 /* ---- byte-level JSON helpers for SSE event payloads ----
  *
  * The stream filter reads and re-frames each event without building a tree:
- * it walks the few objects it reads, takes the spans of the text string
- * literals, and splices the event's own bytes. These helpers expect JSON that
- * json_span_validate accepted; they never read outside [start, end) even if
- * it is not. */
+ * it walks the few objects it reads (through the tape above), takes the spans
+ * of the text string literals, and splices the event's own bytes. These
+ * helpers expect JSON that the tape accepted; they never read outside
+ * [start, end) even if it is not. */
 
-/* Iterates the members of the object json[start, end) (start at '{'): *pos
- * starts at 0. Returns 1 with the key literal's span [*ks, *ke) (quotes
- * included) and the value's span [*vs, *ve); 0 at the end or on bad input. */
-int sse_json_object_next(const char *json, size_t start, size_t end, size_t *pos, size_t *ks, size_t *ke, size_t *vs,
-                         size_t *ve);
 /* The key literal json[ks, ke) equals name after unescaping ("c\u006fntent" is "content"). */
 int sse_json_key_is(const char *json, size_t ks, size_t ke, const char *name);
 /* Appends the decoded bytes of the string literal json[start, end) to out. A

@@ -33,6 +33,9 @@
 #define SSE_EVENT_MAX (1024 * 1024)
 #define MAX_CHANNELS 256 /* text fields per stream (choices x fields x tool calls) */
 #define MAX_EDITS 512    /* spliced values per event */
+#define TAPE_KEEP 1024   /* tokens of an event kept for the next one (16 KiB) */
+#define SHAPE_MAX 16384  /* the largest event kept to compare the next one with */
+#define MAX_LOOSE 16     /* metadata strings of an event tracked for read_same_shape */
 
 /* The fields of a choice that carry text the model wrote (the output contract). */
 enum sf_field {
@@ -83,7 +86,14 @@ struct sf_event {
     long finishing[16]; /* choices whose finish_reason is in this event */
     size_t n_finishing;
     int error_event;
-    const char *bad; /* why the event cannot be checked (NULL: fine) */
+    const char *bad;           /* why the event cannot be checked (NULL: fine) */
+    struct sse_json_tape tape; /* the event's keys and values, found while validating it */
+    char *shape;               /* the last event read (when small): see read_same_shape */
+    size_t shape_len, shape_cap;
+    struct sf_span {
+        size_t start, end;
+    } loose[MAX_LOOSE]; /* string values of known metadata (id, obfuscation...): any string reads the same */
+    size_t n_loose;     /* MAX_LOOSE + 1: too many to track */
 };
 
 struct stream_filter {
@@ -349,11 +359,11 @@ static void read_other(struct stream_filter *f, struct sf_event *ev, const char 
         read_text(f, ev, j, s, e, choice, F_OTHER, 0);
         break;
     case '{':
-        while (!ev->bad && sse_json_object_next(j, s, e, &pos, &ks, &ke, &vs, &ve))
+        while (!ev->bad && sse_json_tape_object_next(&ev->tape, s, &pos, &ks, &ke, &vs, &ve))
             read_other(f, ev, j, vs, ve, choice);
         break;
     case '[':
-        while (!ev->bad && json_span_array_next(j, s, e, &pos, &vs, &ve))
+        while (!ev->bad && sse_json_tape_array_next(&ev->tape, s, &pos, &vs, &ve))
             read_other(f, ev, j, vs, ve, choice);
         break;
     }
@@ -366,6 +376,8 @@ static void read_metadata(struct stream_filter *f, struct sf_event *ev, const ch
     char t = json_span_type(j + s);
     if (t == '{' || t == '[')
         read_other(f, ev, j, s, e, choice);
+    else if (t == '"' && ev->n_loose <= MAX_LOOSE && ev->n_loose++ < MAX_LOOSE)
+        ev->loose[ev->n_loose - 1] = (struct sf_span){s, e};
 }
 
 static int is_object(const char *j, size_t vs)
@@ -391,7 +403,7 @@ static void read_function(struct stream_filter *f, struct sf_event *ev, const ch
     unsigned seen = 0;
     if (!expect(ev, j, s, '{', "a function of the answer is not an object"))
         return;
-    while (!ev->bad && sse_json_object_next(j, s, e, &pos, &ks, &ke, &vs, &ve)) {
+    while (!ev->bad && sse_json_tape_object_next(&ev->tape, s, &pos, &ks, &ke, &vs, &ve)) {
         int k = key_index(j, ks, ke, keys, 2);
         if (seen_twice(ev, &seen, k))
             continue;
@@ -408,7 +420,7 @@ static void read_tool_calls(struct stream_filter *f, struct sf_event *ev, const 
     size_t apos = 0, es, ee;
     if (!expect(ev, j, s, '[', "tool_calls is not an array"))
         return;
-    for (long nth = 0; !ev->bad && json_span_array_next(j, s, e, &apos, &es, &ee); nth++) {
+    for (long nth = 0; !ev->bad && sse_json_tape_array_next(&ev->tape, s, &apos, &es, &ee); nth++) {
         size_t pos = 0, ks, ke, vs, ve, fs = 0, fe = 0;
         unsigned seen = 0;
         long index = nth;
@@ -416,7 +428,7 @@ static void read_tool_calls(struct stream_filter *f, struct sf_event *ev, const 
             ev->bad = "a tool call is not an object";
             return;
         }
-        while (!ev->bad && sse_json_object_next(j, es, ee, &pos, &ks, &ke, &vs, &ve)) {
+        while (!ev->bad && sse_json_tape_object_next(&ev->tape, es, &pos, &ks, &ke, &vs, &ve)) {
             int k = key_index(j, ks, ke, keys, 4);
             if (seen_twice(ev, &seen, k))
                 continue;
@@ -446,14 +458,14 @@ static void read_logprob_list(struct stream_filter *f, struct sf_event *ev, cons
     size_t apos = 0, es, ee;
     if (!expect(ev, j, s, '[', "logprobs is not an array"))
         return;
-    while (!ev->bad && json_span_array_next(j, s, e, &apos, &es, &ee)) {
+    while (!ev->bad && sse_json_tape_array_next(&ev->tape, s, &apos, &es, &ee)) {
         size_t pos = 0, ks, ke, vs, ve;
         unsigned seen = 0;
         if (!is_object(j, es)) {
             ev->bad = "a logprob is not an object";
             return;
         }
-        while (!ev->bad && sse_json_object_next(j, es, ee, &pos, &ks, &ke, &vs, &ve)) {
+        while (!ev->bad && sse_json_tape_object_next(&ev->tape, es, &pos, &ks, &ke, &vs, &ve)) {
             int k = key_index(j, ks, ke, keys, 4);
             if (seen_twice(ev, &seen, k))
                 continue;
@@ -478,7 +490,7 @@ static void read_logprobs(struct stream_filter *f, struct sf_event *ev, const ch
         read_other(f, ev, j, s, e, choice); /* null; any other shape is checked as text */
         return;
     }
-    while (!ev->bad && sse_json_object_next(j, s, e, &pos, &ks, &ke, &vs, &ve)) {
+    while (!ev->bad && sse_json_tape_object_next(&ev->tape, s, &pos, &ks, &ke, &vs, &ve)) {
         int k = key_index(j, ks, ke, keys, 2);
         if (seen_twice(ev, &seen, k))
             continue;
@@ -497,14 +509,14 @@ static void read_text_parts(struct stream_filter *f, struct sf_event *ev, const 
 {
     static const char *const keys[] = {"text", "type"};
     size_t apos = 0, es, ee;
-    while (!ev->bad && json_span_array_next(j, s, e, &apos, &es, &ee)) {
+    while (!ev->bad && sse_json_tape_array_next(&ev->tape, s, &apos, &es, &ee)) {
         size_t pos = 0, ks, ke, vs, ve;
         unsigned seen = 0;
         if (!is_object(j, es)) {
             read_text(f, ev, j, es, ee, choice, field, 0); /* a bare string is text; anything else cannot be checked */
             continue;
         }
-        while (!ev->bad && sse_json_object_next(j, es, ee, &pos, &ks, &ke, &vs, &ve)) {
+        while (!ev->bad && sse_json_tape_object_next(&ev->tape, es, &pos, &ks, &ke, &vs, &ve)) {
             int k = key_index(j, ks, ke, keys, 2);
             if (seen_twice(ev, &seen, k))
                 continue;
@@ -527,7 +539,7 @@ static void read_delta(struct stream_filter *f, struct sf_event *ev, const char 
     unsigned seen = 0;
     if (!expect(ev, j, s, '{', "a delta is not an object"))
         return;
-    while (!ev->bad && sse_json_object_next(j, s, e, &pos, &ks, &ke, &vs, &ve)) {
+    while (!ev->bad && sse_json_tape_object_next(&ev->tape, s, &pos, &ks, &ke, &vs, &ve)) {
         int k = key_index(j, ks, ke, keys, 7);
         if (seen_twice(ev, &seen, k))
             continue;
@@ -558,7 +570,7 @@ static void read_choice(struct stream_filter *f, struct sf_event *ev, const char
         ev->bad = "a choice is not an object";
         return;
     }
-    while (!ev->bad && sse_json_object_next(j, s, e, &pos, &ks, &ke, &vs, &ve)) {
+    while (!ev->bad && sse_json_tape_object_next(&ev->tape, s, &pos, &ks, &ke, &vs, &ve)) {
         int k = key_index(j, ks, ke, keys, K_N);
         if (seen_twice(ev, &seen, k))
             continue;
@@ -591,7 +603,7 @@ static void read_choice(struct stream_filter *f, struct sf_event *ev, const char
     if (at[K_FINISH][1] && !ev->bad)
         read_metadata(f, ev, j, at[K_FINISH][0], at[K_FINISH][1], choice);
     /* members outside the contract, now that the choice's index is known */
-    for (pos = 0; others && !ev->bad && sse_json_object_next(j, s, e, &pos, &ks, &ke, &vs, &ve);)
+    for (pos = 0; others && !ev->bad && sse_json_tape_object_next(&ev->tape, s, &pos, &ks, &ke, &vs, &ve);)
         if (key_index(j, ks, ke, keys, K_N) < 0)
             read_other(f, ev, j, vs, ve, choice);
 }
@@ -599,6 +611,12 @@ static void read_choice(struct stream_filter *f, struct sf_event *ev, const char
 static int cmp_edit(const void *a, const void *b)
 {
     const struct sf_edit *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static int cmp_span(const void *a, const void *b)
+{
+    const struct sf_span *x = a, *y = b;
     return x->start < y->start ? -1 : x->start > y->start;
 }
 
@@ -610,24 +628,84 @@ static int choice_finishing(const struct sf_event *ev, long choice)
     return 0;
 }
 
+/* Most events of a stream differ from the one before only inside their string literals.
+ * When every byte outside the text literals and the metadata strings equals the last
+ * event's, and each of those literals is a valid string, a full read would find the same
+ * members, channels, finishing choices and edits (what a metadata string says is never
+ * read; only the literals' spans move): ev is updated in place. Returns 1 then, 0 when
+ * the event must be read whole (ev's spans may be left changed). */
+static int read_same_shape(struct sf_event *ev, const char *j, size_t len)
+{
+    const char *prev = ev->shape;
+    size_t at = 0, from = 0; /* the same point in j and in prev */
+    size_t ie = 0, il = 0;   /* the next edit and metadata string, in document order */
+    if (ev->shape_len == 0 || ev->n_loose > MAX_LOOSE)
+        return 0;
+    while (ie < ev->n || il < ev->n_loose) {
+        size_t *s, *e;
+        if (il == ev->n_loose || (ie < ev->n && ev->edits[ie].start < ev->loose[il].start)) {
+            if (ev->edits[ie].kind != EDIT_TEXT)
+                return 0;
+            s = &ev->edits[ie].start, e = &ev->edits[ie].end, ie++;
+        } else {
+            s = &ev->loose[il].start, e = &ev->loose[il].end, il++;
+        }
+        size_t gap = *s - from;
+        if (len - at <= gap || memcmp(j + at, prev + from, gap) != 0 || j[at + gap] != '"')
+            return 0;
+        at += gap;
+        int escaped = 0;
+        const char *msg = NULL;
+        const char *q = json_span_string_end(j + at, j + len, &escaped, &msg);
+        if (msg != NULL)
+            return 0;
+        from = *e;
+        *s = at;
+        *e = at = (size_t)(q - j);
+    }
+    return len - at == ev->shape_len - from && memcmp(j + at, prev + from, len - at) == 0;
+}
+
+/* Keeps a copy of the event just read for read_same_shape (none when large). */
+static void keep_shape(struct sf_event *ev, const char *j, size_t len)
+{
+    ev->shape_len = 0;
+    if (len > SHAPE_MAX)
+        return;
+    if (len > ev->shape_cap) {
+        ev->shape_cap = len < 512 ? 512 : len;
+        ev->shape = util_realloc(ev->shape, ev->shape_cap);
+    }
+    memcpy(ev->shape, j, len);
+    ev->shape_len = len;
+}
+
 /* Reads the event json[0, len) into ev. Returns 0, or -1 with ev->bad set. */
 static int read_event(struct stream_filter *f, struct sf_event *ev, const char *j, size_t len)
 {
     /* known metadata: no text of the model's */
     static const char *const keys[] = {"choices", "error",        "id",          "object",     "created",
                                        "model",   "service_tier", "obfuscation", "usage",      "system_fingerprint"};
-    char err[128];
+    if (read_same_shape(ev, j, len)) {
+        keep_shape(ev, j, len);
+        return 0;
+    }
+    ev->shape_len = 0;
+    ev->n_loose = 0;
     ev->n = 0;
     ev->n_finishing = 0;
     ev->error_event = 0;
     ev->bad = NULL;
-    if (json_span_validate(j, len, err, sizeof(err)) != 0 || json_span_type(j) != '{') {
+    int valid = sse_json_tape_build(&ev->tape, j, len) == 0 && json_span_type(j) == '{';
+    /* the tokens are needed only while reading: a huge event's are not kept */
+    if (!valid) {
+        sse_json_tape_trim(&ev->tape, TAPE_KEEP);
         ev->bad = "an event is not a JSON object";
         return -1;
     }
     size_t pos = 0, ks, ke, vs, ve;
     unsigned seen = 0;
-    while (!ev->bad && sse_json_object_next(j, 0, len, &pos, &ks, &ke, &vs, &ve)) {
+    while (!ev->bad && sse_json_tape_object_next(&ev->tape, 0, &pos, &ks, &ke, &vs, &ve)) {
         int k = key_index(j, ks, ke, keys, 10);
         if (seen_twice(ev, &seen, k))
             continue;
@@ -646,13 +724,16 @@ static int read_event(struct stream_filter *f, struct sf_event *ev, const char *
         if (!expect(ev, j, vs, '[', "choices is not an array"))
             continue;
         size_t apos = 0, es, ee;
-        for (long nth = 0; !ev->bad && json_span_array_next(j, vs, ve, &apos, &es, &ee); nth++)
+        for (long nth = 0; !ev->bad && sse_json_tape_array_next(&ev->tape, vs, &apos, &es, &ee); nth++)
             read_choice(f, ev, j, es, ee, nth);
     }
+    sse_json_tape_trim(&ev->tape, TAPE_KEEP);
     if (ev->bad)
         return -1;
     if (ev->n > 1)
         qsort(ev->edits, ev->n, sizeof(*ev->edits), cmp_edit);
+    if (ev->n_loose > 1 && ev->n_loose <= MAX_LOOSE)
+        qsort(ev->loose, ev->n_loose, sizeof(*ev->loose), cmp_span);
     /* a channel's last piece in an event whose finish_reason ends its choice is final */
     for (size_t i = 0; i < ev->n; i++) {
         const struct sf_edit *d = &ev->edits[i];
@@ -664,6 +745,7 @@ static int read_event(struct stream_filter *f, struct sf_event *ev, const char *
                 last = k;
         ev->edits[last].final = 1;
     }
+    keep_shape(ev, j, len);
     return 0;
 }
 
@@ -1170,6 +1252,10 @@ void stream_filter_free(struct stream_sink *ctx)
     free(f->channels);
     free(f->ev.edits);
     free(f->tmpl_ev.edits);
+    sse_json_tape_free(&f->ev.tape);
+    sse_json_tape_free(&f->tmpl_ev.tape);
+    free(f->ev.shape);
+    free(f->tmpl_ev.shape);
     util_buf_free(&f->piece);
     util_buf_free(&f->released);
     util_buf_free(&f->event);

@@ -5,8 +5,8 @@
  * event the filter sends is "[DONE]" or one valid JSON value on one data:
  * line; and unless the filter ended the stream with an error, the content it
  * released for choice 0 (delta.content, concatenated) holds no match of the
- * guard's pattern: no key went out, whole or in pieces. A request context with
- * no h2o request collects the output. A secrets guard (redact, inline) runs
+ * guard's pattern: no key went out, whole or in pieces. A stream sink whose
+ * emit appends collects the output. A secrets guard (redact, inline) runs
  * beside it, and when the first byte's high bit is set the request carries a
  * placeholder map, so reversible restoring runs on every text field too.
  * (tests/fuzz/run.sh builds and runs it.) */
@@ -108,6 +108,37 @@ static void check_output(const char *out, size_t len)
     util_buf_free(&text);
 }
 
+/* The client side of the filter: what it sends, and whether it ended the stream with an error. */
+struct fuzz_client {
+    struct util_buf out;
+    int blocked;
+};
+
+static void f_emit(void *ud, const char *d, size_t n)
+{
+    util_buf_append(&((struct fuzz_client *)ud)->out, d, n);
+}
+
+static void f_nop(void *ud)
+{
+}
+
+static void f_block(void *ud, const struct config_guardrail *g, const struct guard_verdict *v)
+{
+    ((struct fuzz_client *)ud)->blocked = 1;
+}
+
+static void f_note(void *ud, const struct config_guardrail *g, const char *verdict)
+{
+}
+
+static int f_validate(void *ud, const char *text, size_t len)
+{
+    return 0;
+}
+
+static const struct stream_sink_ops fuzz_ops = {f_emit, f_nop, f_nop, f_block, f_note, f_validate};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (w.cfg == NULL)
@@ -115,30 +146,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     size_t step = (size_t)(data[0] & 0x7f) % 64 + 1;
-    struct req_ctx ctx;
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.w = &w;
-    ctx.guards = guards;
-    ctx.n_guards = 2;
+    struct fuzz_client client = {.blocked = 0};
+    int saw_done = 0, saw_error_event = 0;
+    struct stream_sink ctx = {.ops = &fuzz_ops,
+                              .ud = &client,
+                              .guards_env = w.guards,
+                              .guards = guards,
+                              .n_guards = 2,
+                              .request_id = "fuzz",
+                              .model = "m",
+                              .max_response_bytes = w.cfg->server.max_response_bytes,
+                              .stream = 1,
+                              .saw_done = &saw_done,
+                              .saw_upstream_error_event = &saw_error_event};
     if (data[0] & 0x80) {
         ctx.placeholders = &map;
         ctx.n_placeholders = 1;
     }
-    ctx.stream = 1;
-    ctx.response_started = 1;
-    util_buf_init(&ctx.out_pending, 1 << 24);
+    util_buf_init(&client.out, 1 << 24);
     stream_filter_begin(&ctx);
     const char *p = (const char *)data + 1;
     size_t n = size - 1;
-    for (size_t i = 0; i < n && ctx.err.status == 0; i += step)
+    for (size_t i = 0; i < n && !client.blocked; i += step)
         stream_filter_feed(&ctx, p + i, n - i < step ? n - i : step);
-    if (ctx.err.status == 0 && ctx.saw_done)
+    if (!client.blocked && saw_done)
         stream_filter_finish(&ctx);
-    if (ctx.err.status == 0)
-        check_output(ctx.out_pending.data ? ctx.out_pending.data : "", ctx.out_pending.len);
+    if (!client.blocked)
+        check_output(client.out.data ? client.out.data : "", client.out.len);
     stream_filter_free(&ctx);
-    util_buf_free(&ctx.out_pending);
-    util_buf_free(&ctx.guard_log);
-    api_error_clear(&ctx.err);
+    util_buf_free(&client.out);
     return 0;
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/json_span.h"
 #include "api/sse.h"
 #include "util/err.h"
 
@@ -182,22 +183,49 @@ static void an_event_over_the_cap_is_refused(void **state)
 static void json_members_walk(void **state)
 {
     const char *j = "{ \"id\" : \"x\", \"n\":[1,{\"a\":\"}\"}], \"o\":{\"k\":null} ,\"s\":\"q\\\"\"}";
-    size_t end = strlen(j), pos = 0, ks, ke, vs, ve;
+    size_t end = strlen(j), pos = 0, ks, ke, vs, ve, es, ee, apos = 0;
     const char *want_keys[] = {"\"id\"", "\"n\"", "\"o\"", "\"s\""};
     const char *want_vals[] = {"\"x\"", "[1,{\"a\":\"}\"}]", "{\"k\":null}", "\"q\\\"\""};
+    struct sse_json_tape t = {0};
+    assert_int_equal(sse_json_tape_build(&t, j, end), 0);
     for (int i = 0; i < 4; i++) {
-        assert_int_equal(sse_json_object_next(j, 0, end, &pos, &ks, &ke, &vs, &ve), 1);
+        assert_int_equal(sse_json_tape_object_next(&t, 0, &pos, &ks, &ke, &vs, &ve), 1);
         assert_int_equal(ke - ks, strlen(want_keys[i]));
         assert_memory_equal(j + ks, want_keys[i], ke - ks);
         assert_int_equal(ve - vs, strlen(want_vals[i]));
         assert_memory_equal(j + vs, want_vals[i], ve - vs);
+        if (i == 1) {
+            /* the array's elements, then the object inside it */
+            assert_int_equal(sse_json_tape_array_next(&t, vs, &apos, &es, &ee), 1);
+            assert_memory_equal(j + es, "1", ee - es);
+            assert_int_equal(sse_json_tape_array_next(&t, vs, &apos, &es, &ee), 1);
+            assert_memory_equal(j + es, "{\"a\":\"}\"}", ee - es);
+            assert_int_equal(sse_json_tape_array_next(&t, vs, &apos, &es, &ee), 0);
+            size_t p2 = 0;
+            assert_int_equal(sse_json_tape_object_next(&t, es, &p2, &ks, &ke, &vs, &ve), 1);
+            assert_memory_equal(j + vs, "\"}\"", ve - vs);
+            assert_int_equal(sse_json_tape_object_next(&t, es, &p2, &ks, &ke, &vs, &ve), 0);
+        }
     }
-    assert_int_equal(sse_json_object_next(j, 0, end, &pos, &ks, &ke, &vs, &ve), 0);
-    /* cut input: never reads past end, ends the walk */
+    assert_int_equal(sse_json_tape_object_next(&t, 0, &pos, &ks, &ke, &vs, &ve), 0);
+    /* no container starts there: nothing to walk */
     pos = 0;
-    size_t cut = strlen("{ \"id\" : \"x\", \"n\":[1,{\"a\":\"}");
-    assert_int_equal(sse_json_object_next(j, 0, cut, &pos, &ks, &ke, &vs, &ve), 1);
-    assert_int_equal(sse_json_object_next(j, 0, cut, &pos, &ks, &ke, &vs, &ve), 0);
+    assert_int_equal(sse_json_tape_object_next(&t, 1, &pos, &ks, &ke, &vs, &ve), 0);
+    assert_int_equal(sse_json_tape_array_next(&t, 0, &pos, &es, &ee), 0);
+    /* the tape accepts exactly what json_span_validate accepts */
+    char deep[600];
+    memset(deep, '[', 257);
+    memset(deep + 257, ']', 257);
+    deep[514] = '\0';
+    const char *texts[] = {j, " {\"a\":[1,2.5e3,-0,true,false,null]} ", "{\"a\":1,}", "[1,]", "{\"a\" 1}", "{}x", "\"\\ud83d\"",
+                           "\"\\ud83d\\ude00\"", "\"\xc3\"", "01", "-", "[]", "{ }", "", "nul", deep, deep + 1};
+    for (size_t i = 0; i < sizeof(texts) / sizeof(*texts); i++) {
+        size_t n = i == sizeof(texts) / sizeof(*texts) - 1 ? 512 : strlen(texts[i]);
+        assert_int_equal(sse_json_tape_build(&t, texts[i], n) == 0, json_span_validate(texts[i], n, NULL, 0) == 0);
+    }
+    /* a cut text is not JSON */
+    assert_int_equal(sse_json_tape_build(&t, j, strlen("{ \"id\" : \"x\", \"n\":[1,{\"a\":\"}")), -1);
+    sse_json_tape_free(&t);
 }
 
 static void json_key_compare_unescapes(void **state)

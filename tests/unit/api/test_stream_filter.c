@@ -240,6 +240,40 @@ static void strings_outside_the_contract_are_checked(void **state)
     ctx_done(&ctx);
 }
 
+/* Events that differ from the one before only inside string literals reuse its reading
+ * (stream_filter.c: read_same_shape): the outcome must be the same as a full read. */
+static void same_shape_events_read_like_any_other(void **state)
+{
+#define EV(obf, content) \
+    "data: {\"id\":\"c1\",\"obfuscation\":\"" obf "\",\"choices\":[{\"index\":0,\"delta\":{\"content\":" content "}," \
+    "\"finish_reason\":null}]}\n\n"
+    struct test_req ctx;
+    ctx_init(&ctx);
+    feed(&ctx, EV("x", "\"a\"") EV("xyz12", "\"b\\u0041\\\"\"") EV("", "\"sk-Q7wX2mK9pL\"") EV("q", "\"4vR8tY3nB6cD1fG5hJ0zAs.\""), 0);
+    assert_int_equal(ctx.block_status, 0);
+    assert_null(strstr(ctx.out.data, "Q7wX"));
+    assert_non_null(strstr(ctx.out.data, EV("xyz12", "\"bA\\\"\"")));
+    assert_non_null(strstr(ctx.out.data, "#."));
+    /* the same bytes around a value that is no longer a string: not text we can check */
+    feed(&ctx, EV("x", "7"), 0);
+    assert_int_equal(ctx.block_status, 502);
+    ctx_done(&ctx);
+
+    /* a metadata string that becomes a container is read again: its strings are text */
+    ctx_init(&ctx);
+    feed(&ctx, EV("x", "\"a\"") EV("x", "\"b\"")
+         "data: {\"id\":\"c1\",\"obfuscation\":{\"s\":\"" SECRET "\"},\"choices\":[{\"index\":0,\"delta\":{\"content\":\"c\"},"
+         "\"finish_reason\":null}]}\n\n", 7);
+    assert_int_equal(ctx.block_status, 0);
+    assert_null(strstr(ctx.out.data, "Q7wX"));
+    /* a repeated member after same-shape events still fails closed */
+    feed(&ctx, "data: {\"id\":\"c1\",\"obfuscation\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\",\"content\":\"" SECRET
+               "\"},\"finish_reason\":null}]}\n\n", 0);
+    assert_int_equal(ctx.block_status, 502);
+    ctx_done(&ctx);
+#undef EV
+}
+
 static void unreadable_events_fail_closed(void **state)
 {
     const char *bad[] = {
@@ -371,6 +405,7 @@ int main(void)
         cmocka_unit_test(choices_and_tool_calls_are_separate_channels),
         cmocka_unit_test(strings_outside_the_contract_are_checked),
         cmocka_unit_test(unreadable_events_fail_closed),
+        cmocka_unit_test(same_shape_events_read_like_any_other),
         cmocka_unit_test(content_parts_are_one_channel),
         cmocka_unit_test(restores_placeholders_split_anywhere),
     };
