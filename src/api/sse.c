@@ -7,6 +7,7 @@
 #include "api/json_span.h"
 #include "util/alloc.h"
 #include "util/err.h"
+#include "util/fmt.h"
 
 void sse_parser_init(struct sse_parser *p, size_t max_event)
 {
@@ -94,25 +95,6 @@ int sse_parser_feed(struct sse_parser *p, const char *bytes, size_t len, sse_eve
 
 /* ---- byte-level JSON helpers ---- */
 
-static int hex4(const char *p, uint32_t *out)
-{
-    uint32_t v = 0;
-    for (int k = 0; k < 4; k++) {
-        char c = p[k];
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= (uint32_t)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            v |= (uint32_t)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            v |= (uint32_t)(c - 'A' + 10);
-        else
-            return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 static int put_utf8(struct util_buf *out, uint32_t cp)
 {
     char b[4];
@@ -157,11 +139,11 @@ int sse_json_string_decode(const char *json, size_t start, size_t end, struct ut
         case 't': e = '\t'; break;
         case 'u': {
             uint32_t cp, lo;
-            if (i + 6 > last || hex4(json + i + 2, &cp) != 0)
+            if (i + 6 > last || util_hex4(json + i + 2, &cp) != 0)
                 return WARDEN_EINVAL;
             i += 6;
             if (cp >= 0xD800 && cp <= 0xDBFF && i + 6 <= last && json[i] == '\\' && json[i + 1] == 'u' &&
-                hex4(json + i + 2, &lo) == 0 && lo >= 0xDC00 && lo <= 0xDFFF) {
+                util_hex4(json + i + 2, &lo) == 0 && lo >= 0xDC00 && lo <= 0xDFFF) {
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
                 i += 6;
             } else if (cp >= 0xD800 && cp <= 0xDFFF) {

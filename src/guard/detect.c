@@ -34,6 +34,7 @@
 #include "guard/hs_block.h"
 #include "util/alloc.h"
 #include "util/err.h"
+#include "util/fmt.h"
 
 #define DETECT_CONTEXT_BEFORE 64
 #define DETECT_CONTEXT_AFTER 32
@@ -893,15 +894,10 @@ static size_t utf8_len_at(const unsigned char *t, size_t len, size_t i)
 
 static int hex4(const unsigned char *t, size_t len, size_t i, int32_t *v)
 {
-    if (i + 4 > len)
+    uint32_t u;
+    if (i + 4 > len || util_hex4((const char *)t + i, &u) != 0)
         return 0;
-    *v = 0;
-    for (size_t k = i; k < i + 4; k++) {
-        int c = t[k], d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-        if (d < 0)
-            return 0;
-        *v = *v * 16 + d;
-    }
+    *v = (int32_t)u;
     return 1;
 }
 

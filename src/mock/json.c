@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "util/fmt.h"
+
 static size_t utf8_seq_len(const unsigned char *s, size_t n)
 {
     unsigned char c = s[0];
@@ -153,25 +155,6 @@ static int jnew(struct jscan *p, int type)
     return (int)p->nt++;
 }
 
-static int hex4(const char *s, uint32_t *out)
-{
-    uint32_t v = 0;
-    for (int k = 0; k < 4; k++) {
-        char c = s[k];
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= (uint32_t)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            v |= (uint32_t)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            v |= (uint32_t)(c - 'A' + 10);
-        else
-            return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 static int jstring(struct jscan *p)
 {
     int k = jnew(p, MOCK_J_STR);
@@ -196,11 +179,11 @@ static int jstring(struct jscan *p)
             char e = (char)s[i + 1];
             if (e == 'u') {
                 uint32_t cp, lo;
-                if (i + 6 > n || hex4(p->s + i + 2, &cp) != 0 || cp == 0)
+                if (i + 6 > n || util_hex4(p->s + i + 2, &cp) != 0 || cp == 0)
                     return -1;
                 i += 6;
                 if (cp >= 0xd800 && cp <= 0xdbff) {
-                    if (i + 6 > n || s[i] != '\\' || s[i + 1] != 'u' || hex4(p->s + i + 2, &lo) != 0 || lo < 0xdc00 || lo > 0xdfff)
+                    if (i + 6 > n || s[i] != '\\' || s[i + 1] != 'u' || util_hex4(p->s + i + 2, &lo) != 0 || lo < 0xdc00 || lo > 0xdfff)
                         return -1;
                     i += 6;
                     len += 4;

@@ -45,6 +45,19 @@ int util_hexval(char c)
     return -1;
 }
 
+int util_hex4(const char *p, uint32_t *out)
+{
+    uint32_t v = 0;
+    for (int k = 0; k < 4; k++) {
+        int d = util_hexval(p[k]);
+        if (d < 0)
+            return -1;
+        v = v << 4 | (uint32_t)d;
+    }
+    *out = v;
+    return 0;
+}
+
 int util_list_has_token(const char *v, size_t n, const char *tok)
 {
     size_t tl = strlen(tok);

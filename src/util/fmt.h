@@ -18,6 +18,8 @@ void util_fmt_hex(char *out, uint64_t v, int digits);
 size_t util_strlcpy(char *dst, const char *src, size_t n);
 /* The value of a hex digit, or -1. */
 int util_hexval(char c);
+/* The value of the four hex digits at p (a JSON \\uXXXX escape's): 0 and *out, or -1. */
+int util_hex4(const char *p, uint32_t *out);
 /* Does the comma-separated list v[0..n) (an HTTP header value) hold the token tok?
  * Case-insensitive; spaces and tabs around the elements are ignored. */
 int util_list_has_token(const char *v, size_t n, const char *tok);
