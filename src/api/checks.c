@@ -6,6 +6,7 @@
 
 #include "api/answer.h"
 #include "api/attempt.h"
+#include "api/canary.h"
 #include "api/checks.h"
 #include "api/intake.h"
 #include "api/lifecycle_int.h"
@@ -15,6 +16,7 @@
 #include "api/stream_filter.h"
 #include "api/worker.h"
 #include "auth/auth.h"
+#include "guard/canary.h"
 #include "guard/engine.h"
 #include "guard/placeholder.h"
 #include "guard/scan.h"
@@ -152,6 +154,60 @@ static const char *header_lookup(void *ud, const char *name)
     return h2o_strdup(&ctx->req->pool, v.base, v.len).base;
 }
 
+/* ---- canary tokens (guard/canary.h) ----
+ *
+ * A prompt_injection guard with canary: true that applies to a chat request (itself or as a
+ * member of a group) brings its canary check (config.h: an output regex guard for the
+ * canary format) into the request's guards, and the request gets a fresh canary. The
+ * canary goes only into the upstream body (checks_upstream_body); the answer-side check is
+ * an ordinary local output check: the whole answer's texts, or the stream filter's
+ * per-channel matcher. Several such guards share one canary and one check: the format is
+ * the same. */
+
+static const struct config_guardrail *canary_check_of(const struct config_guardrail *g, int depth)
+{
+    if (g->canary_check != NULL)
+        return g->canary_check;
+    for (size_t i = 0; depth < 8 && i < g->n_members; i++) {
+        const struct config_guardrail *k = g->members[i] != NULL ? canary_check_of(g->members[i], depth + 1) : NULL;
+        if (k != NULL)
+            return k;
+    }
+    return NULL;
+}
+
+static void canary_resolve(struct req_ctx *ctx)
+{
+    const struct config_guardrail *k = NULL;
+    for (size_t i = 0; ctx->kind == REQ_KIND_CHAT && k == NULL && i < ctx->checks.n_guards; i++)
+        k = canary_check_of(ctx->checks.guards[i], 0);
+    if (k == NULL)
+        return;
+    ctx->checks.guards[ctx->checks.n_guards++] = k;
+    ctx->checks.canary_check = k;
+    ctx->checks.canary_failed = guard_canary_make(&ctx->checks.canary) != 0;
+}
+
+/* A canary check's finding is named, never quoted: the matched text is a canary. */
+static void canary_reason(const struct config_guardrail *g, struct guard_verdict *v)
+{
+    if (g != NULL && g->canary_of != NULL && v->violation && !v->errored)
+        snprintf(v->reason, sizeof(v->reason), "canary_leak");
+}
+
+char *checks_upstream_body(struct req_ctx *ctx, const char *model, size_t *len)
+{
+    if (ctx->checks.canary_check == NULL)
+        return api_scan_splice(&ctx->scan, ctx->raw, ctx->raw_len, NULL, NULL, model, len);
+    char note[GUARD_CANARY_NOTE_MAX];
+    size_t n = guard_canary_note(&ctx->checks.canary, note, sizeof(note));
+    char *body = api_canary_splice(&ctx->scan, ctx->raw, ctx->raw_len, model, note, n, len);
+    explicit_bzero(note, sizeof(note));
+    if (body == NULL)
+        LOG_ERROR("checks", "%s: the canary of %s could not be placed", ctx->request_id, ctx->checks.canary_check->canary_of->name);
+    return body;
+}
+
 /* The requested model's guardrails (or the defaults) whose `when:` matches this request. */
 void checks_resolve(struct req_ctx *ctx)
 {
@@ -167,10 +223,11 @@ void checks_resolve(struct req_ctx *ctx)
     ctx->checks.n_guards = 0;
     if (n == 0)
         return;
-    ctx->checks.guards = util_malloc(n * sizeof(*ctx->checks.guards));
+    ctx->checks.guards = util_malloc((n + 1) * sizeof(*ctx->checks.guards)); /* + a canary check */
     for (size_t i = 0; i < n; i++)
         if (guard_when_matches(list[i], &info))
             ctx->checks.guards[ctx->checks.n_guards++] = list[i];
+    canary_resolve(ctx);
 }
 
 /* Reversible redaction: the map of a rewrite of the request is kept for the answer (never logged). */
@@ -243,6 +300,13 @@ size_t checks_input_blocking(const struct req_ctx *ctx)
 /* Runs the blocking input checks in order, then starts the concurrent ones and the first attempt. */
 void checks_run_input(struct req_ctx *ctx)
 {
+    if (ctx->checks.canary_failed && ctx->checks.input_pos == 0) {
+        /* no canary, no request: a guard that cannot place it protects nothing */
+        api_error_set(&ctx->err, 503, "api_error", "guardrail_unavailable", NULL,
+                      "guardrail %s: no random source for its canary", ctx->checks.canary_check->canary_of->name);
+        lifecycle_respond_error(ctx);
+        return;
+    }
     while (ctx->checks.input_pos < ctx->checks.n_guards) {
         const struct config_guardrail *g = ctx->checks.guards[ctx->checks.input_pos++];
         if (g->stage != CONFIG_STAGE_INPUT || g->timing != CONFIG_TIMING_BLOCKING)
@@ -378,6 +442,7 @@ static void on_output_verdict(void *ud, struct guard_verdict *v)
     const struct config_guardrail *g = ctx->checks.guards[ctx->checks.output_pos - 1];
     ctx->checks.output_run = NULL;
     block_unspliceable_rewrite(v, &ctx->answer);
+    canary_reason(g, v);
     checks_log_append(ctx, g, verdict_word(v));
     if (v->outcome == GUARD_BLOCK) {
         checks_block(ctx, g, v);
@@ -538,8 +603,10 @@ static void sink_block(void *ud, const struct config_guardrail *g, const struct 
         lifecycle_respond_error(ctx);
         return;
     }
+    struct guard_verdict named = *v;
+    canary_reason(g, &named);
     checks_log_append(ctx, g, "block");
-    checks_block(ctx, g, v);
+    checks_block(ctx, g, &named);
 }
 
 static int sink_validate(void *ud, const char *text, size_t len)

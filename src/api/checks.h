@@ -50,6 +50,11 @@ void checks_log_note(struct req_ctx *ctx, const char *note);
 void checks_coverage(const struct req_ctx *ctx, enum config_guard_stage st, int *any, int *unknown_refuse,
                      int *non_text_refuse);
 
+/* The body of the next upstream attempt: ctx->raw with the target's model, and the canary
+ * placed when a prompt_injection guard with canary: true applies (api/canary.h). malloc'd;
+ * NULL (logged) if the canary could not be placed: the attempt does not start. */
+char *checks_upstream_body(struct req_ctx *ctx, const char *model, size_t *len);
+
 /* Fills the stream filter's view of the request (ctx->sink): its callbacks and the data
  * it reads. Called at intake and again once the guardrails are resolved. */
 void checks_stream_sink_fill(struct req_ctx *ctx);

@@ -58,7 +58,8 @@
  *   I6. While ctx->checks.held > 0 (concurrent input checks pending) or a stream is
  *       held for schema validation, the answer is collected, not sent.
  *   I7. ctx->scan is the scan of ctx->raw (texts.h), and the body sent upstream is
- *       ctx->raw with only its one "model" value replaced: guard rewrites and re-asks
+ *       ctx->raw with only its one "model" value replaced (and a canary's note placed,
+ *       api/canary.h: the one text that guards never see): guard rewrites and re-asks
  *       are spliced into ctx->raw and scanned again (intake_replace_body()), so the
  *       request routed, checked and billed is the one the upstream reads.
  *   I8. A 2xx chat answer is relayed unchecked only when no output guardrail applies;

@@ -15,6 +15,7 @@
 #include "api/structured.h"
 #include "api/texts.h"
 #include "config/config.h"
+#include "guard/canary.h"
 #include "guard/engine.h"
 #include "util/buf.h"
 
@@ -123,6 +124,11 @@ struct req_ctx {
         struct util_buf log;         /* "name=verdict" list for x-warden-guardrails and the access log */
         struct guard_placeholders **placeholders; /* reversible redactions of the input (hold originals: never logged) */
         size_t n_placeholders;
+        /* canary tokens (chat): the canary check of a prompt_injection guard that applies (also in guards),
+         * this request's canary (only ever in the upstream body: never logged), no random source (fail closed) */
+        const struct config_guardrail *canary_check;
+        struct guard_canary canary;
+        int canary_failed;
     } checks;
     int upstream_finished;       /* the attempt completed while the answer was held */
 

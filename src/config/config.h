@@ -253,8 +253,11 @@ struct config_guardrail {
     double entropy_threshold;           /* secrets: bits per character of a generic token; default 3.0 */
     /* prompt_injection / classifier */
     double threshold;   /* violation at score >= threshold (classifier: P(positive)); default 0.5 */
-    int canary;         /* prompt_injection: canary tokens (src/guard/canary.c); only false is accepted until the
-                         * request lifecycle places and checks them */
+    int canary;         /* prompt_injection: canary tokens (src/guard/canary.h) */
+    struct config_guardrail *canary_check; /* canary: true: its answer-side check, a companion the loader appends
+                                            * to guardrails: type regex (the canary format), stage output,
+                                            * named "<name>.canary", action block (log when this guard logs) */
+    const struct config_guardrail *canary_of; /* a companion: its prompt_injection guard; NULL for the others */
     char *model_path;   /* classifier: model file from `warden train` */
 
     /* parallel / chain */

@@ -32,6 +32,7 @@
 #include <strings.h>
 
 #include "guard/builtin.h"
+#include "guard/canary.h"
 #include "guard/classifier.h"
 #include "guard/injection.h"
 #include "guard/detect.h"
@@ -123,8 +124,11 @@ struct guard_shared *guard_shared_create(const struct config *cfg, char *err, si
         char e[512] = "";
         if (g->type == CONFIG_GUARD_REGEX || g->type == CONFIG_GUARD_KEYWORDS) {
             int flags = (g->case_sensitive ? 0 : GUARD_SCAN_CASELESS) | (g->whole_word ? GUARD_SCAN_WHOLE_WORD : 0);
+            /* a prompt_injection guard's canary check (config.h) matches the canary format */
+            const char *canary = guard_canary_pattern();
             c->scan = guard_scan_compile(g->type == CONFIG_GUARD_REGEX ? GUARD_SCAN_REGEX : GUARD_SCAN_KEYWORDS,
-                                         (const char *const *)g->patterns, g->n_patterns, flags, e, sizeof(e));
+                                         g->canary_of ? &canary : (const char *const *)g->patterns,
+                                         g->canary_of ? 1 : g->n_patterns, flags, e, sizeof(e));
             if (c->scan == NULL) {
                 snprintf(err, errsz, "%s:%d: guardrail %s: %s", cfg->path ? cfg->path : "config", g->line, g->name, e);
                 guard_shared_destroy(gs);
