@@ -658,6 +658,7 @@ static int add_canary_checks(struct cfg_ctx *c)
         k->status_code = g->status_code;
         k->unknown_fields = g->unknown_fields;
         k->non_text = g->non_text;
+        k->stream_window = g->stream_window; /* 0: the default; a disguised canary may need more */
         k->line = g->line;
         k->canary_of = g;
         g->canary_check = k;

@@ -40,8 +40,13 @@ size_t guard_canary_note(const struct guard_canary *c, char *out, size_t size)
  *
  * Byte mode, caseless (ASCII). One character of the canary is its ASCII form or its
  * full-width UTF-8 form (EF BC 90-99 digits, EF BC A1-BA upper, EF BD 81-9A lower case);
- * between two characters up to four invisible ones may stand. */
-#define INVISIBLE "(?:\\xC2\\xAD|\\xE1\\xA0\\x8E|\\xE2\\x80[\\x8B-\\x8D]|\\xE2\\x81\\xA0|\\xEF\\xBB\\xBF){0,4}"
+ * between two characters any number of invisible ones may stand. Unbounded, yet linear:
+ * the invisible characters and the canary's share no first byte, so nothing backtracks.
+ * A bounded run ({0,4}) makes Hyperscan refuse the pattern as too large; unbounded, a
+ * stream holds a possible canary up to the guard's stream.window (default 256 bytes: a
+ * canary full-width with one invisible character between every two is 195) and past it
+ * ends the stream (stream_scan.h: overflow), so a longer disguise still never goes out. */
+#define INVISIBLE "(?:\\xC2\\xAD|\\xE1\\xA0\\x8E|\\xE2\\x80[\\x8B-\\x8D]|\\xE2\\x81\\xA0|\\xEF\\xBB\\xBF)*"
 #define ANY_CHAR "(?:[a-z0-9]|\\xEF\\xBC[\\x90-\\x99\\xA1-\\xBA]|\\xEF\\xBD[\\x81-\\x9A])"
 
 static char pattern[2048];
