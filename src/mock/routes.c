@@ -6,6 +6,11 @@
  * (underscores); the body wins. A knob with a bad value is a 400 from the mock, so a typo in a
  * test fails loudly instead of silently testing the default.
  *
+ * echo: "system" answers a chat request with the text of its first system (or developer)
+ * message, as a model that leaks its system prompt would (canary tests); echo_form escaped
+ * (every ASCII letter and digit sent as \u00XX), fullwidth or zero_width (U+200B after each
+ * character) disguises it; with tool_call the text goes into the call's arguments instead.
+ *
  * Order of decisions for a model endpoint (chat, embeddings, guardrail):
  *   record -> fail_first (per key) -> forced status -> fail_rate -> chaos -> stall -> success,
  * then garbage / truncate / abort_after shape the success. ttft_ms delays the first byte of every
