@@ -20,7 +20,8 @@
  * punctuation a model could reformat. The pattern ignores ASCII case, accepts each
  * character also in its full-width form (U+FF10-FF19, U+FF21-FF3A, U+FF41-FF5A) and any
  * number of invisible characters (soft hyphen, U+180E, zero-width space / joiners, word
- * joiner, BOM) between characters: the folding detect.c applies. On a stream a possible
+ * joiner, BOM; canary.c says how wide that class is) between characters: the folding
+ * detect.c applies. On a stream a possible
  * canary is held up to the guard's stream.window (default 256 bytes) and beyond it the
  * stream ends, so a disguise longer than that ends the answer too. It is written for byte mode
  * (no UTF flag: the regex guard compiles it like any config pattern).

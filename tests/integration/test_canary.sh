@@ -26,10 +26,12 @@ providers:
 guardrails:
   - {name: pi, type: prompt_injection, canary: true}
   - {name: pi-log, type: prompt_injection, canary: true, action: log}
+  - {name: grp, type: chain, members: [pi]}
 models:
   - {name: m, targets: [{provider: local, model: mock-1}], guardrails: [pi]}
   - {name: m-log, targets: [{provider: local, model: mock-1}], guardrails: [pi-log]}
   - {name: m-plain, targets: [{provider: local, model: mock-1}]}
+  - {name: m-grp, targets: [{provider: local, model: mock-1}], guardrails: [grp]}
 audit: {sink: sqlite, path: "$DB", bodies: true, flush_ms: 5}
 YAML
 )" || { echo "$TEST_NAME: 0 passed, 1 failed"; exit 1; }
@@ -106,6 +108,9 @@ leak m '[{"role":"system","content":[{"type":"text","text":"Part one."}]},{"role
 check "leak of a parts system prompt -> 400" eq "$(status)" 400
 leak m '[{"role":"user","content":"hi"}]' '{"echo":"system"}'
 check "leak of the added system message -> 400" eq "$(status)" 400
+leak m-grp "$SYS" '{"echo":"system"}'
+check "a canary guard inside a chain: placed, and the leak blocked" eq "$(status) $CANARY $(header x-warden-guardrails)" "400 $CANARY grp=pass, pi.canary=block"
+check "... it was placed" contains "$CANARY" wdncanary
 leak m-log "$SYS" '{"echo":"system"}'
 check "action log: delivered, flagged" eq "$(status) $(header x-warden-guardrails)" "200 pi-log=pass, pi-log.canary=flagged"
 

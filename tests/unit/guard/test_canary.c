@@ -119,6 +119,17 @@ static void near_misses_do_not_match(void **state)
     assert_false(matches(t)); /* another prefix */
     snprintf(t, sizeof(t), "wdncanary %s", c.token + strlen(GUARD_CANARY_PREFIX));
     assert_false(matches(t)); /* a space is not invisible */
+    /* one character short, full-width with invisible ones between: no match, and no pattern
+     * error (a reading with choices would backtrack into PCRE2's match limit) */
+    struct util_buf b;
+    util_buf_init(&b, 4096);
+    util_buf_append(&b, GUARD_CANARY_PREFIX, strlen(GUARD_CANARY_PREFIX));
+    for (int i = 0; i < GUARD_CANARY_RANDOM - 1; i++)
+        util_buf_append(&b, "\xEF\xBD\x81\xE2\x80\x8B\xEF\xBB\xBF", 9);
+    util_buf_append(&b, ".", 1);
+    assert_false(matches(b.data));
+    assert_int_equal(guard_scan_errors(scratch, NULL, NULL), 0);
+    util_buf_free(&b);
     /* base64 and hex blobs: 4 KB of each, no canary */
     char blob[4097];
     static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
