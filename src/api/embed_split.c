@@ -1,0 +1,600 @@
+/* Split embeddings (embed_split.h).
+ *
+ * Lifetime: struct embed_split lives in the client request's memory pool as a shared chunk
+ * whose dispose runs when h2o frees the request (the answer went out, or the client went
+ * away). The dispose cancels every sub-request still in flight; api_internal_cancel promises
+ * no callback after it, so on_sub_done never sees a freed split. Sub-requests report on later
+ * loop turns (internal.h), never inside api_internal_start or api_internal_cancel.
+ *
+ *   RUNNING --(last part joined)--> ANSWERED (200, the joined answer)
+ *      |  \--(a part failed / did not join)--> ANSWERED (that status and error body; the
+ *      |                                       others in flight cancelled)
+ *      \--(hang-up: the socket closed)--> ANSWERED (499 written so that h2o notices and
+ *                                          disposes; every sub-request cancelled)
+ *   any --(h2o disposes the request)--> gone (sub-requests cancelled, access-log line)
+ *
+ * Invariants: sub-requests start only in RUNNING, at most `concurrency` in flight, in input
+ * order; subs[k].h != NULL exactly while part k is in flight; nothing reaches the client
+ * before every part joined or one failed, so a failure never leaves partial vectors. */
+#include "api/embed_split.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/hangup.h"
+#include "api/internal.h"
+#include "api/json_span.h"
+#include "api/request_id.h"
+#include "api/texts.h"
+#include "api/worker.h"
+#include "auth/auth.h"
+#include "config/config.h"
+#include "guard/engine.h"
+#include "server/server.h"
+#include "util/alloc.h"
+#include "util/clock.h"
+#include "util/fmt.h"
+
+#define SPLIT_DEFAULT_CONCURRENCY 4
+#define ITEM_UNFILLED SIZE_MAX
+
+/* ---- the join ---- */
+
+void embed_join_init(struct embed_join *j, size_t n_inputs, size_t batch, size_t max_bytes)
+{
+    memset(j, 0, sizeof(*j));
+    j->n_inputs = n_inputs;
+    j->batch = batch > 0 ? batch : 1;
+    j->n_parts = (n_inputs + j->batch - 1) / j->batch;
+    j->max_bytes = max_bytes;
+    j->items = util_malloc((n_inputs ? n_inputs : 1) * sizeof(*j->items));
+    for (size_t i = 0; i < n_inputs; i++)
+        j->items[i].part = ITEM_UNFILLED;
+    j->parts = util_calloc(j->n_parts ? j->n_parts : 1, sizeof(*j->parts));
+}
+
+void embed_join_free(struct embed_join *j)
+{
+    for (size_t k = 0; j->parts != NULL && k < j->n_parts; k++)
+        free(j->parts[k].body);
+    free(j->parts);
+    free(j->items);
+    j->parts = NULL;
+    j->items = NULL;
+}
+
+/* A JSON number [s, e) that is a plain non-negative integer not above max. */
+static int span_uint(const char *b, size_t s, size_t e, uint64_t max, uint64_t *out)
+{
+    if (s >= e)
+        return -1;
+    uint64_t v = 0;
+    for (size_t i = s; i < e; i++) {
+        if (b[i] < '0' || b[i] > '9')
+            return -1;
+        unsigned d = (unsigned)(b[i] - '0');
+        if (v > (max - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+static int bad_answer(struct api_error *err, size_t k, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int bad_answer(struct api_error *err, size_t k, const char *fmt, ...)
+{
+    char detail[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+    api_error_set(err, 502, "api_error", "upstream_bad_answer", NULL, "the answer to sub-request %zu %s", k, detail);
+    return -1;
+}
+
+/* Adds a usage count of one part: summed, or marked missing. */
+static void add_usage(const char *b, size_t us, size_t ue, const char *key, int64_t *sum, unsigned *missing)
+{
+    size_t vs, ve;
+    uint64_t v;
+    if (us == 0 || json_span_find_in(b, us, ue, key, &vs, &ve) != 0 || span_uint(b, vs, ve, INT64_MAX / 2, &v) != 0) {
+        *missing = 1;
+        return;
+    }
+    *sum = *sum > INT64_MAX / 2 ? INT64_MAX / 2 : *sum + (int64_t)v;
+}
+
+int embed_join_add(struct embed_join *j, size_t k, const char *body, size_t len, struct api_error *err)
+{
+    if (k >= j->n_parts || j->parts[k].body != NULL)
+        return api_error_set(err, 500, "api_error", "internal_error", NULL, "sub-answer %zu given twice", k), -1;
+    size_t first = k * j->batch, n = j->n_inputs - first < j->batch ? j->n_inputs - first : j->batch;
+    if (len > j->max_bytes - j->bytes)
+        return api_error_set(err, 502, "api_error", "upstream_response_too_large", NULL,
+                             "the answers to the split request exceed server.max_response_bytes (%zu)", j->max_bytes),
+               -1;
+    char why[128];
+    if (json_span_validate(body, len, why, sizeof(why)) != 0)
+        return bad_answer(err, k, "is not JSON: %s", why);
+    size_t ds, de;
+    if (json_span_find_member(body, len, "data", &ds, &de) != 0 || body[ds] != '[')
+        return bad_answer(err, k, "has no \"data\" array");
+    size_t pos = 0, es, ee, count = 0;
+    while (json_span_array_next(body, ds, de, &pos, &es, &ee)) {
+        size_t vs, ve, is = 0, ie = 0;
+        if (body[es] != '{' || json_span_find_in(body, es, ee, "embedding", &vs, &ve) != 0)
+            return bad_answer(err, k, "has data[%zu] without an embedding", count);
+        if (count >= n)
+            return bad_answer(err, k, "has more embeddings than the %zu inputs sent", n);
+        uint64_t local = count;
+        int has_index = json_span_find_in(body, es, ee, "index", &is, &ie) == 0;
+        if (has_index && span_uint(body, is, ie, n - 1, &local) != 0)
+            return bad_answer(err, k, "has data[%zu].index that is not an integer below %zu", count, n);
+        struct embed_join_item *it = &j->items[first + local];
+        if (it->part != ITEM_UNFILLED)
+            return bad_answer(err, k, "repeats index %zu", (size_t)local);
+        *it = (struct embed_join_item){k, has_index, es, ee, is, ie};
+        count++;
+    }
+    if (count != n)
+        return bad_answer(err, k, "has %zu embeddings for %zu inputs", count, n);
+    struct embed_join_part *p = &j->parts[k];
+    size_t ms, me;
+    if (json_span_find_member(body, len, "model", &ms, &me) == 0 && body[ms] == '"') {
+        p->model_s = ms;
+        p->model_e = me;
+    }
+    size_t us = 0, ue = 0;
+    if (json_span_find_member(body, len, "usage", &us, &ue) != 0 || body[us] != '{')
+        us = ue = 0;
+    unsigned missing = j->no_prompt_tokens;
+    add_usage(body, us, ue, "prompt_tokens", &j->prompt_tokens, &missing);
+    j->no_prompt_tokens = missing;
+    missing = j->no_total_tokens;
+    add_usage(body, us, ue, "total_tokens", &j->total_tokens, &missing);
+    j->no_total_tokens = missing;
+    p->body = util_malloc(len ? len : 1);
+    memcpy(p->body, body, len);
+    p->len = len;
+    j->bytes += len;
+    return 0;
+}
+
+static int append_index(struct util_buf *out, size_t i)
+{
+    char num[UTIL_FMT_U64_MAX];
+    return util_buf_append(out, num, util_fmt_u64(num, i));
+}
+
+int embed_join_write(const struct embed_join *j, struct util_buf *out, struct api_error *err)
+{
+    for (size_t k = 0; k < j->n_parts; k++)
+        if (j->parts[k].body == NULL)
+            return api_error_set(err, 500, "api_error", "internal_error", NULL, "sub-answer %zu is missing", k), -1;
+    int rc = util_buf_append(out, "{\"object\":\"list\",\"data\":[", 25);
+    for (size_t i = 0; i < j->n_inputs && rc == 0; i++) {
+        const struct embed_join_item *it = &j->items[i];
+        const char *b = j->parts[it->part].body;
+        if (i > 0)
+            rc |= util_buf_append(out, ",", 1);
+        if (it->has_index) {
+            /* the item as the upstream wrote it, only its index value replaced */
+            rc |= util_buf_append(out, b + it->s, it->idx_s - it->s);
+            rc |= append_index(out, i);
+            rc |= util_buf_append(out, b + it->idx_e, it->e - it->idx_e);
+        } else {
+            rc |= util_buf_append(out, "{\"index\":", 9);
+            rc |= append_index(out, i);
+            rc |= util_buf_append(out, ",", 1);
+            rc |= util_buf_append(out, b + it->s + 1, it->e - it->s - 1);
+        }
+    }
+    rc |= util_buf_append(out, "]", 1);
+    for (size_t k = 0; k < j->n_parts; k++) {
+        const struct embed_join_part *p = &j->parts[k];
+        if (p->model_e == 0)
+            continue;
+        rc |= util_buf_append(out, ",\"model\":", 9);
+        rc |= util_buf_append(out, p->body + p->model_s, p->model_e - p->model_s);
+        break;
+    }
+    if (!j->no_prompt_tokens || !j->no_total_tokens) {
+        rc |= util_buf_append(out, ",\"usage\":{", 10);
+        if (!j->no_prompt_tokens)
+            rc |= util_buf_appendf(out, "\"prompt_tokens\":%lld", (long long)j->prompt_tokens);
+        if (!j->no_total_tokens)
+            rc |= util_buf_appendf(out, "%s\"total_tokens\":%lld", j->no_prompt_tokens ? "" : ",", (long long)j->total_tokens);
+        rc |= util_buf_append(out, "}", 1);
+    }
+    rc |= util_buf_append(out, "}", 1);
+    if (rc != 0)
+        return api_error_set(err, 502, "api_error", "upstream_response_too_large", NULL,
+                             "the joined answer exceeds server.max_response_bytes (%zu)", j->max_bytes),
+               -1;
+    return 0;
+}
+
+/* ---- the split request ---- */
+
+struct embed_split;
+
+struct embed_sub {
+    struct embed_split *s;
+    struct api_internal *h; /* in flight; NULL otherwise */
+    size_t k;
+};
+
+enum embed_split_phase {
+    SPLIT_RUNNING,  /* parts in flight or still to start */
+    SPLIT_ANSWERED, /* the answer or an error went to h2o: nothing more starts */
+};
+
+struct embed_split {
+    struct server_worker *w;
+    h2o_req_t *req;
+    char request_id[API_REQUEST_ID_SIZE];
+    const struct config_api_key *api_key;
+    char *body; /* a copy of the client's body (the sub-requests' bodies are cut from it) */
+    size_t body_len;
+    struct api_span input;  /* the input array in body */
+    struct api_span *items; /* each input's value */
+    size_t n_items, concurrency;
+    size_t next, in_flight, started;
+    struct embed_sub *subs; /* one per part */
+    struct embed_join join;
+    struct util_buf scratch; /* a sub-request's body while it is built */
+    struct util_buf answer;  /* what h2o sends; valid until the dispose */
+    h2o_generator_t generator;
+    enum embed_split_phase phase;
+    int status;
+    unsigned client_gone : 1;
+    char error[200]; /* the failure told to the client (access log) */
+    int hangup_fd;
+    uint64_t conn_id, t_start;
+};
+
+static void send_answer(struct embed_split *s, int status, const char *body, size_t len);
+
+static void cancel_all(struct embed_split *s)
+{
+    for (size_t k = 0; k < s->join.n_parts; k++) {
+        if (s->subs[k].h != NULL) {
+            api_internal_cancel(s->subs[k].h);
+            s->subs[k].h = NULL;
+            s->in_flight--;
+        }
+    }
+}
+
+static void unwatch_hangup(struct embed_split *s)
+{
+    if (s->hangup_fd >= 0) {
+        api_hangup_unwatch(api_worker_get(s->w)->hangup, s->hangup_fd, s->conn_id);
+        s->hangup_fd = -1;
+    }
+}
+
+/* Ends the request with status and body (an error): nothing more is started or waited for. */
+static void fail_with(struct embed_split *s, int status, const char *body, size_t len)
+{
+    s->phase = SPLIT_ANSWERED;
+    unwatch_hangup(s);
+    cancel_all(s);
+    send_answer(s, status, body, len);
+}
+
+static void fail_error(struct embed_split *s, struct api_error *e)
+{
+    util_strlcpy(s->error, e->message, sizeof(s->error));
+    size_t len;
+    char *body = api_error_body(e, &len);
+    fail_with(s, e->status, body ? body : "", body ? len : 0);
+    free(body);
+    api_error_clear(e);
+}
+
+static void on_sub_done(void *ud, int status, const char *body, size_t len);
+static const struct api_internal_callbacks sub_callbacks = {NULL, on_sub_done};
+
+/* Starts part k: the client's body with the input array cut to the part's inputs. */
+static void sub_start(struct embed_split *s, size_t k)
+{
+    size_t first = k * s->join.batch, last = first + s->join.batch;
+    if (last > s->n_items)
+        last = s->n_items;
+    struct util_buf *b = &s->scratch;
+    util_buf_reset(b);
+    util_buf_append(b, s->body, s->input.s);
+    util_buf_append(b, "[", 1);
+    util_buf_append(b, s->body + s->items[first].s, s->items[last - 1].e - s->items[first].s);
+    util_buf_append(b, "]", 1);
+    util_buf_append(b, s->body + s->input.e, s->body_len - s->input.e);
+    /* "<parent>-<part>" when it fits the request-id rules, else a fresh id */
+    char id[API_REQUEST_ID_SIZE + 24];
+    int n = snprintf(id, sizeof(id), "%s-%zu", s->request_id, k);
+    struct api_internal_opts o = {.request_id = n > 0 && api_request_id_ok(id, (size_t)n) ? id : NULL,
+                                  .api_key = s->api_key,
+                                  .parent_request_id = s->request_id};
+    s->subs[k] = (struct embed_sub){s, NULL, k};
+    s->subs[k].h = api_internal_start(s->w, API_INTERNAL_EMBEDDINGS, b->data, b->len, &o, &sub_callbacks, &s->subs[k]);
+    s->in_flight++;
+    s->started++;
+}
+
+static void start_more(struct embed_split *s)
+{
+    while (s->phase == SPLIT_RUNNING && s->in_flight < s->concurrency && s->next < s->join.n_parts)
+        sub_start(s, s->next++);
+}
+
+static void answer_joined(struct embed_split *s)
+{
+    struct api_error e = {0};
+    util_buf_init(&s->answer, s->w->cfg->server.max_response_bytes);
+    if (embed_join_write(&s->join, &s->answer, &e) != 0) {
+        fail_error(s, &e);
+        return;
+    }
+    embed_join_free(&s->join); /* the answer holds its own copy of every item */
+    s->phase = SPLIT_ANSWERED;
+    unwatch_hangup(s);
+    send_answer(s, 200, s->answer.data, s->answer.len);
+}
+
+static void on_sub_done(void *ud, int status, const char *body, size_t len)
+{
+    struct embed_sub *sub = ud;
+    struct embed_split *s = sub->s;
+    sub->h = NULL;
+    s->in_flight--;
+    if (s->phase != SPLIT_RUNNING)
+        return;
+    if (status < 200 || status >= 300) {
+        /* the lifecycle already retried and fell back: this is the part's final answer */
+        snprintf(s->error, sizeof(s->error), "sub-request %zu failed with status %d", sub->k, status);
+        fail_with(s, status, body, len);
+        return;
+    }
+    struct api_error e = {0};
+    if (embed_join_add(&s->join, sub->k, body, len, &e) != 0) {
+        fail_error(s, &e);
+        return;
+    }
+    if (s->next == s->join.n_parts && s->in_flight == 0) {
+        answer_joined(s);
+        return;
+    }
+    start_more(s);
+}
+
+/* The socket closed while the parts run (HTTP/1: h2o is not reading it). */
+static void on_hangup(void *ud)
+{
+    struct embed_split *s = ud;
+    s->hangup_fd = -1; /* the watcher already forgot this request */
+    if (s->phase != SPLIT_RUNNING)
+        return;
+    s->client_gone = 1;
+    struct api_error e = {0};
+    api_error_set(&e, 499, "api_error", "client_closed_request", NULL, "client closed the request");
+    fail_error(s, &e); /* the write fails, and h2o disposes the request */
+}
+
+/* ---- the response and the access log ---- */
+
+static void on_generator_proceed(h2o_generator_t *g, h2o_req_t *req)
+{
+    (void)g;
+    (void)req; /* the whole answer went in one final send: nothing more to give */
+}
+
+static void on_generator_stop(h2o_generator_t *g, h2o_req_t *req)
+{
+    (void)g;
+    (void)req;
+}
+
+/* Sends status and body (copied when it is not s->answer, which lives until the dispose). */
+static void send_answer(struct embed_split *s, int status, const char *body, size_t len)
+{
+    h2o_req_t *req = s->req;
+    s->status = status;
+    req->res.status = status;
+    req->res.reason = status < 400 ? "OK" : "Error";
+    req->res.content_length = len;
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("application/json"));
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL, s->request_id,
+                          strlen(s->request_id));
+    char num[UTIL_FMT_U64_MAX];
+    h2o_iovec_t parts = h2o_strdup(&req->pool, num, util_fmt_u64(num, s->started));
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-warden-sub-requests"), 0, NULL, parts.base, parts.len);
+    h2o_iovec_t buf = body == s->answer.data ? h2o_iovec_init(body, len) : h2o_strdup(&req->pool, body, len);
+    s->generator.proceed = on_generator_proceed;
+    s->generator.stop = on_generator_stop;
+    h2o_start_response(req, &s->generator);
+    h2o_send(req, &buf, 1, H2O_SEND_STATE_FINAL);
+}
+
+/* One line for the client's request; each sub-request writes its own, naming this one. */
+static void access_log(struct embed_split *s, const char *model)
+{
+    const char *al = s->w->cfg->server.access_log;
+    if (al != NULL && strcmp(al, "off") == 0)
+        return;
+    struct util_buf b;
+    util_buf_init(&b, 4096);
+    util_buf_append(&b, "{\"id\":", 6);
+    util_buf_append_json_string(&b, s->request_id, strlen(s->request_id));
+    util_buf_appendf(&b, ",\"route\":\"embeddings\",\"status\":%d,\"total_ms\":%.3f,\"bytes\":%zu,\"inputs\":%zu,"
+                         "\"sub_requests\":%zu",
+                     s->client_gone && s->status == 0 ? 499 : s->status, (double)(util_now_ns() - s->t_start) / 1e6,
+                     s->status == 200 ? s->answer.len : 0, s->n_items, s->started);
+    util_buf_append(&b, ",\"model\":", 9);
+    util_buf_append_json_string(&b, model, strlen(model));
+    if (s->client_gone)
+        util_buf_append(&b, ",\"client_gone\":true", 19);
+    if (s->error[0]) {
+        util_buf_append(&b, ",\"error\":", 9);
+        util_buf_append_json_string(&b, s->error, strlen(s->error));
+    }
+    util_buf_append(&b, "}", 1);
+    server_access_log_write(s->w, b.data, b.len);
+    util_buf_free(&b);
+}
+
+struct embed_split_slot {
+    struct embed_split *s;
+    char model[128];
+};
+
+static void on_split_dispose(void *p)
+{
+    struct embed_split_slot *slot = p;
+    struct embed_split *s = slot->s;
+    unwatch_hangup(s);
+    if (s->phase == SPLIT_RUNNING)
+        s->client_gone = 1; /* h2o let go before the answer (HTTP/2 reset, shutdown) */
+    cancel_all(s);
+    access_log(s, slot->model);
+    embed_join_free(&s->join);
+    util_buf_free(&s->scratch);
+    util_buf_free(&s->answer);
+    free(s->subs);
+    free(s->items);
+    free(s->body);
+    api_worker_inflight_leave(api_worker_get(s->w));
+    free(s);
+}
+
+/* ---- taking the request ---- */
+
+/* Is the model configured to split, at all? (Most configs are not: then nothing is scanned.) */
+static int any_split_configured(const struct config *cfg)
+{
+    static __thread const struct config *cached_cfg;
+    static __thread int cached;
+    if (cached_cfg == cfg)
+        return cached;
+    int any = 0;
+    for (size_t i = 0; i < cfg->n_models && !any; i++)
+        any = cfg->models[i].embeddings.max_batch > 0;
+    cached_cfg = cfg;
+    cached = any;
+    return any;
+}
+
+static const char *req_header(void *ud, const char *name)
+{
+    h2o_req_t *req = ud;
+    ssize_t i = h2o_find_header_by_str(&req->headers, name, strlen(name), -1);
+    if (i < 0)
+        return NULL;
+    h2o_iovec_t v = req->headers.entries[i].value;
+    return h2o_strdup(&req->pool, v.base, v.len).base;
+}
+
+/* Would a guardrail's `when: headers` choose differently for a sub-request, which carries
+ * none of the client's headers? Then splitting could skip (or add) a check: do not split. */
+static int guards_read_headers(const struct config *cfg, const struct config_model *m, const char *model_name,
+                               h2o_req_t *req, const struct config_api_key *key)
+{
+    struct config_guardrail **list = m->has_guardrails ? m->guardrails : cfg->default_guardrails;
+    size_t n = m->has_guardrails ? m->n_guardrails : cfg->n_default_guardrails;
+    struct guard_request_info with = {model_name, "/v1/embeddings", req_header, req, key};
+    struct guard_request_info without = {model_name, "/v1/embeddings", NULL, NULL, key};
+    for (size_t i = 0; i < n; i++)
+        if (list[i]->has_when && list[i]->when.n_headers > 0 &&
+            guard_when_matches(list[i], &with) != guard_when_matches(list[i], &without))
+            return 1;
+    return 0;
+}
+
+/* The inputs' spans, when the input is an array of more than max_batch texts or token
+ * arrays; NULL otherwise (a flat array of numbers is one tokenised input). */
+static struct api_span *split_items(const char *body, struct api_span input, size_t max_batch, size_t *n_items)
+{
+    if (body[input.s] != '[')
+        return NULL;
+    size_t pos = 0, cap = 0, n = 0;
+    struct api_span *items = NULL, sp;
+    while (json_span_array_next(body, input.s, input.e, &pos, &sp.s, &sp.e)) {
+        if (json_span_type(body + sp.s) == '0') {
+            free(items);
+            return NULL;
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 256;
+            items = util_realloc(items, cap * sizeof(*items));
+        }
+        items[n++] = sp;
+    }
+    if (n <= max_batch) {
+        free(items);
+        return NULL;
+    }
+    *n_items = n;
+    return items;
+}
+
+int api_embed_split_handle(struct server_worker *w, h2o_req_t *req)
+{
+    const struct config *cfg = w->cfg;
+    if (!any_split_configured(cfg) || w->draining || req->entity.len == 0)
+        return 0;
+    const char *entity = req->entity.base;
+    size_t len = req->entity.len;
+    struct api_scan sc;
+    if (api_scan(&sc, entity, len, API_SCAN_EMBEDDINGS, 0) != 0 || sc.model_name == NULL || sc.input.e == 0) {
+        api_scan_free(&sc);
+        return 0; /* the lifecycle answers what is wrong with it */
+    }
+    const struct config_model *m = sc.model_len < 128 ? config_find_model(cfg, sc.model_name) : NULL;
+    size_t n_items = 0;
+    struct api_span *items = m != NULL && m->embeddings.max_batch > 0
+                                 ? split_items(entity, sc.input, (size_t)m->embeddings.max_batch, &n_items)
+                                 : NULL;
+    const struct config_api_key *key = cfg->n_api_keys > 0 ? auth_request_key(cfg, &req->headers, NULL) : NULL;
+    if (items != NULL && guards_read_headers(cfg, m, sc.model_name, req, key)) {
+        free(items);
+        items = NULL;
+    }
+    if (items == NULL) {
+        api_scan_free(&sc);
+        return 0;
+    }
+
+    struct embed_split *s = util_calloc(1, sizeof(*s));
+    s->w = w;
+    s->req = req;
+    s->t_start = util_now_ns();
+    s->hangup_fd = -1;
+    s->api_key = key;
+    api_request_id(&req->headers, s->request_id);
+    s->body = util_malloc(len);
+    memcpy(s->body, entity, len);
+    s->body_len = len;
+    s->input = sc.input;
+    s->items = items;
+    s->n_items = n_items;
+    s->concurrency = m->embeddings.max_concurrency > 0 ? (size_t)m->embeddings.max_concurrency : SPLIT_DEFAULT_CONCURRENCY;
+    embed_join_init(&s->join, n_items, (size_t)m->embeddings.max_batch, cfg->server.max_response_bytes);
+    s->subs = util_calloc(s->join.n_parts, sizeof(*s->subs));
+    util_buf_init(&s->scratch, SIZE_MAX);
+    util_buf_init(&s->answer, 0);
+    struct embed_split_slot *slot = h2o_mem_alloc_shared(&req->pool, sizeof(*slot), on_split_dispose);
+    slot->s = s;
+    util_strlcpy(slot->model, sc.model_name, sizeof(slot->model));
+    api_scan_free(&sc);
+    api_worker_inflight_enter(api_worker_get(w));
+    if (req->version < 0x200) {
+        int fd = h2o_socket_get_fd(req->conn->callbacks->get_socket(req->conn));
+        s->conn_id = req->conn->id;
+        if (api_hangup_watch(api_worker_get(w)->hangup, fd, s->conn_id, on_hangup, s) == 0)
+            s->hangup_fd = fd;
+    }
+    start_more(s);
+    return 1;
+}
