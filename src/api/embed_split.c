@@ -75,7 +75,7 @@ static int span_uint(const char *b, size_t s, size_t e, uint64_t max, uint64_t *
         if (b[i] < '0' || b[i] > '9')
             return -1;
         unsigned d = (unsigned)(b[i] - '0');
-        if (v > (max - d) / 10)
+        if (d > max || v > (max - d) / 10)
             return -1;
         v = v * 10 + d;
     }
