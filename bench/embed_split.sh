@@ -120,6 +120,7 @@ if errors:
 print("ok %d" % vectors)
 PY
 
+[ -n "${EMB_PERF:-}" ] && { perf record -g -o "$EMB_PERF" -p "$WARDEN_PID" -- sleep 8 >/dev/null 2>&1 & }
 cpu_ns() { # all of Warden's threads, nanoseconds on CPU
     local t total=0 v
     for t in /proc/"$WARDEN_PID"/task/*/schedstat; do

@@ -95,6 +95,63 @@ static int bad_answer(struct api_error *err, size_t k, const char *fmt, ...)
     return -1;
 }
 
+/* ---- one pass over a sub-answer ----
+ *
+ * A sub-answer can be tens of MB (10,000 vectors of 1,536 floats), so it is walked once: the
+ * top-level members, into "data" and each item's members, skipping every other value; an
+ * embedding that is a flat array of numbers is skipped with memchr. The walk never reads past
+ * the end and refuses what it cannot follow; the bytes it copies are not validated further (an
+ * unsplit answer is relayed unparsed, too). */
+
+static const char *ws(const char *p, const char *e)
+{
+    while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
+/* The end of the value at p; a flat array (no string, array or object inside) by memchr. */
+static const char *value_end(const char *p, const char *e)
+{
+    if (p < e && *p == '[') {
+        size_t n = (size_t)(e - p - 1);
+        const char *close = memchr(p + 1, ']', n);
+        if (close != NULL) {
+            size_t in = (size_t)(close - p - 1);
+            if (!memchr(p + 1, '[', in) && !memchr(p + 1, '{', in) && !memchr(p + 1, '"', in))
+                return close + 1;
+        }
+    }
+    return json_span_value_end(p, e);
+}
+
+/* The next member of the object being walked (*pp after its '{' or after the previous value):
+ * 1 with the key's literal [*ks, *ke) and *pp at the value; 0 at '}' (*pp after it); -1 malformed. */
+static int member_key(const char **pp, const char *e, const char **ks, const char **ke)
+{
+    const char *p = ws(*pp, e);
+    if (p < e && *p == ',')
+        p = ws(p + 1, e);
+    if (p < e && *p == '}') {
+        *pp = p + 1;
+        return 0;
+    }
+    if (p >= e || *p != '"' || (*ke = json_span_value_end(p, e)) == NULL)
+        return -1;
+    *ks = p;
+    p = ws(*ke, e);
+    if (p >= e || *p != ':')
+        return -1;
+    *pp = ws(p + 1, e);
+    return 1;
+}
+
+static int key_is(const char *ks, const char *ke, const char *name)
+{
+    size_t n = strlen(name);
+    return (size_t)(ke - ks) == n + 2 && memcmp(ks + 1, name, n) == 0;
+}
+
 /* Adds a usage count of one part: summed, or marked missing. */
 static void add_usage(const char *b, size_t us, size_t ue, const char *key, int64_t *sum, unsigned *missing)
 {
@@ -107,6 +164,76 @@ static void add_usage(const char *b, size_t us, size_t ue, const char *key, int6
     *sum = *sum > INT64_MAX / 2 ? INT64_MAX / 2 : *sum + (int64_t)v;
 }
 
+/* One data item (an object at *pp): its index (or its position) and spans into j->items. */
+static int add_item(struct embed_join *j, size_t k, size_t first, size_t n, size_t count, const char *b, const char **pp,
+                    const char *e, struct api_error *err)
+{
+    const char *p = *pp, *ks, *ke, *is = NULL, *ie = NULL;
+    int has_embedding = 0, rc;
+    if (p >= e || *p != '{')
+        return bad_answer(err, k, "has data[%zu] that is not an object", count);
+    p++;
+    while ((rc = member_key(&p, e, &ks, &ke)) == 1) {
+        const char *vs = p;
+        if ((p = value_end(vs, e)) == NULL)
+            return bad_answer(err, k, "has data[%zu] cut short", count);
+        if (key_is(ks, ke, "index")) {
+            if (is != NULL)
+                return bad_answer(err, k, "has data[%zu] with two indexes", count);
+            is = vs;
+            ie = p;
+        } else if (key_is(ks, ke, "embedding")) {
+            if (has_embedding)
+                return bad_answer(err, k, "has data[%zu] with two embeddings", count);
+            has_embedding = 1;
+        }
+    }
+    if (rc < 0)
+        return bad_answer(err, k, "has data[%zu] that is not an object", count);
+    if (!has_embedding)
+        return bad_answer(err, k, "has data[%zu] without an embedding", count);
+    if (count >= n)
+        return bad_answer(err, k, "has more embeddings than the %zu inputs sent", n);
+    uint64_t local = count;
+    if (is != NULL && span_uint(b, (size_t)(is - b), (size_t)(ie - b), n - 1, &local) != 0)
+        return bad_answer(err, k, "has data[%zu].index that is not an integer below %zu", count, n);
+    struct embed_join_item *it = &j->items[first + local];
+    if (it->part != ITEM_UNFILLED)
+        return bad_answer(err, k, "repeats index %zu", (size_t)local);
+    *it = (struct embed_join_item){k, is != NULL, (size_t)(*pp - b), (size_t)(p - b), is ? (size_t)(is - b) : 0,
+                                   ie ? (size_t)(ie - b) : 0};
+    *pp = p;
+    return 0;
+}
+
+/* The "data" array at *pp: every item added; 0, or -1 with err set. */
+static int add_items(struct embed_join *j, size_t k, size_t first, size_t n, const char *b, const char **pp, const char *e,
+                     struct api_error *err)
+{
+    const char *p = *pp;
+    size_t count = 0;
+    if (p >= e || *p != '[')
+        return bad_answer(err, k, "has no \"data\" array");
+    p = ws(p + 1, e);
+    while (p < e && *p != ']') {
+        if (count > 0) {
+            if (*p != ',')
+                return bad_answer(err, k, "has a malformed \"data\" array");
+            p = ws(p + 1, e);
+        }
+        if (add_item(j, k, first, n, count, b, &p, e, err) != 0)
+            return -1;
+        count++;
+        p = ws(p, e);
+    }
+    if (p >= e)
+        return bad_answer(err, k, "has a \"data\" array cut short");
+    if (count != n)
+        return bad_answer(err, k, "has %zu embeddings for %zu inputs", count, n);
+    *pp = p + 1;
+    return 0;
+}
+
 int embed_join_add(struct embed_join *j, size_t k, const char *body, size_t len, struct api_error *err)
 {
     if (k >= j->n_parts || j->parts[k].body != NULL)
@@ -116,49 +243,47 @@ int embed_join_add(struct embed_join *j, size_t k, const char *body, size_t len,
         return api_error_set(err, 502, "api_error", "upstream_response_too_large", NULL,
                              "the answers to the split request exceed server.max_response_bytes (%zu)", j->max_bytes),
                -1;
-    char why[128];
-    if (json_span_validate(body, len, why, sizeof(why)) != 0)
-        return bad_answer(err, k, "is not JSON: %s", why);
-    size_t ds, de;
-    if (json_span_find_member(body, len, "data", &ds, &de) != 0 || body[ds] != '[')
+    const char *e = body + len, *p = ws(body, e), *ks, *ke;
+    if (p >= e || *p != '{')
+        return bad_answer(err, k, "is not a JSON object");
+    p++;
+    int rc, seen_data = 0;
+    size_t ms = 0, me = 0, us = 0, ue = 0;
+    while ((rc = member_key(&p, e, &ks, &ke)) == 1) {
+        const char *vs = p;
+        if (key_is(ks, ke, "data")) {
+            if (seen_data++)
+                return bad_answer(err, k, "has two \"data\" members");
+            if (add_items(j, k, first, n, body, &p, e, err) != 0)
+                return -1;
+            continue;
+        }
+        if ((p = value_end(vs, e)) == NULL)
+            return bad_answer(err, k, "is cut short");
+        if (key_is(ks, ke, "model") && *vs == '"') {
+            ms = (size_t)(vs - body);
+            me = (size_t)(p - body);
+        } else if (key_is(ks, ke, "usage") && *vs == '{') {
+            us = (size_t)(vs - body);
+            ue = (size_t)(p - body);
+        }
+    }
+    if (rc < 0)
+        return bad_answer(err, k, "is not a JSON object");
+    if (!seen_data)
         return bad_answer(err, k, "has no \"data\" array");
-    size_t pos = 0, es, ee, count = 0;
-    while (json_span_array_next(body, ds, de, &pos, &es, &ee)) {
-        size_t vs, ve, is = 0, ie = 0;
-        if (body[es] != '{' || json_span_find_in(body, es, ee, "embedding", &vs, &ve) != 0)
-            return bad_answer(err, k, "has data[%zu] without an embedding", count);
-        if (count >= n)
-            return bad_answer(err, k, "has more embeddings than the %zu inputs sent", n);
-        uint64_t local = count;
-        int has_index = json_span_find_in(body, es, ee, "index", &is, &ie) == 0;
-        if (has_index && span_uint(body, is, ie, n - 1, &local) != 0)
-            return bad_answer(err, k, "has data[%zu].index that is not an integer below %zu", count, n);
-        struct embed_join_item *it = &j->items[first + local];
-        if (it->part != ITEM_UNFILLED)
-            return bad_answer(err, k, "repeats index %zu", (size_t)local);
-        *it = (struct embed_join_item){k, has_index, es, ee, is, ie};
-        count++;
-    }
-    if (count != n)
-        return bad_answer(err, k, "has %zu embeddings for %zu inputs", count, n);
-    struct embed_join_part *p = &j->parts[k];
-    size_t ms, me;
-    if (json_span_find_member(body, len, "model", &ms, &me) == 0 && body[ms] == '"') {
-        p->model_s = ms;
-        p->model_e = me;
-    }
-    size_t us = 0, ue = 0;
-    if (json_span_find_member(body, len, "usage", &us, &ue) != 0 || body[us] != '{')
-        us = ue = 0;
+    struct embed_join_part *part = &j->parts[k];
+    part->model_s = ms;
+    part->model_e = me;
     unsigned missing = j->no_prompt_tokens;
     add_usage(body, us, ue, "prompt_tokens", &j->prompt_tokens, &missing);
     j->no_prompt_tokens = missing;
     missing = j->no_total_tokens;
     add_usage(body, us, ue, "total_tokens", &j->total_tokens, &missing);
     j->no_total_tokens = missing;
-    p->body = util_malloc(len ? len : 1);
-    memcpy(p->body, body, len);
-    p->len = len;
+    part->body = util_malloc(len ? len : 1);
+    memcpy(part->body, body, len);
+    part->len = len;
     j->bytes += len;
     return 0;
 }
