@@ -13,6 +13,7 @@ providers:
 embeddings: {max_batch: 100, max_concurrency: 4}
 guardrails:
   - {name: no-forbidden, type: regex, stage: input, timing: blocking, action: block, patterns: ["forbidden-word"]}
+  - {name: tenant-only, type: keywords, keywords: [tenant-word], when: {headers: {x-tenant: acme}}}
 models:
   - name: emb
     targets: [{provider: local, model: mock-embedding}]
@@ -21,6 +22,9 @@ models:
     targets: [{provider: local, model: mock-embedding}]
     retries: {max: 2, base_ms: 5, max_ms: 20}
     guardrails: [no-forbidden]
+  - name: emb-tenant
+    targets: [{provider: local, model: mock-embedding}]
+    guardrails: [tenant-only]
   - name: emb-small
     targets: [{provider: local, model: mock-embedding}]
     embeddings: {max_batch: 7, max_concurrency: 2}
@@ -144,6 +148,21 @@ python3 -c 'import json; print(json.dumps({"model":"emb-guarded","input":[[i, i 
 emb_post "$TMP/gtoks.json"
 check "token arrays under an input guardrail: refused 400 as unsplit" eq \
     "$(status) $(json_get 'd["error"]["code"]' <"$TMP/out")" "400 unsupported_input"
+
+# a guardrail chosen by the client's headers: sub-requests carry none, so such a request is
+# not split (the guardrail still runs on it, once, unsplit)
+python3 - "$TMP/g_ok.json" "$TMP/tenant.json" <<'PY2'
+import json, sys
+b = json.load(open(sys.argv[1]))
+b["model"] = "emb-tenant"
+b["input"][500] = "has tenant-word"
+open(sys.argv[2], "w").write(json.dumps(b))
+PY2
+emb_post "$TMP/tenant.json" -H 'x-tenant: acme'
+check "when: headers guard matching the client's headers: not split, and it blocks" eq \
+    "$(status) $(header x-warden-sub-requests)" "400 "
+emb_post "$TMP/tenant.json" -H 'x-tenant: other'
+check "when: headers guard not matching either way: split, 200" eq "$(status) $(header x-warden-sub-requests)" "200 10"
 
 # ---------------------------------------------------------------- failures
 # one sub-batch's upstream fails on every attempt (at once) while its siblings are slow: the
