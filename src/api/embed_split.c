@@ -288,58 +288,87 @@ int embed_join_add(struct embed_join *j, size_t k, const char *body, size_t len,
     return 0;
 }
 
-static int append_index(struct util_buf *out, size_t i)
+static size_t digits(size_t v)
 {
-    char num[UTIL_FMT_U64_MAX];
-    return util_buf_append(out, num, util_fmt_u64(num, i));
+    size_t n = 1;
+    while (v >= 10) {
+        v /= 10;
+        n++;
+    }
+    return n;
 }
 
-int embed_join_write(const struct embed_join *j, struct util_buf *out, struct api_error *err)
+/* The item's bytes with its index replaced by i (or inserted), at w; returns the end. */
+static char *write_item(char *w, const struct embed_join_item *it, const char *b, size_t i)
 {
+    if (it->has_index) {
+        memcpy(w, b + it->s, it->idx_s - it->s);
+        w += it->idx_s - it->s;
+        w += util_fmt_u64(w, i);
+        memcpy(w, b + it->idx_e, it->e - it->idx_e);
+        return w + (it->e - it->idx_e);
+    }
+    memcpy(w, "{\"index\":", 9);
+    w += 9;
+    w += util_fmt_u64(w, i);
+    *w++ = ',';
+    memcpy(w, b + it->s + 1, it->e - it->s - 1);
+    return w + (it->e - it->s - 1);
+}
+
+char *embed_join_write(const struct embed_join *j, size_t *out_len, struct api_error *err)
+{
+    static const char head[] = "{\"object\":\"list\",\"data\":[";
     for (size_t k = 0; k < j->n_parts; k++)
         if (j->parts[k].body == NULL)
-            return api_error_set(err, 500, "api_error", "internal_error", NULL, "sub-answer %zu is missing", k), -1;
-    int rc = util_buf_append(out, "{\"object\":\"list\",\"data\":[", 25);
-    for (size_t i = 0; i < j->n_inputs && rc == 0; i++) {
-        const struct embed_join_item *it = &j->items[i];
-        const char *b = j->parts[it->part].body;
-        if (i > 0)
-            rc |= util_buf_append(out, ",", 1);
-        if (it->has_index) {
-            /* the item as the upstream wrote it, only its index value replaced */
-            rc |= util_buf_append(out, b + it->s, it->idx_s - it->s);
-            rc |= append_index(out, i);
-            rc |= util_buf_append(out, b + it->idx_e, it->e - it->idx_e);
-        } else {
-            rc |= util_buf_append(out, "{\"index\":", 9);
-            rc |= append_index(out, i);
-            rc |= util_buf_append(out, ",", 1);
-            rc |= util_buf_append(out, b + it->s + 1, it->e - it->s - 1);
-        }
-    }
-    rc |= util_buf_append(out, "]", 1);
+            return api_error_set(err, 500, "api_error", "internal_error", NULL, "sub-answer %zu is missing", k), NULL;
+    /* what follows the items: model and usage */
+    struct util_buf tail;
+    util_buf_init(&tail, 64 * 1024);
+    int rc = util_buf_append(&tail, "]", 1);
     for (size_t k = 0; k < j->n_parts; k++) {
         const struct embed_join_part *p = &j->parts[k];
         if (p->model_e == 0)
             continue;
-        rc |= util_buf_append(out, ",\"model\":", 9);
-        rc |= util_buf_append(out, p->body + p->model_s, p->model_e - p->model_s);
+        rc |= util_buf_append(&tail, ",\"model\":", 9);
+        rc |= util_buf_append(&tail, p->body + p->model_s, p->model_e - p->model_s);
         break;
     }
     if (!j->no_prompt_tokens || !j->no_total_tokens) {
-        rc |= util_buf_append(out, ",\"usage\":{", 10);
+        rc |= util_buf_append(&tail, ",\"usage\":{", 10);
         if (!j->no_prompt_tokens)
-            rc |= util_buf_appendf(out, "\"prompt_tokens\":%lld", (long long)j->prompt_tokens);
+            rc |= util_buf_appendf(&tail, "\"prompt_tokens\":%lld", (long long)j->prompt_tokens);
         if (!j->no_total_tokens)
-            rc |= util_buf_appendf(out, "%s\"total_tokens\":%lld", j->no_prompt_tokens ? "" : ",", (long long)j->total_tokens);
-        rc |= util_buf_append(out, "}", 1);
+            rc |= util_buf_appendf(&tail, "%s\"total_tokens\":%lld", j->no_prompt_tokens ? "" : ",", (long long)j->total_tokens);
+        rc |= util_buf_append(&tail, "}", 1);
     }
-    rc |= util_buf_append(out, "}", 1);
-    if (rc != 0)
+    rc |= util_buf_append(&tail, "}", 1);
+    /* the exact size first: one allocation, and the cap is checked before it */
+    size_t size = sizeof(head) - 1 + tail.len;
+    for (size_t i = 0; i < j->n_inputs; i++) {
+        const struct embed_join_item *it = &j->items[i];
+        size += (i > 0) + digits(i) + (it->has_index ? (it->e - it->s) - (it->idx_e - it->idx_s) : 9 + (it->e - it->s));
+    }
+    if (rc != 0 || size > j->max_bytes) {
+        util_buf_free(&tail);
         return api_error_set(err, 502, "api_error", "upstream_response_too_large", NULL,
                              "the joined answer exceeds server.max_response_bytes (%zu)", j->max_bytes),
-               -1;
-    return 0;
+               NULL;
+    }
+    char *out = util_malloc(size + UTIL_FMT_U64_MAX), *w = out; /* util_fmt_u64 writes a NUL after its digits */
+    memcpy(w, head, sizeof(head) - 1);
+    w += sizeof(head) - 1;
+    for (size_t i = 0; i < j->n_inputs; i++) {
+        if (i > 0)
+            *w++ = ',';
+        w = write_item(w, &j->items[i], j->parts[j->items[i].part].body, i);
+    }
+    memcpy(w, tail.data, tail.len);
+    w += tail.len;
+    *w = '\0';
+    util_buf_free(&tail);
+    *out_len = (size_t)(w - out);
+    return out;
 }
 
 /* ---- the split request ---- */
@@ -371,7 +400,8 @@ struct embed_split {
     struct embed_sub *subs; /* one per part */
     struct embed_join join;
     struct util_buf scratch; /* a sub-request's body while it is built */
-    struct util_buf answer;  /* what h2o sends; valid until the dispose */
+    char *answer; /* the joined answer h2o sends; valid until the dispose */
+    size_t answer_len;
     h2o_generator_t generator;
     enum embed_split_phase phase;
     int status;
@@ -458,15 +488,14 @@ static void start_more(struct embed_split *s)
 static void answer_joined(struct embed_split *s)
 {
     struct api_error e = {0};
-    util_buf_init(&s->answer, s->w->cfg->server.max_response_bytes);
-    if (embed_join_write(&s->join, &s->answer, &e) != 0) {
+    if ((s->answer = embed_join_write(&s->join, &s->answer_len, &e)) == NULL) {
         fail_error(s, &e);
         return;
     }
     embed_join_free(&s->join); /* the answer holds its own copy of every item */
     s->phase = SPLIT_ANSWERED;
     unwatch_hangup(s);
-    send_answer(s, 200, s->answer.data, s->answer.len);
+    send_answer(s, 200, s->answer, s->answer_len);
 }
 
 static void on_sub_done(void *ud, int status, const char *body, size_t len)
@@ -536,7 +565,7 @@ static void send_answer(struct embed_split *s, int status, const char *body, siz
     char num[UTIL_FMT_U64_MAX];
     h2o_iovec_t parts = h2o_strdup(&req->pool, num, util_fmt_u64(num, s->started));
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-warden-sub-requests"), 0, NULL, parts.base, parts.len);
-    h2o_iovec_t buf = body == s->answer.data ? h2o_iovec_init(body, len) : h2o_strdup(&req->pool, body, len);
+    h2o_iovec_t buf = body == s->answer ? h2o_iovec_init(body, len) : h2o_strdup(&req->pool, body, len);
     s->generator.proceed = on_generator_proceed;
     s->generator.stop = on_generator_stop;
     h2o_start_response(req, &s->generator);
@@ -556,7 +585,7 @@ static void access_log(struct embed_split *s, const char *model)
     util_buf_appendf(&b, ",\"route\":\"embeddings\",\"status\":%d,\"total_ms\":%.3f,\"bytes\":%zu,\"inputs\":%zu,"
                          "\"sub_requests\":%zu",
                      s->client_gone && s->status == 0 ? 499 : s->status, (double)(util_now_ns() - s->t_start) / 1e6,
-                     s->status == 200 ? s->answer.len : 0, s->n_items, s->started);
+                     s->status == 200 ? s->answer_len : 0, s->n_items, s->started);
     util_buf_append(&b, ",\"model\":", 9);
     util_buf_append_json_string(&b, model, strlen(model));
     if (s->client_gone)
@@ -586,7 +615,7 @@ static void on_split_dispose(void *p)
     access_log(s, slot->model);
     embed_join_free(&s->join);
     util_buf_free(&s->scratch);
-    util_buf_free(&s->answer);
+    free(s->answer);
     free(s->subs);
     free(s->items);
     free(s->body);
@@ -708,7 +737,6 @@ int api_embed_split_handle(struct server_worker *w, h2o_req_t *req)
     embed_join_init(&s->join, n_items, (size_t)m->embeddings.max_batch, cfg->server.max_response_bytes);
     s->subs = util_calloc(s->join.n_parts, sizeof(*s->subs));
     util_buf_init(&s->scratch, SIZE_MAX);
-    util_buf_init(&s->answer, 0);
     struct embed_split_slot *slot = h2o_mem_alloc_shared(&req->pool, sizeof(*slot), on_split_dispose);
     slot->s = s;
     util_strlcpy(slot->model, sc.model_name, sizeof(slot->model));

@@ -71,8 +71,9 @@ void embed_join_free(struct embed_join *j);
 /* Adds part k (a 2xx sub-answer). 0, or -1 with err set (502: not an embeddings answer for
  * those inputs - wrong count, bad or repeated index; over max_bytes). */
 int embed_join_add(struct embed_join *j, size_t k, const char *body, size_t len, struct api_error *err);
-/* Writes the answer once every part is in: {"object":"list","data":[...],"model":...,
- * "usage":{...}}. 0, or -1 with err set. */
-int embed_join_write(const struct embed_join *j, struct util_buf *out, struct api_error *err);
+/* The answer, once every part is in: {"object":"list","data":[...],"model":...,"usage":{...}},
+ * malloc'd (the caller frees it), *len its length; NULL with err set when a part is missing or
+ * it would exceed max_bytes (the size is known before anything is allocated). */
+char *embed_join_write(const struct embed_join *j, size_t *len, struct api_error *err);
 
 #endif

@@ -19,16 +19,15 @@ static int add(struct embed_join *j, size_t k, const char *body, struct api_erro
     return embed_join_add(j, k, body, strlen(body), e);
 }
 
-/* Writes the joined answer as a NUL-terminated string (the caller frees it). */
+/* The joined answer, NUL-terminated (the caller frees it). */
 static char *written(struct embed_join *j)
 {
-    struct util_buf out;
-    util_buf_init(&out, BIG);
     struct api_error e = {0};
-    assert_int_equal(embed_join_write(j, &out, &e), 0);
-    util_buf_append(&out, "", 1);
-    size_t len;
-    return util_buf_take(&out, &len);
+    size_t len = 0;
+    char *s = embed_join_write(j, &len, &e);
+    assert_non_null(s);
+    assert_int_equal(strlen(s), len);
+    return s;
 }
 
 static void parts_in_any_order_join_in_input_order(void **state)
@@ -131,16 +130,28 @@ static void sizes_are_capped(void **state)
     api_error_clear(&e);
     embed_join_free(&j);
 
-    /* the joined answer has its own cap (the caller's buffer) */
+    /* the joined answer is capped too: the two sub-answers fit, their join (with its wrapper) not */
+    embed_join_init(&j, 2, 1, 2 * strlen(part));
+    assert_int_equal(add(&j, 0, part, &e), 0);
+    assert_int_equal(add(&j, 1, part, &e), 0);
+    size_t len;
+    assert_null(embed_join_write(&j, &len, &e));
+    assert_string_equal(e.code, "upstream_response_too_large");
+    api_error_clear(&e);
+    embed_join_free(&j);
+    /* and exactly at the cap it is written */
     embed_join_init(&j, 2, 1, BIG);
     assert_int_equal(add(&j, 0, part, &e), 0);
     assert_int_equal(add(&j, 1, part, &e), 0);
-    struct util_buf out;
-    util_buf_init(&out, 40);
-    assert_int_equal(embed_join_write(&j, &out, &e), -1);
-    assert_string_equal(e.code, "upstream_response_too_large");
-    api_error_clear(&e);
-    util_buf_free(&out);
+    char *s = written(&j);
+    size_t exact = strlen(s);
+    free(s);
+    embed_join_free(&j);
+    embed_join_init(&j, 2, 1, exact);
+    assert_int_equal(add(&j, 0, part, &e), 0);
+    assert_int_equal(add(&j, 1, part, &e), 0);
+    s = written(&j);
+    free(s);
     embed_join_free(&j);
 }
 
@@ -154,14 +165,12 @@ static void a_missing_or_repeated_part_is_an_error(void **state)
     assert_int_equal(add(&j, 0, part, &e), -1);
     assert_int_equal(e.status, 500);
     api_error_clear(&e);
-    struct util_buf out;
-    util_buf_init(&out, BIG);
-    assert_int_equal(embed_join_write(&j, &out, &e), -1); /* part 1 never came */
+    size_t len;
+    assert_null(embed_join_write(&j, &len, &e)); /* part 1 never came */
     assert_int_equal(e.status, 500);
     api_error_clear(&e);
     assert_int_equal(add(&j, 7, part, &e), -1); /* no such part */
     api_error_clear(&e);
-    util_buf_free(&out);
     embed_join_free(&j);
 }
 
