@@ -38,7 +38,7 @@
 #include "util/fmt.h"
 
 #define SPLIT_DEFAULT_CONCURRENCY 4
-#define ITEM_UNFILLED SIZE_MAX
+#define SEND_PIECES_MAX 1024
 
 /* ---- the join ---- */
 
@@ -49,32 +49,34 @@ void embed_join_init(struct embed_join *j, size_t n_inputs, size_t batch, size_t
     j->batch = batch > 0 ? batch : 1;
     j->n_parts = (n_inputs + j->batch - 1) / j->batch;
     j->max_bytes = max_bytes;
-    j->items = util_malloc((n_inputs ? n_inputs : 1) * sizeof(*j->items));
-    for (size_t i = 0; i < n_inputs; i++)
-        j->items[i].part = ITEM_UNFILLED;
+    j->scratch = util_malloc((j->batch < n_inputs ? j->batch : n_inputs ? n_inputs : 1) * sizeof(*j->scratch));
     j->parts = util_calloc(j->n_parts ? j->n_parts : 1, sizeof(*j->parts));
+    util_buf_init(&j->tail, 64 * 1024);
 }
 
 void embed_join_free(struct embed_join *j)
 {
-    for (size_t k = 0; j->parts != NULL && k < j->n_parts; k++)
-        free(j->parts[k].body);
+    for (size_t k = 0; j->parts != NULL && k < j->n_parts; k++) {
+        free(j->parts[k].items);
+        free(j->parts[k].model);
+    }
     free(j->parts);
-    free(j->items);
+    free(j->scratch);
+    util_buf_free(&j->tail);
     j->parts = NULL;
-    j->items = NULL;
+    j->scratch = NULL;
 }
 
 /* A JSON number [s, e) that is a plain non-negative integer not above max. */
-static int span_uint(const char *b, size_t s, size_t e, uint64_t max, uint64_t *out)
+static int span_uint(const char *s, const char *e, uint64_t max, uint64_t *out)
 {
     if (s >= e)
         return -1;
     uint64_t v = 0;
-    for (size_t i = s; i < e; i++) {
-        if (b[i] < '0' || b[i] > '9')
+    for (const char *p = s; p < e; p++) {
+        if (*p < '0' || *p > '9')
             return -1;
-        unsigned d = (unsigned)(b[i] - '0');
+        unsigned d = (unsigned)(*p - '0');
         if (d > max || v > (max - d) / 10)
             return -1;
         v = v * 10 + d;
@@ -114,8 +116,7 @@ static const char *ws(const char *p, const char *e)
 static const char *value_end(const char *p, const char *e)
 {
     if (p < e && *p == '[') {
-        size_t n = (size_t)(e - p - 1);
-        const char *close = memchr(p + 1, ']', n);
+        const char *close = memchr(p + 1, ']', (size_t)(e - p - 1));
         if (close != NULL) {
             size_t in = (size_t)(close - p - 1);
             if (!memchr(p + 1, '[', in) && !memchr(p + 1, '{', in) && !memchr(p + 1, '"', in))
@@ -152,21 +153,9 @@ static int key_is(const char *ks, const char *ke, const char *name)
     return (size_t)(ke - ks) == n + 2 && memcmp(ks + 1, name, n) == 0;
 }
 
-/* Adds a usage count of one part: summed, or marked missing. */
-static void add_usage(const char *b, size_t us, size_t ue, const char *key, int64_t *sum, unsigned *missing)
-{
-    size_t vs, ve;
-    uint64_t v;
-    if (us == 0 || json_span_find_in(b, us, ue, key, &vs, &ve) != 0 || span_uint(b, vs, ve, INT64_MAX / 2, &v) != 0) {
-        *missing = 1;
-        return;
-    }
-    *sum = *sum > INT64_MAX / 2 ? INT64_MAX / 2 : *sum + (int64_t)v;
-}
-
-/* One data item (an object at *pp): its index (or its position) and spans into j->items. */
-static int add_item(struct embed_join *j, size_t k, size_t first, size_t n, size_t count, const char *b, const char **pp,
-                    const char *e, struct api_error *err)
+/* One data item (an object at *pp) into j->scratch, by its index (or its position). */
+static int scan_item(struct embed_join *j, size_t k, size_t n, size_t count, const char **pp, const char *e,
+                     struct api_error *err)
 {
     const char *p = *pp, *ks, *ke, *is = NULL, *ie = NULL;
     int has_embedding = 0, rc;
@@ -195,20 +184,18 @@ static int add_item(struct embed_join *j, size_t k, size_t first, size_t n, size
     if (count >= n)
         return bad_answer(err, k, "has more embeddings than the %zu inputs sent", n);
     uint64_t local = count;
-    if (is != NULL && span_uint(b, (size_t)(is - b), (size_t)(ie - b), n - 1, &local) != 0)
+    if (is != NULL && span_uint(is, ie, n - 1, &local) != 0)
         return bad_answer(err, k, "has data[%zu].index that is not an integer below %zu", count, n);
-    struct embed_join_item *it = &j->items[first + local];
-    if (it->part != ITEM_UNFILLED)
+    struct embed_join_span *sp = &j->scratch[local];
+    if (sp->s != NULL)
         return bad_answer(err, k, "repeats index %zu", (size_t)local);
-    *it = (struct embed_join_item){k, is != NULL, (size_t)(*pp - b), (size_t)(p - b), is ? (size_t)(is - b) : 0,
-                                   ie ? (size_t)(ie - b) : 0};
+    *sp = (struct embed_join_span){*pp, p, is, ie};
     *pp = p;
     return 0;
 }
 
-/* The "data" array at *pp: every item added; 0, or -1 with err set. */
-static int add_items(struct embed_join *j, size_t k, size_t first, size_t n, const char *b, const char **pp, const char *e,
-                     struct api_error *err)
+/* The "data" array at *pp: every item into j->scratch, exactly n of them. */
+static int scan_items(struct embed_join *j, size_t k, size_t n, const char **pp, const char *e, struct api_error *err)
 {
     const char *p = *pp;
     size_t count = 0;
@@ -221,7 +208,7 @@ static int add_items(struct embed_join *j, size_t k, size_t first, size_t n, con
                 return bad_answer(err, k, "has a malformed \"data\" array");
             p = ws(p + 1, e);
         }
-        if (add_item(j, k, first, n, count, b, &p, e, err) != 0)
+        if (scan_item(j, k, n, count, &p, e, err) != 0)
             return -1;
         count++;
         p = ws(p, e);
@@ -234,58 +221,17 @@ static int add_items(struct embed_join *j, size_t k, size_t first, size_t n, con
     return 0;
 }
 
-int embed_join_add(struct embed_join *j, size_t k, const char *body, size_t len, struct api_error *err)
+/* Adds a usage count of one part: summed, or marked missing. */
+static void add_usage(const char *b, const char *us, const char *ue, const char *key, int64_t *sum, unsigned *missing)
 {
-    if (k >= j->n_parts || j->parts[k].body != NULL)
-        return api_error_set(err, 500, "api_error", "internal_error", NULL, "sub-answer %zu given twice", k), -1;
-    size_t first = k * j->batch, n = j->n_inputs - first < j->batch ? j->n_inputs - first : j->batch;
-    if (len > j->max_bytes - j->bytes)
-        return api_error_set(err, 502, "api_error", "upstream_response_too_large", NULL,
-                             "the answers to the split request exceed server.max_response_bytes (%zu)", j->max_bytes),
-               -1;
-    const char *e = body + len, *p = ws(body, e), *ks, *ke;
-    if (p >= e || *p != '{')
-        return bad_answer(err, k, "is not a JSON object");
-    p++;
-    int rc, seen_data = 0;
-    size_t ms = 0, me = 0, us = 0, ue = 0;
-    while ((rc = member_key(&p, e, &ks, &ke)) == 1) {
-        const char *vs = p;
-        if (key_is(ks, ke, "data")) {
-            if (seen_data++)
-                return bad_answer(err, k, "has two \"data\" members");
-            if (add_items(j, k, first, n, body, &p, e, err) != 0)
-                return -1;
-            continue;
-        }
-        if ((p = value_end(vs, e)) == NULL)
-            return bad_answer(err, k, "is cut short");
-        if (key_is(ks, ke, "model") && *vs == '"') {
-            ms = (size_t)(vs - body);
-            me = (size_t)(p - body);
-        } else if (key_is(ks, ke, "usage") && *vs == '{') {
-            us = (size_t)(vs - body);
-            ue = (size_t)(p - body);
-        }
+    size_t vs, ve;
+    uint64_t v;
+    if (us == NULL || json_span_find_in(b, (size_t)(us - b), (size_t)(ue - b), key, &vs, &ve) != 0 ||
+        span_uint(b + vs, b + ve, INT64_MAX / 2, &v) != 0) {
+        *missing = 1;
+        return;
     }
-    if (rc < 0)
-        return bad_answer(err, k, "is not a JSON object");
-    if (!seen_data)
-        return bad_answer(err, k, "has no \"data\" array");
-    struct embed_join_part *part = &j->parts[k];
-    part->model_s = ms;
-    part->model_e = me;
-    unsigned missing = j->no_prompt_tokens;
-    add_usage(body, us, ue, "prompt_tokens", &j->prompt_tokens, &missing);
-    j->no_prompt_tokens = missing;
-    missing = j->no_total_tokens;
-    add_usage(body, us, ue, "total_tokens", &j->total_tokens, &missing);
-    j->no_total_tokens = missing;
-    part->body = util_malloc(len ? len : 1);
-    memcpy(part->body, body, len);
-    part->len = len;
-    j->bytes += len;
-    return 0;
+    *sum = *sum > INT64_MAX / 2 ? INT64_MAX / 2 : *sum + (int64_t)v;
 }
 
 static size_t digits(size_t v)
@@ -299,76 +245,143 @@ static size_t digits(size_t v)
 }
 
 /* The item's bytes with its index replaced by i (or inserted), at w; returns the end. */
-static char *write_item(char *w, const struct embed_join_item *it, const char *b, size_t i)
+static char *write_item(char *w, const struct embed_join_span *sp, size_t i)
 {
-    if (it->has_index) {
-        memcpy(w, b + it->s, it->idx_s - it->s);
-        w += it->idx_s - it->s;
+    if (sp->idx_s != NULL) {
+        memcpy(w, sp->s, (size_t)(sp->idx_s - sp->s));
+        w += sp->idx_s - sp->s;
         w += util_fmt_u64(w, i);
-        memcpy(w, b + it->idx_e, it->e - it->idx_e);
-        return w + (it->e - it->idx_e);
+        memcpy(w, sp->idx_e, (size_t)(sp->e - sp->idx_e));
+        return w + (sp->e - sp->idx_e);
     }
     memcpy(w, "{\"index\":", 9);
     w += 9;
     w += util_fmt_u64(w, i);
     *w++ = ',';
-    memcpy(w, b + it->s + 1, it->e - it->s - 1);
-    return w + (it->e - it->s - 1);
+    memcpy(w, sp->s + 1, (size_t)(sp->e - sp->s - 1));
+    return w + (sp->e - sp->s - 1);
 }
 
-char *embed_join_write(const struct embed_join *j, size_t *out_len, struct api_error *err)
+/* Part k's items written out with their final indexes, comma-separated (the size is known
+ * before anything is allocated, and checked against the cap). */
+static int render_part(struct embed_join *j, size_t k, size_t n, struct api_error *err)
 {
-    static const char head[] = "{\"object\":\"list\",\"data\":[";
-    for (size_t k = 0; k < j->n_parts; k++)
-        if (j->parts[k].body == NULL)
-            return api_error_set(err, 500, "api_error", "internal_error", NULL, "sub-answer %zu is missing", k), NULL;
-    /* what follows the items: model and usage */
-    struct util_buf tail;
-    util_buf_init(&tail, 64 * 1024);
-    int rc = util_buf_append(&tail, "]", 1);
-    for (size_t k = 0; k < j->n_parts; k++) {
-        const struct embed_join_part *p = &j->parts[k];
-        if (p->model_e == 0)
+    size_t first = k * j->batch, size = n - 1;
+    for (size_t i = 0; i < n; i++) {
+        const struct embed_join_span *sp = &j->scratch[i];
+        size += digits(first + i) + (sp->idx_s ? (size_t)((sp->e - sp->s) - (sp->idx_e - sp->idx_s)) : 9 + (size_t)(sp->e - sp->s));
+    }
+    if (size > j->max_bytes - j->bytes)
+        return api_error_set(err, 502, "api_error", "upstream_response_too_large", NULL,
+                             "the joined answer exceeds server.max_response_bytes (%zu)", j->max_bytes),
+               -1;
+    char *out = util_malloc(size + UTIL_FMT_U64_MAX), *w = out; /* util_fmt_u64 writes a NUL after its digits */
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            *w++ = ',';
+        w = write_item(w, &j->scratch[i], first + i);
+    }
+    j->parts[k].items = out;
+    j->parts[k].len = (size_t)(w - out);
+    j->bytes += j->parts[k].len;
+    return 0;
+}
+
+int embed_join_add(struct embed_join *j, size_t k, const char *body, size_t len, struct api_error *err)
+{
+    if (k >= j->n_parts || j->parts[k].items != NULL)
+        return api_error_set(err, 500, "api_error", "internal_error", NULL, "sub-answer %zu given twice", k), -1;
+    size_t n = j->n_inputs - k * j->batch < j->batch ? j->n_inputs - k * j->batch : j->batch;
+    memset(j->scratch, 0, n * sizeof(*j->scratch));
+    const char *e = body + len, *p = ws(body, e), *ks, *ke, *ms = NULL, *me = NULL, *us = NULL, *ue = NULL;
+    if (p >= e || *p != '{')
+        return bad_answer(err, k, "is not a JSON object");
+    p++;
+    int rc, seen_data = 0;
+    while ((rc = member_key(&p, e, &ks, &ke)) == 1) {
+        const char *vs = p;
+        if (key_is(ks, ke, "data")) {
+            if (seen_data++)
+                return bad_answer(err, k, "has two \"data\" members");
+            if (scan_items(j, k, n, &p, e, err) != 0)
+                return -1;
             continue;
-        rc |= util_buf_append(&tail, ",\"model\":", 9);
-        rc |= util_buf_append(&tail, p->body + p->model_s, p->model_e - p->model_s);
+        }
+        if ((p = value_end(vs, e)) == NULL)
+            return bad_answer(err, k, "is cut short");
+        if (key_is(ks, ke, "model") && *vs == '"') {
+            ms = vs;
+            me = p;
+        } else if (key_is(ks, ke, "usage") && *vs == '{') {
+            us = vs;
+            ue = p;
+        }
+    }
+    if (rc < 0)
+        return bad_answer(err, k, "is not a JSON object");
+    if (!seen_data)
+        return bad_answer(err, k, "has no \"data\" array");
+    if (render_part(j, k, n, err) != 0)
+        return -1;
+    if (ms != NULL)
+        j->parts[k].model = util_strndup(ms, (size_t)(me - ms));
+    unsigned missing = j->no_prompt_tokens;
+    add_usage(body, us, ue, "prompt_tokens", &j->prompt_tokens, &missing);
+    j->no_prompt_tokens = missing;
+    missing = j->no_total_tokens;
+    add_usage(body, us, ue, "total_tokens", &j->total_tokens, &missing);
+    j->no_total_tokens = missing;
+    j->done++;
+    return 0;
+}
+
+static const char join_head[] = "{\"object\":\"list\",\"data\":[";
+
+int embed_join_finish(struct embed_join *j, size_t *total, struct api_error *err)
+{
+    if (j->done != j->n_parts)
+        return api_error_set(err, 500, "api_error", "internal_error", NULL, "%zu of %zu sub-answers are missing",
+                             j->n_parts - j->done, j->n_parts),
+               -1;
+    struct util_buf *t = &j->tail;
+    util_buf_reset(t);
+    int rc = util_buf_append(t, "]", 1);
+    for (size_t k = 0; k < j->n_parts; k++) {
+        if (j->parts[k].model == NULL)
+            continue;
+        rc |= util_buf_append(t, ",\"model\":", 9);
+        rc |= util_buf_append(t, j->parts[k].model, strlen(j->parts[k].model));
         break;
     }
     if (!j->no_prompt_tokens || !j->no_total_tokens) {
-        rc |= util_buf_append(&tail, ",\"usage\":{", 10);
+        rc |= util_buf_append(t, ",\"usage\":{", 10);
         if (!j->no_prompt_tokens)
-            rc |= util_buf_appendf(&tail, "\"prompt_tokens\":%lld", (long long)j->prompt_tokens);
+            rc |= util_buf_appendf(t, "\"prompt_tokens\":%lld", (long long)j->prompt_tokens);
         if (!j->no_total_tokens)
-            rc |= util_buf_appendf(&tail, "%s\"total_tokens\":%lld", j->no_prompt_tokens ? "" : ",", (long long)j->total_tokens);
-        rc |= util_buf_append(&tail, "}", 1);
+            rc |= util_buf_appendf(t, "%s\"total_tokens\":%lld", j->no_prompt_tokens ? "" : ",", (long long)j->total_tokens);
+        rc |= util_buf_append(t, "}", 1);
     }
-    rc |= util_buf_append(&tail, "}", 1);
-    /* the exact size first: one allocation, and the cap is checked before it */
-    size_t size = sizeof(head) - 1 + tail.len;
-    for (size_t i = 0; i < j->n_inputs; i++) {
-        const struct embed_join_item *it = &j->items[i];
-        size += (i > 0) + digits(i) + (it->has_index ? (it->e - it->s) - (it->idx_e - it->idx_s) : 9 + (it->e - it->s));
-    }
-    if (rc != 0 || size > j->max_bytes) {
-        util_buf_free(&tail);
+    rc |= util_buf_append(t, "}", 1);
+    size_t size = sizeof(join_head) - 1 + j->bytes + (j->n_parts - 1) + t->len;
+    if (rc != 0 || size > j->max_bytes)
         return api_error_set(err, 502, "api_error", "upstream_response_too_large", NULL,
                              "the joined answer exceeds server.max_response_bytes (%zu)", j->max_bytes),
-               NULL;
+               -1;
+    *total = size;
+    return 0;
+}
+
+size_t embed_join_pieces(const struct embed_join *j, struct embed_join_piece *out)
+{
+    size_t n = 0;
+    out[n++] = (struct embed_join_piece){join_head, sizeof(join_head) - 1};
+    for (size_t k = 0; k < j->n_parts; k++) {
+        if (k > 0)
+            out[n++] = (struct embed_join_piece){",", 1};
+        out[n++] = (struct embed_join_piece){j->parts[k].items, j->parts[k].len};
     }
-    char *out = util_malloc(size + UTIL_FMT_U64_MAX), *w = out; /* util_fmt_u64 writes a NUL after its digits */
-    memcpy(w, head, sizeof(head) - 1);
-    w += sizeof(head) - 1;
-    for (size_t i = 0; i < j->n_inputs; i++) {
-        if (i > 0)
-            *w++ = ',';
-        w = write_item(w, &j->items[i], j->parts[j->items[i].part].body, i);
-    }
-    memcpy(w, tail.data, tail.len);
-    w += tail.len;
-    *w = '\0';
-    util_buf_free(&tail);
-    *out_len = (size_t)(w - out);
-    return out;
+    out[n++] = (struct embed_join_piece){j->tail.data, j->tail.len};
+    return n;
 }
 
 /* ---- the split request ---- */
@@ -400,8 +413,8 @@ struct embed_split {
     struct embed_sub *subs; /* one per part */
     struct embed_join join;
     struct util_buf scratch; /* a sub-request's body while it is built */
-    char *answer; /* the joined answer h2o sends; valid until the dispose */
-    size_t answer_len;
+    size_t answer_len; /* the joined answer's (its pieces live in join until the dispose) */
+    char *joined;      /* the pieces copied into one buffer, when there are many */
     h2o_generator_t generator;
     enum embed_split_phase phase;
     int status;
@@ -485,17 +498,18 @@ static void start_more(struct embed_split *s)
         sub_start(s, s->next++);
 }
 
+static void send_joined(struct embed_split *s);
+
 static void answer_joined(struct embed_split *s)
 {
     struct api_error e = {0};
-    if ((s->answer = embed_join_write(&s->join, &s->answer_len, &e)) == NULL) {
+    if (embed_join_finish(&s->join, &s->answer_len, &e) != 0) {
         fail_error(s, &e);
         return;
     }
-    embed_join_free(&s->join); /* the answer holds its own copy of every item */
     s->phase = SPLIT_ANSWERED;
     unwatch_hangup(s);
-    send_answer(s, 200, s->answer, s->answer_len);
+    send_joined(s);
 }
 
 static void on_sub_done(void *ud, int status, const char *body, size_t len)
@@ -551,8 +565,8 @@ static void on_generator_stop(h2o_generator_t *g, h2o_req_t *req)
     (void)req;
 }
 
-/* Sends status and body (copied when it is not s->answer, which lives until the dispose). */
-static void send_answer(struct embed_split *s, int status, const char *body, size_t len)
+/* Starts the response: status, headers, the generator (the body goes in one final send). */
+static void start_response(struct embed_split *s, int status, size_t len)
 {
     h2o_req_t *req = s->req;
     s->status = status;
@@ -565,11 +579,46 @@ static void send_answer(struct embed_split *s, int status, const char *body, siz
     char num[UTIL_FMT_U64_MAX];
     h2o_iovec_t parts = h2o_strdup(&req->pool, num, util_fmt_u64(num, s->started));
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-warden-sub-requests"), 0, NULL, parts.base, parts.len);
-    h2o_iovec_t buf = body == s->answer ? h2o_iovec_init(body, len) : h2o_strdup(&req->pool, body, len);
     s->generator.proceed = on_generator_proceed;
     s->generator.stop = on_generator_stop;
     h2o_start_response(req, &s->generator);
-    h2o_send(req, &buf, 1, H2O_SEND_STATE_FINAL);
+}
+
+/* An error answer: status and body (copied into the request's pool). */
+static void send_answer(struct embed_split *s, int status, const char *body, size_t len)
+{
+    start_response(s, status, len);
+    h2o_iovec_t buf = h2o_strdup(&s->req->pool, body, len);
+    h2o_send(s->req, &buf, 1, H2O_SEND_STATE_FINAL);
+}
+
+/* The joined answer, its pieces sent as they are (they live in s->join until the dispose); past
+ * SEND_PIECES_MAX pieces (a small max_batch) they are copied into one buffer first, since h2o
+ * puts the vector of buffers on its stack. */
+static void send_joined(struct embed_split *s)
+{
+    size_t max = 2 * s->join.n_parts + 1;
+    struct embed_join_piece *pieces = util_malloc(max * sizeof(*pieces));
+    size_t n = embed_join_pieces(&s->join, pieces);
+    h2o_iovec_t *bufs;
+    if (n <= SEND_PIECES_MAX) {
+        bufs = h2o_mem_alloc_pool(&s->req->pool, n * sizeof(*bufs));
+        for (size_t i = 0; i < n; i++)
+            bufs[i] = h2o_iovec_init(pieces[i].data, pieces[i].len);
+    } else {
+        s->joined = util_malloc(s->answer_len ? s->answer_len : 1);
+        size_t at = 0;
+        for (size_t i = 0; i < n; i++) {
+            memcpy(s->joined + at, pieces[i].data, pieces[i].len);
+            at += pieces[i].len;
+        }
+        bufs = h2o_mem_alloc_pool(&s->req->pool, sizeof(*bufs));
+        bufs[0] = h2o_iovec_init(s->joined, at);
+        n = 1;
+    }
+    free(pieces);
+    start_response(s, 200, s->answer_len);
+    h2o_send(s->req, bufs, n, H2O_SEND_STATE_FINAL);
 }
 
 /* One line for the client's request; each sub-request writes its own, naming this one. */
@@ -615,7 +664,7 @@ static void on_split_dispose(void *p)
     access_log(s, slot->model);
     embed_join_free(&s->join);
     util_buf_free(&s->scratch);
-    free(s->answer);
+    free(s->joined);
     free(s->subs);
     free(s->items);
     free(s->body);

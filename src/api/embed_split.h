@@ -39,41 +39,52 @@ int api_embed_split_handle(struct server_worker *w, h2o_req_t *req);
 
 /* ---- the join: sub-answers in, one answer out (no I/O; unit-tested) ----
  *
- * embed_join_init, then embed_join_add once per part (in any order), then embed_join_write
- * once every part is in; embed_join_free always. Each sub-answer is copied (the caller's
- * bytes may go away after the call). */
+ * embed_join_init; embed_join_add once per part, in any order; embed_join_finish once every
+ * part is in; then embed_join_pieces gives the answer as pieces to send in order (they point
+ * into the join: valid until embed_join_free, which always comes last).
+ *
+ * embed_join_add walks the sub-answer once and keeps only its items, written out with their
+ * final indexes (the caller's bytes may go away after the call); so the memory held is about
+ * the answer's size, and the answer is never copied into one buffer. */
 
-struct embed_join_item {
-    size_t part;       /* the sub-answer holding it; SIZE_MAX: not filled yet */
-    int has_index;
-    size_t s, e;       /* the item object's bytes in that sub-answer */
-    size_t idx_s, idx_e; /* its "index" value's bytes (has_index) */
+struct embed_join_span { /* one item of the sub-answer being added */
+    const char *s, *e;         /* the item object; s == NULL: not seen yet */
+    const char *idx_s, *idx_e; /* its "index" value; NULL: none */
 };
 
 struct embed_join_part {
-    char *body; /* owned copy of the sub-answer; NULL until added */
+    char *items; /* the part's items, comma-separated, final indexes; NULL until added */
     size_t len;
-    size_t model_s, model_e; /* its "model" value (0, 0: none) */
+    char *model; /* its "model" value (a JSON string literal); NULL: none */
+};
+
+struct embed_join_piece {
+    const char *data;
+    size_t len;
 };
 
 struct embed_join {
     size_t n_inputs, n_parts, batch; /* part k holds inputs [k * batch, min(n_inputs, (k + 1) * batch)) */
-    size_t max_bytes;                /* cap on the sub-answers kept and on the answer written */
-    size_t bytes;                    /* sub-answer bytes kept so far */
-    struct embed_join_item *items;   /* n_inputs */
+    size_t max_bytes;                /* cap on the answer (and so on what is kept) */
+    size_t bytes;                    /* rendered item bytes kept so far */
+    size_t done;                     /* parts added */
+    struct embed_join_span *scratch; /* one part's items by index, while it is added */
     struct embed_join_part *parts;   /* n_parts */
+    struct util_buf tail;            /* "],"model":...,"usage":{...}}", from embed_join_finish */
     int64_t prompt_tokens, total_tokens;
     unsigned no_prompt_tokens : 1, no_total_tokens : 1; /* some sub-answer lacked the count */
 };
 
 void embed_join_init(struct embed_join *j, size_t n_inputs, size_t batch, size_t max_bytes);
 void embed_join_free(struct embed_join *j);
-/* Adds part k (a 2xx sub-answer). 0, or -1 with err set (502: not an embeddings answer for
- * those inputs - wrong count, bad or repeated index; over max_bytes). */
+/* Adds part k (a 2xx sub-answer). 0, or -1 with err set (502 upstream_bad_answer: not an
+ * embeddings answer for those inputs - wrong count, a bad or repeated index, cut short; 502
+ * upstream_response_too_large: the answer would pass max_bytes). */
 int embed_join_add(struct embed_join *j, size_t k, const char *body, size_t len, struct api_error *err);
-/* The answer, once every part is in: {"object":"list","data":[...],"model":...,"usage":{...}},
- * malloc'd (the caller frees it), *len its length; NULL with err set when a part is missing or
- * it would exceed max_bytes (the size is known before anything is allocated). */
-char *embed_join_write(const struct embed_join *j, size_t *len, struct api_error *err);
+/* Every part is in: the tail is built and *total set to the answer's length, or -1 with err set
+ * (a part missing: 500; over max_bytes: 502). */
+int embed_join_finish(struct embed_join *j, size_t *total, struct api_error *err);
+/* The answer as pieces, in order, into out (room for 2 * n_parts + 1); returns their number. */
+size_t embed_join_pieces(const struct embed_join *j, struct embed_join_piece *out);
 
 #endif

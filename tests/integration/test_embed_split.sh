@@ -28,6 +28,9 @@ models:
   - name: emb-small
     targets: [{provider: local, model: mock-embedding}]
     embeddings: {max_batch: 7, max_concurrency: 2}
+  - name: emb-one
+    targets: [{provider: local, model: mock-embedding}]
+    embeddings: {max_batch: 1, max_concurrency: 8}
   - name: emb-nosplit
     targets: [{provider: local, model: mock-embedding}]
     embeddings: {max_batch: 0}
@@ -59,13 +62,13 @@ open(f, "w").write(json.dumps(body))
 PY
 }
 
-# verify ANSWER REQUEST FORMAT: every vector equals the mock's own for that input (asked
+# verify ANSWER REQUEST FORMAT [BATCH]: every vector equals the mock's own for that input (asked
 # directly, in chunks the mock accepts), indexes are 0..n-1 in order, usage is the sum of the
-# mock's per-sub-request counts (ceil(bytes/4) for each batch of 100).
+# mock's per-sub-request counts (ceil(bytes/4) for each batch of BATCH, default 100).
 verify() {
-    python3 - "$1" "$2" "$3" "$MOCK" <<'PY'
+    python3 - "$1" "$2" "$3" "$MOCK" "${4:-100}" <<'PY'
 import json, sys, urllib.request
-ans, req, fmt, mock = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3], sys.argv[4]
+ans, req, fmt, mock, batch = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3], sys.argv[4], int(sys.argv[5])
 inputs = req["input"]
 n = len(inputs)
 data = ans["data"]
@@ -82,7 +85,7 @@ bad = [i for i in range(n) if data[i]["embedding"] != want[i]["embedding"]]
 assert not bad, "%d vectors differ from their input's, first at %d" % (len(bad), bad[0])
 if fmt == "base64":
     assert all(isinstance(d["embedding"], str) for d in data)
-tok = sum((sum(len(t.encode()) for t in inputs[s:s + 100]) + 3) // 4 for s in range(0, n, 100))
+tok = sum((sum(len(t.encode()) for t in inputs[s:s + batch]) + 3) // 4 for s in range(0, n, batch))
 assert ans["usage"] == {"prompt_tokens": tok, "total_tokens": tok}, "usage %r, want %d" % (ans["usage"], tok)
 assert ans["model"] == "mock-embedding", ans["model"]
 print("ok")
@@ -112,6 +115,12 @@ check "max_batch 7: 8 sub-requests" eq "$(header x-warden-sub-requests)" 8
 check "max_batch 7: every vector has the client's dims" eq \
     "$(json_get '(len(d["data"]), set(len(x["embedding"]) for x in d["data"]), [x["index"] for x in d["data"]] == list(range(50)))' <"$TMP/out")" \
     "(50, {3}, True)"
+
+# one input per sub-request: 600 parts (the answer goes out as one buffer past 1,024 pieces)
+make_body "$TMP/one.json" emb-one 600 base64
+emb_post "$TMP/one.json"
+check "max_batch 1: 600 sub-requests, 200" eq "$(status) $(header x-warden-sub-requests)" "200 600"
+check "max_batch 1: vectors right" eq "$(verify "$TMP/out" "$TMP/one.json" base64 1)" ok
 
 # ---------------------------------------------------------------- not split
 make_body "$TMP/small.json" emb 100

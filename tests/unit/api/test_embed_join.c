@@ -19,14 +19,24 @@ static int add(struct embed_join *j, size_t k, const char *body, struct api_erro
     return embed_join_add(j, k, body, strlen(body), e);
 }
 
-/* The joined answer, NUL-terminated (the caller frees it). */
+/* The joined answer: its pieces concatenated, NUL-terminated (the caller frees it). */
 static char *written(struct embed_join *j)
 {
     struct api_error e = {0};
-    size_t len = 0;
-    char *s = embed_join_write(j, &len, &e);
-    assert_non_null(s);
-    assert_int_equal(strlen(s), len);
+    size_t total = 0;
+    assert_int_equal(embed_join_finish(j, &total, &e), 0);
+    struct embed_join_piece *pieces = calloc(2 * j->n_parts + 1, sizeof(*pieces));
+    size_t n = embed_join_pieces(j, pieces), at = 0;
+    assert_true(n <= 2 * j->n_parts + 1);
+    char *s = malloc(total + 1);
+    for (size_t i = 0; i < n; i++) {
+        assert_true(at + pieces[i].len <= total);
+        memcpy(s + at, pieces[i].data, pieces[i].len);
+        at += pieces[i].len;
+    }
+    assert_int_equal(at, total);
+    s[at] = '\0';
+    free(pieces);
     return s;
 }
 
@@ -122,7 +132,7 @@ static void sizes_are_capped(void **state)
     const char *part = "{\"data\":[{\"index\":0,\"embedding\":[0.5]}]}";
     struct embed_join j;
     struct api_error e = {0};
-    embed_join_init(&j, 3, 1, 2 * strlen(part) + 1); /* two sub-answers fit, not three */
+    embed_join_init(&j, 3, 1, 2 * strlen("{\"index\":0,\"embedding\":[0.5]}") + 1); /* two items fit, not three */
     assert_int_equal(add(&j, 0, part, &e), 0);
     assert_int_equal(add(&j, 1, part, &e), 0);
     assert_int_equal(add(&j, 2, part, &e), -1);
@@ -130,12 +140,12 @@ static void sizes_are_capped(void **state)
     api_error_clear(&e);
     embed_join_free(&j);
 
-    /* the joined answer is capped too: the two sub-answers fit, their join (with its wrapper) not */
-    embed_join_init(&j, 2, 1, 2 * strlen(part));
+    /* the joined answer is capped too: the two items fit, the answer (with its wrapper) not */
+    embed_join_init(&j, 2, 1, 2 * strlen("{\"index\":0,\"embedding\":[0.5]}"));
     assert_int_equal(add(&j, 0, part, &e), 0);
     assert_int_equal(add(&j, 1, part, &e), 0);
     size_t len;
-    assert_null(embed_join_write(&j, &len, &e));
+    assert_int_equal(embed_join_finish(&j, &len, &e), -1);
     assert_string_equal(e.code, "upstream_response_too_large");
     api_error_clear(&e);
     embed_join_free(&j);
@@ -166,7 +176,7 @@ static void a_missing_or_repeated_part_is_an_error(void **state)
     assert_int_equal(e.status, 500);
     api_error_clear(&e);
     size_t len;
-    assert_null(embed_join_write(&j, &len, &e)); /* part 1 never came */
+    assert_int_equal(embed_join_finish(&j, &len, &e), -1); /* part 1 never came */
     assert_int_equal(e.status, 500);
     api_error_clear(&e);
     assert_int_equal(add(&j, 7, part, &e), -1); /* no such part */
