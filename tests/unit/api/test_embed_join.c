@@ -225,6 +225,39 @@ static void large_join_matches_a_parser(void **state)
     embed_join_free(&j);
 }
 
+/* Untrusted bytes: every prefix of a sub-answer and every one-byte change of it is refused or
+ * joined, each in a buffer of its exact size (so ASan sees any read past it). */
+static void truncated_and_mutated_answers_never_read_past_the_end(void **state)
+{
+    const char *good = "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":1,\"embedding\":[0.5,-1e-2]},"
+                       "{\"index\":0,\"embedding\":\"AAAAPw==\"}],\"model\":\"m\",\"usage\":{\"prompt_tokens\":3,\"total_tokens\":3}}";
+    static const char subst[] = "{}[]\",:0 \\x";
+    size_t len = strlen(good);
+    for (size_t cut = 0; cut <= len; cut++) {
+        for (size_t m = 0; m <= sizeof(subst) - 1; m++) {
+            if (m > 0 && cut == len)
+                break;
+            char *b = malloc(cut ? cut : 1);
+            memcpy(b, good, cut);
+            if (m > 0 && cut > 0)
+                b[cut - 1] = subst[m - 1]; /* the last byte of the prefix changed */
+            struct embed_join j;
+            struct api_error e = {0};
+            embed_join_init(&j, 2, 2, BIG);
+            if (embed_join_add(&j, 0, b, cut, &e) == 0) {
+                char *s = written(&j);
+                assert_non_null(strstr(s, "\"index\":0"));
+                free(s);
+            } else {
+                assert_true(e.status == 502);
+            }
+            api_error_clear(&e);
+            embed_join_free(&j);
+            free(b);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +268,7 @@ int main(void)
         cmocka_unit_test(sizes_are_capped),
         cmocka_unit_test(a_missing_or_repeated_part_is_an_error),
         cmocka_unit_test(large_join_matches_a_parser),
+        cmocka_unit_test(truncated_and_mutated_answers_never_read_past_the_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
