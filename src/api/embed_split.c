@@ -674,19 +674,13 @@ static void on_split_dispose(void *p)
 
 /* ---- taking the request ---- */
 
-/* Is the model configured to split, at all? (Most configs are not: then nothing is scanned.) */
+/* Does any model split at all? (Most configs do not: then no body is scanned here.) */
 static int any_split_configured(const struct config *cfg)
 {
-    static __thread const struct config *cached_cfg;
-    static __thread int cached;
-    if (cached_cfg == cfg)
-        return cached;
-    int any = 0;
-    for (size_t i = 0; i < cfg->n_models && !any; i++)
-        any = cfg->models[i].embeddings.max_batch > 0;
-    cached_cfg = cfg;
-    cached = any;
-    return any;
+    for (size_t i = 0; i < cfg->n_models; i++)
+        if (cfg->models[i].embeddings.max_batch > 0)
+            return 1;
+    return 0;
 }
 
 static const char *req_header(void *ud, const char *name)

@@ -244,6 +244,10 @@ check "disconnect: the 4 in flight were closed by warden, none started after" eq
     "$(curl -s "$MOCK/mock/stats" | json_get '(d["by_path"]["/v1/embeddings"], d["closed_by_client"])')" "(4, 4)"
 sleep 0.3
 check "disconnect: still nothing new started" eq "$(curl -s "$MOCK/mock/stats" | json_get 'd["by_path"]["/v1/embeddings"]')" 4
+check "disconnect: the parent's access-log line says client_gone" contains \
+    "$(grep '"inputs":2000,' "$WARDEN_LOG" | tail -1)" '"status":499'
+check "disconnect: the cancelled sub-requests' lines say client_gone" eq \
+    "$(grep '"parent_request_id"' "$WARDEN_LOG" | tail -4 | grep -c '"client_gone":true')" 4
 
 check "warden alive" alive
 finish

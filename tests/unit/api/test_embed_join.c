@@ -65,34 +65,36 @@ static void parts_in_any_order_join_in_input_order(void **state)
     embed_join_free(&j);
 }
 
-static void base64_and_escaped_strings_pass_byte_exact(void **state)
+/* Joins two parts (a is added first, as part ka) and compares the answer with want. */
+static void expect_joined(size_t n_inputs, size_t batch, size_t ka, const char *a, size_t kb, const char *b, const char *want)
 {
     struct embed_join j;
     struct api_error e = {0};
-    embed_join_init(&j, 2, 1, BIG);
-    assert_int_equal(add(&j, 1, "{\"data\":[{\"index\":0,\"embedding\":\"AAAAPw==\"}],\"model\":\"a\\u00e9\"}", &e), 0);
-    assert_int_equal(add(&j, 0, "{\"data\":[{\"index\":0,\"embedding\":\"zczMP\\/8=\"}]}", &e), 0);
+    embed_join_init(&j, n_inputs, batch, BIG);
+    assert_int_equal(add(&j, ka, a, &e), 0);
+    assert_int_equal(add(&j, kb, b, &e), 0);
     char *s = written(&j);
-    /* no usage in the sub-answers: none in the answer; the model of the first part that has one */
-    assert_string_equal(s, "{\"object\":\"list\",\"data\":[{\"index\":0,\"embedding\":\"zczMP\\/8=\"},"
-                           "{\"index\":1,\"embedding\":\"AAAAPw==\"}],\"model\":\"a\\u00e9\"}");
+    assert_string_equal(s, want);
     free(s);
     embed_join_free(&j);
 }
 
+static void base64_and_escaped_strings_pass_byte_exact(void **state)
+{
+    /* no usage in the sub-answers: none in the answer; the model of the first part that has one */
+    expect_joined(2, 1, 1, "{\"data\":[{\"index\":0,\"embedding\":\"AAAAPw==\"}],\"model\":\"a\\u00e9\"}", 0,
+                  "{\"data\":[{\"index\":0,\"embedding\":\"zczMP\\/8=\"}]}",
+                  "{\"object\":\"list\",\"data\":[{\"index\":0,\"embedding\":\"zczMP\\/8=\"},"
+                  "{\"index\":1,\"embedding\":\"AAAAPw==\"}],\"model\":\"a\\u00e9\"}");
+}
+
 static void an_item_without_index_gets_one(void **state)
 {
-    struct embed_join j;
-    struct api_error e = {0};
-    embed_join_init(&j, 3, 2, BIG);
-    assert_int_equal(add(&j, 0, "{\"data\":[{\"embedding\":[0]},{\"embedding\":[1]}],\"usage\":{\"prompt_tokens\":2}}", &e), 0);
-    assert_int_equal(add(&j, 1, "{\"data\":[{\"embedding\":[2], \"x\":1}],\"usage\":{\"prompt_tokens\":3,\"total_tokens\":3}}", &e), 0);
-    char *s = written(&j);
     /* total_tokens was missing from one part: not reported rather than wrong */
-    assert_string_equal(s, "{\"object\":\"list\",\"data\":[{\"index\":0,\"embedding\":[0]},{\"index\":1,\"embedding\":[1]},"
-                           "{\"index\":2,\"embedding\":[2], \"x\":1}],\"usage\":{\"prompt_tokens\":5}}");
-    free(s);
-    embed_join_free(&j);
+    expect_joined(3, 2, 0, "{\"data\":[{\"embedding\":[0]},{\"embedding\":[1]}],\"usage\":{\"prompt_tokens\":2}}", 1,
+                  "{\"data\":[{\"embedding\":[2], \"x\":1}],\"usage\":{\"prompt_tokens\":3,\"total_tokens\":3}}",
+                  "{\"object\":\"list\",\"data\":[{\"index\":0,\"embedding\":[0]},{\"index\":1,\"embedding\":[1]},"
+                  "{\"index\":2,\"embedding\":[2], \"x\":1}],\"usage\":{\"prompt_tokens\":5}}");
 }
 
 /* Each bad sub-answer is refused with 502 upstream_bad_answer (or the size error). */
