@@ -13,7 +13,7 @@
 #
 # Knobs: BUILD (build), EMB_VECTORS (100000 per case per round), EMB_ROUNDS (3), EMB_DIMS (8:
 # the mock's vector length; try 256 or 1536 for realistic answer sizes), EMB_FORMAT (float or
-# base64). Prints a Markdown table (bench/run.sh includes it with BENCH_EMBEDDINGS=1 or
+# base64), EMB_PERF (a file: `perf record -g` Warden for 8 s from the start). Prints a Markdown table (bench/run.sh includes it with BENCH_EMBEDDINGS=1 or
 # BENCH_ONLY=embeddings); exits 1 when a run failed.
 set -euo pipefail
 

@@ -1,9 +1,10 @@
 /* Split embeddings (embed_split.h).
  *
- * Lifetime: struct embed_split lives in the client request's memory pool as a shared chunk
- * whose dispose runs when h2o frees the request (the answer went out, or the client went
- * away). The dispose cancels every sub-request still in flight; api_internal_cancel promises
- * no callback after it, so on_sub_done never sees a freed split. Sub-requests report on later
+ * Lifetime: struct embed_split (malloc'd) belongs to a slot in the client request's memory
+ * pool, a shared chunk whose dispose runs when h2o frees the request (the answer went out, or
+ * the client went away) and frees it. The dispose cancels every sub-request still in flight;
+ * api_internal_cancel promises no callback after it, so on_sub_done never sees a freed split.
+ * The joined answer's pieces stay in s->join until then, since h2o sends them from there. Sub-requests report on later
  * loop turns (internal.h), never inside api_internal_start or api_internal_cancel.
  *
  *   RUNNING --(last part joined)--> ANSWERED (200, the joined answer)
