@@ -12,7 +12,7 @@
 # client and mock on core 0, Warden on core 1, when there are two cores.
 #
 # Knobs: BUILD (build), EMB_VECTORS (100000 per case per round), EMB_ROUNDS (3), EMB_DIMS (8:
-# the mock's vector length; 256 for larger answers: 1536 would hold ~0.5 GB per split answer),
+# the mock's vector length; 256 for larger answers: at 1536 a split answer is ~150 MB of JSON),
 # EMB_FORMAT (float or base64), EMB_PERF (a file: `perf record -g` Warden for 8 s from the start).
 # Prints one Markdown table row (bench/run.sh includes it with BENCH_EMBEDDINGS=1 or
 # BENCH_ONLY=embeddings); exits 1 when a run failed.
