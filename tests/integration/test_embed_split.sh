@@ -230,16 +230,33 @@ assert len(rs) == 20 and peak <= 4, (len(rs), peak)
 # ---------------------------------------------------------------- client disconnect
 make_body "$TMP/hang.json" emb 2000 "" '{"mock":{"ttft_ms":3000}}'
 curl -s -X POST "$MOCK/mock/reset" >/dev/null
-CURL_MAX_TIME=0.5 emb_post "$TMP/hang.json"
-gone_at=$(now_ms)
+# the client sends the request, waits until the 4 sub-requests are at the mock, and closes; the
+# mock's closed_ms and the client's close time are both CLOCK_MONOTONIC milliseconds
+gone=$(python3 - "$WARDEN_PORT" "$TMP/hang.json" "$MOCK" <<'PY2'
+import json, socket, sys, time, urllib.request
+port, body, mock = int(sys.argv[1]), open(sys.argv[2], "rb").read(), sys.argv[3]
+s = socket.create_connection(("127.0.0.1", port))
+s.sendall(b"POST /v1/embeddings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+for _ in range(100):
+    if json.load(urllib.request.urlopen(mock + "/mock/stats"))["active"] >= 4:
+        break
+    time.sleep(0.02)
+time.sleep(0.1)
+s.close()
+print(int(time.monotonic() * 1000))
+PY2
+)
 closed=0
 for _ in $(seq 1 40); do
-    a=$(curl -s "$MOCK/mock/stats" | json_get 'd["active"]')
-    [ "$a" = 0 ] && { closed=1; break; }
+    [ "$(curl -s "$MOCK/mock/stats" | json_get 'd["active"]')" = 0 ] && { closed=1; break; }
     sleep 0.05
 done
-took=$(($(now_ms) - gone_at))
-check "disconnect: sub-calls in flight closed upstream (${took} ms)" eq "$closed" 1
+check "disconnect: sub-calls in flight closed upstream" eq "$closed" 1
+lag=$(curl -s "$MOCK/mock/requests?limit=256" | python3 -c '
+import json, sys
+rs = [r for r in json.load(sys.stdin)["requests"] if r["path"] == "/v1/embeddings"]
+print(max(r["closed_ms"] or 10**12 for r in rs) - int(sys.argv[1]))' "$gone")
+check "disconnect: the last sub-call closed upstream within 50 ms of the client (${lag} ms)" python3 -c "assert $lag < 50, $lag"
 check "disconnect: the 4 in flight were closed by warden, none started after" eq \
     "$(curl -s "$MOCK/mock/stats" | json_get '(d["by_path"]["/v1/embeddings"], d["closed_by_client"])')" "(4, 4)"
 sleep 0.3
