@@ -21,6 +21,7 @@
 #include "server/server.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/defer.h"
 #include "util/log.h"
 #include <stdlib.h>
 #include <strings.h>
@@ -212,6 +213,16 @@ static int apply_request_rewrite(struct req_ctx *ctx, struct guard_verdict *v)
     return intake_replace_body(ctx, body, len) == 0 ? 1 : -1;
 }
 
+/* A guard's rewrite could not be spliced in: the request ends (what else runs is cancelled). */
+static void rewrite_failed(struct req_ctx *ctx, const struct config_guardrail *g)
+{
+    checks_cancel_all(ctx);
+    api_error_set(&ctx->err, 500, "api_error", "internal_error", NULL, "guardrail %s: could not apply its rewrite", g->name);
+    lifecycle_respond_error(ctx);
+}
+
+static void start_concurrent(struct req_ctx *ctx);
+
 static void on_blocking_verdict(void *ud, struct guard_verdict *v)
 {
     struct req_ctx *ctx = ud;
@@ -224,12 +235,10 @@ static void on_blocking_verdict(void *ud, struct guard_verdict *v)
         return;
     }
     if (v->outcome == GUARD_REWRITE && apply_request_rewrite(ctx, v) < 0) {
-        api_error_set(&ctx->err, 500, "api_error", "internal_error", NULL, "guardrail %s: could not apply its rewrite", g->name);
-        lifecycle_respond_error(ctx);
+        rewrite_failed(ctx, g);
         return;
     }
-    if (!ctx->checks.guard_sync)
-        checks_run_input(ctx);
+    checks_run_input(ctx);
 }
 
 size_t checks_input_blocking(const struct req_ctx *ctx)
@@ -240,7 +249,8 @@ size_t checks_input_blocking(const struct req_ctx *ctx)
     return n;
 }
 
-/* Runs the blocking input checks in order, then starts the concurrent ones and the first attempt. */
+/* Runs the blocking input checks in order (one at a time: each verdict starts the next), then
+ * starts the concurrent ones. */
 void checks_run_input(struct req_ctx *ctx)
 {
     while (ctx->checks.input_pos < ctx->checks.n_guards) {
@@ -249,15 +259,10 @@ void checks_run_input(struct req_ctx *ctx)
             continue;
         struct guard_subject s;
         subject_from_scan(ctx, &s, g, CONFIG_STAGE_INPUT);
-        ctx->checks.guard_sync = 1;
         ctx->checks.input_run = guard_run_start(ctx->w->guards, g, &s, on_blocking_verdict, ctx); /* copies what it keeps */
-        ctx->checks.guard_sync = 0;
-        if (ctx->checks.input_run != NULL)
-            return; /* asynchronous: on_blocking_verdict continues */
-        if (ctx->out.started || ctx->state == REQ_STATE_CLOSED)
-            return; /* blocked */
+        return; /* on_blocking_verdict goes on */
     }
-    lifecycle_input_checks_passed(ctx);
+    start_concurrent(ctx);
 }
 
 static void on_concurrent_verdict(void *ud, struct guard_verdict *v)
@@ -277,50 +282,55 @@ static void on_concurrent_verdict(void *ud, struct guard_verdict *v)
         }
         LOG_INFO("guard", "%s: %s failed (cancel_on_failure: false): %s; answer delivered", ctx->request_id, g->name, v->reason);
     } else if (v->outcome == GUARD_REWRITE) {
-        /* the request in flight is not the one policy allows: abort it and send the rewritten one */
+        /* the request in flight is not the one policy allows: the lifecycle aborts it and sends
+         * the rewritten one (before the first attempt, that attempt sends it) */
         int changed = apply_request_rewrite(ctx, v);
         if (changed < 0) {
-            api_error_set(&ctx->err, 500, "api_error", "internal_error", NULL, "guardrail %s: could not apply its rewrite",
-                          g->name);
-            lifecycle_respond_error(ctx);
+            rewrite_failed(ctx, g);
             return;
         }
-        /* synchronously (inside start_concurrent_checks) no attempt has started yet: the first
-         * attempt simply sends the rewritten request */
-        if (changed && !ctx->out.started && !ctx->checks.guard_sync)
+        if (changed)
             lifecycle_request_rewritten(ctx);
     }
-    if (!ctx->checks.guard_sync)
-        lifecycle_hold_released(ctx);
+    lifecycle_hold_released(ctx);
 }
 
-void checks_start_concurrent(struct req_ctx *ctx)
+/* The blocking input checks passed and the concurrent ones started: reported behind the
+ * verdicts that those reached at once (FIFO in the engine's deferral queue), so that a check
+ * that decided at once (a local one) blocks or rewrites before anything goes upstream. */
+static void on_input_passed_due(struct util_defer_item *item)
+{
+    struct req_ctx *ctx = H2O_STRUCT_FROM_MEMBER(struct req_ctx, checks.input_passed_due, item);
+    lifecycle_input_checks_passed(ctx);
+}
+
+/* Starts the concurrent input checks; the lifecycle hears that the input checks passed at once
+ * when there are none, else after their immediate verdicts (on_input_passed_due). */
+static void start_concurrent(struct req_ctx *ctx)
 {
     ctx->checks.n_conc = 0;
     size_t want = 0;
     for (size_t i = 0; i < ctx->checks.n_guards; i++)
         if (ctx->checks.guards[i]->stage == CONFIG_STAGE_INPUT && ctx->checks.guards[i]->timing == CONFIG_TIMING_CONCURRENT)
             want++;
-    if (want == 0)
+    if (want == 0) {
+        lifecycle_input_checks_passed(ctx);
         return;
+    }
     ctx->checks.conc = util_calloc(want, sizeof(*ctx->checks.conc));
     for (size_t i = 0; i < ctx->checks.n_guards; i++) {
         const struct config_guardrail *g = ctx->checks.guards[i];
         if (g->stage != CONFIG_STAGE_INPUT || g->timing != CONFIG_TIMING_CONCURRENT)
             continue;
-        /* a synchronous rewrite by an earlier one changed the scan: each subject is built afresh */
         struct guard_subject s;
         subject_from_scan(ctx, &s, g, CONFIG_STAGE_INPUT);
         struct req_guard_slot *slot = &ctx->checks.conc[ctx->checks.n_conc++];
         slot->ctx = ctx;
         slot->g = g;
         ctx->checks.held++;
-        ctx->checks.guard_sync = 1;
         slot->run = guard_run_start(ctx->w->guards, g, &s, on_concurrent_verdict, slot);
-        ctx->checks.guard_sync = 0;
-        if (ctx->out.started || ctx->state == REQ_STATE_CLOSED)
-            break;
     }
+    util_defer_post(guard_env_defer(ctx->w->guards), &ctx->checks.input_passed_due, on_input_passed_due);
 }
 
 /* The coverage settings of the guards of one stage that apply to this request: the strictest wins. */
@@ -358,13 +368,8 @@ void checks_run_output(struct req_ctx *ctx)
             continue;
         struct guard_subject s;
         subject_from_scan(ctx, &s, g, CONFIG_STAGE_OUTPUT);
-        ctx->checks.guard_sync = 1;
         ctx->checks.output_run = guard_run_start(ctx->w->guards, g, &s, on_output_verdict, ctx);
-        ctx->checks.guard_sync = 0;
-        if (ctx->checks.output_run != NULL)
-            return;
-        if (ctx->out.started || ctx->state == REQ_STATE_CLOSED)
-            return;
+        return; /* on_output_verdict goes on */
     }
     /* reversible redaction: the client gets the originals back, after every output check */
     if (ctx->checks.n_placeholders > 0 && answer_restore(ctx) != 0)
@@ -387,12 +392,12 @@ static void on_output_verdict(void *ud, struct guard_verdict *v)
         answer_unverifiable(ctx, "a guardrail's rewrite could not be applied");
         return;
     }
-    if (!ctx->checks.guard_sync)
-        checks_run_output(ctx);
+    checks_run_output(ctx);
 }
 
 void checks_cancel_all(struct req_ctx *ctx)
 {
+    util_defer_cancel(&ctx->checks.input_passed_due);
     guard_run_cancel(ctx->checks.input_run);
     ctx->checks.input_run = NULL;
     guard_run_cancel(ctx->checks.output_run);

@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "guard/engine.h"
 #include "util/buf.h"
+#include "util/defer.h"
 
 struct server_worker;
 struct guard_run;
@@ -117,7 +118,7 @@ struct req_ctx {
         } *conc;                     /* concurrent input checks (owned array) */
         size_t n_conc;
         int held;                    /* concurrent checks the answer still waits for */
-        int guard_sync;              /* inside guard_run_start: verdicts are handled by the caller's loop */
+        struct util_defer_item input_passed_due; /* lifecycle_input_checks_passed() queued behind them */
         size_t output_pos;
         struct guard_run *output_run;
         struct util_buf log;         /* "name=verdict" list for x-warden-guardrails and the access log */

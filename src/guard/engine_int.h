@@ -16,6 +16,7 @@
 #include "guard/plugin.h"
 #include "guard/scan.h"
 #include "util/buf.h"
+#include "util/defer.h"
 #include "warden/guard.h"
 
 struct detect_set;
@@ -57,6 +58,7 @@ struct guard_env {
     uv_loop_t *loop;
     struct upstream_client *upstream;
     struct metrics *metrics;
+    struct util_defer *defer; /* verdicts reached inside guard_run_start() wait here (engine.h) */
     struct guard_scan_scratch *scratch;
     struct guard_injection_scratch *injection_scratch;
     struct detect_scratch *detect_scratch;
@@ -81,7 +83,11 @@ struct guard_run {
     void *ud;
     int refs;
     unsigned reported : 1, cancelled : 1, timer_inited : 1, detached : 1;
+    unsigned starting : 1;    /* inside guard_run_start(): a verdict now is deferred (engine.h) */
+    unsigned due_pending : 1; /* reported inside guard_run_start(): due_verdict waits in env->defer */
     uint64_t t0;
+    struct util_defer_item due;
+    struct guard_verdict due_verdict; /* owned while due_pending */
     /* the subject, copied */
     enum config_guard_stage stage;
     char **texts;
