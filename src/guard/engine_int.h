@@ -8,6 +8,7 @@
 #define WARDEN_GUARD_ENGINE_INT_H
 
 #include <h2o/linklist.h>
+#include <h2o/memory.h>
 #include <jansson.h>
 #include <stdatomic.h>
 #include <uv.h>
@@ -64,6 +65,9 @@ struct guard_env {
     struct detect_scratch *detect_scratch;
     h2o_linklist_t async_runs; /* detached async_post runs of this worker (guard_run.async_link) */
     size_t async_count;
+    h2o_mem_recycle_t run_recycle; /* freed runs kept for the next ones: a run is ~1.5 KB, past malloc's fast bins */
+    size_t live_runs;              /* runs not freed yet: the env's memory waits for them (engine.c) */
+    unsigned destroyed : 1;
 };
 
 /* What a check found, before action / on_error / on_unreachable are applied. */
@@ -76,6 +80,8 @@ enum raw_result {
 };
 
 struct guard_run {
+    /* Every run: zeroed by run_alloc() (engine.c). A regex / keywords check, which decides
+     * inside guard_run_start(), uses this part and due_verdict only. */
     struct guard_env *env;
     const struct config_guardrail *g;
     const struct guard_compiled *gc;
@@ -87,7 +93,6 @@ struct guard_run {
     unsigned due_pending : 1; /* reported inside guard_run_start(): due_verdict waits in env->defer */
     uint64_t t0;
     struct util_defer_item due;
-    struct guard_verdict due_verdict; /* owned while due_pending */
     /* the subject, copied */
     enum config_guard_stage stage;
     char **texts;
@@ -96,23 +101,17 @@ struct guard_run {
     size_t n_messages;
     size_t n_views; /* the subject's last n_views texts are views of the others */
     json_t *tool_calls;
-    char model[128];
-    char request_id[80];
     struct guard_webhook_ctx *wctx; /* webhooks and groups with one: the request's context (shared with members) */
-    uv_timer_t timer;
     /* remote */
     struct upstream_call *call;
     struct util_buf resp;
     char *req_body;
     /* pool */
-    uv_work_t work;
-    struct guard_plugin_result presult;
     int pverdict;
     int clf_queued; /* classifier work in the pool, not yet completed (uv_cancel on stop) */
     /* written by the pool thread; moved to findings on the loop in after_work */
     struct guard_finding *clf_findings;
     size_t clf_n_findings;
-    char clf_reason[200];
     /* what a local check found; moved into the verdict */
     struct guard_finding *findings;
     size_t n_findings, cap_findings;
@@ -127,6 +126,18 @@ struct guard_run {
     size_t index_in_parent;
     /* async_post list */
     h2o_linklist_t async_link; /* in guard_env.async_runs while a detached run is pending */
+
+    /* Written before it is read, never zeroed: the verdict waiting in env->defer (owned while
+     * due_pending). */
+    struct guard_verdict due_verdict;
+
+    /* Runs made from a subject (guard__run_create_in() zeroes this part): the larger fields. */
+    char model[128];
+    char request_id[80];
+    uv_timer_t timer;
+    uv_work_t work;
+    struct guard_plugin_result presult;
+    char clf_reason[200];
 };
 
 /* Shared by the run kinds: the run plumbing (engine.c), run_create_in and run_begin
