@@ -21,16 +21,10 @@
 #include <strings.h>
 #include <uv.h>
 
-#include "api/api.h"
 #include "api/internal.h"
-#include "config/config.h"
-#include "guard/engine.h"
-#include "metrics/metrics.h"
-#include "schema/schema.h"
-#include "server/server.h"
 #include "upstream/client.h"
-#include "upstream/router.h"
 #include "util/buf.h"
+#include "worker_fixture.h"
 
 #define SECRET_ANSWER "the key is sk-ABCDEFGHIJKLMNOPQRSTUVWX"
 
@@ -123,16 +117,6 @@ static void on_up_connection(uv_stream_t *server, int status)
 
 /* ---- the worker, as server.c builds one ---- */
 
-static struct config *cfg;
-static struct guard_shared *gs;
-static struct server_worker w;
-
-static void close_walk(uv_handle_t *h, void *arg)
-{
-    if (!uv_is_closing(h))
-        uv_close(h, NULL);
-}
-
 static int worker_up(void **state)
 {
     memset(&w, 0, sizeof(w));
@@ -147,7 +131,7 @@ static int worker_up(void **state)
     up.port = ntohs(a.sin_port);
     util_buf_init(&up.bodies, 1 << 20);
 
-    char yaml[4096], err[512];
+    char yaml[4096];
     int n = snprintf(
         yaml, sizeof(yaml),
         "server: {listen: \"127.0.0.1:1\", workers: 1, access_log: \"off\"}\n"
@@ -166,40 +150,13 @@ static int worker_up(void **state)
         "     patterns: [\"secret-[0-9]+\"]}\n"
         "  - {name: out-block, type: regex, stage: output, patterns: [\"sk-[A-Za-z0-9]{20,}\"]}\n",
         up.port);
-    cfg = config_load_string(yaml, (size_t)n, "test", err, sizeof(err));
-    if (cfg == NULL)
-        fail_msg("config: %s", err);
-    gs = guard_shared_create(cfg, err, sizeof(err));
-    assert_non_null(gs);
-    w.cfg = cfg;
-    w.metrics = metrics_create(cfg);
-    w.router = router_create(cfg);
-    w.upstream = upstream_client_create(&w.loop, (enum upstream_transport_choice)cfg->server.upstream_transport);
-    w.guards = guard_env_create(gs, &w.loop, w.upstream, w.metrics);
-    w.schemas = schema_cache_create(16);
-    w.app = api_server_app.worker_init(&w);
-    assert_non_null(w.app);
+    worker_build(yaml, (size_t)n);
     return 0;
 }
 
 static int worker_down(void **state)
 {
-    for (int i = 0; i < 50 && uv_run(&w.loop, UV_RUN_NOWAIT) != 0; i++)
-        ;
-    guard_env_destroy(w.guards);
-    upstream_client_destroy(w.upstream);
-    api_server_app.worker_stop(w.app);
-    for (int i = 0; i < 50 && uv_run(&w.loop, UV_RUN_NOWAIT) != 0; i++)
-        ;
-    uv_walk(&w.loop, close_walk, NULL);
-    uv_run(&w.loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&w.loop), 0);
-    router_destroy(w.router);
-    schema_cache_destroy(w.schemas);
-    api_server_app.worker_free(w.app);
-    metrics_destroy(w.metrics);
-    guard_shared_destroy(gs);
-    config_free(cfg);
+    worker_destroy();
     util_buf_free(&up.bodies);
     return 0;
 }
@@ -211,8 +168,6 @@ struct result {
     struct util_buf body;
     struct api_internal *h;
 };
-
-static int pending;
 
 static void on_chunk(void *ud, const char *data, size_t len)
 {
@@ -241,34 +196,21 @@ static void start(struct result *r, const char *model, const char *content)
     assert_int_equal(r->done, 0); /* never inside the start */
 }
 
-static void on_bound(uv_timer_t *t)
-{
-    uv_stop(t->loop);
-}
-
-static void on_poll(uv_timer_t *t)
-{
-    if (pending == 0)
-        uv_stop(t->loop);
-}
-
-static void run_until_answered(int bound_ms)
-{
-    uv_timer_t bound, poll;
-    uv_timer_init(&w.loop, &bound);
-    uv_timer_init(&w.loop, &poll);
-    uv_timer_start(&bound, on_bound, (uint64_t)bound_ms, 0);
-    uv_timer_start(&poll, on_poll, 1, 1);
-    uv_run(&w.loop, UV_RUN_DEFAULT);
-    uv_close((uv_handle_t *)&bound, NULL);
-    uv_close((uv_handle_t *)&poll, NULL);
-    uv_run(&w.loop, UV_RUN_NOWAIT);
-}
-
 static void reset_upstream(void)
 {
     up.requests = 0;
     util_buf_reset(&up.bodies);
+}
+
+/* One request from a fresh upstream record to its answer: status and the body's NUL-terminated text. */
+static int answer_of(struct result *r, const char *model, const char *content)
+{
+    reset_upstream();
+    start(r, model, content);
+    run_until_answered(5000, 1);
+    assert_int_equal(r->done, 1);
+    util_buf_append(&r->body, "", 0);
+    return r->status;
 }
 
 static uint64_t calls_started(void)
@@ -280,12 +222,8 @@ static uint64_t calls_started(void)
 
 static void blocking_checks_run_in_order_and_the_upstream_reads_the_rewrite(void **state)
 {
-    reset_upstream();
     struct result r;
-    start(&r, "m-block", "my secret-123 please");
-    run_until_answered(5000);
-    assert_int_equal(r.done, 1);
-    if (r.status != 200)
+    if (answer_of(&r, "m-block", "my secret-123 please") != 200)
         fail_msg("%d %s", r.status, r.body.data);
     /* in-redact rewrote it, so in-after (which blocks the original) passed */
     assert_int_equal(up.requests, 1);
@@ -299,13 +237,9 @@ static void blocking_checks_run_in_order_and_the_upstream_reads_the_rewrite(void
 
 static void a_blocking_block_never_reaches_the_upstream(void **state)
 {
-    reset_upstream();
     uint64_t calls = calls_started();
     struct result r;
-    start(&r, "m-block", "a forbidden word");
-    run_until_answered(5000);
-    assert_int_equal(r.done, 1);
-    assert_int_equal(r.status, 400);
+    assert_int_equal(answer_of(&r, "m-block", "a forbidden word"), 400);
     assert_non_null(strstr(r.body.data, "guardrail_blocked"));
     assert_non_null(strstr(r.body.data, "in-after"));
     assert_int_equal(calls_started(), calls);
@@ -315,13 +249,9 @@ static void a_blocking_block_never_reaches_the_upstream(void **state)
 
 static void a_concurrent_local_block_decides_before_the_first_attempt(void **state)
 {
-    reset_upstream();
     uint64_t calls = calls_started();
     struct result r;
-    start(&r, "m-conc-block", "a forbidden word");
-    run_until_answered(5000);
-    assert_int_equal(r.done, 1);
-    assert_int_equal(r.status, 400);
+    assert_int_equal(answer_of(&r, "m-conc-block", "a forbidden word"), 400);
     assert_non_null(strstr(r.body.data, "conc-block"));
     assert_int_equal(calls_started(), calls); /* no attempt was started, let alone cancelled */
     assert_int_equal(up.requests, 0);
@@ -330,13 +260,9 @@ static void a_concurrent_local_block_decides_before_the_first_attempt(void **sta
 
 static void a_concurrent_local_rewrite_is_what_the_first_attempt_sends(void **state)
 {
-    reset_upstream();
     uint64_t calls = calls_started();
     struct result r;
-    start(&r, "m-conc-redact", "my secret-7 please");
-    run_until_answered(5000);
-    assert_int_equal(r.done, 1);
-    assert_int_equal(r.status, 200);
+    assert_int_equal(answer_of(&r, "m-conc-redact", "my secret-7 please"), 200);
     assert_int_equal(calls_started(), calls + 1); /* one attempt: no abort and re-send */
     assert_int_equal(up.requests, 1);
     assert_non_null(strstr(up.bodies.data, "my [C] please"));
@@ -346,12 +272,8 @@ static void a_concurrent_local_rewrite_is_what_the_first_attempt_sends(void **st
 
 static void an_output_block_replaces_the_answer(void **state)
 {
-    reset_upstream();
     struct result r;
-    start(&r, "m-out-block", "hello");
-    run_until_answered(5000);
-    assert_int_equal(r.done, 1);
-    assert_int_equal(r.status, 400);
+    assert_int_equal(answer_of(&r, "m-out-block", "hello"), 400);
     assert_non_null(strstr(r.body.data, "out-block"));
     assert_null(strstr(r.body.data, "sk-ABCDEFGHIJKLMNOPQRSTUVWX"));
     assert_int_equal(up.requests, 1);
@@ -373,7 +295,7 @@ static void a_request_cancelled_while_a_verdict_waits_gets_nothing(void **state)
         api_internal_cancel(r[i].h);
         pending--;
     }
-    run_until_answered(200);
+    run_until_answered(200, 1);
     for (int i = 0; i < 4; i++) {
         assert_int_equal(r[i].done, 0);
         util_buf_free(&r[i].body);

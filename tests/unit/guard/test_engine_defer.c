@@ -15,14 +15,7 @@
 #include "config/config.h"
 #include "guard/engine.h"
 #include "metrics/metrics.h"
-
-static struct {
-    struct config *cfg;
-    struct guard_shared *gs;
-    struct metrics *m;
-    uv_loop_t loop;
-    struct guard_env *env;
-} fx;
+#include "engine_fixture.h"
 
 static int setup(void **state)
 {
@@ -35,32 +28,12 @@ static int setup(void **state)
         "  - {name: len, type: length, max_chars: 10}\n"
         "  - {name: red, type: regex, action: redact, patterns: [\"sk-[a-z]{4}\"]}\n"
         "  - {name: chain, type: chain, members: [red, kw]}\n";
-    char err[512];
-    fx.cfg = config_load_string(yaml, sizeof(yaml) - 1, "t.yaml", err, sizeof(err));
-    if (fx.cfg == NULL) {
-        fprintf(stderr, "%s\n", err);
-        return -1;
-    }
-    fx.gs = guard_shared_create(fx.cfg, err, sizeof(err));
-    if (fx.gs == NULL) {
-        fprintf(stderr, "%s\n", err);
-        return -1;
-    }
-    fx.m = metrics_create(fx.cfg);
-    uv_loop_init(&fx.loop);
-    fx.env = guard_env_create(fx.gs, &fx.loop, NULL, fx.m);
-    return 0;
+    return engine_fixture_up(yaml, sizeof(yaml) - 1);
 }
 
 static int teardown(void **state)
 {
-    guard_env_destroy(fx.env);
-    uv_run(&fx.loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&fx.loop), 0);
-    metrics_destroy(fx.m);
-    guard_shared_destroy(fx.gs);
-    config_free(fx.cfg);
-    return 0;
+    return engine_fixture_down();
 }
 
 /* One run's view: its verdict, where it landed in the delivery order, what its callback does. */
