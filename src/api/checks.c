@@ -217,9 +217,10 @@ static int apply_request_rewrite(struct req_ctx *ctx, struct guard_verdict *v)
         return 0;
     size_t len;
     char *body = api_scan_splice(&ctx->scan, ctx->raw, ctx->raw_len, v->texts, v->lens, NULL, &len);
-    if (body == NULL)
+    if (body == NULL || intake_replace_body(ctx, body, len) != 0)
         return -1;
-    return intake_replace_body(ctx, body, len) == 0 ? 1 : -1;
+    ctx->checks.rewrites++;
+    return 1;
 }
 
 /* A guard's rewrite could not be spliced in: the request ends (what else runs is cancelled). */
@@ -274,12 +275,33 @@ void checks_run_input(struct req_ctx *ctx)
     start_concurrent(ctx);
 }
 
+static void on_concurrent_verdict(void *ud, struct guard_verdict *v);
+static void on_input_passed_due(struct util_defer_item *item);
+
+static void concurrent_slot_start(struct req_ctx *ctx, struct req_guard_slot *slot)
+{
+    struct guard_subject s;
+    subject_from_scan(ctx, &s, slot->g, CONFIG_STAGE_INPUT);
+    slot->rewrites_seen = ctx->checks.rewrites;
+    slot->run = guard_run_start(ctx->w->guards, slot->g, &s, on_concurrent_verdict, slot);
+}
+
 static void on_concurrent_verdict(void *ud, struct guard_verdict *v)
 {
     struct req_guard_slot *slot = ud;
     struct req_ctx *ctx = slot->ctx;
     const struct config_guardrail *g = slot->g;
     slot->run = NULL;
+    if (v->outcome != GUARD_PASS && slot->rewrites_seen != ctx->checks.rewrites) {
+        /* decided on a request that another concurrent check has rewritten since: applying this
+         * rewrite would undo that one, and this block may not hold for the rewritten request.
+         * The check runs again on the request as it is now (rewrites only come from verdicts of
+         * other checks, so this ends); the first attempt stays behind its verdict too. */
+        concurrent_slot_start(ctx, slot);
+        if (util_defer_cancel(&ctx->checks.input_passed_due))
+            util_defer_post(guard_env_defer(ctx->w->guards), &ctx->checks.input_passed_due, on_input_passed_due);
+        return;
+    }
     ctx->checks.held--;
     block_unspliceable_rewrite(v, &ctx->scan);
     checks_log_append(ctx, g, verdict_word(v));
@@ -331,13 +353,11 @@ static void start_concurrent(struct req_ctx *ctx)
         const struct config_guardrail *g = ctx->checks.guards[i];
         if (g->stage != CONFIG_STAGE_INPUT || g->timing != CONFIG_TIMING_CONCURRENT)
             continue;
-        struct guard_subject s;
-        subject_from_scan(ctx, &s, g, CONFIG_STAGE_INPUT);
         struct req_guard_slot *slot = &ctx->checks.conc[ctx->checks.n_conc++];
         slot->ctx = ctx;
         slot->g = g;
         ctx->checks.held++;
-        slot->run = guard_run_start(ctx->w->guards, g, &s, on_concurrent_verdict, slot);
+        concurrent_slot_start(ctx, slot);
     }
     util_defer_post(guard_env_defer(ctx->w->guards), &ctx->checks.input_passed_due, on_input_passed_due);
 }

@@ -115,9 +115,11 @@ struct req_ctx {
             struct req_ctx *ctx;
             struct guard_run *run;
             const struct config_guardrail *g;
+            unsigned rewrites_seen;  /* `rewrites` when this check started */
         } *conc;                     /* concurrent input checks (owned array) */
         size_t n_conc;
         int held;                    /* concurrent checks the answer still waits for */
+        unsigned rewrites;           /* input rewrites applied so far (a verdict on an older request is stale) */
         struct util_defer_item input_passed_due; /* lifecycle_input_checks_passed() queued behind them */
         size_t output_pos;
         struct guard_run *output_run;

@@ -141,6 +141,9 @@ static int worker_up(void **state)
         "  - {name: m-conc-block, retries: {max: 0}, targets: [{provider: up, model: mock-1}], guardrails: [conc-block]}\n"
         "  - {name: m-conc-redact, retries: {max: 0}, targets: [{provider: up, model: mock-1}], guardrails: [conc-redact]}\n"
         "  - {name: m-out-block, retries: {max: 0}, targets: [{provider: up, model: mock-1}], guardrails: [out-block]}\n"
+        "  - {name: m-conc-two, retries: {max: 0}, targets: [{provider: up, model: mock-1}], guardrails: [conc-redact, conc-redact-pin]}\n"
+        "  - {name: m-conc-redact-block, retries: {max: 0}, targets: [{provider: up, model: mock-1}],\n"
+        "     guardrails: [conc-redact, conc-block-secret]}\n"
         "guardrails:\n"
         "  - {name: in-redact, type: regex, stage: input, action: redact, replacement: \"[R]\", patterns: [\"secret-[0-9]+\"]}\n"
         "  - {name: in-after, type: regex, stage: input, action: block, patterns: [\"secret-[0-9]+\", \"forbidden\"]}\n"
@@ -148,7 +151,11 @@ static int worker_up(void **state)
         "  - {name: conc-block, type: regex, stage: input, timing: concurrent, cancel_on_failure: true, patterns: [\"forbidden\"]}\n"
         "  - {name: conc-redact, type: regex, stage: input, timing: concurrent, action: redact, replacement: \"[C]\",\n"
         "     patterns: [\"secret-[0-9]+\"]}\n"
-        "  - {name: out-block, type: regex, stage: output, patterns: [\"sk-[A-Za-z0-9]{20,}\"]}\n",
+        "  - {name: out-block, type: regex, stage: output, patterns: [\"sk-[A-Za-z0-9]{20,}\"]}\n"
+        "  - {name: conc-redact-pin, type: regex, stage: input, timing: concurrent, action: redact, replacement: \"[P]\",\n"
+        "     patterns: [\"pin-[0-9]+\"]}\n"
+        "  - {name: conc-block-secret, type: regex, stage: input, timing: concurrent, cancel_on_failure: true,\n"
+        "     patterns: [\"secret-[0-9]+\"]}\n",
         up.port);
     worker_build(yaml, (size_t)n);
     return 0;
@@ -270,6 +277,32 @@ static void a_concurrent_local_rewrite_is_what_the_first_attempt_sends(void **st
     util_buf_free(&r.body);
 }
 
+/* Two concurrent redactions of the same text: the second decided on the original, so it runs
+ * again on the first one's rewrite; the one attempt carries both. */
+static void concurrent_rewrites_of_one_text_both_reach_the_first_attempt(void **state)
+{
+    uint64_t calls = calls_started();
+    struct result r;
+    assert_int_equal(answer_of(&r, "m-conc-two", "my secret-7 and pin-42"), 200);
+    assert_int_equal(calls_started(), calls + 1);
+    assert_int_equal(up.requests, 1);
+    assert_non_null(strstr(up.bodies.data, "my [C] and [P]"));
+    assert_null(strstr(up.bodies.data, "secret-7"));
+    assert_null(strstr(up.bodies.data, "pin-42"));
+    util_buf_free(&r.body);
+}
+
+/* A concurrent block decided on text that an earlier concurrent check has redacted since is
+ * checked again on the redacted request (as when local checks ran one after the other). */
+static void a_block_on_text_redacted_since_is_checked_again(void **state)
+{
+    struct result r;
+    assert_int_equal(answer_of(&r, "m-conc-redact-block", "my secret-9 please"), 200);
+    assert_int_equal(up.requests, 1);
+    assert_non_null(strstr(up.bodies.data, "my [C] please"));
+    util_buf_free(&r.body);
+}
+
 static void an_output_block_replaces_the_answer(void **state)
 {
     struct result r;
@@ -311,6 +344,8 @@ int main(void)
         cmocka_unit_test(a_blocking_block_never_reaches_the_upstream),
         cmocka_unit_test(a_concurrent_local_block_decides_before_the_first_attempt),
         cmocka_unit_test(a_concurrent_local_rewrite_is_what_the_first_attempt_sends),
+        cmocka_unit_test(concurrent_rewrites_of_one_text_both_reach_the_first_attempt),
+        cmocka_unit_test(a_block_on_text_redacted_since_is_checked_again),
         cmocka_unit_test(an_output_block_replaces_the_answer),
         cmocka_unit_test(a_request_cancelled_while_a_verdict_waits_gets_nothing),
     };
