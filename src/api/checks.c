@@ -30,10 +30,13 @@
  *
  * Input stage:  blocking checks run one after the other (INPUT_CHECKS) before
  *               the first attempt; a rewrite changes the request that is sent.
- *               Concurrent checks start with the first attempt; while any is
- *               pending (ctx->checks.held) the answer is collected, not sent. A
- *               failing check with cancel_on_failure aborts the attempt at
- *               once; a rewrite aborts it and re-sends the rewritten request.
+ *               Concurrent checks start with the first attempt, which waits
+ *               only for the verdicts they reach at once (local checks); while
+ *               any is pending (ctx->checks.held) the answer is collected, not
+ *               sent. A failing check with cancel_on_failure aborts the attempt
+ *               at once; a rewrite aborts it and re-sends the rewritten request.
+ *               A verdict reached on a request that another check rewrote since
+ *               is not applied: that check runs again on the current request.
  * Output stage: on a complete answer, checks run before it is sent
  *               (OUTPUT_CHECKS); streams are filtered in stream_filter.c.
  * async_post:   started when the request closes; never delays it. */
