@@ -18,6 +18,7 @@
 #include "guard/canary.h"
 #include "guard/engine.h"
 #include "util/buf.h"
+#include "util/defer.h"
 
 struct server_worker;
 struct guard_run;
@@ -116,10 +117,12 @@ struct req_ctx {
             struct req_ctx *ctx;
             struct guard_run *run;
             const struct config_guardrail *g;
+            unsigned rewrites_seen;  /* `rewrites` when this check started */
         } *conc;                     /* concurrent input checks (owned array) */
         size_t n_conc;
         int held;                    /* concurrent checks the answer still waits for */
-        int guard_sync;              /* inside guard_run_start: verdicts are handled by the caller's loop */
+        unsigned rewrites;           /* input rewrites applied so far (a verdict on an older request is stale) */
+        struct util_defer_item input_passed_due; /* lifecycle_input_checks_passed() queued behind them */
         size_t output_pos;
         struct guard_run *output_run;
         struct util_buf log;         /* "name=verdict" list for x-warden-guardrails and the access log */
