@@ -1043,6 +1043,12 @@ static int root_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud
         return cfg_parse_admin(c, v);
     if (!strcmp(key, "prices"))
         return cfg_parse_prices(c, v);
+    if (!strcmp(key, "pipelines"))
+        return cfg_parse_pipelines(c, v);
+    if (!strcmp(key, "batch"))
+        return cfg_parse_batch(c, v);
+    if (!strcmp(key, "fanout"))
+        return cfg_parse_fanout(c, v);
     return CFG_KEY_UNKNOWN;
 }
 
@@ -1051,13 +1057,14 @@ static int parse_root(struct cfg_ctx *c, yaml_node_t *root)
     static const char *const keys[] = {"server",     "providers", "models",     "default_guardrails", "guardrails",
                                        "health",     "api_keys",  "async_post", "guard_pool",         "guard_coverage",
                                        "audit",      "auth",      "admin",      "prices",     "guardrails_api",
-                                       NULL};
+                                       "pipelines",  "batch",     "fanout",     NULL};
     if (root->type != YAML_MAPPING_NODE)
         return cfg_fail(c, root, "the configuration must be a mapping (server:, providers:, models:, ...), got %s",
                         cfg_kind_name(root));
     if (cfg_map_each(c, root, keys, root_key, NULL))
         return -1;
     cfg_audit_defaults(c->cfg);
+    cfg_fanout_defaults(c->cfg);
     if (c->cfg->auth_required && c->cfg->n_api_keys == 0)
         return cfg_fail(c, root, "auth: required: true needs at least one entry in api_keys");
     return finish(c, root);
@@ -1266,6 +1273,7 @@ void config_free(struct config *cfg)
     free(cfg->api_keys);
     cfg_guardrails_api_free(&cfg->guardrails_api);
     cfg_audit_free(cfg);
+    cfg_fanout_free(cfg);
     free(cfg);
 }
 

@@ -141,6 +141,17 @@ int cfg_parse_target_price(struct cfg_ctx *c, yaml_node_t *n, struct config_targ
 int cfg_api_key_secret(struct cfg_ctx *c, const char *key, yaml_node_t *v, struct config_api_key *a, int *has_hash);
 void cfg_audit_free(struct config *cfg);
 
+/* A YAML node as JSON (plain scalars typed as YAML 1.2's core schema types them); NULL after
+ * an error (config_guard.c). */
+struct json_t *cfg_yaml_to_json(struct cfg_ctx *c, yaml_node_t *n, int depth);
+
+/* config_fanout.c: pipelines, batch, fanout */
+int cfg_parse_pipelines(struct cfg_ctx *c, yaml_node_t *n);
+int cfg_parse_batch(struct cfg_ctx *c, yaml_node_t *n);
+int cfg_parse_fanout(struct cfg_ctx *c, yaml_node_t *n);
+void cfg_fanout_defaults(struct config *cfg);
+void cfg_fanout_free(struct config *cfg);
+
 /* config_yaml.c: the shared free helpers */
 void cfg_free_strv(char **v, size_t n);
 void cfg_free_kv(struct config_kv *kv, size_t n);
