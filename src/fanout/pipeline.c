@@ -31,6 +31,7 @@
 #include "util/template.h"
 
 #define STEP_BODY_MAX (16u << 20)
+#define APPEND_LIT(b, lit) util_buf_append((b), (lit), sizeof(lit) - 1)
 
 enum step_state { STEP_WAITING, STEP_RUNNING, STEP_OK, STEP_FAILED, STEP_SKIPPED, STEP_CANCELLED };
 static const char *const state_names[] = {"waiting", "running", "ok", "failed", "skipped", "cancelled"};
@@ -75,36 +76,36 @@ int fanout_pipeline_step_body(const struct config_pipeline *p, size_t si, const 
 {
     const struct config_pipeline_step *s = &p->steps[si];
     int rc;
-    util_buf_append(out, "{\"model\":", 9);
+    APPEND_LIT(out, "{\"model\":");
     util_buf_append_json_string(out, s->model_name, strlen(s->model_name));
-    util_buf_append(out, ",\"messages\":[", 13);
+    APPEND_LIT(out, ",\"messages\":[");
     if (s->system != NULL) {
-        util_buf_append(out, "{\"role\":\"system\",\"content\":", 27);
+        APPEND_LIT(out, "{\"role\":\"system\",\"content\":");
         if ((rc = fanout_template_fill(s->system, strlen(s->system), vars, outputs, out, what, what_sz)) != 0)
             return rc;
-        util_buf_append(out, "},", 2);
+        APPEND_LIT(out, "},");
     }
-    util_buf_append(out, "{\"role\":\"user\",\"content\":", 25);
+    APPEND_LIT(out, "{\"role\":\"user\",\"content\":");
     if ((rc = fanout_template_fill(s->prompt, strlen(s->prompt), vars, outputs, out, what, what_sz)) != 0)
         return rc;
-    util_buf_append(out, "}]", 2);
+    APPEND_LIT(out, "}]");
     if (s->max_tokens > 0)
         util_buf_appendf(out, ",\"max_tokens\":%ld", s->max_tokens);
     if (s->has_temperature)
         util_buf_appendf(out, ",\"temperature\":%.6g", s->temperature);
     if (s->schema_json != NULL) {
-        util_buf_append(out, ",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":", 62);
+        APPEND_LIT(out, ",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":");
         util_buf_append_json_string(out, s->name, strlen(s->name));
-        util_buf_append(out, ",\"strict\":true,\"schema\":", 24);
+        APPEND_LIT(out, ",\"strict\":true,\"schema\":");
         util_buf_append(out, s->schema_json, strlen(s->schema_json));
-        util_buf_append(out, "}}", 2);
+        APPEND_LIT(out, "}}");
     }
     if (s->params_json != NULL && strlen(s->params_json) > 2) {
         /* a JSON object's members, spliced in (config_fanout.c keeps the step's own keys out) */
-        util_buf_append(out, ",", 1);
+        APPEND_LIT(out, ",");
         util_buf_append(out, s->params_json + 1, strlen(s->params_json) - 2);
     }
-    if (util_buf_append(out, "}", 1) != 0) {
+    if (APPEND_LIT(out, "}") != 0) {
         snprintf(what, what_sz, "the request for step %s is over %u bytes", s->name, STEP_BODY_MAX);
         return FANOUT_TEMPLATE_TOO_BIG;
     }
