@@ -65,6 +65,20 @@ pipelines:
       echo: {model: m, system: "sys {{a.b}}", prompt: "Say: {{text}} / {{a.b}} / {{n}}"}
 YAML
 )
+# audit: an SQLite store made before parent_id existed (the old table) gets the column
+python3 - "$TMP/audit.db" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("CREATE TABLE audit_log (id BLOB NOT NULL PRIMARY KEY, ts INTEGER NOT NULL, request_id TEXT, key_name TEXT,"
+          " model TEXT, target TEXT, status INTEGER, error_code TEXT, attempts INTEGER, reasks INTEGER, stream INTEGER,"
+          " latency_us INTEGER, ttft_us INTEGER, tokens_in INTEGER, tokens_out INTEGER, cost_usd REAL, guardrails TEXT,"
+          " request_body TEXT, response_body TEXT) WITHOUT ROWID")
+c.commit()
+PY
+CONFIG="$CONFIG
+audit: {sink: sqlite, path: \"$TMP/audit.db\", flush_ms: 5}
+admin: {token_env: WARDEN_ADMIN_TOKEN}"
+export WARDEN_ADMIN_TOKEN=pl-admin-token
 start_warden "$CONFIG" || { echo "test_pipelines: warden did not start"; echo "test_pipelines: 0 passed, 1 failed"; exit 1; }
 
 # post NAME BODY [curl args]: body to $TMP/body, status to $TMP/status, seconds to $TMP/time
@@ -173,6 +187,15 @@ check "metrics: runs per pipeline" contains "$METRICS" 'warden_pipeline_runs_tot
 check "metrics: steps per pipeline and outcome" contains "$METRICS" 'warden_pipeline_steps_total{pipeline="partial",step="bad",outcome="failed"} 1'
 check "metrics: cancelled siblings" contains "$METRICS" 'warden_pipeline_steps_total{pipeline="strict",step="hanging",outcome="cancelled"} 1'
 check "warden alive" alive
+
+# ---------------------------------------------------------------- audit records carry the parent
+sleep 0.3
+check "audit: each sub-call's record has the parent id" eq "$(python3 -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+print(sorted(r[0] for r in c.execute("SELECT request_id FROM audit_log WHERE parent_id = ?", ("pl-an-1",))))' "$TMP/audit.db")" \
+    "['pl-an-1.headline', 'pl-an-1.sentiment', 'pl-an-1.summary', 'pl-an-1.topics']"
+check "audit: /admin/audit shows parent_id" contains "$(curl -s -H 'Authorization: Bearer pl-admin-token' "$WARDEN/admin/audit?limit=200")" '"parent_id":"pl-an-1"'
 
 # ---------------------------------------------------------------- --check-config
 bad_config() { # name yaml-tail expected-substring
