@@ -900,6 +900,19 @@ int cfg_find_cycle(size_t n, size_t (*n_edges)(void *u, size_t i), size_t (*edge
     return found;
 }
 
+void cfg_cycle_path(char *out, size_t outsz, const size_t *cycle, size_t len, const void *base, size_t stride, size_t name_off)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < len && o < outsz; i++) {
+        const char *name = *(char *const *)((const char *)base + cycle[i] * stride + name_off);
+        int k = snprintf(out + o, outsz - o, "%s%s", i ? " -> " : "", name);
+        if (k < 0)
+            break;
+        o += (size_t)k;
+    }
+}
+
 static size_t model_n_edges(void *u, size_t i)
 {
     struct config_model *m = &((struct config *)u)->models[i];
@@ -921,14 +934,7 @@ static int check_fallback_cycles(struct cfg_ctx *c)
     if (!cfg_find_cycle(cfg->n_models, model_n_edges, model_edge, cfg, NULL, &cycle, &len))
         return 0;
     char path[192];
-    size_t o = 0;
-    path[0] = '\0';
-    for (size_t i = 0; i < len && o < sizeof(path); i++) {
-        int k = snprintf(path + o, sizeof(path) - o, "%s%s", i ? " -> " : "", cfg->models[cycle[i]].name);
-        if (k < 0)
-            break;
-        o += (size_t)k;
-    }
+    cfg_cycle_path(path, sizeof(path), cycle, len, cfg->models, sizeof(*cfg->models), offsetof(struct config_model, name));
     snprintf(c->where, sizeof(c->where), "models[%zu].fallbacks", cycle[0]);
     c->where_len = strlen(c->where);
     cfg_fail_line(c, cfg->models[cycle[0]].line, "fallback cycle: %s", path);

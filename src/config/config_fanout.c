@@ -203,14 +203,7 @@ static int pipeline_finish(struct cfg_ctx *c, yaml_node_t *steps_node, struct co
     size_t *cycle, len;
     if (cfg_find_cycle(pl->n_steps, after_n_edges, after_edge, pl, NULL, &cycle, &len)) {
         char path[256];
-        size_t o = 0;
-        path[0] = '\0';
-        for (size_t i = 0; i < len && o < sizeof(path); i++) {
-            int k = snprintf(path + o, sizeof(path) - o, "%s%s", i ? " -> " : "", pl->steps[cycle[i]].name);
-            if (k < 0)
-                break;
-            o += (size_t)k;
-        }
+        cfg_cycle_path(path, sizeof(path), cycle, len, pl->steps, sizeof(*pl->steps), offsetof(struct config_pipeline_step, name));
         yaml_node_t *at = sp[cycle[0]].after_node ? sp[cycle[0]].after_node : steps_node;
         free(cycle);
         return cfg_fail(c, at, "cycle in after: %s", path);

@@ -631,14 +631,8 @@ int cfg_guardrails_finish(struct cfg_ctx *c)
     size_t *order = util_calloc(n, sizeof(*order));
     if (cfg_find_cycle(n, guard_n_edges, guard_edge, cfg, order, &cycle, &len)) {
         char path[192];
-        size_t o = 0;
-        path[0] = '\0';
-        for (size_t i = 0; i < len && o < sizeof(path); i++) {
-            int k = snprintf(path + o, sizeof(path) - o, "%s%s", i ? " -> " : "", cfg->guardrails[cycle[i]].name);
-            if (k < 0)
-                break;
-            o += (size_t)k;
-        }
+        cfg_cycle_path(path, sizeof(path), cycle, len, cfg->guardrails, sizeof(*cfg->guardrails),
+                       offsetof(struct config_guardrail, name));
         snprintf(c->where, sizeof(c->where), "guardrails[%zu].members", cycle[0]);
         c->where_len = strlen(c->where);
         cfg_fail_line(c, cfg->guardrails[cycle[0]].line, "member cycle: %s", path);

@@ -110,6 +110,9 @@ void cfg_add_refs(struct cfg_ctx *c, yaml_node_t *seq, enum cfg_ref_kind kind, c
 /* Depth-first search over n nodes; see config.c. */
 int cfg_find_cycle(size_t n, size_t (*n_edges)(void *u, size_t i), size_t (*edge)(void *u, size_t i, size_t k), void *u,
                    size_t *order, size_t **cycle, size_t *cycle_len);
+/* A found cycle as "a -> b -> a" in out (truncated); names[i] is node i's name at
+ * base + i * stride + name_off (a char *). */
+void cfg_cycle_path(char *out, size_t outsz, const size_t *cycle, size_t len, const void *base, size_t stride, size_t name_off);
 
 /* config_guard.c */
 int cfg_parse_guardrails(struct cfg_ctx *c, yaml_node_t *n);
