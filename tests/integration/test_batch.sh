@@ -10,13 +10,15 @@ source "$(dirname "$0")/lib.sh"
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 start_mock
+# config TAIL: one worker, model m on the mock, then TAIL
+config() {
+    printf '%s\n' 'server: {listen: "127.0.0.1:@PORT@", workers: 1, drain_timeout_ms: 3000}' \
+        'providers: [{name: local, type: openai, base_url: "@MOCK@/v1"}]' \
+        'models: [{name: m, targets: [{provider: local, model: mock-1}]}]' "$1"
+}
 start_warden "$(
-    cat <<'YAML'
-server: {listen: "127.0.0.1:@PORT@", workers: 1, drain_timeout_ms: 3000}
-providers:
-  - {name: local, type: openai, base_url: "@MOCK@/v1"}
-models:
-  - {name: m, targets: [{provider: local, model: mock-1}]}
+    config "$(
+        cat <<'YAML'
 batch: {max_concurrency: 16, max_items: 250}
 pipelines:
   - name: two
@@ -24,6 +26,7 @@ pipelines:
       a: {model: m, prompt: "a {{text}}"}
       b: {model: m, prompt: "b {{steps.a}}", after: [a]}
 YAML
+    )"
 )" || { echo "test_batch: warden did not start"; echo "test_batch: 0 passed, 1 failed"; exit 1; }
 W1_PORT=$WARDEN_PORT
 W1=$WARDEN
@@ -140,17 +143,8 @@ check "metrics: batch items" contains "$(curl -s "$W1/metrics")" 'warden_batch_i
 check "warden alive" alive
 
 # ---------------------------------------------------------------- deadline and the per-worker cap
-start_warden "$(
-    cat <<'YAML'
-server: {listen: "127.0.0.1:@PORT@", workers: 1, drain_timeout_ms: 3000}
-providers:
-  - {name: local, type: openai, base_url: "@MOCK@/v1"}
-models:
-  - {name: m, targets: [{provider: local, model: mock-1}]}
-batch: {max_concurrency: 16, deadline_ms: 600}
-fanout: {max_inflight: 4}
-YAML
-)" || { echo "test_batch: second warden did not start"; }
+start_warden "$(config 'batch: {max_concurrency: 16, deadline_ms: 600}
+fanout: {max_inflight: 4}')" || { echo "test_batch: second warden did not start"; }
 reset_mock
 items 4 3000
 post_batch "$WARDEN/v1/chat/completions/batch"
