@@ -182,6 +182,7 @@ static void on_kick(uv_timer_t *t)
 static void cancel_active(struct fanout_batch *b)
 {
     b->stopped = 1;
+    fanout_runner_stop(b->runner); /* freed slots go to nothing of this batch */
     for (size_t i = 0; i < b->n; i++) {
         struct batch_item *it = &b->it[i];
         if (it->run != NULL)

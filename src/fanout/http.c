@@ -157,6 +157,8 @@ static void ndjson_line(struct fanout_http *f, json_t *line)
 
 static void cancel_work(struct fanout_http *f)
 {
+    if (f->runner != NULL)
+        fanout_runner_stop(f->runner);
     fanout_pipeline_cancel(f->run);
     f->run = NULL;
     fanout_runner_free(f->runner);

@@ -235,6 +235,20 @@ static void run_end(struct fanout_pipeline_run *run, int status, json_t *answer_
 
 static void start_step(struct fanout_pipeline_run *run, size_t i);
 
+/* Cancels every call of the run, the queued ones first: a slot freed by cancelling a started
+ * call must not go to a call of this run that is cancelled next (it would start upstream). */
+static void cancel_calls(struct fanout_pipeline_run *run)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t k = 0; k < run->p->n_steps; k++) {
+            struct step_run *st = &run->steps[k];
+            if (st->call != NULL && fanout_call_started(st->call) == pass) {
+                fanout_call_cancel(st->call);
+                st->call = NULL;
+            }
+        }
+}
+
 /* A required step i failed (or was skipped): the run fails, naming it (P3: the result
  * waits for the outermost entry). Running siblings are cancelled, waiting steps are not
  * started. */
@@ -246,12 +260,9 @@ static void run_fail(struct fanout_pipeline_run *run, size_t i)
     const char *type = json_string_value(json_object_get(failed->error, "type"));
     const char *msg = json_string_value(json_object_get(failed->error, "message"));
     int status = run_status(failed->status, code);
+    cancel_calls(run);
     for (size_t k = 0; k < run->p->n_steps; k++) {
         struct step_run *st = &run->steps[k];
-        if (st->state == STEP_RUNNING) {
-            fanout_call_cancel(st->call);
-            st->call = NULL;
-        }
         if (st->state == STEP_RUNNING || st->state == STEP_WAITING) {
             st->state = STEP_CANCELLED;
             run->n_open--;
@@ -393,9 +404,8 @@ static void start_step(struct fanout_pipeline_run *run, size_t i)
 
 static void run_free(struct fanout_pipeline_run *run)
 {
+    cancel_calls(run);
     for (size_t i = 0; i < run->p->n_steps; i++) {
-        if (run->steps[i].call != NULL)
-            fanout_call_cancel(run->steps[i].call);
         json_decref(run->steps[i].error);
         json_decref(run->steps[i].usage);
     }

@@ -3,7 +3,8 @@
  * Invariants:
  *   R1. A call is in exactly one of its runner's lists: queued (not started, no handle) or
  *       running (h != NULL). r->inflight is the length of running.
- *   R2. A runner is in the worker's waiting list iff its queued list is not empty.
+ *   R2. A runner is in the worker's waiting list iff its queued list is not empty and it is
+ *       not stopped.
  *   R3. worker.inflight is the sum of every runner's inflight on this thread.
  *   R4. Slots are only taken in pump(), which starts calls and never runs a callback
  *       (api_internal_start never reports inside itself), so pump() is safe anywhere. */
@@ -25,6 +26,7 @@ struct fanout_runner {
     struct server_worker *w;
     int max_concurrency;
     int inflight;
+    int stopped; /* fanout_runner_stop: never in the waiting list again */
     h2o_linklist_t queued, running; /* fanout_call.link (R1) */
     h2o_linklist_t waiting_link;    /* in the worker's waiting list (R2) */
 };
@@ -177,7 +179,7 @@ struct fanout_call *fanout_runner_submit(struct fanout_runner *r, const char *bo
     c->ud = ud;
     c->t_submit = util_now_ns();
     h2o_linklist_insert(&r->queued, &c->link);
-    if (!h2o_linklist_is_linked(&r->waiting_link))
+    if (!r->stopped && !h2o_linklist_is_linked(&r->waiting_link))
         h2o_linklist_insert(&worker.waiting, &r->waiting_link);
     pump(r->w);
     return c;
@@ -201,6 +203,18 @@ void fanout_runner_cancel_all(struct fanout_runner *r)
         call_release(c);
     }
     pump(r->w);
+}
+
+void fanout_runner_stop(struct fanout_runner *r)
+{
+    r->stopped = 1;
+    if (h2o_linklist_is_linked(&r->waiting_link))
+        h2o_linklist_unlink(&r->waiting_link);
+}
+
+int fanout_call_started(const struct fanout_call *c)
+{
+    return c->h != NULL;
 }
 
 void fanout_runner_free(struct fanout_runner *r)

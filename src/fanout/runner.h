@@ -55,6 +55,12 @@ struct fanout_call *fanout_runner_submit(struct fanout_runner *r, const char *bo
 void fanout_call_cancel(struct fanout_call *c);
 /* Cancels every queued and running call of the runner; later submits are still accepted. */
 void fanout_runner_cancel_all(struct fanout_runner *r);
+/* The runner starts nothing more: what is queued stays queued until cancelled or freed. Used
+ * before cancelling a whole request call by call, so that a slot freed by one cancel is not
+ * given to a call that is cancelled next. */
+void fanout_runner_stop(struct fanout_runner *r);
+/* Has the call started upstream (left the queue)? */
+int fanout_call_started(const struct fanout_call *c);
 
 struct server_worker *fanout_runner_worker(const struct fanout_runner *r);
 

@@ -25,6 +25,10 @@ pipelines:
     steps:
       a: {model: m, prompt: "a {{text}}"}
       b: {model: m, prompt: "b {{steps.a}}", after: [a]}
+  - name: slow
+    steps:
+      a: {model: m, prompt: "a {{text}}", params: {mock: {ttft_ms: 3000}}}
+      b: {model: m, prompt: "b {{steps.a}}", after: [a]}
 YAML
     )"
 )" || { echo "test_batch: warden did not start"; echo "test_batch: 0 passed, 1 failed"; exit 1; }
@@ -126,10 +130,15 @@ delay = max((r["closed_ms"] or 10**9) - t for r in rs) if rs else -1
 late = len([r for r in rs if r["started_ms"] > t])
 print(len(rs), closed, delay, late)' "$1" "$2"
 }
-for mode in stream plain; do
+for mode in stream plain pipeline; do
     reset_mock
     items 100 3000 $([ $mode = stream ] && echo stream)
-    T=$(python3 "$HERE/batch_client.py" disconnect "$W1_PORT" /v1/chat/completions/batch "$TMP/batch.json" "bt-disc-$mode" "$MOCK" 16 |
+    path=/v1/chat/completions/batch
+    if [ $mode = pipeline ]; then
+        python3 -c 'import json; print(json.dumps({"inputs": [{"text": "t%d" % i} for i in range(60)], "stream": True}))' >"$TMP/batch.json"
+        path=/v1/pipelines/slow/batch
+    fi
+    T=$(python3 "$HERE/batch_client.py" disconnect "$W1_PORT" "$path" "$TMP/batch.json" "bt-disc-$mode" "$MOCK" 16 |
         python3 -c 'import json,sys; print(json.load(sys.stdin)["t_close_ms"])')
     sleep 0.4
     read -r N CLOSED DELAY LATE <<<"$(disc_check "bt-disc-$mode" "$T")"

@@ -45,6 +45,12 @@ pipelines:
       a: {model: slow, prompt: "a {{text}}"}
       b: {model: slow, prompt: "b {{text}}"}
       c: {model: slow, prompt: "c {{text}}"}
+  - name: narrow
+    max_concurrency: 2
+    steps:
+      a: {model: slow, prompt: "a {{text}}"}
+      b: {model: slow, prompt: "b {{text}}"}
+      c: {model: slow, prompt: "c {{text}}"}
   - name: partial
     steps:
       good1: {model: slow, prompt: "one {{text}}"}
@@ -109,6 +115,13 @@ check "3 independent steps: 200" eq "$(status)" 200
 check "3 steps of 1 s each take ~1 s, not 3 ($(ms) ms)" in_range "$(ms)" 950 1600
 check "each step's output" eq "$(body_eval '[d[k] for k in "abc"]')" "['Hello from warden-mock.', 'Hello from warden-mock.', 'Hello from warden-mock.']"
 check "the three upstream calls overlapped" eq "$(records '(lambda s: max(s) - min(s) < 300)([r["started_ms"] for r in rs if rid(r).startswith("pl-three-1.")])')" True
+
+# ---------------------------------------------------------------- max_concurrency caps a run
+curl -s -X POST "$MOCK/mock/reset" >/dev/null
+post narrow '{"text":"x"}'
+check "max_concurrency 2, three 1 s steps: ~2 s ($(ms) ms)" in_range "$(ms)" 1950 2700
+check "max_concurrency 2: never more than 2 in flight at the mock" eq "$(curl -s "$MOCK/mock/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["max_active"])')" 2
+check "max_concurrency 2: queueing shows in _meta" eq "$(body_eval 'max(d["_meta"]["steps"][s]["queued_ms"] for s in "abc") >= 900')" True
 
 # ---------------------------------------------------------------- a dependent 4th step
 post analyze '{"text":"I love it"}' -H 'x-request-id: pl-an-1'
