@@ -229,13 +229,3 @@ struct server_worker *fanout_runner_worker(const struct fanout_runner *r)
 {
     return r->w;
 }
-
-int fanout_runner_inflight(const struct fanout_runner *r)
-{
-    return r->inflight;
-}
-
-int fanout_worker_inflight(void)
-{
-    return worker.inflight;
-}

@@ -64,8 +64,4 @@ int fanout_call_started(const struct fanout_call *c);
 
 struct server_worker *fanout_runner_worker(const struct fanout_runner *r);
 
-/* Calls in flight: this runner's, and this worker's (every runner). */
-int fanout_runner_inflight(const struct fanout_runner *r);
-int fanout_worker_inflight(void);
-
 #endif
