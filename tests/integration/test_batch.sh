@@ -114,7 +114,7 @@ post_batch "$W1/v1/pipelines/two/batch" -H 'x-request-id: bt-pipe-1'
 check "pipeline batch: 200" eq "$(status)" 200
 check "pipeline batch: results in order, a missing variable fails its item only" eq "$(jget "$TMP/out" '[(r["index"], r["status"]) for r in d["results"]]')" "[(0, 200), (1, 200), (2, 400), (3, 200)]"
 check "pipeline batch: each result is a pipeline answer" eq "$(jget "$TMP/out" 'd["results"][3]["result"]["_meta"]["steps"]["b"]["request_id"]')" "bt-pipe-1.3.b"
-check "pipeline batch: sub-calls log the batch as parent" ge "$(grep -c '"id":"bt-pipe-1\.[0-9]\.[ab]".*"parent_id":"bt-pipe-1"' "$WARDEN_LOG")" 6
+check "pipeline batch: sub-calls log the batch as parent" ge "$(grep -c '"id":"bt-pipe-1\.[0-9]\.[ab]","parent_request_id":"bt-pipe-1"' "$WARDEN_LOG")" 6
 post_batch "$W1/v1/pipelines/nope/batch"
 check "unknown pipeline batch: 404" eq "$(status)" 404
 

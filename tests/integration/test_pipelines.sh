@@ -136,7 +136,7 @@ check "the headline's prompt holds the summary's output" eq "$(records '[b(r)["m
 check "the headline started after the summary ended" eq "$(records '(lambda s, h: h["started_ms"] >= s["finished_ms"])(*[[r for r in rs if rid(r) == "pl-an-1." + n][0] for n in ("summary", "headline")])')" True
 check "schema steps ask for json_schema with the root wrapped" eq "$(records '[b(r)["response_format"]["json_schema"]["schema"]["properties"]["value"]["type"] for r in rs if rid(r) == "pl-an-1.sentiment"]')" "['string']"
 check "the request's max_tokens is sent" eq "$(records '[b(r).get("max_tokens") for r in rs if rid(r) == "pl-an-1.sentiment"]')" "[5]"
-check "access log: each sub-call carries the parent request id" eq "$(grep -c '"id":"pl-an-1\.[a-z]*".*"parent_id":"pl-an-1"' "$WARDEN_LOG")" 4
+check "access log: each sub-call carries the parent request id" eq "$(grep -c '"id":"pl-an-1\.[a-z]*","parent_request_id":"pl-an-1"' "$WARDEN_LOG")" 4
 check "access log: the pipeline request's own line" contains "$(grep '"id":"pl-an-1","route":"pipeline"' "$WARDEN_LOG")" '"status":200'
 
 # ---------------------------------------------------------------- an optional step fails after retries
