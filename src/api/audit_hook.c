@@ -163,6 +163,7 @@ void lifecycle_audit(struct req_ctx *ctx)
     r.time_us = audit_now_us();
     audit_record_make_id(&r);
     audit_record_set(r.request_id, sizeof(r.request_id), ctx->request_id, strlen(ctx->request_id));
+    audit_record_set(r.parent_id, sizeof(r.parent_id), ctx->parent_request_id, strlen(ctx->parent_request_id));
     const char *kn = ctx->api_key != NULL ? ctx->api_key->name : NULL;
     audit_record_set(r.key_name, sizeof(r.key_name), kn, kn ? strlen(kn) : 0);
     audit_record_set(r.model, sizeof(r.model), ctx->requested_model_name, strlen(ctx->requested_model_name));
