@@ -144,6 +144,16 @@ size_t lifecycle_cost_header(struct req_ctx *ctx, char *out, size_t outsz)
     return n > 0 && (size_t)n < outsz ? (size_t)n : 0;
 }
 
+int lifecycle_usage_cost(struct req_ctx *ctx, int64_t *in, int64_t *out, double *cost)
+{
+    if (ctx->out.status < 200 || ctx->out.status >= 300 || !answer_usage(ctx))
+        return 0;
+    *in = ctx->usage_in;
+    *out = ctx->usage_out;
+    *cost = usage_cost(ctx);
+    return 1;
+}
+
 void lifecycle_audit(struct req_ctx *ctx)
 {
     struct audit_worker *aw = ctx->w->audit;

@@ -9,6 +9,7 @@
 
 #include <h2o.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct req_ctx;
 struct server_worker;
@@ -17,6 +18,10 @@ void lifecycle_audit(struct req_ctx *ctx);
 /* For a non-streaming 2xx answer with a usage object and a known price: writes the cost in
  * USD into out (for x-warden-cost-usd) and returns its length; else 0. */
 size_t lifecycle_cost_header(struct req_ctx *ctx, char *out, size_t outsz);
+/* The usage of a finished 2xx answer and its cost at the price of the target used: 1 with
+ * *in, *out and *cost (-1: no price) set, or 0 when the answer has no usage (an error, a
+ * stream without its usage chunk). For a caller summing sub-calls (fan-out's parent record). */
+int lifecycle_usage_cost(struct req_ctx *ctx, int64_t *in, int64_t *out, double *cost);
 /* A request refused before the lifecycle (auth: 401): recorded with its status and code. */
 void api_audit_rejected(struct server_worker *w, h2o_req_t *req, int status, const char *code);
 /* For streams: an SSE event's data; remembers the usage of the final usage chunk. */

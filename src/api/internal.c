@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/audit_hook.h"
 #include "api/internal.h"
 #include "api/lifecycle_int.h"
 #include "server/server.h"
@@ -71,6 +72,14 @@ void api_internal_info(const struct api_internal *h, struct api_internal_info *o
     if (h->ctx != NULL) {
         out->attempts = h->ctx->attempts;
         out->reasks = h->ctx->reasks;
+        int64_t in, o;
+        double cost;
+        if (lifecycle_usage_cost(h->ctx, &in, &o, &cost)) {
+            out->has_usage = 1;
+            out->tokens_in = in;
+            out->tokens_out = o;
+            out->cost_usd = cost;
+        }
     }
 }
 

@@ -51,6 +51,9 @@ void api_internal_cancel(struct api_internal *h);
 struct api_internal_info {
     int attempts; /* upstream attempts, retries and fallbacks included */
     int reasks;   /* structured-output re-asks */
+    int has_usage; /* a 2xx answer with usage: the three below are set */
+    long long tokens_in, tokens_out;
+    double cost_usd; /* at the price of the target used; -1: no price */
 };
 void api_internal_info(const struct api_internal *h, struct api_internal_info *out);
 

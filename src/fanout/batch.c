@@ -47,6 +47,7 @@ struct fanout_batch {
     int stopped;   /* B2 */
     int released;  /* fanout_batch_free was called: no callback any more */
     int filling;
+    int held;      /* fanout_batch_hold: no item starts */
     int refs;      /* the two timers (B3) */
     uv_timer_t kick;     /* starts the first items on the next loop turn (no callback inside start) */
     uv_timer_t deadline;
@@ -163,7 +164,7 @@ static void start_item(struct fanout_batch *b, size_t i)
 static void fill(struct fanout_batch *b)
 {
     b->filling = 1;
-    while (!b->stopped && !b->released && b->active < (size_t)b->o.max_concurrency && b->next < b->n)
+    while (!b->stopped && !b->released && !b->held && b->active < (size_t)b->o.max_concurrency && b->next < b->n)
         start_item(b, b->next++);
     if (!b->released)
         b->filling = 0;
@@ -221,7 +222,7 @@ struct fanout_batch *fanout_batch_start(struct server_worker *w, json_t *items, 
         b->o.max_concurrency = 1;
     snprintf(b->request_id, sizeof(b->request_id), "%s", o->request_id ? o->request_id : "");
     b->o.request_id = b->request_id;
-    b->runner = fanout_runner_new(w, b->o.max_concurrency);
+    b->runner = fanout_runner_new(w, b->o.max_concurrency, o->totals);
     b->items = json_incref(items);
     b->n = json_array_size(items);
     b->it = util_calloc(b->n ? b->n : 1, sizeof(*b->it));
@@ -237,6 +238,26 @@ struct fanout_batch *fanout_batch_start(struct server_worker *w, json_t *items, 
     if (o->deadline_ms > 0)
         uv_timer_start(&b->deadline, on_deadline, (uint64_t)o->deadline_ms, 0);
     return b;
+}
+
+void fanout_batch_hold(struct fanout_batch *b)
+{
+    if (b != NULL)
+        b->held = 1;
+}
+
+void fanout_batch_resume(struct fanout_batch *b)
+{
+    if (b == NULL || !b->held)
+        return;
+    b->held = 0;
+    if (!b->stopped && !b->released)
+        uv_timer_start(&b->kick, on_kick, 0, 0); /* fill on the next turn: no callback in here */
+}
+
+int fanout_batch_held(const struct fanout_batch *b)
+{
+    return b != NULL && b->held;
 }
 
 static void on_timer_closed(uv_handle_t *h)

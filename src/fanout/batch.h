@@ -19,6 +19,7 @@ struct server_worker;
 struct config_pipeline;
 struct config_api_key;
 struct fanout_batch;
+struct fanout_totals;
 
 struct fanout_batch_callbacks {
     /* value: the item's answer (2xx) or its OpenAI error body {"error": {...}}; borrowed */
@@ -33,11 +34,17 @@ struct fanout_batch_opts {
     const struct config_api_key *api_key;
     int max_concurrency;
     int deadline_ms;                        /* 0: none */
+    struct fanout_totals *totals;           /* the sub-calls' sums (runner.h); may be NULL */
 };
 
 /* items: a JSON array (a reference is taken). Never NULL. */
 struct fanout_batch *fanout_batch_start(struct server_worker *w, json_t *items, const struct fanout_batch_opts *o,
                                         const struct fanout_batch_callbacks *cb, void *ud);
+/* Back-pressure: while held, no item starts (those running finish and are reported);
+ * resume starts items again on a later loop turn (never inside the call). */
+void fanout_batch_hold(struct fanout_batch *b);
+void fanout_batch_resume(struct fanout_batch *b);
+int fanout_batch_held(const struct fanout_batch *b);
 /* After on_done, or to cancel: releases everything (memory on a later loop turn). */
 void fanout_batch_free(struct fanout_batch *b);
 

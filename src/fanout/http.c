@@ -8,7 +8,17 @@
  * The client going away is seen three ways: the hang-up watch (api/hangup.h: a FIN or RST
  * while Warden waits and h2o reads nothing), h2o stopping a streamed response (a failed
  * write), and the pool's dispose. Each cancels the work at once; the first two also make
- * h2o notice (an error answer or an error end of the stream), so it disposes the request. */
+ * h2o notice (an error answer or an error end of the stream), so it disposes the request.
+ *
+ * A streamed batch is bounded: while the output h2o has not yet written (the buffer being
+ * sent and the one filling) is over NDJSON_HOLD_BYTES, the batch starts no new item (the
+ * running ones finish into the buffer); when h2o asks for more (on_proceed) and the rest is
+ * under the bound, items start again. A client that stops reading without closing holds at
+ * most that bound plus max_concurrency answers in Warden.
+ *
+ * The client request has its own audit record (the parent of its sub-calls' records, which
+ * carry its id as parent_id): route and pipeline, status, error code, latency, the number of
+ * sub-calls as attempts, and the sums of their tokens and cost (runner.h fanout_totals). */
 #include "fanout/fanout.h"
 
 #include <jansson.h>
@@ -21,6 +31,7 @@
 #include "api/hangup.h"
 #include "api/request_id.h"
 #include "api/worker.h"
+#include "audit/audit.h"
 #include "auth/auth.h"
 #include "config/config.h"
 #include "fanout/batch.h"
@@ -30,6 +41,8 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/clock.h"
+
+#define NDJSON_HOLD_BYTES (256u * 1024)
 
 enum fanout_route { ROUTE_PIPELINE, ROUTE_PIPELINE_BATCH, ROUTE_CHAT_BATCH };
 static const char *const route_names[] = {"pipeline", "pipeline_batch", "chat_batch"};
@@ -42,7 +55,11 @@ struct fanout_http {
     char request_id[API_REQUEST_ID_SIZE];
     uint64_t t_start;
     int status;     /* what the client was sent (0: nothing yet) */
+    char error_code[48]; /* the code of an error answer */
     int client_gone;
+    int audited;    /* audit_admit took a reservation: on_dispose writes the record */
+    const struct config_api_key *key;
+    struct fanout_totals totals;
 
     /* the work */
     struct fanout_runner *runner;       /* a single pipeline run's */
@@ -78,6 +95,9 @@ static void send_json(struct fanout_http *f, int status, json_t *body)
         return;
     char *text = json_dumps(body, JSON_COMPACT);
     f->status = status;
+    const char *code = status >= 400 ? json_string_value(json_object_get(json_object_get(body, "error"), "code")) : NULL;
+    if (code != NULL)
+        snprintf(f->error_code, sizeof(f->error_code), "%s", code);
     f->started = 1;
     h2o_req_t *req = f->req;
     req->res.status = status;
@@ -116,6 +136,8 @@ static void on_proceed(h2o_generator_t *g, h2o_req_t *req)
     struct fanout_http *f = H2O_STRUCT_FROM_MEMBER(struct fanout_http, gen, g);
     f->in_flight = 0;
     util_buf_reset(&f->sending);
+    if (f->pending.len < NDJSON_HOLD_BYTES)
+        fanout_batch_resume(f->batch);
     if (!f->final || f->pending.len > 0 || f->error_end)
         ndjson_flush(f);
 }
@@ -142,7 +164,7 @@ static void ndjson_start(struct fanout_http *f)
     h2o_start_response(req, &f->gen);
 }
 
-static void ndjson_line(struct fanout_http *f, json_t *line)
+static void ndjson_append(struct fanout_http *f, json_t *line)
 {
     char *text = json_dumps(line, JSON_COMPACT);
     if (text != NULL) {
@@ -150,7 +172,6 @@ static void ndjson_line(struct fanout_http *f, json_t *line)
         util_buf_append(&f->pending, "\n", 1);
         free(text);
     }
-    ndjson_flush(f);
 }
 
 /* ---- the work ---- */
@@ -196,8 +217,11 @@ static void on_batch_item(void *ud, size_t index, int status, json_t *value)
     }
     if (!f->started)
         ndjson_start(f);
-    ndjson_line(f, line); /* last act */
+    ndjson_append(f, line);
     json_decref(line);
+    if (f->pending.len + f->sending.len >= NDJSON_HOLD_BYTES)
+        fanout_batch_hold(f->batch); /* on_proceed resumes */
+    ndjson_flush(f); /* last act */
 }
 
 static void on_batch_done(void *ud)
@@ -211,8 +235,9 @@ static void on_batch_done(void *ud)
         if (!f->started)
             ndjson_start(f);
         f->final = 1;
-        ndjson_line(f, summary); /* last act */
+        ndjson_append(f, summary);
         json_decref(summary);
+        ndjson_flush(f); /* last act */
         return;
     }
     json_t *results = json_array();
@@ -273,6 +298,38 @@ static void access_log(struct fanout_http *f)
     util_buf_free(&b);
 }
 
+/* The client request's own record: the parent of its sub-calls' records. */
+static void audit_parent(struct fanout_http *f)
+{
+    struct audit_worker *aw = f->w->audit;
+    if (aw == NULL || !f->audited)
+        return;
+    audit_release(aw);
+    struct audit_record r;
+    memset(&r, 0, sizeof(r));
+    r.time_us = audit_now_us();
+    audit_record_make_id(&r);
+    audit_record_set(r.request_id, sizeof(r.request_id), f->request_id, strlen(f->request_id));
+    const char *kn = f->key != NULL ? f->key->name : NULL;
+    audit_record_set(r.key_name, sizeof(r.key_name), kn, kn ? strlen(kn) : 0);
+    /* model: the pipeline's name (a chat batch has none); target: the fan-out route */
+    const char *pn = f->pipeline != NULL ? f->pipeline->name : NULL;
+    audit_record_set(r.model, sizeof(r.model), pn, pn ? strlen(pn) : 0);
+    char target[64];
+    snprintf(target, sizeof(target), "fanout:%s", route_names[f->route]);
+    audit_record_set(r.target, sizeof(r.target), target, strlen(target));
+    const char *code = f->client_gone ? "client_closed_request" : f->error_code[0] ? f->error_code : NULL;
+    audit_record_set(r.error_code, sizeof(r.error_code), code, code ? strlen(code) : 0);
+    r.status = f->client_gone ? 499 : f->status;
+    r.attempts = f->totals.calls;
+    r.stream = f->stream;
+    r.latency_us = (int64_t)(util_now_ns() - f->t_start) / 1000;
+    r.tokens_in = f->totals.with_usage ? f->totals.tokens_in : -1;
+    r.tokens_out = f->totals.with_usage ? f->totals.tokens_out : -1;
+    r.cost_usd = f->totals.with_usage && !f->totals.unpriced ? f->totals.cost_usd : -1;
+    audit_submit(aw, &r);
+}
+
 static void on_dispose(void *p)
 {
     struct fanout_http *f = *(struct fanout_http **)p;
@@ -285,6 +342,7 @@ static void on_dispose(void *p)
         f->client_gone = 1;
     cancel_work(f);
     access_log(f);
+    audit_parent(f);
     for (size_t i = 0; f->results != NULL && i < f->n_items; i++)
         json_decref(f->results[i]);
     free(f->results);
@@ -374,6 +432,7 @@ static void start_batch(struct fanout_http *f, json_t *body, const struct config
         .api_key = key,
         .max_concurrency = cfg->batch.max_concurrency,
         .deadline_ms = cfg->batch.deadline_ms,
+        .totals = &f->totals,
     };
     f->batch = fanout_batch_start(f->w, items, &o, &batch_callbacks, f);
     watch_hangup(f);
@@ -382,7 +441,7 @@ static void start_batch(struct fanout_http *f, json_t *body, const struct config
 static void start_pipeline(struct fanout_http *f, json_t *vars, const struct config_api_key *key)
 {
     const struct config *cfg = f->w->cfg;
-    f->runner = fanout_runner_new(f->w, f->pipeline->max_concurrency);
+    f->runner = fanout_runner_new(f->w, f->pipeline->max_concurrency, &f->totals);
     struct fanout_pipeline_opts o = {f->request_id, NULL, key};
     int status = 0;
     json_t *answer = NULL;
@@ -408,7 +467,15 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     if (!api_route_admit(w, req))
         return 0;
+    if (!audit_admit(w->audit)) {
+        api_send_error(req, 503, "api_error", "audit_unavailable", "the audit log is full (audit.overflow: refuse); try again later");
+        return 0;
+    }
     struct fanout_http *f = util_calloc(1, sizeof(*f));
+    f->audited = w->audit != NULL;
+    int presented;
+    const struct config_api_key *key = auth_request_key(w->cfg, &req->headers, &presented);
+    f->key = key;
     f->w = w;
     f->req = req;
     f->route = route;
@@ -452,8 +519,6 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         send_error(f, 400, "invalid_request_error", "invalid_json", NULL, msg);
         return 0;
     }
-    int presented;
-    const struct config_api_key *key = auth_request_key(w->cfg, &req->headers, &presented);
     if (route == ROUTE_PIPELINE)
         start_pipeline(f, body, key);
     else

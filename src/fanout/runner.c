@@ -27,6 +27,7 @@ struct fanout_runner {
     int max_concurrency;
     int inflight;
     int stopped; /* fanout_runner_stop: never in the waiting list again */
+    struct fanout_totals *totals; /* the caller's; may be NULL */
     h2o_linklist_t queued, running; /* fanout_call.link (R1) */
     h2o_linklist_t waiting_link;    /* in the worker's waiting list (R2) */
 };
@@ -76,6 +77,8 @@ static void call_start(struct fanout_call *c)
     h2o_linklist_insert(&r->running, &c->link);
     r->inflight++;
     worker.inflight++;
+    if (r->totals != NULL)
+        r->totals->calls++;
     c->t_start = util_now_ns();
     struct api_internal_opts o = {
         .request_id = c->request_id[0] ? c->request_id : NULL,
@@ -129,6 +132,16 @@ static void on_internal_done(void *ud, int status, const char *body, size_t len)
     uint64_t now = util_now_ns();
     struct api_internal_info info;
     api_internal_info(c->h, &info);
+    struct fanout_totals *t = c->r->totals;
+    if (t != NULL && info.has_usage) {
+        t->with_usage++;
+        t->tokens_in += info.tokens_in;
+        t->tokens_out += info.tokens_out;
+        if (info.cost_usd >= 0)
+            t->cost_usd += info.cost_usd;
+        else
+            t->unpriced++;
+    }
     char request_id[API_REQUEST_ID_SIZE];
     memcpy(request_id, c->request_id, sizeof(request_id));
     struct fanout_call_result res = {
@@ -145,11 +158,12 @@ static void on_internal_done(void *ud, int status, const char *body, size_t len)
     pump(w);
 }
 
-struct fanout_runner *fanout_runner_new(struct server_worker *w, int max_concurrency)
+struct fanout_runner *fanout_runner_new(struct server_worker *w, int max_concurrency, struct fanout_totals *totals)
 {
     worker_init();
     struct fanout_runner *r = util_calloc(1, sizeof(*r));
     r->w = w;
+    r->totals = totals;
     r->max_concurrency = max_concurrency > 0 ? max_concurrency : 1;
     h2o_linklist_init_anchor(&r->queued);
     h2o_linklist_init_anchor(&r->running);

@@ -208,6 +208,19 @@ import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
 print(sorted(r[0] for r in c.execute("SELECT request_id FROM audit_log WHERE parent_id = ?", ("pl-an-1",))))' "$TMP/audit.db")" \
     "['pl-an-1.headline', 'pl-an-1.sentiment', 'pl-an-1.summary', 'pl-an-1.topics']"
+check "audit: the pipeline request's own record, the parent of its 4 sub-calls" eq "$(python3 -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+p = c.execute("SELECT parent_id, model, target, status, error_code, attempts, tokens_in, tokens_out, latency_us FROM audit_log WHERE request_id = ?", ("pl-an-1",)).fetchall()
+subs = c.execute("SELECT SUM(tokens_in), SUM(tokens_out), COUNT(*) FROM audit_log WHERE parent_id = ?", ("pl-an-1",)).fetchone()
+(pid, model, target, status, code, attempts, tin, tout, lat), = p
+print(len(p), repr(pid), model, target, status, repr(code), attempts, tin == subs[0] and tout == subs[1] and tin > 0, subs[2], lat >= 1900000)' "$TMP/audit.db")" \
+    "1 None analyze fanout:pipeline 200 None 4 True 4 True"
+check "audit: a failed pipeline's record has its status and error code" eq "$(python3 -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+print(c.execute("SELECT status, error_code, attempts FROM audit_log WHERE request_id = ?", ("pl-strict-1",)).fetchall())' "$TMP/audit.db")" \
+    "[(502, 'server_error', 2)]"
 check "audit: /admin/audit shows parent_id" contains "$(curl -s -H 'Authorization: Bearer pl-admin-token' "$WARDEN/admin/audit?limit=200")" '"parent_id":"pl-an-1"'
 
 # ---------------------------------------------------------------- --check-config
