@@ -20,6 +20,7 @@ start_warden "$(
     config "$(
         cat <<'YAML'
 batch: {max_concurrency: 16, max_items: 250}
+audit: {sink: sqlite, path: "@TMP@/audit.db", flush_ms: 5}
 pipelines:
   - name: two
     steps:
@@ -30,7 +31,7 @@ pipelines:
       a: {model: m, prompt: "a {{text}}", params: {mock: {ttft_ms: 3000}}}
       b: {model: m, prompt: "b {{steps.a}}", after: [a]}
 YAML
-    )"
+    )" | sed "s#@TMP@#$TMP#"
 )" || { echo "test_batch: warden did not start"; echo "test_batch: 0 passed, 1 failed"; exit 1; }
 W1_PORT=$WARDEN_PORT
 W1=$WARDEN
@@ -94,7 +95,7 @@ cat >"$TMP/batch.json" <<'JSON'
   {"model": "m", "messages": [{"role": "user", "content": "ok 5"}]}
 ]}
 JSON
-post_batch "$W1/v1/chat/completions/batch"
+post_batch "$W1/v1/chat/completions/batch" -H 'x-request-id: bt-mixed-1'
 check "mixed batch: 200" eq "$(status)" 200
 check "per-item statuses, in order" eq "$(jget "$TMP/out" '[r["status"] for r in d["results"]]')" "[200, 500, 400, 400, 404, 200]"
 check "per-item errors carry the OpenAI error" eq "$(jget "$TMP/out" '[r["error"]["code"] for r in d["results"] if "error" in r]')" "['server_error', 'invalid_type', 'unsupported_value', 'model_not_found']"
@@ -117,6 +118,23 @@ check "pipeline batch: each result is a pipeline answer" eq "$(jget "$TMP/out" '
 check "pipeline batch: sub-calls log the batch as parent" ge "$(grep -c '"id":"bt-pipe-1\.[0-9]\.[ab]","parent_request_id":"bt-pipe-1"' "$WARDEN_LOG")" 6
 post_batch "$W1/v1/pipelines/nope/batch"
 check "unknown pipeline batch: 404" eq "$(status)" 404
+
+# ---------------------------------------------------------------- audit: N sub-call records + 1 parent
+sleep 0.3
+audit_q() { python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); print(c.execute(sys.argv[2], sys.argv[3:]).fetchall())' "$TMP/audit.db" "$@"; }
+check "audit: pipeline batch, 3 items x 2 steps = 6 sub-call records, linked by parent id" eq \
+    "$(audit_q 'SELECT COUNT(*), SUM(tokens_in) > 0 FROM audit_log WHERE parent_id = ?' bt-pipe-1)" "[(6, 1)]"
+check "audit: pipeline batch, 1 parent record: pipeline, route, status, 6 sub-calls, summed tokens" eq \
+    "$(audit_q 'SELECT p.model, p.target, p.status, p.attempts, p.parent_id, p.tokens_in = (SELECT SUM(tokens_in) FROM audit_log WHERE parent_id = ?), p.tokens_out = (SELECT SUM(tokens_out) FROM audit_log WHERE parent_id = ?) FROM audit_log p WHERE p.request_id = ?' bt-pipe-1 bt-pipe-1 bt-pipe-1)" \
+    "[('two', 'fanout:pipeline_batch', 200, 6, None, 1, 1)]"
+check "audit: chat batch, 4 items reached the lifecycle (2 refused by the batch): 4 sub-call records" eq \
+    "$(audit_q 'SELECT request_id, status FROM audit_log WHERE parent_id = ? ORDER BY request_id' bt-mixed-1)" \
+    "[('bt-mixed-1.0', 200), ('bt-mixed-1.1', 500), ('bt-mixed-1.4', 404), ('bt-mixed-1.5', 200)]"
+check "audit: chat batch parent: no model, route, 4 sub-calls, tokens of the 2 answers" eq \
+    "$(audit_q 'SELECT p.model, p.target, p.status, p.attempts, p.tokens_in = (SELECT SUM(tokens_in) FROM audit_log WHERE parent_id = ? AND status = 200) FROM audit_log p WHERE p.request_id = ?' bt-mixed-1 bt-mixed-1)" \
+    "[(None, 'fanout:chat_batch', 200, 4, 1)]"
+check "audit: a refused batch (413) has its record with the error code" eq \
+    "$(audit_q 'SELECT status, error_code, attempts FROM audit_log WHERE status = 413 AND target = ?' fanout:chat_batch)" "[(413, 'too_many_items', 0)]"
 
 # ---------------------------------------------------------------- disconnect mid-batch
 # closed_ms - t_close: how long after the client's close each upstream call was closed
@@ -148,7 +166,53 @@ for mode in stream plain pipeline; do
     check "disconnect ($mode): nothing left in flight at the mock" eq "$(stats active)" 0
 done
 check "access log: the disconnected batch" contains "$(grep '"id":"bt-disc-stream","route":"chat_batch"' "$WARDEN_LOG")" '"client_gone":true'
+sleep 0.2
+check "audit: the disconnected batch's parent: 499, 16 sub-calls, each 499 too" eq \
+    "$(audit_q 'SELECT p.status, p.error_code, p.attempts, (SELECT COUNT(*) FROM audit_log WHERE parent_id = ? AND status = 499) FROM audit_log p WHERE p.request_id = ?' bt-disc-stream bt-disc-stream)" \
+    "[(499, 'client_closed_request', 16, 16)]"
 check "metrics: batch items" contains "$(curl -s "$W1/metrics")" 'warden_batch_items_total{batch="chat",result="ok"}'
+check "warden alive" alive
+
+# ---------------------------------------------------------------- a streamed batch is bounded
+# The client reads nothing (a tiny receive buffer) and keeps the connection open: Warden must
+# stop starting items once its unsent NDJSON passes its bound (256 KiB) plus what the sockets
+# hold, and start them again when the client reads. 200 items answer 60 KB each (12 MB).
+start_warden "$(config 'batch: {max_concurrency: 4, max_items: 250}' | sed 's/drain_timeout_ms: 3000}/drain_timeout_ms: 3000, max_body_bytes: 33554432}/')" || { echo "test_batch: back-pressure warden did not start"; }
+reset_mock
+python3 - >"$TMP/batch.json" <<'PY'
+import json, random
+random.seed(7)
+reqs = [{"model": "m", "messages": [{"role": "system", "content": "%d " % i + "".join(random.choice("abcdefghij") for _ in range(60000))},
+                                    {"role": "user", "content": "x"}], "mock": {"echo": "system"}} for i in range(200)]
+print(json.dumps({"requests": reqs, "stream": True}))
+PY
+cat >"$TMP/slow_reader.py" <<'PY'
+import json, socket, sys, time, urllib.request
+port, body, mock = int(sys.argv[1]), open(sys.argv[2], "rb").read(), sys.argv[3]
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("127.0.0.1", port))
+s.sendall(b"POST /v1/chat/completions/batch HTTP/1.1\r\nHost: x\r\nx-request-id: bt-slow-1\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+stats = lambda: json.load(urllib.request.urlopen(mock + "/mock/stats"))["requests"]
+time.sleep(2.0)
+stalled = stats()
+time.sleep(0.5)
+stalled2 = stats()
+data = b""
+s.settimeout(20)
+while not data.endswith(b"\r\n0\r\n\r\n"):
+    d = s.recv(1 << 20)
+    if not d:
+        break
+    data += d
+lines = [l for l in data.split(b"\n") if l.startswith(b"{")]
+last = json.loads(lines[-1]) if lines else {}
+print(stalled, stalled2, len(lines), last.get("done"), last.get("succeeded"), stats())
+PY
+read -r STALLED STALLED2 NLINES DONE OK CALLS <<<"$(python3 "$TMP/slow_reader.py" "$WARDEN_PORT" "$TMP/batch.json" "$MOCK")"
+check "back-pressure: a client that reads nothing stops new items ($STALLED of 200 started after 2 s)" lt "${STALLED:-999}" 120
+check "back-pressure: nothing more starts while it still reads nothing ($STALLED -> $STALLED2)" eq "$STALLED2" "$STALLED"
+check "back-pressure: once it reads, every item runs and every line arrives" eq "$NLINES $DONE $OK $CALLS" "201 True 200 200"
 check "warden alive" alive
 
 # ---------------------------------------------------------------- deadline and the per-worker cap
