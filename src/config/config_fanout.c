@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config/config_int.h"
+#include "schema/schema.h"
 #include "util/alloc.h"
 #include "util/template.h"
 
@@ -44,11 +45,30 @@ static int parse_schema(struct cfg_ctx *c, yaml_node_t *v, struct config_pipelin
     /* json_schema answers must be objects: any other root travels as {"value": ...} */
     const char *type = json_string_value(json_object_get(schema, "type"));
     if (type == NULL || strcmp(type, "object") != 0) {
-        json_t *w = json_pack("{s:s, s:{s:o}, s:[s], s:b}", "type", "object", "properties", "value", schema, "required", "value",
+        json_t *w = json_pack("{s:s, s:{s:O}, s:[s], s:b}", "type", "object", "properties", "value", schema, "required", "value",
                               "additionalProperties", 0);
+        /* "#/$defs/..." references resolve from the root: what they name moves up with them */
+        static const char *const root_only[] = {"$schema", "$defs", "definitions"};
+        json_t *inner = json_object_get(json_object_get(w, "properties"), "value");
+        for (size_t i = 0; w != NULL && i < sizeof(root_only) / sizeof(root_only[0]); i++) {
+            json_t *m = json_object_get(schema, root_only[i]);
+            if (m != NULL) {
+                json_object_set(w, root_only[i], m);
+                json_object_del(inner, root_only[i]);
+            }
+        }
+        json_decref(schema);
         schema = w;
         s->schema_wrapped = 1;
     }
+    /* a schema the structured-output check cannot compile would fail every run: refuse it here */
+    char err[300];
+    struct schema *compiled = schema ? schema_compile(schema, 0, err, sizeof(err)) : NULL;
+    if (schema != NULL && compiled == NULL) {
+        json_decref(schema);
+        return cfg_fail(c, v, "invalid JSON Schema: %s", err);
+    }
+    schema_free(compiled);
     char *text = schema ? json_dumps(schema, JSON_COMPACT) : NULL;
     json_decref(schema);
     if (text == NULL)

@@ -42,10 +42,25 @@ json_t *fanout_template_lookup(const char *path, size_t len, const json_t *vars,
     return (json_t *)cur;
 }
 
+/* The shortest text that reads back as d: 0.1 is "0.1" in a prompt, not jansson's %.17g
+ * "0.10000000000000001". */
+static int append_real(struct util_buf *out, double d)
+{
+    char text[40];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(text, sizeof(text), "%.*g", prec, d);
+        if (strtod(text, NULL) == d)
+            break;
+    }
+    return util_buf_append_json_chars(out, text, strlen(text));
+}
+
 static int append_value(struct util_buf *out, const json_t *v)
 {
     if (json_is_string(v))
         return util_buf_append_json_chars(out, json_string_value(v), json_string_length(v));
+    if (json_is_real(v))
+        return append_real(out, json_real_value(v));
     char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
     if (text == NULL)
         return -1;
