@@ -27,6 +27,7 @@ models:
   - {name: wrongshape, structured_output: {max_reasks: 2}, targets: [{provider: wrongshape, model: mock-ws}]}
   - {name: obj, targets: [{provider: obj, model: mock-obj}]}
   - {name: arr, targets: [{provider: arr, model: mock-arr}]}
+  - {name: rl, retries: {max: 0}, targets: [{provider: local, model: mock-rl}]}
 guardrails:
   - {name: no-forbidden, type: regex, stage: input, action: block, patterns: ["forbidden"]}
   - {name: no-leak, type: regex, stage: output, action: block, patterns: ["LEAKED"]}
@@ -216,3 +217,42 @@ python3 -c 'import json; print(json.dumps({"inputs": [{"text": "x"}] * 100}))' >
 post "$W1/v1/pipelines/chain/batch" "$TMP/b.json"
 check "hostile: exactly max_items runs" eq "$(status) $(out 'd["summary"]["succeeded"]')" "200 100"
 check "warden alive" alive
+
+# ================================================================ upstream faults, one per item
+cat >"$TMP/b.json" <<'JSON'
+{"requests": [
+ {"model": "m", "messages": [{"role": "user", "content": "ok"}]},
+ {"model": "fast-fail", "messages": [{"role": "user", "content": "x"}], "mock": {"status": 500}},
+ {"model": "rl", "messages": [{"role": "user", "content": "x"}], "mock": {"status": 429, "retry_after": "1"}},
+ {"model": "short", "messages": [{"role": "user", "content": "x"}], "mock": {"ttft_ms": 2000}},
+ {"model": "m", "messages": [{"role": "user", "content": "x"}], "mock": {"abort_after": 10}},
+ {"model": "m", "messages": [{"role": "user", "content": "x"}], "mock": {"garbage": 1}},
+ {"model": "guarded-in", "messages": [{"role": "user", "content": "this is forbidden"}]},
+ {"model": "guarded-out", "messages": [{"role": "user", "content": "x"}], "mock": {"content": "it LEAKED"}},
+ {"model": "m", "messages": [{"role": "user", "content": "ok"}]}
+]}
+JSON
+reset_mock
+post "$W1/v1/chat/completions/batch" "$TMP/b.json" -H 'x-request-id: ac-flt-1'
+check "faults: the batch answers 200" eq "$(status)" 200
+check "faults: per item, in order: ok, 5xx after retries, 429, 504 time-out, 502 truncated, 502 invalid JSON, 400 input guard, 400 output guard, ok" eq \
+    "$(out '[(r["status"] // 100 * 100 + (r["status"] % 100 if r["status"] in (504, 502) else 0) if r["status"] >= 500 else r["status"]) for r in d["results"]]')" "[200, 500, 429, 504, 502, 502, 400, 400, 200]"
+check "faults: errors in OpenAI's shape with the right codes" eq \
+    "$(out '[r["error"]["code"] for r in d["results"] if "error" in r and r["index"] in (2, 3, 5, 6, 7)]')" \
+    "['rate_limit_exceeded', 'upstream_timeout', 'unreadable_answer', 'guardrail_blocked', 'guardrail_blocked']"
+check "faults: the good items' answers are intact" eq "$(out '[d["results"][i]["result"]["choices"][0]["message"]["content"] for i in (0, 8)]')" \
+    "['Hello from warden-mock.', 'Hello from warden-mock.']"
+check "faults: the input-guarded item never reached the upstream" eq "$(upstream 'len([r for r in rs if rid(r) == "ac-flt-1.6"])')" 0
+check "faults: one slow item does not hold the batch past its time-out (~300 ms; $(cat "$TMP/ms") ms)" lt "$(cat "$TMP/ms")" 1500
+post "$W1/v1/pipelines/schema" <(echo '{"text": "s"}')
+check "faults: schema steps with invalid answers: re-asked, then 422 in the (optional) field, the others fine" eq \
+    "$(out '(d["bad"]["error"]["code"], d["_meta"]["steps"]["bad"]["reasks"], d["shape"]["error"]["code"], d["_meta"]["steps"]["shape"]["reasks"], d["_meta"]["steps"]["shape"]["status"], d["ok"])')" \
+    "('schema_validation_failed', 1, 'schema_validation_failed', 2, 422, 'Hello from warden-mock.')"
+post "$W1/v1/pipelines/guarded" <(echo '{"text": "forbidden"}')
+check "guardrails: a pipeline's input-blocked and output-blocked steps fail alone (400 each), the others answer" eq \
+    "$(out '(d["in"]["error"]["guardrail"]["stage"], d["_meta"]["steps"]["in"]["status"], d["out"]["error"]["guardrail"]["stage"], d["_meta"]["steps"]["out"]["status"], d["ok"])')" \
+    "('input', 400, 'output', 400, 'Hello from warden-mock.')"
+python3 -c 'import json; print(json.dumps({"inputs": [{"text": "fine"}, {"text": "forbidden"}, {"text": "fine"}]}))' >"$TMP/b.json"
+post "$W1/v1/pipelines/guarded/batch" "$TMP/b.json"
+check "guardrails: in a pipeline batch, only the item with the blocked input has the step's error" eq \
+    "$(out '[("error" in r["result"]["in"]) for r in d["results"]]')" "[False, True, False]"
