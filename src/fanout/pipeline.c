@@ -475,6 +475,15 @@ struct fanout_pipeline_run *fanout_pipeline_start(struct fanout_runner *r, const
         if (p->steps[i].required) {
             json_t *e = error_object("invalid_request_error", "missing_variable", what,
                                      "pipeline %s: step %s needs the request variable {{%s}}", p->name, p->steps[i].name, what);
+            /* every step of a counted run is counted: this one failed, the others never start */
+            for (size_t k = 0; k < p->n_steps; k++) {
+                struct step_run *st = &run->steps[k];
+                if (st->state != STEP_WAITING)
+                    continue;
+                st->state = k == i ? STEP_FAILED : STEP_CANCELLED;
+                run->n_open--;
+                step_metrics(st, k == i ? METRICS_STEP_FAILED : METRICS_STEP_CANCELLED);
+            }
             run_end(run, 400, json_pack("{s:o}", "error", e));
             break;
         }
@@ -505,5 +514,7 @@ void fanout_pipeline_cancel(struct fanout_pipeline_run *run)
     for (size_t i = 0; i < run->p->n_steps; i++)
         if (run->steps[i].state == STEP_RUNNING || run->steps[i].state == STEP_WAITING)
             step_metrics(&run->steps[i], METRICS_STEP_CANCELLED);
+    if (!run->ended) /* the client went away: the run counts (as failed, 499), as its steps do */
+        metrics_pipeline_run(run->metrics, run->pi, 499, (util_now_ns() - run->t_start) / 1000);
     run_free(run);
 }

@@ -256,3 +256,110 @@ python3 -c 'import json; print(json.dumps({"inputs": [{"text": "fine"}, {"text":
 post "$W1/v1/pipelines/guarded/batch" "$TMP/b.json"
 check "guardrails: in a pipeline batch, only the item with the blocked input has the step's error" eq \
     "$(out '[("error" in r["result"]["in"]) for r in d["results"]]')" "[False, True, False]"
+
+# ================================================================ client disconnects
+cat >"$TMP/client.py" <<'PY'
+# client.py MODE PORT PATH BODYFILE RID MOCK [WAIT_S]: POSTs BODYFILE with a tiny receive buffer,
+# then: early - closes at once (before any sub-call can start); wait - reads nothing for WAIT_S,
+# then resets the connection (SO_LINGER 0). Prints the mock's clock (ms) just before the close.
+import json, socket, struct, sys, time, urllib.request
+mode, port, path, body, rid, mock = sys.argv[1], int(sys.argv[2]), sys.argv[3], open(sys.argv[4], "rb").read(), sys.argv[5], sys.argv[6]
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("127.0.0.1", port))
+s.sendall(b"POST %s HTTP/1.1\r\nHost: x\r\nx-request-id: %s\r\nContent-Length: %d\r\n\r\n" % (path.encode(), rid.encode(), len(body)) + body)
+if mode == "wait":
+    time.sleep(float(sys.argv[7]))
+now = json.load(urllib.request.urlopen(mock + "/mock/now"))["now_ms"] if mode == "wait" else 0
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()
+print(now)
+PY
+# calls RID T_CLOSE -> "calls all_closed max_close_delay_ms started_after_close"
+calls() {
+    curl -s "$MOCK/mock/requests?limit=256" | python3 -c '
+import json, sys
+rid, t = sys.argv[1], int(sys.argv[2])
+rs = [r for r in json.load(sys.stdin)["requests"] if r["headers"].get("x-request-id", "").startswith(rid + ".")]
+closed = all(r["outcome"] in ("client_closed", "completed") for r in rs)
+open_at_close = [r for r in rs if r["outcome"] == "client_closed"]
+delay = max([(r["closed_ms"] or 10**9) - t for r in open_at_close] or [0])
+late = len([r for r in rs if r["started_ms"] > t])
+print(len(rs), closed, delay, late, len(open_at_close))' "$1" "$2"
+}
+# before the first sub-call: the batch starts its items on the next loop turn
+python3 -c 'import json; print(json.dumps({"inputs": [{"text": "t%d" % i} for i in range(40)], "stream": True}))' >"$TMP/b.json"
+reset_mock
+for i in 1 2 3 4 5; do python3 "$TMP/client.py" early "$W1_PORT" /v1/pipelines/slow/batch "$TMP/b.json" "ac-early-$i" "$MOCK" >/dev/null; done
+sleep 0.3
+check "disconnect before the first sub-call: nothing left in flight upstream" eq "$(stats active)" 0
+check "disconnect before the first sub-call: whatever started was closed by Warden" eq "$(upstream 'all(r["outcome"] == "client_closed" for r in rs)')" True
+check "disconnect before the first sub-call: the access log says client_gone (5 batches)" eq "$(grep -c '"id":"ac-early-[1-5]","route":"pipeline_batch".*"client_gone":true' "$W1_LOG")" 5
+# mid-run: a single pipeline run with two 5 s steps
+reset_mock
+echo '{"text": "mid"}' >"$TMP/b.json"
+python3 "$TMP/client.py" wait "$W1_PORT" /v1/pipelines/slow "$TMP/b.json" ac-mid-1 "$MOCK" 0.4 >"$TMP/t"
+sleep 0.3
+read -r N CLOSED DELAY LATE OPEN <<<"$(calls ac-mid-1 "$(cat "$TMP/t")")"
+check "disconnect mid-pipeline: both steps closed upstream within 50 ms ($N calls, $OPEN open at the close, max $DELAY ms)" eq "$N $OPEN $CLOSED $([ "$DELAY" -le 50 ] && echo fast)" "2 2 True fast"
+# while NDJSON is being written: 3 slow items stay in flight while 60 kB answers fill the
+# unread socket; the client then resets the connection
+python3 - >"$TMP/b.json" <<'PY'
+import json
+slow = [{"model": "m", "messages": [{"role": "user", "content": "slow %d" % i}], "mock": {"ttft_ms": 5000}} for i in range(3)]
+big = [{"model": "m", "messages": [{"role": "system", "content": "%d " % i + "abcdefghij" * 6000}, {"role": "user", "content": "x"}],
+        "mock": {"echo": "system"}} for i in range(95)]
+print(json.dumps({"requests": slow + big, "stream": True}))
+PY
+reset_mock
+python3 "$TMP/client.py" wait "$W1_PORT" /v1/chat/completions/batch "$TMP/b.json" ac-nd-1 "$MOCK" 1.0 >"$TMP/t"
+sleep 0.3
+read -r N CLOSED DELAY LATE OPEN <<<"$(calls ac-nd-1 "$(cat "$TMP/t")")"
+check "disconnect while NDJSON is unsent: the in-flight calls closed upstream within 50 ms ($OPEN open, max $DELAY ms)" eq "$OPEN $CLOSED $([ "$DELAY" -le 50 ] && echo fast)" "3 True fast"
+check "disconnect while NDJSON is unsent: no call started after the close, not all 98 ran ($N)" eq "$LATE $([ "$N" -lt 90 ] && echo bounded)" "0 bounded"
+check "disconnect while NDJSON is unsent: nothing in flight at the mock" eq "$(stats active)" 0
+check "disconnect while NDJSON is unsent: access log client_gone" contains "$(grep '"id":"ac-nd-1","route":"chat_batch"' "$W1_LOG")" '"client_gone":true'
+check "warden alive" alive
+
+# ================================================================ fanout.max_inflight across many batches and runs
+reset_mock
+python3 -c 'import json; print(json.dumps({"requests": [{"model": "m", "messages": [{"role": "user", "content": "c%d" % i}], "mock": {"ttft_ms": 150}} for i in range(8)]}))' >"$TMP/mi.json"
+T0=$(now_ms)
+CP=()
+for i in 1 2 3 4 5 6; do
+    curl -s -o "$TMP/mi-$i.out" --max-time 20 --data-binary @"$TMP/mi.json" -H "x-request-id: ac-mi-$i" "$W1/v1/chat/completions/batch" &
+    CP+=($!)
+done
+curl -s -o "$TMP/mi-p.out" --max-time 20 -d '{"text": "p"}' "$W1/v1/pipelines/chain" &
+CP+=($!)
+wait "${CP[@]}"
+ALL=$(($(now_ms) - T0))
+check "max_inflight 6: 6 batches of 8 (max_concurrency 8) + a pipeline never exceed 6 upstream calls (mock max $(stats max_active))" eq "$(stats max_active)" 6
+check "max_inflight 6: every item of every batch succeeded" eq "$(for i in 1 2 3 4 5 6; do python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["succeeded"], end=" ")' "$TMP/mi-$i.out"; done)" "8 8 8 8 8 8 "
+check "max_inflight 6: the pipeline ran too" eq "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["use"])' "$TMP/mi-p.out")" "Hello from warden-mock."
+check "max_inflight 6: 48 calls of 150 ms, 6 at a time: ~1.2 s ($ALL ms)" in_range "$ALL" 1150 3000
+
+# ================================================================ access log and metrics
+python3 -c 'import json; print(json.dumps({"inputs": [{"text": "t%d" % i} for i in range(5)]}))' >"$TMP/b.json"
+post "$W1/v1/pipelines/chain/batch" "$TMP/b.json" -H 'x-request-id: ac-log-1'
+check "access log: 5 items x 2 sub-calls (the third step's template fails before any call) carry the batch as parent, ids <batch>.<item>.<step>" eq \
+    "$(grep -c '"id":"ac-log-1\.[0-4]\.\(o\|use\)","parent_request_id":"ac-log-1"' "$W1_LOG") $(grep -c '"parent_request_id":"ac-log-1"' "$W1_LOG")" "10 10"
+check "access log: the batch's own line" contains "$(grep '"id":"ac-log-1","route":"pipeline_batch"' "$W1_LOG")" '"items":5,"items_done":5,"items_failed":0'
+sleep 0.2
+curl -s "$W1/metrics" >"$TMP/metrics"
+check "metrics: per pipeline, every step's outcomes add up to the pipeline's runs" eq "$(python3 - "$TMP/metrics" <<'PY'
+import re, sys, collections
+runs, steps = collections.Counter(), collections.defaultdict(collections.Counter)
+for line in open(sys.argv[1]):
+    m = re.match(r'warden_pipeline_runs_total\{pipeline="([^"]+)",result="[a-z]+"\} (\d+)', line)
+    if m:
+        runs[m[1]] += int(m[2])
+    m = re.match(r'warden_pipeline_steps_total\{pipeline="([^"]+)",step="([^"]+)",outcome="[a-z]+"\} (\d+)', line)
+    if m:
+        steps[m[1]][m[2]] += int(m[3])
+bad = [(p, s, n, runs[p]) for p in steps for s, n in steps[p].items() if n != runs[p]]
+print(bad if bad else "coherent", sum(runs.values()) > 0)
+PY
+)" "coherent True"
+check "metrics: chain ran 1 + 1 + 100 + 1 + 5 times (all ok)" contains "$(cat "$TMP/metrics")" 'warden_pipeline_runs_total{pipeline="chain",result="ok"} 108'
+check "warden alive" alive
