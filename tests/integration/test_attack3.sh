@@ -363,3 +363,40 @@ PY
 )" "coherent True"
 check "metrics: chain ran 1 + 1 + 100 + 1 + 5 times (all ok)" contains "$(cat "$TMP/metrics")" 'warden_pipeline_runs_total{pipeline="chain",result="ok"} 108'
 check "warden alive" alive
+
+# ================================================================ SIGTERM with batches in flight
+# (the last section: it stops its own Warden; W1 keeps running for finish's sanitizer check)
+start_warden "$(printf '%s\n' "$CONFIG" | sed 's/drain_timeout_ms: 3000/drain_timeout_ms: 1000/')" ||
+    echo "test_attack3: the SIGTERM warden did not start"
+reset_mock
+python3 -c 'import json; print(json.dumps({"inputs": [{"text": "t%d" % i} for i in range(30)]}))' >"$TMP/b.json"
+python3 -c 'import json; print(json.dumps({"inputs": [{"text": "t%d" % i} for i in range(30)], "stream": True}))' >"$TMP/bs.json"
+curl -s -o "$TMP/sig-plain.out" -w '%{http_code}' --max-time 20 --data-binary @"$TMP/b.json" "$WARDEN/v1/pipelines/slow/batch" >"$TMP/sig-plain.st" &
+C1=$!
+curl -s -o "$TMP/sig-stream.out" --max-time 20 --data-binary @"$TMP/bs.json" "$WARDEN/v1/pipelines/slow/batch" &
+C2=$!
+python3 "$TMP/client.py" wait "$WARDEN_PORT" /v1/pipelines/slow/batch "$TMP/bs.json" ac-sig-held "$MOCK" 4 >/dev/null 2>&1 &
+C3=$!
+sleep 0.4
+check "SIGTERM: calls in flight before the signal ($(stats active))" ge "$(stats active)" 6
+T0=$(now_ms)
+kill -TERM "$WARDEN_PID"
+wait "$WARDEN_PID"
+RC=$?
+EXIT_MS=$(($(now_ms) - T0))
+wait $C1 $C2
+kill $C3 2>/dev/null
+wait $C3 2>/dev/null
+check "SIGTERM: exit 0" eq "$RC" 0
+check "SIGTERM: exit within drain_timeout_ms (1000) + 1 s ($EXIT_MS ms)" in_range "$EXIT_MS" 0 2000
+check "SIGTERM: the plain batch got its answer (200, every item an error naming the shutdown)" eq \
+    "$(cat "$TMP/sig-plain.st") $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["results"]), d["summary"]["failed"])' "$TMP/sig-plain.out" 2>/dev/null)" "200 30 30"
+check "SIGTERM: the streamed batch ended with its summary line" eq "$(tail -1 "$TMP/sig-stream.out" | python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print(d.get("done"), d.get("items"))' 2>/dev/null)" "True 30"
+sleep 0.2
+check "SIGTERM: nothing left in flight at the mock" eq "$(stats active)" 0
+check "SIGTERM: every upstream call closed by Warden, none completed" eq "$(upstream 'sorted(set(r["outcome"] for r in rs))')" "['client_closed']"
+WARDEN_PID=$W1_PID
+WARDEN_LOG=$W1_LOG
+check "warden alive" alive
+
+finish
