@@ -89,6 +89,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(want);
     }
     free(got);
+
+    /* the value as a JSON document (numbers, bools, null, arrays, objects): its compact text,
+     * still one string literal; a real reads back as the same double */
+    json_t *doc = json_loadb(value, vlen, JSON_DECODE_ANY, NULL);
+    if (doc != NULL) {
+        json_t *dv = json_pack("{s:O}", "d", doc);
+        util_buf_reset(&out);
+        static const char td[] = "<{{d}}>";
+        if (fanout_template_fill(td, sizeof(td) - 1, dv, NULL, &out, what, sizeof(what)) != 0)
+            abort();
+        check_in_body(&out);
+        char *text = decode(out.data, out.len, &n);
+        if (json_is_real(doc)) {
+            text[n - 1] = '\0'; /* the closing '>' */
+            if (strtod(text + 1, NULL) != json_real_value(doc))
+                abort(); /* a real must keep its value */
+        }
+        free(text);
+        json_decref(dv);
+        json_decref(doc);
+    }
     util_buf_free(&out);
     json_decref(vars);
     json_decref(steps);
