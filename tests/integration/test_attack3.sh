@@ -216,6 +216,17 @@ check "hostile: items of the wrong type fail alone (400 each), the object runs" 
 python3 -c 'import json; print(json.dumps({"inputs": [{"text": "x"}] * 100}))' >"$TMP/b.json"
 post "$W1/v1/pipelines/chain/batch" "$TMP/b.json"
 check "hostile: exactly max_items runs" eq "$(status) $(out 'd["summary"]["succeeded"]')" "200 100"
+for path in /v1/pipelines/chain/ /v1/pipelines//batch /v1/pipelines/chain/batch/x /v1/pipelines/chain/batchx "/v1/pipelines/%2e%2e/batch" /v1/pipelines/; do
+    post "$W1$path" <(echo '{"text": "x"}')
+    check "hostile path $path: 404 in OpenAI's shape" eq "$(status) $(is_openai_error && echo shaped)" "404 shaped"
+done
+python3 -c 'import json; print(json.dumps({"requests": [{"model": "m", "messages": [{"role": "user", "content": "x"}], "stream": "yes"}, {"model": "m", "messages": "nope"}, {"model": "m"}, {"model": "m", "messages": [{"role": "user", "content": "ok"}]}]}))' >"$TMP/b.json"
+post "$W1/v1/chat/completions/batch" "$TMP/b.json"
+check "hostile chat items (stream a string, messages a string, no messages) fail alone with 400" eq "$(out '[r["status"] for r in d["results"]]')" "[400, 400, 400, 200]"
+LONG_ID=$(python3 -c 'print("r" * 78)')
+post "$W1/v1/pipelines/chain/batch" <(echo '{"inputs": [{"text": "x"}, {"text": "y"}]}') -H "x-request-id: $LONG_ID"
+check "a request id too long for <id>.<item>.<step>: the items still run" eq "$(status) $(out 'd["summary"]["succeeded"]')" "200 2"
+check "... and their sub-calls still name the batch as parent (4 lines)" eq "$(grep -c "\"parent_request_id\":\"$LONG_ID\"" "$W1_LOG")" 4
 check "warden alive" alive
 
 # ================================================================ upstream faults, one per item
@@ -361,7 +372,7 @@ bad = [(p, s, n, runs[p]) for p in steps for s, n in steps[p].items() if n != ru
 print(bad if bad else "coherent", sum(runs.values()) > 0)
 PY
 )" "coherent True"
-check "metrics: chain ran 1 + 1 + 100 + 1 + 5 times (all ok)" contains "$(cat "$TMP/metrics")" 'warden_pipeline_runs_total{pipeline="chain",result="ok"} 108'
+check "metrics: chain ran 1 + 1 + 100 + 2 + 1 + 5 times (all ok)" contains "$(cat "$TMP/metrics")" 'warden_pipeline_runs_total{pipeline="chain",result="ok"} 110'
 check "warden alive" alive
 
 # ================================================================ SIGTERM with batches in flight
