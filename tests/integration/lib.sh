@@ -174,6 +174,27 @@ chat() {
     cat "$TMP/body"
 }
 status() { cat "$TMP/status"; }
+# mock_records EXPR: prints EXPR evaluated over the mock's last 256 records (rs); b(r) is a
+# record's body parsed, rid(r) its x-request-id
+mock_records() {
+    curl -s "$MOCK/mock/requests?limit=256" | python3 -c '
+import json, sys
+rs = json.load(sys.stdin)["requests"]
+b = lambda r: json.loads(r["body"])
+rid = lambda r: r["headers"].get("x-request-id", "")
+print(eval(sys.argv[1]))' "$1"
+}
+# config_rejected NAME YAML-TAIL EXPECTED: --check-config on a config of one provider (p) and one
+# model (m) plus YAML-TAIL must exit 1 with EXPECTED in its output (the file is $TMP/bad-NAME.yaml)
+config_rejected() {
+    local f="$TMP/bad-$1.yaml" o rc
+    printf '%s\n' "server: {listen: \"127.0.0.1:1\"}" "providers: [{name: p, type: openai, base_url: \"http://127.0.0.1:1/v1\"}]" \
+        "models: [{name: m, targets: [{provider: p, model: x}]}]" "$2" >"$f"
+    o=$("$WARDEN_BIN" --check-config "$f" 2>&1)
+    rc=$?
+    [ $rc -eq 1 ] || { echo "    exit $rc: $o" >&2; return 1; }
+    contains "$o" "$3"
+}
 header() { grep -i "^$1:" "$TMP/headers" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
 now_ms() { date +%s%3N; }
 

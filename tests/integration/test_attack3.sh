@@ -83,15 +83,7 @@ post() {
     awk '{printf "%d", $2 * 1000}' "$TMP/st" >"$TMP/ms"
 }
 out() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$TMP/out" "$1"; }
-# upstream EXPR: EXPR over the mock's records rs; b(r) its body, rid(r) its x-request-id
-upstream() {
-    curl -s "$MOCK/mock/requests?limit=256" | python3 -c '
-import json, sys
-rs = json.load(sys.stdin)["requests"]
-b = lambda r: json.loads(r["body"])
-rid = lambda r: r["headers"].get("x-request-id", "")
-print(eval(sys.argv[1]))' "$1"
-}
+upstream() { mock_records "$1"; }
 is_openai_error() { python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["error"]; assert all(k in e for k in ("message","type","code","param")), e' "$TMP/out" 2>/dev/null || { echo "    not an OpenAI error: $(head -c 300 "$TMP/out")" >&2; return 1; }; }
 
 # ================================================================ template injection
@@ -147,16 +139,7 @@ post "$W1/v1/pipelines/defs" "$TMP/b.json"
 check "schema with \$defs and a non-object root: wrapped, \$ref still resolves, unwrapped answer" eq "$(status) $(out 'd["list"]')" "200 ['a', 'b']"
 
 # ================================================================ config attacks (--check-config)
-bad_config() { # name yaml-tail expected-substring
-    local f="$TMP/bad-$1.yaml"
-    printf '%s\n' "server: {listen: \"127.0.0.1:1\"}" "providers: [{name: p, type: openai, base_url: \"http://127.0.0.1:1/v1\"}]" \
-        "models: [{name: m, targets: [{provider: p, model: x}]}]" "$2" >"$f"
-    local o rc
-    o=$("$WARDEN_BIN" --check-config "$f" 2>&1)
-    rc=$?
-    [ $rc -eq 1 ] || { echo "    exit $rc: $o" >&2; return 1; }
-    contains "$o" "$3"
-}
+bad_config() { config_rejected "$@"; }
 P='pipelines: [{name: p, '
 check "config: self-dependency" bad_config self "${P}steps: {a: {model: m, prompt: a, after: [a]}}}]" 'bad-self.yaml:4: pipelines[0].steps.a.after: step "a" cannot wait for itself'
 check "config: 3-step cycle" bad_config cyc "${P}steps: {a: {model: m, prompt: a, after: [c]}, b: {model: m, prompt: b, after: [a]}, c: {model: m, prompt: c, after: [b]}}}]" 'cycle in after: a -> c -> b -> a'

@@ -99,15 +99,7 @@ post() {
 ms() { awk "BEGIN{printf \"%d\", $(cat "$TMP/time") * 1000}"; }
 in_range() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ] || { echo "    $1 not in [$2, $3]" >&2; return 1; }; }
 body_eval() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$TMP/body" "$1"; }
-# records EXPR: EXPR over the mock's records (rs), b(r) = the body parsed, rid(r) = its x-request-id
-records() {
-    curl -s "$MOCK/mock/requests?limit=256" | python3 -c '
-import json, sys
-rs = json.load(sys.stdin)["requests"]
-b = lambda r: json.loads(r["body"])
-rid = lambda r: r["headers"].get("x-request-id", "")
-print(eval(sys.argv[1]))' "$1"
-}
+records() { mock_records "$1"; }
 
 # ---------------------------------------------------------------- independent steps run at once
 post three '{"text":"x"}' -H 'x-request-id: pl-three-1'
@@ -224,15 +216,8 @@ print(c.execute("SELECT status, error_code, attempts FROM audit_log WHERE reques
 check "audit: /admin/audit shows parent_id" contains "$(curl -s -H 'Authorization: Bearer pl-admin-token' "$WARDEN/admin/audit?limit=200")" '"parent_id":"pl-an-1"'
 
 # ---------------------------------------------------------------- --check-config
-bad_config() { # name yaml-tail expected-substring
-    local f="$TMP/bad-$1.yaml"
-    printf '%s\n' "server: {listen: \"127.0.0.1:1\"}" "providers: [{name: p, type: openai, base_url: \"http://127.0.0.1:1/v1\"}]" \
-        "models: [{name: m, targets: [{provider: p, model: x}]}]" "pipelines:" "  - name: p1" "    steps:" "$2" >"$f"
-    local out
-    out=$("$WARDEN_BIN" --check-config "$f" 2>&1)
-    local rc=$?
-    [ $rc -eq 1 ] || { echo "    exit $rc: $out" >&2; return 1; }
-    contains "$out" "$3"
+bad_config() { # name steps-yaml expected-substring (a pipeline p1 with these steps)
+    config_rejected "$1" "$(printf '%s\n' "pipelines:" "  - name: p1" "    steps:" "$2")" "$3"
 }
 check "check-config: cycle in after" bad_config cycle '      a: {model: m, prompt: "a", after: [b]}
       b: {model: m, prompt: "b", after: [a]}' "bad-cycle.yaml:7: pipelines[0].steps: cycle in after: a -> b -> a"
