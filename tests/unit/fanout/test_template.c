@@ -49,6 +49,19 @@ static void fills_request_variables_and_paths(void **state)
     json_decref(vars);
 }
 
+/* A real goes in as the shortest text that reads back as the same double, not %.17g. */
+static void reals_are_written_as_their_shortest_text(void **state)
+{
+    json_t *vars = json_pack("{s:f, s:f, s:f, s:f, s:b, s:n}", "a", 0.1, "b", 1.5e300, "c", 1.0 / 3.0, "d", -2.0, "t", 1, "z");
+    char what[128];
+    int rc;
+    char *s = fill("{{a}} {{b}} {{c}} {{d}} {{t}} {{z}}", vars, NULL, &rc, what, sizeof(what));
+    assert_int_equal(rc, 0);
+    assert_string_equal(s, "0.1 1.5e+300 0.3333333333333333 -2 true null");
+    free(s);
+    json_decref(vars);
+}
+
 static void steps_read_the_outputs(void **state)
 {
     json_t *vars = json_pack("{s:s}", "steps", "not this");
@@ -191,6 +204,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fills_request_variables_and_paths),
+        cmocka_unit_test(reals_are_written_as_their_shortest_text),
         cmocka_unit_test(steps_read_the_outputs),
         cmocka_unit_test(missing_variables_are_named),
         cmocka_unit_test(injection_attempts_are_literal_text),
