@@ -333,6 +333,55 @@ check "max_inflight 6: every item of every batch succeeded" eq "$(for i in 1 2 3
 check "max_inflight 6: the pipeline ran too" eq "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["use"])' "$TMP/mi-p.out")" "Hello from warden-mock."
 check "max_inflight 6: 48 calls of 150 ms, 6 at a time: ~1.2 s ($ALL ms)" in_range "$ALL" 1150 3000
 
+# ================================================================ disconnect churn: slots are never lost
+# 20 streamed batches (slow items, 20 kB echoes, invalid items) whose clients read a little or
+# nothing and close or reset at random moments; then a clean batch must still get all 6 slots.
+python3 - >"$TMP/mix.json" <<'PY'
+import json
+items = []
+for i in range(60):
+    if i % 3 == 0:
+        items.append({"model": "m", "messages": [{"role": "user", "content": "s%d" % i}], "mock": {"ttft_ms": 100 + i * 7}})
+    elif i % 3 == 1:
+        items.append({"model": "m", "messages": [{"role": "system", "content": "x" * 20000}, {"role": "user", "content": "e"}], "mock": {"echo": "system"}})
+    else:
+        items.append("bad item")
+print(json.dumps({"requests": items, "stream": True}))
+PY
+cat >"$TMP/churn.py" <<'PY'
+import random, socket, struct, sys, time
+port, body, seed = int(sys.argv[1]), open(sys.argv[2], "rb").read(), int(sys.argv[3])
+random.seed(seed)
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("127.0.0.1", port))
+s.sendall(b"POST /v1/chat/completions/batch HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+time.sleep(random.random() * 0.4)
+if random.random() < 0.5:
+    try:
+        s.recv(random.randint(1, 100000))
+    except OSError:
+        pass
+if random.random() < 0.5:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()
+PY
+reset_mock
+for r in 1 2 3 4; do
+    CP=()
+    for k in 1 2 3 4 5; do python3 "$TMP/churn.py" "$W1_PORT" "$TMP/mix.json" $((r * 10 + k)) & CP+=($!); done
+    wait "${CP[@]}"
+done
+sleep 0.5
+check "churn: nothing left in flight upstream ($(stats requests) calls, $(stats closed_by_client) closed by Warden)" eq "$(stats active)" 0
+check "churn: never more than max_inflight (6) calls at once" eq "$([ "$(stats max_active)" -le 6 ] && echo capped)" capped
+reset_mock
+python3 -c 'import json; print(json.dumps({"requests": [{"model": "m", "messages": [{"role": "user", "content": "c%d" % i}], "mock": {"ttft_ms": 100}} for i in range(24)]}))' >"$TMP/b.json"
+post "$W1/v1/chat/completions/batch" "$TMP/b.json"
+check "churn: afterwards a batch gets all 6 slots back (24 x 100 ms in ~400 ms: $(cat "$TMP/ms") ms, max $(stats max_active))" eq \
+    "$(out 'd["summary"]["succeeded"]') $(stats max_active) $([ "$(cat "$TMP/ms")" -lt 800 ] && echo fast)" "24 6 fast"
+check "warden alive" alive
+
 # ================================================================ access log and metrics
 python3 -c 'import json; print(json.dumps({"inputs": [{"text": "t%d" % i} for i in range(5)]}))' >"$TMP/b.json"
 post "$W1/v1/pipelines/chain/batch" "$TMP/b.json" -H 'x-request-id: ac-log-1'
