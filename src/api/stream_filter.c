@@ -643,6 +643,19 @@ static int read_same_shape(struct sf_event *ev, const char *j, size_t len)
         return 0;
     while (ie < ev->n || il < ev->n_loose) {
         size_t *s, *e;
+        /* the metadata strings before the next text (id, model...) usually repeat byte for
+         * byte: one comparison up to that text moves them all */
+        size_t stop = ie < ev->n ? ev->edits[ie].start : ev->shape_len;
+        if (il < ev->n_loose && ev->loose[il].start < stop && len - at >= stop - from &&
+            memcmp(j + at, prev + from, stop - from) == 0) {
+            for (; il < ev->n_loose && ev->loose[il].start < stop; il++) {
+                ev->loose[il].start = at + (ev->loose[il].start - from);
+                ev->loose[il].end = at + (ev->loose[il].end - from);
+            }
+            at += stop - from;
+            from = stop;
+            continue;
+        }
         if (il == ev->n_loose || (ie < ev->n && ev->edits[ie].start < ev->loose[il].start)) {
             if (ev->edits[ie].kind != EDIT_TEXT)
                 return 0;
@@ -838,13 +851,24 @@ static int splice_text(struct stream_sink *ctx, size_t ch, const char *j, size_t
         fail_unverifiable(ctx, "text after the end of its choice");
         return -1;
     }
-    util_buf_reset(&f->piece);
-    if (j != NULL && sse_json_string_decode(j, s, e, &f->piece) != 0) {
-        fail_unverifiable(ctx, "an event's text cannot be decoded");
-        return -1;
+    /* a literal without escapes is its own text (the event was validated: no control
+     * characters, valid UTF-8): read in place, and relayed as it came if nothing changed */
+    const char *lit = j != NULL && e >= s + 2 ? j + s + 1 : "";
+    size_t lit_len = j != NULL && e >= s + 2 ? e - s - 2 : 0;
+    int plain = j != NULL && e >= s + 2 && j[s] == '"' && j[e - 1] == '"' && memchr(lit, '\\', lit_len) == NULL;
+    const char *text = lit;
+    size_t text_len = lit_len;
+    if (j != NULL && !plain) {
+        util_buf_reset(&f->piece);
+        if (sse_json_string_decode(j, s, e, &f->piece) != 0) {
+            fail_unverifiable(ctx, "an event's text cannot be decoded");
+            return -1;
+        }
+        text = f->piece.data ? f->piece.data : "";
+        text_len = f->piece.len;
     }
-    const char *rel = f->piece.data ? f->piece.data : "";
-    size_t rel_len = f->piece.len;
+    const char *rel = text;
+    size_t rel_len = text_len;
     if ((c->field == F_TOOL_ARGS || c->field == F_FUNC_ARGS) && args_escape_hidden(c, rel, rel_len)) {
         fail_unverifiable(ctx, "tool-call arguments escape a printable character (\\u00XX): what a client decodes cannot be "
                                "checked on a stream");
@@ -855,7 +879,7 @@ static int splice_text(struct stream_sink *ctx, size_t ch, const char *j, size_t
         util_buf_reset(&f->released);
         /* a function name comes whole in one event: nothing of it is held for later */
         int whole = final || c->field == F_TOOL_NAME || c->field == F_FUNC_NAME;
-        int st = guard_stream_feed(c->gs, guard_env_scratch(ctx->guards_env), f->piece.data, f->piece.len, whole, &f->released, &res);
+        int st = guard_stream_feed(c->gs, guard_env_scratch(ctx->guards_env), text, text_len, whole, &f->released, &res);
         if (st != GUARD_STREAM_OK) {
             channel_stopped(ctx, st, &res);
             return -1;
@@ -879,7 +903,12 @@ static int splice_text(struct stream_sink *ctx, size_t ch, const char *j, size_t
     }
     if (final)
         c->finished = 1;
-    if (util_buf_append_json_string(&f->event, rel, rel_len) != 0) {
+    int rc;
+    if (plain && rel_len == lit_len && (rel == lit || memcmp(rel, lit, lit_len) == 0))
+        rc = util_buf_append(&f->event, j + s, e - s);
+    else
+        rc = util_buf_append_json_string(&f->event, rel, rel_len);
+    if (rc != 0) {
         fail_unverifiable(ctx, "event too large");
         return -1;
     }

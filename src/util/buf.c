@@ -31,7 +31,7 @@ static int reserve(struct util_buf *b, size_t extra)
     return 0;
 }
 
-int util_buf_append(struct util_buf *b, const void *data, size_t len)
+int util_buf_append_grow(struct util_buf *b, const void *data, size_t len)
 {
     int rc = reserve(b, len);
     if (rc != 0)
