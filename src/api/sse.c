@@ -18,6 +18,15 @@ void sse_parser_init(struct sse_parser *p, size_t max_event)
     p->has_data = 0;
 }
 
+void sse_parser_reset(struct sse_parser *p)
+{
+    util_buf_reset(&p->line);
+    util_buf_reset(&p->data);
+    p->event_bytes = 0;
+    p->overflow = 0;
+    p->has_data = 0;
+}
+
 void sse_parser_free(struct sse_parser *p)
 {
     util_buf_free(&p->line);

@@ -24,6 +24,8 @@ struct sse_parser {
 typedef int (*sse_event_cb)(void *ud, const char *data, size_t len);
 
 void sse_parser_init(struct sse_parser *p, size_t max_event);
+/* Back to the start of a stream, keeping the buffers' space (a parser reused for another stream). */
+void sse_parser_reset(struct sse_parser *p);
 int sse_parser_feed(struct sse_parser *p, const char *bytes, size_t len, sse_event_cb cb, void *ud);
 void sse_parser_free(struct sse_parser *p);
 

@@ -14,6 +14,7 @@
  * server.max_response_bytes: beyond that the stream ends with an error event. */
 #include "api/stream_filter.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,7 +36,11 @@
 #define MAX_EDITS 512    /* spliced values per event */
 #define TAPE_KEEP 1024   /* tokens of an event kept for the next one (16 KiB) */
 #define SHAPE_MAX 16384  /* the largest event kept to compare the next one with */
-#define MAX_LOOSE 16     /* metadata strings of an event tracked for read_same_shape */
+#define MAX_LOOSE 16     /* metadata strings of an event tracked for shape_match */
+#define SHAPES 4         /* event shapes remembered: a stream's first, text and last events */
+#define POOL_MAX 16      /* finished filters kept per thread for the next streams */
+#define POOL_BUF_KEEP (64 * 1024) /* a kept filter's scratch buffers larger than this are freed */
+#define BATCH_MAX (64 * 1024)     /* re-framed bytes held before they go to the sink */
 
 /* The fields of a choice that carry text the model wrote (the output contract). */
 enum sf_field {
@@ -64,6 +69,9 @@ struct sf_edit {
     enum sf_edit_kind kind;
     size_t channel;
     int final; /* the channel's last piece (its choice finishes in this event) */
+    /* a remembered shape's text literal: its channel's identity (channel indexes are per stream) */
+    long choice, tool;
+    enum sf_field field;
 };
 
 struct sf_channel {
@@ -79,7 +87,7 @@ struct sf_channel {
     unsigned esc_value;
 };
 
-/* One event as read. */
+/* One event as read; also a remembered shape (an event read whole, with its bytes). */
 struct sf_event {
     struct sf_edit *edits; /* grows up to MAX_EDITS */
     size_t n, cap;
@@ -88,7 +96,7 @@ struct sf_event {
     int error_event;
     const char *bad;           /* why the event cannot be checked (NULL: fine) */
     struct sse_json_tape tape; /* the event's keys and values, found while validating it */
-    char *shape;               /* the last event read (when small): see read_same_shape */
+    char *shape;               /* a remembered shape: the last event read with it (see shape_match) */
     size_t shape_len, shape_cap;
     struct sf_span {
         size_t start, end;
@@ -108,11 +116,15 @@ struct stream_filter {
     struct guard_placeholders *const *restore_maps; /* the request's (borrowed: they live as long as it) */
     size_t n_restore;
     struct sf_channel *channels;
-    size_t n_channels;
+    size_t n_channels, cap_channels;
     struct sf_event ev, tmpl_ev;
+    struct sf_event shapes[SHAPES]; /* events read whole, most recently used first (shape_order) */
+    unsigned char shape_order[SHAPES];
     struct util_buf piece;    /* one decoded text literal */
     struct util_buf released; /* what a channel releases for one literal */
-    struct util_buf event;    /* the re-framed event */
+    /* re-framed events not yet handed to the sink: one emit per upstream read, not per event */
+    struct util_buf event;
+    size_t event_start; /* where the event being framed starts in it (SIZE_MAX: none) */
     int redacted;
     int done_pending; /* [DONE] seen: sent at the very end */
     /* the whole text (record) */
@@ -125,6 +137,8 @@ struct stream_filter {
         size_t queue_end, text_end;
     } *marks;
     size_t n_marks, cap_marks, marks_head;
+    size_t cap_guards; /* entries of rules, rule_guards, maps and slow */
+    struct stream_filter *pool_next; /* in the thread's pool of finished filters */
     /* slow checks */
     const struct config_guardrail **slow; /* owned array */
     size_t n_slow;
@@ -166,6 +180,140 @@ static int local_inline(const struct stream_sink *ctx, const struct config_guard
     return guard_local_scan(ctx->guards_env, g) != NULL || guard_local_detect(ctx->guards_env, g) != NULL;
 }
 
+/* ---- the thread's pool of finished filters ----
+ *
+ * A stream's filter keeps, beyond its stream, only scratch space: the SSE parser's and the
+ * event buffers, the edit and token arrays, and the remembered event shapes (so a new
+ * stream's first and last events are read like the text events between). Each loop
+ * thread keeps up to POOL_MAX finished filters with that space for its next streams;
+ * everything of a stream (channels' matchers, texts, queues) is freed when it ends. */
+
+static __thread struct stream_filter *pool_head;
+static __thread size_t pool_n;
+static pthread_key_t pool_key;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+/* Frees the scratch space (what outlives a stream) and the filter. */
+static void filter_destroy(struct stream_filter *f)
+{
+    sse_parser_free(&f->parser);
+    free(f->channels);
+    free(f->ev.edits);
+    free(f->tmpl_ev.edits);
+    sse_json_tape_free(&f->ev.tape);
+    sse_json_tape_free(&f->tmpl_ev.tape);
+    for (size_t k = 0; k < SHAPES; k++) {
+        free(f->shapes[k].shape);
+        free(f->shapes[k].edits);
+    }
+    util_buf_free(&f->piece);
+    util_buf_free(&f->released);
+    util_buf_free(&f->event);
+    free(f->maps);
+    free(f->rules);
+    free(f->rule_guards);
+    free(f->slow);
+    free(f);
+}
+
+/* At a thread's exit (its pool is unreachable after it). */
+static void pool_drain(void *unused)
+{
+    (void)unused;
+    while (pool_head != NULL) {
+        struct stream_filter *f = pool_head;
+        pool_head = f->pool_next;
+        filter_destroy(f);
+    }
+    pool_n = 0;
+}
+
+static void pool_key_create(void)
+{
+    pthread_key_create(&pool_key, pool_drain);
+}
+
+/* A filter with no stream state, its arrays sized for n_guards. */
+static struct stream_filter *pool_take(size_t n_guards)
+{
+    struct stream_filter *f = pool_head;
+    if (f != NULL) {
+        pool_head = f->pool_next;
+        pool_n--;
+        f->pool_next = NULL;
+        sse_parser_reset(&f->parser);
+    } else {
+        f = util_calloc(1, sizeof(*f));
+        sse_parser_init(&f->parser, SSE_EVENT_MAX);
+        util_buf_init(&f->piece, SSE_EVENT_MAX);
+        util_buf_init(&f->released, SSE_EVENT_MAX * 2);
+        util_buf_init(&f->event, SSE_EVENT_MAX * 8 + BATCH_MAX);
+        for (unsigned char k = 0; k < SHAPES; k++)
+            f->shape_order[k] = k;
+    }
+    f->event_start = SIZE_MAX;
+    size_t n = n_guards ? n_guards : 1;
+    if (n > f->cap_guards) {
+        f->cap_guards = n;
+        f->slow = util_realloc(f->slow, n * sizeof(*f->slow));
+        f->rules = util_realloc(f->rules, n * sizeof(*f->rules));
+        f->rule_guards = util_realloc(f->rule_guards, n * sizeof(*f->rule_guards));
+        f->maps = util_realloc(f->maps, n * sizeof(*f->maps));
+    }
+    memset(f->slow, 0, n * sizeof(*f->slow));
+    memset(f->rules, 0, n * sizeof(*f->rules));
+    memset(f->rule_guards, 0, n * sizeof(*f->rule_guards));
+    memset(f->maps, 0, n * sizeof(*f->maps));
+    return f;
+}
+
+static void buf_trim(struct util_buf *b)
+{
+    if (b->cap > POOL_BUF_KEEP)
+        util_buf_free(b);
+    util_buf_reset(b);
+}
+
+/* Ends f's stream state; the scratch space goes to the pool (or f is freed). */
+static void pool_put(struct stream_filter *f)
+{
+    for (size_t i = 0; i < f->n_channels; i++) {
+        guard_stream_free(f->channels[i].gs);
+        api_restorer_free(f->channels[i].rest);
+        free(f->channels[i].tmpl);
+    }
+    for (size_t r = 0; r < f->n_rules; r++)
+        guard_placeholders_free(f->maps[r]);
+    util_buf_free(&f->full);
+    util_buf_free(&f->content0);
+    util_buf_free(&f->queue);
+    free(f->marks);
+    if (pool_n >= POOL_MAX || f->parser.line.cap > POOL_BUF_KEEP || f->parser.data.cap > POOL_BUF_KEEP) {
+        filter_destroy(f);
+        return;
+    }
+    pthread_once(&pool_once, pool_key_create);
+    pthread_setspecific(pool_key, &pool_head); /* non-NULL: pool_drain runs at the thread's exit */
+    /* what outlives the stream; the rest starts from zero */
+    struct stream_filter keep = *f;
+    memset(f, 0, sizeof(*f));
+    f->parser = keep.parser;
+    f->ev.edits = keep.ev.edits, f->ev.cap = keep.ev.cap, f->ev.tape = keep.ev.tape;
+    f->tmpl_ev.edits = keep.tmpl_ev.edits, f->tmpl_ev.cap = keep.tmpl_ev.cap, f->tmpl_ev.tape = keep.tmpl_ev.tape;
+    memcpy(f->shapes, keep.shapes, sizeof(f->shapes));
+    memcpy(f->shape_order, keep.shape_order, sizeof(f->shape_order));
+    f->channels = keep.channels, f->cap_channels = keep.cap_channels;
+    f->piece = keep.piece, f->released = keep.released, f->event = keep.event;
+    buf_trim(&f->piece);
+    buf_trim(&f->released);
+    buf_trim(&f->event);
+    f->slow = keep.slow, f->rules = keep.rules, f->rule_guards = keep.rule_guards, f->maps = keep.maps;
+    f->cap_guards = keep.cap_guards;
+    f->pool_next = pool_head;
+    pool_head = f;
+    pool_n++;
+}
+
 void stream_filter_begin(struct stream_sink *ctx)
 {
     int record = 0, filter = 0, slow_or_async = 0;
@@ -190,22 +338,14 @@ void stream_filter_begin(struct stream_sink *ctx)
     if ((!record && !filter) || ctx->sf != NULL)
         return;
     size_t cap = ctx->max_response_bytes;
-    struct stream_filter *f = util_calloc(1, sizeof(*f));
+    struct stream_filter *f = pool_take(ctx->n_guards);
     f->filtering = filter;
     f->record = record;
-    sse_parser_init(&f->parser, SSE_EVENT_MAX);
-    util_buf_init(&f->piece, SSE_EVENT_MAX);
-    util_buf_init(&f->released, SSE_EVENT_MAX * 2);
     f->restore_maps = ctx->placeholders;
     f->n_restore = ctx->n_placeholders;
-    util_buf_init(&f->event, SSE_EVENT_MAX * 8);
     util_buf_init(&f->full, cap);
     util_buf_init(&f->content0, validate ? cap : 0);
     util_buf_init(&f->queue, cap);
-    f->slow = util_calloc(ctx->n_guards ? ctx->n_guards : 1, sizeof(*f->slow));
-    f->rules = util_calloc(ctx->n_guards ? ctx->n_guards : 1, sizeof(*f->rules));
-    f->rule_guards = util_calloc(ctx->n_guards ? ctx->n_guards : 1, sizeof(*f->rule_guards));
-    f->maps = util_calloc(ctx->n_guards ? ctx->n_guards : 1, sizeof(*f->maps));
     for (size_t i = 0; i < ctx->n_guards; i++) {
         const struct config_guardrail *g = ctx->guards[i];
         if (!guard_applies(g))
@@ -245,10 +385,26 @@ void stream_filter_begin(struct stream_sink *ctx)
     ctx->sf = f;
 }
 
+/* Hands the framed events to the sink (not the one being framed). */
+static void batch_send(struct stream_sink *ctx)
+{
+    struct stream_filter *f = ctx->sf;
+    size_t n = f->event_start != SIZE_MAX ? f->event_start : f->event.len;
+    if (n > 0)
+        ctx->ops->emit(ctx->ud, f->event.data, n);
+    util_buf_consume(&f->event, n);
+    if (f->event_start != SIZE_MAX)
+        f->event_start = 0;
+}
+
 static void fail(struct stream_sink *ctx, const struct config_guardrail *g, const struct guard_verdict *v)
 {
     struct stream_filter *f = ctx->sf;
     f->failed = 1;
+    /* the events before this one go out first; a half-framed one never does */
+    batch_send(ctx);
+    if (f->event_start != SIZE_MAX)
+        f->event.len = f->event_start;
     ctx->ops->block(ctx->ud, g, v);
 }
 
@@ -306,7 +462,10 @@ static size_t channel_of(struct stream_filter *f, struct sf_event *ev, long choi
         ev->bad = "too many text fields in one stream";
         return SIZE_MAX;
     }
-    f->channels = util_realloc(f->channels, (f->n_channels + 1) * sizeof(*f->channels));
+    if (f->n_channels == f->cap_channels) {
+        f->cap_channels = f->cap_channels ? f->cap_channels * 2 : 4;
+        f->channels = util_realloc(f->channels, f->cap_channels * sizeof(*f->channels));
+    }
     struct sf_channel *c = &f->channels[f->n_channels];
     memset(c, 0, sizeof(*c));
     c->choice = choice;
@@ -320,16 +479,22 @@ static size_t channel_of(struct stream_filter *f, struct sf_event *ev, long choi
     return f->n_channels++;
 }
 
+static void edits_reserve(struct sf_event *ev, size_t n)
+{
+    if (n <= ev->cap)
+        return;
+    ev->cap = n;
+    ev->edits = util_realloc(ev->edits, ev->cap * sizeof(*ev->edits));
+}
+
 static void add_edit(struct sf_event *ev, size_t s, size_t e, enum sf_edit_kind kind, size_t ch)
 {
-    if (ev->n == ev->cap) {
-        if (ev->cap == MAX_EDITS) {
-            ev->bad = "too many text values in one event";
-            return;
-        }
-        ev->cap = ev->cap ? ev->cap * 2 : 8;
-        ev->edits = util_realloc(ev->edits, ev->cap * sizeof(*ev->edits));
+    if (ev->n >= MAX_EDITS) {
+        ev->bad = "too many text values in one event";
+        return;
     }
+    if (ev->n == ev->cap)
+        edits_reserve(ev, ev->cap ? ev->cap * 2 : 8);
     ev->edits[ev->n++] = (struct sf_edit){.start = s, .end = e, .kind = kind, .channel = ch};
 }
 
@@ -628,42 +793,43 @@ static int choice_finishing(const struct sf_event *ev, long choice)
     return 0;
 }
 
-/* Most events of a stream differ from the one before only inside their string literals.
- * When every byte outside the text literals and the metadata strings equals the last
- * event's, and each of those literals is a valid string, a full read would find the same
- * members, channels, finishing choices and edits (what a metadata string says is never
- * read; only the literals' spans move): ev is updated in place. Returns 1 then, 0 when
- * the event must be read whole (ev's spans may be left changed). */
-static int read_same_shape(struct sf_event *ev, const char *j, size_t len)
+/* Most events of a stream differ from one read before only inside their string literals
+ * (a stream's text events from each other; its first and last events from another
+ * stream's). When every byte outside the text literals and the metadata strings equals
+ * the remembered shape's, and each of those literals is a valid string, a full read would
+ * find the same members, channels, finishing choices and edits (what a metadata string
+ * says is never read; only the literals' spans move). Returns 1 with ev holding sh's
+ * reading at the new spans (channels not resolved yet), 0 when they differ (sh is not
+ * changed; ev's spans may be). */
+static int shape_match(const struct sf_event *sh, struct sf_event *ev, const char *j, size_t len)
 {
-    const char *prev = ev->shape;
+    const char *prev = sh->shape;
     size_t at = 0, from = 0; /* the same point in j and in prev */
     size_t ie = 0, il = 0;   /* the next edit and metadata string, in document order */
-    if (ev->shape_len == 0 || ev->n_loose > MAX_LOOSE)
+    if (sh->shape_len == 0)
         return 0;
-    while (ie < ev->n || il < ev->n_loose) {
-        size_t *s, *e;
+    edits_reserve(ev, sh->n);
+    while (ie < sh->n || il < sh->n_loose) {
+        size_t s, e, *ns, *ne;
         /* the metadata strings before the next text (id, model...) usually repeat byte for
          * byte: one comparison up to that text moves them all */
-        size_t stop = ie < ev->n ? ev->edits[ie].start : ev->shape_len;
-        if (il < ev->n_loose && ev->loose[il].start < stop && len - at >= stop - from &&
+        size_t stop = ie < sh->n ? sh->edits[ie].start : sh->shape_len;
+        if (il < sh->n_loose && sh->loose[il].start < stop && len - at >= stop - from &&
             memcmp(j + at, prev + from, stop - from) == 0) {
-            for (; il < ev->n_loose && ev->loose[il].start < stop; il++) {
-                ev->loose[il].start = at + (ev->loose[il].start - from);
-                ev->loose[il].end = at + (ev->loose[il].end - from);
-            }
+            for (; il < sh->n_loose && sh->loose[il].start < stop; il++)
+                ev->loose[il] = (struct sf_span){at + (sh->loose[il].start - from), at + (sh->loose[il].end - from)};
             at += stop - from;
             from = stop;
             continue;
         }
-        if (il == ev->n_loose || (ie < ev->n && ev->edits[ie].start < ev->loose[il].start)) {
-            if (ev->edits[ie].kind != EDIT_TEXT)
-                return 0;
-            s = &ev->edits[ie].start, e = &ev->edits[ie].end, ie++;
+        if (il == sh->n_loose || (ie < sh->n && sh->edits[ie].start < sh->loose[il].start)) {
+            s = sh->edits[ie].start, e = sh->edits[ie].end;
+            ns = &ev->edits[ie].start, ne = &ev->edits[ie].end, ie++;
         } else {
-            s = &ev->loose[il].start, e = &ev->loose[il].end, il++;
+            s = sh->loose[il].start, e = sh->loose[il].end;
+            ns = &ev->loose[il].start, ne = &ev->loose[il].end, il++;
         }
-        size_t gap = *s - from;
+        size_t gap = s - from;
         if (len - at <= gap || memcmp(j + at, prev + from, gap) != 0 || j[at + gap] != '"')
             return 0;
         at += gap;
@@ -672,25 +838,85 @@ static int read_same_shape(struct sf_event *ev, const char *j, size_t len)
         const char *q = json_span_string_end(j + at, j + len, &escaped, &msg);
         if (msg != NULL)
             return 0;
-        from = *e;
-        *s = at;
-        *e = at = (size_t)(q - j);
+        from = e;
+        *ns = at;
+        *ne = at = (size_t)(q - j);
     }
-    return len - at == ev->shape_len - from && memcmp(j + at, prev + from, len - at) == 0;
+    if (len - at != sh->shape_len - from || memcmp(j + at, prev + from, len - at) != 0)
+        return 0;
+    for (size_t i = 0; i < sh->n; i++) {
+        struct sf_edit *d = &ev->edits[i];
+        size_t ds = d->start, de = d->end;
+        *d = sh->edits[i];
+        d->start = ds, d->end = de;
+    }
+    ev->n = sh->n;
+    ev->n_loose = sh->n_loose;
+    memcpy(ev->finishing, sh->finishing, sh->n_finishing * sizeof(*ev->finishing));
+    ev->n_finishing = sh->n_finishing;
+    ev->error_event = sh->error_event;
+    ev->bad = NULL;
+    return 1;
 }
 
-/* Keeps a copy of the event just read for read_same_shape (none when large). */
-static void keep_shape(struct sf_event *ev, const char *j, size_t len)
+/* Makes sh the event just read as ev (its bytes, edits and metadata spans). */
+static void shape_keep(struct sf_event *sh, const struct sf_event *ev, const char *j, size_t len)
 {
-    ev->shape_len = 0;
-    if (len > SHAPE_MAX)
-        return;
-    if (len > ev->shape_cap) {
-        ev->shape_cap = len < 512 ? 512 : len;
-        ev->shape = util_realloc(ev->shape, ev->shape_cap);
+    if (len > sh->shape_cap) {
+        sh->shape_cap = len < 512 ? 512 : len;
+        sh->shape = util_realloc(sh->shape, sh->shape_cap);
     }
-    memcpy(ev->shape, j, len);
-    ev->shape_len = len;
+    memcpy(sh->shape, j, len);
+    sh->shape_len = len;
+    edits_reserve(sh, ev->n);
+    memcpy(sh->edits, ev->edits, ev->n * sizeof(*ev->edits));
+    sh->n = ev->n;
+    memcpy(sh->loose, ev->loose, ev->n_loose * sizeof(*ev->loose));
+    sh->n_loose = ev->n_loose;
+    memcpy(sh->finishing, ev->finishing, ev->n_finishing * sizeof(*ev->finishing));
+    sh->n_finishing = ev->n_finishing;
+    sh->error_event = ev->error_event;
+}
+
+/* Reads j through a remembered shape: 1 (ev read, its channels resolved), 0 (no shape
+ * fits: read it whole), -1 (ev->bad: too many channels). */
+static int read_known_shape(struct stream_filter *f, struct sf_event *ev, const char *j, size_t len)
+{
+    for (size_t k = 0; k < SHAPES; k++) {
+        unsigned char slot = f->shape_order[k];
+        struct sf_event *sh = &f->shapes[slot];
+        if (!shape_match(sh, ev, j, len))
+            continue;
+        for (size_t i = 0; i < ev->n; i++) {
+            struct sf_edit *d = &ev->edits[i];
+            if ((d->channel = channel_of(f, ev, d->choice, d->field, d->tool)) == SIZE_MAX)
+                return -1;
+        }
+        shape_keep(sh, ev, j, len); /* the next event is likelier to look like this one */
+        memmove(f->shape_order + 1, f->shape_order, k);
+        f->shape_order[0] = slot;
+        return 1;
+    }
+    return 0;
+}
+
+/* Remembers an event read whole, in place of the least recently used shape. Only events
+ * whose edits are all text literals (shape_match walks string literals), not too large. */
+static void remember_shape(struct stream_filter *f, struct sf_event *ev, const char *j, size_t len)
+{
+    if (len > SHAPE_MAX || ev->n_loose > MAX_LOOSE)
+        return;
+    for (size_t i = 0; i < ev->n; i++) {
+        struct sf_edit *d = &ev->edits[i];
+        if (d->kind != EDIT_TEXT)
+            return;
+        const struct sf_channel *c = &f->channels[d->channel];
+        d->choice = c->choice, d->tool = c->tool, d->field = c->field;
+    }
+    unsigned char slot = f->shape_order[SHAPES - 1];
+    shape_keep(&f->shapes[slot], ev, j, len);
+    memmove(f->shape_order + 1, f->shape_order, SHAPES - 1);
+    f->shape_order[0] = slot;
 }
 
 /* Reads the event json[0, len) into ev. Returns 0, or -1 with ev->bad set. */
@@ -699,11 +925,9 @@ static int read_event(struct stream_filter *f, struct sf_event *ev, const char *
     /* known metadata: no text of the model's */
     static const char *const keys[] = {"choices", "error",        "id",          "object",     "created",
                                        "model",   "service_tier", "obfuscation", "usage",      "system_fingerprint"};
-    if (read_same_shape(ev, j, len)) {
-        keep_shape(ev, j, len);
-        return 0;
-    }
-    ev->shape_len = 0;
+    int known = read_known_shape(f, ev, j, len);
+    if (known != 0)
+        return known > 0 ? 0 : -1;
     ev->n_loose = 0;
     ev->n = 0;
     ev->n_finishing = 0;
@@ -758,7 +982,7 @@ static int read_event(struct stream_filter *f, struct sf_event *ev, const char *
                 last = k;
         ev->edits[last].final = 1;
     }
-    keep_shape(ev, j, len);
+    remember_shape(f, ev, j, len);
     return 0;
 }
 
@@ -915,23 +1139,26 @@ static int splice_text(struct stream_sink *ctx, size_t ch, const char *j, size_t
     return 0;
 }
 
-/* Builds "data: <event>\n\n" in f->event from json with ev's edits applied. flush_ch:
- * SIZE_MAX for a live event; else only that channel's text (its final release) is
- * spliced in and every other text becomes "". */
+/* Frames "data: <event>\n\n" at the end of f->event (from f->event_start) from json with
+ * ev's edits applied. flush_ch: SIZE_MAX for a live event; else only that channel's text
+ * (its final release) is spliced in and every other text becomes "". */
 static int reframe(struct stream_sink *ctx, const struct sf_event *ev, const char *j, size_t len, size_t flush_ch)
 {
     struct stream_filter *f = ctx->sf;
     size_t pos = 0;
-    util_buf_reset(&f->event);
-    util_buf_append(&f->event, "data: ", 6);
-    for (size_t i = 0; i < ev->n; i++) {
+    int rc = 0;
+    if (f->event.len > BATCH_MAX)
+        batch_send(ctx);
+    size_t start = f->event_start = f->event.len;
+    rc |= util_buf_append(&f->event, "data: ", 6);
+    for (size_t i = 0; i < ev->n && rc == 0; i++) {
         const struct sf_edit *d = &ev->edits[i];
-        util_buf_append(&f->event, j + pos, d->start - pos);
+        rc |= util_buf_append(&f->event, j + pos, d->start - pos);
         pos = d->end;
         if (d->kind == EDIT_NULL) {
-            util_buf_append(&f->event, "null", 4);
+            rc |= util_buf_append(&f->event, "null", 4);
         } else if (d->kind == EDIT_EMPTY) {
-            util_buf_append(&f->event, "[]", 2);
+            rc |= util_buf_append(&f->event, "[]", 2);
         } else if (flush_ch == SIZE_MAX) {
             if (splice_text(ctx, d->channel, j, d->start, d->end, d->final) != 0)
                 return -1;
@@ -940,29 +1167,37 @@ static int reframe(struct stream_sink *ctx, const struct sf_event *ev, const cha
                 return -1;
             flush_ch = SIZE_MAX - 1; /* once: a channel may appear twice in its template */
         } else {
-            util_buf_append(&f->event, "\"\"", 2);
+            rc |= util_buf_append(&f->event, "\"\"", 2);
         }
     }
-    util_buf_append(&f->event, j + pos, len - pos);
-    /* an event sent in several data: lines arrives joined by '\n': outside strings that is
-     * whitespace, and one data: line must not carry a raw newline */
-    for (char *nl = f->event.data + 6; (nl = memchr(nl, '\n', f->event.len - (size_t)(nl - f->event.data))) != NULL;)
-        *nl++ = ' ';
-    if (util_buf_append(&f->event, "\n\n", 2) != 0) {
+    rc |= util_buf_append(&f->event, j + pos, len - pos);
+    if (rc == 0) {
+        /* an event sent in several data: lines arrives joined by '\n': outside strings that is
+         * whitespace, and one data: line must not carry a raw newline */
+        char *b = f->event.data + start + 6, *e = f->event.data + f->event.len;
+        for (char *nl = b; (nl = memchr(nl, '\n', (size_t)(e - nl))) != NULL;)
+            *nl++ = ' ';
+        rc |= util_buf_append(&f->event, "\n\n", 2);
+    }
+    if (rc != 0) {
         fail_unverifiable(ctx, "event too large");
         return -1;
     }
     return 0;
 }
 
-/* Sends (or, while slow checks gate the text, queues) one event. */
-static void output(struct stream_sink *ctx, const char *bytes, size_t len)
+/* The event just framed goes out with the next batch (or, while slow checks gate the
+ * text, it is queued). */
+static void output(struct stream_sink *ctx)
 {
     struct stream_filter *f = ctx->sf;
-    if (!f->gating) {
-        ctx->ops->emit(ctx->ud, bytes, len);
+    size_t start = f->event_start;
+    f->event_start = SIZE_MAX;
+    if (!f->gating)
         return;
-    }
+    const char *bytes = f->event.data + start;
+    size_t len = f->event.len - start;
+    f->event.len = start;
     if (util_buf_append(&f->queue, bytes, len) != 0) {
         fail_unverifiable(ctx, "answer too long to check (server.max_response_bytes)");
         return;
@@ -998,7 +1233,7 @@ static int flush_channel(struct stream_sink *ctx, size_t ch)
     if (read_event(f, &f->tmpl_ev, c->tmpl, c->tmpl_len) != 0 || reframe(ctx, &f->tmpl_ev, c->tmpl, c->tmpl_len, ch) != 0)
         return f->failed ? -1 : (fail_unverifiable(ctx, "cannot frame held text"), -1);
     c->finished = 1;
-    output(ctx, f->event.data, f->event.len);
+    output(ctx);
     return f->failed ? -1 : 0;
 }
 
@@ -1075,7 +1310,7 @@ static int on_event(void *ud, const char *data, size_t len)
     keep_template(f, ev, data, len);
     if (reframe(ctx, ev, data, len, SIZE_MAX) != 0)
         return 1;
-    output(ctx, f->event.data, f->event.len);
+    output(ctx);
     return f->failed ? 1 : 0;
 }
 
@@ -1123,6 +1358,7 @@ static void pump(struct stream_sink *ctx)
     struct stream_filter *f = ctx->sf;
     if (f->failed)
         return;
+    batch_send(ctx);
     if (f->gating)
         release_queue(ctx, 0);
     if (f->run == NULL)
@@ -1269,32 +1505,6 @@ void stream_filter_free(struct stream_sink *ctx)
     if (f == NULL)
         return;
     stream_filter_cancel(ctx);
-    sse_parser_free(&f->parser);
-    for (size_t i = 0; i < f->n_channels; i++) {
-        guard_stream_free(f->channels[i].gs);
-        api_restorer_free(f->channels[i].rest);
-        free(f->channels[i].tmpl);
-    }
-    for (size_t r = 0; r < f->n_rules; r++)
-        guard_placeholders_free(f->maps[r]);
-    free(f->maps);
-    free(f->channels);
-    free(f->ev.edits);
-    free(f->tmpl_ev.edits);
-    sse_json_tape_free(&f->ev.tape);
-    sse_json_tape_free(&f->tmpl_ev.tape);
-    free(f->ev.shape);
-    free(f->tmpl_ev.shape);
-    util_buf_free(&f->piece);
-    util_buf_free(&f->released);
-    util_buf_free(&f->event);
-    util_buf_free(&f->full);
-    util_buf_free(&f->content0);
-    util_buf_free(&f->queue);
-    free(f->marks);
-    free(f->rules);
-    free(f->rule_guards);
-    free(f->slow);
-    free(f);
+    pool_put(f);
     ctx->sf = NULL;
 }
