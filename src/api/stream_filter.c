@@ -15,6 +15,8 @@
 #include "api/stream_filter.h"
 
 #include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,24 +109,11 @@ struct sf_event {
 struct stream_filter {
     int filtering; /* re-framing through checks; else pass-through with recording */
     int record;    /* the whole text is kept (slow checks, async_post, structured output) */
-    struct sse_parser parser;
     /* local checks */
-    struct guard_stream_rule *rules;
-    const struct config_guardrail **rule_guards;
     size_t n_rules;
-    struct guard_placeholders **maps; /* per rule: typed redaction's numbering for the whole stream (or NULL) */
     struct guard_placeholders *const *restore_maps; /* the request's (borrowed: they live as long as it) */
     size_t n_restore;
-    struct sf_channel *channels;
-    size_t n_channels, cap_channels;
-    struct sf_event ev, tmpl_ev;
-    struct sf_event shapes[SHAPES]; /* events read whole, most recently used first (shape_order) */
-    unsigned char shape_order[SHAPES];
-    struct util_buf piece;    /* one decoded text literal */
-    struct util_buf released; /* what a channel releases for one literal */
-    /* re-framed events not yet handed to the sink: one emit per upstream read, not per event */
-    struct util_buf event;
-    size_t event_start; /* where the event being framed starts in it (SIZE_MAX: none) */
+    size_t n_channels;
     int redacted;
     int done_pending; /* [DONE] seen: sent at the very end */
     /* the whole text (record) */
@@ -137,10 +126,7 @@ struct stream_filter {
         size_t queue_end, text_end;
     } *marks;
     size_t n_marks, cap_marks, marks_head;
-    size_t cap_guards; /* entries of rules, rule_guards, maps and slow */
-    struct stream_filter *pool_next; /* in the thread's pool of finished filters */
     /* slow checks */
-    const struct config_guardrail **slow; /* owned array */
     size_t n_slow;
     int stream_first;
     size_t chunk_bytes, context_bytes;
@@ -155,6 +141,27 @@ struct stream_filter {
     int finishing;
     int failed;
     int sync;
+
+    /* ---- from here on: space that outlives the stream (the thread's pool: pool_put) ---- */
+    struct sse_parser parser;
+    /* per guard of the request (cap_guards entries): the local checks' rules and guards, typed
+     * redaction's numbering for the whole stream (or NULL), the slow checks */
+    struct guard_stream_rule *rules;
+    const struct config_guardrail **rule_guards;
+    struct guard_placeholders **maps;
+    const struct config_guardrail **slow;
+    size_t cap_guards;
+    struct sf_channel *channels; /* n_channels in use */
+    size_t cap_channels;
+    struct sf_event ev, tmpl_ev;
+    struct sf_event shapes[SHAPES]; /* events read whole, most recently used first (shape_order) */
+    unsigned char shape_order[SHAPES];
+    struct util_buf piece;    /* one decoded text literal */
+    struct util_buf released; /* what a channel releases for one literal */
+    /* re-framed events not yet handed to the sink: one emit per upstream read, not per event */
+    struct util_buf event;
+    size_t event_start;              /* where the event being framed starts in it (SIZE_MAX: none) */
+    struct stream_filter *pool_next; /* in the thread's pool of finished filters */
 };
 
 static int guard_applies(const struct config_guardrail *g)
@@ -294,21 +301,11 @@ static void pool_put(struct stream_filter *f)
     }
     pthread_once(&pool_once, pool_key_create);
     pthread_setspecific(pool_key, &pool_head); /* non-NULL: pool_drain runs at the thread's exit */
-    /* what outlives the stream; the rest starts from zero */
-    struct stream_filter keep = *f;
-    memset(f, 0, sizeof(*f));
-    f->parser = keep.parser;
-    f->ev.edits = keep.ev.edits, f->ev.cap = keep.ev.cap, f->ev.tape = keep.ev.tape;
-    f->tmpl_ev.edits = keep.tmpl_ev.edits, f->tmpl_ev.cap = keep.tmpl_ev.cap, f->tmpl_ev.tape = keep.tmpl_ev.tape;
-    memcpy(f->shapes, keep.shapes, sizeof(f->shapes));
-    memcpy(f->shape_order, keep.shape_order, sizeof(f->shape_order));
-    f->channels = keep.channels, f->cap_channels = keep.cap_channels;
-    f->piece = keep.piece, f->released = keep.released, f->event = keep.event;
+    /* the stream's own state starts from zero; the space after it is kept */
+    memset(f, 0, offsetof(struct stream_filter, parser));
     buf_trim(&f->piece);
     buf_trim(&f->released);
     buf_trim(&f->event);
-    f->slow = keep.slow, f->rules = keep.rules, f->rule_guards = keep.rule_guards, f->maps = keep.maps;
-    f->cap_guards = keep.cap_guards;
     f->pool_next = pool_head;
     pool_head = f;
     pool_n++;
@@ -801,7 +798,23 @@ static int choice_finishing(const struct sf_event *ev, long choice)
  * says is never read; only the literals' spans move). Returns 1 with ev holding sh's
  * reading at the new spans (channels not resolved yet), 0 when they differ (sh is not
  * changed; ev's spans may be). */
-static int shape_match(const struct sf_event *sh, struct sf_event *ev, const char *j, size_t len)
+/* The length of the common prefix of a and b (n if they are equal). */
+static size_t common_prefix(const char *a, const char *b, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x, y;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y)
+            break;
+    }
+    while (i < n && a[i] == b[i])
+        i++;
+    return i;
+}
+
+static int shape_match(const struct sf_event *sh, struct sf_event *ev, const char *j, size_t len, int *moved)
 {
     const char *prev = sh->shape;
     size_t at = 0, from = 0; /* the same point in j and in prev */
@@ -809,18 +822,30 @@ static int shape_match(const struct sf_event *sh, struct sf_event *ev, const cha
     if (sh->shape_len == 0)
         return 0;
     edits_reserve(ev, sh->n);
+    *moved = 0;
     while (ie < sh->n || il < sh->n_loose) {
         size_t s, e, *ns, *ne;
         /* the metadata strings before the next text (id, model...) usually repeat byte for
          * byte: one comparison up to that text moves them all */
         size_t stop = ie < sh->n ? sh->edits[ie].start : sh->shape_len;
-        if (il < sh->n_loose && sh->loose[il].start < stop && len - at >= stop - from &&
-            memcmp(j + at, prev + from, stop - from) == 0) {
-            for (; il < sh->n_loose && sh->loose[il].start < stop; il++)
-                ev->loose[il] = (struct sf_span){at + (sh->loose[il].start - from), at + (sh->loose[il].end - from)};
-            at += stop - from;
-            from = stop;
-            continue;
+        if (il < sh->n_loose && sh->loose[il].start < stop) {
+            size_t n = stop - from, same = len - at >= n && memcmp(j + at, prev + from, n) == 0
+                                              ? n
+                                              : common_prefix(j + at, prev + from, len - at < n ? len - at : n);
+            if (same == n) {
+                for (; il < sh->n_loose && sh->loose[il].start < stop; il++)
+                    ev->loose[il] = (struct sf_span){at + (sh->loose[il].start - from), at + (sh->loose[il].end - from)};
+                at += n;
+                from = stop;
+                continue;
+            }
+            /* the first difference is outside every metadata string: another shape */
+            size_t k = il;
+            while (k < sh->n_loose && sh->loose[k].end <= from + same)
+                k++;
+            if (k == sh->n_loose || sh->loose[k].start > from + same)
+                return 0;
+            *moved = 1; /* a metadata string changed: the shape follows it (shape_keep) */
         }
         if (il == sh->n_loose || (ie < sh->n && sh->edits[ie].start < sh->loose[il].start)) {
             s = sh->edits[ie].start, e = sh->edits[ie].end;
@@ -852,7 +877,8 @@ static int shape_match(const struct sf_event *sh, struct sf_event *ev, const cha
     }
     ev->n = sh->n;
     ev->n_loose = sh->n_loose;
-    memcpy(ev->finishing, sh->finishing, sh->n_finishing * sizeof(*ev->finishing));
+    for (size_t i = 0; i < sh->n_finishing; i++)
+        ev->finishing[i] = sh->finishing[i];
     ev->n_finishing = sh->n_finishing;
     ev->error_event = sh->error_event;
     ev->bad = NULL;
@@ -885,15 +911,20 @@ static int read_known_shape(struct stream_filter *f, struct sf_event *ev, const 
     for (size_t k = 0; k < SHAPES; k++) {
         unsigned char slot = f->shape_order[k];
         struct sf_event *sh = &f->shapes[slot];
-        if (!shape_match(sh, ev, j, len))
+        int moved;
+        if (!shape_match(sh, ev, j, len, &moved))
             continue;
         for (size_t i = 0; i < ev->n; i++) {
             struct sf_edit *d = &ev->edits[i];
             if ((d->channel = channel_of(f, ev, d->choice, d->field, d->tool)) == SIZE_MAX)
                 return -1;
         }
-        shape_keep(sh, ev, j, len); /* the next event is likelier to look like this one */
-        memmove(f->shape_order + 1, f->shape_order, k);
+        /* the bytes outside text literals are the shape's: it needs no update unless a
+         * metadata string changed (then the next event is likelier to look like this one) */
+        if (moved)
+            shape_keep(sh, ev, j, len);
+        for (; k > 0; k--)
+            f->shape_order[k] = f->shape_order[k - 1];
         f->shape_order[0] = slot;
         return 1;
     }
@@ -1253,14 +1284,15 @@ static int flush_channels(struct stream_sink *ctx, const struct sf_event *ev)
     return f->failed ? -1 : 0;
 }
 
+/* After an event: a channel that still holds text keeps the event as its template (what
+ * it holds goes out in a copy of it at the end); one that holds nothing needs none yet. */
 static void keep_template(struct stream_filter *f, const struct sf_event *ev, const char *data, size_t len)
 {
     for (size_t k = 0; k < ev->n; k++) {
         struct sf_channel *c = &f->channels[ev->edits[k].channel];
-        if (ev->edits[k].kind != EDIT_TEXT || c->finished || (c->tmpl_len == len && memcmp(c->tmpl, data, len) == 0))
+        if (ev->edits[k].kind != EDIT_TEXT || c->finished || channel_held(c) == 0 ||
+            (c->tmpl_len == len && memcmp(c->tmpl, data, len) == 0))
             continue;
-        if (c->gs == NULL && c->rest == NULL)
-            continue; /* nothing is ever held: no template needed */
         if (len > c->tmpl_cap) {
             c->tmpl_cap = len < 256 ? 256 : len;
             c->tmpl = util_realloc(c->tmpl, c->tmpl_cap);
@@ -1307,10 +1339,10 @@ static int on_event(void *ud, const char *data, size_t len)
     /* choices that finish here: their other channels' held text goes out first */
     if (ev->n_finishing > 0 && flush_channels(ctx, ev) != 0)
         return 1;
-    keep_template(f, ev, data, len);
     if (reframe(ctx, ev, data, len, SIZE_MAX) != 0)
         return 1;
     output(ctx);
+    keep_template(f, ev, data, len);
     return f->failed ? 1 : 0;
 }
 
