@@ -141,6 +141,7 @@ struct stream_filter {
     int finishing;
     int failed;
     int sync;
+    int ended; /* the stream ended cleanly (its filter may go to the pool) */
 
     /* ---- from here on: space that outlives the stream (the thread's pool: pool_put) ---- */
     struct sse_parser parser;
@@ -295,7 +296,9 @@ static void pool_put(struct stream_filter *f)
     util_buf_free(&f->content0);
     util_buf_free(&f->queue);
     free(f->marks);
-    if (pool_n >= POOL_MAX || f->parser.line.cap > POOL_BUF_KEEP || f->parser.data.cap > POOL_BUF_KEEP) {
+    /* only filters of streams that ended cleanly: a burst of cut streams (clients gone)
+     * leaves nothing behind that would hold the heap at its peak */
+    if (!f->ended || pool_n >= POOL_MAX || f->parser.line.cap > POOL_BUF_KEEP || f->parser.data.cap > POOL_BUF_KEEP) {
         filter_destroy(f);
         return;
     }
@@ -473,6 +476,12 @@ static size_t channel_of(struct stream_filter *f, struct sf_event *ev, long choi
     /* tool-call arguments are JSON: an original goes in escaped */
     if (f->n_restore > 0)
         c->rest = api_restorer_new(f->restore_maps, f->n_restore, field == F_TOOL_ARGS || field == F_FUNC_ARGS);
+    /* a channel that may hold text gets its template's space now, with the channel, rather
+     * than later among a busy stream's buffers (where it would pin the heap's top) */
+    if (c->gs != NULL || c->rest != NULL) {
+        c->tmpl_cap = 256;
+        c->tmpl = util_malloc(c->tmpl_cap);
+    }
     return f->n_channels++;
 }
 
@@ -1494,6 +1503,7 @@ static void try_finish(struct stream_sink *ctx)
         v.violation = v.outcome == GUARD_REWRITE;
         guard_count_verdict(ctx->guards_env, &v, 0);
     }
+    f->ended = 1;
     ctx->ops->end(ctx->ud);
 }
 
@@ -1501,6 +1511,7 @@ void stream_filter_finish(struct stream_sink *ctx)
 {
     struct stream_filter *f = ctx->sf;
     if (!f->filtering) {
+        f->ended = 1;
         ctx->ops->end(ctx->ud);
         return;
     }
