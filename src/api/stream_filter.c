@@ -100,6 +100,7 @@ struct sf_event {
     struct sse_json_tape tape; /* the event's keys and values, found while validating it */
     char *shape;               /* a remembered shape: the last event read with it (see shape_match) */
     size_t shape_len, shape_cap;
+    unsigned long long gen;    /* a remembered shape: the stream its edits' channels belong to */
     struct sf_span {
         size_t start, end;
     } loose[MAX_LOOSE]; /* string values of known metadata (id, obfuscation...): any string reads the same */
@@ -157,6 +158,8 @@ struct stream_filter {
     struct sf_event ev, tmpl_ev;
     struct sf_event shapes[SHAPES]; /* events read whole, most recently used first (shape_order) */
     unsigned char shape_order[SHAPES];
+    unsigned char shape_next[SHAPES]; /* per shape: the one that came right after it last time */
+    unsigned long long gen;           /* this stream, unique in the process (channels of shapes) */
     struct util_buf piece;    /* one decoded text literal */
     struct util_buf released; /* what a channel releases for one literal */
     /* re-framed events not yet handed to the sink: one emit per upstream read, not per event */
@@ -257,9 +260,11 @@ static struct stream_filter *pool_take(size_t n_guards)
         util_buf_init(&f->released, SSE_EVENT_MAX * 2);
         util_buf_init(&f->event, SSE_EVENT_MAX * 8 + BATCH_MAX);
         for (unsigned char k = 0; k < SHAPES; k++)
-            f->shape_order[k] = k;
+            f->shape_order[k] = f->shape_next[k] = k;
     }
     f->event_start = SIZE_MAX;
+    static unsigned long long stream_gen;
+    f->gen = __atomic_add_fetch(&stream_gen, 1, __ATOMIC_RELAXED);
     size_t n = n_guards ? n_guards : 1;
     if (n > f->cap_guards) {
         f->cap_guards = n;
@@ -828,6 +833,11 @@ static int shape_match(const struct sf_event *sh, struct sf_event *ev, const cha
     const char *prev = sh->shape;
     size_t at = 0, from = 0; /* the same point in j and in prev */
     size_t ie = 0, il = 0;   /* the next edit and metadata string, in document order */
+    /* metadata strings moved as a block (their new spans are needed only if one changed) */
+    struct {
+        size_t il_from, il_to, at, from;
+    } blocks[MAX_LOOSE];
+    size_t n_blocks = 0;
     if (sh->shape_len == 0)
         return 0;
     edits_reserve(ev, sh->n);
@@ -842,8 +852,10 @@ static int shape_match(const struct sf_event *sh, struct sf_event *ev, const cha
                                               ? n
                                               : common_prefix(j + at, prev + from, len - at < n ? len - at : n);
             if (same == n) {
-                for (; il < sh->n_loose && sh->loose[il].start < stop; il++)
-                    ev->loose[il] = (struct sf_span){at + (sh->loose[il].start - from), at + (sh->loose[il].end - from)};
+                size_t il_from = il;
+                while (il < sh->n_loose && sh->loose[il].start < stop)
+                    il++;
+                blocks[n_blocks++] = (typeof(blocks[0])){il_from, il, at, from};
                 at += n;
                 from = stop;
                 continue;
@@ -864,7 +876,7 @@ static int shape_match(const struct sf_event *sh, struct sf_event *ev, const cha
             ns = &ev->loose[il].start, ne = &ev->loose[il].end, il++;
         }
         size_t gap = s - from;
-        if (len - at <= gap || memcmp(j + at, prev + from, gap) != 0 || j[at + gap] != '"')
+        if (len - at <= gap || (gap > 0 && memcmp(j + at, prev + from, gap) != 0) || j[at + gap] != '"')
             return 0;
         at += gap;
         int escaped = 0;
@@ -878,6 +890,10 @@ static int shape_match(const struct sf_event *sh, struct sf_event *ev, const cha
     }
     if (len - at != sh->shape_len - from || memcmp(j + at, prev + from, len - at) != 0)
         return 0;
+    for (size_t b = 0; *moved && b < n_blocks; b++)
+        for (size_t k = blocks[b].il_from; k < blocks[b].il_to; k++)
+            ev->loose[k] = (struct sf_span){blocks[b].at + (sh->loose[k].start - blocks[b].from),
+                                            blocks[b].at + (sh->loose[k].end - blocks[b].from)};
     for (size_t i = 0; i < sh->n; i++) {
         struct sf_edit *d = &ev->edits[i];
         size_t ds = d->start, de = d->end;
@@ -913,28 +929,48 @@ static void shape_keep(struct sf_event *sh, const struct sf_event *ev, const cha
     sh->error_event = ev->error_event;
 }
 
+/* Shape `slot` read the event: it moves to the front, and is what came after the last. */
+static void shape_used(struct stream_filter *f, unsigned char slot)
+{
+    size_t k = 0;
+    while (k < SHAPES - 1 && f->shape_order[k] != slot)
+        k++;
+    f->shape_next[f->shape_order[0]] = slot;
+    for (; k > 0; k--)
+        f->shape_order[k] = f->shape_order[k - 1];
+    f->shape_order[0] = slot;
+}
+
 /* Reads j through a remembered shape: 1 (ev read, its channels resolved), 0 (no shape
- * fits: read it whole), -1 (ev->bad: too many channels). */
+ * fits: read it whole), -1 (ev->bad: too many channels). The last shape used is tried
+ * first, then the one that followed it last time (a stream's first event after the last
+ * one of the stream before, its text events after its first), then the others. */
 static int read_known_shape(struct stream_filter *f, struct sf_event *ev, const char *j, size_t len)
 {
-    for (size_t k = 0; k < SHAPES; k++) {
-        unsigned char slot = f->shape_order[k];
+    unsigned char last = f->shape_order[0], next = f->shape_next[last];
+    for (size_t k = 0; k <= SHAPES; k++) {
+        unsigned char slot = k == 0 ? last : k == 1 ? next : f->shape_order[k - 1];
+        if ((k == 1 && next == last) || (k > 1 && (slot == last || slot == next)))
+            continue;
         struct sf_event *sh = &f->shapes[slot];
         int moved;
         if (!shape_match(sh, ev, j, len, &moved))
             continue;
-        for (size_t i = 0; i < ev->n; i++) {
-            struct sf_edit *d = &ev->edits[i];
-            if ((d->channel = channel_of(f, ev, d->choice, d->field, d->tool)) == SIZE_MAX)
-                return -1;
+        /* the channels of the shape's edits are this stream's once resolved */
+        if (sh->gen != f->gen) {
+            for (size_t i = 0; i < ev->n; i++) {
+                struct sf_edit *d = &ev->edits[i];
+                if ((d->channel = channel_of(f, ev, d->choice, d->field, d->tool)) == SIZE_MAX)
+                    return -1;
+                sh->edits[i].channel = d->channel;
+            }
+            sh->gen = f->gen;
         }
         /* the bytes outside text literals are the shape's: it needs no update unless a
          * metadata string changed (then the next event is likelier to look like this one) */
         if (moved)
             shape_keep(sh, ev, j, len);
-        for (; k > 0; k--)
-            f->shape_order[k] = f->shape_order[k - 1];
-        f->shape_order[0] = slot;
+        shape_used(f, slot);
         return 1;
     }
     return 0;
@@ -955,8 +991,8 @@ static void remember_shape(struct stream_filter *f, struct sf_event *ev, const c
     }
     unsigned char slot = f->shape_order[SHAPES - 1];
     shape_keep(&f->shapes[slot], ev, j, len);
-    memmove(f->shape_order + 1, f->shape_order, SHAPES - 1);
-    f->shape_order[0] = slot;
+    f->shapes[slot].gen = f->gen;
+    shape_used(f, slot);
 }
 
 /* Reads the event json[0, len) into ev. Returns 0, or -1 with ev->bad set. */
