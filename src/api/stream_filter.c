@@ -842,6 +842,21 @@ static int shape_match(const struct sf_event *sh, struct sf_event *ev, const cha
         return 0;
     edits_reserve(ev, sh->n);
     *moved = 0;
+    /* the usual text event: one text literal after every metadata string, those unchanged */
+    size_t p = sh->n == 1 ? sh->edits[0].start : 0;
+    if (p > 0 && (sh->n_loose == 0 || sh->loose[sh->n_loose - 1].end <= p) && len > p && j[p] == '"' &&
+        memcmp(j, prev, p) == 0) {
+        int escaped = 0;
+        const char *msg = NULL;
+        const char *q = json_span_string_end(j + p, j + len, &escaped, &msg);
+        size_t e = (size_t)(q - j), tail = sh->shape_len - sh->edits[0].end;
+        if (msg != NULL || len - e != tail || memcmp(q, prev + sh->edits[0].end, tail) != 0)
+            return 0;
+        ev->edits[0] = sh->edits[0];
+        ev->edits[0].start = p, ev->edits[0].end = e;
+        at = len, ie = 1, il = sh->n_loose;
+        goto matched;
+    }
     while (ie < sh->n || il < sh->n_loose) {
         size_t s, e, *ns, *ne;
         /* the metadata strings before the next text (id, model...) usually repeat byte for
@@ -890,16 +905,17 @@ static int shape_match(const struct sf_event *sh, struct sf_event *ev, const cha
     }
     if (len - at != sh->shape_len - from || memcmp(j + at, prev + from, len - at) != 0)
         return 0;
-    for (size_t b = 0; *moved && b < n_blocks; b++)
-        for (size_t k = blocks[b].il_from; k < blocks[b].il_to; k++)
-            ev->loose[k] = (struct sf_span){blocks[b].at + (sh->loose[k].start - blocks[b].from),
-                                            blocks[b].at + (sh->loose[k].end - blocks[b].from)};
     for (size_t i = 0; i < sh->n; i++) {
         struct sf_edit *d = &ev->edits[i];
         size_t ds = d->start, de = d->end;
         *d = sh->edits[i];
         d->start = ds, d->end = de;
     }
+matched:
+    for (size_t b = 0; *moved && b < n_blocks; b++)
+        for (size_t k = blocks[b].il_from; k < blocks[b].il_to; k++)
+            ev->loose[k] = (struct sf_span){blocks[b].at + (sh->loose[k].start - blocks[b].from),
+                                            blocks[b].at + (sh->loose[k].end - blocks[b].from)};
     ev->n = sh->n;
     ev->n_loose = sh->n_loose;
     for (size_t i = 0; i < sh->n_finishing; i++)
