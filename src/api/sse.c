@@ -16,6 +16,7 @@ void sse_parser_init(struct sse_parser *p, size_t max_event)
     p->event_bytes = 0;
     p->overflow = 0;
     p->has_data = 0;
+    p->data_lines = 0;
 }
 
 void sse_parser_reset(struct sse_parser *p)
@@ -25,6 +26,7 @@ void sse_parser_reset(struct sse_parser *p)
     p->event_bytes = 0;
     p->overflow = 0;
     p->has_data = 0;
+    p->data_lines = 0;
 }
 
 void sse_parser_free(struct sse_parser *p)
@@ -45,6 +47,7 @@ static int on_line(struct sse_parser *p, const char *l, size_t n, sse_event_cb c
             rc = cb(ud, p->data.data ? p->data.data : "", p->data.len);
         util_buf_reset(&p->data);
         p->has_data = 0;
+        p->data_lines = 0;
         p->event_bytes = 0;
         return rc;
     }
@@ -60,6 +63,7 @@ static int on_line(struct sse_parser *p, const char *l, size_t n, sse_event_cb c
         if (util_buf_append(&p->data, v, vn) != 0)
             p->overflow = 1;
         p->has_data = 1;
+        p->data_lines++;
     }
     /* comments (":") and other fields (event, id, retry) are ignored */
     return 0;
@@ -98,8 +102,10 @@ int sse_parser_feed(struct sse_parser *p, const char *bytes, size_t len, sse_eve
                 v++, vn--;
             i++;
             p->event_bytes++; /* the blank line */
+            p->data_lines = 1;
             rc = cb(ud, v, vn);
             p->event_bytes = 0;
+            p->data_lines = 0;
             if (rc != 0)
                 return rc;
             continue;

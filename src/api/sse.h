@@ -18,6 +18,7 @@ struct sse_parser {
     size_t event_bytes;    /* raw bytes of the current event, for callers that re-frame */
     int overflow;          /* an event exceeded the cap: the stream is not SSE we can handle */
     int has_data;          /* the event being assembled has a data field (maybe empty) */
+    size_t data_lines;     /* its data lines (joined by '\n'): one means the data holds no newline */
 };
 
 /* Returns non-zero to stop parsing (the value is returned by sse_parser_feed). */

@@ -43,6 +43,7 @@
 #define POOL_MAX 16      /* finished filters kept per thread for the next streams */
 #define POOL_BUF_KEEP (64 * 1024) /* a kept filter's scratch buffers larger than this are freed */
 #define BATCH_MAX (64 * 1024)     /* re-framed bytes held before they go to the sink */
+#define SPARE_GS 8                /* channel matchers a kept filter keeps for the next stream */
 
 /* The fields of a choice that carry text the model wrote (the output contract). */
 enum sf_field {
@@ -155,6 +156,11 @@ struct stream_filter {
     size_t cap_guards;
     struct sf_channel *channels; /* n_channels in use */
     size_t cap_channels;
+    /* matchers of the last stream's channels, reused while the rules stay the same */
+    struct guard_stream *spare_gs[SPARE_GS];
+    size_t n_spare_gs;
+    struct guard_stream_rule *spare_rules; /* the rules they were made for */
+    size_t n_spare_rules, cap_spare_rules;
     struct sf_event ev, tmpl_ev;
     struct sf_event shapes[SHAPES]; /* events read whole, most recently used first (shape_order) */
     unsigned char shape_order[SHAPES];
@@ -205,8 +211,16 @@ static pthread_key_t pool_key;
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 
 /* Frees the scratch space (what outlives a stream) and the filter. */
+static void spares_free(struct stream_filter *f)
+{
+    while (f->n_spare_gs > 0)
+        guard_stream_free(f->spare_gs[--f->n_spare_gs]);
+}
+
 static void filter_destroy(struct stream_filter *f)
 {
+    spares_free(f);
+    free(f->spare_rules);
     sse_parser_free(&f->parser);
     free(f->channels);
     free(f->ev.edits);
@@ -267,6 +281,7 @@ static struct stream_filter *pool_take(size_t n_guards)
     f->gen = __atomic_add_fetch(&stream_gen, 1, __ATOMIC_RELAXED);
     size_t n = n_guards ? n_guards : 1;
     if (n > f->cap_guards) {
+        spares_free(f); /* they point into the rules array */
         f->cap_guards = n;
         f->slow = util_realloc(f->slow, n * sizeof(*f->slow));
         f->rules = util_realloc(f->rules, n * sizeof(*f->rules));
@@ -290,10 +305,24 @@ static void buf_trim(struct util_buf *b)
 /* Ends f's stream state; the scratch space goes to the pool (or f is freed). */
 static void pool_put(struct stream_filter *f)
 {
+    /* only filters of streams that ended cleanly: a burst of cut streams (clients gone)
+     * leaves nothing behind that would hold the heap at its peak */
+    int keep = f->ended && pool_n < POOL_MAX && f->parser.line.cap <= POOL_BUF_KEEP && f->parser.data.cap <= POOL_BUF_KEEP;
     for (size_t i = 0; i < f->n_channels; i++) {
-        guard_stream_free(f->channels[i].gs);
+        if (keep && f->channels[i].gs != NULL && f->n_spare_gs < SPARE_GS)
+            f->spare_gs[f->n_spare_gs++] = f->channels[i].gs;
+        else
+            guard_stream_free(f->channels[i].gs);
         api_restorer_free(f->channels[i].rest);
         free(f->channels[i].tmpl);
+    }
+    if (f->n_spare_gs > 0) {
+        if (f->n_rules > f->cap_spare_rules) {
+            f->cap_spare_rules = f->n_rules;
+            f->spare_rules = util_realloc(f->spare_rules, f->n_rules * sizeof(*f->spare_rules));
+        }
+        memcpy(f->spare_rules, f->rules, f->n_rules * sizeof(*f->rules));
+        f->n_spare_rules = f->n_rules;
     }
     for (size_t r = 0; r < f->n_rules; r++)
         guard_placeholders_free(f->maps[r]);
@@ -301,9 +330,7 @@ static void pool_put(struct stream_filter *f)
     util_buf_free(&f->content0);
     util_buf_free(&f->queue);
     free(f->marks);
-    /* only filters of streams that ended cleanly: a burst of cut streams (clients gone)
-     * leaves nothing behind that would hold the heap at its peak */
-    if (!f->ended || pool_n >= POOL_MAX || f->parser.line.cap > POOL_BUF_KEEP || f->parser.data.cap > POOL_BUF_KEEP) {
+    if (!keep) {
         filter_destroy(f);
         return;
     }
@@ -317,6 +344,19 @@ static void pool_put(struct stream_filter *f)
     f->pool_next = pool_head;
     pool_head = f;
     pool_n++;
+}
+
+static int rules_same(const struct guard_stream_rule *a, size_t na, const struct guard_stream_rule *b, size_t nb)
+{
+    if (na != nb)
+        return 0;
+    for (size_t i = 0; i < na; i++)
+        if (a[i].scan != b[i].scan || a[i].action != b[i].action || a[i].replacement != b[i].replacement ||
+            a[i].window != b[i].window || a[i].fail_open != b[i].fail_open || a[i].detect != b[i].detect ||
+            a[i].detect_scratch != b[i].detect_scratch || a[i].threshold != b[i].threshold || a[i].map != NULL ||
+            b[i].map != NULL)
+            return 0;
+    return 1;
 }
 
 void stream_filter_begin(struct stream_sink *ctx)
@@ -383,6 +423,9 @@ void stream_filter_begin(struct stream_sink *ctx)
                 f->context_bytes = (size_t)g->stream_context_tokens * 4;
         }
     }
+    /* the last stream's matchers serve this one only if made for the same rules */
+    if (f->n_spare_gs > 0 && !rules_same(f->rules, f->n_rules, f->spare_rules, f->n_spare_rules))
+        spares_free(f);
     /* with no context configured, each chunk is checked together with the previous one */
     f->overlap = f->context_bytes > 0 ? f->context_bytes : f->chunk_bytes;
     f->next_boundary = f->chunk_bytes;
@@ -476,8 +519,12 @@ static size_t channel_of(struct stream_filter *f, struct sf_event *ev, long choi
     c->choice = choice;
     c->field = field;
     c->tool = tool;
-    if (f->n_rules > 0)
+    if (f->n_rules > 0 && f->n_spare_gs > 0) {
+        c->gs = f->spare_gs[--f->n_spare_gs];
+        guard_stream_reset(c->gs);
+    } else if (f->n_rules > 0) {
         c->gs = guard_stream_new(f->rules, f->n_rules);
+    }
     /* tool-call arguments are JSON: an original goes in escaped */
     if (f->n_restore > 0)
         c->rest = api_restorer_new(f->restore_maps, f->n_restore, field == F_TOOL_ARGS || field == F_FUNC_ARGS);
@@ -1263,14 +1310,15 @@ static int reframe(struct stream_sink *ctx, const struct sf_event *ev, const cha
         }
     }
     rc |= util_buf_append(&f->event, j + pos, len - pos);
-    if (rc == 0) {
-        /* an event sent in several data: lines arrives joined by '\n': outside strings that is
-         * whitespace, and one data: line must not carry a raw newline */
+    /* an event sent in several data: lines arrives joined by '\n': outside strings that is
+     * whitespace, and one data: line must not carry a raw newline (a live event read from
+     * one line has none) */
+    if (rc == 0 && (flush_ch != SIZE_MAX || f->parser.data_lines != 1)) {
         char *b = f->event.data + start + 6, *e = f->event.data + f->event.len;
         for (char *nl = b; (nl = memchr(nl, '\n', (size_t)(e - nl))) != NULL;)
             *nl++ = ' ';
-        rc |= util_buf_append(&f->event, "\n\n", 2);
     }
+    rc |= util_buf_append(&f->event, "\n\n", 2);
     if (rc != 0) {
         fail_unverifiable(ctx, "event too large");
         return -1;

@@ -134,6 +134,17 @@ void guard_stream_free(struct guard_stream *st)
     free(st);
 }
 
+void guard_stream_reset(struct guard_stream *st)
+{
+    st->len = st->base = st->rel = 0;
+    st->nspans = st->nfinds = 0;
+    st->status = GUARD_STREAM_OK;
+    memset(&st->res, 0, sizeof(st->res));
+    memset(st->detected, 0, (st->nrules ? st->nrules : 1) * sizeof(*st->detected));
+    for (size_t i = 0; i < st->npats; i++)
+        st->pats[i].off = st->pats[i].hold = 0;
+}
+
 size_t guard_stream_held(const struct guard_stream *st)
 {
     return st->base + st->len - st->rel;
@@ -199,6 +210,8 @@ static size_t char_start(const struct guard_stream *st, size_t pos, size_t upto,
     if (upto <= pos)
         return upto;
     const unsigned char *b = (const unsigned char *)st->buf;
+    if (b[upto - 1 - st->base] < 0x80)
+        return upto; /* ASCII: no character is cut there */
     size_t lead = upto - 1; /* absolute; b[lead - base] */
     while (lead > pos && upto - lead < 4 && (b[lead - st->base] & 0xC0) == 0x80)
         lead--;

@@ -195,6 +195,43 @@ static void first_byte_skip_matches_pcre2(void **state)
     }
 }
 
+/* A matcher reset for a new text (a stream filter reuses its channels' matchers) keeps
+ * nothing of the last one: held text, redaction spans, a stopped status. */
+static void reset_starts_a_new_text(void **state)
+{
+    const char *p[] = {"sk-[A-Za-z0-9]{20,}"};
+    struct guard_scan *s = compile_ok(GUARD_SCAN_REGEX, p, 1, 0);
+    struct guard_stream_rule redact = {.scan = s, .action = GUARD_STREAM_REDACT, .replacement = "[R]", .window = 256};
+    struct guard_stream_rule block = {.scan = s, .action = GUARD_STREAM_BLOCK, .window = 256};
+    struct guard_scan_scratch *sc = guard_scan_scratch_new(s);
+    struct util_buf out;
+    util_buf_init(&out, 4096);
+    /* redact: a match held, a span pending */
+    struct guard_stream *st = guard_stream_new(&redact, 1);
+    const char *first = "a " SECRET " b sk-Q7wX";
+    assert_int_equal(guard_stream_feed(st, sc, first, strlen(first), 0, &out, NULL), GUARD_STREAM_OK);
+    assert_true(guard_stream_held(st) > 0);
+    guard_stream_reset(st);
+    util_buf_reset(&out);
+    const char *second = "2mK9pL4vR8tY3nB6cD1fG5hJ0zAs end";
+    assert_int_equal(guard_stream_feed(st, sc, second, strlen(second), 0, &out, NULL), GUARD_STREAM_OK);
+    assert_int_equal(guard_stream_feed(st, sc, NULL, 0, 1, &out, NULL), GUARD_STREAM_OK);
+    assert_string_equal(out.data, second);
+    guard_stream_free(st);
+    /* block: a stopped matcher runs again */
+    st = guard_stream_new(&block, 1);
+    util_buf_reset(&out);
+    assert_int_equal(guard_stream_feed(st, sc, SECRET " x", strlen(SECRET " x"), 0, &out, NULL), GUARD_STREAM_MATCH);
+    guard_stream_reset(st);
+    util_buf_reset(&out);
+    assert_int_equal(guard_stream_feed(st, sc, "fine text", 9, 1, &out, NULL), GUARD_STREAM_OK);
+    assert_string_equal(out.data, "fine text");
+    guard_stream_free(st);
+    util_buf_free(&out);
+    guard_scan_scratch_free(sc);
+    guard_scan_free(s);
+}
+
 static void overflow_releases_nothing_of_the_match(void **state)
 {
     const char *p[] = {"sk-[A-Za-z0-9]{20,}"};
@@ -366,6 +403,7 @@ int main(void)
         cmocka_unit_test(growth_redacts_the_whole_match),
         cmocka_unit_test(only_possible_match_starts_are_held),
         cmocka_unit_test(first_byte_skip_matches_pcre2),
+        cmocka_unit_test(reset_starts_a_new_text),
         cmocka_unit_test(overflow_releases_nothing_of_the_match),
         cmocka_unit_test(block_on_a_split_keyword),
         cmocka_unit_test(whole_word_needs_the_next_character),
