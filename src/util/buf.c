@@ -84,13 +84,6 @@ void util_buf_consume(struct util_buf *b, size_t n)
         b->data[b->len] = '\0';
 }
 
-void util_buf_reset(struct util_buf *b)
-{
-    b->len = 0;
-    if (b->data)
-        b->data[0] = '\0';
-}
-
 char *util_buf_take(struct util_buf *b, size_t *len)
 {
     char *d = b->data ? b->data : util_strdup("");

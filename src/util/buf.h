@@ -35,7 +35,12 @@ int util_buf_appendf(struct util_buf *b, const char *fmt, ...) __attribute__((fo
 int util_buf_append_json_string(struct util_buf *b, const char *s, size_t len);
 /* Drops the first n bytes, keeping the rest (used by sliding windows). */
 void util_buf_consume(struct util_buf *b, size_t n);
-void util_buf_reset(struct util_buf *b);
+static inline void util_buf_reset(struct util_buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
 /* Hands the bytes to the caller (free() them); the buffer is left empty. */
 char *util_buf_take(struct util_buf *b, size_t *len);
 void util_buf_free(struct util_buf *b);
