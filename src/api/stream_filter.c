@@ -983,7 +983,8 @@ static void shape_keep(struct sf_event *sh, const struct sf_event *ev, const cha
     memcpy(sh->shape, j, len);
     sh->shape_len = len;
     edits_reserve(sh, ev->n);
-    memcpy(sh->edits, ev->edits, ev->n * sizeof(*ev->edits));
+    if (ev->n > 0) /* an event with no text has no edits array yet */
+        memcpy(sh->edits, ev->edits, ev->n * sizeof(*ev->edits));
     sh->n = ev->n;
     memcpy(sh->loose, ev->loose, ev->n_loose * sizeof(*ev->loose));
     sh->n_loose = ev->n_loose;
