@@ -42,7 +42,7 @@
 #define SHAPES 4         /* event shapes remembered: a stream's first, text and last events */
 #define POOL_MAX 16      /* finished filters kept per thread for the next streams */
 #define POOL_BUF_KEEP (64 * 1024) /* a kept filter's scratch buffers larger than this are freed */
-#define BATCH_MAX (64 * 1024)     /* re-framed bytes held before they go to the sink */
+#define BATCH_MAX (8 * 1024)      /* re-framed bytes held before they go to the sink (its space is per stream) */
 #define SPARE_GS 8                /* channel matchers a kept filter keeps for the next stream */
 
 /* The fields of a choice that carry text the model wrote (the output contract). */
