@@ -10,6 +10,7 @@
 #include "api/checks.h"
 #include "api/scrub.h"
 #include "api/lifecycle_int.h"
+#include "api/usage.h"
 #include "api/worker.h"
 #include "metrics/metrics.h"
 #include "server/server.h"
@@ -85,6 +86,21 @@ struct upstream_call *attempt_call_start(struct req_ctx *ctx, struct router_targ
      * model, stream flag and texts that Warden routed and checked (I7). */
     free(ctx->upstream_body);
     ctx->upstream_body = api_scan_splice(&ctx->scan, ctx->raw, ctx->raw_len, NULL, NULL, tc->model, &ctx->upstream_body_len);
+    /* a client streaming without include_usage: Warden asks for the usage chunk (and strips
+     * it again on the way back), unless this target refused stream_options lately */
+    int strip = ctx->usage_asked && !usage_target_refuses(ctx->target_label, util_now_ms());
+    if (strip) {
+        size_t n;
+        char *with = usage_request_add_include(ctx->upstream_body, ctx->upstream_body_len, &n);
+        if (with != NULL) {
+            free(ctx->upstream_body);
+            ctx->upstream_body = with;
+            ctx->upstream_body_len = n;
+        } else {
+            strip = 0;
+        }
+    }
+    usage_tap_reset(&ctx->usage_tap, strip ? USAGE_TAP_STRIP : USAGE_TAP_OBSERVE);
     /* the target's fixed header lines (content type, key, provider headers) plus the request id */
     const char *const *fixed = router_target_headers(t);
     size_t nfixed = 0;
@@ -175,6 +191,14 @@ void attempt_end_on_target(struct req_ctx *ctx, enum router_outcome o, uint64_t 
     ctx->target = NULL;
 }
 
+int attempt_usage_refused(struct req_ctx *ctx)
+{
+    if (ctx->usage_tap.mode != USAGE_TAP_STRIP || !usage_error_names_stream_options(ctx->up_status, ctx->up_body.data, ctx->up_body.len))
+        return 0;
+    usage_target_refused(ctx->target_label, util_now_ms());
+    return 1;
+}
+
 int attempt_on_sse_event(void *ud, const char *data, size_t len)
 {
     struct req_ctx *ctx = ud;
@@ -182,7 +206,6 @@ int attempt_on_sse_event(void *ud, const char *data, size_t len)
         ctx->saw_done = 1;
     else if (len > 9 && memmem(data, len > 64 ? 64 : len, "\"error\"", 7) != NULL)
         ctx->saw_upstream_error_event = 1;
-    lifecycle_audit_sse_event(ctx, data, len);
     return 0;
 }
 

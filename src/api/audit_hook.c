@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/json_span.h"
 #include "api/lifecycle_int.h"
+#include "api/response.h"
+#include "api/stream_filter.h"
 #include "audit/audit.h"
 #include "audit/record.h"
 #include "guard/placeholder.h"
@@ -14,14 +17,25 @@
 #include "util/alloc.h"
 #include "util/clock.h"
 
-void lifecycle_audit_sse_event(struct req_ctx *ctx, const char *data, size_t len)
+/* The tap's bytes go where a started stream's bytes go: through the stream filter when
+ * output checks apply, else to the response writer. */
+static void on_tap_emit(void *ud, const char *data, size_t len)
 {
-    struct usage u;
-    if (len > 20 && memmem(data, len, "\"usage\":{", 9) != NULL && usage_from_chunk(data, len, &u) == 0) {
-        ctx->usage_in = u.tokens_in;
-        ctx->usage_out = u.tokens_out;
-        ctx->has_usage = 1;
-    }
+    struct req_ctx *ctx = ud;
+    if (ctx->sink.sf != NULL)
+        stream_filter_feed(&ctx->sink, data, len);
+    else
+        response_append(ctx, data, len);
+}
+
+void lifecycle_stream_relay(struct req_ctx *ctx, const char *data, size_t len)
+{
+    usage_tap_feed(&ctx->usage_tap, data, len, on_tap_emit, ctx);
+}
+
+void lifecycle_stream_relay_end(struct req_ctx *ctx)
+{
+    usage_tap_finish(&ctx->usage_tap, on_tap_emit, ctx);
 }
 
 static char *body_copy(const char *s, size_t len, size_t cap)
@@ -71,15 +85,19 @@ static const struct config_target *used_target(const struct req_ctx *ctx, const 
     return NULL;
 }
 
-/* The usage of a non-streaming answer, parsed once and kept in ctx. */
+/* The usage of the answer, kept in ctx: a stream's from the tap (its last usage object),
+ * a non-streaming answer's parsed once. */
 static int answer_usage(struct req_ctx *ctx)
 {
     if (ctx->has_usage)
         return 1;
     struct usage u;
-    if (ctx->up_is_sse || ctx->up_status < 200 || ctx->up_status >= 300 || ctx->up_body.len == 0 ||
-        usage_from_answer(ctx->up_body.data, ctx->up_body.len, &u) != 0)
+    if (ctx->usage_tap.has_usage) {
+        u = ctx->usage_tap.usage;
+    } else if (ctx->up_is_sse || ctx->up_status < 200 || ctx->up_status >= 300 || ctx->up_body.len == 0 ||
+               usage_from_answer(ctx->up_body.data, ctx->up_body.len, &u) != 0) {
         return 0;
+    }
     ctx->usage_in = u.tokens_in;
     ctx->usage_out = u.tokens_out;
     ctx->has_usage = 1;
@@ -113,7 +131,7 @@ void lifecycle_audit(struct req_ctx *ctx)
     struct audit_worker *aw = ctx->w->audit;
     int ok = ctx->out.status >= 200 && ctx->out.status < 300 && !ctx->client_gone;
     double cost = -1;
-    if (ok && (ctx->has_usage || answer_usage(ctx))) {
+    if (ok && answer_usage(ctx)) {
         cost = usage_cost(ctx);
         if (ctx->requested_model != NULL)
             metrics_cost(ctx->w->metrics, (size_t)(ctx->requested_model - ctx->w->cfg->models), ctx->usage_in, ctx->usage_out,
