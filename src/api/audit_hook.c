@@ -177,6 +177,29 @@ void lifecycle_audit(struct req_ctx *ctx)
     audit_submit(aw, &r);
 }
 
+/* A refused request's model, when it is cheap to read: h2o has the whole body already (the
+ * routes run after it is received), and only its first REJECTED_BODY_SCAN bytes are walked,
+ * top-level members only, without validating the rest (a refused client's body is never
+ * parsed in full). A model after a larger member, or not a plain string, is left out. */
+#define REJECTED_BODY_SCAN (64 * 1024)
+#define REJECTED_MODEL_MAX 512
+
+static void rejected_model(const h2o_req_t *req, struct audit_record *r)
+{
+    size_t len = req->entity.len < REJECTED_BODY_SCAN ? req->entity.len : REJECTED_BODY_SCAN, s, e;
+    const char *body = req->entity.base;
+    if (body == NULL || len == 0 || json_span_find_member(body, len, "model", &s, &e) != 0 || body[s] != '"')
+        return;
+    const char *msg = NULL;
+    int escaped = 0;
+    if (json_span_string_end(body + s, body + e, &escaped, &msg) != body + e || msg != NULL || e - s - 2 > REJECTED_MODEL_MAX)
+        return;
+    char name[REJECTED_MODEL_MAX];
+    size_t n = json_span_unescape(body + s + 1, e - s - 2, name);
+    if (memchr(name, '\0', n) == NULL)
+        audit_record_set(r->model, sizeof(r->model), name, n);
+}
+
 void api_audit_rejected(struct server_worker *w, h2o_req_t *req, int status, const char *code)
 {
     if (w->audit == NULL)
@@ -189,6 +212,7 @@ void api_audit_rejected(struct server_worker *w, h2o_req_t *req, int status, con
     if (i >= 0)
         audit_record_set(r.request_id, sizeof(r.request_id), req->headers.entries[i].value.base, req->headers.entries[i].value.len);
     audit_record_set(r.error_code, sizeof(r.error_code), code, strlen(code));
+    rejected_model(req, &r);
     r.status = status;
     r.tokens_in = r.tokens_out = -1;
     r.cost_usd = -1;

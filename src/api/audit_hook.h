@@ -17,7 +17,8 @@ void lifecycle_audit(struct req_ctx *ctx);
 /* For a non-streaming 2xx answer with a usage object and a known price: writes the cost in
  * USD into out (for x-warden-cost-usd) and returns its length; else 0. */
 size_t lifecycle_cost_header(struct req_ctx *ctx, char *out, size_t outsz);
-/* A request refused before the lifecycle (auth: 401): recorded with its status and code. */
+/* A request refused before the lifecycle (auth: 401): recorded with its status, code and
+ * the client's model when the body names it in its first 64 KiB (audit_hook.c). */
 void api_audit_rejected(struct server_worker *w, h2o_req_t *req, int status, const char *code);
 /* Upstream bytes of a started stream, toward the client (through the stream filter when
  * it is active): the usage tap (usage.h) reads the stream's usage and, when Warden asked

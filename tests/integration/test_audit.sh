@@ -77,6 +77,8 @@ check "admin: bad parameter -> 400" eq "$(curl -s -o /dev/null -w '%{http_code}'
 all=$(admin "?limit=100")
 check "admin: 8 records (3 of them 401s)" eq "$(jq '.data | length' <<<"$all")" 8
 check "record: a refused request (401, no key name)" eq "$(jq '[.data[] | select(.status == 401 and .error_code == "invalid_api_key" and .key == null)] | length' <<<"$all")" 3
+check "record: a refused chat request carries the client's model; /v1/models has none" eq \
+    "$(jq -c '[.data[] | select(.status == 401) | .model] | sort' <<<"$all")" '["","gpt-4o-mini","gpt-4o-mini"]'
 rec_alice=$(jq -c '.data[] | select(.request_id == "it-audit-alice")' <<<"$all")
 check "record: key name, model, target, status, attempts" jqe '.key == "alice" and .model == "gpt-4o-mini" and .target == "local/mock-1" and .status == 200 and .attempts == 1' <<<"${rec_alice:-null}"
 check "record: tokens and a default price (gpt-4o-mini)" jqe '.tokens_in > 0 and .tokens_out > 0 and .cost_usd > 0 and .cost_usd < 0.001' <<<"${rec_alice:-null}"
