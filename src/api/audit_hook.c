@@ -104,13 +104,44 @@ static int answer_usage(struct req_ctx *ctx)
     return 1;
 }
 
+/* price_find walks the configured prices and the built-in table by prefix, a few thousand
+ * instructions, on every answer (cost header, metrics, record). The config lives as long as
+ * the process and a worker sees few (target, model) pairs: their prices are kept here, per
+ * worker thread, in a small direct-mapped table. */
+#define PRICE_MEMO 64
+
+static __thread struct price_memo {
+    const struct config *cfg;
+    const struct config_target *t;
+    const struct config_model *m;
+    int found;
+    struct price p;
+} price_memo[PRICE_MEMO];
+
+static int price_of(const struct req_ctx *ctx, const struct config_target *t, const char *upstream_model, struct price *p)
+{
+    const struct config *cfg = ctx->w->cfg;
+    const struct config_model *m = ctx->requested_model;
+    if (t == NULL || m == NULL)
+        return price_find(cfg, t, upstream_model, ctx->requested_model_name, p);
+    struct price_memo *e = &price_memo[((uintptr_t)t / sizeof(*t) ^ (uintptr_t)m / sizeof(*m)) % PRICE_MEMO];
+    if (e->cfg != cfg || e->t != t || e->m != m) {
+        e->found = price_find(cfg, t, upstream_model, ctx->requested_model_name, &e->p) == 0;
+        e->cfg = cfg;
+        e->t = t;
+        e->m = m;
+    }
+    *p = e->p;
+    return e->found ? 0 : -1;
+}
+
 /* Cost of the usage in ctx at the price of the target used; -1 when unknown. */
 static double usage_cost(const struct req_ctx *ctx)
 {
     const char *upstream_model;
     const struct config_target *t = used_target(ctx, &upstream_model);
     struct price p;
-    if (price_find(ctx->w->cfg, t, upstream_model, ctx->requested_model_name, &p) != 0)
+    if (price_of(ctx, t, upstream_model, &p) != 0)
         return -1;
     return price_cost_usd(&p, ctx->usage_in, ctx->usage_out);
 }

@@ -5,7 +5,13 @@
  * index: inserts append, a time range is an id range (audit_id_for_time), and
  * every secondary index (key, model, status) carries the id after its column,
  * so "model = ? AND time in range ORDER BY time DESC LIMIT n" is one index
- * range walked backwards, and the keyset cursor is simply the last id. */
+ * range walked backwards, and the keyset cursor is simply the last id.
+ *
+ * The status index leaves out status 200 (partial index): most records are 200s,
+ * and each index costs the writer a b-tree insert per record (about a tenth of
+ * its work). A query for 200 walks the time index backwards and finds its page
+ * of rows almost at once, because most rows match; a query for any other status
+ * says "AND status <> 200" as well, so that SQLite may use the partial index. */
 #ifndef WARDEN_AUDIT_SQLITE_SCHEMA_H
 #define WARDEN_AUDIT_SQLITE_SCHEMA_H
 
@@ -21,7 +27,8 @@
     " request_body TEXT, response_body TEXT) WITHOUT ROWID;"                                                                 \
     "CREATE INDEX IF NOT EXISTS audit_log_key ON audit_log(key_name, id);"                                                   \
     "CREATE INDEX IF NOT EXISTS audit_log_model ON audit_log(model, id);"                                                    \
-    "CREATE INDEX IF NOT EXISTS audit_log_status ON audit_log(status, id);"
+    "DROP INDEX IF EXISTS audit_log_status;"                                                                                 \
+    "CREATE INDEX IF NOT EXISTS audit_log_status_not_ok ON audit_log(status, id) WHERE status <> 200;"
 
 #define AUDIT_COLUMNS                                                                                                        \
     "id, ts, request_id, key_name, model, target, status, error_code, attempts, reasks, stream, latency_us, ttft_us,"       \
