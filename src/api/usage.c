@@ -205,7 +205,8 @@ static void tap_event_done(struct usage_tap *t, const char *ev, const char *p, c
         return;
     }
     if (t->held.len == 0) {
-        if (tap_examine(t, ev, (size_t)(p - ev)) && strip) {
+        /* over the cap it is not examined, as when it comes in pieces (held past its limit) */
+        if ((size_t)(p - ev) <= t->held.limit && tap_examine(t, ev, (size_t)(p - ev)) && strip) {
             if (ev > *run)
                 emit(ud, *run, (size_t)(ev - *run));
             *run = p;
