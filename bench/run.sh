@@ -262,6 +262,44 @@ quickstart_guards() {
     printf '%s\n' "$g"
 }
 
+# ab_rounds ROUNDS WHAT URL_OFF PID_OFF URL_ON PID_ON: the same Warden without and with WHAT
+# (guards, audit), warmed up, then ROUNDS rounds of plain and streaming runs, the order flipped
+# every round so drift hits both alike -> medians in AB_RPS, AB_CPU, AB_WCPU (the audit
+# writer thread's part) keyed [plain|stream,off|on].
+declare -A AB_RPS AB_CPU AB_WCPU
+ab_rounds() {
+    local rounds=$1 what=$2 url_off=$3 pid_off=$4 url_on=$5 pid_on=$6 u r sc s order t
+    for u in "$url_off" "$url_on"; do
+        BENCH_STREAM=0 $PIN_LOAD wrk -t1 -c"$CONNS" -d1s -s "$LUA" "$u" >/dev/null 2>&1 || die "warm-up against $u failed"
+    done
+    declare -A all_rps all_cpu all_wcpu
+    for r in $(seq 1 "$rounds"); do
+        order="off on"
+        [ $((r % 2)) -eq 0 ] && order="on off"
+        for sc in plain stream; do
+            s=0
+            [ $sc = stream ] && s=1
+            for t in $order; do
+                if [ $t = on ]; then
+                    run_wrk "$sc warden+$what (round $r)" "$url_on" $s "$CONNS" "$pid_on"
+                else
+                    run_wrk "$sc warden no $what (round $r)" "$url_off" $s "$CONNS" "$pid_off"
+                fi
+                all_rps[$sc,$t]+="$R_RPS " all_cpu[$sc,$t]+="$R_CPU " all_wcpu[$sc,$t]+="$R_WCPU "
+            done
+        done
+    done
+    for sc in plain stream; do
+        for t in off on; do
+            # shellcheck disable=SC2086 # word splitting of the collected figures is the point
+            AB_RPS[$sc,$t]=$(median ${all_rps[$sc,$t]}) AB_CPU[$sc,$t]=$(median ${all_cpu[$sc,$t]})
+            AB_WCPU[$sc,$t]=$(median ${all_wcpu[$sc,$t]})
+            log "$sc $what=$t: rounds req/s [${all_rps[$sc,$t]% }], CPU µs/req [${all_cpu[$sc,$t]% }]," \
+                "audit writer thread [${all_wcpu[$sc,$t]% }]"
+        done
+    done
+}
+
 # ---- scenarios 5-6: Warden with the quickstart's guards vs the same Warden without them ----
 # Two Wardens on core 1 (only the one under load is busy) in front of one mock; GUARD_ROUNDS
 # rounds, each running both, the order flipped every round so drift hits both alike.
@@ -278,32 +316,11 @@ guard_scenarios() {
     c_on=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -d "$probe" "$url_on")
     c_off=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -d "$probe" "$url_off")
     [ "$c_on" = 400 ] && [ "$c_off" = 200 ] || die "guard probe: guarded Warden answered $c_on (want 400), unguarded $c_off (want 200)"
-    for u in "$url_off" "$url_on"; do
-        BENCH_STREAM=0 $PIN_LOAD wrk -t1 -c"$CONNS" -d1s -s "$LUA" "$u" >/dev/null 2>&1 || die "warm-up against $u failed"
-    done
-    local r sc s order t
-    declare -A all_rps all_cpu
-    for r in $(seq 1 "$GUARD_ROUNDS"); do
-        order="off on"
-        [ $((r % 2)) -eq 0 ] && order="on off"
-        for sc in plain stream; do
-            s=0
-            [ $sc = stream ] && s=1
-            for t in $order; do
-                if [ $t = on ]; then
-                    run_wrk "$sc warden+guards (round $r)" "$url_on" $s "$CONNS" "$pid_on"
-                else
-                    run_wrk "$sc warden no guards (round $r)" "$url_off" $s "$CONNS" "$pid_off"
-                fi
-                all_rps[$sc,$t]+="$R_RPS " all_cpu[$sc,$t]+="$R_CPU "
-            done
-        done
-    done
+    ab_rounds "$GUARD_ROUNDS" guards "$url_off" "$pid_off" "$url_on" "$pid_on"
+    local sc t
     for sc in plain stream; do
         for t in off on; do
-            # shellcheck disable=SC2086 # word splitting of the collected figures is the point
-            GRPS[$sc,$t]=$(median ${all_rps[$sc,$t]}) GCPU[$sc,$t]=$(median ${all_cpu[$sc,$t]})
-            log "$sc guards=$t: rounds req/s [${all_rps[$sc,$t]% }], CPU µs/req [${all_cpu[$sc,$t]% }]"
+            GRPS[$sc,$t]=${AB_RPS[$sc,$t]} GCPU[$sc,$t]=${AB_CPU[$sc,$t]}
         done
     done
 }
@@ -326,37 +343,18 @@ audit_scenarios() {
     local pid_off=$WARDEN_PID url_off="http://127.0.0.1:$WARDEN_PORT/v1/chat/completions"
     start_warden audit "$MOCK_PORT_audit" "audit: {sink: sqlite, path: \"$TMP/audit.db\"}"
     local pid_on=$WARDEN_PID url_on="http://127.0.0.1:$WARDEN_PORT/v1/chat/completions"
-    for u in "$url_off" "$url_on"; do
-        BENCH_STREAM=0 $PIN_LOAD wrk -t1 -c"$CONNS" -d1s -s "$LUA" "$u" >/dev/null 2>&1 || die "warm-up against $u failed"
-    done
-    # the audit must really run: the warm-up's requests are rows
+    # the audit must really run: a request makes a row
+    curl -s -o /dev/null -H 'Content-Type: application/json' \
+        -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"probe"}]}' "$url_on"
     sleep 0.5
     local rows
     rows=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from audit_log").fetchone()[0])' "$TMP/audit.db" 2>/dev/null || echo 0)
-    [ "${rows:-0}" -gt 0 ] || die "audit probe: no rows in $TMP/audit.db after the warm-up"
-    local r sc s order t
-    declare -A all_rps all_cpu all_wcpu
-    for r in $(seq 1 "$AUDIT_ROUNDS"); do
-        order="off on"
-        [ $((r % 2)) -eq 0 ] && order="on off"
-        for sc in plain stream; do
-            s=0
-            [ $sc = stream ] && s=1
-            for t in $order; do
-                if [ $t = on ]; then
-                    run_wrk "$sc warden+audit (round $r)" "$url_on" $s "$CONNS" "$pid_on"
-                else
-                    run_wrk "$sc warden no audit (round $r)" "$url_off" $s "$CONNS" "$pid_off"
-                fi
-                all_rps[$sc,$t]+="$R_RPS " all_cpu[$sc,$t]+="$R_CPU " all_wcpu[$sc,$t]+="$R_WCPU "
-            done
-        done
-    done
+    [ "${rows:-0}" -gt 0 ] || die "audit probe: no row in $TMP/audit.db"
+    ab_rounds "$AUDIT_ROUNDS" audit "$url_off" "$pid_off" "$url_on" "$pid_on"
+    local sc t
     for sc in plain stream; do
         for t in off on; do
-            # shellcheck disable=SC2086 # word splitting of the collected figures is the point
-            ARPS[$sc,$t]=$(median ${all_rps[$sc,$t]}) ACPU[$sc,$t]=$(median ${all_cpu[$sc,$t]}) AWCPU[$sc,$t]=$(median ${all_wcpu[$sc,$t]})
-            log "$sc audit=$t: rounds req/s [${all_rps[$sc,$t]% }], CPU µs/req [${all_cpu[$sc,$t]% }], writer thread [${all_wcpu[$sc,$t]% }]"
+            ARPS[$sc,$t]=${AB_RPS[$sc,$t]} ACPU[$sc,$t]=${AB_CPU[$sc,$t]} AWCPU[$sc,$t]=${AB_WCPU[$sc,$t]}
         done
     done
 }
