@@ -18,7 +18,10 @@
 #      file) against the same Warden without guards, non-streaming and streaming (20 chunks),
 #      BENCH_CONNS connections, 1 KB requests; BENCH_GUARD_ROUNDS (3) alternating rounds, medians
 #      reported with CPU µs per request, and the guarded/unguarded throughput ratio (target >= 0.85)
-#   7./8. the price of the audit log (issue 12): the same Warden with `audit: {sink: sqlite}` and
+#   7. optional (BENCH_EMBEDDINGS=1, or BENCH_ONLY=embeddings alone): split embeddings, Warden's CPU
+#      per input vector for 10,000-input requests split into 100 x 100 vs single 100-input requests
+#      (bench/embed_split.sh; target: split/single <= 2)
+#   8./9. the price of the audit log (issue 12): the same Warden with `audit: {sink: sqlite}` and
 #      without, non-streaming and streaming, BENCH_AUDIT_ROUNDS (3) alternating rounds, medians of
 #      req/s and CPU µs per request (the whole process), and of the audit writer thread's share
 #      (thread "warden-audit"), with the audited/unaudited throughput ratio (target >= 0.95)
@@ -27,8 +30,9 @@
 # request must succeed; otherwise the table is still printed and the script exits 1.
 #
 # Knobs (environment): BUILD (build), BENCH_DURATION (5 s per wrk run), BENCH_CONNS (64), BENCH_LAT_ROUNDS (5),
-# BENCH_GUARD_ROUNDS (3), BENCH_AUDIT_ROUNDS (3), BENCH_ONLY=guards or audit (scenarios 5-6 or 7-8 alone; the table
-# goes to stdout, latest.md is kept),
+# BENCH_GUARD_ROUNDS (3), BENCH_AUDIT_ROUNDS (3), BENCH_ONLY=guards or audit (scenarios 5-6 or 8-9 alone; the table
+# goes to stdout, latest.md is kept), BENCH_ONLY=embeddings (scenario 7 alone, likewise), BENCH_EMBEDDINGS=1 (add
+# scenario 7 to the full run),
 # BENCH_SLOW_N (5000), BENCH_PERF=1 (also `perf record -g` Warden during an extra scenario-1 run
 # and write the top symbols to bench/results/perf-top.txt), BENCH_KEEP_TMP=1 (keep logs/configs).
 set -euo pipefail
@@ -46,7 +50,11 @@ LAT_ROUNDS=${BENCH_LAT_ROUNDS:-5}
 GUARD_ROUNDS=${BENCH_GUARD_ROUNDS:-3}
 AUDIT_ROUNDS=${BENCH_AUDIT_ROUNDS:-3}
 ONLY=${BENCH_ONLY:-}
-case "$ONLY" in "" | guards | audit) ;; *) echo "bench: BENCH_ONLY must be empty, 'guards' or 'audit'" >&2; exit 1 ;; esac
+case "$ONLY" in "" | guards | audit | embeddings) ;; *) echo "bench: BENCH_ONLY must be empty, 'guards', 'audit' or 'embeddings'" >&2; exit 1 ;; esac
+if [ "$ONLY" = embeddings ]; then
+    BUILD=$BUILD "$ROOT/bench/embed_split.sh"
+    exit $?
+fi
 QUICKSTART="$ROOT/examples/quickstart.yaml"
 SLOW_TTFT_MS=2000
 CHUNKS=20
@@ -334,10 +342,10 @@ guard_table() {
     guard_row "5. non-streaming, 1 KB body, $CONNS conns" plain
     guard_row "6. streaming, $CHUNKS chunks, $CONNS conns" stream
 }
-# ---- scenarios 7-8: Warden with the audit log (SQLite) vs the same Warden without it ----
+# ---- scenarios 8-9: Warden with the audit log (SQLite) vs the same Warden without it ----
 declare -A ARPS ACPU AWCPU
 audit_scenarios() {
-    log "scenarios 7-8: audit log (sqlite) vs none, $AUDIT_ROUNDS alternating rounds of ${DURATION}s"
+    log "scenarios 8-9: audit log (sqlite) vs none, $AUDIT_ROUNDS alternating rounds of ${DURATION}s"
     start_mock audit --chunks "$CHUNKS"
     start_warden noaudit "$MOCK_PORT_audit"
     local pid_off=$WARDEN_PID url_off="http://127.0.0.1:$WARDEN_PORT/v1/chat/completions"
@@ -365,8 +373,8 @@ audit_row() { # LABEL KEY
 audit_table() {
     echo "| scenario | warden, no audit | warden, audit (sqlite) | audited/unaudited (target >= 0.95) | CPU µs/req no audit | CPU µs/req audit | of which the audit writer thread |"
     echo "|---|---|---|---|---|---|---|"
-    audit_row "7. non-streaming, 1 KB body, $CONNS conns" plain
-    audit_row "8. streaming, $CHUNKS chunks, $CONNS conns" stream
+    audit_row "8. non-streaming, 1 KB body, $CONNS conns" plain
+    audit_row "9. streaming, $CHUNKS chunks, $CONNS conns" stream
 }
 checks_table() {
     echo "| run | requests | non-2xx | connect err | read err | write err | timeouts | verdict |"
@@ -390,7 +398,7 @@ if [ "$ONLY" = audit ]; then
     audit_scenarios
     stop_all
     echo
-    echo "Scenarios 7-8 alone (BENCH_ONLY=audit, wrk -t1 ${DURATION}s; latest.md not written):"
+    echo "Scenarios 8-9 alone (BENCH_ONLY=audit, wrk -t1 ${DURATION}s; latest.md not written):"
     echo
     audit_table
     echo
@@ -528,7 +536,16 @@ stop_all
 guard_scenarios
 stop_all
 
-# ---- scenarios 7-8 ----
+# ---- scenario 7 (optional) ----
+EMB_ROW=""
+if [ "${BENCH_EMBEDDINGS:-0}" = 1 ]; then
+    stop_all
+    log "scenario 7: split embeddings (bench/embed_split.sh)"
+    EMB_ROW=$(BUILD=$BUILD "$ROOT/bench/embed_split.sh") || { FAILED=1; EMB_ROW="| 7. split embeddings | FAILED |"; }
+fi
+
+# ---- scenarios 8-9 ----
+stop_all
 audit_scenarios
 
 # ---- the table ----
@@ -554,6 +571,14 @@ mkdir -p "$RESULTS"
     echo
     guard_table
     echo
+    if [ -n "$EMB_ROW" ]; then
+        echo "Split embeddings (issue 13):"
+        echo
+        echo "| scenario | single | split | ratio |"
+        echo "|---|---|---|---|"
+        echo "$EMB_ROW"
+        echo
+    fi
     echo "The price of the audit log (issue 12): the same Warden with and without audit (SQLite sink):"
     echo
     audit_table

@@ -29,6 +29,7 @@ struct api_internal_opts {
     const char *request_id;               /* NULL: a new one (request_id.h rules apply) */
     const struct config_api_key *api_key; /* the key it runs under (guards' when:, audit); may be NULL */
     int stream;                           /* deliver a streamed answer as it comes (on_chunk) */
+    const char *parent_request_id;        /* the client request this one is part of (its access-log line); NULL: none */
 };
 
 struct api_internal_callbacks {

@@ -53,6 +53,7 @@ struct req_ctx {
     enum req_state state;
     enum req_kind kind;
     char request_id[API_REQUEST_ID_SIZE];
+    char parent_request_id[API_REQUEST_ID_SIZE]; /* an internal request's parent (access log); "" if none */
     char call_id[GUARD_CALL_ID_SIZE]; /* guard_subject.call_id (litellm_call_id) of every check, streams too */
     char requested_model_name[128];
     char target_label[256];

@@ -8,6 +8,7 @@
 #include "api/api.h"
 #include "api/audit_hook.h"
 #include "api/check_api.h"
+#include "api/embed_split.h"
 #include "api/error.h"
 #include "api/framing.h"
 #include "api/hangup.h"
@@ -223,6 +224,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
             api_send_error(req, 503, "api_error", "audit_unavailable", "the audit log is full (audit.overflow: refuse); try again later");
             return 0;
         }
+        if (h->route == ROUTE_EMBEDDINGS && api_embed_split_handle(w, req))
+            return 0; /* an input over embeddings.max_batch: answered from sub-requests */
         return lifecycle_handle(w, req, h->route == ROUTE_CHAT ? REQ_KIND_CHAT : REQ_KIND_EMBEDDINGS);
     case ROUTE_MODELS:
         if (!method_is(req, "GET") && !method_is(req, "HEAD")) {

@@ -584,6 +584,8 @@ static int model_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *u
         return parse_structured_output(c, v, &m->structured_output);
     if (!strcmp(key, "fallback_on"))
         return parse_fallback_rules(c, v, m);
+    if (!strcmp(key, "embeddings"))
+        return cfg_parse_embeddings(c, v, &m->embeddings);
     return CFG_KEY_UNKNOWN;
 }
 
@@ -591,9 +593,10 @@ static int parse_model(struct cfg_ctx *c, yaml_node_t *n, struct config_model *m
 {
     static const char *const keys[] = {"name",      "targets",    "load_balancing", "retries",           "timeouts",
                                        "fallbacks", "fallback_on", "guardrails",    "structured_output", "audit_bodies",
-                                       NULL};
+                                       "embeddings", NULL};
     m->line = cfg_line(n);
     m->audit_bodies = -1;
+    cfg_embeddings_unset(&m->embeddings);
     m->retry = retry_unset;
     m->timeouts = timeouts_unset;
     m->structured_output.max_reasks = 2;
@@ -989,6 +992,7 @@ static void set_defaults(struct config *cfg)
     cfg->unknown_fields = CONFIG_COVERAGE_CHECK;
     cfg->non_text = CONFIG_COVERAGE_CHECK;
     cfg->guard_pool_threads = 2;
+    cfg_embeddings_unset(&cfg->embeddings);
 }
 
 static int coverage_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud)
@@ -1043,6 +1047,8 @@ static int root_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud
         return cfg_parse_admin(c, v);
     if (!strcmp(key, "prices"))
         return cfg_parse_prices(c, v);
+    if (!strcmp(key, "embeddings"))
+        return cfg_parse_embeddings(c, v, &cfg->embeddings);
     return CFG_KEY_UNKNOWN;
 }
 
@@ -1051,13 +1057,14 @@ static int parse_root(struct cfg_ctx *c, yaml_node_t *root)
     static const char *const keys[] = {"server",     "providers", "models",     "default_guardrails", "guardrails",
                                        "health",     "api_keys",  "async_post", "guard_pool",         "guard_coverage",
                                        "audit",      "auth",      "admin",      "prices",     "guardrails_api",
-                                       NULL};
+                                       "embeddings", NULL};
     if (root->type != YAML_MAPPING_NODE)
         return cfg_fail(c, root, "the configuration must be a mapping (server:, providers:, models:, ...), got %s",
                         cfg_kind_name(root));
     if (cfg_map_each(c, root, keys, root_key, NULL))
         return -1;
     cfg_audit_defaults(c->cfg);
+    cfg_embeddings_inherit(c->cfg);
     if (c->cfg->auth_required && c->cfg->n_api_keys == 0)
         return cfg_fail(c, root, "auth: required: true needs at least one entry in api_keys");
     return finish(c, root);

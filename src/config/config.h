@@ -107,6 +107,13 @@ struct config_structured_output {
 
 struct config_guardrail;
 
+/* `embeddings:` (top level: the default; per model: overrides it key by key). An `input`
+ * array longer than max_batch is split into sub-requests (api/embed_split.h). */
+struct config_embeddings {
+    int max_batch;       /* inputs per sub-request; 0 = never split (default) */
+    int max_concurrency; /* sub-requests in flight for one client request; default 4 */
+};
+
 struct config_model {
     char *name;
     struct config_target *targets;
@@ -125,6 +132,7 @@ struct config_model {
     size_t n_guardrails;
     int has_guardrails; /* the key was present (an empty list disables defaults) */
     int audit_bodies;   /* -1: audit.bodies decides; 0/1: this model's choice */
+    struct config_embeddings embeddings;
     int line;
 };
 
@@ -337,6 +345,7 @@ struct config {
     char *admin_token_env;      /* `admin: {token_env: NAME}` */
     int has_admin_token;        /* the variable was set (non-empty) at load */
     unsigned char admin_token_sha256[32];
+    struct config_embeddings embeddings; /* the default for models without their own */
 };
 
 struct config *config_load(const char *path, char *err, size_t errsz);

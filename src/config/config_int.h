@@ -130,6 +130,10 @@ int cfg_detect_finish(struct cfg_ctx *c, yaml_node_t *n, struct config_guardrail
 void cfg_detect_free(struct config_guardrail *g);
 int cfg_parse_guardrails_api(struct cfg_ctx *c, yaml_node_t *n);
 void cfg_guardrails_api_free(struct config_guardrails_api *a);
+/* config_embeddings.c: the `embeddings:` section (top level and per model) */
+void cfg_embeddings_unset(struct config_embeddings *e);
+int cfg_parse_embeddings(struct cfg_ctx *c, yaml_node_t *n, struct config_embeddings *e);
+void cfg_embeddings_inherit(struct config *cfg); /* after parsing: models take the top level's unset keys */
 /* config_audit.c: audit, auth, admin, prices, a target's price, api_keys' key_sha256 / key_env */
 int cfg_parse_audit(struct cfg_ctx *c, yaml_node_t *n);
 void cfg_audit_defaults(struct config *cfg);

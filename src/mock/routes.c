@@ -34,7 +34,7 @@ struct knobs {
     struct kstr {
         const char *s;
         size_t n;
-    } content, retry_after, key, action;
+    } content, retry_after, key, action, fail_input;
     json_t *contents, *tool_call; /* borrowed from the body or from owned[] */
     json_t *owned[4];             /* trees parsed from header values */
     int n_owned;
@@ -63,6 +63,7 @@ static const struct knob_def {
     {"retry_after", K_STR, offsetof(struct knobs, retry_after), 0, 0},
     {"key", K_STR, offsetof(struct knobs, key), 0, 0},
     {"action", K_STR, offsetof(struct knobs, action), 0, 0},
+    {"fail_input", K_STR, offsetof(struct knobs, fail_input), 0, 0},
     {"contents", K_ARRAY, offsetof(struct knobs, contents), 0, 0},
     {"tool_call", K_OBJECT, offsetof(struct knobs, tool_call), 0, 0},
 };
@@ -953,6 +954,24 @@ static void route_embeddings(struct ctx *c)
     if (json_array_size(input) > 4096) {
         answer_error(c, 400, "mock: at most 4096 inputs");
         return;
+    }
+    /* fail_input: a request carrying this exact input string fails with 500 every time, at once
+     * (ttft_ms does not delay it); the others are left alone: one sub-batch of a split request
+     * fails, after any retries, while its siblings are still in flight */
+    if (c->k.fail_input.s != NULL && json_is_array(input)) {
+        size_t i;
+        json_t *e;
+        json_array_foreach(input, i, e)
+        {
+            if (json_is_string(e) && json_string_length(e) == c->k.fail_input.n &&
+                memcmp(json_string_value(e), c->k.fail_input.s, c->k.fail_input.n) == 0) {
+                char msg[96];
+                snprintf(msg, sizeof(msg), "mock: fail_input matched input %zu", i);
+                c->k.ttft_ms = 0;
+                answer_error(c, 500, msg);
+                return;
+            }
+        }
     }
     int chaos_truncate = 0;
     if (faults(c, &chaos_truncate))
