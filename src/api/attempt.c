@@ -66,9 +66,42 @@ void attempt_queue_leave(struct req_ctx *ctx)
     }
 }
 
+static void on_usage_skip(void *ud, const char *data, size_t len)
+{
+}
+
+/* A re-ask (structured output) replaces an answer the provider billed: its usage is kept
+ * (ctx->usage_reasked) before the next attempt reuses up_body, so that the record and the
+ * cost count every answer, not just the last one. Priced at the final target's price. */
+static void usage_keep_reasked(struct req_ctx *ctx)
+{
+    if (ctx->reasks <= ctx->usage_reasked_upto)
+        return;
+    ctx->usage_reasked_upto = ctx->reasks;
+    struct usage u;
+    int found = 0;
+    if (ctx->up_status < 200 || ctx->up_status >= 300 || ctx->up_body.len == 0)
+        return;
+    if (ctx->up_is_sse) {
+        struct usage_tap t = {0};
+        usage_tap_reset(&t, USAGE_TAP_OBSERVE);
+        usage_tap_feed(&t, ctx->up_body.data, ctx->up_body.len, on_usage_skip, NULL);
+        found = t.has_usage;
+        u = t.usage;
+        usage_tap_free(&t);
+    } else {
+        found = usage_from_answer(ctx->up_body.data, ctx->up_body.len, &u) == 0;
+    }
+    if (found) {
+        ctx->usage_reasked.tokens_in += u.tokens_in;
+        ctx->usage_reasked.tokens_out += u.tokens_out;
+    }
+}
+
 struct upstream_call *attempt_call_start(struct req_ctx *ctx, struct router_target *t,
                                          const struct upstream_call_callbacks *cb)
 {
+    usage_keep_reasked(ctx);
     const struct config_target *tc = router_target_config(t);
     ctx->target = t;
     ctx->target_retry = &tc->retry;

@@ -91,15 +91,19 @@ static int answer_usage(struct req_ctx *ctx)
 {
     if (ctx->has_usage)
         return 1;
-    struct usage u;
+    struct usage u = ctx->usage_reasked; /* answers re-asked away count too (attempt.c) */
+    int found = ctx->usage_reasked_upto > 0 && (u.tokens_in > 0 || u.tokens_out > 0);
+    struct usage last;
     if (ctx->usage_tap.has_usage) {
-        u = ctx->usage_tap.usage;
+        last = ctx->usage_tap.usage;
     } else if (ctx->up_is_sse || ctx->up_status < 200 || ctx->up_status >= 300 || ctx->up_body.len == 0 ||
-               usage_from_answer(ctx->up_body.data, ctx->up_body.len, &u) != 0) {
-        return 0;
+               usage_from_answer(ctx->up_body.data, ctx->up_body.len, &last) != 0) {
+        last.tokens_in = last.tokens_out = 0;
+        if (!found)
+            return 0;
     }
-    ctx->usage_in = u.tokens_in;
-    ctx->usage_out = u.tokens_out;
+    ctx->usage_in = u.tokens_in + last.tokens_in;
+    ctx->usage_out = u.tokens_out + last.tokens_out;
     ctx->has_usage = 1;
     return 1;
 }
@@ -160,9 +164,10 @@ size_t lifecycle_cost_header(struct req_ctx *ctx, char *out, size_t outsz)
 void lifecycle_audit(struct req_ctx *ctx)
 {
     struct audit_worker *aw = ctx->w->audit;
-    int ok = ctx->out.status >= 200 && ctx->out.status < 300 && !ctx->client_gone;
+    /* priced whenever the upstream's answers tell their usage, whatever the client got (a 422
+     * after re-asks, a client gone after the last chunk): the provider billed them */
     double cost = -1;
-    if (ok && answer_usage(ctx)) {
+    if (answer_usage(ctx)) {
         cost = usage_cost(ctx);
         if (ctx->requested_model != NULL)
             metrics_cost(ctx->w->metrics, (size_t)(ctx->requested_model - ctx->w->cfg->models), ctx->usage_in, ctx->usage_out,

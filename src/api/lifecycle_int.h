@@ -144,6 +144,8 @@ struct req_ctx {
     int64_t usage_in, usage_out;          /* a non-streaming answer's usage (a stream's is in usage_tap) */
     int has_usage;
     int usage_asked;                      /* the client streams without include_usage: Warden asks for it (usage.h) */
+    struct usage usage_reasked;           /* answers re-asked away (structured output): billed too (attempt.c) */
+    int usage_reasked_upto;               /* ctx->reasks whose answers are in usage_reasked */
     struct usage_tap usage_tap;           /* a started stream's bytes pass through it (audit_hook.c) */
 
     h2o_linklist_t worker_link; /* in the worker's live requests (api_worker.requests) */

@@ -195,6 +195,9 @@ models:
   - name: guarded
     targets: [{provider: local, model: mock-1, price: {input_per_mtok: 1000000, output_per_mtok: 2000000}}]
     guardrails: [out-redact]
+  - name: reask
+    targets: [{provider: local, model: mock-1, price: {input_per_mtok: 1000000, output_per_mtok: 2000000}}]
+    structured_output: {max_reasks: 1}
   - {name: ignore, targets: [{provider: py, model: ignore, price: {input_per_mtok: 1, output_per_mtok: 1}}]}
   - {name: refuse, targets: [{provider: py, model: refuse}]}
   - {name: split, targets: [{provider: py, model: split, price: {input_per_mtok: 1000000, output_per_mtok: 2000000}}]}
@@ -243,6 +246,17 @@ check "refusing upstream: 3 upstream calls, the first with stream_options" eq \
 check "non-streaming: x-warden-cost-usd" python3 -c "import sys; sys.exit(0 if float('$(chat "{\"model\":\"guarded\",$MSG}" -H 'x-request-id: us-nostream' >/dev/null; header x-warden-cost-usd)' or 0) > 0 else 1)"
 stream_call guarded us-guarded-hdr "" >/dev/null
 check "streaming: no x-warden-cost-usd (the cost is known only at the end)" eq "$(curl -s -N -D - -o /dev/null "$WARDEN/v1/chat/completions" -d "{\"model\":\"guarded\",\"stream\":true,$MSG}" | grep -ci '^x-warden-cost-usd')" 0
+# re-asks (structured output): every answer the provider billed counts, not only the last
+RSCH='"response_format":{"type":"json_schema","json_schema":{"name":"o","schema":{"type":"object","required":["a"]}}}'
+ra=$(chat "{\"model\":\"reask\",$RSCH,$MSG,\"mock\":{\"key\":\"ra-$RANDOM\",\"contents\":[\"nope\",\"{\\\"a\\\":1}\"]}}" -H 'x-request-id: us-reask')
+check "re-ask: 200 after one re-ask" eq "$(status) $(header x-warden-reasks)" "200 1"
+ra_last_in=$(jq '.usage.prompt_tokens' <<<"$ra")
+ra_cost=$(header x-warden-cost-usd)
+chat "{\"model\":\"reask\",$RSCH,\"stream\":true,$MSG$ASK,\"mock\":{\"key\":\"rs-$RANDOM\",\"contents\":[\"nope\",\"{\\\"a\\\":1}\"]}}" -H 'x-request-id: us-reask-stream' >"$TMP/s-us-reask-stream"
+check "re-ask, held stream: 200" eq "$(status)" 200
+rs_last_in=$(grep -o '"prompt_tokens":[0-9]*' "$TMP/s-us-reask-stream" | tail -1 | cut -d: -f2)
+chat "{\"model\":\"reask\",$RSCH,$MSG,\"mock\":{\"key\":\"rf-$RANDOM\",\"contents\":[\"nope\",\"still not\"]}}" -H 'x-request-id: us-reask-422' >/dev/null
+check "re-ask: 422 when the second answer fails too" eq "$(status)" 422
 metrics=$(curl -s "$WARDEN/metrics")
 check "/metrics: stream tokens per model (split: 11 in)" contains "$metrics" 'warden_tokens_total{model="split",direction="in"} 11'
 check "/metrics: stream cost per model (split: 11*1 + 2*2 USD)" contains "$metrics" 'warden_cost_usd_total{model="split"} 15.000000000'
@@ -254,6 +268,14 @@ check "record: stream with include_usage has tokens and cost" has_tokens us-aske
 check "record: guarded stream, tokens and cost (both ways)" has_tokens us-guarded && has_tokens us-guarded-asked
 check "record: held stream, tokens and cost" has_tokens us-schema
 check "record: split upstream, exact tokens and target price" eq "$(rec us-split)" "11 2 15.0 200 1"
+check "record: a re-asked answer counts both answers' tokens (the client's usage is the last one's)" python3 -c "
+import sys; a = '$(rec us-reask)'.split(); sys.exit(0 if int(a[0]) > int('${ra_last_in:-0}') > 0 and a[3] == '200' and a[4] == '2' else 1)"
+check "x-warden-cost-usd: the re-asked request's whole cost (the record's)" python3 -c "
+import sys; a = '$(rec us-reask)'.split(); sys.exit(0 if abs(float('${ra_cost:-0}') - float(a[2])) < 1e-6 else 1)"
+check "record: a re-asked held stream counts both answers too" python3 -c "
+import sys; a = '$(rec us-reask-stream)'.split(); sys.exit(0 if int(a[0]) > int('${rs_last_in:-0}') > 0 and a[3] == '200' else 1)"
+check "record: a 422 after re-asks still carries the tokens and cost the provider billed" python3 -c "
+import sys; a = '$(rec us-reask-422)'.split(); sys.exit(0 if int(a[0]) > 0 and float(a[2]) > 0 and a[3] == '422' else 1)"
 check "record: an upstream that ignores stream_options: no tokens, no error" eq "$(rec us-ignore)" "-1 -1 -1 200 1"
 check "record: the refused include_usage: two attempts, no tokens" eq "$(rec us-refuse)" "-1 -1 -1 200 2"
 check "record: the next request to that target: one attempt" eq "$(rec us-refuse2)" "-1 -1 -1 200 1"
