@@ -23,7 +23,7 @@
  * cost about a tenth of a one-row insert; sixteen rows share them. The rest of a batch
  * goes in one row at a time. */
 #define ROWS_PER_INSERT 16
-#define COLUMNS 19
+#define COLUMNS 20
 
 struct sqlite_sink {
     struct audit_sink base;
@@ -61,6 +61,7 @@ static int sq_connect(struct audit_sink *base, char *err, size_t errsz)
     sqlite3_busy_timeout(s->db, 2000);
     if (sqlite3_exec(s->db, AUDIT_SQLITE_SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
         return fail(s, err, errsz, "schema");
+    sqlite3_exec(s->db, AUDIT_SQLITE_ADD_PARENT_ID, NULL, NULL, NULL);
     char sql[ROWS_PER_INSERT * (COLUMNS * 2 + 3) + 256];
     int n = snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO audit_log(" AUDIT_COLUMNS ") VALUES ");
     for (int r = 0; r < ROWS_PER_INSERT; r++) {
@@ -121,6 +122,7 @@ static void bind_record(sqlite3_stmt *st, int base, const struct audit_record *r
     bind_text(st, base + 17, r->guardrails);
     bind_text(st, base + 18, r->request_body);
     bind_text(st, base + 19, r->response_body);
+    bind_text(st, base + 20, r->parent_id);
 }
 
 static int sq_write(struct audit_sink *base, const struct audit_record *recs, size_t n, char *err, size_t errsz)
