@@ -10,6 +10,7 @@
 #include "api/checks.h"
 #include "api/scrub.h"
 #include "api/lifecycle_int.h"
+#include "api/usage.h"
 #include "api/worker.h"
 #include "metrics/metrics.h"
 #include "server/server.h"
@@ -65,9 +66,42 @@ void attempt_queue_leave(struct req_ctx *ctx)
     }
 }
 
+static void on_usage_skip(void *ud, const char *data, size_t len)
+{
+}
+
+/* A re-ask (structured output) replaces an answer the provider billed: its usage is kept
+ * (ctx->usage_reasked) before the next attempt reuses up_body, so that the record and the
+ * cost count every answer, not just the last one. Priced at the final target's price. */
+static void usage_keep_reasked(struct req_ctx *ctx)
+{
+    if (ctx->reasks <= ctx->usage_reasked_upto)
+        return;
+    ctx->usage_reasked_upto = ctx->reasks;
+    struct usage u;
+    int found = 0;
+    if (ctx->up_status < 200 || ctx->up_status >= 300 || ctx->up_body.len == 0)
+        return;
+    if (ctx->up_is_sse) {
+        struct usage_tap t = {0};
+        usage_tap_reset(&t, USAGE_TAP_OBSERVE);
+        usage_tap_feed(&t, ctx->up_body.data, ctx->up_body.len, on_usage_skip, NULL);
+        found = t.has_usage;
+        u = t.usage;
+        usage_tap_free(&t);
+    } else {
+        found = usage_from_answer(ctx->up_body.data, ctx->up_body.len, &u) == 0;
+    }
+    if (found) {
+        ctx->usage_reasked.tokens_in += u.tokens_in;
+        ctx->usage_reasked.tokens_out += u.tokens_out;
+    }
+}
+
 struct upstream_call *attempt_call_start(struct req_ctx *ctx, struct router_target *t,
                                          const struct upstream_call_callbacks *cb)
 {
+    usage_keep_reasked(ctx);
     const struct config_target *tc = router_target_config(t);
     ctx->target = t;
     ctx->target_retry = &tc->retry;
@@ -88,6 +122,21 @@ struct upstream_call *attempt_call_start(struct req_ctx *ctx, struct router_targ
     ctx->upstream_body = checks_upstream_body(ctx, tc->model, &ctx->upstream_body_len);
     if (ctx->upstream_body == NULL)
         return NULL;
+    /* a client streaming without include_usage: Warden asks for the usage chunk (and strips
+     * it again on the way back), unless this target refused stream_options lately */
+    int strip = ctx->usage_asked && !usage_target_refuses(ctx->target_label, util_now_ms());
+    if (strip) {
+        size_t n;
+        char *with = usage_request_add_include(ctx->upstream_body, ctx->upstream_body_len, &n);
+        if (with != NULL) {
+            free(ctx->upstream_body);
+            ctx->upstream_body = with;
+            ctx->upstream_body_len = n;
+        } else {
+            strip = 0;
+        }
+    }
+    usage_tap_reset(&ctx->usage_tap, strip ? USAGE_TAP_STRIP : USAGE_TAP_OBSERVE);
     /* the target's fixed header lines (content type, key, provider headers) plus the request id */
     const char *const *fixed = router_target_headers(t);
     size_t nfixed = 0;
@@ -178,14 +227,33 @@ void attempt_end_on_target(struct req_ctx *ctx, enum router_outcome o, uint64_t 
     ctx->target = NULL;
 }
 
+int attempt_usage_refused(struct req_ctx *ctx)
+{
+    if (ctx->usage_tap.mode != USAGE_TAP_STRIP || !usage_error_names_stream_options(ctx->up_status, ctx->up_body.data, ctx->up_body.len))
+        return 0;
+    usage_target_refused(ctx->target_label, util_now_ms());
+    return 1;
+}
+
+/* "error" (quotes included) within the first n bytes. Every event of every unfiltered stream
+ * is tested: memchr for the e (a handful in a chunk's first 64 bytes) costs about a third
+ * of memmem for the whole key on so short a text. */
+static int names_error(const char *p, size_t n)
+{
+    const char *e = p + n;
+    for (const char *q = p + 1; q + 6 <= e && (q = memchr(q, 'e', (size_t)(e - q))) != NULL; q++)
+        if (q + 6 <= e && q[-1] == '"' && memcmp(q, "error\"", 6) == 0)
+            return 1;
+    return 0;
+}
+
 int attempt_on_sse_event(void *ud, const char *data, size_t len)
 {
     struct req_ctx *ctx = ud;
     if (len == 6 && memcmp(data, "[DONE]", 6) == 0)
         ctx->saw_done = 1;
-    else if (len > 9 && memmem(data, len > 64 ? 64 : len, "\"error\"", 7) != NULL)
+    else if (len > 9 && names_error(data, len > 64 ? 64 : len))
         ctx->saw_upstream_error_event = 1;
-    lifecycle_audit_sse_event(ctx, data, len);
     return 0;
 }
 

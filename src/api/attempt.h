@@ -38,6 +38,10 @@ void attempt_stop_call(struct req_ctx *ctx);
 /* Ends the attempt on its target with outcome o (and a cooldown from Retry-After). */
 void attempt_end_on_target(struct req_ctx *ctx, enum router_outcome o, uint64_t cooldown_ms);
 
+/* The upstream refused the stream_options.include_usage Warden added (400/422 naming it):
+ * 1 when the request should be sent again as the client wrote it (the target is remembered
+ * as refusing, usage.h); the usage of such a stream stays unknown. */
+int attempt_usage_refused(struct req_ctx *ctx);
 /* An SSE event of the answer (collected or relayed unfiltered): [DONE], error events, usage. */
 int attempt_on_sse_event(void *ud, const char *data, size_t len);
 /* Collects a body chunk that is not streamed to the client; -1 over its cap (ctx->err set). */

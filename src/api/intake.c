@@ -10,6 +10,7 @@
 #include "api/lifecycle_int.h"
 #include "api/response.h"
 #include "api/stream_filter.h"
+#include "api/usage.h"
 #include "auth/auth.h"
 #include "guard/placeholder.h"
 #include "schema/schema.h"
@@ -52,6 +53,8 @@ static int validate_chat(struct req_ctx *ctx)
     if (sc->stream_type != 0 && sc->stream_type != 't' && sc->stream_type != 'f' && sc->stream_type != 'n')
         return bad_param(ctx, "invalid_type", "stream", 0, "'stream' must be a boolean");
     ctx->stream = sc->stream_on;
+    /* cost needs a stream's usage: asked for when the client did not (usage.h) */
+    ctx->usage_asked = ctx->stream && !usage_client_asks(ctx->raw, ctx->raw_len);
     return 0;
 }
 
@@ -271,6 +274,7 @@ void intake_ctx_free(struct req_ctx *ctx)
     json_decref(ctx->answer_tools);
     util_buf_free(&ctx->checks.log);
     stream_filter_free(&ctx->sink);
+    usage_tap_free(&ctx->usage_tap);
     structured_spec_release(&ctx->so);
     free(ctx->checks.guards);
     free(ctx->checks.conc);

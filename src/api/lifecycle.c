@@ -273,12 +273,13 @@ static void enter_streaming(struct req_ctx *ctx, enum enter_streaming_how how)
     if (how == ENTER_STREAMING_FRESH)
         return;
     const char *data = ctx->up_body.data ? ctx->up_body.data : "";
+    lifecycle_stream_relay(ctx, data, ctx->up_body.len); /* audit_hook.h: the usage tap, then the filter or the writer */
+    if (how == ENTER_STREAMING_COMPLETE)
+        lifecycle_stream_relay_end(ctx);
     if (ctx->sink.sf != NULL) {
-        stream_filter_feed(&ctx->sink, data, ctx->up_body.len);
         if (how == ENTER_STREAMING_COMPLETE && ctx->state == REQ_STATE_STREAMING && !ctx->out.final)
             stream_filter_finish(&ctx->sink);
     } else {
-        response_append(ctx, data, ctx->up_body.len);
         if (how == ENTER_STREAMING_COMPLETE)
             response_end(ctx, 0);
         else
@@ -326,7 +327,7 @@ static int on_upstream_body(struct upstream_call *call, void *ud, const char *da
     if (ctx->state == REQ_STATE_STREAMING) {
         if (ctx->sink.sf != NULL) {
             /* the stream filter parses the events itself ([DONE], errors, text) */
-            stream_filter_feed(&ctx->sink, data, len);
+            lifecycle_stream_relay(ctx, data, len);
             if (ctx->call == NULL)
                 return UPSTREAM_BODY_CANCEL; /* a check ended the stream */
         } else {
@@ -335,7 +336,7 @@ static int on_upstream_body(struct upstream_call *call, void *ud, const char *da
                               "upstream sent an SSE event over %d bytes", LIFECYCLE_SSE_EVENT_MAX);
                 return body_unusable(ctx);
             }
-            response_append(ctx, data, len);
+            lifecycle_stream_relay(ctx, data, len);
             response_flush(ctx);
         }
         if (ctx->out.pending.len >= STREAM_PAUSE_BYTES) {
@@ -359,6 +360,7 @@ static void on_upstream_done(struct upstream_call *call, void *ud, int err, cons
     if (ctx->state == REQ_STATE_STREAMING) {
         if (err == 0 && ctx->saw_done) {
             attempt_end_on_target(ctx, ROUTER_OK, 0);
+            lifecycle_stream_relay_end(ctx);
             if (ctx->sink.sf != NULL) {
                 stream_filter_finish(&ctx->sink);
             } else {
@@ -380,6 +382,10 @@ static void on_upstream_done(struct upstream_call *call, void *ud, int err, cons
     }
     if (err != 0) {
         attempt_failed(ctx, err, message);
+        return;
+    }
+    if (attempt_usage_refused(ctx)) {
+        lifecycle_request_rewritten(ctx); /* sent again without the include_usage Warden added */
         return;
     }
     if (attempt_plan_status_retryable(ctx->up_status)) {

@@ -14,6 +14,7 @@
 #include "api/stream_filter.h"
 #include "api/structured.h"
 #include "api/texts.h"
+#include "api/usage.h"
 #include "config/config.h"
 #include "guard/canary.h"
 #include "guard/engine.h"
@@ -149,8 +150,12 @@ struct req_ctx {
 
     /* audit (api/audit_hook.c) */
     const struct config_api_key *api_key; /* the client's key, found at intake */
-    int64_t usage_in, usage_out;          /* from a stream's final usage chunk */
+    int64_t usage_in, usage_out;          /* a non-streaming answer's usage (a stream's is in usage_tap) */
     int has_usage;
+    int usage_asked;                      /* the client streams without include_usage: Warden asks for it (usage.h) */
+    struct usage usage_reasked;           /* answers re-asked away (structured output): billed too (attempt.c) */
+    int usage_reasked_upto;               /* ctx->reasks whose answers are in usage_reasked */
+    struct usage_tap usage_tap;           /* a started stream's bytes pass through it (audit_hook.c) */
 
     h2o_linklist_t worker_link; /* in the worker's live requests (api_worker.requests) */
 };
