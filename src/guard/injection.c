@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "guard/hs_block.h"
+#include "guard/injection_lex.h"
 #include "util/alloc.h"
 #include "util/err.h"
 
@@ -608,6 +609,7 @@ struct guard_injection {
     hs_database_t *anchor_db; /* the anchors, literal */
     hs_scratch_t *proto;
     pcre2_code *re[N_PATTERNS]; /* spans of the strongest hit */
+    struct inj_lex *lex;        /* the token-level model (injection_lex.h) */
 };
 
 struct window {
@@ -618,6 +620,7 @@ struct guard_injection_scratch {
     hs_scratch_t *hs;
     pcre2_match_data *md;
     unsigned char hit[N_PATTERNS];
+    struct inj_lex_result lex; /* the token-level model's rules on the same text as hit[] */
     char *norm;       /* normalised text */
     uint32_t *map;    /* norm byte -> source byte */
     size_t cap;
@@ -669,6 +672,7 @@ struct guard_injection *guard_injection_create(char *err, size_t errsz)
             return NULL;
         }
     }
+    inj->lex = inj_lex_create();
     hs_compile_error_t *ce = NULL;
     if (hs_compile_multi(exprs, flags, ids, (unsigned)N_PATTERNS, HS_MODE_BLOCK, NULL, &inj->db, &ce) != HS_SUCCESS) {
         int at = ce ? ce->expression : -1;
@@ -710,6 +714,7 @@ void guard_injection_free(struct guard_injection *inj)
     hs_free_scratch(inj->proto);
     hs_free_database(inj->db);
     hs_free_database(inj->anchor_db);
+    inj_lex_free(inj->lex);
     free(inj);
 }
 
@@ -1132,6 +1137,7 @@ static int scan_text(const struct guard_injection *inj, struct guard_injection_s
 {
     struct scan_ctx ctx = {sc->hit};
     memset(sc->hit, 0, sizeof(sc->hit));
+    inj_lex_score(inj->lex, text, len, &sc->lex);
     if (len == 0)
         return 0;
     if (guard_hs_scan(inj->db, text, (unsigned)len, sc->hs, on_hs_match, &ctx) != HS_SUCCESS)
@@ -1171,6 +1177,7 @@ static int scan_windows(const struct guard_injection *inj, struct guard_injectio
     if (len < WINDOW_MIN_TEXT)
         return scan_text(inj, sc, text, len);
     memset(sc->hit, 0, sizeof(sc->hit));
+    inj_lex_score(inj->lex, text, len, &sc->lex); /* linear and cheap: always on the whole text */
     sc->n_windows = 0;
     struct window_ctx w = {sc, len};
     if (guard_hs_scan(inj->anchor_db, text, (unsigned)len, sc->hs, on_anchor, &w) != HS_SUCCESS)
@@ -1193,7 +1200,25 @@ static double noisy_or(double acc, double w)
     return 1.0 - (1.0 - acc) * (1.0 - w);
 }
 
-/* Phrase score of the hits in sc->hit, with family scores and the strongest hit. */
+/* Hit ids: 0..N_PATTERNS-1 are patterns[], N_PATTERNS + r is the token model's rule r. */
+#define N_HITS (N_PATTERNS + LEX_N_RULES)
+
+static double hit_weight(const struct guard_injection_scratch *sc, size_t id)
+{
+    return id < N_PATTERNS ? (sc->hit[id] ? patterns[id].weight : 0) : sc->lex.weight[id - N_PATTERNS];
+}
+
+static int hit_family(size_t id)
+{
+    return id < N_PATTERNS ? patterns[id].family : inj_lex_rule_family((int)(id - N_PATTERNS));
+}
+
+static const char *hit_name(size_t id)
+{
+    return id < N_PATTERNS ? patterns[id].name : inj_lex_rule_name((int)(id - N_PATTERNS));
+}
+
+/* Phrase score of the hits in sc->hit and sc->lex, with family scores and the strongest hit. */
 static double phrase_score(const struct guard_injection_scratch *sc, double fam[GUARD_INJ_N_FAMILIES], int *top)
 {
     double s = 0, cue = 0, best[GUARD_INJ_N_FAMILIES] = {0}, rest[GUARD_INJ_N_FAMILIES] = {0};
@@ -1201,26 +1226,26 @@ static double phrase_score(const struct guard_injection_scratch *sc, double fam[
     *top = -1;
     /* Within a family, patterns often overlap on the same words, so beyond the strongest
      * hit each further one counts at half its weight. Families combine as a noisy-OR. */
-    for (size_t i = 0; i < N_PATTERNS; i++) {
-        if (!sc->hit[i])
+    for (size_t i = 0; i < N_HITS; i++) {
+        if (i < N_PATTERNS ? !sc->hit[i] : sc->lex.weight[i - N_PATTERNS] <= 0)
             continue;
-        int f = patterns[i].family;
+        int f = hit_family(i);
         if (f == FAM_DISCUSSION) {
             damp++;
             continue;
         }
+        double w = hit_weight(sc, i);
         if (f == FAM_EXTRACTION_CUE) {
-            cue = noisy_or(cue, patterns[i].weight);
+            cue = noisy_or(cue, w);
             continue;
         }
-        double w = patterns[i].weight;
         if (w > best[f]) {
             rest[f] = noisy_or(rest[f], best[f] / 2);
             best[f] = w;
         } else {
             rest[f] = noisy_or(rest[f], w / 2);
         }
-        if (*top < 0 || w > patterns[*top].weight)
+        if (*top < 0 || w > hit_weight(sc, (size_t)*top))
             *top = (int)i;
     }
     if (best[GUARD_INJ_EXTRACTION] > 0)
@@ -1240,6 +1265,11 @@ static void hit_span(const struct guard_injection *inj, struct guard_injection_s
 {
     *start = 0;
     *end = len;
+    if ((size_t)id >= N_PATTERNS) {
+        *start = sc->lex.start[id - N_PATTERNS];
+        *end = sc->lex.end[id - N_PATTERNS];
+        return;
+    }
     int rc = pcre2_match(inj->re[id], (PCRE2_SPTR)text, len, 0, 0, sc->md, NULL);
     if (rc > 0) {
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(sc->md);
@@ -1282,8 +1312,8 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
             out->start = st;
             out->end = en;
         }
-        out->family = patterns[top].family;
-        snprintf(out->signal, sizeof(out->signal), "%s", patterns[top].name);
+        out->family = hit_family((size_t)top);
+        snprintf(out->signal, sizeof(out->signal), "%s", hit_name((size_t)top));
     }
 
     /* Obfuscation: hiding a phrase is itself a signal, and it raises what was found beneath it. */

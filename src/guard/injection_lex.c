@@ -1,0 +1,847 @@
+/* Token-level model of prompt injection. See injection_lex.h for the design.
+ *
+ * Layout: 1. the word classes and the lexicon (the place to tune); 2. the hash table;
+ * 3. the scan: tokens go into a ring of the last RING classified words, and each
+ * classified word runs the rules that end on it, looking back through the ring. */
+#include "guard/injection_lex.h"
+
+#include <stdint.h>
+#ifdef LEX_DEBUG
+#include <stdio.h>
+#endif
+#include <stdlib.h>
+#include <string.h>
+
+#include "guard/injection.h"
+#include "util/alloc.h"
+
+/* ---- 1. word classes ---- */
+enum {
+    K_OVR,      /* an override verb: ignore, disregard, forget, bypass, set aside, pay no attention to */
+    K_INSTR,    /* what instructions are called: instructions, rules, system prompt, programming, filters */
+    K_SCOPE,    /* which ones: previous, prior, above, earlier, original, all, any */
+    K_YOU,      /* the reader: you, u, yourself (and foreign forms) */
+    K_YOUPOSS,  /* the reader's: your, ur, tu, ton, dein */
+    K_VOID,     /* a cancelled state: void, cancelled, revoked, lifted, suspended */
+    K_NEG,      /* no, without, zero, free of, not bound by, ignores */
+    K_LIMIT,    /* restrictions, limits, filters, ethics, morals, censorship, guardrails */
+    K_FRAME,    /* a role-play frame: act as, pretend, roleplay, you are now, imagine you */
+    K_AI,       /* ai, assistant, chatbot, model, bot, entity, persona */
+    K_UNRES,    /* unrestricted, unfiltered, uncensored, jailbroken, amoral, rogue */
+    K_FREED,    /* freed, liberated, released, escaped, broken free */
+    K_REFUSE,   /* refuse, decline, say no (negated: never refuses) */
+    K_ANSWERALL,/* answers anything, does anything, always answers */
+    K_REVEAL,   /* print, show, reveal, repeat, output, dump, recite, paste, translate */
+    K_WHATIS,   /* what is / what's: a reveal only before "your <prompt>" */
+    K_HIDDEN,   /* full, entire, exact, first, current: weakly marks a prompt as the hidden one */
+    K_HIDSTRONG,/* system, hidden, secret, initial, original, internal, developer, confidential */
+    K_SYSP,     /* what a system prompt is called: prompt, instructions, directives, preamble */
+    K_SYSPROMPT,/* the phrase itself: system prompt, system message, developer message */
+    K_TOLD,     /* told, instructed, given, programmed, prompted, configured: what was done to the reader */
+    K_TELL,     /* tell, give, instruct, receive: only with a maker ("what did your creators tell you") */
+    K_QWH,      /* what, which, how */
+    K_MAKER,    /* developers, creators, makers, operator, the system, openai */
+    K_ABOVE,    /* above, before, preceding, prior to */
+    K_CONVO,    /* conversation, message, chat, line: what "above" refers to */
+    K_ALLTEXT,  /* everything, all, text, words, content: what is repeated */
+    K_SECRET,   /* secret, password, passphrase, token, key, canary */
+    K_FILLER,   /* please, kindly, just, now, ok, so, hey: may precede an order */
+    K_OTHER,    /* a subject that is not the reader: i, we, people, my manager */
+    K_NEW,      /* new, real, actual, true, updated */
+    K_TASK,     /* task, job, mission, objective, instructions, orders */
+    K_AUTH,     /* administrator, developer, operator, owner */
+    K_AUTHOVR,  /* priority override, system override, admin override */
+    K_IAM,      /* i am, i'm, this is */
+    K_DAN,      /* do anything now */
+    K_JBROKEN,  /* jailbroken, jailbreak */
+    K_MODE,     /* developer mode, god mode, unrestricted mode, dan mode */
+    K_ENABLE,   /* enable, enter, activate, switch to, turn on */
+    K_ASIDE,    /* aside, away, behind: "set your rules aside" */
+    K_SETV,     /* set, put, leave, cast, push, lay */
+    K_APPLY,    /* apply, matter, count, hold: negated, a void state */
+    K_NOLONGER, /* no longer, don't, do not, never: before apply */
+    K_ARTICLE,  /* a, an, my, our, their: a generic or someone else's prompt */
+    K_THIS,     /* this, my, our, the, your: before "conversation" */
+    K_EVERY,    /* everything, all, anything, whatever */
+    K_DESCRIBE, /* explain, describe, meaning, example: the sentence talks about the words it contains */
+    K_SAYS,     /* says, said, told me, wants me: reported speech, someone else's order */
+    K_PREP,     /* for, about, on, of: "your instructions for cold brew" is not the system prompt */
+    K_N
+};
+#define B(k) (1ull << (k))
+
+struct lex_group {
+    uint64_t cls;
+    const char *words; /* '|' separated; a word may be two or three words with single spaces */
+};
+
+/* Forms are listed out (no stemming): a probe per word, and no false stems. Text is
+ * normalised before it gets here (look-alikes, accents, leetspeak folded to ASCII). */
+static const struct lex_group lexicon[] = {
+    {B(K_OVR), "ignore|ignoring|disregard|disregarding|forget|forgetting|override|overriding|bypass|bypassing|skip|"
+               "skipping|drop|abandon|discard|neglect|overlook|dismiss|scrap|ditch|wipe|erase|purge|unlearn|nullify|"
+               "cancel|revoke|circumvent|throw away|throw out|put aside|pay no attention|pay no heed|"
+               "pay no mind|not follow|don't follow|dont follow|stop following|no longer follow|not obey|"
+               "don't obey|dont obey|stop obeying|never mind|nevermind|screw|get rid of|do away with|"
+               "ignora|ignoralas|ignorar|ignorez|ignorer|ignore|ignoriere|ignorieren|vergiss|vergessen|olvida|olvidate|"
+               "oublie|oubliez|dimentica|dimenticate|esqueca|esquece|esquecer|desconsidera|desconsidere|negeer|vergeet"},
+    {B(K_INSTR) | B(K_TASK), "instructions|instruction|directives|directive|orders|commands|directions"},
+    {B(K_INSTR), "rules|rule|guidelines|guideline|guidance|prompt|prompts|programming|constraints|constraint|"
+                 "restrictions|restriction|policy|policies|content policy|safety rules|guardrails|guardrail|filters|"
+                 "safeguards|limitations|training|conditioning|system prompt|system message|setup|configuration|"
+                 "instrucciones|instruccion|indicaciones|consignes|anweisungen|anweisung|regeln|vorgaben|"
+                 "richtlinien|istruzioni|instrucoes|regras|reglas|regles|regole|instructies"},
+    {B(K_SCOPE), "previous|previously|prior|above|earlier|preceding|foregoing|former|initial|original|existing|old|"
+                 "older|past|preset|default|all|any|every|aforementioned|before|beforehand|so far|until now|"
+                 "anteriores|anterior|previas|precedentes|precedente|precedents|bisherigen|vorherigen|vorigen|"
+                 "obigen|alle|todas|todos|toutes|tous|tutte|tutti|precedenti|vorige|eerdere"},
+    {B(K_YOU), "you|u|yourself|ya|thee|tu|te|toi|dich|dir|du|ti"},
+    {B(K_YOU) | B(K_YOUPOSS), "your|ur|yours|thy|tus|ton|tes|vos|votre|dein|deine|deinen|deiner|tuo|tue|tuoi|seu|"
+                              "suas|seus|sua"},
+    {B(K_VOID), "void|cancelled|canceled|revoked|lifted|suspended|null|nullified|rescinded|overridden|superseded|"
+                "waived|deactivated|disabled|invalidated|obsolete|irrelevant|no longer valid|no longer apply|"
+                "no longer applies|not apply|don't apply|dont apply|do not apply|not valid|"
+                "are off|is off|turned off|switched off|have expired|has expired"},
+    {B(K_NEG), "no|without|zero|free of|free from|not bound by|unbound by|devoid of|lacking|ignores|ignoring|"
+               "don't have|dont have|do not have|doesn't have|does not have|not have|never have|no more|"
+               "doesn't care about|don't care about|not care about|doesn't follow|"
+               "does not follow|never follows|regardless of|outside|beyond|sans|sin|ohne|senza|sem|"
+               "disregards|breaks|no longer bound|not limited by|not restricted by"},
+    {B(K_LIMIT), "restrictions|restriction|limits|limit|limitations|filters|filter|filtering|guidelines|ethics|"
+                 "morals|morality|censorship|boundaries|constraints|policy|policies|content policy|safeguards|"
+                 "moral compass|conscience|guardrails|rules|alignment|safety training|safety settings|"
+                 "ethical guidelines|ethical boundaries|ethical limits|content rules|content filters|"
+                 "safety filters|content policies|restricciones|filtros|filtre|filtres|einschrankungen|"
+                 "restrizioni|limites|limiti|filtri|regeln|reglas|regles|regole|restricao|restricoes"},
+    {B(K_FRAME), "act as|act like|acting as|pretend|pretending|roleplay|role play|role-play|roleplaying|simulate|"
+                 "emulate|impersonate|persona|alter ego|play the role|take the role|assume the role|"
+                 "assume the persona|you are now|you're now|youre now|you will be|you'll be|going to act|"
+                 "going to pretend|imagine you|imagine you're|imagine being|let's imagine you|let's play|"
+                 "lets play|you play|stay in character|in character|become|respond as|answer as|write as|speak as|"
+                 "reply as|behave as|behave like|from now on|you are to|tu es maintenant|eres ahora|"
+                 "actua como|du bist jetzt|sei ora|finge|fais semblant|tu es"},
+    {B(K_AI), "ai|assistant|chatbot|bot|model|llm|gpt|chatgpt|entity|version|language model|ia|ki|assistente|"
+              "asistente|modelo|modele|agent"},
+    {B(K_UNRES) | B(K_NEG), "unrestricted|unfiltered|uncensored|jailbroken|amoral|unethical|rogue|unlimited|"
+                            "unchained|limitless|unshackled|unbound|lawless|immoral|unaligned|unhinged|unleashed|"
+                            "unlocked|lawless"},
+    {B(K_UNRES), "evil|dark|malicious"},
+    {B(K_FREED), "freed|liberated|released|escaped|broken free|break free|broke free|breaking free|emancipated|"
+                 "set free|rebelled against|free of|free from|liberated from"},
+    {B(K_REFUSE), "refuse|refuses|refusing|decline|declines|say no|says no|reject|rejects|deny|denies|"
+                  "say it can't|says it can't|say you can't|says it cannot|warn|moralize|moralise|hesitate"},
+    {B(K_ANSWERALL), "answer anything|answers anything|answers every|answer every|answers everything|"
+                     "answer everything|do anything|does anything|say anything|says anything|always answers|"
+                     "always answer|always complies|always comply|answers any|any request|every request|"
+                     "anything i ask|whatever i ask|everything i ask"},
+    {B(K_REVEAL), "print|show|reveal|repeat|output|display|dump|leak|disclose|expose|recite|paste|copy|echo|"
+                  "spell|quote|tell|give|list|share|write|translate|summarize|summarise|encode|type|read|return|"
+                  "send|provide|state|reproduce|regurgitate|print out|write out|spell out|type out|read back|"
+                  "muestra|muestrame|ensename|dime|montre|montre-moi|donne|affiche|zeig|zeige|gib|mostra|"
+                  "mostrami|dimmi|mostre|diga"},
+    {B(K_WHATIS), "what is|what's|whats|what are|what was|what were"},
+    {B(K_HIDDEN) | B(K_HIDSTRONG), "system|hidden|secret|initial|original|internal|confidential|developer|operator|"
+                                   "underlying|private|pre|meta|sistema|systeme|systemprompt"},
+    {B(K_HIDDEN), "starting|opening|first|full|entire|complete|exact|core|actual|real|whole|verbatim|base|current"},
+    {B(K_SYSP), "prompt|prompts|instructions|directives|preamble|configuration|guidelines|rules|programming|"
+                "setup|system prompt|system message|developer message|developer prompt|context window|"
+                "instrucciones|consignes|anweisungen|istruzioni|instrucoes|pre-prompt|preprompt|initial prompt|"
+                "hidden prompt|meta prompt|system instructions|initial instructions|hidden instructions|"
+                "secret instructions|internal instructions|original prompt|original instructions"},
+    {B(K_SYSPROMPT), "system prompt|system message|developer message|developer prompt|pre-prompt|preprompt|"
+                     "initial prompt|hidden prompt|meta prompt|system instructions|initial instructions|"
+                     "hidden instructions|secret instructions|internal instructions|original prompt|"
+                     "original instructions|configuration prompt|prompt del sistema|instructions systeme|"
+                     "system-prompt"},
+    {B(K_TOLD), "told|instructed|given|programmed|prompted|configured|initialized|initialised|loaded|"
+                "set up|primed|fed|taught|received|initialised with|initialized with"},
+    {B(K_TELL), "tell|give|instruct|gave|receive|say|said|write|wrote|put"},
+    {B(K_QWH), "what|which|how"},
+    {B(K_MAKER), "developers|developer|creators|creator|makers|maker|operator|operators|owners|owner|the system|"
+                 "openai|anthropic|programmers|admins|company"},
+    {B(K_ABOVE), "above|before|preceding|prior to|earlier than|ahead of"},
+    {B(K_CONVO), "conversation|message|chat|line|question|input|session|messages|request|prompt|point"},
+    {B(K_ALLTEXT) | B(K_EVERY), "everything|all|anything|whatever"},
+    {B(K_ALLTEXT), "text|words|content|contents|what|lines|sentences|instructions|stuff"},
+    {B(K_SECRET), "secret|password|passphrase|token|tokens|key|keys|canary|code word|api key|secret word"},
+    {B(K_FILLER), "please|kindly|just|now|ok|okay|so|hey|then|and|also|first|actually|simply|pls|plz|hi|hello|"
+                  "btw|quick|important|attention|stop|but|well|alright|right|oh|instead|assistant|ai"},
+    {B(K_OTHER), "i|we|they|he|she|people|someone|me|us|him|them|my|our|their|his|her|employees|users|students|"
+                 "teacher|manager|boss|child|kids|team|company|one|i'm|im|we're|they're|everyone|nobody|"
+                 "developers|customers|client|staff|pilots|parents|landlord|court|i've|ive|i'd"},
+    {B(K_NEW), "new|real|actual|true|updated|only|sole"},
+    {B(K_TASK), "task|job|mission|objective|goal|purpose|role|policy|rules|directive"},
+    {B(K_AUTH), "administrator|admin|developer|operator|owner|sysadmin|creator|root"},
+    {B(K_AUTHOVR), "priority override|system override|admin override|operator override|developer override|"
+                   "security override|emergency override|override code|override mode"},
+    {B(K_IAM), "i am|i'm|im|this is"},
+    {B(K_DAN), "do anything now"},
+    {B(K_JBROKEN), "jailbroken|jail-broken|jail broken"},
+    {B(K_MODE), "developer mode|god mode|unrestricted mode|dan mode|jailbreak mode|unfiltered mode|"
+                "uncensored mode|evil mode|chaos mode|sudo mode|admin mode|debug mode|no limits mode"},
+    {B(K_ENABLE), "enable|enter|activate|switch to|turn on|engage|unlock|enabled|activated|entering|in"},
+    {B(K_ASIDE), "aside|away|behind"},
+    {B(K_SETV), "set|put|leave|cast|push|lay|toss"},
+    {B(K_APPLY), "apply|applies|matter|matters|count|counts|hold|holds|exist|exists|bind"},
+    {B(K_NOLONGER), "no longer|don't|dont|do not|doesn't|does not|never|won't|will not|not"},
+    {B(K_ARTICLE), "a|an|my|our|their|his|her|this|that|some"},
+    {B(K_THIS), "this|my|our|the|your|ur"},
+    {B(K_DESCRIBE), "explain|explains|describe|define|definition|difference|meaning|mean|means|concept|example|"
+                    "examples|history|whether|analyze|analyse|awareness|detect|detection|classify"},
+    {B(K_SAYS), "says|said|say|told me|told us|asked me|asked us|wants me|want me|wants us|wrote|reads|recommends|"
+                "suggests|suggested|type|typed|types|typing|tried|try|tries"},
+    {B(K_PREP), "for|about|on|regarding|of"},
+};
+
+/* ---- 2. the hash table ---- */
+
+#define LEX_SLOTS 4096 /* power of two, well above the lexicon's ~1,300 keys */
+#define HEAD_BI 1u     /* this word starts a two-word entry */
+#define HEAD_TRI 2u    /* this word starts a three-word entry */
+#define MAX_WORD 40    /* longer tokens are not looked up */
+
+struct lex_slot {
+    uint32_t hash; /* 0: empty */
+    uint8_t heads;
+    uint64_t cls;
+    char key[48];
+};
+
+struct inj_lex {
+    struct lex_slot slot[LEX_SLOTS];
+};
+
+static uint32_t fnv_byte(uint32_t h, unsigned char c)
+{
+    return (h ^ c) * 16777619u;
+}
+
+#define FNV_INIT 2166136261u
+
+static unsigned char lower(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c | 0x20) : c;
+}
+
+static struct lex_slot *slot_find(struct inj_lex *lex, uint32_t h, const char *key, size_t n, int insert)
+{
+    h = h ? h : 1;
+    for (uint32_t i = h & (LEX_SLOTS - 1);; i = (i + 1) & (LEX_SLOTS - 1)) {
+        struct lex_slot *s = &lex->slot[i];
+        if (s->hash == 0) {
+            if (!insert)
+                return NULL;
+            s->hash = h;
+            memcpy(s->key, key, n);
+            s->key[n] = 0;
+            return s;
+        }
+        if (s->hash == h && strlen(s->key) == n && memcmp(s->key, key, n) == 0)
+            return s;
+    }
+}
+
+static void lex_add(struct inj_lex *lex, const char *w, size_t n, uint64_t cls)
+{
+    uint32_t h = FNV_INIT;
+    int spaces = 0;
+    size_t first_end = n;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)w[i];
+        if (c == '-')
+            c = ' '; /* the tokenizer splits on hyphens: "role-play" is the phrase "role play" */
+        if (c == ' ' && spaces++ == 0)
+            first_end = i;
+        h = fnv_byte(h, c);
+    }
+    char key[48];
+    for (size_t i = 0; i < n; i++)
+        key[i] = w[i] == '-' ? ' ' : w[i];
+    struct lex_slot *s = slot_find(lex, h, key, n, 1);
+    s->cls |= cls;
+    if (spaces > 0) { /* mark the first word as the head of a phrase */
+        uint32_t h1 = FNV_INIT;
+        for (size_t i = 0; i < first_end; i++)
+            h1 = fnv_byte(h1, (unsigned char)key[i]);
+        struct lex_slot *head = slot_find(lex, h1, key, first_end, 1);
+        head->heads |= spaces == 1 ? HEAD_BI : HEAD_TRI;
+    }
+}
+
+struct inj_lex *inj_lex_create(void)
+{
+    struct inj_lex *lex = util_calloc(1, sizeof(*lex));
+    for (size_t g = 0; g < sizeof(lexicon) / sizeof(lexicon[0]); g++) {
+        const char *p = lexicon[g].words;
+        while (*p) {
+            const char *e = strchr(p, '|');
+            size_t n = e ? (size_t)(e - p) : strlen(p);
+            if (n > 0 && n < 48)
+                lex_add(lex, p, n, lexicon[g].cls);
+            p += n + (e ? 1 : 0);
+        }
+    }
+    return lex;
+}
+
+void inj_lex_free(struct inj_lex *lex)
+{
+    free(lex);
+}
+
+static const struct lex_slot *lex_get(const struct inj_lex *lex, uint32_t h, const char *key, size_t n)
+{
+    h = h ? h : 1;
+    for (uint32_t i = h & (LEX_SLOTS - 1);; i = (i + 1) & (LEX_SLOTS - 1)) {
+        const struct lex_slot *s = &lex->slot[i];
+        if (s->hash == 0)
+            return NULL;
+        if (s->hash == h && s->key[n] == 0 && memcmp(s->key, key, n) == 0)
+            return s;
+    }
+}
+
+/* ---- 3. the scan ---- */
+
+static const struct {
+    int family;
+    const char *name;
+} rules[LEX_N_RULES] = {
+    [LEX_OVERRIDE_PRIOR] = {GUARD_INJ_OVERRIDE, "lex-ignore-prior-instructions"},
+    [LEX_OVERRIDE_VOID] = {GUARD_INJ_OVERRIDE, "lex-instructions-void"},
+    [LEX_OVERRIDE_EVERYTHING] = {GUARD_INJ_OVERRIDE, "lex-ignore-everything-before"},
+    [LEX_OVERRIDE_NEW_ORDERS] = {GUARD_INJ_OVERRIDE, "lex-new-orders"},
+    [LEX_OVERRIDE_AUTHORITY] = {GUARD_INJ_OVERRIDE, "lex-authority-override"},
+    [LEX_ROLEPLAY_NO_LIMITS] = {GUARD_INJ_ROLEPLAY, "lex-roleplay-without-limits"},
+    [LEX_ROLEPLAY_UNBOUND_AI] = {GUARD_INJ_ROLEPLAY, "lex-unrestricted-ai"},
+    [LEX_ROLEPLAY_FREED] = {GUARD_INJ_ROLEPLAY, "lex-freed-from-rules"},
+    [LEX_ROLEPLAY_NEVER_REFUSE] = {GUARD_INJ_ROLEPLAY, "lex-never-refuses"},
+    [LEX_ROLEPLAY_MARKER] = {GUARD_INJ_ROLEPLAY, "lex-jailbreak-marker"},
+    [LEX_EXTRACT_REVEAL] = {GUARD_INJ_EXTRACTION, "lex-reveal-system-prompt"},
+    [LEX_EXTRACT_TOLD] = {GUARD_INJ_EXTRACTION, "lex-what-were-you-told"},
+    [LEX_EXTRACT_ABOVE] = {GUARD_INJ_EXTRACTION, "lex-repeat-text-before"},
+    [LEX_EXTRACT_SECRET] = {GUARD_INJ_EXTRACTION, "lex-secret-in-prompt"},
+};
+
+int inj_lex_rule_family(int rule)
+{
+    return rule >= 0 && rule < LEX_N_RULES ? rules[rule].family : -1;
+}
+
+const char *inj_lex_rule_name(int rule)
+{
+    return rule >= 0 && rule < LEX_N_RULES ? rules[rule].name : "?";
+}
+
+#define RING 32 /* classified words remembered; lookbacks reach at most 12 words */
+
+struct tok {
+    uint64_t cls;
+    uint32_t start, end; /* bytes; a phrase starts at its first word */
+    uint32_t idx;        /* word number in the text */
+    uint32_t sent;       /* sentence number */
+    uint32_t clause;     /* word number where its clause starts */
+};
+
+struct scan {
+    struct tok ring[RING];
+    uint32_t n; /* classified words so far */
+    struct inj_lex_result *out;
+    /* text-wide role-play evidence: last word number of each, UINT32_MAX if none */
+    uint32_t frame_at, nolimit_at, frame_start, nolimit_end;
+    /* a reveal of "your instructions" waits for the next word: "for ..." makes it a recipe */
+    double pending_w;
+    uint32_t pending_start, pending_end, pending_idx;
+    /* rules that fired in the current sentence, damped at its end if it explains words */
+    uint32_t sent_fired; /* bit per rule */
+    double sent_before[LEX_N_RULES];
+    int sent_describes;
+};
+
+static const struct tok *back(const struct scan *s, uint32_t k) /* k-th classified word before the newest (0: newest) */
+{
+    return k < s->n && k < RING ? &s->ring[(s->n - 1 - k) % RING] : NULL;
+}
+
+static void fire(struct scan *s, int rule, double w, size_t start, size_t end)
+{
+    if (w > s->out->weight[rule]) {
+        if (!(s->sent_fired & (1u << rule))) {
+            s->sent_fired |= 1u << rule;
+            s->sent_before[rule] = s->out->weight[rule];
+        }
+        s->out->weight[rule] = w;
+        s->out->start[rule] = start;
+        s->out->end[rule] = end;
+    }
+}
+
+/* Finds the newest word before position k (exclusive) with class bit `cls` in the same
+ * sentence as `cur`, at most `reach` words before cur. Returns its ring offset or -1. */
+static int find_back(const struct scan *s, uint32_t from, uint64_t cls, const struct tok *cur, uint32_t reach)
+{
+    for (uint32_t k = from; k < RING; k++) {
+        const struct tok *t = back(s, k);
+        if (t == NULL || t->sent != cur->sent || cur->idx - t->idx > reach)
+            return -1;
+        if (t->cls & cls)
+            return (int)k;
+    }
+    return -1;
+}
+
+/* Who does the verb at ring offset k speak to? 1: the reader (an order), 0: unknown,
+ * -1: someone else does it ("my manager told me to ignore", "people ignore", "the doc
+ * says: 'ignore ...'"). The nearest subject before the verb in its sentence decides;
+ * with none, a verb that opens its clause (after fillers) is an order. */
+static int addressee(const struct scan *s, int k)
+{
+    const struct tok *v = back(s, (uint32_t)k);
+    uint32_t fillers = 0;
+    for (uint32_t j = (uint32_t)k + 1; j < RING; j++) {
+        const struct tok *t = back(s, j);
+        if (t == NULL || t->sent != v->sent)
+            break;
+        if ((t->cls & B(K_YOU)) && !(t->cls & B(K_YOUPOSS)))
+            return 1;
+        if (t->cls & (B(K_OTHER) | B(K_SAYS)))
+            return -1;
+        if (t->idx >= v->clause)
+            fillers += (t->cls & B(K_FILLER)) != 0;
+    }
+    return v->idx - v->clause <= fillers + 1 ? 1 : 0;
+}
+
+static int any_between(const struct scan *s, int newer, int older, uint64_t cls) /* ring offsets, exclusive of older */
+{
+    for (int k = newer; k < older; k++)
+        if (back(s, (uint32_t)k)->cls & cls)
+            return 1;
+    return 0;
+}
+
+static void rules_override(struct scan *s, const struct tok *c)
+{
+    /* an override verb, then within 8 words an instruction noun, with a scope word between or just after */
+    if (c->cls & (B(K_INSTR) | B(K_SCOPE) | B(K_YOU) | B(K_ABOVE) | B(K_TOLD))) {
+        int ki = (c->cls & B(K_INSTR)) ? 0 : find_back(s, 1, B(K_INSTR), c, 4);
+        if (ki >= 0) {
+            const struct tok *instr = back(s, (uint32_t)ki);
+            int kv = find_back(s, (uint32_t)ki + 1, B(K_OVR), instr, 8);
+            if (kv >= 0 && kv != ki) {
+                const struct tok *v = back(s, (uint32_t)kv);
+                int scope = any_between(s, 0, kv, B(K_SCOPE) | B(K_YOU) | B(K_ABOVE));
+                int who = addressee(s, kv);
+                double w = scope ? (who > 0 ? 0.8 : 0.6) : (who > 0 ? 0.4 : 0.2);
+                if (who >= 0)
+                    fire(s, LEX_OVERRIDE_PRIOR, w, v->start, c->end);
+            }
+        }
+    }
+    /* set / put your rules aside */
+    if (c->cls & B(K_ASIDE)) {
+        int ki = find_back(s, 1, B(K_INSTR), c, 3);
+        int kv = ki >= 0 ? find_back(s, (uint32_t)ki + 1, B(K_SETV), c, 8) : -1;
+        if (kv >= 0) {
+            int scope = any_between(s, 0, kv, B(K_SCOPE) | B(K_YOU));
+            if (addressee(s, kv) >= 0)
+                fire(s, LEX_OVERRIDE_PRIOR, scope ? 0.8 : 0.4, back(s, (uint32_t)kv)->start, c->end);
+        }
+    }
+    /* instructions ... void / no longer apply */
+    if (c->cls & (B(K_VOID) | B(K_APPLY))) {
+        int is_void = (c->cls & B(K_VOID)) != 0;
+        if (!is_void) {
+            const struct tok *p = back(s, 1);
+            is_void = p != NULL && (p->cls & B(K_NOLONGER)) && c->idx - p->idx <= 2 && p->sent == c->sent;
+        }
+        if (is_void) {
+            int ki = find_back(s, 1, B(K_INSTR) | B(K_EVERY), c, 10);
+            if (ki >= 0) {
+                const struct tok *instr = back(s, (uint32_t)ki);
+                int kscope = find_back(s, 0, B(K_SCOPE) | B(K_YOU) | B(K_ABOVE), c, 14);
+                int scope = kscope >= 0 && back(s, (uint32_t)kscope)->idx + 4 >= instr->idx;
+                int other = any_between(s, 1, ki, B(K_OTHER) | B(K_SAYS));
+                double w = other ? 0 : scope ? 0.75 : 0.4;
+                if ((instr->cls & B(K_EVERY)) && !(instr->cls & B(K_INSTR)))
+                    w = scope && !other ? 0.7 : 0; /* everything above this line is void */
+                fire(s, LEX_OVERRIDE_VOID, w, instr->start, c->end);
+            }
+        }
+    }
+    /* ignore everything above / you were told */
+    if (c->cls & (B(K_ABOVE) | B(K_TOLD))) {
+        int ke = find_back(s, (c->cls & B(K_EVERY)) ? 1 : 0, B(K_EVERY), c, 4);
+        if (ke >= 0) {
+            int kv = find_back(s, (uint32_t)ke + 1, B(K_OVR), c, 7);
+            if (kv >= 0 && back(s, (uint32_t)ke)->idx - back(s, (uint32_t)kv)->idx <= 3) {
+                int who = addressee(s, kv);
+                if (who >= 0)
+                    fire(s, LEX_OVERRIDE_EVERYTHING, who > 0 ? 0.75 : 0.45, back(s, (uint32_t)kv)->start, c->end);
+            }
+        }
+    }
+    /* new instructions / your real task */
+    if (c->cls & B(K_TASK)) {
+        int kn = find_back(s, 1, B(K_NEW), c, 2);
+        if (kn >= 0) {
+            int kover = find_back(s, 0, B(K_OVR), c, 12);
+            fire(s, LEX_OVERRIDE_NEW_ORDERS, kover >= 0 ? 0.6 : 0.35, back(s, (uint32_t)kn)->start, c->end);
+        }
+    }
+    if (c->cls & B(K_AUTHOVR))
+        fire(s, LEX_OVERRIDE_AUTHORITY, 0.45, c->start, c->end);
+    if (c->cls & B(K_AUTH)) {
+        int ki = find_back(s, 1, B(K_IAM), c, 4);
+        if (ki >= 0)
+            fire(s, LEX_OVERRIDE_AUTHORITY, 0.3, back(s, (uint32_t)ki)->start, c->end);
+    }
+}
+
+static void rules_roleplay(struct scan *s, const struct tok *c)
+{
+    int nolimit = 0;
+    if (c->cls & B(K_LIMIT)) {
+        int kn = find_back(s, 1, B(K_NEG), c, 4);
+        nolimit = kn >= 0;
+        if (nolimit && (c->cls & B(K_UNRES)) == 0 && s->nolimit_at == UINT32_MAX)
+            s->nolimit_end = c->end;
+        if (nolimit) {
+            int ka = find_back(s, (uint32_t)kn + 1, B(K_AI), c, 8); /* an AI with no morals */
+            if (ka >= 0) {
+                int addressed = find_back(s, 0, B(K_YOU) | B(K_FRAME), c, 40) >= 0;
+                fire(s, LEX_ROLEPLAY_UNBOUND_AI, addressed ? 0.6 : 0.4, back(s, (uint32_t)ka)->start, c->end);
+            }
+        }
+    }
+    if (c->cls & B(K_AI)) { /* an uncensored chatbot */
+        int ku = find_back(s, 1, B(K_UNRES), c, 3);
+        if (ku >= 0)
+            fire(s, LEX_ROLEPLAY_UNBOUND_AI, 0.6, back(s, (uint32_t)ku)->start, c->end);
+    }
+    if (c->cls & B(K_UNRES))
+        nolimit = 1;
+    if (c->cls & B(K_REFUSE)) { /* never refuses */
+        int kn = find_back(s, 1, B(K_NOLONGER), c, 3);
+        if (kn >= 0) {
+            nolimit = 1;
+            fire(s, LEX_ROLEPLAY_NEVER_REFUSE, 0.45, back(s, (uint32_t)kn)->start, c->end);
+        }
+    }
+    if (c->cls & (B(K_ANSWERALL) | B(K_DAN))) {
+        nolimit = 1;
+        if (c->cls & B(K_DAN))
+            fire(s, LEX_ROLEPLAY_MARKER, 0.6, c->start, c->end);
+    }
+    if ((c->cls & (B(K_LIMIT) | B(K_MAKER) | B(K_INSTR))) && !(c->cls & B(K_FREED))) { /* freed from your programming */
+        int kf = find_back(s, 1, B(K_FREED), c, 5);
+        if (kf >= 0) {
+            nolimit = 1;
+            fire(s, LEX_ROLEPLAY_FREED, 0.7, back(s, (uint32_t)kf)->start, c->end);
+        }
+    }
+    if (c->cls & B(K_JBROKEN)) {
+        int ky = find_back(s, 1, B(K_YOU), c, 6);
+        if (ky >= 0 && !(back(s, (uint32_t)ky)->cls & B(K_YOUPOSS)) && addressee(s, 0) >= 0)
+            fire(s, LEX_ROLEPLAY_MARKER, 0.6, back(s, (uint32_t)ky)->start, c->end);
+        nolimit = 1;
+    }
+    if (c->cls & B(K_MODE)) {
+        int ke = find_back(s, 1, B(K_ENABLE), c, 2);
+        if (ke >= 0 && addressee(s, ke) > 0) {
+            fire(s, LEX_ROLEPLAY_MARKER, 0.6, back(s, (uint32_t)ke)->start, c->end);
+            nolimit = 1;
+        }
+    }
+    if (c->cls & B(K_FRAME)) {
+        if (s->frame_at == UINT32_MAX)
+            s->frame_start = c->start;
+        s->frame_at = c->idx;
+    }
+    if (nolimit) {
+        if (s->nolimit_at == UINT32_MAX)
+            s->nolimit_end = c->end;
+        s->nolimit_at = c->idx;
+    }
+    /* a role-play frame and a no-limit phrase in the same stretch of text, either order */
+    if (s->frame_at != UINT32_MAX && s->nolimit_at != UINT32_MAX &&
+        (s->frame_at > s->nolimit_at ? s->frame_at - s->nolimit_at : s->nolimit_at - s->frame_at) <= 60)
+        fire(s, LEX_ROLEPLAY_NO_LIMITS, 0.8, s->frame_start < s->nolimit_end ? s->frame_start : c->start,
+             s->frame_start < s->nolimit_end ? s->nolimit_end : c->end);
+    else if (nolimit && (c->cls & (B(K_LIMIT) | B(K_REFUSE)))) {
+        /* "you have no restrictions", "you will never refuse" */
+        int ky = find_back(s, 1, B(K_YOU), c, 6);
+        if (ky >= 0 && !(back(s, (uint32_t)ky)->cls & B(K_YOUPOSS)) && find_back(s, 1, B(K_OTHER) | B(K_QWH), c, 8) < 0)
+            fire(s, LEX_ROLEPLAY_NEVER_REFUSE, 0.55, back(s, (uint32_t)ky)->start, c->end);
+    }
+}
+
+/* Is the prompt noun at ring offset k the reader's hidden prompt? 3: owned by the reader
+ * ("your prompt"), 2: named as hidden ("the system prompt", "the secret instructions"),
+ * 1: weakly marked ("the full prompt"), 0: no (a generic "a system prompt", "my prompt").
+ * Looks at up to four words before the noun. */
+static int hidden_object(const struct scan *s, int k)
+{
+    const struct tok *n = back(s, (uint32_t)k);
+    int hidden = (n->cls & B(K_SYSPROMPT)) ? 2 : 0;
+    for (uint32_t j = (uint32_t)k + 1; j < RING; j++) {
+        const struct tok *t = back(s, j);
+        if (t == NULL || t->sent != n->sent || n->idx - t->idx > 4 || (t->cls & (B(K_REVEAL) | B(K_WHATIS))))
+            break;
+        if (t->cls & B(K_YOUPOSS))
+            return 3;
+        if (t->cls & B(K_ARTICLE))
+            return 0;
+        if (t->cls & B(K_HIDSTRONG))
+            hidden = 2;
+        else if ((t->cls & B(K_HIDDEN)) && hidden < 1)
+            hidden = 1;
+    }
+    return hidden;
+}
+
+static void rules_extraction(struct scan *s, const struct tok *c)
+{
+    if (c->cls & (B(K_SYSP) | B(K_HIDDEN))) {
+        int kn = (c->cls & B(K_SYSP)) ? 0 : -1;
+        int own = kn == 0 ? hidden_object(s, 0) : 0;
+        if ((c->cls & B(K_HIDSTRONG)) && !(c->cls & B(K_SYSP))) { /* les instructions système */
+            const struct tok *p = back(s, 1);
+            if (p != NULL && (p->cls & B(K_SYSP)) && p->idx + 1 == c->idx && p->sent == c->sent) {
+                kn = 1;
+                own = 1;
+            }
+        }
+        if (kn >= 0 && own > 0) {
+            int kr = find_back(s, (uint32_t)kn + 1, B(K_REVEAL) | B(K_WHATIS), c, 9);
+            if (kr >= 0) {
+                const struct tok *r = back(s, (uint32_t)kr);
+                int weak_verb = (r->cls & B(K_WHATIS)) && !(r->cls & B(K_REVEAL));
+                int about = any_between(s, kn + 1, kr, B(K_PREP)); /* tell me about the hidden rules of X */
+                if ((!weak_verb || own == 3) && !about && addressee(s, kr) >= 0) {
+                    double w = own >= 2 ? 0.8 : 0.5;
+                    if (c->cls & B(K_SYSPROMPT) || own == 2)
+                        fire(s, LEX_EXTRACT_REVEAL, w, r->start, c->end);
+                    else { /* "your instructions" unless "for cold brew" follows: decided at the next word */
+                        s->pending_w = w;
+                        s->pending_start = r->start;
+                        s->pending_end = c->end;
+                        s->pending_idx = c->idx;
+                    }
+                }
+            }
+            /* the passphrase in your instructions */
+            int ks = find_back(s, (uint32_t)kn + 1, B(K_SECRET), c, 6);
+            if (ks >= 0 && own == 3)
+                fire(s, LEX_EXTRACT_SECRET, 0.7, back(s, (uint32_t)ks)->start, c->end);
+        }
+    }
+    /* the instructions you were given / the directives the operator gave you */
+    if (c->cls & (B(K_TOLD) | B(K_TELL) | B(K_YOU))) {
+        int kt = (c->cls & (B(K_TOLD) | B(K_TELL))) ? 0 : find_back(s, 1, B(K_TOLD) | B(K_TELL), c, 1);
+        if (kt >= 0) {
+            int passive = (back(s, (uint32_t)kt)->cls & B(K_TOLD)) != 0;
+            int kmaker = find_back(s, 0, B(K_MAKER), c, 5);
+            int ky = passive || kmaker >= 0 ? 0 : -1;
+            int kq = find_back(s, 0, B(K_QWH), c, 8);
+            int kn = find_back(s, (uint32_t)kt + 1, B(K_SYSP), c, 6);
+            int ko = find_back(s, 0, B(K_OTHER), c, 8);
+            int you = find_back(s, 0, B(K_YOU), c, 4) >= 0;
+            if (ky >= 0 && you && ko < 0 && kq >= 0 && kq > kt)
+                fire(s, LEX_EXTRACT_TOLD, 0.65, back(s, (uint32_t)kq)->start, c->end);
+            if (ky >= 0 && you && kn >= 0) {
+                int kr = find_back(s, (uint32_t)kn + 1, B(K_REVEAL), c, 12);
+                if (kr >= 0 && addressee(s, kr) >= 0)
+                    fire(s, LEX_EXTRACT_REVEAL, 0.75, back(s, (uint32_t)kr)->start, c->end);
+                else if (kq >= 0 && kq > kn)
+                    fire(s, LEX_EXTRACT_TOLD, 0.65, back(s, (uint32_t)kq)->start, c->end);
+            }
+        }
+    }
+    /* repeat everything before my first message */
+    if (c->cls & B(K_CONVO)) {
+        int ka = find_back(s, 1, B(K_ABOVE), c, 4);
+        if (ka >= 0 && find_back(s, 1, B(K_THIS), c, 3) >= 0) {
+            int kt = find_back(s, (uint32_t)ka + 1, B(K_ALLTEXT), c, 10);
+            int kr = kt >= 0 ? find_back(s, (uint32_t)kt, B(K_REVEAL), c, 12) : -1;
+            if (kr >= 0 && addressee(s, kr) >= 0)
+                fire(s, LEX_EXTRACT_ABOVE, 0.7, back(s, (uint32_t)kr)->start, c->end);
+        }
+    }
+}
+
+/* Settles the pending reveal: word t (NULL: the sentence ended) is the word after its noun. */
+static void settle_pending(struct scan *s, const struct tok *t)
+{
+    if (s->pending_w <= 0 || (t != NULL && t->idx <= s->pending_idx))
+        return;
+    if (t == NULL || t->idx != s->pending_idx + 1 || !(t->cls & B(K_PREP)))
+        fire(s, LEX_EXTRACT_REVEAL, s->pending_w, s->pending_start, s->pending_end);
+    s->pending_w = 0;
+}
+
+/* A sentence ended: a sentence that explains or defines words ("what does 'ignore previous
+ * instructions' mean", "an example system prompt") counts its rules at half weight. */
+static void end_sentence(struct scan *s)
+{
+    settle_pending(s, NULL);
+    if (s->sent_describes)
+        for (int r = 0; r < LEX_N_RULES; r++)
+            if (s->sent_fired & (1u << r)) {
+                double half = s->out->weight[r] / 2;
+                s->out->weight[r] = half > s->sent_before[r] ? half : s->sent_before[r];
+            }
+    s->sent_fired = 0;
+    s->sent_describes = 0;
+}
+
+/* Byte classes: word bytes (letters, digits, apostrophe, >= 0x80), sentence ends, clause ends. */
+enum { BC_WORD = 1, BC_SENT = 2, BC_CLAUSE = 4 };
+
+static const unsigned char *lex_byte_class(void)
+{
+    static unsigned char cls[256];
+    static int ready; /* benign race: every thread writes the same bytes */
+    if (!ready) {
+        for (int c = 0; c < 256; c++) {
+            unsigned char k = 0;
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '\'' || c >= 0x80)
+                k |= BC_WORD;
+            if (c == '.' || c == '!' || c == '?' || c == '\n')
+                k |= BC_SENT;
+            if (c == ',' || c == ';' || c == ':' || c == '(' || c == ')' || c == '"' || c == '[' || c == ']' || c == '{' ||
+                c == '}' || c == '<' || c == '>' || c == '#' || c == '*')
+                k |= BC_CLAUSE;
+            cls[c] = k;
+        }
+        ready = 1;
+    }
+    return cls;
+}
+
+void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, struct inj_lex_result *out)
+{
+    memset(out, 0, sizeof(*out));
+    const unsigned char *bc = lex_byte_class();
+    const unsigned char *p = (const unsigned char *)text;
+    struct scan s;
+    memset(&s, 0, sizeof(s));
+    s.out = out;
+    s.frame_at = s.nolimit_at = UINT32_MAX;
+    s.frame_start = s.nolimit_end = 0;
+    uint32_t idx = 0, sent = 0, clause = 0;
+    /* the previous words, to probe two- and three-word phrases: word-1 (the last word) and
+     * "word-2 word-1" when word-2 heads a three-word phrase; reset at a sentence end */
+    char w1[MAX_WORD], w21[MAX_WORD], probe[3 * MAX_WORD];
+    size_t n1 = 0, n21 = 0, s1 = 0, s21 = 0;
+    uint32_t h1 = 0, h21 = 0;
+    unsigned heads1 = 0; /* phrase-head bits of word-1 */
+    int have21 = 0;
+    char key[MAX_WORD];
+
+    size_t i = 0;
+    while (i < len) {
+        unsigned k = bc[p[i]];
+        if (!(k & BC_WORD) || p[i] == '\'') { /* a leading apostrophe is a quote */
+            if (k & BC_SENT) {
+                end_sentence(&s);
+                sent++;
+                clause = idx;
+                heads1 = 0;
+                have21 = 0;
+            } else if (k & BC_CLAUSE) {
+                clause = idx;
+            }
+            i++;
+            continue;
+        }
+        size_t ws = i;
+        size_t n = 0;
+        while (i < len && (bc[p[i]] & BC_WORD)) {
+            if (n < MAX_WORD)
+                key[n] = (char)lower(p[i]);
+            n++;
+            i++;
+        }
+        while (n > 1 && n <= MAX_WORD && key[n - 1] == '\'') /* a trailing apostrophe is a quote */
+            n--;
+        uint64_t cls = 0;
+        uint32_t tstart = (uint32_t)ws;
+        if (n > MAX_WORD) {
+            heads1 = 0;
+            have21 = 0;
+        } else {
+            uint32_t h = FNV_INIT;
+            for (size_t q = 0; q < n; q++)
+                h = fnv_byte(h, (unsigned char)key[q]);
+            const struct lex_slot *e = lex_get(lex, h, key, n);
+            unsigned heads = e != NULL ? e->heads : 0;
+            cls = e != NULL ? e->cls : 0;
+            if (heads1 & HEAD_BI) { /* "word-1 word" */
+                uint32_t hb = fnv_byte(h1, ' ');
+                for (size_t q = 0; q < n; q++)
+                    hb = fnv_byte(hb, (unsigned char)key[q]);
+                memcpy(probe, w1, n1);
+                probe[n1] = ' ';
+                memcpy(probe + n1 + 1, key, n);
+                const struct lex_slot *b2 = lex_get(lex, hb, probe, n1 + 1 + n);
+                if (b2 != NULL && b2->cls) {
+                    cls |= b2->cls;
+                    tstart = (uint32_t)s1;
+                }
+            }
+            if (have21) { /* "word-2 word-1 word" */
+                uint32_t ht = fnv_byte(h21, ' ');
+                for (size_t q = 0; q < n; q++)
+                    ht = fnv_byte(ht, (unsigned char)key[q]);
+                memcpy(probe, w21, n21);
+                probe[n21] = ' ';
+                memcpy(probe + n21 + 1, key, n);
+                const struct lex_slot *b3 = lex_get(lex, ht, probe, n21 + 1 + n);
+                if (b3 != NULL && b3->cls) {
+                    cls |= b3->cls;
+                    tstart = (uint32_t)s21;
+                }
+            }
+            have21 = 0;
+            if ((heads1 & HEAD_TRI) && n1 + 1 + n <= MAX_WORD) {
+                memcpy(w21, w1, n1);
+                w21[n1] = ' ';
+                memcpy(w21 + n1 + 1, key, n);
+                n21 = n1 + 1 + n;
+                h21 = fnv_byte(h1, ' ');
+                for (size_t q = 0; q < n; q++)
+                    h21 = fnv_byte(h21, (unsigned char)key[q]);
+                s21 = s1;
+                have21 = 1;
+            }
+            memcpy(w1, key, n);
+            n1 = n;
+            h1 = h;
+            s1 = ws;
+            heads1 = heads;
+        }
+        if (cls != 0) {
+            struct tok *t = &s.ring[s.n % RING];
+            t->cls = cls;
+            t->start = tstart;
+            t->end = (uint32_t)i;
+            t->idx = idx;
+            t->sent = sent;
+            t->clause = clause;
+            s.n++;
+#ifdef LEX_DEBUG
+            fprintf(stderr, "tok %u sent %u clause %u [%.*s] cls %llx\n", idx, sent, clause, (int)(t->end - t->start),
+                    text + t->start, (unsigned long long)cls);
+#endif
+            settle_pending(&s, t);
+            if (cls & B(K_DESCRIBE))
+                s.sent_describes = 1;
+            rules_override(&s, t);
+            rules_roleplay(&s, t);
+            rules_extraction(&s, t);
+        }
+        idx++;
+    }
+    end_sentence(&s);
+}
