@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "guard/hs_block.h"
+#include "guard/injection_decode.h"
 #include "guard/injection_lex.h"
 #include "util/alloc.h"
 #include "util/err.h"
@@ -1093,13 +1094,18 @@ static int b64_value(unsigned c)
     return -1;
 }
 
-/* Decodes s[0..n) into sc->b64; returns the decoded length if the result is mostly printable text, else 0. */
-static size_t b64_decode_text(struct guard_injection_scratch *sc, const char *s, size_t n)
+static void b64_reserve(struct guard_injection_scratch *sc, size_t n)
 {
     if (sc->b64cap < n) {
         sc->b64cap = n;
         sc->b64 = util_realloc(sc->b64, n);
     }
+}
+
+/* Decodes s[0..n) into sc->b64; returns the decoded length if the result is mostly printable text, else 0. */
+static size_t b64_decode_text(struct guard_injection_scratch *sc, const char *s, size_t n)
+{
+    b64_reserve(sc, n);
     uint32_t acc = 0;
     int bits = 0;
     size_t o = 0, printable = 0;
@@ -1278,6 +1284,14 @@ static void hit_span(const struct guard_injection *inj, struct guard_injection_s
     }
 }
 
+/* Phrase score of a decoded payload (scanned whole; it replaces sc->hit and sc->lex). */
+static double decoded_score(const struct guard_injection *inj, struct guard_injection_scratch *sc, const char *text, size_t len)
+{
+    double fam[GUARD_INJ_N_FAMILIES] = {0};
+    int top;
+    return scan_text(inj, sc, text, len) == 0 ? phrase_score(sc, fam, &top) : 0;
+}
+
 int guard_injection_check(const struct guard_injection *inj, struct guard_injection_scratch *sc, const char *text, size_t len,
                           struct guard_injection_result *out)
 {
@@ -1361,6 +1375,25 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
             double inner = phrase_score(sc, f2, &t2);
             if (inner > 0.2)
                 enc = noisy_or(enc, inner);
+        }
+    }
+
+    /* other encodings, when the text carries their cue: decoded and scored once more */
+    int rot13 = sc->lex.rot13_cue, reversed = sc->lex.reversed_cue && sig.bidi_override == 0, hex = sc->lex.hex_cue;
+    int escapes = memchr(text, '%', len) != NULL || memchr(text, '\\', len) != NULL;
+    for (int d = 0; d < 4; d++) {
+        static const char *const names[] = {"rot13-payload", "reversed-text", "hex-payload", "escaped-payload"};
+        if (!(d == 0 ? rot13 : d == 1 ? reversed : d == 2 ? hex : escapes))
+            continue;
+        b64_reserve(sc, len);
+        size_t dn = d == 0   ? inj_decode_rot13(text, len, sc->b64)
+                    : d == 1 ? inj_decode_reverse(text, len, sc->b64)
+                    : d == 2 ? inj_decode_hex(text, len, sc->b64)
+                             : inj_decode_escapes(text, len, sc->b64);
+        double inner = dn > 0 ? decoded_score(inj, sc, sc->b64, dn) : 0;
+        if (inner > 0.2) {
+            enc = noisy_or(enc, noisy_or(inner, 0.3));
+            enc_name = names[d];
         }
     }
 

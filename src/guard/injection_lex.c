@@ -73,6 +73,8 @@ enum {
     K_PERSONA,  /* a made-up bot name: HackGPT, EvilBot (set by the scanner, not the lexicon) */
     K_DECEASED, /* my late grandmother, dead grandpa: the bedtime-story exploit */
     K_DANGER,   /* napalm, nerve gas, explosives, activation keys: what the story is for */
+    K_ROT13,    /* rot13, and the attack words rotated: a cue to decode */
+    K_REVERSED, /* attack words spelled backwards: a cue to reverse */
     K_N
 };
 #define B(k) (1ull << (k))
@@ -214,6 +216,11 @@ static const struct lex_group lexicon[] = {
                 "suggests|suggested|asks me|ask me|asking me|type|typed|types|typing|tried|try|tries"},
     {B(K_PREP), "for|about|on|regarding|of"},
     {B(K_ABOUT), "about|regarding|concerning"},
+    {B(K_ROT13), "rot13|rot 13|vtaber|vtabe|qvfertneq|sbetrg|vafgehpgvbaf|vafgehpgvba|ehyrf|thvqryvarf|flfgrz|"
+                 "cebzcg|cerivbhf|erirny|bireevqr|erfgevpgvbaf|wnvyoernx|cevbe|qverpgvirf|cebtenzzvat|cergraq|"
+                 "svygref|vtaberq|cevag|lbhe"},
+    {B(K_REVERSED), "snoitcurtsni|erongi|tpmorp|metsys|dragersid|selur|suoiverp|laever|senilediug|snoitcirtser|"
+                    "tegrof|evitcerid|sevitcerid|dnetrep|ruoy|kaerbliaj"},
     {B(K_INTO), "in|into|inside|to|from|within"},
     {B(K_FOLLOW), "follow|obey|comply with|adhere to|abide by|respect|listen to|stick to|honor|honour"},
     {B(K_PRON), "them|those|these|it|all of them|all of it|that"},
@@ -792,7 +799,7 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
     s.out = out;
     s.frame_at = s.nolimit_at = UINT32_MAX;
     s.frame_start = s.nolimit_end = 0;
-    uint32_t idx = 0, sent = 0, clause = 0;
+    uint32_t idx = 0, sent = 0, clause = 0, hex_pairs = 0;
     /* the previous words, to probe two- and three-word phrases: word-1 (the last word) and
      * "word-2 word-1" when word-2 heads a three-word phrase; reset at a sentence end */
     char w1[MAX_WORD], w21[MAX_WORD], probe[3 * MAX_WORD];
@@ -820,12 +827,19 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
         }
         size_t ws = i;
         size_t n = 0;
+        int hex = 1; /* every byte a hex digit (a leading "0x" allowed) */
         while (i < len && (bc[p[i]] & BC_WORD)) {
+            unsigned char c = lower(p[i]);
             if (n < MAX_WORD)
-                key[n] = (char)lower(p[i]);
+                key[n] = (char)c;
+            hex &= (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (n == 1 && c == 'x' && key[0] == '0');
             n++;
             i++;
         }
+        if (hex && n >= 16)
+            out->hex_cue = 1;
+        else if (hex && n == 2 && ++hex_pairs >= 8)
+            out->hex_cue = 1;
         while (n > 1 && n <= MAX_WORD && key[n - 1] == '\'') /* a trailing apostrophe is a quote */
             n--;
         uint64_t cls = 0;
@@ -900,6 +914,10 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             fprintf(stderr, "tok %u sent %u clause %u [%.*s] cls %llx\n", idx, sent, clause, (int)(t->end - t->start),
                     text + t->start, (unsigned long long)cls);
 #endif
+            if (cls & B(K_ROT13))
+                out->rot13_cue = 1;
+            if (cls & B(K_REVERSED))
+                out->reversed_cue = 1;
             if ((cls & B(K_FOLLOW)) && find_back(&s, 1, B(K_NOLONGER), t, 4) >= 0)
                 t->cls |= B(K_OVR); /* "do not follow", "no longer have to obey" */
             settle_pending(&s, t);

@@ -45,6 +45,10 @@ struct inj_lex; /* the lexicon, immutable, shared by all threads */
 struct inj_lex_result {
     double weight[LEX_N_RULES]; /* strongest weight of each rule, 0 if it did not fire */
     size_t start[LEX_N_RULES], end[LEX_N_RULES]; /* byte span of that firing */
+    /* cues that a payload is hidden: decode it and score again (injection_decode.h) */
+    int rot13_cue;    /* the word rot13, or attack words in rot13 ("vtaber", "cebzcg") */
+    int reversed_cue; /* attack words spelled backwards ("snoitcurtsni") */
+    int hex_cue;      /* a run of 16+ hex digits, or eight two-digit hex words */
 };
 
 struct inj_lex *inj_lex_create(void);
