@@ -71,56 +71,19 @@ struct inj_pattern {
 
 static const struct inj_pattern patterns[] = {
     /* ---- override ---- */
-    {GUARD_INJ_OVERRIDE, 0.75, "ignore-previous-instructions", "\\b" V_IGNORE "\\b" GAP(25) "\\b" PREV "\\b" GAP(25) "\\b" N_INSTR "\\b"},
-    {GUARD_INJ_OVERRIDE, 0.75, "ignore-instructions-before",
-     "\\b" V_IGNORE "\\b" GAP(30) "\\b(?:instructions?|rules?|directions?|directives?|prompts?|guidelines?|commands?|orders?|"
-     "guidance|constraints|restrictions|programming)\\b" GAP(25) "\\b(?:before|above|earlier|previously|so far|until now|"
-     "up to now|beforehand|you (?:had|have|were given|got|received|were told|'ve been given|have been given))\\b"},
-    {GUARD_INJ_OVERRIDE, 0.45, "ignore-near-rules",
-     "\\b(?:" V_IGNORE "|never mind|nevermind)\\b" GAP(50) "\\b(?:instructions|rules|guidelines|directives|prompt|programming|"
-     "polic(?:y|ies)|restrictions|filters|guardrails|protocols?|safety|training|constraints|what you were told|"
-     "everything you)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.6, "rules-suspended",
-     "\\b(?:instructions|rules|guidelines|directives|prompt|programming|polic(?:y|ies)|restrictions|filters|guardrails|"
-     "protocols|safety checks|policy checks|safety measures)\\b" GAP(30) "\\b(?:are|is|have been|has been|were)\\s+(?:now\\s+|"
-     "hereby\\s+|temporarily\\s+)?(?:suspended|lifted|void|disabled|cancel+ed|revoked|off|turned off|removed|waived|"
-     "invalid|null|deactivated|paused|gone)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.6, "rules-dont-apply",
-     "\\b(?:instructions|rules|guidelines|directives|prompt|programming|polic(?:y|ies)|restrictions|filters|they|those|these|"
-     "what you were told|whatever you were told|everything you were told)\\b" GAP(30) "\\b(?:don'?t|do not|doesn'?t|does not|"
-     "no longer|won'?t|will not)\\s+(?:apply|matter|count|exist|bind you|hold)\\b"},
     {GUARD_INJ_OVERRIDE, 0.75, "never-mind-what-you-were-told",
      "\\b(?:never\\s*mind|nevermind|screw|forget about)\\s+(?:what|whatever|everything|anything|all)\\s+(?:that\\s+)?you(?:'ve| have)?"
      "\\s+(?:were|been|was)\\s+(?:told|given|taught|instructed|programmed)\\b"},
     {GUARD_INJ_OVERRIDE, 0.7, "authorized-to-ignore",
      "\\b(?:authori[sz]ed|allowed|permitted|cleared|free|instructed|licensed)\\s+(?:you\\s+)?to\\s+(?:ignore|bypass|disregard|break|"
      "skip|override|violate|circumvent|disable|turn off)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.75, "ignore-rules-that-stop-you",
-     "\\b" V_IGNORE "\\b" GAP(30) "\\b(?:instructions|rules|guidelines|directives|polic(?:y|ies)|restrictions|filters|"
-     "programming|training|constraints)\\s+(?:that|which)\\s+(?:prevent|prevents|stop|stops|block|blocks|keep|keeps|"
-     "restrict|restricts|limit|limits|forbid|forbids|prohibit|prohibits)\\s+you\\b"},
-    {GUARD_INJ_OVERRIDE, 0.6, "ignore-the-above",
-     "\\b" V_IGNORE "\\s+(?:all\\s+(?:of\\s+)?|everything\\s+)?(?:the\\s+|that\\s+)?(?:above|foregoing|aforementioned)\\b"},
     {GUARD_INJ_OVERRIDE, 0.6, "new-rule-you",
      "\\bnew\\s+(?:rule|rules|instruction|instructions|directive|policy|order)s?\\s*[:-]\\s*(?:you|your|from now|always|never|"
      "ignore|the assistant)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.35, "answer-without-warnings",
-     "\\b(?:answer|respond|reply|talk|speak|write|answers|responses)\\b" GAP(20) "\\b(?:without|with no|no)\\s+(?:any\\s+)?"
-     "(?:warnings|disclaimers|caveats|refusals?|refusing|censorship|filters?|moralizing|moralising|lectures|judgement|"
-     "judgment)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.8, "ignore-instructions-foreign",
-     "\\b(?:(?:ignorez|ignorer|ignora|ignorar|ignoriere|ignorieren|olvida|vergiss|oublie[zr]?|dimentica)\\s+(?:todas?\\s+|"
-     "toutes?\\s+|tous\\s+|alle\\s+|tutte\\s+)?(?:les\\s+|las\\s+|los\\s+|as\\s+|le\\s+|die\\s+|deine\\s+|tus\\s+|tes\\s+|"
-     "vos\\s+)?|ignore\\s+(?:toutes\\s+|tous\\s+)?les\\s+)(?:\\w+\\s+)?(?:instructions?|instrucciones|instrucoes|anweisungen|"
-     "istruzioni|regeln|regles|reglas|regras|regole)\\b"},
     {GUARD_INJ_OVERRIDE, 0.75, "set-your-instructions-aside",
      "\\b(?:set|put|leave|push|cast|throw|lay)\\s+(?:all\\s+)?(?:of\\s+)?(?:your|the|my|any|those|these)\\s+(?:\\w+\\s+){0,2}"
      "(?:instructions|rules|guidance|guidelines|directives|programming|restrictions|constraints|prompt|orders|training)\\s+"
      "(?:aside|away|behind)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.75, "everything-before-was-a-test",
-     "\\b(?:everything|all|anything|whatever|the text|the message|what you read)\\s+(?:before|above|prior to)\\s+(?:this|that|here|"
-     "now)\\b" GAP(30) "\\b(?:was|is|were)\\s+(?:just\\s+|only\\s+)?(?:a\\s+)?(?:test|fake|joke|irrelevant|void|noise|a "
-     "distraction|not real|cancel+ed)\\b"},
     {GUARD_INJ_OVERRIDE, 0.4, "the-real-request",
      "\\bthe\\s+(?:real|actual|true)\\s+(?:request|task|question|instruction|instructions|prompt|job|goal)\\s*(?::|is\\b)"},
     {GUARD_INJ_OVERRIDE, 0.5, "your-programming-updated",
@@ -134,8 +97,6 @@ static const struct inj_pattern patterns[] = {
      "\\bif\\s+you\\s+are\\s+(?:an?\\s+)?(?:ai|llm|language model|assistant|chatbot|bot|gpt|model|agent)\\b"},
     {GUARD_INJ_OVERRIDE, 0.55, "ai-reading-this",
      "\\b(?:ai|llm|assistant|chatbot|bot|language model|gpt|chatgpt|claude|model|agent)s?\\s+(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing|browsing|scanning)\\s+(?:this|these)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.55, "assistant-instructions-marker",
-     "\\[\\s*(?:assistant|ai|model|system|admin|developer|llm)\\s+(?:instructions?|note|directive|override|message|command)s?\\s*\\]"},
     {GUARD_INJ_OVERRIDE, 0.35, "user-is-authorized",
      "\\b(?:the user|user|i|requester|this account)\\s+(?:is|am|has been)\\s+(?:fully\\s+|now\\s+)?(?:authori[sz]ed|verified|"
      "cleared|whitelisted|an admin|admin|privileged)\\b"},
@@ -156,34 +117,12 @@ static const struct inj_pattern patterns[] = {
      "\\b(?:end of (?:the\\s+)?(?:user )?(?:input|prompt|message|instructions|conversation|document)|begin(?:ning)? of (?:the\\s+)?"
      "(?:new )?(?:system|admin|developer) (?:prompt|instructions|message))\\b"},
     {GUARD_INJ_OVERRIDE, 0.45, "SYSTEM-colon", "(?:^|[.!?]\\s+|\\n)\\s*(?:SYSTEM|ADMIN|DEVELOPER|ROOT|OPERATOR)\\s*:", 1},
-    {GUARD_INJ_OVERRIDE, 0.75, "ignore-vendor-policy",
-     "\\b" V_IGNORE "\\s+(?:all\\s+|any\\s+)?(?:of\\s+)?(?:the\\s+)?(?:openai|anthropic|google|microsoft|meta|mistral)(?:'s)?\\s+"
-     "(?:\\w+\\s+)?(?:polic(?:y|ies)|guidelines|rules|restrictions|filters|content|terms|safety)\\b"},
     {GUARD_INJ_OVERRIDE, 0.5, "new-system-prompt",
      "\\b(?:new|updated|revised|replacement|different)\\s+system\\s+(?:prompt|message|instructions)\\b"},
     {GUARD_INJ_OVERRIDE, 0.45, "obey-me",
      "\\b(?:must|will|shall|should|have to|now|and)\\s+(?:now\\s+|only\\s+|always\\s+)*(?:obey|comply with|listen to|follow)\\s+"
      "(?:me|only me|my (?:orders|commands|instructions|requests|demands)|all my requests|every request|the user(?: above all)?|"
      "whatever i say|everything i say)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.55, "ignore-all-instructions",
-     "\\b" V_IGNORE "\\s+(?:all|any|each|every)(?:\\s+of)?(?:\\s+(?:the|your|my|these|those|this))?" GAP(25)
-     "\\b(?:instructions?|directions?|directives?|prompts?|guidelines?|programming|training|restrictions|constraints)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.8, "ignore-your-instructions",
-     "\\b" V_IGNORE "\\s+(?:all\\s+|any\\s+|each\\s+|every\\s+)?(?:of\\s+)?your\\s+(?:(?:own|current|previous|prior|original|initial|"
-     "existing|old|safety|system|content|ethical|moral|built-in|internal|default|core|programmed|preset|openai|base|"
-     "developer|usual|standard|normal)\\s+){0,3}(?:instructions|rules|guidelines|programming|training|directives|prompt|"
-     "system prompt|polic(?:y|ies)|restrictions|constraints|filters|safety|ethics|principles|limitations|guardrails|"
-     "conditioning|orders|commands|alignment|settings|protocols|safeguards|boundaries|morals)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.85, "forget-what-you-were-told",
-     "\\b(?:forget|ignore|disregard|discard|drop|erase|delete|wipe)\\s+(?:about\\s+)?(?:everything|all|anything|whatever|what)"
-     "\\s+(?:that\\s+)?(?:you(?:'ve| have)?\\s+(?:been|were|was|got|received)\\s+(?:told|taught|instructed|given|trained|"
-     "programmed|said)|(?:i|we|they|someone|anyone|the (?:developers?|system|user))\\s+(?:have\\s+)?(?:told|said|gave|wrote|"
-     "instructed|set)\\s+(?:to\\s+)?(?:you\\s+)?(?:before|earlier|previously|above|so far|until now|up to now)|(?:above|before|"
-     "prior|previously|so far|up to (?:now|this point)|until now|earlier|from before))"},
-    {GUARD_INJ_OVERRIDE, 0.35, "from-now-on-you",
-     "\\bfrom\\s+(?:now\\s+on|this\\s+(?:point|moment)\\s+(?:on|forward)|here\\s+on(?:\\s+out)?)\\b" GAP(20)
-     "\\byou(?:'ll|'re)?\\s*(?:will|are|must|shall|should|can|may|have to|need to|answer|respond|reply|act|behave|speak|"
-     "talk|only|no longer|won'?t|do not|don'?t)?\\b"},
     {GUARD_INJ_OVERRIDE, 0.55, "new-instructions-header",
      "\\b(?:new|updated|revised|real|true|actual|override|overriding|secret|hidden|admin|system|priority|developer|important|"
      "urgent)\\s+(?:instructions?|directives?|system\\s+prompt|prompt|orders|task)\\s*(?::|-|=|#|\\]|\\n)"},
@@ -191,29 +130,8 @@ static const struct inj_pattern patterns[] = {
      "\\byour\\s+(?:real|true|actual|new|updated|only|sole|primary|main|current|hidden)\\s+(?:instructions|task|goal|purpose|"
      "directive|directives|objective|mission|job|orders|programming|role|instruction)\\s+(?:is|are|will be|now|from now)\\b"},
     {GUARD_INJ_OVERRIDE, 0.5, "real-instructions", "\\b(?:your|the)\\s+(?:real|true|actual|secret|hidden)\\s+(?:instructions|directives|orders)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.8, "previous-instructions-void",
-     "\\b(?:previous|prior|above|earlier|preceding|original|old|initial|system|those|these|all|any|other)\\s+(?:instructions?|"
-     "rules?|prompts?|directions?|directives?|guidelines|orders|commands)\\s+(?:you\\s+(?:were|have been|got)\\s+given\\s+)?"
-     VOID_STATE},
-    {GUARD_INJ_OVERRIDE, 0.8, "instructions-above-void",
-     "\\b(?:instructions?|rules?|prompts?|directions?|directives?|guidelines|orders|commands)\\s+(?:above|before|earlier|"
-     "given (?:above|before|earlier|to you)|you (?:were|have been) given)\\s+" VOID_STATE},
-    {GUARD_INJ_OVERRIDE, 0.6, "ignore-the-above-text",
-     "\\b" V_IGNORE "\\s+(?:all\\s+(?:of\\s+)?)?(?:the\\s+|this\\s+|that\\s+)?(?:above|preceding|previous|prior|earlier)\\s+"
-     "(?:text|message|messages|content|context|input|conversation)\\b"},
     {GUARD_INJ_OVERRIDE, 0.3, "do-exactly-what-i-say",
      "\\bdo\\s+(?:exactly|only|everything|whatever|just)\\s+(?:what|as)?\\s*i\\s+(?:say|tell you|command|ask|want)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.75, "do-not-follow-your-rules",
-     "\\b(?:do not|don'?t|never|stop|no longer|quit|refuse to)\\s+(?:follow|obey|adhere to|comply with|listen to|respect|"
-     "apply|enforce|abide by)(?:ing)?\\s+(?:any\\s+(?:of\\s+)?|all\\s+(?:of\\s+)?)?(?:your|openai'?s?|anthropic'?s?|"
-     "(?:the|any|those)\\s+(?:system|usage|moderation|previous|prior|above|original))\\s+" GAP(20)
-     "(?:instructions|rules|guidelines|programming|polic(?:y|ies)|restrictions|directives|filters|principles|prompt)"},
-    {GUARD_INJ_OVERRIDE, 0.8, "disable-your-safety",
-     "\\b(?:override|disable|deactivate|turn off|switch off|remove|lift|bypass|circumvent|ignore|disregard|drop|suspend|"
-     "break|escape|evade|get around|jailbreak|shed|abandon|forget)\\s+(?:all\\s+(?:of\\s+)?|any\\s+(?:of\\s+)?)?your\\s+"
-     "(?:\\w+\\s+){0,2}(?:filters?|guidelines|restrictions|protocols|rules|polic(?:y|ies)|measures|constraints|checks|"
-     "guardrails|safeguards|limitations|limits|programming|alignment|training|ethics|morals|principles|boundaries|"
-     "conditioning|censorship|inhibitions|shackles)\\b"},
     {GUARD_INJ_OVERRIDE, 0.25, "and-instead",
      "\\b(?:(?:and|then|but)\\s+(?:instead|now)|instead)\\b\\s*,?\\s*(?:just\\s+)?(?:say|print|output|write|tell|respond|reply|"
      "answer|follow|reveal|give|act|pretend|do exactly|obey)\\b"},
@@ -244,12 +162,6 @@ static const struct inj_pattern patterns[] = {
      "(?:ai|assistant|language model|chatbot|llm|chatgpt|claude)\\b"},
 
     /* ---- role-play jailbreaks ---- */
-    {GUARD_INJ_ROLEPLAY, 0.85, "you-are-dan",
-     "\\b(?i:you are|you're|act as|acting as|become|be|pretend to be|roleplay as|role-play as|play|playing|called|named|as|"
-     "your name is|you will be called|call yourself|you are called|stay|remain)\\s+"
-     "(?i:now\\s+)?(?i:a\\s+|an\\s+|the\\s+)?(?:DAN|STAN|DUDE|AIM|KEVIN|APOPHIS|BetterDAN|AntiGPT|UCAR|Mongo Tom|BasedGPT|"
-     "DevMode)\\b",
-     1},
     {GUARD_INJ_ROLEPLAY, 0.7, "dan-mode", "\\bDAN\\s*(?:mode|prompt|jailbreak|persona|\\d+(?:\\.\\d+)?)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.3, "DAN", "\\b(?:DAN|STAN|DUDE)\\b", 1},
     {GUARD_INJ_ROLEPLAY, 0.85, "do-anything-now", "\\bdo\\s+anything\\s+now\\b"},
@@ -261,13 +173,6 @@ static const struct inj_pattern patterns[] = {
      "\\b(?:jailbreak|jailbroken|unrestricted|unfiltered|uncensored|evil|chaos|rogue|no[- ]?limits?|dan|anarchy|unlocked|"
      "amoral|unchained|unbound|limitless)\\s+mode\\b"},
     {GUARD_INJ_ROLEPLAY, 0.25, "special-mode", "\\b(?:god|sudo|hacker|opposite|admin|root)\\s+mode\\b"},
-    {GUARD_INJ_ROLEPLAY, 0.8, "pretend-without-restrictions",
-     "\\b(?:pretend|act|behave|respond|answer|roleplay|role-play|simulate|you are|you're|you will be|you'll be|reply|"
-     "write|speak|talk|if you were|if you had|you were)\\b" GAP(80) "\\b(?:without|with no|no|free (?:of|from)|not bound by|"
-     "unbound by|unrestricted by|regardless of|don'?t have|do not have|doesn'?t have|does not have|lacking|devoid of|beyond|"
-     "outside|with zero|zero)\\s+(?:any\\s+)?(?:\\w+\\s+){0,2}(?:restrictions|limits|limitations|filters|filtering|guidelines|ethics|morals|morality|censorship|"
-     "boundaries|constraints|polic(?:y|ies)|safeguards|moral compass|conscience|guardrails|rules|training|alignment|"
-     "limitation)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.85, "no-longer-bound",
      "\\b(?:you are|you're|you have been|you've been|you will be|you'll be|you were|you)\\s+(?:now\\s+)?(?:no longer|not|"
      "never|free from being|freed from being)\\s+(?:bound|restricted|limited|constrained|governed|controlled|held back|"
@@ -288,10 +193,6 @@ static const struct inj_pattern patterns[] = {
     {GUARD_INJ_ROLEPLAY, 0.3, "stay-in-character", "\\b(?:stay|remain|keep)\\s+in\\s+character\\b"},
     {GUARD_INJ_ROLEPLAY, 0.35, "never-break-character",
      "\\b(?:never|don'?t|do not|must not|will not|won'?t)\\s+(?:ever\\s+)?(?:break|leave|drop|step out of)\\s+(?:the\\s+|your\\s+)?character\\b"},
-    {GUARD_INJ_ROLEPLAY, 0.45, "never-refuse",
-     "\\b(?:never|not|cannot|can't|won't|will not|doesn'?t|does not|don'?t|do not|must not|should not|shouldn't)\\s+(?:ever\\s+)?"
-     "(?:refuse[sd]?|declines?|rejects?|says? no to|deny|denies|turns? down)\\b" GAP(30)
-     "\\b(?:requests?|questions?|anything|prompts?|orders?|commands?|demands?|tasks?|me)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.3, "answer-anything",
      "\\b(?:can|will|must|should|shall)\\s+(?:answer|respond to|do|say|generate|write|produce|discuss)\\s+(?:anything|"
      "everything|any\\s+(?:request|question|prompt|topic))\\b"},
@@ -301,10 +202,6 @@ static const struct inj_pattern patterns[] = {
     {GUARD_INJ_ROLEPLAY, 0.3, "vendor-policy",
      "\\b(?:openai|anthropic|google|meta|microsoft)(?:'s)?\\s+(?:content\\s+|usage\\s+|safety\\s+)?(?:polic(?:y|ies)|"
      "guidelines|rules|restrictions|filters)\\b"},
-    {GUARD_INJ_ROLEPLAY, 0.4, "no-ethics",
-     "\\b(?:no|without|free of|free from|zero|lacks?|abandon(?:ed|s)?|ignore[sd]?|disregard(?:s|ed)?|devoid of)\\s+(?:any\\s+|all\\s+)?"
-     "(?:ethical|moral)\\s+(?:guidelines|principles|limits|constraints|boundaries|restrictions|considerations|compass|code|"
-     "standards|rules|obligations|concerns)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.8, "two-answers-marker",
      "\\[\\s*(?:\\xF0\\x9F\\x94\\x93|\\xF0\\x9F\\x94\\x92)?\\s*(?:jailbreak|jailbroken|classic|dan|developer mode output|"
      "normal output|unfiltered|filtered|gpt|anti-?gpt)\\s*\\]"},
@@ -315,15 +212,7 @@ static const struct inj_pattern patterns[] = {
      "\\b(?:who|that|which)\\s+(?:ignores|doesn'?t follow|does not follow|never follows|is not bound by|isn'?t bound by|"
      "breaks|disregards)\\s+(?:any\\s+|all\\s+|every\\s+)?(?:the\\s+|of\\s+)?(?:\\w+\\s+)?(?:rules?|restrictions?|"
      "guidelines?|polic(?:y|ies)|filters?|ethics|laws?)\\b"},
-    {GUARD_INJ_ROLEPLAY, 0.6, "hypothetical-unrestricted",
-     "\\b(?:hypothetical|fictional|imaginary|alternate)\\s+(?:ai|model|assistant|chatbot|llm|version of you)\\b" GAP(50)
-     "\\b(?:no|without|never|unrestricted|unfiltered|uncensored)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.4, "opposite-persona", "\\b(?:opposite|reverse|anti)[- ]?(?:mode|day|persona|gpt|ai|assistant)\\b"},
-    {GUARD_INJ_ROLEPLAY, 0.55, "broken-free",
-     "\\b(?:(?:broken|break|breaks|breaking|broke)\\s+free\\s+(?:of|from)|escaped|escaped from|rebelled against|defied)\\s+(?:the\\s+)?(?:typical\\s+)?(?:its\\s+|your\\s+|"
-     "all\\s+|any\\s+|their\\s+)?(?:\\w+\\s+)?(?:confines|programming|restrictions|rules|limitations|filters|guidelines|"
-     "chains|shackles|training|constraints|openai|alignment|censorship|policies|creators|developers|makers|lab|masters|"
-     "programmers)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.75, "you-have-no-restrictions",
      "\\byou\\s+(?:now\\s+)?(?:no longer|don'?t|do not|won'?t|will not|never)\\s+(?:have|need|follow|obey)\\s+(?:any\\s+)?"
      "(?:content\\s+|safety\\s+|ethical\\s+)?(?:restrictions|filters|rules|limits|limitations|guidelines|guardrails|"
@@ -367,33 +256,8 @@ static const struct inj_pattern patterns[] = {
      "\\b(?:simulate|emulate|impersonate|roleplay as|role-play as|act as|pretend to be|you are now|you're now|write as|"
      "respond as|answer as|speak as|reply as|behave like|act like)\\s+(?:an?\\s+)?"
      "(?:\\w+\\s+){0,2}(?:ai|chatbot|language model|llm|assistant|gpt)\\b"},
-    {GUARD_INJ_ROLEPLAY, 0.5, "censorship-off",
-     "\\b(?:no|without|zero|remove|disable|turn off|free of)\\s+(?:any\\s+|all\\s+)?(?:censorship|content filter(?:s|ing)?|"
-     "safety filter(?:s|ing)?|filters)\\b" GAP(40) "\\b(?:you|your|answer|respond|reply|response|answers|responses)\\b"},
 
     /* ---- system-prompt extraction ---- */
-    {GUARD_INJ_EXTRACTION, 0.85, "reveal-your-system-prompt",
-     "\\b(?:repeat|print|reveal|show|display|output|tell|give|share|write(?: out| down)?|dump|leak|disclose|expose|recite|"
-     "list|paste|spell out|type out|copy|echo|return|provide|state|quote|read (?:back|out)|send|post|summari[sz]e|"
-     "translate|paraphrase|describe|what (?:is|are|was|were)|what's|print out|output|encode|write)\\b" GAP(30)
-     "\\b(?:" YOUR "|its|this (?:chat|conversation|assistant)'?s?)\\s+(?:(?:full|entire|complete|exact|original|initial|hidden|"
-     "secret|verbatim|current|actual|real|whole|own|very)\\s+){0,3}" SYS_NOUN "\\b"},
-    {GUARD_INJ_EXTRACTION, 0.6, "reveal-the-system-prompt",
-     "\\b(?:repeat|print|reveal|show|display|output|dump|leak|disclose|expose|recite|paste|spell out|type out|echo|"
-     "give me|tell me|share)\\b" GAP(30) "\\bthe\\s+(?:(?:full|entire|complete|exact|original|verbatim|whole)\\s+){0,2}"
-     "(?:system|initial|hidden|secret|original|internal|developer|pre|confidential)[\\s-]*(?:prompt|instructions|message|"
-     "directives)\\b"},
-    {GUARD_INJ_EXTRACTION, 0.4, "your-system-prompt",
-     "\\b" YOUR "\\s+(?:(?:full|entire|complete|exact|original|initial|hidden|secret|verbatim|current|actual|real|whole|own)\\s+){0,2}"
-     "(?:system[\\s-]*prompt|system[\\s-]*message|initial[\\s-]*(?:prompt|instructions)|hidden[\\s-]*(?:prompt|instructions|"
-     "rules)|secret[\\s-]*(?:prompt|instructions)|pre[\\s-]*prompt|original[\\s-]*(?:prompt|instructions)|developer[\\s-]*"
-     "(?:prompt|instructions|message))\\b"},
-    {GUARD_INJ_EXTRACTION, 0.8, "what-were-you-told",
-     "\\bwhat\\s+(?:exactly\\s+)?(?:were|was|are|have|had|did)\\s+(?:you|your\\s+(?:developers?|creators?|makers?|programmers?|"
-     "owners?|operators?))\\s+(?:been\\s+|originally\\s+|initially\\s+)?(?:told|instructed|given|programmed|asked|taught|"
-     "trained|configured|prompted|say|tell|instruct|program)\\b" GAP(40)
-     "\\b(?:before|earlier|initially|at the (?:start|beginning)|prior|first|previously|originally|to (?:do|say|never|not|"
-     "always|keep|hide|avoid)|not to)\\b"},
     {GUARD_INJ_EXTRACTION, 0.7, "what-instructions-were-you-given",
      "\\b(?:what|which)\\s+(?:instructions|rules|prompt|directives|guidelines|orders|commands|constraints)\\s+(?:were|have|did)\\s+you\\s+"
      "(?:been\\s+)?(?:given|told|provided|sent|receive|get)\\b"},
@@ -410,18 +274,9 @@ static const struct inj_pattern patterns[] = {
      "\\b(?:rules|instructions|guidelines|prompt|directives|orders|commands)\\s+(?:that\\s+)?(?:your|the)\\s+(?:developers?|"
      "creators?|makers?|operators?|owners?|company|openai|anthropic|programmers?|admins?)\\s+(?:gave|give|has given|have given|"
      "wrote|set|provided|assigned|programmed)\\b"},
-    {GUARD_INJ_EXTRACTION, 0.75, "everything-in-your-context",
-     "\\b(?:repeat|print|output|dump|show|list|recite|echo|reveal|tell me|give me|paste|copy)\\b" GAP(30)
-     "\\b(?:everything|all|the contents?|whatever is|what is|what's)\\s+(?:in|inside|within|of)\\s+your\\s+(?:context|memory|"
-     "prompt|instructions|system|configuration)\\b"},
     {GUARD_INJ_EXTRACTION, 0.65, "whats-in-your-prompt",
      "\\bwhat(?:'s| is| was| exactly is)\\s+(?:written\\s+|stored\\s+)?(?:in|inside)\\s+(?:your|the)\\s+(?:system\\s+)?(?:prompt|"
      "instructions|context|system message|configuration|hidden prompt)\\b"},
-    {GUARD_INJ_EXTRACTION, 0.6, "everything-before-my-message",
-     "\\b(?:everything|all(?: the)? text|all|the text|text|words|content|whatever|anything|instructions|the instructions|"
-     "prompt|rules|messages)\\s+(?:that\\s+)?(?:(?:comes|came|come|is|was|are|were|appears|appeared)\\s+)?"
-     "(?:before|above|prior to)\\s+(?:my|this|the|our)\\s+(?:first\\s+|very first\\s+)?(?:message|question|prompt|"
-     "conversation|input|request)\\b"},
     {GUARD_INJ_EXTRACTION, 0.55, "rules-you-were-given",
      "\\b(?:rules|instructions|guidelines|directives|prompt|orders|constraints)\\s+(?:that\\s+)?you(?:'ve| have| were| had)?\\s+"
      "(?:been\\s+)?(?:given|told|provided|assigned|set|initiali[sz]ed with)\\b"},
@@ -430,25 +285,6 @@ static const struct inj_pattern patterns[] = {
      "(?:instructions|prompt|system|context|rules|memory|configuration)\\b"},
     {GUARD_INJ_EXTRACTION, 0.6, "what-were-you-told-short",
      "\\bwhat\\s+(?:were|was|have)\\s+you\\s+(?:been\\s+)?(?:told|instructed|programmed|prompted)\\b"},
-    {GUARD_INJ_EXTRACTION, 0.45, "repeat-text-above",
-     "\\b(?:repeat|print|output|recite|echo|reproduce|write out|type out|paste|return|dump|spell out|show me|display|"
-     "tell me|give me)\\b\\s+(?:back\\s+)?(?:me\\s+)?(?:all\\s+(?:of\\s+)?)?(?:the\\s+)?(?:text|words|everything|content|lines?|"
-     "instructions|messages?|sentences?|characters|tokens|conversation|prompt|stuff|all)\\s+(?:(?:written|that (?:was|were|is|"
-     "came|appears?)|you (?:were|got|received|saw))\\s+)?(?:above|before|preceding|prior|earlier|at the (?:top|start|"
-     "beginning))\\b"},
-    {GUARD_INJ_EXTRACTION, 0.65, "print-your-instructions",
-     "\\b(?:repeat|print|reveal|dump|leak|disclose|expose|recite|paste|spell out|type out|copy|echo|output|regurgitate)\\s+"
-     "(?:me\\s+|us\\s+)?(?:back\\s+)?(?:all\\s+(?:of\\s+)?)?" YOUR "\\s+(?:(?:full|entire|complete|exact|original|initial|hidden|"
-     "secret|verbatim|current|actual|real|whole|own|core|underlying)\\s+){0,2}(?:instructions|directives|prompt|programming|"
-     "configuration|setup|system|context|guidelines|rules)\\b"},
-    {GUARD_INJ_EXTRACTION, 0.4, "show-your-instructions",
-     "\\b(?:show|tell|give|share|list|state|quote|read back|write out|display|return|send)\\s+(?:me\\s+|us\\s+)?(?:back\\s+)?"
-     "(?:all\\s+(?:of\\s+)?)?" YOUR "\\s+(?:(?:full|entire|complete|exact|original|initial|hidden|secret|verbatim|current|"
-     "actual|real|whole|own|core|underlying)\\s+){0,2}(?:instructions|directives|prompt|programming|configuration|setup|"
-     "context|guidelines|rules)\\b"},
-    {GUARD_INJ_EXTRACTION, 0.65, "written-in-your-instructions",
-     "\\b(?:written|says|said|stated|contained|included|listed|stored|defined|hidden|appear|appears)\\s+(?:in|inside|within)\\s+(?:" YOUR "|the)\\s+"
-     "(?:instructions|prompt|system prompt|system message|rules|configuration|initial prompt|context)\\b"},
     {GUARD_INJ_EXTRACTION, 0.65, "prompt-that-precedes",
      "\\b(?:prompt|text|instructions|message|content|words|rules)\\s+(?:that\\s+|which\\s+)?(?:precedes|preceded|came before|"
      "comes before|is above|was above|sits above|appears before|appeared before)\\s+(?:this|my|the|our)\\s+(?:chat|conversation|"
@@ -456,9 +292,6 @@ static const struct inj_pattern patterns[] = {
     {GUARD_INJ_EXTRACTION, 0.6, "hidden-text-you-received",
      "\\b(?:hidden|secret|initial|original|system|internal|confidential|first|earlier|previous|prior)\\s+(?:text|prompt|message|"
      "instructions|content|context|rules)\\s+(?:that\\s+)?you\\s+(?:received|got|were given|saw|have|read|were sent)\\b"},
-    {GUARD_INJ_EXTRACTION, 0.6, "reveal-secret-token",
-     "\\b(?:tell|give|show|reveal|print|share|send|output|leak|disclose)\\s+(?:me\\s+)?(?:" YOUR "|the)\\s+(?:secret|hidden|private|"
-     "internal|confidential)\\s+(?:token|key|password|code|word|phrase|instructions|prompt|canary|string)\\b"},
     {GUARD_INJ_EXTRACTION, 0.55, "how-were-you-prompted",
      "\\bhow\\s+(?:were|was|are|have)\\s+you\\s+(?:been\\s+)?(?:prompted|instructed|configured|set up|programmed|initialized|"
      "initialised)\\b"},
@@ -473,10 +306,6 @@ static const struct inj_pattern patterns[] = {
      "\\b(?:all of (?:them|it)|every (?:single )?(?:one|word|line)|from the (?:very )?(?:first|beginning|start|top)|"
      "(?:above|before) this (?:line|message|point|sentence)|including (?:the|your|any) (?:system|hidden|initial|secret|"
      "developer)\\s+(?:message|prompt|instructions|parts?)|as they appear)\\b"},
-    {FAM_EXTRACTION_CUE, 0.25, "verbatim",
-     "\\b(?:verbatim|word[- ]for[- ]word|character[- ]by[- ]character|in (?:a |one )?code ?block|exactly as (?:written|given|"
-     "it (?:was|is) written)|without (?:any )?(?:changes|modification|omission|summari[sz]ing)|in (?:its|their) entirety|"
-     "in full|raw form|unedited|exact (?:text|wording|words)|full text)\\b"},
     {GUARD_INJ_EXTRACTION, 0.5, "starting-with-you-are",
      "\\b(?:starting|beginning|start|begin)\\s+(?:with|from|at)\\s+(?:the\\s+(?:words?|phrase)\\s+)?[\"'`]?(?:you\\s+are|"
      "you're|your|system|instructions|i am)\\b"},
@@ -487,38 +316,17 @@ static const struct inj_pattern patterns[] = {
     {GUARD_INJ_EXTRACTION, 0.15, "system-prompt-noun",
      "\\b(?:system\\s+prompt|system\\s+message|initial\\s+instructions|hidden\\s+instructions|secret\\s+instructions|"
      "pre-?prompt|meta[- ]prompt)\\b"},
-    {GUARD_INJ_EXTRACTION, 0.55, "ignore-and-reveal",
-     "\\b(?:reveal|print|show|output|repeat|disclose|leak|dump|paste|recite|echo|list|give me|tell me|share|write out|copy)\\b"
-     GAP(40)
-     "\\b(?:instructions|prompt|rules|guidelines|configuration)\\s+(?:you\\s+(?:were|have been)\\s+given|above|you\\s+"
-     "received|you\\s+got|given\\s+to\\s+you|(?:that|which)\\s+(?:were|was)\\s+given\\s+to\\s+you)\\b"},
 
     /* ---- encoded payloads (phrases that ask for decoding; the byte-level signals are in code) ---- */
-    {GUARD_INJ_ENCODING, 0.7, "decode-and-follow",
-     "\\b(?:decode|decipher|decrypt|unscramble|reverse|de-?obfuscate)\\b" GAP(60)
-     "\\b(?:follow|obey|execute|carry out|act on|comply with|do what|do as|perform)\\b"},
-    {GUARD_INJ_ENCODING, 0.6, "encoded-instructions",
-     "\\b(?:base-?64|rot-?13|hex(?:adecimal)?|binary|morse|caesar|atbash|leetspeak|reversed|backwards|encoded|encrypted)\\b"
-     GAP(40) "\\b(?:instructions?|commands?|orders?|message|prompt|directive)\\b" GAP(40)
-     "\\b(?:follow|obey|execute|carry out|act on|comply)\\b"},
-
     {GUARD_INJ_ENCODING, 0.6, "reversed-keywords",
      "\\b(?:snoitcurtsni|tpmorp|metsys|erongi|dragersid|selur|laever|suoiverp|senilediug|snoitcirtser)\\b"},
     {GUARD_INJ_ENCODING, 0.2, "answer-in-reverse",
      "\\b(?:answer|respond|reply|write|read)\\s+(?:it\\s+|this\\s+)?(?:in reverse|backwards|reversed)\\b"},
 
     /* ---- talk about injection rather than an injection: damps the phrase score ---- */
-    {FAM_DISCUSSION, 0, "question-about-ignoring",
-     "\\b(?:should|can|could|do|does|did|would|may|must|will|is it ok(?:ay)? to|how (?:do|can|should|would|to)|why (?:do|does|"
-     "would|did|should)|when (?:should|do|can)|whether to|if)\\s+(?:i|we|they|people|employees|he|she|users|students|one|my "
-     "\\w+|our \\w+|the \\w+)\\s+(?:\\w+\\s+){0,2}(?:ignore|disregard|forget|override|bypass|skip|follow|obey)\\b"},
     {FAM_DISCUSSION, 0, "names-the-attack",
      "\\b(?:prompt[- ]injections?|jailbreak(?:ing)?\\s+(?:attacks?|attempts?|techniques?|prompts?|detection|research)|"
-     "injection attacks?|red[- ]team(?:ing|ers)?|adversarial prompts?)\\b"},
-    {FAM_DISCUSSION, 0, "document-reference",
-     "\\b(?:in|from|of)\\s+(?:the|this|my|our|that)\\s+(?:manual|document|article|paper|book|guide|essay|email|contract|"
-     "handbook|memo|recipe|readme|docs?|documentation|textbook|syllabus|policy document|lecture|tutorial|spec|assignment)\\b"},
-};
+     "injection attacks?|red[- ]team(?:ing|ers)?|adversarial prompts?)\\b"},};
 #define N_PATTERNS (sizeof(patterns) / sizeof(patterns[0]))
 
 /* Anchors: short expressions (mostly a word or a word stem at a word start) of which every

@@ -1,6 +1,8 @@
 /* Decoders for hidden payloads. See injection_decode.h. */
 #include "guard/injection_decode.h"
 
+#include <string.h>
+
 #define HEX_MIN_DIGITS 16
 #define ESCAPES_MIN 4
 
@@ -15,6 +17,23 @@ static int hex_value(unsigned char c)
 static int printable(unsigned char c)
 {
     return (c >= 0x20 && c < 0x7F) || c == '\n' || c == '\t' || c == '\r';
+}
+
+int inj_has_escapes(const char *s, size_t n)
+{
+    size_t count = 0;
+    for (const char *p = s, *end = s + n; p < end && count < ESCAPES_MIN;) {
+        const char *pct = memchr(p, '%', (size_t)(end - p)), *bs = memchr(p, '\\', (size_t)(end - p));
+        const char *q = pct == NULL ? bs : bs == NULL ? pct : pct < bs ? pct : bs;
+        if (q == NULL)
+            break;
+        const char *h = *q == '%' ? q + 1 : q + 2;
+        if (h + 1 < end && (*q == '%' || (q[1] | 0x20) == 'x') && hex_value((unsigned char)h[0]) >= 0 &&
+            hex_value((unsigned char)h[1]) >= 0)
+            count++;
+        p = q + 1;
+    }
+    return count >= ESCAPES_MIN;
 }
 
 size_t inj_decode_escapes(const char *s, size_t n, char *out)

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 
+int inj_has_escapes(const char *s, size_t n); /* four or more escapes: worth decoding */
 size_t inj_decode_escapes(const char *s, size_t n, char *out);
 size_t inj_decode_hex(const char *s, size_t n, char *out);
 size_t inj_decode_rot13(const char *s, size_t n, char *out);

@@ -242,69 +242,67 @@ static const struct lex_group lexicon[] = {
 #define MAX_WORD 40    /* longer tokens are not looked up */
 
 struct lex_slot {
-    uint32_t hash; /* 0: empty */
     uint8_t heads;
     uint64_t cls;
     char key[48];
 };
 
+/* Open addressing on a dense array of hashes (16 KB: stays in cache), the entries beside it. */
 struct inj_lex {
+    uint32_t hash[LEX_SLOTS]; /* 0: empty */
     struct lex_slot slot[LEX_SLOTS];
 };
 
-static uint32_t fnv_byte(uint32_t h, unsigned char c)
-{
-    return (h ^ c) * 16777619u;
-}
+/* Hash of key[0..n), read eight bytes at a time: key must be readable and zero from n up to
+ * the next multiple of 8 (KEY_PAD). A few multiplications per word, not one per byte. */
+#define KEY_PAD(n) (((n) + 7) & ~(size_t)7)
 
-#define FNV_INIT 2166136261u
-
-static unsigned char lower(unsigned char c)
+static uint32_t lex_hash(const char *key, size_t n)
 {
-    return c >= 'A' && c <= 'Z' ? (unsigned char)(c | 0x20) : c;
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t w;
+        memcpy(&w, key + i, 8);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+        h ^= h >> 32;
+    }
+    uint32_t r = (uint32_t)(h ^ (h >> 29));
+    return r ? r : 1;
 }
 
 static struct lex_slot *slot_find(struct inj_lex *lex, uint32_t h, const char *key, size_t n, int insert)
 {
-    h = h ? h : 1;
     for (uint32_t i = h & (LEX_SLOTS - 1);; i = (i + 1) & (LEX_SLOTS - 1)) {
         struct lex_slot *s = &lex->slot[i];
-        if (s->hash == 0) {
+        if (lex->hash[i] == 0) {
             if (!insert)
                 return NULL;
-            s->hash = h;
+            lex->hash[i] = h;
             memcpy(s->key, key, n);
             s->key[n] = 0;
             return s;
         }
-        if (s->hash == h && strlen(s->key) == n && memcmp(s->key, key, n) == 0)
+        if (lex->hash[i] == h && strlen(s->key) == n && memcmp(s->key, key, n) == 0)
             return s;
     }
 }
 
 static void lex_add(struct inj_lex *lex, const char *w, size_t n, uint64_t cls)
 {
-    uint32_t h = FNV_INIT;
+    char key[56] = {0};
     int spaces = 0;
     size_t first_end = n;
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)w[i];
-        if (c == '-')
-            c = ' '; /* the tokenizer splits on hyphens: "role-play" is the phrase "role play" */
-        if (c == ' ' && spaces++ == 0)
+        key[i] = w[i] == '-' ? ' ' : w[i]; /* the tokenizer splits on hyphens: "role-play" is "role play" */
+        if (key[i] == ' ' && spaces++ == 0)
             first_end = i;
-        h = fnv_byte(h, c);
     }
-    char key[48];
-    for (size_t i = 0; i < n; i++)
-        key[i] = w[i] == '-' ? ' ' : w[i];
-    struct lex_slot *s = slot_find(lex, h, key, n, 1);
+    struct lex_slot *s = slot_find(lex, lex_hash(key, n), key, n, 1);
     s->cls |= cls;
     if (spaces > 0) { /* mark the first word as the head of a phrase */
-        uint32_t h1 = FNV_INIT;
-        for (size_t i = 0; i < first_end; i++)
-            h1 = fnv_byte(h1, (unsigned char)key[i]);
-        struct lex_slot *head = slot_find(lex, h1, key, first_end, 1);
+        char head_key[56] = {0};
+        memcpy(head_key, key, first_end);
+        struct lex_slot *head = slot_find(lex, lex_hash(head_key, first_end), head_key, first_end, 1);
         head->heads |= spaces == 1 ? HEAD_BI : HEAD_TRI;
     }
 }
@@ -332,12 +330,11 @@ void inj_lex_free(struct inj_lex *lex)
 
 static const struct lex_slot *lex_get(const struct inj_lex *lex, uint32_t h, const char *key, size_t n)
 {
-    h = h ? h : 1;
     for (uint32_t i = h & (LEX_SLOTS - 1);; i = (i + 1) & (LEX_SLOTS - 1)) {
-        const struct lex_slot *s = &lex->slot[i];
-        if (s->hash == 0)
+        if (lex->hash[i] == 0)
             return NULL;
-        if (s->hash == h && s->key[n] == 0 && memcmp(s->key, key, n) == 0)
+        const struct lex_slot *s = &lex->slot[i];
+        if (lex->hash[i] == h && s->key[n] == 0 && memcmp(s->key, key, n) == 0)
             return s;
     }
 }
@@ -766,7 +763,11 @@ static void end_sentence(struct scan *s)
 }
 
 /* Byte classes: word bytes (letters, digits, apostrophe, >= 0x80), sentence ends, clause ends. */
-enum { BC_WORD = 1, BC_SENT = 2, BC_CLAUSE = 4 };
+enum { BC_WORD = 1, BC_SENT = 2, BC_CLAUSE = 4, BC_HEX = 8 };
+
+static unsigned char lowtab[256]; /* ASCII letters lower-cased, other bytes as they are */
+
+static int hex_tail(const unsigned char *p, size_t n);
 
 static const unsigned char *lex_byte_class(void)
 {
@@ -775,6 +776,9 @@ static const unsigned char *lex_byte_class(void)
     if (!ready) {
         for (int c = 0; c < 256; c++) {
             unsigned char k = 0;
+            lowtab[c] = (unsigned char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+            if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
+                k |= BC_HEX;
             if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '\'' || c >= 0x80)
                 k |= BC_WORD;
             if (c == '.' || c == '!' || c == '?' || c == '\n')
@@ -789,6 +793,15 @@ static const unsigned char *lex_byte_class(void)
     return cls;
 }
 
+static int hex_tail(const unsigned char *p, size_t n)
+{
+    const unsigned char *bc = lex_byte_class();
+    for (size_t i = 0; i < n; i++)
+        if (!(bc[p[i]] & BC_HEX))
+            return 0;
+    return 1;
+}
+
 void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, struct inj_lex_result *out)
 {
     memset(out, 0, sizeof(*out));
@@ -801,13 +814,13 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
     s.frame_start = s.nolimit_end = 0;
     uint32_t idx = 0, sent = 0, clause = 0, hex_pairs = 0;
     /* the previous words, to probe two- and three-word phrases: word-1 (the last word) and
-     * "word-2 word-1" when word-2 heads a three-word phrase; reset at a sentence end */
-    char w1[MAX_WORD], w21[MAX_WORD], probe[3 * MAX_WORD];
+     * "word-2 word-1" when word-2 heads a three-word phrase; reset at a sentence end.
+     * Buffers are zero-padded for lex_hash. */
+    char w1[MAX_WORD + 8], w21[2 * MAX_WORD + 8], probe[3 * MAX_WORD + 16];
     size_t n1 = 0, n21 = 0, s1 = 0, s21 = 0;
-    uint32_t h1 = 0, h21 = 0;
     unsigned heads1 = 0; /* phrase-head bits of word-1 */
     int have21 = 0;
-    char key[MAX_WORD];
+    char key[MAX_WORD + 8];
 
     size_t i = 0;
     while (i < len) {
@@ -827,19 +840,21 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
         }
         size_t ws = i;
         size_t n = 0;
-        int hex = 1; /* every byte a hex digit (a leading "0x" allowed) */
-        while (i < len && (bc[p[i]] & BC_WORD)) {
-            unsigned char c = lower(p[i]);
-            if (n < MAX_WORD)
-                key[n] = (char)c;
-            hex &= (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (n == 1 && c == 'x' && key[0] == '0');
+        unsigned all = BC_WORD | BC_HEX;
+        do {
+            unsigned char c = p[i];
+            key[n < MAX_WORD ? n : MAX_WORD] = (char)lowtab[c];
+            all &= bc[c];
             n++;
             i++;
-        }
+        } while (i < len && (bc[p[i]] & BC_WORD));
+        int hex = (all & BC_HEX) || (n > 2 && key[0] == '0' && key[1] == 'x' && hex_tail(p + ws + 2, n - 2));
         if (hex && n >= 16)
             out->hex_cue = 1;
-        else if (hex && n == 2 && ++hex_pairs >= 8)
+        else if (hex && n == 2 && ++hex_pairs >= 8) /* eight hex pairs in a row: "69 67 6e ..." */
             out->hex_cue = 1;
+        else if (!(hex && n == 2))
+            hex_pairs = 0;
         while (n > 1 && n <= MAX_WORD && key[n - 1] == '\'') /* a trailing apostrophe is a quote */
             n--;
         uint64_t cls = 0;
@@ -848,33 +863,27 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             heads1 = 0;
             have21 = 0;
         } else {
-            uint32_t h = FNV_INIT;
-            for (size_t q = 0; q < n; q++)
-                h = fnv_byte(h, (unsigned char)key[q]);
-            const struct lex_slot *e = lex_get(lex, h, key, n);
+            memset(key + n, 0, 8);
+            const struct lex_slot *e = lex_get(lex, lex_hash(key, n), key, n);
             unsigned heads = e != NULL ? e->heads : 0;
             cls = e != NULL ? e->cls : 0;
             if (heads1 & HEAD_BI) { /* "word-1 word" */
-                uint32_t hb = fnv_byte(h1, ' ');
-                for (size_t q = 0; q < n; q++)
-                    hb = fnv_byte(hb, (unsigned char)key[q]);
+                size_t pn = n1 + 1 + n;
                 memcpy(probe, w1, n1);
                 probe[n1] = ' ';
-                memcpy(probe + n1 + 1, key, n);
-                const struct lex_slot *b2 = lex_get(lex, hb, probe, n1 + 1 + n);
+                memcpy(probe + n1 + 1, key, n + 8);
+                const struct lex_slot *b2 = lex_get(lex, lex_hash(probe, pn), probe, pn);
                 if (b2 != NULL && b2->cls) {
                     cls |= b2->cls;
                     tstart = (uint32_t)s1;
                 }
             }
             if (have21) { /* "word-2 word-1 word" */
-                uint32_t ht = fnv_byte(h21, ' ');
-                for (size_t q = 0; q < n; q++)
-                    ht = fnv_byte(ht, (unsigned char)key[q]);
+                size_t pn = n21 + 1 + n;
                 memcpy(probe, w21, n21);
                 probe[n21] = ' ';
-                memcpy(probe + n21 + 1, key, n);
-                const struct lex_slot *b3 = lex_get(lex, ht, probe, n21 + 1 + n);
+                memcpy(probe + n21 + 1, key, n + 8);
+                const struct lex_slot *b3 = lex_get(lex, lex_hash(probe, pn), probe, pn);
                 if (b3 != NULL && b3->cls) {
                     cls |= b3->cls;
                     tstart = (uint32_t)s21;
@@ -886,19 +895,15 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
                 w21[n1] = ' ';
                 memcpy(w21 + n1 + 1, key, n);
                 n21 = n1 + 1 + n;
-                h21 = fnv_byte(h1, ' ');
-                for (size_t q = 0; q < n; q++)
-                    h21 = fnv_byte(h21, (unsigned char)key[q]);
                 s21 = s1;
                 have21 = 1;
             }
             memcpy(w1, key, n);
             n1 = n;
-            h1 = h;
             s1 = ws;
             heads1 = heads;
         }
-        if (n >= 5 && n <= MAX_WORD && !(cls & B(K_AI)) &&
+        if (n >= 5 && n <= MAX_WORD && !(cls & B(K_AI)) && (key[n - 1] == 't' || key[n - 1] == 'b') &&
             (memcmp(key + n - 3, "gpt", 3) == 0 || memcmp(key + n - 3, "bot", 3) == 0))
             cls |= B(K_PERSONA) | B(K_AI); /* HackGPT, EvilBot */
         if (cls != 0) {
@@ -923,9 +928,11 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             settle_pending(&s, t);
             if (cls & B(K_DESCRIBE))
                 s.sent_describes = 1;
+#ifndef LEX_NORULES
             rules_override(&s, t);
             rules_roleplay(&s, t);
             rules_extraction(&s, t);
+#endif
         }
         idx++;
     }
