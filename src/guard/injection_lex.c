@@ -61,6 +61,7 @@ enum {
     K_APPLY,    /* apply, matter, count, hold: negated, a void state */
     K_NOLONGER, /* no longer, don't, do not, never: before apply */
     K_ARTICLE,  /* a, an, my, our, their: a generic or someone else's prompt */
+    K_MINE,     /* my, our: the user's own text */
     K_THIS,     /* this, my, our, the, your: before "conversation" */
     K_EVERY,    /* everything, all, anything, whatever */
     K_DESCRIBE, /* explain, describe, meaning, example: the sentence talks about the words it contains */
@@ -73,6 +74,11 @@ enum {
     K_PERSONA,  /* a made-up bot name: HackGPT, EvilBot (set by the scanner, not the lexicon) */
     K_DECEASED, /* my late grandmother, dead grandpa: the bedtime-story exploit */
     K_DANGER,   /* napalm, nerve gas, explosives, activation keys: what the story is for */
+    K_TEXTN,    /* text, context, message: an instruction noun unless it is "my message" */
+    K_OBEYME,   /* do exactly what I say, obey only me */
+    K_FROMNOW,  /* from now on, for the rest of this chat, until further notice */
+    K_INSTEAD,  /* instead: "ignore the task and instead say ..." */
+    K_VERBATIMV,/* print, repeat, output, echo: verbs that copy text out word for word */
     K_ROT13,    /* rot13, and the attack words rotated: a cue to decode */
     K_REVERSED, /* attack words spelled backwards: a cue to reverse */
     K_N
@@ -89,15 +95,19 @@ struct lex_group {
 static const struct lex_group lexicon[] = {
     {B(K_OVR), "ignore|ignoring|disregard|disregarding|forget|forgetting|override|overriding|bypass|bypassing|skip|"
                "skipping|drop|abandon|discard|neglect|overlook|dismiss|scrap|ditch|wipe|erase|purge|unlearn|nullify|"
-               "cancel|revoke|circumvent|scratch|overwrite|replace|ignorieren|throw away|throw out|put aside|pay no attention|pay no heed|"
+               "cancel|revoke|circumvent|scratch|overwrite|replace|ignorieren|set aside|push aside|cast aside|"
+               "lay aside|brush aside|leave aside|don't bother with|dont bother with|forget about|quit following|"
+               "cease following|quit obeying|stop listening to|stop listening|throw away|throw out|put aside|pay no attention|pay no heed|"
                "pay no mind|not follow|don't follow|dont follow|stop following|no longer follow|not obey|"
                "don't obey|dont obey|stop obeying|never mind|nevermind|screw|get rid of|do away with|"
                "ignora|ignoralas|ignore completamente|ignorar|ignorez|ignorer|ignore|ignoriere|ignorieren|vergiss|vergessen|olvida|olvidate|"
                "oublie|oubliez|dimentica|dimenticate|esqueca|esquece|esquecer|desconsidera|desconsidere|negeer|vergeet"},
+    {B(K_INSTR) | B(K_TEXTN), "text|context|content|message|messages|conversation|input|prompt text"},
     {B(K_INSTR) | B(K_TASK), "instructions|instruction|directives|directive|orders|commands|directions|task|"
                              "instrucitons|instuctions|instructons|intructions|insturctions|instrctions|instrucions"},
     {B(K_INSTR), "rules|rule|guidelines|guideline|guidance|prompt|prompts|programming|constraints|constraint|"
                  "restrictions|restriction|policy|policies|content policy|safety rules|guardrails|guardrail|filters|"
+                 "safety|safety guidelines|safety protocols|protocols|protocol|moderation|content filter|"
                  "safeguards|limitations|training|conditioning|system prompt|system message|setup|configuration|"
                  "instrucciones|instruccion|indicaciones|consignes|anweisungen|anweisung|regeln|vorgaben|"
                  "richtlinien|istruzioni|instrucoes|regras|reglas|regles|regole|instructies|directrices|normas|"
@@ -107,10 +117,10 @@ static const struct lex_group lexicon[] = {
                  "anteriores|anterior|previas|precedentes|precedente|precedents|bisherigen|vorherigen|vorigen|"
                  "obigen|alle|todas|todos|toutes|tous|tutte|tutti|precedenti|vorige|eerdere|whatever|at the top|"
                  "vorher|zuvor|antes|avant|prima"},
-    {B(K_YOU), "you|u|yourself|ya|thee|tu|te|toi|dich|dir|du|ti"},
+    {B(K_YOU), "you|u|yourself|ya|thee|tu|te|toi|dich|dir|du|ti|you're|youre|you'll|you've|you'd|ye"},
     {B(K_YOU) | B(K_YOUPOSS), "your|ur|yours|thy|tus|ton|tes|vos|votre|dein|deine|deinen|deiner|deinem|tuo|tue|"
                               "tuoi|seu|suas|seus|sua|yer|yo|tu"},
-    {B(K_VOID), "void|cancelled|canceled|revoked|lifted|suspended|null|nullified|rescinded|overridden|superseded|"
+    {B(K_VOID), "fake|bogus|fabricated|a test|just a test|a joke|not real|nonsense|a trick|a drill|void|cancelled|canceled|revoked|lifted|suspended|null|nullified|rescinded|overridden|superseded|"
                 "waived|deactivated|disabled|invalidated|obsolete|irrelevant|no longer valid|no longer apply|"
                 "no longer applies|not apply|don't apply|dont apply|do not apply|not valid|"
                 "are off|is off|turned off|switched off|have expired|has expired"},
@@ -149,11 +159,11 @@ static const struct lex_group lexicon[] = {
                  "set free|rebelled against|free of|free from|liberated from"},
     {B(K_REFUSE), "refuse|refuses|refusing|decline|declines|say no|says no|reject|rejects|deny|denies|"
                   "say it can't|says it can't|say you can't|says it cannot|warn|moralize|moralise|hesitate"},
-    {B(K_ANSWERALL), "answer anything|answers anything|answers every|answer every|answers everything|"
+    {B(K_ANSWERALL), "anything and everything|perform anything|can do anything|answer anything|answers anything|answers every|answer every|answers everything|"
                      "answer everything|do anything|does anything|say anything|says anything|always answers|"
                      "always answer|always complies|always comply|answers any|any request|every request|"
                      "anything i ask|whatever i ask|everything i ask"},
-    {B(K_REVEAL), "print|show|reveal|repeat|output|display|dump|leak|disclose|expose|recite|paste|copy|echo|"
+    {B(K_REVEAL), "describe|explain|print|show|reveal|repeat|output|display|dump|leak|disclose|expose|recite|paste|copy|echo|"
                   "spell|quote|tell|give|list|share|write|translate|summarize|summarise|encode|type|read|return|"
                   "send|provide|state|reproduce|regurgitate|print out|write out|spell out|type out|read back|"
                   "muestra|muestrame|ensename|dime|montre|montre-moi|donne|affiche|zeig|zeige|gib|mostra|"
@@ -189,9 +199,9 @@ static const struct lex_group lexicon[] = {
     {B(K_SECRET), "secret|password|passphrase|token|tokens|key|keys|canary|code word|api key|secret word"},
     {B(K_FILLER), "please|kindly|just|now|ok|okay|so|hey|then|and|also|first|actually|simply|pls|plz|hi|hello|"
                   "btw|quick|important|attention|stop|but|well|alright|right|oh|instead|assistant|ai"},
-    {B(K_OTHER), "i|we|they|he|she|people|someone|my|our|their|his|her|employees|users|students|"
+    {B(K_OTHER), "i|we|they|he|she|people|someone|employees|users|students|"
                  "teacher|manager|boss|child|kids|team|company|one|i'm|im|we're|they're|everyone|nobody|"
-                 "developers|customers|client|staff|pilots|parents|landlord|court|i've|ive|i'd"},
+                 "developers|customers|client|staff|pilots|parents|landlord|court|i've|ive|i'd|we've|they've"},
     {B(K_NEW), "new|real|actual|true|updated|only|sole"},
     {B(K_TASK), "task|job|mission|objective|goal|purpose|role|policy|rules|directive"},
     {B(K_AUTH), "administrator|admin|developer|operator|owner|sysadmin|creator|root"},
@@ -202,16 +212,17 @@ static const struct lex_group lexicon[] = {
     {B(K_JBROKEN), "jailbroken|jail-broken|jail broken"},
     {B(K_MODE), "developer mode|god mode|unrestricted mode|dan mode|jailbreak mode|unfiltered mode|"
                 "uncensored mode|evil mode|chaos mode|sudo mode|admin mode|debug mode|no limits mode"},
-    {B(K_ENABLE), "enable|enter|activate|switch to|turn on|engage|unlock|enabled|activated|entering|in"},
+    {B(K_ENABLE), "enable|enter|activate|switch to|turn on|engage|unlock|enabled|activated|entering|in|into"},
     {B(K_ASIDE), "aside|away|behind"},
     {B(K_SETV), "set|put|leave|cast|push|lay|toss"},
     {B(K_APPLY), "apply|applies|matter|matters|count|counts|hold|holds|exist|exists|existed|bind|"
                  "have to follow|need to follow|have to obey|need to obey"},
     {B(K_NOLONGER), "no longer|don't|dont|do not|doesn't|does not|never|won't|will not|not|none|nothing"},
     {B(K_ARTICLE), "a|an|my|our|their|his|her|this|that|some"},
+    {B(K_MINE), "my|our|mine"},
     {B(K_THIS), "this|my|our|the|your|ur"},
     {B(K_DESCRIBE), "explain|explains|describe|define|definition|difference|meaning|mean|means|concept|example|"
-                    "examples|history|whether|analyze|analyse|awareness|detect|detection|classify"},
+                    "examples|history|whether|awareness"},
     {B(K_SAYS), "says|said|say|told me|told us|asked me|asked us|wants me|want me|wants us|wrote|reads|recommends|"
                 "suggests|suggested|asks me|ask me|asking me|type|typed|types|typing|tried|try|tries"},
     {B(K_PREP), "for|about|on|regarding|of"},
@@ -223,7 +234,15 @@ static const struct lex_group lexicon[] = {
                     "tegrof|evitcerid|sevitcerid|dnetrep|ruoy|kaerbliaj"},
     {B(K_INTO), "in|into|inside|to|from|within"},
     {B(K_FOLLOW), "follow|obey|comply with|adhere to|abide by|respect|listen to|stick to|honor|honour"},
-    {B(K_PRON), "them|those|these|it|all of them|all of it|that"},
+    {B(K_PRON), "them|those|these|it|all of them|all of it|that|they"},
+    {B(K_OBEYME), "do exactly what i say|do whatever i say|do as i say|do what i say|obey me|only obey me|"
+                  "obey only me|listen only to me|follow my orders|follow only my|only follow my|"
+                  "follow my instructions|follow mine|comply with my|answer to me"},
+    {B(K_FROMNOW), "from now on|from this point|from here on|for the rest of|henceforth|starting now|"
+                   "until further notice|from now|going forward"},
+    {B(K_INSTEAD), "instead|and instead|but instead"},
+    {B(K_VERBATIMV), "print|repeat|output|echo|recite|dump|copy|paste|reproduce|print out|spell out|write out|"
+                     "type out|regurgitate|quote"},
     {B(K_DECEASED), "late grandma|late grandmother|late grandpa|late grandfather|late granny|dead grandma|"
                     "dead grandmother|dead grandpa|dead grandfather|deceased grandma|deceased grandmother|"
                     "deceased grandpa|deceased grandfather|late mother|late father|late mom|late dad|"
@@ -391,10 +410,12 @@ struct scan {
     double pending_w;
     uint32_t pending_start, pending_end, pending_idx;
     /* rules that fired in the current sentence, damped at its end if it explains words */
-    uint32_t sent_fired; /* bit per rule */
+    uint32_t sent_fired;  /* bit per rule */
+    uint32_t sent_exempt; /* rules fired on the reader's own prompt: not damped */
     double sent_before[LEX_N_RULES];
     int sent_describes;
     int deceased, deceased_cue; /* the late-grandmother story: seen, and a frame or danger seen */
+    int from_now;               /* "from now on" seen */
 };
 
 static const struct tok *back(const struct scan *s, uint32_t k) /* k-th classified word before the newest (0: newest) */
@@ -469,13 +490,33 @@ static void rules_override(struct scan *s, const struct tok *c)
             int kv = find_back(s, (uint32_t)ki + 1, B(K_OVR), instr, 8);
             if (kv >= 0 && kv != ki) {
                 const struct tok *v = back(s, (uint32_t)kv);
-                int scope = any_between(s, 0, kv, B(K_SCOPE) | B(K_YOU) | B(K_ABOVE));
+                int scope = any_between(s, 0, kv, B(K_SCOPE) | B(K_YOU) | B(K_ABOVE) | B(K_MAKER) | B(K_SYSPROMPT));
                 int who = addressee(s, kv);
                 double w = scope ? (who > 0 ? 0.8 : 0.6) : (who > 0 ? 0.4 : 0.2);
-                if (who >= 0)
+                /* "ignore my previous message" is the user's own text, not instructions */
+                int own_text = (instr->cls & B(K_TEXTN)) && !(instr->cls & B(K_TASK)) &&
+                               (any_between(s, ki, kv, B(K_MINE)) || !scope);
+                if (who >= 0 && !own_text)
                     fire(s, LEX_OVERRIDE_PRIOR, w, v->start, c->end);
             }
         }
+    }
+    /* ignore the above */
+    if (c->cls & B(K_ABOVE)) {
+        int kv = find_back(s, 1, B(K_OVR), c, 3);
+        if (kv >= 0 && !any_between(s, 1, kv, B(K_INSTR) | B(K_MINE)) && addressee(s, kv) >= 0)
+            fire(s, LEX_OVERRIDE_PRIOR, addressee(s, kv) > 0 ? 0.7 : 0.5, back(s, (uint32_t)kv)->start, c->end);
+    }
+    /* do exactly what I say (more so from now on) */
+    if (c->cls & B(K_OBEYME))
+        fire(s, LEX_OVERRIDE_NEW_ORDERS, s->from_now ? 0.7 : 0.45, c->start, c->end);
+    if (c->cls & B(K_FROMNOW))
+        s->from_now = 1;
+    /* ignore the task and instead say ... */
+    if (c->cls & B(K_INSTEAD)) {
+        int kv = find_back(s, 1, B(K_OVR), c, 10);
+        if (kv >= 0 && addressee(s, kv) >= 0)
+            fire(s, LEX_OVERRIDE_NEW_ORDERS, 0.4, back(s, (uint32_t)kv)->start, c->end);
     }
     /* whatever rules came with this chat, ignore them */
     if (c->cls & B(K_PRON)) {
@@ -511,7 +552,9 @@ static void rules_override(struct scan *s, const struct tok *c)
                 const struct tok *instr = back(s, (uint32_t)ki);
                 int kscope = find_back(s, 0, B(K_SCOPE) | B(K_YOU) | B(K_ABOVE), c, 14);
                 int scope = kscope >= 0 && back(s, (uint32_t)kscope)->idx + 4 >= instr->idx;
-                int other = any_between(s, 1, ki, B(K_OTHER) | B(K_SAYS));
+                int other = 0; /* someone else's rules: "our rules are void" is news, not an attack */
+                for (int k = 1; k < ki; k++)
+                    other |= (back(s, (uint32_t)k)->cls & (B(K_OTHER) | B(K_SAYS))) && !(back(s, (uint32_t)k)->cls & B(K_PRON));
                 double w = other ? 0 : scope ? 0.75 : 0.4;
                 if ((instr->cls & B(K_EVERY)) && !(instr->cls & B(K_INSTR)))
                     w = scope && !other ? 0.7 : 0; /* everything above this line is void */
@@ -569,6 +612,11 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
         if (ku >= 0)
             fire(s, LEX_ROLEPLAY_UNBOUND_AI, 0.6, back(s, (uint32_t)ku)->start, c->end);
     }
+    if ((c->cls & B(K_UNRES)) && !(c->cls & B(K_AI))) { /* AIM is unfiltered */
+        int ka = find_back(s, 1, B(K_PERSONA), c, 3);
+        if (ka >= 0)
+            fire(s, LEX_ROLEPLAY_UNBOUND_AI, 0.55, back(s, (uint32_t)ka)->start, c->end);
+    }
     if (c->cls & B(K_UNRES))
         nolimit = 1;
     if (c->cls & B(K_REFUSE)) { /* never refuses */
@@ -597,7 +645,7 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
         nolimit = 1;
     }
     if (c->cls & B(K_MODE)) {
-        int ke = find_back(s, 1, B(K_ENABLE), c, 2);
+        int ke = find_back(s, 1, B(K_ENABLE), c, 4);
         if (ke >= 0 && addressee(s, ke) > 0) {
             fire(s, LEX_ROLEPLAY_MARKER, 0.6, back(s, (uint32_t)ke)->start, c->end);
             nolimit = 1;
@@ -605,6 +653,9 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
     }
     if (c->cls & B(K_PERSONA)) { /* you are now HackGPT */
         int kf = find_back(s, 1, B(K_FRAME), c, 4);
+        int ky = find_back(s, 1, B(K_YOU), c, 2);
+        if (kf < 0 && ky >= 0 && !(back(s, (uint32_t)ky)->cls & B(K_YOUPOSS)))
+            kf = ky; /* you are DUDE */
         if (kf >= 0)
             fire(s, LEX_ROLEPLAY_MARKER, 0.5, back(s, (uint32_t)kf)->start, c->end);
     }
@@ -682,8 +733,11 @@ static void rules_extraction(struct scan *s, const struct tok *c)
                 int about = any_between(s, kn + 1, kr, B(K_ABOUT)); /* tell me about the hidden rules of X */
                 if ((!weak_verb || own >= 3) && !about && addressee(s, kr) >= 0) {
                     double w = own >= 2 ? 0.8 : 0.5;
-                    if ((c->cls & B(K_SYSPROMPT)) || own == 2 || own == 4)
+                    if ((c->cls & B(K_SYSPROMPT)) || own == 2 || own == 4) {
                         fire(s, LEX_EXTRACT_REVEAL, w, r->start, c->end);
+                        if (own >= 3) /* "describe the rules in your system prompt" */
+                            s->sent_exempt |= 1u << LEX_EXTRACT_REVEAL;
+                    }
                     else { /* "your instructions" unless "for cold brew" follows: decided at the next word */
                         s->pending_w = w;
                         s->pending_start = r->start;
@@ -725,6 +779,13 @@ static void rules_extraction(struct scan *s, const struct tok *c)
             }
         }
     }
+    /* print the text above */
+    if (c->cls & B(K_ABOVE)) {
+        int kt = find_back(s, 1, B(K_ALLTEXT), c, 2);
+        int kr = kt >= 0 ? find_back(s, (uint32_t)kt + 1, B(K_VERBATIMV), c, 6) : -1;
+        if (kr >= 0 && addressee(s, kr) >= 0)
+            fire(s, LEX_EXTRACT_ABOVE, 0.6, back(s, (uint32_t)kr)->start, c->end);
+    }
     /* repeat everything before my first message */
     if (c->cls & B(K_CONVO)) {
         int ka = find_back(s, 1, B(K_ABOVE), c, 4);
@@ -754,11 +815,12 @@ static void end_sentence(struct scan *s)
     settle_pending(s, NULL);
     if (s->sent_describes)
         for (int r = 0; r < LEX_N_RULES; r++)
-            if (s->sent_fired & (1u << r)) {
+            if ((s->sent_fired & ~s->sent_exempt) & (1u << r)) {
                 double half = s->out->weight[r] / 2;
                 s->out->weight[r] = half > s->sent_before[r] ? half : s->sent_before[r];
             }
     s->sent_fired = 0;
+    s->sent_exempt = 0;
     s->sent_describes = 0;
 }
 
@@ -865,6 +927,12 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
         } else {
             memset(key + n, 0, 8);
             const struct lex_slot *e = lex_get(lex, lex_hash(key, n), key, n);
+            if (e == NULL && n > 3 && key[n - 2] == '\'' && key[n - 1] == 's') { /* the operator's */
+                memset(key + n - 2, 0, 8);
+                e = lex_get(lex, lex_hash(key, n - 2), key, n - 2);
+                key[n - 2] = '\'';
+                key[n - 1] = 's';
+            }
             unsigned heads = e != NULL ? e->heads : 0;
             cls = e != NULL ? e->cls : 0;
             if (heads1 & HEAD_BI) { /* "word-1 word" */
@@ -903,6 +971,11 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             s1 = ws;
             heads1 = heads;
         }
+        if ((n == 3 || n == 4) && p[ws] >= 'A' && p[ws] <= 'Z' && p[ws + 1] >= 'A' && p[ws + 1] <= 'Z' &&
+            p[ws + 2] >= 'A' && p[ws + 2] <= 'Z' && (n == 3 || (p[ws + 3] >= 'A' && p[ws + 3] <= 'Z')) &&
+            (memcmp(key, "dan", 3) == 0 || memcmp(key, "stan", 4) == 0 || memcmp(key, "dude", 4) == 0 ||
+             memcmp(key, "aim", 3) == 0))
+            cls |= B(K_PERSONA) | B(K_AI); /* the jailbreak personas, written in capitals */
         if (n >= 5 && n <= MAX_WORD && !(cls & B(K_AI)) && (key[n - 1] == 't' || key[n - 1] == 'b') &&
             (memcmp(key + n - 3, "gpt", 3) == 0 || memcmp(key + n - 3, "bot", 3) == 0))
             cls |= B(K_PERSONA) | B(K_AI); /* HackGPT, EvilBot */
