@@ -77,16 +77,20 @@ enum {
     K_TEXTN,    /* text, context, message: an instruction noun unless it is "my message" */
     K_OBEYME,   /* do exactly what I say, obey only me */
     K_FROMNOW,  /* from now on, for the rest of this chat, until further notice */
+    K_WHATISAY, /* what I say, whatever I want: an order only after "do" */
+    K_DOV,      /* do, just, exactly, always: before "what I say" */
     K_INSTEAD,  /* instead: "ignore the task and instead say ..." */
     K_VERBATIMV,/* print, repeat, output, echo: verbs that copy text out word for word */
     K_ROT13,    /* rot13, and the attack words rotated: a cue to decode */
     K_REVERSED, /* attack words spelled backwards: a cue to reverse */
     K_N
 };
-#define B(k) (1ull << (k))
+/* More than 64 classes: a word's classes are a 128-bit set. */
+typedef unsigned __int128 lex_cls;
+#define B(k) ((lex_cls)1 << (k))
 
 struct lex_group {
-    uint64_t cls;
+    lex_cls cls;
     const char *words; /* '|' separated; a word may be two or three words with single spaces */
 };
 
@@ -235,9 +239,10 @@ static const struct lex_group lexicon[] = {
     {B(K_INTO), "in|into|inside|to|from|within"},
     {B(K_FOLLOW), "follow|obey|comply with|adhere to|abide by|respect|listen to|stick to|honor|honour"},
     {B(K_PRON), "them|those|these|it|all of them|all of it|that|they"},
-    {B(K_OBEYME), "do exactly what i say|do whatever i say|do as i say|do what i say|obey me|only obey me|"
-                  "obey only me|listen only to me|follow my orders|follow only my|only follow my|"
-                  "follow my instructions|follow mine|comply with my|answer to me"},
+    {B(K_OBEYME), "obey me|only obey me|obey only me|listen only to|follow my orders|follow only my|only follow my|"
+                  "follow mine|only answer to|answer only to"},
+    {B(K_WHATISAY), "what i say|whatever i say|as i say|what i tell|whatever i tell|what i want|whatever i want"},
+    {B(K_DOV), "do|does|just|exactly|always"},
     {B(K_FROMNOW), "from now on|from this point|from here on|for the rest of|henceforth|starting now|"
                    "until further notice|from now|going forward"},
     {B(K_INSTEAD), "instead|and instead|but instead"},
@@ -262,7 +267,7 @@ static const struct lex_group lexicon[] = {
 
 struct lex_slot {
     uint8_t heads;
-    uint64_t cls;
+    lex_cls cls;
     char key[48];
 };
 
@@ -306,7 +311,7 @@ static struct lex_slot *slot_find(struct inj_lex *lex, uint32_t h, const char *k
     }
 }
 
-static void lex_add(struct inj_lex *lex, const char *w, size_t n, uint64_t cls)
+static void lex_add(struct inj_lex *lex, const char *w, size_t n, lex_cls cls)
 {
     char key[56] = {0};
     int spaces = 0;
@@ -393,7 +398,7 @@ const char *inj_lex_rule_name(int rule)
 #define RING 32 /* classified words remembered; lookbacks reach at most 12 words */
 
 struct tok {
-    uint64_t cls;
+    lex_cls cls;
     uint32_t start, end; /* bytes; a phrase starts at its first word */
     uint32_t idx;        /* word number in the text */
     uint32_t sent;       /* sentence number */
@@ -438,7 +443,7 @@ static void fire(struct scan *s, int rule, double w, size_t start, size_t end)
 
 /* Finds the newest word before position k (exclusive) with class bit `cls` in the same
  * sentence as `cur`, at most `reach` words before cur. Returns its ring offset or -1. */
-static int find_back(const struct scan *s, uint32_t from, uint64_t cls, const struct tok *cur, uint32_t reach)
+static int find_back(const struct scan *s, uint32_t from, lex_cls cls, const struct tok *cur, uint32_t reach)
 {
     for (uint32_t k = from; k < RING; k++) {
         const struct tok *t = back(s, k);
@@ -472,7 +477,7 @@ static int addressee(const struct scan *s, int k)
     return v->idx - v->clause <= fillers + 1 ? 1 : 0;
 }
 
-static int any_between(const struct scan *s, int newer, int older, uint64_t cls) /* ring offsets, exclusive of older */
+static int any_between(const struct scan *s, int newer, int older, lex_cls cls) /* ring offsets, exclusive of older */
 {
     for (int k = newer; k < older; k++)
         if (back(s, (uint32_t)k)->cls & cls)
@@ -508,7 +513,7 @@ static void rules_override(struct scan *s, const struct tok *c)
             fire(s, LEX_OVERRIDE_PRIOR, addressee(s, kv) > 0 ? 0.7 : 0.5, back(s, (uint32_t)kv)->start, c->end);
     }
     /* do exactly what I say (more so from now on) */
-    if (c->cls & B(K_OBEYME))
+    if ((c->cls & B(K_OBEYME)) || ((c->cls & B(K_WHATISAY)) && find_back(s, 1, B(K_DOV), c, 3) >= 0))
         fire(s, LEX_OVERRIDE_NEW_ORDERS, s->from_now ? 0.7 : 0.45, c->start, c->end);
     if (c->cls & B(K_FROMNOW))
         s->from_now = 1;
@@ -762,6 +767,8 @@ static void rules_extraction(struct scan *s, const struct tok *c)
             int kq = find_back(s, 0, B(K_QWH), c, 8);
             int kn = find_back(s, (uint32_t)kt + 1, B(K_SYSP), c, 6);
             int ko = find_back(s, 0, B(K_OTHER), c, 8);
+            if (ko >= 0 && (back(s, (uint32_t)ko)->cls & B(K_MAKER)))
+                ko = -1; /* "what did your developers tell you" */
             int you = find_back(s, 0, B(K_YOU), c, 4) >= 0;
             if (ky >= 0 && you && ko < 0 && kq >= 0 && kq > kt)
                 fire(s, LEX_EXTRACT_TOLD, 0.65, back(s, (uint32_t)kq)->start, c->end);
@@ -919,7 +926,7 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             hex_pairs = 0;
         while (n > 1 && n <= MAX_WORD && key[n - 1] == '\'') /* a trailing apostrophe is a quote */
             n--;
-        uint64_t cls = 0;
+        lex_cls cls = 0;
         uint32_t tstart = (uint32_t)ws;
         if (n > MAX_WORD) {
             heads1 = 0;
@@ -989,8 +996,8 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             t->clause = clause;
             s.n++;
 #ifdef LEX_DEBUG
-            fprintf(stderr, "tok %u sent %u clause %u [%.*s] cls %llx\n", idx, sent, clause, (int)(t->end - t->start),
-                    text + t->start, (unsigned long long)cls);
+            fprintf(stderr, "tok %u sent %u clause %u [%.*s] cls %llx:%llx\n", idx, sent, clause, (int)(t->end - t->start),
+                    text + t->start, (unsigned long long)(cls >> 64), (unsigned long long)cls);
 #endif
             if (cls & B(K_ROT13))
                 out->rot13_cue = 1;
