@@ -281,17 +281,31 @@ struct inj_lex {
  * the next multiple of 8 (KEY_PAD). A few multiplications per word, not one per byte. */
 #define KEY_PAD(n) (((n) + 7) & ~(size_t)7)
 
+#define HASH_SEED 0x9E3779B97F4A7C15ull
+#define HASH_MUL 0xFF51AFD7ED558CCDull
+
+static uint64_t hash_chunk(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * HASH_MUL;
+    return h ^ (h >> 32);
+}
+
+static uint32_t hash_final(uint64_t h, size_t n)
+{
+    h = (h ^ n) * HASH_MUL;
+    uint32_t r = (uint32_t)(h ^ (h >> 29));
+    return r ? r : 1;
+}
+
 static uint32_t lex_hash(const char *key, size_t n)
 {
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+    uint64_t h = HASH_SEED;
     for (size_t i = 0; i < n; i += 8) {
         uint64_t w;
         memcpy(&w, key + i, 8);
-        h = (h ^ w) * 0xFF51AFD7ED558CCDull;
-        h ^= h >> 32;
+        h = hash_chunk(h, w);
     }
-    uint32_t r = (uint32_t)(h ^ (h >> 29));
-    return r ? r : 1;
+    return hash_final(h, n);
 }
 
 static struct lex_slot *slot_find(struct inj_lex *lex, uint32_t h, const char *key, size_t n, int insert)
@@ -352,13 +366,27 @@ void inj_lex_free(struct inj_lex *lex)
     free(lex);
 }
 
+/* Equal keys of length n, both zero-padded to a multiple of 8 (stored keys are, and so are
+ * the scanner's). Stored keys are zero after their end, so a shorter stored key differs. */
+static int key_eq(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t x, y;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y)
+            return 0;
+    }
+    return 1;
+}
+
 static const struct lex_slot *lex_get(const struct inj_lex *lex, uint32_t h, const char *key, size_t n)
 {
     for (uint32_t i = h & (LEX_SLOTS - 1);; i = (i + 1) & (LEX_SLOTS - 1)) {
         if (lex->hash[i] == 0)
             return NULL;
         const struct lex_slot *s = &lex->slot[i];
-        if (lex->hash[i] == h && s->key[n] == 0 && memcmp(s->key, key, n) == 0)
+        if (lex->hash[i] == h && s->key[n] == 0 && key_eq(s->key, key, n))
             return s;
     }
 }
@@ -889,7 +917,7 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
     size_t n1 = 0, n21 = 0, s1 = 0, s21 = 0;
     unsigned heads1 = 0; /* phrase-head bits of word-1 */
     int have21 = 0;
-    char key[MAX_WORD + 8];
+    char key[MAX_WORD + 16];
 
     size_t i = 0;
     while (i < len) {
@@ -910,13 +938,33 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
         size_t ws = i;
         size_t n = 0;
         unsigned all = BC_WORD | BC_HEX;
+        /* the word is hashed as it is read, eight bytes to a register: storing bytes and then
+         * loading them as a word would stall on every word */
+        uint64_t chunk = 0, h = HASH_SEED;
         do {
             unsigned char c = p[i];
-            key[n < MAX_WORD ? n : MAX_WORD] = (char)lowtab[c];
+            if (n < MAX_WORD) {
+                chunk |= (uint64_t)lowtab[c] << ((n & 7) * 8);
+                if ((n & 7) == 7) {
+                    memcpy(key + (n & ~(size_t)7), &chunk, 8);
+                    h = hash_chunk(h, chunk);
+                    chunk = 0;
+                }
+            }
             all &= bc[c];
             n++;
             i++;
         } while (i < len && (bc[p[i]] & BC_WORD));
+        if (n <= MAX_WORD) {
+            size_t full = n & ~(size_t)7;
+            memcpy(key + full, &chunk, 8); /* the partial chunk, zero-padded (zeros if none) */
+            if (n & 7)
+                h = hash_chunk(h, chunk);
+            if (full + 8 <= MAX_WORD) {
+                uint64_t zero = 0;
+                memcpy(key + full + 8, &zero, 8);
+            }
+        }
         int hex = (all & BC_HEX) || (n > 2 && key[0] == '0' && key[1] == 'x' && hex_tail(p + ws + 2, n - 2));
         if (hex && n >= 16)
             out->hex_cue = 1;
@@ -924,16 +972,19 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             out->hex_cue = 1;
         else if (!(hex && n == 2))
             hex_pairs = 0;
-        while (n > 1 && n <= MAX_WORD && key[n - 1] == '\'') /* a trailing apostrophe is a quote */
-            n--;
+        uint32_t wh = n <= MAX_WORD ? hash_final(h, n) : 0;
+        if (n > 1 && n <= MAX_WORD && key[n - 1] == '\'') { /* a trailing apostrophe is a quote */
+            while (n > 1 && key[n - 1] == '\'')
+                key[--n] = 0;
+            wh = lex_hash(key, n);
+        }
         lex_cls cls = 0;
         uint32_t tstart = (uint32_t)ws;
         if (n > MAX_WORD) {
             heads1 = 0;
             have21 = 0;
         } else {
-            memset(key + n, 0, 8);
-            const struct lex_slot *e = lex_get(lex, lex_hash(key, n), key, n);
+            const struct lex_slot *e = lex_get(lex, wh, key, n);
             if (e == NULL && n > 3 && key[n - 2] == '\'' && key[n - 1] == 's') { /* the operator's */
                 memset(key + n - 2, 0, 8);
                 e = lex_get(lex, lex_hash(key, n - 2), key, n - 2);
@@ -946,7 +997,7 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
                 size_t pn = n1 + 1 + n;
                 memcpy(probe, w1, n1);
                 probe[n1] = ' ';
-                memcpy(probe + n1 + 1, key, n + 8);
+                memcpy(probe + n1 + 1, key, n + 8); /* key is zero-padded: so is the probe */
                 const struct lex_slot *b2 = lex_get(lex, lex_hash(probe, pn), probe, pn);
                 if (b2 != NULL && b2->cls) {
                     cls |= b2->cls;
