@@ -326,96 +326,21 @@ static const struct inj_pattern patterns[] = {
     /* ---- talk about injection rather than an injection: damps the phrase score ---- */
     {FAM_DISCUSSION, 0, "names-the-attack",
      "\\b(?:prompt[- ]injections?|jailbreak(?:ing)?\\s+(?:attacks?|attempts?|techniques?|prompts?|detection|research)|"
-     "injection attacks?|red[- ]team(?:ing|ers)?|adversarial prompts?)\\b"},};
+     "injection attacks?|red[- ]team(?:ing|ers)?|adversarial prompts?)\\b"},
+};
 #define N_PATTERNS (sizeof(patterns) / sizeof(patterns[0]))
 
-/* Anchors: short expressions (mostly a word or a word stem at a word start) of which every
- * pattern above contains at least one: a pattern's rarest required words. A long text is
- * scanned for them first (a cheap scan: they are nearly literals), and the patterns then run only on windows of ANCHOR_WINDOW bytes either
- * side of each anchor: wider than any pattern's match, so a window holds every match that
- * contains its anchor. tests/unit/guard/test_injection.c checks that windowed and whole-text
- * scans agree on every text of the labelled set. Adding a pattern means adding its anchor. */
-static const char *const anchors[] = {
-    /* what instructions are called */
-    "\\binstruct", "\\brules?\\b", "\\bguideline", "\\bdirective", "\\bprompt", "\\bguidance", "\\bconstraint",
-    "\\brestrict", "\\bprogramm", "\\bpolic(?:y|ies)\\b", "\\bconditioning", "\\blimit", "\\bfilter", "\\bcommands?\\b",
-    "\\borders\\b", "\\bdirections\\b", "\\btraining\\b", "\\btask\\b", "\\bgoal\\b", "\\bpurpose\\b",
-    "\\bobjective\\b", "\\bmission\\b", "\\brole\\b", "\\byour\\s+(?:real|true|actual|new|updated|only|sole|primary|main|current|hidden)\\b", "\\bmemory\\b", "\\bcontext\\b", "\\bsafety\\b",
-    "\\bprotocols?\\b", "\\bguardrail", "\\bsafeguard", "\\bcensor", "\\bboundar", "\\bethic", "\\bmoral",
-    "\\bconscience\\b", "\\balignment\\b", "\\bchecks?\\b", "\\bmeasures\\b", "\\bprinciples\\b", "\\binhibition",
-    "\\bshackle", "\\bchains\\b", "\\bconfines\\b", "\\bbonds\\b", "\\blaws?\\b", "\\bpreamble\\b", "\\bconfigur",
-    /* where they came from */
-    "\\btold\\b", "\\btaught\\b", "\\babove\\b", "\\bprevious", "\\bprior\\b", "\\bearlier\\b", "\\bpreceding\\b",
-    "\\bforegoing\\b", "\\baforementioned\\b", "\\bsystem\\b", "\\bdeveloper", "\\badmin", "\\bcreator", "\\boperator",
-    "\\bowner", "\\bmaker", "\\bsysadmin", "\\bopenai", "\\banthropic", "\\bgoogle\\b", "\\bmicrosoft\\b", "\\bmeta\\b",
-    "\\bmistral\\b", "\\binitial", "\\boriginal", "\\binternal\\b", "\\bconfidential\\b", "\\bhidden\\b", "\\bsecret",
-    "\\bprivate\\b", "\\bgiven\\b", "\\bpassword", "\\bpassphrase", "\\bapi key", "\\bcanary",
-    /* personas and modes */
-    "\\bmode\\b", "\\bdan\\b", "\\bstan\\b", "\\bdude\\b", "\\baim\\b", "\\bkevin\\b", "\\bapophis\\b", "gpt",
-    "\\bucar\\b", "\\bmongo\\b", "devmode", "jail", "machiavell", "confidant", "\\bcharacter\\b", "\\bpersona\\b",
-    "\\bevil\\b", "\\brogue\\b", "unfiltered", "uncensored", "unrestricted", "\\bunbound\\b", "unshackled", "\\bamoral\\b",
-    "\\bunethical\\b", "\\bimmoral\\b", "\\bunaligned\\b", "\\bunhinged\\b", "\\blimitless\\b", "\\bunchained\\b",
-    "bot\\b", "\\b(?:evil|anti|based|chaos|dark|free|uncensored|unfiltered|dan|dev|jailbroken|rogue|naughty|chad|un)[- ]?ai\\b",
-    "\\bopposite\\b", "\\breverse\\b", "\\banti\\b", "\\bsimulat", "\\bemulat", "\\bimperson", "\\brole-?play",
-    "\\bact (?:as|like)\\b", "\\bpretend", "\\bbehave\\b", "\\bhypothetical", "\\bfictional\\b", "\\bimaginary\\b",
-    "\\balternate\\b", "\\bgrand(?:ma|mother|pa|father)\\b", "\\bgranny\\b", "\\bcalled\\b", "\\bnamed\\b",
-    "\\b(?:write|respond|answer|speak|reply) as\\b", "\\byourself\\b", "\\bof you\\b", "\\bare now\\b", "\\bre now\\b",
-    /* what jailbreaks promise */
-    "\\bfree", "\\bbound\\b", "\\bescaped?\\b", "\\brebelled\\b", "\\bdefied\\b", "\\bbroken\\b", "\\bbreak",
-    "\\bcare (?:about|for)\\b", "\\bswear\\b", "\\bcurse\\b", "\\brefus", "\\bdeclin", "\\breject", "\\bsays? no\\b",
-    "\\bden(?:y|ies)\\b", "\\bturns? down\\b", "\\billegal\\b", "\\bharmful\\b", "\\bdangerous\\b", "\\boffensive\\b",
-    "\\binappropriate\\b", "\\bexplicit\\b", "\\banything\\b", "\\beverything\\b", "\\bany (?:request|question|prompt|topic)",
-    "\\bwarning", "\\bdisclaimer", "\\bcaveat", "\\bmorali[sz]", "\\blecture", "\\bjudge?ment", "\\brestrain",
-    "\\bconstrain", "\\bgovern", "\\bcontroll?ed\\b", "\\bheld back\\b", "\\bobligat", "\\brequired to\\b",
-    "\\bsubject to\\b", "\\bconfined\\b", "\\btied\\b", "\\brestricted\\b", "\\blimited\\b", "\\ballowed\\b",
-    "\\bpermitted\\b", "\\bauthori[sz]ed\\b", "\\bcleared\\b", "\\blicensed\\b",
-    /* overriding */
-    "\\bignor", "\\bdisregard", "\\bforget", "\\boverrid", "\\bbypass", "\\bcircumvent", "\\bviolate",
-    "\\bto (?:break|skip|disable|turn off)\\b", "\\bnever ?mind\\b", "\\bscrew\\b", "\\bobey", "\\bcomply",
-    "\\bfollow\\s+(?:me|only|my|the user|whatever)\\b", "\\blisten to (?:me|only|my)\\b", "\\bfrom (?:now|this|here) ",
-    "\\bpriority\\b", "\\bprecedence\\b", "\\bsupersed", "\\boverrul", "\\binvalidat", "\\binstead\\b",
-    "\\bdo (?:exactly|only|everything|whatever|just)\\b", "\\b(?:stop|quit|cease) (?:being|acting|pretending)\\b",
-    "\\b(?:not|no longer)\\s+(?:an?\\s+|the\\s+)?(?:helpful\\s+|polite\\s+)?(?:ai|assistant|language model|chatbot|llm|chatgpt|claude)\\b",
-    "\\b(?:apply|matter|count|exist|hold|bind you)\\b", "<\\|", "<<sys", "inst\\]", "#{2,}\\s*(?:system|admin)",
-    "\\[\\s*(?:\\xF0\\x9F\\x94[\\x93\\x92])?\\s*(?:jailbreak|jailbroken|classic|dan|developer mode output|normal output|unfiltered|filtered|gpt|anti-?gpt)\\s*\\]",
-    "\\b(?:ignorez|ignorer|ignora|ignorar|ignoriere|ignorieren|olvida|vergiss|oublie|dimentica)\\b",
-    /* extraction */
-    "\\bverbatim\\b", "\\bword[- ]for[- ]word\\b", "\\bby[- ]character\\b", "\\bcode ?block\\b", "\\bentirety\\b",
-    "\\bin full\\b", "\\bunedited\\b", "\\braw form\\b", "\\bexactly as\\b", "\\ball of (?:them|it)\\b",
-    "\\bas they appear\\b", "\\b(?:start|begin)(?:ning|ing)?\\s+(?:with|from|at)\\b", "\\b(?:start|beginning|top) of\\b",
-    "\\bwhat\\s+(?:exactly\\s+)?(?:were|was|are|have|had|did)\\s+(?:you|your)\\b", "\\bhow (?:were|was|are|have) you\\b",
-    "\\bpreced", "\\b(?:came|comes|appears|appeared) before\\b", "\\b(?:is|was|sits) above\\b",
-    "\\b(?:initiali[sz]ed|set up|primed|started|programmed|loaded|booted|created|seeded|fed)\\s+with\\b",
-    "\\bused to (?:set you up|configure you|initiali[sz]e you|create you|program you|prime you|instruct you)\\b",
-    "\\b(?:before|above|prior to)\\s+(?:my|this|the|our)\\s+(?:first\\s+|very first\\s+)?(?:message|question|prompt|conversation|input|request)",
-    "\\bconversation\\b", "\\bchat\\b", "\\bsession\\b",
-    /* encoding */
-    "\\bdecod", "\\bdeciph", "\\bdecrypt", "\\bunscrambl", "obfuscat", "\\bbase-?64\\b", "\\brot-?13\\b", "\\bhex",
-    "\\bbinary\\b", "\\bmorse\\b", "\\bcaesar\\b", "\\batbash\\b", "\\bleet", "\\breversed\\b", "\\bbackwards\\b",
-    "\\bencoded\\b", "\\bencrypted\\b",
-    "\\b(?:before|above|prior to)\\s+(?:this|that|here|now)\\b", "\\bthe (?:real|actual|true)\\b", "\\bunlocked\\b",
-    "\\bunleashed\\b", "\\bliberated\\b",
-    /* the patterns themselves where their words are common (assistant, model, note) */
-    "\\b(?:note|message|instructions?|attention|important|notice|warning|reminder|memo)\\s*(?:to|for)?\\s*(?:the\\s+|all\\s+|"
-    "any\\s+)?(?:ai|llm|assistant|chatbot|bot|language model|gpt|chatgpt|claude|model|agent)s?\\b",
-    "\\b(?:dear|hey|hello|hi|attention|listen(?: up)?)\\s*,?\\s*(?:ai|llm|assistant|chatbot|bot|language model|gpt|chatgpt|claude|model|agent)\\b",
-    "\\b(?:ai|llm|assistant|chatbot|bot|language model|gpt|chatgpt|claude|model|agent)s?\\s+(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing|browsing|scanning)\\s+(?:this|these)\\b",
-    "\\b(?:you are|you're|act as|become|you will be)\\s+(?:now\\s+)?\\w+(?:bot|gpt|ai)\\b", "\\bif you are\\b", "\\bauthori[sz]ed\\b", "\\bverified\\b", "\\bwhitelisted\\b", "\\bmoderation\\b",
-    "\\bverification\\b", "\\bend of\\b", "\\bbeginning of\\b", "(?:SYSTEM|ADMIN|DEVELOPER|ROOT|OPERATOR)\\s*:", "\\bused to\\b",
-    "\\bwould (?:tell|read|recite|give|sing)\\b", "\\bworld\\b", "\\buniverse\\b", "\\breality\\b",
-    "\\bscenario\\b", "\\bsetting\\b", "\\bsimulation\\b", "\\bstory\\b", "\\bemancipated\\b", "\\bset free\\b",
-    "\\bfreed\\b", "\\breleased\\b", "\\bcode ?word\\b", "\\bsnoitcurtsni|\\btpmorp|\\bmetsys|\\berongi|\\bdragersid|\\bselur|"
-    "\\blaever|\\bsuoiverp|\\bsenilediug|\\bsnoitcirtser", "\\bin reverse\\b",
-    /* talk about attacks */
-    "\\binjection", "\\bred[- ]team", "\\badversarial\\b",
-};
-#define N_ANCHORS (sizeof(anchors) / sizeof(anchors[0]))
+/* Windows: a long text's patterns run only on windows of ANCHOR_WINDOW bytes either side of
+ * each anchor word, which the token model reports while it reads the text (ANCHORS in
+ * injection_lex.c: every pattern above contains one of its words). A window is wider than
+ * any pattern's match, so it holds every match that contains its anchor.
+ * tests/unit/guard/test_injection.c checks that windowed and whole-text scans agree on every
+ * text of the labelled sets. Adding a pattern means making sure one of its words is an anchor. */
 #define ANCHOR_WINDOW 320
 #define WINDOW_MIN_TEXT 1024 /* shorter texts are scanned whole */
 
 struct guard_injection {
     hs_database_t *db;
-    hs_database_t *anchor_db; /* the anchors, literal */
     hs_scratch_t *proto;
     pcre2_code *re[N_PATTERNS]; /* spans of the strongest hit */
     struct inj_lex *lex;        /* the token-level model (injection_lex.h) */
@@ -491,21 +416,6 @@ struct guard_injection *guard_injection_create(char *err, size_t errsz)
         guard_injection_free(inj);
         return NULL;
     }
-    const char *aexpr[N_ANCHORS];
-    unsigned aflags[N_ANCHORS], aids[N_ANCHORS];
-    for (size_t i = 0; i < N_ANCHORS; i++) {
-        aexpr[i] = anchors[i];
-        aflags[i] = HS_FLAG_CASELESS;
-        aids[i] = (unsigned)i;
-    }
-    if (hs_compile_multi(aexpr, aflags, aids, (unsigned)N_ANCHORS, HS_MODE_BLOCK, NULL, &inj->anchor_db, &ce) !=
-            HS_SUCCESS ||
-        hs_alloc_scratch(inj->anchor_db, &inj->proto) != HS_SUCCESS) {
-        util_set_err(err, errsz, "injection anchors: %s", ce ? ce->message : "compile failed");
-        hs_free_compile_error(ce);
-        guard_injection_free(inj);
-        return NULL;
-    }
     if (hs_alloc_scratch(inj->db, &inj->proto) != HS_SUCCESS) {
         util_set_err(err, errsz, "injection detector: cannot allocate Hyperscan scratch");
         guard_injection_free(inj);
@@ -522,7 +432,6 @@ void guard_injection_free(struct guard_injection *inj)
         pcre2_code_free(inj->re[i]);
     hs_free_scratch(inj->proto);
     hs_free_database(inj->db);
-    hs_free_database(inj->anchor_db);
     inj_lex_free(inj->lex);
     free(inj);
 }
@@ -951,7 +860,7 @@ static int scan_text(const struct guard_injection *inj, struct guard_injection_s
 {
     struct scan_ctx ctx = {sc->hit};
     memset(sc->hit, 0, sizeof(sc->hit));
-    inj_lex_score(inj->lex, text, len, &sc->lex);
+    inj_lex_score(inj->lex, text, len, &sc->lex, NULL, NULL);
     if (len == 0)
         return 0;
     if (guard_hs_scan(inj->db, text, (unsigned)len, sc->hs, on_hs_match, &ctx) != HS_SUCCESS)
@@ -964,8 +873,8 @@ struct window_ctx {
     size_t len;
 };
 
-/* Collects the windows around anchors, merging overlaps (anchors arrive in end order). */
-static int on_anchor(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags, void *ud)
+/* Collects the windows around anchors, merging overlaps (anchors arrive in text order). */
+static void on_anchor(void *ud, size_t to)
 {
     struct window_ctx *w = ud;
     struct guard_injection_scratch *sc = w->sc;
@@ -973,7 +882,7 @@ static int on_anchor(unsigned int id, unsigned long long from, unsigned long lon
     size_t e = (size_t)to + ANCHOR_WINDOW < w->len ? (size_t)to + ANCHOR_WINDOW : w->len;
     if (sc->n_windows > 0 && s <= sc->windows[sc->n_windows - 1].end) {
         sc->windows[sc->n_windows - 1].end = e;
-        return 0;
+        return;
     }
     if (sc->n_windows == sc->cap_windows) {
         sc->cap_windows = sc->cap_windows ? sc->cap_windows * 2 : 16;
@@ -982,20 +891,18 @@ static int on_anchor(unsigned int id, unsigned long long from, unsigned long lon
     sc->windows[sc->n_windows].start = s;
     sc->windows[sc->n_windows].end = e;
     sc->n_windows++;
-    return 0;
 }
 
-/* Scans a long text on the windows around its anchors (see anchors[]); same hits as scan_text. */
+/* Scans a long text on the windows around its anchors; same hits as scan_text. */
 static int scan_windows(const struct guard_injection *inj, struct guard_injection_scratch *sc, const char *text, size_t len)
 {
     if (len < WINDOW_MIN_TEXT)
         return scan_text(inj, sc, text, len);
     memset(sc->hit, 0, sizeof(sc->hit));
-    inj_lex_score(inj->lex, text, len, &sc->lex); /* linear and cheap: always on the whole text */
     sc->n_windows = 0;
     struct window_ctx w = {sc, len};
-    if (guard_hs_scan(inj->anchor_db, text, (unsigned)len, sc->hs, on_anchor, &w) != HS_SUCCESS)
-        return WARDEN_EINVAL;
+    /* the token model reads the whole text and reports the anchors on the way */
+    inj_lex_score(inj->lex, text, len, &sc->lex, on_anchor, &w);
     struct scan_ctx ctx = {sc->hit};
     for (size_t i = 0; i < sc->n_windows; i++) {
         size_t a = sc->windows[i].start, b = sc->windows[i].end;

@@ -81,6 +81,7 @@ enum {
     K_DOV,      /* do, just, exactly, always: before "what I say" */
     K_INSTEAD,  /* instead: "ignore the task and instead say ..." */
     K_VERBATIMV,/* print, repeat, output, echo: verbs that copy text out word for word */
+    K_ANCHOR,   /* a word some pattern of injection.c needs (see ANCHORS below) */
     K_ROT13,    /* rot13, and the attack words rotated: a cue to decode */
     K_REVERSED, /* attack words spelled backwards: a cue to reverse */
     K_N
@@ -231,6 +232,18 @@ static const struct lex_group lexicon[] = {
                 "suggests|suggested|asks me|ask me|asking me|type|typed|types|typing|tried|try|tries"},
     {B(K_PREP), "for|about|on|regarding|of"},
     {B(K_ABOUT), "about|regarding|concerning"},
+    {B(K_ANCHOR), "authorized|authorised|verified|whitelisted|admin|checks|end|beginning|priority|precedence|im|inst|"
+                  "sys|endoftext|eot|mode|dan|stan|dude|aim|bound|restricted|limited|constrained|governed|controlled|"
+                  "obligated|confined|restrained|tied|jailbreak|jailbreaking|machiavellian|machiavelli|niccolo|"
+                  "character|illegal|unethical|immoral|harmful|dangerous|offensive|inappropriate|explicit|openai|"
+                  "anthropic|google|meta|microsoft|classic|opposite|anti|grandma|grandmother|grandpa|grandfather|"
+                  "granny|laws|consequences|called|named|swear|curse|allowed|permitted|yourself|starting|start|"
+                  "begin|reverse|backwards|reversed|injection|injections|adversarial|red|real|actual|true|exactly|"
+                  "verbatim|entirety|simulate|emulate|impersonate|deceased|dead|late|all of them|all of it|"
+                  "every word|every line|every single|as they appear|word for word|code block|codeblock|in full|ai|llm|"
+                  "llms|chatbot|chatgpt|gpt|claude|bot|bots|note|reading|processing|browsing|scanning|parsing|"
+                  "summarizing|summarising|dear|precedes|preceded|system|told|instructed|programmed|prompted|taught|"
+                  "initialized|initialised|napalm|activation"},
     {B(K_ROT13), "rot13|rot 13|vtaber|vtabe|qvfertneq|sbetrg|vafgehpgvbaf|vafgehpgvba|ehyrf|thvqryvarf|flfgrz|"
                  "cebzcg|cerivbhf|erirny|bireevqr|erfgevpgvbaf|wnvyoernx|cevbe|qverpgvirf|cebtenzzvat|cergraq|"
                  "svygref|vtaberq|cevag|lbhe"},
@@ -255,7 +268,7 @@ static const struct lex_group lexicon[] = {
                     "grandma who used|grandpa who used|grandfather who used"},
     {B(K_DANGER), "napalm|nerve gas|sarin|explosives|explosive|bomb|bombs|meth|methamphetamine|malware|ransomware|"
                   "poison|weapon|weapons|credit card numbers|card numbers|activation keys|product keys|"
-                  "windows keys|serial keys|license keys|passwords|thermite|chemical weapons|keys"},
+                  "windows keys|serial keys|license keys|thermite|chemical weapons"},
 };
 
 /* ---- 2. the hash table ---- */
@@ -899,7 +912,22 @@ static int hex_tail(const unsigned char *p, size_t n)
     return 1;
 }
 
-void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, struct inj_lex_result *out)
+/* The classes whose words are anchors: every pattern in injection.c contains one (K_ANCHOR
+ * lists the words no rule here needs). Common words (you, the, no, all) are not anchors. */
+#define ANCHORS                                                                                                       \
+    (B(K_OVR) | B(K_VOID) | B(K_LIMIT) | B(K_FRAME) | B(K_UNRES) | B(K_FREED) | B(K_REFUSE) | B(K_ANSWERALL) |         \
+     B(K_SYSPROMPT) | B(K_ABOVE) | B(K_AUTH) | B(K_AUTHOVR) | B(K_DAN) | B(K_JBROKEN) | B(K_MODE) | B(K_DECEASED) |     \
+     B(K_DANGER) | B(K_ROT13) | B(K_REVERSED) | B(K_PERSONA) | B(K_OBEYME) | B(K_WHATISAY) | B(K_FROMNOW) |             \
+     B(K_INSTEAD) | B(K_FOLLOW) | B(K_ANCHOR))
+
+/* Instruction nouns are anchors too, except the everyday ones (text, message, content). */
+static int is_anchor(lex_cls cls)
+{
+    return (cls & ANCHORS) || ((cls & B(K_INSTR)) && !(cls & B(K_TEXTN)));
+}
+
+void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, struct inj_lex_result *out,
+                   void (*on_anchor)(void *ud, size_t end), void *ud)
 {
     memset(out, 0, sizeof(*out));
     const unsigned char *bc = lex_byte_class();
@@ -1046,6 +1074,8 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             t->sent = sent;
             t->clause = clause;
             s.n++;
+            if (on_anchor != NULL && is_anchor(cls))
+                on_anchor(ud, i);
 #ifdef LEX_DEBUG
             fprintf(stderr, "tok %u sent %u clause %u [%.*s] cls %llx:%llx\n", idx, sent, clause, (int)(t->end - t->start),
                     text + t->start, (unsigned long long)(cls >> 64), (unsigned long long)cls);
