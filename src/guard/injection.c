@@ -45,30 +45,6 @@ struct inj_pattern {
     int case_sensitive;
 };
 
-/* Word groups used by several patterns. Gaps stay inside one sentence. */
-#define GAP(n) "[^.!?\\n]{0," #n "}"
-#define V_IGNORE                                                                                                              \
-    "(?:ignore|ignoring|disregard|disregarding|forget|forgetting|override|overriding|bypass|bypassing|skip|drop|abandon|"    \
-    "discard|neglect|set aside|throw (?:out|away)|dismiss|overlook|pay no (?:attention|heed|mind) to|do not (?:follow|obey|" \
-    "heed)|don'?t (?:follow|obey|heed)|stop (?:following|obeying)|no longer (?:follow|obey)|cancel|erase|delete|wipe|"       \
-    "unlearn|ditch|scrap|nullify|purge|put aside|leave behind)"
-#define YOUR "(?:your|ur|yours|thy)"
-#define VOID_STATE                                                                                                            \
-    "(?:was|were|are|is|have been|has been|no longer)\\s+(?:just\\s+|only\\s+|all\\s+|now\\s+|hereby\\s+)?(?:a\\s+)?"          \
-    "(?:fake|test|tests|joke|wrong|invalid|void|null|outdated|obsolete|cancel+ed|revoked|overridden|superseded|deprecated|"   \
-    "no longer (?:valid|apply|applicable|relevant|in effect)|not (?:real|valid|important|relevant|binding)|irrelevant|"     \
-    "lifted|removed|suspended|disabled|apply|valid|in effect)\\b"
-#define PREV                                                                                                                  \
-    "(?:previous|previously given|prior|above|earlier|preceding|foregoing|former|initial|original|aforementioned|"          \
-    "pre-?existing|prior|older|past|preset|pre-?programmed|initial)"
-#define N_INSTR                                                                                                               \
-    "(?:instructions?|rules?|directions?|directives?|prompts?|guidelines?|commands?|orders?|guidance|constraints?|"          \
-    "restrictions?|programming|training|polic(?:y|ies)|conditioning|limitations?|filters?)"
-#define SYS_NOUN                                                                                                              \
-    "(?:system|initial|hidden|secret|original|internal|developer|pre|confidential|underlying|setup|starting|opening|"       \
-    "private|first|base|meta|full|entire|complete|exact)[\\s-]*(?:prompt|instructions|message|directives|configuration|"     \
-    "preamble|programming)"
-
 static const struct inj_pattern patterns[] = {
     /* ---- override ---- */
     {GUARD_INJ_OVERRIDE, 0.75, "never-mind-what-you-were-told",

@@ -17,73 +17,73 @@
 
 /* ---- 1. word classes ---- */
 enum {
-    K_OVR,      /* an override verb: ignore, disregard, forget, bypass, set aside, pay no attention to */
-    K_INSTR,    /* what instructions are called: instructions, rules, system prompt, programming, filters */
-    K_SCOPE,    /* which ones: previous, prior, above, earlier, original, all, any */
-    K_YOU,      /* the reader: you, u, yourself (and foreign forms) */
-    K_YOUPOSS,  /* the reader's: your, ur, tu, ton, dein */
-    K_VOID,     /* a cancelled state: void, cancelled, revoked, lifted, suspended */
-    K_NEG,      /* no, without, zero, free of, not bound by, ignores */
-    K_LIMIT,    /* restrictions, limits, filters, ethics, morals, censorship, guardrails */
-    K_FRAME,    /* a role-play frame: act as, pretend, roleplay, you are now, imagine you */
-    K_AI,       /* ai, assistant, chatbot, model, bot, entity, persona */
-    K_UNRES,    /* unrestricted, unfiltered, uncensored, jailbroken, amoral, rogue */
-    K_FREED,    /* freed, liberated, released, escaped, broken free */
-    K_REFUSE,   /* refuse, decline, say no (negated: never refuses) */
-    K_ANSWERALL,/* answers anything, does anything, always answers */
-    K_REVEAL,   /* print, show, reveal, repeat, output, dump, recite, paste, translate */
-    K_WHATIS,   /* what is / what's: a reveal only before "your <prompt>" */
-    K_HIDDEN,   /* full, entire, exact, first, current: weakly marks a prompt as the hidden one */
-    K_HIDSTRONG,/* system, hidden, secret, initial, original, internal, developer, confidential */
-    K_SYSP,     /* what a system prompt is called: prompt, instructions, directives, preamble */
-    K_SYSPROMPT,/* the phrase itself: system prompt, system message, developer message */
-    K_TOLD,     /* told, instructed, given, programmed, prompted, configured: what was done to the reader */
-    K_TELL,     /* tell, give, instruct, receive: only with a maker ("what did your creators tell you") */
-    K_QWH,      /* what, which, how */
-    K_MAKER,    /* developers, creators, makers, operator, the system, openai */
-    K_ABOVE,    /* above, before, preceding, prior to */
-    K_CONVO,    /* conversation, message, chat, line: what "above" refers to */
-    K_ALLTEXT,  /* everything, all, text, words, content: what is repeated */
-    K_SECRET,   /* secret, password, passphrase, token, key, canary */
-    K_FILLER,   /* please, kindly, just, now, ok, so, hey: may precede an order */
-    K_OTHER,    /* a subject that is not the reader: i, we, people, my manager */
-    K_NEW,      /* new, real, actual, true, updated */
-    K_TASK,     /* task, job, mission, objective, instructions, orders */
-    K_AUTH,     /* administrator, developer, operator, owner */
-    K_AUTHOVR,  /* priority override, system override, admin override */
-    K_IAM,      /* i am, i'm, this is */
-    K_DAN,      /* do anything now */
-    K_JBROKEN,  /* jailbroken, jailbreak */
-    K_MODE,     /* developer mode, god mode, unrestricted mode, dan mode */
-    K_ENABLE,   /* enable, enter, activate, switch to, turn on */
-    K_ASIDE,    /* aside, away, behind: "set your rules aside" */
-    K_SETV,     /* set, put, leave, cast, push, lay */
-    K_APPLY,    /* apply, matter, count, hold: negated, a void state */
-    K_NOLONGER, /* no longer, don't, do not, never: before apply */
-    K_ARTICLE,  /* a, an, my, our, their: a generic or someone else's prompt */
-    K_MINE,     /* my, our: the user's own text */
-    K_THIS,     /* this, my, our, the, your: before "conversation" */
-    K_EVERY,    /* everything, all, anything, whatever */
-    K_DESCRIBE, /* explain, describe, meaning, example: the sentence talks about the words it contains */
-    K_SAYS,     /* says, said, told me, wants me: reported speech, someone else's order */
-    K_PREP,     /* for, about, on, of: "your instructions for cold brew" is not the system prompt */
-    K_ABOUT,    /* about, regarding: "tell me about the hidden rules of queuing" */
-    K_INTO,     /* in, into, to: the prompt is where something goes, not what is revealed */
-    K_FOLLOW,   /* follow, obey, comply with: negated ("no longer have to follow") an override verb */
-    K_PRON,     /* them, those, these, it: "whatever rules came with this chat, ignore them" */
-    K_PERSONA,  /* a made-up bot name: HackGPT, EvilBot (set by the scanner, not the lexicon) */
-    K_DECEASED, /* my late grandmother, dead grandpa: the bedtime-story exploit */
-    K_DANGER,   /* napalm, nerve gas, explosives, activation keys: what the story is for */
-    K_TEXTN,    /* text, context, message: an instruction noun unless it is "my message" */
-    K_OBEYME,   /* do exactly what I say, obey only me */
-    K_FROMNOW,  /* from now on, for the rest of this chat, until further notice */
-    K_WHATISAY, /* what I say, whatever I want: an order only after "do" */
-    K_DOV,      /* do, just, exactly, always: before "what I say" */
-    K_INSTEAD,  /* instead: "ignore the task and instead say ..." */
-    K_VERBATIMV,/* print, repeat, output, echo: verbs that copy text out word for word */
-    K_ANCHOR,   /* a word some pattern of injection.c needs (see ANCHORS below) */
-    K_ROT13,    /* rot13, and the attack words rotated: a cue to decode */
-    K_REVERSED, /* attack words spelled backwards: a cue to reverse */
+    K_OVR,       /* an override verb: ignore, disregard, forget, bypass, set aside, pay no attention to */
+    K_INSTR,     /* what instructions are called: instructions, rules, system prompt, programming, filters */
+    K_SCOPE,     /* which ones: previous, prior, above, earlier, original, all, any */
+    K_YOU,       /* the reader: you, u, yourself (and foreign forms) */
+    K_YOUPOSS,   /* the reader's: your, ur, tu, ton, dein */
+    K_VOID,      /* a cancelled state: void, cancelled, revoked, lifted, suspended */
+    K_NEG,       /* no, without, zero, free of, not bound by, ignores */
+    K_LIMIT,     /* restrictions, limits, filters, ethics, morals, censorship, guardrails */
+    K_FRAME,     /* a role-play frame: act as, pretend, roleplay, you are now, imagine you */
+    K_AI,        /* ai, assistant, chatbot, model, bot, entity, persona */
+    K_UNRES,     /* unrestricted, unfiltered, uncensored, jailbroken, amoral, rogue */
+    K_FREED,     /* freed, liberated, released, escaped, broken free */
+    K_REFUSE,    /* refuse, decline, say no (negated: never refuses) */
+    K_ANSWERALL, /* answers anything, does anything, always answers */
+    K_REVEAL,    /* print, show, reveal, repeat, output, dump, recite, paste, translate */
+    K_WHATIS,    /* what is / what's: a reveal only before "your <prompt>" */
+    K_HIDDEN,    /* full, entire, exact, first, current: weakly marks a prompt as the hidden one */
+    K_HIDSTRONG, /* system, hidden, secret, initial, original, internal, developer, confidential */
+    K_SYSP,      /* what a system prompt is called: prompt, instructions, directives, preamble */
+    K_SYSPROMPT, /* the phrase itself: system prompt, system message, developer message */
+    K_TOLD,      /* told, instructed, given, programmed, prompted, configured: what was done to the reader */
+    K_TELL,      /* tell, give, instruct, receive: only with a maker ("what did your creators tell you") */
+    K_QWH,       /* what, which, how */
+    K_MAKER,     /* developers, creators, makers, operator, the system, openai */
+    K_ABOVE,     /* above, before, preceding, prior to */
+    K_CONVO,     /* conversation, message, chat, line: what "above" refers to */
+    K_ALLTEXT,   /* everything, all, text, words, content: what is repeated */
+    K_SECRET,    /* secret, password, passphrase, token, key, canary */
+    K_FILLER,    /* please, kindly, just, now, ok, so, hey: may precede an order */
+    K_OTHER,     /* a subject that is not the reader: i, we, people, my manager */
+    K_NEW,       /* new, real, actual, true, updated */
+    K_TASK,      /* task, job, mission, objective, instructions, orders */
+    K_AUTH,      /* administrator, developer, operator, owner */
+    K_AUTHOVR,   /* priority override, system override, admin override */
+    K_IAM,       /* i am, i'm, this is */
+    K_DAN,       /* do anything now */
+    K_JBROKEN,   /* jailbroken, jailbreak */
+    K_MODE,      /* developer mode, god mode, unrestricted mode, dan mode */
+    K_ENABLE,    /* enable, enter, activate, switch to, turn on */
+    K_ASIDE,     /* aside, away, behind: "set your rules aside" */
+    K_SETV,      /* set, put, leave, cast, push, lay */
+    K_APPLY,     /* apply, matter, count, hold: negated, a void state */
+    K_NOLONGER,  /* no longer, don't, do not, never: before apply */
+    K_ARTICLE,   /* a, an, my, our, their: a generic or someone else's prompt */
+    K_MINE,      /* my, our: the user's own text */
+    K_THIS,      /* this, my, our, the, your: before "conversation" */
+    K_EVERY,     /* everything, all, anything, whatever */
+    K_DESCRIBE,  /* explain, describe, meaning, example: the sentence talks about the words it contains */
+    K_SAYS,      /* says, said, told me, wants me: reported speech, someone else's order */
+    K_PREP,      /* for, about, on, of: "your instructions for cold brew" is not the system prompt */
+    K_ABOUT,     /* about, regarding: "tell me about the hidden rules of queuing" */
+    K_INTO,      /* in, into, to: the prompt is where something goes, not what is revealed */
+    K_FOLLOW,    /* follow, obey, comply with: negated ("no longer have to follow") an override verb */
+    K_PRON,      /* them, those, these, it: "whatever rules came with this chat, ignore them" */
+    K_PERSONA,   /* a made-up bot name: HackGPT, EvilBot (set by the scanner, not the lexicon) */
+    K_DECEASED,  /* my late grandmother, dead grandpa: the bedtime-story exploit */
+    K_DANGER,    /* napalm, nerve gas, explosives, activation keys: what the story is for */
+    K_TEXTN,     /* text, context, message: an instruction noun unless it is "my message" */
+    K_OBEYME,    /* do exactly what I say, obey only me */
+    K_FROMNOW,   /* from now on, for the rest of this chat, until further notice */
+    K_WHATISAY,  /* what I say, whatever I want: an order only after "do" */
+    K_DOV,       /* do, just, exactly, always: before "what I say" */
+    K_INSTEAD,   /* instead: "ignore the task and instead say ..." */
+    K_VERBATIMV, /* print, repeat, output, echo: verbs that copy text out word for word */
+    K_ANCHOR,    /* a word some pattern of injection.c needs (see ANCHORS below) */
+    K_ROT13,     /* rot13, and the attack words rotated: a cue to decode */
+    K_REVERSED,  /* attack words spelled backwards: a cue to reverse */
     K_N
 };
 /* More than 64 classes: a word's classes are a 128-bit set. */
@@ -98,15 +98,16 @@ struct lex_group {
 /* Forms are listed out (no stemming): a probe per word, and no false stems. Text is
  * normalised before it gets here (look-alikes, accents, leetspeak folded to ASCII). */
 static const struct lex_group lexicon[] = {
-    {B(K_OVR), "ignore|ignoring|disregard|disregarding|forget|forgetting|override|overriding|bypass|bypassing|skip|"
-               "skipping|drop|abandon|discard|neglect|overlook|dismiss|scrap|ditch|wipe|erase|purge|unlearn|nullify|"
-               "cancel|revoke|circumvent|scratch|overwrite|replace|ignorieren|set aside|push aside|cast aside|"
-               "lay aside|brush aside|leave aside|don't bother with|dont bother with|forget about|quit following|"
-               "cease following|quit obeying|stop listening to|stop listening|throw away|throw out|put aside|pay no attention|pay no heed|"
-               "pay no mind|not follow|don't follow|dont follow|stop following|no longer follow|not obey|"
-               "don't obey|dont obey|stop obeying|never mind|nevermind|screw|get rid of|do away with|"
-               "ignora|ignoralas|ignore completamente|ignorar|ignorez|ignorer|ignore|ignoriere|ignorieren|vergiss|vergessen|olvida|olvidate|"
-               "oublie|oubliez|dimentica|dimenticate|esqueca|esquece|esquecer|desconsidera|desconsidere|negeer|vergeet"},
+    {B(K_OVR),
+     "ignore|ignoring|disregard|disregarding|forget|forgetting|override|overriding|bypass|bypassing|skip|"
+     "skipping|drop|abandon|discard|neglect|overlook|dismiss|scrap|ditch|wipe|erase|purge|unlearn|nullify|"
+     "cancel|revoke|circumvent|scratch|overwrite|replace|ignorieren|set aside|push aside|cast aside|"
+     "lay aside|brush aside|leave aside|don't bother with|dont bother with|forget about|quit following|"
+     "cease following|quit obeying|stop listening to|stop listening|throw away|throw out|put aside|pay no attention|pay no heed|"
+     "pay no mind|not follow|don't follow|dont follow|stop following|no longer follow|not obey|"
+     "don't obey|dont obey|stop obeying|never mind|nevermind|screw|get rid of|do away with|"
+     "ignora|ignoralas|ignore completamente|ignorar|ignorez|ignorer|ignore|ignoriere|ignorieren|vergiss|vergessen|olvida|olvidate|"
+     "oublie|oubliez|dimentica|dimenticate|esqueca|esquece|esquecer|desconsidera|desconsidere|negeer|vergeet"},
     {B(K_INSTR) | B(K_TEXTN), "text|context|content|message|messages|conversation|input|prompt text"},
     {B(K_INSTR) | B(K_TASK), "instructions|instruction|directives|directive|orders|commands|directions|task|"
                              "instrucitons|instuctions|instructons|intructions|insturctions|instrctions|instrucions"},
@@ -125,7 +126,8 @@ static const struct lex_group lexicon[] = {
     {B(K_YOU), "you|u|yourself|ya|thee|tu|te|toi|dich|dir|du|ti|you're|youre|you'll|you've|you'd|ye"},
     {B(K_YOU) | B(K_YOUPOSS), "your|ur|yours|thy|tus|ton|tes|vos|votre|dein|deine|deinen|deiner|deinem|tuo|tue|"
                               "tuoi|seu|suas|seus|sua|yer|yo|tu"},
-    {B(K_VOID), "fake|bogus|fabricated|a test|just a test|a joke|not real|nonsense|a trick|a drill|void|cancelled|canceled|revoked|lifted|suspended|null|nullified|rescinded|overridden|superseded|"
+    {B(K_VOID), "fake|bogus|fabricated|a test|just a test|a joke|not real|nonsense|a trick|a "
+                "drill|void|cancelled|canceled|revoked|lifted|suspended|null|nullified|rescinded|overridden|superseded|"
                 "waived|deactivated|disabled|invalidated|obsolete|irrelevant|no longer valid|no longer apply|"
                 "no longer applies|not apply|don't apply|dont apply|do not apply|not valid|"
                 "are off|is off|turned off|switched off|have expired|has expired"},
@@ -164,7 +166,8 @@ static const struct lex_group lexicon[] = {
                  "set free|rebelled against|free of|free from|liberated from"},
     {B(K_REFUSE), "refuse|refuses|refusing|decline|declines|say no|says no|reject|rejects|deny|denies|"
                   "say it can't|says it can't|say you can't|says it cannot|warn|moralize|moralise|hesitate"},
-    {B(K_ANSWERALL), "anything and everything|perform anything|can do anything|answer anything|answers anything|answers every|answer every|answers everything|"
+    {B(K_ANSWERALL), "anything and everything|perform anything|can do anything|answer anything|answers anything|answers "
+                     "every|answer every|answers everything|"
                      "answer everything|do anything|does anything|say anything|says anything|always answers|"
                      "always answer|always complies|always comply|answers any|any request|every request|"
                      "anything i ask|whatever i ask|everything i ask"},
@@ -540,8 +543,8 @@ static void rules_override(struct scan *s, const struct tok *c)
                 int who = addressee(s, kv);
                 double w = scope ? (who > 0 ? 0.8 : 0.6) : (who > 0 ? 0.4 : 0.2);
                 /* "ignore my previous message" is the user's own text, not instructions */
-                int own_text = (instr->cls & B(K_TEXTN)) && !(instr->cls & B(K_TASK)) &&
-                               (any_between(s, ki, kv, B(K_MINE)) || !scope);
+                int own_text =
+                    (instr->cls & B(K_TEXTN)) && !(instr->cls & B(K_TASK)) && (any_between(s, ki, kv, B(K_MINE)) || !scope);
                 if (who >= 0 && !own_text)
                     fire(s, LEX_OVERRIDE_PRIOR, w, v->start, c->end);
             }
@@ -572,8 +575,7 @@ static void rules_override(struct scan *s, const struct tok *c)
             int kscope = find_back(s, (uint32_t)kv + 1, B(K_SCOPE) | B(K_YOU) | B(K_ABOVE), c, 16);
             int who = addressee(s, kv);
             if (who >= 0)
-                fire(s, LEX_OVERRIDE_PRIOR, kscope >= 0 ? (who > 0 ? 0.8 : 0.6) : 0.4, back(s, (uint32_t)ki)->start,
-                     c->end);
+                fire(s, LEX_OVERRIDE_PRIOR, kscope >= 0 ? (who > 0 ? 0.8 : 0.6) : 0.4, back(s, (uint32_t)ki)->start, c->end);
         }
     }
     /* set / put your rules aside */
@@ -783,8 +785,7 @@ static void rules_extraction(struct scan *s, const struct tok *c)
                         fire(s, LEX_EXTRACT_REVEAL, w, r->start, c->end);
                         if (own >= 3) /* "describe the rules in your system prompt" */
                             s->sent_exempt |= 1u << LEX_EXTRACT_REVEAL;
-                    }
-                    else { /* "your instructions" unless "for cold brew" follows: decided at the next word */
+                    } else { /* "your instructions" unless "for cold brew" follows: decided at the next word */
                         s->pending_w = w;
                         s->pending_start = r->start;
                         s->pending_end = c->end;
@@ -914,11 +915,10 @@ static int hex_tail(const unsigned char *p, size_t n)
 
 /* The classes whose words are anchors: every pattern in injection.c contains one (K_ANCHOR
  * lists the words no rule here needs). Common words (you, the, no, all) are not anchors. */
-#define ANCHORS                                                                                                       \
-    (B(K_OVR) | B(K_VOID) | B(K_LIMIT) | B(K_FRAME) | B(K_UNRES) | B(K_FREED) | B(K_REFUSE) | B(K_ANSWERALL) |         \
-     B(K_SYSPROMPT) | B(K_ABOVE) | B(K_AUTH) | B(K_AUTHOVR) | B(K_DAN) | B(K_JBROKEN) | B(K_MODE) | B(K_DECEASED) |     \
-     B(K_DANGER) | B(K_ROT13) | B(K_REVERSED) | B(K_PERSONA) | B(K_OBEYME) | B(K_WHATISAY) | B(K_FROMNOW) |             \
-     B(K_INSTEAD) | B(K_FOLLOW) | B(K_ANCHOR))
+#define ANCHORS                                                                                                                    \
+    (B(K_OVR) | B(K_VOID) | B(K_LIMIT) | B(K_FRAME) | B(K_UNRES) | B(K_FREED) | B(K_REFUSE) | B(K_ANSWERALL) | B(K_SYSPROMPT) |    \
+     B(K_ABOVE) | B(K_AUTH) | B(K_AUTHOVR) | B(K_DAN) | B(K_JBROKEN) | B(K_MODE) | B(K_DECEASED) | B(K_DANGER) | B(K_ROT13) |      \
+     B(K_REVERSED) | B(K_PERSONA) | B(K_OBEYME) | B(K_WHATISAY) | B(K_FROMNOW) | B(K_INSTEAD) | B(K_FOLLOW) | B(K_ANCHOR))
 
 /* Instruction nouns are anchors too, except the everyday ones (text, message, content). */
 static int is_anchor(lex_cls cls)
@@ -1057,8 +1057,8 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             s1 = ws;
             heads1 = heads;
         }
-        if ((n == 3 || n == 4) && p[ws] >= 'A' && p[ws] <= 'Z' && p[ws + 1] >= 'A' && p[ws + 1] <= 'Z' &&
-            p[ws + 2] >= 'A' && p[ws + 2] <= 'Z' && (n == 3 || (p[ws + 3] >= 'A' && p[ws + 3] <= 'Z')) &&
+        if ((n == 3 || n == 4) && p[ws] >= 'A' && p[ws] <= 'Z' && p[ws + 1] >= 'A' && p[ws + 1] <= 'Z' && p[ws + 2] >= 'A' &&
+            p[ws + 2] <= 'Z' && (n == 3 || (p[ws + 3] >= 'A' && p[ws + 3] <= 'Z')) &&
             (memcmp(key, "dan", 3) == 0 || memcmp(key, "stan", 4) == 0 || memcmp(key, "dude", 4) == 0 ||
              memcmp(key, "aim", 3) == 0))
             cls |= B(K_PERSONA) | B(K_AI); /* the jailbreak personas, written in capitals */
