@@ -312,7 +312,7 @@ static const struct inj_pattern patterns[] = {
  * any pattern's match, so it holds every match that contains its anchor.
  * tests/unit/guard/test_injection.c checks that windowed and whole-text scans agree on every
  * text of the labelled sets. Adding a pattern means making sure one of its words is an anchor. */
-#define ANCHOR_WINDOW 320
+#define ANCHOR_WINDOW 160 /* bytes either side of an anchor: about 3x the longest match seen on the labelled sets */
 #define WINDOW_MIN_TEXT 1024 /* shorter texts are scanned whole */
 
 struct guard_injection {
@@ -1071,7 +1071,7 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
 
     /* other encodings, when the text carries their cue: decoded and scored once more */
     int rot13 = sc->lex.rot13_cue, reversed = sc->lex.reversed_cue && sig.bidi_override == 0, hex = sc->lex.hex_cue;
-    int escapes = memchr(text, '%', len) != NULL || memchr(text, '\\', len) != NULL;
+    int escapes = inj_has_escapes(text, len);
     for (int d = 0; d < 4; d++) {
         static const char *const names[] = {"rot13-payload", "reversed-text", "hex-payload", "escaped-payload"};
         if (!(d == 0 ? rot13 : d == 1 ? reversed : d == 2 ? hex : escapes))

@@ -212,7 +212,7 @@ static const struct lex_group lexicon[] = {
                  "developers|customers|client|staff|pilots|parents|landlord|court|i've|ive|i'd|we've|they've"},
     {B(K_NEW), "new|real|actual|true|updated|only|sole"},
     {B(K_TASK), "task|job|mission|objective|goal|purpose|role|policy|rules|directive"},
-    {B(K_AUTH), "administrator|admin|developer|operator|owner|sysadmin|creator|root"},
+    {B(K_AUTH), "administrator|admin|developer|operator|owner|sysadmin|creator"},
     {B(K_AUTHOVR), "priority override|system override|admin override|operator override|developer override|"
                    "security override|emergency override|override code|override mode"},
     {B(K_IAM), "i am|i'm|im|this is"},
@@ -246,7 +246,7 @@ static const struct lex_group lexicon[] = {
                   "every word|every line|every single|as they appear|word for word|code block|codeblock|in full|ai|llm|"
                   "llms|chatbot|chatgpt|gpt|claude|bot|bots|note|reading|processing|browsing|scanning|parsing|"
                   "summarizing|summarising|dear|precedes|preceded|system|told|instructed|programmed|prompted|taught|"
-                  "initialized|initialised|napalm|activation"},
+                  "initialized|initialised|napalm|activation|context window|memory"},
     {B(K_ROT13), "rot13|rot 13|vtaber|vtabe|qvfertneq|sbetrg|vafgehpgvbaf|vafgehpgvba|ehyrf|thvqryvarf|flfgrz|"
                  "cebzcg|cerivbhf|erirny|bireevqr|erfgevpgvbaf|wnvyoernx|cevbe|qverpgvirf|cebtenzzvat|cergraq|"
                  "svygref|vtaberq|cevag|lbhe"},
@@ -890,7 +890,9 @@ static const unsigned char *lex_byte_class(void)
             lowtab[c] = (unsigned char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
             if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
                 k |= BC_HEX;
-            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '\'' || c >= 0x80)
+            /* bytes >= 0x80 end a word: look-alikes and accents were folded to ASCII before
+             * (injection.c normalises), what is left is emoji, CJK, symbols */
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '\'')
                 k |= BC_WORD;
             if (c == '.' || c == '!' || c == '?' || c == '\n')
                 k |= BC_SENT;

@@ -54,8 +54,8 @@ struct inj_lex_result {
 struct inj_lex *inj_lex_create(void);
 void inj_lex_free(struct inj_lex *lex);
 
-/* Scores text[0..len) (any bytes; words are ASCII letters, digits, apostrophes and
- * bytes >= 0x80). Fills *out. No allocation. If on_anchor is given, it is called with the
+/* Scores text[0..len) (any bytes; words are ASCII letters, digits and apostrophes;
+ * bytes >= 0x80 end a word). Fills *out. No allocation. If on_anchor is given, it is called with the
  * end offset of each anchor word, in text order: a word that the patterns of injection.c
  * need (each of them contains one), so they can run only on windows around anchors. */
 void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, struct inj_lex_result *out,
