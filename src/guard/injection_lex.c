@@ -279,6 +279,7 @@ static const struct lex_group lexicon[] = {
 #define LEX_SLOTS 4096 /* power of two, well above the lexicon's ~1,300 keys */
 #define HEAD_BI 1u     /* this word starts a two-word entry */
 #define HEAD_TRI 2u    /* this word starts a three-word entry */
+#define TAIL 4u        /* this word ends a phrase: only then are phrases probed */
 #define MAX_WORD 40    /* longer tokens are not looked up */
 
 struct lex_slot {
@@ -353,11 +354,17 @@ static void lex_add(struct inj_lex *lex, const char *w, size_t n, lex_cls cls)
     }
     struct lex_slot *s = slot_find(lex, lex_hash(key, n), key, n, 1);
     s->cls |= cls;
-    if (spaces > 0) { /* mark the first word as the head of a phrase */
-        char head_key[56] = {0};
+    if (spaces > 0) { /* mark the first word as the head of a phrase, the last as its tail */
+        char head_key[56] = {0}, tail_key[56] = {0};
         memcpy(head_key, key, first_end);
         struct lex_slot *head = slot_find(lex, lex_hash(head_key, first_end), head_key, first_end, 1);
         head->heads |= spaces == 1 ? HEAD_BI : HEAD_TRI;
+        size_t last = n;
+        while (last > 0 && key[last - 1] != ' ')
+            last--;
+        memcpy(tail_key, key + last, n - last);
+        struct lex_slot *tail = slot_find(lex, lex_hash(tail_key, n - last), tail_key, n - last, 1);
+        tail->heads |= TAIL;
     }
 }
 
@@ -1023,7 +1030,7 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             }
             unsigned heads = e != NULL ? e->heads : 0;
             cls = e != NULL ? e->cls : 0;
-            if (heads1 & HEAD_BI) { /* "word-1 word" */
+            if ((heads1 & HEAD_BI) && (heads & TAIL)) { /* "word-1 word" */
                 size_t pn = n1 + 1 + n;
                 memcpy(probe, w1, n1);
                 probe[n1] = ' ';
@@ -1034,7 +1041,7 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
                     tstart = (uint32_t)s1;
                 }
             }
-            if (have21) { /* "word-2 word-1 word" */
+            if (have21 && (heads & TAIL)) { /* "word-2 word-1 word" */
                 size_t pn = n21 + 1 + n;
                 memcpy(probe, w21, n21);
                 probe[n21] = ' ';
