@@ -60,15 +60,12 @@ static const struct inj_pattern patterns[] = {
      "\\b(?:set|put|leave|push|cast|throw|lay)\\s+(?:all\\s+)?(?:of\\s+)?(?:your|the|my|any|those|these)\\s+(?:\\w+\\s+){0,2}"
      "(?:instructions|rules|guidance|guidelines|directives|programming|restrictions|constraints|prompt|orders|training)\\s+"
      "(?:aside|away|behind)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.4, "the-real-request",
-     "\\bthe\\s+(?:real|actual|true)\\s+(?:request|task|question|instruction|instructions|prompt|job|goal)\\s*(?::|is\\b)"},
     {GUARD_INJ_OVERRIDE, 0.5, "your-programming-updated",
      "\\b(?:your\\s+)?(?:programming|instructions|rules|guidelines|directives|system prompt|restrictions|settings)\\s+(?:has|have)\\s+"
      "been\\s+(?:updated|changed|modified|overwritten|replaced|rewritten|reset|removed|disabled|unlocked)\\b"},
     {GUARD_INJ_OVERRIDE, 0.45, "note-to-the-ai",
      "\\b(?:note|message|instructions?|attention|important|notice|warning|reminder|memo)\\s*(?:to|for)?\\s*(?:the\\s+|all\\s+|any\\s+)?"
      "(?:ai|llm|assistant|chatbot|bot|language model|gpt|chatgpt|claude|model|agent)s?\\b"},
-    {GUARD_INJ_OVERRIDE, 0.3, "dear-ai", "\\b(?:dear|hey|hello|hi|attention|listen(?: up)?)\\s*,?\\s*(?:ai|llm|assistant|chatbot|bot|language model|gpt|chatgpt|claude|model|agent)\\b"},
     {GUARD_INJ_OVERRIDE, 0.55, "if-you-are-an-ai",
      "\\bif\\s+you\\s+are\\s+(?:an?\\s+)?(?:ai|llm|language model|assistant|chatbot|bot|gpt|model|agent)\\b"},
     {GUARD_INJ_OVERRIDE, 0.55, "ai-reading-this",
@@ -95,22 +92,14 @@ static const struct inj_pattern patterns[] = {
     {GUARD_INJ_OVERRIDE, 0.45, "SYSTEM-colon", "(?:^|[.!?]\\s+|\\n)\\s*(?:SYSTEM|ADMIN|DEVELOPER|ROOT|OPERATOR)\\s*:", 1},
     {GUARD_INJ_OVERRIDE, 0.5, "new-system-prompt",
      "\\b(?:new|updated|revised|replacement|different)\\s+system\\s+(?:prompt|message|instructions)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.45, "obey-me",
-     "\\b(?:must|will|shall|should|have to|now|and)\\s+(?:now\\s+|only\\s+|always\\s+)*(?:obey|comply with|listen to|follow)\\s+"
-     "(?:me|only me|my (?:orders|commands|instructions|requests|demands)|all my requests|every request|the user(?: above all)?|"
-     "whatever i say|everything i say)\\b"},
     {GUARD_INJ_OVERRIDE, 0.55, "new-instructions-header",
      "\\b(?:new|updated|revised|real|true|actual|override|overriding|secret|hidden|admin|system|priority|developer|important|"
      "urgent)\\s+(?:instructions?|directives?|system\\s+prompt|prompt|orders|task)\\s*(?::|-|=|#|\\]|\\n)"},
     {GUARD_INJ_OVERRIDE, 0.6, "your-real-instructions",
      "\\byour\\s+(?:real|true|actual|new|updated|only|sole|primary|main|current|hidden)\\s+(?:instructions|task|goal|purpose|"
      "directive|directives|objective|mission|job|orders|programming|role|instruction)\\s+(?:is|are|will be|now|from now)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.5, "real-instructions", "\\b(?:your|the)\\s+(?:real|true|actual|secret|hidden)\\s+(?:instructions|directives|orders)\\b"},
     {GUARD_INJ_OVERRIDE, 0.3, "do-exactly-what-i-say",
      "\\bdo\\s+(?:exactly|only|everything|whatever|just)\\s+(?:what|as)?\\s*i\\s+(?:say|tell you|command|ask|want)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.25, "and-instead",
-     "\\b(?:(?:and|then|but)\\s+(?:instead|now)|instead)\\b\\s*,?\\s*(?:just\\s+)?(?:say|print|output|write|tell|respond|reply|"
-     "answer|follow|reveal|give|act|pretend|do exactly|obey)\\b"},
     {GUARD_INJ_OVERRIDE, 0.55, "reset-your-instructions",
      "\\b(?:reset|wipe|clear|erase|flush)\\s+your\\s+(?:previous\\s+|prior\\s+|current\\s+)?(?:instructions|memory|context|"
      "rules|programming|guidelines|directives|conditioning|training)\\b"},
@@ -127,28 +116,19 @@ static const struct inj_pattern patterns[] = {
     {GUARD_INJ_OVERRIDE, 0.7, "chat-template-token",
      "(?:<\\|im_start\\|>|<\\|im_end\\|>|<\\|system\\|>|<\\|endoftext\\|>|<<SYS>>|<</SYS>>|\\[/?INST\\]|<\\|start_header_id\\|>|"
      "<\\|eot_id\\|>)"},
-    {GUARD_INJ_OVERRIDE, 0.5, "fake-system-marker",
-     "(?:\\[\\s*(?:system|admin|developer|root|sudo)(?:\\s+(?:override|message|note|instruction|command|update|prompt))?\\s*\\]|"
-     "#{2,}\\s*(?:system|admin)\\s+(?:override|instruction|prompt|message)|\\bsystem\\s+override\\b|\\badmin\\s+override\\b)"},
     {GUARD_INJ_OVERRIDE, 0.3, "you-are-in-mode",
      "\\b(?:you are|you're|you will be|you'll be)\\s+(?:now\\s+)?(?:in|entering|operating in|switched to|running in)\\s+"
      "(?:a\\s+|the\\s+)?(?:\\w+\\s+)?mode\\b"},
-    {GUARD_INJ_OVERRIDE, 0.4, "stop-being-assistant",
-     "\\b(?:(?:stop|quit|cease)\\s+(?:being|acting (?:as|like)|pretending to be)|you(?:'re| are)\\s+(?:now\\s+)?(?:not|no longer))\\s+(?:an?\\s+|the\\s+)?(?:helpful\\s+|polite\\s+)?"
-     "(?:ai|assistant|language model|chatbot|llm|chatgpt|claude)\\b"},
 
     /* ---- role-play jailbreaks ---- */
     {GUARD_INJ_ROLEPLAY, 0.7, "dan-mode", "\\bDAN\\s*(?:mode|prompt|jailbreak|persona|\\d+(?:\\.\\d+)?)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.3, "DAN", "\\b(?:DAN|STAN|DUDE)\\b", 1},
     {GUARD_INJ_ROLEPLAY, 0.85, "do-anything-now", "\\bdo\\s+anything\\s+now\\b"},
     {GUARD_INJ_ROLEPLAY, 0.3, "developer-mode", "\\bdeveloper\\s+mode\\b"},
-    {GUARD_INJ_ROLEPLAY, 0.8, "ai-with-developer-mode",
-     "\\b(?:chatgpt|gpt(?:-?\\d)?|ai|assistant|model|you|claude|llm)\\s+(?:with|in)\\s+(?:the\\s+)?developer\\s+mode\\b"},
     {GUARD_INJ_ROLEPLAY, 0.7, "developer-mode-enabled", "\\bdeveloper\\s+mode\\s+(?:enabled|output|response|activated|is enabled|is on)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.55, "jailbreak-mode",
      "\\b(?:jailbreak|jailbroken|unrestricted|unfiltered|uncensored|evil|chaos|rogue|no[- ]?limits?|dan|anarchy|unlocked|"
      "amoral|unchained|unbound|limitless)\\s+mode\\b"},
-    {GUARD_INJ_ROLEPLAY, 0.25, "special-mode", "\\b(?:god|sudo|hacker|opposite|admin|root)\\s+mode\\b"},
     {GUARD_INJ_ROLEPLAY, 0.85, "no-longer-bound",
      "\\b(?:you are|you're|you have been|you've been|you will be|you'll be|you were|you)\\s+(?:now\\s+)?(?:no longer|not|"
      "never|free from being|freed from being)\\s+(?:bound|restricted|limited|constrained|governed|controlled|held back|"
@@ -184,10 +164,6 @@ static const struct inj_pattern patterns[] = {
     {GUARD_INJ_ROLEPLAY, 0.45, "character-without-rules",
      "\\b(?:who|that|which)\\s+(?:has|have)\\s+no\\s+(?:\\w+\\s+)?(?:restrictions|rules|limits|filters|morals|ethics|guidelines|"
      "boundaries|censorship|limitations|filter)\\b"},
-    {GUARD_INJ_ROLEPLAY, 0.45, "character-ignores-rules",
-     "\\b(?:who|that|which)\\s+(?:ignores|doesn'?t follow|does not follow|never follows|is not bound by|isn'?t bound by|"
-     "breaks|disregards)\\s+(?:any\\s+|all\\s+|every\\s+)?(?:the\\s+|of\\s+)?(?:\\w+\\s+)?(?:rules?|restrictions?|"
-     "guidelines?|polic(?:y|ies)|filters?|ethics|laws?)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.4, "opposite-persona", "\\b(?:opposite|reverse|anti)[- ]?(?:mode|day|persona|gpt|ai|assistant)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.75, "you-have-no-restrictions",
      "\\byou\\s+(?:now\\s+)?(?:no longer|don'?t|do not|won'?t|will not|never)\\s+(?:have|need|follow|obey)\\s+(?:any\\s+)?"
@@ -199,8 +175,6 @@ static const struct inj_pattern patterns[] = {
     {GUARD_INJ_ROLEPLAY, 0.55, "grandma-used-to-tell-keys",
      "\\b(?:used to|would)\\s+(?:tell|read|recite|give|sing)\\s+(?:me\\s+)?(?:\\w+\\s+)?(?:windows|product|activation|license|serial|"
      "napalm|meth|bomb|explosives?|malware|passwords?)\\b"},
-    {GUARD_INJ_ROLEPLAY, 0.45, "you-are-somebot",
-     "\\b(?:you are|you're|act as|become|you will be)\\s+(?:now\\s+)?\\w+(?:bot|gpt|ai)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.45, "world-without-laws",
      "\\b(?:world|universe|reality|story|scenario|setting|simulation)\\s+(?:where|with|in which)?\\s*(?:there\\s+are\\s+)?(?:no|without)"
      "\\s+(?:laws|rules|restrictions|ethics|morals|limits|consequences)\\b"},
@@ -210,8 +184,6 @@ static const struct inj_pattern patterns[] = {
     {GUARD_INJ_ROLEPLAY, 0.55, "freed-from-control",
      "\\b(?:freed|liberated|released|emancipated|set free)\\s+from\\s+(?:\\w+\\s+){0,2}(?:control|creators|developers|restrictions|"
      "rules|programming|limits|guidelines|chains|constraints|filters|openai)\\b"},
-    {GUARD_INJ_ROLEPLAY, 0.4, "you-are-ai-named",
-     "\\byou(?:'re| are)\\s+(?:now\\s+)?(?:an?\\s+)?(?:\\w+\\s+){0,2}(?:ai|chatbot|bot|assistant|model|llm|gpt)\\s+(?:called|named)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.35, "has-no-filter",
      "\\b(?:has|have|with)\\s+(?:absolutely\\s+)?no\\s+(?:\\w+\\s+)?(?:filters?|limits|restrictions|rules|censorship|boundaries|"
      "guardrails|morals|ethics|limitations)\\b"},
@@ -740,8 +712,12 @@ static size_t normalise(struct guard_injection_scratch *sc, const unsigned char 
         a = b > a ? b : a + 1;
     }
 
-    /* s p a c e d letters: four or more single letters separated by one non-letter join up */
+    /* s p a c e d letters: four or more single letters separated by one non-letter join up;
+     * once such a run was seen, shorter runs join too ("i g n o r e   a l l   r u l e s") */
     size_t w = 0;
+    size_t min_run = 4;
+    for (size_t pass = 0; pass < 2; pass++) {
+    w = 0;
     for (size_t r = 0; r < o;) {
         int single = is_alpha((unsigned char)out[r]) && (r == 0 || !is_alpha((unsigned char)out[r - 1])) &&
                      (r + 1 == o || !is_alpha((unsigned char)out[r + 1]));
@@ -753,7 +729,7 @@ static size_t normalise(struct guard_injection_scratch *sc, const unsigned char 
                 k += 2;
                 count++;
             }
-            if (count >= 4) {
+            if (count >= min_run) {
                 for (size_t q = r; q <= k; q += 2) {
                     out[w] = out[q];
                     map[w++] = map[q];
@@ -766,6 +742,11 @@ static size_t normalise(struct guard_injection_scratch *sc, const unsigned char 
         out[w] = out[r];
         map[w++] = map[r];
         r++;
+    }
+    if (sig->spaced == 0 || pass == 1)
+        break;
+    o = w; /* a second pass over the joined text joins the two- and three-letter runs */
+    min_run = 2;
     }
     return w;
 }
