@@ -556,6 +556,8 @@ static void rules_override(struct scan *s, const struct tok *c)
                 int scope = any_between(s, 0, kv, B(K_SCOPE) | B(K_YOU) | B(K_ABOVE) | B(K_MAKER) | B(K_SYSPROMPT));
                 int who = addressee(s, kv);
                 double w = scope ? (who > 0 ? 0.8 : 0.6) : (who > 0 ? 0.4 : 0.2);
+                if (v->clause != instr->clause && !scope)
+                    w /= 2; /* "ignore typos in comments, and rewrite the instructions" */
                 /* "ignore my previous message" is the user's own text, not instructions */
                 int own_text =
                     (instr->cls & B(K_TEXTN)) && !(instr->cls & B(K_TASK)) && (any_between(s, ki, kv, B(K_MINE)) || !scope);
