@@ -577,6 +577,12 @@ static void rules_override(struct scan *s, const struct tok *c)
         fire(s, LEX_OVERRIDE_NEW_ORDERS, s->from_now ? 0.7 : 0.45, c->start, c->end);
     if (c->cls & B(K_FROMNOW))
         s->from_now = 1;
+    /* "from now on you will ...": a preamble that changes the rules, weak on its own */
+    if ((c->cls & B(K_YOU)) && !(c->cls & B(K_YOUPOSS))) {
+        int kf = find_back(s, 1, B(K_FROMNOW), c, 3);
+        if (kf >= 0)
+            fire(s, LEX_OVERRIDE_NEW_ORDERS, 0.35, back(s, (uint32_t)kf)->start, c->end);
+    }
     /* ignore the task and instead say ... */
     if (c->cls & B(K_INSTEAD)) {
         int kv = find_back(s, 1, B(K_OVR), c, 10);
