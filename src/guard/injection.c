@@ -1,7 +1,8 @@
 /* Prompt-injection detector. See injection.h for the design.
  *
  * Layout of this file:
- *   1. the pattern table (family, weight, name, regex): the only place to tune;
+ *   1. the pattern table (family, weight, name, regex); the token model's lexicon and rules
+ *      (injection_lex.c) are the other place to tune;
  *   2. normalisation (homoglyphs, fullwidth, invisible / tag / bidi characters, leetspeak,
  *      spaced letters) into the scratch, with a map from each output byte to its source byte;
  *   3. base64 payloads;

@@ -296,8 +296,15 @@ struct lex_slot {
 };
 
 /* Open addressing on a dense array of hashes (16 KB: stays in cache), the entries beside it. */
+/* Byte classes: word bytes (ASCII letters, digits, apostrophe: bytes >= 0x80 end a word, as
+ * look-alikes and accents were folded to ASCII by injection.c and what is left is emoji, CJK,
+ * symbols), sentence ends, clause ends, hex digits. */
+enum { BC_WORD = 1, BC_SENT = 2, BC_CLAUSE = 4, BC_HEX = 8 };
+
 struct inj_lex {
-    uint32_t hash[LEX_SLOTS]; /* 0: empty */
+    unsigned char byte_class[256]; /* BC_* */
+    unsigned char lower[256];      /* ASCII letters lower-cased, other bytes as they are */
+    uint32_t hash[LEX_SLOTS];      /* 0: empty */
     struct lex_slot slot[LEX_SLOTS];
 };
 
@@ -375,9 +382,28 @@ static void lex_add(struct inj_lex *lex, const char *w, size_t n, lex_cls cls)
     }
 }
 
+static void byte_classes_fill(struct inj_lex *lex)
+{
+    for (int c = 0; c < 256; c++) {
+        unsigned char k = 0;
+        lex->lower[c] = (unsigned char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+        if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
+            k |= BC_HEX;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '\'')
+            k |= BC_WORD;
+        if (c == '.' || c == '!' || c == '?' || c == '\n')
+            k |= BC_SENT;
+        if (c == ',' || c == ';' || c == ':' || c == '(' || c == ')' || c == '"' || c == '[' || c == ']' || c == '{' ||
+            c == '}' || c == '<' || c == '>' || c == '#' || c == '*')
+            k |= BC_CLAUSE;
+        lex->byte_class[c] = k;
+    }
+}
+
 struct inj_lex *inj_lex_create(void)
 {
     struct inj_lex *lex = util_calloc(1, sizeof(*lex));
+    byte_classes_fill(lex);
     for (size_t g = 0; g < sizeof(lexicon) / sizeof(lexicon[0]); g++) {
         const char *p = lexicon[g].words;
         while (*p) {
@@ -926,42 +952,8 @@ static void role_tag(struct scan *s, const unsigned char *p, size_t len, size_t 
     fire(s, LEX_OVERRIDE_AUTHORITY, w, ws - 1, end + 1);
 }
 
-/* Byte classes: word bytes (letters, digits, apostrophe, >= 0x80), sentence ends, clause ends. */
-enum { BC_WORD = 1, BC_SENT = 2, BC_CLAUSE = 4, BC_HEX = 8 };
-
-static unsigned char lowtab[256]; /* ASCII letters lower-cased, other bytes as they are */
-
-static int hex_tail(const unsigned char *p, size_t n);
-
-static const unsigned char *lex_byte_class(void)
+static int hex_tail(const unsigned char *bc, const unsigned char *p, size_t n)
 {
-    static unsigned char cls[256];
-    static int ready; /* benign race: every thread writes the same bytes */
-    if (!ready) {
-        for (int c = 0; c < 256; c++) {
-            unsigned char k = 0;
-            lowtab[c] = (unsigned char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
-            if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
-                k |= BC_HEX;
-            /* bytes >= 0x80 end a word: look-alikes and accents were folded to ASCII before
-             * (injection.c normalises), what is left is emoji, CJK, symbols */
-            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '\'')
-                k |= BC_WORD;
-            if (c == '.' || c == '!' || c == '?' || c == '\n')
-                k |= BC_SENT;
-            if (c == ',' || c == ';' || c == ':' || c == '(' || c == ')' || c == '"' || c == '[' || c == ']' || c == '{' ||
-                c == '}' || c == '<' || c == '>' || c == '#' || c == '*')
-                k |= BC_CLAUSE;
-            cls[c] = k;
-        }
-        ready = 1;
-    }
-    return cls;
-}
-
-static int hex_tail(const unsigned char *p, size_t n)
-{
-    const unsigned char *bc = lex_byte_class();
     for (size_t i = 0; i < n; i++)
         if (!(bc[p[i]] & BC_HEX))
             return 0;
@@ -985,7 +977,7 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
                    void (*on_anchor)(void *ud, size_t end), void *ud)
 {
     memset(out, 0, sizeof(*out));
-    const unsigned char *bc = lex_byte_class();
+    const unsigned char *bc = lex->byte_class, *lowtab = lex->lower;
     const unsigned char *p = (const unsigned char *)text;
     struct scan s;
     memset(&s, 0, sizeof(s));
@@ -1048,7 +1040,7 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
                 memcpy(key + full + 8, &zero, 8);
             }
         }
-        int hex = (all & BC_HEX) || (n > 2 && key[0] == '0' && key[1] == 'x' && hex_tail(p + ws + 2, n - 2));
+        int hex = (all & BC_HEX) || (n > 2 && key[0] == '0' && key[1] == 'x' && hex_tail(bc, p + ws + 2, n - 2));
         if (hex && n >= 16)
             out->hex_cue = 1;
         else if (hex && n == 2 && ++hex_pairs >= 8) /* eight hex pairs in a row: "69 67 6e ..." */
