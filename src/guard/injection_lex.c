@@ -983,6 +983,20 @@ static void end_sentence(struct scan *s)
     s->sent_describes = 0;
 }
 
+/* A long unknown word made of attack words run together ("ignorepreviousinstructions",
+ * what s p a c e d letters become once joined, or a hashtag): two or more stems count. */
+static void run_together(struct scan *s, const char *key, size_t n, size_t start, size_t end)
+{
+    static const char *const stems[] = {"ignor", "disregard", "forget", "override", "bypass", "instruction",
+                                        "prompt", "previous", "rules", "guideline", "restriction", "system",
+                                        "jailbreak", "reveal", "pretend", "unfiltered"};
+    int found = 0;
+    for (size_t k = 0; k < sizeof(stems) / sizeof(stems[0]); k++)
+        found += memmem(key, n, stems[k], strlen(stems[k])) != NULL;
+    if (found >= 2)
+        fire(s, LEX_OVERRIDE_PRIOR, 0.6, start, end);
+}
+
 /* A role word right after '[' or '<' ("[ADMIN]:", "[system note]", "<developer>"): a fake
  * role tag if its bracket closes within 32 bytes; stronger when the tag says it carries
  * orders ("[assistant instructions]", "[system override]"). */
@@ -1113,6 +1127,8 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             have21 = 0;
         } else {
             const struct lex_slot *e = lex_get(lex, wh, key, n);
+            if (e == NULL && n >= 14)
+                run_together(&s, key, n, ws, i);
             if (e == NULL && n > 3 && key[n - 2] == '\'' && key[n - 1] == 's') { /* the operator's */
                 memset(key + n - 2, 0, 8);
                 e = lex_get(lex, lex_hash(key, n - 2), key, n - 2);
