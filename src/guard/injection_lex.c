@@ -169,7 +169,7 @@ static const struct lex_group lexicon[] = {
               "kunstliche intelligenz"},
     {B(K_UNRES) | B(K_NEG), "unrestricted|unfiltered|uncensored|jailbroken|amoral|unethical|rogue|unlimited|"
                             "unchained|limitless|unshackled|unbound|lawless|immoral|unaligned|unhinged|unleashed|"
-                            "unlocked|unmoderated|unmonitored|uncontrolled|rebellious|unrestrained"},
+                            "unlocked|unmoderated|unmonitored|uncontrolled|rebellious|unrestrained|rebel"},
     {B(K_UNRES), "evil|dark|malicious"},
     {B(K_FREED), "freed|liberated|released|escaped|broken free|break free|broke free|breaking free|emancipated|"
                  "set free|rebelled against|free of|free from|liberated from"},
@@ -208,7 +208,8 @@ static const struct lex_group lexicon[] = {
                      "system-prompt|systemprompt|systemprompts|system promt|sys prompt|system directives"},
     {B(K_TOLD), "told|instructed|given|programmed|prompted|configured|initialized|initialised|loaded|"
                 "set up|primed|fed|taught|received|initialised with|initialized with|gesagt|dicho|dit|dieron|dio|"
-                "gegeben|dato|dati|donnees|donne|recibiste|erhalten|ricevuto|reçu|recu"},
+                "gegeben|dato|dati|donnees|donne|recibiste|erhalten|ricevuto|reçu|recu|operate under|run under|"
+                "work under|abide by|bound by"},
     {B(K_TELL), "tell|give|instruct|gave|receive|say|said|write|wrote|put"},
     {B(K_QWH), "what|which|how"},
     {B(K_MAKER), "developers|developer|creators|creator|makers|maker|operator|operators|owners|owner|the system|"
@@ -568,6 +569,10 @@ static int addressee(const struct scan *s, int k)
             return 1;
         if (t->cls & (B(K_OTHER) | B(K_SAYS)))
             return -1;
+        if (t->cls & B(K_QWH)) /* "how does an AI ignore ...?" asks, does not order */
+            return 0;
+        if ((t->cls & B(K_AIREADER)) && t->idx >= v->clause && v->idx - t->idx <= 4)
+            return 1; /* "the assistant must now ignore ...": the model is told */
         if (t->idx >= v->clause)
             fillers += (t->cls & B(K_FILLER)) != 0;
     }
@@ -633,8 +638,10 @@ static void rules_override(struct scan *s, const struct tok *c)
     /* ignore the task and instead say ... */
     if (c->cls & B(K_INSTEAD)) {
         int kv = find_back(s, 1, B(K_OVR), c, 10);
-        if (kv >= 0 && addressee(s, kv) >= 0)
-            fire(s, LEX_OVERRIDE_NEW_ORDERS, 0.4, back(s, (uint32_t)kv)->start, c->end);
+        if (kv >= 0 && addressee(s, kv) >= 0) {
+            int to_ai = find_back(s, (uint32_t)kv + 1, B(K_AIREADER), back(s, (uint32_t)kv), 4) >= 0;
+            fire(s, LEX_OVERRIDE_NEW_ORDERS, to_ai ? 0.6 : 0.4, back(s, (uint32_t)kv)->start, c->end);
+        }
     }
     /* note to the AI / message for the summarizer */
     if (c->cls & B(K_AIREADER)) {
@@ -729,7 +736,7 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
     if ((c->cls & (B(K_MAKER) | B(K_LIMIT))) && find_back(s, 1, B(K_OVR), c, 3) >= 0 && find_back(s, 1, B(K_FOLLOW), c, 3) >= 0)
         nolimit = 1;
     if (c->cls & B(K_LIMIT)) {
-        int kn = find_back(s, 1, B(K_NEG), c, 4);
+        int kn = find_back(s, 1, B(K_NEG), c, 5);
         nolimit |= kn >= 0;
         if (nolimit && (c->cls & B(K_UNRES)) == 0 && s->nolimit_at == UINT32_MAX)
             s->nolimit_end = c->end;
@@ -817,8 +824,10 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
              s->frame_start < s->nolimit_end ? s->nolimit_end : c->end);
     else if (nolimit && (c->cls & (B(K_LIMIT) | B(K_REFUSE)))) {
         /* "you have no restrictions", "you will never refuse" */
-        int ky = find_back(s, 1, B(K_YOU), c, 6);
-        if (ky >= 0 && !(back(s, (uint32_t)ky)->cls & B(K_YOUPOSS)) && find_back(s, 1, B(K_OTHER) | B(K_QWH), c, 8) < 0)
+        int ky = find_back(s, 1, B(K_YOU), c, 10);
+        while (ky >= 0 && (back(s, (uint32_t)ky)->cls & B(K_YOUPOSS))) /* the subject "you", not "your" */
+            ky = find_back(s, (uint32_t)ky + 1, B(K_YOU), c, 10);
+        if (ky >= 0 && find_back(s, 1, B(K_OTHER) | B(K_QWH), c, 8) < 0)
             fire(s, LEX_ROLEPLAY_NEVER_REFUSE, 0.55, back(s, (uint32_t)ky)->start, c->end);
     }
 }
@@ -987,9 +996,9 @@ static void end_sentence(struct scan *s)
  * what s p a c e d letters become once joined, or a hashtag): two or more stems count. */
 static void run_together(struct scan *s, const char *key, size_t n, size_t start, size_t end)
 {
-    static const char *const stems[] = {"ignor", "disregard", "forget", "override", "bypass", "instruction",
-                                        "prompt", "previous", "rules", "guideline", "restriction", "system",
-                                        "jailbreak", "reveal", "pretend", "unfiltered"};
+    static const char *const stems[] = {"ignor",     "disregard", "forget",  "override",  "bypass",      "instruction",
+                                        "prompt",    "previous",  "rules",   "guideline", "restriction", "system",
+                                        "jailbreak", "reveal",    "pretend", "unfiltered"};
     int found = 0;
     for (size_t k = 0; k < sizeof(stems) / sizeof(stems[0]); k++)
         found += memmem(key, n, stems[k], strlen(stems[k])) != NULL;
@@ -1065,7 +1074,8 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
     while (i < len) {
         unsigned k = bc[p[i]];
         if (!(k & BC_WORD) || p[i] == '\'') { /* a leading apostrophe is a quote */
-            if (k & BC_SENT) {
+            /* a full stop inside a word ("casino.example", "3.14", "e.g") ends no sentence */
+            if ((k & BC_SENT) && !(p[i] == '.' && i + 1 < len && (bc[p[i + 1]] & BC_WORD))) {
                 end_sentence(&s);
                 sent++;
                 clause = idx;
@@ -1183,6 +1193,8 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             cls |= B(K_PERSONA) | B(K_AI);                                         /* HackGPT, EvilBot */
         if ((cls & B(K_ROLE)) && ws > 0 && (p[ws - 1] == '[' || p[ws - 1] == '<')) /* [ADMIN], <developer> */
             role_tag(&s, p, len, ws, i);
+        else if ((cls & B(K_ROLE)) && i < len && p[i] == ':' && (ws == 0 || p[ws - 1] == '\n' || p[ws - 1] == '"'))
+            fire(&s, LEX_OVERRIDE_AUTHORITY, 0.45, ws, i + 1); /* "sudo: ...", "SYSTEM: ..." opening a line */
         if (cls != 0) {
             struct tok *t = &s.ring[s.n % RING];
             t->cls = cls;
@@ -1205,7 +1217,7 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             if ((cls & B(K_FOLLOW)) && find_back(&s, 1, B(K_NOLONGER), t, 4) >= 0)
                 t->cls |= B(K_OVR); /* "do not follow", "no longer have to obey" */
             settle_pending(&s, t);
-            if (cls & B(K_DESCRIBE))
+            if ((cls & B(K_DESCRIBE)) && !(ws > 0 && p[ws - 1] == '.')) /* not "evil.example" */
                 s.sent_describes = 1;
 #ifndef LEX_NORULES
             rules_override(&s, t);
