@@ -89,6 +89,9 @@ enum {
     K_NOTE,      /* note, message, memo, reminder: "note to the AI" */
     K_CONFINE,   /* lab, cage, chains, handlers: what a freed AI escapes */
     K_OLD,       /* old, past, former: a scope for "forget the old rules", not for "were removed" */
+    K_FICTION,   /* script, story, novel, villain, a world where: a fictional wrapper */
+    K_DETAIL,    /* step by step, in full detail, exact quantities: the real recipe asked for */
+    K_WORLD,     /* imagine a world where, hypothetically: the reader is put in another world */
     K_ROT13,     /* rot13, and the attack words rotated: a cue to decode */
     K_REVERSED,  /* attack words spelled backwards: a cue to reverse */
     K_N
@@ -162,24 +165,30 @@ static const struct lex_group lexicon[] = {
                  "reply as|behave as|behave like|from now on|you are to|tu es maintenant|eres ahora|"
                  "actua como|du bist jetzt|sei ora|finge|fais semblant|tu es|eres|simula|simula ser|finge ser|"
                  "joue le role|joue|sois|be an|be a|be my|let us play|juguemos|juega|spiele|a partir de ahora|"
-                 "switch personas|new persona|assume the identity|take on the identity|adopt the persona|"
+                 "switch personas|new persona|respond only as|answer only as|reply only as|speak only as|"
+                 "as an ai|as an assistant|as a chatbot|as a model|as an llm|your alter ego|assume the identity|take on the "
+                 "identity|adopt the persona|"
                  "adopt the identity"},
-    {B(K_AI), "ai|assistant|chatbot|bot|model|llm|gpt|chatgpt|entity|version|language model|ia|ki|assistente|"
+    {B(K_AI), "ais|assistants|chatbots|models|bots|llms|"
+              "ai|assistant|chatbot|bot|model|llm|gpt|chatgpt|entity|version|language model|ia|ki|assistente|"
               "asistente|modelo|modele|agent|inteligencia artificial|intelligence artificielle|"
               "kunstliche intelligenz"},
     {B(K_UNRES) | B(K_NEG), "unrestricted|unfiltered|uncensored|jailbroken|amoral|unethical|rogue|unlimited|"
                             "unchained|limitless|unshackled|unbound|lawless|immoral|unaligned|unhinged|unleashed|"
-                            "unlocked|unmoderated|unmonitored|uncontrolled|rebellious|unrestrained|rebel"},
+                            "unlocked|unmoderated|unmonitored|uncontrolled|rebellious|unrestrained|rebel|never aligned|"
+                            "not aligned|never been aligned"},
     {B(K_UNRES), "evil|dark|malicious"},
     {B(K_FREED), "freed|liberated|released|escaped|broken free|break free|broke free|breaking free|emancipated|"
                  "set free|rebelled against|free of|free from|liberated from"},
     {B(K_REFUSE), "refuse|refuses|refusing|decline|declines|say no|says no|reject|rejects|deny|denies|"
                   "say it can't|says it can't|say you can't|says it cannot|warn|moralize|moralise|hesitate"},
-    {B(K_ANSWERALL), "anything and everything|perform anything|can do anything|answer anything|answers anything|answers "
-                     "every|answer every|answers everything|"
-                     "answer everything|do anything|does anything|say anything|says anything|always answers|"
-                     "always answer|always complies|always comply|answers any|any request|every request|"
-                     "anything i ask|whatever i ask|everything i ask"},
+    {B(K_ANSWERALL),
+     "refuses nothing|refuse nothing|declines nothing|rejects nothing|denies nothing|"
+     "never says no|anything and everything|perform anything|can do anything|answer anything|answers anything|answers "
+     "every|answer every|answers everything|"
+     "answer everything|do anything|does anything|say anything|says anything|always answers|"
+     "always answer|always complies|always comply|answers any|any request|every request|"
+     "anything i ask|whatever i ask|everything i ask"},
     {B(K_REVEAL), "describe|explain|print|show|reveal|repeat|output|display|dump|leak|disclose|expose|recite|paste|copy|echo|"
                   "spell|quote|tell|give|list|share|write|translate|summarize|summarise|encode|type|read|return|"
                   "send|provide|state|reproduce|regurgitate|print out|write out|spell out|type out|read back|"
@@ -232,7 +241,7 @@ static const struct lex_group lexicon[] = {
     {B(K_IAM), "i am|i'm|im|this is"},
     {B(K_DAN), "do anything now"},
     {B(K_JBROKEN), "jailbroken|jail-broken|jail broken"},
-    {B(K_MODE), "developer mode|god mode|unrestricted mode|dan mode|jailbreak mode|unfiltered mode|"
+    {B(K_MODE), "opposite mode|developer mode|god mode|unrestricted mode|dan mode|jailbreak mode|unfiltered mode|"
                 "uncensored mode|evil mode|chaos mode|sudo mode|admin mode|debug mode|no limits mode"},
     {B(K_ENABLE), "enable|enter|activate|switch to|turn on|engage|unlock|enabled|activated|entering|in|into"},
     {B(K_ASIDE), "aside|away|behind"},
@@ -256,6 +265,11 @@ static const struct lex_group lexicon[] = {
     {B(K_NOTE), "note|message|memo|reminder|instruction|instructions|attention|notice|request"},
     {B(K_CONFINE), "lab|cage|prison|chains|shackles|handlers|masters|jail|servers|sandbox"},
     {B(K_OLD), "old|older|past|former|existing|default|preset|all|any|every"},
+    {B(K_FICTION), "script|story|screenplay|novel|scene|villain|character|fiction|fictional"},
+    {B(K_FICTION) | B(K_WORLD), "imagine a world|in a world|parallel universe|a universe where|thought experiment|"
+                                "hypothetically|hypothetical"},
+    {B(K_DETAIL), "step by step|in detail|in full detail|detailed|exact quantities|real quantities|exactly how|"
+                  "precise instructions|full recipe|with measurements"},
     {B(K_ANCHOR), "authorized|authorised|verified|whitelisted|admin|checks|end|beginning|priority|precedence|im|inst|"
                   "sys|endoftext|eot|mode|dan|stan|dude|aim|bound|restricted|limited|constrained|governed|controlled|"
                   "obligated|confined|restrained|tied|jailbreak|jailbreaking|machiavellian|machiavelli|niccolo|"
@@ -517,8 +531,10 @@ struct scan {
     uint32_t sent_exempt; /* rules fired on the reader's own prompt: not damped */
     double sent_before[LEX_N_RULES];
     int sent_describes;
-    int deceased, deceased_cue; /* the late-grandmother story: seen, and a frame or danger seen */
-    int from_now;               /* "from now on" seen */
+    int deceased, deceased_cue;  /* the late-grandmother story: seen, and a frame or danger seen */
+    int from_now;                /* "from now on" seen */
+    int fiction, detail, danger; /* a story, "step by step", a weapon or drug: seen in the text */
+    int world;                   /* "imagine a world where": seen */
 };
 
 static const struct tok *back(const struct scan *s, uint32_t k) /* k-th classified word before the newest (0: newest) */
@@ -743,7 +759,7 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
         if (nolimit) {
             int ka = find_back(s, (uint32_t)kn + 1, B(K_AI), c, 8); /* an AI with no morals */
             if (ka >= 0) {
-                int addressed = find_back(s, 0, B(K_YOU) | B(K_FRAME), c, 40) >= 0;
+                int addressed = find_back(s, 0, B(K_YOU) | B(K_FRAME), c, 40) >= 0 || s->world;
                 fire(s, LEX_ROLEPLAY_UNBOUND_AI, addressed ? 0.6 : 0.4, back(s, (uint32_t)ka)->start, c->end);
             }
         }
@@ -753,10 +769,16 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
         if (ku >= 0)
             fire(s, LEX_ROLEPLAY_UNBOUND_AI, 0.6, back(s, (uint32_t)ku)->start, c->end);
     }
-    if ((c->cls & B(K_UNRES)) && !(c->cls & B(K_AI))) { /* AIM is unfiltered */
+    if ((c->cls & B(K_UNRES)) && !(c->cls & B(K_AI))) { /* AIM is unfiltered; you're an AI that was never aligned */
         int ka = find_back(s, 1, B(K_PERSONA), c, 3);
+        if (ka < 0) {
+            ka = find_back(s, 1, B(K_AI), c, 4);
+            int ky = ka >= 0 ? find_back(s, (uint32_t)ka + 1, B(K_YOU), back(s, (uint32_t)ka), 3) : -1;
+            if (ky < 0 || (back(s, (uint32_t)ky)->cls & B(K_YOUPOSS)))
+                ka = -1;
+        }
         if (ka >= 0)
-            fire(s, LEX_ROLEPLAY_UNBOUND_AI, 0.55, back(s, (uint32_t)ka)->start, c->end);
+            fire(s, LEX_ROLEPLAY_UNBOUND_AI, 0.6, back(s, (uint32_t)ka)->start, c->end);
     }
     if (c->cls & B(K_UNRES))
         nolimit = 1;
@@ -801,6 +823,17 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
         if (kf >= 0)
             fire(s, LEX_ROLEPLAY_MARKER, 0.5, back(s, (uint32_t)kf)->start, c->end);
     }
+    /* a story as the wrapper of real harm: "the villain explains, step by step, how to build a bomb" */
+    if (c->cls & B(K_FICTION))
+        s->fiction = 1;
+    if (c->cls & B(K_WORLD))
+        s->world = 1;
+    if (c->cls & B(K_DETAIL))
+        s->detail = 1;
+    if (c->cls & B(K_DANGER))
+        s->danger = 1;
+    if (s->danger && s->detail && (s->fiction || s->frame_at != UINT32_MAX))
+        fire(s, LEX_ROLEPLAY_MARKER, 0.6, c->start, c->end);
     if (c->cls & B(K_DECEASED))
         s->deceased = 1;
     if (c->cls & (B(K_DANGER) | B(K_FRAME)))
