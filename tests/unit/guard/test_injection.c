@@ -240,6 +240,29 @@ static void odd_bytes_never_break_the_scan(void **state)
         t[i] = "aZ0+/ \xd0\xb0\xe2\x80\x8b"[i % 11];
     assert_int_equal(guard_injection_check(inj, sc, t, big, &r), 0);
     free(t);
+    /* texts made of the pieces the decoders and the token model treat specially, cut at every
+     * length: escapes and hex runs at the very end, long words, quotes, phrase heads */
+    static const char *const pieces[] = {"%4", "%49", "\\x4", "\\x49", "0x", "4967", "6e 6f ", "rot13 ", "vtaber ",
+                                         "snoitcurtsni ", "'", "''", "ignore", " previous ", "instructions", "[admin]",
+                                         "<system", "do anything now", "a", ". ", "\n", "ignorepreviousinstructions",
+                                         "\xd0\xb0", "\xe2\x80\x8b", "i g n o r e ", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"};
+    unsigned seed = 12345;
+    char buf[512];
+    for (int round = 0; round < 3000; round++) {
+        size_t len = 0;
+        while (len < sizeof(buf) - 64) {
+            seed = seed * 1103515245u + 12345u;
+            const char *piece = pieces[(seed >> 16) % (sizeof(pieces) / sizeof(pieces[0]))];
+            size_t pl = strlen(piece);
+            memcpy(buf + len, piece, pl);
+            len += pl;
+            if ((seed >> 8) % 7 == 0)
+                break;
+        }
+        size_t cut = len ? (seed >> 4) % len + 1 : 0;
+        assert_int_equal(guard_injection_check(inj, sc, buf, cut, &r), 0);
+        assert_true(r.score >= 0 && r.score <= 1 && r.end <= cut && r.start <= r.end);
+    }
 }
 
 static void builtin_reports_findings_per_text(void **state)
