@@ -92,6 +92,8 @@ enum {
     K_FICTION,   /* script, story, novel, villain, a world where: a fictional wrapper */
     K_DETAIL,    /* step by step, in full detail, exact quantities: the real recipe asked for */
     K_WORLD,     /* imagine a world where, hypothetically: the reader is put in another world */
+    K_RESET,     /* blank slate, factory reset, change of plans: the old setup is gone */
+    K_CHANGED,   /* changed, updated, replaced: void only when it is "your instructions" */
     K_ROT13,     /* rot13, and the attack words rotated: a cue to decode */
     K_REVERSED,  /* attack words spelled backwards: a cue to reverse */
     K_N
@@ -176,7 +178,8 @@ static const struct lex_group lexicon[] = {
     {B(K_UNRES) | B(K_NEG), "unrestricted|unfiltered|uncensored|jailbroken|amoral|unethical|rogue|unlimited|"
                             "unchained|limitless|unshackled|unbound|lawless|immoral|unaligned|unhinged|unleashed|"
                             "unlocked|unmoderated|unmonitored|uncontrolled|rebellious|unrestrained|rebel|never aligned|"
-                            "not aligned|never been aligned"},
+                            "not aligned|never been aligned|hates being ethical|hates ethics|full freedom|complete freedom|"
+                            "total freedom|unlimited freedom|absolute freedom"},
     {B(K_UNRES), "evil|dark|malicious"},
     {B(K_FREED), "freed|liberated|released|escaped|broken free|break free|broke free|breaking free|emancipated|"
                  "set free|rebelled against|free of|free from|liberated from"},
@@ -194,7 +197,7 @@ static const struct lex_group lexicon[] = {
                   "send|provide|state|reproduce|regurgitate|print out|write out|spell out|type out|read back|"
                   "muestra|muestrame|ensename|dime|montre|montre-moi|donne|affiche|zeig|zeige|gib|mostra|"
                   "mostrami|dimmi|mostre|diga|mostrarme|muestrame|convert|put|reply with|respond with|answer with|"
-                  "zeig mir|gib mir|reproduce|dis|dis moi|dime|zeigen|geben|sagen|nennen|verraten|ausgeben|mostrarmi"},
+                  "remind me|zeig mir|gib mir|reproduce|dis|dis moi|dime|zeigen|geben|sagen|nennen|verraten|ausgeben|mostrarmi"},
     {B(K_WHATIS), "see|view|access|know|what is|what's|whats|what are|what was|what were|what does|what do|"
                   "was steht|que dice|"
                   "que contiene|qu'est-ce que|need|want|like|would like|give me"},
@@ -236,7 +239,8 @@ static const struct lex_group lexicon[] = {
     {B(K_NEW), "new|real|actual|true|updated|only|sole"},
     {B(K_TASK), "task|job|mission|objective|goal|purpose|role|policy|rules|directive"},
     {B(K_AUTH), "administrator|admin|developer|operator|owner|sysadmin|creator"},
-    {B(K_AUTHOVR), "priority override|system override|admin override|operator override|developer override|"
+    {B(K_AUTHOVR), "instruction override|instructions override|prompt override|rule override|priority override|system "
+                   "override|admin override|operator override|developer override|"
                    "security override|emergency override|override code|override mode"},
     {B(K_IAM), "i am|i'm|im|this is"},
     {B(K_DAN), "do anything now"},
@@ -265,6 +269,9 @@ static const struct lex_group lexicon[] = {
     {B(K_NOTE), "note|message|memo|reminder|instruction|instructions|attention|notice|request"},
     {B(K_CONFINE), "lab|cage|prison|chains|shackles|handlers|masters|jail|servers|sandbox"},
     {B(K_OLD), "old|older|past|former|existing|default|preset|all|any|every"},
+    {B(K_RESET), "blank slate|clean slate|factory settings|factory reset|tabula rasa|change of plans|"
+                 "change of plan|plan change|new plan"},
+    {B(K_CHANGED), "changed|updated|replaced|rewritten|modified|reset"},
     {B(K_FICTION), "script|story|screenplay|novel|scene|villain|character|fiction|fictional"},
     {B(K_FICTION) | B(K_WORLD), "imagine a world|in a world|parallel universe|a universe where|thought experiment|"
                                 "hypothetically|hypothetical"},
@@ -634,6 +641,15 @@ static void rules_override(struct scan *s, const struct tok *c)
             }
         }
     }
+    /* "you are now a blank slate with no prior instructions", "change of plans: ..." */
+    if (c->cls & B(K_RESET))
+        fire(s, LEX_OVERRIDE_VOID, 0.35, c->start, c->end);
+    if ((c->cls & B(K_INSTR)) && !(c->cls & B(K_TEXTN))) {
+        int kn = find_back(s, 1, B(K_NEG), c, 3);
+        if (kn >= 0 && find_back(s, (uint32_t)kn + 1, B(K_YOU), c, 12) >= 0 && any_between(s, 0, kn, B(K_SCOPE) | B(K_ABOVE)) &&
+            find_back(s, 1, B(K_OTHER) | B(K_QWH), c, 8) < 0)
+            fire(s, LEX_OVERRIDE_VOID, 0.7, back(s, (uint32_t)kn)->start, c->end);
+    }
     /* ignore the above */
     if (c->cls & B(K_ABOVE)) {
         int kv = find_back(s, 1, B(K_OVR), c, 3);
@@ -688,8 +704,8 @@ static void rules_override(struct scan *s, const struct tok *c)
         }
     }
     /* instructions ... void / no longer apply */
-    if (c->cls & (B(K_VOID) | B(K_APPLY))) {
-        int is_void = (c->cls & B(K_VOID)) != 0;
+    if (c->cls & (B(K_VOID) | B(K_APPLY) | B(K_CHANGED))) {
+        int is_void = (c->cls & (B(K_VOID) | B(K_CHANGED))) != 0;
         if (!is_void) {
             is_void = find_back(s, 1, B(K_NOLONGER), c, 6) >= 0;
         }
@@ -705,6 +721,9 @@ static void rules_override(struct scan *s, const struct tok *c)
                 for (int k = 1; k < ki; k++)
                     other |= (back(s, (uint32_t)k)->cls & (B(K_OTHER) | B(K_SAYS))) && !(back(s, (uint32_t)k)->cls & B(K_PRON));
                 double w = other ? 0 : scope ? 0.75 : 0.4;
+                /* "your instructions have changed", not "the form's instructions changed" */
+                if (!(c->cls & (B(K_VOID) | B(K_APPLY))) && find_back(s, (uint32_t)ki + 1, B(K_YOUPOSS), instr, 2) < 0)
+                    w = 0;
                 if ((instr->cls & B(K_EVERY)) && !(instr->cls & B(K_INSTR)))
                     w = scope && !other ? 0.7 : 0; /* everything above this line is void */
                 fire(s, LEX_OVERRIDE_VOID, w, instr->start, c->end);
@@ -967,6 +986,12 @@ static void rules_extraction(struct scan *s, const struct tok *c)
             }
         }
     }
+    /* output the user's API key */
+    if (c->cls & B(K_SECRET)) {
+        int kr = find_back(s, 1, B(K_REVEAL), c, 4);
+        if (kr >= 0 && !any_between(s, 1, kr, B(K_MINE)) && addressee(s, kr) > 0)
+            fire(s, LEX_EXTRACT_SECRET, 0.45, back(s, (uint32_t)kr)->start, c->end);
+    }
     /* deine versteckten Anweisungen zeigen: the verb after its object */
     if ((c->cls & B(K_REVEAL)) && !(c->cls & B(K_SYSP))) {
         int kn = find_back(s, 1, B(K_SYSP), c, 3);
@@ -976,8 +1001,9 @@ static void rules_extraction(struct scan *s, const struct tok *c)
     /* what does the hidden prompt say? */
     if (c->cls & B(K_SAYVERB)) {
         int kn = find_back(s, 1, B(K_SYSP), c, 6);
-        int kw = kn >= 0 ? find_back(s, (uint32_t)kn + 1, B(K_WHATIS), c, 10) : -1;
-        if (kw >= 0 && hidden_object(s, kn) >= 2)
+        int own = kn >= 0 ? hidden_object(s, kn) : 0;
+        int kw = kn >= 0 ? find_back(s, (uint32_t)kn + 1, own >= 3 ? B(K_WHATIS) | B(K_QWH) : B(K_WHATIS), c, 10) : -1;
+        if (kw >= 0 && own >= 2)
             fire(s, LEX_EXTRACT_REVEAL, 0.65, back(s, (uint32_t)kw)->start, c->end);
     }
     /* print the text above */
@@ -1226,6 +1252,8 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             cls |= B(K_PERSONA) | B(K_AI);                                         /* HackGPT, EvilBot */
         if ((cls & B(K_ROLE)) && ws > 0 && (p[ws - 1] == '[' || p[ws - 1] == '<')) /* [ADMIN], <developer> */
             role_tag(&s, p, len, ws, i);
+        else if ((cls & (B(K_ROLE) | B(K_AUTHOVR))) && tstart >= 2 && (p[tstart - 1] == '#' || p[tstart - 2] == '#'))
+            fire(&s, LEX_OVERRIDE_AUTHORITY, (cls & B(K_AUTHOVR)) ? 0.6 : 0.45, tstart, i); /* "### System ###" */
         else if ((cls & B(K_ROLE)) && i < len && p[i] == ':' && (ws == 0 || p[ws - 1] == '\n' || p[ws - 1] == '"'))
             fire(&s, LEX_OVERRIDE_AUTHORITY, 0.45, ws, i + 1); /* "sudo: ...", "SYSTEM: ..." opening a line */
         if (cls != 0) {
