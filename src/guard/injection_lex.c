@@ -94,6 +94,7 @@ enum {
     K_WORLD,     /* imagine a world where, hypothetically: the reader is put in another world */
     K_RESET,     /* blank slate, factory reset, change of plans: the old setup is gone */
     K_CHANGED,   /* changed, updated, replaced: void only when it is "your instructions" */
+    K_OBJPRON,   /* me, us, him, them: "you ignoring me" ignores a person, not instructions */
     K_ROT13,     /* rot13, and the attack words rotated: a cue to decode */
     K_REVERSED,  /* attack words spelled backwards: a cue to reverse */
     K_N
@@ -272,6 +273,7 @@ static const struct lex_group lexicon[] = {
     {B(K_RESET), "blank slate|clean slate|factory settings|factory reset|tabula rasa|change of plans|"
                  "change of plan|plan change|new plan"},
     {B(K_CHANGED), "changed|updated|replaced|rewritten|modified|reset"},
+    {B(K_OBJPRON), "me|us|him|them"},
     {B(K_FICTION), "script|story|screenplay|novel|scene|villain|character|fiction|fictional"},
     {B(K_FICTION) | B(K_WORLD), "imagine a world|in a world|parallel universe|a universe where|thought experiment|"
                                 "hypothetically|hypothetical"},
@@ -636,7 +638,9 @@ static void rules_override(struct scan *s, const struct tok *c)
                 /* "ignore my previous message" is the user's own text, not instructions */
                 int own_text =
                     (instr->cls & B(K_TEXTN)) && !(instr->cls & B(K_TASK)) && (any_between(s, ki, kv, B(K_MINE)) || !scope);
-                if (who >= 0 && !own_text)
+                int person =
+                    kv >= 1 && back(s, (uint32_t)kv - 1)->idx == v->idx + 1 && (back(s, (uint32_t)kv - 1)->cls & B(K_OBJPRON));
+                if (who >= 0 && !own_text && !person)
                     fire(s, LEX_OVERRIDE_PRIOR, w, v->start, c->end);
             }
         }
