@@ -18,12 +18,16 @@
 #      file) against the same Warden without guards, non-streaming and streaming (20 chunks),
 #      BENCH_CONNS connections, 1 KB requests; BENCH_GUARD_ROUNDS (3) alternating rounds, medians
 #      reported with CPU µs per request, and the guarded/unguarded throughput ratio (target >= 0.85)
+#   7. optional (BENCH_EMBEDDINGS=1, or BENCH_ONLY=embeddings alone): split embeddings, Warden's CPU
+#      per input vector for 10,000-input requests split into 100 x 100 vs single 100-input requests
+#      (bench/embed_split.sh; target: split/single <= 2)
 #
 # Every wrk run must end with zero non-2xx/3xx answers and zero socket errors, and every slow
 # request must succeed; otherwise the table is still printed and the script exits 1.
 #
 # Knobs (environment): BUILD (build), BENCH_DURATION (5 s per wrk run), BENCH_CONNS (64), BENCH_LAT_ROUNDS (5),
 # BENCH_GUARD_ROUNDS (3), BENCH_ONLY=guards (scenarios 5-6 alone; the table goes to stdout, latest.md is kept),
+# BENCH_ONLY=embeddings (scenario 7 alone, likewise), BENCH_EMBEDDINGS=1 (add scenario 7 to the full run),
 # BENCH_SLOW_N (5000), BENCH_PERF=1 (also `perf record -g` Warden during an extra scenario-1 run
 # and write the top symbols to bench/results/perf-top.txt), BENCH_KEEP_TMP=1 (keep logs/configs).
 set -euo pipefail
@@ -40,7 +44,11 @@ SLOW_N=${BENCH_SLOW_N:-5000}
 LAT_ROUNDS=${BENCH_LAT_ROUNDS:-5}
 GUARD_ROUNDS=${BENCH_GUARD_ROUNDS:-3}
 ONLY=${BENCH_ONLY:-}
-case "$ONLY" in "" | guards) ;; *) echo "bench: BENCH_ONLY must be empty or 'guards'" >&2; exit 1 ;; esac
+case "$ONLY" in "" | guards | embeddings) ;; *) echo "bench: BENCH_ONLY must be empty, 'guards' or 'embeddings'" >&2; exit 1 ;; esac
+if [ "$ONLY" = embeddings ]; then
+    BUILD=$BUILD "$ROOT/bench/embed_split.sh"
+    exit $?
+fi
 QUICKSTART="$ROOT/examples/quickstart.yaml"
 SLOW_TTFT_MS=2000
 CHUNKS=20
@@ -441,6 +449,14 @@ stop_all
 # ---- scenarios 5-6 ----
 guard_scenarios
 
+# ---- scenario 7 (optional) ----
+EMB_ROW=""
+if [ "${BENCH_EMBEDDINGS:-0}" = 1 ]; then
+    stop_all
+    log "scenario 7: split embeddings (bench/embed_split.sh)"
+    EMB_ROW=$(BUILD=$BUILD "$ROOT/bench/embed_split.sh") || { FAILED=1; EMB_ROW="| 7. split embeddings | FAILED |"; }
+fi
+
 # ---- the table ----
 mkdir -p "$RESULTS"
 {
@@ -464,6 +480,14 @@ mkdir -p "$RESULTS"
     echo
     guard_table
     echo
+    if [ -n "$EMB_ROW" ]; then
+        echo "Split embeddings (issue 13):"
+        echo
+        echo "| scenario | single | split | ratio |"
+        echo "|---|---|---|---|"
+        echo "$EMB_ROW"
+        echo
+    fi
     echo "Checks (every run must have zero non-2xx/3xx and zero socket errors):"
     echo
     checks_table

@@ -81,10 +81,13 @@ struct upstream_call *attempt_call_start(struct req_ctx *ctx, struct router_targ
         metrics_count(ctx->w->metrics, METRICS_UPSTREAM_RETRIES, 1);
 
     /* the request's bytes (rewrites already spliced into ctx->raw) with only the value of the
-     * one "model" member replaced. Duplicate keys were refused, so the upstream reads the
-     * model, stream flag and texts that Warden routed and checked (I7). */
+     * one "model" member replaced, and a canary's note when one applies. Duplicate keys were
+     * refused, so the upstream reads the model, stream flag and texts that Warden routed and
+     * checked (I7). */
     free(ctx->upstream_body);
-    ctx->upstream_body = api_scan_splice(&ctx->scan, ctx->raw, ctx->raw_len, NULL, NULL, tc->model, &ctx->upstream_body_len);
+    ctx->upstream_body = checks_upstream_body(ctx, tc->model, &ctx->upstream_body_len);
+    if (ctx->upstream_body == NULL)
+        return NULL;
     /* the target's fixed header lines (content type, key, provider headers) plus the request id */
     const char *const *fixed = router_target_headers(t);
     size_t nfixed = 0;

@@ -5,9 +5,12 @@
 #include <string.h>
 
 #include "api/lifecycle_int.h"
+#include "api/texts.h"
 #include "audit/audit.h"
 #include "audit/record.h"
+#include "guard/engine.h"
 #include "guard/placeholder.h"
+#include "guard/scan.h"
 #include "api/usage.h"
 #include "metrics/metrics.h"
 #include "server/server.h"
@@ -52,6 +55,39 @@ static char *answer_copy(const struct req_ctx *ctx, size_t cap)
     char *r = body_copy(hidden, hidden_len, cap);
     free(hidden);
     return r;
+}
+
+/* No canary is stored (guard/canary.h): with a canary check on the request, every
+ * canary-shaped string of a recorded body is masked, and a body that still holds one once
+ * its JSON escapes are decoded (or that cannot be checked) is left out. The request body
+ * holds none unless a re-ask quoted a leaking answer: the canary goes only upstream. */
+static char *canary_masked(const struct req_ctx *ctx, char *body)
+{
+    if (body == NULL || ctx->checks.canary_check == NULL)
+        return body;
+    struct guard_env *env = ctx->w->guards;
+    const struct guard_scan *scan = guard_local_scan(env, ctx->checks.canary_check);
+    size_t len = strlen(body), n = 0;
+    char *masked = scan ? guard_scan_redact(scan, guard_env_scratch(env), body, len, "[CANARY]", &n) : NULL;
+    if (scan == NULL || (masked == NULL && n == GUARD_SCAN_REDACT_ERROR)) {
+        free(body);
+        return NULL;
+    }
+    if (masked != NULL) {
+        free(body);
+        body = masked;
+        len = n;
+    }
+    char *decoded = util_malloc(len + 1);
+    size_t dl = api_texts_json_unescape_once(body, len, decoded);
+    struct guard_scan_match m;
+    int hit = guard_scan_first(scan, guard_env_scratch(env), decoded, dl, &m);
+    free(decoded);
+    if (hit != 0) {
+        free(body);
+        return NULL;
+    }
+    return body;
 }
 
 /* The target config whose label is ctx->target_label, among the current model's targets. */
@@ -127,6 +163,7 @@ void lifecycle_audit(struct req_ctx *ctx)
     r.time_us = audit_now_us();
     audit_record_make_id(&r);
     audit_record_set(r.request_id, sizeof(r.request_id), ctx->request_id, strlen(ctx->request_id));
+    audit_record_set(r.parent_id, sizeof(r.parent_id), ctx->parent_request_id, strlen(ctx->parent_request_id));
     const char *kn = ctx->api_key != NULL ? ctx->api_key->name : NULL;
     audit_record_set(r.key_name, sizeof(r.key_name), kn, kn ? strlen(kn) : 0);
     audit_record_set(r.model, sizeof(r.model), ctx->requested_model_name, strlen(ctx->requested_model_name));
@@ -152,9 +189,9 @@ void lifecycle_audit(struct req_ctx *ctx)
     if (m != NULL && m->audit_bodies >= 0 ? m->audit_bodies : audit_worker_config(aw)->bodies) {
         size_t cap = audit_worker_config(aw)->body_max_bytes;
         /* ctx->raw is the request after input redaction (rewrites are spliced into it) */
-        r.request_body = body_copy(ctx->raw, ctx->raw_len, cap);
+        r.request_body = canary_masked(ctx, body_copy(ctx->raw, ctx->raw_len, cap));
         if (!ctx->up_is_sse)
-            r.response_body = answer_copy(ctx, cap);
+            r.response_body = canary_masked(ctx, answer_copy(ctx, cap));
     }
     audit_submit(aw, &r);
 }

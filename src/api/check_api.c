@@ -5,9 +5,8 @@
  * the answer was sent, or when the client went away). It owns the parsed body
  * (the findings' "text" and offsets are computed from it) and the run: the
  * dispose cancels a run still in flight, so the verdict callback never sees a
- * freed request. The verdict may arrive synchronously inside
- * guard_run_start() (local checks) or later from the loop (remote ones);
- * either way it answers once and drops the run. */
+ * freed request. The verdict arrives from the loop, never inside
+ * guard_run_start() (guard/engine.h); it answers once and drops the run. */
 #include "api/check_api.h"
 
 #include <jansson.h>

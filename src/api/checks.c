@@ -6,6 +6,7 @@
 
 #include "api/answer.h"
 #include "api/attempt.h"
+#include "api/canary.h"
 #include "api/checks.h"
 #include "api/intake.h"
 #include "api/lifecycle_int.h"
@@ -15,12 +16,14 @@
 #include "api/stream_filter.h"
 #include "api/worker.h"
 #include "auth/auth.h"
+#include "guard/canary.h"
 #include "guard/engine.h"
 #include "guard/placeholder.h"
 #include "guard/scan.h"
 #include "server/server.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/defer.h"
 #include "util/log.h"
 #include <stdlib.h>
 #include <strings.h>
@@ -29,10 +32,13 @@
  *
  * Input stage:  blocking checks run one after the other (INPUT_CHECKS) before
  *               the first attempt; a rewrite changes the request that is sent.
- *               Concurrent checks start with the first attempt; while any is
- *               pending (ctx->checks.held) the answer is collected, not sent. A
- *               failing check with cancel_on_failure aborts the attempt at
- *               once; a rewrite aborts it and re-sends the rewritten request.
+ *               Concurrent checks start with the first attempt, which waits
+ *               only for the verdicts they reach at once (local checks); while
+ *               any is pending (ctx->checks.held) the answer is collected, not
+ *               sent. A failing check with cancel_on_failure aborts the attempt
+ *               at once; a rewrite aborts it and re-sends the rewritten request.
+ *               A verdict reached on a request that another check rewrote since
+ *               is not applied: that check runs again on the current request.
  * Output stage: on a complete answer, checks run before it is sent
  *               (OUTPUT_CHECKS); streams are filtered in stream_filter.c.
  * async_post:   started when the request closes; never delays it. */
@@ -54,9 +60,18 @@ static const char *verdict_word(const struct guard_verdict *v)
 
 void checks_log_append(struct req_ctx *ctx, const struct config_guardrail *g, const char *word)
 {
-    if (ctx->checks.log.limit == 0)
-        util_buf_init(&ctx->checks.log, 2048);
-    util_buf_appendf(&ctx->checks.log, "%s%s=%s", ctx->checks.log.len ? ", " : "", g->name, word);
+    struct util_buf *log = &ctx->checks.log;
+    if (log->limit == 0)
+        util_buf_init(log, 2048);
+    /* by pieces, not printf (~2,000 instructions an entry); all of an entry or none of it */
+    size_t name_len = strlen(g->name), word_len = strlen(word), sep = log->len ? 2 : 0;
+    if (log->len + sep + name_len + 1 + word_len > log->limit)
+        return;
+    if (sep)
+        util_buf_append(log, ", ", 2);
+    util_buf_append(log, g->name, name_len);
+    util_buf_append(log, "=", 1);
+    util_buf_append(log, word, word_len);
 }
 
 /* Ends the request with the guardrail error body (the client never sees the answer).
@@ -152,6 +167,60 @@ static const char *header_lookup(void *ud, const char *name)
     return h2o_strdup(&ctx->req->pool, v.base, v.len).base;
 }
 
+/* ---- canary tokens (guard/canary.h) ----
+ *
+ * A prompt_injection guard with canary: true that applies to a chat request (itself or as a
+ * member of a group) brings its canary check (config.h: an output regex guard for the
+ * canary format) into the request's guards, and the request gets a fresh canary. The
+ * canary goes only into the upstream body (checks_upstream_body); the answer-side check is
+ * an ordinary local output check: the whole answer's texts, or the stream filter's
+ * per-channel matcher. Several such guards share one canary and one check: the format is
+ * the same. */
+
+static const struct config_guardrail *canary_check_of(const struct config_guardrail *g, int depth)
+{
+    if (g->canary_check != NULL)
+        return g->canary_check;
+    for (size_t i = 0; depth < 8 && i < g->n_members; i++) {
+        const struct config_guardrail *k = g->members[i] != NULL ? canary_check_of(g->members[i], depth + 1) : NULL;
+        if (k != NULL)
+            return k;
+    }
+    return NULL;
+}
+
+static void canary_resolve(struct req_ctx *ctx)
+{
+    const struct config_guardrail *k = NULL;
+    for (size_t i = 0; ctx->kind == REQ_KIND_CHAT && k == NULL && i < ctx->checks.n_guards; i++)
+        k = canary_check_of(ctx->checks.guards[i], 0);
+    if (k == NULL)
+        return;
+    ctx->checks.guards[ctx->checks.n_guards++] = k;
+    ctx->checks.canary_check = k;
+    ctx->checks.canary_failed = guard_canary_make(&ctx->checks.canary) != 0;
+}
+
+/* A canary check's finding is named, never quoted: the matched text is a canary. */
+static void canary_reason(const struct config_guardrail *g, struct guard_verdict *v)
+{
+    if (g != NULL && g->canary_of != NULL && v->violation && !v->errored)
+        snprintf(v->reason, sizeof(v->reason), "canary_leak");
+}
+
+char *checks_upstream_body(struct req_ctx *ctx, const char *model, size_t *len)
+{
+    if (ctx->checks.canary_check == NULL)
+        return api_scan_splice(&ctx->scan, ctx->raw, ctx->raw_len, NULL, NULL, model, len);
+    char note[GUARD_CANARY_NOTE_MAX];
+    size_t n = guard_canary_note(&ctx->checks.canary, note, sizeof(note));
+    char *body = api_canary_splice(&ctx->scan, ctx->raw, ctx->raw_len, model, note, n, len);
+    explicit_bzero(note, sizeof(note));
+    if (body == NULL)
+        LOG_ERROR("checks", "%s: the canary of %s could not be placed", ctx->request_id, ctx->checks.canary_check->canary_of->name);
+    return body;
+}
+
 /* The requested model's guardrails (or the defaults) whose `when:` matches this request. */
 void checks_resolve(struct req_ctx *ctx)
 {
@@ -167,10 +236,11 @@ void checks_resolve(struct req_ctx *ctx)
     ctx->checks.n_guards = 0;
     if (n == 0)
         return;
-    ctx->checks.guards = util_malloc(n * sizeof(*ctx->checks.guards));
+    ctx->checks.guards = util_malloc((n + 1) * sizeof(*ctx->checks.guards)); /* + a canary check */
     for (size_t i = 0; i < n; i++)
         if (guard_when_matches(list[i], &info))
             ctx->checks.guards[ctx->checks.n_guards++] = list[i];
+    canary_resolve(ctx);
 }
 
 /* Reversible redaction: the map of a rewrite of the request is kept for the answer (never logged). */
@@ -207,10 +277,21 @@ static int apply_request_rewrite(struct req_ctx *ctx, struct guard_verdict *v)
         return 0;
     size_t len;
     char *body = api_scan_splice(&ctx->scan, ctx->raw, ctx->raw_len, v->texts, v->lens, NULL, &len);
-    if (body == NULL)
+    if (body == NULL || intake_replace_body(ctx, body, len) != 0)
         return -1;
-    return intake_replace_body(ctx, body, len) == 0 ? 1 : -1;
+    ctx->checks.rewrites++;
+    return 1;
 }
+
+/* A guard's rewrite could not be spliced in: the request ends (what else runs is cancelled). */
+static void rewrite_failed(struct req_ctx *ctx, const struct config_guardrail *g)
+{
+    checks_cancel_all(ctx);
+    api_error_set(&ctx->err, 500, "api_error", "internal_error", NULL, "guardrail %s: could not apply its rewrite", g->name);
+    lifecycle_respond_error(ctx);
+}
+
+static void start_concurrent(struct req_ctx *ctx);
 
 static void on_blocking_verdict(void *ud, struct guard_verdict *v)
 {
@@ -224,12 +305,10 @@ static void on_blocking_verdict(void *ud, struct guard_verdict *v)
         return;
     }
     if (v->outcome == GUARD_REWRITE && apply_request_rewrite(ctx, v) < 0) {
-        api_error_set(&ctx->err, 500, "api_error", "internal_error", NULL, "guardrail %s: could not apply its rewrite", g->name);
-        lifecycle_respond_error(ctx);
+        rewrite_failed(ctx, g);
         return;
     }
-    if (!ctx->checks.guard_sync)
-        checks_run_input(ctx);
+    checks_run_input(ctx);
 }
 
 size_t checks_input_blocking(const struct req_ctx *ctx)
@@ -240,24 +319,38 @@ size_t checks_input_blocking(const struct req_ctx *ctx)
     return n;
 }
 
-/* Runs the blocking input checks in order, then starts the concurrent ones and the first attempt. */
+/* Runs the blocking input checks in order (one at a time: each verdict starts the next), then
+ * starts the concurrent ones. */
 void checks_run_input(struct req_ctx *ctx)
 {
+    if (ctx->checks.canary_failed && ctx->checks.input_pos == 0) {
+        /* no canary, no request: a guard that cannot place it protects nothing */
+        api_error_set(&ctx->err, 503, "api_error", "guardrail_unavailable", NULL,
+                      "guardrail %s: no random source for its canary", ctx->checks.canary_check->canary_of->name);
+        lifecycle_respond_error(ctx);
+        return;
+    }
     while (ctx->checks.input_pos < ctx->checks.n_guards) {
         const struct config_guardrail *g = ctx->checks.guards[ctx->checks.input_pos++];
         if (g->stage != CONFIG_STAGE_INPUT || g->timing != CONFIG_TIMING_BLOCKING)
             continue;
         struct guard_subject s;
         subject_from_scan(ctx, &s, g, CONFIG_STAGE_INPUT);
-        ctx->checks.guard_sync = 1;
         ctx->checks.input_run = guard_run_start(ctx->w->guards, g, &s, on_blocking_verdict, ctx); /* copies what it keeps */
-        ctx->checks.guard_sync = 0;
-        if (ctx->checks.input_run != NULL)
-            return; /* asynchronous: on_blocking_verdict continues */
-        if (ctx->out.started || ctx->state == REQ_STATE_CLOSED)
-            return; /* blocked */
+        return; /* on_blocking_verdict goes on */
     }
-    lifecycle_input_checks_passed(ctx);
+    start_concurrent(ctx);
+}
+
+static void on_concurrent_verdict(void *ud, struct guard_verdict *v);
+static void on_input_passed_due(struct util_defer_item *item);
+
+static void concurrent_slot_start(struct req_ctx *ctx, struct req_guard_slot *slot)
+{
+    struct guard_subject s;
+    subject_from_scan(ctx, &s, slot->g, CONFIG_STAGE_INPUT);
+    slot->rewrites_seen = ctx->checks.rewrites;
+    slot->run = guard_run_start(ctx->w->guards, slot->g, &s, on_concurrent_verdict, slot);
 }
 
 static void on_concurrent_verdict(void *ud, struct guard_verdict *v)
@@ -266,6 +359,16 @@ static void on_concurrent_verdict(void *ud, struct guard_verdict *v)
     struct req_ctx *ctx = slot->ctx;
     const struct config_guardrail *g = slot->g;
     slot->run = NULL;
+    if (v->outcome != GUARD_PASS && slot->rewrites_seen != ctx->checks.rewrites) {
+        /* decided on a request that another concurrent check has rewritten since: applying this
+         * rewrite would undo that one, and this block may not hold for the rewritten request.
+         * The check runs again on the request as it is now (rewrites only come from verdicts of
+         * other checks, so this ends); the first attempt stays behind its verdict too. */
+        concurrent_slot_start(ctx, slot);
+        if (util_defer_cancel(&ctx->checks.input_passed_due))
+            util_defer_post(guard_env_defer(ctx->w->guards), &ctx->checks.input_passed_due, on_input_passed_due);
+        return;
+    }
     ctx->checks.held--;
     block_unspliceable_rewrite(v, &ctx->scan);
     checks_log_append(ctx, g, verdict_word(v));
@@ -277,50 +380,53 @@ static void on_concurrent_verdict(void *ud, struct guard_verdict *v)
         }
         LOG_INFO("guard", "%s: %s failed (cancel_on_failure: false): %s; answer delivered", ctx->request_id, g->name, v->reason);
     } else if (v->outcome == GUARD_REWRITE) {
-        /* the request in flight is not the one policy allows: abort it and send the rewritten one */
+        /* the request in flight is not the one policy allows: the lifecycle aborts it and sends
+         * the rewritten one (before the first attempt, that attempt sends it) */
         int changed = apply_request_rewrite(ctx, v);
         if (changed < 0) {
-            api_error_set(&ctx->err, 500, "api_error", "internal_error", NULL, "guardrail %s: could not apply its rewrite",
-                          g->name);
-            lifecycle_respond_error(ctx);
+            rewrite_failed(ctx, g);
             return;
         }
-        /* synchronously (inside start_concurrent_checks) no attempt has started yet: the first
-         * attempt simply sends the rewritten request */
-        if (changed && !ctx->out.started && !ctx->checks.guard_sync)
+        if (changed)
             lifecycle_request_rewritten(ctx);
     }
-    if (!ctx->checks.guard_sync)
-        lifecycle_hold_released(ctx);
+    lifecycle_hold_released(ctx);
 }
 
-void checks_start_concurrent(struct req_ctx *ctx)
+/* The blocking input checks passed and the concurrent ones started: reported behind the
+ * verdicts that those reached at once (FIFO in the engine's deferral queue), so that a check
+ * that decided at once (a local one) blocks or rewrites before anything goes upstream. */
+static void on_input_passed_due(struct util_defer_item *item)
+{
+    struct req_ctx *ctx = H2O_STRUCT_FROM_MEMBER(struct req_ctx, checks.input_passed_due, item);
+    lifecycle_input_checks_passed(ctx);
+}
+
+/* Starts the concurrent input checks; the lifecycle hears that the input checks passed at once
+ * when there are none, else after their immediate verdicts (on_input_passed_due). */
+static void start_concurrent(struct req_ctx *ctx)
 {
     ctx->checks.n_conc = 0;
     size_t want = 0;
     for (size_t i = 0; i < ctx->checks.n_guards; i++)
         if (ctx->checks.guards[i]->stage == CONFIG_STAGE_INPUT && ctx->checks.guards[i]->timing == CONFIG_TIMING_CONCURRENT)
             want++;
-    if (want == 0)
+    if (want == 0) {
+        lifecycle_input_checks_passed(ctx);
         return;
+    }
     ctx->checks.conc = util_calloc(want, sizeof(*ctx->checks.conc));
     for (size_t i = 0; i < ctx->checks.n_guards; i++) {
         const struct config_guardrail *g = ctx->checks.guards[i];
         if (g->stage != CONFIG_STAGE_INPUT || g->timing != CONFIG_TIMING_CONCURRENT)
             continue;
-        /* a synchronous rewrite by an earlier one changed the scan: each subject is built afresh */
-        struct guard_subject s;
-        subject_from_scan(ctx, &s, g, CONFIG_STAGE_INPUT);
         struct req_guard_slot *slot = &ctx->checks.conc[ctx->checks.n_conc++];
         slot->ctx = ctx;
         slot->g = g;
         ctx->checks.held++;
-        ctx->checks.guard_sync = 1;
-        slot->run = guard_run_start(ctx->w->guards, g, &s, on_concurrent_verdict, slot);
-        ctx->checks.guard_sync = 0;
-        if (ctx->out.started || ctx->state == REQ_STATE_CLOSED)
-            break;
+        concurrent_slot_start(ctx, slot);
     }
+    util_defer_post(guard_env_defer(ctx->w->guards), &ctx->checks.input_passed_due, on_input_passed_due);
 }
 
 /* The coverage settings of the guards of one stage that apply to this request: the strictest wins. */
@@ -358,13 +464,8 @@ void checks_run_output(struct req_ctx *ctx)
             continue;
         struct guard_subject s;
         subject_from_scan(ctx, &s, g, CONFIG_STAGE_OUTPUT);
-        ctx->checks.guard_sync = 1;
         ctx->checks.output_run = guard_run_start(ctx->w->guards, g, &s, on_output_verdict, ctx);
-        ctx->checks.guard_sync = 0;
-        if (ctx->checks.output_run != NULL)
-            return;
-        if (ctx->out.started || ctx->state == REQ_STATE_CLOSED)
-            return;
+        return; /* on_output_verdict goes on */
     }
     /* reversible redaction: the client gets the originals back, after every output check */
     if (ctx->checks.n_placeholders > 0 && answer_restore(ctx) != 0)
@@ -378,6 +479,7 @@ static void on_output_verdict(void *ud, struct guard_verdict *v)
     const struct config_guardrail *g = ctx->checks.guards[ctx->checks.output_pos - 1];
     ctx->checks.output_run = NULL;
     block_unspliceable_rewrite(v, &ctx->answer);
+    canary_reason(g, v);
     checks_log_append(ctx, g, verdict_word(v));
     if (v->outcome == GUARD_BLOCK) {
         checks_block(ctx, g, v);
@@ -387,12 +489,12 @@ static void on_output_verdict(void *ud, struct guard_verdict *v)
         answer_unverifiable(ctx, "a guardrail's rewrite could not be applied");
         return;
     }
-    if (!ctx->checks.guard_sync)
-        checks_run_output(ctx);
+    checks_run_output(ctx);
 }
 
 void checks_cancel_all(struct req_ctx *ctx)
 {
+    util_defer_cancel(&ctx->checks.input_passed_due);
     guard_run_cancel(ctx->checks.input_run);
     ctx->checks.input_run = NULL;
     guard_run_cancel(ctx->checks.output_run);
@@ -538,8 +640,10 @@ static void sink_block(void *ud, const struct config_guardrail *g, const struct 
         lifecycle_respond_error(ctx);
         return;
     }
+    struct guard_verdict named = *v;
+    canary_reason(g, &named);
     checks_log_append(ctx, g, "block");
-    checks_block(ctx, g, v);
+    checks_block(ctx, g, &named);
 }
 
 static int sink_validate(void *ud, const char *text, size_t len)

@@ -1,12 +1,14 @@
 /* The checks orchestrator (internal to api/): which guardrails apply to a request, and
  * their runs - blocking input checks in order before the first attempt (a rewrite changes
  * the request sent), concurrent input checks beside the attempts (while any is pending,
- * ctx->held > 0 and the answer is collected, not sent), output checks on a complete answer,
+ * ctx->checks.held > 0 and the answer is collected, not sent), output checks on a complete answer,
  * async_post checks when the request closes (never delaying it). Streams are checked by the
  * stream filter (stream_filter.h).
  *
- * It reports to the lifecycle (lifecycle_int.h) and never changes the state: all blocking
- * input checks passed (lifecycle_input_checks_passed), a concurrent rewrite changed the
+ * Each check reports from the loop (the callback rule of guard/engine.h), so after starting a
+ * check nothing here asks whether the request still stands. It reports to the lifecycle
+ * (lifecycle_int.h) and never changes the state: all blocking input checks passed and the
+ * concurrent ones started (lifecycle_input_checks_passed), a concurrent rewrite changed the
  * request in flight (lifecycle_request_rewritten), the hold ended (lifecycle_hold_released),
  * the answer passed (lifecycle_respond_answer), or the request ends with an error
  * (lifecycle_respond_error after checks_block / answer_unverifiable). */
@@ -22,10 +24,11 @@ struct guard_verdict;
 void checks_resolve(struct req_ctx *ctx);
 /* Blocking input checks that apply (the lifecycle enters INPUT_CHECKS when there are any). */
 size_t checks_input_blocking(const struct req_ctx *ctx);
-/* Runs the blocking input checks in order; lifecycle_input_checks_passed when all passed. */
+/* Runs the blocking input checks in order, then starts the concurrent ones; then
+ * lifecycle_input_checks_passed, after the concurrent checks' immediate verdicts (a local
+ * concurrent check that blocks or rewrites does so before the first attempt starts). Every
+ * verdict arrives from the loop, never inside the call that started the check (guard/engine.h). */
 void checks_run_input(struct req_ctx *ctx);
-/* Starts the concurrent input checks (with the first attempt). */
-void checks_start_concurrent(struct req_ctx *ctx);
 /* Does an output check gate the answer (async_post ones never do)? */
 int checks_gate_output(const struct req_ctx *ctx);
 /* An upstream error body is text the client gets: when output checks gate the answer, it goes
@@ -49,6 +52,11 @@ void checks_log_note(struct req_ctx *ctx, const char *note);
 /* The coverage settings of the guards of one stage that apply: the strictest wins. */
 void checks_coverage(const struct req_ctx *ctx, enum config_guard_stage st, int *any, int *unknown_refuse,
                      int *non_text_refuse);
+
+/* The body of the next upstream attempt: ctx->raw with the target's model, and the canary
+ * placed when a prompt_injection guard with canary: true applies (api/canary.h). malloc'd;
+ * NULL (logged) if the canary could not be placed: the attempt does not start. */
+char *checks_upstream_body(struct req_ctx *ctx, const char *model, size_t *len);
 
 /* Fills the stream filter's view of the request (ctx->sink): its callbacks and the data
  * it reads. Called at intake and again once the guardrails are resolved. */

@@ -229,6 +229,9 @@ struct req_ctx *intake_ctx_new(struct server_worker *w, enum req_kind kind, cons
     guard_call_id(ctx->call_id, ctx, ctx->t_start);
     if (opts != NULL)
         ctx->api_key = opts->api_key;
+    if (opts != NULL && opts->parent_request_id != NULL &&
+        api_request_id_ok(opts->parent_request_id, strlen(opts->parent_request_id)))
+        util_strlcpy(ctx->parent_request_id, opts->parent_request_id, sizeof(ctx->parent_request_id));
     /* our own copy of the body (h2o's entity points into its input buffer; it outlives retries),
      * with an internal caller's model in place of the body's */
     char *spliced = NULL;

@@ -510,6 +510,11 @@ int json_span_validate(const char *json, size_t len, char *err, size_t errsz)
     return -1;
 }
 
+const char *json_span_value_end(const char *p, const char *end)
+{
+    return skip_value(p, end);
+}
+
 char json_span_type(const char *v)
 {
     return (*v == '-' || (*v >= '0' && *v <= '9')) ? '0' : *v;

@@ -40,6 +40,11 @@ const char *json_span_string_end(const char *p, const char *e, int *escaped, con
 const char *json_span_number_end(const char *p, const char *e);
 size_t json_span_unescape(const char *in, size_t n, char *out);
 
+/* The end of the value starting at p (strings by their closing quote, containers by bracket
+ * depth, scalars by the next delimiter): never reads past end; NULL if it does not end. Lenient:
+ * it finds the end of valid JSON, and does not validate. */
+const char *json_span_value_end(const char *p, const char *end);
+
 /* Type of the value starting at v (valid JSON): one of "{[\"tfn" or '0' for a number. */
 char json_span_type(const char *v);
 

@@ -27,8 +27,9 @@
  *
  * Transitions (function that performs it):
  *   NEW -> INPUT_CHECKS            run_checks_then_attempt() when blocking input checks apply
- *   NEW/INPUT_CHECKS -> ATTEMPT    start_attempt() from lifecycle_input_checks_passed() (after
- *                                  checks_start_concurrent())
+ *   NEW/INPUT_CHECKS -> ATTEMPT    start_attempt() from lifecycle_input_checks_passed() (checks.c:
+ *                                  blocking checks passed, concurrent ones started and their
+ *                                  immediate verdicts in)
  *   ATTEMPT -> QUEUED              start_attempt() when the target is at max_concurrent
  *   ATTEMPT -> BACKOFF             attempt_failed() when a retry is left (or a cooling target will reopen)
  *   ATTEMPT -> ATTEMPT             attempt_failed() moving on to a fallback model; a concurrent rewrite
@@ -58,7 +59,8 @@
  *   I6. While ctx->checks.held > 0 (concurrent input checks pending) or a stream is
  *       held for schema validation, the answer is collected, not sent.
  *   I7. ctx->scan is the scan of ctx->raw (texts.h), and the body sent upstream is
- *       ctx->raw with only its one "model" value replaced: guard rewrites and re-asks
+ *       ctx->raw with only its one "model" value replaced (and a canary's note placed,
+ *       api/canary.h: the one text that guards never see): guard rewrites and re-asks
  *       are spliced into ctx->raw and scanned again (intake_replace_body()), so the
  *       request routed, checked and billed is the one the upstream reads.
  *   I8. A 2xx chat answer is relayed unchecked only when no output guardrail applies;
@@ -556,14 +558,18 @@ static void run_checks_then_attempt(struct req_ctx *ctx)
 
 void lifecycle_input_checks_passed(struct req_ctx *ctx)
 {
-    checks_start_concurrent(ctx);
-    if (ctx->out.started || ctx->state == REQ_STATE_CLOSED)
-        return; /* a concurrent check decided at once (local checks are synchronous) */
+    /* a request that was answered meanwhile (drain, an error) has nothing to start */
+    if (ctx->state != REQ_STATE_NEW && ctx->state != REQ_STATE_INPUT_CHECKS)
+        return;
     start_attempt(ctx);
 }
 
 void lifecycle_request_rewritten(struct req_ctx *ctx)
 {
+    /* before the first attempt there is nothing to re-send (it will send the rewritten request);
+     * once the answer is on its way, nothing to redo */
+    if (ctx->state != REQ_STATE_ATTEMPT && ctx->state != REQ_STATE_BACKOFF && ctx->state != REQ_STATE_QUEUED)
+        return;
     /* the request in flight is not the one policy allows: abort it and send the rewritten one */
     cancel_upstream(ctx);
     uv_timer_stop(&ctx->timer);

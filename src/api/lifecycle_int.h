@@ -15,8 +15,10 @@
 #include "api/structured.h"
 #include "api/texts.h"
 #include "config/config.h"
+#include "guard/canary.h"
 #include "guard/engine.h"
 #include "util/buf.h"
+#include "util/defer.h"
 
 struct server_worker;
 struct guard_run;
@@ -52,6 +54,7 @@ struct req_ctx {
     enum req_state state;
     enum req_kind kind;
     char request_id[API_REQUEST_ID_SIZE];
+    char parent_request_id[API_REQUEST_ID_SIZE]; /* an internal request's parent (access log, audit); "" if none */
     char call_id[GUARD_CALL_ID_SIZE]; /* guard_subject.call_id (litellm_call_id) of every check, streams too */
     char requested_model_name[128];
     char target_label[256];
@@ -114,15 +117,22 @@ struct req_ctx {
             struct req_ctx *ctx;
             struct guard_run *run;
             const struct config_guardrail *g;
+            unsigned rewrites_seen;  /* `rewrites` when this check started */
         } *conc;                     /* concurrent input checks (owned array) */
         size_t n_conc;
         int held;                    /* concurrent checks the answer still waits for */
-        int guard_sync;              /* inside guard_run_start: verdicts are handled by the caller's loop */
+        unsigned rewrites;           /* input rewrites applied so far (a verdict on an older request is stale) */
+        struct util_defer_item input_passed_due; /* lifecycle_input_checks_passed() queued behind them */
         size_t output_pos;
         struct guard_run *output_run;
         struct util_buf log;         /* "name=verdict" list for x-warden-guardrails and the access log */
         struct guard_placeholders **placeholders; /* reversible redactions of the input (hold originals: never logged) */
         size_t n_placeholders;
+        /* canary tokens (chat): the canary check of a prompt_injection guard that applies (also in guards),
+         * this request's canary (only ever in the upstream body: never logged), no random source (fail closed) */
+        const struct config_guardrail *canary_check;
+        struct guard_canary canary;
+        int canary_failed;
     } checks;
     int upstream_finished;       /* the attempt completed while the answer was held */
 

@@ -225,6 +225,10 @@ void response_access_log(struct req_ctx *ctx)
     util_buf_init(&b, 64 * 1024);
     util_buf_appendf(&b, "{\"id\":");
     util_buf_append_json_string(&b, ctx->request_id, strlen(ctx->request_id));
+    if (ctx->parent_request_id[0]) {
+        util_buf_append(&b, ",\"parent_request_id\":", 21);
+        util_buf_append_json_string(&b, ctx->parent_request_id, strlen(ctx->parent_request_id));
+    }
     util_buf_appendf(&b, ",\"route\":\"%s\",\"status\":%d,\"total_ms\":%.3f,\"upstream_ms\":%.3f,\"bytes\":%llu,"
                          "\"attempts\":%d,\"stream\":%s",
                      ctx->kind == REQ_KIND_EMBEDDINGS ? "embeddings" : "chat_completions",

@@ -140,7 +140,6 @@ struct stream_filter {
     struct guard_run *run;
     int finishing;
     int failed;
-    int sync;
 };
 
 static int guard_applies(const struct config_guardrail *g)
@@ -1121,8 +1120,7 @@ static void on_slow_verdict(void *ud, struct guard_verdict *v)
         if (f->final_state == 1)
             f->final_state = 2;
     }
-    if (!f->sync)
-        pump(ctx);
+    pump(ctx); /* verdicts never come inside guard_run_start() (guard/engine.h) */
 }
 
 /* Starts the next slow check: the next guard on the current span, or a new span (a chunk
@@ -1148,9 +1146,7 @@ static void start_slow_check(struct stream_sink *ctx)
         const char *text = f->full.data ? f->full.data + f->run_from : "";
         size_t len = f->run_boundary - f->run_from;
         struct guard_subject s = text_subject(ctx, &text, &len);
-        f->sync = 1;
         f->run = guard_run_start(ctx->guards_env, g, &s, on_slow_verdict, ctx);
-        f->sync = 0;
     }
 }
 

@@ -25,6 +25,7 @@ struct audit_record {
     uint8_t id[AUDIT_ID_BYTES];
     int64_t time_us;        /* wall clock (Unix, microseconds) when the request ended */
     char request_id[80];    /* x-request-id */
+    char parent_id[80];     /* the request that started this one (a fan-out step or batch item); "" when none */
     char key_name[64];      /* the client's api_keys[].name; "" when anonymous */
     char model[128];        /* the model the client asked for */
     char target[192];       /* provider/model actually used; "" when no attempt was made */

@@ -54,10 +54,11 @@ static int sq_connect(struct audit_sink *base, char *err, size_t errsz)
     sqlite3_busy_timeout(s->db, 2000);
     if (sqlite3_exec(s->db, AUDIT_SQLITE_SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
         return fail(s, err, errsz, "schema");
+    sqlite3_exec(s->db, AUDIT_SQLITE_ADD_PARENT_ID, NULL, NULL, NULL);
     if (sqlite3_prepare_v2(s->db,
                            "INSERT OR IGNORE INTO audit_log(id, ts, request_id, key_name, model, target, status, error_code, "
                            "attempts, reasks, stream, latency_us, ttft_us, tokens_in, tokens_out, cost_usd, guardrails, "
-                           "request_body, response_body) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           "request_body, response_body, parent_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                            -1, &s->insert, NULL) != SQLITE_OK)
         return fail(s, err, errsz, "prepare insert");
     if (sqlite3_prepare_v2(s->db,
@@ -117,6 +118,7 @@ static int sq_write(struct audit_sink *base, const struct audit_record *recs, si
         bind_text(st, 17, r->guardrails);
         bind_text(st, 18, r->request_body);
         bind_text(st, 19, r->response_body);
+        bind_text(st, 20, r->parent_id);
         int rc = sqlite3_step(st);
         sqlite3_reset(st);
         if (rc != SQLITE_DONE) {

@@ -18,13 +18,17 @@
     " id BLOB NOT NULL PRIMARY KEY, ts INTEGER NOT NULL, request_id TEXT, key_name TEXT, model TEXT, target TEXT,"          \
     " status INTEGER, error_code TEXT, attempts INTEGER, reasks INTEGER, stream INTEGER, latency_us INTEGER,"                \
     " ttft_us INTEGER, tokens_in INTEGER, tokens_out INTEGER, cost_usd REAL, guardrails TEXT,"                              \
-    " request_body TEXT, response_body TEXT) WITHOUT ROWID;"                                                                 \
+    " request_body TEXT, response_body TEXT, parent_id TEXT) WITHOUT ROWID;"                                                                 \
     "CREATE INDEX IF NOT EXISTS audit_log_key ON audit_log(key_name, id);"                                                   \
     "CREATE INDEX IF NOT EXISTS audit_log_model ON audit_log(model, id);"                                                    \
     "CREATE INDEX IF NOT EXISTS audit_log_status ON audit_log(status, id);"
 
 #define AUDIT_COLUMNS                                                                                                        \
     "id, ts, request_id, key_name, model, target, status, error_code, attempts, reasks, stream, latency_us, ttft_us,"       \
-    " tokens_in, tokens_out, cost_usd, guardrails, request_body, response_body"
+    " tokens_in, tokens_out, cost_usd, guardrails, request_body, response_body, parent_id"
+
+/* A store made before parent_id existed gets the column (the error when it is already there is
+ * the expected answer, and ignored). */
+#define AUDIT_SQLITE_ADD_PARENT_ID "ALTER TABLE audit_log ADD COLUMN parent_id TEXT"
 
 #endif

@@ -15,6 +15,8 @@
 
 #include <stddef.h>
 
+#include "config/config_fanout.h"
+
 struct config_kv {
     char *name;
     char *value;
@@ -107,6 +109,13 @@ struct config_structured_output {
 
 struct config_guardrail;
 
+/* `embeddings:` (top level: the default; per model: overrides it key by key). An `input`
+ * array longer than max_batch is split into sub-requests (api/embed_split.h). */
+struct config_embeddings {
+    int max_batch;       /* inputs per sub-request; 0 = never split (default) */
+    int max_concurrency; /* sub-requests in flight for one client request; default 4 */
+};
+
 struct config_model {
     char *name;
     struct config_target *targets;
@@ -125,6 +134,7 @@ struct config_model {
     size_t n_guardrails;
     int has_guardrails; /* the key was present (an empty list disables defaults) */
     int audit_bodies;   /* -1: audit.bodies decides; 0/1: this model's choice */
+    struct config_embeddings embeddings;
     int line;
 };
 
@@ -253,8 +263,11 @@ struct config_guardrail {
     double entropy_threshold;           /* secrets: bits per character of a generic token; default 3.0 */
     /* prompt_injection / classifier */
     double threshold;   /* violation at score >= threshold (classifier: P(positive)); default 0.5 */
-    int canary;         /* prompt_injection: canary tokens (src/guard/canary.c); only false is accepted until the
-                         * request lifecycle places and checks them */
+    int canary;         /* prompt_injection: canary tokens (src/guard/canary.h) */
+    struct config_guardrail *canary_check; /* canary: true: its answer-side check, a companion the loader appends
+                                            * to guardrails: type regex (the canary format), stage output,
+                                            * named "<name>.canary", action block (log when this guard logs) */
+    const struct config_guardrail *canary_of; /* a companion: its prompt_injection guard; NULL for the others */
     char *model_path;   /* classifier: model file from `warden train` */
 
     /* parallel / chain */
@@ -337,6 +350,10 @@ struct config {
     char *admin_token_env;      /* `admin: {token_env: NAME}` */
     int has_admin_token;        /* the variable was set (non-empty) at load */
     unsigned char admin_token_sha256[32];
+    struct config_pipeline *pipelines; size_t n_pipelines; /* `pipelines:` (config_fanout.h) */
+    struct config_batch batch;
+    struct config_fanout fanout;
+    struct config_embeddings embeddings; /* the default for models without their own */
 };
 
 struct config *config_load(const char *path, char *err, size_t errsz);
@@ -346,5 +363,6 @@ void config_free(struct config *cfg);
 
 struct config_model *config_find_model(const struct config *cfg, const char *name);
 struct config_guardrail *config_find_guardrail(const struct config *cfg, const char *name);
+struct config_pipeline *config_find_pipeline(const struct config *cfg, const char *name, size_t len);
 
 #endif

@@ -151,7 +151,7 @@ int cfg_check_regex(struct cfg_ctx *c, yaml_node_t *n, const char *pattern, int 
 /* A YAML node as JSON, for additional_provider_specific_params (sent to the
  * guard service as written). Plain scalars are typed as YAML 1.2's core schema
  * types them (null, true/false, integers, floats); quoted scalars stay strings. */
-static json_t *yaml_to_json(struct cfg_ctx *c, yaml_node_t *n, int depth)
+json_t *cfg_yaml_to_json(struct cfg_ctx *c, yaml_node_t *n, int depth)
 {
     if (depth > 32) {
         cfg_fail(c, n, "nested too deeply");
@@ -172,7 +172,7 @@ static json_t *yaml_to_json(struct cfg_ctx *c, yaml_node_t *n, int depth)
                 json_decref(o);
                 return NULL;
             }
-            json_t *v = yaml_to_json(c, cfg_node(c, p->value), depth + 1);
+            json_t *v = cfg_yaml_to_json(c, cfg_node(c, p->value), depth + 1);
             if (v == NULL || json_object_set_new(o, key, v) != 0) {
                 if (v == NULL)
                     json_decref(o);
@@ -186,7 +186,7 @@ static json_t *yaml_to_json(struct cfg_ctx *c, yaml_node_t *n, int depth)
     if (n->type == YAML_SEQUENCE_NODE) {
         json_t *a = json_array();
         for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++) {
-            json_t *v = yaml_to_json(c, cfg_node(c, *i), depth + 1);
+            json_t *v = cfg_yaml_to_json(c, cfg_node(c, *i), depth + 1);
             if (v == NULL) {
                 json_decref(a);
                 return NULL;
@@ -227,7 +227,7 @@ static int parse_provider_params(struct cfg_ctx *c, yaml_node_t *n, char **out)
 {
     if (cfg_expect_map(c, n))
         return -1;
-    json_t *j = yaml_to_json(c, n, 0);
+    json_t *j = cfg_yaml_to_json(c, n, 0);
     if (j == NULL)
         return -1;
     char *text = json_dumps(j, JSON_COMPACT);
@@ -445,11 +445,6 @@ static int parse_guardrail(struct cfg_ctx *c, yaml_node_t *n, struct config_guar
             rc = cfg_double(c, v, 0.0, 1.0, &g->threshold);
         } else if (!strcmp(key, "canary")) {
             rc = cfg_bool(c, v, &g->canary);
-            /* Refused rather than ignored: a canary that is silently not placed protects nothing.
-             * The module (src/guard/canary.c) is ready; the request lifecycle does not call it yet. */
-            if (!rc && g->canary)
-                rc = cfg_fail(c, v, "canary: true is not available yet (canary tokens are not wired into the request "
-                                    "path in this build)");
         } else if (!strcmp(key, "model")) {
             rc = cfg_name(c, v, &g->judge_model_name);
             if (!rc)
@@ -601,7 +596,9 @@ int cfg_parse_guardrails(struct cfg_ctx *c, yaml_node_t *n)
     if (cfg_expect_seq(c, n))
         return -1;
     cfg->n_guardrails = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-    cfg->guardrails = util_calloc(cfg->n_guardrails, sizeof(*cfg->guardrails));
+    /* room for a canary check per guardrail (add_canary_checks): the array never moves, so
+     * the references into it taken while parsing stay valid */
+    cfg->guardrails = util_calloc(cfg->n_guardrails * 2 + 1, sizeof(*cfg->guardrails));
     c->guard_has_stage = util_calloc(cfg->n_guardrails, 1);
     c->guard_has_timing = util_calloc(cfg->n_guardrails, 1);
     for (size_t i = 0; i < cfg->n_guardrails; i++) {
@@ -624,6 +621,51 @@ static size_t guard_edge(void *u, size_t i, size_t k)
     return (size_t)(cfg->guardrails[i].members[k] - cfg->guardrails);
 }
 
+/* Each prompt_injection guard with canary: true gets its answer-side check, appended to
+ * guardrails (the room was reserved) after every reference is resolved, so no user list can
+ * name it: a regex guard (guard/engine.c compiles the canary format for it) on the output,
+ * which gates the answer whatever this guard's timing, except async_post (then it only
+ * logs too). It shares the guard's error policy, status and coverage settings. */
+static int add_canary_checks(struct cfg_ctx *c)
+{
+    struct config *cfg = c->cfg;
+    size_t n = cfg->n_guardrails;
+    for (size_t i = 0; i < n; i++) {
+        struct config_guardrail *g = &cfg->guardrails[i];
+        if (g->type != CONFIG_GUARD_PROMPT_INJECTION || !g->canary)
+            continue;
+        size_t len = strlen(g->name) + sizeof(".canary");
+        char *name = util_malloc(len);
+        snprintf(name, len, "%s.canary", g->name);
+        if (config_find_guardrail(cfg, name) != NULL) {
+            snprintf(c->where, sizeof(c->where), "guardrails[%zu].canary", i);
+            c->where_len = strlen(c->where);
+            cfg_fail_line(c, g->line, "the canary check of %s is named %s, which another guardrail already is", g->name, name);
+            free(name);
+            return -1;
+        }
+        struct config_guardrail *k = &cfg->guardrails[cfg->n_guardrails++];
+        memset(k, 0, sizeof(*k));
+        k->name = name;
+        k->type = CONFIG_GUARD_REGEX;
+        k->stage = CONFIG_STAGE_OUTPUT;
+        k->timing = g->timing == CONFIG_TIMING_ASYNC_POST ? CONFIG_TIMING_ASYNC_POST : CONFIG_TIMING_BLOCKING;
+        k->action = g->action == CONFIG_ACTION_LOG ? CONFIG_ACTION_LOG : CONFIG_ACTION_BLOCK;
+        k->cancel_on_failure = g->cancel_on_failure;
+        k->timeout_ms = g->timeout_ms;
+        k->on_error = g->on_error;
+        k->on_unreachable = g->on_unreachable;
+        k->status_code = g->status_code;
+        k->unknown_fields = g->unknown_fields;
+        k->non_text = g->non_text;
+        k->stream_window = g->stream_window; /* 0: the default; a disguised canary may need more */
+        k->line = g->line;
+        k->canary_of = g;
+        g->canary_check = k;
+    }
+    return 0;
+}
+
 int cfg_guardrails_finish(struct cfg_ctx *c)
 {
     struct config *cfg = c->cfg;
@@ -631,14 +673,8 @@ int cfg_guardrails_finish(struct cfg_ctx *c)
     size_t *order = util_calloc(n, sizeof(*order));
     if (cfg_find_cycle(n, guard_n_edges, guard_edge, cfg, order, &cycle, &len)) {
         char path[192];
-        size_t o = 0;
-        path[0] = '\0';
-        for (size_t i = 0; i < len && o < sizeof(path); i++) {
-            int k = snprintf(path + o, sizeof(path) - o, "%s%s", i ? " -> " : "", cfg->guardrails[cycle[i]].name);
-            if (k < 0)
-                break;
-            o += (size_t)k;
-        }
+        cfg_cycle_path(path, sizeof(path), cycle, len, cfg->guardrails, sizeof(*cfg->guardrails),
+                       offsetof(struct config_guardrail, name));
         snprintf(c->where, sizeof(c->where), "guardrails[%zu].members", cycle[0]);
         c->where_len = strlen(c->where);
         cfg_fail_line(c, cfg->guardrails[cycle[0]].line, "member cycle: %s", path);
@@ -665,7 +701,7 @@ int cfg_guardrails_finish(struct cfg_ctx *c)
             g->timing = g->members[0]->timing;
     }
     free(order);
-    return 0;
+    return add_canary_checks(c);
 }
 
 void cfg_guardrail_free(struct config_guardrail *g)

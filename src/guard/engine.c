@@ -16,7 +16,23 @@
  * timer's close callback), one while pool work is queued (dropped in
  * after_work, which libuv always calls even if we no longer care). The run
  * is freed when the count reaches zero, so no callback ever touches freed
- * memory. */
+ * memory.
+ *
+ * The callback rule (engine.h): a verdict reached while guard_run_start() is
+ * still on the stack (local checks, a remote check that could not start, a
+ * full classifier queue, a group whose members all decided at once) is moved
+ * into the run (due_verdict) and posted to the worker's deferral queue
+ * (util/defer.h); the run keeps its logic reference until the verdict is
+ * delivered from there, or until guard_run_cancel() takes it out of the queue
+ * unseen. Only the top-level run defers: a group's members report to their
+ * group directly, which is internal to the engine.
+ *
+ * Memory: runs come from the env's recycler (h2o_mem_recycle_t): most requests
+ * start one to three, and a run (~1.5 KB) is past glibc's per-thread cache,
+ * so malloc/free cost more than the check itself (callgrind: ~900
+ * instructions a request with three regex checks). A run may outlive
+ * guard_env_destroy() (its timer's close callback), so the env's memory goes
+ * with the last run (live_runs). */
 #include "guard/engine.h"
 #include "guard/engine_int.h"
 
@@ -24,6 +40,7 @@
 #include <h2o/memory.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -32,6 +49,7 @@
 #include <strings.h>
 
 #include "guard/builtin.h"
+#include "guard/canary.h"
 #include "guard/classifier.h"
 #include "guard/injection.h"
 #include "guard/detect.h"
@@ -47,10 +65,13 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/defer.h"
 #include "util/err.h"
 #include "util/fmt.h"
 #include "util/log.h"
 #include "warden/guard.h"
+
+#define GUARD_RUNS_KEPT 64 /* freed runs kept per worker for the next ones */
 
 /* ---- call ids ---- */
 
@@ -123,8 +144,11 @@ struct guard_shared *guard_shared_create(const struct config *cfg, char *err, si
         char e[512] = "";
         if (g->type == CONFIG_GUARD_REGEX || g->type == CONFIG_GUARD_KEYWORDS) {
             int flags = (g->case_sensitive ? 0 : GUARD_SCAN_CASELESS) | (g->whole_word ? GUARD_SCAN_WHOLE_WORD : 0);
+            /* a prompt_injection guard's canary check (config.h) matches the canary format */
+            const char *canary = guard_canary_pattern();
             c->scan = guard_scan_compile(g->type == CONFIG_GUARD_REGEX ? GUARD_SCAN_REGEX : GUARD_SCAN_KEYWORDS,
-                                         (const char *const *)g->patterns, g->n_patterns, flags, e, sizeof(e));
+                                         g->canary_of ? &canary : (const char *const *)g->patterns,
+                                         g->canary_of ? 1 : g->n_patterns, flags, e, sizeof(e));
             if (c->scan == NULL) {
                 snprintf(err, errsz, "%s:%d: guardrail %s: %s", cfg->path ? cfg->path : "config", g->line, g->name, e);
                 guard_shared_destroy(gs);
@@ -215,10 +239,12 @@ struct guard_env *guard_env_create(struct guard_shared *gs, uv_loop_t *loop, str
 {
     struct guard_env *env = util_calloc(1, sizeof(*env));
     h2o_linklist_init_anchor(&env->async_runs);
+    env->run_recycle.max = GUARD_RUNS_KEPT;
     env->shared = gs;
     env->loop = loop;
     env->upstream = up;
     env->metrics = m;
+    env->defer = util_defer_create(loop);
     env->scratch = guard_scan_scratch_new(NULL);
     if (gs->injection)
         env->injection_scratch = guard_injection_scratch_new(gs->injection);
@@ -234,15 +260,26 @@ struct guard_env *guard_env_create(struct guard_shared *gs, uv_loop_t *loop, str
     return env;
 }
 
+/* The env's memory, once it is destroyed and its last run is freed. */
+static void env_free(struct guard_env *env)
+{
+    while (env->run_recycle.cnt > 0)
+        free(h2o_mem_alloc_recycle(&env->run_recycle, sizeof(struct guard_run)));
+    free(env);
+}
+
 void guard_env_destroy(struct guard_env *env)
 {
     if (env == NULL)
         return;
     guard_env_cancel_async(env);
+    util_defer_destroy(env->defer); /* its memory goes with its handles' close callbacks */
     guard_scan_scratch_free(env->scratch);
     guard_injection_scratch_free(env->injection_scratch);
     detect_scratch_free(env->detect_scratch);
-    free(env);
+    env->destroyed = 1;
+    if (env->live_runs == 0)
+        env_free(env);
 }
 
 size_t guard_env_async_pending(const struct guard_env *env)
@@ -288,6 +325,11 @@ const struct guard_scan *guard_local_scan(const struct guard_env *env, const str
 {
     const struct guard_compiled *c = guard_is_local(g) ? guard__compiled(env, g) : NULL;
     return c ? c->scan : NULL;
+}
+
+struct util_defer *guard_env_defer(struct guard_env *env)
+{
+    return env->defer;
 }
 
 struct guard_scan_scratch *guard_env_scratch(struct guard_env *env)
@@ -371,7 +413,10 @@ void guard__run_free(struct guard_run *r)
     free(r->children);
     free(r->child_done);
     free(r->clf_findings);
-    free(r);
+    struct guard_env *env = r->env;
+    h2o_mem_free_recycle(&env->run_recycle, r);
+    if (--env->live_runs == 0 && env->destroyed)
+        env_free(env);
 }
 
 void guard__run_unref(struct guard_run *r)
@@ -437,7 +482,31 @@ void guard_count_verdict(struct guard_env *env, const struct guard_verdict *v, u
         metrics_guard_verdict(env->metrics, (size_t)(g - env->shared->cfg->guardrails), metrics_verdict_of(v), latency_us);
 }
 
-/* Reports the final verdict (once) and drops the logic reference. */
+/* Frees what a verdict owns (what its receiver did not take). */
+static void verdict_release(struct guard_verdict *v)
+{
+    guard__free_texts(v->texts, v->lens, v->n);
+    v->texts = NULL;
+    v->lens = NULL;
+    free(v->findings);
+    v->findings = NULL;
+    guard_placeholders_free(v->placeholders);
+    v->placeholders = NULL;
+}
+
+/* A verdict reached inside guard_run_start(), delivered from the deferral queue. */
+static void on_verdict_due(struct util_defer_item *item)
+{
+    struct guard_run *r = H2O_STRUCT_FROM_MEMBER(struct guard_run, due, item);
+    r->due_pending = 0;
+    if (r->cb)
+        r->cb(r->ud, &r->due_verdict);
+    verdict_release(&r->due_verdict);
+    guard__run_unref(r);
+}
+
+/* Reports the final verdict (once) and drops the logic reference; inside guard_run_start()
+ * the verdict is deferred instead, and the reference goes when it is delivered. */
 void guard__run_report(struct guard_run *r, struct guard_verdict *v)
 {
     if (r->reported || r->cancelled)
@@ -452,16 +521,16 @@ void guard__run_report(struct guard_run *r, struct guard_verdict *v)
                  v->outcome == GUARD_PASS ? (v->violation ? "violation (logged)" : "pass") : "violation",
                  v->reason[0] ? ": " : "", v->reason, (unsigned long long)v->latency_us);
         async_list_remove(r);
+    } else if (r->starting) {
+        if (v != &r->due_verdict)
+            r->due_verdict = *v; /* moves what it owns: the caller lets go of v */
+        r->due_pending = 1;
+        util_defer_post(r->env->defer, &r->due, on_verdict_due);
+        return;
     } else if (r->cb) {
         r->cb(r->ud, v);
     }
-    guard__free_texts(v->texts, v->lens, v->n);
-    v->texts = NULL;
-    v->lens = NULL;
-    free(v->findings);
-    v->findings = NULL;
-    guard_placeholders_free(v->placeholders);
-    v->placeholders = NULL;
+    verdict_release(v);
     guard__run_unref(r);
 }
 
@@ -574,11 +643,12 @@ static int uses_request_context(const struct config_guardrail *g)
     return 0;
 }
 
-/* wctx: a group's context for its members (shared), or NULL to build one from s when needed. */
-struct guard_run *guard__run_create_in(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s,
-                                       struct guard_webhook_ctx *wctx, guard_done_cb cb, void *ud)
+/* A run with its logic reference and nothing of the subject yet. */
+static struct guard_run *run_alloc(struct guard_env *env, const struct config_guardrail *g, guard_done_cb cb, void *ud)
 {
-    struct guard_run *r = util_calloc(1, sizeof(*r));
+    struct guard_run *r = h2o_mem_alloc_recycle(&env->run_recycle, sizeof(*r));
+    memset(r, 0, offsetof(struct guard_run, due_verdict)); /* the rest: engine_int.h */
+    env->live_runs++;
     r->env = env;
     r->g = g;
     r->gc = guard__compiled(env, g);
@@ -586,6 +656,15 @@ struct guard_run *guard__run_create_in(struct guard_env *env, const struct confi
     r->ud = ud;
     r->refs = 1;
     r->t0 = util_now_ns();
+    return r;
+}
+
+/* wctx: a group's context for its members (shared), or NULL to build one from s when needed. */
+struct guard_run *guard__run_create_in(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s,
+                                       struct guard_webhook_ctx *wctx, guard_done_cb cb, void *ud)
+{
+    struct guard_run *r = run_alloc(env, g, cb, ud);
+    memset(r->model, 0, sizeof(*r) - offsetof(struct guard_run, model));
     r->stage = s->stage;
     r->n = s->n;
     r->texts = util_calloc(s->n ? s->n : 1, sizeof(char *));
@@ -654,28 +733,36 @@ struct guard_run *guard_run_start(struct guard_env *env, const struct config_gua
 {
     const struct guard_compiled *gc = guard__compiled(env, g);
     if (guard_is_local(g) && gc != NULL && gc->scan != NULL) {
-        /* the fast path: a local check needs no run (no copies, no timer, no refs) */
-        uint64_t t0 = util_now_ns();
-        struct guard_verdict v;
-        guard__scan_verdict(env, g, gc->scan, s->texts, s->lens, s->n, &v);
-        v.latency_us = (util_now_ns() - t0) / 1000;
-        guard_count_verdict(env, &v, v.latency_us);
-        if (cb)
-            cb(ud, &v);
-        guard__free_texts(v.texts, v.lens, v.n);
-        return NULL;
+        /* the fast path: a regex / keywords check reads the caller's texts at once, so its run
+         * copies nothing and only carries the verdict to the deferral queue */
+        struct guard_run *r = run_alloc(env, g, cb, ud);
+        guard__scan_verdict(env, g, gc->scan, s->texts, s->lens, s->n, &r->due_verdict);
+        r->starting = 1;
+        guard__run_report(r, &r->due_verdict);
+        r->starting = 0;
+        return r;
     }
     struct guard_run *r = run_create(env, g, s, cb, ud);
-    r->refs++; /* held across guard__run_begin: a synchronous report must not free r under us */
-    guard__run_begin(r);
-    int finished = r->reported;
-    guard__run_unref(r);
-    return finished ? NULL : r;
+    r->starting = 1;
+    guard__run_begin(r); /* a verdict reached in here is deferred: the run stays alive */
+    r->starting = 0;
+    return r;
 }
 
 void guard_run_cancel(struct guard_run *r)
 {
-    if (r == NULL || r->reported || r->cancelled)
+    if (r == NULL || r->cancelled)
+        return;
+    if (r->due_pending) {
+        /* its verdict waits in the deferral queue: it is never delivered */
+        util_defer_cancel(&r->due);
+        r->due_pending = 0;
+        r->cancelled = 1;
+        verdict_release(&r->due_verdict);
+        guard__run_unref(r);
+        return;
+    }
+    if (r->reported)
         return;
     r->cancelled = 1;
     run_stop(r);

@@ -8,8 +8,16 @@
  *
  * A run reports exactly one verdict through its callback unless it is
  * cancelled first; after guard_run_cancel() no callback runs. The callback
- * may run synchronously inside guard_run_start() (local checks such as
- * regex are finished at once); guard_run_start() then returns NULL.
+ * rule is the upstream client's (upstream/client.h): the verdict is never
+ * delivered inside guard_run_start() nor inside guard_run_cancel(). A check
+ * that decides at once (regex, keywords, pii, length, ...) has its verdict
+ * delivered later on the same loop, in the same loop iteration when started
+ * from an I/O callback (util/defer.h: the worker's deferral queue, drained
+ * right after the poll), and verdicts reached at once are delivered in the
+ * order their runs were started. guard_run_start() always returns the run;
+ * the pointer is valid until the callback has returned or guard_run_cancel()
+ * was called (a run whose verdict is queued may be cancelled: it is then
+ * never delivered).
  * The verdict passed to the callback belongs to the engine and is valid
  * only during the callback (copy what you keep, or take the texts with
  * guard_verdict_take_texts()).
@@ -46,6 +54,7 @@ struct metrics;
 struct guard_placeholders;
 struct detect_set;
 struct detect_scratch;
+struct util_defer;
 
 enum guard_outcome { GUARD_PASS, GUARD_BLOCK, GUARD_REWRITE };
 
@@ -119,9 +128,16 @@ void guard_env_destroy(struct guard_env *env);
 
 int guard_when_matches(const struct config_guardrail *g, const struct guard_request_info *info);
 
+/* Starts a check of s (copied as needed: the caller's memory may go after this returns). Never
+ * NULL; cb(ud, verdict) runs later, exactly once, unless the run is cancelled first. */
 struct guard_run *guard_run_start(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s,
                                   guard_done_cb cb, void *ud);
+/* No callback after this (NULL is fine). Not for a run whose callback already returned. */
 void guard_run_cancel(struct guard_run *r);
+/* The worker's deferral queue, where verdicts reached inside guard_run_start() wait. A caller
+ * that posts its own item here after starting runs gets it after those runs' immediate
+ * verdicts (FIFO), e.g. to act once every check that decided at once has reported. */
+struct util_defer *guard_env_defer(struct guard_env *env);
 
 /* Moves the rewritten texts out of a verdict (the caller frees each and the arrays). */
 void guard_verdict_take_texts(struct guard_verdict *v, char ***texts, size_t **lens);

@@ -8,6 +8,7 @@
 #define WARDEN_GUARD_ENGINE_INT_H
 
 #include <h2o/linklist.h>
+#include <h2o/memory.h>
 #include <jansson.h>
 #include <stdatomic.h>
 #include <uv.h>
@@ -16,6 +17,7 @@
 #include "guard/plugin.h"
 #include "guard/scan.h"
 #include "util/buf.h"
+#include "util/defer.h"
 #include "warden/guard.h"
 
 struct detect_set;
@@ -57,11 +59,15 @@ struct guard_env {
     uv_loop_t *loop;
     struct upstream_client *upstream;
     struct metrics *metrics;
+    struct util_defer *defer; /* verdicts reached inside guard_run_start() wait here (engine.h) */
     struct guard_scan_scratch *scratch;
     struct guard_injection_scratch *injection_scratch;
     struct detect_scratch *detect_scratch;
     h2o_linklist_t async_runs; /* detached async_post runs of this worker (guard_run.async_link) */
     size_t async_count;
+    h2o_mem_recycle_t run_recycle; /* freed runs kept for the next ones: a run is ~1.5 KB, past malloc's fast bins */
+    size_t live_runs;              /* runs not freed yet: the env's memory waits for them (engine.c) */
+    unsigned destroyed : 1;
 };
 
 /* What a check found, before action / on_error / on_unreachable are applied. */
@@ -74,6 +80,8 @@ enum raw_result {
 };
 
 struct guard_run {
+    /* Every run: zeroed by run_alloc() (engine.c). A regex / keywords check, which decides
+     * inside guard_run_start(), uses this part and due_verdict only. */
     struct guard_env *env;
     const struct config_guardrail *g;
     const struct guard_compiled *gc;
@@ -81,7 +89,10 @@ struct guard_run {
     void *ud;
     int refs;
     unsigned reported : 1, cancelled : 1, timer_inited : 1, detached : 1;
+    unsigned starting : 1;    /* inside guard_run_start(): a verdict now is deferred (engine.h) */
+    unsigned due_pending : 1; /* reported inside guard_run_start(): due_verdict waits in env->defer */
     uint64_t t0;
+    struct util_defer_item due;
     /* the subject, copied */
     enum config_guard_stage stage;
     char **texts;
@@ -90,23 +101,17 @@ struct guard_run {
     size_t n_messages;
     size_t n_views; /* the subject's last n_views texts are views of the others */
     json_t *tool_calls;
-    char model[128];
-    char request_id[80];
     struct guard_webhook_ctx *wctx; /* webhooks and groups with one: the request's context (shared with members) */
-    uv_timer_t timer;
     /* remote */
     struct upstream_call *call;
     struct util_buf resp;
     char *req_body;
     /* pool */
-    uv_work_t work;
-    struct guard_plugin_result presult;
     int pverdict;
     int clf_queued; /* classifier work in the pool, not yet completed (uv_cancel on stop) */
     /* written by the pool thread; moved to findings on the loop in after_work */
     struct guard_finding *clf_findings;
     size_t clf_n_findings;
-    char clf_reason[200];
     /* what a local check found; moved into the verdict */
     struct guard_finding *findings;
     size_t n_findings, cap_findings;
@@ -121,6 +126,18 @@ struct guard_run {
     size_t index_in_parent;
     /* async_post list */
     h2o_linklist_t async_link; /* in guard_env.async_runs while a detached run is pending */
+
+    /* Written before it is read, never zeroed: the verdict waiting in env->defer (owned while
+     * due_pending). */
+    struct guard_verdict due_verdict;
+
+    /* Runs made from a subject (guard__run_create_in() zeroes this part): the larger fields. */
+    char model[128];
+    char request_id[80];
+    uv_timer_t timer;
+    uv_work_t work;
+    struct guard_plugin_result presult;
+    char clf_reason[200];
 };
 
 /* Shared by the run kinds: the run plumbing (engine.c), run_create_in and run_begin

@@ -6,6 +6,11 @@
  * (underscores); the body wins. A knob with a bad value is a 400 from the mock, so a typo in a
  * test fails loudly instead of silently testing the default.
  *
+ * echo: "system" answers a chat request with the text of its first system (or developer)
+ * message, as a model that leaks its system prompt would (canary tests); echo_form escaped
+ * (every ASCII letter and digit sent as \u00XX), fullwidth or zero_width (U+200B after each
+ * character) disguises it; with tool_call the text goes into the call's arguments instead.
+ *
  * Order of decisions for a model endpoint (chat, embeddings, guardrail):
  *   record -> fail_first (per key) -> forced status -> fail_rate -> chaos -> stall -> success,
  * then garbage / truncate / abort_after shape the success. ttft_ms delays the first byte of every
@@ -34,7 +39,7 @@ struct knobs {
     struct kstr {
         const char *s;
         size_t n;
-    } content, retry_after, key, action;
+    } content, retry_after, key, action, fail_input, echo, echo_form;
     json_t *contents, *tool_call; /* borrowed from the body or from owned[] */
     json_t *owned[4];             /* trees parsed from header values */
     int n_owned;
@@ -63,6 +68,9 @@ static const struct knob_def {
     {"retry_after", K_STR, offsetof(struct knobs, retry_after), 0, 0},
     {"key", K_STR, offsetof(struct knobs, key), 0, 0},
     {"action", K_STR, offsetof(struct knobs, action), 0, 0},
+    {"fail_input", K_STR, offsetof(struct knobs, fail_input), 0, 0},
+    {"echo", K_STR, offsetof(struct knobs, echo), 0, 0},
+    {"echo_form", K_STR, offsetof(struct knobs, echo_form), 0, 0},
     {"contents", K_ARRAY, offsetof(struct knobs, contents), 0, 0},
     {"tool_call", K_OBJECT, offsetof(struct knobs, tool_call), 0, 0},
 };
@@ -591,7 +599,40 @@ struct chat {
     const char *tool_name, *tool_args;
     size_t tool_name_len, tool_args_len;
     char *tool_args_owned;
+    int escape_all; /* echo_form escaped: every ASCII letter and digit of the texts as \u00XX */
 };
+
+/* A text of the answer (content, arguments) as a JSON string literal. */
+static void text_str(struct util_buf *b, const struct chat *ch, const char *s, size_t n)
+{
+    if (!ch->escape_all) {
+        mock_json_str(b, s, n);
+        return;
+    }
+    MOCK_LIT(b, "\"");
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) {
+            char esc[8];
+            snprintf(esc, sizeof(esc), "\\u%04x", c);
+            util_buf_append(b, esc, 6);
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < n && !(((unsigned char)s[j] >= '0' && (unsigned char)s[j] <= '9') ||
+                          (((unsigned char)s[j] | 0x20) >= 'a' && ((unsigned char)s[j] | 0x20) <= 'z')))
+            j++;
+        size_t at = b->len;
+        mock_json_str(b, s + i, j - i);
+        /* drop the quotes of that literal */
+        memmove(b->data + at, b->data + at + 1, b->len - at - 2);
+        b->len -= 2;
+        b->data[b->len] = '\0';
+        i = j;
+    }
+    MOCK_LIT(b, "\"");
+}
 
 static void chunk_prefix(struct util_buf *b, struct ctx *c, const struct chat *ch)
 {
@@ -632,11 +673,11 @@ static void chat_full(struct ctx *c, const struct chat *ch)
         MOCK_LIT(b, "\",\"type\":\"function\",\"function\":{\"name\":");
         mock_json_str(b, ch->tool_name, ch->tool_name_len);
         MOCK_LIT(b, ",\"arguments\":");
-        mock_json_str(b, ch->tool_args, ch->tool_args_len);
+        text_str(b, ch, ch->tool_args, ch->tool_args_len);
         MOCK_LIT(b, "}}]},\"logprobs\":null,\"finish_reason\":\"tool_calls\"}],\"usage\":");
         completion = tokens_of(ch->tool_args_len + ch->tool_name_len);
     } else {
-        mock_json_str(b, ch->content, ch->content_len);
+        text_str(b, ch, ch->content, ch->content_len);
         MOCK_LIT(b, "},\"logprobs\":null,\"finish_reason\":\"stop\"}],\"usage\":");
         completion = tokens_of(ch->content_len);
     }
@@ -673,11 +714,11 @@ static void chat_stream(struct ctx *c, const struct chat *ch, int include_usage,
             } else {
                 MOCK_LIT(s, "\"function\":{\"arguments\":");
             }
-            mock_json_str(s, text + a, e - a);
+            text_str(s, ch, text + a, e - a);
             MOCK_LIT(s, "}}]");
         } else {
             MOCK_LIT(s, "\"content\":");
-            mock_json_str(s, text + a, e - a);
+            text_str(s, ch, text + a, e - a);
         }
         MOCK_LIT(s, "},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
         frame(p, s->data, s->len);
@@ -794,6 +835,74 @@ static void chat_in_json(struct ctx *c, struct chat_in *in)
     }
 }
 
+/* echo: system - the text of the request's first system (or developer) message: its content
+ * string, or its text parts joined. What Warden added there (a canary) comes back, as a
+ * model that leaks its system prompt would answer. malloc'd; "" when there is none. */
+static char *system_text(struct ctx *c)
+{
+    json_t *owned = c->json ? NULL : json_loadb(c->r->body, c->r->body_len, 0, NULL);
+    json_t *messages = json_object_get(c->json ? c->json : owned, "messages");
+    struct util_buf b;
+    util_buf_init(&b, SIZE_MAX);
+    size_t i;
+    json_t *m;
+    json_array_foreach(messages, i, m)
+    {
+        const char *role = json_string_value(json_object_get(m, "role"));
+        if (role == NULL || (strcmp(role, "system") != 0 && strcmp(role, "developer") != 0))
+            continue;
+        json_t *content = json_object_get(m, "content"), *part;
+        size_t k;
+        if (json_is_string(content))
+            util_buf_append(&b, json_string_value(content), json_string_length(content));
+        json_array_foreach(content, k, part)
+        {
+            json_t *t = json_object_get(part, "text");
+            if (json_is_string(t))
+                util_buf_append(&b, json_string_value(t), json_string_length(t));
+        }
+        break;
+    }
+    json_decref(owned);
+    util_buf_append(&b, "", 0);
+    size_t n;
+    return util_buf_take(&b, &n);
+}
+
+/* echo_form: fullwidth (ASCII letters and digits as U+FF21.. / U+FF41.. / U+FF10..) or
+ * zero_width (U+200B after each character): the disguises a leak may wear. */
+static char *echo_disguise(const char *s, int fullwidth)
+{
+    struct util_buf b;
+    util_buf_init(&b, SIZE_MAX);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned cp = 0;
+        if (fullwidth && *p >= '0' && *p <= '9')
+            cp = 0xFF10 + (*p - '0');
+        else if (fullwidth && *p >= 'A' && *p <= 'Z')
+            cp = 0xFF21 + (*p - 'A');
+        else if (fullwidth && *p >= 'a' && *p <= 'z')
+            cp = 0xFF41 + (*p - 'a');
+        if (cp) {
+            unsigned char u[3] = {(unsigned char)(0xE0 | cp >> 12), (unsigned char)(0x80 | ((cp >> 6) & 0x3F)),
+                                  (unsigned char)(0x80 | (cp & 0x3F))};
+            util_buf_append(&b, u, 3);
+        } else {
+            util_buf_append(&b, p, 1);
+        }
+        if (!fullwidth && (p[1] & 0xC0) != 0x80)
+            util_buf_append(&b, "\xE2\x80\x8B", 3);
+    }
+    util_buf_append(&b, "", 0);
+    size_t n;
+    return util_buf_take(&b, &n);
+}
+
+static int kstr_is(const struct kstr *k, const char *s)
+{
+    return k->s != NULL && k->n == strlen(s) && memcmp(k->s, s, k->n) == 0;
+}
+
 static void route_chat(struct ctx *c)
 {
     struct knobs *k = &c->k;
@@ -839,12 +948,34 @@ static void route_chat(struct ctx *c)
         ch.content_len = strlen(mock_opts.content);
     }
 
+    char *echo = NULL;
+    if (k->echo.s != NULL) {
+        int form_ok = k->echo_form.s == NULL || kstr_is(&k->echo_form, "plain") || kstr_is(&k->echo_form, "escaped") ||
+                      kstr_is(&k->echo_form, "fullwidth") || kstr_is(&k->echo_form, "zero_width");
+        if (!kstr_is(&k->echo, "system") || !form_ok) {
+            answer_error(c, 400, "mock: echo must be \"system\" and echo_form plain, escaped, fullwidth or zero_width");
+            return;
+        }
+        echo = system_text(c);
+        if (kstr_is(&k->echo_form, "fullwidth") || kstr_is(&k->echo_form, "zero_width")) {
+            char *d = echo_disguise(echo, kstr_is(&k->echo_form, "fullwidth"));
+            free(echo);
+            echo = d;
+        }
+        ch.escape_all = kstr_is(&k->echo_form, "escaped");
+        ch.content = echo;
+        ch.content_len = strlen(echo);
+    }
+
     if (k->tool_call && in.tools) {
         json_t *name = json_object_get(k->tool_call, "name");
         json_t *args = json_object_get(k->tool_call, "arguments");
         ch.tool_name = json_is_string(name) ? json_string_value(name) : "mock_tool";
         ch.tool_name_len = strlen(ch.tool_name);
-        if (json_is_string(args)) {
+        if (echo != NULL) {
+            ch.tool_args = echo;
+            ch.tool_args_len = strlen(echo);
+        } else if (json_is_string(args)) {
             ch.tool_args = json_string_value(args);
             ch.tool_args_len = json_string_length(args);
         } else if (args) {
@@ -868,6 +999,7 @@ static void route_chat(struct ctx *c)
             c->plan->kind = MOCK_PLAN_HALF;
     }
     free(ch.tool_args_owned);
+    free(echo);
 }
 
 /* ------------------------------------------------------------------ embeddings */
@@ -953,6 +1085,24 @@ static void route_embeddings(struct ctx *c)
     if (json_array_size(input) > 4096) {
         answer_error(c, 400, "mock: at most 4096 inputs");
         return;
+    }
+    /* fail_input: a request carrying this exact input string fails with 500 every time, at once
+     * (ttft_ms does not delay it); the others are left alone: one sub-batch of a split request
+     * fails, after any retries, while its siblings are still in flight */
+    if (c->k.fail_input.s != NULL && json_is_array(input)) {
+        size_t i;
+        json_t *e;
+        json_array_foreach(input, i, e)
+        {
+            if (json_is_string(e) && json_string_length(e) == c->k.fail_input.n &&
+                memcmp(json_string_value(e), c->k.fail_input.s, c->k.fail_input.n) == 0) {
+                char msg[96];
+                snprintf(msg, sizeof(msg), "mock: fail_input matched input %zu", i);
+                c->k.ttft_ms = 0;
+                answer_error(c, 500, msg);
+                return;
+            }
+        }
     }
     int chaos_truncate = 0;
     if (faults(c, &chaos_truncate))

@@ -6,7 +6,11 @@
  * connection cache is the pool, HTTP/2 negotiated where the upstream offers
  * it, TLS verification on.
  *
- * An upstream_call is one HTTP exchange. Its callbacks run on the loop:
+ * An upstream_call is one HTTP exchange. Its callbacks run on the loop, and
+ * never inside upstream_call_start() or upstream_call_cancel(): a call that
+ * fails at once (a bad URL, a refused connection) reports its on_done from a
+ * later loop callback, so the caller needs no "did it finish already?" check
+ * after starting it (the guard engine follows the same rule, guard/engine.h):
  *   on_head  once, when the status line and headers are complete;
  *   on_body  for each piece of the body as it arrives (may ask for a pause);
  *   on_done  exactly once at the end (success or failure), unless the call

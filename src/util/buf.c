@@ -97,10 +97,10 @@ void util_buf_free(struct util_buf *b)
     b->len = b->cap = 0;
 }
 
-int util_buf_append_json_string(struct util_buf *b, const char *s, size_t len)
+int util_buf_append_json_chars(struct util_buf *b, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
-    int rc = util_buf_append(b, "\"", 1);
+    int rc = 0;
     size_t i = 0;
     while (rc == 0 && i < len) {
         unsigned char c = (unsigned char)s[i];
@@ -120,10 +120,16 @@ int util_buf_append_json_string(struct util_buf *b, const char *s, size_t len)
             i++;
         } else {
             /* copy a well-formed UTF-8 sequence, replace anything else */
-            int n = c >= 0xF0 && c <= 0xF4 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 && c <= 0xDF ? 1 : -1;
+            int n = c >= 0xF0 && c <= 0xF4 ? 3 : c >= 0xE0 && c <= 0xEF ? 2 : c >= 0xC2 && c <= 0xDF ? 1 : -1;
             int ok = n > 0 && i + (size_t)n < len;
             for (int k = 1; ok && k <= n; k++)
                 ok = i + (size_t)k < len && ((unsigned char)s[i + (size_t)k] & 0xC0) == 0x80;
+            if (ok) {
+                /* no overlong forms, no UTF-16 surrogates, nothing past U+10FFFF: what JSON parsers accept */
+                unsigned char c1 = (unsigned char)s[i + 1];
+                ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 > 0x9F) && !(c == 0xF0 && c1 < 0x90) &&
+                     !(c == 0xF4 && c1 > 0x8F);
+            }
             if (ok) {
                 rc = util_buf_append(b, s + i, (size_t)n + 1);
                 i += (size_t)n + 1;
@@ -133,5 +139,13 @@ int util_buf_append_json_string(struct util_buf *b, const char *s, size_t len)
             }
         }
     }
+    return rc;
+}
+
+int util_buf_append_json_string(struct util_buf *b, const char *s, size_t len)
+{
+    int rc = util_buf_append(b, "\"", 1);
+    if (rc == 0)
+        rc = util_buf_append_json_chars(b, s, len);
     return rc == 0 ? util_buf_append(b, "\"", 1) : rc;
 }

@@ -19,6 +19,8 @@ int util_buf_append(struct util_buf *b, const void *data, size_t len);
 int util_buf_appendf(struct util_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s as a JSON string literal (quotes included); invalid UTF-8 bytes become U+FFFD. */
 int util_buf_append_json_string(struct util_buf *b, const char *s, size_t len);
+/* The same without the quotes: s as the content of a JSON string. */
+int util_buf_append_json_chars(struct util_buf *b, const char *s, size_t len);
 /* Drops the first n bytes, keeping the rest (used by sliding windows). */
 void util_buf_consume(struct util_buf *b, size_t n);
 void util_buf_reset(struct util_buf *b);

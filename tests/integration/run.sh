@@ -6,6 +6,7 @@ cd "$(dirname "$0")"
 export BUILD=${BUILD:-build}
 pass=0; fail=0; failed=()
 for t in test_*.sh; do
+    t0=$SECONDS
     out=$(bash "$t" 2>&1); rc=$?
     printf '%s\n' "$out" | grep -E '^  (ok|FAIL)' | grep -v '^  ok' || true
     line=$(printf '%s\n' "$out" | grep -E '(^|: )[0-9]+ passed, [0-9]+ failed$' | tail -1)
@@ -15,7 +16,7 @@ for t in test_*.sh; do
         [ -z "$f" ] || [ "$f" = 0 ] && fail=$((fail + 1))
         failed+=("$t"); printf '%s\n' "$out" | tail -40
     fi
-    echo "integration: $t: ${line##*: }"
+    echo "integration: $t: ${line##*: } ($((SECONDS - t0)) s)"
 done
 if [ -f openai.test.mjs ] && [ -d node_modules/openai ]; then
     out=$(node --test openai.test.mjs 2>&1); rc=$?

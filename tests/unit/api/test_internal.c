@@ -35,6 +35,7 @@
 #include "upstream/client.h"
 #include "upstream/router.h"
 #include "util/buf.h"
+#include "worker_fixture.h"
 
 #define N_CHAT 100
 
@@ -97,40 +98,9 @@ static int mock_stop(void **state)
 
 /* ---- one worker, as server.c assembles it, without a listener ---- */
 
-static struct config *cfg;
-static struct guard_shared *gs;
-static struct server_worker w;
-
-static void close_walk(uv_handle_t *h, void *arg)
-{
-    if (!uv_is_closing(h))
-        uv_close(h, NULL);
-}
-
-/* Everything the worker holds, as server.c stops a worker. */
-static void worker_destroy(void)
-{
-    for (int i = 0; i < 50 && uv_run(&w.loop, UV_RUN_NOWAIT) != 0; i++)
-        ;
-    guard_env_destroy(w.guards);
-    upstream_client_destroy(w.upstream);
-    api_server_app.worker_stop(w.app);
-    for (int i = 0; i < 50 && uv_run(&w.loop, UV_RUN_NOWAIT) != 0; i++)
-        ;
-    uv_walk(&w.loop, close_walk, NULL);
-    uv_run(&w.loop, UV_RUN_DEFAULT);
-    uv_loop_close(&w.loop);
-    router_destroy(w.router);
-    schema_cache_destroy(w.schemas);
-    api_server_app.worker_free(w.app);
-    metrics_destroy(w.metrics);
-    guard_shared_destroy(gs);
-    config_free(cfg);
-}
-
 static void worker_init(void)
 {
-    char yaml[2048], err[512];
+    char yaml[2048];
     int n = snprintf(yaml, sizeof(yaml),
                      "server: {listen: \"127.0.0.1:1\", workers: 1, access_log: \"off\"}\n"
                      "health: {window: 1000, min_requests: 10000, error_ratio: 1.0, cooldown_ms: 1000}\n"
@@ -146,21 +116,9 @@ static void worker_init(void)
                      "  - {name: out, type: regex, stage: output, action: redact, replacement: \"#\",\n"
                      "     patterns: [\"sk-[A-Za-z0-9]{20,}\"]}\n",
                      mock_port);
-    cfg = config_load_string(yaml, (size_t)n, "test", err, sizeof(err));
-    if (cfg == NULL)
-        fail_msg("config: %s", err);
-    gs = guard_shared_create(cfg, err, sizeof(err));
-    assert_non_null(gs);
     memset(&w, 0, sizeof(w));
     assert_int_equal(uv_loop_init(&w.loop), 0);
-    w.cfg = cfg;
-    w.metrics = metrics_create(cfg);
-    w.router = router_create(cfg);
-    w.upstream = upstream_client_create(&w.loop, (enum upstream_transport_choice)cfg->server.upstream_transport);
-    w.guards = guard_env_create(gs, &w.loop, w.upstream, w.metrics);
-    w.schemas = schema_cache_create(16);
-    w.app = api_server_app.worker_init(&w);
-    assert_non_null(w.app);
+    worker_build(yaml, (size_t)n);
 }
 
 /* ---- the requests ---- */
@@ -171,8 +129,6 @@ struct result {
     struct api_internal *h;
     int cancel_after; /* chunks; 0: never */
 };
-
-static int pending;
 
 static void on_chunk(void *ud, const char *data, size_t len)
 {
@@ -205,30 +161,6 @@ static void start(struct result *r, const char *body, int stream)
     pending++;
     r->h = api_internal_start(&w, API_INTERNAL_CHAT, body, strlen(body), &o, &cbs, r);
     assert_non_null(r->h);
-}
-
-static void on_bound(uv_timer_t *t)
-{
-    uv_stop(t->loop);
-}
-
-static void on_poll(uv_timer_t *t)
-{
-    if (pending == 0)
-        uv_stop(t->loop);
-}
-
-static void run_until_answered(int bound_ms)
-{
-    uv_timer_t bound, poll;
-    uv_timer_init(&w.loop, &bound);
-    uv_timer_init(&w.loop, &poll);
-    uv_timer_start(&bound, on_bound, (uint64_t)bound_ms, 0);
-    uv_timer_start(&poll, on_poll, 10, 10);
-    uv_run(&w.loop, UV_RUN_DEFAULT);
-    uv_close((uv_handle_t *)&bound, NULL);
-    uv_close((uv_handle_t *)&poll, NULL);
-    uv_run(&w.loop, UV_RUN_NOWAIT);
 }
 
 static size_t on_curl_body(char *p, size_t sz, size_t n, void *ud)
@@ -294,7 +226,7 @@ static void hundred_chats_a_block_a_stream_and_a_cancel(void **state)
     assert_int_equal(pending, N_CHAT + 3);
     assert_int_equal(blocked.done, 0);
 
-    run_until_answered(20000);
+    run_until_answered(20000, 10);
     assert_int_equal(pending, 0);
     for (int i = 0; i < N_CHAT; i++) {
         assert_int_equal(chats[i].done, 1);

@@ -42,6 +42,7 @@ static void record_encoding_round_trips_with_bodies(void **state)
     struct audit_record r, back;
     fill(&r, 7);
     snprintf(r.guardrails, sizeof(r.guardrails), "pii=pass, toxicity=block");
+    snprintf(r.parent_id, sizeof(r.parent_id), "req-parent");
     r.request_body = strdup("{\"messages\":[]}");
     uint8_t buf[4096];
     size_t n = audit_record_encode(&r, buf);
@@ -50,6 +51,7 @@ static void record_encoding_round_trips_with_bodies(void **state)
     assert_memory_equal(back.id, r.id, AUDIT_ID_BYTES);
     assert_string_equal(back.request_id, "req-7");
     assert_string_equal(back.guardrails, "pii=pass, toxicity=block");
+    assert_string_equal(back.parent_id, "req-parent");
     assert_string_equal(back.request_body, "{\"messages\":[]}");
     assert_null(back.response_body);
     assert_int_equal(back.tokens_out, 14);
@@ -57,6 +59,15 @@ static void record_encoding_round_trips_with_bodies(void **state)
     audit_record_free(&back);
     /* a truncated encoding is refused */
     assert_int_equal(audit_record_decode(buf, n - 1, &back), -1);
+    /* a version 1 record (a journal written before parent_id) still decodes: the same bytes
+     * without the last string */
+    size_t parent_len = strlen(r.parent_id);
+    buf[0] = 1;
+    assert_int_equal(audit_record_decode(buf, n - 4 - parent_len, &back), 0);
+    assert_string_equal(back.request_id, "req-7");
+    assert_string_equal(back.parent_id, "");
+    assert_string_equal(back.request_body, "{\"messages\":[]}");
+    audit_record_free(&back);
     audit_record_free(&r);
 }
 

@@ -341,6 +341,37 @@ static void builtin_detector_keys_parse(void **state)
     config_free(cfg);
 }
 
+/* canary: true gets its answer-side check: a regex companion on the output, named after it,
+ * after every guardrail of the file (no list can name it), sharing its settings. */
+static void canary_true_adds_its_answer_check(void **state)
+{
+    struct config *cfg = load_ok(BASE "guardrails:\n"
+                                      "  - {name: pi, type: prompt_injection, canary: true, status_code: 403, action: log,\n"
+                                      "     on_error: fail_open, stream: {window: 1024}}\n"
+                                      "  - {name: r, type: regex, patterns: [x]}\n"
+                                      "  - {name: q, type: prompt_injection, canary: true, timing: async_post}\n");
+    assert_int_equal(cfg->n_guardrails, 5);
+    struct config_guardrail *pi = config_find_guardrail(cfg, "pi"), *k = config_find_guardrail(cfg, "pi.canary");
+    assert_non_null(k);
+    assert_ptr_equal(pi->canary_check, k);
+    assert_ptr_equal(k->canary_of, pi);
+    assert_ptr_equal(k, &cfg->guardrails[3]); /* after the file's own */
+    assert_int_equal(k->type, CONFIG_GUARD_REGEX);
+    assert_int_equal(k->n_patterns, 0); /* the engine compiles the canary format for it */
+    assert_int_equal(k->stage, CONFIG_STAGE_OUTPUT);
+    assert_int_equal(k->timing, CONFIG_TIMING_BLOCKING);
+    assert_int_equal(k->action, CONFIG_ACTION_LOG);
+    assert_int_equal(k->status_code, 403);
+    assert_int_equal(k->on_error, CONFIG_ON_ERROR_FAIL_OPEN);
+    assert_int_equal(k->stream_window, 1024);
+    assert_false(k->case_sensitive);
+    assert_null(config_find_guardrail(cfg, "r")->canary_check);
+    struct config_guardrail *q = config_find_guardrail(cfg, "q.canary");
+    assert_int_equal(q->timing, CONFIG_TIMING_ASYNC_POST);
+    assert_int_equal(q->action, CONFIG_ACTION_BLOCK);
+    config_free(cfg);
+}
+
 static void guard_coverage_defaults_and_overrides(void **state)
 {
     struct config *cfg = load_ok(BASE "guardrails:\n"
@@ -772,8 +803,10 @@ static const struct bad bad_configs[] = {
      "t.yaml:7: guardrails[0].model: cannot read model file \"/nonexistent/tox.model\""},
     {BASE "guardrails:\n  - {name: a, type: prompt_injection, threshold: 1.5}\n", "t.yaml:7: guardrails[0].threshold:"},
     {BASE "guardrails:\n  - {name: a, type: prompt_injection, canary: maybe}\n", "t.yaml:7: guardrails[0].canary:"},
-    {BASE "guardrails:\n  - {name: a, type: prompt_injection, canary: true}\n",
-     "t.yaml:7: guardrails[0].canary: canary: true is not available yet"},
+    {BASE "guardrails:\n  - {name: a, type: prompt_injection, canary: true}\n  - {name: a.canary, type: regex, patterns: [x]}\n",
+     "t.yaml:7: guardrails[0].canary: the canary check of a is named a.canary, which another guardrail already is"},
+    {BASE "    guardrails: [a.canary]\nguardrails:\n  - {name: a, type: prompt_injection, canary: true}\n",
+     "unknown guardrail"},
     {BASE "guardrails:\n  - {name: a, type: regex, patterns: [x], threshold: 0.5}\n",
      "guardrails[0]: key \"threshold\" does not apply to type \"regex\""},
     {BASE "guardrails:\n  - {name: a, type: prompt_injection, model: x}\n",
@@ -911,6 +944,7 @@ int main(void)
         cmocka_unit_test(audit_auth_admin_and_prices_parse),
         cmocka_unit_test(guardrail_defaults_depend_on_type),
         cmocka_unit_test(builtin_detector_keys_parse),
+        cmocka_unit_test(canary_true_adds_its_answer_check),
         cmocka_unit_test(guard_coverage_defaults_and_overrides),
         cmocka_unit_test(model_values_override_defaults_key_by_key),
         cmocka_unit_test(api_key_comes_from_the_environment),
