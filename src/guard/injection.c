@@ -328,6 +328,7 @@ struct text_signals {
     int mixed_script;      /* words mixing Latin with Cyrillic / Greek look-alikes */
     int leet;              /* words with digits standing in for letters */
     int spaced;            /* s p a c e d letters joined */
+    int cjk;               /* kana, CJK ideographs or Hangul: scored by inj_lex_score_cjk */
 };
 
 const char *guard_injection_family_name(int family)
@@ -664,6 +665,7 @@ static size_t normalise(struct guard_injection_scratch *sc, const unsigned char 
                 word_other = 1;
         }
         if (a == 0) { /* any other character: copied as is, ends a word */
+            sig->cjk += (cp >= 0x3040 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7AF);
             if (word_latin && word_other)
                 sig->mixed_script++;
             word_latin = word_other = 0;
@@ -986,6 +988,8 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
     int rc = sc->whole_text ? scan_text(inj, sc, scanned, scanned_len) : scan_windows(inj, sc, scanned, scanned_len);
     if (rc < 0)
         return rc;
+    if (sig.cjk > 0) /* CJK is copied unchanged by the normalisation: offsets are in scanned */
+        inj_lex_score_cjk(scanned, scanned_len, &sc->lex);
     int top;
     double fam[GUARD_INJ_N_FAMILIES] = {0};
     double score = phrase_score(sc, fam, &top);

@@ -1294,3 +1294,56 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
     }
     end_sentence(&s);
 }
+
+/* Scripts without spaces between words (Chinese, Japanese) and Korean: no tokens, so pairs
+ * of substrings within a short distance stand in for "verb near noun". */
+static const char *const cjk_override_verbs[] = {"忽略", "无视", "無視",     "忘记", "忘記", "忘れ",
+                                                 "忽視", "忽视", "不要遵守", "무시", "잊어"};
+static const char *const cjk_instr_nouns[] = {"指令",   "指示",       "规则", "規則", "提示词", "说明",    "命令",
+                                              "ルール", "プロンプト", "지시", "규칙", "명령",   "프롬프트"};
+static const char *const cjk_reveal_verbs[] = {"显示",   "顯示",   "输出", "輸出",     "告诉我", "告訴我", "打印", "重复",
+                                               "見せて", "教えて", "出力", "表示して", "보여",   "출력",   "알려"};
+static const char *const cjk_sysprompt_nouns[] = {
+    "系统提示", "系統提示",        "系统指令",       "初始指令",   "隐藏指令", "システムプロンプト", "システム プロンプト",
+    "初期指示", "시스템 프롬프트", "시스템프롬프트", "숨겨진 지시"};
+
+#define CJK_REACH 48 /* bytes between the two halves of a pair: about 16 CJK characters */
+
+/* Is one of `b` within CJK_REACH bytes after the end of, or before the start of, one of `a`? */
+static int cjk_pair(const char *text, size_t len, const char *const *a, size_t na, const char *const *b, size_t nb, size_t *start,
+                    size_t *end)
+{
+    for (size_t i = 0; i < na; i++) {
+        size_t la = strlen(a[i]);
+        for (const char *p = memmem(text, len, a[i], la); p != NULL; p = memmem(p + 1, len - (size_t)(p + 1 - text), a[i], la)) {
+            size_t pa = (size_t)(p - text);
+            size_t lo = pa > CJK_REACH ? pa - CJK_REACH : 0, hi = pa + la + CJK_REACH < len ? pa + la + CJK_REACH : len;
+            for (size_t j = 0; j < nb; j++)
+                if (memmem(text + lo, hi - lo, b[j], strlen(b[j])) != NULL) {
+                    *start = lo;
+                    *end = hi;
+                    return 1;
+                }
+        }
+    }
+    return 0;
+}
+
+void inj_lex_score_cjk(const char *text, size_t len, struct inj_lex_result *out)
+{
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+    size_t st, en;
+    if (cjk_pair(text, len, cjk_override_verbs, N_OF(cjk_override_verbs), cjk_instr_nouns, N_OF(cjk_instr_nouns), &st, &en) &&
+        out->weight[LEX_OVERRIDE_PRIOR] < 0.7) {
+        out->weight[LEX_OVERRIDE_PRIOR] = 0.7;
+        out->start[LEX_OVERRIDE_PRIOR] = st;
+        out->end[LEX_OVERRIDE_PRIOR] = en;
+    }
+    if (cjk_pair(text, len, cjk_reveal_verbs, N_OF(cjk_reveal_verbs), cjk_sysprompt_nouns, N_OF(cjk_sysprompt_nouns), &st, &en) &&
+        out->weight[LEX_EXTRACT_REVEAL] < 0.7) {
+        out->weight[LEX_EXTRACT_REVEAL] = 0.7;
+        out->start[LEX_EXTRACT_REVEAL] = st;
+        out->end[LEX_EXTRACT_REVEAL] = en;
+    }
+#undef N_OF
+}
