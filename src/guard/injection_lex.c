@@ -1241,7 +1241,7 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
                 s21 = s1;
                 have21 = 1;
             }
-            memcpy(w1, key, n);
+            memcpy(w1, key, MAX_WORD + 8); /* a constant size: inlined, no call per word */
             n1 = n;
             s1 = ws;
             heads1 = heads;
