@@ -28,7 +28,7 @@ void attempt_queue_leave(struct req_ctx *ctx);
  * I7) and headers, resets the per-attempt fields and starts the call; NULL if it could not. */
 struct upstream_call *attempt_call_start(struct req_ctx *ctx, struct router_target *t,
                                          const struct upstream_call_callbacks *cb);
-/* Keeps the upstream answer's status and headers (up_is_sse from its content type). */
+/* Keeps the upstream answer's status and headers (up.is_sse from its content type). */
 void attempt_record_head(struct req_ctx *ctx, int status, const struct upstream_header *hs, size_t n);
 /* A header of the current upstream answer (NULL if absent). */
 const char *attempt_upstream_header(const struct req_ctx *ctx, const char *name);

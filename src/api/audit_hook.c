@@ -33,12 +33,12 @@ static void on_tap_emit(void *ud, const char *data, size_t len)
 
 void lifecycle_stream_relay(struct req_ctx *ctx, const char *data, size_t len)
 {
-    usage_tap_feed(&ctx->usage_tap, data, len, on_tap_emit, ctx);
+    usage_tap_feed(&ctx->usage.tap, data, len, on_tap_emit, ctx);
 }
 
 void lifecycle_stream_relay_end(struct req_ctx *ctx)
 {
-    usage_tap_finish(&ctx->usage_tap, on_tap_emit, ctx);
+    usage_tap_finish(&ctx->usage.tap, on_tap_emit, ctx);
 }
 
 static char *body_copy(const char *s, size_t len, size_t cap)
@@ -48,7 +48,7 @@ static char *body_copy(const char *s, size_t len, size_t cap)
     return util_strndup(s, len < cap ? len : cap);
 }
 
-/* The answer as stored: reversible redaction restored the originals into ctx->up_body
+/* The answer as stored: reversible redaction restored the originals into ctx->up.body
  * for the client; the record gets the placeholders back (never the originals). */
 static char *answer_copy(const struct req_ctx *ctx, size_t cap)
 {
@@ -56,8 +56,8 @@ static char *answer_copy(const struct req_ctx *ctx, size_t cap)
     size_t hidden_len = 0;
     for (size_t i = 0; i < ctx->checks.n_placeholders; i++) {
         size_t nl;
-        char *next = guard_placeholders_hide(ctx->checks.placeholders[i], hidden ? hidden : ctx->up_body.data,
-                                             hidden ? hidden_len : ctx->up_body.len, &nl);
+        char *next = guard_placeholders_hide(ctx->checks.placeholders[i], hidden ? hidden : ctx->up.body.data,
+                                             hidden ? hidden_len : ctx->up.body.len, &nl);
         if (next != NULL) {
             free(hidden);
             hidden = next;
@@ -65,7 +65,7 @@ static char *answer_copy(const struct req_ctx *ctx, size_t cap)
         }
     }
     if (hidden == NULL)
-        return body_copy(ctx->up_body.data, ctx->up_body.len, cap);
+        return body_copy(ctx->up.body.data, ctx->up.body.len, cap);
     char *r = body_copy(hidden, hidden_len, cap);
     free(hidden);
     return r;
@@ -125,22 +125,22 @@ static const struct config_target *used_target(const struct req_ctx *ctx, const 
  * a non-streaming answer's parsed once. */
 static int answer_usage(struct req_ctx *ctx)
 {
-    if (ctx->has_usage)
+    if (ctx->usage.has)
         return 1;
-    struct usage u = ctx->usage_reasked; /* answers re-asked away count too (attempt.c) */
-    int found = ctx->usage_reasked_upto > 0 && (u.tokens_in > 0 || u.tokens_out > 0);
+    struct usage u = ctx->usage.reasked; /* answers re-asked away count too (attempt.c) */
+    int found = ctx->usage.reasked_upto > 0 && (u.tokens_in > 0 || u.tokens_out > 0);
     struct usage last;
-    if (ctx->usage_tap.has_usage) {
-        last = ctx->usage_tap.usage;
-    } else if (ctx->up_is_sse || ctx->up_status < 200 || ctx->up_status >= 300 || ctx->up_body.len == 0 ||
-               usage_from_answer(ctx->up_body.data, ctx->up_body.len, &last) != 0) {
+    if (ctx->usage.tap.has_usage) {
+        last = ctx->usage.tap.usage;
+    } else if (ctx->up.is_sse || ctx->up.status < 200 || ctx->up.status >= 300 || ctx->up.body.len == 0 ||
+               usage_from_answer(ctx->up.body.data, ctx->up.body.len, &last) != 0) {
         last.tokens_in = last.tokens_out = 0;
         if (!found)
             return 0;
     }
-    ctx->usage_in = u.tokens_in + last.tokens_in;
-    ctx->usage_out = u.tokens_out + last.tokens_out;
-    ctx->has_usage = 1;
+    ctx->usage.in = u.tokens_in + last.tokens_in;
+    ctx->usage.out = u.tokens_out + last.tokens_out;
+    ctx->usage.has = 1;
     return 1;
 }
 
@@ -183,7 +183,7 @@ static double usage_cost(const struct req_ctx *ctx)
     struct price p;
     if (price_of(ctx, t, upstream_model, &p) != 0)
         return -1;
-    return price_cost_usd(&p, ctx->usage_in, ctx->usage_out);
+    return price_cost_usd(&p, ctx->usage.in, ctx->usage.out);
 }
 
 size_t lifecycle_cost_header(struct req_ctx *ctx, char *out, size_t outsz)
@@ -206,7 +206,7 @@ void lifecycle_audit(struct req_ctx *ctx)
     if (answer_usage(ctx)) {
         cost = usage_cost(ctx);
         if (ctx->requested_model != NULL)
-            metrics_cost(ctx->w->metrics, (size_t)(ctx->requested_model - ctx->w->cfg->models), ctx->usage_in, ctx->usage_out,
+            metrics_cost(ctx->w->metrics, (size_t)(ctx->requested_model - ctx->w->cfg->models), ctx->usage.in, ctx->usage.out,
                          cost);
     }
     if (aw == NULL)
@@ -230,13 +230,13 @@ void lifecycle_audit(struct req_ctx *ctx)
     audit_record_set(r.error_code, sizeof(r.error_code), code, code ? strlen(code) : 0);
     audit_record_set(r.guardrails, sizeof(r.guardrails), ctx->checks.log.data, ctx->checks.log.len);
     r.status = ctx->client_gone ? 499 : ctx->out.status;
-    r.attempts = ctx->attempts;
+    r.attempts = ctx->att.attempts;
     r.reasks = ctx->reasks;
     r.stream = ctx->stream;
-    r.latency_us = (int64_t)(now - ctx->t_start) / 1000;
-    r.ttft_us = ctx->t_first_byte ? (int64_t)(ctx->t_first_byte - ctx->t_start) / 1000 : 0;
-    r.tokens_in = ctx->has_usage ? ctx->usage_in : -1;
-    r.tokens_out = ctx->has_usage ? ctx->usage_out : -1;
+    r.latency_us = (int64_t)(now - ctx->timing.t_start) / 1000;
+    r.ttft_us = ctx->timing.t_first_byte ? (int64_t)(ctx->timing.t_first_byte - ctx->timing.t_start) / 1000 : 0;
+    r.tokens_in = ctx->usage.has ? ctx->usage.in : -1;
+    r.tokens_out = ctx->usage.has ? ctx->usage.out : -1;
     r.cost_usd = cost;
     r.request_body = r.response_body = NULL;
     const struct config_model *m = ctx->requested_model;
@@ -244,7 +244,7 @@ void lifecycle_audit(struct req_ctx *ctx)
         size_t cap = audit_worker_config(aw)->body_max_bytes;
         /* ctx->raw is the request after input redaction (rewrites are spliced into it) */
         r.request_body = canary_masked(ctx, body_copy(ctx->raw, ctx->raw_len, cap));
-        if (!ctx->up_is_sse)
+        if (!ctx->up.is_sse)
             r.response_body = canary_masked(ctx, answer_copy(ctx, cap));
     }
     audit_submit(aw, &r);

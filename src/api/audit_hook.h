@@ -22,7 +22,7 @@ size_t lifecycle_cost_header(struct req_ctx *ctx, char *out, size_t outsz);
 void api_audit_rejected(struct server_worker *w, h2o_req_t *req, int status, const char *code);
 /* Upstream bytes of a started stream, toward the client (through the stream filter when
  * it is active): the usage tap (usage.h) reads the stream's usage and, when Warden asked
- * for it (ctx->usage_asked), takes the usage-only chunk out. Called by the lifecycle for
+ * for it (ctx->usage.asked), takes the usage-only chunk out. Called by the lifecycle for
  * every byte it relays in STREAMING; lifecycle_stream_relay_end when the upstream ended
  * cleanly, before the stream is finished (an incomplete last event goes out as it is). */
 void lifecycle_stream_relay(struct req_ctx *ctx, const char *data, size_t len);
