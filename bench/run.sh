@@ -18,21 +18,24 @@
 #      file) against the same Warden without guards, non-streaming and streaming (20 chunks),
 #      BENCH_CONNS connections, 1 KB requests; BENCH_GUARD_ROUNDS (3) alternating rounds, medians
 #      reported with CPU µs per request, and the guarded/unguarded throughput ratio (target >= 0.85)
-#   7. optional (BENCH_EMBEDDINGS=1, or BENCH_ONLY=embeddings alone): split embeddings, Warden's CPU
+#   7. (BENCH_EMBEDDINGS=0 leaves it out; BENCH_ONLY=embeddings runs it alone): split embeddings, Warden's CPU
 #      per input vector for 10,000-input requests split into 100 x 100 vs single 100-input requests
 #      (bench/embed_split.sh; target: split/single <= 2)
 #   8./9. the price of the audit log (issue 12): the same Warden with `audit: {sink: sqlite}` and
 #      without, non-streaming and streaming, BENCH_AUDIT_ROUNDS (3) alternating rounds, medians of
 #      req/s and CPU µs per request (the whole process), and of the audit writer thread's share
 #      (thread "warden-audit"), with the audited/unaudited throughput ratio (target >= 0.95)
+#  10. (BENCH_BATCH=0 leaves it out) the full-size batch of issue 13 (bench/batch_bench.sh): 1,000
+#      items x 200 ms upstream at max_concurrency 16, NDJSON: wall time against the ideal, first
+#      line, most calls in flight at the mock, order, Warden's CPU
 #
 # Every wrk run must end with zero non-2xx/3xx answers and zero socket errors, and every slow
 # request must succeed; otherwise the table is still printed and the script exits 1.
 #
 # Knobs (environment): BUILD (build), BENCH_DURATION (5 s per wrk run), BENCH_CONNS (64), BENCH_LAT_ROUNDS (5),
 # BENCH_GUARD_ROUNDS (3), BENCH_AUDIT_ROUNDS (3), BENCH_ONLY=guards or audit (scenarios 5-6 or 8-9 alone; the table
-# goes to stdout, latest.md is kept), BENCH_ONLY=embeddings (scenario 7 alone, likewise), BENCH_EMBEDDINGS=1 (add
-# scenario 7 to the full run),
+# goes to stdout, latest.md is kept), BENCH_ONLY=embeddings (scenario 7 alone, likewise), BENCH_EMBEDDINGS=0 (leave
+# scenario 7 out of the full run), BENCH_BATCH=0 (leave scenario 10 out),
 # BENCH_SLOW_N (5000), BENCH_PERF=1 (also `perf record -g` Warden during an extra scenario-1 run
 # and write the top symbols to bench/results/perf-top.txt), BENCH_KEEP_TMP=1 (keep logs/configs).
 set -euo pipefail
@@ -538,7 +541,7 @@ stop_all
 
 # ---- scenario 7 (optional) ----
 EMB_ROW=""
-if [ "${BENCH_EMBEDDINGS:-0}" = 1 ]; then
+if [ "${BENCH_EMBEDDINGS:-1}" = 1 ]; then
     stop_all
     log "scenario 7: split embeddings (bench/embed_split.sh)"
     EMB_ROW=$(BUILD=$BUILD "$ROOT/bench/embed_split.sh") || { FAILED=1; EMB_ROW="| 7. split embeddings | FAILED |"; }
@@ -547,6 +550,15 @@ fi
 # ---- scenarios 8-9 ----
 stop_all
 audit_scenarios
+
+# ---- scenario 10: the full-size batch ----
+BATCH_OUT=""
+if [ "${BENCH_BATCH:-1}" = 1 ]; then
+    stop_all
+    log "scenario 10: batch of 1,000 x 200 ms (bench/batch_bench.sh)"
+    BATCH_OUT=$(BUILD=$BUILD "$ROOT/bench/batch_bench.sh" 2>&1) || { FAILED=1; BATCH_OUT="$BATCH_OUT
+  FAILED"; }
+fi
 
 # ---- the table ----
 mkdir -p "$RESULTS"
@@ -583,6 +595,14 @@ mkdir -p "$RESULTS"
     echo
     audit_table
     echo
+    if [ -n "$BATCH_OUT" ]; then
+        echo "Batches (issue 13), scenario 10:"
+        echo
+        echo '```'
+        echo "$BATCH_OUT"
+        echo '```'
+        echo
+    fi
     echo "Checks (every run must have zero non-2xx/3xx and zero socket errors):"
     echo
     checks_table
