@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# bench/batch_bench.sh: the issue's full-size batch (not run by `make bench` unless the lead wires
-# it in; it takes ~13 s of wall time and little CPU). BENCH_BATCH_N items (1000) of
+# bench/batch_bench.sh: the issue's full-size batch (scenario 10 of `make bench`; ~13 s of wall
+# time and little CPU). BENCH_BATCH_N items (1000) of
 # BENCH_BATCH_MS (200) upstream ms each, batch.max_concurrency BENCH_BATCH_CONC (16), through one
 # Warden worker against warden-mock, streamed as NDJSON. Prints the wall time against the ideal
 # ceil(N / conc) x ms, the first line's time, the most calls the mock saw in flight, whether every

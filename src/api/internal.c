@@ -70,7 +70,7 @@ void api_internal_info(const struct api_internal *h, struct api_internal_info *o
 {
     memset(out, 0, sizeof(*out));
     if (h->ctx != NULL) {
-        out->attempts = h->ctx->attempts;
+        out->attempts = h->ctx->att.attempts;
         out->reasks = h->ctx->reasks;
         int64_t in, o;
         double cost;

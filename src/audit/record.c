@@ -49,12 +49,9 @@ void audit_record_make_id(struct audit_record *r)
     static __thread uint64_t base, seq;
     if (base == 0)
         base = id_salt() + (__atomic_add_fetch(&threads, 1, __ATOMIC_RELAXED) << 40);
-    uint64_t low = base + ++seq;
-    uint64_t t = (uint64_t)r->time_us;
-    for (int i = 0; i < 8; i++) {
-        r->id[i] = (uint8_t)(t >> (56 - 8 * i));
-        r->id[8 + i] = (uint8_t)(low >> (56 - 8 * i));
-    }
+    uint64_t low = __builtin_bswap64(base + ++seq), t = __builtin_bswap64((uint64_t)r->time_us); /* big-endian */
+    memcpy(r->id, &t, 8);
+    memcpy(r->id + 8, &low, 8);
 }
 
 void audit_id_for_time(int64_t time_us, uint8_t id[AUDIT_ID_BYTES])
@@ -151,6 +148,18 @@ size_t audit_record_encoded_max(const struct audit_record *r)
     size_t n = FIXED_BYTES;
     for (int i = 0; i < N_STRINGS; i++)
         n += 4 + strlen(s[i]);
+    return n;
+}
+
+size_t audit_record_encoded_bound(const struct audit_record *r)
+{
+    /* each fixed string field holds at most its size - 1 bytes: no strlen on the request path */
+    size_t n = FIXED_BYTES + 4 * N_STRINGS + sizeof(r->request_id) + sizeof(r->key_name) + sizeof(r->model) +
+               sizeof(r->target) + sizeof(r->error_code) + sizeof(r->guardrails) + sizeof(r->parent_id) - 7;
+    if (r->request_body != NULL)
+        n += strlen(r->request_body);
+    if (r->response_body != NULL)
+        n += strlen(r->response_body);
     return n;
 }
 

@@ -60,6 +60,9 @@ void audit_record_free(struct audit_record *r);
  * bytes written to out (at most audit_record_encoded_max(r)); decode returns 0 or -1 on
  * malformed input (then *r holds nothing to free). */
 size_t audit_record_encoded_max(const struct audit_record *r);
+/* An upper bound of encoded_max read from the field sizes (only the bodies are measured):
+ * what the queues count against the journal's room, cheaply, on the request path. */
+size_t audit_record_encoded_bound(const struct audit_record *r);
 size_t audit_record_encode(const struct audit_record *r, uint8_t *out);
 int audit_record_decode(const uint8_t *in, size_t len, struct audit_record *r);
 

@@ -31,7 +31,7 @@ static int reserve(struct util_buf *b, size_t extra)
     return 0;
 }
 
-int util_buf_append(struct util_buf *b, const void *data, size_t len)
+int util_buf_append_grow(struct util_buf *b, const void *data, size_t len)
 {
     int rc = reserve(b, len);
     if (rc != 0)
@@ -45,12 +45,23 @@ int util_buf_append(struct util_buf *b, const void *data, size_t len)
 
 int util_buf_appendf(struct util_buf *b, const char *fmt, ...)
 {
+    /* formatted straight into the free space; only text that does not fit is formatted twice */
+    size_t room = b->cap > b->len ? b->cap - b->len : 0;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap);
     va_end(ap);
-    if (n < 0)
+    if (n < 0) {
+        if (room)
+            b->data[b->len] = '\0';
         return WARDEN_EINVAL;
+    }
+    if ((size_t)n < room && (size_t)n <= b->limit - b->len) {
+        b->len += (size_t)n;
+        return 0;
+    }
+    if (room)
+        b->data[b->len] = '\0'; /* a partial or over-the-limit write leaves the contents as they were */
     int rc = reserve(b, (size_t)n);
     if (rc != 0)
         return rc;
@@ -71,13 +82,6 @@ void util_buf_consume(struct util_buf *b, size_t n)
     }
     if (b->data)
         b->data[b->len] = '\0';
-}
-
-void util_buf_reset(struct util_buf *b)
-{
-    b->len = 0;
-    if (b->data)
-        b->data[0] = '\0';
 }
 
 char *util_buf_take(struct util_buf *b, size_t *len)
