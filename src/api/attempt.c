@@ -139,6 +139,7 @@ void attempt_record_head(struct req_ctx *ctx, int status, const struct upstream_
         util_buf_append(&ctx->up_headers, hs[i].value, hs[i].value_len);
         util_buf_append(&ctx->up_headers, "", 1);
     }
+    checks_screen_headers(ctx);
     const char *ct = attempt_upstream_header(ctx, "content-type");
     ctx->up_is_sse = ct != NULL && strncasecmp(ct, "text/event-stream", 17) == 0;
 }
