@@ -17,10 +17,14 @@ wait_port "$UP_PORT"
 start_mock
 
 CANARY_SCENARIOS="err400-echo err400-plain err500-echo err429-echo hdr-echo json-key json-open n2 toolname logprobs toplogprobs unknown-field clean-echo logprobs-only refusal reasoning error-event"
+EMB_SCENARIOS="emb-ok emb-fewer emb-more emb-dup emb-neg emb-big-index emb-float-index emb-dims emb-huge emb-429 emb-truncated emb-usage-str"
 cfg_models() {
     local s
     for s in $CANARY_SCENARIOS; do
         printf '  - {name: %s, targets: [{provider: hostile, model: %s}], guardrails: [pi], retries: {max: 1, base_ms: 1, max_ms: 2}, structured_output: {max_reasks: 0}}\n' "$s" "$s"
+    done
+    for s in $EMB_SCENARIOS; do
+        printf '  - {name: %s, targets: [{provider: hostile, model: %s}], retries: {max: 1, base_ms: 1, max_ms: 2}}\n' "$s" "$s"
     done
 }
 DB=$TMP/audit.db
@@ -38,6 +42,7 @@ $(cfg_models)
   - {name: plain, targets: [{provider: hostile, model: clean-echo}]}
   - {name: m, targets: [{provider: local, model: mock-1}], guardrails: [pi]}
   - {name: m-plain, targets: [{provider: local, model: mock-1}]}
+  - {name: emb-mock, targets: [{provider: local, model: mock-embedding}], embeddings: {max_batch: 10, max_concurrency: 4}}
   - {name: fb, targets: [{provider: hostile, model: err500-echo}], retries: {max: 0}, fallbacks: [m-plain], guardrails: [pi]}
 audit: {sink: sqlite, path: "$DB", bodies: true, flush_ms: 5}
 YAML
@@ -157,6 +162,71 @@ check "canary forged by the client in the system prompt: blocked (any canary-sha
 # a fallback model without the guard still answers under the requested model's canary
 chat '{"model":"fb","mock":{"echo":"system"},"messages":[{"role":"system","content":"S"},{"role":"user","content":"x"}]}' >/dev/null
 check "canary through a fallback to an unguarded model: the leak is blocked ($(status))" eq "$(status) $(leaks "$TMP/body")" "400 "
+
+# ---- split embeddings: hostile sub-answers (5 inputs, max_batch 2: 3 sub-requests)
+emb() { # BODY: POST /v1/embeddings; body in $TMP/body, status in $TMP/status
+    curl -s -o "$TMP/body" -w '%{http_code}' -H 'Content-Type: application/json' --max-time 20 -d "$1" "$WARDEN/v1/embeddings" >"$TMP/status"
+}
+FIVE='["a","b","c","d","e"]'
+emb_ok() { # the joined answer in $TMP/body has N vectors with index 0..N-1 in order
+    python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1])); n = int(sys.argv[2])
+print([x["index"] for x in d["data"]] == list(range(n)))' "$TMP/body" "$1" 2>&1
+}
+emb "{\"model\":\"emb-ok\",\"input\":$FIVE}"
+check "emb-ok: 200, 5 vectors in order" eq "$(status) $(emb_ok 5)" "200 True"
+for s in emb-fewer emb-more emb-dup emb-neg emb-big-index emb-float-index emb-truncated; do
+    emb "{\"model\":\"$s\",\"input\":$FIVE}"
+    check "$s: 502 JSON error, no vectors" eq "$(status) $(json_get '"error" in d and "data" not in d' <"$TMP/body")" "502 True"
+done
+emb "{\"model\":\"emb-huge\",\"input\":$FIVE}"
+check "emb-huge sub-answer over max_response_bytes: 502 upstream_response_too_large" eq "$(status) $(json_get 'd["error"]["code"]' <"$TMP/body")" "502 upstream_response_too_large"
+emb "{\"model\":\"emb-usage-str\",\"input\":$FIVE}"
+check "emb-usage-str (usage not counts): 502 or 200 with 5 vectors, never a crash" eq "$(status)$( [ "$(status)" = 200 ] && emb_ok 5)" \
+    "$( [ "$(status)" = 200 ] && echo 200True || echo 502)"
+t0=$(now_ms)
+emb "{\"model\":\"emb-429\",\"input\":$FIVE}"
+check "emb-429 (Retry-After: 1 on one sub-request): 200 after the wait ($(($(now_ms) - t0)) ms)" eq "$(status) $(emb_ok 5) $(($(now_ms) - t0 >= 900))" "200 True 1"
+for input in '[]' '["a",[1,2],"b"]' '[[1,2],[3],[4,5],[6]]' '[[[1]],[[2]],[[3]]]' '[1,"a",null,{},true]' '["a","b",null]' '[[],[],[]]' '["",""," "]' '[{"a":1},{"b":2},{"c":3}]' '[-1,2,3]' '[1.5,2,3]'; do
+    emb "{\"model\":\"emb-ok\",\"input\":$input}"
+    n=$(python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])))' "$input")
+    r="$(status) $(json_get '"error" in d' <"$TMP/body")"
+    [ "$(status)" = 200 ] && r="200 $(emb_ok "$n")"
+    check "input $input: a JSON answer (400 error or $n vectors in order): $r" eq "$(case "$r" in "200 True" | "400 True" | "502 True") echo ok ;; *) echo "$r" ;; esac)" ok
+done
+# many concurrent split requests against the mock: RSS bounded, every answer right
+rss() { awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$WARDEN_PID/status"; }
+RSS0=$(rss)
+CONC=$(python3 - "$WARDEN" <<'PY'
+import json, sys, threading, urllib.request
+warden = sys.argv[1]
+ok = [0]
+lock = threading.Lock()
+def one(k):
+    body = json.dumps({"model": "emb-mock", "input": ["text %d %d" % (k, i) for i in range(300)]}).encode()
+    rq = urllib.request.Request(warden + "/v1/embeddings", body, {"content-type": "application/json"})
+    d = json.load(urllib.request.urlopen(rq, timeout=30))
+    if [x["index"] for x in d["data"]] == list(range(300)) and d["usage"]["total_tokens"] > 0:
+        with lock:
+            ok[0] += 1
+ts = [threading.Thread(target=one, args=(k,)) for k in range(40)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+print(ok[0])
+PY
+)
+RSS1=$(rss)
+check "40 concurrent 300-input split requests (1,200 sub-requests): all right" eq "$CONC" 40
+check "... RSS growth under 40 MB (${RSS0} -> ${RSS1} MB)" lt "$((RSS1 - RSS0))" 40
+# client hang-ups at several stages of a split (queued behind max_concurrency, in flight, joining)
+for t in 0.01 0.05 0.2; do
+    curl -s -o /dev/null --max-time "$t" -H 'Content-Type: application/json' \
+        -d "{\"model\":\"emb-mock\",\"mock\":{\"delay_ms\":100},\"input\":$(python3 -c 'print(__import__("json").dumps(["x%d" % i for i in range(200)]))')}" \
+        "$WARDEN/v1/embeddings"
+done
+sleep 0.5
+check "split hang-ups at 10, 50, 200 ms: alive and answering" eq "$(emb "{\"model\":\"emb-ok\",\"input\":$FIVE}"; status)" 200
 
 check "warden alive" alive
 stop_all; grep -E "$CANARY_RE" "$WARDEN_LOG" | head -5
