@@ -102,6 +102,18 @@ class H(BaseHTTPRequestHandler):
         sys.stderr.write("canary %s\n" % c)
         sys.stderr.flush()
         stream = req.get("stream") is True
+        if sc.startswith("guarded"):  # races of checks: a local redaction's target must never arrive
+            for word in ("SECRETA", "SECRETB", "SECRETG")[: 2 if sc == "guarded-ab" else 3]:
+                if word in raw:
+                    with LOCK:
+                        STATS["leaked"] = STATS.get("leaked", 0) + 1
+                    sys.stderr.write("leaked %s\n" % raw[:400])
+                    break
+            time.sleep(float(req.get("metadata", {}).get("sleep", 0)) if isinstance(req.get("metadata"), dict) else 0)
+            if stream:
+                return self.send_sse([chunk({"role": "assistant", "content": "ok"}), chunk({"content": " SECRETC9 done"}),
+                                      chunk({}, finish_reason="stop")])
+            return self.send_json(200, chat_answer("ok SECRETC9 done"))
         if sc == "err400-echo":  # a provider validation error that quotes the prompt
             return self.send_json(400, {"error": {"message": "invalid messages: " + raw, "type": "invalid_request_error"}})
         if sc == "err400-plain":

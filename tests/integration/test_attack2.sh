@@ -229,7 +229,105 @@ sleep 0.5
 check "split hang-ups at 10, 50, 200 ms: alive and answering" eq "$(emb "{\"model\":\"emb-ok\",\"input\":$FIVE}"; status)" 200
 
 check "warden alive" alive
-stop_all; grep -E "$CANARY_RE" "$WARDEN_LOG" | head -5
+FIRST_LOG=$WARDEN_LOG
+FIRST_PID=$WARDEN_PID
+
+# ---- the one-callback rule: concurrent local redactions and blocks, blocking and webhook checks,
+# groups, output redaction and async_post, with clients hanging up at random points; then SIGTERM
+# with drain_timeout_ms 300 while webhook verdicts, async_post checks and upstream calls are pending.
+start_warden "$(cat <<YAML
+server: {listen: "127.0.0.1:@PORT@", workers: 2, drain_timeout_ms: 300}
+providers:
+  - {name: hostile, type: openai, base_url: "$UP/v1", api_key_env: OPENAI_API_KEY}
+guardrails:
+  - {name: red-a, type: regex, timing: concurrent, action: redact, patterns: ["SECRETA[0-9]+"]}
+  - {name: red-b, type: regex, timing: concurrent, action: redact, patterns: ["SECRETB[0-9]+"]}
+  - {name: blk-c, type: regex, timing: concurrent, patterns: ["BLOCKNOW"]}
+  - {name: kw, type: keywords, keywords: [STOPWORD]}
+  - {name: red-g, type: regex, action: redact, patterns: ["SECRETG[0-9]+"]}
+  - {name: wh-red, type: webhook, timing: concurrent, action: redact, url: "$MOCK/guardrail", timeout_ms: 2000, headers: {x-mock-delay-ms: "15"}}
+  - {name: wh-slow, type: webhook, url: "$MOCK/guardrail", timeout_ms: 5000, headers: {x-mock-delay-ms: "40"}}
+  - {name: grp, type: parallel, strategy: all_must_pass, members: [red-g, wh-slow]}
+  - {name: out-red, type: regex, stage: output, action: redact, patterns: ["SECRETC[0-9]+"]}
+  - {name: post, type: webhook, stage: output, timing: async_post, url: "$MOCK/guardrail", timeout_ms: 10000, headers: {x-mock-delay-ms: "3000"}}
+models:
+  - {name: g1, targets: [{provider: hostile, model: guarded-ab}], guardrails: [red-a, red-b, blk-c, wh-red, out-red]}
+  - {name: g2, targets: [{provider: hostile, model: guarded}], guardrails: [kw, red-a, red-b, grp, out-red, post]}
+  - {name: g3, targets: [{provider: hostile, model: guarded}], guardrails: [grp, red-a, blk-c, red-b, wh-red, out-red, post]}
+YAML
+)" || { echo "$TEST_NAME: 0 passed, 1 failed"; exit 1; }
+RACE=$(python3 - "$WARDEN" <<'PY'
+import json, random, socket, sys, threading, urllib.request, urllib.error
+warden = sys.argv[1]
+host, port = warden[7:].split(":")
+rnd = random.Random(7)
+texts = ["SECRETA1 and SECRETB2", "SECRETB3 SECRETA4 REDACTME", "BLOCKNOW SECRETA5", "STOPWORD SECRETB6",
+         "SECRETG7 SECRETA8", "plain text", "REDACTME SECRETG9 SECRETB1", "SECRETA2 BLOCKNOW SECRETB3"]
+bad, done, lock = [], [0], threading.Lock()
+def expect(text, model, st, body):
+    if "BLOCKNOW" in text and model != "g2" or ("STOPWORD" in text and model == "g2"):
+        return st == 400
+    return st == 200 and "SECRETC" not in body
+def one(i):
+    r = random.Random(i)
+    model, text, stream = r.choice(["g1", "g2", "g3"]), r.choice(texts), r.random() < 0.3
+    hang = r.random() < 0.4
+    body = json.dumps({"model": model, "stream": stream, "messages": [{"role": "user", "content": text}]}).encode()
+    if hang:  # raw socket: send (maybe part of the body), maybe read a little, close at a random point
+        s = socket.create_connection((host, int(port)))
+        part = body[: r.randrange(len(body) + 1)] if r.random() < 0.2 else body
+        s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                  % len(body) + part)
+        s.settimeout(r.choice([0.0005, 0.005, 0.02, 0.06]))
+        try:
+            s.recv(r.choice([1, 100, 4096]))
+        except Exception:
+            pass
+        s.close()
+        return
+    rq = urllib.request.Request(warden + "/v1/chat/completions", body, {"content-type": "application/json"})
+    try:
+        resp = urllib.request.urlopen(rq, timeout=20)
+        st, got = resp.status, resp.read().decode()
+    except urllib.error.HTTPError as e:
+        st, got = e.code, e.read().decode()
+    ok = expect(text, model, st, got)
+    with lock:
+        done[0] += 1
+        if not ok:
+            bad.append("%s %r stream=%s -> %d %s" % (model, text, stream, st, got[:160]))
+for wave in range(6):
+    ts = [threading.Thread(target=one, args=(wave * 50 + k,)) for k in range(50)]
+    [t.start() for t in ts]
+    [t.join() for t in ts]
+print(done[0], len(bad), " | ".join(bad[:3]))
+PY
+)
+check "races: $(echo "$RACE" | cut -d' ' -f1) answered requests of 300 (the rest hung up) all right" eq "$(echo "$RACE" | cut -d' ' -f2-)" "0 "
+grep "^leaked" "$TMP/up.log" | head -5 >&2
+check "races: no local redaction's target ever reached the upstream" eq "$(curl -s "$UP/_stats" | json_get 'd.get("leaked", 0)')" 0
+check "races: warden alive" alive
+# SIGTERM with webhook verdicts, async_post checks (3 s) and upstream calls (2 s) pending
+CURLS=()
+for k in $(seq 1 6); do
+    curl -s -o /dev/null --max-time 10 -H 'Content-Type: application/json' \
+        -d '{"model":"g3","metadata":{"sleep":"2"},"messages":[{"role":"user","content":"SECRETA1 REDACTME x"}]}' "$WARDEN/v1/chat/completions" &
+    CURLS+=($!)
+    curl -s -o /dev/null --max-time 10 -H 'Content-Type: application/json' \
+        -d '{"model":"g2","messages":[{"role":"user","content":"SECRETB1 y"}]}' "$WARDEN/v1/chat/completions" &
+    CURLS+=($!)
+done
+sleep 0.4
+t0=$(now_ms)
+kill -TERM "$WARDEN_PID"
+wait "$WARDEN_PID"
+RC=$?
+DT=$(($(now_ms) - t0))
+check "SIGTERM, drain_timeout_ms 300, verdicts and checks pending: exit 0 (got $RC) within 1.5 s (${DT} ms)" eq "$RC $((DT < 1500))" "0 1"
+wait "${CURLS[@]}" 2>/dev/null
+WARDEN_LOG=$FIRST_LOG
+WARDEN_PID=$FIRST_PID
+stop_all
 check "no canary in any log line" eq "$(leaks "$WARDEN_LOG")" ""
 check "no canary in the audit store" eq "$(python3 -c '
 import re, sqlite3, sys
