@@ -254,6 +254,7 @@ models:
   - {name: g1, targets: [{provider: hostile, model: guarded-ab}], guardrails: [red-a, red-b, blk-c, wh-red, out-red]}
   - {name: g2, targets: [{provider: hostile, model: guarded}], guardrails: [kw, red-a, red-b, grp, out-red, post]}
   - {name: g3, targets: [{provider: hostile, model: guarded}], guardrails: [grp, red-a, blk-c, red-b, wh-red, out-red, post]}
+  - {name: emb-slow, targets: [{provider: hostile, model: emb-slow}], embeddings: {max_batch: 2, max_concurrency: 2}}
 YAML
 )" || { echo "$TEST_NAME: 0 passed, 1 failed"; exit 1; }
 RACE=$(python3 - "$WARDEN" <<'PY'
@@ -317,13 +318,18 @@ for k in $(seq 1 6); do
         -d '{"model":"g2","messages":[{"role":"user","content":"SECRETB1 y"}]}' "$WARDEN/v1/chat/completions" &
     CURLS+=($!)
 done
+for k in 1 2; do # split embeddings whose sub-answers take 3 s
+    curl -s -o /dev/null --max-time 10 -H 'Content-Type: application/json' \
+        -d '{"model":"emb-slow","input":["a","b","c","d","e","f","g"]}' "$WARDEN/v1/embeddings" &
+    CURLS+=($!)
+done
 sleep 0.4
 t0=$(now_ms)
 kill -TERM "$WARDEN_PID"
 wait "$WARDEN_PID"
 RC=$?
 DT=$(($(now_ms) - t0))
-check "SIGTERM, drain_timeout_ms 300, verdicts and checks pending: exit 0 (got $RC) within 1.5 s (${DT} ms)" eq "$RC $((DT < 1500))" "0 1"
+check "SIGTERM, drain_timeout_ms 300, verdicts, checks and split embeddings pending: exit 0 (got $RC) within 1.5 s (${DT} ms)" eq "$RC $((DT < 1500))" "0 1"
 wait "${CURLS[@]}" 2>/dev/null
 WARDEN_LOG=$FIRST_LOG
 WARDEN_PID=$FIRST_PID
@@ -334,4 +340,5 @@ import re, sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
 rows = c.execute("select coalesce(request_body,\"\") || coalesce(response_body,\"\") || coalesce(guardrails,\"\") || coalesce(error_code,\"\") from audit_log").fetchall()
 print(sum(1 for (t,) in rows if re.search(sys.argv[2], t)))' "$DB" "$CANARY_RE" 2>&1)" 0
+[ -n "${KEEP_TMP:-}" ] && cp "$TMP"/*.log /tmp/a2/ 2>/dev/null
 finish
