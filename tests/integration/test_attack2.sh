@@ -219,6 +219,10 @@ PY
 RSS1=$(rss)
 check "40 concurrent 300-input split requests (1,200 sub-requests): all right" eq "$CONC" 40
 check "... RSS growth under 40 MB (${RSS0} -> ${RSS1} MB)" lt "$((RSS1 - RSS0))" 40
+# the joined answer over max_response_bytes (1 MB) while every sub-answer is under it
+python3 -c 'import json; print(json.dumps({"model": "emb-mock", "dimensions": 512, "mock": {"dims": 512}, "input": ["t%d" % i for i in range(300)]}))' >"$TMP/big.json"
+curl -s -o "$TMP/body" -w '%{http_code}' -H 'Content-Type: application/json' --max-time 30 --data-binary @"$TMP/big.json" "$WARDEN/v1/embeddings" >"$TMP/status"
+check "joined answer over max_response_bytes: 502 upstream_response_too_large" eq "$(status) $(json_get 'd["error"]["code"]' <"$TMP/body")" "502 upstream_response_too_large"
 # client hang-ups at several stages of a split (queued behind max_concurrency, in flight, joining)
 for t in 0.01 0.05 0.2; do
     curl -s -o /dev/null --max-time "$t" -H 'Content-Type: application/json' \
@@ -340,5 +344,9 @@ import re, sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
 rows = c.execute("select coalesce(request_body,\"\") || coalesce(response_body,\"\") || coalesce(guardrails,\"\") || coalesce(error_code,\"\") from audit_log").fetchall()
 print(sum(1 for (t,) in rows if re.search(sys.argv[2], t)))' "$DB" "$CANARY_RE" 2>&1)" 0
-[ -n "${KEEP_TMP:-}" ] && cp "$TMP"/*.log /tmp/a2/ 2>/dev/null
+check "the audit store has a record per embeddings sub-request (<parent id>-<n>)" ge "$(python3 -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+print(c.execute("select count(*) from audit_log where model = \"emb-ok\" and request_id glob \"req_*-[0-9]\"").fetchone()[0])' "$DB" 2>&1)" 3
+[ -n "${KEEP_TMP:-}" ] && cp "$TMP"/*.log "$TMP"/*.db /tmp/a2/ 2>/dev/null
 finish
