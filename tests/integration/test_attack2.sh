@@ -114,11 +114,15 @@ cases = {  # name: (messages json text, where the note must be: index of the mes
     "60 KB system": ('[{"role":"system","content":"' + "x" * 60000 + '"},' + U + ']', 0),
     "no system": ('[' + U + ']', "new"),
     "trailing whitespace": ('[' + U + ' \n\t ]', "new"),
+    "model last": ('[{"role":"system","content":"S"},' + U + ']', 0),
+    "model last, no system": ('[' + U + ']', "new"),
 }
 bad = []
 for i, (name, (msgs, where)) in enumerate(cases.items()):
     rid = "reqside-%d" % i
     client = '{"model" : "m","messages":' + msgs + ',"max_tokens":5}'
+    if name.startswith("model last"):
+        client = '{"messages":' + msgs + ',"max_tokens":5,"model" : "m"}'
     rq = urllib.request.Request(warden + "/v1/chat/completions", client.encode(),
                                 {"content-type": "application/json", "x-request-id": rid})
     try:
