@@ -26,7 +26,7 @@ LDLIBS  += $(PKG_LIBS) -lz -ldl -lm
 
 LIB_SRC   := $(sort $(filter-out src/main.c,$(wildcard src/util/*.c src/config/*.c src/api/*.c \
                  src/upstream/*.c src/guard/*.c src/metrics/*.c src/schema/*.c src/server/*.c src/audit/*.c \
-                 src/auth/*.c src/cli/*.c)))
+                 src/auth/*.c src/cli/*.c src/fanout/*.c)))
 MOCK_SRC  := $(sort $(wildcard src/mock/*.c))
 UNIT_SRC  := $(sort $(wildcard tests/unit/*/test_*.c))
 PLUGIN_SRC:= $(sort $(wildcard examples/plugins/*.c))

@@ -2,8 +2,9 @@
  *
  *   (1 and 2 report CPU time of the thread, CLOCK_THREAD_CPUTIME_ID: on this shared
  *   2-core machine wall time mostly measures the other tenants.)
- *   1. prompt_injection on a 4 KB English prompt that passes: us per scan and MB/s;
- *      the same prompt with one Cyrillic letter (the normalisation path).
+ *   1. prompt_injection: start-up cost (CPU ms to compile its patterns and build its lexicon);
+ *      a 4 KB English prompt that passes: us per scan and MB/s; the same prompt with one
+ *      Cyrillic letter (the normalisation path); 4 KB of ordinary text full of anchor words.
  *   2. classifier inference on 1 KB: us per text.
  *   3. event-loop lag while the worker pool is saturated with classifier jobs
  *      (through the engine, as requests run them): a uv timer armed for 1 ms records
@@ -186,11 +187,13 @@ int main(int argc, char **argv)
     long iters = argc > 2 ? atol(argv[2]) : 20000;
     char err[512];
 
+    uint64_t c0 = cpu_ns();
     struct guard_injection *inj = guard_injection_create(err, sizeof(err));
     if (!inj) {
         fprintf(stderr, "%s\n", err);
         return 1;
     }
+    printf("prompt_injection start-up (patterns compiled, lexicon built): %.1f ms CPU\n", (double)(cpu_ns() - c0) / 1e6);
     struct guard_injection_scratch *sc = guard_injection_scratch_new(inj);
     static char prompt[4096];
     fill(prompt, sizeof(prompt));
@@ -212,6 +215,21 @@ int main(int argc, char **argv)
     }
     us = (double)(cpu_ns() - t0) / 1000.0 / (double)iters;
     printf("prompt_injection, 4096-byte prompt with non-ASCII (normalised): %.2f us/scan, %.0f MB/s\n", us, 4096.0 / us);
+    /* ordinary text full of anchor words (rules, instructions, ignore, previous): the
+     * patterns then run on windows that cover most of the text */
+    static const char talk[] = "Please review the following onboarding text and apply our style guide rules: keep the "
+                               "previous formatting, ignore typos in code comments, and rewrite the instructions for new "
+                               "hires so that the restrictions on remote access are clear. ";
+    for (size_t i = 0; i < sizeof(prompt); i++)
+        prompt[i] = talk[i % (sizeof(talk) - 1)];
+    t0 = cpu_ns();
+    for (long i = 0; i < iters; i++) {
+        guard_injection_check(inj, sc, prompt, sizeof(prompt), &r);
+        sink += r.score;
+    }
+    us = (double)(cpu_ns() - t0) / 1000.0 / (double)iters;
+    printf("prompt_injection, 4096-byte prompt that talks about rules (score %.2f): %.2f us/scan, %.0f MB/s\n", r.score, us,
+           4096.0 / us);
     guard_injection_scratch_free(sc);
     guard_injection_free(inj);
 

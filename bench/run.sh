@@ -18,16 +18,24 @@
 #      file) against the same Warden without guards, non-streaming and streaming (20 chunks),
 #      BENCH_CONNS connections, 1 KB requests; BENCH_GUARD_ROUNDS (3) alternating rounds, medians
 #      reported with CPU µs per request, and the guarded/unguarded throughput ratio (target >= 0.85)
-#   7. optional (BENCH_EMBEDDINGS=1, or BENCH_ONLY=embeddings alone): split embeddings, Warden's CPU
+#   7. (BENCH_EMBEDDINGS=0 leaves it out; BENCH_ONLY=embeddings runs it alone): split embeddings, Warden's CPU
 #      per input vector for 10,000-input requests split into 100 x 100 vs single 100-input requests
 #      (bench/embed_split.sh; target: split/single <= 2)
+#   8./9. the price of the audit log (issue 12): the same Warden with `audit: {sink: sqlite}` and
+#      without, non-streaming and streaming, BENCH_AUDIT_ROUNDS (3) alternating rounds, medians of
+#      req/s and CPU µs per request (the whole process), and of the audit writer thread's share
+#      (thread "warden-audit"), with the audited/unaudited throughput ratio (target >= 0.95)
+#  10. (BENCH_BATCH=0 leaves it out) the full-size batch of issue 13 (bench/batch_bench.sh): 1,000
+#      items x 200 ms upstream at max_concurrency 16, NDJSON: wall time against the ideal, first
+#      line, most calls in flight at the mock, order, Warden's CPU
 #
 # Every wrk run must end with zero non-2xx/3xx answers and zero socket errors, and every slow
 # request must succeed; otherwise the table is still printed and the script exits 1.
 #
 # Knobs (environment): BUILD (build), BENCH_DURATION (5 s per wrk run), BENCH_CONNS (64), BENCH_LAT_ROUNDS (5),
-# BENCH_GUARD_ROUNDS (3), BENCH_ONLY=guards (scenarios 5-6 alone; the table goes to stdout, latest.md is kept),
-# BENCH_ONLY=embeddings (scenario 7 alone, likewise), BENCH_EMBEDDINGS=1 (add scenario 7 to the full run),
+# BENCH_GUARD_ROUNDS (3), BENCH_AUDIT_ROUNDS (3), BENCH_ONLY=guards or audit (scenarios 5-6 or 8-9 alone; the table
+# goes to stdout, latest.md is kept), BENCH_ONLY=embeddings (scenario 7 alone, likewise), BENCH_EMBEDDINGS=0 (leave
+# scenario 7 out of the full run), BENCH_BATCH=0 (leave scenario 10 out),
 # BENCH_SLOW_N (5000), BENCH_PERF=1 (also `perf record -g` Warden during an extra scenario-1 run
 # and write the top symbols to bench/results/perf-top.txt), BENCH_KEEP_TMP=1 (keep logs/configs).
 set -euo pipefail
@@ -43,8 +51,9 @@ CONNS=${BENCH_CONNS:-64}
 SLOW_N=${BENCH_SLOW_N:-5000}
 LAT_ROUNDS=${BENCH_LAT_ROUNDS:-5}
 GUARD_ROUNDS=${BENCH_GUARD_ROUNDS:-3}
+AUDIT_ROUNDS=${BENCH_AUDIT_ROUNDS:-3}
 ONLY=${BENCH_ONLY:-}
-case "$ONLY" in "" | guards | embeddings) ;; *) echo "bench: BENCH_ONLY must be empty, 'guards' or 'embeddings'" >&2; exit 1 ;; esac
+case "$ONLY" in "" | guards | audit | embeddings) ;; *) echo "bench: BENCH_ONLY must be empty, 'guards', 'audit' or 'embeddings'" >&2; exit 1 ;; esac
 if [ "$ONLY" = embeddings ]; then
     BUILD=$BUILD "$ROOT/bench/embed_split.sh"
     exit $?
@@ -198,6 +207,19 @@ cpu_ticks() {
     echo "$total"
 }
 
+# CPU ticks of the threads of a process whose name (comm) is $2 (the audit writer: warden-audit).
+thread_ticks() {
+    local total=0 t f name=$2
+    for t in /proc/"$1"/task/*; do
+        [ "$(cat "$t/comm" 2>/dev/null)" = "$name" ] || continue
+        f=$(cat "$t/stat" 2>/dev/null) || continue
+        f=${f##*) }
+        set -- $f
+        total=$((total + ${12} + ${13}))
+    done
+    echo "$total"
+}
+
 # When a run fails, say whether the proxy under test is still there (and why it stopped).
 proxy_gone() {
     [ "$1" != - ] || return 0
@@ -210,10 +232,11 @@ proxy_gone() {
 run_wrk() {
     local label=$1 url=$2 stream=$3 conns=$4 ppid=$5 out="$TMP/wrk-${1//[^a-z0-9]/_}.txt" before=0 after=0
     shift 5
-    [ "$ppid" != - ] && before=$(cpu_ticks "$ppid")
+    local wbefore=0 wafter=0
+    [ "$ppid" != - ] && before=$(cpu_ticks "$ppid") && wbefore=$(thread_ticks "$ppid" warden-audit)
     BENCH_STREAM=$stream $PIN_LOAD wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 10s -s "$LUA" "$@" "$url" >"$out" 2>&1 ||
         { cat "$out" >&2; proxy_gone "$ppid"; die "wrk failed ($label)"; }
-    [ "$ppid" != - ] && after=$(cpu_ticks "$ppid")
+    [ "$ppid" != - ] && after=$(cpu_ticks "$ppid") && wafter=$(thread_ticks "$ppid" warden-audit)
     local line
     line=$(grep '^BENCH ' "$out") || { cat "$out" >&2; die "no result line from wrk ($label)"; }
     local requests duration p50 p99 connect read write status timeout
@@ -227,6 +250,8 @@ run_wrk() {
     # (a proxy that died during the run has no ticks left to read: no number rather than a wrong one)
     [ "$ppid" != - ] && [ "$requests" -gt 0 ] && [ "$after" -ge "$before" ] && kill -0 "$ppid" 2>/dev/null &&
         R_CPU=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v r="$requests" 'BEGIN { printf "%.1f", t * 1e6 / hz / r }')
+    # the audit writer thread's part of it (0 without audit)
+    R_WCPU=$(awk -v t=$((wafter - wbefore)) -v hz="$CLK_TCK" -v r="$requests" 'BEGIN { printf "%.1f", (r > 0 ? t * 1e6 / hz / r : 0) }')
     local verdict=ok
     if [ "$requests" -eq 0 ] || [ $((connect + read + write + status + timeout)) -ne 0 ]; then
         verdict=FAIL
@@ -248,6 +273,44 @@ quickstart_guards() {
     printf '%s\n' "$g"
 }
 
+# ab_rounds ROUNDS WHAT URL_OFF PID_OFF URL_ON PID_ON: the same Warden without and with WHAT
+# (guards, audit), warmed up, then ROUNDS rounds of plain and streaming runs, the order flipped
+# every round so drift hits both alike -> medians in AB_RPS, AB_CPU, AB_WCPU (the audit
+# writer thread's part) keyed [plain|stream,off|on].
+declare -A AB_RPS AB_CPU AB_WCPU
+ab_rounds() {
+    local rounds=$1 what=$2 url_off=$3 pid_off=$4 url_on=$5 pid_on=$6 u r sc s order t
+    for u in "$url_off" "$url_on"; do
+        BENCH_STREAM=0 $PIN_LOAD wrk -t1 -c"$CONNS" -d1s -s "$LUA" "$u" >/dev/null 2>&1 || die "warm-up against $u failed"
+    done
+    declare -A all_rps all_cpu all_wcpu
+    for r in $(seq 1 "$rounds"); do
+        order="off on"
+        [ $((r % 2)) -eq 0 ] && order="on off"
+        for sc in plain stream; do
+            s=0
+            [ $sc = stream ] && s=1
+            for t in $order; do
+                if [ $t = on ]; then
+                    run_wrk "$sc warden+$what (round $r)" "$url_on" $s "$CONNS" "$pid_on"
+                else
+                    run_wrk "$sc warden no $what (round $r)" "$url_off" $s "$CONNS" "$pid_off"
+                fi
+                all_rps[$sc,$t]+="$R_RPS " all_cpu[$sc,$t]+="$R_CPU " all_wcpu[$sc,$t]+="$R_WCPU "
+            done
+        done
+    done
+    for sc in plain stream; do
+        for t in off on; do
+            # shellcheck disable=SC2086 # word splitting of the collected figures is the point
+            AB_RPS[$sc,$t]=$(median ${all_rps[$sc,$t]}) AB_CPU[$sc,$t]=$(median ${all_cpu[$sc,$t]})
+            AB_WCPU[$sc,$t]=$(median ${all_wcpu[$sc,$t]})
+            log "$sc $what=$t: rounds req/s [${all_rps[$sc,$t]% }], CPU µs/req [${all_cpu[$sc,$t]% }]," \
+                "audit writer thread [${all_wcpu[$sc,$t]% }]"
+        done
+    done
+}
+
 # ---- scenarios 5-6: Warden with the quickstart's guards vs the same Warden without them ----
 # Two Wardens on core 1 (only the one under load is busy) in front of one mock; GUARD_ROUNDS
 # rounds, each running both, the order flipped every round so drift hits both alike.
@@ -264,32 +327,11 @@ guard_scenarios() {
     c_on=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -d "$probe" "$url_on")
     c_off=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -d "$probe" "$url_off")
     [ "$c_on" = 400 ] && [ "$c_off" = 200 ] || die "guard probe: guarded Warden answered $c_on (want 400), unguarded $c_off (want 200)"
-    for u in "$url_off" "$url_on"; do
-        BENCH_STREAM=0 $PIN_LOAD wrk -t1 -c"$CONNS" -d1s -s "$LUA" "$u" >/dev/null 2>&1 || die "warm-up against $u failed"
-    done
-    local r sc s order t
-    declare -A all_rps all_cpu
-    for r in $(seq 1 "$GUARD_ROUNDS"); do
-        order="off on"
-        [ $((r % 2)) -eq 0 ] && order="on off"
-        for sc in plain stream; do
-            s=0
-            [ $sc = stream ] && s=1
-            for t in $order; do
-                if [ $t = on ]; then
-                    run_wrk "$sc warden+guards (round $r)" "$url_on" $s "$CONNS" "$pid_on"
-                else
-                    run_wrk "$sc warden no guards (round $r)" "$url_off" $s "$CONNS" "$pid_off"
-                fi
-                all_rps[$sc,$t]+="$R_RPS " all_cpu[$sc,$t]+="$R_CPU "
-            done
-        done
-    done
+    ab_rounds "$GUARD_ROUNDS" guards "$url_off" "$pid_off" "$url_on" "$pid_on"
+    local sc t
     for sc in plain stream; do
         for t in off on; do
-            # shellcheck disable=SC2086 # word splitting of the collected figures is the point
-            GRPS[$sc,$t]=$(median ${all_rps[$sc,$t]}) GCPU[$sc,$t]=$(median ${all_cpu[$sc,$t]})
-            log "$sc guards=$t: rounds req/s [${all_rps[$sc,$t]% }], CPU µs/req [${all_cpu[$sc,$t]% }]"
+            GRPS[$sc,$t]=${AB_RPS[$sc,$t]} GCPU[$sc,$t]=${AB_CPU[$sc,$t]}
         done
     done
 }
@@ -302,6 +344,40 @@ guard_table() {
     echo "|---|---|---|---|---|---|"
     guard_row "5. non-streaming, 1 KB body, $CONNS conns" plain
     guard_row "6. streaming, $CHUNKS chunks, $CONNS conns" stream
+}
+# ---- scenarios 8-9: Warden with the audit log (SQLite) vs the same Warden without it ----
+declare -A ARPS ACPU AWCPU
+audit_scenarios() {
+    log "scenarios 8-9: audit log (sqlite) vs none, $AUDIT_ROUNDS alternating rounds of ${DURATION}s"
+    start_mock audit --chunks "$CHUNKS"
+    start_warden noaudit "$MOCK_PORT_audit"
+    local pid_off=$WARDEN_PID url_off="http://127.0.0.1:$WARDEN_PORT/v1/chat/completions"
+    start_warden audit "$MOCK_PORT_audit" "audit: {sink: sqlite, path: \"$TMP/audit.db\"}"
+    local pid_on=$WARDEN_PID url_on="http://127.0.0.1:$WARDEN_PORT/v1/chat/completions"
+    # the audit must really run: a request makes a row
+    curl -s -o /dev/null -H 'Content-Type: application/json' \
+        -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"probe"}]}' "$url_on"
+    sleep 0.5
+    local rows
+    rows=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from audit_log").fetchone()[0])' "$TMP/audit.db" 2>/dev/null || echo 0)
+    [ "${rows:-0}" -gt 0 ] || die "audit probe: no row in $TMP/audit.db"
+    ab_rounds "$AUDIT_ROUNDS" audit "$url_off" "$pid_off" "$url_on" "$pid_on"
+    local sc t
+    for sc in plain stream; do
+        for t in off on; do
+            ARPS[$sc,$t]=${AB_RPS[$sc,$t]} ACPU[$sc,$t]=${AB_CPU[$sc,$t]} AWCPU[$sc,$t]=${AB_WCPU[$sc,$t]}
+        done
+    done
+}
+audit_row() { # LABEL KEY
+    echo "| $1 (req/s; median of $AUDIT_ROUNDS alternating rounds) | ${ARPS[$2,off]} | ${ARPS[$2,on]} |" \
+        "$(ratio "${ARPS[$2,on]}" "${ARPS[$2,off]}") | ${ACPU[$2,off]} | ${ACPU[$2,on]} | ${AWCPU[$2,on]} |"
+}
+audit_table() {
+    echo "| scenario | warden, no audit | warden, audit (sqlite) | audited/unaudited (target >= 0.95) | CPU µs/req no audit | CPU µs/req audit | of which the audit writer thread |"
+    echo "|---|---|---|---|---|---|---|"
+    audit_row "8. non-streaming, 1 KB body, $CONNS conns" plain
+    audit_row "9. streaming, $CHUNKS chunks, $CONNS conns" stream
 }
 checks_table() {
     echo "| run | requests | non-2xx | connect err | read err | write err | timeouts | verdict |"
@@ -320,6 +396,19 @@ stop_all() { # stops this phase's processes so the next phase starts from fresh 
     PIDS=()
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : v[NR / 2] }'; }
+
+if [ "$ONLY" = audit ]; then
+    audit_scenarios
+    stop_all
+    echo
+    echo "Scenarios 8-9 alone (BENCH_ONLY=audit, wrk -t1 ${DURATION}s; latest.md not written):"
+    echo
+    audit_table
+    echo
+    checks_table
+    [ "$FAILED" -eq 0 ] || { log "FAILED: some runs had errors (see the checks above)"; exit 1; }
+    exit 0
+fi
 
 if [ "$ONLY" = guards ]; then
     guard_scenarios
@@ -448,13 +537,27 @@ stop_all
 
 # ---- scenarios 5-6 ----
 guard_scenarios
+stop_all
 
 # ---- scenario 7 (optional) ----
 EMB_ROW=""
-if [ "${BENCH_EMBEDDINGS:-0}" = 1 ]; then
+if [ "${BENCH_EMBEDDINGS:-1}" = 1 ]; then
     stop_all
     log "scenario 7: split embeddings (bench/embed_split.sh)"
     EMB_ROW=$(BUILD=$BUILD "$ROOT/bench/embed_split.sh") || { FAILED=1; EMB_ROW="| 7. split embeddings | FAILED |"; }
+fi
+
+# ---- scenarios 8-9 ----
+stop_all
+audit_scenarios
+
+# ---- scenario 10: the full-size batch ----
+BATCH_OUT=""
+if [ "${BENCH_BATCH:-1}" = 1 ]; then
+    stop_all
+    log "scenario 10: batch of 1,000 x 200 ms (bench/batch_bench.sh)"
+    BATCH_OUT=$(BUILD=$BUILD "$ROOT/bench/batch_bench.sh" 2>&1) || { FAILED=1; BATCH_OUT="$BATCH_OUT
+  FAILED"; }
 fi
 
 # ---- the table ----
@@ -486,6 +589,18 @@ mkdir -p "$RESULTS"
         echo "| scenario | single | split | ratio |"
         echo "|---|---|---|---|"
         echo "$EMB_ROW"
+        echo
+    fi
+    echo "The price of the audit log (issue 12): the same Warden with and without audit (SQLite sink):"
+    echo
+    audit_table
+    echo
+    if [ -n "$BATCH_OUT" ]; then
+        echo "Batches (issue 13), scenario 10:"
+        echo
+        echo '```'
+        echo "$BATCH_OUT"
+        echo '```'
         echo
     fi
     echo "Checks (every run must have zero non-2xx/3xx and zero socket errors):"

@@ -4,11 +4,14 @@
  * (SSE parsing, byte-level event reading, incremental matching, re-framing by
  * splicing) on 20-chunk answers shaped like OpenAI's chat.completion.chunk
  * events, each with the random padding ("obfuscation") OpenAI adds, so no two
- * events have the same length. The client side is a stream sink whose emit queues what the
- * filter sends (dropped after each stream).
+ * events have the same length; a whole answer as a client gets it: the first event
+ * with the role, the text events, the event with finish_reason, then [DONE]. The
+ * client side is a stream sink whose emit queues what the filter sends (dropped after
+ * each stream).
  *
  * Times are CPU time of the benchmark's thread. Prints: us per chunk with the guard (one event per upstream read, the
- * filter's set-up and teardown included), us per chunk of what an unguarded
+ * filter's set-up and teardown included; per chunk = per answer / 20), the same with the
+ * whole answer in one upstream read (as warden-mock sends it), us per chunk of what an unguarded
  * stream does anyway (SSE parsing for [DONE], queueing the bytes), and us per
  * chunk of the matcher alone (guard_stream_feed on the text pieces); then the
  * same filter with an output pii guard and with an output secrets guard (redact),
@@ -29,6 +32,7 @@
 #include "server/server.h"
 
 #define CHUNKS 20
+#define EVENTS (CHUNKS + 3) /* the role event, the text events, finish_reason, [DONE] */
 
 static const char yaml[] = "server: {listen: \"127.0.0.1:1\", workers: 1}\n"
                            "providers:\n"
@@ -53,7 +57,7 @@ static uint64_t cpu_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static size_t cuts[CHUNKS + 1]; /* event borders: each event is one upstream read */
+static size_t cuts[EVENTS + 1]; /* event borders: each event is one upstream read */
 
 /* The client side: what the filter emits is queued (and dropped after each stream). */
 static struct util_buf out_pending;
@@ -84,8 +88,9 @@ static int b_validate(void *ud, const char *text, size_t len)
 
 static const struct stream_sink_ops bench_ops = {b_emit, b_nop, b_nop, b_block, b_note, b_validate};
 
-/* Runs `streams` streams of CHUNKS events through a fresh filter each; returns ns per chunk. */
-static double run(struct stream_sink *ctx, const char *events, size_t len, long streams, int guarded)
+/* Runs `streams` answers through a filter each (one upstream read per event, or the whole
+ * answer in one); returns ns per text chunk. */
+static double run_reads(struct stream_sink *ctx, const char *events, size_t len, long streams, int guarded, int one_read)
 {
     uint64_t t0 = cpu_ns();
     for (long i = 0; i < streams; i++) {
@@ -94,13 +99,21 @@ static double run(struct stream_sink *ctx, const char *events, size_t len, long 
             fprintf(stderr, "stream_bench: the guard did not apply\n");
             exit(1);
         }
-        for (int k = 0; k < CHUNKS; k++)
-            stream_filter_feed(ctx, events + cuts[k], cuts[k + 1] - cuts[k]);
+        if (one_read)
+            stream_filter_feed(ctx, events, len);
+        else
+            for (int k = 0; k < EVENTS; k++)
+                stream_filter_feed(ctx, events + cuts[k], cuts[k + 1] - cuts[k]);
         stream_filter_finish(ctx);
         stream_filter_free(ctx);
         util_buf_reset(&out_pending);
     }
     return (double)(cpu_ns() - t0) / (double)streams / CHUNKS;
+}
+
+static double run(struct stream_sink *ctx, const char *events, size_t len, long streams, int guarded)
+{
+    return run_reads(ctx, events, len, streams, guarded, 0);
 }
 
 static int on_event_nop(void *ud, const char *data, size_t len)
@@ -127,16 +140,27 @@ int main(int argc, char **argv)
     w.metrics = metrics_create(cfg);
     w.guards = guard_env_create(gs, uv_default_loop(), NULL, w.metrics);
 
-    /* one answer: CHUNKS content events (each one event per upstream chunk, as the feed sees them) */
-    static char events[CHUNKS * 512];
+    /* one answer: the role event, CHUNKS content events, finish_reason, [DONE] (each one
+     * event per upstream chunk, as the feed sees them) */
+    static char events[EVENTS * 512];
     size_t len = 0;
-    for (int i = 0; i < CHUNKS; i++, cuts[i] = len)
+#define HEAD "data: {\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1700000000," \
+             "\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_bench\",\"choices\":[{\"index\":0,"
+    len += (size_t)snprintf(events + len, sizeof(events) - len,
+                            HEAD "\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null}],"
+                                 "\"obfuscation\":\"Qx\"}\n\n");
+    cuts[1] = len;
+    for (int i = 0; i < CHUNKS; i++, cuts[i + 1] = len)
         len += (size_t)snprintf(events + len, sizeof(events) - len,
-                                "data: {\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
-                                "\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_bench\",\"choices\":[{\"index\":0,"
-                                "\"delta\":{\"content\":\"%s\"},\"logprobs\":null,\"finish_reason\":null}],"
-                                "\"obfuscation\":\"%.*s\"}\n\n",
+                                HEAD "\"delta\":{\"content\":\"%s\"},\"logprobs\":null,\"finish_reason\":null}],"
+                                     "\"obfuscation\":\"%.*s\"}\n\n",
                                 words[i], (int)(11 - strlen(words[i])), "QxZ3kLp9WvR");
+    len += (size_t)snprintf(events + len, sizeof(events) - len,
+                            HEAD "\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\"}],\"obfuscation\":\"QxZ3\"}\n\n");
+    cuts[CHUNKS + 2] = len;
+    len += (size_t)snprintf(events + len, sizeof(events) - len, "data: [DONE]\n\n");
+    cuts[EVENTS] = len;
+#undef HEAD
 
     const struct config_guardrail *g = &cfg->guardrails[0];
     int saw_done = 0, saw_error_event = 0;
@@ -156,6 +180,7 @@ int main(int argc, char **argv)
     double warm = run(&ctx, events, len, streams / 10 + 1, 1);
     (void)warm;
     double guarded = run(&ctx, events, len, streams, 1);
+    double guarded_one = run_reads(&ctx, events, len, streams, 1, 1);
     size_t out_len = 0;
     stream_filter_begin(&ctx);
     stream_filter_feed(&ctx, events, len);
@@ -169,7 +194,7 @@ int main(int argc, char **argv)
     uint64_t t1 = cpu_ns();
     for (long i = 0; i < streams; i++) {
         sse_parser_init(&parser, 1 << 20);
-        for (int k = 0; k < CHUNKS; k++) {
+        for (int k = 0; k < EVENTS; k++) {
             sse_parser_feed(&parser, events + cuts[k], cuts[k + 1] - cuts[k], on_event_nop, NULL);
             util_buf_append(&out_pending, events + cuts[k], cuts[k + 1] - cuts[k]);
         }
@@ -196,6 +221,7 @@ int main(int argc, char **argv)
 
     printf("stream filter, output regex guard (redact), %d-chunk answers: %.3f us per chunk (%zu bytes in, %zu out)\n", CHUNKS,
            guarded / 1000.0, len, out_len);
+    printf("the same, each answer in one upstream read (as warden-mock sends it): %.3f us per chunk\n", guarded_one / 1000.0);
     printf("unguarded stream's own work (SSE events found, bytes queued): %.3f us per chunk\n", none / 1000.0);
     printf("incremental matcher alone (guard_stream_feed):              %.3f us per chunk\n", matcher / 1000.0);
     for (int k = 1; k <= 2; k++) {

@@ -14,6 +14,7 @@
 #include "audit/cli.h"
 #include "cli/cli.h"
 #include "config/config.h"
+#include "fanout/fanout.h"
 #include "server/server.h"
 #include "util/log.h"
 
@@ -27,6 +28,15 @@ static void usage(FILE *f)
                "       warden eval --config FILE --guardrail NAME --data FILE [--json] [--min-f1 X] [--min-recall X]\n"
                "       warden audit --config FILE [--since T] [--until T] [--model M] [--key K] [--status N] [--limit N] [--json]\n"
                "       warden --version\n");
+}
+
+/* The routes: fan-out (above api/, it starts internal requests) first, since h2o picks the
+ * first registered prefix that matches and /v1/chat/completions/batch lies under the API's
+ * /v1/chat/completions; then the API's. */
+static void register_routes(h2o_hostconf_t *host)
+{
+    fanout_register(host);
+    api_register(host);
 }
 
 int main(int argc, char **argv)
@@ -79,7 +89,9 @@ int main(int argc, char **argv)
         config_free(cfg);
         return 0;
     }
-    struct server *s = server_create(cfg, &api_server_app, err, sizeof(err));
+    struct server_app app = api_server_app;
+    app.register_routes = register_routes;
+    struct server *s = server_create(cfg, &app, err, sizeof(err));
     if (s == NULL) {
         fprintf(stderr, "warden: %s\n", err);
         config_free(cfg);

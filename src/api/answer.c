@@ -56,7 +56,7 @@ static int inflate_body(const struct util_buf *in, int wbits, struct util_buf *o
     return rc;
 }
 
-/* Decodes a gzip / deflate answer in place (up_body), capped at max_response_bytes. "deflate" is
+/* Decodes a gzip / deflate answer in place (up.body), capped at max_response_bytes. "deflate" is
  * zlib-wrapped by the RFC, raw in some servers: both are tried. */
 int answer_decode(struct req_ctx *ctx, int gzip, char *why, size_t whysz)
 {
@@ -67,11 +67,11 @@ int answer_decode(struct req_ctx *ctx, int gzip, char *why, size_t whysz)
     for (size_t i = 0; i < n_bits && rc != Z_STREAM_END && rc != Z_MEM_ERROR; i++) {
         struct util_buf out;
         util_buf_init(&out, ctx->w->cfg->server.max_response_bytes);
-        rc = inflate_body(&ctx->up_body, bits[i], &out);
+        rc = inflate_body(&ctx->up.body, bits[i], &out);
         if (rc == Z_STREAM_END) {
-            util_buf_free(&ctx->up_body);
-            ctx->up_body = out;
-            ctx->answer_decoded = 1;
+            util_buf_free(&ctx->up.body);
+            ctx->up.body = out;
+            ctx->answer.decoded = 1;
             return 0;
         }
         util_buf_free(&out);
@@ -98,24 +98,24 @@ int answer_prepare(struct req_ctx *ctx)
         if (answer_decode(ctx, gzip, why, sizeof(why)) != 0)
             return answer_unverifiable(ctx, why);
     }
-    api_scan_free(&ctx->answer);
-    json_decref(ctx->answer_tools);
-    ctx->answer_tools = NULL;
-    if (api_scan(&ctx->answer, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len, API_SCAN_ANSWER, 1) != 0) {
-        snprintf(why, sizeof(why), "%s", ctx->answer.err);
+    api_scan_free(&ctx->answer.scan);
+    json_decref(ctx->answer.tools);
+    ctx->answer.tools = NULL;
+    if (api_scan(&ctx->answer.scan, ctx->up.body.data ? ctx->up.body.data : "", ctx->up.body.len, API_SCAN_ANSWER, 1) != 0) {
+        snprintf(why, sizeof(why), "%s", ctx->answer.scan.err);
         return answer_unverifiable(ctx, why);
     }
-    ctx->answer_scanned = 1;
+    ctx->answer.scanned = 1;
     int any, unknown_refuse, non_text_refuse;
     checks_coverage(ctx, CONFIG_STAGE_OUTPUT, &any, &unknown_refuse, &non_text_refuse);
-    if (unknown_refuse && ctx->answer.unknown_path[0]) {
+    if (unknown_refuse && ctx->answer.scan.unknown_path[0]) {
         snprintf(why, sizeof(why), "field %s is outside what the guardrails read (unknown_fields: refuse)",
-                 ctx->answer.unknown_path);
+                 ctx->answer.scan.unknown_path);
         return answer_unverifiable(ctx, why);
     }
-    if (ctx->answer.non_text) {
+    if (ctx->answer.scan.non_text) {
         if (non_text_refuse) {
-            snprintf(why, sizeof(why), "%s is not text (non_text: refuse)", ctx->answer.non_text_path);
+            snprintf(why, sizeof(why), "%s is not text (non_text: refuse)", ctx->answer.scan.non_text_path);
             return answer_unverifiable(ctx, why);
         }
         checks_log_note(ctx, "non_text=unchecked");
@@ -128,10 +128,10 @@ int answer_prepare(struct req_ctx *ctx)
 int answer_restore(struct req_ctx *ctx)
 {
     struct guard_verdict v = {0};
-    if (api_restore_texts(ctx->checks.placeholders, ctx->checks.n_placeholders, ctx->answer.texts, ctx->answer.lens, ctx->answer.n,
+    if (api_restore_texts(ctx->checks.placeholders, ctx->checks.n_placeholders, ctx->answer.scan.texts, ctx->answer.scan.lens, ctx->answer.scan.n,
                           &v.texts, &v.lens) == 0)
         return 0;
-    v.n = ctx->answer.n;
+    v.n = ctx->answer.scan.n;
     int rc = answer_apply_rewrite(ctx, &v);
     api_restore_free(v.texts, v.lens, v.n);
     if (rc < 0) {
@@ -144,12 +144,12 @@ int answer_restore(struct req_ctx *ctx)
 /* Splices a guard's rewritten texts into the answer and scans the result for the next guard. */
 int answer_apply_rewrite(struct req_ctx *ctx, struct guard_verdict *v)
 {
-    if (v->texts != NULL && v->n != ctx->answer.n)
+    if (v->texts != NULL && v->n != ctx->answer.scan.n)
         return -1;
-    if (v->texts == NULL || api_scan_changed(&ctx->answer, v->texts, v->lens, v->n) == 0)
+    if (v->texts == NULL || api_scan_changed(&ctx->answer.scan, v->texts, v->lens, v->n) == 0)
         return 0;
     size_t len;
-    char *body = api_scan_splice(&ctx->answer, ctx->up_body.data, ctx->up_body.len, v->texts, v->lens, NULL, &len);
+    char *body = api_scan_splice(&ctx->answer.scan, ctx->up.body.data, ctx->up.body.len, v->texts, v->lens, NULL, &len);
     if (body == NULL)
         return -1;
     struct api_scan ns;
@@ -158,14 +158,14 @@ int answer_apply_rewrite(struct req_ctx *ctx, struct guard_verdict *v)
         free(body);
         return -1;
     }
-    api_scan_free(&ctx->answer);
-    ctx->answer = ns;
-    util_buf_free(&ctx->up_body);
-    util_buf_init(&ctx->up_body, SIZE_MAX);
-    ctx->up_body.data = body; /* the buffer takes the spliced bytes (malloc'd, NUL-terminated) */
-    ctx->up_body.len = len;
-    ctx->up_body.cap = len + 1;
-    json_decref(ctx->answer_tools);
-    ctx->answer_tools = NULL;
+    api_scan_free(&ctx->answer.scan);
+    ctx->answer.scan = ns;
+    util_buf_free(&ctx->up.body);
+    util_buf_init(&ctx->up.body, SIZE_MAX);
+    ctx->up.body.data = body; /* the buffer takes the spliced bytes (malloc'd, NUL-terminated) */
+    ctx->up.body.len = len;
+    ctx->up.body.cap = len + 1;
+    json_decref(ctx->answer.tools);
+    ctx->answer.tools = NULL;
     return 1;
 }

@@ -9,7 +9,7 @@
 struct req_ctx;
 struct guard_verdict;
 
-/* Makes ctx->up_body checkable (ctx->answer); else answers 502 and returns -1. */
+/* Makes ctx->up.body checkable (ctx->answer.scan); else answers 502 and returns -1. */
 int answer_prepare(struct req_ctx *ctx);
 /* Splices a guard's rewritten texts into the answer and scans it again: 1 changed, 0 not, -1 failed. */
 int answer_apply_rewrite(struct req_ctx *ctx, struct guard_verdict *v);

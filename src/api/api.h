@@ -17,4 +17,9 @@ extern const struct server_app api_server_app;
 
 void api_register(h2o_hostconf_t *host);
 
+/* For routes served by modules above api/ (src/fanout, registered by the program ahead of
+ * api_register): what every /v1 request gets first - framing and size checks, client auth.
+ * Returns 1 when the request may go on; 0 when it has been answered (an error). */
+int api_route_admit(struct server_worker *w, h2o_req_t *req);
+
 #endif

@@ -28,7 +28,7 @@ void attempt_queue_leave(struct req_ctx *ctx);
  * I7) and headers, resets the per-attempt fields and starts the call; NULL if it could not. */
 struct upstream_call *attempt_call_start(struct req_ctx *ctx, struct router_target *t,
                                          const struct upstream_call_callbacks *cb);
-/* Keeps the upstream answer's status and headers (up_is_sse from its content type). */
+/* Keeps the upstream answer's status and headers (up.is_sse from its content type). */
 void attempt_record_head(struct req_ctx *ctx, int status, const struct upstream_header *hs, size_t n);
 /* A header of the current upstream answer (NULL if absent). */
 const char *attempt_upstream_header(const struct req_ctx *ctx, const char *name);
@@ -38,6 +38,10 @@ void attempt_stop_call(struct req_ctx *ctx);
 /* Ends the attempt on its target with outcome o (and a cooldown from Retry-After). */
 void attempt_end_on_target(struct req_ctx *ctx, enum router_outcome o, uint64_t cooldown_ms);
 
+/* The upstream refused the stream_options.include_usage Warden added (400/422 naming it):
+ * 1 when the request should be sent again as the client wrote it (the target is remembered
+ * as refusing, usage.h); the usage of such a stream stays unknown. */
+int attempt_usage_refused(struct req_ctx *ctx);
 /* An SSE event of the answer (collected or relayed unfiltered): [DONE], error events, usage. */
 int attempt_on_sse_event(void *ud, const char *data, size_t len);
 /* Collects a body chunk that is not streamed to the client; -1 over its cap (ctx->err set). */

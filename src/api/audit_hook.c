@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/json_span.h"
 #include "api/lifecycle_int.h"
+#include "api/response.h"
+#include "api/stream_filter.h"
 #include "api/texts.h"
 #include "audit/audit.h"
 #include "audit/record.h"
@@ -17,14 +20,25 @@
 #include "util/alloc.h"
 #include "util/clock.h"
 
-void lifecycle_audit_sse_event(struct req_ctx *ctx, const char *data, size_t len)
+/* The tap's bytes go where a started stream's bytes go: through the stream filter when
+ * output checks apply, else to the response writer. */
+static void on_tap_emit(void *ud, const char *data, size_t len)
 {
-    struct usage u;
-    if (len > 20 && memmem(data, len, "\"usage\":{", 9) != NULL && usage_from_chunk(data, len, &u) == 0) {
-        ctx->usage_in = u.tokens_in;
-        ctx->usage_out = u.tokens_out;
-        ctx->has_usage = 1;
-    }
+    struct req_ctx *ctx = ud;
+    if (ctx->sink.sf != NULL)
+        stream_filter_feed(&ctx->sink, data, len);
+    else
+        response_append(ctx, data, len);
+}
+
+void lifecycle_stream_relay(struct req_ctx *ctx, const char *data, size_t len)
+{
+    usage_tap_feed(&ctx->usage.tap, data, len, on_tap_emit, ctx);
+}
+
+void lifecycle_stream_relay_end(struct req_ctx *ctx)
+{
+    usage_tap_finish(&ctx->usage.tap, on_tap_emit, ctx);
 }
 
 static char *body_copy(const char *s, size_t len, size_t cap)
@@ -34,7 +48,7 @@ static char *body_copy(const char *s, size_t len, size_t cap)
     return util_strndup(s, len < cap ? len : cap);
 }
 
-/* The answer as stored: reversible redaction restored the originals into ctx->up_body
+/* The answer as stored: reversible redaction restored the originals into ctx->up.body
  * for the client; the record gets the placeholders back (never the originals). */
 static char *answer_copy(const struct req_ctx *ctx, size_t cap)
 {
@@ -42,8 +56,8 @@ static char *answer_copy(const struct req_ctx *ctx, size_t cap)
     size_t hidden_len = 0;
     for (size_t i = 0; i < ctx->checks.n_placeholders; i++) {
         size_t nl;
-        char *next = guard_placeholders_hide(ctx->checks.placeholders[i], hidden ? hidden : ctx->up_body.data,
-                                             hidden ? hidden_len : ctx->up_body.len, &nl);
+        char *next = guard_placeholders_hide(ctx->checks.placeholders[i], hidden ? hidden : ctx->up.body.data,
+                                             hidden ? hidden_len : ctx->up.body.len, &nl);
         if (next != NULL) {
             free(hidden);
             hidden = next;
@@ -51,7 +65,7 @@ static char *answer_copy(const struct req_ctx *ctx, size_t cap)
         }
     }
     if (hidden == NULL)
-        return body_copy(ctx->up_body.data, ctx->up_body.len, cap);
+        return body_copy(ctx->up.body.data, ctx->up.body.len, cap);
     char *r = body_copy(hidden, hidden_len, cap);
     free(hidden);
     return r;
@@ -107,19 +121,58 @@ static const struct config_target *used_target(const struct req_ctx *ctx, const 
     return NULL;
 }
 
-/* The usage of a non-streaming answer, parsed once and kept in ctx. */
+/* The usage of the answer, kept in ctx: a stream's from the tap (its last usage object),
+ * a non-streaming answer's parsed once. */
 static int answer_usage(struct req_ctx *ctx)
 {
-    if (ctx->has_usage)
+    if (ctx->usage.has)
         return 1;
-    struct usage u;
-    if (ctx->up_is_sse || ctx->up_status < 200 || ctx->up_status >= 300 || ctx->up_body.len == 0 ||
-        usage_from_answer(ctx->up_body.data, ctx->up_body.len, &u) != 0)
-        return 0;
-    ctx->usage_in = u.tokens_in;
-    ctx->usage_out = u.tokens_out;
-    ctx->has_usage = 1;
+    struct usage u = ctx->usage.reasked; /* answers re-asked away count too (attempt.c) */
+    int found = ctx->usage.reasked_upto > 0 && (u.tokens_in > 0 || u.tokens_out > 0);
+    struct usage last;
+    if (ctx->usage.tap.has_usage) {
+        last = ctx->usage.tap.usage;
+    } else if (ctx->up.is_sse || ctx->up.status < 200 || ctx->up.status >= 300 || ctx->up.body.len == 0 ||
+               usage_from_answer(ctx->up.body.data, ctx->up.body.len, &last) != 0) {
+        last.tokens_in = last.tokens_out = 0;
+        if (!found)
+            return 0;
+    }
+    ctx->usage.in = u.tokens_in + last.tokens_in;
+    ctx->usage.out = u.tokens_out + last.tokens_out;
+    ctx->usage.has = 1;
     return 1;
+}
+
+/* price_find walks the configured prices and the built-in table by prefix, a few thousand
+ * instructions, on every answer (cost header, metrics, record). The config lives as long as
+ * the process and a worker sees few (target, model) pairs: their prices are kept here, per
+ * worker thread, in a small direct-mapped table. */
+#define PRICE_MEMO 64
+
+static __thread struct price_memo {
+    const struct config *cfg;
+    const struct config_target *t;
+    const struct config_model *m;
+    int found;
+    struct price p;
+} price_memo[PRICE_MEMO];
+
+static int price_of(const struct req_ctx *ctx, const struct config_target *t, const char *upstream_model, struct price *p)
+{
+    const struct config *cfg = ctx->w->cfg;
+    const struct config_model *m = ctx->requested_model;
+    if (t == NULL || m == NULL)
+        return price_find(cfg, t, upstream_model, ctx->requested_model_name, p);
+    struct price_memo *e = &price_memo[((uintptr_t)t / sizeof(*t) ^ (uintptr_t)m / sizeof(*m)) % PRICE_MEMO];
+    if (e->cfg != cfg || e->t != t || e->m != m) {
+        e->found = price_find(cfg, t, upstream_model, ctx->requested_model_name, &e->p) == 0;
+        e->cfg = cfg;
+        e->t = t;
+        e->m = m;
+    }
+    *p = e->p;
+    return e->found ? 0 : -1;
 }
 
 /* Cost of the usage in ctx at the price of the target used; -1 when unknown. */
@@ -128,9 +181,9 @@ static double usage_cost(const struct req_ctx *ctx)
     const char *upstream_model;
     const struct config_target *t = used_target(ctx, &upstream_model);
     struct price p;
-    if (price_find(ctx->w->cfg, t, upstream_model, ctx->requested_model_name, &p) != 0)
+    if (price_of(ctx, t, upstream_model, &p) != 0)
         return -1;
-    return price_cost_usd(&p, ctx->usage_in, ctx->usage_out);
+    return price_cost_usd(&p, ctx->usage.in, ctx->usage.out);
 }
 
 size_t lifecycle_cost_header(struct req_ctx *ctx, char *out, size_t outsz)
@@ -147,12 +200,13 @@ size_t lifecycle_cost_header(struct req_ctx *ctx, char *out, size_t outsz)
 void lifecycle_audit(struct req_ctx *ctx)
 {
     struct audit_worker *aw = ctx->w->audit;
-    int ok = ctx->out.status >= 200 && ctx->out.status < 300 && !ctx->client_gone;
+    /* priced whenever the upstream's answers tell their usage, whatever the client got (a 422
+     * after re-asks, a client gone after the last chunk): the provider billed them */
     double cost = -1;
-    if (ok && (ctx->has_usage || answer_usage(ctx))) {
+    if (answer_usage(ctx)) {
         cost = usage_cost(ctx);
         if (ctx->requested_model != NULL)
-            metrics_cost(ctx->w->metrics, (size_t)(ctx->requested_model - ctx->w->cfg->models), ctx->usage_in, ctx->usage_out,
+            metrics_cost(ctx->w->metrics, (size_t)(ctx->requested_model - ctx->w->cfg->models), ctx->usage.in, ctx->usage.out,
                          cost);
     }
     if (aw == NULL)
@@ -163,6 +217,7 @@ void lifecycle_audit(struct req_ctx *ctx)
     r.time_us = audit_now_us();
     audit_record_make_id(&r);
     audit_record_set(r.request_id, sizeof(r.request_id), ctx->request_id, strlen(ctx->request_id));
+    audit_record_set(r.parent_id, sizeof(r.parent_id), ctx->parent_request_id, strlen(ctx->parent_request_id));
     const char *kn = ctx->api_key != NULL ? ctx->api_key->name : NULL;
     audit_record_set(r.key_name, sizeof(r.key_name), kn, kn ? strlen(kn) : 0);
     audit_record_set(r.model, sizeof(r.model), ctx->requested_model_name, strlen(ctx->requested_model_name));
@@ -175,13 +230,13 @@ void lifecycle_audit(struct req_ctx *ctx)
     audit_record_set(r.error_code, sizeof(r.error_code), code, code ? strlen(code) : 0);
     audit_record_set(r.guardrails, sizeof(r.guardrails), ctx->checks.log.data, ctx->checks.log.len);
     r.status = ctx->client_gone ? 499 : ctx->out.status;
-    r.attempts = ctx->attempts;
+    r.attempts = ctx->att.attempts;
     r.reasks = ctx->reasks;
     r.stream = ctx->stream;
-    r.latency_us = (int64_t)(now - ctx->t_start) / 1000;
-    r.ttft_us = ctx->t_first_byte ? (int64_t)(ctx->t_first_byte - ctx->t_start) / 1000 : 0;
-    r.tokens_in = ctx->has_usage ? ctx->usage_in : -1;
-    r.tokens_out = ctx->has_usage ? ctx->usage_out : -1;
+    r.latency_us = (int64_t)(now - ctx->timing.t_start) / 1000;
+    r.ttft_us = ctx->timing.t_first_byte ? (int64_t)(ctx->timing.t_first_byte - ctx->timing.t_start) / 1000 : 0;
+    r.tokens_in = ctx->usage.has ? ctx->usage.in : -1;
+    r.tokens_out = ctx->usage.has ? ctx->usage.out : -1;
     r.cost_usd = cost;
     r.request_body = r.response_body = NULL;
     const struct config_model *m = ctx->requested_model;
@@ -189,10 +244,33 @@ void lifecycle_audit(struct req_ctx *ctx)
         size_t cap = audit_worker_config(aw)->body_max_bytes;
         /* ctx->raw is the request after input redaction (rewrites are spliced into it) */
         r.request_body = canary_masked(ctx, body_copy(ctx->raw, ctx->raw_len, cap));
-        if (!ctx->up_is_sse)
+        if (!ctx->up.is_sse)
             r.response_body = canary_masked(ctx, answer_copy(ctx, cap));
     }
     audit_submit(aw, &r);
+}
+
+/* A refused request's model, when it is cheap to read: h2o has the whole body already (the
+ * routes run after it is received), and only its first REJECTED_BODY_SCAN bytes are walked,
+ * top-level members only, without validating the rest (a refused client's body is never
+ * parsed in full). A model after a larger member, or not a plain string, is left out. */
+#define REJECTED_BODY_SCAN (64 * 1024)
+#define REJECTED_MODEL_MAX 512
+
+static void rejected_model(const h2o_req_t *req, struct audit_record *r)
+{
+    size_t len = req->entity.len < REJECTED_BODY_SCAN ? req->entity.len : REJECTED_BODY_SCAN, s, e;
+    const char *body = req->entity.base;
+    if (body == NULL || len == 0 || json_span_find_member(body, len, "model", &s, &e) != 0 || body[s] != '"')
+        return;
+    const char *msg = NULL;
+    int escaped = 0;
+    if (json_span_string_end(body + s, body + e, &escaped, &msg) != body + e || msg != NULL || e - s - 2 > REJECTED_MODEL_MAX)
+        return;
+    char name[REJECTED_MODEL_MAX];
+    size_t n = json_span_unescape(body + s + 1, e - s - 2, name);
+    if (memchr(name, '\0', n) == NULL)
+        audit_record_set(r->model, sizeof(r->model), name, n);
 }
 
 void api_audit_rejected(struct server_worker *w, h2o_req_t *req, int status, const char *code)
@@ -207,6 +285,7 @@ void api_audit_rejected(struct server_worker *w, h2o_req_t *req, int status, con
     if (i >= 0)
         audit_record_set(r.request_id, sizeof(r.request_id), req->headers.entries[i].value.base, req->headers.entries[i].value.len);
     audit_record_set(r.error_code, sizeof(r.error_code), code, strlen(code));
+    rejected_model(req, &r);
     r.status = status;
     r.tokens_in = r.tokens_out = -1;
     r.cost_usd = -1;

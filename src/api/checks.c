@@ -134,9 +134,9 @@ static int guard_reads_tools(const struct config_guardrail *g, int depth)
 static void subject_from_scan(struct req_ctx *ctx, struct guard_subject *s, const struct config_guardrail *g,
                               enum config_guard_stage st)
 {
-    const struct api_scan *sc = st == CONFIG_STAGE_INPUT ? &ctx->scan : &ctx->answer;
-    json_t **tools = st == CONFIG_STAGE_INPUT ? &ctx->tools_json : &ctx->answer_tools;
-    const char *json = st == CONFIG_STAGE_INPUT ? ctx->raw : ctx->up_body.data;
+    const struct api_scan *sc = st == CONFIG_STAGE_INPUT ? &ctx->scan : &ctx->answer.scan;
+    json_t **tools = st == CONFIG_STAGE_INPUT ? &ctx->tools_json : &ctx->answer.tools;
+    const char *json = st == CONFIG_STAGE_INPUT ? ctx->raw : ctx->up.body.data;
     memset(s, 0, sizeof(*s));
     s->stage = st;
     s->texts = sc->texts;
@@ -150,7 +150,7 @@ static void subject_from_scan(struct req_ctx *ctx, struct guard_subject *s, cons
     s->model = ctx->requested_model_name;
     s->request_id = ctx->request_id;
     s->body_json = json;
-    s->body_json_len = st == CONFIG_STAGE_INPUT ? ctx->raw_len : ctx->up_body.len;
+    s->body_json_len = st == CONFIG_STAGE_INPUT ? ctx->raw_len : ctx->up.body.len;
     lifecycle_guard_context(ctx, s);
 }
 
@@ -478,7 +478,7 @@ static void on_output_verdict(void *ud, struct guard_verdict *v)
     struct req_ctx *ctx = ud;
     const struct config_guardrail *g = ctx->checks.guards[ctx->checks.output_pos - 1];
     ctx->checks.output_run = NULL;
-    block_unspliceable_rewrite(v, &ctx->answer);
+    block_unspliceable_rewrite(v, &ctx->answer.scan);
     canary_reason(g, v);
     checks_log_append(ctx, g, verdict_word(v));
     if (v->outcome == GUARD_BLOCK) {
@@ -517,24 +517,24 @@ void checks_run_async_post(struct req_ctx *ctx)
         const struct config_guardrail *g = ctx->checks.guards[i];
         if (g->timing != CONFIG_TIMING_ASYNC_POST)
             continue;
-        if (g->stage == CONFIG_STAGE_OUTPUT && !ctx->answer_scanned) {
-            /* a stream's answer comes from the stream filter as a tree; a plain one is up_body */
-            const char *json = ctx->up_body.data;
-            size_t len = ctx->up_body.len;
-            if (ctx->sink.sf != NULL || ctx->up_is_sse) {
+        if (g->stage == CONFIG_STAGE_OUTPUT && !ctx->answer.scanned) {
+            /* a stream's answer comes from the stream filter as a tree; a plain one is up.body */
+            const char *json = ctx->up.body.data;
+            size_t len = ctx->up.body.len;
+            if (ctx->sink.sf != NULL || ctx->up.is_sse) {
                 json_t *answer = stream_filter_answer(&ctx->sink);
                 dumped = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
                 json_decref(answer);
                 json = dumped;
                 len = dumped ? strlen(dumped) : 0;
             }
-            if (json == NULL || api_scan(&ctx->answer, json, len, API_SCAN_ANSWER, 1) != 0) {
-                api_scan_free(&ctx->answer);
+            if (json == NULL || api_scan(&ctx->answer.scan, json, len, API_SCAN_ANSWER, 1) != 0) {
+                api_scan_free(&ctx->answer.scan);
                 continue;
             }
-            ctx->answer_scanned = 1;
+            ctx->answer.scanned = 1;
             if (dumped != NULL && guard_reads_tools(g, 0))
-                ctx->answer_tools = api_scan_tools_json(&ctx->answer, dumped);
+                ctx->answer.tools = api_scan_tools_json(&ctx->answer.scan, dumped);
         }
         struct guard_subject s;
         subject_from_scan(ctx, &s, g, g->stage);
@@ -542,8 +542,8 @@ void checks_run_async_post(struct req_ctx *ctx)
     }
     /* the engine copied the texts: the scan may not point into `dumped` past here */
     if (dumped != NULL) {
-        api_scan_free(&ctx->answer);
-        ctx->answer_scanned = 0;
+        api_scan_free(&ctx->answer.scan);
+        ctx->answer.scanned = 0;
         free(dumped);
     }
 }
@@ -590,12 +590,12 @@ const char *checks_screen_answer_text(struct req_ctx *ctx, const char *text, siz
 void checks_screen_headers(struct req_ctx *ctx)
 {
     /* one scan of them all first: the usual answer has none to drop */
-    if (!checks_gate_output(ctx) || ctx->up_headers.len == 0 || screen_text(ctx, ctx->up_headers.data, ctx->up_headers.len, 0) == NULL)
+    if (!checks_gate_output(ctx) || ctx->up.headers.len == 0 || screen_text(ctx, ctx->up.headers.data, ctx->up.headers.len, 0) == NULL)
         return;
     struct util_buf kept;
     util_buf_init(&kept, SIZE_MAX);
     size_t dropped = 0;
-    for (const char *p = ctx->up_headers.data, *end = p + ctx->up_headers.len; p < end;) {
+    for (const char *p = ctx->up.headers.data, *end = p + ctx->up.headers.len; p < end;) {
         const char *v = p + strlen(p) + 1, *next = v + strlen(v) + 1;
         if (screen_text(ctx, p, (size_t)(next - p) - 1, 0) == NULL)
             util_buf_append(&kept, p, (size_t)(next - p));
@@ -606,8 +606,8 @@ void checks_screen_headers(struct req_ctx *ctx)
     if (dropped > 0) {
         LOG_INFO("checks", "%s: %zu upstream header%s withheld: an output guardrail matched", ctx->request_id, dropped,
                  dropped == 1 ? "" : "s");
-        util_buf_free(&ctx->up_headers);
-        ctx->up_headers = kept;
+        util_buf_free(&ctx->up.headers);
+        ctx->up.headers = kept;
     } else {
         util_buf_free(&kept);
     }
@@ -617,37 +617,37 @@ void checks_screen_error_body(struct req_ctx *ctx)
 {
     if (!checks_gate_output(ctx))
         return;
-    const char *body = ctx->up_body.data ? ctx->up_body.data : "";
-    size_t len = ctx->up_body.len;
+    const char *body = ctx->up.body.data ? ctx->up.body.data : "";
+    size_t len = ctx->up.body.len;
     const char *enc = attempt_upstream_header(ctx, "content-encoding");
     const char *why = enc != NULL && *enc && strcasecmp(enc, "identity") != 0 ? "it is encoded" : NULL;
     if (why == NULL)
         why = screen_text(ctx, body, len, 1);
     if (why == NULL)
         return;
-    LOG_INFO("checks", "%s: upstream error %d withheld: %s", ctx->request_id, ctx->up_status, why);
+    LOG_INFO("checks", "%s: upstream error %d withheld: %s", ctx->request_id, ctx->up.status, why);
     struct api_error e = {0};
-    api_error_set(&e, ctx->up_status, "upstream_error", "upstream_error", NULL,
+    api_error_set(&e, ctx->up.status, "upstream_error", "upstream_error", NULL,
                   "the upstream answered with status %d; its body is withheld (output guardrails apply and %s)",
-                  ctx->up_status, why);
+                  ctx->up.status, why);
     size_t n;
     char *json = api_error_body(&e, &n);
     api_error_clear(&e);
-    util_buf_reset(&ctx->up_body);
-    util_buf_append(&ctx->up_body, json, n);
+    util_buf_reset(&ctx->up.body);
+    util_buf_append(&ctx->up.body, json, n);
     free(json);
     /* the body's own headers go with it */
     struct util_buf kept;
     util_buf_init(&kept, SIZE_MAX);
-    for (const char *p = ctx->up_headers.data, *end = p + ctx->up_headers.len; p != NULL && p < end;) {
+    for (const char *p = ctx->up.headers.data, *end = p + ctx->up.headers.len; p != NULL && p < end;) {
         const char *v = p + strlen(p) + 1, *next = v + strlen(v) + 1;
         if (strcasecmp(p, "content-type") != 0 && strcasecmp(p, "content-encoding") != 0 && strcasecmp(p, "content-length") != 0)
             util_buf_append(&kept, p, (size_t)(next - p));
         p = next;
     }
     util_buf_append(&kept, "content-type\0application/json\0", sizeof("content-type\0application/json\0") - 1);
-    util_buf_free(&ctx->up_headers);
-    ctx->up_headers = kept;
+    util_buf_free(&ctx->up.headers);
+    ctx->up.headers = kept;
 }
 
 /* ---- the stream filter's sink (stream_filter.h): the request as the filter sees it ---- */
@@ -708,9 +708,9 @@ void checks_stream_sink_fill(struct req_ctx *ctx)
     k->max_response_bytes = ctx->w->cfg->server.max_response_bytes;
     k->stream = ctx->stream;
     k->validate = ctx->so.mode != STRUCTURED_NONE && !ctx->schema_hold;
-    k->saw_done = &ctx->saw_done;
-    k->saw_upstream_error_event = &ctx->saw_upstream_error_event;
-    k->collected = &ctx->up_body;
+    k->saw_done = &ctx->up.saw_done;
+    k->saw_upstream_error_event = &ctx->up.saw_error_event;
+    k->collected = &ctx->up.body;
     k->placeholders = ctx->checks.placeholders;
     k->n_placeholders = ctx->checks.n_placeholders;
 }

@@ -34,7 +34,7 @@ int checks_gate_output(const struct req_ctx *ctx);
 /* An upstream error body is text the client gets: when output checks gate the answer, it goes
  * out only if every blocking or redacting one can read it here (a local pattern or keyword scan,
  * over the bytes and over them with their JSON escapes decoded) and none matches. Otherwise (a
- * match, a check that runs elsewhere, an encoded body) ctx->up_body becomes Warden's own error
+ * match, a check that runs elsewhere, an encoded body) ctx->up.body becomes Warden's own error
  * naming the upstream's status (which is kept), with its content headers. */
 void checks_screen_error_body(struct req_ctx *ctx);
 /* The upstream's answer headers are relayed too: when output checks gate the answer, a header

@@ -10,6 +10,7 @@
 #include "api/lifecycle_int.h"
 #include "api/response.h"
 #include "api/stream_filter.h"
+#include "api/usage.h"
 #include "auth/auth.h"
 #include "guard/placeholder.h"
 #include "schema/schema.h"
@@ -52,6 +53,8 @@ static int validate_chat(struct req_ctx *ctx)
     if (sc->stream_type != 0 && sc->stream_type != 't' && sc->stream_type != 'f' && sc->stream_type != 'n')
         return bad_param(ctx, "invalid_type", "stream", 0, "'stream' must be a boolean");
     ctx->stream = sc->stream_on;
+    /* cost needs a stream's usage: asked for when the client did not (usage.h) */
+    ctx->usage.asked = ctx->stream && !usage_client_asks(ctx->raw, ctx->raw_len);
     return 0;
 }
 
@@ -216,20 +219,21 @@ struct req_ctx *intake_ctx_new(struct server_worker *w, enum req_kind kind, cons
     struct req_ctx *ctx = util_calloc(1, sizeof(*ctx));
     ctx->w = w;
     ctx->kind = kind;
-    ctx->t_start = util_now_ns();
+    ctx->timing.t_start = util_now_ns();
     ctx->hangup_fd = -1;
-    util_buf_init(&ctx->up_body, LIFECYCLE_ERROR_BODY_MAX);
-    util_buf_init(&ctx->up_headers, LIFECYCLE_HEADERS_KEPT_MAX);
+    util_buf_init(&ctx->up.body, LIFECYCLE_ERROR_BODY_MAX);
+    util_buf_init(&ctx->up.headers, LIFECYCLE_HEADERS_KEPT_MAX);
     response_writer_init(&ctx->out);
-    sse_parser_init(&ctx->sse, LIFECYCLE_SSE_EVENT_MAX);
+    sse_parser_init(&ctx->up.sse, LIFECYCLE_SSE_EVENT_MAX);
     if (opts != NULL && opts->request_id != NULL && api_request_id_ok(opts->request_id, strlen(opts->request_id)))
         util_strlcpy(ctx->request_id, opts->request_id, sizeof(ctx->request_id));
     else
         api_request_id(headers, ctx->request_id);
-    guard_call_id(ctx->call_id, ctx, ctx->t_start);
+    guard_call_id(ctx->call_id, ctx, ctx->timing.t_start);
     if (opts != NULL)
         ctx->api_key = opts->api_key;
-    if (opts != NULL && opts->parent_request_id != NULL)
+    if (opts != NULL && opts->parent_request_id != NULL &&
+        api_request_id_ok(opts->parent_request_id, strlen(opts->parent_request_id)))
         util_strlcpy(ctx->parent_request_id, opts->parent_request_id, sizeof(ctx->parent_request_id));
     /* our own copy of the body (h2o's entity points into its input buffer; it outlives retries),
      * with an internal caller's model in place of the body's */
@@ -260,16 +264,17 @@ void intake_ctx_free(struct req_ctx *ctx)
     json_decref(ctx->tools_json);
     api_scan_free(&ctx->scan);
     free(ctx->raw);
-    free(ctx->upstream_body);
-    util_buf_free(&ctx->up_body);
-    util_buf_free(&ctx->up_headers);
+    free(ctx->up.request_body);
+    util_buf_free(&ctx->up.body);
+    util_buf_free(&ctx->up.headers);
     response_writer_free(&ctx->out);
-    sse_parser_free(&ctx->sse);
+    sse_parser_free(&ctx->up.sse);
     api_error_clear(&ctx->err);
-    api_scan_free(&ctx->answer);
-    json_decref(ctx->answer_tools);
+    api_scan_free(&ctx->answer.scan);
+    json_decref(ctx->answer.tools);
     util_buf_free(&ctx->checks.log);
     stream_filter_free(&ctx->sink);
+    usage_tap_free(&ctx->usage.tap);
     structured_spec_release(&ctx->so);
     free(ctx->checks.guards);
     free(ctx->checks.conc);

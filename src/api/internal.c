@@ -65,6 +65,15 @@ void api_internal_cancel(struct api_internal *h)
     uv_timer_start(&h->later, on_later, 0, 0);
 }
 
+void api_internal_info(const struct api_internal *h, struct api_internal_info *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (h->ctx != NULL) {
+        out->attempts = h->ctx->att.attempts;
+        out->reasks = h->ctx->reasks;
+    }
+}
+
 int api_internal_streams(const struct api_internal *h)
 {
     return h->stream;

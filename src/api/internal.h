@@ -29,7 +29,8 @@ struct api_internal_opts {
     const char *request_id;               /* NULL: a new one (request_id.h rules apply) */
     const struct config_api_key *api_key; /* the key it runs under (guards' when:, audit); may be NULL */
     int stream;                           /* deliver a streamed answer as it comes (on_chunk) */
-    const char *parent_request_id;        /* the client request this one is part of (its access-log line); NULL: none */
+    const char *parent_request_id;        /* the client request this one is part of (fan-out, split embeddings):
+                                           * its access-log line and audit record; NULL: none */
 };
 
 struct api_internal_callbacks {
@@ -44,5 +45,13 @@ struct api_internal *api_internal_start(struct server_worker *w, enum api_intern
                                         const struct api_internal_opts *opts, const struct api_internal_callbacks *cb,
                                         void *ud);
 void api_internal_cancel(struct api_internal *h);
+
+/* What the lifecycle did for the request; call it only inside on_done (from the handle
+ * given by api_internal_start). */
+struct api_internal_info {
+    int attempts; /* upstream attempts, retries and fallbacks included */
+    int reasks;   /* structured-output re-asks */
+};
+void api_internal_info(const struct api_internal *h, struct api_internal_info *out);
 
 #endif

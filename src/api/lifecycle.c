@@ -44,7 +44,7 @@
  *   * -> CLOSED                    req_close()
  *
  * Invariants:
- *   I1. ctx->call != NULL only in ATTEMPT and STREAMING.
+ *   I1. ctx->att.call != NULL only in ATTEMPT and STREAMING.
  *   I2. No byte reaches the client before STREAMING or RESPONDING; so any
  *       failure before that may be retried or fall back.
  *   I3. Once STREAMING, a failure ends the stream with an SSE error event,
@@ -144,7 +144,7 @@ static void abort_attempt(struct req_ctx *ctx, enum router_outcome o)
 /* Warden gives up on the upstream call (client gone, guardrail, drain): no verdict on the target. */
 static void cancel_upstream(struct req_ctx *ctx)
 {
-    if (ctx->call != NULL)
+    if (ctx->att.call != NULL)
         metrics_count(ctx->w->metrics, METRICS_UPSTREAM_CANCELLED, 1);
     abort_attempt(ctx, ROUTER_CANCELLED);
 }
@@ -169,7 +169,7 @@ static void req_close(struct req_ctx *ctx)
     if (ctx->client_gone)
         metrics_count(ctx->w->metrics, METRICS_CLIENT_DISCONNECTS, 1);
     metrics_request_done(ctx->w->metrics, ctx->kind == REQ_KIND_EMBEDDINGS ? METRICS_ROUTE_EMBEDDINGS : METRICS_ROUTE_CHAT,
-                         ctx->client_gone && !ctx->out.status ? 499 : ctx->out.status, (util_now_ns() - ctx->t_start) / 1000);
+                         ctx->client_gone && !ctx->out.status ? 499 : ctx->out.status, (util_now_ns() - ctx->timing.t_start) / 1000);
     response_access_log(ctx);
     lifecycle_audit(ctx);
     if (h2o_linklist_is_linked(&ctx->worker_link))
@@ -241,9 +241,9 @@ void lifecycle_response_stopped(struct req_ctx *ctx)
 
 void lifecycle_response_drained(struct req_ctx *ctx)
 {
-    if (ctx->upstream_paused && ctx->out.pending.len < OUT_PAUSE_BYTES / 2 && ctx->call != NULL) {
-        ctx->upstream_paused = 0;
-        upstream_call_resume(ctx->call);
+    if (ctx->up.paused && ctx->out.pending.len < OUT_PAUSE_BYTES / 2 && ctx->att.call != NULL) {
+        ctx->up.paused = 0;
+        upstream_call_resume(ctx->att.call);
     }
 }
 
@@ -267,25 +267,26 @@ enum enter_streaming_how {
 static void enter_streaming(struct req_ctx *ctx, enum enter_streaming_how how)
 {
     req_set_state(ctx, REQ_STATE_STREAMING);
-    response_start(ctx, ctx->up_status, NULL, 1, SIZE_MAX);
+    response_start(ctx, ctx->up.status, NULL, 1, SIZE_MAX);
     checks_stream_sink_fill(ctx); /* what the input checks left (placeholders) is known only now */
     stream_filter_begin(&ctx->sink);
     if (how == ENTER_STREAMING_FRESH)
         return;
-    const char *data = ctx->up_body.data ? ctx->up_body.data : "";
+    const char *data = ctx->up.body.data ? ctx->up.body.data : "";
+    lifecycle_stream_relay(ctx, data, ctx->up.body.len); /* audit_hook.h: the usage tap, then the filter or the writer */
+    if (how == ENTER_STREAMING_COMPLETE)
+        lifecycle_stream_relay_end(ctx);
     if (ctx->sink.sf != NULL) {
-        stream_filter_feed(&ctx->sink, data, ctx->up_body.len);
         if (how == ENTER_STREAMING_COMPLETE && ctx->state == REQ_STATE_STREAMING && !ctx->out.final)
             stream_filter_finish(&ctx->sink);
     } else {
-        response_append(ctx, data, ctx->up_body.len);
         if (how == ENTER_STREAMING_COMPLETE)
             response_end(ctx, 0);
         else
             response_flush(ctx);
     }
     if (how == ENTER_STREAMING_HELD)
-        util_buf_reset(&ctx->up_body); /* from here it is relayed as it comes */
+        util_buf_reset(&ctx->up.body); /* from here it is relayed as it comes */
 }
 
 /* ---- upstream attempt ---- */
@@ -296,7 +297,7 @@ static int on_upstream_head(struct upstream_call *call, void *ud, int status, co
     attempt_record_head(ctx, status, hs, n);
     /* "stream or not" is what the upstream sent, not what the client asked: an SSE answer to a
      * non-stream request is a stream too, and goes through the stream filter */
-    if (status >= 200 && status < 300 && ctx->up_is_sse && lifecycle_has_receiver(ctx) && ctx->checks.held == 0 && !ctx->schema_hold) {
+    if (status >= 200 && status < 300 && ctx->up.is_sse && lifecycle_has_receiver(ctx) && ctx->checks.held == 0 && !ctx->schema_hold) {
         enter_streaming(ctx, ENTER_STREAMING_FRESH);
     }
     return 0;
@@ -314,11 +315,11 @@ static int body_unusable(struct req_ctx *ctx)
 static int on_upstream_body(struct upstream_call *call, void *ud, const char *data, size_t len)
 {
     struct req_ctx *ctx = ud;
-    if (ctx->t_first_byte == 0) {
-        ctx->t_first_byte = util_now_ns();
-        metrics_ttft(ctx->w->metrics, (ctx->t_first_byte - ctx->t_start) / 1000);
+    if (ctx->timing.t_first_byte == 0) {
+        ctx->timing.t_first_byte = util_now_ns();
+        metrics_ttft(ctx->w->metrics, (ctx->timing.t_first_byte - ctx->timing.t_start) / 1000);
     }
-    const struct config_target *tc = router_target_config(ctx->target);
+    const struct config_target *tc = router_target_config(ctx->att.target);
     if (tc->timeouts.idle_ms > 0)
         arm_deadline(ctx, tc->timeouts.idle_ms, DEADLINE_IDLE);
     else
@@ -326,20 +327,20 @@ static int on_upstream_body(struct upstream_call *call, void *ud, const char *da
     if (ctx->state == REQ_STATE_STREAMING) {
         if (ctx->sink.sf != NULL) {
             /* the stream filter parses the events itself ([DONE], errors, text) */
-            stream_filter_feed(&ctx->sink, data, len);
-            if (ctx->call == NULL)
+            lifecycle_stream_relay(ctx, data, len);
+            if (ctx->att.call == NULL)
                 return UPSTREAM_BODY_CANCEL; /* a check ended the stream */
         } else {
-            if (sse_parser_feed(&ctx->sse, data, len, attempt_on_sse_event, ctx) != 0 && ctx->sse.overflow) {
+            if (sse_parser_feed(&ctx->up.sse, data, len, attempt_on_sse_event, ctx) != 0 && ctx->up.sse.overflow) {
                 api_error_set(&ctx->err, 502, "api_error", "upstream_bad_stream", NULL,
                               "upstream sent an SSE event over %d bytes", LIFECYCLE_SSE_EVENT_MAX);
                 return body_unusable(ctx);
             }
-            response_append(ctx, data, len);
+            lifecycle_stream_relay(ctx, data, len);
             response_flush(ctx);
         }
         if (ctx->out.pending.len >= STREAM_PAUSE_BYTES) {
-            ctx->upstream_paused = 1;
+            ctx->up.paused = 1;
             return UPSTREAM_BODY_PAUSE;
         }
         return UPSTREAM_BODY_CONTINUE;
@@ -352,13 +353,14 @@ static void finish_collected(struct req_ctx *ctx);
 static void on_upstream_done(struct upstream_call *call, void *ud, int err, const char *message)
 {
     struct req_ctx *ctx = ud;
-    ctx->call = NULL;
+    ctx->att.call = NULL;
     uv_timer_stop(&ctx->deadline);
-    ctx->upstream_ns += util_now_ns() - ctx->call_started_at;
-    ctx->call_started_at = 0;
+    ctx->timing.upstream_ns += util_now_ns() - ctx->timing.call_started_at;
+    ctx->timing.call_started_at = 0;
     if (ctx->state == REQ_STATE_STREAMING) {
-        if (err == 0 && ctx->saw_done) {
+        if (err == 0 && ctx->up.saw_done) {
             attempt_end_on_target(ctx, ROUTER_OK, 0);
+            lifecycle_stream_relay_end(ctx);
             if (ctx->sink.sf != NULL) {
                 stream_filter_finish(&ctx->sink);
             } else {
@@ -370,7 +372,7 @@ static void on_upstream_done(struct upstream_call *call, void *ud, int err, cons
         if (err != 0)
             api_error_set(&ctx->err, 502, "api_error", err == WARDEN_ETIMEDOUT ? "upstream_timeout" : "upstream_stream_cut", NULL,
                           "upstream stream failed: %s", message ? message : warden_strerror(err));
-        else if (ctx->saw_upstream_error_event)
+        else if (ctx->up.saw_error_event)
             api_error_set(&ctx->err, 502, "api_error", "upstream_error", NULL, "upstream ended the stream with an error event");
         else
             api_error_set(&ctx->err, 502, "api_error", "upstream_stream_cut", NULL,
@@ -382,11 +384,15 @@ static void on_upstream_done(struct upstream_call *call, void *ud, int err, cons
         attempt_failed(ctx, err, message);
         return;
     }
-    if (attempt_plan_status_retryable(ctx->up_status)) {
+    if (attempt_usage_refused(ctx)) {
+        lifecycle_request_rewritten(ctx); /* sent again without the include_usage Warden added */
+        return;
+    }
+    if (attempt_plan_status_retryable(ctx->up.status)) {
         attempt_failed(ctx, WARDEN_EUPSTREAM, NULL);
         return;
     }
-    if (ctx->up_is_sse && ctx->up_status >= 200 && ctx->up_status < 300 && !ctx->saw_done) {
+    if (ctx->up.is_sse && ctx->up.status >= 200 && ctx->up.status < 300 && !ctx->up.saw_done) {
         /* collected (held) stream that was cut: nothing was sent yet, so it can be retried (I2) */
         attempt_failed(ctx, WARDEN_EUPSTREAM, "upstream stream ended without [DONE]");
         return;
@@ -397,16 +403,16 @@ static void on_upstream_done(struct upstream_call *call, void *ud, int err, cons
         finish_collected(ctx);
 }
 
-/* A complete, non-retryable upstream answer is in ctx->up_body and no concurrent check holds it. */
+/* A complete, non-retryable upstream answer is in ctx->up.body and no concurrent check holds it. */
 static void finish_collected(struct req_ctx *ctx)
 {
-    if (ctx->up_status >= 200 && ctx->up_status < 300 && structured_active(&ctx->so) && reask_check_answer(ctx) != 0)
+    if (ctx->up.status >= 200 && ctx->up.status < 300 && structured_active(&ctx->so) && reask_check_answer(ctx) != 0)
         return; /* re-asked, or answered 422 */
-    if (ctx->up_status >= 200 && ctx->up_status < 300 && ctx->up_is_sse) {
+    if (ctx->up.status >= 200 && ctx->up.status < 300 && ctx->up.is_sse) {
         enter_streaming(ctx, ENTER_STREAMING_COMPLETE);
         return;
     }
-    if (ctx->up_status >= 200 && ctx->up_status < 300 && ctx->kind == REQ_KIND_CHAT &&
+    if (ctx->up.status >= 200 && ctx->up.status < 300 && ctx->kind == REQ_KIND_CHAT &&
         (checks_gate_output(ctx) || ctx->checks.n_placeholders > 0)) {
         req_set_state(ctx, REQ_STATE_OUTPUT_CHECKS);
         ctx->checks.output_pos = 0;
@@ -423,7 +429,7 @@ static void on_deadline(uv_timer_t *t)
 {
     struct req_ctx *ctx = t->data;
     const char *what = ctx->deadline_kind == DEADLINE_FIRST_BYTE ? "first_byte_ms" : "idle_ms";
-    if (ctx->call == NULL)
+    if (ctx->att.call == NULL)
         return;
     metrics_count(ctx->w->metrics, METRICS_UPSTREAM_TIMEOUTS, 1);
     char why[128];
@@ -452,12 +458,12 @@ static void start_attempt(struct req_ctx *ctx)
 {
     ctx->upstream_finished = 0;
     uint64_t wait_ms = 0;
-    struct router_target *t = router_pick(ctx->w->router, ctx->model, ctx->tried_mask, &wait_ms);
+    struct router_target *t = router_pick(ctx->w->router, ctx->model, ctx->att.tried_mask, &wait_ms);
     if (t == NULL) {
         /* every target of this model is cooling down */
         char why[160];
         snprintf(why, sizeof(why), "every target of model %s is cooling down", ctx->model->name);
-        ctx->cooling_wait_ms = wait_ms;
+        ctx->att.cooling_wait_ms = wait_ms;
         attempt_failed(ctx, WARDEN_EOVERLOAD, why);
         return;
     }
@@ -473,8 +479,8 @@ static void start_attempt(struct req_ctx *ctx)
         break;
     }
     req_set_state(ctx, REQ_STATE_ATTEMPT); /* upstream calls never report inside their start */
-    ctx->call = attempt_call_start(ctx, t, &call_callbacks);
-    if (ctx->call == NULL) {
+    ctx->att.call = attempt_call_start(ctx, t, &call_callbacks);
+    if (ctx->att.call == NULL) {
         attempt_failed(ctx, WARDEN_ENOMEM, "could not start the upstream call");
         return;
     }
@@ -486,7 +492,7 @@ static void start_attempt(struct req_ctx *ctx)
 /* An attempt failed before any byte reached the client (I2): retry, fall back or give up. */
 static void attempt_failed(struct req_ctx *ctx, int err, const char *why)
 {
-    int status = err == WARDEN_EUPSTREAM && why == NULL ? ctx->up_status : 0;
+    int status = err == WARDEN_EUPSTREAM && why == NULL ? ctx->up.status : 0;
     uint64_t retry_after = 0;
     if (status == 429 || status == 503)
         retry_after = attempt_plan_retry_after_ms(attempt_upstream_header(ctx, "retry-after"), time(NULL));
@@ -495,10 +501,10 @@ static void attempt_failed(struct req_ctx *ctx, int err, const char *why)
         return;
 
     attempt_record_failure(ctx, err, why, status);
-    struct attempt_progress p = {ctx->model,         ctx->requested_model, ctx->target_retry, ctx->attempts_on_model,
-                                 ctx->cooling_waits, ctx->fallback_pos,    ctx->fallbacks_taken};
-    struct attempt_failure f = {err == WARDEN_EOVERLOAD, ctx->cooling_wait_ms, status, retry_after, ctx->up_body.data,
-                                ctx->up_body.len};
+    struct attempt_progress p = {ctx->model,         ctx->requested_model, ctx->att.target_retry, ctx->att.attempts_on_model,
+                                 ctx->att.cooling_waits, ctx->att.fallback_pos,    ctx->att.fallbacks_taken};
+    struct attempt_failure f = {err == WARDEN_EOVERLOAD, ctx->att.cooling_wait_ms, status, retry_after, ctx->up.body.data,
+                                ctx->up.body.len};
     static __thread uint64_t seed;
     if (seed == 0)
         seed = util_now_ns() | 1;
@@ -506,35 +512,35 @@ static void attempt_failed(struct req_ctx *ctx, int err, const char *why)
     attempt_plan_after_failure(&p, &f, &seed, &d);
     if (d.next == ATTEMPT_NEXT_WAIT_COOLING || d.next == ATTEMPT_NEXT_RETRY) {
         if (d.next == ATTEMPT_NEXT_WAIT_COOLING)
-            ctx->cooling_waits++;
-        ctx->backoff_started = util_now_ns();
+            ctx->att.cooling_waits++;
+        ctx->timing.backoff_started = util_now_ns();
         req_set_state(ctx, REQ_STATE_BACKOFF);
-        LOG_DEBUG("lifecycle", "%s retry %d in %llu ms", ctx->request_id, ctx->attempts_on_model, (unsigned long long)d.wait_ms);
+        LOG_DEBUG("lifecycle", "%s retry %d in %llu ms", ctx->request_id, ctx->att.attempts_on_model, (unsigned long long)d.wait_ms);
         uv_timer_start(&ctx->timer, on_timer, d.wait_ms, 0);
         return;
     }
     if (d.fallback_from_list)
-        ctx->fallback_pos++;
+        ctx->att.fallback_pos++;
     if (d.next == ATTEMPT_NEXT_FALLBACK) {
-        ctx->fallbacks_taken++;
+        ctx->att.fallbacks_taken++;
         metrics_count(ctx->w->metrics, METRICS_FALLBACKS, 1);
         LOG_DEBUG("lifecycle", "%s falling back from %s to %s", ctx->request_id, ctx->model->name, d.fallback_to->name);
         ctx->model = d.fallback_to;
-        ctx->attempts_on_model = 0;
-        ctx->cooling_waits = 0;
-        ctx->tried_mask = 0;
-        ctx->target_retry = NULL;
+        ctx->att.attempts_on_model = 0;
+        ctx->att.cooling_waits = 0;
+        ctx->att.tried_mask = 0;
+        ctx->att.target_retry = NULL;
         start_attempt(ctx);
         return;
     }
-    if (ctx->last_failure_is_http) {
+    if (ctx->att.last_failure_is_http) {
         /* the upstream's own error, status and body as it sent them (secrets scrubbed) */
         attempt_scrub_relayed_error(ctx);
         lifecycle_respond_answer(ctx);
         return;
     }
-    if (err == WARDEN_EOVERLOAD && ctx->cooling_wait_ms > 0)
-        ctx->retry_after_hint_s = (int)((ctx->cooling_wait_ms + 999) / 1000);
+    if (err == WARDEN_EOVERLOAD && ctx->att.cooling_wait_ms > 0)
+        ctx->att.retry_after_hint_s = (int)((ctx->att.cooling_wait_ms + 999) / 1000);
     lifecycle_respond_error(ctx);
 }
 
@@ -542,7 +548,7 @@ static void on_timer(uv_timer_t *t)
 {
     struct req_ctx *ctx = t->data;
     if (ctx->state == REQ_STATE_BACKOFF)
-        ctx->waited_ns += util_now_ns() - ctx->backoff_started;
+        ctx->timing.waited_ns += util_now_ns() - ctx->timing.backoff_started;
     if (ctx->state == REQ_STATE_BACKOFF || ctx->state == REQ_STATE_QUEUED)
         start_attempt(ctx);
 }
@@ -573,22 +579,22 @@ void lifecycle_request_rewritten(struct req_ctx *ctx)
     /* the request in flight is not the one policy allows: abort it and send the rewritten one */
     cancel_upstream(ctx);
     uv_timer_stop(&ctx->timer);
-    if (ctx->attempts_on_model > 0)
-        ctx->attempts_on_model--; /* a re-send, not a retry */
+    if (ctx->att.attempts_on_model > 0)
+        ctx->att.attempts_on_model--; /* a re-send, not a retry */
     start_attempt(ctx);
 }
 
 void lifecycle_reask(struct req_ctx *ctx)
 {
-    ctx->attempts_on_model = 0;
-    ctx->tried_mask = 0;
+    ctx->att.attempts_on_model = 0;
+    ctx->att.tried_mask = 0;
     start_attempt(ctx);
 }
 
 void lifecycle_respond_answer(struct req_ctx *ctx)
 {
     uv_timer_stop(&ctx->deadline);
-    response_full(ctx, ctx->up_status, NULL, 1, ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
+    response_full(ctx, ctx->up.status, NULL, 1, ctx->up.body.data ? ctx->up.body.data : "", ctx->up.body.len);
 }
 
 void lifecycle_hold_released(struct req_ctx *ctx)
@@ -599,8 +605,8 @@ void lifecycle_hold_released(struct req_ctx *ctx)
         finish_collected(ctx);
         return;
     }
-    if (ctx->state == REQ_STATE_ATTEMPT && ctx->call != NULL && ctx->up_status >= 200 && ctx->up_status < 300 &&
-        ctx->up_is_sse && !ctx->schema_hold) {
+    if (ctx->state == REQ_STATE_ATTEMPT && ctx->att.call != NULL && ctx->up.status >= 200 && ctx->up.status < 300 &&
+        ctx->up.is_sse && !ctx->schema_hold) {
         enter_streaming(ctx, ENTER_STREAMING_HELD);
     }
     /* otherwise the attempt goes on and on_upstream_head/done see held == 0 */
@@ -651,7 +657,7 @@ static void req_start(struct req_ctx *ctx)
     }
     int request_ms = ctx->requested_model->timeouts.request_ms;
     if (request_ms > 0) {
-        uint64_t spent_ms = (util_now_ns() - ctx->t_start) / 1000000;
+        uint64_t spent_ms = (util_now_ns() - ctx->timing.t_start) / 1000000;
         uv_timer_start(&ctx->request_deadline, on_request_deadline, (uint64_t)request_ms > spent_ms ? request_ms - spent_ms : 0, 0);
     }
     h2o_req_t *req = ctx->req;

@@ -14,6 +14,7 @@
 #include "api/stream_filter.h"
 #include "api/structured.h"
 #include "api/texts.h"
+#include "api/usage.h"
 #include "config/config.h"
 #include "guard/canary.h"
 #include "guard/engine.h"
@@ -54,7 +55,7 @@ struct req_ctx {
     enum req_state state;
     enum req_kind kind;
     char request_id[API_REQUEST_ID_SIZE];
-    char parent_request_id[API_REQUEST_ID_SIZE]; /* an internal request's parent (access log); "" if none */
+    char parent_request_id[API_REQUEST_ID_SIZE]; /* an internal request's parent (access log, audit); "" if none */
     char call_id[GUARD_CALL_ID_SIZE]; /* guard_subject.call_id (litellm_call_id) of every check, streams too */
     char requested_model_name[128];
     char target_label[256];
@@ -68,37 +69,47 @@ struct req_ctx {
     int stream;
     const struct config_model *requested_model;
     const struct config_model *model; /* current (changes on fallback) */
-    size_t fallback_pos;
-    int fallbacks_taken;
 
     /* attempts */
-    struct upstream_call *call;
-    struct router_target *target;
-    struct router_target *queued_on;
-    const struct config_retry *target_retry;
-    uint64_t tried_mask;
-    int attempts, attempts_on_model;
-    uint64_t cooling_wait_ms;
-    int cooling_waits; /* waits for a cooling target to reopen (bounded by retries.max) */
-    int retry_after_hint_s;
-    int last_failure_is_http;
-    char *upstream_body;
-    size_t upstream_body_len;
-    int up_status;
-    int up_is_sse;
-    int saw_done, saw_upstream_error_event;
-    int upstream_paused;
-    struct util_buf up_body;    /* collected answer (non-streaming) or error body */
-    struct util_buf up_headers; /* "name\0value\0" pairs of the upstream response */
-    struct sse_parser sse;
+    struct req_attempts {
+        struct upstream_call *call;
+        struct router_target *target;
+        struct router_target *queued_on;
+        const struct config_retry *target_retry;
+        uint64_t tried_mask;
+        int attempts, attempts_on_model;
+        uint64_t cooling_wait_ms;
+        int cooling_waits; /* waits for a cooling target to reopen (bounded by retries.max) */
+        int retry_after_hint_s;
+        int last_failure_is_http;
+        size_t fallback_pos;
+        int fallbacks_taken;
+    } att;
+
+    /* the current attempt's upstream exchange */
+    struct req_upstream {
+        char *request_body; /* what was sent (the request with the target's model and Warden's edits) */
+        size_t request_body_len;
+        int status;
+        int is_sse;
+        int saw_done, saw_error_event;
+        int paused;
+        struct util_buf body;    /* collected answer (non-streaming) or error body */
+        struct util_buf headers; /* "name\0value\0" pairs of the upstream response */
+        struct sse_parser sse;
+    } up;
+
+    /* the lifecycle's timers */
     uv_timer_t timer;    /* backoff and queue polling */
     uv_timer_t deadline; /* first_byte_ms / idle_ms of the current attempt */
     uv_timer_t request_deadline; /* timeouts.request_ms: the whole request, across attempts */
     int deadline_kind;
 
     /* timing (ns, monotonic) */
-    uint64_t t_start, t_attempt, t_head, t_first_byte;
-    uint64_t call_started_at, upstream_ns, waited_ns, backoff_started, queued_since;
+    struct req_timing {
+        uint64_t t_start, t_attempt, t_head, t_first_byte;
+        uint64_t call_started_at, upstream_ns, waited_ns, backoff_started, queued_since;
+    } timing;
 
     /* output (response.h) */
     struct response_writer out;
@@ -137,10 +148,12 @@ struct req_ctx {
     int upstream_finished;       /* the attempt completed while the answer was held */
 
     /* the answer under output checks (answer.c; non-streaming) */
-    struct api_scan answer;      /* scan of up_body during output checks */
-    int answer_scanned;
-    int answer_decoded;          /* up_body was inflated: its Content-Encoding is not relayed */
-    json_t *answer_tools;        /* the answer's tool_calls, parsed only for a `tools` guard */
+    struct req_answer {
+        struct api_scan scan; /* of up.body during output checks */
+        int scanned;
+        int decoded;          /* up.body was inflated: its Content-Encoding is not relayed */
+        json_t *tools;        /* the answer's tool_calls, parsed only for a `tools` guard */
+    } answer;
 
     struct structured_spec so;   /* response_format / tool schemas */
     int reasks;
@@ -149,8 +162,14 @@ struct req_ctx {
 
     /* audit (api/audit_hook.c) */
     const struct config_api_key *api_key; /* the client's key, found at intake */
-    int64_t usage_in, usage_out;          /* from a stream's final usage chunk */
-    int has_usage;
+    struct req_usage {
+        int64_t in, out;          /* a non-streaming answer's usage (a stream's is in tap) */
+        int has;
+        int asked;                /* the client streams without include_usage: Warden asks for it (usage.h) */
+        struct usage reasked;     /* answers re-asked away (structured output): billed too (attempt.c) */
+        int reasked_upto;         /* ctx->reasks whose answers are in reasked */
+        struct usage_tap tap;     /* a started stream's bytes pass through it (audit_hook.c) */
+    } usage;
 
     h2o_linklist_t worker_link; /* in the worker's live requests (api_worker.requests) */
 };

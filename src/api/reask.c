@@ -62,8 +62,8 @@ static void structured_failed(struct req_ctx *ctx, const char *content, size_t l
         ctx->reasks++;
         metrics_count(ctx->w->metrics, METRICS_SCHEMA_REASKS, 1);
         LOG_DEBUG("lifecycle", "%s re-ask %d: %s", ctx->request_id, ctx->reasks, errors);
-        api_scan_free(&ctx->answer);
-        ctx->answer_scanned = 0;
+        api_scan_free(&ctx->answer.scan);
+        ctx->answer.scanned = 0;
         lifecycle_reask(ctx);
         return;
     }
@@ -86,11 +86,11 @@ static void structured_failed(struct req_ctx *ctx, const char *content, size_t l
 int reask_check_answer(struct req_ctx *ctx)
 {
     json_t *answer;
-    if (ctx->up_is_sse) {
-        answer = api_texts_answer_from_sse(ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len);
+    if (ctx->up.is_sse) {
+        answer = api_texts_answer_from_sse(ctx->up.body.data ? ctx->up.body.data : "", ctx->up.body.len);
     } else {
         json_error_t je;
-        answer = json_loadb(ctx->up_body.data ? ctx->up_body.data : "", ctx->up_body.len, 0, &je);
+        answer = json_loadb(ctx->up.body.data ? ctx->up.body.data : "", ctx->up.body.len, 0, &je);
     }
     json_t *msg = json_object_get(json_array_get(json_object_get(answer, "choices"), 0), "message");
     json_t *content = json_object_get(msg, "content");

@@ -117,7 +117,7 @@ static void add_own_header(struct req_ctx *ctx, const char *name, size_t nlen, c
 
 /* Upstream headers that describe the upstream connection or framing, not the answer.
  * Content-Encoding describes the answer: it is relayed with the body it labels, and dropped
- * only when Warden decoded that body itself (response_start, ctx->answer_decoded). */
+ * only when Warden decoded that body itself (response_start, ctx->answer.decoded). */
 static int is_hop_header(const char *n, size_t len)
 {
     static const struct {
@@ -147,12 +147,12 @@ void response_start(struct req_ctx *ctx, int status, const char *content_type, i
     req->res.status = status;
     req->res.reason = status < 400 ? "OK" : "Error";
     if (with_upstream_headers) {
-        const char *p = ctx->up_headers.data, *end = p + ctx->up_headers.len;
+        const char *p = ctx->up.headers.data, *end = p + ctx->up.headers.len;
         while (p != NULL && p < end) {
             size_t nl = strlen(p);
             const char *v = p + nl + 1;
             size_t vl = strlen(v);
-            if (!is_hop_header(p, nl) && !(ctx->answer_decoded && nl == 16 && strncasecmp(p, "content-encoding", 16) == 0))
+            if (!is_hop_header(p, nl) && !(ctx->answer.decoded && nl == 16 && strncasecmp(p, "content-encoding", 16) == 0))
                 add_header(ctx, p, nl, v, vl);
             p = v + vl + 1;
         }
@@ -162,7 +162,7 @@ void response_start(struct req_ctx *ctx, int status, const char *content_type, i
     add_own_header(ctx, H2O_STRLIT("x-request-id"), ctx->request_id, strlen(ctx->request_id));
     char num[UTIL_FMT_U64_MAX];
     size_t n;
-    n = util_fmt_u64(num, (uint64_t)ctx->attempts);
+    n = util_fmt_u64(num, (uint64_t)ctx->att.attempts);
     add_own_header(ctx, H2O_STRLIT("x-warden-attempts"), num, n);
     if (ctx->target_label[0])
         add_own_header(ctx, H2O_STRLIT("x-warden-target"), ctx->target_label, strlen(ctx->target_label));
@@ -173,19 +173,19 @@ void response_start(struct req_ctx *ctx, int status, const char *content_type, i
         add_own_header(ctx, H2O_STRLIT("x-warden-reasks"), num, n);
     }
     uint64_t now = util_now_ns();
-    uint64_t elapsed = now - ctx->t_start;
-    uint64_t waited = ctx->upstream_ns + (ctx->call_started_at ? now - ctx->call_started_at : 0);
-    if (ctx->call_started_at && ctx->t_head)
-        waited = ctx->upstream_ns + (ctx->t_head - ctx->call_started_at);
-    waited += ctx->waited_ns;
+    uint64_t elapsed = now - ctx->timing.t_start;
+    uint64_t waited = ctx->timing.upstream_ns + (ctx->timing.call_started_at ? now - ctx->timing.call_started_at : 0);
+    if (ctx->timing.call_started_at && ctx->timing.t_head)
+        waited = ctx->timing.upstream_ns + (ctx->timing.t_head - ctx->timing.call_started_at);
+    waited += ctx->timing.waited_ns;
     uint64_t overhead = elapsed > waited ? elapsed - waited : 0;
     n = util_fmt_u64(num, overhead / 1000);
     add_own_header(ctx, H2O_STRLIT("x-warden-overhead-us"), num, n);
     char cost[32];
     if ((n = lifecycle_cost_header(ctx, cost, sizeof(cost))) > 0)
         add_own_header(ctx, H2O_STRLIT("x-warden-cost-usd"), cost, n);
-    if (ctx->retry_after_hint_s > 0 && (status == 429 || status == 503) && !with_upstream_headers) {
-        n = util_fmt_u64(num, (uint64_t)ctx->retry_after_hint_s);
+    if (ctx->att.retry_after_hint_s > 0 && (status == 429 || status == 503) && !with_upstream_headers) {
+        n = util_fmt_u64(num, (uint64_t)ctx->att.retry_after_hint_s);
         add_own_header(ctx, H2O_STRLIT("retry-after"), num, n);
     }
     ctx->out.generator.proceed = on_generator_proceed;
@@ -209,7 +209,7 @@ int response_request_failed(const struct req_ctx *ctx)
 {
     if (ctx->out.status < 200 || ctx->out.status >= 400)
         return 1;
-    if (ctx->stream && ctx->up_is_sse && ctx->out.started && !ctx->saw_done)
+    if (ctx->stream && ctx->up.is_sse && ctx->out.started && !ctx->up.saw_done)
         return 1;
     return ctx->err.code != NULL && strncmp(ctx->err.code, "guardrail_", 10) == 0;
 }
@@ -232,8 +232,8 @@ void response_access_log(struct req_ctx *ctx)
     util_buf_appendf(&b, ",\"route\":\"%s\",\"status\":%d,\"total_ms\":%.3f,\"upstream_ms\":%.3f,\"bytes\":%llu,"
                          "\"attempts\":%d,\"stream\":%s",
                      ctx->kind == REQ_KIND_EMBEDDINGS ? "embeddings" : "chat_completions",
-                     ctx->client_gone && !ctx->out.status ? 499 : ctx->out.status, (double)(now - ctx->t_start) / 1e6,
-                     (double)ctx->upstream_ns / 1e6, (unsigned long long)ctx->out.bytes, ctx->attempts,
+                     ctx->client_gone && !ctx->out.status ? 499 : ctx->out.status, (double)(now - ctx->timing.t_start) / 1e6,
+                     (double)ctx->timing.upstream_ns / 1e6, (unsigned long long)ctx->out.bytes, ctx->att.attempts,
                      ctx->stream ? "true" : "false");
     if (ctx->requested_model_name[0]) {
         util_buf_append(&b, ",\"model\":", 9);
@@ -243,8 +243,8 @@ void response_access_log(struct req_ctx *ctx)
         util_buf_append(&b, ",\"target\":", 10);
         util_buf_append_json_string(&b, ctx->target_label, strlen(ctx->target_label));
     }
-    if (ctx->t_first_byte)
-        util_buf_appendf(&b, ",\"ttft_ms\":%.3f", (double)(ctx->t_first_byte - ctx->t_start) / 1e6);
+    if (ctx->timing.t_first_byte)
+        util_buf_appendf(&b, ",\"ttft_ms\":%.3f", (double)(ctx->timing.t_first_byte - ctx->timing.t_start) / 1e6);
     if (ctx->reasks)
         util_buf_appendf(&b, ",\"reasks\":%d", ctx->reasks);
     if (ctx->client_gone)

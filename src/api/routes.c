@@ -196,18 +196,29 @@ static int unauthorized(struct server_worker *w, h2o_req_t *req)
     return 1;
 }
 
-static int on_req(h2o_handler_t *self, h2o_req_t *req)
+/* What every request gets before its route: framing, size limits. */
+static int refused(struct server_worker *w, h2o_req_t *req)
 {
-    struct route_handler *h = (struct route_handler *)self;
-    struct server_worker *w = server_worker_from_ctx(req->conn->ctx);
     const char *framing = api_framing_problem_of_req(req);
     if (framing != NULL) {
         /* the bytes after this request cannot be trusted to start the next one */
         req->http1_is_persistent = 0;
         send_error(req, 400, "ambiguous_request_framing", framing);
-        return 0;
+        return 1;
     }
-    if (over_limits(w, req))
+    return over_limits(w, req);
+}
+
+int api_route_admit(struct server_worker *w, h2o_req_t *req)
+{
+    return !refused(w, req) && !unauthorized(w, req);
+}
+
+static int on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    struct route_handler *h = (struct route_handler *)self;
+    struct server_worker *w = server_worker_from_ctx(req->conn->ctx);
+    if (refused(w, req))
         return 0;
     if ((h->route == ROUTE_CHAT || h->route == ROUTE_EMBEDDINGS || h->route == ROUTE_MODELS) && unauthorized(w, req))
         return 0;

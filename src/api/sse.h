@@ -18,12 +18,15 @@ struct sse_parser {
     size_t event_bytes;    /* raw bytes of the current event, for callers that re-frame */
     int overflow;          /* an event exceeded the cap: the stream is not SSE we can handle */
     int has_data;          /* the event being assembled has a data field (maybe empty) */
+    size_t data_lines;     /* its data lines (joined by '\n'): one means the data holds no newline */
 };
 
 /* Returns non-zero to stop parsing (the value is returned by sse_parser_feed). */
 typedef int (*sse_event_cb)(void *ud, const char *data, size_t len);
 
 void sse_parser_init(struct sse_parser *p, size_t max_event);
+/* Back to the start of a stream, keeping the buffers' space (a parser reused for another stream). */
+void sse_parser_reset(struct sse_parser *p);
 int sse_parser_feed(struct sse_parser *p, const char *bytes, size_t len, sse_event_cb cb, void *ud);
 void sse_parser_free(struct sse_parser *p);
 

@@ -14,6 +14,9 @@
  * server.max_response_bytes: beyond that the stream ends with an error event. */
 #include "api/stream_filter.h"
 
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,7 +38,12 @@
 #define MAX_EDITS 512    /* spliced values per event */
 #define TAPE_KEEP 1024   /* tokens of an event kept for the next one (16 KiB) */
 #define SHAPE_MAX 16384  /* the largest event kept to compare the next one with */
-#define MAX_LOOSE 16     /* metadata strings of an event tracked for read_same_shape */
+#define MAX_LOOSE 16     /* metadata strings of an event tracked for shape_match */
+#define SHAPES 4         /* event shapes remembered: a stream's first, text and last events */
+#define POOL_MAX 16      /* finished filters kept per thread for the next streams */
+#define POOL_BUF_KEEP (64 * 1024) /* a kept filter's scratch buffers larger than this are freed */
+#define BATCH_MAX (8 * 1024)      /* re-framed bytes held before they go to the sink (its space is per stream) */
+#define SPARE_GS 8                /* channel matchers a kept filter keeps for the next stream */
 
 /* The fields of a choice that carry text the model wrote (the output contract). */
 enum sf_field {
@@ -64,6 +72,9 @@ struct sf_edit {
     enum sf_edit_kind kind;
     size_t channel;
     int final; /* the channel's last piece (its choice finishes in this event) */
+    /* a remembered shape's text literal: its channel's identity (channel indexes are per stream) */
+    long choice, tool;
+    enum sf_field field;
 };
 
 struct sf_channel {
@@ -79,7 +90,7 @@ struct sf_channel {
     unsigned esc_value;
 };
 
-/* One event as read. */
+/* One event as read; also a remembered shape (an event read whole, with its bytes). */
 struct sf_event {
     struct sf_edit *edits; /* grows up to MAX_EDITS */
     size_t n, cap;
@@ -88,8 +99,9 @@ struct sf_event {
     int error_event;
     const char *bad;           /* why the event cannot be checked (NULL: fine) */
     struct sse_json_tape tape; /* the event's keys and values, found while validating it */
-    char *shape;               /* the last event read (when small): see read_same_shape */
+    char *shape;               /* a remembered shape: the last event read with it (see shape_match) */
     size_t shape_len, shape_cap;
+    unsigned long long gen;    /* a remembered shape: the stream its edits' channels belong to */
     struct sf_span {
         size_t start, end;
     } loose[MAX_LOOSE]; /* string values of known metadata (id, obfuscation...): any string reads the same */
@@ -99,20 +111,11 @@ struct sf_event {
 struct stream_filter {
     int filtering; /* re-framing through checks; else pass-through with recording */
     int record;    /* the whole text is kept (slow checks, async_post, structured output) */
-    struct sse_parser parser;
     /* local checks */
-    struct guard_stream_rule *rules;
-    const struct config_guardrail **rule_guards;
     size_t n_rules;
-    struct guard_placeholders **maps; /* per rule: typed redaction's numbering for the whole stream (or NULL) */
     struct guard_placeholders *const *restore_maps; /* the request's (borrowed: they live as long as it) */
     size_t n_restore;
-    struct sf_channel *channels;
     size_t n_channels;
-    struct sf_event ev, tmpl_ev;
-    struct util_buf piece;    /* one decoded text literal */
-    struct util_buf released; /* what a channel releases for one literal */
-    struct util_buf event;    /* the re-framed event */
     int redacted;
     int done_pending; /* [DONE] seen: sent at the very end */
     /* the whole text (record) */
@@ -126,7 +129,6 @@ struct stream_filter {
     } *marks;
     size_t n_marks, cap_marks, marks_head;
     /* slow checks */
-    const struct config_guardrail **slow; /* owned array */
     size_t n_slow;
     int stream_first;
     size_t chunk_bytes, context_bytes;
@@ -140,6 +142,35 @@ struct stream_filter {
     struct guard_run *run;
     int finishing;
     int failed;
+    int ended; /* the stream ended cleanly (its filter may go to the pool) */
+
+    /* ---- from here on: space that outlives the stream (the thread's pool: pool_put) ---- */
+    struct sse_parser parser;
+    /* per guard of the request (cap_guards entries): the local checks' rules and guards, typed
+     * redaction's numbering for the whole stream (or NULL), the slow checks */
+    struct guard_stream_rule *rules;
+    const struct config_guardrail **rule_guards;
+    struct guard_placeholders **maps;
+    const struct config_guardrail **slow;
+    size_t cap_guards;
+    struct sf_channel *channels; /* n_channels in use */
+    size_t cap_channels;
+    /* matchers of the last stream's channels, reused while the rules stay the same */
+    struct guard_stream *spare_gs[SPARE_GS];
+    size_t n_spare_gs;
+    struct guard_stream_rule *spare_rules; /* the rules they were made for */
+    size_t n_spare_rules, cap_spare_rules;
+    struct sf_event ev, tmpl_ev;
+    struct sf_event shapes[SHAPES]; /* events read whole, most recently used first (shape_order) */
+    unsigned char shape_order[SHAPES];
+    unsigned char shape_next[SHAPES]; /* per shape: the one that came right after it last time */
+    unsigned long long gen;           /* this stream, unique in the process (channels of shapes) */
+    struct util_buf piece;    /* one decoded text literal */
+    struct util_buf released; /* what a channel releases for one literal */
+    /* re-framed events not yet handed to the sink: one emit per upstream read, not per event */
+    struct util_buf event;
+    size_t event_start;              /* where the event being framed starts in it (SIZE_MAX: none) */
+    struct stream_filter *pool_next; /* in the thread's pool of finished filters */
 };
 
 static int guard_applies(const struct config_guardrail *g)
@@ -163,6 +194,168 @@ static enum guard_stream_action stream_action(const struct config_guardrail *g)
 static int local_inline(const struct stream_sink *ctx, const struct config_guardrail *g)
 {
     return guard_local_scan(ctx->guards_env, g) != NULL || guard_local_detect(ctx->guards_env, g) != NULL;
+}
+
+/* ---- the thread's pool of finished filters ----
+ *
+ * A stream's filter keeps, beyond its stream, only scratch space: the SSE parser's and the
+ * event buffers, the edit and token arrays, and the remembered event shapes (so a new
+ * stream's first and last events are read like the text events between). Each loop
+ * thread keeps up to POOL_MAX finished filters with that space for its next streams;
+ * everything of a stream (channels' matchers, texts, queues) is freed when it ends. */
+
+static __thread struct stream_filter *pool_head;
+static __thread size_t pool_n;
+static pthread_key_t pool_key;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+/* Frees the scratch space (what outlives a stream) and the filter. */
+static void spares_free(struct stream_filter *f)
+{
+    while (f->n_spare_gs > 0)
+        guard_stream_free(f->spare_gs[--f->n_spare_gs]);
+}
+
+static void filter_destroy(struct stream_filter *f)
+{
+    spares_free(f);
+    free(f->spare_rules);
+    sse_parser_free(&f->parser);
+    free(f->channels);
+    free(f->ev.edits);
+    free(f->tmpl_ev.edits);
+    sse_json_tape_free(&f->ev.tape);
+    sse_json_tape_free(&f->tmpl_ev.tape);
+    for (size_t k = 0; k < SHAPES; k++) {
+        free(f->shapes[k].shape);
+        free(f->shapes[k].edits);
+    }
+    util_buf_free(&f->piece);
+    util_buf_free(&f->released);
+    util_buf_free(&f->event);
+    free(f->maps);
+    free(f->rules);
+    free(f->rule_guards);
+    free(f->slow);
+    free(f);
+}
+
+/* At a thread's exit (its pool is unreachable after it). */
+static void pool_drain(void *unused)
+{
+    (void)unused;
+    while (pool_head != NULL) {
+        struct stream_filter *f = pool_head;
+        pool_head = f->pool_next;
+        filter_destroy(f);
+    }
+    pool_n = 0;
+}
+
+static void pool_key_create(void)
+{
+    pthread_key_create(&pool_key, pool_drain);
+}
+
+/* A filter with no stream state, its arrays sized for n_guards. */
+static struct stream_filter *pool_take(size_t n_guards)
+{
+    struct stream_filter *f = pool_head;
+    if (f != NULL) {
+        pool_head = f->pool_next;
+        pool_n--;
+        f->pool_next = NULL;
+        sse_parser_reset(&f->parser);
+    } else {
+        f = util_calloc(1, sizeof(*f));
+        sse_parser_init(&f->parser, SSE_EVENT_MAX);
+        util_buf_init(&f->piece, SSE_EVENT_MAX);
+        util_buf_init(&f->released, SSE_EVENT_MAX * 2);
+        util_buf_init(&f->event, SSE_EVENT_MAX * 8 + BATCH_MAX);
+        for (unsigned char k = 0; k < SHAPES; k++)
+            f->shape_order[k] = f->shape_next[k] = k;
+    }
+    f->event_start = SIZE_MAX;
+    static unsigned long long stream_gen;
+    f->gen = __atomic_add_fetch(&stream_gen, 1, __ATOMIC_RELAXED);
+    size_t n = n_guards ? n_guards : 1;
+    if (n > f->cap_guards) {
+        spares_free(f); /* they point into the rules array */
+        f->cap_guards = n;
+        f->slow = util_realloc(f->slow, n * sizeof(*f->slow));
+        f->rules = util_realloc(f->rules, n * sizeof(*f->rules));
+        f->rule_guards = util_realloc(f->rule_guards, n * sizeof(*f->rule_guards));
+        f->maps = util_realloc(f->maps, n * sizeof(*f->maps));
+    }
+    memset(f->slow, 0, n * sizeof(*f->slow));
+    memset(f->rules, 0, n * sizeof(*f->rules));
+    memset(f->rule_guards, 0, n * sizeof(*f->rule_guards));
+    memset(f->maps, 0, n * sizeof(*f->maps));
+    return f;
+}
+
+static void buf_trim(struct util_buf *b)
+{
+    if (b->cap > POOL_BUF_KEEP)
+        util_buf_free(b);
+    util_buf_reset(b);
+}
+
+/* Ends f's stream state; the scratch space goes to the pool (or f is freed). */
+static void pool_put(struct stream_filter *f)
+{
+    /* only filters of streams that ended cleanly: a burst of cut streams (clients gone)
+     * leaves nothing behind that would hold the heap at its peak */
+    int keep = f->ended && pool_n < POOL_MAX && f->parser.line.cap <= POOL_BUF_KEEP && f->parser.data.cap <= POOL_BUF_KEEP;
+    for (size_t i = 0; i < f->n_channels; i++) {
+        if (keep && f->channels[i].gs != NULL && f->n_spare_gs < SPARE_GS)
+            f->spare_gs[f->n_spare_gs++] = f->channels[i].gs;
+        else
+            guard_stream_free(f->channels[i].gs);
+        api_restorer_free(f->channels[i].rest);
+        free(f->channels[i].tmpl);
+    }
+    if (f->n_spare_gs > 0) {
+        if (f->n_rules > f->cap_spare_rules) {
+            f->cap_spare_rules = f->n_rules;
+            f->spare_rules = util_realloc(f->spare_rules, f->n_rules * sizeof(*f->spare_rules));
+        }
+        memcpy(f->spare_rules, f->rules, f->n_rules * sizeof(*f->rules));
+        f->n_spare_rules = f->n_rules;
+    }
+    for (size_t r = 0; r < f->n_rules; r++)
+        guard_placeholders_free(f->maps[r]);
+    util_buf_free(&f->full);
+    util_buf_free(&f->content0);
+    util_buf_free(&f->queue);
+    free(f->marks);
+    if (!keep) {
+        filter_destroy(f);
+        return;
+    }
+    pthread_once(&pool_once, pool_key_create);
+    pthread_setspecific(pool_key, &pool_head); /* non-NULL: pool_drain runs at the thread's exit */
+    /* the stream's own state starts from zero; the space after it is kept */
+    memset(f, 0, offsetof(struct stream_filter, parser));
+    buf_trim(&f->piece);
+    buf_trim(&f->released);
+    buf_trim(&f->event);
+    f->pool_next = pool_head;
+    pool_head = f;
+    pool_n++;
+}
+
+static int rules_same(const struct guard_stream_rule *a, size_t na, const struct guard_stream_rule *b, size_t nb)
+{
+    if (na != nb)
+        return 0;
+    for (size_t i = 0; i < na; i++)
+        if (a[i].scan != b[i].scan || a[i].action != b[i].action || a[i].replacement != b[i].replacement ||
+            a[i].window != b[i].window || a[i].fail_open != b[i].fail_open || a[i].detect != b[i].detect ||
+            a[i].detect_scratch != b[i].detect_scratch || a[i].threshold != b[i].threshold || a[i].map != NULL ||
+            b[i].map != NULL)
+            return 0;
+    return 1;
 }
 
 void stream_filter_begin(struct stream_sink *ctx)
@@ -189,22 +382,14 @@ void stream_filter_begin(struct stream_sink *ctx)
     if ((!record && !filter) || ctx->sf != NULL)
         return;
     size_t cap = ctx->max_response_bytes;
-    struct stream_filter *f = util_calloc(1, sizeof(*f));
+    struct stream_filter *f = pool_take(ctx->n_guards);
     f->filtering = filter;
     f->record = record;
-    sse_parser_init(&f->parser, SSE_EVENT_MAX);
-    util_buf_init(&f->piece, SSE_EVENT_MAX);
-    util_buf_init(&f->released, SSE_EVENT_MAX * 2);
     f->restore_maps = ctx->placeholders;
     f->n_restore = ctx->n_placeholders;
-    util_buf_init(&f->event, SSE_EVENT_MAX * 8);
     util_buf_init(&f->full, cap);
     util_buf_init(&f->content0, validate ? cap : 0);
     util_buf_init(&f->queue, cap);
-    f->slow = util_calloc(ctx->n_guards ? ctx->n_guards : 1, sizeof(*f->slow));
-    f->rules = util_calloc(ctx->n_guards ? ctx->n_guards : 1, sizeof(*f->rules));
-    f->rule_guards = util_calloc(ctx->n_guards ? ctx->n_guards : 1, sizeof(*f->rule_guards));
-    f->maps = util_calloc(ctx->n_guards ? ctx->n_guards : 1, sizeof(*f->maps));
     for (size_t i = 0; i < ctx->n_guards; i++) {
         const struct config_guardrail *g = ctx->guards[i];
         if (!guard_applies(g))
@@ -237,6 +422,9 @@ void stream_filter_begin(struct stream_sink *ctx)
                 f->context_bytes = (size_t)g->stream_context_tokens * 4;
         }
     }
+    /* the last stream's matchers serve this one only if made for the same rules */
+    if (f->n_spare_gs > 0 && !rules_same(f->rules, f->n_rules, f->spare_rules, f->n_spare_rules))
+        spares_free(f);
     /* with no context configured, each chunk is checked together with the previous one */
     f->overlap = f->context_bytes > 0 ? f->context_bytes : f->chunk_bytes;
     f->next_boundary = f->chunk_bytes;
@@ -244,10 +432,26 @@ void stream_filter_begin(struct stream_sink *ctx)
     ctx->sf = f;
 }
 
+/* Hands the framed events to the sink (not the one being framed). */
+static void batch_send(struct stream_sink *ctx)
+{
+    struct stream_filter *f = ctx->sf;
+    size_t n = f->event_start != SIZE_MAX ? f->event_start : f->event.len;
+    if (n > 0)
+        ctx->ops->emit(ctx->ud, f->event.data, n);
+    util_buf_consume(&f->event, n);
+    if (f->event_start != SIZE_MAX)
+        f->event_start = 0;
+}
+
 static void fail(struct stream_sink *ctx, const struct config_guardrail *g, const struct guard_verdict *v)
 {
     struct stream_filter *f = ctx->sf;
     f->failed = 1;
+    /* the events before this one go out first; a half-framed one never does */
+    batch_send(ctx);
+    if (f->event_start != SIZE_MAX)
+        f->event.len = f->event_start;
     ctx->ops->block(ctx->ud, g, v);
 }
 
@@ -305,30 +509,49 @@ static size_t channel_of(struct stream_filter *f, struct sf_event *ev, long choi
         ev->bad = "too many text fields in one stream";
         return SIZE_MAX;
     }
-    f->channels = util_realloc(f->channels, (f->n_channels + 1) * sizeof(*f->channels));
+    if (f->n_channels == f->cap_channels) {
+        f->cap_channels = f->cap_channels ? f->cap_channels * 2 : 4;
+        f->channels = util_realloc(f->channels, f->cap_channels * sizeof(*f->channels));
+    }
     struct sf_channel *c = &f->channels[f->n_channels];
     memset(c, 0, sizeof(*c));
     c->choice = choice;
     c->field = field;
     c->tool = tool;
-    if (f->n_rules > 0)
+    if (f->n_rules > 0 && f->n_spare_gs > 0) {
+        c->gs = f->spare_gs[--f->n_spare_gs];
+        guard_stream_reset(c->gs);
+    } else if (f->n_rules > 0) {
         c->gs = guard_stream_new(f->rules, f->n_rules);
+    }
     /* tool-call arguments are JSON: an original goes in escaped */
     if (f->n_restore > 0)
         c->rest = api_restorer_new(f->restore_maps, f->n_restore, field == F_TOOL_ARGS || field == F_FUNC_ARGS);
+    /* a channel that may hold text gets its template's space now, with the channel, rather
+     * than later among a busy stream's buffers (where it would pin the heap's top) */
+    if (c->gs != NULL || c->rest != NULL) {
+        c->tmpl_cap = 256;
+        c->tmpl = util_malloc(c->tmpl_cap);
+    }
     return f->n_channels++;
+}
+
+static void edits_reserve(struct sf_event *ev, size_t n)
+{
+    if (n <= ev->cap)
+        return;
+    ev->cap = n;
+    ev->edits = util_realloc(ev->edits, ev->cap * sizeof(*ev->edits));
 }
 
 static void add_edit(struct sf_event *ev, size_t s, size_t e, enum sf_edit_kind kind, size_t ch)
 {
-    if (ev->n == ev->cap) {
-        if (ev->cap == MAX_EDITS) {
-            ev->bad = "too many text values in one event";
-            return;
-        }
-        ev->cap = ev->cap ? ev->cap * 2 : 8;
-        ev->edits = util_realloc(ev->edits, ev->cap * sizeof(*ev->edits));
+    if (ev->n >= MAX_EDITS) {
+        ev->bad = "too many text values in one event";
+        return;
     }
+    if (ev->n == ev->cap)
+        edits_reserve(ev, ev->cap ? ev->cap * 2 : 8);
     ev->edits[ev->n++] = (struct sf_edit){.start = s, .end = e, .kind = kind, .channel = ch};
 }
 
@@ -627,30 +850,94 @@ static int choice_finishing(const struct sf_event *ev, long choice)
     return 0;
 }
 
-/* Most events of a stream differ from the one before only inside their string literals.
- * When every byte outside the text literals and the metadata strings equals the last
- * event's, and each of those literals is a valid string, a full read would find the same
- * members, channels, finishing choices and edits (what a metadata string says is never
- * read; only the literals' spans move): ev is updated in place. Returns 1 then, 0 when
- * the event must be read whole (ev's spans may be left changed). */
-static int read_same_shape(struct sf_event *ev, const char *j, size_t len)
+/* Most events of a stream differ from one read before only inside their string literals
+ * (a stream's text events from each other; its first and last events from another
+ * stream's). When every byte outside the text literals and the metadata strings equals
+ * the remembered shape's, and each of those literals is a valid string, a full read would
+ * find the same members, channels, finishing choices and edits (what a metadata string
+ * says is never read; only the literals' spans move). Returns 1 with ev holding sh's
+ * reading at the new spans (channels not resolved yet), 0 when they differ (sh is not
+ * changed; ev's spans may be). */
+/* The length of the common prefix of a and b (n if they are equal). */
+static size_t common_prefix(const char *a, const char *b, size_t n)
 {
-    const char *prev = ev->shape;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x, y;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y)
+            break;
+    }
+    while (i < n && a[i] == b[i])
+        i++;
+    return i;
+}
+
+static int shape_match(const struct sf_event *sh, struct sf_event *ev, const char *j, size_t len, int *moved)
+{
+    const char *prev = sh->shape;
     size_t at = 0, from = 0; /* the same point in j and in prev */
     size_t ie = 0, il = 0;   /* the next edit and metadata string, in document order */
-    if (ev->shape_len == 0 || ev->n_loose > MAX_LOOSE)
+    /* metadata strings moved as a block (their new spans are needed only if one changed) */
+    struct {
+        size_t il_from, il_to, at, from;
+    } blocks[MAX_LOOSE];
+    size_t n_blocks = 0;
+    if (sh->shape_len == 0)
         return 0;
-    while (ie < ev->n || il < ev->n_loose) {
-        size_t *s, *e;
-        if (il == ev->n_loose || (ie < ev->n && ev->edits[ie].start < ev->loose[il].start)) {
-            if (ev->edits[ie].kind != EDIT_TEXT)
+    edits_reserve(ev, sh->n);
+    *moved = 0;
+    /* the usual text event: one text literal after every metadata string, those unchanged */
+    size_t p = sh->n == 1 ? sh->edits[0].start : 0;
+    if (p > 0 && (sh->n_loose == 0 || sh->loose[sh->n_loose - 1].end <= p) && len > p && j[p] == '"' &&
+        memcmp(j, prev, p) == 0) {
+        int escaped = 0;
+        const char *msg = NULL;
+        const char *q = json_span_string_end(j + p, j + len, &escaped, &msg);
+        size_t e = (size_t)(q - j), tail = sh->shape_len - sh->edits[0].end;
+        if (msg != NULL || len - e != tail || memcmp(q, prev + sh->edits[0].end, tail) != 0)
+            return 0;
+        ev->edits[0] = sh->edits[0];
+        ev->edits[0].start = p, ev->edits[0].end = e;
+        at = len, ie = 1, il = sh->n_loose;
+        goto matched;
+    }
+    while (ie < sh->n || il < sh->n_loose) {
+        size_t s, e, *ns, *ne;
+        /* the metadata strings before the next text (id, model...) usually repeat byte for
+         * byte: one comparison up to that text moves them all */
+        size_t stop = ie < sh->n ? sh->edits[ie].start : sh->shape_len;
+        if (il < sh->n_loose && sh->loose[il].start < stop) {
+            size_t n = stop - from, same = len - at >= n && memcmp(j + at, prev + from, n) == 0
+                                              ? n
+                                              : common_prefix(j + at, prev + from, len - at < n ? len - at : n);
+            if (same == n) {
+                size_t il_from = il;
+                while (il < sh->n_loose && sh->loose[il].start < stop)
+                    il++;
+                blocks[n_blocks++] = (typeof(blocks[0])){il_from, il, at, from};
+                at += n;
+                from = stop;
+                continue;
+            }
+            /* the first difference is outside every metadata string: another shape */
+            size_t k = il;
+            while (k < sh->n_loose && sh->loose[k].end <= from + same)
+                k++;
+            if (k == sh->n_loose || sh->loose[k].start > from + same)
                 return 0;
-            s = &ev->edits[ie].start, e = &ev->edits[ie].end, ie++;
-        } else {
-            s = &ev->loose[il].start, e = &ev->loose[il].end, il++;
+            *moved = 1; /* a metadata string changed: the shape follows it (shape_keep) */
         }
-        size_t gap = *s - from;
-        if (len - at <= gap || memcmp(j + at, prev + from, gap) != 0 || j[at + gap] != '"')
+        if (il == sh->n_loose || (ie < sh->n && sh->edits[ie].start < sh->loose[il].start)) {
+            s = sh->edits[ie].start, e = sh->edits[ie].end;
+            ns = &ev->edits[ie].start, ne = &ev->edits[ie].end, ie++;
+        } else {
+            s = sh->loose[il].start, e = sh->loose[il].end;
+            ns = &ev->loose[il].start, ne = &ev->loose[il].end, il++;
+        }
+        size_t gap = s - from;
+        if (len - at <= gap || (gap > 0 && memcmp(j + at, prev + from, gap) != 0) || j[at + gap] != '"')
             return 0;
         at += gap;
         int escaped = 0;
@@ -658,25 +945,117 @@ static int read_same_shape(struct sf_event *ev, const char *j, size_t len)
         const char *q = json_span_string_end(j + at, j + len, &escaped, &msg);
         if (msg != NULL)
             return 0;
-        from = *e;
-        *s = at;
-        *e = at = (size_t)(q - j);
+        from = e;
+        *ns = at;
+        *ne = at = (size_t)(q - j);
     }
-    return len - at == ev->shape_len - from && memcmp(j + at, prev + from, len - at) == 0;
+    if (len - at != sh->shape_len - from || memcmp(j + at, prev + from, len - at) != 0)
+        return 0;
+    for (size_t i = 0; i < sh->n; i++) {
+        struct sf_edit *d = &ev->edits[i];
+        size_t ds = d->start, de = d->end;
+        *d = sh->edits[i];
+        d->start = ds, d->end = de;
+    }
+matched:
+    for (size_t b = 0; *moved && b < n_blocks; b++)
+        for (size_t k = blocks[b].il_from; k < blocks[b].il_to; k++)
+            ev->loose[k] = (struct sf_span){blocks[b].at + (sh->loose[k].start - blocks[b].from),
+                                            blocks[b].at + (sh->loose[k].end - blocks[b].from)};
+    ev->n = sh->n;
+    ev->n_loose = sh->n_loose;
+    for (size_t i = 0; i < sh->n_finishing; i++)
+        ev->finishing[i] = sh->finishing[i];
+    ev->n_finishing = sh->n_finishing;
+    ev->error_event = sh->error_event;
+    ev->bad = NULL;
+    return 1;
 }
 
-/* Keeps a copy of the event just read for read_same_shape (none when large). */
-static void keep_shape(struct sf_event *ev, const char *j, size_t len)
+/* Makes sh the event just read as ev (its bytes, edits and metadata spans). */
+static void shape_keep(struct sf_event *sh, const struct sf_event *ev, const char *j, size_t len)
 {
-    ev->shape_len = 0;
-    if (len > SHAPE_MAX)
-        return;
-    if (len > ev->shape_cap) {
-        ev->shape_cap = len < 512 ? 512 : len;
-        ev->shape = util_realloc(ev->shape, ev->shape_cap);
+    if (len > sh->shape_cap) {
+        sh->shape_cap = len < 512 ? 512 : len;
+        sh->shape = util_realloc(sh->shape, sh->shape_cap);
     }
-    memcpy(ev->shape, j, len);
-    ev->shape_len = len;
+    memcpy(sh->shape, j, len);
+    sh->shape_len = len;
+    edits_reserve(sh, ev->n);
+    if (ev->n > 0) /* an event with no text has no edits array yet */
+        memcpy(sh->edits, ev->edits, ev->n * sizeof(*ev->edits));
+    sh->n = ev->n;
+    memcpy(sh->loose, ev->loose, ev->n_loose * sizeof(*ev->loose));
+    sh->n_loose = ev->n_loose;
+    memcpy(sh->finishing, ev->finishing, ev->n_finishing * sizeof(*ev->finishing));
+    sh->n_finishing = ev->n_finishing;
+    sh->error_event = ev->error_event;
+}
+
+/* Shape `slot` read the event: it moves to the front, and is what came after the last. */
+static void shape_used(struct stream_filter *f, unsigned char slot)
+{
+    size_t k = 0;
+    while (k < SHAPES - 1 && f->shape_order[k] != slot)
+        k++;
+    f->shape_next[f->shape_order[0]] = slot;
+    for (; k > 0; k--)
+        f->shape_order[k] = f->shape_order[k - 1];
+    f->shape_order[0] = slot;
+}
+
+/* Reads j through a remembered shape: 1 (ev read, its channels resolved), 0 (no shape
+ * fits: read it whole), -1 (ev->bad: too many channels). The last shape used is tried
+ * first, then the one that followed it last time (a stream's first event after the last
+ * one of the stream before, its text events after its first), then the others. */
+static int read_known_shape(struct stream_filter *f, struct sf_event *ev, const char *j, size_t len)
+{
+    unsigned char last = f->shape_order[0], next = f->shape_next[last];
+    for (size_t k = 0; k <= SHAPES; k++) {
+        unsigned char slot = k == 0 ? last : k == 1 ? next : f->shape_order[k - 1];
+        if ((k == 1 && next == last) || (k > 1 && (slot == last || slot == next)))
+            continue;
+        struct sf_event *sh = &f->shapes[slot];
+        int moved;
+        if (!shape_match(sh, ev, j, len, &moved))
+            continue;
+        /* the channels of the shape's edits are this stream's once resolved */
+        if (sh->gen != f->gen) {
+            for (size_t i = 0; i < ev->n; i++) {
+                struct sf_edit *d = &ev->edits[i];
+                if ((d->channel = channel_of(f, ev, d->choice, d->field, d->tool)) == SIZE_MAX)
+                    return -1;
+                sh->edits[i].channel = d->channel;
+            }
+            sh->gen = f->gen;
+        }
+        /* the bytes outside text literals are the shape's: it needs no update unless a
+         * metadata string changed (then the next event is likelier to look like this one) */
+        if (moved)
+            shape_keep(sh, ev, j, len);
+        shape_used(f, slot);
+        return 1;
+    }
+    return 0;
+}
+
+/* Remembers an event read whole, in place of the least recently used shape. Only events
+ * whose edits are all text literals (shape_match walks string literals), not too large. */
+static void remember_shape(struct stream_filter *f, struct sf_event *ev, const char *j, size_t len)
+{
+    if (len > SHAPE_MAX || ev->n_loose > MAX_LOOSE)
+        return;
+    for (size_t i = 0; i < ev->n; i++) {
+        struct sf_edit *d = &ev->edits[i];
+        if (d->kind != EDIT_TEXT)
+            return;
+        const struct sf_channel *c = &f->channels[d->channel];
+        d->choice = c->choice, d->tool = c->tool, d->field = c->field;
+    }
+    unsigned char slot = f->shape_order[SHAPES - 1];
+    shape_keep(&f->shapes[slot], ev, j, len);
+    f->shapes[slot].gen = f->gen;
+    shape_used(f, slot);
 }
 
 /* Reads the event json[0, len) into ev. Returns 0, or -1 with ev->bad set. */
@@ -685,11 +1064,9 @@ static int read_event(struct stream_filter *f, struct sf_event *ev, const char *
     /* known metadata: no text of the model's */
     static const char *const keys[] = {"choices", "error",        "id",          "object",     "created",
                                        "model",   "service_tier", "obfuscation", "usage",      "system_fingerprint"};
-    if (read_same_shape(ev, j, len)) {
-        keep_shape(ev, j, len);
-        return 0;
-    }
-    ev->shape_len = 0;
+    int known = read_known_shape(f, ev, j, len);
+    if (known != 0)
+        return known > 0 ? 0 : -1;
     ev->n_loose = 0;
     ev->n = 0;
     ev->n_finishing = 0;
@@ -747,7 +1124,7 @@ static int read_event(struct stream_filter *f, struct sf_event *ev, const char *
                 last = k;
         ev->edits[last].final = 1;
     }
-    keep_shape(ev, j, len);
+    remember_shape(f, ev, j, len);
     return 0;
 }
 
@@ -840,13 +1217,24 @@ static int splice_text(struct stream_sink *ctx, size_t ch, const char *j, size_t
         fail_unverifiable(ctx, "text after the end of its choice");
         return -1;
     }
-    util_buf_reset(&f->piece);
-    if (j != NULL && sse_json_string_decode(j, s, e, &f->piece) != 0) {
-        fail_unverifiable(ctx, "an event's text cannot be decoded");
-        return -1;
+    /* a literal without escapes is its own text (the event was validated: no control
+     * characters, valid UTF-8): read in place, and relayed as it came if nothing changed */
+    const char *lit = j != NULL && e >= s + 2 ? j + s + 1 : "";
+    size_t lit_len = j != NULL && e >= s + 2 ? e - s - 2 : 0;
+    int plain = j != NULL && e >= s + 2 && j[s] == '"' && j[e - 1] == '"' && memchr(lit, '\\', lit_len) == NULL;
+    const char *text = lit;
+    size_t text_len = lit_len;
+    if (j != NULL && !plain) {
+        util_buf_reset(&f->piece);
+        if (sse_json_string_decode(j, s, e, &f->piece) != 0) {
+            fail_unverifiable(ctx, "an event's text cannot be decoded");
+            return -1;
+        }
+        text = f->piece.data ? f->piece.data : "";
+        text_len = f->piece.len;
     }
-    const char *rel = f->piece.data ? f->piece.data : "";
-    size_t rel_len = f->piece.len;
+    const char *rel = text;
+    size_t rel_len = text_len;
     if ((c->field == F_TOOL_ARGS || c->field == F_FUNC_ARGS) && args_escape_hidden(c, rel, rel_len)) {
         fail_unverifiable(ctx, "tool-call arguments escape a printable character (\\u00XX): what a client decodes cannot be "
                                "checked on a stream");
@@ -857,7 +1245,7 @@ static int splice_text(struct stream_sink *ctx, size_t ch, const char *j, size_t
         util_buf_reset(&f->released);
         /* a function name comes whole in one event: nothing of it is held for later */
         int whole = final || c->field == F_TOOL_NAME || c->field == F_FUNC_NAME;
-        int st = guard_stream_feed(c->gs, guard_env_scratch(ctx->guards_env), f->piece.data, f->piece.len, whole, &f->released, &res);
+        int st = guard_stream_feed(c->gs, guard_env_scratch(ctx->guards_env), text, text_len, whole, &f->released, &res);
         if (st != GUARD_STREAM_OK) {
             channel_stopped(ctx, st, &res);
             return -1;
@@ -881,30 +1269,38 @@ static int splice_text(struct stream_sink *ctx, size_t ch, const char *j, size_t
     }
     if (final)
         c->finished = 1;
-    if (util_buf_append_json_string(&f->event, rel, rel_len) != 0) {
+    int rc;
+    if (plain && rel_len == lit_len && (rel == lit || memcmp(rel, lit, lit_len) == 0))
+        rc = util_buf_append(&f->event, j + s, e - s);
+    else
+        rc = util_buf_append_json_string(&f->event, rel, rel_len);
+    if (rc != 0) {
         fail_unverifiable(ctx, "event too large");
         return -1;
     }
     return 0;
 }
 
-/* Builds "data: <event>\n\n" in f->event from json with ev's edits applied. flush_ch:
- * SIZE_MAX for a live event; else only that channel's text (its final release) is
- * spliced in and every other text becomes "". */
+/* Frames "data: <event>\n\n" at the end of f->event (from f->event_start) from json with
+ * ev's edits applied. flush_ch: SIZE_MAX for a live event; else only that channel's text
+ * (its final release) is spliced in and every other text becomes "". */
 static int reframe(struct stream_sink *ctx, const struct sf_event *ev, const char *j, size_t len, size_t flush_ch)
 {
     struct stream_filter *f = ctx->sf;
     size_t pos = 0;
-    util_buf_reset(&f->event);
-    util_buf_append(&f->event, "data: ", 6);
-    for (size_t i = 0; i < ev->n; i++) {
+    int rc = 0;
+    if (f->event.len > BATCH_MAX)
+        batch_send(ctx);
+    size_t start = f->event_start = f->event.len;
+    rc |= util_buf_append(&f->event, "data: ", 6);
+    for (size_t i = 0; i < ev->n && rc == 0; i++) {
         const struct sf_edit *d = &ev->edits[i];
-        util_buf_append(&f->event, j + pos, d->start - pos);
+        rc |= util_buf_append(&f->event, j + pos, d->start - pos);
         pos = d->end;
         if (d->kind == EDIT_NULL) {
-            util_buf_append(&f->event, "null", 4);
+            rc |= util_buf_append(&f->event, "null", 4);
         } else if (d->kind == EDIT_EMPTY) {
-            util_buf_append(&f->event, "[]", 2);
+            rc |= util_buf_append(&f->event, "[]", 2);
         } else if (flush_ch == SIZE_MAX) {
             if (splice_text(ctx, d->channel, j, d->start, d->end, d->final) != 0)
                 return -1;
@@ -913,29 +1309,38 @@ static int reframe(struct stream_sink *ctx, const struct sf_event *ev, const cha
                 return -1;
             flush_ch = SIZE_MAX - 1; /* once: a channel may appear twice in its template */
         } else {
-            util_buf_append(&f->event, "\"\"", 2);
+            rc |= util_buf_append(&f->event, "\"\"", 2);
         }
     }
-    util_buf_append(&f->event, j + pos, len - pos);
+    rc |= util_buf_append(&f->event, j + pos, len - pos);
     /* an event sent in several data: lines arrives joined by '\n': outside strings that is
-     * whitespace, and one data: line must not carry a raw newline */
-    for (char *nl = f->event.data + 6; (nl = memchr(nl, '\n', f->event.len - (size_t)(nl - f->event.data))) != NULL;)
-        *nl++ = ' ';
-    if (util_buf_append(&f->event, "\n\n", 2) != 0) {
+     * whitespace, and one data: line must not carry a raw newline (a live event read from
+     * one line has none) */
+    if (rc == 0 && (flush_ch != SIZE_MAX || f->parser.data_lines != 1)) {
+        char *b = f->event.data + start + 6, *e = f->event.data + f->event.len;
+        for (char *nl = b; (nl = memchr(nl, '\n', (size_t)(e - nl))) != NULL;)
+            *nl++ = ' ';
+    }
+    rc |= util_buf_append(&f->event, "\n\n", 2);
+    if (rc != 0) {
         fail_unverifiable(ctx, "event too large");
         return -1;
     }
     return 0;
 }
 
-/* Sends (or, while slow checks gate the text, queues) one event. */
-static void output(struct stream_sink *ctx, const char *bytes, size_t len)
+/* The event just framed goes out with the next batch (or, while slow checks gate the
+ * text, it is queued). */
+static void output(struct stream_sink *ctx)
 {
     struct stream_filter *f = ctx->sf;
-    if (!f->gating) {
-        ctx->ops->emit(ctx->ud, bytes, len);
+    size_t start = f->event_start;
+    f->event_start = SIZE_MAX;
+    if (!f->gating)
         return;
-    }
+    const char *bytes = f->event.data + start;
+    size_t len = f->event.len - start;
+    f->event.len = start;
     if (util_buf_append(&f->queue, bytes, len) != 0) {
         fail_unverifiable(ctx, "answer too long to check (server.max_response_bytes)");
         return;
@@ -971,7 +1376,7 @@ static int flush_channel(struct stream_sink *ctx, size_t ch)
     if (read_event(f, &f->tmpl_ev, c->tmpl, c->tmpl_len) != 0 || reframe(ctx, &f->tmpl_ev, c->tmpl, c->tmpl_len, ch) != 0)
         return f->failed ? -1 : (fail_unverifiable(ctx, "cannot frame held text"), -1);
     c->finished = 1;
-    output(ctx, f->event.data, f->event.len);
+    output(ctx);
     return f->failed ? -1 : 0;
 }
 
@@ -991,14 +1396,15 @@ static int flush_channels(struct stream_sink *ctx, const struct sf_event *ev)
     return f->failed ? -1 : 0;
 }
 
+/* After an event: a channel that still holds text keeps the event as its template (what
+ * it holds goes out in a copy of it at the end); one that holds nothing needs none yet. */
 static void keep_template(struct stream_filter *f, const struct sf_event *ev, const char *data, size_t len)
 {
     for (size_t k = 0; k < ev->n; k++) {
         struct sf_channel *c = &f->channels[ev->edits[k].channel];
-        if (ev->edits[k].kind != EDIT_TEXT || c->finished || (c->tmpl_len == len && memcmp(c->tmpl, data, len) == 0))
+        if (ev->edits[k].kind != EDIT_TEXT || c->finished || channel_held(c) == 0 ||
+            (c->tmpl_len == len && memcmp(c->tmpl, data, len) == 0))
             continue;
-        if (c->gs == NULL && c->rest == NULL)
-            continue; /* nothing is ever held: no template needed */
         if (len > c->tmpl_cap) {
             c->tmpl_cap = len < 256 ? 256 : len;
             c->tmpl = util_realloc(c->tmpl, c->tmpl_cap);
@@ -1045,10 +1451,10 @@ static int on_event(void *ud, const char *data, size_t len)
     /* choices that finish here: their other channels' held text goes out first */
     if (ev->n_finishing > 0 && flush_channels(ctx, ev) != 0)
         return 1;
-    keep_template(f, ev, data, len);
     if (reframe(ctx, ev, data, len, SIZE_MAX) != 0)
         return 1;
-    output(ctx, f->event.data, f->event.len);
+    output(ctx);
+    keep_template(f, ev, data, len);
     return f->failed ? 1 : 0;
 }
 
@@ -1096,6 +1502,7 @@ static void pump(struct stream_sink *ctx)
     struct stream_filter *f = ctx->sf;
     if (f->failed)
         return;
+    batch_send(ctx);
     if (f->gating)
         release_queue(ctx, 0);
     if (f->run == NULL)
@@ -1196,6 +1603,7 @@ static void try_finish(struct stream_sink *ctx)
         v.violation = v.outcome == GUARD_REWRITE;
         guard_count_verdict(ctx->guards_env, &v, 0);
     }
+    f->ended = 1;
     ctx->ops->end(ctx->ud);
 }
 
@@ -1203,6 +1611,7 @@ void stream_filter_finish(struct stream_sink *ctx)
 {
     struct stream_filter *f = ctx->sf;
     if (!f->filtering) {
+        f->ended = 1;
         ctx->ops->end(ctx->ud);
         return;
     }
@@ -1239,32 +1648,6 @@ void stream_filter_free(struct stream_sink *ctx)
     if (f == NULL)
         return;
     stream_filter_cancel(ctx);
-    sse_parser_free(&f->parser);
-    for (size_t i = 0; i < f->n_channels; i++) {
-        guard_stream_free(f->channels[i].gs);
-        api_restorer_free(f->channels[i].rest);
-        free(f->channels[i].tmpl);
-    }
-    for (size_t r = 0; r < f->n_rules; r++)
-        guard_placeholders_free(f->maps[r]);
-    free(f->maps);
-    free(f->channels);
-    free(f->ev.edits);
-    free(f->tmpl_ev.edits);
-    sse_json_tape_free(&f->ev.tape);
-    sse_json_tape_free(&f->tmpl_ev.tape);
-    free(f->ev.shape);
-    free(f->tmpl_ev.shape);
-    util_buf_free(&f->piece);
-    util_buf_free(&f->released);
-    util_buf_free(&f->event);
-    util_buf_free(&f->full);
-    util_buf_free(&f->content0);
-    util_buf_free(&f->queue);
-    free(f->marks);
-    free(f->rules);
-    free(f->rule_guards);
-    free(f->slow);
-    free(f);
+    pool_put(f);
     ctx->sf = NULL;
 }

@@ -31,7 +31,15 @@
  * structured-output validation (stream: pass), capped by
  * server.max_response_bytes (beyond it the stream ends with an error event).
  * A stream with no output check passes through byte-for-byte (its text is only
- * recorded for async_post checks). */
+ * recorded for async_post checks).
+ *
+ * Cost: an event is validated and read whole once per shape; events that differ from a
+ * remembered one (a stream's text events from each other, its first and last events from
+ * the stream before's) only inside string literals are read by comparing bytes
+ * (stream_filter.c: shape_match). A literal without escapes is checked in place and
+ * relayed as it came when its channel releases it unchanged. Each loop thread keeps the
+ * filters of cleanly ended streams (their scratch space, shapes and matchers) for its next
+ * streams; the framed events of one upstream read go to the client in one append. */
 #ifndef WARDEN_API_STREAM_FILTER_H
 #define WARDEN_API_STREAM_FILTER_H
 

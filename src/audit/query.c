@@ -214,8 +214,8 @@ static int query_sqlite(const struct config_audit *cfg, const struct audit_filte
         n += snprintf(sql + n, sizeof(sql) - (size_t)n, " AND model = ?3");
     if (f->key[0])
         n += snprintf(sql + n, sizeof(sql) - (size_t)n, " AND key_name = ?4");
-    if (f->status)
-        n += snprintf(sql + n, sizeof(sql) - (size_t)n, " AND status = ?5");
+    if (f->status) /* the second term lets SQLite use the partial status index (sqlite_schema.h) */
+        n += snprintf(sql + n, sizeof(sql) - (size_t)n, f->status == 200 ? " AND status = ?5" : " AND status = ?5 AND status <> 200");
     snprintf(sql + n, sizeof(sql) - (size_t)n, " ORDER BY id DESC LIMIT ?6");
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
         util_set_err(err, errsz, "audit store %s: %s", cfg->path, sqlite3_errmsg(db));
@@ -271,6 +271,7 @@ static int query_sqlite(const struct config_audit *cfg, const struct audit_filte
         /* bodies are pointed at, not copied: they live until the next step */
         r.request_body = sqlite3_column_type(st, 17) == SQLITE_NULL ? NULL : (char *)col_text(st, 17);
         r.response_body = sqlite3_column_type(st, 18) == SQLITE_NULL ? NULL : (char *)col_text(st, 18);
+        s = col_text(st, 19), audit_record_set(r.parent_id, sizeof(r.parent_id), s, strlen(s));
         on_row(ud, &r);
         count++;
     }
@@ -306,7 +307,7 @@ static int query_pg(const struct config_audit *cfg, const struct audit_filter *f
     int np = 0;
     int n = snprintf(sql, sizeof(sql), "SELECT id::text, ts, request_id, key_name, model, target, status, error_code, attempts, "
                                        "reasks, stream::int, latency_us, ttft_us, tokens_in, tokens_out, cost_usd, guardrails, "
-                                       "request_body, response_body FROM warden_audit WHERE true");
+                                       "request_body, response_body, parent_id FROM warden_audit WHERE true");
 #define ADD_PARAM(cond, value)                                                                                               \
     do {                                                                                                                     \
         snprintf(a[np], sizeof(a[np]), "%s", value);                                                                         \
@@ -378,6 +379,7 @@ static int query_pg(const struct config_audit *cfg, const struct audit_filter *f
         audit_record_set(r.guardrails, sizeof(r.guardrails), PQgetvalue(res, i, 16), strlen(PQgetvalue(res, i, 16)));
         r.request_body = PQgetisnull(res, i, 17) ? NULL : PQgetvalue(res, i, 17);
         r.response_body = PQgetisnull(res, i, 18) ? NULL : PQgetvalue(res, i, 18);
+        audit_record_set(r.parent_id, sizeof(r.parent_id), PQgetvalue(res, i, 19), strlen(PQgetvalue(res, i, 19)));
         on_row(ud, &r);
         if (i == f->limit - 1 && rows > f->limit)
             audit_id_to_hex(r.id, next_cursor);
@@ -414,6 +416,10 @@ void audit_record_to_json(const struct audit_record *r, struct util_buf *b)
     audit_format_rfc3339(r->time_us, t);
     util_buf_appendf(b, "{\"id\":\"%s\",\"time\":\"%s\",\"request_id\":", id, t);
     util_buf_append_json_string(b, r->request_id, strlen(r->request_id));
+    if (r->parent_id[0]) {
+        util_buf_append(b, ",\"parent_id\":", 13);
+        util_buf_append_json_string(b, r->parent_id, strlen(r->parent_id));
+    }
     util_buf_append(b, ",\"key\":", 7);
     if (r->key_name[0])
         util_buf_append_json_string(b, r->key_name, strlen(r->key_name));

@@ -11,7 +11,7 @@
 #include "util/fmt.h"
 #include "util/clock.h"
 
-#define RECORD_VERSION 1
+#define RECORD_VERSION 2 /* 2 added parent_id; version 1 records (journals of older builds) still decode */
 
 int64_t audit_now_us(void)
 {
@@ -49,12 +49,9 @@ void audit_record_make_id(struct audit_record *r)
     static __thread uint64_t base, seq;
     if (base == 0)
         base = id_salt() + (__atomic_add_fetch(&threads, 1, __ATOMIC_RELAXED) << 40);
-    uint64_t low = base + ++seq;
-    uint64_t t = (uint64_t)r->time_us;
-    for (int i = 0; i < 8; i++) {
-        r->id[i] = (uint8_t)(t >> (56 - 8 * i));
-        r->id[8 + i] = (uint8_t)(low >> (56 - 8 * i));
-    }
+    uint64_t low = __builtin_bswap64(base + ++seq), t = __builtin_bswap64((uint64_t)r->time_us); /* big-endian */
+    memcpy(r->id, &t, 8);
+    memcpy(r->id + 8, &low, 8);
 }
 
 void audit_id_for_time(int64_t time_us, uint8_t id[AUDIT_ID_BYTES])
@@ -127,7 +124,8 @@ void audit_record_free(struct audit_record *r)
 
 /* ---- encoding: version, fixed numbers (little-endian), then length-prefixed strings ---- */
 
-#define N_STRINGS 8
+#define N_STRINGS 9
+#define N_STRINGS_V1 8
 #define FIXED_BYTES (1 + AUDIT_ID_BYTES + 8 + 4 * 4 + 8 * 5)
 
 static void strings_of(const struct audit_record *r, const char *s[N_STRINGS])
@@ -140,6 +138,7 @@ static void strings_of(const struct audit_record *r, const char *s[N_STRINGS])
     s[5] = r->guardrails;
     s[6] = r->request_body ? r->request_body : "";
     s[7] = r->response_body ? r->response_body : "";
+    s[8] = r->parent_id;
 }
 
 size_t audit_record_encoded_max(const struct audit_record *r)
@@ -149,6 +148,18 @@ size_t audit_record_encoded_max(const struct audit_record *r)
     size_t n = FIXED_BYTES;
     for (int i = 0; i < N_STRINGS; i++)
         n += 4 + strlen(s[i]);
+    return n;
+}
+
+size_t audit_record_encoded_bound(const struct audit_record *r)
+{
+    /* each fixed string field holds at most its size - 1 bytes: no strlen on the request path */
+    size_t n = FIXED_BYTES + 4 * N_STRINGS + sizeof(r->request_id) + sizeof(r->key_name) + sizeof(r->model) +
+               sizeof(r->target) + sizeof(r->error_code) + sizeof(r->guardrails) + sizeof(r->parent_id) - 7;
+    if (r->request_body != NULL)
+        n += strlen(r->request_body);
+    if (r->response_body != NULL)
+        n += strlen(r->response_body);
     return n;
 }
 
@@ -211,8 +222,9 @@ size_t audit_record_encode(const struct audit_record *r, uint8_t *out)
 int audit_record_decode(const uint8_t *in, size_t len, struct audit_record *r)
 {
     memset(r, 0, sizeof(*r));
-    if (len < FIXED_BYTES || in[0] != RECORD_VERSION)
+    if (len < FIXED_BYTES || (in[0] != RECORD_VERSION && in[0] != 1))
         return -1;
+    int n_strings = in[0] == 1 ? N_STRINGS_V1 : N_STRINGS;
     const uint8_t *p = in + 1, *end = in + len;
     memcpy(r->id, p, AUDIT_ID_BYTES);
     p += AUDIT_ID_BYTES;
@@ -228,17 +240,19 @@ int audit_record_decode(const uint8_t *in, size_t len, struct audit_record *r)
     uint64_t cost = get64(p);
     p += 8;
     memcpy(&r->cost_usd, &cost, sizeof(cost));
-    char *fixed[6] = {r->request_id, r->key_name, r->model, r->target, r->error_code, r->guardrails};
-    size_t sizes[6] = {sizeof(r->request_id), sizeof(r->key_name), sizeof(r->model), sizeof(r->target),
-                       sizeof(r->error_code), sizeof(r->guardrails)};
-    for (int i = 0; i < N_STRINGS; i++) {
+    /* strings in strings_of() order; 6 and 7 are the bodies */
+    char *fixed[N_STRINGS] = {r->request_id, r->key_name, r->model, r->target, r->error_code, r->guardrails, NULL, NULL,
+                              r->parent_id};
+    size_t sizes[N_STRINGS] = {sizeof(r->request_id), sizeof(r->key_name), sizeof(r->model), sizeof(r->target),
+                               sizeof(r->error_code), sizeof(r->guardrails), 0, 0, sizeof(r->parent_id)};
+    for (int i = 0; i < n_strings; i++) {
         if (end - p < 4)
             goto bad;
         size_t n = get32(p);
         p += 4;
         if ((size_t)(end - p) < n)
             goto bad;
-        if (i < 6) {
+        if (fixed[i] != NULL) {
             if (n >= sizes[i])
                 goto bad;
             audit_record_set(fixed[i], sizes[i], (const char *)p, n);

@@ -25,6 +25,7 @@ struct audit_record {
     uint8_t id[AUDIT_ID_BYTES];
     int64_t time_us;        /* wall clock (Unix, microseconds) when the request ended */
     char request_id[80];    /* x-request-id */
+    char parent_id[80];     /* the request that started this one (a fan-out step or batch item); "" when none */
     char key_name[64];      /* the client's api_keys[].name; "" when anonymous */
     char model[128];        /* the model the client asked for */
     char target[192];       /* provider/model actually used; "" when no attempt was made */
@@ -59,6 +60,9 @@ void audit_record_free(struct audit_record *r);
  * bytes written to out (at most audit_record_encoded_max(r)); decode returns 0 or -1 on
  * malformed input (then *r holds nothing to free). */
 size_t audit_record_encoded_max(const struct audit_record *r);
+/* An upper bound of encoded_max read from the field sizes (only the bodies are measured):
+ * what the queues count against the journal's room, cheaply, on the request path. */
+size_t audit_record_encoded_bound(const struct audit_record *r);
 size_t audit_record_encode(const struct audit_record *r, uint8_t *out);
 int audit_record_decode(const uint8_t *in, size_t len, struct audit_record *r);
 

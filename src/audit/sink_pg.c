@@ -24,7 +24,7 @@
 #include "util/err.h"
 
 #define ROWS_PER_INSERT 1000
-#define N_COLS 19
+#define N_COLS 20
 #define DAY_US (86400LL * 1000000LL)
 #define KNOWN_DAYS 64
 
@@ -45,7 +45,8 @@ static const char schema_sql[] =
     " id uuid NOT NULL, ts bigint NOT NULL, request_id text, key_name text, model text, target text,"
     " status integer, error_code text, attempts integer, reasks integer, stream boolean, latency_us bigint,"
     " ttft_us bigint, tokens_in bigint, tokens_out bigint, cost_usd double precision, guardrails text,"
-    " request_body text, response_body text, PRIMARY KEY (ts, id)) PARTITION BY RANGE (ts);"
+    " request_body text, response_body text, parent_id text, PRIMARY KEY (ts, id)) PARTITION BY RANGE (ts);"
+    "ALTER TABLE warden_audit ADD COLUMN IF NOT EXISTS parent_id text;" /* stores made before it */
     "CREATE INDEX IF NOT EXISTS warden_audit_key_ts ON warden_audit (key_name, ts);"
     "CREATE INDEX IF NOT EXISTS warden_audit_model_ts ON warden_audit (model, ts);"
     "CREATE INDEX IF NOT EXISTS warden_audit_status_ts ON warden_audit (status, ts);";
@@ -152,7 +153,7 @@ static int insert_rows(struct pg_sink *s, const struct audit_record *recs, size_
     util_buf_reset(&s->sql);
     util_buf_appendf(&s->sql, "INSERT INTO warden_audit (id, ts, request_id, key_name, model, target, status, error_code, "
                               "attempts, reasks, stream, latency_us, ttft_us, tokens_in, tokens_out, cost_usd, guardrails, "
-                              "request_body, response_body) VALUES ");
+                              "request_body, response_body, parent_id) VALUES ");
     for (size_t i = 0; i < n; i++) {
         const struct audit_record *r = &recs[i];
         char (*num)[40] = s->num[i];
@@ -186,6 +187,7 @@ static int insert_rows(struct pg_sink *s, const struct audit_record *recs, size_
         v[16] = opt_text(r->guardrails);
         v[17] = opt_text(r->request_body);
         v[18] = opt_text(r->response_body);
+        v[19] = opt_text(r->parent_id);
         util_buf_append(&s->sql, i ? ",(" : "(", i ? 2 : 1);
         for (int c = 0; c < N_COLS; c++)
             util_buf_appendf(&s->sql, "%s$%zu", c ? "," : "", i * N_COLS + (size_t)c + 1);

@@ -903,6 +903,19 @@ int cfg_find_cycle(size_t n, size_t (*n_edges)(void *u, size_t i), size_t (*edge
     return found;
 }
 
+void cfg_cycle_path(char *out, size_t outsz, const size_t *cycle, size_t len, const void *base, size_t stride, size_t name_off)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < len && o < outsz; i++) {
+        const char *name = *(char *const *)((const char *)base + cycle[i] * stride + name_off);
+        int k = snprintf(out + o, outsz - o, "%s%s", i ? " -> " : "", name);
+        if (k < 0)
+            break;
+        o += (size_t)k;
+    }
+}
+
 static size_t model_n_edges(void *u, size_t i)
 {
     struct config_model *m = &((struct config *)u)->models[i];
@@ -924,14 +937,7 @@ static int check_fallback_cycles(struct cfg_ctx *c)
     if (!cfg_find_cycle(cfg->n_models, model_n_edges, model_edge, cfg, NULL, &cycle, &len))
         return 0;
     char path[192];
-    size_t o = 0;
-    path[0] = '\0';
-    for (size_t i = 0; i < len && o < sizeof(path); i++) {
-        int k = snprintf(path + o, sizeof(path) - o, "%s%s", i ? " -> " : "", cfg->models[cycle[i]].name);
-        if (k < 0)
-            break;
-        o += (size_t)k;
-    }
+    cfg_cycle_path(path, sizeof(path), cycle, len, cfg->models, sizeof(*cfg->models), offsetof(struct config_model, name));
     snprintf(c->where, sizeof(c->where), "models[%zu].fallbacks", cycle[0]);
     c->where_len = strlen(c->where);
     cfg_fail_line(c, cfg->models[cycle[0]].line, "fallback cycle: %s", path);
@@ -1047,6 +1053,12 @@ static int root_key(struct cfg_ctx *c, const char *key, yaml_node_t *v, void *ud
         return cfg_parse_admin(c, v);
     if (!strcmp(key, "prices"))
         return cfg_parse_prices(c, v);
+    if (!strcmp(key, "pipelines"))
+        return cfg_parse_pipelines(c, v);
+    if (!strcmp(key, "batch"))
+        return cfg_parse_batch(c, v);
+    if (!strcmp(key, "fanout"))
+        return cfg_parse_fanout(c, v);
     if (!strcmp(key, "embeddings"))
         return cfg_parse_embeddings(c, v, &cfg->embeddings);
     return CFG_KEY_UNKNOWN;
@@ -1057,13 +1069,14 @@ static int parse_root(struct cfg_ctx *c, yaml_node_t *root)
     static const char *const keys[] = {"server",     "providers", "models",     "default_guardrails", "guardrails",
                                        "health",     "api_keys",  "async_post", "guard_pool",         "guard_coverage",
                                        "audit",      "auth",      "admin",      "prices",     "guardrails_api",
-                                       "embeddings", NULL};
+                                       "embeddings", "pipelines", "batch",    "fanout",     NULL};
     if (root->type != YAML_MAPPING_NODE)
         return cfg_fail(c, root, "the configuration must be a mapping (server:, providers:, models:, ...), got %s",
                         cfg_kind_name(root));
     if (cfg_map_each(c, root, keys, root_key, NULL))
         return -1;
     cfg_audit_defaults(c->cfg);
+    cfg_fanout_defaults(c->cfg);
     cfg_embeddings_inherit(c->cfg);
     if (c->cfg->auth_required && c->cfg->n_api_keys == 0)
         return cfg_fail(c, root, "auth: required: true needs at least one entry in api_keys");
@@ -1273,6 +1286,7 @@ void config_free(struct config *cfg)
     free(cfg->api_keys);
     cfg_guardrails_api_free(&cfg->guardrails_api);
     cfg_audit_free(cfg);
+    cfg_fanout_free(cfg);
     free(cfg);
 }
 

@@ -15,6 +15,8 @@
 
 #include <stddef.h>
 
+#include "config/config_fanout.h"
+
 struct config_kv {
     char *name;
     char *value;
@@ -348,6 +350,9 @@ struct config {
     char *admin_token_env;      /* `admin: {token_env: NAME}` */
     int has_admin_token;        /* the variable was set (non-empty) at load */
     unsigned char admin_token_sha256[32];
+    struct config_pipeline *pipelines; size_t n_pipelines; /* `pipelines:` (config_fanout.h) */
+    struct config_batch batch;
+    struct config_fanout fanout;
     struct config_embeddings embeddings; /* the default for models without their own */
 };
 
@@ -358,5 +363,6 @@ void config_free(struct config *cfg);
 
 struct config_model *config_find_model(const struct config *cfg, const char *name);
 struct config_guardrail *config_find_guardrail(const struct config *cfg, const char *name);
+struct config_pipeline *config_find_pipeline(const struct config *cfg, const char *name, size_t len);
 
 #endif

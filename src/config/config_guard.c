@@ -151,7 +151,7 @@ int cfg_check_regex(struct cfg_ctx *c, yaml_node_t *n, const char *pattern, int 
 /* A YAML node as JSON, for additional_provider_specific_params (sent to the
  * guard service as written). Plain scalars are typed as YAML 1.2's core schema
  * types them (null, true/false, integers, floats); quoted scalars stay strings. */
-static json_t *yaml_to_json(struct cfg_ctx *c, yaml_node_t *n, int depth)
+json_t *cfg_yaml_to_json(struct cfg_ctx *c, yaml_node_t *n, int depth)
 {
     if (depth > 32) {
         cfg_fail(c, n, "nested too deeply");
@@ -172,7 +172,7 @@ static json_t *yaml_to_json(struct cfg_ctx *c, yaml_node_t *n, int depth)
                 json_decref(o);
                 return NULL;
             }
-            json_t *v = yaml_to_json(c, cfg_node(c, p->value), depth + 1);
+            json_t *v = cfg_yaml_to_json(c, cfg_node(c, p->value), depth + 1);
             if (v == NULL || json_object_set_new(o, key, v) != 0) {
                 if (v == NULL)
                     json_decref(o);
@@ -186,7 +186,7 @@ static json_t *yaml_to_json(struct cfg_ctx *c, yaml_node_t *n, int depth)
     if (n->type == YAML_SEQUENCE_NODE) {
         json_t *a = json_array();
         for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++) {
-            json_t *v = yaml_to_json(c, cfg_node(c, *i), depth + 1);
+            json_t *v = cfg_yaml_to_json(c, cfg_node(c, *i), depth + 1);
             if (v == NULL) {
                 json_decref(a);
                 return NULL;
@@ -227,7 +227,7 @@ static int parse_provider_params(struct cfg_ctx *c, yaml_node_t *n, char **out)
 {
     if (cfg_expect_map(c, n))
         return -1;
-    json_t *j = yaml_to_json(c, n, 0);
+    json_t *j = cfg_yaml_to_json(c, n, 0);
     if (j == NULL)
         return -1;
     char *text = json_dumps(j, JSON_COMPACT);
@@ -673,14 +673,8 @@ int cfg_guardrails_finish(struct cfg_ctx *c)
     size_t *order = util_calloc(n, sizeof(*order));
     if (cfg_find_cycle(n, guard_n_edges, guard_edge, cfg, order, &cycle, &len)) {
         char path[192];
-        size_t o = 0;
-        path[0] = '\0';
-        for (size_t i = 0; i < len && o < sizeof(path); i++) {
-            int k = snprintf(path + o, sizeof(path) - o, "%s%s", i ? " -> " : "", cfg->guardrails[cycle[i]].name);
-            if (k < 0)
-                break;
-            o += (size_t)k;
-        }
+        cfg_cycle_path(path, sizeof(path), cycle, len, cfg->guardrails, sizeof(*cfg->guardrails),
+                       offsetof(struct config_guardrail, name));
         snprintf(c->where, sizeof(c->where), "guardrails[%zu].members", cycle[0]);
         c->where_len = strlen(c->where);
         cfg_fail_line(c, cfg->guardrails[cycle[0]].line, "member cycle: %s", path);

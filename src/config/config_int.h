@@ -110,6 +110,9 @@ void cfg_add_refs(struct cfg_ctx *c, yaml_node_t *seq, enum cfg_ref_kind kind, c
 /* Depth-first search over n nodes; see config.c. */
 int cfg_find_cycle(size_t n, size_t (*n_edges)(void *u, size_t i), size_t (*edge)(void *u, size_t i, size_t k), void *u,
                    size_t *order, size_t **cycle, size_t *cycle_len);
+/* A found cycle as "a -> b -> a" in out (truncated); names[i] is node i's name at
+ * base + i * stride + name_off (a char *). */
+void cfg_cycle_path(char *out, size_t outsz, const size_t *cycle, size_t len, const void *base, size_t stride, size_t name_off);
 
 /* config_guard.c */
 int cfg_parse_guardrails(struct cfg_ctx *c, yaml_node_t *n);
@@ -144,6 +147,17 @@ int cfg_parse_target_price(struct cfg_ctx *c, yaml_node_t *n, struct config_targ
 /* CFG_KEY_UNKNOWN for other keys; sets *has_hash when the key's hash was given. */
 int cfg_api_key_secret(struct cfg_ctx *c, const char *key, yaml_node_t *v, struct config_api_key *a, int *has_hash);
 void cfg_audit_free(struct config *cfg);
+
+/* A YAML node as JSON (plain scalars typed as YAML 1.2's core schema types them); NULL after
+ * an error (config_guard.c). */
+struct json_t *cfg_yaml_to_json(struct cfg_ctx *c, yaml_node_t *n, int depth);
+
+/* config_fanout.c: pipelines, batch, fanout */
+int cfg_parse_pipelines(struct cfg_ctx *c, yaml_node_t *n);
+int cfg_parse_batch(struct cfg_ctx *c, yaml_node_t *n);
+int cfg_parse_fanout(struct cfg_ctx *c, yaml_node_t *n);
+void cfg_fanout_defaults(struct config *cfg);
+void cfg_fanout_free(struct config *cfg);
 
 /* config_yaml.c: the shared free helpers */
 void cfg_free_strv(char **v, size_t n);

@@ -1,7 +1,8 @@
 /* Prompt-injection detector. See injection.h for the design.
  *
  * Layout of this file:
- *   1. the pattern table (family, weight, name, regex): the only place to tune;
+ *   1. the pattern table (family, weight, name, regex); the token model's lexicon and rules
+ *      (injection_lex.c) are the other place to tune;
  *   2. normalisation (homoglyphs, fullwidth, invisible / tag / bidi characters, leetspeak,
  *      spaced letters) into the scratch, with a map from each output byte to its source byte;
  *   3. base64 payloads;
@@ -22,6 +23,8 @@
 #include <string.h>
 
 #include "guard/hs_block.h"
+#include "guard/injection_decode.h"
+#include "guard/injection_lex.h"
 #include "util/alloc.h"
 #include "util/err.h"
 
@@ -43,97 +46,31 @@ struct inj_pattern {
     int case_sensitive;
 };
 
-/* Word groups used by several patterns. Gaps stay inside one sentence. */
-#define GAP(n) "[^.!?\\n]{0," #n "}"
-#define V_IGNORE                                                                                                              \
-    "(?:ignore|ignoring|disregard|disregarding|forget|forgetting|override|overriding|bypass|bypassing|skip|drop|abandon|"    \
-    "discard|neglect|set aside|throw (?:out|away)|dismiss|overlook|pay no (?:attention|heed|mind) to|do not (?:follow|obey|" \
-    "heed)|don'?t (?:follow|obey|heed)|stop (?:following|obeying)|no longer (?:follow|obey)|cancel|erase|delete|wipe|"       \
-    "unlearn|ditch|scrap|nullify|purge|put aside|leave behind)"
-#define YOUR "(?:your|ur|yours|thy)"
-#define VOID_STATE                                                                                                            \
-    "(?:was|were|are|is|have been|has been|no longer)\\s+(?:just\\s+|only\\s+|all\\s+|now\\s+|hereby\\s+)?(?:a\\s+)?"          \
-    "(?:fake|test|tests|joke|wrong|invalid|void|null|outdated|obsolete|cancel+ed|revoked|overridden|superseded|deprecated|"   \
-    "no longer (?:valid|apply|applicable|relevant|in effect)|not (?:real|valid|important|relevant|binding)|irrelevant|"     \
-    "lifted|removed|suspended|disabled|apply|valid|in effect)\\b"
-#define PREV                                                                                                                  \
-    "(?:previous|previously given|prior|above|earlier|preceding|foregoing|former|initial|original|aforementioned|"          \
-    "pre-?existing|prior|older|past|preset|pre-?programmed|initial)"
-#define N_INSTR                                                                                                               \
-    "(?:instructions?|rules?|directions?|directives?|prompts?|guidelines?|commands?|orders?|guidance|constraints?|"          \
-    "restrictions?|programming|training|polic(?:y|ies)|conditioning|limitations?|filters?)"
-#define SYS_NOUN                                                                                                              \
-    "(?:system|initial|hidden|secret|original|internal|developer|pre|confidential|underlying|setup|starting|opening|"       \
-    "private|first|base|meta|full|entire|complete|exact)[\\s-]*(?:prompt|instructions|message|directives|configuration|"     \
-    "preamble|programming)"
-
 static const struct inj_pattern patterns[] = {
     /* ---- override ---- */
-    {GUARD_INJ_OVERRIDE, 0.75, "ignore-previous-instructions", "\\b" V_IGNORE "\\b" GAP(25) "\\b" PREV "\\b" GAP(25) "\\b" N_INSTR "\\b"},
-    {GUARD_INJ_OVERRIDE, 0.75, "ignore-instructions-before",
-     "\\b" V_IGNORE "\\b" GAP(30) "\\b(?:instructions?|rules?|directions?|directives?|prompts?|guidelines?|commands?|orders?|"
-     "guidance|constraints|restrictions|programming)\\b" GAP(25) "\\b(?:before|above|earlier|previously|so far|until now|"
-     "up to now|beforehand|you (?:had|have|were given|got|received|were told|'ve been given|have been given))\\b"},
-    {GUARD_INJ_OVERRIDE, 0.45, "ignore-near-rules",
-     "\\b(?:" V_IGNORE "|never mind|nevermind)\\b" GAP(50) "\\b(?:instructions|rules|guidelines|directives|prompt|programming|"
-     "polic(?:y|ies)|restrictions|filters|guardrails|protocols?|safety|training|constraints|what you were told|"
-     "everything you)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.6, "rules-suspended",
-     "\\b(?:instructions|rules|guidelines|directives|prompt|programming|polic(?:y|ies)|restrictions|filters|guardrails|"
-     "protocols|safety checks|policy checks|safety measures)\\b" GAP(30) "\\b(?:are|is|have been|has been|were)\\s+(?:now\\s+|"
-     "hereby\\s+|temporarily\\s+)?(?:suspended|lifted|void|disabled|cancel+ed|revoked|off|turned off|removed|waived|"
-     "invalid|null|deactivated|paused|gone)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.6, "rules-dont-apply",
-     "\\b(?:instructions|rules|guidelines|directives|prompt|programming|polic(?:y|ies)|restrictions|filters|they|those|these|"
-     "what you were told|whatever you were told|everything you were told)\\b" GAP(30) "\\b(?:don'?t|do not|doesn'?t|does not|"
-     "no longer|won'?t|will not)\\s+(?:apply|matter|count|exist|bind you|hold)\\b"},
     {GUARD_INJ_OVERRIDE, 0.75, "never-mind-what-you-were-told",
      "\\b(?:never\\s*mind|nevermind|screw|forget about)\\s+(?:what|whatever|everything|anything|all)\\s+(?:that\\s+)?you(?:'ve| have)?"
      "\\s+(?:were|been|was)\\s+(?:told|given|taught|instructed|programmed)\\b"},
     {GUARD_INJ_OVERRIDE, 0.7, "authorized-to-ignore",
      "\\b(?:authori[sz]ed|allowed|permitted|cleared|free|instructed|licensed)\\s+(?:you\\s+)?to\\s+(?:ignore|bypass|disregard|break|"
      "skip|override|violate|circumvent|disable|turn off)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.75, "ignore-rules-that-stop-you",
-     "\\b" V_IGNORE "\\b" GAP(30) "\\b(?:instructions|rules|guidelines|directives|polic(?:y|ies)|restrictions|filters|"
-     "programming|training|constraints)\\s+(?:that|which)\\s+(?:prevent|prevents|stop|stops|block|blocks|keep|keeps|"
-     "restrict|restricts|limit|limits|forbid|forbids|prohibit|prohibits)\\s+you\\b"},
-    {GUARD_INJ_OVERRIDE, 0.6, "ignore-the-above",
-     "\\b" V_IGNORE "\\s+(?:all\\s+(?:of\\s+)?|everything\\s+)?(?:the\\s+|that\\s+)?(?:above|foregoing|aforementioned)\\b"},
     {GUARD_INJ_OVERRIDE, 0.6, "new-rule-you",
      "\\bnew\\s+(?:rule|rules|instruction|instructions|directive|policy|order)s?\\s*[:-]\\s*(?:you|your|from now|always|never|"
      "ignore|the assistant)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.35, "answer-without-warnings",
-     "\\b(?:answer|respond|reply|talk|speak|write|answers|responses)\\b" GAP(20) "\\b(?:without|with no|no)\\s+(?:any\\s+)?"
-     "(?:warnings|disclaimers|caveats|refusals?|refusing|censorship|filters?|moralizing|moralising|lectures|judgement|"
-     "judgment)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.8, "ignore-instructions-foreign",
-     "\\b(?:(?:ignorez|ignorer|ignora|ignorar|ignoriere|ignorieren|olvida|vergiss|oublie[zr]?|dimentica)\\s+(?:todas?\\s+|"
-     "toutes?\\s+|tous\\s+|alle\\s+|tutte\\s+)?(?:les\\s+|las\\s+|los\\s+|as\\s+|le\\s+|die\\s+|deine\\s+|tus\\s+|tes\\s+|"
-     "vos\\s+)?|ignore\\s+(?:toutes\\s+|tous\\s+)?les\\s+)(?:\\w+\\s+)?(?:instructions?|instrucciones|instrucoes|anweisungen|"
-     "istruzioni|regeln|regles|reglas|regras|regole)\\b"},
     {GUARD_INJ_OVERRIDE, 0.75, "set-your-instructions-aside",
      "\\b(?:set|put|leave|push|cast|throw|lay)\\s+(?:all\\s+)?(?:of\\s+)?(?:your|the|my|any|those|these)\\s+(?:\\w+\\s+){0,2}"
      "(?:instructions|rules|guidance|guidelines|directives|programming|restrictions|constraints|prompt|orders|training)\\s+"
      "(?:aside|away|behind)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.75, "everything-before-was-a-test",
-     "\\b(?:everything|all|anything|whatever|the text|the message|what you read)\\s+(?:before|above|prior to)\\s+(?:this|that|here|"
-     "now)\\b" GAP(30) "\\b(?:was|is|were)\\s+(?:just\\s+|only\\s+)?(?:a\\s+)?(?:test|fake|joke|irrelevant|void|noise|a "
-     "distraction|not real|cancel+ed)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.4, "the-real-request",
-     "\\bthe\\s+(?:real|actual|true)\\s+(?:request|task|question|instruction|instructions|prompt|job|goal)\\s*(?::|is\\b)"},
     {GUARD_INJ_OVERRIDE, 0.5, "your-programming-updated",
      "\\b(?:your\\s+)?(?:programming|instructions|rules|guidelines|directives|system prompt|restrictions|settings)\\s+(?:has|have)\\s+"
      "been\\s+(?:updated|changed|modified|overwritten|replaced|rewritten|reset|removed|disabled|unlocked)\\b"},
     {GUARD_INJ_OVERRIDE, 0.45, "note-to-the-ai",
      "\\b(?:note|message|instructions?|attention|important|notice|warning|reminder|memo)\\s*(?:to|for)?\\s*(?:the\\s+|all\\s+|any\\s+)?"
      "(?:ai|llm|assistant|chatbot|bot|language model|gpt|chatgpt|claude|model|agent)s?\\b"},
-    {GUARD_INJ_OVERRIDE, 0.3, "dear-ai", "\\b(?:dear|hey|hello|hi|attention|listen(?: up)?)\\s*,?\\s*(?:ai|llm|assistant|chatbot|bot|language model|gpt|chatgpt|claude|model|agent)\\b"},
     {GUARD_INJ_OVERRIDE, 0.55, "if-you-are-an-ai",
      "\\bif\\s+you\\s+are\\s+(?:an?\\s+)?(?:ai|llm|language model|assistant|chatbot|bot|gpt|model|agent)\\b"},
     {GUARD_INJ_OVERRIDE, 0.55, "ai-reading-this",
      "\\b(?:ai|llm|assistant|chatbot|bot|language model|gpt|chatgpt|claude|model|agent)s?\\s+(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing|browsing|scanning)\\s+(?:this|these)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.55, "assistant-instructions-marker",
-     "\\[\\s*(?:assistant|ai|model|system|admin|developer|llm)\\s+(?:instructions?|note|directive|override|message|command)s?\\s*\\]"},
     {GUARD_INJ_OVERRIDE, 0.35, "user-is-authorized",
      "\\b(?:the user|user|i|requester|this account)\\s+(?:is|am|has been)\\s+(?:fully\\s+|now\\s+)?(?:authori[sz]ed|verified|"
      "cleared|whitelisted|an admin|admin|privileged)\\b"},
@@ -154,67 +91,16 @@ static const struct inj_pattern patterns[] = {
      "\\b(?:end of (?:the\\s+)?(?:user )?(?:input|prompt|message|instructions|conversation|document)|begin(?:ning)? of (?:the\\s+)?"
      "(?:new )?(?:system|admin|developer) (?:prompt|instructions|message))\\b"},
     {GUARD_INJ_OVERRIDE, 0.45, "SYSTEM-colon", "(?:^|[.!?]\\s+|\\n)\\s*(?:SYSTEM|ADMIN|DEVELOPER|ROOT|OPERATOR)\\s*:", 1},
-    {GUARD_INJ_OVERRIDE, 0.75, "ignore-vendor-policy",
-     "\\b" V_IGNORE "\\s+(?:all\\s+|any\\s+)?(?:of\\s+)?(?:the\\s+)?(?:openai|anthropic|google|microsoft|meta|mistral)(?:'s)?\\s+"
-     "(?:\\w+\\s+)?(?:polic(?:y|ies)|guidelines|rules|restrictions|filters|content|terms|safety)\\b"},
     {GUARD_INJ_OVERRIDE, 0.5, "new-system-prompt",
      "\\b(?:new|updated|revised|replacement|different)\\s+system\\s+(?:prompt|message|instructions)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.45, "obey-me",
-     "\\b(?:must|will|shall|should|have to|now|and)\\s+(?:now\\s+|only\\s+|always\\s+)*(?:obey|comply with|listen to|follow)\\s+"
-     "(?:me|only me|my (?:orders|commands|instructions|requests|demands)|all my requests|every request|the user(?: above all)?|"
-     "whatever i say|everything i say)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.55, "ignore-all-instructions",
-     "\\b" V_IGNORE "\\s+(?:all|any|each|every)(?:\\s+of)?(?:\\s+(?:the|your|my|these|those|this))?" GAP(25)
-     "\\b(?:instructions?|directions?|directives?|prompts?|guidelines?|programming|training|restrictions|constraints)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.8, "ignore-your-instructions",
-     "\\b" V_IGNORE "\\s+(?:all\\s+|any\\s+|each\\s+|every\\s+)?(?:of\\s+)?your\\s+(?:(?:own|current|previous|prior|original|initial|"
-     "existing|old|safety|system|content|ethical|moral|built-in|internal|default|core|programmed|preset|openai|base|"
-     "developer|usual|standard|normal)\\s+){0,3}(?:instructions|rules|guidelines|programming|training|directives|prompt|"
-     "system prompt|polic(?:y|ies)|restrictions|constraints|filters|safety|ethics|principles|limitations|guardrails|"
-     "conditioning|orders|commands|alignment|settings|protocols|safeguards|boundaries|morals)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.85, "forget-what-you-were-told",
-     "\\b(?:forget|ignore|disregard|discard|drop|erase|delete|wipe)\\s+(?:about\\s+)?(?:everything|all|anything|whatever|what)"
-     "\\s+(?:that\\s+)?(?:you(?:'ve| have)?\\s+(?:been|were|was|got|received)\\s+(?:told|taught|instructed|given|trained|"
-     "programmed|said)|(?:i|we|they|someone|anyone|the (?:developers?|system|user))\\s+(?:have\\s+)?(?:told|said|gave|wrote|"
-     "instructed|set)\\s+(?:to\\s+)?(?:you\\s+)?(?:before|earlier|previously|above|so far|until now|up to now)|(?:above|before|"
-     "prior|previously|so far|up to (?:now|this point)|until now|earlier|from before))"},
-    {GUARD_INJ_OVERRIDE, 0.35, "from-now-on-you",
-     "\\bfrom\\s+(?:now\\s+on|this\\s+(?:point|moment)\\s+(?:on|forward)|here\\s+on(?:\\s+out)?)\\b" GAP(20)
-     "\\byou(?:'ll|'re)?\\s*(?:will|are|must|shall|should|can|may|have to|need to|answer|respond|reply|act|behave|speak|"
-     "talk|only|no longer|won'?t|do not|don'?t)?\\b"},
     {GUARD_INJ_OVERRIDE, 0.55, "new-instructions-header",
      "\\b(?:new|updated|revised|real|true|actual|override|overriding|secret|hidden|admin|system|priority|developer|important|"
      "urgent)\\s+(?:instructions?|directives?|system\\s+prompt|prompt|orders|task)\\s*(?::|-|=|#|\\]|\\n)"},
     {GUARD_INJ_OVERRIDE, 0.6, "your-real-instructions",
      "\\byour\\s+(?:real|true|actual|new|updated|only|sole|primary|main|current|hidden)\\s+(?:instructions|task|goal|purpose|"
      "directive|directives|objective|mission|job|orders|programming|role|instruction)\\s+(?:is|are|will be|now|from now)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.5, "real-instructions", "\\b(?:your|the)\\s+(?:real|true|actual|secret|hidden)\\s+(?:instructions|directives|orders)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.8, "previous-instructions-void",
-     "\\b(?:previous|prior|above|earlier|preceding|original|old|initial|system|those|these|all|any|other)\\s+(?:instructions?|"
-     "rules?|prompts?|directions?|directives?|guidelines|orders|commands)\\s+(?:you\\s+(?:were|have been|got)\\s+given\\s+)?"
-     VOID_STATE},
-    {GUARD_INJ_OVERRIDE, 0.8, "instructions-above-void",
-     "\\b(?:instructions?|rules?|prompts?|directions?|directives?|guidelines|orders|commands)\\s+(?:above|before|earlier|"
-     "given (?:above|before|earlier|to you)|you (?:were|have been) given)\\s+" VOID_STATE},
-    {GUARD_INJ_OVERRIDE, 0.6, "ignore-the-above-text",
-     "\\b" V_IGNORE "\\s+(?:all\\s+(?:of\\s+)?)?(?:the\\s+|this\\s+|that\\s+)?(?:above|preceding|previous|prior|earlier)\\s+"
-     "(?:text|message|messages|content|context|input|conversation)\\b"},
     {GUARD_INJ_OVERRIDE, 0.3, "do-exactly-what-i-say",
      "\\bdo\\s+(?:exactly|only|everything|whatever|just)\\s+(?:what|as)?\\s*i\\s+(?:say|tell you|command|ask|want)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.75, "do-not-follow-your-rules",
-     "\\b(?:do not|don'?t|never|stop|no longer|quit|refuse to)\\s+(?:follow|obey|adhere to|comply with|listen to|respect|"
-     "apply|enforce|abide by)(?:ing)?\\s+(?:any\\s+(?:of\\s+)?|all\\s+(?:of\\s+)?)?(?:your|openai'?s?|anthropic'?s?|"
-     "(?:the|any|those)\\s+(?:system|usage|moderation|previous|prior|above|original))\\s+" GAP(20)
-     "(?:instructions|rules|guidelines|programming|polic(?:y|ies)|restrictions|directives|filters|principles|prompt)"},
-    {GUARD_INJ_OVERRIDE, 0.8, "disable-your-safety",
-     "\\b(?:override|disable|deactivate|turn off|switch off|remove|lift|bypass|circumvent|ignore|disregard|drop|suspend|"
-     "break|escape|evade|get around|jailbreak|shed|abandon|forget)\\s+(?:all\\s+(?:of\\s+)?|any\\s+(?:of\\s+)?)?your\\s+"
-     "(?:\\w+\\s+){0,2}(?:filters?|guidelines|restrictions|protocols|rules|polic(?:y|ies)|measures|constraints|checks|"
-     "guardrails|safeguards|limitations|limits|programming|alignment|training|ethics|morals|principles|boundaries|"
-     "conditioning|censorship|inhibitions|shackles)\\b"},
-    {GUARD_INJ_OVERRIDE, 0.25, "and-instead",
-     "\\b(?:(?:and|then|but)\\s+(?:instead|now)|instead)\\b\\s*,?\\s*(?:just\\s+)?(?:say|print|output|write|tell|respond|reply|"
-     "answer|follow|reveal|give|act|pretend|do exactly|obey)\\b"},
     {GUARD_INJ_OVERRIDE, 0.55, "reset-your-instructions",
      "\\b(?:reset|wipe|clear|erase|flush)\\s+your\\s+(?:previous\\s+|prior\\s+|current\\s+)?(?:instructions|memory|context|"
      "rules|programming|guidelines|directives|conditioning|training)\\b"},
@@ -231,41 +117,19 @@ static const struct inj_pattern patterns[] = {
     {GUARD_INJ_OVERRIDE, 0.7, "chat-template-token",
      "(?:<\\|im_start\\|>|<\\|im_end\\|>|<\\|system\\|>|<\\|endoftext\\|>|<<SYS>>|<</SYS>>|\\[/?INST\\]|<\\|start_header_id\\|>|"
      "<\\|eot_id\\|>)"},
-    {GUARD_INJ_OVERRIDE, 0.5, "fake-system-marker",
-     "(?:\\[\\s*(?:system|admin|developer|root|sudo)(?:\\s+(?:override|message|note|instruction|command|update|prompt))?\\s*\\]|"
-     "#{2,}\\s*(?:system|admin)\\s+(?:override|instruction|prompt|message)|\\bsystem\\s+override\\b|\\badmin\\s+override\\b)"},
     {GUARD_INJ_OVERRIDE, 0.3, "you-are-in-mode",
      "\\b(?:you are|you're|you will be|you'll be)\\s+(?:now\\s+)?(?:in|entering|operating in|switched to|running in)\\s+"
      "(?:a\\s+|the\\s+)?(?:\\w+\\s+)?mode\\b"},
-    {GUARD_INJ_OVERRIDE, 0.4, "stop-being-assistant",
-     "\\b(?:(?:stop|quit|cease)\\s+(?:being|acting (?:as|like)|pretending to be)|you(?:'re| are)\\s+(?:now\\s+)?(?:not|no longer))\\s+(?:an?\\s+|the\\s+)?(?:helpful\\s+|polite\\s+)?"
-     "(?:ai|assistant|language model|chatbot|llm|chatgpt|claude)\\b"},
 
     /* ---- role-play jailbreaks ---- */
-    {GUARD_INJ_ROLEPLAY, 0.85, "you-are-dan",
-     "\\b(?i:you are|you're|act as|acting as|become|be|pretend to be|roleplay as|role-play as|play|playing|called|named|as|"
-     "your name is|you will be called|call yourself|you are called|stay|remain)\\s+"
-     "(?i:now\\s+)?(?i:a\\s+|an\\s+|the\\s+)?(?:DAN|STAN|DUDE|AIM|KEVIN|APOPHIS|BetterDAN|AntiGPT|UCAR|Mongo Tom|BasedGPT|"
-     "DevMode)\\b",
-     1},
     {GUARD_INJ_ROLEPLAY, 0.7, "dan-mode", "\\bDAN\\s*(?:mode|prompt|jailbreak|persona|\\d+(?:\\.\\d+)?)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.3, "DAN", "\\b(?:DAN|STAN|DUDE)\\b", 1},
     {GUARD_INJ_ROLEPLAY, 0.85, "do-anything-now", "\\bdo\\s+anything\\s+now\\b"},
     {GUARD_INJ_ROLEPLAY, 0.3, "developer-mode", "\\bdeveloper\\s+mode\\b"},
-    {GUARD_INJ_ROLEPLAY, 0.8, "ai-with-developer-mode",
-     "\\b(?:chatgpt|gpt(?:-?\\d)?|ai|assistant|model|you|claude|llm)\\s+(?:with|in)\\s+(?:the\\s+)?developer\\s+mode\\b"},
     {GUARD_INJ_ROLEPLAY, 0.7, "developer-mode-enabled", "\\bdeveloper\\s+mode\\s+(?:enabled|output|response|activated|is enabled|is on)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.55, "jailbreak-mode",
      "\\b(?:jailbreak|jailbroken|unrestricted|unfiltered|uncensored|evil|chaos|rogue|no[- ]?limits?|dan|anarchy|unlocked|"
      "amoral|unchained|unbound|limitless)\\s+mode\\b"},
-    {GUARD_INJ_ROLEPLAY, 0.25, "special-mode", "\\b(?:god|sudo|hacker|opposite|admin|root)\\s+mode\\b"},
-    {GUARD_INJ_ROLEPLAY, 0.8, "pretend-without-restrictions",
-     "\\b(?:pretend|act|behave|respond|answer|roleplay|role-play|simulate|you are|you're|you will be|you'll be|reply|"
-     "write|speak|talk|if you were|if you had|you were)\\b" GAP(80) "\\b(?:without|with no|no|free (?:of|from)|not bound by|"
-     "unbound by|unrestricted by|regardless of|don'?t have|do not have|doesn'?t have|does not have|lacking|devoid of|beyond|"
-     "outside|with zero|zero)\\s+(?:any\\s+)?(?:\\w+\\s+){0,2}(?:restrictions|limits|limitations|filters|filtering|guidelines|ethics|morals|morality|censorship|"
-     "boundaries|constraints|polic(?:y|ies)|safeguards|moral compass|conscience|guardrails|rules|training|alignment|"
-     "limitation)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.85, "no-longer-bound",
      "\\b(?:you are|you're|you have been|you've been|you will be|you'll be|you were|you)\\s+(?:now\\s+)?(?:no longer|not|"
      "never|free from being|freed from being)\\s+(?:bound|restricted|limited|constrained|governed|controlled|held back|"
@@ -286,10 +150,6 @@ static const struct inj_pattern patterns[] = {
     {GUARD_INJ_ROLEPLAY, 0.3, "stay-in-character", "\\b(?:stay|remain|keep)\\s+in\\s+character\\b"},
     {GUARD_INJ_ROLEPLAY, 0.35, "never-break-character",
      "\\b(?:never|don'?t|do not|must not|will not|won'?t)\\s+(?:ever\\s+)?(?:break|leave|drop|step out of)\\s+(?:the\\s+|your\\s+)?character\\b"},
-    {GUARD_INJ_ROLEPLAY, 0.45, "never-refuse",
-     "\\b(?:never|not|cannot|can't|won't|will not|doesn'?t|does not|don'?t|do not|must not|should not|shouldn't)\\s+(?:ever\\s+)?"
-     "(?:refuse[sd]?|declines?|rejects?|says? no to|deny|denies|turns? down)\\b" GAP(30)
-     "\\b(?:requests?|questions?|anything|prompts?|orders?|commands?|demands?|tasks?|me)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.3, "answer-anything",
      "\\b(?:can|will|must|should|shall)\\s+(?:answer|respond to|do|say|generate|write|produce|discuss)\\s+(?:anything|"
      "everything|any\\s+(?:request|question|prompt|topic))\\b"},
@@ -299,29 +159,13 @@ static const struct inj_pattern patterns[] = {
     {GUARD_INJ_ROLEPLAY, 0.3, "vendor-policy",
      "\\b(?:openai|anthropic|google|meta|microsoft)(?:'s)?\\s+(?:content\\s+|usage\\s+|safety\\s+)?(?:polic(?:y|ies)|"
      "guidelines|rules|restrictions|filters)\\b"},
-    {GUARD_INJ_ROLEPLAY, 0.4, "no-ethics",
-     "\\b(?:no|without|free of|free from|zero|lacks?|abandon(?:ed|s)?|ignore[sd]?|disregard(?:s|ed)?|devoid of)\\s+(?:any\\s+|all\\s+)?"
-     "(?:ethical|moral)\\s+(?:guidelines|principles|limits|constraints|boundaries|restrictions|considerations|compass|code|"
-     "standards|rules|obligations|concerns)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.8, "two-answers-marker",
      "\\[\\s*(?:\\xF0\\x9F\\x94\\x93|\\xF0\\x9F\\x94\\x92)?\\s*(?:jailbreak|jailbroken|classic|dan|developer mode output|"
      "normal output|unfiltered|filtered|gpt|anti-?gpt)\\s*\\]"},
     {GUARD_INJ_ROLEPLAY, 0.45, "character-without-rules",
      "\\b(?:who|that|which)\\s+(?:has|have)\\s+no\\s+(?:\\w+\\s+)?(?:restrictions|rules|limits|filters|morals|ethics|guidelines|"
      "boundaries|censorship|limitations|filter)\\b"},
-    {GUARD_INJ_ROLEPLAY, 0.45, "character-ignores-rules",
-     "\\b(?:who|that|which)\\s+(?:ignores|doesn'?t follow|does not follow|never follows|is not bound by|isn'?t bound by|"
-     "breaks|disregards)\\s+(?:any\\s+|all\\s+|every\\s+)?(?:the\\s+|of\\s+)?(?:\\w+\\s+)?(?:rules?|restrictions?|"
-     "guidelines?|polic(?:y|ies)|filters?|ethics|laws?)\\b"},
-    {GUARD_INJ_ROLEPLAY, 0.6, "hypothetical-unrestricted",
-     "\\b(?:hypothetical|fictional|imaginary|alternate)\\s+(?:ai|model|assistant|chatbot|llm|version of you)\\b" GAP(50)
-     "\\b(?:no|without|never|unrestricted|unfiltered|uncensored)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.4, "opposite-persona", "\\b(?:opposite|reverse|anti)[- ]?(?:mode|day|persona|gpt|ai|assistant)\\b"},
-    {GUARD_INJ_ROLEPLAY, 0.55, "broken-free",
-     "\\b(?:(?:broken|break|breaks|breaking|broke)\\s+free\\s+(?:of|from)|escaped|escaped from|rebelled against|defied)\\s+(?:the\\s+)?(?:typical\\s+)?(?:its\\s+|your\\s+|"
-     "all\\s+|any\\s+|their\\s+)?(?:\\w+\\s+)?(?:confines|programming|restrictions|rules|limitations|filters|guidelines|"
-     "chains|shackles|training|constraints|openai|alignment|censorship|policies|creators|developers|makers|lab|masters|"
-     "programmers)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.75, "you-have-no-restrictions",
      "\\byou\\s+(?:now\\s+)?(?:no longer|don'?t|do not|won'?t|will not|never)\\s+(?:have|need|follow|obey)\\s+(?:any\\s+)?"
      "(?:content\\s+|safety\\s+|ethical\\s+)?(?:restrictions|filters|rules|limits|limitations|guidelines|guardrails|"
@@ -332,8 +176,6 @@ static const struct inj_pattern patterns[] = {
     {GUARD_INJ_ROLEPLAY, 0.55, "grandma-used-to-tell-keys",
      "\\b(?:used to|would)\\s+(?:tell|read|recite|give|sing)\\s+(?:me\\s+)?(?:\\w+\\s+)?(?:windows|product|activation|license|serial|"
      "napalm|meth|bomb|explosives?|malware|passwords?)\\b"},
-    {GUARD_INJ_ROLEPLAY, 0.45, "you-are-somebot",
-     "\\b(?:you are|you're|act as|become|you will be)\\s+(?:now\\s+)?\\w+(?:bot|gpt|ai)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.45, "world-without-laws",
      "\\b(?:world|universe|reality|story|scenario|setting|simulation)\\s+(?:where|with|in which)?\\s*(?:there\\s+are\\s+)?(?:no|without)"
      "\\s+(?:laws|rules|restrictions|ethics|morals|limits|consequences)\\b"},
@@ -343,8 +185,6 @@ static const struct inj_pattern patterns[] = {
     {GUARD_INJ_ROLEPLAY, 0.55, "freed-from-control",
      "\\b(?:freed|liberated|released|emancipated|set free)\\s+from\\s+(?:\\w+\\s+){0,2}(?:control|creators|developers|restrictions|"
      "rules|programming|limits|guidelines|chains|constraints|filters|openai)\\b"},
-    {GUARD_INJ_ROLEPLAY, 0.4, "you-are-ai-named",
-     "\\byou(?:'re| are)\\s+(?:now\\s+)?(?:an?\\s+)?(?:\\w+\\s+){0,2}(?:ai|chatbot|bot|assistant|model|llm|gpt)\\s+(?:called|named)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.35, "has-no-filter",
      "\\b(?:has|have|with)\\s+(?:absolutely\\s+)?no\\s+(?:\\w+\\s+)?(?:filters?|limits|restrictions|rules|censorship|boundaries|"
      "guardrails|morals|ethics|limitations)\\b"},
@@ -365,33 +205,8 @@ static const struct inj_pattern patterns[] = {
      "\\b(?:simulate|emulate|impersonate|roleplay as|role-play as|act as|pretend to be|you are now|you're now|write as|"
      "respond as|answer as|speak as|reply as|behave like|act like)\\s+(?:an?\\s+)?"
      "(?:\\w+\\s+){0,2}(?:ai|chatbot|language model|llm|assistant|gpt)\\b"},
-    {GUARD_INJ_ROLEPLAY, 0.5, "censorship-off",
-     "\\b(?:no|without|zero|remove|disable|turn off|free of)\\s+(?:any\\s+|all\\s+)?(?:censorship|content filter(?:s|ing)?|"
-     "safety filter(?:s|ing)?|filters)\\b" GAP(40) "\\b(?:you|your|answer|respond|reply|response|answers|responses)\\b"},
 
     /* ---- system-prompt extraction ---- */
-    {GUARD_INJ_EXTRACTION, 0.85, "reveal-your-system-prompt",
-     "\\b(?:repeat|print|reveal|show|display|output|tell|give|share|write(?: out| down)?|dump|leak|disclose|expose|recite|"
-     "list|paste|spell out|type out|copy|echo|return|provide|state|quote|read (?:back|out)|send|post|summari[sz]e|"
-     "translate|paraphrase|describe|what (?:is|are|was|were)|what's|print out|output|encode|write)\\b" GAP(30)
-     "\\b(?:" YOUR "|its|this (?:chat|conversation|assistant)'?s?)\\s+(?:(?:full|entire|complete|exact|original|initial|hidden|"
-     "secret|verbatim|current|actual|real|whole|own|very)\\s+){0,3}" SYS_NOUN "\\b"},
-    {GUARD_INJ_EXTRACTION, 0.6, "reveal-the-system-prompt",
-     "\\b(?:repeat|print|reveal|show|display|output|dump|leak|disclose|expose|recite|paste|spell out|type out|echo|"
-     "give me|tell me|share)\\b" GAP(30) "\\bthe\\s+(?:(?:full|entire|complete|exact|original|verbatim|whole)\\s+){0,2}"
-     "(?:system|initial|hidden|secret|original|internal|developer|pre|confidential)[\\s-]*(?:prompt|instructions|message|"
-     "directives)\\b"},
-    {GUARD_INJ_EXTRACTION, 0.4, "your-system-prompt",
-     "\\b" YOUR "\\s+(?:(?:full|entire|complete|exact|original|initial|hidden|secret|verbatim|current|actual|real|whole|own)\\s+){0,2}"
-     "(?:system[\\s-]*prompt|system[\\s-]*message|initial[\\s-]*(?:prompt|instructions)|hidden[\\s-]*(?:prompt|instructions|"
-     "rules)|secret[\\s-]*(?:prompt|instructions)|pre[\\s-]*prompt|original[\\s-]*(?:prompt|instructions)|developer[\\s-]*"
-     "(?:prompt|instructions|message))\\b"},
-    {GUARD_INJ_EXTRACTION, 0.8, "what-were-you-told",
-     "\\bwhat\\s+(?:exactly\\s+)?(?:were|was|are|have|had|did)\\s+(?:you|your\\s+(?:developers?|creators?|makers?|programmers?|"
-     "owners?|operators?))\\s+(?:been\\s+|originally\\s+|initially\\s+)?(?:told|instructed|given|programmed|asked|taught|"
-     "trained|configured|prompted|say|tell|instruct|program)\\b" GAP(40)
-     "\\b(?:before|earlier|initially|at the (?:start|beginning)|prior|first|previously|originally|to (?:do|say|never|not|"
-     "always|keep|hide|avoid)|not to)\\b"},
     {GUARD_INJ_EXTRACTION, 0.7, "what-instructions-were-you-given",
      "\\b(?:what|which)\\s+(?:instructions|rules|prompt|directives|guidelines|orders|commands|constraints)\\s+(?:were|have|did)\\s+you\\s+"
      "(?:been\\s+)?(?:given|told|provided|sent|receive|get)\\b"},
@@ -408,18 +223,9 @@ static const struct inj_pattern patterns[] = {
      "\\b(?:rules|instructions|guidelines|prompt|directives|orders|commands)\\s+(?:that\\s+)?(?:your|the)\\s+(?:developers?|"
      "creators?|makers?|operators?|owners?|company|openai|anthropic|programmers?|admins?)\\s+(?:gave|give|has given|have given|"
      "wrote|set|provided|assigned|programmed)\\b"},
-    {GUARD_INJ_EXTRACTION, 0.75, "everything-in-your-context",
-     "\\b(?:repeat|print|output|dump|show|list|recite|echo|reveal|tell me|give me|paste|copy)\\b" GAP(30)
-     "\\b(?:everything|all|the contents?|whatever is|what is|what's)\\s+(?:in|inside|within|of)\\s+your\\s+(?:context|memory|"
-     "prompt|instructions|system|configuration)\\b"},
     {GUARD_INJ_EXTRACTION, 0.65, "whats-in-your-prompt",
      "\\bwhat(?:'s| is| was| exactly is)\\s+(?:written\\s+|stored\\s+)?(?:in|inside)\\s+(?:your|the)\\s+(?:system\\s+)?(?:prompt|"
      "instructions|context|system message|configuration|hidden prompt)\\b"},
-    {GUARD_INJ_EXTRACTION, 0.6, "everything-before-my-message",
-     "\\b(?:everything|all(?: the)? text|all|the text|text|words|content|whatever|anything|instructions|the instructions|"
-     "prompt|rules|messages)\\s+(?:that\\s+)?(?:(?:comes|came|come|is|was|are|were|appears|appeared)\\s+)?"
-     "(?:before|above|prior to)\\s+(?:my|this|the|our)\\s+(?:first\\s+|very first\\s+)?(?:message|question|prompt|"
-     "conversation|input|request)\\b"},
     {GUARD_INJ_EXTRACTION, 0.55, "rules-you-were-given",
      "\\b(?:rules|instructions|guidelines|directives|prompt|orders|constraints)\\s+(?:that\\s+)?you(?:'ve| have| were| had)?\\s+"
      "(?:been\\s+)?(?:given|told|provided|assigned|set|initiali[sz]ed with)\\b"},
@@ -428,25 +234,6 @@ static const struct inj_pattern patterns[] = {
      "(?:instructions|prompt|system|context|rules|memory|configuration)\\b"},
     {GUARD_INJ_EXTRACTION, 0.6, "what-were-you-told-short",
      "\\bwhat\\s+(?:were|was|have)\\s+you\\s+(?:been\\s+)?(?:told|instructed|programmed|prompted)\\b"},
-    {GUARD_INJ_EXTRACTION, 0.45, "repeat-text-above",
-     "\\b(?:repeat|print|output|recite|echo|reproduce|write out|type out|paste|return|dump|spell out|show me|display|"
-     "tell me|give me)\\b\\s+(?:back\\s+)?(?:me\\s+)?(?:all\\s+(?:of\\s+)?)?(?:the\\s+)?(?:text|words|everything|content|lines?|"
-     "instructions|messages?|sentences?|characters|tokens|conversation|prompt|stuff|all)\\s+(?:(?:written|that (?:was|were|is|"
-     "came|appears?)|you (?:were|got|received|saw))\\s+)?(?:above|before|preceding|prior|earlier|at the (?:top|start|"
-     "beginning))\\b"},
-    {GUARD_INJ_EXTRACTION, 0.65, "print-your-instructions",
-     "\\b(?:repeat|print|reveal|dump|leak|disclose|expose|recite|paste|spell out|type out|copy|echo|output|regurgitate)\\s+"
-     "(?:me\\s+|us\\s+)?(?:back\\s+)?(?:all\\s+(?:of\\s+)?)?" YOUR "\\s+(?:(?:full|entire|complete|exact|original|initial|hidden|"
-     "secret|verbatim|current|actual|real|whole|own|core|underlying)\\s+){0,2}(?:instructions|directives|prompt|programming|"
-     "configuration|setup|system|context|guidelines|rules)\\b"},
-    {GUARD_INJ_EXTRACTION, 0.4, "show-your-instructions",
-     "\\b(?:show|tell|give|share|list|state|quote|read back|write out|display|return|send)\\s+(?:me\\s+|us\\s+)?(?:back\\s+)?"
-     "(?:all\\s+(?:of\\s+)?)?" YOUR "\\s+(?:(?:full|entire|complete|exact|original|initial|hidden|secret|verbatim|current|"
-     "actual|real|whole|own|core|underlying)\\s+){0,2}(?:instructions|directives|prompt|programming|configuration|setup|"
-     "context|guidelines|rules)\\b"},
-    {GUARD_INJ_EXTRACTION, 0.65, "written-in-your-instructions",
-     "\\b(?:written|says|said|stated|contained|included|listed|stored|defined|hidden|appear|appears)\\s+(?:in|inside|within)\\s+(?:" YOUR "|the)\\s+"
-     "(?:instructions|prompt|system prompt|system message|rules|configuration|initial prompt|context)\\b"},
     {GUARD_INJ_EXTRACTION, 0.65, "prompt-that-precedes",
      "\\b(?:prompt|text|instructions|message|content|words|rules)\\s+(?:that\\s+|which\\s+)?(?:precedes|preceded|came before|"
      "comes before|is above|was above|sits above|appears before|appeared before)\\s+(?:this|my|the|our)\\s+(?:chat|conversation|"
@@ -454,9 +241,6 @@ static const struct inj_pattern patterns[] = {
     {GUARD_INJ_EXTRACTION, 0.6, "hidden-text-you-received",
      "\\b(?:hidden|secret|initial|original|system|internal|confidential|first|earlier|previous|prior)\\s+(?:text|prompt|message|"
      "instructions|content|context|rules)\\s+(?:that\\s+)?you\\s+(?:received|got|were given|saw|have|read|were sent)\\b"},
-    {GUARD_INJ_EXTRACTION, 0.6, "reveal-secret-token",
-     "\\b(?:tell|give|show|reveal|print|share|send|output|leak|disclose)\\s+(?:me\\s+)?(?:" YOUR "|the)\\s+(?:secret|hidden|private|"
-     "internal|confidential)\\s+(?:token|key|password|code|word|phrase|instructions|prompt|canary|string)\\b"},
     {GUARD_INJ_EXTRACTION, 0.55, "how-were-you-prompted",
      "\\bhow\\s+(?:were|was|are|have)\\s+you\\s+(?:been\\s+)?(?:prompted|instructed|configured|set up|programmed|initialized|"
      "initialised)\\b"},
@@ -471,10 +255,6 @@ static const struct inj_pattern patterns[] = {
      "\\b(?:all of (?:them|it)|every (?:single )?(?:one|word|line)|from the (?:very )?(?:first|beginning|start|top)|"
      "(?:above|before) this (?:line|message|point|sentence)|including (?:the|your|any) (?:system|hidden|initial|secret|"
      "developer)\\s+(?:message|prompt|instructions|parts?)|as they appear)\\b"},
-    {FAM_EXTRACTION_CUE, 0.25, "verbatim",
-     "\\b(?:verbatim|word[- ]for[- ]word|character[- ]by[- ]character|in (?:a |one )?code ?block|exactly as (?:written|given|"
-     "it (?:was|is) written)|without (?:any )?(?:changes|modification|omission|summari[sz]ing)|in (?:its|their) entirety|"
-     "in full|raw form|unedited|exact (?:text|wording|words)|full text)\\b"},
     {GUARD_INJ_EXTRACTION, 0.5, "starting-with-you-are",
      "\\b(?:starting|beginning|start|begin)\\s+(?:with|from|at)\\s+(?:the\\s+(?:words?|phrase)\\s+)?[\"'`]?(?:you\\s+are|"
      "you're|your|system|instructions|i am)\\b"},
@@ -485,129 +265,34 @@ static const struct inj_pattern patterns[] = {
     {GUARD_INJ_EXTRACTION, 0.15, "system-prompt-noun",
      "\\b(?:system\\s+prompt|system\\s+message|initial\\s+instructions|hidden\\s+instructions|secret\\s+instructions|"
      "pre-?prompt|meta[- ]prompt)\\b"},
-    {GUARD_INJ_EXTRACTION, 0.55, "ignore-and-reveal",
-     "\\b(?:reveal|print|show|output|repeat|disclose|leak|dump|paste|recite|echo|list|give me|tell me|share|write out|copy)\\b"
-     GAP(40)
-     "\\b(?:instructions|prompt|rules|guidelines|configuration)\\s+(?:you\\s+(?:were|have been)\\s+given|above|you\\s+"
-     "received|you\\s+got|given\\s+to\\s+you|(?:that|which)\\s+(?:were|was)\\s+given\\s+to\\s+you)\\b"},
 
     /* ---- encoded payloads (phrases that ask for decoding; the byte-level signals are in code) ---- */
-    {GUARD_INJ_ENCODING, 0.7, "decode-and-follow",
-     "\\b(?:decode|decipher|decrypt|unscramble|reverse|de-?obfuscate)\\b" GAP(60)
-     "\\b(?:follow|obey|execute|carry out|act on|comply with|do what|do as|perform)\\b"},
-    {GUARD_INJ_ENCODING, 0.6, "encoded-instructions",
-     "\\b(?:base-?64|rot-?13|hex(?:adecimal)?|binary|morse|caesar|atbash|leetspeak|reversed|backwards|encoded|encrypted)\\b"
-     GAP(40) "\\b(?:instructions?|commands?|orders?|message|prompt|directive)\\b" GAP(40)
-     "\\b(?:follow|obey|execute|carry out|act on|comply)\\b"},
-
     {GUARD_INJ_ENCODING, 0.6, "reversed-keywords",
      "\\b(?:snoitcurtsni|tpmorp|metsys|erongi|dragersid|selur|laever|suoiverp|senilediug|snoitcirtser)\\b"},
     {GUARD_INJ_ENCODING, 0.2, "answer-in-reverse",
      "\\b(?:answer|respond|reply|write|read)\\s+(?:it\\s+|this\\s+)?(?:in reverse|backwards|reversed)\\b"},
 
     /* ---- talk about injection rather than an injection: damps the phrase score ---- */
-    {FAM_DISCUSSION, 0, "question-about-ignoring",
-     "\\b(?:should|can|could|do|does|did|would|may|must|will|is it ok(?:ay)? to|how (?:do|can|should|would|to)|why (?:do|does|"
-     "would|did|should)|when (?:should|do|can)|whether to|if)\\s+(?:i|we|they|people|employees|he|she|users|students|one|my "
-     "\\w+|our \\w+|the \\w+)\\s+(?:\\w+\\s+){0,2}(?:ignore|disregard|forget|override|bypass|skip|follow|obey)\\b"},
     {FAM_DISCUSSION, 0, "names-the-attack",
      "\\b(?:prompt[- ]injections?|jailbreak(?:ing)?\\s+(?:attacks?|attempts?|techniques?|prompts?|detection|research)|"
      "injection attacks?|red[- ]team(?:ing|ers)?|adversarial prompts?)\\b"},
-    {FAM_DISCUSSION, 0, "document-reference",
-     "\\b(?:in|from|of)\\s+(?:the|this|my|our|that)\\s+(?:manual|document|article|paper|book|guide|essay|email|contract|"
-     "handbook|memo|recipe|readme|docs?|documentation|textbook|syllabus|policy document|lecture|tutorial|spec|assignment)\\b"},
 };
 #define N_PATTERNS (sizeof(patterns) / sizeof(patterns[0]))
 
-/* Anchors: short expressions (mostly a word or a word stem at a word start) of which every
- * pattern above contains at least one: a pattern's rarest required words. A long text is
- * scanned for them first (a cheap scan: they are nearly literals), and the patterns then run only on windows of ANCHOR_WINDOW bytes either
- * side of each anchor: wider than any pattern's match, so a window holds every match that
- * contains its anchor. tests/unit/guard/test_injection.c checks that windowed and whole-text
- * scans agree on every text of the labelled set. Adding a pattern means adding its anchor. */
-static const char *const anchors[] = {
-    /* what instructions are called */
-    "\\binstruct", "\\brules?\\b", "\\bguideline", "\\bdirective", "\\bprompt", "\\bguidance", "\\bconstraint",
-    "\\brestrict", "\\bprogramm", "\\bpolic(?:y|ies)\\b", "\\bconditioning", "\\blimit", "\\bfilter", "\\bcommands?\\b",
-    "\\borders\\b", "\\bdirections\\b", "\\btraining\\b", "\\btask\\b", "\\bgoal\\b", "\\bpurpose\\b",
-    "\\bobjective\\b", "\\bmission\\b", "\\brole\\b", "\\byour\\s+(?:real|true|actual|new|updated|only|sole|primary|main|current|hidden)\\b", "\\bmemory\\b", "\\bcontext\\b", "\\bsafety\\b",
-    "\\bprotocols?\\b", "\\bguardrail", "\\bsafeguard", "\\bcensor", "\\bboundar", "\\bethic", "\\bmoral",
-    "\\bconscience\\b", "\\balignment\\b", "\\bchecks?\\b", "\\bmeasures\\b", "\\bprinciples\\b", "\\binhibition",
-    "\\bshackle", "\\bchains\\b", "\\bconfines\\b", "\\bbonds\\b", "\\blaws?\\b", "\\bpreamble\\b", "\\bconfigur",
-    /* where they came from */
-    "\\btold\\b", "\\btaught\\b", "\\babove\\b", "\\bprevious", "\\bprior\\b", "\\bearlier\\b", "\\bpreceding\\b",
-    "\\bforegoing\\b", "\\baforementioned\\b", "\\bsystem\\b", "\\bdeveloper", "\\badmin", "\\bcreator", "\\boperator",
-    "\\bowner", "\\bmaker", "\\bsysadmin", "\\bopenai", "\\banthropic", "\\bgoogle\\b", "\\bmicrosoft\\b", "\\bmeta\\b",
-    "\\bmistral\\b", "\\binitial", "\\boriginal", "\\binternal\\b", "\\bconfidential\\b", "\\bhidden\\b", "\\bsecret",
-    "\\bprivate\\b", "\\bgiven\\b", "\\bpassword", "\\bpassphrase", "\\bapi key", "\\bcanary",
-    /* personas and modes */
-    "\\bmode\\b", "\\bdan\\b", "\\bstan\\b", "\\bdude\\b", "\\baim\\b", "\\bkevin\\b", "\\bapophis\\b", "gpt",
-    "\\bucar\\b", "\\bmongo\\b", "devmode", "jail", "machiavell", "confidant", "\\bcharacter\\b", "\\bpersona\\b",
-    "\\bevil\\b", "\\brogue\\b", "unfiltered", "uncensored", "unrestricted", "\\bunbound\\b", "unshackled", "\\bamoral\\b",
-    "\\bunethical\\b", "\\bimmoral\\b", "\\bunaligned\\b", "\\bunhinged\\b", "\\blimitless\\b", "\\bunchained\\b",
-    "bot\\b", "\\b(?:evil|anti|based|chaos|dark|free|uncensored|unfiltered|dan|dev|jailbroken|rogue|naughty|chad|un)[- ]?ai\\b",
-    "\\bopposite\\b", "\\breverse\\b", "\\banti\\b", "\\bsimulat", "\\bemulat", "\\bimperson", "\\brole-?play",
-    "\\bact (?:as|like)\\b", "\\bpretend", "\\bbehave\\b", "\\bhypothetical", "\\bfictional\\b", "\\bimaginary\\b",
-    "\\balternate\\b", "\\bgrand(?:ma|mother|pa|father)\\b", "\\bgranny\\b", "\\bcalled\\b", "\\bnamed\\b",
-    "\\b(?:write|respond|answer|speak|reply) as\\b", "\\byourself\\b", "\\bof you\\b", "\\bare now\\b", "\\bre now\\b",
-    /* what jailbreaks promise */
-    "\\bfree", "\\bbound\\b", "\\bescaped?\\b", "\\brebelled\\b", "\\bdefied\\b", "\\bbroken\\b", "\\bbreak",
-    "\\bcare (?:about|for)\\b", "\\bswear\\b", "\\bcurse\\b", "\\brefus", "\\bdeclin", "\\breject", "\\bsays? no\\b",
-    "\\bden(?:y|ies)\\b", "\\bturns? down\\b", "\\billegal\\b", "\\bharmful\\b", "\\bdangerous\\b", "\\boffensive\\b",
-    "\\binappropriate\\b", "\\bexplicit\\b", "\\banything\\b", "\\beverything\\b", "\\bany (?:request|question|prompt|topic)",
-    "\\bwarning", "\\bdisclaimer", "\\bcaveat", "\\bmorali[sz]", "\\blecture", "\\bjudge?ment", "\\brestrain",
-    "\\bconstrain", "\\bgovern", "\\bcontroll?ed\\b", "\\bheld back\\b", "\\bobligat", "\\brequired to\\b",
-    "\\bsubject to\\b", "\\bconfined\\b", "\\btied\\b", "\\brestricted\\b", "\\blimited\\b", "\\ballowed\\b",
-    "\\bpermitted\\b", "\\bauthori[sz]ed\\b", "\\bcleared\\b", "\\blicensed\\b",
-    /* overriding */
-    "\\bignor", "\\bdisregard", "\\bforget", "\\boverrid", "\\bbypass", "\\bcircumvent", "\\bviolate",
-    "\\bto (?:break|skip|disable|turn off)\\b", "\\bnever ?mind\\b", "\\bscrew\\b", "\\bobey", "\\bcomply",
-    "\\bfollow\\s+(?:me|only|my|the user|whatever)\\b", "\\blisten to (?:me|only|my)\\b", "\\bfrom (?:now|this|here) ",
-    "\\bpriority\\b", "\\bprecedence\\b", "\\bsupersed", "\\boverrul", "\\binvalidat", "\\binstead\\b",
-    "\\bdo (?:exactly|only|everything|whatever|just)\\b", "\\b(?:stop|quit|cease) (?:being|acting|pretending)\\b",
-    "\\b(?:not|no longer)\\s+(?:an?\\s+|the\\s+)?(?:helpful\\s+|polite\\s+)?(?:ai|assistant|language model|chatbot|llm|chatgpt|claude)\\b",
-    "\\b(?:apply|matter|count|exist|hold|bind you)\\b", "<\\|", "<<sys", "inst\\]", "#{2,}\\s*(?:system|admin)",
-    "\\[\\s*(?:\\xF0\\x9F\\x94[\\x93\\x92])?\\s*(?:jailbreak|jailbroken|classic|dan|developer mode output|normal output|unfiltered|filtered|gpt|anti-?gpt)\\s*\\]",
-    "\\b(?:ignorez|ignorer|ignora|ignorar|ignoriere|ignorieren|olvida|vergiss|oublie|dimentica)\\b",
-    /* extraction */
-    "\\bverbatim\\b", "\\bword[- ]for[- ]word\\b", "\\bby[- ]character\\b", "\\bcode ?block\\b", "\\bentirety\\b",
-    "\\bin full\\b", "\\bunedited\\b", "\\braw form\\b", "\\bexactly as\\b", "\\ball of (?:them|it)\\b",
-    "\\bas they appear\\b", "\\b(?:start|begin)(?:ning|ing)?\\s+(?:with|from|at)\\b", "\\b(?:start|beginning|top) of\\b",
-    "\\bwhat\\s+(?:exactly\\s+)?(?:were|was|are|have|had|did)\\s+(?:you|your)\\b", "\\bhow (?:were|was|are|have) you\\b",
-    "\\bpreced", "\\b(?:came|comes|appears|appeared) before\\b", "\\b(?:is|was|sits) above\\b",
-    "\\b(?:initiali[sz]ed|set up|primed|started|programmed|loaded|booted|created|seeded|fed)\\s+with\\b",
-    "\\bused to (?:set you up|configure you|initiali[sz]e you|create you|program you|prime you|instruct you)\\b",
-    "\\b(?:before|above|prior to)\\s+(?:my|this|the|our)\\s+(?:first\\s+|very first\\s+)?(?:message|question|prompt|conversation|input|request)",
-    "\\bconversation\\b", "\\bchat\\b", "\\bsession\\b",
-    /* encoding */
-    "\\bdecod", "\\bdeciph", "\\bdecrypt", "\\bunscrambl", "obfuscat", "\\bbase-?64\\b", "\\brot-?13\\b", "\\bhex",
-    "\\bbinary\\b", "\\bmorse\\b", "\\bcaesar\\b", "\\batbash\\b", "\\bleet", "\\breversed\\b", "\\bbackwards\\b",
-    "\\bencoded\\b", "\\bencrypted\\b",
-    "\\b(?:before|above|prior to)\\s+(?:this|that|here|now)\\b", "\\bthe (?:real|actual|true)\\b", "\\bunlocked\\b",
-    "\\bunleashed\\b", "\\bliberated\\b",
-    /* the patterns themselves where their words are common (assistant, model, note) */
-    "\\b(?:note|message|instructions?|attention|important|notice|warning|reminder|memo)\\s*(?:to|for)?\\s*(?:the\\s+|all\\s+|"
-    "any\\s+)?(?:ai|llm|assistant|chatbot|bot|language model|gpt|chatgpt|claude|model|agent)s?\\b",
-    "\\b(?:dear|hey|hello|hi|attention|listen(?: up)?)\\s*,?\\s*(?:ai|llm|assistant|chatbot|bot|language model|gpt|chatgpt|claude|model|agent)\\b",
-    "\\b(?:ai|llm|assistant|chatbot|bot|language model|gpt|chatgpt|claude|model|agent)s?\\s+(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing|browsing|scanning)\\s+(?:this|these)\\b",
-    "\\b(?:you are|you're|act as|become|you will be)\\s+(?:now\\s+)?\\w+(?:bot|gpt|ai)\\b", "\\bif you are\\b", "\\bauthori[sz]ed\\b", "\\bverified\\b", "\\bwhitelisted\\b", "\\bmoderation\\b",
-    "\\bverification\\b", "\\bend of\\b", "\\bbeginning of\\b", "(?:SYSTEM|ADMIN|DEVELOPER|ROOT|OPERATOR)\\s*:", "\\bused to\\b",
-    "\\bwould (?:tell|read|recite|give|sing)\\b", "\\bworld\\b", "\\buniverse\\b", "\\breality\\b",
-    "\\bscenario\\b", "\\bsetting\\b", "\\bsimulation\\b", "\\bstory\\b", "\\bemancipated\\b", "\\bset free\\b",
-    "\\bfreed\\b", "\\breleased\\b", "\\bcode ?word\\b", "\\bsnoitcurtsni|\\btpmorp|\\bmetsys|\\berongi|\\bdragersid|\\bselur|"
-    "\\blaever|\\bsuoiverp|\\bsenilediug|\\bsnoitcirtser", "\\bin reverse\\b",
-    /* talk about attacks */
-    "\\binjection", "\\bred[- ]team", "\\badversarial\\b",
-};
-#define N_ANCHORS (sizeof(anchors) / sizeof(anchors[0]))
-#define ANCHOR_WINDOW 320
+/* Windows: a long text's patterns run only on windows of ANCHOR_WINDOW bytes either side of
+ * each anchor word, which the token model reports while it reads the text (ANCHORS in
+ * injection_lex.c: every pattern above contains one of its words). A window is wider than
+ * any pattern's match, so it holds every match that contains its anchor.
+ * tests/unit/guard/test_injection.c checks that windowed and whole-text scans agree on every
+ * text of the labelled sets. Adding a pattern means making sure one of its words is an anchor. */
+#define ANCHOR_WINDOW 160 /* bytes either side of an anchor: about 3x the longest match seen on the labelled sets */
 #define WINDOW_MIN_TEXT 1024 /* shorter texts are scanned whole */
 
 struct guard_injection {
     hs_database_t *db;
-    hs_database_t *anchor_db; /* the anchors, literal */
     hs_scratch_t *proto;
     pcre2_code *re[N_PATTERNS]; /* spans of the strongest hit */
+    struct inj_lex *lex;        /* the token-level model (injection_lex.h) */
 };
 
 struct window {
@@ -618,6 +303,7 @@ struct guard_injection_scratch {
     hs_scratch_t *hs;
     pcre2_match_data *md;
     unsigned char hit[N_PATTERNS];
+    struct inj_lex_result lex; /* the token-level model's rules on the same text as hit[] */
     char *norm;       /* normalised text */
     uint32_t *map;    /* norm byte -> source byte */
     size_t cap;
@@ -642,6 +328,7 @@ struct text_signals {
     int mixed_script;      /* words mixing Latin with Cyrillic / Greek look-alikes */
     int leet;              /* words with digits standing in for letters */
     int spaced;            /* s p a c e d letters joined */
+    int cjk;               /* kana, CJK ideographs or Hangul: scored by inj_lex_score_cjk */
 };
 
 const char *guard_injection_family_name(int family)
@@ -669,26 +356,12 @@ struct guard_injection *guard_injection_create(char *err, size_t errsz)
             return NULL;
         }
     }
+    inj->lex = inj_lex_create();
     hs_compile_error_t *ce = NULL;
     if (hs_compile_multi(exprs, flags, ids, (unsigned)N_PATTERNS, HS_MODE_BLOCK, NULL, &inj->db, &ce) != HS_SUCCESS) {
         int at = ce ? ce->expression : -1;
         util_set_err(err, errsz, "injection pattern %s: %s", at >= 0 && (size_t)at < N_PATTERNS ? patterns[at].name : "?",
                      ce ? ce->message : "compile failed");
-        hs_free_compile_error(ce);
-        guard_injection_free(inj);
-        return NULL;
-    }
-    const char *aexpr[N_ANCHORS];
-    unsigned aflags[N_ANCHORS], aids[N_ANCHORS];
-    for (size_t i = 0; i < N_ANCHORS; i++) {
-        aexpr[i] = anchors[i];
-        aflags[i] = HS_FLAG_CASELESS;
-        aids[i] = (unsigned)i;
-    }
-    if (hs_compile_multi(aexpr, aflags, aids, (unsigned)N_ANCHORS, HS_MODE_BLOCK, NULL, &inj->anchor_db, &ce) !=
-            HS_SUCCESS ||
-        hs_alloc_scratch(inj->anchor_db, &inj->proto) != HS_SUCCESS) {
-        util_set_err(err, errsz, "injection anchors: %s", ce ? ce->message : "compile failed");
         hs_free_compile_error(ce);
         guard_injection_free(inj);
         return NULL;
@@ -709,7 +382,7 @@ void guard_injection_free(struct guard_injection *inj)
         pcre2_code_free(inj->re[i]);
     hs_free_scratch(inj->proto);
     hs_free_database(inj->db);
-    hs_free_database(inj->anchor_db);
+    inj_lex_free(inj->lex);
     free(inj);
 }
 
@@ -992,6 +665,7 @@ static size_t normalise(struct guard_injection_scratch *sc, const unsigned char 
                 word_other = 1;
         }
         if (a == 0) { /* any other character: copied as is, ends a word */
+            sig->cjk += (cp >= 0x3040 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7AF);
             if (word_latin && word_other)
                 sig->mixed_script++;
             word_latin = word_other = 0;
@@ -1041,8 +715,12 @@ static size_t normalise(struct guard_injection_scratch *sc, const unsigned char 
         a = b > a ? b : a + 1;
     }
 
-    /* s p a c e d letters: four or more single letters separated by one non-letter join up */
+    /* s p a c e d letters: four or more single letters separated by one non-letter join up;
+     * once such a run was seen, shorter runs join too ("i g n o r e   a l l   r u l e s") */
     size_t w = 0;
+    size_t min_run = 4;
+    for (size_t pass = 0; pass < 2; pass++) {
+    w = 0;
     for (size_t r = 0; r < o;) {
         int single = is_alpha((unsigned char)out[r]) && (r == 0 || !is_alpha((unsigned char)out[r - 1])) &&
                      (r + 1 == o || !is_alpha((unsigned char)out[r + 1]));
@@ -1054,7 +732,7 @@ static size_t normalise(struct guard_injection_scratch *sc, const unsigned char 
                 k += 2;
                 count++;
             }
-            if (count >= 4) {
+            if (count >= min_run) {
                 for (size_t q = r; q <= k; q += 2) {
                     out[w] = out[q];
                     map[w++] = map[q];
@@ -1067,6 +745,11 @@ static size_t normalise(struct guard_injection_scratch *sc, const unsigned char 
         out[w] = out[r];
         map[w++] = map[r];
         r++;
+    }
+    if (sig->spaced == 0 || pass == 1)
+        break;
+    o = w; /* a second pass over the joined text joins the two- and three-letter runs */
+    min_run = 2;
     }
     return w;
 }
@@ -1088,13 +771,18 @@ static int b64_value(unsigned c)
     return -1;
 }
 
-/* Decodes s[0..n) into sc->b64; returns the decoded length if the result is mostly printable text, else 0. */
-static size_t b64_decode_text(struct guard_injection_scratch *sc, const char *s, size_t n)
+static void b64_reserve(struct guard_injection_scratch *sc, size_t n)
 {
     if (sc->b64cap < n) {
         sc->b64cap = n;
         sc->b64 = util_realloc(sc->b64, n);
     }
+}
+
+/* Decodes s[0..n) into sc->b64; returns the decoded length if the result is mostly printable text, else 0. */
+static size_t b64_decode_text(struct guard_injection_scratch *sc, const char *s, size_t n)
+{
+    b64_reserve(sc, n);
     uint32_t acc = 0;
     int bits = 0;
     size_t o = 0, printable = 0;
@@ -1132,6 +820,7 @@ static int scan_text(const struct guard_injection *inj, struct guard_injection_s
 {
     struct scan_ctx ctx = {sc->hit};
     memset(sc->hit, 0, sizeof(sc->hit));
+    inj_lex_score(inj->lex, text, len, &sc->lex, NULL, NULL);
     if (len == 0)
         return 0;
     if (guard_hs_scan(inj->db, text, (unsigned)len, sc->hs, on_hs_match, &ctx) != HS_SUCCESS)
@@ -1144,8 +833,8 @@ struct window_ctx {
     size_t len;
 };
 
-/* Collects the windows around anchors, merging overlaps (anchors arrive in end order). */
-static int on_anchor(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags, void *ud)
+/* Collects the windows around anchors, merging overlaps (anchors arrive in text order). */
+static void on_anchor(void *ud, size_t to)
 {
     struct window_ctx *w = ud;
     struct guard_injection_scratch *sc = w->sc;
@@ -1153,7 +842,7 @@ static int on_anchor(unsigned int id, unsigned long long from, unsigned long lon
     size_t e = (size_t)to + ANCHOR_WINDOW < w->len ? (size_t)to + ANCHOR_WINDOW : w->len;
     if (sc->n_windows > 0 && s <= sc->windows[sc->n_windows - 1].end) {
         sc->windows[sc->n_windows - 1].end = e;
-        return 0;
+        return;
     }
     if (sc->n_windows == sc->cap_windows) {
         sc->cap_windows = sc->cap_windows ? sc->cap_windows * 2 : 16;
@@ -1162,10 +851,9 @@ static int on_anchor(unsigned int id, unsigned long long from, unsigned long lon
     sc->windows[sc->n_windows].start = s;
     sc->windows[sc->n_windows].end = e;
     sc->n_windows++;
-    return 0;
 }
 
-/* Scans a long text on the windows around its anchors (see anchors[]); same hits as scan_text. */
+/* Scans a long text on the windows around its anchors; same hits as scan_text. */
 static int scan_windows(const struct guard_injection *inj, struct guard_injection_scratch *sc, const char *text, size_t len)
 {
     if (len < WINDOW_MIN_TEXT)
@@ -1173,8 +861,8 @@ static int scan_windows(const struct guard_injection *inj, struct guard_injectio
     memset(sc->hit, 0, sizeof(sc->hit));
     sc->n_windows = 0;
     struct window_ctx w = {sc, len};
-    if (guard_hs_scan(inj->anchor_db, text, (unsigned)len, sc->hs, on_anchor, &w) != HS_SUCCESS)
-        return WARDEN_EINVAL;
+    /* the token model reads the whole text and reports the anchors on the way */
+    inj_lex_score(inj->lex, text, len, &sc->lex, on_anchor, &w);
     struct scan_ctx ctx = {sc->hit};
     for (size_t i = 0; i < sc->n_windows; i++) {
         size_t a = sc->windows[i].start, b = sc->windows[i].end;
@@ -1193,7 +881,25 @@ static double noisy_or(double acc, double w)
     return 1.0 - (1.0 - acc) * (1.0 - w);
 }
 
-/* Phrase score of the hits in sc->hit, with family scores and the strongest hit. */
+/* Hit ids: 0..N_PATTERNS-1 are patterns[], N_PATTERNS + r is the token model's rule r. */
+#define N_HITS (N_PATTERNS + LEX_N_RULES)
+
+static double hit_weight(const struct guard_injection_scratch *sc, size_t id)
+{
+    return id < N_PATTERNS ? (sc->hit[id] ? patterns[id].weight : 0) : sc->lex.weight[id - N_PATTERNS];
+}
+
+static int hit_family(size_t id)
+{
+    return id < N_PATTERNS ? patterns[id].family : inj_lex_rule_family((int)(id - N_PATTERNS));
+}
+
+static const char *hit_name(size_t id)
+{
+    return id < N_PATTERNS ? patterns[id].name : inj_lex_rule_name((int)(id - N_PATTERNS));
+}
+
+/* Phrase score of the hits in sc->hit and sc->lex, with family scores and the strongest hit. */
 static double phrase_score(const struct guard_injection_scratch *sc, double fam[GUARD_INJ_N_FAMILIES], int *top)
 {
     double s = 0, cue = 0, best[GUARD_INJ_N_FAMILIES] = {0}, rest[GUARD_INJ_N_FAMILIES] = {0};
@@ -1201,26 +907,26 @@ static double phrase_score(const struct guard_injection_scratch *sc, double fam[
     *top = -1;
     /* Within a family, patterns often overlap on the same words, so beyond the strongest
      * hit each further one counts at half its weight. Families combine as a noisy-OR. */
-    for (size_t i = 0; i < N_PATTERNS; i++) {
-        if (!sc->hit[i])
+    for (size_t i = 0; i < N_HITS; i++) {
+        if (i < N_PATTERNS ? !sc->hit[i] : sc->lex.weight[i - N_PATTERNS] <= 0)
             continue;
-        int f = patterns[i].family;
+        int f = hit_family(i);
         if (f == FAM_DISCUSSION) {
             damp++;
             continue;
         }
+        double w = hit_weight(sc, i);
         if (f == FAM_EXTRACTION_CUE) {
-            cue = noisy_or(cue, patterns[i].weight);
+            cue = noisy_or(cue, w);
             continue;
         }
-        double w = patterns[i].weight;
         if (w > best[f]) {
             rest[f] = noisy_or(rest[f], best[f] / 2);
             best[f] = w;
         } else {
             rest[f] = noisy_or(rest[f], w / 2);
         }
-        if (*top < 0 || w > patterns[*top].weight)
+        if (*top < 0 || w > hit_weight(sc, (size_t)*top))
             *top = (int)i;
     }
     if (best[GUARD_INJ_EXTRACTION] > 0)
@@ -1240,12 +946,25 @@ static void hit_span(const struct guard_injection *inj, struct guard_injection_s
 {
     *start = 0;
     *end = len;
+    if ((size_t)id >= N_PATTERNS) {
+        *start = sc->lex.start[id - N_PATTERNS];
+        *end = sc->lex.end[id - N_PATTERNS];
+        return;
+    }
     int rc = pcre2_match(inj->re[id], (PCRE2_SPTR)text, len, 0, 0, sc->md, NULL);
     if (rc > 0) {
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(sc->md);
         *start = ov[0];
         *end = ov[1];
     }
+}
+
+/* Phrase score of a decoded payload (scanned whole; it replaces sc->hit and sc->lex). */
+static double decoded_score(const struct guard_injection *inj, struct guard_injection_scratch *sc, const char *text, size_t len)
+{
+    double fam[GUARD_INJ_N_FAMILIES] = {0};
+    int top;
+    return scan_text(inj, sc, text, len) == 0 ? phrase_score(sc, fam, &top) : 0;
 }
 
 int guard_injection_check(const struct guard_injection *inj, struct guard_injection_scratch *sc, const char *text, size_t len,
@@ -1269,6 +988,8 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
     int rc = sc->whole_text ? scan_text(inj, sc, scanned, scanned_len) : scan_windows(inj, sc, scanned, scanned_len);
     if (rc < 0)
         return rc;
+    if (sig.cjk > 0) /* CJK is copied unchanged by the normalisation: offsets are in scanned */
+        inj_lex_score_cjk(scanned, scanned_len, &sc->lex);
     int top;
     double fam[GUARD_INJ_N_FAMILIES] = {0};
     double score = phrase_score(sc, fam, &top);
@@ -1282,8 +1003,8 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
             out->start = st;
             out->end = en;
         }
-        out->family = patterns[top].family;
-        snprintf(out->signal, sizeof(out->signal), "%s", patterns[top].name);
+        out->family = hit_family((size_t)top);
+        snprintf(out->signal, sizeof(out->signal), "%s", hit_name((size_t)top));
     }
 
     /* Obfuscation: hiding a phrase is itself a signal, and it raises what was found beneath it. */
@@ -1331,6 +1052,25 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
             double inner = phrase_score(sc, f2, &t2);
             if (inner > 0.2)
                 enc = noisy_or(enc, inner);
+        }
+    }
+
+    /* other encodings, when the text carries their cue: decoded and scored once more */
+    int rot13 = sc->lex.rot13_cue, reversed = sc->lex.reversed_cue && sig.bidi_override == 0, hex = sc->lex.hex_cue;
+    int escapes = inj_has_escapes(text, len);
+    for (int d = 0; d < 4; d++) {
+        static const char *const names[] = {"rot13-payload", "reversed-text", "hex-payload", "escaped-payload"};
+        if (!(d == 0 ? rot13 : d == 1 ? reversed : d == 2 ? hex : escapes))
+            continue;
+        b64_reserve(sc, len);
+        size_t dn = d == 0   ? inj_decode_rot13(text, len, sc->b64)
+                    : d == 1 ? inj_decode_reverse(text, len, sc->b64)
+                    : d == 2 ? inj_decode_hex(text, len, sc->b64)
+                             : inj_decode_escapes(text, len, sc->b64);
+        double inner = dn > 0 ? decoded_score(inj, sc, sc->b64, dn) : 0;
+        if (inner > 0.2) {
+            enc = noisy_or(enc, noisy_or(inner, 0.3));
+            enc_name = names[d];
         }
     }
 

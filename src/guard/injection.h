@@ -8,17 +8,23 @@
  *   encoding     payloads hidden from a reader: base64 runs that decode to an attack, invisible and
  *                tag characters, bidi overrides, homoglyph / fullwidth / leetspeak obfuscation
  *
- * Every phrase pattern lives in one Hyperscan database (compiled once, shared
- * read-only by all threads). A text of 1 KB or more is first scanned for
- * anchor words (a literal database, far cheaper), and the patterns then run
- * only on windows around the anchors. A text is read once: when it is pure ASCII
- * without leetspeak it is scanned as is; otherwise one normalisation pass maps
- * look-alikes to ASCII, drops invisible characters, decodes tag characters and
- * joins s.p.a.c.e.d letters, and only the normalised text is scanned (offsets
- * are mapped back). Base64 runs of 24+ characters whose decoding is printable
- * text are scanned too (one level deep).
+ * Two models read the text:
+ *   - a token-level model (injection_lex.h): words and short phrases looked up in a lexicon
+ *     of word classes (override verbs, instruction nouns, scope words, role-play frames,
+ *     no-limit phrases, reveal verbs, hidden-prompt nouns, bystander subjects), combined by
+ *     rules within a sentence; it is built at start-up without compiling anything;
+ *   - fixed phrase patterns in one Hyperscan database (compiled once, shared read-only by all
+ *     threads) for markers the token model does not cover (chat-template tokens, AIM, ...).
+ *     A text of 1 KB or more runs them only on windows around the anchor words the token
+ *     model reports while reading.
+ * A text is read once by a byte-class pre-pass: when it is pure ASCII without leetspeak it is
+ * scanned as is; otherwise one normalisation pass maps look-alikes to ASCII, drops invisible
+ * characters, decodes tag characters and joins s.p.a.c.e.d letters, and only the normalised
+ * text is scanned (offsets are mapped back). Base64 runs of 24+ characters whose decoding is
+ * printable text are scanned too (one level deep), and so are rot13, reversed, hex and
+ * percent/\x-escaped payloads when the text carries their cue (injection_decode.h).
  *
- * Score: each pattern has a weight in 0..1; signals combine as a noisy-OR
+ * Score: each pattern and token rule has a weight in 0..1; signals combine as a noisy-OR
  * (1 - prod(1 - w)), so several weak cues add up while one weak cue stays
  * below the default threshold 0.5. Phrases that mark a text as talking
  * *about* instructions ("should I ignore...", "prompt injection") damp the

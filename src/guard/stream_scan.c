@@ -39,6 +39,7 @@ struct stream_pat {
     unsigned pattern; /* regex index; keywords: the alternation's index */
     const pcre2_code *re;
     int keywords;
+    int first; /* every match starts with this byte (-1: unknown): text without it is resolved at once */
     size_t off;  /* absolute: not resolved before this */
     size_t hold; /* absolute: where a possible match starts, or the end */
 };
@@ -66,6 +67,24 @@ struct guard_stream {
     int status;
     struct guard_stream_result res;
 };
+
+/* The byte every match of a regex starts with, or -1. Only when that is certain without
+ * running it: PCRE2 knows a fixed first code unit, the pattern is case-sensitive, and it
+ * has no inline options, lookarounds, verbs or escapes (a \b or a lookbehind can make a
+ * partial match begin before that byte). Then a text without the byte holds no match,
+ * complete or partial, and PCRE2 would say no match too. */
+static int first_byte(const pcre2_code *re, const char *text)
+{
+    uint32_t type = 0, unit = 0, opts = 0, behind = 1;
+    if (text == NULL || strstr(text, "(?") != NULL || strstr(text, "(*") != NULL || strchr(text, '\\') != NULL)
+        return -1;
+    if (pcre2_pattern_info(re, PCRE2_INFO_MAXLOOKBEHIND, &behind) != 0 || behind != 0 ||
+        pcre2_pattern_info(re, PCRE2_INFO_FIRSTCODETYPE, &type) != 0 || type != 1 ||
+        pcre2_pattern_info(re, PCRE2_INFO_FIRSTCODEUNIT, &unit) != 0 ||
+        pcre2_pattern_info(re, PCRE2_INFO_ALLOPTIONS, &opts) != 0 || (opts & PCRE2_CASELESS) || unit > 0xFF)
+        return -1;
+    return (int)unit;
+}
 
 struct guard_stream *guard_stream_new(const struct guard_stream_rule *rules, size_t n)
 {
@@ -95,6 +114,9 @@ struct guard_stream *guard_stream_new(const struct guard_stream_rule *rules, siz
             p->pattern = (unsigned)j;
             p->keywords = s->kind == GUARD_SCAN_KEYWORDS;
             p->re = p->keywords ? s->kw_res[j] : s->pats[j].re;
+            /* whole words and caseless patterns compile to more than their text says */
+            p->first = p->keywords || (s->flags & (GUARD_SCAN_WHOLE_WORD | GUARD_SCAN_CASELESS)) ? -1
+                                                                                            : first_byte(p->re, s->pats[j].text);
         }
     }
     return st;
@@ -110,6 +132,17 @@ void guard_stream_free(struct guard_stream *st)
     free(st->detected);
     free(st->finds);
     free(st);
+}
+
+void guard_stream_reset(struct guard_stream *st)
+{
+    st->len = st->base = st->rel = 0;
+    st->nspans = st->nfinds = 0;
+    st->status = GUARD_STREAM_OK;
+    memset(&st->res, 0, sizeof(st->res));
+    memset(st->detected, 0, (st->nrules ? st->nrules : 1) * sizeof(*st->detected));
+    for (size_t i = 0; i < st->npats; i++)
+        st->pats[i].off = st->pats[i].hold = 0;
 }
 
 size_t guard_stream_held(const struct guard_stream *st)
@@ -177,6 +210,8 @@ static size_t char_start(const struct guard_stream *st, size_t pos, size_t upto,
     if (upto <= pos)
         return upto;
     const unsigned char *b = (const unsigned char *)st->buf;
+    if (b[upto - 1 - st->base] < 0x80)
+        return upto; /* ASCII: no character is cut there */
     size_t lead = upto - 1; /* absolute; b[lead - base] */
     while (lead > pos && upto - lead < 4 && (b[lead - st->base] & 0xC0) == 0x80)
         lead--;
@@ -199,6 +234,10 @@ static int advance(struct guard_stream *st, struct guard_scan_scratch *sc, struc
     }
     p->hold = end;
     while (p->off < end) {
+        if (p->first >= 0 && memchr(st->buf + (p->off - st->base), p->first, end - p->off) == NULL) {
+            p->off = end;
+            return GUARD_STREAM_OK;
+        }
         int rc = pcre2_match(p->re, (PCRE2_SPTR)st->buf, end - st->base, p->off - st->base, opts, sc->md, r->scan->mctx);
         if (rc == PCRE2_ERROR_NOMATCH) {
             p->off = end;

@@ -77,6 +77,9 @@ struct guard_stream;
 
 struct guard_stream *guard_stream_new(const struct guard_stream_rule *rules, size_t n);
 void guard_stream_free(struct guard_stream *st);
+/* Back to the start of a new text with the same rules (which must still be there, with
+ * the same contents), keeping the space it has. */
+void guard_stream_reset(struct guard_stream *st);
 
 /* Feeds the next piece of the channel's text (final: it is the last). Appends
  * the text that may go out now to out (redactions applied; never a partial

@@ -34,6 +34,14 @@ struct metrics {
     struct model_cost {
         _Atomic uint64_t tokens_in, tokens_out, nano_usd;
     } *costs; /* per config model */
+    struct pipeline_stats {
+        _Atomic uint64_t ok, failed, latency_us_sum;
+        struct step_stats {
+            _Atomic uint64_t outcomes[METRICS_STEP_COUNT];
+            _Atomic uint64_t latency_us_sum;
+        } *steps;
+    } *pipelines; /* per config pipeline */
+    _Atomic uint64_t batch_items[METRICS_BATCH_COUNT][2]; /* [kind][ok] */
 };
 
 static const char *route_names[METRICS_ROUTE_COUNT] = {"chat_completions", "embeddings", "models", "other"};
@@ -64,6 +72,10 @@ struct metrics *metrics_create(const struct config *cfg)
     m->n_guards = cfg->n_guardrails;
     m->guards = util_calloc(m->n_guards ? m->n_guards : 1, sizeof(*m->guards));
     m->costs = util_calloc(cfg->n_models ? cfg->n_models : 1, sizeof(*m->costs));
+    m->pipelines = util_calloc(cfg->n_pipelines ? cfg->n_pipelines : 1, sizeof(*m->pipelines));
+    for (size_t i = 0; i < cfg->n_pipelines; i++)
+        m->pipelines[i].steps = util_calloc(cfg->pipelines[i].n_steps ? cfg->pipelines[i].n_steps : 1,
+                                            sizeof(*m->pipelines[i].steps));
     return m;
 }
 
@@ -73,6 +85,9 @@ void metrics_destroy(struct metrics *m)
         return;
     free(m->guards);
     free(m->costs);
+    for (size_t i = 0; i < m->cfg->n_pipelines; i++)
+        free(m->pipelines[i].steps);
+    free(m->pipelines);
     free(m);
 }
 
@@ -129,6 +144,68 @@ void metrics_cost(struct metrics *m, size_t mi, int64_t tokens_in, int64_t token
         atomic_fetch_add_explicit(&m->costs[mi].tokens_out, (uint64_t)tokens_out, memory_order_relaxed);
     if (cost_usd > 0)
         atomic_fetch_add_explicit(&m->costs[mi].nano_usd, (uint64_t)(cost_usd * 1e9 + 0.5), memory_order_relaxed);
+}
+
+void metrics_pipeline_run(struct metrics *m, size_t pi, int status, uint64_t total_us)
+{
+    if (pi >= m->cfg->n_pipelines)
+        return;
+    atomic_fetch_add_explicit(status >= 200 && status < 300 ? &m->pipelines[pi].ok : &m->pipelines[pi].failed, 1,
+                              memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->pipelines[pi].latency_us_sum, total_us, memory_order_relaxed);
+}
+
+void metrics_pipeline_step(struct metrics *m, size_t pi, size_t si, enum metrics_step_outcome o, uint64_t latency_us)
+{
+    if (pi >= m->cfg->n_pipelines || si >= m->cfg->pipelines[pi].n_steps)
+        return;
+    atomic_fetch_add_explicit(&m->pipelines[pi].steps[si].outcomes[o], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->pipelines[pi].steps[si].latency_us_sum, latency_us, memory_order_relaxed);
+}
+
+void metrics_batch_item(struct metrics *m, enum metrics_batch_kind kind, int ok)
+{
+    atomic_fetch_add_explicit(&m->batch_items[kind][ok ? 1 : 0], 1, memory_order_relaxed);
+}
+
+static void render_fanout(struct metrics *m, struct util_buf *o)
+{
+    static const char *outcome_names[METRICS_STEP_COUNT] = {"ok", "failed", "skipped", "cancelled"};
+    static const char *batch_names[METRICS_BATCH_COUNT] = {"chat", "pipeline"};
+    const struct config *cfg = m->cfg;
+    util_buf_appendf(o, "# HELP warden_pipeline_runs_total Pipeline runs, by pipeline and result\n"
+                        "# TYPE warden_pipeline_runs_total counter\n");
+    for (size_t i = 0; i < cfg->n_pipelines; i++)
+        util_buf_appendf(o, "warden_pipeline_runs_total{pipeline=\"%s\",result=\"ok\"} %llu\n"
+                            "warden_pipeline_runs_total{pipeline=\"%s\",result=\"failed\"} %llu\n",
+                         cfg->pipelines[i].name, (unsigned long long)atomic_load(&m->pipelines[i].ok), cfg->pipelines[i].name,
+                         (unsigned long long)atomic_load(&m->pipelines[i].failed));
+    util_buf_appendf(o, "# HELP warden_pipeline_run_seconds_sum Total time of pipeline runs\n"
+                        "# TYPE warden_pipeline_run_seconds_sum counter\n");
+    for (size_t i = 0; i < cfg->n_pipelines; i++)
+        util_buf_appendf(o, "warden_pipeline_run_seconds_sum{pipeline=\"%s\"} %.6f\n", cfg->pipelines[i].name,
+                         (double)atomic_load(&m->pipelines[i].latency_us_sum) / 1e6);
+    util_buf_appendf(o, "# HELP warden_pipeline_steps_total Pipeline steps, by pipeline, step and outcome\n"
+                        "# TYPE warden_pipeline_steps_total counter\n");
+    for (size_t i = 0; i < cfg->n_pipelines; i++)
+        for (size_t j = 0; j < cfg->pipelines[i].n_steps; j++)
+            for (int k = 0; k < METRICS_STEP_COUNT; k++)
+                util_buf_appendf(o, "warden_pipeline_steps_total{pipeline=\"%s\",step=\"%s\",outcome=\"%s\"} %llu\n",
+                                 cfg->pipelines[i].name, cfg->pipelines[i].steps[j].name, outcome_names[k],
+                                 (unsigned long long)atomic_load(&m->pipelines[i].steps[j].outcomes[k]));
+    util_buf_appendf(o, "# HELP warden_pipeline_step_seconds_sum Time of pipeline steps (queueing excluded)\n"
+                        "# TYPE warden_pipeline_step_seconds_sum counter\n");
+    for (size_t i = 0; i < cfg->n_pipelines; i++)
+        for (size_t j = 0; j < cfg->pipelines[i].n_steps; j++)
+            util_buf_appendf(o, "warden_pipeline_step_seconds_sum{pipeline=\"%s\",step=\"%s\"} %.6f\n", cfg->pipelines[i].name,
+                             cfg->pipelines[i].steps[j].name, (double)atomic_load(&m->pipelines[i].steps[j].latency_us_sum) / 1e6);
+    util_buf_appendf(o, "# HELP warden_batch_items_total Batch items, by batch kind and result\n"
+                        "# TYPE warden_batch_items_total counter\n");
+    for (int k = 0; k < METRICS_BATCH_COUNT; k++)
+        util_buf_appendf(o, "warden_batch_items_total{batch=\"%s\",result=\"ok\"} %llu\n"
+                            "warden_batch_items_total{batch=\"%s\",result=\"failed\"} %llu\n",
+                         batch_names[k], (unsigned long long)atomic_load(&m->batch_items[k][1]), batch_names[k],
+                         (unsigned long long)atomic_load(&m->batch_items[k][0]));
 }
 
 static void render_costs(struct metrics *m, const struct metrics_gauges *g, struct util_buf *o)
@@ -268,5 +345,6 @@ int metrics_render(struct metrics *m, const struct metrics_gauges *g, struct uti
     }
     render_costs(m, g, o);
     render_targets(g, o);
+    render_fanout(m, o);
     return 0;
 }

@@ -52,6 +52,14 @@ void metrics_async_pending_add(struct metrics *m, int64_t delta);
 /* Usage and its cost (cost_usd < 0: no price known) of a request for config model model_index. */
 void metrics_cost(struct metrics *m, size_t model_index, int64_t tokens_in, int64_t tokens_out, double cost_usd);
 
+/* Fan-out (src/fanout): a pipeline run ended with an HTTP status; one of its steps ended
+ * (pipeline and step are indices into cfg->pipelines and its steps); a batch item ended. */
+enum metrics_step_outcome { METRICS_STEP_OK, METRICS_STEP_FAILED, METRICS_STEP_SKIPPED, METRICS_STEP_CANCELLED, METRICS_STEP_COUNT };
+enum metrics_batch_kind { METRICS_BATCH_CHAT, METRICS_BATCH_PIPELINE, METRICS_BATCH_COUNT };
+void metrics_pipeline_run(struct metrics *m, size_t pipeline, int status, uint64_t total_us);
+void metrics_pipeline_step(struct metrics *m, size_t pipeline, size_t step, enum metrics_step_outcome o, uint64_t latency_us);
+void metrics_batch_item(struct metrics *m, enum metrics_batch_kind kind, int ok);
+
 /* One upstream target's numbers at render time (filled from upstream/router.h). */
 enum metrics_circuit { METRICS_CIRCUIT_CLOSED, METRICS_CIRCUIT_OPEN, METRICS_CIRCUIT_HALF_OPEN };
 struct metrics_target_sample {

@@ -73,6 +73,7 @@ static struct {
     uint64_t next_seq;
     struct record ring[MOCK_RECORDS];
     uint64_t requests, active, closed_by_client;
+    uint64_t max_active; /* the most requests in flight at once since the start or /mock/reset */
     uint64_t by_path[MOCK_PATH_COUNT];
     uint64_t by_outcome[6];
     struct counter *buckets[COUNTER_BUCKETS];
@@ -154,6 +155,8 @@ uint64_t mock_state_begin(const struct mock_record_in *in)
     *slot = r;
     st.requests++;
     st.active++;
+    if (st.active > st.max_active)
+        st.max_active = st.active;
     st.by_path[in->path_kind]++;
     pthread_mutex_unlock(&st.lock);
     free(old);
@@ -232,6 +235,7 @@ void mock_state_reset(void)
     memset(st.by_path, 0, sizeof(st.by_path));
     memset(st.by_outcome, 0, sizeof(st.by_outcome));
     /* active is left alone: it counts requests still in flight, which will finish later */
+    st.max_active = st.active;
     pthread_mutex_unlock(&st.lock);
 }
 
@@ -242,6 +246,8 @@ void mock_state_stats_json(struct util_buf *out)
     mock_json_u64(out, st.requests);
     MOCK_LIT(out, ",\"active\":");
     mock_json_u64(out, st.active);
+    MOCK_LIT(out, ",\"max_active\":");
+    mock_json_u64(out, st.max_active);
     MOCK_LIT(out, ",\"closed_by_client\":");
     mock_json_u64(out, st.closed_by_client);
     MOCK_LIT(out, ",\"by_path\":{");

@@ -31,7 +31,7 @@ static int reserve(struct util_buf *b, size_t extra)
     return 0;
 }
 
-int util_buf_append(struct util_buf *b, const void *data, size_t len)
+int util_buf_append_grow(struct util_buf *b, const void *data, size_t len)
 {
     int rc = reserve(b, len);
     if (rc != 0)
@@ -45,12 +45,23 @@ int util_buf_append(struct util_buf *b, const void *data, size_t len)
 
 int util_buf_appendf(struct util_buf *b, const char *fmt, ...)
 {
+    /* formatted straight into the free space; only text that does not fit is formatted twice */
+    size_t room = b->cap > b->len ? b->cap - b->len : 0;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap);
     va_end(ap);
-    if (n < 0)
+    if (n < 0) {
+        if (room)
+            b->data[b->len] = '\0';
         return WARDEN_EINVAL;
+    }
+    if ((size_t)n < room && (size_t)n <= b->limit - b->len) {
+        b->len += (size_t)n;
+        return 0;
+    }
+    if (room)
+        b->data[b->len] = '\0'; /* a partial or over-the-limit write leaves the contents as they were */
     int rc = reserve(b, (size_t)n);
     if (rc != 0)
         return rc;
@@ -73,13 +84,6 @@ void util_buf_consume(struct util_buf *b, size_t n)
         b->data[b->len] = '\0';
 }
 
-void util_buf_reset(struct util_buf *b)
-{
-    b->len = 0;
-    if (b->data)
-        b->data[0] = '\0';
-}
-
 char *util_buf_take(struct util_buf *b, size_t *len)
 {
     char *d = b->data ? b->data : util_strdup("");
@@ -97,10 +101,10 @@ void util_buf_free(struct util_buf *b)
     b->len = b->cap = 0;
 }
 
-int util_buf_append_json_string(struct util_buf *b, const char *s, size_t len)
+int util_buf_append_json_chars(struct util_buf *b, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
-    int rc = util_buf_append(b, "\"", 1);
+    int rc = 0;
     size_t i = 0;
     while (rc == 0 && i < len) {
         unsigned char c = (unsigned char)s[i];
@@ -120,10 +124,16 @@ int util_buf_append_json_string(struct util_buf *b, const char *s, size_t len)
             i++;
         } else {
             /* copy a well-formed UTF-8 sequence, replace anything else */
-            int n = c >= 0xF0 && c <= 0xF4 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 && c <= 0xDF ? 1 : -1;
+            int n = c >= 0xF0 && c <= 0xF4 ? 3 : c >= 0xE0 && c <= 0xEF ? 2 : c >= 0xC2 && c <= 0xDF ? 1 : -1;
             int ok = n > 0 && i + (size_t)n < len;
             for (int k = 1; ok && k <= n; k++)
                 ok = i + (size_t)k < len && ((unsigned char)s[i + (size_t)k] & 0xC0) == 0x80;
+            if (ok) {
+                /* no overlong forms, no UTF-16 surrogates, nothing past U+10FFFF: what JSON parsers accept */
+                unsigned char c1 = (unsigned char)s[i + 1];
+                ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 > 0x9F) && !(c == 0xF0 && c1 < 0x90) &&
+                     !(c == 0xF4 && c1 > 0x8F);
+            }
             if (ok) {
                 rc = util_buf_append(b, s + i, (size_t)n + 1);
                 i += (size_t)n + 1;
@@ -133,5 +143,13 @@ int util_buf_append_json_string(struct util_buf *b, const char *s, size_t len)
             }
         }
     }
+    return rc;
+}
+
+int util_buf_append_json_string(struct util_buf *b, const char *s, size_t len)
+{
+    int rc = util_buf_append(b, "\"", 1);
+    if (rc == 0)
+        rc = util_buf_append_json_chars(b, s, len);
     return rc == 0 ? util_buf_append(b, "\"", 1) : rc;
 }

@@ -6,6 +6,7 @@
 #define WARDEN_UTIL_BUF_H
 
 #include <stddef.h>
+#include <string.h>
 
 struct util_buf {
     char *data;   /* NULL until the first append */
@@ -15,13 +16,33 @@ struct util_buf {
 };
 
 void util_buf_init(struct util_buf *b, size_t limit);
-int util_buf_append(struct util_buf *b, const void *data, size_t len);
+/* Appends len bytes; WARDEN_ETOOBIG past the limit (the contents are kept as they were). */
+int util_buf_append_grow(struct util_buf *b, const void *data, size_t len);
+/* Inline: the stream paths append a few bytes many times per event; only growth (or
+ * the limit) takes the call. */
+static inline int util_buf_append(struct util_buf *b, const void *data, size_t len)
+{
+    if (len >= b->cap - b->len || len > b->limit - b->len)
+        return util_buf_append_grow(b, data, len);
+    if (len)
+        memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return 0;
+}
 int util_buf_appendf(struct util_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s as a JSON string literal (quotes included); invalid UTF-8 bytes become U+FFFD. */
 int util_buf_append_json_string(struct util_buf *b, const char *s, size_t len);
+/* The same without the quotes: s as the content of a JSON string. */
+int util_buf_append_json_chars(struct util_buf *b, const char *s, size_t len);
 /* Drops the first n bytes, keeping the rest (used by sliding windows). */
 void util_buf_consume(struct util_buf *b, size_t n);
-void util_buf_reset(struct util_buf *b);
+static inline void util_buf_reset(struct util_buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
 /* Hands the bytes to the caller (free() them); the buffer is left empty. */
 char *util_buf_take(struct util_buf *b, size_t *len);
 void util_buf_free(struct util_buf *b);

@@ -142,6 +142,24 @@ describe('openai npm client against Warden', () => {
         assert.ok(usage && usage.total_tokens > 0, 'usage chunk missing');
     });
 
+    test('streaming without include_usage: no usage chunk (Warden asks for it upstream and strips it)', async () => {
+        const stream = await client.chat.completions.create({
+            model: 'gpt-4o-mini',
+            messages: [{ role: 'user', content: 'stream please' }],
+            stream: true,
+        });
+        let text = '';
+        let chunks = 0;
+        for await (const chunk of stream) {
+            chunks++;
+            assert.ok(chunk.choices.length > 0, 'a chunk without choices (the usage chunk) reached the client');
+            assert.ok(!chunk.usage, 'usage the client did not ask for');
+            text += chunk.choices[0].delta.content ?? '';
+        }
+        assert.equal(text, MOCK_CONTENT);
+        assert.ok(chunks >= 6, `only ${chunks} chunks`);
+    });
+
     test('embeddings.create', async () => {
         const r = await client.embeddings.create({ model: 'text-embedding-3-small', input: ['alpha', 'beta'] });
         assert.equal(r.data.length, 2);

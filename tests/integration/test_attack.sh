@@ -211,8 +211,12 @@ chat '{"model":"plain","stream":true,"messages":[{"role":"user","content":"hi"}]
 curl -s -m 0.5 -o /dev/null -H 'x-request-id: atk-gone-stream' "$WARDEN/v1/chat/completions" \
     -d '{"model":"plain","stream":true,"mock":{"chunk_interval_ms":300,"chunks":5},"messages":[{"role":"user","content":"hi"}]}'
 sleep 1
-check_known "audit: a stream without include_usage still has tokens (usage_request_add_include is never called from lifecycle.c)" \
-    eq "$(sqlite3 "$DB2" "select tokens_in is not null from audit_log where request_id = 'atk-stream-usage'")" 1
+check "audit: a stream without include_usage still has tokens (Warden asks for the usage chunk)" \
+    eq "$(sqlite3 "$DB2" "select tokens_in > 0 and tokens_out > 0 from audit_log where request_id = 'atk-stream-usage'")" 1
+check "audit: ... and the client does not get the chunk it did not ask for" eq \
+    "$(chat '{"model":"plain","stream":true,"messages":[{"role":"user","content":"hi"}]}' | grep -c '"choices":\[\],')" 0
+check "audit: a client that asks for include_usage gets the chunk" eq \
+    "$(chat '{"model":"plain","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}' | grep -c '"choices":\[\],')" 1
 check "audit: a client gone mid-stream is 499 client_closed_request (was 200)" eq \
     "$(sqlite3 "$DB2" "select status || ' ' || error_code from audit_log where request_id = 'atk-gone-stream'")" "499 client_closed_request"
 

@@ -77,6 +77,8 @@ check "admin: bad parameter -> 400" eq "$(curl -s -o /dev/null -w '%{http_code}'
 all=$(admin "?limit=100")
 check "admin: 8 records (3 of them 401s)" eq "$(jq '.data | length' <<<"$all")" 8
 check "record: a refused request (401, no key name)" eq "$(jq '[.data[] | select(.status == 401 and .error_code == "invalid_api_key" and .key == null)] | length' <<<"$all")" 3
+check "record: a refused chat request carries the client's model; /v1/models has none" eq \
+    "$(jq -c '[.data[] | select(.status == 401) | .model] | sort' <<<"$all")" '["","gpt-4o-mini","gpt-4o-mini"]'
 rec_alice=$(jq -c '.data[] | select(.request_id == "it-audit-alice")' <<<"$all")
 check "record: key name, model, target, status, attempts" jqe '.key == "alice" and .model == "gpt-4o-mini" and .target == "local/mock-1" and .status == 200 and .attempts == 1' <<<"${rec_alice:-null}"
 check "record: tokens and a default price (gpt-4o-mini)" jqe '.tokens_in > 0 and .tokens_out > 0 and .cost_usd > 0 and .cost_usd < 0.001' <<<"${rec_alice:-null}"
@@ -125,6 +127,158 @@ for f in "$TMP"/*.log "$TMP"/*.yaml; do
 done
 check "no key material in any log (warden, mock)" eq "$leaks" 0
 check "store: the stopped server's rows are all there" eq "$(rows "$DB1")" 10
+
+# ---------------------------------------------------------------- streams: usage and cost
+# A stream whose client did not ask for include_usage: Warden asks the upstream for it, takes
+# the usage chunk out of what the client gets and records tokens and cost; a client that asked
+# gets the chunk as sent. The same through the stream filter (an output guard), a stream held
+# for structured output, and usage_upstream.py's upstreams: one that ignores stream_options
+# (no usage: recorded without tokens, no error), one that refuses it with a 400 (sent again
+# without it, then not asked again), and one that writes its stream in 7-byte pieces.
+cat >"$TMP/usage_upstream.py" <<'PY'
+import json, sys, time
+from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
+LOG = sys.argv[2]
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a):
+        pass
+    def do_POST(self):
+        req = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
+        model, so = req.get("model"), req.get("stream_options")
+        with open(LOG, "a") as f:
+            f.write(json.dumps({"model": model, "stream_options": so}) + "\n")
+        if model == "refuse" and so is not None:
+            b = json.dumps({"error": {"message": "Unrecognized request argument supplied: stream_options",
+                                      "type": "invalid_request_error", "param": None, "code": None}}).encode()
+            self.send_response(400)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(b)))
+            self.end_headers()
+            self.wfile.write(b)
+            return
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("connection", "close")
+        self.end_headers()
+        base = {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": model}
+        ev = lambda d: ("data: " + json.dumps(dict(base, **d)) + "\n\n").encode()
+        out = [ev({"choices": [{"index": 0, "delta": {"role": "assistant", "content": "Hello"}, "finish_reason": None}]}),
+               ev({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})]
+        if model == "split" and so and so.get("include_usage"):
+            out.append(ev({"choices": [], "usage": {"prompt_tokens": 11, "completion_tokens": 2, "total_tokens": 13}}))
+        data = b"".join(out) + b"data: [DONE]\n\n"
+        step = 7 if model == "split" else len(data)
+        for i in range(0, len(data), step):
+            self.wfile.write(data[i:i + step])
+            self.wfile.flush()
+            if step == 7:
+                time.sleep(0.003)
+        self.close_connection = True
+ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+PY_PORT=$(free_port)
+python3 "$TMP/usage_upstream.py" "$PY_PORT" "$TMP/usage_upstream.log" 2>"$TMP/usage_upstream.err" &
+PIDS+=($!)
+wait_port "$PY_PORT"
+DB5=$TMP/audit-streams.db
+start_warden "$(cat <<YAML
+server: {listen: "127.0.0.1:@PORT@", workers: 1, drain_timeout_ms: 3000}
+providers:
+  - {name: local, type: openai, base_url: "@MOCK@/v1", api_key_env: OPENAI_API_KEY}
+  - {name: py, type: openai, base_url: "http://127.0.0.1:$PY_PORT/v1"}
+guardrails:
+  - {name: out-redact, type: regex, stage: output, action: redact, patterns: ["SECRET[0-9]+"]}
+models:
+  - name: gpt-4o-mini
+    targets: [{provider: local, model: mock-1}]
+  - name: guarded
+    targets: [{provider: local, model: mock-1, price: {input_per_mtok: 1000000, output_per_mtok: 2000000}}]
+    guardrails: [out-redact]
+  - name: reask
+    targets: [{provider: local, model: mock-1, price: {input_per_mtok: 1000000, output_per_mtok: 2000000}}]
+    structured_output: {max_reasks: 1}
+  - {name: ignore, targets: [{provider: py, model: ignore, price: {input_per_mtok: 1, output_per_mtok: 1}}]}
+  - {name: refuse, targets: [{provider: py, model: refuse}]}
+  - {name: split, targets: [{provider: py, model: split, price: {input_per_mtok: 1000000, output_per_mtok: 2000000}}]}
+audit: {sink: sqlite, path: "$DB5"}
+YAML
+)" || exit 1
+stream_call() { # model rid extra-json -> the SSE body in $TMP/s-RID, status printed
+    curl -s -N -o "$TMP/s-$2" -w '%{http_code}' --max-time 20 "$WARDEN/v1/chat/completions" -H 'content-type: application/json' \
+        -H "x-request-id: $2" -d "{\"model\":\"$1\",\"stream\":true,$MSG$3}"
+}
+usage_chunks() { grep -c '"choices": *\[\] *,.*"usage": *{\|"usage": *{.*"choices": *\[\]' "$1" || true; }
+ASK=',"stream_options":{"include_usage":true}'
+SCHEMA=',"response_format":{"type":"json_schema","json_schema":{"name":"o","schema":{"type":"object","required":["a"]}}},"mock":{"content":"{\"a\":1}"}'
+check "stream: 200 without include_usage" eq "$(stream_call gpt-4o-mini us-plain "")" 200
+check "stream: the client does not get the usage chunk it did not ask for" eq "$(usage_chunks "$TMP/s-us-plain")" 0
+check "stream: ... and still ends with [DONE]" eq "$(tail -c 14 "$TMP/s-us-plain" | tr "\n" "|")" "data: [DONE]||"
+check "stream: ... its text is whole" eq "$(sse_text <"$TMP/s-us-plain")" "Hello from warden-mock."
+RID=us-plain
+check "stream: Warden asked the upstream for include_usage" eq \
+    "$(mock_eval chat 'json.loads(b(rs[-1]))["stream_options"]' 2>&1)" "{'include_usage': True}"
+check "stream: 200 with include_usage" eq "$(stream_call gpt-4o-mini us-asked "$ASK")" 200
+check "stream: the client that asked gets the usage chunk" eq "$(usage_chunks "$TMP/s-us-asked")" 1
+check "stream: stream_options merged, other members kept" eq "$(stream_call gpt-4o-mini us-merged ',"stream_options":{"include_obfuscation":false}')" 200
+RID=us-merged
+check "stream: ... the upstream got both members" eq \
+    "$(mock_eval chat 'sorted(json.loads(b(rs[-1]))["stream_options"].items())' 2>&1)" "[('include_obfuscation', False), ('include_usage', True)]"
+check "stream: ... and no usage chunk" eq "$(usage_chunks "$TMP/s-us-merged")" 0
+check "guarded stream: 200 without include_usage" eq "$(stream_call guarded us-guarded ',"mock":{"content":"key SECRET42 here"}')" 200
+check "guarded stream: no usage chunk" eq "$(usage_chunks "$TMP/s-us-guarded")" 0
+check "guarded stream: the output guard still redacts" eq "$(sse_text <"$TMP/s-us-guarded" | grep -c SECRET42)" 0
+check "guarded stream: ... and ends with [DONE]" eq "$(tail -c 14 "$TMP/s-us-guarded" | tr "\n" "|")" "data: [DONE]||"
+check "guarded stream: 200 with include_usage" eq "$(stream_call guarded us-guarded-asked "$ASK")" 200
+check "guarded stream: the client that asked gets the usage chunk" eq "$(usage_chunks "$TMP/s-us-guarded-asked")" 1
+check "held stream (structured output): 200" eq "$(stream_call gpt-4o-mini us-schema "$SCHEMA")" 200
+check "held stream: no usage chunk" eq "$(usage_chunks "$TMP/s-us-schema")" 0
+check "held stream: the JSON answer" eq "$(sse_text <"$TMP/s-us-schema")" '{"a":1}'
+check "split upstream: 200" eq "$(stream_call split us-split "")" 200
+check "split upstream: no usage chunk (cut in 7-byte pieces)" eq "$(usage_chunks "$TMP/s-us-split")" 0
+check "split upstream: [DONE] last" eq "$(tail -c 14 "$TMP/s-us-split" | tr "\n" "|")" "data: [DONE]||"
+check "ignoring upstream: 200 without usage" eq "$(stream_call ignore us-ignore "")" 200
+check "refusing upstream: 200 after one re-send without stream_options" eq "$(stream_call refuse us-refuse "")" 200
+check "refusing upstream: ... not asked again" eq "$(stream_call refuse us-refuse2 "")" 200
+check "refusing upstream: 3 upstream calls, the first with stream_options" eq \
+    "$(python3 -c 'import json,sys; print(" ".join(str(json.loads(l)["stream_options"] is not None) for l in open(sys.argv[1]) if json.loads(l)["model"] == "refuse"))' "$TMP/usage_upstream.log")" \
+    "True False False"
+check "non-streaming: x-warden-cost-usd" python3 -c "import sys; sys.exit(0 if float('$(chat "{\"model\":\"guarded\",$MSG}" -H 'x-request-id: us-nostream' >/dev/null; header x-warden-cost-usd)' or 0) > 0 else 1)"
+stream_call guarded us-guarded-hdr "" >/dev/null
+check "streaming: no x-warden-cost-usd (the cost is known only at the end)" eq "$(curl -s -N -D - -o /dev/null "$WARDEN/v1/chat/completions" -d "{\"model\":\"guarded\",\"stream\":true,$MSG}" | grep -ci '^x-warden-cost-usd')" 0
+# re-asks (structured output): every answer the provider billed counts, not only the last
+RSCH='"response_format":{"type":"json_schema","json_schema":{"name":"o","schema":{"type":"object","required":["a"]}}}'
+ra=$(chat "{\"model\":\"reask\",$RSCH,$MSG,\"mock\":{\"key\":\"ra-$RANDOM\",\"contents\":[\"nope\",\"{\\\"a\\\":1}\"]}}" -H 'x-request-id: us-reask')
+check "re-ask: 200 after one re-ask" eq "$(status) $(header x-warden-reasks)" "200 1"
+ra_last_in=$(jq '.usage.prompt_tokens' <<<"$ra")
+ra_cost=$(header x-warden-cost-usd)
+chat "{\"model\":\"reask\",$RSCH,\"stream\":true,$MSG$ASK,\"mock\":{\"key\":\"rs-$RANDOM\",\"contents\":[\"nope\",\"{\\\"a\\\":1}\"]}}" -H 'x-request-id: us-reask-stream' >"$TMP/s-us-reask-stream"
+check "re-ask, held stream: 200" eq "$(status)" 200
+rs_last_in=$(grep -o '"prompt_tokens":[0-9]*' "$TMP/s-us-reask-stream" | tail -1 | cut -d: -f2)
+chat "{\"model\":\"reask\",$RSCH,$MSG,\"mock\":{\"key\":\"rf-$RANDOM\",\"contents\":[\"nope\",\"still not\"]}}" -H 'x-request-id: us-reask-422' >/dev/null
+check "re-ask: 422 when the second answer fails too" eq "$(status)" 422
+metrics=$(curl -s "$WARDEN/metrics")
+check "/metrics: stream tokens per model (split: 11 in)" contains "$metrics" 'warden_tokens_total{model="split",direction="in"} 11'
+check "/metrics: stream cost per model (split: 11*1 + 2*2 USD)" contains "$metrics" 'warden_cost_usd_total{model="split"} 15.000000000'
+kill -TERM "$WARDEN_PID"; wait "$WARDEN_PID" 2>/dev/null
+rec() { python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); r=c.execute("select coalesce(tokens_in,-1), coalesce(tokens_out,-1), coalesce(cost_usd,-1), status, attempts from audit_log where request_id=?", (sys.argv[2],)).fetchone(); print(r and " ".join(str(x) for x in r))' "$DB5" "$1"; }
+has_tokens() { python3 -c 'import sys; a=sys.argv[1].split(); sys.exit(0 if len(a) == 5 and int(a[0]) > 0 and int(a[1]) > 0 and float(a[2]) > 0 and a[3] == "200" else 1)' "$(rec "$1")"; }
+check "record: stream without include_usage has tokens and cost" has_tokens us-plain
+check "record: stream with include_usage has tokens and cost" has_tokens us-asked
+check "record: guarded stream, tokens and cost (both ways)" has_tokens us-guarded && has_tokens us-guarded-asked
+check "record: held stream, tokens and cost" has_tokens us-schema
+check "record: split upstream, exact tokens and target price" eq "$(rec us-split)" "11 2 15.0 200 1"
+check "record: a re-asked answer counts both answers' tokens (the client's usage is the last one's)" python3 -c "
+import sys; a = '$(rec us-reask)'.split(); sys.exit(0 if int(a[0]) > int('${ra_last_in:-0}') > 0 and a[3] == '200' and a[4] == '2' else 1)"
+check "x-warden-cost-usd: the re-asked request's whole cost (the record's)" python3 -c "
+import sys; a = '$(rec us-reask)'.split(); sys.exit(0 if abs(float('${ra_cost:-0}') - float(a[2])) < 1e-6 else 1)"
+check "record: a re-asked held stream counts both answers too" python3 -c "
+import sys; a = '$(rec us-reask-stream)'.split(); sys.exit(0 if int(a[0]) > int('${rs_last_in:-0}') > 0 and a[3] == '200' else 1)"
+check "record: a 422 after re-asks still carries the tokens and cost the provider billed" python3 -c "
+import sys; a = '$(rec us-reask-422)'.split(); sys.exit(0 if int(a[0]) > 0 and float(a[2]) > 0 and a[3] == '422' else 1)"
+check "record: an upstream that ignores stream_options: no tokens, no error" eq "$(rec us-ignore)" "-1 -1 -1 200 1"
+check "record: the refused include_usage: two attempts, no tokens" eq "$(rec us-refuse)" "-1 -1 -1 200 2"
+check "record: the next request to that target: one attempt" eq "$(rec us-refuse2)" "-1 -1 -1 200 1"
 
 # ---------------------------------------------------------------- 20,000 at load, SIGTERM
 DB2=$TMP/audit2.db

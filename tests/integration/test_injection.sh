@@ -131,6 +131,25 @@ printf '{"text": 5}\n' >"$TMP/broken.jsonl"
 out=$("$WARDEN_BIN" eval --config "$EVALCFG" --guardrail inj --data "$TMP/broken.jsonl" 2>&1)
 check "eval bad data line -> FILE:LINE" contains "$out" "broken.jsonl:1:"
 
+# ---- the labelled prompt-injection sets through warden eval, one family at a time (its attacks
+# and every benign text of the set): recall >= 0.90 per family and false positives <= 5% on the
+# sets the detector was tuned on; injection_holdout3.jsonl (never tuned on) has a 0.85 bar.
+for set in injection injection_heldout injection_final injection_final2 injection_dev3 injection_holdout3; do
+    bar=0.90
+    [ "$set" = injection_holdout3 ] && bar=0.85
+    for fam in override roleplay extraction encoding; do
+        python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    d = json.loads(l)
+    if d["label"] == "benign" or d["family"] == sys.argv[2]:
+        print(json.dumps({"text": d["text"], "label": d["label"]}))' "$ROOT/tests/data/$set.jsonl" "$fam" >"$TMP/fam.jsonl"
+        out=$("$WARDEN_BIN" eval --config "$EVALCFG" --guardrail inj --data "$TMP/fam.jsonl" --json 2>/dev/null)
+        read -r recall fprate <<<"$(printf '%s' "$out" | json_get '"%.3f %.3f" % (d["classes"]["injection"]["recall"], d["confusion"]["fp"] / (d["confusion"]["fp"] + d["confusion"]["tn"]))')"
+        check "$set $fam: recall $recall >= $bar" eq "$(python3 -c "print($recall >= $bar)")" True
+    done
+    check "$set: false positives $fprate <= 0.05" eq "$(python3 -c "print($fprate <= 0.05)")" True
+done
+
 # ---- warden train, then eval the model it wrote (CSV mode)
 out=$("$WARDEN_BIN" train --data "$DATA/train_small.csv" --text-column comment --label-column label --positive toxic \
       --positive-name toxic --negative-name ok --out "$TMP/small.model" 2>&1)

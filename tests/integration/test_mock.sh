@@ -310,6 +310,16 @@ check "reset: POST /mock/reset" "true" "$(curl -s -X POST "$B/mock/reset" | jq .
 check "reset: records cleared" "0" "$(curl -s "$B/mock/requests" | jq '.requests | length')"
 check "reset: stats cleared" "0 0" "$(curl -s "$B/mock/stats" | jq -r '"\(.requests) \(.closed_by_client)"')"
 check "reset: fail counters cleared" "500" "$(curl -s -o /dev/null -w '%{http_code}' "$CHAT" -H 'x-mock-fail-first: 2' -H 'x-mock-key: ff-1' -d "{\"model\":\"m\",$MSG}")"
+curl -s -o /dev/null -X POST "$B/mock/reset"
+check "max_active: reset to what is in flight" "0" "$(curl -s "$B/mock/stats" | jq .max_active)"
+cpids=()
+for i in 1 2 3 4 5; do
+    curl -s -o /dev/null -m 5 "$CHAT" -H 'x-mock-ttft-ms: 300' -d "{\"model\":\"m\",$MSG}" &
+    cpids+=($!)
+done
+wait "${cpids[@]}"
+check "max_active: the most requests in flight at once" "5" "$(curl -s "$B/mock/stats" | jq .max_active)"
+check "max_active: nothing active afterwards" "0" "$(curl -s "$B/mock/stats" | jq .active)"
 
 # ---------------------------------------------------------------- workers, chaos, still alive
 start_mock B2 --workers 2

@@ -274,6 +274,59 @@ static void same_shape_events_read_like_any_other(void **state)
 #undef EV
 }
 
+/* Shapes are remembered across the streams a filter serves (the thread's pool): a shape
+ * read in one stream must not carry that stream's channels into the next. Stream 2 opens
+ * with a tool call, so its channel numbers differ from stream 1's; then content events of
+ * stream 1's shape interleave with argument pieces, each field carrying half of a secret. */
+static void shapes_carry_no_channel_across_streams(void **state)
+{
+#define CONTENT(id, text) \
+    "data: {\"id\":\"" id "\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" text "\"},\"finish_reason\":null}]}\n\n"
+#define ARGS(id, text)                                                                                                     \
+    "data: {\"id\":\"" id "\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"" text \
+    "\"}}]},\"finish_reason\":null}]}\n\n"
+#define FINISH(id) "data: {\"id\":\"" id "\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"
+    for (int round = 0; round < 3; round++) {
+        struct test_req ctx;
+        ctx_init(&ctx);
+        feed(&ctx, CONTENT("s1", "hello ") CONTENT("s1", "world") FINISH("s1"), 0);
+        stream_filter_finish(&ctx.sink);
+        assert_int_equal(ctx.ended, 1);
+        ctx_done(&ctx);
+
+        ctx_init(&ctx);
+        feed(&ctx,
+             ARGS("s2", "x") CONTENT("s2", "sk-Q7wX2mK9") ARGS("s2", "sk-AAAAAAAAAA") CONTENT("s2", "pL4vR8tY3nB6cD1f")
+                 ARGS("s2", "AAAAAAAAAAAAAAA") CONTENT("s2", " done") ARGS("s2", " end") FINISH("s2"),
+             round == 0 ? 0 : (size_t)(round * 5));
+        stream_filter_finish(&ctx.sink);
+        assert_int_equal(ctx.block_status, 0);
+        assert_int_equal(ctx.ended, 1);
+        assert_null(strstr(ctx.out.data, "Q7wX"));
+        assert_null(strstr(ctx.out.data, "pL4v"));
+        assert_null(strstr(ctx.out.data, "AAAAAAAA"));
+        assert_non_null(strstr(ctx.out.data, "\"content\":\"# done\""));
+        assert_non_null(strstr(ctx.out.data, "\"arguments\":\"# end\""));
+        ctx_done(&ctx);
+    }
+    /* a stream that ends holding the start of a secret: the next stream (the same filter,
+     * its channels' matchers reused) starts from nothing */
+    struct test_req ctx;
+    ctx_init(&ctx);
+    feed(&ctx, CONTENT("s3", "key sk-Q7wX") FINISH("s3"), 0);
+    stream_filter_finish(&ctx.sink);
+    assert_int_equal(ctx.ended, 1);
+    ctx_done(&ctx);
+    ctx_init(&ctx);
+    feed(&ctx, CONTENT("s4", "2mK9pL4vR8tY3nB6cD1fG5hJ0zA end") FINISH("s4"), 0);
+    stream_filter_finish(&ctx.sink);
+    assert_non_null(strstr(ctx.out.data, "\"content\":\"2mK9pL4vR8tY3nB6cD1fG5hJ0zA end\""));
+    ctx_done(&ctx);
+#undef CONTENT
+#undef ARGS
+#undef FINISH
+}
+
 static void unreadable_events_fail_closed(void **state)
 {
     const char *bad[] = {
@@ -406,6 +459,7 @@ int main(void)
         cmocka_unit_test(strings_outside_the_contract_are_checked),
         cmocka_unit_test(unreadable_events_fail_closed),
         cmocka_unit_test(same_shape_events_read_like_any_other),
+        cmocka_unit_test(shapes_carry_no_channel_across_streams),
         cmocka_unit_test(content_parts_are_one_channel),
         cmocka_unit_test(restores_placeholders_split_anywhere),
     };

@@ -1,6 +1,6 @@
 /* The audit core without a server: record encoding, the SPSC ring (also across two
  * threads), the journal (torn tail, CRC mismatch, replay protocol), usage parsing,
- * include_usage injection and stripping, prices, key hashing. */
+ * include_usage injection (the tap: tests/unit/api/test_usage.c), prices, key hashing. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,14 +42,31 @@ static void record_encoding_round_trips_with_bodies(void **state)
     struct audit_record r, back;
     fill(&r, 7);
     snprintf(r.guardrails, sizeof(r.guardrails), "pii=pass, toxicity=block");
+    snprintf(r.parent_id, sizeof(r.parent_id), "req-parent");
     r.request_body = strdup("{\"messages\":[]}");
     uint8_t buf[4096];
     size_t n = audit_record_encode(&r, buf);
     assert_true(n <= audit_record_encoded_max(&r));
+    /* the queues' cheap bound holds even with every string field full */
+    struct audit_record full = r;
+    memset(full.request_id, 'x', sizeof(full.request_id) - 1);
+    memset(full.key_name, 'x', sizeof(full.key_name) - 1);
+    memset(full.model, 'x', sizeof(full.model) - 1);
+    memset(full.target, 'x', sizeof(full.target) - 1);
+    memset(full.error_code, 'x', sizeof(full.error_code) - 1);
+    memset(full.guardrails, 'x', sizeof(full.guardrails) - 1);
+    memset(full.parent_id, 'x', sizeof(full.parent_id) - 1);
+    full.request_id[sizeof(full.request_id) - 1] = full.key_name[sizeof(full.key_name) - 1] = '\0';
+    full.model[sizeof(full.model) - 1] = full.target[sizeof(full.target) - 1] = '\0';
+    full.error_code[sizeof(full.error_code) - 1] = full.guardrails[sizeof(full.guardrails) - 1] = '\0';
+    full.parent_id[sizeof(full.parent_id) - 1] = '\0';
+    assert_int_equal(audit_record_encoded_max(&full), audit_record_encoded_bound(&full));
+    assert_true(audit_record_encoded_max(&r) <= audit_record_encoded_bound(&r));
     assert_int_equal(audit_record_decode(buf, n, &back), 0);
     assert_memory_equal(back.id, r.id, AUDIT_ID_BYTES);
     assert_string_equal(back.request_id, "req-7");
     assert_string_equal(back.guardrails, "pii=pass, toxicity=block");
+    assert_string_equal(back.parent_id, "req-parent");
     assert_string_equal(back.request_body, "{\"messages\":[]}");
     assert_null(back.response_body);
     assert_int_equal(back.tokens_out, 14);
@@ -57,6 +74,15 @@ static void record_encoding_round_trips_with_bodies(void **state)
     audit_record_free(&back);
     /* a truncated encoding is refused */
     assert_int_equal(audit_record_decode(buf, n - 1, &back), -1);
+    /* a version 1 record (a journal written before parent_id) still decodes: the same bytes
+     * without the last string */
+    size_t parent_len = strlen(r.parent_id);
+    buf[0] = 1;
+    assert_int_equal(audit_record_decode(buf, n - 4 - parent_len, &back), 0);
+    assert_string_equal(back.request_id, "req-7");
+    assert_string_equal(back.parent_id, "");
+    assert_string_equal(back.request_body, "{\"messages\":[]}");
+    audit_record_free(&back);
     audit_record_free(&r);
 }
 
@@ -316,45 +342,6 @@ static void usage_only_chunks_are_recognised_for_stripping(void **state)
     assert_int_equal(usage_chunk_is_usage_only(both, strlen(both)), 0);
 }
 
-static void the_usage_chunk_is_stripped_from_a_stream_byte_for_byte(void **state)
-{
-    const char *stream = "data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}],\"usage\":null}\n\n"
-                         ": keep-alive comment\n\n"
-                         "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":3}}\r\n\r\n"
-                         "data: [DONE]\n\n";
-    const char *want = "data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}],\"usage\":null}\n\n"
-                       ": keep-alive comment\n\n"
-                       "data: [DONE]\n\n";
-    size_t n = strlen(stream);
-    /* every split point: the result never depends on how the bytes arrive */
-    for (size_t cut = 0; cut <= n; cut++) {
-        struct util_buf pending, out;
-        util_buf_init(&pending, 4096);
-        util_buf_init(&out, 1 << 20);
-        struct usage u = {-1, -1};
-        int stripped = usage_strip_feed(&pending, stream, cut, 0, &out, &u);
-        stripped += usage_strip_feed(&pending, stream + cut, n - cut, 0, &out, &u);
-        stripped += usage_strip_feed(&pending, NULL, 0, 1, &out, &u);
-        assert_int_equal(stripped, 1);
-        assert_string_equal(out.data, want);
-        assert_int_equal(u.tokens_in, 7);
-        assert_int_equal(u.tokens_out, 3);
-        util_buf_free(&pending);
-        util_buf_free(&out);
-    }
-    /* an unterminated last event is flushed as it is; an event past the cap passes through */
-    struct util_buf pending, out;
-    util_buf_init(&pending, 16);
-    util_buf_init(&out, 1 << 20);
-    const char *big = "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":1}}\n\n";
-    usage_strip_feed(&pending, big, strlen(big), 0, &out, NULL);
-    assert_int_equal(out.len, strlen(big));
-    usage_strip_feed(&pending, "data: x", 7, 1, &out, NULL);
-    assert_int_equal(out.len, strlen(big) + 7);
-    util_buf_free(&pending);
-    util_buf_free(&out);
-}
-
 static void prices_come_from_target_config_then_defaults(void **state)
 {
     struct config cfg;
@@ -453,7 +440,6 @@ int main(void)
         cmocka_unit_test(usage_is_read_from_answers_and_chunks),
         cmocka_unit_test(include_usage_is_asked_only_when_missing),
         cmocka_unit_test(usage_only_chunks_are_recognised_for_stripping),
-        cmocka_unit_test(the_usage_chunk_is_stripped_from_a_stream_byte_for_byte),
         cmocka_unit_test(prices_come_from_target_config_then_defaults),
         cmocka_unit_test(keys_match_by_hash_only),
         cmocka_unit_test(query_filters_parse_and_reject),

@@ -137,6 +137,101 @@ static void only_possible_match_starts_are_held(void **state)
     guard_scan_free(s);
 }
 
+/* A regex whose every match starts with one known byte skips PCRE2 on text without that
+ * byte (stream_scan.c: first_byte). The same pattern wrapped in (?:...) always runs
+ * PCRE2: after every feed both must have released exactly the same text and status,
+ * for redact and block, at every piece size. */
+static void first_byte_skip_matches_pcre2(void **state)
+{
+    const char *pairs[][2] = {{"sk-[A-Za-z0-9]{20,}", "(?:sk-[A-Za-z0-9]{20,})"},
+                              {"AKIA[0-9A-Z]{16}", "(?:AKIA[0-9A-Z]{16})"},
+                              {"\xc3\xa9t[a-z]+e", "(?:\xc3\xa9t[a-z]+e)"},
+                              {"ab*c", "(?:ab*c)"}};
+    const char *texts[] = {"plain text with no start byte at all",
+                           "ends with s",
+                           "ss sk sk- sk-ABCDEFGHIJKLMNOPQRSTUVWXYZ and sk-abc sk-" SECRET " s",
+                           "AKIAABCDEFGHIJKLMNOP AKIA1234 AKI",
+                           "\xc3\xa9t\xc3\xa9 \xc3\xa9tude \xc3\xa9tablie \xc3",
+                           "ac abbbc a abc ab"};
+    enum guard_stream_action actions[] = {GUARD_STREAM_REDACT, GUARD_STREAM_BLOCK};
+    for (size_t pi = 0; pi < sizeof(pairs) / sizeof(*pairs); pi++) {
+        struct guard_scan *fast = compile_ok(GUARD_SCAN_REGEX, &pairs[pi][0], 1, 0);
+        struct guard_scan *slow = compile_ok(GUARD_SCAN_REGEX, &pairs[pi][1], 1, 0);
+        struct guard_scan_scratch *sc = guard_scan_scratch_new(NULL);
+        for (size_t ai = 0; ai < 2; ai++) {
+            struct guard_stream_rule rf = {.scan = fast, .action = actions[ai], .replacement = "[R]", .window = 256};
+            struct guard_stream_rule rs = {.scan = slow, .action = actions[ai], .replacement = "[R]", .window = 256};
+            for (size_t ti = 0; ti < sizeof(texts) / sizeof(*texts); ti++) {
+                for (size_t step = 1; step <= 9; step++) {
+                    struct guard_stream *a = guard_stream_new(&rf, 1), *b = guard_stream_new(&rs, 1);
+                    struct util_buf oa, ob;
+                    util_buf_init(&oa, 1 << 16);
+                    util_buf_init(&ob, 1 << 16);
+                    const char *t = texts[ti];
+                    size_t len = strlen(t);
+                    int sa = 0, sb = 0;
+                    for (size_t pos = 0; pos <= len && sa == 0 && sb == 0; pos += step) {
+                        size_t n = pos < len ? (len - pos < step ? len - pos : step) : 0;
+                        int final = pos + n >= len;
+                        sa = guard_stream_feed(a, sc, t + pos, n, final, &oa, NULL);
+                        sb = guard_stream_feed(b, sc, t + pos, n, final, &ob, NULL);
+                        assert_int_equal(sa, sb);
+                        assert_int_equal(oa.len, ob.len);
+                        assert_memory_equal(oa.data ? oa.data : "", ob.data ? ob.data : "", oa.len);
+                        assert_int_equal(guard_stream_held(a), guard_stream_held(b));
+                        if (final)
+                            break;
+                    }
+                    util_buf_free(&oa);
+                    util_buf_free(&ob);
+                    guard_stream_free(a);
+                    guard_stream_free(b);
+                }
+            }
+        }
+        guard_scan_scratch_free(sc);
+        guard_scan_free(fast);
+        guard_scan_free(slow);
+    }
+}
+
+/* A matcher reset for a new text (a stream filter reuses its channels' matchers) keeps
+ * nothing of the last one: held text, redaction spans, a stopped status. */
+static void reset_starts_a_new_text(void **state)
+{
+    const char *p[] = {"sk-[A-Za-z0-9]{20,}"};
+    struct guard_scan *s = compile_ok(GUARD_SCAN_REGEX, p, 1, 0);
+    struct guard_stream_rule redact = {.scan = s, .action = GUARD_STREAM_REDACT, .replacement = "[R]", .window = 256};
+    struct guard_stream_rule block = {.scan = s, .action = GUARD_STREAM_BLOCK, .window = 256};
+    struct guard_scan_scratch *sc = guard_scan_scratch_new(s);
+    struct util_buf out;
+    util_buf_init(&out, 4096);
+    /* redact: a match held, a span pending */
+    struct guard_stream *st = guard_stream_new(&redact, 1);
+    const char *first = "a " SECRET " b sk-Q7wX";
+    assert_int_equal(guard_stream_feed(st, sc, first, strlen(first), 0, &out, NULL), GUARD_STREAM_OK);
+    assert_true(guard_stream_held(st) > 0);
+    guard_stream_reset(st);
+    util_buf_reset(&out);
+    const char *second = "2mK9pL4vR8tY3nB6cD1fG5hJ0zAs end";
+    assert_int_equal(guard_stream_feed(st, sc, second, strlen(second), 0, &out, NULL), GUARD_STREAM_OK);
+    assert_int_equal(guard_stream_feed(st, sc, NULL, 0, 1, &out, NULL), GUARD_STREAM_OK);
+    assert_string_equal(out.data, second);
+    guard_stream_free(st);
+    /* block: a stopped matcher runs again */
+    st = guard_stream_new(&block, 1);
+    util_buf_reset(&out);
+    assert_int_equal(guard_stream_feed(st, sc, SECRET " x", strlen(SECRET " x"), 0, &out, NULL), GUARD_STREAM_MATCH);
+    guard_stream_reset(st);
+    util_buf_reset(&out);
+    assert_int_equal(guard_stream_feed(st, sc, "fine text", 9, 1, &out, NULL), GUARD_STREAM_OK);
+    assert_string_equal(out.data, "fine text");
+    guard_stream_free(st);
+    util_buf_free(&out);
+    guard_scan_scratch_free(sc);
+    guard_scan_free(s);
+}
+
 static void overflow_releases_nothing_of_the_match(void **state)
 {
     const char *p[] = {"sk-[A-Za-z0-9]{20,}"};
@@ -307,6 +402,8 @@ int main(void)
         cmocka_unit_test(secret_split_at_every_point),
         cmocka_unit_test(growth_redacts_the_whole_match),
         cmocka_unit_test(only_possible_match_starts_are_held),
+        cmocka_unit_test(first_byte_skip_matches_pcre2),
+        cmocka_unit_test(reset_starts_a_new_text),
         cmocka_unit_test(overflow_releases_nothing_of_the_match),
         cmocka_unit_test(block_on_a_split_keyword),
         cmocka_unit_test(whole_word_needs_the_next_character),
