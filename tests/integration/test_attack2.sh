@@ -36,10 +36,12 @@ providers:
   - {name: local, type: openai, base_url: "@MOCK@/v1", api_key_env: OPENAI_API_KEY}
 guardrails:
   - {name: pi, type: prompt_injection, canary: true}
+  - {name: out-x, type: regex, stage: output, patterns: ["zzzNEVER"]}
 embeddings: {max_batch: 2, max_concurrency: 2}
 models:
 $(cfg_models)
   - {name: plain, targets: [{provider: hostile, model: clean-echo}]}
+  - {name: errev-plain, targets: [{provider: hostile, model: error-event}], guardrails: [out-x]}
   - {name: m, targets: [{provider: local, model: mock-1}], guardrails: [pi]}
   - {name: m-plain, targets: [{provider: local, model: mock-1}]}
   - {name: emb-mock, targets: [{provider: local, model: mock-embedding}], embeddings: {max_batch: 10, max_concurrency: 4}}
@@ -78,6 +80,8 @@ for s in n2 toolname logprobs logprobs-only refusal reasoning error-event; do
     attack "$s" true
     check "canary stream $s: nothing of it reaches the client" eq "$(($(placed) > before))+$(leaks "$TMP/body" "$TMP/headers")" "1+"
 done
+attack errev-plain true
+check "a stream's error event that matches no guard still reaches the client as sent" contains "$(cat "$TMP/body")" '"error": {"message": "context: nocanaryfound"}'
 SCHEMA='"response_format":{"type":"json_schema","json_schema":{"name":"x","schema":{"type":"object","additionalProperties":false,"properties":{"a":{"type":"integer"}}}}},'
 for s in json-key json-open; do
     attack "$s" false "$SCHEMA"
