@@ -188,6 +188,7 @@ void attempt_record_head(struct req_ctx *ctx, int status, const struct upstream_
         util_buf_append(&ctx->up.headers, hs[i].value, hs[i].value_len);
         util_buf_append(&ctx->up.headers, "", 1);
     }
+    checks_screen_headers(ctx);
     const char *ct = attempt_upstream_header(ctx, "content-type");
     ctx->up.is_sse = ct != NULL && strncasecmp(ct, "text/event-stream", 17) == 0;
 }

@@ -557,16 +557,14 @@ int checks_gate_output(const struct req_ctx *ctx)
     return 0;
 }
 
-void checks_screen_error_body(struct req_ctx *ctx)
+/* Why text[0, len) may not reach the client when output checks gate the answer, or NULL: a
+ * blocking or redacting output check matches it (its bytes, or them with their JSON escapes
+ * decoded), or, with `strict`, one applies that cannot read it here (it runs elsewhere). */
+static const char *screen_text(struct req_ctx *ctx, const char *text, size_t len, int strict)
 {
-    if (!checks_gate_output(ctx))
-        return;
-    const char *body = ctx->up.body.data ? ctx->up.body.data : "";
-    size_t len = ctx->up.body.len;
-    const char *enc = attempt_upstream_header(ctx, "content-encoding");
-    const char *why = enc != NULL && *enc && strcasecmp(enc, "identity") != 0 ? "it is encoded" : NULL;
+    const char *why = NULL;
     char *decoded = util_malloc(len + 1);
-    size_t decoded_len = api_texts_json_unescape_once(body, len, decoded);
+    size_t decoded_len = api_texts_json_unescape_once(text, len, decoded);
     for (size_t i = 0; why == NULL && i < ctx->checks.n_guards; i++) {
         const struct config_guardrail *g = ctx->checks.guards[i];
         if (g->stage != CONFIG_STAGE_OUTPUT || g->timing == CONFIG_TIMING_ASYNC_POST || g->action == CONFIG_ACTION_LOG)
@@ -575,12 +573,56 @@ void checks_screen_error_body(struct req_ctx *ctx)
         struct guard_scan_match m;
         struct guard_scan_scratch *scratch = guard_env_scratch(ctx->w->guards);
         if (scan == NULL)
-            why = "a guardrail that applies cannot check it here";
-        else if (guard_scan_first(scan, scratch, body, len, &m) != 0 ||
+            why = strict ? "a guardrail that applies cannot check it here" : NULL;
+        else if (guard_scan_first(scan, scratch, text, len, &m) != 0 ||
                  guard_scan_first(scan, scratch, decoded, decoded_len, &m) != 0)
             why = "a guardrail matched it or could not check it";
     }
     free(decoded);
+    return why;
+}
+
+const char *checks_screen_answer_text(struct req_ctx *ctx, const char *text, size_t len)
+{
+    return checks_gate_output(ctx) ? screen_text(ctx, text, len, 1) : NULL;
+}
+
+void checks_screen_headers(struct req_ctx *ctx)
+{
+    /* one scan of them all first: the usual answer has none to drop */
+    if (!checks_gate_output(ctx) || ctx->up.headers.len == 0 || screen_text(ctx, ctx->up.headers.data, ctx->up.headers.len, 0) == NULL)
+        return;
+    struct util_buf kept;
+    util_buf_init(&kept, SIZE_MAX);
+    size_t dropped = 0;
+    for (const char *p = ctx->up.headers.data, *end = p + ctx->up.headers.len; p < end;) {
+        const char *v = p + strlen(p) + 1, *next = v + strlen(v) + 1;
+        if (screen_text(ctx, p, (size_t)(next - p) - 1, 0) == NULL)
+            util_buf_append(&kept, p, (size_t)(next - p));
+        else
+            dropped++;
+        p = next;
+    }
+    if (dropped > 0) {
+        LOG_INFO("checks", "%s: %zu upstream header%s withheld: an output guardrail matched", ctx->request_id, dropped,
+                 dropped == 1 ? "" : "s");
+        util_buf_free(&ctx->up.headers);
+        ctx->up.headers = kept;
+    } else {
+        util_buf_free(&kept);
+    }
+}
+
+void checks_screen_error_body(struct req_ctx *ctx)
+{
+    if (!checks_gate_output(ctx))
+        return;
+    const char *body = ctx->up.body.data ? ctx->up.body.data : "";
+    size_t len = ctx->up.body.len;
+    const char *enc = attempt_upstream_header(ctx, "content-encoding");
+    const char *why = enc != NULL && *enc && strcasecmp(enc, "identity") != 0 ? "it is encoded" : NULL;
+    if (why == NULL)
+        why = screen_text(ctx, body, len, 1);
     if (why == NULL)
         return;
     LOG_INFO("checks", "%s: upstream error %d withheld: %s", ctx->request_id, ctx->up.status, why);

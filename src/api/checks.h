@@ -37,6 +37,13 @@ int checks_gate_output(const struct req_ctx *ctx);
  * match, a check that runs elsewhere, an encoded body) ctx->up.body becomes Warden's own error
  * naming the upstream's status (which is kept), with its content headers. */
 void checks_screen_error_body(struct req_ctx *ctx);
+/* The upstream's answer headers are relayed too: when output checks gate the answer, a header
+ * (its name and value, the NUL between them) that a local blocking or redacting output check
+ * matches is dropped from ctx->up_headers (a 200 that echoes a canary in a header, say). */
+void checks_screen_headers(struct req_ctx *ctx);
+/* Text Warden derives from the answer for the client (a schema failure's messages quote its
+ * keys): NULL when it may go out, else why not (screened as an error body is). */
+const char *checks_screen_answer_text(struct req_ctx *ctx, const char *text, size_t len);
 /* Output checks on a prepared answer (answer_prepare), in order; then lifecycle_respond_answer. */
 void checks_run_output(struct req_ctx *ctx);
 /* Cancels every run in flight (the stream filter's too); their callbacks never come. */

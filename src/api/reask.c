@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/checks.h"
 #include "api/intake.h"
 #include "api/lifecycle_int.h"
 #include "api/reask.h"
@@ -23,16 +24,22 @@
  * held and checked at the end (stream: hold), or passed through and ended
  * with an SSE error event when invalid (stream: pass). */
 
-static void structured_failed(struct req_ctx *ctx, const char *content, size_t len, const char *errors)
+static void structured_failed(struct req_ctx *ctx, const char *content, size_t len, const char *upstream_errors)
 {
     const struct config_structured_output *so = &ctx->requested_model->structured_output;
+    /* the errors quote the answer (its keys, its text): the re-ask sends them upstream, which
+     * wrote them; the client and the logs get them only if the output checks let them out,
+     * since the answer itself never reached those checks (a canary as a key, say) */
+    const char *errors = upstream_errors;
+    if (checks_screen_answer_text(ctx, errors, strlen(errors)) != NULL)
+        errors = "withheld (output guardrails apply and one matched the validation errors)";
     metrics_count(ctx->w->metrics, METRICS_SCHEMA_FAILURES, 1);
     if (ctx->reasks < so->max_reasks && !ctx->out.started && ctx->scan.messages.e > ctx->scan.messages.s) {
         char note[8192];
         snprintf(note, sizeof(note),
                  "Your previous answer was rejected because it does not match the required format: %s. "
                  "Answer again with only the corrected JSON.",
-                 errors);
+                 upstream_errors);
         /* the two messages are spliced in before the messages array's closing bracket */
         static const char asst[] = ",{\"role\":\"assistant\",\"content\":", user[] = "},{\"role\":\"user\",\"content\":";
         struct util_buf b;

@@ -1094,7 +1094,10 @@ static int read_event(struct stream_filter *f, struct sf_event *ev, const char *
             continue;
         }
         if (k == 1) {
+            /* an upstream error event may quote the prompt (a canary, a secret): its strings
+             * are text the client reads, checked like any member outside the contract */
             ev->error_event = 1;
+            read_other(f, ev, j, vs, ve, -1);
             continue;
         }
         if (!expect(ev, j, vs, '[', "choices is not an array"))

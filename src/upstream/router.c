@@ -29,6 +29,7 @@ struct router_target {
     enum breaker_state state;
     uint64_t open_until_ms;
     int probe_out;
+    int advised; /* open only for a provider's Retry-After: closed again when it passes */
     unsigned char *window; /* 1 = failure */
     int window_size, window_pos, window_count, window_failures;
     double ewma_ttft_us;
@@ -135,8 +136,14 @@ static int admit_locked(struct router_target *t, uint64_t now_ms, uint64_t *wait
                 *wait_ms = w;
             return 0;
         }
-        t->state = BREAKER_HALF_OPEN;
         t->probe_out = 0;
+        if (t->advised) {
+            /* the provider said when to come back: every waiting request may, not one probe
+             * (waiters racing for a single probe spent their retries waiting and failed 503) */
+            t->state = BREAKER_CLOSED;
+            return 1;
+        }
+        t->state = BREAKER_HALF_OPEN;
     }
     if (t->state == BREAKER_HALF_OPEN) {
         if (t->probe_out) {
@@ -239,8 +246,9 @@ void router_attempt_begin(struct router_target *t)
     atomic_fetch_add_explicit(&t->attempts, 1, memory_order_relaxed);
 }
 
-static void open_locked(struct router_target *t, uint64_t now, uint64_t ms)
+static void open_locked(struct router_target *t, uint64_t now, uint64_t ms, int advised)
 {
+    t->advised = (t->state != BREAKER_OPEN || t->advised) && advised;
     if (t->state != BREAKER_OPEN)
         atomic_fetch_add(&t->cooldowns, 1);
     t->state = BREAKER_OPEN;
@@ -280,7 +288,7 @@ void router_attempt_end(struct router_target *t, enum router_outcome o, uint64_t
     uint64_t cooldown_default = (uint64_t)t->health->cooldown_ms;
     if (t->state == BREAKER_HALF_OPEN) {
         if (failed) {
-            open_locked(t, now, cooldown_ms ? cooldown_ms : cooldown_default);
+            open_locked(t, now, cooldown_ms ? cooldown_ms : cooldown_default, 0);
         } else {
             t->state = BREAKER_CLOSED;
             t->probe_out = 0;
@@ -289,10 +297,10 @@ void router_attempt_end(struct router_target *t, enum router_outcome o, uint64_t
             LOG_INFO("router", "target %s is healthy again", t->label);
         }
     } else if (cooldown_ms > 0) {
-        open_locked(t, now, cooldown_ms);
+        open_locked(t, now, cooldown_ms, 1);
     } else if (failed && t->state == BREAKER_CLOSED && t->window_count >= min_req &&
                (double)t->window_failures >= ratio * (double)t->window_count) {
-        open_locked(t, now, cooldown_default);
+        open_locked(t, now, cooldown_default, 0);
     }
     pthread_mutex_unlock(&t->lock);
 }

@@ -145,6 +145,24 @@ static void retry_after_opens_for_its_own_duration(void **state)
     unload(&f);
 }
 
+/* After a Retry-After cooldown every waiting request may go, not one half-open probe: the
+ * provider said when to come back (waiters racing for one probe failed 503 without an attempt). */
+static void retry_after_reopens_for_everyone(void **state)
+{
+    struct fixture f;
+    load(&f, 0, "{window: 10, min_requests: 100, error_ratio: 1.0, cooldown_ms: 60000}");
+    uint64_t wait;
+    attempt(pick(&f, 0, &wait), ROUTER_FAILED, 30);
+    usleep(50 * 1000);
+    struct router_target *a = pick(&f, 0, &wait), *b = pick(&f, 0, &wait);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(stats_of(&f, 0).circuit, ROUTER_CIRCUIT_CLOSED);
+    attempt(a, ROUTER_OK, 0);
+    attempt(b, ROUTER_OK, 0);
+    unload(&f);
+}
+
 /* One target opened by a failure (cooldown 30 ms), then picked again once the cooldown is
  * over: the pick is the half-open probe. */
 static struct router_target *open_then_probe(struct fixture *f)
@@ -244,6 +262,7 @@ int main(void)
         cmocka_unit_test(successes_do_not_open_and_the_window_forgets),
         cmocka_unit_test(cancelled_attempts_are_no_verdict),
         cmocka_unit_test(retry_after_opens_for_its_own_duration),
+        cmocka_unit_test(retry_after_reopens_for_everyone),
         cmocka_unit_test(half_open_admits_one_probe_and_closes_on_success),
         cmocka_unit_test(failed_probe_reopens),
         cmocka_unit_test(unpick_gives_the_probe_back),
