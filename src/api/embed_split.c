@@ -19,17 +19,20 @@
  * before every part joined or one failed, so a failure never leaves partial vectors. */
 #include "api/embed_split.h"
 
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/audit_parent.h"
 #include "api/hangup.h"
 #include "api/internal.h"
 #include "api/json_span.h"
 #include "api/request_id.h"
 #include "api/texts.h"
 #include "api/worker.h"
+#include "audit/audit.h"
 #include "auth/auth.h"
 #include "config/config.h"
 #include "guard/engine.h"
@@ -421,6 +424,8 @@ struct embed_split {
     int status;
     unsigned client_gone : 1;
     char error[200]; /* the failure told to the client (access log) */
+    char error_code[48]; /* its code (audit) */
+    struct api_subcall_totals totals; /* the parent audit record's sums (audit_parent.h) */
     int hangup_fd;
     uint64_t conn_id, t_start;
 };
@@ -458,6 +463,7 @@ static void fail_with(struct embed_split *s, int status, const char *body, size_
 static void fail_error(struct embed_split *s, struct api_error *e)
 {
     util_strlcpy(s->error, e->message, sizeof(s->error));
+    util_strlcpy(s->error_code, e->code != NULL ? e->code : "", sizeof(s->error_code));
     size_t len;
     char *body = api_error_body(e, &len);
     fail_with(s, e->status, body ? body : "", body ? len : 0);
@@ -488,6 +494,9 @@ static void sub_start(struct embed_split *s, size_t k)
                                   .api_key = s->api_key,
                                   .parent_request_id = s->request_id};
     s->subs[k] = (struct embed_sub){s, NULL, k};
+    /* the part's own audit record releases a reservation (audit_parent.h): take it */
+    audit_admit(s->w->audit);
+    s->totals.calls++;
     s->subs[k].h = api_internal_start(s->w, API_INTERNAL_EMBEDDINGS, b->data, b->len, &o, &sub_callbacks, &s->subs[k]);
     s->in_flight++;
     s->started++;
@@ -513,10 +522,22 @@ static void answer_joined(struct embed_split *s)
     send_joined(s);
 }
 
+/* The "code" of an OpenAI error body (a failed part's answer; audit), or "". */
+static void error_code_of(const char *body, size_t len, char *out, size_t outsz)
+{
+    out[0] = '\0';
+    json_t *doc = json_loadb(body, len, 0, NULL);
+    const char *code = json_string_value(json_object_get(json_object_get(doc, "error"), "code"));
+    if (code != NULL)
+        util_strlcpy(out, code, outsz);
+    json_decref(doc);
+}
+
 static void on_sub_done(void *ud, int status, const char *body, size_t len)
 {
     struct embed_sub *sub = ud;
     struct embed_split *s = sub->s;
+    api_subcall_totals_add(&s->totals, sub->h);
     sub->h = NULL;
     s->in_flight--;
     if (s->phase != SPLIT_RUNNING)
@@ -524,6 +545,7 @@ static void on_sub_done(void *ud, int status, const char *body, size_t len)
     if (status < 200 || status >= 300) {
         /* the lifecycle already retried and fell back: this is the part's final answer */
         snprintf(s->error, sizeof(s->error), "sub-request %zu failed with status %d", sub->k, status);
+        error_code_of(body, len, s->error_code, sizeof(s->error_code));
         fail_with(s, status, body, len);
         return;
     }
@@ -663,6 +685,18 @@ static void on_split_dispose(void *p)
         s->client_gone = 1; /* h2o let go before the answer (HTTP/2 reset, shutdown) */
     cancel_all(s);
     access_log(s, slot->model);
+    int gone = s->client_gone && s->status == 0;
+    struct api_audit_parent rec = {
+        .request_id = s->request_id,
+        .key_name = s->api_key != NULL ? s->api_key->name : NULL,
+        .model = slot->model,
+        .target = "split:embeddings",
+        .error_code = gone ? "client_closed_request" : s->error_code[0] ? s->error_code : NULL,
+        .status = gone ? 499 : s->status,
+        .t_start_ns = s->t_start,
+        .totals = &s->totals,
+    };
+    api_audit_parent(s->w, &rec); /* releases the reservation routes.c took */
     embed_join_free(&s->join);
     util_buf_free(&s->scratch);
     free(s->joined);

@@ -19,7 +19,7 @@ struct server_worker;
 struct config_pipeline;
 struct config_api_key;
 struct fanout_batch;
-struct fanout_totals;
+struct api_subcall_totals;
 
 struct fanout_batch_callbacks {
     /* value: the item's answer (2xx) or its OpenAI error body {"error": {...}}; borrowed */
@@ -34,7 +34,7 @@ struct fanout_batch_opts {
     const struct config_api_key *api_key;
     int max_concurrency;
     int deadline_ms;                        /* 0: none */
-    struct fanout_totals *totals;           /* the sub-calls' sums (runner.h); may be NULL */
+    struct api_subcall_totals *totals;           /* the sub-calls' sums (runner.h); may be NULL */
 };
 
 /* items: a JSON array (a reference is taken). Never NULL. */

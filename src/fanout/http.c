@@ -18,7 +18,7 @@
  *
  * The client request has its own audit record (the parent of its sub-calls' records, which
  * carry its id as parent_id): route and pipeline, status, error code, latency, the number of
- * sub-calls as attempts, and the sums of their tokens and cost (runner.h fanout_totals). */
+ * sub-calls as attempts, and the sums of their tokens and cost (api/audit_parent.h). */
 #include "fanout/fanout.h"
 
 #include <jansson.h>
@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "api/admin_audit.h"
+#include "api/audit_parent.h"
 #include "api/api.h"
 #include "api/hangup.h"
 #include "api/request_id.h"
@@ -59,7 +60,7 @@ struct fanout_http {
     int client_gone;
     int audited;    /* audit_admit took a reservation: on_dispose writes the record */
     const struct config_api_key *key;
-    struct fanout_totals totals;
+    struct api_subcall_totals totals;
 
     /* the work */
     struct fanout_runner *runner;       /* a single pipeline run's */
@@ -301,33 +302,22 @@ static void access_log(struct fanout_http *f)
 /* The client request's own record: the parent of its sub-calls' records. */
 static void audit_parent(struct fanout_http *f)
 {
-    struct audit_worker *aw = f->w->audit;
-    if (aw == NULL || !f->audited)
+    if (!f->audited)
         return;
-    audit_release(aw);
-    struct audit_record r;
-    memset(&r, 0, sizeof(r));
-    r.time_us = audit_now_us();
-    audit_record_make_id(&r);
-    audit_record_set(r.request_id, sizeof(r.request_id), f->request_id, strlen(f->request_id));
-    const char *kn = f->key != NULL ? f->key->name : NULL;
-    audit_record_set(r.key_name, sizeof(r.key_name), kn, kn ? strlen(kn) : 0);
-    /* model: the pipeline's name (a chat batch has none); target: the fan-out route */
-    const char *pn = f->pipeline != NULL ? f->pipeline->name : NULL;
-    audit_record_set(r.model, sizeof(r.model), pn, pn ? strlen(pn) : 0);
     char target[64];
     snprintf(target, sizeof(target), "fanout:%s", route_names[f->route]);
-    audit_record_set(r.target, sizeof(r.target), target, strlen(target));
-    const char *code = f->client_gone ? "client_closed_request" : f->error_code[0] ? f->error_code : NULL;
-    audit_record_set(r.error_code, sizeof(r.error_code), code, code ? strlen(code) : 0);
-    r.status = f->client_gone ? 499 : f->status;
-    r.attempts = f->totals.calls;
-    r.stream = f->stream;
-    r.latency_us = (int64_t)(util_now_ns() - f->t_start) / 1000;
-    r.tokens_in = f->totals.with_usage ? f->totals.tokens_in : -1;
-    r.tokens_out = f->totals.with_usage ? f->totals.tokens_out : -1;
-    r.cost_usd = f->totals.with_usage && !f->totals.unpriced ? f->totals.cost_usd : -1;
-    audit_submit(aw, &r);
+    struct api_audit_parent p = {
+        .request_id = f->request_id,
+        .key_name = f->key != NULL ? f->key->name : NULL,
+        .model = f->pipeline != NULL ? f->pipeline->name : NULL, /* a chat batch has none */
+        .target = target,
+        .error_code = f->client_gone ? "client_closed_request" : f->error_code[0] ? f->error_code : NULL,
+        .status = f->client_gone ? 499 : f->status,
+        .stream = f->stream,
+        .t_start_ns = f->t_start,
+        .totals = &f->totals,
+    };
+    api_audit_parent(f->w, &p);
 }
 
 static void on_dispose(void *p)

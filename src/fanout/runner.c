@@ -27,7 +27,7 @@ struct fanout_runner {
     int max_concurrency;
     int inflight;
     int stopped; /* fanout_runner_stop: never in the waiting list again */
-    struct fanout_totals *totals; /* the caller's; may be NULL */
+    struct api_subcall_totals *totals; /* the caller's; may be NULL */
     h2o_linklist_t queued, running; /* fanout_call.link (R1) */
     h2o_linklist_t waiting_link;    /* in the worker's waiting list (R2) */
 };
@@ -132,16 +132,8 @@ static void on_internal_done(void *ud, int status, const char *body, size_t len)
     uint64_t now = util_now_ns();
     struct api_internal_info info;
     api_internal_info(c->h, &info);
-    struct fanout_totals *t = c->r->totals;
-    if (t != NULL && info.has_usage) {
-        t->with_usage++;
-        t->tokens_in += info.tokens_in;
-        t->tokens_out += info.tokens_out;
-        if (info.cost_usd >= 0)
-            t->cost_usd += info.cost_usd;
-        else
-            t->unpriced++;
-    }
+    if (c->r->totals != NULL)
+        api_subcall_totals_add(c->r->totals, c->h);
     char request_id[API_REQUEST_ID_SIZE];
     memcpy(request_id, c->request_id, sizeof(request_id));
     struct fanout_call_result res = {
@@ -158,7 +150,7 @@ static void on_internal_done(void *ud, int status, const char *body, size_t len)
     pump(w);
 }
 
-struct fanout_runner *fanout_runner_new(struct server_worker *w, int max_concurrency, struct fanout_totals *totals)
+struct fanout_runner *fanout_runner_new(struct server_worker *w, int max_concurrency, struct api_subcall_totals *totals)
 {
     worker_init();
     struct fanout_runner *r = util_calloc(1, sizeof(*r));

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "api/audit_parent.h"
+
 struct server_worker;
 struct config_api_key;
 struct fanout_runner;
@@ -45,19 +47,8 @@ struct fanout_call_opts {
     const struct config_api_key *api_key;
 };
 
-/* What a client request's sub-calls added up to (its parent audit record): every call that
- * started upstream counts (a cancelled one too: it has its own record), tokens and cost only
- * of the answers that had usage. */
-struct fanout_totals {
-    int calls;
-    int64_t tokens_in, tokens_out; /* summed over the calls with usage */
-    int with_usage;                /* how many calls had usage */
-    double cost_usd;               /* summed over the calls with a price */
-    int unpriced;                  /* calls with usage but no price: cost_usd is partial */
-};
-
 /* totals (may be NULL) is the caller's and must outlive the runner. */
-struct fanout_runner *fanout_runner_new(struct server_worker *w, int max_concurrency, struct fanout_totals *totals);
+struct fanout_runner *fanout_runner_new(struct server_worker *w, int max_concurrency, struct api_subcall_totals *totals);
 /* Cancels whatever is queued or running (no callback after), then frees. */
 void fanout_runner_free(struct fanout_runner *r);
 

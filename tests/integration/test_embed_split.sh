@@ -6,11 +6,12 @@
 source "$(dirname "$0")/lib.sh"
 
 start_mock
-start_warden "$(cat <<'YAML'
+start_warden "$(sed "s|@TMP@|$TMP|g" <<'YAML'
 server: {listen: "127.0.0.1:@PORT@", workers: 1, drain_timeout_ms: 3000, max_body_bytes: 8388608}
 providers:
   - {name: local, type: openai, base_url: "@MOCK@/v1", api_key_env: OPENAI_API_KEY}
 embeddings: {max_batch: 100, max_concurrency: 4}
+audit: {sink: sqlite, path: "@TMP@/audit.db", flush_ms: 5}
 guardrails:
   - {name: no-forbidden, type: regex, stage: input, timing: blocking, action: block, patterns: ["forbidden-word"]}
   - {name: tenant-only, type: keywords, keywords: [tenant-word], when: {headers: {x-tenant: acme}}}
@@ -99,6 +100,7 @@ check "10k float: 200" eq "$(status)" 200
 check "10k float: 100 sub-requests" eq "$(header x-warden-sub-requests)" 100
 check "10k float: order, index, vectors, usage sums" eq "$(verify "$TMP/out" "$TMP/big.json" float)" ok
 PARENT=$(header x-request-id)
+BIG_PARENT=$PARENT
 check "10k float: sub-requests' access-log lines name the parent" eq \
     "$(grep -c "\"parent_request_id\":\"$PARENT\"" "$WARDEN_LOG")" 100
 check "10k float: the parent's access-log line" contains "$(grep "^{\"id\":\"$PARENT\"," "$WARDEN_LOG")" '"inputs":10000,"sub_requests":100'
@@ -196,6 +198,7 @@ import json, sys
 rs = [r for r in json.load(sys.stdin)["requests"] if r["path"] == "/v1/embeddings"]
 print(sum(r["status"] == 500 for r in rs), sum(r["outcome"] == "client_closed" for r in rs), len(rs))')" "3 3 6"
 PARENT=$(header x-request-id)
+FAIL_PARENT=$PARENT
 check "failure: the parent's access-log line says so" contains "$(grep "^{\"id\":\"$PARENT\"," "$WARDEN_LOG")" '"status":500'
 
 # a transient failure: retried inside the lifecycle, the request succeeds
@@ -267,4 +270,19 @@ check "disconnect: the cancelled sub-requests' lines say client_gone" eq \
     "$(grep '"parent_request_id"' "$WARDEN_LOG" | tail -4 | grep -c '"client_gone":true')" 4
 
 check "warden alive" alive
+
+# ---------------------------------------------------------------- audit: the parent record
+# one record per client request (target split:embeddings, attempts = sub-requests started,
+# tokens summed) and one per sub-request, linked by parent_id; read after SIGTERM drained
+stop_all
+audit_q() { python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); print(c.execute(sys.argv[2], sys.argv[3:]).fetchall())' "$TMP/audit.db" "$@"; }
+check "audit: 10k float: 100 sub-request records linked to the parent" eq \
+    "$(audit_q 'SELECT COUNT(*), MIN(status), MAX(status) FROM audit_log WHERE parent_id = ?' "$BIG_PARENT")" "[(100, 200, 200)]"
+check "audit: 10k float: the parent record (model, target, 200, 100 sub-requests, tokens = their sum)" eq \
+    "$(audit_q 'SELECT p.model, p.target, p.status, p.attempts, p.tokens_in = (SELECT SUM(tokens_in) FROM audit_log WHERE parent_id = ?) AND p.tokens_in > 0 FROM audit_log p WHERE p.request_id = ?' "$BIG_PARENT" "$BIG_PARENT")" \
+    "[('emb', 'split:embeddings', 200, 100, 1)]"
+check "audit: a failed split: parent 500 with the sub-request's error code" eq \
+    "$(audit_q 'SELECT status, error_code IS NOT NULL AND error_code <> "", attempts FROM audit_log WHERE request_id = ?' "$FAIL_PARENT")" "[(500, 1, 4)]"
+check "audit: the disconnected split: parent 499 client_closed_request" eq \
+    "$(audit_q 'SELECT status, error_code FROM audit_log WHERE target = ? AND status = 499' split:embeddings)" "[(499, 'client_closed_request')]"
 finish
