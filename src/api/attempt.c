@@ -206,6 +206,27 @@ const char *attempt_upstream_header(const struct req_ctx *ctx, const char *name)
     return NULL;
 }
 
+void attempt_record_first_byte(struct req_ctx *ctx)
+{
+    if (ctx->timing.t_first_byte != 0)
+        return;
+    ctx->timing.t_first_byte = util_now_ns();
+    metrics_ttft(ctx->w->metrics, (ctx->timing.t_first_byte - ctx->timing.t_start) / 1000);
+}
+
+void attempt_stream_failed(struct req_ctx *ctx, int err, const char *message)
+{
+    attempt_end_on_target(ctx, ROUTER_FAILED, 0);
+    if (err != 0)
+        api_error_set(&ctx->err, 502, "api_error", err == WARDEN_ETIMEDOUT ? "upstream_timeout" : "upstream_stream_cut", NULL,
+                      "upstream stream failed: %s", message ? message : warden_strerror(err));
+    else if (ctx->up.saw_error_event)
+        api_error_set(&ctx->err, 502, "api_error", "upstream_error", NULL, "upstream ended the stream with an error event");
+    else
+        api_error_set(&ctx->err, 502, "api_error", "upstream_stream_cut", NULL,
+                      "upstream stream ended without [DONE]: the answer is incomplete");
+}
+
 void attempt_stop_call(struct req_ctx *ctx)
 {
     if (ctx->att.call != NULL) {

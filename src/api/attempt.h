@@ -28,6 +28,11 @@ void attempt_queue_leave(struct req_ctx *ctx);
  * I7) and headers, resets the per-attempt fields and starts the call; NULL if it could not. */
 struct upstream_call *attempt_call_start(struct req_ctx *ctx, struct router_target *t,
                                          const struct upstream_call_callbacks *cb);
+/* The answer's first body byte: time to first token (metrics). */
+void attempt_record_first_byte(struct req_ctx *ctx);
+/* A stream already relayed to the client failed (err, or no [DONE], or an error event): the
+ * target is told and ctx->err says why; the lifecycle ends the stream with it. */
+void attempt_stream_failed(struct req_ctx *ctx, int err, const char *message);
 /* Keeps the upstream answer's status and headers (up.is_sse from its content type). */
 void attempt_record_head(struct req_ctx *ctx, int status, const struct upstream_header *hs, size_t n);
 /* A header of the current upstream answer (NULL if absent). */

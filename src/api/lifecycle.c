@@ -315,10 +315,7 @@ static int body_unusable(struct req_ctx *ctx)
 static int on_upstream_body(struct upstream_call *call, void *ud, const char *data, size_t len)
 {
     struct req_ctx *ctx = ud;
-    if (ctx->timing.t_first_byte == 0) {
-        ctx->timing.t_first_byte = util_now_ns();
-        metrics_ttft(ctx->w->metrics, (ctx->timing.t_first_byte - ctx->timing.t_start) / 1000);
-    }
+    attempt_record_first_byte(ctx);
     const struct config_target *tc = router_target_config(ctx->att.target);
     if (tc->timeouts.idle_ms > 0)
         arm_deadline(ctx, tc->timeouts.idle_ms, DEADLINE_IDLE);
@@ -368,15 +365,7 @@ static void on_upstream_done(struct upstream_call *call, void *ud, int err, cons
             }
             return;
         }
-        attempt_end_on_target(ctx, ROUTER_FAILED, 0);
-        if (err != 0)
-            api_error_set(&ctx->err, 502, "api_error", err == WARDEN_ETIMEDOUT ? "upstream_timeout" : "upstream_stream_cut", NULL,
-                          "upstream stream failed: %s", message ? message : warden_strerror(err));
-        else if (ctx->up.saw_error_event)
-            api_error_set(&ctx->err, 502, "api_error", "upstream_error", NULL, "upstream ended the stream with an error event");
-        else
-            api_error_set(&ctx->err, 502, "api_error", "upstream_stream_cut", NULL,
-                          "upstream stream ended without [DONE]: the answer is incomplete");
+        attempt_stream_failed(ctx, err, message);
         lifecycle_respond_error(ctx);
         return;
     }
