@@ -4,8 +4,8 @@
  * ids start with the time, so inserts append to the b-tree, and INSERT OR IGNORE makes a
  * replayed record a no-op. WAL mode with synchronous=NORMAL: a commit survives
  * a crash of the process (not of the machine), and readers (GET /admin/audit,
- * `warden audit`) never block the writer. One transaction per batch, one
- * prepared statement. The id is the time index; key, model and status have
+ * `warden audit`) never block the writer. One transaction per batch, prepared
+ * multi-row statements (see insert_rows). The id is the time index; key, model and status have
  * indexes that end in the id (see sqlite_schema.h). Retention deletes at most RETENTION_STEP rows per maintain() call, oldest
  * first, so the writer never stalls on a long DELETE. */
 #include <sqlite3.h>
