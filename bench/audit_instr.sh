@@ -19,6 +19,10 @@
 #
 # Prints "AUDIT_INSTR mode=.. kind=.. requests=N loop_per_req=.. writer_per_req=.. total_per_req=..";
 # loop = the worker thread(s) that run the event loop, writer = the audit writer thread.
+#
+# SINK=1: the SQLite sink alone instead (build/audit_bench sink: records shaped like the
+# proxy's, in transactions of BATCHES="16 64 256 512" records, counted inside sq_write):
+# "AUDIT_INSTR sink batch=.. per_record=..".
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-build}
@@ -45,6 +49,19 @@ wait_port() {
     return 1
 }
 
+# totals of one callgrind dump file: the "summary:" (or "totals:") Ir count
+ir_of() { awk '/^(summary|totals):/ { print $2; exit }' "$1"; }
+
+if [ "${SINK:-0}" = 1 ]; then
+    [ -x "$BUILD/audit_bench" ] || make -C "$ROOT" --no-print-directory "BUILD=$BUILD" "$BUILD/audit_bench" >/dev/null
+    for b in ${BATCHES:-16 64 256 512}; do
+        valgrind --tool=callgrind --toggle-collect=sq_write --callgrind-out-file="$TMP/cg-sink-$b" \
+            "$BUILD/audit_bench" sink "$TMP" 19200 "$b" >"$TMP/sink-$b.log" 2>&1
+        echo "AUDIT_INSTR sink batch=$b per_record=$(($(ir_of "$TMP/cg-sink-$b") / 19200))"
+    done
+    exit 0
+fi
+
 MPORT=$(free_port)
 "$BUILD/warden-mock" --listen "127.0.0.1:$MPORT" --workers 1 --quiet --chunks 20 >"$TMP/mock.log" 2>&1 &
 PIDS+=($!)
@@ -67,8 +84,6 @@ for i in range(n):
 PY
 }
 
-# totals of one callgrind dump file: the "summary:" (or "totals:") Ir count
-ir_of() { awk '/^(summary|totals):/ { print $2; exit }' "$1"; }
 
 run() { # MODE(off|on) STREAM(0|1)
     local mode=$1 stream=$2 port audit="" pid f loop=0 writer=0 n

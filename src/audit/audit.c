@@ -47,6 +47,7 @@ struct audit {
     size_t batch_max;
 
     /* writer-thread state */
+    uint64_t sink_writes; /* batches the sink took (read after the thread is joined) */
     int sink_up;
     uint64_t next_connect_ms, backoff_ms, next_maintain_ms;
 
@@ -239,6 +240,7 @@ static void store_batch(struct audit *a, size_t n, int journal_only)
     char err[512];
     if (!journal_only && a->sink_up) {
         if (audit_sink_write(a->sink, a->batch, n, err, sizeof(err)) == 0) {
+            a->sink_writes++;
             count(&a->written, n);
             free_bodies(a->batch, n);
             return;
@@ -266,6 +268,7 @@ static size_t replay_step(struct audit *a)
         sink_down(a, err);
         return 0;
     }
+    a->sink_writes++;
     audit_journal_consumed(a->journal);
     note_journal_size(a);
     count(&a->written, n);
@@ -437,9 +440,10 @@ void audit_stop(struct audit *a)
     a->started = 0;
     struct audit_stats st;
     audit_get_stats(a, &st);
-    LOG_INFO("audit", "stopped: %llu records written, %llu replayed, %llu dropped, %llu bytes left in the journal",
-             (unsigned long long)st.written, (unsigned long long)st.replayed, (unsigned long long)st.dropped,
-             (unsigned long long)st.journal_bytes);
+    LOG_INFO("audit",
+             "stopped: %llu records written in %llu transactions, %llu replayed, %llu dropped, %llu bytes left in the journal",
+             (unsigned long long)st.written, (unsigned long long)a->sink_writes, (unsigned long long)st.replayed,
+             (unsigned long long)st.dropped, (unsigned long long)st.journal_bytes);
 }
 
 void audit_destroy(struct audit *a)
