@@ -32,11 +32,16 @@ static const int insert_rows[] = {64, 16, 4, 1};
  * the next, and most of a record's columns repeat (NULL key, error and bodies; status 200, one
  * attempt, no re-ask): a bind (about a hundred instructions) is skipped when the parameter
  * already holds that NULL or integer. Texts point into the batch and are always bound. */
-enum param_held { PARAM_OTHER, PARAM_NULL, PARAM_INT };
+enum param_held { PARAM_OTHER, PARAM_NULL, PARAM_INT, PARAM_KEPT_TEXT };
+/* The texts that repeat from one record to the next (key, model, target) are bound from a copy
+ * of the statement's own, so that the next row can compare with it. */
+enum kept_text { KEPT_KEY, KEPT_MODEL, KEPT_TARGET, KEPT_TEXTS };
+#define KEPT_TEXT_MAX sizeof(((struct audit_record *)0)->target) /* the longest of the three */
 struct insert_stmt {
     sqlite3_stmt *st;
     uint8_t held[ROWS_PER_INSERT * COLUMNS];  /* enum param_held, by parameter - 1 */
     int64_t value[ROWS_PER_INSERT * COLUMNS]; /* the integer, when PARAM_INT */
+    char kept[ROWS_PER_INSERT][KEPT_TEXTS][KEPT_TEXT_MAX]; /* the text, when PARAM_KEPT_TEXT */
 };
 
 struct sqlite_sink {
@@ -133,6 +138,23 @@ static void bind_text(struct insert_stmt *ins, int i, const char *s)
     }
 }
 
+/* A text that the row in the same place of the previous step likely had as well. */
+static void bind_kept_text(struct insert_stmt *ins, int i, int row, enum kept_text which, const char *s)
+{
+    if (*s == '\0') {
+        bind_null(ins, i);
+        return;
+    }
+    char *kept = ins->kept[row][which];
+    if (ins->held[i - 1] == PARAM_KEPT_TEXT && strcmp(kept, s) == 0)
+        return;
+    size_t n = strnlen(s, KEPT_TEXT_MAX - 1); /* the record's fields are shorter: never cut */
+    memcpy(kept, s, n);
+    kept[n] = '\0';
+    sqlite3_bind_text(ins->st, i, kept, (int)n, SQLITE_STATIC);
+    ins->held[i - 1] = PARAM_KEPT_TEXT;
+}
+
 static void bind_optional_int(struct insert_stmt *ins, int i, int64_t v)
 {
     if (v < 0)
@@ -148,9 +170,10 @@ static void bind_record(struct insert_stmt *ins, int base, const struct audit_re
     ins->held[base] = PARAM_OTHER;
     bind_int(ins, base + 2, r->time_us);
     bind_text(ins, base + 3, r->request_id);
-    bind_text(ins, base + 4, r->key_name);
-    bind_text(ins, base + 5, r->model);
-    bind_text(ins, base + 6, r->target);
+    int row = base / COLUMNS;
+    bind_kept_text(ins, base + 4, row, KEPT_KEY, r->key_name);
+    bind_kept_text(ins, base + 5, row, KEPT_MODEL, r->model);
+    bind_kept_text(ins, base + 6, row, KEPT_TARGET, r->target);
     bind_int(ins, base + 7, r->status);
     bind_text(ins, base + 8, r->error_code);
     bind_int(ins, base + 9, r->attempts);
