@@ -3,6 +3,9 @@
  *   audit_bench sqlite DIR [N]        N records (default 200000) through the writer thread into
  *                                     DIR/bench.db: records/s end to end (submit -> committed)
  *   audit_bench pg DSN [N]            the same into PostgreSQL
+ *   audit_bench sink DIR N BATCH      the SQLite sink alone, N records shaped like the proxy's
+ *                                     (no key, no guardrails) in transactions of BATCH: for
+ *                                     callgrind --toggle-collect=sq_write (bench/audit_instr.sh SINK=1)
  *   audit_bench query DIR [ROWS]      fills DIR/query.db with ROWS records (default 1000000; 8
  *                                     models, 10 keys, a day of timestamps), then times 200
  *                                     queries "model = M and a 2-hour range, limit 100": median
@@ -44,8 +47,27 @@ static void fill(struct audit_record *r, long i, int64_t t)
     r->cost_usd = 0.0012;
 }
 
+/* A record as the proxy benchmark makes it: no key, no guardrails, one model. */
+static void fill_proxy(struct audit_record *r, long i, int64_t t)
+{
+    memset(r, 0, sizeof(*r));
+    r->time_us = t;
+    audit_record_make_id(r);
+    snprintf(r->request_id, sizeof(r->request_id), "%016lx%016lx", 0x5eedUL * (unsigned long)i, (unsigned long)i);
+    snprintf(r->model, sizeof(r->model), "gpt-4o-mini");
+    snprintf(r->target, sizeof(r->target), "mock/mock-1");
+    r->status = 200;
+    r->attempts = 1;
+    r->latency_us = 900 + i % 300;
+    r->ttft_us = 0;
+    r->tokens_in = 230;
+    r->tokens_out = 12;
+    r->cost_usd = 0.0000417;
+}
+
 /* The sink alone: n records in transactions of `batch`, no writer thread. */
-static int sink_direct(struct audit_sink *s, long n, size_t batch, const char *what)
+static int sink_direct(struct audit_sink *s, long n, size_t batch, const char *what,
+                       void (*make)(struct audit_record *, long, int64_t))
 {
     char err[512];
     if (audit_sink_connect(s, err, sizeof(err)) != 0) {
@@ -58,7 +80,7 @@ static int sink_direct(struct audit_sink *s, long n, size_t batch, const char *w
     for (long i = 0; i < n; i += (long)batch) {
         size_t k = (size_t)(n - i) < batch ? (size_t)(n - i) : batch;
         for (size_t j = 0; j < k; j++)
-            fill(&b[j], i + (long)j, now + i + (long)j);
+            make(&b[j], i + (long)j, now + i + (long)j);
         if (audit_sink_write(s, b, k, err, sizeof(err)) != 0) {
             fprintf(stderr, "audit_bench: %s\n", err);
             return 1;
@@ -114,14 +136,14 @@ static int cmp_double(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: audit_bench sqlite DIR [N] | pg DSN [N] | query DIR [ROWS]\n");
+        fprintf(stderr, "usage: audit_bench sqlite DIR [N] | sink DIR N BATCH | pg DSN [N] | query DIR [ROWS]\n");
         return 2;
     }
     char db[512], journal[600];
     long n = argc > 3 ? atol(argv[3]) : 0;
     struct config_audit cfg = {.journal_max_mb = 4096, .queue_size = 1 << 16, .batch_max = 5000, .flush_ms = 2, .drain_ms = 60000};
-    if (!strcmp(argv[1], "sqlite") || !strcmp(argv[1], "query")) {
-        snprintf(db, sizeof(db), "%s/%s.db", argv[2], argv[1][0] == 's' ? "bench" : "query");
+    if (!strcmp(argv[1], "sqlite") || !strcmp(argv[1], "query") || !strcmp(argv[1], "sink")) {
+        snprintf(db, sizeof(db), "%s/%s.db", argv[2], argv[1][0] == 'q' ? "query" : "bench");
         snprintf(journal, sizeof(journal), "%s.journal", db);
         cfg.sink = CONFIG_AUDIT_SQLITE;
         cfg.path = db;
@@ -130,10 +152,18 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "sqlite")) {
         unlink(db);
         struct audit_sink *s = audit_sink_sqlite_create(db, 0);
-        int rc = sink_direct(s, n ? n : 200000, 2000, "sqlite");
+        int rc = sink_direct(s, n ? n : 200000, 2000, "sqlite", fill);
         audit_sink_destroy(s);
         unlink(db);
         return rc ? rc : through_writer(&cfg, audit_sink_sqlite_create(db, 0), n ? n : 200000, "sqlite");
+    }
+    if (!strcmp(argv[1], "sink")) {
+        unlink(db);
+        struct audit_sink *s = audit_sink_sqlite_create(db, 0);
+        int rc = sink_direct(s, n ? n : 20000, argc > 4 ? (size_t)atol(argv[4]) : 64, "sqlite_proxy", fill_proxy);
+        audit_sink_destroy(s);
+        unlink(db);
+        return rc;
     }
     if (!strcmp(argv[1], "pg")) {
         snprintf(journal, sizeof(journal), "/tmp/warden-audit-bench-%d.journal", (int)getpid());
@@ -141,7 +171,7 @@ int main(int argc, char **argv)
         cfg.dsn = argv[2];
         cfg.journal_path = journal;
         struct audit_sink *s = audit_sink_pg_create(argv[2], 0);
-        int rc = sink_direct(s, n ? n : 100000, 2000, "postgres");
+        int rc = sink_direct(s, n ? n : 100000, 2000, "postgres", fill);
         audit_sink_destroy(s);
         rc = rc ? rc : through_writer(&cfg, audit_sink_pg_create(argv[2], 0), n ? n : 100000, "postgres");
         unlink(journal);

@@ -10,16 +10,27 @@
 # told apart. Once with audit off, once with the SQLite sink, for a plain and a streaming
 # request (the stream also exercises the usage tap: Warden asks for include_usage).
 #
-#   BUILD=build bash bench/audit_instr.sh   (N=2000 WARM=200 KINDS="0 1": plain and stream; KEEP=1 keeps the dumps)
+# The writer commits a batch every flush_ms; under callgrind requests come a hundred times
+# slower than at load, so with the default 10 ms each batch would hold a record or two and
+# cost a commit each. FLUSH_MS (default 1000) makes the batches about as large as at load
+# (hundreds of records), and the warm-up's records are stored before the counting starts.
+#
+#   BUILD=build bash bench/audit_instr.sh   (N=2000 WARM=200 FLUSH_MS=1000 KINDS="0 1": plain and stream; KEEP=1 keeps the dumps)
 #
 # Prints "AUDIT_INSTR mode=.. kind=.. requests=N loop_per_req=.. writer_per_req=.. total_per_req=..";
 # loop = the worker thread(s) that run the event loop, writer = the audit writer thread.
+#
+# SINK=1: the SQLite sink alone instead (build/audit_bench sink: records shaped like the
+# proxy's, in transactions of BATCHES="16 64 256 512" records, counted inside sq_write):
+# "AUDIT_INSTR sink batch=.. per_record=..".
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-build}
 case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
 N=${N:-2000}
 WARM=${WARM:-200}
+FLUSH_MS=${FLUSH_MS:-1000}
+SETTLE=$(awk -v ms="$FLUSH_MS" 'BEGIN { printf "%.2f", ms / 1000 + 0.5 }') # a batch's wait, and its commit
 command -v valgrind >/dev/null && command -v callgrind_control >/dev/null || { echo "audit_instr: valgrind is needed" >&2; exit 1; }
 TMP=$(mktemp -d /tmp/warden-audit-instr.XXXXXX)
 PIDS=()
@@ -37,6 +48,19 @@ wait_port() {
     echo "audit_instr: port $1 did not open" >&2
     return 1
 }
+
+# totals of one callgrind dump file: the "summary:" (or "totals:") Ir count
+ir_of() { awk '/^(summary|totals):/ { print $2; exit }' "$1"; }
+
+if [ "${SINK:-0}" = 1 ]; then
+    [ -x "$BUILD/audit_bench" ] || make -C "$ROOT" --no-print-directory "BUILD=$BUILD" "$BUILD/audit_bench" >/dev/null
+    for b in ${BATCHES:-16 64 256 512}; do
+        valgrind --tool=callgrind --toggle-collect=sq_write --callgrind-out-file="$TMP/cg-sink-$b" \
+            "$BUILD/audit_bench" sink "$TMP" 19200 "$b" >"$TMP/sink-$b.log" 2>&1
+        echo "AUDIT_INSTR sink batch=$b per_record=$(($(ir_of "$TMP/cg-sink-$b") / 19200))"
+    done
+    exit 0
+fi
 
 MPORT=$(free_port)
 "$BUILD/warden-mock" --listen "127.0.0.1:$MPORT" --workers 1 --quiet --chunks 20 >"$TMP/mock.log" 2>&1 &
@@ -60,13 +84,11 @@ for i in range(n):
 PY
 }
 
-# totals of one callgrind dump file: the "summary:" (or "totals:") Ir count
-ir_of() { awk '/^(summary|totals):/ { print $2; exit }' "$1"; }
 
 run() { # MODE(off|on) STREAM(0|1)
     local mode=$1 stream=$2 port audit="" pid f loop=0 writer=0 n
     port=$(free_port)
-    [ "$mode" = on ] && audit="audit: {sink: sqlite, path: \"$TMP/audit-$stream.db\"}"
+    [ "$mode" = on ] && audit="audit: {sink: sqlite, path: \"$TMP/audit-$stream.db\", flush_ms: $FLUSH_MS}"
     cat >"$TMP/w-$mode-$stream.yaml" <<YAML
 server: {listen: "127.0.0.1:$port", workers: 1, access_log: "off", drain_timeout_ms: 1000}
 providers:
@@ -83,9 +105,10 @@ YAML
     PIDS+=($pid)
     wait_port "$port"
     send "$port" "$WARM" "$stream"
+    sleep "$SETTLE" # the warm-up's records are stored before counting starts
     callgrind_control --instr=on "$pid" >/dev/null 2>&1
     send "$port" "$N" "$stream"
-    sleep 0.5 # the writer's last batch (flush_ms 100)
+    sleep "$SETTLE" # the writer's last batch
     callgrind_control --dump="measured" "$pid" >/dev/null 2>&1
     kill -TERM "$pid"
     wait "$pid" 2>/dev/null || true

@@ -11,8 +11,9 @@
  * The hot path (audit_submit) copies a fixed-size record into the worker's
  * ring: no lock, no allocation, no syscall. Only when the ring is full does
  * the worker append to the journal itself (a write under the journal's mutex).
- * The writer thread polls the rings every flush_ms, commits one transaction per
- * batch, and on any sink error appends the batch to the journal (fdatasync per
+ * The writer thread polls the rings every flush_ms (at once again after a batch of
+ * batch_max: a batch is one commit, the larger the cheaper per record; a record waits at
+ * most flush_ms and a commit), commits one transaction per batch, and on any sink error appends the batch to the journal (fdatasync per
  * batch) and reconnects with exponential backoff (100 ms .. 5 s); once the sink
  * is back it replays the journal between new batches. The journal is bounded
  * (journal_max_mb); when it is full, `overflow: drop` drops (counted) and

@@ -29,7 +29,8 @@ dups() { q "SELECT count(*) - count(DISTINCT id) FROM warden_audit"; }
 
 [ -x "$BUILD/tests/audit/test_audit_sinks" ] || make -C "$ROOT" --no-print-directory "BUILD=$BUILD" "$BUILD/tests/audit/test_audit_sinks" >/dev/null
 out=$(WARDEN_TEST_PG_DSN="$DSN" "$BUILD/tests/audit/test_audit_sinks" 2>&1)
-check "unit: sink tests against the real server" contains "$out" "[  PASSED  ] 7 test(s)"
+ran=$(sed -n 's/^\[==========\] \([0-9]*\) test(s) run\./\1/p' <<<"$out") # every test the binary has
+check "unit: sink tests against the real server" contains "$out" "[  PASSED  ] ${ran:-none} test(s)"
 check "unit: none skipped" not_contains "$out" "SKIPPED"
 
 LOAD=$TMP/load
