@@ -538,8 +538,9 @@ static void ensure_cap(struct guard_injection_scratch *sc, size_t len)
     sc->map = util_realloc(sc->map, sc->cap * sizeof(*sc->map));
 }
 
-/* Byte classes for the one cheap pass over the raw text. */
-enum { C_ALPHA = 1, C_LEET = 2, C_HIGH = 4, C_B64 = 8, C_UPPER = 16, C_LOWER = 32 };
+/* Byte classes for the one cheap pass over the raw text. C_TOKEN: the bytes a base64 run or a
+ * leetspeak word is made of; C_PUNCT: those of them that are neither letters nor digits. */
+enum { C_ALPHA = 1, C_LEET = 2, C_HIGH = 4, C_B64 = 8, C_UPPER = 16, C_LOWER = 32, C_TOKEN = 64, C_PUNCT = 128 };
 
 static const unsigned char *byte_class(void)
 {
@@ -558,9 +559,13 @@ static const unsigned char *byte_class(void)
                 k |= C_UPPER;
             if (c >= 'a' && c <= 'z')
                 k |= C_LOWER;
-            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
-                c == '-' || c == '_')
+            int alnum = is_alpha((unsigned)c) || (c >= '0' && c <= '9');
+            if (alnum || c == '+' || c == '/' || c == '-' || c == '_')
                 k |= C_B64;
+            if (alnum || c == '+' || c == '/' || c == '-' || c == '_' || c == '@' || c == '$')
+                k |= C_TOKEN;
+            if ((k & C_TOKEN) && !alnum)
+                k |= C_PUNCT;
             cls[c] = k;
         }
         ready = 1;
@@ -572,66 +577,130 @@ struct b64_run {
     size_t start, end;
 };
 
-/* One pass over the raw text: does it need the normalisation pass (non-ASCII bytes, a digit
- * or @/$ inside a word, a run of single letters separated by one character), and where are
- * its base64 runs (B64_MIN_RUN+ characters with both cases)? Returns the need. */
-static int prescan(const unsigned char *s, size_t len, struct b64_run *runs, size_t *n_runs)
+/* What the normalisation pass has to do (prescan's answer). */
+enum { NEED_FOLD = 1, NEED_LEET = 2, NEED_SPACED = 4 };
+
+/* The byte-by-byte test for s[from..to): a leet character between word characters next to a
+ * letter; four single letters in a row, each followed by one separator ("i-g-n-o"). */
+static int token_needs(const unsigned char *cls, const unsigned char *s, size_t len, size_t from, size_t to)
 {
-    const unsigned char *cls = byte_class();
     int need = 0, singles = 0;
-    size_t run_start = 0, nr = 0;
-    unsigned run_cases = 0;
-    int in_run = 0;
-    for (size_t i = 0; i <= len; i++) {
-        unsigned k = i < len ? cls[s[i]] : 0;
-        if (k & C_B64) {
-            if (!in_run) {
-                in_run = 1;
-                run_start = i;
-                run_cases = 0;
-            }
-            run_cases |= k & (C_UPPER | C_LOWER);
-        } else if (in_run) {
-            in_run = 0;
-            if (i - run_start >= B64_MIN_RUN && run_cases == (C_UPPER | C_LOWER) && nr < B64_MAX_RUNS) {
-                runs[nr].start = run_start;
-                runs[nr].end = i;
-                nr++;
-            }
-        }
-        if (i == len || need)
-            continue;
-        if (k & C_HIGH) {
-            need = 1;
-        } else if ((k & C_LEET) && i > 0 && i + 1 < len && (cls[s[i - 1]] & (C_ALPHA | C_LEET)) &&
-                   (cls[s[i + 1]] & (C_ALPHA | C_LEET)) && ((cls[s[i - 1]] | cls[s[i + 1]]) & C_ALPHA)) {
-            need = 1;
+    for (size_t i = from; i < to; i++) {
+        unsigned k = cls[s[i]];
+        if ((k & C_LEET) && i > 0 && i + 1 < len && (cls[s[i - 1]] & (C_ALPHA | C_LEET)) && (cls[s[i + 1]] & (C_ALPHA | C_LEET)) &&
+            ((cls[s[i - 1]] | cls[s[i + 1]]) & C_ALPHA)) {
+            need |= NEED_LEET;
         } else if (k & C_ALPHA) {
             int single = (i == 0 || !(cls[s[i - 1]] & C_ALPHA)) && (i + 1 == len || !(cls[s[i + 1]] & C_ALPHA));
             if (!single)
                 singles = 0;
             else if (i + 2 < len && s[i + 1] != '\n' && (cls[s[i + 2]] & C_ALPHA) && ++singles >= 4)
-                need = 1;
+                need |= NEED_SPACED;
         }
     }
-    *n_runs = nr;
     return need;
 }
 
-/* Writes the normalised text into sc->norm (length returned) with sc->map. */
-static size_t normalise(struct guard_injection_scratch *sc, const unsigned char *s, size_t len, struct text_signals *sig)
+/* One pass over the text, a token at a time (two tight loops: the bytes between tokens, the
+ * bytes of a token): does it need the normalisation pass, and which parts of it (NEED_*);
+ * and where are its base64 runs (B64_MIN_RUN+ characters with both cases; runs may be NULL)?
+ * Most words of a prose text are letters only and longer than one letter: they cost a
+ * table lookup per byte and nothing else. */
+static int prescan(const unsigned char *s, size_t len, struct b64_run *runs, size_t *n_runs)
+{
+    const unsigned char *cls = byte_class();
+    int need = 0, singles = 0;
+    unsigned gap_bits = 0;
+    size_t nr = 0, i = 0;
+    while (i < len) {
+        while (i < len && !(cls[s[i]] & C_TOKEN))
+            gap_bits |= cls[s[i++]];
+        if (i == len)
+            break;
+        size_t start = i;
+        unsigned any = 0;
+        for (; i < len && (cls[s[i]] & C_TOKEN); i++) {
+            unsigned k = cls[s[i]];
+            any |= k;
+        }
+        size_t n = i - start;
+        if (runs != NULL && n >= B64_MIN_RUN && (any & (C_UPPER | C_LOWER)) == (C_UPPER | C_LOWER) && nr < B64_MAX_RUNS) {
+            /* a run of base64 bytes ends at an @ or $ */
+            size_t a = start;
+            while (a < i && nr < B64_MAX_RUNS) {
+                size_t b = a;
+                unsigned cases = 0;
+                while (b < i && (cls[s[b]] & C_B64))
+                    cases |= cls[s[b++]];
+                if (b - a >= B64_MIN_RUN && (cases & (C_UPPER | C_LOWER)) == (C_UPPER | C_LOWER)) {
+                    runs[nr].start = a;
+                    runs[nr].end = b;
+                    nr++;
+                }
+                a = b + 1;
+            }
+        }
+        if (need & (NEED_LEET | NEED_SPACED))
+            continue;
+        if (((any & C_LEET) && (any & C_ALPHA)) || ((any & C_PUNCT) && n >= 3)) {
+            need |= token_needs(cls, s, len, start, i);
+            singles = 0;
+        } else if (n == 1 && (any & C_ALPHA)) {
+            /* a single letter, one separator, the next token: "i g n o r e" */
+            if (i + 1 < len && s[i] != '\n' && (cls[s[i + 1]] & C_ALPHA) && ++singles >= 4)
+                need |= NEED_SPACED;
+        } else if (any & C_ALPHA) {
+            singles = 0;
+        }
+    }
+    if (gap_bits & C_HIGH)
+        need |= NEED_FOLD;
+    if (n_runs != NULL)
+        *n_runs = nr;
+    return need;
+}
+
+#define REFOLD_MAX 16 /* folded characters whose neighbourhood is tested again for leetspeak and spacing */
+#define REFOLD_REACH 48
+
+/* Writes the normalised text into sc->norm (length returned) with sc->map. need: prescan's
+ * answer for the raw text; the leetspeak and spacing passes run only when it (or the
+ * neighbourhood of a folded character) asks for them. */
+static size_t normalise(struct guard_injection_scratch *sc, const unsigned char *s, size_t len, int need, struct text_signals *sig)
 {
     ensure_cap(sc, len);
+    const unsigned char *cls = byte_class();
     char *out = sc->norm;
     uint32_t *map = sc->map;
     size_t o = 0, i = 0;
     int word_latin = 0, word_other = 0; /* letters of the current word, by script */
     int after_flag = 0;                 /* inside a U+1F3F4 tag sequence (subdivision flags) */
-    size_t word_start = 0;              /* output offset where the current word began */
+    size_t refold[REFOLD_MAX], n_refold = 0; /* output offsets of folded or dropped characters */
     while (i < len) {
+        if (s[i] < 0x80 && !word_other) {
+            /* a run of ASCII outside a word with look-alikes: copied as is; the word it ends
+             * in has Latin letters if its tail does */
+            size_t j = i;
+            while (j < len && s[j] < 0x80)
+                j++;
+            memcpy(out + o, s + i, j - i);
+            for (size_t k = i; k < j; k++)
+                map[o++] = (uint32_t)k;
+            word_latin = 0;
+            for (size_t k = j; k > i && (cls[s[k - 1]] & (C_ALPHA | C_LEET)); k--)
+                if (cls[s[k - 1]] & C_ALPHA)
+                    word_latin = 1;
+            i = j;
+            continue;
+        }
         uint32_t cp;
         size_t n = utf8_next(s, len, i, &cp);
         char a = 0;
+        if (cp >= 0x80 && n_refold <= REFOLD_MAX) {
+            if (n_refold < REFOLD_MAX)
+                refold[n_refold] = o;
+            n_refold++;
+        }
         if (cp < 0x80) {
             a = (char)cp;
         } else if (is_invisible(cp)) {
@@ -674,7 +743,6 @@ static size_t normalise(struct guard_injection_scratch *sc, const unsigned char 
                 map[o++] = (uint32_t)(i + k);
             }
             i += n;
-            word_start = o;
             continue;
         }
         if (is_alpha((unsigned char)a)) {
@@ -684,7 +752,6 @@ static size_t normalise(struct guard_injection_scratch *sc, const unsigned char 
             if (word_latin && word_other)
                 sig->mixed_script++;
             word_latin = word_other = 0;
-            word_start = o + 1;
         }
         out[o] = a;
         map[o++] = (uint32_t)i;
@@ -692,10 +759,21 @@ static size_t normalise(struct guard_injection_scratch *sc, const unsigned char 
     }
     if (word_latin && word_other)
         sig->mixed_script++;
-    (void)word_start;
+
+    /* a folded or dropped character may have made a leet word or a spaced run that the raw
+     * text did not show: test its neighbourhood (or the whole text, past REFOLD_MAX of them) */
+    if (n_refold > REFOLD_MAX) {
+        need |= prescan((const unsigned char *)out, o, NULL, NULL);
+    } else {
+        for (size_t r = 0; r < n_refold && (need & (NEED_LEET | NEED_SPACED)) != (NEED_LEET | NEED_SPACED); r++) {
+            size_t from = refold[r] > REFOLD_REACH ? refold[r] - REFOLD_REACH : 0;
+            size_t to = refold[r] + REFOLD_REACH < o ? refold[r] + REFOLD_REACH : o;
+            need |= token_needs(cls, (const unsigned char *)out, o, from, to);
+        }
+    }
 
     /* leetspeak: in a token of letters, digits, @ and $ that has a letter, the leet characters are letters */
-    for (size_t a = 0; a < o;) {
+    for (size_t a = 0; a < o && (need & NEED_LEET);) {
         if (!is_alpha((unsigned char)out[a]) && !is_leet((unsigned char)out[a]) && !(out[a] >= '0' && out[a] <= '9')) {
             a++;
             continue;
@@ -717,6 +795,8 @@ static size_t normalise(struct guard_injection_scratch *sc, const unsigned char 
 
     /* s p a c e d letters: four or more single letters separated by one non-letter join up;
      * once such a run was seen, shorter runs join too ("i g n o r e   a l l   r u l e s") */
+    if (!(need & NEED_SPACED))
+        return o;
     size_t w = 0;
     size_t min_run = 4;
     for (size_t pass = 0; pass < 2; pass++) {
@@ -980,9 +1060,10 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
     size_t scanned_len = len;
     struct b64_run b64_runs[B64_MAX_RUNS];
     size_t n_b64 = 0;
-    int normalised = prescan(s, len, b64_runs, &n_b64);
+    int need = prescan(s, len, b64_runs, &n_b64);
+    int normalised = need != 0;
     if (normalised) {
-        scanned_len = normalise(sc, s, len, &sig);
+        scanned_len = normalise(sc, s, len, need, &sig);
         scanned = sc->norm;
     }
     int rc = sc->whole_text ? scan_text(inj, sc, scanned, scanned_len) : scan_windows(inj, sc, scanned, scanned_len);
