@@ -681,11 +681,19 @@ static size_t normalise(struct guard_injection_scratch *sc, const unsigned char 
             /* a run of ASCII outside a word with look-alikes: copied as is; the word it ends
              * in has Latin letters if its tail does */
             size_t j = i;
+            for (uint64_t w8; j + 8 <= len; j += 8) { /* eight bytes at a time while none is high */
+                memcpy(&w8, s + j, 8);
+                if (w8 & 0x8080808080808080ull)
+                    break;
+            }
             while (j < len && s[j] < 0x80)
                 j++;
-            memcpy(out + o, s + i, j - i);
-            for (size_t k = i; k < j; k++)
-                map[o++] = (uint32_t)k;
+            size_t run = j - i;
+            memcpy(out + o, s + i, run);
+            uint32_t *m = map + o, base = (uint32_t)i;
+            for (size_t k = 0; k < run; k++) /* vectorised */
+                m[k] = base + (uint32_t)k;
+            o += run;
             word_latin = 0;
             for (size_t k = j; k > i && (cls[s[k - 1]] & (C_ALPHA | C_LEET)); k--)
                 if (cls[s[k - 1]] & C_ALPHA)

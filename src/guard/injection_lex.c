@@ -338,7 +338,22 @@ struct lex_slot {
  * symbols), sentence ends, clause ends, hex digits. */
 enum { BC_WORD = 1, BC_SENT = 2, BC_CLAUSE = 4, BC_HEX = 8 };
 
+/* A bit per hash (from bits the slot index does not use) of every key: a word whose bit is
+ * clear is in no entry, and most words of a text are not. 4 KB: stays in cache. */
+#define BLOOM_BITS 32768
+#define BLOOM_WORD(h) (((h) >> 12) % (BLOOM_BITS / 64))
+#define BLOOM_BIT(h) (1ull << (((h) >> 21) & 63))
+
+/* ASCII word bytes lower-cased eight at a time (see inj_lex_score) */
+#define WORD_LOWER 0x2020202020202020ull
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define LITTLE_ENDIAN_LOADS 1
+#else
+#define LITTLE_ENDIAN_LOADS 0
+#endif
+
 struct inj_lex {
+    uint64_t bloom[BLOOM_BITS / 64];
     unsigned char byte_class[256]; /* BC_* */
     unsigned char lower[256];      /* ASCII letters lower-cased, other bytes as they are */
     uint32_t hash[LEX_SLOTS];      /* 0: empty */
@@ -384,6 +399,7 @@ static struct lex_slot *slot_find(struct inj_lex *lex, uint32_t h, const char *k
             if (!insert)
                 return NULL;
             lex->hash[i] = h;
+            lex->bloom[BLOOM_WORD(h)] |= BLOOM_BIT(h);
             memcpy(s->key, key, n);
             s->key[n] = 0;
             return s;
@@ -473,8 +489,10 @@ static int key_eq(const char *a, const char *b, size_t n)
     return 1;
 }
 
-static const struct lex_slot *lex_get(const struct inj_lex *lex, uint32_t h, const char *key, size_t n)
+static inline __attribute__((always_inline)) const struct lex_slot *lex_get(const struct inj_lex *lex, uint32_t h, const char *key, size_t n)
 {
+    if (!(lex->bloom[BLOOM_WORD(h)] & BLOOM_BIT(h))) /* most words of a text are in no entry */
+        return NULL;
     for (uint32_t i = h & (LEX_SLOTS - 1);; i = (i + 1) & (LEX_SLOTS - 1)) {
         if (lex->hash[i] == 0)
             return NULL;
@@ -1151,36 +1169,48 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             continue;
         }
         size_t ws = i;
-        size_t n = 0;
-        unsigned all = BC_WORD | BC_HEX;
-        /* the word is hashed as it is read, eight bytes to a register: storing bytes and then
-         * loading them as a word would stall on every word */
-        uint64_t chunk = 0, h = HASH_SEED;
-        do {
-            unsigned char c = p[i];
-            if (n < MAX_WORD) {
-                chunk |= (uint64_t)lowtab[c] << ((n & 7) * 8);
-                if ((n & 7) == 7) {
-                    memcpy(key + (n & ~(size_t)7), &chunk, 8);
-                    h = hash_chunk(h, chunk);
-                    chunk = 0;
-                }
-            }
-            all &= bc[c];
-            n++;
+        do
             i++;
-        } while (i < len && (bc[p[i]] & BC_WORD));
+        while (i < len && (bc[p[i]] & BC_WORD));
+        size_t n = i - ws;
+        /* the word is hashed eight bytes at a time, lower-cased in the register: word bytes
+         * are letters, digits and apostrophes, and OR 0x20 lower-cases the letters and leaves
+         * the others as they are */
+        uint64_t h = HASH_SEED;
         if (n <= MAX_WORD) {
-            size_t full = n & ~(size_t)7;
-            memcpy(key + full, &chunk, 8); /* the partial chunk, zero-padded (zeros if none) */
-            if (n & 7)
-                h = hash_chunk(h, chunk);
+            size_t full = n & ~(size_t)7, tail = n & 7;
+            for (size_t q = 0; q < full; q += 8) {
+                uint64_t c;
+                memcpy(&c, p + ws + q, 8);
+                c |= WORD_LOWER;
+                memcpy(key + q, &c, 8);
+                h = hash_chunk(h, c);
+            }
+            uint64_t c = 0; /* the partial chunk, zero-padded (zeros if none) */
+            if (tail != 0) {
+                if (LITTLE_ENDIAN_LOADS && ws + full + 8 <= len) {
+                    memcpy(&c, p + ws + full, 8);
+                    c = (c | WORD_LOWER) & ((1ull << (tail * 8)) - 1);
+                } else {
+                    for (size_t q = 0; q < tail; q++)
+                        key[full + q] = (char)lowtab[p[ws + full + q]];
+                    memset(key + full + tail, 0, 8 - tail);
+                    memcpy(&c, key + full, 8);
+                }
+                h = hash_chunk(h, c);
+            }
+            memcpy(key + full, &c, 8);
             if (full + 8 <= MAX_WORD) {
                 uint64_t zero = 0;
                 memcpy(key + full + 8, &zero, 8);
             }
         }
-        int hex = (all & BC_HEX) || (n > 2 && key[0] == '0' && key[1] == 'x' && hex_tail(bc, p + ws + 2, n - 2));
+        /* hex digits matter only for a pair ("69 67 6e ...") or a long run */
+        int hex = 0;
+        if (n == 2)
+            hex = (bc[p[ws]] & bc[p[ws + 1]] & BC_HEX) != 0;
+        else if (n >= 16)
+            hex = hex_tail(bc, p + ws, n) || (p[ws] == '0' && (p[ws + 1] | 0x20) == 'x' && hex_tail(bc, p + ws + 2, n - 2));
         if (hex && n >= 16)
             out->hex_cue = 1;
         else if (hex && n == 2 && ++hex_pairs >= 8) /* eight hex pairs in a row: "69 67 6e ..." */
