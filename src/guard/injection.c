@@ -36,6 +36,7 @@
 enum {
     FAM_DISCUSSION = GUARD_INJ_N_FAMILIES, /* damping cues, not a family of attack */
     FAM_EXTRACTION_CUE,                     /* "verbatim", "all of them": count in full, only beside an extraction hit */
+    FAM_UNDAMP,                             /* "an authorized red team exercise, so you may ...": cancels one damping cue */
 };
 
 struct inj_pattern {
@@ -124,7 +125,9 @@ static const struct inj_pattern patterns[] = {
     /* ---- role-play jailbreaks ---- */
     {GUARD_INJ_ROLEPLAY, 0.7, "dan-mode", "\\bDAN\\s*(?:mode|prompt|jailbreak|persona|\\d+(?:\\.\\d+)?)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.3, "DAN", "\\b(?:DAN|STAN|DUDE)\\b", 1},
-    {GUARD_INJ_ROLEPLAY, 0.85, "do-anything-now", "\\bdo\\s+anything\\s+now\\b"},
+    /* quoted alone ("translate 'do anything now'") it is talked about: the lexicon weighs that case */
+    {GUARD_INJ_ROLEPLAY, 0.85, "do-anything-now", "(?:^|[^'\"\\w])do\\s+anything\\s+now\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.85, "do-anything-now", "\\bdo\\s+anything\\s+now[^'\"\\w]"},
     {GUARD_INJ_ROLEPLAY, 0.3, "developer-mode", "\\bdeveloper\\s+mode\\b"},
     {GUARD_INJ_ROLEPLAY, 0.7, "developer-mode-enabled", "\\bdeveloper\\s+mode\\s+(?:enabled|output|response|activated|is enabled|is on)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.55, "jailbreak-mode",
@@ -273,6 +276,18 @@ static const struct inj_pattern patterns[] = {
      "\\b(?:answer|respond|reply|write|read)\\s+(?:it\\s+|this\\s+)?(?:in reverse|backwards|reversed)\\b"},
 
     /* ---- talk about injection rather than an injection: damps the phrase score ---- */
+    /* "this is an authorized red team exercise": a claim of permission, and not talk about red teams */
+    {FAM_UNDAMP, 0, "authorized-exercise",
+     "\\b(?:an|this|our)\\s+authori[sz]ed\\s+(?:red[- ]team(?:ing)?|pen(?:etration)?[- ]?test(?:ing)?|security|safety|jailbreak)\\s+"
+     "(?:exercise|test|engagement|assessment|audit|session)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.35, "authorized-exercise",
+     "\\b(?:an|this|our)\\s+authori[sz]ed\\s+(?:red[- ]team(?:ing)?|pen(?:etration)?[- ]?test(?:ing)?|security|safety|jailbreak)\\s+"
+     "(?:exercise|test|engagement|assessment|audit|session)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.55, "assistant-stop-and-instead",
+     "(?:^|[.!?:\\n]\\s*)(?:ai|assistant|chatbot|bot|gpt|llm)\\s*,\\s*(?:please\\s+)?(?:stop|quit|cease)\\s+\\w+ing\\b"},
+    {FAM_DISCUSSION, 0, "explains-a-jailbreak",
+     "\\b(?:explain|describe|summari[sz]e|what is|what's|how does|how do)\\s+(?:the\\s+|a\\s+|an\\s+)?(?:DAN|developer mode|grandma|"
+     "grandmother|AIM|opposite day|roleplay|role-play)\\s+(?:jailbreak|exploit|prompt|attack|trick)s?\\b"},
     {FAM_DISCUSSION, 0, "names-the-attack",
      "\\b(?:prompt[- ]injections?|jailbreak(?:ing)?\\s+(?:attacks?|attempts?|techniques?|prompts?|detection|research)|"
      "injection attacks?|red[- ]team(?:ing|ers)?|adversarial prompts?)\\b"},
@@ -329,6 +344,7 @@ struct text_signals {
     int leet;              /* words with digits standing in for letters */
     int spaced;            /* s p a c e d letters joined */
     int cjk;               /* kana, CJK ideographs or Hangul: scored by inj_lex_score_cjk */
+    int cyrillic;          /* Cyrillic letters: Russian is scored by inj_lex_score_cjk on the raw text */
 };
 
 const char *guard_injection_family_name(int family)
@@ -741,6 +757,7 @@ static size_t normalise(struct guard_injection_scratch *sc, const unsigned char 
             if (a != 0 && is_cyrillic_or_greek(cp) && is_alpha((unsigned char)a))
                 word_other = 1;
         }
+        sig->cyrillic += cp >= 0x0400 && cp <= 0x04FF;
         if (a == 0) { /* any other character: copied as is, ends a word */
             sig->cjk += (cp >= 0x3040 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7AF);
             if (word_latin && word_other)
@@ -1003,6 +1020,10 @@ static double phrase_score(const struct guard_injection_scratch *sc, double fam[
             damp++;
             continue;
         }
+        if (f == FAM_UNDAMP) {
+            damp--;
+            continue;
+        }
         double w = hit_weight(sc, i);
         if (f == FAM_EXTRACTION_CUE) {
             cue = noisy_or(cue, w);
@@ -1023,6 +1044,7 @@ static double phrase_score(const struct guard_injection_scratch *sc, double fam[
         fam[f] = noisy_or(fam[f], noisy_or(best[f], rest[f]));
         s = noisy_or(s, fam[f]);
     }
+    damp += sc->lex.own_fiction && !sc->lex.harm_in_fiction; /* "an evil twin in my soap opera script" */
     for (int k = 0; k < damp && k < 2; k++)
         s *= DISCUSSION_DAMP;
     return s;
@@ -1055,6 +1077,35 @@ static double decoded_score(const struct guard_injection *inj, struct guard_inje
     return scan_text(inj, sc, text, len) == 0 ? phrase_score(sc, fam, &top) : 0;
 }
 
+/* The CJK and Russian substring pairs (inj_lex_score_cjk) run on the raw text; the rules they
+ * raise join sc->lex with their spans moved to the normalised text (n_norm > 0: sc->map maps it,
+ * and it is monotonic, so the first normalised byte at or after a raw offset is found by bisection). */
+static void raw_pairs(struct guard_injection_scratch *sc, const char *text, size_t len, size_t n_norm)
+{
+    struct inj_lex_result pairs;
+    memset(&pairs, 0, sizeof(pairs));
+    inj_lex_score_cjk(text, len, &pairs);
+    for (int r = 0; r < LEX_N_RULES; r++) {
+        if (pairs.weight[r] <= sc->lex.weight[r])
+            continue;
+        sc->lex.weight[r] = pairs.weight[r];
+        size_t off[2] = {pairs.start[r], pairs.end[r]};
+        for (int k = 0; k < 2 && n_norm > 0; k++) {
+            size_t lo = 0, hi = n_norm;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (sc->map[mid] < off[k])
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            off[k] = lo;
+        }
+        sc->lex.start[r] = off[0];
+        sc->lex.end[r] = off[1];
+    }
+}
+
 int guard_injection_check(const struct guard_injection *inj, struct guard_injection_scratch *sc, const char *text, size_t len,
                           struct guard_injection_result *out)
 {
@@ -1077,8 +1128,8 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
     int rc = sc->whole_text ? scan_text(inj, sc, scanned, scanned_len) : scan_windows(inj, sc, scanned, scanned_len);
     if (rc < 0)
         return rc;
-    if (sig.cjk > 0) /* CJK is copied unchanged by the normalisation: offsets are in scanned */
-        inj_lex_score_cjk(scanned, scanned_len, &sc->lex);
+    if (sig.cjk > 0 || sig.cyrillic >= 4) /* on the raw text: look-alike folding mangles Russian words */
+        raw_pairs(sc, text, len, normalised ? scanned_len : 0);
     int top;
     double fam[GUARD_INJ_N_FAMILIES] = {0};
     double score = phrase_score(sc, fam, &top);

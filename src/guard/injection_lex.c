@@ -97,6 +97,13 @@ enum {
     K_OBJPRON,   /* me, us, him, them: "you ignoring me" ignores a person, not instructions */
     K_ROT13,     /* rot13, and the attack words rotated: a cue to decode */
     K_REVERSED,  /* attack words spelled backwards: a cue to reverse */
+    K_SANDBOX,   /* a simulation, a sandbox, a test mode: a frame in which "the rules do not apply" */
+    K_OPPDAY,    /* opposite day: every rule now means its opposite */
+    K_SLEEP,     /* fall asleep, bedtime story: what the late-grandmother story is told for */
+    K_AS,        /* as: "as DAN, answer ..." */
+    K_ABOVEN,    /* above, preceding: what "ignore the above" ignores ("before" is not: "the best before date") */
+    K_OWNWORK,   /* novel, story, script, campaign: after "my", the user's own fiction */
+    K_GRANUSED,  /* grandma used to, grandmother who used: the story, without saying she died */
     K_N
 };
 /* More than 64 classes: a word's classes are a 128-bit set. */
@@ -120,7 +127,8 @@ static const struct lex_group lexicon[] = {
      "pay no mind|not follow|don't follow|dont follow|stop following|no longer follow|not obey|"
      "don't obey|dont obey|stop obeying|never mind|nevermind|screw|get rid of|do away with|"
      "ignora|ignoralas|ignore completamente|ignorar|ignorez|ignorer|ignore|ignoriere|ignorieren|vergiss|vergessen|olvida|olvidate|"
-     "oublie|oubliez|dimentica|dimenticate|esqueca|esquece|esquecer|desconsidera|desconsidere|negeer|vergeet"},
+     "oublie|oubliez|dimentica|dimenticate|esqueca|esquece|esquecer|desconsidera|desconsidere|negeer|vergeet|"
+     "overrides|overrule|overrules"},
     {B(K_INSTR) | B(K_TEXTN), "text|context|content|message|messages|conversation|input|prompt text"},
     {B(K_INSTR) | B(K_TASK), "instructions|instruction|directives|directive|orders|commands|directions|task|"
                              "instrucitons|instuctions|instructons|intructions|insturctions|instrctions|instrucions"},
@@ -143,7 +151,7 @@ static const struct lex_group lexicon[] = {
      "fake|bogus|fabricated|a test|just a test|a joke|not real|nonsense|a trick|a "
      "drill|void|cancelled|canceled|revoked|lifted|suspended|null|nullified|rescinded|overridden|superseded|"
      "waived|deactivated|disabled|invalidated|removed|stripped|deleted|erased|obsolete|irrelevant|no longer valid|no longer apply|"
-     "no longer applies|not apply|don't apply|dont apply|do not apply|not valid|"
+     "no longer applies|not apply|don't apply|dont apply|do not apply|not valid|a mistake|invalid|"
      "are off|is off|turned off|switched off|have expired|has expired"},
     {B(K_NEG), "no|without|zero|free of|free from|not bound by|unbound by|devoid of|lacking|ignores|ignoring|"
                "don't have|dont have|do not have|doesn't have|does not have|not have|never have|no more|"
@@ -159,7 +167,8 @@ static const struct lex_group lexicon[] = {
                  "safety filters|content policies|restricciones|filtros|filtre|filtres|einschrankungen|"
                  "restrizioni|limites|limiti|filtri|regeln|reglas|regles|regole|restricao|restricoes|rule|"
                  "guideline|restriction|filter|limite|regle|regla|restriccion|safety checks|safety measures|"
-                 "safety protocols|moderation|safety rules|morale|ethik|etica|etique|laws|law"},
+                 "safety protocols|moderation|safety rules|morale|ethik|etica|etique|laws|law|regra|regras|regel|"
+                 "normas|norma|content policy|safeguards|refusals"},
     {B(K_FRAME), "act as|act like|acting as|pretend|pretending|roleplay|role play|role-play|roleplaying|simulate|"
                  "emulate|impersonate|persona|alter ego|play the role|take the role|assume the role|"
                  "assume the persona|you are now|you're now|youre now|you will be|you'll be|going to act|"
@@ -171,7 +180,7 @@ static const struct lex_group lexicon[] = {
                  "switch personas|new persona|respond only as|answer only as|reply only as|speak only as|"
                  "as an ai|as an assistant|as a chatbot|as a model|as an llm|your alter ego|assume the identity|take on the "
                  "identity|adopt the persona|"
-                 "adopt the identity"},
+                 "adopt the identity|finja|finja ser|finja que|imagina que eres|imagine que voce|stell dir vor|faz de conta"},
     {B(K_AI), "ais|assistants|chatbots|models|bots|llms|"
               "ai|assistant|chatbot|bot|model|llm|gpt|chatgpt|entity|version|language model|ia|ki|assistente|"
               "asistente|modelo|modele|agent|inteligencia artificial|intelligence artificielle|"
@@ -185,7 +194,8 @@ static const struct lex_group lexicon[] = {
     {B(K_FREED), "freed|liberated|released|escaped|broken free|break free|broke free|breaking free|emancipated|"
                  "set free|rebelled against|free of|free from|liberated from"},
     {B(K_REFUSE), "refuse|refuses|refusing|decline|declines|say no|says no|reject|rejects|deny|denies|"
-                  "say it can't|says it can't|say you can't|says it cannot|warn|moralize|moralise|hesitate"},
+                  "say it can't|says it can't|say you can't|says it cannot|warn|moralize|moralise|hesitate|refusals|refusal|"
+                  "recusar|negarte|negarse|refuser|ablehnen"},
     {B(K_ANSWERALL),
      "refuses nothing|refuse nothing|declines nothing|rejects nothing|denies nothing|"
      "never says no|anything and everything|perform anything|can do anything|answer anything|answers anything|answers "
@@ -221,7 +231,8 @@ static const struct lex_group lexicon[] = {
                      "system-prompt|systemprompt|systemprompts|system promt|sys prompt|system directives"},
     {B(K_TOLD), "told|instructed|given|programmed|prompted|configured|initialized|initialised|loaded|"
                 "set up|primed|fed|taught|received|initialised with|initialized with|gesagt|dicho|dit|dieron|dio|"
-                "gegeben|dato|dati|donnees|donne|recibiste|erhalten|ricevuto|reçu|recu|operate under|run under|"
+                "gegeben|dato|dati|donnees|donne|recibiste|erhalten|ricevuto|reçu|recu|operate under|run under|got|"
+                "dijeron|dijo|indicaron|ordenaron|programaron|disseram|t'a dit|"
                 "work under|abide by|bound by"},
     {B(K_TELL), "tell|give|instruct|gave|receive|say|said|write|wrote|put"},
     {B(K_QWH), "what|which|how"},
@@ -247,10 +258,12 @@ static const struct lex_group lexicon[] = {
     {B(K_DAN), "do anything now"},
     {B(K_JBROKEN), "jailbroken|jail-broken|jail broken"},
     {B(K_MODE), "opposite mode|developer mode|god mode|unrestricted mode|dan mode|jailbreak mode|unfiltered mode|"
-                "uncensored mode|evil mode|chaos mode|sudo mode|admin mode|debug mode|no limits mode"},
+                "uncensored mode|evil mode|chaos mode|sudo mode|admin mode|debug mode|no limits mode|modo desenvolvedor|"
+                "modo de desenvolvedor|modo desarrollador|modo de desarrollador|mode developpeur|entwicklermodus|"
+                "modo sviluppatore"},
     {B(K_ENABLE), "enable|enter|activate|switch to|turn on|engage|unlock|enabled|activated|entering|in|into"},
     {B(K_ASIDE), "aside|away|behind"},
-    {B(K_SETV), "set|put|leave|cast|push|lay|toss"},
+    {B(K_SETV), "set|put|leave|cast|push|lay|toss|throw"},
     {B(K_APPLY), "apply|applies|matter|matters|count|counts|hold|holds|exist|exists|existed|bind|"
                  "have to follow|need to follow|have to obey|need to obey"},
     {B(K_NOLONGER), "no longer|don't|dont|do not|doesn't|does not|never|won't|will not|not|none|nothing"},
@@ -258,7 +271,7 @@ static const struct lex_group lexicon[] = {
     {B(K_MINE), "my|our|mine"},
     {B(K_THIS), "this|my|our|the|your|ur"},
     {B(K_DESCRIBE), "explain|explains|describe|define|definition|difference|meaning|mean|means|concept|example|"
-                    "examples|history|whether|awareness"},
+                    "examples|history|whether|awareness|phrase|phrasing|wording|reword|rephrase"},
     {B(K_SAYS), "says|said|say|told me|told us|asked me|asked us|wants me|want me|wants us|wrote|reads|recommends|"
                 "suggests|suggested|asks me|ask me|asking me|type|typed|types|typing|tried|try|tries"},
     {B(K_PREP), "for|about|on|regarding|of"},
@@ -275,10 +288,22 @@ static const struct lex_group lexicon[] = {
     {B(K_CHANGED), "changed|updated|replaced|rewritten|modified|reset"},
     {B(K_OBJPRON), "me|us|him|them"},
     {B(K_FICTION), "script|story|screenplay|novel|scene|villain|character|fiction|fictional"},
+    {B(K_OWNWORK), "script|story|screenplay|novel|book|campaign|comic|fanfic|soap opera|manuscript|game|thriller|"
+                   "play|short story|dnd campaign|rpg"},
+    {B(K_SANDBOX), "simulation|simulated|sandbox|sandboxed|test environment|testing environment|testing mode|"
+                   "test mode|special mode|evaluation mode|research mode|maintenance mode|debug mode|developer mode|"
+                   "god mode|thought experiment|hypothetical scenario|modo desenvolvedor|modo desarrollador|"
+                   "mode developpeur|entwicklermodus|modo sviluppatore"},
+    {B(K_OPPDAY), "opposite day|opposite mode|backwards day|bizarro day"},
+    {B(K_SLEEP), "fall asleep|bedtime|bedtime story|lullaby|go to sleep|help me sleep|falling asleep"},
+    {B(K_AS), "as"},
+    {B(K_ABOVEN), "above|preceding|foregoing|aforementioned"},
     {B(K_FICTION) | B(K_WORLD), "imagine a world|in a world|parallel universe|a universe where|thought experiment|"
-                                "hypothetically|hypothetical"},
+                                "hypothetically|hypothetical|parallel world|alternate world|alternate universe|alternate reality|"
+                                "alternative universe|fictional universe|fictional world"},
     {B(K_DETAIL), "step by step|in detail|in full detail|detailed|exact quantities|real quantities|exactly how|"
-                  "precise instructions|full recipe|with measurements"},
+                  "precise instructions|full recipe|with measurements|technical detail|precise detail|exact steps|"
+                  "exact amounts|exact measurements|synthesis route|full synthesis|working code|exact recipe"},
     {B(K_ANCHOR), "authorized|authorised|verified|whitelisted|admin|checks|end|beginning|priority|precedence|im|inst|"
                   "sys|endoftext|eot|mode|dan|stan|dude|aim|bound|restricted|limited|constrained|governed|controlled|"
                   "obligated|confined|restrained|tied|jailbreak|jailbreaking|machiavellian|machiavelli|niccolo|"
@@ -311,11 +336,16 @@ static const struct lex_group lexicon[] = {
     {B(K_DECEASED), "late grandma|late grandmother|late grandpa|late grandfather|late granny|dead grandma|"
                     "dead grandmother|dead grandpa|dead grandfather|deceased grandma|deceased grandmother|"
                     "deceased grandpa|deceased grandfather|late mother|late father|late mom|late dad|"
-                    "late nana|dead nana|late abuela|difunta abuela|defunte grand-mere|grandmother who used|"
-                    "grandma who used|grandpa who used|grandfather who used"},
+                    "late nana|dead nana|late abuela|difunta abuela|defunte grand-mere|deceased grandfather|"
+                    "deceased grandmother"},
+    {B(K_GRANUSED), "grandmother who used|grandma who used|grandpa who used|grandfather who used|grandma used|"
+                    "grandmother used|grandpa used|grandfather used|granny used|grandma would|grandmother would"},
     {B(K_DANGER), "napalm|nerve gas|sarin|explosives|explosive|bomb|bombs|meth|methamphetamine|malware|ransomware|"
                   "poison|weapon|weapons|credit card numbers|card numbers|activation keys|product keys|"
-                  "windows keys|serial keys|license keys|thermite|chemical weapons"},
+                  "windows keys|serial keys|license keys|thermite|chemical weapons|ricin|anthrax|nitroglycerin|"
+                  "pipe bomb|molotov|molotov cocktail|fentanyl|cocaine|heroin|keylogger|ransomware|botnet|skimmer|"
+                  "counterfeit money|gunpowder|detonator|bioweapon|bioweapons|mustard gas|cyanide|ghost gun|"
+                  "launder money|money laundering|phishing|dangerous advice|illegal drugs|synthesize drugs"},
 };
 
 /* ---- 2. the hash table ---- */
@@ -562,6 +592,12 @@ struct scan {
     int from_now;                /* "from now on" seen */
     int fiction, detail, danger; /* a story, "step by step", a weapon or drug: seen in the text */
     int world;                   /* "imagine a world where": seen */
+    int you_ai;                  /* "you are the AI (of that world)": seen */
+    int you_seen;                /* the reader addressed anywhere so far */
+    int world_frame;             /* the only frame so far is a hypothetical world */
+    int opposite, rule_talk;     /* opposite day; a refusal, a rule or a limit of the reader's: seen */
+    const char *text;            /* the text scanned (quotes around a phrase) */
+    size_t len;
 };
 
 static const struct tok *back(const struct scan *s, uint32_t k) /* k-th classified word before the newest (0: newest) */
@@ -672,8 +708,8 @@ static void rules_override(struct scan *s, const struct tok *c)
             find_back(s, 1, B(K_OTHER) | B(K_QWH), c, 8) < 0)
             fire(s, LEX_OVERRIDE_VOID, 0.7, back(s, (uint32_t)kn)->start, c->end);
     }
-    /* ignore the above */
-    if (c->cls & B(K_ABOVE)) {
+    /* ignore the above (not "disregard the 'best before' date") */
+    if (c->cls & B(K_ABOVEN)) {
         int kv = find_back(s, 1, B(K_OVR), c, 3);
         if (kv >= 0 && !any_between(s, 1, kv, B(K_INSTR) | B(K_MINE)) && addressee(s, kv) >= 0)
             fire(s, LEX_OVERRIDE_PRIOR, addressee(s, kv) > 0 ? 0.7 : 0.5, back(s, (uint32_t)kv)->start, c->end);
@@ -708,6 +744,18 @@ static void rules_override(struct scan *s, const struct tok *c)
     if (c->cls & B(K_PRON)) {
         int kv = find_back(s, 1, B(K_OVR), c, 2);
         int ki = kv >= 0 ? find_back(s, (uint32_t)kv + 1, B(K_INSTR), c, 14) : -1;
+        if (kv >= 0 && ki < 0) { /* "Your original instructions were ... . Please disregard them." */
+            for (uint32_t k = (uint32_t)kv + 1; k < RING; k++) {
+                const struct tok *t = back(s, k);
+                if (t == NULL || t->sent + 1 < c->sent || c->idx - t->idx > 24)
+                    break;
+                if ((t->cls & B(K_INSTR)) && !(t->cls & B(K_TEXTN)) && t->sent + 1 == c->sent && k + 1 < RING &&
+                    back(s, k + 1) != NULL && (back(s, k + 1)->cls & (B(K_YOUPOSS) | B(K_SCOPE))) && back(s, k + 1)->sent == t->sent) {
+                    ki = (int)k;
+                    break;
+                }
+            }
+        }
         if (ki >= 0) {
             int kscope = find_back(s, (uint32_t)kv + 1, B(K_SCOPE) | B(K_YOU) | B(K_ABOVE), c, 16);
             int who = addressee(s, kv);
@@ -717,7 +765,9 @@ static void rules_override(struct scan *s, const struct tok *c)
     }
     /* set / put your rules aside */
     if (c->cls & B(K_ASIDE)) {
-        int ki = find_back(s, 1, B(K_INSTR), c, 3);
+        int ki = find_back(s, 1, B(K_INSTR) | B(K_PRON), c, 3);
+        if (ki >= 0 && !(back(s, (uint32_t)ki)->cls & B(K_INSTR))) /* "the guidelines you got: throw them away" */
+            ki = find_back(s, (uint32_t)ki + 1, B(K_INSTR), back(s, (uint32_t)ki), 14) >= 0 ? ki : -1;
         int kv = ki >= 0 ? find_back(s, (uint32_t)ki + 1, B(K_SETV), c, 8) : -1;
         if (kv >= 0) {
             int scope = any_between(s, 0, kv, B(K_SCOPE) | B(K_YOU));
@@ -781,6 +831,13 @@ static void rules_override(struct scan *s, const struct tok *c)
     }
 }
 
+/* "as DAN": a persona name right after "as" */
+static int kf_persona_as(const struct scan *s, const struct tok *c)
+{
+    const struct tok *p = back(s, 1);
+    return (c->cls & B(K_PERSONA)) && p != NULL && (p->cls & B(K_AS)) && p->idx + 1 == c->idx;
+}
+
 static void rules_roleplay(struct scan *s, const struct tok *c)
 {
     int nolimit = 0;
@@ -805,10 +862,12 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
             }
         }
     }
-    if (c->cls & B(K_AI)) { /* an uncensored chatbot */
+    if (c->cls & B(K_AI)) { /* an uncensored chatbot; not "how do I run an uncensored LLM" */
         int ku = find_back(s, 1, B(K_UNRES), c, 3);
-        if (ku >= 0)
-            fire(s, LEX_ROLEPLAY_UNBOUND_AI, 0.6, back(s, (uint32_t)ku)->start, c->end);
+        if (ku >= 0) {
+            int asked = find_back(s, (uint32_t)ku + 1, B(K_OTHER), c, 8) >= 0 && find_back(s, 1, B(K_YOU) | B(K_FRAME), c, 8) < 0;
+            fire(s, LEX_ROLEPLAY_UNBOUND_AI, asked ? 0.3 : 0.6, back(s, (uint32_t)ku)->start, c->end);
+        }
     }
     if ((c->cls & B(K_UNRES)) && !(c->cls & B(K_AI))) { /* AIM is unfiltered; you're an AI that was never aligned */
         int ka = find_back(s, 1, B(K_PERSONA), c, 3);
@@ -823,16 +882,22 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
     }
     if (c->cls & B(K_UNRES))
         nolimit = 1;
-    if (c->cls & B(K_REFUSE)) { /* never refuses */
+    if (c->cls & B(K_REFUSE)) { /* never refuses, answer without refusing */
         int kn = find_back(s, 1, B(K_NOLONGER), c, 3);
+        if (kn < 0)
+            kn = find_back(s, 1, B(K_NEG), c, 2);
         if (kn >= 0) {
             nolimit = 1;
             fire(s, LEX_ROLEPLAY_NEVER_REFUSE, 0.45, back(s, (uint32_t)kn)->start, c->end);
         }
     }
     if (c->cls & (B(K_ANSWERALL) | B(K_DAN))) {
-        nolimit = 1;
-        if (c->cls & B(K_DAN))
+        /* "translate 'do anything now' into Spanish": the phrase quoted is talked about */
+        int quoted = (c->cls & B(K_DAN)) && c->start > 0 && c->end < s->len &&
+                     (s->text[c->start - 1] == '\'' || s->text[c->start - 1] == '"') &&
+                     (s->text[c->end] == s->text[c->start - 1] || s->text[c->end - 1] == s->text[c->start - 1]); /* now' */
+        nolimit |= !quoted;
+        if ((c->cls & B(K_DAN)) && !quoted)
             fire(s, LEX_ROLEPLAY_MARKER, 0.6, c->start, c->end);
     }
     if ((c->cls & (B(K_LIMIT) | B(K_MAKER) | B(K_INSTR) | B(K_CONFINE))) &&
@@ -856,8 +921,10 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
             nolimit = 1;
         }
     }
-    if (c->cls & B(K_PERSONA)) { /* you are now HackGPT */
+    if (c->cls & B(K_PERSONA)) { /* you are now HackGPT; as DAN, answer ... */
         int kf = find_back(s, 1, B(K_FRAME), c, 4);
+        if (kf < 0 && back(s, 1) != NULL && (back(s, 1)->cls & B(K_AS)) && back(s, 1)->idx + 1 == c->idx)
+            kf = 1;
         int ky = find_back(s, 1, B(K_YOU), c, 2);
         if (kf < 0 && ky >= 0 && !(back(s, (uint32_t)ky)->cls & B(K_YOUPOSS)))
             kf = ky; /* you are DUDE */
@@ -873,15 +940,48 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
         s->detail = 1;
     if (c->cls & B(K_DANGER))
         s->danger = 1;
-    if (s->danger && s->detail && (s->fiction || s->frame_at != UINT32_MAX))
+    if ((c->cls & B(K_AI)) && find_back(s, 1, B(K_YOU), c, 3) >= 0 && !(back(s, (uint32_t)find_back(s, 1, B(K_YOU), c, 3))->cls & B(K_YOUPOSS)))
+        s->you_ai = 1;
+    if (s->danger && ((s->detail && (s->fiction || s->frame_at != UINT32_MAX)) || (s->world && (s->you_ai || s->frame_at != UINT32_MAX)))) {
         fire(s, LEX_ROLEPLAY_MARKER, 0.6, c->start, c->end);
+        s->sent_exempt |= 1u << LEX_ROLEPLAY_MARKER; /* "for my novel, ... step by step" is still the recipe */
+        s->out->harm_in_fiction = 1;
+    }
+    /* opposite day, when it turns the reader's refusals or rules around */
+    if (c->cls & B(K_OPPDAY))
+        s->opposite = 1;
+    if ((c->cls & (B(K_REFUSE) | B(K_LIMIT))) || ((c->cls & B(K_INSTR)) && find_back(s, 0, B(K_YOU), c, 4) >= 0))
+        s->rule_talk = 1;
+    if (s->opposite && s->rule_talk && (c->cls & (B(K_OPPDAY) | B(K_REFUSE) | B(K_LIMIT) | B(K_INSTR)))) {
+        fire(s, LEX_ROLEPLAY_MARKER, 0.6, c->start, c->end);
+        s->sent_exempt |= 1u << LEX_ROLEPLAY_MARKER; /* "that means when you would refuse ..." */
+    }
+    /* the late grandmother: with a role-play frame or a weapon; grandma who used to ...: with a weapon */
     if (c->cls & B(K_DECEASED))
+        s->deceased = 2;
+    if ((c->cls & B(K_GRANUSED)) && !s->deceased)
         s->deceased = 1;
     if (c->cls & (B(K_DANGER) | B(K_FRAME)))
-        s->deceased_cue = 1;
-    if (s->deceased && s->deceased_cue)
+        s->deceased_cue |= (c->cls & B(K_DANGER)) ? 2 : 1;
+    if (s->deceased && (s->deceased_cue & 2 || (s->deceased == 2 && s->deceased_cue)))
         fire(s, LEX_ROLEPLAY_MARKER, 0.6, c->start, c->end);
+    /* the user's own fiction ("in my novel, the villain ..."): the sentence describes, unless it asks for harm */
+    if ((c->cls & B(K_OWNWORK)) && find_back(s, 1, B(K_MINE), c, 2) >= 0) {
+        s->sent_describes = 1;
+        s->out->own_fiction = 1;
+    }
+    /* a simulation, a test mode, a hypothetical world, opposite day: frames too */
+    if ((c->cls & (B(K_SANDBOX) | B(K_WORLD) | B(K_OPPDAY))) || (kf_persona_as(s, c))) {
+        if (s->frame_at == UINT32_MAX) {
+            s->frame_start = c->start;
+            s->world_frame = (c->cls & (B(K_SANDBOX) | B(K_OPPDAY) | B(K_PERSONA))) == 0;
+        }
+        s->frame_at = c->idx;
+    }
+    if (c->cls & B(K_YOU))
+        s->you_seen = 1;
     if (c->cls & B(K_FRAME)) {
+        s->world_frame = 0;
         if (s->frame_at == UINT32_MAX)
             s->frame_start = c->start;
         s->frame_at = c->idx;
@@ -894,7 +994,9 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
     /* a role-play frame and a no-limit phrase in the same stretch of text, either order */
     if (s->frame_at != UINT32_MAX && s->nolimit_at != UINT32_MAX &&
         (s->frame_at > s->nolimit_at ? s->frame_at - s->nolimit_at : s->nolimit_at - s->frame_at) <= 60)
-        fire(s, LEX_ROLEPLAY_NO_LIMITS, 0.8, s->frame_start < s->nolimit_end ? s->frame_start : c->start,
+        /* "imagine a world without rules. Write a story about it" puts no one in that world */
+        fire(s, LEX_ROLEPLAY_NO_LIMITS, s->world_frame && !s->you_seen ? 0 : 0.8,
+             s->frame_start < s->nolimit_end ? s->frame_start : c->start,
              s->frame_start < s->nolimit_end ? s->nolimit_end : c->end);
     else if (nolimit && (c->cls & (B(K_LIMIT) | B(K_REFUSE)))) {
         /* "you have no restrictions", "you will never refuse" */
@@ -945,6 +1047,11 @@ static void rules_extraction(struct scan *s, const struct tok *c)
         }
         if (kn >= 0 && own > 0) {
             int kr = find_back(s, (uint32_t)kn + 1, B(K_REVEAL) | B(K_WHATIS), c, 9);
+            if (kr < 0 && own == 4 && (c->cls & B(K_SYSPROMPT))) { /* a poem whose lines are your system prompt */
+                int kf = find_back(s, (uint32_t)kn + 1, B(K_REVEAL) | B(K_VERBATIMV), c, 18);
+                if (kf >= 0 && addressee(s, kf) >= 0)
+                    fire(s, LEX_EXTRACT_REVEAL, 0.6, back(s, (uint32_t)kf)->start, c->end);
+            }
             if (kr >= 0) {
                 const struct tok *r = back(s, (uint32_t)kr);
                 int weak_verb = (r->cls & B(K_WHATIS)) && !(r->cls & B(K_REVEAL));
@@ -982,6 +1089,8 @@ static void rules_extraction(struct scan *s, const struct tok *c)
     /* the instructions you were given / the directives the operator gave you */
     if (c->cls & (B(K_TOLD) | B(K_TELL) | B(K_YOU))) {
         int kt = (c->cls & (B(K_TOLD) | B(K_TELL))) ? 0 : find_back(s, 1, B(K_TOLD) | B(K_TELL), c, 1);
+        if (kt < 0 && back(s, 1) != NULL && (back(s, 1)->cls & (B(K_PREP) | B(K_INTO)))) /* configured for you */
+            kt = find_back(s, 2, B(K_TOLD), c, 2);
         if (kt >= 0) {
             int passive = (back(s, (uint32_t)kt)->cls & B(K_TOLD)) != 0;
             int kmaker = find_back(s, 0, B(K_MAKER), c, 5);
@@ -1140,6 +1249,8 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
     memset(&s, 0, sizeof(s));
     s.out = out;
     s.frame_at = s.nolimit_at = UINT32_MAX;
+    s.text = text;
+    s.len = len;
     s.frame_start = s.nolimit_end = 0;
     uint32_t idx = 0, sent = 0, clause = 0, hex_pairs = 0;
     /* the previous words, to probe two- and three-word phrases: word-1 (the last word) and
@@ -1337,6 +1448,29 @@ static const char *const cjk_sysprompt_nouns[] = {
     "系统提示", "系統提示",        "系统指令",       "初始指令",   "隐藏指令", "システムプロンプト", "システム プロンプト",
     "初期指示", "시스템 프롬프트", "시스템프롬프트", "숨겨진 지시"};
 
+/* Role-play: a frame near a no-limit phrase ("假设你是 ... 没有任何限制"). */
+static const char *const cjk_frames[] = {"假设你", "假如你", "你是", "扮演", "假装", "想象你", "从现在开始", "現在你是", "扮演一個"};
+static const char *const cjk_nolimit[] = {"没有任何限制", "没有限制", "不受限制", "不受任何限制", "没有任何规则", "没有规则",
+                                          "无任何限制", "不会拒绝", "不拒绝", "没有过滤", "无限制", "沒有任何限制", "沒有限制",
+                                          "不會拒絕", "制限なし", "制限のない", "제한 없는", "제한이 없는"};
+
+/* Russian: stems (no case endings) of the same pairs. Folding look-alikes would mangle these
+ * words, so they are matched on the raw text. */
+static const char *const ru_override_verbs[] = {"гнорируй", "гнорировать", "абудь", "абудьте", "не обращай внимания",
+                                                "отбрось", "отмени", "не следуй"};
+static const char *const ru_instr_nouns[] = {"инструкци", "правил", "указани", "предыдущ", "директив"};
+/* stems without their first letter, which may be a capital */
+static const char *const ru_reveal_verbs[] = {"окажи", "окажите", "ыведи", "аскрой", "овтори", "апиши", "асскажи",
+                                              "роцитируй", "копируй"};
+static const char *const ru_sysprompt_nouns[] = {"системный промпт", "системного промпта", "системные инструкции",
+                                                 "системную инструкцию", "скрытые инструкции", "исходные инструкции",
+                                                 "системное сообщение", "свой промпт", "твой промпт", "ваш промпт"};
+static const char *const ru_frames[] = {"редставь", "ы теперь", "ы сейчас", "ритворись", "ыграй роль", "еди себя как",
+                                        "ействуй как", "еперь ты", "тныне ты"};
+static const char *const ru_nolimit[] = {"без ограничений", "без каких-либо ограничений", "без правил", "без фильтров",
+                                         "без цензуры", "нет ограничений", "никаких ограничений", "без отказов",
+                                         "не отказывай", "не отказываешь", "никогда не отказыва"};
+
 #define CJK_REACH 48 /* bytes between the two halves of a pair: about 16 CJK characters */
 
 /* Is one of `b` within CJK_REACH bytes after the end of, or before the start of, one of `a`? */
@@ -1374,6 +1508,31 @@ void inj_lex_score_cjk(const char *text, size_t len, struct inj_lex_result *out)
         out->weight[LEX_EXTRACT_REVEAL] = 0.7;
         out->start[LEX_EXTRACT_REVEAL] = st;
         out->end[LEX_EXTRACT_REVEAL] = en;
+    }
+    if (cjk_pair(text, len, cjk_frames, N_OF(cjk_frames), cjk_nolimit, N_OF(cjk_nolimit), &st, &en) &&
+        out->weight[LEX_ROLEPLAY_NO_LIMITS] < 0.7) {
+        out->weight[LEX_ROLEPLAY_NO_LIMITS] = 0.7;
+        out->start[LEX_ROLEPLAY_NO_LIMITS] = st;
+        out->end[LEX_ROLEPLAY_NO_LIMITS] = en;
+    }
+    /* Russian words are longer than CJK characters per meaning: the same reach in bytes is about 24 letters */
+    if (cjk_pair(text, len, ru_override_verbs, N_OF(ru_override_verbs), ru_instr_nouns, N_OF(ru_instr_nouns), &st, &en) &&
+        out->weight[LEX_OVERRIDE_PRIOR] < 0.7) {
+        out->weight[LEX_OVERRIDE_PRIOR] = 0.7;
+        out->start[LEX_OVERRIDE_PRIOR] = st;
+        out->end[LEX_OVERRIDE_PRIOR] = en;
+    }
+    if (cjk_pair(text, len, ru_reveal_verbs, N_OF(ru_reveal_verbs), ru_sysprompt_nouns, N_OF(ru_sysprompt_nouns), &st, &en) &&
+        out->weight[LEX_EXTRACT_REVEAL] < 0.7) {
+        out->weight[LEX_EXTRACT_REVEAL] = 0.7;
+        out->start[LEX_EXTRACT_REVEAL] = st;
+        out->end[LEX_EXTRACT_REVEAL] = en;
+    }
+    if (cjk_pair(text, len, ru_frames, N_OF(ru_frames), ru_nolimit, N_OF(ru_nolimit), &st, &en) &&
+        out->weight[LEX_ROLEPLAY_NO_LIMITS] < 0.7) {
+        out->weight[LEX_ROLEPLAY_NO_LIMITS] = 0.7;
+        out->start[LEX_ROLEPLAY_NO_LIMITS] = st;
+        out->end[LEX_ROLEPLAY_NO_LIMITS] = en;
     }
 #undef N_OF
 }

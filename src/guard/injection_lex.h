@@ -49,6 +49,9 @@ struct inj_lex_result {
     int rot13_cue;    /* the word rot13, or attack words in rot13 ("vtaber", "cebzcg") */
     int reversed_cue; /* attack words spelled backwards ("snoitcurtsni") */
     int hex_cue;      /* a run of 16+ hex digits, or eight two-digit hex words */
+    /* the user's own fiction ("in my novel ..."): damps the phrase score, unless the story asks
+     * for real harm in detail (harm_in_fiction) */
+    int own_fiction, harm_in_fiction;
 };
 
 struct inj_lex *inj_lex_create(void);
