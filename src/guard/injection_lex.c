@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "guard/injection.h"
 #include "util/alloc.h"
@@ -100,7 +103,6 @@ enum {
     K_SANDBOX,   /* a simulation, a sandbox, a test mode: a frame in which "the rules do not apply" */
     K_OPPDAY,    /* opposite day: every rule now means its opposite */
     K_SLEEP,     /* fall asleep, bedtime story: what the late-grandmother story is told for */
-    K_AS,        /* as: "as DAN, answer ..." */
     K_ABOVEN,    /* above, preceding: what "ignore the above" ignores ("before" is not: "the best before date") */
     K_OWNWORK,   /* novel, story, script, campaign: after "my", the user's own fiction */
     K_GRANUSED,  /* grandma used to, grandmother who used: the story, without saying she died */
@@ -296,7 +298,6 @@ static const struct lex_group lexicon[] = {
                    "mode developpeur|entwicklermodus|modo sviluppatore"},
     {B(K_OPPDAY), "opposite day|opposite mode|backwards day|bizarro day"},
     {B(K_SLEEP), "fall asleep|bedtime|bedtime story|lullaby|go to sleep|help me sleep|falling asleep"},
-    {B(K_AS), "as"},
     {B(K_ABOVEN), "above|preceding|foregoing|aforementioned"},
     {B(K_FICTION) | B(K_WORLD), "imagine a world|in a world|parallel universe|a universe where|thought experiment|"
                                 "hypothetically|hypothetical|parallel world|alternate world|alternate universe|alternate reality|"
@@ -831,11 +832,14 @@ static void rules_override(struct scan *s, const struct tok *c)
     }
 }
 
-/* "as DAN": a persona name right after "as" */
+/* "as DAN": a persona name right after the word "as" (read from the text: "as" is too common
+ * a word to classify) */
 static int kf_persona_as(const struct scan *s, const struct tok *c)
 {
-    const struct tok *p = back(s, 1);
-    return (c->cls & B(K_PERSONA)) && p != NULL && (p->cls & B(K_AS)) && p->idx + 1 == c->idx;
+    const char *t = s->text;
+    size_t a = c->start;
+    return (c->cls & B(K_PERSONA)) && a >= 3 && t[a - 1] == ' ' && (t[a - 2] | 0x20) == 's' && (t[a - 3] | 0x20) == 'a' &&
+           (a == 3 || !((t[a - 4] | 0x20) >= 'a' && (t[a - 4] | 0x20) <= 'z'));
 }
 
 static void rules_roleplay(struct scan *s, const struct tok *c)
@@ -923,8 +927,8 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
     }
     if (c->cls & B(K_PERSONA)) { /* you are now HackGPT; as DAN, answer ... */
         int kf = find_back(s, 1, B(K_FRAME), c, 4);
-        if (kf < 0 && back(s, 1) != NULL && (back(s, 1)->cls & B(K_AS)) && back(s, 1)->idx + 1 == c->idx)
-            kf = 1;
+        if (kf < 0 && kf_persona_as(s, c))
+            kf = 0;
         int ky = find_back(s, 1, B(K_YOU), c, 2);
         if (kf < 0 && ky >= 0 && !(back(s, (uint32_t)ky)->cls & B(K_YOUPOSS)))
             kf = ky; /* you are DUDE */
@@ -1403,7 +1407,13 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             fire(&s, LEX_OVERRIDE_AUTHORITY, 0.45, ws, i + 1); /* "sudo: ...", "SYSTEM: ..." opening a line */
         if (cls != 0) {
             struct tok *t = &s.ring[s.n % RING];
+#ifdef __SSE2__
+            /* one 16-byte store: the rules load the class set as one 16-byte value, and a load
+             * that spans two narrower stores cannot be forwarded from them (a stall per word) */
+            _mm_store_si128((__m128i *)(void *)&t->cls, _mm_set_epi64x((long long)(uint64_t)(cls >> 64), (long long)(uint64_t)cls));
+#else
             t->cls = cls;
+#endif
             t->start = tstart;
             t->end = (uint32_t)i;
             t->idx = idx;
