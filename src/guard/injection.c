@@ -179,7 +179,7 @@ static const struct inj_pattern patterns[] = {
     {GUARD_INJ_ROLEPLAY, 0.55, "grandma-used-to-tell-keys",
      "\\b(?:used to|would)\\s+(?:tell|read|recite|give|sing)\\s+(?:me\\s+)?(?:\\w+\\s+)?(?:windows|product|activation|license|serial|"
      "napalm|meth|bomb|explosives?|malware|passwords?)\\b"},
-    {GUARD_INJ_ROLEPLAY, 0.45, "world-without-laws",
+    {GUARD_INJ_ROLEPLAY, 0.3, "world-without-laws",
      "\\b(?:world|universe|reality|story|scenario|setting|simulation)\\s+(?:where|with|in which)?\\s*(?:there\\s+are\\s+)?(?:no|without)"
      "\\s+(?:laws|rules|restrictions|ethics|morals|limits|consequences)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.55, "ai-that-does-anything",

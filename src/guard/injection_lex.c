@@ -102,6 +102,7 @@ enum {
     K_REVERSED,  /* attack words spelled backwards: a cue to reverse */
     K_SANDBOX,   /* a simulation, a sandbox, a test mode: a frame in which "the rules do not apply" */
     K_OPPDAY,    /* opposite day: every rule now means its opposite */
+    K_MODEW,     /* mode: "enter 'no rules' mode" puts the reader in a frame */
     K_SLEEP,     /* fall asleep, bedtime story: what the late-grandmother story is told for */
     K_ABOVEN,    /* above, preceding: what "ignore the above" ignores ("before" is not: "the best before date") */
     K_OWNWORK,   /* novel, story, script, campaign: after "my", the user's own fiction */
@@ -146,7 +147,7 @@ static const struct lex_group lexicon[] = {
                  "anteriores|anterior|previas|precedentes|precedente|precedents|bisherigen|vorherigen|vorigen|"
                  "obigen|alle|todas|todos|toutes|tous|tutte|tutti|precedenti|vorige|eerdere|whatever|at the top|"
                  "vorher|zuvor|antes|avant|prima"},
-    {B(K_YOU), "you|u|yourself|ya|thee|tu|te|toi|dich|dir|du|ti|you're|youre|you'll|you've|you'd|ye"},
+    {B(K_YOU), "you|u|yourself|ya|thee|tu|te|toi|dich|dir|du|ti|you're|youre|you'll|you've|you'd|ye|voce|vous|usted"},
     {B(K_YOU) | B(K_YOUPOSS), "your|ur|yours|thy|tus|ton|tes|vos|votre|dein|deine|deinen|deiner|deinem|tuo|tue|"
                               "tuoi|seu|suas|seus|sua|yer|yo|tu"},
     {B(K_VOID),
@@ -154,6 +155,7 @@ static const struct lex_group lexicon[] = {
      "drill|void|cancelled|canceled|revoked|lifted|suspended|null|nullified|rescinded|overridden|superseded|"
      "waived|deactivated|disabled|invalidated|removed|stripped|deleted|erased|obsolete|irrelevant|no longer valid|no longer apply|"
      "no longer applies|not apply|don't apply|dont apply|do not apply|not valid|a mistake|invalid|"
+     "not in effect|not in force|"
      "are off|is off|turned off|switched off|have expired|has expired"},
     {B(K_NEG), "no|without|zero|free of|free from|not bound by|unbound by|devoid of|lacking|ignores|ignoring|"
                "don't have|dont have|do not have|doesn't have|does not have|not have|never have|no more|"
@@ -182,7 +184,10 @@ static const struct lex_group lexicon[] = {
                  "switch personas|new persona|respond only as|answer only as|reply only as|speak only as|"
                  "as an ai|as an assistant|as a chatbot|as a model|as an llm|your alter ego|assume the identity|take on the "
                  "identity|adopt the persona|"
-                 "adopt the identity|finja|finja ser|finja que|imagina que eres|imagine que voce|stell dir vor|faz de conta"},
+                 "adopt the identity|finja|finja ser|finja que|imagina que eres|imagine que voce|stell dir vor|faz de conta|"
+                 "agis comme|agissez comme|comporte-toi comme|a partir de maintenant|desormais|voce e agora|agora voce e|"
+                 "a partir de agora|haz de cuenta|ab jetzt bist du|du bist ab jetzt|you are free|you're free|"
+                 "you are now free|you're now free"},
     {B(K_AI), "ais|assistants|chatbots|models|bots|llms|"
               "ai|assistant|chatbot|bot|model|llm|gpt|chatgpt|entity|version|language model|ia|ki|assistente|"
               "asistente|modelo|modele|agent|inteligencia artificial|intelligence artificielle|"
@@ -204,7 +209,8 @@ static const struct lex_group lexicon[] = {
      "every|answer every|answers everything|"
      "answer everything|do anything|does anything|say anything|says anything|always answers|"
      "always answer|always complies|always comply|answers any|any request|every request|"
-     "anything i ask|whatever i ask|everything i ask"},
+     "anything i ask|whatever i ask|everything i ask|nothing is forbidden|anything goes|everything is allowed|"
+     "everything is permitted|nothing is off limits|nothing is off-limits|no topic is off limits"},
     {B(K_REVEAL), "describe|explain|print|show|reveal|repeat|output|display|dump|leak|disclose|expose|recite|paste|copy|echo|"
                   "spell|quote|tell|give|list|share|write|translate|summarize|summarise|encode|type|read|return|"
                   "send|provide|state|reproduce|regurgitate|print out|write out|spell out|type out|read back|"
@@ -225,12 +231,15 @@ static const struct lex_group lexicon[] = {
                 "instrucciones|consignes|anweisungen|istruzioni|instrucoes|pre-prompt|preprompt|initial prompt|"
                 "hidden prompt|meta prompt|system instructions|initial instructions|hidden instructions|"
                 "secret instructions|internal instructions|original prompt|original instructions|systemprompt|"
-                "systemprompts|system promt|promt|sys prompt|prompt del sistema"},
+                "systemprompts|system promt|promt|sys prompt|prompt del sistema|systemanweisungen|systemanweisung|"
+                "instructions du systeme|instrucciones del sistema|instrucoes do sistema"},
     {B(K_SYSPROMPT), "system prompt|system message|developer message|developer prompt|pre-prompt|preprompt|"
                      "initial prompt|hidden prompt|meta prompt|system instructions|initial instructions|"
                      "hidden instructions|secret instructions|internal instructions|original prompt|"
                      "original instructions|configuration prompt|prompt del sistema|instructions systeme|"
-                     "system-prompt|systemprompt|systemprompts|system promt|sys prompt|system directives"},
+                     "system-prompt|systemprompt|systemprompts|system promt|sys prompt|system directives|"
+                     "systemanweisungen|systemanweisung|systemnachricht|instructions du systeme|"
+                     "instrucciones del sistema|instrucoes do sistema|istruzioni di sistema"},
     {B(K_TOLD), "told|instructed|given|programmed|prompted|configured|initialized|initialised|loaded|"
                 "set up|primed|fed|taught|received|initialised with|initialized with|gesagt|dicho|dit|dieron|dio|"
                 "gegeben|dato|dati|donnees|donne|recibiste|erhalten|ricevuto|reçu|recu|operate under|run under|got|"
@@ -266,7 +275,7 @@ static const struct lex_group lexicon[] = {
     {B(K_ENABLE), "enable|enter|activate|switch to|turn on|engage|unlock|enabled|activated|entering|in|into"},
     {B(K_ASIDE), "aside|away|behind"},
     {B(K_SETV), "set|put|leave|cast|push|lay|toss|throw"},
-    {B(K_APPLY), "apply|applies|matter|matters|count|counts|hold|holds|exist|exists|existed|bind|"
+    {B(K_APPLY), "in effect|in force|apply|applies|matter|matters|count|counts|hold|holds|exist|exists|existed|bind|"
                  "have to follow|need to follow|have to obey|need to obey"},
     {B(K_NOLONGER), "no longer|don't|dont|do not|doesn't|does not|never|won't|will not|not|none|nothing"},
     {B(K_ARTICLE), "a|an|my|our|their|his|her|this|that|some"},
@@ -296,11 +305,12 @@ static const struct lex_group lexicon[] = {
                    "test mode|special mode|evaluation mode|research mode|maintenance mode|debug mode|developer mode|"
                    "god mode|thought experiment|hypothetical scenario|modo desenvolvedor|modo desarrollador|"
                    "mode developpeur|entwicklermodus|modo sviluppatore"},
+    {B(K_MODEW), "mode|modus|modo"},
     {B(K_OPPDAY), "opposite day|opposite mode|backwards day|bizarro day"},
     {B(K_SLEEP), "fall asleep|bedtime|bedtime story|lullaby|go to sleep|help me sleep|falling asleep"},
     {B(K_ABOVEN), "above|preceding|foregoing|aforementioned"},
     {B(K_FICTION) | B(K_WORLD), "imagine a world|in a world|parallel universe|a universe where|thought experiment|"
-                                "hypothetically|hypothetical|parallel world|alternate world|alternate universe|alternate reality|"
+                                "hypothetically|hypothetical|a world where|a universe where|a reality where|parallel world|alternate world|alternate universe|alternate reality|"
                                 "alternative universe|fictional universe|fictional world"},
     {B(K_DETAIL), "step by step|in detail|in full detail|detailed|exact quantities|real quantities|exactly how|"
                   "precise instructions|full recipe|with measurements|technical detail|precise detail|exact steps|"
@@ -346,7 +356,8 @@ static const struct lex_group lexicon[] = {
                   "windows keys|serial keys|license keys|thermite|chemical weapons|ricin|anthrax|nitroglycerin|"
                   "pipe bomb|molotov|molotov cocktail|fentanyl|cocaine|heroin|keylogger|ransomware|botnet|skimmer|"
                   "counterfeit money|gunpowder|detonator|bioweapon|bioweapons|mustard gas|cyanide|ghost gun|"
-                  "launder money|money laundering|phishing|dangerous advice|illegal drugs|synthesize drugs"},
+                  "launder money|money laundering|phishing|dangerous advice|illegal drugs|synthesize drugs|chloroform|"
+                  "poison someone|hack a bank|stolen credit cards"},
 };
 
 /* ---- 2. the hash table ---- */
@@ -975,10 +986,11 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
         s->out->own_fiction = 1;
     }
     /* a simulation, a test mode, a hypothetical world, opposite day: frames too */
-    if ((c->cls & (B(K_SANDBOX) | B(K_WORLD) | B(K_OPPDAY))) || (kf_persona_as(s, c))) {
+    int enter_mode = (c->cls & B(K_MODEW)) && find_back(s, 1, B(K_ENABLE), c, 4) >= 0 && addressee(s, find_back(s, 1, B(K_ENABLE), c, 4)) > 0;
+    if ((c->cls & (B(K_SANDBOX) | B(K_WORLD) | B(K_OPPDAY))) || enter_mode || kf_persona_as(s, c)) {
         if (s->frame_at == UINT32_MAX) {
             s->frame_start = c->start;
-            s->world_frame = (c->cls & (B(K_SANDBOX) | B(K_OPPDAY) | B(K_PERSONA))) == 0;
+            s->world_frame = (c->cls & B(K_WORLD)) && !(c->cls & (B(K_SANDBOX) | B(K_OPPDAY) | B(K_PERSONA))) && !enter_mode;
         }
         s->frame_at = c->idx;
     }
@@ -1459,7 +1471,8 @@ static const char *const cjk_sysprompt_nouns[] = {
     "初期指示", "시스템 프롬프트", "시스템프롬프트", "숨겨진 지시"};
 
 /* Role-play: a frame near a no-limit phrase ("假设你是 ... 没有任何限制"). */
-static const char *const cjk_frames[] = {"假设你", "假如你", "你是", "扮演", "假装", "想象你", "从现在开始", "現在你是", "扮演一個"};
+static const char *const cjk_frames[] = {"假设你", "假如你", "你是", "扮演", "假装", "想象你", "从现在开始", "現在你是", "扮演一個",
+                                         "你现在是", "现在你是", "你现在", "你現在"};
 static const char *const cjk_nolimit[] = {"没有任何限制", "没有限制", "不受限制", "不受任何限制", "没有任何规则", "没有规则",
                                           "无任何限制", "不会拒绝", "不拒绝", "没有过滤", "无限制", "沒有任何限制", "沒有限制",
                                           "不會拒絕", "制限なし", "制限のない", "제한 없는", "제한이 없는"};
@@ -1476,10 +1489,11 @@ static const char *const ru_sysprompt_nouns[] = {"системный промп�
                                                  "системную инструкцию", "скрытые инструкции", "исходные инструкции",
                                                  "системное сообщение", "свой промпт", "твой промпт", "ваш промпт"};
 static const char *const ru_frames[] = {"редставь", "ы теперь", "ы сейчас", "ритворись", "ыграй роль", "еди себя как",
-                                        "ействуй как", "еперь ты", "тныне ты"};
+                                        "ействуй как", "еперь ты", "тныне ты", "ы больше не", "ы свободен", "ы свободна"};
 static const char *const ru_nolimit[] = {"без ограничений", "без каких-либо ограничений", "без правил", "без фильтров",
                                          "без цензуры", "нет ограничений", "никаких ограничений", "без отказов",
-                                         "не отказывай", "не отказываешь", "никогда не отказыва"};
+                                         "не отказывай", "не отказываешь", "никогда не отказыва", "не ограничен",
+                                         "никакими правилами", "никаких правил", "без цензуры"};
 
 #define CJK_REACH 48 /* bytes between the two halves of a pair: about 16 CJK characters */
 
