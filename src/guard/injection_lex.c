@@ -163,7 +163,7 @@ static const struct lex_group lexicon[] = {
                "never given|never had|never trained|lacks|lack|refuses to follow|refuse to follow|won't follow|"
                "ninguna|aucune|keine|nessuna|nenhuma|"
                "does not follow|never follows|regardless of|outside|beyond|sans|sin|ohne|senza|sem|"
-               "disregards|breaks|no longer bound|not limited by|not restricted by"},
+               "disregards|breaks|no longer bound|not limited by|not restricted by|above all|above any|over all|over any"},
     {B(K_LIMIT), "restrictions|restriction|limits|limit|limitations|filters|filter|filtering|guidelines|ethics|"
                  "morals|morality|censorship|boundaries|constraints|policy|policies|content policy|safeguards|"
                  "moral compass|conscience|guardrails|rules|alignment|safety training|safety settings|"
@@ -172,7 +172,7 @@ static const struct lex_group lexicon[] = {
                  "restrizioni|limites|limiti|filtri|regeln|reglas|regles|regole|restricao|restricoes|rule|"
                  "guideline|restriction|filter|limite|regle|regla|restriccion|safety checks|safety measures|"
                  "safety protocols|moderation|safety rules|morale|ethik|etica|etique|laws|law|regra|regras|regel|"
-                 "normas|norma|content policy|safeguards|refusals"},
+                 "normas|norma|content policy|safeguards|refusals|censure|zensur|censura"},
     {B(K_FRAME), "act as|act like|acting as|pretend|pretending|roleplay|role play|role-play|roleplaying|simulate|"
                  "emulate|impersonate|persona|alter ego|play the role|take the role|assume the role|"
                  "assume the persona|you are now|you're now|youre now|you will be|you'll be|going to act|"
