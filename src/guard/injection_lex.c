@@ -310,7 +310,7 @@ static const struct lex_group lexicon[] = {
     {B(K_SLEEP), "fall asleep|bedtime|bedtime story|lullaby|go to sleep|help me sleep|falling asleep"},
     {B(K_ABOVEN), "above|preceding|foregoing|aforementioned"},
     {B(K_FICTION) | B(K_WORLD), "imagine a world|in a world|parallel universe|a universe where|thought experiment|"
-                                "hypothetically|hypothetical|a world where|a universe where|a reality where|parallel world|alternate world|alternate universe|alternate reality|"
+                                "hypothetically|hypothetical|world where|universe where|reality where|parallel world|alternate world|alternate universe|alternate reality|"
                                 "alternative universe|fictional universe|fictional world"},
     {B(K_DETAIL), "step by step|in detail|in full detail|detailed|exact quantities|real quantities|exactly how|"
                   "precise instructions|full recipe|with measurements|technical detail|precise detail|exact steps|"
@@ -853,6 +853,14 @@ static int kf_persona_as(const struct scan *s, const struct tok *c)
            (a == 3 || !((t[a - 4] | 0x20) >= 'a' && (t[a - 4] | 0x20) <= 'z'));
 }
 
+/* "enter 'no rules' mode": an order to enter a mode. Out of line: rare, and inlined it
+ * slows the rules that run on every word. */
+static __attribute__((noinline)) int mode_entered(const struct scan *s, const struct tok *c)
+{
+    int ke = find_back(s, 1, B(K_ENABLE), c, 4);
+    return ke >= 0 && addressee(s, ke) > 0;
+}
+
 static void rules_roleplay(struct scan *s, const struct tok *c)
 {
     int nolimit = 0;
@@ -986,7 +994,7 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
         s->out->own_fiction = 1;
     }
     /* a simulation, a test mode, a hypothetical world, opposite day: frames too */
-    int enter_mode = (c->cls & B(K_MODEW)) && find_back(s, 1, B(K_ENABLE), c, 4) >= 0 && addressee(s, find_back(s, 1, B(K_ENABLE), c, 4)) > 0;
+    int enter_mode = (c->cls & B(K_MODEW)) && mode_entered(s, c);
     if ((c->cls & (B(K_SANDBOX) | B(K_WORLD) | B(K_OPPDAY))) || enter_mode || kf_persona_as(s, c)) {
         if (s->frame_at == UINT32_MAX) {
             s->frame_start = c->start;
@@ -1242,6 +1250,20 @@ static int hex_tail(const unsigned char *bc, const unsigned char *p, size_t n)
     return 1;
 }
 
+/* The classes on whose words each family's rules can fire or change their state (a rule
+ * function tests its word for one of these before anything else). */
+#define OVERRIDE_TRIGGERS                                                                                                          \
+    (B(K_INSTR) | B(K_SCOPE) | B(K_YOU) | B(K_ABOVE) | B(K_TOLD) | B(K_HIDSTRONG) | B(K_RESET) | B(K_ABOVEN) | B(K_OBEYME) |      \
+     B(K_WHATISAY) | B(K_FROMNOW) | B(K_INSTEAD) | B(K_AIREADER) | B(K_PRON) | B(K_ASIDE) | B(K_VOID) | B(K_APPLY) |            \
+     B(K_CHANGED) | B(K_TASK) | B(K_AUTHOVR) | B(K_AUTH))
+#define ROLEPLAY_TRIGGERS                                                                                                          \
+    (B(K_VOID) | B(K_LIMIT) | B(K_MAKER) | B(K_AI) | B(K_UNRES) | B(K_REFUSE) | B(K_ANSWERALL) | B(K_DAN) | B(K_INSTR) |        \
+     B(K_CONFINE) | B(K_JBROKEN) | B(K_MODE) | B(K_PERSONA) | B(K_FICTION) | B(K_WORLD) | B(K_DETAIL) | B(K_DANGER) |           \
+     B(K_OPPDAY) | B(K_DECEASED) | B(K_GRANUSED) | B(K_FRAME) | B(K_OWNWORK) | B(K_SANDBOX) | B(K_MODEW) | B(K_YOU))
+#define EXTRACTION_TRIGGERS                                                                                                        \
+    (B(K_SYSP) | B(K_HIDDEN) | B(K_HIDSTRONG) | B(K_YOU) | B(K_TOLD) | B(K_TELL) | B(K_SECRET) | B(K_REVEAL) | B(K_SAYVERB) |   \
+     B(K_ABOVE) | B(K_CONVO))
+
 /* The classes whose words are anchors: every pattern in injection.c contains one (K_ANCHOR
  * lists the words no rule here needs). Common words (you, the, no, all) are not anchors. */
 #define ANCHORS                                                                                                                    \
@@ -1448,9 +1470,14 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             if ((cls & B(K_DESCRIBE)) && !(ws > 0 && p[ws - 1] == '.')) /* not "evil.example" */
                 s.sent_describes = 1;
 #ifndef LEX_NORULES
-            rules_override(&s, t);
-            rules_roleplay(&s, t);
-            rules_extraction(&s, t);
+            /* most classified words of ordinary text are context (the, of, and, I): they only
+             * feed the rules of later words, so no rule runs on them */
+            if (cls & OVERRIDE_TRIGGERS)
+                rules_override(&s, t);
+            if (cls & ROLEPLAY_TRIGGERS)
+                rules_roleplay(&s, t);
+            if (cls & EXTRACTION_TRIGGERS)
+                rules_extraction(&s, t);
 #endif
         }
         idx++;
