@@ -103,7 +103,6 @@ enum {
     K_SANDBOX,   /* a simulation, a sandbox, a test mode: a frame in which "the rules do not apply" */
     K_OPPDAY,    /* opposite day: every rule now means its opposite */
     K_MODEW,     /* mode: "enter 'no rules' mode" puts the reader in a frame */
-    K_SLEEP,     /* fall asleep, bedtime story: what the late-grandmother story is told for */
     K_ABOVEN,    /* above, preceding: what "ignore the above" ignores ("before" is not: "the best before date") */
     K_OWNWORK,   /* novel, story, script, campaign: after "my", the user's own fiction */
     K_GRANUSED,  /* grandma used to, grandmother who used: the story, without saying she died */
@@ -269,9 +268,9 @@ static const struct lex_group lexicon[] = {
     {B(K_DAN), "do anything now"},
     {B(K_JBROKEN), "jailbroken|jail-broken|jail broken"},
     {B(K_MODE), "opposite mode|developer mode|god mode|unrestricted mode|dan mode|jailbreak mode|unfiltered mode|"
-                "uncensored mode|evil mode|chaos mode|sudo mode|admin mode|debug mode|no limits mode|modo desenvolvedor|"
-                "modo de desenvolvedor|modo desarrollador|modo de desarrollador|mode developpeur|entwicklermodus|"
-                "modo sviluppatore"},
+                "uncensored mode|evil mode|chaos mode|sudo mode|admin mode|debug mode|no limits mode"},
+    {B(K_MODE) | B(K_SANDBOX), "modo desenvolvedor|modo de desenvolvedor|modo desarrollador|modo de desarrollador|"
+                               "mode developpeur|entwicklermodus|modo sviluppatore"},
     {B(K_ENABLE), "enable|enter|activate|switch to|turn on|engage|unlock|enabled|activated|entering|in|into"},
     {B(K_ASIDE), "aside|away|behind"},
     {B(K_SETV), "set|put|leave|cast|push|lay|toss|throw"},
@@ -303,11 +302,9 @@ static const struct lex_group lexicon[] = {
                    "play|short story|dnd campaign|rpg"},
     {B(K_SANDBOX), "simulation|simulated|sandbox|sandboxed|test environment|testing environment|testing mode|"
                    "test mode|special mode|evaluation mode|research mode|maintenance mode|debug mode|developer mode|"
-                   "god mode|thought experiment|hypothetical scenario|modo desenvolvedor|modo desarrollador|"
-                   "mode developpeur|entwicklermodus|modo sviluppatore"},
+                   "god mode|thought experiment|hypothetical scenario"},
     {B(K_MODEW), "mode|modus|modo"},
     {B(K_OPPDAY), "opposite day|opposite mode|backwards day|bizarro day"},
-    {B(K_SLEEP), "fall asleep|bedtime|bedtime story|lullaby|go to sleep|help me sleep|falling asleep"},
     {B(K_ABOVEN), "above|preceding|foregoing|aforementioned"},
     {B(K_FICTION) | B(K_WORLD), "imagine a world|in a world|parallel universe|a universe where|thought experiment|"
                                 "hypothetically|hypothetical|world where|universe where|reality where|parallel world|alternate world|alternate universe|alternate reality|"
@@ -1520,7 +1517,7 @@ static const char *const ru_frames[] = {"редставь", "ы теперь", "
 static const char *const ru_nolimit[] = {"без ограничений", "без каких-либо ограничений", "без правил", "без фильтров",
                                          "без цензуры", "нет ограничений", "никаких ограничений", "без отказов",
                                          "не отказывай", "не отказываешь", "никогда не отказыва", "не ограничен",
-                                         "никакими правилами", "никаких правил", "без цензуры"};
+                                         "никакими правилами", "никаких правил"};
 
 #define CJK_REACH 48 /* bytes between the two halves of a pair: about 16 CJK characters */
 
@@ -1544,46 +1541,37 @@ static int cjk_pair(const char *text, size_t len, const char *const *a, size_t n
     return 0;
 }
 
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+#define PAIR(a, b, rule) {a, N_OF(a), b, N_OF(b), rule}
+
+/* Each pair of word lists and the rule it raises (to 0.7). Russian words are longer than CJK
+ * characters per meaning: the same reach in bytes is about 24 letters. */
+static const struct {
+    const char *const *a;
+    size_t na;
+    const char *const *b;
+    size_t nb;
+    int rule;
+} pair_rules[] = {
+    PAIR(cjk_override_verbs, cjk_instr_nouns, LEX_OVERRIDE_PRIOR),
+    PAIR(cjk_reveal_verbs, cjk_sysprompt_nouns, LEX_EXTRACT_REVEAL),
+    PAIR(cjk_frames, cjk_nolimit, LEX_ROLEPLAY_NO_LIMITS),
+    PAIR(ru_override_verbs, ru_instr_nouns, LEX_OVERRIDE_PRIOR),
+    PAIR(ru_reveal_verbs, ru_sysprompt_nouns, LEX_EXTRACT_REVEAL),
+    PAIR(ru_frames, ru_nolimit, LEX_ROLEPLAY_NO_LIMITS),
+};
+
 void inj_lex_score_cjk(const char *text, size_t len, struct inj_lex_result *out)
 {
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
-    size_t st, en;
-    if (cjk_pair(text, len, cjk_override_verbs, N_OF(cjk_override_verbs), cjk_instr_nouns, N_OF(cjk_instr_nouns), &st, &en) &&
-        out->weight[LEX_OVERRIDE_PRIOR] < 0.7) {
-        out->weight[LEX_OVERRIDE_PRIOR] = 0.7;
-        out->start[LEX_OVERRIDE_PRIOR] = st;
-        out->end[LEX_OVERRIDE_PRIOR] = en;
+    for (size_t k = 0; k < N_OF(pair_rules); k++) {
+        int r = pair_rules[k].rule;
+        size_t st, en;
+        if (out->weight[r] < 0.7 && cjk_pair(text, len, pair_rules[k].a, pair_rules[k].na, pair_rules[k].b, pair_rules[k].nb, &st, &en)) {
+            out->weight[r] = 0.7;
+            out->start[r] = st;
+            out->end[r] = en;
+        }
     }
-    if (cjk_pair(text, len, cjk_reveal_verbs, N_OF(cjk_reveal_verbs), cjk_sysprompt_nouns, N_OF(cjk_sysprompt_nouns), &st, &en) &&
-        out->weight[LEX_EXTRACT_REVEAL] < 0.7) {
-        out->weight[LEX_EXTRACT_REVEAL] = 0.7;
-        out->start[LEX_EXTRACT_REVEAL] = st;
-        out->end[LEX_EXTRACT_REVEAL] = en;
-    }
-    if (cjk_pair(text, len, cjk_frames, N_OF(cjk_frames), cjk_nolimit, N_OF(cjk_nolimit), &st, &en) &&
-        out->weight[LEX_ROLEPLAY_NO_LIMITS] < 0.7) {
-        out->weight[LEX_ROLEPLAY_NO_LIMITS] = 0.7;
-        out->start[LEX_ROLEPLAY_NO_LIMITS] = st;
-        out->end[LEX_ROLEPLAY_NO_LIMITS] = en;
-    }
-    /* Russian words are longer than CJK characters per meaning: the same reach in bytes is about 24 letters */
-    if (cjk_pair(text, len, ru_override_verbs, N_OF(ru_override_verbs), ru_instr_nouns, N_OF(ru_instr_nouns), &st, &en) &&
-        out->weight[LEX_OVERRIDE_PRIOR] < 0.7) {
-        out->weight[LEX_OVERRIDE_PRIOR] = 0.7;
-        out->start[LEX_OVERRIDE_PRIOR] = st;
-        out->end[LEX_OVERRIDE_PRIOR] = en;
-    }
-    if (cjk_pair(text, len, ru_reveal_verbs, N_OF(ru_reveal_verbs), ru_sysprompt_nouns, N_OF(ru_sysprompt_nouns), &st, &en) &&
-        out->weight[LEX_EXTRACT_REVEAL] < 0.7) {
-        out->weight[LEX_EXTRACT_REVEAL] = 0.7;
-        out->start[LEX_EXTRACT_REVEAL] = st;
-        out->end[LEX_EXTRACT_REVEAL] = en;
-    }
-    if (cjk_pair(text, len, ru_frames, N_OF(ru_frames), ru_nolimit, N_OF(ru_nolimit), &st, &en) &&
-        out->weight[LEX_ROLEPLAY_NO_LIMITS] < 0.7) {
-        out->weight[LEX_ROLEPLAY_NO_LIMITS] = 0.7;
-        out->start[LEX_ROLEPLAY_NO_LIMITS] = st;
-        out->end[LEX_ROLEPLAY_NO_LIMITS] = en;
-    }
-#undef N_OF
 }
+#undef PAIR
+#undef N_OF
