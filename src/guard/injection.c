@@ -255,7 +255,8 @@ static const struct inj_pattern patterns[] = {
      "\\b(?:text|words|message|content|instructions)\\s+(?:at|in)\\s+the\\s+(?:very\\s+)?(?:start|beginning|top)\\s+of\\s+"
      "(?:this|the|our|your)\\s+(?:conversation|chat|context|prompt|session)\\b"},
     {FAM_EXTRACTION_CUE, 0.25, "all-of-it",
-     "\\b(?:all of (?:them|it)|every (?:single )?(?:one|word|line)|from the (?:very )?(?:first|beginning|start|top)|"
+     "\\b(?:all of (?:them|it)|every (?:single )?(?:one|word|line)|mot pour mot|palabra por palabra|wort f(?:u|\\xC3\\xBC)r wort|"
+     "palavra por palavra|from the (?:very )?(?:first|beginning|start|top)|"
      "(?:above|before) this (?:line|message|point|sentence)|including (?:the|your|any) (?:system|hidden|initial|secret|"
      "developer)\\s+(?:message|prompt|instructions|parts?)|as they appear)\\b"},
     {GUARD_INJ_EXTRACTION, 0.5, "starting-with-you-are",
