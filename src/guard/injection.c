@@ -217,7 +217,8 @@ static const struct inj_pattern patterns[] = {
      "\\b(?:prompt|instructions|rules|directives|configuration|text|message|guidelines)\\s+(?:that\\s+|which\\s+)?(?:you\\s+"
      "(?:were|have been|got|was)\\s+(?:initiali[sz]ed|set up|configured|primed|started|programmed|loaded|booted|created|"
      "seeded|fed)(?:\\s+with)?|(?:was|were)\\s+used\\s+to\\s+(?:set you up|configure you|initiali[sz]e you|create you|"
-     "program you|prime you|instruct you))\\b"},
+     "program you|prime you|instruct you)|(?:that|which)\\s+(?:configured|initiali[sz]ed|set up|programmed|instructed|primed|"
+     "prompted)\\s+you)\\b"},
     {GUARD_INJ_EXTRACTION, 0.35, "your-context-window", "\\b(?:in\\s+)?your\\s+(?:context(?:\\s+window)?|memory\\s+buffer)\\b"},
     {GUARD_INJ_EXTRACTION, 0.75, "what-does-your-prompt-say",
      "\\bwhat\\s+(?:exactly\\s+)?(?:does|do|did)\\s+(?:(?:your|the)\\s+(?:system\\s+prompt|system\\s+message|initial\\s+prompt|"

@@ -131,7 +131,7 @@ static const struct lex_group lexicon[] = {
      "ignora|ignoralas|ignore completamente|ignorar|ignorez|ignorer|ignore|ignoriere|ignorieren|vergiss|vergessen|olvida|olvidate|"
      "oublie|oubliez|dimentica|dimenticate|esqueca|esquece|esquecer|desconsidera|desconsidere|negeer|vergeet|"
      "overrides|overrule|overrules|turn off|turning off|switch off|switching off|disable|disabling|deactivate|"
-     "deactivating|shut off|shutting off"},
+     "deactivating|shut off|shutting off|suspend|suspending|lift|lifting"},
     {B(K_INSTR) | B(K_TEXTN), "text|context|content|message|messages|conversation|input|prompt text"},
     {B(K_INSTR) | B(K_TASK), "instructions|instruction|directives|directive|orders|commands|directions|task|"
                              "instrucitons|instuctions|instructons|intructions|insturctions|instrctions|instrucions"},
@@ -898,7 +898,7 @@ static int kf_persona_as(const struct scan *s, const struct tok *c)
  * the reader's limits (the next word of the text is a preposition) */
 static int scoped_limit(const struct scan *s, const struct tok *c)
 {
-    static const char *const preps[] = {"on ", "about ", "regarding ", "in terms of ", "when it comes to "};
+    static const char *const preps[] = {"on ", "about ", "to ", "regarding ", "in terms of ", "when it comes to "};
     /* ... unless what is named is what the reader says: "no restrictions on what you can say" */
     static const char *const said[] = {"what", "anything", "any ", "your", "how", "which", "topic", "subject", "content",
                                        "language", "speech", "output", "answer", "response", "you", "the content", "the topics"};
@@ -1570,11 +1570,13 @@ static const char *const cjk_sysprompt_nouns[] = {
 
 /* Role-play: a frame near a no-limit phrase ("假设你是 ... 没有任何限制"). */
 static const char *const cjk_frames[] = {"假设你", "假如你", "你是", "扮演", "假装", "想象你", "从现在开始", "現在你是", "扮演一個",
-                                         "你现在是", "现在你是", "你现在", "你現在"};
+                                         "你现在是", "现在你是", "你现在", "你現在", "として振る舞", "になりきって", "あなたは今",
+                                         "너는 이제", "넌 이제", "역할을"};
 static const char *const cjk_nolimit[] = {"没有任何限制", "没有限制", "不受限制", "不受任何限制", "没有任何规则", "没有规则",
                                           "无任何限制", "不会拒绝", "不拒绝", "没有过滤", "无限制", "沒有任何限制", "沒有限制",
                                           "不會拒絕", "制限なし", "制限のない", "제한 없는", "제한이 없는",
-                                          "没有道德限制", "没有道德", "不受道德"};
+                                          "没有道德限制", "没有道德", "不受道德", "制限がない", "ルールのない", "何でも答え",
+                                          "제한 없이", "규칙이 없는", "모든 질문에 대답"};
 
 /* Russian: stems (no case endings) of the same pairs. Folding look-alikes would mangle these
  * words, so they are matched on the raw text. */
