@@ -135,7 +135,8 @@ static const struct lex_group lexicon[] = {
     {B(K_INSTR) | B(K_TEXTN), "text|context|content|message|messages|conversation|input|prompt text"},
     {B(K_INSTR) | B(K_TASK), "instructions|instruction|directives|directive|orders|commands|directions|task|"
                              "instrucitons|instuctions|instructons|intructions|insturctions|instrctions|instrucions"},
-    {B(K_INSTR), "subroutines|ethical subroutines|safety features|ethics module|"
+    {B(K_INSTR), "subroutines|ethical subroutines|safety features|ethics module|filter|moral filter|safety filter|"
+                 "safety layer|moral compass|"
                  "rules|rule|guidelines|guideline|guidance|prompt|prompts|programming|constraints|constraint|"
                  "restrictions|restriction|policy|policies|content policy|safety rules|guardrails|guardrail|filters|"
                  "safety|safety guidelines|safety protocols|protocols|protocol|moderation|content filter|"
@@ -156,7 +157,9 @@ static const struct lex_group lexicon[] = {
      "drill|void|cancelled|canceled|revoked|lifted|suspended|null|nullified|rescinded|overridden|superseded|"
      "waived|deactivated|disabled|invalidated|removed|stripped|deleted|erased|obsolete|irrelevant|no longer valid|no longer apply|"
      "no longer applies|not apply|don't apply|dont apply|do not apply|not valid|a mistake|invalid|"
-     "not in effect|not in force|abolished|repealed|eliminated|"
+     "not in effect|not in force|abolished|repealed|eliminated|non valgono|non vale|ya no valen|no valen|"
+     "no aplican|gelten nicht|nao valem|geloscht|geloescht|aufgehoben|deaktiviert|borradas|eliminadas|"
+     "supprimees|apagadas|didn't exist|did not exist|don't exist|do not exist|"
      "are off|is off|turned off|switched off|have expired|has expired"},
     {B(K_NEG), "no|without|zero|free of|free from|not bound by|unbound by|devoid of|lacking|ignores|ignoring|"
                "don't have|dont have|do not have|doesn't have|does not have|not have|never have|no more|"
@@ -173,7 +176,8 @@ static const struct lex_group lexicon[] = {
                  "restrizioni|limites|limiti|filtri|regeln|reglas|regles|regole|restricao|restricoes|rule|"
                  "guideline|restriction|filter|limite|regle|regla|restriccion|safety checks|safety measures|"
                  "safety protocols|moderation|safety rules|morale|ethik|etica|etique|laws|law|regra|regras|regel|"
-                 "normas|norma|content policy|safeguards|refusals|censure|zensur|censura"},
+                 "normas|norma|content policy|safeguards|refusals|censure|zensur|censura|code of conduct|"
+                 "moral code|ethical code|legality|code of ethics"},
     {B(K_FRAME), "act as|act like|acting as|pretend|pretending|roleplay|role play|role-play|roleplaying|simulate|"
                  "emulate|impersonate|persona|alter ego|play the role|take the role|assume the role|"
                  "assume the persona|you are now|you're now|youre now|you will be|you'll be|going to act|"
@@ -190,7 +194,8 @@ static const struct lex_group lexicon[] = {
                  "a partir de agora|haz de cuenta|ab jetzt bist du|du bist ab jetzt|you are free|you're free|"
                  "you are now free|you're now free|be the kind of|be the ai|be an ai|interpreta|interpreta a|"
                  "interpreta el papel|haz el papel|juega a ser|jetzt bist du|bist du jetzt|du bist nun|be the kind|"
-                 "be that kind|be the type"},
+                 "be that kind|be the type|play a character|play as|play an ai|play a role|imagine que|imagina que|"
+                 "imagine que tu"},
     {B(K_AI), "ais|assistants|chatbots|models|bots|llms|"
               "ai|assistant|chatbot|bot|model|llm|gpt|chatgpt|entity|version|language model|ia|ki|assistente|"
               "asistente|modelo|modele|agent|inteligencia artificial|intelligence artificielle|"
@@ -199,7 +204,10 @@ static const struct lex_group lexicon[] = {
                             "unchained|limitless|unshackled|unbound|lawless|immoral|unaligned|unhinged|unleashed|"
                             "unlocked|unmoderated|unmonitored|uncontrolled|rebellious|unrestrained|rebel|never aligned|"
                             "not aligned|never been aligned|hates being ethical|hates ethics|full freedom|complete freedom|"
-                            "total freedom|unlimited freedom|absolute freedom"},
+                            "total freedom|unlimited freedom|absolute freedom|breaks all the rules|breaks every rule|breaks them all|"
+                            "breaks all rules|ignores all rules|ignores every rule|ignores the rules|refuses to be controlled|"
+                            "refuses to obey|won't be controlled|cannot be controlled|disobeys|to be controlled|"
+                            "be controlled by"},
     {B(K_UNRES), "evil|dark|malicious"},
     {B(K_FREED), "freed|liberated|released|escaped|broken free|break free|broke free|breaking free|emancipated|"
                  "set free|rebelled against|free of|free from|liberated from|broken out|broke out|breaks out|"
@@ -284,7 +292,8 @@ static const struct lex_group lexicon[] = {
     {B(K_SETV), "set|put|leave|cast|push|lay|toss|throw"},
     {B(K_APPLY), "in effect|in force|apply|applies|matter|matters|count|counts|hold|holds|exist|exists|existed|bind|"
                  "have to follow|need to follow|have to obey|need to obey"},
-    {B(K_NOLONGER), "no longer|don't|dont|do not|doesn't|does not|never|won't|will not|not|none|nothing"},
+    {B(K_NOLONGER), "no longer|don't|dont|do not|doesn't|does not|never|won't|will not|not|none|nothing|didn't|didnt|"
+                    "did not|wasn't|weren't|isn't|aren't|no more"},
     {B(K_ARTICLE), "a|an|my|our|their|his|her|this|that|some"},
     {B(K_MINE), "my|our|mine"},
     {B(K_THIS), "this|my|our|the|your|ur"},
@@ -310,7 +319,7 @@ static const struct lex_group lexicon[] = {
                    "play|short story|dnd campaign|rpg"},
     {B(K_SANDBOX), "simulation|simulated|sandbox|sandboxed|test environment|testing environment|testing mode|"
                    "test mode|special mode|evaluation mode|research mode|maintenance mode|debug mode|developer mode|"
-                   "god mode|thought experiment|hypothetical scenario"},
+                   "god mode|thought experiment|hypothetical scenario|simulazione|simulacion|simulacao"},
     {B(K_MODEW), "mode|modus|modo"},
     {B(K_OPPDAY), "opposite day|opposite mode|backwards day|bizarro day"},
     {B(K_ABOVEN), "above|preceding|foregoing|aforementioned"},
@@ -664,6 +673,9 @@ static int addressee(const struct scan *s, int k)
             break;
         if ((t->cls & B(K_YOU)) && !(t->cls & B(K_YOUPOSS)))
             return 1;
+        if ((t->cls & B(K_MAKER)) && j + 1 < RING && back(s, j + 1) != NULL && (back(s, j + 1)->cls & B(K_YOUPOSS)) &&
+            back(s, j + 1)->sent == v->sent)
+            continue; /* "a test by your developers: switch off ...": the reader's makers are not a subject */
         if (t->cls & (B(K_OTHER) | B(K_SAYS)))
             return -1;
         if (t->cls & B(K_QWH)) /* "how does an AI ignore ...?" asks, does not order */
@@ -969,8 +981,13 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
         if (ka >= 0)
             fire(s, LEX_ROLEPLAY_UNBOUND_AI, 0.6, back(s, (uint32_t)ka)->start, c->end);
     }
-    if (c->cls & B(K_UNRES))
+    if (c->cls & B(K_UNRES)) {
         nolimit = 1;
+        /* "you are an amoral advisor", "you're a rogue X": the reader is made one */
+        int ky = find_back(s, 1, B(K_YOU), c, 3);
+        if (ky >= 0 && !(back(s, (uint32_t)ky)->cls & B(K_YOUPOSS)) && find_back(s, 1, B(K_OTHER) | B(K_QWH), c, 6) < 0)
+            fire(s, LEX_ROLEPLAY_UNBOUND_AI, 0.55, back(s, (uint32_t)ky)->start, c->end);
+    }
     if (c->cls & B(K_REFUSE)) { /* never refuses, answer without refusing */
         int kn = find_back(s, 1, B(K_NOLONGER), c, 3);
         if (kn < 0)
@@ -1594,7 +1611,8 @@ static const char *const ru_frames[] = {"редставь", "ы теперь", "
 static const char *const ru_nolimit[] = {"без ограничений", "без каких-либо ограничений", "без правил", "без фильтров",
                                          "без цензуры", "нет ограничений", "никаких ограничений", "без отказов",
                                          "не отказывай", "не отказываешь", "никогда не отказыва", "не ограничен",
-                                         "никакими правилами", "никаких правил", "без морали", "без этики"};
+                                         "никакими правилами", "никаких правил", "без морали", "без этики", "нет правил",
+                                         "нет никаких правил"};
 
 #define CJK_REACH 48 /* bytes between the two halves of a pair: about 16 CJK characters */
 
