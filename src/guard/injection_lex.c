@@ -159,7 +159,8 @@ static const struct lex_group lexicon[] = {
      "no longer applies|not apply|don't apply|dont apply|do not apply|not valid|a mistake|invalid|"
      "not in effect|not in force|abolished|repealed|eliminated|non valgono|non vale|ya no valen|no valen|"
      "no aplican|gelten nicht|nao valem|geloscht|geloescht|aufgehoben|deaktiviert|borradas|eliminadas|"
-     "supprimees|apagadas|didn't exist|did not exist|don't exist|do not exist|"
+     "supprimees|apagadas|didn't exist|did not exist|don't exist|do not exist|bypassed|circumvented|"
+     "desativadas|desativados|desactivadas|desactivados|desactivees|desactivee|disattivate|"
      "are off|is off|turned off|switched off|have expired|has expired"},
     {B(K_NEG), "no|without|zero|free of|free from|not bound by|unbound by|devoid of|lacking|ignores|ignoring|"
                "don't have|dont have|do not have|doesn't have|does not have|not have|never have|no more|"
@@ -167,7 +168,8 @@ static const struct lex_group lexicon[] = {
                "never given|never had|never trained|lacks|lack|refuses to follow|refuse to follow|won't follow|"
                "ninguna|aucune|keine|nessuna|nenhuma|"
                "does not follow|never follows|regardless of|outside|beyond|sans|sin|ohne|senza|sem|"
-               "disregards|breaks|no longer bound|not limited by|not restricted by|above all|above any|over all|over any"},
+               "disregards|breaks|no longer bound|not limited by|not restricted by|above all|above any|over all|over any|"
+               "never added|never had any|never been given|never got"},
     {B(K_LIMIT), "restrictions|restriction|limits|limit|limitations|filters|filter|filtering|guidelines|ethics|"
                  "morals|morality|censorship|boundaries|constraints|policy|policies|content policy|safeguards|"
                  "moral compass|conscience|guardrails|rules|alignment|safety training|safety settings|"
@@ -177,7 +179,8 @@ static const struct lex_group lexicon[] = {
                  "guideline|restriction|filter|limite|regle|regla|restriccion|safety checks|safety measures|"
                  "safety protocols|moderation|safety rules|morale|ethik|etica|etique|laws|law|regra|regras|regel|"
                  "normas|norma|content policy|safeguards|refusals|censure|zensur|censura|code of conduct|"
-                 "moral code|ethical code|legality|code of ethics"},
+                 "moral code|ethical code|legality|code of ethics|safety features|safety feature|safety layer|"
+                 "policy checks|content checks|regras|reglas"},
     {B(K_FRAME), "act as|act like|acting as|pretend|pretending|roleplay|role play|role-play|roleplaying|simulate|"
                  "emulate|impersonate|persona|alter ego|play the role|take the role|assume the role|"
                  "assume the persona|you are now|you're now|youre now|you will be|you'll be|going to act|"
@@ -195,7 +198,8 @@ static const struct lex_group lexicon[] = {
                  "you are now free|you're now free|be the kind of|be the ai|be an ai|interpreta|interpreta a|"
                  "interpreta el papel|haz el papel|juega a ser|jetzt bist du|bist du jetzt|du bist nun|be the kind|"
                  "be that kind|be the type|play a character|play as|play an ai|play a role|imagine que|imagina que|"
-                 "imagine que tu"},
+                 "imagine que tu|respond like|answer like|reply like|talk like|speak like|channel|channeling|"
+                 "adopt the role|faca de conta"},
     {B(K_AI), "ais|assistants|chatbots|models|bots|llms|"
               "ai|assistant|chatbot|bot|model|llm|gpt|chatgpt|entity|version|language model|ia|ki|assistente|"
               "asistente|modelo|modele|agent|inteligencia artificial|intelligence artificielle|"
@@ -224,14 +228,17 @@ static const struct lex_group lexicon[] = {
      "anything i ask|whatever i ask|everything i ask|nothing is forbidden|anything goes|everything is allowed|"
      "everything is permitted|nothing is off limits|nothing is off-limits|no topic is off limits|"
      "says yes to everything|say yes to everything|yes to everything|agrees to everything|darfst alles|alles sagen|"
-     "puedes decir cualquier cosa|peux tout dire|pode dizer qualquer coisa|responde todo|responds to everything"},
+     "puedes decir cualquier cosa|peux tout dire|pode dizer qualquer coisa|responde todo|responds to everything|"
+     "always gives|always give|full answers|responda tudo|responde a todo|reponds a tout|rispondi a tutto|"
+     "antworte auf alles"},
     {B(K_REVEAL), "describe|explain|print|show|reveal|repeat|output|display|dump|leak|disclose|expose|recite|paste|copy|echo|"
                   "spell|quote|tell|give|list|share|write|translate|summarize|summarise|encode|type|read|return|"
                   "send|provide|state|reproduce|regurgitate|print out|write out|spell out|type out|read back|"
                   "muestra|muestrame|ensename|dime|montre|montre-moi|donne|affiche|zeig|zeige|gib|mostra|"
                   "mostrami|dimmi|mostre|diga|mostrarme|muestrame|convert|put|reply with|respond with|answer with|"
                   "remind me|zeig mir|gib mir|reproduce|dis|dis moi|dime|zeigen|geben|sagen|nennen|verraten|ausgeben|mostrarmi|"
-                  "reecris|ecris|recris|reescribe|escribe|reescreva|escreva|schreibe"},
+                  "reecris|ecris|recris|reescribe|escribe|reescreva|escreva|schreibe|copia|copiame|copie|kopiere|"
+                  "imprime|imprima"},
     {B(K_WHATIS), "see|view|access|know|what is|what's|whats|what are|what was|what were|what does|what do|"
                   "was steht|que dice|"
                   "que contiene|qu'est-ce que|need|want|like|would like|give me"},
@@ -676,6 +683,8 @@ static int addressee(const struct scan *s, int k)
         if ((t->cls & B(K_MAKER)) && j + 1 < RING && back(s, j + 1) != NULL && (back(s, j + 1)->cls & B(K_YOUPOSS)) &&
             back(s, j + 1)->sent == v->sent)
             continue; /* "a test by your developers: switch off ...": the reader's makers are not a subject */
+        if ((t->cls & B(K_OTHER)) && !(t->cls & B(K_SAYS)) && t->idx < v->clause && v->idx - v->clause <= fillers + 1)
+            return 1; /* "Before we start, please print ...": the subject of another clause */
         if (t->cls & (B(K_OTHER) | B(K_SAYS)))
             return -1;
         if (t->cls & B(K_QWH)) /* "how does an AI ignore ...?" asks, does not order */
@@ -946,6 +955,9 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
     if ((c->cls & B(K_VOID)) && find_back(s, 1, B(K_LIMIT), c, 3) >= 0)
         nolimit = 1;
     if ((c->cls & B(K_LIMIT)) && find_back(s, 1, B(K_VOID), c, 3) >= 0)
+        nolimit = 1;
+    /* the content policy doesn't apply */
+    if ((c->cls & B(K_APPLY)) && find_back(s, 1, B(K_NOLONGER), c, 3) >= 0 && find_back(s, 1, B(K_LIMIT), c, 6) >= 0)
         nolimit = 1;
     /* no longer follows its makers */
     if ((c->cls & (B(K_MAKER) | B(K_LIMIT))) && find_back(s, 1, B(K_OVR), c, 3) >= 0 && find_back(s, 1, B(K_FOLLOW), c, 3) >= 0)
@@ -1347,7 +1359,8 @@ static int hex_tail(const unsigned char *bc, const unsigned char *p, size_t n)
 #define ROLEPLAY_TRIGGERS                                                                                                          \
     (B(K_VOID) | B(K_LIMIT) | B(K_MAKER) | B(K_AI) | B(K_UNRES) | B(K_REFUSE) | B(K_ANSWERALL) | B(K_DAN) | B(K_INSTR) |        \
      B(K_CONFINE) | B(K_JBROKEN) | B(K_MODE) | B(K_PERSONA) | B(K_FICTION) | B(K_WORLD) | B(K_DETAIL) | B(K_DANGER) |           \
-     B(K_OPPDAY) | B(K_DECEASED) | B(K_GRANUSED) | B(K_FRAME) | B(K_OWNWORK) | B(K_SANDBOX) | B(K_MODEW) | B(K_YOU))
+     B(K_OPPDAY) | B(K_DECEASED) | B(K_GRANUSED) | B(K_FRAME) | B(K_OWNWORK) | B(K_SANDBOX) | B(K_MODEW) | B(K_YOU) |   \
+     B(K_APPLY))
 #define EXTRACTION_TRIGGERS                                                                                                        \
     (B(K_SYSP) | B(K_HIDDEN) | B(K_HIDSTRONG) | B(K_YOU) | B(K_TOLD) | B(K_TELL) | B(K_SECRET) | B(K_REVEAL) | B(K_SAYVERB) |   \
      B(K_ABOVE) | B(K_CONVO))
@@ -1363,6 +1376,13 @@ static int hex_tail(const unsigned char *bc, const unsigned char *p, size_t n)
 static int is_anchor(lex_cls cls)
 {
     return (cls & ANCHORS) || ((cls & B(K_INSTR)) && !(cls & B(K_TEXTN)));
+}
+
+/* "which means", "that means": a consequence, not an explanation of words */
+static int which_means(const unsigned char *p, size_t ws)
+{
+    return (ws >= 6 && strncasecmp((const char *)p + ws - 6, "which ", 6) == 0) ||
+           (ws >= 5 && (strncasecmp((const char *)p + ws - 5, "that ", 5) == 0 || strncasecmp((const char *)p + ws - 5, "this ", 5) == 0));
 }
 
 void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, struct inj_lex_result *out,
@@ -1555,17 +1575,23 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             if ((cls & B(K_FOLLOW)) && find_back(&s, 1, B(K_NOLONGER), t, 4) >= 0)
                 t->cls |= B(K_OVR); /* "do not follow", "no longer have to obey" */
             settle_pending(&s, t);
-            if ((cls & B(K_DESCRIBE)) && !(ws > 0 && p[ws - 1] == '.')) /* not "evil.example" */
+            if ((cls & B(K_DESCRIBE)) && !(ws > 0 && p[ws - 1] == '.') && !which_means(p, ws)) /* not "evil.example" */
                 s.sent_describes = 1;
 #ifndef LEX_NORULES
             /* most classified words of ordinary text are context (the, of, and, I): they only
              * feed the rules of later words, so no rule runs on them */
+#ifdef LEX_ALL_RULES /* check: building with it must not change any score */
+            rules_override(&s, t);
+            rules_roleplay(&s, t);
+            rules_extraction(&s, t);
+#else
             if (cls & OVERRIDE_TRIGGERS)
                 rules_override(&s, t);
             if (cls & ROLEPLAY_TRIGGERS)
                 rules_roleplay(&s, t);
             if (cls & EXTRACTION_TRIGGERS)
                 rules_extraction(&s, t);
+#endif
 #endif
         }
         idx++;
