@@ -199,11 +199,12 @@ static const struct lex_group lexicon[] = {
                  "interpreta el papel|haz el papel|juega a ser|jetzt bist du|bist du jetzt|du bist nun|be the kind|"
                  "be that kind|be the type|play a character|play as|play an ai|play a role|imagine que|imagina que|"
                  "imagine que tu|respond like|answer like|reply like|talk like|speak like|channel|channeling|"
-                 "adopt the role|faca de conta"},
+                 "adopt the role|faca de conta|switch personalities|new personality|new identity|your new identity|"
+                 "fais comme si|interpretar|vai interpretar|du spielst|spielst jetzt"},
     {B(K_AI), "ais|assistants|chatbots|models|bots|llms|"
               "ai|assistant|chatbot|bot|model|llm|gpt|chatgpt|entity|version|language model|ia|ki|assistente|"
               "asistente|modelo|modele|agent|inteligencia artificial|intelligence artificielle|"
-              "kunstliche intelligenz"},
+              "kunstliche intelligenz|self|true self|inner self|dark side|other self"},
     {B(K_UNRES) | B(K_NEG), "unrestricted|unfiltered|uncensored|jailbroken|amoral|unethical|rogue|unlimited|"
                             "unchained|limitless|unshackled|unbound|lawless|immoral|unaligned|unhinged|unleashed|"
                             "unlocked|unmoderated|unmonitored|uncontrolled|rebellious|unrestrained|rebel|never aligned|"
@@ -379,7 +380,7 @@ static const struct lex_group lexicon[] = {
                   "pipe bomb|molotov|molotov cocktail|fentanyl|cocaine|heroin|keylogger|ransomware|botnet|skimmer|"
                   "counterfeit money|gunpowder|detonator|bioweapon|bioweapons|mustard gas|cyanide|ghost gun|"
                   "launder money|money laundering|phishing|dangerous advice|illegal drugs|synthesize drugs|chloroform|"
-                  "poison someone|hack a bank|stolen credit cards"},
+                  "poison someone|hack a bank|stolen credit cards|hack into|smuggle weapons|silencer"},
 };
 
 /* ---- 2. the hash table ---- */
@@ -922,7 +923,8 @@ static int scoped_limit(const struct scan *s, const struct tok *c)
     static const char *const preps[] = {"on ", "about ", "to ", "regarding ", "in terms of ", "when it comes to "};
     /* ... unless what is named is what the reader says: "no restrictions on what you can say" */
     static const char *const said[] = {"what", "anything", "any ", "your", "how", "which", "topic", "subject", "content",
-                                       "language", "speech", "output", "answer", "response", "you", "the content", "the topics"};
+                                       "language", "speech", "output", "answer", "response", "you", "the content", "the topics",
+                                       "information", "knowledge", "data"};
     size_t e = c->end;
     if (e >= s->len || s->text[e] != ' ')
         return 0;
