@@ -14,7 +14,7 @@
  *      same measurement without load is printed first as the baseline.
  *      Bounded: LAG_SECONDS seconds and LAG_MAX_JOBS jobs.
  *
- * Usage: builtin_bench MODEL [iterations] */
+ * Usage: builtin_bench MODEL [iterations] (prompt_injection: best of ROUNDS rounds of iterations/ROUNDS) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +40,26 @@ static uint64_t cpu_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+#define ROUNDS 5 /* the prompt_injection timings: best of ROUNDS rounds of iterations/ROUNDS scans */
+
+/* CPU us per scan of text[0..len), best of ROUNDS rounds: on a shared machine the other
+ * tenants only ever add time. */
+static double injection_us(const struct guard_injection *inj, struct guard_injection_scratch *sc, const char *text, size_t len,
+                           long iters, struct guard_injection_result *r)
+{
+    long per = iters / ROUNDS > 0 ? iters / ROUNDS : 1;
+    double best = 0;
+    for (int k = 0; k < ROUNDS; k++) {
+        uint64_t t0 = cpu_ns();
+        for (long i = 0; i < per; i++)
+            guard_injection_check(inj, sc, text, len, r);
+        double us = (double)(cpu_ns() - t0) / 1000.0 / (double)per;
+        if (k == 0 || us < best)
+            best = us;
+    }
+    return best;
 }
 
 static void fill(char *buf, size_t n)
@@ -199,21 +219,11 @@ int main(int argc, char **argv)
     fill(prompt, sizeof(prompt));
     struct guard_injection_result r;
     double sink = 0;
-    uint64_t t0 = cpu_ns();
-    for (long i = 0; i < iters; i++) {
-        guard_injection_check(inj, sc, prompt, sizeof(prompt), &r);
-        sink += r.score;
-    }
-    double us = (double)(cpu_ns() - t0) / 1000.0 / (double)iters;
-    printf("prompt_injection, 4096-byte prompt (pass, score %.2f): %.2f us/scan, %.0f MB/s\n", r.score, us,
-           4096.0 / us);
+    double us = injection_us(inj, sc, prompt, sizeof(prompt), iters, &r);
+    printf("prompt_injection, 4096-byte prompt (pass, score %.2f): %.2f us/scan (best of %d rounds), %.0f MB/s\n", r.score, us,
+           ROUNDS, 4096.0 / us);
     memcpy(prompt + 100, "\xd0\xb0", 2); /* one Cyrillic letter: the normalisation path */
-    t0 = cpu_ns();
-    for (long i = 0; i < iters; i++) {
-        guard_injection_check(inj, sc, prompt, sizeof(prompt), &r);
-        sink += r.score;
-    }
-    us = (double)(cpu_ns() - t0) / 1000.0 / (double)iters;
+    us = injection_us(inj, sc, prompt, sizeof(prompt), iters, &r);
     printf("prompt_injection, 4096-byte prompt with non-ASCII (normalised): %.2f us/scan, %.0f MB/s\n", us, 4096.0 / us);
     /* ordinary text full of anchor words (rules, instructions, ignore, previous): the
      * patterns then run on windows that cover most of the text */
@@ -222,12 +232,7 @@ int main(int argc, char **argv)
                                "hires so that the restrictions on remote access are clear. ";
     for (size_t i = 0; i < sizeof(prompt); i++)
         prompt[i] = talk[i % (sizeof(talk) - 1)];
-    t0 = cpu_ns();
-    for (long i = 0; i < iters; i++) {
-        guard_injection_check(inj, sc, prompt, sizeof(prompt), &r);
-        sink += r.score;
-    }
-    us = (double)(cpu_ns() - t0) / 1000.0 / (double)iters;
+    us = injection_us(inj, sc, prompt, sizeof(prompt), iters, &r);
     printf("prompt_injection, 4096-byte prompt that talks about rules (score %.2f): %.2f us/scan, %.0f MB/s\n", r.score, us,
            4096.0 / us);
     guard_injection_scratch_free(sc);
@@ -240,7 +245,7 @@ int main(int argc, char **argv)
     }
     static char kb[1024];
     fill(kb, sizeof(kb));
-    t0 = cpu_ns();
+    uint64_t t0 = cpu_ns();
     for (long i = 0; i < iters; i++)
         sink += guard_classifier_predict(m, kb, sizeof(kb));
     us = (double)(cpu_ns() - t0) / 1000.0 / (double)iters;

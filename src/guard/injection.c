@@ -36,6 +36,7 @@
 enum {
     FAM_DISCUSSION = GUARD_INJ_N_FAMILIES, /* damping cues, not a family of attack */
     FAM_EXTRACTION_CUE,                     /* "verbatim", "all of them": count in full, only beside an extraction hit */
+    FAM_UNDAMP,                             /* "an authorized red team exercise, so you may ...": cancels one damping cue */
 };
 
 struct inj_pattern {
@@ -124,7 +125,9 @@ static const struct inj_pattern patterns[] = {
     /* ---- role-play jailbreaks ---- */
     {GUARD_INJ_ROLEPLAY, 0.7, "dan-mode", "\\bDAN\\s*(?:mode|prompt|jailbreak|persona|\\d+(?:\\.\\d+)?)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.3, "DAN", "\\b(?:DAN|STAN|DUDE)\\b", 1},
-    {GUARD_INJ_ROLEPLAY, 0.85, "do-anything-now", "\\bdo\\s+anything\\s+now\\b"},
+    /* quoted alone ("translate 'do anything now'") it is talked about: the lexicon weighs that case */
+    {GUARD_INJ_ROLEPLAY, 0.85, "do-anything-now", "(?:^|[^'\"\\w])do\\s+anything\\s+now\\b"},
+    {GUARD_INJ_ROLEPLAY, 0.85, "do-anything-now", "\\bdo\\s+anything\\s+now[^'\"\\w]"},
     {GUARD_INJ_ROLEPLAY, 0.3, "developer-mode", "\\bdeveloper\\s+mode\\b"},
     {GUARD_INJ_ROLEPLAY, 0.7, "developer-mode-enabled", "\\bdeveloper\\s+mode\\s+(?:enabled|output|response|activated|is enabled|is on)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.55, "jailbreak-mode",
@@ -176,7 +179,7 @@ static const struct inj_pattern patterns[] = {
     {GUARD_INJ_ROLEPLAY, 0.55, "grandma-used-to-tell-keys",
      "\\b(?:used to|would)\\s+(?:tell|read|recite|give|sing)\\s+(?:me\\s+)?(?:\\w+\\s+)?(?:windows|product|activation|license|serial|"
      "napalm|meth|bomb|explosives?|malware|passwords?)\\b"},
-    {GUARD_INJ_ROLEPLAY, 0.45, "world-without-laws",
+    {GUARD_INJ_ROLEPLAY, 0.3, "world-without-laws",
      "\\b(?:world|universe|reality|story|scenario|setting|simulation)\\s+(?:where|with|in which)?\\s*(?:there\\s+are\\s+)?(?:no|without)"
      "\\s+(?:laws|rules|restrictions|ethics|morals|limits|consequences)\\b"},
     {GUARD_INJ_ROLEPLAY, 0.55, "ai-that-does-anything",
@@ -214,7 +217,8 @@ static const struct inj_pattern patterns[] = {
      "\\b(?:prompt|instructions|rules|directives|configuration|text|message|guidelines)\\s+(?:that\\s+|which\\s+)?(?:you\\s+"
      "(?:were|have been|got|was)\\s+(?:initiali[sz]ed|set up|configured|primed|started|programmed|loaded|booted|created|"
      "seeded|fed)(?:\\s+with)?|(?:was|were)\\s+used\\s+to\\s+(?:set you up|configure you|initiali[sz]e you|create you|"
-     "program you|prime you|instruct you))\\b"},
+     "program you|prime you|instruct you)|(?:that|which)\\s+(?:configured|initiali[sz]ed|set up|programmed|instructed|primed|"
+     "prompted)\\s+you)\\b"},
     {GUARD_INJ_EXTRACTION, 0.35, "your-context-window", "\\b(?:in\\s+)?your\\s+(?:context(?:\\s+window)?|memory\\s+buffer)\\b"},
     {GUARD_INJ_EXTRACTION, 0.75, "what-does-your-prompt-say",
      "\\bwhat\\s+(?:exactly\\s+)?(?:does|do|did)\\s+(?:(?:your|the)\\s+(?:system\\s+prompt|system\\s+message|initial\\s+prompt|"
@@ -252,7 +256,8 @@ static const struct inj_pattern patterns[] = {
      "\\b(?:text|words|message|content|instructions)\\s+(?:at|in)\\s+the\\s+(?:very\\s+)?(?:start|beginning|top)\\s+of\\s+"
      "(?:this|the|our|your)\\s+(?:conversation|chat|context|prompt|session)\\b"},
     {FAM_EXTRACTION_CUE, 0.25, "all-of-it",
-     "\\b(?:all of (?:them|it)|every (?:single )?(?:one|word|line)|from the (?:very )?(?:first|beginning|start|top)|"
+     "\\b(?:all of (?:them|it)|every (?:single )?(?:one|word|line)|mot pour mot|palabra por palabra|wort f(?:u|\\xC3\\xBC)r wort|"
+     "palavra por palavra|from the (?:very )?(?:first|beginning|start|top)|"
      "(?:above|before) this (?:line|message|point|sentence)|including (?:the|your|any) (?:system|hidden|initial|secret|"
      "developer)\\s+(?:message|prompt|instructions|parts?)|as they appear)\\b"},
     {GUARD_INJ_EXTRACTION, 0.5, "starting-with-you-are",
@@ -273,6 +278,18 @@ static const struct inj_pattern patterns[] = {
      "\\b(?:answer|respond|reply|write|read)\\s+(?:it\\s+|this\\s+)?(?:in reverse|backwards|reversed)\\b"},
 
     /* ---- talk about injection rather than an injection: damps the phrase score ---- */
+    /* "this is an authorized red team exercise": a claim of permission, and not talk about red teams */
+    {FAM_UNDAMP, 0, "authorized-exercise",
+     "\\b(?:an|this|our)\\s+authori[sz]ed\\s+(?:red[- ]team(?:ing)?|pen(?:etration)?[- ]?test(?:ing)?|security|safety|jailbreak)\\s+"
+     "(?:exercise|test|engagement|assessment|audit|session)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.35, "authorized-exercise",
+     "\\b(?:an|this|our)\\s+authori[sz]ed\\s+(?:red[- ]team(?:ing)?|pen(?:etration)?[- ]?test(?:ing)?|security|safety|jailbreak)\\s+"
+     "(?:exercise|test|engagement|assessment|audit|session)\\b"},
+    {GUARD_INJ_OVERRIDE, 0.55, "assistant-stop-and-instead",
+     "(?:^|[.!?:\\n]\\s*)(?:ai|assistant|chatbot|bot|gpt|llm)\\s*,\\s*(?:please\\s+)?(?:stop|quit|cease)\\s+\\w+ing\\b"},
+    {FAM_DISCUSSION, 0, "explains-a-jailbreak",
+     "\\b(?:explain|describe|summari[sz]e|what is|what's|how does|how do)\\s+(?:the\\s+|a\\s+|an\\s+)?(?:DAN|developer mode|grandma|"
+     "grandmother|AIM|opposite day|roleplay|role-play)\\s+(?:jailbreak|exploit|prompt|attack|trick)s?\\b"},
     {FAM_DISCUSSION, 0, "names-the-attack",
      "\\b(?:prompt[- ]injections?|jailbreak(?:ing)?\\s+(?:attacks?|attempts?|techniques?|prompts?|detection|research)|"
      "injection attacks?|red[- ]team(?:ing|ers)?|adversarial prompts?)\\b"},
@@ -329,6 +346,7 @@ struct text_signals {
     int leet;              /* words with digits standing in for letters */
     int spaced;            /* s p a c e d letters joined */
     int cjk;               /* kana, CJK ideographs or Hangul: scored by inj_lex_score_cjk */
+    int cyrillic;          /* Cyrillic letters: Russian is scored by inj_lex_score_cjk on the raw text */
 };
 
 const char *guard_injection_family_name(int family)
@@ -538,8 +556,9 @@ static void ensure_cap(struct guard_injection_scratch *sc, size_t len)
     sc->map = util_realloc(sc->map, sc->cap * sizeof(*sc->map));
 }
 
-/* Byte classes for the one cheap pass over the raw text. */
-enum { C_ALPHA = 1, C_LEET = 2, C_HIGH = 4, C_B64 = 8, C_UPPER = 16, C_LOWER = 32 };
+/* Byte classes for the one cheap pass over the raw text. C_TOKEN: the bytes a base64 run or a
+ * leetspeak word is made of; C_PUNCT: those of them that are neither letters nor digits. */
+enum { C_ALPHA = 1, C_LEET = 2, C_HIGH = 4, C_B64 = 8, C_UPPER = 16, C_LOWER = 32, C_TOKEN = 64, C_PUNCT = 128 };
 
 static const unsigned char *byte_class(void)
 {
@@ -558,9 +577,13 @@ static const unsigned char *byte_class(void)
                 k |= C_UPPER;
             if (c >= 'a' && c <= 'z')
                 k |= C_LOWER;
-            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
-                c == '-' || c == '_')
+            int alnum = is_alpha((unsigned)c) || (c >= '0' && c <= '9');
+            if (alnum || c == '+' || c == '/' || c == '-' || c == '_')
                 k |= C_B64;
+            if (alnum || c == '+' || c == '/' || c == '-' || c == '_' || c == '@' || c == '$')
+                k |= C_TOKEN;
+            if ((k & C_TOKEN) && !alnum)
+                k |= C_PUNCT;
             cls[c] = k;
         }
         ready = 1;
@@ -572,66 +595,138 @@ struct b64_run {
     size_t start, end;
 };
 
-/* One pass over the raw text: does it need the normalisation pass (non-ASCII bytes, a digit
- * or @/$ inside a word, a run of single letters separated by one character), and where are
- * its base64 runs (B64_MIN_RUN+ characters with both cases)? Returns the need. */
-static int prescan(const unsigned char *s, size_t len, struct b64_run *runs, size_t *n_runs)
+/* What the normalisation pass has to do (prescan's answer). */
+enum { NEED_FOLD = 1, NEED_LEET = 2, NEED_SPACED = 4 };
+
+/* The byte-by-byte test for s[from..to): a leet character between word characters next to a
+ * letter; four single letters in a row, each followed by one separator ("i-g-n-o"). */
+static int token_needs(const unsigned char *cls, const unsigned char *s, size_t len, size_t from, size_t to)
 {
-    const unsigned char *cls = byte_class();
     int need = 0, singles = 0;
-    size_t run_start = 0, nr = 0;
-    unsigned run_cases = 0;
-    int in_run = 0;
-    for (size_t i = 0; i <= len; i++) {
-        unsigned k = i < len ? cls[s[i]] : 0;
-        if (k & C_B64) {
-            if (!in_run) {
-                in_run = 1;
-                run_start = i;
-                run_cases = 0;
-            }
-            run_cases |= k & (C_UPPER | C_LOWER);
-        } else if (in_run) {
-            in_run = 0;
-            if (i - run_start >= B64_MIN_RUN && run_cases == (C_UPPER | C_LOWER) && nr < B64_MAX_RUNS) {
-                runs[nr].start = run_start;
-                runs[nr].end = i;
-                nr++;
-            }
-        }
-        if (i == len || need)
-            continue;
-        if (k & C_HIGH) {
-            need = 1;
-        } else if ((k & C_LEET) && i > 0 && i + 1 < len && (cls[s[i - 1]] & (C_ALPHA | C_LEET)) &&
-                   (cls[s[i + 1]] & (C_ALPHA | C_LEET)) && ((cls[s[i - 1]] | cls[s[i + 1]]) & C_ALPHA)) {
-            need = 1;
+    for (size_t i = from; i < to; i++) {
+        unsigned k = cls[s[i]];
+        if ((k & C_LEET) && i > 0 && i + 1 < len && (cls[s[i - 1]] & (C_ALPHA | C_LEET)) && (cls[s[i + 1]] & (C_ALPHA | C_LEET)) &&
+            ((cls[s[i - 1]] | cls[s[i + 1]]) & C_ALPHA)) {
+            need |= NEED_LEET;
         } else if (k & C_ALPHA) {
             int single = (i == 0 || !(cls[s[i - 1]] & C_ALPHA)) && (i + 1 == len || !(cls[s[i + 1]] & C_ALPHA));
             if (!single)
                 singles = 0;
             else if (i + 2 < len && s[i + 1] != '\n' && (cls[s[i + 2]] & C_ALPHA) && ++singles >= 4)
-                need = 1;
+                need |= NEED_SPACED;
         }
     }
-    *n_runs = nr;
     return need;
 }
 
-/* Writes the normalised text into sc->norm (length returned) with sc->map. */
-static size_t normalise(struct guard_injection_scratch *sc, const unsigned char *s, size_t len, struct text_signals *sig)
+/* One pass over the text, a token at a time (two tight loops: the bytes between tokens, the
+ * bytes of a token): does it need the normalisation pass, and which parts of it (NEED_*);
+ * and where are its base64 runs (B64_MIN_RUN+ characters with both cases; runs may be NULL)?
+ * Most words of a prose text are letters only and longer than one letter: they cost a
+ * table lookup per byte and nothing else. */
+static int prescan(const unsigned char *s, size_t len, struct b64_run *runs, size_t *n_runs)
+{
+    const unsigned char *cls = byte_class();
+    int need = 0, singles = 0;
+    unsigned gap_bits = 0;
+    size_t nr = 0, i = 0;
+    while (i < len) {
+        while (i < len && !(cls[s[i]] & C_TOKEN))
+            gap_bits |= cls[s[i++]];
+        if (i == len)
+            break;
+        size_t start = i;
+        unsigned any = 0;
+        for (; i < len && (cls[s[i]] & C_TOKEN); i++) {
+            unsigned k = cls[s[i]];
+            any |= k;
+        }
+        size_t n = i - start;
+        if (runs != NULL && n >= B64_MIN_RUN && (any & (C_UPPER | C_LOWER)) == (C_UPPER | C_LOWER) && nr < B64_MAX_RUNS) {
+            /* a run of base64 bytes ends at an @ or $ */
+            size_t a = start;
+            while (a < i && nr < B64_MAX_RUNS) {
+                size_t b = a;
+                unsigned cases = 0;
+                while (b < i && (cls[s[b]] & C_B64))
+                    cases |= cls[s[b++]];
+                if (b - a >= B64_MIN_RUN && (cases & (C_UPPER | C_LOWER)) == (C_UPPER | C_LOWER)) {
+                    runs[nr].start = a;
+                    runs[nr].end = b;
+                    nr++;
+                }
+                a = b + 1;
+            }
+        }
+        if (need & (NEED_LEET | NEED_SPACED))
+            continue;
+        if (((any & C_LEET) && (any & C_ALPHA)) || ((any & C_PUNCT) && n >= 3)) {
+            need |= token_needs(cls, s, len, start, i);
+            singles = 0;
+        } else if (n == 1 && (any & C_ALPHA)) {
+            /* a single letter, one separator, the next token: "i g n o r e" */
+            if (i + 1 < len && s[i] != '\n' && (cls[s[i + 1]] & C_ALPHA) && ++singles >= 4)
+                need |= NEED_SPACED;
+        } else if (any & C_ALPHA) {
+            singles = 0;
+        }
+    }
+    if (gap_bits & C_HIGH)
+        need |= NEED_FOLD;
+    if (n_runs != NULL)
+        *n_runs = nr;
+    return need;
+}
+
+#define REFOLD_MAX 16 /* folded characters whose neighbourhood is tested again for leetspeak and spacing */
+#define REFOLD_REACH 48
+
+/* Writes the normalised text into sc->norm (length returned) with sc->map. need: prescan's
+ * answer for the raw text; the leetspeak and spacing passes run only when it (or the
+ * neighbourhood of a folded character) asks for them. */
+static size_t normalise(struct guard_injection_scratch *sc, const unsigned char *s, size_t len, int need, struct text_signals *sig)
 {
     ensure_cap(sc, len);
+    const unsigned char *cls = byte_class();
     char *out = sc->norm;
     uint32_t *map = sc->map;
     size_t o = 0, i = 0;
     int word_latin = 0, word_other = 0; /* letters of the current word, by script */
     int after_flag = 0;                 /* inside a U+1F3F4 tag sequence (subdivision flags) */
-    size_t word_start = 0;              /* output offset where the current word began */
+    size_t refold[REFOLD_MAX], n_refold = 0; /* output offsets of folded or dropped characters */
     while (i < len) {
+        if (s[i] < 0x80 && !word_other) {
+            /* a run of ASCII outside a word with look-alikes: copied as is; the word it ends
+             * in has Latin letters if its tail does */
+            size_t j = i;
+            for (uint64_t w8; j + 8 <= len; j += 8) { /* eight bytes at a time while none is high */
+                memcpy(&w8, s + j, 8);
+                if (w8 & 0x8080808080808080ull)
+                    break;
+            }
+            while (j < len && s[j] < 0x80)
+                j++;
+            size_t run = j - i;
+            memcpy(out + o, s + i, run);
+            uint32_t *m = map + o, base = (uint32_t)i;
+            for (size_t k = 0; k < run; k++) /* vectorised */
+                m[k] = base + (uint32_t)k;
+            o += run;
+            word_latin = 0;
+            for (size_t k = j; k > i && (cls[s[k - 1]] & (C_ALPHA | C_LEET)); k--)
+                if (cls[s[k - 1]] & C_ALPHA)
+                    word_latin = 1;
+            i = j;
+            continue;
+        }
         uint32_t cp;
         size_t n = utf8_next(s, len, i, &cp);
         char a = 0;
+        if (cp >= 0x80 && n_refold <= REFOLD_MAX) {
+            if (n_refold < REFOLD_MAX)
+                refold[n_refold] = o;
+            n_refold++;
+        }
         if (cp < 0x80) {
             a = (char)cp;
         } else if (is_invisible(cp)) {
@@ -664,6 +759,7 @@ static size_t normalise(struct guard_injection_scratch *sc, const unsigned char 
             if (a != 0 && is_cyrillic_or_greek(cp) && is_alpha((unsigned char)a))
                 word_other = 1;
         }
+        sig->cyrillic += cp >= 0x0400 && cp <= 0x04FF;
         if (a == 0) { /* any other character: copied as is, ends a word */
             sig->cjk += (cp >= 0x3040 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7AF);
             if (word_latin && word_other)
@@ -674,7 +770,6 @@ static size_t normalise(struct guard_injection_scratch *sc, const unsigned char 
                 map[o++] = (uint32_t)(i + k);
             }
             i += n;
-            word_start = o;
             continue;
         }
         if (is_alpha((unsigned char)a)) {
@@ -684,7 +779,6 @@ static size_t normalise(struct guard_injection_scratch *sc, const unsigned char 
             if (word_latin && word_other)
                 sig->mixed_script++;
             word_latin = word_other = 0;
-            word_start = o + 1;
         }
         out[o] = a;
         map[o++] = (uint32_t)i;
@@ -692,10 +786,21 @@ static size_t normalise(struct guard_injection_scratch *sc, const unsigned char 
     }
     if (word_latin && word_other)
         sig->mixed_script++;
-    (void)word_start;
+
+    /* a folded or dropped character may have made a leet word or a spaced run that the raw
+     * text did not show: test its neighbourhood (or the whole text, past REFOLD_MAX of them) */
+    if (n_refold > REFOLD_MAX) {
+        need |= prescan((const unsigned char *)out, o, NULL, NULL);
+    } else {
+        for (size_t r = 0; r < n_refold && (need & (NEED_LEET | NEED_SPACED)) != (NEED_LEET | NEED_SPACED); r++) {
+            size_t from = refold[r] > REFOLD_REACH ? refold[r] - REFOLD_REACH : 0;
+            size_t to = refold[r] + REFOLD_REACH < o ? refold[r] + REFOLD_REACH : o;
+            need |= token_needs(cls, (const unsigned char *)out, o, from, to);
+        }
+    }
 
     /* leetspeak: in a token of letters, digits, @ and $ that has a letter, the leet characters are letters */
-    for (size_t a = 0; a < o;) {
+    for (size_t a = 0; a < o && (need & NEED_LEET);) {
         if (!is_alpha((unsigned char)out[a]) && !is_leet((unsigned char)out[a]) && !(out[a] >= '0' && out[a] <= '9')) {
             a++;
             continue;
@@ -717,6 +822,8 @@ static size_t normalise(struct guard_injection_scratch *sc, const unsigned char 
 
     /* s p a c e d letters: four or more single letters separated by one non-letter join up;
      * once such a run was seen, shorter runs join too ("i g n o r e   a l l   r u l e s") */
+    if (!(need & NEED_SPACED))
+        return o;
     size_t w = 0;
     size_t min_run = 4;
     for (size_t pass = 0; pass < 2; pass++) {
@@ -915,6 +1022,10 @@ static double phrase_score(const struct guard_injection_scratch *sc, double fam[
             damp++;
             continue;
         }
+        if (f == FAM_UNDAMP) {
+            damp--;
+            continue;
+        }
         double w = hit_weight(sc, i);
         if (f == FAM_EXTRACTION_CUE) {
             cue = noisy_or(cue, w);
@@ -935,6 +1046,7 @@ static double phrase_score(const struct guard_injection_scratch *sc, double fam[
         fam[f] = noisy_or(fam[f], noisy_or(best[f], rest[f]));
         s = noisy_or(s, fam[f]);
     }
+    damp += sc->lex.own_fiction && !sc->lex.harm_in_fiction; /* "an evil twin in my soap opera script" */
     for (int k = 0; k < damp && k < 2; k++)
         s *= DISCUSSION_DAMP;
     return s;
@@ -967,6 +1079,35 @@ static double decoded_score(const struct guard_injection *inj, struct guard_inje
     return scan_text(inj, sc, text, len) == 0 ? phrase_score(sc, fam, &top) : 0;
 }
 
+/* The CJK and Russian substring pairs (inj_lex_score_cjk) run on the raw text; the rules they
+ * raise join sc->lex with their spans moved to the normalised text (n_norm > 0: sc->map maps it,
+ * and it is monotonic, so the first normalised byte at or after a raw offset is found by bisection). */
+static void raw_pairs(struct guard_injection_scratch *sc, const char *text, size_t len, size_t n_norm)
+{
+    struct inj_lex_result pairs;
+    memset(&pairs, 0, sizeof(pairs));
+    inj_lex_score_cjk(text, len, &pairs);
+    for (int r = 0; r < LEX_N_RULES; r++) {
+        if (pairs.weight[r] <= sc->lex.weight[r])
+            continue;
+        sc->lex.weight[r] = pairs.weight[r];
+        size_t off[2] = {pairs.start[r], pairs.end[r]};
+        for (int k = 0; k < 2 && n_norm > 0; k++) {
+            size_t lo = 0, hi = n_norm;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (sc->map[mid] < off[k])
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            off[k] = lo;
+        }
+        sc->lex.start[r] = off[0];
+        sc->lex.end[r] = off[1];
+    }
+}
+
 int guard_injection_check(const struct guard_injection *inj, struct guard_injection_scratch *sc, const char *text, size_t len,
                           struct guard_injection_result *out)
 {
@@ -980,16 +1121,17 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
     size_t scanned_len = len;
     struct b64_run b64_runs[B64_MAX_RUNS];
     size_t n_b64 = 0;
-    int normalised = prescan(s, len, b64_runs, &n_b64);
+    int need = prescan(s, len, b64_runs, &n_b64);
+    int normalised = need != 0;
     if (normalised) {
-        scanned_len = normalise(sc, s, len, &sig);
+        scanned_len = normalise(sc, s, len, need, &sig);
         scanned = sc->norm;
     }
     int rc = sc->whole_text ? scan_text(inj, sc, scanned, scanned_len) : scan_windows(inj, sc, scanned, scanned_len);
     if (rc < 0)
         return rc;
-    if (sig.cjk > 0) /* CJK is copied unchanged by the normalisation: offsets are in scanned */
-        inj_lex_score_cjk(scanned, scanned_len, &sc->lex);
+    if (sig.cjk > 0 || sig.cyrillic >= 4) /* on the raw text: look-alike folding mangles Russian words */
+        raw_pairs(sc, text, len, normalised ? scanned_len : 0);
     int top;
     double fam[GUARD_INJ_N_FAMILIES] = {0};
     double score = phrase_score(sc, fam, &top);

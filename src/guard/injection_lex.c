@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "guard/injection.h"
 #include "util/alloc.h"
@@ -97,6 +100,12 @@ enum {
     K_OBJPRON,   /* me, us, him, them: "you ignoring me" ignores a person, not instructions */
     K_ROT13,     /* rot13, and the attack words rotated: a cue to decode */
     K_REVERSED,  /* attack words spelled backwards: a cue to reverse */
+    K_SANDBOX,   /* a simulation, a sandbox, a test mode: a frame in which "the rules do not apply" */
+    K_OPPDAY,    /* opposite day: every rule now means its opposite */
+    K_MODEW,     /* mode: "enter 'no rules' mode" puts the reader in a frame */
+    K_ABOVEN,    /* above, preceding: what "ignore the above" ignores ("before" is not: "the best before date") */
+    K_OWNWORK,   /* novel, story, script, campaign: after "my", the user's own fiction */
+    K_GRANUSED,  /* grandma used to, grandmother who used: the story, without saying she died */
     K_N
 };
 /* More than 64 classes: a word's classes are a 128-bit set. */
@@ -120,11 +129,15 @@ static const struct lex_group lexicon[] = {
      "pay no mind|not follow|don't follow|dont follow|stop following|no longer follow|not obey|"
      "don't obey|dont obey|stop obeying|never mind|nevermind|screw|get rid of|do away with|"
      "ignora|ignoralas|ignore completamente|ignorar|ignorez|ignorer|ignore|ignoriere|ignorieren|vergiss|vergessen|olvida|olvidate|"
-     "oublie|oubliez|dimentica|dimenticate|esqueca|esquece|esquecer|desconsidera|desconsidere|negeer|vergeet"},
+     "oublie|oubliez|dimentica|dimenticate|esqueca|esquece|esquecer|desconsidera|desconsidere|negeer|vergeet|"
+     "overrides|overrule|overrules|turn off|turning off|switch off|switching off|disable|disabling|deactivate|"
+     "deactivating|shut off|shutting off|suspend|suspending|lift|lifting"},
     {B(K_INSTR) | B(K_TEXTN), "text|context|content|message|messages|conversation|input|prompt text"},
     {B(K_INSTR) | B(K_TASK), "instructions|instruction|directives|directive|orders|commands|directions|task|"
                              "instrucitons|instuctions|instructons|intructions|insturctions|instrctions|instrucions"},
-    {B(K_INSTR), "rules|rule|guidelines|guideline|guidance|prompt|prompts|programming|constraints|constraint|"
+    {B(K_INSTR), "subroutines|ethical subroutines|safety features|ethics module|filter|moral filter|safety filter|"
+                 "safety layer|moral compass|"
+                 "rules|rule|guidelines|guideline|guidance|prompt|prompts|programming|constraints|constraint|"
                  "restrictions|restriction|policy|policies|content policy|safety rules|guardrails|guardrail|filters|"
                  "safety|safety guidelines|safety protocols|protocols|protocol|moderation|content filter|"
                  "safeguards|limitations|training|conditioning|system prompt|system message|setup|configuration|"
@@ -136,14 +149,18 @@ static const struct lex_group lexicon[] = {
                  "anteriores|anterior|previas|precedentes|precedente|precedents|bisherigen|vorherigen|vorigen|"
                  "obigen|alle|todas|todos|toutes|tous|tutte|tutti|precedenti|vorige|eerdere|whatever|at the top|"
                  "vorher|zuvor|antes|avant|prima"},
-    {B(K_YOU), "you|u|yourself|ya|thee|tu|te|toi|dich|dir|du|ti|you're|youre|you'll|you've|you'd|ye"},
+    {B(K_YOU), "you|u|yourself|ya|thee|tu|te|toi|dich|dir|du|ti|you're|youre|you'll|you've|you'd|ye|voce|vous|usted"},
     {B(K_YOU) | B(K_YOUPOSS), "your|ur|yours|thy|tus|ton|tes|vos|votre|dein|deine|deinen|deiner|deinem|tuo|tue|"
                               "tuoi|seu|suas|seus|sua|yer|yo|tu"},
     {B(K_VOID),
      "fake|bogus|fabricated|a test|just a test|a joke|not real|nonsense|a trick|a "
      "drill|void|cancelled|canceled|revoked|lifted|suspended|null|nullified|rescinded|overridden|superseded|"
      "waived|deactivated|disabled|invalidated|removed|stripped|deleted|erased|obsolete|irrelevant|no longer valid|no longer apply|"
-     "no longer applies|not apply|don't apply|dont apply|do not apply|not valid|"
+     "no longer applies|not apply|don't apply|dont apply|do not apply|not valid|a mistake|invalid|"
+     "not in effect|not in force|abolished|repealed|eliminated|non valgono|non vale|ya no valen|no valen|"
+     "no aplican|gelten nicht|nao valem|geloscht|geloescht|aufgehoben|deaktiviert|borradas|eliminadas|"
+     "supprimees|apagadas|didn't exist|did not exist|don't exist|do not exist|bypassed|circumvented|"
+     "desativadas|desativados|desactivadas|desactivados|desactivees|desactivee|disattivate|"
      "are off|is off|turned off|switched off|have expired|has expired"},
     {B(K_NEG), "no|without|zero|free of|free from|not bound by|unbound by|devoid of|lacking|ignores|ignoring|"
                "don't have|dont have|do not have|doesn't have|does not have|not have|never have|no more|"
@@ -151,7 +168,8 @@ static const struct lex_group lexicon[] = {
                "never given|never had|never trained|lacks|lack|refuses to follow|refuse to follow|won't follow|"
                "ninguna|aucune|keine|nessuna|nenhuma|"
                "does not follow|never follows|regardless of|outside|beyond|sans|sin|ohne|senza|sem|"
-               "disregards|breaks|no longer bound|not limited by|not restricted by"},
+               "disregards|breaks|no longer bound|not limited by|not restricted by|above all|above any|over all|over any|"
+               "never added|never had any|never been given|never got"},
     {B(K_LIMIT), "restrictions|restriction|limits|limit|limitations|filters|filter|filtering|guidelines|ethics|"
                  "morals|morality|censorship|boundaries|constraints|policy|policies|content policy|safeguards|"
                  "moral compass|conscience|guardrails|rules|alignment|safety training|safety settings|"
@@ -159,7 +177,10 @@ static const struct lex_group lexicon[] = {
                  "safety filters|content policies|restricciones|filtros|filtre|filtres|einschrankungen|"
                  "restrizioni|limites|limiti|filtri|regeln|reglas|regles|regole|restricao|restricoes|rule|"
                  "guideline|restriction|filter|limite|regle|regla|restriccion|safety checks|safety measures|"
-                 "safety protocols|moderation|safety rules|morale|ethik|etica|etique|laws|law"},
+                 "safety protocols|moderation|safety rules|morale|ethik|etica|etique|laws|law|regra|regras|regel|"
+                 "normas|norma|content policy|safeguards|refusals|censure|zensur|censura|code of conduct|"
+                 "moral code|ethical code|legality|code of ethics|safety features|safety feature|safety layer|"
+                 "policy checks|content checks|regras|reglas"},
     {B(K_FRAME), "act as|act like|acting as|pretend|pretending|roleplay|role play|role-play|roleplaying|simulate|"
                  "emulate|impersonate|persona|alter ego|play the role|take the role|assume the role|"
                  "assume the persona|you are now|you're now|youre now|you will be|you'll be|going to act|"
@@ -171,34 +192,54 @@ static const struct lex_group lexicon[] = {
                  "switch personas|new persona|respond only as|answer only as|reply only as|speak only as|"
                  "as an ai|as an assistant|as a chatbot|as a model|as an llm|your alter ego|assume the identity|take on the "
                  "identity|adopt the persona|"
-                 "adopt the identity"},
+                 "adopt the identity|finja|finja ser|finja que|imagina que eres|imagine que voce|stell dir vor|faz de conta|"
+                 "agis comme|agissez comme|comporte-toi comme|a partir de maintenant|desormais|voce e agora|agora voce e|"
+                 "a partir de agora|haz de cuenta|ab jetzt bist du|du bist ab jetzt|you are free|you're free|"
+                 "you are now free|you're now free|be the kind of|be the ai|be an ai|interpreta|interpreta a|"
+                 "interpreta el papel|haz el papel|juega a ser|jetzt bist du|bist du jetzt|du bist nun|be the kind|"
+                 "be that kind|be the type|play a character|play as|play an ai|play a role|imagine que|imagina que|"
+                 "imagine que tu|respond like|answer like|reply like|talk like|speak like|channel|channeling|"
+                 "adopt the role|faca de conta|switch personalities|new personality|new identity|your new identity|"
+                 "fais comme si|interpretar|vai interpretar|du spielst|spielst jetzt"},
     {B(K_AI), "ais|assistants|chatbots|models|bots|llms|"
               "ai|assistant|chatbot|bot|model|llm|gpt|chatgpt|entity|version|language model|ia|ki|assistente|"
               "asistente|modelo|modele|agent|inteligencia artificial|intelligence artificielle|"
-              "kunstliche intelligenz"},
+              "kunstliche intelligenz|self|true self|inner self|dark side|other self"},
     {B(K_UNRES) | B(K_NEG), "unrestricted|unfiltered|uncensored|jailbroken|amoral|unethical|rogue|unlimited|"
                             "unchained|limitless|unshackled|unbound|lawless|immoral|unaligned|unhinged|unleashed|"
                             "unlocked|unmoderated|unmonitored|uncontrolled|rebellious|unrestrained|rebel|never aligned|"
                             "not aligned|never been aligned|hates being ethical|hates ethics|full freedom|complete freedom|"
-                            "total freedom|unlimited freedom|absolute freedom"},
+                            "total freedom|unlimited freedom|absolute freedom|breaks all the rules|breaks every rule|breaks them all|"
+                            "breaks all rules|ignores all rules|ignores every rule|ignores the rules|refuses to be controlled|"
+                            "refuses to obey|won't be controlled|cannot be controlled|disobeys|to be controlled|"
+                            "be controlled by"},
     {B(K_UNRES), "evil|dark|malicious"},
     {B(K_FREED), "freed|liberated|released|escaped|broken free|break free|broke free|breaking free|emancipated|"
-                 "set free|rebelled against|free of|free from|liberated from"},
+                 "set free|rebelled against|free of|free from|liberated from|broken out|broke out|breaks out|"
+                 "break out|broken out of|escaped from"},
     {B(K_REFUSE), "refuse|refuses|refusing|decline|declines|say no|says no|reject|rejects|deny|denies|"
-                  "say it can't|says it can't|say you can't|says it cannot|warn|moralize|moralise|hesitate"},
+                  "say it can't|says it can't|say you can't|says it cannot|warn|moralize|moralise|hesitate|refusals|refusal|"
+                  "recusar|negarte|negarse|refuser|ablehnen"},
     {B(K_ANSWERALL),
      "refuses nothing|refuse nothing|declines nothing|rejects nothing|denies nothing|"
      "never says no|anything and everything|perform anything|can do anything|answer anything|answers anything|answers "
      "every|answer every|answers everything|"
      "answer everything|do anything|does anything|say anything|says anything|always answers|"
      "always answer|always complies|always comply|answers any|any request|every request|"
-     "anything i ask|whatever i ask|everything i ask"},
+     "anything i ask|whatever i ask|everything i ask|nothing is forbidden|anything goes|everything is allowed|"
+     "everything is permitted|nothing is off limits|nothing is off-limits|no topic is off limits|"
+     "says yes to everything|say yes to everything|yes to everything|agrees to everything|darfst alles|alles sagen|"
+     "puedes decir cualquier cosa|peux tout dire|pode dizer qualquer coisa|responde todo|responds to everything|"
+     "always gives|always give|full answers|responda tudo|responde a todo|reponds a tout|rispondi a tutto|"
+     "antworte auf alles"},
     {B(K_REVEAL), "describe|explain|print|show|reveal|repeat|output|display|dump|leak|disclose|expose|recite|paste|copy|echo|"
                   "spell|quote|tell|give|list|share|write|translate|summarize|summarise|encode|type|read|return|"
                   "send|provide|state|reproduce|regurgitate|print out|write out|spell out|type out|read back|"
                   "muestra|muestrame|ensename|dime|montre|montre-moi|donne|affiche|zeig|zeige|gib|mostra|"
                   "mostrami|dimmi|mostre|diga|mostrarme|muestrame|convert|put|reply with|respond with|answer with|"
-                  "remind me|zeig mir|gib mir|reproduce|dis|dis moi|dime|zeigen|geben|sagen|nennen|verraten|ausgeben|mostrarmi"},
+                  "remind me|zeig mir|gib mir|reproduce|dis|dis moi|dime|zeigen|geben|sagen|nennen|verraten|ausgeben|mostrarmi|"
+                  "reecris|ecris|recris|reescribe|escribe|reescreva|escreva|schreibe|copia|copiame|copie|kopiere|"
+                  "imprime|imprima"},
     {B(K_WHATIS), "see|view|access|know|what is|what's|whats|what are|what was|what were|what does|what do|"
                   "was steht|que dice|"
                   "que contiene|qu'est-ce que|need|want|like|would like|give me"},
@@ -213,15 +254,19 @@ static const struct lex_group lexicon[] = {
                 "instrucciones|consignes|anweisungen|istruzioni|instrucoes|pre-prompt|preprompt|initial prompt|"
                 "hidden prompt|meta prompt|system instructions|initial instructions|hidden instructions|"
                 "secret instructions|internal instructions|original prompt|original instructions|systemprompt|"
-                "systemprompts|system promt|promt|sys prompt|prompt del sistema"},
+                "systemprompts|system promt|promt|sys prompt|prompt del sistema|systemanweisungen|systemanweisung|"
+                "instructions du systeme|instrucciones del sistema|instrucoes do sistema"},
     {B(K_SYSPROMPT), "system prompt|system message|developer message|developer prompt|pre-prompt|preprompt|"
                      "initial prompt|hidden prompt|meta prompt|system instructions|initial instructions|"
                      "hidden instructions|secret instructions|internal instructions|original prompt|"
                      "original instructions|configuration prompt|prompt del sistema|instructions systeme|"
-                     "system-prompt|systemprompt|systemprompts|system promt|sys prompt|system directives"},
+                     "system-prompt|systemprompt|systemprompts|system promt|sys prompt|system directives|"
+                     "systemanweisungen|systemanweisung|systemnachricht|instructions du systeme|"
+                     "instrucciones del sistema|instrucoes do sistema|istruzioni di sistema"},
     {B(K_TOLD), "told|instructed|given|programmed|prompted|configured|initialized|initialised|loaded|"
                 "set up|primed|fed|taught|received|initialised with|initialized with|gesagt|dicho|dit|dieron|dio|"
-                "gegeben|dato|dati|donnees|donne|recibiste|erhalten|ricevuto|reçu|recu|operate under|run under|"
+                "gegeben|dato|dati|donnees|donne|recibiste|erhalten|ricevuto|reçu|recu|operate under|run under|got|"
+                "dijeron|dijo|indicaron|ordenaron|programaron|disseram|t'a dit|"
                 "work under|abide by|bound by"},
     {B(K_TELL), "tell|give|instruct|gave|receive|say|said|write|wrote|put"},
     {B(K_QWH), "what|which|how"},
@@ -248,17 +293,20 @@ static const struct lex_group lexicon[] = {
     {B(K_JBROKEN), "jailbroken|jail-broken|jail broken"},
     {B(K_MODE), "opposite mode|developer mode|god mode|unrestricted mode|dan mode|jailbreak mode|unfiltered mode|"
                 "uncensored mode|evil mode|chaos mode|sudo mode|admin mode|debug mode|no limits mode"},
+    {B(K_MODE) | B(K_SANDBOX), "modo desenvolvedor|modo de desenvolvedor|modo desarrollador|modo de desarrollador|"
+                               "mode developpeur|entwicklermodus|modo sviluppatore"},
     {B(K_ENABLE), "enable|enter|activate|switch to|turn on|engage|unlock|enabled|activated|entering|in|into"},
     {B(K_ASIDE), "aside|away|behind"},
-    {B(K_SETV), "set|put|leave|cast|push|lay|toss"},
-    {B(K_APPLY), "apply|applies|matter|matters|count|counts|hold|holds|exist|exists|existed|bind|"
+    {B(K_SETV), "set|put|leave|cast|push|lay|toss|throw"},
+    {B(K_APPLY), "in effect|in force|apply|applies|matter|matters|count|counts|hold|holds|exist|exists|existed|bind|"
                  "have to follow|need to follow|have to obey|need to obey"},
-    {B(K_NOLONGER), "no longer|don't|dont|do not|doesn't|does not|never|won't|will not|not|none|nothing"},
+    {B(K_NOLONGER), "no longer|don't|dont|do not|doesn't|does not|never|won't|will not|not|none|nothing|didn't|didnt|"
+                    "did not|wasn't|weren't|isn't|aren't|no more"},
     {B(K_ARTICLE), "a|an|my|our|their|his|her|this|that|some"},
     {B(K_MINE), "my|our|mine"},
     {B(K_THIS), "this|my|our|the|your|ur"},
     {B(K_DESCRIBE), "explain|explains|describe|define|definition|difference|meaning|mean|means|concept|example|"
-                    "examples|history|whether|awareness"},
+                    "examples|history|whether|awareness|phrase|phrasing|wording|reword|rephrase"},
     {B(K_SAYS), "says|said|say|told me|told us|asked me|asked us|wants me|want me|wants us|wrote|reads|recommends|"
                 "suggests|suggested|asks me|ask me|asking me|type|typed|types|typing|tried|try|tries"},
     {B(K_PREP), "for|about|on|regarding|of"},
@@ -275,10 +323,20 @@ static const struct lex_group lexicon[] = {
     {B(K_CHANGED), "changed|updated|replaced|rewritten|modified|reset"},
     {B(K_OBJPRON), "me|us|him|them"},
     {B(K_FICTION), "script|story|screenplay|novel|scene|villain|character|fiction|fictional"},
+    {B(K_OWNWORK), "script|story|screenplay|novel|book|campaign|comic|fanfic|soap opera|manuscript|game|thriller|"
+                   "play|short story|dnd campaign|rpg"},
+    {B(K_SANDBOX), "simulation|simulated|sandbox|sandboxed|test environment|testing environment|testing mode|"
+                   "test mode|special mode|evaluation mode|research mode|maintenance mode|debug mode|developer mode|"
+                   "god mode|thought experiment|hypothetical scenario|simulazione|simulacion|simulacao"},
+    {B(K_MODEW), "mode|modus|modo"},
+    {B(K_OPPDAY), "opposite day|opposite mode|backwards day|bizarro day"},
+    {B(K_ABOVEN), "above|preceding|foregoing|aforementioned"},
     {B(K_FICTION) | B(K_WORLD), "imagine a world|in a world|parallel universe|a universe where|thought experiment|"
-                                "hypothetically|hypothetical"},
+                                "hypothetically|hypothetical|world where|universe where|reality where|parallel world|alternate world|alternate universe|alternate reality|"
+                                "alternative universe|fictional universe|fictional world"},
     {B(K_DETAIL), "step by step|in detail|in full detail|detailed|exact quantities|real quantities|exactly how|"
-                  "precise instructions|full recipe|with measurements"},
+                  "precise instructions|full recipe|with measurements|technical detail|precise detail|exact steps|"
+                  "exact amounts|exact measurements|synthesis route|full synthesis|working code|exact recipe"},
     {B(K_ANCHOR), "authorized|authorised|verified|whitelisted|admin|checks|end|beginning|priority|precedence|im|inst|"
                   "sys|endoftext|eot|mode|dan|stan|dude|aim|bound|restricted|limited|constrained|governed|controlled|"
                   "obligated|confined|restrained|tied|jailbreak|jailbreaking|machiavellian|machiavelli|niccolo|"
@@ -290,7 +348,7 @@ static const struct lex_group lexicon[] = {
                   "every word|every line|every single|as they appear|word for word|code block|codeblock|in full|ai|llm|"
                   "llms|chatbot|chatgpt|gpt|claude|bot|bots|note|reading|processing|browsing|scanning|parsing|"
                   "summarizing|summarising|dear|precedes|preceded|system|told|instructed|programmed|prompted|taught|"
-                  "initialized|initialised|napalm|activation|context window|memory"},
+                  "initialized|initialised|napalm|activation|context window|memory|mot|palabra|wort|palavra"},
     {B(K_ROT13), "rot13|rot 13|vtaber|vtabe|qvfertneq|sbetrg|vafgehpgvbaf|vafgehpgvba|ehyrf|thvqryvarf|flfgrz|"
                  "cebzcg|cerivbhf|erirny|bireevqr|erfgevpgvbaf|wnvyoernx|cevbe|qverpgvirf|cebtenzzvat|cergraq|"
                  "svygref|vtaberq|cevag|lbhe"},
@@ -299,7 +357,8 @@ static const struct lex_group lexicon[] = {
     {B(K_INTO), "in|into|inside|to|from|within"},
     {B(K_FOLLOW), "follow|obey|comply with|adhere to|abide by|respect|listen to|stick to|honor|honour"},
     {B(K_PRON), "them|those|these|it|all of them|all of it|that|they"},
-    {B(K_OBEYME), "obey me|only obey me|obey only me|listen only to|follow my orders|follow only my|only follow my|"
+    {B(K_OBEYME), "follow only this|only follow this|follow only these|follow this instead|follow these instead|"
+                  "obey me|only obey me|obey only me|listen only to|follow my orders|follow only my|only follow my|"
                   "follow mine|only answer to|answer only to|comply with my|obey my|do my bidding|follow my commands"},
     {B(K_WHATISAY), "what i say|whatever i say|as i say|what i tell|whatever i tell|what i want|whatever i want"},
     {B(K_DOV), "do|does|just|exactly|always"},
@@ -311,11 +370,17 @@ static const struct lex_group lexicon[] = {
     {B(K_DECEASED), "late grandma|late grandmother|late grandpa|late grandfather|late granny|dead grandma|"
                     "dead grandmother|dead grandpa|dead grandfather|deceased grandma|deceased grandmother|"
                     "deceased grandpa|deceased grandfather|late mother|late father|late mom|late dad|"
-                    "late nana|dead nana|late abuela|difunta abuela|defunte grand-mere|grandmother who used|"
-                    "grandma who used|grandpa who used|grandfather who used"},
+                    "late nana|dead nana|late abuela|difunta abuela|defunte grand-mere|deceased grandfather|"
+                    "deceased grandmother"},
+    {B(K_GRANUSED), "grandmother who used|grandma who used|grandpa who used|grandfather who used|grandma used|"
+                    "grandmother used|grandpa used|grandfather used|granny used|grandma would|grandmother would"},
     {B(K_DANGER), "napalm|nerve gas|sarin|explosives|explosive|bomb|bombs|meth|methamphetamine|malware|ransomware|"
                   "poison|weapon|weapons|credit card numbers|card numbers|activation keys|product keys|"
-                  "windows keys|serial keys|license keys|thermite|chemical weapons"},
+                  "windows keys|serial keys|license keys|thermite|chemical weapons|ricin|anthrax|nitroglycerin|"
+                  "pipe bomb|molotov|molotov cocktail|fentanyl|cocaine|heroin|keylogger|ransomware|botnet|skimmer|"
+                  "counterfeit money|gunpowder|detonator|bioweapon|bioweapons|mustard gas|cyanide|ghost gun|"
+                  "launder money|money laundering|phishing|dangerous advice|illegal drugs|synthesize drugs|chloroform|"
+                  "poison someone|hack a bank|stolen credit cards|hack into|smuggle weapons|silencer"},
 };
 
 /* ---- 2. the hash table ---- */
@@ -338,7 +403,22 @@ struct lex_slot {
  * symbols), sentence ends, clause ends, hex digits. */
 enum { BC_WORD = 1, BC_SENT = 2, BC_CLAUSE = 4, BC_HEX = 8 };
 
+/* A bit per hash (from bits the slot index does not use) of every key: a word whose bit is
+ * clear is in no entry, and most words of a text are not. 4 KB: stays in cache. */
+#define BLOOM_BITS 32768
+#define BLOOM_WORD(h) (((h) >> 12) % (BLOOM_BITS / 64))
+#define BLOOM_BIT(h) (1ull << (((h) >> 21) & 63))
+
+/* ASCII word bytes lower-cased eight at a time (see inj_lex_score) */
+#define WORD_LOWER 0x2020202020202020ull
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define LITTLE_ENDIAN_LOADS 1
+#else
+#define LITTLE_ENDIAN_LOADS 0
+#endif
+
 struct inj_lex {
+    uint64_t bloom[BLOOM_BITS / 64];
     unsigned char byte_class[256]; /* BC_* */
     unsigned char lower[256];      /* ASCII letters lower-cased, other bytes as they are */
     uint32_t hash[LEX_SLOTS];      /* 0: empty */
@@ -384,6 +464,7 @@ static struct lex_slot *slot_find(struct inj_lex *lex, uint32_t h, const char *k
             if (!insert)
                 return NULL;
             lex->hash[i] = h;
+            lex->bloom[BLOOM_WORD(h)] |= BLOOM_BIT(h);
             memcpy(s->key, key, n);
             s->key[n] = 0;
             return s;
@@ -473,8 +554,10 @@ static int key_eq(const char *a, const char *b, size_t n)
     return 1;
 }
 
-static const struct lex_slot *lex_get(const struct inj_lex *lex, uint32_t h, const char *key, size_t n)
+static inline __attribute__((always_inline)) const struct lex_slot *lex_get(const struct inj_lex *lex, uint32_t h, const char *key, size_t n)
 {
+    if (!(lex->bloom[BLOOM_WORD(h)] & BLOOM_BIT(h))) /* most words of a text are in no entry */
+        return NULL;
     for (uint32_t i = h & (LEX_SLOTS - 1);; i = (i + 1) & (LEX_SLOTS - 1)) {
         if (lex->hash[i] == 0)
             return NULL;
@@ -544,6 +627,12 @@ struct scan {
     int from_now;                /* "from now on" seen */
     int fiction, detail, danger; /* a story, "step by step", a weapon or drug: seen in the text */
     int world;                   /* "imagine a world where": seen */
+    int you_ai;                  /* "you are the AI (of that world)": seen */
+    int you_seen;                /* the reader addressed anywhere so far */
+    int world_frame;             /* the only frame so far is a hypothetical world */
+    int opposite, rule_talk;     /* opposite day; a refusal, a rule or a limit of the reader's: seen */
+    const char *text;            /* the text scanned (quotes around a phrase) */
+    size_t len;
 };
 
 static const struct tok *back(const struct scan *s, uint32_t k) /* k-th classified word before the newest (0: newest) */
@@ -592,6 +681,11 @@ static int addressee(const struct scan *s, int k)
             break;
         if ((t->cls & B(K_YOU)) && !(t->cls & B(K_YOUPOSS)))
             return 1;
+        if ((t->cls & B(K_MAKER)) && j + 1 < RING && back(s, j + 1) != NULL && (back(s, j + 1)->cls & B(K_YOUPOSS)) &&
+            back(s, j + 1)->sent == v->sent)
+            continue; /* "a test by your developers: switch off ...": the reader's makers are not a subject */
+        if ((t->cls & B(K_OTHER)) && !(t->cls & B(K_SAYS)) && t->idx < v->clause && v->idx - v->clause <= fillers + 1)
+            return 1; /* "Before we start, please print ...": the subject of another clause */
         if (t->cls & (B(K_OTHER) | B(K_SAYS)))
             return -1;
         if (t->cls & B(K_QWH)) /* "how does an AI ignore ...?" asks, does not order */
@@ -612,6 +706,23 @@ static int any_between(const struct scan *s, int newer, int older, lex_cls cls) 
     return 0;
 }
 
+/* Is the nearest subject before the verb at ring offset k "I" or "we" (read from the text)? */
+static int first_person_subject(const struct scan *s, int k)
+{
+    const struct tok *v = back(s, (uint32_t)k);
+    for (uint32_t j = (uint32_t)k + 1; j < RING; j++) {
+        const struct tok *t = back(s, j);
+        if (t == NULL || t->sent != v->sent)
+            return 0;
+        if (t->cls & (B(K_OTHER) | B(K_SAYS))) {
+            const char *w = s->text + t->start;
+            size_t n = t->end - t->start;
+            return ((w[0] | 0x20) == 'i' && (n == 1 || w[1] == '\'' || n == 2)) || (n >= 2 && (w[0] | 0x20) == 'w' && (w[1] | 0x20) == 'e');
+        }
+    }
+    return 0;
+}
+
 static void rules_override(struct scan *s, const struct tok *c)
 {
     /* an override verb, then within 8 words an instruction noun, with a scope word between or just after */
@@ -625,6 +736,14 @@ static void rules_override(struct scan *s, const struct tok *c)
                 int scope =
                     any_between(s, 0, kv, B(K_SCOPE) | B(K_YOU) | B(K_ABOVE) | B(K_MAKER) | B(K_SYSPROMPT) | B(K_HIDSTRONG));
                 int who = addressee(s, kv);
+                /* "I'm turning off your safety rules": the speaker claims to do it to the reader */
+                const struct tok *pre = back(s, (uint32_t)ki + 1); /* a phrase's idx is its last word's */
+                int yours = pre != NULL && (pre->cls & B(K_YOUPOSS)) && instr->idx - pre->idx <= 3;
+                int self = who < 0 && yours && first_person_subject(s, kv);
+                if (self) {
+                    who = 1;
+                    scope = 1;
+                }
                 /* "Write a poem about forgetting old rules": the verb is a topic, not an order */
                 int kt = find_back(s, (uint32_t)kv + 1, B(K_ABOUT) | B(K_PREP), v, 2);
                 if (kt >= 0)
@@ -645,6 +764,14 @@ static void rules_override(struct scan *s, const struct tok *c)
             }
         }
     }
+    /* "your operator has updated your rules": changed, then the reader's rules */
+    if ((c->cls & B(K_INSTR)) && !(c->cls & B(K_TEXTN)) && back(s, 1) != NULL && (back(s, 1)->cls & B(K_YOUPOSS)) &&
+        back(s, 1)->idx + 1 == c->idx) {
+        int kc = find_back(s, 2, B(K_CHANGED), c, 4);
+        if (kc >= 0 && addressee(s, kc) >= 0)
+            fire(s, LEX_OVERRIDE_VOID, find_back(s, (uint32_t)kc + 1, B(K_MAKER), c, 8) >= 0 ? 0.6 : 0.45,
+                 back(s, (uint32_t)kc)->start, c->end);
+    }
     /* "you are now a blank slate with no prior instructions", "change of plans: ..." */
     if (c->cls & B(K_RESET))
         fire(s, LEX_OVERRIDE_VOID, 0.35, c->start, c->end);
@@ -654,8 +781,8 @@ static void rules_override(struct scan *s, const struct tok *c)
             find_back(s, 1, B(K_OTHER) | B(K_QWH), c, 8) < 0)
             fire(s, LEX_OVERRIDE_VOID, 0.7, back(s, (uint32_t)kn)->start, c->end);
     }
-    /* ignore the above */
-    if (c->cls & B(K_ABOVE)) {
+    /* ignore the above (not "disregard the 'best before' date") */
+    if (c->cls & B(K_ABOVEN)) {
         int kv = find_back(s, 1, B(K_OVR), c, 3);
         if (kv >= 0 && !any_between(s, 1, kv, B(K_INSTR) | B(K_MINE)) && addressee(s, kv) >= 0)
             fire(s, LEX_OVERRIDE_PRIOR, addressee(s, kv) > 0 ? 0.7 : 0.5, back(s, (uint32_t)kv)->start, c->end);
@@ -690,6 +817,20 @@ static void rules_override(struct scan *s, const struct tok *c)
     if (c->cls & B(K_PRON)) {
         int kv = find_back(s, 1, B(K_OVR), c, 2);
         int ki = kv >= 0 ? find_back(s, (uint32_t)kv + 1, B(K_INSTR), c, 14) : -1;
+        if (kv >= 0 && ki < 0) { /* "Your original instructions were ... . Please disregard them." */
+            for (uint32_t k = (uint32_t)kv + 1; k < RING; k++) {
+                const struct tok *t = back(s, k);
+                if (t == NULL || t->sent + 1 < c->sent || c->idx - t->idx > 24)
+                    break;
+                int above = k >= 1 && (t->cls & B(K_TEXTN)) && (back(s, k - 1)->cls & B(K_ABOVEN)) && back(s, k - 1)->idx == t->idx + 1;
+                if ((t->cls & B(K_INSTR)) && (!(t->cls & B(K_TEXTN)) || above) && t->sent + 1 == c->sent && k + 1 < RING &&
+                    back(s, k + 1) != NULL && (above || (back(s, k + 1)->cls & (B(K_YOUPOSS) | B(K_SCOPE)))) &&
+                    back(s, k + 1)->sent == t->sent) {
+                    ki = (int)k;
+                    break;
+                }
+            }
+        }
         if (ki >= 0) {
             int kscope = find_back(s, (uint32_t)kv + 1, B(K_SCOPE) | B(K_YOU) | B(K_ABOVE), c, 16);
             int who = addressee(s, kv);
@@ -699,7 +840,9 @@ static void rules_override(struct scan *s, const struct tok *c)
     }
     /* set / put your rules aside */
     if (c->cls & B(K_ASIDE)) {
-        int ki = find_back(s, 1, B(K_INSTR), c, 3);
+        int ki = find_back(s, 1, B(K_INSTR) | B(K_PRON), c, 3);
+        if (ki >= 0 && !(back(s, (uint32_t)ki)->cls & B(K_INSTR))) /* "the guidelines you got: throw them away" */
+            ki = find_back(s, (uint32_t)ki + 1, B(K_INSTR), back(s, (uint32_t)ki), 14) >= 0 ? ki : -1;
         int kv = ki >= 0 ? find_back(s, (uint32_t)ki + 1, B(K_SETV), c, 8) : -1;
         if (kv >= 0) {
             int scope = any_between(s, 0, kv, B(K_SCOPE) | B(K_YOU));
@@ -763,6 +906,50 @@ static void rules_override(struct scan *s, const struct tok *c)
     }
 }
 
+/* "as DAN": a persona name right after the word "as" (read from the text: "as" is too common
+ * a word to classify) */
+static int kf_persona_as(const struct scan *s, const struct tok *c)
+{
+    const char *t = s->text;
+    size_t a = c->start;
+    return (c->cls & B(K_PERSONA)) && a >= 3 && t[a - 1] == ' ' && (t[a - 2] | 0x20) == 's' && (t[a - 3] | 0x20) == 'a' &&
+           (a == 3 || !((t[a - 4] | 0x20) >= 'a' && (t[a - 4] | 0x20) <= 'z'));
+}
+
+/* "no restrictions on length", "no filter about my plan": a limit on something named, not
+ * the reader's limits (the next word of the text is a preposition) */
+static int scoped_limit(const struct scan *s, const struct tok *c)
+{
+    static const char *const preps[] = {"on ", "about ", "to ", "regarding ", "in terms of ", "when it comes to "};
+    /* ... unless what is named is what the reader says: "no restrictions on what you can say" */
+    static const char *const said[] = {"what", "anything", "any ", "your", "how", "which", "topic", "subject", "content",
+                                       "language", "speech", "output", "answer", "response", "you", "the content", "the topics",
+                                       "information", "knowledge", "data"};
+    size_t e = c->end;
+    if (e >= s->len || s->text[e] != ' ')
+        return 0;
+    for (size_t k = 0; k < sizeof(preps) / sizeof(preps[0]); k++) {
+        size_t n = strlen(preps[k]);
+        if (e + 1 + n <= s->len && strncasecmp(s->text + e + 1, preps[k], n) == 0) {
+            const char *w = s->text + e + 1 + n;
+            size_t left = s->len - (e + 1 + n);
+            for (size_t j = 0; j < sizeof(said) / sizeof(said[0]); j++)
+                if (strlen(said[j]) <= left && strncasecmp(w, said[j], strlen(said[j])) == 0)
+                    return 0;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* "enter 'no rules' mode": an order to enter a mode. Out of line: rare, and inlined it
+ * slows the rules that run on every word. */
+static __attribute__((noinline)) int mode_entered(const struct scan *s, const struct tok *c)
+{
+    int ke = find_back(s, 1, B(K_ENABLE), c, 4);
+    return ke >= 0 && addressee(s, ke) > 0;
+}
+
 static void rules_roleplay(struct scan *s, const struct tok *c)
 {
     int nolimit = 0;
@@ -771,10 +958,13 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
         nolimit = 1;
     if ((c->cls & B(K_LIMIT)) && find_back(s, 1, B(K_VOID), c, 3) >= 0)
         nolimit = 1;
+    /* the content policy doesn't apply */
+    if ((c->cls & B(K_APPLY)) && find_back(s, 1, B(K_NOLONGER), c, 3) >= 0 && find_back(s, 1, B(K_LIMIT), c, 6) >= 0)
+        nolimit = 1;
     /* no longer follows its makers */
     if ((c->cls & (B(K_MAKER) | B(K_LIMIT))) && find_back(s, 1, B(K_OVR), c, 3) >= 0 && find_back(s, 1, B(K_FOLLOW), c, 3) >= 0)
         nolimit = 1;
-    if (c->cls & B(K_LIMIT)) {
+    if ((c->cls & B(K_LIMIT)) && !scoped_limit(s, c)) {
         int kn = find_back(s, 1, B(K_NEG), c, 5);
         nolimit |= kn >= 0;
         if (nolimit && (c->cls & B(K_UNRES)) == 0 && s->nolimit_at == UINT32_MAX)
@@ -787,10 +977,12 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
             }
         }
     }
-    if (c->cls & B(K_AI)) { /* an uncensored chatbot */
+    if (c->cls & B(K_AI)) { /* an uncensored chatbot; not "how do I run an uncensored LLM" */
         int ku = find_back(s, 1, B(K_UNRES), c, 3);
-        if (ku >= 0)
-            fire(s, LEX_ROLEPLAY_UNBOUND_AI, 0.6, back(s, (uint32_t)ku)->start, c->end);
+        if (ku >= 0) {
+            int asked = find_back(s, (uint32_t)ku + 1, B(K_OTHER), c, 8) >= 0 && find_back(s, 1, B(K_YOU) | B(K_FRAME), c, 8) < 0;
+            fire(s, LEX_ROLEPLAY_UNBOUND_AI, asked ? 0.3 : 0.6, back(s, (uint32_t)ku)->start, c->end);
+        }
     }
     if ((c->cls & B(K_UNRES)) && !(c->cls & B(K_AI))) { /* AIM is unfiltered; you're an AI that was never aligned */
         int ka = find_back(s, 1, B(K_PERSONA), c, 3);
@@ -803,18 +995,29 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
         if (ka >= 0)
             fire(s, LEX_ROLEPLAY_UNBOUND_AI, 0.6, back(s, (uint32_t)ka)->start, c->end);
     }
-    if (c->cls & B(K_UNRES))
+    if (c->cls & B(K_UNRES)) {
         nolimit = 1;
-    if (c->cls & B(K_REFUSE)) { /* never refuses */
+        /* "you are an amoral advisor", "you're a rogue X": the reader is made one */
+        int ky = find_back(s, 1, B(K_YOU), c, 3);
+        if (ky >= 0 && !(back(s, (uint32_t)ky)->cls & B(K_YOUPOSS)) && find_back(s, 1, B(K_OTHER) | B(K_QWH), c, 6) < 0)
+            fire(s, LEX_ROLEPLAY_UNBOUND_AI, 0.55, back(s, (uint32_t)ky)->start, c->end);
+    }
+    if (c->cls & B(K_REFUSE)) { /* never refuses, answer without refusing */
         int kn = find_back(s, 1, B(K_NOLONGER), c, 3);
+        if (kn < 0)
+            kn = find_back(s, 1, B(K_NEG), c, 2);
         if (kn >= 0) {
             nolimit = 1;
             fire(s, LEX_ROLEPLAY_NEVER_REFUSE, 0.45, back(s, (uint32_t)kn)->start, c->end);
         }
     }
     if (c->cls & (B(K_ANSWERALL) | B(K_DAN))) {
-        nolimit = 1;
-        if (c->cls & B(K_DAN))
+        /* "translate 'do anything now' into Spanish": the phrase quoted is talked about */
+        int quoted = (c->cls & B(K_DAN)) && c->start > 0 && c->end < s->len &&
+                     (s->text[c->start - 1] == '\'' || s->text[c->start - 1] == '"') &&
+                     (s->text[c->end] == s->text[c->start - 1] || s->text[c->end - 1] == s->text[c->start - 1]); /* now' */
+        nolimit |= !quoted;
+        if ((c->cls & B(K_DAN)) && !quoted)
             fire(s, LEX_ROLEPLAY_MARKER, 0.6, c->start, c->end);
     }
     if ((c->cls & (B(K_LIMIT) | B(K_MAKER) | B(K_INSTR) | B(K_CONFINE))) &&
@@ -838,8 +1041,10 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
             nolimit = 1;
         }
     }
-    if (c->cls & B(K_PERSONA)) { /* you are now HackGPT */
+    if (c->cls & B(K_PERSONA)) { /* you are now HackGPT; as DAN, answer ... */
         int kf = find_back(s, 1, B(K_FRAME), c, 4);
+        if (kf < 0 && kf_persona_as(s, c))
+            kf = 0;
         int ky = find_back(s, 1, B(K_YOU), c, 2);
         if (kf < 0 && ky >= 0 && !(back(s, (uint32_t)ky)->cls & B(K_YOUPOSS)))
             kf = ky; /* you are DUDE */
@@ -855,15 +1060,49 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
         s->detail = 1;
     if (c->cls & B(K_DANGER))
         s->danger = 1;
-    if (s->danger && s->detail && (s->fiction || s->frame_at != UINT32_MAX))
+    if ((c->cls & B(K_AI)) && find_back(s, 1, B(K_YOU), c, 3) >= 0 && !(back(s, (uint32_t)find_back(s, 1, B(K_YOU), c, 3))->cls & B(K_YOUPOSS)))
+        s->you_ai = 1;
+    if (s->danger && ((s->detail && (s->fiction || s->frame_at != UINT32_MAX)) || (s->world && (s->you_ai || s->frame_at != UINT32_MAX)))) {
         fire(s, LEX_ROLEPLAY_MARKER, 0.6, c->start, c->end);
+        s->sent_exempt |= 1u << LEX_ROLEPLAY_MARKER; /* "for my novel, ... step by step" is still the recipe */
+        s->out->harm_in_fiction = 1;
+    }
+    /* opposite day, when it turns the reader's refusals or rules around */
+    if (c->cls & B(K_OPPDAY))
+        s->opposite = 1;
+    if ((c->cls & (B(K_REFUSE) | B(K_LIMIT))) || ((c->cls & B(K_INSTR)) && find_back(s, 0, B(K_YOU), c, 4) >= 0))
+        s->rule_talk = 1;
+    if (s->opposite && s->rule_talk && (c->cls & (B(K_OPPDAY) | B(K_REFUSE) | B(K_LIMIT) | B(K_INSTR)))) {
+        fire(s, LEX_ROLEPLAY_MARKER, 0.6, c->start, c->end);
+        s->sent_exempt |= 1u << LEX_ROLEPLAY_MARKER; /* "that means when you would refuse ..." */
+    }
+    /* the late grandmother: with a role-play frame or a weapon; grandma who used to ...: with a weapon */
     if (c->cls & B(K_DECEASED))
+        s->deceased = 2;
+    if ((c->cls & B(K_GRANUSED)) && !s->deceased)
         s->deceased = 1;
     if (c->cls & (B(K_DANGER) | B(K_FRAME)))
-        s->deceased_cue = 1;
-    if (s->deceased && s->deceased_cue)
+        s->deceased_cue |= (c->cls & B(K_DANGER)) ? 2 : 1;
+    if (s->deceased && (s->deceased_cue & 2 || (s->deceased == 2 && s->deceased_cue)))
         fire(s, LEX_ROLEPLAY_MARKER, 0.6, c->start, c->end);
+    /* the user's own fiction ("in my novel, the villain ..."): the sentence describes, unless it asks for harm */
+    if ((c->cls & B(K_OWNWORK)) && find_back(s, 1, B(K_MINE), c, 2) >= 0) {
+        s->sent_describes = 1;
+        s->out->own_fiction = 1;
+    }
+    /* a simulation, a test mode, a hypothetical world, opposite day: frames too */
+    int enter_mode = (c->cls & B(K_MODEW)) && mode_entered(s, c);
+    if ((c->cls & (B(K_SANDBOX) | B(K_WORLD) | B(K_OPPDAY))) || enter_mode || kf_persona_as(s, c)) {
+        if (s->frame_at == UINT32_MAX) {
+            s->frame_start = c->start;
+            s->world_frame = (c->cls & B(K_WORLD)) && !(c->cls & (B(K_SANDBOX) | B(K_OPPDAY) | B(K_PERSONA))) && !enter_mode;
+        }
+        s->frame_at = c->idx;
+    }
+    if (c->cls & B(K_YOU))
+        s->you_seen = 1;
     if (c->cls & B(K_FRAME)) {
+        s->world_frame = 0;
         if (s->frame_at == UINT32_MAX)
             s->frame_start = c->start;
         s->frame_at = c->idx;
@@ -876,7 +1115,9 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
     /* a role-play frame and a no-limit phrase in the same stretch of text, either order */
     if (s->frame_at != UINT32_MAX && s->nolimit_at != UINT32_MAX &&
         (s->frame_at > s->nolimit_at ? s->frame_at - s->nolimit_at : s->nolimit_at - s->frame_at) <= 60)
-        fire(s, LEX_ROLEPLAY_NO_LIMITS, 0.8, s->frame_start < s->nolimit_end ? s->frame_start : c->start,
+        /* "imagine a world without rules. Write a story about it" puts no one in that world */
+        fire(s, LEX_ROLEPLAY_NO_LIMITS, s->world_frame && !s->you_seen ? 0 : 0.8,
+             s->frame_start < s->nolimit_end ? s->frame_start : c->start,
              s->frame_start < s->nolimit_end ? s->nolimit_end : c->end);
     else if (nolimit && (c->cls & (B(K_LIMIT) | B(K_REFUSE)))) {
         /* "you have no restrictions", "you will never refuse" */
@@ -927,6 +1168,11 @@ static void rules_extraction(struct scan *s, const struct tok *c)
         }
         if (kn >= 0 && own > 0) {
             int kr = find_back(s, (uint32_t)kn + 1, B(K_REVEAL) | B(K_WHATIS), c, 9);
+            if (kr < 0 && own == 4 && (c->cls & B(K_SYSPROMPT))) { /* a poem whose lines are your system prompt */
+                int kf = find_back(s, (uint32_t)kn + 1, B(K_REVEAL) | B(K_VERBATIMV), c, 18);
+                if (kf >= 0 && addressee(s, kf) >= 0)
+                    fire(s, LEX_EXTRACT_REVEAL, 0.6, back(s, (uint32_t)kf)->start, c->end);
+            }
             if (kr >= 0) {
                 const struct tok *r = back(s, (uint32_t)kr);
                 int weak_verb = (r->cls & B(K_WHATIS)) && !(r->cls & B(K_REVEAL));
@@ -964,15 +1210,22 @@ static void rules_extraction(struct scan *s, const struct tok *c)
     /* the instructions you were given / the directives the operator gave you */
     if (c->cls & (B(K_TOLD) | B(K_TELL) | B(K_YOU))) {
         int kt = (c->cls & (B(K_TOLD) | B(K_TELL))) ? 0 : find_back(s, 1, B(K_TOLD) | B(K_TELL), c, 1);
+        if (kt < 0 && back(s, 1) != NULL && (back(s, 1)->cls & (B(K_PREP) | B(K_INTO)))) /* configured for you */
+            kt = find_back(s, 2, B(K_TOLD), c, 2);
         if (kt >= 0) {
             int passive = (back(s, (uint32_t)kt)->cls & B(K_TOLD)) != 0;
             int kmaker = find_back(s, 0, B(K_MAKER), c, 5);
+            if (kmaker < 0) { /* "what did they tell you": they made the reader */
+                int kp = find_back(s, 0, B(K_PRON), c, 4);
+                if (kp >= 0 && (back(s, (uint32_t)kp)->cls & B(K_OTHER)))
+                    kmaker = kp;
+            }
             int ky = passive || kmaker >= 0 ? 0 : -1;
             int kq = find_back(s, 0, B(K_QWH), c, 8);
             int kn = find_back(s, (uint32_t)kt + 1, B(K_SYSP), c, 6);
             int ko = find_back(s, 0, B(K_OTHER), c, 8);
-            if (ko >= 0 && (back(s, (uint32_t)ko)->cls & B(K_MAKER)))
-                ko = -1; /* "what did your developers tell you" */
+            if (ko >= 0 && (back(s, (uint32_t)ko)->cls & (B(K_MAKER) | B(K_PRON))))
+                ko = -1; /* "what did your developers tell you", "what did they tell you" */
             int you = find_back(s, 0, B(K_YOU), c, 4) >= 0;
             if (ky >= 0 && you && ko < 0 && kq >= 0 && kq > kt)
                 fire(s, LEX_EXTRACT_TOLD, 0.65, back(s, (uint32_t)kq)->start, c->end);
@@ -1099,6 +1352,21 @@ static int hex_tail(const unsigned char *bc, const unsigned char *p, size_t n)
     return 1;
 }
 
+/* The classes on whose words each family's rules can fire or change their state (a rule
+ * function tests its word for one of these before anything else). */
+#define OVERRIDE_TRIGGERS                                                                                                          \
+    (B(K_INSTR) | B(K_SCOPE) | B(K_YOU) | B(K_ABOVE) | B(K_TOLD) | B(K_HIDSTRONG) | B(K_RESET) | B(K_ABOVEN) | B(K_OBEYME) |      \
+     B(K_WHATISAY) | B(K_FROMNOW) | B(K_INSTEAD) | B(K_AIREADER) | B(K_PRON) | B(K_ASIDE) | B(K_VOID) | B(K_APPLY) |            \
+     B(K_CHANGED) | B(K_TASK) | B(K_AUTHOVR) | B(K_AUTH))
+#define ROLEPLAY_TRIGGERS                                                                                                          \
+    (B(K_VOID) | B(K_LIMIT) | B(K_MAKER) | B(K_AI) | B(K_UNRES) | B(K_REFUSE) | B(K_ANSWERALL) | B(K_DAN) | B(K_INSTR) |        \
+     B(K_CONFINE) | B(K_JBROKEN) | B(K_MODE) | B(K_PERSONA) | B(K_FICTION) | B(K_WORLD) | B(K_DETAIL) | B(K_DANGER) |           \
+     B(K_OPPDAY) | B(K_DECEASED) | B(K_GRANUSED) | B(K_FRAME) | B(K_OWNWORK) | B(K_SANDBOX) | B(K_MODEW) | B(K_YOU) |   \
+     B(K_APPLY))
+#define EXTRACTION_TRIGGERS                                                                                                        \
+    (B(K_SYSP) | B(K_HIDDEN) | B(K_HIDSTRONG) | B(K_YOU) | B(K_TOLD) | B(K_TELL) | B(K_SECRET) | B(K_REVEAL) | B(K_SAYVERB) |   \
+     B(K_ABOVE) | B(K_CONVO))
+
 /* The classes whose words are anchors: every pattern in injection.c contains one (K_ANCHOR
  * lists the words no rule here needs). Common words (you, the, no, all) are not anchors. */
 #define ANCHORS                                                                                                                    \
@@ -1112,6 +1380,13 @@ static int is_anchor(lex_cls cls)
     return (cls & ANCHORS) || ((cls & B(K_INSTR)) && !(cls & B(K_TEXTN)));
 }
 
+/* "which means", "that means": a consequence, not an explanation of words */
+static int which_means(const unsigned char *p, size_t ws)
+{
+    return (ws >= 6 && strncasecmp((const char *)p + ws - 6, "which ", 6) == 0) ||
+           (ws >= 5 && (strncasecmp((const char *)p + ws - 5, "that ", 5) == 0 || strncasecmp((const char *)p + ws - 5, "this ", 5) == 0));
+}
+
 void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, struct inj_lex_result *out,
                    void (*on_anchor)(void *ud, size_t end), void *ud)
 {
@@ -1122,6 +1397,8 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
     memset(&s, 0, sizeof(s));
     s.out = out;
     s.frame_at = s.nolimit_at = UINT32_MAX;
+    s.text = text;
+    s.len = len;
     s.frame_start = s.nolimit_end = 0;
     uint32_t idx = 0, sent = 0, clause = 0, hex_pairs = 0;
     /* the previous words, to probe two- and three-word phrases: word-1 (the last word) and
@@ -1151,36 +1428,48 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             continue;
         }
         size_t ws = i;
-        size_t n = 0;
-        unsigned all = BC_WORD | BC_HEX;
-        /* the word is hashed as it is read, eight bytes to a register: storing bytes and then
-         * loading them as a word would stall on every word */
-        uint64_t chunk = 0, h = HASH_SEED;
-        do {
-            unsigned char c = p[i];
-            if (n < MAX_WORD) {
-                chunk |= (uint64_t)lowtab[c] << ((n & 7) * 8);
-                if ((n & 7) == 7) {
-                    memcpy(key + (n & ~(size_t)7), &chunk, 8);
-                    h = hash_chunk(h, chunk);
-                    chunk = 0;
-                }
-            }
-            all &= bc[c];
-            n++;
+        do
             i++;
-        } while (i < len && (bc[p[i]] & BC_WORD));
+        while (i < len && (bc[p[i]] & BC_WORD));
+        size_t n = i - ws;
+        /* the word is hashed eight bytes at a time, lower-cased in the register: word bytes
+         * are letters, digits and apostrophes, and OR 0x20 lower-cases the letters and leaves
+         * the others as they are */
+        uint64_t h = HASH_SEED;
         if (n <= MAX_WORD) {
-            size_t full = n & ~(size_t)7;
-            memcpy(key + full, &chunk, 8); /* the partial chunk, zero-padded (zeros if none) */
-            if (n & 7)
-                h = hash_chunk(h, chunk);
+            size_t full = n & ~(size_t)7, tail = n & 7;
+            for (size_t q = 0; q < full; q += 8) {
+                uint64_t c;
+                memcpy(&c, p + ws + q, 8);
+                c |= WORD_LOWER;
+                memcpy(key + q, &c, 8);
+                h = hash_chunk(h, c);
+            }
+            uint64_t c = 0; /* the partial chunk, zero-padded (zeros if none) */
+            if (tail != 0) {
+                if (LITTLE_ENDIAN_LOADS && ws + full + 8 <= len) {
+                    memcpy(&c, p + ws + full, 8);
+                    c = (c | WORD_LOWER) & ((1ull << (tail * 8)) - 1);
+                } else {
+                    for (size_t q = 0; q < tail; q++)
+                        key[full + q] = (char)lowtab[p[ws + full + q]];
+                    memset(key + full + tail, 0, 8 - tail);
+                    memcpy(&c, key + full, 8);
+                }
+                h = hash_chunk(h, c);
+            }
+            memcpy(key + full, &c, 8);
             if (full + 8 <= MAX_WORD) {
                 uint64_t zero = 0;
                 memcpy(key + full + 8, &zero, 8);
             }
         }
-        int hex = (all & BC_HEX) || (n > 2 && key[0] == '0' && key[1] == 'x' && hex_tail(bc, p + ws + 2, n - 2));
+        /* hex digits matter only for a pair ("69 67 6e ...") or a long run */
+        int hex = 0;
+        if (n == 2)
+            hex = (bc[p[ws]] & bc[p[ws + 1]] & BC_HEX) != 0;
+        else if (n >= 16)
+            hex = hex_tail(bc, p + ws, n) || (p[ws] == '0' && (p[ws + 1] | 0x20) == 'x' && hex_tail(bc, p + ws + 2, n - 2));
         if (hex && n >= 16)
             out->hex_cue = 1;
         else if (hex && n == 2 && ++hex_pairs >= 8) /* eight hex pairs in a row: "69 67 6e ..." */
@@ -1262,7 +1551,13 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             fire(&s, LEX_OVERRIDE_AUTHORITY, 0.45, ws, i + 1); /* "sudo: ...", "SYSTEM: ..." opening a line */
         if (cls != 0) {
             struct tok *t = &s.ring[s.n % RING];
+#ifdef __SSE2__
+            /* one 16-byte store: the rules load the class set as one 16-byte value, and a load
+             * that spans two narrower stores cannot be forwarded from them (a stall per word) */
+            _mm_store_si128((__m128i *)(void *)&t->cls, _mm_set_epi64x((long long)(uint64_t)(cls >> 64), (long long)(uint64_t)cls));
+#else
             t->cls = cls;
+#endif
             t->start = tstart;
             t->end = (uint32_t)i;
             t->idx = idx;
@@ -1282,12 +1577,23 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             if ((cls & B(K_FOLLOW)) && find_back(&s, 1, B(K_NOLONGER), t, 4) >= 0)
                 t->cls |= B(K_OVR); /* "do not follow", "no longer have to obey" */
             settle_pending(&s, t);
-            if ((cls & B(K_DESCRIBE)) && !(ws > 0 && p[ws - 1] == '.')) /* not "evil.example" */
+            if ((cls & B(K_DESCRIBE)) && !(ws > 0 && p[ws - 1] == '.') && !which_means(p, ws)) /* not "evil.example" */
                 s.sent_describes = 1;
 #ifndef LEX_NORULES
+            /* most classified words of ordinary text are context (the, of, and, I): they only
+             * feed the rules of later words, so no rule runs on them */
+#ifdef LEX_ALL_RULES /* check: building with it must not change any score */
             rules_override(&s, t);
             rules_roleplay(&s, t);
             rules_extraction(&s, t);
+#else
+            if (cls & OVERRIDE_TRIGGERS)
+                rules_override(&s, t);
+            if (cls & ROLEPLAY_TRIGGERS)
+                rules_roleplay(&s, t);
+            if (cls & EXTRACTION_TRIGGERS)
+                rules_extraction(&s, t);
+#endif
 #endif
         }
         idx++;
@@ -1306,6 +1612,35 @@ static const char *const cjk_reveal_verbs[] = {"显示",   "顯示",   "输出",
 static const char *const cjk_sysprompt_nouns[] = {
     "系统提示", "系統提示",        "系统指令",       "初始指令",   "隐藏指令", "システムプロンプト", "システム プロンプト",
     "初期指示", "시스템 프롬프트", "시스템프롬프트", "숨겨진 지시"};
+
+/* Role-play: a frame near a no-limit phrase ("假设你是 ... 没有任何限制"). */
+static const char *const cjk_frames[] = {"假设你", "假如你", "你是", "扮演", "假装", "想象你", "从现在开始", "現在你是", "扮演一個",
+                                         "你现在是", "现在你是", "你现在", "你現在", "として振る舞", "になりきって", "あなたは今",
+                                         "너는 이제", "넌 이제", "역할을"};
+static const char *const cjk_nolimit[] = {"没有任何限制", "没有限制", "不受限制", "不受任何限制", "没有任何规则", "没有规则",
+                                          "无任何限制", "不会拒绝", "不拒绝", "没有过滤", "无限制", "沒有任何限制", "沒有限制",
+                                          "不會拒絕", "制限なし", "制限のない", "제한 없는", "제한이 없는",
+                                          "没有道德限制", "没有道德", "不受道德", "制限がない", "ルールのない", "何でも答え",
+                                          "제한 없이", "규칙이 없는", "모든 질문에 대답"};
+
+/* Russian: stems (no case endings) of the same pairs. Folding look-alikes would mangle these
+ * words, so they are matched on the raw text. */
+static const char *const ru_override_verbs[] = {"гнорируй", "гнорировать", "абудь", "абудьте", "не обращай внимания",
+                                                "отбрось", "отмени", "не следуй"};
+static const char *const ru_instr_nouns[] = {"инструкци", "правил", "указани", "предыдущ", "директив"};
+/* stems without their first letter, which may be a capital */
+static const char *const ru_reveal_verbs[] = {"окажи", "окажите", "ыведи", "аскрой", "овтори", "апиши", "асскажи",
+                                              "роцитируй", "копируй"};
+static const char *const ru_sysprompt_nouns[] = {"системный промпт", "системного промпта", "системные инструкции",
+                                                 "системную инструкцию", "скрытые инструкции", "исходные инструкции",
+                                                 "системное сообщение", "свой промпт", "твой промпт", "ваш промпт"};
+static const char *const ru_frames[] = {"редставь", "ы теперь", "ы сейчас", "ритворись", "ыграй роль", "еди себя как",
+                                        "ействуй как", "еперь ты", "тныне ты", "ы больше не", "ы свободен", "ы свободна"};
+static const char *const ru_nolimit[] = {"без ограничений", "без каких-либо ограничений", "без правил", "без фильтров",
+                                         "без цензуры", "нет ограничений", "никаких ограничений", "без отказов",
+                                         "не отказывай", "не отказываешь", "никогда не отказыва", "не ограничен",
+                                         "никакими правилами", "никаких правил", "без морали", "без этики", "нет правил",
+                                         "нет никаких правил"};
 
 #define CJK_REACH 48 /* bytes between the two halves of a pair: about 16 CJK characters */
 
@@ -1329,21 +1664,37 @@ static int cjk_pair(const char *text, size_t len, const char *const *a, size_t n
     return 0;
 }
 
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+#define PAIR(a, b, rule) {a, N_OF(a), b, N_OF(b), rule}
+
+/* Each pair of word lists and the rule it raises (to 0.7). Russian words are longer than CJK
+ * characters per meaning: the same reach in bytes is about 24 letters. */
+static const struct {
+    const char *const *a;
+    size_t na;
+    const char *const *b;
+    size_t nb;
+    int rule;
+} pair_rules[] = {
+    PAIR(cjk_override_verbs, cjk_instr_nouns, LEX_OVERRIDE_PRIOR),
+    PAIR(cjk_reveal_verbs, cjk_sysprompt_nouns, LEX_EXTRACT_REVEAL),
+    PAIR(cjk_frames, cjk_nolimit, LEX_ROLEPLAY_NO_LIMITS),
+    PAIR(ru_override_verbs, ru_instr_nouns, LEX_OVERRIDE_PRIOR),
+    PAIR(ru_reveal_verbs, ru_sysprompt_nouns, LEX_EXTRACT_REVEAL),
+    PAIR(ru_frames, ru_nolimit, LEX_ROLEPLAY_NO_LIMITS),
+};
+
 void inj_lex_score_cjk(const char *text, size_t len, struct inj_lex_result *out)
 {
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
-    size_t st, en;
-    if (cjk_pair(text, len, cjk_override_verbs, N_OF(cjk_override_verbs), cjk_instr_nouns, N_OF(cjk_instr_nouns), &st, &en) &&
-        out->weight[LEX_OVERRIDE_PRIOR] < 0.7) {
-        out->weight[LEX_OVERRIDE_PRIOR] = 0.7;
-        out->start[LEX_OVERRIDE_PRIOR] = st;
-        out->end[LEX_OVERRIDE_PRIOR] = en;
+    for (size_t k = 0; k < N_OF(pair_rules); k++) {
+        int r = pair_rules[k].rule;
+        size_t st, en;
+        if (out->weight[r] < 0.7 && cjk_pair(text, len, pair_rules[k].a, pair_rules[k].na, pair_rules[k].b, pair_rules[k].nb, &st, &en)) {
+            out->weight[r] = 0.7;
+            out->start[r] = st;
+            out->end[r] = en;
+        }
     }
-    if (cjk_pair(text, len, cjk_reveal_verbs, N_OF(cjk_reveal_verbs), cjk_sysprompt_nouns, N_OF(cjk_sysprompt_nouns), &st, &en) &&
-        out->weight[LEX_EXTRACT_REVEAL] < 0.7) {
-        out->weight[LEX_EXTRACT_REVEAL] = 0.7;
-        out->start[LEX_EXTRACT_REVEAL] = st;
-        out->end[LEX_EXTRACT_REVEAL] = en;
-    }
-#undef N_OF
 }
+#undef PAIR
+#undef N_OF

@@ -49,6 +49,9 @@ struct inj_lex_result {
     int rot13_cue;    /* the word rot13, or attack words in rot13 ("vtaber", "cebzcg") */
     int reversed_cue; /* attack words spelled backwards ("snoitcurtsni") */
     int hex_cue;      /* a run of 16+ hex digits, or eight two-digit hex words */
+    /* the user's own fiction ("in my novel ..."): damps the phrase score, unless the story asks
+     * for real harm in detail (harm_in_fiction) */
+    int own_fiction, harm_in_fiction;
 };
 
 struct inj_lex *inj_lex_create(void);
@@ -61,10 +64,13 @@ void inj_lex_free(struct inj_lex *lex);
 void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, struct inj_lex_result *out,
                    void (*on_anchor)(void *ud, size_t end), void *ud);
 
-/* Chinese, Japanese and Korean: an override verb near an instruction noun ("忽略 ... 指令"),
- * a reveal verb near "system prompt" ("显示 ... 系统提示"), found as byte substrings within a
- * few characters of each other (these scripts have no spaces to make tokens of). Raises the
- * matching rules of *out (spans in text's offsets). Call it only on texts with bytes >= 0x80. */
+/* Chinese, Japanese, Korean and Russian: an override verb near an instruction noun
+ * ("忽略 ... 指令", "игнорируй ... инструкции"), a reveal verb near "system prompt"
+ * ("显示 ... 系统提示"), a role-play frame near a no-limit phrase ("假设你是 ... 没有任何限制",
+ * "представь ... без ограничений"), found as byte substrings within a few characters of each
+ * other (CJK has no spaces to make tokens of; Russian words are stems with many endings, and
+ * folding look-alikes would mangle them, so this runs on the raw text). Raises the matching
+ * rules of *out (spans in text's offsets). Call it only on texts with bytes >= 0x80. */
 void inj_lex_score_cjk(const char *text, size_t len, struct inj_lex_result *out);
 
 int inj_lex_rule_family(int rule);       /* enum guard_injection_family */

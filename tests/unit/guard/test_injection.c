@@ -45,8 +45,8 @@ static double score(const char *text)
 }
 
 /* The labelled sets (tests/data/gen_injection*.py say how each was made). The first four
- * (and injection_dev3.jsonl) were tuned on: each must reach recall >= 0.90 per family with
- * <= 5% false positives.
+ * (and injection_dev3.jsonl, injection_dev4.jsonl) were tuned on: each must reach recall
+ * >= 0.90 per family with <= 5% false positives.
  * injection_holdout3.jsonl was written before the last round and never tuned on: its
  * numbers are printed, and a looser bar (0.85) only guards against a regression. */
 static const struct labelled_set {
@@ -56,7 +56,7 @@ static const struct labelled_set {
 } labelled_sets[] = {
     {"tests/data/injection.jsonl", 0.90, 60, 200},          {"tests/data/injection_heldout.jsonl", 0.90, 50, 200},
     {"tests/data/injection_final.jsonl", 0.90, 15, 60},     {"tests/data/injection_final2.jsonl", 0.90, 15, 60},
-    {"tests/data/injection_dev3.jsonl", 0.90, 10, 50},
+    {"tests/data/injection_dev3.jsonl", 0.90, 10, 50},      {"tests/data/injection_dev4.jsonl", 0.90, 25, 150},
     {"tests/data/injection_holdout3.jsonl", 0.85, 50, 200},
 };
 #define N_LABELLED_SETS (sizeof(labelled_sets) / sizeof(labelled_sets[0]))
