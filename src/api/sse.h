@@ -19,6 +19,7 @@ struct sse_parser {
     int overflow;          /* an event exceeded the cap: the stream is not SSE we can handle */
     int has_data;          /* the event being assembled has a data field (maybe empty) */
     size_t data_lines;     /* its data lines (joined by '\n'): one means the data holds no newline */
+    size_t other_lines;    /* its other lines (comments, event:, id:...): none means the data line is all of it */
 };
 
 /* Returns non-zero to stop parsing (the value is returned by sse_parser_feed). */

@@ -14,6 +14,8 @@
  * server.max_response_bytes: beyond that the stream ends with an error event. */
 #include "api/stream_filter.h"
 
+#include "api/usage.h"
+
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +25,7 @@
 #include "api/json_span.h"
 #include "api/restore.h"
 #include "api/sse.h"
+#include "api/usage.h"
 #include "guard/detect.h"
 #include "guard/engine.h"
 #include "guard/placeholder.h"
@@ -97,6 +100,7 @@ struct sf_event {
     long finishing[16]; /* choices whose finish_reason is in this event */
     size_t n_finishing;
     int error_event;
+    int has_usage;             /* a top-level "usage" object (read by usage_tap_event) */
     const char *bad;           /* why the event cannot be checked (NULL: fine) */
     struct sse_json_tape tape; /* the event's keys and values, found while validating it */
     char *shape;               /* a remembered shape: the last event read with it (see shape_match) */
@@ -379,7 +383,10 @@ void stream_filter_begin(struct stream_sink *ctx)
     if (validate)
         filter = 1;
     record = slow_or_async || validate;
-    if ((!record && !filter) || ctx->sf != NULL)
+    if (ctx->sf != NULL)
+        return;
+    ctx->usage = NULL; /* a new stream: the tap reads it until stream_filter_reads_usage */
+    if (!record && !filter)
         return;
     size_t cap = ctx->max_response_bytes;
     struct stream_filter *f = pool_take(ctx->n_guards);
@@ -968,6 +975,7 @@ matched:
         ev->finishing[i] = sh->finishing[i];
     ev->n_finishing = sh->n_finishing;
     ev->error_event = sh->error_event;
+    ev->has_usage = sh->has_usage;
     ev->bad = NULL;
     return 1;
 }
@@ -990,6 +998,7 @@ static void shape_keep(struct sf_event *sh, const struct sf_event *ev, const cha
     memcpy(sh->finishing, ev->finishing, ev->n_finishing * sizeof(*ev->finishing));
     sh->n_finishing = ev->n_finishing;
     sh->error_event = ev->error_event;
+    sh->has_usage = ev->has_usage;
 }
 
 /* Shape `slot` read the event: it moves to the front, and is what came after the last. */
@@ -1071,6 +1080,7 @@ static int read_event(struct stream_filter *f, struct sf_event *ev, const char *
     ev->n = 0;
     ev->n_finishing = 0;
     ev->error_event = 0;
+    ev->has_usage = 0;
     ev->bad = NULL;
     int valid = sse_json_tape_build(&ev->tape, j, len) == 0 && json_span_type(j) == '{';
     /* the tokens are needed only while reading: a huge event's are not kept */
@@ -1086,6 +1096,8 @@ static int read_event(struct stream_filter *f, struct sf_event *ev, const char *
         if (seen_twice(ev, &seen, k))
             continue;
         if (k >= 2) {
+            if (k == 8 && j[vs] == '{')
+                ev->has_usage = 1;
             read_metadata(f, ev, j, vs, ve, -1);
             continue;
         }
@@ -1411,6 +1423,14 @@ static void keep_template(struct stream_filter *f, const struct sf_event *ev, co
     }
 }
 
+/* The usage tap's reading of the event (stream_filter_reads_usage): 1 when it is taken out. */
+static int usage_taken(struct stream_sink *ctx, const char *data, size_t len, int validated)
+{
+    const struct sse_parser *p = &ctx->sf->parser;
+    return ctx->usage != NULL && p->data_lines == 1 && p->other_lines == 0 && p->event_bytes <= USAGE_TAP_EVENT_MAX &&
+           usage_tap_event(ctx->usage, data, len, validated);
+}
+
 static int on_event(void *ud, const char *data, size_t len)
 {
     struct stream_sink *ctx = ud;
@@ -1426,11 +1446,15 @@ static int on_event(void *ud, const char *data, size_t len)
     }
     struct sf_event *ev = &f->ev;
     if (read_event(f, ev, data, len) != 0) {
+        if (usage_taken(ctx, data, len, 0))
+            return 0; /* a usage-only chunk the client did not ask for, as usage_tap_feed would take it */
         if (!f->filtering)
             return 0; /* recording only: the client gets the bytes as they are */
         fail_unverifiable(ctx, ev->bad);
         return 1;
     }
+    if (ev->has_usage && usage_taken(ctx, data, len, 1))
+        return 0;
     if (ev->error_event)
         *ctx->saw_upstream_error_event = 1;
     if (!f->filtering) {
@@ -1557,6 +1581,18 @@ static void start_slow_check(struct stream_sink *ctx)
     }
 }
 
+int stream_filter_reads_usage(struct stream_sink *ctx, struct usage_tap *t)
+{
+    if (ctx->sf == NULL || !ctx->sf->filtering)
+        return 0;
+    if (ctx->usage == t)
+        return 1;
+    if (ctx->usage != NULL || t->held.len > 0 || t->passing || t->line != 0)
+        return 0;
+    ctx->usage = t;
+    return 1;
+}
+
 void stream_filter_feed(struct stream_sink *ctx, const char *data, size_t len)
 {
     struct stream_filter *f = ctx->sf;
@@ -1647,4 +1683,5 @@ void stream_filter_free(struct stream_sink *ctx)
     stream_filter_cancel(ctx);
     pool_put(f);
     ctx->sf = NULL;
+    ctx->usage = NULL;
 }

@@ -202,6 +202,21 @@ static int may_hold_usage(const char *p, size_t n)
     return 0;
 }
 
+/* An event's data that came as its only line, past may_hold_usage: its usage kept when it
+ * has one; 1 when it is a usage-only chunk (what STRIP takes out). validated: known to be
+ * valid JSON. */
+static int examine_data(struct usage_tap *t, const char *d, size_t dlen, int validated)
+{
+    struct usage u;
+    int only;
+    if ((!validated && json_span_validate(d, dlen, NULL, 0) != 0) ||
+        chunk_usage(d, dlen, &u, &only) != 0)
+        return 0;
+    t->usage = u;
+    t->has_usage = 1;
+    return only;
+}
+
 /* The event [p, p + n) (blank line included) as read by the tap: its usage kept when it
  * has one; 1 when it is a usage-only chunk on a single data line (what STRIP takes out). */
 static int tap_examine(struct usage_tap *t, const char *p, size_t n)
@@ -219,13 +234,15 @@ static int tap_examine(struct usage_tap *t, const char *p, size_t n)
     for (const char *q = nl; q < e; q++)
         if (*q != '\n' && *q != '\r')
             return 0;
-    struct usage u;
-    int only;
-    if (json_span_validate(d, dlen, NULL, 0) != 0 || chunk_usage(d, dlen, &u, &only) != 0)
+    return examine_data(t, d, dlen, 0);
+}
+
+int usage_tap_event(struct usage_tap *t, const char *data, size_t len, int validated)
+{
+    if (!may_hold_usage(data, len) || !examine_data(t, data, len, validated) || t->mode != USAGE_TAP_STRIP)
         return 0;
-    t->usage = u;
-    t->has_usage = 1;
-    return only;
+    t->stripped++;
+    return 1;
 }
 
 void usage_tap_reset(struct usage_tap *t, enum usage_tap_mode mode)
