@@ -18,6 +18,8 @@ void sse_parser_init(struct sse_parser *p, size_t max_event)
     p->has_data = 0;
     p->data_lines = 0;
     p->other_lines = 0;
+    p->raw = NULL;
+    p->raw_len = 0;
 }
 
 void sse_parser_reset(struct sse_parser *p)
@@ -29,6 +31,8 @@ void sse_parser_reset(struct sse_parser *p)
     p->has_data = 0;
     p->data_lines = 0;
     p->other_lines = 0;
+    p->raw = NULL;
+    p->raw_len = 0;
 }
 
 void sse_parser_free(struct sse_parser *p)
@@ -107,7 +111,10 @@ int sse_parser_feed(struct sse_parser *p, const char *bytes, size_t len, sse_eve
             i++;
             p->event_bytes++; /* the blank line */
             p->data_lines = 1;
+            p->raw = nl - take;
+            p->raw_len = take + 2;
             rc = cb(ud, v, vn);
+            p->raw = NULL;
             p->event_bytes = 0;
             p->data_lines = 0;
             p->other_lines = 0;

@@ -1216,9 +1216,11 @@ static size_t channel_held(const struct sf_channel *c)
     return (c->gs != NULL ? guard_stream_held(c->gs) : 0) + api_restorer_pending(c->rest);
 }
 
-/* Feeds one text literal (NULL: nothing new, e.g. the final flush) to its channel and
- * appends the released part as a JSON string to f->event. Returns 0 or -1 (stream ended). */
-static int splice_text(struct stream_sink *ctx, size_t ch, const char *j, size_t s, size_t e, int final)
+/* Feeds one text literal (NULL: nothing new, e.g. the final flush) to its channel: *out is
+ * what the client gets of it (valid until the next literal), *verbatim 1 when that is the
+ * literal j[s, e) as it came. Returns 0 or -1 (stream ended). */
+static int splice_release(struct stream_sink *ctx, size_t ch, const char *j, size_t s, size_t e, int final, const char **out,
+                          size_t *out_len, int *verbatim)
 {
     struct stream_filter *f = ctx->sf;
     struct sf_channel *c = &f->channels[ch];
@@ -1278,11 +1280,58 @@ static int splice_text(struct stream_sink *ctx, size_t ch, const char *j, size_t
     }
     if (final)
         c->finished = 1;
-    int rc;
-    if (plain && rel_len == lit_len && (rel == lit || memcmp(rel, lit, lit_len) == 0))
-        rc = util_buf_append(&f->event, j + s, e - s);
-    else
-        rc = util_buf_append_json_string(&f->event, rel, rel_len);
+    *out = rel;
+    *out_len = rel_len;
+    *verbatim = plain && rel_len == lit_len && (rel == lit || memcmp(rel, lit, lit_len) == 0);
+    return 0;
+}
+
+/* splice_release, with the released part appended to f->event as a JSON string. */
+static int splice_text(struct stream_sink *ctx, size_t ch, const char *j, size_t s, size_t e, int final)
+{
+    struct stream_filter *f = ctx->sf;
+    const char *rel;
+    size_t rel_len;
+    int verbatim;
+    if (splice_release(ctx, ch, j, s, e, final, &rel, &rel_len, &verbatim) != 0)
+        return -1;
+    int rc = verbatim ? util_buf_append(&f->event, j + s, e - s) : util_buf_append_json_string(&f->event, rel, rel_len);
+    if (rc != 0) {
+        fail_unverifiable(ctx, "event too large");
+        return -1;
+    }
+    return 0;
+}
+
+/* reframe for the usual live event: at most one text literal. When the client gets that
+ * literal as it came and the event came as "data: <json>\n\n", its own bytes are relayed. */
+static int reframe_live(struct stream_sink *ctx, const struct sf_event *ev, const char *j, size_t len)
+{
+    struct stream_filter *f = ctx->sf;
+    const struct sf_edit *d = ev->n == 1 ? &ev->edits[0] : NULL;
+    const char *rel = NULL;
+    size_t rel_len = 0;
+    int verbatim = 1, rc;
+    if (d != NULL && splice_release(ctx, d->channel, j, d->start, d->end, d->final, &rel, &rel_len, &verbatim) != 0)
+        return -1;
+    const struct sse_parser *p = &f->parser;
+    f->event_start = f->event.len;
+    if (verbatim && p->raw != NULL && j == p->raw + 6 && p->raw_len == len + 8) {
+        rc = util_buf_append(&f->event, p->raw, p->raw_len);
+    } else {
+        size_t s = d != NULL ? d->start : len, e = d != NULL ? d->end : len;
+        rc = util_buf_append(&f->event, "data: ", 6) | util_buf_append(&f->event, j, s);
+        if (d != NULL)
+            rc |= verbatim ? util_buf_append(&f->event, j + s, e - s) : util_buf_append_json_string(&f->event, rel, rel_len);
+        rc |= util_buf_append(&f->event, j + e, len - e);
+        /* an event sent in several data: lines arrives joined by '\n' (see reframe) */
+        if (rc == 0 && p->data_lines != 1) {
+            char *b = f->event.data + f->event_start + 6, *end = f->event.data + f->event.len;
+            for (char *nl = b; (nl = memchr(nl, '\n', (size_t)(end - nl))) != NULL;)
+                *nl++ = ' ';
+        }
+        rc |= util_buf_append(&f->event, "\n\n", 2);
+    }
     if (rc != 0) {
         fail_unverifiable(ctx, "event too large");
         return -1;
@@ -1300,6 +1349,8 @@ static int reframe(struct stream_sink *ctx, const struct sf_event *ev, const cha
     int rc = 0;
     if (f->event.len > BATCH_MAX)
         batch_send(ctx);
+    if (flush_ch == SIZE_MAX && ev->n <= 1 && (ev->n == 0 || ev->edits[0].kind == EDIT_TEXT))
+        return reframe_live(ctx, ev, j, len);
     size_t start = f->event_start = f->event.len;
     rc |= util_buf_append(&f->event, "data: ", 6);
     for (size_t i = 0; i < ev->n && rc == 0; i++) {
