@@ -100,7 +100,10 @@ struct sf_event {
     long finishing[16]; /* choices whose finish_reason is in this event */
     size_t n_finishing;
     int error_event;
-    int has_usage;             /* a top-level "usage" object (read by usage_tap_event) */
+    int has_usage;             /* a top-level "usage" object (read by usage_event_read) */
+    /* a remembered shape: usage_event_read's answer for its bytes (usage_read 1: known) */
+    int usage_read, usage_found, usage_only;
+    struct usage usage;
     const char *bad;           /* why the event cannot be checked (NULL: fine) */
     struct sse_json_tape tape; /* the event's keys and values, found while validating it */
     char *shape;               /* a remembered shape: the last event read with it (see shape_match) */
@@ -166,6 +169,7 @@ struct stream_filter {
     size_t n_spare_rules, cap_spare_rules;
     struct sf_event ev, tmpl_ev;
     struct sf_event shapes[SHAPES]; /* events read whole, most recently used first (shape_order) */
+    struct sf_event *read_shape;    /* the shape whose bytes the event just read has (NULL: none) */
     unsigned char shape_order[SHAPES];
     unsigned char shape_next[SHAPES]; /* per shape: the one that came right after it last time */
     unsigned long long gen;           /* this stream, unique in the process (channels of shapes) */
@@ -1043,6 +1047,7 @@ static int read_known_shape(struct stream_filter *f, struct sf_event *ev, const 
         if (moved)
             shape_keep(sh, ev, j, len);
         shape_used(f, slot);
+        f->read_shape = sh;
         return 1;
     }
     return 0;
@@ -1063,8 +1068,10 @@ static void remember_shape(struct stream_filter *f, struct sf_event *ev, const c
     }
     unsigned char slot = f->shape_order[SHAPES - 1];
     shape_keep(&f->shapes[slot], ev, j, len);
+    f->shapes[slot].usage_read = 0; /* other bytes (a shape that moved keeps them outside its metadata strings) */
     f->shapes[slot].gen = f->gen;
     shape_used(f, slot);
+    f->read_shape = &f->shapes[slot];
 }
 
 /* Reads the event json[0, len) into ev. Returns 0, or -1 with ev->bad set. */
@@ -1073,6 +1080,7 @@ static int read_event(struct stream_filter *f, struct sf_event *ev, const char *
     /* known metadata: no text of the model's */
     static const char *const keys[] = {"choices", "error",        "id",          "object",     "created",
                                        "model",   "service_tier", "obfuscation", "usage",      "system_fingerprint"};
+    f->read_shape = NULL;
     int known = read_known_shape(f, ev, j, len);
     if (known != 0)
         return known > 0 ? 0 : -1;
@@ -1474,12 +1482,24 @@ static void keep_template(struct stream_filter *f, const struct sf_event *ev, co
     }
 }
 
-/* The usage tap's reading of the event (stream_filter_reads_usage): 1 when it is taken out. */
-static int usage_taken(struct stream_sink *ctx, const char *data, size_t len, int validated)
+/* The usage tap's reading of the event (stream_filter_reads_usage): 1 when it is taken out.
+ * sh: the remembered shape with the event's bytes outside its text literals (NULL: none),
+ * which keeps the answer (those bytes decide it: usage values are numbers). */
+static int usage_taken(struct stream_sink *ctx, struct sf_event *sh, const char *data, size_t len, int validated)
 {
     const struct sse_parser *p = &ctx->sf->parser;
-    return ctx->usage != NULL && p->data_lines == 1 && p->other_lines == 0 && p->event_bytes <= USAGE_TAP_EVENT_MAX &&
-           usage_tap_event(ctx->usage, data, len, validated);
+    if (ctx->usage == NULL || p->data_lines != 1 || p->other_lines != 0 || p->event_bytes > USAGE_TAP_EVENT_MAX)
+        return 0;
+    struct usage u;
+    int only = 0, found;
+    if (sh != NULL && sh->usage_read) {
+        u = sh->usage, only = sh->usage_only, found = sh->usage_found;
+    } else {
+        found = usage_event_read(data, len, validated, &u, &only) == 0;
+        if (sh != NULL)
+            sh->usage = u, sh->usage_only = only, sh->usage_found = found, sh->usage_read = 1;
+    }
+    return found && usage_tap_take(ctx->usage, &u, only);
 }
 
 static int on_event(void *ud, const char *data, size_t len)
@@ -1497,14 +1517,14 @@ static int on_event(void *ud, const char *data, size_t len)
     }
     struct sf_event *ev = &f->ev;
     if (read_event(f, ev, data, len) != 0) {
-        if (usage_taken(ctx, data, len, 0))
+        if (usage_taken(ctx, NULL, data, len, 0))
             return 0; /* a usage-only chunk the client did not ask for, as usage_tap_feed would take it */
         if (!f->filtering)
             return 0; /* recording only: the client gets the bytes as they are */
         fail_unverifiable(ctx, ev->bad);
         return 1;
     }
-    if (ev->has_usage && usage_taken(ctx, data, len, 1))
+    if (ev->has_usage && usage_taken(ctx, f->read_shape, data, len, 1))
         return 0;
     if (ev->error_event)
         *ctx->saw_upstream_error_event = 1;

@@ -95,7 +95,7 @@ struct stream_sink {
 /* Decides whether this stream needs filtering or recording; call when the stream starts. */
 void stream_filter_begin(struct stream_sink *ctx);
 /* A filtering stream's events are read once: the filter also does the usage tap's work
- * (usage_tap_event on each event that came as one data line: its usage kept, a usage-only
+ * (usage_event_read on each event that came as one data line: its usage kept, a usage-only
  * chunk Warden asked for taken out), so its bytes go to stream_filter_feed without
  * usage_tap_feed. Returns 1 when it does (from the stream's first byte on: t must not
  * have started), 0 when the bytes go through the tap. */

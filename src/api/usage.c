@@ -202,19 +202,13 @@ static int may_hold_usage(const char *p, size_t n)
     return 0;
 }
 
-/* An event's data that came as its only line, past may_hold_usage: its usage kept when it
- * has one; 1 when it is a usage-only chunk (what STRIP takes out). validated: known to be
- * valid JSON. */
-static int examine_data(struct usage_tap *t, const char *d, size_t dlen, int validated)
+/* An event's data that came as its only line, past may_hold_usage: 0 with its usage and
+ * whether it is a usage-only chunk, else -1. validated: known to be valid JSON. */
+static int event_usage(const char *d, size_t dlen, int validated, struct usage *u, int *only)
 {
-    struct usage u;
-    int only;
-    if ((!validated && json_span_validate(d, dlen, NULL, 0) != 0) ||
-        chunk_usage(d, dlen, &u, &only) != 0)
-        return 0;
-    t->usage = u;
-    t->has_usage = 1;
-    return only;
+    if (!validated && json_span_validate(d, dlen, NULL, 0) != 0)
+        return -1;
+    return chunk_usage(d, dlen, u, only);
 }
 
 /* The event [p, p + n) (blank line included) as read by the tap: its usage kept when it
@@ -234,12 +228,25 @@ static int tap_examine(struct usage_tap *t, const char *p, size_t n)
     for (const char *q = nl; q < e; q++)
         if (*q != '\n' && *q != '\r')
             return 0;
-    return examine_data(t, d, dlen, 0);
+    struct usage u;
+    int only;
+    if (event_usage(d, dlen, 0, &u, &only) != 0)
+        return 0;
+    t->usage = u;
+    t->has_usage = 1;
+    return only;
 }
 
-int usage_tap_event(struct usage_tap *t, const char *data, size_t len, int validated)
+int usage_event_read(const char *data, size_t len, int validated, struct usage *u, int *only)
 {
-    if (!may_hold_usage(data, len) || !examine_data(t, data, len, validated) || t->mode != USAGE_TAP_STRIP)
+    return may_hold_usage(data, len) ? event_usage(data, len, validated, u, only) : -1;
+}
+
+int usage_tap_take(struct usage_tap *t, const struct usage *u, int only)
+{
+    t->usage = *u;
+    t->has_usage = 1;
+    if (!only || t->mode != USAGE_TAP_STRIP)
         return 0;
     t->stripped++;
     return 1;
