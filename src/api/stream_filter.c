@@ -101,6 +101,7 @@ struct sf_event {
     size_t n_finishing;
     int error_event;
     int has_usage;             /* a top-level "usage" object (read by usage_event_read) */
+    int plain0;                /* its first edit is known to be a literal without escapes (read_as_last) */
     /* a remembered shape: usage_event_read's answer for its bytes (usage_read 1: known) */
     int usage_read, usage_found, usage_only;
     struct usage usage;
@@ -885,6 +886,23 @@ static size_t common_prefix(const char *a, const char *b, size_t n)
     return i;
 }
 
+/* json_span_string_end (p at the opening quote) for a streamed text literal, usually a
+ * few bytes of printable ASCII: those are read here up to the quote; anything else (an
+ * escape, a control or non-ASCII byte, a longer text) goes the full way. */
+static const char *literal_end(const char *p, const char *e, const char **msg)
+{
+    const char *q = p + 1;
+    for (int k = 0; k < 8 && q < e; k++, q++) {
+        unsigned char c = (unsigned char)*q;
+        if (c == '"')
+            return q + 1;
+        if (c < 0x20 || c == '\\' || c >= 0x80)
+            break;
+    }
+    int escaped = 0;
+    return json_span_string_end(p, e, &escaped, msg);
+}
+
 static int shape_match(const struct sf_event *sh, struct sf_event *ev, const char *j, size_t len, int *moved)
 {
     const char *prev = sh->shape;
@@ -903,9 +921,8 @@ static int shape_match(const struct sf_event *sh, struct sf_event *ev, const cha
     size_t p = sh->n == 1 ? sh->edits[0].start : 0;
     if (p > 0 && (sh->n_loose == 0 || sh->loose[sh->n_loose - 1].end <= p) && len > p && j[p] == '"' &&
         memcmp(j, prev, p) == 0) {
-        int escaped = 0;
         const char *msg = NULL;
-        const char *q = json_span_string_end(j + p, j + len, &escaped, &msg);
+        const char *q = literal_end(j + p, j + len, &msg);
         size_t e = (size_t)(q - j), tail = sh->shape_len - sh->edits[0].end;
         if (msg != NULL || len - e != tail || memcmp(q, prev + sh->edits[0].end, tail) != 0)
             return 0;
@@ -1074,9 +1091,47 @@ static void remember_shape(struct stream_filter *f, struct sf_event *ev, const c
     f->read_shape = &f->shapes[slot];
 }
 
+/* The usual event of a stream: the last shape's one text literal, a few bytes of printable
+ * ASCII, and every other byte the same. That is shape_match's first case on the shape
+ * read_known_shape tries first, without its general walk; 1 when ev was read so. */
+static int read_as_last(struct stream_filter *f, struct sf_event *ev, const char *j, size_t len)
+{
+    unsigned char slot = f->shape_order[0];
+    struct sf_event *sh = &f->shapes[slot];
+    if (sh->n != 1 || sh->gen != f->gen || sh->n_finishing != 0 || ev->cap == 0)
+        return 0;
+    size_t p = sh->edits[0].start, tail = sh->shape_len - sh->edits[0].end;
+    if (p == 0 || len <= p || j[p] != '"' || (sh->n_loose > 0 && sh->loose[sh->n_loose - 1].end > p))
+        return 0;
+    size_t end = p + 1;
+    for (; end < len && end < p + 9; end++) {
+        unsigned char c = (unsigned char)j[end];
+        if (c == '"' || c < 0x20 || c == '\\' || c >= 0x80)
+            break;
+    }
+    if (end >= len || j[end] != '"' || len - ++end != tail || memcmp(j, sh->shape, p) != 0 ||
+        memcmp(j + end, sh->shape + sh->edits[0].end, tail) != 0)
+        return 0;
+    ev->edits[0] = sh->edits[0];
+    ev->edits[0].start = p, ev->edits[0].end = end;
+    ev->n = 1;
+    ev->n_loose = sh->n_loose;
+    ev->n_finishing = 0;
+    ev->error_event = sh->error_event;
+    ev->has_usage = sh->has_usage;
+    ev->plain0 = 1;
+    ev->bad = NULL;
+    f->shape_next[slot] = slot; /* shape_used, with the shape already first */
+    f->read_shape = sh;
+    return 1;
+}
+
 /* Reads the event json[0, len) into ev. Returns 0, or -1 with ev->bad set. */
 static int read_event(struct stream_filter *f, struct sf_event *ev, const char *j, size_t len)
 {
+    if (read_as_last(f, ev, j, len))
+        return 0;
+    ev->plain0 = 0;
     /* known metadata: no text of the model's */
     static const char *const keys[] = {"choices", "error",        "id",          "object",     "created",
                                        "model",   "service_tier", "obfuscation", "usage",      "system_fingerprint"};
@@ -1227,8 +1282,8 @@ static size_t channel_held(const struct sf_channel *c)
 /* Feeds one text literal (NULL: nothing new, e.g. the final flush) to its channel: *out is
  * what the client gets of it (valid until the next literal), *verbatim 1 when that is the
  * literal j[s, e) as it came. Returns 0 or -1 (stream ended). */
-static int splice_release(struct stream_sink *ctx, size_t ch, const char *j, size_t s, size_t e, int final, const char **out,
-                          size_t *out_len, int *verbatim)
+static int splice_release(struct stream_sink *ctx, size_t ch, const char *j, size_t s, size_t e, int final, int known_plain,
+                          const char **out, size_t *out_len, int *verbatim)
 {
     struct stream_filter *f = ctx->sf;
     struct sf_channel *c = &f->channels[ch];
@@ -1240,7 +1295,7 @@ static int splice_release(struct stream_sink *ctx, size_t ch, const char *j, siz
      * characters, valid UTF-8): read in place, and relayed as it came if nothing changed */
     const char *lit = j != NULL && e >= s + 2 ? j + s + 1 : "";
     size_t lit_len = j != NULL && e >= s + 2 ? e - s - 2 : 0;
-    int plain = j != NULL && e >= s + 2 && j[s] == '"' && j[e - 1] == '"' && memchr(lit, '\\', lit_len) == NULL;
+    int plain = j != NULL && e >= s + 2 && j[s] == '"' && j[e - 1] == '"' && (known_plain || memchr(lit, '\\', lit_len) == NULL);
     const char *text = lit;
     size_t text_len = lit_len;
     if (j != NULL && !plain) {
@@ -1259,10 +1314,10 @@ static int splice_release(struct stream_sink *ctx, size_t ch, const char *j, siz
                                "checked on a stream");
         return -1;
     }
-    if (c->gs != NULL && !c->finished) {
+    /* a function name comes whole in one event: nothing of it is held for later */
+    if (c->gs != NULL && !c->finished && !guard_stream_pass(c->gs, text, text_len, final || c->field == F_TOOL_NAME || c->field == F_FUNC_NAME)) {
         struct guard_stream_result res;
         util_buf_reset(&f->released);
-        /* a function name comes whole in one event: nothing of it is held for later */
         int whole = final || c->field == F_TOOL_NAME || c->field == F_FUNC_NAME;
         int st = guard_stream_feed(c->gs, guard_env_scratch(ctx->guards_env), text, text_len, whole, &f->released, &res);
         if (st != GUARD_STREAM_OK) {
@@ -1301,7 +1356,7 @@ static int splice_text(struct stream_sink *ctx, size_t ch, const char *j, size_t
     const char *rel;
     size_t rel_len;
     int verbatim;
-    if (splice_release(ctx, ch, j, s, e, final, &rel, &rel_len, &verbatim) != 0)
+    if (splice_release(ctx, ch, j, s, e, final, 0, &rel, &rel_len, &verbatim) != 0)
         return -1;
     int rc = verbatim ? util_buf_append(&f->event, j + s, e - s) : util_buf_append_json_string(&f->event, rel, rel_len);
     if (rc != 0) {
@@ -1320,7 +1375,7 @@ static int reframe_live(struct stream_sink *ctx, const struct sf_event *ev, cons
     const char *rel = NULL;
     size_t rel_len = 0;
     int verbatim = 1, rc;
-    if (d != NULL && splice_release(ctx, d->channel, j, d->start, d->end, d->final, &rel, &rel_len, &verbatim) != 0)
+    if (d != NULL && splice_release(ctx, d->channel, j, d->start, d->end, d->final, ev->plain0, &rel, &rel_len, &verbatim) != 0)
         return -1;
     const struct sse_parser *p = &f->parser;
     f->event_start = f->event.len;
@@ -1470,7 +1525,7 @@ static void keep_template(struct stream_filter *f, const struct sf_event *ev, co
 {
     for (size_t k = 0; k < ev->n; k++) {
         struct sf_channel *c = &f->channels[ev->edits[k].channel];
-        if (ev->edits[k].kind != EDIT_TEXT || c->finished || channel_held(c) == 0 ||
+        if (ev->edits[k].kind != EDIT_TEXT || c->finished || (c->rest == NULL ? c->gs == NULL || guard_stream_held(c->gs) == 0 : channel_held(c) == 0) ||
             (c->tmpl_len == len && memcmp(c->tmpl, data, len) == 0))
             continue;
         if (len > c->tmpl_cap) {

@@ -66,7 +66,7 @@ struct guard_stream {
     size_t nfinds, capfinds;
     int status;
     struct guard_stream_result res;
-    int by_first; /* every pattern has a first byte and no rule is a detect rule (see fast_feed) */
+    int by_first; /* every pattern has a first byte and no rule is a detect rule (see fast_take) */
 };
 
 /* The byte every match of a regex starts with, or -1. Only when that is certain without
@@ -415,19 +415,19 @@ static int detect_advance(struct guard_stream *st, size_t ri, int final, size_t 
 }
 
 /* The usual piece of a stream's text: nothing held, and it holds no pattern's first byte
- * (nor ends inside a UTF-8 character). Then every pattern says "no match" over it, and
- * the piece goes out whole: exactly what advance and release would do, without copying it
- * through the buffer (only its last CONTEXT bytes are kept). 1 when it took the piece. */
-static int fast_feed(struct guard_stream *st, const char *text, size_t len, int final, struct util_buf *out)
+ * (nor ends inside a UTF-8 character). Then every pattern says "no match" over it and the
+ * piece goes out whole: exactly what advance and release would do, without copying it
+ * through the buffer (only its last CONTEXT bytes are kept). 1 when it took the piece
+ * (the caller releases it), 0 when the piece must go the usual way. */
+static int fast_take(struct guard_stream *st, const char *text, size_t len, int final)
 {
     size_t end = st->base + st->len;
-    if (!st->by_first || len == 0 || st->nspans > 0 || st->rel != end || (!final && (unsigned char)text[len - 1] >= 0x80))
+    if (st->status != GUARD_STREAM_OK || !st->by_first || len == 0 || st->nspans > 0 || st->rel != end ||
+        (!final && (unsigned char)text[len - 1] >= 0x80))
         return 0;
     for (size_t i = 0; i < st->npats; i++)
         if (st->pats[i].off != end || memchr(text, st->pats[i].first, len) != NULL)
             return 0;
-    if (util_buf_append(out, text, len) != 0)
-        return 0; /* the usual way reports it */
     end += len;
     if (len >= CONTEXT) {
         st->len = 0;
@@ -447,16 +447,21 @@ static int fast_feed(struct guard_stream *st, const char *text, size_t len, int 
     return 1;
 }
 
+int guard_stream_pass(struct guard_stream *st, const char *text, size_t len, int final)
+{
+    return fast_take(st, text, len, final);
+}
+
 int guard_stream_feed(struct guard_stream *st, struct guard_scan_scratch *sc, const char *text, size_t len, int final,
                       struct util_buf *out, struct guard_stream_result *res)
 {
     int rc = st->status;
-    if (rc == GUARD_STREAM_OK && fast_feed(st, text, len, final, out)) {
-        if (res)
-            *res = st->res;
-        return rc;
-    }
-    if (rc == GUARD_STREAM_OK) {
+    if (fast_take(st, text, len, final)) {
+        if (util_buf_append(out, text, len) != 0) {
+            st->status = rc = GUARD_STREAM_OVERFLOW; /* as release reports it */
+            st->res.rule = 0;
+        }
+    } else if (rc == GUARD_STREAM_OK) {
         if (len > 0)
             buf_append(st, text, len);
         size_t upto = st->base + st->len;
