@@ -16,6 +16,9 @@
 
 #include "api/usage.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -215,6 +218,7 @@ static int local_inline(const struct stream_sink *ctx, const struct config_guard
 
 static __thread struct stream_filter *pool_head;
 static __thread size_t pool_n;
+static __thread int pool_registered; /* pool_key is set for this thread */
 static pthread_key_t pool_key;
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 
@@ -342,8 +346,11 @@ static void pool_put(struct stream_filter *f)
         filter_destroy(f);
         return;
     }
-    pthread_once(&pool_once, pool_key_create);
-    pthread_setspecific(pool_key, &pool_head); /* non-NULL: pool_drain runs at the thread's exit */
+    if (!pool_registered) {
+        pthread_once(&pool_once, pool_key_create);
+        pthread_setspecific(pool_key, &pool_head); /* non-NULL: pool_drain runs at the thread's exit */
+        pool_registered = 1;
+    }
     /* the stream's own state starts from zero; the space after it is kept */
     memset(f, 0, offsetof(struct stream_filter, parser));
     buf_trim(&f->piece);
@@ -874,6 +881,15 @@ static int choice_finishing(const struct sf_event *ev, long choice)
 static size_t common_prefix(const char *a, const char *b, size_t n)
 {
     size_t i = 0;
+#ifdef __SSE2__
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(a + i));
+        __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, y));
+        if (m != 0xFFFF)
+            return i + (size_t)__builtin_ctz(~m);
+    }
+#endif
     for (; i + 8 <= n; i += 8) {
         uint64_t x, y;
         memcpy(&x, a + i, 8);

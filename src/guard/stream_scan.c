@@ -416,9 +416,11 @@ static int detect_advance(struct guard_stream *st, size_t ri, int final, size_t 
 
 /* The usual piece of a stream's text: nothing held, and it holds no pattern's first byte
  * (nor ends inside a UTF-8 character). Then every pattern says "no match" over it and the
- * piece goes out whole: exactly what advance and release would do, without copying it
- * through the buffer (only its last CONTEXT bytes are kept). 1 when it took the piece
- * (the caller releases it), 0 when the piece must go the usual way. */
+ * piece goes out whole: what advance and release would do, without copying it through
+ * the buffer. Nor is any context kept: patterns with a known first byte have no
+ * lookbehind, word boundary or escape (first_byte), and start no match before their
+ * offset, so they never read a byte before it (the bytes a context would keep). 1 when it
+ * took the piece (the caller releases it), 0 when the piece must go the usual way. */
 static int fast_take(struct guard_stream *st, const char *text, size_t len, int final)
 {
     size_t end = st->base + st->len;
@@ -429,19 +431,8 @@ static int fast_take(struct guard_stream *st, const char *text, size_t len, int 
         if (st->pats[i].off != end || memchr(text, st->pats[i].first, len) != NULL)
             return 0;
     end += len;
-    if (len >= CONTEXT) {
-        st->len = 0;
-        st->base = end - CONTEXT;
-        buf_append(st, text + len - CONTEXT, CONTEXT);
-    } else {
-        buf_append(st, text, len);
-        if (st->len > CONTEXT) {
-            memmove(st->buf, st->buf + (st->len - CONTEXT), CONTEXT);
-            st->len = CONTEXT;
-            st->base = end - CONTEXT;
-        }
-    }
-    st->rel = end;
+    st->len = 0;
+    st->base = st->rel = end;
     for (size_t i = 0; i < st->npats; i++)
         st->pats[i].off = st->pats[i].hold = end;
     return 1;
