@@ -37,7 +37,11 @@
  * remembered one (a stream's text events from each other, its first and last events from
  * the stream before's) only inside string literals are read by comparing bytes
  * (stream_filter.c: shape_match). A literal without escapes is checked in place and
- * relayed as it came when its channel releases it unchanged. Each loop thread keeps the
+ * relayed as it came when its channel releases it unchanged; the usual text event (the
+ * last shape's one short literal) is read without the general walk, and when its text
+ * passes its matcher whole and it came as "data: <json>\n\n" its own bytes are relayed.
+ * The filter also reads the stream's usage (stream_filter_reads_usage), so a filtered
+ * stream's events are walked once. Each loop thread keeps the
  * filters of cleanly ended streams (their scratch space, shapes and matchers) for its next
  * streams; the framed events of one upstream read go to the client in one append. */
 #ifndef WARDEN_API_STREAM_FILTER_H
