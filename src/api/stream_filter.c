@@ -1051,14 +1051,16 @@ static void shape_used(struct stream_filter *f, unsigned char slot)
 }
 
 /* Reads j through a remembered shape: 1 (ev read, its channels resolved), 0 (no shape
- * fits: read it whole), -1 (ev->bad: too many channels). The last shape used is tried
- * first, then the one that followed it last time (a stream's first event after the last
- * one of the stream before, its text events after its first), then the others. */
+ * fits: read it whole), -1 (ev->bad: too many channels). The shape that followed the last
+ * one used last time is tried first (a stream's first event after the last one of the
+ * stream before, its first text event after its first event, the usage chunk after the
+ * finish), then the last one (a repeating shape is its own next; its usual event
+ * read_as_last has taken), then the others. */
 static int read_known_shape(struct stream_filter *f, struct sf_event *ev, const char *j, size_t len)
 {
     unsigned char last = f->shape_order[0], next = f->shape_next[last];
     for (size_t k = 0; k <= SHAPES; k++) {
-        unsigned char slot = k == 0 ? last : k == 1 ? next : f->shape_order[k - 1];
+        unsigned char slot = k == 0 ? next : k == 1 ? last : f->shape_order[k - 1];
         if ((k == 1 && next == last) || (k > 1 && (slot == last || slot == next)))
             continue;
         struct sf_event *sh = &f->shapes[slot];
@@ -1107,7 +1109,7 @@ static void remember_shape(struct stream_filter *f, struct sf_event *ev, const c
     f->read_shape = &f->shapes[slot];
 }
 
-/* The usual event of a stream: the last shape's one text literal, a few bytes of printable
+/* The usual event of a stream: the last shape's one text literal, up to 24 bytes of printable
  * ASCII, and every other byte the same. That is shape_match's first case on the shape
  * read_known_shape tries first, without its general walk; 1 when ev was read so. */
 static int read_as_last(struct stream_filter *f, struct sf_event *ev, const char *j, size_t len)
@@ -1120,7 +1122,7 @@ static int read_as_last(struct stream_filter *f, struct sf_event *ev, const char
     if (p == 0 || len <= p || j[p] != '"' || (sh->n_loose > 0 && sh->loose[sh->n_loose - 1].end > p))
         return 0;
     size_t end = p + 1;
-    for (; end < len && end < p + 9; end++) {
+    for (; end < len && end < p + 25; end++) {
         unsigned char c = (unsigned char)j[end];
         if (c == '"' || c < 0x20 || c == '\\' || c >= 0x80)
             break;

@@ -178,7 +178,7 @@ static int usage_key_at(const char *q, const char *e)
  * runs on every event of every stream, so it looks for the pair "u (a quote, then u) 16
  * bytes at a time - about 8 instructions per 16 bytes, where memmem for the key took
  * about 500 for an event of 250 bytes - and checks the few candidates. */
-static int may_hold_usage(const char *p, size_t n)
+static inline int may_hold_usage(const char *p, size_t n)
 {
     if (n < 8)
         return 0;
