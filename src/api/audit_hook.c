@@ -33,6 +33,11 @@ static void on_tap_emit(void *ud, const char *data, size_t len)
 
 void lifecycle_stream_relay(struct req_ctx *ctx, const char *data, size_t len)
 {
+    /* a filtered stream's events are read once: the filter does the tap's work too */
+    if (stream_filter_reads_usage(&ctx->sink, &ctx->usage.tap)) {
+        stream_filter_feed(&ctx->sink, data, len);
+        return;
+    }
     usage_tap_feed(&ctx->usage.tap, data, len, on_tap_emit, ctx);
 }
 

@@ -17,6 +17,9 @@ void sse_parser_init(struct sse_parser *p, size_t max_event)
     p->overflow = 0;
     p->has_data = 0;
     p->data_lines = 0;
+    p->other_lines = 0;
+    p->raw = NULL;
+    p->raw_len = 0;
 }
 
 void sse_parser_reset(struct sse_parser *p)
@@ -27,6 +30,9 @@ void sse_parser_reset(struct sse_parser *p)
     p->overflow = 0;
     p->has_data = 0;
     p->data_lines = 0;
+    p->other_lines = 0;
+    p->raw = NULL;
+    p->raw_len = 0;
 }
 
 void sse_parser_free(struct sse_parser *p)
@@ -48,6 +54,7 @@ static int on_line(struct sse_parser *p, const char *l, size_t n, sse_event_cb c
         util_buf_reset(&p->data);
         p->has_data = 0;
         p->data_lines = 0;
+        p->other_lines = 0;
         p->event_bytes = 0;
         return rc;
     }
@@ -64,8 +71,9 @@ static int on_line(struct sse_parser *p, const char *l, size_t n, sse_event_cb c
             p->overflow = 1;
         p->has_data = 1;
         p->data_lines++;
+    } else {
+        p->other_lines++; /* comments (":") and other fields (event, id, retry) are ignored */
     }
-    /* comments (":") and other fields (event, id, retry) are ignored */
     return 0;
 }
 
@@ -103,9 +111,13 @@ int sse_parser_feed(struct sse_parser *p, const char *bytes, size_t len, sse_eve
             i++;
             p->event_bytes++; /* the blank line */
             p->data_lines = 1;
+            p->raw = nl - take;
+            p->raw_len = take + 2;
             rc = cb(ud, v, vn);
+            p->raw = NULL;
             p->event_bytes = 0;
             p->data_lines = 0;
+            p->other_lines = 0;
             if (rc != 0)
                 return rc;
             continue;

@@ -19,6 +19,11 @@ struct sse_parser {
     int overflow;          /* an event exceeded the cap: the stream is not SSE we can handle */
     int has_data;          /* the event being assembled has a data field (maybe empty) */
     size_t data_lines;     /* its data lines (joined by '\n'): one means the data holds no newline */
+    size_t other_lines;    /* its other lines (comments, event:, id:...): none means the data line is all of it */
+    /* while the callback runs: the event's own bytes when it came whole in this feed as one
+     * line "data:...\n\n" (the data is inside them), else NULL */
+    const char *raw;
+    size_t raw_len;
 };
 
 /* Returns non-zero to stop parsing (the value is returned by sse_parser_feed). */

@@ -14,6 +14,11 @@
  * server.max_response_bytes: beyond that the stream ends with an error event. */
 #include "api/stream_filter.h"
 
+#include "api/usage.h"
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +28,7 @@
 #include "api/json_span.h"
 #include "api/restore.h"
 #include "api/sse.h"
+#include "api/usage.h"
 #include "guard/detect.h"
 #include "guard/engine.h"
 #include "guard/placeholder.h"
@@ -97,6 +103,11 @@ struct sf_event {
     long finishing[16]; /* choices whose finish_reason is in this event */
     size_t n_finishing;
     int error_event;
+    int has_usage;             /* a top-level "usage" object (read by usage_event_read) */
+    int plain0;                /* its first edit is known to be a literal without escapes (read_as_last) */
+    /* a remembered shape: usage_event_read's answer for its bytes (usage_read 1: known) */
+    int usage_read, usage_found, usage_only;
+    struct usage usage;
     const char *bad;           /* why the event cannot be checked (NULL: fine) */
     struct sse_json_tape tape; /* the event's keys and values, found while validating it */
     char *shape;               /* a remembered shape: the last event read with it (see shape_match) */
@@ -162,6 +173,7 @@ struct stream_filter {
     size_t n_spare_rules, cap_spare_rules;
     struct sf_event ev, tmpl_ev;
     struct sf_event shapes[SHAPES]; /* events read whole, most recently used first (shape_order) */
+    struct sf_event *read_shape;    /* the shape whose bytes the event just read has (NULL: none) */
     unsigned char shape_order[SHAPES];
     unsigned char shape_next[SHAPES]; /* per shape: the one that came right after it last time */
     unsigned long long gen;           /* this stream, unique in the process (channels of shapes) */
@@ -206,6 +218,7 @@ static int local_inline(const struct stream_sink *ctx, const struct config_guard
 
 static __thread struct stream_filter *pool_head;
 static __thread size_t pool_n;
+static __thread int pool_registered; /* pool_key is set for this thread */
 static pthread_key_t pool_key;
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 
@@ -333,8 +346,11 @@ static void pool_put(struct stream_filter *f)
         filter_destroy(f);
         return;
     }
-    pthread_once(&pool_once, pool_key_create);
-    pthread_setspecific(pool_key, &pool_head); /* non-NULL: pool_drain runs at the thread's exit */
+    if (!pool_registered) {
+        pthread_once(&pool_once, pool_key_create);
+        pthread_setspecific(pool_key, &pool_head); /* non-NULL: pool_drain runs at the thread's exit */
+        pool_registered = 1;
+    }
     /* the stream's own state starts from zero; the space after it is kept */
     memset(f, 0, offsetof(struct stream_filter, parser));
     buf_trim(&f->piece);
@@ -379,7 +395,10 @@ void stream_filter_begin(struct stream_sink *ctx)
     if (validate)
         filter = 1;
     record = slow_or_async || validate;
-    if ((!record && !filter) || ctx->sf != NULL)
+    if (ctx->sf != NULL)
+        return;
+    ctx->usage = NULL; /* a new stream: the tap reads it until stream_filter_reads_usage */
+    if (!record && !filter)
         return;
     size_t cap = ctx->max_response_bytes;
     struct stream_filter *f = pool_take(ctx->n_guards);
@@ -862,6 +881,15 @@ static int choice_finishing(const struct sf_event *ev, long choice)
 static size_t common_prefix(const char *a, const char *b, size_t n)
 {
     size_t i = 0;
+#ifdef __SSE2__
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(a + i));
+        __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, y));
+        if (m != 0xFFFF)
+            return i + (size_t)__builtin_ctz(~m);
+    }
+#endif
     for (; i + 8 <= n; i += 8) {
         uint64_t x, y;
         memcpy(&x, a + i, 8);
@@ -872,6 +900,23 @@ static size_t common_prefix(const char *a, const char *b, size_t n)
     while (i < n && a[i] == b[i])
         i++;
     return i;
+}
+
+/* json_span_string_end (p at the opening quote) for a streamed text literal, usually a
+ * few bytes of printable ASCII: those are read here up to the quote; anything else (an
+ * escape, a control or non-ASCII byte, a longer text) goes the full way. */
+static const char *literal_end(const char *p, const char *e, const char **msg)
+{
+    const char *q = p + 1;
+    for (int k = 0; k < 8 && q < e; k++, q++) {
+        unsigned char c = (unsigned char)*q;
+        if (c == '"')
+            return q + 1;
+        if (c < 0x20 || c == '\\' || c >= 0x80)
+            break;
+    }
+    int escaped = 0;
+    return json_span_string_end(p, e, &escaped, msg);
 }
 
 static int shape_match(const struct sf_event *sh, struct sf_event *ev, const char *j, size_t len, int *moved)
@@ -892,9 +937,8 @@ static int shape_match(const struct sf_event *sh, struct sf_event *ev, const cha
     size_t p = sh->n == 1 ? sh->edits[0].start : 0;
     if (p > 0 && (sh->n_loose == 0 || sh->loose[sh->n_loose - 1].end <= p) && len > p && j[p] == '"' &&
         memcmp(j, prev, p) == 0) {
-        int escaped = 0;
         const char *msg = NULL;
-        const char *q = json_span_string_end(j + p, j + len, &escaped, &msg);
+        const char *q = literal_end(j + p, j + len, &msg);
         size_t e = (size_t)(q - j), tail = sh->shape_len - sh->edits[0].end;
         if (msg != NULL || len - e != tail || memcmp(q, prev + sh->edits[0].end, tail) != 0)
             return 0;
@@ -968,6 +1012,7 @@ matched:
         ev->finishing[i] = sh->finishing[i];
     ev->n_finishing = sh->n_finishing;
     ev->error_event = sh->error_event;
+    ev->has_usage = sh->has_usage;
     ev->bad = NULL;
     return 1;
 }
@@ -990,6 +1035,7 @@ static void shape_keep(struct sf_event *sh, const struct sf_event *ev, const cha
     memcpy(sh->finishing, ev->finishing, ev->n_finishing * sizeof(*ev->finishing));
     sh->n_finishing = ev->n_finishing;
     sh->error_event = ev->error_event;
+    sh->has_usage = ev->has_usage;
 }
 
 /* Shape `slot` read the event: it moves to the front, and is what came after the last. */
@@ -1005,14 +1051,16 @@ static void shape_used(struct stream_filter *f, unsigned char slot)
 }
 
 /* Reads j through a remembered shape: 1 (ev read, its channels resolved), 0 (no shape
- * fits: read it whole), -1 (ev->bad: too many channels). The last shape used is tried
- * first, then the one that followed it last time (a stream's first event after the last
- * one of the stream before, its text events after its first), then the others. */
+ * fits: read it whole), -1 (ev->bad: too many channels). The shape that followed the last
+ * one used last time is tried first (a stream's first event after the last one of the
+ * stream before, its first text event after its first event, the usage chunk after the
+ * finish), then the last one (a repeating shape is its own next; its usual event
+ * read_as_last has taken), then the others. */
 static int read_known_shape(struct stream_filter *f, struct sf_event *ev, const char *j, size_t len)
 {
     unsigned char last = f->shape_order[0], next = f->shape_next[last];
     for (size_t k = 0; k <= SHAPES; k++) {
-        unsigned char slot = k == 0 ? last : k == 1 ? next : f->shape_order[k - 1];
+        unsigned char slot = k == 0 ? next : k == 1 ? last : f->shape_order[k - 1];
         if ((k == 1 && next == last) || (k > 1 && (slot == last || slot == next)))
             continue;
         struct sf_event *sh = &f->shapes[slot];
@@ -1034,6 +1082,7 @@ static int read_known_shape(struct stream_filter *f, struct sf_event *ev, const 
         if (moved)
             shape_keep(sh, ev, j, len);
         shape_used(f, slot);
+        f->read_shape = sh;
         return 1;
     }
     return 0;
@@ -1054,16 +1103,57 @@ static void remember_shape(struct stream_filter *f, struct sf_event *ev, const c
     }
     unsigned char slot = f->shape_order[SHAPES - 1];
     shape_keep(&f->shapes[slot], ev, j, len);
+    f->shapes[slot].usage_read = 0; /* other bytes (a shape that moved keeps them outside its metadata strings) */
     f->shapes[slot].gen = f->gen;
     shape_used(f, slot);
+    f->read_shape = &f->shapes[slot];
+}
+
+/* The usual event of a stream: the last shape's one text literal, up to 24 bytes of printable
+ * ASCII, and every other byte the same. That is shape_match's first case on the shape
+ * read_known_shape tries first, without its general walk; 1 when ev was read so. */
+static int read_as_last(struct stream_filter *f, struct sf_event *ev, const char *j, size_t len)
+{
+    unsigned char slot = f->shape_order[0];
+    struct sf_event *sh = &f->shapes[slot];
+    if (sh->n != 1 || sh->gen != f->gen || sh->n_finishing != 0 || ev->cap == 0)
+        return 0;
+    size_t p = sh->edits[0].start, tail = sh->shape_len - sh->edits[0].end;
+    if (p == 0 || len <= p || j[p] != '"' || (sh->n_loose > 0 && sh->loose[sh->n_loose - 1].end > p))
+        return 0;
+    size_t end = p + 1;
+    for (; end < len && end < p + 25; end++) {
+        unsigned char c = (unsigned char)j[end];
+        if (c == '"' || c < 0x20 || c == '\\' || c >= 0x80)
+            break;
+    }
+    if (end >= len || j[end] != '"' || len - ++end != tail || memcmp(j, sh->shape, p) != 0 ||
+        memcmp(j + end, sh->shape + sh->edits[0].end, tail) != 0)
+        return 0;
+    ev->edits[0] = sh->edits[0];
+    ev->edits[0].start = p, ev->edits[0].end = end;
+    ev->n = 1;
+    ev->n_loose = sh->n_loose;
+    ev->n_finishing = 0;
+    ev->error_event = sh->error_event;
+    ev->has_usage = sh->has_usage;
+    ev->plain0 = 1;
+    ev->bad = NULL;
+    f->shape_next[slot] = slot; /* shape_used, with the shape already first */
+    f->read_shape = sh;
+    return 1;
 }
 
 /* Reads the event json[0, len) into ev. Returns 0, or -1 with ev->bad set. */
 static int read_event(struct stream_filter *f, struct sf_event *ev, const char *j, size_t len)
 {
+    if (read_as_last(f, ev, j, len))
+        return 0;
+    ev->plain0 = 0;
     /* known metadata: no text of the model's */
     static const char *const keys[] = {"choices", "error",        "id",          "object",     "created",
                                        "model",   "service_tier", "obfuscation", "usage",      "system_fingerprint"};
+    f->read_shape = NULL;
     int known = read_known_shape(f, ev, j, len);
     if (known != 0)
         return known > 0 ? 0 : -1;
@@ -1071,6 +1161,7 @@ static int read_event(struct stream_filter *f, struct sf_event *ev, const char *
     ev->n = 0;
     ev->n_finishing = 0;
     ev->error_event = 0;
+    ev->has_usage = 0;
     ev->bad = NULL;
     int valid = sse_json_tape_build(&ev->tape, j, len) == 0 && json_span_type(j) == '{';
     /* the tokens are needed only while reading: a huge event's are not kept */
@@ -1086,6 +1177,8 @@ static int read_event(struct stream_filter *f, struct sf_event *ev, const char *
         if (seen_twice(ev, &seen, k))
             continue;
         if (k >= 2) {
+            if (k == 8 && j[vs] == '{')
+                ev->has_usage = 1;
             read_metadata(f, ev, j, vs, ve, -1);
             continue;
         }
@@ -1207,9 +1300,11 @@ static size_t channel_held(const struct sf_channel *c)
     return (c->gs != NULL ? guard_stream_held(c->gs) : 0) + api_restorer_pending(c->rest);
 }
 
-/* Feeds one text literal (NULL: nothing new, e.g. the final flush) to its channel and
- * appends the released part as a JSON string to f->event. Returns 0 or -1 (stream ended). */
-static int splice_text(struct stream_sink *ctx, size_t ch, const char *j, size_t s, size_t e, int final)
+/* Feeds one text literal (NULL: nothing new, e.g. the final flush) to its channel: *out is
+ * what the client gets of it (valid until the next literal), *verbatim 1 when that is the
+ * literal j[s, e) as it came. Returns 0 or -1 (stream ended). */
+static int splice_release(struct stream_sink *ctx, size_t ch, const char *j, size_t s, size_t e, int final, int known_plain,
+                          const char **out, size_t *out_len, int *verbatim)
 {
     struct stream_filter *f = ctx->sf;
     struct sf_channel *c = &f->channels[ch];
@@ -1221,7 +1316,7 @@ static int splice_text(struct stream_sink *ctx, size_t ch, const char *j, size_t
      * characters, valid UTF-8): read in place, and relayed as it came if nothing changed */
     const char *lit = j != NULL && e >= s + 2 ? j + s + 1 : "";
     size_t lit_len = j != NULL && e >= s + 2 ? e - s - 2 : 0;
-    int plain = j != NULL && e >= s + 2 && j[s] == '"' && j[e - 1] == '"' && memchr(lit, '\\', lit_len) == NULL;
+    int plain = j != NULL && e >= s + 2 && j[s] == '"' && j[e - 1] == '"' && (known_plain || memchr(lit, '\\', lit_len) == NULL);
     const char *text = lit;
     size_t text_len = lit_len;
     if (j != NULL && !plain) {
@@ -1240,10 +1335,10 @@ static int splice_text(struct stream_sink *ctx, size_t ch, const char *j, size_t
                                "checked on a stream");
         return -1;
     }
-    if (c->gs != NULL && !c->finished) {
+    /* a function name comes whole in one event: nothing of it is held for later */
+    if (c->gs != NULL && !c->finished && !guard_stream_pass(c->gs, text, text_len, final || c->field == F_TOOL_NAME || c->field == F_FUNC_NAME)) {
         struct guard_stream_result res;
         util_buf_reset(&f->released);
-        /* a function name comes whole in one event: nothing of it is held for later */
         int whole = final || c->field == F_TOOL_NAME || c->field == F_FUNC_NAME;
         int st = guard_stream_feed(c->gs, guard_env_scratch(ctx->guards_env), text, text_len, whole, &f->released, &res);
         if (st != GUARD_STREAM_OK) {
@@ -1269,11 +1364,58 @@ static int splice_text(struct stream_sink *ctx, size_t ch, const char *j, size_t
     }
     if (final)
         c->finished = 1;
-    int rc;
-    if (plain && rel_len == lit_len && (rel == lit || memcmp(rel, lit, lit_len) == 0))
-        rc = util_buf_append(&f->event, j + s, e - s);
-    else
-        rc = util_buf_append_json_string(&f->event, rel, rel_len);
+    *out = rel;
+    *out_len = rel_len;
+    *verbatim = plain && rel_len == lit_len && (rel == lit || memcmp(rel, lit, lit_len) == 0);
+    return 0;
+}
+
+/* splice_release, with the released part appended to f->event as a JSON string. */
+static int splice_text(struct stream_sink *ctx, size_t ch, const char *j, size_t s, size_t e, int final)
+{
+    struct stream_filter *f = ctx->sf;
+    const char *rel;
+    size_t rel_len;
+    int verbatim;
+    if (splice_release(ctx, ch, j, s, e, final, 0, &rel, &rel_len, &verbatim) != 0)
+        return -1;
+    int rc = verbatim ? util_buf_append(&f->event, j + s, e - s) : util_buf_append_json_string(&f->event, rel, rel_len);
+    if (rc != 0) {
+        fail_unverifiable(ctx, "event too large");
+        return -1;
+    }
+    return 0;
+}
+
+/* reframe for the usual live event: at most one text literal. When the client gets that
+ * literal as it came and the event came as "data: <json>\n\n", its own bytes are relayed. */
+static int reframe_live(struct stream_sink *ctx, const struct sf_event *ev, const char *j, size_t len)
+{
+    struct stream_filter *f = ctx->sf;
+    const struct sf_edit *d = ev->n == 1 ? &ev->edits[0] : NULL;
+    const char *rel = NULL;
+    size_t rel_len = 0;
+    int verbatim = 1, rc;
+    if (d != NULL && splice_release(ctx, d->channel, j, d->start, d->end, d->final, ev->plain0, &rel, &rel_len, &verbatim) != 0)
+        return -1;
+    const struct sse_parser *p = &f->parser;
+    f->event_start = f->event.len;
+    if (verbatim && p->raw != NULL && j == p->raw + 6 && p->raw_len == len + 8) {
+        rc = util_buf_append(&f->event, p->raw, p->raw_len);
+    } else {
+        size_t s = d != NULL ? d->start : len, e = d != NULL ? d->end : len;
+        rc = util_buf_append(&f->event, "data: ", 6) | util_buf_append(&f->event, j, s);
+        if (d != NULL)
+            rc |= verbatim ? util_buf_append(&f->event, j + s, e - s) : util_buf_append_json_string(&f->event, rel, rel_len);
+        rc |= util_buf_append(&f->event, j + e, len - e);
+        /* an event sent in several data: lines arrives joined by '\n' (see reframe) */
+        if (rc == 0 && p->data_lines != 1) {
+            char *b = f->event.data + f->event_start + 6, *end = f->event.data + f->event.len;
+            for (char *nl = b; (nl = memchr(nl, '\n', (size_t)(end - nl))) != NULL;)
+                *nl++ = ' ';
+        }
+        rc |= util_buf_append(&f->event, "\n\n", 2);
+    }
     if (rc != 0) {
         fail_unverifiable(ctx, "event too large");
         return -1;
@@ -1291,6 +1433,8 @@ static int reframe(struct stream_sink *ctx, const struct sf_event *ev, const cha
     int rc = 0;
     if (f->event.len > BATCH_MAX)
         batch_send(ctx);
+    if (flush_ch == SIZE_MAX && ev->n <= 1 && (ev->n == 0 || ev->edits[0].kind == EDIT_TEXT))
+        return reframe_live(ctx, ev, j, len);
     size_t start = f->event_start = f->event.len;
     rc |= util_buf_append(&f->event, "data: ", 6);
     for (size_t i = 0; i < ev->n && rc == 0; i++) {
@@ -1402,7 +1546,7 @@ static void keep_template(struct stream_filter *f, const struct sf_event *ev, co
 {
     for (size_t k = 0; k < ev->n; k++) {
         struct sf_channel *c = &f->channels[ev->edits[k].channel];
-        if (ev->edits[k].kind != EDIT_TEXT || c->finished || channel_held(c) == 0 ||
+        if (ev->edits[k].kind != EDIT_TEXT || c->finished || (c->rest == NULL ? c->gs == NULL || guard_stream_held(c->gs) == 0 : channel_held(c) == 0) ||
             (c->tmpl_len == len && memcmp(c->tmpl, data, len) == 0))
             continue;
         if (len > c->tmpl_cap) {
@@ -1412,6 +1556,26 @@ static void keep_template(struct stream_filter *f, const struct sf_event *ev, co
         memcpy(c->tmpl, data, len);
         c->tmpl_len = len;
     }
+}
+
+/* The usage tap's reading of the event (stream_filter_reads_usage): 1 when it is taken out.
+ * sh: the remembered shape with the event's bytes outside its text literals (NULL: none),
+ * which keeps the answer (those bytes decide it: usage values are numbers). */
+static int usage_taken(struct stream_sink *ctx, struct sf_event *sh, const char *data, size_t len, int validated)
+{
+    const struct sse_parser *p = &ctx->sf->parser;
+    if (ctx->usage == NULL || p->data_lines != 1 || p->other_lines != 0 || p->event_bytes > USAGE_TAP_EVENT_MAX)
+        return 0;
+    struct usage u;
+    int only = 0, found;
+    if (sh != NULL && sh->usage_read) {
+        u = sh->usage, only = sh->usage_only, found = sh->usage_found;
+    } else {
+        found = usage_event_read(data, len, validated, &u, &only) == 0;
+        if (sh != NULL)
+            sh->usage = u, sh->usage_only = only, sh->usage_found = found, sh->usage_read = 1;
+    }
+    return found && usage_tap_take(ctx->usage, &u, only);
 }
 
 static int on_event(void *ud, const char *data, size_t len)
@@ -1429,11 +1593,15 @@ static int on_event(void *ud, const char *data, size_t len)
     }
     struct sf_event *ev = &f->ev;
     if (read_event(f, ev, data, len) != 0) {
+        if (usage_taken(ctx, NULL, data, len, 0))
+            return 0; /* a usage-only chunk the client did not ask for, as usage_tap_feed would take it */
         if (!f->filtering)
             return 0; /* recording only: the client gets the bytes as they are */
         fail_unverifiable(ctx, ev->bad);
         return 1;
     }
+    if (ev->has_usage && usage_taken(ctx, f->read_shape, data, len, 1))
+        return 0;
     if (ev->error_event)
         *ctx->saw_upstream_error_event = 1;
     if (!f->filtering) {
@@ -1560,6 +1728,18 @@ static void start_slow_check(struct stream_sink *ctx)
     }
 }
 
+int stream_filter_reads_usage(struct stream_sink *ctx, struct usage_tap *t)
+{
+    if (ctx->sf == NULL || !ctx->sf->filtering)
+        return 0;
+    if (ctx->usage == t)
+        return 1;
+    if (ctx->usage != NULL || t->held.len > 0 || t->passing || t->line != 0)
+        return 0;
+    ctx->usage = t;
+    return 1;
+}
+
 void stream_filter_feed(struct stream_sink *ctx, const char *data, size_t len)
 {
     struct stream_filter *f = ctx->sf;
@@ -1650,4 +1830,5 @@ void stream_filter_free(struct stream_sink *ctx)
     stream_filter_cancel(ctx);
     pool_put(f);
     ctx->sf = NULL;
+    ctx->usage = NULL;
 }

@@ -37,7 +37,11 @@
  * remembered one (a stream's text events from each other, its first and last events from
  * the stream before's) only inside string literals are read by comparing bytes
  * (stream_filter.c: shape_match). A literal without escapes is checked in place and
- * relayed as it came when its channel releases it unchanged. Each loop thread keeps the
+ * relayed as it came when its channel releases it unchanged; the usual text event (the
+ * last shape's one short literal) is read without the general walk, and when its text
+ * passes its matcher whole and it came as "data: <json>\n\n" its own bytes are relayed.
+ * The filter also reads the stream's usage (stream_filter_reads_usage), so a filtered
+ * stream's events are walked once. Each loop thread keeps the
  * filters of cleanly ended streams (their scratch space, shapes and matchers) for its next
  * streams; the framed events of one upstream read go to the client in one append. */
 #ifndef WARDEN_API_STREAM_FILTER_H
@@ -53,6 +57,7 @@ struct guard_env;
 struct guard_verdict;
 struct stream_filter;
 struct guard_placeholders;
+struct usage_tap;
 
 /* What the filter does to the stream's owner (the request): each gets the sink's ud. */
 struct stream_sink_ops {
@@ -86,11 +91,19 @@ struct stream_sink {
      * restored in what the client gets after the output checks */
     struct guard_placeholders *const *placeholders;
     size_t n_placeholders;
+    /* the stream's usage tap when the filter reads the usage itself (stream_filter_reads_usage) */
+    struct usage_tap *usage;
     struct stream_filter *sf;
 };
 
 /* Decides whether this stream needs filtering or recording; call when the stream starts. */
 void stream_filter_begin(struct stream_sink *ctx);
+/* A filtering stream's events are read once: the filter also does the usage tap's work
+ * (usage_event_read on each event that came as one data line: its usage kept, a usage-only
+ * chunk Warden asked for taken out), so its bytes go to stream_filter_feed without
+ * usage_tap_feed. Returns 1 when it does (from the stream's first byte on: t must not
+ * have started), 0 when the bytes go through the tap. */
+int stream_filter_reads_usage(struct stream_sink *ctx, struct usage_tap *t);
 /* Upstream bytes of a started stream. */
 void stream_filter_feed(struct stream_sink *ctx, const char *data, size_t len);
 /* The upstream finished cleanly ([DONE] seen): final checks, then the end of the stream. */

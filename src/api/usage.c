@@ -178,7 +178,7 @@ static int usage_key_at(const char *q, const char *e)
  * runs on every event of every stream, so it looks for the pair "u (a quote, then u) 16
  * bytes at a time - about 8 instructions per 16 bytes, where memmem for the key took
  * about 500 for an event of 250 bytes - and checks the few candidates. */
-static int may_hold_usage(const char *p, size_t n)
+static inline int may_hold_usage(const char *p, size_t n)
 {
     if (n < 8)
         return 0;
@@ -202,6 +202,15 @@ static int may_hold_usage(const char *p, size_t n)
     return 0;
 }
 
+/* An event's data that came as its only line, past may_hold_usage: 0 with its usage and
+ * whether it is a usage-only chunk, else -1. validated: known to be valid JSON. */
+static int event_usage(const char *d, size_t dlen, int validated, struct usage *u, int *only)
+{
+    if (!validated && json_span_validate(d, dlen, NULL, 0) != 0)
+        return -1;
+    return chunk_usage(d, dlen, u, only);
+}
+
 /* The event [p, p + n) (blank line included) as read by the tap: its usage kept when it
  * has one; 1 when it is a usage-only chunk on a single data line (what STRIP takes out). */
 static int tap_examine(struct usage_tap *t, const char *p, size_t n)
@@ -221,11 +230,26 @@ static int tap_examine(struct usage_tap *t, const char *p, size_t n)
             return 0;
     struct usage u;
     int only;
-    if (json_span_validate(d, dlen, NULL, 0) != 0 || chunk_usage(d, dlen, &u, &only) != 0)
+    if (event_usage(d, dlen, 0, &u, &only) != 0)
         return 0;
     t->usage = u;
     t->has_usage = 1;
     return only;
+}
+
+int usage_event_read(const char *data, size_t len, int validated, struct usage *u, int *only)
+{
+    return may_hold_usage(data, len) ? event_usage(data, len, validated, u, only) : -1;
+}
+
+int usage_tap_take(struct usage_tap *t, const struct usage *u, int only)
+{
+    t->usage = *u;
+    t->has_usage = 1;
+    if (!only || t->mode != USAGE_TAP_STRIP)
+        return 0;
+    t->stripped++;
+    return 1;
 }
 
 void usage_tap_reset(struct usage_tap *t, enum usage_tap_mode mode)

@@ -83,6 +83,15 @@ struct usage_tap {
 
 typedef void (*usage_tap_emit_cb)(void *ud, const char *data, size_t len);
 
+/* The same reading where another parser delimits the events (the stream filter, which then
+ * relays the stream without usage_tap_feed). data is the payload of one event that came as
+ * its only line ("data:", a blank line; at most USAGE_TAP_EVENT_MAX bytes in all - other
+ * events are not examined, as by the tap); validated: it is known to be valid JSON.
+ * usage_event_read: 0 with its usage and whether it is a usage-only chunk, -1 when it has no
+ * usage (a result that depends on the event's bytes only). usage_tap_take keeps that usage
+ * as the stream's; 1 when STRIP takes the event out (counted): the caller drops it. */
+int usage_event_read(const char *data, size_t len, int validated, struct usage *u, int *only);
+int usage_tap_take(struct usage_tap *t, const struct usage *u, int only);
 /* (Re)starts the tap for a new stream; keeps its buffer's memory for reuse. */
 void usage_tap_reset(struct usage_tap *t, enum usage_tap_mode mode);
 void usage_tap_feed(struct usage_tap *t, const char *data, size_t len, usage_tap_emit_cb emit, void *ud);

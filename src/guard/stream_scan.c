@@ -66,6 +66,7 @@ struct guard_stream {
     size_t nfinds, capfinds;
     int status;
     struct guard_stream_result res;
+    int by_first; /* every pattern has a first byte and no rule is a detect rule (see fast_take) */
 };
 
 /* The byte every match of a regex starts with, or -1. Only when that is certain without
@@ -119,6 +120,10 @@ struct guard_stream *guard_stream_new(const struct guard_stream_rule *rules, siz
                                                                                             : first_byte(p->re, s->pats[j].text);
         }
     }
+    st->by_first = st->context == CONTEXT;
+    for (size_t i = 0; i < st->npats; i++)
+        if (st->pats[i].first < 0)
+            st->by_first = 0;
     return st;
 }
 
@@ -409,11 +414,45 @@ static int detect_advance(struct guard_stream *st, size_t ri, int final, size_t 
     return GUARD_STREAM_OK;
 }
 
+/* The usual piece of a stream's text: nothing held, and it holds no pattern's first byte
+ * (nor ends inside a UTF-8 character). Then every pattern says "no match" over it and the
+ * piece goes out whole: what advance and release would do, without copying it through
+ * the buffer. Nor is any context kept: patterns with a known first byte have no
+ * lookbehind, word boundary or escape (first_byte), and start no match before their
+ * offset, so they never read a byte before it (the bytes a context would keep). 1 when it
+ * took the piece (the caller releases it), 0 when the piece must go the usual way. */
+static int fast_take(struct guard_stream *st, const char *text, size_t len, int final)
+{
+    size_t end = st->base + st->len;
+    if (st->status != GUARD_STREAM_OK || !st->by_first || len == 0 || st->nspans > 0 || st->rel != end ||
+        (!final && (unsigned char)text[len - 1] >= 0x80))
+        return 0;
+    for (size_t i = 0; i < st->npats; i++)
+        if (st->pats[i].off != end || memchr(text, st->pats[i].first, len) != NULL)
+            return 0;
+    end += len;
+    st->len = 0;
+    st->base = st->rel = end;
+    for (size_t i = 0; i < st->npats; i++)
+        st->pats[i].off = st->pats[i].hold = end;
+    return 1;
+}
+
+int guard_stream_pass(struct guard_stream *st, const char *text, size_t len, int final)
+{
+    return fast_take(st, text, len, final);
+}
+
 int guard_stream_feed(struct guard_stream *st, struct guard_scan_scratch *sc, const char *text, size_t len, int final,
                       struct util_buf *out, struct guard_stream_result *res)
 {
     int rc = st->status;
-    if (rc == GUARD_STREAM_OK) {
+    if (fast_take(st, text, len, final)) {
+        if (util_buf_append(out, text, len) != 0) {
+            st->status = rc = GUARD_STREAM_OVERFLOW; /* as release reports it */
+            st->res.rule = 0;
+        }
+    } else if (rc == GUARD_STREAM_OK) {
         if (len > 0)
             buf_append(st, text, len);
         size_t upto = st->base + st->len;

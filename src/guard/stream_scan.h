@@ -89,6 +89,10 @@ void guard_stream_reset(struct guard_stream *st);
 int guard_stream_feed(struct guard_stream *st, struct guard_scan_scratch *sc, const char *text, size_t len, int final,
                       struct util_buf *out, struct guard_stream_result *res);
 
+/* guard_stream_feed for the usual piece, when it can go out whole right away (nothing
+ * held; it holds no byte a match could start with): returns 1, and the caller releases
+ * the piece itself (nothing is appended anywhere); 0 (nothing done): feed it. */
+int guard_stream_pass(struct guard_stream *st, const char *text, size_t len, int final);
 /* Bytes fed but not yet released. */
 size_t guard_stream_held(const struct guard_stream *st);
 

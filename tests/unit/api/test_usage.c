@@ -130,6 +130,46 @@ static void what_is_not_a_usage_only_chunk_passes(void **state)
     usage_tap_free(&t);
 }
 
+/* usage_event_read + usage_tap_take (the stream filter's reading of events it delimits
+ * itself) say what usage_tap_feed says of the same payload on one data line: the usage
+ * kept, and whether STRIP takes the event out. */
+static void event_read_agrees_with_the_tap(void **state)
+{
+    const char *payloads[] = {
+        "{\"id\":\"c\",\"choices\": [ ],\"usage\": {\"prompt_tokens\":7,\"completion_tokens\":3}}",
+        "{\"choices\":[{\"delta\":{\"content\":\"x\"}}],\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":5}}",
+        "{\"choices\":[],\"usage\":{\"input_tokens\":2,\"output_tokens\":6}}",
+        "{\"choices\":[],\"usage\":{\"completion_tokens\":6}}", /* no input count: not usage */
+        "{\"choices\":[],\"usage\":null}",
+        "{\"choices\":[],\"usage\":{\"prompt_tokens\":1}", /* not JSON */
+        "{\"choices\":[{\"delta\":{\"content\":\"\\\"usage\\\":{}\"}}]}",
+        "{\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"}}],\"usage\":null}",
+    };
+    for (int mode = USAGE_TAP_OBSERVE; mode <= USAGE_TAP_STRIP; mode++) {
+        for (size_t i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++) {
+            char ev[512];
+            snprintf(ev, sizeof(ev), "data: %s\n\n", payloads[i]);
+            struct usage_tap a = {0}, b = {0};
+            char *out = run_tap((enum usage_tap_mode)mode, ev, 0, 0, &a);
+            usage_tap_reset(&b, (enum usage_tap_mode)mode);
+            struct usage u;
+            int only = 0, taken = 0;
+            if (usage_event_read(payloads[i], strlen(payloads[i]), 0, &u, &only) == 0)
+                taken = usage_tap_take(&b, &u, only);
+            assert_int_equal(taken, strcmp(out, ev) != 0);
+            assert_int_equal(a.stripped, b.stripped);
+            assert_int_equal(a.has_usage, b.has_usage);
+            if (a.has_usage) {
+                assert_int_equal(a.usage.tokens_in, b.usage.tokens_in);
+                assert_int_equal(a.usage.tokens_out, b.usage.tokens_out);
+            }
+            free(out);
+            usage_tap_free(&a);
+            usage_tap_free(&b);
+        }
+    }
+}
+
 /* An event over USAGE_TAP_EVENT_MAX passes whole and unexamined, however it is cut, and the
  * usage chunk after it is still found; an unterminated last event goes out at the finish. */
 static void a_large_event_passes_and_the_tail_is_flushed(void **state)
@@ -220,6 +260,7 @@ int main(void)
         cmocka_unit_test(observe_passes_every_byte_and_reads_the_usage),
         cmocka_unit_test(one_byte_at_a_time),
         cmocka_unit_test(what_is_not_a_usage_only_chunk_passes),
+        cmocka_unit_test(event_read_agrees_with_the_tap),
         cmocka_unit_test(a_large_event_passes_and_the_tail_is_flushed),
         cmocka_unit_test(a_stream_without_usage_is_unchanged),
         cmocka_unit_test(include_usage_goes_into_the_request),
