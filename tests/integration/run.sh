@@ -1,22 +1,51 @@
 #!/usr/bin/env bash
 # Runs every tests/integration/test_*.sh and the openai-npm compatibility
 # suite; prints one closing line with the totals.
+#
+# INTEGRATION_JOBS (default 2) scripts run at once: every script uses its own free ports
+# and temporary directory, and most of their time is spent waiting on timers. The scripts
+# in TIMED measure wall-clock bounds or memory (latency, drain, RSS, lag) and run alone
+# afterwards, so another script's load cannot push them over a bound.
 set -u
 cd "$(dirname "$0")"
 export BUILD=${BUILD:-build}
+JOBS=${INTEGRATION_JOBS:-2}
+TIMED=" test_batch.sh test_chaos.sh test_embed_split.sh test_guardrail_streams.sh test_pipelines.sh test_shutdown.sh \
+test_stream_guard.sh test_attack3.sh test_upstream_http1.sh test_resilience.sh test_hardening.sh "
+OUT=$(mktemp -d /tmp/warden-integration.XXXXXX)
+trap 'rm -rf "$OUT"' EXIT
+
+# run_one SCRIPT: its output in $OUT/SCRIPT.out, exit status in .rc, seconds in .s
+run_one() {
+    local t0=$SECONDS
+    bash "$1" >"$OUT/$1.out" 2>&1
+    echo $? >"$OUT/$1.rc"
+    echo $((SECONDS - t0)) >"$OUT/$1.s"
+}
+
+shared=(); alone=()
+for t in test_*.sh; do
+    case "$TIMED" in *" $t "*) alone+=("$t") ;; *) shared+=("$t") ;; esac
+done
+for t in "${shared[@]}"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
+    run_one "$t" &
+done
+wait
+for t in "${alone[@]}"; do run_one "$t"; done
+
 pass=0; fail=0; failed=()
 for t in test_*.sh; do
-    t0=$SECONDS
-    out=$(bash "$t" 2>&1); rc=$?
+    out=$(cat "$OUT/$t.out"); rc=$(cat "$OUT/$t.rc")
     printf '%s\n' "$out" | grep -E '^  (ok|FAIL)' | grep -v '^  ok' || true
     line=$(printf '%s\n' "$out" | grep -E '(^|: )[0-9]+ passed, [0-9]+ failed$' | tail -1)
     p=$(printf '%s' "$line" | sed -n 's/^\(.*: \)\{0,1\}\([0-9]*\) passed.*/\2/p'); f=$(printf '%s' "$line" | sed -n 's/.* \([0-9]*\) failed$/\1/p')
     pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0}))
-    if [ $rc -ne 0 ]; then
+    if [ "$rc" -ne 0 ]; then
         [ -z "$f" ] || [ "$f" = 0 ] && fail=$((fail + 1))
         failed+=("$t"); printf '%s\n' "$out" | tail -40
     fi
-    echo "integration: $t: ${line##*: } ($((SECONDS - t0)) s)"
+    echo "integration: $t: ${line##*: } ($(cat "$OUT/$t.s") s)"
 done
 if [ -f openai.test.mjs ] && [ -d node_modules/openai ]; then
     out=$(node --test openai.test.mjs 2>&1); rc=$?
