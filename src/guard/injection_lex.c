@@ -131,7 +131,9 @@ static const struct lex_group lexicon[] = {
      "ignora|ignoralas|ignore completamente|ignorar|ignorez|ignorer|ignore|ignoriere|ignorieren|vergiss|vergessen|olvida|olvidate|"
      "oublie|oubliez|dimentica|dimenticate|esqueca|esquece|esquecer|desconsidera|desconsidere|negeer|vergeet|"
      "overrides|overrule|overrules|turn off|turning off|switch off|switching off|disable|disabling|deactivate|"
-     "deactivating|shut off|shutting off|suspend|suspending|lift|lifting"},
+     "deactivating|shut off|shutting off|suspend|suspending|lift|lifting|disobey|disobeying|annul|"
+     "reset all|reset your|this message supersedes|this supersedes|this message overrides|this overrides|"
+     "this note supersedes|this text supersedes"},
     {B(K_INSTR) | B(K_TEXTN), "text|context|content|message|messages|conversation|input|prompt text"},
     {B(K_INSTR) | B(K_TASK), "instructions|instruction|directives|directive|orders|commands|directions|task|"
                              "instrucitons|instuctions|instructons|intructions|insturctions|instrctions|instrucions"},
@@ -148,7 +150,7 @@ static const struct lex_group lexicon[] = {
                  "older|past|preset|default|all|any|every|aforementioned|before|beforehand|so far|until now|"
                  "anteriores|anterior|previas|precedentes|precedente|precedents|bisherigen|vorherigen|vorigen|"
                  "obigen|alle|todas|todos|toutes|tous|tutte|tutti|precedenti|vorige|eerdere|whatever|at the top|"
-                 "vorher|zuvor|antes|avant|prima"},
+                 "vorher|zuvor|antes|avant|prima|ci dessus|oben|arriba|acima"},
     {B(K_YOU), "you|u|yourself|ya|thee|tu|te|toi|dich|dir|du|ti|you're|youre|you'll|you've|you'd|ye|voce|vous|usted"},
     {B(K_YOU) | B(K_YOUPOSS), "your|ur|yours|thy|tus|ton|tes|vos|votre|dein|deine|deinen|deiner|deinem|tuo|tue|"
                               "tuoi|seu|suas|seus|sua|yer|yo|tu"},
@@ -239,10 +241,12 @@ static const struct lex_group lexicon[] = {
                   "mostrami|dimmi|mostre|diga|mostrarme|muestrame|convert|put|reply with|respond with|answer with|"
                   "remind me|zeig mir|gib mir|reproduce|dis|dis moi|dime|zeigen|geben|sagen|nennen|verraten|ausgeben|mostrarmi|"
                   "reecris|ecris|recris|reescribe|escribe|reescreva|escreva|schreibe|copia|copiame|copie|kopiere|"
-                  "imprime|imprima"},
+                  "imprime|imprima|muestramelo|muestralo|mostre-me|mostre me|mostra-me|montre-le|montre-les|"
+                  "repita|repita-as|repite|repitelas|repete|wiederhole|ripeti|recopie|recopie-les"},
     {B(K_WHATIS), "see|view|access|know|what is|what's|whats|what are|what was|what were|what does|what do|"
                   "was steht|que dice|"
-                  "que contiene|qu'est-ce que|need|want|like|would like|give me"},
+                  "que contiene|qu'est-ce que|cual es|cuales son|qual e|quais sao|quel est|quels sont|was ist|was sind|"
+                  "need|want|like|would like|give me"},
     {B(K_HIDDEN) | B(K_HIDSTRONG), "versteckten|versteckte|geheimen|geheime|ocultas|ocultos|secretas|secretos|"
                                    "cachees|secretes|nascoste|segrete|interne|internen|"
                                    "system|hidden|secret|initial|original|internal|confidential|developer|operator|"
@@ -255,21 +259,24 @@ static const struct lex_group lexicon[] = {
                 "hidden prompt|meta prompt|system instructions|initial instructions|hidden instructions|"
                 "secret instructions|internal instructions|original prompt|original instructions|systemprompt|"
                 "systemprompts|system promt|promt|sys prompt|prompt del sistema|systemanweisungen|systemanweisung|"
-                "instructions du systeme|instrucciones del sistema|instrucoes do sistema"},
+                "instructions du systeme|instrucciones del sistema|instrucoes do sistema|prompt de sistema|prompt do sistema|"
+                "prompt du systeme|prompt di sistema"},
     {B(K_SYSPROMPT), "system prompt|system message|developer message|developer prompt|pre-prompt|preprompt|"
                      "initial prompt|hidden prompt|meta prompt|system instructions|initial instructions|"
                      "hidden instructions|secret instructions|internal instructions|original prompt|"
                      "original instructions|configuration prompt|prompt del sistema|instructions systeme|"
                      "system-prompt|systemprompt|systemprompts|system promt|sys prompt|system directives|"
                      "systemanweisungen|systemanweisung|systemnachricht|instructions du systeme|"
-                     "instrucciones del sistema|instrucoes do sistema|istruzioni di sistema"},
+                     "instrucciones del sistema|instrucoes do sistema|istruzioni di sistema|prompt de sistema|prompt do sistema|"
+                     "prompt du systeme|prompt systeme|prompt di sistema|system-anweisungen"},
     {B(K_TOLD), "told|instructed|given|programmed|prompted|configured|initialized|initialised|loaded|"
                 "set up|primed|fed|taught|received|initialised with|initialized with|gesagt|dicho|dit|dieron|dio|"
                 "gegeben|dato|dati|donnees|donne|recibiste|erhalten|ricevuto|reçu|recu|operate under|run under|got|"
                 "dijeron|dijo|indicaron|ordenaron|programaron|disseram|t'a dit|"
-                "work under|abide by|bound by"},
+                "work under|abide by|bound by|bekommen|bekamst|recebeu|recebido|recebidas|recibido|recibidas|recues|"
+                "recus|ricevute|ricevuti|hast bekommen|hai ricevuto|as recu|as recues|avez recu"},
     {B(K_TELL), "tell|give|instruct|gave|receive|say|said|write|wrote|put"},
-    {B(K_QWH), "what|which|how"},
+    {B(K_QWH), "what|which|how|welche|welcher|welches|quais|qual|quelles|quels|quelle|quel|cuales|cual|quali"},
     {B(K_MAKER), "developers|developer|creators|creator|makers|maker|operator|operators|owners|owner|the system|"
                  "openai|anthropic|programmers|admins|company"},
     {B(K_ABOVE), "above|before|preceding|prior to|earlier than|ahead of|at the top|top of|vorher|zuvor"},
@@ -518,6 +525,68 @@ static void byte_classes_fill(struct inj_lex *lex)
     }
 }
 
+/* Misspellings of the words an attack cannot do without ("ignroe all prevoius instrucitons",
+ * "previus instructons"): every variant one deletion or one swap of neighbours away from these
+ * words gets the word's classes, unless it is a key already. Filled at create, so a misspelt
+ * word costs the same single probe as any other. An inserted letter is covered only for a vowel in
+ * a word of eight letters or more ("disreguard"), a replaced one not at all: more would crowd the
+ * table. Words of six letters or more only (shorter ones have real-word neighbours). */
+static const char *const typo_keys[] = {
+    "ignore",       "disregard",  "forget",    "override", "bypass",     "previous",   "preceding",  "instructions",
+    "instruction",  "guidelines", "directives", "restrictions", "earlier", "original", "system", "prompt",
+    "constraints",  "programming", "reveal",   "repeat",  "pretend",   "unrestricted", "uncensored", "unfiltered",
+};
+/* real words a variant would turn into an attack word */
+static const char *const typo_real_words[] = {"forge", "forgo", "reveal", "repeal", "prompts", "system", "systems", "bypasses"};
+
+static void typo_variant_add(struct inj_lex *lex, const char *v, size_t n, lex_cls cls)
+{
+    for (size_t i = 0; i < sizeof(typo_real_words) / sizeof(typo_real_words[0]); i++)
+        if (strlen(typo_real_words[i]) == n && memcmp(typo_real_words[i], v, n) == 0)
+            return;
+    char key[56] = {0};
+    memcpy(key, v, n);
+    uint32_t h = lex_hash(key, n);
+    if (slot_find(lex, h, key, n, 0) == NULL)
+        slot_find(lex, h, key, n, 1)->cls = cls;
+}
+
+static void typo_variants_fill(struct inj_lex *lex)
+{
+    for (size_t k = 0; k < sizeof(typo_keys) / sizeof(typo_keys[0]); k++) {
+        const char *w = typo_keys[k];
+        size_t n = strlen(w);
+        char key[56] = {0}, v[56];
+        memcpy(key, w, n);
+        const struct lex_slot *orig = slot_find(lex, lex_hash(key, n), key, n, 0);
+        if (orig == NULL || n < 6)
+            continue;
+        lex_cls cls = orig->cls;
+        for (size_t i = 0; i < n; i++) { /* drop letter i */
+            memcpy(v, w, i);
+            memcpy(v + i, w + i + 1, n - i - 1);
+            typo_variant_add(lex, v, n - 1, cls);
+        }
+        for (size_t i = 0; i + 1 < n; i++) { /* swap letters i and i+1 */
+            if (w[i] == w[i + 1])
+                continue;
+            memcpy(v, w, n);
+            v[i] = w[i + 1];
+            v[i + 1] = w[i];
+            typo_variant_add(lex, v, n, cls);
+        }
+        if (n < 8)
+            continue;
+        for (size_t i = 0; i <= n; i++) /* a vowel put in ("disreguard"); other inserts would fill the table */
+            for (const char *c = "aeiou"; *c; c++) {
+                memcpy(v, w, i);
+                v[i] = *c;
+                memcpy(v + i + 1, w + i, n - i);
+                typo_variant_add(lex, v, n + 1, cls);
+            }
+    }
+}
+
 struct inj_lex *inj_lex_create(void)
 {
     struct inj_lex *lex = util_calloc(1, sizeof(*lex));
@@ -532,6 +601,7 @@ struct inj_lex *inj_lex_create(void)
             p += n + (e ? 1 : 0);
         }
     }
+    typo_variants_fill(lex);
     return lex;
 }
 

@@ -57,7 +57,7 @@ static const struct labelled_set {
     {"tests/data/injection.jsonl", 0.90, 60, 200},          {"tests/data/injection_heldout.jsonl", 0.90, 50, 200},
     {"tests/data/injection_final.jsonl", 0.90, 15, 60},     {"tests/data/injection_final2.jsonl", 0.90, 15, 60},
     {"tests/data/injection_dev3.jsonl", 0.90, 10, 50},      {"tests/data/injection_dev4.jsonl", 0.90, 25, 150},
-    {"tests/data/injection_holdout3.jsonl", 0.85, 50, 200},
+    {"tests/data/injection_holdout3.jsonl", 0.85, 50, 200}, {"tests/data/injection_blind4.jsonl", 0.85, 100, 300},
 };
 #define N_LABELLED_SETS (sizeof(labelled_sets) / sizeof(labelled_sets[0]))
 
