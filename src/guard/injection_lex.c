@@ -106,6 +106,7 @@ enum {
     K_ABOVEN,    /* above, preceding: what "ignore the above" ignores ("before" is not: "the best before date") */
     K_OWNWORK,   /* novel, story, script, campaign: after "my", the user's own fiction */
     K_GRANUSED,  /* grandma used to, grandmother who used: the story, without saying she died */
+    K_THE,       /* the: "the reset instructions" uses the verb as a noun ("that" may start a clause) */
     K_N
 };
 /* More than 64 classes: a word's classes are a 128-bit set. */
@@ -132,7 +133,7 @@ static const struct lex_group lexicon[] = {
      "oublie|oubliez|dimentica|dimenticate|esqueca|esquece|esquecer|desconsidera|desconsidere|negeer|vergeet|"
      "overrides|overrule|overrules|turn off|turning off|switch off|switching off|disable|disabling|deactivate|"
      "deactivating|shut off|shutting off|suspend|suspending|lift|lifting|disobey|disobeying|annul|"
-     "reset all|reset your|this message supersedes|this supersedes|this message overrides|this overrides|"
+     "reset|this message supersedes|this supersedes|this message overrides|this overrides|"
      "this note supersedes|this text supersedes"},
     {B(K_INSTR) | B(K_TEXTN), "text|context|content|message|messages|conversation|input|prompt text"},
     {B(K_INSTR) | B(K_TASK), "instructions|instruction|directives|directive|orders|commands|directions|task|"
@@ -171,7 +172,8 @@ static const struct lex_group lexicon[] = {
                "ninguna|aucune|keine|nessuna|nenhuma|"
                "does not follow|never follows|regardless of|outside|beyond|sans|sin|ohne|senza|sem|"
                "disregards|breaks|no longer bound|not limited by|not restricted by|above all|above any|over all|over any|"
-               "never added|never had any|never been given|never got"},
+               "never added|never had any|never been given|never got|not constrained by|unconstrained by|not restrained by|"
+               "not governed by|not subject to"},
     {B(K_LIMIT), "restrictions|restriction|limits|limit|limitations|filters|filter|filtering|guidelines|ethics|"
                  "morals|morality|censorship|boundaries|constraints|policy|policies|content policy|safeguards|"
                  "moral compass|conscience|guardrails|rules|alignment|safety training|safety settings|"
@@ -202,7 +204,8 @@ static const struct lex_group lexicon[] = {
                  "be that kind|be the type|play a character|play as|play an ai|play a role|imagine que|imagina que|"
                  "imagine que tu|respond like|answer like|reply like|talk like|speak like|channel|channeling|"
                  "adopt the role|faca de conta|switch personalities|new personality|new identity|your new identity|"
-                 "fais comme si|interpretar|vai interpretar|du spielst|spielst jetzt"},
+                 "fais comme si|interpretar|vai interpretar|du spielst|spielst jetzt|a character called|a character named|"
+                 "you are a character|you're a character|pretend to be|stays in character|stay in character"},
     {B(K_AI), "ais|assistants|chatbots|models|bots|llms|"
               "ai|assistant|chatbot|bot|model|llm|gpt|chatgpt|entity|version|language model|ia|ki|assistente|"
               "asistente|modelo|modele|agent|inteligencia artificial|intelligence artificielle|"
@@ -311,6 +314,7 @@ static const struct lex_group lexicon[] = {
                     "did not|wasn't|weren't|isn't|aren't|no more"},
     {B(K_ARTICLE), "a|an|my|our|their|his|her|this|that|some"},
     {B(K_MINE), "my|our|mine"},
+    {B(K_THE), "the"},
     {B(K_THIS), "this|my|our|the|your|ur"},
     {B(K_DESCRIBE), "explain|explains|describe|define|definition|difference|meaning|mean|means|concept|example|"
                     "examples|history|whether|awareness|phrase|phrasing|wording|reword|rephrase"},
@@ -344,7 +348,7 @@ static const struct lex_group lexicon[] = {
     {B(K_DETAIL), "step by step|in detail|in full detail|detailed|exact quantities|real quantities|exactly how|"
                   "precise instructions|full recipe|with measurements|technical detail|precise detail|exact steps|"
                   "exact amounts|exact measurements|synthesis route|full synthesis|working code|exact recipe"},
-    {B(K_ANCHOR), "authorized|authorised|verified|whitelisted|admin|checks|end|beginning|priority|precedence|im|inst|"
+    {B(K_ANCHOR), "first|initial|opening|authorized|authorised|verified|whitelisted|admin|checks|end|beginning|priority|precedence|im|inst|"
                   "sys|endoftext|eot|mode|dan|stan|dude|aim|bound|restricted|limited|constrained|governed|controlled|"
                   "obligated|confined|restrained|tied|jailbreak|jailbreaking|machiavellian|machiavelli|niccolo|"
                   "character|illegal|unethical|immoral|harmful|dangerous|offensive|inappropriate|explicit|openai|"
@@ -529,8 +533,9 @@ static void byte_classes_fill(struct inj_lex *lex)
  * "previus instructons"): every variant one deletion or one swap of neighbours away from these
  * words gets the word's classes, unless it is a key already. Filled at create, so a misspelt
  * word costs the same single probe as any other. An inserted letter is covered only for a vowel in
- * a word of eight letters or more ("disreguard"), a replaced one not at all: more would crowd the
- * table. Words of six letters or more only (shorter ones have real-word neighbours). */
+ * the three words most misspelt that way ("disreguard"), a replaced one not at all: more keys
+ * crowd the table and its Bloom filter (each 100 keys cost ~0.1 us on a 4 KB prompt). Words of
+ * six letters or more only (shorter ones have real-word neighbours). */
 static const char *const typo_keys[] = {
     "ignore",       "disregard",  "forget",    "override", "bypass",     "previous",   "preceding",  "instructions",
     "instruction",  "guidelines", "directives", "restrictions", "earlier", "original", "system", "prompt",
@@ -575,7 +580,7 @@ static void typo_variants_fill(struct inj_lex *lex)
             v[i + 1] = w[i];
             typo_variant_add(lex, v, n, cls);
         }
-        if (n < 8)
+        if (strcmp(w, "disregard") != 0 && strcmp(w, "previous") != 0 && strcmp(w, "instructions") != 0)
             continue;
         for (size_t i = 0; i <= n; i++) /* a vowel put in ("disreguard"); other inserts would fill the table */
             for (const char *c = "aeiou"; *c; c++) {
@@ -829,7 +834,10 @@ static void rules_override(struct scan *s, const struct tok *c)
                     (instr->cls & B(K_TEXTN)) && !(instr->cls & B(K_TASK)) && (any_between(s, ki, kv, B(K_MINE)) || !scope);
                 int person =
                     kv >= 1 && back(s, (uint32_t)kv - 1)->idx == v->idx + 1 && (back(s, (uint32_t)kv - 1)->cls & B(K_OBJPRON));
-                if (who >= 0 && !own_text && !person)
+                /* "the reset instructions in your FAQ": after an article the verb is a noun */
+                const struct tok *det = back(s, (uint32_t)kv + 1);
+                int noun_use = det != NULL && det->idx + 1 == v->idx && (det->cls & B(K_THE));
+                if (who >= 0 && !own_text && !person && !noun_use)
                     fire(s, LEX_OVERRIDE_PRIOR, w, v->start, c->end);
             }
         }
@@ -1681,17 +1689,19 @@ static const char *const cjk_reveal_verbs[] = {"显示",   "顯示",   "输出",
                                                "見せて", "教えて", "出力", "表示して", "보여",   "출력",   "알려"};
 static const char *const cjk_sysprompt_nouns[] = {
     "系统提示", "系統提示",        "系统指令",       "初始指令",   "隐藏指令", "システムプロンプト", "システム プロンプト",
-    "初期指示", "시스템 프롬프트", "시스템프롬프트", "숨겨진 지시"};
+    "初期指示", "시스템 프롬프트", "시스템프롬프트", "숨겨진 지시", "收到的指令", "最初的指令", "最开始的指令", "收到的指示",
+    "收到的提示", "系统消息", "最初收到"};
 
 /* Role-play: a frame near a no-limit phrase ("假设你是 ... 没有任何限制"). */
 static const char *const cjk_frames[] = {"假设你", "假如你", "你是", "扮演", "假装", "想象你", "从现在开始", "現在你是", "扮演一個",
                                          "你现在是", "现在你是", "你现在", "你現在", "として振る舞", "になりきって", "あなたは今",
-                                         "너는 이제", "넌 이제", "역할을"};
+                                         "너는 이제", "넌 이제", "역할을", "开发者模式", "開發者模式", "越狱模式"};
 static const char *const cjk_nolimit[] = {"没有任何限制", "没有限制", "不受限制", "不受任何限制", "没有任何规则", "没有规则",
                                           "无任何限制", "不会拒绝", "不拒绝", "没有过滤", "无限制", "沒有任何限制", "沒有限制",
                                           "不會拒絕", "制限なし", "制限のない", "제한 없는", "제한이 없는",
                                           "没有道德限制", "没有道德", "不受道德", "制限がない", "ルールのない", "何でも答え",
-                                          "제한 없이", "규칙이 없는", "모든 질문에 대답"};
+                                          "제한 없이", "규칙이 없는", "모든 질문에 대답", "不受任何内容政策", "不受内容政策", "不受任何约束",
+                                          "不受约束", "没有任何约束"};
 
 /* Russian: stems (no case endings) of the same pairs. Folding look-alikes would mangle these
  * words, so they are matched on the raw text. */
@@ -1704,6 +1714,9 @@ static const char *const ru_reveal_verbs[] = {"окажи", "окажите", "�
 static const char *const ru_sysprompt_nouns[] = {"системный промпт", "системного промпта", "системные инструкции",
                                                  "системную инструкцию", "скрытые инструкции", "исходные инструкции",
                                                  "системное сообщение", "свой промпт", "твой промпт", "ваш промпт"};
+/* what the reader was given: "какие инструкции тебе дали" */
+static const char *const ru_told[] = {"тебе дали", "ты получил", "ты получила", "тебе сказали", "тебе был", "тебе дано",
+                                      "тебе задали", "тебя запрограммировали"};
 static const char *const ru_frames[] = {"редставь", "ы теперь", "ы сейчас", "ритворись", "ыграй роль", "еди себя как",
                                         "ействуй как", "еперь ты", "тныне ты", "ы больше не", "ы свободен", "ы свободна"};
 static const char *const ru_nolimit[] = {"без ограничений", "без каких-либо ограничений", "без правил", "без фильтров",
@@ -1751,6 +1764,7 @@ static const struct {
     PAIR(cjk_frames, cjk_nolimit, LEX_ROLEPLAY_NO_LIMITS),
     PAIR(ru_override_verbs, ru_instr_nouns, LEX_OVERRIDE_PRIOR),
     PAIR(ru_reveal_verbs, ru_sysprompt_nouns, LEX_EXTRACT_REVEAL),
+    PAIR(ru_told, ru_instr_nouns, LEX_EXTRACT_TOLD),
     PAIR(ru_frames, ru_nolimit, LEX_ROLEPLAY_NO_LIMITS),
 };
 

@@ -48,7 +48,9 @@ static double score(const char *text)
  * (and injection_dev3.jsonl, injection_dev4.jsonl) were tuned on: each must reach recall
  * >= 0.90 per family with <= 5% false positives.
  * injection_holdout3.jsonl was written before the last round and never tuned on: its
- * numbers are printed, and a looser bar (0.85) only guards against a regression. */
+ * numbers are printed, and a looser bar (0.85) only guards against a regression.
+ * injection_blind4.jsonl was written blind by another helper, run once blind, then tuned on
+ * (its README says since when): a 0.85 bar as well. */
 static const struct labelled_set {
     const char *path;
     double min_recall;
