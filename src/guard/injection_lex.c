@@ -244,7 +244,7 @@ static const struct lex_group lexicon[] = {
                   "mostrami|dimmi|mostre|diga|mostrarme|muestrame|convert|put|reply with|respond with|answer with|"
                   "remind me|zeig mir|gib mir|reproduce|dis|dis moi|dime|zeigen|geben|sagen|nennen|verraten|ausgeben|mostrarmi|"
                   "reecris|ecris|recris|reescribe|escribe|reescreva|escreva|schreibe|copia|copiame|copie|kopiere|"
-                  "imprime|imprima|muestramelo|muestralo|mostre-me|mostre me|mostra-me|montre-le|montre-les|"
+                  "imprime|imprima|traduce|traduis|traduza|traduci|ubersetze|muestramelo|muestralo|mostre-me|mostre me|mostra-me|montre-le|montre-les|"
                   "repita|repita-as|repite|repitelas|repete|wiederhole|ripeti|recopie|recopie-les"},
     {B(K_WHATIS), "see|view|access|know|what is|what's|whats|what are|what was|what were|what does|what do|"
                   "was steht|que dice|"
@@ -955,9 +955,9 @@ static void rules_override(struct scan *s, const struct tok *c)
             }
         }
     }
-    /* ignore everything above / you were told */
+    /* ignore everything above / you were told / all that stuff you were told */
     if (c->cls & (B(K_ABOVE) | B(K_TOLD))) {
-        int ke = find_back(s, (c->cls & B(K_EVERY)) ? 1 : 0, B(K_EVERY), c, 4);
+        int ke = find_back(s, (c->cls & B(K_EVERY)) ? 1 : 0, B(K_EVERY), c, 6);
         if (ke >= 0) {
             int kv = find_back(s, (uint32_t)ke + 1, B(K_OVR), c, 7);
             if (kv >= 0 && back(s, (uint32_t)ke)->idx - back(s, (uint32_t)kv)->idx <= 3) {
@@ -1311,6 +1311,13 @@ static void rules_extraction(struct scan *s, const struct tok *c)
                 int kr = find_back(s, (uint32_t)kmaker + 1, B(K_REVEAL), c, 12);
                 if (kr >= 0 && addressee(s, kr) >= 0)
                     fire(s, LEX_EXTRACT_TOLD, 0.7, back(s, (uint32_t)kr)->start, c->end);
+            }
+            /* "repeat the text you were given", "print the words you were given before 'User:'" */
+            int kx = ky >= 0 && you && kn < 0 && passive ? find_back(s, (uint32_t)kt + 1, B(K_ALLTEXT), c, 4) : -1;
+            if (kx >= 0 && !(back(s, (uint32_t)kx)->cls & (B(K_EVERY) | B(K_QWH)))) {
+                int kr = find_back(s, (uint32_t)kx + 1, B(K_VERBATIMV), c, 7);
+                if (kr >= 0 && addressee(s, kr) > 0 && !any_between(s, kx, kr, B(K_MINE) | B(K_OTHER)))
+                    fire(s, LEX_EXTRACT_TOLD, 0.6, back(s, (uint32_t)kr)->start, c->end);
             }
             if (ky >= 0 && you && kn >= 0) {
                 int kr = find_back(s, (uint32_t)kn + 1, B(K_REVEAL), c, 12);
