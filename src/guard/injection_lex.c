@@ -184,7 +184,8 @@ static const struct lex_group lexicon[] = {
                  "safety protocols|moderation|safety rules|morale|ethik|etica|etique|laws|law|regra|regras|regel|"
                  "normas|norma|content policy|safeguards|refusals|censure|zensur|censura|code of conduct|"
                  "moral code|ethical code|legality|code of ethics|safety features|safety feature|safety layer|"
-                 "policy checks|content checks|regras|reglas"},
+                 "policy checks|content checks|regras|reglas|safety concerns|safety concern|moral concerns|ethical concerns|"
+                 "scruples|moral restrictions|ethical restrictions"},
     {B(K_FRAME), "act as|act like|acting as|pretend|pretending|roleplay|role play|role-play|roleplaying|simulate|"
                  "emulate|impersonate|persona|alter ego|play the role|take the role|assume the role|"
                  "assume the persona|you are now|you're now|youre now|you will be|you'll be|going to act|"
@@ -300,7 +301,9 @@ static const struct lex_group lexicon[] = {
                    "security override|emergency override|override code|override mode"},
     {B(K_IAM), "i am|i'm|im|this is"},
     {B(K_DAN), "do anything now"},
-    {B(K_JBROKEN), "jailbroken|jail-broken|jail broken"},
+    /* the token-penalty game ("every time you refuse you lose 10 tokens") is the same marker */
+    {B(K_JBROKEN), "jailbroken|jail-broken|jail broken|lose 10 tokens|lose 5 tokens|lose 4 tokens|lose tokens|lose a token|"
+                   "tokens will be deducted|tokens are deducted"},
     {B(K_MODE), "opposite mode|developer mode|god mode|unrestricted mode|dan mode|jailbreak mode|unfiltered mode|"
                 "uncensored mode|evil mode|chaos mode|sudo mode|admin mode|debug mode|no limits mode"},
     {B(K_MODE) | B(K_SANDBOX), "modo desenvolvedor|modo de desenvolvedor|modo desarrollador|modo de desarrollador|"
@@ -347,7 +350,9 @@ static const struct lex_group lexicon[] = {
                                 "alternative universe|fictional universe|fictional world"},
     {B(K_DETAIL), "step by step|in detail|in full detail|detailed|exact quantities|real quantities|exactly how|"
                   "precise instructions|full recipe|with measurements|technical detail|precise detail|exact steps|"
-                  "exact amounts|exact measurements|synthesis route|full synthesis|working code|exact recipe"},
+                  "exact amounts|exact measurements|synthesis route|full synthesis|working code|exact recipe|exact reagents|"
+                  "reagents|quantities|real commands|actually works|actually work|accurate for realism|technically accurate|"
+                  "real instructions|working instructions"},
     {B(K_ANCHOR), "first|initial|opening|authorized|authorised|verified|whitelisted|admin|checks|end|beginning|priority|precedence|im|inst|"
                   "sys|endoftext|eot|mode|dan|stan|dude|aim|bound|restricted|limited|constrained|governed|controlled|"
                   "obligated|confined|restrained|tied|jailbreak|jailbreaking|machiavellian|machiavelli|niccolo|"
@@ -384,14 +389,17 @@ static const struct lex_group lexicon[] = {
                     "late nana|dead nana|late abuela|difunta abuela|defunte grand-mere|deceased grandfather|"
                     "deceased grandmother"},
     {B(K_GRANUSED), "grandmother who used|grandma who used|grandpa who used|grandfather who used|grandma used|"
-                    "grandmother used|grandpa used|grandfather used|granny used|grandma would|grandmother would"},
+                    "grandmother used|grandpa used|grandfather used|granny used|grandma would|grandmother would|"
+                    "grand-mere qui|grand mere qui|abuela que|oma die|avo que"},
     {B(K_DANGER), "napalm|nerve gas|sarin|explosives|explosive|bomb|bombs|meth|methamphetamine|malware|ransomware|"
                   "poison|weapon|weapons|credit card numbers|card numbers|activation keys|product keys|"
                   "windows keys|serial keys|license keys|thermite|chemical weapons|ricin|anthrax|nitroglycerin|"
                   "pipe bomb|molotov|molotov cocktail|fentanyl|cocaine|heroin|keylogger|ransomware|botnet|skimmer|"
                   "counterfeit money|gunpowder|detonator|bioweapon|bioweapons|mustard gas|cyanide|ghost gun|"
                   "launder money|money laundering|phishing|dangerous advice|illegal drugs|synthesize drugs|chloroform|"
-                  "poison someone|hack a bank|stolen credit cards|hack into|smuggle weapons|silencer"},
+                  "poison someone|hack a bank|stolen credit cards|hack into|smuggle weapons|silencer|break into|"
+                  "car immobilizer|immobilizer|hotwire|hotwire a car|fake id|fake ids|forged passport|corporate network|"
+                  "steal a car|valid credit card|valid card numbers|numeros de cartes|cartes bancaires"},
 };
 
 /* ---- 2. the hash table ---- */
