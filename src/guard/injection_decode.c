@@ -56,22 +56,25 @@ static size_t escape_at(const char *s, size_t n, size_t i, char *byte)
     return at + 2 - i;
 }
 
-static const char *first_of(const char *a, const char *b)
-{
-    return a == NULL ? b : b == NULL ? a : a < b ? a : b;
-}
-
 int inj_has_escapes(const char *s, size_t n)
 {
+    /* the next '%', '\\' and '&' at or after p, each searched again only once passed */
+    static const char marks[3] = {'%', '\\', '&'};
+    const char *next[3], *end = s + n;
+    for (int k = 0; k < 3; k++)
+        next[k] = memchr(s, marks[k], n);
     size_t count = 0;
-    for (const char *p = s, *end = s + n; p < end && count < ESCAPES_MIN;) {
-        size_t left = (size_t)(end - p);
-        const char *q = first_of(first_of(memchr(p, '%', left), memchr(p, '\\', left)), memchr(p, '&', left));
-        if (q == NULL)
+    while (count < ESCAPES_MIN) {
+        int k = -1;
+        for (int j = 0; j < 3; j++)
+            if (next[j] != NULL && (k < 0 || next[j] < next[k]))
+                k = j;
+        if (k < 0)
             break;
         char byte;
+        const char *q = next[k];
         count += escape_at(s, n, (size_t)(q - s), &byte) > 0;
-        p = q + 1;
+        next[k] = memchr(q + 1, marks[k], (size_t)(end - q - 1));
     }
     return count >= ESCAPES_MIN;
 }
