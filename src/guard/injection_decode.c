@@ -19,19 +19,62 @@ static int printable(unsigned char c)
     return (c >= 0x20 && c < 0x7F) || c == '\n' || c == '\t' || c == '\r';
 }
 
+/* One escape at s[i]: "%HH", "\\xHH" or an HTML numeric entity of an ASCII character
+ * ("&#105;", "&#x69;"). Stores the byte and returns the length consumed, 0 if none. */
+static size_t escape_at(const char *s, size_t n, size_t i, char *byte)
+{
+    if (s[i] == '&') {
+        if (i + 3 >= n || s[i + 1] != '#')
+            return 0;
+        size_t j = i + 2;
+        int base = 10;
+        if (s[j] == 'x' || s[j] == 'X') {
+            base = 16;
+            j++;
+        }
+        unsigned v = 0;
+        size_t digits = 0;
+        for (; j < n && digits < 4; j++, digits++) {
+            int d = hex_value((unsigned char)s[j]);
+            if (d < 0 || d >= base)
+                break;
+            v = v * (unsigned)base + (unsigned)d;
+        }
+        if (digits == 0 || j >= n || s[j] != ';' || v == 0 || v >= 0x80)
+            return 0;
+        *byte = (char)v;
+        return j + 1 - i;
+    }
+    size_t at = s[i] == '%' ? i + 1 : i + 2;
+    if (s[i] == '\\' && (i + 1 >= n || (s[i + 1] | 0x20) != 'x'))
+        return 0;
+    int hi = at + 1 < n ? hex_value((unsigned char)s[at]) : -1;
+    int lo = hi >= 0 ? hex_value((unsigned char)s[at + 1]) : -1;
+    if (lo < 0)
+        return 0;
+    *byte = (char)(hi << 4 | lo);
+    return at + 2 - i;
+}
+
 int inj_has_escapes(const char *s, size_t n)
 {
+    /* the next '%', '\\' and '&' at or after p, each searched again only once passed */
+    static const char marks[3] = {'%', '\\', '&'};
+    const char *next[3], *end = s + n;
+    for (int k = 0; k < 3; k++)
+        next[k] = memchr(s, marks[k], n);
     size_t count = 0;
-    for (const char *p = s, *end = s + n; p < end && count < ESCAPES_MIN;) {
-        const char *pct = memchr(p, '%', (size_t)(end - p)), *bs = memchr(p, '\\', (size_t)(end - p));
-        const char *q = pct == NULL ? bs : bs == NULL ? pct : pct < bs ? pct : bs;
-        if (q == NULL)
+    while (count < ESCAPES_MIN) {
+        int k = -1;
+        for (int j = 0; j < 3; j++)
+            if (next[j] != NULL && (k < 0 || next[j] < next[k]))
+                k = j;
+        if (k < 0)
             break;
-        const char *h = *q == '%' ? q + 1 : q + 2;
-        if (h + 1 < end && (*q == '%' || (q[1] | 0x20) == 'x') && hex_value((unsigned char)h[0]) >= 0 &&
-            hex_value((unsigned char)h[1]) >= 0)
-            count++;
-        p = q + 1;
+        char byte;
+        const char *q = next[k];
+        count += escape_at(s, n, (size_t)(q - s), &byte) > 0;
+        next[k] = memchr(q + 1, marks[k], (size_t)(end - q - 1));
     }
     return count >= ESCAPES_MIN;
 }
@@ -40,22 +83,14 @@ size_t inj_decode_escapes(const char *s, size_t n, char *out)
 {
     size_t o = 0, escapes = 0;
     for (size_t i = 0; i < n;) {
-        size_t at = i + 1; /* "%HH" */
-        if (s[i] == '\\' && i + 1 < n && (s[i + 1] == 'x' || s[i + 1] == 'X'))
-            at = i + 2; /* "\xHH" */
-        else if (s[i] != '%') {
+        size_t len = s[i] == '%' || s[i] == '\\' || s[i] == '&' ? escape_at(s, n, i, &out[o]) : 0;
+        if (len == 0) {
             out[o++] = s[i++];
             continue;
         }
-        int hi = at + 1 < n ? hex_value((unsigned char)s[at]) : -1;
-        int lo = hi >= 0 ? hex_value((unsigned char)s[at + 1]) : -1;
-        if (lo < 0) {
-            out[o++] = s[i++];
-            continue;
-        }
-        out[o++] = (char)(hi << 4 | lo);
+        o++;
         escapes++;
-        i = at + 2;
+        i += len;
     }
     return escapes >= ESCAPES_MIN ? o : 0;
 }

@@ -3,8 +3,9 @@
  * the text's length (no decoding here makes text longer), and returns the decoded length,
  * 0 when there is nothing worth scoring. injection.c scores the decoded copy like the text.
  *
- *   escapes   percent-encoding (%20) and \xHH escapes, decoded in place in the text; needs
- *             at least four escapes (a URL with one %20 is not a payload)
+ *   escapes   percent-encoding (%20), \xHH escapes and HTML numeric entities of ASCII characters
+ *             (&#105; &#x69;), decoded in place in the text; needs at least four escapes (a URL
+ *             with one %20 is not a payload)
  *   hex       runs of hex byte pairs (16+ digits; "49676e...", "0x4967...", "49 67 6e ...")
  *             whose decoding is printable text; runs are joined with newlines
  *   rot13     the whole text, rotated
