@@ -9,10 +9,9 @@
 #include "util/err.h"
 #include "util/fmt.h"
 
-void sse_parser_init(struct sse_parser *p, size_t max_event)
+/* The per-event state: nothing of an event read yet. */
+static void event_state_clear(struct sse_parser *p)
 {
-    util_buf_init(&p->line, max_event);
-    util_buf_init(&p->data, max_event);
     p->event_bytes = 0;
     p->overflow = 0;
     p->has_data = 0;
@@ -22,17 +21,18 @@ void sse_parser_init(struct sse_parser *p, size_t max_event)
     p->raw_len = 0;
 }
 
+void sse_parser_init(struct sse_parser *p, size_t max_event)
+{
+    util_buf_init(&p->line, max_event);
+    util_buf_init(&p->data, max_event);
+    event_state_clear(p);
+}
+
 void sse_parser_reset(struct sse_parser *p)
 {
     util_buf_reset(&p->line);
     util_buf_reset(&p->data);
-    p->event_bytes = 0;
-    p->overflow = 0;
-    p->has_data = 0;
-    p->data_lines = 0;
-    p->other_lines = 0;
-    p->raw = NULL;
-    p->raw_len = 0;
+    event_state_clear(p);
 }
 
 void sse_parser_free(struct sse_parser *p)
