@@ -4,7 +4,7 @@ classifier threshold without touching tests/data/injection_blind5.jsonl: for eac
 set of gen.py, train on the others (plus the tweet and comment negatives unless
 --no-extra) with build/warden train, then run build/warden eval on the left-out set with a
 classifier guard at each threshold, and with a parallel all_must_pass group of
-prompt_injection + classifier (the OR of both). Prints recall and FP rate per threshold,
+prompt_injection + classifier (the OR of both). Extra warden train options come from $TRAIN_ARGS. Prints recall and FP rate per threshold,
 pooled over the folds. Run from the repository root after make."""
 import csv
 import json
@@ -46,7 +46,7 @@ def main():
             model = os.path.join(tmp, "m.model")
             cmd = [WARDEN, "train", "--data", train] + sum((["--data", e] for e in extra), []) + [
                 "--text-column", "tweet", "--label-column", "class", "--positive", "injection",
-                "--out", model]
+                "--out", model] + os.environ.get("TRAIN_ARGS", "").split()
             subprocess.run(cmd, check=True, capture_output=True)
             test = os.path.join(tmp, "test.jsonl")
             with open(test, "w", encoding="utf-8") as f:
