@@ -1,6 +1,6 @@
 # Warden build. Plain make; `make help` lists the targets.
 #
-#   make            build build/warden, build/warden-mock, the example plugins and build/models/toxicity.model
+#   make            build build/warden, build/warden-mock, the example plugins and build/models/{toxicity,injection}.model
 #   make run        install missing packages, build, start the quickstart
 #   make test       install, build, module-graph check, unit + integration + fuzz, then again under ASan+UBSan
 #   make bench      the wrk benchmark against direct / nginx / warden (bench/run.sh)
@@ -35,7 +35,7 @@ LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 MOCK_OBJ  := $(MOCK_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 PLUGINS   := $(patsubst examples/plugins/%.c,$(BUILD)/plugins/%.so,$(PLUGIN_SRC))
-MODELS    := $(BUILD)/models/toxicity.model
+MODELS    := $(BUILD)/models/toxicity.model $(BUILD)/models/injection.model
 
 .PHONY: all deps run test module-graph unit integration fuzz asan test-asan bench clean help format
 all: $(BUILD)/warden $(BUILD)/warden-mock $(PLUGINS) $(MODELS)
@@ -69,6 +69,14 @@ $(BUILD)/models/toxicity.model: $(TOXICITY_DATA) $(BUILD)/warden
 	@mkdir -p $(dir $@)
 	$(BUILD)/warden train $(addprefix --data ,$(TOXICITY_DATA)) --text-column tweet --label-column class \
 	    --positive 0,1 --holdout 5 --positive-name toxic --negative-name not_toxic --out $@
+
+# The prompt-injection model (a classifier guard next to prompt_injection, see README): trained from
+# data/prompt-injection/injection.csv (gen.py there: the project's labelled injection sets except the
+# blind check), every 5th row held out for tests/integration/test_injection_model.sh; ~0.02 s.
+$(BUILD)/models/injection.model: data/prompt-injection/injection.csv $(BUILD)/warden
+	@mkdir -p $(dir $@)
+	$(BUILD)/warden train --data $< --text-column tweet --label-column class \
+	    --positive override,roleplay,extraction,encoding --holdout 5 --positive-name injection --negative-name benign --out $@
 
 # The audit sink and query benchmark (bench/audit_bench.c; bench/micro.sh runs it).
 $(BUILD)/audit_bench: bench/audit_bench.c $(BUILD)/libwarden.a
