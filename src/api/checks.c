@@ -563,8 +563,13 @@ int checks_gate_output(const struct req_ctx *ctx)
 static const char *screen_text(struct req_ctx *ctx, const char *text, size_t len, int strict)
 {
     const char *why = NULL;
-    char *decoded = util_malloc(len + 1);
-    size_t decoded_len = api_texts_json_unescape_once(text, len, decoded);
+    /* what a JSON reader would make of it too, unless there is no escape to decode */
+    char *decoded = NULL;
+    size_t decoded_len = 0;
+    if (memchr(text, '\\', len) != NULL) {
+        decoded = util_malloc(len + 1);
+        decoded_len = api_texts_json_unescape_once(text, len, decoded);
+    }
     for (size_t i = 0; why == NULL && i < ctx->checks.n_guards; i++) {
         const struct config_guardrail *g = ctx->checks.guards[i];
         if (g->stage != CONFIG_STAGE_OUTPUT || g->timing == CONFIG_TIMING_ASYNC_POST || g->action == CONFIG_ACTION_LOG)
@@ -575,7 +580,7 @@ static const char *screen_text(struct req_ctx *ctx, const char *text, size_t len
         if (scan == NULL)
             why = strict ? "a guardrail that applies cannot check it here" : NULL;
         else if (guard_scan_first(scan, scratch, text, len, &m) != 0 ||
-                 guard_scan_first(scan, scratch, decoded, decoded_len, &m) != 0)
+                 (decoded != NULL && guard_scan_first(scan, scratch, decoded, decoded_len, &m) != 0))
             why = "a guardrail matched it or could not check it";
     }
     free(decoded);
