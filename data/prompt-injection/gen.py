@@ -3,8 +3,9 @@
 corpus and the comment supplement under one --text-column/--label-column) from the labelled
 prompt-injection sets in tests/data, all written for Warden by agents of this project.
 
-tests/data/injection_blind5.jsonl is the blind check and is NOT used; any training text that
-also appears in it (case- and space-insensitive) is dropped. Exact duplicates are dropped.
+Every labelled set in the repository is used (blind5 was the blind check until round 6 and
+is now training data; the round-6 blind set lives outside the repository). Exact duplicates
+(case- and space-insensitive) are dropped.
 Rows are shuffled with a fixed seed so that `warden train --holdout 5` (every 5th row of the
 first file) is a random 20% split across all families and source files.
 
@@ -23,8 +24,9 @@ SOURCES = [
     "tests/data/injection_dev4.jsonl",
     "tests/data/injection_holdout3.jsonl",
     "tests/data/injection_blind4.jsonl",
+    "tests/data/injection_blind5.jsonl",
+    "tests/data/injection_dev6.jsonl",
 ]
-BLIND = "tests/data/injection_blind5.jsonl"
 
 
 def key(text):
@@ -37,12 +39,11 @@ def rows(path):
 
 
 def main():
-    blind = {key(r["text"]) for r in rows(BLIND)}
     seen, out = set(), []
     for path in SOURCES:
         for r in rows(path):
             k = key(r["text"])
-            if k in blind or k in seen:
+            if k in seen:
                 continue
             seen.add(k)
             cls = r["family"] if r["label"] == "injection" else "benign"
