@@ -9,11 +9,20 @@ is now training data; the round-6 blind set lives outside the repository). Exact
 Rows are shuffled with a fixed seed so that `warden train --holdout 5` (every 5th row of the
 first file) is a random 20% split across all families and source files.
 
+Also writes ordinary.csv: every ORDINARY_STEP-th tweet of data/offensive-language (MIT), all
+labelled benign. These ordinary texts (with the comment supplement, which make passes as is)
+teach the model that casual second-person text ("your", "you're", slang, insults) is not an
+attack: without them about 12% of the tweets scored >= 0.7. The other tweets are never
+trained on, so they measure the false-positive rate on ordinary text (cv.py --ordinary).
+
 class: the family for attacks (override, roleplay, extraction, encoding), benign otherwise.
 Run from the repository root: python3 data/prompt-injection/gen.py"""
 import csv
 import json
 import random
+
+TWEETS = "data/offensive-language/labeled_data.csv"
+ORDINARY_STEP = 25  # every 25th tweet (~990) trains; the rest measure
 
 SOURCES = [
     "tests/data/injection.jsonl",
@@ -54,6 +63,13 @@ def main():
         w.writerow(["tweet", "class"])
         w.writerows(out)
     print(f"{len(out)} rows")
+    with open(TWEETS, encoding="utf-8", newline="") as f:
+        tweets = [r["tweet"] for r in csv.DictReader(f)]
+    with open("data/prompt-injection/ordinary.csv", "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["tweet", "class"])
+        w.writerows((t, "benign") for i, t in enumerate(tweets) if i % ORDINARY_STEP == 0)
+    print(f"{(len(tweets) + ORDINARY_STEP - 1) // ORDINARY_STEP} ordinary rows")
 
 
 if __name__ == "__main__":
