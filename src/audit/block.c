@@ -1,0 +1,708 @@
+/* Audit blocks: the JSON text of a block's records, written and read; see block.h. */
+#include "audit/block.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/alloc.h"
+
+void audit_text_reserve(struct audit_text *t, size_t more)
+{
+    if (t->cap - t->len > more)
+        return;
+    size_t cap = t->cap ? t->cap : 4096;
+    while (cap - t->len <= more)
+        cap *= 2;
+    t->p = util_realloc(t->p, cap);
+    t->cap = cap;
+}
+
+void audit_text_free(struct audit_text *t)
+{
+    free(t->p);
+    memset(t, 0, sizeof(*t));
+}
+
+/* ---- writing ---- */
+
+static const char hexdig[] = "0123456789abcdef";
+static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                  "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                  "8081828384858687888990919293949596979899";
+
+static char *put_u64(char *p, uint64_t v)
+{
+    char tmp[20];
+    int i = 20;
+    while (v >= 100) {
+        unsigned d = (unsigned)(v % 100);
+        v /= 100;
+        i -= 2;
+        memcpy(tmp + i, digit_pairs + 2 * d, 2);
+    }
+    if (v >= 10) {
+        i -= 2;
+        memcpy(tmp + i, digit_pairs + 2 * v, 2);
+    } else {
+        tmp[--i] = (char)('0' + v);
+    }
+    memcpy(p, tmp + i, (size_t)(20 - i));
+    return p + 20 - i;
+}
+
+static char *put_i64(char *p, int64_t v)
+{
+    if (v < 0) {
+        *p++ = '-';
+        return put_u64(p, -(uint64_t)v);
+    }
+    return put_u64(p, (uint64_t)v);
+}
+
+/* Nonzero when one of the 8 bytes in x needs more than a copy: a control byte (< 0x20), '"',
+ * '\\' or a byte of a multi-byte character (>= 0x80, validated one by one). Exact as a whole
+ * (the per-byte flags may be wrong above a hit; only "any" is used). */
+static inline uint64_t special_bytes(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\');
+    uint64_t control = (x - ones * 0x20) & ~x;
+    quote = (quote - ones) & ~quote;
+    backslash = (backslash - ones) & ~backslash;
+    return (control | quote | backslash | x) & highs;
+}
+
+/* The length of the valid UTF-8 character at s[0..n) (s[0] >= 0x80), or 0 when it is not one. */
+static size_t utf8_char_len(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xbf; /* the allowed range of the second byte */
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        if (c == 0xe0)
+            lo = 0xa0; /* no overlong forms */
+        else if (c == 0xed)
+            hi = 0x9f; /* no surrogates */
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        if (c == 0xf0)
+            lo = 0x90;
+        else if (c == 0xf4)
+            hi = 0x8f; /* nothing past U+10FFFF */
+    } else {
+        return 0;
+    }
+    if (n < len || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    return len;
+}
+
+/* Escapes one byte or character at s[i] to o; returns the bytes of s used. */
+static size_t escape_one(const unsigned char *s, size_t i, size_t n, char **o)
+{
+    unsigned char c = s[i];
+    char *p = *o;
+    size_t used = 1;
+    if (c == '"' || c == '\\') {
+        *p++ = '\\';
+        *p++ = (char)c;
+    } else if (c < 0x20) {
+        *p++ = '\\';
+        switch (c) {
+        case '\n': *p++ = 'n'; break;
+        case '\r': *p++ = 'r'; break;
+        case '\t': *p++ = 't'; break;
+        case '\b': *p++ = 'b'; break;
+        case '\f': *p++ = 'f'; break;
+        default:
+            memcpy(p, "u00", 3);
+            p[3] = hexdig[c >> 4];
+            p[4] = hexdig[c & 15];
+            p += 5;
+        }
+    } else if (c < 0x80) {
+        *p++ = (char)c;
+    } else {
+        size_t len = utf8_char_len(s + i, n - i);
+        if (len == 0) {
+            memcpy(p, "\xef\xbf\xbd", 3); /* U+FFFD for a byte that starts no valid character */
+            p += 3;
+        } else {
+            memcpy(p, s + i, len);
+            p += len;
+            used = len;
+        }
+    }
+    *o = p;
+    return used;
+}
+
+void audit_json_string(struct audit_text *t, const char *str, size_t n)
+{
+    audit_text_reserve(t, 6 * n + 2 + 8); /* the worst case: every byte as \u00XX; 8 for a whole-word store */
+    const unsigned char *s = (const unsigned char *)str;
+    char *o = t->p + t->len;
+    *o++ = '"';
+    size_t i = 0;
+    while (i < n) {
+        if (n - i >= 8) {
+            uint64_t x;
+            memcpy(&x, s + i, 8);
+            if (special_bytes(x) == 0) {
+                memcpy(o, &x, 8);
+                o += 8;
+                i += 8;
+                continue;
+            }
+            /* something in these 8 bytes needs care: byte by byte to their end */
+            size_t stop = i + 8;
+            while (i < stop)
+                i += escape_one(s, i, n, &o);
+            continue;
+        }
+        i += escape_one(s, i, n, &o);
+    }
+    *o++ = '"';
+    t->len = (size_t)(o - t->p);
+}
+
+static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* m * 10^-k as a decimal with a point (m without trailing zeros, or k == 0). */
+static char *put_decimal(char *p, uint64_t m, int k)
+{
+    while (k > 0 && m % 10 == 0)
+        m /= 10, k--;
+    char d[24];
+    char *e = put_u64(d, m);
+    int len = (int)(e - d);
+    if (k == 0) {
+        memcpy(p, d, (size_t)len);
+        memcpy(p + len, ".0", 2);
+        return p + len + 2;
+    }
+    if (len > k) {
+        memcpy(p, d, (size_t)(len - k));
+        p += len - k;
+        *p++ = '.';
+        memcpy(p, d + len - k, (size_t)k);
+        return p + k;
+    }
+    *p++ = '0';
+    *p++ = '.';
+    memset(p, '0', (size_t)(k - len));
+    p += k - len;
+    memcpy(p, d, (size_t)len);
+    return p + len;
+}
+
+void audit_json_cost(struct audit_text *t, double v)
+{
+    audit_text_reserve(t, 40);
+    char *p = t->p + t->len;
+    if (v == 0) {
+        memcpy(p, "0.0", 3);
+        t->len += 3;
+        return;
+    }
+    if (v >= 1e-8 && v < 1e14) {
+        /* 15 significant digits: m = v * 10^k in about [1e14, 1e15). m and 10^k are exact
+         * doubles, so m / 10^k is the correctly rounded value of the decimal m * 10^-k: what
+         * any correct reader makes of it. When that is v, the decimal is exact enough. */
+        int e = 0; /* about floor(log10(v)): off by one only costs a retry */
+        if (v >= 1) {
+            while (e < 13 && v >= pow10_exact[e + 1])
+                e++;
+        } else {
+            e = -1;
+            while (e > -8 && v * pow10_exact[-e] < 1)
+                e--;
+        }
+        int k = 14 - e;
+        if (k >= 0 && k <= 22) {
+            double prod = v * pow10_exact[k];
+            uint64_t m = (uint64_t)(prod + 0.5);
+            for (int d = 0; d < 3; d++) {
+                uint64_t c = d == 0 ? m : d == 1 ? m - 1 : m + 1;
+                if ((double)c / pow10_exact[k] == v) {
+                    t->len = (size_t)(put_decimal(p, c, k) - t->p);
+                    return;
+                }
+            }
+        }
+    }
+    /* rare: a value that needs 16 or 17 digits, or far from any price */
+    int n = snprintf(p, 32, "%.17g", v);
+    if (strpbrk(p, ".eEn") == NULL) /* a whole number: a point makes it a REAL */
+        memcpy(p + n, ".0", 2), n += 2;
+    t->len += (size_t)n;
+}
+
+static char *put_null(char *p)
+{
+    memcpy(p, "null", 4);
+    return p + 4;
+}
+
+/* A text field: "" is NULL, as the table before blocks stored it. */
+static int put_text_field(struct audit_text *t, const char *s)
+{
+    if (s == NULL || *s == '\0') {
+        audit_text_reserve(t, 8);
+        t->len = (size_t)(put_null(t->p + t->len) - t->p);
+        return 0;
+    }
+    audit_json_string(t, s, strlen(s));
+    return 1;
+}
+
+void audit_block_append_record(struct audit_text *t, const struct audit_record *r)
+{
+    /* numbers first: the fixed part, at most 24 bytes each */
+    audit_text_reserve(t, 16 * 24);
+    char *p = t->p + t->len;
+    *p++ = '[';
+    p = put_i64(p, r->time_us);
+    *p++ = ',';
+    p = put_i64(p, r->status);
+    *p++ = ',';
+    t->len = (size_t)(p - t->p);
+    put_text_field(t, r->model);
+    audit_text_reserve(t, 1);
+    t->p[t->len++] = ',';
+    put_text_field(t, r->key_name);
+    audit_text_reserve(t, 1);
+    t->p[t->len++] = ',';
+    put_text_field(t, r->request_id);
+    audit_text_reserve(t, 1);
+    t->p[t->len++] = ',';
+    put_text_field(t, r->target);
+    audit_text_reserve(t, 1);
+    t->p[t->len++] = ',';
+    put_text_field(t, r->error_code);
+    audit_text_reserve(t, 10 * 24);
+    p = t->p + t->len;
+    *p++ = ',';
+    p = put_i64(p, r->attempts);
+    *p++ = ',';
+    p = put_i64(p, r->reasks);
+    *p++ = ',';
+    p = put_i64(p, r->stream);
+    *p++ = ',';
+    p = put_i64(p, r->latency_us);
+    *p++ = ',';
+    p = r->ttft_us > 0 ? put_i64(p, r->ttft_us) : put_null(p);
+    *p++ = ',';
+    p = r->tokens_in >= 0 ? put_i64(p, r->tokens_in) : put_null(p);
+    *p++ = ',';
+    p = r->tokens_out >= 0 ? put_i64(p, r->tokens_out) : put_null(p);
+    *p++ = ',';
+    t->len = (size_t)(p - t->p);
+    if (r->cost_usd >= 0) {
+        audit_json_cost(t, r->cost_usd);
+    } else {
+        audit_text_reserve(t, 8);
+        t->len = (size_t)(put_null(t->p + t->len) - t->p);
+    }
+    /* the rest is mostly NULL: left out from the last value on (a missing field reads as NULL) */
+    size_t kept = t->len;
+    const char *tail[] = {r->guardrails, r->request_body, r->response_body, r->parent_id};
+    for (int i = 0; i < 4; i++) {
+        audit_text_reserve(t, 1);
+        t->p[t->len++] = ',';
+        if (put_text_field(t, tail[i]))
+            kept = t->len;
+    }
+    t->len = kept;
+    audit_text_reserve(t, 2);
+    t->p[t->len++] = ']';
+}
+
+/* ---- reading ---- */
+
+void audit_block_reader_init(struct audit_block_reader *rd, const char *text, size_t len)
+{
+    memset(rd, 0, sizeof(*rd));
+    rd->p = text;
+    rd->end = text + len;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static int hex4(const char *p, const char *end, unsigned *out)
+{
+    if (end - p < 4)
+        return -1;
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        int h = hexval(p[i]);
+        if (h < 0)
+            return -1;
+        v = v << 4 | (unsigned)h;
+    }
+    *out = v;
+    return 0;
+}
+
+static size_t put_utf8(char *o, unsigned cp)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xc0 | cp >> 6);
+        o[1] = (char)(0x80 | (cp & 0x3f));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xe0 | cp >> 12);
+        o[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+        o[2] = (char)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    o[0] = (char)(0xf0 | cp >> 18);
+    o[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+    o[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+    o[3] = (char)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+/* Decodes the string literal at *pp (on its opening quote) into out[0..outsz-1] (the rest
+ * dropped), NUL-terminated; moves *pp past the closing quote. Returns the decoded length kept,
+ * or -1. The decoded text is never longer than the literal. */
+static long decode_string(const char **pp, const char *end, char *out, size_t outsz)
+{
+    const char *p = *pp;
+    if (p >= end || *p != '"')
+        return -1;
+    p++;
+    size_t o = 0, room = outsz > 0 ? outsz - 1 : 0;
+    for (;;) {
+        if (p >= end)
+            return -1;
+        char c = *p;
+        if (c == '"') {
+            p++;
+            break;
+        }
+        char ch[4];
+        size_t chn;
+        if (c != '\\') {
+            /* a run of plain bytes */
+            const char *s = p;
+            while (p < end && *p != '"' && *p != '\\')
+                p++;
+            size_t n = (size_t)(p - s);
+            size_t take = n < room - o ? n : room - o;
+            memcpy(out + o, s, take);
+            o += take;
+            continue;
+        }
+        if (end - p < 2)
+            return -1;
+        switch (p[1]) {
+        case '"': ch[0] = '"'; chn = 1; break;
+        case '\\': ch[0] = '\\'; chn = 1; break;
+        case '/': ch[0] = '/'; chn = 1; break;
+        case 'b': ch[0] = '\b'; chn = 1; break;
+        case 'f': ch[0] = '\f'; chn = 1; break;
+        case 'n': ch[0] = '\n'; chn = 1; break;
+        case 'r': ch[0] = '\r'; chn = 1; break;
+        case 't': ch[0] = '\t'; chn = 1; break;
+        case 'u': {
+            unsigned cp, lo;
+            if (hex4(p + 2, end, &cp) != 0)
+                return -1;
+            p += 6;
+            if (cp >= 0xd800 && cp <= 0xdbff && end - p >= 6 && p[0] == '\\' && p[1] == 'u' && hex4(p + 2, end, &lo) == 0 &&
+                lo >= 0xdc00 && lo <= 0xdfff) {
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                p += 6;
+            } else if ((cp >= 0xd800 && cp <= 0xdfff) || cp == 0) {
+                cp = 0xfffd; /* a lone surrogate, or a NUL that a C string cannot hold */
+            }
+            chn = put_utf8(ch, cp);
+            p -= 2; /* the common step below */
+            break;
+        }
+        default:
+            return -1;
+        }
+        p += 2;
+        if (chn <= room - o) {
+            memcpy(out + o, ch, chn);
+            o += chn;
+        } else {
+            room = o; /* full: keep no part of a character */
+        }
+    }
+    if (outsz > 0)
+        out[o] = '\0';
+    *pp = p;
+    return (long)o;
+}
+
+int audit_json_string_decode(const char *s, size_t n, char *out, size_t outsz)
+{
+    const char *p = s;
+    if (decode_string(&p, s + n, out, outsz) < 0 || p != s + n)
+        return -1;
+    return 0;
+}
+
+/* Moves past one JSON value of any kind (a record's fields are flat, but nothing is assumed). */
+static int skip_value(const char **pp, const char *end)
+{
+    const char *p = *pp;
+    int depth = 0;
+    do {
+        if (p >= end)
+            return -1;
+        char c = *p;
+        if (c == '"') {
+            p++;
+            while (p < end && *p != '"')
+                p += *p == '\\' ? 2 : 1;
+            if (p >= end)
+                return -1;
+            p++;
+        } else if (c == '[' || c == '{') {
+            depth++;
+            p++;
+        } else if (c == ']' || c == '}') {
+            if (depth == 0)
+                return -1;
+            depth--;
+            p++;
+        } else if (c == ',' || c == ':') {
+            if (depth == 0)
+                return -1;
+            p++;
+        } else {
+            const char *s = p;
+            while (p < end && *p != ',' && *p != ']' && *p != '}' && *p != ':')
+                p++;
+            if (p == s)
+                return -1;
+        }
+    } while (depth > 0);
+    *pp = p;
+    return 0;
+}
+
+/* Moves to the next field of the current record: 1 (a value is next), 0 (the record ended:
+ * this and the later fields are NULL) or -1. */
+static int next_field(struct audit_block_reader *rd, int *field, int *closed)
+{
+    if (*closed)
+        return 0;
+    if (rd->p >= rd->end)
+        return -1;
+    if (*rd->p == ']') {
+        rd->p++;
+        *closed = 1;
+        return 0;
+    }
+    if (*field > 0) {
+        if (*rd->p != ',')
+            return -1;
+        rd->p++;
+    }
+    (*field)++;
+    return rd->p < rd->end ? 1 : -1;
+}
+
+static int is_null(struct audit_block_reader *rd)
+{
+    if (rd->end - rd->p >= 4 && memcmp(rd->p, "null", 4) == 0) {
+        rd->p += 4;
+        return 1;
+    }
+    return 0;
+}
+
+/* An integer field; def when NULL or missing. */
+static int read_int(struct audit_block_reader *rd, int *field, int *closed, int64_t def, int64_t *out)
+{
+    int rc = next_field(rd, field, closed);
+    *out = def;
+    if (rc <= 0)
+        return rc;
+    if (is_null(rd))
+        return 0;
+    const char *p = rd->p;
+    int neg = p < rd->end && *p == '-';
+    p += neg;
+    uint64_t v = 0;
+    const char *s = p;
+    while (p < rd->end && *p >= '0' && *p <= '9' && p - s < 19)
+        v = v * 10 + (uint64_t)(*p++ - '0');
+    if (p == s)
+        return -1;
+    if (p < rd->end && *p != ',' && *p != ']') {
+        /* not a plain integer (a fraction, an exponent, more digits): read it as a number */
+        char num[64];
+        const char *e = rd->p;
+        while (e < rd->end && *e != ',' && *e != ']' && e - rd->p < 63)
+            e++;
+        memcpy(num, rd->p, (size_t)(e - rd->p));
+        num[e - rd->p] = '\0';
+        char *stop;
+        double d = strtod(num, &stop);
+        if (*stop != '\0')
+            return -1;
+        *out = (int64_t)d;
+        rd->p = e;
+        return 0;
+    }
+    *out = neg ? -(int64_t)v : (int64_t)v;
+    rd->p = p;
+    return 0;
+}
+
+static int read_double(struct audit_block_reader *rd, int *field, int *closed, double def, double *out)
+{
+    int rc = next_field(rd, field, closed);
+    *out = def;
+    if (rc <= 0)
+        return rc;
+    if (is_null(rd))
+        return 0;
+    char num[64];
+    const char *e = rd->p;
+    while (e < rd->end && *e != ',' && *e != ']' && e - rd->p < 63)
+        e++;
+    memcpy(num, rd->p, (size_t)(e - rd->p));
+    num[e - rd->p] = '\0';
+    char *stop;
+    *out = strtod(num, &stop);
+    if (stop == num || *stop != '\0')
+        return -1;
+    rd->p = e;
+    return 0;
+}
+
+/* A text field into a fixed buffer ("" when NULL or missing). */
+static int read_text(struct audit_block_reader *rd, int *field, int *closed, char *out, size_t outsz)
+{
+    out[0] = '\0';
+    int rc = next_field(rd, field, closed);
+    if (rc <= 0)
+        return rc;
+    if (is_null(rd))
+        return 0;
+    return decode_string(&rd->p, rd->end, out, outsz) < 0 ? -1 : 0;
+}
+
+/* A body: malloc'd, NULL when NULL or missing. */
+static int read_body(struct audit_block_reader *rd, int *field, int *closed, char **out)
+{
+    *out = NULL;
+    int rc = next_field(rd, field, closed);
+    if (rc <= 0)
+        return rc;
+    if (is_null(rd))
+        return 0;
+    const char *s = rd->p, *e = s;
+    if (skip_value(&e, rd->end) != 0)
+        return -1;
+    char *body = util_malloc((size_t)(e - s) + 1);
+    if (decode_string(&rd->p, rd->end, body, (size_t)(e - s) + 1) < 0) {
+        free(body);
+        return -1;
+    }
+    *out = body;
+    return 0;
+}
+
+int audit_block_read_head(struct audit_block_reader *rd, struct audit_record *r)
+{
+    memset(r, 0, sizeof(*r));
+    if (rd->p >= rd->end)
+        return -1;
+    if (!rd->started) {
+        if (*rd->p != '[')
+            return -1;
+        rd->p++;
+        rd->started = 1;
+    } else if (*rd->p == ',') {
+        rd->p++;
+    }
+    if (rd->p < rd->end && *rd->p == ']')
+        return 0;
+    if (rd->p >= rd->end || *rd->p != '[')
+        return -1;
+    rd->p++;
+    rd->field = 0;
+    rd->closed = 0;
+    int64_t v;
+    if (read_int(rd, &rd->field, &rd->closed, 0, &r->time_us) < 0 || read_int(rd, &rd->field, &rd->closed, 0, &v) < 0)
+        return -1;
+    r->status = (int32_t)v;
+    if (read_text(rd, &rd->field, &rd->closed, r->model, sizeof(r->model)) < 0 ||
+        read_text(rd, &rd->field, &rd->closed, r->key_name, sizeof(r->key_name)) < 0)
+        return -1;
+    r->tokens_in = r->tokens_out = -1;
+    r->cost_usd = -1;
+    r->ttft_us = -1;
+    return 1;
+}
+
+/* Past the record's closing bracket (fields this version does not know are skipped). */
+static int close_record(struct audit_block_reader *rd)
+{
+    for (;;) {
+        int rc = next_field(rd, &rd->field, &rd->closed);
+        if (rc <= 0)
+            return rc;
+        if (skip_value(&rd->p, rd->end) != 0)
+            return -1;
+    }
+}
+
+int audit_block_read_rest(struct audit_block_reader *rd, struct audit_record *r)
+{
+    int *f = &rd->field, *c = &rd->closed;
+    int64_t v[7];
+    if (read_text(rd, f, c, r->request_id, sizeof(r->request_id)) < 0 || read_text(rd, f, c, r->target, sizeof(r->target)) < 0 ||
+        read_text(rd, f, c, r->error_code, sizeof(r->error_code)) < 0 || read_int(rd, f, c, 0, &v[0]) < 0 ||
+        read_int(rd, f, c, 0, &v[1]) < 0 || read_int(rd, f, c, 0, &v[2]) < 0 || read_int(rd, f, c, 0, &v[3]) < 0 ||
+        read_int(rd, f, c, -1, &v[4]) < 0 || read_int(rd, f, c, -1, &v[5]) < 0 || read_int(rd, f, c, -1, &v[6]) < 0 ||
+        read_double(rd, f, c, -1, &r->cost_usd) < 0 || read_text(rd, f, c, r->guardrails, sizeof(r->guardrails)) < 0 ||
+        read_body(rd, f, c, &r->request_body) < 0 || read_body(rd, f, c, &r->response_body) < 0 ||
+        read_text(rd, f, c, r->parent_id, sizeof(r->parent_id)) < 0 || close_record(rd) < 0) {
+        audit_record_free(r);
+        return -1;
+    }
+    r->attempts = (int32_t)v[0];
+    r->reasks = (int32_t)v[1];
+    r->stream = (int32_t)v[2];
+    r->latency_us = v[3];
+    r->ttft_us = v[4];
+    r->tokens_in = v[5];
+    r->tokens_out = v[6];
+    return 0;
+}
+
+int audit_block_skip_rest(struct audit_block_reader *rd)
+{
+    return close_record(rd);
+}

@@ -1,0 +1,85 @@
+/* Audit blocks: many records as one row of the SQLite store (sqlite_schema.h).
+ *
+ * A block's records are one compact JSON text, an array with one positional
+ * array per record (the fields in AUDIT_BLOCK_FIELDS order; NULL fields at
+ * the end are left out), so that SQLite's json_each reads it for the
+ * audit_log view, and the query (query.c) and the sink (sink_sqlite.c) read it
+ * with the reader below. The ids are not in the text: they are a separate
+ * BLOB of 16 bytes per record, in the same order.
+ *
+ * The encoder is written for the writer thread's budget (a few hundred
+ * instructions a record): no printf, strings escaped eight bytes at a time
+ * when nothing needs escaping. It always produces valid JSON: control bytes
+ * are escaped, invalid UTF-8 becomes U+FFFD, and the cost is written as the
+ * shortest of 15 significant digits that reads back as exactly the same
+ * double (checked by one division), else with 17 digits. */
+#ifndef WARDEN_AUDIT_BLOCK_H
+#define WARDEN_AUDIT_BLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "audit/record.h"
+
+/* The positions of the fields in a record's array (the view in sqlite_schema.h reads them by
+ * these numbers). The four that queries filter on come first, so a reader can stop early. */
+enum audit_block_field {
+    AUDIT_F_TS,
+    AUDIT_F_STATUS,
+    AUDIT_F_MODEL,
+    AUDIT_F_KEY,
+    AUDIT_F_REQUEST_ID,
+    AUDIT_F_TARGET,
+    AUDIT_F_ERROR_CODE,
+    AUDIT_F_ATTEMPTS,
+    AUDIT_F_REASKS,
+    AUDIT_F_STREAM,
+    AUDIT_F_LATENCY,
+    AUDIT_F_TTFT,
+    AUDIT_F_TOKENS_IN,
+    AUDIT_F_TOKENS_OUT,
+    AUDIT_F_COST,
+    AUDIT_F_GUARDRAILS,
+    AUDIT_F_REQUEST_BODY,
+    AUDIT_F_RESPONSE_BODY,
+    AUDIT_F_PARENT_ID,
+    AUDIT_F_COUNT
+};
+
+/* A growable text (no cap: its owner bounds what goes in, a block's records). */
+struct audit_text {
+    char *p;
+    size_t len, cap;
+};
+
+void audit_text_reserve(struct audit_text *t, size_t more);
+void audit_text_free(struct audit_text *t);
+
+/* Appends s[0..n) as a JSON string literal, quotes included. */
+void audit_json_string(struct audit_text *t, const char *s, size_t n);
+/* Appends r as one positional JSON array (no id). */
+void audit_block_append_record(struct audit_text *t, const struct audit_record *r);
+/* Appends v >= 0 as a JSON number that reads back as exactly v (with a '.', so SQLite reads a REAL). */
+void audit_json_cost(struct audit_text *t, double v);
+
+/* Reads a block's text record by record. Nothing here trusts the text: malformed input is an
+ * error (-1), never a read past its end. */
+struct audit_block_reader {
+    const char *p, *end;
+    int started;
+    int field, closed; /* inside a record: fields begun, and whether its ']' was read */
+};
+
+void audit_block_reader_init(struct audit_block_reader *rd, const char *text, size_t len);
+/* The next record's leading fields (time, status, model, key) into r, which it clears first;
+ * then audit_block_read_rest or audit_block_skip_rest. 1: read; 0: no more records; -1: malformed. */
+int audit_block_read_head(struct audit_block_reader *rd, struct audit_record *r);
+/* The other fields (bodies malloc'd: audit_record_free). 0 or -1. */
+int audit_block_read_rest(struct audit_block_reader *rd, struct audit_record *r);
+int audit_block_skip_rest(struct audit_block_reader *rd);
+
+/* Decodes the JSON string literal at s[0..n) (quotes included) into out[outsz] (truncated at a
+ * character boundary, NUL-terminated); -1 when it is not one string. */
+int audit_json_string_decode(const char *s, size_t n, char *out, size_t outsz);
+
+#endif
