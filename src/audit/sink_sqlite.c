@@ -129,11 +129,12 @@ static int64_t time_of(const struct sort_key *k)
     return (int64_t)k->hi;
 }
 
-/* Marks (r = NULL) the records of keys[0..n) (sorted) whose id is in a stored block. */
+/* Marks (r = NULL) the records of keys[0..n) (sorted) whose id is in a stored block (of equal
+ * keys, the first). */
 static int mark_stored(struct sqlite_sink *s, struct sort_key *keys, size_t n)
 {
     uint8_t lo[AUDIT_ID_BYTES], hi[AUDIT_ID_BYTES], top[AUDIT_ID_BYTES];
-    store_be64(lo, keys[0].hi); /* from the keys: a duplicate's r is NULL already */
+    store_be64(lo, keys[0].hi);
     store_be64(lo + 8, keys[0].lo);
     store_be64(hi, keys[n - 1].hi);
     store_be64(hi + 8, keys[n - 1].lo);
@@ -282,12 +283,12 @@ static int store_records(struct sqlite_sink *s, const struct audit_record *recs,
         s->keys[i].r = &recs[i];
     }
     struct sort_key *keys = sort_keys(s->keys, s->keys_tmp, n);
-    for (size_t i = 1; i < n; i++) /* the same record twice in one batch */
-        if (keys[i].hi == keys[i - 1].hi && keys[i].lo == keys[i - 1].lo)
-            keys[i - 1].r = NULL;
-    int rc = mark_stored(s, keys, n);
+    int rc = mark_stored(s, keys, n); /* marks the first of equal keys */
     if (rc != SQLITE_OK)
         return rc;
+    for (size_t i = 1; i < n; i++) /* the same record twice in one batch: the first one decides */
+        if (keys[i].hi == keys[i - 1].hi && keys[i].lo == keys[i - 1].lo)
+            keys[i].r = NULL;
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         if (keys[i].r != NULL)
