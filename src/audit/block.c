@@ -31,24 +31,53 @@ static const char digit_pairs[] = "000102030405060708091011121314151617181920212
                                   "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
                                   "8081828384858687888990919293949596979899";
 
+static const uint64_t pow10_u64[20] = {1ULL,
+                                      10ULL,
+                                      100ULL,
+                                      1000ULL,
+                                      10000ULL,
+                                      100000ULL,
+                                      1000000ULL,
+                                      10000000ULL,
+                                      100000000ULL,
+                                      1000000000ULL,
+                                      10000000000ULL,
+                                      100000000000ULL,
+                                      1000000000000ULL,
+                                      10000000000000ULL,
+                                      100000000000000ULL,
+                                      1000000000000000ULL,
+                                      10000000000000000ULL,
+                                      100000000000000000ULL,
+                                      1000000000000000000ULL,
+                                      10000000000000000000ULL};
+
+/* The decimal digits of v > 0: log10 from the bit length, then one comparison. */
+static inline int count_digits(uint64_t v)
+{
+    int n = ((64 - __builtin_clzll(v)) * 1233) >> 12; /* floor(bits * log10(2)) */
+    return n + (v >= pow10_u64[n]);
+}
+
+/* Two digits a step, written in place from the end (no copy through a temporary). */
 static char *put_u64(char *p, uint64_t v)
 {
-    char tmp[20];
-    int i = 20;
+    if (v < 10) {
+        *p = (char)('0' + v);
+        return p + 1;
+    }
+    char *e = p + count_digits(v), *q = e;
     while (v >= 100) {
         unsigned d = (unsigned)(v % 100);
         v /= 100;
-        i -= 2;
-        memcpy(tmp + i, digit_pairs + 2 * d, 2);
+        q -= 2;
+        memcpy(q, digit_pairs + 2 * d, 2);
     }
-    if (v >= 10) {
-        i -= 2;
-        memcpy(tmp + i, digit_pairs + 2 * v, 2);
-    } else {
-        tmp[--i] = (char)('0' + v);
-    }
-    memcpy(p, tmp + i, (size_t)(20 - i));
-    return p + 20 - i;
+    if (v >= 10)
+        memcpy(q - 2, digit_pairs + 2 * v, 2);
+    else
+        q[-1] = (char)('0' + v);
+    return e;
 }
 
 static char *put_i64(char *p, int64_t v)
@@ -104,7 +133,7 @@ static size_t utf8_char_len(const unsigned char *s, size_t n)
     return len;
 }
 
-/* Escapes one byte or character at s[i] to o; returns the bytes of s used. */
+/* Escapes one byte or character at s[i] to *o; returns the bytes of s used. */
 static size_t escape_one(const unsigned char *s, size_t i, size_t n, char **o)
 {
     unsigned char c = s[i];
@@ -135,8 +164,8 @@ static size_t escape_one(const unsigned char *s, size_t i, size_t n, char **o)
             memcpy(p, "\xef\xbf\xbd", 3); /* U+FFFD for a byte that starts no valid character */
             p += 3;
         } else {
-            memcpy(p, s + i, len);
-            p += len;
+            for (size_t k = 0; k < len; k++)
+                *p++ = (char)s[i + k];
             used = len;
         }
     }
@@ -144,11 +173,14 @@ static size_t escape_one(const unsigned char *s, size_t i, size_t n, char **o)
     return used;
 }
 
-void audit_json_string(struct audit_text *t, const char *str, size_t n)
+/* The room a string of n bytes may take as a literal: every byte as \u00XX, the quotes, and 8
+ * for the whole-word stores. */
+#define STRING_ROOM(n) (6 * (n) + 2 + 8)
+
+/* s[0..n) as a JSON string literal at o, which has STRING_ROOM(n) bytes; returns its end. */
+static char *put_string(char *o, const char *str, size_t n)
 {
-    audit_text_reserve(t, 6 * n + 2 + 8); /* the worst case: every byte as \u00XX; 8 for a whole-word store */
     const unsigned char *s = (const unsigned char *)str;
-    char *o = t->p + t->len;
     *o++ = '"';
     size_t i = 0;
     while (i < n) {
@@ -167,83 +199,104 @@ void audit_json_string(struct audit_text *t, const char *str, size_t n)
                 i += escape_one(s, i, n, &o);
             continue;
         }
-        i += escape_one(s, i, n, &o);
+        unsigned char c = s[i]; /* the tail, byte by byte */
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\')
+            *o++ = (char)s[i++];
+        else
+            i += escape_one(s, i, n, &o);
     }
     *o++ = '"';
-    t->len = (size_t)(o - t->p);
+    return o;
+}
+
+void audit_json_string(struct audit_text *t, const char *s, size_t n)
+{
+    audit_text_reserve(t, STRING_ROOM(n));
+    t->len = (size_t)(put_string(t->p + t->len, s, n) - t->p);
 }
 
 static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                                        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+/* 10^e for e in [-10, 15], for the estimate of a cost's decimal exponent (need not be exact) */
+static const double pow10_near[26] = {1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1e0,  1e1,  1e2,
+                                      1e3,   1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+#define COST_ROOM 40
 
-/* m * 10^-k as a decimal with a point (m without trailing zeros, or k == 0). */
+/* m * 10^-k as a decimal with a point, at p; trailing zeros of the fraction left out. */
 static char *put_decimal(char *p, uint64_t m, int k)
 {
-    while (k > 0 && m % 10 == 0)
-        m /= 10, k--;
     char d[24];
-    char *e = put_u64(d, m);
-    int len = (int)(e - d);
+    int len = (int)(put_u64(d, m) - d);
+    while (k > 0 && d[len - 1] == '0')
+        len--, k--;
     if (k == 0) {
-        memcpy(p, d, (size_t)len);
-        memcpy(p + len, ".0", 2);
-        return p + len + 2;
+        for (int i = 0; i < len; i++)
+            *p++ = d[i];
+        *p++ = '.';
+        *p++ = '0';
+        return p;
     }
     if (len > k) {
-        memcpy(p, d, (size_t)(len - k));
-        p += len - k;
+        for (int i = 0; i < len - k; i++)
+            *p++ = d[i];
         *p++ = '.';
-        memcpy(p, d + len - k, (size_t)k);
-        return p + k;
+        for (int i = len - k; i < len; i++)
+            *p++ = d[i];
+        return p;
     }
     *p++ = '0';
     *p++ = '.';
-    memset(p, '0', (size_t)(k - len));
-    p += k - len;
-    memcpy(p, d, (size_t)len);
-    return p + len;
+    for (int i = len; i < k; i++)
+        *p++ = '0';
+    for (int i = 0; i < len; i++)
+        *p++ = d[i];
+    return p;
 }
 
-void audit_json_cost(struct audit_text *t, double v)
+/* v >= 0 at p (COST_ROOM bytes); returns the end. */
+static char *put_cost(char *p, double v)
 {
-    audit_text_reserve(t, 40);
-    char *p = t->p + t->len;
     if (v == 0) {
         memcpy(p, "0.0", 3);
-        t->len += 3;
-        return;
+        return p + 3;
     }
     if (v >= 1e-8 && v < 1e14) {
-        /* 15 significant digits: m = v * 10^k in about [1e14, 1e15). m and 10^k are exact
-         * doubles, so m / 10^k is the correctly rounded value of the decimal m * 10^-k: what
-         * any correct reader makes of it. When that is v, the decimal is exact enough. */
-        int e = 0; /* about floor(log10(v)): off by one only costs a retry */
-        if (v >= 1) {
-            while (e < 13 && v >= pow10_exact[e + 1])
-                e++;
-        } else {
-            e = -1;
-            while (e > -8 && v * pow10_exact[-e] < 1)
-                e--;
-        }
+        /* 15 significant digits: m = v * 10^k in about [1e14, 1e15). m (< 2^53) and 10^k
+         * (k <= 22) are exact doubles, so m / 10^k is the correctly rounded value of the
+         * decimal m * 10^-k: what any correct reader makes of it. When that is v, the decimal
+         * reads back as v. */
+        uint64_t bits;
+        memcpy(&bits, &v, 8);
+        int e2 = (int)((bits >> 52) & 0x7ff) - 1023;
+        int e = (e2 * 1233) >> 12; /* about floor(log10(v)) */
+        if (e < -9)
+            e = -9;
+        if (e > 13)
+            e = 13;
+        if (v >= pow10_near[e + 11])
+            e++;
+        else if (v < pow10_near[e + 10])
+            e--;
         int k = 14 - e;
         if (k >= 0 && k <= 22) {
-            double prod = v * pow10_exact[k];
-            uint64_t m = (uint64_t)(prod + 0.5);
-            for (int d = 0; d < 3; d++) {
-                uint64_t c = d == 0 ? m : d == 1 ? m - 1 : m + 1;
-                if ((double)c / pow10_exact[k] == v) {
-                    t->len = (size_t)(put_decimal(p, c, k) - t->p);
-                    return;
-                }
-            }
+            uint64_t m = (uint64_t)(v * pow10_exact[k] + 0.5);
+            uint64_t c[3] = {m, m - 1, m + 1};
+            for (int i = 0; i < 3; i++)
+                if (c[i] > 0 && c[i] < (1ULL << 53) && (double)c[i] / pow10_exact[k] == v)
+                    return put_decimal(p, c[i], k);
         }
     }
     /* rare: a value that needs 16 or 17 digits, or far from any price */
     int n = snprintf(p, 32, "%.17g", v);
     if (strpbrk(p, ".eEn") == NULL) /* a whole number: a point makes it a REAL */
         memcpy(p + n, ".0", 2), n += 2;
-    t->len += (size_t)n;
+    return p + n;
+}
+
+void audit_json_cost(struct audit_text *t, double v)
+{
+    audit_text_reserve(t, COST_ROOM);
+    t->len = (size_t)(put_cost(t->p + t->len, v) - t->p);
 }
 
 static char *put_null(char *p)
@@ -253,43 +306,37 @@ static char *put_null(char *p)
 }
 
 /* A text field: "" is NULL, as the table before blocks stored it. */
-static int put_text_field(struct audit_text *t, const char *s)
+static char *put_text(char *p, const char *s, size_t n)
 {
-    if (s == NULL || *s == '\0') {
-        audit_text_reserve(t, 8);
-        t->len = (size_t)(put_null(t->p + t->len) - t->p);
-        return 0;
-    }
-    audit_json_string(t, s, strlen(s));
-    return 1;
+    return n == 0 ? put_null(p) : put_string(p, s, n);
 }
 
-void audit_block_append_record(struct audit_text *t, const struct audit_record *r)
+void audit_block_append_record(struct audit_text *t, const struct audit_record *r, int64_t ts_base)
 {
-    /* numbers first: the fixed part, at most 24 bytes each */
-    audit_text_reserve(t, 16 * 24);
+    enum { MODEL, KEY, REQUEST_ID, TARGET, ERROR_CODE, GUARDRAILS, REQUEST_BODY, RESPONSE_BODY, PARENT_ID, TEXTS };
+    const char *s[TEXTS] = {r->model,      r->key_name,   r->request_id,  r->target,   r->error_code,
+                            r->guardrails, r->request_body, r->response_body, r->parent_id};
+    size_t n[TEXTS], room = 2 + AUDIT_F_COUNT + 11 * 21 + COST_ROOM;
+    for (int i = 0; i < TEXTS; i++) {
+        n[i] = s[i] != NULL ? strlen(s[i]) : 0;
+        room += STRING_ROOM(n[i]);
+    }
+    audit_text_reserve(t, room); /* once: everything below writes unchecked */
     char *p = t->p + t->len;
     *p++ = '[';
-    p = put_i64(p, r->time_us);
+    p = put_i64(p, r->time_us - ts_base);
     *p++ = ',';
     p = put_i64(p, r->status);
     *p++ = ',';
-    t->len = (size_t)(p - t->p);
-    put_text_field(t, r->model);
-    audit_text_reserve(t, 1);
-    t->p[t->len++] = ',';
-    put_text_field(t, r->key_name);
-    audit_text_reserve(t, 1);
-    t->p[t->len++] = ',';
-    put_text_field(t, r->request_id);
-    audit_text_reserve(t, 1);
-    t->p[t->len++] = ',';
-    put_text_field(t, r->target);
-    audit_text_reserve(t, 1);
-    t->p[t->len++] = ',';
-    put_text_field(t, r->error_code);
-    audit_text_reserve(t, 10 * 24);
-    p = t->p + t->len;
+    p = put_text(p, s[MODEL], n[MODEL]);
+    *p++ = ',';
+    p = put_text(p, s[KEY], n[KEY]);
+    *p++ = ',';
+    p = put_text(p, s[REQUEST_ID], n[REQUEST_ID]);
+    *p++ = ',';
+    p = put_text(p, s[TARGET], n[TARGET]);
+    *p++ = ',';
+    p = put_text(p, s[ERROR_CODE], n[ERROR_CODE]);
     *p++ = ',';
     p = put_i64(p, r->attempts);
     *p++ = ',';
@@ -305,34 +352,28 @@ void audit_block_append_record(struct audit_text *t, const struct audit_record *
     *p++ = ',';
     p = r->tokens_out >= 0 ? put_i64(p, r->tokens_out) : put_null(p);
     *p++ = ',';
-    t->len = (size_t)(p - t->p);
-    if (r->cost_usd >= 0) {
-        audit_json_cost(t, r->cost_usd);
-    } else {
-        audit_text_reserve(t, 8);
-        t->len = (size_t)(put_null(t->p + t->len) - t->p);
-    }
+    p = r->cost_usd >= 0 ? put_cost(p, r->cost_usd) : put_null(p);
     /* the rest is mostly NULL: left out from the last value on (a missing field reads as NULL) */
-    size_t kept = t->len;
-    const char *tail[] = {r->guardrails, r->request_body, r->response_body, r->parent_id};
-    for (int i = 0; i < 4; i++) {
-        audit_text_reserve(t, 1);
-        t->p[t->len++] = ',';
-        if (put_text_field(t, tail[i]))
-            kept = t->len;
+    char *kept = p;
+    for (int i = GUARDRAILS; i < TEXTS; i++) {
+        *p++ = ',';
+        p = put_text(p, s[i], n[i]);
+        if (n[i] > 0)
+            kept = p;
     }
-    t->len = kept;
-    audit_text_reserve(t, 2);
-    t->p[t->len++] = ']';
+    p = kept;
+    *p++ = ']';
+    t->len = (size_t)(p - t->p);
 }
 
 /* ---- reading ---- */
 
-void audit_block_reader_init(struct audit_block_reader *rd, const char *text, size_t len)
+void audit_block_reader_init(struct audit_block_reader *rd, const char *text, size_t len, int64_t ts_base)
 {
     memset(rd, 0, sizeof(*rd));
     rd->p = text;
     rd->end = text + len;
+    rd->ts_base = ts_base;
 }
 
 static int hexval(char c)
@@ -657,6 +698,7 @@ int audit_block_read_head(struct audit_block_reader *rd, struct audit_record *r)
     if (read_int(rd, &rd->field, &rd->closed, 0, &r->time_us) < 0 || read_int(rd, &rd->field, &rd->closed, 0, &v) < 0)
         return -1;
     r->status = (int32_t)v;
+    r->time_us += rd->ts_base;
     if (read_text(rd, &rd->field, &rd->closed, r->model, sizeof(r->model)) < 0 ||
         read_text(rd, &rd->field, &rd->closed, r->key_name, sizeof(r->key_name)) < 0)
         return -1;

@@ -57,8 +57,9 @@ void audit_text_free(struct audit_text *t);
 
 /* Appends s[0..n) as a JSON string literal, quotes included. */
 void audit_json_string(struct audit_text *t, const char *s, size_t n);
-/* Appends r as one positional JSON array (no id). */
-void audit_block_append_record(struct audit_text *t, const struct audit_record *r);
+/* Appends r as one positional JSON array (no id; its time as the microseconds after ts_base,
+ * the block's ts_min). */
+void audit_block_append_record(struct audit_text *t, const struct audit_record *r, int64_t ts_base);
 /* Appends v >= 0 as a JSON number that reads back as exactly v (with a '.', so SQLite reads a REAL). */
 void audit_json_cost(struct audit_text *t, double v);
 
@@ -68,9 +69,10 @@ struct audit_block_reader {
     const char *p, *end;
     int started;
     int field, closed; /* inside a record: fields begun, and whether its ']' was read */
+    int64_t ts_base;
 };
 
-void audit_block_reader_init(struct audit_block_reader *rd, const char *text, size_t len);
+void audit_block_reader_init(struct audit_block_reader *rd, const char *text, size_t len, int64_t ts_base);
 /* The next record's leading fields (time, status, model, key) into r, which it clears first;
  * then audit_block_read_rest or audit_block_skip_rest. 1: read; 0: no more records; -1: malformed. */
 int audit_block_read_head(struct audit_block_reader *rd, struct audit_record *r);

@@ -267,12 +267,13 @@ static void filter_text(const char *value, struct audit_text *needle, char *norm
 }
 
 /* Reads the records of one block into the heap. 0, or -1 when its text is malformed. */
-static int scan_block(const uint8_t *ids, size_t n_ids, const char *recs, size_t len, const struct audit_filter *f,
+static int scan_block(const uint8_t *ids, size_t n_ids, const char *recs, size_t len, int64_t ts_min,
+                      const struct audit_filter *f,
                       const uint8_t lo[AUDIT_ID_BYTES], const uint8_t hi[AUDIT_ID_BYTES], const char *model,
                       const char *key, struct top_records *t)
 {
     struct audit_block_reader rd;
-    audit_block_reader_init(&rd, recs, len);
+    audit_block_reader_init(&rd, recs, len, ts_min);
     struct audit_record head;
     for (size_t i = 0;; i++) {
         struct audit_record *r = &head;
@@ -334,7 +335,7 @@ static int query_sqlite(const struct config_audit *cfg, const struct audit_filte
         audit_id_for_time(hi_us + AUDIT_BLOCK_SPAN_US + 1, top);
     }
     char sql[512];
-    int n = snprintf(sql, sizeof(sql), "SELECT last_id, ids, recs FROM audit_block WHERE last_id >= ?1 AND first_id < ?2%s",
+    int n = snprintf(sql, sizeof(sql), "SELECT last_id, ids, recs, ts_min FROM audit_block WHERE last_id >= ?1 AND first_id < ?2%s",
                      bounded ? " AND last_id < ?3" : "");
     if (f->model[0])
         n += snprintf(sql + n, sizeof(sql) - (size_t)n, " AND instr(models, ?4) > 0");
@@ -386,7 +387,7 @@ static int query_sqlite(const struct config_audit *cfg, const struct audit_filte
         size_t n_ids = (size_t)sqlite3_column_bytes(st, 1) / AUDIT_ID_BYTES;
         const char *recs = (const char *)sqlite3_column_text(st, 2);
         size_t len = (size_t)sqlite3_column_bytes(st, 2);
-        if (recs == NULL || scan_block(ids, n_ids, recs, len, f, lo, hi, model, key, &t) != 0) {
+        if (recs == NULL || scan_block(ids, n_ids, recs, len, sqlite3_column_int64(st, 3), f, lo, hi, model, key, &t) != 0) {
             util_set_err(err, errsz, "audit store %s: a block's records are malformed", cfg->path);
             goto out;
         }

@@ -43,6 +43,7 @@ struct sqlite_sink {
     char *path;
     sqlite3 *db;
     sqlite3_stmt *insert, *overlap, *expire;
+    sqlite3_stmt *begin, *commit; /* prepared once: sqlite3_exec parses its text on every call */
     struct sort_key *keys, *keys_tmp;
     size_t keys_cap;
     struct audit_text recs, summary;
@@ -54,7 +55,9 @@ static void disconnect(struct sqlite_sink *s)
     sqlite3_finalize(s->insert);
     sqlite3_finalize(s->overlap);
     sqlite3_finalize(s->expire);
-    s->insert = s->overlap = s->expire = NULL;
+    sqlite3_finalize(s->begin);
+    sqlite3_finalize(s->commit);
+    s->insert = s->overlap = s->expire = s->begin = s->commit = NULL;
     if (s->db != NULL)
         sqlite3_close(s->db);
     s->db = NULL;
@@ -206,6 +209,10 @@ static int insert_block(struct sqlite_sink *s, const struct sort_key *keys, size
     int32_t statuses[AUDIT_BLOCK_RECORDS];
     size_t n_models = 0, n_names = 0, n_statuses = 0, last_model = 0, last_name = 0;
     int64_t ts_min = keys[0].r->time_us, ts_max = ts_min;
+    for (size_t i = 1; i < n; i++) {
+        ts_min = keys[i].r->time_us < ts_min ? keys[i].r->time_us : ts_min;
+        ts_max = keys[i].r->time_us > ts_max ? keys[i].r->time_us : ts_max;
+    }
     struct audit_text *t = &s->recs;
     t->len = 0;
     audit_text_reserve(t, 1);
@@ -216,10 +223,8 @@ static int insert_block(struct sqlite_sink *s, const struct sort_key *keys, size
             audit_text_reserve(t, 1);
             t->p[t->len++] = ',';
         }
-        audit_block_append_record(t, r);
+        audit_block_append_record(t, r, ts_min);
         memcpy(s->ids + i * AUDIT_ID_BYTES, r->id, AUDIT_ID_BYTES);
-        ts_min = r->time_us < ts_min ? r->time_us : ts_min;
-        ts_max = r->time_us > ts_max ? r->time_us : ts_max;
         distinct_text(models, &n_models, &last_model, r->model);
         if (r->key_name[0])
             distinct_text(names, &n_names, &last_name, r->key_name);
@@ -438,6 +443,9 @@ static int sq_connect(struct audit_sink *base, char *err, size_t errsz)
                            " (SELECT last_id FROM audit_block WHERE last_id < ?1 ORDER BY last_id LIMIT ?2)",
                            -1, &s->expire, NULL) != SQLITE_OK)
         return fail(s, err, errsz, "prepare retention");
+    if (sqlite3_prepare_v2(s->db, "BEGIN", -1, &s->begin, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, "COMMIT", -1, &s->commit, NULL) != SQLITE_OK)
+        return fail(s, err, errsz, "prepare transaction");
     if (migrate_rows(s, err, errsz) != 0)
         return WARDEN_EIO;
     if (sqlite3_exec(s->db, AUDIT_SQLITE_VIEW, NULL, NULL, NULL) != SQLITE_OK)
@@ -452,7 +460,9 @@ static int sq_write(struct audit_sink *base, const struct audit_record *recs, si
         util_set_err(err, errsz, "sqlite %s: not connected", s->path);
         return WARDEN_EIO;
     }
-    if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+    int rc = sqlite3_step(s->begin);
+    sqlite3_reset(s->begin);
+    if (rc != SQLITE_DONE)
         return fail(s, err, errsz, "begin");
     if (store_records(s, recs, n) != SQLITE_OK) {
         util_set_err(err, errsz, "sqlite %s: insert: %s", s->path, sqlite3_errmsg(s->db));
@@ -460,7 +470,9 @@ static int sq_write(struct audit_sink *base, const struct audit_record *recs, si
         disconnect(s);
         return WARDEN_EIO;
     }
-    if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    rc = sqlite3_step(s->commit);
+    sqlite3_reset(s->commit);
+    if (rc != SQLITE_DONE) {
         util_set_err(err, errsz, "sqlite %s: commit: %s", s->path, sqlite3_errmsg(s->db));
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         disconnect(s);

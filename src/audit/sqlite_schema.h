@@ -14,7 +14,8 @@
  *                        JSON array of strings ("[\"gpt-4o\",\"o3\"]"); no key: not listed
  *   statuses             its distinct statuses, ",200,429,"
  *   ids       the records' 16-byte ids, concatenated, ascending
- *   recs      the records, a JSON array with one positional array each (block.h)
+ *   recs      the records, a JSON array with one positional array each (block.h);
+ *             a record's time is written as the microseconds after ts_min
  *
  * The summary columns come before the two big ones, so that the query decides
  * whether to read a block (instr() on models, keys, statuses) from the row's
@@ -57,7 +58,7 @@
 #define AUDIT_SQLITE_VIEW                                                                                                    \
     "CREATE VIEW IF NOT EXISTS audit_log (id, ts, request_id, key_name, model, target, status, error_code, attempts,"       \
     " reasks, stream, latency_us, ttft_us, tokens_in, tokens_out, cost_usd, guardrails, request_body, response_body,"       \
-    " parent_id) AS SELECT substr(b.ids, 16 * r.key + 1, 16), r.value ->> 0, r.value ->> 4, r.value ->> 3, r.value ->> 2,"  \
+    " parent_id) AS SELECT substr(b.ids, 16 * r.key + 1, 16), b.ts_min + (r.value ->> 0), r.value ->> 4, r.value ->> 3, r.value ->> 2,"  \
     " r.value ->> 5, r.value ->> 1, r.value ->> 6, r.value ->> 7, r.value ->> 8, r.value ->> 9, r.value ->> 10,"            \
     " r.value ->> 11, r.value ->> 12, r.value ->> 13, r.value ->> 14, r.value ->> 15, r.value ->> 16, r.value ->> 17,"      \
     " r.value ->> 18 FROM audit_block AS b, json_each(b.recs) AS r;"

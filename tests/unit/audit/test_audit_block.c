@@ -116,7 +116,7 @@ static void hostile_texts_are_valid_json_and_read_back(void **state)
         t.len = 0;
         audit_text_reserve(&t, 1);
         t.p[t.len++] = '[';
-        audit_block_append_record(&t, &r);
+        audit_block_append_record(&t, &r, 0);
         audit_text_reserve(&t, 1);
         t.p[t.len++] = ']';
         if (!sqlite_json_valid(db, t.p, t.len))
@@ -131,7 +131,7 @@ static void hostile_texts_are_valid_json_and_read_back(void **state)
         assert_string_equal(got, hostile[h].out);
         /* and so does the block reader */
         struct audit_block_reader rd;
-        audit_block_reader_init(&rd, t.p, t.len);
+        audit_block_reader_init(&rd, t.p, t.len, 0);
         struct audit_record back;
         assert_int_equal(audit_block_read_head(&rd, &back), 1);
         assert_string_equal(back.model, hostile[h].out);
@@ -171,7 +171,7 @@ static void full_length_fields_of_escapes_read_back(void **state)
         r.response_body[i] = "\"\\\x01\xf0\x9f\x98\x80"[i % 7];
     r.response_body[99995] = '\0';
     struct audit_text t = {0};
-    audit_block_append_record(&t, &r);
+    audit_block_append_record(&t, &r, 0);
     assert_true(sqlite_json_valid(db, t.p, t.len));
     struct audit_block_reader rd;
     struct audit_text whole = {0};
@@ -180,7 +180,7 @@ static void full_length_fields_of_escapes_read_back(void **state)
     memcpy(whole.p + 1, t.p, t.len);
     whole.p[t.len + 1] = ']';
     whole.len = t.len + 2;
-    audit_block_reader_init(&rd, whole.p, whole.len);
+    audit_block_reader_init(&rd, whole.p, whole.len, 0);
     struct audit_record back;
     assert_int_equal(audit_block_read_head(&rd, &back), 1);
     assert_int_equal(audit_block_read_rest(&rd, &back), 0);
@@ -239,7 +239,7 @@ static void malformed_block_text_is_an_error_not_a_crash(void **state)
                          "[[1,200,\"m\",\"k\",\"r\",\"t\",null,1,0,0,5,null,null,null,null,null,\"b"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct audit_block_reader rd;
-        audit_block_reader_init(&rd, bad[i], strlen(bad[i]));
+        audit_block_reader_init(&rd, bad[i], strlen(bad[i]), 0);
         struct audit_record r;
         int rc = audit_block_read_head(&rd, &r);
         if (rc == 1)
@@ -252,7 +252,7 @@ static void malformed_block_text_is_an_error_not_a_crash(void **state)
     const char *ok = "[[5,201,\"m\"],[6,200,\"m\",null,\"r\",\"t\",null,1,0,0,5,null,null,null,null,null,null,null,null,"
                      "[1,{\"a\":\"]\"}],\"new\"]]";
     struct audit_block_reader rd;
-    audit_block_reader_init(&rd, ok, strlen(ok));
+    audit_block_reader_init(&rd, ok, strlen(ok), 0);
     struct audit_record r;
     assert_int_equal(audit_block_read_head(&rd, &r), 1);
     assert_int_equal(audit_block_read_rest(&rd, &r), 0);
