@@ -182,7 +182,7 @@ static char *put_string(char *o, const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str;
     *o++ = '"';
-    size_t i = 0;
+    size_t i = 0, clean_before = 0; /* bytes just before i that were copied unchanged */
     while (i < n) {
         if (n - i >= 8) {
             uint64_t x;
@@ -191,13 +191,27 @@ static char *put_string(char *o, const char *str, size_t n)
                 memcpy(o, &x, 8);
                 o += 8;
                 i += 8;
+                clean_before = 8;
                 continue;
             }
+            clean_before = 0;
             /* something in these 8 bytes needs care: byte by byte to their end */
             size_t stop = i + 8;
             while (i < stop)
                 i += escape_one(s, i, n, &o);
             continue;
+        }
+        if (clean_before >= 8 - (n - i)) {
+            /* the last few bytes: the 8 that end the string, over bytes already copied as they
+             * were (so input and output line up), in one step when they need no care */
+            uint64_t x;
+            memcpy(&x, s + n - 8, 8);
+            if (special_bytes(x) == 0) {
+                memcpy(o - (8 - (n - i)), &x, 8);
+                o += n - i;
+                break;
+            }
+            clean_before = 0;
         }
         unsigned char c = s[i]; /* the tail, byte by byte */
         if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\')
@@ -261,10 +275,11 @@ static char *put_cost(char *p, double v)
         return p + 3;
     }
     if (v >= 1e-8 && v < 1e14) {
-        /* 15 significant digits: m = v * 10^k in about [1e14, 1e15). m (< 2^53) and 10^k
-         * (k <= 22) are exact doubles, so m / 10^k is the correctly rounded value of the
-         * decimal m * 10^-k: what any correct reader makes of it. When that is v, the decimal
-         * reads back as v. */
+        /* The fewest significant digits (up to 15) that read back as v: m = v * 10^k rounded,
+         * for k from that of one digit up. m (< 2^53) and 10^k (k <= 22) are exact doubles,
+         * so m / 10^k is the correctly rounded value of the decimal m * 10^-k: what any correct
+         * reader makes of it. When that is v, the decimal is v's. A price times a token count
+         * has a few digits: a few tries. */
         uint64_t bits;
         memcpy(&bits, &v, 8);
         int e2 = (int)((bits >> 52) & 0x7ff) - 1023;
@@ -277,13 +292,15 @@ static char *put_cost(char *p, double v)
             e++;
         else if (v < pow10_near[e + 10])
             e--;
-        int k = 14 - e;
-        if (k >= 0 && k <= 22) {
+        int k0 = -e > 0 ? -e : 0; /* one significant digit, or the integer part */
+        for (int k = k0; k <= 14 - e && k <= 22; k++) {
             uint64_t m = (uint64_t)(v * pow10_exact[k] + 0.5);
-            uint64_t c[3] = {m, m - 1, m + 1};
-            for (int i = 0; i < 3; i++)
-                if (c[i] > 0 && c[i] < (1ULL << 53) && (double)c[i] / pow10_exact[k] == v)
-                    return put_decimal(p, c[i], k);
+            if (m < (1ULL << 53) && (double)m / pow10_exact[k] == v)
+                return put_decimal(p, m, k);
+            if (k == 14 - e) /* 15 digits: the product's rounding may have missed by one */
+                for (uint64_t c = m - 1; c <= m + 1; c += 2)
+                    if (c > 0 && c < (1ULL << 53) && (double)c / pow10_exact[k] == v)
+                        return put_decimal(p, c, k);
         }
     }
     /* rare: a value that needs 16 or 17 digits, or far from any price */
@@ -318,7 +335,7 @@ void audit_block_append_record(struct audit_text *t, const struct audit_record *
                             r->guardrails, r->request_body, r->response_body, r->parent_id};
     size_t n[TEXTS], room = 2 + AUDIT_F_COUNT + 11 * 21 + COST_ROOM;
     for (int i = 0; i < TEXTS; i++) {
-        n[i] = s[i] != NULL ? strlen(s[i]) : 0;
+        n[i] = s[i] != NULL && s[i][0] ? strlen(s[i]) : 0; /* most are empty: no call */
         room += STRING_ROOM(n[i]);
     }
     audit_text_reserve(t, room); /* once: everything below writes unchecked */
