@@ -328,12 +328,18 @@ static char *put_text(char *p, const char *s, size_t n)
     return n == 0 ? put_null(p) : put_string(p, s, n);
 }
 
-void audit_block_append_record(struct audit_text *t, const struct audit_record *r, int64_t ts_base)
+/* A place in a dictionary, or null. */
+static char *put_ref(char *p, int ref)
 {
-    enum { MODEL, KEY, REQUEST_ID, TARGET, ERROR_CODE, GUARDRAILS, REQUEST_BODY, RESPONSE_BODY, PARENT_ID, TEXTS };
-    const char *s[TEXTS] = {r->model,      r->key_name,   r->request_id,  r->target,   r->error_code,
-                            r->guardrails, r->request_body, r->response_body, r->parent_id};
-    size_t n[TEXTS], room = 2 + AUDIT_F_COUNT + 11 * 21 + COST_ROOM;
+    return ref < 0 ? put_null(p) : put_u64(p, (uint64_t)ref);
+}
+
+void audit_block_append_record(struct audit_text *t, const struct audit_record *r, int64_t ts_base,
+                               const struct audit_block_refs *refs)
+{
+    enum { REQUEST_ID, ERROR_CODE, GUARDRAILS, REQUEST_BODY, RESPONSE_BODY, PARENT_ID, TEXTS };
+    const char *s[TEXTS] = {r->request_id, r->error_code, r->guardrails, r->request_body, r->response_body, r->parent_id};
+    size_t n[TEXTS], room = 2 + AUDIT_F_COUNT + 14 * 21 + COST_ROOM;
     for (int i = 0; i < TEXTS; i++) {
         n[i] = s[i] != NULL && s[i][0] ? strlen(s[i]) : 0; /* most are empty: no call */
         room += STRING_ROOM(n[i]);
@@ -345,13 +351,13 @@ void audit_block_append_record(struct audit_text *t, const struct audit_record *
     *p++ = ',';
     p = put_i64(p, r->status);
     *p++ = ',';
-    p = put_text(p, s[MODEL], n[MODEL]);
+    p = put_ref(p, refs->model);
     *p++ = ',';
-    p = put_text(p, s[KEY], n[KEY]);
+    p = put_ref(p, refs->key);
     *p++ = ',';
     p = put_text(p, s[REQUEST_ID], n[REQUEST_ID]);
     *p++ = ',';
-    p = put_text(p, s[TARGET], n[TARGET]);
+    p = put_ref(p, refs->target);
     *p++ = ',';
     p = put_text(p, s[ERROR_CODE], n[ERROR_CODE]);
     *p++ = ',';
@@ -385,12 +391,14 @@ void audit_block_append_record(struct audit_text *t, const struct audit_record *
 
 /* ---- reading ---- */
 
-void audit_block_reader_init(struct audit_block_reader *rd, const char *text, size_t len, int64_t ts_base)
+void audit_block_reader_init(struct audit_block_reader *rd, const char *text, size_t len, int64_t ts_base,
+                             const struct audit_block_dict *dict)
 {
     memset(rd, 0, sizeof(*rd));
     rd->p = text;
     rd->end = text + len;
     rd->ts_base = ts_base;
+    rd->dict = dict;
 }
 
 static int hexval(char c)
@@ -670,6 +678,58 @@ static int read_text(struct audit_block_reader *rd, int *field, int *closed, cha
     return decode_string(&rd->p, rd->end, out, outsz) < 0 ? -1 : 0;
 }
 
+/* A place in a dictionary (entries of size each, n of them) into out ("" when NULL or missing). */
+static int read_ref(struct audit_block_reader *rd, int *field, int *closed, const char *entries, size_t size, size_t n,
+                    char *out)
+{
+    out[0] = '\0';
+    int rc = next_field(rd, field, closed);
+    if (rc <= 0)
+        return rc;
+    if (is_null(rd))
+        return 0;
+    int64_t at;
+    int f = 0, c = 0; /* read_int moves to "the next field": start it as the first of none */
+    const char *p = rd->p;
+    if (read_int(rd, &f, &c, -1, &at) < 0 || p == rd->p || at < 0 || (uint64_t)at >= n)
+        return -1;
+    memcpy(out, entries + (size_t)at * size, size);
+    return 0;
+}
+
+/* One JSON array of strings into n entries of size bytes each. */
+static int dict_array(const char *s, size_t len, char *entries, size_t size, size_t *n)
+{
+    const char *p = s, *end = s + len;
+    *n = 0;
+    if (p >= end || *p++ != '[')
+        return -1;
+    if (p < end && *p == ']')
+        return p + 1 == end ? 0 : -1;
+    for (;;) {
+        if (*n == AUDIT_BLOCK_RECORDS || decode_string(&p, end, entries + *n * size, size) < 0)
+            return -1;
+        (*n)++;
+        if (p >= end)
+            return -1;
+        if (*p == ']')
+            return p + 1 == end ? 0 : -1;
+        if (*p++ != ',')
+            return -1;
+    }
+}
+
+int audit_block_dict_parse(struct audit_block_dict *d, const char *models, size_t models_len, const char *keys,
+                           size_t keys_len, const char *targets, size_t targets_len)
+{
+    if (models == NULL || keys == NULL || targets == NULL ||
+        dict_array(models, models_len, d->models[0], sizeof(d->models[0]), &d->n_models) != 0 ||
+        dict_array(keys, keys_len, d->keys[0], sizeof(d->keys[0]), &d->n_keys) != 0 ||
+        dict_array(targets, targets_len, d->targets[0], sizeof(d->targets[0]), &d->n_targets) != 0)
+        return -1;
+    return 0;
+}
+
 /* A body: malloc'd, NULL when NULL or missing. */
 static int read_body(struct audit_block_reader *rd, int *field, int *closed, char **out)
 {
@@ -716,8 +776,9 @@ int audit_block_read_head(struct audit_block_reader *rd, struct audit_record *r)
         return -1;
     r->status = (int32_t)v;
     r->time_us += rd->ts_base;
-    if (read_text(rd, &rd->field, &rd->closed, r->model, sizeof(r->model)) < 0 ||
-        read_text(rd, &rd->field, &rd->closed, r->key_name, sizeof(r->key_name)) < 0)
+    const struct audit_block_dict *d = rd->dict;
+    if (read_ref(rd, &rd->field, &rd->closed, d->models[0], sizeof(d->models[0]), d->n_models, r->model) < 0 ||
+        read_ref(rd, &rd->field, &rd->closed, d->keys[0], sizeof(d->keys[0]), d->n_keys, r->key_name) < 0)
         return -1;
     r->tokens_in = r->tokens_out = -1;
     r->cost_usd = -1;
@@ -741,7 +802,9 @@ int audit_block_read_rest(struct audit_block_reader *rd, struct audit_record *r)
 {
     int *f = &rd->field, *c = &rd->closed;
     int64_t v[7];
-    if (read_text(rd, f, c, r->request_id, sizeof(r->request_id)) < 0 || read_text(rd, f, c, r->target, sizeof(r->target)) < 0 ||
+    const struct audit_block_dict *d = rd->dict;
+    if (read_text(rd, f, c, r->request_id, sizeof(r->request_id)) < 0 ||
+        read_ref(rd, f, c, d->targets[0], sizeof(d->targets[0]), d->n_targets, r->target) < 0 ||
         read_text(rd, f, c, r->error_code, sizeof(r->error_code)) < 0 || read_int(rd, f, c, 0, &v[0]) < 0 ||
         read_int(rd, f, c, 0, &v[1]) < 0 || read_int(rd, f, c, 0, &v[2]) < 0 || read_int(rd, f, c, 0, &v[3]) < 0 ||
         read_int(rd, f, c, -1, &v[4]) < 0 || read_int(rd, f, c, -1, &v[5]) < 0 || read_int(rd, f, c, -1, &v[6]) < 0 ||

@@ -268,12 +268,12 @@ static void filter_text(const char *value, struct audit_text *needle, char *norm
 
 /* Reads the records of one block into the heap. 0, or -1 when its text is malformed. */
 static int scan_block(const uint8_t *ids, size_t n_ids, const char *recs, size_t len, int64_t ts_min,
-                      const struct audit_filter *f,
+                      const struct audit_block_dict *dict, const struct audit_filter *f,
                       const uint8_t lo[AUDIT_ID_BYTES], const uint8_t hi[AUDIT_ID_BYTES], const char *model,
                       const char *key, struct top_records *t)
 {
     struct audit_block_reader rd;
-    audit_block_reader_init(&rd, recs, len, ts_min);
+    audit_block_reader_init(&rd, recs, len, ts_min, dict);
     struct audit_record head;
     for (size_t i = 0;; i++) {
         struct audit_record *r = &head;
@@ -312,6 +312,7 @@ static int query_sqlite(const struct config_audit *cfg, const struct audit_filte
     sqlite3_stmt *st = NULL;
     int rc = -1;
     struct top_records t = {0};
+    struct audit_block_dict *dict = NULL;
     struct audit_text model_needle = {0}, key_needle = {0};
     char model[sizeof(f->model) * 3], key[sizeof(f->key) * 3], status_needle[16];
     if (sqlite3_open_v2(cfg->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -335,7 +336,7 @@ static int query_sqlite(const struct config_audit *cfg, const struct audit_filte
         audit_id_for_time(hi_us + AUDIT_BLOCK_SPAN_US + 1, top);
     }
     char sql[512];
-    int n = snprintf(sql, sizeof(sql), "SELECT last_id, ids, recs, ts_min FROM audit_block WHERE last_id >= ?1 AND first_id < ?2%s",
+    int n = snprintf(sql, sizeof(sql), "SELECT last_id, ids, recs, ts_min, models, keys, targets FROM audit_block WHERE last_id >= ?1 AND first_id < ?2%s",
                      bounded ? " AND last_id < ?3" : "");
     if (f->model[0])
         n += snprintf(sql + n, sizeof(sql) - (size_t)n, " AND instr(models, ?4) > 0");
@@ -375,6 +376,7 @@ static int query_sqlite(const struct config_audit *cfg, const struct audit_filte
         snprintf(status_needle, sizeof(status_needle), ",%d,", f->status);
         sqlite3_bind_text(st, 6, status_needle, -1, SQLITE_STATIC);
     }
+    dict = util_malloc(sizeof(*dict));
     t.cap = (size_t)f->limit + 1;
     t.slots = util_calloc(t.cap, sizeof(*t.slots));
     t.heap = util_calloc(t.cap, sizeof(*t.heap));
@@ -387,7 +389,11 @@ static int query_sqlite(const struct config_audit *cfg, const struct audit_filte
         size_t n_ids = (size_t)sqlite3_column_bytes(st, 1) / AUDIT_ID_BYTES;
         const char *recs = (const char *)sqlite3_column_text(st, 2);
         size_t len = (size_t)sqlite3_column_bytes(st, 2);
-        if (recs == NULL || scan_block(ids, n_ids, recs, len, sqlite3_column_int64(st, 3), f, lo, hi, model, key, &t) != 0) {
+        if (recs == NULL ||
+            audit_block_dict_parse(dict, (const char *)sqlite3_column_text(st, 4), (size_t)sqlite3_column_bytes(st, 4),
+                                   (const char *)sqlite3_column_text(st, 5), (size_t)sqlite3_column_bytes(st, 5),
+                                   (const char *)sqlite3_column_text(st, 6), (size_t)sqlite3_column_bytes(st, 6)) != 0 ||
+            scan_block(ids, n_ids, recs, len, sqlite3_column_int64(st, 3), dict, f, lo, hi, model, key, &t) != 0) {
             util_set_err(err, errsz, "audit store %s: a block's records are malformed", cfg->path);
             goto out;
         }
@@ -408,6 +414,7 @@ out:
         audit_record_free(&t.slots[i]);
     free(t.slots);
     free(t.heap);
+    free(dict);
     audit_text_free(&model_needle);
     audit_text_free(&key_needle);
     sqlite3_finalize(st);

@@ -173,30 +173,37 @@ static int mark_stored(struct sqlite_sink *s, struct sort_key *keys, size_t n)
 
 /* ---- one block ---- */
 
-/* Adds s to the distinct texts list[0..*n) (the last one found is tried first). */
-static void distinct_text(const char **list, size_t *n, size_t *last, const char *s)
+/* A block's dictionary while it is made: the distinct texts, the place of the one found last. */
+struct dict_list {
+    const char *text[AUDIT_BLOCK_RECORDS];
+    int n, last;
+};
+
+/* The place of s in the list, added if new; -1 for "" (NULL). Consecutive records mostly
+ * name the same model, key and target: the last one found is tried first. */
+static int dict_ref(struct dict_list *l, const char *s)
 {
-    if (*n > 0 && strcmp(list[*last], s) == 0)
-        return;
-    for (size_t i = 0; i < *n; i++)
-        if (strcmp(list[i], s) == 0) {
-            *last = i;
-            return;
-        }
-    *last = *n;
-    list[(*n)++] = s;
+    if (s[0] == '\0')
+        return -1;
+    if (l->n > 0 && strcmp(l->text[l->last], s) == 0)
+        return l->last;
+    for (int i = 0; i < l->n; i++)
+        if (strcmp(l->text[i], s) == 0)
+            return l->last = i;
+    l->text[l->n] = s;
+    return l->last = l->n++;
 }
 
-static void summary_texts(struct audit_text *t, const char **list, size_t n)
+static void dict_text(struct audit_text *t, const struct dict_list *l)
 {
     audit_text_reserve(t, 1);
     t->p[t->len++] = '[';
-    for (size_t i = 0; i < n; i++) {
+    for (int i = 0; i < l->n; i++) {
         if (i > 0) {
             audit_text_reserve(t, 1);
             t->p[t->len++] = ',';
         }
-        audit_json_string(t, list[i], strlen(list[i]));
+        audit_json_string(t, l->text[i], strlen(l->text[i]));
     }
     audit_text_reserve(t, 1);
     t->p[t->len++] = ']';
@@ -205,9 +212,9 @@ static void summary_texts(struct audit_text *t, const char **list, size_t n)
 /* Stores keys[0..n) (sorted, distinct, n <= AUDIT_BLOCK_RECORDS) as one block. */
 static int insert_block(struct sqlite_sink *s, const struct sort_key *keys, size_t n)
 {
-    const char *models[AUDIT_BLOCK_RECORDS], *names[AUDIT_BLOCK_RECORDS];
+    struct dict_list models = {.n = 0}, names = {.n = 0}, targets = {.n = 0};
     int32_t statuses[AUDIT_BLOCK_RECORDS];
-    size_t n_models = 0, n_names = 0, n_statuses = 0, last_model = 0, last_name = 0;
+    size_t n_statuses = 0;
     int64_t ts_min = keys[0].r->time_us, ts_max = ts_min;
     for (size_t i = 1; i < n; i++) {
         ts_min = keys[i].r->time_us < ts_min ? keys[i].r->time_us : ts_min;
@@ -223,11 +230,10 @@ static int insert_block(struct sqlite_sink *s, const struct sort_key *keys, size
             audit_text_reserve(t, 1);
             t->p[t->len++] = ',';
         }
-        audit_block_append_record(t, r, ts_min);
+        struct audit_block_refs refs = {dict_ref(&models, r->model), dict_ref(&names, r->key_name),
+                                        dict_ref(&targets, r->target)};
+        audit_block_append_record(t, r, ts_min, &refs);
         memcpy(s->ids + i * AUDIT_ID_BYTES, r->id, AUDIT_ID_BYTES);
-        distinct_text(models, &n_models, &last_model, r->model);
-        if (r->key_name[0])
-            distinct_text(names, &n_names, &last_name, r->key_name);
         if (n_statuses == 0 || statuses[n_statuses - 1] != r->status) {
             size_t k = 0;
             while (k < n_statuses && statuses[k] != r->status)
@@ -246,10 +252,12 @@ static int insert_block(struct sqlite_sink *s, const struct sort_key *keys, size
 
     struct audit_text *sum = &s->summary;
     sum->len = 0;
-    summary_texts(sum, models, n_models);
+    dict_text(sum, &models);
     size_t models_end = sum->len;
-    summary_texts(sum, names, n_names);
+    dict_text(sum, &names);
     size_t keys_end = sum->len;
+    dict_text(sum, &targets);
+    size_t targets_end = sum->len;
     audit_text_reserve(sum, 12 * n_statuses + 2);
     sum->p[sum->len++] = ',';
     for (size_t i = 0; i < n_statuses; i++)
@@ -263,9 +271,10 @@ static int insert_block(struct sqlite_sink *s, const struct sort_key *keys, size
     sqlite3_bind_int64(st, 5, ts_max);
     sqlite3_bind_text(st, 6, sum->p, (int)models_end, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, sum->p + models_end, (int)(keys_end - models_end), SQLITE_STATIC);
-    sqlite3_bind_text(st, 8, sum->p + keys_end, (int)(sum->len - keys_end), SQLITE_STATIC);
-    sqlite3_bind_blob(st, 9, s->ids, (int)(n * AUDIT_ID_BYTES), SQLITE_STATIC);
-    sqlite3_bind_text(st, 10, t->p, (int)t->len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, sum->p + keys_end, (int)(targets_end - keys_end), SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, sum->p + targets_end, (int)(sum->len - targets_end), SQLITE_STATIC);
+    sqlite3_bind_blob(st, 10, s->ids, (int)(n * AUDIT_ID_BYTES), SQLITE_STATIC);
+    sqlite3_bind_text(st, 11, t->p, (int)t->len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     /* the bound pointers go stale with the next batch, which binds every parameter anew */
@@ -429,8 +438,8 @@ static int sq_connect(struct audit_sink *base, char *err, size_t errsz)
     if (sqlite3_exec(s->db, AUDIT_SQLITE_PRAGMAS AUDIT_SQLITE_BLOCK_TABLE, NULL, NULL, NULL) != SQLITE_OK)
         return fail(s, err, errsz, "schema");
     if (sqlite3_prepare_v2(s->db,
-                           "INSERT INTO audit_block (last_id, first_id, n, ts_min, ts_max, models, keys, statuses, ids, recs)"
-                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                           "INSERT INTO audit_block (last_id, first_id, n, ts_min, ts_max, models, keys, targets, statuses, ids,"
+                           " recs) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                            -1, &s->insert, NULL) != SQLITE_OK)
         return fail(s, err, errsz, "prepare insert");
     /* the blocks that may hold an id of [?1, ?2]: last_id >= ?1 and first_id <= ?2, and as no block

@@ -10,12 +10,15 @@
  *   first_id  its smallest; a block never spans more than AUDIT_BLOCK_SPAN_US,
  *             so a block with first_id < X has last_id < X + that span
  *   n, ts_min, ts_max    its record count and time range (for people)
- *   models, keys         the distinct models and key names of its records, each as a
- *                        JSON array of strings ("[\"gpt-4o\",\"o3\"]"); no key: not listed
+ *   models, keys, targets   the distinct models, key names and targets of its records,
+ *             each a JSON array of strings ("[\"gpt-4o\",\"o3\"]"; an empty one is not
+ *             listed): the block's dictionaries, which its records point into by position
  *   statuses             its distinct statuses, ",200,429,"
  *   ids       the records' 16-byte ids, concatenated, ascending
  *   recs      the records, a JSON array with one positional array each (block.h);
- *             a record's time is written as the microseconds after ts_min
+ *             a record's time is written as the microseconds after ts_min, its model,
+ *             key and target as places in the dictionaries (a few digits, where the
+ *             texts, the same in most records, would be escaped and stored again)
  *
  * The summary columns come before the two big ones, so that the query decides
  * whether to read a block (instr() on models, keys, statuses) from the row's
@@ -40,7 +43,8 @@
 #ifndef WARDEN_AUDIT_SQLITE_SCHEMA_H
 #define WARDEN_AUDIT_SQLITE_SCHEMA_H
 
-#define AUDIT_BLOCK_RECORDS 256
+#include "audit/block.h" /* AUDIT_BLOCK_RECORDS */
+
 #define AUDIT_BLOCK_SPAN_US (60LL * 1000000)
 
 #define AUDIT_SQLITE_PRAGMAS                                                                                                 \
@@ -51,15 +55,16 @@
 
 #define AUDIT_SQLITE_BLOCK_TABLE                                                                                             \
     "CREATE TABLE IF NOT EXISTS audit_block (last_id BLOB NOT NULL PRIMARY KEY, first_id BLOB NOT NULL, n INTEGER NOT NULL," \
-    " ts_min INTEGER NOT NULL, ts_max INTEGER NOT NULL, models TEXT NOT NULL, keys TEXT NOT NULL, statuses TEXT NOT NULL,"   \
+    " ts_min INTEGER NOT NULL, ts_max INTEGER NOT NULL, models TEXT NOT NULL, keys TEXT NOT NULL, targets TEXT NOT NULL,"   \
+    " statuses TEXT NOT NULL,"                                                                                              \
     " ids BLOB NOT NULL, recs TEXT NOT NULL) WITHOUT ROWID;"
 
-/* The fields' positions are those of enum audit_block_field (block.h). */
+/* The fields' positions are those of enum audit_block_field (block.h); x ->> NULL is NULL. */
 #define AUDIT_SQLITE_VIEW                                                                                                    \
     "CREATE VIEW IF NOT EXISTS audit_log (id, ts, request_id, key_name, model, target, status, error_code, attempts,"       \
     " reasks, stream, latency_us, ttft_us, tokens_in, tokens_out, cost_usd, guardrails, request_body, response_body,"       \
-    " parent_id) AS SELECT substr(b.ids, 16 * r.key + 1, 16), b.ts_min + (r.value ->> 0), r.value ->> 4, r.value ->> 3, r.value ->> 2,"  \
-    " r.value ->> 5, r.value ->> 1, r.value ->> 6, r.value ->> 7, r.value ->> 8, r.value ->> 9, r.value ->> 10,"            \
+    " parent_id) AS SELECT substr(b.ids, 16 * r.key + 1, 16), b.ts_min + (r.value ->> 0), r.value ->> 4,"              \
+    " b.keys ->> (r.value ->> 3), b.models ->> (r.value ->> 2), b.targets ->> (r.value ->> 5), r.value ->> 1, r.value ->> 6, r.value ->> 7, r.value ->> 8, r.value ->> 9, r.value ->> 10,"            \
     " r.value ->> 11, r.value ->> 12, r.value ->> 13, r.value ->> 14, r.value ->> 15, r.value ->> 16, r.value ->> 17,"      \
     " r.value ->> 18 FROM audit_block AS b, json_each(b.recs) AS r;"
 

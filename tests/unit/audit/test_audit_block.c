@@ -101,47 +101,68 @@ static const struct {
     {"\x7f delete is plain", "\x7f delete is plain"},
 };
 
+/* Reads back the one record of a block made of r with the dictionaries given. */
+static void encode_one(struct audit_text *t, const struct audit_record *r, const struct audit_block_refs *refs)
+{
+    t->len = 0;
+    audit_text_reserve(t, 1);
+    t->p[t->len++] = '[';
+    audit_block_append_record(t, r, 0, refs);
+    audit_text_reserve(t, 1);
+    t->p[t->len++] = ']';
+}
+
+/* Hostile texts in the record's own strings (request id, guardrails, bodies, parent) and in a
+ * block's dictionaries (model, key): valid JSON, read back alike by SQLite and the reader. */
 static void hostile_texts_are_valid_json_and_read_back(void **state)
 {
     sqlite3 *db = memdb();
-    struct audit_text t = {0};
+    struct audit_text t = {0}, dict = {0};
+    static struct audit_block_dict d;
     for (size_t h = 0; h < sizeof(hostile) / sizeof(hostile[0]); h++) {
         struct audit_record r;
         fill(&r, 1, 1796083200000000LL);
-        snprintf(r.model, sizeof(r.model), "%s", hostile[h].in);
-        snprintf(r.key_name, sizeof(r.key_name), "%s", hostile[h].in);
+        snprintf(r.request_id, sizeof(r.request_id), "%s", hostile[h].in);
         snprintf(r.guardrails, sizeof(r.guardrails), "%s", hostile[h].in);
         r.request_body = strdup(hostile[h].in);
         snprintf(r.parent_id, sizeof(r.parent_id), "%s", hostile[h].in);
-        t.len = 0;
-        audit_text_reserve(&t, 1);
-        t.p[t.len++] = '[';
-        audit_block_append_record(&t, &r, 0);
-        audit_text_reserve(&t, 1);
-        t.p[t.len++] = ']';
+        struct audit_block_refs refs = {0, 0, -1};
+        encode_one(&t, &r, &refs);
         if (!sqlite_json_valid(db, t.p, t.len))
             fail_msg("case %zu: invalid JSON: %.*s", h, (int)t.len, t.p);
         /* SQLite reads the same text back */
         char one[4096];
         snprintf(one, sizeof(one), "%.*s", (int)(t.len - 2), t.p + 1);
         char got[1024];
-        sqlite_field(db, one, strlen(one), AUDIT_F_MODEL, got, sizeof(got));
+        sqlite_field(db, one, strlen(one), AUDIT_F_REQUEST_ID, got, sizeof(got));
         assert_string_equal(got, hostile[h].out);
         sqlite_field(db, one, strlen(one), AUDIT_F_REQUEST_BODY, got, sizeof(got));
         assert_string_equal(got, hostile[h].out);
+        /* the dictionaries: one array of the text as model and key */
+        dict.len = 0;
+        audit_text_reserve(&dict, 1);
+        dict.p[dict.len++] = '[';
+        audit_json_string(&dict, hostile[h].in, strlen(hostile[h].in));
+        audit_text_reserve(&dict, 1);
+        dict.p[dict.len++] = ']';
+        assert_true(sqlite_json_valid(db, dict.p, dict.len));
+        sqlite_field(db, dict.p, dict.len, 0, got, sizeof(got));
+        assert_string_equal(got, hostile[h].out);
+        assert_int_equal(audit_block_dict_parse(&d, dict.p, dict.len, dict.p, dict.len, "[]", 2), 0);
         /* and so does the block reader */
         struct audit_block_reader rd;
-        audit_block_reader_init(&rd, t.p, t.len, 0);
+        audit_block_reader_init(&rd, t.p, t.len, 0, &d);
         struct audit_record back;
         assert_int_equal(audit_block_read_head(&rd, &back), 1);
         assert_string_equal(back.model, hostile[h].out);
         assert_string_equal(back.key_name, hostile[h].out);
         assert_int_equal(audit_block_read_rest(&rd, &back), 0);
+        assert_string_equal(back.request_id, hostile[h].out);
         assert_string_equal(back.guardrails, hostile[h].out);
         assert_string_equal(back.parent_id, hostile[h].out);
         assert_string_equal(back.request_body, hostile[h].out);
+        assert_string_equal(back.target, "");
         assert_null(back.response_body);
-        assert_string_equal(back.request_id, r.request_id);
         assert_int_equal(back.time_us, r.time_us);
         assert_true(back.cost_usd == r.cost_usd);
         audit_record_free(&back);
@@ -149,6 +170,7 @@ static void hostile_texts_are_valid_json_and_read_back(void **state)
         audit_record_free(&r);
     }
     audit_text_free(&t);
+    audit_text_free(&dict);
     sqlite3_close(db);
 }
 
@@ -158,10 +180,9 @@ static void full_length_fields_of_escapes_read_back(void **state)
     sqlite3 *db = memdb();
     struct audit_record r;
     fill(&r, 2, 1796083200000000LL);
-    char *fields[] = {r.request_id, r.parent_id, r.key_name, r.model, r.target, r.error_code, r.guardrails};
-    size_t sizes[] = {sizeof(r.request_id), sizeof(r.parent_id), sizeof(r.key_name), sizeof(r.model), sizeof(r.target),
-                      sizeof(r.error_code), sizeof(r.guardrails)};
-    for (int f = 0; f < 7; f++) {
+    char *fields[] = {r.request_id, r.parent_id, r.error_code, r.guardrails};
+    size_t sizes[] = {sizeof(r.request_id), sizeof(r.parent_id), sizeof(r.error_code), sizeof(r.guardrails)};
+    for (int f = 0; f < 4; f++) {
         for (size_t i = 0; i + 1 < sizes[f]; i++)
             fields[f][i] = (char)(1 + (i + (size_t)f) % 31); /* control bytes 0x01..0x1f */
         fields[f][sizes[f] - 1] = '\0';
@@ -171,28 +192,23 @@ static void full_length_fields_of_escapes_read_back(void **state)
         r.response_body[i] = "\"\\\x01\xf0\x9f\x98\x80"[i % 7];
     r.response_body[99995] = '\0';
     struct audit_text t = {0};
-    audit_block_append_record(&t, &r, 0);
+    struct audit_block_refs refs = {-1, -1, -1};
+    encode_one(&t, &r, &refs);
     assert_true(sqlite_json_valid(db, t.p, t.len));
+    static struct audit_block_dict d;
     struct audit_block_reader rd;
-    struct audit_text whole = {0};
-    audit_text_reserve(&whole, t.len + 2);
-    whole.p[0] = '[';
-    memcpy(whole.p + 1, t.p, t.len);
-    whole.p[t.len + 1] = ']';
-    whole.len = t.len + 2;
-    audit_block_reader_init(&rd, whole.p, whole.len, 0);
+    audit_block_reader_init(&rd, t.p, t.len, 0, &d);
     struct audit_record back;
     assert_int_equal(audit_block_read_head(&rd, &back), 1);
     assert_int_equal(audit_block_read_rest(&rd, &back), 0);
-    for (int f = 0; f < 7; f++) {
-        char *bf[] = {back.request_id, back.parent_id, back.key_name, back.model, back.target, back.error_code, back.guardrails};
+    char *bf[] = {back.request_id, back.parent_id, back.error_code, back.guardrails};
+    for (int f = 0; f < 4; f++)
         assert_string_equal(bf[f], fields[f]);
-    }
     assert_string_equal(back.response_body, r.response_body);
+    assert_string_equal(back.model, "");
     audit_record_free(&back);
     audit_record_free(&r);
     audit_text_free(&t);
-    audit_text_free(&whole);
     sqlite3_close(db);
 }
 
@@ -234,12 +250,15 @@ static void costs_read_back_exactly(void **state)
 
 static void malformed_block_text_is_an_error_not_a_crash(void **state)
 {
-    const char *bad[] = {"", "[", "[[", "[[1", "[[1,", "[[1,200,\"x", "[[1,200,\"x\\", "[[1,200,\"\\u12\"]]", "[[1,200,x]]",
-                         "[[1,200,\"m\",\"k\",\"r\",\"t\",null,1,0,0,5,null,null,null,1e]]", "[1]", "[[1,200]", "{}",
-                         "[[1,200,\"m\",\"k\",\"r\",\"t\",null,1,0,0,5,null,null,null,null,null,\"b"};
+    static struct audit_block_dict d;
+    assert_int_equal(audit_block_dict_parse(&d, "[\"m\"]", 5, "[]", 2, "[\"t\",\"u\"]", 9), 0);
+    const char *bad[] = {"", "[", "[[", "[[1", "[[1,", "[[1,200,\"x", "[[1,200,0,\"x\\", "[[1,200,0,null,\"\\u12\"]]",
+                         "[[1,200,x]]", "[[1,200,1]]", "[[1,200,-1]]", "[[1,200,0,null,\"r\",2]]",
+                         "[[1,200,0,null,\"r\",0,null,1,0,0,5,null,null,null,1e]]", "[1]", "[[1,200]", "{}",
+                         "[[1,200,0,null,\"r\",0,null,1,0,0,5,null,null,null,null,null,\"b"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct audit_block_reader rd;
-        audit_block_reader_init(&rd, bad[i], strlen(bad[i]), 0);
+        audit_block_reader_init(&rd, bad[i], strlen(bad[i]), 0, &d);
         struct audit_record r;
         int rc = audit_block_read_head(&rd, &r);
         if (rc == 1)
@@ -248,20 +267,27 @@ static void malformed_block_text_is_an_error_not_a_crash(void **state)
             fail_msg("malformed block %zu (%s) read as %d", i, bad[i], rc);
         audit_record_free(&r);
     }
+    const char *bad_dicts[] = {"", "[", "[\"a\"", "[\"a\",]", "[1]", "[\"a\"]x", "{}"};
+    for (size_t i = 0; i < sizeof(bad_dicts) / sizeof(bad_dicts[0]); i++)
+        assert_int_equal(audit_block_dict_parse(&d, bad_dicts[i], strlen(bad_dicts[i]), "[]", 2, "[]", 2), -1);
+    assert_int_equal(audit_block_dict_parse(&d, "[\"m\"]", 5, "[]", 2, "[\"t\",\"u\"]", 9), 0);
     /* fields a later version adds are skipped; missing ones are NULL */
-    const char *ok = "[[5,201,\"m\"],[6,200,\"m\",null,\"r\",\"t\",null,1,0,0,5,null,null,null,null,null,null,null,null,"
+    const char *ok = "[[5,201,0],[6,200,0,null,\"r\",1,null,1,0,0,5,null,null,null,null,null,null,null,null,"
                      "[1,{\"a\":\"]\"}],\"new\"]]";
     struct audit_block_reader rd;
-    audit_block_reader_init(&rd, ok, strlen(ok), 0);
+    audit_block_reader_init(&rd, ok, strlen(ok), 100, &d);
     struct audit_record r;
     assert_int_equal(audit_block_read_head(&rd, &r), 1);
     assert_int_equal(audit_block_read_rest(&rd, &r), 0);
     assert_int_equal(r.status, 201);
+    assert_int_equal(r.time_us, 105);
+    assert_string_equal(r.model, "m");
     assert_int_equal(r.tokens_in, -1);
     assert_true(r.cost_usd == -1);
     assert_int_equal(audit_block_read_head(&rd, &r), 1);
     assert_int_equal(audit_block_read_rest(&rd, &r), 0);
     assert_int_equal(r.latency_us, 5);
+    assert_string_equal(r.target, "u");
     assert_int_equal(audit_block_read_head(&rd, &r), 0);
 }
 
@@ -341,6 +367,32 @@ static long view_count(const char *path, const char *where)
     return n;
 }
 
+struct same_rows {
+    const struct audit_record *want;
+    int seen, bad;
+};
+
+/* A query's row against what was written (request ids carry the index). */
+static void on_same_row(void *ud, const struct audit_record *r)
+{
+    struct same_rows *m = ud;
+    int i = atoi(r->request_id + 4);
+    const struct audit_record *w = &m->want[i];
+    m->seen++;
+    if (i < 0 || i >= 300 || memcmp(r->id, w->id, AUDIT_ID_BYTES) || r->time_us != w->time_us ||
+        strcmp(r->key_name, w->key_name) || strcmp(r->model, w->model) || strcmp(r->target, w->target) ||
+        strcmp(r->error_code, w->error_code) || strcmp(r->parent_id, w->parent_id) || strcmp(r->guardrails, w->guardrails) ||
+        r->status != w->status || r->attempts != w->attempts || r->reasks != w->reasks || r->stream != w->stream ||
+        r->latency_us != w->latency_us || r->tokens_in != w->tokens_in || r->tokens_out != w->tokens_out ||
+        r->cost_usd != w->cost_usd || r->ttft_us != (w->ttft_us > 0 ? w->ttft_us : -1) ||
+        (r->request_body == NULL) != (w->request_body == NULL) || (r->request_body && strcmp(r->request_body, w->request_body)) ||
+        (r->response_body == NULL) != (w->response_body == NULL) ||
+        (r->response_body && strcmp(r->response_body, w->response_body))) {
+        fprintf(stderr, "row %d differs from what was written\n", i);
+        m->bad++;
+    }
+}
+
 static void view_columns_equal_what_was_written(void **state)
 {
     char db[300], err[512];
@@ -366,14 +418,48 @@ static void view_columns_equal_what_was_written(void **state)
         recs[i].stream = i % 2;
         recs[i].reasks = i % 3 == 0;
     }
+    /* hostile texts in the dictionaries (model, key, target) */
+    static struct audit_record want[300];
+    size_t n_hostile = sizeof(hostile) / sizeof(hostile[0]);
+    for (int i = 0; i < 300; i++) {
+        want[i] = recs[i];
+        want[i].request_body = want[i].response_body = NULL; /* borrowed below, never freed */
+        if (i % 13 == 0) {
+            size_t h = (size_t)i / 13 % n_hostile;
+            snprintf(recs[i].model, sizeof(recs[i].model), "%s", hostile[h].in);
+            snprintf(recs[i].key_name, sizeof(recs[i].key_name), "%s", hostile[h].in);
+            snprintf(recs[i].target, sizeof(recs[i].target), "t %s", hostile[h].in);
+            snprintf(want[i].model, sizeof(want[i].model), "%s", hostile[h].out);
+            snprintf(want[i].key_name, sizeof(want[i].key_name), "%s", hostile[h].out);
+            snprintf(want[i].target, sizeof(want[i].target), "t %s", hostile[h].out);
+        }
+    }
     assert_ok(audit_sink_write(s, recs, 300, err, sizeof(err))); /* two blocks: 256 + 44 */
     audit_sink_destroy(s);
     assert_int_equal(view_count(db, ""), 300);
     sqlite3 *h = NULL;
     assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    for (int i = 0; i < 300; i++)
-        assert_view_row(h, &recs[i]);
+    for (int i = 0; i < 300; i++) {
+        want[i].request_body = recs[i].request_body;
+        want[i].response_body = recs[i].response_body;
+        assert_view_row(h, &want[i]);
+    }
     sqlite3_close(h);
+    /* the query reads them back alike, and finds a hostile model by its text */
+    struct config_audit cfg = {.sink = CONFIG_AUDIT_SQLITE, .path = db};
+    struct audit_filter f;
+    audit_filter_init(&f);
+    snprintf(f.model, sizeof(f.model), "%s", hostile[3].in); /* invalid UTF-8: found as stored */
+    struct same_rows m = {want, 0, 0};
+    char next[AUDIT_ID_HEX];
+    assert_ok(audit_query_run(&cfg, &f, on_same_row, &m, next, err, sizeof(err)));
+    assert_true(m.seen >= 1);
+    audit_filter_init(&f);
+    f.limit = 1000;
+    m.seen = 0;
+    assert_ok(audit_query_run(&cfg, &f, on_same_row, &m, next, err, sizeof(err)));
+    assert_int_equal(m.seen, 300);
+    assert_int_equal(m.bad, 0);
     for (int i = 0; i < 300; i++)
         audit_record_free(&recs[i]);
 }
