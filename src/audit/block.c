@@ -60,12 +60,8 @@ static inline int count_digits(uint64_t v)
 }
 
 /* Two digits a step, written in place from the end (no copy through a temporary). */
-static char *put_u64(char *p, uint64_t v)
+static char *put_u64_long(char *p, uint64_t v)
 {
-    if (v < 10) {
-        *p = (char)('0' + v);
-        return p + 1;
-    }
     char *e = p + count_digits(v), *q = e;
     while (v >= 100) {
         unsigned d = (unsigned)(v % 100);
@@ -80,7 +76,33 @@ static char *put_u64(char *p, uint64_t v)
     return e;
 }
 
-static char *put_i64(char *p, int64_t v)
+/* Most numbers of a record (status, attempts, tokens, milliseconds, places) have at most
+ * four digits: those inline, in 32-bit arithmetic. */
+static inline char *put_u64(char *p, uint64_t v)
+{
+    if (v < 10) {
+        *p = (char)('0' + v);
+        return p + 1;
+    }
+    if (v < 100) {
+        memcpy(p, digit_pairs + 2 * v, 2);
+        return p + 2;
+    }
+    if (v < 10000) {
+        unsigned hi = (unsigned)v / 100, lo = (unsigned)v % 100;
+        if (hi < 10) {
+            *p = (char)('0' + hi);
+            memcpy(p + 1, digit_pairs + 2 * lo, 2);
+            return p + 3;
+        }
+        memcpy(p, digit_pairs + 2 * hi, 2);
+        memcpy(p + 2, digit_pairs + 2 * lo, 2);
+        return p + 4;
+    }
+    return put_u64_long(p, v);
+}
+
+static inline char *put_i64(char *p, int64_t v)
 {
     if (v < 0) {
         *p++ = '-';
