@@ -297,11 +297,11 @@ static char *put_cost(char *p, double v)
         return p + 3;
     }
     if (v >= 1e-8 && v < 1e14) {
-        /* The fewest significant digits (up to 15) that read back as v: m = v * 10^k rounded,
-         * for k from that of one digit up. m (< 2^53) and 10^k (k <= 22) are exact doubles,
-         * so m / 10^k is the correctly rounded value of the decimal m * 10^-k: what any correct
-         * reader makes of it. When that is v, the decimal is v's. A price times a token count
-         * has a few digits: a few tries. */
+        /* 15 significant digits: m = v * 10^k rounded, k = 14 - floor(log10(v)). m (< 2^53)
+         * and 10^k (k <= 22) are exact doubles, so m / 10^k is the correctly rounded value
+         * of the decimal m * 10^-k: what any correct reader makes of it. When that is v, the
+         * decimal reads back as v; its trailing zeros go (a price times a token count has a
+         * few digits), in halving steps rather than one division a digit. */
         uint64_t bits;
         memcpy(&bits, &v, 8);
         int e2 = (int)((bits >> 52) & 0x7ff) - 1023;
@@ -314,15 +314,26 @@ static char *put_cost(char *p, double v)
             e++;
         else if (v < pow10_near[e + 10])
             e--;
-        int k0 = -e > 0 ? -e : 0; /* one significant digit, or the integer part */
-        for (int k = k0; k <= 14 - e && k <= 22; k++) {
-            uint64_t m = (uint64_t)(v * pow10_exact[k] + 0.5);
-            if (m < (1ULL << 53) && (double)m / pow10_exact[k] == v)
+        int k = 14 - e;
+        if (k >= 0 && k <= 22) {
+            uint64_t m = (uint64_t)(v * pow10_exact[k] + 0.5), c[3] = {m, m - 1, m + 1};
+            for (int i = 0; i < 3; i++) {
+                if (c[i] == 0 || c[i] >= (1ULL << 53) || (double)c[i] / pow10_exact[k] != v)
+                    continue;
+                m = c[i];
+                /* constant divisors: multiplications, not divisions */
+                if (k >= 8 && m % 100000000 == 0)
+                    m /= 100000000, k -= 8;
+                if (k >= 4 && m % 10000 == 0)
+                    m /= 10000, k -= 4;
+                if (k >= 2 && m % 100 == 0)
+                    m /= 100, k -= 2;
+                if (k >= 1 && m % 10 == 0)
+                    m /= 10, k--;
+                if (k >= 1 && m % 10 == 0) /* 15 = 8 + 4 + 2 + 1: at most one more */
+                    m /= 10, k--;
                 return put_decimal(p, m, k);
-            if (k == 14 - e) /* 15 digits: the product's rounding may have missed by one */
-                for (uint64_t c = m - 1; c <= m + 1; c += 2)
-                    if (c > 0 && c < (1ULL << 53) && (double)c / pow10_exact[k] == v)
-                        return put_decimal(p, c, k);
+            }
         }
     }
     /* rare: a value that needs 16 or 17 digits, or far from any price */
