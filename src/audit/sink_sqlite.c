@@ -448,8 +448,8 @@ static int sq_connect(struct audit_sink *base, char *err, size_t errsz)
                            &s->overlap, NULL) != SQLITE_OK)
         return fail(s, err, errsz, "prepare overlap");
     if (sqlite3_prepare_v2(s->db,
-                           "DELETE FROM audit_block WHERE last_id IN"
-                           " (SELECT last_id FROM audit_block WHERE last_id < ?1 ORDER BY last_id LIMIT ?2)",
+                           "DELETE FROM audit_block WHERE seq IN"
+                           " (SELECT seq FROM audit_block WHERE last_id < ?1 ORDER BY last_id LIMIT ?2)",
                            -1, &s->expire, NULL) != SQLITE_OK)
         return fail(s, err, errsz, "prepare retention");
     if (sqlite3_prepare_v2(s->db, "BEGIN", -1, &s->begin, NULL) != SQLITE_OK ||
