@@ -711,11 +711,10 @@ static int read_text(struct audit_block_reader *rd, int *field, int *closed, cha
     return decode_string(&rd->p, rd->end, out, outsz) < 0 ? -1 : 0;
 }
 
-/* A place in a dictionary (entries of size each, n of them) into out ("" when NULL or missing). */
-static int read_ref(struct audit_block_reader *rd, int *field, int *closed, const char *entries, size_t size, size_t n,
-                    char *out)
+/* A place in a dictionary of n entries: -1 when NULL or missing. */
+static int read_ref(struct audit_block_reader *rd, int *field, int *closed, size_t n, int *ref)
 {
-    out[0] = '\0';
+    *ref = -1;
     int rc = next_field(rd, field, closed);
     if (rc <= 0)
         return rc;
@@ -726,8 +725,17 @@ static int read_ref(struct audit_block_reader *rd, int *field, int *closed, cons
     const char *p = rd->p;
     if (read_int(rd, &f, &c, -1, &at) < 0 || p == rd->p || at < 0 || (uint64_t)at >= n)
         return -1;
-    memcpy(out, entries + (size_t)at * size, size);
+    *ref = (int)at;
     return 0;
+}
+
+/* Entry ref of a dictionary into out ("" for -1). */
+static void ref_text(const char *entries, size_t size, int ref, char *out)
+{
+    if (ref < 0)
+        out[0] = '\0';
+    else
+        memcpy(out, entries + (size_t)ref * size, size);
 }
 
 /* One JSON array of strings into n entries of size bytes each. */
@@ -786,7 +794,6 @@ static int read_body(struct audit_block_reader *rd, int *field, int *closed, cha
 
 int audit_block_read_head(struct audit_block_reader *rd, struct audit_record *r)
 {
-    memset(r, 0, sizeof(*r));
     if (rd->p >= rd->end)
         return -1;
     if (!rd->started) {
@@ -810,12 +817,9 @@ int audit_block_read_head(struct audit_block_reader *rd, struct audit_record *r)
     r->status = (int32_t)v;
     r->time_us += rd->ts_base;
     const struct audit_block_dict *d = rd->dict;
-    if (read_ref(rd, &rd->field, &rd->closed, d->models[0], sizeof(d->models[0]), d->n_models, r->model) < 0 ||
-        read_ref(rd, &rd->field, &rd->closed, d->keys[0], sizeof(d->keys[0]), d->n_keys, r->key_name) < 0)
+    if (read_ref(rd, &rd->field, &rd->closed, d->n_models, &rd->model_ref) < 0 ||
+        read_ref(rd, &rd->field, &rd->closed, d->n_keys, &rd->key_ref) < 0)
         return -1;
-    r->tokens_in = r->tokens_out = -1;
-    r->cost_usd = -1;
-    r->ttft_us = -1;
     return 1;
 }
 
@@ -836,8 +840,11 @@ int audit_block_read_rest(struct audit_block_reader *rd, struct audit_record *r)
     int *f = &rd->field, *c = &rd->closed;
     int64_t v[7];
     const struct audit_block_dict *d = rd->dict;
-    if (read_text(rd, f, c, r->request_id, sizeof(r->request_id)) < 0 ||
-        read_ref(rd, f, c, d->targets[0], sizeof(d->targets[0]), d->n_targets, r->target) < 0 ||
+    int target_ref;
+    r->request_body = r->response_body = NULL;
+    ref_text(d->models[0], sizeof(d->models[0]), rd->model_ref, r->model);
+    ref_text(d->keys[0], sizeof(d->keys[0]), rd->key_ref, r->key_name);
+    if (read_text(rd, f, c, r->request_id, sizeof(r->request_id)) < 0 || read_ref(rd, f, c, d->n_targets, &target_ref) < 0 ||
         read_text(rd, f, c, r->error_code, sizeof(r->error_code)) < 0 || read_int(rd, f, c, 0, &v[0]) < 0 ||
         read_int(rd, f, c, 0, &v[1]) < 0 || read_int(rd, f, c, 0, &v[2]) < 0 || read_int(rd, f, c, 0, &v[3]) < 0 ||
         read_int(rd, f, c, -1, &v[4]) < 0 || read_int(rd, f, c, -1, &v[5]) < 0 || read_int(rd, f, c, -1, &v[6]) < 0 ||
@@ -847,6 +854,7 @@ int audit_block_read_rest(struct audit_block_reader *rd, struct audit_record *r)
         audit_record_free(r);
         return -1;
     }
+    ref_text(d->targets[0], sizeof(d->targets[0]), target_ref, r->target);
     r->attempts = (int32_t)v[0];
     r->reasks = (int32_t)v[1];
     r->stream = (int32_t)v[2];
@@ -857,7 +865,62 @@ int audit_block_read_rest(struct audit_block_reader *rd, struct audit_record *r)
     return 0;
 }
 
+static inline uint64_t has_byte(uint64_t x, unsigned char b)
+{
+    uint64_t y = x ^ (0x0101010101010101ULL * b);
+    return (y - 0x0101010101010101ULL) & ~y & 0x8080808080808080ULL;
+}
+
+/* Past the record's closing bracket without reading its fields: eight bytes a step when none
+ * of them is a quote, bracket or brace (outside strings) or a quote or backslash (inside):
+ * a query that matches few records walks every record of the blocks it reads. */
 int audit_block_skip_rest(struct audit_block_reader *rd)
 {
-    return close_record(rd);
+    if (rd->closed)
+        return 0;
+    const char *p = rd->p, *end = rd->end;
+    int in_string = 0, depth = 0;
+    for (;;) {
+        if (end - p >= 8) {
+            uint64_t x;
+            memcpy(&x, p, 8);
+            uint64_t hit = in_string ? has_byte(x, '"') | has_byte(x, '\\')
+                                     : has_byte(x, '"') | has_byte(x, ']') | has_byte(x, '[') | has_byte(x, '{') |
+                                           has_byte(x, '}');
+            if (hit == 0) {
+                p += 8;
+                continue;
+            }
+            p += __builtin_ctzll(hit) / 8; /* the lowest flag is exact */
+        } else {
+            while (p < end && (in_string ? *p != '"' && *p != '\\'
+                                         : *p != '"' && *p != ']' && *p != '[' && *p != '{' && *p != '}'))
+                p++;
+            if (p >= end)
+                return -1;
+        }
+        char c = *p;
+        if (in_string) {
+            if (c == '\\') {
+                p += 2;
+                if (p > end)
+                    return -1;
+                continue;
+            }
+            in_string = 0;
+        } else if (c == '"') {
+            in_string = 1;
+        } else if (c == '[' || c == '{') {
+            depth++;
+        } else if (depth > 0) {
+            depth--;
+        } else if (c == ']') {
+            rd->p = p + 1;
+            rd->closed = 1;
+            return 0;
+        } else {
+            return -1; /* a '}' that closes nothing */
+        }
+        p++;
+    }
 }

@@ -92,16 +92,18 @@ struct audit_block_reader {
     const char *p, *end;
     int started;
     int field, closed; /* inside a record: fields begun, and whether its ']' was read */
+    int model_ref, key_ref; /* the record's places in the dictionaries (-1: none), from read_head */
     int64_t ts_base;
     const struct audit_block_dict *dict;
 };
 
 void audit_block_reader_init(struct audit_block_reader *rd, const char *text, size_t len, int64_t ts_base,
                              const struct audit_block_dict *dict);
-/* The next record's leading fields (time, status, model, key) into r, which it clears first;
- * then audit_block_read_rest or audit_block_skip_rest. 1: read; 0: no more records; -1: malformed. */
+/* The next record's leading fields: time and status into r, its model's and key's places into
+ * rd->model_ref and rd->key_ref (a filter compares those, not texts); then audit_block_read_rest
+ * or audit_block_skip_rest. 1: read; 0: no more records; -1: malformed. */
 int audit_block_read_head(struct audit_block_reader *rd, struct audit_record *r);
-/* The other fields (bodies malloc'd: audit_record_free). 0 or -1. */
+/* Every other field of r, model and key included (bodies malloc'd: audit_record_free). 0 or -1. */
 int audit_block_read_rest(struct audit_block_reader *rd, struct audit_record *r);
 int audit_block_skip_rest(struct audit_block_reader *rd);
 

@@ -266,35 +266,50 @@ static void filter_text(const char *value, struct audit_text *needle, char *norm
     needle->p[needle->len] = '\0';
 }
 
-/* Reads the records of one block into the heap. 0, or -1 when its text is malformed. */
+/* The place of text in a dictionary's n entries of size bytes, or -1. */
+static int dict_find(const char *entries, size_t size, size_t n, const char *text)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(entries + i * size, text) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Reads the records of one block into the heap. 0, or -1 when its text is malformed. The
+ * filters are compared as places in the block's dictionaries: a model or key that is not in
+ * them skips the block. */
 static int scan_block(const uint8_t *ids, size_t n_ids, const char *recs, size_t len, int64_t ts_min,
                       const struct audit_block_dict *dict, const struct audit_filter *f,
                       const uint8_t lo[AUDIT_ID_BYTES], const uint8_t hi[AUDIT_ID_BYTES], const char *model,
                       const char *key, struct top_records *t)
 {
+    int model_ref = -1, key_ref = -1;
+    if (f->model[0] && (model_ref = dict_find(dict->models[0], sizeof(dict->models[0]), dict->n_models, model)) < 0)
+        return 0;
+    if (f->key[0] && (key_ref = dict_find(dict->keys[0], sizeof(dict->keys[0]), dict->n_keys, key)) < 0)
+        return 0;
     struct audit_block_reader rd;
     audit_block_reader_init(&rd, recs, len, ts_min, dict);
-    struct audit_record head;
+    struct audit_record head; /* time and status only */
     for (size_t i = 0;; i++) {
-        struct audit_record *r = &head;
-        int rc = audit_block_read_head(&rd, r);
+        int rc = audit_block_read_head(&rd, &head);
         if (rc == 0)
             return i == n_ids ? 0 : -1;
         if (rc < 0 || i >= n_ids)
             return -1;
         const uint8_t *id = ids + i * AUDIT_ID_BYTES;
-        int keep = memcmp(id, lo, AUDIT_ID_BYTES) >= 0 && memcmp(id, hi, AUDIT_ID_BYTES) < 0 &&
-                   (t->n < t->cap || memcmp(id, t->heap[0]->id, AUDIT_ID_BYTES) > 0) &&
-                   (!f->model[0] || strcmp(r->model, model) == 0) && (!f->key[0] || strcmp(r->key_name, key) == 0) &&
-                   (!f->status || r->status == f->status);
+        int keep = (!f->status || head.status == f->status) && (!f->model[0] || rd.model_ref == model_ref) &&
+                   (!f->key[0] || rd.key_ref == key_ref) && memcmp(id, lo, AUDIT_ID_BYTES) >= 0 &&
+                   memcmp(id, hi, AUDIT_ID_BYTES) < 0 && (t->n < t->cap || memcmp(id, t->heap[0]->id, AUDIT_ID_BYTES) > 0);
         if (!keep) {
             if (audit_block_skip_rest(&rd) != 0)
                 return -1;
             continue;
         }
-        r = top_slot(t);
-        *r = head;
+        struct audit_record *r = top_slot(t);
         memcpy(r->id, id, AUDIT_ID_BYTES);
+        r->time_us = head.time_us;
+        r->status = head.status;
         if (audit_block_read_rest(&rd, r) != 0) {
             memset(r, 0, sizeof(*r)); /* its slot is reused or freed: nothing of it is owned */
             if (t->n == t->cap)

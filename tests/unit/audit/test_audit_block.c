@@ -154,9 +154,10 @@ static void hostile_texts_are_valid_json_and_read_back(void **state)
         audit_block_reader_init(&rd, t.p, t.len, 0, &d);
         struct audit_record back;
         assert_int_equal(audit_block_read_head(&rd, &back), 1);
+        assert_int_equal(rd.model_ref, 0);
+        assert_int_equal(audit_block_read_rest(&rd, &back), 0);
         assert_string_equal(back.model, hostile[h].out);
         assert_string_equal(back.key_name, hostile[h].out);
-        assert_int_equal(audit_block_read_rest(&rd, &back), 0);
         assert_string_equal(back.request_id, hostile[h].out);
         assert_string_equal(back.guardrails, hostile[h].out);
         assert_string_equal(back.parent_id, hostile[h].out);
