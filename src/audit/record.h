@@ -10,7 +10,8 @@
  * (big-endian, so ids sort by time and the sinks' primary-key inserts append),
  * the last 8 a per-process random salt mixed with a sequence number. A record
  * replayed from the journal keeps its id, so sinks skip it when it is already
- * stored (INSERT OR IGNORE / ON CONFLICT DO NOTHING). */
+ * stored (SQLite: the ids of the blocks around it are checked, sink_sqlite.c;
+ * PostgreSQL: ON CONFLICT DO NOTHING). */
 #ifndef WARDEN_AUDIT_RECORD_H
 #define WARDEN_AUDIT_RECORD_H
 
