@@ -380,7 +380,7 @@ void audit_block_append_record(struct audit_text *t, const struct audit_record *
     audit_text_reserve(t, room); /* once: everything below writes unchecked */
     char *p = t->p + t->len;
     *p++ = '[';
-    p = put_i64(p, r->time_us - ts_base);
+    p = put_i64(p, (int64_t)((uint64_t)r->time_us - (uint64_t)ts_base));
     *p++ = ',';
     p = put_i64(p, r->status);
     *p++ = ',';
@@ -672,6 +672,8 @@ static int read_int(struct audit_block_reader *rd, int *field, int *closed, int6
         rd->p = e;
         return 0;
     }
+    if (v > (uint64_t)INT64_MAX)
+        return -1;
     *out = neg ? -(int64_t)v : (int64_t)v;
     rd->p = p;
     return 0;
@@ -815,7 +817,7 @@ int audit_block_read_head(struct audit_block_reader *rd, struct audit_record *r)
     if (read_int(rd, &rd->field, &rd->closed, 0, &r->time_us) < 0 || read_int(rd, &rd->field, &rd->closed, 0, &v) < 0)
         return -1;
     r->status = (int32_t)v;
-    r->time_us += rd->ts_base;
+    r->time_us = (int64_t)((uint64_t)r->time_us + (uint64_t)rd->ts_base); /* wraps, never overflows, on bad input */
     const struct audit_block_dict *d = rd->dict;
     if (read_ref(rd, &rd->field, &rd->closed, d->n_models, &rd->model_ref) < 0 ||
         read_ref(rd, &rd->field, &rd->closed, d->n_keys, &rd->key_ref) < 0)

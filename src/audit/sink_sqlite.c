@@ -309,7 +309,7 @@ static int store_records(struct sqlite_sink *s, const struct audit_record *recs,
             keys[m++] = keys[i];
     for (size_t i = 0; i < m;) {
         size_t j = i + 1;
-        while (j < m && j - i < AUDIT_BLOCK_RECORDS && time_of(&keys[j]) - time_of(&keys[i]) <= AUDIT_BLOCK_SPAN_US)
+        while (j < m && j - i < AUDIT_BLOCK_RECORDS && keys[j].hi - keys[i].hi <= (uint64_t)AUDIT_BLOCK_SPAN_US) /* sorted */
             j++;
         if ((rc = insert_block(s, keys + i, j - i)) != SQLITE_OK)
             return rc;
