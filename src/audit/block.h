@@ -103,7 +103,8 @@ void audit_block_reader_init(struct audit_block_reader *rd, const char *text, si
  * rd->model_ref and rd->key_ref (a filter compares those, not texts); then audit_block_read_rest
  * or audit_block_skip_rest. 1: read; 0: no more records; -1: malformed. */
 int audit_block_read_head(struct audit_block_reader *rd, struct audit_record *r);
-/* Every other field of r, model and key included (bodies malloc'd: audit_record_free). 0 or -1. */
+/* Every other field of r, model and key included (bodies malloc'd: audit_record_free). 0, or
+ * -1 (then r owns nothing). */
 int audit_block_read_rest(struct audit_block_reader *rd, struct audit_record *r);
 int audit_block_skip_rest(struct audit_block_reader *rd);
 

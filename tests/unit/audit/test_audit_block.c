@@ -261,6 +261,7 @@ static void malformed_block_text_is_an_error_not_a_crash(void **state)
         struct audit_block_reader rd;
         audit_block_reader_init(&rd, bad[i], strlen(bad[i]), 0, &d);
         struct audit_record r;
+        memset(&r, 0, sizeof(r)); /* read_head sets only time and status */
         int rc = audit_block_read_head(&rd, &r);
         if (rc == 1)
             rc = audit_block_read_rest(&rd, &r) == 0 ? audit_block_read_head(&rd, &r) : -1;
