@@ -293,6 +293,57 @@ static void malformed_block_text_is_an_error_not_a_crash(void **state)
     assert_int_equal(audit_block_read_head(&rd, &r), 0);
 }
 
+/* Random damage to a valid block (bytes changed, the text cut short): the reader and the
+ * dictionary parser answer -1 or read on, never past the end (the ASan build checks that). */
+static void mutated_blocks_never_read_past_their_end(void **state)
+{
+    struct audit_text t = {0};
+    audit_text_reserve(&t, 1);
+    t.p[t.len++] = '[';
+    for (int i = 0; i < 20; i++) {
+        struct audit_record r;
+        fill(&r, i, 1796083200000000LL + i);
+        snprintf(r.guardrails, sizeof(r.guardrails), "g\"%d\\", i);
+        r.request_body = i % 3 ? NULL : strdup("body \"x\" \xe2\x82\xac");
+        struct audit_block_refs refs = {i % 2, i % 3 - 1, 0};
+        if (i > 0)
+            t.p[t.len++] = ',';
+        audit_block_append_record(&t, &r, 1796083200000000LL, &refs);
+        audit_text_reserve(&t, 2);
+        audit_record_free(&r);
+    }
+    t.p[t.len++] = ']';
+    static struct audit_block_dict d;
+    const char *dict = "[\"m0\",\"m1\"]";
+    assert_int_equal(audit_block_dict_parse(&d, dict, strlen(dict), dict, strlen(dict), dict, strlen(dict)), 0);
+    static const char noise[] = "[]{},\"\\:0-n9ax";
+    srand(7);
+    for (int round = 0; round < 5000; round++) {
+        size_t len = t.len - (size_t)(rand() % 4 == 0 ? rand() % (int)t.len : 0);
+        char *copy = malloc(len ? len : 1); /* exactly len bytes: ASan sees any read past them */
+        memcpy(copy, t.p, len);
+        for (int k = rand() % 4; k > 0 && len > 0; k--)
+            copy[rand() % (int)len] = noise[rand() % (int)(sizeof(noise) - 1)];
+        struct audit_block_reader rd;
+        audit_block_reader_init(&rd, copy, len, 0, &d);
+        for (int i = 0; i < 100; i++) {
+            struct audit_record r;
+            memset(&r, 0, sizeof(r));
+            int rc = audit_block_read_head(&rd, &r);
+            if (rc <= 0)
+                break;
+            rc = i % 2 ? audit_block_skip_rest(&rd) : audit_block_read_rest(&rd, &r);
+            audit_record_free(&r);
+            if (rc != 0)
+                break;
+        }
+        static struct audit_block_dict d2;
+        audit_block_dict_parse(&d2, copy, len, dict, strlen(dict), dict, strlen(dict));
+        free(copy);
+    }
+    audit_text_free(&t);
+}
+
 /* ---- the store ---- */
 
 /* The audit_log view's row for r's id, compared column by column with what the table of
@@ -719,6 +770,7 @@ int main(void)
         cmocka_unit_test(full_length_fields_of_escapes_read_back),
         cmocka_unit_test(costs_read_back_exactly),
         cmocka_unit_test(malformed_block_text_is_an_error_not_a_crash),
+        cmocka_unit_test(mutated_blocks_never_read_past_their_end),
         cmocka_unit_test(view_columns_equal_what_was_written),
         cmocka_unit_test(query_merges_overlapping_blocks_and_replays_store_nothing_twice),
         cmocka_unit_test(retention_drops_whole_blocks_past_the_cutoff),
