@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/fmt.h"
 
 void audit_text_reserve(struct audit_text *t, size_t more)
 {
@@ -434,28 +435,12 @@ void audit_block_reader_init(struct audit_block_reader *rd, const char *text, si
     rd->dict = dict;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
+/* Four hex digits at p (before end) as a number. */
 static int hex4(const char *p, const char *end, unsigned *out)
 {
-    if (end - p < 4)
+    uint32_t v;
+    if (end - p < 4 || util_hex4(p, &v) != 0)
         return -1;
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++) {
-        int h = hexval(p[i]);
-        if (h < 0)
-            return -1;
-        v = v << 4 | (unsigned)h;
-    }
     *out = v;
     return 0;
 }
@@ -638,6 +623,23 @@ static int is_null(struct audit_block_reader *rd)
     return 0;
 }
 
+/* The number up to the field's end (strtod wants a NUL: a copy of at most 63 bytes). */
+static int read_number(struct audit_block_reader *rd, double *out)
+{
+    char num[64];
+    const char *e = rd->p;
+    while (e < rd->end && *e != ',' && *e != ']' && e - rd->p < 63)
+        e++;
+    memcpy(num, rd->p, (size_t)(e - rd->p));
+    num[e - rd->p] = '\0';
+    char *stop;
+    *out = strtod(num, &stop);
+    if (stop == num || *stop != '\0')
+        return -1;
+    rd->p = e;
+    return 0;
+}
+
 /* An integer field; def when NULL or missing. */
 static int read_int(struct audit_block_reader *rd, int *field, int *closed, int64_t def, int64_t *out)
 {
@@ -658,18 +660,10 @@ static int read_int(struct audit_block_reader *rd, int *field, int *closed, int6
         return -1;
     if (p < rd->end && *p != ',' && *p != ']') {
         /* not a plain integer (a fraction, an exponent, more digits): read it as a number */
-        char num[64];
-        const char *e = rd->p;
-        while (e < rd->end && *e != ',' && *e != ']' && e - rd->p < 63)
-            e++;
-        memcpy(num, rd->p, (size_t)(e - rd->p));
-        num[e - rd->p] = '\0';
-        char *stop;
-        double d = strtod(num, &stop);
-        if (*stop != '\0')
+        double d;
+        if (read_number(rd, &d) != 0 || !(d > -9.2e18 && d < 9.2e18))
             return -1;
         *out = (int64_t)d;
-        rd->p = e;
         return 0;
     }
     if (v > (uint64_t)INT64_MAX)
@@ -687,18 +681,7 @@ static int read_double(struct audit_block_reader *rd, int *field, int *closed, d
         return rc;
     if (is_null(rd))
         return 0;
-    char num[64];
-    const char *e = rd->p;
-    while (e < rd->end && *e != ',' && *e != ']' && e - rd->p < 63)
-        e++;
-    memcpy(num, rd->p, (size_t)(e - rd->p));
-    num[e - rd->p] = '\0';
-    char *stop;
-    *out = strtod(num, &stop);
-    if (stop == num || *stop != '\0')
-        return -1;
-    rd->p = e;
-    return 0;
+    return read_number(rd, out);
 }
 
 /* A text field into a fixed buffer ("" when NULL or missing). */

@@ -16,6 +16,7 @@
 #include "audit/block.h"
 #include "audit/query.h"
 #include "audit/sink.h"
+#include "record_compare.h"
 
 static char dir[256];
 
@@ -420,31 +421,6 @@ static long view_count(const char *path, const char *where)
     return n;
 }
 
-struct same_rows {
-    const struct audit_record *want;
-    int seen, bad;
-};
-
-/* A query's row against what was written (request ids carry the index). */
-static void on_same_row(void *ud, const struct audit_record *r)
-{
-    struct same_rows *m = ud;
-    int i = atoi(r->request_id + 4);
-    const struct audit_record *w = &m->want[i];
-    m->seen++;
-    if (i < 0 || i >= 300 || memcmp(r->id, w->id, AUDIT_ID_BYTES) || r->time_us != w->time_us ||
-        strcmp(r->key_name, w->key_name) || strcmp(r->model, w->model) || strcmp(r->target, w->target) ||
-        strcmp(r->error_code, w->error_code) || strcmp(r->parent_id, w->parent_id) || strcmp(r->guardrails, w->guardrails) ||
-        r->status != w->status || r->attempts != w->attempts || r->reasks != w->reasks || r->stream != w->stream ||
-        r->latency_us != w->latency_us || r->tokens_in != w->tokens_in || r->tokens_out != w->tokens_out ||
-        r->cost_usd != w->cost_usd || r->ttft_us != (w->ttft_us > 0 ? w->ttft_us : -1) ||
-        (r->request_body == NULL) != (w->request_body == NULL) || (r->request_body && strcmp(r->request_body, w->request_body)) ||
-        (r->response_body == NULL) != (w->response_body == NULL) ||
-        (r->response_body && strcmp(r->response_body, w->response_body))) {
-        fprintf(stderr, "row %d differs from what was written\n", i);
-        m->bad++;
-    }
-}
 
 static void view_columns_equal_what_was_written(void **state)
 {
@@ -503,14 +479,14 @@ static void view_columns_equal_what_was_written(void **state)
     struct audit_filter f;
     audit_filter_init(&f);
     snprintf(f.model, sizeof(f.model), "%s", hostile[3].in); /* invalid UTF-8: found as stored */
-    struct same_rows m = {want, 0, 0};
+    struct rows_check m = {want, 300, 0, 0};
     char next[AUDIT_ID_HEX];
-    assert_ok(audit_query_run(&cfg, &f, on_same_row, &m, next, err, sizeof(err)));
+    assert_ok(audit_query_run(&cfg, &f, check_row, &m, next, err, sizeof(err)));
     assert_true(m.seen >= 1);
     audit_filter_init(&f);
     f.limit = 1000;
     m.seen = 0;
-    assert_ok(audit_query_run(&cfg, &f, on_same_row, &m, next, err, sizeof(err)));
+    assert_ok(audit_query_run(&cfg, &f, check_row, &m, next, err, sizeof(err)));
     assert_int_equal(m.seen, 300);
     assert_int_equal(m.bad, 0);
     for (int i = 0; i < 300; i++)
