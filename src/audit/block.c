@@ -337,7 +337,41 @@ static char *put_cost(char *p, double v)
             }
         }
     }
-    /* rare: a value that needs 16 or 17 digits, or far from any price */
+    if (v >= 1e-6 && v < 1e14) {
+        /* Needs 16 or 17 digits (a quarter of the costs computed from list prices: the sum of
+         * two products is rarely the double nearest a short decimal). 17 significant digits,
+         * correctly rounded, always read back as the same double; computed exactly in 128-bit
+         * integers: v = M * 2^E, so v * 10^k = M * 10^k * 2^E, rounded by a shift. */
+        uint64_t bits;
+        memcpy(&bits, &v, 8);
+        uint64_t mant = (bits & ((1ULL << 52) - 1)) | (1ULL << 52);
+        int exp2 = (int)((bits >> 52) & 0x7ff) - 1075; /* negative here: v < 2^52 */
+        int e = 0;
+        while (e < 13 && v >= pow10_near[e + 11])
+            e++;
+        while (e > -6 && v < pow10_near[e + 10])
+            e--;
+        for (int k = 16 - e; k <= 22 && exp2 < 0; k++) {
+            unsigned __int128 prod = (unsigned __int128)mant * pow10_u64[k < 19 ? k : 19];
+            if (k > 19)
+                prod *= pow10_u64[k - 19]; /* < 2^53 * 10^22 < 2^127 */
+            uint64_t m = (uint64_t)((prod + ((unsigned __int128)1 << (-exp2 - 1))) >> -exp2);
+            if (m < 10000000000000000ULL)
+                continue; /* the exponent was guessed one too high: one more digit */
+            if (m % 100000000 == 0 && k >= 8)
+                m /= 100000000, k -= 8;
+            if (m % 10000 == 0 && k >= 4)
+                m /= 10000, k -= 4;
+            if (m % 100 == 0 && k >= 2)
+                m /= 100, k -= 2;
+            if (m % 10 == 0 && k >= 1)
+                m /= 10, k--;
+            if (m % 10 == 0 && k >= 1)
+                m /= 10, k--;
+            return put_decimal(p, m, k);
+        }
+    }
+    /* rare: far from any price (below a millionth of a dollar, or huge) */
     int n = snprintf(p, 32, "%.17g", v);
     if (strpbrk(p, ".eEn") == NULL) /* a whole number: a point makes it a REAL */
         memcpy(p + n, ".0", 2), n += 2;

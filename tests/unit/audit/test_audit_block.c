@@ -246,6 +246,28 @@ static void costs_read_back_exactly(void **state)
             sqlite3_finalize(st);
         }
     }
+    /* costs as Warden computes them, (in * price_in + out * price_out) / 1e6: a quarter need
+     * 16 or 17 digits; all read back exactly, none with more than 17 significant digits */
+    static const double prices[][2] = {{0.15, 0.6}, {2.5, 10}, {3, 15}, {0.075, 0.3}, {1.1, 4.4}, {0.88, 0.88}};
+    for (size_t pr = 0; pr < sizeof(prices) / sizeof(prices[0]); pr++)
+        for (int in = 1; in < 3000; in += 7)
+            for (int out = 0; out < 800; out += 13) {
+                double c = (in * prices[pr][0] + out * prices[pr][1]) / 1e6;
+                t.len = 0;
+                audit_json_cost(&t, c);
+                audit_text_reserve(&t, 1);
+                t.p[t.len] = '\0';
+                if (strtod(t.p, NULL) != c)
+                    fail_msg("cost %.17g written as %s", c, t.p);
+                int digits = 0, leading = 1;
+                for (const char *q = t.p; *q && *q != 'e'; q++) {
+                    if (*q >= '1' && *q <= '9')
+                        leading = 0;
+                    digits += !leading && *q >= '0' && *q <= '9';
+                }
+                if (digits > 17 || (c >= 1e-6 && strchr(t.p, 'e') != NULL)) /* 'e': printf's, the slow way */
+                    fail_msg("cost %.17g written as %s: %d digits", c, t.p, digits);
+            }
     audit_text_free(&t);
     sqlite3_close(db);
 }
