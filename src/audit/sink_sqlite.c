@@ -48,6 +48,11 @@ struct sqlite_sink {
     size_t keys_cap;
     struct audit_text recs, summary;
     uint8_t ids[AUDIT_BLOCK_RECORDS * AUDIT_ID_BYTES];
+    /* The largest last_id in the store (read at connect, raised by every block this connection
+     * inserts; a failed transaction disconnects, and the next connect reads it again). A batch
+     * whose ids are all above it cannot hold a stored record: no blocks to read. One writer a
+     * store: another process's blocks are seen at the next connect, and never hold our ids. */
+    struct sort_key stored_max;
 };
 
 static void disconnect(struct sqlite_sink *s)
@@ -297,7 +302,9 @@ static int store_records(struct sqlite_sink *s, const struct audit_record *recs,
         s->keys[i].r = &recs[i];
     }
     struct sort_key *keys = sort_keys(s->keys, s->keys_tmp, n);
-    int rc = mark_stored(s, keys, n); /* marks the first of equal keys */
+    int rc = SQLITE_OK;
+    if (!key_less(&s->stored_max, &keys[0])) /* else every id is new: nothing to look up */
+        rc = mark_stored(s, keys, n);        /* marks the first of equal keys */
     if (rc != SQLITE_OK)
         return rc;
     for (size_t i = 1; i < n; i++) /* the same record twice in one batch: the first one decides */
@@ -313,6 +320,8 @@ static int store_records(struct sqlite_sink *s, const struct audit_record *recs,
             j++;
         if ((rc = insert_block(s, keys + i, j - i)) != SQLITE_OK)
             return rc;
+        if (key_less(&s->stored_max, &keys[j - 1]))
+            s->stored_max = keys[j - 1];
         i = j;
     }
     return SQLITE_OK;
@@ -428,10 +437,32 @@ static int migrate_rows(struct sqlite_sink *s, char *err, size_t errsz)
 
 /* ---- the sink ---- */
 
+static int read_stored_max(struct sqlite_sink *s)
+{
+    sqlite3_stmt *st = NULL;
+    memset(&s->stored_max, 0, sizeof(s->stored_max));
+    int rc = sqlite3_prepare_v2(s->db, "SELECT max(last_id) FROM audit_block", -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        rc = SQLITE_OK;
+        if (sqlite3_column_bytes(st, 0) == AUDIT_ID_BYTES) {
+            const uint8_t *id = sqlite3_column_blob(st, 0);
+            s->stored_max.hi = load_be64(id);
+            s->stored_max.lo = load_be64(id + 8);
+        } else if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+            s->stored_max.hi = s->stored_max.lo = UINT64_MAX; /* not an id: always look */
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int sq_connect(struct audit_sink *base, char *err, size_t errsz)
 {
     struct sqlite_sink *s = (struct sqlite_sink *)base;
     disconnect(s);
+    /* the migration below stores through store_records: look up every batch until the store's
+     * max is read */
+    s->stored_max.hi = s->stored_max.lo = UINT64_MAX;
     if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
         return fail(s, err, errsz, "open");
     sqlite3_busy_timeout(s->db, 2000);
@@ -459,7 +490,7 @@ static int sq_connect(struct audit_sink *base, char *err, size_t errsz)
         return WARDEN_EIO;
     if (sqlite3_exec(s->db, AUDIT_SQLITE_VIEW, NULL, NULL, NULL) != SQLITE_OK)
         return fail(s, err, errsz, "view");
-    return 0;
+    return read_stored_max(s) == SQLITE_OK ? 0 : fail(s, err, errsz, "max(last_id)");
 }
 
 static int sq_write(struct audit_sink *base, const struct audit_record *recs, size_t n, char *err, size_t errsz)
