@@ -620,6 +620,38 @@ static void query_merges_overlapping_blocks_and_replays_store_nothing_twice(void
         audit_record_free(&recs[i]);
 }
 
+/* Records made in queue slots keep an older record's bytes after each text's NUL: the
+ * dictionaries compare texts, not fields (one entry for one model, another for a model that
+ * shares its first bytes). */
+static void dictionaries_ignore_bytes_after_the_text(void **state)
+{
+    char db[300], err[512];
+    path_in_dir(db, sizeof(db), "dict.db");
+    struct audit_sink *s = audit_sink_sqlite_create(db, 0);
+    assert_ok(audit_sink_connect(s, err, sizeof(err)));
+    static struct audit_record recs[40];
+    for (int i = 0; i < 40; i++) {
+        fill(&recs[i], i, 1796083200000000LL + i);
+        memset(recs[i].model, 'a' + i % 26, sizeof(recs[i].model)); /* stale bytes */
+        memset(recs[i].target, 'z' - i % 26, sizeof(recs[i].target));
+        snprintf(recs[i].model, sizeof(recs[i].model), "%s", i % 3 ? "gpt-4o-mini" : "gpt-4o-mini-long");
+        snprintf(recs[i].target, sizeof(recs[i].target), "%s", "mock/mock-1");
+    }
+    assert_ok(audit_sink_write(s, recs, 40, err, sizeof(err)));
+    audit_sink_destroy(s);
+    sqlite3 *h = NULL;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT models, targets FROM audit_block", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "[\"gpt-4o-mini-long\",\"gpt-4o-mini\"]");
+    assert_string_equal((const char *)sqlite3_column_text(st, 1), "[\"mock/mock-1\"]");
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    assert_int_equal(view_count(db, "WHERE model = 'gpt-4o-mini'"), 26);
+    assert_int_equal(view_count(db, "WHERE model = 'gpt-4o-mini-long' AND target = 'mock/mock-1'"), 14);
+}
+
 /* Whole blocks go, oldest first and in steps, once all of their records are past the cutoff. */
 static void retention_drops_whole_blocks_past_the_cutoff(void **state)
 {
@@ -771,6 +803,7 @@ int main(void)
         cmocka_unit_test(mutated_blocks_never_read_past_their_end),
         cmocka_unit_test(view_columns_equal_what_was_written),
         cmocka_unit_test(query_merges_overlapping_blocks_and_replays_store_nothing_twice),
+        cmocka_unit_test(dictionaries_ignore_bytes_after_the_text),
         cmocka_unit_test(retention_drops_whole_blocks_past_the_cutoff),
         cmocka_unit_test(old_table_is_migrated_into_blocks),
     };
