@@ -257,37 +257,34 @@ static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6, 
 /* 10^e for e in [-10, 15], for the estimate of a cost's decimal exponent (need not be exact) */
 static const double pow10_near[26] = {1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1e0,  1e1,  1e2,
                                       1e3,   1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-#define COST_ROOM 40
+#define COST_ROOM 64 /* the longest decimal (2 + 22 + 17) plus a whole-word copy's overrun */
 
-/* m * 10^-k as a decimal with a point, at p; trailing zeros of the fraction left out. */
+/* m * 10^-k (k <= 22) as a decimal with a point, at p; trailing zeros of the fraction left
+ * out. Whole-word copies of fixed size (the caller reserved COST_ROOM): no calls. */
 static char *put_decimal(char *p, uint64_t m, int k)
 {
-    char d[24];
+    static const char zeros[24] = "000000000000000000000000";
+    char d[48];
     int len = (int)(put_u64(d, m) - d);
     while (k > 0 && d[len - 1] == '0')
         len--, k--;
     if (k == 0) {
-        for (int i = 0; i < len; i++)
-            *p++ = d[i];
-        *p++ = '.';
-        *p++ = '0';
-        return p;
+        memcpy(p, d, 24);
+        memcpy(p + len, ".0", 2);
+        return p + len + 2;
     }
     if (len > k) {
-        for (int i = 0; i < len - k; i++)
-            *p++ = d[i];
+        memcpy(p, d, 24);
+        p += len - k;
         *p++ = '.';
-        for (int i = len - k; i < len; i++)
-            *p++ = d[i];
-        return p;
+        memcpy(p, d + len - k, 24);
+        return p + k;
     }
-    *p++ = '0';
-    *p++ = '.';
-    for (int i = len; i < k; i++)
-        *p++ = '0';
-    for (int i = 0; i < len; i++)
-        *p++ = d[i];
-    return p;
+    memcpy(p, "0.", 2);
+    memcpy(p + 2, zeros, 24);
+    p += 2 + k - len;
+    memcpy(p, d, 24);
+    return p + len;
 }
 
 /* v >= 0 at p (COST_ROOM bytes); returns the end. */
@@ -317,11 +314,12 @@ static char *put_cost(char *p, double v)
             e--;
         int k = 14 - e;
         if (k >= 0 && k <= 22) {
-            uint64_t m = (uint64_t)(v * pow10_exact[k] + 0.5), c[3] = {m, m - 1, m + 1};
+            int64_t m0 = (int64_t)(v * pow10_exact[k] + 0.5); /* < 2^53: signed conversions, one instruction each */
             for (int i = 0; i < 3; i++) {
-                if (c[i] == 0 || c[i] >= (1ULL << 53) || (double)c[i] / pow10_exact[k] != v)
+                int64_t c = i == 0 ? m0 : i == 1 ? m0 - 1 : m0 + 1; /* the product's rounding may miss by one */
+                if (c <= 0 || c >= (1LL << 53) || (double)c / pow10_exact[k] != v)
                     continue;
-                m = c[i];
+                uint64_t m = (uint64_t)c;
                 /* constant divisors: multiplications, not divisions */
                 if (k >= 8 && m % 100000000 == 0)
                     m /= 100000000, k -= 8;
