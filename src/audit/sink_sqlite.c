@@ -4,14 +4,15 @@
  * into runs of at most AUDIT_BLOCK_RECORDS records spanning at most
  * AUDIT_BLOCK_SPAN_US, and each run is one row of audit_block whose records
  * are one JSON text (block.h). One row insert instead of one per record and
- * index: the writer's cost per record went from about 9,000 instructions to
- * what encoding it takes (bench/audit_instr.sh).
+ * index: the writer's cost per record went from about 9,200 instructions to
+ * about 1,600, most of it the encoding (bench/audit_instr.sh).
  *
  * Idempotent: before a batch is stored, the blocks whose id range meets the
  * batch's are read (their ids column) and the records already in one are
  * left out, so a journal replay or a retried batch stores nothing twice. For a
- * new batch that is the one or two latest blocks; a replay of old records
- * reads the blocks of their time. WAL mode with synchronous=NORMAL: a commit
+ * new batch that is none (its ids are all above the store's largest, kept in
+ * stored_max) or the one or two latest blocks; a replay of old records reads
+ * the blocks of their time. WAL mode with synchronous=NORMAL: a commit
  * survives a crash of the process (not of the machine), and readers
  * (GET /admin/audit, `warden audit`, the audit_log view) never block the
  * writer. Retention deletes at most RETENTION_BLOCKS whole blocks per
