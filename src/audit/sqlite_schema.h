@@ -66,8 +66,28 @@
 #define AUDIT_SQLITE_BLOCK_TABLE                                                                                             \
     "CREATE TABLE IF NOT EXISTS audit_block (seq INTEGER PRIMARY KEY, last_id BLOB NOT NULL, first_id BLOB NOT NULL,"        \
     " n INTEGER NOT NULL, ts_min INTEGER NOT NULL, ts_max INTEGER NOT NULL, models TEXT NOT NULL, keys TEXT NOT NULL,"      \
-    " targets TEXT NOT NULL, statuses TEXT NOT NULL, ids BLOB NOT NULL, recs TEXT NOT NULL);"                               \
+    " targets TEXT NOT NULL, statuses TEXT NOT NULL, combos TEXT NOT NULL, ids BLOB NOT NULL, recs TEXT NOT NULL);"         \
     "CREATE UNIQUE INDEX IF NOT EXISTS audit_block_last ON audit_block(last_id);"
+
+/* The kinds of audit_block_term rows. */
+enum audit_term_kind { AUDIT_TERM_MODEL = 0, AUDIT_TERM_KEY = 1, AUDIT_TERM_STATUS = 2 };
+
+/* The term index, and the trigger that deletes a block's terms with the block (retention, or a
+ * person's DELETE): the block's models and keys are JSON arrays, its statuses ",200,429," made
+ * one ("[200,429]"). A summary that is not JSON (never written so) deletes none: a term left
+ * behind names a block that is gone, which the query's join drops. */
+#define AUDIT_SQLITE_TERM_TABLE                                                                                              \
+    "CREATE TABLE IF NOT EXISTS audit_block_term (kind INTEGER NOT NULL, value NOT NULL, last_id BLOB NOT NULL,"           \
+    " seq INTEGER NOT NULL, PRIMARY KEY (kind, value, last_id)) WITHOUT ROWID;"                                             \
+    "CREATE TRIGGER IF NOT EXISTS audit_block_term_delete AFTER DELETE ON audit_block BEGIN"                               \
+    " DELETE FROM audit_block_term WHERE kind = 0 AND last_id = old.last_id AND value IN"                                  \
+    "  (SELECT value FROM json_each(CASE WHEN json_valid(old.models) THEN old.models ELSE '[]' END));"                     \
+    " DELETE FROM audit_block_term WHERE kind = 1 AND last_id = old.last_id AND value IN"                                  \
+    "  (SELECT value FROM json_each(CASE WHEN json_valid(old.keys) THEN old.keys ELSE '[]' END));"                         \
+    " DELETE FROM audit_block_term WHERE kind = 2 AND last_id = old.last_id AND value IN"                                  \
+    "  (SELECT value FROM json_each(CASE WHEN json_valid('[' || trim(old.statuses, ',') || ']')"                           \
+    "   THEN '[' || trim(old.statuses, ',') || ']' ELSE '[]' END));"                                                       \
+    " END;"
 
 /* The fields' positions are those of enum audit_block_field (block.h); x ->> NULL is NULL. */
 #define AUDIT_SQLITE_VIEW                                                                                                    \
