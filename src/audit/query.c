@@ -480,7 +480,7 @@ static int query_sqlite(const struct config_audit *cfg, const struct audit_filte
         snprintf(sql, sizeof(sql), "SELECT seq, last_id, ts_min, models, keys, targets, combos FROM audit_block"
                                    " WHERE last_id >= ?1 AND last_id < ?3 AND first_id < ?2 ORDER BY last_id DESC");
     } else {
-        if (order_terms(db, terms, n_terms, lo, top) != 0) {
+        if (n_terms > 1 && order_terms(db, terms, n_terms, lo, top) != 0) {
             store_error(db, cfg->path, err, errsz);
             goto out;
         }
