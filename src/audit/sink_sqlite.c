@@ -257,25 +257,43 @@ static inline void combo_add(struct combo_list *l, struct combo c)
     combo_add_new(l, c);
 }
 
+/* v >= 0 in decimal at p; returns the end (no printf: a block has up to 768 of these). */
+static char *put_nonneg(char *p, uint32_t v)
+{
+    char d[10];
+    int n = 0;
+    do
+        d[n++] = (char)('0' + v % 10);
+    while ((v /= 10) > 0);
+    while (n > 0)
+        *p++ = d[--n];
+    return p;
+}
+
 /* The combos column: a flat JSON array of triples, "[0,null,200,1,null,429]". */
 static void combo_text(struct audit_text *t, const struct combo_list *l)
 {
     audit_text_reserve(t, 2 + l->n * 3 * 12);
-    t->p[t->len++] = '[';
+    char *p = t->p + t->len;
+    *p++ = '[';
     for (size_t i = 0; i < l->n; i++) {
         const int32_t v[3] = {l->c[i].model, l->c[i].key, l->c[i].status};
         for (int j = 0; j < 3; j++) {
-            if (i + j > 0)
-                t->p[t->len++] = ',';
+            if (i + (size_t)j > 0)
+                *p++ = ',';
             if (v[j] < 0 && j < 2) {
-                memcpy(t->p + t->len, "null", 4);
-                t->len += 4;
+                memcpy(p, "null", 4);
+                p += 4;
+            } else if (v[j] < 0) { /* a status below zero: never written, but kept as it is */
+                *p++ = '-';
+                p = put_nonneg(p, -(uint32_t)v[j]);
             } else {
-                t->len += (size_t)snprintf(t->p + t->len, 12, "%d", (int)v[j]);
+                p = put_nonneg(p, (uint32_t)v[j]);
             }
         }
     }
-    t->p[t->len++] = ']';
+    *p++ = ']';
+    t->len = (size_t)(p - t->p);
 }
 
 /* The text a reader of the block decodes from the literal of text (json_each in the retention
