@@ -326,9 +326,10 @@ static int scan_block(const uint8_t *ids, size_t n_ids, const char *recs, size_t
  * 1 when one may (also for a combos that is "" or does not read: the records decide). */
 static int combos_may_match(const char *p, size_t len, const struct audit_filter *f, int model_ref, int key_ref)
 {
-    const char *end = p + len;
-    if (p == NULL || len < 2 || *p++ != '[')
+    if (p == NULL || len < 2 || *p != '[')
         return 1;
+    const char *end = p + len;
+    p++;
     int64_t v[3];
     int k = 0;
     for (;;) {
