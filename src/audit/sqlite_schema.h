@@ -46,8 +46,8 @@
  * in a new, higher seq). A query with a filter reads O(blocks that hold the
  * term) rows instead of every block's summary. Its cost to the writer: a few
  * thousand instructions per term row and one multi-row INSERT per 8 terms of a
- * block (SINK=1 bench/audit_instr.sh: +83 a record in batches of 256 with one
- * model and one status a block).
+ * block (SINK=1 bench/audit_instr.sh, one model and one status a block: +78 a
+ * record in batches of 256, +350 in batches of 64, +1,340 in batches of 16).
  *
  * audit_log is a VIEW with the columns and types of the table that stored a
  * row per record before (id BLOB, ts, ..., cost_usd REAL, ..., parent_id), so
