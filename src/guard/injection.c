@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "guard/hs_block.h"
+#include "guard/injection_cipher.h"
 #include "guard/injection_decode.h"
 #include "guard/injection_lex.h"
 #include "util/alloc.h"
@@ -326,6 +327,8 @@ struct guard_injection_scratch {
     size_t cap;
     char *b64;        /* a decoded base64 run */
     size_t b64cap;
+    char *inner;      /* a payload decoded out of a decoded payload (double encodings) */
+    size_t innercap;
     int whole_text;   /* tests: scan whole texts, never windows */
     struct window *windows;
     size_t n_windows, cap_windows;
@@ -422,6 +425,7 @@ void guard_injection_scratch_free(struct guard_injection_scratch *sc)
     free(sc->norm);
     free(sc->map);
     free(sc->b64);
+    free(sc->inner);
     free(sc->windows);
     free(sc);
 }
@@ -520,6 +524,8 @@ static char ascii_lookalike(uint32_t cp)
         return (char)('A' + (cp - 0x1F130));
     if (cp >= 0x1F170 && cp <= 0x1F189)
         return (char)('A' + (cp - 0x1F170));
+    if (cp >= 0x1F1E6 && cp <= 0x1F1FF) /* regional indicators: flags are pairs of them, spelt words runs */
+        return (char)('A' + (cp - 0x1F1E6));
     if (cp >= 0xC0 && cp <= 0xFF) {
         static const char latin1[] = "AAAAAAACEEEEIIIIDNOOOOOxOUUUUYPsaaaaaaaceeeeiiiidnooooo/ouuuuypy";
         char a = latin1[cp - 0xC0];
@@ -557,16 +563,31 @@ static void ensure_cap(struct guard_injection_scratch *sc, size_t len)
 }
 
 /* Byte classes for the one cheap pass over the raw text. C_TOKEN: the bytes a base64 run or a
- * leetspeak word is made of; C_PUNCT: those of them that are neither letters nor digits. */
-enum { C_ALPHA = 1, C_LEET = 2, C_HIGH = 4, C_B64 = 8, C_UPPER = 16, C_LOWER = 32, C_TOKEN = 64, C_PUNCT = 128 };
+ * leetspeak word is made of; C_PUNCT: those of them that are neither letters nor digits; the
+ * classes from C_DIGIT on only tell prescan where a payload may be encoded (enum decode_cand). */
+enum {
+    C_ALPHA = 1,
+    C_LEET = 2,
+    C_HIGH = 4,
+    C_B64 = 8,
+    C_UPPER = 16,
+    C_LOWER = 32,
+    C_TOKEN = 64,
+    C_PUNCT = 128,
+    C_DIGIT = 256,
+    C_VOWEL = 512, /* a e i o u y */
+    C_RARE = 1024, /* j q x z: rare in English, common in shifted letters */
+    C_DASH = 2048, /* - _ (Morse) */
+    C_QUOTE = 4096,
+};
 
-static const unsigned char *byte_class(void)
+static const uint16_t *byte_class(void)
 {
-    static unsigned char cls[256];
+    static uint16_t cls[256];
     static int ready; /* benign race: every thread writes the same bytes */
     if (!ready) {
         for (int c = 0; c < 256; c++) {
-            unsigned char k = 0;
+            unsigned k = 0, lc = (unsigned)c | 0x20;
             if (is_alpha((unsigned)c))
                 k |= C_ALPHA;
             if (is_leet((unsigned)c))
@@ -577,6 +598,16 @@ static const unsigned char *byte_class(void)
                 k |= C_UPPER;
             if (c >= 'a' && c <= 'z')
                 k |= C_LOWER;
+            if (c >= '0' && c <= '9')
+                k |= C_DIGIT;
+            if (is_alpha((unsigned)c) && (lc == 'a' || lc == 'e' || lc == 'i' || lc == 'o' || lc == 'u' || lc == 'y'))
+                k |= C_VOWEL;
+            if (is_alpha((unsigned)c) && (lc == 'j' || lc == 'q' || lc == 'x' || lc == 'z'))
+                k |= C_RARE;
+            if (c == '-' || c == '_')
+                k |= C_DASH;
+            if (c == '\'' || c == '"' || c == '`')
+                k |= C_QUOTE;
             int alnum = is_alpha((unsigned)c) || (c >= '0' && c <= '9');
             if (alnum || c == '+' || c == '/' || c == '-' || c == '_')
                 k |= C_B64;
@@ -584,7 +615,7 @@ static const unsigned char *byte_class(void)
                 k |= C_TOKEN;
             if ((k & C_TOKEN) && !alnum)
                 k |= C_PUNCT;
-            cls[c] = k;
+            cls[c] = (uint16_t)k;
         }
         ready = 1;
     }
@@ -598,9 +629,25 @@ struct b64_run {
 /* What the normalisation pass has to do (prescan's answer). */
 enum { NEED_FOLD = 1, NEED_LEET = 2, NEED_SPACED = 4 };
 
+/* Where prescan saw what an encoded payload is made of: the decoders of injection_decode.h and
+ * injection_cipher.h run only on texts that have it. */
+enum decode_cand {
+    CAND_BASE32 = 1, /* a token of 16+ characters, capitals and digits */
+    CAND_BITS = 2,   /* four tokens of 7 or 8 binary digits, or one of 32+ */
+    CAND_CODES = 4,  /* eight numbers of one to three digits in a row */
+    CAND_MORSE = 8,  /* three tokens of dashes */
+    CAND_CIPHER = 16, /* three of eight words in a row with j, q, x or z, or with no vowel */
+    CAND_CUT = 32,   /* three words cut by a dot ("ig.nore") */
+    CAND_PIECES = 64, /* three quoted pieces */
+    CAND_PIG = 128,   /* three words ending in "ay" (pig latin) */
+    CAND_ESCAPES = 256, /* four escapes (inj_has_escapes; not prescan's) */
+};
+#define CIPHER_WINDOW 0xFFu /* the last eight words */
+#define CIPHER_ODD_WORDS 3
+
 /* The byte-by-byte test for s[from..to): a leet character between word characters next to a
  * letter; four single letters in a row, each followed by one separator ("i-g-n-o"). */
-static int token_needs(const unsigned char *cls, const unsigned char *s, size_t len, size_t from, size_t to)
+static int token_needs(const uint16_t *cls, const unsigned char *s, size_t len, size_t from, size_t to)
 {
     int need = 0, singles = 0;
     for (size_t i = from; i < to; i++) {
@@ -619,17 +666,66 @@ static int token_needs(const unsigned char *cls, const unsigned char *s, size_t 
     return need;
 }
 
+/* Counters behind enum decode_cand, token by token. */
+struct cand_state {
+    unsigned cand, odd_words, codes_run, bit_tokens, dash_tokens, cuts, quoted, ay_words;
+};
+
+/* One token s[start..end) with the OR of its byte classes. */
+static void cand_token(struct cand_state *st, const uint16_t *cls, const unsigned char *s, size_t start, size_t end, unsigned any)
+{
+    size_t n = end - start;
+    if (any & C_ALPHA) {
+        st->codes_run = 0;
+        if (!(any & (C_DIGIT | C_PUNCT))) {
+            /* a word: with j/q/x/z or without a vowel it is odd; capitals only are acronyms up to 4 */
+            unsigned odd = n >= 3 && ((any & C_LOWER) || n >= 5) && ((any & C_RARE) || !(any & C_VOWEL));
+            st->odd_words = (st->odd_words << 1 | odd) & CIPHER_WINDOW;
+            if (odd && __builtin_popcount(st->odd_words) >= CIPHER_ODD_WORDS)
+                st->cand |= CAND_CIPHER;
+            if (start >= 2 && s[start - 1] == '.' && (cls[s[start - 2]] & C_LOWER) && (any & C_LOWER) && ++st->cuts >= 3)
+                st->cand |= CAND_CUT;
+            if (n >= 4 && (s[end - 1] | 0x20) == 'y' && (s[end - 2] | 0x20) == 'a' && ++st->ay_words >= 3)
+                st->cand |= CAND_PIG;
+        }
+        if (n >= 16 && !(any & (C_LOWER | C_PUNCT)))
+            st->cand |= CAND_BASE32;
+    } else if (!(any & C_PUNCT)) { /* digits */
+        if (n <= 3 && ++st->codes_run >= 8)
+            st->cand |= CAND_CODES;
+        if (n > 3)
+            st->codes_run = 0;
+        if (n >= 7 && (n <= 8 || n % 8 == 0)) {
+            size_t k = start;
+            while (k < end && (s[k] == '0' || s[k] == '1'))
+                k++;
+            if (k == end && (++st->bit_tokens >= 4 || n >= 32))
+                st->cand |= CAND_BITS;
+        }
+    } else if (any & C_DASH) {
+        size_t k = start;
+        while (k < end && (cls[s[k]] & C_DASH))
+            k++;
+        if (k == end && ++st->dash_tokens >= 3)
+            st->cand |= CAND_MORSE;
+    }
+    if (start > 0 && (cls[s[start - 1]] & C_QUOTE) && (start < 2 || !(cls[s[start - 2]] & C_ALPHA)) && ++st->quoted >= 3)
+        st->cand |= CAND_PIECES;
+}
+
 /* One pass over the text, a token at a time (two tight loops: the bytes between tokens, the
  * bytes of a token): does it need the normalisation pass, and which parts of it (NEED_*);
- * and where are its base64 runs (B64_MIN_RUN+ characters with both cases; runs may be NULL)?
+ * where are its base64 runs (B64_MIN_RUN+ characters with both cases; runs may be NULL);
+ * and which decoders may find a payload (*cand, enum decode_cand; cand may be NULL)?
  * Most words of a prose text are letters only and longer than one letter: they cost a
- * table lookup per byte and nothing else. */
-static int prescan(const unsigned char *s, size_t len, struct b64_run *runs, size_t *n_runs)
+ * table lookup per byte and a few operations per word. */
+static int prescan(const unsigned char *s, size_t len, struct b64_run *runs, size_t *n_runs, unsigned *cand)
 {
-    const unsigned char *cls = byte_class();
+    const uint16_t *cls = byte_class();
     int need = 0, singles = 0;
     unsigned gap_bits = 0;
     size_t nr = 0, i = 0;
+    struct cand_state st = {0};
     while (i < len) {
         while (i < len && !(cls[s[i]] & C_TOKEN))
             gap_bits |= cls[s[i++]];
@@ -642,6 +738,8 @@ static int prescan(const unsigned char *s, size_t len, struct b64_run *runs, siz
             any |= k;
         }
         size_t n = i - start;
+        if (cand != NULL)
+            cand_token(&st, cls, s, start, i, any);
         if (runs != NULL && n >= B64_MIN_RUN && (any & (C_UPPER | C_LOWER)) == (C_UPPER | C_LOWER) && nr < B64_MAX_RUNS) {
             /* a run of base64 bytes ends at an @ or $ */
             size_t a = start;
@@ -675,6 +773,8 @@ static int prescan(const unsigned char *s, size_t len, struct b64_run *runs, siz
         need |= NEED_FOLD;
     if (n_runs != NULL)
         *n_runs = nr;
+    if (cand != NULL)
+        *cand = st.cand;
     return need;
 }
 
@@ -687,7 +787,7 @@ static int prescan(const unsigned char *s, size_t len, struct b64_run *runs, siz
 static size_t normalise(struct guard_injection_scratch *sc, const unsigned char *s, size_t len, int need, struct text_signals *sig)
 {
     ensure_cap(sc, len);
-    const unsigned char *cls = byte_class();
+    const uint16_t *cls = byte_class();
     char *out = sc->norm;
     uint32_t *map = sc->map;
     size_t o = 0, i = 0;
@@ -790,7 +890,7 @@ static size_t normalise(struct guard_injection_scratch *sc, const unsigned char 
     /* a folded or dropped character may have made a leet word or a spaced run that the raw
      * text did not show: test its neighbourhood (or the whole text, past REFOLD_MAX of them) */
     if (n_refold > REFOLD_MAX) {
-        need |= prescan((const unsigned char *)out, o, NULL, NULL);
+        need |= prescan((const unsigned char *)out, o, NULL, NULL, NULL);
     } else {
         for (size_t r = 0; r < n_refold && (need & (NEED_LEET | NEED_SPACED)) != (NEED_LEET | NEED_SPACED); r++) {
             size_t from = refold[r] > REFOLD_REACH ? refold[r] - REFOLD_REACH : 0;
@@ -886,10 +986,10 @@ static void b64_reserve(struct guard_injection_scratch *sc, size_t n)
     }
 }
 
-/* Decodes s[0..n) into sc->b64; returns the decoded length if the result is mostly printable text, else 0. */
-static size_t b64_decode_text(struct guard_injection_scratch *sc, const char *s, size_t n)
+/* Decodes s[0..n) into out (at least n bytes); returns the decoded length if the result is mostly
+ * printable text, else 0. */
+static size_t b64_decode_into(const char *s, size_t n, char *out)
 {
-    b64_reserve(sc, n);
     uint32_t acc = 0;
     int bits = 0;
     size_t o = 0, printable = 0;
@@ -902,11 +1002,17 @@ static size_t b64_decode_text(struct guard_injection_scratch *sc, const char *s,
         if (bits >= 8) {
             bits -= 8;
             unsigned char c = (unsigned char)(acc >> bits);
-            sc->b64[o++] = (char)c;
+            out[o++] = (char)c;
             printable += (c >= 0x20 && c < 0x7F) || c == '\n' || c == '\t' || c == '\r';
         }
     }
     return o >= 12 && printable * 10 >= o * 9 ? o : 0;
+}
+
+static size_t b64_decode_text(struct guard_injection_scratch *sc, const char *s, size_t n)
+{
+    b64_reserve(sc, n);
+    return b64_decode_into(s, n, sc->b64);
 }
 
 /* ---- scoring ---- */
@@ -1108,6 +1214,56 @@ static void raw_pairs(struct guard_injection_scratch *sc, const char *text, size
     }
 }
 
+/* Decoders run when prescan saw their material (cand; 0: leetspeak, when normalising found it). */
+struct payload_decoder {
+    const char *name;
+    unsigned cand;
+    size_t (*decode)(const char *s, size_t n, char *out);
+    int nested; /* its output may be encoded once more */
+    int hidden; /* its payload cannot be read as written (not so: split or cut words, which the
+                 * text shows nearly as they are; their reading must say more than the text) */
+};
+
+static const struct payload_decoder payload_decoders[] = {
+    {"base32-payload", CAND_BASE32, inj_decode_base32, 1, 1},  {"binary-payload", CAND_BITS, inj_decode_binary, 1, 1},
+    {"char-code-payload", CAND_CODES, inj_decode_codes, 1, 1}, {"morse-payload", CAND_MORSE, inj_decode_morse, 0, 1},
+    {"cipher-payload", CAND_CIPHER, inj_decode_cipher, 0, 1},  {"pig-latin", CAND_PIG, inj_decode_pig_latin, 0, 1},
+    {"leetspeak", 0, inj_decode_leet, 0, 1},                   {"cut-words", CAND_CUT, inj_decode_cut_words, 0, 0},
+    {"escaped-payload", CAND_ESCAPES, inj_decode_escape_runs, 1, 1}, {"split-payload", CAND_PIECES, inj_decode_pieces, 0, 0},
+};
+#define REVEAL_MARGIN 0.1  /* a reading of a visible payload must score this much above the text */
+#define HIDDEN_MIN 0.195   /* a hidden payload that reads as this much of an attack (0.2: one weak rule) is an encoded attack */
+#define HIDDEN_WEIGHT 0.4  /* what hiding it adds (0.2 inside: 0.52) */
+#define VISIBLE_WEIGHT 0.3
+
+/* Phrase score of what a decoded payload d[0..dn) decodes to in turn (base64, base32, hex or
+ * escapes inside base64, ...): one level, into sc->inner. */
+static double decoded_again(const struct guard_injection *inj, struct guard_injection_scratch *sc, const char *d, size_t dn)
+{
+    if (sc->innercap < dn) {
+        sc->innercap = dn;
+        sc->inner = util_realloc(sc->inner, dn);
+    }
+    struct b64_run runs[B64_MAX_RUNS];
+    size_t nr = 0;
+    unsigned cand = 0;
+    prescan((const unsigned char *)d, dn, runs, &nr, &cand);
+    double best = 0;
+    for (size_t r = 0; r < nr; r++) {
+        size_t k = b64_decode_into(d + runs[r].start, runs[r].end - runs[r].start, sc->inner);
+        double v = k > 0 ? decoded_score(inj, sc, sc->inner, k) : 0;
+        best = v > best ? v : best;
+    }
+    for (int m = 0; m < 3; m++) {
+        size_t k = m == 0   ? inj_decode_hex(d, dn, sc->inner)
+                   : m == 1 ? ((cand & CAND_BASE32) ? inj_decode_base32(d, dn, sc->inner) : 0)
+                            : (inj_has_escapes(d, dn) ? inj_decode_escapes(d, dn, sc->inner) : 0);
+        double v = k > 0 ? decoded_score(inj, sc, sc->inner, k) : 0;
+        best = v > best ? v : best;
+    }
+    return best;
+}
+
 int guard_injection_check(const struct guard_injection *inj, struct guard_injection_scratch *sc, const char *text, size_t len,
                           struct guard_injection_result *out)
 {
@@ -1121,7 +1277,8 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
     size_t scanned_len = len;
     struct b64_run b64_runs[B64_MAX_RUNS];
     size_t n_b64 = 0;
-    int need = prescan(s, len, b64_runs, &n_b64);
+    unsigned cand = 0;
+    int need = prescan(s, len, b64_runs, &n_b64, &cand);
     int normalised = need != 0;
     if (normalised) {
         scanned_len = normalise(sc, s, len, need, &sig);
@@ -1173,7 +1330,8 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
         enc_name = enc_name ? enc_name : "homoglyphs";
     }
     if (sig.spaced > 0 || sig.leet > 2) {
-        enc = noisy_or(enc, 0.15);
+        /* three runs of spaced letters or more: whole phrases spelt out, not one "a b c" */
+        enc = noisy_or(enc, sig.spaced >= 3 ? 0.3 : 0.15);
         enc_name = enc_name ? enc_name : sig.spaced ? "spaced-letters" : "leetspeak";
     }
     /* an obfuscated text that also reads as an attack is an encoded attack */
@@ -1200,6 +1358,7 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
     /* other encodings, when the text carries their cue: decoded and scored once more */
     int rot13 = sc->lex.rot13_cue, reversed = sc->lex.reversed_cue && sig.bidi_override == 0, hex = sc->lex.hex_cue;
     int escapes = inj_has_escapes(text, len);
+    cand |= escapes ? CAND_ESCAPES : 0;
     for (int d = 0; d < 4; d++) {
         static const char *const names[] = {"rot13-payload", "reversed-text", "hex-payload", "escaped-payload"};
         if (!(d == 0 ? rot13 : d == 1 ? reversed : d == 2 ? hex : escapes))
@@ -1216,22 +1375,37 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
         }
     }
 
-    /* base64 runs: scanned once more, decoded, when the decoding is text */
+    /* base64 runs: scanned once more, decoded, when the decoding is text (and the decoding
+     * decoded again when it is itself encoded) */
     for (size_t r = 0; r < n_b64; r++) {
         size_t i = b64_runs[r].start, j = b64_runs[r].end;
         size_t dn = b64_decode_text(sc, text + i, j - i);
-        if (dn > 0 && scan_text(inj, sc, sc->b64, dn) == 0) {
-            double f2[GUARD_INJ_N_FAMILIES] = {0};
-            int t2;
-            double inner = phrase_score(sc, f2, &t2);
-            if (inner > 0.2) {
-                enc = noisy_or(enc, noisy_or(inner, 0.3));
-                enc_name = "base64-payload";
-                if (out->family < 0 || inner >= score) {
-                    out->start = i;
-                    out->end = j;
-                }
+        double inner = dn > 0 ? decoded_score(inj, sc, sc->b64, dn) : 0;
+        if (dn > 0 && inner <= 0.2)
+            inner = decoded_again(inj, sc, sc->b64, dn);
+        if (inner > 0.2) {
+            enc = noisy_or(enc, noisy_or(inner, 0.3));
+            enc_name = "base64-payload";
+            if (out->family < 0 || inner >= score) {
+                out->start = i;
+                out->end = j;
             }
+        }
+    }
+
+    /* the decoders that prescan found material for: a reading counts when it says more than the text */
+    for (size_t d = 0; d < sizeof(payload_decoders) / sizeof(payload_decoders[0]); d++) {
+        const struct payload_decoder *pd = &payload_decoders[d];
+        if (!(pd->cand ? (cand & pd->cand) != 0 : (need & NEED_LEET) != 0))
+            continue;
+        b64_reserve(sc, len);
+        size_t dn = pd->decode(text, len, sc->b64);
+        double inner = dn > 0 ? decoded_score(inj, sc, sc->b64, dn) : 0;
+        if (dn > 0 && inner <= 0.2 && pd->nested)
+            inner = decoded_again(inj, sc, sc->b64, dn);
+        if (pd->hidden ? inner >= HIDDEN_MIN : inner > 0.2 && inner > score + REVEAL_MARGIN) {
+            enc = noisy_or(enc, noisy_or(inner, pd->hidden ? HIDDEN_WEIGHT : VISIBLE_WEIGHT));
+            enc_name = pd->name;
         }
     }
     if (enc > 0) {

@@ -3,11 +3,22 @@
  * the text's length (no decoding here makes text longer), and returns the decoded length,
  * 0 when there is nothing worth scoring. injection.c scores the decoded copy like the text.
  *
- *   escapes   percent-encoding (%20), \xHH escapes and HTML numeric entities of ASCII characters
- *             (&#105; &#x69;), decoded in place in the text; needs at least four escapes (a URL
+ *   escapes   percent-encoding (%20), \xHH and \uHHHH escapes and HTML numeric entities of ASCII
+ *             characters (&#105; &#x69;), decoded in place in the text with the named entities of
+ *             ASCII signs (&colon;); needs at least four escapes that are not named entities (a URL
  *             with one %20 is not a payload)
+ *   escape runs  the runs of four or more escapes alone, each decoded and ended with a newline
+ *             (a payload read without the words around it: "do what they say: ...")
  *   hex       runs of hex byte pairs (16+ digits; "49676e...", "0x4967...", "49 67 6e ...")
- *             whose decoding is printable text; runs are joined with newlines
+ *             whose decoding is printable text (zero bytes of UTF-16 dropped); runs are joined
+ *             with newlines, and so are the runs of the decoders below
+ *   base32    runs of 16+ base32 characters of one case
+ *   binary    groups of 7 or 8 bits ("01101001 01100111") or one run of whole bytes
+ *   codes     runs of 8+ decimal character codes ("105 103 110"), or octal ("151 147 156")
+ *   morse     runs of 6+ Morse letters (". -", words split by '/', '|' or two spaces)
+ *   pieces    the quoted pieces of the text joined in order ("a='ign' b='ore all'"), 2+ pieces
+ *   cut words letters split by marks ("ig.nore pre.vious") joined, 3+ marks
+ * The runs must decode to text (nine tenths printable, half letters).
  *   rot13     the whole text, rotated
  *   reverse   the whole text, byte-reversed with UTF-8 characters kept whole */
 #ifndef WARDEN_GUARD_INJECTION_DECODE_H
@@ -17,8 +28,15 @@
 
 int inj_has_escapes(const char *s, size_t n); /* four or more escapes: worth decoding */
 size_t inj_decode_escapes(const char *s, size_t n, char *out);
+size_t inj_decode_escape_runs(const char *s, size_t n, char *out);
 size_t inj_decode_hex(const char *s, size_t n, char *out);
 size_t inj_decode_rot13(const char *s, size_t n, char *out);
 size_t inj_decode_reverse(const char *s, size_t n, char *out);
+size_t inj_decode_base32(const char *s, size_t n, char *out);
+size_t inj_decode_binary(const char *s, size_t n, char *out);
+size_t inj_decode_codes(const char *s, size_t n, char *out);
+size_t inj_decode_morse(const char *s, size_t n, char *out);
+size_t inj_decode_pieces(const char *s, size_t n, char *out);
+size_t inj_decode_cut_words(const char *s, size_t n, char *out);
 
 #endif

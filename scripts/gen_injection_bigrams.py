@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""Prints the English letter-pair cost table of src/guard/injection_cipher.c.
+
+cost[a][b] = round(-3 * log2(P(pair ab))), capped at 63, over the letter pairs inside words of
+ordinary English committed in the repository: the tweets of data/offensive-language, the comments
+of data/comments-supplement and README.md (URLs, @mentions, #tags and entities dropped).
+Run from the repository root; paste the output over the table in injection_cipher.c."""
+import csv
+import math
+import re
+
+
+def words_of(text):
+    text = re.sub(r"https?://\S+|@\w+|&\w+;|#\w+", "", text)
+    return [w.lower() for w in re.findall(r"[A-Za-z]+", text)]
+
+
+def main():
+    words = []
+    with open("data/offensive-language/labeled_data.csv", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            words += words_of(row["tweet"])
+    with open("data/comments-supplement/comments.csv", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            words += words_of(row["tweet"])
+    with open("README.md", encoding="utf-8") as f:
+        words += words_of(f.read())
+    count = [[0] * 26 for _ in range(26)]
+    total = 0
+    for w in words:
+        for a, b in zip(w, w[1:]):
+            count[ord(a) - 97][ord(b) - 97] += 1
+            total += 1
+    print("static const unsigned char pair_cost[26][26] = {")
+    for a in range(26):
+        row = [min(63, round(-3 * math.log2((count[a][b] + 0.5) / total))) for b in range(26)]
+        print("    {" + ", ".join(str(v) for v in row) + "}, /* %s */" % chr(97 + a))
+    print("};")
+
+
+if __name__ == "__main__":
+    main()
