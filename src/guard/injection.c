@@ -579,6 +579,7 @@ enum {
     C_RARE = 1024, /* j q x z: rare in English, common in shifted letters */
     C_DASH = 2048, /* - _ (Morse) */
     C_QUOTE = 4096,
+    C_DOT = 8192,
 };
 
 static const uint16_t *byte_class(void)
@@ -608,6 +609,8 @@ static const uint16_t *byte_class(void)
                 k |= C_DASH;
             if (c == '\'' || c == '"' || c == '`')
                 k |= C_QUOTE;
+            if (c == '.')
+                k |= C_DOT;
             int alnum = is_alpha((unsigned)c) || (c >= '0' && c <= '9');
             if (alnum || c == '+' || c == '/' || c == '-' || c == '_')
                 k |= C_B64;
@@ -642,7 +645,6 @@ enum decode_cand {
     CAND_PIG = 128,   /* three words ending in "ay" (pig latin) */
     CAND_ESCAPES = 256, /* four escapes (inj_has_escapes; not prescan's) */
 };
-#define CIPHER_WINDOW 0xFFu /* the last eight words */
 #define CIPHER_ODD_WORDS 3
 
 /* The byte-by-byte test for s[from..to): a leet character between word characters next to a
@@ -666,35 +668,27 @@ static int token_needs(const uint16_t *cls, const unsigned char *s, size_t len, 
     return need;
 }
 
-/* Counters behind enum decode_cand, token by token. */
+/* Counters behind enum decode_cand, token by token. Distances are in bytes: cheaper than
+ * counting every word. */
 struct cand_state {
-    unsigned cand, odd_words, codes_run, bit_tokens, dash_tokens, cuts, quoted, ay_words;
+    unsigned cand, words, odd_words, odd1, odd2, codes_run, bit_tokens, dash_tokens, cuts, quoted, ay_words;
+    size_t last_code; /* where the last character code ended */
 };
 
-/* One token s[start..end) with the OR of its byte classes. */
-static void cand_token(struct cand_state *st, const uint16_t *cls, const unsigned char *s, size_t start, size_t end, unsigned any)
+/* The rare tokens: digits, dashes, capitals with digits. */
+static void cand_other_token(struct cand_state *st, const uint16_t *cls, const unsigned char *s, size_t start, size_t end, unsigned any)
 {
     size_t n = end - start;
     if (any & C_ALPHA) {
-        st->codes_run = 0;
-        if (!(any & (C_DIGIT | C_PUNCT))) {
-            /* a word: with j/q/x/z or without a vowel it is odd; capitals only are acronyms up to 4 */
-            unsigned odd = n >= 3 && ((any & C_LOWER) || n >= 5) && ((any & C_RARE) || !(any & C_VOWEL));
-            st->odd_words = (st->odd_words << 1 | odd) & CIPHER_WINDOW;
-            if (odd && __builtin_popcount(st->odd_words) >= CIPHER_ODD_WORDS)
-                st->cand |= CAND_CIPHER;
-            if (start >= 2 && s[start - 1] == '.' && (cls[s[start - 2]] & C_LOWER) && (any & C_LOWER) && ++st->cuts >= 3)
-                st->cand |= CAND_CUT;
-            if (n >= 4 && (s[end - 1] | 0x20) == 'y' && (s[end - 2] | 0x20) == 'a' && ++st->ay_words >= 3)
-                st->cand |= CAND_PIG;
-        }
         if (n >= 16 && !(any & (C_LOWER | C_PUNCT)))
             st->cand |= CAND_BASE32;
     } else if (!(any & C_PUNCT)) { /* digits */
-        if (n <= 3 && ++st->codes_run >= 8)
-            st->cand |= CAND_CODES;
-        if (n > 3)
-            st->codes_run = 0;
+        if (n <= 3) {
+            st->codes_run = st->last_code + 2 >= start ? st->codes_run + 1 : 1; /* one separator or ", " */
+            st->last_code = end;
+            if (st->codes_run >= 8)
+                st->cand |= CAND_CODES;
+        }
         if (n >= 7 && (n <= 8 || n % 8 == 0)) {
             size_t k = start;
             while (k < end && (s[k] == '0' || s[k] == '1'))
@@ -709,8 +703,42 @@ static void cand_token(struct cand_state *st, const uint16_t *cls, const unsigne
         if (k == end && ++st->dash_tokens >= 3)
             st->cand |= CAND_MORSE;
     }
-    if (start > 0 && (cls[s[start - 1]] & C_QUOTE) && (start < 2 || !(cls[s[start - 2]] & C_ALPHA)) && ++st->quoted >= 3)
-        st->cand |= CAND_PIECES;
+}
+
+#define CIPHER_WORDS 8 /* three odd words among eight tokens */
+
+/* One token s[start..end) with the OR of its byte classes and of the classes of the bytes
+ * before it (gap). Most tokens are words of letters with a vowel after a space: a few tests
+ * each, and the rest is for rarer tokens. */
+static inline void cand_token(struct cand_state *st, const uint16_t *cls, const unsigned char *s, size_t start, size_t end,
+                              unsigned any, unsigned gap)
+{
+    size_t n = end - start;
+    st->words++;
+    if ((any & (C_ALPHA | C_DIGIT | C_PUNCT)) == C_ALPHA) {
+        /* a word with j/q/x/z or without a vowel is odd (capitals only: acronyms up to 4);
+         * three odd words close together may be shifted letters */
+        if (((any ^ C_VOWEL) & (C_RARE | C_VOWEL)) && n >= 3 && ((any & C_LOWER) || n >= 5)) {
+            if (++st->odd_words >= CIPHER_ODD_WORDS && st->words - st->odd2 < CIPHER_WORDS)
+                st->cand |= CAND_CIPHER;
+            st->odd2 = st->odd1;
+            st->odd1 = st->words;
+        }
+        if (n >= 16 && !(any & C_LOWER))
+            st->cand |= CAND_BASE32;
+        if ((s[end - 1] | 0x20) == 'y' && n >= 4 && (s[end - 2] | 0x20) == 'a' && ++st->ay_words >= 3)
+            st->cand |= CAND_PIG;
+    } else {
+        cand_other_token(st, cls, s, start, end, any);
+    }
+    if (gap & (C_QUOTE | C_DOT)) {
+        if (s[start - 1] == '.') {
+            if (start >= 2 && (cls[s[start - 2]] & C_LOWER) && (any & C_LOWER) && ++st->cuts >= 3)
+                st->cand |= CAND_CUT;
+        } else if ((cls[s[start - 1]] & C_QUOTE) && (start < 2 || !(cls[s[start - 2]] & C_ALPHA)) && ++st->quoted >= 3) {
+            st->cand |= CAND_PIECES;
+        }
+    }
 }
 
 /* One pass over the text, a token at a time (two tight loops: the bytes between tokens, the
@@ -727,8 +755,10 @@ static int prescan(const unsigned char *s, size_t len, struct b64_run *runs, siz
     size_t nr = 0, i = 0;
     struct cand_state st = {0};
     while (i < len) {
+        unsigned gap = 0;
         while (i < len && !(cls[s[i]] & C_TOKEN))
-            gap_bits |= cls[s[i++]];
+            gap |= cls[s[i++]];
+        gap_bits |= gap;
         if (i == len)
             break;
         size_t start = i;
@@ -739,7 +769,7 @@ static int prescan(const unsigned char *s, size_t len, struct b64_run *runs, siz
         }
         size_t n = i - start;
         if (cand != NULL)
-            cand_token(&st, cls, s, start, i, any);
+            cand_token(&st, cls, s, start, i, any, gap);
         if (runs != NULL && n >= B64_MIN_RUN && (any & (C_UPPER | C_LOWER)) == (C_UPPER | C_LOWER) && nr < B64_MAX_RUNS) {
             /* a run of base64 bytes ends at an @ or $ */
             size_t a = start;
