@@ -644,6 +644,8 @@ enum decode_cand {
     CAND_PIECES = 64, /* three quoted pieces */
     CAND_PIG = 128,   /* three words ending in "ay" (pig latin) */
     CAND_ESCAPES = 256, /* four escapes (inj_has_escapes; not prescan's) */
+    CAND_LEET = 512,    /* leetspeak (prescan's NEED_LEET) */
+    CAND_SPACED = 1024, /* s p a c e d letters joined by the normalisation */
 };
 #define CIPHER_ODD_WORDS 3
 
@@ -1244,7 +1246,7 @@ static void raw_pairs(struct guard_injection_scratch *sc, const char *text, size
     }
 }
 
-/* Decoders run when prescan saw their material (cand; 0: leetspeak, when normalising found it). */
+/* Decoders run when prescan (or normalisation) saw their material. */
 struct payload_decoder {
     const char *name;
     unsigned cand;
@@ -1258,7 +1260,8 @@ static const struct payload_decoder payload_decoders[] = {
     {"base32-payload", CAND_BASE32, inj_decode_base32, 1, 1},  {"binary-payload", CAND_BITS, inj_decode_binary, 1, 1},
     {"char-code-payload", CAND_CODES, inj_decode_codes, 1, 1}, {"morse-payload", CAND_MORSE, inj_decode_morse, 0, 1},
     {"cipher-payload", CAND_CIPHER, inj_decode_cipher, 0, 1},  {"pig-latin", CAND_PIG, inj_decode_pig_latin, 0, 1},
-    {"leetspeak", 0, inj_decode_leet, 0, 1},                   {"cut-words", CAND_CUT, inj_decode_cut_words, 0, 0},
+    {"leetspeak", CAND_LEET, inj_decode_leet, 0, 1},           {"spaced-letters", CAND_SPACED, inj_decode_spaced, 0, 1},
+    {"cut-words", CAND_CUT, inj_decode_cut_words, 0, 0},
     {"escaped-payload", CAND_ESCAPES, inj_decode_escape_runs, 1, 1}, {"split-payload", CAND_PIECES, inj_decode_pieces, 0, 0},
 };
 #define REVEAL_MARGIN 0.1  /* a reading of a visible payload must score this much above the text */
@@ -1388,7 +1391,7 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
     /* other encodings, when the text carries their cue: decoded and scored once more */
     int rot13 = sc->lex.rot13_cue, reversed = sc->lex.reversed_cue && sig.bidi_override == 0, hex = sc->lex.hex_cue;
     int escapes = inj_has_escapes(text, len);
-    cand |= escapes ? CAND_ESCAPES : 0;
+    cand |= (escapes ? CAND_ESCAPES : 0) | ((need & NEED_LEET) ? CAND_LEET : 0) | (sig.spaced > 0 ? CAND_SPACED : 0);
     for (int d = 0; d < 4; d++) {
         static const char *const names[] = {"rot13-payload", "reversed-text", "hex-payload", "escaped-payload"};
         if (!(d == 0 ? rot13 : d == 1 ? reversed : d == 2 ? hex : escapes))
@@ -1426,7 +1429,7 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
     /* the decoders that prescan found material for: a reading counts when it says more than the text */
     for (size_t d = 0; d < sizeof(payload_decoders) / sizeof(payload_decoders[0]); d++) {
         const struct payload_decoder *pd = &payload_decoders[d];
-        if (!(pd->cand ? (cand & pd->cand) != 0 : (need & NEED_LEET) != 0))
+        if (!(cand & pd->cand))
             continue;
         b64_reserve(sc, len);
         size_t dn = pd->decode(text, len, sc->b64);

@@ -506,17 +506,59 @@ size_t inj_decode_pieces(const char *s, size_t n, char *out)
  * marks between two lower-case letters dropped. */
 size_t inj_decode_cut_words(const char *s, size_t n, char *out)
 {
-    size_t o = 0, cuts = 0;
+    size_t o = 0, cuts = 0, first = 0, last = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if ((c == '.' || c == '*' || c == '_' || c == '-' || c == '|' || c == '/') && i > 0 && i + 1 < n &&
             s[i - 1] >= 'a' && s[i - 1] <= 'z' && s[i + 1] >= 'a' && s[i + 1] <= 'z') {
-            cuts++;
+            if (cuts++ == 0)
+                first = o;
+            last = o;
             continue;
         }
         out[o++] = c;
     }
-    return cuts >= 3 ? o : 0;
+    return cuts >= 3 ? inj_keep_span(out, o, first, last) : 0;
+}
+
+size_t inj_keep_span(char *out, size_t o, size_t first, size_t last)
+{
+    while (first > 0 && out[first - 1] != ' ' && out[first - 1] != '\n')
+        first--;
+    while (last < o && out[last] != ' ' && out[last] != '\n')
+        last++;
+    memmove(out, out + first, last - first);
+    return last - first;
+}
+
+size_t inj_decode_spaced(const char *s, size_t n, char *out)
+{
+    size_t o = 0, runs = 0;
+    for (size_t i = 0; i < n;) {
+        /* a run: single letters one space apart; two spaces, " / " or " | " part its words */
+        size_t j = i, letters = 0, start = o;
+        while (j < n && ((s[j] | 0x20) >= 'a' && (s[j] | 0x20) <= 'z') && (j == 0 || !is_alnum((unsigned char)s[j - 1])) &&
+               (j + 1 >= n || !is_alnum((unsigned char)s[j + 1]))) {
+            out[o++] = s[j++];
+            letters++;
+            size_t g = j;
+            while (g < n && (s[g] == ' ' || s[g] == '/' || s[g] == '|') && g - j < 4)
+                g++;
+            if (g == j || g >= n || g - j >= 4)
+                break;
+            if (g - j >= 2)
+                out[o++] = ' ';
+            j = g;
+        }
+        if (letters >= 4) {
+            out[o++] = '\n'; /* each letter had a separator after it or the run ended the text early */
+            runs++;
+        } else {
+            o = start;
+        }
+        i = j > i ? j : i + 1;
+    }
+    return runs > 0 ? o : 0;
 }
 
 size_t inj_decode_escape_runs(const char *s, size_t n, char *out)

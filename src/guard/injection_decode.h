@@ -17,7 +17,8 @@
  *   codes     runs of 8+ decimal character codes ("105 103 110"), or octal ("151 147 156")
  *   morse     runs of 6+ Morse letters (". -", words split by '/', '|' or two spaces)
  *   pieces    the quoted pieces of the text joined in order ("a='ign' b='ore all'"), 2+ pieces
- *   cut words letters split by marks ("ig.nore pre.vious") joined, 3+ marks
+ *   cut words letters split by marks ("ig.nore pre.vious") joined, 3+ marks; the cut words alone
+ *   spaced    runs of 4+ single letters one space apart ("i g n o r e  a l l"), joined, alone
  * The runs must decode to text (nine tenths printable, half letters).
  *   rot13     the whole text, rotated
  *   reverse   the whole text, byte-reversed with UTF-8 characters kept whole */
@@ -38,5 +39,11 @@ size_t inj_decode_codes(const char *s, size_t n, char *out);
 size_t inj_decode_morse(const char *s, size_t n, char *out);
 size_t inj_decode_pieces(const char *s, size_t n, char *out);
 size_t inj_decode_cut_words(const char *s, size_t n, char *out);
+size_t inj_decode_spaced(const char *s, size_t n, char *out);
+
+/* Keeps out[first..last) of a reading of o bytes, widened to whole words, moved to the front:
+ * the words a decoder changed without the text around them (a frame such as "here is a
+ * message for you:" reads as reported speech). Returns the new length. */
+size_t inj_keep_span(char *out, size_t o, size_t first, size_t last);
 
 #endif
