@@ -39,7 +39,7 @@ static const unsigned char pair_cost[27][27] = {
     {17, 18, 21, 22, 25, 21, 22, 20, 18, 27, 27, 21, 20, 22, 21, 22, 36, 20, 18, 16, 25, 31, 20, 42, 21, 39, 63}, /* edge */
 };
 
-#define SEGMENT_MIN_PAIRS 6 /* fewer letter pairs say too little about the letters */
+#define SEGMENT_MIN_PAIRS 12 /* pairs, word edges included (two short words): fewer say too little */
 #define ENGLISH_MAX_COST 28 /* a reading this cheap per pair is English (English prose: 22-26) */
 #define DECODE_MIN_GAIN 8   /* and it must be this much cheaper per pair than the text as written */
 #define REVERSED_MIN_GAIN 2 /* (backwards English keeps most of its pairs common: less to gain) */
@@ -333,7 +333,7 @@ static unsigned rotated_cost(const char *w, size_t n, size_t rot)
 
 size_t inj_decode_pig_latin(const char *s, size_t n, char *out)
 {
-    size_t words = 0, o = 0, first = n, last = 0;
+    size_t run = 0, longest = 0, o = 0, first = n, last = 0;
     for (size_t a = 0; a < n;) {
         if (!is_letter((unsigned char)s[a])) {
             out[o++] = s[a++];
@@ -365,13 +365,14 @@ size_t inj_decode_pig_latin(const char *s, size_t n, char *out)
                 for (size_t k = 0; k < stem; k++)
                     out[o++] = w[(stem - best + k) % stem];
             }
-            words++;
+            longest = ++run > longest ? run : longest;
             last = o;
         } else {
+            run = 0;
             memcpy(out + o, s + a, len);
             o += len;
         }
         a = b;
     }
-    return words >= 3 ? inj_keep_span(out, o, first, last) : 0;
+    return longest >= 3 ? inj_keep_span(out, o, first, last) : 0; /* three in a row ("today we play all day") */
 }
