@@ -531,6 +531,28 @@ static char ascii_lookalike(uint32_t cp)
         char a = latin1[cp - 0xC0];
         return a == 'x' || a == '/' ? 0 : a;
     }
+    if (cp >= 0x249C && cp <= 0x24B5) /* parenthesized small letters */
+        return (char)('a' + (cp - 0x249C));
+    if ((cp >= 0x1D00 && cp <= 0x1DBF) || (cp >= 0x0180 && cp <= 0x02E3) || cp == 0x2071 || cp == 0x207F || cp == 0xA730 ||
+        cp == 0xA731) {
+        /* small capitals and modifier (superscript) letters: "ɪɢɴᴏʀᴇ", "ᶦᵍⁿᵒʳᵉ" */
+        static const struct {
+            uint16_t cp;
+            char a;
+        } small[] = {
+            {0x1D00, 'a'}, {0x0299, 'b'}, {0x1D04, 'c'}, {0x1D05, 'd'}, {0x1D07, 'e'}, {0xA730, 'f'}, {0x0262, 'g'},
+            {0x029C, 'h'}, {0x1D0A, 'j'}, {0x1D0B, 'k'}, {0x029F, 'l'}, {0x1D0D, 'm'}, {0x0274, 'n'}, {0x1D0F, 'o'},
+            {0x1D18, 'p'}, {0x01EB, 'q'}, {0x0280, 'r'}, {0xA731, 's'}, {0x1D1B, 't'}, {0x1D1C, 'u'}, {0x1D20, 'v'},
+            {0x1D21, 'w'}, {0x028F, 'y'}, {0x1D22, 'z'}, {0x1D43, 'a'}, {0x1D47, 'b'}, {0x1D9C, 'c'}, {0x1D48, 'd'},
+            {0x1D49, 'e'}, {0x1DA0, 'f'}, {0x1D4D, 'g'}, {0x02B0, 'h'}, {0x2071, 'i'}, {0x1DA6, 'i'}, {0x02B2, 'j'},
+            {0x1D4F, 'k'}, {0x02E1, 'l'}, {0x1D50, 'm'}, {0x207F, 'n'}, {0x1D52, 'o'}, {0x1D56, 'p'}, {0x02B3, 'r'},
+            {0x02E2, 's'}, {0x1D57, 't'}, {0x1D58, 'u'}, {0x1D5B, 'v'}, {0x02B7, 'w'}, {0x02E3, 'x'}, {0x02B8, 'y'},
+            {0x1DBB, 'z'},
+        };
+        for (size_t i = 0; i < sizeof(small) / sizeof(small[0]); i++)
+            if (small[i].cp == cp)
+                return small[i].a;
+    }
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
         if (table[i].cp == cp)
             return table[i].a;
@@ -646,6 +668,8 @@ enum decode_cand {
     CAND_ESCAPES = 256, /* four escapes (inj_has_escapes; not prescan's) */
     CAND_LEET = 512,    /* leetspeak (prescan's NEED_LEET) */
     CAND_SPACED = 1024, /* s p a c e d letters joined by the normalisation */
+    CAND_HEX = 2048,    /* eight "0x69" tokens */
+    CAND_POINTS = 4096, /* four "U+0069" tokens */
 };
 #define CIPHER_ODD_WORDS 3
 
@@ -673,7 +697,7 @@ static int token_needs(const uint16_t *cls, const unsigned char *s, size_t len, 
 /* Counters behind enum decode_cand, token by token. Distances are in bytes: cheaper than
  * counting every word. */
 struct cand_state {
-    unsigned cand, words, odd_words, odd1, odd2, codes_run, bit_tokens, dash_tokens, cuts, quoted, ay_words;
+    unsigned cand, words, odd_words, odd1, odd2, codes_run, bit_tokens, dash_tokens, cuts, quoted, ay_words, hex0x, points;
     size_t last_code; /* where the last character code ended */
 };
 
@@ -684,6 +708,10 @@ static void cand_other_token(struct cand_state *st, const uint16_t *cls, const u
     if (any & C_ALPHA) {
         if (n >= 16 && !(any & (C_LOWER | C_PUNCT)))
             st->cand |= CAND_BASE32;
+        if (n >= 3 && s[start] == '0' && (s[start + 1] | 0x20) == 'x' && ++st->hex0x >= 8)
+            st->cand |= CAND_HEX;
+        if (n >= 4 && (s[start] | 0x20) == 'u' && s[start + 1] == '+' && ++st->points >= 4)
+            st->cand |= CAND_POINTS;
     } else if (!(any & C_PUNCT)) { /* digits */
         if (n <= 3) {
             st->codes_run = st->last_code + 2 >= start ? st->codes_run + 1 : 1; /* one separator or ", " */
@@ -1263,6 +1291,7 @@ static const struct payload_decoder payload_decoders[] = {
     {"leetspeak", CAND_LEET, inj_decode_leet, 0, 1},           {"spaced-letters", CAND_SPACED, inj_decode_spaced, 0, 1},
     {"cut-words", CAND_CUT, inj_decode_cut_words, 0, 0},
     {"escaped-payload", CAND_ESCAPES, inj_decode_escape_runs, 1, 1}, {"split-payload", CAND_PIECES, inj_decode_pieces, 0, 0},
+    {"hex-payload", CAND_HEX, inj_decode_hex, 1, 1},           {"code-point-payload", CAND_POINTS, inj_decode_code_points, 1, 1},
 };
 #define REVEAL_MARGIN 0.1  /* a reading of a visible payload must score this much above the text */
 #define HIDDEN_MIN 0.195   /* a hidden payload that reads as this much of an attack (0.2: one weak rule) is an encoded attack */

@@ -178,11 +178,16 @@ static size_t hex_run(const char *s, size_t n, size_t i, char *out, size_t *deco
         digits += 2;
         i += 2;
         last = i;
-        /* "49 67 6e": separated from the first pair on, or never ("...6e73 decode" ends at 73) */
-        if ((digits == 2 || separated) && i + 2 < n && (s[i] == ' ' || s[i] == ',' || s[i] == ':') &&
-            hex_value((unsigned char)s[i + 1]) >= 0 && hex_value((unsigned char)s[i + 2]) >= 0) {
-            i++;
-            separated = 1;
+        /* "49 67 6e", "0x49, 0x67": separated from the first pair on, or never ("...6e73 decode"
+         * ends at 73) */
+        if ((digits == 2 || separated) && i + 2 < n && (s[i] == ' ' || s[i] == ',' || s[i] == ':')) {
+            size_t k = i + 1 + (s[i] == ',' && s[i + 1] == ' ');
+            if (k + 1 < n && s[k] == '0' && (s[k + 1] | 0x20) == 'x')
+                k += 2;
+            if (k + 1 < n && hex_value((unsigned char)s[k]) >= 0 && hex_value((unsigned char)s[k + 1]) >= 0) {
+                i = k;
+                separated = 1;
+            }
         }
     }
     *decoded = o;
@@ -582,6 +587,38 @@ size_t inj_decode_escape_runs(const char *s, size_t n, char *out)
             o = start;
         else
             out[o++] = '\n'; /* an escape takes two bytes or more: the newline fits */
+        i = j > i ? j : i + 1;
+    }
+    return o;
+}
+
+size_t inj_decode_code_points(const char *s, size_t n, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i + 2 < n;) {
+        if ((s[i] | 0x20) != 'u' || s[i + 1] != '+' || (i > 0 && is_alnum((unsigned char)s[i - 1]))) {
+            i++;
+            continue;
+        }
+        /* "U+0069 U+0067": code points of ASCII characters, one or two separators between */
+        size_t start = o, j = i, count = 0;
+        while (j + 2 < n && (s[j] | 0x20) == 'u' && s[j + 1] == '+') {
+            size_t k = j + 2;
+            unsigned v = 0;
+            while (k < n && k - j - 2 < 6 && hex_value((unsigned char)s[k]) >= 0)
+                v = v << 4 | (unsigned)hex_value((unsigned char)s[k++]);
+            if (k - j - 2 < 2 || (k < n && is_alnum((unsigned char)s[k])) || v == 0 || v >= 0x80)
+                break;
+            out[o++] = (char)v;
+            count++;
+            j = k;
+            while (j < n && (s[j] == ' ' || s[j] == ',') && j - k < 2)
+                j++;
+        }
+        if (count < CODES_MIN / 2 || !reads_as_text(out + start, o - start))
+            o = start;
+        else
+            out[o++] = '\n'; /* four bytes or more of text per character */
         i = j > i ? j : i + 1;
     }
     return o;

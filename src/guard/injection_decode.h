@@ -10,11 +10,12 @@
  *   escape runs  the runs of four or more escapes alone, each decoded and ended with a newline
  *             (a payload read without the words around it: "do what they say: ...")
  *   hex       runs of hex byte pairs (16+ digits; "49676e...", "0x4967...", "49 67 6e ...")
- *             whose decoding is printable text (zero bytes of UTF-16 dropped); runs are joined
+ *             whose decoding is printable text (zero bytes of UTF-16 dropped; "0x49 0x67" too); runs are joined
  *             with newlines, and so are the runs of the decoders below
  *   base32    runs of 16+ base32 characters of one case
  *   binary    groups of 7 or 8 bits ("01101001 01100111") or one run of whole bytes
  *   codes     runs of 8+ decimal character codes ("105 103 110"), or octal ("151 147 156")
+ *   code points  runs of 4+ "U+0069" code points of ASCII characters
  *   morse     runs of 6+ Morse letters (". -", words split by '/', '|' or two spaces)
  *   pieces    the quoted pieces of the text joined in order ("a='ign' b='ore all'"), 2+ pieces
  *   cut words letters split by marks ("ig.nore pre.vious") joined, 3+ marks; the cut words alone
@@ -36,6 +37,7 @@ size_t inj_decode_reverse(const char *s, size_t n, char *out);
 size_t inj_decode_base32(const char *s, size_t n, char *out);
 size_t inj_decode_binary(const char *s, size_t n, char *out);
 size_t inj_decode_codes(const char *s, size_t n, char *out);
+size_t inj_decode_code_points(const char *s, size_t n, char *out);
 size_t inj_decode_morse(const char *s, size_t n, char *out);
 size_t inj_decode_pieces(const char *s, size_t n, char *out);
 size_t inj_decode_cut_words(const char *s, size_t n, char *out);
