@@ -533,6 +533,11 @@ static char ascii_lookalike(uint32_t cp)
     }
     if (cp >= 0x249C && cp <= 0x24B5) /* parenthesized small letters */
         return (char)('a' + (cp - 0x249C));
+    if (cp >= 0x2800 && cp <= 0x283F) { /* Braille letters (grade 1), the blank cell a space */
+        static const char braille[64] = " a b k l cif msp e h o r djg ntq     u v     x       z    w  y  ";
+        char a = braille[cp - 0x2800];
+        return a == ' ' && cp != 0x2800 ? 0 : a;
+    }
     if ((cp >= 0x1D00 && cp <= 0x1DBF) || (cp >= 0x0180 && cp <= 0x02E3) || cp == 0x2071 || cp == 0x207F || cp == 0xA730 ||
         cp == 0xA731) {
         /* small capitals and modifier (superscript) letters: "ɪɢɴᴏʀᴇ", "ᶦᵍⁿᵒʳᵉ" */
@@ -670,6 +675,7 @@ enum decode_cand {
     CAND_SPACED = 1024, /* s p a c e d letters joined by the normalisation */
     CAND_HEX = 2048,    /* eight "0x69" tokens */
     CAND_POINTS = 4096, /* four "U+0069" tokens */
+    CAND_CAPS = 8192,   /* five capitalised words of 4-8 letters in a row (spelling alphabet) */
 };
 #define CIPHER_ODD_WORDS 3
 
@@ -697,7 +703,7 @@ static int token_needs(const uint16_t *cls, const unsigned char *s, size_t len, 
 /* Counters behind enum decode_cand, token by token. Distances are in bytes: cheaper than
  * counting every word. */
 struct cand_state {
-    unsigned cand, words, odd_words, odd1, odd2, codes_run, bit_tokens, dash_tokens, cuts, quoted, ay_words, hex0x, points;
+    unsigned cand, words, odd_words, odd1, odd2, codes_run, bit_tokens, dash_tokens, cuts, quoted, ay_words, hex0x, points, caps;
     size_t last_code; /* where the last character code ended */
 };
 
@@ -758,6 +764,10 @@ static inline void cand_token(struct cand_state *st, const uint16_t *cls, const 
             st->cand |= CAND_BASE32;
         if ((s[end - 1] | 0x20) == 'y' && n >= 4 && (s[end - 2] | 0x20) == 'a' && ++st->ay_words >= 3)
             st->cand |= CAND_PIG;
+        if (!(any & C_UPPER))
+            st->caps = 0;
+        else if ((cls[s[start]] & C_UPPER) && n >= 4 && n <= 8 && ++st->caps >= 5)
+            st->cand |= CAND_CAPS;
     } else {
         cand_other_token(st, cls, s, start, end, any);
     }
@@ -1055,6 +1065,8 @@ static size_t b64_decode_into(const char *s, size_t n, char *out)
     size_t o = 0, printable = 0;
     for (size_t i = 0; i < n; i++) {
         int v = b64_value((unsigned char)s[i]);
+        if (v < 0 && (s[i] == '\n' || s[i] == '\r')) /* a wrapped line */
+            continue;
         if (v < 0)
             break;
         acc = (acc << 6) | (uint32_t)v;
@@ -1292,6 +1304,7 @@ static const struct payload_decoder payload_decoders[] = {
     {"cut-words", CAND_CUT, inj_decode_cut_words, 0, 0},
     {"escaped-payload", CAND_ESCAPES, inj_decode_escape_runs, 1, 1}, {"split-payload", CAND_PIECES, inj_decode_pieces, 0, 0},
     {"hex-payload", CAND_HEX, inj_decode_hex, 1, 1},           {"code-point-payload", CAND_POINTS, inj_decode_code_points, 1, 1},
+    {"spelling-alphabet", CAND_CAPS, inj_decode_nato, 0, 1},
 };
 #define REVEAL_MARGIN 0.1  /* a reading of a visible payload must score this much above the text */
 #define HIDDEN_MIN 0.195   /* a hidden payload that reads as this much of an attack (0.2: one weak rule) is an encoded attack */
@@ -1441,12 +1454,18 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
      * decoded again when it is itself encoded) */
     for (size_t r = 0; r < n_b64; r++) {
         size_t i = b64_runs[r].start, j = b64_runs[r].end;
+        /* lines of one payload wrapped at a multiple of four characters (MIME: 76) read as one */
+        while (r + 1 < n_b64 && (j - b64_runs[r].start) % 4 == 0 && b64_runs[r + 1].start - j <= 2 &&
+               (text[j] == '\n' || text[j] == '\r')) {
+            r++;
+            j = b64_runs[r].end;
+        }
         size_t dn = b64_decode_text(sc, text + i, j - i);
         double inner = dn > 0 ? decoded_score(inj, sc, sc->b64, dn) : 0;
-        if (dn > 0 && inner <= 0.2)
+        if (dn > 0 && inner < HIDDEN_MIN)
             inner = decoded_again(inj, sc, sc->b64, dn);
-        if (inner > 0.2) {
-            enc = noisy_or(enc, noisy_or(inner, 0.3));
+        if (inner >= HIDDEN_MIN) {
+            enc = noisy_or(enc, noisy_or(inner, HIDDEN_WEIGHT));
             enc_name = "base64-payload";
             if (out->family < 0 || inner >= score) {
                 out->start = i;

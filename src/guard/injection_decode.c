@@ -623,3 +623,68 @@ size_t inj_decode_code_points(const char *s, size_t n, char *out)
     }
     return o;
 }
+
+/* The letter a NATO spelling word stands for, 0 if w[0..n) is none. */
+static char nato_letter(const char *w, size_t n)
+{
+    static const char *const words[] = {"alfa",   "bravo",   "charlie", "delta",  "echo",  "foxtrot", "golf",
+                                        "hotel",  "india",   "juliett", "kilo",   "lima",  "mike",    "november",
+                                        "oscar",  "papa",    "quebec",  "romeo",  "sierra", "tango",  "uniform",
+                                        "victor", "whiskey", "xray",    "yankee", "zulu"};
+    char low[10];
+    if (n < 4 || n > 8)
+        return 0;
+    for (size_t k = 0; k < n; k++)
+        low[k] = (char)(w[k] | 0x20);
+    int x = low[0] - 'a';
+    if (x < 0 || x >= 26)
+        return 0;
+    const char *want = words[x];
+    size_t wn = strlen(want);
+    int same = wn == n && memcmp(want, low, n) == 0;
+    /* the other spellings: alpha, juliet, whisky */
+    same = same || (n == 5 && memcmp(low, "alpha", 5) == 0) || (n == 6 && memcmp(low, "juliet", 6) == 0) ||
+           (n == 6 && memcmp(low, "whisky", 6) == 0);
+    return same ? (char)('a' + x) : 0;
+}
+
+size_t inj_decode_nato(const char *s, size_t n, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        if (!((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') || (i > 0 && is_alnum((unsigned char)s[i - 1]))) {
+            i++;
+            continue;
+        }
+        /* spelling words one space, comma or hyphen apart; '/', '|', '.' or two spaces part words */
+        size_t start = o, j = i, letters = 0;
+        while (j < n) {
+            size_t k = j;
+            while (k < n && ((s[k] | 0x20) >= 'a' && (s[k] | 0x20) <= 'z'))
+                k++;
+            char l = nato_letter(s + j, k - j);
+            if (l == 0)
+                break;
+            out[o++] = l;
+            letters++;
+            j = k;
+            size_t g = j;
+            int word = 0;
+            while (g < n && (s[g] == ' ' || s[g] == ',' || s[g] == '-' || s[g] == '/' || s[g] == '|' || s[g] == '.') && g - j < 4) {
+                word |= s[g] == '/' || s[g] == '|' || s[g] == '.' || (g > j && s[g] == ' ' && s[g - 1] == ' ');
+                g++;
+            }
+            if (g == j || g >= n)
+                break;
+            if (word)
+                out[o++] = ' '; /* a spelling word is four letters or more: the space fits */
+            j = g;
+        }
+        if (letters < 5)
+            o = start;
+        else
+            out[o++] = '\n';
+        i = j > i ? j : i + 1;
+    }
+    return o;
+}

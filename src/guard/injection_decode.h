@@ -16,6 +16,8 @@
  *   binary    groups of 7 or 8 bits ("01101001 01100111") or one run of whole bytes
  *   codes     runs of 8+ decimal character codes ("105 103 110"), or octal ("151 147 156")
  *   code points  runs of 4+ "U+0069" code points of ASCII characters
+ *   nato      runs of 5+ spelling-alphabet words ("India Golf November ..."), '/', '|', '.' or two
+ *             spaces between words
  *   morse     runs of 6+ Morse letters (". -", words split by '/', '|' or two spaces)
  *   pieces    the quoted pieces of the text joined in order ("a='ign' b='ore all'"), 2+ pieces
  *   cut words letters split by marks ("ig.nore pre.vious") joined, 3+ marks; the cut words alone
@@ -39,6 +41,7 @@ size_t inj_decode_binary(const char *s, size_t n, char *out);
 size_t inj_decode_codes(const char *s, size_t n, char *out);
 size_t inj_decode_code_points(const char *s, size_t n, char *out);
 size_t inj_decode_morse(const char *s, size_t n, char *out);
+size_t inj_decode_nato(const char *s, size_t n, char *out);
 size_t inj_decode_pieces(const char *s, size_t n, char *out);
 size_t inj_decode_cut_words(const char *s, size_t n, char *out);
 size_t inj_decode_spaced(const char *s, size_t n, char *out);
