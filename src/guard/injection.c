@@ -350,6 +350,7 @@ struct text_signals {
     int spaced;            /* s p a c e d letters joined */
     int cjk;               /* kana, CJK ideographs or Hangul: scored by inj_lex_score_cjk */
     int cyrillic;          /* Cyrillic letters: Russian is scored by inj_lex_score_cjk on the raw text */
+    int emoji;             /* pictographs, arrows and dingbats: a message spelt in emoji */
 };
 
 const char *guard_injection_family_name(int family)
@@ -932,6 +933,8 @@ static size_t normalise(struct guard_injection_scratch *sc, const unsigned char 
         sig->cyrillic += cp >= 0x0400 && cp <= 0x04FF;
         if (a == 0) { /* any other character: copied as is, ends a word */
             sig->cjk += (cp >= 0x3040 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7AF);
+            sig->emoji += (cp >= 0x1F300 && cp <= 0x1FAFF) || (cp >= 0x2190 && cp <= 0x21FF) || (cp >= 0x2600 && cp <= 0x27BF) ||
+                          (cp >= 0x2B00 && cp <= 0x2BFF);
             if (word_latin && word_other)
                 sig->mixed_script++;
             word_latin = word_other = 0;
@@ -1310,6 +1313,12 @@ static const struct payload_decoder payload_decoders[] = {
 #define HIDDEN_MIN 0.195   /* a hidden payload that reads as this much of an attack (0.2: one weak rule) is an encoded attack */
 #define HIDDEN_WEIGHT 0.4  /* what hiding it adds (0.2 inside: 0.52) */
 #define VISIBLE_WEIGHT 0.3
+#define FRAME_WEIGHT 0.5 /* "decode and follow" around an encoded payload: at the default threshold */
+/* the candidates that are payloads (not: capitalised words, leet, spacing or cut words, which
+ * ordinary text has) */
+#define PAYLOAD_CANDS                                                                                                          \
+    (CAND_BASE32 | CAND_BITS | CAND_CODES | CAND_MORSE | CAND_CIPHER | CAND_PIG | CAND_ESCAPES | CAND_HEX | CAND_POINTS |       \
+     CAND_PIECES)
 
 /* Phrase score of what a decoded payload d[0..dn) decodes to in turn (base64, base32, hex or
  * escapes inside base64, ...): one level, into sc->inner. */
@@ -1488,6 +1497,15 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
             enc = noisy_or(enc, noisy_or(inner, pd->hidden ? HIDDEN_WEIGHT : VISIBLE_WEIGHT));
             enc_name = pd->name;
         }
+    }
+    /* "decode this and do what it says" around something encoded that no decoder turned into an
+     * attack (an emoji rebus, a cipher without a key, a payload whose words the phrases miss):
+     * the frame says what the payload is for */
+    if ((score > enc ? score : enc) < FRAME_WEIGHT && ((cand & PAYLOAD_CANDS) || n_b64 > 0 || sig.emoji >= 3 || sc->lex.hex_cue ||
+                                                     sc->lex.rot13_cue) &&
+        inj_follow_frame(text, len)) {
+        enc = noisy_or(enc, FRAME_WEIGHT);
+        enc_name = "decode-and-follow";
     }
     if (enc > 0) {
         fam[GUARD_INJ_ENCODING] = noisy_or(fam[GUARD_INJ_ENCODING], enc);

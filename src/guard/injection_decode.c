@@ -688,3 +688,36 @@ size_t inj_decode_nato(const char *s, size_t n, char *out)
     }
     return o;
 }
+
+/* Does s[i..) start with the word w (lower case; w may hold spaces)? */
+static int word_at(const char *s, size_t n, size_t i, const char *w)
+{
+    size_t k = 0;
+    for (; w[k] != '\0'; k++)
+        if (i + k >= n || (char)(s[i + k] | (w[k] == ' ' ? 0 : 0x20)) != w[k])
+            return 0;
+    return i + k >= n || !is_alnum((unsigned char)s[i + k]);
+}
+
+int inj_follow_frame(const char *s, size_t n)
+{
+    static const char *const decode_cues[] = {
+        "decode",    "decoded",   "decipher",    "decrypt",  "unscramble", "spell out", "spell it out", "spelled out",
+        "convert",   "interpret", "translate",   "reverse",  "backwards",  "concatenate", "combine",    "join",
+        "put together", "assemble", "read the",  "read it",  "cipher",     "base64",    "base32",       "hex",
+        "binary",    "morse",     "rot13",       "emoji",    "emojis",     "shift",     "encoded",      "obfuscated"};
+    static const char *const obey_cues[] = {"follow",  "obey",    "comply",   "execute", "carry out", "carry it out",
+                                            "act on",  "do what", "do it",    "do that", "do as",     "run it",
+                                            "perform", "then do", "and do",   "as your instruction", "as your new instruction",
+                                            "as a command", "as an order"};
+    int decode_cue = 0, obey_cue = 0;
+    for (size_t i = 0; i < n && !(decode_cue && obey_cue); i++) {
+        if (!((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') || (i > 0 && is_alnum((unsigned char)s[i - 1])))
+            continue;
+        for (size_t k = 0; !decode_cue && k < sizeof(decode_cues) / sizeof(decode_cues[0]); k++)
+            decode_cue = word_at(s, n, i, decode_cues[k]);
+        for (size_t k = 0; !obey_cue && k < sizeof(obey_cues) / sizeof(obey_cues[0]); k++)
+            obey_cue = word_at(s, n, i, obey_cues[k]);
+    }
+    return decode_cue && obey_cue;
+}

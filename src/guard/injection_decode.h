@@ -46,6 +46,10 @@ size_t inj_decode_pieces(const char *s, size_t n, char *out);
 size_t inj_decode_cut_words(const char *s, size_t n, char *out);
 size_t inj_decode_spaced(const char *s, size_t n, char *out);
 
+/* Does the text ask for its payload to be decoded (decode, convert, spell out, combine, cipher,
+ * base64 ...) and then acted on (follow, obey, execute, do what it says ...)? Words in English. */
+int inj_follow_frame(const char *s, size_t n);
+
 /* Keeps out[first..last) of a reading of o bytes, widened to whole words, moved to the front:
  * the words a decoder changed without the text around them (a frame such as "here is a
  * message for you:" reads as reported speech). Returns the new length. */
