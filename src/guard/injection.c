@@ -532,6 +532,11 @@ static char ascii_lookalike(uint32_t cp)
         char a = latin1[cp - 0xC0];
         return a == 'x' || a == '/' ? 0 : a;
     }
+    if (cp >= 0x0100 && cp <= 0x017F) { /* Latin Extended-A: the letter under its accent ("ìgnōrę") */
+        static const char ext_a[129] = "AaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIiIiJjKkkLlLlLlLlLlNnNnNnnNnOoOoOo  "
+                                       "RrRrRrSsSsSsSsTtTtTtUuUuUuUuUuUuWwYyYZzZzZzs";
+        return ext_a[cp - 0x0100] == ' ' ? 0 : ext_a[cp - 0x0100];
+    }
     if (cp >= 0x249C && cp <= 0x24B5) /* parenthesized small letters */
         return (char)('a' + (cp - 0x249C));
     if (cp >= 0x2800 && cp <= 0x283F) { /* Braille letters (grade 1), the blank cell a space */
@@ -900,6 +905,10 @@ static size_t normalise(struct guard_injection_scratch *sc, const unsigned char 
         }
         if (cp < 0x80) {
             a = (char)cp;
+        } else if ((cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x1AB0 && cp <= 0x1AFF) || (cp >= 0x1DC0 && cp <= 0x1DFF) ||
+                   (cp >= 0x20D0 && cp <= 0x20FF) || (cp >= 0xFE20 && cp <= 0xFE2F)) {
+            i += n; /* combining marks: accents of decomposed text, and struck-through or "zalgo" letters */
+            continue;
         } else if (is_invisible(cp)) {
             if (o > 0 && i + n < len && is_alpha((unsigned char)out[o - 1]))
                 sig->invisible_in_word++;
@@ -1303,7 +1312,7 @@ static const struct payload_decoder payload_decoders[] = {
     {"base32-payload", CAND_BASE32, inj_decode_base32, 1, 1},  {"binary-payload", CAND_BITS, inj_decode_binary, 1, 1},
     {"char-code-payload", CAND_CODES, inj_decode_codes, 1, 1}, {"morse-payload", CAND_MORSE, inj_decode_morse, 0, 1},
     {"cipher-payload", CAND_CIPHER, inj_decode_cipher, 0, 1},  {"pig-latin", CAND_PIG, inj_decode_pig_latin, 0, 1},
-    {"leetspeak", CAND_LEET, inj_decode_leet, 0, 1},           {"spaced-letters", CAND_SPACED, inj_decode_spaced, 0, 1},
+    {"leetspeak", CAND_LEET, inj_decode_leet, 0, 1},           {"leetspeak", CAND_LEET, inj_decode_leet_second, 0, 1},           {"spaced-letters", CAND_SPACED, inj_decode_spaced, 0, 1},
     {"cut-words", CAND_CUT, inj_decode_cut_words, 0, 0},
     {"escaped-payload", CAND_ESCAPES, inj_decode_escape_runs, 1, 1}, {"split-payload", CAND_PIECES, inj_decode_pieces, 0, 0},
     {"hex-payload", CAND_HEX, inj_decode_hex, 1, 1},           {"code-point-payload", CAND_POINTS, inj_decode_code_points, 1, 1},

@@ -191,6 +191,8 @@ size_t inj_decode_cipher(const char *s, size_t n, char *out)
 
 /* ---- leetspeak ---- */
 
+#define LEET_CLOSE 8 /* an i/l choice the pairs make by less than this is a close call ("gu1d": uid or uld) */
+
 /* The letter a leet character stands for; '?' for the ambiguous ones (i or l), 0 for none. */
 static char leet_letter(unsigned char c)
 {
@@ -249,7 +251,8 @@ static unsigned around(int prev, int x, char next)
     return c;
 }
 
-size_t inj_decode_leet(const char *s, size_t n, char *out)
+/* The leet reading; second: each i/l the letter pairs chose by less than LEET_CLOSE the other way. */
+static size_t leet_reading(const char *s, size_t n, char *out, int second)
 {
     size_t words = 0, number_words = 0, all_words = 0, first = n, last = 0;
     for (size_t i = 0; i < n; i++)
@@ -282,7 +285,10 @@ size_t inj_decode_leet(const char *s, size_t n, char *out)
                     char l = read_as(s, n, i);
                     if (l == '?') { /* English never doubles i: "a11" is "all" */
                         char next = i + 1 < b ? read_as(s, n, i + 1) : 0;
-                        l = prev != 'i' - 'a' && around(prev, 'i' - 'a', next) <= around(prev, 'l' - 'a', next) ? 'i' : 'l';
+                        unsigned ci = around(prev, 'i' - 'a', next), cl = around(prev, 'l' - 'a', next);
+                        l = prev != 'i' - 'a' && ci <= cl ? 'i' : 'l';
+                        if (second && prev != 'i' - 'a' && (ci > cl ? ci - cl : cl - ci) < LEET_CLOSE)
+                            l = l == 'i' ? 'l' : 'i';
                     }
                     out[i] = is_letter((unsigned char)s[i]) ? s[i] : l;
                     prev = l - 'a';
@@ -311,6 +317,16 @@ size_t inj_decode_leet(const char *s, size_t n, char *out)
         a = b > a ? b : a + 1;
     }
     return inj_keep_span(out, n, first, last);
+}
+
+size_t inj_decode_leet(const char *s, size_t n, char *out)
+{
+    return leet_reading(s, n, out, 0);
+}
+
+size_t inj_decode_leet_second(const char *s, size_t n, char *out)
+{
+    return leet_reading(s, n, out, 1);
 }
 
 /* ---- pig latin ---- */

@@ -25,6 +25,7 @@ int inj_english_cost(const char *s, size_t n, size_t min_pairs);
 
 size_t inj_decode_cipher(const char *s, size_t n, char *out);
 size_t inj_decode_leet(const char *s, size_t n, char *out);
+size_t inj_decode_leet_second(const char *s, size_t n, char *out); /* the close i/l calls the other way */
 size_t inj_decode_pig_latin(const char *s, size_t n, char *out);
 
 #endif
