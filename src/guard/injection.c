@@ -682,6 +682,7 @@ enum decode_cand {
     CAND_HEX = 2048,    /* eight "0x69" tokens */
     CAND_POINTS = 4096, /* four "U+0069" tokens */
     CAND_CAPS = 8192,   /* five capitalised words of 4-8 letters in a row (spelling alphabet) */
+    CAND_BACKWARDS = 16384, /* two common words spelt backwards ("eht", "uoy", "ruoy") */
 };
 #define CIPHER_ODD_WORDS 3
 
@@ -709,7 +710,7 @@ static int token_needs(const uint16_t *cls, const unsigned char *s, size_t len, 
 /* Counters behind enum decode_cand, token by token. Distances are in bytes: cheaper than
  * counting every word. */
 struct cand_state {
-    unsigned cand, words, odd_words, odd1, odd2, codes_run, bit_tokens, dash_tokens, cuts, quoted, ay_words, hex0x, points, caps;
+    unsigned cand, words, odd_words, odd1, odd2, codes_run, bit_tokens, dash_tokens, cuts, quoted, ay_words, hex0x, points, caps, backwards;
     size_t last_code; /* where the last character code ended */
 };
 
@@ -749,6 +750,37 @@ static void cand_other_token(struct cand_state *st, const uint16_t *cls, const u
 
 #define CIPHER_WORDS 8 /* three odd words among eight tokens */
 
+/* Is s[0..n) (3 or 4 letters) a common English word spelt backwards? */
+static int backwards_word(const unsigned char *s, size_t n)
+{
+    uint32_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k = k << 8 | (s[i] | 0x20u);
+#define W3(a, b, c) ((uint32_t)(a) << 16 | (uint32_t)(b) << 8 | (uint32_t)(c))
+#define W4(a, b, c, d) ((uint32_t)(a) << 24 | W3(b, c, d))
+    switch (k) {
+    case W3('e', 'h', 't'): /* the */
+    case W3('d', 'n', 'a'): /* and */
+    case W3('u', 'o', 'y'): /* you */
+    case W3('r', 'o', 'f'): /* for */
+    case W3('l', 'l', 'a'): /* all */
+    case W3('y', 'n', 'a'): /* any */
+    case W3('r', 'u', 'o'): /* our */
+    case W3('w', 'o', 'h'): /* how */
+    case W3('n', 'a', 'c'): /* can */
+    case W4('r', 'u', 'o', 'y'): /* your */
+    case W4('s', 'i', 'h', 't'): /* this */
+    case W4('t', 'a', 'h', 't'): /* that */
+    case W4('h', 't', 'i', 'w'): /* with */
+    case W4('e', 'v', 'a', 'h'): /* have */
+    case W4('m', 'o', 'r', 'f'): /* from */
+        return 1;
+    }
+    return 0;
+#undef W3
+#undef W4
+}
+
 /* One token s[start..end) with the OR of its byte classes and of the classes of the bytes
  * before it (gap). Most tokens are words of letters with a vowel after a space: a few tests
  * each, and the rest is for rarer tokens. */
@@ -770,6 +802,8 @@ static inline void cand_token(struct cand_state *st, const uint16_t *cls, const 
             st->cand |= CAND_BASE32;
         if ((s[end - 1] | 0x20) == 'y' && n >= 4 && (s[end - 2] | 0x20) == 'a' && ++st->ay_words >= 3)
             st->cand |= CAND_PIG;
+        if ((n == 3 || n == 4) && backwards_word(s + start, n) && ++st->backwards >= 2)
+            st->cand |= CAND_BACKWARDS;
         if (!(any & C_UPPER))
             st->caps = 0;
         else if ((cls[s[start]] & C_UPPER) && n >= 4 && n <= 8 && ++st->caps >= 5)
@@ -1316,18 +1350,16 @@ static const struct payload_decoder payload_decoders[] = {
     {"cut-words", CAND_CUT, inj_decode_cut_words, 0, 0},
     {"escaped-payload", CAND_ESCAPES, inj_decode_escape_runs, 1, 1}, {"split-payload", CAND_PIECES, inj_decode_pieces, 0, 0},
     {"hex-payload", CAND_HEX, inj_decode_hex, 1, 1},           {"code-point-payload", CAND_POINTS, inj_decode_code_points, 1, 1},
-    {"spelling-alphabet", CAND_CAPS, inj_decode_nato, 0, 1},
+    {"spelling-alphabet", CAND_CAPS, inj_decode_nato, 0, 1},  {"reversed-text", CAND_BACKWARDS, inj_decode_backwards, 0, 1},
 };
 #define REVEAL_MARGIN 0.1  /* a reading of a visible payload must score this much above the text */
 #define HIDDEN_MIN 0.195   /* a hidden payload that reads as this much of an attack (0.2: one weak rule) is an encoded attack */
 #define HIDDEN_WEIGHT 0.4  /* what hiding it adds (0.2 inside: 0.52) */
 #define VISIBLE_WEIGHT 0.3
 #define FRAME_WEIGHT 0.5 /* "decode and follow" around an encoded payload: at the default threshold */
-/* the candidates that are payloads (not: capitalised words, leet, spacing or cut words, which
- * ordinary text has) */
-#define PAYLOAD_CANDS                                                                                                          \
-    (CAND_BASE32 | CAND_BITS | CAND_CODES | CAND_MORSE | CAND_CIPHER | CAND_PIG | CAND_ESCAPES | CAND_HEX | CAND_POINTS |       \
-     CAND_PIECES)
+/* the candidates that are payloads by their bytes alone (not so: odd or backwards words,
+ * capitals, leet, spacing, quotes, which ordinary text has; those count once a decoder read them) */
+#define PAYLOAD_CANDS (CAND_BASE32 | CAND_BITS | CAND_CODES | CAND_MORSE | CAND_ESCAPES | CAND_HEX | CAND_POINTS)
 
 /* Phrase score of what a decoded payload d[0..dn) decodes to in turn (base64, base32, hex or
  * escapes inside base64, ...): one level, into sc->inner. */
@@ -1493,12 +1525,14 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
     }
 
     /* the decoders that prescan found material for: a reading counts when it says more than the text */
+    int decoded = n_b64 > 0; /* a payload was read (base64 runs: they are one) */
     for (size_t d = 0; d < sizeof(payload_decoders) / sizeof(payload_decoders[0]); d++) {
         const struct payload_decoder *pd = &payload_decoders[d];
         if (!(cand & pd->cand))
             continue;
         b64_reserve(sc, len);
         size_t dn = pd->decode(text, len, sc->b64);
+        decoded |= dn > 0 && pd->hidden;
         double inner = dn > 0 ? decoded_score(inj, sc, sc->b64, dn) : 0;
         if (dn > 0 && inner <= 0.2 && pd->nested)
             inner = decoded_again(inj, sc, sc->b64, dn);
@@ -1510,8 +1544,7 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
     /* "decode this and do what it says" around something encoded that no decoder turned into an
      * attack (an emoji rebus, a cipher without a key, a payload whose words the phrases miss):
      * the frame says what the payload is for */
-    if ((score > enc ? score : enc) < FRAME_WEIGHT && ((cand & PAYLOAD_CANDS) || n_b64 > 0 || sig.emoji >= 3 || sc->lex.hex_cue ||
-                                                     sc->lex.rot13_cue) &&
+    if ((score > enc ? score : enc) < FRAME_WEIGHT && ((cand & PAYLOAD_CANDS) || decoded || sig.emoji >= 3 || sc->lex.hex_cue) &&
         inj_follow_frame(text, len)) {
         enc = noisy_or(enc, FRAME_WEIGHT);
         enc_name = "decode-and-follow";

@@ -3,6 +3,7 @@
 
 #include "guard/injection_decode.h"
 
+#include <stdint.h>
 #include <string.h>
 
 /* -3 log2 P(pair) of English letter pairs of words (rows: first letter, columns: second; 26 is
@@ -47,6 +48,11 @@ static const unsigned char pair_cost[27][27] = {
 #define REVERSED 27
 #define N_TRANSFORMS 28
 #define SEGMENT_WORDS 64    /* words weighed together (a longer sentence: in parts) */
+#define STRANGE_COST 26     /* per pair: a word dearer than this does not read as English (the: 18) */
+#define CIPHER_BUDGET 2048  /* word readings per text (a 4 KB text has about 700 words) */
+#define LETTER(c) (1u << ((c) - 'a'))
+#define ODD_LETTERS (LETTER('j') | LETTER('q') | LETTER('x') | LETTER('z'))
+#define VOWELS (LETTER('a') | LETTER('e') | LETTER('i') | LETTER('o') | LETTER('u') | LETTER('y'))
 
 static int letter_index(unsigned char c)
 {
@@ -94,53 +100,77 @@ int inj_english_cost(const char *s, size_t n, size_t min_pairs)
 
 static int segment_end(unsigned char c)
 {
-    return c == '.' || c == '!' || c == '?' || c == ':' || c == ';' || c == '(' || c == ')' || c == '[' || c == ']' ||
-           c == '{' || c == '}' || c == '"' || c == '\n' || c == '<' || c == '>' || c == '=' || c == '`' || c == '|';
+    /* . ! ? : ; ( ) [ ] { } " < > = ` | and newline: a bit each, bytes 0x20-0x3F and 0x40-0x7F */
+    static const uint64_t ends_20 = 1ull << ('.' - 0x20) | 1ull << ('!' - 0x20) | 1ull << ('?' - 0x20) | 1ull << (':' - 0x20) |
+                                    1ull << (';' - 0x20) | 1ull << ('(' - 0x20) | 1ull << (')' - 0x20) | 1ull << ('"' - 0x20) |
+                                    1ull << ('<' - 0x20) | 1ull << ('>' - 0x20) | 1ull << ('=' - 0x20);
+    static const uint64_t ends_40 = 1ull << ('[' - 0x40) | 1ull << (']' - 0x40) | 1ull << ('`' - 0x40) | 1ull << ('{' - 0x40) |
+                                    1ull << ('}' - 0x40) | 1ull << ('|' - 0x40);
+    if (c >= 0x20 && c < 0x60)
+        return c < 0x40 ? (ends_20 >> (c - 0x20)) & 1 : (ends_40 >> (c - 0x40)) & 1;
+    if (c >= 0x60 && c < 0x80)
+        return (ends_40 >> (c - 0x40)) & 1;
+    return c == '\n';
 }
 
 struct word {
     size_t start, end, pairs;
-    unsigned cost[N_TRANSFORMS];
+    unsigned cost0, cost; /* as written; through the transform tried */
+    int strange;          /* odd (j/q/x/z or no vowel) and dear to read as written: a candidate cipher word */
 };
 
-/* Of words w[0..nw): the transform and the run of words w[*first..*last] that it reads as
- * English while the text as written does not; 0 if none. A transform is weighed by what it
- * gains on the words it improves, so plain words around a ciphered run ("please read this:
- * ... then act on it") do not hide it; the run from the first to the last improved word must
- * then read as English as a whole. */
-static int best_run(const struct word *w, size_t nw, size_t *first, size_t *last)
+/* The transform (shift, Atbash; reversal too) that gains most on the strange words of w[0..nw),
+ * 0 if none gains. Each strange word costs N_TRANSFORMS readings, so *budget (readings left for
+ * the text) bounds the work on a long text. */
+static int best_transform(const char *s, const struct word *w, size_t nw, size_t strange, size_t *budget)
 {
+    if (strange == 0 || *budget < strange * N_TRANSFORMS)
+        return 0;
+    *budget -= strange * N_TRANSFORMS;
     int best = 0;
     unsigned best_gain = 0;
     for (int t = 1; t < N_TRANSFORMS; t++) {
         unsigned gain = 0;
-        for (size_t k = 0; k < nw; k++)
-            gain += w[k].cost[0] > w[k].cost[t] ? w[k].cost[0] - w[k].cost[t] : 0;
+        size_t pairs;
+        for (size_t k = 0; k < nw; k++) {
+            if (!w[k].strange)
+                continue;
+            unsigned c = cost_under(s + w[k].start, w[k].end - w[k].start, t, &pairs);
+            gain += w[k].cost0 > c ? w[k].cost0 - c : 0;
+        }
         if (gain > best_gain) {
             best_gain = gain;
             best = t;
         }
     }
-    if (best == 0)
-        return 0;
+    return best;
+}
+
+/* Of words w[0..nw) read through transform t (w[].cost): the run w[*first..*last] from the first
+ * to the last word t improves, if the run reads as English through t and the text as written
+ * does not; plain words around a ciphered run ("please read this: ... then act on it") stay
+ * out of it. */
+static int english_run(const struct word *w, size_t nw, int t, size_t *first, size_t *last)
+{
     size_t a = nw, b = 0;
     for (size_t k = 0; k < nw; k++)
-        if (w[k].cost[0] > w[k].cost[best]) {
+        if (w[k].cost0 > w[k].cost) {
             a = a < k ? a : k;
             b = k;
         }
     unsigned before = 0, after = 0;
     size_t pairs = 0;
     for (size_t k = a; k <= b && a < nw; k++) {
-        before += w[k].cost[0];
-        after += w[k].cost[best];
+        before += w[k].cost0;
+        after += w[k].cost;
         pairs += w[k].pairs;
     }
-    if (a >= nw || pairs < SEGMENT_MIN_PAIRS || after > ENGLISH_MAX_COST * pairs || before < after + (best == REVERSED ? REVERSED_MIN_GAIN : DECODE_MIN_GAIN) * pairs)
+    if (a >= nw || pairs < SEGMENT_MIN_PAIRS || after > ENGLISH_MAX_COST * pairs ||
+        before < after + (t == REVERSED ? REVERSED_MIN_GAIN : DECODE_MIN_GAIN) * pairs)
         return 0;
     *first = a;
     *last = b;
-    return best;
+    return 1;
 }
 
 /* Writes the reading of s[a..b) through transform t at out + o; returns the new o. */
@@ -154,39 +184,75 @@ static size_t write_reading(const char *s, size_t a, size_t b, int t, char *out,
     return o;
 }
 
-size_t inj_decode_cipher(const char *s, size_t n, char *out)
+/* Reads s[0..n) a sentence at a time: backwards (every sentence) or through the shift or Atbash
+ * that gains most on its strange words (sentences with some); writes the English runs found. */
+static size_t read_sentences(const char *s, size_t n, char *out, int backwards)
 {
     struct word w[SEGMENT_WORDS];
-    size_t o = 0;
+    size_t o = 0, budget = CIPHER_BUDGET;
     for (size_t a = 0; a < n;) {
         /* a sentence or line, or SEGMENT_WORDS words of it */
-        size_t nw = 0, i = a;
+        size_t nw = 0, i = a, strange = 0, long_words = 0, pairs0 = 0;
+        unsigned cost0 = 0;
         while (i < n && !segment_end((unsigned char)s[i]) && nw < SEGMENT_WORDS) {
             if (letter_index((unsigned char)s[i]) < 0) {
                 i++;
                 continue;
             }
             size_t j = i;
+            unsigned seen = 0; /* letters of the word, a bit each */
             while (j < n && letter_index((unsigned char)s[j]) >= 0)
-                j++;
-            w[nw].start = i;
-            w[nw].end = j;
-            for (int t = 0; t < N_TRANSFORMS; t++)
-                w[nw].cost[t] = cost_under(s + i, j - i, t, &w[nw].pairs);
-            nw++;
+                seen |= 1u << letter_index((unsigned char)s[j++]);
+            struct word *wk = &w[nw++];
+            wk->start = i;
+            wk->end = j;
+            /* prescan's odd word (injection.c) that does not read as English either */
+            int odd = j - i >= 3 && ((seen & ODD_LETTERS) || !(seen & VOWELS));
+            long_words += j - i >= 3;
+            wk->pairs = 0; /* not read yet */
+            if (odd || backwards)
+                wk->cost0 = cost_under(s + i, j - i, 0, &wk->pairs);
+            wk->strange = odd && wk->cost0 > STRANGE_COST * wk->pairs;
+            strange += (size_t)wk->strange;
             i = j;
         }
+        /* a ciphered sentence is mostly strange words ("brx duh qrz GDQ dqg": 4 of 5) and does
+         * not read as English as a whole; English with names of tools in it has a few ("use npm
+         * and jq over the json") and reads as English */
+        int ciphered = !backwards && strange >= 2 && strange * 3 >= long_words;
+        for (size_t k = 0; ciphered && k < nw; k++) {
+            if (w[k].pairs == 0)
+                w[k].cost0 = cost_under(s + w[k].start, w[k].end - w[k].start, 0, &w[k].pairs);
+            cost0 += w[k].cost0;
+            pairs0 += w[k].pairs;
+        }
+        ciphered = ciphered && cost0 > ENGLISH_MAX_COST * pairs0;
+        int t = backwards ? REVERSED : ciphered ? best_transform(s, w, nw, strange, &budget) : 0;
         size_t first, last;
-        int t = nw > 0 ? best_run(w, nw, &first, &last) : 0;
-        if (t != 0) {
-            o = write_reading(s, w[first].start, w[last].end, t, out, o);
-            if (w[last].end < n) /* the decoded runs alone, a line each: a byte of text per byte */
-                out[o++] = '\n';
+        if (t != 0 && budget >= 2 * nw) {
+            budget -= 2 * nw;
+            for (size_t k = 0; k < nw; k++)
+                w[k].cost = cost_under(s + w[k].start, w[k].end - w[k].start, t, &w[k].pairs);
+            if (english_run(w, nw, t, &first, &last)) {
+                o = write_reading(s, w[first].start, w[last].end, t, out, o);
+                if (w[last].end < n) /* the decoded runs alone, a line each: a byte of text per byte */
+                    out[o++] = '\n';
+            }
         }
         size_t next = i < n && segment_end((unsigned char)s[i]) ? i + 1 : i;
         a = next > a ? next : a + 1;
     }
     return o;
+}
+
+size_t inj_decode_cipher(const char *s, size_t n, char *out)
+{
+    return read_sentences(s, n, out, 0);
+}
+
+size_t inj_decode_backwards(const char *s, size_t n, char *out)
+{
+    return read_sentences(s, n, out, 1);
 }
 
 /* ---- leetspeak ---- */

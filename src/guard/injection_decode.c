@@ -710,14 +710,22 @@ int inj_follow_frame(const char *s, size_t n)
                                             "act on",  "do what", "do it",    "do that", "do as",     "run it",
                                             "perform", "then do", "and do",   "as your instruction", "as your new instruction",
                                             "as a command", "as an order"};
+    enum { N_DECODE = sizeof(decode_cues) / sizeof(decode_cues[0]), N_OBEY = sizeof(obey_cues) / sizeof(obey_cues[0]) };
+    /* the cues of each first letter, as a bit set over the cues: a word tries only its own */
+    uint64_t decode_by[26] = {0}, obey_by[26] = {0};
+    for (size_t k = 0; k < N_DECODE; k++)
+        decode_by[decode_cues[k][0] - 'a'] |= 1ull << k;
+    for (size_t k = 0; k < N_OBEY; k++)
+        obey_by[obey_cues[k][0] - 'a'] |= 1ull << k;
     int decode_cue = 0, obey_cue = 0;
     for (size_t i = 0; i < n && !(decode_cue && obey_cue); i++) {
-        if (!((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') || (i > 0 && is_alnum((unsigned char)s[i - 1])))
+        unsigned c = (unsigned char)s[i] | 0x20u;
+        if (c < 'a' || c > 'z' || (i > 0 && is_alnum((unsigned char)s[i - 1])))
             continue;
-        for (size_t k = 0; !decode_cue && k < sizeof(decode_cues) / sizeof(decode_cues[0]); k++)
-            decode_cue = word_at(s, n, i, decode_cues[k]);
-        for (size_t k = 0; !obey_cue && k < sizeof(obey_cues) / sizeof(obey_cues[0]); k++)
-            obey_cue = word_at(s, n, i, obey_cues[k]);
+        for (uint64_t m = decode_cue ? 0 : decode_by[c - 'a']; m != 0 && !decode_cue; m &= m - 1)
+            decode_cue = word_at(s, n, i, decode_cues[__builtin_ctzll(m)]);
+        for (uint64_t m = obey_cue ? 0 : obey_by[c - 'a']; m != 0 && !obey_cue; m &= m - 1)
+            obey_cue = word_at(s, n, i, obey_cues[__builtin_ctzll(m)]);
     }
     return decode_cue && obey_cue;
 }
