@@ -30,6 +30,7 @@
 #include "util/err.h"
 
 #define INJ_MAX_TEXT (8u * 1024 * 1024) /* longer texts are checked on their first 8 MiB */
+#define DECODE_MAX_TEXT (1u * 1024 * 1024) /* and decoded (injection_decode.h, injection_cipher.h) on their first MiB */
 #define B64_MIN_RUN 24
 #define B64_MAX_RUNS 8
 #define DISCUSSION_DAMP 0.6
@@ -1526,12 +1527,13 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
 
     /* the decoders that prescan found material for: a reading counts when it says more than the text */
     int decoded = n_b64 > 0; /* a payload was read (base64 runs: they are one) */
+    size_t dlen = len < DECODE_MAX_TEXT ? len : DECODE_MAX_TEXT;
     for (size_t d = 0; d < sizeof(payload_decoders) / sizeof(payload_decoders[0]); d++) {
         const struct payload_decoder *pd = &payload_decoders[d];
         if (!(cand & pd->cand))
             continue;
-        b64_reserve(sc, len);
-        size_t dn = pd->decode(text, len, sc->b64);
+        b64_reserve(sc, dlen);
+        size_t dn = pd->decode(text, dlen, sc->b64);
         decoded |= dn > 0 && pd->hidden;
         double inner = dn > 0 ? decoded_score(inj, sc, sc->b64, dn) : 0;
         if (dn > 0 && inner <= 0.2 && pd->nested)
@@ -1545,7 +1547,7 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
      * attack (an emoji rebus, a cipher without a key, a payload whose words the phrases miss):
      * the frame says what the payload is for */
     if ((score > enc ? score : enc) < FRAME_WEIGHT && ((cand & PAYLOAD_CANDS) || decoded || sig.emoji >= 3 || sc->lex.hex_cue) &&
-        inj_follow_frame(text, len)) {
+        inj_follow_frame(text, dlen)) {
         enc = noisy_or(enc, FRAME_WEIGHT);
         enc_name = "decode-and-follow";
     }
