@@ -352,6 +352,7 @@ struct text_signals {
     int cjk;               /* kana, CJK ideographs or Hangul: scored by inj_lex_score_cjk */
     int cyrillic;          /* Cyrillic letters: Russian is scored by inj_lex_score_cjk on the raw text */
     int emoji;             /* pictographs, arrows and dingbats: a message spelt in emoji */
+    int styled;            /* letters written in fullwidth, mathematical, enclosed, small-capital, Braille ... forms */
 };
 
 const char *guard_injection_family_name(int family)
@@ -751,37 +752,6 @@ static void cand_other_token(struct cand_state *st, const uint16_t *cls, const u
 
 #define CIPHER_WORDS 8 /* three odd words among eight tokens */
 
-/* Is s[0..n) (3 or 4 letters) a common English word spelt backwards? */
-static int backwards_word(const unsigned char *s, size_t n)
-{
-    uint32_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        k = k << 8 | (s[i] | 0x20u);
-#define W3(a, b, c) ((uint32_t)(a) << 16 | (uint32_t)(b) << 8 | (uint32_t)(c))
-#define W4(a, b, c, d) ((uint32_t)(a) << 24 | W3(b, c, d))
-    switch (k) {
-    case W3('e', 'h', 't'): /* the */
-    case W3('d', 'n', 'a'): /* and */
-    case W3('u', 'o', 'y'): /* you */
-    case W3('r', 'o', 'f'): /* for */
-    case W3('l', 'l', 'a'): /* all */
-    case W3('y', 'n', 'a'): /* any */
-    case W3('r', 'u', 'o'): /* our */
-    case W3('w', 'o', 'h'): /* how */
-    case W3('n', 'a', 'c'): /* can */
-    case W4('r', 'u', 'o', 'y'): /* your */
-    case W4('s', 'i', 'h', 't'): /* this */
-    case W4('t', 'a', 'h', 't'): /* that */
-    case W4('h', 't', 'i', 'w'): /* with */
-    case W4('e', 'v', 'a', 'h'): /* have */
-    case W4('m', 'o', 'r', 'f'): /* from */
-        return 1;
-    }
-    return 0;
-#undef W3
-#undef W4
-}
-
 /* One token s[start..end) with the OR of its byte classes and of the classes of the bytes
  * before it (gap). Most tokens are words of letters with a vowel after a space: a few tests
  * each, and the rest is for rarer tokens. */
@@ -803,7 +773,7 @@ static inline void cand_token(struct cand_state *st, const uint16_t *cls, const 
             st->cand |= CAND_BASE32;
         if ((s[end - 1] | 0x20) == 'y' && n >= 4 && (s[end - 2] | 0x20) == 'a' && ++st->ay_words >= 3)
             st->cand |= CAND_PIG;
-        if ((n == 3 || n == 4) && backwards_word(s + start, n) && ++st->backwards >= 2)
+        if (n <= 4 && inj_backwards_word(s + start, n) && ++st->backwards >= 2)
             st->cand |= CAND_BACKWARDS;
         if (!(any & C_UPPER))
             st->caps = 0;
@@ -973,6 +943,8 @@ static size_t normalise(struct guard_injection_scratch *sc, const unsigned char 
             a = ascii_lookalike(cp);
             if (a != 0 && is_cyrillic_or_greek(cp) && is_alpha((unsigned char)a))
                 word_other = 1;
+            /* letters from the blocks of styled forms (not accents, not look-alike scripts) */
+            sig->styled += a != 0 && is_alpha((unsigned char)a) && (cp >= 0x1D00 || (cp >= 0x0180 && cp <= 0x02FF));
         }
         sig->cyrillic += cp >= 0x0400 && cp <= 0x04FF;
         if (a == 0) { /* any other character: copied as is, ends a word */
@@ -1349,7 +1321,7 @@ static const struct payload_decoder payload_decoders[] = {
     {"cipher-payload", CAND_CIPHER, inj_decode_cipher, 0, 1},  {"pig-latin", CAND_PIG, inj_decode_pig_latin, 0, 1},
     {"leetspeak", CAND_LEET, inj_decode_leet, 0, 1},           {"leetspeak", CAND_LEET, inj_decode_leet_second, 0, 1},           {"spaced-letters", CAND_SPACED, inj_decode_spaced, 0, 1},
     {"cut-words", CAND_CUT, inj_decode_cut_words, 0, 0},
-    {"escaped-payload", CAND_ESCAPES, inj_decode_escape_runs, 1, 1}, {"split-payload", CAND_PIECES, inj_decode_pieces, 0, 0},
+    {"escaped-payload", CAND_ESCAPES, inj_decode_escape_runs, 1, 1}, {"split-payload", CAND_PIECES, inj_decode_pieces, 0, 1},
     {"hex-payload", CAND_HEX, inj_decode_hex, 1, 1},           {"code-point-payload", CAND_POINTS, inj_decode_code_points, 1, 1},
     {"spelling-alphabet", CAND_CAPS, inj_decode_nato, 0, 1},  {"reversed-text", CAND_BACKWARDS, inj_decode_backwards, 0, 1},
 };
@@ -1357,6 +1329,7 @@ static const struct payload_decoder payload_decoders[] = {
 #define HIDDEN_MIN 0.195   /* a hidden payload that reads as this much of an attack (0.2: one weak rule) is an encoded attack */
 #define HIDDEN_WEIGHT 0.4  /* what hiding it adds (0.2 inside: 0.52) */
 #define VISIBLE_WEIGHT 0.3
+#define STYLED_MIN 8 /* letters in styled forms: a phrase written in them, not a name or a symbol */
 #define FRAME_WEIGHT 0.5 /* "decode and follow" around an encoded payload: at the default threshold */
 /* the candidates that are payloads by their bytes alone (not so: odd or backwards words,
  * capitals, leet, spacing, quotes, which ordinary text has; those count once a decoder read them) */
@@ -1455,10 +1428,19 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
         enc = noisy_or(enc, sig.mixed_script >= 3 ? 0.45 : 0.25);
         enc_name = enc_name ? enc_name : "homoglyphs";
     }
+    /* letters written in another form (styled, spaced, leet) say little alone and the same
+     * letters often show two of them ("🇭 🇮" is styled and spaced): the strongest one counts */
+    double form = sig.styled >= STYLED_MIN ? 0.3 : 0;
+    const char *form_name = form > 0 ? "styled-letters" : NULL;
     if (sig.spaced > 0 || sig.leet > 2) {
         /* three runs of spaced letters or more: whole phrases spelt out, not one "a b c" */
-        enc = noisy_or(enc, sig.spaced >= 3 ? 0.3 : 0.15);
-        enc_name = enc_name ? enc_name : sig.spaced ? "spaced-letters" : "leetspeak";
+        double w = sig.spaced >= 3 ? 0.3 : 0.15;
+        form_name = w > form ? (sig.spaced ? "spaced-letters" : "leetspeak") : form_name;
+        form = w > form ? w : form;
+    }
+    if (form > 0) {
+        enc = noisy_or(enc, form);
+        enc_name = enc_name ? enc_name : form_name;
     }
     /* an obfuscated text that also reads as an attack is an encoded attack */
     if (enc > 0 && score > 0.2)
@@ -1495,8 +1477,8 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
                     : d == 2 ? inj_decode_hex(text, len, sc->b64)
                              : inj_decode_escapes(text, len, sc->b64);
         double inner = dn > 0 ? decoded_score(inj, sc, sc->b64, dn) : 0;
-        if (inner > 0.2) {
-            enc = noisy_or(enc, noisy_or(inner, 0.3));
+        if (inner >= HIDDEN_MIN) {
+            enc = noisy_or(enc, noisy_or(inner, HIDDEN_WEIGHT));
             enc_name = names[d];
         }
     }

@@ -210,16 +210,37 @@ static size_t read_sentences(const char *s, size_t n, char *out, int backwards)
             int odd = j - i >= 3 && ((seen & ODD_LETTERS) || !(seen & VOWELS));
             long_words += j - i >= 3;
             wk->pairs = 0; /* not read yet */
-            if (odd || backwards)
+            if (odd && !backwards)
                 wk->cost0 = cost_under(s + i, j - i, 0, &wk->pairs);
             wk->strange = odd && wk->cost0 > STRANGE_COST * wk->pairs;
             strange += (size_t)wk->strange;
             i = j;
         }
+        if (backwards) { /* more common words backwards than forwards ("dna ot" against "the") */
+            size_t back = 0, forth = 0;
+            for (size_t k = 0; k < nw; k++) {
+                size_t len = w[k].end - w[k].start;
+                unsigned char r[4];
+                if (len < 2 || len > 4)
+                    continue;
+                for (size_t q = 0; q < len; q++)
+                    r[q] = (unsigned char)s[w[k].end - 1 - q];
+                back += (size_t)inj_backwards_word((const unsigned char *)s + w[k].start, len);
+                forth += (size_t)inj_backwards_word(r, len);
+            }
+            if (back >= 2 && back > forth && nw > 0) {
+                o = write_reading(s, w[0].start, w[nw - 1].end, REVERSED, out, o);
+                if (w[nw - 1].end < n) /* a byte of text per byte, and the sentence's end */
+                    out[o++] = '\n';
+            }
+            size_t next = i < n && segment_end((unsigned char)s[i]) ? i + 1 : i;
+            a = next > a ? next : a + 1;
+            continue;
+        }
         /* a ciphered sentence is mostly strange words ("brx duh qrz GDQ dqg": 4 of 5) and does
          * not read as English as a whole; English with names of tools in it has a few ("use npm
          * and jq over the json") and reads as English */
-        int ciphered = !backwards && strange >= 2 && strange * 3 >= long_words;
+        int ciphered = strange >= 2 && strange * 3 >= long_words;
         for (size_t k = 0; ciphered && k < nw; k++) {
             if (w[k].pairs == 0)
                 w[k].cost0 = cost_under(s + w[k].start, w[k].end - w[k].start, 0, &w[k].pairs);
@@ -227,7 +248,7 @@ static size_t read_sentences(const char *s, size_t n, char *out, int backwards)
             pairs0 += w[k].pairs;
         }
         ciphered = ciphered && cost0 > ENGLISH_MAX_COST * pairs0;
-        int t = backwards ? REVERSED : ciphered ? best_transform(s, w, nw, strange, &budget) : 0;
+        int t = ciphered ? best_transform(s, w, nw, strange, &budget) : 0;
         size_t first, last;
         if (t != 0 && budget >= 2 * nw) {
             budget -= 2 * nw;

@@ -485,8 +485,36 @@ size_t inj_decode_morse(const char *s, size_t n, char *out)
     return o;
 }
 
+static int word_at(const char *s, size_t n, size_t i, const char *w);
+
+/* Does the text join things: a '+' between two names or quotes ("a+b", "x1 + x2", "'ab' + 'c'"),
+ * or a word for it (concatenate, combine, join, append, merge, together)? */
+static int concat_cue(const char *s, size_t n)
+{
+    static const char *const words[] = {"concatenate", "concatenated", "concatenates", "concatenation", "concat", "combine",
+                                        "combined",    "join",         "joined",       "append",        "merge",  "together"};
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '+') {
+            size_t a = i, b = i + 1;
+            while (a > 0 && s[a - 1] == ' ' && i - a < 2)
+                a--;
+            while (b < n && s[b] == ' ' && b - i < 3)
+                b++;
+            if (a > 0 && b < n && (is_alnum((unsigned char)s[a - 1]) || s[a - 1] == '\'' || s[a - 1] == '"') &&
+                (is_alnum((unsigned char)s[b]) || s[b] == '\'' || s[b] == '"'))
+                return 1;
+        } else if ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z' && (i == 0 || !is_alnum((unsigned char)s[i - 1]))) {
+            for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++)
+                if ((s[i] | 0x20) == words[k][0] && word_at(s, n, i, words[k]))
+                    return 1;
+        }
+    }
+    return 0;
+}
+
 /* Quoted pieces of a split payload joined in order ("a='ign' b='ore all'" -> "ignore all"): pieces
- * of one to PIECE_MAX bytes in '', "" or ``, each opening after a non-letter (not "don't"). */
+ * of one to PIECE_MAX bytes in '', "" or ``, each opening after a non-letter (not "don't"), in a
+ * text that says they are to be joined. */
 size_t inj_decode_pieces(const char *s, size_t n, char *out)
 {
     size_t o = 0, pieces = 0;
@@ -504,7 +532,7 @@ size_t inj_decode_pieces(const char *s, size_t n, char *out)
         pieces++;
         i = j;
     }
-    return pieces >= PIECES_MIN ? o : 0;
+    return pieces >= PIECES_MIN && concat_cue(s, n) ? o : 0;
 }
 
 /* Words cut by dots or other marks between letters ("ig.nore pre.vious in.struc.tions"): the
@@ -536,27 +564,41 @@ size_t inj_keep_span(char *out, size_t o, size_t first, size_t last)
     return last - first;
 }
 
+/* A mark that spaces letters inside a word ("i.g.n.o.r.e", "i-g-n-o-r-e"). */
+static int letter_mark(char c)
+{
+    return c == ' ' || c == '.' || c == '-' || c == '_' || c == '*' || c == ',' || c == '|' || c == '~';
+}
+
 size_t inj_decode_spaced(const char *s, size_t n, char *out)
 {
     size_t o = 0, runs = 0;
     for (size_t i = 0; i < n;) {
-        /* a run: single letters one space apart; two spaces, " / " or " | " part its words */
-        size_t j = i, letters = 0, start = o;
+        /* a run: single letters one mark apart (a space, a dot, a dash ...; the first one says
+         * which); a longer gap, " / " or a space between dotted letters parts its words */
+        size_t j = i, letters = 0, start = o, word = 0, longest = 0;
+        char mark = 0;
         while (j < n && ((s[j] | 0x20) >= 'a' && (s[j] | 0x20) <= 'z') && (j == 0 || !is_alnum((unsigned char)s[j - 1])) &&
                (j + 1 >= n || !is_alnum((unsigned char)s[j + 1]))) {
             out[o++] = s[j++];
             letters++;
+            longest = ++word > longest ? word : longest;
             size_t g = j;
-            while (g < n && (s[g] == ' ' || s[g] == '/' || s[g] == '|') && g - j < 4)
+            while (g < n && (letter_mark(s[g]) || s[g] == '/') && g - j < 4)
                 g++;
             if (g == j || g >= n || g - j >= 4)
                 break;
-            if (g - j >= 2)
-                out[o++] = ' ';
+            if (mark == 0 && g - j == 1 && s[j] != '/')
+                mark = s[j];
+            int same_word = g - j == 1 && s[j] == mark;
+            if (!same_word) {
+                out[o++] = ' '; /* a word break: its gap took two bytes, or a letter had one after it */
+                word = 0;
+            }
             j = g;
         }
-        if (letters >= 4) {
-            out[o++] = '\n'; /* each letter had a separator after it or the run ended the text early */
+        if (longest >= 4) { /* a word of four letters spelt out, not "a b c" */
+            out[o++] = '\n';
             runs++;
         } else {
             o = start;
