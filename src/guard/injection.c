@@ -712,7 +712,8 @@ static int token_needs(const uint16_t *cls, const unsigned char *s, size_t len, 
 /* Counters behind enum decode_cand, token by token. Distances are in bytes: cheaper than
  * counting every word. */
 struct cand_state {
-    unsigned cand, words, odd_words, odd1, odd2, codes_run, bit_tokens, dash_tokens, cuts, quoted, ay_words, hex0x, points, caps, backwards;
+    unsigned cand, odd_words, odd1, odd2, codes_run, bit_tokens, dash_tokens, cuts, quoted, ay_words, hex0x, points, caps,
+        last_cap, backwards;
     size_t last_code; /* where the last character code ended */
 };
 
@@ -752,33 +753,46 @@ static void cand_other_token(struct cand_state *st, const uint16_t *cls, const u
 
 #define CIPHER_WORDS 8 /* three odd words among eight tokens */
 
-/* One token s[start..end) with the OR of its byte classes and of the classes of the bytes
- * before it (gap). Most tokens are words of letters with a vowel after a space: a few tests
+/* The first two letters of the words inj_backwards_word knows (injection_cipher.h), a bit per
+ * second letter: most short words are passed over on this test. */
+#define L(c) (1u << ((c) - 'a'))
+static const uint32_t backwards_pairs[26] = {
+    ['e' - 'a'] = L('h') | L('b') | L('w') | L('v') | L('k'), ['d' - 'a'] = L('n'), ['u' - 'a'] = L('o'),
+    ['r' - 'a'] = L('o') | L('u'), ['l' - 'a'] = L('l'), ['y' - 'a'] = L('n') | L('m'), ['w' - 'a'] = L('o'),
+    ['n' - 'a'] = L('a'), ['s' - 'a'] = L('i'), ['t' - 'a'] = L('a') | L('s') | L('i'), ['h' - 'a'] = L('t'),
+    ['m' - 'a'] = L('o'), ['o' - 'a'] = L('t'), ['f' - 'a'] = L('o'),
+};
+#undef L
+
+/* One token s[start..end), the words-th, with the OR of its byte classes and of the classes
+ * of the bytes before it (gap). Most tokens are words of letters with a vowel after a space: a few tests
  * each, and the rest is for rarer tokens. */
 static inline void cand_token(struct cand_state *st, const uint16_t *cls, const unsigned char *s, size_t start, size_t end,
-                              unsigned any, unsigned gap)
+                              unsigned any, unsigned gap, unsigned words)
 {
     size_t n = end - start;
-    st->words++;
     if ((any & (C_ALPHA | C_DIGIT | C_PUNCT)) == C_ALPHA) {
         /* a word with j/q/x/z or without a vowel is odd (capitals only: acronyms up to 4);
          * three odd words close together may be shifted letters */
         if (((any ^ C_VOWEL) & (C_RARE | C_VOWEL)) && n >= 3 && ((any & C_LOWER) || n >= 5)) {
-            if (++st->odd_words >= CIPHER_ODD_WORDS && st->words - st->odd2 < CIPHER_WORDS)
+            if (++st->odd_words >= CIPHER_ODD_WORDS && words - st->odd2 < CIPHER_WORDS)
                 st->cand |= CAND_CIPHER;
             st->odd2 = st->odd1;
-            st->odd1 = st->words;
+            st->odd1 = words;
         }
         if (n >= 16 && !(any & C_LOWER))
             st->cand |= CAND_BASE32;
         if ((s[end - 1] | 0x20) == 'y' && n >= 4 && (s[end - 2] | 0x20) == 'a' && ++st->ay_words >= 3)
             st->cand |= CAND_PIG;
-        if (n <= 4 && inj_backwards_word(s + start, n) && ++st->backwards >= 2)
+        if (n >= 2 && n <= 4 && ((backwards_pairs[(s[start] | 0x20) - 'a'] >> ((s[start + 1] | 0x20) - 'a')) & 1) &&
+            inj_backwards_word(s + start, n) && ++st->backwards >= 2)
             st->cand |= CAND_BACKWARDS;
-        if (!(any & C_UPPER))
-            st->caps = 0;
-        else if ((cls[s[start]] & C_UPPER) && n >= 4 && n <= 8 && ++st->caps >= 5)
-            st->cand |= CAND_CAPS;
+        if ((any & C_UPPER) && (cls[s[start]] & C_UPPER) && n >= 4 && n <= 8) { /* in a row: one word after the last */
+            st->caps = st->last_cap + 1 == words ? st->caps + 1 : 1;
+            st->last_cap = words;
+            if (st->caps >= 5)
+                st->cand |= CAND_CAPS;
+        }
     } else {
         cand_other_token(st, cls, s, start, end, any);
     }
@@ -805,6 +819,7 @@ static int prescan(const unsigned char *s, size_t len, struct b64_run *runs, siz
     unsigned gap_bits = 0;
     size_t nr = 0, i = 0;
     struct cand_state st = {0};
+    unsigned words = 0; /* tokens so far: a register, not a field of st */
     while (i < len) {
         unsigned gap = 0;
         while (i < len && !(cls[s[i]] & C_TOKEN))
@@ -820,7 +835,7 @@ static int prescan(const unsigned char *s, size_t len, struct b64_run *runs, siz
         }
         size_t n = i - start;
         if (cand != NULL)
-            cand_token(&st, cls, s, start, i, any, gap);
+            cand_token(&st, cls, s, start, i, any, gap, ++words);
         if (runs != NULL && n >= B64_MIN_RUN && (any & (C_UPPER | C_LOWER)) == (C_UPPER | C_LOWER) && nr < B64_MAX_RUNS) {
             /* a run of base64 bytes ends at an @ or $ */
             size_t a = start;
