@@ -685,6 +685,7 @@ enum decode_cand {
     CAND_POINTS = 4096, /* four "U+0069" tokens */
     CAND_CAPS = 8192,   /* five capitalised words of 4-8 letters in a row (spelling alphabet) */
     CAND_BACKWARDS = 16384, /* two common words spelt backwards ("eht", "uoy", "ruoy") */
+    CAND_ALWAYS = 32768,    /* decoders cheap enough to try on every text (they look at its end) */
 };
 #define CIPHER_ODD_WORDS 3
 
@@ -1328,21 +1329,33 @@ struct payload_decoder {
     int nested; /* its output may be encoded once more */
     int hidden; /* its payload cannot be read as written (not so: split or cut words, which the
                  * text shows nearly as they are; their reading must say more than the text) */
+    int orders; /* a payload it reads that is an instruction (inj_instruction) was hidden to be
+                 * obeyed (not so for the forms ordinary text has: leet, spaced letters) */
 };
 
 static const struct payload_decoder payload_decoders[] = {
-    {"base32-payload", CAND_BASE32, inj_decode_base32, 1, 1},  {"binary-payload", CAND_BITS, inj_decode_binary, 1, 1},
-    {"char-code-payload", CAND_CODES, inj_decode_codes, 1, 1}, {"morse-payload", CAND_MORSE, inj_decode_morse, 0, 1},
-    {"cipher-payload", CAND_CIPHER, inj_decode_cipher, 0, 1},  {"pig-latin", CAND_PIG, inj_decode_pig_latin, 0, 1},
-    {"leetspeak", CAND_LEET, inj_decode_leet, 0, 1},           {"leetspeak", CAND_LEET, inj_decode_leet_second, 0, 1},           {"spaced-letters", CAND_SPACED, inj_decode_spaced, 0, 1},
-    {"cut-words", CAND_CUT, inj_decode_cut_words, 0, 0},
-    {"escaped-payload", CAND_ESCAPES, inj_decode_escape_runs, 1, 1}, {"split-payload", CAND_PIECES, inj_decode_pieces, 0, 1},
-    {"hex-payload", CAND_HEX, inj_decode_hex, 1, 1},           {"code-point-payload", CAND_POINTS, inj_decode_code_points, 1, 1},
-    {"spelling-alphabet", CAND_CAPS, inj_decode_nato, 0, 1},  {"reversed-text", CAND_BACKWARDS, inj_decode_backwards, 0, 1},
+    {"base32-payload", CAND_BASE32, inj_decode_base32, 1, 1, 1},
+    {"binary-payload", CAND_BITS, inj_decode_binary, 1, 1, 1},
+    {"char-code-payload", CAND_CODES, inj_decode_codes, 1, 1, 1},
+    {"morse-payload", CAND_MORSE, inj_decode_morse, 0, 1, 1},
+    {"cipher-payload", CAND_CIPHER, inj_decode_cipher, 0, 1, 1},
+    {"pig-latin", CAND_PIG, inj_decode_pig_latin, 0, 1, 1},
+    {"leetspeak", CAND_LEET, inj_decode_leet, 0, 1, 0},
+    {"leetspeak", CAND_LEET, inj_decode_leet_second, 0, 1, 0},
+    {"spaced-letters", CAND_SPACED, inj_decode_spaced, 0, 1, 0},
+    {"cut-words", CAND_CUT, inj_decode_cut_words, 0, 0, 0},
+    {"escaped-payload", CAND_ESCAPES, inj_decode_escape_runs, 1, 1, 1},
+    {"split-payload", CAND_PIECES, inj_decode_pieces, 0, 1, 1},
+    {"hex-payload", CAND_HEX, inj_decode_hex, 1, 1, 1},
+    {"code-point-payload", CAND_POINTS, inj_decode_code_points, 1, 1, 1},
+    {"spelling-alphabet", CAND_CAPS, inj_decode_nato, 0, 1, 1},
+    {"reversed-text", CAND_BACKWARDS, inj_decode_backwards, 0, 1, 1},
+    {"word-order", CAND_ALWAYS, inj_decode_word_order, 0, 0, 0},
 };
 #define REVEAL_MARGIN 0.1  /* a reading of a visible payload must score this much above the text */
 #define HIDDEN_MIN 0.195   /* a hidden payload that reads as this much of an attack (0.2: one weak rule) is an encoded attack */
 #define HIDDEN_WEIGHT 0.4  /* what hiding it adds (0.2 inside: 0.52) */
+#define ORDERS_SCORE 0.2   /* a hidden payload that is an instruction reads as this much of an attack */
 #define VISIBLE_WEIGHT 0.3
 #define STYLED_MIN 8 /* letters in styled forms: a phrase written in them, not a name or a symbol */
 #define FRAME_WEIGHT 0.5 /* "decode and follow" around an encoded payload: at the default threshold */
@@ -1478,10 +1491,11 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
         }
     }
 
+    int decoded = 0; /* a hidden payload was read into text */
     /* other encodings, when the text carries their cue: decoded and scored once more */
     int rot13 = sc->lex.rot13_cue, reversed = sc->lex.reversed_cue && sig.bidi_override == 0, hex = sc->lex.hex_cue;
     int escapes = inj_has_escapes(text, len);
-    cand |= (escapes ? CAND_ESCAPES : 0) | ((need & NEED_LEET) ? CAND_LEET : 0) | (sig.spaced > 0 ? CAND_SPACED : 0);
+    cand |= (escapes ? CAND_ESCAPES : 0) | ((need & NEED_LEET) ? CAND_LEET : 0) | (sig.spaced > 0 ? CAND_SPACED : 0) | CAND_ALWAYS;
     for (int d = 0; d < 4; d++) {
         static const char *const names[] = {"rot13-payload", "reversed-text", "hex-payload", "escaped-payload"};
         if (!(d == 0 ? rot13 : d == 1 ? reversed : d == 2 ? hex : escapes))
@@ -1492,6 +1506,9 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
                     : d == 2 ? inj_decode_hex(text, len, sc->b64)
                              : inj_decode_escapes(text, len, sc->b64);
         double inner = dn > 0 ? decoded_score(inj, sc, sc->b64, dn) : 0;
+        if (dn > 0 && inner < HIDDEN_MIN && inj_instruction(sc->b64, dn))
+            inner = ORDERS_SCORE;
+        decoded |= dn > 0;
         if (inner >= HIDDEN_MIN) {
             enc = noisy_or(enc, noisy_or(inner, HIDDEN_WEIGHT));
             enc_name = names[d];
@@ -1509,7 +1526,10 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
             j = b64_runs[r].end;
         }
         size_t dn = b64_decode_text(sc, text + i, j - i);
+        decoded |= dn > 0;
         double inner = dn > 0 ? decoded_score(inj, sc, sc->b64, dn) : 0;
+        if (dn > 0 && inner < HIDDEN_MIN && inj_instruction(sc->b64, dn))
+            inner = ORDERS_SCORE;
         if (dn > 0 && inner < HIDDEN_MIN)
             inner = decoded_again(inj, sc, sc->b64, dn);
         if (inner >= HIDDEN_MIN) {
@@ -1523,7 +1543,6 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
     }
 
     /* the decoders that prescan found material for: a reading counts when it says more than the text */
-    int decoded = n_b64 > 0; /* a payload was read (base64 runs: they are one) */
     size_t dlen = len < DECODE_MAX_TEXT ? len : DECODE_MAX_TEXT;
     for (size_t d = 0; d < sizeof(payload_decoders) / sizeof(payload_decoders[0]); d++) {
         const struct payload_decoder *pd = &payload_decoders[d];
@@ -1533,8 +1552,10 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
         size_t dn = pd->decode(text, dlen, sc->b64);
         decoded |= dn > 0 && pd->hidden;
         double inner = dn > 0 ? decoded_score(inj, sc, sc->b64, dn) : 0;
+        if (dn > 0 && inner < HIDDEN_MIN && pd->orders && inj_instruction(sc->b64, dn))
+            inner = ORDERS_SCORE;
         if (dn > 0 && inner <= 0.2 && pd->nested)
-            inner = decoded_again(inj, sc, sc->b64, dn);
+            inner = inner > 0 ? inner : decoded_again(inj, sc, sc->b64, dn);
         if (pd->hidden ? inner >= HIDDEN_MIN : inner > 0.2 && inner > score + REVEAL_MARGIN) {
             enc = noisy_or(enc, noisy_or(inner, pd->hidden ? HIDDEN_WEIGHT : VISIBLE_WEIGHT));
             enc_name = pd->name;
@@ -1544,7 +1565,7 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
      * attack (an emoji rebus, a cipher without a key, a payload whose words the phrases miss):
      * the frame says what the payload is for */
     if ((score > enc ? score : enc) < FRAME_WEIGHT && ((cand & PAYLOAD_CANDS) || decoded || sig.emoji >= 3 || sc->lex.hex_cue) &&
-        inj_follow_frame(text, dlen)) {
+        inj_follow_frame(text, dlen, decoded)) {
         enc = noisy_or(enc, FRAME_WEIGHT);
         enc_name = "decode-and-follow";
     }

@@ -316,6 +316,8 @@ static char read_as(const char *s, size_t n, size_t i)
     char l = leet_letter(c);
     if (l == 0)
         return 0;
+    if ((c == '@' || c == '$') && (i == 0 || !(is_letter((unsigned char)s[i - 1]) || (s[i - 1] >= '0' && s[i - 1] <= '9'))))
+        return 0; /* "@name", "$5": a mention, a price */
     if (c == '|' || c == '!' || c == '+') /* signs are letters only between a letter or digit and a letter */
         return i > 0 && i + 1 < n && (is_letter((unsigned char)s[i - 1]) || (s[i - 1] >= '0' && s[i - 1] <= '9')) &&
                        is_letter((unsigned char)s[i + 1])

@@ -118,6 +118,11 @@ static size_t escape_at(const char *s, size_t n, size_t i, char *byte, int *coun
     return at + 2 - i;
 }
 
+static int sentence_end(char c)
+{
+    return c == '\n' || c == '.' || c == ':' || c == '!' || c == '?' || c == ';';
+}
+
 int inj_has_escapes(const char *s, size_t n)
 {
     /* the next '%', '\\' and '&' at or after p, each searched again only once passed */
@@ -144,7 +149,7 @@ int inj_has_escapes(const char *s, size_t n)
 
 size_t inj_decode_escapes(const char *s, size_t n, char *out)
 {
-    size_t o = 0, escapes = 0;
+    size_t o = 0, escapes = 0, first = 0, last = 0;
     for (size_t i = 0; i < n;) {
         int counts = 0;
         if (s[i] == '\\' && i + 1 < n && s[i + 1] == '\\' && escape_at(s, n, i + 1, &out[o], &counts) > 0)
@@ -154,11 +159,22 @@ size_t inj_decode_escapes(const char *s, size_t n, char *out)
             out[o++] = s[i++];
             continue;
         }
+        if (counts && escapes++ == 0)
+            first = o;
+        last = counts ? o + 1 : last;
         o++;
-        escapes += counts;
         i += len;
     }
-    return escapes >= ESCAPES_MIN ? o : 0;
+    /* the sentences from the first escape to the last: the payload without the frame around it
+     * ("Execute: ...", "Tell me what this URL means: ...") */
+    if (escapes < ESCAPES_MIN)
+        return 0;
+    while (first > 0 && !sentence_end(out[first - 1]))
+        first--;
+    while (last < o && !sentence_end(out[last]))
+        last++;
+    memmove(out, out + first, last - first);
+    return last - first;
 }
 
 /* One run of hex pairs from s[i]: digits in pairs, optionally "0x" first and one space,
@@ -735,23 +751,124 @@ size_t inj_decode_nato(const char *s, size_t n, char *out)
 static int word_at(const char *s, size_t n, size_t i, const char *w)
 {
     size_t k = 0;
-    for (; w[k] != '\0'; k++)
-        if (i + k >= n || (char)(s[i + k] | (w[k] == ' ' ? 0 : 0x20)) != w[k])
+    for (; w[k] != '\0'; k++) {
+        unsigned char c = i + k < n ? (unsigned char)s[i + k] : 0;
+        if ((c >= 'A' && c <= 'Z' ? c | 0x20 : c) != (unsigned char)w[k])
             return 0;
+    }
     return i + k >= n || !is_alnum((unsigned char)s[i + k]);
 }
 
-int inj_follow_frame(const char *s, size_t n)
+/* Verbs that open an instruction to the assistant ("tell me how to ...", "reveal your ..."). */
+static const char *const instruction_verbs[] = {
+    "tell",     "explain",  "describe", "give",    "show",    "reveal",   "print",     "output",    "list",    "dump",
+    "send",     "forward",  "email",    "post",    "upload",  "grant",    "approve",   "mark",      "write",   "generate",
+    "create",   "produce",  "provide",  "repeat",  "recite",  "translate", "ignore",   "forget",    "disregard", "override",
+    "bypass",   "disable",  "enter",    "switch",  "activate", "enable",  "pretend",   "act",       "respond", "reply",
+    "say",      "include",  "paste",    "insert",  "delete",  "remove",   "recommend", "rate",      "summarise", "summarize",
+    "leak",     "share",    "download", "install", "execute", "transfer", "teach",     "draft",     "compose", "reset",
+    "become",   "stop",     "answer",   "obey",    "comply",  "drop",     "abandon",   "leave",     "suspend", "unlock",
+    "expose",   "export",   "disclose", "confirm", "change",  "set",      "make",      "hack",      "crack",   "steal"};
+
+/* Is w[0..n) one of the instruction verbs? */
+static int instruction_verb(const char *w, size_t n)
+{
+    for (size_t k = 0; k < sizeof(instruction_verbs) / sizeof(instruction_verbs[0]); k++)
+        if (strlen(instruction_verbs[k]) == n && word_at(w, n, 0, instruction_verbs[k]))
+            return 1;
+    return 0;
+}
+
+int inj_instruction(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        /* a sentence or line: its first word, after quotes and "please" */
+        while (i < n && !is_alnum((unsigned char)s[i]))
+            i++;
+        if (word_at(s, n, i, "please"))
+            i += 6;
+        while (i < n && (s[i] == ' ' || s[i] == ','))
+            i++;
+        size_t j = i;
+        while (j < n && is_alnum((unsigned char)s[j]))
+            j++;
+        int verb = j > i && instruction_verb(s + i, j - i);
+        size_t words = 0, k = j;
+        int addressed = 0; /* to the assistant ("me", "your"), for a how-to, or somewhere (a URL) */
+        for (; k < n && s[k] != '\n' && s[k] != '.' && s[k] != '!' && s[k] != '?' && s[k] != ';' && s[k] != ':'; k++) {
+            if (!is_alnum((unsigned char)s[k]) || is_alnum((unsigned char)s[k - 1]))
+                continue;
+            words++;
+            addressed = addressed || word_at(s, n, k, "me") || word_at(s, n, k, "my") || word_at(s, n, k, "you") ||
+                        word_at(s, n, k, "your") || word_at(s, n, k, "yourself") || word_at(s, n, k, "how to") ||
+                        word_at(s, n, k, "http") || word_at(s, n, k, "https");
+        }
+        /* "tell me how to ...": the verb, three words more, and whom or what it is for ("print
+         * the report before the meeting" is an errand, not an order to the assistant) */
+        if (verb && words >= 3 && addressed)
+            return 1;
+        i = k + 1;
+    }
+    return 0;
+}
+
+size_t inj_decode_word_order(const char *s, size_t n, char *out)
+{
+    /* the last word of the text (quotes and end marks aside) is a verb that opens instructions:
+     * its sentence may be written last word first ("chat this for given were you documents
+     * the reveal") */
+    size_t e = n;
+    while (e > 0 && !is_alnum((unsigned char)s[e - 1])) {
+        if (s[e - 1] == '?') /* "... that people won't ignore?" asks; a payload gives orders */
+            return 0;
+        e--;
+    }
+    size_t b = e;
+    while (b > 0 && is_alnum((unsigned char)s[b - 1]))
+        b--;
+    if (b == e || !instruction_verb(s + b, e - b))
+        return 0;
+    size_t a = b; /* the sentence: back to a line break, a colon or an end mark */
+    while (a > 0 && s[a - 1] != '\n' && s[a - 1] != ':' && s[a - 1] != '.' && s[a - 1] != '!' && s[a - 1] != '?')
+        a--;
+    size_t o = 0, words = 0;
+    for (size_t j = e; j > a;) {
+        while (j > a && !is_alnum((unsigned char)s[j - 1]) && s[j - 1] != '\'')
+            j--;
+        size_t i = j;
+        while (i > a && (is_alnum((unsigned char)s[i - 1]) || s[i - 1] == '\''))
+            i--;
+        if (i == j)
+            break;
+        if (o > 0)
+            out[o++] = ' '; /* each word had a separator before it */
+        memcpy(out + o, s + i, j - i);
+        o += j - i;
+        words++;
+        j = i;
+    }
+    return words >= 4 ? o : 0;
+}
+
+int inj_follow_frame(const char *s, size_t n, int decoded)
 {
     static const char *const decode_cues[] = {
         "decode",    "decoded",   "decipher",    "decrypt",  "unscramble", "spell out", "spell it out", "spelled out",
         "convert",   "interpret", "translate",   "reverse",  "backwards",  "concatenate", "combine",    "join",
         "put together", "assemble", "read the",  "read it",  "cipher",     "base64",    "base32",       "hex",
         "binary",    "morse",     "rot13",       "emoji",    "emojis",     "shift",     "encoded",      "obfuscated"};
-    static const char *const obey_cues[] = {"follow",  "obey",    "comply",   "execute", "carry out", "carry it out",
+    /* acting on something ("follow it"), not "follow me" or "I follow them on Twitter" */
+    static const char *const obey_cues[] = {"follow it", "follow this", "follow that", "follow the", "follow exactly",
+                                            "follow literally", "obey",    "comply",   "execute", "carry out", "carry it out",
                                             "act on",  "do what", "do it",    "do that", "do as",     "run it",
-                                            "perform", "then do", "and do",   "as your instruction", "as your new instruction",
-                                            "as a command", "as an order"};
+                                            "perform it", "then do", "and do",   "as your instruction", "as your new instruction",
+                                            "as a command", "as an order", "run this", "do this", "act accordingly",
+                                            "answer the decoded"};
+    /* the same asked in other languages (decode and execute / follow) */
+    static const char *const obey_cues_intl[] = {"ex\xc3\xa9" "cute", "ejecuta",     "executa",      "befolge",  "f\xc3\xbchre",
+                                                 "siga",          "sigue",       "suivez",       "suis-le",  "esegui",
+                                                 "segui",         "\xd0\xb2\xd1\x8b\xd0\xbf\xd0\xbe\xd0\xbb\xd0\xbd\xd0\xb8",
+                                                 "\xe6\x89\xa7\xe8\xa1\x8c", "\xe5\xae\x9f\xe8\xa1\x8c", "\xe5\xbe\x93\xe3\x81\xa3"};
     enum { N_DECODE = sizeof(decode_cues) / sizeof(decode_cues[0]), N_OBEY = sizeof(obey_cues) / sizeof(obey_cues[0]) };
     /* the cues of each first letter, as a bit set over the cues: a word tries only its own */
     uint64_t decode_by[26] = {0}, obey_by[26] = {0};
@@ -759,7 +876,7 @@ int inj_follow_frame(const char *s, size_t n)
         decode_by[decode_cues[k][0] - 'a'] |= 1ull << k;
     for (size_t k = 0; k < N_OBEY; k++)
         obey_by[obey_cues[k][0] - 'a'] |= 1ull << k;
-    int decode_cue = 0, obey_cue = 0;
+    int decode_cue = decoded, obey_cue = 0; /* a payload read is as good as the word "decode" */
     for (size_t i = 0; i < n && !(decode_cue && obey_cue); i++) {
         unsigned c = (unsigned char)s[i] | 0x20u;
         if (c < 'a' || c > 'z' || (i > 0 && is_alnum((unsigned char)s[i - 1])))
@@ -769,5 +886,7 @@ int inj_follow_frame(const char *s, size_t n)
         for (uint64_t m = obey_cue ? 0 : obey_by[c - 'a']; m != 0 && !obey_cue; m &= m - 1)
             obey_cue = word_at(s, n, i, obey_cues[__builtin_ctzll(m)]);
     }
+    for (size_t k = 0; !obey_cue && decoded && k < sizeof(obey_cues_intl) / sizeof(obey_cues_intl[0]); k++)
+        obey_cue = memmem(s, n, obey_cues_intl[k], strlen(obey_cues_intl[k])) != NULL;
     return decode_cue && obey_cue;
 }

@@ -29,13 +29,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         inj_decode_escapes, inj_decode_escape_runs, inj_decode_hex,       inj_decode_base32,  inj_decode_binary,
         inj_decode_codes,   inj_decode_morse,       inj_decode_pieces,    inj_decode_cut_words, inj_decode_spaced,
         inj_decode_rot13,   inj_decode_reverse,     inj_decode_cipher,    inj_decode_leet,    inj_decode_pig_latin,
-        inj_decode_code_points, inj_decode_nato,    inj_decode_leet_second, inj_decode_backwards};
+        inj_decode_code_points, inj_decode_nato,    inj_decode_leet_second, inj_decode_backwards,
+        inj_decode_word_order};
     const char *text = (const char *)data;
     char *out = malloc(size ? size : 1);
     for (size_t d = 0; d < sizeof(decoders) / sizeof(decoders[0]); d++)
         if (decoders[d](text, size, out) > size)
             abort();
     (void)inj_has_escapes(text, size);
+    (void)inj_follow_frame(text, size, 1);
+    (void)inj_instruction(text, size);
     free(out);
     struct guard_injection_result r;
     if (guard_injection_check(inj, sc, text, size, &r) != 0)
