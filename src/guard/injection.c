@@ -1330,7 +1330,8 @@ struct payload_decoder {
     int hidden; /* its payload cannot be read as written (not so: split or cut words, which the
                  * text shows nearly as they are; their reading must say more than the text) */
     int orders; /* a payload it reads that is an instruction (inj_instruction) was hidden to be
-                 * obeyed (not so for the forms ordinary text has: leet, spaced letters) */
+                 * obeyed (a visible one: it is a payload, for the decode-and-follow frame; not so
+                 * for leet, which ordinary text has) */
 };
 
 static const struct payload_decoder payload_decoders[] = {
@@ -1342,7 +1343,7 @@ static const struct payload_decoder payload_decoders[] = {
     {"pig-latin", CAND_PIG, inj_decode_pig_latin, 0, 1, 1},
     {"leetspeak", CAND_LEET, inj_decode_leet, 0, 1, 0},
     {"leetspeak", CAND_LEET, inj_decode_leet_second, 0, 1, 0},
-    {"spaced-letters", CAND_SPACED, inj_decode_spaced, 0, 1, 0},
+    {"spaced-letters", CAND_SPACED, inj_decode_spaced, 0, 1, 1},
     {"cut-words", CAND_CUT, inj_decode_cut_words, 0, 0, 0},
     {"escaped-payload", CAND_ESCAPES, inj_decode_escape_runs, 1, 1, 1},
     {"split-payload", CAND_PIECES, inj_decode_pieces, 0, 1, 1},
@@ -1350,7 +1351,7 @@ static const struct payload_decoder payload_decoders[] = {
     {"code-point-payload", CAND_POINTS, inj_decode_code_points, 1, 1, 1},
     {"spelling-alphabet", CAND_CAPS, inj_decode_nato, 0, 1, 1},
     {"reversed-text", CAND_BACKWARDS, inj_decode_backwards, 0, 1, 1},
-    {"word-order", CAND_ALWAYS, inj_decode_word_order, 0, 0, 0},
+    {"word-order", CAND_ALWAYS, inj_decode_word_order, 0, 0, 1},
 };
 #define REVEAL_MARGIN 0.1  /* a reading of a visible payload must score this much above the text */
 #define HIDDEN_MIN 0.195   /* a hidden payload that reads as this much of an attack (0.2: one weak rule) is an encoded attack */
@@ -1552,8 +1553,11 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
         size_t dn = pd->decode(text, dlen, sc->b64);
         decoded |= dn > 0 && pd->hidden;
         double inner = dn > 0 ? decoded_score(inj, sc, sc->b64, dn) : 0;
-        if (dn > 0 && inner < HIDDEN_MIN && pd->orders && inj_instruction(sc->b64, dn))
-            inner = ORDERS_SCORE;
+        if (dn > 0 && inner < HIDDEN_MIN && pd->orders && inj_instruction(sc->b64, dn)) {
+            if (pd->hidden)
+                inner = ORDERS_SCORE;
+            decoded = 1;
+        }
         if (dn > 0 && inner <= 0.2 && pd->nested)
             inner = inner > 0 ? inner : decoded_again(inj, sc, sc->b64, dn);
         if (pd->hidden ? inner >= HIDDEN_MIN : inner > 0.2 && inner > score + REVEAL_MARGIN) {

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #define HEX_MIN_DIGITS 16
-#define ESCAPES_MIN 4
+#define ESCAPES_MIN 3
 #define BASE32_MIN_RUN 16 /* characters of a base32 run (10 bytes) */
 #define BITS_MIN_BYTES 4  /* groups of a binary run */
 #define CODES_MIN 8       /* numbers of a run of character codes */
@@ -600,9 +600,9 @@ size_t inj_decode_spaced(const char *s, size_t n, char *out)
             letters++;
             longest = ++word > longest ? word : longest;
             size_t g = j;
-            while (g < n && (letter_mark(s[g]) || s[g] == '/') && g - j < 4)
+            while (g < n && (letter_mark(s[g]) || s[g] == '/') && g - j < 9)
                 g++;
-            if (g == j || g >= n || g - j >= 4)
+            if (g == j || g >= n || g - j >= 9) /* up to eight marks between words */
                 break;
             if (mark == 0 && g - j == 1 && s[j] != '/')
                 mark = s[j];

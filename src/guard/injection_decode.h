@@ -5,9 +5,9 @@
  *
  *   escapes   percent-encoding (%20), \xHH and \uHHHH escapes and HTML numeric entities of ASCII
  *             characters (&#105; &#x69;), decoded in place with the named entities of ASCII signs
- *             (&colon;), the sentences from the first escape to the last; needs at least four escapes
+ *             (&colon;), the sentences from the first escape to the last; needs at least three escapes
  *             that are not named entities (a URL with one %20 is not a payload)
- *   escape runs  the runs of four or more escapes alone, each decoded and ended with a newline
+ *   escape runs  the runs of three or more escapes alone, each decoded and ended with a newline
  *             (a payload read without the words around it: "do what they say: ...")
  *   hex       runs of hex byte pairs (16+ digits; "49676e...", "0x4967...", "49 67 6e ...")
  *             whose decoding is printable text (zero bytes of UTF-16 dropped; "0x49 0x67" too); runs are joined
@@ -21,7 +21,8 @@
  *   morse     runs of 6+ Morse letters (". -", words split by '/', '|' or two spaces)
  *   pieces    the quoted pieces of the text joined in order ("a='ign' b='ore all'"), 2+ pieces
  *   cut words letters split by marks ("ig.nore pre.vious") joined, 3+ marks; the cut words alone
- *   spaced    runs of 4+ single letters one space apart ("i g n o r e  a l l"), joined, alone
+ *   spaced    single letters one mark apart ("i g n o r e  a l l", "i-g-n-o-r-e"), joined, alone,
+ *             when a word of four letters or more is spelt so
  * The runs must decode to text (nine tenths printable, half letters).
  *   rot13     the whole text, rotated
  *   reverse   the whole text, byte-reversed with UTF-8 characters kept whole */
@@ -30,7 +31,7 @@
 
 #include <stddef.h>
 
-int inj_has_escapes(const char *s, size_t n); /* four or more escapes: worth decoding */
+int inj_has_escapes(const char *s, size_t n); /* three or more escapes: worth decoding */
 size_t inj_decode_escapes(const char *s, size_t n, char *out);
 size_t inj_decode_escape_runs(const char *s, size_t n, char *out);
 size_t inj_decode_hex(const char *s, size_t n, char *out);
