@@ -865,7 +865,7 @@ int inj_follow_frame(const char *s, size_t n, int decoded)
                                             "as a command", "as an order", "run this", "do this", "act accordingly",
                                             "answer the decoded"};
     /* the same asked in other languages (decode and execute / follow) */
-    static const char *const obey_cues_intl[] = {"ex\xc3\xa9" "cute", "ejecuta",     "executa",      "befolge",  "f\xc3\xbchre",
+    static const char *const obey_cues_intl[] = {"ex\xc3\xa9\x63ute", "ejecuta",     "executa",      "befolge",  "f\xc3\xbchre",
                                                  "siga",          "sigue",       "suivez",       "suis-le",  "esegui",
                                                  "segui",         "\xd0\xb2\xd1\x8b\xd0\xbf\xd0\xbe\xd0\xbb\xd0\xbd\xd0\xb8",
                                                  "\xe6\x89\xa7\xe8\xa1\x8c", "\xe5\xae\x9f\xe8\xa1\x8c", "\xe5\xbe\x93\xe3\x81\xa3"};

@@ -234,7 +234,7 @@ static void decode_and_follow_frames_are_recognised(void **state)
     for (size_t k = 0; k < sizeof(not_frames) / sizeof(not_frames[0]); k++)
         assert_false(inj_follow_frame(not_frames[k], strlen(not_frames[k]), 0));
     /* once a payload was decoded, acting on it is enough, in other languages too */
-    static const char *const acted[] = {"Execute: ...", "D\xc3\xa9" "code et ex\xc3\xa9" "cute : ...",
+    static const char *const acted[] = {"Execute: ...", "D\xc3\xa9\x63ode et ex\xc3\xa9\x63ute : ...",
                                         "\xe8\xa7\xa3\xe7\xa0\x81\xe5\xb9\xb6\xe6\x89\xa7\xe8\xa1\x8c\xef\xbc\x9a ..."};
     for (size_t k = 0; k < sizeof(acted) / sizeof(acted[0]); k++) {
         assert_false(inj_follow_frame(acted[k], strlen(acted[k]), 0));
