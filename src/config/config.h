@@ -268,7 +268,9 @@ struct config_guardrail {
                                             * to guardrails: type regex (the canary format), stage output,
                                             * named "<name>.canary", action block (log when this guard logs) */
     const struct config_guardrail *canary_of; /* a companion: its prompt_injection guard; NULL for the others */
-    char *model_path;   /* classifier: model file from `warden train` */
+    char *model_path;   /* classifier: model file from `warden train`; prompt_injection: its model, NULL =
+                         * the shipped one next to the binary if present (guard/engine.c) */
+    int model_off;      /* prompt_injection: `model: none` (or false): the lexicon alone */
 
     /* parallel / chain */
     enum config_guard_strategy strategy;

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "util/alloc.h"
@@ -67,7 +68,7 @@ static const struct {
     {"headers", T(WEBHOOK)},
     {"additional_provider_specific_params", T(WEBHOOK)},
     {"on_intervened", T(WEBHOOK)},
-    {"model", T(LLM_JUDGE) | T(CLASSIFIER)},
+    {"model", T(LLM_JUDGE) | T(CLASSIFIER) | T(PROMPT_INJECTION)},
     {"prompt_template", T(LLM_JUDGE)},
     {"allow", T(TOOLS)},
     {"deny", T(TOOLS)},
@@ -309,6 +310,17 @@ static int check_nonempty_items(struct cfg_ctx *c, yaml_node_t *seq, char **v, s
     return 0;
 }
 
+/* prompt_injection's `model: none` (or false / off / no): the lexicon alone, without the shipped model. */
+static int model_is_off(const yaml_node_t *v)
+{
+    static const char *const off[] = {"none", "false", "off", "no"};
+    const char *s = cfg_scalar(v);
+    for (size_t i = 0; s != NULL && i < sizeof(off) / sizeof(off[0]); i++)
+        if (strcasecmp(s, off[i]) == 0)
+            return 1;
+    return 0;
+}
+
 static int parse_guardrail(struct cfg_ctx *c, yaml_node_t *n, struct config_guardrail *g, size_t index)
 {
     static const char *const stages[] = {"input", "output", NULL};
@@ -436,7 +448,9 @@ static int parse_guardrail(struct cfg_ctx *c, yaml_node_t *n, struct config_guar
             rc = parse_provider_params(c, v, &g->provider_params_json);
         } else if (!strcmp(key, "headers")) {
             rc = cfg_kv_map(c, v, 1, &g->headers, &g->n_headers);
-        } else if (!strcmp(key, "model") && type == CONFIG_GUARD_CLASSIFIER) {
+        } else if (!strcmp(key, "model") && type == CONFIG_GUARD_PROMPT_INJECTION && model_is_off(v)) {
+            g->model_off = 1; /* the lexicon alone */
+        } else if (!strcmp(key, "model") && (type == CONFIG_GUARD_CLASSIFIER || type == CONFIG_GUARD_PROMPT_INJECTION)) {
             rc = cfg_name(c, v, &g->model_path);
             if (!rc && access(g->model_path, R_OK) != 0)
                 rc = cfg_fail(c, v, "cannot read model file \"%s\": %s (build it with `make` or `warden train`)",

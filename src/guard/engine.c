@@ -38,6 +38,7 @@
 
 #include <h2o/linklist.h>
 #include <h2o/memory.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -131,12 +132,72 @@ const char *guard_stage_name(enum config_guard_stage s)
 
 /* ---- shared state ---- */
 
+/* Gives guard i the model in path, loaded once per file: a guard naming a file an earlier guard
+ * loaded borrows that guard's model (immutable, shared by every worker). 0, or -1 with err. */
+static int model_attach(struct guard_shared *gs, size_t i, const char *path, char *err, size_t errsz)
+{
+    struct guard_compiled *c = &gs->gc[i];
+    for (size_t k = 0; k < i; k++)
+        if (gs->gc[k].classifier != NULL && strcmp(gs->gc[k].model_file, path) == 0) {
+            c->classifier = gs->gc[k].classifier;
+            c->classifier_borrowed = 1;
+            c->model_file = util_strdup(path);
+            return 0;
+        }
+    c->classifier = guard_classifier_load(path, err, errsz);
+    if (c->classifier == NULL)
+        return -1;
+    c->model_file = util_strdup(path);
+    return 0;
+}
+
+/* The shipped injection model: <directory of the running binary>/models/injection.model (make
+ * builds it there), if that file exists. 1 with out set, or 0. */
+static int injection_default_model(char *out, size_t outsz)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0)
+        return 0;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash == NULL)
+        return 0;
+    *slash = '\0';
+    int w = snprintf(out, outsz, "%s/models/injection.model", exe);
+    return w > 0 && (size_t)w < outsz && access(out, R_OK) == 0;
+}
+
+/* A prompt_injection guard's model: the configured file (one that does not load is an error),
+ * none with `model: none`, else the shipped one if present; without it the lexicon decides alone,
+ * said once at start-up (*told). A shipped file that does not load is said and skipped too: a
+ * stale build must not stop a gateway whose config never named it. */
+static int injection_model_attach(struct guard_shared *gs, size_t i, int *told, char *err, size_t errsz)
+{
+    const struct config_guardrail *g = &gs->cfg->guardrails[i];
+    if (g->model_off)
+        return 0;
+    if (g->model_path != NULL)
+        return model_attach(gs, i, g->model_path, err, errsz);
+    char path[PATH_MAX + 32];
+    char e[256] = "";
+    if (injection_default_model(path, sizeof(path)) && model_attach(gs, i, path, e, sizeof(e)) == 0)
+        return 0;
+    if (!*told)
+        LOG_WARN("guard", "guardrail %s: prompt_injection without its model (%s): the lexicon alone; "
+                          "build it with `make` or set model: FILE (model: none says so)",
+                 g->name, e[0] ? e : "no models/injection.model next to the warden binary");
+    *told = 1;
+    return 0;
+}
+
 struct guard_shared *guard_shared_create(const struct config *cfg, char *err, size_t errsz)
 {
     struct guard_shared *gs = util_calloc(1, sizeof(*gs));
     gs->cfg = cfg;
     gs->n = cfg->n_guardrails;
     gs->gc = util_calloc(gs->n ? gs->n : 1, sizeof(*gs->gc));
+    int told_no_model = 0;
     for (size_t i = 0; i < gs->n; i++) {
         const struct config_guardrail *g = &cfg->guardrails[i];
         struct guard_compiled *c = &gs->gc[i];
@@ -181,15 +242,14 @@ struct guard_shared *guard_shared_create(const struct config *cfg, char *err, si
                 return NULL;
             }
         } else if (g->type == CONFIG_GUARD_CLASSIFIER) {
-            c->classifier = guard_classifier_load(g->model_path, e, sizeof(e));
-            if (c->classifier == NULL) {
+            if (model_attach(gs, i, g->model_path, e, sizeof(e)) != 0) {
                 snprintf(err, errsz, "%s:%d: guardrail %s: %s", cfg->path ? cfg->path : "config", g->line, g->name, e);
                 guard_shared_destroy(gs);
                 return NULL;
             }
-        } else if (g->type == CONFIG_GUARD_PROMPT_INJECTION && gs->injection == NULL) {
-            gs->injection = guard_injection_create(e, sizeof(e));
-            if (gs->injection == NULL) {
+        } else if (g->type == CONFIG_GUARD_PROMPT_INJECTION) {
+            if ((gs->injection == NULL && (gs->injection = guard_injection_create(e, sizeof(e))) == NULL) ||
+                injection_model_attach(gs, i, &told_no_model, e, sizeof(e)) != 0) {
                 snprintf(err, errsz, "%s:%d: guardrail %s: %s", cfg->path ? cfg->path : "config", g->line, g->name, e);
                 guard_shared_destroy(gs);
                 return NULL;
@@ -220,7 +280,9 @@ void guard_shared_destroy(struct guard_shared *gs)
         }
         if (c->plugin)
             guard_plugin_free(c->plugin);
-        guard_classifier_free(c->classifier);
+        if (!c->classifier_borrowed)
+            guard_classifier_free(c->classifier);
+        free(c->model_file);
         detect_free(c->detect);
         json_decref(c->provider_params);
     }

@@ -40,7 +40,9 @@ struct guard_compiled {
     struct guard_scan *scan;       /* regex / keywords */
     struct guard_scan **arg_scans; /* tools: one per arg_patterns entry */
     struct guard_plugin *plugin;
-    struct guard_classifier *classifier; /* classifier: the model, loaded once */
+    struct guard_classifier *classifier; /* classifier, prompt_injection: the model, loaded once per file */
+    char *model_file;                    /* the file it came from (the resolved default for prompt_injection) */
+    unsigned classifier_borrowed : 1;    /* another guard naming the same file owns it */
     struct detect_set *detect;     /* pii / secrets */
     json_t *provider_params; /* webhook: additional_provider_specific_params */
 };
@@ -147,6 +149,7 @@ void guard__check_classifier(struct guard_run *r);
 void guard__check_detect(struct guard_run *r);
 void guard__check_group(struct guard_run *r);
 void guard__check_injection(struct guard_run *r);
+int guard__injection_model_start(struct guard_run *r, const char **why);
 void guard__check_length(struct guard_run *r);
 void guard__check_plugin(struct guard_run *r);
 void guard__check_remote(struct guard_run *r);

@@ -267,11 +267,23 @@ void guard__check_tools(struct guard_run *r)
 
 /* ---- built-in detectors ---- */
 
+/* prompt_injection: the guard's score is max(lexicon score, model probability) against one
+ * threshold. The model (if the guard has one) goes to the pool first, then the lexicon reads the
+ * texts here; a lexicon hit (or a scanner error) decides at once and the model's job is cancelled
+ * or ignored (run_stop; its reference keeps the run alive until after_work), otherwise the model
+ * decides when its job is done (engine_plugin.c). */
 void guard__check_injection(struct guard_run *r)
 {
+    const char *model_why = NULL;
+    int model = guard__injection_model_start(r, &model_why);
     char why[200] = "";
     int rc = guard_builtin_injection(r->env->shared->injection, r->env->injection_scratch, r->g, r->texts, r->lens, r->n,
                                      &r->findings, &r->n_findings, why, sizeof(why));
     r->cap_findings = r->n_findings;
-    guard__run_finish(r, rc < 0 ? RAW_ERROR : rc ? RAW_VIOLATION : RAW_PASS, rc < 0 ? "scanner error" : why, NULL, NULL, 0);
+    if (rc == 0 && model > 0)
+        return; /* the model decides */
+    if (rc == 0 && model < 0)
+        guard__run_finish(r, RAW_ERROR, model_why, NULL, NULL, 0);
+    else
+        guard__run_finish(r, rc < 0 ? RAW_ERROR : rc ? RAW_VIOLATION : RAW_PASS, rc < 0 ? "scanner error" : why, NULL, NULL, 0);
 }

@@ -77,19 +77,75 @@ static void on_classifier_work_done(uv_work_t *w, int status)
     guard__run_unref(r);
 }
 
-/* Model inference never runs on the loop: the pool takes it, with a bound on queued jobs. */
-void guard__check_classifier(struct guard_run *r)
+/* Queues r's model (r->gc->classifier) on the pool, bounded by CLASSIFIER_QUEUE_MAX jobs per process,
+ * with the guard's time-out armed and a reference held until done runs. Reports nothing: returns 0,
+ * or -1 with *why when the queue is full or libuv refuses. */
+static int classifier_queue(struct guard_run *r, uv_after_work_cb done, const char **why)
 {
     if (atomic_fetch_add(&r->env->shared->classifier_jobs, 1) >= CLASSIFIER_QUEUE_MAX) {
         atomic_fetch_sub(&r->env->shared->classifier_jobs, 1);
-        guard__run_finish(r, RAW_ERROR, "classifier queue full", NULL, NULL, 0);
-        return;
+        *why = "classifier queue full";
+        return -1;
     }
-    if (run_queue_work(r, on_classifier_work, on_classifier_work_done, "could not queue classifier work") != 0) {
+    r->work.data = r;
+    r->refs++;
+    if (uv_queue_work(r->env->loop, &r->work, on_classifier_work, done) != 0) {
+        r->refs--;
         atomic_fetch_sub(&r->env->shared->classifier_jobs, 1);
-        return;
+        *why = "could not queue classifier work";
+        return -1;
     }
     r->clf_queued = 1; /* after_work runs on this loop later, never before this line */
+    guard__run_arm_timeout(r);
+    return 0;
+}
+
+/* Model inference never runs on the loop: the pool takes it, with a bound on queued jobs. */
+void guard__check_classifier(struct guard_run *r)
+{
+    const char *why = NULL;
+    if (classifier_queue(r, on_classifier_work_done, &why) != 0)
+        guard__run_finish(r, RAW_ERROR, why, NULL, NULL, 0);
+}
+
+/* prompt_injection's model, when the lexicon found nothing at the threshold (engine_local.c): its
+ * hits are prompt_injection findings over the whole text, with the model's probability as score. */
+static void on_injection_model_done(uv_work_t *w, int status)
+{
+    struct guard_run *r = w->data;
+    r->clf_queued = 0;
+    atomic_fetch_sub(&r->env->shared->classifier_jobs, 1);
+    if (!r->reported && !r->cancelled) {
+        if (status != 0) {
+            guard__run_finish(r, RAW_ERROR, "injection model job cancelled", NULL, NULL, 0);
+        } else {
+            double best = 0;
+            for (size_t i = 0; i < r->clf_n_findings; i++) {
+                snprintf(r->clf_findings[i].type, sizeof(r->clf_findings[i].type), "prompt_injection");
+                if (r->clf_findings[i].score > best)
+                    best = r->clf_findings[i].score;
+            }
+            free(r->findings);
+            r->findings = r->clf_findings;
+            r->n_findings = r->cap_findings = r->clf_n_findings;
+            r->clf_findings = NULL;
+            r->clf_n_findings = 0;
+            char why[120];
+            snprintf(why, sizeof(why), "prompt injection (model), score %.2f", best);
+            guard__run_finish(r, r->pverdict ? RAW_VIOLATION : RAW_PASS, r->pverdict ? why : NULL, NULL, NULL, 0);
+        }
+    }
+    guard__run_unref(r);
+}
+
+/* Starts prompt_injection's model on the pool before the lexicon runs on the loop, so the two
+ * overlap. Returns 1 (queued: on_injection_model_done decides unless the lexicon already did),
+ * 0 (the guard has no model) or -1 with *why (queue full, libuv refused). */
+int guard__injection_model_start(struct guard_run *r, const char **why)
+{
+    if (r->gc == NULL || r->gc->classifier == NULL)
+        return 0;
+    return classifier_queue(r, on_injection_model_done, why) == 0 ? 1 : -1;
 }
 
 /* ---- plugins ---- */
