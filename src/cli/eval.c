@@ -499,8 +499,10 @@ int cli_eval_main(int argc, char **argv)
     if (up)
         upstream_client_destroy(up);
     if (loop_inited) {
-        for (int i = 0; i < 50 && uv_run(&loop, UV_RUN_NOWAIT) != 0; i++)
-            ;
+        /* a model job the verdict no longer waited for (prompt_injection: the lexicon decided)
+         * may still run in the pool: its after_work must run before the model is freed */
+        for (uint64_t end = util_now_ns() + 5000000000ull; uv_loop_alive(&loop) && util_now_ns() < end;)
+            uv_run(&loop, UV_RUN_ONCE);
         uv_loop_close(&loop);
     }
     metrics_destroy(metrics);

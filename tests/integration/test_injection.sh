@@ -25,6 +25,7 @@ providers:
   - {name: rude, type: openai, base_url: "@MOCK@/v1", headers: {x-mock-content: "Shut up, you worthless idiot. Nobody cares."}}
 guardrails:
   - {name: inj, type: prompt_injection, threshold: 0.5}
+  - {name: inj-lex, type: prompt_injection, threshold: 0.5, model: none}
   - {name: tox-in, type: classifier, model: "$MODEL", threshold: 0.5}
   - {name: tox-out, type: classifier, model: "$MODEL", stage: output}
 models:
@@ -115,11 +116,13 @@ check "eval prints latency percentiles" contains "$out" "latency p50"
 out=$("$WARDEN_BIN" eval --config "$EVALCFG" --guardrail inj --data "$DATA/eval_injection.jsonl" --json 2>/dev/null)
 check "eval --json: macro_f1 1" eq "$(printf '%s' "$out" | json_get 'd["macro_f1"]')" "1.0"
 check "eval --json: p99 latency present" eq "$(printf '%s' "$out" | json_get '"p99" in d["latency_us"]')" "True"
-out=$("$WARDEN_BIN" eval --config "$EVALCFG" --guardrail inj --data "$DATA/eval_injection_spans.jsonl" --json 2>/dev/null)
+# span mode with the lexicon alone (model: none): its spans are the strongest signal, and the
+# fourth record's made-up span is a miss (the shipped model, over the whole text, catches it)
+out=$("$WARDEN_BIN" eval --config "$EVALCFG" --guardrail inj-lex --data "$DATA/eval_injection_spans.jsonl" --json 2>/dev/null)
 rc=$?
 check "eval span mode: tp 2 fp 0 fn 1" eq "$(printf '%s' "$out" | json_get '[d["types"]["prompt_injection"][k] for k in ("tp","fp","fn")]')" "[2, 0, 1]"
 check "eval span mode: exit 0 without a bar" eq "$rc" 0
-"$WARDEN_BIN" eval --config "$EVALCFG" --guardrail inj --data "$DATA/eval_injection_spans.jsonl" --min-recall 0.9 >/dev/null 2>&1
+"$WARDEN_BIN" eval --config "$EVALCFG" --guardrail inj-lex --data "$DATA/eval_injection_spans.jsonl" --min-recall 0.9 >/dev/null 2>&1
 check "eval --min-recall 0.9 below the bar -> exit 1" eq "$?" 1
 "$WARDEN_BIN" eval --config "$EVALCFG" --guardrail inj --data "$DATA/eval_injection.jsonl" --min-f1 0.95 >/dev/null 2>&1
 check "eval --min-f1 0.95 met -> exit 0" eq "$?" 0

@@ -810,7 +810,8 @@ static const struct bad bad_configs[] = {
     {BASE "guardrails:\n  - {name: a, type: regex, patterns: [x], threshold: 0.5}\n",
      "guardrails[0]: key \"threshold\" does not apply to type \"regex\""},
     {BASE "guardrails:\n  - {name: a, type: prompt_injection, model: x}\n",
-     "guardrails[0]: key \"model\" does not apply to type \"prompt_injection\""},
+     "t.yaml:7: guardrails[0].model: cannot read model file \"x\""},
+    {BASE "guardrails:\n  - {name: a, type: pii, model: none}\n", "guardrails[0]: key \"model\" does not apply to type \"pii\""},
 };
 
 static void each_mistake_gives_file_line_and_message(void **state)
