@@ -179,14 +179,14 @@ static int injection_model_attach(struct guard_shared *gs, size_t i, int *told, 
         return 0;
     if (g->model_path != NULL)
         return model_attach(gs, i, g->model_path, err, errsz);
-    char path[PATH_MAX + 32];
-    char e[256] = "";
+    char path[PATH_MAX + 32] = "models/injection.model next to the binary";
+    char e[PATH_MAX + 256] = "";
     if (injection_default_model(path, sizeof(path)) && model_attach(gs, i, path, e, sizeof(e)) == 0)
         return 0;
     if (!*told)
-        LOG_WARN("guard", "guardrail %s: prompt_injection without its model (%s): the lexicon alone; "
+        LOG_WARN("guard", "guardrail %s: prompt_injection without its model (%s%s): the lexicon alone; "
                           "build it with `make` or set model: FILE (model: none says so)",
-                 g->name, e[0] ? e : "no models/injection.model next to the warden binary");
+                 g->name, e[0] ? "" : "no ", e[0] ? e : path);
     *told = 1;
     return 0;
 }
