@@ -77,10 +77,10 @@ static void on_classifier_work_done(uv_work_t *w, int status)
     guard__run_unref(r);
 }
 
-/* Queues r's model (r->gc->classifier) on the pool, bounded by CLASSIFIER_QUEUE_MAX jobs per process,
+/* Queues work with r's model (r->gc->classifier) on the pool, bounded by CLASSIFIER_QUEUE_MAX jobs per process,
  * with the guard's time-out armed and a reference held until done runs. Reports nothing: returns 0,
  * or -1 with *why when the queue is full or libuv refuses. */
-static int classifier_queue(struct guard_run *r, uv_after_work_cb done, const char **why)
+static int classifier_queue(struct guard_run *r, uv_work_cb work, uv_after_work_cb done, const char **why)
 {
     if (atomic_fetch_add(&r->env->shared->classifier_jobs, 1) >= CLASSIFIER_QUEUE_MAX) {
         atomic_fetch_sub(&r->env->shared->classifier_jobs, 1);
@@ -89,7 +89,7 @@ static int classifier_queue(struct guard_run *r, uv_after_work_cb done, const ch
     }
     r->work.data = r;
     r->refs++;
-    if (uv_queue_work(r->env->loop, &r->work, on_classifier_work, done) != 0) {
+    if (uv_queue_work(r->env->loop, &r->work, work, done) != 0) {
         r->refs--;
         atomic_fetch_sub(&r->env->shared->classifier_jobs, 1);
         *why = "could not queue classifier work";
@@ -104,12 +104,43 @@ static int classifier_queue(struct guard_run *r, uv_after_work_cb done, const ch
 void guard__check_classifier(struct guard_run *r)
 {
     const char *why = NULL;
-    if (classifier_queue(r, on_classifier_work_done, &why) != 0)
+    if (classifier_queue(r, on_classifier_work, on_classifier_work_done, &why) != 0)
         guard__run_finish(r, RAW_ERROR, why, NULL, NULL, 0);
 }
 
-/* prompt_injection's model, when the lexicon found nothing at the threshold (engine_local.c): its
- * hits are prompt_injection findings over the whole text, with the model's probability as score. */
+/* The injection model reads texts of at least this many bytes: on a word or two ("system", a
+ * role name, a field value) its n-gram weights say more about the word than about an attack
+ * (P("system") = 0.65), and the lexicon judges short texts well on its own. */
+#define INJECTION_MODEL_MIN_BYTES 16
+
+/* In the pool: the model's probability for each text long enough to read; at or above the
+ * threshold, a prompt_injection finding over the whole text with that score. */
+static void on_injection_model_work(uv_work_t *w)
+{
+    struct guard_run *r = w->data;
+    guard_builtin_pool_thread_init(); /* inference yields the cores to the loops */
+    double best = -1;
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->lens[i] < INJECTION_MODEL_MIN_BYTES)
+            continue;
+        double p = guard_classifier_predict(r->gc->classifier, r->texts[i], r->lens[i]);
+        if (p < r->g->threshold)
+            continue;
+        r->clf_findings = util_realloc(r->clf_findings, (r->clf_n_findings + 1) * sizeof(*r->clf_findings));
+        struct guard_finding *f = &r->clf_findings[r->clf_n_findings++];
+        memset(f, 0, sizeof(*f));
+        f->index = i;
+        f->end = r->lens[i];
+        snprintf(f->type, sizeof(f->type), "prompt_injection");
+        f->score = p;
+        if (p > best)
+            snprintf(r->clf_reason, sizeof(r->clf_reason), "prompt injection (model), score %.2f", p);
+        best = p > best ? p : best;
+    }
+    r->pverdict = r->clf_n_findings > 0;
+}
+
+/* prompt_injection's model, when the lexicon found nothing at the threshold (engine_local.c). */
 static void on_injection_model_done(uv_work_t *w, int status)
 {
     struct guard_run *r = w->data;
@@ -119,20 +150,12 @@ static void on_injection_model_done(uv_work_t *w, int status)
         if (status != 0) {
             guard__run_finish(r, RAW_ERROR, "injection model job cancelled", NULL, NULL, 0);
         } else {
-            double best = 0;
-            for (size_t i = 0; i < r->clf_n_findings; i++) {
-                snprintf(r->clf_findings[i].type, sizeof(r->clf_findings[i].type), "prompt_injection");
-                if (r->clf_findings[i].score > best)
-                    best = r->clf_findings[i].score;
-            }
             free(r->findings);
             r->findings = r->clf_findings;
             r->n_findings = r->cap_findings = r->clf_n_findings;
             r->clf_findings = NULL;
             r->clf_n_findings = 0;
-            char why[120];
-            snprintf(why, sizeof(why), "prompt injection (model), score %.2f", best);
-            guard__run_finish(r, r->pverdict ? RAW_VIOLATION : RAW_PASS, r->pverdict ? why : NULL, NULL, NULL, 0);
+            guard__run_finish(r, r->pverdict ? RAW_VIOLATION : RAW_PASS, r->pverdict ? r->clf_reason : NULL, NULL, NULL, 0);
         }
     }
     guard__run_unref(r);
@@ -145,7 +168,7 @@ int guard__injection_model_start(struct guard_run *r, const char **why)
 {
     if (r->gc == NULL || r->gc->classifier == NULL)
         return 0;
-    return classifier_queue(r, on_injection_model_done, why) == 0 ? 1 : -1;
+    return classifier_queue(r, on_injection_model_work, on_injection_model_done, why) == 0 ? 1 : -1;
 }
 
 /* ---- plugins ---- */
