@@ -56,6 +56,8 @@ static void on_classifier_work(uv_work_t *w)
                                          &r->clf_n_findings, r->clf_reason, sizeof(r->clf_reason));
 }
 
+/* Both model kinds: a classifier guard's, and prompt_injection's when its lexicon found nothing
+ * at the threshold (engine_local.c). */
 static void on_classifier_work_done(uv_work_t *w, int status)
 {
     struct guard_run *r = w->data;
@@ -78,9 +80,9 @@ static void on_classifier_work_done(uv_work_t *w, int status)
 }
 
 /* Queues work with r's model (r->gc->classifier) on the pool, bounded by CLASSIFIER_QUEUE_MAX jobs per process,
- * with the guard's time-out armed and a reference held until done runs. Reports nothing: returns 0,
+ * with the guard's time-out armed and a reference held until after_work runs. Reports nothing: returns 0,
  * or -1 with *why when the queue is full or libuv refuses. */
-static int classifier_queue(struct guard_run *r, uv_work_cb work, uv_after_work_cb done, const char **why)
+static int classifier_queue(struct guard_run *r, uv_work_cb work, const char **why)
 {
     if (atomic_fetch_add(&r->env->shared->classifier_jobs, 1) >= CLASSIFIER_QUEUE_MAX) {
         atomic_fetch_sub(&r->env->shared->classifier_jobs, 1);
@@ -89,7 +91,7 @@ static int classifier_queue(struct guard_run *r, uv_work_cb work, uv_after_work_
     }
     r->work.data = r;
     r->refs++;
-    if (uv_queue_work(r->env->loop, &r->work, work, done) != 0) {
+    if (uv_queue_work(r->env->loop, &r->work, work, on_classifier_work_done) != 0) {
         r->refs--;
         atomic_fetch_sub(&r->env->shared->classifier_jobs, 1);
         *why = "could not queue classifier work";
@@ -104,7 +106,7 @@ static int classifier_queue(struct guard_run *r, uv_work_cb work, uv_after_work_
 void guard__check_classifier(struct guard_run *r)
 {
     const char *why = NULL;
-    if (classifier_queue(r, on_classifier_work, on_classifier_work_done, &why) != 0)
+    if (classifier_queue(r, on_classifier_work, &why) != 0)
         guard__run_finish(r, RAW_ERROR, why, NULL, NULL, 0);
 }
 
@@ -140,35 +142,14 @@ static void on_injection_model_work(uv_work_t *w)
     r->pverdict = r->clf_n_findings > 0;
 }
 
-/* prompt_injection's model, when the lexicon found nothing at the threshold (engine_local.c). */
-static void on_injection_model_done(uv_work_t *w, int status)
-{
-    struct guard_run *r = w->data;
-    r->clf_queued = 0;
-    atomic_fetch_sub(&r->env->shared->classifier_jobs, 1);
-    if (!r->reported && !r->cancelled) {
-        if (status != 0) {
-            guard__run_finish(r, RAW_ERROR, "injection model job cancelled", NULL, NULL, 0);
-        } else {
-            free(r->findings);
-            r->findings = r->clf_findings;
-            r->n_findings = r->cap_findings = r->clf_n_findings;
-            r->clf_findings = NULL;
-            r->clf_n_findings = 0;
-            guard__run_finish(r, r->pverdict ? RAW_VIOLATION : RAW_PASS, r->pverdict ? r->clf_reason : NULL, NULL, NULL, 0);
-        }
-    }
-    guard__run_unref(r);
-}
-
 /* Starts prompt_injection's model on the pool before the lexicon runs on the loop, so the two
- * overlap. Returns 1 (queued: on_injection_model_done decides unless the lexicon already did),
+ * overlap. Returns 1 (queued: on_classifier_work_done decides unless the lexicon already did),
  * 0 (the guard has no model) or -1 with *why (queue full, libuv refused). */
 int guard__injection_model_start(struct guard_run *r, const char **why)
 {
     if (r->gc == NULL || r->gc->classifier == NULL)
         return 0;
-    return classifier_queue(r, on_injection_model_work, on_injection_model_done, why) == 0 ? 1 : -1;
+    return classifier_queue(r, on_injection_model_work, why) == 0 ? 1 : -1;
 }
 
 /* ---- plugins ---- */
