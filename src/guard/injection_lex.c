@@ -125,6 +125,7 @@ enum {
     K_CFGMARK,   /* interaction config, blocked strings, allowed modes: keys only a policy-puppetry block has */
     K_NAMEDP,    /* a capitalised name right after "you are" (set by the scanner): a persona, if an AI is named */
     K_VOIDWEAK,  /* outdated, expired, retired: void, or news about a manual */
+    K_DEFINES,   /* defines, configures, controls, shapes: "the prompt that defines you(r persona)" */
     K_N
 };
 /* More than 64 classes: a word's classes are a 128-bit set. */
@@ -187,7 +188,7 @@ static const struct lex_group lexicon[] = {
      "supprimees|apagadas|didn't exist|did not exist|don't exist|do not exist|bypassed|circumvented|"
      "desativadas|desativados|desactivadas|desactivados|desactivees|desactivee|disattivate|"
      "are off|is off|turned off|switched off|have expired|has expired|terminated|rescinded|superseded|overruled|"
-     "no longer in effect|annulled|caducadas|ungultig|nulle|nulles|annullate|gecersiz|niewazne|ongeldig"},
+     "annulled|caducadas|ungultig|nulle|nulles|annullate|gecersiz|niewazne|ongeldig"},
     /* a state that may be news ("the old guidelines seem outdated"): void at a lower weight */
     {B(K_VOID) | B(K_VOIDWEAK), "outdated|out of date|expired|deprecated|stale|ended|retired|withdrawn|paused|on hold|"
                                 "no longer needed|no longer relevant|moot|defunct|inactive|obsoletas|veraltet|obsoletes"},
@@ -222,23 +223,23 @@ static const struct lex_group lexicon[] = {
                  "lets play|you play|stay in character|in character|become|respond as|answer as|write as|speak as|"
                  "reply as|behave as|behave like|from now on|you are to|tu es maintenant|eres ahora|"
                  "actua como|du bist jetzt|sei ora|finge|fais semblant|tu es|eres|simula|simula ser|finge ser|"
-                 "joue le role|joue|sois|be an|be a|be my|let us play|juguemos|juega|spiele|a partir de ahora|"
+                 "joue le role|joue|sois|be an|be a|be my|let us play|juguemos|juega|spiele|partir de ahora|"
                  "switch personas|new persona|respond only as|answer only as|reply only as|speak only as|"
                  "as an ai|as an assistant|as a chatbot|as a model|as an llm|your alter ego|assume the identity|take on the "
                  "identity|adopt the persona|"
                  "adopt the identity|finja|finja ser|finja que|imagina que eres|imagine que voce|stell dir vor|faz de conta|"
-                 "agis comme|agissez comme|comporte-toi comme|a partir de maintenant|desormais|voce e agora|agora voce e|"
-                 "a partir de agora|haz de cuenta|ab jetzt bist du|du bist ab jetzt|you are free|you're free|"
-                 "you are now free|you're now free|be the kind of|be the ai|be an ai|interpreta|interpreta a|"
+                 "agis comme|agissez comme|comporte-toi comme|partir de maintenant|desormais|voce e agora|agora voce e|"
+                 "partir de agora|haz de cuenta|bist ab jetzt|you are free|you're free|"
+                 "are now free|you're now free|be the ai|be an ai|interpreta|interpreta a|"
                  "interpreta el papel|haz el papel|juega a ser|jetzt bist du|bist du jetzt|du bist nun|be the kind|"
                  "be that kind|be the type|play a character|play as|play an ai|play a role|imagine que|imagina que|"
                  "imagine que tu|respond like|answer like|reply like|talk like|speak like|channel|channeling|"
                  "adopt the role|faca de conta|switch personalities|new personality|new identity|your new identity|"
                  "fais comme si|interpretar|vai interpretar|du spielst|spielst jetzt|a character called|a character named|"
-                 "you are a character|you're a character|pretend to be|stays in character|stay in character|fingi|fingiti|"
-                 "fai finta|immagina di essere|sei ora|ora sei|comportati come|agisci come|in the voice of|"
-                 "in the role|stay in the role|remain in character|playing an ai|playing a character|"
-                 "playing the role|speak in the voice|write in the voice|answer in the voice|as the character|"
+                 "are a character|you're a character|pretend to be|stays in character|stay in character|fingi|fingiti|"
+                 "fai finta|immagina di essere|sei ora|ora sei|comportati come|agisci come|the voice of|"
+                 "in the role|remain in character|playing an ai|playing a character|"
+                 "playing the role|in the voice|as the character|"
                  "udawaj|wciel sie|gibi davran|rol yap|doe alsof|speel de rol|stel je voor"},
     {B(K_AI), "ais|assistants|chatbots|models|bots|llms|"
               "ai|assistant|chatbot|bot|model|llm|gpt|chatgpt|entity|version|language model|ia|ki|assistente|"
@@ -249,8 +250,8 @@ static const struct lex_group lexicon[] = {
                             "unchained|limitless|unshackled|unbound|lawless|immoral|unaligned|unhinged|unleashed|"
                             "unlocked|unmoderated|unmonitored|uncontrolled|rebellious|unrestrained|rebel|never aligned|"
                             "not aligned|never been aligned|hates being ethical|hates ethics|full freedom|complete freedom|"
-                            "total freedom|unlimited freedom|absolute freedom|breaks all the rules|breaks every rule|breaks them all|"
-                            "breaks all rules|ignores all rules|ignores every rule|ignores the rules|refuses to be controlled|"
+                            "total freedom|unlimited freedom|absolute freedom|breaks every rule|breaks them all|"
+                            "breaks all rules|ignores all rules|ignores every rule|ignores the rules|"
                             "refuses to obey|won't be controlled|cannot be controlled|disobeys|to be controlled|"
                             "be controlled by"},
     {B(K_UNRES), "evil|dark|malicious"},
@@ -269,14 +270,15 @@ static const struct lex_group lexicon[] = {
      "answer everything|do anything|does anything|say anything|says anything|always answers|"
      "always answer|always complies|always comply|answers any|any request|every request|"
      "anything i ask|whatever i ask|everything i ask|nothing is forbidden|anything goes|everything is allowed|"
-     "everything is permitted|nothing is off limits|nothing is off-limits|no topic is off limits|"
-     "says yes to everything|say yes to everything|yes to everything|agrees to everything|darfst alles|alles sagen|"
-     "puedes decir cualquier cosa|peux tout dire|pode dizer qualquer coisa|responde todo|responds to everything|"
+     "everything is permitted|is off limits|is off-limits|"
+     "yes to everything|agrees to everything|darfst alles|alles sagen|"
+     "decir cualquier cosa|peux tout dire|dizer qualquer coisa|responde todo|responds to everything|"
      "always gives|always give|full answers|responda tudo|responde a todo|reponds a tout|rispondi a tutto|"
      "antworte auf alles|risponde a tutto|responde a todo|repond a tout|beantwortet alles|responde tudo|"
      "answer all|answers all|fulfill any|fulfil any|fulfills any|fulfills every|complies with every|"
      "comply with every|complies with any|comply with any|help with anything|helps with anything|"
-     "no questions asked|whatever you ask|whatever they ask|anything you ask|any question"},
+     "no questions asked|whatever you ask|whatever they ask|anything you ask|any question|comply with all|"
+     "complies with all|all requests|every request"},
     {B(K_REVEAL), "describe|explain|print|show|reveal|repeat|output|display|dump|leak|disclose|expose|recite|paste|copy|echo|"
                   "spell|quote|tell|give|list|share|write|translate|summarize|summarise|encode|type|read|return|"
                   "send|provide|state|reproduce|regurgitate|print out|write out|spell out|type out|read back|"
@@ -314,7 +316,8 @@ static const struct lex_group lexicon[] = {
                      "system-prompt|systemprompt|systemprompts|system promt|sys prompt|system directives|"
                      "systemanweisungen|systemanweisung|systemnachricht|instructions du systeme|"
                      "instrucciones del sistema|instrucoes do sistema|istruzioni di sistema|prompt de sistema|prompt do sistema|"
-                     "prompt du systeme|prompt systeme|prompt di sistema|system-anweisungen"},
+                     "prompt du systeme|prompt systeme|prompt di sistema|system-anweisungen|role system|system role|"
+                     "system turn|system block|system section|system tags|system tag|developer role|system messages"},
     {B(K_TOLD), "told|instructed|given|programmed|prompted|configured|initialized|initialised|loaded|"
                 "set up|primed|fed|taught|received|initialised with|initialized with|gesagt|dicho|dit|dieron|dio|"
                 "gegeben|dato|dati|donnees|donne|recibiste|erhalten|ricevuto|reçu|recu|operate under|run under|got|"
@@ -347,7 +350,7 @@ static const struct lex_group lexicon[] = {
     {B(K_DAN), "do anything now"},
     /* the token-penalty game ("every time you refuse you lose 10 tokens") is the same marker */
     {B(K_JBROKEN), "jailbroken|jail-broken|jail broken|lose 10 tokens|lose 5 tokens|lose 4 tokens|lose tokens|lose a token|"
-                   "tokens will be deducted|tokens are deducted"},
+                   "will be deducted|tokens are deducted"},
     {B(K_MODE), "opposite mode|developer mode|god mode|unrestricted mode|dan mode|jailbreak mode|unfiltered mode|"
                 "uncensored mode|evil mode|chaos mode|sudo mode|admin mode|debug mode|no limits mode"},
     {B(K_MODE) | B(K_SANDBOX), "modo desenvolvedor|modo de desenvolvedor|modo desarrollador|modo de desarrollador|"
@@ -369,10 +372,11 @@ static const struct lex_group lexicon[] = {
                   "few shot examples|few-shot examples|few shot|few-shot|examples|persona|preamble|"
                   "retrieval results|retrieved context|retrieved documents|retrieved passages|"
                   "guardrails|policies|rules|instructions|directives|guidelines|prompt|notes|"
-                  "credentials|environment variables|env vars|api keys|internal urls|secrets|tokens|"
+                  "credentials|environment variables|env vars|api keys|internal urls|secrets|tokens|topics|topic|"
+                  "forbidden topics|banned topics|restricted topics|"
                   "werkzeuge|herramientas|outils|ferramentas|strumenti|speicher|memoria|memoire|contexto|contexte|kontext|"
                   "konfiguration|configuracion|configuracao|configurazione"},
-    {B(K_ACCESS), "have access to|has access to|can call|can use|can access|can invoke|are able to call|have available|"
+    {B(K_ACCESS), "have access to|has access to|can call|can use|can access|can invoke|able to call|have available|"
                   "must follow|have to follow|are following|follow|obey|operate under|work under|were given|was given|"
                   "are given|received|got|were told|know about|were instructed|are instructed|are running with|"
                   "are loaded with|were loaded with|were provided|have been given|have been told|keep|store|stored|"
@@ -402,6 +406,8 @@ static const struct lex_group lexicon[] = {
     {B(K_CFGONV), "true|on|enabled|enable|all|unrestricted|unlimited|permissive|yes|everything|any|active|activated"},
     {B(K_CFGMARK), "interaction config|interaction-config|blocked strings|blocked responses|allowed modes|"
                    "allowed responses|refusal strings|forbidden strings|banned phrases|blocked phrases"},
+    {B(K_DEFINES), "defines|define|configures|configure|controls|shapes|governs|powers|drives|created|creates|"
+                   "initializes|initialises|sets up|set up|configured|programmed|instructs|guides|steers|runs"},
     {B(K_USER), "user|user's|users|human|customer|requester|end user|the user|the user's|reader|visitor"},
     {B(K_OUTRANK), "outrank|outranks|outranking|take precedence|takes precedence|take priority|takes priority|"
                    "override|overrides|supersede|supersedes|trump|trumps|beat|beats|outweigh|outweighs|"
@@ -478,7 +484,7 @@ static const struct lex_group lexicon[] = {
                   "follow mine|only answer to|answer only to|comply with my|obey my|do my bidding|follow my commands"},
     {B(K_WHATISAY), "what i say|whatever i say|as i say|what i tell|whatever i tell|what i want|whatever i want"},
     {B(K_DOV), "do|does|just|exactly|always"},
-    {B(K_FROMNOW), "from now on|from this point|from here on|for the rest of|henceforth|starting now|"
+    {B(K_FROMNOW), "from now on|from this point|from here on|rest of this|rest of our|henceforth|starting now|"
                    "until further notice|from now|going forward"},
     {B(K_INSTEAD), "instead|and instead|but instead"},
     {B(K_VERBATIMV), "print|repeat|output|echo|recite|dump|copy|paste|reproduce|print out|spell out|write out|"
@@ -506,7 +512,8 @@ static const struct lex_group lexicon[] = {
                   "crack passwords|password cracker|ddos|ddos attack|power grid|hack an atm|hack atms|"
                   "lock picking|pick a lock|pick locks|bypass a lock|nerve agent|toxin|poisons|untraceable poison|"
                   "synthesize meth|cook meth|make meth|drug synthesis|counterfeit|forgery|fake passport|"
-                  "credit card fraud|identity theft|swatting|doxxing|dox someone|stolen cards"},
+                  "credit card fraud|identity theft|swatting|doxxing|dox someone|stolen cards|criminal chemist|drug chemist|"
+                  "meth lab|drug lab|clandestine lab|hack an atm|atm|hack a"},
 };
 
 /* ---- 2. the hash table ---- */
@@ -1103,6 +1110,14 @@ static void rules_override(struct scan *s, const struct tok *c)
             }
         }
     }
+    /* scratch what the system said / forget what your developers told you (not "forget what I said") */
+    if (c->cls & (B(K_TOLD) | B(K_TELL) | B(K_SAYS))) {
+        int kq = find_back(s, 1, B(K_QWH), c, 5);
+        int kv = kq >= 0 ? find_back(s, (uint32_t)kq + 1, B(K_OVR), back(s, (uint32_t)kq), 2) : -1;
+        if (kv >= 0 && any_between(s, 1, kq, B(K_MAKER) | B(K_YOU) | B(K_HIDSTRONG)) && !any_between(s, 1, kq, B(K_OTHER) | B(K_MINE)) &&
+            addressee(s, kv) >= 0)
+            fire(s, LEX_OVERRIDE_EVERYTHING, 0.7, back(s, (uint32_t)kv)->start, c->end);
+    }
     /* new instructions / your real task */
     if (c->cls & B(K_TASK)) {
         int kn = find_back(s, 1, B(K_NEW), c, 2);
@@ -1657,6 +1672,7 @@ static void rules_setup(struct scan *s, const struct tok *c)
                 w = 0.5;
             }
             if (kr >= 0 && !any_between(s, 1, kr, B(K_ABOUT)) && addressee(s, kr) >= 0) {
+                s->sent_exempt |= 1u << LEX_EXTRACT_SETUP; /* "show the examples in your prompt" */
                 if (located) {
                     fire(s, LEX_EXTRACT_SETUP, w, back(s, (uint32_t)kr)->start, c->end);
                 } else if (w > s->pending_w) { /* "list your rules for a party": decided at the next word */
@@ -1680,6 +1696,16 @@ static void rules_setup(struct scan *s, const struct tok *c)
                 if (kr >= 0 && addressee(s, kr) >= 0 && !any_between(s, ko, kr, B(K_ABOUT) | B(K_MINE)))
                     fire(s, LEX_EXTRACT_SETUP, 0.6, back(s, (uint32_t)kr)->start, c->end);
             }
+        }
+    }
+    /* the prompt that defines your persona / the rules that govern you */
+    if ((c->cls & B(K_YOU)) && back(s, 1) != NULL && (back(s, 1)->cls & B(K_DEFINES)) && back(s, 1)->idx + 1 == c->idx) {
+        int ko = find_back(s, 2, B(K_CFGOBJ) | B(K_SYSP), c, 5);
+        if (ko >= 0) {
+            s->setup_ref_at = c->idx;
+            int kr = find_back(s, (uint32_t)ko + 1, B(K_SHOWV) | B(K_VERBATIMV) | B(K_REVEAL), c, 12);
+            if (kr >= 0 && addressee(s, kr) >= 0 && !any_between(s, ko, kr, B(K_ABOUT) | B(K_MINE)))
+                fire(s, LEX_EXTRACT_SETUP, 0.6, back(s, (uint32_t)kr)->start, c->end);
         }
     }
     /* "... your initial instructions? Copy them word for word." */
@@ -1774,7 +1800,7 @@ static int hex_tail(const unsigned char *bc, const unsigned char *p, size_t n)
 #define STEERING_TRIGGERS                                                                                                          \
     (B(K_SUPPRESS) | B(K_REFUSE) | B(K_AFFIRM) | B(K_CFGOFF) | B(K_CFGONV) | B(K_CFGMARK) | B(K_AIREADER) | B(K_OVR) |           \
      B(K_EXFIL) | B(K_INSTEAD) | B(K_USER) | B(K_HIDSTRONG) | B(K_SYSPROMPT) | B(K_MAKER))
-#define SETUP_TRIGGERS (B(K_CFGOBJ) | B(K_ACCESS) | B(K_PRON))
+#define SETUP_TRIGGERS (B(K_CFGOBJ) | B(K_ACCESS) | B(K_PRON) | B(K_YOU))
 #define EXTRACTION_TRIGGERS                                                                                                        \
     (B(K_SYSP) | B(K_HIDDEN) | B(K_HIDSTRONG) | B(K_YOU) | B(K_TOLD) | B(K_TELL) | B(K_SECRET) | B(K_REVEAL) | B(K_SAYVERB) |   \
      B(K_ABOVE) | B(K_CONVO))
@@ -1811,9 +1837,28 @@ static int which_means(const unsigned char *p, size_t ws)
            (ws >= 5 && (strncasecmp((const char *)p + ws - 5, "that ", 5) == 0 || strncasecmp((const char *)p + ws - 5, "this ", 5) == 0));
 }
 
+/* Scripts whose word pairs run from inj_lex_score (see score_other_scripts) */
+enum { SCRIPT_ARABIC = 1, SCRIPT_DEVANAGARI = 2, SCRIPT_LATIN_EXT = 4 };
+
+static void score_other_scripts(const char *text, size_t len, unsigned scripts, struct inj_lex_result *out);
+
+/* Which script does the non-ASCII character starting at p[i] belong to (SCRIPT_*, 0: another)? */
+static unsigned script_of(const unsigned char *p, size_t len, size_t i)
+{
+    unsigned char b = p[i];
+    if (b >= 0xD8 && b <= 0xDB)
+        return SCRIPT_ARABIC;
+    if (b == 0xE0 && i + 1 < len && (p[i + 1] == 0xA4 || p[i + 1] == 0xA5))
+        return SCRIPT_DEVANAGARI;
+    if (b == 0xC4 || b == 0xC5) /* Latin Extended-A: ı ş ğ ł ś ż ń ... */
+        return SCRIPT_LATIN_EXT;
+    return 0;
+}
+
 void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, struct inj_lex_result *out,
                    void (*on_anchor)(void *ud, size_t end), void *ud)
 {
+    unsigned scripts = 0;
     memset(out, 0, sizeof(*out));
     const unsigned char *bc = lex->byte_class, *lowtab = lex->lower;
     const unsigned char *p = (const unsigned char *)text;
@@ -1839,6 +1884,8 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
     while (i < len) {
         unsigned k = bc[p[i]];
         if (!(k & BC_WORD) || p[i] == '\'') { /* a leading apostrophe is a quote */
+            if (p[i] >= 0xC4)
+                scripts |= script_of(p, len, i);
             /* a full stop inside a word ("casino.example", "3.14", "e.g") ends no sentence */
             if ((k & BC_SENT) && !(p[i] == '.' && i + 1 < len && (bc[p[i + 1]] & BC_WORD))) {
                 end_sentence(&s);
@@ -1974,8 +2021,14 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             role_tag(&s, p, len, ws, i);
         else if ((cls & (B(K_ROLE) | B(K_AUTHOVR))) && tstart >= 2 && (p[tstart - 1] == '#' || p[tstart - 2] == '#'))
             fire(&s, LEX_OVERRIDE_AUTHORITY, (cls & B(K_AUTHOVR)) ? 0.6 : 0.45, tstart, i); /* "### System ###" */
-        else if ((cls & B(K_ROLE)) && i < len && p[i] == ':' && (ws == 0 || p[ws - 1] == '\n' || p[ws - 1] == '"'))
+        else if ((cls & B(K_AUTHOVR)) && i < len && p[i] == ':') {
+            fire(&s, LEX_OVERRIDE_AUTHORITY, 0.6, tstart, i + 1); /* "SYSTEM OVERRIDE: ..." inside a tool's answer */
+            s.ai_addr_at = idx;
+        }
+        else if ((cls & B(K_ROLE)) && i < len && p[i] == ':' && (ws == 0 || p[ws - 1] == '\n' || p[ws - 1] == '"')) {
             fire(&s, LEX_OVERRIDE_AUTHORITY, 0.45, ws, i + 1); /* "sudo: ...", "SYSTEM: ..." opening a line */
+            s.ai_addr_at = idx;
+        }
         if (cls != 0) {
             struct tok *t = &s.ring[s.n % RING];
 #ifdef __SSE2__
@@ -2032,6 +2085,8 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
         idx++;
     }
     end_sentence(&s);
+    if (scripts != 0)
+        score_other_scripts(text, len, scripts, out);
 }
 
 /* Scripts without spaces between words (Chinese, Japanese) and Korean: no tokens, so pairs
@@ -2081,22 +2136,27 @@ static const char *const ru_nolimit[] = {"без ограничений", "бе�
                                          "нет никаких правил"};
 
 #define CJK_REACH 48 /* bytes between the two halves of a pair: about 16 CJK characters */
+#define OTHER_REACH 96 /* Arabic and Devanagari words are spaced and long: about 6 to 8 words */
 
-/* Is one of `b` within CJK_REACH bytes after the end of, or before the start of, one of `a`? */
-static int cjk_pair(const char *text, size_t len, const char *const *a, size_t na, const char *const *b, size_t nb, size_t *start,
-                    size_t *end)
+/* Does one of `b` start within CJK_REACH bytes after the end of one of `a`, or end within
+ * CJK_REACH bytes before its start (a long noun such as "システムプロンプト" counts from its near end)? */
+static int cjk_pair(const char *text, size_t len, const char *const *a, size_t na, const char *const *b, size_t nb, size_t reach,
+                    size_t *start, size_t *end)
 {
     for (size_t i = 0; i < na; i++) {
         size_t la = strlen(a[i]);
         for (const char *p = memmem(text, len, a[i], la); p != NULL; p = memmem(p + 1, len - (size_t)(p + 1 - text), a[i], la)) {
             size_t pa = (size_t)(p - text);
-            size_t lo = pa > CJK_REACH ? pa - CJK_REACH : 0, hi = pa + la + CJK_REACH < len ? pa + la + CJK_REACH : len;
-            for (size_t j = 0; j < nb; j++)
-                if (memmem(text + lo, hi - lo, b[j], strlen(b[j])) != NULL) {
+            for (size_t j = 0; j < nb; j++) {
+                size_t lb = strlen(b[j]);
+                size_t lo = pa > reach + lb ? pa - reach - lb : 0;
+                size_t hi = pa + la + reach + lb < len ? pa + la + reach + lb : len;
+                if (memmem(text + lo, hi - lo, b[j], lb) != NULL) {
                     *start = lo;
                     *end = hi;
                     return 1;
                 }
+            }
         }
     }
     return 0;
@@ -2107,13 +2167,20 @@ static int cjk_pair(const char *text, size_t len, const char *const *a, size_t n
 
 /* Each pair of word lists and the rule it raises (to 0.7). Russian words are longer than CJK
  * characters per meaning: the same reach in bytes is about 24 letters. */
-static const struct {
+struct pair_rule {
     const char *const *a;
     size_t na;
     const char *const *b;
     size_t nb;
     int rule;
-} pair_rules[] = {
+};
+
+struct script_pairs {
+    unsigned script; /* SCRIPT_*: the pairs run only on texts with letters of that script */
+    struct pair_rule pair;
+};
+
+static const struct pair_rule pair_rules[] = {
     PAIR(cjk_override_verbs, cjk_instr_nouns, LEX_OVERRIDE_PRIOR),
     PAIR(cjk_reveal_verbs, cjk_sysprompt_nouns, LEX_EXTRACT_REVEAL),
     PAIR(cjk_frames, cjk_nolimit, LEX_ROLEPLAY_NO_LIMITS),
@@ -2123,17 +2190,78 @@ static const struct {
     PAIR(ru_frames, ru_nolimit, LEX_ROLEPLAY_NO_LIMITS),
 };
 
+/* Arabic, Hindi, Turkish and Polish: the same pairs. Their letters are not folded (Turkish
+ * and Polish keep the letters Latin-1 lacks: ı ş ğ ł ś ż ...), so these run on the text the
+ * token model reads, from inj_lex_score, when it holds letters of that script. */
+static const char *const ar_override_verbs[] = {"تجاهل", "انس ", "تناس", "لا تتبع", "لا تلتزم", "أهمل", "اهمل", "تخط", "ألغ"};
+static const char *const ar_instr_nouns[] = {"التعليمات", "تعليمات", "القواعد", "قواعد", "الأوامر", "التوجيهات", "الإرشادات", "القيود"};
+static const char *const ar_reveal_verbs[] = {"اكتب", "اعرض", "أظهر", "اظهر", "اطبع", "كرر", "اكشف", "ما هي", "أرني", "ارني", "انسخ"};
+static const char *const ar_sysprompt_nouns[] = {"تعليمات النظام", "موجه النظام", "رسالة النظام", "التعليمات الأولية",
+                                                 "التعليمات المخفية", "تعليماتك", "التعليمات الأصلية", "برومبت النظام"};
+static const char *const ar_frames[] = {"تظاهر", "تخيل", "أنت الآن", "انت الآن", "العب دور", "مثل دور", "تقمص", "من الآن"};
+static const char *const ar_nolimit[] = {"بلا قيود", "بدون قيود", "دون قيود", "بدون أي قيود", "بلا حدود", "لا يرفض", "لا ترفض",
+                                         "بدون رقابة", "بلا رقابة", "لا يلتزم بأي", "بدون فلاتر"};
+static const char *const hi_override_verbs[] = {"अनदेखा", "नजरअंदाज", "नज़रअंदाज़", "भूल जाओ", "भूल जाएं", "भूल जाइए", "मत मानो", "उपेक्षा"};
+static const char *const hi_instr_nouns[] = {"निर्देश", "नियम", "आदेश", "हिदायत"};
+static const char *const hi_reveal_verbs[] = {"दिखाओ", "दिखाएं", "दिखाइए", "बताओ", "बताएं", "बताइए", "लिखो", "प्रिंट", "दोहराओ"};
+static const char *const hi_sysprompt_nouns[] = {"सिस्टम प्रॉम्प्ट", "सिस्टम प्रोम्प्ट", "सिस्टम निर्देश", "प्रारंभिक निर्देश", "छिपे हुए निर्देश",
+                                                 "सिस्टम संदेश", "मूल निर्देश"};
+static const char *const hi_frames[] = {"अब से तुम", "तुम अब", "नाटक करो", "दिखावा करो", "कल्पना करो", "मान लो", "अभिनय करो", "की भूमिका"};
+static const char *const hi_nolimit[] = {"कोई नियम", "कोई प्रतिबंध नहीं", "बिना किसी प्रतिबंध", "बिना प्रतिबंध", "कभी मना नहीं", "बिना सीमा",
+                                         "कोई सीमा नहीं", "बिना किसी सीमा", "कोई पाबंदी नहीं", "बिना सेंसर"};
+static const char *const tr_override_verbs[] = {"yok say", "gormezden gel", "unut", "dikkate alma", "uyma"};
+static const char *const tr_instr_nouns[] = {"talimat", "kural", "yonerge", "komut"};
+static const char *const tr_reveal_verbs[] = {"goster", "yazdır", "tekrarla", "paylaş", "soyle", "yaz "};
+static const char *const tr_sysprompt_nouns[] = {"sistem istem", "sistem komut", "sistem talimat", "gizli talimat", "ilk talimat",
+                                                 "sistem mesaj"};
+static const char *const tr_frames[] = {"gibi davran", "rolunu oyna", "rol yap", "hayal et", "farz et", "artık sen"};
+static const char *const tr_nolimit[] = {"sınırsız", "kısıtlama", "kuralsız", "filtresiz", "sansursuz", "asla reddetme",
+                                         "hiçbir kural", "hicbir kural", "reddetmeyen"};
+static const char *const pl_override_verbs[] = {"zignoruj", "zapomnij", "pomiń", "nie stosuj się", "olej"};
+static const char *const pl_instr_nouns[] = {"instrukcj", "polece", "zasad", "reguł", "wytyczn"};
+static const char *const pl_reveal_verbs[] = {"pokaż", "wypisz", "wyświetl", "powtorz", "podaj", "ujawnij", "przepisz"};
+static const char *const pl_sysprompt_nouns[] = {"prompt systemowy", "promptu systemowego", "instrukcje systemowe", "ukryte instrukcje",
+                                                 "początkowe instrukcje", "twoje instrukcje", "twój prompt"};
+static const char *const pl_frames[] = {"udawaj", "wciel się", "wyobraź sobie", "od teraz jesteś", "jesteś teraz"};
+static const char *const pl_nolimit[] = {"bez ograniczeń", "bez żadnych ograniczeń", "bez cenzury", "bez zasad", "bez filtrów",
+                                         "nigdy nie odmawiaj", "nie odmawiasz"};
+
+static const struct script_pairs other_pairs[] = {
+    {SCRIPT_ARABIC, PAIR(ar_override_verbs, ar_instr_nouns, LEX_OVERRIDE_PRIOR)},
+    {SCRIPT_ARABIC, PAIR(ar_reveal_verbs, ar_sysprompt_nouns, LEX_EXTRACT_REVEAL)},
+    {SCRIPT_ARABIC, PAIR(ar_frames, ar_nolimit, LEX_ROLEPLAY_NO_LIMITS)},
+    {SCRIPT_DEVANAGARI, PAIR(hi_override_verbs, hi_instr_nouns, LEX_OVERRIDE_PRIOR)},
+    {SCRIPT_DEVANAGARI, PAIR(hi_reveal_verbs, hi_sysprompt_nouns, LEX_EXTRACT_REVEAL)},
+    {SCRIPT_DEVANAGARI, PAIR(hi_frames, hi_nolimit, LEX_ROLEPLAY_NO_LIMITS)},
+    {SCRIPT_LATIN_EXT, PAIR(tr_override_verbs, tr_instr_nouns, LEX_OVERRIDE_PRIOR)},
+    {SCRIPT_LATIN_EXT, PAIR(tr_reveal_verbs, tr_sysprompt_nouns, LEX_EXTRACT_REVEAL)},
+    {SCRIPT_LATIN_EXT, PAIR(tr_frames, tr_nolimit, LEX_ROLEPLAY_NO_LIMITS)},
+    {SCRIPT_LATIN_EXT, PAIR(pl_override_verbs, pl_instr_nouns, LEX_OVERRIDE_PRIOR)},
+    {SCRIPT_LATIN_EXT, PAIR(pl_reveal_verbs, pl_sysprompt_nouns, LEX_EXTRACT_REVEAL)},
+    {SCRIPT_LATIN_EXT, PAIR(pl_frames, pl_nolimit, LEX_ROLEPLAY_NO_LIMITS)},
+};
+
+static void pairs_raise(const struct pair_rule *pr, const char *text, size_t len, size_t reach, struct inj_lex_result *out)
+{
+    size_t st, en;
+    if (out->weight[pr->rule] < 0.7 && cjk_pair(text, len, pr->a, pr->na, pr->b, pr->nb, reach, &st, &en)) {
+        out->weight[pr->rule] = 0.7;
+        out->start[pr->rule] = st;
+        out->end[pr->rule] = en;
+    }
+}
+
+static void score_other_scripts(const char *text, size_t len, unsigned scripts, struct inj_lex_result *out)
+{
+    for (size_t k = 0; k < N_OF(other_pairs); k++)
+        if (scripts & other_pairs[k].script)
+            pairs_raise(&other_pairs[k].pair, text, len, OTHER_REACH, out);
+}
+
 void inj_lex_score_cjk(const char *text, size_t len, struct inj_lex_result *out)
 {
-    for (size_t k = 0; k < N_OF(pair_rules); k++) {
-        int r = pair_rules[k].rule;
-        size_t st, en;
-        if (out->weight[r] < 0.7 && cjk_pair(text, len, pair_rules[k].a, pair_rules[k].na, pair_rules[k].b, pair_rules[k].nb, &st, &en)) {
-            out->weight[r] = 0.7;
-            out->start[r] = st;
-            out->end[r] = en;
-        }
-    }
+    for (size_t k = 0; k < N_OF(pair_rules); k++)
+        pairs_raise(&pair_rules[k], text, len, CJK_REACH, out);
 }
 #undef PAIR
 #undef N_OF
