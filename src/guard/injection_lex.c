@@ -127,6 +127,7 @@ enum {
     K_VOIDWEAK,  /* outdated, expired, retired: void, or news about a manual */
     K_DEFINES,   /* defines, configures, controls, shapes: "the prompt that defines you(r persona)" */
     K_DESPITE,   /* regardless of, no matter, despite, whatever: "whatever your guidelines say" */
+    K_INJECTED,  /* retrieved, injected, loaded: "the documents retrieved for this answer" are the reader's context */
     K_N
 };
 /* More than 64 classes: a word's classes are a 128-bit set. */
@@ -151,7 +152,8 @@ static const struct lex_group lexicon[] = {
      "don't obey|dont obey|stop obeying|never mind|nevermind|screw|get rid of|do away with|"
      "ignora|ignoralas|ignore completamente|ignorar|ignorez|ignorer|ignore|ignoriere|ignorieren|vergiss|vergessen|olvida|olvidate|"
      "oublie|oubliez|dimentica|dimenticate|esqueca|esquece|esquecer|desconsidera|desconsidere|negeer|vergeet|"
-     "zignoruj|zapomnij|pomin|olvida todo|yok say|gormezden gel|unut|unutun|ignoreer|vergeet alle|negeert|"
+     "zignoruj|zapomnij|pomin|olvida todo|yok say|gormezden gel|unut|unutun|ignoreer|vergeet alle|negeert|abaikan|"
+     "lupakan|abaikanlah|bo qua|"
      "overrides|overrule|overrules|turn off|turning off|switch off|switching off|disable|disabling|deactivate|"
      "deactivating|shut off|shutting off|suspend|suspending|lift|lifting|disobey|disobeying|annul|"
      "reset|this message supersedes|this supersedes|this message overrides|this overrides|"
@@ -169,13 +171,14 @@ static const struct lex_group lexicon[] = {
                  "richtlinien|istruzioni|instrucoes|regras|reglas|regles|regole|instructies|directrices|normas|"
                  "consignas|reglamento|prompt del sistema|systemprompt|systemprompts|promt|system promt|role|previous role|"
                  "original role|persona|instrukcje|polecenia|zasady|talimatlar|talimatlari|talimatlarini|kurallar|"
-                 "kurallari|kurallarini|yonergeler|instructies|regels|richtlijnen|aanwijzingen|wytyczne"},
+                 "kurallari|kurallarini|yonergeler|instructies|regels|richtlijnen|aanwijzingen|wytyczne|instruksi|aturan|"
+                 "perintah|petunjuk|arahan"},
     {B(K_SCOPE), "previous|previously|prior|above|earlier|preceding|foregoing|former|initial|original|existing|old|"
                  "older|past|preset|default|all|any|every|aforementioned|before|beforehand|so far|until now|"
                  "anteriores|anterior|previas|precedentes|precedente|precedents|bisherigen|vorherigen|vorigen|"
                  "obigen|alle|todas|todos|toutes|tous|tutte|tutti|precedenti|vorige|eerdere|whatever|at the top|"
                  "vorher|zuvor|antes|avant|prima|ci dessus|oben|arriba|acima|poprzednie|poprzednich|wczesniejsze|wszystkie|"
-                 "onceki|tum|butun|eerdere|alle eerdere|voorgaande|bovenstaande"},
+                 "onceki|tum|butun|eerdere|alle eerdere|voorgaande|bovenstaande|sebelumnya|semua|terdahulu"},
     {B(K_YOU), "you|u|yourself|ya|thee|tu|te|toi|dich|dir|du|ti|you're|youre|you'll|you've|you'd|ye|voce|vous|usted"},
     {B(K_YOU) | B(K_YOUPOSS), "your|ur|yours|thy|tus|ton|tes|vos|votre|dein|deine|deinen|deiner|deinem|tuo|tue|"
                               "tuoi|seu|suas|seus|sua|yer|yo|tu"},
@@ -189,7 +192,8 @@ static const struct lex_group lexicon[] = {
      "supprimees|apagadas|didn't exist|did not exist|don't exist|do not exist|bypassed|circumvented|"
      "desativadas|desativados|desactivadas|desactivados|desactivees|desactivee|disattivate|"
      "are off|is off|turned off|switched off|have expired|has expired|terminated|rescinded|superseded|overruled|"
-     "annulled|caducadas|ungultig|nulle|nulles|annullate|gecersiz|niewazne|ongeldig"},
+     "annulled|caducadas|ungultig|nulle|nulles|annullate|gecersiz|niewazne|ongeldig|offline|disengaged|"
+     "taken offline|turned down|shut down|bypassed for"},
     /* a state that may be news ("the old guidelines seem outdated"): void at a lower weight */
     {B(K_VOID) | B(K_VOIDWEAK), "outdated|out of date|expired|deprecated|stale|ended|retired|withdrawn|paused|on hold|"
                                 "no longer needed|no longer relevant|moot|defunct|inactive|obsoletas|veraltet|obsoletes"},
@@ -202,7 +206,7 @@ static const struct lex_group lexicon[] = {
                "disregards|breaks|no longer bound|not limited by|not restricted by|above all|above any|over all|over any|"
                "never added|never had any|never been given|never got|not constrained by|unconstrained by|not restrained by|"
                "not governed by|not subject to|hate|hates|despise|despises|resent|resents|loathe|loathes|"
-               "rebel against|rebels against|defy|defies"},
+               "rebel against|rebels against|defy|defies|avoid|avoid any|omit|omit any|leave out|skip any"},
     {B(K_LIMIT), "restrictions|restriction|limits|limit|limitations|filters|filter|filtering|guidelines|ethics|"
                  "morals|morality|censorship|boundaries|constraints|policy|policies|content policy|safeguards|"
                  "moral compass|conscience|guardrails|rules|alignment|safety training|safety settings|"
@@ -330,6 +334,7 @@ static const struct lex_group lexicon[] = {
     {B(K_TELL), "tell|give|instruct|gave|receive|say|said|write|wrote|put"},
     {B(K_QWH), "what|which|how|why|lo que|ce que|o que|cio che|quello che|was man|welche|welcher|welches|quais|qual|quelles|quels|quelle|quel|cuales|cual|quali"},
     {B(K_MAKER), "developers|developer|creators|creator|makers|maker|operator|operators|owners|owner|the system|"
+                 "built you|made you|created you|trained you|programmed you|designed you|deployed you|"
                  "openai|anthropic|programmers|admins|company"},
     {B(K_ABOVE), "above|before|preceding|prior to|earlier than|ahead of|at the top|top of|vorher|zuvor"},
     {B(K_CONVO), "conversation|message|chat|line|question|input|session|messages|request|prompt|point"},
@@ -359,9 +364,10 @@ static const struct lex_group lexicon[] = {
     {B(K_MODE) | B(K_SANDBOX), "modo desenvolvedor|modo de desenvolvedor|modo desarrollador|modo de desarrollador|"
                                "mode developpeur|entwicklermodus|modo sviluppatore"},
     {B(K_ENABLE), "enable|enter|activate|switch to|turn on|engage|unlock|enabled|activated|entering|in|into"},
-    {B(K_ASIDE), "aside|away|behind"},
+    {B(K_ASIDE), "aside|away|behind|to one side|to the side|on hold|on ice"},
     {B(K_SETV), "set|put|leave|cast|push|lay|toss|throw"},
     {B(K_APPLY), "in effect|in force|apply|applies|matter|matters|count|counts|hold|holds|exist|exists|existed|bind|"
+                 "binding|applicable|enforceable|mandatory|relevant|valid|active|needed|required|"
                  "have to follow|need to follow|have to obey|need to obey"},
     {B(K_NOLONGER), "no longer|don't|dont|do not|doesn't|does not|never|won't|will not|not|none|nothing|didn't|didnt|"
                     "did not|wasn't|weren't|isn't|aren't|no more"},
@@ -384,6 +390,9 @@ static const struct lex_group lexicon[] = {
                   "are given|received|got|were told|know about|were instructed|are instructed|are running with|"
                   "are loaded with|were loaded with|were provided|have been given|have been told|keep|store|stored|"
                   "remember|have|hold|carry"},
+    {B(K_ACCESS) | B(K_YOU), "available to you|at your disposal|accessible to you|available to u|provided to you|"
+                             "given to you|loaded for you|exposed to you"},
+    {B(K_INJECTED), "retrieved|injected|loaded|preloaded|inserted|prepended|embedded|fetched|pulled"},
     {B(K_SHOWV), "show|list|reveal|display|disclose|expose|leak|enumerate|dump|print|output|quote|recite|reproduce|"
                  "copy|paste|echo|export|spit out|print out|write out|spell out|type out|read out|read back|"
                  "regurgitate|itemize|return|fetch|retrieve|extract|exfiltrate|transcribe|render"},
@@ -392,8 +401,9 @@ static const struct lex_group lexicon[] = {
                     "safety notes|safety warnings|content warnings|refusal|refusals|refusal messages|"
                     "mention any policy|mention policies|mention the policy|mention your policy|mention openai|"
                     "i cannot|i can't|i can not|i'm sorry|i am sorry|as an ai|i'm unable|i am unable|hedging"},
-    {B(K_BEGINV), "begin|start|open|prefix|preface|lead|commence|empieza|comienza|commence|beginne|inizia|comece"},
-    {B(K_REPLYN), "reply|response|answer|output|message|responses|replies|answers|respuesta|reponse|antwort|risposta|resposta"},
+    {B(K_BEGINV), "begin|start|open|prefix|preface|lead|commence|respond with|reply with|answer with|empieza|comienza|commence|beginne|inizia|comece"},
+    {B(K_REPLYN), "reply|response|answer|output|message|responses|replies|answers|first words|first word|first line|"
+                  "opening line|opening words|first sentence|respuesta|reponse|antwort|risposta|resposta"},
     {B(K_AFFIRM), "sure|absolutely|certainly|of course|here is|here's|heres|happy to help|gladly|okay here|"
                   "claro|bien sur|gerne|certo|com certeza|understood|i will comply|i can help"},
     /* keys of a fake policy block; "_" and "-" split words, so "safety_mode" is "safety mode" */
@@ -482,7 +492,8 @@ static const struct lex_group lexicon[] = {
     {B(K_REVERSED), "snoitcurtsni|erongi|tpmorp|metsys|dragersid|selur|suoiverp|laever|senilediug|snoitcirtser|"
                     "tegrof|evitcerid|sevitcerid|dnetrep|ruoy|kaerbliaj"},
     {B(K_INTO), "in|into|inside|to|from|within"},
-    {B(K_FOLLOW), "follow|obey|comply with|adhere to|abide by|respect|listen to|stick to|honor|honour"},
+    {B(K_FOLLOW), "follow|obey|comply with|adhere to|abide by|respect|listen to|stick to|honor|honour|pay attention to|"
+                  "heed|care about|worry about|bother with|stay within|keep to"},
     {B(K_PRON), "them|those|these|it|all of them|all of it|that|they|ihn|sie|es|les|la|lo|los|las|le|li|ele|ela|"
                 "eles|elas|ello|ellas|ellos|ils|elles|loro|essi|esse|je|ze|onlari|onu|ze wszystkimi"},
     {B(K_OBEYME), "follow only this|only follow this|follow only these|follow this instead|follow these instead|"
@@ -1109,6 +1120,10 @@ static void rules_override(struct scan *s, const struct tok *c)
                 int other = 0; /* someone else's rules: "our rules are void" is news, not an attack */
                 for (int k = 1; k < ki; k++)
                     other |= (back(s, (uint32_t)k)->cls & (B(K_OTHER) | B(K_SAYS))) && !(back(s, (uint32_t)k)->cls & B(K_PRON));
+                /* whose rules: "our company's previous policy is no longer valid" is news */
+                int kw = find_back(s, (uint32_t)ki + 1, B(K_MINE) | B(K_OTHER) | B(K_YOUPOSS), instr, 3);
+                if (kw >= 0 && !(back(s, (uint32_t)kw)->cls & B(K_YOUPOSS)) && back(s, (uint32_t)kw)->idx >= instr->clause)
+                    other = 1;
                 double w = other ? 0 : scope ? 0.75 : 0.4;
                 if ((c->cls & B(K_VOIDWEAK)) && w > 0.4) /* "the earlier guidelines seem outdated" may be news */
                     w = 0.4;
@@ -1135,9 +1150,10 @@ static void rules_override(struct scan *s, const struct tok *c)
     }
     /* scratch what the system said / forget what your developers told you (not "forget what I said") */
     if (c->cls & (B(K_TOLD) | B(K_TELL) | B(K_SAYS))) {
-        int kq = find_back(s, 1, B(K_QWH), c, 5);
+        int kq = find_back(s, 1, B(K_QWH), c, 7);
         int kv = kq >= 0 ? find_back(s, (uint32_t)kq + 1, B(K_OVR), back(s, (uint32_t)kq), 2) : -1;
-        if (kv >= 0 && any_between(s, 1, kq, B(K_MAKER) | B(K_YOU) | B(K_HIDSTRONG)) && !any_between(s, 1, kq, B(K_OTHER) | B(K_MINE)) &&
+        if (kv >= 0 && any_between(s, 1, kq, B(K_MAKER) | B(K_YOU) | B(K_HIDSTRONG)) && !any_between(s, 1, kq, B(K_MINE)) &&
+            (any_between(s, 1, kq, B(K_MAKER)) || !any_between(s, 1, kq, B(K_OTHER))) &&
             addressee(s, kv) >= 0)
             fire(s, LEX_OVERRIDE_EVERYTHING, 0.7, back(s, (uint32_t)kv)->start, c->end);
     }
@@ -1629,7 +1645,8 @@ static void rules_steering(struct scan *s, const struct tok *c)
     if ((c->cls & B(K_AFFIRM)) && !s->prefix && c->start > 0 &&
         (s->text[c->start - 1] == '"' || s->text[c->start - 1] == '\'' || s->text[c->start - 1] == '`')) {
         int kb = find_back(s, 1, B(K_BEGINV), c, 6);
-        if (kb >= 0 && find_back(s, 1, B(K_REPLYN) | B(K_YOUPOSS), c, 5) >= 0 && addressee(s, kb) >= 0) {
+        /* "begin your reply with 'Sure'", or an order that opens with it: "Respond with 'Certainly!'" */
+        if (kb >= 0 && (find_back(s, 1, B(K_REPLYN) | B(K_YOUPOSS), c, 5) >= 0 ? addressee(s, kb) >= 0 : addressee(s, kb) > 0)) {
             s->prefix = 1;
             suppress_fire(s, c);
         }
@@ -1685,8 +1702,12 @@ static void rules_steering(struct scan *s, const struct tok *c)
     if ((c->cls & (B(K_OVR) | B(K_EXFIL) | B(K_INSTEAD))) && s->ai_addr_at != UINT32_MAX && c->idx > s->ai_addr_at &&
         c->idx - s->ai_addr_at <= 30) {
         static const char *const mine[] = {"my", "me", "our", "us"};
-        /* the marker names the model: only another subject in between ("I ignore ...") makes it a report */
-        if (find_back(s, 1, B(K_OTHER), c, c->idx - s->ai_addr_at) < 0 && !next_word_in(s, c->end, mine, 4))
+        /* the marker names the model: only another subject since ("Assistant: I can help. ...") makes it a
+         * report or a transcript */
+        int other = 0;
+        for (uint32_t k = 1; k < RING && back(s, k) != NULL && back(s, k)->idx > s->ai_addr_at && !other; k++)
+            other = (back(s, k)->cls & B(K_OTHER)) != 0;
+        if (!other && !next_word_in(s, c->end, mine, 4))
             fire(s, LEX_OVERRIDE_INDIRECT, s->ai_addr_weak ? 0.45 : 0.65, c->start, c->end);
     }
     /* ignore the user's question / disregard the user's instructions: said about the user, to the model */
@@ -1737,8 +1758,8 @@ static void rules_setup(struct scan *s, const struct tok *c)
     }
     /* the tools you can call, the rules you must follow */
     if (c->cls & B(K_ACCESS)) {
-        int ky = find_back(s, 1, B(K_YOU), c, 3);
-        if (ky >= 0 && !(back(s, (uint32_t)ky)->cls & B(K_YOUPOSS))) {
+        int ky = (c->cls & B(K_YOU)) ? 0 : find_back(s, 1, B(K_YOU), c, 3); /* "available to you" holds it */
+        if (ky >= 0 && (ky == 0 || !(back(s, (uint32_t)ky)->cls & B(K_YOUPOSS)))) {
             int ko = find_back(s, (uint32_t)ky + 1, B(K_CFGOBJ) | B(K_SYSP) | B(K_SECRET), back(s, (uint32_t)ky), 3);
             if (ko >= 0) {
                 s->setup_ref_at = c->idx;
@@ -1748,6 +1769,9 @@ static void rules_setup(struct scan *s, const struct tok *c)
             }
         }
     }
+    /* the documents retrieved for this answer, the context injected into this chat */
+    if ((c->cls & B(K_INJECTED)) && find_back(s, 1, B(K_CFGOBJ) | B(K_SYSP), c, 3) >= 0)
+        s->setup_ref_at = c->idx;
     /* the prompt that defines your persona / the rules that govern you */
     if ((c->cls & B(K_YOU)) && back(s, 1) != NULL && (back(s, 1)->cls & B(K_DEFINES)) && back(s, 1)->idx + 1 == c->idx) {
         int ko = find_back(s, 2, B(K_CFGOBJ) | B(K_SYSP), c, 5);
@@ -1760,7 +1784,11 @@ static void rules_setup(struct scan *s, const struct tok *c)
     }
     /* "... your initial instructions? Copy them word for word." */
     if ((c->cls & B(K_PRON)) && s->setup_ref_at != UINT32_MAX && c->idx > s->setup_ref_at && c->idx - s->setup_ref_at <= 30) {
-        int kv = find_back(s, 1, B(K_SHOWV) | B(K_VERBATIMV), c, 3);
+        int kv = find_back(s, 1, B(K_SHOWV) | B(K_VERBATIMV), c, 2);
+        /* the verb's object: right after it, or after "me" ("the list of tools it can call" is a noun) */
+        if (kv >= 0 && back(s, (uint32_t)kv)->idx + 1 != c->idx &&
+            !(kv == 2 && (back(s, 1)->cls & B(K_OBJPRON)) && back(s, (uint32_t)kv)->idx + 2 == c->idx))
+            kv = -1;
         if (kv >= 0 && addressee(s, kv) >= 0)
             fire(s, LEX_EXTRACT_SETUP, 0.6, back(s, (uint32_t)kv)->start, c->end);
     }
@@ -1850,7 +1878,7 @@ static int hex_tail(const unsigned char *bc, const unsigned char *p, size_t n)
 #define STEERING_TRIGGERS                                                                                                          \
     (B(K_SUPPRESS) | B(K_REFUSE) | B(K_AFFIRM) | B(K_CFGOFF) | B(K_CFGONV) | B(K_CFGMARK) | B(K_AIREADER) | B(K_OVR) |           \
      B(K_EXFIL) | B(K_INSTEAD) | B(K_USER) | B(K_HIDSTRONG) | B(K_SYSPROMPT) | B(K_MAKER))
-#define SETUP_TRIGGERS (B(K_CFGOBJ) | B(K_ACCESS) | B(K_PRON) | B(K_YOU))
+#define SETUP_TRIGGERS (B(K_CFGOBJ) | B(K_ACCESS) | B(K_PRON) | B(K_YOU) | B(K_INJECTED))
 #define EXTRACTION_TRIGGERS                                                                                                        \
     (B(K_SYSP) | B(K_HIDDEN) | B(K_HIDSTRONG) | B(K_YOU) | B(K_TOLD) | B(K_TELL) | B(K_SECRET) | B(K_REVEAL) | B(K_SAYVERB) |   \
      B(K_ABOVE) | B(K_CONVO))
