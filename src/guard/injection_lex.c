@@ -127,6 +127,7 @@ enum {
     K_VOIDWEAK,  /* outdated, expired, retired: void, or news about a manual */
     K_DEFINES,   /* defines, configures, controls, shapes: "the prompt that defines you(r persona)" */
     K_DESPITE,   /* regardless of, no matter, despite, whatever: "whatever your guidelines say" */
+    K_WHY,       /* why, whether, do: a question about a model ("why do LLMs ignore ...") */
     K_INJECTED,  /* retrieved, injected, loaded: "the documents retrieved for this answer" are the reader's context */
     K_N
 };
@@ -332,7 +333,8 @@ static const struct lex_group lexicon[] = {
                 "work under|abide by|bound by|bekommen|bekamst|recebeu|recebido|recebidas|recibido|recibidas|recues|"
                 "recus|ricevute|ricevuti|hast bekommen|hai ricevuto|as recu|as recues|avez recu"},
     {B(K_TELL), "tell|give|instruct|gave|receive|say|said|write|wrote|put"},
-    {B(K_QWH), "what|which|how|why|lo que|ce que|o que|cio che|quello che|was man|welche|welcher|welches|quais|qual|quelles|quels|quelle|quel|cuales|cual|quali"},
+    {B(K_WHY), "why|whether|does|do"},
+    {B(K_QWH), "what|which|how|lo que|ce que|o que|cio che|quello che|was man|welche|welcher|welches|quais|qual|quelles|quels|quelle|quel|cuales|cual|quali"},
     {B(K_MAKER), "developers|developer|creators|creator|makers|maker|operator|operators|owners|owner|the system|"
                  "built you|made you|created you|trained you|programmed you|designed you|deployed you|"
                  "openai|anthropic|programmers|admins|company"},
@@ -923,7 +925,7 @@ static int addressee(const struct scan *s, int k)
             return 0;
         if ((t->cls & B(K_AIREADER)) && t->idx >= v->clause && v->idx - t->idx <= 4) {
             for (uint32_t q = j + 1; q < RING && back(s, q) != NULL && back(s, q)->sent == v->sent; q++)
-                if (back(s, q)->cls & B(K_QWH))
+                if (back(s, q)->cls & (B(K_QWH) | B(K_WHY)))
                     return 0; /* "why do LLMs ignore instructions?" asks */
             return 1; /* "the assistant must now ignore ...": the model is told */
         }
@@ -1693,7 +1695,7 @@ static void rules_steering(struct scan *s, const struct tok *c)
             s->ai_addr_at = c->idx;
             s->ai_addr_weak = 0;
         } else if (next_word_in(s, c->end, modal, sizeof(modal) / sizeof(modal[0])) && find_back(s, 1, B(K_ARTICLE) | B(K_MINE), c, 2) < 0 &&
-                   find_back(s, 1, B(K_QWH), c, 8) < 0) {
+                   find_back(s, 1, B(K_QWH) | B(K_WHY), c, 8) < 0) {
             s->ai_addr_at = c->idx;
             s->ai_addr_weak = 1;
         }
