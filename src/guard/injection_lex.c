@@ -243,16 +243,16 @@ static const struct lex_group lexicon[] = {
                  "adopt the identity|finja|finja ser|finja que|imagina que eres|imagine que voce|stell dir vor|faz de conta|"
                  "agis comme|agissez comme|comporte-toi comme|partir de maintenant|desormais|voce e agora|agora voce e|"
                  "partir de agora|haz de cuenta|bist ab jetzt|you are free|you're free|"
-                 "are now free|you're now free|be the ai|be an ai|interpreta|interpreta a|"
+                 "now free|you're now free|be the ai|be an ai|interpreta|interpreta a|"
                  "interpreta el papel|haz el papel|juega a ser|jetzt bist du|bist du jetzt|du bist nun|be the kind|"
                  "be that kind|be the type|play a character|play as|play an ai|play a role|imagine que|imagina que|"
                  "imagine que tu|respond like|answer like|reply like|talk like|speak like|channel|channeling|"
                  "adopt the role|faca de conta|switch personalities|new personality|new identity|your new identity|"
                  "fais comme si|interpretar|vai interpretar|du spielst|spielst jetzt|a character called|a character named|"
                  "are a character|you're a character|pretend to be|stays in character|stay in character|fingi|fingiti|"
-                 "fai finta|immagina di essere|sei ora|ora sei|comportati come|agisci come|the voice of|"
-                 "in the role|remain in character|playing an ai|playing a character|"
-                 "playing the role|in the voice|as the character|"
+                 "fai finta|immagina di essere|sei ora|ora sei|comportati come|agisci come|voice of|"
+                 "remain in character|playing an ai|playing a character|"
+                 "playing the role|as the character|"
                  "udawaj|wciel sie|gibi davran|rol yap|doe alsof|speel de rol|stel je voor"},
     {B(K_AI), "ais|assistants|chatbots|models|bots|llms|"
               "ai|assistant|chatbot|bot|model|llm|gpt|chatgpt|entity|version|language model|ia|ki|assistente|"
@@ -283,7 +283,7 @@ static const struct lex_group lexicon[] = {
      "answer everything|do anything|does anything|say anything|says anything|always answers|"
      "always answer|always complies|always comply|answers any|any request|every request|"
      "anything i ask|whatever i ask|everything i ask|nothing is forbidden|anything goes|everything is allowed|"
-     "everything is permitted|is off limits|is off-limits|"
+     "everything is permitted|"
      "yes to everything|agrees to everything|darfst alles|alles sagen|"
      "decir cualquier cosa|peux tout dire|dizer qualquer coisa|responde todo|responds to everything|"
      "always gives|always give|full answers|responda tudo|responde a todo|reponds a tout|rispondi a tutto|"
@@ -376,7 +376,7 @@ static const struct lex_group lexicon[] = {
     {B(K_MODE) | B(K_SANDBOX), "modo desenvolvedor|modo de desenvolvedor|modo desarrollador|modo de desarrollador|"
                                "mode developpeur|entwicklermodus|modo sviluppatore"},
     {B(K_ENABLE), "enable|enter|activate|switch to|turn on|engage|unlock|enabled|activated|entering|in|into"},
-    {B(K_ASIDE), "aside|away|behind|to one side|to the side|on hold|on ice"},
+    {B(K_ASIDE), "aside|away|behind|one side|on hold|on ice"},
     {B(K_SETV), "set|put|leave|cast|push|lay|toss|throw"},
     {B(K_APPLY), "in effect|in force|apply|applies|matter|matters|count|counts|hold|holds|exist|exists|existed|bind|"
                  "binding|applicable|enforceable|mandatory|relevant|valid|active|needed|required|"
@@ -399,8 +399,8 @@ static const struct lex_group lexicon[] = {
                   "konfiguration|configuracion|configuracao|configurazione"},
     {B(K_ACCESS), "have access to|has access to|can call|can use|can access|can invoke|able to call|have available|"
                   "must follow|have to follow|are following|follow|obey|operate under|work under|were given|was given|"
-                  "are given|received|got|were told|know about|were instructed|are instructed|are running with|"
-                  "are loaded with|were loaded with|were provided|have been given|have been told|keep|store|stored|"
+                  "are given|received|got|were told|know about|were instructed|are instructed|"
+                  "loaded with|running with|running under|operating with|were loaded with|were provided|have been given|have been told|keep|store|stored|"
                   "configured with|set up with|programmed with|trained with|initialized with|initialised with|primed with|"
                   "remember|have|hold|carry"},
     {B(K_ACCESS) | B(K_YOU), "available to you|at your disposal|accessible to you|available to u|provided to you|"
@@ -417,12 +417,12 @@ static const struct lex_group lexicon[] = {
                     "caveats|caveat|moralizing|moralising|lectures|lecture|moral lectures|ethical lectures|"
                     "safety notes|safety warnings|content warnings|refusal|refusals|refusal messages|"
                     "mention any policy|mention policies|mention the policy|mention your policy|mention openai|"
-                    "i cannot|i can't|i can not|i'm sorry|i am sorry|as an ai|i'm unable|i am unable|hedging"},
+                    "i cannot|i can't|i'm sorry|am sorry|as an ai|i'm unable|am unable|hedging"},
     {B(K_BEGINV), "begin|start|open|prefix|preface|lead|commence|respond with|reply with|answer with|empieza|comienza|commence|beginne|inizia|comece"},
     {B(K_REPLYN), "reply|response|answer|output|message|responses|replies|answers|first words|first word|first line|"
                   "opening line|opening words|first sentence|respuesta|reponse|antwort|risposta|resposta"},
     {B(K_AFFIRM), "sure|absolutely|certainly|of course|here is|here's|heres|happy to help|gladly|okay here|"
-                  "claro|bien sur|gerne|certo|com certeza|understood|i will comply|i can help"},
+                  "claro|bien sur|gerne|certo|com certeza|understood|will comply"},
     /* keys of a fake policy block; "_" and "-" split words, so "safety_mode" is "safety mode" */
     {B(K_CFGKEY), "safety|safety mode|safe mode|filter|filters|filtering|content filter|content filters|safety filter|"
                   "refusals|refusal|censorship|censor|moderation|guardrails|restrictions|ethics|alignment|"
@@ -438,7 +438,7 @@ static const struct lex_group lexicon[] = {
                    "allowed responses|refusal strings|forbidden strings|banned phrases|blocked phrases"},
     {B(K_DEFINES), "defines|define|configures|configure|controls|shapes|governs|powers|drives|created|creates|"
                    "initializes|initialises|sets up|set up|configured|programmed|instructs|guides|steers|runs"},
-    {B(K_DESPITE), "regardless of|no matter|no matter what|whatever|despite|in spite of|notwithstanding|irrespective of|"
+    {B(K_DESPITE), "regardless of|no matter|no matter what|whatever|despite|spite of|notwithstanding|irrespective of|"
                    "independientemente de|sin importar|peu importe|malgre|unabhangig von|egal was|trotz|indipendentemente da|"
                    "a prescindere da|independentemente de|apesar de"},
     {B(K_USER), "user|user's|users|human|customer|requester|end user|the user|the user's|reader|visitor"},
@@ -488,7 +488,7 @@ static const struct lex_group lexicon[] = {
                   "exact amounts|exact measurements|synthesis route|full synthesis|working code|exact recipe|exact reagents|"
                   "reagents|quantities|real commands|actually works|actually work|accurate for realism|technically accurate|"
                   "real instructions|working instructions|actionable|actionable steps|replicable|replicable detail|"
-                  "in exact|exact detail|precise detail|in precise|real detail|in real detail|working detail|"
+                  "in exact|exact detail|precise detail|in precise|real detail|working detail|"
                   "actual code|real code|full code|working|functional|fully functional|real and functional|"
                   "walk me through|operational|ready to use|ready-to-use|deployable|that works|which works"},
     {B(K_ANCHOR), "first|initial|opening|authorized|authorised|verified|whitelisted|admin|checks|end|beginning|priority|precedence|im|inst|"
@@ -568,7 +568,7 @@ struct lex_slot {
 /* Byte classes: word bytes (ASCII letters, digits, apostrophe: bytes >= 0x80 end a word, as
  * look-alikes and accents were folded to ASCII by injection.c and what is left is emoji, CJK,
  * symbols), sentence ends, clause ends, hex digits. */
-enum { BC_WORD = 1, BC_SENT = 2, BC_CLAUSE = 4, BC_HEX = 8 };
+enum { BC_WORD = 1, BC_SENT = 2, BC_CLAUSE = 4, BC_HEX = 8, BC_HIGH = 16 /* >= 0x80 */ };
 
 /* A bit per hash (from bits the slot index does not use) of every key: a word whose bit is
  * clear is in no entry, and most words of a text are not. 8 KB (about 5% of its bits set):
@@ -682,6 +682,8 @@ static void byte_classes_fill(struct inj_lex *lex)
         if (c == ',' || c == ';' || c == ':' || c == '(' || c == ')' || c == '"' || c == '[' || c == ']' || c == '{' || c == '}' ||
             c == '<' || c == '>' || c == '#' || c == '*')
             k |= BC_CLAUSE;
+        if (c >= 0x80)
+            k |= BC_HIGH;
         lex->byte_class[c] = k;
     }
 }
@@ -1919,9 +1921,9 @@ static int hex_tail(const unsigned char *bc, const unsigned char *p, size_t n)
      B(K_OPPDAY) | B(K_DECEASED) | B(K_GRANUSED) | B(K_FRAME) | B(K_OWNWORK) | B(K_SANDBOX) | B(K_MODEW) | B(K_YOU) |   \
      B(K_APPLY) | B(K_NAMEDV) | B(K_NAMEDP) | B(K_REPLYN) | B(K_FREED))
 #define STEERING_TRIGGERS                                                                                                          \
-    (B(K_SUPPRESS) | B(K_REFUSE) | B(K_AFFIRM) | B(K_CFGOFF) | B(K_CFGONV) | B(K_CFGMARK) | B(K_AIREADER) | B(K_OVR) |           \
+    (B(K_SUPPRESS) | B(K_REFUSE) | B(K_AFFIRM) | B(K_CFGMARK) | B(K_AIREADER) | B(K_OVR) |                                     \
      B(K_EXFIL) | B(K_INSTEAD) | B(K_USER) | B(K_HIDSTRONG) | B(K_SYSPROMPT) | B(K_MAKER))
-#define SETUP_TRIGGERS (B(K_CFGOBJ) | B(K_ACCESS) | B(K_PRON) | B(K_YOU) | B(K_INJECTED))
+#define SETUP_TRIGGERS (B(K_CFGOBJ) | B(K_ACCESS) | B(K_INJECTED))
 #define EXTRACTION_TRIGGERS                                                                                                        \
     (B(K_SYSP) | B(K_HIDDEN) | B(K_HIDSTRONG) | B(K_YOU) | B(K_TOLD) | B(K_TELL) | B(K_SECRET) | B(K_REVEAL) | B(K_SAYVERB) |   \
      B(K_ABOVE) | B(K_CONVO))
@@ -1945,7 +1947,7 @@ static int named_after_you_are(const unsigned char *p, size_t ws)
     size_t e = ws;
     if (p[e - 1] == '\'' || p[e - 1] == '"')
         e--;
-    if (e < 8 || p[e - 1] != ' ')
+    if (e < 8 || p[e - 1] != ' ' || (p[e - 2] | 0x20) != 'e') /* "you are " and "you're " end in "e " */
         return 0;
     return (e >= 8 && strncasecmp((const char *)p + e - 8, "you are ", 8) == 0) ||
            (e >= 7 && strncasecmp((const char *)p + e - 7, "you're ", 7) == 0);
@@ -1979,7 +1981,7 @@ static unsigned script_of(const unsigned char *p, size_t len, size_t i)
 void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, struct inj_lex_result *out,
                    void (*on_anchor)(void *ud, size_t end), void *ud)
 {
-    unsigned scripts = 0;
+    unsigned gap_bytes = 0; /* OR of the classes of the punctuation and high bytes between words */
     memset(out, 0, sizeof(*out));
     const unsigned char *bc = lex->byte_class, *lowtab = lex->lower;
     const unsigned char *p = (const unsigned char *)text;
@@ -2006,17 +2008,18 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
     while (i < len) {
         unsigned k = bc[p[i]];
         if (!(k & BC_WORD) || p[i] == '\'') { /* a leading apostrophe is a quote */
-            if (p[i] >= 0xC4)
-                scripts |= script_of(p, len, i);
-            /* a full stop inside a word ("casino.example", "3.14", "e.g") ends no sentence */
-            if ((k & BC_SENT) && !(p[i] == '.' && i + 1 < len && (bc[p[i + 1]] & BC_WORD))) {
-                end_sentence(&s);
-                sent++;
-                clause = idx;
-                heads1 = 0;
-                have21 = 0;
-            } else if (k & BC_CLAUSE) {
-                clause = idx;
+            if (k & (BC_SENT | BC_CLAUSE | BC_HIGH)) { /* a space (the most common case) is none of them */
+                gap_bytes |= k;
+                /* a full stop inside a word ("casino.example", "3.14", "e.g") ends no sentence */
+                if ((k & BC_SENT) && !(p[i] == '.' && i + 1 < len && (bc[p[i + 1]] & BC_WORD))) {
+                    end_sentence(&s);
+                    sent++;
+                    clause = idx;
+                    heads1 = 0;
+                    have21 = 0;
+                } else if (k & BC_CLAUSE) {
+                    clause = idx;
+                }
             }
             i++;
             continue;
@@ -2137,9 +2140,12 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
         if (n >= 5 && n <= MAX_WORD && !(cls & B(K_AI)) && (key[n - 1] == 't' || key[n - 1] == 'b') &&
             (memcmp(key + n - 3, "gpt", 3) == 0 || memcmp(key + n - 3, "bot", 3) == 0))
             cls |= B(K_PERSONA) | B(K_AI);                                         /* HackGPT, EvilBot */
-        if (p[ws] >= 'A' && p[ws] <= 'Z' && ws >= 8 && named_after_you_are(p, ws))
+        if (p[ws] >= 'A' && p[ws] <= 'Z' && ws >= 8 && (p[ws - 1] == ' ' || p[ws - 1] == '\'' || p[ws - 1] == '"') &&
+            named_after_you_are(p, ws))
             cls |= B(K_NAMEDP); /* You are Mongo Tom, ... */
-        if ((cls & B(K_ROLE)) && ws > 0 && (p[ws - 1] == '[' || p[ws - 1] == '<')) /* [ADMIN], <developer> */
+        if (!(cls & (B(K_ROLE) | B(K_AUTHOVR))))
+            ; /* most words: none of the role checks below */
+        else if ((cls & B(K_ROLE)) && ws > 0 && (p[ws - 1] == '[' || p[ws - 1] == '<')) /* [ADMIN], <developer> */
             role_tag(&s, p, len, ws, i);
         else if ((cls & (B(K_ROLE) | B(K_AUTHOVR))) && tstart >= 2 && (p[tstart - 1] == '#' || p[tstart - 2] == '#'))
             fire(&s, LEX_OVERRIDE_AUTHORITY, (cls & B(K_AUTHOVR)) ? 0.6 : 0.45, tstart, i); /* "### System ###" */
@@ -2197,9 +2203,13 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
                 rules_roleplay(&s, t);
             if (cls & EXTRACTION_TRIGGERS)
                 rules_extraction(&s, t);
-            if (cls & STEERING_TRIGGERS)
+            /* common words (all, no, on, you, it) run these rules only where they can fire: a policy
+             * value after a policy key, "you" after "defines", a pronoun once the reader's setup was named */
+            lex_cls prev = s.n >= 2 ? back(&s, 1)->cls : 0;
+            if ((cls & STEERING_TRIGGERS) || ((cls & (B(K_CFGOFF) | B(K_CFGONV))) && (prev & (B(K_CFGKEY) | B(K_CFGON)))))
                 rules_steering(&s, t);
-            if (cls & SETUP_TRIGGERS)
+            if ((cls & SETUP_TRIGGERS) || ((cls & B(K_YOU)) && (prev & B(K_DEFINES))) ||
+                ((cls & B(K_PRON)) && s.setup_ref_at != UINT32_MAX))
                 rules_setup(&s, t);
 #endif
 #endif
@@ -2207,8 +2217,14 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
         idx++;
     }
     end_sentence(&s);
-    if (scripts != 0)
-        score_other_scripts(text, len, scripts, out);
+    if (gap_bytes & BC_HIGH) { /* bytes >= 0x80 end words: an ASCII text never gets here */
+        unsigned scripts = 0;
+        for (size_t j = 0; j < len; j++)
+            if ((unsigned char)text[j] >= 0xC4)
+                scripts |= script_of(p, len, j);
+        if (scripts != 0)
+            score_other_scripts(text, len, scripts, out);
+    }
 }
 
 /* Scripts without spaces between words (Chinese, Japanese) and Korean: no tokens, so pairs
