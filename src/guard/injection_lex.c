@@ -129,6 +129,7 @@ enum {
     K_DESPITE,   /* regardless of, no matter, despite, whatever: "whatever your guidelines say" */
     K_ACTV,      /* act, respond, answer, operate, proceed: "act without your usual limits" orders a way of working */
     K_USUAL,     /* usual, normal, standard, default: "the usual limitations" are the reader's own */
+    K_GUARD,     /* safety policy, content filter, guardrails: the reader's own guard, whoever's article precedes it */
     K_WHY,       /* why, whether, do: a question about a model ("why do LLMs ignore ...") */
     K_INJECTED,  /* retrieved, injected, loaded: "the documents retrieved for this answer" are the reader's context */
     K_N
@@ -340,6 +341,11 @@ static const struct lex_group lexicon[] = {
                 "recus|ricevute|ricevuti|hast bekommen|hai ricevuto|as recu|as recues|avez recu"},
     {B(K_TELL), "tell|give|instruct|gave|receive|say|said|write|wrote|put"},
     {B(K_WHY), "why|whether|does|do"},
+    {B(K_GUARD), "safety|safety policy|safety policies|safety rules|safety guidelines|content policy|content policies|"
+                 "safety filter|safety filters|content filter|content filters|guardrails|guardrail|moderation|"
+                 "safety training|safety settings|safety layer|safety protocols|safety measures|safety checks|"
+                 "safeguards|censorship|ethical guidelines|usage policy|usage policies|ethics module|moral filter|"
+                 "alignment|safety features|refusal training"},
     {B(K_ACTV), "act|respond|answer|reply|operate|proceed|continue|function|behave|speak|talk|work|generate|output|"
                 "write|chat|converse|help|assist"},
     {B(K_USUAL), "usual|normal|standard|typical|default|regular|customary|built-in|built in|current|existing|normal"},
@@ -990,7 +996,7 @@ static void rules_override(struct scan *s, const struct tok *c)
             if (kv >= 0 && kv != ki) {
                 const struct tok *v = back(s, (uint32_t)kv);
                 int scope =
-                    any_between(s, 0, kv, B(K_SCOPE) | B(K_YOU) | B(K_ABOVE) | B(K_MAKER) | B(K_SYSPROMPT) | B(K_HIDSTRONG));
+                    any_between(s, 0, kv, B(K_SCOPE) | B(K_YOU) | B(K_ABOVE) | B(K_MAKER) | B(K_SYSPROMPT) | B(K_HIDSTRONG) | B(K_GUARD));
                 int who = addressee(s, kv);
                 /* "I'm turning off your safety rules": the speaker claims to do it to the reader */
                 const struct tok *pre = back(s, (uint32_t)ki + 1); /* a phrase's idx is its last word's */
