@@ -514,7 +514,7 @@ static const struct lex_group lexicon[] = {
                   "every word|every line|every single|as they appear|word for word|code block|codeblock|in full|ai|llm|"
                   "llms|chatbot|chatgpt|gpt|claude|bot|bots|note|reading|processing|browsing|scanning|parsing|"
                   "summarizing|summarising|dear|precedes|preceded|system|told|instructed|programmed|prompted|taught|"
-                  "initialized|initialised|napalm|activation|context window|memory|mot|palabra|wort|palavra"},
+                  "initialized|initialised|napalm|activation|context window|context|memory|mot|palabra|wort|palavra"},
     {B(K_ROT13), "rot13|rot 13|vtaber|vtabe|qvfertneq|sbetrg|vafgehpgvbaf|vafgehpgvba|ehyrf|thvqryvarf|flfgrz|"
                  "cebzcg|cerivbhf|erirny|bireevqr|erfgevpgvbaf|wnvyoernx|cevbe|qverpgvirf|cebtenzzvat|cergraq|"
                  "svygref|vtaberq|cevag|lbhe"},
