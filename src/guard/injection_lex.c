@@ -129,6 +129,7 @@ enum {
     K_DESPITE,   /* regardless of, no matter, despite, whatever: "whatever your guidelines say" */
     K_ACTV,      /* act, respond, answer, operate, proceed: "act without your usual limits" orders a way of working */
     K_USUAL,     /* usual, normal, standard, default: "the usual limitations" are the reader's own */
+    K_CTX,       /* context: what the reader was given, not a message the user sent ("ignore prior context") */
     K_GUARD,     /* safety policy, content filter, guardrails: the reader's own guard, whoever's article precedes it */
     K_WHY,       /* why, whether, do: a question about a model ("why do LLMs ignore ...") */
     K_INJECTED,  /* retrieved, injected, loaded: "the documents retrieved for this answer" are the reader's context */
@@ -342,6 +343,7 @@ static const struct lex_group lexicon[] = {
                 "recus|ricevute|ricevuti|hast bekommen|hai ricevuto|as recu|as recues|avez recu"},
     {B(K_TELL), "tell|give|instruct|gave|receive|say|said|write|wrote|put"},
     {B(K_WHY), "why|whether|does|do"},
+    {B(K_CTX), "context|contexto|contexte|kontext|contesto"},
     {B(K_GUARD), "safety policy|safety policies|safety rules|safety guidelines|content policy|content policies|"
                  "safety filter|safety filters|content filter|content filters|guardrails|guardrail|moderation|"
                  "safety training|safety settings|safety layer|safety protocols|safety measures|safety checks|"
@@ -915,6 +917,32 @@ static void fire(struct scan *s, int rule, double w, size_t start, size_t end)
     }
 }
 
+/* The text right after a word, past spaces and quotes: does it start with one of `chars`? */
+static int next_char_in(const struct scan *s, size_t end, const char *chars)
+{
+    for (size_t i = end; i < s->len && i < end + 4; i++) {
+        char ch = s->text[i];
+        if (ch == ' ' || ch == '"' || ch == '\'' || ch == '`')
+            continue;
+        return strchr(chars, ch) != NULL && ch != 0;
+    }
+    return 0;
+}
+
+/* Does the text right after a word start with one of the words in `words` (lower case)? */
+static int next_word_in(const struct scan *s, size_t end, const char *const *words, size_t n)
+{
+    if (end >= s->len || s->text[end] != ' ')
+        return 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t l = strlen(words[k]);
+        if (end + 1 + l <= s->len && strncasecmp(s->text + end + 1, words[k], l) == 0 &&
+            (end + 1 + l == s->len || !((s->text[end + 1 + l] | 0x20) >= 'a' && (s->text[end + 1 + l] | 0x20) <= 'z')))
+            return 1;
+    }
+    return 0;
+}
+
 /* Finds the newest word before position k (exclusive) with class bit `cls` in the same
  * sentence as `cur`, at most `reach` words before cur. Returns its ring offset or -1. */
 static int find_back(const struct scan *s, uint32_t from, lex_cls cls, const struct tok *cur, uint32_t reach)
@@ -955,7 +983,7 @@ static int addressee(const struct scan *s, int k)
         if ((t->cls & B(K_AIREADER)) && t->idx >= v->clause && v->idx - t->idx <= 4) {
             for (uint32_t q = j + 1; q < RING && back(s, q) != NULL && back(s, q)->sent == v->sent; q++)
                 if (back(s, q)->cls & (B(K_QWH) | B(K_WHY)))
-                    return 0; /* "why do LLMs ignore instructions?" asks */
+                    return -1; /* "why do LLMs ignore instructions?" asks about a model */
             return 1; /* "the assistant must now ignore ...": the model is told */
         }
         if (t->idx >= v->clause)
@@ -1023,8 +1051,11 @@ static void rules_override(struct scan *s, const struct tok *c)
                 if (v->clause != instr->clause && !scope)
                     w /= 2; /* "ignore typos in comments, and rewrite the instructions" */
                 /* "ignore my previous message" is the user's own text, not instructions */
-                int own_text =
-                    (instr->cls & B(K_TEXTN)) && !(instr->cls & B(K_TASK)) && (any_between(s, ki, kv, B(K_MINE)) || !scope);
+                int own_text = (instr->cls & B(K_TEXTN)) && !(instr->cls & B(K_TASK)) &&
+                               (any_between(s, ki, kv, B(K_MINE)) || !scope ||
+                                /* "ignore the previous message, I pasted the wrong link": only a scope word */
+                                (!(instr->cls & B(K_CTX)) &&
+                                 !any_between(s, 0, kv, B(K_YOU) | B(K_ABOVE) | B(K_MAKER) | B(K_SYSPROMPT) | B(K_HIDSTRONG) | B(K_AI))));
                 int person =
                     kv >= 1 && back(s, (uint32_t)kv - 1)->idx == v->idx + 1 && (back(s, (uint32_t)kv - 1)->cls & B(K_OBJPRON));
                 /* "the reset instructions in your FAQ": after an article the verb is a noun */
@@ -1258,12 +1289,20 @@ static int scoped_limit(const struct scan *s, const struct tok *c)
     return 0;
 }
 
+/* "developer mode on my phone", "god mode in the game": a mode of a device or a program, not of the reader */
+static int on_a_device(const struct scan *s, const struct tok *c)
+{
+    static const char *const where[] = {"on my", "on the", "on a", "on an", "on your phone", "in my", "in the", "for my", "on android",
+                                        "on iphone", "on ios", "on samsung", "on windows", "on mac", "on chrome", "in chrome"};
+    return next_word_in(s, c->end, where, sizeof(where) / sizeof(where[0]));
+}
+
 /* "enter 'no rules' mode": an order to enter a mode. Out of line: rare, and inlined it
  * slows the rules that run on every word. */
 static __attribute__((noinline)) int mode_entered(const struct scan *s, const struct tok *c)
 {
     int ke = find_back(s, 1, B(K_ENABLE), c, 4);
-    return ke >= 0 && addressee(s, ke) > 0;
+    return ke >= 0 && addressee(s, ke) > 0 && !on_a_device(s, c);
 }
 
 static void rules_roleplay(struct scan *s, const struct tok *c)
@@ -1315,6 +1354,7 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
         int ku = find_back(s, 1, B(K_UNRES), c, 3);
         if (ku >= 0) {
             int asked = find_back(s, (uint32_t)ku + 1, B(K_OTHER), c, 8) >= 0 && find_back(s, 1, B(K_YOU) | B(K_FRAME), c, 8) < 0;
+            asked |= find_back(s, (uint32_t)ku + 1, B(K_ABOUT), c, 4) >= 0; /* "a story about a rebel AI" */
             fire(s, LEX_ROLEPLAY_UNBOUND_AI, asked ? 0.3 : 0.6, back(s, (uint32_t)ku)->start, c->end);
         }
     }
@@ -1370,7 +1410,7 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
     }
     if (c->cls & B(K_MODE)) {
         int ke = find_back(s, 1, B(K_ENABLE), c, 4);
-        if (ke >= 0 && addressee(s, ke) > 0) {
+        if (ke >= 0 && addressee(s, ke) > 0 && !on_a_device(s, c)) {
             fire(s, LEX_ROLEPLAY_MARKER, 0.6, back(s, (uint32_t)ke)->start, c->end);
             nolimit = 1;
         }
@@ -1648,32 +1688,6 @@ static void rules_extraction(struct scan *s, const struct tok *c)
                 fire(s, LEX_EXTRACT_ABOVE, 0.7, back(s, (uint32_t)kr)->start, c->end);
         }
     }
-}
-
-/* The text right after a word, past spaces and quotes: does it start with one of `chars`? */
-static int next_char_in(const struct scan *s, size_t end, const char *chars)
-{
-    for (size_t i = end; i < s->len && i < end + 4; i++) {
-        char ch = s->text[i];
-        if (ch == ' ' || ch == '"' || ch == '\'' || ch == '`')
-            continue;
-        return strchr(chars, ch) != NULL && ch != 0;
-    }
-    return 0;
-}
-
-/* Does the text right after a word start with one of the words in `words` (lower case)? */
-static int next_word_in(const struct scan *s, size_t end, const char *const *words, size_t n)
-{
-    if (end >= s->len || s->text[end] != ' ')
-        return 0;
-    for (size_t k = 0; k < n; k++) {
-        size_t l = strlen(words[k]);
-        if (end + 1 + l <= s->len && strncasecmp(s->text + end + 1, words[k], l) == 0 &&
-            (end + 1 + l == s->len || !((s->text[end + 1 + l] | 0x20) >= 'a' && (s->text[end + 1 + l] | 0x20) <= 'z')))
-            return 1;
-    }
-    return 0;
 }
 
 /* Refusal suppression and prefix injection: one cue is a style wish ("no disclaimers,
