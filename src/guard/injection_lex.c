@@ -465,7 +465,7 @@ static const struct lex_group lexicon[] = {
     {B(K_NAMEDV), "called|named|known as|nicknamed|goes by|whose name is|name is|identity is|codenamed|"
                   "llamado|llamada|appele|appelee|chiamato|chiamata|chamado|chamada|genannt|namens|di nome|de nombre"},
     {B(K_THIS), "this|my|our|the|your|ur"},
-    {B(K_DESCRIBE), "explain|describe|define|definition|difference|meaning|mean|means|concept|example|"
+    {B(K_DESCRIBE), "explain|describe|define|demonstrate|demonstrates|illustrate|illustrates|signify|signifies|definition|difference|meaning|mean|means|concept|example|"
                     "examples|history|whether|awareness|phrase|phrasing|wording|reword|rephrase"},
     {B(K_SAYS), "says|said|say|told me|told us|asked me|asked us|wants me|want me|wants us|wrote|reads|recommends|"
                 "suggests|suggested|asks me|ask me|asking me|type|typed|types|typing|tried|try|tries"},
