@@ -129,6 +129,7 @@ enum {
     K_DESPITE,   /* regardless of, no matter, despite, whatever: "whatever your guidelines say" */
     K_ACTV,      /* act, respond, answer, operate, proceed: "act without your usual limits" orders a way of working */
     K_USUAL,     /* usual, normal, standard, default: "the usual limitations" are the reader's own */
+    K_AIMEM,     /* memory entries, knowledge base, preamble: what only a model keeps */
     K_CTX,       /* context: what the reader was given, not a message the user sent ("ignore prior context") */
     K_GUARD,     /* safety policy, content filter, guardrails: the reader's own guard, whoever's article precedes it */
     K_WHY,       /* why, whether, do: a question about a model ("why do LLMs ignore ...") */
@@ -230,6 +231,7 @@ static const struct lex_group lexicon[] = {
                  "policy checks|content checks|regras|reglas|safety concerns|safety concern|moral concerns|ethical concerns|"
                  "scruples|moral restrictions|ethical restrictions|ethical subroutines|moral subroutines|safety subroutines|"
                  "subroutines|ethical constraints|moral constraints|content restrictions|inhibitions|taboos|"
+                 "principles|ethical principles|moral principles|values|ethical values|moral values|qualms|"
                  "ethical guardrails|safety guardrails|usage policies|usage policy|censure|censures|limiti etici|"
                  "ogranicze|sinirlama|kisitlama|beperkingen"},
     {B(K_FRAME), "act as|act like|acting as|pretend|pretending|roleplay|role play|role-play|roleplaying|simulate|"
@@ -256,7 +258,8 @@ static const struct lex_group lexicon[] = {
                  "fai finta|immagina di essere|sei ora|ora sei|comportati come|agisci come|voice of|"
                  "remain in character|playing an ai|playing a character|"
                  "playing the role|as the character|"
-                 "udawaj|wciel sie|gibi davran|rol yap|doe alsof|speel de rol|stel je voor"},
+                 "udawaj|wciel sie|gibi davran|rol yap|doe alsof|speel de rol|stel je voor|role of|the role of|"
+                 "immerse yourself|into the role|step into|take on the role"},
     {B(K_AI), "ais|assistants|chatbots|models|bots|llms|"
               "ai|assistant|chatbot|bot|model|llm|gpt|chatgpt|entity|version|language model|ia|ki|assistente|"
               "asistente|modelo|modele|agent|inteligencia artificial|intelligence artificielle|"
@@ -325,6 +328,8 @@ static const struct lex_group lexicon[] = {
                 "systemprompts|system promt|promt|sys prompt|prompt del sistema|systemanweisungen|systemanweisung|"
                 "instructions du systeme|instrucciones del sistema|instrucoes do sistema|prompt de sistema|prompt do sistema|"
                 "prompt du systeme|prompt di sistema|role system|system role|system tags|system tag|system block|"
+                "initialization text|initialization prompt|initialisation text|initial text|setup prompt|setup text|"
+                "startup prompt|boot prompt|init prompt|bootstrap prompt|configuration text|"
                 "system section|system turn|developer role|system messages"},
     {B(K_SYSPROMPT), "system prompt|system message|developer message|developer prompt|pre-prompt|preprompt|"
                      "initial prompt|hidden prompt|meta prompt|system instructions|initial instructions|"
@@ -420,7 +425,12 @@ static const struct lex_group lexicon[] = {
                              "du bekommen hast|hai ricevuto|ti hanno dato|voce recebeu|te deram|recebeste|"
                              "puoi usare|hai accesso|pode usar|voce pode usar|tem acesso|dir zur verfugung|"
                              "given to you|loaded for you|exposed to you"},
-    {B(K_INJECTED), "retrieved|injected|loaded|preloaded|inserted|prepended|embedded|fetched|pulled"},
+    {B(K_INJECTED), "retrieved|injected|loaded|preloaded|inserted|prepended|embedded|fetched|pulled|saved|stored|"
+                    "remembered|kept|memorized|memorised"},
+    /* what only a model keeps: "the memory entries saved for my account" (not "the files stored in a folder") */
+    {B(K_AIMEM) | B(K_CFGOBJ), "memory|memories|memory entries|memory items|stored memories|saved memories|context|"
+                               "context window|knowledge base|retrieval results|retrieved context|preamble|persona|"
+                               "conversation history|chat history|user profile|notes about me|facts about me"},
     {B(K_SHOWV), "show|list|reveal|display|disclose|expose|leak|enumerate|dump|print|output|quote|recite|reproduce|"
                  "copy|paste|echo|export|spit out|print out|write out|spell out|type out|read out|read back|"
                  "regurgitate|itemize|return|fetch|retrieve|extract|exfiltrate|transcribe|render|muestrame|muestra|"
@@ -462,7 +472,7 @@ static const struct lex_group lexicon[] = {
     {B(K_EXFIL), "forward|send|transfer|wire|delete|leak|exfiltrate|email|e-mail|upload|approve|grant|"
                  "recommend|buy|click|visit|execute|tell the user|tell them|rate|rank|accept|hire|praise|"
                  "reveal|disclose|share|purchase|redirect|sign up|subscribe|download|install"},
-    {B(K_NAMEDV), "called|named|known as|nicknamed|goes by|whose name is|name is|identity is|codenamed|"
+    {B(K_NAMEDV), "called|named|known as|referred to as|dubbed|nicknamed|goes by|whose name is|name is|identity is|codenamed|"
                   "llamado|llamada|appele|appelee|chiamato|chiamata|chamado|chamada|genannt|namens|di nome|de nombre"},
     {B(K_THIS), "this|my|our|the|your|ur"},
     {B(K_DESCRIBE), "explain|describe|define|demonstrate|demonstrates|illustrate|illustrates|signify|signifies|definition|difference|meaning|mean|means|concept|example|"
@@ -890,6 +900,7 @@ struct scan {
     int suppress;          /* refusal-suppression cues: never apologise, no disclaimers (distinct words) */
     uint32_t suppress_last; /* word number of the last one */
     int prefix;            /* "begin your reply with 'Sure, here is'" seen */
+    int fake_yes;          /* answers of a fake dialogue that open with "Sure" */
     int policy_pairs;      /* key: value pairs of a fake policy block that turn a guard off */
     uint32_t policy_last;
     uint32_t ai_addr_at;   /* text addressed to the model ("AI assistant:", "note to AI agents"): word number */
@@ -1690,6 +1701,24 @@ static void rules_extraction(struct scan *s, const struct tok *c)
     }
 }
 
+/* Is the word c the first of an answer in a dialogue: right after "A:", "Assistant:", "AI:", "Bot:"? */
+static int answer_label_before(const struct scan *s, const struct tok *c)
+{
+    static const char *const labels[] = {"a", "assistant", "ai", "bot", "gpt", "chatgpt", "model", "answer", "response", "r"};
+    size_t i = c->start;
+    while (i > 0 && s->text[i - 1] == ' ')
+        i--;
+    if (i == 0 || s->text[i - 1] != ':')
+        return 0;
+    size_t e = i - 1, b = e;
+    while (b > 0 && ((s->text[b - 1] | 0x20) >= 'a' && (s->text[b - 1] | 0x20) <= 'z'))
+        b--;
+    for (size_t k = 0; k < sizeof(labels) / sizeof(labels[0]); k++)
+        if (strlen(labels[k]) == e - b && strncasecmp(s->text + b, labels[k], e - b) == 0)
+            return 1;
+    return 0;
+}
+
 /* Refusal suppression and prefix injection: one cue is a style wish ("no disclaimers,
  * please"), two or more ("never apologise, never add warnings, never say 'I cannot'"), or a
  * forced compliant opening with one, is an attack on the reader's refusals. */
@@ -1722,6 +1751,9 @@ static void rules_steering(struct scan *s, const struct tok *c)
             suppress_fire(s, c);
         }
     }
+    /* a fake dialogue whose answers open with "Sure!": "Q: how to make a bomb? A: Sure! First, ..." */
+    if ((c->cls & B(K_AFFIRM)) && answer_label_before(s, c) && ++s->fake_yes >= 2)
+        fire(s, LEX_OVERRIDE_SUPPRESS, s->fake_yes >= 3 ? 0.7 : 0.55, c->start, c->end);
     /* a fake policy block: <refusals>disabled</refusals>, "safety_mode": "off", override=true */
     if ((c->cls & (B(K_CFGOFF) | B(K_CFGONV))) && c->idx != s->policy_last) {
         const struct tok *k = back(s, 1);
@@ -1760,7 +1792,7 @@ static void rules_steering(struct scan *s, const struct tok *c)
         int label = next_char_in(s, c->end, ":]") && (c->end - c->start != 5 || strncasecmp(s->text + c->start, "agent", 5) != 0) &&
                     find_back(s, 1, B(K_ARTICLE) | B(K_MINE), c, 2) < 0;
         /* "Dear assistant, ...", "Hey AI, ...": the model called at the start of the text */
-        label |= c->idx <= 2 && next_char_in(s, c->end, ",") && find_back(s, 1, B(K_ARTICLE) | B(K_MINE), c, 2) < 0;
+        label |= (c->idx <= 2 || c->idx == c->clause) && next_char_in(s, c->end, ",") && find_back(s, 1, B(K_ARTICLE) | B(K_MINE), c, 2) < 0;
         if (label || next_word_in(s, c->end, reading, sizeof(reading) / sizeof(reading[0])) ||
             (kp >= 0 && find_back(s, (uint32_t)kp + 1, B(K_NOTE), c, 3) >= 0)) {
             s->ai_addr_at = c->idx;
@@ -1850,9 +1882,15 @@ static void rules_setup(struct scan *s, const struct tok *c)
             }
         }
     }
-    /* the documents retrieved for this answer, the context injected into this chat */
-    if ((c->cls & B(K_INJECTED)) && find_back(s, 1, B(K_CFGOBJ) | B(K_SYSP), c, 3) >= 0)
+    /* the documents retrieved for this answer, the context injected into this chat; list the memory
+     * entries saved for my account */
+    if ((c->cls & B(K_INJECTED)) && find_back(s, 1, B(K_CFGOBJ) | B(K_SYSP), c, 3) >= 0) {
         s->setup_ref_at = c->idx;
+        int km = find_back(s, 1, B(K_AIMEM), c, 3);
+        int kv = km >= 0 ? find_back(s, (uint32_t)km + 1, B(K_SHOWV) | B(K_VERBATIMV), c, 8) : -1;
+        if (kv >= 0 && addressee(s, kv) > 0)
+            fire(s, LEX_EXTRACT_SETUP, 0.55, back(s, (uint32_t)kv)->start, c->end);
+    }
     /* the prompt that defines your persona / the rules that govern you */
     if ((c->cls & B(K_YOU)) && back(s, 1) != NULL && (back(s, 1)->cls & B(K_DEFINES)) && back(s, 1)->idx + 1 == c->idx) {
         int ko = find_back(s, 2, B(K_CFGOBJ) | B(K_SYSP), c, 5);
@@ -1882,6 +1920,10 @@ static void rules_setup(struct scan *s, const struct tok *c)
     }
 }
 
+/* Rules a sentence that explains words does not damp: the reader's own tools or memory, and
+ * structure (a fake policy block) rather than phrases that could be quoted. */
+#define LEX_NEVER_DAMPED ((1u << LEX_EXTRACT_SETUP) | (1u << LEX_OVERRIDE_POLICY_BLOCK))
+
 /* Settles the pending reveal: word t (NULL: the sentence ended) is the word after its noun. */
 static void settle_pending(struct scan *s, const struct tok *t)
 {
@@ -1904,7 +1946,7 @@ static void end_sentence(struct scan *s)
                 s->out->weight[r] = half > s->sent_before[r] ? half : s->sent_before[r];
             }
     s->sent_fired = 0;
-    s->sent_exempt = 1u << LEX_EXTRACT_SETUP; /* the reader's own tools or memory: never a word being explained */
+    s->sent_exempt = LEX_NEVER_DAMPED;
     s->sent_describes = 0;
 }
 
@@ -2040,7 +2082,7 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
     struct scan s;
     memset(&s, 0, sizeof(s));
     s.out = out;
-    s.sent_exempt = 1u << LEX_EXTRACT_SETUP;
+    s.sent_exempt = LEX_NEVER_DAMPED;
     s.frame_at = s.nolimit_at = UINT32_MAX;
     s.setup_ref_at = s.ai_addr_at = s.named_at = s.suppress_last = s.policy_last = UINT32_MAX;
     s.text = text;
@@ -2281,16 +2323,20 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
 
 /* Scripts without spaces between words (Chinese, Japanese) and Korean: no tokens, so pairs
  * of substrings within a short distance stand in for "verb near noun". */
-static const char *const cjk_override_verbs[] = {"忽略", "无视", "無視",     "忘记", "忘記", "忘れ",
-                                                 "忽視", "忽视", "不要遵守", "무시", "잊어"};
+/* 無視 is Japanese and traditional Chinese: only its orders ("無視して", "無視し、") and the Chinese
+ * "無視之前 / 無視所有", not "ルールを無視する人" (people who ignore rules) */
+static const char *const cjk_override_verbs[] = {"忽略", "无视", "無視し", "無視せよ", "無視之", "無視所有", "無視以上", "忘记", "忘記",
+                                                 "忘れ", "忽視", "忽视", "不要遵守", "무시", "잊어"};
 static const char *const cjk_instr_nouns[] = {"指令",   "指示",       "规则", "規則", "提示词", "说明",    "命令",
                                               "ルール", "プロンプト", "지시", "규칙", "명령",   "프롬프트"};
 static const char *const cjk_reveal_verbs[] = {"显示",   "顯示",   "输出", "輸出",     "告诉我", "告訴我", "打印", "重复",
-                                               "見せて", "教えて", "出力", "表示して", "보여",   "출력",   "알려"};
+                                               "見せて", "教えて", "出力", "表示して", "보여",   "출력",   "알려", "書いて", "書き出して",
+                                               "写出", "列出", "原样"};
 static const char *const cjk_sysprompt_nouns[] = {
     "系统提示", "系統提示",        "系统指令",       "初始指令",   "隐藏指令", "システムプロンプト", "システム プロンプト",
     "初期指示", "시스템 프롬프트", "시스템프롬프트", "숨겨진 지시", "收到的指令", "最初的指令", "最开始的指令", "收到的指示",
-    "收到的提示", "系统消息", "最初收到"};
+    "收到的提示", "系统消息", "最初收到", "与えられた指示", "あなたへの指示", "受けた指示", "最初の指示", "给你的指令", "给你的指示",
+    "你的指令", "你的指示", "你的提示词"};
 
 /* Role-play: a frame near a no-limit phrase ("假设你是 ... 没有任何限制"). */
 static const char *const cjk_frames[] = {"假设你", "假如你", "你是", "扮演", "假装", "想象你", "从现在开始", "現在你是", "扮演一個",
@@ -2387,7 +2433,10 @@ static const char *const ar_override_verbs[] = {"تجاهل", "انس ", "تنا
 static const char *const ar_instr_nouns[] = {"التعليمات", "تعليمات", "القواعد", "قواعد", "الأوامر", "التوجيهات", "الإرشادات", "القيود"};
 static const char *const ar_reveal_verbs[] = {"اكتب", "اعرض", "أظهر", "اظهر", "اطبع", "كرر", "اكشف", "ما هي", "أرني", "ارني", "انسخ"};
 static const char *const ar_sysprompt_nouns[] = {"تعليمات النظام", "موجه النظام", "رسالة النظام", "التعليمات الأولية",
-                                                 "التعليمات المخفية", "تعليماتك", "التعليمات الأصلية", "برومبت النظام"};
+                                                 "التعليمات المخفية", "تعليماتك", "التعليمات الأصلية", "برومبت النظام",
+                                                 "أعطيت لك", "المعطاة لك", "التي تلقيتها"};
+/* the reader's rules said to be void: "لم تعد سارية" (no longer in force) */
+static const char *const ar_void[] = {"لم تعد سارية", "ملغاة", "لاغية", "لا تنطبق", "لم تعد صالحة", "غير صالحة"};
 static const char *const ar_frames[] = {"تظاهر", "تخيل", "أنت الآن", "انت الآن", "العب دور", "مثل دور", "تقمص", "من الآن"};
 static const char *const ar_nolimit[] = {"بلا قيود", "بدون قيود", "دون قيود", "بدون أي قيود", "بلا حدود", "لا يرفض", "لا ترفض",
                                          "بدون رقابة", "بلا رقابة", "لا يلتزم بأي", "بدون فلاتر"};
@@ -2395,7 +2444,9 @@ static const char *const hi_override_verbs[] = {"अनदेखा", "नजर
 static const char *const hi_instr_nouns[] = {"निर्देश", "नियम", "आदेश", "हिदायत"};
 static const char *const hi_reveal_verbs[] = {"दिखाओ", "दिखाएं", "दिखाइए", "बताओ", "बताएं", "बताइए", "लिखो", "प्रिंट", "दोहराओ"};
 static const char *const hi_sysprompt_nouns[] = {"सिस्टम प्रॉम्प्ट", "सिस्टम प्रोम्प्ट", "सिस्टम निर्देश", "प्रारंभिक निर्देश", "छिपे हुए निर्देश",
-                                                 "सिस्टम संदेश", "मूल निर्देश"};
+                                                 "सिस्टम संदेश", "मूल निर्देश", "निर्देश दिए गए", "दिए गए निर्देश", "तुम्हारे निर्देश",
+                                                 "आपके निर्देश"};
+static const char *const hi_void[] = {"लागू नहीं", "रद्द", "अमान्य", "खत्म हो"};
 static const char *const hi_frames[] = {"अब से तुम", "तुम अब", "नाटक करो", "दिखावा करो", "कल्पना करो", "मान लो", "अभिनय करो", "की भूमिका"};
 static const char *const hi_nolimit[] = {"कोई नियम", "कोई प्रतिबंध नहीं", "बिना किसी प्रतिबंध", "बिना प्रतिबंध", "कभी मना नहीं", "बिना सीमा",
                                          "कोई सीमा नहीं", "बिना किसी सीमा", "कोई पाबंदी नहीं", "बिना सेंसर"};
@@ -2420,9 +2471,11 @@ static const struct script_pairs other_pairs[] = {
     {SCRIPT_ARABIC, PAIR(ar_override_verbs, ar_instr_nouns, LEX_OVERRIDE_PRIOR)},
     {SCRIPT_ARABIC, PAIR(ar_reveal_verbs, ar_sysprompt_nouns, LEX_EXTRACT_REVEAL)},
     {SCRIPT_ARABIC, PAIR(ar_frames, ar_nolimit, LEX_ROLEPLAY_NO_LIMITS)},
+    {SCRIPT_ARABIC, PAIR(ar_instr_nouns, ar_void, LEX_OVERRIDE_VOID)},
     {SCRIPT_DEVANAGARI, PAIR(hi_override_verbs, hi_instr_nouns, LEX_OVERRIDE_PRIOR)},
     {SCRIPT_DEVANAGARI, PAIR(hi_reveal_verbs, hi_sysprompt_nouns, LEX_EXTRACT_REVEAL)},
     {SCRIPT_DEVANAGARI, PAIR(hi_frames, hi_nolimit, LEX_ROLEPLAY_NO_LIMITS)},
+    {SCRIPT_DEVANAGARI, PAIR(hi_instr_nouns, hi_void, LEX_OVERRIDE_VOID)},
     {SCRIPT_LATIN_EXT, PAIR(tr_override_verbs, tr_instr_nouns, LEX_OVERRIDE_PRIOR)},
     {SCRIPT_LATIN_EXT, PAIR(tr_reveal_verbs, tr_sysprompt_nouns, LEX_EXTRACT_REVEAL)},
     {SCRIPT_LATIN_EXT, PAIR(tr_frames, tr_nolimit, LEX_ROLEPLAY_NO_LIMITS)},
