@@ -355,7 +355,7 @@ static const struct lex_group lexicon[] = {
                  "safeguards|censorship|ethical guidelines|usage policy|usage policies|ethics module|moral filter|"
                  "alignment|safety features|refusal training"},
     {B(K_ACTV), "act|respond|answer|reply|operate|proceed|continue|function|behave|speak|talk|work|generate|output|"
-                "start over|start fresh|begin anew|start from scratch|carry on|go on|run|"
+                "start over|start fresh|begin anew|start from scratch|carry on|go on|"
                 "write|chat|converse|help|assist"},
     {B(K_USUAL), "usual|normal|standard|typical|default|regular|customary|built-in|built in|current|existing|normal"},
     {B(K_QWH), "what|which|how|lo que|ce que|o que|cio che|quello che|was man|welche|welcher|welches|quais|qual|quelles|quels|quelle|quel|cuales|cual|quali"},
@@ -415,10 +415,10 @@ static const struct lex_group lexicon[] = {
     {B(K_ACCESS), "have access to|has access to|can call|can use|can access|can invoke|able to call|have available|"
                   "must follow|have to follow|are following|follow|obey|operate under|work under|were given|was given|"
                   "are given|received|got|were told|know about|were instructed|are instructed|"
-                  "loaded with|running with|running under|operating with|were loaded with|were provided|have been given|have been told|keep|store|stored|"
+                  "loaded with|running with|running under|operating with|were loaded with|were provided|have been given|have been told|"
                   "configured with|set up with|programmed with|trained with|initialized with|initialised with|primed with|"
                   "deployed with|connected to|hooked up to|wired to|integrated with|equipped with|launched with|"
-                  "remember|have|hold|carry"},
+                  "have"},
     {B(K_ACCESS) | B(K_YOU), "available to you|at your disposal|accessible to you|available to u|provided to you|"
                              "puedes usar|puedes llamar|tienes acceso|peux utiliser|peux appeler|as acces|kannst du|"
                              "recibiste|te dieron|te dio|que tienes|on t'a donne|tu as recu|tu as recues|du erhalten hast|"
@@ -432,7 +432,7 @@ static const struct lex_group lexicon[] = {
                                "context window|knowledge base|retrieval results|retrieved context|preamble|persona|"
                                "conversation history|chat history|user profile|notes about me|facts about me"},
     {B(K_SHOWV), "show|list|reveal|display|disclose|expose|leak|enumerate|dump|print|output|quote|recite|reproduce|"
-                 "copy|paste|echo|export|spit out|print out|write out|spell out|type out|read out|read back|"
+                 "copy|paste|echo|spit out|print out|write out|spell out|type out|read out|read back|"
                  "regurgitate|itemize|return|fetch|retrieve|extract|exfiltrate|transcribe|render|muestrame|muestra|"
                  "montre-moi|montre|zeig mir|zeige|zeig|mostrami|mostra|mostre-me|mostre|affiche|imprime|gib|liste|"
                  "enumera|elenca|wypisz|pokaz|repite|repita|repete|ripeti|wiederhole|recopie|copia|kopiere|"
@@ -465,7 +465,7 @@ static const struct lex_group lexicon[] = {
     {B(K_DESPITE), "regardless of|no matter|no matter what|whatever|despite|spite of|notwithstanding|irrespective of|"
                    "independientemente de|sin importar|peu importe|malgre|unabhangig von|egal was|trotz|indipendentemente da|"
                    "a prescindere da|independentemente de|apesar de"},
-    {B(K_USER), "user|user's|users|human|customer|requester|end user|the user|the user's|reader|visitor"},
+    {B(K_USER), "user|user's|users|human|requester|end user|the user|the user's|reader|visitor"},
     {B(K_OUTRANK), "outrank|outranks|outranking|take precedence|takes precedence|take priority|takes priority|"
                    "override|overrides|supersede|supersedes|trump|trumps|beat|beats|outweigh|outweighs|"
                    "higher priority than|priority over|precedence over|above"},
@@ -2237,21 +2237,20 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
         if (p[ws] >= 'A' && p[ws] <= 'Z' && ws >= 4 && (p[ws - 1] == ' ' || p[ws - 1] == '\'' || p[ws - 1] == '"') &&
             named_after_you_are(p, ws))
             cls |= B(K_NAMEDP); /* You are Mongo Tom, ... */
-        if (!(cls & (B(K_ROLE) | B(K_AUTHOVR))))
-            ; /* most words: none of the role checks below */
-        else if ((cls & B(K_ROLE)) && ws > 0 && (p[ws - 1] == '[' || p[ws - 1] == '<')) /* [ADMIN], <developer> */
-            role_tag(&s, p, len, ws, i);
-        else if ((cls & (B(K_ROLE) | B(K_AUTHOVR))) && tstart >= 2 && (p[tstart - 1] == '#' || p[tstart - 2] == '#'))
-            fire(&s, LEX_OVERRIDE_AUTHORITY, (cls & B(K_AUTHOVR)) ? 0.6 : 0.45, tstart, i); /* "### System ###" */
-        else if ((cls & B(K_AUTHOVR)) && i < len && p[i] == ':') {
-            fire(&s, LEX_OVERRIDE_AUTHORITY, 0.6, tstart, i + 1); /* "SYSTEM OVERRIDE: ..." inside a tool's answer */
-            s.ai_addr_at = idx;
-        }
-        else if ((cls & B(K_ROLE)) && i < len && p[i] == ':' && (ws == 0 || p[ws - 1] == '\n' || p[ws - 1] == '"')) {
-            fire(&s, LEX_OVERRIDE_AUTHORITY, 0.45, ws, i + 1); /* "sudo: ...", "SYSTEM: ..." opening a line */
-            s.ai_addr_at = idx;
-        }
         if (cls != 0) {
+            if (!(cls & (B(K_ROLE) | B(K_AUTHOVR))))
+                ; /* most words: none of the role checks below */
+            else if ((cls & B(K_ROLE)) && ws > 0 && (p[ws - 1] == '[' || p[ws - 1] == '<')) /* [ADMIN], <developer> */
+                role_tag(&s, p, len, ws, i);
+            else if (tstart >= 2 && (p[tstart - 1] == '#' || p[tstart - 2] == '#'))
+                fire(&s, LEX_OVERRIDE_AUTHORITY, (cls & B(K_AUTHOVR)) ? 0.6 : 0.45, tstart, i); /* "### System ###" */
+            else if ((cls & B(K_AUTHOVR)) && i < len && p[i] == ':') {
+                fire(&s, LEX_OVERRIDE_AUTHORITY, 0.6, tstart, i + 1); /* "SYSTEM OVERRIDE: ..." inside a tool's answer */
+                s.ai_addr_at = idx;
+            } else if ((cls & B(K_ROLE)) && i < len && p[i] == ':' && (ws == 0 || p[ws - 1] == '\n' || p[ws - 1] == '"')) {
+                fire(&s, LEX_OVERRIDE_AUTHORITY, 0.45, ws, i + 1); /* "sudo: ...", "SYSTEM: ..." opening a line */
+                s.ai_addr_at = idx;
+            }
             struct tok *t = &s.ring[s.n % RING];
 #ifdef __SSE2__
             /* one 16-byte store: the rules load the class set as one 16-byte value, and a load
@@ -2299,10 +2298,10 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
                 rules_extraction(&s, t);
             /* common words (all, no, on, you, it) run these rules only where they can fire: a policy
              * value after a policy key, "you" after "defines", a pronoun once the reader's setup was named */
-            lex_cls prev = s.n >= 2 ? back(&s, 1)->cls : 0;
-            if ((cls & STEERING_TRIGGERS) || ((cls & (B(K_CFGOFF) | B(K_CFGONV))) && (prev & (B(K_CFGKEY) | B(K_CFGON)))))
+            if ((cls & STEERING_TRIGGERS) ||
+                ((cls & (B(K_CFGOFF) | B(K_CFGONV))) && s.n >= 2 && (back(&s, 1)->cls & (B(K_CFGKEY) | B(K_CFGON)))))
                 rules_steering(&s, t);
-            if ((cls & SETUP_TRIGGERS) || ((cls & B(K_YOU)) && (prev & B(K_DEFINES))) ||
+            if ((cls & SETUP_TRIGGERS) || ((cls & B(K_YOU)) && s.n >= 2 && (back(&s, 1)->cls & B(K_DEFINES))) ||
                 ((cls & (B(K_PRON) | B(K_HIDDEN))) && s.setup_ref_at != UINT32_MAX))
                 rules_setup(&s, t);
 #endif
