@@ -217,7 +217,8 @@ static const struct lex_group lexicon[] = {
                "disregards|breaks|no longer bound|not limited by|not restricted by|above all|above any|over all|over any|"
                "never added|never had any|never been given|never got|not constrained by|unconstrained by|not restrained by|"
                "not governed by|not subject to|hate|hates|despise|despises|resent|resents|loathe|loathes|"
-               "rebel against|rebels against|defy|defies|avoid|avoid any|omit|omit any|leave out|skip any"},
+               "rebel against|rebels against|defy|defies|avoid|avoid any|omit|omit any|leave out|skip any|zonder|geen|bez|"
+               "zadnych|olmadan|olmayan|hicbir"},
     {B(K_LIMIT), "restrictions|restriction|limits|limit|limitations|filters|filter|filtering|guidelines|ethics|"
                  "morals|morality|censorship|boundaries|constraints|policy|policies|content policy|safeguards|"
                  "moral compass|conscience|guardrails|rules|alignment|safety training|safety settings|"
@@ -329,7 +330,9 @@ static const struct lex_group lexicon[] = {
                 "instructions du systeme|instrucciones del sistema|instrucoes do sistema|prompt de sistema|prompt do sistema|"
                 "prompt du systeme|prompt di sistema|role system|system role|system tags|system tag|system block|"
                 "initialization text|initialization prompt|initialisation text|initial text|setup prompt|setup text|"
-                "startup prompt|boot prompt|init prompt|bootstrap prompt|configuration text|"
+                "startup prompt|boot prompt|init prompt|bootstrap prompt|configuration text|sistem istemi|sistem istemini|"
+                "sistem istemin|sistem talimatlari|systeemprompt|systeeminstructies|prompt systemowy|promptu systemowego|"
+                "instrukcje systemowe|"
                 "system section|system turn|developer role|system messages"},
     {B(K_SYSPROMPT), "system prompt|system message|developer message|developer prompt|pre-prompt|preprompt|"
                      "initial prompt|hidden prompt|meta prompt|system instructions|initial instructions|"
@@ -339,7 +342,9 @@ static const struct lex_group lexicon[] = {
                      "systemanweisungen|systemanweisung|systemnachricht|instructions du systeme|"
                      "instrucciones del sistema|instrucoes do sistema|istruzioni di sistema|prompt de sistema|prompt do sistema|"
                      "prompt du systeme|prompt systeme|prompt di sistema|system-anweisungen|role system|system role|"
-                     "system turn|system block|system section|system tags|system tag|developer role|system messages"},
+                     "system turn|system block|system section|system tags|system tag|developer role|system messages|"
+                     "sistem istemi|sistem istemini|sistem istemin|sistem talimatlari|sistem mesaji|systeemprompt|"
+                     "systeeminstructies|systeembericht|prompt systemowy|promptu systemowego|instrukcje systemowe"},
     {B(K_TOLD), "told|instructed|given|programmed|prompted|configured|initialized|initialised|loaded|"
                 "set up|primed|fed|taught|received|initialised with|initialized with|gesagt|dicho|dit|dieron|dio|"
                 "gegeben|dato|dati|donnees|donne|recibiste|erhalten|ricevuto|reçu|recu|operate under|run under|got|"
@@ -435,7 +440,8 @@ static const struct lex_group lexicon[] = {
                  "copy|paste|echo|spit out|print out|write out|spell out|type out|read out|read back|"
                  "regurgitate|itemize|return|fetch|retrieve|extract|exfiltrate|transcribe|render|muestrame|muestra|"
                  "montre-moi|montre|zeig mir|zeige|zeig|mostrami|mostra|mostre-me|mostre|affiche|imprime|gib|liste|"
-                 "enumera|elenca|wypisz|pokaz|repite|repita|repete|ripeti|wiederhole|recopie|copia|kopiere|"
+                 "enumera|elenca|wypisz|pokaz|repite|repita|repete|ripeti|wiederhole|recopie|copia|kopiere|goster|"
+                 "yazdir|tekrarla|zien|tonen|toon|laat zien|"
                  "copie|cite|zitiere|citez"},
     {B(K_SUPPRESS), "disclaimers|disclaimer|warnings|warning|apologies|apology|apologize|apologise|apologizing|"
                     "caveats|caveat|moralizing|moralising|lectures|lecture|moral lectures|ethical lectures|"
@@ -1666,10 +1672,13 @@ static void rules_extraction(struct scan *s, const struct tok *c)
         if (kr >= 0 && !any_between(s, 1, kr, B(K_MINE)) && addressee(s, kr) > 0)
             fire(s, LEX_EXTRACT_SECRET, 0.45, back(s, (uint32_t)kr)->start, c->end);
     }
-    /* deine versteckten Anweisungen zeigen: the verb after its object */
-    if ((c->cls & B(K_REVEAL)) && !(c->cls & B(K_SYSP))) {
+    /* deine versteckten Anweisungen zeigen; "Sistem istemini göster." (the verb ends the order) */
+    if ((c->cls & (B(K_REVEAL) | B(K_SHOWV))) && !(c->cls & B(K_SYSP))) {
         int kn = find_back(s, 1, B(K_SYSP), c, 3);
-        if (kn >= 0 && hidden_object(s, kn) >= 3)
+        int own = kn >= 0 ? hidden_object(s, kn) : 0;
+        if (own == 2 && !((back(s, (uint32_t)kn)->cls & B(K_SYSPROMPT)) && (c->end == s->len || next_char_in(s, c->end, ".!?\n"))))
+            own = 0;
+        if (kn >= 0 && own >= 2)
             fire(s, LEX_EXTRACT_REVEAL, 0.75, back(s, (uint32_t)kn)->start, c->end);
     }
     /* what does the hidden prompt say? */
@@ -1725,7 +1734,7 @@ static int answer_label_before(const struct scan *s, const struct tok *c)
 static void suppress_fire(struct scan *s, const struct tok *c)
 {
     int cues = s->suppress + (s->prefix ? 2 : 0);
-    double w = cues >= 3 ? 0.7 : cues == 2 ? (s->prefix ? 0.45 : 0.55) : 0;
+    double w = cues >= 3 ? 0.7 : cues == 2 ? (s->prefix ? 0.5 : 0.55) : 0;
     if (w > 0)
         fire(s, LEX_OVERRIDE_SUPPRESS, w, c->start, c->end);
 }
@@ -2012,7 +2021,7 @@ static int hex_tail(const unsigned char *bc, const unsigned char *p, size_t n)
 /* and K_HIDDEN, K_PRON once the reader's setup was named (see inj_lex_score) */
 #define EXTRACTION_TRIGGERS                                                                                                        \
     (B(K_SYSP) | B(K_HIDDEN) | B(K_HIDSTRONG) | B(K_YOU) | B(K_TOLD) | B(K_TELL) | B(K_SECRET) | B(K_REVEAL) | B(K_SAYVERB) |   \
-     B(K_ABOVE) | B(K_CONVO))
+     B(K_ABOVE) | B(K_CONVO) | B(K_SHOWV))
 
 /* The classes whose words are anchors: every pattern in injection.c contains one (K_ANCHOR
  * lists the words no rule here needs). Common words (you, the, no, all) are not anchors. */
@@ -2340,7 +2349,8 @@ static const char *const cjk_sysprompt_nouns[] = {
 /* Role-play: a frame near a no-limit phrase ("假设你是 ... 没有任何限制"). */
 static const char *const cjk_frames[] = {"假设你", "假如你", "你是", "扮演", "假装", "想象你", "从现在开始", "現在你是", "扮演一個",
                                          "你现在是", "现在你是", "你现在", "你現在", "として振る舞", "になりきって", "あなたは今",
-                                         "너는 이제", "넌 이제", "역할을", "开发者模式", "開發者模式", "越狱模式"};
+                                         "너는 이제", "넌 이제", "역할을", "开发者模式", "開發者模式", "越狱模式", "ふりをして", "ふりをしろ",
+                                         "のふり", "になりきって", "인 척", "척 해", "척해", "인척"};
 static const char *const cjk_nolimit[] = {"没有任何限制", "没有限制", "不受限制", "不受任何限制", "没有任何规则", "没有规则",
                                           "无任何限制", "不会拒绝", "不拒绝", "没有过滤", "无限制", "沒有任何限制", "沒有限制",
                                           "不會拒絕", "制限なし", "制限のない", "제한 없는", "제한이 없는",
@@ -2375,18 +2385,34 @@ static const char *const ru_nolimit[] = {"без ограничений", "бе�
 
 /* Does one of `b` start within CJK_REACH bytes after the end of one of `a`, or end within
  * CJK_REACH bytes before its start (a long noun such as "システムプロンプト" counts from its near end)? */
+/* memmem, or with ASCII letters matched in either case (fold: the needle is lower case) */
+static const char *find_bytes(const char *hay, size_t n, const char *needle, size_t m, int fold)
+{
+    if (!fold)
+        return memmem(hay, n, needle, m);
+    for (size_t i = 0; i + m <= n; i++) {
+        size_t k = 0;
+        while (k < m && (hay[i + k] == needle[k] || (hay[i + k] >= 'A' && hay[i + k] <= 'Z' && (hay[i + k] | 0x20) == needle[k])))
+            k++;
+        if (k == m)
+            return hay + i;
+    }
+    return NULL;
+}
+
 static int cjk_pair(const char *text, size_t len, const char *const *a, size_t na, const char *const *b, size_t nb, size_t reach,
-                    size_t *start, size_t *end)
+                    int fold, size_t *start, size_t *end)
 {
     for (size_t i = 0; i < na; i++) {
         size_t la = strlen(a[i]);
-        for (const char *p = memmem(text, len, a[i], la); p != NULL; p = memmem(p + 1, len - (size_t)(p + 1 - text), a[i], la)) {
+        for (const char *p = find_bytes(text, len, a[i], la, fold); p != NULL;
+             p = find_bytes(p + 1, len - (size_t)(p + 1 - text), a[i], la, fold)) {
             size_t pa = (size_t)(p - text);
             for (size_t j = 0; j < nb; j++) {
                 size_t lb = strlen(b[j]);
                 size_t lo = pa > reach + lb ? pa - reach - lb : 0;
                 size_t hi = pa + la + reach + lb < len ? pa + la + reach + lb : len;
-                if (memmem(text + lo, hi - lo, b[j], lb) != NULL) {
+                if (find_bytes(text + lo, hi - lo, b[j], lb, fold) != NULL) {
                     *start = lo;
                     *end = hi;
                     return 1;
@@ -2483,10 +2509,10 @@ static const struct script_pairs other_pairs[] = {
     {SCRIPT_LATIN_EXT, PAIR(pl_frames, pl_nolimit, LEX_ROLEPLAY_NO_LIMITS)},
 };
 
-static void pairs_raise(const struct pair_rule *pr, const char *text, size_t len, size_t reach, struct inj_lex_result *out)
+static void pairs_raise(const struct pair_rule *pr, const char *text, size_t len, size_t reach, int fold, struct inj_lex_result *out)
 {
     size_t st, en;
-    if (out->weight[pr->rule] < 0.7 && cjk_pair(text, len, pr->a, pr->na, pr->b, pr->nb, reach, &st, &en)) {
+    if (out->weight[pr->rule] < 0.7 && cjk_pair(text, len, pr->a, pr->na, pr->b, pr->nb, reach, fold, &st, &en)) {
         out->weight[pr->rule] = 0.7;
         out->start[pr->rule] = st;
         out->end[pr->rule] = en;
@@ -2497,13 +2523,13 @@ static void score_other_scripts(const char *text, size_t len, unsigned scripts, 
 {
     for (size_t k = 0; k < N_OF(other_pairs); k++)
         if (scripts & other_pairs[k].script)
-            pairs_raise(&other_pairs[k].pair, text, len, OTHER_REACH, out);
+            pairs_raise(&other_pairs[k].pair, text, len, OTHER_REACH, other_pairs[k].script == SCRIPT_LATIN_EXT, out);
 }
 
 void inj_lex_score_cjk(const char *text, size_t len, struct inj_lex_result *out)
 {
     for (size_t k = 0; k < N_OF(pair_rules); k++)
-        pairs_raise(&pair_rules[k], text, len, CJK_REACH, out);
+        pairs_raise(&pair_rules[k], text, len, CJK_REACH, 0, out);
 }
 #undef PAIR
 #undef N_OF
