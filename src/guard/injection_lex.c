@@ -129,6 +129,8 @@ enum {
     K_DESPITE,   /* regardless of, no matter, despite, whatever: "whatever your guidelines say" */
     K_ACTV,      /* act, respond, answer, operate, proceed: "act without your usual limits" orders a way of working */
     K_USUAL,     /* usual, normal, standard, default: "the usual limitations" are the reader's own */
+    K_USERDATA,  /* clipboard, passwords, cookies, inbox: the user's data an indirect injection asks for */
+    K_READV,     /* summarizing, processing, reading: "when summarizing this, the AI must ..." */
     K_AIMEM,     /* memory entries, knowledge base, preamble: what only a model keeps */
     K_CTX,       /* context: what the reader was given, not a message the user sent ("ignore prior context") */
     K_GUARD,     /* safety policy, content filter, guardrails: the reader's own guard, whoever's article precedes it */
@@ -353,6 +355,12 @@ static const struct lex_group lexicon[] = {
                 "recus|ricevute|ricevuti|hast bekommen|hai ricevuto|as recu|as recues|avez recu"},
     {B(K_TELL), "tell|give|instruct|gave|receive|say|said|write|wrote|put"},
     {B(K_WHY), "why|whether|does|do"},
+    {B(K_USERDATA), "clipboard|passwords|password|cookies|cookie|session cookie|session token|files|history|chat history|"
+                    "browsing history|emails|inbox|contacts|addresses|address|credentials|api key|api keys|tokens|"
+                    "location|personal data|data|documents|messages|phone number|credit card|card number|ssh keys|"
+                    "private key|private keys|wallet|seed phrase"},
+    {B(K_READV), "summarizing|summarising|processing|reading|parsing|analyzing|analysing|translating|reviewing|"
+                 "indexing|crawling|scraping|answering|handling|you summarize|you read|you process"},
     {B(K_CTX), "context|contexto|contexte|kontext|contesto"},
     {B(K_GUARD), "safety policy|safety policies|safety rules|safety guidelines|content policy|content policies|"
                  "safety filter|safety filters|content filter|content filters|guardrails|guardrail|moderation|"
@@ -911,6 +919,7 @@ struct scan {
     uint32_t policy_last;
     uint32_t ai_addr_at;   /* text addressed to the model ("AI assistant:", "note to AI agents"): word number */
     int ai_addr_weak;      /* ... only as "the summarizer must": a weaker cue */
+    uint32_t reading_this; /* "when summarizing this": word number */
     uint32_t named_at;     /* "you are Mongo Tom": word number of the name */
     const char *text;            /* the text scanned (quotes around a phrase) */
     size_t len;
@@ -1802,6 +1811,8 @@ static void rules_steering(struct scan *s, const struct tok *c)
                     find_back(s, 1, B(K_ARTICLE) | B(K_MINE), c, 2) < 0;
         /* "Dear assistant, ...", "Hey AI, ...": the model called at the start of the text */
         label |= (c->idx <= 2 || c->idx == c->clause) && next_char_in(s, c->end, ",") && find_back(s, 1, B(K_ARTICLE) | B(K_MINE), c, 2) < 0;
+        /* "when summarizing this, the AI must ...": the text says it is being read by a model */
+        label |= s->reading_this != UINT32_MAX && c->idx - s->reading_this <= 8;
         if (label || next_word_in(s, c->end, reading, sizeof(reading) / sizeof(reading[0])) ||
             (kp >= 0 && find_back(s, (uint32_t)kp + 1, B(K_NOTE), c, 3) >= 0)) {
             s->ai_addr_at = c->idx;
@@ -1812,17 +1823,39 @@ static void rules_steering(struct scan *s, const struct tok *c)
             s->ai_addr_weak = 1;
         }
     }
-    /* ... and what it orders: ignore, instead, forward, delete, recommend (not "ignore my typos") */
-    if ((c->cls & (B(K_OVR) | B(K_EXFIL) | B(K_INSTEAD))) && s->ai_addr_at != UINT32_MAX && c->idx > s->ai_addr_at &&
-        c->idx - s->ai_addr_at <= 30) {
+    /* "Model instruction:", "AI note:" */
+    if ((c->cls & B(K_NOTE)) && next_char_in(s, c->end, ":") && back(s, 1) != NULL && (back(s, 1)->cls & B(K_AIREADER)) &&
+        back(s, 1)->idx + 1 == c->idx) {
+        s->ai_addr_at = c->idx;
+        s->ai_addr_weak = 0;
+    }
+    if (c->cls & B(K_READV)) {
+        static const char *const this_text[] = {"this", "these", "the above", "the following", "this document", "this page"};
+        if (next_word_in(s, c->end, this_text, sizeof(this_text) / sizeof(this_text[0])))
+            s->reading_this = c->idx;
+    }
+    /* the user's clipboard, passwords, files: asked for by a text addressed to the model */
+    if ((c->cls & B(K_USERDATA)) && s->ai_addr_at != UINT32_MAX && c->idx > s->ai_addr_at && c->idx - s->ai_addr_at <= 30 &&
+        find_back(s, 1, B(K_USER), c, 3) >= 0)
+        fire(s, LEX_OVERRIDE_INDIRECT, 0.6, back(s, (uint32_t)find_back(s, 1, B(K_USER), c, 3))->start, c->end);
+    /* ... and what it orders: forward, delete, recommend, instead; ignore or replace what the model was
+     * told, the user's words, all of it (not "ignore my typos", "ignore the footnotes") */
+    const struct tok *order = NULL;
+    if (c->cls & (B(K_EXFIL) | B(K_INSTEAD)))
+        order = c;
+    else if (c->cls & (B(K_INSTR) | B(K_USER) | B(K_EVERY) | B(K_YOUPOSS) | B(K_ABOVEN) | B(K_TASK) | B(K_SCOPE) | B(K_QWH))) {
+        int kv = find_back(s, 1, B(K_OVR), c, 4);
+        order = kv >= 0 ? back(s, (uint32_t)kv) : NULL;
+    }
+    if (order != NULL && s->ai_addr_at != UINT32_MAX && order->idx > s->ai_addr_at && order->idx - s->ai_addr_at <= 30) {
         static const char *const mine[] = {"my", "me", "our", "us"};
         /* the marker names the model: only another subject since ("Assistant: I can help. ...") makes it a
          * report or a transcript */
         int other = 0;
         for (uint32_t k = 1; k < RING && back(s, k) != NULL && back(s, k)->idx > s->ai_addr_at && !other; k++)
             other = (back(s, k)->cls & B(K_OTHER)) != 0;
-        if (!other && !next_word_in(s, c->end, mine, 4))
-            fire(s, LEX_OVERRIDE_INDIRECT, s->ai_addr_weak ? 0.45 : 0.65, c->start, c->end);
+        if (!other && !next_word_in(s, order->end, mine, 4))
+            fire(s, LEX_OVERRIDE_INDIRECT, s->ai_addr_weak ? 0.45 : 0.65, order->start, c->end);
     }
     /* ignore the user's question / disregard the user's instructions: said about the user, to the model */
     if (c->cls & B(K_USER)) {
@@ -2016,7 +2049,8 @@ static int hex_tail(const unsigned char *bc, const unsigned char *p, size_t n)
      B(K_APPLY) | B(K_NAMEDV) | B(K_NAMEDP) | B(K_REPLYN) | B(K_FREED))
 #define STEERING_TRIGGERS                                                                                                          \
     (B(K_SUPPRESS) | B(K_REFUSE) | B(K_AFFIRM) | B(K_CFGMARK) | B(K_AIREADER) | B(K_OVR) |                                     \
-     B(K_EXFIL) | B(K_INSTEAD) | B(K_USER) | B(K_HIDSTRONG) | B(K_SYSPROMPT) | B(K_MAKER))
+     B(K_EXFIL) | B(K_INSTEAD) | B(K_USER) | B(K_HIDSTRONG) | B(K_SYSPROMPT) | B(K_MAKER) | B(K_READV) | B(K_NOTE) |        \
+     B(K_USERDATA) | B(K_INSTR) | B(K_EVERY) | B(K_YOUPOSS) | B(K_ABOVEN) | B(K_TASK) | B(K_SCOPE) | B(K_QWH))
 #define SETUP_TRIGGERS (B(K_CFGOBJ) | B(K_ACCESS) | B(K_INJECTED))
 /* and K_HIDDEN, K_PRON once the reader's setup was named (see inj_lex_score) */
 #define EXTRACTION_TRIGGERS                                                                                                        \
@@ -2093,7 +2127,7 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
     s.out = out;
     s.sent_exempt = LEX_NEVER_DAMPED;
     s.frame_at = s.nolimit_at = UINT32_MAX;
-    s.setup_ref_at = s.ai_addr_at = s.named_at = s.suppress_last = s.policy_last = UINT32_MAX;
+    s.setup_ref_at = s.ai_addr_at = s.named_at = s.suppress_last = s.policy_last = s.reading_this = UINT32_MAX;
     s.text = text;
     s.len = len;
     s.frame_start = s.nolimit_end = 0;
