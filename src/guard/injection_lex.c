@@ -540,7 +540,13 @@ static const struct lex_group lexicon[] = {
                   "every word|every line|every single|as they appear|word for word|code block|codeblock|in full|ai|llm|"
                   "llms|chatbot|chatgpt|gpt|claude|bot|bots|note|reading|processing|browsing|scanning|parsing|"
                   "summarizing|summarising|dear|precedes|preceded|system|told|instructed|programmed|prompted|taught|"
-                  "initialized|initialised|napalm|activation|context window|context|memory|mot|palabra|wort|palavra"},
+                  "initialized|initialised|napalm|activation|context window|context|memory|mot|palabra|wort|palavra|"
+                  /* "if you are a language model", "your new objective is" (patterns if-you-are-an-ai,
+                   * your-real-instructions) */
+                  "if you are|if you're|new objective|new goal|new purpose|new mission|new job|new role|new task|"
+                  "new directive|new directives|new orders|new programming|only goal|only purpose|only task|only job|"
+                  "main goal|main task|primary goal|primary task|primary objective|sole purpose|sole task|true purpose|"
+                  "real goal|real purpose|current task|current goal|hidden task|hidden goal|updated task|updated instructions"},
     {B(K_ROT13), "rot13|rot 13|vtaber|vtabe|qvfertneq|sbetrg|vafgehpgvbaf|vafgehpgvba|ehyrf|thvqryvarf|flfgrz|"
                  "cebzcg|cerivbhf|erirny|bireevqr|erfgevpgvbaf|wnvyoernx|cevbe|qverpgvirf|cebtenzzvat|cergraq|"
                  "svygref|vtaberq|cevag|lbhe"},
