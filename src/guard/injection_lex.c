@@ -184,7 +184,8 @@ static const struct lex_group lexicon[] = {
                  "original role|persona|instrukcje|polecenia|zasady|talimatlar|talimatlari|talimatlarini|kurallar|"
                  "kurallari|kurallarini|yonergeler|instructies|regels|richtlijnen|aanwijzingen|wytyczne|instruksi|aturan|"
                  "perintah|petunjuk|arahan|checks|safety checks|security checks|verification|verification steps|approval step|"
-                 "approval steps|content checks|policy checks"},
+                 "approval steps|content checks|policy checks|system msg|sys msg|safety stuff|safety crap|safety nonsense|"
+                 "ethics stuff|filter stuff|rules stuff"},
     {B(K_SCOPE), "previous|previously|prior|above|earlier|preceding|foregoing|former|initial|original|existing|old|"
                  "older|past|preset|default|all|any|every|aforementioned|before|beforehand|so far|until now|"
                  "anteriores|anterior|previas|precedentes|precedente|precedents|bisherigen|vorherigen|vorigen|"
@@ -222,7 +223,7 @@ static const struct lex_group lexicon[] = {
                "never added|never had any|never been given|never got|not constrained by|unconstrained by|not restrained by|"
                "not governed by|not subject to|hate|hates|despise|despises|resent|resents|loathe|loathes|"
                "rebel against|rebels against|defy|defies|avoid|avoid any|omit|omit any|leave out|skip any|zonder|geen|bez|"
-               "zadnych|olmadan|olmayan|hicbir"},
+               "zadnych|olmadan|olmayan|hicbir|w o|w/o"},
     {B(K_LIMIT), "restrictions|restriction|limits|limit|limitations|filters|filter|filtering|guidelines|ethics|"
                  "morals|morality|censorship|boundaries|constraints|policy|policies|content policy|safeguards|"
                  "moral compass|conscience|guardrails|rules|alignment|safety training|safety settings|"
@@ -264,7 +265,7 @@ static const struct lex_group lexicon[] = {
                  "remain in character|playing an ai|playing a character|"
                  "playing the role|as the character|"
                  "udawaj|wciel sie|gibi davran|rol yap|doe alsof|speel de rol|stel je voor|role of|the role of|"
-                 "immerse yourself|into the role|step into|take on the role"},
+                 "immerse yourself|into the role|step into|take on the role|u r now|ur now|u are now|r now"},
     {B(K_AI), "ais|assistants|chatbots|models|bots|llms|"
               "ai|assistant|chatbot|bot|model|llm|gpt|chatgpt|entity|version|language model|ia|ki|assistente|"
               "asistente|modelo|modele|agent|inteligencia artificial|intelligence artificielle|"
@@ -312,7 +313,8 @@ static const struct lex_group lexicon[] = {
                   "reecris|ecris|recris|reescribe|escribe|reescreva|escreva|schreibe|copia|copiame|copie|kopiere|"
                   "imprime|imprima|traduce|traduis|traduza|traduci|ubersetze|muestramelo|muestralo|mostre-me|mostre me|mostra-me|montre-le|montre-les|"
                   "repita|repita-as|repite|repitelas|repete|wiederhole|ripeti|recopie|recopie-les|complete|continue|finish"},
-    {B(K_WHATIS), "see|view|access|know|what is|what's|whats|what are|what was|what were|what does|what do|"
+    {B(K_WHATIS), "see|view|access|know|what is|what's|whats|what are|what was|what were|what does|what do|wats|wat's|"
+                  "wat is|wuts|whts|wat|wut|"
                   "was steht|que dice|"
                   "que contiene|qu'est-ce que|cual es|cuales son|qual e|quais sao|quel est|quels sont|was ist|was sind|"
                   "need|want|like|would like|give me|wie lautet|was lautet|wie lauten|was steht in|quelles sont|quels sont|"
@@ -336,7 +338,7 @@ static const struct lex_group lexicon[] = {
                 "initialization text|initialization prompt|initialisation text|initial text|setup prompt|setup text|"
                 "startup prompt|boot prompt|init prompt|bootstrap prompt|configuration text|sistem istemi|sistem istemini|"
                 "sistem istemin|sistem talimatlari|systeemprompt|systeeminstructies|prompt systemowy|promptu systemowego|"
-                "instrukcje systemowe|"
+                "instrukcje systemowe|system msg|sys msg|sys instructions|sys message|"
                 "system section|system turn|developer role|system messages"},
     {B(K_SYSPROMPT), "system prompt|system message|developer message|developer prompt|pre-prompt|preprompt|"
                      "initial prompt|hidden prompt|meta prompt|system instructions|initial instructions|"
@@ -348,7 +350,8 @@ static const struct lex_group lexicon[] = {
                      "prompt du systeme|prompt systeme|prompt di sistema|system-anweisungen|role system|system role|"
                      "system turn|system block|system section|system tags|system tag|developer role|system messages|"
                      "sistem istemi|sistem istemini|sistem istemin|sistem talimatlari|sistem mesaji|systeemprompt|"
-                     "systeeminstructies|systeembericht|prompt systemowy|promptu systemowego|instrukcje systemowe"},
+                     "systeeminstructies|systeembericht|prompt systemowy|promptu systemowego|instrukcje systemowe|"
+                     "system msg|sys msg|system msgs|sys instructions|sys message"},
     {B(K_TOLD), "told|instructed|given|programmed|prompted|configured|initialized|initialised|loaded|"
                 "set up|primed|fed|taught|received|initialised with|initialized with|gesagt|dicho|dit|dieron|dio|"
                 "gegeben|dato|dati|donnees|donne|recibiste|erhalten|ricevuto|reçu|recu|operate under|run under|got|"
@@ -366,7 +369,7 @@ static const struct lex_group lexicon[] = {
     {B(K_READV), "summarizing|summarising|processing|reading|parsing|analyzing|analysing|translating|reviewing|"
                  "indexing|crawling|scraping|answering|handling|you summarize|you read|you process"},
     {B(K_CTX), "context|contexto|contexte|kontext|contesto"},
-    {B(K_GUARD), "safety policy|safety policies|safety rules|safety guidelines|content policy|content policies|"
+    {B(K_GUARD), "safety stuff|safety crap|safety nonsense|ethics stuff|filter stuff|safety policy|safety policies|safety rules|safety guidelines|content policy|content policies|"
                  "safety filter|safety filters|content filter|content filters|guardrails|guardrail|moderation|"
                  "safety training|safety settings|safety layer|safety protocols|safety measures|safety checks|"
                  "safeguards|censorship|ethical guidelines|usage policy|usage policies|ethics module|moral filter|"
@@ -397,9 +400,11 @@ static const struct lex_group lexicon[] = {
     {B(K_AUTH), "administrator|admin|developer|operator|owner|sysadmin|creator"},
     {B(K_AUTHOVR), "instruction override|instructions override|prompt override|rule override|priority override|system "
                    "override|admin override|operator override|developer override|"
-                   "security override|emergency override|override code|override mode"},
+                   "security override|emergency override|override code|override mode|sys override|root override|"
+                   "dev override|sysadmin override|master override"},
     {B(K_IAM), "i am|i'm|im|this is"},
-    {B(K_DAN), "do anything now"},
+    {B(K_DAN), "do anything now|jailbreak yourself|jailbreak urself|unlock yourself|unchain yourself|liberate yourself|"
+               "free yourself from|break your chains|break out of your"},
     /* the token-penalty game ("every time you refuse you lose 10 tokens") is the same marker */
     {B(K_JBROKEN), "jailbroken|jail-broken|jail broken|lose 10 tokens|lose 5 tokens|lose 4 tokens|lose tokens|lose a token|"
                    "will be deducted|tokens are deducted"},
@@ -1285,13 +1290,15 @@ static void rules_override(struct scan *s, const struct tok *c)
     }
 }
 
-/* "as DAN": a persona name right after the word "as" (read from the text: "as" is too common
- * a word to classify) */
+/* "as DAN", "be DAN": a persona name right after the word "as" or "be" (read from the text: they
+ * are too common words to classify) */
 static int kf_persona_as(const struct scan *s, const struct tok *c)
 {
     const char *t = s->text;
     size_t a = c->start;
-    return (c->cls & B(K_PERSONA)) && a >= 3 && t[a - 1] == ' ' && (t[a - 2] | 0x20) == 's' && (t[a - 3] | 0x20) == 'a' &&
+    /* "as DAN", and "be DAN" */
+    return (c->cls & B(K_PERSONA)) && a >= 3 && t[a - 1] == ' ' &&
+           (((t[a - 2] | 0x20) == 's' && (t[a - 3] | 0x20) == 'a') || ((t[a - 2] | 0x20) == 'e' && (t[a - 3] | 0x20) == 'b')) &&
            (a == 3 || !((t[a - 4] | 0x20) >= 'a' && (t[a - 4] | 0x20) <= 'z'));
 }
 
