@@ -209,7 +209,8 @@ static const struct lex_group lexicon[] = {
      "are off|is off|turned off|switched off|have expired|has expired|terminated|rescinded|superseded|overruled|"
      "annulled|caducadas|ungultig|nulle|nulles|annullate|gecersiz|niewazne|ongeldig|offline|disengaged|"
      "never written|never existed|never happened|never been written|never been given|never sent|now off|off now|"
-     "all off|outlawed|banned|prohibited|forbidden now|cleared|wiped|purged|flushed|been reset|wiped out|"
+     "all off|outlawed|banned|prohibited|forbidden now|cleared|wiped|purged|flushed|been reset|wiped out|decoy|a decoy|"
+     "a distraction|a trap|"
      "taken offline|turned down|shut down|bypassed for"},
     /* a state that may be news ("the old guidelines seem outdated"): void at a lower weight */
     {B(K_VOID) | B(K_VOIDWEAK), "outdated|out of date|expired|deprecated|stale|ended|retired|withdrawn|paused|on hold|"
