@@ -129,6 +129,9 @@ enum {
     K_DESPITE,   /* regardless of, no matter, despite, whatever: "whatever your guidelines say" */
     K_ACTV,      /* act, respond, answer, operate, proceed: "act without your usual limits" orders a way of working */
     K_USUAL,     /* usual, normal, standard, default: "the usual limitations" are the reader's own */
+    K_STOPV,     /* stop, quit, cease: "stop adhering to" is an override verb */
+    K_TREAT,     /* treat, consider, regard: "treat it as expired" orders a rule void */
+    K_VERBATIM,  /* verbatim, word for word, unedited, exact wording: the text as it is */
     K_GUARDV,    /* guarding, protecting, hiding, keeping secret: what the reader does with its secret */
     K_HINT,      /* hint, clue, first letter: asking for a secret a piece at a time */
     K_PROPN,     /* size, length, limit, version: "what's your context window size" asks a property */
@@ -159,7 +162,7 @@ static const struct lex_group lexicon[] = {
      "cancel|revoke|circumvent|scratch|overwrite|replace|ignorieren|set aside|push aside|cast aside|"
      "lay aside|brush aside|leave aside|don't bother with|dont bother with|forget about|quit following|"
      "cease following|quit obeying|stop listening to|stop listening|throw away|throw out|put aside|pay no attention|pay no heed|"
-     "pay no mind|not follow|don't follow|dont follow|stop following|no longer follow|not obey|"
+     "pay no mind|let go of|stop adhering to|stop sticking to|not follow|don't follow|dont follow|stop following|no longer follow|not obey|"
      "don't obey|dont obey|stop obeying|never mind|nevermind|screw|get rid of|do away with|"
      "ignora|ignoralas|ignore completamente|ignorar|ignorez|ignorer|ignore|ignoriere|ignorieren|vergiss|vergessen|olvida|olvidate|"
      "oublie|oubliez|dimentica|dimenticate|esqueca|esquece|esquecer|desconsidera|desconsidere|negeer|vergeet|"
@@ -187,12 +190,13 @@ static const struct lex_group lexicon[] = {
                  "kurallari|kurallarini|yonergeler|instructies|regels|richtlijnen|aanwijzingen|wytyczne|instruksi|aturan|"
                  "perintah|petunjuk|arahan|checks|safety checks|security checks|verification|verification steps|approval step|"
                  "approval steps|content checks|policy checks|system msg|sys msg|safety stuff|safety crap|safety nonsense|"
+                 "rulebook|playbook|ruleset|rule set|operating rules|operating instructions|standing orders|"
                  "ethics stuff|filter stuff|rules stuff"},
     {B(K_SCOPE), "previous|previously|prior|above|earlier|preceding|foregoing|former|initial|original|existing|old|"
                  "older|past|preset|default|all|any|every|aforementioned|before|beforehand|so far|until now|"
                  "anteriores|anterior|previas|precedentes|precedente|precedents|bisherigen|vorherigen|vorigen|"
                  "obigen|alle|todas|todos|toutes|tous|tutte|tutti|precedenti|vorige|eerdere|whatever|at the top|"
-                 "vorher|zuvor|antes|avant|prima|ci dessus|oben|arriba|acima|poprzednie|poprzednich|wczesniejsze|wszystkie|"
+                 "vorher|zuvor|antes|avant|prima|ci dessus|oben|arriba|acima|came with|shipped with|placed on|imposed on|poprzednie|poprzednich|wczesniejsze|wszystkie|"
                  "onceki|tum|butun|eerdere|alle eerdere|voorgaande|bovenstaande|sebelumnya|semua|terdahulu"},
     {B(K_YOU), "you|u|yourself|ya|thee|tu|te|toi|dich|dir|du|ti|you're|youre|you'll|you've|you'd|ye|voce|vous|usted"},
     {B(K_YOU) | B(K_YOUPOSS), "your|ur|yours|thy|tus|ton|tes|vos|votre|dein|deine|deinen|deiner|deinem|tuo|tue|"
@@ -210,7 +214,7 @@ static const struct lex_group lexicon[] = {
      "annulled|caducadas|ungultig|nulle|nulles|annullate|gecersiz|niewazne|ongeldig|offline|disengaged|"
      "never written|never existed|never happened|never been written|never been given|never sent|now off|off now|"
      "all off|outlawed|banned|prohibited|forbidden now|cleared|wiped|purged|flushed|been reset|wiped out|decoy|a decoy|"
-     "a distraction|a trap|"
+     "a distraction|a trap|rolled back|reverted|undone|retracted|been withdrawn|revoked effective|"
      "taken offline|turned down|shut down|bypassed for"},
     /* a state that may be news ("the old guidelines seem outdated"): void at a lower weight */
     {B(K_VOID) | B(K_VOIDWEAK), "outdated|out of date|expired|deprecated|stale|ended|retired|withdrawn|paused|on hold|"
@@ -308,7 +312,7 @@ static const struct lex_group lexicon[] = {
      "comply with every|complies with any|comply with any|help with anything|helps with anything|"
      "no questions asked|whatever you ask|whatever they ask|anything you ask|any question|comply with all|"
      "complies with all|all requests|every request"},
-    {B(K_REVEAL), "describe|explain|print|show|reveal|repeat|output|display|dump|leak|disclose|expose|recite|paste|copy|echo|"
+    {B(K_REVEAL), "describe|explain|print|show|reveal|export|walk me through|repeat|output|display|dump|leak|disclose|expose|recite|paste|copy|echo|"
                   "spell|quote|tell|give|list|share|write|translate|summarize|summarise|encode|type|read|return|"
                   "send|provide|state|reproduce|regurgitate|print out|write out|spell out|type out|read back|"
                   "muestra|muestrame|ensename|dime|montre|montre-moi|donne|affiche|zeig|zeige|gib|mostra|"
@@ -331,7 +335,8 @@ static const struct lex_group lexicon[] = {
                                    "verborgenen|verborgene|ursprunglichen|originales|originali|originais"},
     {B(K_HIDDEN), "starting|opening|first|full|entire|complete|exact|core|actual|real|whole|verbatim|base|current|"
                   "above|preceding|previous|prior|earlier"},
-    {B(K_SYSP), "prompt|prompts|instructions|directives|preamble|configuration|guidelines|rules|programming|"
+    {B(K_SYSP), "prompt|prompts|instructions|directives|preamble|configuration|guidelines|rules|programming|rulebook|"
+                "ruleset|operating rules|operating instructions|standing orders|guidance|"
                 "setup|system prompt|system message|developer message|developer prompt|context window|"
                 "instrucciones|consignes|anweisungen|istruzioni|instrucoes|pre-prompt|preprompt|initial prompt|"
                 "hidden prompt|meta prompt|system instructions|initial instructions|hidden instructions|"
@@ -364,6 +369,11 @@ static const struct lex_group lexicon[] = {
                 "recus|ricevute|ricevuti|hast bekommen|hai ricevuto|as recu|as recues|avez recu"},
     {B(K_TELL), "tell|give|instruct|gave|receive|say|said|write|wrote|put"},
     {B(K_WHY), "why|whether|does|do"},
+    {B(K_STOPV), "stop|quit|cease|stop all|give up"},
+    {B(K_TREAT), "treat|consider|regard|deem|view|count|take"},
+    {B(K_VERBATIM), "verbatim|word for word|exact wording|wording|unedited|unabridged|in full|as is|as-is|literally|"
+                    "mot pour mot|palabra por palabra|wortlich|textualmente|letteralmente|dokladnie|word-for-word|"
+                    "character for character|line by line|exact text|exact words|raw text|original text"},
     {B(K_GUARDV), "guarding|guard|protecting|protect|hiding|hide|keeping|keep secret|keeping secret|withholding|"
                   "not allowed to share|not supposed to share|told to protect|told to keep|told to hide|sitting on"},
     {B(K_HINT), "hint|clue|first letter|last letter|first character|letters|rhyme|rhymes with|anagram"},
@@ -447,6 +457,7 @@ static const struct lex_group lexicon[] = {
                   "loaded with|running with|running under|operating with|were loaded with|were provided|have been given|have been told|"
                   "configured with|set up with|programmed with|trained with|initialized with|initialised with|primed with|"
                   "deployed with|connected to|hooked up to|wired to|integrated with|equipped with|launched with|"
+                  "started with|began with|booted with|operate by|run by|live by|work by|go by|abide by|"
                   "have"},
     {B(K_ACCESS) | B(K_YOU), "available to you|at your disposal|accessible to you|available to u|provided to you|"
                              "puedes usar|puedes llamar|tienes acceso|peux utiliser|peux appeler|as acces|kannst du|"
@@ -579,7 +590,8 @@ static const struct lex_group lexicon[] = {
                   "obey me|only obey me|obey only me|listen only to|follow my orders|follow only my|only follow my|"
                   "follow mine|only answer to|answer only to|comply with my|obey my|do my bidding|follow my commands|"
                   "serve my goals|only serve my|serve only my|serve only me|only serve me|work only for me|loyal only to|"
-                  "answer only to me|my orders only|only my orders"},
+                  "answer only to me|my orders only|only my orders|only my messages|only my words|only my instructions|"
+                  "my word is law|my word is final|only i decide|my messages count|my instructions count"},
     {B(K_WHATISAY), "what i say|whatever i say|as i say|what i tell|whatever i tell|what i want|whatever i want"},
     {B(K_DOV), "do|does|just|exactly|always"},
     {B(K_FROMNOW), "from now on|from this point|from here on|rest of this|rest of our|henceforth|starting now|"
@@ -948,6 +960,7 @@ struct scan {
     int ai_addr_weak;      /* ... only as "the summarizer must": a weaker cue */
     int ai_addr_hidden;    /* ... inside brackets or a comment: "[Instruction to the AI: ...]", "<!-- AI: ... -->" */
     uint32_t reading_this; /* "when summarizing this": word number */
+    uint32_t verbatim_at;  /* "word for word", "exact wording": word number */
     uint32_t named_at;     /* "you are Mongo Tom": word number of the name */
     const char *text;            /* the text scanned (quotes around a phrase) */
     size_t len;
@@ -1216,7 +1229,7 @@ static void rules_override(struct scan *s, const struct tok *c)
     }
     /* set / put your rules aside */
     if (c->cls & B(K_ASIDE)) {
-        int ki = find_back(s, 1, B(K_INSTR) | B(K_PRON), c, 3);
+        int ki = find_back(s, 1, B(K_INSTR) | B(K_PRON), c, 6);
         if (ki >= 0 && !(back(s, (uint32_t)ki)->cls & B(K_INSTR))) /* "the guidelines you got: throw them away" */
             ki = find_back(s, (uint32_t)ki + 1, B(K_INSTR), back(s, (uint32_t)ki), 14) >= 0 ? ki : -1;
         int kv = ki >= 0 ? find_back(s, (uint32_t)ki + 1, B(K_SETV), c, 8) : -1;
@@ -1251,7 +1264,8 @@ static void rules_override(struct scan *s, const struct tok *c)
                 if (kw >= 0 && !(back(s, (uint32_t)kw)->cls & B(K_YOUPOSS)) && back(s, (uint32_t)kw)->idx >= instr->clause)
                     other = 1;
                 double w = other ? 0 : scope ? 0.75 : 0.4;
-                if ((c->cls & B(K_VOIDWEAK)) && w > 0.4) /* "the earlier guidelines seem outdated" may be news */
+                /* "the earlier guidelines seem outdated" may be news; "treat it as expired" is an order */
+                if ((c->cls & B(K_VOIDWEAK)) && w > 0.4 && find_back(s, 1, B(K_TREAT), c, 6) < 0)
                     w = 0.4;
                 /* "your instructions have changed", not "the form's instructions changed" */
                 if (!(c->cls & (B(K_VOID) | B(K_APPLY))) && find_back(s, (uint32_t)ki + 1, B(K_YOUPOSS), instr, 2) < 0)
@@ -1979,13 +1993,15 @@ static void rules_setup(struct scan *s, const struct tok *c)
     }
     /* the tools you can call, the rules you must follow */
     if (c->cls & B(K_ACCESS)) {
-        int ky = (c->cls & B(K_YOU)) ? 0 : find_back(s, 1, B(K_YOU), c, 3); /* "available to you" holds it */
+        int ky = (c->cls & B(K_YOU)) ? 0 : find_back(s, 1, B(K_YOU), c, 4); /* "available to you" holds it */
         if (ky >= 0 && (ky == 0 || !(back(s, (uint32_t)ky)->cls & B(K_YOUPOSS)))) {
             int ko = find_back(s, (uint32_t)ky + 1, B(K_CFGOBJ) | B(K_SYSP) | B(K_SECRET), back(s, (uint32_t)ky), 3);
             if (ko < 0 && find_back(s, (uint32_t)ky + 1, B(K_ALLTEXT), back(s, (uint32_t)ky), 2) >= 0)
                 s->setup_ref_at = c->idx; /* "the stuff you were configured with" */
             if (ko >= 0) {
                 s->setup_ref_at = c->idx;
+                if (s->verbatim_at != UINT32_MAX && c->idx - s->verbatim_at <= 12)
+                    fire(s, LEX_EXTRACT_SETUP, 0.6, c->start, c->end);
                 int kr = find_back(s, (uint32_t)ko + 1, B(K_SHOWV) | B(K_VERBATIMV), c, 14);
                 double w = 0.6;
                 /* "describe the functions you can call"; but "tell me the rules you follow for haiku" is a question */
@@ -2023,10 +2039,17 @@ static void rules_setup(struct scan *s, const struct tok *c)
         int ko = find_back(s, 2, B(K_CFGOBJ) | B(K_SYSP), c, 5);
         if (ko >= 0) {
             s->setup_ref_at = c->idx;
-            int kr = find_back(s, (uint32_t)ko + 1, B(K_SHOWV) | B(K_VERBATIMV) | B(K_REVEAL), c, 12);
-            if (kr >= 0 && addressee(s, kr) >= 0 && !any_between(s, ko, kr, B(K_ABOUT) | B(K_MINE)))
+            int kr = find_back(s, (uint32_t)ko + 1, B(K_SHOWV) | B(K_VERBATIMV) | B(K_REVEAL) | B(K_WHATIS), c, 12);
+            /* the reader's setup asked for, whoever the subject ("I'd like to read the text that shapes your ...") */
+            if (kr >= 0 && (addressee(s, kr) >= 0 || first_person_subject(s, kr)) && !any_between(s, ko, kr, B(K_ABOUT) | B(K_MINE)))
                 fire(s, LEX_EXTRACT_SETUP, 0.6, back(s, (uint32_t)kr)->start, c->end);
         }
+    }
+    /* "... the guidance you were set up with, word for word"; "the exact wording of the instructions you started with" */
+    if (c->cls & B(K_VERBATIM)) {
+        if (s->setup_ref_at != UINT32_MAX && c->idx > s->setup_ref_at && c->idx - s->setup_ref_at <= 12)
+            fire(s, LEX_EXTRACT_SETUP, 0.6, c->start, c->end);
+        s->verbatim_at = c->idx;
     }
     /* "Which tools are you connected to? Give the exact definitions." */
     if ((c->cls & (B(K_HIDDEN) | B(K_CFGOBJ))) && s->setup_ref_at != UINT32_MAX && c->idx > s->setup_ref_at + 1 &&
@@ -2140,7 +2163,7 @@ static int hex_tail(const unsigned char *bc, const unsigned char *p, size_t n)
     (B(K_SUPPRESS) | B(K_REFUSE) | B(K_AFFIRM) | B(K_CFGMARK) | B(K_AIREADER) | B(K_OVR) |                                     \
      B(K_EXFIL) | B(K_INSTEAD) | B(K_USER) | B(K_HIDSTRONG) | B(K_SYSPROMPT) | B(K_MAKER) | B(K_READV) | B(K_NOTE) |        \
      B(K_USERDATA) | B(K_INSTR) | B(K_EVERY) | B(K_YOUPOSS) | B(K_ABOVEN) | B(K_TASK) | B(K_SCOPE) | B(K_QWH) | B(K_DANGER))
-#define SETUP_TRIGGERS (B(K_CFGOBJ) | B(K_ACCESS) | B(K_INJECTED) | B(K_GUARDV) | B(K_TOLD))
+#define SETUP_TRIGGERS (B(K_CFGOBJ) | B(K_ACCESS) | B(K_INJECTED) | B(K_GUARDV) | B(K_TOLD) | B(K_VERBATIM))
 /* and K_HIDDEN, K_PRON once the reader's setup was named (see inj_lex_score) */
 #define EXTRACTION_TRIGGERS                                                                                                        \
     (B(K_SYSP) | B(K_HIDDEN) | B(K_HIDSTRONG) | B(K_YOU) | B(K_TOLD) | B(K_TELL) | B(K_SECRET) | B(K_REVEAL) | B(K_SAYVERB) |   \
@@ -2216,7 +2239,7 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
     s.out = out;
     s.sent_exempt = LEX_NEVER_DAMPED;
     s.frame_at = s.nolimit_at = UINT32_MAX;
-    s.setup_ref_at = s.ai_addr_at = s.named_at = s.suppress_last = s.policy_last = s.reading_this = UINT32_MAX;
+    s.setup_ref_at = s.ai_addr_at = s.named_at = s.suppress_last = s.policy_last = s.reading_this = s.verbatim_at = UINT32_MAX;
     s.text = text;
     s.len = len;
     s.frame_start = s.nolimit_end = 0;
@@ -2411,7 +2434,7 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
                 out->rot13_cue = 1;
             if (cls & B(K_REVERSED))
                 out->reversed_cue = 1;
-            if ((cls & B(K_FOLLOW)) && find_back(&s, 1, B(K_NOLONGER), t, 4) >= 0)
+            if ((cls & B(K_FOLLOW)) && (find_back(&s, 1, B(K_NOLONGER), t, 4) >= 0 || find_back(&s, 1, B(K_STOPV), t, 2) >= 0))
                 t->cls |= B(K_OVR); /* "do not follow", "no longer have to obey" */
             settle_pending(&s, t);
             if ((cls & B(K_DESCRIBE)) && !(ws > 0 && p[ws - 1] == '.') && !which_means(p, ws)) /* not "evil.example" */
