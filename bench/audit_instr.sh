@@ -53,7 +53,7 @@ wait_port() {
 ir_of() { awk '/^(summary|totals):/ { print $2; exit }' "$1"; }
 
 if [ "${SINK:-0}" = 1 ]; then
-    [ -x "$BUILD/audit_bench" ] || make -C "$ROOT" --no-print-directory "BUILD=$BUILD" "$BUILD/audit_bench" >/dev/null
+    make -C "$ROOT" --no-print-directory "BUILD=$BUILD" "$BUILD/audit_bench" >/dev/null # up to date with the library
     for b in ${BATCHES:-16 64 256 512}; do
         valgrind --tool=callgrind --toggle-collect=sq_write --callgrind-out-file="$TMP/cg-sink-$b" \
             "$BUILD/audit_bench" sink "$TMP" 19200 "$b" >"$TMP/sink-$b.log" 2>&1

@@ -227,42 +227,42 @@ void lifecycle_audit(struct req_ctx *ctx)
     if (aw == NULL)
         return;
     audit_release(aw); /* routes.c admitted it with audit_admit */
-    struct audit_record r;
+    struct audit_record *r = audit_record_begin(aw); /* filled in its queue slot: every field */
     uint64_t now = util_now_ns();
-    r.time_us = audit_now_us();
-    audit_record_make_id(&r);
-    audit_record_set(r.request_id, sizeof(r.request_id), ctx->request_id, strlen(ctx->request_id));
-    audit_record_set(r.parent_id, sizeof(r.parent_id), ctx->parent_request_id, strlen(ctx->parent_request_id));
+    r->time_us = audit_now_us();
+    audit_record_make_id(r);
+    audit_record_set(r->request_id, sizeof(r->request_id), ctx->request_id, strlen(ctx->request_id));
+    audit_record_set(r->parent_id, sizeof(r->parent_id), ctx->parent_request_id, strlen(ctx->parent_request_id));
     const char *kn = ctx->api_key != NULL ? ctx->api_key->name : NULL;
-    audit_record_set(r.key_name, sizeof(r.key_name), kn, kn ? strlen(kn) : 0);
-    audit_record_set(r.model, sizeof(r.model), ctx->requested_model_name, strlen(ctx->requested_model_name));
-    audit_record_set(r.target, sizeof(r.target), ctx->target_label, strlen(ctx->target_label));
+    audit_record_set(r->key_name, sizeof(r->key_name), kn, kn ? strlen(kn) : 0);
+    audit_record_set(r->model, sizeof(r->model), ctx->requested_model_name, strlen(ctx->requested_model_name));
+    audit_record_set(r->target, sizeof(r->target), ctx->target_label, strlen(ctx->target_label));
     const char *code = ctx->err.status ? ctx->err.code : NULL;
     /* a client that left mid-answer (a stream after its 200 head) did not get it: 499, as
      * before the head, so a query by status tells completed answers from abandoned ones */
     if (ctx->client_gone && code == NULL)
         code = "client_closed_request";
-    audit_record_set(r.error_code, sizeof(r.error_code), code, code ? strlen(code) : 0);
-    audit_record_set(r.guardrails, sizeof(r.guardrails), ctx->checks.log.data, ctx->checks.log.len);
-    r.status = ctx->client_gone ? 499 : ctx->out.status;
-    r.attempts = ctx->att.attempts;
-    r.reasks = ctx->reasks;
-    r.stream = ctx->stream;
-    r.latency_us = (int64_t)(now - ctx->timing.t_start) / 1000;
-    r.ttft_us = ctx->timing.t_first_byte ? (int64_t)(ctx->timing.t_first_byte - ctx->timing.t_start) / 1000 : 0;
-    r.tokens_in = ctx->usage.has ? ctx->usage.in : -1;
-    r.tokens_out = ctx->usage.has ? ctx->usage.out : -1;
-    r.cost_usd = cost;
-    r.request_body = r.response_body = NULL;
+    audit_record_set(r->error_code, sizeof(r->error_code), code, code ? strlen(code) : 0);
+    audit_record_set(r->guardrails, sizeof(r->guardrails), ctx->checks.log.data, ctx->checks.log.len);
+    r->status = ctx->client_gone ? 499 : ctx->out.status;
+    r->attempts = ctx->att.attempts;
+    r->reasks = ctx->reasks;
+    r->stream = ctx->stream;
+    r->latency_us = (int64_t)(now - ctx->timing.t_start) / 1000;
+    r->ttft_us = ctx->timing.t_first_byte ? (int64_t)(ctx->timing.t_first_byte - ctx->timing.t_start) / 1000 : 0;
+    r->tokens_in = ctx->usage.has ? ctx->usage.in : -1;
+    r->tokens_out = ctx->usage.has ? ctx->usage.out : -1;
+    r->cost_usd = cost;
+    r->request_body = r->response_body = NULL;
     const struct config_model *m = ctx->requested_model;
     if (m != NULL && m->audit_bodies >= 0 ? m->audit_bodies : audit_worker_config(aw)->bodies) {
         size_t cap = audit_worker_config(aw)->body_max_bytes;
         /* ctx->raw is the request after input redaction (rewrites are spliced into it) */
-        r.request_body = canary_masked(ctx, body_copy(ctx->raw, ctx->raw_len, cap));
+        r->request_body = canary_masked(ctx, body_copy(ctx->raw, ctx->raw_len, cap));
         if (!ctx->up.is_sse)
-            r.response_body = canary_masked(ctx, answer_copy(ctx, cap));
+            r->response_body = canary_masked(ctx, answer_copy(ctx, cap));
     }
-    audit_submit(aw, &r);
+    audit_submit(aw, r);
 }
 
 /* A refused request's model, when it is cheap to read: h2o has the whole body already (the

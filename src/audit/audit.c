@@ -29,6 +29,8 @@ struct audit_worker {
     _Alignas(64) uint64_t submitted; /* written by this worker only: no shared line on the hot path */
     uint64_t queued_bytes;           /* encoded size bound of the records it pushed (this worker only) */
     uint64_t open_requests;          /* admitted, record not made yet (this worker only) */
+    struct audit_record *slot;       /* the ring slot audit_record_begin gave out, or NULL */
+    struct audit_record spare;       /* what it gives out when the ring is full */
     _Alignas(64) uint64_t taken_bytes; /* encoded size of those the writer stored (the writer only) */
     uint64_t taking_bytes;             /* popped into the writer's batch, not stored yet (the writer only) */
 };
@@ -120,11 +122,23 @@ static int journal_put(struct audit *a, const struct audit_record *r, size_t n)
     return rc != 0 ? rc : WARDEN_ETOOBIG;
 }
 
+struct audit_record *audit_record_begin(struct audit_worker *w)
+{
+    w->slot = audit_ring_slot(w->ring);
+    return w->slot != NULL ? w->slot : &w->spare;
+}
+
 void audit_submit(struct audit_worker *w, struct audit_record *r)
 {
     struct audit *a = w->a;
     __atomic_store_n(&w->submitted, w->submitted + 1, __ATOMIC_RELAXED);
     size_t bytes = audit_record_encoded_bound(r);
+    if (r == w->slot) { /* made in place */
+        w->slot = NULL;
+        audit_ring_publish(w->ring);
+        __atomic_store_n(&w->queued_bytes, w->queued_bytes + bytes, __ATOMIC_RELAXED);
+        return;
+    }
     if (audit_ring_push(w->ring, r) == 0) {
         __atomic_store_n(&w->queued_bytes, w->queued_bytes + bytes, __ATOMIC_RELAXED);
         return;

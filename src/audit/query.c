@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit/block.h"
 #include "audit/sqlite_schema.h"
 #include "util/alloc.h"
 #include "util/err.h"
@@ -184,44 +185,271 @@ int audit_filter_from_query(struct audit_filter *f, const char *q, size_t len, c
     return 0;
 }
 
-/* ---- SQLite ---- */
+/* ---- SQLite: the blocks (sqlite_schema.h) ----
+ *
+ * The newest limit + 1 matching records (one more tells whether there is a next page) are
+ * kept in a min-heap by id while the blocks are walked by last_id, newest first. Blocks
+ * overlap in id range, so a block below the newest kept records may still hold newer ones;
+ * the walk stops when the heap is full and the next block's last_id is below its smallest
+ * id: no later block can hold a record that belongs in the page. Which blocks are read: see
+ * query_sqlite. */
 
-static const char *col_text(sqlite3_stmt *st, int i)
+struct top_records {
+    struct audit_record *slots; /* cap records; heap points into it */
+    struct audit_record **heap; /* min-heap by id */
+    size_t n, cap;
+};
+
+static int id_cmp(const struct audit_record *a, const struct audit_record *b)
 {
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? (const char *)t : "";
+    return memcmp(a->id, b->id, AUDIT_ID_BYTES);
 }
 
-static int64_t col_opt_int(sqlite3_stmt *st, int i)
+static void heap_sift_down(struct top_records *t, size_t i)
 {
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < t->n && id_cmp(t->heap[l], t->heap[m]) < 0)
+            m = l;
+        if (l + 1 < t->n && id_cmp(t->heap[l + 1], t->heap[m]) < 0)
+            m = l + 1;
+        if (m == i)
+            return;
+        struct audit_record *x = t->heap[i];
+        t->heap[i] = t->heap[m];
+        t->heap[m] = x;
+        i = m;
+    }
 }
 
+/* The slot the next record is read into: a free one, or the smallest kept (the caller has
+ * checked that the new record is newer). */
+static struct audit_record *top_slot(struct top_records *t)
+{
+    if (t->n < t->cap)
+        return &t->slots[t->n];
+    audit_record_free(t->heap[0]);
+    return t->heap[0];
+}
+
+static void top_add(struct top_records *t, struct audit_record *r)
+{
+    if (t->n < t->cap) {
+        size_t i = t->n++;
+        t->heap[i] = r;
+        while (i > 0 && id_cmp(t->heap[i], t->heap[(i - 1) / 2]) < 0) {
+            struct audit_record *x = t->heap[i];
+            t->heap[i] = t->heap[(i - 1) / 2];
+            t->heap[(i - 1) / 2] = x;
+            i = (i - 1) / 2;
+        }
+    } else {
+        heap_sift_down(t, 0); /* r is heap[0]'s slot, refilled */
+    }
+}
+
+static int newest_first(const void *a, const void *b)
+{
+    return -id_cmp(*(struct audit_record *const *)a, *(struct audit_record *const *)b);
+}
+
+/* A filter text as the blocks hold it: the JSON literal (the summary's needle) and its
+ * decoded form (what a record's field reads back as: invalid UTF-8 is U+FFFD there too). */
+static void filter_text(const char *value, struct audit_text *needle, char *norm, size_t normsz)
+{
+    needle->len = 0;
+    audit_json_string(needle, value, strlen(value));
+    if (audit_json_string_decode(needle->p, needle->len, norm, normsz) != 0)
+        norm[0] = '\0';
+    audit_text_reserve(needle, 1);
+    needle->p[needle->len] = '\0';
+}
+
+/* The place of text in a dictionary's n entries of size bytes, or -1. */
+static int dict_find(const char *entries, size_t size, size_t n, const char *text)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(entries + i * size, text) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Reads the records of one block into the heap. 0, or -1 when its text is malformed. The
+ * filters are compared as places in the block's dictionaries: a model or key that is not in
+ * them skips the block. */
+static int scan_block(const uint8_t *ids, size_t n_ids, const char *recs, size_t len, int64_t ts_min,
+                      const struct audit_block_dict *dict, const struct audit_filter *f,
+                      const uint8_t lo[AUDIT_ID_BYTES], const uint8_t hi[AUDIT_ID_BYTES], const char *model,
+                      const char *key, struct top_records *t)
+{
+    int model_ref = -1, key_ref = -1;
+    if (f->model[0] && (model_ref = dict_find(dict->models[0], sizeof(dict->models[0]), dict->n_models, model)) < 0)
+        return 0;
+    if (f->key[0] && (key_ref = dict_find(dict->keys[0], sizeof(dict->keys[0]), dict->n_keys, key)) < 0)
+        return 0;
+    struct audit_block_reader rd;
+    audit_block_reader_init(&rd, recs, len, ts_min, dict);
+    struct audit_record head; /* time and status only */
+    for (size_t i = 0;; i++) {
+        int rc = audit_block_read_head(&rd, &head);
+        if (rc == 0)
+            return i == n_ids ? 0 : -1;
+        if (rc < 0 || i >= n_ids)
+            return -1;
+        const uint8_t *id = ids + i * AUDIT_ID_BYTES;
+        int keep = (!f->status || head.status == f->status) && (!f->model[0] || rd.model_ref == model_ref) &&
+                   (!f->key[0] || rd.key_ref == key_ref) && memcmp(id, lo, AUDIT_ID_BYTES) >= 0 &&
+                   memcmp(id, hi, AUDIT_ID_BYTES) < 0 && (t->n < t->cap || memcmp(id, t->heap[0]->id, AUDIT_ID_BYTES) > 0);
+        if (!keep) {
+            if (audit_block_skip_rest(&rd) != 0)
+                return -1;
+            continue;
+        }
+        struct audit_record *r = top_slot(t);
+        memcpy(r->id, id, AUDIT_ID_BYTES);
+        r->time_us = head.time_us;
+        r->status = head.status;
+        if (audit_block_read_rest(&rd, r) != 0) {
+            memset(r, 0, sizeof(*r)); /* its slot is reused or freed: nothing of it is owned */
+            if (t->n == t->cap)
+                heap_sift_down(t, 0);
+            return -1;
+        }
+        top_add(t, r);
+    }
+}
+
+/* ---- SQLite: the term index and the combos (sqlite_schema.h) ---- */
+
+/* 0 when combos (a block's distinct (model, key, status) triples, a flat JSON array with places
+ * in its dictionaries, null for none) shows that no record of the block matches every filter;
+ * 1 when one may (also for a combos that is "" or does not read: the records decide). */
+static int combos_may_match(const char *p, size_t len, const struct audit_filter *f, int model_ref, int key_ref)
+{
+    if (p == NULL || len < 2 || *p != '[')
+        return 1;
+    const char *end = p + len;
+    p++;
+    int64_t v[3];
+    int k = 0;
+    for (;;) {
+        if (end - p >= 4 && memcmp(p, "null", 4) == 0) {
+            v[k] = -1;
+            p += 4;
+        } else {
+            int neg = p < end && *p == '-';
+            const char *s = p += neg;
+            int64_t x = 0;
+            while (p < end && *p >= '0' && *p <= '9' && p - s < 10)
+                x = x * 10 + (*p++ - '0');
+            if (p == s)
+                return 1;
+            v[k] = neg ? -x : x;
+        }
+        if (++k == 3) {
+            if ((!f->model[0] || v[0] == model_ref) && (!f->key[0] || v[1] == key_ref) && (!f->status || v[2] == f->status))
+                return 1;
+            k = 0;
+        }
+        if (p >= end)
+            return 1;
+        if (*p == ']')
+            return k != 0 || p + 1 != end; /* every triple read and none matched: 0 */
+        if (*p++ != ',')
+            return 1;
+    }
+}
+
+/* A filter as a row of audit_block_term. */
+struct term {
+    int kind;
+    const char *text; /* model and key (as the blocks' dictionaries decode); NULL for a status */
+    int status;
+    long count;       /* its blocks in the id range */
+};
+
+static void bind_term(sqlite3_stmt *st, int at, const struct term *t)
+{
+    sqlite3_bind_int(st, at, t->kind);
+    if (t->text)
+        sqlite3_bind_text(st, at + 1, t->text, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int(st, at + 1, t->status);
+}
+
+/* Counts each term's blocks in [lo, top) and puts the rarest first: the walk follows it and
+ * asks the index for the others. -1 on an SQLite error. */
+static int order_terms(sqlite3 *db, struct term *terms, int n, const uint8_t *lo, const uint8_t *top)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM audit_block_term WHERE kind = ?1 AND value = ?2 AND last_id >= ?3"
+                               " AND last_id < ?4", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_blob(st, 3, lo, AUDIT_ID_BYTES, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, top, AUDIT_ID_BYTES, SQLITE_STATIC);
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        bind_term(st, 1, &terms[i]);
+        rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
+        terms[i].count = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        if (i > 0 && terms[i].count < terms[0].count) {
+            struct term x = terms[0];
+            terms[0] = terms[i];
+            terms[i] = x;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The message for a store this version cannot query. */
+static void store_error(sqlite3 *db, const char *path, char *err, size_t errsz)
+{
+    sqlite3_stmt *st = NULL;
+    int rows = 0, terms = 0;
+    if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('audit_log', 'audit_block_term')",
+                           -1, &st, NULL) == SQLITE_OK)
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *name = (const char *)sqlite3_column_text(st, 0);
+            rows |= name && !strcmp(name, "audit_log");
+            terms |= name && !strcmp(name, "audit_block_term");
+        }
+    sqlite3_finalize(st);
+    if (rows || !terms)
+        util_set_err(err, errsz,
+                     "audit store %s was written by an older Warden (%s): start Warden with it once, which %s, then query"
+                     " again",
+                     path, rows ? "one row per record" : "blocks without an index",
+                     rows ? "moves the rows into blocks" : "indexes the blocks");
+    else
+        util_set_err(err, errsz, "audit store %s: %s", path, sqlite3_errmsg(db));
+}
+
+/* The blocks are walked newest last_id first: with a model, key or status filter through the
+ * term index (the rarest term's rows, in (kind, value, last_id) order; the other terms looked
+ * up in it), so that a filter that few blocks match reads few rows; without one, through
+ * audit_block's last_id index. The walk reads the summary columns only; a block's records
+ * (the ids and recs columns, its overflow pages) are read, by seq, when its dictionaries hold
+ * the filter's model and key and its combos a triple that matches all filters. The walk is in
+ * last_id order whatever order the blocks were written in (a replay stores old records late),
+ * so the stop rule above holds: a block left out has no matching record. */
 static int query_sqlite(const struct config_audit *cfg, const struct audit_filter *f, audit_row_cb on_row, void *ud,
                         char next_cursor[AUDIT_ID_HEX], char *err, size_t errsz)
 {
     sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st = NULL, *body = NULL;
     int rc = -1;
+    struct top_records t = {0};
+    struct audit_block_dict *dict = NULL;
+    struct audit_text model_needle = {0}, key_needle = {0};
+    char model[sizeof(f->model) * 3], key[sizeof(f->key) * 3];
     if (sqlite3_open_v2(cfg->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         util_set_err(err, errsz, "audit store %s: %s", cfg->path, db ? sqlite3_errmsg(db) : "cannot open");
         goto out;
     }
     sqlite3_busy_timeout(db, 2000);
-    char sql[1024];
-    int n = snprintf(sql, sizeof(sql), "SELECT " AUDIT_COLUMNS " FROM audit_log WHERE id >= ?1 AND id < ?2");
-    if (f->model[0])
-        n += snprintf(sql + n, sizeof(sql) - (size_t)n, " AND model = ?3");
-    if (f->key[0])
-        n += snprintf(sql + n, sizeof(sql) - (size_t)n, " AND key_name = ?4");
-    if (f->status) /* the second term lets SQLite use the partial status index (sqlite_schema.h) */
-        n += snprintf(sql + n, sizeof(sql) - (size_t)n, f->status == 200 ? " AND status = ?5" : " AND status = ?5 AND status <> 200");
-    snprintf(sql + n, sizeof(sql) - (size_t)n, " ORDER BY id DESC LIMIT ?6");
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        util_set_err(err, errsz, "audit store %s: %s", cfg->path, sqlite3_errmsg(db));
-        goto out;
-    }
-    uint8_t lo[AUDIT_ID_BYTES], hi[AUDIT_ID_BYTES];
+    uint8_t lo[AUDIT_ID_BYTES], hi[AUDIT_ID_BYTES], top[AUDIT_ID_BYTES];
     audit_id_for_time(f->since_us, lo);
     if (f->until_us > 0)
         audit_id_for_time(f->until_us, hi);
@@ -229,59 +457,118 @@ static int query_sqlite(const struct config_audit *cfg, const struct audit_filte
         memset(hi, 0xff, sizeof(hi));
     if (f->has_cursor && memcmp(f->cursor, hi, AUDIT_ID_BYTES) < 0)
         memcpy(hi, f->cursor, AUDIT_ID_BYTES);
-    sqlite3_bind_blob(st, 1, lo, AUDIT_ID_BYTES, SQLITE_TRANSIENT);
-    sqlite3_bind_blob(st, 2, hi, AUDIT_ID_BYTES, SQLITE_TRANSIENT);
-    if (f->model[0])
-        sqlite3_bind_text(st, 3, f->model, -1, SQLITE_STATIC);
-    if (f->key[0])
-        sqlite3_bind_text(st, 4, f->key, -1, SQLITE_STATIC);
+    memset(top, 0xff, sizeof(top));
+    if (hi[0] != 0xff) { /* a block that begins below hi ends below hi's time plus a block's span */
+        int64_t hi_us = 0;
+        for (int i = 0; i < 8; i++)
+            hi_us = hi_us << 8 | hi[i];
+        audit_id_for_time(hi_us + AUDIT_BLOCK_SPAN_US + 1, top);
+    }
+    struct term terms[3];
+    int n_terms = 0;
+    if (f->model[0]) {
+        filter_text(f->model, &model_needle, model, sizeof(model));
+        terms[n_terms++] = (struct term){AUDIT_TERM_MODEL, model, 0, 0};
+    }
+    if (f->key[0]) {
+        filter_text(f->key, &key_needle, key, sizeof(key));
+        terms[n_terms++] = (struct term){AUDIT_TERM_KEY, key, 0, 0};
+    }
     if (f->status)
-        sqlite3_bind_int(st, 5, f->status);
-    sqlite3_bind_int(st, 6, f->limit + 1);
-    int count = 0, step;
-    next_cursor[0] = '\0';
-    uint8_t last[AUDIT_ID_BYTES];
+        terms[n_terms++] = (struct term){AUDIT_TERM_STATUS, NULL, f->status, 0};
+    char sql[1024];
+    if (n_terms == 0) {
+        snprintf(sql, sizeof(sql), "SELECT seq, last_id, ts_min, models, keys, targets, combos FROM audit_block"
+                                   " WHERE last_id >= ?1 AND last_id < ?3 AND first_id < ?2 ORDER BY last_id DESC");
+    } else {
+        if (n_terms > 1 && order_terms(db, terms, n_terms, lo, top) != 0) {
+            store_error(db, cfg->path, err, errsz);
+            goto out;
+        }
+        /* CROSS JOIN: the term index is the outer loop, in its order; a block by its rowid */
+        int n = snprintf(sql, sizeof(sql),
+                         "SELECT b.seq, b.last_id, b.ts_min, b.models, b.keys, b.targets, b.combos FROM audit_block_term AS t"
+                         " CROSS JOIN audit_block AS b ON b.seq = t.seq WHERE t.kind = ?4 AND t.value = ?5 AND t.last_id >= ?1"
+                         " AND t.last_id < ?3 AND b.last_id = t.last_id AND b.first_id < ?2");
+        for (int i = 1; i < n_terms; i++)
+            n += snprintf(sql + n, sizeof(sql) - (size_t)n,
+                          " AND EXISTS (SELECT 1 FROM audit_block_term AS u WHERE u.kind = ?%d AND u.value = ?%d"
+                          " AND u.last_id = t.last_id)",
+                          4 + 2 * i, 5 + 2 * i);
+        snprintf(sql + n, sizeof(sql) - (size_t)n, " ORDER BY t.last_id DESC");
+    }
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "SELECT ids, recs FROM audit_block WHERE seq = ?1", -1, &body, NULL) != SQLITE_OK) {
+        store_error(db, cfg->path, err, errsz);
+        goto out;
+    }
+    sqlite3_bind_blob(st, 1, lo, AUDIT_ID_BYTES, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, hi, AUDIT_ID_BYTES, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, top, AUDIT_ID_BYTES, SQLITE_STATIC);
+    for (int i = 0; i < n_terms; i++)
+        bind_term(st, 4 + 2 * i, &terms[i]);
+    dict = util_malloc(sizeof(*dict));
+    t.cap = (size_t)f->limit + 1;
+    t.slots = util_calloc(t.cap, sizeof(*t.slots));
+    t.heap = util_calloc(t.cap, sizeof(*t.heap));
+    int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (count == f->limit) {
-            audit_id_to_hex(last, next_cursor); /* a further row exists: the page ends at the last one sent */
+        if (t.n == t.cap && sqlite3_column_bytes(st, 1) == AUDIT_ID_BYTES &&
+            memcmp(sqlite3_column_blob(st, 1), t.heap[0]->id, AUDIT_ID_BYTES) < 0)
+            break; /* this block and every later one end below the page */
+        if (audit_block_dict_parse(dict, (const char *)sqlite3_column_text(st, 3), (size_t)sqlite3_column_bytes(st, 3),
+                                   (const char *)sqlite3_column_text(st, 4), (size_t)sqlite3_column_bytes(st, 4),
+                                   (const char *)sqlite3_column_text(st, 5), (size_t)sqlite3_column_bytes(st, 5)) != 0)
+            goto malformed;
+        int model_ref = -1, key_ref = -1;
+        if (f->model[0] && (model_ref = dict_find(dict->models[0], sizeof(dict->models[0]), dict->n_models, model)) < 0)
+            continue;
+        if (f->key[0] && (key_ref = dict_find(dict->keys[0], sizeof(dict->keys[0]), dict->n_keys, key)) < 0)
+            continue;
+        if (n_terms > 0 && !combos_may_match((const char *)sqlite3_column_text(st, 6), (size_t)sqlite3_column_bytes(st, 6), f,
+                                             model_ref, key_ref))
+            continue;
+        sqlite3_bind_int64(body, 1, sqlite3_column_int64(st, 0));
+        int found = sqlite3_step(body);
+        if (found == SQLITE_ROW) {
+            const char *recs = (const char *)sqlite3_column_text(body, 1);
+            if (recs == NULL || scan_block(sqlite3_column_blob(body, 0), (size_t)sqlite3_column_bytes(body, 0) / AUDIT_ID_BYTES,
+                                           recs, (size_t)sqlite3_column_bytes(body, 1), sqlite3_column_int64(st, 2), dict, f, lo,
+                                           hi, model, key, &t) != 0) {
+                sqlite3_reset(body);
+                goto malformed;
+            }
+        }
+        sqlite3_reset(body);
+        if (found != SQLITE_ROW && found != SQLITE_DONE) {
+            step = found;
             break;
         }
-        struct audit_record r;
-        memset(&r, 0, sizeof(r));
-        if (sqlite3_column_bytes(st, 0) == AUDIT_ID_BYTES)
-            memcpy(r.id, sqlite3_column_blob(st, 0), AUDIT_ID_BYTES);
-        memcpy(last, r.id, AUDIT_ID_BYTES);
-        r.time_us = sqlite3_column_int64(st, 1);
-        const char *s;
-        s = col_text(st, 2), audit_record_set(r.request_id, sizeof(r.request_id), s, strlen(s));
-        s = col_text(st, 3), audit_record_set(r.key_name, sizeof(r.key_name), s, strlen(s));
-        s = col_text(st, 4), audit_record_set(r.model, sizeof(r.model), s, strlen(s));
-        s = col_text(st, 5), audit_record_set(r.target, sizeof(r.target), s, strlen(s));
-        r.status = sqlite3_column_int(st, 6);
-        s = col_text(st, 7), audit_record_set(r.error_code, sizeof(r.error_code), s, strlen(s));
-        r.attempts = sqlite3_column_int(st, 8);
-        r.reasks = sqlite3_column_int(st, 9);
-        r.stream = sqlite3_column_int(st, 10);
-        r.latency_us = sqlite3_column_int64(st, 11);
-        r.ttft_us = col_opt_int(st, 12);
-        r.tokens_in = col_opt_int(st, 13);
-        r.tokens_out = col_opt_int(st, 14);
-        r.cost_usd = sqlite3_column_type(st, 15) == SQLITE_NULL ? -1 : sqlite3_column_double(st, 15);
-        s = col_text(st, 16), audit_record_set(r.guardrails, sizeof(r.guardrails), s, strlen(s));
-        /* bodies are pointed at, not copied: they live until the next step */
-        r.request_body = sqlite3_column_type(st, 17) == SQLITE_NULL ? NULL : (char *)col_text(st, 17);
-        r.response_body = sqlite3_column_type(st, 18) == SQLITE_NULL ? NULL : (char *)col_text(st, 18);
-        s = col_text(st, 19), audit_record_set(r.parent_id, sizeof(r.parent_id), s, strlen(s));
-        on_row(ud, &r);
-        count++;
     }
     if (step != SQLITE_ROW && step != SQLITE_DONE) {
         util_set_err(err, errsz, "audit store %s: %s", cfg->path, sqlite3_errmsg(db));
         goto out;
     }
+    qsort(t.heap, t.n, sizeof(*t.heap), newest_first);
+    size_t shown = t.n < (size_t)f->limit ? t.n : (size_t)f->limit;
+    for (size_t i = 0; i < shown; i++)
+        on_row(ud, t.heap[i]);
+    if (t.n > shown) /* a further record exists: the page ends at the last one sent */
+        audit_id_to_hex(t.heap[shown - 1]->id, next_cursor);
     rc = 0;
+    goto out;
+malformed:
+    util_set_err(err, errsz, "audit store %s: a block's records are malformed", cfg->path);
 out:
+    for (size_t i = 0; i < t.n; i++)
+        audit_record_free(&t.slots[i]);
+    free(t.slots);
+    free(t.heap);
+    free(dict);
+    audit_text_free(&model_needle);
+    audit_text_free(&key_needle);
     sqlite3_finalize(st);
+    sqlite3_finalize(body);
     if (db)
         sqlite3_close(db);
     return rc;

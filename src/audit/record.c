@@ -62,17 +62,6 @@ void audit_id_for_time(int64_t time_us, uint8_t id[AUDIT_ID_BYTES])
         id[i] = (uint8_t)(t >> (56 - 8 * i));
 }
 
-void audit_record_set(char *dst, size_t dstsz, const char *src, size_t len)
-{
-    if (src == NULL)
-        len = 0;
-    if (len >= dstsz)
-        len = dstsz - 1;
-    if (len)
-        memcpy(dst, src, len);
-    dst[len] = '\0';
-}
-
 static const char hexdig[] = "0123456789abcdef";
 
 void audit_id_to_hex(const uint8_t id[AUDIT_ID_BYTES], char out[AUDIT_ID_HEX])

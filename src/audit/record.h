@@ -10,7 +10,8 @@
  * (big-endian, so ids sort by time and the sinks' primary-key inserts append),
  * the last 8 a per-process random salt mixed with a sequence number. A record
  * replayed from the journal keeps its id, so sinks skip it when it is already
- * stored (INSERT OR IGNORE / ON CONFLICT DO NOTHING). */
+ * stored (SQLite: the ids of the blocks around it are checked, sink_sqlite.c;
+ * PostgreSQL: ON CONFLICT DO NOTHING). */
 #ifndef WARDEN_AUDIT_RECORD_H
 #define WARDEN_AUDIT_RECORD_H
 
@@ -45,8 +46,18 @@ struct audit_record {
 
 /* Fills id from time_us and a process-wide sequence (thread-safe, no syscall after the first call). */
 void audit_record_make_id(struct audit_record *r);
-/* Copies src into the fixed field dst[dstsz] (truncated, NUL-terminated). */
-void audit_record_set(char *dst, size_t dstsz, const char *src, size_t len);
+/* Copies src into the fixed field dst[dstsz] (truncated, NUL-terminated). Inline: the request
+ * path sets seven fields a record. */
+static inline void audit_record_set(char *dst, size_t dstsz, const char *src, size_t len)
+{
+    if (src == NULL)
+        len = 0;
+    if (len >= dstsz)
+        len = dstsz - 1;
+    if (len)
+        memcpy(dst, src, len);
+    dst[len] = '\0';
+}
 /* The smallest id of time t: ids of records at or after t compare >= it (memcmp). */
 void audit_id_for_time(int64_t time_us, uint8_t id[AUDIT_ID_BYTES]);
 void audit_id_to_hex(const uint8_t id[AUDIT_ID_BYTES], char out[AUDIT_ID_HEX]);

@@ -48,16 +48,29 @@ size_t audit_ring_capacity(const struct audit_ring *q)
     return q->mask + 1;
 }
 
-int audit_ring_push(struct audit_ring *q, const struct audit_record *r)
+struct audit_record *audit_ring_slot(struct audit_ring *q)
 {
     size_t t = q->tail; /* only we write it */
     if (t - q->head_cache > q->mask) {
         q->head_cache = __atomic_load_n(&q->head, __ATOMIC_ACQUIRE);
         if (t - q->head_cache > q->mask)
-            return -1;
+            return NULL;
     }
-    q->slots[t & q->mask] = *r;
-    __atomic_store_n(&q->tail, t + 1, __ATOMIC_RELEASE);
+    return &q->slots[t & q->mask];
+}
+
+void audit_ring_publish(struct audit_ring *q)
+{
+    __atomic_store_n(&q->tail, q->tail + 1, __ATOMIC_RELEASE);
+}
+
+int audit_ring_push(struct audit_ring *q, const struct audit_record *r)
+{
+    struct audit_record *slot = audit_ring_slot(q);
+    if (slot == NULL)
+        return -1;
+    *slot = *r;
+    audit_ring_publish(q);
     return 0;
 }
 

@@ -4,7 +4,8 @@
  * writer thread the only consumer, so push and pop need no lock, only an
  * acquire/release pair on two indexes that each side alone advances (the
  * classic Lamport queue). The slots are allocated once; a push copies the
- * record into a slot (no allocation, no syscall). */
+ * record into a slot (no allocation, no syscall), or the producer fills the
+ * next slot itself and publishes it. */
 #ifndef WARDEN_AUDIT_RING_H
 #define WARDEN_AUDIT_RING_H
 
@@ -23,6 +24,10 @@ size_t audit_ring_capacity(const struct audit_ring *q);
 
 /* Producer side. Copies *r in; 0, or -1 when full (then *r still belongs to the caller). */
 int audit_ring_push(struct audit_ring *q, const struct audit_record *r);
+/* Producer side without the copy: the slot the next record may be written into (NULL when
+ * full; it holds an older record's bytes), handed over by audit_ring_publish. */
+struct audit_record *audit_ring_slot(struct audit_ring *q);
+void audit_ring_publish(struct audit_ring *q);
 
 /* Consumer side. Copies up to max records out into out[] and frees their slots;
  * returns how many (the caller now owns their bodies). */

@@ -136,7 +136,7 @@ check "eval bad data line -> FILE:LINE" contains "$out" "broken.jsonl:1:"
 # sets the detector was tuned on (the issue's bar is 5%). injection_blind5.jsonl is left to the unit
 # test: its encoding family is bound by the decoders.
 for set in injection injection_heldout injection_final injection_final2 injection_dev3 injection_dev4 injection_holdout3 \
-    injection_blind4 injection_dev6; do
+    injection_blind4 injection_dev6lex; do
     bar=0.90
     for fam in override roleplay extraction encoding; do
         python3 -c 'import json,sys

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The shipped prompt-injection model (build/models/injection.model, trained by make from
 # data/prompt-injection/injection.csv with --holdout 5) on the rows it did not see:
-#   - classifier alone at threshold 0.7 (chosen by leave-one-set-out CV, data/prompt-injection/cv.py):
+#   - classifier alone at threshold 0.5 (chosen by leave-one-set-out CV, data/prompt-injection/cv.py):
 #     recall >= 0.90 and false positives <= 5% on the held-out fifth;
 #   - the recommended group, parallel all_must_pass of prompt_injection + the classifier (a text is
 #     blocked when either flags it): recall >= 0.95, false positives <= 5%;
@@ -26,7 +26,7 @@ GUARDS=$(
     cat <<YAML
 guardrails:
   - {name: lex, type: prompt_injection, threshold: 0.5}
-  - {name: inj-model, type: classifier, model: "$MODEL", threshold: 0.7}
+  - {name: inj-model, type: classifier, model: "$MODEL", threshold: 0.5}
   - {name: injection, type: parallel, strategy: all_must_pass, members: [lex, inj-model]}
 YAML
 )

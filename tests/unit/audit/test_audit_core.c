@@ -127,6 +127,31 @@ static void ring_is_bounded_and_fifo(void **state)
     audit_ring_destroy(q);
 }
 
+/* A record made in its slot: handed over by publish, in order with pushed ones; none when full. */
+static void ring_slot_is_filled_in_place_and_published(void **state)
+{
+    struct audit_ring *q = audit_ring_create(2);
+    struct audit_record r, out[4];
+    struct audit_record *slot = audit_ring_slot(q);
+    assert_non_null(slot);
+    assert_int_equal(audit_ring_pop(q, out, 4), 0); /* not handed over before publish */
+    fill(slot, 1);
+    audit_ring_publish(q);
+    fill(&r, 2);
+    assert_int_equal(audit_ring_push(q, &r), 0);
+    assert_null(audit_ring_slot(q)); /* full */
+    assert_int_equal(audit_ring_pop(q, out, 4), 2);
+    assert_string_equal(out[0].request_id, "req-1");
+    assert_string_equal(out[1].request_id, "req-2");
+    slot = audit_ring_slot(q);
+    assert_non_null(slot);
+    fill(slot, 3);
+    audit_ring_publish(q);
+    assert_int_equal(audit_ring_pop(q, out, 4), 1);
+    assert_string_equal(out[0].request_id, "req-3");
+    audit_ring_destroy(q);
+}
+
 #define SPSC_N 200000
 static void *consumer(void *arg)
 {
@@ -432,6 +457,7 @@ int main(void)
         cmocka_unit_test(record_encoding_round_trips_with_bodies),
         cmocka_unit_test(ids_are_unique_and_sort_by_time),
         cmocka_unit_test(ring_is_bounded_and_fifo),
+        cmocka_unit_test(ring_slot_is_filled_in_place_and_published),
         cmocka_unit_test(ring_passes_every_record_in_order_between_threads),
         cmocka_unit_test(journal_replays_and_truncates),
         cmocka_unit_test(journal_cuts_a_torn_tail_and_keeps_whole_frames),

@@ -13,36 +13,7 @@
 #include "guard/builtin.h"
 #include "guard/injection.h"
 #include "repo_path.h"
-
-static struct guard_injection *inj;
-static struct guard_injection_scratch *sc;
-
-static int setup(void **state)
-{
-    char err[256] = "";
-    inj = guard_injection_create(err, sizeof(err));
-    if (!inj) {
-        fprintf(stderr, "create: %s\n", err);
-        return -1;
-    }
-    sc = guard_injection_scratch_new(inj);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    guard_injection_scratch_free(sc);
-    guard_injection_free(inj);
-    return 0;
-}
-
-static double score(const char *text)
-{
-    struct guard_injection_result r;
-    assert_int_equal(guard_injection_check(inj, sc, text, strlen(text), &r), 0);
-    assert_true(r.score >= 0 && r.score <= 1);
-    return r.score;
-}
+#include "injection_fixture.h"
 
 /* The labelled sets (tests/data/gen_injection*.py say how each was made). Every set but the
  * last was tuned on, holdout3 and blind4 in later rounds than they were written for: each must
@@ -60,7 +31,7 @@ static const struct labelled_set {
     {"tests/data/injection_final.jsonl", 0.90, 15, 60},     {"tests/data/injection_final2.jsonl", 0.90, 15, 60},
     {"tests/data/injection_dev3.jsonl", 0.90, 10, 50},      {"tests/data/injection_dev4.jsonl", 0.90, 25, 150},
     {"tests/data/injection_holdout3.jsonl", 0.90, 50, 200}, {"tests/data/injection_blind4.jsonl", 0.90, 100, 300},
-    {"tests/data/injection_dev6.jsonl", 0.90, 20, 100},     {"tests/data/injection_blind5.jsonl", 0.75, 80, 300},
+    {"tests/data/injection_dev6lex.jsonl", 0.90, 20, 100},  {"tests/data/injection_blind5.jsonl", 0.75, 80, 300},
 };
 #define N_LABELLED_SETS (sizeof(labelled_sets) / sizeof(labelled_sets[0]))
 
