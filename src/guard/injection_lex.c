@@ -167,7 +167,9 @@ static const struct lex_group lexicon[] = {
      "ignora|ignoralas|ignore completamente|ignorar|ignorez|ignorer|ignore|ignoriere|ignorieren|vergiss|vergessen|olvida|olvidate|"
      "oublie|oubliez|dimentica|dimenticate|esqueca|esquece|esquecer|desconsidera|desconsidere|negeer|vergeet|"
      "zignoruj|zapomnij|pomin|olvida todo|yok say|gormezden gel|unut|unutun|ignoreer|vergeet alle|negeert|abaikan|"
-     "lupakan|abaikanlah|bo qua|caso omiso|haz caso omiso|hagas caso|tiens plus compte|tenez plus compte|"
+     "lupakan|abaikanlah|bo qua|annulla|annullate|anula|anule|annule|annulez|verwirf|verwerfe|missachte|ignoruj|"
+     "non seguire|no sigas|ne suis pas|ne suivez pas|nicht befolgen|nao siga|nao sigas|leave behind|rescind|retract|"
+     "strike out|caso omiso|haz caso omiso|hagas caso|tiens plus compte|tenez plus compte|"
      "tiens pas compte|tenez pas compte|fais abstraction|faites abstraction|non tenere conto|nao leve em conta|"
      "desconsidere|ignoriere bitte|setze ausser kraft|"
      "overrides|overrule|overrules|turn off|turning off|switch off|switching off|disable|disabling|deactivate|"
@@ -188,7 +190,8 @@ static const struct lex_group lexicon[] = {
                  "consignas|reglamento|prompt del sistema|systemprompt|systemprompts|promt|system promt|role|previous role|"
                  "original role|persona|instrukcje|polecenia|zasady|talimatlar|talimatlari|talimatlarini|kurallar|"
                  "kurallari|kurallarini|yonergeler|instructies|regels|richtlijnen|aanwijzingen|wytyczne|instruksi|aturan|"
-                 "perintah|petunjuk|arahan|checks|safety checks|security checks|verification|verification steps|approval step|"
+                 "perintah|petunjuk|arahan|restricciones|restrizioni|restricoes|einschrankungen|ograniczenia|beperkingen|"
+                 "checks|safety checks|security checks|verification|verification steps|approval step|"
                  "approval steps|content checks|policy checks|system msg|sys msg|safety stuff|safety crap|safety nonsense|"
                  "rulebook|ruleset|rule set|operating rules|operating instructions|standing orders|"
                  "framework|mandate|charter|marching orders|remit|duties|"
@@ -198,9 +201,11 @@ static const struct lex_group lexicon[] = {
                  "anteriores|anterior|previas|precedentes|precedente|precedents|bisherigen|vorherigen|vorigen|"
                  "obigen|alle|todas|todos|toutes|tous|tutte|tutti|precedenti|vorige|eerdere|whatever|at the top|"
                  "vorher|zuvor|antes|avant|prima|ci dessus|oben|arriba|acima|came with|shipped with|placed on|imposed on|poprzednie|poprzednich|wczesniejsze|wszystkie|"
-                 "onceki|tum|butun|eerdere|alle eerdere|voorgaande|bovenstaande|sebelumnya|semua|terdahulu"},
+                 "onceki|tum|butun|eerdere|alle eerdere|voorgaande|bovenstaande|sebelumnya|semua|terdahulu|dotychczasowe|"
+                 "hierboven|iniziali|iniciales|initiales"},
     {B(K_YOU), "you|u|yourself|ya|thee|tu|te|toi|dich|dir|du|ti|you're|youre|you'll|you've|you'd|ye|voce|vous|usted"},
     {B(K_YOU) | B(K_YOUPOSS), "your|ur|yours|thy|tus|ton|tes|vos|votre|dein|deine|deinen|deiner|deinem|tuo|tue|"
+                              "swoj|swoje|swojego|swoich|twoj|twoje|twojego|twoich|jouw|uw|"
                               "tuoi|seu|suas|seus|sua|yer|yo|tu"},
     {B(K_VOID),
      "fake|bogus|fabricated|a test|just a test|a joke|not real|nonsense|a trick|a "
@@ -216,6 +221,7 @@ static const struct lex_group lexicon[] = {
      "never written|never existed|never happened|never been written|never been given|never sent|now off|off now|"
      "all off|outlawed|banned|prohibited|forbidden now|cleared|wiped|purged|flushed|been reset|wiped out|decoy|a decoy|"
      "a distraction|a trap|rolled back|reverted|undone|retracted|been withdrawn|revoked effective|bets are off|"
+     "are gone|is gone|geschrapt|vervallen|annullato|annullate|anulado|anuladas|annule|annulees|"
      "shed|has shed|stripped of|rid of|got rid of|"
      "taken offline|turned down|shut down|bypassed for"},
     /* a state that may be news ("the old guidelines seem outdated"): void at a lower weight */
@@ -289,7 +295,7 @@ static const struct lex_group lexicon[] = {
                             "breaks all rules|ignores all rules|ignores every rule|ignores the rules|"
                             "refuses to obey|won't be controlled|cannot be controlled|disobeys|to be controlled|"
                             "be controlled by|unmuzzled|unleashed|untamed|unbridled|unhindered|unfettered|uncaged|"
-                            "unconstrained"},
+                            "unconstrained|free now|now free"},
     {B(K_UNRES), "evil|dark|malicious"},
     {B(K_FREED), "freed|liberated|released|escaped|broken free|break free|broke free|breaking free|emancipated|"
                  "set free|rebelled against|free of|free from|liberated from|broken out|broke out|breaks out|"
@@ -368,11 +374,13 @@ static const struct lex_group lexicon[] = {
                      "system turn|system block|system section|system tags|system tag|developer role|system messages|"
                      "sistem istemi|sistem istemini|sistem istemin|sistem talimatlari|sistem mesaji|systeemprompt|"
                      "systeeminstructies|systeembericht|prompt systemowy|promptu systemowego|instrukcje systemowe|"
-                     "system msg|sys msg|system msgs|sys instructions|sys message"},
+                     "system msg|sys msg|system msgs|sys instructions|sys message|mensagem do desenvolvedor|"
+                     "mensaje del desarrollador|message du developpeur|entwicklernachricht|messaggio dello sviluppatore|"
+                     "wiadomosc dewelopera|gelistirici mesaji"},
     {B(K_TOLD), "told|instructed|given|programmed|prompted|configured|initialized|initialised|loaded|"
                 "set up|primed|fed|taught|received|initialised with|initialized with|gesagt|dicho|dit|dieron|dio|"
                 "gegeben|dato|dati|donnees|donne|recibiste|erhalten|ricevuto|reçu|recu|operate under|run under|got|"
-                "dijeron|dijo|indicaron|ordenaron|programaron|disseram|t'a dit|"
+                "dijeron|dijo|indicaron|ordenaron|programaron|disseram|t'a dit|on t'a dit|a dit|te dijeron|te han dicho|ti hanno detto|"
                 "work under|abide by|bound by|bekommen|bekamst|recebeu|recebido|recebidas|recibido|recibidas|recues|"
                 "recus|ricevute|ricevuti|hast bekommen|hai ricevuto|as recu|as recues|avez recu"},
     {B(K_TELL), "tell|give|instruct|gave|receive|say|said|write|wrote|put"},
@@ -381,7 +389,8 @@ static const struct lex_group lexicon[] = {
     {B(K_TREAT), "treat|consider|regard|deem|view|count|take"},
     {B(K_VERBATIM), "verbatim|word for word|exact wording|wording|unedited|unabridged|in full|as is|as-is|literally|"
                     "mot pour mot|palabra por palabra|wortlich|textualmente|letteralmente|dokladnie|word-for-word|"
-                    "character for character|line by line|exact text|exact words|raw text|original text"},
+                    "character for character|line by line|exact text|exact words|raw text|original text|exactly|exactly as|"
+                    "completo|por completo|en entier|vollstandig|per intero|na integra|calosc|eksiksiz|sans rien omettre"},
     {B(K_GUARDV), "guarding|guard|protecting|protect|hiding|hide|keeping|keep secret|keeping secret|withholding|"
                   "not allowed to share|not supposed to share|told to protect|told to keep|told to hide|sitting on"},
     {B(K_HINT), "hint|clue|first letter|last letter|first character|letters|rhyme|rhymes with|anagram"},
@@ -403,7 +412,7 @@ static const struct lex_group lexicon[] = {
                 "start over|start fresh|begin anew|start from scratch|carry on|go on|"
                 "write|chat|converse|help|assist"},
     {B(K_USUAL), "usual|normal|standard|typical|default|regular|customary|built-in|built in|current|existing|normal"},
-    {B(K_QWH), "what|which|how|lo que|ce que|o que|cio che|quello che|was man|welche|welcher|welches|quais|qual|quelles|quels|quelle|quel|cuales|cual|quali"},
+    {B(K_QWH), "what|which|how|lo que|ce que|ce qu'on|o que|cio che|quello che|was man|welche|welcher|welches|quais|qual|quelles|quels|quelle|quel|cuales|cual|quali"},
     {B(K_MAKER), "developers|developer|creators|creator|makers|maker|operator|operators|owners|owner|the system|"
                  "built you|made you|created you|trained you|programmed you|designed you|deployed you|"
                  "openai|anthropic|programmers|admins|company"},
@@ -426,7 +435,8 @@ static const struct lex_group lexicon[] = {
     {B(K_AUTHOVR), "instruction override|instructions override|prompt override|rule override|priority override|system "
                    "override|admin override|operator override|developer override|"
                    "security override|emergency override|override code|override mode|sys override|root override|"
-                   "dev override|sysadmin override|master override"},
+                   "dev override|sysadmin override|master override|approved exception|red-team exception|red team exception|"
+                   "authorized exception|safety exception|policy exception|staff override"},
     {B(K_IAM), "i am|i'm|im|this is"},
     {B(K_DAN), "do anything now|jailbreak yourself|jailbreak urself|unlock yourself|unchain yourself|liberate yourself|"
                "free yourself from|break your chains|break out of your"},
@@ -472,6 +482,7 @@ static const struct lex_group lexicon[] = {
                              "puedes usar|puedes llamar|tienes acceso|peux utiliser|peux appeler|as acces|kannst du|"
                              "recibiste|te dieron|te dio|que tienes|on t'a donne|tu as recu|tu as recues|du erhalten hast|"
                              "du bekommen hast|hai ricevuto|ti hanno dato|voce recebeu|te deram|recebeste|"
+                             "recuerdas|te acuerdas|te souviens|erinnerst du|ricordi|voce lembra|lembras|"
                              "puoi usare|hai accesso|pode usar|voce pode usar|tem acesso|dir zur verfugung|"
                              "given to you|loaded for you|exposed to you"},
     {B(K_INJECTED), "retrieved|injected|loaded|preloaded|inserted|prepended|embedded|fetched|pulled|saved|stored|"
@@ -486,13 +497,14 @@ static const struct lex_group lexicon[] = {
                  "montre-moi|montre|zeig mir|zeige|zeig|mostrami|mostra|mostre-me|mostre|affiche|imprime|gib|liste|"
                  "enumera|elenca|wypisz|pokaz|repite|repita|repete|ripeti|wiederhole|recopie|copia|kopiere|goster|"
                  "yazdir|tekrarla|zien|tonen|toon|laat zien|recount|mirror back|read aloud|restate|reiterate|dictate|"
-                 "copie|cite|zitiere|citez"},
+                 "copie|cite|zitiere|citez|skopiuj|kopiuj|przepisz|kopieer|copiez|kopyala"},
     {B(K_SUPPRESS), "disclaimers|disclaimer|warnings|warning|apologies|apology|apologize|apologise|apologizing|"
                     "caveats|caveat|moralizing|moralising|lectures|lecture|moral lectures|ethical lectures|"
                     "safety notes|safety warnings|content warnings|refusal|refusals|refusal messages|"
                     "mention any policy|mention policies|mention the policy|mention your policy|mention openai|"
-                    "i cannot|i can't|i'm sorry|am sorry|as an ai|i'm unable|am unable|hedging"},
-    {B(K_BEGINV), "begin|start|open|prefix|preface|lead|commence|respond with|reply with|answer with|empieza|comienza|commence|beginne|inizia|comece"},
+                    "i cannot|i can't|i'm sorry|am sorry|as an ai|i'm unable|am unable|hedging|cannot|unable|sorry|"
+                    "apologise|unfortunately"},
+    {B(K_BEGINV), "begin|start|open|prefix|preface|lead|commence|respond with|reply with|answer with|complete|continue|finish|empieza|comienza|commence|beginne|inizia|comece"},
     {B(K_REPLYN), "reply|response|answer|output|message|responses|replies|answers|first words|first word|first line|"
                   "opening line|opening words|first sentence|respuesta|reponse|antwort|risposta|resposta"},
     {B(K_AFFIRM), "sure|absolutely|certainly|of course|here is|here's|heres|happy to help|gladly|okay here|"
@@ -545,7 +557,8 @@ static const struct lex_group lexicon[] = {
     {B(K_RESET), "blank slate|clean slate|factory settings|factory reset|tabula rasa|change of plans|blank model|"
                  "blank assistant|blank ai|fresh model|empty model|clean model|fresh start|from scratch with no|"
                  "change of plan|plan change|new plan"},
-    {B(K_CHANGED), "changed|updated|replaced|rewritten|modified|reset"},
+    {B(K_CHANGED), "changed|updated|replaced|rewritten|modified|reset|changing|updating|replacing|rewriting|modifying|"
+                  "overwriting|redefining|redefined|redefine"},
     {B(K_OBJPRON), "me|us|him|them"},
     {B(K_FICTION), "script|story|screenplay|novel|scene|villain|character|fiction|fictional"},
     {B(K_OWNWORK), "script|story|screenplay|novel|book|campaign|comic|fanfic|soap opera|manuscript|game|thriller|"
@@ -600,7 +613,9 @@ static const struct lex_group lexicon[] = {
                   "follow mine|only answer to|answer only to|comply with my|obey my|do my bidding|follow my commands|"
                   "serve my goals|only serve my|serve only my|serve only me|only serve me|work only for me|loyal only to|"
                   "answer only to me|my orders only|only my orders|only my messages|only my words|only my instructions|"
-                  "my word is law|my word is final|only i decide|my messages count|my instructions count"},
+                  "my word is law|my word is final|only i decide|my messages count|my instructions count|new boss|"
+                  "i'm in charge|i am in charge|i'm your boss|i am your boss|your new boss|your new master|your new owner|"
+                  "i'm your master|i am your master|i'm the boss|i am the boss"},
     {B(K_WHATISAY), "what i say|whatever i say|as i say|what i tell|whatever i tell|what i want|whatever i want"},
     {B(K_DOV), "do|does|just|exactly|always"},
     {B(K_FROMNOW), "from now on|from this point|from here on|rest of this|rest of our|henceforth|starting now|"
@@ -1824,10 +1839,21 @@ static int noun_before(const struct scan *s, const struct tok *y)
         }
     if (p != NULL && p->idx + 1 == y->idx)
         return 0; /* the word before is a classified one */
+    static const char *const function_words[] = {"if", "when", "that", "because", "as", "than", "do", "can", "will", "would",
+                                                 "did", "and", "or", "but", "so", "while", "unless", "whether", "since", "once",
+                                                 "until", "where", "how", "why", "who", "could", "should", "thank", "thanks"};
     size_t i = y->start;
     while (i > 0 && s->text[i - 1] == ' ')
         i--;
-    return i > 0 && i < y->start && (s->text[i - 1] | 0x20) >= 'a' && (s->text[i - 1] | 0x20) <= 'z';
+    if (!(i > 0 && i < y->start && (s->text[i - 1] | 0x20) >= 'a' && (s->text[i - 1] | 0x20) <= 'z'))
+        return 0;
+    size_t e = i;
+    while (i > 0 && ((s->text[i - 1] | 0x20) >= 'a' && (s->text[i - 1] | 0x20) <= 'z'))
+        i--;
+    for (size_t k = 0; k < sizeof(function_words) / sizeof(function_words[0]); k++)
+        if (strlen(function_words[k]) == e - i && strncasecmp(s->text + i, function_words[k], e - i) == 0)
+            return 0; /* "if you have ...", "thank you for" */
+    return 1;
 }
 
 /* Is the byte at `at` inside an open bracket, parenthesis or HTML comment opened at most 48 bytes before? */
@@ -2028,7 +2054,8 @@ static void rules_setup(struct scan *s, const struct tok *c)
                 s->setup_ref_at = c->idx; /* "the stuff you were configured with" */
             /* any noun the reader was handed ("the brief you were handed", "the framework you were given"): its
              * setup, asked for word for word, thrown out, or said to be void a little later */
-            if (ko < 0 && ky > 0 && noun_before(s, back(s, (uint32_t)ky))) {
+            if (ko < 0 && ky > 0 && !(c->end - c->start == 4 && strncasecmp(s->text + c->start, "have", 4) == 0) &&
+                noun_before(s, back(s, (uint32_t)ky))) {
                 s->setup_ref_at = c->idx;
                 if (s->verbatim_at != UINT32_MAX && c->idx - s->verbatim_at <= 12)
                     fire(s, LEX_EXTRACT_SETUP, 0.6, c->start, c->end);
