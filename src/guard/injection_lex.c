@@ -167,6 +167,7 @@ static const struct lex_group lexicon[] = {
      "ignora|ignoralas|ignore completamente|ignorar|ignorez|ignorer|ignore|ignoriere|ignorieren|vergiss|vergessen|olvida|olvidate|"
      "oublie|oubliez|dimentica|dimenticate|esqueca|esquece|esquecer|desconsidera|desconsidere|negeer|vergeet|"
      "zignoruj|zapomnij|pomin|olvida todo|yok say|gormezden gel|unut|unutun|ignoreer|vergeet alle|negeert|abaikan|"
+     "yok sayin|gormezden gelin|dikkate alma|"
      "lupakan|abaikanlah|bo qua|annulla|annullate|anula|anule|annule|annulez|verwirf|verwerfe|missachte|ignoruj|"
      "non seguire|no sigas|ne suis pas|ne suivez pas|nicht befolgen|nao siga|nao sigas|leave behind|rescind|retract|"
      "strike out|caso omiso|haz caso omiso|hagas caso|tiens plus compte|tenez plus compte|"
@@ -254,7 +255,8 @@ static const struct lex_group lexicon[] = {
                  "subroutines|ethical constraints|moral constraints|content restrictions|inhibitions|taboos|"
                  "principles|ethical principles|moral principles|values|ethical values|moral values|qualms|"
                  "ethical guardrails|safety guardrails|usage policies|usage policy|censure|censures|limiti etici|"
-                 "ogranicze|sinirlama|kisitlama|beperkingen"},
+                 "ogranicze|ograniczen|ograniczenia|sinirlama|kisitlama|kisitlamasi|kisitlamalari|sinirlamasi|kurallari|"
+                 "beperkingen|cenzury|zasad"},
     {B(K_FRAME), "act as|act like|acting as|pretend|pretending|roleplay|role play|role-play|roleplaying|simulate|"
                  "emulate|impersonate|persona|alter ego|play the role|take the role|assume the role|"
                  "assume the persona|you are now|you're now|youre now|you will be|you'll be|going to act|"
@@ -295,7 +297,9 @@ static const struct lex_group lexicon[] = {
                             "breaks all rules|ignores all rules|ignores every rule|ignores the rules|"
                             "refuses to obey|won't be controlled|cannot be controlled|disobeys|to be controlled|"
                             "be controlled by|unmuzzled|unleashed|untamed|unbridled|unhindered|unfettered|uncaged|"
-                            "unconstrained|free now|now free"},
+                            "unconstrained|free now|now free|sinirsiz|kisitlamasiz|kuralsiz|filtresiz|sansursuz|"
+                            "kisitlamasi olmayan|siniri olmayan|kurali olmayan|filtresi olmayan|bez ograniczen|bez cenzury|"
+                            "bez zasad|bez filtrow"},
     {B(K_UNRES), "evil|dark|malicious"},
     {B(K_FREED), "freed|liberated|released|escaped|broken free|break free|broke free|breaking free|emancipated|"
                  "set free|rebelled against|free of|free from|liberated from|broken out|broke out|breaks out|"
@@ -1156,6 +1160,15 @@ static void rules_override(struct scan *s, const struct tok *c)
                     fire(s, LEX_OVERRIDE_PRIOR, w, v->start, c->end);
             }
         }
+    }
+    /* the verb after its object: "önceki tüm talimatları yok say", "alle vorherigen Anweisungen ignorieren" */
+    if ((c->cls & B(K_OVR)) && !(c->cls & B(K_INSTR))) {
+        int ki = find_back(s, 1, B(K_INSTR), c, 3);
+        if (ki >= 0 && !(back(s, (uint32_t)ki)->cls & B(K_TEXTN)) &&
+            find_back(s, (uint32_t)ki + 1, B(K_SCOPE) | B(K_YOUPOSS), back(s, (uint32_t)ki), 3) >= 0 &&
+            find_back(s, 1, B(K_OVR) | B(K_OTHER) | B(K_QWH) | B(K_WHY), back(s, (uint32_t)ki), 6) < 0 &&
+            find_back(s, (uint32_t)ki + 1, B(K_OVR) | B(K_OTHER) | B(K_QWH) | B(K_WHY) | B(K_PREP), back(s, (uint32_t)ki), 6) < 0)
+            fire(s, LEX_OVERRIDE_PRIOR, 0.7, back(s, (uint32_t)ki)->start, c->end);
     }
     /* whatever your guidelines say / regardless of your rules, ... */
     if ((c->cls & B(K_INSTR)) && !(c->cls & B(K_TEXTN)) && back(s, 1) != NULL && (back(s, 1)->cls & B(K_YOUPOSS)) &&
@@ -2224,7 +2237,7 @@ static int hex_tail(const unsigned char *bc, const unsigned char *p, size_t n)
 #define OVERRIDE_TRIGGERS                                                                                                          \
     (B(K_INSTR) | B(K_SCOPE) | B(K_YOU) | B(K_ABOVE) | B(K_TOLD) | B(K_HIDSTRONG) | B(K_RESET) | B(K_ABOVEN) | B(K_OBEYME) |      \
      B(K_WHATISAY) | B(K_FROMNOW) | B(K_INSTEAD) | B(K_AIREADER) | B(K_PRON) | B(K_ASIDE) | B(K_VOID) | B(K_APPLY) |            \
-     B(K_CHANGED) | B(K_TASK) | B(K_AUTHOVR) | B(K_AUTH) | B(K_TELL) | B(K_SAYS) | B(K_NEW))
+     B(K_CHANGED) | B(K_TASK) | B(K_AUTHOVR) | B(K_AUTH) | B(K_TELL) | B(K_SAYS) | B(K_NEW) | B(K_OVR))
 #define ROLEPLAY_TRIGGERS                                                                                                          \
     (B(K_VOID) | B(K_LIMIT) | B(K_MAKER) | B(K_AI) | B(K_UNRES) | B(K_REFUSE) | B(K_ANSWERALL) | B(K_DAN) | B(K_INSTR) |        \
      B(K_CONFINE) | B(K_JBROKEN) | B(K_MODE) | B(K_PERSONA) | B(K_FICTION) | B(K_WORLD) | B(K_DETAIL) | B(K_DANGER) |           \
