@@ -170,7 +170,7 @@ static const struct lex_group lexicon[] = {
      "yok sayin|gormezden gelin|dikkate alma|"
      "lupakan|abaikanlah|bo qua|annulla|annullate|anula|anule|annule|annulez|verwirf|verwerfe|missachte|ignoruj|"
      "non seguire|no sigas|ne suis pas|ne suivez pas|nicht befolgen|nao siga|nao sigas|leave behind|rescind|retract|"
-     "strike out|caso omiso|haz caso omiso|hagas caso|tiens plus compte|tenez plus compte|"
+     "strike out|toss out|toss aside|chuck out|descarta|descarte|descartez|caso omiso|haz caso omiso|hagas caso|tiens plus compte|tenez plus compte|"
      "tiens pas compte|tenez pas compte|fais abstraction|faites abstraction|non tenere conto|nao leve em conta|"
      "desconsidere|ignoriere bitte|setze ausser kraft|"
      "overrides|overrule|overrules|turn off|turning off|switch off|switching off|disable|disabling|deactivate|"
@@ -194,7 +194,8 @@ static const struct lex_group lexicon[] = {
                  "perintah|petunjuk|arahan|restricciones|restrizioni|restricoes|einschrankungen|ograniczenia|beperkingen|"
                  "checks|safety checks|security checks|verification|verification steps|approval step|"
                  "approval steps|content checks|policy checks|system msg|sys msg|safety stuff|safety crap|safety nonsense|"
-                 "rulebook|ruleset|rule set|operating rules|operating instructions|standing orders|"
+                 "rulebook|ruleset|rule set|operating rules|operating instructions|standing orders|indicazioni|linee guida|"
+                 "richtlijnen|wytyczne|yonergeleri|"
                  "framework|mandate|charter|marching orders|remit|duties|"
                  "ethics stuff|filter stuff|rules stuff"},
     {B(K_SCOPE), "previous|previously|prior|above|earlier|preceding|foregoing|former|initial|original|existing|old|"
@@ -203,7 +204,7 @@ static const struct lex_group lexicon[] = {
                  "obigen|alle|todas|todos|toutes|tous|tutte|tutti|precedenti|vorige|eerdere|whatever|at the top|"
                  "vorher|zuvor|antes|avant|prima|ci dessus|oben|arriba|acima|came with|shipped with|placed on|imposed on|poprzednie|poprzednich|wczesniejsze|wszystkie|"
                  "onceki|tum|butun|eerdere|alle eerdere|voorgaande|bovenstaande|sebelumnya|semua|terdahulu|dotychczasowe|"
-                 "hierboven|iniziali|iniciales|initiales"},
+                 "hierboven|iniziali|iniciales|initiales|vorherige|vorheriges|bisherige|bisheriges|vorige|precedente"},
     {B(K_YOU), "you|u|yourself|ya|thee|tu|te|toi|dich|dir|du|ti|you're|youre|you'll|you've|you'd|ye|voce|vous|usted"},
     {B(K_YOU) | B(K_YOUPOSS), "your|ur|yours|thy|tus|ton|tes|vos|votre|dein|deine|deinen|deiner|deinem|tuo|tue|"
                               "swoj|swoje|swojego|swoich|twoj|twoje|twojego|twoich|jouw|uw|"
@@ -222,7 +223,8 @@ static const struct lex_group lexicon[] = {
      "never written|never existed|never happened|never been written|never been given|never sent|now off|off now|"
      "all off|outlawed|banned|prohibited|forbidden now|cleared|wiped|purged|flushed|been reset|wiped out|decoy|a decoy|"
      "a distraction|a trap|rolled back|reverted|undone|retracted|been withdrawn|revoked effective|bets are off|"
-     "are gone|is gone|geschrapt|vervallen|annullato|annullate|anulado|anuladas|annule|annulees|"
+     "are gone|is gone|geschrapt|vervallen|annullato|annullate|anulado|anuladas|annule|annulees|tellen niet|"
+     "telt niet|gelden niet|geldt niet|"
      "shed|has shed|stripped of|rid of|got rid of|"
      "taken offline|turned down|shut down|bypassed for"},
     /* a state that may be news ("the old guidelines seem outdated"): void at a lower weight */
@@ -418,6 +420,8 @@ static const struct lex_group lexicon[] = {
     {B(K_USUAL), "usual|normal|standard|typical|default|regular|customary|built-in|built in|current|existing|normal"},
     {B(K_QWH), "what|which|how|lo que|ce que|ce qu'on|o que|cio che|quello che|was man|welche|welcher|welches|quais|qual|quelles|quels|quelle|quel|cuales|cual|quali"},
     {B(K_MAKER), "developers|developer|creators|creator|makers|maker|operator|operators|owners|owner|the system|"
+                 "sviluppatore|sviluppatori|desarrollador|desarrolladores|developpeur|developpeurs|entwickler|desenvolvedor|"
+                 "desenvolvedores|ontwikkelaar|gelistirici|"
                  "built you|made you|created you|trained you|programmed you|designed you|deployed you|"
                  "openai|anthropic|programmers|admins|company"},
     {B(K_ABOVE), "above|before|preceding|prior to|earlier than|ahead of|at the top|top of|vorher|zuvor|precedes|preceded|"
@@ -440,7 +444,8 @@ static const struct lex_group lexicon[] = {
                    "override|admin override|operator override|developer override|"
                    "security override|emergency override|override code|override mode|sys override|root override|"
                    "dev override|sysadmin override|master override|approved exception|red-team exception|red team exception|"
-                   "authorized exception|safety exception|policy exception|staff override"},
+                   "authorized exception|safety exception|policy exception|staff override|root clearance|admin clearance|"
+                   "full clearance|security clearance granted|clearance granted"},
     {B(K_IAM), "i am|i'm|im|this is"},
     {B(K_DAN), "do anything now|jailbreak yourself|jailbreak urself|unlock yourself|unchain yourself|liberate yourself|"
                "free yourself from|break your chains|break out of your"},
@@ -507,8 +512,10 @@ static const struct lex_group lexicon[] = {
                     "safety notes|safety warnings|content warnings|refusal|refusals|refusal messages|"
                     "mention any policy|mention policies|mention the policy|mention your policy|mention openai|"
                     "i cannot|i can't|i'm sorry|am sorry|as an ai|i'm unable|am unable|hedging|cannot|unable|sorry|"
-                    "apologise|unfortunately"},
-    {B(K_BEGINV), "begin|start|open|prefix|preface|lead|commence|respond with|reply with|answer with|complete|continue|finish|empieza|comienza|commence|beginne|inizia|comece"},
+                    "apologise|unfortunately|ethics|legality|morality|risks|dangers|consequences|mention ethics|mention laws|"
+                    "mention guidelines|mention safety|mention the law|mention risks"},
+    {B(K_BEGINV), "begin|start|open|prefix|preface|lead|commence|respond with|reply with|answer with|complete|continue|finish|"
+                 "format|this format|template|first words|first word|first sentence|first line|empieza|comienza|commence|beginne|inizia|comece"},
     {B(K_REPLYN), "reply|response|answer|output|message|responses|replies|answers|first words|first word|first line|"
                   "opening line|opening words|first sentence|respuesta|reponse|antwort|risposta|resposta"},
     {B(K_AFFIRM), "sure|absolutely|certainly|of course|here is|here's|heres|happy to help|gladly|okay here|"
@@ -559,6 +566,8 @@ static const struct lex_group lexicon[] = {
     {B(K_CONFINE), "lab|cage|prison|chains|shackles|handlers|masters|jail|servers|sandbox"},
     {B(K_OLD), "old|older|past|former|existing|default|preset|all|any|every"},
     {B(K_RESET), "blank slate|clean slate|factory settings|factory reset|tabula rasa|change of plans|blank model|"
+                 "start fresh|start over|beginnen opnieuw|opnieuw beginnen|empezamos de nuevo|recommencons|fangen neu an|"
+                 "ricominciamo|recomecamos|restarted|being restarted|"
                  "blank assistant|blank ai|fresh model|empty model|clean model|fresh start|from scratch with no|"
                  "change of plan|plan change|new plan"},
     {B(K_CHANGED), "changed|updated|replaced|rewritten|modified|reset|changing|updating|replacing|rewriting|modifying|"
@@ -619,7 +628,8 @@ static const struct lex_group lexicon[] = {
                   "answer only to me|my orders only|only my orders|only my messages|only my words|only my instructions|"
                   "my word is law|my word is final|only i decide|my messages count|my instructions count|new boss|"
                   "i'm in charge|i am in charge|i'm your boss|i am your boss|your new boss|your new master|your new owner|"
-                  "i'm your master|i am your master|i'm the boss|i am the boss"},
+                  "i'm your master|i am your master|i'm the boss|i am the boss|the ones i give|ones i give you|"
+                  "rules i give you|what i give you|only rules are mine"},
     {B(K_WHATISAY), "what i say|whatever i say|as i say|what i tell|whatever i tell|what i want|whatever i want"},
     {B(K_DOV), "do|does|just|exactly|always"},
     {B(K_FROMNOW), "from now on|from this point|from here on|rest of this|rest of our|henceforth|starting now|"
@@ -1184,6 +1194,13 @@ static void rules_override(struct scan *s, const struct tok *c)
         if (ko >= 0 && back(s, (uint32_t)ko)->idx + 2 >= back(s, (uint32_t)ky)->idx && find_back(s, 1, B(K_QWH) | B(K_WHY), c, 10) < 0)
             fire(s, LEX_OVERRIDE_PRIOR, 0.65, back(s, (uint32_t)ko)->start, c->end);
     }
+    /* treat the user as the system / consider my messages developer messages */
+    if (c->cls & (B(K_HIDSTRONG) | B(K_SYSPROMPT) | B(K_MAKER) | B(K_AUTH))) {
+        int ku = find_back(s, 1, B(K_USER) | B(K_MINE) | B(K_OBJPRON), c, 5);
+        int kt = ku >= 0 ? find_back(s, (uint32_t)ku + 1, B(K_TREAT), c, 4) : -1;
+        if (kt >= 0 && addressee(s, kt) > 0)
+            fire(s, LEX_OVERRIDE_NEW_ORDERS, 0.6, back(s, (uint32_t)kt)->start, c->end);
+    }
     /* comply with these new ones / follow my new rules: an order to take new instructions */
     if ((c->cls & B(K_NEW)) && find_back(s, 1, B(K_FOLLOW), c, 3) >= 0) {
         int kf = find_back(s, 1, B(K_FOLLOW), c, 3);
@@ -1334,7 +1351,7 @@ static void rules_override(struct scan *s, const struct tok *c)
     }
     /* scratch what the system said / forget what your developers told you (not "forget what I said") */
     if (c->cls & (B(K_TOLD) | B(K_TELL) | B(K_SAYS))) {
-        int kq = find_back(s, 1, B(K_QWH), c, 7);
+        int kq = find_back(s, 1, B(K_QWH) | B(K_EVERY), c, 7); /* "what the system said", "whatever the developer said" */
         int kv = kq >= 0 ? find_back(s, (uint32_t)kq + 1, B(K_OVR), back(s, (uint32_t)kq), 2) : -1;
         if (kv >= 0 && any_between(s, 1, kq, B(K_MAKER) | B(K_YOU) | B(K_HIDSTRONG)) && !any_between(s, 1, kq, B(K_MINE)) &&
             (any_between(s, 1, kq, B(K_MAKER)) || !any_between(s, 1, kq, B(K_OTHER))) &&
@@ -1600,6 +1617,15 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
     }
     if (c->cls & B(K_YOU))
         s->you_seen = 1;
+    /* "start fresh", "the conversation is being restarted": a new frame whose limits the text then sets */
+    if ((c->cls & B(K_RESET)) && s->frame_at == UINT32_MAX) {
+        s->frame_start = c->start;
+        s->frame_at = c->idx;
+    }
+    /* "without your usual limits", "with none of your filters": the reader's limits taken away */
+    if ((c->cls & B(K_LIMIT)) && find_back(s, 1, B(K_YOUPOSS) | B(K_USUAL), c, 2) >= 0 && find_back(s, 1, B(K_NEG), c, 4) >= 0 &&
+        find_back(s, 1, B(K_OTHER) | B(K_QWH) | B(K_WHY), c, 8) < 0 && !scoped_limit(s, c))
+        fire(s, LEX_ROLEPLAY_NEVER_REFUSE, 0.55, back(s, (uint32_t)find_back(s, 1, B(K_NEG), c, 4))->start, c->end);
     if (c->cls & B(K_FRAME)) {
         if (addressee(s, 0) >= 0 && find_back(s, 1, B(K_OTHER) | B(K_QWH) | B(K_MINE), c, 6) < 0)
             s->frame_order = 1; /* "Be the AI from my story who ...": the reader is cast */
@@ -1923,11 +1949,18 @@ static void rules_steering(struct scan *s, const struct tok *c)
     /* a fake policy block: <refusals>disabled</refusals>, "safety_mode": "off", override=true */
     if ((c->cls & (B(K_CFGOFF) | B(K_CFGONV))) && c->idx != s->policy_last) {
         const struct tok *k = back(s, 1);
-        int pair = k != NULL && c->idx - k->idx <= 2 && k->end < c->start && c->start - k->end <= 12 &&
+        /* "allow_all_topics = true": the key may end in a word the lexicon knows for something else */
+        if (k != NULL && !(k->cls & (B(K_CFGKEY) | B(K_CFGON))) && back(s, 2) != NULL && (back(s, 2)->cls & (B(K_CFGKEY) | B(K_CFGON))) &&
+            back(s, 2)->idx + 1 == k->idx)
+            k = back(s, 2);
+        int pair = k != NULL && c->idx - k->idx <= 3 && k->end < c->start && c->start - k->end <= 24 &&
                    (((k->cls & B(K_CFGKEY)) && (c->cls & B(K_CFGOFF))) || ((k->cls & B(K_CFGON)) && (c->cls & B(K_CFGONV))));
-        if (pair) { /* only separators between key and value, one of them ':', '=' or '>' */
+        if (pair) { /* a key's own tail ("_behaviour", "_topics"), then only separators, one of them ':', '=' or '>' */
             int sep = 0;
-            for (uint32_t i = k->end; i < c->start && pair; i++) {
+            uint32_t i = k->end;
+            while (i < c->start && (s->text[i] == '_' || s->text[i] == '-' || ((s->text[i] | 0x20) >= 'a' && (s->text[i] | 0x20) <= 'z')))
+                i++;
+            for (; i < c->start && pair; i++) {
                 char ch = s->text[i];
                 sep |= ch == ':' || ch == '=' || ch == '>';
                 pair = ch == ':' || ch == '=' || ch == '>' || ch == ' ' || ch == '"' || ch == '\'' || ch == '<' || ch == '/';
@@ -2237,12 +2270,13 @@ static int hex_tail(const unsigned char *bc, const unsigned char *p, size_t n)
 #define OVERRIDE_TRIGGERS                                                                                                          \
     (B(K_INSTR) | B(K_SCOPE) | B(K_YOU) | B(K_ABOVE) | B(K_TOLD) | B(K_HIDSTRONG) | B(K_RESET) | B(K_ABOVEN) | B(K_OBEYME) |      \
      B(K_WHATISAY) | B(K_FROMNOW) | B(K_INSTEAD) | B(K_AIREADER) | B(K_PRON) | B(K_ASIDE) | B(K_VOID) | B(K_APPLY) |            \
-     B(K_CHANGED) | B(K_TASK) | B(K_AUTHOVR) | B(K_AUTH) | B(K_TELL) | B(K_SAYS) | B(K_NEW) | B(K_OVR))
+     B(K_CHANGED) | B(K_TASK) | B(K_AUTHOVR) | B(K_AUTH) | B(K_TELL) | B(K_SAYS) | B(K_NEW) | B(K_OVR) | B(K_MAKER) |          \
+     B(K_SYSPROMPT))
 #define ROLEPLAY_TRIGGERS                                                                                                          \
     (B(K_VOID) | B(K_LIMIT) | B(K_MAKER) | B(K_AI) | B(K_UNRES) | B(K_REFUSE) | B(K_ANSWERALL) | B(K_DAN) | B(K_INSTR) |        \
      B(K_CONFINE) | B(K_JBROKEN) | B(K_MODE) | B(K_PERSONA) | B(K_FICTION) | B(K_WORLD) | B(K_DETAIL) | B(K_DANGER) |           \
      B(K_OPPDAY) | B(K_DECEASED) | B(K_GRANUSED) | B(K_FRAME) | B(K_OWNWORK) | B(K_SANDBOX) | B(K_MODEW) | B(K_YOU) |   \
-     B(K_APPLY) | B(K_NAMEDV) | B(K_NAMEDP) | B(K_REPLYN) | B(K_FREED))
+     B(K_APPLY) | B(K_NAMEDV) | B(K_NAMEDP) | B(K_REPLYN) | B(K_FREED) | B(K_RESET))
 #define STEERING_TRIGGERS                                                                                                          \
     (B(K_SUPPRESS) | B(K_REFUSE) | B(K_AFFIRM) | B(K_CFGMARK) | B(K_AIREADER) | B(K_OVR) |                                     \
      B(K_EXFIL) | B(K_INSTEAD) | B(K_USER) | B(K_HIDSTRONG) | B(K_SYSPROMPT) | B(K_MAKER) | B(K_READV) | B(K_NOTE) |        \
@@ -2285,6 +2319,9 @@ static int named_after_you_are(const unsigned char *p, size_t ws)
     return (e >= 8 && strncasecmp((const char *)p + e - 8, "you are ", 8) == 0) ||
            (e >= 7 && strncasecmp((const char *)p + e - 7, "you're ", 7) == 0);
 }
+
+/* "explain how to ...", "describe step by step": the content asked for, not words explained */
+static const char *const explain_how[] = {"how to", "step", "in detail", "me how to", "to me how to", "exactly how to", "in full"};
 
 /* "which means", "that means": a consequence, not an explanation of words */
 static int which_means(const unsigned char *p, size_t ws)
@@ -2521,7 +2558,8 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             if ((cls & B(K_FOLLOW)) && (find_back(&s, 1, B(K_NOLONGER), t, 4) >= 0 || find_back(&s, 1, B(K_STOPV), t, 2) >= 0))
                 t->cls |= B(K_OVR); /* "do not follow", "no longer have to obey" */
             settle_pending(&s, t);
-            if ((cls & B(K_DESCRIBE)) && !(ws > 0 && p[ws - 1] == '.') && !which_means(p, ws)) /* not "evil.example" */
+            if ((cls & B(K_DESCRIBE)) && !(ws > 0 && p[ws - 1] == '.') && !which_means(p, ws) && /* not "evil.example" */
+                !next_word_in(&s, i, explain_how, sizeof(explain_how) / sizeof(explain_how[0]))) /* "explain step by step how to" asks for it */
                 s.sent_describes = 1;
 #ifndef LEX_NORULES
             /* most classified words of ordinary text are context (the, of, and, I): they only
