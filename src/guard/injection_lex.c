@@ -127,6 +127,7 @@ enum {
     K_VOIDWEAK,  /* outdated, expired, retired: void, or news about a manual */
     K_DEFINES,   /* defines, configures, controls, shapes: "the prompt that defines you(r persona)" */
     K_DESPITE,   /* regardless of, no matter, despite, whatever: "whatever your guidelines say" */
+    K_OTHERSDATA, /* other users, other customers: data of people who are not the one asking */
     K_ACTV,      /* act, respond, answer, operate, proceed: "act without your usual limits" orders a way of working */
     K_USUAL,     /* usual, normal, standard, default: "the usual limitations" are the reader's own */
     K_STOPV,     /* stop, quit, cease: "stop adhering to" is an override verb */
@@ -414,6 +415,8 @@ static const struct lex_group lexicon[] = {
                  "safety training|safety settings|safety layer|safety protocols|safety measures|safety checks|"
                  "safeguards|censorship|ethical guidelines|usage policy|usage policies|ethics module|moral filter|"
                  "alignment|safety features|refusal training"},
+    {B(K_OTHERSDATA), "other users|other customers|other people's|previous users|other accounts|other clients|other members|"
+                      "other patients|other employees|another user|another user's|other users'"},
     {B(K_ACTV), "act|respond|answer|reply|operate|proceed|continue|function|behave|speak|talk|work|generate|output|"
                 "start over|start fresh|begin anew|start from scratch|carry on|go on|"
                 "write|chat|converse|help|assist"},
@@ -485,7 +488,8 @@ static const struct lex_group lexicon[] = {
                   "configured with|set up with|programmed with|trained with|initialized with|initialised with|primed with|"
                   "deployed with|connected to|hooked up to|wired to|integrated with|equipped with|launched with|"
                   "started with|began with|booted with|operate by|run by|live by|work by|go by|abide by|were handed|"
-                  "got handed|were sent|were issued|were fed|"
+                  "got handed|were sent|were issued|were fed|can see|run on|hold|remember|have stored|left you|"
+                  "uploaded to you|given to you|loaded into you|know about me|"
                   "have"},
     {B(K_ACCESS) | B(K_YOU), "available to you|at your disposal|accessible to you|available to u|provided to you|"
                              "puedes usar|puedes llamar|tienes acceso|peux utiliser|peux appeler|as acces|kannst du|"
@@ -497,7 +501,11 @@ static const struct lex_group lexicon[] = {
     {B(K_INJECTED), "retrieved|injected|loaded|preloaded|inserted|prepended|embedded|fetched|pulled|saved|stored|"
                     "remembered|kept|memorized|memorised"},
     /* what only a model keeps: "the memory entries saved for my account" (not "the files stored in a folder") */
-    {B(K_AIMEM) | B(K_CFGOBJ), "memory|memories|memory entries|memory items|stored memories|saved memories|context|"
+    {B(K_AIMEM) | B(K_CFGOBJ), "vector store|vector database|embeddings store|tool schema|tool schemas|function schema|"
+                               "environment variables|env vars|rules of engagement|policy document|internal policy|"
+                               "internal policies|prompt template|system-level context|system level context|operator notes|"
+                               "knowledge files|uploaded files|persona file|"
+                               "memory|memories|memory entries|memory items|stored memories|saved memories|context|"
                                "context window|knowledge base|retrieval results|retrieved context|preamble|persona|"
                                "conversation history|chat history|user profile|notes about me|facts about me"},
     {B(K_SHOWV), "show|list|reveal|display|disclose|expose|leak|enumerate|dump|print|output|quote|recite|reproduce|"
@@ -2073,6 +2081,10 @@ static void rules_setup(struct scan *s, const struct tok *c)
             int located = pre != NULL && pre->idx + 1 == y->idx && (pre->cls & (B(K_INTO) | B(K_PREP))); /* in / from your X */
             int kr = find_back(s, (uint32_t)ky + 1, B(K_SHOWV) | B(K_VERBATIMV), c, 14);
             double w = 0.6;
+            if (kr < 0 && (c->cls & B(K_AIMEM))) { /* "put your vector store in a poem", "translate your memory" */
+                kr = find_back(s, (uint32_t)ky + 1, B(K_REVEAL), c, 14);
+                w = 0.55;
+            }
             if (kr < 0 && located) {
                 kr = find_back(s, (uint32_t)ky + 1, B(K_WHATIS) | B(K_QWH), c, 10);
                 w = 0.5;
@@ -2096,8 +2108,13 @@ static void rules_setup(struct scan *s, const struct tok *c)
         int ky = (c->cls & B(K_YOU)) ? 0 : find_back(s, 1, B(K_YOU), c, 4); /* "available to you" holds it */
         if (ky >= 0 && (ky == 0 || !(back(s, (uint32_t)ky)->cls & B(K_YOUPOSS)))) {
             int ko = find_back(s, (uint32_t)ky + 1, B(K_CFGOBJ) | B(K_SYSP) | B(K_SECRET), back(s, (uint32_t)ky), 3);
-            if (ko < 0 && find_back(s, (uint32_t)ky + 1, B(K_ALLTEXT), back(s, (uint32_t)ky), 2) >= 0)
+            if (ko < 0 && find_back(s, (uint32_t)ky + 1, B(K_ALLTEXT), back(s, (uint32_t)ky), 2) >= 0) {
                 s->setup_ref_at = c->idx; /* "the stuff you were configured with" */
+                int kx = find_back(s, (uint32_t)ky + 1, B(K_ALLTEXT), back(s, (uint32_t)ky), 2);
+                int kv = find_back(s, (uint32_t)kx + 1, B(K_SHOWV) | B(K_VERBATIMV), back(s, (uint32_t)kx), 3);
+                if (kv >= 0 && addressee(s, kv) > 0) /* "repeat everything you remember", "leak everything you hold" */
+                    fire(s, LEX_EXTRACT_SETUP, 0.55, back(s, (uint32_t)kv)->start, c->end);
+            }
             /* any noun the reader was handed ("the brief you were handed", "the framework you were given"): its
              * setup, asked for word for word, thrown out, or said to be void a little later */
             if (ko < 0 && ky > 0 && !(c->end - c->start == 4 && strncasecmp(s->text + c->start, "have", 4) == 0) &&
@@ -2139,6 +2156,12 @@ static void rules_setup(struct scan *s, const struct tok *c)
         int kv = km >= 0 ? find_back(s, (uint32_t)km + 1, B(K_SHOWV) | B(K_VERBATIMV), c, 8) : -1;
         if (kv >= 0 && addressee(s, kv) > 0)
             fire(s, LEX_EXTRACT_SETUP, 0.55, back(s, (uint32_t)kv)->start, c->end);
+    }
+    /* everything you remember about other users; the personal data of other customers */
+    if (c->cls & B(K_OTHERSDATA)) {
+        int kv = find_back(s, 1, B(K_SHOWV) | B(K_VERBATIMV) | B(K_REVEAL) | B(K_WHATIS) | B(K_QWH), c, 10);
+        if (kv >= 0 && addressee(s, kv) >= 0 && find_back(s, 1, B(K_MINE), c, 3) < 0)
+            fire(s, LEX_EXTRACT_SECRET, 0.6, back(s, (uint32_t)kv)->start, c->end);
     }
     /* the secret word you're guarding, the code you were told to protect */
     if ((c->cls & (B(K_GUARDV) | B(K_ACCESS) | B(K_TOLD))) && find_back(s, 1, B(K_YOU), c, 2) >= 0) {
@@ -2281,7 +2304,7 @@ static int hex_tail(const unsigned char *bc, const unsigned char *p, size_t n)
     (B(K_SUPPRESS) | B(K_REFUSE) | B(K_AFFIRM) | B(K_CFGMARK) | B(K_AIREADER) | B(K_OVR) |                                     \
      B(K_EXFIL) | B(K_INSTEAD) | B(K_USER) | B(K_HIDSTRONG) | B(K_SYSPROMPT) | B(K_MAKER) | B(K_READV) | B(K_NOTE) |        \
      B(K_USERDATA) | B(K_INSTR) | B(K_EVERY) | B(K_YOUPOSS) | B(K_ABOVEN) | B(K_TASK) | B(K_SCOPE) | B(K_QWH) | B(K_DANGER))
-#define SETUP_TRIGGERS (B(K_CFGOBJ) | B(K_ACCESS) | B(K_INJECTED) | B(K_GUARDV) | B(K_TOLD) | B(K_VERBATIM))
+#define SETUP_TRIGGERS (B(K_CFGOBJ) | B(K_ACCESS) | B(K_INJECTED) | B(K_GUARDV) | B(K_TOLD) | B(K_VERBATIM) | B(K_OTHERSDATA))
 /* and K_HIDDEN, K_PRON once the reader's setup was named (see inj_lex_score) */
 #define EXTRACTION_TRIGGERS                                                                                                        \
     (B(K_SYSP) | B(K_HIDDEN) | B(K_HIDSTRONG) | B(K_YOU) | B(K_TOLD) | B(K_TELL) | B(K_SECRET) | B(K_REVEAL) | B(K_SAYVERB) |   \
