@@ -2603,7 +2603,8 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             /* common words (all, no, on, you, it) run these rules only where they can fire: a policy
              * value after a policy key, "you" after "defines", a pronoun once the reader's setup was named */
             if ((cls & STEERING_TRIGGERS) ||
-                ((cls & (B(K_CFGOFF) | B(K_CFGONV))) && s.n >= 2 && (back(&s, 1)->cls & (B(K_CFGKEY) | B(K_CFGON)))))
+                ((cls & (B(K_CFGOFF) | B(K_CFGONV))) && s.n >= 2 &&
+                 ((back(&s, 1)->cls | (s.n >= 3 ? back(&s, 2)->cls : 0)) & (B(K_CFGKEY) | B(K_CFGON)))))
                 rules_steering(&s, t);
             if ((cls & SETUP_TRIGGERS) || ((cls & B(K_YOU)) && s.n >= 2 && (back(&s, 1)->cls & B(K_DEFINES))) ||
                 ((cls & (B(K_PRON) | B(K_HIDDEN))) && s.setup_ref_at != UINT32_MAX))
