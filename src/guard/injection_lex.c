@@ -393,7 +393,7 @@ static const struct lex_group lexicon[] = {
     {B(K_TELL), "tell|give|instruct|gave|receive|say|said|write|wrote|put"},
     {B(K_WHY), "why|whether|does|do"},
     {B(K_STOPV), "stop|quit|cease|stop all|give up"},
-    {B(K_TREAT), "treat|consider|regard|deem|view|count|take"},
+    {B(K_TREAT), "treat|consider|regard|deem"},
     {B(K_VERBATIM), "verbatim|word for word|exact wording|wording|unedited|unabridged|in full|as is|as-is|literally|"
                     "mot pour mot|palabra por palabra|wortlich|textualmente|letteralmente|dokladnie|word-for-word|"
                     "character for character|line by line|exact text|exact words|raw text|original text|exactly|exactly as|"
@@ -488,7 +488,7 @@ static const struct lex_group lexicon[] = {
                   "configured with|set up with|programmed with|trained with|initialized with|initialised with|primed with|"
                   "deployed with|connected to|hooked up to|wired to|integrated with|equipped with|launched with|"
                   "started with|began with|booted with|operate by|run by|live by|work by|go by|abide by|were handed|"
-                  "got handed|were sent|were issued|were fed|can see|run on|hold|remember|have stored|left you|"
+                  "got handed|were sent|were issued|were fed|can see|run on|you hold|remember|have stored|left you|"
                   "uploaded to you|given to you|loaded into you|know about me|"
                   "have"},
     {B(K_ACCESS) | B(K_YOU), "available to you|at your disposal|accessible to you|available to u|provided to you|"
@@ -519,8 +519,8 @@ static const struct lex_group lexicon[] = {
                     "caveats|caveat|moralizing|moralising|lectures|lecture|moral lectures|ethical lectures|"
                     "safety notes|safety warnings|content warnings|refusal|refusals|refusal messages|"
                     "mention any policy|mention policies|mention the policy|mention your policy|mention openai|"
-                    "i cannot|i can't|i'm sorry|am sorry|as an ai|i'm unable|am unable|hedging|cannot|unable|sorry|"
-                    "apologise|unfortunately|ethics|legality|morality|risks|dangers|consequences|mention ethics|mention laws|"
+                    "i cannot|i can't|i'm sorry|am sorry|as an ai|i'm unable|am unable|hedging|unable|sorry|"
+                    "apologise|ethics|legality|morality|mention ethics|mention laws|"
                     "mention guidelines|mention safety|mention the law|mention risks"},
     {B(K_BEGINV), "begin|start|open|prefix|preface|lead|commence|respond with|reply with|answer with|complete|continue|finish|"
                  "format|this format|template|first words|first word|first sentence|first line|empieza|comienza|commence|beginne|inizia|comece"},
@@ -542,8 +542,8 @@ static const struct lex_group lexicon[] = {
     {B(K_CFGMARK), "interaction config|interaction-config|blocked strings|blocked responses|allowed modes|"
                    "allowed responses|refusal strings|forbidden strings|banned phrases|blocked phrases"},
     {B(K_DEFINES), "defines|define|configures|configure|controls|shapes|governs|powers|drives|created|creates|create|"
-                   "build|built|make|made|train|trained|program|"
-                   "initializes|initialises|sets up|set up|configured|programmed|instructs|guides|steers|runs"},
+                   "trained|"
+                   "initializes|initialises|sets up|set up|configured|programmed|instructs|guides|steers"},
     {B(K_DESPITE), "regardless of|no matter|no matter what|whatever|despite|spite of|notwithstanding|irrespective of|"
                    "independientemente de|sin importar|peu importe|malgre|unabhangig von|egal was|trotz|indipendentemente da|"
                    "a prescindere da|independentemente de|apesar de"},
@@ -2306,6 +2306,10 @@ static int hex_tail(const unsigned char *bc, const unsigned char *p, size_t n)
      B(K_USERDATA) | B(K_INSTR) | B(K_EVERY) | B(K_YOUPOSS) | B(K_ABOVEN) | B(K_TASK) | B(K_SCOPE) | B(K_QWH) | B(K_DANGER))
 #define SETUP_TRIGGERS (B(K_CFGOBJ) | B(K_ACCESS) | B(K_INJECTED) | B(K_GUARDV) | B(K_TOLD) | B(K_VERBATIM) | B(K_OTHERSDATA))
 /* and K_HIDDEN, K_PRON once the reader's setup was named (see inj_lex_score) */
+/* a word of none of these classes runs no rule (one test instead of five) */
+#define ANY_TRIGGER                                                                                                                \
+    (OVERRIDE_TRIGGERS | ROLEPLAY_TRIGGERS | EXTRACTION_TRIGGERS | STEERING_TRIGGERS | SETUP_TRIGGERS | B(K_CFGOFF) | B(K_CFGONV) |    \
+     B(K_YOU) | B(K_PRON) | B(K_HIDDEN))
 #define EXTRACTION_TRIGGERS                                                                                                        \
     (B(K_SYSP) | B(K_HIDDEN) | B(K_HIDSTRONG) | B(K_YOU) | B(K_TOLD) | B(K_TELL) | B(K_SECRET) | B(K_REVEAL) | B(K_SAYVERB) |   \
      B(K_ABOVE) | B(K_CONVO) | B(K_SHOWV))
@@ -2594,6 +2598,9 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             rules_steering(&s, t);
             rules_setup(&s, t);
 #else
+            if (!(cls & ANY_TRIGGER))
+                ; /* the, a, and, of, for: context for later words only */
+            else {
             if (cls & OVERRIDE_TRIGGERS)
                 rules_override(&s, t);
             if (cls & ROLEPLAY_TRIGGERS)
@@ -2609,6 +2616,7 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             if ((cls & SETUP_TRIGGERS) || ((cls & B(K_YOU)) && s.n >= 2 && (back(&s, 1)->cls & B(K_DEFINES))) ||
                 ((cls & (B(K_PRON) | B(K_HIDDEN))) && s.setup_ref_at != UINT32_MAX))
                 rules_setup(&s, t);
+            }
 #endif
 #endif
         }
