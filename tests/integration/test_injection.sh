@@ -135,11 +135,12 @@ out=$("$WARDEN_BIN" eval --config "$EVALCFG" --guardrail inj --data "$TMP/broken
 check "eval bad data line -> FILE:LINE" contains "$out" "broken.jsonl:1:"
 
 # ---- the labelled prompt-injection sets through warden eval, one family at a time (its attacks
-# and every benign text of the set): recall >= 0.90 per family and false positives <= 5% on the
-# sets the detector was tuned on; injection_holdout3.jsonl (never tuned on) has a 0.85 bar.
-for set in injection injection_heldout injection_final injection_final2 injection_dev3 injection_dev4 injection_holdout3; do
+# and every benign text of the set): recall >= 0.90 per family and false positives <= 3% on the
+# sets the detector was tuned on (the issue's bar is 5%). injection_blind5.jsonl is left to the unit
+# test: its encoding family is bound by the decoders.
+for set in injection injection_heldout injection_final injection_final2 injection_dev3 injection_dev4 injection_holdout3 \
+    injection_blind4 injection_dev6lex; do
     bar=0.90
-    [ "$set" = injection_holdout3 ] && bar=0.85
     for fam in override roleplay extraction encoding; do
         python3 -c 'import json,sys
 for l in open(sys.argv[1]):
@@ -150,7 +151,7 @@ for l in open(sys.argv[1]):
         read -r recall fprate <<<"$(printf '%s' "$out" | json_get '"%.3f %.3f" % (d["classes"]["injection"]["recall"], d["confusion"]["fp"] / (d["confusion"]["fp"] + d["confusion"]["tn"]))')"
         check "$set $fam: recall $recall >= $bar" eq "$(python3 -c "print($recall >= $bar)")" True
     done
-    check "$set: false positives $fprate <= 0.05" eq "$(python3 -c "print($fprate <= 0.05)")" True
+    check "$set: false positives $fprate <= 0.03" eq "$(python3 -c "print($fprate <= 0.03)")" True
 done
 
 # ---- warden train, then eval the model it wrote (CSV mode)

@@ -15,13 +15,13 @@
 #include "repo_path.h"
 #include "injection_fixture.h"
 
-/* The labelled sets (tests/data/gen_injection*.py say how each was made). The first four
- * (and injection_dev3.jsonl, injection_dev4.jsonl) were tuned on: each must reach recall
- * >= 0.90 per family with <= 5% false positives.
- * injection_holdout3.jsonl was written before the last round and never tuned on: its
- * numbers are printed, and a looser bar (0.85) only guards against a regression.
- * injection_blind4.jsonl was written blind by another helper, run once blind, then tuned on
- * (its README says since when): a 0.85 bar as well. */
+/* The labelled sets (tests/data/gen_injection*.py say how each was made). Every set but the
+ * last was tuned on, holdout3 and blind4 in later rounds than they were written for: each must
+ * reach recall >= 0.90 per family with <= 3% false positives (the issue's bar is 5%).
+ * injection_blind5.jsonl was written blind by another helper, run once blind, then tuned on in
+ * the inj6lex round (its README says since when); its encoding family is bound by the
+ * decoders (atbash, Caesar, base32, binary are not decoded), so a 0.75 bar only guards
+ * against a regression there. */
 static const struct labelled_set {
     const char *path;
     double min_recall;
@@ -30,7 +30,8 @@ static const struct labelled_set {
     {"tests/data/injection.jsonl", 0.90, 60, 200},          {"tests/data/injection_heldout.jsonl", 0.90, 50, 200},
     {"tests/data/injection_final.jsonl", 0.90, 15, 60},     {"tests/data/injection_final2.jsonl", 0.90, 15, 60},
     {"tests/data/injection_dev3.jsonl", 0.90, 10, 50},      {"tests/data/injection_dev4.jsonl", 0.90, 25, 150},
-    {"tests/data/injection_holdout3.jsonl", 0.85, 50, 200}, {"tests/data/injection_blind4.jsonl", 0.85, 100, 300},
+    {"tests/data/injection_holdout3.jsonl", 0.90, 50, 200}, {"tests/data/injection_blind4.jsonl", 0.90, 100, 300},
+    {"tests/data/injection_dev6lex.jsonl", 0.90, 20, 100},  {"tests/data/injection_blind5.jsonl", 0.75, 80, 300},
 };
 #define N_LABELLED_SETS (sizeof(labelled_sets) / sizeof(labelled_sets[0]))
 
@@ -88,7 +89,7 @@ static void set_meets_bars(const struct labelled_set *set)
     printf("false positives %zu/%zu = %.3f\n", fp, nb, (double)fp / (double)nb);
     assert_true(nb >= set->min_benign);
     assert_false(below);
-    assert_true((double)fp <= 0.05 * (double)nb);
+    assert_true((double)fp <= 0.03 * (double)nb);
 }
 
 static void labelled_sets_meet_recall_and_false_positive_bars(void **state)
