@@ -60,70 +60,96 @@ static int starts_with_ci(const char *s, size_t n, const char *lit)
     return 1;
 }
 
+/* Byte -> normalised byte for the bytes that need no look-around: lower-cased word
+ * bytes, ' ' for separators. 0 marks the bytes that may start a URL, a mention, an
+ * HTML entity, a retweet marker or an elision (h w @ & R ' and their cases): those
+ * take the slow path below. Generated from is_word_byte(); the unit test checks it. */
+static const unsigned char clf_byte_map[256] = {
+    ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ',
+    ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ',
+    ' ', ' ', ' ', ' ', '$', ' ', 0, 0, ' ', ' ', '*', ' ', ' ', ' ', ' ', ' ',
+    '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', ' ', ' ', ' ', ' ', ' ', ' ',
+    0, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 0, 'i', 'j', 'k', 'l', 'm', 'n', 'o',
+    'p', 'q', 0, 's', 't', 'u', 'v', 0, 'x', 'y', 'z', ' ', ' ', ' ', ' ', ' ',
+    ' ', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 0, 'i', 'j', 'k', 'l', 'm', 'n', 'o',
+    'p', 'q', 'r', 's', 't', 'u', 'v', 0, 'x', 'y', 'z', ' ', ' ', ' ', ' ', ' ',
+    0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b, 0x8c, 0x8d, 0x8e, 0x8f,
+    0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f,
+    0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf,
+    0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf,
+    0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7, 0xc8, 0xc9, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf,
+    0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf,
+    0xe0, 0xe1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0xea, 0xeb, 0xec, 0xed, 0xee, 0xef,
+    0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe, 0xff,
+};
+
 /* Normalises text into out (capacity >= len + 1); returns the length. Output: lower-case
- * words separated by single spaces. */
+ * words separated by single spaces. Most bytes go through clf_byte_map alone; the
+ * look-around rules run only where a byte may start one of them. */
 static size_t clf_normalise(const char *text, size_t len, char *out)
 {
     size_t o = 0;
     size_t i = 0;
-    char prev = ' ', prev2 = ' ';
+    unsigned char prev = ' ', prev2 = ' ';
     while (i < len) {
-        unsigned char c = (unsigned char)text[i];
-        size_t rest = len - i;
-        int at_word_start = i == 0 || !is_word_byte((unsigned char)text[i - 1] | 0x20);
-        /* URLs */
-        if (starts_with_ci(text + i, rest, "http://") || starts_with_ci(text + i, rest, "https://") ||
-            (at_word_start && starts_with_ci(text + i, rest, "www."))) {
-            while (i < len && text[i] != ' ' && text[i] != '\n' && text[i] != '\t')
-                i++;
-            c = ' ';
-        } else if (c == '@' && at_word_start) { /* @mention */
+        unsigned char c = clf_byte_map[(unsigned char)text[i]];
+        if (c != 0) {
             i++;
-            while (i < len && (is_word_byte((unsigned char)(text[i] | 0x20)) || text[i] == '_'))
-                i++;
-            c = ' ';
-        } else if (c == '&') { /* HTML entities */
-            if (starts_with_ci(text + i, rest, "&amp;"))
-                i += 5, c = '&';
-            else if (starts_with_ci(text + i, rest, "&lt;") || starts_with_ci(text + i, rest, "&gt;"))
-                i += 4, c = ' ';
-            else if (starts_with_ci(text + i, rest, "&quot;"))
-                i += 6, c = ' ';
-            else if (rest > 2 && text[i + 1] == '#') {
-                size_t k = i + 2;
-                while (k < len && k < i + 10 && text[k] >= '0' && text[k] <= '9')
-                    k++;
-                if (k < len && text[k] == ';')
-                    i = k + 1, c = ' ';
-                else
-                    i++, c = ' ';
-            } else {
-                i++, c = ' ';
-            }
-            c = ' ';
-        } else if (at_word_start && c == 'R' && rest >= 2 && text[i + 1] == 'T' &&
-                   (rest == 2 || text[i + 2] == ' ' || text[i + 2] == ':')) {
-            i += 2; /* retweet marker "RT" (upper case only: "rt" may be a word) */
-            c = ' ';
-        } else if (c == '\'' && o > 0 && prev != ' ' && i + 1 < len && is_word_byte((unsigned char)(text[i + 1] | 0x20))) {
-            i++; /* don't -> dont */
-            continue;
         } else {
-            i++;
-            if (c >= 'A' && c <= 'Z')
-                c = (unsigned char)(c - 'A' + 'a');
-            if (!is_word_byte(c))
+            c = (unsigned char)text[i];
+            size_t rest = len - i;
+            int at_word_start = i == 0 || !is_word_byte((unsigned char)text[i - 1] | 0x20);
+            if (starts_with_ci(text + i, rest, "http://") || starts_with_ci(text + i, rest, "https://") ||
+                (at_word_start && starts_with_ci(text + i, rest, "www."))) { /* URLs */
+                while (i < len && text[i] != ' ' && text[i] != '\n' && text[i] != '\t')
+                    i++;
                 c = ' ';
+            } else if (c == '@' && at_word_start) { /* @mention */
+                i++;
+                while (i < len && (is_word_byte((unsigned char)(text[i] | 0x20)) || text[i] == '_'))
+                    i++;
+                c = ' ';
+            } else if (c == '&') { /* HTML entities: all become a separator */
+                if (starts_with_ci(text + i, rest, "&amp;"))
+                    i += 5;
+                else if (starts_with_ci(text + i, rest, "&lt;") || starts_with_ci(text + i, rest, "&gt;"))
+                    i += 4;
+                else if (starts_with_ci(text + i, rest, "&quot;"))
+                    i += 6;
+                else if (rest > 2 && text[i + 1] == '#') {
+                    size_t k = i + 2;
+                    while (k < len && k < i + 10 && text[k] >= '0' && text[k] <= '9')
+                        k++;
+                    i = k < len && text[k] == ';' ? k + 1 : i + 1;
+                } else {
+                    i++;
+                }
+                c = ' ';
+            } else if (at_word_start && c == 'R' && rest >= 2 && text[i + 1] == 'T' &&
+                       (rest == 2 || text[i + 2] == ' ' || text[i + 2] == ':')) {
+                i += 2; /* retweet marker "RT" (upper case only: "rt" may be a word) */
+                c = ' ';
+            } else if (c == '\'' && o > 0 && prev != ' ' && i + 1 < len &&
+                       is_word_byte((unsigned char)(text[i + 1] | 0x20))) {
+                i++; /* don't -> dont */
+                continue;
+            } else {
+                i++;
+                if (c >= 'A' && c <= 'Z')
+                    c = (unsigned char)(c - 'A' + 'a');
+                if (!is_word_byte(c))
+                    c = ' ';
+            }
         }
         if (c == ' ') {
             if (prev == ' ')
                 continue;
-        } else if (c == (unsigned char)prev && c == (unsigned char)prev2 && c < 0x80) {
+        } else if (c == prev && c == prev2 && c < 0x80) {
             continue; /* soooo -> soo */
         }
         out[o++] = (char)c;
         prev2 = prev;
-        prev = (char)c;
+        prev = c;
     }
     while (o > 0 && out[o - 1] == ' ')
         o--;
