@@ -196,14 +196,14 @@ static size_t word_char_grams(const struct guard_classifier *m, const char *word
 }
 
 /* Buckets of the 3-, 4- and 5-grams starting at each of n positions of s (which has
- * 4 readable bytes past n, and 8 more for the vector loop). */
+ * 4 readable bytes past n rounded up to 8); h3, h4, h5 get n rounded up to 8 entries. */
 #define CLF_FNV_BASIS 2166136261u
 #define CLF_FNV_PRIME 16777619u
 #define CLF_GRAM_SLACK 16
 
 static void hash_grams_scalar(const unsigned char *s, size_t n, uint32_t mask, uint32_t *h3, uint32_t *h4, uint32_t *h5)
 {
-    for (size_t p = 0; p < n; p++) {
+    for (size_t p = 0; p < ((n + 7) & ~(size_t)7); p++) {
         const unsigned char *c = s + p;
         uint32_t a = ((CLF_FNV_BASIS ^ 3u) ^ c[0]) * CLF_FNV_PRIME;
         uint32_t b = ((CLF_FNV_BASIS ^ 4u) ^ c[0]) * CLF_FNV_PRIME;
@@ -235,7 +235,7 @@ __attribute__((target("avx2"))) static inline __m256i mix8(__m256i h)
     return _mm256_xor_si256(h, _mm256_srli_epi32(h, 16));
 }
 
-/* hash_grams_scalar on 8 positions at a time (rounds n up to 8: the slack covers it). */
+/* hash_grams_scalar on 8 positions at a time. */
 __attribute__((target("avx2"))) static void hash_grams_avx2(const unsigned char *s, size_t n, uint32_t mask,
                                                             uint32_t *h3, uint32_t *h4, uint32_t *h5)
 {
@@ -280,6 +280,7 @@ static void hash_grams(const unsigned char *s, size_t n, uint32_t mask, uint32_t
 /* Positions hashed at a time: the n-gram buckets of a block of the text are computed
  * in one vector pass, then copied word by word in the reference order. */
 #define CLF_GRAM_BLOCK 1024
+#define CLF_RUN_SLACK 8
 
 /* Writes feature buckets of the normalised text into idx (capacity cap); returns the
  * count. Order, per word: the word, the bigram with the word before, the 3-grams,
@@ -290,7 +291,7 @@ static size_t clf_features(const struct guard_classifier *m, const char *norm, s
 {
     uint32_t mask = (1u << m->bits) - 1;
     int fast_grams = (m->flags & FEAT_CHAR) && m->char_min == 3 && m->char_max == 5;
-    uint32_t h3[CLF_GRAM_BLOCK + 8], h4[CLF_GRAM_BLOCK + 8], h5[CLF_GRAM_BLOCK + 8];
+    uint32_t h3[CLF_GRAM_BLOCK + CLF_RUN_SLACK], h4[CLF_GRAM_BLOCK + CLF_RUN_SLACK], h5[CLF_GRAM_BLOCK + CLF_RUN_SLACK];
     const char *block = norm - 1, *block_end = norm - 1; /* n-grams starting in [block, block_end) are hashed */
     const char *end = norm + n;
     size_t k = 0;
@@ -317,9 +318,11 @@ static size_t clf_features(const struct guard_classifier *m, const char *norm, s
             size_t off = (size_t)(first - block);
             size_t counts[3] = {wl, wl - 1, wl >= 2 ? wl - 2 : 0};
             const uint32_t *runs[3] = {h3 + off, h4 + off, h5 + off};
-            for (int g = 0; g < 3 && k < cap; g++) {
+            for (int g = 0; g < 3; g++) {
                 size_t c = counts[g] < cap - k ? counts[g] : cap - k;
-                memcpy(idx + k, runs[g], c * sizeof(uint32_t));
+                /* 8 at a time: idx and the runs have CLF_RUN_SLACK entries of room past the end */
+                for (size_t j = 0; j < c; j += 8)
+                    memcpy(idx + k + j, runs[g] + j, 8 * sizeof(uint32_t));
                 k += c;
             }
         } else if (m->flags & FEAT_CHAR) {
@@ -344,7 +347,7 @@ static double sigmoid(double z)
 /* Scratch for one prediction: the normalised text with its padding, and the buckets. */
 struct clf_scratch {
     char norm[1 + CLF_MAX_TEXT + 1 + CLF_GRAM_SLACK];
-    uint32_t idx[CLF_MAX_FEATURES];
+    uint32_t idx[CLF_MAX_FEATURES + CLF_RUN_SLACK];
 };
 
 /* Normalises text (at most CLF_MAX_TEXT bytes) into sc->norm and extracts its features;
