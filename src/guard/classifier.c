@@ -298,11 +298,14 @@ static size_t clf_features(const struct guard_classifier *m, const char *norm, s
     uint32_t prev_word = 0;
     int have_prev = 0;
     for (const char *w = norm; w < end && k < cap;) {
-        const char *e = memchr(w, ' ', (size_t)(end - w));
-        if (e == NULL)
-            e = end;
-        size_t wl = (size_t)(e - w) > CLF_WORD_MAX ? CLF_WORD_MAX : (size_t)(e - w);
-        uint32_t wh = fnv1a(CLF_FNV_BASIS, w, wl);
+        /* the word's end and its hash in one scan (norm[n] is a space) */
+        uint32_t wh = CLF_FNV_BASIS;
+        const char *e = w;
+        for (; *e != ' ' && e < w + CLF_WORD_MAX; e++)
+            wh = (wh ^ (unsigned char)*e) * CLF_FNV_PRIME;
+        size_t wl = (size_t)(e - w);
+        while (*e != ' ')
+            e++;
         if ((m->flags & FEAT_WORD) && k < cap)
             idx[k++] = mix(wh ^ 0x9e3779b9u) & mask;
         if ((m->flags & FEAT_BIGRAM) && have_prev && k < cap)
