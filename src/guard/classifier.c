@@ -195,14 +195,19 @@ static size_t word_char_grams(const struct guard_classifier *m, const char *word
     return k;
 }
 
-/* Buckets of the 3-, 4- and 5-grams starting at each of n positions of s (which has
- * 4 readable bytes past n rounded up to 8); h3, h4, h5 get n rounded up to 8 entries. */
+/* Buckets of the 3-, 4- and 5-grams starting at each of n positions of s, a stretch of
+ * normalised text with its padding spaces (s has 4 readable bytes past n rounded up to
+ * 8, zero past the text's final space; h3, h4, h5 get n rounded up to 8 entries). A
+ * position whose n-gram is not one of a padded word's (a space inside it, or the text's
+ * end) or is past n gets the bucket `none` instead; returns the number of the others. */
 #define CLF_FNV_BASIS 2166136261u
 #define CLF_FNV_PRIME 16777619u
 #define CLF_GRAM_SLACK 16
 
-static void hash_grams_scalar(const unsigned char *s, size_t n, uint32_t mask, uint32_t *h3, uint32_t *h4, uint32_t *h5)
+static size_t hash_grams_scalar(const unsigned char *s, size_t n, uint32_t mask, uint32_t none, uint32_t *h3,
+                                uint32_t *h4, uint32_t *h5)
 {
+    size_t valid = 0;
     for (size_t p = 0; p < ((n + 7) & ~(size_t)7); p++) {
         const unsigned char *c = s + p;
         uint32_t a = ((CLF_FNV_BASIS ^ 3u) ^ c[0]) * CLF_FNV_PRIME;
@@ -216,10 +221,14 @@ static void hash_grams_scalar(const unsigned char *s, size_t n, uint32_t mask, u
         b = (b ^ c[3]) * CLF_FNV_PRIME;
         d = (d ^ c[3]) * CLF_FNV_PRIME;
         d = (d ^ c[4]) * CLF_FNV_PRIME;
-        h3[p] = mix(a) & mask;
-        h4[p] = mix(b) & mask;
-        h5[p] = mix(d) & mask;
+        int in = p < n && c[1] != ' ';
+        int v3 = in && c[2] != 0, v4 = in && c[2] != ' ' && c[3] != 0, v5 = v4 && c[3] != ' ' && c[4] != 0;
+        h3[p] = v3 ? mix(a) & mask : none;
+        h4[p] = v4 ? mix(b) & mask : none;
+        h5[p] = v5 ? mix(d) & mask : none;
+        valid += (size_t)(v3 + v4 + v5);
     }
+    return valid;
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -235,12 +244,22 @@ __attribute__((target("avx2"))) static inline __m256i mix8(__m256i h)
     return _mm256_xor_si256(h, _mm256_srli_epi32(h, 16));
 }
 
+/* The bucket where valid (all ones in the lane), `none` elsewhere. */
+__attribute__((target("avx2"))) static inline __m256i bucket8(__m256i h, __m256i valid, __m256i mask, __m256i none)
+{
+    return _mm256_blendv_epi8(none, _mm256_and_si256(mix8(h), mask), valid);
+}
+
 /* hash_grams_scalar on 8 positions at a time. */
-__attribute__((target("avx2"))) static void hash_grams_avx2(const unsigned char *s, size_t n, uint32_t mask,
-                                                            uint32_t *h3, uint32_t *h4, uint32_t *h5)
+__attribute__((target("avx2"))) static size_t hash_grams_avx2(const unsigned char *s, size_t n, uint32_t mask,
+                                                              uint32_t none, uint32_t *h3, uint32_t *h4, uint32_t *h5)
 {
     const __m256i prime = _mm256_set1_epi32((int)CLF_FNV_PRIME);
     const __m256i vmask = _mm256_set1_epi32((int)mask);
+    const __m256i vnone = _mm256_set1_epi32((int)none);
+    const __m256i zero = _mm256_setzero_si256(), space = _mm256_set1_epi32(' ');
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    size_t valid = 0;
     for (size_t p = 0; p < n; p += 8) {
         __m256i c[5];
         for (int j = 0; j < 5; j++)
@@ -256,25 +275,75 @@ __attribute__((target("avx2"))) static void hash_grams_avx2(const unsigned char 
         b = _mm256_mullo_epi32(_mm256_xor_si256(b, c[3]), prime);
         d = _mm256_mullo_epi32(_mm256_xor_si256(d, c[3]), prime);
         d = _mm256_mullo_epi32(_mm256_xor_si256(d, c[4]), prime);
-        _mm256_storeu_si256((__m256i *)(void *)(h3 + p), _mm256_and_si256(mix8(a), vmask));
-        _mm256_storeu_si256((__m256i *)(void *)(h4 + p), _mm256_and_si256(mix8(b), vmask));
-        _mm256_storeu_si256((__m256i *)(void *)(h5 + p), _mm256_and_si256(mix8(d), vmask));
+        /* lanes < n whose second byte is not a space; then per length: no space inside, not past the end */
+        __m256i in = _mm256_andnot_si256(_mm256_cmpeq_epi32(c[1], space),
+                                         _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n - p)), lane));
+        __m256i v3 = _mm256_andnot_si256(_mm256_cmpeq_epi32(c[2], zero), in);
+        __m256i v4 = _mm256_andnot_si256(_mm256_or_si256(_mm256_cmpeq_epi32(c[2], space), _mm256_cmpeq_epi32(c[3], zero)), in);
+        __m256i v5 = _mm256_andnot_si256(_mm256_or_si256(_mm256_cmpeq_epi32(c[3], space), _mm256_cmpeq_epi32(c[4], zero)), v4);
+        valid += (size_t)__builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(v3))) +
+                 (size_t)__builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(v4))) +
+                 (size_t)__builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(v5)));
+        _mm256_storeu_si256((__m256i *)(void *)(h3 + p), bucket8(a, v3, vmask, vnone));
+        _mm256_storeu_si256((__m256i *)(void *)(h4 + p), bucket8(b, v4, vmask, vnone));
+        _mm256_storeu_si256((__m256i *)(void *)(h5 + p), bucket8(d, v5, vmask, vnone));
     }
+    return valid;
 }
 #endif
 
-static void hash_grams(const unsigned char *s, size_t n, uint32_t mask, uint32_t *h3, uint32_t *h4, uint32_t *h5)
+static size_t hash_grams(const unsigned char *s, size_t n, uint32_t mask, uint32_t none, uint32_t *h3, uint32_t *h4,
+                         uint32_t *h5)
 {
 #ifdef CLF_HAVE_AVX2
     static int avx2 = -1; /* racy first use is benign: every thread computes the same value */
     if (avx2 < 0)
         avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
-    if (avx2) {
-        hash_grams_avx2(s, n, mask, h3, h4, h5);
-        return;
-    }
+    if (avx2)
+        return hash_grams_avx2(s, n, mask, none, h3, h4, h5);
 #endif
-    hash_grams_scalar(s, n, mask, h3, h4, h5);
+    return hash_grams_scalar(s, n, mask, none, h3, h4, h5);
+}
+
+/* Finds the end of the word at w (the text ends with a space) and hashes its first
+ * CLF_WORD_MAX bytes into *wh; *wl gets that hashed length. Most words are shorter than
+ * 8 bytes: found in one 8-byte load (the padding makes it safe) and hashed without a
+ * branch on the length, which a byte loop would mispredict at every word. */
+static const char *word_scan(const char *w, uint32_t *wh, size_t *wl)
+{
+    uint64_t eight;
+    memcpy(&eight, w, 8);
+    uint64_t x = eight ^ 0x2020202020202020ULL; /* a zero byte where a space is */
+    uint64_t spaces = (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
+    uint32_t h = CLF_FNV_BASIS;
+    const char *e;
+    if (spaces != 0) {
+        size_t len = (size_t)__builtin_ctzll(spaces) / 8; /* the lowest flag is exact */
+        for (size_t j = 0; j < 8; j++) {
+            uint32_t next = (h ^ (uint32_t)((eight >> (8 * j)) & 0xff)) * CLF_FNV_PRIME;
+            h = j < len ? next : h;
+        }
+        *wl = len;
+        e = w + len;
+    } else {
+        for (e = w; *e != ' ' && e < w + CLF_WORD_MAX; e++)
+            h = (h ^ (unsigned char)*e) * CLF_FNV_PRIME;
+        *wl = (size_t)(e - w);
+        while (*e != ' ')
+            e++;
+    }
+    *wh = h;
+    return e;
+}
+
+static uint32_t word_bucket(uint32_t wh, uint32_t mask)
+{
+    return mix(wh ^ 0x9e3779b9u) & mask;
+}
+
+static uint32_t bigram_bucket(uint32_t prev_wh, uint32_t wh, uint32_t mask)
+{
+    return mix(prev_wh * 31u + wh + 0x85ebca6bu) & mask;
 }
 
 /* Positions hashed at a time: the n-gram buckets of a block of the text are computed
@@ -298,41 +367,20 @@ static size_t clf_features(const struct guard_classifier *m, const char *norm, s
     uint32_t prev_word = 0;
     int have_prev = 0;
     for (const char *w = norm; w < end && k < cap;) {
-        /* The word's end and hash. Most words are shorter than 8 bytes: found in one
-         * 8-byte load (the slack makes it safe) and hashed without a branch on the
-         * length, which a word-by-word loop would mispredict at every word. */
-        uint64_t eight;
-        memcpy(&eight, w, 8);
-        uint64_t x = eight ^ 0x2020202020202020ULL; /* a zero byte where a space is */
-        uint64_t spaces = (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
-        uint32_t wh = CLF_FNV_BASIS;
-        const char *e;
+        uint32_t wh;
         size_t wl;
-        if (spaces != 0) {
-            wl = (size_t)__builtin_ctzll(spaces) / 8; /* the lowest flag is exact */
-            for (size_t j = 0; j < 8; j++) {
-                uint32_t next = (wh ^ (uint32_t)((eight >> (8 * j)) & 0xff)) * CLF_FNV_PRIME;
-                wh = j < wl ? next : wh;
-            }
-            e = w + wl;
-        } else {
-            for (e = w; *e != ' ' && e < w + CLF_WORD_MAX; e++)
-                wh = (wh ^ (unsigned char)*e) * CLF_FNV_PRIME;
-            wl = (size_t)(e - w);
-            while (*e != ' ')
-                e++;
-        }
+        const char *e = word_scan(w, &wh, &wl);
         if ((m->flags & FEAT_WORD) && k < cap)
-            idx[k++] = mix(wh ^ 0x9e3779b9u) & mask;
+            idx[k++] = word_bucket(wh, mask);
         if ((m->flags & FEAT_BIGRAM) && have_prev && k < cap)
-            idx[k++] = mix(prev_word * 31u + wh + 0x85ebca6bu) & mask;
+            idx[k++] = bigram_bucket(prev_word, wh, mask);
         if (fast_grams && wl == (size_t)(e - w)) {
             const char *first = w - 1; /* the padded word is w[-1 .. wl] */
             if (first + wl > block_end) {
                 block = first;
                 size_t nb = (size_t)(end + 1 - block) < CLF_GRAM_BLOCK ? (size_t)(end + 1 - block) : CLF_GRAM_BLOCK;
                 block_end = block + nb;
-                hash_grams((const unsigned char *)block, nb, mask, h3, h4, h5);
+                hash_grams((const unsigned char *)block, nb, mask, mask + 1, h3, h4, h5);
             }
             size_t off = (size_t)(first - block);
             size_t counts[3] = {wl, wl - 1, wl >= 2 ? wl - 2 : 0};
@@ -371,39 +419,100 @@ struct clf_scratch {
     uint32_t idx[CLF_MAX_FEATURES + CLF_RUN_SLACK];
 };
 
+/* clf_normalise into norm + 1 with the padding clf_features and hash_grams read: a
+ * space before and after the text, then CLF_GRAM_SLACK zero bytes. */
+static size_t clf_normalise_padded(const char *text, size_t len, char *norm)
+{
+    norm[0] = ' ';
+    size_t n = clf_normalise(text, len, norm + 1);
+    norm[1 + n] = ' ';
+    memset(norm + 2 + n, 0, CLF_GRAM_SLACK);
+    return n;
+}
+
 /* Normalises text (at most CLF_MAX_TEXT bytes) into sc->norm and extracts its features;
  * returns the count. */
 static size_t clf_extract(const struct guard_classifier *m, const char *text, size_t len, struct clf_scratch *sc)
 {
     if (len > CLF_MAX_TEXT)
         len = CLF_MAX_TEXT;
-    sc->norm[0] = ' ';
-    size_t n = clf_normalise(text, len, sc->norm + 1);
-    sc->norm[1 + n] = ' ';
-    memset(sc->norm + 2 + n, 0, CLF_GRAM_SLACK);
+    size_t n = clf_normalise_padded(text, len, sc->norm);
     return clf_features(m, sc->norm + 1, n, sc->idx, CLF_MAX_FEATURES);
+}
+
+/* The dot product w . features and the feature count, summed in any order (inference
+ * only: training needs clf_features' order). For the default features, no word longer
+ * than CLF_WORD_MAX and a text too short to reach CLF_MAX_FEATURES (< 3 features per
+ * byte); returns 0 when those do not hold, and clf_features must be used instead.
+ * The n-grams need no per-word work: every position of the text is hashed and those
+ * that are not a padded word's n-gram point at the zero weight w[2^bits]. */
+static int clf_dot_unordered(const struct guard_classifier *m, const char *norm, size_t n, double *dot, size_t *count)
+{
+    if (m->flags != (FEAT_WORD | FEAT_BIGRAM | FEAT_CHAR) || m->char_min != 3 || m->char_max != 5 ||
+        3 * (n + 1) > CLF_MAX_FEATURES)
+        return 0;
+    uint32_t mask = (1u << m->bits) - 1;
+    const float *w = m->w;
+    /* four partial sums: the weights' loads overlap instead of waiting on one chain of
+     * additions (a left-to-right sum differs by rounding only, ~1e-16) */
+    double d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+    size_t k = 0;
+    uint32_t prev_wh = 0;
+    const char *end = norm + n;
+    for (const char *p = norm; p < end; k++) {
+        uint32_t wh;
+        size_t wl;
+        const char *e = word_scan(p, &wh, &wl);
+        if (wl != (size_t)(e - p))
+            return 0;
+        d0 += w[word_bucket(wh, mask)];
+        if (p != norm) {
+            d1 += w[bigram_bucket(prev_wh, wh, mask)];
+            k++;
+        }
+        prev_wh = wh;
+        p = e + 1;
+    }
+    uint32_t h3[CLF_GRAM_BLOCK + CLF_RUN_SLACK], h4[CLF_GRAM_BLOCK + CLF_RUN_SLACK], h5[CLF_GRAM_BLOCK + CLF_RUN_SLACK];
+    for (const char *block = norm - 1; block < end; block += CLF_GRAM_BLOCK) { /* n-grams start at norm[-1 .. n-1] */
+        size_t nb = (size_t)(end - block) < CLF_GRAM_BLOCK ? (size_t)(end - block) : CLF_GRAM_BLOCK;
+        k += hash_grams((const unsigned char *)block, nb, mask, mask + 1, h3, h4, h5);
+        for (size_t i = 0; i < nb; i++) {
+            d2 += w[h3[i]];
+            d3 += w[h4[i]];
+            d0 += w[h5[i]];
+        }
+    }
+    *dot = (d0 + d1) + (d2 + d3);
+    *count = k;
+    return 1;
 }
 
 double guard_classifier_predict(const struct guard_classifier *m, const char *text, size_t len)
 {
     struct clf_scratch scratch; /* on the stack (~130 KB, as before): predicting never allocates */
     struct clf_scratch *sc = &scratch;
-    size_t k = clf_extract(m, text, len, sc);
+    if (len > CLF_MAX_TEXT)
+        len = CLF_MAX_TEXT;
+    size_t n = clf_normalise_padded(text, len, sc->norm);
+    double dot = 0;
+    size_t k = 0;
+    if (!clf_dot_unordered(m, sc->norm + 1, n, &dot, &k)) {
+        k = clf_features(m, sc->norm + 1, n, sc->idx, CLF_MAX_FEATURES);
+        double d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+        size_t i = 0;
+        for (; i + 4 <= k; i += 4) {
+            d0 += m->w[sc->idx[i]];
+            d1 += m->w[sc->idx[i + 1]];
+            d2 += m->w[sc->idx[i + 2]];
+            d3 += m->w[sc->idx[i + 3]];
+        }
+        for (; i < k; i++)
+            d0 += m->w[sc->idx[i]];
+        dot = (d0 + d1) + (d2 + d3);
+    }
     if (k == 0)
         return sigmoid(m->bias);
-    /* four partial sums: the weights' loads overlap instead of waiting on one chain of
-     * additions (the result differs from a left-to-right sum by rounding only, ~1e-15) */
-    double d0 = 0, d1 = 0, d2 = 0, d3 = 0;
-    size_t i = 0;
-    for (; i + 4 <= k; i += 4) {
-        d0 += m->w[sc->idx[i]];
-        d1 += m->w[sc->idx[i + 1]];
-        d2 += m->w[sc->idx[i + 2]];
-        d3 += m->w[sc->idx[i + 3]];
-    }
-    for (; i < k; i++)
-        d0 += m->w[sc->idx[i]];
-    double dot = (d0 + d1) + (d2 + d3);
     return sigmoid(m->bias + dot / sqrt((double)k));
 }
 
@@ -424,7 +533,7 @@ static struct guard_classifier *clf_new(uint32_t bits)
     m->flags = FEAT_WORD | FEAT_BIGRAM | FEAT_CHAR;
     m->char_min = CLF_CHAR_MIN;
     m->char_max = CLF_CHAR_MAX;
-    m->w = util_calloc((size_t)1 << bits, sizeof(float));
+    m->w = util_calloc(((size_t)1 << bits) + 1, sizeof(float)); /* + w[2^bits] = 0: hash_grams' `none` */
     return m;
 }
 
