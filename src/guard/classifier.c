@@ -83,6 +83,59 @@ static const unsigned char clf_byte_map[256] = {
     0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe, 0xff,
 };
 
+/* The normalised byte for text[*i], a byte clf_byte_map marks 0, advancing *i past what
+ * it stands for; 0 when it stands for nothing (an elision). prev: the last byte written. */
+__attribute__((noinline)) static unsigned char normalise_special(const char *text, size_t len, size_t *pi,
+                                                                 unsigned char prev)
+{
+    size_t i = *pi;
+    unsigned char c = (unsigned char)text[i];
+    size_t rest = len - i;
+    int at_word_start = i == 0 || !is_word_byte((unsigned char)text[i - 1] | 0x20);
+    if (starts_with_ci(text + i, rest, "http://") || starts_with_ci(text + i, rest, "https://") ||
+        (at_word_start && starts_with_ci(text + i, rest, "www."))) { /* URLs */
+        while (i < len && text[i] != ' ' && text[i] != '\n' && text[i] != '\t')
+            i++;
+        c = ' ';
+    } else if (c == '@' && at_word_start) { /* @mention */
+        i++;
+        while (i < len && (is_word_byte((unsigned char)(text[i] | 0x20)) || text[i] == '_'))
+            i++;
+        c = ' ';
+    } else if (c == '&') { /* HTML entities: all become a separator */
+        if (starts_with_ci(text + i, rest, "&amp;"))
+            i += 5;
+        else if (starts_with_ci(text + i, rest, "&lt;") || starts_with_ci(text + i, rest, "&gt;"))
+            i += 4;
+        else if (starts_with_ci(text + i, rest, "&quot;"))
+            i += 6;
+        else if (rest > 2 && text[i + 1] == '#') {
+            size_t k = i + 2;
+            while (k < len && k < i + 10 && text[k] >= '0' && text[k] <= '9')
+                k++;
+            i = k < len && text[k] == ';' ? k + 1 : i + 1;
+        } else {
+            i++;
+        }
+        c = ' ';
+    } else if (at_word_start && c == 'R' && rest >= 2 && text[i + 1] == 'T' &&
+               (rest == 2 || text[i + 2] == ' ' || text[i + 2] == ':')) {
+        i += 2; /* retweet marker "RT" (upper case only: "rt" may be a word) */
+        c = ' ';
+    } else if (c == '\'' && prev != ' ' && i + 1 < len && is_word_byte((unsigned char)(text[i + 1] | 0x20))) {
+        i++; /* don't -> dont */
+        c = 0;
+    } else {
+        i++;
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c - 'A' + 'a');
+        if (!is_word_byte(c))
+            c = ' ';
+    }
+    *pi = i;
+    return c;
+}
+
 /* Normalises text into out (capacity >= len + 1); returns the length. Output: lower-case
  * words separated by single spaces. Most bytes go through clf_byte_map alone; the
  * look-around rules run only where a byte may start one of them. */
@@ -90,57 +143,13 @@ static size_t clf_normalise(const char *text, size_t len, char *out)
 {
     size_t o = 0;
     size_t i = 0;
-    unsigned char prev = ' ', prev2 = ' ';
+    unsigned char prev = ' ', prev2 = ' '; /* the last two bytes written (prev is ' ' while none is) */
     while (i < len) {
         unsigned char c = clf_byte_map[(unsigned char)text[i]];
-        if (c != 0) {
+        if (c != 0)
             i++;
-        } else {
-            c = (unsigned char)text[i];
-            size_t rest = len - i;
-            int at_word_start = i == 0 || !is_word_byte((unsigned char)text[i - 1] | 0x20);
-            if (starts_with_ci(text + i, rest, "http://") || starts_with_ci(text + i, rest, "https://") ||
-                (at_word_start && starts_with_ci(text + i, rest, "www."))) { /* URLs */
-                while (i < len && text[i] != ' ' && text[i] != '\n' && text[i] != '\t')
-                    i++;
-                c = ' ';
-            } else if (c == '@' && at_word_start) { /* @mention */
-                i++;
-                while (i < len && (is_word_byte((unsigned char)(text[i] | 0x20)) || text[i] == '_'))
-                    i++;
-                c = ' ';
-            } else if (c == '&') { /* HTML entities: all become a separator */
-                if (starts_with_ci(text + i, rest, "&amp;"))
-                    i += 5;
-                else if (starts_with_ci(text + i, rest, "&lt;") || starts_with_ci(text + i, rest, "&gt;"))
-                    i += 4;
-                else if (starts_with_ci(text + i, rest, "&quot;"))
-                    i += 6;
-                else if (rest > 2 && text[i + 1] == '#') {
-                    size_t k = i + 2;
-                    while (k < len && k < i + 10 && text[k] >= '0' && text[k] <= '9')
-                        k++;
-                    i = k < len && text[k] == ';' ? k + 1 : i + 1;
-                } else {
-                    i++;
-                }
-                c = ' ';
-            } else if (at_word_start && c == 'R' && rest >= 2 && text[i + 1] == 'T' &&
-                       (rest == 2 || text[i + 2] == ' ' || text[i + 2] == ':')) {
-                i += 2; /* retweet marker "RT" (upper case only: "rt" may be a word) */
-                c = ' ';
-            } else if (c == '\'' && o > 0 && prev != ' ' && i + 1 < len &&
-                       is_word_byte((unsigned char)(text[i + 1] | 0x20))) {
-                i++; /* don't -> dont */
-                continue;
-            } else {
-                i++;
-                if (c >= 'A' && c <= 'Z')
-                    c = (unsigned char)(c - 'A' + 'a');
-                if (!is_word_byte(c))
-                    c = ' ';
-            }
-        }
+        else if ((c = normalise_special(text, len, &i, prev)) == 0)
+            continue;
         if (c == ' ') {
             if (prev == ' ')
                 continue;
@@ -309,7 +318,7 @@ static size_t hash_grams(const unsigned char *s, size_t n, uint32_t mask, uint32
  * CLF_WORD_MAX bytes into *wh; *wl gets that hashed length. Most words are shorter than
  * 8 bytes: found in one 8-byte load (the padding makes it safe) and hashed without a
  * branch on the length, which a byte loop would mispredict at every word. */
-static const char *word_scan(const char *w, uint32_t *wh, size_t *wl)
+static inline const char *word_scan(const char *w, uint32_t *wh, size_t *wl)
 {
     uint64_t eight;
     memcpy(&eight, w, 8);
@@ -319,10 +328,15 @@ static const char *word_scan(const char *w, uint32_t *wh, size_t *wl)
     const char *e;
     if (spaces != 0) {
         size_t len = (size_t)__builtin_ctzll(spaces) / 8; /* the lowest flag is exact */
-        for (size_t j = 0; j < 8; j++) {
-            uint32_t next = (h ^ (uint32_t)((eight >> (8 * j)) & 0xff)) * CLF_FNV_PRIME;
-            h = j < len ? next : h;
-        }
+#define CLF_WORD_STEP(j) h = (j) < len ? (h ^ (uint32_t)((eight >> (8 * (j))) & 0xff)) * CLF_FNV_PRIME : h
+        CLF_WORD_STEP(0);
+        CLF_WORD_STEP(1);
+        CLF_WORD_STEP(2);
+        CLF_WORD_STEP(3);
+        CLF_WORD_STEP(4);
+        CLF_WORD_STEP(5);
+        CLF_WORD_STEP(6);
+#undef CLF_WORD_STEP
         *wl = len;
         e = w + len;
     } else {
