@@ -146,10 +146,14 @@ static size_t clf_normalise(const char *text, size_t len, char *out)
     unsigned char prev = ' ', prev2 = ' '; /* the last two bytes written (prev is ' ' while none is) */
     while (i < len) {
         unsigned char c = clf_byte_map[(unsigned char)text[i]];
-        if (c != 0)
+        if (c != 0) {
             i++;
-        else if ((c = normalise_special(text, len, &i, prev)) == 0)
+        } else if (((c = (unsigned char)(text[i] | 0x20)) == 'h' || c == 'w') &&
+                   (i + 1 == len || (unsigned char)(text[i + 1] | 0x20) != (c == 'h' ? 't' : 'w'))) {
+            i++; /* an h or a w that cannot start "http" or "www." (the common case) */
+        } else if ((c = normalise_special(text, len, &i, prev)) == 0) {
             continue;
+        }
         if (c == ' ') {
             if (prev == ' ')
                 continue;
@@ -259,59 +263,105 @@ __attribute__((target("avx2"))) static inline __m256i bucket8(__m256i h, __m256i
     return _mm256_blendv_epi8(none, _mm256_and_si256(mix8(h), mask), valid);
 }
 
+/* The buckets of the 3-, 4- and 5-grams at positions p .. p+7 of s (`none` where not
+ * valid, see hash_grams_scalar) into g[0..2]; returns how many are valid. */
+__attribute__((target("avx2"))) static inline size_t grams8(const unsigned char *s, size_t p, size_t n, uint32_t mask,
+                                                            uint32_t none, __m256i g[3])
+{
+    const __m256i prime = _mm256_set1_epi32((int)CLF_FNV_PRIME);
+    const __m256i vmask = _mm256_set1_epi32((int)mask), vnone = _mm256_set1_epi32((int)none);
+    const __m256i zero = _mm256_setzero_si256(), space = _mm256_set1_epi32(' ');
+    __m256i c[5];
+    for (int j = 0; j < 5; j++)
+        c[j] = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)(s + p + j)));
+    __m256i a = _mm256_set1_epi32((int)(CLF_FNV_BASIS ^ 3u));
+    __m256i b = _mm256_set1_epi32((int)(CLF_FNV_BASIS ^ 4u));
+    __m256i d = _mm256_set1_epi32((int)(CLF_FNV_BASIS ^ 5u));
+    for (int j = 0; j < 3; j++) {
+        a = _mm256_mullo_epi32(_mm256_xor_si256(a, c[j]), prime);
+        b = _mm256_mullo_epi32(_mm256_xor_si256(b, c[j]), prime);
+        d = _mm256_mullo_epi32(_mm256_xor_si256(d, c[j]), prime);
+    }
+    b = _mm256_mullo_epi32(_mm256_xor_si256(b, c[3]), prime);
+    d = _mm256_mullo_epi32(_mm256_xor_si256(d, c[3]), prime);
+    d = _mm256_mullo_epi32(_mm256_xor_si256(d, c[4]), prime);
+    /* lanes < n whose second byte is not a space; then per length: no space inside, not past the end */
+    __m256i in = _mm256_andnot_si256(_mm256_cmpeq_epi32(c[1], space),
+                                     _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n - p)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
+    __m256i v3 = _mm256_andnot_si256(_mm256_cmpeq_epi32(c[2], zero), in);
+    __m256i v4 = _mm256_andnot_si256(_mm256_or_si256(_mm256_cmpeq_epi32(c[2], space), _mm256_cmpeq_epi32(c[3], zero)), in);
+    __m256i v5 = _mm256_andnot_si256(_mm256_or_si256(_mm256_cmpeq_epi32(c[3], space), _mm256_cmpeq_epi32(c[4], zero)), v4);
+    g[0] = bucket8(a, v3, vmask, vnone);
+    g[1] = bucket8(b, v4, vmask, vnone);
+    g[2] = bucket8(d, v5, vmask, vnone);
+    return (size_t)__builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(v3))) +
+           (size_t)__builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(v4))) +
+           (size_t)__builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(v5)));
+}
+
 /* hash_grams_scalar on 8 positions at a time. */
 __attribute__((target("avx2"))) static size_t hash_grams_avx2(const unsigned char *s, size_t n, uint32_t mask,
                                                               uint32_t none, uint32_t *h3, uint32_t *h4, uint32_t *h5)
 {
-    const __m256i prime = _mm256_set1_epi32((int)CLF_FNV_PRIME);
-    const __m256i vmask = _mm256_set1_epi32((int)mask);
-    const __m256i vnone = _mm256_set1_epi32((int)none);
-    const __m256i zero = _mm256_setzero_si256(), space = _mm256_set1_epi32(' ');
-    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     size_t valid = 0;
     for (size_t p = 0; p < n; p += 8) {
-        __m256i c[5];
-        for (int j = 0; j < 5; j++)
-            c[j] = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)(s + p + j)));
-        __m256i a = _mm256_set1_epi32((int)(CLF_FNV_BASIS ^ 3u));
-        __m256i b = _mm256_set1_epi32((int)(CLF_FNV_BASIS ^ 4u));
-        __m256i d = _mm256_set1_epi32((int)(CLF_FNV_BASIS ^ 5u));
-        for (int j = 0; j < 3; j++) {
-            a = _mm256_mullo_epi32(_mm256_xor_si256(a, c[j]), prime);
-            b = _mm256_mullo_epi32(_mm256_xor_si256(b, c[j]), prime);
-            d = _mm256_mullo_epi32(_mm256_xor_si256(d, c[j]), prime);
-        }
-        b = _mm256_mullo_epi32(_mm256_xor_si256(b, c[3]), prime);
-        d = _mm256_mullo_epi32(_mm256_xor_si256(d, c[3]), prime);
-        d = _mm256_mullo_epi32(_mm256_xor_si256(d, c[4]), prime);
-        /* lanes < n whose second byte is not a space; then per length: no space inside, not past the end */
-        __m256i in = _mm256_andnot_si256(_mm256_cmpeq_epi32(c[1], space),
-                                         _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n - p)), lane));
-        __m256i v3 = _mm256_andnot_si256(_mm256_cmpeq_epi32(c[2], zero), in);
-        __m256i v4 = _mm256_andnot_si256(_mm256_or_si256(_mm256_cmpeq_epi32(c[2], space), _mm256_cmpeq_epi32(c[3], zero)), in);
-        __m256i v5 = _mm256_andnot_si256(_mm256_or_si256(_mm256_cmpeq_epi32(c[3], space), _mm256_cmpeq_epi32(c[4], zero)), v4);
-        valid += (size_t)__builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(v3))) +
-                 (size_t)__builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(v4))) +
-                 (size_t)__builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(v5)));
-        _mm256_storeu_si256((__m256i *)(void *)(h3 + p), bucket8(a, v3, vmask, vnone));
-        _mm256_storeu_si256((__m256i *)(void *)(h4 + p), bucket8(b, v4, vmask, vnone));
-        _mm256_storeu_si256((__m256i *)(void *)(h5 + p), bucket8(d, v5, vmask, vnone));
+        __m256i g[3];
+        valid += grams8(s, p, n, mask, none, g);
+        _mm256_storeu_si256((__m256i *)(void *)(h3 + p), g[0]);
+        _mm256_storeu_si256((__m256i *)(void *)(h4 + p), g[1]);
+        _mm256_storeu_si256((__m256i *)(void *)(h5 + p), g[2]);
     }
     return valid;
 }
+
 #endif
 
-static size_t hash_grams(const unsigned char *s, size_t n, uint32_t mask, uint32_t none, uint32_t *h3, uint32_t *h4,
-                         uint32_t *h5)
+static int clf_have_avx2(void)
 {
 #ifdef CLF_HAVE_AVX2
     static int avx2 = -1; /* racy first use is benign: every thread computes the same value */
     if (avx2 < 0)
         avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
-    if (avx2)
+    return avx2;
+#else
+    return 0;
+#endif
+}
+
+static size_t hash_grams(const unsigned char *s, size_t n, uint32_t mask, uint32_t none, uint32_t *h3, uint32_t *h4,
+                         uint32_t *h5)
+{
+#ifdef CLF_HAVE_AVX2
+    if (clf_have_avx2())
         return hash_grams_avx2(s, n, mask, none, h3, h4, h5);
 #endif
     return hash_grams_scalar(s, n, mask, none, h3, h4, h5);
+}
+
+/* Positions hashed at a time: the n-gram buckets of a block of the text are computed
+ * in one pass, then copied word by word or summed. */
+#define CLF_GRAM_BLOCK 1024
+#define CLF_RUN_SLACK 8
+
+/* The weights of the n-grams at the n positions of s summed into *sum, in any order;
+ * returns the number of n-grams (hash_grams' valid ones). Scalar loads: AVX2 gathers
+ * measured slower here. */
+static size_t sum_grams(const unsigned char *s, size_t n, uint32_t mask, const float *w, double *sum)
+{
+    uint32_t h3[CLF_GRAM_BLOCK + CLF_RUN_SLACK], h4[CLF_GRAM_BLOCK + CLF_RUN_SLACK], h5[CLF_GRAM_BLOCK + CLF_RUN_SLACK];
+    double d0 = 0, d1 = 0, d2 = 0;
+    size_t valid = 0;
+    for (size_t at = 0; at < n; at += CLF_GRAM_BLOCK) {
+        size_t nb = n - at < CLF_GRAM_BLOCK ? n - at : CLF_GRAM_BLOCK;
+        valid += hash_grams(s + at, nb, mask, mask + 1, h3, h4, h5);
+        for (size_t i = 0; i < nb; i++) {
+            d0 += w[h3[i]];
+            d1 += w[h4[i]];
+            d2 += w[h5[i]];
+        }
+    }
+    *sum = d0 + d1 + d2;
+    return valid;
 }
 
 /* Finds the end of the word at w (the text ends with a space) and hashes its first
@@ -360,10 +410,6 @@ static uint32_t bigram_bucket(uint32_t prev_wh, uint32_t wh, uint32_t mask)
     return mix(prev_wh * 31u + wh + 0x85ebca6bu) & mask;
 }
 
-/* Positions hashed at a time: the n-gram buckets of a block of the text are computed
- * in one vector pass, then copied word by word in the reference order. */
-#define CLF_GRAM_BLOCK 1024
-#define CLF_RUN_SLACK 8
 
 /* Writes feature buckets of the normalised text into idx (capacity cap); returns the
  * count. Order, per word: the word, the bigram with the word before, the 3-grams,
@@ -467,9 +513,8 @@ static int clf_dot_unordered(const struct guard_classifier *m, const char *norm,
         return 0;
     uint32_t mask = (1u << m->bits) - 1;
     const float *w = m->w;
-    /* four partial sums: the weights' loads overlap instead of waiting on one chain of
-     * additions (a left-to-right sum differs by rounding only, ~1e-16) */
-    double d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+    /* partial sums (words, bigrams, n-grams): a left-to-right sum differs by rounding only, ~1e-16 */
+    double d0 = 0, d1 = 0, d2 = 0;
     size_t k = 0;
     uint32_t prev_wh = 0;
     const char *end = norm + n;
@@ -487,17 +532,8 @@ static int clf_dot_unordered(const struct guard_classifier *m, const char *norm,
         prev_wh = wh;
         p = e + 1;
     }
-    uint32_t h3[CLF_GRAM_BLOCK + CLF_RUN_SLACK], h4[CLF_GRAM_BLOCK + CLF_RUN_SLACK], h5[CLF_GRAM_BLOCK + CLF_RUN_SLACK];
-    for (const char *block = norm - 1; block < end; block += CLF_GRAM_BLOCK) { /* n-grams start at norm[-1 .. n-1] */
-        size_t nb = (size_t)(end - block) < CLF_GRAM_BLOCK ? (size_t)(end - block) : CLF_GRAM_BLOCK;
-        k += hash_grams((const unsigned char *)block, nb, mask, mask + 1, h3, h4, h5);
-        for (size_t i = 0; i < nb; i++) {
-            d2 += w[h3[i]];
-            d3 += w[h4[i]];
-            d0 += w[h5[i]];
-        }
-    }
-    *dot = (d0 + d1) + (d2 + d3);
+    k += sum_grams((const unsigned char *)norm - 1, n + 1, mask, w, &d2); /* n-grams start at norm[-1 .. n-1] */
+    *dot = d0 + d1 + d2;
     *count = k;
     return 1;
 }
