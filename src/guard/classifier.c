@@ -136,33 +136,92 @@ __attribute__((noinline)) static unsigned char normalise_special(const char *tex
     return c;
 }
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define CLF_HAVE_SSE2 1
+
+static inline __m128i bytes_in(__m128i x, char lo, char hi) /* lo..hi below 0x80 */
+{
+    return _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8((char)(lo - 1))), _mm_cmplt_epi8(x, _mm_set1_epi8((char)(hi + 1))));
+}
+
+static inline __m128i bytes_eq(__m128i x, char c)
+{
+    return _mm_cmpeq_epi8(x, _mm_set1_epi8(c));
+}
+
+/* Normalises the 16 bytes at text (17 readable) into out when only the byte map acts
+ * on them: no byte that may start a look-around rule, no separator after a separator,
+ * no third repeat of a byte. Returns 0, writing nothing, otherwise. prev, prev2: the
+ * last two bytes written before. Ordinary prose passes for most of its length. */
+static int normalise16(const char *text, unsigned char prev, unsigned char prev2, char *out)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)text);
+    __m128i next = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(text + 1)), _mm_set1_epi8(0x20));
+    __m128i lower = _mm_or_si128(x, _mm_and_si128(bytes_in(x, 'A', 'Z'), _mm_set1_epi8(0x20)));
+    __m128i high = _mm_cmplt_epi8(x, _mm_setzero_si128());
+    __m128i word = _mm_or_si128(_mm_or_si128(bytes_in(lower, 'a', 'z'), bytes_in(x, '0', '9')),
+                                _mm_or_si128(high, _mm_or_si128(bytes_eq(x, '*'), bytes_eq(x, '$'))));
+    __m128i special = _mm_or_si128(_mm_or_si128(bytes_eq(x, '@'), bytes_eq(x, '&')), _mm_or_si128(bytes_eq(x, '\''), bytes_eq(x, 'R')));
+    special = _mm_or_si128(special, _mm_and_si128(bytes_eq(lower, 'h'), bytes_eq(next, 't')));
+    special = _mm_or_si128(special, _mm_and_si128(bytes_eq(lower, 'w'), bytes_eq(next, 'w')));
+    __m128i space = _mm_set1_epi8(' ');
+    __m128i mapped = _mm_or_si128(_mm_and_si128(word, lower), _mm_andnot_si128(word, space));
+    __m128i back1 = _mm_or_si128(_mm_slli_si128(mapped, 1), _mm_cvtsi32_si128(prev));
+    __m128i back2 = _mm_or_si128(_mm_slli_si128(mapped, 2), _mm_cvtsi32_si128(prev2 | prev << 8));
+    __m128i is_space = _mm_cmpeq_epi8(mapped, space);
+    __m128i spaces = _mm_and_si128(is_space, _mm_cmpeq_epi8(back1, space));
+    __m128i triple = _mm_andnot_si128(_mm_or_si128(is_space, high),
+                                      _mm_and_si128(_mm_cmpeq_epi8(mapped, back1), _mm_cmpeq_epi8(mapped, back2)));
+    if (_mm_movemask_epi8(_mm_or_si128(special, _mm_or_si128(spaces, triple))) != 0)
+        return 0;
+    _mm_storeu_si128((__m128i *)(void *)out, mapped);
+    return 1;
+}
+#endif
+
 /* Normalises text into out (capacity >= len + 1); returns the length. Output: lower-case
- * words separated by single spaces. Most bytes go through clf_byte_map alone; the
- * look-around rules run only where a byte may start one of them. */
+ * words separated by single spaces. Most bytes go 16 at a time or through clf_byte_map
+ * alone; the look-around rules run only where a byte may start one of them. */
 static size_t clf_normalise(const char *text, size_t len, char *out)
 {
     size_t o = 0;
     size_t i = 0;
     unsigned char prev = ' ', prev2 = ' '; /* the last two bytes written (prev is ' ' while none is) */
     while (i < len) {
-        unsigned char c = clf_byte_map[(unsigned char)text[i]];
-        if (c != 0) {
-            i++;
-        } else if (((c = (unsigned char)(text[i] | 0x20)) == 'h' || c == 'w') &&
-                   (i + 1 == len || (unsigned char)(text[i + 1] | 0x20) != (c == 'h' ? 't' : 'w'))) {
-            i++; /* an h or a w that cannot start "http" or "www." (the common case) */
-        } else if ((c = normalise_special(text, len, &i, prev)) == 0) {
-            continue;
-        }
-        if (c == ' ') {
-            if (prev == ' ')
+        size_t stop = len; /* the byte loop's end */
+#ifdef CLF_HAVE_SSE2
+        if (len - i >= 17) {
+            if (normalise16(text + i, prev, prev2, out + o)) {
+                prev2 = (unsigned char)out[o + 14];
+                prev = (unsigned char)out[o + 15];
+                o += 16;
+                i += 16;
                 continue;
-        } else if (c == prev && c == prev2 && c < 0x80) {
-            continue; /* soooo -> soo */
+            }
+            stop = i + 16;
         }
-        out[o++] = (char)c;
-        prev2 = prev;
-        prev = c;
+#endif
+        while (i < stop) {
+            unsigned char c = clf_byte_map[(unsigned char)text[i]];
+            if (c != 0) {
+                i++;
+            } else if (((c = (unsigned char)(text[i] | 0x20)) == 'h' || c == 'w') &&
+                       (i + 1 == len || (unsigned char)(text[i + 1] | 0x20) != (c == 'h' ? 't' : 'w'))) {
+                i++; /* an h or a w that cannot start "http" or "www." (the common case) */
+            } else if ((c = normalise_special(text, len, &i, prev)) == 0) {
+                continue;
+            }
+            if (c == ' ') {
+                if (prev == ' ')
+                    continue;
+            } else if (c == prev && c == prev2 && c < 0x80) {
+                continue; /* soooo -> soo */
+            }
+            out[o++] = (char)c;
+            prev2 = prev;
+            prev = c;
+        }
     }
     while (o > 0 && out[o - 1] == ' ')
         o--;
