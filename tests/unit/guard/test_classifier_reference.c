@@ -237,16 +237,20 @@ static uint32_t rng(void)
     return (uint32_t)(rng_state >> 33);
 }
 
-/* Random text from an alphabet rich in the bytes the normalisation treats specially. */
-static size_t random_text(char *buf, size_t cap)
+/* Random text from an alphabet of plain letters, separators and repeats (the 16-byte
+ * path and its boundaries), or one rich in the bytes the normalisation treats specially. */
+static size_t random_text(char *buf, size_t cap, int plain)
 {
+    static const char plain_pieces[][4] = {"a", "b", "o", "oo", "ooo", "e", "Z", "Q", "7", " ", " ", " ", "  ",
+                                           ",", ". ", "\xc3\xa9", "*", "$", "hx", "wo", "xyz"};
     static const char pieces[][10] = {"a",  "b",   "e",     "z",     "A",   "Q",   "h",   "H",     "w",  "W",
                                       "R",  "RT",  " ",     " ",     "  ",  "\t",  "\n",  "'",     "@",  "&",
                                       "&amp;", "&lt;", "&#12;", "http://", "www.", "o",   "ooo", "\xc3\xa9", "\xff", "*",
                                       "$",  "_",   "1",     "9",     ".",   ",",   "!",   ":",     "\x01", "#"};
     size_t n = 0, target = rng() % cap;
     while (n < target) {
-        const char *p = pieces[rng() % (sizeof(pieces) / sizeof(pieces[0]))];
+        const char *p = plain ? plain_pieces[rng() % (sizeof(plain_pieces) / sizeof(plain_pieces[0]))]
+                              : pieces[rng() % (sizeof(pieces) / sizeof(pieces[0]))];
         size_t l = strlen(p);
         if (n + l > cap)
             break;
@@ -271,8 +275,8 @@ static void agree_on_all_texts(const struct guard_classifier *m, const struct re
         agree(m, r, fixed_texts[i], strlen(fixed_texts[i]));
     static char buf[80 * 1024];
     rng_state = 42;
-    for (int i = 0; i < 400; i++)
-        agree(m, r, buf, random_text(buf, i < 350 ? 2000 : sizeof(buf)));
+    for (int i = 0; i < 800; i++)
+        agree(m, r, buf, random_text(buf, i % 400 < 350 ? 2000 : sizeof(buf), i >= 400));
     /* ordinary prose: 1 KB, 4 KB, then past the feature cap (~7 KB) and the 64 KiB read limit */
     const char *prose = fixed_texts[19];
     size_t pl = strlen(prose);
