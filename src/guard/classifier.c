@@ -136,7 +136,7 @@ __attribute__((noinline)) static unsigned char normalise_special(const char *tex
     return c;
 }
 
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(CLF_SCALAR_ONLY) /* CLF_SCALAR_ONLY: build the portable paths alone, to test them */
 #include <emmintrin.h>
 #define CLF_HAVE_SSE2 1
 
@@ -303,7 +303,7 @@ static size_t hash_grams_scalar(const unsigned char *s, size_t n, uint32_t mask,
     return valid;
 }
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(CLF_SCALAR_ONLY)
 #include <immintrin.h>
 #define CLF_HAVE_AVX2 1
 
@@ -373,19 +373,15 @@ __attribute__((target("avx2"))) static size_t hash_grams_avx2(const unsigned cha
     return valid;
 }
 
-#endif
 
 static int clf_have_avx2(void)
 {
-#ifdef CLF_HAVE_AVX2
     static int avx2 = -1; /* racy first use is benign: every thread computes the same value */
     if (avx2 < 0)
         avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
     return avx2;
-#else
-    return 0;
-#endif
 }
+#endif
 
 static size_t hash_grams(const unsigned char *s, size_t n, uint32_t mask, uint32_t none, uint32_t *h3, uint32_t *h4,
                          uint32_t *h5)
