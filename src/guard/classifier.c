@@ -1,11 +1,18 @@
 /* Linear text classifier: features, inference, training, model files.
  * See classifier.h for the model and the file format.
  *
- * Feature extraction writes bucket indices into a caller-provided array
- * (a fixed stack array during inference, so predicting never allocates):
- * a text longer than CLF_MAX_TEXT is read on its first CLF_MAX_TEXT bytes,
- * and at most CLF_MAX_FEATURES features are taken. Duplicated buckets are
- * kept: a word seen twice counts twice before the length normalisation. */
+ * A text longer than CLF_MAX_TEXT is read on its first CLF_MAX_TEXT bytes, and
+ * at most CLF_MAX_FEATURES features are taken, in the order clf_features writes
+ * them. Duplicated buckets are kept: a word seen twice counts twice before the
+ * length normalisation. Two ways to the features, one set of hashes:
+ *   - clf_features writes the buckets in that order into an array (training,
+ *     and inference on texts that may reach the cap);
+ *   - clf_dot_unordered (inference on shorter texts) sums their weights in any
+ *     order: the character n-grams of every position are hashed 8 at a time and
+ *     the positions that are no padded word's n-gram point at a zero weight.
+ * Normalisation goes 16 bytes at a time where only the byte map applies. The
+ * vector code (SSE2, and AVX2 when the CPU has it) has scalar twins that give the
+ * same buckets; predicting uses the stack (~130 KB) and never allocates. */
 #include "guard/classifier.h"
 
 #include <errno.h>
