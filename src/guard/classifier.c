@@ -563,12 +563,14 @@ static size_t clf_extract(const struct guard_classifier *m, const char *text, si
 }
 
 /* The dot product w . features and the feature count, summed in any order (inference
- * only: training needs clf_features' order). For the default features, no word longer
- * than CLF_WORD_MAX and a text too short to reach CLF_MAX_FEATURES (< 3 features per
- * byte); returns 0 when those do not hold, and clf_features must be used instead.
+ * only: training needs clf_features' order). For the default features and a text too
+ * short to reach CLF_MAX_FEATURES (< 3 features per byte); returns 0 when those do not
+ * hold, and clf_features must be used instead. Words longer than CLF_WORD_MAX (encoded
+ * payloads, say) are cut to that length in norm (padded as clf_normalise_padded leaves
+ * it), as the features read them.
  * The n-grams need no per-word work: every position of the text is hashed and those
  * that are not a padded word's n-gram point at the zero weight w[2^bits]. */
-static int clf_dot_unordered(const struct guard_classifier *m, const char *norm, size_t n, double *dot, size_t *count)
+static int clf_dot_unordered(const struct guard_classifier *m, char *norm, size_t n, double *dot, size_t *count)
 {
     if (m->flags != (FEAT_WORD | FEAT_BIGRAM | FEAT_CHAR) || m->char_min != 3 || m->char_max != 5 ||
         3 * (n + 1) > CLF_MAX_FEATURES)
@@ -580,19 +582,27 @@ static int clf_dot_unordered(const struct guard_classifier *m, const char *norm,
     size_t k = 0;
     uint32_t prev_wh = 0;
     const char *end = norm + n;
-    for (const char *p = norm; p < end; k++) {
+    char *cut = norm; /* where the word goes once a long one was cut (behind p, never past it) */
+    for (char *p = norm; p < end; k++) {
         uint32_t wh;
         size_t wl;
         const char *e = word_scan(p, &wh, &wl);
-        if (wl != (size_t)(e - p))
-            return 0;
+        if (cut != p || wl != (size_t)(e - p)) {
+            memmove(cut, p, wl);
+            cut[wl] = ' ';
+        }
+        cut += wl + 1;
         d0 += w[word_bucket(wh, mask)];
         if (p != norm) {
             d1 += w[bigram_bucket(prev_wh, wh, mask)];
             k++;
         }
         prev_wh = wh;
-        p = e + 1;
+        p += (e - p) + 1;
+    }
+    if (cut != norm + n + 1 && n > 0) { /* a word was cut: pad the shorter text */
+        n = (size_t)(cut - norm) - 1;
+        memset(norm + n + 1, 0, CLF_GRAM_SLACK);
     }
     k += sum_grams((const unsigned char *)norm - 1, n + 1, mask, w, &d2); /* n-grams start at norm[-1 .. n-1] */
     *dot = d0 + d1 + d2;
