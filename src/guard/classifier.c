@@ -383,10 +383,13 @@ __attribute__((target("avx2"))) static size_t hash_grams_avx2(const unsigned cha
 
 static int clf_have_avx2(void)
 {
-    static int avx2 = -1; /* racy first use is benign: every thread computes the same value */
-    if (avx2 < 0)
-        avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
-    return avx2;
+    static int avx2 = -1; /* threads racing on first use all store the same value */
+    int v = __atomic_load_n(&avx2, __ATOMIC_RELAXED);
+    if (v < 0) {
+        v = __builtin_cpu_supports("avx2") ? 1 : 0;
+        __atomic_store_n(&avx2, v, __ATOMIC_RELAXED);
+    }
+    return v;
 }
 #endif
 
