@@ -243,13 +243,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    static char kb[1024];
-    fill(kb, sizeof(kb));
-    uint64_t t0 = cpu_ns();
-    for (long i = 0; i < iters; i++)
-        sink += guard_classifier_predict(m, kb, sizeof(kb));
-    us = (double)(cpu_ns() - t0) / 1000.0 / (double)iters;
-    printf("classifier inference, 1024-byte text: %.2f us/text\n", us);
+    static char text[4096];
+    fill(text, sizeof(text));
+    static const size_t sizes[] = {1024, 4096}; /* 4 KB: a prompt_injection check's prompt */
+    for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+        uint64_t t0 = cpu_ns();
+        for (long i = 0; i < iters; i++)
+            sink += guard_classifier_predict(m, text, sizes[s]);
+        us = (double)(cpu_ns() - t0) / 1000.0 / (double)iters;
+        printf("classifier inference, %zu-byte text: %.2f us/text (%.2f us/KB)\n", sizes[s], us, us * 1024.0 / (double)sizes[s]);
+    }
     guard_classifier_free(m);
     if (sink < 0)
         printf("%f\n", sink);
