@@ -35,6 +35,7 @@ SOURCES = [
     "tests/data/injection_blind4.jsonl",
     "tests/data/injection_blind5.jsonl",
     "tests/data/injection_dev6.jsonl",
+    "tests/data/injection_dev6lex.jsonl",
 ]
 
 
