@@ -266,13 +266,17 @@ static void filter_text(const char *value, struct audit_text *needle, char *norm
     needle->p[needle->len] = '\0';
 }
 
-/* The place of text in a dictionary's n entries of size bytes, or -1. */
-static int dict_find(const char *entries, size_t size, size_t n, const char *text)
+/* Marks in match[] the entries of a dictionary of n entries of size bytes that read as text:
+ * 0 when none does. Distinct entries may read alike (the writer keeps texts apart by their
+ * bytes, and every byte that is not UTF-8 reads as U+FFFD): a filter takes them all. */
+static int dict_match(const char *entries, size_t size, size_t n, const char *text, uint8_t match[AUDIT_BLOCK_RECORDS])
 {
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(entries + i * size, text) == 0)
-            return (int)i;
-    return -1;
+    int any = 0;
+    for (size_t i = 0; i < n; i++) {
+        match[i] = strcmp(entries + i * size, text) == 0;
+        any |= match[i];
+    }
+    return any;
 }
 
 /* Reads the records of one block into the heap. 0, or -1 when its text is malformed. The
@@ -283,10 +287,10 @@ static int scan_block(const uint8_t *ids, size_t n_ids, const char *recs, size_t
                       const uint8_t lo[AUDIT_ID_BYTES], const uint8_t hi[AUDIT_ID_BYTES], const char *model,
                       const char *key, struct top_records *t)
 {
-    int model_ref = -1, key_ref = -1;
-    if (f->model[0] && (model_ref = dict_find(dict->models[0], sizeof(dict->models[0]), dict->n_models, model)) < 0)
+    uint8_t model_match[AUDIT_BLOCK_RECORDS], key_match[AUDIT_BLOCK_RECORDS];
+    if (f->model[0] && !dict_match(dict->models[0], sizeof(dict->models[0]), dict->n_models, model, model_match))
         return 0;
-    if (f->key[0] && (key_ref = dict_find(dict->keys[0], sizeof(dict->keys[0]), dict->n_keys, key)) < 0)
+    if (f->key[0] && !dict_match(dict->keys[0], sizeof(dict->keys[0]), dict->n_keys, key, key_match))
         return 0;
     struct audit_block_reader rd;
     audit_block_reader_init(&rd, recs, len, ts_min, dict);
@@ -298,8 +302,8 @@ static int scan_block(const uint8_t *ids, size_t n_ids, const char *recs, size_t
         if (rc < 0 || i >= n_ids)
             return -1;
         const uint8_t *id = ids + i * AUDIT_ID_BYTES;
-        int keep = (!f->status || head.status == f->status) && (!f->model[0] || rd.model_ref == model_ref) &&
-                   (!f->key[0] || rd.key_ref == key_ref) && memcmp(id, lo, AUDIT_ID_BYTES) >= 0 &&
+        int keep = (!f->status || head.status == f->status) && (!f->model[0] || (rd.model_ref >= 0 && model_match[rd.model_ref])) &&
+                   (!f->key[0] || (rd.key_ref >= 0 && key_match[rd.key_ref])) && memcmp(id, lo, AUDIT_ID_BYTES) >= 0 &&
                    memcmp(id, hi, AUDIT_ID_BYTES) < 0 && (t->n < t->cap || memcmp(id, t->heap[0]->id, AUDIT_ID_BYTES) > 0);
         if (!keep) {
             if (audit_block_skip_rest(&rd) != 0)
