@@ -403,7 +403,7 @@ static int lock_journal(const struct config_audit *cfg, char *err, size_t errsz)
         if ((errno != EWOULDBLOCK && errno != EINTR) || util_now_ms() >= give_up) {
             util_set_err(err, errsz,
                          "audit journal %s is in use by another Warden process: give each process its own "
-                         "audit.journal_path (they may share the store)",
+                         "audit.journal (they may share the store)",
                          cfg->journal_path);
             close(fd);
             return -1;
