@@ -256,10 +256,50 @@ def _prefix_match(got, want):
     return (len(w) > 79 and len(g) <= 79 and w.startswith(g) and len(g) >= 76)
 
 
+def old_send(port):
+    """Five hostile model names (404s) to the old version."""
+    for m in ['q"uo\\te', "c\x01x", '"],[', "emoji \U0001F600", "caf\u00e9"]:
+        body = json.dumps({"model": m, "messages": [{"role": "user", "content": "hi"}]}).encode()
+        raw_request(port, "POST", "/v1/chat/completions", [("Content-Type", "application/json")], body)
+
+
+def old_store(path):
+    """A store of the row-per-record layout: 100 records 3 days old, 20 around the 1-day
+    cutoff (10 s before and after it: one block), 20 recent."""
+    import os
+    import time
+    cols = ("id BLOB PRIMARY KEY, ts INTEGER NOT NULL, request_id TEXT, key_name TEXT, model TEXT, target TEXT, "
+            "status INTEGER, error_code TEXT, attempts INTEGER, reasks INTEGER, stream INTEGER, latency_us INTEGER, "
+            "ttft_us INTEGER, tokens_in INTEGER, tokens_out INTEGER, cost_usd REAL, guardrails TEXT, "
+            "request_body TEXT, response_body TEXT, parent_id TEXT")
+    c = sqlite3.connect(path)
+    c.execute("CREATE TABLE audit_log (%s) WITHOUT ROWID" % cols)
+    now = int(time.time() * 1e6)
+    day = 86400 * 1000000
+    rows = []
+    for i in range(100):
+        rows.append((now - 3 * day + i * 1000, "old-%d" % i))
+    for i in range(10):
+        rows.append((now - day - 10000000 + i * 1000, "edge-%d" % i))
+    for i in range(10):
+        rows.append((now - day + 10000000 + i * 1000, "keep-edge-%d" % i))
+    for i in range(20):
+        rows.append((now - 60000000 + i * 1000, "keep-%d" % i))
+    for ts, rid in rows:
+        rid_id = ts.to_bytes(8, "big") + os.urandom(8)
+        c.execute("INSERT INTO audit_log VALUES (?,?,?,NULL,'gpt-4o-mini','local/mock-1',200,NULL,1,0,0,1000,NULL,NULL,"
+                  "NULL,NULL,'',NULL,NULL,NULL)", (rid_id, ts, rid))
+    c.commit()
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "send":
         send(int(sys.argv[2]), sys.argv[3], sys.argv[4])
     elif sys.argv[1] == "send499":
         send_499(int(sys.argv[2]), sys.argv[3])
+    elif sys.argv[1] == "oldsend":
+        old_send(int(sys.argv[2]))
+    elif sys.argv[1] == "oldstore":
+        old_store(sys.argv[2])
     elif sys.argv[1] == "verify":
         verify(*sys.argv[2:6])

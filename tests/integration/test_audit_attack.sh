@@ -144,5 +144,154 @@ done
 check "garbage store: the record waits in the journal" bash -c "[ -s '$TMP/garbage.journal' ]"
 kill -TERM "${PIDS[1]}"; wait "${PIDS[1]}" 2>/dev/null # the first warden: done with its store
 
+
+# ------------------------------------------------------------ 3. faults
+LOAD=$TMP/load
+cc -O2 -o "$LOAD" "$ROOT/bench/load.c" || { check "build bench/load.c" false; }
+printf '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"%s"}]}' "$(head -c 1500 /dev/zero | tr '\0' 'x')" >"$TMP/load.json"
+load() { # port n: prints the number answered 200
+    "$LOAD" -p "$1" -n "$2" -b "$TMP/load.json" -t 30 2>&1 | sed -n 's/^LOAD ok=\([0-9]*\).*/\1/p'
+}
+lock_db() { # db seconds: holds an exclusive lock on the store (the sink's writes fail meanwhile)
+    python3 -c 'import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10); c.execute("begin exclusive"); time.sleep(float(sys.argv[2])); c.execute("commit")' "$1" "$2"
+}
+count_dups() { sql "$1" "select count(*) || ' ' || (count(*) - count(distinct id)) from audit_log${2:+ where $2}"; }
+fault_config() { # db [audit extra] [server extra]
+    cat <<YAML
+server: {listen: "127.0.0.1:@PORT@", workers: 2, drain_timeout_ms: 1500${3:-}}
+providers:
+  - {name: local, type: openai, base_url: "@MOCK@/v1", api_key_env: OPENAI_API_KEY}
+models:
+  - name: gpt-4o-mini
+    targets: [{provider: local, model: mock-1}]
+admin: {token_env: WARDEN_ADMIN_TOKEN}
+audit: {sink: sqlite, path: "$1", bodies: true, body_max_bytes: 2048${2:-}}
+YAML
+}
+ulimit -n 4096 2>/dev/null
+
+# A. the store locked under load (records journaled), then unlocked while new records come:
+# the replay of older records and the new ones make overlapping blocks
+FDB=$TMP/fault.db
+start_warden "$(fault_config "$FDB")" || true
+FW=$WARDEN FP=$WARDEN_PID
+lock_db "$FDB" 3.5 & # longer than the sink's busy timeout (2 s): its writes fail
+LOCKP=$!
+sleep 0.3
+a1=$(load "$WARDEN_PORT" 400)
+wait "$LOCKP"
+a2=$(load "$WARDEN_PORT" 400)
+sleep 1.5
+check "locked store: 800 answered" eq "$((a1 + a2))" 800
+check "locked store: exactly 800 records, no duplicate, after the replay" eq "$(count_dups "$FDB")" "800 0"
+check "locked store: the sink went down and came back (journal used)" contains "$(cat "$WARDEN_LOG")" "sink is back"
+check "locked store: pages over the overlapping blocks: each record once, in order" eq "$(pages "$FW" "limit=37")" "800 800 True"
+
+# B. a second warden on the same store and (default) journal: refused at start with a message
+# (found: the two shared the journal file, appended and truncated it under each other, and
+# lost records: 140 of 600 in a probe). With its own journal it may share the store.
+timeout 20 "$WARDEN_BIN" --config <(fault_config "$FDB" | sed -e "s#@MOCK@#$MOCK#" -e "s#@PORT@#$(free_port)#") >"$TMP/second.log" 2>&1
+rc=$?
+check "two wardens, one journal: the second does not start" bash -c "[ $rc != 0 ] && [ $rc != 124 ]"
+check "two wardens, one journal: ... and says why" contains "$(cat "$TMP/second.log")" "in use by another Warden process"
+start_warden "$(fault_config "$FDB" ", journal: \"$TMP/second.journal\"")" || true
+SW=$WARDEN SP=$WARDEN_PID
+lock_db "$FDB" 3 &
+LOCKP=$!
+sleep 0.2
+"$LOAD" -p "${FW##*:}" -n 300 -b "$TMP/load.json" -t 30 >"$TMP/l1" 2>&1 &
+L1=$!
+b2=$(load "${SW##*:}" 300)
+wait "$L1"
+b1=$(sed -n 's/^LOAD ok=\([0-9]*\).*/\1/p' "$TMP/l1")
+wait "$LOCKP"
+sleep 1
+kill -TERM "$FP" "$SP"
+wait "$FP" "$SP" 2>/dev/null
+check "two wardens, own journals, one store: exactly their records, no duplicate" eq "$(count_dups "$FDB")" "$((800 + b1 + b2)) 0"
+check "two wardens: both journals replayed to empty" bash -c "[ ! -s '$FDB.journal' ] && [ ! -s '$TMP/second.journal' ]"
+
+# C. the store deleted while warden runs: records written after must not vanish with the file
+DDB=$TMP/deleted.db
+start_warden "$(fault_config "$DDB")" || true
+c1=$(load "$WARDEN_PORT" 100)
+sleep 0.5
+rm -f "$DDB" "$DDB-wal" "$DDB-shm"
+c2=$(load "$WARDEN_PORT" 100)
+sleep 0.5
+kill -TERM "$WARDEN_PID"; wait "$WARDEN_PID" 2>/dev/null
+start_warden "$(fault_config "$DDB")" || true
+sleep 0.5
+kill -TERM "$WARDEN_PID"; wait "$WARDEN_PID" 2>/dev/null
+n_after=$(sql "$DDB" "select count(*) from audit_log" 2>/dev/null)
+echo "    deleted store: $c1 answered before the delete, $c2 after; the new file holds ${n_after:-none}" >&2
+# (found: the sink keeps writing into the deleted file's inode: every record after the delete
+# is lost. sink_sqlite.c is not this branch's: see the report for the fix)
+known_bug "deleted store: the records answered after the delete are in the store at the path" eq "${n_after:-0}" "$c2"
+
+# D. RSS bounded while the sink is down (the store is a directory: it cannot open): the queues
+# are fixed, the journal (on disk) grows
+mkdir -p "$TMP/not-a-file.db"
+start_warden "$(fault_config "$TMP/not-a-file.db" ", queue_size: 512")" || true
+rss() { awk '/VmRSS/ {print $2}' "/proc/$WARDEN_PID/status"; }
+load "$WARDEN_PORT" 1000 >/dev/null
+sleep 0.3
+r1=$(rss)
+for i in 1 2 3; do load "$WARDEN_PORT" 1000 >/dev/null; done
+sleep 0.3
+r2=$(rss)
+echo "    sink down: RSS ${r1} kB after 1,000 records, ${r2} kB after 4,000; journal $(stat -c %s "$TMP/not-a-file.db.journal") bytes" >&2
+check "sink down: RSS grows < 8 MB over 3,000 more records" lt "$((r2 - r1))" 8192
+check "sink down: the journal holds them" ge "$(stat -c %s "$TMP/not-a-file.db.journal")" 4000000
+kill -TERM "$WARDEN_PID"; wait "$WARDEN_PID" 2>/dev/null
+
+
+# E. a store and a journal left by the row-per-record version (OLD_WARDEN: a warden built from
+# commit 8acf88e, e.g. git worktree add /tmp/old 8acf88e && make -C /tmp/old -j2): migrated
+# into blocks at the first start, the old journal replayed, nothing lost or doubled
+OLD_WARDEN=${OLD_WARDEN:-/tmp/auditatk-old/build/warden}
+if [ -x "$OLD_WARDEN" ]; then
+    ODB=$TMP/old.db
+    WARDEN_BIN_NEW=$WARDEN_BIN
+    WARDEN_BIN=$OLD_WARDEN
+    start_warden "$(fault_config "$ODB")" || true
+    o1=$(load "$WARDEN_PORT" 200)
+    python3 "$PY" oldsend "$WARDEN_PORT" >/dev/null
+    sleep 0.5
+    kill -TERM "$WARDEN_PID"; wait "$WARDEN_PID" 2>/dev/null
+    start_warden "$(fault_config "$ODB")" || true # again, the store locked: its records go to the old journal
+    lock_db "$ODB" 4.5 &
+    LOCKP=$!
+    sleep 0.3
+    o2=$(load "$WARDEN_PORT" 150)
+    sleep 2.5
+    kill -9 "$WARDEN_PID"; wait "$WARDEN_PID" 2>/dev/null
+    wait "$LOCKP"
+    old_rows=$(sql "$ODB" "select count(*) from audit_log")
+    WARDEN_BIN=$WARDEN_BIN_NEW
+    check "old store: the old version wrote a table" eq "$(sql "$ODB" "select type from sqlite_master where name = 'audit_log'")" table
+    check "old journal: holds records" bash -c "[ -s '$ODB.journal' ]"
+    start_warden "$(fault_config "$ODB")" || true
+    sleep 1.5
+    check "old store: migrated (audit_log is a view)" eq "$(sql "$ODB" "select type from sqlite_master where name = 'audit_log'")" view
+    check "old store + old journal: every record once ($o1 + 5 + $o2 answered, $old_rows in the old table)" eq "$(count_dups "$ODB")" "$((o1 + 5 + o2)) 0"
+    check "old store: hostile models read back" eq "$(sql "$ODB" "select count(*) from audit_log where model in ('q\"uo\\te', 'c' || char(1) || 'x', '\"],[', 'emoji ' || char(128512), 'caf' || char(233))")" 5
+    check "old store: the query reads the migrated blocks" eq "$(pages "$WARDEN" "limit=100")" "$((o1 + 5 + o2)) $((o1 + 5 + o2)) True"
+    kill -TERM "$WARDEN_PID"; wait "$WARDEN_PID" 2>/dev/null
+else
+    echo "  SKIP $TEST_NAME: migration from the row-per-record version (no OLD_WARDEN at $OLD_WARDEN)"
+fi
+
+# F. retention: records 3 days old, a block across the 1-day cutoff (10 s each side), recent
+# ones (a store of the old layout made by hand, migrated at start; retention runs 1 s later)
+RDB=$TMP/retention.db
+python3 "$PY" oldstore "$RDB"
+start_warden "$(fault_config "$RDB" ", retention_days: 1")" || true
+sleep 2
+check "retention: the 3-day-old records are gone" eq "$(sql "$RDB" "select count(*) from audit_log where request_id like 'old-%'")" 0
+check "retention: no record newer than the cutoff is lost" eq "$(sql "$RDB" "select count(*) from audit_log where request_id like 'keep-%'")" 30
+check "retention: the block across the cutoff is kept whole (its 10 older records too)" eq "$(sql "$RDB" "select count(*) from audit_log where request_id like 'edge-%'")" 10
+kill -TERM "$WARDEN_PID"; wait "$WARDEN_PID" 2>/dev/null
+
 echo "$TEST_NAME: $PASS passed, $FAIL failed${SKIPPED:+ ($SKIPPED known bugs skipped)}"
 [ "$FAIL" -eq 0 ]
