@@ -600,8 +600,15 @@ void audit_record_to_json(const struct audit_record *r, struct util_buf *b)
                          (long long)(r->tokens_out < 0 ? 0 : r->tokens_out));
     else
         util_buf_appendf(b, ",\"tokens_in\":null,\"tokens_out\":null");
-    if (r->cost_usd >= 0)
-        util_buf_appendf(b, ",\"cost_usd\":%.10g", r->cost_usd);
+    if (r->cost_usd >= 0) {
+        /* the stored double exactly (10 digits dropped some: a sum over records drifted from
+         * the view's), in the fewest digits that read back as it */
+        char num[40];
+        snprintf(num, sizeof(num), "%.15g", r->cost_usd);
+        if (strtod(num, NULL) != r->cost_usd)
+            snprintf(num, sizeof(num), "%.17g", r->cost_usd);
+        util_buf_appendf(b, ",\"cost_usd\":%s", num);
+    }
     else
         util_buf_appendf(b, ",\"cost_usd\":null");
     util_buf_append(b, ",\"guardrails\":", 14);

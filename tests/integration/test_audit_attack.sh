@@ -143,6 +143,8 @@ for bad in damaged garbage; do
 done
 check "garbage store: the record waits in the journal" bash -c "[ -s '$TMP/garbage.journal' ]"
 kill -TERM "${PIDS[1]}"; wait "${PIDS[1]}" 2>/dev/null # the first warden: done with its store
+leaks=$(grep -rlaF -e "$KEY" -e "$KEY2" -e "$WARDEN_ADMIN_TOKEN" "$TMP"/*.log "$TMP"/*.db* "$TMP"/*.journal "$TMP"/*.jsonl "$TMP"/api.json 2>/dev/null | wc -l)
+check "no key material (client keys, admin token) in any log, store or journal" eq "$leaks" 0
 
 
 # ------------------------------------------------------------ 3. faults

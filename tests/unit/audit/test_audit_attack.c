@@ -16,6 +16,7 @@
 #include "audit/block.h"
 #include "audit/query.h"
 #include "audit/sink.h"
+#include "util/buf.h"
 
 static char dir[256];
 
@@ -351,6 +352,28 @@ static void not_a_store_is_an_error(void **state)
     audit_sink_destroy(s);
 }
 
+/* GET /admin/audit and `warden audit --json` give the cost as stored, exactly (found: printed
+ * with 10 significant digits, so 0.1 + 0.2 and costs of 16-17 digits read back changed). */
+static void cost_in_json_reads_back_exactly(void **state)
+{
+    const double costs[] = {0.1 + 0.2, 0.000417, 1.0 / 3.0, 2.5e-7, 123456.789012345678, 0.0, 1e-12, 98765432109.87654};
+    for (size_t i = 0; i < sizeof(costs) / sizeof(costs[0]); i++) {
+        struct audit_record r;
+        fill(&r, 1, T0);
+        r.cost_usd = costs[i];
+        struct util_buf b;
+        util_buf_init(&b, 1 << 16);
+        audit_record_to_json(&r, &b);
+        util_buf_append(&b, "", 1);
+        const char *c = strstr(b.data, "\"cost_usd\":");
+        assert_non_null(c);
+        double got = strtod(c + 11, NULL);
+        if (got != costs[i])
+            fail_msg("cost %.17g read back as %.17g (%s)", costs[i], got, c);
+        util_buf_free(&b);
+    }
+}
+
 int main(void)
 {
     snprintf(dir, sizeof(dir), "/tmp/warden-audit-attack-XXXXXX");
@@ -364,6 +387,7 @@ int main(void)
         cmocka_unit_test(bad_parameters_are_refused),
         cmocka_unit_test(damaged_blocks_are_an_error_not_a_crash),
         cmocka_unit_test(not_a_store_is_an_error),
+        cmocka_unit_test(cost_in_json_reads_back_exactly),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[300];
