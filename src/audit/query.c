@@ -167,11 +167,16 @@ int audit_filter_from_query(struct audit_filter *f, const char *q, size_t len, c
             const char *eq = memchr(q + i, '=', j - i);
             size_t nlen = eq ? (size_t)(eq - (q + i)) : j - i;
             char name[32], value[512];
-            url_decode(q + i, nlen, name, sizeof(name));
+            size_t name_len = url_decode(q + i, nlen, name, sizeof(name)), value_len = 0;
             if (eq)
-                url_decode(eq + 1, (size_t)(q + j - eq - 1), value, sizeof(value));
+                value_len = url_decode(eq + 1, (size_t)(q + j - eq - 1), value, sizeof(value));
             else
                 value[0] = '\0';
+            /* a %00 would cut the text short: model=a%00b filtered by "a" */
+            if (strlen(name) != name_len || strlen(value) != value_len) {
+                util_set_err(err, errsz, "parameter '%.31s': a NUL byte (%%00) is not allowed", name);
+                return -1;
+            }
             int rc = audit_filter_set(f, name, value, err, errsz);
             if (rc < 0)
                 return -1;
