@@ -243,7 +243,10 @@ for i in 1 2 3; do load "$WARDEN_PORT" 1000 >/dev/null; done
 sleep 0.3
 r2=$(rss)
 echo "    sink down: RSS ${r1} kB after 1,000 records, ${r2} kB after 4,000; journal $(stat -c %s "$TMP/not-a-file.db.journal") bytes" >&2
-check "sink down: RSS grows < 8 MB over 3,000 more records" lt "$((r2 - r1))" 8192
+case "$BUILD" in
+*asan*) echo "  SKIP $TEST_NAME: RSS under ASan (its quarantine keeps freed memory)" ;;
+*) check "sink down: RSS grows < 8 MB over 3,000 more records" lt "$((r2 - r1))" 8192 ;;
+esac
 check "sink down: the journal holds them" ge "$(stat -c %s "$TMP/not-a-file.db.journal")" 4000000
 kill -TERM "$WARDEN_PID"; wait "$WARDEN_PID" 2>/dev/null
 
