@@ -100,6 +100,12 @@ int audit_filter_set(struct audit_filter *f, const char *name, const char *value
             util_set_err(err, errsz, "%s: expected an RFC 3339 time like 2026-11-30T23:00:00Z", name);
             return -1;
         }
+        /* until 0 means none (the filter's zero): until=1970-01-01T00:00:00Z, or anything
+         * earlier, returned every record instead of none */
+        if (*dst < 0 || (*dst == 0 && name[0] == 'u')) {
+            util_set_err(err, errsz, "%s: expected a time after 1970-01-01T00:00:00Z", name);
+            return -1;
+        }
         return 0;
     }
     if (!strcmp(name, "model") || !strcmp(name, "key")) {

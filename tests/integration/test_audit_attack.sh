@@ -102,7 +102,7 @@ check "query: limit=1 pages cover every record once, newest first" eq "$(pages "
 check "query: limit=7 pages (across blocks) cover every record once" eq "$(pages "$WARDEN" "limit=7")" "$total $total True"
 check "query: limit=1000 (the maximum)" eq "$(pages "$WARDEN" "limit=1000")" "$total $total True"
 for bad in "limit=1001" "limit=0" "limit=-5" "limit=1e3" "status=0" "status=600" "status=abc" "cursor=xyz" "cursor=" \
-    "since=2026-02-30T00:00:00Z" "until=now" "model=" "key=" "nope=1" "since=2026-11-30T23:00:00" "model=gpt-4o-mini%00x" "limit=5%00"; do
+    "since=2026-02-30T00:00:00Z" "until=now" "model=" "key=" "nope=1" "since=2026-11-30T23:00:00" "model=gpt-4o-mini%00x" "limit=5%00" "until=1970-01-01T00:00:00Z" "until=1969-12-31T23:59:59Z"; do
     st=$(admin_status "$WARDEN" "?$bad")
     check "query: $bad -> 400 in OpenAI's shape" bash -c "[ '$st' = 400 ] && jq -e '.error.code == \"invalid_audit_query\" and .error.type == \"invalid_request_error\" and (.error.message | length > 0) and (.error | has(\"param\"))' '$TMP/admin_body' >/dev/null"
 done

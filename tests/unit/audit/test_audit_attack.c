@@ -247,7 +247,8 @@ static void bad_parameters_are_refused(void **state)
     const char *bad[] = {"limit=0", "limit=-1", "limit=1001x", "limit=99999999999999999999", "status=0", "status=600",
                          "status=abc", "since=2026-02-30T00:00:00Z", "since=2026-11-30T24:00:00Z", "until=yesterday",
                          "cursor=zz", "cursor=", "model=", "key=", "bogus=1", "since=2026-11-30T23:00:00+25:00",
-                         "model=a%00b", "key=%00", "limit=1%00", "cursor=00%00"};
+                         "model=a%00b", "key=%00", "limit=1%00", "cursor=00%00", "until=1970-01-01T00:00:00Z",
+                         "until=1969-12-31T23:59:59Z", "since=1969-12-31T23:59:59Z", "until=0000-01-01T00:00:00Z"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct audit_filter f;
         char err[256] = "";
