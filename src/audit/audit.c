@@ -397,7 +397,10 @@ static int lock_journal(const struct config_audit *cfg, char *err, size_t errsz)
         util_set_err(err, errsz, "audit journal %s: %s", cfg->journal_path, strerror(errno));
         return -1;
     }
-    uint64_t give_up = util_now_ms() + (uint64_t)(cfg->drain_ms > 0 ? cfg->drain_ms : 0) + 2000;
+    /* a predecessor's stop: its requests (drain time), then its writer's drain (drain_ms,
+     * after a sink call that may wait out SQLite's 2 s busy time-out) */
+    uint64_t drain = (uint64_t)(cfg->drain_ms > 0 ? cfg->drain_ms : 0);
+    uint64_t give_up = util_now_ms() + 2 * drain + 3000;
     int waited = 0;
     while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         if ((errno != EWOULDBLOCK && errno != EINTR) || util_now_ms() >= give_up) {
@@ -409,7 +412,8 @@ static int lock_journal(const struct config_audit *cfg, char *err, size_t errsz)
             return -1;
         }
         if (!waited++)
-            LOG_WARN("audit", "journal %s is locked by another process: waiting for it to stop", cfg->journal_path);
+            LOG_WARN("audit", "journal %s is locked by another process: waiting up to %llu ms for it to stop",
+                     cfg->journal_path, (unsigned long long)(give_up - util_now_ms()));
         sleep_ms(50);
     }
     return fd;

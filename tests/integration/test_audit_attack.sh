@@ -212,6 +212,25 @@ kill -TERM "$FP" "$SP"
 wait "$FP" "$SP" 2>/dev/null
 check "two wardens, own journals, one store: exactly their records, no duplicate" eq "$(count_dups "$FDB")" "$((800 + b1 + b2)) 0"
 check "two wardens: both journals replayed to empty" bash -c "[ ! -s '$FDB.journal' ] && [ ! -s '$TMP/second.journal' ]"
+# a restart that overlaps the predecessor's drain (started before it has exited; the store
+# locked, so the old one drains for its whole drain time and leaves a journal) waits for the
+# journal, then starts and replays it
+start_warden "$(fault_config "$FDB")" || true
+OLDP=$WARDEN_PID
+lock_db "$FDB" 4 &
+LOCKP=$!
+sleep 0.2
+"$LOAD" -p "$WARDEN_PORT" -n 200 -b "$TMP/load.json" -t 30 >/dev/null 2>&1
+kill -TERM "$OLDP"
+start_warden "$(fault_config "$FDB")" || true
+check "overlapping restart: the new warden starts once the old one let go" alive
+wait "$OLDP" 2>/dev/null
+wait "$LOCKP"
+sleep 1
+check "overlapping restart: ... and it waited (logged)" contains "$(cat "$WARDEN_LOG")" "locked by another process"
+check "overlapping restart: the new warden is still up after the replay" alive
+kill -TERM "$WARDEN_PID"; wait "$WARDEN_PID" 2>/dev/null
+check "overlapping restart: no record lost or doubled" eq "$(count_dups "$FDB")" "$((1000 + b1 + b2)) 0"
 
 # C. the store deleted while warden runs: records written after must not vanish with the file
 DDB=$TMP/deleted.db
