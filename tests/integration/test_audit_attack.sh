@@ -317,5 +317,5 @@ check "retention: no record newer than the cutoff is lost" eq "$(sql "$RDB" "sel
 check "retention: the block across the cutoff is kept whole (its 10 older records too)" eq "$(sql "$RDB" "select count(*) from audit_log where request_id like 'edge-%'")" 10
 kill -TERM "$WARDEN_PID"; wait "$WARDEN_PID" 2>/dev/null
 
-echo "$TEST_NAME: $PASS passed, $FAIL failed${SKIPPED:+ ($SKIPPED known bugs skipped)}"
-[ "$FAIL" -eq 0 ]
+[ "$SKIPPED" -gt 0 ] && echo "  $TEST_NAME: $SKIPPED known-bug check(s) skipped (FIXED=1 runs them)"
+finish
