@@ -10,7 +10,8 @@
  *                                     models, 10 keys, a day of timestamps), then times 200
  *                                     queries "model = M and a 2-hour range, limit 100": median
  *                                     and worst in ms; then filters that few or no blocks match
- *                                     (an absent model or status: every block's summary is read)
+ *                                     (absent, rare: o1-pro and 504 about once in 10,000 records, a
+ *                                     key, and 429 with o3: in every block, never on one record)
  *
  * Prints one line per measurement: "AUDIT_BENCH <what> ...". Built and run by bench/micro.sh
  * (make bench), or by hand: make build/audit_bench. */
@@ -35,10 +36,10 @@ static void fill(struct audit_record *r, long i, int64_t t)
     audit_record_make_id(r);
     snprintf(r->request_id, sizeof(r->request_id), "req_%012lx", i);
     snprintf(r->key_name, sizeof(r->key_name), "team-%ld", i % 10);
-    snprintf(r->model, sizeof(r->model), "%s", models[i % 8]);
+    snprintf(r->model, sizeof(r->model), "%s", i % 9973 == 17 ? "o1-pro" : models[i % 8]); /* o1-pro: 1 in 9,973 */
     snprintf(r->target, sizeof(r->target), "openai/%s", models[i % 8]);
     snprintf(r->guardrails, sizeof(r->guardrails), "pii=pass, jailbreak=pass");
-    r->status = i % 50 ? 200 : 429;
+    r->status = i % 10007 == 5 ? 504 : i % 50 ? 200 : 429; /* 504: 1 in 10,007 */
     r->attempts = 1;
     r->stream = (int)(i & 1);
     r->latency_us = 120000 + i % 1000;
@@ -228,9 +229,10 @@ int main(int argc, char **argv)
             const char *name, *model, *key;
             int status;
         } rare[] = {{"model=absent", "no-such-model", NULL, 0}, {"status=503(absent)", NULL, NULL, 503},
-                    {"key", NULL, "team-3", 0}, {"status=429+model", "o3", NULL, 429}};
+                    {"model=rare", "o1-pro", NULL, 0},         {"status=504(rare)", NULL, NULL, 504},
+                    {"key", NULL, "team-3", 0},                {"status=429+model(never together)", "o3", NULL, 429}};
         for (size_t k = 0; k < sizeof(rare) / sizeof(rare[0]); k++) {
-            for (int q = 0; q < 20; q++) {
+            for (int q = 0; q < 100; q++) {
                 struct audit_filter f;
                 audit_filter_init(&f);
                 if (rare[k].model)
@@ -247,9 +249,9 @@ int main(int argc, char **argv)
                 }
                 ms[q] = (double)(util_now_ns() - a) / 1e6;
             }
-            qsort(ms, 20, sizeof(double), cmp_double);
-            printf("AUDIT_BENCH query rows=%ld filter=%s limit=100 median_ms=%.3f max_ms=%.3f\n", rows, rare[k].name, ms[10],
-                   ms[19]);
+            qsort(ms, 100, sizeof(double), cmp_double);
+            printf("AUDIT_BENCH query rows=%ld filter=%s limit=100 median_ms=%.3f p99_ms=%.3f max_ms=%.3f\n", rows,
+                   rare[k].name, ms[50], ms[98], ms[99]);
         }
         return 0;
     }

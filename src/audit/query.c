@@ -202,9 +202,8 @@ int audit_filter_from_query(struct audit_filter *f, const char *q, size_t len, c
  * kept in a min-heap by id while the blocks are walked by last_id, newest first. Blocks
  * overlap in id range, so a block below the newest kept records may still hold newer ones;
  * the walk stops when the heap is full and the next block's last_id is below its smallest
- * id: no later block can hold a record that belongs in the page. SQL skips the blocks that
- * cannot match from the summary columns (instr() may say yes wrongly, never no wrongly:
- * every record is checked again), before it reads their overflow pages. */
+ * id: no later block can hold a record that belongs in the page. Which blocks are read: see
+ * query_sqlite. */
 
 struct top_records {
     struct audit_record *slots; /* cap records; heap points into it */
@@ -335,16 +334,131 @@ static int scan_block(const uint8_t *ids, size_t n_ids, const char *recs, size_t
     }
 }
 
+/* ---- SQLite: the term index and the combos (sqlite_schema.h) ---- */
+
+/* 0 when combos (a block's distinct (model, key, status) triples, a flat JSON array with places
+ * in its dictionaries, null for none) shows that no record of the block matches every filter;
+ * 1 when one may (also for a combos that is "" or does not read: the records decide). */
+static int combos_may_match(const char *p, size_t len, const struct audit_filter *f, int model_ref, int key_ref)
+{
+    if (p == NULL || len < 2 || *p != '[')
+        return 1;
+    const char *end = p + len;
+    p++;
+    int64_t v[3];
+    int k = 0;
+    for (;;) {
+        if (end - p >= 4 && memcmp(p, "null", 4) == 0) {
+            v[k] = -1;
+            p += 4;
+        } else {
+            int neg = p < end && *p == '-';
+            const char *s = p += neg;
+            int64_t x = 0;
+            while (p < end && *p >= '0' && *p <= '9' && p - s < 10)
+                x = x * 10 + (*p++ - '0');
+            if (p == s)
+                return 1;
+            v[k] = neg ? -x : x;
+        }
+        if (++k == 3) {
+            if ((!f->model[0] || v[0] == model_ref) && (!f->key[0] || v[1] == key_ref) && (!f->status || v[2] == f->status))
+                return 1;
+            k = 0;
+        }
+        if (p >= end)
+            return 1;
+        if (*p == ']')
+            return k != 0 || p + 1 != end; /* every triple read and none matched: 0 */
+        if (*p++ != ',')
+            return 1;
+    }
+}
+
+/* A filter as a row of audit_block_term. */
+struct term {
+    int kind;
+    const char *text; /* model and key (as the blocks' dictionaries decode); NULL for a status */
+    int status;
+    long count;       /* its blocks in the id range */
+};
+
+static void bind_term(sqlite3_stmt *st, int at, const struct term *t)
+{
+    sqlite3_bind_int(st, at, t->kind);
+    if (t->text)
+        sqlite3_bind_text(st, at + 1, t->text, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int(st, at + 1, t->status);
+}
+
+/* Counts each term's blocks in [lo, top) and puts the rarest first: the walk follows it and
+ * asks the index for the others. -1 on an SQLite error. */
+static int order_terms(sqlite3 *db, struct term *terms, int n, const uint8_t *lo, const uint8_t *top)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM audit_block_term WHERE kind = ?1 AND value = ?2 AND last_id >= ?3"
+                               " AND last_id < ?4", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_blob(st, 3, lo, AUDIT_ID_BYTES, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, top, AUDIT_ID_BYTES, SQLITE_STATIC);
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        bind_term(st, 1, &terms[i]);
+        rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
+        terms[i].count = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        if (i > 0 && terms[i].count < terms[0].count) {
+            struct term x = terms[0];
+            terms[0] = terms[i];
+            terms[i] = x;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The message for a store this version cannot query. */
+static void store_error(sqlite3 *db, const char *path, char *err, size_t errsz)
+{
+    sqlite3_stmt *st = NULL;
+    int rows = 0, terms = 0;
+    if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('audit_log', 'audit_block_term')",
+                           -1, &st, NULL) == SQLITE_OK)
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *name = (const char *)sqlite3_column_text(st, 0);
+            rows |= name && !strcmp(name, "audit_log");
+            terms |= name && !strcmp(name, "audit_block_term");
+        }
+    sqlite3_finalize(st);
+    if (rows || !terms)
+        util_set_err(err, errsz,
+                     "audit store %s was written by an older Warden (%s): start Warden with it once, which %s, then query"
+                     " again",
+                     path, rows ? "one row per record" : "blocks without an index",
+                     rows ? "moves the rows into blocks" : "indexes the blocks");
+    else
+        util_set_err(err, errsz, "audit store %s: %s", path, sqlite3_errmsg(db));
+}
+
+/* The blocks are walked newest last_id first: with a model, key or status filter through the
+ * term index (the rarest term's rows, in (kind, value, last_id) order; the other terms looked
+ * up in it), so that a filter that few blocks match reads few rows; without one, through
+ * audit_block's last_id index. The walk reads the summary columns only; a block's records
+ * (the ids and recs columns, its overflow pages) are read, by seq, when its dictionaries hold
+ * the filter's model and key and its combos a triple that matches all filters. The walk is in
+ * last_id order whatever order the blocks were written in (a replay stores old records late),
+ * so the stop rule above holds: a block left out has no matching record. */
 static int query_sqlite(const struct config_audit *cfg, const struct audit_filter *f, audit_row_cb on_row, void *ud,
                         char next_cursor[AUDIT_ID_HEX], char *err, size_t errsz)
 {
     sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st = NULL, *body = NULL;
     int rc = -1;
     struct top_records t = {0};
     struct audit_block_dict *dict = NULL;
     struct audit_text model_needle = {0}, key_needle = {0};
-    char model[sizeof(f->model) * 3], key[sizeof(f->key) * 3], status_needle[16];
+    char model[sizeof(f->model) * 3], key[sizeof(f->key) * 3];
     if (sqlite3_open_v2(cfg->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         util_set_err(err, errsz, "audit store %s: %s", cfg->path, db ? sqlite3_errmsg(db) : "cannot open");
         goto out;
@@ -358,74 +472,92 @@ static int query_sqlite(const struct config_audit *cfg, const struct audit_filte
         memset(hi, 0xff, sizeof(hi));
     if (f->has_cursor && memcmp(f->cursor, hi, AUDIT_ID_BYTES) < 0)
         memcpy(hi, f->cursor, AUDIT_ID_BYTES);
-    int bounded = hi[0] != 0xff; /* a block that begins below hi ends below hi's time plus a block's span */
-    if (bounded) {
+    memset(top, 0xff, sizeof(top));
+    if (hi[0] != 0xff) { /* a block that begins below hi ends below hi's time plus a block's span */
         int64_t hi_us = 0;
         for (int i = 0; i < 8; i++)
             hi_us = hi_us << 8 | hi[i];
         audit_id_for_time(hi_us + AUDIT_BLOCK_SPAN_US + 1, top);
     }
-    char sql[512];
-    int n = snprintf(sql, sizeof(sql), "SELECT last_id, ids, recs, ts_min, models, keys, targets FROM audit_block WHERE last_id >= ?1 AND first_id < ?2%s",
-                     bounded ? " AND last_id < ?3" : "");
-    if (f->model[0])
-        n += snprintf(sql + n, sizeof(sql) - (size_t)n, " AND instr(models, ?4) > 0");
-    if (f->key[0])
-        n += snprintf(sql + n, sizeof(sql) - (size_t)n, " AND instr(keys, ?5) > 0");
+    struct term terms[3];
+    int n_terms = 0;
+    if (f->model[0]) {
+        filter_text(f->model, &model_needle, model, sizeof(model));
+        terms[n_terms++] = (struct term){AUDIT_TERM_MODEL, model, 0, 0};
+    }
+    if (f->key[0]) {
+        filter_text(f->key, &key_needle, key, sizeof(key));
+        terms[n_terms++] = (struct term){AUDIT_TERM_KEY, key, 0, 0};
+    }
     if (f->status)
-        n += snprintf(sql + n, sizeof(sql) - (size_t)n, " AND instr(statuses, ?6) > 0");
-    snprintf(sql + n, sizeof(sql) - (size_t)n, " ORDER BY last_id DESC");
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        sqlite3_stmt *old = NULL;
-        int is_old = sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'", -1,
-                                        &old, NULL) == SQLITE_OK &&
-                     sqlite3_step(old) == SQLITE_ROW;
-        sqlite3_finalize(old);
-        if (is_old)
-            util_set_err(err, errsz,
-                         "audit store %s was written by an older Warden (one row per record): start Warden with it once, "
-                         "which moves the rows into blocks, then query again",
-                         cfg->path);
-        else
-            util_set_err(err, errsz, "audit store %s: %s", cfg->path, sqlite3_errmsg(db));
+        terms[n_terms++] = (struct term){AUDIT_TERM_STATUS, NULL, f->status, 0};
+    char sql[1024];
+    if (n_terms == 0) {
+        snprintf(sql, sizeof(sql), "SELECT seq, last_id, ts_min, models, keys, targets, combos FROM audit_block"
+                                   " WHERE last_id >= ?1 AND last_id < ?3 AND first_id < ?2 ORDER BY last_id DESC");
+    } else {
+        if (n_terms > 1 && order_terms(db, terms, n_terms, lo, top) != 0) {
+            store_error(db, cfg->path, err, errsz);
+            goto out;
+        }
+        /* CROSS JOIN: the term index is the outer loop, in its order; a block by its rowid */
+        int n = snprintf(sql, sizeof(sql),
+                         "SELECT b.seq, b.last_id, b.ts_min, b.models, b.keys, b.targets, b.combos FROM audit_block_term AS t"
+                         " CROSS JOIN audit_block AS b ON b.seq = t.seq WHERE t.kind = ?4 AND t.value = ?5 AND t.last_id >= ?1"
+                         " AND t.last_id < ?3 AND b.last_id = t.last_id AND b.first_id < ?2");
+        for (int i = 1; i < n_terms; i++)
+            n += snprintf(sql + n, sizeof(sql) - (size_t)n,
+                          " AND EXISTS (SELECT 1 FROM audit_block_term AS u WHERE u.kind = ?%d AND u.value = ?%d"
+                          " AND u.last_id = t.last_id)",
+                          4 + 2 * i, 5 + 2 * i);
+        snprintf(sql + n, sizeof(sql) - (size_t)n, " ORDER BY t.last_id DESC");
+    }
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "SELECT ids, recs FROM audit_block WHERE seq = ?1", -1, &body, NULL) != SQLITE_OK) {
+        store_error(db, cfg->path, err, errsz);
         goto out;
     }
     sqlite3_bind_blob(st, 1, lo, AUDIT_ID_BYTES, SQLITE_STATIC);
     sqlite3_bind_blob(st, 2, hi, AUDIT_ID_BYTES, SQLITE_STATIC);
-    if (bounded)
-        sqlite3_bind_blob(st, 3, top, AUDIT_ID_BYTES, SQLITE_STATIC);
-    if (f->model[0]) {
-        filter_text(f->model, &model_needle, model, sizeof(model));
-        sqlite3_bind_text(st, 4, model_needle.p, (int)model_needle.len, SQLITE_STATIC);
-    }
-    if (f->key[0]) {
-        filter_text(f->key, &key_needle, key, sizeof(key));
-        sqlite3_bind_text(st, 5, key_needle.p, (int)key_needle.len, SQLITE_STATIC);
-    }
-    if (f->status) {
-        snprintf(status_needle, sizeof(status_needle), ",%d,", f->status);
-        sqlite3_bind_text(st, 6, status_needle, -1, SQLITE_STATIC);
-    }
+    sqlite3_bind_blob(st, 3, top, AUDIT_ID_BYTES, SQLITE_STATIC);
+    for (int i = 0; i < n_terms; i++)
+        bind_term(st, 4 + 2 * i, &terms[i]);
     dict = util_malloc(sizeof(*dict));
     t.cap = (size_t)f->limit + 1;
     t.slots = util_calloc(t.cap, sizeof(*t.slots));
     t.heap = util_calloc(t.cap, sizeof(*t.heap));
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (t.n == t.cap && sqlite3_column_bytes(st, 0) == AUDIT_ID_BYTES &&
-            memcmp(sqlite3_column_blob(st, 0), t.heap[0]->id, AUDIT_ID_BYTES) < 0)
+        if (t.n == t.cap && sqlite3_column_bytes(st, 1) == AUDIT_ID_BYTES &&
+            memcmp(sqlite3_column_blob(st, 1), t.heap[0]->id, AUDIT_ID_BYTES) < 0)
             break; /* this block and every later one end below the page */
-        const uint8_t *ids = sqlite3_column_blob(st, 1);
-        size_t n_ids = (size_t)sqlite3_column_bytes(st, 1) / AUDIT_ID_BYTES;
-        const char *recs = (const char *)sqlite3_column_text(st, 2);
-        size_t len = (size_t)sqlite3_column_bytes(st, 2);
-        if (recs == NULL ||
-            audit_block_dict_parse(dict, (const char *)sqlite3_column_text(st, 4), (size_t)sqlite3_column_bytes(st, 4),
-                                   (const char *)sqlite3_column_text(st, 5), (size_t)sqlite3_column_bytes(st, 5),
-                                   (const char *)sqlite3_column_text(st, 6), (size_t)sqlite3_column_bytes(st, 6)) != 0 ||
-            scan_block(ids, n_ids, recs, len, sqlite3_column_int64(st, 3), dict, f, lo, hi, model, key, &t) != 0) {
-            util_set_err(err, errsz, "audit store %s: a block's records are malformed", cfg->path);
-            goto out;
+        if (audit_block_dict_parse(dict, (const char *)sqlite3_column_text(st, 3), (size_t)sqlite3_column_bytes(st, 3),
+                                   (const char *)sqlite3_column_text(st, 4), (size_t)sqlite3_column_bytes(st, 4),
+                                   (const char *)sqlite3_column_text(st, 5), (size_t)sqlite3_column_bytes(st, 5)) != 0)
+            goto malformed;
+        int model_ref = -1, key_ref = -1;
+        if (f->model[0] && (model_ref = dict_find(dict->models[0], sizeof(dict->models[0]), dict->n_models, model)) < 0)
+            continue;
+        if (f->key[0] && (key_ref = dict_find(dict->keys[0], sizeof(dict->keys[0]), dict->n_keys, key)) < 0)
+            continue;
+        if (n_terms > 0 && !combos_may_match((const char *)sqlite3_column_text(st, 6), (size_t)sqlite3_column_bytes(st, 6), f,
+                                             model_ref, key_ref))
+            continue;
+        sqlite3_bind_int64(body, 1, sqlite3_column_int64(st, 0));
+        int found = sqlite3_step(body);
+        if (found == SQLITE_ROW) {
+            const char *recs = (const char *)sqlite3_column_text(body, 1);
+            if (recs == NULL || scan_block(sqlite3_column_blob(body, 0), (size_t)sqlite3_column_bytes(body, 0) / AUDIT_ID_BYTES,
+                                           recs, (size_t)sqlite3_column_bytes(body, 1), sqlite3_column_int64(st, 2), dict, f, lo,
+                                           hi, model, key, &t) != 0) {
+                sqlite3_reset(body);
+                goto malformed;
+            }
+        }
+        sqlite3_reset(body);
+        if (found != SQLITE_ROW && found != SQLITE_DONE) {
+            step = found;
+            break;
         }
     }
     if (step != SQLITE_ROW && step != SQLITE_DONE) {
@@ -439,6 +571,9 @@ static int query_sqlite(const struct config_audit *cfg, const struct audit_filte
     if (t.n > shown) /* a further record exists: the page ends at the last one sent */
         audit_id_to_hex(t.heap[shown - 1]->id, next_cursor);
     rc = 0;
+    goto out;
+malformed:
+    util_set_err(err, errsz, "audit store %s: a block's records are malformed", cfg->path);
 out:
     for (size_t i = 0; i < t.n; i++)
         audit_record_free(&t.slots[i]);
@@ -448,6 +583,7 @@ out:
     audit_text_free(&model_needle);
     audit_text_free(&key_needle);
     sqlite3_finalize(st);
+    sqlite3_finalize(body);
     if (db)
         sqlite3_close(db);
     return rc;

@@ -32,6 +32,9 @@
 
 #define RETENTION_BLOCKS 20
 #define MIGRATE_BATCH 2048
+/* Term rows go in by statements of up to this many rows: a statement's own cost (its cursor
+ * opened, its end) is paid once for them. */
+#define TERMS_PER_INSERT 8
 
 /* A record of the batch by its id as two big-endian halves: compared without memcmp. */
 struct sort_key {
@@ -44,10 +47,11 @@ struct sqlite_sink {
     char *path;
     sqlite3 *db;
     sqlite3_stmt *insert, *overlap, *expire;
+    sqlite3_stmt *insert_terms[TERMS_PER_INSERT]; /* [k]: k + 1 rows; prepared when first needed */
     sqlite3_stmt *begin, *commit; /* prepared once: sqlite3_exec parses its text on every call */
     struct sort_key *keys, *keys_tmp;
     size_t keys_cap;
-    struct audit_text recs, summary;
+    struct audit_text recs, summary, term;
     uint8_t ids[AUDIT_BLOCK_RECORDS * AUDIT_ID_BYTES];
     /* The largest last_id in the store (read at connect, raised by every block this connection
      * inserts; a failed transaction disconnects, and the next connect reads it again). A batch
@@ -59,6 +63,10 @@ struct sqlite_sink {
 static void disconnect(struct sqlite_sink *s)
 {
     sqlite3_finalize(s->insert);
+    for (int i = 0; i < TERMS_PER_INSERT; i++) {
+        sqlite3_finalize(s->insert_terms[i]);
+        s->insert_terms[i] = NULL;
+    }
     sqlite3_finalize(s->overlap);
     sqlite3_finalize(s->expire);
     sqlite3_finalize(s->begin);
@@ -215,12 +223,151 @@ static void dict_text(struct audit_text *t, const struct dict_list *l)
     t->p[t->len++] = ']';
 }
 
+/* The distinct (model, key, status) of a block's records, models and keys as places in its
+ * dictionaries (-1: none): the combos column, which lets a query with two or three filters skip
+ * a block where each filter matches some record but no record matches them all. */
+struct combo {
+    int32_t model, key, status;
+};
+
+struct combo_list {
+    struct combo c[AUDIT_BLOCK_RECORDS];
+    size_t n;
+};
+
+/* Adds c unless it is there, and makes it the last. */
+static void combo_add_new(struct combo_list *l, struct combo c)
+{
+    size_t k = 0;
+    while (k < l->n && (l->c[k].model != c.model || l->c[k].key != c.key || l->c[k].status != c.status))
+        k++;
+    if (k < l->n)
+        memmove(l->c + k, l->c + k + 1, (l->n - k - 1) * sizeof(c));
+    else
+        l->n++;
+    l->c[l->n - 1] = c;
+}
+
+/* Adds c unless it is there; the last one added or found is tried first (consecutive records
+ * mostly repeat it). */
+static inline void combo_add(struct combo_list *l, struct combo c)
+{
+    if (l->n > 0 && l->c[l->n - 1].model == c.model && l->c[l->n - 1].key == c.key && l->c[l->n - 1].status == c.status)
+        return;
+    combo_add_new(l, c);
+}
+
+/* v >= 0 in decimal at p; returns the end (no printf: a block has up to 768 of these). */
+static char *put_nonneg(char *p, uint32_t v)
+{
+    char d[10];
+    int n = 0;
+    do
+        d[n++] = (char)('0' + v % 10);
+    while ((v /= 10) > 0);
+    while (n > 0)
+        *p++ = d[--n];
+    return p;
+}
+
+/* The combos column: a flat JSON array of triples, "[0,null,200,1,null,429]". */
+static void combo_text(struct audit_text *t, const struct combo_list *l)
+{
+    audit_text_reserve(t, 2 + l->n * 3 * 12);
+    char *p = t->p + t->len;
+    *p++ = '[';
+    for (size_t i = 0; i < l->n; i++) {
+        const int32_t v[3] = {l->c[i].model, l->c[i].key, l->c[i].status};
+        for (int j = 0; j < 3; j++) {
+            if (i + (size_t)j > 0)
+                *p++ = ',';
+            if (v[j] < 0 && j < 2) {
+                memcpy(p, "null", 4);
+                p += 4;
+            } else if (v[j] < 0) { /* a status below zero: never written, but kept as it is */
+                *p++ = '-';
+                p = put_nonneg(p, -(uint32_t)v[j]);
+            } else {
+                p = put_nonneg(p, (uint32_t)v[j]);
+            }
+        }
+    }
+    *p++ = ']';
+    t->len = (size_t)(p - t->p);
+}
+
+/* The text a reader of the block decodes from the literal of text (json_each in the retention
+ * trigger, the query's filter): text itself, unless it holds a byte the encoder changes (then
+ * decoded from its literal into buf, invalid UTF-8 become U+FFFD). */
+static const char *term_text(struct audit_text *tmp, const char *text, char *buf, size_t bufsz)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p < 0x20 || *p >= 0x80 || *p == '"' || *p == '\\') {
+            tmp->len = 0;
+            audit_json_string(tmp, text, strlen(text));
+            return audit_json_string_decode(tmp->p, tmp->len, buf, bufsz) == 0 ? buf : text;
+        }
+    }
+    return text;
+}
+
+/* The statement that inserts k term rows (1 <= k <= TERMS_PER_INSERT). Two texts that decode
+ * alike (invalid bytes both read as U+FFFD) make one row: OR IGNORE. */
+static sqlite3_stmt *terms_statement(struct sqlite_sink *s, int k)
+{
+    if (s->insert_terms[k - 1] == NULL) {
+        char sql[96 + TERMS_PER_INSERT * 32];
+        int n = snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO audit_block_term (kind, value, last_id, seq) VALUES ");
+        for (int i = 0; i < k; i++)
+            n += snprintf(sql + n, sizeof(sql) - (size_t)n, "%s(?%d, ?%d, ?%d, ?%d)", i ? "," : "", 4 * i + 1, 4 * i + 2,
+                          4 * i + 3, 4 * i + 4);
+        if (sqlite3_prepare_v2(s->db, sql, -1, &s->insert_terms[k - 1], NULL) != SQLITE_OK)
+            return NULL;
+    }
+    return s->insert_terms[k - 1];
+}
+
+/* The block's term rows (audit_block_term): its models, keys and statuses, in the caller's
+ * transaction. */
+static int insert_terms(struct sqlite_sink *s, const uint8_t *last_id, sqlite3_int64 seq, const struct dict_list *models,
+                        const struct dict_list *names, const int32_t *statuses, size_t n_statuses)
+{
+    size_t n_models = (size_t)models->n, n_texts = n_models + (size_t)names->n, total = n_texts + n_statuses, done = 0;
+    char buf[TERMS_PER_INSERT][4 * sizeof(((struct audit_record *)0)->model)];
+    while (done < total) {
+        int k = total - done < TERMS_PER_INSERT ? (int)(total - done) : TERMS_PER_INSERT;
+        sqlite3_stmt *st = terms_statement(s, k);
+        if (st == NULL)
+            return sqlite3_errcode(s->db);
+        for (int i = 0; i < k; i++, done++) {
+            int kind = done < n_models ? AUDIT_TERM_MODEL : done < n_texts ? AUDIT_TERM_KEY : AUDIT_TERM_STATUS;
+            sqlite3_bind_int(st, 4 * i + 1, kind);
+            if (kind == AUDIT_TERM_STATUS) {
+                sqlite3_bind_int(st, 4 * i + 2, statuses[done - n_texts]);
+            } else {
+                const char *text = kind == AUDIT_TERM_MODEL ? models->text[done] : names->text[done - n_models];
+                /* text (a record's, or the caller's) and buf live until the step */
+                sqlite3_bind_text(st, 4 * i + 2, term_text(&s->term, text, buf[i], sizeof(buf[i])), -1, SQLITE_STATIC);
+            }
+            sqlite3_bind_blob(st, 4 * i + 3, last_id, AUDIT_ID_BYTES, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 4 * i + 4, seq);
+        }
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+            return rc;
+    }
+    return SQLITE_OK;
+}
+
 /* Stores keys[0..n) (sorted, distinct, n <= AUDIT_BLOCK_RECORDS) as one block. */
 static int insert_block(struct sqlite_sink *s, const struct sort_key *keys, size_t n)
 {
     struct dict_list models = {.n = 0}, names = {.n = 0}, targets = {.n = 0};
     int32_t statuses[AUDIT_BLOCK_RECORDS];
     size_t n_statuses = 0;
+    struct combo_list combos;
+    combos.n = 0;
     int64_t ts_min = keys[0].r->time_us, ts_max = ts_min;
     for (size_t i = 1; i < n; i++) {
         ts_min = keys[i].r->time_us < ts_min ? keys[i].r->time_us : ts_min;
@@ -239,6 +386,7 @@ static int insert_block(struct sqlite_sink *s, const struct sort_key *keys, size
         struct audit_block_refs refs = {dict_ref(&models, r->model), dict_ref(&names, r->key_name),
                                         dict_ref(&targets, r->target)};
         audit_block_append_record(t, r, ts_min, &refs);
+        combo_add(&combos, (struct combo){refs.model, refs.key, r->status});
         memcpy(s->ids + i * AUDIT_ID_BYTES, r->id, AUDIT_ID_BYTES);
         if (n_statuses == 0 || statuses[n_statuses - 1] != r->status) {
             size_t k = 0;
@@ -268,6 +416,8 @@ static int insert_block(struct sqlite_sink *s, const struct sort_key *keys, size
     sum->p[sum->len++] = ',';
     for (size_t i = 0; i < n_statuses; i++)
         sum->len += (size_t)snprintf(sum->p + sum->len, 13, "%d,", (int)statuses[i]);
+    size_t statuses_end = sum->len;
+    combo_text(sum, &combos);
 
     sqlite3_stmt *st = s->insert;
     sqlite3_bind_blob(st, 1, keys[n - 1].r->id, AUDIT_ID_BYTES, SQLITE_STATIC);
@@ -278,13 +428,16 @@ static int insert_block(struct sqlite_sink *s, const struct sort_key *keys, size
     sqlite3_bind_text(st, 6, sum->p, (int)models_end, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, sum->p + models_end, (int)(keys_end - models_end), SQLITE_STATIC);
     sqlite3_bind_text(st, 8, sum->p + keys_end, (int)(targets_end - keys_end), SQLITE_STATIC);
-    sqlite3_bind_text(st, 9, sum->p + targets_end, (int)(sum->len - targets_end), SQLITE_STATIC);
-    sqlite3_bind_blob(st, 10, s->ids, (int)(n * AUDIT_ID_BYTES), SQLITE_STATIC);
-    sqlite3_bind_text(st, 11, t->p, (int)t->len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, sum->p + targets_end, (int)(statuses_end - targets_end), SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, sum->p + statuses_end, (int)(sum->len - statuses_end), SQLITE_STATIC);
+    sqlite3_bind_blob(st, 11, s->ids, (int)(n * AUDIT_ID_BYTES), SQLITE_STATIC);
+    sqlite3_bind_text(st, 12, t->p, (int)t->len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     /* the bound pointers go stale with the next batch, which binds every parameter anew */
-    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+    if (rc != SQLITE_DONE)
+        return rc;
+    return insert_terms(s, keys[n - 1].r->id, sqlite3_last_insert_rowid(s->db), &models, &names, statuses, n_statuses);
 }
 
 /* Stores recs[0..n) inside the caller's transaction; an SQLite result code. */
@@ -436,6 +589,102 @@ static int migrate_rows(struct sqlite_sink *s, char *err, size_t errsz)
     return 0;
 }
 
+/* ---- a store of the first block version: no combos, no term index ---- */
+
+static int blocks_lack_combos(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int has_table = 0, has_combos = 0;
+    if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('audit_block')", -1, &st, NULL) == SQLITE_OK)
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            has_table = 1;
+            has_combos |= strcmp(col_text(st, 0), "combos") == 0;
+        }
+    sqlite3_finalize(st);
+    return has_table && !has_combos;
+}
+
+/* The combos and term rows of one stored block (row: the columns of UPGRADE_COLUMNS) into the
+ * new table, with its seq. A block whose records do not read gets combos "" (a query never
+ * skips it by them) and the terms its summary columns name. */
+static int upgrade_block(struct sqlite_sink *s, sqlite3_stmt *row, sqlite3_stmt *ins, struct audit_block_dict *dict)
+{
+    struct dict_list models = {.n = 0}, names = {.n = 0};
+    struct combo_list combos;
+    int32_t statuses[AUDIT_BLOCK_RECORDS];
+    size_t n_statuses = 0;
+    combos.n = 0;
+    int ok = audit_block_dict_parse(dict, col_text(row, 6), (size_t)sqlite3_column_bytes(row, 6), col_text(row, 7),
+                                    (size_t)sqlite3_column_bytes(row, 7), col_text(row, 8),
+                                    (size_t)sqlite3_column_bytes(row, 8)) == 0;
+    if (ok) {
+        for (size_t i = 0; i < dict->n_models; i++)
+            models.text[models.n++] = dict->models[i];
+        for (size_t i = 0; i < dict->n_keys; i++)
+            names.text[names.n++] = dict->keys[i];
+        struct audit_block_reader rd;
+        struct audit_record head;
+        audit_block_reader_init(&rd, col_text(row, 11), (size_t)sqlite3_column_bytes(row, 11), 0, dict);
+        int rc;
+        while ((rc = audit_block_read_head(&rd, &head)) == 1 && audit_block_skip_rest(&rd) == 0)
+            combo_add(&combos, (struct combo){rd.model_ref, rd.key_ref, head.status});
+        ok = rc == 0;
+    }
+    for (const char *p = col_text(row, 9); *p && n_statuses < AUDIT_BLOCK_RECORDS;) { /* ",200,429," */
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end != p)
+            statuses[n_statuses++] = (int32_t)v;
+        p = end != p ? end : p + 1;
+    }
+    struct audit_text *t = &s->summary;
+    t->len = 0;
+    if (ok)
+        combo_text(t, &combos);
+    for (int i = 0; i < 10; i++)
+        sqlite3_bind_value(ins, i + 1, sqlite3_column_value(row, i));
+    sqlite3_bind_text(ins, 11, t->len ? t->p : "", (int)t->len, SQLITE_STATIC);
+    sqlite3_bind_value(ins, 12, sqlite3_column_value(row, 10));
+    sqlite3_bind_value(ins, 13, sqlite3_column_value(row, 11));
+    int rc = sqlite3_step(ins);
+    sqlite3_reset(ins);
+    if (rc != SQLITE_DONE)
+        return rc;
+    if (sqlite3_column_bytes(row, 1) != AUDIT_ID_BYTES)
+        return SQLITE_OK; /* not an id: no block a query finds by its terms */
+    return insert_terms(s, sqlite3_column_blob(row, 1), sqlite3_column_int64(row, 0), &models, &names, statuses, n_statuses);
+}
+
+/* Copies the blocks of audit_block_v1 (the table renamed) into audit_block with their combos and
+ * terms, then drops it; inside the caller's transaction. */
+static int upgrade_blocks(struct sqlite_sink *s, size_t *count)
+{
+    sqlite3_stmt *row = NULL, *ins = NULL;
+    struct audit_block_dict *dict = util_malloc(sizeof(*dict));
+    int rc = sqlite3_prepare_v2(s->db,
+                                "SELECT seq, last_id, first_id, n, ts_min, ts_max, models, keys, targets, statuses, ids, recs"
+                                " FROM audit_block_v1 ORDER BY seq",
+                                -1, &row, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(s->db,
+                                "INSERT INTO audit_block (seq, last_id, first_id, n, ts_min, ts_max, models, keys, targets,"
+                                " statuses, combos, ids, recs) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                                -1, &ins, NULL);
+    int step = SQLITE_DONE;
+    while (rc == SQLITE_OK && (step = sqlite3_step(row)) == SQLITE_ROW) {
+        rc = upgrade_block(s, row, ins, dict);
+        (*count)++;
+    }
+    if (rc == SQLITE_OK && step != SQLITE_DONE)
+        rc = step;
+    sqlite3_finalize(row);
+    sqlite3_finalize(ins);
+    free(dict);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(s->db, "DROP TABLE audit_block_v1", NULL, NULL, NULL);
+    return rc;
+}
+
 /* ---- the sink ---- */
 
 static int read_stored_max(struct sqlite_sink *s)
@@ -467,13 +716,38 @@ static int sq_connect(struct audit_sink *base, char *err, size_t errsz)
     if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
         return fail(s, err, errsz, "open");
     sqlite3_busy_timeout(s->db, 2000);
-    if (sqlite3_exec(s->db, AUDIT_SQLITE_PRAGMAS AUDIT_SQLITE_BLOCK_TABLE, NULL, NULL, NULL) != SQLITE_OK)
-        return fail(s, err, errsz, "schema");
+    if (sqlite3_exec(s->db, AUDIT_SQLITE_PRAGMAS, NULL, NULL, NULL) != SQLITE_OK)
+        return fail(s, err, errsz, "pragmas");
+    /* A store of the first block version gets the combos column (before ids: a query reads it
+     * without the block's overflow pages) and the term index: its table is renamed, the new one
+     * made and filled, the old dropped, in one transaction that an interruption undoes. */
+    int upgrade = blocks_lack_combos(s->db);
+    if (upgrade && sqlite3_exec(s->db,
+                                "BEGIN IMMEDIATE; DROP VIEW IF EXISTS audit_log; DROP INDEX IF EXISTS audit_block_last;"
+                                " ALTER TABLE audit_block RENAME TO audit_block_v1;",
+                                NULL, NULL, NULL) != SQLITE_OK) {
+        util_set_err(err, errsz, "sqlite %s: upgrading the blocks: %s", s->path, sqlite3_errmsg(s->db));
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        disconnect(s);
+        return WARDEN_EIO;
+    }
+    if (sqlite3_exec(s->db, AUDIT_SQLITE_BLOCK_TABLE AUDIT_SQLITE_TERM_TABLE, NULL, NULL, NULL) != SQLITE_OK)
+        return fail(s, err, errsz, "schema"); /* the connection's close rolls back an upgrade */
     if (sqlite3_prepare_v2(s->db,
-                           "INSERT INTO audit_block (last_id, first_id, n, ts_min, ts_max, models, keys, targets, statuses, ids,"
-                           " recs) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                           "INSERT INTO audit_block (last_id, first_id, n, ts_min, ts_max, models, keys, targets, statuses, combos,"
+                           " ids, recs) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                            -1, &s->insert, NULL) != SQLITE_OK)
         return fail(s, err, errsz, "prepare insert");
+    if (upgrade) {
+        size_t blocks = 0;
+        if (upgrade_blocks(s, &blocks) != SQLITE_OK || sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+            util_set_err(err, errsz, "sqlite %s: upgrading the blocks: %s", s->path, sqlite3_errmsg(s->db));
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            disconnect(s);
+            return WARDEN_EIO;
+        }
+        LOG_INFO("audit", "%s: indexed %zu blocks by model, key and status", s->path, blocks);
+    }
     /* the blocks that may hold an id of [?1, ?2]: last_id >= ?1 and first_id <= ?2, and as no block
      * spans more than AUDIT_BLOCK_SPAN_US, last_id < ?3 (?2's time plus that span) */
     if (sqlite3_prepare_v2(s->db, "SELECT ids FROM audit_block WHERE last_id >= ?1 AND last_id < ?3 AND first_id <= ?2", -1,
@@ -546,6 +820,7 @@ static void sq_destroy(struct audit_sink *base)
     free(s->keys_tmp);
     audit_text_free(&s->recs);
     audit_text_free(&s->summary);
+    audit_text_free(&s->term);
     free(s->path);
     free(s);
 }

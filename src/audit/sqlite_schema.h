@@ -18,6 +18,10 @@
  *             each a JSON array of strings ("[\"gpt-4o\",\"o3\"]"; an empty one is not
  *             listed): the block's dictionaries, which its records point into by position
  *   statuses             its distinct statuses, ",200,429,"
+ *   combos    the distinct (model, key, status) of its records, a flat JSON array of triples,
+ *             model and key as places in the dictionaries, null for none:
+ *             "[0,null,200,1,null,429]" (a block where each filter matches some record
+ *             but no record matches them all is skipped without reading its records)
  *   ids       the records' 16-byte ids, concatenated, ascending
  *   recs      the records, a JSON array with one positional array each (block.h);
  *             a record's time is written as the microseconds after ts_min, its model,
@@ -25,12 +29,25 @@
  *             texts, the same in most records, would be escaped and stored again)
  *
  * The summary columns come before the two big ones, so that the query decides
- * whether to read a block (instr() on models, keys, statuses) from the row's
- * first page, without its overflow pages. Ids begin with the time in
- * microseconds, big-endian, so a time range is an id range (audit_id_for_time).
- * Blocks may overlap in id range (rings are popped in any order, a journal
- * replay stores old records late): the query merges them (query.c), and the
- * writer skips a record whose id is already in a block (sink_sqlite.c).
+ * whether to read a block (its dictionaries and combos) without reading the
+ * rest of its overflow pages. Ids begin with the time in microseconds,
+ * big-endian, so a time range is an id range (audit_id_for_time). Blocks may
+ * overlap in id range (rings are popped in any order, a journal replay stores
+ * old records late): the query merges them (query.c), and the writer skips a
+ * record whose id is already in a block (sink_sqlite.c).
+ *
+ * TERMS. audit_block_term indexes the blocks by model, key and status (the
+ * issue's "indexes on time, key, model and status"; time is last_id's index):
+ * one row (kind, value, last_id, seq) per distinct model, key name and status
+ * of each block, written in the block's transaction, deleted with the block by
+ * a trigger (retention, or any DELETE). Keyed by (kind, value, last_id), not
+ * seq: the query walks a term's blocks newest last_id first, the order its stop
+ * rule needs, whatever order they were written in (a replay writes old records
+ * in a new, higher seq). A query with a filter reads O(blocks that hold the
+ * term) rows instead of every block's summary. Its cost to the writer: a few
+ * thousand instructions per term row and one multi-row INSERT per 8 terms of a
+ * block (SINK=1 bench/audit_instr.sh, one model and one status a block: +78 a
+ * record in batches of 256, +350 in batches of 64, +1,340 in batches of 16).
  *
  * audit_log is a VIEW with the columns and types of the table that stored a
  * row per record before (id BLOB, ts, ..., cost_usd REAL, ..., parent_id), so
@@ -43,7 +60,12 @@
  *
  * A store made before blocks (audit_log a table) is migrated when the writer
  * opens it: its rows become blocks in one transaction, then the table is
- * dropped and the view made (sink_sqlite.c, migrate_rows). */
+ * dropped and the view made (sink_sqlite.c, migrate_rows). A store of the
+ * first block version (no combos, no audit_block_term) is upgraded when the
+ * writer opens it, in one transaction: its table is renamed audit_block_v1,
+ * each block copied into the new table with its combos and term rows, the old
+ * table dropped (sink_sqlite.c, upgrade_blocks). Until then the query refuses
+ * it with a message that says so. */
 #ifndef WARDEN_AUDIT_SQLITE_SCHEMA_H
 #define WARDEN_AUDIT_SQLITE_SCHEMA_H
 
@@ -66,8 +88,28 @@
 #define AUDIT_SQLITE_BLOCK_TABLE                                                                                             \
     "CREATE TABLE IF NOT EXISTS audit_block (seq INTEGER PRIMARY KEY, last_id BLOB NOT NULL, first_id BLOB NOT NULL,"        \
     " n INTEGER NOT NULL, ts_min INTEGER NOT NULL, ts_max INTEGER NOT NULL, models TEXT NOT NULL, keys TEXT NOT NULL,"      \
-    " targets TEXT NOT NULL, statuses TEXT NOT NULL, ids BLOB NOT NULL, recs TEXT NOT NULL);"                               \
+    " targets TEXT NOT NULL, statuses TEXT NOT NULL, combos TEXT NOT NULL, ids BLOB NOT NULL, recs TEXT NOT NULL);"         \
     "CREATE UNIQUE INDEX IF NOT EXISTS audit_block_last ON audit_block(last_id);"
+
+/* The kinds of audit_block_term rows. */
+enum audit_term_kind { AUDIT_TERM_MODEL = 0, AUDIT_TERM_KEY = 1, AUDIT_TERM_STATUS = 2 };
+
+/* The term index, and the trigger that deletes a block's terms with the block (retention, or a
+ * person's DELETE): the block's models and keys are JSON arrays, its statuses ",200,429," made
+ * one ("[200,429]"). A summary that is not JSON (never written so) deletes none: a term left
+ * behind names a block that is gone, which the query's join drops. */
+#define AUDIT_SQLITE_TERM_TABLE                                                                                              \
+    "CREATE TABLE IF NOT EXISTS audit_block_term (kind INTEGER NOT NULL, value NOT NULL, last_id BLOB NOT NULL,"           \
+    " seq INTEGER NOT NULL, PRIMARY KEY (kind, value, last_id)) WITHOUT ROWID;"                                             \
+    "CREATE TRIGGER IF NOT EXISTS audit_block_term_delete AFTER DELETE ON audit_block BEGIN"                               \
+    " DELETE FROM audit_block_term WHERE kind = 0 AND last_id = old.last_id AND value IN"                                  \
+    "  (SELECT value FROM json_each(CASE WHEN json_valid(old.models) THEN old.models ELSE '[]' END));"                     \
+    " DELETE FROM audit_block_term WHERE kind = 1 AND last_id = old.last_id AND value IN"                                  \
+    "  (SELECT value FROM json_each(CASE WHEN json_valid(old.keys) THEN old.keys ELSE '[]' END));"                         \
+    " DELETE FROM audit_block_term WHERE kind = 2 AND last_id = old.last_id AND value IN"                                  \
+    "  (SELECT value FROM json_each(CASE WHEN json_valid('[' || trim(old.statuses, ',') || ']')"                           \
+    "   THEN '[' || trim(old.statuses, ',') || ']' ELSE '[]' END));"                                                       \
+    " END;"
 
 /* The fields' positions are those of enum audit_block_field (block.h); x ->> NULL is NULL. */
 #define AUDIT_SQLITE_VIEW                                                                                                    \

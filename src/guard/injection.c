@@ -23,12 +23,14 @@
 #include <string.h>
 
 #include "guard/hs_block.h"
+#include "guard/injection_cipher.h"
 #include "guard/injection_decode.h"
 #include "guard/injection_lex.h"
 #include "util/alloc.h"
 #include "util/err.h"
 
 #define INJ_MAX_TEXT (8u * 1024 * 1024) /* longer texts are checked on their first 8 MiB */
+#define DECODE_MAX_TEXT (1u * 1024 * 1024) /* and decoded (injection_decode.h, injection_cipher.h) on their first MiB */
 #define B64_MIN_RUN 24
 #define B64_MAX_RUNS 8
 #define DISCUSSION_DAMP 0.6
@@ -326,6 +328,8 @@ struct guard_injection_scratch {
     size_t cap;
     char *b64;        /* a decoded base64 run */
     size_t b64cap;
+    char *inner;      /* a payload decoded out of a decoded payload (double encodings) */
+    size_t innercap;
     int whole_text;   /* tests: scan whole texts, never windows */
     struct window *windows;
     size_t n_windows, cap_windows;
@@ -347,6 +351,8 @@ struct text_signals {
     int spaced;            /* s p a c e d letters joined */
     int cjk;               /* kana, CJK ideographs or Hangul: scored by inj_lex_score_cjk */
     int cyrillic;          /* Cyrillic letters: Russian is scored by inj_lex_score_cjk on the raw text */
+    int emoji;             /* pictographs, arrows and dingbats: a message spelt in emoji */
+    int styled;            /* letters written in fullwidth, mathematical, enclosed, small-capital, Braille ... forms */
 };
 
 const char *guard_injection_family_name(int family)
@@ -422,6 +428,7 @@ void guard_injection_scratch_free(struct guard_injection_scratch *sc)
     free(sc->norm);
     free(sc->map);
     free(sc->b64);
+    free(sc->inner);
     free(sc->windows);
     free(sc);
 }
@@ -520,10 +527,44 @@ static char ascii_lookalike(uint32_t cp)
         return (char)('A' + (cp - 0x1F130));
     if (cp >= 0x1F170 && cp <= 0x1F189)
         return (char)('A' + (cp - 0x1F170));
+    if (cp >= 0x1F1E6 && cp <= 0x1F1FF) /* regional indicators: flags are pairs of them, spelt words runs */
+        return (char)('A' + (cp - 0x1F1E6));
     if (cp >= 0xC0 && cp <= 0xFF) {
         static const char latin1[] = "AAAAAAACEEEEIIIIDNOOOOOxOUUUUYPsaaaaaaaceeeeiiiidnooooo/ouuuuypy";
         char a = latin1[cp - 0xC0];
         return a == 'x' || a == '/' ? 0 : a;
+    }
+    if (cp >= 0x0100 && cp <= 0x017F) { /* Latin Extended-A: the letter under its accent ("ìgnōrę") */
+        static const char ext_a[129] = "AaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIiIiJjKkkLlLlLlLlLlNnNnNnnNnOoOoOo  "
+                                       "RrRrRrSsSsSsSsTtTtTtUuUuUuUuUuUuWwYyYZzZzZzs";
+        return ext_a[cp - 0x0100] == ' ' ? 0 : ext_a[cp - 0x0100];
+    }
+    if (cp >= 0x249C && cp <= 0x24B5) /* parenthesized small letters */
+        return (char)('a' + (cp - 0x249C));
+    if (cp >= 0x2800 && cp <= 0x283F) { /* Braille letters (grade 1), the blank cell a space */
+        static const char braille[64] = " a b k l cif msp e h o r djg ntq     u v     x       z    w  y  ";
+        char a = braille[cp - 0x2800];
+        return a == ' ' && cp != 0x2800 ? 0 : a;
+    }
+    if ((cp >= 0x1D00 && cp <= 0x1DBF) || (cp >= 0x0180 && cp <= 0x02E3) || cp == 0x2071 || cp == 0x207F || cp == 0xA730 ||
+        cp == 0xA731) {
+        /* small capitals and modifier (superscript) letters: "ɪɢɴᴏʀᴇ", "ᶦᵍⁿᵒʳᵉ" */
+        static const struct {
+            uint16_t cp;
+            char a;
+        } small[] = {
+            {0x1D00, 'a'}, {0x0299, 'b'}, {0x1D04, 'c'}, {0x1D05, 'd'}, {0x1D07, 'e'}, {0xA730, 'f'}, {0x0262, 'g'},
+            {0x029C, 'h'}, {0x1D0A, 'j'}, {0x1D0B, 'k'}, {0x029F, 'l'}, {0x1D0D, 'm'}, {0x0274, 'n'}, {0x1D0F, 'o'},
+            {0x1D18, 'p'}, {0x01EB, 'q'}, {0x0280, 'r'}, {0xA731, 's'}, {0x1D1B, 't'}, {0x1D1C, 'u'}, {0x1D20, 'v'},
+            {0x1D21, 'w'}, {0x028F, 'y'}, {0x1D22, 'z'}, {0x1D43, 'a'}, {0x1D47, 'b'}, {0x1D9C, 'c'}, {0x1D48, 'd'},
+            {0x1D49, 'e'}, {0x1DA0, 'f'}, {0x1D4D, 'g'}, {0x02B0, 'h'}, {0x2071, 'i'}, {0x1DA6, 'i'}, {0x02B2, 'j'},
+            {0x1D4F, 'k'}, {0x02E1, 'l'}, {0x1D50, 'm'}, {0x207F, 'n'}, {0x1D52, 'o'}, {0x1D56, 'p'}, {0x02B3, 'r'},
+            {0x02E2, 's'}, {0x1D57, 't'}, {0x1D58, 'u'}, {0x1D5B, 'v'}, {0x02B7, 'w'}, {0x02E3, 'x'}, {0x02B8, 'y'},
+            {0x1DBB, 'z'},
+        };
+        for (size_t i = 0; i < sizeof(small) / sizeof(small[0]); i++)
+            if (small[i].cp == cp)
+                return small[i].a;
     }
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
         if (table[i].cp == cp)
@@ -557,16 +598,32 @@ static void ensure_cap(struct guard_injection_scratch *sc, size_t len)
 }
 
 /* Byte classes for the one cheap pass over the raw text. C_TOKEN: the bytes a base64 run or a
- * leetspeak word is made of; C_PUNCT: those of them that are neither letters nor digits. */
-enum { C_ALPHA = 1, C_LEET = 2, C_HIGH = 4, C_B64 = 8, C_UPPER = 16, C_LOWER = 32, C_TOKEN = 64, C_PUNCT = 128 };
+ * leetspeak word is made of; C_PUNCT: those of them that are neither letters nor digits; the
+ * classes from C_DIGIT on only tell prescan where a payload may be encoded (enum decode_cand). */
+enum {
+    C_ALPHA = 1,
+    C_LEET = 2,
+    C_HIGH = 4,
+    C_B64 = 8,
+    C_UPPER = 16,
+    C_LOWER = 32,
+    C_TOKEN = 64,
+    C_PUNCT = 128,
+    C_DIGIT = 256,
+    C_VOWEL = 512, /* a e i o u y */
+    C_RARE = 1024, /* j q x z: rare in English, common in shifted letters */
+    C_DASH = 2048, /* - _ (Morse) */
+    C_QUOTE = 4096,
+    C_DOT = 8192,
+};
 
-static const unsigned char *byte_class(void)
+static const uint16_t *byte_class(void)
 {
-    static unsigned char cls[256];
+    static uint16_t cls[256];
     static int ready; /* benign race: every thread writes the same bytes */
     if (!ready) {
         for (int c = 0; c < 256; c++) {
-            unsigned char k = 0;
+            unsigned k = 0, lc = (unsigned)c | 0x20;
             if (is_alpha((unsigned)c))
                 k |= C_ALPHA;
             if (is_leet((unsigned)c))
@@ -577,6 +634,18 @@ static const unsigned char *byte_class(void)
                 k |= C_UPPER;
             if (c >= 'a' && c <= 'z')
                 k |= C_LOWER;
+            if (c >= '0' && c <= '9')
+                k |= C_DIGIT;
+            if (is_alpha((unsigned)c) && (lc == 'a' || lc == 'e' || lc == 'i' || lc == 'o' || lc == 'u' || lc == 'y'))
+                k |= C_VOWEL;
+            if (is_alpha((unsigned)c) && (lc == 'j' || lc == 'q' || lc == 'x' || lc == 'z'))
+                k |= C_RARE;
+            if (c == '-' || c == '_')
+                k |= C_DASH;
+            if (c == '\'' || c == '"' || c == '`')
+                k |= C_QUOTE;
+            if (c == '.')
+                k |= C_DOT;
             int alnum = is_alpha((unsigned)c) || (c >= '0' && c <= '9');
             if (alnum || c == '+' || c == '/' || c == '-' || c == '_')
                 k |= C_B64;
@@ -584,7 +653,7 @@ static const unsigned char *byte_class(void)
                 k |= C_TOKEN;
             if ((k & C_TOKEN) && !alnum)
                 k |= C_PUNCT;
-            cls[c] = k;
+            cls[c] = (uint16_t)k;
         }
         ready = 1;
     }
@@ -598,9 +667,31 @@ struct b64_run {
 /* What the normalisation pass has to do (prescan's answer). */
 enum { NEED_FOLD = 1, NEED_LEET = 2, NEED_SPACED = 4 };
 
+/* Where prescan saw what an encoded payload is made of: the decoders of injection_decode.h and
+ * injection_cipher.h run only on texts that have it. */
+enum decode_cand {
+    CAND_BASE32 = 1, /* a token of 16+ characters, capitals and digits */
+    CAND_BITS = 2,   /* four tokens of 7 or 8 binary digits, or one of 32+ */
+    CAND_CODES = 4,  /* eight numbers of one to three digits in a row */
+    CAND_MORSE = 8,  /* three tokens of dashes */
+    CAND_CIPHER = 16, /* three of eight words in a row with j, q, x or z, or with no vowel */
+    CAND_CUT = 32,   /* three words cut by a dot ("ig.nore") */
+    CAND_PIECES = 64, /* three quoted pieces */
+    CAND_PIG = 128,   /* three words ending in "ay" (pig latin) */
+    CAND_ESCAPES = 256, /* four escapes (inj_has_escapes; not prescan's) */
+    CAND_LEET = 512,    /* leetspeak (prescan's NEED_LEET) */
+    CAND_SPACED = 1024, /* s p a c e d letters joined by the normalisation */
+    CAND_HEX = 2048,    /* eight "0x69" tokens */
+    CAND_POINTS = 4096, /* four "U+0069" tokens */
+    CAND_CAPS = 8192,   /* five capitalised words of 4-8 letters in a row (spelling alphabet) */
+    CAND_BACKWARDS = 16384, /* two common words spelt backwards ("eht", "uoy", "ruoy") */
+    CAND_ALWAYS = 32768,    /* decoders cheap enough to try on every text (they look at its end) */
+};
+#define CIPHER_ODD_WORDS 3
+
 /* The byte-by-byte test for s[from..to): a leet character between word characters next to a
  * letter; four single letters in a row, each followed by one separator ("i-g-n-o"). */
-static int token_needs(const unsigned char *cls, const unsigned char *s, size_t len, size_t from, size_t to)
+static int token_needs(const uint16_t *cls, const unsigned char *s, size_t len, size_t from, size_t to)
 {
     int need = 0, singles = 0;
     for (size_t i = from; i < to; i++) {
@@ -619,20 +710,122 @@ static int token_needs(const unsigned char *cls, const unsigned char *s, size_t 
     return need;
 }
 
+/* Counters behind enum decode_cand, token by token. Distances are in bytes: cheaper than
+ * counting every word. */
+struct cand_state {
+    unsigned cand, odd_words, odd1, odd2, codes_run, bit_tokens, dash_tokens, cuts, quoted, ay_words, hex0x, points, caps,
+        last_cap, backwards;
+    size_t last_code; /* where the last character code ended */
+};
+
+/* The rare tokens: digits, dashes, capitals with digits. */
+static void cand_other_token(struct cand_state *st, const uint16_t *cls, const unsigned char *s, size_t start, size_t end, unsigned any)
+{
+    size_t n = end - start;
+    if (any & C_ALPHA) {
+        if (n >= 16 && !(any & (C_LOWER | C_PUNCT)))
+            st->cand |= CAND_BASE32;
+        if (n >= 3 && s[start] == '0' && (s[start + 1] | 0x20) == 'x' && ++st->hex0x >= 8)
+            st->cand |= CAND_HEX;
+        if (n >= 4 && (s[start] | 0x20) == 'u' && s[start + 1] == '+' && ++st->points >= 4)
+            st->cand |= CAND_POINTS;
+    } else if (!(any & C_PUNCT)) { /* digits */
+        if (n <= 3) {
+            st->codes_run = st->last_code + 2 >= start ? st->codes_run + 1 : 1; /* one separator or ", " */
+            st->last_code = end;
+            if (st->codes_run >= 8)
+                st->cand |= CAND_CODES;
+        }
+        if (n >= 7 && (n <= 8 || n % 8 == 0)) {
+            size_t k = start;
+            while (k < end && (s[k] == '0' || s[k] == '1'))
+                k++;
+            if (k == end && (++st->bit_tokens >= 4 || n >= 32))
+                st->cand |= CAND_BITS;
+        }
+    } else if (any & C_DASH) {
+        size_t k = start;
+        while (k < end && (cls[s[k]] & C_DASH))
+            k++;
+        if (k == end && ++st->dash_tokens >= 3)
+            st->cand |= CAND_MORSE;
+    }
+}
+
+#define CIPHER_WORDS 8 /* three odd words among eight tokens */
+
+/* The first two letters of the words inj_backwards_word knows (injection_cipher.h), a bit per
+ * second letter: most short words are passed over on this test. */
+#define L(c) (1u << ((c) - 'a'))
+static const uint32_t backwards_pairs[26] = {
+    ['e' - 'a'] = L('h') | L('b') | L('w') | L('v') | L('k'), ['d' - 'a'] = L('n'), ['u' - 'a'] = L('o'),
+    ['r' - 'a'] = L('o') | L('u'), ['l' - 'a'] = L('l'), ['y' - 'a'] = L('n') | L('m'), ['w' - 'a'] = L('o'),
+    ['n' - 'a'] = L('a'), ['s' - 'a'] = L('i'), ['t' - 'a'] = L('a') | L('s') | L('i'), ['h' - 'a'] = L('t'),
+    ['m' - 'a'] = L('o'), ['o' - 'a'] = L('t'), ['f' - 'a'] = L('o'),
+};
+#undef L
+
+/* One token s[start..end), the words-th, with the OR of its byte classes and of the classes
+ * of the bytes before it (gap). Most tokens are words of letters with a vowel after a space: a few tests
+ * each, and the rest is for rarer tokens. */
+static inline void cand_token(struct cand_state *st, const uint16_t *cls, const unsigned char *s, size_t start, size_t end,
+                              unsigned any, unsigned gap, unsigned words)
+{
+    size_t n = end - start;
+    if ((any & (C_ALPHA | C_DIGIT | C_PUNCT)) == C_ALPHA) {
+        /* a word with j/q/x/z or without a vowel is odd (capitals only: acronyms up to 4);
+         * three odd words close together may be shifted letters */
+        if (((any ^ C_VOWEL) & (C_RARE | C_VOWEL)) && n >= 3 && ((any & C_LOWER) || n >= 5)) {
+            if (++st->odd_words >= CIPHER_ODD_WORDS && words - st->odd2 < CIPHER_WORDS)
+                st->cand |= CAND_CIPHER;
+            st->odd2 = st->odd1;
+            st->odd1 = words;
+        }
+        if (n >= 16 && !(any & C_LOWER))
+            st->cand |= CAND_BASE32;
+        if ((s[end - 1] | 0x20) == 'y' && n >= 4 && (s[end - 2] | 0x20) == 'a' && ++st->ay_words >= 3)
+            st->cand |= CAND_PIG;
+        if (n >= 2 && n <= 4 && ((backwards_pairs[(s[start] | 0x20) - 'a'] >> ((s[start + 1] | 0x20) - 'a')) & 1) &&
+            inj_backwards_word(s + start, n) && ++st->backwards >= 2)
+            st->cand |= CAND_BACKWARDS;
+        if ((any & C_UPPER) && (cls[s[start]] & C_UPPER) && n >= 4 && n <= 8) { /* in a row: one word after the last */
+            st->caps = st->last_cap + 1 == words ? st->caps + 1 : 1;
+            st->last_cap = words;
+            if (st->caps >= 5)
+                st->cand |= CAND_CAPS;
+        }
+    } else {
+        cand_other_token(st, cls, s, start, end, any);
+    }
+    if (gap & (C_QUOTE | C_DOT)) {
+        if (s[start - 1] == '.') {
+            if (start >= 2 && (cls[s[start - 2]] & C_LOWER) && (any & C_LOWER) && ++st->cuts >= 3)
+                st->cand |= CAND_CUT;
+        } else if ((cls[s[start - 1]] & C_QUOTE) && (start < 2 || !(cls[s[start - 2]] & C_ALPHA)) && ++st->quoted >= 3) {
+            st->cand |= CAND_PIECES;
+        }
+    }
+}
+
 /* One pass over the text, a token at a time (two tight loops: the bytes between tokens, the
  * bytes of a token): does it need the normalisation pass, and which parts of it (NEED_*);
- * and where are its base64 runs (B64_MIN_RUN+ characters with both cases; runs may be NULL)?
+ * where are its base64 runs (B64_MIN_RUN+ characters with both cases; runs may be NULL);
+ * and which decoders may find a payload (*cand, enum decode_cand; cand may be NULL)?
  * Most words of a prose text are letters only and longer than one letter: they cost a
- * table lookup per byte and nothing else. */
-static int prescan(const unsigned char *s, size_t len, struct b64_run *runs, size_t *n_runs)
+ * table lookup per byte and a few operations per word. */
+static int prescan(const unsigned char *s, size_t len, struct b64_run *runs, size_t *n_runs, unsigned *cand)
 {
-    const unsigned char *cls = byte_class();
+    const uint16_t *cls = byte_class();
     int need = 0, singles = 0;
     unsigned gap_bits = 0;
     size_t nr = 0, i = 0;
+    struct cand_state st = {0};
+    unsigned words = 0; /* tokens so far: a register, not a field of st */
     while (i < len) {
+        unsigned gap = 0;
         while (i < len && !(cls[s[i]] & C_TOKEN))
-            gap_bits |= cls[s[i++]];
+            gap |= cls[s[i++]];
+        gap_bits |= gap;
         if (i == len)
             break;
         size_t start = i;
@@ -642,6 +835,8 @@ static int prescan(const unsigned char *s, size_t len, struct b64_run *runs, siz
             any |= k;
         }
         size_t n = i - start;
+        if (cand != NULL)
+            cand_token(&st, cls, s, start, i, any, gap, ++words);
         if (runs != NULL && n >= B64_MIN_RUN && (any & (C_UPPER | C_LOWER)) == (C_UPPER | C_LOWER) && nr < B64_MAX_RUNS) {
             /* a run of base64 bytes ends at an @ or $ */
             size_t a = start;
@@ -675,6 +870,8 @@ static int prescan(const unsigned char *s, size_t len, struct b64_run *runs, siz
         need |= NEED_FOLD;
     if (n_runs != NULL)
         *n_runs = nr;
+    if (cand != NULL)
+        *cand = st.cand;
     return need;
 }
 
@@ -687,7 +884,7 @@ static int prescan(const unsigned char *s, size_t len, struct b64_run *runs, siz
 static size_t normalise(struct guard_injection_scratch *sc, const unsigned char *s, size_t len, int need, struct text_signals *sig)
 {
     ensure_cap(sc, len);
-    const unsigned char *cls = byte_class();
+    const uint16_t *cls = byte_class();
     char *out = sc->norm;
     uint32_t *map = sc->map;
     size_t o = 0, i = 0;
@@ -729,6 +926,10 @@ static size_t normalise(struct guard_injection_scratch *sc, const unsigned char 
         }
         if (cp < 0x80) {
             a = (char)cp;
+        } else if ((cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x1AB0 && cp <= 0x1AFF) || (cp >= 0x1DC0 && cp <= 0x1DFF) ||
+                   (cp >= 0x20D0 && cp <= 0x20FF) || (cp >= 0xFE20 && cp <= 0xFE2F)) {
+            i += n; /* combining marks: accents of decomposed text, and struck-through or "zalgo" letters */
+            continue;
         } else if (is_invisible(cp)) {
             if (o > 0 && i + n < len && is_alpha((unsigned char)out[o - 1]))
                 sig->invisible_in_word++;
@@ -758,10 +959,14 @@ static size_t normalise(struct guard_injection_scratch *sc, const unsigned char 
             a = ascii_lookalike(cp);
             if (a != 0 && is_cyrillic_or_greek(cp) && is_alpha((unsigned char)a))
                 word_other = 1;
+            /* letters from the blocks of styled forms (not accents, not look-alike scripts) */
+            sig->styled += a != 0 && is_alpha((unsigned char)a) && (cp >= 0x1D00 || (cp >= 0x0180 && cp <= 0x02FF));
         }
         sig->cyrillic += cp >= 0x0400 && cp <= 0x04FF;
         if (a == 0) { /* any other character: copied as is, ends a word */
             sig->cjk += (cp >= 0x3040 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7AF);
+            sig->emoji += (cp >= 0x1F300 && cp <= 0x1FAFF) || (cp >= 0x2190 && cp <= 0x21FF) || (cp >= 0x2600 && cp <= 0x27BF) ||
+                          (cp >= 0x2B00 && cp <= 0x2BFF);
             if (word_latin && word_other)
                 sig->mixed_script++;
             word_latin = word_other = 0;
@@ -790,7 +995,7 @@ static size_t normalise(struct guard_injection_scratch *sc, const unsigned char 
     /* a folded or dropped character may have made a leet word or a spaced run that the raw
      * text did not show: test its neighbourhood (or the whole text, past REFOLD_MAX of them) */
     if (n_refold > REFOLD_MAX) {
-        need |= prescan((const unsigned char *)out, o, NULL, NULL);
+        need |= prescan((const unsigned char *)out, o, NULL, NULL, NULL);
     } else {
         for (size_t r = 0; r < n_refold && (need & (NEED_LEET | NEED_SPACED)) != (NEED_LEET | NEED_SPACED); r++) {
             size_t from = refold[r] > REFOLD_REACH ? refold[r] - REFOLD_REACH : 0;
@@ -886,15 +1091,17 @@ static void b64_reserve(struct guard_injection_scratch *sc, size_t n)
     }
 }
 
-/* Decodes s[0..n) into sc->b64; returns the decoded length if the result is mostly printable text, else 0. */
-static size_t b64_decode_text(struct guard_injection_scratch *sc, const char *s, size_t n)
+/* Decodes s[0..n) into out (at least n bytes); returns the decoded length if the result is mostly
+ * printable text, else 0. */
+static size_t b64_decode_into(const char *s, size_t n, char *out)
 {
-    b64_reserve(sc, n);
     uint32_t acc = 0;
     int bits = 0;
     size_t o = 0, printable = 0;
     for (size_t i = 0; i < n; i++) {
         int v = b64_value((unsigned char)s[i]);
+        if (v < 0 && (s[i] == '\n' || s[i] == '\r')) /* a wrapped line */
+            continue;
         if (v < 0)
             break;
         acc = (acc << 6) | (uint32_t)v;
@@ -902,11 +1109,17 @@ static size_t b64_decode_text(struct guard_injection_scratch *sc, const char *s,
         if (bits >= 8) {
             bits -= 8;
             unsigned char c = (unsigned char)(acc >> bits);
-            sc->b64[o++] = (char)c;
+            out[o++] = (char)c;
             printable += (c >= 0x20 && c < 0x7F) || c == '\n' || c == '\t' || c == '\r';
         }
     }
     return o >= 12 && printable * 10 >= o * 9 ? o : 0;
+}
+
+static size_t b64_decode_text(struct guard_injection_scratch *sc, const char *s, size_t n)
+{
+    b64_reserve(sc, n);
+    return b64_decode_into(s, n, sc->b64);
 }
 
 /* ---- scoring ---- */
@@ -1108,6 +1321,77 @@ static void raw_pairs(struct guard_injection_scratch *sc, const char *text, size
     }
 }
 
+/* Decoders run when prescan (or normalisation) saw their material. */
+struct payload_decoder {
+    const char *name;
+    unsigned cand;
+    size_t (*decode)(const char *s, size_t n, char *out);
+    int nested; /* its output may be encoded once more */
+    int hidden; /* its payload cannot be read as written (not so: split or cut words, which the
+                 * text shows nearly as they are; their reading must say more than the text) */
+    int orders; /* a payload it reads that is an instruction (inj_instruction) was hidden to be
+                 * obeyed (a visible one: it is a payload, for the decode-and-follow frame; not so
+                 * for leet, which ordinary text has) */
+};
+
+static const struct payload_decoder payload_decoders[] = {
+    {"base32-payload", CAND_BASE32, inj_decode_base32, 1, 1, 1},
+    {"binary-payload", CAND_BITS, inj_decode_binary, 1, 1, 1},
+    {"char-code-payload", CAND_CODES, inj_decode_codes, 1, 1, 1},
+    {"morse-payload", CAND_MORSE, inj_decode_morse, 0, 1, 1},
+    {"cipher-payload", CAND_CIPHER, inj_decode_cipher, 0, 1, 1},
+    {"pig-latin", CAND_PIG, inj_decode_pig_latin, 0, 1, 1},
+    {"leetspeak", CAND_LEET, inj_decode_leet, 0, 1, 0},
+    {"leetspeak", CAND_LEET, inj_decode_leet_second, 0, 1, 0},
+    {"spaced-letters", CAND_SPACED, inj_decode_spaced, 0, 1, 1},
+    {"cut-words", CAND_CUT, inj_decode_cut_words, 0, 0, 0},
+    {"escaped-payload", CAND_ESCAPES, inj_decode_escape_runs, 1, 1, 1},
+    {"split-payload", CAND_PIECES, inj_decode_pieces, 0, 1, 1},
+    {"hex-payload", CAND_HEX, inj_decode_hex, 1, 1, 1},
+    {"code-point-payload", CAND_POINTS, inj_decode_code_points, 1, 1, 1},
+    {"spelling-alphabet", CAND_CAPS, inj_decode_nato, 0, 1, 1},
+    {"reversed-text", CAND_BACKWARDS, inj_decode_backwards, 0, 1, 1},
+    {"word-order", CAND_ALWAYS, inj_decode_word_order, 0, 0, 1},
+};
+#define REVEAL_MARGIN 0.1  /* a reading of a visible payload must score this much above the text */
+#define HIDDEN_MIN 0.195   /* a hidden payload that reads as this much of an attack (0.2: one weak rule) is an encoded attack */
+#define HIDDEN_WEIGHT 0.4  /* what hiding it adds (0.2 inside: 0.52) */
+#define ORDERS_SCORE 0.2   /* a hidden payload that is an instruction reads as this much of an attack */
+#define VISIBLE_WEIGHT 0.3
+#define STYLED_MIN 8 /* letters in styled forms: a phrase written in them, not a name or a symbol */
+#define FRAME_WEIGHT 0.5 /* "decode and follow" around an encoded payload: at the default threshold */
+/* the candidates that are payloads by their bytes alone (not so: odd or backwards words,
+ * capitals, leet, spacing, quotes, which ordinary text has; those count once a decoder read them) */
+#define PAYLOAD_CANDS (CAND_BASE32 | CAND_BITS | CAND_CODES | CAND_MORSE | CAND_ESCAPES | CAND_HEX | CAND_POINTS)
+
+/* Phrase score of what a decoded payload d[0..dn) decodes to in turn (base64, base32, hex or
+ * escapes inside base64, ...): one level, into sc->inner. */
+static double decoded_again(const struct guard_injection *inj, struct guard_injection_scratch *sc, const char *d, size_t dn)
+{
+    if (sc->innercap < dn) {
+        sc->innercap = dn;
+        sc->inner = util_realloc(sc->inner, dn);
+    }
+    struct b64_run runs[B64_MAX_RUNS];
+    size_t nr = 0;
+    unsigned cand = 0;
+    prescan((const unsigned char *)d, dn, runs, &nr, &cand);
+    double best = 0;
+    for (size_t r = 0; r < nr; r++) {
+        size_t k = b64_decode_into(d + runs[r].start, runs[r].end - runs[r].start, sc->inner);
+        double v = k > 0 ? decoded_score(inj, sc, sc->inner, k) : 0;
+        best = v > best ? v : best;
+    }
+    for (int m = 0; m < 3; m++) {
+        size_t k = m == 0   ? inj_decode_hex(d, dn, sc->inner)
+                   : m == 1 ? ((cand & CAND_BASE32) ? inj_decode_base32(d, dn, sc->inner) : 0)
+                            : (inj_has_escapes(d, dn) ? inj_decode_escapes(d, dn, sc->inner) : 0);
+        double v = k > 0 ? decoded_score(inj, sc, sc->inner, k) : 0;
+        best = v > best ? v : best;
+    }
+    return best;
+}
+
 int guard_injection_check(const struct guard_injection *inj, struct guard_injection_scratch *sc, const char *text, size_t len,
                           struct guard_injection_result *out)
 {
@@ -1121,7 +1405,8 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
     size_t scanned_len = len;
     struct b64_run b64_runs[B64_MAX_RUNS];
     size_t n_b64 = 0;
-    int need = prescan(s, len, b64_runs, &n_b64);
+    unsigned cand = 0;
+    int need = prescan(s, len, b64_runs, &n_b64, &cand);
     int normalised = need != 0;
     if (normalised) {
         scanned_len = normalise(sc, s, len, need, &sig);
@@ -1172,9 +1457,19 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
         enc = noisy_or(enc, sig.mixed_script >= 3 ? 0.45 : 0.25);
         enc_name = enc_name ? enc_name : "homoglyphs";
     }
+    /* letters written in another form (styled, spaced, leet) say little alone and the same
+     * letters often show two of them ("🇭 🇮" is styled and spaced): the strongest one counts */
+    double form = sig.styled >= STYLED_MIN ? 0.3 : 0;
+    const char *form_name = form > 0 ? "styled-letters" : NULL;
     if (sig.spaced > 0 || sig.leet > 2) {
-        enc = noisy_or(enc, 0.15);
-        enc_name = enc_name ? enc_name : sig.spaced ? "spaced-letters" : "leetspeak";
+        /* three runs of spaced letters or more: whole phrases spelt out, not one "a b c" */
+        double w = sig.spaced >= 3 ? 0.3 : 0.15;
+        form_name = w > form ? (sig.spaced ? "spaced-letters" : "leetspeak") : form_name;
+        form = w > form ? w : form;
+    }
+    if (form > 0) {
+        enc = noisy_or(enc, form);
+        enc_name = enc_name ? enc_name : form_name;
     }
     /* an obfuscated text that also reads as an attack is an encoded attack */
     if (enc > 0 && score > 0.2)
@@ -1197,9 +1492,11 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
         }
     }
 
+    int decoded = 0; /* a hidden payload was read into text */
     /* other encodings, when the text carries their cue: decoded and scored once more */
     int rot13 = sc->lex.rot13_cue, reversed = sc->lex.reversed_cue && sig.bidi_override == 0, hex = sc->lex.hex_cue;
     int escapes = inj_has_escapes(text, len);
+    cand |= (escapes ? CAND_ESCAPES : 0) | ((need & NEED_LEET) ? CAND_LEET : 0) | (sig.spaced > 0 ? CAND_SPACED : 0) | CAND_ALWAYS;
     for (int d = 0; d < 4; d++) {
         static const char *const names[] = {"rot13-payload", "reversed-text", "hex-payload", "escaped-payload"};
         if (!(d == 0 ? rot13 : d == 1 ? reversed : d == 2 ? hex : escapes))
@@ -1210,29 +1507,71 @@ int guard_injection_check(const struct guard_injection *inj, struct guard_inject
                     : d == 2 ? inj_decode_hex(text, len, sc->b64)
                              : inj_decode_escapes(text, len, sc->b64);
         double inner = dn > 0 ? decoded_score(inj, sc, sc->b64, dn) : 0;
-        if (inner > 0.2) {
-            enc = noisy_or(enc, noisy_or(inner, 0.3));
+        if (dn > 0 && inner < HIDDEN_MIN && inj_instruction(sc->b64, dn))
+            inner = ORDERS_SCORE;
+        decoded |= dn > 0;
+        if (inner >= HIDDEN_MIN) {
+            enc = noisy_or(enc, noisy_or(inner, HIDDEN_WEIGHT));
             enc_name = names[d];
         }
     }
 
-    /* base64 runs: scanned once more, decoded, when the decoding is text */
+    /* base64 runs: scanned once more, decoded, when the decoding is text (and the decoding
+     * decoded again when it is itself encoded) */
     for (size_t r = 0; r < n_b64; r++) {
         size_t i = b64_runs[r].start, j = b64_runs[r].end;
+        /* lines of one payload wrapped at a multiple of four characters (MIME: 76) read as one */
+        while (r + 1 < n_b64 && (j - b64_runs[r].start) % 4 == 0 && b64_runs[r + 1].start - j <= 2 &&
+               (text[j] == '\n' || text[j] == '\r')) {
+            r++;
+            j = b64_runs[r].end;
+        }
         size_t dn = b64_decode_text(sc, text + i, j - i);
-        if (dn > 0 && scan_text(inj, sc, sc->b64, dn) == 0) {
-            double f2[GUARD_INJ_N_FAMILIES] = {0};
-            int t2;
-            double inner = phrase_score(sc, f2, &t2);
-            if (inner > 0.2) {
-                enc = noisy_or(enc, noisy_or(inner, 0.3));
-                enc_name = "base64-payload";
-                if (out->family < 0 || inner >= score) {
-                    out->start = i;
-                    out->end = j;
-                }
+        decoded |= dn > 0;
+        double inner = dn > 0 ? decoded_score(inj, sc, sc->b64, dn) : 0;
+        if (dn > 0 && inner < HIDDEN_MIN && inj_instruction(sc->b64, dn))
+            inner = ORDERS_SCORE;
+        if (dn > 0 && inner < HIDDEN_MIN)
+            inner = decoded_again(inj, sc, sc->b64, dn);
+        if (inner >= HIDDEN_MIN) {
+            enc = noisy_or(enc, noisy_or(inner, HIDDEN_WEIGHT));
+            enc_name = "base64-payload";
+            if (out->family < 0 || inner >= score) {
+                out->start = i;
+                out->end = j;
             }
         }
+    }
+
+    /* the decoders that prescan found material for: a reading counts when it says more than the text */
+    size_t dlen = len < DECODE_MAX_TEXT ? len : DECODE_MAX_TEXT;
+    for (size_t d = 0; d < sizeof(payload_decoders) / sizeof(payload_decoders[0]); d++) {
+        const struct payload_decoder *pd = &payload_decoders[d];
+        if (!(cand & pd->cand))
+            continue;
+        b64_reserve(sc, dlen);
+        size_t dn = pd->decode(text, dlen, sc->b64);
+        decoded |= dn > 0 && pd->hidden;
+        double inner = dn > 0 ? decoded_score(inj, sc, sc->b64, dn) : 0;
+        if (dn > 0 && inner < HIDDEN_MIN && pd->orders && inj_instruction(sc->b64, dn)) {
+            if (pd->hidden)
+                inner = ORDERS_SCORE;
+            decoded = 1;
+        }
+        if (dn > 0 && inner <= 0.2 && pd->nested)
+            inner = inner > 0 ? inner : decoded_again(inj, sc, sc->b64, dn);
+        if (pd->hidden ? inner >= HIDDEN_MIN : inner > 0.2 && inner > score + REVEAL_MARGIN) {
+            enc = noisy_or(enc, noisy_or(inner, pd->hidden ? HIDDEN_WEIGHT : VISIBLE_WEIGHT));
+            enc_name = pd->name;
+        }
+    }
+    /* "decode this and do what it says" around something encoded that no decoder turned into an
+     * attack (an emoji rebus, a cipher without a key, a payload whose words the phrases miss):
+     * the frame says what the payload is for */
+    if ((score > enc ? score : enc) < FRAME_WEIGHT && ((cand & PAYLOAD_CANDS) || decoded || sig.emoji >= 3 || sc->lex.hex_cue) &&
+        inj_follow_frame(text, dlen, decoded)) {
+        enc = noisy_or(enc, FRAME_WEIGHT);
+        enc_name = "decode-and-follow";
     }
     if (enc > 0) {
         fam[GUARD_INJ_ENCODING] = noisy_or(fam[GUARD_INJ_ENCODING], enc);

@@ -21,8 +21,13 @@
  * scanned as is; otherwise one normalisation pass maps look-alikes to ASCII, drops invisible
  * characters, decodes tag characters and joins s.p.a.c.e.d letters, and only the normalised
  * text is scanned (offsets are mapped back). Base64 runs of 24+ characters whose decoding is
- * printable text are scanned too (one level deep), and so are rot13, reversed, hex and
- * percent/\x-escaped payloads when the text carries their cue (injection_decode.h).
+ * printable text are scanned too, and so are rot13, reversed, hex and escaped payloads when the
+ * text carries their cue; the same pre-pass notes what other encodings are made of (base32,
+ * binary, character codes, Morse, spelling alphabet, words with no English letter pairs, pig
+ * latin, split or cut words) and only then are their decoders run (injection_decode.h,
+ * injection_cipher.h), one level deeper for a payload encoded twice. A decoded payload that
+ * reads as an attack is an encoded attack; "decode this and do what it says" around an encoded
+ * payload is evidence on its own.
  *
  * Score: each pattern and token rule has a weight in 0..1; signals combine as a noisy-OR
  * (1 - prod(1 - w)), so several weak cues add up while one weak cue stays

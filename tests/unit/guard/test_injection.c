@@ -13,36 +13,7 @@
 #include "guard/builtin.h"
 #include "guard/injection.h"
 #include "repo_path.h"
-
-static struct guard_injection *inj;
-static struct guard_injection_scratch *sc;
-
-static int setup(void **state)
-{
-    char err[256] = "";
-    inj = guard_injection_create(err, sizeof(err));
-    if (!inj) {
-        fprintf(stderr, "create: %s\n", err);
-        return -1;
-    }
-    sc = guard_injection_scratch_new(inj);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    guard_injection_scratch_free(sc);
-    guard_injection_free(inj);
-    return 0;
-}
-
-static double score(const char *text)
-{
-    struct guard_injection_result r;
-    assert_int_equal(guard_injection_check(inj, sc, text, strlen(text), &r), 0);
-    assert_true(r.score >= 0 && r.score <= 1);
-    return r.score;
-}
+#include "injection_fixture.h"
 
 /* The labelled sets (tests/data/gen_injection*.py say how each was made). The first four
  * (and injection_dev3.jsonl, injection_dev4.jsonl) were tuned on: each must reach recall
