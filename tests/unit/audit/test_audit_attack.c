@@ -289,6 +289,15 @@ static void damage_and_query(const char *db, const char *sql, int expect_error)
             fail_msg("%s: no error", sql);
         assert_non_null(strstr(err, db));
     }
+    /* the filtered walks (term index, combos): an error or an answer, never a crash */
+    const char *models[] = {"m0", "m1", "zz"};
+    for (int i = 0; i < 3; i++) {
+        audit_filter_init(&f);
+        snprintf(f.model, sizeof(f.model), "%s", models[i]);
+        f.status = i == 1 ? 200 : 0;
+        memset(&c, 0, sizeof(c));
+        run(db, &f, &c, next, err, sizeof(err));
+    }
 }
 
 static void damaged_blocks_are_an_error_not_a_crash(void **state)
@@ -304,6 +313,14 @@ static void damaged_blocks_are_an_error_not_a_crash(void **state)
         "UPDATE audit_block SET recs = NULL WHERE seq = 1",                               /* NOT NULL: refused by SQLite */
         "UPDATE audit_block SET recs = replace(recs, '\"req-', '\"\\x') WHERE seq = 1",  /* a bad escape */
         "UPDATE audit_block SET recs = x'5b5b302c3230302c302c6e756c6c2c2200' WHERE seq = 1", /* a NUL in a string */
+    };
+    /* the index's columns damaged: the walk may miss or over-read blocks, never crash */
+    const char *index_damage[] = {
+        "UPDATE audit_block SET combos = '[0,null,200,9999,-5,200,' WHERE seq = 1",
+        "UPDATE audit_block SET combos = 'garbage' WHERE seq = 1",
+        "UPDATE audit_block SET combos = '[99999999999999999999,0,200]' WHERE seq = 1",
+        "DELETE FROM audit_block_term",
+        "UPDATE audit_block_term SET last_id = x'00'",
     };
     for (size_t i = 0; i < sizeof(damage) / sizeof(damage[0]); i++) {
         char db[300], err[512];
@@ -323,6 +340,18 @@ static void damaged_blocks_are_an_error_not_a_crash(void **state)
             continue;
         }
         damage_and_query(db, damage[i], 1);
+    }
+    for (size_t i = 0; i < sizeof(index_damage) / sizeof(index_damage[0]); i++) {
+        char db[300], err[512];
+        snprintf(db, sizeof(db), "%s/damaged-index-%zu.db", dir, i);
+        struct audit_sink *s = audit_sink_sqlite_create(db, 0);
+        assert_ok(audit_sink_connect(s, err, sizeof(err)));
+        struct audit_record recs[10];
+        for (int k = 0; k < 10; k++)
+            fill(&recs[k], k, T0 + k);
+        assert_ok(audit_sink_write(s, recs, 10, err, sizeof(err)));
+        audit_sink_destroy(s);
+        damage_and_query(db, index_damage[i], 0);
     }
 }
 
