@@ -300,6 +300,19 @@ static void damage_and_query(const char *db, const char *sql, int expect_error)
     }
 }
 
+/* A store of 10 records (one block) at db. */
+static void ten_records_store(const char *db)
+{
+    char err[512];
+    struct audit_sink *s = audit_sink_sqlite_create(db, 0);
+    assert_ok(audit_sink_connect(s, err, sizeof(err)));
+    struct audit_record recs[10];
+    for (int k = 0; k < 10; k++)
+        fill(&recs[k], k, T0 + k);
+    assert_ok(audit_sink_write(s, recs, 10, err, sizeof(err)));
+    audit_sink_destroy(s);
+}
+
 static void damaged_blocks_are_an_error_not_a_crash(void **state)
 {
     const char *damage[] = {
@@ -323,15 +336,9 @@ static void damaged_blocks_are_an_error_not_a_crash(void **state)
         "UPDATE audit_block_term SET last_id = x'00'",
     };
     for (size_t i = 0; i < sizeof(damage) / sizeof(damage[0]); i++) {
-        char db[300], err[512];
+        char db[300];
         snprintf(db, sizeof(db), "%s/damaged-%zu.db", dir, i);
-        struct audit_sink *s = audit_sink_sqlite_create(db, 0);
-        assert_ok(audit_sink_connect(s, err, sizeof(err)));
-        struct audit_record recs[10];
-        for (int k = 0; k < 10; k++)
-            fill(&recs[k], k, T0 + k);
-        assert_ok(audit_sink_write(s, recs, 10, err, sizeof(err)));
-        audit_sink_destroy(s);
+        ten_records_store(db);
         if (strstr(damage[i], "= NULL") != NULL) {
             sqlite3 *h = NULL;
             assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
@@ -342,15 +349,9 @@ static void damaged_blocks_are_an_error_not_a_crash(void **state)
         damage_and_query(db, damage[i], 1);
     }
     for (size_t i = 0; i < sizeof(index_damage) / sizeof(index_damage[0]); i++) {
-        char db[300], err[512];
+        char db[300];
         snprintf(db, sizeof(db), "%s/damaged-index-%zu.db", dir, i);
-        struct audit_sink *s = audit_sink_sqlite_create(db, 0);
-        assert_ok(audit_sink_connect(s, err, sizeof(err)));
-        struct audit_record recs[10];
-        for (int k = 0; k < 10; k++)
-            fill(&recs[k], k, T0 + k);
-        assert_ok(audit_sink_write(s, recs, 10, err, sizeof(err)));
-        audit_sink_destroy(s);
+        ten_records_store(db);
         damage_and_query(db, index_damage[i], 0);
     }
 }
