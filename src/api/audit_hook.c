@@ -212,6 +212,33 @@ int lifecycle_usage_cost(struct req_ctx *ctx, int64_t *in, int64_t *out, double 
     return 1;
 }
 
+/* The length of s[0..len) capped to a record field of size bytes and never ending inside a
+ * UTF-8 character: a cut character (the field's cap, or the request's own buffers, which cut
+ * by bytes) would be stored as U+FFFD and read back as text the client never sent. */
+static size_t whole_chars(const char *s, size_t len, size_t size)
+{
+    if (s == NULL)
+        return 0;
+    if (len >= size)
+        len = size - 1;
+    if (len == 0 || (unsigned char)s[len - 1] < 0x80)
+        return len;
+    size_t i = len, tail = 0; /* the continuation bytes at the end */
+    while (i > 0 && tail < 4 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+        i--, tail++;
+    if (i == 0)
+        return len;
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+    return lead >= 0xc0 && tail + 1 < need ? i - 1 : len;
+}
+
+/* audit_record_set at a character boundary (whole_chars). */
+static void set_text(char *dst, size_t size, const char *src, size_t len)
+{
+    audit_record_set(dst, size, src, whole_chars(src, len, size));
+}
+
 void lifecycle_audit(struct req_ctx *ctx)
 {
     struct audit_worker *aw = ctx->w->audit;
@@ -231,19 +258,19 @@ void lifecycle_audit(struct req_ctx *ctx)
     uint64_t now = util_now_ns();
     r->time_us = audit_now_us();
     audit_record_make_id(r);
-    audit_record_set(r->request_id, sizeof(r->request_id), ctx->request_id, strlen(ctx->request_id));
+    audit_record_set(r->request_id, sizeof(r->request_id), ctx->request_id, strlen(ctx->request_id)); /* ASCII */
     audit_record_set(r->parent_id, sizeof(r->parent_id), ctx->parent_request_id, strlen(ctx->parent_request_id));
     const char *kn = ctx->api_key != NULL ? ctx->api_key->name : NULL;
-    audit_record_set(r->key_name, sizeof(r->key_name), kn, kn ? strlen(kn) : 0);
-    audit_record_set(r->model, sizeof(r->model), ctx->requested_model_name, strlen(ctx->requested_model_name));
-    audit_record_set(r->target, sizeof(r->target), ctx->target_label, strlen(ctx->target_label));
+    set_text(r->key_name, sizeof(r->key_name), kn, kn ? strlen(kn) : 0);
+    set_text(r->model, sizeof(r->model), ctx->requested_model_name, strlen(ctx->requested_model_name));
+    set_text(r->target, sizeof(r->target), ctx->target_label, strlen(ctx->target_label));
     const char *code = ctx->err.status ? ctx->err.code : NULL;
     /* a client that left mid-answer (a stream after its 200 head) did not get it: 499, as
      * before the head, so a query by status tells completed answers from abandoned ones */
     if (ctx->client_gone && code == NULL)
         code = "client_closed_request";
     audit_record_set(r->error_code, sizeof(r->error_code), code, code ? strlen(code) : 0);
-    audit_record_set(r->guardrails, sizeof(r->guardrails), ctx->checks.log.data, ctx->checks.log.len);
+    set_text(r->guardrails, sizeof(r->guardrails), ctx->checks.log.data, ctx->checks.log.len);
     r->status = ctx->client_gone ? 499 : ctx->out.status;
     r->attempts = ctx->att.attempts;
     r->reasks = ctx->reasks;
@@ -285,7 +312,7 @@ static void rejected_model(const h2o_req_t *req, struct audit_record *r)
     char name[REJECTED_MODEL_MAX];
     size_t n = json_span_unescape(body + s + 1, e - s - 2, name);
     if (memchr(name, '\0', n) == NULL)
-        audit_record_set(r->model, sizeof(r->model), name, n);
+        set_text(r->model, sizeof(r->model), name, n);
 }
 
 void api_audit_rejected(struct server_worker *w, h2o_req_t *req, int status, const char *code)
@@ -298,7 +325,7 @@ void api_audit_rejected(struct server_worker *w, h2o_req_t *req, int status, con
     audit_record_make_id(&r);
     ssize_t i = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-request-id"), -1);
     if (i >= 0)
-        audit_record_set(r.request_id, sizeof(r.request_id), req->headers.entries[i].value.base, req->headers.entries[i].value.len);
+        set_text(r.request_id, sizeof(r.request_id), req->headers.entries[i].value.base, req->headers.entries[i].value.len);
     audit_record_set(r.error_code, sizeof(r.error_code), code, strlen(code));
     rejected_model(req, &r);
     r.status = status;

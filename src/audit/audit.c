@@ -2,7 +2,10 @@
 #include "audit/audit.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -53,6 +56,7 @@ struct audit {
     int sink_up;
     uint64_t next_connect_ms, backoff_ms, next_maintain_ms;
 
+    int journal_lock; /* fd holding flock(LOCK_EX) on the journal file: one process a journal */
     uint64_t journal_bytes; /* atomic: the journal's size after the last append or replay */
     uint64_t reserve_bytes; /* the most one record can take in the journal (refuse mode's reservation) */
 
@@ -381,6 +385,40 @@ static void *writer_main(void *arg)
 
 /* ---- life cycle ---- */
 
+/* The journal is one process's: two processes on one file (two Wardens on one store, with the
+ * default journal path) appended and truncated it under each other, and opening cut the
+ * other's frames as torn: records were lost (test_audit_attack.sh). The file is locked for
+ * as long as the audit lives; a second process waits out a predecessor's drain (a restart
+ * that overlaps), then fails with a message that says what to change. Returns the fd or -1. */
+static int lock_journal(const struct config_audit *cfg, char *err, size_t errsz)
+{
+    int fd = open(cfg->journal_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        util_set_err(err, errsz, "audit journal %s: %s", cfg->journal_path, strerror(errno));
+        return -1;
+    }
+    /* a predecessor's stop: its requests (drain time), then its writer's drain (drain_ms,
+     * after a sink call that may wait out SQLite's 2 s busy time-out) */
+    uint64_t drain = (uint64_t)(cfg->drain_ms > 0 ? cfg->drain_ms : 0);
+    uint64_t give_up = util_now_ms() + 2 * drain + 3000;
+    int waited = 0;
+    while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if ((errno != EWOULDBLOCK && errno != EINTR) || util_now_ms() >= give_up) {
+            util_set_err(err, errsz,
+                         "audit journal %s is in use by another Warden process: give each process its own "
+                         "audit.journal (they may share the store)",
+                         cfg->journal_path);
+            close(fd);
+            return -1;
+        }
+        if (!waited++)
+            LOG_WARN("audit", "journal %s is locked by another process: waiting up to %llu ms for it to stop",
+                     cfg->journal_path, (unsigned long long)(give_up - util_now_ms()));
+        sleep_ms(50);
+    }
+    return fd;
+}
+
 struct audit *audit_create_with_sink(const struct config_audit *cfg, struct audit_sink *sink_take, int n_workers, char *err,
                                      size_t errsz)
 {
@@ -388,6 +426,13 @@ struct audit *audit_create_with_sink(const struct config_audit *cfg, struct audi
     a->cfg = cfg;
     a->sink = sink_take;
     a->accepting = 1;
+    a->journal_lock = -1;
+    /* before the journal is opened: opening checks its frames and cuts a torn tail */
+    a->journal_lock = lock_journal(cfg, err, errsz);
+    if (a->journal_lock < 0) {
+        audit_destroy(a);
+        return NULL;
+    }
     a->journal = audit_journal_open(cfg->journal_path, (uint64_t)cfg->journal_max_mb << 20, err, errsz);
     if (a->journal == NULL) {
         audit_destroy(a);
@@ -477,6 +522,8 @@ void audit_destroy(struct audit *a)
     free(a->workers);
     free(a->batch);
     audit_journal_close(a->journal);
+    if (a->journal_lock >= 0)
+        close(a->journal_lock); /* the lock goes with it */
     audit_sink_destroy(a->sink);
     free(a);
 }

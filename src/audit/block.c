@@ -528,6 +528,13 @@ static long decode_string(const char **pp, const char *end, char *out, size_t ou
                 p++;
             size_t n = (size_t)(p - s);
             size_t take = n < room - o ? n : room - o;
+            if (take < n) {
+                /* full: cut before the character the cap falls in, never inside it (a
+                 * reader would see a broken sequence), and keep nothing after it */
+                while (take > 0 && ((unsigned char)s[take] & 0xc0) == 0x80)
+                    take--;
+                room = o + take;
+            }
             memcpy(out + o, s, take);
             o += take;
             continue;

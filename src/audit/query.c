@@ -100,6 +100,12 @@ int audit_filter_set(struct audit_filter *f, const char *name, const char *value
             util_set_err(err, errsz, "%s: expected an RFC 3339 time like 2026-11-30T23:00:00Z", name);
             return -1;
         }
+        /* until 0 means none (the filter's zero): until=1970-01-01T00:00:00Z, or anything
+         * earlier, returned every record instead of none */
+        if (*dst < 0 || (*dst == 0 && name[0] == 'u')) {
+            util_set_err(err, errsz, "%s: expected a time after 1970-01-01T00:00:00Z", name);
+            return -1;
+        }
         return 0;
     }
     if (!strcmp(name, "model") || !strcmp(name, "key")) {
@@ -167,11 +173,16 @@ int audit_filter_from_query(struct audit_filter *f, const char *q, size_t len, c
             const char *eq = memchr(q + i, '=', j - i);
             size_t nlen = eq ? (size_t)(eq - (q + i)) : j - i;
             char name[32], value[512];
-            url_decode(q + i, nlen, name, sizeof(name));
+            size_t name_len = url_decode(q + i, nlen, name, sizeof(name)), value_len = 0;
             if (eq)
-                url_decode(eq + 1, (size_t)(q + j - eq - 1), value, sizeof(value));
+                value_len = url_decode(eq + 1, (size_t)(q + j - eq - 1), value, sizeof(value));
             else
                 value[0] = '\0';
+            /* a %00 would cut the text short: model=a%00b filtered by "a" */
+            if (strlen(name) != name_len || strlen(value) != value_len) {
+                util_set_err(err, errsz, "parameter '%.31s': a NUL byte (%%00) is not allowed", name);
+                return -1;
+            }
             int rc = audit_filter_set(f, name, value, err, errsz);
             if (rc < 0)
                 return -1;
@@ -265,28 +276,51 @@ static void filter_text(const char *value, struct audit_text *needle, char *norm
     needle->p[needle->len] = '\0';
 }
 
-/* The place of text in a dictionary's n entries of size bytes, or -1. */
-static int dict_find(const char *entries, size_t size, size_t n, const char *text)
+/* A model or key filter as the places of one block's dictionary: every entry that reads as
+ * the filter's text. Distinct entries may read alike (the writer keeps texts apart by their
+ * bytes, and every byte that is not UTF-8 reads as U+FFFD): a filter takes them all. */
+struct block_filter {
+    size_t n_models, n_keys;
+    uint8_t model[AUDIT_BLOCK_RECORDS], key[AUDIT_BLOCK_RECORDS];
+};
+
+static int dict_match(const char *entries, size_t size, size_t n, const char *text, uint8_t match[AUDIT_BLOCK_RECORDS])
 {
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(entries + i * size, text) == 0)
-            return (int)i;
-    return -1;
+    int any = 0;
+    for (size_t i = 0; i < n; i++) {
+        match[i] = strcmp(entries + i * size, text) == 0;
+        any |= match[i];
+    }
+    return any;
+}
+
+/* 0 when the model or key filter names no entry of the block's dictionaries (no record of
+ * the block matches), else 1 with bf set. */
+static int block_filter_set(struct block_filter *bf, const struct audit_block_dict *dict, const struct audit_filter *f,
+                            const char *model, const char *key)
+{
+    bf->n_models = dict->n_models;
+    bf->n_keys = dict->n_keys;
+    if (f->model[0] && !dict_match(dict->models[0], sizeof(dict->models[0]), dict->n_models, model, bf->model))
+        return 0;
+    if (f->key[0] && !dict_match(dict->keys[0], sizeof(dict->keys[0]), dict->n_keys, key, bf->key))
+        return 0;
+    return 1;
+}
+
+/* Whether places (a record's, or a combo's) pass the model and key filters. */
+static int refs_match(const struct block_filter *bf, const struct audit_filter *f, int64_t model_ref, int64_t key_ref)
+{
+    return (!f->model[0] || (model_ref >= 0 && (size_t)model_ref < bf->n_models && bf->model[model_ref])) &&
+           (!f->key[0] || (key_ref >= 0 && (size_t)key_ref < bf->n_keys && bf->key[key_ref]));
 }
 
 /* Reads the records of one block into the heap. 0, or -1 when its text is malformed. The
- * filters are compared as places in the block's dictionaries: a model or key that is not in
- * them skips the block. */
+ * filters are compared as places in the block's dictionaries (bf). */
 static int scan_block(const uint8_t *ids, size_t n_ids, const char *recs, size_t len, int64_t ts_min,
-                      const struct audit_block_dict *dict, const struct audit_filter *f,
-                      const uint8_t lo[AUDIT_ID_BYTES], const uint8_t hi[AUDIT_ID_BYTES], const char *model,
-                      const char *key, struct top_records *t)
+                      const struct audit_block_dict *dict, const struct audit_filter *f, const struct block_filter *bf,
+                      const uint8_t lo[AUDIT_ID_BYTES], const uint8_t hi[AUDIT_ID_BYTES], struct top_records *t)
 {
-    int model_ref = -1, key_ref = -1;
-    if (f->model[0] && (model_ref = dict_find(dict->models[0], sizeof(dict->models[0]), dict->n_models, model)) < 0)
-        return 0;
-    if (f->key[0] && (key_ref = dict_find(dict->keys[0], sizeof(dict->keys[0]), dict->n_keys, key)) < 0)
-        return 0;
     struct audit_block_reader rd;
     audit_block_reader_init(&rd, recs, len, ts_min, dict);
     struct audit_record head; /* time and status only */
@@ -297,8 +331,8 @@ static int scan_block(const uint8_t *ids, size_t n_ids, const char *recs, size_t
         if (rc < 0 || i >= n_ids)
             return -1;
         const uint8_t *id = ids + i * AUDIT_ID_BYTES;
-        int keep = (!f->status || head.status == f->status) && (!f->model[0] || rd.model_ref == model_ref) &&
-                   (!f->key[0] || rd.key_ref == key_ref) && memcmp(id, lo, AUDIT_ID_BYTES) >= 0 &&
+        int keep = (!f->status || head.status == f->status) && refs_match(bf, f, rd.model_ref, rd.key_ref) &&
+                   memcmp(id, lo, AUDIT_ID_BYTES) >= 0 &&
                    memcmp(id, hi, AUDIT_ID_BYTES) < 0 && (t->n < t->cap || memcmp(id, t->heap[0]->id, AUDIT_ID_BYTES) > 0);
         if (!keep) {
             if (audit_block_skip_rest(&rd) != 0)
@@ -324,7 +358,7 @@ static int scan_block(const uint8_t *ids, size_t n_ids, const char *recs, size_t
 /* 0 when combos (a block's distinct (model, key, status) triples, a flat JSON array with places
  * in its dictionaries, null for none) shows that no record of the block matches every filter;
  * 1 when one may (also for a combos that is "" or does not read: the records decide). */
-static int combos_may_match(const char *p, size_t len, const struct audit_filter *f, int model_ref, int key_ref)
+static int combos_may_match(const char *p, size_t len, const struct audit_filter *f, const struct block_filter *bf)
 {
     if (p == NULL || len < 2 || *p != '[')
         return 1;
@@ -347,7 +381,7 @@ static int combos_may_match(const char *p, size_t len, const struct audit_filter
             v[k] = neg ? -x : x;
         }
         if (++k == 3) {
-            if ((!f->model[0] || v[0] == model_ref) && (!f->key[0] || v[1] == key_ref) && (!f->status || v[2] == f->status))
+            if (refs_match(bf, f, v[0], v[1]) && (!f->status || v[2] == f->status))
                 return 1;
             k = 0;
         }
@@ -442,6 +476,7 @@ static int query_sqlite(const struct config_audit *cfg, const struct audit_filte
     int rc = -1;
     struct top_records t = {0};
     struct audit_block_dict *dict = NULL;
+    struct block_filter bf[1]; /* the model and key filters as places of the current block's dictionaries */
     struct audit_text model_needle = {0}, key_needle = {0};
     char model[sizeof(f->model) * 3], key[sizeof(f->key) * 3];
     if (sqlite3_open_v2(cfg->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -520,21 +555,17 @@ static int query_sqlite(const struct config_audit *cfg, const struct audit_filte
                                    (const char *)sqlite3_column_text(st, 4), (size_t)sqlite3_column_bytes(st, 4),
                                    (const char *)sqlite3_column_text(st, 5), (size_t)sqlite3_column_bytes(st, 5)) != 0)
             goto malformed;
-        int model_ref = -1, key_ref = -1;
-        if (f->model[0] && (model_ref = dict_find(dict->models[0], sizeof(dict->models[0]), dict->n_models, model)) < 0)
+        if (!block_filter_set(bf, dict, f, model, key))
             continue;
-        if (f->key[0] && (key_ref = dict_find(dict->keys[0], sizeof(dict->keys[0]), dict->n_keys, key)) < 0)
-            continue;
-        if (n_terms > 0 && !combos_may_match((const char *)sqlite3_column_text(st, 6), (size_t)sqlite3_column_bytes(st, 6), f,
-                                             model_ref, key_ref))
+        if (n_terms > 0 && !combos_may_match((const char *)sqlite3_column_text(st, 6), (size_t)sqlite3_column_bytes(st, 6), f, bf))
             continue;
         sqlite3_bind_int64(body, 1, sqlite3_column_int64(st, 0));
         int found = sqlite3_step(body);
         if (found == SQLITE_ROW) {
             const char *recs = (const char *)sqlite3_column_text(body, 1);
             if (recs == NULL || scan_block(sqlite3_column_blob(body, 0), (size_t)sqlite3_column_bytes(body, 0) / AUDIT_ID_BYTES,
-                                           recs, (size_t)sqlite3_column_bytes(body, 1), sqlite3_column_int64(st, 2), dict, f, lo,
-                                           hi, model, key, &t) != 0) {
+                                           recs, (size_t)sqlite3_column_bytes(body, 1), sqlite3_column_int64(st, 2), dict, f, bf,
+                                           lo, hi, &t) != 0) {
                 sqlite3_reset(body);
                 goto malformed;
             }
@@ -732,8 +763,15 @@ void audit_record_to_json(const struct audit_record *r, struct util_buf *b)
                          (long long)(r->tokens_out < 0 ? 0 : r->tokens_out));
     else
         util_buf_appendf(b, ",\"tokens_in\":null,\"tokens_out\":null");
-    if (r->cost_usd >= 0)
-        util_buf_appendf(b, ",\"cost_usd\":%.10g", r->cost_usd);
+    if (r->cost_usd >= 0) {
+        /* the stored double exactly (10 digits dropped some: a sum over records drifted from
+         * the view's), in the fewest digits that read back as it */
+        char num[40];
+        snprintf(num, sizeof(num), "%.15g", r->cost_usd);
+        if (strtod(num, NULL) != r->cost_usd)
+            snprintf(num, sizeof(num), "%.17g", r->cost_usd);
+        util_buf_appendf(b, ",\"cost_usd\":%s", num);
+    }
     else
         util_buf_appendf(b, ",\"cost_usd\":null");
     util_buf_append(b, ",\"guardrails\":", 14);
