@@ -19,6 +19,7 @@
  * maintain() call, oldest first, a block once all of its records are past
  * the cutoff. */
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,8 @@ struct sqlite_sink {
      * whose ids are all above it cannot hold a stored record: no blocks to read. One writer a
      * store: another process's blocks are seen at the next connect, and never hold our ids. */
     struct sort_key stored_max;
+    dev_t dev; /* the file the connection has open (stat at connect) */
+    ino_t ino;
 };
 
 static void disconnect(struct sqlite_sink *s)
@@ -716,6 +719,11 @@ static int sq_connect(struct audit_sink *base, char *err, size_t errsz)
     if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
         return fail(s, err, errsz, "open");
     sqlite3_busy_timeout(s->db, 2000);
+    struct stat sb;
+    if (stat(s->path, &sb) != 0)
+        return fail(s, err, errsz, "stat");
+    s->dev = sb.st_dev;
+    s->ino = sb.st_ino;
     if (sqlite3_exec(s->db, AUDIT_SQLITE_PRAGMAS, NULL, NULL, NULL) != SQLITE_OK)
         return fail(s, err, errsz, "pragmas");
     /* A store of the first block version gets the combos column (before ids: a query reads it
@@ -773,6 +781,13 @@ static int sq_write(struct audit_sink *base, const struct audit_record *recs, si
     struct sqlite_sink *s = (struct sqlite_sink *)base;
     if (s->db == NULL) {
         util_set_err(err, errsz, "sqlite %s: not connected", s->path);
+        return WARDEN_EIO;
+    }
+    /* a store deleted or replaced under us: commits to the open file would vanish with it */
+    struct stat sb;
+    if (stat(s->path, &sb) != 0 || sb.st_dev != s->dev || sb.st_ino != s->ino) {
+        util_set_err(err, errsz, "sqlite %s: the file was deleted or replaced: reopening", s->path);
+        disconnect(s);
         return WARDEN_EIO;
     }
     int rc = sqlite3_step(s->begin);
