@@ -270,7 +270,7 @@ void lifecycle_audit(struct req_ctx *ctx)
     if (ctx->client_gone && code == NULL)
         code = "client_closed_request";
     audit_record_set(r->error_code, sizeof(r->error_code), code, code ? strlen(code) : 0);
-    set_text(r->guardrails, sizeof(r->guardrails), ctx->checks.log.data, ctx->checks.log.len);
+    set_text(r->guardrails, sizeof(r->guardrails), ctx->checks.audit_detail.data, ctx->checks.audit_detail.len);
     r->status = ctx->client_gone ? 499 : ctx->out.status;
     r->attempts = ctx->att.attempts;
     r->reasks = ctx->reasks;

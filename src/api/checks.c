@@ -18,6 +18,7 @@
 #include "auth/auth.h"
 #include "guard/canary.h"
 #include "guard/engine.h"
+#include "util/fmt.h"
 #include "guard/placeholder.h"
 #include "guard/scan.h"
 #include "server/server.h"
@@ -58,8 +59,53 @@ static const char *verdict_word(const struct guard_verdict *v)
     return v->violation ? "flagged" : "pass";
 }
 
-void checks_log_append(struct req_ctx *ctx, const struct config_guardrail *g, const char *word)
+/* The audit record's account of one verdict (issue 12: verdict, timing mode, latency and
+ * reason of every check): "name=verdict(stage,mode,LATENCYus[,reason])", built only when the
+ * worker audits. A stream's per-chunk checks say mode "stream" and no latency. */
+static void audit_detail_append(struct req_ctx *ctx, const struct config_guardrail *g, const char *word,
+                                const struct guard_verdict *v, int streamed)
 {
+    struct util_buf *d = &ctx->checks.audit_detail;
+    if (d->limit == 0)
+        util_buf_init(d, CHECKS_AUDIT_DETAIL_MAX);
+    static const char *const modes[] = {"blocking", "concurrent", "async_post"};
+    const char *stage = g->stage == CONFIG_STAGE_OUTPUT ? "output" : "input";
+    const char *mode = streamed ? "stream" : modes[g->timing];
+    char num[24];
+    size_t nl = util_fmt_u64(num, v != NULL ? v->latency_us : 0);
+    size_t reason_len = v != NULL ? strnlen(v->reason, sizeof(v->reason)) : 0;
+    if (reason_len > CHECKS_AUDIT_REASON_MAX)
+        reason_len = CHECKS_AUDIT_REASON_MAX;
+    while (reason_len > 0 && ((unsigned char)v->reason[reason_len] & 0xc0) == 0x80)
+        reason_len--; /* a cut at a character boundary */
+    size_t need = (d->len ? 2 : 0) + strlen(g->name) + 1 + strlen(word) + 1 + strlen(stage) + 1 + strlen(mode) + 1 + nl + 2 +
+                  (reason_len ? reason_len + 1 : 0) + 1;
+    if (d->len + need > d->limit)
+        return; /* all of an entry or none of it */
+    if (d->len)
+        util_buf_append(d, ", ", 2);
+    util_buf_append(d, g->name, strlen(g->name));
+    util_buf_append(d, "=", 1);
+    util_buf_append(d, word, strlen(word));
+    util_buf_append(d, "(", 1);
+    util_buf_append(d, stage, strlen(stage));
+    util_buf_append(d, ",", 1);
+    util_buf_append(d, mode, strlen(mode));
+    util_buf_append(d, ",", 1);
+    util_buf_append(d, num, nl);
+    util_buf_append(d, "us", 2);
+    if (reason_len) {
+        util_buf_append(d, ",", 1);
+        util_buf_append(d, v->reason, reason_len);
+    }
+    util_buf_append(d, ")", 1);
+}
+
+static void log_verdict(struct req_ctx *ctx, const struct config_guardrail *g, const char *word, const struct guard_verdict *v,
+                        int streamed)
+{
+    if (ctx->w->audit != NULL)
+        audit_detail_append(ctx, g, word, v, streamed);
     struct util_buf *log = &ctx->checks.log;
     if (log->limit == 0)
         util_buf_init(log, 2048);
@@ -72,6 +118,11 @@ void checks_log_append(struct req_ctx *ctx, const struct config_guardrail *g, co
     util_buf_append(log, g->name, name_len);
     util_buf_append(log, "=", 1);
     util_buf_append(log, word, word_len);
+}
+
+void checks_log_append(struct req_ctx *ctx, const struct config_guardrail *g, const char *word, const struct guard_verdict *v)
+{
+    log_verdict(ctx, g, word, v, 0);
 }
 
 /* Ends the request with the guardrail error body (the client never sees the answer).
@@ -299,7 +350,7 @@ static void on_blocking_verdict(void *ud, struct guard_verdict *v)
     const struct config_guardrail *g = ctx->checks.guards[ctx->checks.input_pos - 1];
     ctx->checks.input_run = NULL;
     block_unspliceable_rewrite(v, &ctx->scan);
-    checks_log_append(ctx, g, verdict_word(v));
+    checks_log_append(ctx, g, verdict_word(v), v);
     if (v->outcome == GUARD_BLOCK) {
         checks_block(ctx, g, v);
         return;
@@ -371,7 +422,7 @@ static void on_concurrent_verdict(void *ud, struct guard_verdict *v)
     }
     ctx->checks.held--;
     block_unspliceable_rewrite(v, &ctx->scan);
-    checks_log_append(ctx, g, verdict_word(v));
+    checks_log_append(ctx, g, verdict_word(v), v);
     if (v->outcome == GUARD_BLOCK) {
         if (g->cancel_on_failure) {
             /* the point of concurrent mode: stop the upstream (and its token spend) now */
@@ -444,12 +495,19 @@ void checks_coverage(const struct req_ctx *ctx, enum config_guard_stage st, int 
     }
 }
 
+static void note_once(struct util_buf *b, size_t limit, const char *note)
+{
+    if (b->limit == 0)
+        util_buf_init(b, limit);
+    if (strstr(b->data ? b->data : "", note) == NULL)
+        util_buf_appendf(b, "%s%s", b->len ? ", " : "", note);
+}
+
 void checks_log_note(struct req_ctx *ctx, const char *note)
 {
-    if (ctx->checks.log.limit == 0)
-        util_buf_init(&ctx->checks.log, 2048);
-    if (strstr(ctx->checks.log.data ? ctx->checks.log.data : "", note) == NULL)
-        util_buf_appendf(&ctx->checks.log, "%s%s", ctx->checks.log.len ? ", " : "", note);
+    note_once(&ctx->checks.log, 2048, note);
+    if (ctx->w->audit != NULL)
+        note_once(&ctx->checks.audit_detail, CHECKS_AUDIT_DETAIL_MAX, note);
 }
 
 static void on_output_verdict(void *ud, struct guard_verdict *v);
@@ -480,7 +538,7 @@ static void on_output_verdict(void *ud, struct guard_verdict *v)
     ctx->checks.output_run = NULL;
     block_unspliceable_rewrite(v, &ctx->answer.scan);
     canary_reason(g, v);
-    checks_log_append(ctx, g, verdict_word(v));
+    checks_log_append(ctx, g, verdict_word(v), v);
     if (v->outcome == GUARD_BLOCK) {
         checks_block(ctx, g, v);
         return;
@@ -674,7 +732,7 @@ static void sink_end(void *ud)
 
 static void sink_note_guard(void *ud, const struct config_guardrail *g, const char *verdict)
 {
-    checks_log_append(ud, g, verdict);
+    log_verdict(ud, g, verdict, NULL, 1);
 }
 
 static void sink_block(void *ud, const struct config_guardrail *g, const struct guard_verdict *v)
@@ -689,7 +747,7 @@ static void sink_block(void *ud, const struct config_guardrail *g, const struct 
     }
     struct guard_verdict named = *v;
     canary_reason(g, &named);
-    checks_log_append(ctx, g, "block");
+    log_verdict(ctx, g, "block", &named, 1);
     checks_block(ctx, g, &named);
 }
 

@@ -53,8 +53,12 @@ void checks_run_async_post(struct req_ctx *ctx);
 /* Ends the request with the guardrail error: g's status (400) guardrail_blocked, or 503
  * guardrail_unavailable for a fail_closed check that could not run. */
 void checks_block(struct req_ctx *ctx, const struct config_guardrail *g, const struct guard_verdict *v);
-/* "name=verdict" and notes for x-warden-guardrails and the access log. */
-void checks_log_append(struct req_ctx *ctx, const struct config_guardrail *g, const char *word);
+/* "name=verdict" and notes for x-warden-guardrails and the access log; with the audit on, the
+ * record's fuller entry too (stage, timing mode, latency and reason from v; NULL: a stream's
+ * per-chunk check). */
+#define CHECKS_AUDIT_DETAIL_MAX 1000
+#define CHECKS_AUDIT_REASON_MAX 160
+void checks_log_append(struct req_ctx *ctx, const struct config_guardrail *g, const char *word, const struct guard_verdict *v);
 void checks_log_note(struct req_ctx *ctx, const char *note);
 /* The coverage settings of the guards of one stage that apply: the strictest wins. */
 void checks_coverage(const struct req_ctx *ctx, enum config_guard_stage st, int *any, int *unknown_refuse,

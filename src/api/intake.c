@@ -273,6 +273,7 @@ void intake_ctx_free(struct req_ctx *ctx)
     api_scan_free(&ctx->answer.scan);
     json_decref(ctx->answer.tools);
     util_buf_free(&ctx->checks.log);
+    util_buf_free(&ctx->checks.audit_detail);
     stream_filter_free(&ctx->sink);
     usage_tap_free(&ctx->usage.tap);
     structured_spec_release(&ctx->so);

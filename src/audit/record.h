@@ -31,7 +31,7 @@ struct audit_record {
     char model[128];        /* the model the client asked for */
     char target[192];       /* provider/model actually used; "" when no attempt was made */
     char error_code[48];    /* OpenAI error code; "" on success */
-    char guardrails[512];   /* "name=verdict, ..." */
+    char guardrails[1024];  /* "name=verdict(stage,mode,LATENCYus[,reason]), ...": every verdict (api/checks.c) */
     int32_t status;         /* HTTP status sent (499: client went away) */
     int32_t attempts;
     int32_t reasks;

@@ -189,7 +189,12 @@ providers:
   - {name: py, type: openai, base_url: "http://127.0.0.1:$PY_PORT/v1"}
 guardrails:
   - {name: out-redact, type: regex, stage: output, action: redact, patterns: ["SECRET[0-9]+"]}
+  - {name: in-block, type: regex, stage: input, patterns: ["forbidden-[0-9]+"]}
+  - {name: in-conc, type: regex, stage: input, timing: concurrent, patterns: ["nothing-matches-this"]}
 models:
+  - name: checked
+    targets: [{provider: local, model: mock-1}]
+    guardrails: [in-block, in-conc, out-redact]
   - name: gpt-4o-mini
     targets: [{provider: local, model: mock-1}]
   - name: guarded
@@ -260,6 +265,13 @@ check "re-ask: 422 when the second answer fails too" eq "$(status)" 422
 metrics=$(curl -s "$WARDEN/metrics")
 check "/metrics: stream tokens per model (split: 11 in)" contains "$metrics" 'warden_tokens_total{model="split",direction="in"} 11'
 check "/metrics: stream cost per model (split: 11*1 + 2*2 USD)" contains "$metrics" 'warden_cost_usd_total{model="split"} 15.000000000'
+plain_rid() { # model rid content -> status
+    curl -s -o /dev/null -w '%{http_code}' "$WARDEN/v1/chat/completions" -H 'content-type: application/json' -H "x-request-id: $2" \
+        -d "{\"model\":\"$1\",\"messages\":[{\"role\":\"user\",\"content\":\"$3\"}],\"mock\":{\"content\":\"key SECRET42 here\"}}"
+}
+check "guard detail: a blocked request is 400" eq "$(plain_rid checked gd-block 'say forbidden-7')" 400
+check "guard detail: a redacted answer is 200" eq "$(plain_rid checked gd-pass 'hello')" 200
+check "guard detail: a guarded stream is 200" eq "$(stream_call checked gd-stream ',"mock":{"content":"key SECRET42 here"}')" 200
 kill -TERM "$WARDEN_PID"; wait "$WARDEN_PID" 2>/dev/null
 rec() { python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); r=c.execute("select coalesce(tokens_in,-1), coalesce(tokens_out,-1), coalesce(cost_usd,-1), status, attempts from audit_log where request_id=?", (sys.argv[2],)).fetchone(); print(r and " ".join(str(x) for x in r))' "$DB5" "$1"; }
 has_tokens() { python3 -c 'import sys; a=sys.argv[1].split(); sys.exit(0 if len(a) == 5 and int(a[0]) > 0 and int(a[1]) > 0 and float(a[2]) > 0 and a[3] == "200" else 1)' "$(rec "$1")"; }
@@ -279,6 +291,20 @@ import sys; a = '$(rec us-reask-422)'.split(); sys.exit(0 if int(a[0]) > 0 and f
 check "record: an upstream that ignores stream_options: no tokens, no error" eq "$(rec us-ignore)" "-1 -1 -1 200 1"
 check "record: the refused include_usage: two attempts, no tokens" eq "$(rec us-refuse)" "-1 -1 -1 200 2"
 check "record: the next request to that target: one attempt" eq "$(rec us-refuse2)" "-1 -1 -1 200 1"
+
+gr() { python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); r=c.execute("select guardrails from audit_log where request_id=?", (sys.argv[2],)).fetchone(); print(r and r[0])' "$DB5" "$1"; }
+# every verdict with its stage, timing mode, latency and reason (issue 12); the header keeps name=verdict
+check "record: a block's verdict, stage, mode, latency and reason" python3 -c "
+import re, sys; g = sys.argv[1]
+sys.exit(0 if re.search(r'in-block=block\(input,blocking,[0-9]+us,[^)]+\)', g) else 1)" "$(gr gd-block)"
+check "record: a concurrent check's verdict and mode" python3 -c "
+import re, sys; g = sys.argv[1]
+sys.exit(0 if re.search(r'in-conc=pass\(input,concurrent,[0-9]+us\)', g) and re.search(r'in-block=pass\(input,blocking,[0-9]+us\)', g) else 1)" "$(gr gd-pass)"
+check "record: an output rewrite's verdict, with its reason" python3 -c "
+import re, sys; g = sys.argv[1]
+sys.exit(0 if re.search(r'out-redact=rewrite\(output,blocking,[0-9]+us,[^)]+\)', g) else 1)" "$(gr gd-pass)"
+check "record: a stream's output check says mode stream" contains "$(gr gd-stream)" "out-redact=rewrite(output,stream,"
+check "record: the original value is in no verdict" python3 -c "import sys; sys.exit(1 if 'SECRET42' in sys.argv[1] + sys.argv[2] else 0)" "$(gr gd-pass)" "$(gr gd-stream)"
 
 # ---------------------------------------------------------------- 20,000 at load, SIGTERM
 DB2=$TMP/audit2.db
