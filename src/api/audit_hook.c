@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/checks.h"
 #include "api/json_span.h"
 #include "api/lifecycle_int.h"
 #include "api/response.h"
@@ -239,6 +240,85 @@ static void set_text(char *dst, size_t size, const char *src, size_t len)
     audit_record_set(dst, size, src, whole_chars(src, len, size));
 }
 
+struct audit_async_watch {
+    struct audit_async *aa;
+    const struct config_guardrail *g;
+};
+
+struct audit_async {
+    struct audit_worker *aw;
+    size_t pending; /* verdicts still out, plus one until lifecycle_audit has filled rec */
+    struct audit_record rec;
+    char detail[sizeof(((struct audit_record *)0)->guardrails)]; /* the async_post entries */
+    size_t detail_len;
+    size_t n_watches, cap_watches;
+    struct audit_async_watch watches[];
+};
+
+struct audit_async *audit_async_begin(struct audit_worker *aw, size_t n)
+{
+    struct audit_async *aa = util_calloc(1, sizeof(*aa) + n * sizeof(aa->watches[0]));
+    aa->aw = aw;
+    aa->pending = 1;
+    aa->cap_watches = n;
+    return aa;
+}
+
+void *audit_async_watch(struct audit_async *aa, const struct config_guardrail *g)
+{
+    if (aa == NULL || aa->n_watches == aa->cap_watches)
+        return NULL;
+    struct audit_async_watch *w = &aa->watches[aa->n_watches++];
+    w->aa = aa;
+    w->g = g;
+    aa->pending++;
+    return w;
+}
+
+static void async_release(struct audit_async *aa)
+{
+    if (--aa->pending > 0)
+        return;
+    struct audit_record *r = &aa->rec;
+    size_t have = strlen(r->guardrails), sep = have && aa->detail_len ? 2 : 0;
+    if (aa->detail_len && have + sep + aa->detail_len < sizeof(r->guardrails)) {
+        memcpy(r->guardrails + have, ", ", sep);
+        memcpy(r->guardrails + have + sep, aa->detail, aa->detail_len);
+        r->guardrails[have + sep + aa->detail_len] = '\0';
+    }
+    audit_submit(aa->aw, r); /* copied into the queue; the bodies go with it */
+    free(aa);
+}
+
+static void async_note(struct audit_async_watch *w, const char *word, const struct guard_verdict *v)
+{
+    struct audit_async *aa = w->aa;
+    char entry[CHECKS_AUDIT_ENTRY_MAX];
+    size_t n = checks_verdict_entry(entry, sizeof(entry), w->g, word, v, "async_post");
+    size_t sep = aa->detail_len ? 2 : 0;
+    if (n == 0 || aa->detail_len + sep + n >= sizeof(aa->detail))
+        return;
+    memcpy(aa->detail + aa->detail_len, ", ", sep);
+    memcpy(aa->detail + aa->detail_len + sep, entry, n);
+    aa->detail_len += sep + n;
+}
+
+void audit_async_unwatch(void *watch, const char *why)
+{
+    if (watch == NULL)
+        return;
+    struct audit_async_watch *w = watch;
+    async_note(w, why, NULL);
+    async_release(w->aa);
+}
+
+void audit_async_on_verdict(void *watch, struct guard_verdict *v)
+{
+    struct audit_async_watch *w = watch;
+    async_note(w, v != NULL ? checks_verdict_word(v) : "cancelled", v);
+    async_release(w->aa);
+}
+
 void lifecycle_audit(struct req_ctx *ctx)
 {
     struct audit_worker *aw = ctx->w->audit;
@@ -254,7 +334,10 @@ void lifecycle_audit(struct req_ctx *ctx)
     if (aw == NULL)
         return;
     audit_release(aw); /* routes.c admitted it with audit_admit */
-    struct audit_record *r = audit_record_begin(aw); /* filled in its queue slot: every field */
+    struct audit_async *aa = ctx->checks.async_audit;
+    ctx->checks.async_audit = NULL;
+    /* filled in its queue slot (every field), or, waiting for async_post verdicts, in aa */
+    struct audit_record *r = aa != NULL ? &aa->rec : audit_record_begin(aw);
     uint64_t now = util_now_ns();
     r->time_us = audit_now_us();
     audit_record_make_id(r);
@@ -288,6 +371,10 @@ void lifecycle_audit(struct req_ctx *ctx)
         r->request_body = canary_masked(ctx, body_copy(ctx->raw, ctx->raw_len, cap));
         if (!ctx->up.is_sse)
             r->response_body = canary_masked(ctx, answer_copy(ctx, cap));
+    }
+    if (aa != NULL) {
+        async_release(aa);
+        return;
     }
     audit_submit(aw, r);
 }

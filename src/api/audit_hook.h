@@ -15,6 +15,23 @@ struct req_ctx;
 struct server_worker;
 
 void lifecycle_audit(struct req_ctx *ctx);
+
+/* A request with async_post checks: its record waits for their verdicts, so that every verdict
+ * is in it (the client's answer never waits: the checks start as the request closes).
+ *   audit_async_begin   when the first async_post check starts (n: at most that many watched)
+ *   audit_async_watch   one per check: the ud of its guard_done_cb (NULL: no record waits)
+ *   audit_async_unwatch the check did not start (why: "dropped")
+ *   audit_async_on_verdict  the checks' callback (v NULL: cancelled at shutdown)
+ * lifecycle_audit then fills the record (ctx->checks.async_audit) instead of a queue slot; it
+ * goes to the queue when the last verdict is in, with an entry per async_post verdict. */
+struct audit_worker;
+struct audit_async;
+struct guard_verdict;
+struct config_guardrail;
+struct audit_async *audit_async_begin(struct audit_worker *aw, size_t n);
+void *audit_async_watch(struct audit_async *aa, const struct config_guardrail *g);
+void audit_async_unwatch(void *watch, const char *why);
+void audit_async_on_verdict(void *watch, struct guard_verdict *v);
 /* For a non-streaming 2xx answer with a usage object and a known price: writes the cost in
  * USD into out (for x-warden-cost-usd) and returns its length; else 0. */
 size_t lifecycle_cost_header(struct req_ctx *ctx, char *out, size_t outsz);

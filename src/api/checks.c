@@ -8,6 +8,7 @@
 #include "api/attempt.h"
 #include "api/canary.h"
 #include "api/checks.h"
+#include "api/audit_hook.h"
 #include "api/intake.h"
 #include "api/lifecycle_int.h"
 #include "api/reask.h"
@@ -44,7 +45,7 @@
  *               (OUTPUT_CHECKS); streams are filtered in stream_filter.c.
  * async_post:   started when the request closes; never delays it. */
 
-static const char *verdict_word(const struct guard_verdict *v)
+const char *checks_verdict_word(const struct guard_verdict *v)
 {
     if (v->timed_out)
         return v->outcome == GUARD_PASS ? "timeout_open" : "timeout_closed";
@@ -60,45 +61,55 @@ static const char *verdict_word(const struct guard_verdict *v)
 }
 
 /* The audit record's account of one verdict (issue 12: verdict, timing mode, latency and
- * reason of every check): "name=verdict(stage,mode,LATENCYus[,reason])", built only when the
- * worker audits. A stream's per-chunk checks say mode "stream" and no latency. */
-static void audit_detail_append(struct req_ctx *ctx, const struct config_guardrail *g, const char *word,
-                                const struct guard_verdict *v, int streamed)
+ * reason of every check): "name=verdict(stage,mode,LATENCYus[,reason])". */
+size_t checks_verdict_entry(char *out, size_t cap, const struct config_guardrail *g, const char *word,
+                            const struct guard_verdict *v, const char *mode)
 {
-    struct util_buf *d = &ctx->checks.audit_detail;
-    if (d->limit == 0)
-        util_buf_init(d, CHECKS_AUDIT_DETAIL_MAX);
-    static const char *const modes[] = {"blocking", "concurrent", "async_post"};
     const char *stage = g->stage == CONFIG_STAGE_OUTPUT ? "output" : "input";
-    const char *mode = streamed ? "stream" : modes[g->timing];
     char num[24];
     size_t nl = util_fmt_u64(num, v != NULL ? v->latency_us : 0);
     size_t reason_len = v != NULL ? strnlen(v->reason, sizeof(v->reason)) : 0;
-    if (reason_len > CHECKS_AUDIT_REASON_MAX)
+    if (reason_len > CHECKS_AUDIT_REASON_MAX) {
         reason_len = CHECKS_AUDIT_REASON_MAX;
-    while (reason_len > 0 && ((unsigned char)v->reason[reason_len] & 0xc0) == 0x80)
-        reason_len--; /* a cut at a character boundary */
-    size_t need = (d->len ? 2 : 0) + strlen(g->name) + 1 + strlen(word) + 1 + strlen(stage) + 1 + strlen(mode) + 1 + nl + 2 +
-                  (reason_len ? reason_len + 1 : 0) + 1;
-    if (d->len + need > d->limit)
-        return; /* all of an entry or none of it */
+        while (reason_len > 0 && ((unsigned char)v->reason[reason_len] & 0xc0) == 0x80)
+            reason_len--; /* a cut at a character boundary */
+    }
+    const char *parts[] = {g->name, "=", word, "(", stage, ",", mode, ",", num, "us"};
+    size_t lens[] = {strlen(g->name), 1, strlen(word), 1, strlen(stage), 1, strlen(mode), 1, nl, 2};
+    size_t need = (reason_len ? reason_len + 1 : 0) + 1, o = 0;
+    for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++)
+        need += lens[k];
+    if (need > cap)
+        return 0; /* all of an entry or none of it */
+    for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+        memcpy(out + o, parts[k], lens[k]);
+        o += lens[k];
+    }
+    if (reason_len) {
+        out[o++] = ',';
+        memcpy(out + o, v->reason, reason_len);
+        o += reason_len;
+    }
+    out[o++] = ')';
+    return o;
+}
+
+/* The record's list, built only when the worker audits. A stream's per-chunk checks say mode
+ * "stream" and no latency. */
+static void audit_detail_append(struct req_ctx *ctx, const struct config_guardrail *g, const char *word,
+                                const struct guard_verdict *v, int streamed)
+{
+    static const char *const modes[] = {"blocking", "concurrent", "async_post"};
+    struct util_buf *d = &ctx->checks.audit_detail;
+    if (d->limit == 0)
+        util_buf_init(d, CHECKS_AUDIT_DETAIL_MAX);
+    char entry[CHECKS_AUDIT_ENTRY_MAX];
+    size_t n = checks_verdict_entry(entry, sizeof(entry), g, word, v, streamed ? "stream" : modes[g->timing]);
+    if (n == 0 || d->len + (d->len ? 2 : 0) + n > d->limit)
+        return;
     if (d->len)
         util_buf_append(d, ", ", 2);
-    util_buf_append(d, g->name, strlen(g->name));
-    util_buf_append(d, "=", 1);
-    util_buf_append(d, word, strlen(word));
-    util_buf_append(d, "(", 1);
-    util_buf_append(d, stage, strlen(stage));
-    util_buf_append(d, ",", 1);
-    util_buf_append(d, mode, strlen(mode));
-    util_buf_append(d, ",", 1);
-    util_buf_append(d, num, nl);
-    util_buf_append(d, "us", 2);
-    if (reason_len) {
-        util_buf_append(d, ",", 1);
-        util_buf_append(d, v->reason, reason_len);
-    }
-    util_buf_append(d, ")", 1);
+    util_buf_append(d, entry, n);
 }
 
 static void log_verdict(struct req_ctx *ctx, const struct config_guardrail *g, const char *word, const struct guard_verdict *v,
@@ -350,7 +361,7 @@ static void on_blocking_verdict(void *ud, struct guard_verdict *v)
     const struct config_guardrail *g = ctx->checks.guards[ctx->checks.input_pos - 1];
     ctx->checks.input_run = NULL;
     block_unspliceable_rewrite(v, &ctx->scan);
-    checks_log_append(ctx, g, verdict_word(v), v);
+    checks_log_append(ctx, g, checks_verdict_word(v), v);
     if (v->outcome == GUARD_BLOCK) {
         checks_block(ctx, g, v);
         return;
@@ -422,7 +433,7 @@ static void on_concurrent_verdict(void *ud, struct guard_verdict *v)
     }
     ctx->checks.held--;
     block_unspliceable_rewrite(v, &ctx->scan);
-    checks_log_append(ctx, g, verdict_word(v), v);
+    checks_log_append(ctx, g, checks_verdict_word(v), v);
     if (v->outcome == GUARD_BLOCK) {
         if (g->cancel_on_failure) {
             /* the point of concurrent mode: stop the upstream (and its token spend) now */
@@ -538,7 +549,7 @@ static void on_output_verdict(void *ud, struct guard_verdict *v)
     ctx->checks.output_run = NULL;
     block_unspliceable_rewrite(v, &ctx->answer.scan);
     canary_reason(g, v);
-    checks_log_append(ctx, g, verdict_word(v), v);
+    checks_log_append(ctx, g, checks_verdict_word(v), v);
     if (v->outcome == GUARD_BLOCK) {
         checks_block(ctx, g, v);
         return;
@@ -596,7 +607,12 @@ void checks_run_async_post(struct req_ctx *ctx)
         }
         struct guard_subject s;
         subject_from_scan(ctx, &s, g, g->stage);
-        guard_run_async_post(ctx->w->guards, g, &s);
+        /* with the audit on, the request's record waits for this verdict (audit_hook.c) */
+        if (ctx->w->audit != NULL && ctx->checks.async_audit == NULL)
+            ctx->checks.async_audit = audit_async_begin(ctx->w->audit, ctx->checks.n_guards);
+        void *watch = audit_async_watch(ctx->checks.async_audit, g);
+        if (guard_run_async_post(ctx->w->guards, g, &s, watch ? audit_async_on_verdict : NULL, watch) != 0)
+            audit_async_unwatch(watch, "dropped");
     }
     /* the engine copied the texts: the scan may not point into `dumped` past here */
     if (dumped != NULL) {

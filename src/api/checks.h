@@ -58,6 +58,13 @@ void checks_block(struct req_ctx *ctx, const struct config_guardrail *g, const s
  * per-chunk check). */
 #define CHECKS_AUDIT_DETAIL_MAX 1000
 #define CHECKS_AUDIT_REASON_MAX 160
+#define CHECKS_AUDIT_ENTRY_MAX 320
+/* "pass", "block", "rewrite", "flagged", "timeout_open"...: a verdict in one word. */
+const char *checks_verdict_word(const struct guard_verdict *v);
+/* One entry "name=verdict(stage,mode,LATENCYus[,reason])" into out[cap] (no NUL); 0 when it
+ * does not fit. v NULL: no latency, no reason. */
+size_t checks_verdict_entry(char *out, size_t cap, const struct config_guardrail *g, const char *word,
+                            const struct guard_verdict *v, const char *mode);
 void checks_log_append(struct req_ctx *ctx, const struct config_guardrail *g, const char *word, const struct guard_verdict *v);
 void checks_log_note(struct req_ctx *ctx, const char *note);
 /* The coverage settings of the guards of one stage that apply: the strictest wins. */

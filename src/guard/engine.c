@@ -583,6 +583,8 @@ void guard__run_report(struct guard_run *r, struct guard_verdict *v)
                  v->outcome == GUARD_PASS ? (v->violation ? "violation (logged)" : "pass") : "violation",
                  v->reason[0] ? ": " : "", v->reason, (unsigned long long)v->latency_us);
         async_list_remove(r);
+        if (r->cb)
+            r->cb(r->ud, v);
     } else if (r->starting) {
         if (v != &r->due_verdict)
             r->due_verdict = *v; /* moves what it owns: the caller lets go of v */
@@ -828,8 +830,11 @@ void guard_run_cancel(struct guard_run *r)
         return;
     r->cancelled = 1;
     run_stop(r);
-    if (r->detached)
+    if (r->detached) {
         async_list_remove(r);
+        if (r->cb)
+            r->cb(r->ud, NULL); /* no verdict will come: its owner stops waiting */
+    }
     guard__run_unref(r);
 }
 
@@ -848,7 +853,8 @@ void guard_verdict_take_texts(struct guard_verdict *v, char ***texts, size_t **l
     v->lens = NULL;
 }
 
-int guard_run_async_post(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s)
+int guard_run_async_post(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s,
+                         guard_done_cb cb, void *ud)
 {
     int max = env->shared->cfg->async_post_max_pending > 0 ? env->shared->cfg->async_post_max_pending : 1024;
     if (atomic_fetch_add(&env->shared->async_pending, 1) >= max) {
@@ -858,7 +864,7 @@ int guard_run_async_post(struct guard_env *env, const struct config_guardrail *g
         return WARDEN_EOVERLOAD;
     }
     metrics_async_pending_add(env->metrics, 1);
-    struct guard_run *r = run_create(env, g, s, NULL, NULL);
+    struct guard_run *r = run_create(env, g, s, cb, ud);
     r->detached = 1;
     h2o_linklist_insert(&env->async_runs, &r->async_link);
     env->async_count++;

@@ -145,9 +145,13 @@ void guard_verdict_take_texts(struct guard_verdict *v, char ***texts, size_t **l
  * restores the answer with it and frees it with guard_placeholders_free(). */
 struct guard_placeholders *guard_verdict_take_placeholders(struct guard_verdict *v);
 
-/* async_post: runs detached; the verdict goes to metrics and the log only.
- * Returns 0, or WARDEN_EOVERLOAD when the pending set is full (counted). */
-int guard_run_async_post(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s);
+/* async_post: runs detached; the verdict goes to metrics and the log, and to cb when one is
+ * given (the audit record waits for it): cb(ud, v) once with the verdict, or cb(ud, NULL) when
+ * the check is cancelled at shutdown (guard_env_cancel_async). cb may run before this returns
+ * (a local check decides at once). Returns 0, or WARDEN_EOVERLOAD when the pending set is full
+ * (counted; cb is never called). */
+int guard_run_async_post(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s,
+                         guard_done_cb cb, void *ud);
 /* async_post checks of this worker still running */
 size_t guard_env_async_pending(const struct guard_env *env);
 /* Shutdown: cancels every pending async_post check of this worker (each is logged and counted in

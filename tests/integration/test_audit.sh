@@ -191,10 +191,11 @@ guardrails:
   - {name: out-redact, type: regex, stage: output, action: redact, patterns: ["SECRET[0-9]+"]}
   - {name: in-block, type: regex, stage: input, patterns: ["forbidden-[0-9]+"]}
   - {name: in-conc, type: regex, stage: input, timing: concurrent, patterns: ["nothing-matches-this"]}
+  - {name: post-check, type: regex, stage: output, timing: async_post, action: log, patterns: ["key "]}
 models:
   - name: checked
     targets: [{provider: local, model: mock-1}]
-    guardrails: [in-block, in-conc, out-redact]
+    guardrails: [in-block, in-conc, out-redact, post-check]
   - name: gpt-4o-mini
     targets: [{provider: local, model: mock-1}]
   - name: guarded
@@ -304,6 +305,10 @@ check "record: an output rewrite's verdict, with its reason" python3 -c "
 import re, sys; g = sys.argv[1]
 sys.exit(0 if re.search(r'out-redact=rewrite\(output,blocking,[0-9]+us,[^)]+\)', g) else 1)" "$(gr gd-pass)"
 check "record: a stream's output check says mode stream" contains "$(gr gd-stream)" "out-redact=rewrite(output,stream,"
+check "record: an async_post verdict (after the answer) is in the record too" python3 -c "
+import re, sys; g = sys.argv[1]
+sys.exit(0 if re.search(r'post-check=flagged\(output,async_post,[0-9]+us,[^)]+\)', g) else 1)" "$(gr gd-pass)"
+check "record: ... also after a stream" contains "$(gr gd-stream)" "post-check=flagged(output,async_post,"
 check "record: the original value is in no verdict" python3 -c "import sys; sys.exit(1 if 'SECRET42' in sys.argv[1] + sys.argv[2] else 0)" "$(gr gd-pass)" "$(gr gd-stream)"
 
 # ---------------------------------------------------------------- 20,000 at load, SIGTERM

@@ -22,6 +22,7 @@ models:
   - {name: fast, targets: [{provider: local, model: mock-1}], guardrails: [post-slow]}
 guardrails:
   - {name: post-slow, type: webhook, stage: output, timing: async_post, url: "$MOCK/guardrail", timeout_ms: 10000, headers: {x-mock-delay-ms: "3000"}}
+audit: {sink: sqlite, path: "$TMP/shutdown-$run.db", journal: "$TMP/shutdown-$run.journal"}
 YAML
     "$WARDEN_BIN" --config "$cfg" >"$TMP/shutdown-$run.log" 2>&1 &
     pid=$!
@@ -72,5 +73,8 @@ for run in 1 2 3; do
     codes=$(for f in "$TMP"/shutdown-$run-code-*; do cat "$f"; echo; done | sort | uniq -c | tr -s ' ')
     check "run $run: the 5 requests in flight answered 503" eq "$codes" " 5 503"
     check "run $run: ... with code shutting_down" contains "$(cat "$TMP/shutdown-$run-body-1")" '"code":"shutting_down"'
+    # the audit: every request has its record, the answered ones with their cancelled async_post check
+    check "run $run: 10 audit records (5 answered, 5 refused)" eq "$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from audit_log").fetchone()[0])' "$TMP/shutdown-$run.db")" 10
+    check "run $run: ... the 5 answered say their async_post check was cancelled" eq "$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from audit_log where status = 200 and guardrails like ?", ("%post-slow=cancelled(output,async_post,%",)).fetchone()[0])' "$TMP/shutdown-$run.db")" 5
 done
 finish

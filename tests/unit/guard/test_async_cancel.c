@@ -79,7 +79,7 @@ static void pending_checks_are_cancelled_and_counted(void **state)
                               .request_id = "req-1"};
     const struct config_guardrail *g = config_find_guardrail(cfg, "slow");
     for (int i = 0; i < 3; i++)
-        assert_int_equal(guard_run_async_post(env, g, &s), 0);
+        assert_int_equal(guard_run_async_post(env, g, &s, NULL, NULL), 0);
     for (int i = 0; i < 20; i++) /* connect and send; the answer never comes */
         uv_run(&loop, UV_RUN_NOWAIT);
     assert_int_equal(guard_env_async_pending(env), 3);
