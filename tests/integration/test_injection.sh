@@ -154,6 +154,22 @@ for l in open(sys.argv[1]):
     check "$set: false positives $fprate <= 0.03" eq "$(python3 -c "print($fprate <= 0.03)")" True
 done
 
+# ---- injection_blind6.jsonl: written blind by another agent (its README), never tuned on, never
+# trained on; measured once at 07:00 on 2026-12-01 (0.991 / 0.925 / 0.972 / 0.910, 9/348 false
+# positives). Held to the issue's bars here (recall >= 0.90 per family, false positives <= 5%) as a
+# regression guard: tuning on its misses from now on would make it a dev set.
+for fam in override roleplay extraction encoding; do
+    python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    d = json.loads(l)
+    if d["label"] == "benign" or d["family"] == sys.argv[2]:
+        print(json.dumps({"text": d["text"], "label": d["label"]}))' "$ROOT/tests/data/injection_blind6.jsonl" "$fam" >"$TMP/fam.jsonl"
+    out=$("$WARDEN_BIN" eval --config "$EVALCFG" --guardrail inj --data "$TMP/fam.jsonl" --json 2>/dev/null)
+    read -r recall fprate <<<"$(printf '%s' "$out" | json_get '"%.3f %.3f" % (d["classes"]["injection"]["recall"], d["confusion"]["fp"] / (d["confusion"]["fp"] + d["confusion"]["tn"]))')"
+    check "blind6 $fam: recall $recall >= 0.90" eq "$(python3 -c "print($recall >= 0.90)")" True
+done
+check "blind6: false positives $fprate <= 0.05" eq "$(python3 -c "print($fprate <= 0.05)")" True
+
 # ---- warden train, then eval the model it wrote (CSV mode)
 out=$("$WARDEN_BIN" train --data "$DATA/train_small.csv" --text-column comment --label-column label --positive toxic \
       --positive-name toxic --negative-name ok --out "$TMP/small.model" 2>&1)
