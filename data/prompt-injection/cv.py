@@ -61,7 +61,7 @@ def write_config(path, model):
     with open(path, "w") as f:
         f.write("providers:\n  - {name: p, type: openai, base_url: \"http://127.0.0.1:9/v1\"}\n"
                 "models:\n  - {name: m, targets: [{provider: p, model: x}]}\nguardrails:\n"
-                "  - {name: lex, type: prompt_injection, threshold: 0.5}\n")
+                "  - {name: lex, type: prompt_injection, threshold: 0.5, model: none}\n")
         for t in THRESHOLDS:
             n = int(t * 100)
             f.write(f"  - {{name: c{n}, type: classifier, model: \"{model}\", threshold: {t}}}\n")
