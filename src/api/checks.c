@@ -373,6 +373,106 @@ static void on_blocking_verdict(void *ud, struct guard_verdict *v)
     checks_run_input(ctx);
 }
 
+/* ---- early start of a pool check ----
+ * Blocking input checks run one at a time, in order, and a check that waits for the thread pool
+ * (a classifier, prompt_injection with its model) would add its whole pool time (hand-offs and
+ * inference) after the loop's checks before it. So the first such check after the first blocking
+ * check starts with the first, on the request as it is then: the pool works while the loop runs
+ * the checks before it. Its verdict is used at its turn, in order (a verdict that came early
+ * waits), if no check before it rewrote the request; else it runs again on the request as it is
+ * (a check reads exactly what the model will read). */
+enum { EARLY_NONE, EARLY_RUNNING, EARLY_WAITED, EARLY_DONE, EARLY_DUE };
+
+static void on_blocking_verdict(void *ud, struct guard_verdict *v);
+
+static void on_early_verdict(void *ud, struct guard_verdict *v)
+{
+    struct req_ctx *ctx = ud;
+    struct req_early_check *e = &ctx->checks.early;
+    e->run = NULL;
+    if (e->state == EARLY_WAITED) { /* its turn came first: it is the blocking check in flight */
+        e->state = EARLY_NONE;
+        on_blocking_verdict(ctx, v);
+        return;
+    }
+    e->verdict = *v; /* moved: the engine's copy owns nothing after this */
+    v->texts = NULL;
+    v->lens = NULL;
+    v->findings = NULL;
+    v->n_findings = 0;
+    v->placeholders = NULL;
+    e->state = EARLY_DONE;
+}
+
+static void early_start(struct req_ctx *ctx)
+{
+    int first = 1;
+    for (size_t i = 0; i < ctx->checks.n_guards; i++) {
+        const struct config_guardrail *g = ctx->checks.guards[i];
+        if (g->stage != CONFIG_STAGE_INPUT || g->timing != CONFIG_TIMING_BLOCKING)
+            continue;
+        if (first) {
+            first = 0;
+            continue;
+        }
+        if (!guard_runs_on_pool(ctx->w->guards, g))
+            continue;
+        struct req_early_check *e = &ctx->checks.early;
+        struct guard_subject s;
+        subject_from_scan(ctx, &s, g, CONFIG_STAGE_INPUT);
+        e->pos = i;
+        e->rewrites = ctx->checks.rewrites;
+        e->state = EARLY_RUNNING;
+        e->run = guard_run_start(ctx->w->guards, g, &s, on_early_verdict, ctx);
+        return;
+    }
+}
+
+/* Forgets the early check: cancelled if running, its verdict freed if kept. */
+static void early_drop(struct req_ctx *ctx)
+{
+    struct req_early_check *e = &ctx->checks.early;
+    util_defer_cancel(&e->due);
+    guard_run_cancel(e->run);
+    e->run = NULL;
+    if (e->state == EARLY_DONE || e->state == EARLY_DUE)
+        guard_verdict_release(&e->verdict);
+    e->state = EARLY_NONE;
+}
+
+
+static void on_early_due(struct util_defer_item *item)
+{
+    struct req_ctx *ctx = H2O_STRUCT_FROM_MEMBER(struct req_ctx, checks.early.due, item);
+    struct guard_verdict v = ctx->checks.early.verdict;
+    ctx->checks.early.state = EARLY_NONE;
+    on_blocking_verdict(ctx, &v); /* may end the request: v is ours, ctx is not touched after */
+    guard_verdict_release(&v);
+}
+
+/* At the early check's turn: 1 when it decides this turn (its verdict now or when it comes),
+ * 0 when it must run again. */
+static int early_take_turn(struct req_ctx *ctx)
+{
+    struct req_early_check *e = &ctx->checks.early;
+    if (e->state == EARLY_NONE || e->pos != ctx->checks.input_pos - 1)
+        return 0;
+    if (e->rewrites != ctx->checks.rewrites) {
+        early_drop(ctx);
+        return 0;
+    }
+    if (e->state == EARLY_RUNNING) {
+        /* it is the blocking check in flight now: its verdict goes on as any */
+        ctx->checks.input_run = e->run; /* checks_cancel_all cancels it there */
+        e->run = NULL;
+        e->state = EARLY_WAITED;
+        return 1;
+    }
+    e->state = EARLY_DUE; /* never inside checks_run_input's caller: from the deferral queue */
+    util_defer_post(guard_env_defer(ctx->w->guards), &e->due, on_early_due);
+    return 1;
+}
+
 size_t checks_input_blocking(const struct req_ctx *ctx)
 {
     size_t n = 0;
@@ -392,10 +492,14 @@ void checks_run_input(struct req_ctx *ctx)
         lifecycle_respond_error(ctx);
         return;
     }
+    if (ctx->checks.input_pos == 0)
+        early_start(ctx);
     while (ctx->checks.input_pos < ctx->checks.n_guards) {
         const struct config_guardrail *g = ctx->checks.guards[ctx->checks.input_pos++];
         if (g->stage != CONFIG_STAGE_INPUT || g->timing != CONFIG_TIMING_BLOCKING)
             continue;
+        if (early_take_turn(ctx))
+            return;
         struct guard_subject s;
         subject_from_scan(ctx, &s, g, CONFIG_STAGE_INPUT);
         ctx->checks.input_run = guard_run_start(ctx->w->guards, g, &s, on_blocking_verdict, ctx); /* copies what it keeps */
@@ -563,6 +667,7 @@ static void on_output_verdict(void *ud, struct guard_verdict *v)
 
 void checks_cancel_all(struct req_ctx *ctx)
 {
+    early_drop(ctx);
     util_defer_cancel(&ctx->checks.input_passed_due);
     guard_run_cancel(ctx->checks.input_run);
     ctx->checks.input_run = NULL;

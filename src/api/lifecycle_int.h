@@ -124,6 +124,15 @@ struct req_ctx {
         size_t n_guards;
         size_t input_pos;            /* next blocking input guard */
         struct guard_run *input_run; /* the blocking input check in flight */
+        /* a later blocking check that waits for the pool, started with the first (checks.c, early_start) */
+        struct req_early_check {
+            unsigned char state;        /* EARLY_NONE, _RUNNING, _WAITED (its turn came: input_run), _DONE (verdict kept), _DUE (delivered next) */
+            size_t pos;                 /* its place in guards */
+            unsigned rewrites;          /* `rewrites` when it started */
+            struct guard_run *run;      /* while RUNNING */
+            struct guard_verdict verdict; /* DONE / DUE: its verdict, moved out of the engine's */
+            struct util_defer_item due; /* DUE: on_early_due */
+        } early;
         struct req_guard_slot {
             struct req_ctx *ctx;
             struct guard_run *run;

@@ -364,6 +364,14 @@ size_t guard_env_cancel_async(struct guard_env *env)
     return n;
 }
 
+int guard_runs_on_pool(const struct guard_env *env, const struct config_guardrail *g)
+{
+    if (g->type == CONFIG_GUARD_CLASSIFIER)
+        return 1;
+    const struct guard_compiled *c = g->type == CONFIG_GUARD_PROMPT_INJECTION ? guard__compiled(env, g) : NULL;
+    return c != NULL && c->classifier != NULL;
+}
+
 int guard_is_local(const struct config_guardrail *g)
 {
     return g->type == CONFIG_GUARD_REGEX || g->type == CONFIG_GUARD_KEYWORDS || g->type == CONFIG_GUARD_PII ||
@@ -554,6 +562,11 @@ static void verdict_release(struct guard_verdict *v)
     v->findings = NULL;
     guard_placeholders_free(v->placeholders);
     v->placeholders = NULL;
+}
+
+void guard_verdict_release(struct guard_verdict *v)
+{
+    verdict_release(v);
 }
 
 /* A verdict reached inside guard_run_start(), delivered from the deferral queue. */

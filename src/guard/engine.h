@@ -162,6 +162,13 @@ size_t guard_env_cancel_async(struct guard_env *env);
  * hold back to see every match whole (0: this guard cannot check inline). */
 size_t guard_stream_window(const struct guard_env *env, const struct config_guardrail *g);
 int guard_is_local(const struct config_guardrail *g); /* regex / keywords / pii / secrets: synchronous, inline-capable */
+/* 1 when g's check waits for the thread pool (a classifier, a prompt_injection with its model):
+ * the one kind worth starting before its turn, so that the pool works while the loop runs the
+ * checks before it (api/checks.c). */
+int guard_runs_on_pool(const struct guard_env *env, const struct config_guardrail *g);
+/* Frees what a verdict owns: for a receiver that kept a struct copy of one (moving what it
+ * owns out of the engine's, which then owns nothing) and is done with it. */
+void guard_verdict_release(struct guard_verdict *v);
 
 /* Warden's id for one client request, sent to guard services as litellm_call_id: a UUID-shaped
  * keyed hash of (request, started_ns) under a per-process random key. The same pair gives the
