@@ -452,7 +452,7 @@ struct audit *audit_create_with_sink(const struct config_audit *cfg, struct audi
         a->workers[i].a = a;
         a->workers[i].ring = audit_ring_create((size_t)cfg->queue_size);
     }
-    a->reserve_bytes = sizeof(struct audit_record) + 2 * (uint64_t)cfg->body_max_bytes;
+    a->reserve_bytes = sizeof(struct audit_record) + AUDIT_GUARDRAILS_MAX + 2 * (uint64_t)cfg->body_max_bytes;
     a->batch_max = (size_t)cfg->batch_max;
     a->batch = util_calloc(a->batch_max, sizeof(*a->batch));
     a->next_maintain_ms = util_now_ms() + 1000;
@@ -471,7 +471,7 @@ struct audit *audit_create(const struct config *cfg, int n_workers, char *err, s
     for (size_t i = 0; i < cfg->n_models && !bodies; i++)
         bodies = cfg->models[i].audit_bodies > 0;
     if (a != NULL && !bodies)
-        a->reserve_bytes = sizeof(struct audit_record); /* no record carries bodies */
+        a->reserve_bytes = sizeof(struct audit_record) + AUDIT_GUARDRAILS_MAX; /* no record carries bodies */
     return a;
 }
 
