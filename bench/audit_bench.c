@@ -38,7 +38,7 @@ static void fill(struct audit_record *r, long i, int64_t t)
     snprintf(r->key_name, sizeof(r->key_name), "team-%ld", i % 10);
     snprintf(r->model, sizeof(r->model), "%s", i % 9973 == 17 ? "o1-pro" : models[i % 8]); /* o1-pro: 1 in 9,973 */
     snprintf(r->target, sizeof(r->target), "openai/%s", models[i % 8]);
-    snprintf(r->guardrails, sizeof(r->guardrails), "pii=pass, jailbreak=pass");
+    r->guardrails = strdup("pii=pass, jailbreak=pass"); /* owned by the record: audit_submit or audit_record_free */
     r->status = i % 10007 == 5 ? 504 : i % 50 ? 200 : 429; /* 504: 1 in 10,007 */
     r->attempts = 1;
     r->stream = (int)(i & 1);
@@ -195,7 +195,10 @@ int main(int argc, char **argv)
             long k = rows - i < 10000 ? rows - i : 10000;
             for (long j = 0; j < k; j++)
                 fill(&batch[j], i + j, day0 + (i + j) * (86400000000LL / rows));
-            if (audit_sink_write(s, batch, (size_t)k, err, sizeof(err)) != 0) {
+            int rc = audit_sink_write(s, batch, (size_t)k, err, sizeof(err));
+            for (long j = 0; j < k; j++)
+                audit_record_free(&batch[j]);
+            if (rc != 0) {
                 fprintf(stderr, "audit_bench: %s\n", err);
                 return 1;
             }

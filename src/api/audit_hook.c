@@ -213,31 +213,11 @@ int lifecycle_usage_cost(struct req_ctx *ctx, int64_t *in, int64_t *out, double 
     return 1;
 }
 
-/* The length of s[0..len) capped to a record field of size bytes and never ending inside a
- * UTF-8 character: a cut character (the field's cap, or the request's own buffers, which cut
- * by bytes) would be stored as U+FFFD and read back as text the client never sent. */
-static size_t whole_chars(const char *s, size_t len, size_t size)
-{
-    if (s == NULL)
-        return 0;
-    if (len >= size)
-        len = size - 1;
-    if (len == 0 || (unsigned char)s[len - 1] < 0x80)
-        return len;
-    size_t i = len, tail = 0; /* the continuation bytes at the end */
-    while (i > 0 && tail < 4 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
-        i--, tail++;
-    if (i == 0)
-        return len;
-    unsigned char lead = (unsigned char)s[i - 1];
-    size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-    return lead >= 0xc0 && tail + 1 < need ? i - 1 : len;
-}
-
-/* audit_record_set at a character boundary (whole_chars). */
+/* audit_record_set at a character boundary (record.h): a cut character would be stored as
+ * U+FFFD and read back as text the client never sent. */
 static void set_text(char *dst, size_t size, const char *src, size_t len)
 {
-    audit_record_set(dst, size, src, whole_chars(src, len, size));
+    audit_record_set(dst, size, src, audit_text_whole_chars(src, len, size));
 }
 
 struct audit_async_watch {
@@ -249,7 +229,7 @@ struct audit_async {
     struct audit_worker *aw;
     size_t pending; /* verdicts still out, plus one until lifecycle_audit has filled rec */
     struct audit_record rec;
-    char detail[sizeof(((struct audit_record *)0)->guardrails)]; /* the async_post entries */
+    char detail[AUDIT_GUARDRAILS_MAX]; /* the async_post entries */
     size_t detail_len;
     size_t n_watches, cap_watches;
     struct audit_async_watch watches[];
@@ -280,13 +260,8 @@ static void async_release(struct audit_async *aa)
     if (--aa->pending > 0)
         return;
     struct audit_record *r = &aa->rec;
-    size_t have = strlen(r->guardrails), sep = have && aa->detail_len ? 2 : 0;
-    if (aa->detail_len && have + sep + aa->detail_len < sizeof(r->guardrails)) {
-        memcpy(r->guardrails + have, ", ", sep);
-        memcpy(r->guardrails + have + sep, aa->detail, aa->detail_len);
-        r->guardrails[have + sep + aa->detail_len] = '\0';
-    }
-    audit_submit(aa->aw, r); /* copied into the queue; the bodies go with it */
+    audit_record_append_guardrails(r, aa->detail, aa->detail_len); /* whole, or not at all, as each entry */
+    audit_submit(aa->aw, r); /* copied into the queue; its strings go with it */
     free(aa);
 }
 
@@ -353,7 +328,8 @@ void lifecycle_audit(struct req_ctx *ctx)
     if (ctx->client_gone && code == NULL)
         code = "client_closed_request";
     audit_record_set(r->error_code, sizeof(r->error_code), code, code ? strlen(code) : 0);
-    set_text(r->guardrails, sizeof(r->guardrails), ctx->checks.audit_detail.data, ctx->checks.audit_detail.len);
+    /* the slot holds an older record's pointers, moved to the writer: overwritten, never freed */
+    r->guardrails = audit_text_dup(ctx->checks.audit_detail.data, ctx->checks.audit_detail.len, AUDIT_GUARDRAILS_MAX);
     r->status = ctx->client_gone ? 499 : ctx->out.status;
     r->attempts = ctx->att.attempts;
     r->reasks = ctx->reasks;

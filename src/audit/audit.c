@@ -69,7 +69,7 @@ static void count(uint64_t *c, uint64_t n)
     __atomic_fetch_add(c, n, __ATOMIC_RELAXED);
 }
 
-static void free_bodies(struct audit_record *r, size_t n)
+static void free_records(struct audit_record *r, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         audit_record_free(&r[i]);
@@ -260,14 +260,14 @@ static void store_batch(struct audit *a, size_t n, int journal_only)
         if (audit_sink_write(a->sink, a->batch, n, err, sizeof(err)) == 0) {
             a->sink_writes++;
             count(&a->written, n);
-            free_bodies(a->batch, n);
+            free_records(a->batch, n);
             return;
         }
         sink_down(a, err);
     }
     journal_put(a, a->batch, n);
     audit_journal_sync(a->journal); /* what went in, also when the rest overflowed */
-    free_bodies(a->batch, n);
+    free_records(a->batch, n);
 }
 
 /* One replay step: up to batch_max journal records into the sink. Returns how many. */
@@ -280,7 +280,7 @@ static size_t replay_step(struct audit *a)
         return 0;
     char err[512];
     int rc = audit_sink_write(a->sink, a->batch, n, err, sizeof(err));
-    free_bodies(a->batch, n);
+    free_records(a->batch, n);
     if (rc != 0) {
         audit_journal_unread(a->journal);
         sink_down(a, err);
@@ -452,7 +452,7 @@ struct audit *audit_create_with_sink(const struct config_audit *cfg, struct audi
         a->workers[i].a = a;
         a->workers[i].ring = audit_ring_create((size_t)cfg->queue_size);
     }
-    a->reserve_bytes = sizeof(struct audit_record) + 2 * (uint64_t)cfg->body_max_bytes;
+    a->reserve_bytes = sizeof(struct audit_record) + AUDIT_GUARDRAILS_MAX + 2 * (uint64_t)cfg->body_max_bytes;
     a->batch_max = (size_t)cfg->batch_max;
     a->batch = util_calloc(a->batch_max, sizeof(*a->batch));
     a->next_maintain_ms = util_now_ms() + 1000;
@@ -471,7 +471,7 @@ struct audit *audit_create(const struct config *cfg, int n_workers, char *err, s
     for (size_t i = 0; i < cfg->n_models && !bodies; i++)
         bodies = cfg->models[i].audit_bodies > 0;
     if (a != NULL && !bodies)
-        a->reserve_bytes = sizeof(struct audit_record); /* no record carries bodies */
+        a->reserve_bytes = sizeof(struct audit_record) + AUDIT_GUARDRAILS_MAX; /* no record carries bodies */
     return a;
 }
 
@@ -515,7 +515,7 @@ void audit_destroy(struct audit *a)
         size_t n;
         while (a->batch != NULL && (n = audit_ring_pop(a->workers[i].ring, a->batch, a->batch_max)) > 0) {
             journal_put(a, a->batch, n);
-            free_bodies(a->batch, n);
+            free_records(a->batch, n);
         }
         audit_ring_destroy(a->workers[i].ring);
     }

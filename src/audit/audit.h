@@ -59,11 +59,11 @@ struct audit *audit_create_with_sink(const struct config_audit *cfg, struct audi
 int audit_start(struct audit *a);
 struct audit_worker *audit_worker_get(struct audit *a, int i);
 
-/* Hands r to the writer (its bodies too: the audit owns them from here). Called on the
+/* Hands r to the writer (its malloc'd strings too: the audit owns them from here). Called on the
  * worker's loop thread only. */
 void audit_submit(struct audit_worker *w, struct audit_record *r);
 /* The record to fill for the worker's next audit_submit: the next free slot of its queue, so
- * that the record is handed over where it was made (no copy of its 1.3 KB), else a spare.
+ * that the record is handed over where it was made (no copy of its 700 bytes), else a spare.
  * It holds an older record's bytes: every field must be set. Worker's loop thread only, one
  * at a time. */
 struct audit_record *audit_record_begin(struct audit_worker *w);

@@ -795,8 +795,9 @@ int audit_block_dict_parse(struct audit_block_dict *d, const char *models, size_
     return 0;
 }
 
-/* A body: malloc'd, NULL when NULL or missing. */
-static int read_body(struct audit_block_reader *rd, int *field, int *closed, char **out)
+/* A malloc'd text of at most size - 1 bytes (cut at a character boundary), NULL when NULL or
+ * missing: guardrails (capped as the writer caps it) and the bodies (size 0: uncapped). */
+static int read_owned(struct audit_block_reader *rd, int *field, int *closed, size_t size, char **out)
 {
     *out = NULL;
     int rc = next_field(rd, field, closed);
@@ -807,8 +808,11 @@ static int read_body(struct audit_block_reader *rd, int *field, int *closed, cha
     const char *s = rd->p, *e = s;
     if (skip_value(&e, rd->end) != 0)
         return -1;
-    char *body = util_malloc((size_t)(e - s) + 1);
-    if (decode_string(&rd->p, rd->end, body, (size_t)(e - s) + 1) < 0) {
+    size_t room = (size_t)(e - s) + 1; /* the quoted form is never shorter than the text */
+    if (size != 0 && room > size)
+        room = size;
+    char *body = util_malloc(room);
+    if (decode_string(&rd->p, rd->end, body, room) < 0) {
         free(body);
         return -1;
     }
@@ -865,20 +869,24 @@ int audit_block_read_rest(struct audit_block_reader *rd, struct audit_record *r)
     int64_t v[7];
     const struct audit_block_dict *d = rd->dict;
     int target_ref;
-    r->request_body = r->response_body = NULL;
+    r->guardrails = r->request_body = r->response_body = NULL;
     ref_text(d->models[0], sizeof(d->models[0]), rd->model_ref, r->model);
     ref_text(d->keys[0], sizeof(d->keys[0]), rd->key_ref, r->key_name);
     if (read_text(rd, f, c, r->request_id, sizeof(r->request_id)) < 0 || read_ref(rd, f, c, d->n_targets, &target_ref) < 0 ||
         read_text(rd, f, c, r->error_code, sizeof(r->error_code)) < 0 || read_int(rd, f, c, 0, &v[0]) < 0 ||
         read_int(rd, f, c, 0, &v[1]) < 0 || read_int(rd, f, c, 0, &v[2]) < 0 || read_int(rd, f, c, 0, &v[3]) < 0 ||
         read_int(rd, f, c, -1, &v[4]) < 0 || read_int(rd, f, c, -1, &v[5]) < 0 || read_int(rd, f, c, -1, &v[6]) < 0 ||
-        read_double(rd, f, c, -1, &r->cost_usd) < 0 || read_text(rd, f, c, r->guardrails, sizeof(r->guardrails)) < 0 ||
-        read_body(rd, f, c, &r->request_body) < 0 || read_body(rd, f, c, &r->response_body) < 0 ||
+        read_double(rd, f, c, -1, &r->cost_usd) < 0 || read_owned(rd, f, c, AUDIT_GUARDRAILS_MAX, &r->guardrails) < 0 ||
+        read_owned(rd, f, c, 0, &r->request_body) < 0 || read_owned(rd, f, c, 0, &r->response_body) < 0 ||
         read_text(rd, f, c, r->parent_id, sizeof(r->parent_id)) < 0 || close_record(rd) < 0) {
         audit_record_free(r);
         return -1;
     }
     ref_text(d->targets[0], sizeof(d->targets[0]), target_ref, r->target);
+    if (r->guardrails != NULL && r->guardrails[0] == '\0') { /* "" is NULL, as the writer stores it */
+        free(r->guardrails);
+        r->guardrails = NULL;
+    }
     r->attempts = (int32_t)v[0];
     r->reasks = (int32_t)v[1];
     r->stream = (int32_t)v[2];

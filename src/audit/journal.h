@@ -40,7 +40,7 @@ int audit_journal_append(struct audit_journal *j, const struct audit_record *rec
 /* fdatasync when something was appended since the last sync. */
 int audit_journal_sync(struct audit_journal *j);
 
-/* Decodes up to max unconsumed records into out (the caller owns their bodies) and
+/* Decodes up to max unconsumed records into out (the caller owns their malloc'd strings) and
  * returns how many; 0 when none is pending. A frame that fails to decode is skipped. */
 size_t audit_journal_read(struct audit_journal *j, struct audit_record *out, size_t max);
 /* Marks the records of the last read() as stored; truncates the file once all are. */

@@ -694,7 +694,7 @@ static int query_pg(const struct config_audit *cfg, const struct audit_filter *f
         r.tokens_in = PQgetisnull(res, i, 13) ? -1 : strtoll(PQgetvalue(res, i, 13), NULL, 10);
         r.tokens_out = PQgetisnull(res, i, 14) ? -1 : strtoll(PQgetvalue(res, i, 14), NULL, 10);
         r.cost_usd = PQgetisnull(res, i, 15) ? -1 : strtod(PQgetvalue(res, i, 15), NULL);
-        audit_record_set(r.guardrails, sizeof(r.guardrails), PQgetvalue(res, i, 16), strlen(PQgetvalue(res, i, 16)));
+        r.guardrails = PQgetisnull(res, i, 16) ? NULL : PQgetvalue(res, i, 16); /* borrowed, as the bodies */
         r.request_body = PQgetisnull(res, i, 17) ? NULL : PQgetvalue(res, i, 17);
         r.response_body = PQgetisnull(res, i, 18) ? NULL : PQgetvalue(res, i, 18);
         audit_record_set(r.parent_id, sizeof(r.parent_id), PQgetvalue(res, i, 19), strlen(PQgetvalue(res, i, 19)));
@@ -775,7 +775,8 @@ void audit_record_to_json(const struct audit_record *r, struct util_buf *b)
     else
         util_buf_appendf(b, ",\"cost_usd\":null");
     util_buf_append(b, ",\"guardrails\":", 14);
-    util_buf_append_json_string(b, r->guardrails, strlen(r->guardrails));
+    const char *g = r->guardrails != NULL ? r->guardrails : "";
+    util_buf_append_json_string(b, g, strlen(g));
     if (r->request_body) {
         util_buf_append(b, ",\"request_body\":", 16);
         util_buf_append_json_string(b, r->request_body, strlen(r->request_body));

@@ -104,11 +104,53 @@ void audit_id_to_uuid(const uint8_t id[AUDIT_ID_BYTES], char out[37])
     *p = '\0';
 }
 
+/* A cut character (the cap, or the request's own buffers, which cut by bytes) would be stored
+ * as U+FFFD and read back as text the client never sent. */
+size_t audit_text_whole_chars(const char *s, size_t len, size_t size)
+{
+    if (s == NULL)
+        return 0;
+    if (len >= size)
+        len = size - 1;
+    if (len == 0 || (unsigned char)s[len - 1] < 0x80)
+        return len;
+    size_t i = len, tail = 0; /* the continuation bytes at the end */
+    while (i > 0 && tail < 4 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+        i--, tail++;
+    if (i == 0)
+        return len;
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+    return lead >= 0xc0 && tail + 1 < need ? i - 1 : len;
+}
+
+char *audit_text_dup(const char *s, size_t len, size_t size)
+{
+    len = audit_text_whole_chars(s, len, size);
+    return len ? util_strndup(s, len) : NULL;
+}
+
+int audit_record_append_guardrails(struct audit_record *r, const char *s, size_t len)
+{
+    if (len == 0)
+        return 0;
+    size_t have = r->guardrails != NULL ? strlen(r->guardrails) : 0, sep = have ? 2 : 0;
+    if (have + sep + len >= AUDIT_GUARDRAILS_MAX)
+        return -1;
+    char *g = util_realloc(r->guardrails, have + sep + len + 1);
+    memcpy(g + have, ", ", sep);
+    memcpy(g + have + sep, s, len);
+    g[have + sep + len] = '\0';
+    r->guardrails = g;
+    return 0;
+}
+
 void audit_record_free(struct audit_record *r)
 {
+    free(r->guardrails);
     free(r->request_body);
     free(r->response_body);
-    r->request_body = r->response_body = NULL;
+    r->guardrails = r->request_body = r->response_body = NULL;
 }
 
 /* ---- encoding: version, fixed numbers (little-endian), then length-prefixed strings ---- */
@@ -124,7 +166,7 @@ static void strings_of(const struct audit_record *r, const char *s[N_STRINGS])
     s[2] = r->model;
     s[3] = r->target;
     s[4] = r->error_code;
-    s[5] = r->guardrails;
+    s[5] = r->guardrails ? r->guardrails : "";
     s[6] = r->request_body ? r->request_body : "";
     s[7] = r->response_body ? r->response_body : "";
     s[8] = r->parent_id;
@@ -142,9 +184,11 @@ size_t audit_record_encoded_max(const struct audit_record *r)
 
 size_t audit_record_encoded_bound(const struct audit_record *r)
 {
-    /* each fixed string field holds at most its size - 1 bytes: no strlen on the request path */
+    /* each fixed string field holds at most its size - 1 bytes: no strlen of them on the request path */
     size_t n = FIXED_BYTES + 4 * N_STRINGS + sizeof(r->request_id) + sizeof(r->key_name) + sizeof(r->model) +
-               sizeof(r->target) + sizeof(r->error_code) + sizeof(r->guardrails) + sizeof(r->parent_id) - 7;
+               sizeof(r->target) + sizeof(r->error_code) + sizeof(r->parent_id) - 6;
+    if (r->guardrails != NULL)
+        n += strlen(r->guardrails);
     if (r->request_body != NULL)
         n += strlen(r->request_body);
     if (r->response_body != NULL)
@@ -229,11 +273,13 @@ int audit_record_decode(const uint8_t *in, size_t len, struct audit_record *r)
     uint64_t cost = get64(p);
     p += 8;
     memcpy(&r->cost_usd, &cost, sizeof(cost));
-    /* strings in strings_of() order; 6 and 7 are the bodies */
-    char *fixed[N_STRINGS] = {r->request_id, r->key_name, r->model, r->target, r->error_code, r->guardrails, NULL, NULL,
+    /* strings in strings_of() order; 5, 6 and 7 are malloc'd (NULL when empty): guardrails,
+     * within the size its fixed field had (journals of older builds), and the bodies */
+    char *fixed[N_STRINGS] = {r->request_id, r->key_name, r->model, r->target, r->error_code, NULL, NULL, NULL,
                               r->parent_id};
     size_t sizes[N_STRINGS] = {sizeof(r->request_id), sizeof(r->key_name), sizeof(r->model), sizeof(r->target),
-                               sizeof(r->error_code), sizeof(r->guardrails), 0, 0, sizeof(r->parent_id)};
+                               sizeof(r->error_code), AUDIT_GUARDRAILS_MAX, 0, 0, sizeof(r->parent_id)};
+    char **owned[N_STRINGS] = {[5] = &r->guardrails, [6] = &r->request_body, [7] = &r->response_body};
     for (int i = 0; i < n_strings; i++) {
         if (end - p < 4)
             goto bad;
@@ -241,14 +287,12 @@ int audit_record_decode(const uint8_t *in, size_t len, struct audit_record *r)
         p += 4;
         if ((size_t)(end - p) < n)
             goto bad;
-        if (fixed[i] != NULL) {
-            if (n >= sizes[i])
-                goto bad;
+        if (sizes[i] != 0 && n >= sizes[i])
+            goto bad;
+        if (fixed[i] != NULL)
             audit_record_set(fixed[i], sizes[i], (const char *)p, n);
-        } else if (n > 0) {
-            char **body = i == 6 ? &r->request_body : &r->response_body;
-            *body = util_strndup((const char *)p, n);
-        }
+        else if (n > 0)
+            *owned[i] = util_strndup((const char *)p, n);
         p += n;
     }
     if (p != end)

@@ -18,7 +18,7 @@ struct audit_ring;
 
 /* capacity is rounded up to a power of two (at least 2). */
 struct audit_ring *audit_ring_create(size_t capacity);
-/* Frees the ring and the bodies of records still in it. */
+/* Frees the ring and the strings of records still in it. */
 void audit_ring_destroy(struct audit_ring *q);
 size_t audit_ring_capacity(const struct audit_ring *q);
 
@@ -30,7 +30,7 @@ struct audit_record *audit_ring_slot(struct audit_ring *q);
 void audit_ring_publish(struct audit_ring *q);
 
 /* Consumer side. Copies up to max records out into out[] and frees their slots;
- * returns how many (the caller now owns their bodies). */
+ * returns how many (the caller now owns their malloc'd strings). */
 size_t audit_ring_pop(struct audit_ring *q, struct audit_record *out, size_t max);
 /* Records waiting (approximate from either side). */
 size_t audit_ring_size(const struct audit_ring *q);

@@ -527,7 +527,7 @@ static void record_of_row(sqlite3_stmt *st, struct audit_record *r)
     r->tokens_out = col_opt_int(st, 14);
     r->cost_usd = sqlite3_column_type(st, 15) == SQLITE_NULL ? -1 : sqlite3_column_double(st, 15);
     t = col_text(st, 16);
-    audit_record_set(r->guardrails, sizeof(r->guardrails), t, strlen(t));
+    r->guardrails = audit_text_dup(t, strlen(t), AUDIT_GUARDRAILS_MAX);
     r->request_body = col_body(st, 17);
     r->response_body = col_body(st, 18);
     t = col_text(st, 19);

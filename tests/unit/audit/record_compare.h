@@ -14,13 +14,18 @@ static inline int text_differs(const char *a, const char *b)
     return (a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0);
 }
 
+static inline const char *or_empty(const char *s)
+{
+    return s != NULL ? s : "";
+}
+
 /* 0 when got is what want read back as, field by field. */
 static inline int record_differs(const struct audit_record *got, const struct audit_record *want)
 {
     return memcmp(got->id, want->id, AUDIT_ID_BYTES) || got->time_us != want->time_us ||
            strcmp(got->request_id, want->request_id) || strcmp(got->key_name, want->key_name) ||
            strcmp(got->model, want->model) || strcmp(got->target, want->target) || strcmp(got->error_code, want->error_code) ||
-           strcmp(got->parent_id, want->parent_id) || strcmp(got->guardrails, want->guardrails) ||
+           strcmp(got->parent_id, want->parent_id) || strcmp(or_empty(got->guardrails), or_empty(want->guardrails)) ||
            got->status != want->status || got->attempts != want->attempts || got->reasks != want->reasks ||
            got->stream != want->stream || got->latency_us != want->latency_us || got->tokens_in != want->tokens_in ||
            got->tokens_out != want->tokens_out || got->cost_usd != want->cost_usd ||

@@ -124,7 +124,7 @@ static void hostile_texts_are_valid_json_and_read_back(void **state)
         struct audit_record r;
         fill(&r, 1, 1796083200000000LL);
         snprintf(r.request_id, sizeof(r.request_id), "%s", hostile[h].in);
-        snprintf(r.guardrails, sizeof(r.guardrails), "%s", hostile[h].in);
+        r.guardrails = strdup(hostile[h].in);
         r.request_body = strdup(hostile[h].in);
         snprintf(r.parent_id, sizeof(r.parent_id), "%s", hostile[h].in);
         struct audit_block_refs refs = {0, 0, -1};
@@ -182,8 +182,9 @@ static void full_length_fields_of_escapes_read_back(void **state)
     sqlite3 *db = memdb();
     struct audit_record r;
     fill(&r, 2, 1796083200000000LL);
+    r.guardrails = malloc(AUDIT_GUARDRAILS_MAX);
     char *fields[] = {r.request_id, r.parent_id, r.error_code, r.guardrails};
-    size_t sizes[] = {sizeof(r.request_id), sizeof(r.parent_id), sizeof(r.error_code), sizeof(r.guardrails)};
+    size_t sizes[] = {sizeof(r.request_id), sizeof(r.parent_id), sizeof(r.error_code), AUDIT_GUARDRAILS_MAX};
     for (int f = 0; f < 4; f++) {
         for (size_t i = 0; i + 1 < sizes[f]; i++)
             fields[f][i] = (char)(1 + (i + (size_t)f) % 31); /* control bytes 0x01..0x1f */
@@ -326,7 +327,9 @@ static void mutated_blocks_never_read_past_their_end(void **state)
     for (int i = 0; i < 20; i++) {
         struct audit_record r;
         fill(&r, i, 1796083200000000LL + i);
-        snprintf(r.guardrails, sizeof(r.guardrails), "g\"%d\\", i);
+        char g[32];
+        snprintf(g, sizeof(g), "g\"%d\\", i);
+        r.guardrails = strdup(g);
         r.request_body = i % 3 ? NULL : strdup("body \"x\" \xe2\x82\xac");
         struct audit_block_refs refs = {i % 2, i % 3 - 1, 0};
         if (i > 0)
@@ -415,7 +418,7 @@ static void assert_view_row(sqlite3 *db, const struct audit_record *r)
     } else {
         assert_int_equal(sqlite3_column_type(st, 15), SQLITE_NULL);
     }
-    const char *tail[] = {r->guardrails, r->request_body ? r->request_body : "", r->response_body ? r->response_body : "",
+    const char *tail[] = {or_empty(r->guardrails), r->request_body ? r->request_body : "", r->response_body ? r->response_body : "",
                           r->parent_id};
     for (int i = 0; i < 4; i++) {
         if (tail[i][0])
@@ -459,7 +462,7 @@ static void view_columns_equal_what_was_written(void **state)
         if (i % 5 == 2)
             snprintf(recs[i].parent_id, sizeof(recs[i].parent_id), "parent-%d", i / 10);
         if (i % 6 == 3)
-            snprintf(recs[i].guardrails, sizeof(recs[i].guardrails), "pii=redact(1 ms), jailbreak=pass");
+            recs[i].guardrails = strdup("pii=redact(1 ms), jailbreak=pass");
         if (i % 8 == 0)
             recs[i].request_body = strdup("{\"q\":\"<EMAIL_ADDRESS_1> \\\"x\\\"\"}");
         if (i % 9 == 0)

@@ -41,26 +41,41 @@ static void record_encoding_round_trips_with_bodies(void **state)
 {
     struct audit_record r, back;
     fill(&r, 7);
-    snprintf(r.guardrails, sizeof(r.guardrails), "pii=pass, toxicity=block");
+    r.guardrails = strdup("pii=pass, toxicity=block");
     snprintf(r.parent_id, sizeof(r.parent_id), "req-parent");
     r.request_body = strdup("{\"messages\":[]}");
     uint8_t buf[4096];
     size_t n = audit_record_encode(&r, buf);
     assert_true(n <= audit_record_encoded_max(&r));
     /* the queues' cheap bound holds even with every string field full */
-    struct audit_record full = r;
+    struct audit_record full = r; /* shares r's strings: not freed */
+    char most[AUDIT_GUARDRAILS_MAX];
+    memset(most, 'x', sizeof(most) - 1);
+    most[sizeof(most) - 1] = '\0';
+    full.guardrails = most;
     memset(full.request_id, 'x', sizeof(full.request_id) - 1);
     memset(full.key_name, 'x', sizeof(full.key_name) - 1);
     memset(full.model, 'x', sizeof(full.model) - 1);
     memset(full.target, 'x', sizeof(full.target) - 1);
     memset(full.error_code, 'x', sizeof(full.error_code) - 1);
-    memset(full.guardrails, 'x', sizeof(full.guardrails) - 1);
     memset(full.parent_id, 'x', sizeof(full.parent_id) - 1);
     full.request_id[sizeof(full.request_id) - 1] = full.key_name[sizeof(full.key_name) - 1] = '\0';
     full.model[sizeof(full.model) - 1] = full.target[sizeof(full.target) - 1] = '\0';
-    full.error_code[sizeof(full.error_code) - 1] = full.guardrails[sizeof(full.guardrails) - 1] = '\0';
+    full.error_code[sizeof(full.error_code) - 1] = '\0';
     full.parent_id[sizeof(full.parent_id) - 1] = '\0';
     assert_int_equal(audit_record_encoded_max(&full), audit_record_encoded_bound(&full));
+    /* the longest guardrails a journal of the fixed-field builds held reads back; one more is refused */
+    uint8_t big[8192];
+    size_t big_n = audit_record_encode(&full, big);
+    assert_int_equal(audit_record_decode(big, big_n, &back), 0);
+    assert_int_equal(strlen(back.guardrails), AUDIT_GUARDRAILS_MAX - 1);
+    audit_record_free(&back);
+    char over[AUDIT_GUARDRAILS_MAX + 1];
+    memset(over, 'x', sizeof(over) - 1);
+    over[sizeof(over) - 1] = '\0';
+    full.guardrails = over;
+    big_n = audit_record_encode(&full, big);
+    assert_int_equal(audit_record_decode(big, big_n, &back), -1);
     assert_true(audit_record_encoded_max(&r) <= audit_record_encoded_bound(&r));
     assert_int_equal(audit_record_decode(buf, n, &back), 0);
     assert_memory_equal(back.id, r.id, AUDIT_ID_BYTES);
@@ -84,6 +99,68 @@ static void record_encoding_round_trips_with_bodies(void **state)
     assert_string_equal(back.request_body, "{\"messages\":[]}");
     audit_record_free(&back);
     audit_record_free(&r);
+}
+
+/* The journal's bytes of a record as the builds with a fixed guardrails field wrote them (the
+ * format did not change): version 2, the fixed numbers, then nine length-prefixed strings. */
+static size_t old_encoding(uint8_t *out, const char *guardrails)
+{
+    uint8_t *p = out;
+    *p++ = 2;
+    memset(p, 0xab, AUDIT_ID_BYTES + 8 + 4 * 4 + 8 * 5);
+    p += AUDIT_ID_BYTES + 8 + 4 * 4 + 8 * 5;
+    const char *s[9] = {"req-old", "", "gpt-4o", "", "", guardrails, "", "", ""};
+    for (int i = 0; i < 9; i++) {
+        uint32_t n = (uint32_t)strlen(s[i]);
+        for (int k = 0; k < 4; k++)
+            *p++ = (uint8_t)(n >> (8 * k));
+        memcpy(p, s[i], n);
+        p += n;
+    }
+    return (size_t)(p - out);
+}
+
+/* guardrails is malloc'd, NULL when no guardrail ran: the record with none encodes as the old
+ * one with "" did, and both read back as NULL; a list reads back whole. */
+static void guardrails_are_owned_and_journal_compatible(void **state)
+{
+    uint8_t old[512], now[512];
+    struct audit_record back;
+    size_t n = old_encoding(old, "");
+    assert_int_equal(audit_record_decode(old, n, &back), 0);
+    assert_string_equal(back.request_id, "req-old");
+    assert_null(back.guardrails);
+    assert_int_equal(audit_record_encode(&back, now), n);
+    assert_memory_equal(now, old, n);
+    n = old_encoding(old, "pii=pass(input,blocking,12us)");
+    assert_int_equal(audit_record_decode(old, n, &back), 0);
+    assert_string_equal(back.guardrails, "pii=pass(input,blocking,12us)");
+    assert_int_equal(audit_record_encode(&back, now), n);
+    assert_memory_equal(now, old, n);
+    /* async entries are appended within the cap: whole, or not at all */
+    assert_int_equal(audit_record_append_guardrails(&back, "judge=pass(output,async_post,9us)", 33), 0);
+    assert_string_equal(back.guardrails, "pii=pass(input,blocking,12us), judge=pass(output,async_post,9us)");
+    char big[AUDIT_GUARDRAILS_MAX];
+    memset(big, 'y', sizeof(big));
+    size_t room = AUDIT_GUARDRAILS_MAX - 1 - strlen(back.guardrails) - 2;
+    assert_int_equal(audit_record_append_guardrails(&back, big, room + 1), -1);
+    assert_int_equal(strlen(back.guardrails), 64);
+    assert_int_equal(audit_record_append_guardrails(&back, big, room), 0);
+    assert_int_equal(strlen(back.guardrails), AUDIT_GUARDRAILS_MAX - 1);
+    audit_record_free(&back);
+    assert_null(back.guardrails);
+    assert_int_equal(audit_record_append_guardrails(&back, "a=pass", 6), 0); /* to none: no separator */
+    assert_string_equal(back.guardrails, "a=pass");
+    audit_record_free(&back);
+    /* a copy is capped at a character boundary, and nothing is NULL */
+    assert_null(audit_text_dup("", 0, AUDIT_GUARDRAILS_MAX));
+    assert_null(audit_text_dup(NULL, 5, AUDIT_GUARDRAILS_MAX));
+    char *cut = audit_text_dup("ab\xc3\xa9", 4, 4); /* "abé": 3 bytes of room cut before é */
+    assert_string_equal(cut, "ab");
+    free(cut);
+    cut = audit_text_dup("ab\xc3\xa9", 4, 5);
+    assert_string_equal(cut, "ab\xc3\xa9");
+    free(cut);
 }
 
 static void ids_are_unique_and_sort_by_time(void **state)
@@ -455,6 +532,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(record_encoding_round_trips_with_bodies),
+        cmocka_unit_test(guardrails_are_owned_and_journal_compatible),
         cmocka_unit_test(ids_are_unique_and_sort_by_time),
         cmocka_unit_test(ring_is_bounded_and_fifo),
         cmocka_unit_test(ring_slot_is_filled_in_place_and_published),
