@@ -74,7 +74,7 @@ $(BUILD)/models/toxicity.model: $(TOXICITY_DATA) $(BUILD)/warden
 # data/prompt-injection/injection.csv (gen.py there: the project's labelled injection sets), every 5th
 # row held out for tests/integration/test_injection_model.sh, plus ordinary texts as negatives (a
 # sample of the tweets, ordinary.csv, and the comment supplement); 12 epochs (cv.py); ~0.1 s.
-INJECTION_DATA := data/prompt-injection/injection.csv data/prompt-injection/ordinary.csv data/comments-supplement/comments.csv
+INJECTION_DATA := data/prompt-injection/injection.csv data/prompt-injection/ordinary.csv data/prompt-injection/technical.csv data/comments-supplement/comments.csv
 $(BUILD)/models/injection.model: $(INJECTION_DATA) $(BUILD)/warden
 	@mkdir -p $(dir $@)
 	$(BUILD)/warden train $(addprefix --data ,$(INJECTION_DATA)) --text-column tweet --label-column class --epochs 12 \
