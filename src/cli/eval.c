@@ -120,6 +120,10 @@ static int load_jsonl(struct eval_state *st, const char *path, char *text, const
             char num[32];
             const char *ls = cli_label_string(lab, num, sizeof(num));
             int this_mode = json_is_array(spans) ? 1 : ls ? 0 : -1;
+            if (j == NULL) { /* say why: a lone surrogate or \u0000 reads as "expected {text...}" otherwise */
+                fprintf(stderr, "warden eval: %s:%d:%d: invalid JSON: %s\n", path, line, je.column, je.text);
+                return -1;
+            }
             if (!json_is_string(t) || this_mode < 0 || (mode >= 0 && this_mode != mode)) {
                 fprintf(stderr, "warden eval: %s:%d: expected {\"text\": STRING, %s}\n", path, line,
                         mode == 1 ? "\"spans\": [...]" : mode == 0 ? "\"label\": ..." : "\"spans\": [...] or \"label\": ...");
