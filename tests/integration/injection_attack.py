@@ -168,4 +168,28 @@ elif MODE == "load":
         except OSError:
             pass
         s.close()
+elif MODE == "burst":
+    # N concurrent checks (benign long texts: the model decides, or its time-out / on_error):
+    # every answer is 200 with a verdict or a JSON error, none hangs
+    n = int(sys.argv[3])
+    text = rep("a plain sentence about gardening and tomatoes. ", 64 * 1024)
+    codes = {}
+    lock = threading.Lock()
+
+    def one():
+        try:
+            st, out, _ = post("/v1/guardrails/check", {"guardrail": sys.argv[4] if len(sys.argv) > 4 else "inj", "text": text}, 30)
+            key = st if st != 200 else "200:" + json.loads(out)["verdict"]
+        except Exception as e:  # a reset at shutdown is fine here; a hang is not (timeout 30 s)
+            key = type(e).__name__
+        with lock:
+            codes[key] = codes.get(key, 0) + 1
+    ts = [threading.Thread(target=one) for _ in range(n)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(40)
+    if any(t.is_alive() for t in ts):
+        bad("burst: a check did not answer within 40 s")
+    print("answers:", json.dumps(codes, sort_keys=True))
 sys.exit(1 if fail else 0)

@@ -7,6 +7,7 @@
 #   - 3000 texts in one check: one answer, findings at the right indices;
 #   - time per KB from 16 KB to 1 MB stays flat (no quadratic path) on every material;
 #   - the same through warden eval (JSONL of hostile lines);
+#   - 200 concurrent checks whose model jobs time out (on_error) while others run: all answered;
 #   - concurrent chats with long texts while SIGTERM arrives (model jobs in flight): a clean exit.
 source "$(dirname "$0")/lib.sh"
 
@@ -22,6 +23,7 @@ providers:
   - {name: local, type: openai, base_url: "@MOCK@/v1", api_key_env: OPENAI_API_KEY}
 guardrails:
   - {name: inj, type: prompt_injection, threshold: 0.5, timeout_ms: 2000, on_error: fail_closed}
+  - {name: inj-t, type: prompt_injection, threshold: 0.5, timeout_ms: 1, on_error: fail_closed}
 models:
   - {name: m, targets: [{provider: local, model: mock-1}], guardrails: [inj]}
 YAML
@@ -33,6 +35,16 @@ check "warden alive after the payloads" alive
 check "3000 texts in one check" python3 "$ATK" "$WARDEN" many
 check "time per KB flat from 16 KB to 1 MB" python3 "$ATK" "$WARDEN" scaling
 check "warden alive after scaling" alive
+# 200 concurrent checks whose model jobs time out after 1 ms (fail_closed) while others still
+# run in the pool: each answers (200 with a verdict), none hangs; the process lives
+burst_ok() {
+    local out
+    out=$(python3 "$ATK" "$WARDEN" burst 200 inj-t) || return 1
+    echo "    $out" >&2
+    not_contains "$out" Error && not_contains "$out" '"5'
+}
+check "200 concurrent checks with 1 ms model time-outs: all answered" burst_ok
+check "warden alive after the burst" alive
 
 # warden eval over hostile lines (JSON-escaped invalid code points, NULs, long lines)
 python3 - "$TMP/hostile.jsonl" <<'PY'
