@@ -115,11 +115,15 @@ static int load_jsonl(struct eval_state *st, const char *path, char *text, const
             l--;
         if (l > 0) {
             json_error_t je;
-            json_t *j = json_loadb(s, l, 0, &je);
+            json_t *j = json_loadb(s, l, JSON_ALLOW_NUL, &je); /* as the check API: a text may hold \u0000 */
             json_t *t = json_object_get(j, "text"), *spans = json_object_get(j, "spans"), *lab = json_object_get(j, "label");
             char num[32];
             const char *ls = cli_label_string(lab, num, sizeof(num));
             int this_mode = json_is_array(spans) ? 1 : ls ? 0 : -1;
+            if (j == NULL) { /* say why: a lone surrogate or \u0000 reads as "expected {text...}" otherwise */
+                fprintf(stderr, "warden eval: %s:%d:%d: invalid JSON: %s\n", path, line, je.column, je.text);
+                return -1;
+            }
             if (!json_is_string(t) || this_mode < 0 || (mode >= 0 && this_mode != mode)) {
                 fprintf(stderr, "warden eval: %s:%d: expected {\"text\": STRING, %s}\n", path, line,
                         mode == 1 ? "\"spans\": [...]" : mode == 0 ? "\"label\": ..." : "\"spans\": [...] or \"label\": ...");
@@ -366,6 +370,13 @@ int cli_eval_main(int argc, char **argv)
         char *text = cli_read_file(data, EVAL_FILE_MAX, &len, err, sizeof(err));
         if (text == NULL) {
             fprintf(stderr, "warden eval: %s\n", err);
+            rc = 1;
+        } else if (memchr(text, '\0', len) != NULL) { /* the lines are read as C strings: what follows would be lost */
+            const char *z = memchr(text, '\0', len);
+            int line = 1;
+            for (const char *q = text; q < z; q++)
+                line += *q == '\n';
+            fprintf(stderr, "warden eval: %s:%d: a NUL byte (JSON Lines are text; write it as \\u0000)\n", data, line);
             rc = 1;
         } else if (load_jsonl(&st, data, text, &pos) != 0) {
             rc = 1;

@@ -867,6 +867,13 @@ struct guard_classifier *guard_classifier_load(const char *path, char *err, size
         util_set_err(err, errsz, "model %s has an invalid bias", path);
         goto fail;
     }
+    /* a NaN or infinite weight (a file whose checksum was made to match) would make P NaN: every
+     * comparison false, a verdict with no reason and findings whose score JSON cannot hold */
+    for (size_t i = 0; i < nw; i++)
+        if (!isfinite(m->w[i])) {
+            util_set_err(err, errsz, "model %s has an invalid weight (#%zu is not a finite number)", path, i);
+            goto fail;
+        }
     fclose(f);
     return m;
 fail:
