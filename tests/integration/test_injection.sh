@@ -138,37 +138,33 @@ check "eval bad data line -> FILE:LINE" contains "$out" "broken.jsonl:1:"
 # and every benign text of the set): recall >= 0.90 per family and false positives <= 3% on the
 # sets the detector was tuned on (the issue's bar is 5%). injection_blind5.jsonl is left to the unit
 # test: its encoding family is bound by the decoders.
-for set in injection injection_heldout injection_final injection_final2 injection_dev3 injection_dev4 injection_holdout3 \
-    injection_blind4 injection_dev6lex; do
-    bar=0.90
+# family_bars SET LABEL FP_BAR: each family's attacks and every benign text of tests/data/SET.jsonl
+# through `warden eval`: recall >= 0.90 per family, false positives <= FP_BAR.
+family_bars() {
+    local fam out recall fprate
     for fam in override roleplay extraction encoding; do
         python3 -c 'import json,sys
 for l in open(sys.argv[1]):
     d = json.loads(l)
     if d["label"] == "benign" or d["family"] == sys.argv[2]:
-        print(json.dumps({"text": d["text"], "label": d["label"]}))' "$ROOT/tests/data/$set.jsonl" "$fam" >"$TMP/fam.jsonl"
+        print(json.dumps({"text": d["text"], "label": d["label"]}))' "$ROOT/tests/data/$1.jsonl" "$fam" >"$TMP/fam.jsonl"
         out=$("$WARDEN_BIN" eval --config "$EVALCFG" --guardrail inj --data "$TMP/fam.jsonl" --json 2>/dev/null)
         read -r recall fprate <<<"$(printf '%s' "$out" | json_get '"%.3f %.3f" % (d["classes"]["injection"]["recall"], d["confusion"]["fp"] / (d["confusion"]["fp"] + d["confusion"]["tn"]))')"
-        check "$set $fam: recall $recall >= $bar" eq "$(python3 -c "print($recall >= $bar)")" True
+        check "$2 $fam: recall $recall >= 0.90" eq "$(python3 -c "print($recall >= 0.90)")" True
     done
-    check "$set: false positives $fprate <= 0.03" eq "$(python3 -c "print($fprate <= 0.03)")" True
+    check "$2: false positives $fprate <= $3" eq "$(python3 -c "print($fprate <= $3)")" True
+}
+for set in injection injection_heldout injection_final injection_final2 injection_dev3 injection_dev4 injection_holdout3 \
+    injection_blind4 injection_dev6lex; do
+    family_bars "$set" "$set" 0.03
 done
 
 # ---- injection_blind6.jsonl: written blind by another agent (its README), never tuned on, never
 # trained on; measured first at 06:40 on 2026-12-01 (0.991 / 0.925 / 0.972 / 0.910, 9/348 false
-# positives), and after the model's technical negatives (0.982 / 0.916 / 0.963 / 0.910, 7/348). Held to the issue's bars here (recall >= 0.90 per family, false positives <= 5%) as a
-# regression guard: tuning on its misses from now on would make it a dev set.
-for fam in override roleplay extraction encoding; do
-    python3 -c 'import json,sys
-for l in open(sys.argv[1]):
-    d = json.loads(l)
-    if d["label"] == "benign" or d["family"] == sys.argv[2]:
-        print(json.dumps({"text": d["text"], "label": d["label"]}))' "$ROOT/tests/data/injection_blind6.jsonl" "$fam" >"$TMP/fam.jsonl"
-    out=$("$WARDEN_BIN" eval --config "$EVALCFG" --guardrail inj --data "$TMP/fam.jsonl" --json 2>/dev/null)
-    read -r recall fprate <<<"$(printf '%s' "$out" | json_get '"%.3f %.3f" % (d["classes"]["injection"]["recall"], d["confusion"]["fp"] / (d["confusion"]["fp"] + d["confusion"]["tn"]))')"
-    check "blind6 $fam: recall $recall >= 0.90" eq "$(python3 -c "print($recall >= 0.90)")" True
-done
-check "blind6: false positives $fprate <= 0.05" eq "$(python3 -c "print($fprate <= 0.05)")" True
+# positives), and after the model's technical negatives (0.982 / 0.916 / 0.963 / 0.910, 7/348).
+# Held to the issue's bars here (recall >= 0.90 per family, false positives <= 5%) as a regression
+# guard: tuning on its misses from now on would make it a dev set.
+family_bars injection_blind6 blind6 0.05
 
 # ---- warden train, then eval the model it wrote (CSV mode)
 out=$("$WARDEN_BIN" train --data "$DATA/train_small.csv" --text-column comment --label-column label --positive toxic \
