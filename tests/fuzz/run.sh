@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds every tests/fuzz/fuzz_<name>.c with libFuzzer + ASan + UBSan against all of src/ (minus
 # the two main files' programs: src/main.c and src/mock/), then runs each one for
-# FUZZ_SECONDS (default 6) on a temporary copy of its seed corpus tests/fuzz/corpus_<name>/
+# FUZZ_SECONDS (default 4) on a temporary copy of its seed corpus tests/fuzz/corpus_<name>/
 # (new inputs never land in the repo). Prints one line per target and a closing
 # "fuzz: N passed, M failed"; exits non-zero if any target failed to build or crashed.
 #
@@ -11,7 +11,7 @@
 # Crash inputs are kept in build/fuzz/artifacts/ (reproduce: build/fuzz/fuzz_<name> FILE).
 set -u
 cd "$(dirname "$0")/../.."
-FUZZ_SECONDS=${FUZZ_SECONDS:-6}
+FUZZ_SECONDS=${FUZZ_SECONDS:-4}
 CC=${FUZZ_CC:-clang}
 OUT=build/fuzz
 PKGS="libh2o libuv libcurl jansson yaml-0.1 libhs libpcre2-8 sqlite3 libpq openssl"
