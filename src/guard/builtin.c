@@ -2,6 +2,7 @@
 #include "guard/builtin.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,16 +76,23 @@ int guard_builtin_classify(const struct guard_classifier *m, const struct config
     return *n_findings > 0;
 }
 
-void guard_builtin_pool_thread_init(void)
+void guard_builtin_pool_thread_init(int loop_cpu)
 {
-    static __thread int done;
-    if (done)
+    static __thread int done, avoided = -1, can_avoid;
+    static __thread cpu_set_t allowed; /* the thread's CPUs when it first ran pool work */
+    if (!done) {
+        done = 1;
+        id_t tid = (id_t)syscall(SYS_gettid);
+        errno = 0;
+        int cur = getpriority(PRIO_PROCESS, tid);
+        if (cur != -1 || errno == 0)
+            (void)setpriority(PRIO_PROCESS, tid, cur + 10 > 19 ? 19 : cur + 10); /* best effort */
+        can_avoid = sched_getaffinity(0, sizeof(allowed), &allowed) == 0 && CPU_COUNT(&allowed) > 1;
+    }
+    if (!can_avoid || loop_cpu < 0 || loop_cpu >= CPU_SETSIZE || loop_cpu == avoided || !CPU_ISSET(loop_cpu, &allowed))
         return;
-    done = 1;
-    id_t tid = (id_t)syscall(SYS_gettid);
-    errno = 0;
-    int cur = getpriority(PRIO_PROCESS, tid);
-    if (cur == -1 && errno != 0)
-        return;
-    (void)setpriority(PRIO_PROCESS, tid, cur + 10 > 19 ? 19 : cur + 10); /* best effort */
+    cpu_set_t set = allowed;
+    CPU_CLR(loop_cpu, &set);
+    if (sched_setaffinity(0, sizeof(set), &set) == 0) /* moves the thread off that CPU now */
+        avoided = loop_cpu;
 }

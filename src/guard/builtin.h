@@ -31,9 +31,14 @@ int guard_builtin_classify(const struct guard_classifier *m, const struct config
                            const size_t *lens, size_t n, struct guard_finding **findings, size_t *n_findings, char *reason,
                            size_t reasonsz);
 
-/* Call at the start of pool work: the first call on a thread lowers that thread's CPU
- * priority (nice +10), so model inference that saturates the pool yields the cores to the
- * event loops; later calls do nothing. Affects every job of libuv's pool on that thread. */
-void guard_builtin_pool_thread_init(void);
+/* Call at the start of pool work, with the CPU the queueing loop ran on (sched_getcpu() there;
+ * -1: unknown). The first call on a thread lowers that thread's CPU priority (nice +10), so
+ * model inference that saturates the pool yields the cores to the event loops. And the thread
+ * keeps off that loop's CPU while another CPU is allowed: the scheduler wakes a pool thread on
+ * its waker's CPU, where the loop is still busy with the request's other checks, so the two
+ * would take turns on one CPU while another sits idle (measured: a 4 KB prompt's checks went
+ * from +60 to +100 us with the injection model; bench/guard_overhead.sh). The affinity changes
+ * only when the loop's CPU does. Affects later jobs of libuv's pool on that thread too. */
+void guard_builtin_pool_thread_init(int loop_cpu);
 
 #endif

@@ -111,6 +111,7 @@ struct guard_run {
     /* pool */
     int pverdict;
     int clf_queued; /* classifier work in the pool, not yet completed (uv_cancel on stop) */
+    int loop_cpu;   /* the CPU the loop queued pool work from (guard_builtin_pool_thread_init) */
     /* written by the pool thread; moved to findings on the loop in after_work */
     struct guard_finding *clf_findings;
     size_t clf_n_findings;

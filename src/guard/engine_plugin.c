@@ -3,6 +3,7 @@
 #include "guard/engine_int.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <sys/random.h>
@@ -38,6 +39,7 @@ static int run_queue_work(struct guard_run *r, uv_work_cb work, uv_after_work_cb
 {
     guard__run_arm_timeout(r);
     r->work.data = r;
+    r->loop_cpu = sched_getcpu();
     r->refs++;
     if (uv_queue_work(r->env->loop, &r->work, work, done) == 0)
         return 0;
@@ -51,7 +53,7 @@ static int run_queue_work(struct guard_run *r, uv_work_cb work, uv_after_work_cb
 static void on_classifier_work(uv_work_t *w)
 {
     struct guard_run *r = w->data;
-    guard_builtin_pool_thread_init(); /* inference yields the cores to the loops */
+    guard_builtin_pool_thread_init(r->loop_cpu); /* yields the loops their cores */
     r->pverdict = guard_builtin_classify(r->gc->classifier, r->g, r->texts, r->lens, r->n, &r->clf_findings,
                                          &r->clf_n_findings, r->clf_reason, sizeof(r->clf_reason));
 }
@@ -90,6 +92,7 @@ static int classifier_queue(struct guard_run *r, uv_work_cb work, const char **w
         return -1;
     }
     r->work.data = r;
+    r->loop_cpu = sched_getcpu();
     r->refs++;
     if (uv_queue_work(r->env->loop, &r->work, work, on_classifier_work_done) != 0) {
         r->refs--;
@@ -120,7 +123,7 @@ void guard__check_classifier(struct guard_run *r)
 static void on_injection_model_work(uv_work_t *w)
 {
     struct guard_run *r = w->data;
-    guard_builtin_pool_thread_init(); /* inference yields the cores to the loops */
+    guard_builtin_pool_thread_init(r->loop_cpu); /* yields the loops their cores */
     double best = -1;
     for (size_t i = 0; i < r->n; i++) {
         if (r->lens[i] < INJECTION_MODEL_MIN_BYTES)

@@ -4,6 +4,8 @@
  * then follow on_error); prompt_injection with its model (the lexicon on the loop,
  * the model in the pool, one threshold), with model: none, and without the shipped
  * model next to this binary (the lexicon alone). */
+#include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,10 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include "config/config.h"
+#include "guard/builtin.h"
 #include "guard/engine.h"
 #include "repo_path.h"
 #include "metrics/metrics.h"
@@ -302,6 +306,47 @@ static void injection_model_behind_a_busy_pool_times_out(void **state)
     uv_run(&fx.loop, UV_RUN_DEFAULT);
 }
 
+/* A pool thread starting model work keeps off the CPU its loop ran on (the scheduler would wake
+ * it there, behind the loop), and runs at a lower priority than the loops. */
+struct avoid_probe {
+    int loop_cpu, ran_on, excluded, nice_before, nice_after, unknown_kept_all;
+    cpu_set_t before;
+};
+
+static void *avoid_thread(void *arg)
+{
+    struct avoid_probe *p = arg;
+    sched_getaffinity(0, sizeof(p->before), &p->before);
+    p->nice_before = getpriority(PRIO_PROCESS, 0);
+    guard_builtin_pool_thread_init(-1); /* unknown CPU: the priority only */
+    cpu_set_t now;
+    sched_getaffinity(0, sizeof(now), &now);
+    p->unknown_kept_all = CPU_EQUAL(&now, &p->before);
+    guard_builtin_pool_thread_init(p->loop_cpu);
+    p->nice_after = getpriority(PRIO_PROCESS, 0);
+    sched_getaffinity(0, sizeof(now), &now);
+    p->excluded = !CPU_ISSET(p->loop_cpu, &now);
+    p->ran_on = sched_getcpu();
+    return NULL;
+}
+
+static void pool_thread_keeps_off_its_loops_cpu(void **state)
+{
+    (void)state;
+    struct avoid_probe p = {.loop_cpu = sched_getcpu()};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, avoid_thread, &p), 0);
+    pthread_join(t, NULL);
+    assert_true(p.unknown_kept_all);
+    assert_true(p.nice_after > p.nice_before || p.nice_before == 19);
+    if (CPU_COUNT(&p.before) < 2 || !CPU_ISSET(p.loop_cpu, &p.before)) {
+        fprintf(stderr, "one CPU allowed: nothing to keep off (checked the priority only)\n");
+        return;
+    }
+    assert_true(p.excluded);
+    assert_int_not_equal(p.ran_on, p.loop_cpu);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -314,6 +359,7 @@ int main(void)
         cmocka_unit_test(injection_lexicon_hit_does_not_wait_for_the_model),
         cmocka_unit_test(injection_model_full_queue_applies_on_error),
         cmocka_unit_test(injection_model_behind_a_busy_pool_times_out),
+        cmocka_unit_test(pool_thread_keeps_off_its_loops_cpu),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
