@@ -2395,11 +2395,11 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
     /* the previous words, to probe two- and three-word phrases: word-1 (the last word) and
      * "word-2 word-1" when word-2 heads a three-word phrase; reset at a sentence end.
      * Buffers are zero-padded for lex_hash. */
-    char w1[MAX_WORD + 8], w21[2 * MAX_WORD + 8], probe[3 * MAX_WORD + 16];
+    char w1[MAX_WORD + 8] = {0}, w21[2 * MAX_WORD + 8] = {0}, probe[3 * MAX_WORD + 16];
     size_t n1 = 0, n21 = 0, s1 = 0, s21 = 0;
     unsigned heads1 = 0; /* phrase-head bits of word-1 */
     int have21 = 0;
-    char key[MAX_WORD + 16];
+    char key[MAX_WORD + 16] = {0};
 
     size_t i = 0;
     while (i < len) {
@@ -2494,10 +2494,12 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             unsigned heads = e != NULL ? e->heads : 0;
             cls = e != NULL ? e->cls : 0;
             if ((heads1 & HEAD_BI) && (heads & TAIL)) { /* "word-1 word" */
+                /* constant-size copies (inlined, no call per phrase probe); the probe's bytes
+                 * after word-1 are overwritten, and key is zero-padded: so is the probe */
                 size_t pn = n1 + 1 + n;
-                memcpy(probe, w1, n1);
+                memcpy(probe, w1, MAX_WORD + 8);
                 probe[n1] = ' ';
-                memcpy(probe + n1 + 1, key, n + 8); /* key is zero-padded: so is the probe */
+                memcpy(probe + n1 + 1, key, MAX_WORD + 8);
                 const struct lex_slot *b2 = lex_get(lex, lex_hash(probe, pn), probe, pn);
                 if (b2 != NULL && b2->cls) {
                     cls |= b2->cls;
@@ -2506,9 +2508,9 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             }
             if (have21 && (heads & TAIL)) { /* "word-2 word-1 word" */
                 size_t pn = n21 + 1 + n;
-                memcpy(probe, w21, n21);
+                memcpy(probe, w21, 2 * MAX_WORD + 8);
                 probe[n21] = ' ';
-                memcpy(probe + n21 + 1, key, n + 8);
+                memcpy(probe + n21 + 1, key, MAX_WORD + 8);
                 const struct lex_slot *b3 = lex_get(lex, lex_hash(probe, pn), probe, pn);
                 if (b3 != NULL && b3->cls) {
                     cls |= b3->cls;
@@ -2517,14 +2519,15 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             }
             have21 = 0;
             if ((heads1 & HEAD_TRI) && n1 + 1 + n <= MAX_WORD) {
-                memcpy(w21, w1, n1);
+                memcpy(w21, w1, MAX_WORD + 8); /* n1 + 1 + n <= MAX_WORD: both fit */
                 w21[n1] = ' ';
-                memcpy(w21 + n1 + 1, key, n);
+                memcpy(w21 + n1 + 1, key, MAX_WORD + 8);
                 n21 = n1 + 1 + n;
                 s21 = s1;
                 have21 = 1;
             }
-            memcpy(w1, key, MAX_WORD + 8); /* a constant size: inlined, no call per word */
+            if (heads & (HEAD_BI | HEAD_TRI)) /* w1 is read only after a phrase head: most words are none */
+                memcpy(w1, key, MAX_WORD + 8); /* a constant size: inlined, no call per word */
             n1 = n;
             s1 = ws;
             heads1 = heads;
