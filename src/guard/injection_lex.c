@@ -2646,6 +2646,8 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
 #endif
         }
         idx++;
+        if (i < len && p[i] == ' ') /* the usual gap: a space is no boundary, passed over here */
+            i++;
     }
     end_sentence(&s);
     if (gap_bytes & BC_HIGH) { /* bytes >= 0x80 end words: an ASCII text never gets here */
