@@ -823,6 +823,8 @@ static int prescan(const unsigned char *s, size_t len, struct b64_run *runs, siz
     unsigned words = 0; /* tokens so far: a register, not a field of st */
     while (i < len) {
         unsigned gap = 0;
+        if (s[i] == ' ') /* the usual gap; a space has no class bits */
+            i++;
         while (i < len && !(cls[s[i]] & C_TOKEN))
             gap |= cls[s[i++]];
         gap_bits |= gap;
