@@ -821,6 +821,11 @@ static int prescan(const unsigned char *s, size_t len, struct b64_run *runs, siz
     size_t nr = 0, i = 0;
     struct cand_state st = {0};
     unsigned words = 0; /* tokens so far: a register, not a field of st */
+    /* a token that starts before the text's last non-token byte ends at or before it: its
+     * loop needs no test of the length (one compare and branch fewer a byte) */
+    size_t bounded = len;
+    while (bounded > 0 && (cls[s[bounded - 1]] & C_TOKEN))
+        bounded--;
     while (i < len) {
         unsigned gap = 0;
         if (s[i] == ' ') /* the usual gap; a space has no class bits */
@@ -832,9 +837,12 @@ static int prescan(const unsigned char *s, size_t len, struct b64_run *runs, siz
             break;
         size_t start = i;
         unsigned any = 0;
-        for (; i < len && (cls[s[i]] & C_TOKEN); i++) {
-            unsigned k = cls[s[i]];
-            any |= k;
+        if (i < bounded) {
+            for (unsigned k; (k = cls[s[i]]) & C_TOKEN; i++)
+                any |= k;
+        } else {
+            for (; i < len && (cls[s[i]] & C_TOKEN); i++)
+                any |= cls[s[i]];
         }
         size_t n = i - start;
         if (cand != NULL)
