@@ -2466,7 +2466,10 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             if (tail != 0) {
                 if (LITTLE_ENDIAN_LOADS && ws + full + 8 <= len) {
                     memcpy(&c, p + ws + full, 8);
-                    c = (c | WORD_LOWER) & ((1ull << (tail * 8)) - 1);
+                    /* the low `tail` bytes (little-endian), a load instead of two shifts and a not */
+                    static const uint64_t tail_mask[8] = {0, 0xFFull, 0xFFFFull, 0xFFFFFFull, 0xFFFFFFFFull, 0xFFFFFFFFFFull,
+                                                          0xFFFFFFFFFFFFull, 0xFFFFFFFFFFFFFFull};
+                    c = (c | WORD_LOWER) & tail_mask[tail];
                 } else {
                     for (size_t q = 0; q < tail; q++)
                         key[full + q] = (char)lowtab[p[ws + full + q]];
