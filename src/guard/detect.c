@@ -776,14 +776,19 @@ static int open_gates(struct scan_ctx *x, size_t i, size_t *done)
         unsigned g = (unsigned)__builtin_ctz(bits);
         if (i < done[g])
             continue;
+        /* Triggers come in order: one of g before i in this stretch would have set done[g]
+         * past i, so the triggers are all at or after i, and the walk back (for the
+         * length) is only needed when there are enough of them. */
         const struct gated_db *gd = &s->gated[g];
         size_t a = i, b = i + 1, hits = 1;
-        while (a > 0 && gd->run[t[a - 1]])
-            hits += (s->trigger[t[--a]] >> g) & 1u;
         while (b < x->len && gd->run[t[b]])
             hits += (s->trigger[t[b++]] >> g) & 1u;
         done[g] = b;
-        if (b - a < gd->gate->min_len || hits < gd->gate->min_triggers)
+        if (hits < gd->gate->min_triggers)
+            continue;
+        while (a > 0 && gd->run[t[a - 1]])
+            a--;
+        if (b - a < gd->gate->min_len)
             continue;
         if (b - a > UINT_MAX)
             return WARDEN_ETOOBIG;
