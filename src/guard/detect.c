@@ -15,7 +15,8 @@
  * matches in that text. If Hyperscan rejects a pattern outright, it is
  * compiled in prefilter mode (a superset), and failing that PCRE2 runs on
  * every scan, as it does for a pattern with non-ASCII text (Hyperscan runs in
- * byte mode). So the text is scanned once by Hyperscan for every ASCII pattern. */
+ * byte mode). So the text is scanned once by Hyperscan for every ASCII pattern
+ * (a gated one: only the stretches its gate lets through, see gated_candidates). */
 #include "guard/detect.h"
 
 #include <hs/hs.h>

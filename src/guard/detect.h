@@ -11,7 +11,9 @@
  * Pipeline of detect_scan():
  *   1. Hyperscan, every pattern with HS_FLAG_SOM_LEFTMOST: each (rule, start,
  *      end) whose edges hold becomes a candidate (edges are checked inside
- *      the match callback, so a long digit run costs no memory);
+ *      the match callback, so a long digit run costs no memory); a rule with
+ *      a gate (struct detect_gate) is scanned only over the stretches of text
+ *      its gate lets through;
  *      a custom pattern Hyperscan cannot give starts for is only detected
  *      there and delimited by PCRE2 afterwards, and only if it occurred;
  *   2. per (rule, start), the longest end whose check accepts wins;
