@@ -31,6 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "guard/hs_block.h"
 #include "util/alloc.h"
@@ -54,7 +57,8 @@ enum rule_mode {
 struct gated_db {
     const struct detect_gate *gate;
     hs_database_t *db;
-    unsigned char run[256]; /* 1: a match may contain the byte */
+    size_t min_triggers, min_len; /* the gate's */
+    unsigned char run[256];       /* 1: a match may contain the byte */
 };
 
 struct detect_set {
@@ -445,6 +449,8 @@ static int gate_slot(struct detect_set *s, const struct detect_gate *g)
         return -1;
     struct gated_db *gd = &s->gated[s->n_gated];
     gd->gate = g;
+    gd->min_triggers = g->min_triggers;
+    gd->min_len = g->min_len;
     for (const unsigned char *p = (const unsigned char *)g->run; *p; p++)
         gd->run[*p] = 1;
     for (const unsigned char *p = (const unsigned char *)g->trigger; *p; p++) {
@@ -724,7 +730,6 @@ static int on_hs_match(unsigned id, unsigned long long from, unsigned long long 
 /* The bytes of t[at, at + 16) in [lo, hi] (1 <= lo <= hi < 0x80), as bits of a mask (bit k:
  * t[at + k]); past len, none. SSE2 (every x86-64) compares 16 at once; elsewhere one byte at a time. */
 #ifdef __SSE2__
-#include <emmintrin.h>
 static unsigned bytes_in_range(const unsigned char *t, size_t at, size_t len, unsigned lo, unsigned hi)
 {
     unsigned char buf[16] = {0};
@@ -785,11 +790,11 @@ static int open_gates(struct scan_ctx *x, size_t i, size_t *done)
         while (b < x->len && gd->run[t[b]])
             hits += (s->trigger[t[b++]] >> g) & 1u;
         done[g] = b;
-        if (hits < gd->gate->min_triggers)
+        if (hits < gd->min_triggers)
             continue;
         while (a > 0 && gd->run[t[a - 1]])
             a--;
-        if (b - a < gd->gate->min_len)
+        if (b - a < gd->min_len)
             continue;
         if (b - a > UINT_MAX)
             return WARDEN_ETOOBIG;
@@ -1161,7 +1166,23 @@ static int fold_at(const unsigned char *t, size_t len, size_t i, size_t *n, unsi
     return c < 0 ? -1 : c == 0 ? 0 : (out[0] = (unsigned char)c, 1);
 }
 
-/* Most texts are ASCII with no '%' or '\\': memchr and 32 bytes at a time keep this
+/* Are the 64 bytes at p all ASCII? */
+static int ascii64(const unsigned char *p)
+{
+#ifdef __SSE2__
+    __m128i v = _mm_or_si128(_mm_or_si128(_mm_loadu_si128((const __m128i *)p), _mm_loadu_si128((const __m128i *)(p + 16))),
+                             _mm_or_si128(_mm_loadu_si128((const __m128i *)(p + 32)), _mm_loadu_si128((const __m128i *)(p + 48))));
+    return _mm_movemask_epi8(v) == 0;
+#else
+    uint64_t w[8], any = 0;
+    memcpy(w, p, 64);
+    for (int k = 0; k < 8; k++)
+        any |= w[k];
+    return (any & 0x8080808080808080ull) == 0;
+#endif
+}
+
+/* Most texts are ASCII with no '%' or '\\': memchr and 64 bytes at a time keep this
  * check far below the cost of the scan itself. */
 static int needs_fold(const unsigned char *t, size_t len)
 {
@@ -1173,12 +1194,12 @@ static int needs_fold(const unsigned char *t, size_t len)
             if (fold_at(t, len, (size_t)(p - t), &n, out) >= 0)
                 return 1;
     for (size_t i = 0; i < len;) {
-        uint64_t w[4];
-        if (i + 32 <= len && (memcpy(w, t + i, 32), ((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ull) == 0)) {
-            i += 32;
+        uint64_t w;
+        if (i + 64 <= len && ascii64(t + i)) {
+            i += 64;
             continue;
         }
-        if (i + 8 <= len && (memcpy(w, t + i, 8), (w[0] & 0x8080808080808080ull) == 0)) {
+        if (i + 8 <= len && (memcpy(&w, t + i, 8), (w & 0x8080808080808080ull) == 0)) {
             i += 8;
             continue;
         }
