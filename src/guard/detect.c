@@ -73,7 +73,7 @@ struct detect_set {
     struct gated_db gated[DETECT_MAX_GATES];
     size_t n_gated;
     unsigned char trigger[256]; /* bit g: the byte is a trigger of gated[g] */
-    unsigned char trigger_lo, trigger_hi; /* every trigger byte is in [lo, hi] (ASCII, not NUL) */
+    unsigned char trigger_lo, trigger_hi; /* every trigger byte is in [lo, hi] (ASCII, not NUL or DEL) */
     int any_pcre_only;
     size_t max_width;
     pcre2_match_context *mctx;
@@ -434,7 +434,7 @@ static int gate_usable(const struct detect_gate *g)
     if (g->run == NULL || g->trigger == NULL || !*g->trigger)
         return 0;
     for (const unsigned char *p = (const unsigned char *)g->trigger; *p; p++)
-        if (*p >= 0x80 || strchr(g->run, *p) == NULL)
+        if (*p >= 0x7F || strchr(g->run, *p) == NULL) /* bytes_in_range() compares signed, below DEL */
             return 0;
     return 1;
 }
@@ -727,7 +727,7 @@ static int on_hs_match(unsigned id, unsigned long long from, unsigned long long 
     return x->sc->overflow ? 1 : 0;
 }
 
-/* The bytes of t[at, at + 16) in [lo, hi] (1 <= lo <= hi < 0x80), as bits of a mask (bit k:
+/* The bytes of t[at, at + 16) in [lo, hi] (1 <= lo <= hi < 0x7F), as bits of a mask (bit k:
  * t[at + k]); past len, none. SSE2 (every x86-64) compares 16 at once; elsewhere one byte at a time. */
 #ifdef __SSE2__
 static unsigned bytes_in_range(const unsigned char *t, size_t at, size_t len, unsigned lo, unsigned hi)
@@ -766,12 +766,6 @@ static int scan_stretch(struct scan_ctx *x, const hs_database_t *db, size_t a, s
     return e == HS_SUCCESS || e == HS_SCAN_TERMINATED ? 0 : WARDEN_EINVAL;
 }
 
-/* The gated rules: each gate's database scans the maximal stretches of its run bytes
- * that hold a trigger byte and meet its minimums. Every match lies inside one such
- * stretch, and every match ending at a given offset inside the same one, so the
- * candidates and their leftmost starts are the whole text's, less those in stretches
- * below the minimums, which no check accepts. Trigger bytes are looked for 16 at a time:
- * in prose most words hold none. */
 /* The trigger byte at i: scans each stretch of its gates that starts there (not one seen
  * already, before done[g]) and qualifies. */
 static int open_gates(struct scan_ctx *x, size_t i, size_t *done)
@@ -805,6 +799,12 @@ static int open_gates(struct scan_ctx *x, size_t i, size_t *done)
     return 0;
 }
 
+/* The gated rules: each gate's database scans the maximal stretches of its run bytes
+ * that hold a trigger byte and meet its minimums. Every match lies inside one such
+ * stretch, and every match ending at a given offset inside the same one, so the
+ * candidates and their leftmost starts are the whole text's, less those in stretches
+ * below the minimums, which no check accepts. Trigger bytes are looked for 16 at a time:
+ * in prose most words hold none. */
 static int gated_candidates(struct scan_ctx *x)
 {
     size_t len = x->len, done[DETECT_MAX_GATES] = {0};

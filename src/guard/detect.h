@@ -60,9 +60,10 @@ struct detect_span {
  * accept contains at least min_triggers bytes from `trigger` (a subset of `run`) and is
  * at least min_len bytes long (a candidate that fails them may be skipped). Hyperscan is
  * slow on patterns that start with a character class (digits, hex): ~25 instructions a
- * byte for the built-in numbers, against ~1 to find their trigger bytes. The pattern
+ * byte for the built-in numbers, against ~2 to find their trigger bytes. The pattern
  * must have no anchors or word boundaries (a stretch's ends are not the text's), and
- * its bytes must be ASCII. Rules that share a gate (the same pointer) share a database. */
+ * the trigger bytes must be ASCII (not DEL; a gate with others is ignored). Rules that
+ * share a gate (the same pointer) share a database. */
 struct detect_gate {
     const char *run;     /* the bytes a match is made of, listed */
     const char *trigger; /* bytes of which every match has min_triggers, listed */
