@@ -4,7 +4,7 @@
 #   - JSON Schema validation of a ~2 KB answer against a 30-property schema;
 #   - request intake (scan, texts, splice) on 1 KB and 4 KB chat bodies, unguarded and guarded;
 #   - the audit log: SQLite and PostgreSQL sink throughput, a query over 1,000,000 records;
-#   - the pii + secrets guardrails over a 4 KB prompt (one Hyperscan database each);
+#   - the pii + secrets guardrails over a 4 KB prompt (Hyperscan, numbers behind byte gates);
 #   - the per-chunk cost of an output regex guard on a streamed answer (target <= 1 us).
 #   - prompt_injection on a 4 KB prompt, classifier inference on 1 KB, and event-loop lag
 #     while classifier jobs saturate the worker pool.

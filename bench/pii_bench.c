@@ -1,6 +1,8 @@
 /* pii + secrets micro-benchmark: what a request with both guardrails pays on
- * a 4 KB English prompt. Each guardrail is one Hyperscan database (all its
- * recognizers), so the cost is two scans plus the checks of the candidates.
+ * a 4 KB English prompt. Each guardrail scans the text with one Hyperscan
+ * database (its literal-led recognizers) and its gated recognizers (numbers,
+ * IBAN, MAC, IPv6, base58: see struct detect_gate) only over the stretches
+ * that can hold them, plus the checks of the candidates.
  *
  * Build and run from the repo root (bench/micro.sh does it):
  *   cc -O2 -D_GNU_SOURCE -Isrc -Iinclude bench/pii_bench.c build/libwarden.a $(pkg-config --libs ...) -o build/pii_bench

@@ -15,7 +15,8 @@
  * matches in that text. If Hyperscan rejects a pattern outright, it is
  * compiled in prefilter mode (a superset), and failing that PCRE2 runs on
  * every scan, as it does for a pattern with non-ASCII text (Hyperscan runs in
- * byte mode). So the text is scanned once by Hyperscan for every ASCII pattern. */
+ * byte mode). So the text is scanned once by Hyperscan for every ASCII pattern
+ * (a gated one: only the stretches its gate lets through, see gated_candidates). */
 #include "guard/detect.h"
 
 #include <hs/hs.h>
@@ -30,6 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "guard/hs_block.h"
 #include "util/alloc.h"
@@ -47,6 +51,16 @@ enum rule_mode {
     MODE_PCRE_ONLY, /* Hyperscan rejected it; PCRE2 on every scan */
 };
 
+#define DETECT_MAX_GATES 8 /* one bit each in trigger[] */
+
+/* The rules of one gate: their database and the gate as byte tables. */
+struct gated_db {
+    const struct detect_gate *gate;
+    hs_database_t *db;
+    size_t min_triggers, min_len; /* the gate's */
+    unsigned char run[256];       /* 1: a match may contain the byte */
+};
+
 struct detect_set {
     struct detect_rule *rules;
     enum rule_mode *mode;
@@ -55,7 +69,11 @@ struct detect_set {
     pcre2_code *reach_all; /* the same joined (NULL if a rule cannot be) */
     size_t stream_back;    /* the largest stream_back */
     size_t n;
-    hs_database_t *db;
+    hs_database_t *db; /* the rules without a gate (NULL if none) */
+    struct gated_db gated[DETECT_MAX_GATES];
+    size_t n_gated;
+    unsigned char trigger[256]; /* bit g: the byte is a trigger of gated[g] */
+    unsigned char trigger_lo, trigger_hi; /* every trigger byte is in [lo, hi] (ASCII, not NUL or DEL) */
     int any_pcre_only;
     size_t max_width;
     pcre2_match_context *mctx;
@@ -405,8 +423,80 @@ void detect_free(struct detect_set *s)
     free(s->mode);
     free(s->rules);
     hs_free_database(s->db);
+    for (size_t g = 0; g < s->n_gated; g++)
+        hs_free_database(s->gated[g].db);
     pcre2_match_context_free(s->mctx);
     free(s);
+}
+
+static int gate_usable(const struct detect_gate *g)
+{
+    if (g->run == NULL || g->trigger == NULL || !*g->trigger)
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)g->trigger; *p; p++)
+        if (*p >= 0x7F || strchr(g->run, *p) == NULL) /* bytes_in_range() compares signed, below DEL */
+            return 0;
+    return 1;
+}
+
+/* The gate's slot in s->gated (added if new); -1 when there is no room. */
+static int gate_slot(struct detect_set *s, const struct detect_gate *g)
+{
+    for (size_t k = 0; k < s->n_gated; k++)
+        if (s->gated[k].gate == g)
+            return (int)k;
+    if (s->n_gated == DETECT_MAX_GATES)
+        return -1;
+    struct gated_db *gd = &s->gated[s->n_gated];
+    gd->gate = g;
+    gd->min_triggers = g->min_triggers;
+    gd->min_len = g->min_len;
+    for (const unsigned char *p = (const unsigned char *)g->run; *p; p++)
+        gd->run[*p] = 1;
+    for (const unsigned char *p = (const unsigned char *)g->trigger; *p; p++) {
+        s->trigger[*p] |= (unsigned char)(1u << s->n_gated);
+        if (s->trigger_lo == 0 || *p < s->trigger_lo)
+            s->trigger_lo = *p;
+        if (*p > s->trigger_hi)
+            s->trigger_hi = *p;
+    }
+    return (int)s->n_gated++;
+}
+
+/* One database for the rules without a gate, one per gate for the others (SOM rules only:
+ * a gated rule's candidates come from the stretches its gate lets through). */
+static int compile_databases(struct detect_set *s, const char **exprs, const unsigned *flags, const unsigned *ids, size_t nhs,
+                             char *err, size_t errsz)
+{
+    const char **ex = util_calloc(nhs + 1, sizeof(*ex));
+    unsigned *fl = util_calloc(nhs + 1, sizeof(*fl)), *id = util_calloc(nhs + 1, sizeof(*id));
+    int *slot = util_calloc(nhs + 1, sizeof(*slot));
+    int rc = 0;
+    for (size_t k = 0; k < nhs; k++) {
+        const struct detect_rule *r = &s->rules[ids[k]];
+        slot[k] = r->gate != NULL && s->mode[ids[k]] == MODE_SOM && gate_usable(r->gate) ? gate_slot(s, r->gate) : -1;
+    }
+    for (int g = -1; g < (int)s->n_gated && rc == 0; g++) {
+        size_t m = 0;
+        for (size_t k = 0; k < nhs; k++)
+            if (slot[k] == g)
+                ex[m] = exprs[k], fl[m] = flags[k], id[m] = ids[k], m++;
+        if (m == 0)
+            continue;
+        hs_compile_error_t *cerr = NULL;
+        hs_database_t **db = g < 0 ? &s->db : &s->gated[g].db;
+        if (hs_compile_multi(ex, fl, id, (unsigned)m, HS_MODE_BLOCK, NULL, db, &cerr) != HS_SUCCESS) {
+            util_set_err(err, errsz, "hyperscan: %s", cerr ? cerr->message : "compile failed");
+            hs_free_compile_error(cerr);
+            *db = NULL;
+            rc = -1;
+        }
+    }
+    free(ex);
+    free(fl);
+    free(id);
+    free(slot);
+    return rc;
 }
 
 struct detect_set *detect_compile(const struct detect_rule *rules, size_t n, char *err, size_t errsz)
@@ -501,15 +591,8 @@ struct detect_set *detect_compile(const struct detect_rule *rules, size_t n, cha
         ids[nhs] = (unsigned)i;
         nhs++;
     }
-    if (nhs > 0) {
-        hs_compile_error_t *cerr = NULL;
-        if (hs_compile_multi(exprs, flags, ids, (unsigned)nhs, HS_MODE_BLOCK, NULL, &s->db, &cerr) != HS_SUCCESS) {
-            util_set_err(err, errsz, "hyperscan: %s", cerr ? cerr->message : "compile failed");
-            hs_free_compile_error(cerr);
-            s->db = NULL;
-            goto fail;
-        }
-    }
+    if (compile_databases(s, exprs, flags, ids, nhs, err, errsz) != 0)
+        goto fail;
     /* The widest finding: the pattern's bound, or what the check may extend it to. */
     for (size_t k = 0; k < nhs; k++) {
         const struct detect_rule *r = &s->rules[ids[k]];
@@ -575,6 +658,9 @@ int detect_scratch_grow(struct detect_scratch *sc, const struct detect_set *s)
         return WARDEN_EINVAL;
     if (s->db != NULL && hs_alloc_scratch(s->db, &sc->hs) != HS_SUCCESS)
         return WARDEN_ENOMEM;
+    for (size_t g = 0; g < s->n_gated; g++)
+        if (hs_alloc_scratch(s->gated[g].db, &sc->hs) != HS_SUCCESS)
+            return WARDEN_ENOMEM;
     if (sc->cap_hit < s->n) {
         sc->hit = util_realloc(sc->hit, s->n);
         sc->cap_hit = s->n;
@@ -611,6 +697,7 @@ struct scan_ctx {
     struct detect_scratch *sc;
     const unsigned char *text;
     size_t len;
+    size_t base; /* where the scanned stretch starts in text */
 };
 
 static void add_candidate(struct scan_ctx *x, unsigned rule, size_t start, size_t end)
@@ -634,10 +721,101 @@ static int on_hs_match(unsigned id, unsigned long long from, unsigned long long 
 {
     struct scan_ctx *x = ud;
     if (x->s->mode[id] == MODE_SOM)
-        add_candidate(x, id, (size_t)from, (size_t)to);
+        add_candidate(x, id, x->base + (size_t)from, x->base + (size_t)to);
     else
         x->sc->hit[id] = 1;
     return x->sc->overflow ? 1 : 0;
+}
+
+/* The bytes of t[at, at + 16) in [lo, hi] (1 <= lo <= hi < 0x7F), as bits of a mask (bit k:
+ * t[at + k]); past len, none. SSE2 (every x86-64) compares 16 at once; elsewhere one byte at a time. */
+#ifdef __SSE2__
+static unsigned bytes_in_range(const unsigned char *t, size_t at, size_t len, unsigned lo, unsigned hi)
+{
+    unsigned char buf[16] = {0};
+    const unsigned char *p = t + at;
+    if (at + 16 > len)
+        p = memcpy(buf, t + at, len - at);
+    __m128i v = _mm_loadu_si128((const __m128i *)p);
+    /* signed compares: bytes >= 0x80 are negative, below lo */
+    __m128i in = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)(lo - 1))), _mm_cmplt_epi8(v, _mm_set1_epi8((char)(hi + 1))));
+    return (unsigned)_mm_movemask_epi8(in);
+}
+#else
+static unsigned bytes_in_range(const unsigned char *t, size_t at, size_t len, unsigned lo, unsigned hi)
+{
+    unsigned m = 0;
+    for (size_t k = 0; k < 16 && at + k < len; k++)
+        m |= (unsigned)(t[at + k] >= lo && t[at + k] <= hi) << k;
+    return m;
+}
+#endif
+
+/* Scans text[a, b) with db; HS_INVALID retried once with a scratch grown for the set. */
+static int scan_stretch(struct scan_ctx *x, const hs_database_t *db, size_t a, size_t b)
+{
+    x->base = a;
+    hs_error_t e = guard_hs_scan(db, (const char *)x->text + a, (unsigned)(b - a), x->sc->hs, on_hs_match, x);
+    if (e == HS_INVALID) {
+        /* a set at an address this scratch was grown for earlier (freed, then reallocated) */
+        if (detect_scratch_grow(x->sc, x->s) != 0)
+            return WARDEN_ENOMEM;
+        e = guard_hs_scan(db, (const char *)x->text + a, (unsigned)(b - a), x->sc->hs, on_hs_match, x);
+    }
+    x->base = 0;
+    return e == HS_SUCCESS || e == HS_SCAN_TERMINATED ? 0 : WARDEN_EINVAL;
+}
+
+/* The trigger byte at i: scans each stretch of its gates that starts there (not one seen
+ * already, before done[g]) and qualifies. */
+static int open_gates(struct scan_ctx *x, size_t i, size_t *done)
+{
+    const struct detect_set *s = x->s;
+    const unsigned char *t = x->text;
+    for (unsigned bits = s->trigger[t[i]]; bits != 0; bits &= bits - 1) {
+        unsigned g = (unsigned)__builtin_ctz(bits);
+        if (i < done[g])
+            continue;
+        /* Triggers come in order: one of g before i in this stretch would have set done[g]
+         * past i, so the triggers are all at or after i, and the walk back (for the
+         * length) is only needed when there are enough of them. */
+        const struct gated_db *gd = &s->gated[g];
+        size_t a = i, b = i + 1, hits = 1;
+        while (b < x->len && gd->run[t[b]])
+            hits += (s->trigger[t[b++]] >> g) & 1u;
+        done[g] = b;
+        if (hits < gd->min_triggers)
+            continue;
+        while (a > 0 && gd->run[t[a - 1]])
+            a--;
+        if (b - a < gd->min_len)
+            continue;
+        if (b - a > UINT_MAX)
+            return WARDEN_ETOOBIG;
+        int rc = scan_stretch(x, gd->db, a, b);
+        if (rc != 0 || x->sc->overflow)
+            return rc;
+    }
+    return 0;
+}
+
+/* The gated rules: each gate's database scans the maximal stretches of its run bytes
+ * that hold a trigger byte and meet its minimums. Every match lies inside one such
+ * stretch, and every match ending at a given offset inside the same one, so the
+ * candidates and their leftmost starts are the whole text's, less those in stretches
+ * below the minimums, which no check accepts. Trigger bytes are looked for 16 at a time:
+ * in prose most words hold none. */
+static int gated_candidates(struct scan_ctx *x)
+{
+    size_t len = x->len, done[DETECT_MAX_GATES] = {0};
+    unsigned lo = x->s->trigger_lo, hi = x->s->trigger_hi;
+    for (size_t at = 0; at < len; at += 16)
+        for (unsigned m = bytes_in_range(x->text, at, len, lo, hi); m != 0; m &= m - 1) {
+            int rc = open_gates(x, at + (size_t)__builtin_ctz(m), done);
+            if (rc != 0 || x->sc->overflow)
+                return rc;
+        }
+    return 0;
 }
 
 static int pcre_candidates(struct scan_ctx *x, unsigned rule)
@@ -723,7 +901,7 @@ static int scan_core(const struct detect_set *s, struct detect_scratch *sc, cons
         return WARDEN_EINVAL;
     if (scratch_ready(sc, s) != 0)
         return WARDEN_ENOMEM;
-    struct scan_ctx x = {s, sc, (const unsigned char *)text, len};
+    struct scan_ctx x = {s, sc, (const unsigned char *)text, len, 0};
     sc->n_cand = 0;
     sc->n_found = 0;
     sc->overflow = 0;
@@ -741,6 +919,11 @@ static int scan_core(const struct detect_set *s, struct detect_scratch *sc, cons
             return WARDEN_EINVAL;
         if (len > UINT_MAX)
             return WARDEN_ETOOBIG;
+    }
+    if (s->n_gated > 0 && len > 0 && !sc->overflow) {
+        int rc = gated_candidates(&x);
+        if (rc != 0)
+            return rc;
     }
     for (unsigned i = 0; i < s->n && !sc->overflow; i++)
         if ((s->mode[i] == MODE_DETECT && sc->hit[i]) || s->mode[i] == MODE_PCRE_ONLY)
@@ -983,7 +1166,23 @@ static int fold_at(const unsigned char *t, size_t len, size_t i, size_t *n, unsi
     return c < 0 ? -1 : c == 0 ? 0 : (out[0] = (unsigned char)c, 1);
 }
 
-/* Most texts are ASCII with no '%' or '\\': memchr and 8 bytes at a time keep this
+/* Are the 64 bytes at p all ASCII? */
+static int ascii64(const unsigned char *p)
+{
+#ifdef __SSE2__
+    __m128i v = _mm_or_si128(_mm_or_si128(_mm_loadu_si128((const __m128i *)p), _mm_loadu_si128((const __m128i *)(p + 16))),
+                             _mm_or_si128(_mm_loadu_si128((const __m128i *)(p + 32)), _mm_loadu_si128((const __m128i *)(p + 48))));
+    return _mm_movemask_epi8(v) == 0;
+#else
+    uint64_t w[8], any = 0;
+    memcpy(w, p, 64);
+    for (int k = 0; k < 8; k++)
+        any |= w[k];
+    return (any & 0x8080808080808080ull) == 0;
+#endif
+}
+
+/* Most texts are ASCII with no '%' or '\\': memchr and 64 bytes at a time keep this
  * check far below the cost of the scan itself. */
 static int needs_fold(const unsigned char *t, size_t len)
 {
@@ -996,6 +1195,10 @@ static int needs_fold(const unsigned char *t, size_t len)
                 return 1;
     for (size_t i = 0; i < len;) {
         uint64_t w;
+        if (i + 64 <= len && ascii64(t + i)) {
+            i += 64;
+            continue;
+        }
         if (i + 8 <= len && (memcpy(&w, t + i, 8), (w & 0x8080808080808080ull) == 0)) {
             i += 8;
             continue;

@@ -11,7 +11,9 @@
  * Pipeline of detect_scan():
  *   1. Hyperscan, every pattern with HS_FLAG_SOM_LEFTMOST: each (rule, start,
  *      end) whose edges hold becomes a candidate (edges are checked inside
- *      the match callback, so a long digit run costs no memory);
+ *      the match callback, so a long digit run costs no memory); a rule with
+ *      a gate (struct detect_gate) is scanned only over the stretches of text
+ *      its gate lets through;
  *      a custom pattern Hyperscan cannot give starts for is only detected
  *      there and delimited by PCRE2 afterwards, and only if it occurred;
  *   2. per (rule, start), the longest end whose check accepts wins;
@@ -52,6 +54,23 @@ struct detect_span {
     size_t start, end;
 };
 
+/* A cheap necessary condition for a pattern's findings, so that its database scans only
+ * the stretches of text where it can match (most prose has none) instead of every byte:
+ * every match consists of bytes from `run` only, and every match the rule's check can
+ * accept contains at least min_triggers bytes from `trigger` (a subset of `run`) and is
+ * at least min_len bytes long (a candidate that fails them may be skipped). Hyperscan is
+ * slow on patterns that start with a character class (digits, hex): ~25 instructions a
+ * byte for the built-in numbers, against ~2 to find their trigger bytes. The pattern
+ * must have no anchors or word boundaries (a stretch's ends are not the text's), and
+ * the trigger bytes must be ASCII (not DEL; a gate with others is ignored). Rules that
+ * share a gate (the same pointer) share a database. */
+struct detect_gate {
+    const char *run;     /* the bytes a match is made of, listed */
+    const char *trigger; /* bytes of which every match has min_triggers, listed */
+    unsigned min_triggers;
+    unsigned min_len;
+};
+
 struct detect_rule;
 /* Looks at text[span) (the whole text is given for context) and returns
  * DETECT_*; may move the span within the text. */
@@ -77,6 +96,7 @@ struct detect_rule {
     const char *stream_tail;
     size_t stream_back;
     const char *stream_regex; /* what a finding is made of, when narrower than regex (a label's digits); NULL: regex */
+    const struct detect_gate *gate; /* NULL: the pattern is scanned over the whole text */
 };
 
 struct detect_set;

@@ -442,6 +442,19 @@ static const char *const neg_version[] = {"version", "ver", "build", "release", 
 #define EMAIL_TAIL "[A-Za-z0-9.\\-]{0,300}"
 #define URL_TAIL "[!#-;=?-\\[\\]_a-z~]{0,2040}"
 
+/* Gates (see detect.h): the bytes each number's pattern is made of, and what every match
+ * of it that its check can accept holds at least. Digits and their separators: 9 digits
+ * (an SSN; cards and US numbers have more, a national number's check wants 10 or 11). An
+ * IPv4 address: 3 dots. */
+#define HEX "0123456789ABCDEFabcdef"
+static const struct detect_gate gate_number = {"0123456789 ./()-", "0123456789", 9, 9};
+static const struct detect_gate gate_ipv4 = {"0123456789.", ".", 3, 7};
+static const struct detect_gate gate_iban = {"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ", "0123456789", 2, 15};
+static const struct detect_gate gate_base58 = {"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz", "13", 1, 26};
+static const struct detect_gate gate_mac = {HEX ":-", ":-", 5, 17};
+static const struct detect_gate gate_mac_dots = {HEX ".", ".", 2, 14};
+static const struct detect_gate gate_ipv6 = {"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz:.%_-", ":", 2, 2};
+
 static const struct detect_rule builtin[] = {
     {"EMAIL_ADDRESS", "[A-Za-z0-9._%+\\-']@[A-Za-z0-9]", DETECT_NO_EDGES, NULL, check_email, 0.5, 0.95, CTX(ctx_email), NULL,
      0, 0, 320, EMAIL_TAIL, 0},
@@ -452,33 +465,34 @@ static const struct detect_rule builtin[] = {
     {"PHONE_NUMBER", "\\+[1-9][0-9 .()\\-]{6,24}[0-9]", DETECT_EDGE_NUMERIC | DETECT_NO_RIGHT_EDGE, NULL, check_phone_intl, 0.5, 0.75,
      CTX(ctx_phone), CTX(neg_number), 0, 0, PHONE_TAIL, 0},
     {"PHONE_NUMBER", "\\(\\d{3}\\)[ .\\-]?\\d{3}[ .\\-]\\d{4}", DETECT_NO_EDGES, NULL, check_phone_us, 0.5, 0.7,
-     CTX(ctx_phone), CTX(neg_number), 0, 0, PHONE_TAIL, PHONE_PREFIX},
+     CTX(ctx_phone), CTX(neg_number), 0, 0, PHONE_TAIL, PHONE_PREFIX, NULL, &gate_number},
     {"PHONE_NUMBER", "\\d{3}[ .\\-]\\d{3}[ .\\-]\\d{4}", DETECT_NO_EDGES, NULL, check_phone_us, 0.5, 0.7, CTX(ctx_phone),
-     CTX(neg_number), 0, 0, PHONE_TAIL, PHONE_PREFIX},
+     CTX(neg_number), 0, 0, PHONE_TAIL, PHONE_PREFIX, NULL, &gate_number},
     {"PHONE_NUMBER", "(?:phone|tel|mobile|cell|call|fax|whatsapp|sms|text|dial)[^0-9]{0,24}\\d{10}",
      DETECT_CASELESS | DETECT_NO_EDGES, NULL, check_phone_labelled, 0.4, 0.4, CTX(ctx_phone), CTX(neg_number), 0, 0, NULL, 0,
      "\\d{10}"},
     {"PHONE_NUMBER", "0\\d{1,4}[ /.\\-]?\\d{2,8}(?:[ .\\-]?\\d{2,4}){0,4}", DETECT_EDGE_NUMERIC, NULL,
-     check_phone_national, 0.3, 0.3, CTX(ctx_phone), CTX(neg_number), 0, 0},
+     check_phone_national, 0.3, 0.3, CTX(ctx_phone), CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number},
     {"CREDIT_CARD", "\\d{4}[ \\-]?\\d{4}[ \\-]?\\d{4}[ \\-]?\\d{1,7}", DETECT_EDGE_NUMERIC, NULL, check_card, 0.3, 1.0,
-     CTX(ctx_card), NULL, 0, 0, 0},
+     CTX(ctx_card), NULL, 0, 0, 0, NULL, 0, NULL, &gate_number},
     {"CREDIT_CARD", "\\d{4}[ \\-]?\\d{6}[ \\-]?\\d{4,5}", DETECT_EDGE_NUMERIC, NULL, check_card, 0.3, 1.0, CTX(ctx_card),
-     NULL, 0, 0, 0},
+     NULL, 0, 0, 0, NULL, 0, NULL, &gate_number},
     {"IBAN_CODE", "[A-Z]{2}\\d{2}(?:[ ]?[A-Z0-9]){11,30}", DETECT_EDGE_NUMERIC, NULL, check_iban, 0.3, 1.0, CTX(ctx_iban),
-     NULL, 0, 0, 0},
+     NULL, 0, 0, 0, NULL, 0, NULL, &gate_iban},
     {"US_SSN", "\\d{3}[ \\-]\\d{2}[ \\-]\\d{4}", DETECT_EDGE_NUMERIC, NULL, check_ssn, 0.4, 0.85, CTX(ctx_ssn),
-     CTX(neg_number), 0, 0},
+     CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number},
     {"US_SSN", "(?:ssn|social security|ss#|tin)[^0-9]{0,24}\\d{9}", DETECT_CASELESS | DETECT_NO_EDGES, NULL,
      check_ssn_labelled, 0.4, 0.5, CTX(ctx_ssn), CTX(neg_number), 0, 0, NULL, 0, "\\d{9}"},
     {"IP_ADDRESS", "\\d{1,3}(?:\\.\\d{1,3}){3}", DETECT_EDGE_NUMERIC, NULL, check_ipv4, 0.3, 0.75, CTX(ctx_ip),
-     CTX(neg_version), 0, 0},
+     CTX(neg_version), 0, 0, NULL, 0, NULL, &gate_ipv4},
     {"IP_ADDRESS", "[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\\.\\d{1,3}){0,3}(?:%[0-9A-Za-z._\\-]{1,16})?", 0, ":",
-     check_ipv6, 0.3, 0.75, CTX(ctx_ip), NULL, 0, 0, 0},
+     check_ipv6, 0.3, 0.75, CTX(ctx_ip), NULL, 0, 0, 0, NULL, 0, NULL, &gate_ipv6},
     {"MAC_ADDRESS", "[0-9A-Fa-f]{2}(?:[:\\-][0-9A-Fa-f]{2}){5}", DETECT_EDGE_NUMERIC, ":", check_mac, 0.3, 0.8,
-     CTX(ctx_mac), NULL, 0, 0, 0},
+     CTX(ctx_mac), NULL, 0, 0, 0, NULL, 0, NULL, &gate_mac},
     {"MAC_ADDRESS", "[0-9A-Fa-f]{4}\\.[0-9A-Fa-f]{4}\\.[0-9A-Fa-f]{4}", DETECT_EDGE_NUMERIC, NULL, check_mac, 0.3, 0.8,
-     CTX(ctx_mac), NULL, 0, 0, 0},
-    {"CRYPTO", "[13][1-9A-HJ-NP-Za-km-z]{25,34}", 0, NULL, check_crypto, 0.3, 1.0, CTX(ctx_crypto), NULL, 0, 0, 0},
+     CTX(ctx_mac), NULL, 0, 0, 0, NULL, 0, NULL, &gate_mac_dots},
+    {"CRYPTO", "[13][1-9A-HJ-NP-Za-km-z]{25,34}", 0, NULL, check_crypto, 0.3, 1.0, CTX(ctx_crypto), NULL, 0, 0, 0,
+     NULL, 0, NULL, &gate_base58},
     {"CRYPTO", "(?:bc|tb)1[02-9ac-hj-np-z]{8,87}", DETECT_CASELESS, NULL, check_crypto, 0.3, 1.0, CTX(ctx_crypto), NULL,
      0, 0, 0},
 };
