@@ -95,4 +95,6 @@ void guard_builtin_pool_thread_init(int loop_cpu)
     CPU_CLR(loop_cpu, &set);
     if (sched_setaffinity(0, sizeof(set), &set) == 0) /* moves the thread off that CPU now */
         avoided = loop_cpu;
+    else
+        can_avoid = 0; /* the CPUs allowed changed under us (a cpuset): no syscall per job from now on */
 }

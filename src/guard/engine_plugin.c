@@ -39,7 +39,6 @@ static int run_queue_work(struct guard_run *r, uv_work_cb work, uv_after_work_cb
 {
     guard__run_arm_timeout(r);
     r->work.data = r;
-    r->loop_cpu = sched_getcpu();
     r->refs++;
     if (uv_queue_work(r->env->loop, &r->work, work, done) == 0)
         return 0;
