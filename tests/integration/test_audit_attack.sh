@@ -157,6 +157,12 @@ load() { # port n: prints the number answered 200
 lock_db() { # db seconds: holds an exclusive lock on the store (the sink's writes fail meanwhile)
     python3 -c 'import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10); c.execute("begin exclusive"); time.sleep(float(sys.argv[2])); c.execute("commit")' "$1" "$2"
 }
+lock_db_while() { # db flag max-seconds: holds the lock while the flag file exists (a slow run
+    # cannot outlast it, as a fixed time could: CI under ASan once did), at most max-seconds
+    python3 -c 'import os,sqlite3,sys,time; c=sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10); c.execute("begin exclusive"); open(sys.argv[2] + ".held", "w").close(); end=time.time()+float(sys.argv[3])
+while os.path.exists(sys.argv[2]) and time.time() < end: time.sleep(0.05)
+c.execute("commit")' "$1" "$2" "$3"
+}
 count_dups() { sql "$1" "select count(*) || ' ' || (count(*) - count(distinct id)) from audit_log${2:+ where $2}"; }
 fault_config() { # db [audit extra] [server extra]
     cat <<YAML
@@ -217,14 +223,16 @@ check "two wardens: both journals replayed to empty" bash -c "[ ! -s '$FDB.journ
 # journal, then starts and replays it
 start_warden "$(fault_config "$FDB")" || true
 OLDP=$WARDEN_PID
-lock_db "$FDB" 4 &
+: >"$TMP/lock.flag"
+lock_db_while "$FDB" "$TMP/lock.flag" 60 &
 LOCKP=$!
-sleep 0.2
+for _ in $(seq 100); do [ -e "$TMP/lock.flag.held" ] && break; sleep 0.05; done
 "$LOAD" -p "$WARDEN_PORT" -n 200 -b "$TMP/load.json" -t 30 >/dev/null 2>&1
 kill -TERM "$OLDP"
 start_warden "$(fault_config "$FDB")" || true
 check "overlapping restart: the new warden starts once the old one let go" alive
 wait "$OLDP" 2>/dev/null
+rm -f "$TMP/lock.flag"
 wait "$LOCKP"
 sleep 1
 check "overlapping restart: ... and it waited (logged)" contains "$(cat "$WARDEN_LOG")" "locked by another process"
