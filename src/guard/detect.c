@@ -1239,18 +1239,6 @@ static void fold_free(struct fold *f)
     free(f->to);
 }
 
-char *detect_fold_copy(const char *text, size_t len, size_t *out_len)
-{
-    if (len == 0 || !needs_fold((const unsigned char *)text, len))
-        return NULL;
-    struct fold f;
-    fold_build(&f, (const unsigned char *)text, len);
-    free(f.from);
-    free(f.to);
-    *out_len = f.len;
-    return f.text;
-}
-
 static int scan_text(const struct detect_set *s, struct detect_scratch *sc, const char *text, size_t len, size_t index,
                      double threshold, struct guard_finding **out, size_t *n, size_t *cap);
 

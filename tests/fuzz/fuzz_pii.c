@@ -72,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* redact the pii findings (a consistent, non-overlapping list) */
     struct guard_placeholders *map = guard_placeholders_new();
     size_t rl;
-    char *red = guard_redact_apply(text, size, f, n_pii, CONFIG_REDACT_TYPED, map, &rl);
+    char *red = guard_redact_apply(text, size, f, n_pii, CONFIG_REDACT_TYPED, map, 0, &rl);
     if (utf8_valid(text, size) && !utf8_valid(red, rl))
         abort();
     if (memchr(text, '<', size) == NULL) {

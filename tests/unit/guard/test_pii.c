@@ -477,11 +477,11 @@ static void redaction_modes(void **state)
     const char *t = "a é@x — ana@example.org, bob@example.org, ana@example.org.";
     struct guard_finding f[3] = {{0, 11, 26, "EMAIL_ADDRESS", 1}, {0, 28, 43, "EMAIL_ADDRESS", 1}, {0, 45, 60, "EMAIL_ADDRESS", 1}};
     size_t ol;
-    char *r = guard_redact_apply(t, strlen(t), f, 3, CONFIG_REDACT_MASK, NULL, &ol);
+    char *r = guard_redact_apply(t, strlen(t), f, 3, CONFIG_REDACT_MASK, NULL, 0, &ol);
     assert_string_equal(r, "a é@x — ****, ****, ****.");
     free(r);
     struct guard_placeholders *p = guard_placeholders_new();
-    r = guard_redact_apply(t, strlen(t), f, 3, CONFIG_REDACT_TYPED, p, &ol);
+    r = guard_redact_apply(t, strlen(t), f, 3, CONFIG_REDACT_TYPED, p, 0, &ol);
     assert_string_equal(r, "a é@x — <EMAIL_ADDRESS_1>, <EMAIL_ADDRESS_2>, <EMAIL_ADDRESS_1>.");
     assert_int_equal(ol, strlen(r));
     char *back = guard_placeholders_restore(p, r, ol, &ol);
@@ -490,8 +490,27 @@ static void redaction_modes(void **state)
     free(r);
     /* a finding out of range or overlapping is skipped, never read past the text */
     struct guard_finding bad[2] = {{0, 2, 5, "X", 1}, {0, 3, 900, "X", 1}};
-    r = guard_redact_apply("abcdefgh", 8, bad, 2, CONFIG_REDACT_TYPED, p, &ol);
+    r = guard_redact_apply("abcdefgh", 8, bad, 2, CONFIG_REDACT_TYPED, p, 0, &ol);
     assert_string_equal(r, "ab<X_1>fgh");
+    free(r);
+    guard_placeholders_free(p);
+}
+
+/* Two spellings of one URL in plain text ("/" and "\/" fold to one key) are two values: each
+ * placeholder gives back exactly the bytes it replaced (fuzz_pii found them sharing <URL_1>,
+ * restored as the first spelling in both places). */
+static void redaction_restores_each_spelling_of_plain_text(void **state)
+{
+    const char *t = "see http://a.b/x and http:\\/\\/a.b\\/x";
+    struct guard_finding f[2] = {{0, 4, 16, "URL", 1}, {0, 21, 36, "URL", 1}};
+    struct guard_placeholders *p = guard_placeholders_new();
+    size_t ol, bl;
+    char *r = guard_redact_apply(t, strlen(t), f, 2, CONFIG_REDACT_REVERSIBLE, p, 0, &ol);
+    assert_string_equal(r, "see <URL_1> and <URL_2>");
+    char *back = guard_placeholders_restore(p, r, ol, &bl);
+    assert_non_null(back);
+    assert_string_equal(back, t);
+    free(back);
     free(r);
     guard_placeholders_free(p);
 }
@@ -599,6 +618,7 @@ int main(void)
         cmocka_unit_test(placeholder_numbering_and_restore),
         cmocka_unit_test(restorer_split_at_every_byte),
         cmocka_unit_test(redaction_modes),
+        cmocka_unit_test(redaction_restores_each_spelling_of_plain_text),
         cmocka_unit_test(config_names_match_the_guard_module),
         cmocka_unit_test_setup_teardown(stream_window_is_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(gates_change_no_finding, setup, teardown),
