@@ -517,6 +517,9 @@ static void escapes_inside_arguments_are_read_decoded(void **state)
     assert_int_equal(s.n_synth, 1);
     assert_int_equal(s.synth[0].kind, API_SYNTH_DECODED);
     assert_int_equal(s.synth[0].n_src, 1);
+    /* the arguments (and nothing else) are a JSON text: a typed redaction names the values they decode to */
+    for (size_t i = 0; i < s.n; i++)
+        assert_int_equal(s.json_texts[i], i == s.synth[0].src[0]);
     api_scan_free(&s);
     /* a redaction of the decoded view alone cannot be put back: refused */
     int refused;

@@ -22,6 +22,7 @@
 #include "guard/secrets.h"
 #include "guard/validators.h"
 #include "util/buf.h"
+#include "util/json_text.h"
 
 extern const char *const config_pii_entities[];
 extern const char *const config_secret_entities[];
@@ -515,6 +516,63 @@ static void redaction_restores_each_spelling_of_plain_text(void **state)
     guard_placeholders_free(p);
 }
 
+/* The finding at the first occurrence of what in text, of type. */
+static struct guard_finding finding_at(const char *text, const char *what, const char *type)
+{
+    const char *at = strstr(text, what);
+    assert_non_null(at);
+    struct guard_finding f = {0, (size_t)(at - text), (size_t)(at - text) + strlen(what), "", 1};
+    snprintf(f.type, sizeof(f.type), "%s", type);
+    return f;
+}
+
+/* Tool-call arguments are JSON their reader decodes: "\/" and "/" spell one value there,
+ * so redacting the arguments and redacting their decoded view (api/texts.h) give the same
+ * placeholders (api_scan_unspliceable compares them), and restoring into JSON gives back
+ * the values, escaped where JSON needs it. */
+static void redaction_of_json_text_agrees_with_its_decoded_view(void **state)
+{
+    const char *src = "{\"u\":\"http:\\/\\/a.b\\/x\",\"v\":\"http://a.b/x\",\"m\":\"jo\\\"e@x.org\"}";
+    struct guard_finding fs[3] = {finding_at(src, "http:\\/\\/a.b\\/x", "URL"), finding_at(src, "http://a.b/x", "URL"),
+                                  finding_at(src, "jo\\\"e@x.org", "EMAIL_ADDRESS")};
+    char view[128];
+    size_t view_len = util_json_unescape_once(src, strlen(src), view);
+    view[view_len] = '\0';
+    assert_string_equal(view, "{\"u\":\"http://a.b/x\",\"v\":\"http://a.b/x\",\"m\":\"jo\"e@x.org\"}");
+    struct guard_finding fv[3] = {finding_at(view, "http://a.b/x", "URL"), finding_at(view + 20, "http://a.b/x", "URL"),
+                                  finding_at(view, "jo\"e@x.org", "EMAIL_ADDRESS")};
+    fv[1].start += 20, fv[1].end += 20;
+    struct guard_placeholders *p = guard_placeholders_new();
+    size_t rl, vl, ol;
+    char *red = guard_redact_apply(src, strlen(src), fs, 3, CONFIG_REDACT_REVERSIBLE, p, 1, &rl);
+    assert_string_equal(red, "{\"u\":\"<URL_1>\",\"v\":\"<URL_1>\",\"m\":\"<EMAIL_ADDRESS_1>\"}");
+    char *vred = guard_redact_apply(view, view_len, fv, 3, CONFIG_REDACT_REVERSIBLE, p, 0, &vl);
+    char decoded[128];
+    size_t dl = util_json_unescape_once(red, rl, decoded);
+    assert_int_equal(dl, vl);
+    assert_memory_equal(decoded, vred, vl);
+    /* back into JSON: the values, escaped for a JSON string */
+    char *back = guard_placeholders_restore_json(p, red, rl, &ol);
+    assert_string_equal(back, "{\"u\":\"http://a.b/x\",\"v\":\"http://a.b/x\",\"m\":\"jo\\\"e@x.org\"}");
+    free(back);
+    /* into plain text (the decoded view, or an answer's content): the values as they are */
+    back = guard_placeholders_restore(p, vred, vl, &ol);
+    assert_string_equal(back, view);
+    free(back);
+    free(vred);
+    free(red);
+    /* a plain text's value is its bytes: a spelling with an escape is another value */
+    const char *plain = "http:\\/\\/a.b\\/x";
+    struct guard_finding f1 = {0, 0, strlen(plain), "URL", 1};
+    red = guard_redact_apply(plain, strlen(plain), &f1, 1, CONFIG_REDACT_REVERSIBLE, p, 0, &rl);
+    assert_string_equal(red, "<URL_2>");
+    back = guard_placeholders_restore(p, red, rl, &ol);
+    assert_string_equal(back, plain);
+    free(back);
+    free(red);
+    guard_placeholders_free(p);
+}
+
 /* The config module checks names without calling into guard/: both lists must agree. */
 static void config_names_match_the_guard_module(void **state)
 {
@@ -619,6 +677,7 @@ int main(void)
         cmocka_unit_test(restorer_split_at_every_byte),
         cmocka_unit_test(redaction_modes),
         cmocka_unit_test(redaction_restores_each_spelling_of_plain_text),
+        cmocka_unit_test(redaction_of_json_text_agrees_with_its_decoded_view),
         cmocka_unit_test(config_names_match_the_guard_module),
         cmocka_unit_test_setup_teardown(stream_window_is_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(gates_change_no_finding, setup, teardown),
