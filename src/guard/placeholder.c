@@ -405,6 +405,20 @@ static char *json_inner(const char *v, size_t len, size_t flags, size_t *outlen)
     return d;
 }
 
+/* value as our own JSON writer puts it inside a string (util_buf_append_json_chars: what a
+ * restore into JSON and a splice into the body write; a control character goes out as
+ * \u00XX where jansson writes \n); NULL if it has nothing to escape. */
+static char *writer_inner(const char *v, size_t len, size_t *outlen)
+{
+    struct util_buf b;
+    util_buf_init(&b, SIZE_MAX);
+    if (util_buf_append_json_chars(&b, v, len) != 0 || (b.len == len && memcmp(b.data, v, len) == 0)) {
+        util_buf_free(&b);
+        return NULL;
+    }
+    return util_buf_take(&b, outlen);
+}
+
 /* Replaces every occurrence of form (flen bytes) in *buf by ph; 1 if any. */
 static int replace_all(struct util_buf *buf, const char *form, size_t flen, const char *ph, size_t ph_len)
 {
@@ -462,6 +476,15 @@ char *guard_placeholders_hide(const struct guard_placeholders *p, const char *te
             free(once);
             free(twice);
         }
+        size_t l1, l2;
+        char *once = writer_inner(e->value, e->len, &l1);
+        char *twice = once ? writer_inner(once, l1, &l2) : NULL;
+        if (once != NULL)
+            changed |= replace_all(&buf, once, l1, e->ph, e->ph_len);
+        if (twice != NULL)
+            changed |= replace_all(&buf, twice, l2, e->ph, e->ph_len);
+        free(once);
+        free(twice);
     }
     free(order);
     if (!changed) {

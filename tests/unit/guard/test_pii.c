@@ -573,6 +573,20 @@ static void redaction_of_json_text_agrees_with_its_decoded_view(void **state)
     guard_placeholders_free(p);
 }
 
+/* What is stored gets the placeholders back wherever a restore put an original: as is, or
+ * escaped once or twice, by jansson or by our own writer (a control character: \n or \u000a). */
+static void hide_finds_every_escaped_form(void **state)
+{
+    struct guard_placeholders *p = guard_placeholders_new();
+    size_t l;
+    guard_placeholders_add(p, "X", "a\nb\"c", 5, &l);
+    const char *text = "1 a\nb\"c 2 a\\nb\\\"c 3 a\\u000ab\\\"c 4 a\\\\u000ab\\\\\\\"c 5 a\\\\nb\\\\\\\"c";
+    char *h = guard_placeholders_hide(p, text, strlen(text), &l);
+    assert_string_equal(h, "1 <X_1> 2 <X_1> 3 <X_1> 4 <X_1> 5 <X_1>");
+    free(h);
+    guard_placeholders_free(p);
+}
+
 /* The config module checks names without calling into guard/: both lists must agree. */
 static void config_names_match_the_guard_module(void **state)
 {
@@ -678,6 +692,7 @@ int main(void)
         cmocka_unit_test(redaction_modes),
         cmocka_unit_test(redaction_restores_each_spelling_of_plain_text),
         cmocka_unit_test(redaction_of_json_text_agrees_with_its_decoded_view),
+        cmocka_unit_test(hide_finds_every_escaped_form),
         cmocka_unit_test(config_names_match_the_guard_module),
         cmocka_unit_test_setup_teardown(stream_window_is_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(gates_change_no_finding, setup, teardown),
