@@ -360,6 +360,24 @@ static void custom_recognizers_and_selection(void **state)
     config_free(cfg);
 }
 
+/* A text that needs folding (a full-width digit) with a byte that starts no well-formed
+ * character: the byte is one character, so "::" (an IP address, score 0.3) and the phone
+ * number after it do not both begin at it (fuzz_pii: overlapping findings). */
+static void an_invalid_byte_is_one_character_when_folding(void **state)
+{
+    struct fixture *f = *state;
+    const char *t = "\xef\xbc\x91 \xff::+44 20 7946 0958 x";
+    struct guard_finding *fd = NULL;
+    size_t n = 0, cap = 0;
+    assert_true(detect_scan(f->pii, f->sc, t, strlen(t), 0, 0.3, &fd, &n, &cap) >= 0);
+    assert_true(n >= 1);
+    for (size_t i = 1; i < n; i++)
+        assert_true(fd[i].start >= fd[i - 1].end);
+    assert_string_equal(fd[n - 1].type, "PHONE_NUMBER");
+    assert_int_equal(fd[n - 1].start, 7); /* "+44 20 7946 0958", after the byte and "::" */
+    free(fd);
+}
+
 /* ---- placeholders and redaction ---- */
 
 static void placeholder_numbering_and_restore(void **state)
@@ -686,6 +704,7 @@ int main(void)
         cmocka_unit_test(phones),
         cmocka_unit_test_setup_teardown(pii_entities, setup, teardown),
         cmocka_unit_test_setup_teardown(secrets_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(an_invalid_byte_is_one_character_when_folding, setup, teardown),
         cmocka_unit_test(custom_recognizers_and_selection),
         cmocka_unit_test(placeholder_numbering_and_restore),
         cmocka_unit_test(restorer_split_at_every_byte),
