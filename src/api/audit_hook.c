@@ -20,6 +20,7 @@
 #include "server/server.h"
 #include "util/alloc.h"
 #include "util/clock.h"
+#include "util/json_text.h"
 
 /* The tap's bytes go where a started stream's bytes go: through the stream filter when
  * output checks apply, else to the response writer. */
@@ -99,7 +100,7 @@ static char *canary_masked(const struct req_ctx *ctx, char *body)
         len = n;
     }
     char *decoded = util_malloc(len + 1);
-    size_t dl = api_texts_json_unescape_once(body, len, decoded);
+    size_t dl = util_json_unescape_once(body, len, decoded);
     struct guard_scan_match m;
     int hit = guard_scan_first(scan, guard_env_scratch(env), decoded, dl, &m);
     free(decoded);

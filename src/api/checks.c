@@ -26,6 +26,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/defer.h"
+#include "util/json_text.h"
 #include "util/log.h"
 #include <stdlib.h>
 #include <strings.h>
@@ -206,6 +207,7 @@ static void subject_from_scan(struct req_ctx *ctx, struct guard_subject *s, cons
     s->n = sc->n;
     s->n_messages = sc->n_messages;
     s->n_views = sc->n_by_class[API_TEXT_VIEW];
+    s->json_texts = sc->json_texts;
     if (*tools == NULL && g != NULL && guard_reads_tools(g, 0))
         *tools = api_scan_tools_json(sc, json);
     s->tool_calls = *tools;
@@ -747,7 +749,7 @@ static const char *screen_text(struct req_ctx *ctx, const char *text, size_t len
     size_t decoded_len = 0;
     if (memchr(text, '\\', len) != NULL) {
         decoded = util_malloc(len + 1);
-        decoded_len = api_texts_json_unescape_once(text, len, decoded);
+        decoded_len = util_json_unescape_once(text, len, decoded);
     }
     for (size_t i = 0; why == NULL && i < ctx->checks.n_guards; i++) {
         const struct config_guardrail *g = ctx->checks.guards[i];

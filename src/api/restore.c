@@ -11,14 +11,17 @@
 
 #define RESTORED_MAX (4 * 1024 * 1024) /* one piece restored (an SSE event's text is at most 1 MiB) */
 
-/* One string through every map (last first); NULL if nothing changed. */
-static char *restore_all(struct guard_placeholders *const *maps, size_t n_maps, const char *s, size_t len, size_t *outlen)
+/* One string through every map (last first); NULL if nothing changed. json: originals go in
+ * escaped for the inside of a JSON string. */
+static char *restore_all(struct guard_placeholders *const *maps, size_t n_maps, const char *s, size_t len, int json,
+                         size_t *outlen)
 {
     char *cur = NULL;
     size_t cur_len = len;
     for (size_t m = n_maps; m-- > 0;) {
         size_t nl;
-        char *next = guard_placeholders_restore(maps[m], cur ? cur : s, cur ? cur_len : len, &nl);
+        char *next = json ? guard_placeholders_restore_json(maps[m], cur ? cur : s, cur ? cur_len : len, &nl)
+                          : guard_placeholders_restore(maps[m], cur ? cur : s, cur ? cur_len : len, &nl);
         if (next != NULL) {
             free(cur);
             cur = next;
@@ -44,10 +47,12 @@ size_t api_restore_texts(struct guard_placeholders *const *maps, size_t n_maps, 
     size_t changed = 0;
     for (size_t i = 0; i < n && n_maps > 0; i++) {
         size_t rl;
-        char *r = restore_all(maps, n_maps, texts[i], lens[i], &rl);
+        /* a JSON text (tool-call arguments): an original goes into a string, escaped, and may not break it */
+        int json = memchr(texts[i], '{', lens[i]) && is_json(texts[i], lens[i]);
+        char *r = restore_all(maps, n_maps, texts[i], lens[i], json, &rl);
         if (r == NULL)
             continue;
-        if (memchr(texts[i], '{', lens[i]) && is_json(texts[i], lens[i]) && !is_json(r, rl)) {
+        if (json && !is_json(r, rl)) {
             free(r);
             continue;
         }

@@ -16,8 +16,9 @@ struct guard_placeholders;
 
 /* Restores each of the n texts with every map, the last applied first. Sets *out and
  * *out_lens (n entries; NULL = unchanged) and returns how many changed; with 0 nothing
- * is allocated. A text that is JSON (tool-call arguments) stays as it is if the
- * restored one would not be JSON any more (an original with a quote in it). */
+ * is allocated. In a text that is JSON (tool-call arguments) an original goes in escaped
+ * for the inside of a JSON string, as on a stream; such a text stays as it is if the
+ * restored one would not be JSON any more (a placeholder outside any string). */
 size_t api_restore_texts(struct guard_placeholders *const *maps, size_t n_maps, const char *const *texts, const size_t *lens,
                          size_t n, char ***out, size_t **out_lens);
 void api_restore_free(char **texts, size_t *lens, size_t n);

@@ -543,6 +543,8 @@ static size_t channel_of(struct stream_filter *f, struct sf_event *ev, long choi
     } else if (f->n_rules > 0) {
         c->gs = guard_stream_new(f->rules, f->n_rules);
     }
+    if (c->gs != NULL)
+        guard_stream_set_json(c->gs, field == F_TOOL_ARGS || field == F_FUNC_ARGS);
     /* tool-call arguments are JSON: an original goes in escaped */
     if (f->n_restore > 0)
         c->rest = api_restorer_new(f->restore_maps, f->n_restore, field == F_TOOL_ARGS || field == F_FUNC_ARGS);

@@ -23,6 +23,7 @@
 #include "api/sse.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/json_text.h"
 
 #define SCAN_MAX_DEPTH 256
 #define SMALL_OBJECT 16
@@ -497,87 +498,11 @@ static void push_decoded(struct scanner *st, size_t i)
     if (it->len < 2 || memchr(it->p, '\\', it->len) == NULL)
         return;
     char *d = arena_alloc(st->out, it->len + 1);
-    size_t n = api_texts_json_unescape_once(it->p, it->len, d);
+    size_t n = util_json_unescape_once(it->p, it->len, d);
     if (n == it->len && memcmp(d, st->items[i].p, n) == 0)
         return;
     d[n] = '\0';
     push_synth(st, d, n, i, i + 1, API_SYNTH_DECODED);
-}
-
-static unsigned hex_value(const char *p)
-{
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p[i];
-        unsigned x = c >= '0' && c <= '9' ? (unsigned)(c - '0') : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
-                   : c >= 'A' && c <= 'F'   ? (unsigned)(c - 'A' + 10)
-                                            : 16u;
-        if (x == 16u)
-            return 0x110000u; /* not hex */
-        v = v * 16 + x;
-    }
-    return v;
-}
-
-static size_t put_utf8(char *out, unsigned cp)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-size_t api_texts_json_unescape_once(const char *in, size_t n, char *out)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (in[i] != '\\' || i + 1 >= n) {
-            out[o++] = in[i];
-            continue;
-        }
-        char c = in[i + 1];
-        const char *simple = strchr("\"\\/bfnrt", c);
-        if (c != '\0' && simple != NULL) {
-            static const char to[] = "\"\\/\b\f\n\r\t";
-            out[o++] = to[simple - "\"\\/bfnrt"];
-            i++;
-            continue;
-        }
-        unsigned cp = c == 'u' && i + 6 <= n ? hex_value(in + i + 2) : 0x110000u;
-        if (cp > 0xFFFF) {
-            out[o++] = in[i]; /* not an escape a parser accepts: kept as it is */
-            continue;
-        }
-        size_t used = 6;
-        if (cp >= 0xD800 && cp <= 0xDBFF && i + 12 <= n && in[i + 6] == '\\' && in[i + 7] == 'u') {
-            unsigned lo = hex_value(in + i + 8);
-            if (lo >= 0xDC00 && lo <= 0xDFFF) {
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                used = 12;
-            }
-        }
-        if (cp >= 0xD800 && cp <= 0xDFFF)
-            cp = 0xFFFD; /* a lone surrogate: what lenient parsers make of it */
-        o += put_utf8(out + o, cp); /* at most 4 bytes for 6 or 12 of input */
-        i += used - 1;
-    }
-    return o;
 }
 
 /* ---- the descent ---- */
@@ -856,13 +781,16 @@ static void build_subject(struct scanner *st)
     s->n = n;
     if (n == 0)
         return;
-    size_t bytes = n * (sizeof(*s->texts) + sizeof(*s->lens) + sizeof(*s->lits) + sizeof(*s->owners) + sizeof(*s->classes));
+    size_t bytes = n * (sizeof(*s->texts) + sizeof(*s->lens) + sizeof(*s->lits) + sizeof(*s->owners) + sizeof(*s->classes) +
+                        sizeof(*s->json_texts));
     char *block = util_malloc(bytes);
     s->lits = (struct api_span *)block;
     s->lens = (size_t *)(s->lits + n);
     s->texts = (const char **)(s->lens + n);
     s->owners = (uint32_t *)(s->texts + n);
     s->classes = (unsigned char *)(s->owners + n);
+    s->json_texts = s->classes + n;
+    memset(s->json_texts, 0, n);
     size_t at[API_TEXT_CLASSES];
     size_t *where = st->n_synth ? util_malloc(n * sizeof(*where)) : NULL; /* item -> subject index */
     for (size_t i = 0; i < n; i++)
@@ -901,6 +829,8 @@ static void build_subject(struct scanner *st)
             if (joinable(&st->items[i]))
                 y->src[y->n_src++] = where[i];
         src += y->n_src;
+        if (y->kind == API_SYNTH_DECODED && y->n_src > 0)
+            s->json_texts[y->src[0]] = 1; /* its reader decodes it: a JSON text */
     }
     free(where);
 }
@@ -1098,7 +1028,7 @@ static int fold(const struct api_scan *s, char *const *texts, const size_t *lens
             continue;
         const char *e = folded_text(s, f, y->src[0], &el);
         char *d = util_malloc(el + 1);
-        size_t dl = api_texts_json_unescape_once(e, el, d);
+        size_t dl = util_json_unescape_once(e, el, d);
         if (dl != rl || memcmp(d, r, rl) != 0) {
             snprintf(why, why_size, "a match made of JSON escapes inside a text (tool-call arguments) cannot be redacted "
                                     "in place");

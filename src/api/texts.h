@@ -68,6 +68,7 @@ struct api_scan {
     size_t *lens;
     struct api_span *lits;   /* the string literal (quotes included) each text was read from */
     unsigned char *classes;  /* enum api_text_class */
+    unsigned char *json_texts; /* 1: a text with a decoded view (API_SYNTH_DECODED), JSON that its reader decodes */
     uint32_t *owners;        /* message / input / choice index (tools: tool index) */
     size_t n;
     size_t n_by_class[API_TEXT_CLASSES];
@@ -126,10 +127,6 @@ char *api_scan_splice(const struct api_scan *s, const char *json, size_t len, ch
  * The caller then blocks: what a guard cannot redact in place does not go through. */
 int api_scan_unspliceable(const struct api_scan *s, char *const *texts, const size_t *lens, size_t n, char *why,
                           size_t why_size);
-
-/* The text a JSON reader gets from `in` (n bytes) with its backslash escapes decoded once
- * (\uXXXX, surrogate pairs, \n...; a malformed escape is kept). out needs n bytes. Returns its length. */
-size_t api_texts_json_unescape_once(const char *in, size_t n, char *out);
 
 /* Texts i whose replacement differs from the scanned text (how many), as api_scan_splice would apply. */
 size_t api_scan_changed(const struct api_scan *s, char *const *texts, const size_t *lens, size_t n);

@@ -1159,9 +1159,12 @@ static int fold_at(const unsigned char *t, size_t len, size_t i, size_t *n, unsi
     }
     if (t[i] < 0x80)
         return -1;
-    *n = utf8_len_at(t, len, i);
+    /* a byte that starts no well-formed character is one character by itself: taken as
+     * the length its lead byte announces, "\xff::+44..." would be one character, and the
+     * two findings that begin inside it ("::", "+44...") would both map back to its start */
     if ((cp = cp_at(t, len, i)) < 0)
         return -1;
+    *n = utf8_len_at(t, len, i);
     int c = fold_cp(cp);
     return c < 0 ? -1 : c == 0 ? 0 : (out[0] = (unsigned char)c, 1);
 }
@@ -1237,18 +1240,6 @@ static void fold_free(struct fold *f)
     free(f->text);
     free(f->from);
     free(f->to);
-}
-
-char *detect_fold_copy(const char *text, size_t len, size_t *out_len)
-{
-    if (len == 0 || !needs_fold((const unsigned char *)text, len))
-        return NULL;
-    struct fold f;
-    fold_build(&f, (const unsigned char *)text, len);
-    free(f.from);
-    free(f.to);
-    *out_len = f.len;
-    return f.text;
 }
 
 static int scan_text(const struct detect_set *s, struct detect_scratch *sc, const char *text, size_t len, size_t index,

@@ -110,11 +110,6 @@ struct detect_scratch *detect_scratch_new(void);
 int detect_scratch_grow(struct detect_scratch *sc, const struct detect_set *s);
 void detect_scratch_free(struct detect_scratch *sc);
 
-/* The spelling of text a reader sees (invisible characters dropped, full-width and other
- * digits, "%40" and JSON escapes folded to ASCII): a malloc'd copy and its length, or NULL
- * when text is already in that form. Two spellings of one value fold to one key. */
-char *detect_fold_copy(const char *text, size_t len, size_t *out_len);
-
 /* Scans one text. Appends the findings (index = index, sorted by start,
  * non-overlapping, score >= threshold) to *out / *n / *cap (a growable array
  * the caller frees). Returns the number appended or <0 (WARDEN_E*) on error. */

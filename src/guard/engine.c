@@ -468,6 +468,7 @@ void guard__free_texts(char **texts, size_t *lens, size_t n)
 void guard__run_free(struct guard_run *r)
 {
     guard__free_texts(r->texts, r->lens, r->n);
+    free(r->json_texts);
     free(r->findings);
     guard_placeholders_free(r->placeholders);
     json_decref(r->tool_calls);
@@ -752,6 +753,9 @@ struct guard_run *guard__run_create_in(struct guard_env *env, const struct confi
     }
     r->n_messages = s->n_messages;
     r->n_views = s->n_views <= s->n ? s->n_views : 0;
+    r->json_texts = util_calloc(s->n ? s->n : 1, 1);
+    if (s->json_texts != NULL)
+        memcpy(r->json_texts, s->json_texts, s->n);
     r->tool_calls = s->tool_calls ? json_deep_copy(s->tool_calls) : json_array();
     snprintf(r->model, sizeof(r->model), "%s", s->model ? s->model : "");
     snprintf(r->request_id, sizeof(r->request_id), "%s", s->request_id ? s->request_id : "");

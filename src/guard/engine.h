@@ -74,6 +74,8 @@ struct guard_subject {
     size_t n;
     size_t n_messages;       /* for length checks (input stage) */
     size_t n_views;          /* the last n_views texts are views of the others (api/texts.h): length checks skip them */
+    const unsigned char *json_texts; /* per text, 1: JSON that its reader decodes (tool-call arguments), whose typed
+                                        redaction names decoded values (placeholder.h); NULL: every text is plain */
     const json_t *tool_calls; /* output: the assistant's tool_calls; input: the request's tools; may be NULL */
     const char *model;
     const char *request_id;

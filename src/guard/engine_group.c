@@ -44,6 +44,7 @@ static void group_start_child(struct guard_run *r, size_t i, char **texts, size_
                               .lens = lens,
                               .n = r->n,
                               .n_messages = r->n_messages,
+                              .json_texts = r->json_texts,
                               .tool_calls = r->tool_calls,
                               .model = r->model,
                               .request_id = r->request_id};
@@ -102,7 +103,7 @@ static void group_merge_rewrites(struct guard_run *r, char ***out_texts, size_t 
                 const char *cur = texts[k] ? texts[k] : r->texts[k];
                 size_t cur_len = texts[k] ? lens[k] : r->lens[k];
                 size_t nl = 0;
-                char *red = guard__local_redact(r->env, cv, cur, cur_len, &nl);
+                char *red = guard__local_redact(r->env, cv, cur, cur_len, r->json_texts[k], &nl);
                 if (red != NULL) {
                     free(texts[k]);
                     texts[k] = red;

@@ -102,6 +102,7 @@ struct guard_run {
     size_t n;
     size_t n_messages;
     size_t n_views; /* the subject's last n_views texts are views of the others */
+    unsigned char *json_texts; /* per text: JSON that its reader decodes (guard_subject) */
     json_t *tool_calls;
     struct guard_webhook_ctx *wctx; /* webhooks and groups with one: the request's context (shared with members) */
     /* remote */
@@ -159,7 +160,8 @@ void guard__check_tools(struct guard_run *r);
 const struct guard_compiled *guard__compiled(const struct guard_env *env, const struct config_guardrail *g);
 void guard__free_texts(char **texts, size_t *lens, size_t n);
 int guard__list_has(char **list, size_t n, const char *s);
-char *guard__local_redact(struct guard_env *env, struct guard_verdict *cv, const char *text, size_t len, size_t *outlen);
+char *guard__local_redact(struct guard_env *env, struct guard_verdict *cv, const char *text, size_t len, int json,
+                          size_t *outlen);
 void guard__run_arm_timeout(struct guard_run *r);
 void guard__run_begin(struct guard_run *r);
 struct guard_run *guard__run_create_in(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s, struct guard_webhook_ctx *wctx, guard_done_cb cb, void *ud);

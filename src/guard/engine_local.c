@@ -172,14 +172,15 @@ void guard__check_detect(struct guard_run *r)
             size_t first, k = findings_of(r->findings, r->n_findings, i, &first);
             if (k > 0)
                 out[i] = guard_redact_apply(r->texts[i], r->lens[i], r->findings + first, k, g->redaction, r->placeholders,
-                                            &outl[i]);
+                                            r->json_texts[i], &outl[i]);
         }
     }
     guard__run_finish(r, RAW_VIOLATION, why, out, outl, 0);
 }
 
 /* A local guard's redaction re-applied to another base text (group merges); NULL if nothing matched there. */
-char *guard__local_redact(struct guard_env *env, struct guard_verdict *cv, const char *text, size_t len, size_t *outlen)
+char *guard__local_redact(struct guard_env *env, struct guard_verdict *cv, const char *text, size_t len, int json,
+                          size_t *outlen)
 {
     const struct guard_compiled *gc = guard__compiled(env, cv->guard);
     *outlen = 0;
@@ -191,7 +192,7 @@ char *guard__local_redact(struct guard_env *env, struct guard_verdict *cv, const
     char *red = NULL;
     int rc = detect_scan(gc->detect, env->detect_scratch, text, len, 0, cv->guard->score_threshold, &f, &n, &cap);
     if (rc > 0)
-        red = guard_redact_apply(text, len, f, n, cv->guard->redaction, cv->placeholders, outlen);
+        red = guard_redact_apply(text, len, f, n, cv->guard->redaction, cv->placeholders, json, outlen);
     else if (rc < 0)
         *outlen = GUARD_SCAN_REDACT_ERROR;
     free(f);

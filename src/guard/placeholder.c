@@ -1,5 +1,7 @@
 /* Typed placeholders. See placeholder.h.
  *
+ * An entry holds a value as a plain reader gets it (a spelling from a JSON text is
+ * decoded first), so the value is both what identifies the entry and what it restores.
  * Entries are kept in insertion order; an open-addressing table on a hash of
  * (type, value) finds an existing entry when a value repeats, so redacting
  * n findings costs O(n). A placeholder is parsed back as "<" TYPE "_" n ">":
@@ -17,12 +19,11 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/json_text.h"
 
 struct ph_entry {
     char *value;
     size_t len;
-    char *key; /* what identifies the value (its folded spelling), or NULL: the value itself */
-    size_t key_len;
     unsigned type;
     uint64_t hash;
     char ph[GUARD_PLACEHOLDER_MAX];
@@ -82,9 +83,6 @@ void guard_placeholders_free(struct guard_placeholders *p)
         /* the originals are sensitive: do not leave them in freed memory */
         memset(p->entries[i].value, 0, p->entries[i].len);
         free(p->entries[i].value);
-        if (p->entries[i].key != NULL)
-            memset(p->entries[i].key, 0, p->entries[i].key_len);
-        free(p->entries[i].key);
     }
     for (size_t i = 0; i < p->n_types; i++)
         free(p->types[i].entries);
@@ -139,25 +137,15 @@ static void rehash(struct guard_placeholders *p)
 const char *guard_placeholders_add(struct guard_placeholders *p, const char *type, const char *value, size_t len,
                                    size_t *ph_len)
 {
-    return guard_placeholders_add_keyed(p, type, value, len, NULL, 0, ph_len);
-}
-
-const char *guard_placeholders_add_keyed(struct guard_placeholders *p, const char *type, const char *value, size_t len,
-                                         const char *key, size_t key_len, size_t *ph_len)
-{
     size_t tl;
     if (p == NULL || type == NULL || !valid_type(type, &tl))
         return NULL;
     unsigned ti = type_index(p, type, tl);
-    const char *k = key != NULL ? key : value;
-    size_t kl = key != NULL ? key_len : len;
-    uint64_t h = hash_of(ti, k, kl);
+    uint64_t h = hash_of(ti, value, len);
     if (p->n_slots) {
         for (size_t s = (size_t)h & (p->n_slots - 1); p->slots[s]; s = (s + 1) & (p->n_slots - 1)) {
             struct ph_entry *e = &p->entries[p->slots[s] - 1];
-            const char *ek = e->key != NULL ? e->key : e->value;
-            size_t ekl = e->key != NULL ? e->key_len : e->len;
-            if (e->hash == h && e->type == ti && ekl == kl && !memcmp(ek, k, kl)) {
+            if (e->hash == h && e->type == ti && e->len == len && !memcmp(e->value, value, len)) {
                 *ph_len = e->ph_len;
                 return e->ph;
             }
@@ -177,14 +165,6 @@ const char *guard_placeholders_add_keyed(struct guard_placeholders *p, const cha
     memcpy(e->value, value, len);
     e->value[len] = '\0';
     e->len = len;
-    e->key = NULL;
-    e->key_len = 0;
-    if (key != NULL) {
-        e->key = util_malloc(key_len + 1);
-        memcpy(e->key, key, key_len);
-        e->key[key_len] = '\0';
-        e->key_len = key_len;
-    }
     e->type = ti;
     e->hash = h;
     t->entries[t->n++] = p->n;
@@ -200,6 +180,19 @@ const char *guard_placeholders_add_keyed(struct guard_placeholders *p, const cha
     }
     *ph_len = e->ph_len;
     return e->ph;
+}
+
+const char *guard_placeholders_add_json(struct guard_placeholders *p, const char *type, const char *spelling, size_t len,
+                                        size_t *ph_len)
+{
+    if (len == 0 || memchr(spelling, '\\', len) == NULL)
+        return guard_placeholders_add(p, type, spelling, len, ph_len); /* no escape: the spelling is the value */
+    char *value = util_malloc(len); /* decoding never makes it longer */
+    size_t vl = util_json_unescape_once(spelling, len, value);
+    const char *ph = guard_placeholders_add(p, type, value, vl, ph_len);
+    memset(value, 0, vl); /* an original: not left in freed memory */
+    free(value);
+    return ph;
 }
 
 /* The entry whose placeholder is exactly s[0..n) ("<TYPE_k>"), or NULL. */
@@ -280,7 +273,7 @@ static size_t restore_into(const struct guard_placeholders *p, const char *text,
     return len;
 }
 
-char *guard_placeholders_restore(const struct guard_placeholders *p, const char *text, size_t len, size_t *outlen)
+static char *restore_text(const struct guard_placeholders *p, const char *text, size_t len, int json, size_t *outlen)
 {
     *outlen = 0;
     if (p == NULL || p->n == 0 || p->one_way || memchr(text, '<', len) == NULL)
@@ -288,12 +281,22 @@ char *guard_placeholders_restore(const struct guard_placeholders *p, const char 
     struct util_buf out;
     util_buf_init(&out, SIZE_MAX);
     int err = 0, changed = 0;
-    restore_into(p, text, len, 0, 0, &out, &err, &changed);
+    restore_into(p, text, len, 0, json, &out, &err, &changed);
     if (!changed || err) {
         util_buf_free(&out);
         return NULL;
     }
     return util_buf_take(&out, outlen);
+}
+
+char *guard_placeholders_restore(const struct guard_placeholders *p, const char *text, size_t len, size_t *outlen)
+{
+    return restore_text(p, text, len, 0, outlen);
+}
+
+char *guard_placeholders_restore_json(const struct guard_placeholders *p, const char *text, size_t len, size_t *outlen)
+{
+    return restore_text(p, text, len, 1, outlen);
 }
 
 struct guard_restorer *guard_restorer_new(const struct guard_placeholders *p)
@@ -402,6 +405,20 @@ static char *json_inner(const char *v, size_t len, size_t flags, size_t *outlen)
     return d;
 }
 
+/* value as our own JSON writer puts it inside a string (util_buf_append_json_chars: what a
+ * restore into JSON and a splice into the body write; a control character goes out as
+ * \u00XX where jansson writes \n); NULL if it has nothing to escape. */
+static char *writer_inner(const char *v, size_t len, size_t *outlen)
+{
+    struct util_buf b;
+    util_buf_init(&b, SIZE_MAX);
+    if (util_buf_append_json_chars(&b, v, len) != 0 || (b.len == len && memcmp(b.data, v, len) == 0)) {
+        util_buf_free(&b);
+        return NULL;
+    }
+    return util_buf_take(&b, outlen);
+}
+
 /* Replaces every occurrence of form (flen bytes) in *buf by ph; 1 if any. */
 static int replace_all(struct util_buf *buf, const char *form, size_t flen, const char *ph, size_t ph_len)
 {
@@ -459,6 +476,15 @@ char *guard_placeholders_hide(const struct guard_placeholders *p, const char *te
             free(once);
             free(twice);
         }
+        size_t l1, l2;
+        char *once = writer_inner(e->value, e->len, &l1);
+        char *twice = once ? writer_inner(once, l1, &l2) : NULL;
+        if (once != NULL)
+            changed |= replace_all(&buf, once, l1, e->ph, e->ph_len);
+        if (twice != NULL)
+            changed |= replace_all(&buf, twice, l2, e->ph, e->ph_len);
+        free(once);
+        free(twice);
     }
     free(order);
     if (!changed) {

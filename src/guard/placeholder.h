@@ -7,6 +7,19 @@
  * A map lives for one request and is never stored or logged (it holds the
  * originals); free it when the request ends.
  *
+ * What "the same value" means depends on the text it was found in:
+ *   plain text   the bytes themselves: "http://a.b/x" and "http:\/\/a.b\/x" are two
+ *                values with two placeholders, so restoring gives back exactly the
+ *                bytes each one replaced (_add);
+ *   JSON text    tool-call arguments, read by a JSON parser: a spelling stands for what
+ *                its escapes decode to (util_json_unescape_once), so "\/" and "/" are one
+ *                value (_add_json). A decoded view of the text (api/texts.h) then gets
+ *                the same placeholders as the text itself, which is how api_scan checks
+ *                that redacting the text redacts what its reader sees.
+ * Either way the map keeps the value as a plain reader gets it. Restoring puts that value
+ * back as is in plain text, and escaped for the inside of a JSON string in a JSON text
+ * (_restore_json, guard_restorer_new_json): the same value, spelled the canonical way.
+ *
  * Restoring (reversible mode) replaces each known placeholder in the
  * model's answer by its original. A placeholder the map does not know
  * (<EMAIL_ADDRESS_9>, or text that merely looks like one) is left as is.
@@ -36,22 +49,24 @@ void guard_placeholders_free(struct guard_placeholders *p);
  * restorer never give the originals back. */
 void guard_placeholders_set_one_way(struct guard_placeholders *p);
 
-/* The placeholder for value (len bytes) of type (letters, digits, '_', under
- * 40 bytes): the existing one if this type and value were added before, else
- * a new <TYPE_n>. Returns a NUL-terminated string owned by the map and its
- * length in *ph_len, or NULL if type is not a valid placeholder type. */
+/* The placeholder for value (len bytes, found in plain text) of type (letters,
+ * digits, '_', under 40 bytes): the existing one if this type and value were
+ * added before, else a new <TYPE_n>. Returns a NUL-terminated string owned by
+ * the map and its length in *ph_len, or NULL if type is not a valid placeholder type. */
 const char *guard_placeholders_add(struct guard_placeholders *p, const char *type, const char *value, size_t len,
                                    size_t *ph_len);
-/* The same, with the value identified by key (e.g. its folded spelling, detect_fold_copy()):
- * two spellings of one value get one placeholder, whose original is the first spelling seen.
- * key NULL: the value itself. */
-const char *guard_placeholders_add_keyed(struct guard_placeholders *p, const char *type, const char *value, size_t len,
-                                         const char *key, size_t key_len, size_t *ph_len);
+/* The same for a spelling found in a JSON text (tool-call arguments): the value is what
+ * its escapes decode to, so every spelling of one value gets one placeholder. */
+const char *guard_placeholders_add_json(struct guard_placeholders *p, const char *type, const char *spelling, size_t len,
+                                        size_t *ph_len);
 size_t guard_placeholders_count(const struct guard_placeholders *p);
 
 /* A copy of text with every known placeholder replaced by its original
  * (malloc'd, NUL-terminated, length in *outlen); NULL when none occurs. */
 char *guard_placeholders_restore(const struct guard_placeholders *p, const char *text, size_t len, size_t *outlen);
+/* The same for a JSON text (an answer's tool-call arguments): originals go in escaped for
+ * the inside of a JSON string, so a quote or a backslash in them keeps the JSON valid. */
+char *guard_placeholders_restore_json(const struct guard_placeholders *p, const char *text, size_t len, size_t *outlen);
 
 /* The inverse of _restore, for what is stored (audit records): a copy of text with
  * every original replaced by its placeholder, also where it appears JSON-escaped once

@@ -2,15 +2,13 @@
 #include "guard/redact.h"
 
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "guard/detect.h"
 #include "guard/placeholder.h"
 #include "util/buf.h"
 
 char *guard_redact_apply(const char *text, size_t len, const struct guard_finding *f, size_t n, enum config_redaction mode,
-                         struct guard_placeholders *map, size_t *outlen)
+                         struct guard_placeholders *map, int json, size_t *outlen)
 {
     struct util_buf out;
     util_buf_init(&out, SIZE_MAX);
@@ -21,13 +19,11 @@ char *guard_redact_apply(const char *text, size_t len, const struct guard_findin
         util_buf_append(&out, text + at, f[i].start - at);
         const char *ph = NULL;
         size_t ph_len = 0;
-        if (mode != CONFIG_REDACT_MASK && map != NULL)
-        {
-            /* one number per value, however it is spelled (escaped in tool-call arguments, decoded in a view) */
-            size_t kl = 0;
-            char *key = detect_fold_copy(text + f[i].start, f[i].end - f[i].start, &kl);
-            ph = guard_placeholders_add_keyed(map, f[i].type, text + f[i].start, f[i].end - f[i].start, key, kl, &ph_len);
-            free(key);
+        if (mode != CONFIG_REDACT_MASK && map != NULL) {
+            const char *v = text + f[i].start;
+            size_t vl = f[i].end - f[i].start;
+            ph = json ? guard_placeholders_add_json(map, f[i].type, v, vl, &ph_len)
+                      : guard_placeholders_add(map, f[i].type, v, vl, &ph_len);
         }
         if (ph == NULL) {
             ph = GUARD_MASK;

@@ -23,8 +23,10 @@ struct guard_placeholders;
 #define GUARD_MASK "****"
 
 /* A new malloc'd, NUL-terminated text (length in *outlen). map is needed for
- * typed and reversible (NULL there falls back to mask). */
+ * typed and reversible (NULL there falls back to mask). json: the text is JSON that
+ * its reader decodes (tool-call arguments), so a finding's value is what its escapes
+ * decode to (guard_placeholders_add_json); else the value is the finding's bytes. */
 char *guard_redact_apply(const char *text, size_t len, const struct guard_finding *f, size_t n, enum config_redaction mode,
-                         struct guard_placeholders *map, size_t *outlen);
+                         struct guard_placeholders *map, int json, size_t *outlen);
 
 #endif

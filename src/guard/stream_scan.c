@@ -67,6 +67,7 @@ struct guard_stream {
     int status;
     struct guard_stream_result res;
     int by_first; /* every pattern has a first byte and no rule is a detect rule (see fast_take) */
+    int json;     /* the channel's text is JSON (tool-call arguments): placeholders name decoded values */
 };
 
 /* The byte every match of a regex starts with, or -1. Only when that is certain without
@@ -144,10 +145,16 @@ void guard_stream_reset(struct guard_stream *st)
     st->len = st->base = st->rel = 0;
     st->nspans = st->nfinds = 0;
     st->status = GUARD_STREAM_OK;
+    st->json = 0;
     memset(&st->res, 0, sizeof(st->res));
     memset(st->detected, 0, (st->nrules ? st->nrules : 1) * sizeof(*st->detected));
     for (size_t i = 0; i < st->npats; i++)
         st->pats[i].off = st->pats[i].hold = 0;
+}
+
+void guard_stream_set_json(struct guard_stream *st, int json)
+{
+    st->json = json;
 }
 
 size_t guard_stream_held(const struct guard_stream *st)
@@ -326,10 +333,9 @@ static int release(struct guard_stream *st, struct util_buf *out, size_t upto, i
         if (sp->rule->map != NULL && sp->type[0]) {
             /* typed: numbered per distinct value across the stream (the map is the stream's) */
             const char *v = st->buf + (sp->start - st->base);
-            size_t vl = sp->end - sp->start, kl = 0;
-            char *key = detect_fold_copy(v, vl, &kl);
-            const char *ph = guard_placeholders_add_keyed(sp->rule->map, sp->type, v, vl, key, kl, &rep_len);
-            free(key);
+            size_t vl = sp->end - sp->start;
+            const char *ph = st->json ? guard_placeholders_add_json(sp->rule->map, sp->type, v, vl, &rep_len)
+                                      : guard_placeholders_add(sp->rule->map, sp->type, v, vl, &rep_len);
             if (ph != NULL)
                 rep = ph;
             else

@@ -80,6 +80,10 @@ void guard_stream_free(struct guard_stream *st);
 /* Back to the start of a new text with the same rules (which must still be there, with
  * the same contents), keeping the space it has. */
 void guard_stream_reset(struct guard_stream *st);
+/* The channel's text is JSON that its reader decodes (tool-call arguments): a typed
+ * redaction numbers a finding by the value its escapes decode to (placeholder.h).
+ * Off after new and reset. */
+void guard_stream_set_json(struct guard_stream *st, int json);
 
 /* Feeds the next piece of the channel's text (final: it is the last). Appends
  * the text that may go out now to out (redactions applied; never a partial

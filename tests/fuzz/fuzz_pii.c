@@ -3,8 +3,10 @@
  * the typed redaction and the placeholder restorers. Checks, besides memory
  * safety: findings lie inside the text, sorted and non-overlapping;
  * redacting valid UTF-8 gives valid UTF-8 (so it always fits in JSON);
- * restoring a redaction gives the original back, and the stream restorer,
- * fed in two pieces split anywhere, agrees with the one-shot restore.
+ * restoring a redaction of plain text gives exactly the original back, and
+ * the stream restorer, fed in two pieces split anywhere, agrees with the
+ * one-shot restore; the same for the input read as JSON (tool-call
+ * arguments: values named by what their escapes decode to, restored escaped).
  *
  *   tests/fuzz/run.sh pii          (FUZZ_SECONDS=60 for longer) */
 #include <jansson.h>
@@ -19,6 +21,7 @@
 #include "guard/redact.h"
 #include "guard/secrets.h"
 #include "util/buf.h"
+#include "util/json_text.h"
 
 static struct config *cfg;
 static struct detect_set *pii, *secrets;
@@ -41,6 +44,27 @@ static void setup(void)
     if (!pii || !secrets)
         abort();
     scratch = detect_scratch_new();
+}
+
+/* The stream restorer (plain or JSON), fed red in two pieces cut at cut, gives what the
+ * one-shot restore gives. */
+static void restorers_agree(const struct guard_placeholders *map, const char *red, size_t rl, size_t cut, int json)
+{
+    struct guard_restorer *r = json ? guard_restorer_new_json(map) : guard_restorer_new(map);
+    struct util_buf out;
+    util_buf_init(&out, SIZE_MAX);
+    guard_restorer_feed(r, red, cut, &out);
+    guard_restorer_feed(r, red + cut, rl - cut, &out);
+    guard_restorer_finish(r, &out);
+    size_t ol;
+    char *once = json ? guard_placeholders_restore_json(map, red, rl, &ol) : guard_placeholders_restore(map, red, rl, &ol);
+    const char *w = once ? once : red;
+    size_t wl = once ? ol : rl;
+    if (out.len != wl || (wl && memcmp(out.data, w, wl) != 0))
+        abort();
+    free(once);
+    util_buf_free(&out);
+    guard_restorer_free(r);
 }
 
 /* jansson validates UTF-8 (NUL bytes allowed): what fits in a JSON string */
@@ -72,7 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* redact the pii findings (a consistent, non-overlapping list) */
     struct guard_placeholders *map = guard_placeholders_new();
     size_t rl;
-    char *red = guard_redact_apply(text, size, f, n_pii, CONFIG_REDACT_TYPED, map, &rl);
+    char *red = guard_redact_apply(text, size, f, n_pii, CONFIG_REDACT_TYPED, map, 0, &rl);
     if (utf8_valid(text, size) && !utf8_valid(red, rl))
         abort();
     if (memchr(text, '<', size) == NULL) {
@@ -85,22 +109,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(back);
     }
     /* the stream restorer, split at a point taken from the input, agrees with restore */
-    size_t cut = size ? data[0] % (rl + 1) : 0;
-    struct guard_restorer *r = guard_restorer_new(map);
-    struct util_buf out;
-    util_buf_init(&out, SIZE_MAX);
-    guard_restorer_feed(r, red, cut, &out);
-    guard_restorer_feed(r, red + cut, rl - cut, &out);
-    guard_restorer_finish(r, &out);
-    size_t ol;
-    char *once = guard_placeholders_restore(map, red, rl, &ol);
-    const char *w = once ? once : red;
-    size_t wl = once ? ol : rl;
-    if (out.len != wl || (wl && memcmp(out.data, w, wl) != 0))
+    restorers_agree(map, red, rl, size ? data[0] % (rl + 1) : 0, 0);
+    free(red);
+    guard_placeholders_free(map);
+    /* the input read as JSON (tool-call arguments) */
+    map = guard_placeholders_new();
+    red = guard_redact_apply(text, size, f, n_pii, CONFIG_REDACT_REVERSIBLE, map, 1, &rl);
+    if (utf8_valid(text, size) && !utf8_valid(red, rl))
         abort();
-    free(once);
-    util_buf_free(&out);
-    guard_restorer_free(r);
+    /* each finding's value is what it decodes to: already in the map, and restored as such */
+    size_t known = guard_placeholders_count(map);
+    for (size_t i = 0; i < n_pii && i < 8; i++) {
+        const char *v = text + f[i].start;
+        size_t vl = f[i].end - f[i].start, pl, bl;
+        char *decoded = malloc(vl);
+        size_t dl = util_json_unescape_once(v, vl, decoded);
+        const char *ph = guard_placeholders_add(map, f[i].type, decoded, dl, &pl);
+        char *back = ph ? guard_placeholders_restore(map, ph, pl, &bl) : NULL;
+        if (ph == NULL || guard_placeholders_count(map) != known || back == NULL || bl != dl || memcmp(back, decoded, dl) != 0)
+            abort();
+        free(back);
+        free(decoded);
+    }
+    /* restoring into JSON, streamed or not: the same */
+    restorers_agree(map, red, rl, size ? data[size - 1] % (rl + 1) : 0, 1);
     free(red);
     guard_placeholders_free(map);
 out:

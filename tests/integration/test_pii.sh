@@ -97,6 +97,26 @@ out=$(chat "$(req m-rev 'nothing personal here' 'echo <EMAIL_ADDRESS_1>')" -H "x
 check "reversible: another request's placeholders are not restored" eq \
     "$(printf '%s' "$out" | json_get 'd["choices"][0]["message"]["content"]')" "echo <EMAIL_ADDRESS_1>"
 
+# tool-call arguments are JSON their reader decodes: "\u0040" and "@" spell one value there (one
+# placeholder, so the redaction agrees with the decoded view and is not refused), restored in the
+# answer's arguments as a JSON value
+RID=pii-rev-args
+out=$(chat "$(python3 -c 'import json
+args = "{\"to\": \"jane.roe" + chr(92) + "u0040example.org\", \"cc\": \"jane.roe@example.org\"}"
+print(json.dumps({"model": "m-rev", "messages": [
+    {"role": "user", "content": "mail jane.roe@example.org"},
+    {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "mail", "arguments": args}}]},
+    {"role": "tool", "tool_call_id": "c1", "content": "sent"}],
+    "tools": [{"type": "function", "function": {"name": "mail", "parameters": {}}}],
+    "mock": {"tool_call": {"name": "mail", "arguments": "{\"to\": \"<EMAIL_ADDRESS_1>\"}"}}}))')" -H "x-request-id: $RID")
+check "reversible, escaped in arguments: 200 (refused when each spelling got its own placeholder)" eq "$(status)" 200
+check "reversible, escaped in arguments: upstream sees one placeholder for both spellings" eq \
+    "$(mock_eval chat 'json.loads(b(rs[-1]))["messages"][1]["tool_calls"][0]["function"]["arguments"] if rs else "NONE"')" \
+    '{"to": "<EMAIL_ADDRESS_1>", "cc": "<EMAIL_ADDRESS_1>"}'
+check "reversible, escaped in arguments: the answer's arguments get the value back" eq \
+    "$(printf '%s' "$out" | json_get 'json.loads(d["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"])["to"]')" \
+    "jane.roe@example.org"
+
 RID=pii-log-1
 chat "$(req m-log 'call 212-555-0187')" -H "x-request-id: $RID" >/dev/null
 check "log: passes unchanged" eq "$(upstream_content)" "call 212-555-0187"

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "api/texts.h"
+#include "util/json_text.h"
 
 #define SECRET "sk-ABCDEFGHIJKLMNOPQRSTUVWX"
 
@@ -516,6 +517,9 @@ static void escapes_inside_arguments_are_read_decoded(void **state)
     assert_int_equal(s.n_synth, 1);
     assert_int_equal(s.synth[0].kind, API_SYNTH_DECODED);
     assert_int_equal(s.synth[0].n_src, 1);
+    /* the arguments (and nothing else) are a JSON text: a typed redaction names the values they decode to */
+    for (size_t i = 0; i < s.n; i++)
+        assert_int_equal(s.json_texts[i], i == s.synth[0].src[0]);
     api_scan_free(&s);
     /* a redaction of the decoded view alone cannot be put back: refused */
     int refused;
@@ -551,12 +555,12 @@ static void unescape_once_decodes_what_a_json_reader_decodes(void **state)
 {
     char out[64];
     const char *in = "a\\u0073\\n\\\"\\\\\\/\\ud83d\\ude00\\u00e9";
-    size_t n = api_texts_json_unescape_once(in, strlen(in), out);
+    size_t n = util_json_unescape_once(in, strlen(in), out);
     assert_int_equal(n, 1 + 1 + 1 + 1 + 1 + 1 + 4 + 2);
     assert_memory_equal(out, "as\n\"\\/\xf0\x9f\x98\x80\xc3\xa9", n);
     /* malformed escapes stay; a lone surrogate becomes U+FFFD; a trailing backslash stays */
     in = "\\uZZZZ\\q\\ud800x\\";
-    n = api_texts_json_unescape_once(in, strlen(in), out);
+    n = util_json_unescape_once(in, strlen(in), out);
     assert_memory_equal(out, "\\uZZZZ\\q\xef\xbf\xbdx\\", n);
     assert_int_equal(n, 6 + 2 + 3 + 1 + 1);
 }

@@ -22,6 +22,7 @@
 #include "guard/secrets.h"
 #include "guard/validators.h"
 #include "util/buf.h"
+#include "util/json_text.h"
 
 extern const char *const config_pii_entities[];
 extern const char *const config_secret_entities[];
@@ -359,6 +360,24 @@ static void custom_recognizers_and_selection(void **state)
     config_free(cfg);
 }
 
+/* A text that needs folding (a full-width digit) with a byte that starts no well-formed
+ * character: the byte is one character, so "::" (an IP address, score 0.3) and the phone
+ * number after it do not both begin at it (fuzz_pii: overlapping findings). */
+static void an_invalid_byte_is_one_character_when_folding(void **state)
+{
+    struct fixture *f = *state;
+    const char *t = "\xef\xbc\x91 \xff::+44 20 7946 0958 x";
+    struct guard_finding *fd = NULL;
+    size_t n = 0, cap = 0;
+    assert_true(detect_scan(f->pii, f->sc, t, strlen(t), 0, 0.3, &fd, &n, &cap) >= 0);
+    assert_true(n >= 1);
+    for (size_t i = 1; i < n; i++)
+        assert_true(fd[i].start >= fd[i - 1].end);
+    assert_string_equal(fd[n - 1].type, "PHONE_NUMBER");
+    assert_int_equal(fd[n - 1].start, 7); /* "+44 20 7946 0958", after the byte and "::" */
+    free(fd);
+}
+
 /* ---- placeholders and redaction ---- */
 
 static void placeholder_numbering_and_restore(void **state)
@@ -477,11 +496,11 @@ static void redaction_modes(void **state)
     const char *t = "a é@x — ana@example.org, bob@example.org, ana@example.org.";
     struct guard_finding f[3] = {{0, 11, 26, "EMAIL_ADDRESS", 1}, {0, 28, 43, "EMAIL_ADDRESS", 1}, {0, 45, 60, "EMAIL_ADDRESS", 1}};
     size_t ol;
-    char *r = guard_redact_apply(t, strlen(t), f, 3, CONFIG_REDACT_MASK, NULL, &ol);
+    char *r = guard_redact_apply(t, strlen(t), f, 3, CONFIG_REDACT_MASK, NULL, 0, &ol);
     assert_string_equal(r, "a é@x — ****, ****, ****.");
     free(r);
     struct guard_placeholders *p = guard_placeholders_new();
-    r = guard_redact_apply(t, strlen(t), f, 3, CONFIG_REDACT_TYPED, p, &ol);
+    r = guard_redact_apply(t, strlen(t), f, 3, CONFIG_REDACT_TYPED, p, 0, &ol);
     assert_string_equal(r, "a é@x — <EMAIL_ADDRESS_1>, <EMAIL_ADDRESS_2>, <EMAIL_ADDRESS_1>.");
     assert_int_equal(ol, strlen(r));
     char *back = guard_placeholders_restore(p, r, ol, &ol);
@@ -490,9 +509,99 @@ static void redaction_modes(void **state)
     free(r);
     /* a finding out of range or overlapping is skipped, never read past the text */
     struct guard_finding bad[2] = {{0, 2, 5, "X", 1}, {0, 3, 900, "X", 1}};
-    r = guard_redact_apply("abcdefgh", 8, bad, 2, CONFIG_REDACT_TYPED, p, &ol);
+    r = guard_redact_apply("abcdefgh", 8, bad, 2, CONFIG_REDACT_TYPED, p, 0, &ol);
     assert_string_equal(r, "ab<X_1>fgh");
     free(r);
+    guard_placeholders_free(p);
+}
+
+/* Two spellings of one URL in plain text ("/" and "\/" fold to one key) are two values: each
+ * placeholder gives back exactly the bytes it replaced (fuzz_pii found them sharing <URL_1>,
+ * restored as the first spelling in both places). */
+static void redaction_restores_each_spelling_of_plain_text(void **state)
+{
+    const char *t = "see http://a.b/x and http:\\/\\/a.b\\/x";
+    struct guard_finding f[2] = {{0, 4, 16, "URL", 1}, {0, 21, 36, "URL", 1}};
+    struct guard_placeholders *p = guard_placeholders_new();
+    size_t ol, bl;
+    char *r = guard_redact_apply(t, strlen(t), f, 2, CONFIG_REDACT_REVERSIBLE, p, 0, &ol);
+    assert_string_equal(r, "see <URL_1> and <URL_2>");
+    char *back = guard_placeholders_restore(p, r, ol, &bl);
+    assert_non_null(back);
+    assert_string_equal(back, t);
+    free(back);
+    free(r);
+    guard_placeholders_free(p);
+}
+
+/* The finding at the first occurrence of what in text, of type. */
+static struct guard_finding finding_at(const char *text, const char *what, const char *type)
+{
+    const char *at = strstr(text, what);
+    assert_non_null(at);
+    struct guard_finding f = {0, (size_t)(at - text), (size_t)(at - text) + strlen(what), "", 1};
+    snprintf(f.type, sizeof(f.type), "%s", type);
+    return f;
+}
+
+/* Tool-call arguments are JSON their reader decodes: "\/" and "/" spell one value there,
+ * so redacting the arguments and redacting their decoded view (api/texts.h) give the same
+ * placeholders (api_scan_unspliceable compares them), and restoring into JSON gives back
+ * the values, escaped where JSON needs it. */
+static void redaction_of_json_text_agrees_with_its_decoded_view(void **state)
+{
+    const char *src = "{\"u\":\"http:\\/\\/a.b\\/x\",\"v\":\"http://a.b/x\",\"m\":\"jo\\\"e@x.org\"}";
+    struct guard_finding fs[3] = {finding_at(src, "http:\\/\\/a.b\\/x", "URL"), finding_at(src, "http://a.b/x", "URL"),
+                                  finding_at(src, "jo\\\"e@x.org", "EMAIL_ADDRESS")};
+    char view[128];
+    size_t view_len = util_json_unescape_once(src, strlen(src), view);
+    view[view_len] = '\0';
+    assert_string_equal(view, "{\"u\":\"http://a.b/x\",\"v\":\"http://a.b/x\",\"m\":\"jo\"e@x.org\"}");
+    struct guard_finding fv[3] = {finding_at(view, "http://a.b/x", "URL"), finding_at(view + 20, "http://a.b/x", "URL"),
+                                  finding_at(view, "jo\"e@x.org", "EMAIL_ADDRESS")};
+    fv[1].start += 20, fv[1].end += 20;
+    struct guard_placeholders *p = guard_placeholders_new();
+    size_t rl, vl, ol;
+    char *red = guard_redact_apply(src, strlen(src), fs, 3, CONFIG_REDACT_REVERSIBLE, p, 1, &rl);
+    assert_string_equal(red, "{\"u\":\"<URL_1>\",\"v\":\"<URL_1>\",\"m\":\"<EMAIL_ADDRESS_1>\"}");
+    char *vred = guard_redact_apply(view, view_len, fv, 3, CONFIG_REDACT_REVERSIBLE, p, 0, &vl);
+    char decoded[128];
+    size_t dl = util_json_unescape_once(red, rl, decoded);
+    assert_int_equal(dl, vl);
+    assert_memory_equal(decoded, vred, vl);
+    /* back into JSON: the values, escaped for a JSON string */
+    char *back = guard_placeholders_restore_json(p, red, rl, &ol);
+    assert_string_equal(back, "{\"u\":\"http://a.b/x\",\"v\":\"http://a.b/x\",\"m\":\"jo\\\"e@x.org\"}");
+    free(back);
+    /* into plain text (the decoded view, or an answer's content): the values as they are */
+    back = guard_placeholders_restore(p, vred, vl, &ol);
+    assert_string_equal(back, view);
+    free(back);
+    free(vred);
+    free(red);
+    /* a plain text's value is its bytes: a spelling with an escape is another value */
+    const char *plain = "http:\\/\\/a.b\\/x";
+    struct guard_finding f1 = {0, 0, strlen(plain), "URL", 1};
+    red = guard_redact_apply(plain, strlen(plain), &f1, 1, CONFIG_REDACT_REVERSIBLE, p, 0, &rl);
+    assert_string_equal(red, "<URL_2>");
+    back = guard_placeholders_restore(p, red, rl, &ol);
+    assert_string_equal(back, plain);
+    free(back);
+    free(red);
+    guard_placeholders_free(p);
+}
+
+/* What is stored gets the placeholders back wherever a restore put an original: as is, or
+ * escaped once or twice, by jansson or by our own writer (a control character: \n or \u000a). */
+static void hide_finds_every_escaped_form(void **state)
+{
+    struct guard_placeholders *p = guard_placeholders_new();
+    size_t l;
+    guard_placeholders_add(p, "X", "a\nb\"c", 5, &l);
+    const char *text = "1 a\nb\"c 2 a\\nb\\\"c 3 a\\u000ab\\\"c 4 a\\\\u000ab\\\\\\\"c 5 a\\\\nb\\\\\\\"c";
+    char *h = guard_placeholders_hide(p, text, strlen(text), &l);
+    assert_string_equal(h, "1 <X_1> 2 <X_1> 3 <X_1> 4 <X_1> 5 <X_1>");
+    free(h);
     guard_placeholders_free(p);
 }
 
@@ -595,10 +704,14 @@ int main(void)
         cmocka_unit_test(phones),
         cmocka_unit_test_setup_teardown(pii_entities, setup, teardown),
         cmocka_unit_test_setup_teardown(secrets_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(an_invalid_byte_is_one_character_when_folding, setup, teardown),
         cmocka_unit_test(custom_recognizers_and_selection),
         cmocka_unit_test(placeholder_numbering_and_restore),
         cmocka_unit_test(restorer_split_at_every_byte),
         cmocka_unit_test(redaction_modes),
+        cmocka_unit_test(redaction_restores_each_spelling_of_plain_text),
+        cmocka_unit_test(redaction_of_json_text_agrees_with_its_decoded_view),
+        cmocka_unit_test(hide_finds_every_escaped_form),
         cmocka_unit_test(config_names_match_the_guard_module),
         cmocka_unit_test_setup_teardown(stream_window_is_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(gates_change_no_finding, setup, teardown),

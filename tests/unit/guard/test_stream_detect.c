@@ -73,7 +73,7 @@ static char *whole(const struct detect_set *set, const char *text, size_t *outle
     size_t n = 0, cap = 0;
     size_t len = strlen(text);
     assert_true(detect_scan(set, fx.sc, text, len, 0, 0.5, &f, &n, &cap) >= 0);
-    char *r = n ? guard_redact_apply(text, len, f, n, CONFIG_REDACT_MASK, NULL, outlen) : strdup(text);
+    char *r = n ? guard_redact_apply(text, len, f, n, CONFIG_REDACT_MASK, NULL, 0, outlen) : strdup(text);
     if (n == 0)
         *outlen = len;
     free(f);
