@@ -2485,17 +2485,14 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             }
         }
         /* hex digits matter only for a pair ("69 67 6e ...") or a long run */
-        int hex = 0;
-        if (n == 2)
-            hex = (bc[p[ws]] & bc[p[ws + 1]] & BC_HEX) != 0;
-        else if (n >= 16)
-            hex = hex_tail(bc, p + ws, n) || (p[ws] == '0' && (p[ws + 1] | 0x20) == 'x' && hex_tail(bc, p + ws + 2, n - 2));
-        if (hex && n >= 16)
-            out->hex_cue = 1;
-        else if (hex && n == 2 && ++hex_pairs >= 8) /* eight hex pairs in a row: "69 67 6e ..." */
-            out->hex_cue = 1;
-        else if (!(hex && n == 2))
+        if (n == 2 && (bc[p[ws]] & bc[p[ws + 1]] & BC_HEX)) {
+            if (++hex_pairs >= 8) /* eight hex pairs in a row: "69 67 6e ..." */
+                out->hex_cue = 1;
+        } else if (n >= 16 && (hex_tail(bc, p + ws, n) || (p[ws] == '0' && (p[ws + 1] | 0x20) == 'x' && hex_tail(bc, p + ws + 2, n - 2)))) {
+            out->hex_cue = 1; /* a long run (the count of pairs goes on past it) */
+        } else {
             hex_pairs = 0;
+        }
         uint32_t wh = n <= MAX_WORD ? hash_final(h, n) : 0;
         if (n > 1 && n <= MAX_WORD && key[n - 1] == '\'') { /* a trailing apostrophe is a quote */
             while (n > 1 && key[n - 1] == '\'')
@@ -2558,17 +2555,18 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             s1 = ws;
             heads1 = heads;
         }
-        if ((n == 3 || n == 4) && p[ws] >= 'A' && p[ws] <= 'Z' && p[ws + 1] >= 'A' && p[ws + 1] <= 'Z' && p[ws + 2] >= 'A' &&
-            p[ws + 2] <= 'Z' && (n == 3 || (p[ws + 3] >= 'A' && p[ws + 3] <= 'Z')) &&
-            (memcmp(key, "dan", 3) == 0 || memcmp(key, "stan", 4) == 0 || memcmp(key, "dude", 4) == 0 ||
-             memcmp(key, "aim", 3) == 0))
-            cls |= B(K_PERSONA) | B(K_AI); /* the jailbreak personas, written in capitals */
+        if (p[ws] >= 'A' && p[ws] <= 'Z') { /* a capital (one test for most words): a persona or a name */
+            if ((n == 3 || n == 4) && p[ws + 1] >= 'A' && p[ws + 1] <= 'Z' && p[ws + 2] >= 'A' && p[ws + 2] <= 'Z' &&
+                (n == 3 || (p[ws + 3] >= 'A' && p[ws + 3] <= 'Z')) &&
+                (memcmp(key, "dan", 3) == 0 || memcmp(key, "stan", 4) == 0 || memcmp(key, "dude", 4) == 0 ||
+                 memcmp(key, "aim", 3) == 0))
+                cls |= B(K_PERSONA) | B(K_AI); /* the jailbreak personas, written in capitals */
+            if (ws >= 4 && (p[ws - 1] == ' ' || p[ws - 1] == '\'' || p[ws - 1] == '"') && named_after_you_are(p, ws))
+                cls |= B(K_NAMEDP); /* You are Mongo Tom, ... */
+        }
         if (n >= 5 && n <= MAX_WORD && !(cls & B(K_AI)) && (key[n - 1] == 't' || key[n - 1] == 'b') &&
             (memcmp(key + n - 3, "gpt", 3) == 0 || memcmp(key + n - 3, "bot", 3) == 0))
-            cls |= B(K_PERSONA) | B(K_AI);                                         /* HackGPT, EvilBot */
-        if (p[ws] >= 'A' && p[ws] <= 'Z' && ws >= 4 && (p[ws - 1] == ' ' || p[ws - 1] == '\'' || p[ws - 1] == '"') &&
-            named_after_you_are(p, ws))
-            cls |= B(K_NAMEDP); /* You are Mongo Tom, ... */
+            cls |= B(K_PERSONA) | B(K_AI); /* HackGPT, EvilBot */
         if (cls != 0) {
             if (!(cls & (B(K_ROLE) | B(K_AUTHOVR))))
                 ; /* most words: none of the role checks below */
