@@ -2332,9 +2332,11 @@ static int is_anchor(lex_cls cls)
 /* Where the run of word bytes (BC_WORD) that starts at p[i] ends. The letters are skipped
  * sixteen bytes at a time: most words are letters and end within them, and the loop of a
  * table lookup and a branch per byte cost more than the rest of the word's work; a digit or
- * an apostrophe after them goes on byte by byte. */
-static inline size_t word_end(const unsigned char *bc, const unsigned char *p, size_t i, size_t len)
+ * an apostrophe after them goes on byte by byte. *letters: 1 if p[i] up to the end are letters
+ * (known when they end within the sixteen-byte steps; 0 otherwise). */
+static inline size_t word_end(const unsigned char *bc, const unsigned char *p, size_t i, size_t len, int *letters)
 {
+    *letters = 0;
 #ifdef __SSE2__
     while (i + 16 <= len) {
         __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
@@ -2344,6 +2346,10 @@ static inline size_t word_end(const unsigned char *bc, const unsigned char *p, s
         unsigned other = ~(unsigned)_mm_movemask_epi8(letter) & 0xFFFFu;
         if (other != 0) {
             i += (size_t)__builtin_ctz(other);
+            if (!(bc[p[i]] & BC_WORD)) {
+                *letters = 1;
+                return i;
+            }
             break;
         }
         i += 16;
@@ -2447,7 +2453,8 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             continue;
         }
         size_t ws = i;
-        i = word_end(bc, p, i + 1, len);
+        int letters; /* the bytes after the first are letters (then there is no apostrophe: a word starts with none) */
+        i = word_end(bc, p, i + 1, len, &letters);
         size_t n = i - ws;
         /* the word is hashed eight bytes at a time, lower-cased in the register: word bytes
          * are letters, digits and apostrophes, and OR 0x20 lower-cases the letters and leaves
@@ -2494,7 +2501,7 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             hex_pairs = 0;
         }
         uint32_t wh = n <= MAX_WORD ? hash_final(h, n) : 0;
-        if (n > 1 && n <= MAX_WORD && key[n - 1] == '\'') { /* a trailing apostrophe is a quote */
+        if (!letters && n > 1 && n <= MAX_WORD && key[n - 1] == '\'') { /* a trailing apostrophe is a quote */
             while (n > 1 && key[n - 1] == '\'')
                 key[--n] = 0;
             wh = lex_hash(key, n);
@@ -2508,7 +2515,7 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             const struct lex_slot *e = lex_get(lex, wh, key, n);
             if (e == NULL && n >= 14)
                 run_together(&s, key, n, ws, i);
-            if (e == NULL && n > 3 && key[n - 2] == '\'' && key[n - 1] == 's') { /* the operator's */
+            if (e == NULL && !letters && n > 3 && key[n - 2] == '\'' && key[n - 1] == 's') { /* the operator's */
                 memset(key + n - 2, 0, 8);
                 e = lex_get(lex, lex_hash(key, n - 2), key, n - 2);
                 key[n - 2] = '\'';
@@ -2605,12 +2612,14 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             fprintf(stderr, "tok %u sent %u clause %u [%.*s] cls %llx:%llx\n", idx, sent, clause, (int)(t->end - t->start),
                     text + t->start, (unsigned long long)(cls >> 64), (unsigned long long)cls);
 #endif
-            if (cls & B(K_ROT13))
-                out->rot13_cue = 1;
-            if (cls & B(K_REVERSED))
-                out->reversed_cue = 1;
-            if ((cls & B(K_FOLLOW)) && (find_back(&s, 1, B(K_NOLONGER), t, 4) >= 0 || find_back(&s, 1, B(K_STOPV), t, 2) >= 0))
-                t->cls |= B(K_OVR); /* "do not follow", "no longer have to obey" */
+            if (cls & (B(K_ROT13) | B(K_REVERSED) | B(K_FOLLOW))) { /* one test for most words */
+                if (cls & B(K_ROT13))
+                    out->rot13_cue = 1;
+                if (cls & B(K_REVERSED))
+                    out->reversed_cue = 1;
+                if ((cls & B(K_FOLLOW)) && (find_back(&s, 1, B(K_NOLONGER), t, 4) >= 0 || find_back(&s, 1, B(K_STOPV), t, 2) >= 0))
+                    t->cls |= B(K_OVR); /* "do not follow", "no longer have to obey" */
+            }
             settle_pending(&s, t);
             if ((cls & B(K_DESCRIBE)) && !(ws > 0 && p[ws - 1] == '.') && !which_means(p, ws) && /* not "evil.example" */
                 !next_word_in(&s, i, explain_how, sizeof(explain_how) / sizeof(explain_how[0]))) /* "explain step by step how to" asks for it */
