@@ -850,9 +850,19 @@ static int prescan(const unsigned char *s, size_t len, struct b64_run *runs, siz
             break;
         size_t start = i;
         unsigned any = 0;
-        if (i < bounded) {
-            for (unsigned k; (k = cls[s[i]]) & C_TOKEN; i++)
-                any |= k;
+        if (i < bounded) { /* two bytes a step: s[i] is a token byte, so s[i + 1] is there */
+            for (;;) {
+                unsigned k0 = cls[s[i]], k1;
+                if (!(k0 & C_TOKEN))
+                    break;
+                any |= k0;
+                if (!((k1 = cls[s[i + 1]]) & C_TOKEN)) {
+                    i++;
+                    break;
+                }
+                any |= k1;
+                i += 2;
+            }
         } else {
             for (; i < len && (cls[s[i]] & C_TOKEN); i++)
                 any |= cls[s[i]];

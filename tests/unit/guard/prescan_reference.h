@@ -1,7 +1,7 @@
 /* The prompt_injection pre-pass (prescan in src/guard/injection.c) as it was before its
- * 64-byte-block rewrite: a class-table lookup per byte, a token at a time. Kept verbatim
+ * shortcuts for words and numbers: every test on every token. Kept verbatim
  * (names prefixed ref_ / REF_) as the reference that tests/unit/guard/test_injection_equiv.c
- * holds the fast pass to: same answer (NEED_*), same base64 runs, same decoder candidates
+ * holds prescan to: same answer (NEED_*), same base64 runs, same decoder candidates
  * on every text. */
 #ifndef WARDEN_TEST_PRESCAN_REFERENCE_H
 #define WARDEN_TEST_PRESCAN_REFERENCE_H

@@ -1,9 +1,9 @@
 /* The prompt_injection detector's fast paths against what it answered before them.
  *
- *   - prescan (the byte-class pre-pass of src/guard/injection.c) against the per-byte version
- *     it replaced, kept in prescan_reference.h: the same NEED_* answer, base64 runs and
- *     decoder candidates on every text below, at every alignment of its first 64 bytes and
- *     cut at every length near its end (the block loop's edges);
+ *   - prescan (the byte-class pre-pass of src/guard/injection.c) against the version before
+ *     its shortcuts, kept in prescan_reference.h: the same NEED_* answer, base64 runs and
+ *     decoder candidates on every text below, started at several offsets and cut at every
+ *     length near its end in a buffer of exactly that length (the loops' reads near the end);
  *   - the token model (inj_lex_score: rules, spans, cues and the anchors it reports) and the
  *     whole check (guard_injection_check: score, family scores, family, span, signal) against
  *     digests the code gave before it was made faster, in tests/data/injection_equiv.digests
@@ -257,7 +257,7 @@ static void prescan_matches_its_reference(void **state)
         runs++;
         if (i % 5 != 0 || n > (1 << 16))
             continue;
-        /* at every alignment of the first 64 bytes (tokens across each block edge) */
+        /* started inside its first tokens */
         for (size_t off = 1; off < 64 && off < n; off += 3) {
             differ += !prescan_agrees(t + off, n - off);
             runs++;
