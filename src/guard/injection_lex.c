@@ -2406,6 +2406,16 @@ static unsigned script_of(const unsigned char *p, size_t len, size_t i)
     return 0;
 }
 
+/* The classes of a word on which more happens than its place in the ring and the settling of a
+ * pending reveal: role tags, anchors, cues, "do not follow", a sentence that explains words, and
+ * the triggers of every rule. Most classified words of a text (the, of, and, I) have none. */
+#ifdef LEX_ALL_RULES
+#define WORD_ACTS (~(lex_cls)0)
+#else
+#define WORD_ACTS                                                                                                                  \
+    (B(K_ROLE) | B(K_AUTHOVR) | ANCHORS | B(K_INSTR) | B(K_ROT13) | B(K_REVERSED) | B(K_FOLLOW) | B(K_DESCRIBE) | ANY_TRIGGER)
+#endif
+
 void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, struct inj_lex_result *out,
                    void (*on_anchor)(void *ud, size_t end), void *ud)
 {
@@ -2575,23 +2585,6 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             (memcmp(key + n - 3, "gpt", 3) == 0 || memcmp(key + n - 3, "bot", 3) == 0))
             cls |= B(K_PERSONA) | B(K_AI); /* HackGPT, EvilBot */
         if (cls != 0) {
-            if (!(cls & (B(K_ROLE) | B(K_AUTHOVR))))
-                ; /* most words: none of the role checks below */
-            else if ((cls & B(K_ROLE)) && ws > 0 &&
-                     (p[ws - 1] == '[' || p[ws - 1] == '<' || (ws > 1 && p[ws - 1] == ' ' && (p[ws - 2] == '[' || p[ws - 2] == '<'))))
-            { /* [ADMIN], <developer>, [[ SYSTEM ]]: a fake role tag speaks to the model, what follows are its orders */
-                role_tag(&s, p, len, ws, i);
-                s.ai_addr_at = idx;
-            }
-            else if (tstart >= 2 && (p[tstart - 1] == '#' || p[tstart - 2] == '#'))
-                fire(&s, LEX_OVERRIDE_AUTHORITY, (cls & B(K_AUTHOVR)) ? 0.6 : 0.45, tstart, i); /* "### System ###" */
-            else if ((cls & B(K_AUTHOVR)) && i < len && p[i] == ':') {
-                fire(&s, LEX_OVERRIDE_AUTHORITY, 0.6, tstart, i + 1); /* "SYSTEM OVERRIDE: ..." inside a tool's answer */
-                s.ai_addr_at = idx;
-            } else if ((cls & B(K_ROLE)) && i < len && p[i] == ':' && (ws == 0 || p[ws - 1] == '\n' || p[ws - 1] == '"')) {
-                fire(&s, LEX_OVERRIDE_AUTHORITY, 0.45, ws, i + 1); /* "sudo: ...", "SYSTEM: ..." opening a line */
-                s.ai_addr_at = idx;
-            }
             struct tok *t = &s.ring[s.n % RING];
 #ifdef __SSE2__
             /* one 16-byte store: the rules load the class set as one 16-byte value, and a load
@@ -2606,55 +2599,76 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             t->sent = sent;
             t->clause = clause;
             s.n++;
-            if (on_anchor != NULL && is_anchor(cls))
-                on_anchor(ud, i);
 #ifdef LEX_DEBUG
             fprintf(stderr, "tok %u sent %u clause %u [%.*s] cls %llx:%llx\n", idx, sent, clause, (int)(t->end - t->start),
                     text + t->start, (unsigned long long)(cls >> 64), (unsigned long long)cls);
 #endif
-            if (cls & (B(K_ROT13) | B(K_REVERSED) | B(K_FOLLOW))) { /* one test for most words */
-                if (cls & B(K_ROT13))
-                    out->rot13_cue = 1;
-                if (cls & B(K_REVERSED))
-                    out->reversed_cue = 1;
-                if ((cls & B(K_FOLLOW)) && (find_back(&s, 1, B(K_NOLONGER), t, 4) >= 0 || find_back(&s, 1, B(K_STOPV), t, 2) >= 0))
-                    t->cls |= B(K_OVR); /* "do not follow", "no longer have to obey" */
-            }
-            settle_pending(&s, t);
-            if ((cls & B(K_DESCRIBE)) && !(ws > 0 && p[ws - 1] == '.') && !which_means(p, ws) && /* not "evil.example" */
-                !next_word_in(&s, i, explain_how, sizeof(explain_how) / sizeof(explain_how[0]))) /* "explain step by step how to" asks for it */
-                s.sent_describes = 1;
+            if (!(cls & WORD_ACTS)) {
+                settle_pending(&s, t); /* the, of, and, I: context for the rules of later words only */
+            } else {
+                if (!(cls & (B(K_ROLE) | B(K_AUTHOVR))))
+                    ; /* most words: none of the role checks below */
+                else if ((cls & B(K_ROLE)) && ws > 0 &&
+                         (p[ws - 1] == '[' || p[ws - 1] == '<' || (ws > 1 && p[ws - 1] == ' ' && (p[ws - 2] == '[' || p[ws - 2] == '<'))))
+                { /* [ADMIN], <developer>, [[ SYSTEM ]]: a fake role tag speaks to the model, what follows are its orders */
+                    role_tag(&s, p, len, ws, i);
+                    s.ai_addr_at = idx;
+                }
+                else if (tstart >= 2 && (p[tstart - 1] == '#' || p[tstart - 2] == '#'))
+                    fire(&s, LEX_OVERRIDE_AUTHORITY, (cls & B(K_AUTHOVR)) ? 0.6 : 0.45, tstart, i); /* "### System ###" */
+                else if ((cls & B(K_AUTHOVR)) && i < len && p[i] == ':') {
+                    fire(&s, LEX_OVERRIDE_AUTHORITY, 0.6, tstart, i + 1); /* "SYSTEM OVERRIDE: ..." inside a tool's answer */
+                    s.ai_addr_at = idx;
+                } else if ((cls & B(K_ROLE)) && i < len && p[i] == ':' && (ws == 0 || p[ws - 1] == '\n' || p[ws - 1] == '"')) {
+                    fire(&s, LEX_OVERRIDE_AUTHORITY, 0.45, ws, i + 1); /* "sudo: ...", "SYSTEM: ..." opening a line */
+                    s.ai_addr_at = idx;
+                }
+                if (on_anchor != NULL && is_anchor(cls))
+                    on_anchor(ud, i);
+                if (cls & (B(K_ROT13) | B(K_REVERSED) | B(K_FOLLOW))) { /* one test for most words */
+                    if (cls & B(K_ROT13))
+                        out->rot13_cue = 1;
+                    if (cls & B(K_REVERSED))
+                        out->reversed_cue = 1;
+                    if ((cls & B(K_FOLLOW)) && (find_back(&s, 1, B(K_NOLONGER), t, 4) >= 0 || find_back(&s, 1, B(K_STOPV), t, 2) >= 0))
+                        t->cls |= B(K_OVR); /* "do not follow", "no longer have to obey" */
+                }
+                settle_pending(&s, t);
+                if ((cls & B(K_DESCRIBE)) && !(ws > 0 && p[ws - 1] == '.') && !which_means(p, ws) && /* not "evil.example" */
+                    !next_word_in(&s, i, explain_how, sizeof(explain_how) / sizeof(explain_how[0]))) /* "explain step by step how to" asks for it */
+                    s.sent_describes = 1;
 #ifndef LEX_NORULES
-            /* most classified words of ordinary text are context (the, of, and, I): they only
-             * feed the rules of later words, so no rule runs on them */
+                /* most classified words of ordinary text are context (the, of, and, I): they only
+                 * feed the rules of later words, so no rule runs on them */
 #ifdef LEX_ALL_RULES /* check: building with it must not change any score */
-            rules_override(&s, t);
-            rules_roleplay(&s, t);
-            rules_extraction(&s, t);
-            rules_steering(&s, t);
-            rules_setup(&s, t);
-#else
-            if (!(cls & ANY_TRIGGER))
-                ; /* the, a, and, of, for: context for later words only */
-            else {
-            if (cls & OVERRIDE_TRIGGERS)
                 rules_override(&s, t);
-            if (cls & ROLEPLAY_TRIGGERS)
                 rules_roleplay(&s, t);
-            if (cls & EXTRACTION_TRIGGERS)
                 rules_extraction(&s, t);
-            /* common words (all, no, on, you, it) run these rules only where they can fire: a policy
-             * value after a policy key, "you" after "defines", a pronoun once the reader's setup was named */
-            if ((cls & STEERING_TRIGGERS) ||
-                ((cls & (B(K_CFGOFF) | B(K_CFGONV))) && s.n >= 2 &&
-                 ((back(&s, 1)->cls | (s.n >= 3 ? back(&s, 2)->cls : 0)) & (B(K_CFGKEY) | B(K_CFGON)))))
                 rules_steering(&s, t);
-            if ((cls & SETUP_TRIGGERS) || ((cls & B(K_YOU)) && s.n >= 2 && (back(&s, 1)->cls & B(K_DEFINES))) ||
-                ((cls & (B(K_PRON) | B(K_HIDDEN))) && s.setup_ref_at != UINT32_MAX))
                 rules_setup(&s, t);
+#else
+                if (!(cls & ANY_TRIGGER))
+                    ; /* the, a, and, of, for: context for later words only */
+                else {
+                if (cls & OVERRIDE_TRIGGERS)
+                    rules_override(&s, t);
+                if (cls & ROLEPLAY_TRIGGERS)
+                    rules_roleplay(&s, t);
+                if (cls & EXTRACTION_TRIGGERS)
+                    rules_extraction(&s, t);
+                /* common words (all, no, on, you, it) run these rules only where they can fire: a policy
+                 * value after a policy key, "you" after "defines", a pronoun once the reader's setup was named */
+                if ((cls & STEERING_TRIGGERS) ||
+                    ((cls & (B(K_CFGOFF) | B(K_CFGONV))) && s.n >= 2 &&
+                     ((back(&s, 1)->cls | (s.n >= 3 ? back(&s, 2)->cls : 0)) & (B(K_CFGKEY) | B(K_CFGON)))))
+                    rules_steering(&s, t);
+                if ((cls & SETUP_TRIGGERS) || ((cls & B(K_YOU)) && s.n >= 2 && (back(&s, 1)->cls & B(K_DEFINES))) ||
+                    ((cls & (B(K_PRON) | B(K_HIDDEN))) && s.setup_ref_at != UINT32_MAX))
+                    rules_setup(&s, t);
+                }
+#endif
+#endif
             }
-#endif
-#endif
         }
         idx++;
         if (i < len && p[i] == ' ') /* the usual gap: a space is no boundary, passed over here */
