@@ -840,16 +840,17 @@ static int prescan(const unsigned char *s, size_t len, struct b64_run *runs, siz
     while (bounded > 0 && (cls[s[bounded - 1]] & C_TOKEN))
         bounded--;
     while (i < len) {
-        unsigned gap = 0;
+        unsigned gap = 0, any = 0;
         if (s[i] == ' ') /* the usual gap; a space has no class bits */
             i++;
-        while (i < len && !(cls[s[i]] & C_TOKEN))
-            gap |= cls[s[i++]];
+        while (i < len && !((any = cls[s[i]]) & C_TOKEN)) {
+            gap |= any;
+            i++;
+        }
         gap_bits |= gap;
         if (i == len)
             break;
-        size_t start = i;
-        unsigned any = 0;
+        size_t start = i++; /* any: the classes of its first byte */
         if (i < bounded) { /* two bytes a step: s[i] is a token byte, so s[i + 1] is there */
             for (;;) {
                 unsigned k0 = cls[s[i]], k1;
