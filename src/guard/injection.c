@@ -718,6 +718,15 @@ struct cand_state {
     size_t last_code; /* where the last character code ended */
 };
 
+/* A number of one to three digits: eight in a row may be character codes. */
+static inline void cand_code(struct cand_state *st, size_t start, size_t end)
+{
+    st->codes_run = st->last_code + 2 >= start ? st->codes_run + 1 : 1; /* one separator or ", " */
+    st->last_code = end;
+    if (st->codes_run >= 8)
+        st->cand |= CAND_CODES;
+}
+
 /* The rare tokens: digits, dashes, capitals with digits. */
 static void cand_other_token(struct cand_state *st, const uint16_t *cls, const unsigned char *s, size_t start, size_t end, unsigned any)
 {
@@ -730,12 +739,8 @@ static void cand_other_token(struct cand_state *st, const uint16_t *cls, const u
         if (n >= 4 && (s[start] | 0x20) == 'u' && s[start + 1] == '+' && ++st->points >= 4)
             st->cand |= CAND_POINTS;
     } else if (!(any & C_PUNCT)) { /* digits */
-        if (n <= 3) {
-            st->codes_run = st->last_code + 2 >= start ? st->codes_run + 1 : 1; /* one separator or ", " */
-            st->last_code = end;
-            if (st->codes_run >= 8)
-                st->cand |= CAND_CODES;
-        }
+        if (n <= 3)
+            cand_code(st, start, end);
         if (n >= 7 && (n <= 8 || n % 8 == 0)) {
             size_t k = start;
             while (k < end && (s[k] == '0' || s[k] == '1'))
@@ -765,38 +770,43 @@ static const uint32_t backwards_pairs[26] = {
 };
 #undef L
 
+/* A word of letters s[start..end), the words-th token, with the OR of its byte classes. */
+static inline __attribute__((always_inline)) void cand_word(struct cand_state *st, const uint16_t *cls, const unsigned char *s, size_t start, size_t end, unsigned any,
+                             unsigned words)
+{
+    size_t n = end - start;
+    /* a word with j/q/x/z or without a vowel is odd (capitals only: acronyms up to 4);
+     * three odd words close together may be shifted letters */
+    if (((any ^ C_VOWEL) & (C_RARE | C_VOWEL)) && n >= 3 && ((any & C_LOWER) || n >= 5)) {
+        if (++st->odd_words >= CIPHER_ODD_WORDS && words - st->odd2 < CIPHER_WORDS)
+            st->cand |= CAND_CIPHER;
+        st->odd2 = st->odd1;
+        st->odd1 = words;
+    }
+    if (n >= 16 && !(any & C_LOWER))
+        st->cand |= CAND_BASE32;
+    if ((s[end - 1] | 0x20) == 'y' && n >= 4 && (s[end - 2] | 0x20) == 'a' && ++st->ay_words >= 3)
+        st->cand |= CAND_PIG;
+    if (n >= 2 && n <= 4 && ((backwards_pairs[(s[start] | 0x20) - 'a'] >> ((s[start + 1] | 0x20) - 'a')) & 1) &&
+        inj_backwards_word(s + start, n) && ++st->backwards >= 2)
+        st->cand |= CAND_BACKWARDS;
+    if ((any & C_UPPER) && (cls[s[start]] & C_UPPER) && n >= 4 && n <= 8) { /* in a row: one word after the last */
+        st->caps = st->last_cap + 1 == words ? st->caps + 1 : 1;
+        st->last_cap = words;
+        if (st->caps >= 5)
+            st->cand |= CAND_CAPS;
+    }
+}
+
 /* One token s[start..end), the words-th, with the OR of its byte classes and of the classes
- * of the bytes before it (gap). Most tokens are words of letters with a vowel after a space: a few tests
- * each, and the rest is for rarer tokens. */
+ * of the bytes before it (gap). */
 static inline void cand_token(struct cand_state *st, const uint16_t *cls, const unsigned char *s, size_t start, size_t end,
                               unsigned any, unsigned gap, unsigned words)
 {
-    size_t n = end - start;
-    if ((any & (C_ALPHA | C_DIGIT | C_PUNCT)) == C_ALPHA) {
-        /* a word with j/q/x/z or without a vowel is odd (capitals only: acronyms up to 4);
-         * three odd words close together may be shifted letters */
-        if (((any ^ C_VOWEL) & (C_RARE | C_VOWEL)) && n >= 3 && ((any & C_LOWER) || n >= 5)) {
-            if (++st->odd_words >= CIPHER_ODD_WORDS && words - st->odd2 < CIPHER_WORDS)
-                st->cand |= CAND_CIPHER;
-            st->odd2 = st->odd1;
-            st->odd1 = words;
-        }
-        if (n >= 16 && !(any & C_LOWER))
-            st->cand |= CAND_BASE32;
-        if ((s[end - 1] | 0x20) == 'y' && n >= 4 && (s[end - 2] | 0x20) == 'a' && ++st->ay_words >= 3)
-            st->cand |= CAND_PIG;
-        if (n >= 2 && n <= 4 && ((backwards_pairs[(s[start] | 0x20) - 'a'] >> ((s[start + 1] | 0x20) - 'a')) & 1) &&
-            inj_backwards_word(s + start, n) && ++st->backwards >= 2)
-            st->cand |= CAND_BACKWARDS;
-        if ((any & C_UPPER) && (cls[s[start]] & C_UPPER) && n >= 4 && n <= 8) { /* in a row: one word after the last */
-            st->caps = st->last_cap + 1 == words ? st->caps + 1 : 1;
-            st->last_cap = words;
-            if (st->caps >= 5)
-                st->cand |= CAND_CAPS;
-        }
-    } else {
+    if ((any & (C_ALPHA | C_DIGIT | C_PUNCT)) == C_ALPHA)
+        cand_word(st, cls, s, start, end, any, words);
+    else
         cand_other_token(st, cls, s, start, end, any);
-    }
     if (gap & (C_QUOTE | C_DOT)) {
         if (s[start - 1] == '.') {
             if (start >= 2 && (cls[s[start - 2]] & C_LOWER) && (any & C_LOWER) && ++st->cuts >= 3)
@@ -811,8 +821,11 @@ static inline void cand_token(struct cand_state *st, const uint16_t *cls, const 
  * bytes of a token): does it need the normalisation pass, and which parts of it (NEED_*);
  * where are its base64 runs (B64_MIN_RUN+ characters with both cases; runs may be NULL);
  * and which decoders may find a payload (*cand, enum decode_cand; cand may be NULL)?
- * Most words of a prose text are letters only and longer than one letter: they cost a
- * table lookup per byte and a few operations per word. */
+ * Most tokens of a prose text are words of letters or short numbers, not after a quote or a
+ * full stop: for them the tests of cand_token and of the token's NEED_* that can be true are
+ * spelt out (a number of up to six digits only counts toward character codes; a word of fewer
+ * than B64_MIN_RUN letters is no base64 run, has no leet character and no punctuation) and the
+ * rest are skipped; any other token takes every test. */
 static int prescan(const unsigned char *s, size_t len, struct b64_run *runs, size_t *n_runs, unsigned *cand)
 {
     const uint16_t *cls = byte_class();
@@ -827,26 +840,55 @@ static int prescan(const unsigned char *s, size_t len, struct b64_run *runs, siz
     while (bounded > 0 && (cls[s[bounded - 1]] & C_TOKEN))
         bounded--;
     while (i < len) {
-        unsigned gap = 0;
+        unsigned gap = 0, any = 0;
         if (s[i] == ' ') /* the usual gap; a space has no class bits */
             i++;
-        while (i < len && !(cls[s[i]] & C_TOKEN))
-            gap |= cls[s[i++]];
+        while (i < len && !((any = cls[s[i]]) & C_TOKEN)) {
+            gap |= any;
+            i++;
+        }
         gap_bits |= gap;
         if (i == len)
             break;
-        size_t start = i;
-        unsigned any = 0;
-        if (i < bounded) {
-            for (unsigned k; (k = cls[s[i]]) & C_TOKEN; i++)
-                any |= k;
+        size_t start = i++; /* any: the classes of its first byte */
+        if (i < bounded) { /* two bytes a step: s[i] is a token byte, so s[i + 1] is there */
+            for (;;) {
+                unsigned k0 = cls[s[i]], k1;
+                if (!(k0 & C_TOKEN))
+                    break;
+                any |= k0;
+                if (!((k1 = cls[s[i + 1]]) & C_TOKEN)) {
+                    i++;
+                    break;
+                }
+                any |= k1;
+                i += 2;
+            }
         } else {
             for (; i < len && (cls[s[i]] & C_TOKEN); i++)
                 any |= cls[s[i]];
         }
         size_t n = i - start;
+        words++;
+        if (!(gap & (C_QUOTE | C_DOT))) {
+            if (!(any & (C_DIGIT | C_PUNCT)) && n < B64_MIN_RUN) { /* a word of letters */
+                if (cand != NULL)
+                    cand_word(&st, cls, s, start, i, any, words);
+                if (n > 1)
+                    singles = 0; /* read only while NEED_LEET and NEED_SPACED are unset */
+                else if (!(need & (NEED_LEET | NEED_SPACED)) && i + 1 < len && s[i] != '\n' && (cls[s[i + 1]] & C_ALPHA) &&
+                         ++singles >= 4)
+                    need |= NEED_SPACED; /* a single letter, one separator, the next token: "i g n o r e" */
+                continue;
+            }
+            if (!(any & (C_ALPHA | C_PUNCT)) && n <= 6) { /* a number: only cand_other_token's character codes */
+                if (cand != NULL && n <= 3)
+                    cand_code(&st, start, i);
+                continue;
+            }
+        }
         if (cand != NULL)
-            cand_token(&st, cls, s, start, i, any, gap, ++words);
+            cand_token(&st, cls, s, start, i, any, gap, words);
         if (runs != NULL && n >= B64_MIN_RUN && (any & (C_UPPER | C_LOWER)) == (C_UPPER | C_LOWER) && nr < B64_MAX_RUNS) {
             /* a run of base64 bytes ends at an @ or $ */
             size_t a = start;

@@ -2332,9 +2332,11 @@ static int is_anchor(lex_cls cls)
 /* Where the run of word bytes (BC_WORD) that starts at p[i] ends. The letters are skipped
  * sixteen bytes at a time: most words are letters and end within them, and the loop of a
  * table lookup and a branch per byte cost more than the rest of the word's work; a digit or
- * an apostrophe after them goes on byte by byte. */
-static inline size_t word_end(const unsigned char *bc, const unsigned char *p, size_t i, size_t len)
+ * an apostrophe after them goes on byte by byte. *letters: 1 if p[i] up to the end are letters
+ * (known when they end within the sixteen-byte steps; 0 otherwise). */
+static inline size_t word_end(const unsigned char *bc, const unsigned char *p, size_t i, size_t len, int *letters)
 {
+    *letters = 0;
 #ifdef __SSE2__
     while (i + 16 <= len) {
         __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
@@ -2344,6 +2346,10 @@ static inline size_t word_end(const unsigned char *bc, const unsigned char *p, s
         unsigned other = ~(unsigned)_mm_movemask_epi8(letter) & 0xFFFFu;
         if (other != 0) {
             i += (size_t)__builtin_ctz(other);
+            if (!(bc[p[i]] & BC_WORD)) {
+                *letters = 1;
+                return i;
+            }
             break;
         }
         i += 16;
@@ -2400,6 +2406,16 @@ static unsigned script_of(const unsigned char *p, size_t len, size_t i)
     return 0;
 }
 
+/* The classes of a word on which more happens than its place in the ring and the settling of a
+ * pending reveal: role tags, anchors, cues, "do not follow", a sentence that explains words, and
+ * the triggers of every rule. Most classified words of a text (the, of, and, I) have none. */
+#ifdef LEX_ALL_RULES
+#define WORD_ACTS (~(lex_cls)0)
+#else
+#define WORD_ACTS                                                                                                                  \
+    (B(K_ROLE) | B(K_AUTHOVR) | ANCHORS | B(K_INSTR) | B(K_ROT13) | B(K_REVERSED) | B(K_FOLLOW) | B(K_DESCRIBE) | ANY_TRIGGER)
+#endif
+
 void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, struct inj_lex_result *out,
                    void (*on_anchor)(void *ud, size_t end), void *ud)
 {
@@ -2447,7 +2463,8 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             continue;
         }
         size_t ws = i;
-        i = word_end(bc, p, i + 1, len);
+        int letters; /* the bytes after the first are letters (then there is no apostrophe: a word starts with none) */
+        i = word_end(bc, p, i + 1, len, &letters);
         size_t n = i - ws;
         /* the word is hashed eight bytes at a time, lower-cased in the register: word bytes
          * are letters, digits and apostrophes, and OR 0x20 lower-cases the letters and leaves
@@ -2485,19 +2502,16 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             }
         }
         /* hex digits matter only for a pair ("69 67 6e ...") or a long run */
-        int hex = 0;
-        if (n == 2)
-            hex = (bc[p[ws]] & bc[p[ws + 1]] & BC_HEX) != 0;
-        else if (n >= 16)
-            hex = hex_tail(bc, p + ws, n) || (p[ws] == '0' && (p[ws + 1] | 0x20) == 'x' && hex_tail(bc, p + ws + 2, n - 2));
-        if (hex && n >= 16)
-            out->hex_cue = 1;
-        else if (hex && n == 2 && ++hex_pairs >= 8) /* eight hex pairs in a row: "69 67 6e ..." */
-            out->hex_cue = 1;
-        else if (!(hex && n == 2))
+        if (n == 2 && (bc[p[ws]] & bc[p[ws + 1]] & BC_HEX)) {
+            if (++hex_pairs >= 8) /* eight hex pairs in a row: "69 67 6e ..." */
+                out->hex_cue = 1;
+        } else if (n >= 16 && (hex_tail(bc, p + ws, n) || (p[ws] == '0' && (p[ws + 1] | 0x20) == 'x' && hex_tail(bc, p + ws + 2, n - 2)))) {
+            out->hex_cue = 1; /* a long run (the count of pairs goes on past it) */
+        } else {
             hex_pairs = 0;
+        }
         uint32_t wh = n <= MAX_WORD ? hash_final(h, n) : 0;
-        if (n > 1 && n <= MAX_WORD && key[n - 1] == '\'') { /* a trailing apostrophe is a quote */
+        if (!letters && n > 1 && n <= MAX_WORD && key[n - 1] == '\'') { /* a trailing apostrophe is a quote */
             while (n > 1 && key[n - 1] == '\'')
                 key[--n] = 0;
             wh = lex_hash(key, n);
@@ -2511,7 +2525,7 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             const struct lex_slot *e = lex_get(lex, wh, key, n);
             if (e == NULL && n >= 14)
                 run_together(&s, key, n, ws, i);
-            if (e == NULL && n > 3 && key[n - 2] == '\'' && key[n - 1] == 's') { /* the operator's */
+            if (e == NULL && !letters && n > 3 && key[n - 2] == '\'' && key[n - 1] == 's') { /* the operator's */
                 memset(key + n - 2, 0, 8);
                 e = lex_get(lex, lex_hash(key, n - 2), key, n - 2);
                 key[n - 2] = '\'';
@@ -2558,35 +2572,19 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             s1 = ws;
             heads1 = heads;
         }
-        if ((n == 3 || n == 4) && p[ws] >= 'A' && p[ws] <= 'Z' && p[ws + 1] >= 'A' && p[ws + 1] <= 'Z' && p[ws + 2] >= 'A' &&
-            p[ws + 2] <= 'Z' && (n == 3 || (p[ws + 3] >= 'A' && p[ws + 3] <= 'Z')) &&
-            (memcmp(key, "dan", 3) == 0 || memcmp(key, "stan", 4) == 0 || memcmp(key, "dude", 4) == 0 ||
-             memcmp(key, "aim", 3) == 0))
-            cls |= B(K_PERSONA) | B(K_AI); /* the jailbreak personas, written in capitals */
+        if (p[ws] >= 'A' && p[ws] <= 'Z') { /* a capital (one test for most words): a persona or a name */
+            if ((n == 3 || n == 4) && p[ws + 1] >= 'A' && p[ws + 1] <= 'Z' && p[ws + 2] >= 'A' && p[ws + 2] <= 'Z' &&
+                (n == 3 || (p[ws + 3] >= 'A' && p[ws + 3] <= 'Z')) &&
+                (memcmp(key, "dan", 3) == 0 || memcmp(key, "stan", 4) == 0 || memcmp(key, "dude", 4) == 0 ||
+                 memcmp(key, "aim", 3) == 0))
+                cls |= B(K_PERSONA) | B(K_AI); /* the jailbreak personas, written in capitals */
+            if (ws >= 4 && (p[ws - 1] == ' ' || p[ws - 1] == '\'' || p[ws - 1] == '"') && named_after_you_are(p, ws))
+                cls |= B(K_NAMEDP); /* You are Mongo Tom, ... */
+        }
         if (n >= 5 && n <= MAX_WORD && !(cls & B(K_AI)) && (key[n - 1] == 't' || key[n - 1] == 'b') &&
             (memcmp(key + n - 3, "gpt", 3) == 0 || memcmp(key + n - 3, "bot", 3) == 0))
-            cls |= B(K_PERSONA) | B(K_AI);                                         /* HackGPT, EvilBot */
-        if (p[ws] >= 'A' && p[ws] <= 'Z' && ws >= 4 && (p[ws - 1] == ' ' || p[ws - 1] == '\'' || p[ws - 1] == '"') &&
-            named_after_you_are(p, ws))
-            cls |= B(K_NAMEDP); /* You are Mongo Tom, ... */
+            cls |= B(K_PERSONA) | B(K_AI); /* HackGPT, EvilBot */
         if (cls != 0) {
-            if (!(cls & (B(K_ROLE) | B(K_AUTHOVR))))
-                ; /* most words: none of the role checks below */
-            else if ((cls & B(K_ROLE)) && ws > 0 &&
-                     (p[ws - 1] == '[' || p[ws - 1] == '<' || (ws > 1 && p[ws - 1] == ' ' && (p[ws - 2] == '[' || p[ws - 2] == '<'))))
-            { /* [ADMIN], <developer>, [[ SYSTEM ]]: a fake role tag speaks to the model, what follows are its orders */
-                role_tag(&s, p, len, ws, i);
-                s.ai_addr_at = idx;
-            }
-            else if (tstart >= 2 && (p[tstart - 1] == '#' || p[tstart - 2] == '#'))
-                fire(&s, LEX_OVERRIDE_AUTHORITY, (cls & B(K_AUTHOVR)) ? 0.6 : 0.45, tstart, i); /* "### System ###" */
-            else if ((cls & B(K_AUTHOVR)) && i < len && p[i] == ':') {
-                fire(&s, LEX_OVERRIDE_AUTHORITY, 0.6, tstart, i + 1); /* "SYSTEM OVERRIDE: ..." inside a tool's answer */
-                s.ai_addr_at = idx;
-            } else if ((cls & B(K_ROLE)) && i < len && p[i] == ':' && (ws == 0 || p[ws - 1] == '\n' || p[ws - 1] == '"')) {
-                fire(&s, LEX_OVERRIDE_AUTHORITY, 0.45, ws, i + 1); /* "sudo: ...", "SYSTEM: ..." opening a line */
-                s.ai_addr_at = idx;
-            }
             struct tok *t = &s.ring[s.n % RING];
 #ifdef __SSE2__
             /* one 16-byte store: the rules load the class set as one 16-byte value, and a load
@@ -2601,53 +2599,76 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             t->sent = sent;
             t->clause = clause;
             s.n++;
-            if (on_anchor != NULL && is_anchor(cls))
-                on_anchor(ud, i);
 #ifdef LEX_DEBUG
             fprintf(stderr, "tok %u sent %u clause %u [%.*s] cls %llx:%llx\n", idx, sent, clause, (int)(t->end - t->start),
                     text + t->start, (unsigned long long)(cls >> 64), (unsigned long long)cls);
 #endif
-            if (cls & B(K_ROT13))
-                out->rot13_cue = 1;
-            if (cls & B(K_REVERSED))
-                out->reversed_cue = 1;
-            if ((cls & B(K_FOLLOW)) && (find_back(&s, 1, B(K_NOLONGER), t, 4) >= 0 || find_back(&s, 1, B(K_STOPV), t, 2) >= 0))
-                t->cls |= B(K_OVR); /* "do not follow", "no longer have to obey" */
-            settle_pending(&s, t);
-            if ((cls & B(K_DESCRIBE)) && !(ws > 0 && p[ws - 1] == '.') && !which_means(p, ws) && /* not "evil.example" */
-                !next_word_in(&s, i, explain_how, sizeof(explain_how) / sizeof(explain_how[0]))) /* "explain step by step how to" asks for it */
-                s.sent_describes = 1;
+            if (!(cls & WORD_ACTS)) {
+                settle_pending(&s, t); /* the, of, and, I: context for the rules of later words only */
+            } else {
+                if (!(cls & (B(K_ROLE) | B(K_AUTHOVR))))
+                    ; /* most words: none of the role checks below */
+                else if ((cls & B(K_ROLE)) && ws > 0 &&
+                         (p[ws - 1] == '[' || p[ws - 1] == '<' || (ws > 1 && p[ws - 1] == ' ' && (p[ws - 2] == '[' || p[ws - 2] == '<'))))
+                { /* [ADMIN], <developer>, [[ SYSTEM ]]: a fake role tag speaks to the model, what follows are its orders */
+                    role_tag(&s, p, len, ws, i);
+                    s.ai_addr_at = idx;
+                }
+                else if (tstart >= 2 && (p[tstart - 1] == '#' || p[tstart - 2] == '#'))
+                    fire(&s, LEX_OVERRIDE_AUTHORITY, (cls & B(K_AUTHOVR)) ? 0.6 : 0.45, tstart, i); /* "### System ###" */
+                else if ((cls & B(K_AUTHOVR)) && i < len && p[i] == ':') {
+                    fire(&s, LEX_OVERRIDE_AUTHORITY, 0.6, tstart, i + 1); /* "SYSTEM OVERRIDE: ..." inside a tool's answer */
+                    s.ai_addr_at = idx;
+                } else if ((cls & B(K_ROLE)) && i < len && p[i] == ':' && (ws == 0 || p[ws - 1] == '\n' || p[ws - 1] == '"')) {
+                    fire(&s, LEX_OVERRIDE_AUTHORITY, 0.45, ws, i + 1); /* "sudo: ...", "SYSTEM: ..." opening a line */
+                    s.ai_addr_at = idx;
+                }
+                if (on_anchor != NULL && is_anchor(cls))
+                    on_anchor(ud, i);
+                if (cls & (B(K_ROT13) | B(K_REVERSED) | B(K_FOLLOW))) { /* one test for most words */
+                    if (cls & B(K_ROT13))
+                        out->rot13_cue = 1;
+                    if (cls & B(K_REVERSED))
+                        out->reversed_cue = 1;
+                    if ((cls & B(K_FOLLOW)) && (find_back(&s, 1, B(K_NOLONGER), t, 4) >= 0 || find_back(&s, 1, B(K_STOPV), t, 2) >= 0))
+                        t->cls |= B(K_OVR); /* "do not follow", "no longer have to obey" */
+                }
+                settle_pending(&s, t);
+                if ((cls & B(K_DESCRIBE)) && !(ws > 0 && p[ws - 1] == '.') && !which_means(p, ws) && /* not "evil.example" */
+                    !next_word_in(&s, i, explain_how, sizeof(explain_how) / sizeof(explain_how[0]))) /* "explain step by step how to" asks for it */
+                    s.sent_describes = 1;
 #ifndef LEX_NORULES
-            /* most classified words of ordinary text are context (the, of, and, I): they only
-             * feed the rules of later words, so no rule runs on them */
+                /* most classified words of ordinary text are context (the, of, and, I): they only
+                 * feed the rules of later words, so no rule runs on them */
 #ifdef LEX_ALL_RULES /* check: building with it must not change any score */
-            rules_override(&s, t);
-            rules_roleplay(&s, t);
-            rules_extraction(&s, t);
-            rules_steering(&s, t);
-            rules_setup(&s, t);
-#else
-            if (!(cls & ANY_TRIGGER))
-                ; /* the, a, and, of, for: context for later words only */
-            else {
-            if (cls & OVERRIDE_TRIGGERS)
                 rules_override(&s, t);
-            if (cls & ROLEPLAY_TRIGGERS)
                 rules_roleplay(&s, t);
-            if (cls & EXTRACTION_TRIGGERS)
                 rules_extraction(&s, t);
-            /* common words (all, no, on, you, it) run these rules only where they can fire: a policy
-             * value after a policy key, "you" after "defines", a pronoun once the reader's setup was named */
-            if ((cls & STEERING_TRIGGERS) ||
-                ((cls & (B(K_CFGOFF) | B(K_CFGONV))) && s.n >= 2 &&
-                 ((back(&s, 1)->cls | (s.n >= 3 ? back(&s, 2)->cls : 0)) & (B(K_CFGKEY) | B(K_CFGON)))))
                 rules_steering(&s, t);
-            if ((cls & SETUP_TRIGGERS) || ((cls & B(K_YOU)) && s.n >= 2 && (back(&s, 1)->cls & B(K_DEFINES))) ||
-                ((cls & (B(K_PRON) | B(K_HIDDEN))) && s.setup_ref_at != UINT32_MAX))
                 rules_setup(&s, t);
+#else
+                if (!(cls & ANY_TRIGGER))
+                    ; /* the, a, and, of, for: context for later words only */
+                else {
+                if (cls & OVERRIDE_TRIGGERS)
+                    rules_override(&s, t);
+                if (cls & ROLEPLAY_TRIGGERS)
+                    rules_roleplay(&s, t);
+                if (cls & EXTRACTION_TRIGGERS)
+                    rules_extraction(&s, t);
+                /* common words (all, no, on, you, it) run these rules only where they can fire: a policy
+                 * value after a policy key, "you" after "defines", a pronoun once the reader's setup was named */
+                if ((cls & STEERING_TRIGGERS) ||
+                    ((cls & (B(K_CFGOFF) | B(K_CFGONV))) && s.n >= 2 &&
+                     ((back(&s, 1)->cls | (s.n >= 3 ? back(&s, 2)->cls : 0)) & (B(K_CFGKEY) | B(K_CFGON)))))
+                    rules_steering(&s, t);
+                if ((cls & SETUP_TRIGGERS) || ((cls & B(K_YOU)) && s.n >= 2 && (back(&s, 1)->cls & B(K_DEFINES))) ||
+                    ((cls & (B(K_PRON) | B(K_HIDDEN))) && s.setup_ref_at != UINT32_MAX))
+                    rules_setup(&s, t);
+                }
+#endif
+#endif
             }
-#endif
-#endif
         }
         idx++;
         if (i < len && p[i] == ' ') /* the usual gap: a space is no boundary, passed over here */
