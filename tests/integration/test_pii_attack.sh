@@ -4,7 +4,8 @@
 # that no guard reads it): a placeholder the client typed itself (never restored to a value,
 # never confused with one upstream), originals with quotes, backslashes, control characters,
 # non-BMP emoji and placeholder-looking text restored exactly in content and in tool-call
-# arguments (the answer stays JSON), invented placeholders left alone, streams split at every
+# arguments (the answer stays JSON), invented placeholders left alone, bodies refused before the
+# guards read them (kept out of the audit store), streams split at every
 # byte of tool-call arguments, n = 2 choices with a usage chunk, an upstream that ends inside a
 # placeholder, a client that hangs up mid-stream; and no original in the upstream's bodies,
 # the audit store (bodies: true), the log or the response headers.
@@ -240,13 +241,26 @@ elif scenario == "headers-and-errors":
     st, h, d = full("rev", [{"role": "user", "content": user}], {"role": "assistant", "content": "<EMAIL_ADDRESS_1>"})
     if "jane.roe" in json.dumps(h):
         bad.append("an original in the response headers")
+elif scenario == "refused-before-checks":
+    # bodies the guards never read (refused while parsing): the audit store must not keep them
+    for raw in (b'{"model":"rev","messages":[{"role":"user","content":"mail \xff jane.roe@example.org"}]}',
+                b'{"model":"rev","messages":[{"role":"user","content":"mail \\ud800 jane.roe@example.org"}]}',
+                b'{"model":"rev","messages":[{"role":"user","content":"mail jane.roe@example.org","content":"x"}]}',
+                b'{"model":"rev","messages":[{"role":"user","content":"mail jane.roe@example.org"}]'):
+        c = http.client.HTTPConnection("127.0.0.1", wport, timeout=20)
+        c.request("POST", "/v1/chat/completions", body=raw, headers={"Content-Type": "application/json"})
+        r = c.getresponse()
+        d = r.read()
+        expect("refused", r.status, 400)
+        if b"jane.roe" in d:
+            bad.append("an original in the error: %r" % d[:200])
 print("ok" if not bad else "; ".join(bad[:4]))
 PY
 }
 
 for s in typed-placeholder typed-placeholder-in-arguments typed-placeholder-stream exact-values same-value-text-and-arguments \
     prefixes-and-inventions stream-arguments-every-split stream-two-choices-usage stream-ends-inside-placeholder \
-    client-hangs-up headers-and-errors; do
+    client-hangs-up headers-and-errors refused-before-checks; do
     check "$s" eq "$(run "$s")" ok
 done
 
