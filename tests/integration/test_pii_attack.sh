@@ -241,6 +241,20 @@ elif scenario == "headers-and-errors":
     st, h, d = full("rev", [{"role": "user", "content": user}], {"role": "assistant", "content": "<EMAIL_ADDRESS_1>"})
     if "jane.roe" in json.dumps(h):
         bad.append("an original in the response headers")
+elif scenario == "json-content-stream":
+    # response_format asks for JSON: the content is a JSON document, streamed or not, and an
+    # original with a quote goes in escaped (streamed, it went in raw and broke the JSON)
+    v = 'Ka"b\\K'
+    content = '{"a": "<TOKEN_ID_1>"}'
+    rf = {"response_format": {"type": "json_object"}}
+    for k in range(1, len(content)):
+        o = stream("tok-s", "id " + v + " end", [ev(0, content[:k]), ev(0, content[k:]), fin([0])], extra=rf)
+        try:
+            expect("split %d" % k, json.loads(o["texts"].get("0.content", "")), {"a": v})
+        except ValueError:
+            bad.append("split %d: content is not JSON: %r" % (k, o["texts"].get("0.content")))
+    st, h, d = full("tok", [{"role": "user", "content": "id " + v + " end"}], {"role": "assistant", "content": content}, rf)
+    expect("not streamed", json.loads(message(d)["content"]), {"a": v})
 elif scenario == "refused-before-checks":
     # bodies the guards never read (refused while parsing): the audit store must not keep them
     for raw in (b'{"model":"rev","messages":[{"role":"user","content":"mail \xff jane.roe@example.org"}]}',
@@ -260,7 +274,7 @@ PY
 
 for s in typed-placeholder typed-placeholder-in-arguments typed-placeholder-stream exact-values same-value-text-and-arguments \
     prefixes-and-inventions stream-arguments-every-split stream-two-choices-usage stream-ends-inside-placeholder \
-    client-hangs-up headers-and-errors refused-before-checks; do
+    client-hangs-up headers-and-errors refused-before-checks json-content-stream; do
     check "$s" eq "$(run "$s")" ok
 done
 
