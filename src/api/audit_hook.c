@@ -78,6 +78,21 @@ static char *answer_copy(const struct req_ctx *ctx, size_t cap)
     return r;
 }
 
+/* Whether ctx->raw is fit to store: its guardrails read it (a redaction is spliced in), or no
+ * guardrail applies to it. A request refused before its guardrails ran (a body that does not
+ * parse, a duplicate key, a client gone during the checks) still holds what a pii or secrets
+ * guard would have redacted: its body is left out of the record. */
+static int request_body_checked(const struct req_ctx *ctx)
+{
+    if (ctx->checks.audit_detail.len > 0)
+        return 1; /* verdicts were given: the checks read this body */
+    const struct config *cfg = ctx->w->cfg;
+    const struct config_model *m = ctx->requested_model;
+    if (m == NULL)
+        return cfg->n_guardrails == 0; /* never resolved: any guardrail might have applied */
+    return (m->has_guardrails ? m->n_guardrails : cfg->n_default_guardrails) == 0;
+}
+
 /* No canary is stored (guard/canary.h): with a canary check on the request, every
  * canary-shaped string of a recorded body is masked, and a body that still holds one once
  * its JSON escapes are decoded (or that cannot be checked) is left out. The request body
@@ -345,7 +360,8 @@ void lifecycle_audit(struct req_ctx *ctx)
     if (m != NULL && m->audit_bodies >= 0 ? m->audit_bodies : audit_worker_config(aw)->bodies) {
         size_t cap = audit_worker_config(aw)->body_max_bytes;
         /* ctx->raw is the request after input redaction (rewrites are spliced into it) */
-        r->request_body = canary_masked(ctx, body_copy(ctx->raw, ctx->raw_len, cap));
+        if (request_body_checked(ctx))
+            r->request_body = canary_masked(ctx, body_copy(ctx->raw, ctx->raw_len, cap));
         if (!ctx->up.is_sse)
             r->response_body = canary_masked(ctx, answer_copy(ctx, cap));
     }

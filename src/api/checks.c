@@ -894,6 +894,7 @@ void checks_stream_sink_fill(struct req_ctx *ctx)
     k->max_response_bytes = ctx->w->cfg->server.max_response_bytes;
     k->stream = ctx->stream;
     k->validate = ctx->so.mode != STRUCTURED_NONE && !ctx->schema_hold;
+    k->content_json = ctx->so.mode != STRUCTURED_NONE;
     k->saw_done = &ctx->up.saw_done;
     k->saw_upstream_error_event = &ctx->up.saw_error_event;
     k->collected = &ctx->up.body;

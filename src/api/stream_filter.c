@@ -126,6 +126,7 @@ struct stream_filter {
     size_t n_rules;
     struct guard_placeholders *const *restore_maps; /* the request's (borrowed: they live as long as it) */
     size_t n_restore;
+    int content_json; /* the content is a JSON document (response_format): originals go in escaped */
     size_t n_channels;
     int redacted;
     int done_pending; /* [DONE] seen: sent at the very end */
@@ -406,6 +407,7 @@ void stream_filter_begin(struct stream_sink *ctx)
     f->record = record;
     f->restore_maps = ctx->placeholders;
     f->n_restore = ctx->n_placeholders;
+    f->content_json = ctx->content_json;
     util_buf_init(&f->full, cap);
     util_buf_init(&f->content0, validate ? cap : 0);
     util_buf_init(&f->queue, cap);
@@ -545,9 +547,11 @@ static size_t channel_of(struct stream_filter *f, struct sf_event *ev, long choi
     }
     if (c->gs != NULL)
         guard_stream_set_json(c->gs, field == F_TOOL_ARGS || field == F_FUNC_ARGS);
-    /* tool-call arguments are JSON: an original goes in escaped */
+    /* tool-call arguments are JSON, and so is the content when response_format asks for JSON (as a
+     * whole answer's JSON content is restored, api_restore_texts): an original goes in escaped */
     if (f->n_restore > 0)
-        c->rest = api_restorer_new(f->restore_maps, f->n_restore, field == F_TOOL_ARGS || field == F_FUNC_ARGS);
+        c->rest = api_restorer_new(f->restore_maps, f->n_restore,
+                                   field == F_TOOL_ARGS || field == F_FUNC_ARGS || (field == F_CONTENT && f->content_json));
     /* a channel that may hold text gets its template's space now, with the channel, rather
      * than later among a busy stream's buffers (where it would pin the heap's top) */
     if (c->gs != NULL || c->rest != NULL) {

@@ -84,6 +84,7 @@ struct stream_sink {
     size_t max_response_bytes;
     int stream;                    /* the client asked for a stream */
     int validate;                  /* check structured output at the end (stream: pass) */
+    int content_json;              /* response_format asks for JSON: the content is a JSON document */
     int *saw_done;                 /* set when the upstream's [DONE] goes by */
     int *saw_upstream_error_event; /* set when an upstream error event goes by */
     const struct util_buf *collected; /* a non-stream request's collected answer */

@@ -166,6 +166,9 @@ void guard__check_detect(struct guard_run *r)
             r->placeholders = guard_placeholders_new();
         if (g->redaction == CONFIG_REDACT_TYPED)
             guard_placeholders_set_one_way(r->placeholders); /* numbered, never restored */
+        /* every text first: a <TYPE_n> the client typed itself is never a value's placeholder */
+        for (size_t i = 0; r->placeholders != NULL && i < r->n; i++)
+            guard_placeholders_reserve(r->placeholders, r->texts[i], r->lens[i]);
         out = util_calloc(r->n, sizeof(*out));
         outl = util_calloc(r->n, sizeof(*outl));
         for (size_t i = 0; i < r->n; i++) {

@@ -26,6 +26,7 @@ struct ph_entry {
     size_t len;
     unsigned type;
     uint64_t hash;
+    size_t num; /* the n of <TYPE_n> */
     char ph[GUARD_PLACEHOLDER_MAX];
     size_t ph_len;
 };
@@ -33,8 +34,16 @@ struct ph_entry {
 struct ph_type {
     char name[40];
     size_t name_len;
-    size_t *entries; /* indices into p->entries, in number order (n = position + 1) */
+    size_t *entries; /* indices into p->entries, in number order (increasing, gaps where reserved) */
     size_t n, cap;
+    uint64_t name_hash; /* finds the type's reserved numbers */
+    size_t last;        /* the highest number given */
+};
+
+/* A <TYPE_n> the request's own text already spells: never given to a value. */
+struct ph_reserved {
+    uint64_t type_hash; /* name_hash of TYPE (a collision only skips a number) */
+    size_t num;
 };
 
 struct guard_placeholders {
@@ -44,6 +53,9 @@ struct guard_placeholders {
     size_t n_types;
     size_t *slots; /* entry index + 1; 0 = empty */
     size_t n_slots;
+    size_t max_num; /* the highest number of any type: a longer one in an answer is no placeholder */
+    struct ph_reserved *reserved; /* sorted by (type_hash, num) */
+    size_t n_reserved, cap_reserved;
     int one_way; /* typed redaction: placeholders are never restored */
 };
 
@@ -86,6 +98,7 @@ void guard_placeholders_free(struct guard_placeholders *p)
     }
     for (size_t i = 0; i < p->n_types; i++)
         free(p->types[i].entries);
+    free(p->reserved);
     free(p->entries);
     free(p->types);
     free(p->slots);
@@ -117,7 +130,25 @@ static unsigned type_index(struct guard_placeholders *p, const char *type, size_
     memset(t, 0, sizeof(*t));
     memcpy(t->name, type, tl);
     t->name_len = tl;
+    t->name_hash = hash_of(0, type, tl);
     return (unsigned)p->n_types++;
+}
+
+static int reserved_cmp(const void *a, const void *b)
+{
+    const struct ph_reserved *x = a, *y = b;
+    if (x->type_hash != y->type_hash)
+        return x->type_hash < y->type_hash ? -1 : 1;
+    return x->num < y->num ? -1 : x->num > y->num;
+}
+
+/* The type's next number that the request's own text does not already spell. */
+static size_t next_number(const struct guard_placeholders *p, struct ph_type *t)
+{
+    struct ph_reserved key = {t->name_hash, t->last + 1};
+    while (p->n_reserved > 0 && bsearch(&key, p->reserved, p->n_reserved, sizeof(key), reserved_cmp) != NULL)
+        key.num++;
+    return t->last = key.num;
 }
 
 static void rehash(struct guard_placeholders *p)
@@ -168,7 +199,10 @@ const char *guard_placeholders_add(struct guard_placeholders *p, const char *typ
     e->type = ti;
     e->hash = h;
     t->entries[t->n++] = p->n;
-    e->ph_len = (size_t)snprintf(e->ph, sizeof(e->ph), "<%.*s_%zu>", (int)tl, type, t->n);
+    e->num = next_number(p, t);
+    if (e->num > p->max_num)
+        p->max_num = e->num;
+    e->ph_len = (size_t)snprintf(e->ph, sizeof(e->ph), "<%.*s_%zu>", (int)tl, type, e->num);
     p->n++;
     if (p->n * 2 > p->n_slots)
         rehash(p);
@@ -195,6 +229,43 @@ const char *guard_placeholders_add_json(struct guard_placeholders *p, const char
     return ph;
 }
 
+void guard_placeholders_reserve(struct guard_placeholders *p, const char *text, size_t len)
+{
+    if (p == NULL || p->n > 0 || len == 0)
+        return; /* numbers already given would not move: reserve before the first _add */
+    size_t before = p->n_reserved;
+    for (const char *lt = memchr(text, '<', len); lt != NULL;
+         lt = memchr(lt + 1, '<', len - (size_t)(lt + 1 - text))) {
+        size_t at = (size_t)(lt - text), lim = len - at < GUARD_PLACEHOLDER_MAX ? len - at : GUARD_PLACEHOLDER_MAX;
+        const char *gt = lim > 1 ? memchr(lt + 1, '>', lim - 1) : NULL;
+        if (gt == NULL)
+            continue;
+        size_t n = (size_t)(gt - lt) + 1, us = n - 2;
+        while (us > 1 && isdigit((unsigned char)lt[us]))
+            us--;
+        /* not <TYPE_n>, or a number beyond what one request's map reaches */
+        if (n < 4 || lt[us] != '_' || us == n - 2 || lt[us + 1] == '0' || n - 2 - us > 9 || us - 1 >= 40)
+            continue;
+        int type_ok = us > 1;
+        for (size_t i = 1; i < us && type_ok; i++)
+            type_ok = isalnum((unsigned char)lt[i]) || lt[i] == '_';
+        if (!type_ok)
+            continue;
+        size_t num = 0;
+        for (size_t i = us + 1; i < n - 1; i++)
+            num = num * 10 + (size_t)(lt[i] - '0');
+        if (p->n_reserved == p->cap_reserved) {
+            p->cap_reserved = p->cap_reserved ? p->cap_reserved * 2 : 8;
+            p->reserved = util_realloc(p->reserved, p->cap_reserved * sizeof(*p->reserved));
+        }
+        p->reserved[p->n_reserved].type_hash = hash_of(0, lt + 1, us - 1);
+        p->reserved[p->n_reserved].num = num;
+        p->n_reserved++;
+    }
+    if (p->n_reserved > before)
+        qsort(p->reserved, p->n_reserved, sizeof(*p->reserved), reserved_cmp);
+}
+
 /* The entry whose placeholder is exactly s[0..n) ("<TYPE_k>"), or NULL. */
 static const struct ph_entry *lookup_placeholder(const struct guard_placeholders *p, const char *s, size_t n)
 {
@@ -208,13 +279,25 @@ static const struct ph_entry *lookup_placeholder(const struct guard_placeholders
     size_t k = 0;
     for (size_t i = us + 1; i < n - 1; i++) {
         k = k * 10 + (size_t)(s[i] - '0');
-        if (k > p->n)
+        if (k > p->max_num)
             return NULL;
     }
     for (size_t i = 0; i < p->n_types; i++) {
         const struct ph_type *t = &p->types[i];
-        if (t->name_len == us - 1 && !memcmp(t->name, s + 1, us - 1))
-            return k >= 1 && k <= t->n ? &p->entries[t->entries[k - 1]] : NULL;
+        if (t->name_len != us - 1 || memcmp(t->name, s + 1, us - 1) != 0)
+            continue;
+        size_t lo = 0, hi = t->n; /* entries are in increasing number order */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            const struct ph_entry *e = &p->entries[t->entries[mid]];
+            if (e->num == k)
+                return e;
+            if (e->num < k)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return NULL;
     }
     return NULL;
 }

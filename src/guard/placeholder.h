@@ -29,8 +29,8 @@
  * prefix of some known placeholder and releases everything else at once, so
  * it never buffers more than the longest placeholder (< 64 bytes).
  *
- * Order of use: guard_placeholders_new, _add for each finding (the
- * redaction), then _restore or a restorer (the answer), then _free. A
+ * Order of use: guard_placeholders_new, _reserve for each text of the request,
+ * _add for each finding (the redaction), then _restore or a restorer (the answer), then _free. A
  * restorer reads the map: free the restorer first. */
 #ifndef WARDEN_GUARD_PLACEHOLDER_H
 #define WARDEN_GUARD_PLACEHOLDER_H
@@ -60,6 +60,12 @@ const char *guard_placeholders_add(struct guard_placeholders *p, const char *typ
 const char *guard_placeholders_add_json(struct guard_placeholders *p, const char *type, const char *spelling, size_t len,
                                         size_t *ph_len);
 size_t guard_placeholders_count(const struct guard_placeholders *p);
+/* Marks every <TYPE_n> that text already spells as taken, so that _add never gives it to a
+ * value: a placeholder-looking string the client typed itself ("<EMAIL_ADDRESS_1>") stays
+ * distinct from the placeholders upstream, and the answer gives it back as typed, never as
+ * a value. Call it with every text of the request (and each decoded view) before the first
+ * _add; it does nothing after. */
+void guard_placeholders_reserve(struct guard_placeholders *p, const char *text, size_t len);
 
 /* A copy of text with every known placeholder replaced by its original
  * (malloc'd, NUL-terminated, length in *outlen); NULL when none occurs. */

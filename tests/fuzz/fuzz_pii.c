@@ -95,11 +95,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* redact the pii findings (a consistent, non-overlapping list) */
     struct guard_placeholders *map = guard_placeholders_new();
+    /* what the text already spells as <TYPE_n> is reserved, so restoring gives back exactly the
+     * text, placeholder-looking strings and all */
+    guard_placeholders_reserve(map, text, size);
     size_t rl;
     char *red = guard_redact_apply(text, size, f, n_pii, CONFIG_REDACT_TYPED, map, 0, &rl);
     if (utf8_valid(text, size) && !utf8_valid(red, rl))
         abort();
-    if (memchr(text, '<', size) == NULL) {
+    {
         size_t bl;
         char *back = guard_placeholders_restore(map, red, rl, &bl);
         const char *b = back ? back : red;

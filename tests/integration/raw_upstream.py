@@ -19,6 +19,7 @@ Control requests (their connections are not logged):
     GET  /_expect/NAME   the exact body bytes scenario NAME sends (the SSE payload for streams)
     POST /_close_idle    closes every logged connection that waits for its next request
 """
+import base64
 import json
 import select
 import socket
@@ -502,12 +503,22 @@ def sc_slow_ok(c, rq, name):
     return sc_ok(c, rq, name)
 
 
+def request_script(rq):
+    """The body's "script", or "script_b64" (that JSON in base64): Warden's guards read every
+    text of a request, and a script spelled in base64 holds no text they would act on (a
+    placeholder-looking "<EMAIL_ADDRESS_1>" is reserved by a reversible pii guard)."""
+    body = json.loads(rq["body"])
+    if body.get("script_b64"):
+        return json.loads(base64.b64decode(body["script_b64"]))
+    return body.get("script") or {}
+
+
 def sc_sse_script(c, rq, name):
     """The events of the request body's "script": {"events": [objects or raw strings],
     "delay_ms": N}: each object is sent as one "data:" event, N ms apart, then [DONE]
     (unless "no_done" is true). For test_stream_guard.sh: n > 1 choices, reasoning,
     tool-call arguments, logprobs, duplicate keys..."""
-    script = json.loads(rq["body"]).get("script") or {}
+    script = request_script(rq)
     send(c, head("200 OK", ["Content-Type: text/event-stream", "Transfer-Encoding: chunked"]))
     delay = (script.get("delay_ms") or 0) / 1000.0
     for i, ev in enumerate(script.get("events") or []):
@@ -518,6 +529,16 @@ def sc_sse_script(c, rq, name):
     if not script.get("no_done"):
         send(c, chunk(b"data: [DONE]\n\n"))
     send(c, b"0\r\n\r\n")
+    return True
+
+
+def sc_json_script(c, rq, name):
+    """The request body's "script": {"answer": object or raw string}, sent as one JSON
+    answer (for test_pii_attack.sh: answers with placeholders in any field)."""
+    script = request_script(rq)
+    ans = script.get("answer", {})
+    body = (ans if isinstance(ans, str) else json.dumps(ans)).encode()
+    send(c, json_head(body) + body)
     return True
 
 

@@ -57,6 +57,13 @@ d = {"model": sys.argv[1], "messages": [{"role": "user", "content": sys.argv[2]}
 if len(sys.argv) > 3: d["mock"] = {"content": sys.argv[3]}
 print(json.dumps(d))' "$@"
 }
+# req_hex model content answer: the mock's answer in hex ("mock_hex"), so that no guard reads it: a
+# placeholder spelled in the body is one the client typed, reserved and never a value's
+req_hex() {
+    python3 -c 'import json,sys
+print(json.dumps({"model": sys.argv[1], "messages": [{"role": "user", "content": sys.argv[2]}],
+                  "mock_hex": json.dumps({"content": sys.argv[3]}).encode().hex()}))' "$@"
+}
 check_call_early() { # body: the check API with the token
     curl -s -H 'Content-Type: application/json' -H "Authorization: Bearer $PII_TEST_TOKEN" --max-time 10 -d "$1" \
         "$WARDEN/v1/guardrails/check"
@@ -86,7 +93,7 @@ up=$(upstream_content)
 check "typed: numbered per distinct value" eq "$up" "<EMAIL_ADDRESS_1>, <EMAIL_ADDRESS_2>, again <EMAIL_ADDRESS_1>; card <CREDIT_CARD_1>"
 
 RID=pii-rev-1
-out=$(chat "$(req m-rev 'write to jane.roe@example.org about IBAN GB82 WEST 1234 5698 7654 32' \
+out=$(chat "$(req_hex m-rev 'write to jane.roe@example.org about IBAN GB82 WEST 1234 5698 7654 32' \
     'Sure, I will write to <EMAIL_ADDRESS_1> about <IBAN_CODE_1>; <EMAIL_ADDRESS_7> is unknown.')" -H "x-request-id: $RID")
 up=$(upstream_content)
 check "reversible: upstream sees placeholders" eq "$up" "write to <EMAIL_ADDRESS_1> about IBAN <IBAN_CODE_1>"
@@ -108,7 +115,8 @@ print(json.dumps({"model": "m-rev", "messages": [
     {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "mail", "arguments": args}}]},
     {"role": "tool", "tool_call_id": "c1", "content": "sent"}],
     "tools": [{"type": "function", "function": {"name": "mail", "parameters": {}}}],
-    "mock": {"tool_call": {"name": "mail", "arguments": "{\"to\": \"<EMAIL_ADDRESS_1>\"}"}}}))')" -H "x-request-id: $RID")
+    "mock_hex": json.dumps({"tool_call": {"name": "mail", "arguments": "{\"to\": \"<EMAIL_ADDRESS_1>\"}"}}).encode().hex()}))')" \
+    -H "x-request-id: $RID")
 check "reversible, escaped in arguments: 200 (refused when each spelling got its own placeholder)" eq "$(status)" 200
 check "reversible, escaped in arguments: upstream sees one placeholder for both spellings" eq \
     "$(mock_eval chat 'json.loads(b(rs[-1]))["messages"][1]["tool_calls"][0]["function"]["arguments"] if rs else "NONE"')" \
@@ -132,7 +140,7 @@ out=$(check_call_early '{"guardrail":"grp","text":"banana b@example.com"}')
 check "group via the check API: findings of the members" eq "$(printf '%s' "$out" | json_get '(d["verdict"], [f["type"] for f in d["findings"]], d["texts"])')" \
     "('redact', ['EMAIL_ADDRESS'], ['[W] <EMAIL_ADDRESS_1>'])"
 RID=pii-chn-1
-out=$(chat "$(req m-chn 'banana for jane@example.org' 'ok <EMAIL_ADDRESS_1> and thanks')" -H "x-request-id: $RID")
+out=$(chat "$(req_hex m-chn 'banana for jane@example.org' 'ok <EMAIL_ADDRESS_1> and thanks')" -H "x-request-id: $RID")
 check "chain: upstream sees both rewrites" eq "$(upstream_content)" "[W] for <EMAIL_ADDRESS_1>"
 check "chain: reversible restores in the answer" eq "$(printf '%s' "$out" | json_get 'd["choices"][0]["message"]["content"]')" \
     "ok jane@example.org and thanks"

@@ -36,7 +36,7 @@ start_warden "$CFG" || { echo "$TEST_NAME: 0 passed, 1 failed"; exit 1; }
 # run SCENARIO: one python driver per scenario; it prints "ok" or what went wrong
 run() {
     python3 - "$WARDEN" "$HERE" "$1" <<'PY'
-import json, subprocess, sys
+import base64, json, subprocess, sys
 base, here, scenario = sys.argv[1:4]
 
 def stream(model, pieces, user="hi", field="content", choices=None):
@@ -50,7 +50,9 @@ def stream(model, pieces, user="hi", field="content", choices=None):
             delta = {"content": text}
         evs.append({"id": "x", "choices": [{"index": ch, "delta": delta}]})
     evs.append({"id": "x", "choices": [{"index": c, "delta": {}, "finish_reason": "stop"} for c in (choices or [0])]})
-    body = {"model": model, "stream": True, "messages": [{"role": "user", "content": user}], "script": {"events": evs}}
+    # the script in base64: its placeholders are the model's, not text the client typed (which is reserved)
+    body = {"model": model, "stream": True, "messages": [{"role": "user", "content": user}],
+            "script_b64": base64.b64encode(json.dumps({"events": evs}).encode()).decode()}
     out = subprocess.run([sys.executable, here + "/sse_read.py", base, json.dumps(body), "ps"], capture_output=True, text=True)
     return json.loads(out.stdout)
 

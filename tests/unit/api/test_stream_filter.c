@@ -93,7 +93,8 @@ static int t_validate(void *ud, const char *text, size_t len)
 
 static const struct stream_sink_ops t_ops = {t_emit, t_flush, t_end, t_block, t_note, t_validate};
 
-static void ctx_init_restoring(struct test_req *ctx, struct guard_placeholders **maps, size_t n_maps)
+/* content_json: the request's response_format asks for JSON (the content is a JSON document) */
+static void ctx_init_restoring(struct test_req *ctx, struct guard_placeholders **maps, size_t n_maps, int content_json)
 {
     memset(ctx, 0, sizeof(*ctx));
     util_buf_init(&ctx->out, 1 << 20);
@@ -108,6 +109,7 @@ static void ctx_init_restoring(struct test_req *ctx, struct guard_placeholders *
                                      .stream = 1,
                                      .saw_done = &ctx->saw_done,
                                      .saw_upstream_error_event = &ctx->saw_error_event,
+                                     .content_json = content_json,
                                      .placeholders = maps,
                                      .n_placeholders = n_maps};
     stream_filter_begin(&ctx->sink);
@@ -116,7 +118,7 @@ static void ctx_init_restoring(struct test_req *ctx, struct guard_placeholders *
 
 static void ctx_init(struct test_req *ctx)
 {
-    ctx_init_restoring(ctx, NULL, 0);
+    ctx_init_restoring(ctx, NULL, 0, 0);
 }
 
 static void ctx_done(struct test_req *ctx)
@@ -430,7 +432,7 @@ static void restores_placeholders_split_anywhere(void **state)
                           "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
     for (size_t step = 1; step <= 256; step *= 4) {
         struct test_req ctx;
-        ctx_init_restoring(&ctx, &map, 1);
+        ctx_init_restoring(&ctx, &map, 1, 0);
         feed(&ctx, stream, step);
         stream_filter_finish(&ctx.sink);
         assert_int_equal(ctx.block_status, 0);
@@ -450,6 +452,40 @@ static void restores_placeholders_split_anywhere(void **state)
     guard_placeholders_free(map);
 }
 
+/* With response_format asking for JSON, the streamed content is a JSON document: an original
+ * with a quote and a backslash goes in escaped, as in a whole answer (it went in raw and
+ * broke the client's JSON). */
+static void restores_into_json_content_escaped(void **state)
+{
+    struct guard_placeholders *map = guard_placeholders_new();
+    size_t pl;
+    const char *orig = "Ka\"b\\K";
+    assert_string_equal(guard_placeholders_add(map, "TOKEN_ID", orig, strlen(orig), &pl), "<TOKEN_ID_1>");
+    const char *stream = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"{\\\"a\\\": \\\"<TOKEN_\"}}]}\n\n"
+                         "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ID_1>\\\"}\"}}]}\n\n"
+                         "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+    for (int content_json = 0; content_json <= 1; content_json++) {
+        struct test_req ctx;
+        ctx_init_restoring(&ctx, &map, 1, content_json);
+        feed(&ctx, stream, 7);
+        stream_filter_finish(&ctx.sink);
+        char c[1024], a[1024];
+        collect(ctx.out.data, c, a, sizeof(c));
+        json_error_t je;
+        json_t *j = json_loads(c, 0, &je);
+        if (content_json) {
+            assert_non_null(j);
+            assert_string_equal(json_string_value(json_object_get(j, "a")), orig);
+        } else {
+            assert_null(j); /* plain text: the original as is */
+            assert_string_equal(c, "{\"a\": \"Ka\"b\\K\"}");
+        }
+        json_decref(j);
+        ctx_done(&ctx);
+    }
+    guard_placeholders_free(map);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -462,6 +498,7 @@ int main(void)
         cmocka_unit_test(shapes_carry_no_channel_across_streams),
         cmocka_unit_test(content_parts_are_one_channel),
         cmocka_unit_test(restores_placeholders_split_anywhere),
+        cmocka_unit_test(restores_into_json_content_escaped),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -412,6 +412,35 @@ static void placeholder_numbering_and_restore(void **state)
     guard_placeholders_free(p);
 }
 
+/* A <TYPE_n> the client typed itself is reserved: no value gets it, so the upstream can tell it
+ * from a value's placeholder and the answer gives it back as typed, never as someone's value. */
+static void placeholder_typed_by_the_client_is_never_a_value(void **state)
+{
+    (void)state;
+    struct guard_placeholders *p = guard_placeholders_new();
+    const char *typed = "I typed <EMAIL_ADDRESS_1> and <EMAIL_ADDRESS_3>, <X_0>, <EMAIL_ADDRESS_01>, <EMAIL_ADDRESS_>, "
+                        "<EMAIL_ADDRESS_1234567890>, <BAD TYPE_2>, <EMAIL_ADDRESS_1";
+    guard_placeholders_reserve(p, typed, strlen(typed));
+    const char *view = "<PHONE_NUMBER_1>"; /* a second text (a decoded view) adds to the first */
+    guard_placeholders_reserve(p, view, strlen(view));
+    size_t l;
+    assert_string_equal(guard_placeholders_add(p, "EMAIL_ADDRESS", "a@x.org", 7, &l), "<EMAIL_ADDRESS_2>");
+    assert_string_equal(guard_placeholders_add(p, "EMAIL_ADDRESS", "b@x.org", 7, &l), "<EMAIL_ADDRESS_4>");
+    assert_string_equal(guard_placeholders_add(p, "EMAIL_ADDRESS", "a@x.org", 7, &l), "<EMAIL_ADDRESS_2>");
+    assert_string_equal(guard_placeholders_add(p, "PHONE_NUMBER", "+1 415 555 0132", 15, &l), "<PHONE_NUMBER_2>");
+    assert_string_equal(guard_placeholders_add(p, "X", "v", 1, &l), "<X_1>");
+    /* after the first value, reserving changes nothing (numbers given do not move) */
+    guard_placeholders_reserve(p, "<EMAIL_ADDRESS_5>", 17);
+    assert_string_equal(guard_placeholders_add(p, "EMAIL_ADDRESS", "c@x.org", 7, &l), "<EMAIL_ADDRESS_5>");
+    const char *ans = "<EMAIL_ADDRESS_1> <EMAIL_ADDRESS_2> <EMAIL_ADDRESS_3> <EMAIL_ADDRESS_4> <PHONE_NUMBER_1> <X_1>";
+    size_t ol;
+    char *r = guard_placeholders_restore(p, ans, strlen(ans), &ol);
+    assert_non_null(r);
+    assert_string_equal(r, "<EMAIL_ADDRESS_1> a@x.org <EMAIL_ADDRESS_3> b@x.org <PHONE_NUMBER_1> v");
+    free(r);
+    guard_placeholders_free(p);
+}
+
 /* Feeds text to a restorer split into pieces at the given cut points. */
 static char *restore_stream(const struct guard_placeholders *p, const char *text, const size_t *cuts, size_t n_cuts,
                             size_t *max_pending)
@@ -707,6 +736,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(an_invalid_byte_is_one_character_when_folding, setup, teardown),
         cmocka_unit_test(custom_recognizers_and_selection),
         cmocka_unit_test(placeholder_numbering_and_restore),
+        cmocka_unit_test(placeholder_typed_by_the_client_is_never_a_value),
         cmocka_unit_test(restorer_split_at_every_byte),
         cmocka_unit_test(redaction_modes),
         cmocka_unit_test(redaction_restores_each_spelling_of_plain_text),
