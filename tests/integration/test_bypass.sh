@@ -141,6 +141,7 @@ fill() { # TEMPLATE MODEL KEY
 ctl() {
     local line
     CTL=""
+    [ -n "${PROBE[1]:-}" ] || { echo "    the probe has exited (see $TMP/probe.log)" >&2; return 1; }
     printf '%s\n' "$*" >&"${PROBE[1]}"
     while IFS= read -r -t 30 line <&"${PROBE[0]}"; do
         [ "$line" = $'\x1eprobe-end' ] && return 0
