@@ -2,7 +2,7 @@
 # Builds every tests/fuzz/fuzz_<name>.c with libFuzzer + ASan + UBSan against all of src/ (minus
 # the two main files' programs: src/main.c and src/mock/), then runs each one for
 # FUZZ_SECONDS (default 4) on a temporary copy of its seed corpus tests/fuzz/corpus_<name>/
-# (new inputs never land in the repo), FUZZ_JOBS targets (default: one per core) at a time.
+# (new inputs never land in the repo); the targets link one per core, then run one at a time.
 # Prints one line per target and a closing "fuzz: N passed, M failed"; exits non-zero if any
 # target failed to build or crashed.
 #
@@ -70,24 +70,33 @@ mapfile -t mock_objs < <(printf '%s\n' "$mock_objs" | sort)
 
 TMPD=$(mktemp -d /tmp/warden-fuzz.XXXXXX)
 trap 'rm -rf "$TMPD"' EXIT
-# fuzz_one TARGET: builds and runs one target; its report lines in $TMPD/NAME.report, and
-# $TMPD/NAME.ok when it passed. Each target is one single-threaded process with its own corpus
-# copy, build log and artifact folder, so FUZZ_JOBS (default: the number of cores) run at once:
-# each still gets a whole core for its FUZZ_SECONDS.
-fuzz_one() {
+# The targets are linked one per core (each link is a single clang process), then run one after
+# another as before: FUZZ_SECONDS is wall-clock time, so a run beside a link or another run
+# would get fewer executions (measured: a few runs instead of thousands for the targets with a
+# slow start). FUZZ_JOBS (default 1) runs that many targets at once on a machine with cores to spare.
+# fuzz_build TARGET: links it; on failure its report line(s) in $TMPD/NAME.report
+fuzz_build() {
+    local t=$1 name
+    name=$(basename "$t" .c)
+    if [ ! -f "$t" ]; then
+        echo "fuzz: $name FAIL (no such target $t)" >"$TMPD/$name.report"; return 1
+    fi
+    local extra=()
+    case "$name" in fuzz_mock_*) extra=("${mock_objs[@]}") ;; esac
+    if ! $CC $CFLAGS $SAN -fsanitize=fuzzer "$t" "${objs[@]}" "${extra[@]}" $LIBS -o "$OUT/$name" 2>"$TMPD/$name.build"; then
+        { echo "fuzz: $name FAIL (build)"; tail -20 "$TMPD/$name.build"; } >"$TMPD/$name.report"; return 1
+    fi
+    touch "$TMPD/$name.built"
+}
+# fuzz_run TARGET: runs a linked target; its report line(s) in $TMPD/NAME.report, $TMPD/NAME.ok
+# when it passed
+fuzz_run() {
     local t=$1 name short bin corpus art rc runs kept a
     name=$(basename "$t" .c)
     short=${name#fuzz_}
     bin="$OUT/$name"
+    [ -f "$TMPD/$name.built" ] || return 1
     exec >"$TMPD/$name.report" 2>&1
-    if [ ! -f "$t" ]; then
-        echo "fuzz: $name FAIL (no such target $t)"; return 1
-    fi
-    local extra=()
-    case "$name" in fuzz_mock_*) extra=("${mock_objs[@]}") ;; esac
-    if ! $CC $CFLAGS $SAN -fsanitize=fuzzer "$t" "${objs[@]}" "${extra[@]}" $LIBS -o "$bin" 2>"$TMPD/$name.build"; then
-        echo "fuzz: $name FAIL (build)"; tail -20 "$TMPD/$name.build"; return 1
-    fi
     corpus="$TMPD/corpus_$short"
     mkdir -p "$corpus"
     [ -d "tests/fuzz/corpus_$short" ] && cp -r "tests/fuzz/corpus_$short/." "$corpus/"
@@ -112,10 +121,16 @@ fuzz_one() {
     grep -E 'ERROR|SUMMARY|check failed|runtime error|#[0-9]+ 0x' "$TMPD/$name.log" | head -25
     return 1
 }
-JOBS=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+LINK_JOBS=$(nproc 2>/dev/null || echo 1)
+for t in "${targets[@]}"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$LINK_JOBS" ]; do wait -n; done
+    fuzz_build "$t" &
+done
+wait
+JOBS=${FUZZ_JOBS:-1}
 for t in "${targets[@]}"; do
     while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
-    fuzz_one "$t" &
+    fuzz_run "$t" &
 done
 wait
 for t in "${targets[@]}"; do
