@@ -11,47 +11,18 @@ if [ -z "${WARDEN_TEST_PG_DSN:-}" ]; then
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
     if dsn=$("$root/scripts/pg-test-server.sh" start "$PG_DIR" "$port" 2>"$PG_DIR.err"); then
         export WARDEN_TEST_PG_DSN="$dsn"
+        trap '"$root/scripts/pg-test-server.sh" stop "$PG_DIR" >/dev/null 2>&1; rm -rf "$PG_DIR" "$PG_DIR.err"' EXIT
     else
         echo "unit: PostgreSQL could not be started ($(tail -1 "$PG_DIR.err")): its tests will say so"
         rm -rf "$PG_DIR" "$PG_DIR.err"
-        PG_DIR=""
     fi
 fi
-# UNIT_JOBS binaries (default: one per core) run at once, each in its own process with its own
-# temporary files (one binary, test_audit_sinks, uses the PostgreSQL server); results print in
-# order. The ones in TIMED compare wall-clock times (growth from 16 KB to 256 KB, time-outs and
-# cooldowns of tens of ms) and run alone afterwards, so another binary's load cannot skew them.
-TIMED=" test_injection_attack test_engine_builtin test_router test_internal "
-OUT=$(mktemp -d /tmp/warden-unit.XXXXXX)
-trap 'rm -rf "$OUT"; [ -z "$PG_DIR" ] || { "$root/scripts/pg-test-server.sh" stop "$PG_DIR" >/dev/null 2>&1; rm -rf "$PG_DIR" "$PG_DIR.err"; }' EXIT
-JOBS=${UNIT_JOBS:-$(nproc 2>/dev/null || echo 1)}
-run_one() { # INDEX BINARY: its output in $OUT/INDEX.out, exit status in .rc
-    "$2" >"$OUT/$1.out" 2>&1
-    echo $? >"$OUT/$1.rc"
-}
-i=0
 for t in "$@"; do
-    case "$TIMED" in *" $(basename "$t") "*) ;; *)
-        while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
-        run_one "$i" "$t" &
-        ;;
-    esac
-    i=$((i + 1))
-done
-wait
-i=0
-for t in "$@"; do
-    case "$TIMED" in *" $(basename "$t") "*) run_one "$i" "$t" ;; esac
-    i=$((i + 1))
-done
-i=0
-for t in "$@"; do
-    out=$(cat "$OUT/$i.out" 2>/dev/null); rc=$(cat "$OUT/$i.rc" 2>/dev/null || echo 1)
-    i=$((i + 1))
+    out=$("$t" 2>&1); rc=$?
     p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
     f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
     pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0}))
-    if [ "$rc" -ne 0 ]; then
+    if [ $rc -ne 0 ]; then
         printf '%s\n' "$out"
         echo "unit: $t FAILED (exit $rc)"
         [ -z "$f" ] && fail=$((fail + 1))
