@@ -6,6 +6,12 @@
 #   make bench      the wrk benchmark against direct / nginx / warden (bench/run.sh)
 
 BUILD    ?= build
+# Compile on every core unless the caller gave -jN (a plain `make test`, as .ci/run runs it, would
+# otherwise build the plain, ASan and unit-test binaries one file at a time). Only the top-level
+# make sets it; sub-makes share its job slots. Test runs stay sequential: see test-asan.
+ifeq ($(MAKELEVEL)$(filter -j%,$(MAKEFLAGS)),0)
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
+endif
 CC       ?= cc
 OPT      ?= -O2
 SAN      ?=
@@ -125,7 +131,9 @@ asan:
 test-asan: export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 test-asan: export ASAN_OPTIONS = detect_leaks=1:abort_on_error=0
 test-asan:
-	@$(ASAN_MAKE) all unit integration
+	@$(ASAN_MAKE) all
+	@$(ASAN_MAKE) unit
+	@$(ASAN_MAKE) integration
 
 bench: deps
 	@$(MAKE) --no-print-directory all

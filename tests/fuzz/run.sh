@@ -2,8 +2,9 @@
 # Builds every tests/fuzz/fuzz_<name>.c with libFuzzer + ASan + UBSan against all of src/ (minus
 # the two main files' programs: src/main.c and src/mock/), then runs each one for
 # FUZZ_SECONDS (default 4) on a temporary copy of its seed corpus tests/fuzz/corpus_<name>/
-# (new inputs never land in the repo). Prints one line per target and a closing
-# "fuzz: N passed, M failed"; exits non-zero if any target failed to build or crashed.
+# (new inputs never land in the repo); the targets link one per core, then run one at a time.
+# Prints one line per target and a closing "fuzz: N passed, M failed"; exits non-zero if any
+# target failed to build or crashed.
 #
 #   tests/fuzz/run.sh                 all targets
 #   tests/fuzz/run.sh request scan    only these
@@ -77,18 +78,33 @@ mapfile -t mock_objs < <(printf '%s\n' "$mock_objs" | sort)
 
 TMPD=$(mktemp -d /tmp/warden-fuzz.XXXXXX)
 trap 'rm -rf "$TMPD"' EXIT
-for t in "${targets[@]}"; do
+# The targets are linked one per core (each link is a single clang process), then run one after
+# another as before: FUZZ_SECONDS is wall-clock time, so a run beside a link or another run
+# would get fewer executions (measured: a few runs instead of thousands for the targets with a
+# slow start). FUZZ_JOBS (default 1) runs that many targets at once on a machine with cores to spare.
+# fuzz_build TARGET: links it; on failure its report line(s) in $TMPD/NAME.report
+fuzz_build() {
+    local t=$1 name
+    name=$(basename "$t" .c)
+    if [ ! -f "$t" ]; then
+        echo "fuzz: $name FAIL (no such target $t)" >"$TMPD/$name.report"; return 1
+    fi
+    local extra=()
+    case "$name" in fuzz_mock_*) extra=("${mock_objs[@]}") ;; esac
+    if ! $CC $CFLAGS $SAN -fsanitize=fuzzer "$t" "${objs[@]}" "${extra[@]}" $LIBS -o "$OUT/$name" 2>"$TMPD/$name.build"; then
+        { echo "fuzz: $name FAIL (build)"; tail -20 "$TMPD/$name.build"; } >"$TMPD/$name.report"; return 1
+    fi
+    touch "$TMPD/$name.built"
+}
+# fuzz_run TARGET: runs a linked target; its report line(s) in $TMPD/NAME.report, $TMPD/NAME.ok
+# when it passed
+fuzz_run() {
+    local t=$1 name short bin corpus art rc runs kept a
     name=$(basename "$t" .c)
     short=${name#fuzz_}
     bin="$OUT/$name"
-    if [ ! -f "$t" ]; then
-        echo "fuzz: $name FAIL (no such target $t)"; fail=$((fail + 1)); continue
-    fi
-    extra=()
-    case "$name" in fuzz_mock_*) extra=("${mock_objs[@]}") ;; esac
-    if ! $CC $CFLAGS $SAN -fsanitize=fuzzer "$t" "${objs[@]}" "${extra[@]}" $LIBS -o "$bin" 2>"$TMPD/$name.build"; then
-        echo "fuzz: $name FAIL (build)"; tail -20 "$TMPD/$name.build"; fail=$((fail + 1)); continue
-    fi
+    [ -f "$TMPD/$name.built" ] || return 1
+    exec >"$TMPD/$name.report" 2>&1
     corpus="$TMPD/corpus_$short"
     mkdir -p "$corpus"
     [ -d "tests/fuzz/corpus_$short" ] && cp -r "tests/fuzz/corpus_$short/." "$corpus/"
@@ -99,18 +115,35 @@ for t in "${targets[@]}"; do
     rc=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$TMPD/$name.log" | tail -1)
     if [ $rc -eq 0 ]; then
-        pass=$((pass + 1))
         echo "fuzz: $name ok (${runs:-?} runs in ${FUZZ_SECONDS}s, corpus $(ls "$corpus" | wc -l))"
-    else
-        fail=$((fail + 1))
-        kept=""
-        for a in "$art"*; do
-            [ -f "$a" ] || continue
-            cp "$a" "$OUT/artifacts/${short}-$(basename "$a")"
-            kept+=" $OUT/artifacts/${short}-$(basename "$a")"
-        done
-        echo "fuzz: $name FAIL (exit $rc after ${runs:-?} runs; input:${kept:- none})"
-        grep -E 'ERROR|SUMMARY|check failed|runtime error|#[0-9]+ 0x' "$TMPD/$name.log" | head -25
+        touch "$TMPD/$name.ok"
+        return 0
     fi
+    kept=""
+    for a in "$art"*; do
+        [ -f "$a" ] || continue
+        cp "$a" "$OUT/artifacts/${short}-$(basename "$a")"
+        kept+=" $OUT/artifacts/${short}-$(basename "$a")"
+    done
+    echo "fuzz: $name FAIL (exit $rc after ${runs:-?} runs; input:${kept:- none})"
+    grep -E 'ERROR|SUMMARY|check failed|runtime error|#[0-9]+ 0x' "$TMPD/$name.log" | head -25
+    return 1
+}
+LINK_JOBS=$(nproc 2>/dev/null || echo 1)
+for t in "${targets[@]}"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$LINK_JOBS" ]; do wait -n; done
+    fuzz_build "$t" &
+done
+wait
+JOBS=${FUZZ_JOBS:-1}
+for t in "${targets[@]}"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
+    fuzz_run "$t" &
+done
+wait
+for t in "${targets[@]}"; do
+    name=$(basename "$t" .c)
+    cat "$TMPD/$name.report" 2>/dev/null || echo "fuzz: $name FAIL (no report)"
+    if [ -f "$TMPD/$name.ok" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 done
 summary

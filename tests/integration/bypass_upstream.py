@@ -9,6 +9,10 @@
     bypass_upstream.py stream URL      POSTs stdin (a JSON body) over HTTP/1.1 and prints JSON
                                        {"status", "reads": [[t_ms, text]...], "body"} with the
                                        wall-clock time of every read (chunked coding removed)
+    bypass_upstream.py probe PORT      the shell's client for the control requests below: reads
+                                       "GET TARGET" or "POST TARGET FILE" lines, prints each
+                                       answer's body and then a PROBE_END line (one process and
+                                       one kept-alive connection for the ~2,000 leak queries)
 
 The upstream records every request it receives (also a body cut short by a closed connection)
 and answers by scenario: the name is the request's "model" as the upstream itself parses it
@@ -20,7 +24,10 @@ Control (never recorded):
     GET  /_log?rid=RID                    the records whose x-request-id is RID
     GET  /_leak?rid=RID[&piece=N][&secret=S]...
                                           {"n": records, "models": [...], "leaks": [...]}: every
-                                          place a secret reached the upstream for that request
+                                          place a secret reached the upstream for that request;
+                                          first waits (up to 2 s) for the requests of RID whose
+                                          head has arrived but whose body has not ended, so a
+                                          body still arriving, or cut short, is in the answer
     POST /_scan?[piece=N][&secret=S]...   the same scan over the posted bytes (a client's answer)
 
 A leak is: any string matching sk-[A-Za-z0-9]{20,} (the guards' pattern) or containing a
@@ -45,6 +52,11 @@ SECRET = "sk-Q7vR2mXw9KpL4tYb8NcJ5hGd3Fs"  # 30 characters, matches the guards' 
 PATTERN = re.compile(r"sk-[A-Za-z0-9]{20,}")
 LOCK = threading.Lock()
 RECORDS = []
+# rid -> requests whose head has arrived and that are not recorded yet (a body still arriving);
+# /_leak waits on FLIGHT until the rid it asks about has none
+IN_FLIGHT = {}
+FLIGHT = threading.Condition(LOCK)
+PROBE_END = "\x1eprobe-end"
 
 
 def now_ms():
@@ -643,6 +655,8 @@ def read_request(sock, buf, rec_partial):
         headers[k.strip().lower()] = v.strip()
     rq = {"method": method, "target": target, "path": target.split("?")[0], "headers": headers, "body": b""}
     rec_partial[0] = rq
+    if not rq["path"].startswith("/_"):
+        flight_add(rq, 1)
     if "chunked" in headers.get("transfer-encoding", "").lower():
         body = b""
         while True:
@@ -666,6 +680,15 @@ def read_request(sock, buf, rec_partial):
         rq["body"], buf = buf[:n], buf[n:]
     rec_partial[0] = None
     return rq, buf
+
+
+def flight_add(rq, n):
+    rid = rq["headers"].get("x-request-id")
+    with FLIGHT:
+        IN_FLIGHT[rid] = IN_FLIGHT.get(rid, 0) + n
+        if IN_FLIGHT[rid] <= 0:
+            del IN_FLIGHT[rid]
+            FLIGHT.notify_all()
 
 
 def record(rq, partial=False):
@@ -704,7 +727,8 @@ def control(sock, rq):
         body = json.dumps(recs).encode()
     elif path == "/_leak":
         rid = q.get("rid", [None])[0]
-        with LOCK:
+        with FLIGHT:
+            FLIGHT.wait_for(lambda: rid not in IN_FLIGHT, timeout=2.0)
             recs = [r for r in RECORDS if r["rid"] == rid]
         leaks = []
         for r in recs:
@@ -736,6 +760,7 @@ def serve_conn(sock):
                 control(sock, rq)
                 continue
             rec = record(rq)
+            flight_add(rq, -1)
             try:
                 parsed = parse_json(rq["body"].decode("utf-8", "replace"))
             except Exception:
@@ -766,8 +791,10 @@ def serve_conn(sock):
             else:
                 http_answer(sock, a["status"], a["headers"], a["body"], a.get("interim", b""))
     except (PeerClosed, OSError, ValueError):
-        if partial[0] is not None and partial[0]["body"] and not partial[0]["path"].startswith("/_"):
-            record(partial[0], partial=True)
+        if partial[0] is not None and not partial[0]["path"].startswith("/_"):
+            if partial[0]["body"]:
+                record(partial[0], partial=True)
+            flight_add(partial[0], -1)
     try:
         sock.close()
     except OSError:
@@ -819,6 +846,33 @@ def stream_client(url):
     print(json.dumps({"status": r.status, "reads": reads, "body": all_.decode("utf-8", "replace")}))
 
 
+def probe(port):
+    """One kept-alive connection to the control endpoints for a shell script (see the top)."""
+    import http.client
+    conn = None
+    for line in sys.stdin:
+        parts = line.rstrip("\n").split(" ", 2)
+        out = None
+        for attempt in (0, 1):  # a second try on a fresh connection if the kept one broke
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                body = None
+                if parts[0] == "POST":
+                    with open(parts[2], "rb") as f:
+                        body = f.read()
+                conn.request(parts[0], parts[1], body=body)
+                out = conn.getresponse().read().decode("utf-8", "replace")
+                break
+            except (OSError, http.client.HTTPException, IndexError) as e:
+                conn = None
+                out = "probe: %s failed: %s\n" % (line.strip()[:200], e)
+        if out and not out.endswith("\n"):
+            out += "\n"
+        sys.stdout.write(out + PROBE_END + "\n")
+        sys.stdout.flush()
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "serve":
@@ -827,8 +881,10 @@ if __name__ == "__main__":
         raw_client(int(sys.argv[2]))
     elif cmd == "stream":
         stream_client(sys.argv[2])
+    elif cmd == "probe":
+        probe(int(sys.argv[2]))
     elif cmd == "scan":  # scan stdin: bypass_upstream.py scan [PIECE] [SECRET...]
         piece = int(sys.argv[2]) if len(sys.argv) > 2 else 0
         print("\n".join(find_leaks(sys.stdin.buffer.read(), sys.argv[3:] or [SECRET, LONG_SECRET], piece)))
     else:
-        sys.exit("usage: bypass_upstream.py serve PORT | raw PORT | stream URL [RID] | scan [PIECE] [SECRET...]")
+        sys.exit("usage: bypass_upstream.py serve PORT | raw PORT | stream URL [RID] | probe PORT | scan [PIECE] [SECRET...]")

@@ -30,6 +30,10 @@ PIDS+=($!)
 wait_port "$UP_PORT" || { echo "$TEST_NAME: 0 passed, 1 failed"; exit 1; }
 UP="http://127.0.0.1:$UP_PORT"
 MOCK=$UP # lib.sh's start_warden replaces @MOCK@ with this
+# The leak queries (two or three per check) go through one client process and one kept-alive
+# connection: a curl and a sed per query cost more than the request being checked.
+coproc PROBE { exec python3 "$UPY" probe "$UP_PORT" 2>>"$TMP/probe.log"; }
+PIDS+=("$PROBE_PID")
 DEAD_PORT=$(free_port)
 
 PAT='"sk-[A-Za-z0-9]{20,}"'
@@ -126,34 +130,61 @@ post() {
 
 # fill TEMPLATE MODEL KEY: @MODEL@, @KEY@ (the secret or a clean word), @TAIL@ (after "sk-")
 fill() { # TEMPLATE MODEL KEY
-    local k=$3
-    printf '%s' "$1" | sed -e "s#@MODEL@#$2#g" -e "s#@KEY@#$k#g" -e "s#@TAIL@#${k#sk-}#g"
+    local k=$3 t
+    t=${1//@MODEL@/"$2"}
+    t=${t//@KEY@/"$k"}
+    printf '%s' "${t//@TAIL@/"${k#sk-}"}"
 }
 
-# leak_report leak|scan: the upstream's report, "n=N models=A,B" then one leak a line, for the
-# upstream requests of $RID (leak) or for the client's answer in $TMP/body (scan)
+# ctl GET TARGET | ctl POST TARGET FILE: the upstream's answer to a control request, through
+# the probe, in $CTL (the answer's lines; fails when none came within 30 s)
+ctl() {
+    local line
+    CTL=""
+    [ -n "${PROBE[1]:-}" ] || { echo "    the probe has exited (see $TMP/probe.log)" >&2; return 1; }
+    printf '%s\n' "$*" >&"${PROBE[1]}"
+    while IFS= read -r -t 30 line <&"${PROBE[0]}"; do
+        [ "$line" = $'\x1eprobe-end' ] && return 0
+        CTL+=$line$'\n'
+    done
+    echo "    the probe gave no answer to $1 $2" >&2
+    return 1
+}
+# leak_report leak|scan: the upstream's report in $CTL, "n=N models=A,B" then one leak a line,
+# for the upstream requests of $RID (leak) or for the client's answer in $TMP/body (scan)
 leak_report() {
     if [ "$1" = leak ]; then
-        curl -s --max-time 10 "$UP/_leak?rid=$RID&piece=8&fmt=text"
+        ctl GET "/_leak?rid=$RID&piece=8&fmt=text"
     else
-        curl -s --max-time 10 --data-binary @"$TMP/body" "$UP/_scan?piece=8&fmt=text"
+        ctl POST "/_scan?piece=8&fmt=text" "$TMP/body"
     fi
 }
 print_leaks() { # WHO REPORT: prints the leaks of a report, fails when there is one
     local r=$2
     case "$r" in n=*) ;; *) echo "    the upstream gave no leak report" >&2; return 1 ;; esac
-    r=$(printf '%s\n' "$r" | sed 1d)
+    r=${r#*$'\n'}
+    r=${r%$'\n'}
     [ -z "$r" ] && return 0
     printf '%s\n' "$r" | head -3 | cut -c1-420 | sed "s/^/    LEAKED to the $1 (rid $RID, status $(status)): /" >&2
     return 1
 }
 # no_leak_up: the secret (or an 8-char piece) reached no upstream request of $RID
-no_leak_up() { print_leaks upstream "$(leak_report leak)"; }
+no_leak_up() { leak_report leak && print_leaks upstream "$CTL"; }
 # no_leak_client: nothing of the secret in the client's answer ($TMP/body) in any decoded form
-no_leak_client() { print_leaks client "$(leak_report scan)"; }
+no_leak_client() { leak_report scan && print_leaks client "$CTL"; }
+# up_first_line: the first line of the upstream's report for $RID, "n=N models=A,B"
+up_first_line() {
+    ctl GET "/_leak?rid=$RID&fmt=text" || return 1
+    UP_LINE=${CTL%%$'\n'*}
+    case "$UP_LINE" in n=*) ;; *) UP_LINE="" ;; esac
+}
 # up_models: the models the upstream saw for $RID (first-wins and last-wins readings), comma-separated
-up_models() { curl -s "$UP/_leak?rid=$RID&fmt=text" | sed -n '1s/.*models=//p'; }
-up_count() { curl -s "$UP/_leak?rid=$RID&fmt=text" | sed -n '1s/^n=\([0-9]*\).*/\1/p'; }
+up_models() { up_first_line && [ -n "$UP_LINE" ] && printf '%s\n' "${UP_LINE#*models=}"; }
+up_count() {
+    up_first_line && [ -n "$UP_LINE" ] || return 0
+    UP_LINE=${UP_LINE#n=}
+    printf '%s\n' "${UP_LINE%% *}"
+}
 # only_model TARGET: every upstream request of $RID ran TARGET in both readings (or none was made)
 only_model() {
     local m
@@ -162,7 +193,9 @@ only_model() {
 }
 # not_gzip_unlabelled: a gzip body is never relayed without Content-Encoding: gzip
 not_gzip_unlabelled() {
-    if [ "$(head -c 2 "$TMP/body" | od -An -tx1 | tr -d ' \n')" = 1f8b ]; then
+    local magic=""
+    LC_ALL=C IFS= read -r -d '' -n 2 magic <"$TMP/body"
+    if [ "$magic" = $'\x1f\x8b' ]; then
         contains "$(header content-encoding)" gzip || { echo "    gzip bytes relayed without Content-Encoding (status $(status))" >&2; return 1; }
     fi
     return 0
