@@ -93,6 +93,14 @@ static int request_body_checked(const struct req_ctx *ctx)
     return (m->has_guardrails ? m->n_guardrails : cfg->n_default_guardrails) == 0;
 }
 
+/* An answer a pii or secrets check refused holds what that check keeps from the client: it is
+ * not stored either (other refused answers are, for review; a leaked canary is masked). */
+static int answer_withheld(const struct req_ctx *ctx)
+{
+    const struct config_guardrail *b = ctx->checks.blocked_by;
+    return b != NULL && b->stage == CONFIG_STAGE_OUTPUT && (b->type == CONFIG_GUARD_PII || b->type == CONFIG_GUARD_SECRETS);
+}
+
 /* No canary is stored (guard/canary.h): with a canary check on the request, every
  * canary-shaped string of a recorded body is masked, and a body that still holds one once
  * its JSON escapes are decoded (or that cannot be checked) is left out. The request body
@@ -362,7 +370,7 @@ void lifecycle_audit(struct req_ctx *ctx)
         /* ctx->raw is the request after input redaction (rewrites are spliced into it) */
         if (request_body_checked(ctx))
             r->request_body = canary_masked(ctx, body_copy(ctx->raw, ctx->raw_len, cap));
-        if (!ctx->up.is_sse)
+        if (!ctx->up.is_sse && !answer_withheld(ctx))
             r->response_body = canary_masked(ctx, answer_copy(ctx, cap));
     }
     if (aa != NULL) {

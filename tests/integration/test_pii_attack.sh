@@ -27,11 +27,16 @@ guardrails:
     redaction: reversible
     entities: [EMAIL_ADDRESS]
     recognizers: [{name: TOKEN_ID, regex: 'K[^ ]+K', score: 0.9}]
+  - {name: out-pii, type: pii, stage: output, action: block}
+  - {name: out-sec, type: secrets, stage: output, action: block}
+  - {name: out-grp, type: parallel, stage: output, strategy: all_must_pass, members: [out-sec, out-pii]}
 models:
   - {name: rev, targets: [{provider: raw, model: json-script}], guardrails: [in-rev]}
   - {name: rev-s, targets: [{provider: raw, model: sse-script}], guardrails: [in-rev]}
   - {name: tok, targets: [{provider: raw, model: json-script}], guardrails: [in-tok]}
   - {name: tok-s, targets: [{provider: raw, model: sse-script}], guardrails: [in-tok]}
+  - {name: oblk, targets: [{provider: raw, model: json-script}], guardrails: [out-pii, out-sec]}
+  - {name: ogrp, targets: [{provider: raw, model: json-script}], guardrails: [out-grp]}
 YAML
 )
 start_warden "$CFG" || { echo "$TEST_NAME: 0 passed, 1 failed"; exit 1; }
@@ -255,6 +260,15 @@ elif scenario == "json-content-stream":
             bad.append("split %d: content is not JSON: %r" % (k, o["texts"].get("0.content")))
     st, h, d = full("tok", [{"role": "user", "content": "id " + v + " end"}], {"role": "assistant", "content": content}, rf)
     expect("not streamed", json.loads(message(d)["content"]), {"a": v})
+elif scenario == "answer-refused-by-output-check":
+    # an answer a pii or secrets output check refused never reaches the client, and the audit
+    # store does not keep it either (it stored the whole upstream answer); alone and in a group
+    for model in ("oblk", "ogrp"):
+        for leak in ("write to bob@example.com", "key sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXyZ0aB"):
+            st, h, d = full(model, [{"role": "user", "content": "hello"}], {"role": "assistant", "content": leak})
+            expect("%s refused %r" % (model, leak[:12]), (st, json.loads(d)["error"]["code"]), (400, "guardrail_blocked"))
+    st, h, d = full("oblk", [{"role": "user", "content": "hello"}], {"role": "assistant", "content": "all fine"})
+    expect("a clean answer passes", st, 200)
 elif scenario == "refused-before-checks":
     # bodies the guards never read (refused while parsing): the audit store must not keep them
     for raw in (b'{"model":"rev","messages":[{"role":"user","content":"mail \xff jane.roe@example.org"}]}',
@@ -274,12 +288,12 @@ PY
 
 for s in typed-placeholder typed-placeholder-in-arguments typed-placeholder-stream exact-values same-value-text-and-arguments \
     prefixes-and-inventions stream-arguments-every-split stream-two-choices-usage stream-ends-inside-placeholder \
-    client-hangs-up headers-and-errors refused-before-checks json-content-stream; do
+    client-hangs-up headers-and-errors refused-before-checks json-content-stream answer-refused-by-output-check; do
     check "$s" eq "$(run "$s")" ok
 done
 
 # the originals went nowhere but to the client: not upstream, not to the audit store, not to the log
-ORIGINALS='["jane.roe@example.org", "bob@example.com", "a@example.co", "Ka", "K\\ud83d", "Kq", "K</x>"]'
+ORIGINALS='["jane.roe@example.org", "bob@example.com", "a@example.co", "Ka", "K\\ud83d", "Kq", "K</x>", "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXyZ0aB"]'
 leaks=$(curl -s "$RAW/_stats" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
@@ -295,6 +309,9 @@ rows = sqlite3.connect(sys.argv[1]).execute("select request_body, response_body 
 text = " ".join(x for r in rows for x in r if x)
 print(len(rows) > 20, "<EMAIL_ADDRESS_1>" in text, [v for v in o if v in text or json.dumps(v)[1:-1] in text])' "$TMP/audit.db" "$ORIGINALS" 2>&1)
 check "audit bodies keep placeholders, never an original" eq "$stored" "True True []"
+check "... and a clean answer of the output-checked model is stored" eq "$(python3 -c '
+import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute("select count(*) from audit_log where model = \"oblk\" and status = 200 and response_body like \"%all fine%\"").fetchone()[0])' "$TMP/audit.db")" 1
 check "no original in the log" eq "$(grep -c -e 'jane.roe' -e 'bob@example' "$WARDEN_LOG")" 0
 check "warden alive" alive
 finish
