@@ -78,12 +78,41 @@ static char *answer_copy(const struct req_ctx *ctx, size_t cap)
     return r;
 }
 
+/* Whether g, or a member of its group, looks for what a body must not keep (pii, secrets). */
+static int reads_sensitive(const struct config_guardrail *g, int depth)
+{
+    if (g->type == CONFIG_GUARD_PII || g->type == CONFIG_GUARD_SECRETS)
+        return 1;
+    for (size_t i = 0; depth < 8 && i < g->n_members; i++)
+        if (reads_sensitive(g->members[i], depth + 1))
+            return 1;
+    return 0;
+}
+
+/* Whether an input or output check refused the request (stage) while a pii or secrets check
+ * applies at that stage: the text holds what that check found, or, refused by a check before
+ * it, what it never got to redact. */
+static int refused_where_sensitive(const struct req_ctx *ctx, enum config_guard_stage stage)
+{
+    const struct config_guardrail *b = ctx->checks.blocked_by;
+    if (b == NULL || b->stage != stage)
+        return 0;
+    for (size_t i = 0; i < ctx->checks.n_guards; i++)
+        if (ctx->checks.guards[i]->stage == stage && reads_sensitive(ctx->checks.guards[i], 0))
+            return 1;
+    return 0;
+}
+
 /* Whether ctx->raw is fit to store: its guardrails read it (a redaction is spliced in), or no
  * guardrail applies to it. A request refused before its guardrails ran (a body that does not
  * parse, a duplicate key, a client gone during the checks) still holds what a pii or secrets
- * guard would have redacted: its body is left out of the record. */
+ * guard would have redacted: its body is left out of the record, and so is one refused where
+ * a pii or secrets check applies (refused_where_sensitive). Refused answers likewise; others
+ * are kept for review (a leaked canary masked). */
 static int request_body_checked(const struct req_ctx *ctx)
 {
+    if (refused_where_sensitive(ctx, CONFIG_STAGE_INPUT))
+        return 0;
     if (ctx->checks.audit_detail.len > 0)
         return 1; /* verdicts were given: the checks read this body */
     const struct config *cfg = ctx->w->cfg;
@@ -91,14 +120,6 @@ static int request_body_checked(const struct req_ctx *ctx)
     if (m == NULL)
         return cfg->n_guardrails == 0; /* never resolved: any guardrail might have applied */
     return (m->has_guardrails ? m->n_guardrails : cfg->n_default_guardrails) == 0;
-}
-
-/* An answer a pii or secrets check refused holds what that check keeps from the client: it is
- * not stored either (other refused answers are, for review; a leaked canary is masked). */
-static int answer_withheld(const struct req_ctx *ctx)
-{
-    const struct config_guardrail *b = ctx->checks.blocked_by;
-    return b != NULL && b->stage == CONFIG_STAGE_OUTPUT && (b->type == CONFIG_GUARD_PII || b->type == CONFIG_GUARD_SECRETS);
 }
 
 /* No canary is stored (guard/canary.h): with a canary check on the request, every
@@ -370,7 +391,7 @@ void lifecycle_audit(struct req_ctx *ctx)
         /* ctx->raw is the request after input redaction (rewrites are spliced into it) */
         if (request_body_checked(ctx))
             r->request_body = canary_masked(ctx, body_copy(ctx->raw, ctx->raw_len, cap));
-        if (!ctx->up.is_sse && !answer_withheld(ctx))
+        if (!ctx->up.is_sse && !refused_where_sensitive(ctx, CONFIG_STAGE_OUTPUT))
             r->response_body = canary_masked(ctx, answer_copy(ctx, cap));
     }
     if (aa != NULL) {

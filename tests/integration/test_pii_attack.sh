@@ -27,6 +27,8 @@ guardrails:
     redaction: reversible
     entities: [EMAIL_ADDRESS]
     recognizers: [{name: TOKEN_ID, regex: 'K[^ ]+K', score: 0.9}]
+  - {name: in-pii-blk, type: pii, action: block}
+  - {name: in-rx, type: regex, patterns: ["blockme"]}
   - {name: out-pii, type: pii, stage: output, action: block}
   - {name: out-sec, type: secrets, stage: output, action: block}
   - {name: out-grp, type: parallel, stage: output, strategy: all_must_pass, members: [out-sec, out-pii]}
@@ -35,6 +37,9 @@ models:
   - {name: rev-s, targets: [{provider: raw, model: sse-script}], guardrails: [in-rev]}
   - {name: tok, targets: [{provider: raw, model: json-script}], guardrails: [in-tok]}
   - {name: tok-s, targets: [{provider: raw, model: sse-script}], guardrails: [in-tok]}
+  - {name: iblk, targets: [{provider: raw, model: json-script}], guardrails: [in-pii-blk]}
+  - {name: irx, targets: [{provider: raw, model: json-script}], guardrails: [in-rx, in-rev]}
+  - {name: rxonly, targets: [{provider: raw, model: json-script}], guardrails: [in-rx]}
   - {name: oblk, targets: [{provider: raw, model: json-script}], guardrails: [out-pii, out-sec]}
   - {name: ogrp, targets: [{provider: raw, model: json-script}], guardrails: [out-grp]}
 YAML
@@ -269,6 +274,12 @@ elif scenario == "answer-refused-by-output-check":
             expect("%s refused %r" % (model, leak[:12]), (st, json.loads(d)["error"]["code"]), (400, "guardrail_blocked"))
     st, h, d = full("oblk", [{"role": "user", "content": "hello"}], {"role": "assistant", "content": "all fine"})
     expect("a clean answer passes", st, 200)
+    # a request an input check refused where a pii check applies: refused by that check, or by
+    # one before it (the redaction never ran); a model with no such check keeps it for review
+    for model, text in (("iblk", "mine is jane.roe@example.org"), ("irx", "blockme jane.roe@example.org"),
+                        ("rxonly", "blockme for review")):
+        st, h, d = full(model, [{"role": "user", "content": text}], {"role": "assistant", "content": "x"})
+        expect("%s refused" % model, (st, json.loads(d)["error"]["code"]), (400, "guardrail_blocked"))
 elif scenario == "refused-before-checks":
     # bodies the guards never read (refused while parsing): the audit store must not keep them
     for raw in (b'{"model":"rev","messages":[{"role":"user","content":"mail \xff jane.roe@example.org"}]}',
@@ -309,6 +320,9 @@ rows = sqlite3.connect(sys.argv[1]).execute("select request_body, response_body 
 text = " ".join(x for r in rows for x in r if x)
 print(len(rows) > 20, "<EMAIL_ADDRESS_1>" in text, [v for v in o if v in text or json.dumps(v)[1:-1] in text])' "$TMP/audit.db" "$ORIGINALS" 2>&1)
 check "audit bodies keep placeholders, never an original" eq "$stored" "True True []"
+check "... a request refused where no pii check applies is kept for review" eq "$(python3 -c '
+import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute("select count(*) from audit_log where model = \"rxonly\" and request_body like \"%blockme for review%\"").fetchone()[0])' "$TMP/audit.db")" 1
 check "... and a clean answer of the output-checked model is stored" eq "$(python3 -c '
 import sqlite3, sys
 print(sqlite3.connect(sys.argv[1]).execute("select count(*) from audit_log where model = \"oblk\" and status = 200 and response_body like \"%all fine%\"").fetchone()[0])' "$TMP/audit.db")" 1
