@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 export BUILD=${BUILD:-build}
 JOBS=${INTEGRATION_JOBS:-2}
 TIMED=" test_batch.sh test_chaos.sh test_embed_split.sh test_guardrail_streams.sh test_pipelines.sh test_shutdown.sh \
-test_stream_guard.sh test_attack3.sh test_upstream_http1.sh test_resilience.sh test_hardening.sh "
+test_stream_guard.sh test_attack3.sh test_upstream_http1.sh test_resilience.sh test_hardening.sh test_core.sh "
 OUT=$(mktemp -d /tmp/warden-integration.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
 # python3 resolved once for every script (lib.sh says why; test_mock.sh does not source it)
