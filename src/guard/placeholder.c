@@ -491,8 +491,9 @@ static char *json_inner(const char *v, size_t len, size_t flags, size_t *outlen)
 /* value as our own JSON writer puts it inside a string (util_buf_append_json_chars: what a
  * restore into JSON and a splice into the body write; a control character goes out as
  * \u00XX where jansson writes \n); NULL if it has nothing to escape. */
-static char *writer_inner(const char *v, size_t len, size_t *outlen)
+static char *writer_inner(const char *v, size_t len, size_t flags, size_t *outlen)
 {
+    (void)flags;
     struct util_buf b;
     util_buf_init(&b, SIZE_MAX);
     if (util_buf_append_json_chars(&b, v, len) != 0 || (b.len == len && memcmp(b.data, v, len) == 0)) {
@@ -529,6 +530,23 @@ static int entry_longer_first(const void *a, const void *b)
     return x->len > y->len ? -1 : x->len < y->len;
 }
 
+/* Replaces e's value escaped once and twice by escape (json_inner, writer_inner) with its placeholder; 1 if any. */
+static int replace_escaped(struct util_buf *buf, const struct ph_entry *e,
+                           char *(*escape)(const char *, size_t, size_t, size_t *), size_t flags)
+{
+    size_t l1, l2;
+    int changed = 0;
+    char *once = escape(e->value, e->len, flags, &l1);
+    char *twice = once ? escape(once, l1, flags, &l2) : NULL;
+    if (once != NULL)
+        changed |= replace_all(buf, once, l1, e->ph, e->ph_len);
+    if (twice != NULL)
+        changed |= replace_all(buf, twice, l2, e->ph, e->ph_len);
+    free(once);
+    free(twice);
+    return changed;
+}
+
 char *guard_placeholders_hide(const struct guard_placeholders *p, const char *text, size_t len, size_t *outlen)
 {
     *outlen = 0;
@@ -546,28 +564,11 @@ char *guard_placeholders_hide(const struct guard_placeholders *p, const char *te
     for (size_t i = 0; i < p->n; i++) {
         const struct ph_entry *e = order[i];
         changed |= replace_all(&buf, e->value, e->len, e->ph, e->ph_len);
-        /* the forms a JSON body holds: escaped once (content), twice (tool-call arguments), \u-escaped */
-        static const size_t flags[2] = {0, JSON_ENSURE_ASCII};
-        for (int f = 0; f < 2; f++) {
-            size_t l1, l2;
-            char *once = json_inner(e->value, e->len, flags[f], &l1);
-            char *twice = once ? json_inner(once, l1, flags[f], &l2) : NULL;
-            if (once != NULL)
-                changed |= replace_all(&buf, once, l1, e->ph, e->ph_len);
-            if (twice != NULL)
-                changed |= replace_all(&buf, twice, l2, e->ph, e->ph_len);
-            free(once);
-            free(twice);
-        }
-        size_t l1, l2;
-        char *once = writer_inner(e->value, e->len, &l1);
-        char *twice = once ? writer_inner(once, l1, &l2) : NULL;
-        if (once != NULL)
-            changed |= replace_all(&buf, once, l1, e->ph, e->ph_len);
-        if (twice != NULL)
-            changed |= replace_all(&buf, twice, l2, e->ph, e->ph_len);
-        free(once);
-        free(twice);
+        /* the forms a JSON body holds: escaped once (content), twice (tool-call arguments), \u-escaped,
+         * and as our own writer escapes */
+        changed |= replace_escaped(&buf, e, json_inner, 0);
+        changed |= replace_escaped(&buf, e, json_inner, JSON_ENSURE_ASCII);
+        changed |= replace_escaped(&buf, e, writer_inner, 0);
     }
     free(order);
     if (!changed) {
