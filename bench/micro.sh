@@ -7,7 +7,8 @@
 #   - the pii + secrets guardrails over a 4 KB prompt (Hyperscan, numbers behind byte gates);
 #   - the per-chunk cost of an output regex guard on a streamed answer (target <= 1 us).
 #   - prompt_injection on a 4 KB prompt, classifier inference on 1 KB, and event-loop lag
-#     while classifier jobs saturate the worker pool.
+#     while classifier jobs saturate the worker pool;
+#   - libuv's thread pool woken from idle: queue to a job's start and back to the loop.
 # Each prints microseconds per operation (audit: records/s and ms); bounded by its iteration count.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,7 @@ cc -O2 -D_GNU_SOURCE -DH2O_USE_LIBUV=1 -Isrc -Iinclude $(pkg-config --cflags $PK
     $(pkg-config --libs $PKGS) -lz -ldl -lm -pthread -o "$BUILD/stream_bench"
 cc -O2 -D_GNU_SOURCE -DH2O_USE_LIBUV=1 -Isrc -Iinclude $(pkg-config --cflags $PKGS) bench/builtin_bench.c "$BUILD/libwarden.a" \
     $(pkg-config --libs $PKGS) -lz -ldl -lm -pthread -o "$BUILD/builtin_bench"
+cc -O2 bench/pool_roundtrip.c $(pkg-config --libs libuv) -o "$BUILD/pool_roundtrip"
 echo "== regex guardrail over a 4 KB prompt (bench/scan_bench.c)"
 "$BUILD/scan_bench" "${SCAN_ITERS:-100000}"
 echo "== JSON Schema validation, 30 properties, ~2 KB answer (bench/schema_bench.c)"
@@ -50,3 +52,5 @@ echo "== output regex guard on a streamed answer, per chunk (bench/stream_bench.
 "$BUILD/stream_bench" "${STREAM_ITERS:-100000}"
 echo "== prompt_injection (4 KB), classifier inference (1 KB), event-loop lag with the pool saturated (bench/builtin_bench.c)"
 "$BUILD/builtin_bench" "$BUILD/models/toxicity.model" "${BUILTIN_ITERS:-20000}"
+echo "== libuv's thread pool woken from idle: what a model check pays around its inference (bench/pool_roundtrip.c)"
+"$BUILD/pool_roundtrip" "${POOL_ROUNDS:-2000}"
