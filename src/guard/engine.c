@@ -753,9 +753,10 @@ struct guard_run *guard__run_create_in(struct guard_env *env, const struct confi
     }
     r->n_messages = s->n_messages;
     r->n_views = s->n_views <= s->n ? s->n_views : 0;
-    r->json_texts = util_calloc(s->n ? s->n : 1, 1);
-    if (s->json_texts != NULL)
+    if (s->json_texts != NULL && s->n > 0 && memchr(s->json_texts, 1, s->n) != NULL) { /* most requests: none */
+        r->json_texts = util_malloc(s->n);
         memcpy(r->json_texts, s->json_texts, s->n);
+    }
     r->tool_calls = s->tool_calls ? json_deep_copy(s->tool_calls) : json_array();
     snprintf(r->model, sizeof(r->model), "%s", s->model ? s->model : "");
     snprintf(r->request_id, sizeof(r->request_id), "%s", s->request_id ? s->request_id : "");

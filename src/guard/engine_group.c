@@ -103,7 +103,7 @@ static void group_merge_rewrites(struct guard_run *r, char ***out_texts, size_t 
                 const char *cur = texts[k] ? texts[k] : r->texts[k];
                 size_t cur_len = texts[k] ? lens[k] : r->lens[k];
                 size_t nl = 0;
-                char *red = guard__local_redact(r->env, cv, cur, cur_len, r->json_texts[k], &nl);
+                char *red = guard__local_redact(r->env, cv, cur, cur_len, guard__text_is_json(r, k), &nl);
                 if (red != NULL) {
                     free(texts[k]);
                     texts[k] = red;

@@ -102,7 +102,7 @@ struct guard_run {
     size_t n;
     size_t n_messages;
     size_t n_views; /* the subject's last n_views texts are views of the others */
-    unsigned char *json_texts; /* per text: JSON that its reader decodes (guard_subject) */
+    unsigned char *json_texts; /* per text: JSON that its reader decodes (guard_subject); NULL: none is */
     json_t *tool_calls;
     struct guard_webhook_ctx *wctx; /* webhooks and groups with one: the request's context (shared with members) */
     /* remote */
@@ -160,6 +160,11 @@ void guard__check_tools(struct guard_run *r);
 const struct guard_compiled *guard__compiled(const struct guard_env *env, const struct config_guardrail *g);
 void guard__free_texts(char **texts, size_t *lens, size_t n);
 int guard__list_has(char **list, size_t n, const char *s);
+/* Whether r's text i is JSON that its reader decodes (tool-call arguments): placeholder.h. */
+static inline int guard__text_is_json(const struct guard_run *r, size_t i)
+{
+    return r->json_texts != NULL && r->json_texts[i];
+}
 char *guard__local_redact(struct guard_env *env, struct guard_verdict *cv, const char *text, size_t len, int json,
                           size_t *outlen);
 void guard__run_arm_timeout(struct guard_run *r);

@@ -175,7 +175,7 @@ void guard__check_detect(struct guard_run *r)
             size_t first, k = findings_of(r->findings, r->n_findings, i, &first);
             if (k > 0)
                 out[i] = guard_redact_apply(r->texts[i], r->lens[i], r->findings + first, k, g->redaction, r->placeholders,
-                                            r->json_texts[i], &outl[i]);
+                                            guard__text_is_json(r, i), &outl[i]);
         }
     }
     guard__run_finish(r, RAW_VIOLATION, why, out, outl, 0);

@@ -229,6 +229,29 @@ const char *guard_placeholders_add_json(struct guard_placeholders *p, const char
     return ph;
 }
 
+/* Whether s[0..n) spells a placeholder, "<" TYPE "_" n ">": TYPE of letters, digits and '_'
+ * (1 to 39 bytes, its length in *type_len, from s + 1), n of 1 to 9 digits without a leading
+ * zero (in *num: no map reaches further). */
+static int parse_placeholder(const char *s, size_t n, size_t *type_len, size_t *num)
+{
+    if (n < 4 || s[0] != '<' || s[n - 1] != '>')
+        return 0;
+    size_t us = n - 2; /* the last '_' before the number */
+    while (us > 1 && isdigit((unsigned char)s[us]))
+        us--;
+    if (s[us] != '_' || us == n - 2 || s[us + 1] == '0' || n - 2 - us > 9 || us < 2 || us - 1 >= 40)
+        return 0;
+    for (size_t i = 1; i < us; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '_')
+            return 0;
+    size_t k = 0;
+    for (size_t i = us + 1; i < n - 1; i++)
+        k = k * 10 + (size_t)(s[i] - '0');
+    *type_len = us - 1;
+    *num = k;
+    return 1;
+}
+
 void guard_placeholders_reserve(struct guard_placeholders *p, const char *text, size_t len)
 {
     if (p == NULL || p->n > 0 || len == 0)
@@ -238,27 +261,14 @@ void guard_placeholders_reserve(struct guard_placeholders *p, const char *text, 
          lt = memchr(lt + 1, '<', len - (size_t)(lt + 1 - text))) {
         size_t at = (size_t)(lt - text), lim = len - at < GUARD_PLACEHOLDER_MAX ? len - at : GUARD_PLACEHOLDER_MAX;
         const char *gt = lim > 1 ? memchr(lt + 1, '>', lim - 1) : NULL;
-        if (gt == NULL)
+        size_t tl, num;
+        if (gt == NULL || !parse_placeholder(lt, (size_t)(gt - lt) + 1, &tl, &num))
             continue;
-        size_t n = (size_t)(gt - lt) + 1, us = n - 2;
-        while (us > 1 && isdigit((unsigned char)lt[us]))
-            us--;
-        /* not <TYPE_n>, or a number beyond what one request's map reaches */
-        if (n < 4 || lt[us] != '_' || us == n - 2 || lt[us + 1] == '0' || n - 2 - us > 9 || us - 1 >= 40)
-            continue;
-        int type_ok = us > 1;
-        for (size_t i = 1; i < us && type_ok; i++)
-            type_ok = isalnum((unsigned char)lt[i]) || lt[i] == '_';
-        if (!type_ok)
-            continue;
-        size_t num = 0;
-        for (size_t i = us + 1; i < n - 1; i++)
-            num = num * 10 + (size_t)(lt[i] - '0');
         if (p->n_reserved == p->cap_reserved) {
             p->cap_reserved = p->cap_reserved ? p->cap_reserved * 2 : 8;
             p->reserved = util_realloc(p->reserved, p->cap_reserved * sizeof(*p->reserved));
         }
-        p->reserved[p->n_reserved].type_hash = hash_of(0, lt + 1, us - 1);
+        p->reserved[p->n_reserved].type_hash = hash_of(0, lt + 1, tl);
         p->reserved[p->n_reserved].num = num;
         p->n_reserved++;
     }
@@ -269,22 +279,12 @@ void guard_placeholders_reserve(struct guard_placeholders *p, const char *text, 
 /* The entry whose placeholder is exactly s[0..n) ("<TYPE_k>"), or NULL. */
 static const struct ph_entry *lookup_placeholder(const struct guard_placeholders *p, const char *s, size_t n)
 {
-    if (n < 4 || s[0] != '<' || s[n - 1] != '>')
+    size_t tl, k;
+    if (!parse_placeholder(s, n, &tl, &k) || k > p->max_num)
         return NULL;
-    size_t us = n - 2; /* the last '_' before the number */
-    while (us > 1 && isdigit((unsigned char)s[us]))
-        us--;
-    if (s[us] != '_' || us == n - 2 || s[us + 1] == '0')
-        return NULL;
-    size_t k = 0;
-    for (size_t i = us + 1; i < n - 1; i++) {
-        k = k * 10 + (size_t)(s[i] - '0');
-        if (k > p->max_num)
-            return NULL;
-    }
     for (size_t i = 0; i < p->n_types; i++) {
         const struct ph_type *t = &p->types[i];
-        if (t->name_len != us - 1 || memcmp(t->name, s + 1, us - 1) != 0)
+        if (t->name_len != tl || memcmp(t->name, s + 1, tl) != 0)
             continue;
         size_t lo = 0, hi = t->n; /* entries are in increasing number order */
         while (lo < hi) {
