@@ -145,7 +145,7 @@ void checks_log_append(struct req_ctx *ctx, const struct config_guardrail *g, co
 void checks_block(struct req_ctx *ctx, const struct config_guardrail *g, const struct guard_verdict *v)
 {
     checks_cancel_all(ctx);
-    ctx->checks.blocked_by = v->guard != NULL ? v->guard : g;
+    ctx->checks.blocked_by = g;
     /* the reason may quote a guard service's answer, which may echo its credentials */
     char reason[sizeof(v->reason)];
     snprintf(reason, sizeof(reason), "%s", v->reason);

@@ -148,7 +148,7 @@ struct req_ctx {
         struct util_buf log;         /* "name=verdict" list for x-warden-guardrails and the access log */
         struct util_buf audit_detail; /* the audit record's fuller list (checks_log_append), with the audit on */
         struct audit_async *async_audit; /* the record waiting for async_post verdicts (audit_hook.c); handed over in req_close */
-        const struct config_guardrail *blocked_by; /* the check (a group's member) that refused the request */
+        const struct config_guardrail *blocked_by; /* the check that refused the request (a group, not its member: its stage is the one that counts) */
         struct guard_placeholders **placeholders; /* reversible redactions of the input (hold originals: never logged) */
         size_t n_placeholders;
         /* canary tokens (chat): the canary check of a prompt_injection guard that applies (also in guards),
