@@ -9,6 +9,10 @@
 # usage: BUILD=build bench/guard_overhead.sh [requests per model, default 600]
 source "$(dirname "$0")/../tests/integration/lib.sh"
 N=${1:-600}
+export PROMPT_BYTES=${PROMPT_BYTES:-4096} # the bar is on 4 KB; smaller prompts show the pool hand-off
+# the checks before prompt_injection (BEFORE_INJECTION="" leaves it alone, which shows what its model's pool
+# hand-off costs when the loop has less of its own work to do meanwhile)
+BEFORE_INJECTION=${BEFORE_INJECTION-"pii, secrets, "}
 [ -x "$WARDEN_BIN" ] && [ -x "$MOCK_BIN" ] || { echo "build first (make)"; exit 1; }
 start_mock
 start_warden "$(cat <<YAML
@@ -22,8 +26,8 @@ guardrails:
   - {name: inj-lex, type: prompt_injection, model: none}
 models:
   - {name: m-none, targets: [{provider: local, model: mock-1}]}
-  - {name: m-all, targets: [{provider: local, model: mock-1}], guardrails: [pii, secrets, inj]}
-  - {name: m-lex, targets: [{provider: local, model: mock-1}], guardrails: [pii, secrets, inj-lex]}
+  - {name: m-all, targets: [{provider: local, model: mock-1}], guardrails: [${BEFORE_INJECTION}inj]}
+  - {name: m-lex, targets: [{provider: local, model: mock-1}], guardrails: [${BEFORE_INJECTION}inj-lex]}
 YAML
 )"
 python3 - "$WARDEN_PORT" "$N" "$ROOT/bench/prompt.h" <<'PY'
@@ -32,7 +36,7 @@ port, n, hdr = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 src = open(hdr, encoding="utf-8").read()
 para = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', src[src.index("bench_paragraph ="):src.index(";", src.index("bench_paragraph ="))]))
 para = para.encode().decode("unicode_escape")
-prompt = (para * (4096 // len(para) + 1))[:4096]
+nb = int(__import__("os").environ["PROMPT_BYTES"]); prompt = (para * (nb // len(para) + 1))[:nb]
 models = ["m-none", "m-all", "m-lex"]
 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
 def one(m):

@@ -185,6 +185,7 @@ int api_check_handle(struct server_worker *w, h2o_req_t *req)
         return 0;
     }
     uint64_t t0 = util_now_ns();
+    guard_env_warm_pool(w->guards); /* a model check's pool thread wakes while the body is parsed */
     json_error_t je;
     json_t *body = json_loadb(req->entity.base ? req->entity.base : "", req->entity.len, JSON_REJECT_DUPLICATES, &je);
     if (body == NULL) {
@@ -261,5 +262,6 @@ int api_check_handle(struct server_worker *w, h2o_req_t *req)
                               .model = "",
                               .request_id = request_id};
     c->run = guard_run_start(w->guards, g, &s, on_check_verdict, c);
+    guard_env_cool_pool(w->guards); /* taken, or no model job is to come */
     return 0;
 }

@@ -286,6 +286,55 @@ char *checks_upstream_body(struct req_ctx *ctx, const char *model, size_t *len)
     return body;
 }
 
+/* Whether a check of the list may run a model on the pool (a group may hold one). */
+static int list_may_run_model(const struct guard_env *env, const struct config_guardrail *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (guard_runs_on_pool(env, list[i]) || list[i]->type == CONFIG_GUARD_PARALLEL || list[i]->type == CONFIG_GUARD_CHAIN)
+            return 1;
+    return 0;
+}
+
+/* The model a body most likely names: a plain "model" string member among its first bytes, where
+ * clients put it. A hint for warming the pool only: the request is routed by api_scan. */
+static const struct config_model *model_hint(const struct config *cfg, const char *body, size_t len)
+{
+    size_t head = len < 512 ? len : 512;
+    const char *k = memmem(body, head, "\"model\"", 7);
+    if (k == NULL)
+        return NULL;
+    const char *p = k + 7, *end = body + head;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
+    if (p >= end || *p++ != ':')
+        return NULL;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
+    if (p >= end || *p++ != '"')
+        return NULL;
+    char name[128];
+    size_t n = 0;
+    while (p < end && *p != '"' && *p != '\\' && n + 1 < sizeof(name))
+        name[n++] = *p++;
+    if (p >= end || *p != '"')
+        return NULL;
+    name[n] = '\0';
+    return config_find_model(cfg, name);
+}
+
+void checks_warm_pool(struct req_ctx *ctx, const char *body, size_t len)
+{
+    const struct config *cfg = ctx->w->cfg;
+    if (!guard_env_runs_models(ctx->w->guards))
+        return;
+    const struct config_model *m = model_hint(cfg, body, len);
+    struct config_guardrail *const *list = m == NULL ? NULL : m->has_guardrails ? m->guardrails : cfg->default_guardrails;
+    size_t n = m == NULL ? 0 : m->has_guardrails ? m->n_guardrails : cfg->n_default_guardrails;
+    if (m != NULL && !list_may_run_model(ctx->w->guards, (const struct config_guardrail *const *)list, n))
+        return; /* its route runs no model check */
+    guard_env_warm_pool(ctx->w->guards);
+}
+
 /* The requested model's guardrails (or the defaults) whose `when:` matches this request. */
 void checks_resolve(struct req_ctx *ctx)
 {
@@ -299,13 +348,15 @@ void checks_resolve(struct req_ctx *ctx)
                                       .header_ud = ctx,
                                       .api_key = ctx->api_key};
     ctx->checks.n_guards = 0;
-    if (n == 0)
-        return;
-    ctx->checks.guards = util_malloc((n + 1) * sizeof(*ctx->checks.guards)); /* + a canary check */
-    for (size_t i = 0; i < n; i++)
-        if (guard_when_matches(list[i], &info))
-            ctx->checks.guards[ctx->checks.n_guards++] = list[i];
-    canary_resolve(ctx);
+    if (n > 0) {
+        ctx->checks.guards = util_malloc((n + 1) * sizeof(*ctx->checks.guards)); /* + a canary check */
+        for (size_t i = 0; i < n; i++)
+            if (guard_when_matches(list[i], &info))
+                ctx->checks.guards[ctx->checks.n_guards++] = list[i];
+        canary_resolve(ctx);
+    }
+    if (!list_may_run_model(ctx->w->guards, ctx->checks.guards, ctx->checks.n_guards))
+        guard_env_cool_pool(ctx->w->guards); /* no check of this request takes the pool thread warmed at intake */
 }
 
 /* Reversible redaction: the map of a rewrite of the request is kept for the answer (never logged). */
@@ -581,6 +632,7 @@ static void start_concurrent(struct req_ctx *ctx)
         if (ctx->checks.guards[i]->stage == CONFIG_STAGE_INPUT && ctx->checks.guards[i]->timing == CONFIG_TIMING_CONCURRENT)
             want++;
     if (want == 0) {
+        guard_env_cool_pool(ctx->w->guards); /* no model job of this request is to come */
         lifecycle_input_checks_passed(ctx);
         return;
     }
@@ -595,6 +647,7 @@ static void start_concurrent(struct req_ctx *ctx)
         ctx->checks.held++;
         concurrent_slot_start(ctx, slot);
     }
+    guard_env_cool_pool(ctx->w->guards);
     util_defer_post(guard_env_defer(ctx->w->guards), &ctx->checks.input_passed_due, on_input_passed_due);
 }
 

@@ -255,11 +255,13 @@ struct req_ctx *intake_ctx_new(struct server_worker *w, enum req_kind kind, cons
         ctx->raw[len] = '\0';
     }
     checks_stream_sink_fill(ctx);
+    checks_warm_pool(ctx, ctx->raw, ctx->raw_len); /* the pool thread wakes while the request is read */
     return ctx;
 }
 
 void intake_ctx_free(struct req_ctx *ctx)
 {
+    guard_env_cool_pool(ctx->w->guards);
     json_decref(ctx->body);
     json_decref(ctx->tools_json);
     api_scan_free(&ctx->scan);

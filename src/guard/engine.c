@@ -262,6 +262,8 @@ struct guard_shared *guard_shared_create(const struct config *cfg, char *err, si
                 return NULL;
             }
         }
+        if (c->classifier != NULL)
+            gs->has_models = 1;
     }
     return gs;
 }
@@ -311,6 +313,7 @@ struct guard_env *guard_env_create(struct guard_shared *gs, uv_loop_t *loop, str
     if (gs->injection)
         env->injection_scratch = guard_injection_scratch_new(gs->injection);
     env->detect_scratch = detect_scratch_new();
+    guard__carrier_init(env);
     for (size_t i = 0; i < gs->n; i++) {
         if (gs->gc[i].detect)
             detect_scratch_grow(env->detect_scratch, gs->gc[i].detect);
@@ -339,6 +342,7 @@ void guard_env_destroy(struct guard_env *env)
     guard_scan_scratch_free(env->scratch);
     guard_injection_scratch_free(env->injection_scratch);
     detect_scratch_free(env->detect_scratch);
+    guard__carrier_close(env); /* an idle carrier stops spinning now */
     env->destroyed = 1;
     if (env->live_runs == 0)
         env_free(env);
@@ -486,6 +490,11 @@ void guard__run_free(struct guard_run *r)
     free(r->clf_findings);
     struct guard_env *env = r->env;
     h2o_mem_free_recycle(&env->run_recycle, r);
+    guard__env_release(env);
+}
+
+void guard__env_release(struct guard_env *env)
+{
     if (--env->live_runs == 0 && env->destroyed)
         env_free(env);
 }
@@ -513,7 +522,7 @@ static void run_stop(struct guard_run *r)
         upstream_call_cancel(r->call);
         r->call = NULL;
     }
-    if (r->clf_queued)
+    if (r->clf_queued && !r->clf_carried)
         uv_cancel((uv_req_t *)&r->work); /* still queued: after_work runs with UV_ECANCELED; running: no effect */
     for (size_t i = 0; i < r->n_children; i++)
         if (r->children[i]) {

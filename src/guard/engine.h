@@ -128,6 +128,15 @@ struct guard_env *guard_env_create(struct guard_shared *gs, uv_loop_t *loop, str
 /* Cancels what is still running (async_post checks included) and frees the env once its handles are closed. */
 void guard_env_destroy(struct guard_env *env);
 
+/* A request that may run a model check has arrived: keeps a pool thread awake (spinning, for at
+ * most a few hundred microseconds) to take its model job at once, instead of waking a sleeping
+ * one then (engine_plugin.c says why). No-op without model guards, with one already awake, or
+ * with the pool busy. guard_env_cool_pool() releases it early (the request's checks have started). */
+void guard_env_warm_pool(struct guard_env *env);
+/* Whether some guard of the config runs a model (0 for NULL: the worker's checks are gone). */
+int guard_env_runs_models(const struct guard_env *env);
+void guard_env_cool_pool(struct guard_env *env);
+
 int guard_when_matches(const struct config_guardrail *g, const struct guard_request_info *info);
 
 /* Starts a check of s (copied as needed: the caller's memory may go after this returns). Never

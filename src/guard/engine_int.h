@@ -54,6 +54,22 @@ struct guard_shared {
     _Atomic int async_pending;
     struct guard_injection *injection; /* one compiled detector for every prompt_injection guard */
     _Atomic int classifier_jobs;       /* classifier jobs in the worker pool, all workers */
+    unsigned has_models : 1;           /* some guard runs a model (guard_env_warm_pool) */
+};
+
+/* A pool thread kept awake for the next model job of its worker (guard_env_warm_pool, engine.h).
+ * The loop owns it; the pool thread reads only slot and job. */
+enum { CARRIER_OPEN, CARRIER_HANDED, CARRIER_CLOSED };
+struct guard_carrier {
+    uv_work_t work;
+    _Atomic int slot;              /* OPEN: takes a job; HANDED: job set; CLOSED: takes none */
+    struct guard_run *job;         /* written by the loop before slot becomes HANDED */
+    uv_work_cb job_work;           /* the job's pool function and its after_work */
+    uv_after_work_cb job_done;
+    int loop_cpu;                  /* the loop's CPU when queued (guard_builtin_pool_thread_init) */
+    unsigned in_flight : 1;        /* queued or running: its after_work has not run yet */
+    uv_idle_t poll;                /* active while it runs a job: the loop polls instead of sleeping */
+    uint64_t handed_at;            /* when the job was handed (the poll's bound) */
 };
 
 struct guard_env {
@@ -68,7 +84,8 @@ struct guard_env {
     h2o_linklist_t async_runs; /* detached async_post runs of this worker (guard_run.async_link) */
     size_t async_count;
     h2o_mem_recycle_t run_recycle; /* freed runs kept for the next ones: a run is ~1.5 KB, past malloc's fast bins */
-    size_t live_runs;              /* runs not freed yet: the env's memory waits for them (engine.c) */
+    size_t live_runs;              /* runs (and the carrier while in flight) not freed yet: the env's memory waits for them */
+    struct guard_carrier carrier;
     unsigned destroyed : 1;
 };
 
@@ -112,6 +129,7 @@ struct guard_run {
     /* pool */
     int pverdict;
     int clf_queued; /* classifier work in the pool, not yet completed (uv_cancel on stop) */
+    int clf_carried; /* ... handed to the env's carrier: not uv_cancel's to stop (it runs, the result is dropped) */
     int loop_cpu;   /* the CPU the loop queued pool work from (guard_builtin_pool_thread_init) */
     /* written by the pool thread; moved to findings on the loop in after_work */
     struct guard_finding *clf_findings;
@@ -172,6 +190,11 @@ void guard__run_begin(struct guard_run *r);
 struct guard_run *guard__run_create_in(struct guard_env *env, const struct config_guardrail *g, const struct guard_subject *s, struct guard_webhook_ctx *wctx, guard_done_cb cb, void *ud);
 void guard__run_finish(struct guard_run *r, enum raw_result raw, const char *reason, char **texts, size_t *lens, int timed_out);
 void guard__run_free(struct guard_run *r);
+/* One holder of the env's memory (a run, the carrier in flight) is gone: after guard_env_destroy(), the last frees it. */
+void guard__env_release(struct guard_env *env);
+/* The env's carrier (engine_plugin.c): its loop handle, made with the env and closed with it. */
+void guard__carrier_init(struct guard_env *env);
+void guard__carrier_close(struct guard_env *env);
 void guard__run_report(struct guard_run *r, struct guard_verdict *v);
 void guard__run_unref(struct guard_run *r);
 void guard__scan_verdict(struct guard_env *env, const struct config_guardrail *g, const struct guard_scan *s, const char *const *texts, const size_t *lens, size_t n, struct guard_verdict *v);

@@ -63,6 +63,7 @@ static void on_classifier_work_done(uv_work_t *w, int status)
 {
     struct guard_run *r = w->data;
     r->clf_queued = 0;
+    r->clf_carried = 0;
     atomic_fetch_sub(&r->env->shared->classifier_jobs, 1);
     if (!r->reported && !r->cancelled) {
         if (status != 0) {
@@ -80,6 +81,146 @@ static void on_classifier_work_done(uv_work_t *w, int status)
     guard__run_unref(r);
 }
 
+/* ---- the carrier: a pool thread kept awake for the next model job ----
+ * A job queued on libuv's pool from idle first waits for a sleeping thread to wake (~20 us at p50
+ * on a 2-vCPU VM, bench/pool_roundtrip.c: an idle vCPU woken by the hypervisor), as long as the
+ * inference of a 4 KB prompt, and the loop waits for both. So when a request arrives that may run
+ * a model, its worker queues a carrier: a pool thread that wakes while the loop reads the request,
+ * then spins for at most CARRIER_SPIN_NS until the loop hands it the model job, and runs it in
+ * place. The job's after_work runs from the carrier's, on the loop. A job that finds no open
+ * carrier (another request took it, it expired, the pool was busy) is queued as any pool work. */
+#define CARRIER_SPIN_NS (200 * 1000)
+/* With this many model jobs out the pool's threads are awake anyway: no carrier. */
+#define CARRIER_BUSY_JOBS 2
+/* While the carrier runs a job the loop, once out of work, polls for its end instead of sleeping:
+ * a sleeping loop's vCPU takes as long to wake as the pool thread's. At most this long, so that a
+ * long inference (a big text) is waited for asleep. */
+#define CARRIER_POLL_NS (200 * 1000)
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
+}
+
+static void on_carrier_work(uv_work_t *w)
+{
+    struct guard_env *env = w->data;
+    struct guard_carrier *c = &env->carrier;
+    guard_builtin_pool_thread_init(c->loop_cpu); /* off the loop's CPU before the job comes */
+    uint64_t deadline = util_now_ns() + CARRIER_SPIN_NS;
+    for (;;) {
+        int slot = atomic_load_explicit(&c->slot, memory_order_acquire);
+        if (slot == CARRIER_HANDED) {
+            c->job_work(&c->job->work);
+            return;
+        }
+        if (slot == CARRIER_CLOSED)
+            return;
+        if (util_now_ns() >= deadline) {
+            int open = CARRIER_OPEN;
+            if (atomic_compare_exchange_strong_explicit(&c->slot, &open, CARRIER_CLOSED, memory_order_acq_rel,
+                                                        memory_order_acquire))
+                return;
+            continue; /* handed in the meantime */
+        }
+        cpu_relax();
+    }
+}
+
+static void on_carrier_poll(uv_idle_t *idle)
+{
+    struct guard_carrier *c = idle->data;
+    if (util_now_ns() - c->handed_at > CARRIER_POLL_NS)
+        uv_idle_stop(idle);
+}
+
+static void on_carrier_poll_closed(uv_handle_t *h)
+{
+    guard__env_release(h->data);
+}
+
+void guard__carrier_init(struct guard_env *env)
+{
+    uv_idle_init(env->loop, &env->carrier.poll);
+    env->carrier.poll.data = &env->carrier;
+}
+
+void guard__carrier_close(struct guard_env *env)
+{
+    guard_env_cool_pool(env);
+    env->carrier.poll.data = env;
+    env->live_runs++; /* the env's memory waits for the handle's close */
+    uv_close((uv_handle_t *)&env->carrier.poll, on_carrier_poll_closed);
+}
+
+static void on_carrier_done(uv_work_t *w, int status)
+{
+    struct guard_env *env = w->data;
+    struct guard_carrier *c = &env->carrier;
+    if (!env->destroyed)
+        uv_idle_stop(&c->poll);
+    struct guard_run *job = atomic_load_explicit(&c->slot, memory_order_acquire) == CARRIER_HANDED ? c->job : NULL;
+    c->in_flight = 0;
+    c->job = NULL;
+    metrics_count(env->metrics, job != NULL ? METRICS_MODEL_JOBS_CARRIED : METRICS_CARRIERS_UNUSED, 1);
+    if (job != NULL)
+        c->job_done(&job->work, status);
+    guard__env_release(env);
+}
+
+void guard_env_warm_pool(struct guard_env *env)
+{
+    if (env == NULL)
+        return; /* the worker's checks are gone (shutdown) */
+    struct guard_carrier *c = &env->carrier;
+    if (!env->shared->has_models || c->in_flight || env->destroyed ||
+        atomic_load_explicit(&env->shared->classifier_jobs, memory_order_relaxed) >= CARRIER_BUSY_JOBS)
+        return;
+    atomic_store_explicit(&c->slot, CARRIER_OPEN, memory_order_relaxed);
+    c->job = NULL;
+    c->work.data = env;
+    c->loop_cpu = sched_getcpu();
+    if (uv_queue_work(env->loop, &c->work, on_carrier_work, on_carrier_done) != 0)
+        return; /* the job will be queued as any */
+    c->in_flight = 1;
+    env->live_runs++; /* the env's memory waits for on_carrier_done */
+}
+
+int guard_env_runs_models(const struct guard_env *env)
+{
+    return env != NULL && env->shared->has_models && !env->destroyed;
+}
+
+void guard_env_cool_pool(struct guard_env *env)
+{
+    int open = CARRIER_OPEN;
+    if (env != NULL && env->carrier.in_flight)
+        atomic_compare_exchange_strong(&env->carrier.slot, &open, CARRIER_CLOSED);
+}
+
+/* Hands r's model job to the env's open carrier: 1 if it took it, 0 if there is none. */
+static int carrier_take(struct guard_run *r, uv_work_cb work)
+{
+    struct guard_carrier *c = &r->env->carrier;
+    if (!c->in_flight || r->env->destroyed || atomic_load_explicit(&c->slot, memory_order_relaxed) != CARRIER_OPEN)
+        return 0;
+    c->job = r;
+    c->job_work = work;
+    c->job_done = on_classifier_work_done;
+    int open = CARRIER_OPEN;
+    if (atomic_compare_exchange_strong_explicit(&c->slot, &open, CARRIER_HANDED, memory_order_acq_rel, memory_order_acquire)) {
+        c->handed_at = util_now_ns();
+        uv_idle_start(&c->poll, on_carrier_poll);
+        return 1;
+    }
+    c->job = NULL; /* it expired just now */
+    return 0;
+}
+
 /* Queues work with r's model (r->gc->classifier) on the pool, bounded by CLASSIFIER_QUEUE_MAX jobs per process,
  * with the guard's time-out armed and a reference held until after_work runs. Reports nothing: returns 0,
  * or -1 with *why when the queue is full or libuv refuses. */
@@ -93,6 +234,13 @@ static int classifier_queue(struct guard_run *r, uv_work_cb work, const char **w
     r->work.data = r;
     r->loop_cpu = sched_getcpu();
     r->refs++;
+    if (carrier_take(r, work)) {
+        r->clf_queued = 1;
+        r->clf_carried = 1;
+        guard__run_arm_timeout(r);
+        return 0;
+    }
+    metrics_count(r->env->metrics, METRICS_MODEL_JOBS_QUEUED, 1);
     if (uv_queue_work(r->env->loop, &r->work, work, on_classifier_work_done) != 0) {
         r->refs--;
         atomic_fetch_sub(&r->env->shared->classifier_jobs, 1);

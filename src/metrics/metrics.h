@@ -31,6 +31,9 @@ enum metrics_counter {
     METRICS_SCHEMA_FAILURES,
     METRICS_SCHEMA_REASKS,
     METRICS_UNVERIFIABLE_RESPONSES,
+    METRICS_MODEL_JOBS_CARRIED, /* model jobs taken at once by a pool thread kept awake for them */
+    METRICS_MODEL_JOBS_QUEUED,  /* model jobs queued on the pool (no awake thread was waiting) */
+    METRICS_CARRIERS_UNUSED,    /* pool threads kept awake that no model job came to */
     METRICS_COUNTER_COUNT
 };
 
