@@ -94,20 +94,11 @@ static int url_char(unsigned char c)
     return c > 0x20 && c < 0x7f && !strchr("<>\"`{}|\\^", c);
 }
 
-/* The anchor is a scheme ("https://") or "www.": the URL runs to the first
- * space or quote, minus trailing punctuation and unbalanced closing brackets. */
-static int check_url(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
+/* The end of a URL that runs from s to at most e: without trailing punctuation and
+ * unbalanced closing brackets ("(see https://x.org/a)."). */
+static size_t url_trim(const char *t, size_t s, size_t e)
 {
-    size_t s = sp->start, e = sp->end;
-    if (detect_word_before(t, len, s) || (s > 0 && strchr("./@-", t[s - 1]) != NULL && t[s - 1] != '\0'))
-        return DETECT_REJECT;
-    while (e < len && url_char((unsigned char)t[e]) && e - s < 2048)
-        e++;
-    if (e - s >= 2048 && e < len && url_char((unsigned char)t[e]))
-        return DETECT_REJECT;
-    for (;;) {
-        if (e <= s)
-            return DETECT_REJECT;
+    while (e > s) {
         char c = t[e - 1];
         if (strchr(".,;:!?*'", c)) {
             e--;
@@ -125,6 +116,23 @@ static int check_url(const char *t, size_t len, struct detect_span *sp, const st
         }
         break;
     }
+    return e;
+}
+
+/* The anchor is a scheme ("https://") or "www.": the URL runs to the first
+ * space or quote, minus trailing punctuation and unbalanced closing brackets. */
+static int check_url(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
+{
+    size_t s = sp->start, e = sp->end;
+    if (detect_word_before(t, len, s) || (s > 0 && strchr("./@-", t[s - 1]) != NULL && t[s - 1] != '\0'))
+        return DETECT_REJECT;
+    while (e < len && url_char((unsigned char)t[e]) && e - s < 2048)
+        e++;
+    if (e - s >= 2048 && e < len && url_char((unsigned char)t[e]))
+        return DETECT_REJECT;
+    e = url_trim(t, s, e);
+    if (e <= s)
+        return DETECT_REJECT;
     /* the host: a dotted name, localhost, an IPv4 or a bracketed IPv6 literal */
     size_t h = s;
     const char *sch = memmem(t + s, e - s, "://", 3);
@@ -162,6 +170,45 @@ static int check_url(const char *t, size_t len, struct detect_span *sp, const st
         if (h == s && strncasecmp(t + s, "www.", 4) == 0 && memchr(t + s + 4, '.', hn - s - 4) == NULL)
             return DETECT_REJECT; /* "www.example" without a TLD */
     }
+    sp->end = e;
+    return DETECT_VALID;
+}
+
+/* A URL pasted without scheme or "www." ("github.com/org/repo"): the anchor is the
+ * host's last label and the slash after it (".com/"); the host is walked back and the
+ * URL runs on as check_url's does. Only lower-case TLDs that are not file extensions,
+ * so "Node.js/React", "ASP.NET/MVC" and "docs/README.md/" stay prose. */
+static int check_url_bare(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
+{
+    static const char *const not_tld[] = {"js",  "ts",  "jsx",  "tsx", "md",   "py",   "rb",   "rs",  "go",
+                                          "cs",  "kt",  "java", "cpp", "hpp",  "txt",  "html", "htm", "php",
+                                          "json", "yaml", "yml", "xml", "csv",  "pdf",  "png",  "jpg", "jpeg",
+                                          "gif", "svg", "exe",  "dll", "lock", "toml", "ini",  "cfg", "conf",
+                                          "log", "sql", "zip",  "tar", "gz",   "sh",   "so",   "swift"};
+    size_t d = sp->start, slash = sp->end - 1;
+    for (size_t k = d + 1; k < slash; k++)
+        if (!islower((unsigned char)t[k]))
+            return DETECT_REJECT;
+    for (size_t i = 0; i < N(not_tld); i++)
+        if (strlen(not_tld[i]) == slash - d - 1 && !strncmp(t + d + 1, not_tld[i], slash - d - 1))
+            return DETECT_REJECT;
+    size_t h = d;
+    while (h > 0 && d - h < 253 && (isalnum((unsigned char)t[h - 1]) || t[h - 1] == '-' || t[h - 1] == '.'))
+        h--;
+    while (h < d && (t[h] == '.' || t[h] == '-'))
+        h++;
+    if (h == d || (h > 0 && (detect_word_before(t, len, h) || (t[h - 1] != '\0' && strchr("/@.:-_%\\&?#~+", t[h - 1]) != NULL))))
+        return DETECT_REJECT; /* a path, an address, or the host of a URL with a scheme */
+    if (t[d - 1] == '-')
+        return DETECT_REJECT;
+    for (size_t k = h + 1; k + 1 < d; k++)
+        if (t[k] == '.' && (t[k + 1] == '.' || t[k + 1] == '-' || t[k - 1] == '-'))
+            return DETECT_REJECT; /* empty labels, labels that start or end with '-' */
+    size_t e = slash; /* a comma ends it too: "host/path,next,csv,field" */
+    while (e < len && url_char((unsigned char)t[e]) && t[e] != ',' && e - h < 2048)
+        e++;
+    e = url_trim(t, slash, e);
+    sp->start = h;
     sp->end = e;
     return DETECT_VALID;
 }
@@ -224,7 +271,12 @@ static int narrow_to_digits(const char *t, size_t len, struct detect_span *sp, s
     if (sp->end - sp->start < n || detect_word_before(t, len, sp->start))
         return 0; /* the label inside a longer word ("getting", "context") */
     sp->start = sp->end - n;
-    return detect_edges_ok(t, len, sp->start, sp->end, 1);
+    if (t[sp->start - 1] != '#')
+        return detect_edges_ok(t, len, sp->start, sp->end, 1);
+    /* "SSN#123456789": the '#' belongs to the label (elsewhere it marks an id) */
+    size_t e = sp->end;
+    return detect_edges_ok(t, len, sp->start, e, 0) &&
+           !(e + 1 < len && (t[e] == '.' || t[e] == '-') && isalnum((unsigned char)t[e + 1]));
 }
 
 static int check_ssn_labelled(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
@@ -344,8 +396,8 @@ static int check_phone_us(const char *t, size_t len, struct detect_span *sp, con
 static int check_phone_national(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
 {
     size_t d = count_digits(SPAN(t, sp));
-    if (d < 10 || d > 11 || t[sp->start + 1] == '0')
-        return DETECT_REJECT;
+    if (d < 10 || d > 12 || t[sp->start + 1] == '0')
+        return DETECT_REJECT; /* 10..12 digits with the trunk 0: UK/FR/IN 10-11, German mobiles 12 */
     if (grouped_tail(t, sp->start))
         return DETECT_REJECT;
     char sep = 0;
@@ -359,6 +411,12 @@ static int check_phone_national(const char *t, size_t len, struct detect_span *s
             sep = c;
     }
     return DETECT_MATCH;
+}
+
+/* An Indian mobile number written without its trunk 0 or +91, "98765 43210": weak alone. */
+static int check_phone_in(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
+{
+    return grouped_tail(t, sp->start) ? DETECT_REJECT : DETECT_MATCH;
 }
 
 static int check_phone(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
@@ -419,8 +477,10 @@ void guard_recognizer_rule(const struct config_recognizer *r, struct detect_rule
 /* ---- the built-in table ---- */
 
 static const char *const ctx_email[] = {"email", "e-mail", "mail", "contact", "address", "reach", "write"};
-static const char *const ctx_phone[] = {"phone", "telephone", "tel", "mobile", "cell", "call", "fax", "contact",
-                                        "whatsapp", "number", "dial", "reach", "text", "sms", "ring", "landline"};
+static const char *const ctx_phone[] = {"phone",   "telephone", "tel",     "mobile",   "cell",     "call",  "fax",
+                                        "contact", "whatsapp",  "number",  "dial",     "reach",    "text",  "sms",
+                                        "ring",    "landline",  "ph",      "mob",      "handy",    "telefon", "telefono",
+                                        "movil",   "celular",   "portable"};
 static const char *const ctx_card[] = {"card", "credit", "debit", "visa", "mastercard", "amex", "payment", "cc", "pay"};
 static const char *const ctx_iban[] = {"iban", "bank", "account", "transfer", "wire", "sepa", "swift", "payee"};
 static const char *const ctx_ssn[] = {"ssn", "social security", "social", "taxpayer", "tin", "ss#", "security number"};
@@ -453,6 +513,7 @@ static const struct detect_gate gate_iban = {"ABCDEFGHIJKLMNOPQRSTUVWXYZ01234567
 static const struct detect_gate gate_base58 = {"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz", "13", 1, 26};
 static const struct detect_gate gate_mac = {HEX ":-", ":-", 5, 17};
 static const struct detect_gate gate_mac_dots = {HEX ".", ".", 2, 14};
+static const struct detect_gate gate_url_host = {"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz./", "/", 1, 4};
 static const struct detect_gate gate_ipv6 = {"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz:.%_-", ":", 2, 2};
 
 static const struct detect_rule builtin[] = {
@@ -462,6 +523,8 @@ static const struct detect_rule builtin[] = {
      0, NULL, 0, 0, 2048, URL_TAIL, 0},
     {"URL", "www\\.[A-Za-z0-9]", DETECT_CASELESS | DETECT_NO_EDGES, NULL, check_url, 0.6, 0.6, NULL, 0, NULL, 0, 0, 2048,
      URL_TAIL, 0},
+    {"URL", "\\.[a-z]{2,24}/", DETECT_NO_EDGES, NULL, check_url_bare, 0.6, 0.6, NULL, 0, NULL, 0, 0, 2048 + 256, URL_TAIL,
+     0, NULL, &gate_url_host},
     {"PHONE_NUMBER", "\\+[1-9][0-9 .()\\-]{6,24}[0-9]", DETECT_EDGE_NUMERIC | DETECT_NO_RIGHT_EDGE, NULL, check_phone_intl, 0.5, 0.75,
      CTX(ctx_phone), CTX(neg_number), 0, 0, PHONE_TAIL, 0},
     {"PHONE_NUMBER", "\\(\\d{3}\\)[ .\\-]?\\d{3}[ .\\-]\\d{4}", DETECT_NO_EDGES, NULL, check_phone_us, 0.5, 0.7,
@@ -473,6 +536,8 @@ static const struct detect_rule builtin[] = {
      "\\d{10}"},
     {"PHONE_NUMBER", "0\\d{1,4}[ /.\\-]?\\d{2,8}(?:[ .\\-]?\\d{2,4}){0,4}", DETECT_EDGE_NUMERIC, NULL,
      check_phone_national, 0.3, 0.3, CTX(ctx_phone), CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number},
+    {"PHONE_NUMBER", "[6-9]\\d{4}[ \\-]\\d{5}", DETECT_EDGE_NUMERIC, NULL, check_phone_in, 0.3, 0.3, CTX(ctx_phone),
+     CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number},
     {"CREDIT_CARD", "\\d{4}[ \\-]?\\d{4}[ \\-]?\\d{4}[ \\-]?\\d{1,7}", DETECT_EDGE_NUMERIC, NULL, check_card, 0.3, 1.0,
      CTX(ctx_card), NULL, 0, 0, 0, NULL, 0, NULL, &gate_number},
     {"CREDIT_CARD", "\\d{4}[ \\-]?\\d{6}[ \\-]?\\d{4,5}", DETECT_EDGE_NUMERIC, NULL, check_card, 0.3, 1.0, CTX(ctx_card),
