@@ -120,7 +120,8 @@ def jwt(r):
 
 def strong_password(r, n=None):
     n = n or r.randint(14, 24)
-    return rs(r, ALNUM + "!#$^*_-~", n)
+    # no '$': "$abc123" in a .env or a URL's password reads as a shell variable, not a value
+    return rs(r, ALNUM + "!#&^*_-~", n)
 
 
 def database_url(r):
