@@ -86,6 +86,8 @@ static int check_aws_secret(const char *t, size_t len, struct detect_span *sp, c
     }
     if (!up || !low || !dig || detect_entropy(t + sp->start, sp->end - sp->start) < r->min_entropy)
         return DETECT_REJECT;
+    if (sp->end < len && t[sp->end] == '=')
+        return DETECT_REJECT; /* 40 characters of a longer base64 text with its padding */
     return DETECT_MATCH;
 }
 
@@ -170,7 +172,7 @@ static int placeholder_value(const char *v, size_t n)
 {
     static const char *const marks[] = {"your",     "example", "xxxx",        "****",       "changeme", "placeholder",
                                         "redacted", "dummy",   "process.env", "os.environ", "getenv",   "${",
-                                        "{{",       "<",       "...",         "secret_here"};
+                                        "{{",       "<",       "...",         "secret_here", "replace"};
     if (strchr("<{[(", v[0]) || (n >= 2 && (!strncmp(v, "%(", 2) || !strncmp(v, "%s", 2))))
         return 1; /* <your-key>, {{ token }}, ${TOKEN}, %(secret)s */
     if (v[0] == '$') {
@@ -203,7 +205,8 @@ int guard_secret_value_span(const char *t, size_t len, size_t after, struct dete
     size_t s = i;
     while (i < len && i - s <= GENERIC_MAX) {
         unsigned char c = (unsigned char)t[i];
-        if (quote ? (c == (unsigned char)quote || c == '\n') : (isspace(c) || c == '"' || c == '\'' || c == ',' || c == ';'))
+        if (quote ? (c == (unsigned char)quote || c == '\n')
+                  : (isspace(c) || c == '"' || c == '\'' || c == '`' || c == ',' || c == ';'))
             break;
         if (c < 0x20)
             break;
@@ -221,14 +224,82 @@ int guard_secret_value_span(const char *t, size_t len, size_t after, struct dete
     return 1;
 }
 
+/* A call in code ("getAccessToken()", 'request.headers.get("Authorization")'): where the
+ * secret comes from, not the secret. */
+static int code_value(const char *v, size_t n)
+{
+    if (n < 3 || v[n - 1] != ')' || !(isalpha((unsigned char)v[0]) || v[0] == '_'))
+        return 0;
+    size_t k = 0;
+    while (k < n && (isalnum((unsigned char)v[k]) || v[k] == '_' || v[k] == '.'))
+        k++;
+    return k < n && v[k] == '(';
+}
+
+/* Public by design: the algorithm of an OpenSSH public key line ("ssh_key: ssh-ed25519 AAAA...
+ * me@host"), a Stripe publishable key (pk_live_ has its own low-scored rule). */
+static int public_key_value(const char *v, size_t n)
+{
+    return (n >= 4 && !strncmp(v, "ssh-", 4)) || (n >= 11 && !strncmp(v, "ecdsa-sha2-", 11)) ||
+           (n >= 7 && !strncmp(v, "sk-ssh-", 7)) || (n >= 8 && (!strncmp(v, "pk_live_", 8) || !strncmp(v, "pk_test_", 8)));
+}
+
+/* The whole name the key word is part of ("PUBLISHABLE_KEY", "public_key") says the value is public. */
+static int name_char(unsigned char c)
+{
+    return isalnum(c) || c == '_' || c == '-';
+}
+
+static int public_key_name(const char *t, size_t len, size_t start)
+{
+    size_t k = start, e = start;
+    while (k > 0 && start - k < 64 && name_char((unsigned char)t[k - 1]))
+        k--;
+    while (e < len && e - start < 64 && name_char((unsigned char)t[e]))
+        e++;
+    for (; k + 6 <= e; k++)
+        if (strncasecmp(t + k, "public", 6) == 0)
+            return 1; /* "public", "publishable" */
+    return 0;
+}
+
+/* "Bearer", "Basic", "Token", "Bot" at the start of an Authorization value: the length of
+ * the scheme when a space follows it or it is all of the value, else 0. */
+static size_t auth_scheme_len(const char *v, size_t n)
+{
+    static const char *const schemes[] = {"bearer", "basic", "token", "bot"};
+    for (size_t i = 0; i < N(schemes); i++) {
+        size_t sl = strlen(schemes[i]);
+        if (n >= sl && strncasecmp(v, schemes[i], sl) == 0 && (n == sl || v[sl] == ' '))
+            return sl;
+    }
+    return 0;
+}
+
 static int check_generic(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
 {
+    /* "Authorization: Bearer <token>" or "Authorization": "Bearer <token>": the secret is
+     * the credential after the scheme */
+    size_t after = sp->end;
+    while (after < len && (t[after] == ' ' || t[after] == '\t'))
+        after++;
+    size_t scheme = auth_scheme_len(t + after, len - after);
+    after = scheme > 0 ? after + scheme : sp->end;
     struct detect_span v;
-    if (!guard_secret_value_span(t, len, sp->end, &v))
+    if (!guard_secret_value_span(t, len, after, &v))
         return DETECT_REJECT;
+    scheme = auth_scheme_len(t + v.start, v.end - v.start);
+    if (scheme > 0) {
+        v.start += scheme;
+        while (v.start < v.end && t[v.start] == ' ')
+            v.start++;
+        if (v.end - v.start < GENERIC_MIN)
+            return DETECT_REJECT;
+    }
     const char *s = t + v.start;
     size_t n = v.end - v.start;
-    if (placeholder_value(s, n) || detect_entropy(s, n) < r->min_entropy)
+    if (placeholder_value(s, n) || detect_entropy(s, n) < r->min_entropy || code_value(s, n) || public_key_value(s, n) ||
+        public_key_name(t, len, sp->start))
         return DETECT_REJECT;
     int dig = 0, up = 0, low = 0, other = 0;
     for (size_t k = 0; k < n; k++) {
@@ -277,12 +348,13 @@ static int check_db_url(const char *t, size_t len, struct detect_span *sp, const
     return DETECT_VALID;
 }
 
-static const char *const ctx_aws[] = {"aws", "secret", "secret_access_key", "aws_secret_access_key", "secretaccesskey"};
+/* "secret" alone is every other key's name too ("WEBHOOK_SECRET"): AWS's own words only */
+static const char *const ctx_aws[] = {"aws", "secret_access_key", "aws_secret_access_key", "secretaccesskey"};
 
 #define CTX(a) a, N(a)
 #define KEYWORDS                                                                                                         \
     "(?:api[_\\-]?key|apikey|api[_\\-]?secret|access[_\\-]?token|auth[_\\-]?token|refresh[_\\-]?token|secret[_\\-]?key|" \
-    "client[_\\-]?secret|private[_\\-]?key|token|secret|password|passwd|pwd|passphrase|credentials?)"
+    "client[_\\-]?secret|private[_\\-]?key|token|secret|password|passwd|pwd|passphrase|credentials?|authorization)"
 
 static const struct detect_rule builtin[] = {
     {"OPENAI_API_KEY", "sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\\-]{20}", DETECT_NO_RIGHT_EDGE, "-_", check_openai, 0.9,
@@ -291,20 +363,24 @@ static const struct detect_rule builtin[] = {
      0, 3.0, TOKEN_MAX},
     {"AWS_ACCESS_KEY_ID", "(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}", 0, NULL, NULL, 0.9, 0.9,
      NULL, 0, NULL, 0, 0, 0},
-    {"AWS_SECRET_ACCESS_KEY", "[A-Za-z0-9/+]{40}", DETECT_NEED_CONTEXT, "/+=", check_aws_secret, 0.5, 0.5, CTX(ctx_aws),
+    {"AWS_SECRET_ACCESS_KEY", "[A-Za-z0-9/+]{40}", DETECT_NEED_CONTEXT, "/+", check_aws_secret, 0.5, 0.5, CTX(ctx_aws),
      NULL, 0, 4.0, 0},
-    {"GITHUB_TOKEN", "gh[pousr]_[A-Za-z0-9]{36}", DETECT_NO_RIGHT_EDGE, "", check_token, 0.95, 0.95, NULL, 0, NULL, 0, 0,
+    {"GITHUB_TOKEN", "gh[pousr]_[A-Za-z0-9]{36}", DETECT_NO_RIGHT_EDGE, "", check_token, 0.95, 0.95, NULL, 0, NULL, 0, 3.0,
      TOKEN_MAX},
-    {"GITHUB_TOKEN", "github_pat_[A-Za-z0-9_]{22}", DETECT_NO_RIGHT_EDGE, "_", check_token, 0.95, 0.95, NULL, 0, NULL, 0, 0,
+    {"GITHUB_TOKEN", "github_pat_[A-Za-z0-9_]{22}", DETECT_NO_RIGHT_EDGE, "_", check_token, 0.95, 0.95, NULL, 0, NULL, 0, 3.0,
      TOKEN_MAX},
-    {"GITLAB_TOKEN", "glpat-[A-Za-z0-9_\\-]{20}", DETECT_NO_RIGHT_EDGE, "-_", check_token, 0.95, 0.95, NULL, 0, NULL, 0, 0,
+    {"GITLAB_TOKEN", "glpat-[A-Za-z0-9_\\-]{20}", DETECT_NO_RIGHT_EDGE, "-_", check_token, 0.95, 0.95, NULL, 0, NULL, 0, 3.0,
      TOKEN_MAX},
-    {"SLACK_TOKEN", "xox[abprs]-[A-Za-z0-9\\-]{10}", DETECT_NO_RIGHT_EDGE, "-", check_token, 0.9, 0.9, NULL, 0, NULL, 0, 0,
+    /* the part after "xoxb-" starts with a number (the team's), so "xoxb-your-bot-token" is none; app-level
+     * tokens are "xapp-1-A..." */
+    {"SLACK_TOKEN", "xox[abeoprs]-[0-9][A-Za-z0-9\\-]{9}", DETECT_NO_RIGHT_EDGE, "-", check_token, 0.9, 0.9, NULL, 0, NULL, 0,
+     3.0, TOKEN_MAX},
+    {"SLACK_TOKEN", "xapp-[0-9]-[A-Za-z0-9\\-]{10}", DETECT_NO_RIGHT_EDGE, "-", check_token, 0.9, 0.9, NULL, 0, NULL, 0, 3.0,
      TOKEN_MAX},
     {"SLACK_WEBHOOK", "https://hooks\\.slack\\.com/services/T[A-Za-z0-9]{6,}/B[A-Za-z0-9]{6,}/[A-Za-z0-9]{8}",
      DETECT_NO_RIGHT_EDGE, "", check_token, 0.95, 0.95, NULL, 0, NULL, 0, 0, TOKEN_MAX},
     {"STRIPE_KEY", "(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16}", DETECT_NO_RIGHT_EDGE, "", check_token, 0.95, 0.95, NULL, 0,
-     NULL, 0, 0, TOKEN_MAX},
+     NULL, 0, 3.0, TOKEN_MAX},
     {"STRIPE_KEY", "pk_live_[A-Za-z0-9]{16}", DETECT_NO_RIGHT_EDGE, "", check_token, 0.4, 0.4, NULL, 0, NULL, 0, 0,
      TOKEN_MAX},
     {"GOOGLE_API_KEY", "AIza[0-9A-Za-z_\\-]{35}", 0, "-_", NULL, 0.95, 0.95, NULL, 0, NULL, 0, 0, 0},
@@ -316,10 +392,14 @@ static const struct detect_rule builtin[] = {
     {"DATABASE_URL",
      "(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\\+srv)?|rediss?|amqps?|mssql|sqlserver|clickhouse|cockroachdb)://",
      DETECT_CASELESS | DETECT_NO_RIGHT_EDGE, NULL, check_db_url, 0.9, 0.9, NULL, 0, NULL, 0, 0, 2048},
-    {"GENERIC_SECRET", KEYWORDS "[\"']?[ \\t]{0,3}[:=]{1,2}", DETECT_CASELESS | DETECT_NO_EDGES, NULL, check_generic, 0.75,
+    /* a configuration name ending in _KEY ("SENDGRID_KEY=", "MASTER_KEY: "): upper case only, since in code
+     * "cache_key", "foreign_key" and "sort_key" name identifiers, not secrets */
+    {"GENERIC_SECRET", "[A-Z0-9]_KEY[\"']?\\]?[ \\t]{0,3}[:=]{1,2}", DETECT_NO_EDGES, NULL, check_generic, 0.75, 0.75, NULL, 0,
+     NULL, 0, 3.0, 320, "[ \\t]{0,64}(?:\"[^\"\\n]{0,257}\"|'[^'\\n]{0,257}'|`[^`\\n]{0,257}`|[^\\s\"',;]{0,257})", 0},
+    {"GENERIC_SECRET", KEYWORDS "(?:[\"']?\\]?[ \\t]{0,3}[:=]{1,2}| is )", DETECT_CASELESS | DETECT_NO_EDGES, NULL, check_generic, 0.75,
      0.75, NULL, 0, NULL, 0, 3.0, 320,
-     /* streams: the value, quoted (spaces inside) or up to the next space */
-     "[ \\t]{0,64}(?:\"[^\"\\n]{0,257}\"|'[^'\\n]{0,257}'|`[^`\\n]{0,257}`|[^\\s\"',;]{0,257})", 0},
+     /* streams: the value, quoted (spaces inside) or up to the next space, after an Authorization scheme */
+     "[ \\t]{0,64}(?:(?:bearer|basic|token|bot) )?(?:\"[^\"\\n]{0,257}\"|'[^'\\n]{0,257}'|`[^`\\n]{0,257}`|[^\\s\"',;]{0,257})", 0},
 };
 
 struct detect_set *guard_secrets_compile(const struct config_guardrail *g, char *err, size_t errsz)
