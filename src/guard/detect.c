@@ -291,6 +291,14 @@ int detect_label_before(const char *text, size_t start, const char *const *words
     return 0;
 }
 
+size_t detect_word_char_len(const char *text, size_t len, size_t pos)
+{
+    int32_t cp = pos < len ? cp_at((const unsigned char *)text, len, pos) : -1;
+    if (cp < 0x80 || cp_is_separator(cp))
+        return 0;
+    return cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+}
+
 int detect_word_before(const char *text, size_t len, size_t pos)
 {
     if (pos == 0)

@@ -140,6 +140,9 @@ int detect_label_before(const char *text, size_t start, const char *const *words
 /* Edge rules for checks that move a span themselves: no word character (a letter of
  * any script, a digit, '_') just outside; numeric: DETECT_EDGE_NUMERIC's rules too. */
 int detect_edges_ok(const char *text, size_t len, size_t start, size_t end, int numeric);
+/* The length in bytes of the non-ASCII letter (of any script: not punctuation, a symbol or an
+ * emoji) that starts at pos, or 0 (an ASCII byte, a separator, invalid UTF-8). */
+size_t detect_word_char_len(const char *text, size_t len, size_t pos);
 /* Does a word character (a letter of any script, a digit, '_') end just before pos? */
 int detect_word_before(const char *text, size_t len, size_t pos);
 

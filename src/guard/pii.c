@@ -94,6 +94,13 @@ static int url_char(unsigned char c)
     return c > 0x20 && c < 0x7f && !strchr("<>\"`{}|\\^", c);
 }
 
+/* How many bytes of a URL's character start at t[i]: an ASCII URL character, or a letter of
+ * any script as browsers show decoded paths ("/wiki/Zürich"); 0 where the URL ends. */
+static size_t url_char_len(const char *t, size_t len, size_t i)
+{
+    return url_char((unsigned char)t[i]) ? 1 : detect_word_char_len(t, len, i);
+}
+
 /* The end of a URL that runs from s to at most e: without trailing punctuation and
  * unbalanced closing brackets ("(see https://x.org/a)."). */
 static size_t url_trim(const char *t, size_t s, size_t e)
@@ -126,9 +133,10 @@ static int check_url(const char *t, size_t len, struct detect_span *sp, const st
     size_t s = sp->start, e = sp->end;
     if (detect_word_before(t, len, s) || (s > 0 && strchr("./@-", t[s - 1]) != NULL && t[s - 1] != '\0'))
         return DETECT_REJECT;
-    while (e < len && url_char((unsigned char)t[e]) && e - s < 2048)
-        e++;
-    if (e - s >= 2048 && e < len && url_char((unsigned char)t[e]))
+    size_t step;
+    while (e < len && e - s < 2048 && (step = url_char_len(t, len, e)) > 0)
+        e += step;
+    if (e - s >= 2048 && e < len && url_char_len(t, len, e) > 0)
         return DETECT_REJECT;
     e = url_trim(t, s, e);
     if (e <= s)
@@ -205,8 +213,9 @@ static int check_url_bare(const char *t, size_t len, struct detect_span *sp, con
         if (t[k] == '.' && (t[k + 1] == '.' || t[k + 1] == '-' || t[k - 1] == '-'))
             return DETECT_REJECT; /* empty labels, labels that start or end with '-' */
     size_t e = slash; /* a comma ends it too: "host/path,next,csv,field" */
-    while (e < len && url_char((unsigned char)t[e]) && t[e] != ',' && e - h < 2048)
-        e++;
+    size_t step;
+    while (e < len && t[e] != ',' && e - h < 2048 && (step = url_char_len(t, len, e)) > 0)
+        e += step;
     e = url_trim(t, slash, e);
     sp->start = h;
     sp->end = e;
@@ -500,7 +509,7 @@ static const char *const neg_version[] = {"version", "ver", "build", "release", 
 #define PHONE_PREFIX 5
 /* an address's domain; a URL's characters (url_char), so a quote ends it as it ends the check */
 #define EMAIL_TAIL "[A-Za-z0-9.\\-]{0,300}"
-#define URL_TAIL "[!#-;=?-\\[\\]_a-z~]{0,2040}"
+#define URL_TAIL "[!#-;=?-\\[\\]_a-z~\\x{c0}-\\x{1fff}\\x{2c00}-\\x{2fff}\\x{3040}-\\x{fe2f}]{0,2040}"
 
 /* Gates (see detect.h): the bytes each number's pattern is made of, and what every match
  * of it that its check can accept holds at least. Digits and their separators: 9 digits
