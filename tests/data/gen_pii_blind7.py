@@ -238,7 +238,7 @@ def make_phone(r):
                          "+86 138 %s %s" % (rdigits(r, 4), rdigits(r, 4)),
                          "+7 495 %s-%s-%s" % (rdigits(r, 3), rdigits(r, 2), rdigits(r, 2)),
                          "+353 87 %s %s" % (rdigits(r, 3), rdigits(r, 4))]), False
-    if kind == 15:  # US with extension (span is the number, extension left out)
+    if kind == 15:  # US (an extension may follow, see make_value)
         a, e, s = us_number(r)
         return "(%s) %s-%s" % (a, e, s), False
     a, e, s = us_number(r)
@@ -599,7 +599,10 @@ def make_value(r, typ):
     if typ == "PHONE_NUMBER":
         text, needs = make_phone(r)
         prefix = r.choice(PHONE_WORDS) + " " if needs or r.random() < 0.3 else ""
-        return text, prefix, r.choice(PHONE_EXT) if r.random() < 0.15 else ""
+        ext = r.choice(PHONE_EXT) if r.random() < 0.15 else ""
+        if ext and "(" not in ext:
+            return text + ext, prefix, ""  # "x1234", " ext. 204": part of the number, as dialled
+        return text, prefix, ext
     if typ == "IP_ADDRESS":
         if r.random() < 0.45:
             ip = make_ipv6(r)
