@@ -133,8 +133,10 @@ static int check_url(const char *t, size_t len, struct detect_span *sp, const st
     size_t s = sp->start, e = sp->end;
     if (detect_word_before(t, len, s) || (s > 0 && strchr("./@-", t[s - 1]) != NULL && t[s - 1] != '\0'))
         return DETECT_REJECT;
+    /* a field of a row ("id;name;https://x.org/a;4111 1111 ...") ends at its delimiter */
+    char field = s > 0 && (t[s - 1] == ';' || t[s - 1] == ',') ? t[s - 1] : '\0';
     size_t step;
-    while (e < len && e - s < 2048 && (step = url_char_len(t, len, e)) > 0)
+    while (e < len && e - s < 2048 && t[e] != field && (step = url_char_len(t, len, e)) > 0)
         e += step;
     if (e - s >= 2048 && e < len && url_char_len(t, len, e) > 0)
         return DETECT_REJECT;
@@ -212,9 +214,10 @@ static int check_url_bare(const char *t, size_t len, struct detect_span *sp, con
     for (size_t k = h + 1; k + 1 < d; k++)
         if (t[k] == '.' && (t[k + 1] == '.' || t[k + 1] == '-' || t[k - 1] == '-'))
             return DETECT_REJECT; /* empty labels, labels that start or end with '-' */
-    size_t e = slash; /* a comma ends it too: "host/path,next,csv,field" */
+    size_t e = slash; /* a comma ends it too ("host/path,next,csv,field"), and a row's ';' (see check_url) */
+    char field = h > 0 && t[h - 1] == ';' ? ';' : ',';
     size_t step;
-    while (e < len && t[e] != ',' && e - h < 2048 && (step = url_char_len(t, len, e)) > 0)
+    while (e < len && t[e] != ',' && t[e] != field && e - h < 2048 && (step = url_char_len(t, len, e)) > 0)
         e += step;
     e = url_trim(t, slash, e);
     sp->start = h;
