@@ -168,4 +168,26 @@ wait "$lpid"
 check "SIGTERM under load with model jobs in flight -> exit 0" eq "$rc" 0
 check "... no client left hanging (each answered, refused or gone)" not_contains "$(cat "$TMP/term.out")" "err-timeout"
 PIDS=("$MOCK_PID")
+
+# ---- drain time-out (1 ms) with check-API model jobs in flight (16 MB each, two classifiers): the
+# worker's checks are destroyed while jobs are carried or queued and go with the last of them; exit 0.
+# (The drain time-out ends chat requests, not check API calls: these are answered, seconds later.)
+start_warden "$(sed -e 's/drain_timeout_ms: 300}/drain_timeout_ms: 1, max_body_bytes: 33554432}/' <<<"$CFG")"
+python3 -c 'import json; print(json.dumps({"guardrail": "par", "texts": ["ordinary words about gardening and soil. " * 20000] * 20}))' >"$TMP/hugecheck.json"
+cps=()
+for i in 1 2 3; do
+    (curl -s -o /dev/null -w '%{http_code}' --max-time 30 -H 'Content-Type: application/json' -d @"$TMP/hugecheck.json" \
+        "$WARDEN/v1/guardrails/check"; echo " curl=$?") >"$TMP/drain-$i.status" 2>/dev/null &
+    cps+=($!)
+done
+ask "plain question while the checks run: how do rust lifetimes work?" m-all
+sleep 0.3
+kill -TERM "$WARDEN_PID"
+wait "$WARDEN_PID"
+rc=$?
+wait "${cps[@]}"
+echo "    drain time-out: the calls ended with $(cat "$TMP"/drain-*.status | tr '\n' ' ')"
+check "drain time-out with check-API model jobs in flight -> exit 0" eq "$rc" 0
+check "... each call answered, refused or cut, none timed out (curl 28)" not_contains "$(cat "$TMP"/drain-*.status)" "curl=28"
+PIDS=("$MOCK_PID")
 finish
