@@ -127,6 +127,29 @@ done
 check "counters: 12 calls (3 x prompt_injection, parallel of 2, chain of 2, check API) -> 200 each" eq "$(tr -d ' 20' <<<"$out")" ""
 check "counters: carried + queued grew by the 18 model jobs they ran" eq "$(($(jobs_run) - j0))" 18
 
+# ---- the hand-off against the spin's expiry: 200 requests on one connection whose bodies grow from
+# 1 to 3961 messages (230 KB), so that the model job comes from at once to well past the 200 us spin
+# (the body is parsed in between): every job runs exactly once, carried or queued
+j0=$(jobs_run)
+c0=$(metric warden_model_jobs_carried_total)
+out=$(python3 - "$WARDEN_PORT" <<'PY2'
+import http.client, json, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=30)
+codes = {}
+for i in range(200):
+    msgs = [{"role": "user", "content": f"ordinary words about gardening and soil, part {k}."} for k in range(1 + i * i // 10)]
+    c.request("POST", "/v1/chat/completions", body=json.dumps({"model": "m-inj", "messages": msgs}),
+              headers={"Content-Type": "application/json"})
+    r = c.getresponse()
+    r.read()
+    codes[r.status] = codes.get(r.status, 0) + 1
+print(codes)
+PY2
+)
+check "hand-off vs expiry: 200 requests, 1 to 3961 messages -> 200 each" eq "$out" "{200: 200}"
+echo "    hand-off vs expiry: $(($(metric warden_model_jobs_carried_total) - c0)) of 200 carried"
+check "hand-off vs expiry: carried + queued grew by exactly 200" eq "$(($(jobs_run) - j0))" 200
+
 # ---- stops while a job is carried or queued
 python3 -c 'import json; print(json.dumps({"model": "m-hurry", "messages": [{"role": "user", "content": "a long ordinary paragraph about gardening and soil. " * 12000}]}))' >"$TMP/hurry.json"
 curl -s -o "$TMP/hurry" -w '%{http_code}' -H 'Content-Type: application/json' --max-time 20 -d @"$TMP/hurry.json" "$WARDEN/v1/chat/completions" >"$TMP/hurry.status"
