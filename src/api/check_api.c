@@ -170,22 +170,9 @@ static int bad_request(h2o_req_t *req, const char *code, const char *param, cons
     return 0;
 }
 
-int api_check_handle(struct server_worker *w, h2o_req_t *req)
+/* Parses the call and starts its check; a refused call is answered here. */
+static int check_start(struct server_worker *w, h2o_req_t *req, uint64_t t0)
 {
-    const struct config_guardrails_api *api = &w->cfg->guardrails_api;
-    if (!authorized(w->cfg, api, req)) {
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL, H2O_STRLIT("Bearer"));
-        send_json_error(req, 401, "invalid_request_error", "invalid_api_key", NULL,
-                        api->token_env != NULL ? "missing or incorrect bearer token for the guardrails API (guardrails_api.token_env)"
-                                               : "missing or incorrect API key (auth.required: Authorization: Bearer KEY or x-api-key)");
-        return 0;
-    }
-    if (w->draining) {
-        send_json_error(req, 503, "api_error", "shutting_down", NULL, "the server is shutting down");
-        return 0;
-    }
-    uint64_t t0 = util_now_ns();
-    guard_env_warm_pool(w->guards); /* a model check's pool thread wakes while the body is parsed */
     json_error_t je;
     json_t *body = json_loadb(req->entity.base ? req->entity.base : "", req->entity.len, JSON_REJECT_DUPLICATES, &je);
     if (body == NULL) {
@@ -262,6 +249,26 @@ int api_check_handle(struct server_worker *w, h2o_req_t *req)
                               .model = "",
                               .request_id = request_id};
     c->run = guard_run_start(w->guards, g, &s, on_check_verdict, c);
-    guard_env_cool_pool(w->guards); /* taken, or no model job is to come */
     return 0;
+}
+
+int api_check_handle(struct server_worker *w, h2o_req_t *req)
+{
+    const struct config_guardrails_api *api = &w->cfg->guardrails_api;
+    if (!authorized(w->cfg, api, req)) {
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL, H2O_STRLIT("Bearer"));
+        send_json_error(req, 401, "invalid_request_error", "invalid_api_key", NULL,
+                        api->token_env != NULL ? "missing or incorrect bearer token for the guardrails API (guardrails_api.token_env)"
+                                               : "missing or incorrect API key (auth.required: Authorization: Bearer KEY or x-api-key)");
+        return 0;
+    }
+    if (w->draining) {
+        send_json_error(req, 503, "api_error", "shutting_down", NULL, "the server is shutting down");
+        return 0;
+    }
+    uint64_t t0 = util_now_ns();
+    guard_env_warm_pool(w->guards); /* a model check's pool thread wakes while the body is parsed */
+    int rc = check_start(w, req, t0);
+    guard_env_cool_pool(w->guards); /* taken, or no model job is to come (a refused call, a check without a model) */
+    return rc;
 }

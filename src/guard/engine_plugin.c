@@ -240,13 +240,13 @@ static int classifier_queue(struct guard_run *r, uv_work_cb work, const char **w
         guard__run_arm_timeout(r);
         return 0;
     }
-    metrics_count(r->env->metrics, METRICS_MODEL_JOBS_QUEUED, 1);
     if (uv_queue_work(r->env->loop, &r->work, work, on_classifier_work_done) != 0) {
         r->refs--;
         atomic_fetch_sub(&r->env->shared->classifier_jobs, 1);
         *why = "could not queue classifier work";
         return -1;
     }
+    metrics_count(r->env->metrics, METRICS_MODEL_JOBS_QUEUED, 1); /* a job refused is none: carried + queued = jobs run */
     r->clf_queued = 1; /* after_work runs on this loop later, never before this line */
     guard__run_arm_timeout(r);
     return 0;
