@@ -289,7 +289,7 @@ char *checks_upstream_body(struct req_ctx *ctx, const char *model, size_t *len)
 /* Whether a check of the list may run a model on the pool (a group may hold one). */
 static int list_may_run_model(const struct guard_env *env, const struct config_guardrail *const *list, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; env != NULL && i < n; i++) /* NULL: the worker's checks are gone (shutdown) */
         if (guard_runs_on_pool(env, list[i]) || list[i]->type == CONFIG_GUARD_PARALLEL || list[i]->type == CONFIG_GUARD_CHAIN)
             return 1;
     return 0;
@@ -332,7 +332,16 @@ void checks_warm_pool(struct req_ctx *ctx, const char *body, size_t len)
     size_t n = m == NULL ? 0 : m->has_guardrails ? m->n_guardrails : cfg->n_default_guardrails;
     if (m != NULL && !list_may_run_model(ctx->w->guards, (const struct config_guardrail *const *)list, n))
         return; /* its route runs no model check */
-    guard_env_warm_pool(ctx->w->guards);
+    ctx->checks.warmed_pool = guard_env_warm_pool(ctx->w->guards);
+}
+
+/* Only the request that woke the carrier releases it: another one's checks may not be its job's. */
+void checks_release_pool(struct req_ctx *ctx)
+{
+    if (!ctx->checks.warmed_pool)
+        return;
+    ctx->checks.warmed_pool = 0;
+    guard_env_cool_pool(ctx->w->guards);
 }
 
 /* The requested model's guardrails (or the defaults) whose `when:` matches this request. */
@@ -355,8 +364,8 @@ void checks_resolve(struct req_ctx *ctx)
                 ctx->checks.guards[ctx->checks.n_guards++] = list[i];
         canary_resolve(ctx);
     }
-    if (!list_may_run_model(ctx->w->guards, ctx->checks.guards, ctx->checks.n_guards))
-        guard_env_cool_pool(ctx->w->guards); /* no check of this request takes the pool thread warmed at intake */
+    if (ctx->checks.warmed_pool && !list_may_run_model(ctx->w->guards, ctx->checks.guards, ctx->checks.n_guards))
+        checks_release_pool(ctx); /* no check of this request takes the pool thread warmed at intake */
 }
 
 /* Reversible redaction: the map of a rewrite of the request is kept for the answer (never logged). */
@@ -632,7 +641,7 @@ static void start_concurrent(struct req_ctx *ctx)
         if (ctx->checks.guards[i]->stage == CONFIG_STAGE_INPUT && ctx->checks.guards[i]->timing == CONFIG_TIMING_CONCURRENT)
             want++;
     if (want == 0) {
-        guard_env_cool_pool(ctx->w->guards); /* no model job of this request is to come */
+        checks_release_pool(ctx); /* no model job of this request is to come */
         lifecycle_input_checks_passed(ctx);
         return;
     }
@@ -647,7 +656,7 @@ static void start_concurrent(struct req_ctx *ctx)
         ctx->checks.held++;
         concurrent_slot_start(ctx, slot);
     }
-    guard_env_cool_pool(ctx->w->guards);
+    checks_release_pool(ctx);
     util_defer_post(guard_env_defer(ctx->w->guards), &ctx->checks.input_passed_due, on_input_passed_due);
 }
 

@@ -25,6 +25,8 @@ void checks_resolve(struct req_ctx *ctx);
 /* At intake, before the body is parsed: wakes a pool thread for the request's model check
  * (guard_env_warm_pool) unless the route the body most likely names runs none. */
 void checks_warm_pool(struct req_ctx *ctx, const char *body, size_t len);
+/* The carrier this request woke is released (its checks have started, or it ends). */
+void checks_release_pool(struct req_ctx *ctx);
 /* Blocking input checks that apply (the lifecycle enters INPUT_CHECKS when there are any). */
 size_t checks_input_blocking(const struct req_ctx *ctx);
 /* Runs the blocking input checks in order, then starts the concurrent ones; then

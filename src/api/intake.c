@@ -261,7 +261,7 @@ struct req_ctx *intake_ctx_new(struct server_worker *w, enum req_kind kind, cons
 
 void intake_ctx_free(struct req_ctx *ctx)
 {
-    guard_env_cool_pool(ctx->w->guards);
+    checks_release_pool(ctx);
     json_decref(ctx->body);
     json_decref(ctx->tools_json);
     api_scan_free(&ctx->scan);

@@ -123,6 +123,7 @@ struct req_ctx {
         const struct config_guardrail **guards; /* owned array */
         size_t n_guards;
         size_t input_pos;            /* next blocking input guard */
+        int warmed_pool;             /* this request woke the worker's carrier (checks_warm_pool): it releases it */
         struct guard_run *input_run; /* the blocking input check in flight */
         /* a later blocking check that waits for the pool, started with the first (checks.c, early_start) */
         struct req_early_check {

@@ -132,7 +132,7 @@ void guard_env_destroy(struct guard_env *env);
  * most a few hundred microseconds) to take its model job at once, instead of waking a sleeping
  * one then (engine_plugin.c says why). No-op without model guards, with one already awake, or
  * with the pool busy. guard_env_cool_pool() releases it early (the request's checks have started). */
-void guard_env_warm_pool(struct guard_env *env);
+int guard_env_warm_pool(struct guard_env *env); /* 1: this call woke one */
 /* Whether some guard of the config runs a model (0 for NULL: the worker's checks are gone). */
 int guard_env_runs_models(const struct guard_env *env);
 void guard_env_cool_pool(struct guard_env *env);

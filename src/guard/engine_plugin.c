@@ -172,22 +172,23 @@ static void on_carrier_done(uv_work_t *w, int status)
     guard__env_release(env);
 }
 
-void guard_env_warm_pool(struct guard_env *env)
+int guard_env_warm_pool(struct guard_env *env)
 {
     if (env == NULL)
-        return; /* the worker's checks are gone (shutdown) */
+        return 0; /* the worker's checks are gone (shutdown) */
     struct guard_carrier *c = &env->carrier;
     if (!env->shared->has_models || c->in_flight || env->destroyed ||
         atomic_load_explicit(&env->shared->classifier_jobs, memory_order_relaxed) >= CARRIER_BUSY_JOBS)
-        return;
+        return 0;
     atomic_store_explicit(&c->slot, CARRIER_OPEN, memory_order_relaxed);
     c->job = NULL;
     c->work.data = env;
     c->loop_cpu = sched_getcpu();
     if (uv_queue_work(env->loop, &c->work, on_carrier_work, on_carrier_done) != 0)
-        return; /* the job will be queued as any */
+        return 0; /* the job will be queued as any */
     c->in_flight = 1;
     env->live_runs++; /* the env's memory waits for on_carrier_done */
+    return 1;
 }
 
 int guard_env_runs_models(const struct guard_env *env)
