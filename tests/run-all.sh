@@ -109,7 +109,7 @@ wait_for() {
     done
 }
 
-phase unit env UNIT_JOBS=2 "${MAKE_CMD[@]}" unit
+phase unit "${MAKE_CMD[@]}" unit
 phase integration-timed env INTEGRATION_PART=timed "${MAKE_CMD[@]}" integration
 
 t0=$SECONDS

@@ -11,28 +11,14 @@ if [ -z "${WARDEN_TEST_PG_DSN:-}" ]; then
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
     if dsn=$("$root/scripts/pg-test-server.sh" start "$PG_DIR" "$port" 2>"$PG_DIR.err"); then
         export WARDEN_TEST_PG_DSN="$dsn"
+        trap '"$root/scripts/pg-test-server.sh" stop "$PG_DIR" >/dev/null 2>&1; rm -rf "$PG_DIR" "$PG_DIR.err"' EXIT
     else
         echo "unit: PostgreSQL could not be started ($(tail -1 "$PG_DIR.err")): its tests will say so"
         rm -rf "$PG_DIR" "$PG_DIR.err"
-        PG_DIR=""
     fi
 fi
-# UNIT_JOBS (default 1) binaries at once (each on its own core: the few loose time bounds in them
-# hold); each one's output is printed in the given order
-JOBS=${UNIT_JOBS:-1}
-OUTD=$(mktemp -d /tmp/warden-unit-out.XXXXXX)
-trap 'rm -rf "$OUTD"; [ -n "$PG_DIR" ] && { "$root/scripts/pg-test-server.sh" stop "$PG_DIR" >/dev/null 2>&1; rm -rf "$PG_DIR" "$PG_DIR.err"; }' EXIT
-i=0
 for t in "$@"; do
-    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
-    ( "$t" >"$OUTD/$i.out" 2>&1; echo $? >"$OUTD/$i.rc" ) &
-    i=$((i + 1))
-done
-wait
-i=0
-for t in "$@"; do
-    out=$(cat "$OUTD/$i.out"); rc=$(cat "$OUTD/$i.rc")
-    i=$((i + 1))
+    out=$("$t" 2>&1); rc=$?
     p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
     f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
     pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0}))
