@@ -43,7 +43,7 @@ UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 PLUGINS   := $(patsubst examples/plugins/%.c,$(BUILD)/plugins/%.so,$(PLUGIN_SRC))
 MODELS    := $(BUILD)/models/toxicity.model $(BUILD)/models/injection.model
 
-.PHONY: all deps run test module-graph unit integration fuzz asan test-asan bench clean help format
+.PHONY: all deps run test module-graph unit unit-bin integration fuzz asan test-asan bench clean help format
 all: $(BUILD)/warden $(BUILD)/warden-mock $(PLUGINS) $(MODELS)
 
 deps:
@@ -110,15 +110,14 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/quickstart.sh
 
+# tests/run-all.sh: the order below, with the ASan and fuzz builds in the background at idle
+# priority while the plain suites run (it says why and prints each phase's time)
 test: deps
 	@scripts/install-deps.sh --with-node
-	@$(MAKE) --no-print-directory all
-	@scripts/module-graph.sh
-	@$(MAKE) --no-print-directory unit
-	@$(MAKE) --no-print-directory integration
-	@$(MAKE) --no-print-directory fuzz
-	@$(MAKE) --no-print-directory test-asan
-	@echo "make test: all suites passed"
+	@tests/run-all.sh
+
+# the unit-test binaries, not run
+unit-bin: $(UNIT_BIN) $(PLUGINS) $(MODELS) $(BUILD)/warden-mock
 
 ASAN_MAKE = $(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"

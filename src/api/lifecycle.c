@@ -503,6 +503,7 @@ static void attempt_failed(struct req_ctx *ctx, int err, const char *why)
         if (d.next == ATTEMPT_NEXT_WAIT_COOLING)
             ctx->att.cooling_waits++;
         ctx->timing.backoff_started = util_now_ns();
+        ctx->timing.backoff_until = ctx->timing.backoff_started + d.wait_ms * 1000000u;
         req_set_state(ctx, REQ_STATE_BACKOFF);
         LOG_DEBUG("lifecycle", "%s retry %d in %llu ms", ctx->request_id, ctx->att.attempts_on_model, (unsigned long long)d.wait_ms);
         uv_timer_start(&ctx->timer, on_timer, d.wait_ms, 0);
@@ -536,8 +537,19 @@ static void attempt_failed(struct req_ctx *ctx, int err, const char *why)
 static void on_timer(uv_timer_t *t)
 {
     struct req_ctx *ctx = t->data;
-    if (ctx->state == REQ_STATE_BACKOFF)
-        ctx->timing.waited_ns += util_now_ns() - ctx->timing.backoff_started;
+    if (ctx->state == REQ_STATE_BACKOFF) {
+        /* libuv counts the wait from the loop's cached time, read when this loop turn began
+         * (later work in the turn, a loaded machine, a coarse clock: milliseconds earlier),
+         * while a Retry-After cooldown ends by util_now_ns(). A timer that fires before the
+         * cooldown ends finds the target still cooling and spends one of the request's
+         * cooling waits on nothing (its last one: 503). The rest of the wait, then the attempt. */
+        uint64_t now = util_now_ns();
+        if (now < ctx->timing.backoff_until) {
+            uv_timer_start(&ctx->timer, on_timer, (ctx->timing.backoff_until - now + 999999u) / 1000000u, 0);
+            return;
+        }
+        ctx->timing.waited_ns += now - ctx->timing.backoff_started;
+    }
     if (ctx->state == REQ_STATE_BACKOFF || ctx->state == REQ_STATE_QUEUED)
         start_attempt(ctx);
 }

@@ -109,6 +109,9 @@ struct req_ctx {
     struct req_timing {
         uint64_t t_start, t_attempt, t_head, t_first_byte;
         uint64_t call_started_at, upstream_ns, waited_ns, backoff_started, queued_since;
+        /* when a backoff ends by util_now_ns(), the clock the router's cooldowns use; the
+         * timer (libuv's cached loop time) may fire a few ms before it */
+        uint64_t backoff_until;
     } timing;
 
     /* output (response.h) */

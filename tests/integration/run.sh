@@ -10,8 +10,11 @@ set -u
 cd "$(dirname "$0")"
 export BUILD=${BUILD:-build}
 JOBS=${INTEGRATION_JOBS:-2}
-TIMED=" test_batch.sh test_chaos.sh test_embed_split.sh test_guardrail_streams.sh test_pipelines.sh test_shutdown.sh \
+TIMED=" test_batch.sh test_chaos.sh test_embed_split.sh test_guardrail_streams.sh test_injection_attack.sh test_pipelines.sh test_shutdown.sh \
 test_stream_guard.sh test_attack3.sh test_upstream_http1.sh test_resilience.sh test_hardening.sh test_core.sh "
+# INTEGRATION_PART=shared|timed runs only that phase (make test runs the shared phase of one build
+# while nothing timed runs, the timed one alone); default both
+PART=${INTEGRATION_PART:-all}
 OUT=$(mktemp -d /tmp/warden-integration.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
 # python3 resolved once for every script (lib.sh says why; test_mock.sh does not source it)
@@ -35,11 +38,14 @@ shared=(); alone=()
 for t in $LONG test_*.sh; do
     [ -f "$t" ] || continue
     case " ${shared[*]} ${alone[*]} " in *" $t "*) continue ;; esac
-    case "$TIMED" in *" $t "*) alone+=("$t") ;; *) shared+=("$t") ;; esac
+    case "$TIMED" in
+    *" $t "*) [ "$PART" = shared ] || alone+=("$t") ;;
+    *) [ "$PART" = timed ] || shared+=("$t") ;;
+    esac
 done
 # the openai npm client's suite (its own warden and mock, ~3 s) takes a slot of the shared phase
 NODE=0
-[ -f openai.test.mjs ] && [ -d node_modules/openai ] && NODE=1
+[ "$PART" != timed ] && [ -f openai.test.mjs ] && [ -d node_modules/openai ] && NODE=1
 for t in "${shared[@]}" $([ $NODE = 1 ] && echo openai.test.mjs); do
     while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
     case "$t" in
@@ -51,7 +57,7 @@ wait
 for t in "${alone[@]}"; do run_one "$t"; done
 
 pass=0; fail=0; failed=()
-for t in test_*.sh; do
+for t in "${shared[@]}" "${alone[@]}"; do
     out=$(cat "$OUT/$t.out"); rc=$(cat "$OUT/$t.rc")
     printf '%s\n' "$out" | grep -E '^  (ok|FAIL)' | grep -v '^  ok' || true
     line=$(printf '%s\n' "$out" | grep -E '(^|: )[0-9]+ passed, [0-9]+ failed$' | tail -1)
