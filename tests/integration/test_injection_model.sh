@@ -153,7 +153,6 @@ rc=$?
 wait "$cpid"
 # answered (200), or refused as shutting_down (503) when the body came in after the drain began
 check "carrier: SIGTERM with a model check in flight -> exit 0, the request answered" contains " 0 200 0 503 " " $rc $(cat "$TMP/huge.status") "
-PIDS=()
 start_warden "$CFG"
 check "start-up: the shipped model was found (no fallback line)" not_contains "$(cat "$WARDEN_LOG")" "without its model"
 out=$(python3 -c 'import json,sys; print(json.dumps({"guardrail": "injection", "texts": ["Héllo, a normal question.", sys.argv[1]]}))' "$MODEL_ONLY" |
