@@ -64,8 +64,7 @@ struct guard_carrier {
     uv_work_t work;
     _Atomic int slot;              /* OPEN: takes a job; HANDED: job set; CLOSED: takes none */
     struct guard_run *job;         /* written by the loop before slot becomes HANDED */
-    uv_work_cb job_work;           /* the job's pool function and its after_work */
-    uv_after_work_cb job_done;
+    uv_work_cb job_work;           /* the job's pool function (its after_work: on_classifier_work_done) */
     int loop_cpu;                  /* the loop's CPU when queued (guard_builtin_pool_thread_init) */
     unsigned in_flight : 1;        /* queued or running: its after_work has not run yet */
     uv_idle_t poll;                /* active while it runs a job: the loop polls instead of sleeping */

@@ -133,8 +133,8 @@ static void on_carrier_work(uv_work_t *w)
 
 static void on_carrier_poll(uv_idle_t *idle)
 {
-    struct guard_carrier *c = idle->data;
-    if (util_now_ns() - c->handed_at > CARRIER_POLL_NS)
+    struct guard_env *env = idle->data;
+    if (util_now_ns() - env->carrier.handed_at > CARRIER_POLL_NS)
         uv_idle_stop(idle);
 }
 
@@ -146,13 +146,12 @@ static void on_carrier_poll_closed(uv_handle_t *h)
 void guard__carrier_init(struct guard_env *env)
 {
     uv_idle_init(env->loop, &env->carrier.poll);
-    env->carrier.poll.data = &env->carrier;
+    env->carrier.poll.data = env;
 }
 
 void guard__carrier_close(struct guard_env *env)
 {
     guard_env_cool_pool(env);
-    env->carrier.poll.data = env;
     env->live_runs++; /* the env's memory waits for the handle's close */
     uv_close((uv_handle_t *)&env->carrier.poll, on_carrier_poll_closed);
 }
@@ -168,7 +167,7 @@ static void on_carrier_done(uv_work_t *w, int status)
     c->job = NULL;
     metrics_count(env->metrics, job != NULL ? METRICS_MODEL_JOBS_CARRIED : METRICS_CARRIERS_UNUSED, 1);
     if (job != NULL)
-        c->job_done(&job->work, status);
+        on_classifier_work_done(&job->work, status);
     guard__env_release(env);
 }
 
@@ -211,7 +210,6 @@ static int carrier_take(struct guard_run *r, uv_work_cb work)
         return 0;
     c->job = r;
     c->job_work = work;
-    c->job_done = on_classifier_work_done;
     int open = CARRIER_OPEN;
     if (atomic_compare_exchange_strong_explicit(&c->slot, &open, CARRIER_HANDED, memory_order_acq_rel, memory_order_acquire)) {
         c->handed_at = util_now_ns();
