@@ -60,4 +60,6 @@ for m in models:
 print(f"pii + secrets + prompt_injection (shipped model): +{p['m-all'] - p['m-none']:.0f} us at p50")
 print(f"pii + secrets + prompt_injection (model: none):   +{p['m-lex'] - p['m-none']:.0f} us at p50")
 PY
+# how the model jobs reached the pool (carried: by a thread kept awake for them)
+curl -s "http://127.0.0.1:$WARDEN_PORT/metrics" | grep -E "^warden_model_(jobs|carriers)"
 stop_all

@@ -58,7 +58,7 @@ struct guard_shared {
 };
 
 /* A pool thread kept awake for the next model job of its worker (guard_env_warm_pool, engine.h).
- * The loop owns it; the pool thread reads only slot and job. */
+ * The loop owns it; the pool thread reads only slot and job, and writes only slot and job_done. */
 enum { CARRIER_OPEN, CARRIER_HANDED, CARRIER_CLOSED };
 struct guard_carrier {
     uv_work_t work;
@@ -66,7 +66,9 @@ struct guard_carrier {
     struct guard_run *job;         /* written by the loop before slot becomes HANDED */
     uv_work_cb job_work;           /* the job's pool function (its after_work: on_classifier_work_done) */
     int loop_cpu;                  /* the loop's CPU when queued (guard_builtin_pool_thread_init) */
+    _Atomic int job_done;          /* set by the pool thread once the job's function returned */
     unsigned in_flight : 1;        /* queued or running: its after_work has not run yet */
+    unsigned job_collected : 1;    /* the job's after_work already ran, from the poll (carrier_collect) */
     uv_idle_t poll;                /* active while it runs a job: the loop polls instead of sleeping */
     uint64_t handed_at;            /* when the job was handed (the poll's bound) */
 };

@@ -33,13 +33,13 @@ def one(model, kind, i):
     elif kind == "badcheck":
         path, body = "/v1/guardrails/check", "{not json"
     else:
-        text = {"plain": f"plain question {i}: how do lifetimes work?", "big": BIG, "huge": BIG * 5, "attack": ATTACK + BIG, "gone": BIG}[kind.split("+")[0]]
+        text = {"plain": f"plain question {i}: how do lifetimes work?", "big": BIG, "huge": BIG * 5, "attack": ATTACK + BIG, "gone": BIG * 5}[kind.split("+")[0]]
         d = {"model": model, "messages": [{"role": "user", "content": text}]}
         if kind.endswith("+stream"):
             d["stream"] = True
         body = json.dumps(d)
         if kind == "gone":
-            timeout = 0.005  # the client leaves while its checks run
+            timeout = 0.002  # the client leaves while its checks run (600 KB: they take several ms)
     try:
         c = http.client.HTTPConnection(host, int(port), timeout=timeout)
         c.request("POST", path, body=body, headers={"Content-Type": "application/json"})
