@@ -218,6 +218,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     struct route_handler *h = (struct route_handler *)self;
     struct server_worker *w = server_worker_from_ctx(req->conn->ctx);
+    if (w->draining)
+        req->http1_is_persistent = 0; /* the answer says Connection: close: the worker is leaving */
     if (refused(w, req))
         return 0;
     if ((h->route == ROUTE_CHAT || h->route == ROUTE_EMBEDDINGS || h->route == ROUTE_MODELS) && unauthorized(w, req))

@@ -138,6 +138,16 @@ void keepalive_close_idle(struct keepalive *ka)
     }
 }
 
+int keepalive_has_partial(const struct keepalive *ka)
+{
+    for (const h2o_linklist_t *n = ka->conns.next; n != &ka->conns; n = n->next) {
+        const struct keepalive_conn *c = H2O_STRUCT_FROM_MEMBER(struct keepalive_conn, link, n);
+        if (conn_watchable(c) && conn_phase_now(c) == CONN_PARTIAL)
+            return 1;
+    }
+    return 0;
+}
+
 void keepalive_stop(struct keepalive *ka)
 {
     uv_timer_stop(&ka->sweep);

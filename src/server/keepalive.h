@@ -49,6 +49,9 @@ void keepalive_on_close(uv_handle_t *h);
 void keepalive_conn_attach(uv_tcp_t *tcp, h2o_socket_t *sock);
 /* Shuts down every HTTP/1 connection that is waiting for a request (drain). */
 void keepalive_close_idle(struct keepalive *ka);
+/* Whether some HTTP/1 connection holds part of a request (PARTIAL): the drain waits for it to
+ * arrive (and be refused or answered) rather than drop it, within header_timeout_ms. */
+int keepalive_has_partial(const struct keepalive *ka);
 /* Stops the sweep timer and closes it (its memory belongs to the caller). */
 void keepalive_stop(struct keepalive *ka);
 

@@ -214,11 +214,13 @@ static void worker_leave_loop(struct server_worker *w)
     uv_stop(&w->loop);
 }
 
-/* While draining: leave once no request and no async_post check is left. */
+/* While draining: leave once no request and no async_post check is left, and no HTTP/1
+ * connection is still receiving one (its client sent part of it before the drain began: it gets
+ * an answer, not a closed connection; the keep-alive sweep bounds how long it may take). */
 static void on_drain_check(uv_timer_t *t)
 {
     struct server_worker *w = t->data;
-    if (!w->server->app->busy(w->app))
+    if (!w->server->app->busy(w->app) && !keepalive_has_partial(&w->_keepalive))
         worker_leave_loop(w);
 }
 

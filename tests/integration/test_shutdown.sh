@@ -4,6 +4,9 @@
 #   drain_timeout_ms 300: exit status 0 within about 0.5 s (asserted < 1.0 s), 3 runs; the
 #   requests in flight get a 503 shutting_down, the pending checks are cancelled and each
 #   cancellation is logged; /metrics shows the pending checks and the cancellation counter.
+#   A request half sent at SIGTERM is waited for and answered 503 shutting_down with
+#   Connection: close (it was dropped unanswered before); one never finished is cut by
+#   header_timeout_ms within the drain.
 #   Run it on the ASan build too (BUILD=build/asan): no sanitizer report.
 # The last line is "test_shutdown: N passed, M failed".
 source "$(dirname "$0")/lib.sh"
@@ -77,4 +80,65 @@ for run in 1 2 3; do
     check "run $run: 10 audit records (5 answered, 5 refused)" eq "$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from audit_log").fetchone()[0])' "$TMP/shutdown-$run.db")" 10
     check "run $run: ... the 5 answered say their async_post check was cancelled" eq "$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from audit_log where status = 200 and guardrails like ?", ("%post-slow=cancelled(output,async_post,%",)).fetchone()[0])' "$TMP/shutdown-$run.db")" 5
 done
+# A request half sent when SIGTERM arrives (its head and half its body): the drain waits for the rest
+# and answers it 503 shutting_down with Connection: close, instead of closing the connection under
+# it. A client that never sends the rest is cut by header_timeout_ms (200 here), within the drain.
+half_sent() { # finish 1|0 -> "status-line|connection-header|code rc exit-ms"
+    local port cfg pid out
+    port=$(free_port)
+    cfg="$TMP/half-$1.yaml"
+    cat >"$cfg" <<YAML
+server: {listen: "127.0.0.1:$port", workers: 1, drain_timeout_ms: 2000, header_timeout_ms: 200}
+providers:
+  - {name: local, type: openai, base_url: "$MOCK/v1"}
+models:
+  - {name: m, targets: [{provider: local, model: mock-1}]}
+YAML
+    "$WARDEN_BIN" --config "$cfg" >"$TMP/half-$1.log" 2>&1 &
+    pid=$!
+    wait_port "$port" || { echo "nostart"; return; }
+    out=$(python3 - "$port" "$pid" "$1" <<'PY'
+import json, os, signal, socket, sys, time
+port, pid, finish = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "1"
+body = json.dumps({"model": "m", "messages": [{"role": "user", "content": "x" * 100000}]}).encode()
+s = socket.create_connection(("127.0.0.1", port))
+s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body))
+s.sendall(body[:50000])
+time.sleep(0.1)
+t0 = time.time()
+os.kill(pid, signal.SIGTERM)
+time.sleep(0.05)
+data = b""
+try:
+    if finish:
+        s.sendall(body[50000:])
+    s.settimeout(5)
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        data += b
+except Exception as e:
+    data += b"|" + type(e).__name__.encode()
+head, _, rest = data.partition(b"\r\n\r\n")
+lines = head.decode("latin-1").split("\r\n")
+conn = [l.split(":", 1)[1].strip().lower() for l in lines[1:] if l.lower().startswith("connection:")]
+try:
+    code = json.loads(rest)["error"]["code"]
+except Exception:
+    code = "-"
+print("%s|%s|%s" % (lines[0].replace(" ", "_") or "closed", conn[0] if conn else "-", code))
+PY
+)
+    wait "$pid"
+    echo "$out $?"
+}
+read -r line rc <<<"$(half_sent 1)"
+check "half-sent request at SIGTERM, then the rest: 503 shutting_down, Connection: close" eq "$line" "HTTP/1.1_503_Error|close|shutting_down"
+check "half-sent request at SIGTERM, then the rest: exit 0" eq "$rc" 0
+t0=$(now_ms)
+read -r line rc <<<"$(half_sent 0)"
+ms=$(($(now_ms) - t0))
+check "half-sent request at SIGTERM, the rest never sent: the connection is closed (header_timeout_ms)" eq "$line" "closed|-|-"
+check "half-sent request at SIGTERM, the rest never sent: exit 0 within the drain ($ms ms < 2000)" eq "$rc $((ms < 2000))" "0 1"
 finish
