@@ -17,15 +17,7 @@ PASS=0
 FAIL=0
 PIDS=()
 
-# python3 behind a version manager's shim (pyenv's is a bash script running `pyenv exec`, several
-# processes and ~0.3 s a call) slows every helper and every timed check that runs one: resolve the
-# interpreter once and put a link to it first on PATH. Only python3 changes.
-use_real_python3() { # DIR: where the link goes
-    local real
-    real=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null) || return 0
-    [ -n "$real" ] && [ "$real" != "$(command -v python3)" ] || return 0
-    mkdir -p "$1" && ln -sf "$real" "$1/python3" && PATH="$1:$PATH"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/python3.sh"
 use_real_python3 "$TMP/bin"
 TEST_NAME=$(basename "$0" .sh)
 

@@ -17,11 +17,10 @@ test_stream_guard.sh test_audit_kill.sh test_attack3.sh test_upstream_http1.sh t
 PART=${INTEGRATION_PART:-all}
 OUT=$(mktemp -d /tmp/warden-integration.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
-# python3 resolved once for every script (lib.sh says why; test_mock.sh does not source it)
-real_py=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
-if [ -n "$real_py" ] && [ "$real_py" != "$(command -v python3)" ]; then
-    mkdir -p "$OUT/bin" && ln -sf "$real_py" "$OUT/bin/python3" && export PATH="$OUT/bin:$PATH"
-fi
+# python3 resolved once for every script (python3.sh says why; test_mock.sh does not source lib.sh)
+source ./python3.sh
+use_real_python3 "$OUT/bin"
+export PATH
 
 # run_one SCRIPT: its output in $OUT/SCRIPT.out, exit status in .rc, seconds in .s
 run_one() {
