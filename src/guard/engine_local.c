@@ -140,18 +140,66 @@ static size_t findings_of(const struct guard_finding *f, size_t n, size_t index,
     return b - a;
 }
 
-/* pii / secrets: one Hyperscan scan per text; every finding goes to the verdict
- * (the check API lists them); redact rewrites with the guard's redaction mode. */
+size_t guard__run_bytes(const struct guard_run *r)
+{
+    size_t bytes = 0;
+    for (size_t i = 0; i < r->n; i++)
+        bytes += r->lens[i];
+    return bytes;
+}
+
+/* pii / secrets: one Hyperscan scan per text into *f (0, or the first scan's error). */
+static int detect_collect(const struct guard_run *r, struct detect_scratch *sc, struct guard_finding **f, size_t *n,
+                          size_t *cap)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        int rc = detect_scan(r->gc->detect, sc, r->texts[i], r->lens[i], i, r->g->score_threshold, f, n, cap);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static void detect_finish(struct guard_run *r, int rc);
+
+/* On the pool: a scratch of the thread's own (the env's belongs to the loop). */
+static void on_detect_work(uv_work_t *w)
+{
+    struct guard_run *r = w->data;
+    guard_builtin_pool_thread_init(r->loop_cpu);
+    struct detect_scratch *sc = detect_scratch_new();
+    size_t cap = 0;
+    r->pool_rc = sc != NULL && detect_scratch_grow(sc, r->gc->detect) == 0
+                     ? detect_collect(r, sc, &r->clf_findings, &r->clf_n_findings, &cap)
+                     : WARDEN_ENOMEM;
+    detect_scratch_free(sc);
+}
+
+static void on_detect_done(struct guard_run *r)
+{
+    detect_finish(r, r->pool_rc);
+}
+
+/* pii / secrets: every finding goes to the verdict (the check API lists them); redact rewrites
+ * with the guard's redaction mode. Big texts are scanned on the pool. */
 void guard__check_detect(struct guard_run *r)
 {
+    if (guard__run_bytes(r) >= GUARD_POOL_SCAN_BYTES) {
+        const char *why = NULL;
+        if (guard__pool_queue(r, on_detect_work, on_detect_done, &why) != 0)
+            guard__run_finish(r, RAW_ERROR, why, NULL, NULL, 0);
+        return;
+    }
+    detect_finish(r, detect_collect(r, r->env->detect_scratch, &r->findings, &r->n_findings, &r->cap_findings));
+}
+
+/* The verdict of a scan whose findings are in r->findings (rc: detect_collect's). */
+static void detect_finish(struct guard_run *r, int rc)
+{
     const struct config_guardrail *g = r->g;
-    for (size_t i = 0; i < r->n; i++) {
-        int rc = detect_scan(r->gc->detect, r->env->detect_scratch, r->texts[i], r->lens[i], i, g->score_threshold,
-                             &r->findings, &r->n_findings, &r->cap_findings);
-        if (rc < 0) {
-            guard__run_finish(r, RAW_ERROR, rc == WARDEN_ETOOBIG ? "too many candidates to check" : "scanner error", NULL, NULL, 0);
-            return;
-        }
+    if (rc < 0) {
+        guard__run_finish(r, RAW_ERROR, rc == WARDEN_ETOOBIG ? "too many candidates to check" : "scanner error", NULL, NULL, 0);
+        return;
     }
     if (r->n_findings == 0) {
         guard__run_finish(r, RAW_PASS, NULL, NULL, NULL, 0);
@@ -276,8 +324,45 @@ void guard__check_tools(struct guard_run *r)
  * texts here; a lexicon hit (or a scanner error) decides at once and the model's job is cancelled
  * or ignored (run_stop; its reference keeps the run alive until after_work), otherwise the model
  * decides when its job is done (engine_plugin.c). */
+/* On the pool (big texts): the lexicon with a scratch of the thread's own, then, unless it decided,
+ * the model in turn. */
+static void on_injection_work(uv_work_t *w)
+{
+    struct guard_run *r = w->data;
+    guard_builtin_pool_thread_init(r->loop_cpu);
+    struct guard_injection_scratch *sc = guard_injection_scratch_new(r->env->shared->injection);
+    char why[sizeof(r->clf_reason)] = "";
+    r->pool_rc = sc == NULL ? -1
+                            : guard_builtin_injection(r->env->shared->injection, sc, r->g, r->texts, r->lens, r->n,
+                                                      &r->clf_findings, &r->clf_n_findings, why, sizeof(why));
+    guard_injection_scratch_free(sc);
+    snprintf(r->clf_reason, sizeof(r->clf_reason), "%s", why);
+    if (r->pool_rc == 0 && r->gc != NULL && r->gc->classifier != NULL) {
+        free(r->clf_findings); /* the model decides, as on the loop */
+        r->clf_findings = NULL;
+        r->clf_n_findings = 0;
+        guard__injection_model_read(r);
+    }
+}
+
+static void on_injection_done(struct guard_run *r)
+{
+    if (r->pool_rc < 0)
+        guard__run_finish(r, RAW_ERROR, "scanner error", NULL, NULL, 0);
+    else if (r->pool_rc > 0)
+        guard__run_finish(r, RAW_VIOLATION, r->clf_reason, NULL, NULL, 0);
+    else
+        guard__run_finish(r, r->pverdict ? RAW_VIOLATION : RAW_PASS, r->clf_reason, NULL, NULL, 0);
+}
+
 void guard__check_injection(struct guard_run *r)
 {
+    if (guard__run_bytes(r) >= GUARD_POOL_SCAN_BYTES) {
+        const char *why = NULL;
+        if (guard__pool_queue(r, on_injection_work, on_injection_done, &why) != 0)
+            guard__run_finish(r, RAW_ERROR, why, NULL, NULL, 0);
+        return;
+    }
     const char *model_why = NULL;
     int model = guard__injection_model_start(r, &model_why);
     char why[200] = "";

@@ -75,7 +75,10 @@ static void on_classifier_work_done(uv_work_t *w, int status)
             r->n_findings = r->cap_findings = r->clf_n_findings;
             r->clf_findings = NULL;
             r->clf_n_findings = 0;
-            guard__run_finish(r, r->pverdict ? RAW_VIOLATION : RAW_PASS, r->clf_reason, NULL, NULL, 0);
+            if (r->pool_done != NULL)
+                r->pool_done(r); /* a scan moved to the pool: its check decides */
+            else
+                guard__run_finish(r, r->pverdict ? RAW_VIOLATION : RAW_PASS, r->clf_reason, NULL, NULL, 0);
         }
     }
     guard__run_unref(r);
@@ -243,9 +246,9 @@ static int carrier_take(struct guard_run *r, uv_work_cb work)
     return 0;
 }
 
-/* Queues work with r's model (r->gc->classifier) on the pool, bounded by CLASSIFIER_QUEUE_MAX jobs per process,
- * with the guard's time-out armed and a reference held until after_work runs. Reports nothing: returns 0,
- * or -1 with *why when the queue is full or libuv refuses. */
+/* Queues work with r's model (r->gc->classifier) or a big scan on the pool, bounded by CLASSIFIER_QUEUE_MAX
+ * jobs per process, with the guard's time-out armed and a reference held until after_work runs. Reports
+ * nothing: returns 0, or -1 with *why when the queue is full or libuv refuses. */
 static int classifier_queue(struct guard_run *r, uv_work_cb work, const char **why)
 {
     if (atomic_fetch_add(&r->env->shared->classifier_jobs, 1) >= CLASSIFIER_QUEUE_MAX) {
@@ -274,6 +277,14 @@ static int classifier_queue(struct guard_run *r, uv_work_cb work, const char **w
     return 0;
 }
 
+/* A local check's scan on the pool (its texts are big: GUARD_POOL_SCAN_BYTES); done runs on the loop
+ * once the work did, with the findings the work left in clf_findings moved to findings. */
+int guard__pool_queue(struct guard_run *r, uv_work_cb work, void (*done)(struct guard_run *r), const char **why)
+{
+    r->pool_done = done;
+    return classifier_queue(r, work, why);
+}
+
 /* Model inference never runs on the loop: the pool takes it, with a bound on queued jobs. */
 void guard__check_classifier(struct guard_run *r)
 {
@@ -293,6 +304,12 @@ static void on_injection_model_work(uv_work_t *w)
 {
     struct guard_run *r = w->data;
     guard_builtin_pool_thread_init(r->loop_cpu); /* yields the loops their cores */
+    guard__injection_model_read(r);
+}
+
+/* The model's reading of r's texts into clf_findings, pverdict and clf_reason (on the pool). */
+void guard__injection_model_read(struct guard_run *r)
+{
     double best = -1;
     for (size_t i = 0; i < r->n; i++) {
         if (r->lens[i] < INJECTION_MODEL_MIN_BYTES)

@@ -32,9 +32,9 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-wait_port() { # port [timeout_s]
+wait_port() { # port [timeout_s: 30, a bound for a hang only: an ASan start-up in make test's idle lane may stall]
     local i
-    for i in $(seq 1 $((${2:-10} * 20))); do
+    for i in $(seq 1 $((${2:-30} * 20))); do
         (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
         sleep 0.05
     done

@@ -12,7 +12,7 @@ start_mock
 
 CFG=$(
     cat <<YAML
-server: {listen: "127.0.0.1:@PORT@", workers: 1, drain_timeout_ms: 3000, max_body_bytes: 65536}
+server: {listen: "127.0.0.1:@PORT@", workers: 1, drain_timeout_ms: 3000, max_body_bytes: 262144}
 providers:
   - {name: local, type: openai, base_url: "@MOCK@/v1", api_key_env: OPENAI_API_KEY}
 guardrails_api: {enabled: true, token_env: PII_TEST_TOKEN}
@@ -210,6 +210,25 @@ check "check api: remote guardrail (webhook) blocks" eq "$(printf '%s' "$out" | 
 out=$(check_call '{"guardrail":"hook","text":"fine"}' -H "$AUTH")
 check "check api: remote guardrail passes" eq "$(printf '%s' "$out" | json_get 'd["verdict"]')" pass
 
+# big texts (>= 64 KB in all) are scanned on the worker pool, not the loop: the same findings,
+# offsets and rewrites as on the loop, and the scan counted as a pool job
+pool_jobs() { curl -s "$WARDEN/metrics" | awk '/^warden_model_jobs_(carried|queued)_total / { n += $2 } END { print n + 0 }'; }
+j0=$(pool_jobs)
+big=$(python3 -c 'import json; f = "é filler words about the weather " * 4000; print(json.dumps({"guardrail": "pii-mask", "texts": ["small, mail a@example.org", f + "mail jane@example.org now"]}))')
+printf '%s' "$big" >"$TMP/big.json"
+out=$(curl -s -H 'Content-Type: application/json' -H "$AUTH" --max-time 60 --data-binary @"$TMP/big.json" "$WARDEN/v1/guardrails/check")
+check "check api, 130 KB of texts (pool): redact, both findings, offsets in code points" eq \
+    "$(printf '%s' "$out" | json_get '(d["verdict"], [(f["index"], f["start"], f["end"], f["text"]) for f in d["findings"]])')" \
+    "('redact', [(0, 12, 25, 'a@example.org'), (1, 132005, 132021, 'jane@example.org')])"
+check "check api, 130 KB of texts (pool): the rewritten texts" eq \
+    "$(printf '%s' "$out" | json_get '(d["texts"][0], d["texts"][1][-13:], len(d["texts"][1]))')" "('small, mail ****', 'mail **** now', 132013)"
+check "check api, 130 KB of texts: scanned on the pool (one job)" eq "$(($(pool_jobs) - j0))" 1
+RID=pii-big-1
+chat "$(req m-typed "card 4111 1111 1111 1111, mail jane.roe@example.org $(python3 -c 'print("lorem ipsum dolor " * 5000)')")" -H "x-request-id: $RID" >/dev/null
+check "chat, 90 KB prompt (pool): typed placeholders upstream" contains "$(mock_eval chat 'b(rs[-1])[:300] if rs else ""')" "card <CREDIT_CARD_1>, mail <EMAIL_ADDRESS_1> lorem"
+out=$(check_call '{"guardrail":"sec-block","texts":["'"$(python3 -c 'print("x" * 70000)')"' key=AKIAIOSFODNN7EXAMPLE"]}' -H "$AUTH")
+check "check api, 70 KB (pool): secrets block" eq "$(printf '%s' "$out" | json_get '(d["verdict"], [f["type"] for f in d["findings"]])')" "('block', ['AWS_ACCESS_KEY_ID'])"
+
 out=$(check_call '{"guardrail":"nope","text":"x"}' -H "$AUTH")
 check "check api: unknown guardrail -> 404" eq "$(cat "$TMP/cstatus")" 404
 check "check api: unknown guardrail says which" contains "$out" "guardrail 'nope' does not exist"
@@ -219,8 +238,9 @@ for bad in '' 'not json' '[]' '{"text":"x"}' '{"guardrail":1,"text":"x"}' '{"gua
     out=$(check_call "$bad" -H "$AUTH")
     check "check api: bad input [$bad] -> 400 error body" eq "$(cat "$TMP/cstatus"):$(printf '%s' "$out" | json_get '"message" in d["error"]')" "400:True"
 done
-big=$(python3 -c 'print("{\"guardrail\":\"pii-block\",\"text\":\"" + "a"*70000 + "\"}")')
-check_call "$big" -H "$AUTH" >/dev/null
+python3 -c 'print("{\"guardrail\":\"pii-block\",\"text\":\"" + "a"*300000 + "\"}")' >"$TMP/over.json"
+curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -H "$AUTH" --max-time 10 --data-binary @"$TMP/over.json" \
+    "$WARDEN/v1/guardrails/check" >"$TMP/cstatus"
 check "check api: the body cap applies (413)" eq "$(cat "$TMP/cstatus")" 413
 curl -s -o /dev/null -w '%{http_code}' -H "$AUTH" "$WARDEN/v1/guardrails/check" >"$TMP/cstatus"
 check "check api: GET -> 405" eq "$(cat "$TMP/cstatus")" 405
