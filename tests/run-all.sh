@@ -5,20 +5,21 @@
 # them one after another left a core idle most of the time (the integration scripts mostly wait
 # on timers and sockets; TIMED scripts and fuzz runs use one core):
 #
-#   foreground (normal priority)            background lane (SCHED_IDLE, I/O idle)
+#   foreground (normal priority)            background lane
 #   build, module-graph
-#   unit                                    ASan build, ASan unit-test binaries
-#   integration, shared scripts             fuzz targets compiled and linked
-#   integration, TIMED scripts (alone)      ASan integration, shared scripts
-#   fuzz runs + ASan unit (a core each)       ... (lane raised to normal priority once the
-#   ASan integration, TIMED scripts (alone)       foreground has nothing else to run)
+#   unit                                    ASan build, ASan unit-test binaries (idle priority)
+#   integration, shared scripts             ASan integration, shared scripts (normal priority)
+#   (waits for the lane's shared scripts)
+#   integration, TIMED scripts (alone)      fuzz targets compiled and linked (idle priority)
+#   fuzz runs + ASan unit (a core each)
+#   ASan integration, TIMED scripts (alone)
 #
 # A SCHED_IDLE task runs only on CPU time no normal task wants, and a waking normal task takes
 # the CPU from it at once: the TIMED scripts (run.sh: they measure wall-clock bounds and run
 # alone) and the fuzz runs (FUZZ_SECONDS of wall clock) see the machine as if alone, while the
-# lane's builds and load-tolerant shared scripts use what they leave. Nothing timed runs
-# beside foreground work: the shared scripts, which run two at a time anyway, are the only
-# suites that meet the lane at equal priority (after the raise).
+# lane's builds use what they leave. The lane's shared scripts run at normal priority, beside the
+# foreground's shared scripts only: at idle priority they starved for seconds while the
+# foreground used both cores, and their own time-outs (a start-up, a curl --max-time) failed.
 #
 # Prints "make test: PHASE: N s" per phase (the lane's in its own lines) and the total; exits
 # non-zero when any suite failed.
@@ -42,6 +43,25 @@ phase() {
     return $rc
 }
 
+# idle CMD...: CMD at the lowest CPU and I/O priority the system grants (SCHED_IDLE when chrt may
+# set it, else nice 19)
+idle=(nice -n 19)
+chrt -i 0 true 2>/dev/null && idle=(chrt -i 0 "${idle[@]}")
+ionice -c 3 true 2>/dev/null && idle=(ionice -c 3 "${idle[@]}")
+# set_priority normal|idle PID: the process (and so its future children) at normal or idle priority
+set_priority() {
+    if [ "$1" = normal ]; then
+        chrt -o -p 0 "$2" 2>/dev/null
+        renice -n 0 -p "$2" >/dev/null 2>&1
+        ionice -c 2 -n 4 -p "$2" 2>/dev/null
+    else
+        chrt -i -p 0 "$2" 2>/dev/null
+        renice -n 19 -p "$2" >/dev/null 2>&1
+        ionice -c 3 -p "$2" 2>/dev/null
+    fi
+    return 0
+}
+
 # ---- the background lane: tests/run-all.sh --lane STATE (its own process group, idle priority)
 if [ "${1:-}" = --lane ]; then
     STATE=$2
@@ -50,10 +70,14 @@ if [ "${1:-}" = --lane ]; then
     else
         touch "$STATE/asan-build-failed"
     fi
+    if [ -f "$STATE/asan-built" ]; then
+        set_priority normal $$
+        phase asan-integration-shared env "${ASAN_ENV[@]}" INTEGRATION_PART=shared "${MAKE_CMD[@]}" "${ASAN[@]}" integration
+        set_priority idle $$
+    fi
+    touch "$STATE/asan-shared-done"
     phase fuzz-build env FUZZ_BUILD_ONLY=1 tests/fuzz/run.sh
     touch "$STATE/fuzz-built"
-    [ -f "$STATE/asan-built" ] &&
-        phase asan-integration-shared env "${ASAN_ENV[@]}" INTEGRATION_PART=shared "${MAKE_CMD[@]}" "${ASAN[@]}" integration
     exit 0
 fi
 
@@ -70,11 +94,6 @@ touch "$STATE/failed"
 phase build "${MAKE_CMD[@]}" all unit-bin || { echo "make test: the build failed"; exit 1; }
 phase module-graph scripts/module-graph.sh
 
-# idle CMD...: CMD at the lowest CPU and I/O priority the system grants (SCHED_IDLE when chrt may
-# set it, else nice 19)
-idle=(nice -n 19)
-chrt -i 0 true 2>/dev/null && idle=(chrt -i 0 "${idle[@]}")
-ionice -c 3 true 2>/dev/null && idle=(ionice -c 3 "${idle[@]}")
 # setsid: the lane is a process group of its own, to raise (or stop) as one
 setsid "${idle[@]}" "$0" --lane "$STATE" >"$STATE/lane.log" 2>&1 &
 LANE_PID=$!
@@ -83,9 +102,7 @@ raise_lane() {
     local pass p
     for pass in 1 2; do # a second pass for the processes forked during the first
         for p in $(ps -e -o pid=,pgid= | awk -v g="$LANE_PID" '$2 == g { print $1 }'); do
-            chrt -o -p 0 "$p" 2>/dev/null
-            renice -n 0 -p "$p" >/dev/null 2>&1
-            ionice -c 2 -n 4 -p "$p" 2>/dev/null
+            set_priority normal "$p"
         done
     done
 }
@@ -102,6 +119,10 @@ wait_for() {
 
 phase unit "${MAKE_CMD[@]}" unit
 phase integration-shared env INTEGRATION_PART=shared "${MAKE_CMD[@]}" integration
+# the TIMED scripts run alone: after the lane's shared scripts (at normal priority) are done
+t0=$SECONDS
+wait_for asan-shared-done asan-build-failed
+echo "make test: waited for the lane's shared scripts: $((SECONDS - t0)) s"
 phase integration-timed env INTEGRATION_PART=timed "${MAKE_CMD[@]}" integration
 
 # the fuzz runs (wall-clock, one core) beside the ASan unit tests (one core)
