@@ -9,9 +9,9 @@
 #   build, module-graph
 #   unit                                    ASan build, ASan unit-test binaries (idle priority)
 #   integration, shared scripts             ASan integration, shared scripts (normal priority)
-#   (waits for the lane's shared scripts)
+#   ASan unit, then waits for the lane
 #   integration, TIMED scripts (alone)      fuzz targets compiled and linked (idle priority)
-#   fuzz runs + ASan unit (a core each)
+#   fuzz runs
 #   ASan integration, TIMED scripts (alone)
 #
 # A SCHED_IDLE task runs only on CPU time no normal task wants, and a waking normal task takes
@@ -119,22 +119,20 @@ wait_for() {
 
 phase unit "${MAKE_CMD[@]}" unit
 phase integration-shared env INTEGRATION_PART=shared "${MAKE_CMD[@]}" integration
-# the TIMED scripts run alone: after the lane's shared scripts (at normal priority) are done
+# the TIMED scripts run alone: after the lane's shared scripts (at normal priority) are done;
+# meanwhile the ASan unit tests (nothing timed) use the foreground's share
 t0=$SECONDS
+wait_for asan-built asan-build-failed
+[ -f "$STATE/asan-built" ] && phase asan-unit env "${ASAN_ENV[@]}" "${MAKE_CMD[@]}" "${ASAN[@]}" unit
 wait_for asan-shared-done asan-build-failed
-echo "make test: waited for the lane's shared scripts: $((SECONDS - t0)) s"
+echo "make test: ASan unit tests, then waited for the lane's shared scripts: $((SECONDS - t0)) s"
 phase integration-timed env INTEGRATION_PART=timed "${MAKE_CMD[@]}" integration
 
-# the fuzz runs (wall-clock, one core) beside the ASan unit tests (one core)
+# the fuzz runs (wall-clock, one core)
 t0=$SECONDS
 wait_for fuzz-built
-wait_for asan-built asan-build-failed
-echo "make test: waited for the lane's builds: $((SECONDS - t0)) s"
-phase fuzz tests/fuzz/run.sh >"$STATE/fuzz.log" 2>&1 &
-fuzz_pid=$!
-[ -f "$STATE/asan-built" ] && phase asan-unit env "${ASAN_ENV[@]}" "${MAKE_CMD[@]}" "${ASAN[@]}" unit
-wait "$fuzz_pid"
-cat "$STATE/fuzz.log"
+echo "make test: waited for the lane's fuzz build: $((SECONDS - t0)) s"
+phase fuzz tests/fuzz/run.sh
 
 t0=$SECONDS
 raise_lane
