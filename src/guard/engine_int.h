@@ -38,6 +38,9 @@ struct upstream_client;
  * pool, not the loop: ~0.2 to 0.6 ms of scanning there, where the pool's round trip is ~30 us;
  * a 1 MB prompt (or a 20 MB check API call) would stop the loop's other requests for ms to s. */
 #define GUARD_POOL_SCAN_BYTES (64 * 1024)
+/* At most this many such scans queued per process (their own bound: they never take a model job's
+ * room); past it a scan runs on the loop, as before. */
+#define GUARD_POOL_SCAN_MAX 64
 
 struct guard_compiled {
     const struct config_guardrail *cfg;
@@ -58,6 +61,7 @@ struct guard_shared {
     _Atomic int async_pending;
     struct guard_injection *injection; /* one compiled detector for every prompt_injection guard */
     _Atomic int classifier_jobs;       /* classifier jobs in the worker pool, all workers */
+    _Atomic int scan_jobs;             /* big scans there (GUARD_POOL_SCAN_BYTES), bounded apart */
     unsigned has_models : 1;           /* some guard runs a model (guard_env_warm_pool) */
 };
 

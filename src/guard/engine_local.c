@@ -181,15 +181,12 @@ static void on_detect_done(struct guard_run *r)
 }
 
 /* pii / secrets: every finding goes to the verdict (the check API lists them); redact rewrites
- * with the guard's redaction mode. Big texts are scanned on the pool. */
+ * with the guard's redaction mode. Big texts are scanned on the pool, or here when its queue is full. */
 void guard__check_detect(struct guard_run *r)
 {
-    if (guard__run_bytes(r) >= GUARD_POOL_SCAN_BYTES) {
-        const char *why = NULL;
-        if (guard__pool_queue(r, on_detect_work, on_detect_done, &why) != 0)
-            guard__run_finish(r, RAW_ERROR, why, NULL, NULL, 0);
+    const char *why = NULL;
+    if (guard__run_bytes(r) >= GUARD_POOL_SCAN_BYTES && guard__pool_queue(r, on_detect_work, on_detect_done, &why) == 0)
         return;
-    }
     detect_finish(r, detect_collect(r, r->env->detect_scratch, &r->findings, &r->n_findings, &r->cap_findings));
 }
 
@@ -357,12 +354,9 @@ static void on_injection_done(struct guard_run *r)
 
 void guard__check_injection(struct guard_run *r)
 {
-    if (guard__run_bytes(r) >= GUARD_POOL_SCAN_BYTES) {
-        const char *why = NULL;
-        if (guard__pool_queue(r, on_injection_work, on_injection_done, &why) != 0)
-            guard__run_finish(r, RAW_ERROR, why, NULL, NULL, 0);
+    const char *pool_why = NULL;
+    if (guard__run_bytes(r) >= GUARD_POOL_SCAN_BYTES && guard__pool_queue(r, on_injection_work, on_injection_done, &pool_why) == 0)
         return;
-    }
     const char *model_why = NULL;
     int model = guard__injection_model_start(r, &model_why);
     char why[200] = "";

@@ -59,12 +59,18 @@ static void on_classifier_work(uv_work_t *w)
 
 /* Both model kinds: a classifier guard's, and prompt_injection's when its lexicon found nothing
  * at the threshold (engine_local.c). */
+/* The count a job of r's takes: a big scan's (pool_done set) or a model's. */
+static _Atomic int *pool_jobs(struct guard_run *r)
+{
+    return r->pool_done != NULL ? &r->env->shared->scan_jobs : &r->env->shared->classifier_jobs;
+}
+
 static void on_classifier_work_done(uv_work_t *w, int status)
 {
     struct guard_run *r = w->data;
     r->clf_queued = 0;
     r->clf_carried = 0;
-    atomic_fetch_sub(&r->env->shared->classifier_jobs, 1);
+    atomic_fetch_sub(pool_jobs(r), 1);
     if (!r->reported && !r->cancelled) {
         if (status != 0) {
             guard__run_finish(r, RAW_ERROR, "classifier job cancelled", NULL, NULL, 0);
@@ -246,13 +252,13 @@ static int carrier_take(struct guard_run *r, uv_work_cb work)
     return 0;
 }
 
-/* Queues work with r's model (r->gc->classifier) or a big scan on the pool, bounded by CLASSIFIER_QUEUE_MAX
- * jobs per process, with the guard's time-out armed and a reference held until after_work runs. Reports
+/* Queues work with r's model (r->gc->classifier) or a big scan on the pool, bounded per process by
+ * CLASSIFIER_QUEUE_MAX model jobs or GUARD_POOL_SCAN_MAX scans, with the guard's time-out armed and a reference held until after_work runs. Reports
  * nothing: returns 0, or -1 with *why when the queue is full or libuv refuses. */
 static int classifier_queue(struct guard_run *r, uv_work_cb work, const char **why)
 {
-    if (atomic_fetch_add(&r->env->shared->classifier_jobs, 1) >= CLASSIFIER_QUEUE_MAX) {
-        atomic_fetch_sub(&r->env->shared->classifier_jobs, 1);
+    if (atomic_fetch_add(pool_jobs(r), 1) >= (r->pool_done != NULL ? GUARD_POOL_SCAN_MAX : CLASSIFIER_QUEUE_MAX)) {
+        atomic_fetch_sub(pool_jobs(r), 1);
         *why = "classifier queue full";
         return -1;
     }
@@ -267,7 +273,7 @@ static int classifier_queue(struct guard_run *r, uv_work_cb work, const char **w
     }
     if (uv_queue_work(r->env->loop, &r->work, work, on_classifier_work_done) != 0) {
         r->refs--;
-        atomic_fetch_sub(&r->env->shared->classifier_jobs, 1);
+        atomic_fetch_sub(pool_jobs(r), 1);
         *why = "could not queue classifier work";
         return -1;
     }
@@ -278,11 +284,15 @@ static int classifier_queue(struct guard_run *r, uv_work_cb work, const char **w
 }
 
 /* A local check's scan on the pool (its texts are big: GUARD_POOL_SCAN_BYTES); done runs on the loop
- * once the work did, with the findings the work left in clf_findings moved to findings. */
+ * once the work did, with the findings the work left in clf_findings moved to findings. -1 when the
+ * pool's queue is full: the caller scans on the loop instead (a scan never fails for want of room). */
 int guard__pool_queue(struct guard_run *r, uv_work_cb work, void (*done)(struct guard_run *r), const char **why)
 {
     r->pool_done = done;
-    return classifier_queue(r, work, why);
+    if (classifier_queue(r, work, why) == 0)
+        return 0;
+    r->pool_done = NULL;
+    return -1;
 }
 
 /* Model inference never runs on the loop: the pool takes it, with a bound on queued jobs. */
