@@ -140,7 +140,8 @@ static size_t findings_of(const struct guard_finding *f, size_t n, size_t index,
     return b - a;
 }
 
-size_t guard__run_bytes(const struct guard_run *r)
+/* The bytes of a run's texts in all (GUARD_POOL_SCAN_BYTES decides where they are scanned). */
+static size_t run_bytes(const struct guard_run *r)
 {
     size_t bytes = 0;
     for (size_t i = 0; i < r->n; i++)
@@ -184,8 +185,7 @@ static void on_detect_done(struct guard_run *r)
  * with the guard's redaction mode. Big texts are scanned on the pool, or here when its queue is full. */
 void guard__check_detect(struct guard_run *r)
 {
-    const char *why = NULL;
-    if (guard__run_bytes(r) >= GUARD_POOL_SCAN_BYTES && guard__pool_queue(r, on_detect_work, on_detect_done, &why) == 0)
+    if (run_bytes(r) >= GUARD_POOL_SCAN_BYTES && guard__pool_queue(r, on_detect_work, on_detect_done) == 0)
         return;
     detect_finish(r, detect_collect(r, r->env->detect_scratch, &r->findings, &r->n_findings, &r->cap_findings));
 }
@@ -328,12 +328,10 @@ static void on_injection_work(uv_work_t *w)
     struct guard_run *r = w->data;
     guard_builtin_pool_thread_init(r->loop_cpu);
     struct guard_injection_scratch *sc = guard_injection_scratch_new(r->env->shared->injection);
-    char why[sizeof(r->clf_reason)] = "";
     r->pool_rc = sc == NULL ? -1
                             : guard_builtin_injection(r->env->shared->injection, sc, r->g, r->texts, r->lens, r->n,
-                                                      &r->clf_findings, &r->clf_n_findings, why, sizeof(why));
+                                                      &r->clf_findings, &r->clf_n_findings, r->clf_reason, sizeof(r->clf_reason));
     guard_injection_scratch_free(sc);
-    snprintf(r->clf_reason, sizeof(r->clf_reason), "%s", why);
     if (r->pool_rc == 0 && r->gc != NULL && r->gc->classifier != NULL) {
         free(r->clf_findings); /* the model decides, as on the loop */
         r->clf_findings = NULL;
@@ -354,8 +352,7 @@ static void on_injection_done(struct guard_run *r)
 
 void guard__check_injection(struct guard_run *r)
 {
-    const char *pool_why = NULL;
-    if (guard__run_bytes(r) >= GUARD_POOL_SCAN_BYTES && guard__pool_queue(r, on_injection_work, on_injection_done, &pool_why) == 0)
+    if (run_bytes(r) >= GUARD_POOL_SCAN_BYTES && guard__pool_queue(r, on_injection_work, on_injection_done) == 0)
         return;
     const char *model_why = NULL;
     int model = guard__injection_model_start(r, &model_why);

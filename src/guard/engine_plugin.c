@@ -57,14 +57,14 @@ static void on_classifier_work(uv_work_t *w)
                                          &r->clf_n_findings, r->clf_reason, sizeof(r->clf_reason));
 }
 
-/* Both model kinds: a classifier guard's, and prompt_injection's when its lexicon found nothing
- * at the threshold (engine_local.c). */
 /* The count a job of r's takes: a big scan's (pool_done set) or a model's. */
 static _Atomic int *pool_jobs(struct guard_run *r)
 {
     return r->pool_done != NULL ? &r->env->shared->scan_jobs : &r->env->shared->classifier_jobs;
 }
 
+/* Both model kinds: a classifier guard's, and prompt_injection's when its lexicon found nothing
+ * at the threshold (engine_local.c); and a big scan's (pool_done). */
 static void on_classifier_work_done(uv_work_t *w, int status)
 {
     struct guard_run *r = w->data;
@@ -253,8 +253,9 @@ static int carrier_take(struct guard_run *r, uv_work_cb work)
 }
 
 /* Queues work with r's model (r->gc->classifier) or a big scan on the pool, bounded per process by
- * CLASSIFIER_QUEUE_MAX model jobs or GUARD_POOL_SCAN_MAX scans, with the guard's time-out armed and a reference held until after_work runs. Reports
- * nothing: returns 0, or -1 with *why when the queue is full or libuv refuses. */
+ * CLASSIFIER_QUEUE_MAX model jobs or GUARD_POOL_SCAN_MAX scans, with the guard's time-out armed and
+ * a reference held until after_work runs. Reports nothing: returns 0, or -1 with *why when the
+ * queue is full or libuv refuses. */
 static int classifier_queue(struct guard_run *r, uv_work_cb work, const char **why)
 {
     if (atomic_fetch_add(pool_jobs(r), 1) >= (r->pool_done != NULL ? GUARD_POOL_SCAN_MAX : CLASSIFIER_QUEUE_MAX)) {
@@ -286,10 +287,11 @@ static int classifier_queue(struct guard_run *r, uv_work_cb work, const char **w
 /* A local check's scan on the pool (its texts are big: GUARD_POOL_SCAN_BYTES); done runs on the loop
  * once the work did, with the findings the work left in clf_findings moved to findings. -1 when the
  * pool's queue is full: the caller scans on the loop instead (a scan never fails for want of room). */
-int guard__pool_queue(struct guard_run *r, uv_work_cb work, void (*done)(struct guard_run *r), const char **why)
+int guard__pool_queue(struct guard_run *r, uv_work_cb work, void (*done)(struct guard_run *r))
 {
+    const char *why = NULL;
     r->pool_done = done;
-    if (classifier_queue(r, work, why) == 0)
+    if (classifier_queue(r, work, &why) == 0)
         return 0;
     r->pool_done = NULL;
     return -1;
