@@ -44,9 +44,11 @@ def one(model, kind, i):
         c = http.client.HTTPConnection(host, int(port), timeout=timeout)
         c.request("POST", path, body=body, headers={"Content-Type": "application/json"})
         r = c.getresponse()
-        r.read()
+        got = r.read()
         code = str(r.status)
         c.close()
+        if code not in ("200", "400", "504"):  # say why, so that a failed run can be read
+            sys.stderr.write(f"load: {model}:{kind} -> {code}: {got[:300]!r}\n")
     except Exception as e:
         code = "gone" if kind == "gone" else "err-" + type(e).__name__
     with lock:
@@ -62,23 +64,25 @@ PY
 start_mock
 CFG=$(
     cat <<YAML
+# The guards have 20 s (default 1 s): under ASan beside other suites on 2 vCPUs, the load's
+# model jobs wait for the pool longer than 1 s, and a fail_closed time-out is a 503 (CI saw it).
 server: {listen: "127.0.0.1:@PORT@", workers: 2, drain_timeout_ms: 300}
 guardrails_api: {enabled: true}
 providers:
   - {name: local, type: openai, base_url: "@MOCK@/v1", api_key_env: OPENAI_API_KEY}
 guardrails:
-  - {name: inj, type: prompt_injection, threshold: 0.5}
-  - {name: clf, type: classifier, model: "$MODEL", threshold: 0.5}
-  - {name: clf2, type: classifier, model: "$MODEL", threshold: 0.5}
-  - {name: lex, type: prompt_injection, threshold: 0.5, model: none}
-  - {name: rx, type: regex, patterns: ["zzz-[0-9]+"]}
-  - {name: par, type: parallel, strategy: all_must_pass, members: [clf, clf2]}
-  - {name: par-lex, type: parallel, strategy: all_must_pass, members: [lex, clf, clf2]}
-  - {name: chn, type: chain, members: [clf, inj]}
+  - {name: inj, type: prompt_injection, threshold: 0.5, timeout_ms: 20000}
+  - {name: clf, type: classifier, model: "$MODEL", threshold: 0.5, timeout_ms: 20000}
+  - {name: clf2, type: classifier, model: "$MODEL", threshold: 0.5, timeout_ms: 20000}
+  - {name: lex, type: prompt_injection, threshold: 0.5, model: none, timeout_ms: 20000}
+  - {name: rx, type: regex, patterns: ["zzz-[0-9]+"], timeout_ms: 20000}
+  - {name: par, type: parallel, strategy: all_must_pass, members: [clf, clf2], timeout_ms: 20000}
+  - {name: par-lex, type: parallel, strategy: all_must_pass, members: [lex, clf, clf2], timeout_ms: 20000}
+  - {name: chn, type: chain, members: [clf, inj], timeout_ms: 20000}
   - {name: par-hurry, type: parallel, strategy: all_must_pass, members: [clf, clf2], timeout_ms: 1, on_error: fail_closed}
-  - {name: inj-conc, type: prompt_injection, threshold: 0.5, timing: concurrent}
-  - {name: clf-conc, type: classifier, model: "$MODEL", threshold: 0.5, timing: concurrent}
-  - {name: clf-out, type: classifier, model: "$MODEL", threshold: 0.5, stage: output}
+  - {name: inj-conc, type: prompt_injection, threshold: 0.5, timing: concurrent, timeout_ms: 20000}
+  - {name: clf-conc, type: classifier, model: "$MODEL", threshold: 0.5, timing: concurrent, timeout_ms: 20000}
+  - {name: clf-out, type: classifier, model: "$MODEL", threshold: 0.5, stage: output, timeout_ms: 20000}
 models:
   - {name: m-inj, targets: [{provider: local, model: mock-1}], guardrails: [inj]}
   - {name: m-par, targets: [{provider: local, model: mock-1}], guardrails: [par]}
@@ -194,12 +198,14 @@ PIDS=("$MOCK_PID")
 
 # ---- drain time-out (1 ms) with check-API model jobs in flight (16 MB each, two classifiers): the
 # worker's checks are destroyed while jobs are carried or queued and go with the last of them; exit 0.
-# (The drain time-out ends chat requests, not check API calls: these are answered, seconds later.)
-start_warden "$(sed -e 's/drain_timeout_ms: 300}/drain_timeout_ms: 1, max_body_bytes: 33554432}/' <<<"$CFG")"
+# (The drain time-out ends chat requests, not check API calls: these are answered, seconds later;
+# under ASan on a loaded VM, tens of seconds: the clients wait 60 s.)
+# (The guards' time-outs are back to 1 s here: a 20 s check would outlast the clients.)
+start_warden "$(sed -e 's/drain_timeout_ms: 300}/drain_timeout_ms: 1, max_body_bytes: 33554432}/' -e 's/, timeout_ms: 20000//' <<<"$CFG")"
 python3 -c 'import json; print(json.dumps({"guardrail": "par", "texts": ["ordinary words about gardening and soil. " * 20000] * 20}))' >"$TMP/hugecheck.json"
 cps=()
 for i in 1 2 3; do
-    (curl -s -o /dev/null -w '%{http_code}' --max-time 30 -H 'Content-Type: application/json' -d @"$TMP/hugecheck.json" \
+    (curl -s -o /dev/null -w '%{http_code}' --max-time 60 -H 'Content-Type: application/json' -d @"$TMP/hugecheck.json" \
         "$WARDEN/v1/guardrails/check"; echo " curl=$?") >"$TMP/drain-$i.status" 2>/dev/null &
     cps+=($!)
 done
