@@ -2,7 +2,7 @@
  *
  *   warden train --data CSV [--data CSV ...] --text-column NAME --label-column NAME --out FILE
  *                [--positive VALUES] [--holdout N] [--test JSONL] [--epochs N] [--seed N]
- *                [--positive-name NAME] [--negative-name NAME]
+ *                [--positive-name NAME] [--negative-name NAME] [--char-grams MIN-MAX]
  *
  * Every --data file must have a header with both columns. A row is positive when
  * its label is one of --positive (comma-separated; default 1,true,yes,toxic,...).
@@ -56,6 +56,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: warden train --data CSV [--data CSV ...] --text-column NAME --label-column NAME --out FILE\n"
                "                    [--positive VALUES] [--holdout N] [--test JSONL] [--epochs N] [--seed N]\n"
+               "                    [--char-grams MIN-MAX (default 3-5)]\n"
                "                    [--positive-name NAME] [--negative-name NAME]\n");
 }
 
@@ -188,6 +189,17 @@ int cli_train_main(int argc, char **argv)
             o.epochs = atoi(v);
         } else if (!strcmp(a, "--seed")) {
             o.seed = strtoull(v, NULL, 10);
+        } else if (!strcmp(a, "--char-grams")) {
+            char *end = NULL;
+            long lo = strtol(v, &end, 10), hi = lo;
+            if (end != NULL && *end == '-')
+                hi = strtol(end + 1, &end, 10);
+            if (end == NULL || *end != '\0' || lo < 1 || hi < lo || hi > 8) {
+                fprintf(stderr, "warden train: --char-grams wants N or MIN-MAX within 1-8, got '%s'\n", v);
+                return 2;
+            }
+            o.char_min = (int)lo;
+            o.char_max = (int)hi;
         } else if (!strcmp(a, "--positive-name")) {
             o.positive_label = v;
         } else if (!strcmp(a, "--negative-name")) {

@@ -278,12 +278,13 @@ static size_t word_char_grams(const struct guard_classifier *m, const char *word
  * normalised text with its padding spaces (s has 4 readable bytes past n rounded up to
  * 8, zero past the text's final space; h3, h4, h5 get n rounded up to 8 entries). A
  * position whose n-gram is not one of a padded word's (a space inside it, or the text's
- * end) or is past n gets the bucket `none` instead; returns the number of the others. */
+ * end) or is past n gets the bucket `none` instead; returns the number of the others.
+ * only4: the 4-grams alone (a model of 4-grams), h3 and h5 untouched. */
 #define CLF_FNV_BASIS 2166136261u
 #define CLF_FNV_PRIME 16777619u
 #define CLF_GRAM_SLACK 16
 
-static size_t hash_grams_scalar(const unsigned char *s, size_t n, uint32_t mask, uint32_t none, uint32_t *h3,
+static size_t hash_grams_scalar(const unsigned char *s, size_t n, uint32_t mask, uint32_t none, int only4, uint32_t *h3,
                                 uint32_t *h4, uint32_t *h5)
 {
     size_t valid = 0;
@@ -302,8 +303,12 @@ static size_t hash_grams_scalar(const unsigned char *s, size_t n, uint32_t mask,
         d = (d ^ c[4]) * CLF_FNV_PRIME;
         int in = p < n && c[1] != ' ';
         int v3 = in && c[2] != 0, v4 = in && c[2] != ' ' && c[3] != 0, v5 = v4 && c[3] != ' ' && c[4] != 0;
-        h3[p] = v3 ? mix(a) & mask : none;
         h4[p] = v4 ? mix(b) & mask : none;
+        if (only4) {
+            valid += (size_t)v4;
+            continue;
+        }
+        h3[p] = v3 ? mix(a) & mask : none;
         h5[p] = v5 ? mix(d) & mask : none;
         valid += (size_t)(v3 + v4 + v5);
     }
@@ -330,9 +335,10 @@ __attribute__((target("avx2"))) static inline __m256i bucket8(__m256i h, __m256i
 }
 
 /* The buckets of the 3-, 4- and 5-grams at positions p .. p+7 of s (`none` where not
- * valid, see hash_grams_scalar) into g[0..2]; returns how many are valid. */
+ * valid, see hash_grams_scalar) into g[0..2]; returns how many are valid. only4 (a
+ * constant where inlined): the 4-grams alone, into g[1]. */
 __attribute__((target("avx2"))) static inline size_t grams8(const unsigned char *s, size_t p, size_t n, uint32_t mask,
-                                                            uint32_t none, __m256i g[3])
+                                                            uint32_t none, int only4, __m256i g[3])
 {
     const __m256i prime = _mm256_set1_epi32((int)CLF_FNV_PRIME);
     const __m256i vmask = _mm256_set1_epi32((int)mask), vnone = _mm256_set1_epi32((int)none);
@@ -340,6 +346,16 @@ __attribute__((target("avx2"))) static inline size_t grams8(const unsigned char 
     __m256i c[5];
     for (int j = 0; j < 5; j++)
         c[j] = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)(s + p + j)));
+    __m256i in = _mm256_andnot_si256(_mm256_cmpeq_epi32(c[1], space),
+                                     _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n - p)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
+    __m256i v4 = _mm256_andnot_si256(_mm256_or_si256(_mm256_cmpeq_epi32(c[2], space), _mm256_cmpeq_epi32(c[3], zero)), in);
+    if (only4) {
+        __m256i b = _mm256_set1_epi32((int)(CLF_FNV_BASIS ^ 4u));
+        for (int j = 0; j < 4; j++)
+            b = _mm256_mullo_epi32(_mm256_xor_si256(b, c[j]), prime);
+        g[1] = bucket8(b, v4, vmask, vnone);
+        return (size_t)__builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(v4)));
+    }
     __m256i a = _mm256_set1_epi32((int)(CLF_FNV_BASIS ^ 3u));
     __m256i b = _mm256_set1_epi32((int)(CLF_FNV_BASIS ^ 4u));
     __m256i d = _mm256_set1_epi32((int)(CLF_FNV_BASIS ^ 5u));
@@ -351,11 +367,7 @@ __attribute__((target("avx2"))) static inline size_t grams8(const unsigned char 
     b = _mm256_mullo_epi32(_mm256_xor_si256(b, c[3]), prime);
     d = _mm256_mullo_epi32(_mm256_xor_si256(d, c[3]), prime);
     d = _mm256_mullo_epi32(_mm256_xor_si256(d, c[4]), prime);
-    /* lanes < n whose second byte is not a space; then per length: no space inside, not past the end */
-    __m256i in = _mm256_andnot_si256(_mm256_cmpeq_epi32(c[1], space),
-                                     _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n - p)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
     __m256i v3 = _mm256_andnot_si256(_mm256_cmpeq_epi32(c[2], zero), in);
-    __m256i v4 = _mm256_andnot_si256(_mm256_or_si256(_mm256_cmpeq_epi32(c[2], space), _mm256_cmpeq_epi32(c[3], zero)), in);
     __m256i v5 = _mm256_andnot_si256(_mm256_or_si256(_mm256_cmpeq_epi32(c[3], space), _mm256_cmpeq_epi32(c[4], zero)), v4);
     g[0] = bucket8(a, v3, vmask, vnone);
     g[1] = bucket8(b, v4, vmask, vnone);
@@ -367,12 +379,21 @@ __attribute__((target("avx2"))) static inline size_t grams8(const unsigned char 
 
 /* hash_grams_scalar on 8 positions at a time. */
 __attribute__((target("avx2"))) static size_t hash_grams_avx2(const unsigned char *s, size_t n, uint32_t mask,
-                                                              uint32_t none, uint32_t *h3, uint32_t *h4, uint32_t *h5)
+                                                              uint32_t none, int only4, uint32_t *h3, uint32_t *h4,
+                                                              uint32_t *h5)
 {
     size_t valid = 0;
+    if (only4) {
+        for (size_t p = 0; p < n; p += 8) {
+            __m256i g[3];
+            valid += grams8(s, p, n, mask, none, 1, g);
+            _mm256_storeu_si256((__m256i *)(void *)(h4 + p), g[1]);
+        }
+        return valid;
+    }
     for (size_t p = 0; p < n; p += 8) {
         __m256i g[3];
-        valid += grams8(s, p, n, mask, none, g);
+        valid += grams8(s, p, n, mask, none, 0, g);
         _mm256_storeu_si256((__m256i *)(void *)(h3 + p), g[0]);
         _mm256_storeu_si256((__m256i *)(void *)(h4 + p), g[1]);
         _mm256_storeu_si256((__m256i *)(void *)(h5 + p), g[2]);
@@ -393,14 +414,14 @@ static int clf_have_avx2(void)
 }
 #endif
 
-static size_t hash_grams(const unsigned char *s, size_t n, uint32_t mask, uint32_t none, uint32_t *h3, uint32_t *h4,
-                         uint32_t *h5)
+static size_t hash_grams(const unsigned char *s, size_t n, uint32_t mask, uint32_t none, int only4, uint32_t *h3,
+                         uint32_t *h4, uint32_t *h5)
 {
 #ifdef CLF_HAVE_AVX2
     if (clf_have_avx2())
-        return hash_grams_avx2(s, n, mask, none, h3, h4, h5);
+        return hash_grams_avx2(s, n, mask, none, only4, h3, h4, h5);
 #endif
-    return hash_grams_scalar(s, n, mask, none, h3, h4, h5);
+    return hash_grams_scalar(s, n, mask, none, only4, h3, h4, h5);
 }
 
 /* Positions hashed at a time: the n-gram buckets of a block of the text are computed
@@ -411,14 +432,24 @@ static size_t hash_grams(const unsigned char *s, size_t n, uint32_t mask, uint32
 /* The weights of the n-grams at the n positions of s summed into *sum, in any order;
  * returns the number of n-grams (hash_grams' valid ones). Scalar loads: AVX2 gathers
  * measured slower here. */
-static size_t sum_grams(const unsigned char *s, size_t n, uint32_t mask, const float *w, double *sum)
+static size_t sum_grams(const unsigned char *s, size_t n, uint32_t mask, int only4, const float *w, double *sum)
 {
     uint32_t h3[CLF_GRAM_BLOCK + CLF_RUN_SLACK], h4[CLF_GRAM_BLOCK + CLF_RUN_SLACK], h5[CLF_GRAM_BLOCK + CLF_RUN_SLACK];
     double d0 = 0, d1 = 0, d2 = 0;
     size_t valid = 0;
     for (size_t at = 0; at < n; at += CLF_GRAM_BLOCK) {
         size_t nb = n - at < CLF_GRAM_BLOCK ? n - at : CLF_GRAM_BLOCK;
-        valid += hash_grams(s + at, nb, mask, mask + 1, h3, h4, h5);
+        valid += hash_grams(s + at, nb, mask, mask + 1, only4, h3, h4, h5);
+        if (only4) {
+            size_t i = 0;
+            for (; i + 2 <= nb; i += 2) {
+                d0 += w[h4[i]];
+                d1 += w[h4[i + 1]];
+            }
+            if (i < nb)
+                d2 += w[h4[i]];
+            continue;
+        }
         for (size_t i = 0; i < nb; i++) {
             d0 += w[h3[i]];
             d1 += w[h4[i]];
@@ -505,7 +536,7 @@ static size_t clf_features(const struct guard_classifier *m, const char *norm, s
                 block = first;
                 size_t nb = (size_t)(end + 1 - block) < CLF_GRAM_BLOCK ? (size_t)(end + 1 - block) : CLF_GRAM_BLOCK;
                 block_end = block + nb;
-                hash_grams((const unsigned char *)block, nb, mask, mask + 1, h3, h4, h5);
+                hash_grams((const unsigned char *)block, nb, mask, mask + 1, 0, h3, h4, h5);
             }
             size_t off = (size_t)(first - block);
             size_t counts[3] = {wl, wl - 1, wl >= 2 ? wl - 2 : 0};
@@ -575,7 +606,8 @@ static size_t clf_extract(const struct guard_classifier *m, const char *text, si
  * that are not a padded word's n-gram point at the zero weight w[2^bits]. */
 static int clf_dot_unordered(const struct guard_classifier *m, char *norm, size_t n, double *dot, size_t *count)
 {
-    if (m->flags != (FEAT_WORD | FEAT_BIGRAM | FEAT_CHAR) || m->char_min != 3 || m->char_max != 5 ||
+    int only4 = m->char_min == 4 && m->char_max == 4;
+    if (m->flags != (FEAT_WORD | FEAT_BIGRAM | FEAT_CHAR) || !(only4 || (m->char_min == 3 && m->char_max == 5)) ||
         3 * (n + 1) > CLF_MAX_FEATURES)
         return 0;
     uint32_t mask = (1u << m->bits) - 1;
@@ -607,7 +639,7 @@ static int clf_dot_unordered(const struct guard_classifier *m, char *norm, size_
         n = (size_t)(cut - norm) - 1;
         memset(norm + n + 1, 0, CLF_GRAM_SLACK);
     }
-    k += sum_grams((const unsigned char *)norm - 1, n + 1, mask, w, &d2); /* n-grams start at norm[-1 .. n-1] */
+    k += sum_grams((const unsigned char *)norm - 1, n + 1, mask, only4, w, &d2); /* n-grams start at norm[-1 .. n-1] */
     *dot = d0 + d1 + d2;
     *count = k;
     return 1;
@@ -703,6 +735,10 @@ struct guard_classifier *guard_classifier_train(const struct guard_classifier_ex
             o.l2 = 0;
     }
     struct guard_classifier *m = clf_new(GUARD_CLASSIFIER_BITS);
+    if (o.char_min > 0 && o.char_max >= o.char_min && o.char_max <= 8) {
+        m->char_min = (uint32_t)o.char_min;
+        m->char_max = (uint32_t)o.char_max;
+    }
     snprintf(m->positive, sizeof(m->positive), "%s", o.positive_label ? o.positive_label : "positive");
     snprintf(m->negative, sizeof(m->negative), "%s", o.negative_label ? o.negative_label : "negative");
     m->n_train = n;

@@ -43,6 +43,8 @@ struct guard_classifier_train_opts {
     double l2;          /* default 1e-6 */
     int balance;        /* weight classes to equal total weight; default 1 */
     uint64_t seed;      /* shuffle seed; default 1 */
+    int char_min, char_max; /* character n-gram lengths (1-8); default 3-5. 3-5 and 4 alone have
+                             * a fast inference path (every position of the text hashed at once) */
     const char *positive_label; /* names stored in the model; default "positive" / "negative" */
     const char *negative_label;
 };
