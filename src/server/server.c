@@ -63,6 +63,9 @@ static void raise_nofile_limit(void)
     }
 }
 
+/* A socket bound to the listen address, not yet listening: bound first so that an address in
+ * use is an error before the models load, listening last (server_run) so that no connection
+ * waits in the backlog while they do (~0.3 s with the shipped models). */
 static int open_listener(const struct config_server *sc, char *err, size_t errsz)
 {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
@@ -77,8 +80,7 @@ static int open_listener(const struct config_server *sc, char *err, size_t errsz
     int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0 ||
-        listen(fd, 4096) != 0) {
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0) {
         snprintf(err, errsz, "listen %s:%d: %s", sc->listen_host, sc->listen_port, strerror(errno));
         if (fd >= 0)
             close(fd);
@@ -338,11 +340,11 @@ static int worker_init(struct server *s, struct server_worker *w, int id, char *
     }
     uv_tcp_init(&w->loop, &w->_listener);
     w->_listener.data = w;
-    if (uv_tcp_open(&w->_listener, w->_listen_fd) != 0 || uv_listen((uv_stream_t *)&w->_listener, 4096, on_accept) != 0) {
+    if (uv_tcp_open(&w->_listener, w->_listen_fd) != 0) {
         snprintf(err, errsz, "worker %d: could not listen", id);
         return -1;
     }
-    w->_listen_fd = -1; /* owned by the uv handle now */
+    w->_listen_fd = -1; /* owned by the uv handle now; it listens once every worker is ready */
     uv_async_init(&w->loop, &w->_stop_async, on_stop_request);
     w->_stop_async.data = w;
     uv_timer_init(&w->loop, &w->_drain_timer);
@@ -370,6 +372,13 @@ int server_run(struct server *s)
     for (int i = 0; i < s->n_workers; i++) {
         if (worker_init(s, &s->workers[i], i, err, sizeof(err)) != 0) {
             LOG_ERROR("server", "%s", err);
+            return -1;
+        }
+    }
+    for (int i = 0; i < s->n_workers; i++) {
+        int rc = uv_listen((uv_stream_t *)&s->workers[i]._listener, 4096, on_accept);
+        if (rc != 0) {
+            LOG_ERROR("server", "listen %s:%d: %s", s->cfg->server.listen_host, s->cfg->server.listen_port, uv_strerror(rc));
             return -1;
         }
     }

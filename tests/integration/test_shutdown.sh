@@ -7,6 +7,8 @@
 #   A request half sent at SIGTERM is waited for and answered 503 shutting_down with
 #   Connection: close (it was dropped unanswered before); one never finished is cut by
 #   header_timeout_ms within the drain.
+#   Start-up: the port opens only once the workers can answer (the first connection is answered
+#   at once, not after the models load).
 #   Run it on the ASan build too (BUILD=build/asan): no sanitizer report.
 # The last line is "test_shutdown: N passed, M failed".
 source "$(dirname "$0")/lib.sh"
@@ -141,4 +143,47 @@ read -r line rc <<<"$(half_sent 0)"
 ms=$(($(now_ms) - t0))
 check "half-sent request at SIGTERM, the rest never sent: the connection is closed (header_timeout_ms)" eq "$line" "closed|-|-"
 check "half-sent request at SIGTERM, the rest never sent: exit 0 within the drain ($ms ms < 2000)" eq "$rc $((ms < 2000))" "0 1"
+
+# ---- start-up: the port opens when the workers can answer, not before the models load. It used
+# to listen from the first moment: a client that connected then waited ~0.5 s (the checks' patterns
+# compiling, the injection model loading) for its answer.
+startup_run() { # -> "ms from the first accepted connection to the /healthz answer"
+    local port=$(free_port)
+    cat >"$TMP/startup.yaml" <<YAML
+server: {listen: "127.0.0.1:$port", workers: 2}
+providers:
+  - {name: local, type: openai, base_url: "$MOCK/v1"}
+guardrails:
+  - {name: pii, type: pii}
+  - {name: secrets, type: secrets}
+  - {name: inj, type: prompt_injection}
+models:
+  - {name: m, targets: [{provider: local, model: mock-1}], guardrails: [pii, secrets, inj]}
+YAML
+    "$WARDEN_BIN" --config "$TMP/startup.yaml" >"$TMP/startup.log" 2>&1 &
+    local pid=$!
+    python3 - "$port" <<'PY'
+import socket, sys, time
+port, t_end = int(sys.argv[1]), time.time() + 60
+while True:
+    s = socket.socket()
+    try:
+        s.connect(("127.0.0.1", port))
+        break
+    except OSError:
+        s.close()
+        if time.time() > t_end:
+            sys.exit("never opened")
+        time.sleep(0.001)
+t0 = time.time()
+s.settimeout(30)
+s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+head = s.recv(64)
+print("%d %s" % ((time.time() - t0) * 1000, head[:12].decode(errors="replace").replace(" ", "_")))
+PY
+    kill -TERM "$pid"
+    wait "$pid"
+}
+read -r ms head <<<"$(startup_run)"
+check "start-up: the first connection accepted is answered at once (200 in $ms ms < 150; ~500 before)" eq "$head $((ms < 150))" "HTTP/1.1_200 1"
 finish
