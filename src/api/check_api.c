@@ -6,7 +6,14 @@
  * (the findings' "text" and offsets are computed from it) and the run: the
  * dispose cancels a run still in flight, so the verdict callback never sees a
  * freed request. The verdict arrives from the loop, never inside
- * guard_run_start() (guard/engine.h); it answers once and drops the run. */
+ * guard_run_start() (guard/engine.h); it answers once and drops the run.
+ *
+ * A big call (CHECK_POOL_BYTES) is parsed, and its answer built, on the worker pool: a 3 MB
+ * call with many findings held the loop for ~0.4 s in jansson. Each pool job owns what it
+ * reads (a copy of the body; the parsed body, texts and verdict moved out of the call), so
+ * the call may go meanwhile: its dispose detaches the job, whose after_work then only frees.
+ * Once the worker has left its loop (shutdown: h2o's context goes next) nothing more is answered
+ * or started; the connection is cut with the process. */
 #include "api/check_api.h"
 
 #include <jansson.h>
@@ -23,6 +30,14 @@
 #include "util/alloc.h"
 #include "util/clock.h"
 
+/* A body at least this big is parsed on the pool, and so is the answer to a call whose texts
+ * are (or whose findings are many: each is a JSON object). */
+#define CHECK_POOL_BYTES (64 * 1024)
+#define CHECK_POOL_FINDINGS 1024
+
+struct check_parse;
+struct check_answer;
+
 struct check_call {
     struct server_worker *w;
     h2o_req_t *req;
@@ -33,6 +48,33 @@ struct check_call {
     size_t n;
     uint64_t t0;
     int answered;
+    struct check_parse *parsing;   /* the body's parse on the pool, if in flight */
+    struct check_answer *answering; /* the answer's build on the pool, if in flight */
+};
+
+/* The body's parse on the pool: owns a copy of the body (h2o frees its own with the call). */
+struct check_parse {
+    uv_work_t work;
+    struct check_call *c; /* NULL once the call is gone */
+    char *raw;
+    size_t raw_len;
+    json_t *body;
+    json_error_t je;
+};
+
+/* The answer's build (on the pool for a big call): owns the parsed body, the texts that point
+ * into it and the verdict. */
+struct check_answer {
+    uv_work_t work;
+    struct check_call *c; /* NULL once the call is gone */
+    json_t *body;
+    const char **texts;
+    size_t *lens;
+    size_t n;
+    struct guard_verdict v;
+    uint64_t latency_us;
+    char *out;        /* the answer's JSON, or NULL: */
+    const char *fail; /* ... why (an error code of ours) */
 };
 
 static void send_json_error(h2o_req_t *req, int status, const char *type, const char *code, const char *param,
@@ -50,6 +92,10 @@ static void send_json_error(h2o_req_t *req, int status, const char *type, const 
 static void on_call_dispose(void *p)
 {
     struct check_call *c = p;
+    if (c->parsing != NULL)
+        c->parsing->c = NULL;
+    if (c->answering != NULL)
+        c->answering->c = NULL;
     if (c->run != NULL) {
         guard_run_cancel(c->run);
         c->run = NULL;
@@ -76,15 +122,15 @@ static const char *verdict_name(const struct guard_verdict *v)
     return v->outcome == GUARD_BLOCK ? "block" : v->outcome == GUARD_REWRITE ? "redact" : "pass";
 }
 
-static json_t *findings_json(const struct check_call *c, const struct guard_verdict *v)
+static json_t *findings_json(const struct check_answer *a, const struct guard_verdict *v)
 {
     json_t *arr = json_array();
     size_t cur_index = (size_t)-1, cur_byte = 0, cur_cp = 0;
     for (size_t i = 0; i < v->n_findings; i++) {
         const struct guard_finding *f = &v->findings[i];
-        if (f->index >= c->n || f->start > f->end || f->end > c->lens[f->index])
+        if (f->index >= a->n || f->start > f->end || f->end > a->lens[f->index])
             continue;
-        const char *t = c->texts[f->index];
+        const char *t = a->texts[f->index];
         /* findings come grouped by text and by start: count code points incrementally */
         if (f->index != cur_index || f->start < cur_byte) {
             cur_index = f->index;
@@ -103,6 +149,67 @@ static json_t *findings_json(const struct check_call *c, const struct guard_verd
     return arr;
 }
 
+/* The answer's JSON into a->out, or a->fail (on the pool for a big call: touches a alone). */
+static void answer_build(struct check_answer *a)
+{
+    const struct guard_verdict *v = &a->v;
+    json_t *texts = json_array();
+    for (size_t i = 0; i < a->n; i++) {
+        int rewritten = v->outcome == GUARD_REWRITE && v->texts != NULL && i < v->n && v->texts[i] != NULL;
+        json_t *s = rewritten ? json_stringn(v->texts[i], v->lens[i]) : json_stringn(a->texts[i], a->lens[i]);
+        if (s == NULL) {
+            json_decref(texts);
+            a->fail = "invalid_rewrite";
+            return;
+        }
+        json_array_append_new(texts, s);
+    }
+    json_t *root = json_pack("{s:s, s:s, s:s, s:o, s:o, s:I}", "verdict", verdict_name(v), "guardrail",
+                             v->guard ? v->guard->name : "", "reason", v->reason, "findings", findings_json(a, v), "texts",
+                             texts, "latency_us", (json_int_t)a->latency_us);
+    if (root != NULL && v->errored)
+        json_object_set_new(root, "errored", json_true());
+    a->out = root ? json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(4)) : NULL;
+    json_decref(root);
+    if (a->out == NULL)
+        a->fail = "internal_error";
+}
+
+static void on_answer_work(uv_work_t *w)
+{
+    answer_build(w->data);
+}
+
+/* Sends the built answer if the call is still there, and frees the build. */
+static void answer_send(struct check_answer *a)
+{
+    struct check_call *c = a->c;
+    if (c != NULL)
+        c->answering = NULL;
+    if (c != NULL && !c->w->stopped) {
+        if (a->out != NULL)
+            api_send_body(c->req, 200, "application/json", a->out, strlen(a->out));
+        else if (!strcmp(a->fail, "invalid_rewrite"))
+            send_json_error(c->req, 500, "api_error", "invalid_rewrite", NULL, "the guardrail rewrote a text into invalid UTF-8");
+        else
+            send_json_error(c->req, 500, "api_error", "internal_error", NULL, "could not encode the verdict");
+    }
+    free(a->out);
+    guard_verdict_release(&a->v);
+    free(a->texts);
+    free(a->lens);
+    json_decref(a->body);
+    free(a);
+}
+
+static void on_answer_done(uv_work_t *w, int status)
+{
+    struct check_answer *a = w->data;
+    if (status != 0 && a->out == NULL && a->fail == NULL)
+        a->fail = "internal_error";
+    answer_send(a);
+}
+
 static void on_check_verdict(void *ud, struct guard_verdict *v)
 {
     struct check_call *c = ud;
@@ -110,31 +217,34 @@ static void on_check_verdict(void *ud, struct guard_verdict *v)
     if (c->answered)
         return;
     c->answered = 1;
-    json_t *texts = json_array();
-    for (size_t i = 0; i < c->n; i++) {
-        int rewritten = v->outcome == GUARD_REWRITE && v->texts != NULL && i < v->n && v->texts[i] != NULL;
-        json_t *s = rewritten ? json_stringn(v->texts[i], v->lens[i]) : json_stringn(c->texts[i], c->lens[i]);
-        if (s == NULL) {
-            json_decref(texts);
-            send_json_error(c->req, 500, "api_error", "invalid_rewrite", NULL, "the guardrail rewrote a text into invalid UTF-8");
-            return;
-        }
-        json_array_append_new(texts, s);
-    }
-    uint64_t latency = (util_now_ns() - c->t0) / 1000;
-    json_t *root = json_pack("{s:s, s:s, s:s, s:o, s:o, s:I}", "verdict", verdict_name(v), "guardrail",
-                             v->guard ? v->guard->name : "", "reason", v->reason, "findings", findings_json(c, v), "texts",
-                             texts, "latency_us", (json_int_t)latency);
-    if (root != NULL && v->errored)
-        json_object_set_new(root, "errored", json_true());
-    char *body = root ? json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(4)) : NULL;
-    json_decref(root);
-    if (body == NULL) {
-        send_json_error(c->req, 500, "api_error", "internal_error", NULL, "could not encode the verdict");
+    /* the build takes the body, its texts and the verdict (the engine's copy then owns nothing) */
+    struct check_answer *a = util_calloc(1, sizeof(*a));
+    a->c = c;
+    a->latency_us = (util_now_ns() - c->t0) / 1000;
+    a->body = c->body;
+    a->texts = c->texts;
+    a->lens = c->lens;
+    a->n = c->n;
+    c->body = NULL;
+    c->texts = NULL;
+    c->lens = NULL;
+    a->v = *v;
+    v->texts = NULL;
+    v->lens = NULL;
+    v->findings = NULL;
+    v->n_findings = 0;
+    v->placeholders = NULL;
+    size_t bytes = 0;
+    for (size_t i = 0; i < a->n; i++)
+        bytes += a->lens[i];
+    a->work.data = a;
+    if ((bytes >= CHECK_POOL_BYTES || a->v.n_findings >= CHECK_POOL_FINDINGS) &&
+        uv_queue_work(&c->w->loop, &a->work, on_answer_work, on_answer_done) == 0) {
+        c->answering = a;
         return;
     }
-    api_send_body(c->req, 200, "application/json", body, strlen(body));
-    free(body);
+    answer_build(a);
+    answer_send(a);
 }
 
 /* ---- the request ---- */
@@ -170,23 +280,19 @@ static int bad_request(h2o_req_t *req, const char *code, const char *param, cons
     return 0;
 }
 
-/* Parses the call and starts its check; a refused call is answered here. */
-static int check_start(struct server_worker *w, h2o_req_t *req, uint64_t t0)
+/* Starts the check of a parsed call (body: NULL when it did not parse, je says why); a refused
+ * call is answered here. */
+static int check_begin(struct check_call *c, json_t *body, const json_error_t *je)
 {
-    json_error_t je;
-    json_t *body = json_loadb(req->entity.base ? req->entity.base : "", req->entity.len, JSON_REJECT_DUPLICATES, &je);
+    struct server_worker *w = c->w;
+    h2o_req_t *req = c->req;
+    uint64_t t0 = c->t0;
     if (body == NULL) {
         char msg[300];
-        snprintf(msg, sizeof(msg), "could not parse the JSON body of your request: %s", je.text);
+        snprintf(msg, sizeof(msg), "could not parse the JSON body of your request: %s", je->text);
         return bad_request(req, "invalid_json", NULL, msg);
     }
-    struct check_call *c = h2o_mem_alloc_shared(&req->pool, sizeof(*c), on_call_dispose);
-    memset(c, 0, sizeof(*c));
-    c->w = w;
-    c->req = req;
     c->body = body; /* from here the dispose frees it */
-    c->t0 = t0;
-    api_worker_inflight_enter(api_worker_get(w));
 
     if (!json_is_object(body))
         return bad_request(req, "invalid_json", NULL, "the request body must be a JSON object");
@@ -250,6 +356,61 @@ static int check_start(struct server_worker *w, h2o_req_t *req, uint64_t t0)
                               .request_id = request_id};
     c->run = guard_run_start(w->guards, g, &s, on_check_verdict, c);
     return 0;
+}
+
+static json_t *body_parse(const char *raw, size_t len, json_error_t *je)
+{
+    return json_loadb(raw ? raw : "", len, JSON_REJECT_DUPLICATES, je);
+}
+
+static void on_parse_work(uv_work_t *w)
+{
+    struct check_parse *p = w->data;
+    p->body = body_parse(p->raw, p->raw_len, &p->je);
+}
+
+static void on_parse_done(uv_work_t *w, int status)
+{
+    struct check_parse *p = w->data;
+    struct check_call *c = p->c;
+    if (c != NULL)
+        c->parsing = NULL;
+    if (c != NULL && !c->w->stopped) {
+        if (status != 0 && p->body == NULL)
+            snprintf(p->je.text, sizeof(p->je.text), "the parse was cancelled");
+        check_begin(c, p->body, &p->je); /* takes the body */
+    } else {
+        json_decref(p->body); /* the call is gone, or the worker left its loop: its checks are going */
+    }
+    free(p->raw);
+    free(p);
+}
+
+/* Parses the call (on the pool when it is big) and starts its check. */
+static int check_start(struct server_worker *w, h2o_req_t *req, uint64_t t0)
+{
+    struct check_call *c = h2o_mem_alloc_shared(&req->pool, sizeof(*c), on_call_dispose);
+    memset(c, 0, sizeof(*c));
+    c->w = w;
+    c->req = req;
+    c->t0 = t0;
+    api_worker_inflight_enter(api_worker_get(w));
+    if (req->entity.len >= CHECK_POOL_BYTES) {
+        struct check_parse *p = util_calloc(1, sizeof(*p));
+        p->c = c;
+        p->raw = util_malloc(req->entity.len);
+        memcpy(p->raw, req->entity.base, req->entity.len);
+        p->raw_len = req->entity.len;
+        p->work.data = p;
+        if (uv_queue_work(&w->loop, &p->work, on_parse_work, on_parse_done) == 0) {
+            c->parsing = p;
+            return 0;
+        }
+        free(p->raw);
+        free(p);
+    }
+    json_error_t je;
+    return check_begin(c, body_parse(req->entity.base, req->entity.len, &je), &je);
 }
 
 int api_check_handle(struct server_worker *w, h2o_req_t *req)

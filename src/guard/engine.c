@@ -303,6 +303,7 @@ struct guard_env *guard_env_create(struct guard_shared *gs, uv_loop_t *loop, str
 {
     struct guard_env *env = util_calloc(1, sizeof(*env));
     h2o_linklist_init_anchor(&env->async_runs);
+    h2o_linklist_init_anchor(&env->timed_runs);
     env->run_recycle.max = GUARD_RUNS_KEPT;
     env->shared = gs;
     env->loop = loop;
@@ -333,11 +334,18 @@ static void env_free(struct guard_env *env)
     free(env);
 }
 
+static void run_timer_close(struct guard_run *r);
+
 void guard_env_destroy(struct guard_env *env)
 {
     if (env == NULL)
         return;
     guard_env_cancel_async(env);
+    /* runs still waiting for the pool outlive the env's loop turns; their timers are closed now,
+     * through the run (its reference goes with the close), before the worker closes every handle
+     * left: a job done later must find no timer of its run to close a second time */
+    while (!h2o_linklist_is_empty(&env->timed_runs))
+        run_timer_close(H2O_STRUCT_FROM_MEMBER(struct guard_run, timed_link, env->timed_runs.next));
     util_defer_destroy(env->defer); /* its memory goes with its handles' close callbacks */
     guard_scan_scratch_free(env->scratch);
     guard_injection_scratch_free(env->injection_scratch);
@@ -510,14 +518,20 @@ static void on_run_timer_closed(uv_handle_t *h)
     guard__run_unref(h->data);
 }
 
+static void run_timer_close(struct guard_run *r)
+{
+    if (!r->timer_inited)
+        return;
+    r->timer_inited = 0;
+    h2o_linklist_unlink(&r->timed_link);
+    uv_timer_stop(&r->timer);
+    uv_close((uv_handle_t *)&r->timer, on_run_timer_closed);
+}
+
 /* Ends the run's activity: timer, remote call, children. Idempotent. */
 static void run_stop(struct guard_run *r)
 {
-    if (r->timer_inited) {
-        r->timer_inited = 0;
-        uv_timer_stop(&r->timer);
-        uv_close((uv_handle_t *)&r->timer, on_run_timer_closed);
-    }
+    run_timer_close(r);
     if (r->call) {
         upstream_call_cancel(r->call);
         r->call = NULL;
@@ -712,6 +726,7 @@ void guard__run_arm_timeout(struct guard_run *r)
     uv_timer_init(r->env->loop, &r->timer);
     r->timer.data = r;
     r->timer_inited = 1;
+    h2o_linklist_insert(&r->env->timed_runs, &r->timed_link);
     r->refs++;
     uv_timer_start(&r->timer, on_run_timeout, (uint64_t)r->g->timeout_ms, 0);
 }

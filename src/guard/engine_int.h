@@ -91,6 +91,7 @@ struct guard_env {
     struct guard_injection_scratch *injection_scratch;
     struct detect_scratch *detect_scratch;
     h2o_linklist_t async_runs; /* detached async_post runs of this worker (guard_run.async_link) */
+    h2o_linklist_t timed_runs; /* runs whose timer is open (guard_run.timed_link): closed by guard_env_destroy */
     size_t async_count;
     h2o_mem_recycle_t run_recycle; /* freed runs kept for the next ones: a run is ~1.5 KB, past malloc's fast bins */
     size_t live_runs;              /* runs (and the carrier while in flight) not freed yet: the env's memory waits for them */
@@ -159,6 +160,7 @@ struct guard_run {
     size_t index_in_parent;
     /* async_post list */
     h2o_linklist_t async_link; /* in guard_env.async_runs while a detached run is pending */
+    h2o_linklist_t timed_link; /* in guard_env.timed_runs while its timer is open */
 
     /* Written before it is read, never zeroed: the verdict waiting in env->defer (owned while
      * due_pending). */

@@ -288,6 +288,7 @@ static void worker_main(void *arg)
 {
     struct server_worker *w = arg;
     uv_run(&w->loop, UV_RUN_DEFAULT);
+    w->stopped = 1;
     /* shutdown: cancel what remains, release the per-worker objects, run close callbacks */
     const struct server_app *app = w->server->app;
     app->drain(w->app);

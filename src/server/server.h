@@ -57,6 +57,7 @@ struct server_worker {
     struct audit_worker *audit;   /* this worker's audit queue; NULL when audit is off */
     void *app;                    /* what server_app.worker_init returned (api/: struct api_worker) */
     int draining;                 /* set on this worker's thread when SIGTERM arrives */
+    int stopped;                  /* the loop was left: h2o's context goes next, answer nothing more */
     /* private */
     h2o_accept_ctx_t _accept_ctx;
     uv_tcp_t _listener;
