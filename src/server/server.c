@@ -91,8 +91,22 @@ static int open_listener(const struct config_server *sc, char *err, size_t errsz
     return fd;
 }
 
+/* SIGTERM / SIGINT wait for server_run's sigwait(): blocked in this thread, and so in every thread
+ * it starts (workers, the audit writer, libuv's pool), from before the listeners open. A signal
+ * that comes while the guards compile (the port already accepts) stays pending and starts the
+ * drain as soon as server_run waits, instead of killing the process with its connections. */
+static void block_stop_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, set, NULL);
+}
+
 struct server *server_create(const struct config *cfg, const struct server_app *app, char *err, size_t errsz)
 {
+    sigset_t set;
+    block_stop_signals(&set);
     raise_nofile_limit();
     struct server *s = util_calloc(1, sizeof(*s));
     s->cfg = cfg;
@@ -359,10 +373,7 @@ static int worker_init(struct server *s, struct server_worker *w, int id, char *
 int server_run(struct server *s)
 {
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    block_stop_signals(&set);
     signal(SIGPIPE, SIG_IGN);
 
     char err[256];

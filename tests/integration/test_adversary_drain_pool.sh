@@ -13,6 +13,7 @@
 #   checks at once (more than the pool's 64: some take the loop) all equal to the reference;
 #   reversible redaction of big prompts restored exactly; big streamed prompts; clients leaving
 #   mid-scan (the pool's count comes back); SIGTERM with big scans in flight.
+#   Start-up: a SIGTERM as soon as the port accepts (the guards still compile) drains and exits 0.
 # The last line is "test_adversary_drain_pool: N passed, M failed".
 source "$(dirname "$0")/lib.sh"
 [ -x "$WARDEN_BIN" ] && [ -x "$MOCK_BIN" ] || { echo "$TEST_NAME: build first (make)"; echo "$TEST_NAME: 0 passed, 1 failed"; exit 1; }
@@ -108,6 +109,33 @@ check "... exit 0 within the drain ($MS ms < 2000)" eq "$RC $((MS < 2000))" "0 1
 drain_case h2_new_after_term 2000 300
 check "h2c: a stream opened after the GOAWAY is not served (the client may retry it elsewhere)" not_contains "$OUT" "DATA3"
 check "... exit 0" eq "$RC" 0
+
+# ---- SIGTERM while the guards compile: the port accepts already (the listeners open first); the
+# signal must start the drain once the workers run, not kill the process (exit 143 before)
+startup_term() { # -> $W_RC
+    local port pid i
+    port=$(free_port)
+    cat >"$TMP/startup-$port.yaml" <<YAML
+server: {listen: "127.0.0.1:$port", workers: 1, drain_timeout_ms: 1000}
+providers:
+  - {name: local, type: openai, base_url: "$MOCK/v1"}
+guardrails:
+  - {name: p, type: pii}
+  - {name: s, type: secrets}
+  - {name: i, type: prompt_injection}
+models:
+  - {name: m, targets: [{provider: local, model: mock-1}], guardrails: [p, s, i]}
+YAML
+    "$WARDEN_BIN" --config "$TMP/startup-$port.yaml" >"$TMP/startup-$port.log" 2>&1 &
+    pid=$!
+    for i in $(seq 1 3000); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.002; done
+    kill -TERM "$pid"
+    wait_exit "$pid" "$(now_ms)"
+}
+for run in 1 2 3; do
+    startup_term
+    check "run $run: SIGTERM as soon as the port accepts (start-up): exit 0, not killed by the signal" eq "$W_RC" 0
+done
 
 # ---- pool: one warden with the check API
 export ADV_TOKEN=tok-$RANDOM-$RANDOM
