@@ -50,6 +50,7 @@ struct check_call {
     int answered;
     struct check_parse *parsing;   /* the body's parse on the pool, if in flight */
     struct check_answer *answering; /* the answer's build on the pool, if in flight */
+    h2o_linklist_t link;            /* in api_worker.checks, for the drain time-out */
 };
 
 /* The body's parse on the pool: owns a copy of the body (h2o frees its own with the call). */
@@ -92,6 +93,8 @@ static void send_json_error(h2o_req_t *req, int status, const char *type, const 
 static void on_call_dispose(void *p)
 {
     struct check_call *c = p;
+    if (h2o_linklist_is_linked(&c->link))
+        h2o_linklist_unlink(&c->link);
     if (c->parsing != NULL)
         c->parsing->c = NULL;
     if (c->answering != NULL)
@@ -395,6 +398,7 @@ static int check_start(struct server_worker *w, h2o_req_t *req, uint64_t t0)
     c->req = req;
     c->t0 = t0;
     api_worker_inflight_enter(api_worker_get(w));
+    h2o_linklist_insert(&api_worker_get(w)->checks, &c->link);
     if (req->entity.len >= CHECK_POOL_BYTES) {
         struct check_parse *p = util_calloc(1, sizeof(*p));
         p->c = c;
@@ -411,6 +415,33 @@ static int check_start(struct server_worker *w, h2o_req_t *req, uint64_t t0)
     }
     json_error_t je;
     return check_begin(c, body_parse(req->entity.base, req->entity.len, &je), &je);
+}
+
+void api_check_drain_expired(struct server_worker *w)
+{
+    h2o_linklist_t *anchor = &api_worker_get(w)->checks;
+    while (!h2o_linklist_is_empty(anchor)) {
+        struct check_call *c = H2O_STRUCT_FROM_MEMBER(struct check_call, link, anchor->next);
+        h2o_linklist_unlink(&c->link);
+        int pending = c->parsing != NULL || c->run != NULL || c->answering != NULL;
+        if (c->parsing != NULL) { /* its job only frees from now on */
+            c->parsing->c = NULL;
+            c->parsing = NULL;
+        }
+        if (c->answering != NULL) {
+            c->answering->c = NULL;
+            c->answering = NULL;
+        }
+        if (c->run != NULL) {
+            guard_run_cancel(c->run);
+            c->run = NULL;
+        }
+        if (!pending) /* answered already (a refusal, a verdict sent) */
+            continue;
+        c->answered = 1;
+        c->req->http1_is_persistent = 0; /* the worker is leaving */
+        send_json_error(c->req, 503, "api_error", "shutting_down", NULL, "the server shut down before the check completed");
+    }
 }
 
 int api_check_handle(struct server_worker *w, h2o_req_t *req)

@@ -25,6 +25,9 @@
 struct server_worker;
 
 int api_check_handle(struct server_worker *w, h2o_req_t *req);
+/* The drain time-out: every call whose check still runs (a webhook, a big scan on the pool) is
+ * answered 503 shutting_down, its check cancelled, as lifecycle_drain_expired does for requests. */
+void api_check_drain_expired(struct server_worker *w);
 
 /* routes.c: a complete response with this body (copied) */
 void api_send_body(h2o_req_t *req, int status, const char *content_type, const char *body, size_t len);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "api/api.h"
+#include "api/check_api.h"
 #include "api/hangup.h"
 #include "api/lifecycle_int.h"
 #include "api/scrub.h"
@@ -30,6 +31,7 @@ static void *on_worker_init(struct server_worker *w)
     struct api_worker *aw = util_calloc(1, sizeof(*aw));
     aw->server = w;
     h2o_linklist_init_anchor(&aw->requests);
+    h2o_linklist_init_anchor(&aw->checks);
     aw->hangup = api_hangup_create(&w->loop);
     if (aw->hangup == NULL) {
         free(aw);
@@ -56,6 +58,7 @@ static void on_drain(void *app_worker)
 {
     struct api_worker *aw = app_worker;
     lifecycle_drain_expired(aw->server);
+    api_check_drain_expired(aw->server);
     guard_env_cancel_async(aw->server->guards);
 }
 

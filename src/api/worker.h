@@ -20,6 +20,7 @@ struct api_worker {
     struct api_hangup *hangup;    /* client hang-up detection (api/hangup.h) */
     struct api_scrub *scrub;      /* secrets kept out of relayed upstream errors */
     h2o_linklist_t requests;      /* live requests (req_ctx.worker_link), for drain and shutdown */
+    h2o_linklist_t checks;        /* check API calls whose check runs (check_api.c), for drain */
     uint64_t _inflight;           /* atomic: use api_worker_inflight*() */
 };
 

@@ -14,6 +14,7 @@
 #   reversible redaction of big prompts restored exactly; big streamed prompts; clients leaving
 #   mid-scan (the pool's count comes back); SIGTERM with big scans in flight.
 #   Start-up: a SIGTERM as soon as the port accepts (the guards still compile) drains and exits 0.
+#   Check API calls still running at the drain time-out (a slow webhook) are answered 503 shutting_down.
 # The last line is "test_adversary_drain_pool: N passed, M failed".
 source "$(dirname "$0")/lib.sh"
 [ -x "$WARDEN_BIN" ] && [ -x "$MOCK_BIN" ] || { echo "$TEST_NAME: build first (make)"; echo "$TEST_NAME: 0 passed, 1 failed"; exit 1; }
@@ -109,6 +110,37 @@ check "... exit 0 within the drain ($MS ms < 2000)" eq "$RC $((MS < 2000))" "0 1
 drain_case h2_new_after_term 2000 300
 check "h2c: a stream opened after the GOAWAY is not served (the client may retry it elsewhere)" not_contains "$OUT" "DATA3"
 check "... exit 0" eq "$RC" 0
+
+# ---- check API calls still running at the drain time-out (a webhook guardrail on a 3-s service):
+# answered 503 shutting_down like the gateway's requests (they were closed unanswered)
+port=$(free_port)
+cat >"$TMP/checkdrain.yaml" <<YAML
+server: {listen: "127.0.0.1:$port", workers: 1, drain_timeout_ms: 300}
+providers:
+  - {name: local, type: openai, base_url: "$MOCK/v1"}
+guardrails_api: {enabled: true}
+guardrails:
+  - {name: hook-slow, type: webhook, url: "$MOCK/guardrail", timeout_ms: 10000, headers: {x-mock-delay-ms: "3000"}}
+models:
+  - {name: m, targets: [{provider: local, model: mock-1}]}
+YAML
+"$WARDEN_BIN" --config "$TMP/checkdrain.yaml" >"$TMP/checkdrain.log" 2>&1 &
+pid=$!
+wait_port "$port" && wait_listening "$TMP/checkdrain.log"
+curls=()
+for i in 1 2 3; do
+    curl -s -m 8 -o "$TMP/checkdrain-body-$i" -w '%{http_code}' -H 'Content-Type: application/json' \
+        -d '{"guardrail":"hook-slow","text":"hello"}' "http://127.0.0.1:$port/v1/guardrails/check" >"$TMP/checkdrain-code-$i" &
+    curls+=($!)
+done
+sleep 0.4
+t0=$(now_ms)
+kill -TERM "$pid"
+wait_exit "$pid" "$t0"
+wait "${curls[@]}"
+codes=$(for i in 1 2 3; do printf '%s:' "$(cat "$TMP/checkdrain-code-$i")"; python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["error"]["code"])' "$TMP/checkdrain-body-$i" 2>/dev/null || echo none; done | tr '\n' ' ')
+check "3 check API calls on a slow webhook at the drain time-out: each answered 503 shutting_down" eq "$codes" "503:shutting_down 503:shutting_down 503:shutting_down "
+check "... exit 0 within the drain plus a margin ($W_MS ms < 1000)" eq "$W_RC $((W_MS < 1000))" "0 1"
 
 # ---- SIGTERM while the guards compile: the port accepts already (the listeners open first); the
 # signal must start the drain once the workers run, not kill the process (exit 143 before)
