@@ -713,6 +713,11 @@ void guard__run_finish(struct guard_run *r, enum raw_result raw, const char *rea
 static void on_run_timeout(uv_timer_t *t)
 {
     struct guard_run *r = t->data;
+    /* A big scan (pii, secrets, prompt_injection on the pool) that is done already: its after_work
+     * is queued behind this timer (a busy loop runs due timers first), and its result decides, as
+     * the same scan on the loop would - the time-out bounds the scan, not the loop's delay. */
+    if (r->pool_done != NULL && atomic_load(&r->pool_finished))
+        return;
     char why[96];
     snprintf(why, sizeof(why), "timed out after %d ms", r->g->timeout_ms);
     int remote = r->g->type == CONFIG_GUARD_WEBHOOK || r->g->type == CONFIG_GUARD_LLM_JUDGE;

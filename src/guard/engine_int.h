@@ -145,6 +145,7 @@ struct guard_run {
     struct guard_finding *clf_findings;
     size_t clf_n_findings;
     int pool_rc;                            /* a pool scan's own status (its check's return code) */
+    _Atomic int pool_finished;              /* set by the pool thread once a big scan's work returned */
     void (*pool_done)(struct guard_run *r); /* on the loop after a pool scan (guard__pool_queue); NULL: a model's */
     /* what a local check found; moved into the verdict */
     struct guard_finding *findings;

@@ -174,6 +174,7 @@ static void on_detect_work(uv_work_t *w)
                      ? detect_collect(r, sc, &r->clf_findings, &r->clf_n_findings, &cap)
                      : WARDEN_ENOMEM;
     detect_scratch_free(sc);
+    atomic_store(&r->pool_finished, 1);
 }
 
 static void on_detect_done(struct guard_run *r)
@@ -338,6 +339,7 @@ static void on_injection_work(uv_work_t *w)
         r->clf_n_findings = 0;
         guard__injection_model_read(r);
     }
+    atomic_store(&r->pool_finished, 1);
 }
 
 static void on_injection_done(struct guard_run *r)
