@@ -11,7 +11,8 @@ cd "$(dirname "$0")"
 export BUILD=${BUILD:-build}
 JOBS=${INTEGRATION_JOBS:-2}
 TIMED=" test_batch.sh test_chaos.sh test_embed_split.sh test_guardrail_streams.sh test_injection_attack.sh test_pipelines.sh test_shutdown.sh \
-test_stream_guard.sh test_audit_kill.sh test_attack3.sh test_upstream_http1.sh test_resilience.sh test_hardening.sh test_core.sh "
+test_stream_guard.sh test_audit_kill.sh test_attack3.sh test_upstream_http1.sh test_resilience.sh test_hardening.sh test_core.sh \
+test_adversary_drain_pool.sh "
 # INTEGRATION_PART=shared|timed runs only that phase (make test runs the shared phase of one build
 # while nothing timed runs, the timed one alone); default both
 PART=${INTEGRATION_PART:-all}
