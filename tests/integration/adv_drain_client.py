@@ -36,40 +36,39 @@ def responses(data):
 def term(sig=signal.SIGTERM):
     os.kill(pid, sig)
 t0 = time.time()
+def trickle(s, piece):
+    """Sends piece every 50 ms (at most 100 times) while reading; prints what came back and when."""
+    s.settimeout(0.05); data = b""
+    for i in range(100):
+        try:
+            s.sendall(piece)
+        except Exception:
+            break
+        try:
+            b = s.recv(65536)
+            if not b:
+                break
+            data += b
+        except socket.timeout:
+            pass
+        except Exception:
+            break
+    print(responses(data) or "closed", "%.2f" % (time.time() - t0))
+
 if scen == "slowloris_line":
     s = conn(); s.sendall(b"POST /v1/chat/compl"); time.sleep(0.1); term()
     r = readall(s); print(responses(r) or "closed", "%.2f" % (time.time()-t0))
 elif scen == "slowloris_headers":
     s = conn(); s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Ty"); time.sleep(0.1); term()
     # keep trickling header bytes every 50 ms (never finishing)
-    s.settimeout(0.05); data=b""
-    for i in range(100):
-        try:
-            s.sendall(b"a")
-        except Exception: break
-        try:
-            b = s.recv(65536)
-            if not b: break
-            data += b
-        except socket.timeout: pass
-        except Exception: break
-    print(responses(data) or "closed", "%.2f" % (time.time()-t0))
+    trickle(s, b"a")
 elif scen == "headers_then_finish":
     s = conn(); r = req(); s.sendall(r[:40]); time.sleep(0.1); term(); time.sleep(0.1); s.sendall(r[40:])
     print(responses(readall(s)) or "closed")
 elif scen == "chunked_never":
     s = conn(); s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"mod\r\n")
-    time.sleep(0.1); term(); s.settimeout(0.05); data=b""
-    for i in range(100):
-        try: s.sendall(b"1\r\n \r\n")
-        except Exception: break
-        try:
-            b = s.recv(65536)
-            if not b: break
-            data += b
-        except socket.timeout: pass
-        except Exception: break
-    print(responses(data) or "closed", "%.2f" % (time.time()-t0))
+    time.sleep(0.1); term()
+    trickle(s, b"1\r\n \r\n")
 elif scen == "chunked_finish":
     s = conn(); s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
     s.sendall(b"%x\r\n" % 10 + BODY[:10] + b"\r\n"); time.sleep(0.1); term(); time.sleep(0.1)
