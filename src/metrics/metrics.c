@@ -63,8 +63,8 @@ static const struct {
     {"warden_schema_validation_failures_total", "Answers that failed structured-output validation"},
     {"warden_schema_reasks_total", "Re-asks sent after a structured-output validation failure"},
     {"warden_unverifiable_responses_total", "Answers refused (502) because output guardrails could not read them"},
-    {"warden_model_jobs_carried_total", "Model checks taken at once by a pool thread kept awake for them"},
-    {"warden_model_jobs_queued_total", "Model checks queued on the thread pool (no awake thread was waiting)"},
+    {"warden_model_jobs_carried_total", "Model checks and big scans (pii, secrets, prompt_injection on 64 KB or more) taken at once by a pool thread kept awake for them"},
+    {"warden_model_jobs_queued_total", "Model checks and big scans (pii, secrets, prompt_injection on 64 KB or more) queued on the thread pool (no awake thread was waiting)"},
     {"warden_model_carriers_unused_total", "Pool threads kept awake for a model check that did not come"},
 };
 
