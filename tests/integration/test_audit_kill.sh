@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The audit log's durability at load: kill -9 while requests are answered, the SQLite store up.
 # What the writer had not committed is lost, and only that: no duplicates after a restart, no
-# more rows than closed requests, and the rows lost at most ~100 ms of answers (flush_ms: 10;
-# 200 ms on the ASan build).
+# more rows than closed requests, and the rows lost at most ~200 ms of answers (flush_ms: 10;
+# 0-25 ms in runs by hand here; the bound below says why it is wider).
 # A wall-clock bound on a background thread's lag: TIMED in run.sh (runs alone).
 # The last line is "test_audit_kill: N passed, M failed".
 source "$(dirname "$0")/lib.sh"
@@ -41,9 +41,10 @@ n4=$(rows "$DB4")
 echo "    kill -9 at load: $ok4 answered, $closed4 closed (access log), $n4 rows; answers over [$span4] ms"
 check "kill -9 at load: no duplicates" eq "$(dup_ids "$DB4")" 0
 check "kill -9 at load: rows never exceed closed requests" python3 -c "import sys; sys.exit(0 if $n4 <= $closed4 else 1)"
-# under ASan the writer's own SQLite work is instrumented too: a CI run lost 104 ms of answers there
-LOST_MS=100
-case "$BUILD" in *asan*) LOST_MS=200 ;; esac
+# 200 ms: on 2 vCPUs shared with the load, the mock and CI's background lane the writer falls
+# behind by more than flush_ms + a commit; CI runs lost 104 ms (ASan) and 138 ms (plain), and
+# 213 ms once before the test ran alone. A writer that stopped would lose everything after it.
+LOST_MS=200
 check "kill -9 at load: closed but not recorded <= $LOST_MS ms of answers" python3 -c "
 import sys
 first, last = [float(x) for x in '$span4'.split()]
