@@ -74,8 +74,9 @@ struct check_answer {
     size_t n;
     struct guard_verdict v;
     uint64_t latency_us;
-    char *out;        /* the answer's JSON, or NULL: */
-    const char *fail; /* ... why (an error code of ours) */
+    char *out;            /* the answer's JSON, or NULL: */
+    const char *fail;     /* ... why (an error code of ours) */
+    const char *fail_msg; /* ... and its message */
 };
 
 static void send_json_error(h2o_req_t *req, int status, const char *type, const char *code, const char *param,
@@ -163,6 +164,7 @@ static void answer_build(struct check_answer *a)
         if (s == NULL) {
             json_decref(texts);
             a->fail = "invalid_rewrite";
+            a->fail_msg = "the guardrail rewrote a text into invalid UTF-8";
             return;
         }
         json_array_append_new(texts, s);
@@ -174,8 +176,10 @@ static void answer_build(struct check_answer *a)
         json_object_set_new(root, "errored", json_true());
     a->out = root ? json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(4)) : NULL;
     json_decref(root);
-    if (a->out == NULL)
+    if (a->out == NULL) {
         a->fail = "internal_error";
+        a->fail_msg = "could not encode the verdict";
+    }
 }
 
 static void on_answer_work(uv_work_t *w)
@@ -192,10 +196,8 @@ static void answer_send(struct check_answer *a)
     if (c != NULL && !c->w->stopped) {
         if (a->out != NULL)
             api_send_body(c->req, 200, "application/json", a->out, strlen(a->out));
-        else if (!strcmp(a->fail, "invalid_rewrite"))
-            send_json_error(c->req, 500, "api_error", "invalid_rewrite", NULL, "the guardrail rewrote a text into invalid UTF-8");
         else
-            send_json_error(c->req, 500, "api_error", "internal_error", NULL, "could not encode the verdict");
+            send_json_error(c->req, 500, "api_error", a->fail, NULL, a->fail_msg);
     }
     free(a->out);
     guard_verdict_release(&a->v);
@@ -208,8 +210,10 @@ static void answer_send(struct check_answer *a)
 static void on_answer_done(uv_work_t *w, int status)
 {
     struct check_answer *a = w->data;
-    if (status != 0 && a->out == NULL && a->fail == NULL)
+    if (status != 0 && a->out == NULL && a->fail == NULL) {
         a->fail = "internal_error";
+        a->fail_msg = "the answer's build was cancelled";
+    }
     answer_send(a);
 }
 

@@ -92,9 +92,9 @@ static int open_listener(const struct config_server *sc, char *err, size_t errsz
 }
 
 /* SIGTERM / SIGINT wait for server_run's sigwait(): blocked in this thread, and so in every thread
- * it starts (workers, the audit writer, libuv's pool), from before the listeners open. A signal
- * that comes while the guards compile (the port already accepts) stays pending and starts the
- * drain as soon as server_run waits, instead of killing the process with its connections. */
+ * it starts (workers, the audit writer, libuv's pool), from server_create on. A signal that comes
+ * while the guards compile stays pending and starts the drain as soon as server_run waits, instead
+ * of killing the process (exit 143). */
 static void block_stop_signals(sigset_t *set)
 {
     sigemptyset(set);
