@@ -11,7 +11,7 @@ numbers at --show (default 0.5).
 on the ordinary texts never trained on: the tweets gen.py leaves out of ordinary.csv and the
 comment-style set tests/data/toxicity_comments.jsonl.
 
-Extra warden train options come from $TRAIN_ARGS (default: the Makefile's --epochs 12 --char-grams 4).
+Extra warden train options come from $TRAIN_ARGS (default: the Makefile's --epochs 12 --char-grams 4 --features spans).
 Run from the repository root after make and gen.py."""
 import csv
 import json
@@ -28,7 +28,7 @@ FAMILIES = ["override", "roleplay", "extraction", "encoding"]
 EXTRA = ["data/prompt-injection/ordinary.csv", "data/comments-supplement/comments.csv"]
 COMMENTS_TEST = "tests/data/toxicity_comments.jsonl"
 WARDEN = os.environ.get("WARDEN", "build/warden")
-TRAIN_ARGS = os.environ.get("TRAIN_ARGS", "--epochs 12 --char-grams 4").split()
+TRAIN_ARGS = os.environ.get("TRAIN_ARGS", "--epochs 12 --char-grams 4 --features spans").split()
 
 
 def evaluate(cfg, guard, data):

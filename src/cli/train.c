@@ -3,6 +3,7 @@
  *   warden train --data CSV [--data CSV ...] --text-column NAME --label-column NAME --out FILE
  *                [--positive VALUES] [--holdout N] [--test JSONL] [--epochs N] [--seed N]
  *                [--positive-name NAME] [--negative-name NAME] [--char-grams MIN-MAX]
+ *                [--features words|spans]
  *
  * Every --data file must have a header with both columns. A row is positive when
  * its label is one of --positive (comma-separated; default 1,true,yes,toxic,...).
@@ -56,7 +57,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: warden train --data CSV [--data CSV ...] --text-column NAME --label-column NAME --out FILE\n"
                "                    [--positive VALUES] [--holdout N] [--test JSONL] [--epochs N] [--seed N]\n"
-               "                    [--char-grams MIN-MAX (default 3-5)]\n"
+               "                    [--char-grams MIN-MAX (default 3-5)] [--features words|spans (default words)]\n"
                "                    [--positive-name NAME] [--negative-name NAME]\n");
 }
 
@@ -200,6 +201,13 @@ int cli_train_main(int argc, char **argv)
             }
             o.char_min = (int)lo;
             o.char_max = (int)hi;
+        } else if (!strcmp(a, "--features")) {
+            if (!strcmp(v, "spans")) {
+                o.span_grams = 1;
+            } else if (strcmp(v, "words") != 0) {
+                fprintf(stderr, "warden train: --features wants words or spans, got '%s'\n", v);
+                return 2;
+            }
         } else if (!strcmp(a, "--positive-name")) {
             o.positive_label = v;
         } else if (!strcmp(a, "--negative-name")) {

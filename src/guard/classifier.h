@@ -5,7 +5,10 @@
  * removed: "RT", @mentions, URLs, HTML entities, '#'; letters repeated three
  * or more times cut to two, "soooo" -> "soo"), then hashed into 2^bits
  * buckets: word unigrams, word bigrams and character 3- to 5-grams of each
- * word padded with spaces (" idiot " -> " id", "idi", ..., "iot "). The
+ * word padded with spaces (" idiot " -> " id", "idi", ..., "iot "); or, for a
+ * model trained with spans (feature flags 8), character n-grams at every
+ * position of the normalised text padded with a space at each end, across
+ * word boundaries, and nothing else ("a b" -> " a b", "a b "). The
  * feature vector is scaled to unit length, so a long comment and a short
  * tweet weigh alike. P(positive) = sigmoid(bias + w . x).
  *
@@ -15,6 +18,7 @@
  *
  * Model file, little-endian, versioned and checksummed:
  *   magic "WDNCLF01" | u32 version | u32 bits | u32 feature flags | u32 char_min | u32 char_max
+ *   (feature flags: 1 words, 2 bigrams, 4 character n-grams of words, any of these; or 8 alone, spans)
  *   | f64 bias | char positive_label[32] | char negative_label[32] | u64 n_train
  *   | f32 weights[2^bits] | u32 crc32 (zlib) of every byte before it
  * A file with another magic, version, size or checksum is refused with a message.
@@ -45,6 +49,8 @@ struct guard_classifier_train_opts {
     uint64_t seed;      /* shuffle seed; default 1 */
     int char_min, char_max; /* character n-gram lengths (1-8); default 3-5. 3-5 and 4 alone have
                              * a fast inference path (every position of the text hashed at once) */
+    int span_grams; /* 1: the character n-grams of the whole normalised text, across word boundaries,
+                     * and no word or bigram features (4 alone has the fast path) */
     const char *positive_label; /* names stored in the model; default "positive" / "negative" */
     const char *negative_label;
 };

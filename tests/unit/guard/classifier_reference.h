@@ -172,6 +172,21 @@ static double ref_predict(const struct ref_model *r, const char *text, size_t le
             k++;                                                                                                       \
         }                                                                                                              \
     } while (0)
+    if (r->flags == 8) { /* spans: the g-grams of " " + norm + " ", position by position, no words */
+        char *padded = malloc(n + 2);
+        padded[0] = ' ';
+        memcpy(padded + 1, norm, n);
+        padded[n + 1] = ' ';
+        for (size_t p = 0; p < n + 2; p++)
+            for (uint32_t g = r->char_min; g <= r->char_max && p + g <= n + 2; g++) {
+                uint64_t x = 0;
+                for (uint32_t b = 0; b < g; b++)
+                    x |= (uint64_t)(unsigned char)padded[p + b] << (8 * b);
+                REF_ADD((uint32_t)(((x + g) * 0x9e3779b97f4a7c15ULL) >> (64 - r->bits)));
+            }
+        free(padded);
+        n = 0; /* no words */
+    }
     for (size_t i = 0; i < n;) {
         while (i < n && norm[i] == ' ')
             i++;

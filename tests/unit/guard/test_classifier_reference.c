@@ -180,8 +180,10 @@ static void trained_model_is_pinned_and_other_features_match(void **state)
     assert_int_equal(guard_classifier_save(m, path, err, sizeof(err)), 0);
     guard_classifier_free(m);
     /* with random weights (every feature counts): the default features, then the other paths:
-     * no character n-grams, another n-gram range, words only, 4-grams alone (a fast path of its own) */
-    static const uint32_t variants[][3] = {{7, 3, 5}, {3, 3, 5}, {7, 2, 4}, {5, 1, 8}, {1, 3, 5}, {6, 4, 4}, {7, 4, 4}};
+     * no character n-grams, another n-gram range, words only, 4-grams alone (a fast path of its own),
+     * n-grams across words (8: spans; 4 alone is the fast path) */
+    static const uint32_t variants[][3] = {{7, 3, 5}, {3, 3, 5}, {7, 2, 4}, {5, 1, 8}, {1, 3, 5},
+                                           {6, 4, 4}, {7, 4, 4}, {8, 4, 4}, {8, 3, 5}, {8, 1, 8}};
     for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
         assert_int_equal(ref_rewrite(path, variants[v][0], variants[v][1], variants[v][2], v + 1), 0);
         file_agrees(path);
