@@ -3,7 +3,7 @@
  * bytes, in a heap buffer of exactly their length (ASan sees a read past the text), are
  * scored by a model with random weights (every feature counts) and by the plain reference
  * of tests/unit/guard/classifier_reference.h; the probabilities must agree within 1e-9.
- * The first byte picks the model's features (the default ones, or the other paths).
+ * The first byte picks the model's features (the default ones, or the other paths, spans among them).
  *
  *   tests/fuzz/run.sh classifier          (FUZZ_SECONDS=60 for longer) */
 #include <stdint.h>
@@ -14,7 +14,7 @@
 #include "../unit/guard/classifier_reference.h"
 #include "guard/classifier.h"
 
-#define FUZZ_MODELS 3
+#define FUZZ_MODELS 5
 
 static struct guard_classifier *models[FUZZ_MODELS];
 static struct ref_model refs[FUZZ_MODELS];
@@ -24,7 +24,7 @@ static void load_models(void)
     static const char *const texts[] = {"you are a stupid idiot", "have a lovely day"};
     struct guard_classifier_example ex[2] = {{texts[0], strlen(texts[0]), 1}, {texts[1], strlen(texts[1]), 0}};
     struct guard_classifier *m = guard_classifier_train(ex, 2, NULL);
-    static const uint32_t features[FUZZ_MODELS][3] = {{7, 3, 5}, {7, 2, 4}, {3, 3, 5}};
+    static const uint32_t features[FUZZ_MODELS][3] = {{7, 3, 5}, {7, 2, 4}, {3, 3, 5}, {8, 4, 4}, {8, 2, 5}};
     char path[] = "/tmp/warden-fuzz-clf-XXXXXX", err[256];
     int fd = mkstemp(path);
     if (m == NULL || fd < 0)
