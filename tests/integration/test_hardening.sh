@@ -306,7 +306,7 @@ PY
 )
 read -r s1 s2 worst probes <<<"$out"
 check "a 3 MB check API call (x2): answered whole" eq "$s1 $s2" "200:block:49152 200:block:49152"
-check "  ... while a /healthz probe on the same worker never waited 300 ms (worst $worst ms of $probes probes; ~400 before)" lt "${worst:-99999}" 300
+check "  ... while a /healthz probe on the same worker never waited $(slow_ms 300) ms (worst $worst ms of $probes probes; ~400 before)" lt "${worst:-99999}" "$(slow_ms 300)"
 stop_all
 
 finish
