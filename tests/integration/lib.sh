@@ -6,9 +6,11 @@
 #                                   @MOCK@ (mock base URL) and @PORT@ (warden's port)
 #   check NAME CONDITION...      -> runs the condition (a command); counts pass/fail
 #   finish                       -> prints "N passed, M failed" and exits accordingly
+#   slow_ms N [CAP]              -> an upper wall-clock bound, wider on slow builds (slow.sh)
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD:-build}
+source "$(dirname "${BASH_SOURCE[0]}")/slow.sh" # SLOW, slow_ms: upper time bounds on slow builds
 case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
 WARDEN_BIN="$BUILD/warden"
 MOCK_BIN="$BUILD/warden-mock"

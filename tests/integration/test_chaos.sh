@@ -52,8 +52,9 @@ models:
 health: {window: 50, min_requests: 1000, error_ratio: 1.0, cooldown_ms: 100}
 YAML
 )"
-# budget: 3 attempts of at most total_ms each, two backoffs, plus slack
-BUDGET_MS=$((3 * 2000 + 2 * 200 + 1500))
+# budget: 3 attempts of at most total_ms each, two backoffs (Warden's own timers), plus slack for
+# the rest, which a slow build stretches
+BUDGET_MS=$((3 * 2000 + 2 * 200 + $(slow_ms 1500)))
 client() { # id: appends "status seconds reason" per request (reason: ok, cooling, other)
     local end=$(( $(date +%s) + CHAOS_SECONDS )) n=0 stream line body="$TMP/chaos-body.$1"
     while [ "$(date +%s)" -lt "$end" ] && [ $n -lt 2000 ]; do

@@ -216,7 +216,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -m 2 -d "{\"model\":\"gpt-4o-mini\
 wait $slow_pid
 dropped=$(cat "$TMP/slow.out")
 check "slowloris: other requests served meanwhile" eq "$code" 200
-check "slowloris: dropped within ~1-2 s (after $dropped s)" awk "BEGIN{exit !(\"$dropped\" != \"never\" && $([ "$dropped" = never ] && echo 99 || echo "$dropped") <= 2.2)}"
+check "slowloris: dropped within ~1-2 s (after $dropped s; bound $(slow_ms 2200) ms)" awk "BEGIN{exit !(\"$dropped\" != \"never\" && $([ "$dropped" = never ] && echo 99 || echo "$dropped") <= $(slow_ms 2200) / 1000)}"
 
 # ---------------------------------------------------------------- upstream faults
 out=$(chat "{\"model\":\"down-model\",$MSG}")
@@ -245,8 +245,8 @@ rec=$(mock_last)
 closed=$(jq .closed_ms <<<"$rec"); started=$(jq .started_ms <<<"$rec")
 echo "    mid-stream disconnect: upstream closed ${closed:-?} ms, /mock/now after curl exit ${t_after} ms (lag bound $((t_after - ${closed:-0})) ms), closed-started $((${closed:-0} - ${started:-0})) ms"
 check "disconnect mid-stream: mock outcome client_closed" eq "$(jq -r .outcome <<<"$rec")" client_closed
-check "disconnect mid-stream: upstream closed at most 50 ms before /mock/now after curl" in_range $((t_after - ${closed:-0})) 0 $((50 + harness_ms))
-check "disconnect mid-stream: upstream closed ~1 s after start" in_range $((${closed:-0} - ${started:-0})) 950 1060
+check "disconnect mid-stream: upstream closed at most $(slow_ms 50) ms before /mock/now after curl" in_range $((t_after - ${closed:-0})) 0 $(($(slow_ms 50) + harness_ms))
+check "disconnect mid-stream: upstream closed ~1 s after start" in_range $((${closed:-0} - ${started:-0})) 950 "$(slow_ms 1060)"
 
 # during a long TTFT (non-streaming)
 curl -s -m 0.5 "$C" -d "{\"model\":\"gpt-4o-mini\",$MSG,\"mock\":{\"ttft_ms\":5000}}" >/dev/null
@@ -256,8 +256,8 @@ rec=$(mock_last)
 closed=$(jq .closed_ms <<<"$rec"); started=$(jq .started_ms <<<"$rec")
 echo "    TTFT disconnect: upstream closed ${closed:-?}, /mock/now after curl ${t_after} (bound $((t_after - ${closed:-0})) ms), closed-started $((${closed:-0} - ${started:-0})) ms"
 check "disconnect during TTFT: mock outcome client_closed" eq "$(jq -r .outcome <<<"$rec")" client_closed
-check "disconnect during TTFT: upstream closed at most 50 ms before /mock/now after curl" in_range $((t_after - ${closed:-0})) 0 $((50 + harness_ms))
-check "disconnect during TTFT: upstream closed ~0.5 s after start" in_range $((${closed:-0} - ${started:-0})) 450 560
+check "disconnect during TTFT: upstream closed at most $(slow_ms 50) ms before /mock/now after curl" in_range $((t_after - ${closed:-0})) 0 $(($(slow_ms 50) + harness_ms))
+check "disconnect during TTFT: upstream closed ~0.5 s after start" in_range $((${closed:-0} - ${started:-0})) 450 "$(slow_ms 560)"
 
 # precise: a raw socket closed at a known mock-clock time
 cat >"$PY/close.py" <<'EOF'
@@ -281,7 +281,7 @@ for mode in 1 0; do
     what=$([ $mode = 1 ] && echo "mid-stream" || echo "during TTFT")
     echo "    raw-socket close $what: upstream closed $delta ms after the client's close"
     check "raw close $what: client_closed" eq "$outcome" client_closed
-    check "raw close $what: upstream closed within 10 ms (+slack, <= 50) of the client ($delta ms)" in_range "$delta" 0 50
+    check "raw close $what: upstream closed within 10 ms (+slack, <= $(slow_ms 50)) of the client ($delta ms)" in_range "$delta" 0 "$(slow_ms 50)"
 done
 
 # ---------------------------------------------------------------- h2c, keep-alive
@@ -316,7 +316,8 @@ t_exit=$(now_ms)
 check "SIGTERM: in-flight request completes with 200" eq "$(cat "$TMP/drain_code")" 200
 check "SIGTERM: in-flight answer intact" eq "$(jq -r '.choices[0].message.content' "$TMP/drain_body" 2>/dev/null)" "Hello from warden-mock."
 check "SIGTERM: process exits 0 (exit $rc)" eq "$rc" 0
-check "SIGTERM: exits shortly after the last request ($((t_exit - t_done)) ms)" lt $((t_exit - t_done)) 1000
+# at most 2000 ms: ~2500 ms is the drain time-out (3000 ms from the signal), had it waited for that
+check "SIGTERM: exits shortly after the last request ($((t_exit - t_done)) ms < $(slow_ms 1000 2000))" lt $((t_exit - t_done)) "$(slow_ms 1000 2000)"
 check "SIGTERM: no assertion/abort in the log" not_contains "$(grep -i -m1 "assert\\|abort" "$WARDEN_LOG")" "ssert"
 
 finish

@@ -140,13 +140,13 @@ load_then_term() {
     local lp=$! i
     for i in $(seq 1 50); do grep -q sent "$TMP/load.out" 2>/dev/null && break; sleep 0.05; done
     kill -TERM "$WARDEN_PID"
-    for i in $(seq 1 100); do kill -0 "$WARDEN_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$WARDEN_PID" 2>/dev/null && { echo "    warden still running 10 s after SIGTERM" >&2; return 1; }
+    for i in $(seq 1 $(($(slow_ms 10000) / 100))); do kill -0 "$WARDEN_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$WARDEN_PID" 2>/dev/null && { echo "    warden still running $(slow_ms 10000) ms after SIGTERM" >&2; return 1; }
     wait "$WARDEN_PID"
     local rc=$?
     wait "$lp"
     [ $rc -eq 0 ] || { echo "    warden exit $rc; log:" >&2; tail -20 "$WARDEN_LOG" >&2; return 1; }
 }
-check "SIGTERM with 40 long chats in flight: exit 0 within 10 s" load_then_term
+check "SIGTERM with 40 long chats in flight: exit 0 within $(slow_ms 10000) ms" load_then_term
 
 finish

@@ -98,11 +98,12 @@ for i in 1 2 3 4; do
     totals+=("$(elapsed_ms)")
 done
 echo "    backoff gaps before retry 1: ${gaps1[*]} ms (bound 100), before retry 2: ${gaps2[*]} ms (bound 200), totals: ${totals[*]} ms"
+# the caps are Warden's own timers: only the 15 ms of slack on top of them widens on slow builds
 ok_bounds=1
-for g in "${gaps1[@]}"; do [ "$g" -le 115 ] || ok_bounds=0; done
-for g in "${gaps2[@]}"; do [ "$g" -le 215 ] || ok_bounds=0; done
-for t in "${totals[@]}"; do [ "$t" -le 400 ] || ok_bounds=0; done
-check "retries: every gap within its full-jitter cap (+15 ms) and total <= 400 ms" eq "$ok_bounds" 1
+for g in "${gaps1[@]}"; do [ "$g" -le $((100 + $(slow_ms 15))) ] || ok_bounds=0; done
+for g in "${gaps2[@]}"; do [ "$g" -le $((200 + $(slow_ms 15))) ] || ok_bounds=0; done
+for t in "${totals[@]}"; do [ "$t" -le "$(slow_ms 400)" ] || ok_bounds=0; done
+check "retries: every gap within its full-jitter cap (+$(slow_ms 15) ms) and total <= $(slow_ms 400) ms" eq "$ok_bounds" 1
 distinct=$(printf '%s\n' "${gaps1[@]}" "${gaps2[@]}" | sort -u | wc -l)
 check "retries: gaps are jittered (not all equal: $distinct distinct values)" ge "$distinct" 3
 
@@ -113,7 +114,7 @@ read -r -a st <<<"$(starts_for_key "$key")"
 echo "    Retry-After 1: status $(status), attempts $(header x-warden-attempts), mock saw ${#st[@]} attempt(s) at ${st[*]:-none}, total $(elapsed_ms) ms"
 check "retry-after: answered 200 after the 429" eq "$(status)" 200
 check "retry-after: the mock saw 2 attempts" eq "${#st[@]}" 2
-[ "${#st[@]}" -ge 2 ] && check "retry-after: second attempt not before 1 s ($((st[1] - st[0])) ms)" in_range $((st[1] - st[0])) 1000 1300
+[ "${#st[@]}" -ge 2 ] && check "retry-after: second attempt not before 1 s ($((st[1] - st[0])) ms)" in_range $((st[1] - st[0])) 1000 "$(slow_ms 1300)"
 sleep 1.1 # let the target's cooldown from that Retry-After pass
 
 # ---------------------------------------------------------------- cooldown shared across requests
@@ -145,7 +146,7 @@ t=$(elapsed_ms)
 echo "    first_byte_ms 500 with a stalled primary: status $(status), target $(header x-warden-target), attempts $(header x-warden-attempts), total $t ms"
 check "first-byte timeout: answer from the fallback" eq "$(status) $(header x-warden-target)" "200 local/mock-backup"
 check "first-byte timeout: model of the answer is the fallback's" eq "$(jq -r .model "$TMP/body")" mock-backup
-check "first-byte timeout: total ~500 ms + fallback ($t ms)" in_range "$t" 490 700
+check "first-byte timeout: total ~500 ms + fallback ($t ms)" in_range "$t" 490 "$(slow_ms 700)"
 rec=$(curl -s "$MOCK/mock/requests?limit=2" | jq -c '[.requests[] | select(.model == "mock-hang")][-1]')
 check "first-byte timeout: the stalled upstream call was closed" eq "$(jq -r .outcome <<<"$rec")" client_closed
 
@@ -200,7 +201,8 @@ key="deadline-$RUN"
 out=$(chat_timed "{\"model\":\"deadline-model\",$MSG,\"mock\":{\"key\":\"$key\"}}")
 ms=$(elapsed_ms)
 check "request_ms: retries cut by the deadline: 504 request_timeout" eq "$(status) $(jq -r .error.code <<<"$out")" "504 request_timeout"
-check "request_ms: answered at the deadline (~400 ms), not after 30 retries" in_range "$ms" 350 1200
+# at most 2000 ms: the 30 retries' own time (~2.2 s), had the deadline not ended them
+check "request_ms: answered at the deadline (~400 ms), not after 30 retries ($ms ms)" in_range "$ms" 350 "$(slow_ms 1200 2000)"
 check "request_ms: OpenAI error body" jqe '.error | has("message") and has("type") and has("param") and has("code")' <<<"$out"
 read -r -a st <<<"$(starts_for_key "$key")"
 check "request_ms: the mock saw some attempts, not all 31" in_range "${#st[@]}" 2 25

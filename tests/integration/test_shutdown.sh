@@ -68,7 +68,8 @@ metric() { # file name -> value
 for run in 1 2 3; do
     read -r rc ms <<<"$(shutdown_run "$run")"
     check "run $run: SIGTERM with 5 requests in flight and 5 pending async_post checks: exit 0" eq "$rc" 0
-    check "run $run: the drain time-out (300 ms) bounds the exit ($ms ms < 1000)" lt "${ms:-99999}" 1000
+    # at most 2500 ms on slow builds: the checks and the upstream end ~2.7 s after the signal
+    check "run $run: the drain time-out (300 ms) bounds the exit ($ms ms < $(slow_ms 1000 2500))" lt "${ms:-99999}" "$(slow_ms 1000 2500)"
     check "run $run: before SIGTERM, 5 async_post checks pending" eq "$(metric "$TMP/shutdown-$run.metrics" warden_async_post_pending)" 5
     check "run $run: before SIGTERM, the cancellation counter is exported (0)" \
         eq "$(metric "$TMP/shutdown-$run.metrics" warden_guard_async_cancelled_total)" 0
@@ -142,6 +143,8 @@ t0=$(now_ms)
 read -r line rc <<<"$(half_sent 0)"
 ms=$(($(now_ms) - t0))
 check "half-sent request at SIGTERM, the rest never sent: the connection is closed (header_timeout_ms)" eq "$line" "closed|-|-"
+# 2000 is the drain time-out itself, on every build (not slow_ms): past it, the drain time-out ended
+# the connection, not header_timeout_ms
 check "half-sent request at SIGTERM, the rest never sent: exit 0 within the drain ($ms ms < 2000)" eq "$rc $((ms < 2000))" "0 1"
 
 # ---- start-up: the port opens when the workers can answer, not before the models load. It used
@@ -185,5 +188,5 @@ PY
     wait "$pid"
 }
 read -r ms head <<<"$(startup_run)"
-check "start-up: the first connection accepted is answered at once (200 in $ms ms < 150; ~500 before)" eq "$head $((ms < 150))" "HTTP/1.1_200 1"
+check "start-up: the first connection accepted is answered at once (200 in $ms ms < $(slow_ms 150); ~500 before)" eq "$head $((ms < $(slow_ms 150)))" "HTTP/1.1_200 1"
 finish
