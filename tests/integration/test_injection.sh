@@ -186,6 +186,16 @@ out=$("$WARDEN_BIN" eval --config "$TMP/small.yaml" --guardrail small --data "$D
 check "eval CSV mode on the training set: accuracy 1" eq "$(printf '%s' "$out" | json_get 'd["accuracy"]')" "1.0"
 out=$("$WARDEN_BIN" train --data "$DATA/train_small.csv" --text-column nope --label-column label --out "$TMP/x.model" 2>&1)
 check "train: unknown column named" contains "$out" "no column named 'nope'"
+# --features spans (the injection model's features): a model the classifier guard reads and scores with
+out=$("$WARDEN_BIN" train --data "$DATA/train_small.csv" --text-column comment --label-column label --positive toxic \
+      --features spans --char-grams 4 --out "$TMP/small.model" 2>&1)
+check "train --features spans: model written" contains "$out" "model written to $TMP/small.model"
+out=$("$WARDEN_BIN" eval --config "$TMP/small.yaml" --guardrail small --data "$DATA/train_small.csv" --text-column comment \
+      --label-column label --positive toxic --json 2>&1)
+check "train --features spans: eval on the training set: accuracy 1" eq "$(printf '%s' "$out" | json_get 'd["accuracy"]')" "1.0"
+out=$("$WARDEN_BIN" train --data "$DATA/train_small.csv" --text-column comment --label-column label --features ngrams \
+      --out "$TMP/x.model" 2>&1)
+check "train: --features ngrams refused (exit 2), saying what it wants" eq "$? $(printf '%s' "$out" | grep -c 'wants words or spans')" "2 1"
 
 stop_all
 check "sanitizers clean" sanitizer_clean
