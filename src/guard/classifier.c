@@ -522,8 +522,9 @@ static inline uint32_t span_hash(uint64_t x, uint32_t g, uint32_t shift)
 
 static inline uint32_t span_bucket(const char *s, uint32_t g, uint32_t bits)
 {
-    uint64_t x = 0;
-    memcpy(&x, s, g);
+    uint64_t x = 0; /* little-endian on every host: a model file means the same everywhere */
+    for (uint32_t j = 0; j < g; j++)
+        x |= (uint64_t)(unsigned char)s[j] << (8 * j);
     return span_hash(x, g, 64 - bits);
 }
 
@@ -647,8 +648,9 @@ static int clf_dot_unordered(const struct guard_classifier *m, char *norm, size_
         const char *s = norm - 1;
         size_t windows = n + 2 >= 4 ? n - 1 : 0, i = 0;
         const float *w = m->w;
-        const uint32_t shift = 64 - m->bits;
         double e0 = 0, e1 = 0, e2 = 0, e3 = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && !defined(CLF_SCALAR_ONLY) /* one load, four windows */
+        const uint32_t shift = 64 - m->bits;
         for (; i + 4 <= windows; i += 4) {
             uint64_t b;
             memcpy(&b, s + i, 8); /* readable: norm has CLF_GRAM_SLACK zero bytes past its end */
@@ -657,6 +659,7 @@ static int clf_dot_unordered(const struct guard_classifier *m, char *norm, size_
             e2 += w[span_hash((uint32_t)(b >> 16), 4, shift)];
             e3 += w[span_hash((uint32_t)(b >> 24), 4, shift)];
         }
+#endif
         for (; i < windows; i++)
             e0 += w[span_bucket(s + i, 4, m->bits)];
         *dot = (e0 + e1) + (e2 + e3);
