@@ -638,15 +638,16 @@ static size_t clf_extract(const struct guard_classifier *m, const char *text, si
  * payloads, say) are cut to that length in norm (padded as clf_normalise_padded leaves
  * it), as the features read them.
  * The n-grams need no per-word work: every position of the text is hashed and those
- * that are not a padded word's n-gram point at the zero weight w[2^bits]. */
+ * that are not a padded word's n-gram point at the zero weight w[2^bits]. A FEAT_SPAN
+ * model of 4-grams has no words: its windows are summed straight from the text. */
 static int clf_dot_unordered(const struct guard_classifier *m, char *norm, size_t n, double *dot, size_t *count)
 {
     if (m->flags == FEAT_SPAN) {
-        if (m->char_min != 4 || m->char_max != 4 || n + 2 > CLF_MAX_FEATURES)
-            return 0;
         /* span_features' 4-grams: n + 2 - 3 windows of norm[-1 .. n], four sums in flight */
-        const char *s = norm - 1;
         size_t windows = n + 2 >= 4 ? n - 1 : 0, i = 0;
+        if (m->char_min != 4 || m->char_max != 4 || windows > CLF_MAX_FEATURES)
+            return 0;
+        const char *s = norm - 1;
         const float *w = m->w;
         double e0 = 0, e1 = 0, e2 = 0, e3 = 0;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && !defined(CLF_SCALAR_ONLY) /* one load, four windows */

@@ -116,6 +116,12 @@ static void agree_on_all_texts(const struct guard_classifier *m, const struct re
         buf[i] = i % 2 ? ' ' : (char)('a' + i % 26);
     agree(m, r, buf, 5460);
     agree(m, r, buf, 20000);
+    /* one word of letters (no repeats the normalisation cuts): around a span model's feature cap,
+     * n - 1 windows of 4-grams against CLF_MAX_FEATURES (16,384) */
+    for (size_t i = 0; i < 16400; i++)
+        buf[i] = (char)('a' + i % 26);
+    for (size_t len = 16383; len <= 16387; len++)
+        agree(m, r, buf, len);
 }
 
 /* Loads the model file both ways and compares them on every text. */
