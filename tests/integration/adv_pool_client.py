@@ -181,7 +181,7 @@ if scen == "stream_big":
     good = sum(1 for (c, st, done) in out.values() if (c and st == 200 and done) or (not c and st == 400))
     print("stream_big", good, "as expected of", n, "sample", list(out.values())[:4])
 if scen == "flood_chat":
-    # N chat requests at once with a SIZE-byte prompt through m-mask (pii, timeout_ms 500), ROUNDS times
+    # N chat requests at once with a SIZE-byte prompt through m-mask (pii, timeout_ms 1000), ROUNDS times
     n = int(sys.argv[5]); size = int(sys.argv[6]); rounds = int(sys.argv[7]) if len(sys.argv) > 7 else 1
     t = gen(size, 9, "x").replace("AKIA", "ak").replace("ghp_", "gh")
     for rnd in range(rounds):

@@ -13,7 +13,7 @@
 #   checks at once (more than the pool's 64: some take the loop) all equal to the reference;
 #   reversible redaction of big prompts restored exactly; big streamed prompts; clients leaving
 #   mid-scan (the pool's count comes back); SIGTERM with big scans in flight; 150 chat requests of
-#   1 MB at once through pii with timeout_ms 500 (a pool scan done in time is not timed out).
+#   1 MB at once through pii with timeout_ms 1000 (a pool scan done in time is not timed out).
 #   Start-up: a SIGTERM as soon as the port accepts (the guards still compile) drains and exits 0.
 #   Check API calls still running at the drain time-out (a slow webhook) are answered 503 shutting_down.
 # The last line is "test_adversary_drain_pool: N passed, M failed".
@@ -190,7 +190,7 @@ guardrails:
   - {name: pii-rev, type: pii, action: redact, redaction: reversible, timeout_ms: 60000}
   - {name: sec-block, type: secrets, timeout_ms: 60000}
   - {name: inj, type: prompt_injection, timeout_ms: 60000}
-  - {name: pii-mask-500, type: pii, action: redact, redaction: mask, timeout_ms: 500}
+  - {name: pii-mask-500, type: pii, action: redact, redaction: mask, timeout_ms: 1000}
 models:
   - {name: m-mask, targets: [{provider: local, model: mock-1}], guardrails: [pii-mask-500]}
   - {name: m, targets: [{provider: local, model: mock-1}]}
@@ -217,15 +217,18 @@ out=$(pool flood:120:100000:sec-block)
 check "120 secrets checks of 100 KB at once: all equal to the reference" contains "$out" "statuses {200: 120} mismatches 0"
 out=$(pool flood:100:100000:inj)
 check "100 prompt_injection checks of 100 KB at once: all equal to the reference" contains "$out" "statuses {200: 100} mismatches 0"
-# 150 chat requests of 1 MB at once through pii (timeout_ms 500): the loop is busy for seconds (the
+# 150 chat requests of 1 MB at once through pii (timeout_ms 1000; it was 500 ms, and one scan of 150
+# waited that long on the pool for real in a CI round whose loop was busy 4.4 s; the loop's
+# seconds still outlast 1000 ms, so the check still tells the pool's answers apart from the timer's):
+# the loop is busy for seconds (the
 # bodies, the 86 scans past the pool's 64); the pool's scans are done in well under that, but their
 # answers queue behind the guard's timer, which a busy loop runs first - they timed out (503
 # fail_closed, 64 of 150, in most rounds) where the same scans on the loop passed
 # Plain build only: under ASan a 1 MB scan takes ~100 ms, and 64 of them queued on the pool take
-# longer than 500 ms for real (a time-out by design, not the loop's delay)
+# longer than the time-out for real (a time-out by design, not the loop's delay)
 case "$BUILD" in *asan*) out='statuses {"200": 150} (skipped under ASan)
 statuses {"200": 150}' ;; *) out=$(pool flood_chat 150 1000000 2) ;; esac
-check "150 chat requests of 1 MB at once, twice, pii with timeout_ms 500: all 200, pool or loop alike ($(printf '%s' "$out" | tr '\n' ' ' | cut -c1-240))" \
+check "150 chat requests of 1 MB at once, twice, pii with timeout_ms 1000: all 200, pool or loop alike ($(printf '%s' "$out" | tr '\n' ' ' | cut -c1-240))" \
     eq "$(printf '%s\n' "$out" | grep -c '^statuses {"200": 150}')" 2
 out=$(pool rev_chat 40)
 check "40 chat requests at once with 70-110 KB system prompts (reversible pii): answers restored exactly" contains "$out" "rev_chat 40 ok of 40"
