@@ -2470,7 +2470,17 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
          * are letters, digits and apostrophes, and OR 0x20 lower-cases the letters and leaves
          * the others as they are */
         uint64_t h = HASH_SEED;
-        if (n <= MAX_WORD) {
+        if (LITTLE_ENDIAN_LOADS && n <= 8 && ws + 8 <= len) { /* most words: one chunk, one load, no loop */
+            /* the low n bytes (little-endian) */
+            static const uint64_t word_mask[9] = {0, 0xFFull, 0xFFFFull, 0xFFFFFFull, 0xFFFFFFFFull, 0xFFFFFFFFFFull,
+                                                  0xFFFFFFFFFFFFull, 0xFFFFFFFFFFFFFFull, ~0ull};
+            uint64_t c, zero = 0;
+            memcpy(&c, p + ws, 8);
+            c = (c | WORD_LOWER) & word_mask[n];
+            memcpy(key, &c, 8);
+            memcpy(key + 8, &zero, 8); /* zero from n up to n + 8: the phrase probes read on past it */
+            h = hash_chunk(h, c);
+        } else if (n <= MAX_WORD) {
             size_t full = n & ~(size_t)7, tail = n & 7;
             for (size_t q = 0; q < full; q += 8) {
                 uint64_t c;
@@ -2502,13 +2512,15 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             }
         }
         /* hex digits matter only for a pair ("69 67 6e ...") or a long run */
-        if (n == 2 && (bc[p[ws]] & bc[p[ws + 1]] & BC_HEX)) {
-            if (++hex_pairs >= 8) /* eight hex pairs in a row: "69 67 6e ..." */
-                out->hex_cue = 1;
-        } else if (n >= 16 && (hex_tail(bc, p + ws, n) || (p[ws] == '0' && (p[ws + 1] | 0x20) == 'x' && hex_tail(bc, p + ws + 2, n - 2)))) {
+        if (n >= 16 && (hex_tail(bc, p + ws, n) || (p[ws] == '0' && (p[ws + 1] | 0x20) == 'x' && hex_tail(bc, p + ws + 2, n - 2)))) {
             out->hex_cue = 1; /* a long run (the count of pairs goes on past it) */
         } else {
-            hex_pairs = 0;
+            /* a pair counts on, any other word starts again: without a branch on the word's
+             * length (p[ws + 1] is read only for a word of two or more bytes) */
+            int pair = n == 2 && (bc[p[ws]] & bc[p[ws + (n > 1)]] & BC_HEX);
+            hex_pairs = pair ? hex_pairs + 1 : 0;
+            if (hex_pairs >= 8) /* eight hex pairs in a row: "69 67 6e ..." */
+                out->hex_cue = 1;
         }
         uint32_t wh = n <= MAX_WORD ? hash_final(h, n) : 0;
         if (!letters && n > 1 && n <= MAX_WORD && key[n - 1] == '\'') { /* a trailing apostrophe is a quote */
@@ -2533,38 +2545,40 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             }
             unsigned heads = e != NULL ? e->heads : 0;
             cls = e != NULL ? e->cls : 0;
-            if ((heads1 & HEAD_BI) && (heads & TAIL)) { /* "word-1 word" */
-                /* constant-size copies (inlined, no call per phrase probe); the probe's bytes
-                 * after word-1 are overwritten, and key is zero-padded: so is the probe */
-                size_t pn = n1 + 1 + n;
-                memcpy(probe, w1, MAX_WORD + 8);
-                probe[n1] = ' ';
-                memcpy(probe + n1 + 1, key, MAX_WORD + 8);
-                const struct lex_slot *b2 = lex_get(lex, lex_hash(probe, pn), probe, pn);
-                if (b2 != NULL && b2->cls) {
-                    cls |= b2->cls;
-                    tstart = (uint32_t)s1;
+            if (heads1 | have21) { /* most words follow no phrase head */
+                if ((heads1 & HEAD_BI) && (heads & TAIL)) { /* "word-1 word" */
+                    /* constant-size copies (inlined, no call per phrase probe); the probe's bytes
+                     * after word-1 are overwritten, and key is zero-padded: so is the probe */
+                    size_t pn = n1 + 1 + n;
+                    memcpy(probe, w1, MAX_WORD + 8);
+                    probe[n1] = ' ';
+                    memcpy(probe + n1 + 1, key, MAX_WORD + 8);
+                    const struct lex_slot *b2 = lex_get(lex, lex_hash(probe, pn), probe, pn);
+                    if (b2 != NULL && b2->cls) {
+                        cls |= b2->cls;
+                        tstart = (uint32_t)s1;
+                    }
                 }
-            }
-            if (have21 && (heads & TAIL)) { /* "word-2 word-1 word" */
-                size_t pn = n21 + 1 + n;
-                memcpy(probe, w21, 2 * MAX_WORD + 8);
-                probe[n21] = ' ';
-                memcpy(probe + n21 + 1, key, MAX_WORD + 8);
-                const struct lex_slot *b3 = lex_get(lex, lex_hash(probe, pn), probe, pn);
-                if (b3 != NULL && b3->cls) {
-                    cls |= b3->cls;
-                    tstart = (uint32_t)s21;
+                if (have21 && (heads & TAIL)) { /* "word-2 word-1 word" */
+                    size_t pn = n21 + 1 + n;
+                    memcpy(probe, w21, 2 * MAX_WORD + 8);
+                    probe[n21] = ' ';
+                    memcpy(probe + n21 + 1, key, MAX_WORD + 8);
+                    const struct lex_slot *b3 = lex_get(lex, lex_hash(probe, pn), probe, pn);
+                    if (b3 != NULL && b3->cls) {
+                        cls |= b3->cls;
+                        tstart = (uint32_t)s21;
+                    }
                 }
-            }
-            have21 = 0;
-            if ((heads1 & HEAD_TRI) && n1 + 1 + n <= MAX_WORD) {
-                memcpy(w21, w1, MAX_WORD + 8); /* n1 + 1 + n <= MAX_WORD: both fit */
-                w21[n1] = ' ';
-                memcpy(w21 + n1 + 1, key, MAX_WORD + 8);
-                n21 = n1 + 1 + n;
-                s21 = s1;
-                have21 = 1;
+                have21 = 0;
+                if ((heads1 & HEAD_TRI) && n1 + 1 + n <= MAX_WORD) {
+                    memcpy(w21, w1, MAX_WORD + 8); /* n1 + 1 + n <= MAX_WORD: both fit */
+                    w21[n1] = ' ';
+                    memcpy(w21 + n1 + 1, key, MAX_WORD + 8);
+                    n21 = n1 + 1 + n;
+                    s21 = s1;
+                    have21 = 1;
+                }
             }
             if (heads & (HEAD_BI | HEAD_TRI)) /* w1 is read only after a phrase head: most words are none */
                 memcpy(w1, key, MAX_WORD + 8); /* a constant size: inlined, no call per word */
