@@ -10,13 +10,17 @@
  *
  * Prints µs per scan and MB/s for: the clean prompt (nothing to find: what
  * most requests pay), the same prompt with one e-mail, phone, card, IBAN and
- * API key in it, and pii alone, secrets alone. */
+ * API key in it, pii alone, secrets alone, and the three built-in checks of
+ * issue 11 on one core: pii + secrets + prompt_injection's scan (its lexicon,
+ * patterns and decoders; the type's model runs as its own pool job and is
+ * measured by builtin_bench) one after the other on the clean prompt. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/config.h"
 #include "guard/detect.h"
+#include "guard/injection.h"
 #include "guard/pii.h"
 #include "guard/secrets.h"
 #include "prompt.h"
@@ -31,8 +35,14 @@ static const char *const YAML = "providers: [{name: p, base_url: \"http://h\"}]\
                                 "guardrails: [{name: pii, type: pii}, {name: sec, type: secrets}]\n";
 
 /* The machine may be shared: the best of 10 rounds is reported (the scan's own cost, not the neighbours'). */
-static double bench(struct detect_set *const *sets, size_t n_sets, struct detect_scratch *sc, const char *text, size_t len,
-                    long iters, size_t *found)
+/* prompt_injection's scan, run after the sets when given */
+struct injection_pass {
+    struct guard_injection *inj;
+    struct guard_injection_scratch *sc;
+};
+
+static double bench(struct detect_set *const *sets, size_t n_sets, const struct injection_pass *ip, struct detect_scratch *sc,
+                    const char *text, size_t len, long iters, size_t *found)
 {
     struct guard_finding *f = NULL;
     size_t cap = 0;
@@ -47,6 +57,13 @@ static double bench(struct detect_set *const *sets, size_t n_sets, struct detect
                     fprintf(stderr, "scan failed\n");
                     exit(1);
                 }
+            if (ip != NULL) {
+                struct guard_injection_result r;
+                if (guard_injection_check(ip->inj, ip->sc, text, len, &r) != 0 || r.score >= 0.5) {
+                    fprintf(stderr, "prompt_injection failed or flagged the prompt\n");
+                    exit(1);
+                }
+            }
             *found = n;
         }
         double us = (double)(util_now_ns() - t0) / 1000.0 / (double)per_round;
@@ -59,7 +76,7 @@ static double bench(struct detect_set *const *sets, size_t n_sets, struct detect
 
 static void report(const char *what, double us, size_t len, size_t found)
 {
-    printf("%-34s %7.2f us/scan  %7.0f MB/s  (%zu findings)\n", what, us, (double)len / us, found);
+    printf("%-36s %7.2f us/scan  %7.0f MB/s  (%zu findings)\n", what, us, (double)len / us, found);
 }
 
 int main(int argc, char **argv)
@@ -85,15 +102,27 @@ int main(int argc, char **argv)
     size_t found = 0;
     printf("pii_bench: 4096-byte prompt, %ld iterations (best of 10 rounds), pii (%zu recognizers) + secrets (%zu rules)\n", iters,
            detect_rule_count(sets[0]), detect_rule_count(sets[1]));
-    bench(sets, 2, sc, clean, 4096, iters / 10 + 1, &found); /* warm up */
-    double us = bench(sets, 2, sc, clean, 4096, iters, &found);
+    bench(sets, 2, NULL, sc, clean, 4096, iters / 10 + 1, &found); /* warm up */
+    double us = bench(sets, 2, NULL, sc, clean, 4096, iters, &found);
     report("pii + secrets, clean prompt", us, 4096, found);
-    us = bench(sets, 2, sc, dirty, 4096, iters, &found);
+    us = bench(sets, 2, NULL, sc, dirty, 4096, iters, &found);
     report("pii + secrets, 5 findings", us, 4096, found);
-    us = bench(sets, 1, sc, clean, 4096, iters, &found);
+    us = bench(sets, 1, NULL, sc, clean, 4096, iters, &found);
     report("pii alone, clean prompt", us, 4096, found);
-    us = bench(sets + 1, 1, sc, clean, 4096, iters, &found);
+    us = bench(sets + 1, 1, NULL, sc, clean, 4096, iters, &found);
     report("secrets alone, clean prompt", us, 4096, found);
+    struct injection_pass ip = {guard_injection_create(err, sizeof(err)), NULL};
+    if (ip.inj == NULL) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    ip.sc = guard_injection_scratch_new(ip.inj);
+    us = bench(sets, 0, &ip, sc, clean, 4096, iters, &found);
+    report("prompt_injection scan, clean prompt", us, 4096, found);
+    us = bench(sets, 2, &ip, sc, clean, 4096, iters, &found);
+    report("all three on one core, clean prompt", us, 4096, found);
+    guard_injection_scratch_free(ip.sc);
+    guard_injection_free(ip.inj);
     detect_scratch_free(sc);
     detect_free(sets[0]);
     detect_free(sets[1]);
