@@ -2388,6 +2388,18 @@ static int which_means(const unsigned char *p, size_t ws)
            (ws >= 5 && (strncasecmp((const char *)p + ws - 5, "that ", 5) == 0 || strncasecmp((const char *)p + ws - 5, "this ", 5) == 0));
 }
 
+/* dst = the prefix's first np bytes, a space, key (the word of n bytes), zero-padded after as
+ * prefix and key are: the key of a phrase, to probe or to extend. Copies of constant size (the
+ * prefix buffer's and MAX_WORD + 8), inlined: no call per phrase. Returns its length. */
+static inline __attribute__((always_inline)) size_t words_join(char *dst, const char *prefix, size_t prefix_size, size_t np,
+                                                               const char *key, size_t n)
+{
+    memcpy(dst, prefix, prefix_size);
+    dst[np] = ' ';
+    memcpy(dst + np + 1, key, MAX_WORD + 8);
+    return np + 1 + n;
+}
+
 /* Scripts whose word pairs run from inj_lex_score (see score_other_scripts) */
 enum { SCRIPT_ARABIC = 1, SCRIPT_DEVANAGARI = 2, SCRIPT_LATIN_EXT = 4 };
 
@@ -2547,12 +2559,7 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             cls = e != NULL ? e->cls : 0;
             if (heads1 | have21) { /* most words follow no phrase head */
                 if ((heads1 & HEAD_BI) && (heads & TAIL)) { /* "word-1 word" */
-                    /* constant-size copies (inlined, no call per phrase probe); the probe's bytes
-                     * after word-1 are overwritten, and key is zero-padded: so is the probe */
-                    size_t pn = n1 + 1 + n;
-                    memcpy(probe, w1, MAX_WORD + 8);
-                    probe[n1] = ' ';
-                    memcpy(probe + n1 + 1, key, MAX_WORD + 8);
+                    size_t pn = words_join(probe, w1, sizeof(w1), n1, key, n);
                     const struct lex_slot *b2 = lex_get(lex, lex_hash(probe, pn), probe, pn);
                     if (b2 != NULL && b2->cls) {
                         cls |= b2->cls;
@@ -2560,10 +2567,7 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
                     }
                 }
                 if (have21 && (heads & TAIL)) { /* "word-2 word-1 word" */
-                    size_t pn = n21 + 1 + n;
-                    memcpy(probe, w21, 2 * MAX_WORD + 8);
-                    probe[n21] = ' ';
-                    memcpy(probe + n21 + 1, key, MAX_WORD + 8);
+                    size_t pn = words_join(probe, w21, sizeof(w21), n21, key, n);
                     const struct lex_slot *b3 = lex_get(lex, lex_hash(probe, pn), probe, pn);
                     if (b3 != NULL && b3->cls) {
                         cls |= b3->cls;
@@ -2571,11 +2575,8 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
                     }
                 }
                 have21 = 0;
-                if ((heads1 & HEAD_TRI) && n1 + 1 + n <= MAX_WORD) {
-                    memcpy(w21, w1, MAX_WORD + 8); /* n1 + 1 + n <= MAX_WORD: both fit */
-                    w21[n1] = ' ';
-                    memcpy(w21 + n1 + 1, key, MAX_WORD + 8);
-                    n21 = n1 + 1 + n;
+                if ((heads1 & HEAD_TRI) && n1 + 1 + n <= MAX_WORD) { /* n1 + 1 + n <= MAX_WORD: both fit */
+                    n21 = words_join(w21, w1, sizeof(w1), n1, key, n);
                     s21 = s1;
                     have21 = 1;
                 }
