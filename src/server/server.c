@@ -298,35 +298,58 @@ static void close_walk_cb(uv_handle_t *h, void *arg)
         uv_close(h, NULL);
 }
 
-static void worker_main(void *arg)
+/* Releases a worker's objects and closes every handle on its loop, then runs the loop until their
+ * close callbacks ran (server_destroy closes the loop itself). On the worker's thread once its loop
+ * was left (ran: cancel what remains first), or on the main thread for a worker whose thread never
+ * started, start-up having failed after worker_init began on it: then only what worker_init made
+ * is there (w->_ready: all of it). */
+static void worker_shutdown(struct server_worker *w, int ran)
 {
-    struct server_worker *w = arg;
-    uv_run(&w->loop, UV_RUN_DEFAULT);
-    w->stopped = 1;
-    /* shutdown: cancel what remains, release the per-worker objects, run close callbacks */
     const struct server_app *app = w->server->app;
-    app->drain(w->app);
-    uv_run(&w->loop, UV_RUN_NOWAIT);
+    w->stopped = 1;
+    if (ran) {
+        app->drain(w->app);
+        uv_run(&w->loop, UV_RUN_NOWAIT);
+    }
     guard_env_destroy(w->guards);
     w->guards = NULL;
     upstream_client_destroy(w->upstream);
     w->upstream = NULL;
-    app->worker_stop(w->app);
-    if (!uv_is_closing((uv_handle_t *)&w->_stop_async))
-        uv_close((uv_handle_t *)&w->_stop_async, NULL);
-    if (!uv_is_closing((uv_handle_t *)&w->_drain_timer))
-        uv_close((uv_handle_t *)&w->_drain_timer, NULL);
-    if (!uv_is_closing((uv_handle_t *)&w->_drain_check))
-        uv_close((uv_handle_t *)&w->_drain_check, NULL);
-    keepalive_stop(&w->_keepalive);
+    if (w->app != NULL)
+        app->worker_stop(w->app);
+    if (w->_ready) {
+        if (!uv_is_closing((uv_handle_t *)&w->_stop_async))
+            uv_close((uv_handle_t *)&w->_stop_async, NULL);
+        if (!uv_is_closing((uv_handle_t *)&w->_drain_timer))
+            uv_close((uv_handle_t *)&w->_drain_timer, NULL);
+        if (!uv_is_closing((uv_handle_t *)&w->_drain_check))
+            uv_close((uv_handle_t *)&w->_drain_check, NULL);
+        keepalive_stop(&w->_keepalive);
+    }
     for (int i = 0; i < 50 && uv_run(&w->loop, UV_RUN_NOWAIT) != 0; i++)
         ;
     expire_idle_connections(w);
     for (int i = 0; i < 50 && uv_run(&w->loop, UV_RUN_NOWAIT) != 0; i++)
         ;
     h2o_context_dispose(&w->h2o_ctx);
-    uv_walk(&w->loop, close_walk_cb, NULL);
+    uv_walk(&w->loop, close_walk_cb, NULL); /* the listener, the app's handles */
     uv_run(&w->loop, UV_RUN_DEFAULT);
+}
+
+static void worker_main(void *arg)
+{
+    struct server_worker *w = arg;
+    uv_run(&w->loop, UV_RUN_DEFAULT);
+    worker_shutdown(w, 1);
+}
+
+/* Start-up failed before any worker thread started: shut down the workers worker_init began on
+ * (their loop and h2o context exist), so nothing they hold is left behind. */
+static void workers_unwind(struct server *s)
+{
+    for (int i = 0; i < s->n_workers; i++)
+        if (s->workers[i].h2o_ctx.loop != NULL)
+            worker_shutdown(&s->workers[i], 0);
 }
 
 static int worker_init(struct server *s, struct server_worker *w, int id, char *err, size_t errsz)
@@ -367,6 +390,7 @@ static int worker_init(struct server *s, struct server_worker *w, int id, char *
     uv_timer_init(&w->loop, &w->_drain_check);
     w->_drain_check.data = w;
     keepalive_init(&w->_keepalive, &w->loop, (uint64_t)s->cfg->server.idle_timeout_ms, (uint64_t)s->cfg->server.header_timeout_ms);
+    w->_ready = 1;
     return 0;
 }
 
@@ -384,6 +408,7 @@ int server_run(struct server *s)
     for (int i = 0; i < s->n_workers; i++) {
         if (worker_init(s, &s->workers[i], i, err, sizeof(err)) != 0) {
             LOG_ERROR("server", "%s", err);
+            workers_unwind(s);
             return -1;
         }
     }
@@ -391,6 +416,7 @@ int server_run(struct server *s)
         int rc = uv_listen((uv_stream_t *)&s->workers[i]._listener, 4096, on_accept);
         if (rc != 0) {
             LOG_ERROR("server", "listen %s:%d: %s", s->cfg->server.listen_host, s->cfg->server.listen_port, uv_strerror(rc));
+            workers_unwind(s);
             return -1;
         }
     }

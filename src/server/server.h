@@ -66,6 +66,7 @@ struct server_worker {
     uv_timer_t _drain_timer;
     uv_timer_t _drain_check;
     struct keepalive _keepalive; /* idle HTTP/1 connections */
+    int _ready;                  /* worker_init ran to its end: every handle above exists */
     uv_thread_t _thread;
 };
 

@@ -62,14 +62,18 @@ start_raw() {
     wait_port "$RAW_PORT"
 }
 
-# start_warden CONFIG [extra env...]: writes the config and starts warden on a free port.
+# start_warden CONFIG [VAR=value...]: writes the config and starts warden on a free port, with
+# those variables in its environment (LD_PRELOAD=..., say) and no other process's.
 start_warden() {
     WARDEN_PORT=$(free_port)
     local cfg="$TMP/warden-$WARDEN_PORT.yaml"
     printf '%s\n' "$1" | sed -e "s#@MOCK@#${MOCK:-http://127.0.0.1:1}#g" -e "s#@PORT@#$WARDEN_PORT#g" >"$cfg"
+    shift
+    local a envs=()
+    for a in "$@"; do case $a in [A-Za-z_]*=*) envs+=("$a") ;; esac; done
     WARDEN_LOG="$TMP/warden-$WARDEN_PORT.log"
     # WARDEN_WRAPPER (e.g. "valgrind --log-file=...") runs warden under a tool
-    OPENAI_API_KEY=${OPENAI_API_KEY:-sk-test-key} ${WARDEN_WRAPPER:-} "$WARDEN_BIN" --config "$cfg" >"$WARDEN_LOG" 2>&1 &
+    env OPENAI_API_KEY="${OPENAI_API_KEY:-sk-test-key}" "${envs[@]}" ${WARDEN_WRAPPER:-} "$WARDEN_BIN" --config "$cfg" >"$WARDEN_LOG" 2>&1 &
     PIDS+=($!)
     WARDEN_PID=$!
     WARDEN="http://127.0.0.1:$WARDEN_PORT"
