@@ -382,9 +382,10 @@ static void on_parse_done(uv_work_t *w, int status)
     struct check_call *c = p->c;
     if (c != NULL)
         c->parsing = NULL;
-    if (c != NULL && !c->w->stopped) {
-        if (status != 0 && p->body == NULL)
-            snprintf(p->je.text, sizeof(p->je.text), "the parse was cancelled");
+    if (c != NULL && !c->w->stopped && status != 0 && p->body == NULL) {
+        /* the job never ran: the server's failure, not the caller's JSON */
+        send_json_error(c->req, 500, "api_error", "internal_error", NULL, "the parse of the check was cancelled");
+    } else if (c != NULL && !c->w->stopped) {
         check_begin(c, p->body, &p->je); /* takes the body */
     } else {
         json_decref(p->body); /* the call is gone, or the worker left its loop: its checks are going */

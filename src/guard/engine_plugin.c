@@ -73,7 +73,7 @@ static void on_classifier_work_done(uv_work_t *w, int status)
     atomic_fetch_sub(pool_jobs(r), 1);
     if (!r->reported && !r->cancelled) {
         if (status != 0) {
-            guard__run_finish(r, RAW_ERROR, "classifier job cancelled", NULL, NULL, 0);
+            guard__run_finish(r, RAW_ERROR, r->pool_done != NULL ? "scan job cancelled" : "classifier job cancelled", NULL, NULL, 0);
         } else {
             /* the pool thread is done with them: hand the findings to the run on the loop */
             free(r->findings);
@@ -424,10 +424,13 @@ static void on_plugin_work(uv_work_t *w)
 static void on_plugin_work_done(uv_work_t *w, int status)
 {
     struct guard_run *r = w->data;
-    if (r->reported || r->cancelled || status != 0)
+    if (r->reported || r->cancelled || status != 0) {
         guard_plugin_result_free(&r->presult);
-    else
+        if (!r->reported && !r->cancelled) /* the job never ran: an error now, not the guard's time-out later */
+            guard__run_finish(r, RAW_ERROR, "plugin job cancelled", NULL, NULL, 0);
+    } else {
         plugin_result_finish(r, r->pverdict);
+    }
     guard__run_unref(r);
 }
 

@@ -3,15 +3,19 @@
  * (tests/integration/test_pool_refused.sh). Not part of the product.
  *
  *   WARDEN_FAULT_QUEUE_WORK=N  every N-th uv_queue_work call fails with UV_EINVAL (1: every call)
+ *   WARDEN_FAULT_CANCEL_WORK=N every N-th job queued is cancelled as uv_cancel would (its work never
+ *                              runs; its after-work callback gets UV_ECANCELED), counted among the
+ *                              calls that WARDEN_FAULT_QUEUE_WORK did not refuse
  *   WARDEN_FAULT_LISTEN=N      the N-th uv_listen call fails with UV_EADDRINUSE, after its bind
  *                              succeeded (2: the second worker's, once the first one listens)
  *   WARDEN_FAULT_TCP_OPEN=N    the N-th uv_tcp_open call fails with UV_EBADF (2: the second
  *                              worker's start-up fails half-way, the first one's was complete)
  *
- * Unset or 0, a call goes to libuv's own function. Each refusal writes one line to stderr
- * ("uvfault: uv_queue_work refused (call K)"), so a test can tell that the branch it means
- * was reached. */
+ * Unset or 0, a call goes to libuv's own function. Each fault writes one line to stderr
+ * ("uvfault: uv_queue_work refused (call K)", "uvfault: uv_queue_work job cancelled (call K)"), so
+ * a test can tell that the branch it means was reached. */
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,30 +43,77 @@ static void *real_symbol(const char *name)
 }
 
 /* Does this call fail? calls: the function's count so far; var: its variable (N); every: fail every
- * N-th call, else the N-th only. A refusal is logged. */
-static int refuse(atomic_long *calls, const char *var, int every, const char *fn)
+ * N-th call, else the N-th only. A failure is logged as what ("uv_listen refused"). */
+static int refuse(atomic_long *calls, const char *var, int every, const char *what)
 {
     long n = env_long(var), k = atomic_fetch_add(calls, 1) + 1;
     if (n <= 0 || (every ? k % n != 0 : k != n))
         return 0;
-    fprintf(stderr, "uvfault: %s refused (call %ld)\n", fn, k);
+    fprintf(stderr, "uvfault: %s (call %ld)\n", what, k);
     return 1;
+}
+
+/* The jobs cancelled: their own after-work callbacks, by request, until the loop runs them */
+#define CANCELLED_MAX 4096
+static pthread_mutex_t cancelled_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    uv_work_t *req;
+    uv_after_work_cb after;
+} cancelled[CANCELLED_MAX];
+
+static void cancelled_work(uv_work_t *req)
+{
+    (void)req; /* never started, as for a job uv_cancel took off the queue */
+}
+
+static void cancelled_after_work(uv_work_t *req, int status)
+{
+    (void)status;
+    uv_after_work_cb after = NULL;
+    pthread_mutex_lock(&cancelled_lock);
+    for (int i = 0; i < CANCELLED_MAX && after == NULL; i++)
+        if (cancelled[i].req == req) {
+            after = cancelled[i].after;
+            cancelled[i].req = NULL;
+        }
+    pthread_mutex_unlock(&cancelled_lock);
+    if (after == NULL)
+        abort(); /* a job the shim did not queue */
+    after(req, UV_ECANCELED);
+}
+
+/* Remembers req's after-work callback; 0 when the table is full (the job then runs as usual) */
+static int cancelled_add(uv_work_t *req, uv_after_work_cb after)
+{
+    int added = 0;
+    pthread_mutex_lock(&cancelled_lock);
+    for (int i = 0; i < CANCELLED_MAX && !added; i++)
+        if (cancelled[i].req == NULL) {
+            cancelled[i].req = req;
+            cancelled[i].after = after;
+            added = 1;
+        }
+    pthread_mutex_unlock(&cancelled_lock);
+    return added;
 }
 
 int uv_queue_work(uv_loop_t *loop, uv_work_t *req, uv_work_cb work_cb, uv_after_work_cb after_work_cb)
 {
-    static atomic_long calls;
-    if (refuse(&calls, "WARDEN_FAULT_QUEUE_WORK", 1, "uv_queue_work"))
+    static atomic_long calls, queued;
+    if (refuse(&calls, "WARDEN_FAULT_QUEUE_WORK", 1, "uv_queue_work refused"))
         return UV_EINVAL;
     queue_work_fn real;
     *(void **)&real = real_symbol("uv_queue_work");
+    if (after_work_cb != NULL && refuse(&queued, "WARDEN_FAULT_CANCEL_WORK", 1, "uv_queue_work job cancelled") &&
+        cancelled_add(req, after_work_cb))
+        return real(loop, req, cancelled_work, cancelled_after_work);
     return real(loop, req, work_cb, after_work_cb);
 }
 
 int uv_listen(uv_stream_t *stream, int backlog, uv_connection_cb cb)
 {
     static atomic_long calls;
-    if (refuse(&calls, "WARDEN_FAULT_LISTEN", 0, "uv_listen"))
+    if (refuse(&calls, "WARDEN_FAULT_LISTEN", 0, "uv_listen refused"))
         return UV_EADDRINUSE;
     listen_fn real;
     *(void **)&real = real_symbol("uv_listen");
@@ -72,7 +123,7 @@ int uv_listen(uv_stream_t *stream, int backlog, uv_connection_cb cb)
 int uv_tcp_open(uv_tcp_t *handle, uv_os_sock_t sock)
 {
     static atomic_long calls;
-    if (refuse(&calls, "WARDEN_FAULT_TCP_OPEN", 0, "uv_tcp_open"))
+    if (refuse(&calls, "WARDEN_FAULT_TCP_OPEN", 0, "uv_tcp_open refused"))
         return UV_EBADF;
     tcp_open_fn real;
     *(void **)&real = real_symbol("uv_tcp_open");
