@@ -10,6 +10,11 @@
  *                              succeeded (2: the second worker's, once the first one listens)
  *   WARDEN_FAULT_TCP_OPEN=N    the N-th uv_tcp_open call fails with UV_EBADF (2: the second
  *                              worker's start-up fails half-way, the first one's was complete)
+ *   WARDEN_FAULT_WRITE=N       at every N-th uv_write or uv_try_write call (h2o's to the clients,
+ *                              the upstream client's) the connection dies first (shutdown(2) of
+ *                              both directions): the write fails as it would on a reset, with
+ *                              UV_EPIPE (uv_try_write at once, uv_write through its callback), and
+ *                              the reads see the end of the stream
  *
  * Unset or 0, a call goes to libuv's own function. Each fault writes one line to stderr
  * ("uvfault: uv_queue_work refused (call K)", "uvfault: uv_queue_work job cancelled (call K)"), so
@@ -19,11 +24,14 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <uv.h>
 
 typedef int (*queue_work_fn)(uv_loop_t *, uv_work_t *, uv_work_cb, uv_after_work_cb);
 typedef int (*listen_fn)(uv_stream_t *, int, uv_connection_cb);
 typedef int (*tcp_open_fn)(uv_tcp_t *, uv_os_sock_t);
+typedef int (*write_fn)(uv_write_t *, uv_stream_t *, const uv_buf_t[], unsigned int, uv_write_cb);
+typedef int (*try_write_fn)(uv_stream_t *, const uv_buf_t[], unsigned int);
 
 static long env_long(const char *name)
 {
@@ -128,4 +136,31 @@ int uv_tcp_open(uv_tcp_t *handle, uv_os_sock_t sock)
     tcp_open_fn real;
     *(void **)&real = real_symbol("uv_tcp_open");
     return real(handle, sock);
+}
+
+/* uv_write and uv_try_write share one count: at the N-th write of either kind the connection
+ * dies, then libuv's own function runs and meets the dead socket */
+static atomic_long write_calls;
+
+static void connection_dies(uv_stream_t *handle, const char *what)
+{
+    uv_os_fd_t fd;
+    if (refuse(&write_calls, "WARDEN_FAULT_WRITE", 1, what) && uv_fileno((uv_handle_t *)handle, &fd) == 0)
+        shutdown(fd, SHUT_RDWR);
+}
+
+int uv_write(uv_write_t *req, uv_stream_t *handle, const uv_buf_t bufs[], unsigned int nbufs, uv_write_cb cb)
+{
+    connection_dies(handle, "uv_write: the connection died");
+    write_fn real;
+    *(void **)&real = real_symbol("uv_write");
+    return real(req, handle, bufs, nbufs, cb);
+}
+
+int uv_try_write(uv_stream_t *handle, const uv_buf_t bufs[], unsigned int nbufs)
+{
+    connection_dies(handle, "uv_try_write: the connection died");
+    try_write_fn real;
+    *(void **)&real = real_symbol("uv_try_write");
+    return real(handle, bufs, nbufs);
 }

@@ -80,6 +80,35 @@ start_warden() {
     wait_port "$WARDEN_PORT" || { cat "$WARDEN_LOG" >&2; return 1; }
 }
 
+# fault_shim: builds tests/fault/uvfault.c (libuv calls that fail on demand, its WARDEN_FAULT_*
+# variables) into $SHIM, for start_warden CONFIG LD_PRELOAD="$SHIM" WARDEN_FAULT_...=N
+# ASAN_OPTIONS="$FAULT_ASAN" (an ASan warden checks that its runtime comes first among the
+# libraries; the shim is preloaded before it)
+fault_shim() {
+    SHIM="$TMP/libuvfault.so"
+    FAULT_ASAN="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+    cc -O2 -fPIC -shared $(pkg-config --cflags libuv) "$ROOT/tests/fault/uvfault.c" -o "$SHIM" -ldl -lpthread ||
+        { echo "$TEST_NAME: cannot build tests/fault/uvfault.c"; echo "$TEST_NAME: 0 passed, 1 failed"; exit 1; }
+}
+
+# fault_config WORKERS GUARDRAILS MODELS: the fault tests' config: the mock as the provider, the
+# admin API ($WARDEN_ADMIN_TOKEN) over an SQLite audit store, the check API, and these guardrails
+# and models (YAML list lines)
+fault_config() {
+    cat <<YAML
+server: {listen: "127.0.0.1:@PORT@", workers: $1, drain_timeout_ms: 2000, max_body_bytes: 16777216}
+providers:
+  - {name: local, type: openai, base_url: "@MOCK@/v1", api_key_env: OPENAI_API_KEY}
+admin: {token_env: WARDEN_ADMIN_TOKEN}
+audit: {sink: sqlite, path: "$TMP/audit-@PORT@.db"}
+guardrails_api: {enabled: true}
+guardrails:
+$2
+models:
+$3
+YAML
+}
+
 # The usual single-model config against the mock; extra YAML for the model can be appended.
 basic_config() {
     cat <<YAML

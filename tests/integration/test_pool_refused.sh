@@ -20,37 +20,19 @@
 source "$(dirname "$0")/lib.sh"
 
 [ -x "$WARDEN_BIN" ] || { echo "$TEST_NAME: build first (make)"; echo "$TEST_NAME: 0 passed, 1 failed"; exit 1; }
-SHIM="$TMP/libuvfault.so"
-cc -O2 -fPIC -shared $(pkg-config --cflags libuv) "$ROOT/tests/fault/uvfault.c" -o "$SHIM" -ldl ||
-    { echo "$TEST_NAME: cannot build tests/fault/uvfault.c"; echo "$TEST_NAME: 0 passed, 1 failed"; exit 1; }
-# an ASan warden checks that its runtime comes first among the libraries; the shim is preloaded before it
-FAULT_ASAN="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+fault_shim
 export WARDEN_ADMIN_TOKEN=adm-$RANDOM-$RANDOM
 
 start_mock
 config() { # workers
-    cat <<YAML
-server: {listen: "127.0.0.1:@PORT@", workers: ${1:-1}, drain_timeout_ms: 2000, max_body_bytes: 16777216}
-providers:
-  - {name: local, type: openai, base_url: "@MOCK@/v1", api_key_env: OPENAI_API_KEY}
-admin: {token_env: WARDEN_ADMIN_TOKEN}
-audit: {sink: sqlite, path: "$TMP/audit-@PORT@.db"}
-guardrails_api: {enabled: true}
-guardrails:
+    fault_config "${1:-1}" "\
   - {name: pii-mask, type: pii, action: redact, redaction: mask, timeout_ms: 10000}
   - {name: inj, type: prompt_injection, timeout_ms: 10000}
   - {name: inj-lex, type: prompt_injection, model: none, timeout_ms: 10000}
-  - {name: tox, type: classifier, model: "$BUILD/models/toxicity.model", threshold: 0.5, timeout_ms: 10000}
-  - {name: tox-open, type: classifier, model: "$BUILD/models/toxicity.model", threshold: 0.5, timeout_ms: 10000, on_error: fail_open}
-  - {name: plug, type: plugin, path: "$BUILD/plugins/example_guard.so", config: "max_upper_ratio=0.7", cpu_bound: true}
-models:
-$(model m-pii pii-mask)
-$(model m-inj inj)
-$(model m-inj-lex inj-lex)
-$(model m-tox tox)
-$(model m-tox-open tox-open)
-$(model m-plug plug)
-YAML
+  - {name: tox, type: classifier, model: \"$BUILD/models/toxicity.model\", threshold: 0.5, timeout_ms: 10000}
+  - {name: tox-open, type: classifier, model: \"$BUILD/models/toxicity.model\", threshold: 0.5, timeout_ms: 10000, on_error: fail_open}
+  - {name: plug, type: plugin, path: \"$BUILD/plugins/example_guard.so\", config: \"max_upper_ratio=0.7\", cpu_bound: true}" \
+        "$(model m-pii pii-mask; model m-inj inj; model m-inj-lex inj-lex; model m-tox tox; model m-tox-open tox-open; model m-plug plug)"
 }
 # faulty_warden EVERY [VAR]: warden with every EVERY-th uv_queue_work refused (VAR: the shim's
 # variable, WARDEN_FAULT_CANCEL_WORK for cancelled jobs)
