@@ -34,13 +34,13 @@ static const char *const YAML = "providers: [{name: p, base_url: \"http://h\"}]\
                                 "models: [{name: m, targets: [{provider: p, model: x}]}]\n"
                                 "guardrails: [{name: pii, type: pii}, {name: sec, type: secrets}]\n";
 
-/* The machine may be shared: the best of 10 rounds is reported (the scan's own cost, not the neighbours'). */
 /* prompt_injection's scan, run after the sets when given */
 struct injection_pass {
     struct guard_injection *inj;
     struct guard_injection_scratch *sc;
 };
 
+/* The machine may be shared: the best of 10 rounds is reported (the scan's own cost, not the neighbours'). */
 static double bench(struct detect_set *const *sets, size_t n_sets, const struct injection_pass *ip, struct detect_scratch *sc,
                     const char *text, size_t len, long iters, size_t *found)
 {

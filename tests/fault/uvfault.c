@@ -1,6 +1,6 @@
 /* A fault injector for the integration tests, preloaded into warden (LD_PRELOAD): libuv calls
- * that fail on demand, so the branches that handle libuv's refusal run in a real process
- * (tests/integration/test_pool_refused.sh). Not part of the product.
+ * that fail on demand, so the branches that handle libuv's refusal, or a connection's death, run in a
+ * real process (tests/integration/test_pool_refused.sh, test_conn_faults.sh). Not part of the product.
  *
  *   WARDEN_FAULT_QUEUE_WORK=N  every N-th uv_queue_work call fails with UV_EINVAL (1: every call)
  *   WARDEN_FAULT_CANCEL_WORK=N every N-th job queued is cancelled as uv_cancel would (its work never

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# libuv refusing work, in a real warden: every branch that handles uv_queue_work or uv_listen
-# failing, reached through tests/fault/uvfault.c (preloaded; it fails the N-th call on demand and
-# logs each refusal). A refused pool job must never hang a request, crash the worker or let a
+# libuv refusing work, in a real warden: every branch that handles uv_queue_work refusing or
+# cancelling a job, or uv_listen / uv_tcp_open failing at start-up, reached through
+# tests/fault/uvfault.c (lib.sh's fault_shim: preloaded, it fails the N-th call on demand and logs
+# each fault). A refused pool job must never hang a request, crash the worker or let a
 # check be skipped silently:
 #   - a classifier, the prompt_injection model and a cpu_bound plugin answer their guard's
 #     on_error (fail_closed: 503 guardrail_unavailable naming the cause, the upstream not called;
