@@ -3,7 +3,11 @@
 
 #include <stddef.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <sys/socket.h>
+
+#include <h2o/http2.h>
+#include <h2o/version.h>
 
 #include "util/alloc.h"
 #include "util/log.h"
@@ -35,6 +39,42 @@ static int sock_is_http1(h2o_socket_t *sock)
 {
     h2o_conn_t *hc = sock->data;
     return hc != NULL && hc->callbacks != NULL && hc->callbacks->log_.http1.request_index != NULL;
+}
+
+/* The head of libh2o 2.2's HTTP/2 connection (struct st_h2o_http2_conn_t in h2o/http2_internal.h,
+ * which cannot be included here: it needs klib's khash.h, which libh2o-dev does not install), up to
+ * the stream counts; every member's type is public. h2_conn_of reads it only when its sock member
+ * points back at the socket it came from, so a layout other than this one reads as "not known". */
+struct h2_stream_counts {
+    uint32_t open;        /* from a stream's HEADERS to its close */
+    uint32_t half_closed; /* from its response's start to its close */
+    uint32_t send_body;
+};
+struct h2_conn_head {
+    h2o_conn_t super;
+    h2o_socket_t *sock;
+    h2o_http2_settings_t peer_settings;
+    void *streams;
+    struct {
+        uint32_t max_open;
+        uint32_t max_processed;
+    } pull_stream_ids;
+    struct {
+        uint32_t max_open;
+    } push_stream_ids;
+    struct {
+        struct h2_stream_counts priority, pull, push;
+    } num_streams;
+};
+
+static const struct h2_conn_head *h2_conn_of(h2o_socket_t *sock)
+{
+#if H2O_VERSION_MAJOR == 2 && H2O_VERSION_MINOR == 2
+    const struct h2_conn_head *h = sock->data;
+    if (h != NULL && !sock_is_http1(sock) && h->sock == sock)
+        return h;
+#endif
+    return NULL;
 }
 
 static enum conn_phase conn_phase_now(const struct keepalive_conn *c)
@@ -143,6 +183,21 @@ int keepalive_has_partial(const struct keepalive *ka)
     for (const h2o_linklist_t *n = ka->conns.next; n != &ka->conns; n = n->next) {
         const struct keepalive_conn *c = H2O_STRUCT_FROM_MEMBER(struct keepalive_conn, link, n);
         if (conn_watchable(c) && conn_phase_now(c) == CONN_PARTIAL)
+            return 1;
+    }
+    return 0;
+}
+
+int keepalive_h2_has_partial(const struct keepalive *ka)
+{
+    for (const h2o_linklist_t *n = ka->conns.next; n != &ka->conns; n = n->next) {
+        const struct keepalive_conn *c = H2O_STRUCT_FROM_MEMBER(struct keepalive_conn, link, n);
+        if (c->sock == NULL || c->shut || uv_is_closing((const uv_handle_t *)&c->tcp))
+            continue;
+        const struct h2_conn_head *h = h2_conn_of(c->sock);
+        /* a client stream open and its response not begun: its request is still arriving, or
+         * waits for the handler */
+        if (h != NULL && h->num_streams.pull.open > h->num_streams.pull.half_closed)
             return 1;
     }
     return 0;

@@ -17,7 +17,8 @@
  * one sweep period (a tenth of the smaller bound, 5 ms to 1 s). A connection
  * over its bound is shut down at the TCP level; h2o sees end-of-file and closes
  * it through its own path, so no h2o object is freed behind its back.
- * HTTP/2 connections are left to h2o's http2.idle_timeout.
+ * HTTP/2 connections are left to h2o's http2.idle_timeout (the drain asks
+ * keepalive_h2_has_partial about their streams).
  *
  * Order of use (loop thread only): keepalive_init, then per accepted socket
  * keepalive_conn_new (the uv handle to accept into) and keepalive_conn_attach
@@ -52,6 +53,11 @@ void keepalive_close_idle(struct keepalive *ka);
 /* Whether some HTTP/1 connection holds part of a request (PARTIAL): the drain waits for it to
  * arrive (and be refused or answered) rather than drop it, within header_timeout_ms. */
 int keepalive_has_partial(const struct keepalive *ka);
+/* Whether some HTTP/2 connection has a stream whose request has not all arrived (its HEADERS
+ * came before the GOAWAY, its body has not ended) or waits for the handler: the drain waits for it
+ * as for a PARTIAL HTTP/1 request (h2o goes on reading the streams its GOAWAY let through). h2o
+ * has no clock for it: the caller bounds the wait. 0 where the libh2o in use is not 2.2. */
+int keepalive_h2_has_partial(const struct keepalive *ka);
 /* Stops the sweep timer and closes it (its memory belongs to the caller). */
 void keepalive_stop(struct keepalive *ka);
 

@@ -230,14 +230,19 @@ static void worker_leave_loop(struct server_worker *w)
     uv_stop(&w->loop);
 }
 
-/* While draining: leave once no request and no async_post check is left, and no HTTP/1
- * connection is still receiving one (its client sent part of it before the drain began: it gets
- * an answer, not a closed connection; the keep-alive sweep bounds how long it may take). */
+/* While draining: leave once no request and no async_post check is left, and no connection is
+ * still receiving one (its client sent part of it before the drain began: it gets an answer, not
+ * a closed connection). The keep-alive sweep bounds how long an HTTP/1 request may take; HTTP/2
+ * streams get header_timeout_ms from the drain's start. */
 static void on_drain_check(uv_timer_t *t)
 {
     struct server_worker *w = t->data;
-    if (!w->server->app->busy(w->app) && !keepalive_has_partial(&w->_keepalive))
-        worker_leave_loop(w);
+    if (w->server->app->busy(w->app) || keepalive_has_partial(&w->_keepalive))
+        return;
+    if (uv_now(&w->loop) - w->_drain_began < (uint64_t)w->cfg->server.header_timeout_ms &&
+        keepalive_h2_has_partial(&w->_keepalive))
+        return;
+    worker_leave_loop(w);
 }
 
 /* The drain time-out's grace period is over: leave, whatever is left. */
@@ -262,6 +267,7 @@ static void on_stop_request(uv_async_t *a)
     if (w->draining)
         return;
     w->draining = 1;
+    w->_drain_began = uv_now(&w->loop);
     uv_close((uv_handle_t *)&w->_listener, NULL);
     h2o_context_request_shutdown(&w->h2o_ctx);
     keepalive_close_idle(&w->_keepalive); /* h2o 2.2.5 leaves idle HTTP/1 connections open on shutdown */

@@ -6,7 +6,8 @@
 #   a chunked one, a pipelined full + half pair) finished after SIGTERM answered 503 shutting_down
 #   with Connection: close; the rest sent after the drain is over; idle keep-alive connections
 #   closed at once; a second SIGTERM and a SIGINT during the drain; h2c streams in flight at
-#   SIGTERM answered, with a GOAWAY. Every run: exit 0 within the drain time-out plus a margin.
+#   SIGTERM answered, with a GOAWAY; an h2c stream half sent at SIGTERM answered once finished, or
+#   given up after header_timeout_ms. Every run: exit 0 within the drain time-out plus a margin.
 #   Pool: texts of 65535 / 65536 / 65537 bytes (ASCII, 2-, 3-, 4-byte UTF-8 fillers) with findings
 #   at the start, the middle and the end: exact code-point offsets; big texts compared with the same
 #   content checked in pieces under 64 KB (the loop's path): same findings, same rewrites; 150 big
@@ -113,6 +114,18 @@ drain_case h2_full_slow 2000 300
 check "h2c: stream 1 whole on a slow upstream, stream 3 finished after SIGTERM: both answered, GOAWAY" \
     eq "$(printf '%s\n' "$OUT" | tr ' ' '\n' | grep -E '^(DATA|GOAWAY\(last=3)' | sort -u | tr '\n' ' ')" "DATA1:200? DATA3:shutting_down GOAWAY(last=3,err=0) "
 check "... exit 0 within the drain ($MS ms < 2000)" eq "$RC $((MS < 2000))" "0 1"
+# a stream whose body is still arriving at SIGTERM is waited for, as an HTTP/1 half request is
+# (dropped with the connection before: the client saw a broken pipe), within header_timeout_ms
+drain_case h2_half_finish 2000 300
+check "h2c: a stream half sent at SIGTERM, finished 0.1 s later: answered 503 shutting_down, not dropped" \
+    eq "$(printf '%s\n' "$OUT" | tr ' ' '\n' | grep -E '^(DATA|GOAWAY\(last=1|BrokenPipe|EOF)' | sort -u | tr '\n' ' ')" \
+    "DATA1:shutting_down EOF GOAWAY(last=1,err=0) "
+check "... exit 0 within the drain ($MS ms < 2000)" eq "$RC $((MS < 2000))" "0 1"
+drain_case h2_half_never 2000 300
+# the client sends SIGTERM 200 ms after it starts: the exit comes after header_timeout_ms (300) more,
+# well before the drain time-out (2000)
+check "h2c: a stream half sent at SIGTERM and never finished: waited for header_timeout_ms, then exit 0 ($MS ms in 450..1800)" \
+    eq "$RC $((MS >= 450 && MS < 1800))" "0 1"
 drain_case h2_new_after_term 2000 300
 check "h2c: a stream opened after the GOAWAY is not served (the client may retry it elsewhere)" not_contains "$OUT" "DATA3"
 check "... exit 0" eq "$RC" 0
