@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <h2o/http2.h>
@@ -82,6 +83,16 @@ static enum conn_phase conn_phase_now(const struct keepalive_conn *c)
     if (!h2o_socket_is_reading(c->sock))
         return CONN_BUSY;
     return c->sock->input == NULL || c->sock->input->size == 0 ? CONN_IDLE : CONN_PARTIAL;
+}
+
+/* Bytes the kernel holds that h2o has not read yet: an IDLE connection with some is a request
+ * arriving (the loop was busy when it came), not an idle one. A system call: the drain's tests
+ * only, not the sweep's. */
+static int conn_has_unread(const struct keepalive_conn *c)
+{
+    uv_os_fd_t fd;
+    int n = 0;
+    return uv_fileno((const uv_handle_t *)&c->tcp, &fd) == 0 && ioctl(fd, FIONREAD, &n) == 0 && n > 0;
 }
 
 /* Both directions: the client sees the close at once, h2o's read gets end-of-file. */
@@ -173,7 +184,7 @@ void keepalive_close_idle(struct keepalive *ka)
 {
     for (h2o_linklist_t *n = ka->conns.next; n != &ka->conns; n = n->next) {
         struct keepalive_conn *c = H2O_STRUCT_FROM_MEMBER(struct keepalive_conn, link, n);
-        if (conn_watchable(c) && conn_phase_now(c) == CONN_IDLE)
+        if (conn_watchable(c) && conn_phase_now(c) == CONN_IDLE && !conn_has_unread(c))
             conn_shut(c);
     }
 }
@@ -182,7 +193,10 @@ int keepalive_has_partial(const struct keepalive *ka)
 {
     for (const h2o_linklist_t *n = ka->conns.next; n != &ka->conns; n = n->next) {
         const struct keepalive_conn *c = H2O_STRUCT_FROM_MEMBER(struct keepalive_conn, link, n);
-        if (conn_watchable(c) && conn_phase_now(c) == CONN_PARTIAL)
+        if (!conn_watchable(c))
+            continue;
+        enum conn_phase ph = conn_phase_now(c);
+        if (ph == CONN_PARTIAL || (ph == CONN_IDLE && conn_has_unread(c)))
             return 1;
     }
     return 0;

@@ -48,10 +48,12 @@ uv_tcp_t *keepalive_conn_new(struct keepalive *ka, uv_loop_t *loop);
 void keepalive_on_close(uv_handle_t *h);
 /* Starts watching the connection once h2o owns its socket. */
 void keepalive_conn_attach(uv_tcp_t *tcp, h2o_socket_t *sock);
-/* Shuts down every HTTP/1 connection that is waiting for a request (drain). */
+/* Shuts down every HTTP/1 connection that is waiting for a request (drain); one whose next
+ * request is in the kernel, not read yet (the loop was busy), is not waiting. */
 void keepalive_close_idle(struct keepalive *ka);
-/* Whether some HTTP/1 connection holds part of a request (PARTIAL): the drain waits for it to
- * arrive (and be refused or answered) rather than drop it, within header_timeout_ms. */
+/* Whether some HTTP/1 connection holds part of a request (PARTIAL, or bytes in the kernel h2o has
+ * not read): the drain waits for it to arrive (and be refused or answered) rather than drop it,
+ * within header_timeout_ms. */
 int keepalive_has_partial(const struct keepalive *ka);
 /* Whether some HTTP/2 connection has a stream whose request has not all arrived (its HEADERS
  * came before the GOAWAY, its body has not ended) or waits for the handler: the drain waits for it

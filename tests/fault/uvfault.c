@@ -15,6 +15,9 @@
  *                              both directions): the write fails as it would on a reset, with
  *                              UV_EPIPE (uv_try_write at once, uv_write through its callback), and
  *                              the reads see the end of the stream
+ *   WARDEN_FAULT_STALL_ASYNC_MS=N the first callback of each uv_async_t waits N ms before its own
+ *                              code runs (the loop busy elsewhere when the drain's stop request
+ *                              comes: what clients send meanwhile waits unread in the kernel)
  *
  * Unset or 0, a call goes to libuv's own function. Each fault writes one line to stderr
  * ("uvfault: uv_queue_work refused (call K)", "uvfault: uv_queue_work job cancelled (call K)"), so
@@ -25,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <uv.h>
 
 typedef int (*queue_work_fn)(uv_loop_t *, uv_work_t *, uv_work_cb, uv_after_work_cb);
@@ -32,6 +36,7 @@ typedef int (*listen_fn)(uv_stream_t *, int, uv_connection_cb);
 typedef int (*tcp_open_fn)(uv_tcp_t *, uv_os_sock_t);
 typedef int (*write_fn)(uv_write_t *, uv_stream_t *, const uv_buf_t[], unsigned int, uv_write_cb);
 typedef int (*try_write_fn)(uv_stream_t *, const uv_buf_t[], unsigned int);
+typedef int (*async_init_fn)(uv_loop_t *, uv_async_t *, uv_async_cb);
 
 static long env_long(const char *name)
 {
@@ -163,4 +168,56 @@ int uv_try_write(uv_stream_t *handle, const uv_buf_t bufs[], unsigned int nbufs)
     try_write_fn real;
     *(void **)&real = real_symbol("uv_try_write");
     return real(handle, bufs, nbufs);
+}
+
+/* The async handles whose first callback is stalled, with their own callbacks */
+#define STALLED_MAX 64
+static pthread_mutex_t stalled_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    uv_async_t *handle;
+    uv_async_cb cb;
+    int fired;
+} stalled[STALLED_MAX];
+
+static void stalled_async(uv_async_t *handle)
+{
+    uv_async_cb cb = NULL;
+    int first = 0;
+    pthread_mutex_lock(&stalled_lock);
+    for (int i = 0; i < STALLED_MAX && cb == NULL; i++)
+        if (stalled[i].handle == handle) {
+            cb = stalled[i].cb;
+            first = !stalled[i].fired;
+            stalled[i].fired = 1;
+        }
+    pthread_mutex_unlock(&stalled_lock);
+    if (cb == NULL)
+        abort(); /* a handle the shim did not set up */
+    if (first) {
+        long ms = env_long("WARDEN_FAULT_STALL_ASYNC_MS");
+        fprintf(stderr, "uvfault: async callback stalled %ld ms\n", ms);
+        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+        while (nanosleep(&ts, &ts) != 0) {
+        }
+    }
+    cb(handle);
+}
+
+int uv_async_init(uv_loop_t *loop, uv_async_t *handle, uv_async_cb cb)
+{
+    async_init_fn real;
+    *(void **)&real = real_symbol("uv_async_init");
+    if (env_long("WARDEN_FAULT_STALL_ASYNC_MS") <= 0 || cb == NULL)
+        return real(loop, handle, cb);
+    int added = 0;
+    pthread_mutex_lock(&stalled_lock);
+    for (int i = 0; i < STALLED_MAX && !added; i++)
+        if (stalled[i].handle == NULL || stalled[i].handle == handle) {
+            stalled[i].handle = handle;
+            stalled[i].cb = cb;
+            stalled[i].fired = 0;
+            added = 1;
+        }
+    pthread_mutex_unlock(&stalled_lock);
+    return real(loop, handle, added ? stalled_async : cb);
 }

@@ -11,6 +11,8 @@
 #     whole or cut short by its connection's death;
 #   - some still succeed, and warden answers /healthz afterwards;
 #   - SIGTERM then exits 0, and the ASan build reports nothing (finish).
+# Then the drain's start stalled on the loop (WARDEN_FAULT_STALL_ASYNC_MS) while keep-alive clients
+# send their next request: each is answered 503 shutting_down, not closed as an idle connection.
 source "$(dirname "$0")/lib.sh"
 
 [ -x "$WARDEN_BIN" ] || { echo "$TEST_NAME: build first (make)"; echo "$TEST_NAME: 0 passed, 1 failed"; exit 1; }
@@ -68,4 +70,21 @@ for every in 2 3 7; do
     wait "$WARDEN_PID" || rc=$?
     check "... and SIGTERM exits 0" eq "$rc" 0
 done
+
+# The drain's stop request stalled on the loop (WARDEN_FAULT_STALL_ASYNC_MS) while 20 keep-alive
+# clients send their next request: when the drain begins, those bytes wait unread in the kernel and
+# the connections look idle to h2o. They are requests, not idle connections: each is read and
+# answered 503 shutting_down (they used to be closed unanswered with the idle ones).
+start_warden "server: {listen: \"127.0.0.1:@PORT@\", workers: 1, drain_timeout_ms: 3000}
+providers:
+  - {name: local, type: openai, base_url: \"@MOCK@/v1\"}
+models:
+  - {name: m, targets: [{provider: local, model: mock-1}]}" LD_PRELOAD="$SHIM" WARDEN_FAULT_STALL_ASYNC_MS=800 ASAN_OPTIONS="$FAULT_ASAN"
+OUT=$(timeout 30 python3 "$(dirname "$0")/stall_client.py" "$WARDEN_PORT" "$WARDEN_PID" 20 2>&1)
+check "requests sent while the drain's start was stalled: each answered 503 shutting_down, none closed" eq "$OUT" '{"503": 20}'
+check "... the stall was reached" contains "$(cat "$WARDEN_LOG")" "uvfault: async callback stalled 800 ms"
+rc=0
+for i in $(seq 1 100); do kill -0 "$WARDEN_PID" 2>/dev/null || break; sleep 0.1; done
+wait "$WARDEN_PID" || rc=$?
+check "... and the drain exits 0" eq "$rc" 0
 finish
