@@ -367,7 +367,20 @@ static int worker_init(struct server *s, struct server_worker *w, int id, char *
     w->router = s->router;
     w->schemas = s->schemas;
     w->audit = audit_worker_get(s->audit, id);
-    uv_loop_init(&w->loop);
+    int rc = uv_loop_init(&w->loop);
+    if (rc != 0) { /* no loop (EMFILE: its epoll fd): nothing for workers_unwind to shut down */
+        snprintf(err, errsz, "worker %d: could not create its event loop: %s", id, uv_strerror(rc));
+        return -1;
+    }
+    /* the loop's async watcher (an eventfd) before h2o_context_init, whose uv_async_init does
+     * not say when it fails: then the loop has its own, and h2o's cannot fail */
+    rc = uv_async_init(&w->loop, &w->_stop_async, on_stop_request);
+    if (rc != 0) {
+        uv_loop_close(&w->loop);
+        snprintf(err, errsz, "worker %d: could not create its event loop: %s", id, uv_strerror(rc));
+        return -1;
+    }
+    w->_stop_async.data = w;
     h2o_context_init(&w->h2o_ctx, &w->loop, &s->h2o_config);
     w->_accept_ctx.ctx = &w->h2o_ctx;
     w->_accept_ctx.hosts = s->h2o_config.hosts;
@@ -389,8 +402,6 @@ static int worker_init(struct server *s, struct server_worker *w, int id, char *
         return -1;
     }
     w->_listen_fd = -1; /* owned by the uv handle now; it listens once every worker is ready */
-    uv_async_init(&w->loop, &w->_stop_async, on_stop_request);
-    w->_stop_async.data = w;
     uv_timer_init(&w->loop, &w->_drain_timer);
     w->_drain_timer.data = w;
     uv_timer_init(&w->loop, &w->_drain_check);

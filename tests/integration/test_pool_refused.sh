@@ -17,7 +17,11 @@
 #     JSON was fine), the audit query 503; with every other job cancelled, all get their answer;
 #   - uv_listen failing after the bind (the first worker's, or the second's once the first
 #     listens), or a worker's start-up failing half-way (uv_tcp_open) after another's was
-#     complete: exit 1 with the reason, every worker's loop shut down, nothing leaked.
+#     complete: exit 1 with the reason, every worker's loop shut down, nothing leaked;
+#   - file descriptors running out at start-up (RLIMIT_NOFILE from 16 to 60, four workers): a
+#     worker's uv_loop_init failing (EMFILE) is an exit 1 with the reason, not a crash in the unwind
+#     (it ran the loop that never was). Below 16 (this config) libuv itself aborts: the first
+#     uv_loop_init makes its process-wide signal pipe and calls abort() when it cannot.
 source "$(dirname "$0")/lib.sh"
 
 [ -x "$WARDEN_BIN" ] || { echo "$TEST_NAME: build first (make)"; echo "$TEST_NAME: 0 passed, 1 failed"; exit 1; }
@@ -222,4 +226,33 @@ check "... it never said it was listening" not_contains "$(cat "$L_LOG")" "liste
 start_fails WARDEN_FAULT_TCP_OPEN 2 2
 check "the second worker's start-up failing half-way (uv_tcp_open), the first one's complete: exit 1" eq "$L_RC" 1
 check "... the worker and the reason in the log" contains "$(cat "$L_LOG")" "worker 1: could not listen"
+
+# ---- file descriptors running out at start-up: each limit from 16 to 60, four workers (no models:
+# each start takes a moment); every run starts (then SIGTERM: exit 0) or exits 1 with its reason.
+# (Lower, the first uv_loop_init aborts in libuv: see the header.)
+nofile_cfg="$TMP/nofile.yaml"
+fault_config 4 "  - {name: pii-mask, type: pii, action: redact, redaction: mask}" "$(model m-pii pii-mask)" |
+    sed -e "s#@MOCK@#$MOCK#g" -e "s#@PORT@#$(free_port)#g" >"$nofile_cfg"
+nofile_bad="" nofile_started=0 nofile_loop=0
+for n in $(seq 16 60); do
+    log="$TMP/nofile-$n.log"
+    (ulimit -n "$n" && exec env OPENAI_API_KEY=sk-test timeout 30 "$WARDEN_BIN" --config "$nofile_cfg") >"$log" 2>&1 &
+    pid=$!
+    for i in $(seq 1 200); do # 10 s at most
+        grep -q "listening on" "$log" && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    grep -q "listening on" "$log" && { nofile_started=$((nofile_started + 1)); kill -TERM "$pid"; }
+    wait "$pid"
+    rc=$?
+    grep -q "could not create its event loop" "$log" && nofile_loop=$((nofile_loop + 1))
+    if [ "$rc" -gt 1 ] || grep -q "Sanitizer\|runtime error" "$log" ||
+        { [ "$rc" -eq 1 ] && ! grep -q "^warden: \|warden error" "$log"; }; then
+        nofile_bad="$nofile_bad $n:$rc"
+    fi
+done
+check "RLIMIT_NOFILE 16..60, four workers: each run exit 0 or 1 with its reason, no crash, nothing from the sanitizers (limit:status)" eq "$nofile_bad" ""
+check "... a worker's uv_loop_init failed in some ($nofile_loop), the process started in others ($nofile_started)" \
+    eq "$((nofile_loop > 0 && nofile_started > 0))" 1
 finish
