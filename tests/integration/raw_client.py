@@ -2,7 +2,8 @@
 """Raw-socket HTTP/1.1 client for test_hardening.sh (stdlib only). Prints one JSON line.
 
     raw_client.py send PORT CASE      sends the bytes of CASE (below) at once, reads until the
-                                      server closes or 2 s of silence; prints
+                                      server closes, 2 s of silence or a whole answer to each
+                                      request sent; prints
                                       {"statuses": [...], "closed": bool, "error": {...} | null,
                                        "content_type": str | null}
     raw_client.py idle PORT           one request, then waits: {"second_ok": bool (a request
@@ -44,7 +45,50 @@ def cases(path):
     }
 
 
-def read_all(s, quiet=2.0):
+def chunked_end(rest):
+    """Where a whole chunked body (with its last chunk and an empty trailer) ends in rest, or None."""
+    i = 0
+    while True:
+        j = rest.find(b"\r\n", i)
+        if j < 0:
+            return None
+        try:
+            n = int(rest[i:j].split(b";")[0] or b"x", 16)
+        except ValueError:
+            return None
+        if n == 0:
+            return j + 4 if rest[j + 2:j + 4] == b"\r\n" else None
+        i = j + 2 + n + 2
+        if i > len(rest):
+            return None
+
+
+def complete_responses(data):
+    """How many whole responses (Content-Length or chunked; a close-delimited one ends the count)
+    data starts with."""
+    n = 0
+    while data.startswith(b"HTTP/1."):
+        head, sep, rest = data.partition(b"\r\n\r\n")
+        if not sep:
+            break
+        cl, chunked = None, False
+        for line in head.decode("latin-1").split("\r\n")[1:]:
+            k, _, v = line.partition(":")
+            k = k.strip().lower()
+            if k == "content-length":
+                cl = int(v.strip())
+            elif k == "transfer-encoding" and v.strip().lower() == "chunked":
+                chunked = True
+        end = chunked_end(rest) if chunked else cl
+        if end is None or len(rest) < end:
+            break
+        n, data = n + 1, rest[end:]
+    return n
+
+
+def read_all(s, quiet=2.0, expect=None):
+    """Reads until the peer closes or quiet seconds of silence; with expect, also stops once that
+    many whole responses are in (one per request sent: nothing more can come on the connection)."""
     s.settimeout(quiet)
     out, closed = b"", False
     try:
@@ -54,6 +98,8 @@ def read_all(s, quiet=2.0):
                 closed = True
                 break
             out += d
+            if expect is not None and complete_responses(out) >= expect:
+                break
     except socket.timeout:
         pass
     except ConnectionResetError:
@@ -96,8 +142,11 @@ def parse_responses(data):
 
 def cmd_send(port, case, path):
     s = socket.create_connection(("127.0.0.1", port))
-    s.sendall(cases(path.encode())[case])
-    data, closed = read_all(s)
+    data = cases(path.encode())[case]
+    s.sendall(data)
+    # as many requests as the bytes hold, read as plain HTTP/1.1 (the controls' two requests are
+    # both answered on a connection the server keeps open: the 2 s of silence were waited there)
+    data, closed = read_all(s, expect=data.count(b" HTTP/1.1\r\n"))
     s.close()
     rs = parse_responses(data)
     err = None

@@ -73,6 +73,16 @@ W1_PID=$WARDEN_PID
 in_range() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ] || { echo "    $1 not in [$2, $3]" >&2; return 1; }; }
 reset_mock() { curl -s -X POST "$MOCK/mock/reset" >/dev/null; }
 stats() { curl -s "$MOCK/mock/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+# settle MS [LOG_PATTERN COUNT]: until the mock has no call in flight (and LOG_PATTERN matches
+# COUNT lines of the first warden's log), for up to MS (fixed sleeps of MS before); what the
+# checks then read is the same
+settle() {
+    local end=$(($(now_ms) + $1))
+    while [ "$(now_ms)" -lt "$end" ]; do
+        if [ "$(stats active)" = 0 ] && { [ $# -lt 3 ] || [ "$(grep -c "$2" "$W1_LOG")" -ge "$3" ]; }; then return 0; fi
+        sleep 0.03
+    done
+}
 # post URL BODYFILE [curl args] -> $TMP/out, status in $TMP/status, ms in $TMP/ms
 post() {
     local url=$1 file=$2
@@ -285,7 +295,7 @@ print(len(rs), closed, delay, late, len(open_at_close))' "$1" "$2"
 python3 -c 'import json; print(json.dumps({"inputs": [{"text": "t%d" % i} for i in range(40)], "stream": True}))' >"$TMP/b.json"
 reset_mock
 for i in 1 2 3 4 5; do python3 "$TMP/client.py" early "$W1_PORT" /v1/pipelines/slow/batch "$TMP/b.json" "ac-early-$i" "$MOCK" >/dev/null; done
-sleep 0.3
+settle 300 '"id":"ac-early-[1-5]","route":"pipeline_batch".*"client_gone":true' 5
 check "disconnect before the first sub-call: nothing left in flight upstream" eq "$(stats active)" 0
 check "disconnect before the first sub-call: whatever started was closed by Warden" eq "$(upstream 'all(r["outcome"] == "client_closed" for r in rs)')" True
 check "disconnect before the first sub-call: the access log says client_gone (5 batches)" eq "$(grep -c '"id":"ac-early-[1-5]","route":"pipeline_batch".*"client_gone":true' "$W1_LOG")" 5
@@ -293,7 +303,7 @@ check "disconnect before the first sub-call: the access log says client_gone (5 
 reset_mock
 echo '{"text": "mid"}' >"$TMP/b.json"
 python3 "$TMP/client.py" wait "$W1_PORT" /v1/pipelines/slow "$TMP/b.json" ac-mid-1 "$MOCK" 0.4 >"$TMP/t"
-sleep 0.3
+settle 300
 read -r N CLOSED DELAY LATE OPEN <<<"$(calls ac-mid-1 "$(cat "$TMP/t")")"
 check "disconnect mid-pipeline: both steps closed upstream within $(slow_ms 50) ms ($N calls, $OPEN open at the close, max $DELAY ms)" eq "$N $OPEN $CLOSED $([ "$DELAY" -le "$(slow_ms 50)" ] && echo fast)" "2 2 True fast"
 # while NDJSON is being written: 3 slow items stay in flight while 35 kB answers fill the
@@ -307,7 +317,7 @@ print(json.dumps({"requests": slow + big, "stream": True}))
 PY
 reset_mock
 python3 "$TMP/client.py" wait "$W1_PORT" /v1/chat/completions/batch "$TMP/b.json" ac-nd-1 "$MOCK" 1.0 >"$TMP/t"
-sleep 0.3
+settle 300 '"id":"ac-nd-1","route":"chat_batch".*"client_gone":true' 1
 read -r N CLOSED DELAY LATE OPEN <<<"$(calls ac-nd-1 "$(cat "$TMP/t")")"
 check "disconnect while NDJSON is unsent: the in-flight calls closed upstream within $(slow_ms 50) ms ($OPEN open, max $DELAY ms)" eq "$OPEN $CLOSED $([ "$DELAY" -le "$(slow_ms 50)" ] && echo fast)" "3 True fast"
 check "disconnect while NDJSON is unsent: no call started after the close ($N ran before it)" eq "$LATE" 0
@@ -372,7 +382,7 @@ for r in 1 2 3 4; do
     for k in 1 2 3 4 5; do python3 "$TMP/churn.py" "$W1_PORT" "$TMP/mix.json" $((r * 10 + k)) & CP+=($!); done
     wait "${CP[@]}"
 done
-sleep 0.5
+settle 500
 check "churn: nothing left in flight upstream ($(stats requests) calls, $(stats closed_by_client) closed by Warden)" eq "$(stats active)" 0
 # (the mock's max_active is no measure during churn: it notices a cancelled call's close a moment
 # after Warden has started the next call in the freed slot; the batch below measures cleanly)

@@ -169,17 +169,27 @@ check "h2c prior knowledge works with server.http2: on" eq "$h2" "2 200"
 
 # ---------------------------------------------------------------- idle keep-alive (idle 500 ms, header 1500 ms)
 IDLE_MAX=$(slow_ms 1000 1400) # under header_timeout_ms: the idle time-out, not the header one
-out=$($RAWC idle "$WARDEN_PORT")
+# the 3-s request (below) and the three connections' timers run at once, each on its own
+# connection (one after the other before: ~6 s of waiting)
+chat '{"model":"slow","messages":[{"role":"user","content":"hi"}]}' "${AUTH[@]}" >/dev/null &
+slow_pid=$!
+$RAWC idle "$WARDEN_PORT" >"$TMP/raw-idle" &
+idle_pid=$!
+$RAWC fresh "$WARDEN_PORT" >"$TMP/raw-fresh" &
+fresh_pid=$!
+$RAWC trickle "$WARDEN_PORT" >"$TMP/raw-trickle" &
+trickle_pid=$!
+wait "$idle_pid" "$fresh_pid" "$trickle_pid"
+out=$(cat "$TMP/raw-idle")
 check "keep-alive: a second request 250 ms later is served on the same connection" eq "$(field "$out" 'd["second_ok"]')" True
 ms=$(field "$out" 'd["closed_after_ms"]')
 check "keep-alive: idle connection closed after idle_timeout_ms 500 ($ms ms <= $IDLE_MAX)" bash -c "[ '$ms' != None ] && [ $ms -ge 400 ] && [ $ms -le $IDLE_MAX ]"
-ms=$(field "$($RAWC fresh "$WARDEN_PORT")" 'd["closed_after_ms"]')
+ms=$(field "$(cat "$TMP/raw-fresh")" 'd["closed_after_ms"]')
 check "a fresh connection that sends nothing is idle too ($ms ms <= $IDLE_MAX)" bash -c "[ '$ms' != None ] && [ $ms -ge 400 ] && [ $ms -le $IDLE_MAX ]"
-ms=$(field "$($RAWC trickle "$WARDEN_PORT")" 'd["closed_after_ms"]')
+ms=$(field "$(cat "$TMP/raw-trickle")" 'd["closed_after_ms"]')
 check "a started request gets header_timeout_ms 1500, not idle_timeout_ms, even while bytes trickle in ($ms ms)" \
     bash -c "[ '$ms' != None ] && [ $ms -ge 1300 ] && [ $ms -le $(slow_ms 2300) ]"
-t0=$(now_ms)
-chat '{"model":"slow","messages":[{"role":"user","content":"hi"}]}' "${AUTH[@]}" >/dev/null
+wait "$slow_pid"
 check "a request answered after 3 s (longer than idle_timeout_ms) is not cut" eq "$(status)" 200
 check "warden alive" alive
 
@@ -228,16 +238,17 @@ YAML
     local curls=()
     # answered requests leave 3-s async_post checks pending, so the drain check cannot
     # leave early and the drain time-out's grace timer is what ends each worker's loop
-    for i in 1 2 3 4 5 6 7 8; do
-        curl -s -o /dev/null --max-time 5 -H 'content-type: application/json' \
-            -d '{"model":"fast","messages":[{"role":"user","content":"hi"}]}' "http://127.0.0.1:$port/v1/chat/completions"
-    done
-    for i in 1 2 3 4 5 6 7 8; do
-        curl -s -o /dev/null --max-time 10 -H 'content-type: application/json' \
-            -d '{"model":"slow","messages":[{"role":"user","content":"hi"}]}' "http://127.0.0.1:$port/v1/chat/completions" \
-            >/dev/null 2>&1 &
-        curls+=($!)
-    done
+    # (one curl for the 8 answered requests, one after the other, and one for the 8 slow ones,
+    # all at once: 16 curl processes' start-ups took ~0.3 s a run)
+    local u="http://127.0.0.1:$port/v1/chat/completions"
+    curl -s --max-time 5 -H 'content-type: application/json' -d '{"model":"fast","messages":[{"role":"user","content":"hi"}]}' \
+        -o /dev/null "$u" -o /dev/null "$u" -o /dev/null "$u" -o /dev/null "$u" \
+        -o /dev/null "$u" -o /dev/null "$u" -o /dev/null "$u" -o /dev/null "$u"
+    curl -s --no-progress-meter --parallel --parallel-immediate --max-time 10 -H 'content-type: application/json' \
+        -d '{"model":"slow","messages":[{"role":"user","content":"hi"}]}' \
+        -o /dev/null "$u" -o /dev/null "$u" -o /dev/null "$u" -o /dev/null "$u" \
+        -o /dev/null "$u" -o /dev/null "$u" -o /dev/null "$u" -o /dev/null "$u" >/dev/null 2>&1 &
+    curls+=($!)
     sleep 0.4
     local t0
     t0=$(now_ms)

@@ -115,7 +115,6 @@ echo "    Retry-After 1: status $(status), attempts $(header x-warden-attempts),
 check "retry-after: answered 200 after the 429" eq "$(status)" 200
 check "retry-after: the mock saw 2 attempts" eq "${#st[@]}" 2
 [ "${#st[@]}" -ge 2 ] && check "retry-after: second attempt not before 1 s ($((st[1] - st[0])) ms)" in_range $((st[1] - st[0])) 1000 "$(slow_ms 1300)"
-sleep 1.1 # let the target's cooldown from that Retry-After pass
 
 # ---------------------------------------------------------------- cooldown shared across requests
 # A 429 with Retry-After: 2 on the only target (no retries) opens its circuit for 2 s.
@@ -167,8 +166,16 @@ check "stream, killed mid-stream: no fallback after the first byte" eq "$(curl -
 
 # ---------------------------------------------------------------- a flaky target under load
 # two targets, one fails half its requests; retries move a failed attempt to the other target
-seq 1 500 | xargs -P 20 -I{} curl -s -o /dev/null -w '%{http_code}\n' --max-time 20 -H 'Content-Type: application/json' \
-    -d "{\"model\":\"flaky-model\",$MSG}" "$WARDEN/v1/chat/completions" >"$TMP/codes"
+# curl --parallel (20 transfers at a time) in 4 waves of 125, 1.05 s apart (health.cooldown_ms is
+# 1000): the circuit opens, half-opens and probes again several times. 500 curl processes
+# (xargs -P 20) did the same in ~11 s, nearly all of it their start-up; the requests take ~0.1 s.
+for _ in $(seq 1 125); do printf 'url = "%s"\noutput = "/dev/null"\n' "$WARDEN/v1/chat/completions"; done >"$TMP/flaky.curl"
+: >"$TMP/codes"
+for wave in 1 2 3 4; do
+    [ "$wave" = 1 ] || sleep 1.05
+    curl -s --no-progress-meter --parallel --parallel-max 20 --parallel-immediate -K "$TMP/flaky.curl" -w '%{http_code}\n' \
+        --max-time 20 -H 'Content-Type: application/json' -d "{\"model\":\"flaky-model\",$MSG}" >>"$TMP/codes"
+done
 n200=$(grep -c '^200$' "$TMP/codes")
 others=$(grep -v '^200$' "$TMP/codes" | sort | uniq -c | tr '\n' ' ')
 metrics=$(curl -s "$WARDEN/metrics")

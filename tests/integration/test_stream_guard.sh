@@ -183,10 +183,11 @@ check "pattern error, fail_closed, stream: ends with an error event" contains "$
 
 # ---- memory: 50 clients that never read a guarded stream (bounded: 20000 events each at most)
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$WARDEN_PID/status"; }
-hold_clients() { # MODEL SECONDS: 50 connections that send a request and never read
-    python3 - "$WARDEN_PORT" "$1" "$2" <<'PY'
-import socket, sys, time
-port, model, secs = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+hold_clients() { # MODEL SECONDS STOPFILE: 50 connections that send a request and never read, for
+    # SECONDS or until STOPFILE exists
+    python3 - "$WARDEN_PORT" "$1" "$2" "$3" <<'PY'
+import os, socket, sys, time
+port, model, secs, stop = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), sys.argv[4]
 body = ('{"model":"%s","stream":true,"messages":[{"role":"user","content":"hi"}]}' % model).encode()
 socks = []
 for i in range(50):
@@ -195,20 +196,34 @@ for i in range(50):
     s.connect(("127.0.0.1", port))
     s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
     socks.append(s)
-time.sleep(secs)
+end = time.monotonic() + secs
+while time.monotonic() < end and not os.path.exists(stop):
+    time.sleep(0.02)
 for s in socks:
     s.close()
 PY
 }
 req "$(mock_body redact "warm up" 2 0)"
 BASE=$(rss_kb)
-hold_clients endless 4 &
+# after_rss: RSS once they left, polled for up to 2 s until within 10 MB of the baseline (it was
+# read once after a fixed 2 s)
+after_rss() {
+    local i rss
+    for i in $(seq 1 40); do
+        rss=$(rss_kb)
+        [ $((rss - BASE)) -lt $((10 * 1024)) ] && break
+        sleep 0.05
+    done
+    echo "$rss"
+}
+# the clients are let go once the peak is read (they held on a second longer before)
+hold_clients endless 4 "$TMP/hold-stop" &
 HOLD=$!
 sleep 3
 PEAK=$(rss_kb)
+touch "$TMP/hold-stop"
 wait "$HOLD"
-sleep 2
-AFTER=$(rss_kb)
+AFTER=$(after_rss)
 case "$WARDEN_BIN" in
 *asan*) # ASan's quarantine keeps freed memory resident: RSS says nothing there
     echo "  info $TEST_NAME: sanitizer build, RSS limits not checked" >&2 ;;
@@ -220,12 +235,13 @@ esac
 check "memory: warden alive" alive
 echo "  info $TEST_NAME: RSS kB baseline $BASE, 50 non-reading guarded clients $PEAK, after $AFTER" >&2
 # the same without a guard, for comparison (reported, not checked)
-hold_clients endless-none 4 &
+rm -f "$TMP/hold-stop"
+hold_clients endless-none 4 "$TMP/hold-stop" &
 HOLD=$!
 sleep 3
 PEAK0=$(rss_kb)
+touch "$TMP/hold-stop"
 wait "$HOLD"
-sleep 2
-echo "  info $TEST_NAME: then unguarded: 50 non-reading clients $PEAK0, after $(rss_kb)" >&2
+echo "  info $TEST_NAME: then unguarded: 50 non-reading clients $PEAK0, after $(after_rss)" >&2
 
 finish
