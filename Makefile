@@ -44,7 +44,12 @@ PLUGINS   := $(patsubst examples/plugins/%.c,$(BUILD)/plugins/%.so,$(PLUGIN_SRC)
 MODELS    := $(BUILD)/models/toxicity.model $(BUILD)/models/injection.model
 
 .PHONY: all deps run test module-graph unit unit-bin integration fuzz asan test-asan bench clean help format
-all: $(BUILD)/warden $(BUILD)/warden-mock $(PLUGINS) $(MODELS)
+all: $(BUILD)/warden $(BUILD)/warden-mock $(PLUGINS) $(MODELS) $(BUILD)/hs-cache
+
+# Compiled Hyperscan databases kept across starts (src/guard/hs_cache.h): the first start of each
+# pattern set fills it
+$(BUILD)/hs-cache:
+	@mkdir -p $@
 
 deps:
 	@scripts/install-deps.sh

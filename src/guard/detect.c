@@ -36,6 +36,7 @@
 #endif
 
 #include "guard/hs_block.h"
+#include "guard/hs_cache.h"
 #include "util/alloc.h"
 #include "util/err.h"
 #include "util/fmt.h"
@@ -493,7 +494,7 @@ static int compile_databases(struct detect_set *s, const char **exprs, const uns
             continue;
         hs_compile_error_t *cerr = NULL;
         hs_database_t **db = g < 0 ? &s->db : &s->gated[g].db;
-        if (hs_compile_multi(ex, fl, id, (unsigned)m, HS_MODE_BLOCK, NULL, db, &cerr) != HS_SUCCESS) {
+        if (guard_hs_compile_cached(ex, fl, id, (unsigned)m, HS_MODE_BLOCK, db, &cerr) != HS_SUCCESS) {
             util_set_err(err, errsz, "hyperscan: %s", cerr ? cerr->message : "compile failed");
             hs_free_compile_error(cerr);
             *db = NULL;

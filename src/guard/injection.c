@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "guard/hs_block.h"
+#include "guard/hs_cache.h"
 #include "guard/injection_cipher.h"
 #include "guard/injection_decode.h"
 #include "guard/injection_lex.h"
@@ -382,7 +383,7 @@ struct guard_injection *guard_injection_create(char *err, size_t errsz)
     }
     inj->lex = inj_lex_create();
     hs_compile_error_t *ce = NULL;
-    if (hs_compile_multi(exprs, flags, ids, (unsigned)N_PATTERNS, HS_MODE_BLOCK, NULL, &inj->db, &ce) != HS_SUCCESS) {
+    if (guard_hs_compile_cached(exprs, flags, ids, (unsigned)N_PATTERNS, HS_MODE_BLOCK, &inj->db, &ce) != HS_SUCCESS) {
         int at = ce ? ce->expression : -1;
         util_set_err(err, errsz, "injection pattern %s: %s", at >= 0 && (size_t)at < N_PATTERNS ? patterns[at].name : "?",
                      ce ? ce->message : "compile failed");
