@@ -267,6 +267,10 @@ static void on_stop_request(uv_async_t *a)
     if (w->draining)
         return;
     w->draining = 1;
+    /* the loop's clock is the time its iteration began: a loop busy since then would take as much
+     * from the HTTP/2 streams' wait (header_timeout_ms, and h2o's one second before its second
+     * GOAWAY, counted on the same clock) */
+    uv_update_time(&w->loop);
     w->_drain_began = uv_now(&w->loop);
     uv_close((uv_handle_t *)&w->_listener, NULL);
     h2o_context_request_shutdown(&w->h2o_ctx);

@@ -65,7 +65,7 @@ struct server_worker {
     uv_async_t _stop_async;
     uv_timer_t _drain_timer;
     uv_timer_t _drain_check;
-    uint64_t _drain_began;       /* uv_now when the drain began */
+    uint64_t _drain_began;       /* uv_now when the drain began (the loop's clock brought up to date) */
     struct keepalive _keepalive; /* idle HTTP/1 connections */
     int _ready;                  /* worker_init ran to its end: every handle above exists */
     uv_thread_t _thread;

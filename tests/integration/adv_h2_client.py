@@ -65,3 +65,11 @@ elif scen == "h2_new_after_term":
     os.kill(pid, signal.SIGTERM); time.sleep(0.05)
     s.sendall(headers(3) + frame(0, 1, 3, BODY))
     print(" ".join(read_frames(4)), "%.2f" % (time.time() - t0))
+elif scen == "h2_half_stalled":
+    # test_conn_faults.sh: the worker's stop request stalled 800 ms (the loop busy), header_timeout_ms
+    # 1000: the stream's body ends 1.35 s after SIGTERM, 0.55 s into the worker's drain
+    s.sendall(headers(1) + frame(0, 0, 1, BODY[:10])); time.sleep(0.2)
+    os.kill(pid, signal.SIGTERM); time.sleep(1.35)
+    try: s.sendall(frame(0, 1, 1, BODY[10:]))
+    except Exception as e: print(type(e).__name__)
+    print(" ".join(read_frames(4)), "%.2f" % (time.time() - t0))

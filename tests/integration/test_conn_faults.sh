@@ -87,4 +87,20 @@ rc=0
 for i in $(seq 1 100); do kill -0 "$WARDEN_PID" 2>/dev/null || break; sleep 0.1; done
 wait "$WARDEN_PID" || rc=$?
 check "... and the drain exits 0" eq "$rc" 0
+
+# The same stall with an h2c stream half sent at SIGTERM: its wait (header_timeout_ms 1000, and
+# h2o's one second before its second GOAWAY) counts from the worker's drain start, after the 800-ms
+# stall, not from the loop's clock cached before it (the stream whose body ended 0.55 s into the
+# drain was dropped, the worker gone 0.2 s after the stall)
+start_warden "server: {listen: \"127.0.0.1:@PORT@\", workers: 1, drain_timeout_ms: 4000, header_timeout_ms: 1000, http2: true}
+providers:
+  - {name: local, type: openai, base_url: \"@MOCK@/v1\"}
+models:
+  - {name: m, targets: [{provider: local, model: mock-1}]}" LD_PRELOAD="$SHIM" WARDEN_FAULT_STALL_ASYNC_MS=800 ASAN_OPTIONS="$FAULT_ASAN"
+OUT=$(timeout 30 python3 "$(dirname "$0")/adv_h2_client.py" h2_half_stalled "$WARDEN_PORT" "$WARDEN_PID" 2>&1)
+check "h2c stream half sent at SIGTERM, ended 0.55 s into a stalled drain: answered 503 shutting_down" contains "$OUT" "DATA1:shutting_down"
+rc=0
+for i in $(seq 1 100); do kill -0 "$WARDEN_PID" 2>/dev/null || break; sleep 0.1; done
+wait "$WARDEN_PID" || rc=$?
+check "... and the drain exits 0" eq "$rc" 0
 finish
