@@ -58,7 +58,8 @@ int keepalive_has_partial(const struct keepalive *ka);
 /* Whether some HTTP/2 connection has a stream whose request has not all arrived (its HEADERS
  * came before the GOAWAY, its body has not ended) or waits for the handler: the drain waits for it
  * as for a PARTIAL HTTP/1 request (h2o goes on reading the streams its GOAWAY let through). h2o
- * has no clock for it: the caller bounds the wait. 0 where the libh2o in use is not 2.2. */
+ * has no clock for it: the caller bounds the wait (libh2o 2.2.5 itself closes such a connection
+ * when it sends its second GOAWAY, a second into the drain). 0 where the libh2o in use is not 2.2. */
 int keepalive_h2_has_partial(const struct keepalive *ka);
 /* Stops the sweep timer and closes it (its memory belongs to the caller). */
 void keepalive_stop(struct keepalive *ka);
