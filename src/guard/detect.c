@@ -574,7 +574,8 @@ struct detect_set *detect_compile(const struct detect_rule *rules, size_t n, cha
         unsigned f = HS_FLAG_SOM_LEFTMOST | ((r->flags & DETECT_CASELESS) ? HS_FLAG_CASELESS : 0);
         hs_database_t *probe = NULL;
         hs_compile_error_t *cerr = NULL;
-        if (hs_compile(r->regex, f, HS_MODE_BLOCK, NULL, &probe, &cerr) == HS_SUCCESS) {
+        /* the probes go through the cache too: a start reads the ones that compiled back */
+        if (guard_hs_compile_cached(&r->regex, &f, NULL, 1, HS_MODE_BLOCK, &probe, &cerr) == HS_SUCCESS) {
             hs_free_database(probe);
             pcre2_code_free(re);
             s->mode[i] = MODE_SOM;
@@ -582,10 +583,10 @@ struct detect_set *detect_compile(const struct detect_rule *rules, size_t n, cha
             hs_free_compile_error(cerr);
             s->re[i] = re;
             f = HS_FLAG_SINGLEMATCH | ((r->flags & DETECT_CASELESS) ? HS_FLAG_CASELESS : 0);
-            if (hs_compile(r->regex, f, HS_MODE_BLOCK, NULL, &probe, &cerr) != HS_SUCCESS) {
+            if (guard_hs_compile_cached(&r->regex, &f, NULL, 1, HS_MODE_BLOCK, &probe, &cerr) != HS_SUCCESS) {
                 hs_free_compile_error(cerr);
                 f |= HS_FLAG_PREFILTER;
-                if (hs_compile(r->regex, f, HS_MODE_BLOCK, NULL, &probe, &cerr) != HS_SUCCESS) {
+                if (guard_hs_compile_cached(&r->regex, &f, NULL, 1, HS_MODE_BLOCK, &probe, &cerr) != HS_SUCCESS) {
                     hs_free_compile_error(cerr);
                     s->mode[i] = MODE_PCRE_ONLY;
                     s->any_pcre_only = 1;
