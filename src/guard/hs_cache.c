@@ -149,9 +149,9 @@ static void cache_write(const char *dir, const char *path, const unsigned char f
     int w = snprintf(tmp, sizeof(tmp), "%s/.hsdb-XXXXXX", dir);
     int fd = w > 0 && (size_t)w < sizeof(tmp) ? mkstemp(tmp) : -1;
     if (fd >= 0) {
-        int ok = write_all(fd, CACHE_MAGIC, CACHE_MAGIC_LEN) == 0 && write_all(fd, fp, UTIL_SHA256_BYTES) == 0 &&
-                 write_all(fd, bytes, len) == 0;
-        ok = close(fd) == 0 && ok && fchmodat(AT_FDCWD, tmp, 0644, 0) == 0;
+        int ok = fchmod(fd, 0644) == 0 && write_all(fd, CACHE_MAGIC, CACHE_MAGIC_LEN) == 0 &&
+                 write_all(fd, fp, UTIL_SHA256_BYTES) == 0 && write_all(fd, bytes, len) == 0;
+        ok = close(fd) == 0 && ok;
         if (!ok || rename(tmp, path) != 0) {
             LOG_DEBUG("guard", "pattern cache: cannot store %s: %s", path, strerror(errno));
             unlink(tmp);

@@ -104,9 +104,15 @@ static void conn_shut(struct keepalive_conn *c)
         shutdown(fd, SHUT_RDWR);
 }
 
+/* Attached to h2o, not shut down or closing: h2o's objects behind its socket are there */
+static int conn_live(const struct keepalive_conn *c)
+{
+    return c->sock != NULL && !c->shut && !uv_is_closing((const uv_handle_t *)&c->tcp);
+}
+
 static int conn_watchable(const struct keepalive_conn *c)
 {
-    return c->sock != NULL && !c->shut && !uv_is_closing((const uv_handle_t *)&c->tcp) && sock_is_http1(c->sock);
+    return conn_live(c) && sock_is_http1(c->sock);
 }
 
 static void on_sweep(uv_timer_t *t)
@@ -206,7 +212,7 @@ int keepalive_h2_has_partial(const struct keepalive *ka)
 {
     for (const h2o_linklist_t *n = ka->conns.next; n != &ka->conns; n = n->next) {
         const struct keepalive_conn *c = H2O_STRUCT_FROM_MEMBER(struct keepalive_conn, link, n);
-        if (c->sock == NULL || c->shut || uv_is_closing((const uv_handle_t *)&c->tcp))
+        if (!conn_live(c))
             continue;
         const struct h2_conn_head *h = h2_conn_of(c->sock);
         /* a client stream open and its response not begun: its request is still arriving, or
