@@ -213,7 +213,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    printf("prompt_injection start-up (patterns compiled, lexicon built): %.1f ms CPU\n", (double)(cpu_ns() - c0) / 1e6);
+    printf("prompt_injection start-up (patterns compiled or read from hs-cache/, lexicon built): %.1f ms CPU\n", (double)(cpu_ns() - c0) / 1e6);
     struct guard_injection_scratch *sc = guard_injection_scratch_new(inj);
     static char prompt[4096];
     fill(prompt, sizeof(prompt));
