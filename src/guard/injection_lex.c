@@ -746,6 +746,36 @@ static uint32_t lex_hash(const char *key, size_t n)
     return hash_final(h, n);
 }
 
+/* The hash of a phrase: its words' hashes combined, left to right ("a b c" is phrase_hash of
+ * phrase_hash(a, b) and c). The scan probes a phrase from the hashes of words it has already
+ * hashed, with no copy of the phrase's bytes to hash again. */
+static uint32_t phrase_hash(uint32_t a, uint32_t b)
+{
+    uint64_t h = (((uint64_t)a << 32) | b) ^ HASH_SEED;
+    h *= HASH_MUL;
+    h ^= h >> 32;
+    h *= HASH_MUL;
+    uint32_t r = (uint32_t)(h ^ (h >> 29));
+    return r ? r : 1;
+}
+
+/* The hash of key[0..n), a word or words separated by single spaces, as the scan computes it */
+static uint32_t key_hash(const char *key, size_t n)
+{
+    uint32_t h = 0;
+    size_t from = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && key[i] != ' ')
+            continue;
+        char word[56] = {0}; /* lex_hash reads it zero-padded */
+        memcpy(word, key + from, i - from);
+        uint32_t wh = lex_hash(word, i - from);
+        h = from == 0 ? wh : phrase_hash(h, wh);
+        from = i + 1;
+    }
+    return h;
+}
+
 static struct lex_slot *slot_find(struct inj_lex *lex, uint32_t h, const char *key, size_t n, int insert)
 {
     for (uint32_t i = h & (LEX_SLOTS - 1);; i = (i + 1) & (LEX_SLOTS - 1)) {
@@ -774,7 +804,7 @@ static void lex_add(struct inj_lex *lex, const char *w, size_t n, lex_cls cls)
         if (key[i] == ' ' && spaces++ == 0)
             first_end = i;
     }
-    struct lex_slot *s = slot_find(lex, lex_hash(key, n), key, n, 1);
+    struct lex_slot *s = slot_find(lex, key_hash(key, n), key, n, 1);
     s->cls |= cls;
     if (spaces > 0) { /* mark the first word as the head of a phrase, the last as its tail */
         char head_key[56] = {0}, tail_key[56] = {0};
@@ -919,6 +949,25 @@ static inline __attribute__((always_inline)) const struct lex_slot *lex_get(cons
             return NULL;
         const struct lex_slot *s = &lex->slot[i];
         if (lex->hash[i] == h && s->key[n] == 0 && key_eq(s->key, key, n))
+            return s;
+    }
+}
+
+/* The entry of the phrase "a b" whose hash is h (phrase_hash): a is a word or two words joined by a
+ * space, b a word. Compared in its parts: the phrase's bytes are never copied together. */
+static inline const struct lex_slot *phrase_get(const struct inj_lex *lex, uint32_t h, const char *a, size_t na, const char *b,
+                                                size_t nb)
+{
+    if (!(lex->bloom[BLOOM_WORD(h)] & BLOOM_BIT(h)))
+        return NULL;
+    if (na + 1 + nb >= sizeof(lex->slot[0].key)) /* longer than any key */
+        return NULL;
+    for (uint32_t i = h & (LEX_SLOTS - 1);; i = (i + 1) & (LEX_SLOTS - 1)) {
+        if (lex->hash[i] == 0)
+            return NULL;
+        const struct lex_slot *s = &lex->slot[i];
+        if (lex->hash[i] == h && memcmp(s->key, a, na) == 0 && s->key[na] == ' ' && memcmp(s->key + na + 1, b, nb) == 0 &&
+            s->key[na + 1 + nb] == 0)
             return s;
     }
 }
@@ -2448,8 +2497,9 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
     /* the previous words, to probe two- and three-word phrases: word-1 (the last word) and
      * "word-2 word-1" when word-2 heads a three-word phrase; reset at a sentence end.
      * Buffers are zero-padded for lex_hash. */
-    char w1[MAX_WORD + 8] = {0}, w21[2 * MAX_WORD + 8] = {0}, probe[3 * MAX_WORD + 16];
+    char w1[MAX_WORD + 8] = {0}, w21[2 * MAX_WORD + 8] = {0};
     size_t n1 = 0, n21 = 0, s1 = 0, s21 = 0;
+    uint32_t h1 = 0, h21 = 0; /* their hashes (phrase_hash) */
     unsigned heads1 = 0; /* phrase-head bits of word-1 */
     int have21 = 0;
     char key[MAX_WORD + 16] = {0};
@@ -2559,16 +2609,14 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             cls = e != NULL ? e->cls : 0;
             if (heads1 | have21) { /* most words follow no phrase head */
                 if ((heads1 & HEAD_BI) && (heads & TAIL)) { /* "word-1 word" */
-                    size_t pn = words_join(probe, w1, sizeof(w1), n1, key, n);
-                    const struct lex_slot *b2 = lex_get(lex, lex_hash(probe, pn), probe, pn);
+                    const struct lex_slot *b2 = phrase_get(lex, phrase_hash(h1, wh), w1, n1, key, n);
                     if (b2 != NULL && b2->cls) {
                         cls |= b2->cls;
                         tstart = (uint32_t)s1;
                     }
                 }
                 if (have21 && (heads & TAIL)) { /* "word-2 word-1 word" */
-                    size_t pn = words_join(probe, w21, sizeof(w21), n21, key, n);
-                    const struct lex_slot *b3 = lex_get(lex, lex_hash(probe, pn), probe, pn);
+                    const struct lex_slot *b3 = phrase_get(lex, phrase_hash(h21, wh), w21, n21, key, n);
                     if (b3 != NULL && b3->cls) {
                         cls |= b3->cls;
                         tstart = (uint32_t)s21;
@@ -2577,6 +2625,7 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
                 have21 = 0;
                 if ((heads1 & HEAD_TRI) && n1 + 1 + n <= MAX_WORD) { /* n1 + 1 + n <= MAX_WORD: both fit */
                     n21 = words_join(w21, w1, sizeof(w1), n1, key, n);
+                    h21 = phrase_hash(h1, wh);
                     s21 = s1;
                     have21 = 1;
                 }
@@ -2584,6 +2633,7 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             if (heads & (HEAD_BI | HEAD_TRI)) /* w1 is read only after a phrase head: most words are none */
                 memcpy(w1, key, MAX_WORD + 8); /* a constant size: inlined, no call per word */
             n1 = n;
+            h1 = wh;
             s1 = ws;
             heads1 = heads;
         }
