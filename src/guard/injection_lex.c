@@ -2264,14 +2264,21 @@ static void rules_setup(struct scan *s, const struct tok *c)
 #define LEX_NEVER_DAMPED ((1u << LEX_EXTRACT_SETUP) | (1u << LEX_OVERRIDE_POLICY_BLOCK))
 
 /* Settles the pending reveal: word t (NULL: the sentence ended) is the word after its noun. */
-static void settle_pending(struct scan *s, const struct tok *t)
+static void settle_pending_now(struct scan *s, const struct tok *t)
 {
-    if (s->pending_w <= 0 || (t != NULL && t->idx <= s->pending_idx))
+    if (t != NULL && t->idx <= s->pending_idx)
         return;
     /* "your instructions for cold brew", "your context window size": about it, not it */
     if (t == NULL || t->idx != s->pending_idx + 1 || !(t->cls & (B(K_PREP) | B(K_PROPN))))
         fire(s, s->pending_rule, s->pending_w, s->pending_start, s->pending_end);
     s->pending_w = 0;
+}
+
+/* Settles a waiting reveal, if one waits (rarely: the test is inline, the work is not) */
+static inline void settle_pending(struct scan *s, const struct tok *t)
+{
+    if (s->pending_w > 0)
+        settle_pending_now(s, t);
 }
 
 /* A sentence ended: a sentence that explains or defines words ("what does 'ignore previous
@@ -2646,7 +2653,7 @@ void inj_lex_score(const struct inj_lex *lex, const char *text, size_t len, stru
             if (ws >= 4 && (p[ws - 1] == ' ' || p[ws - 1] == '\'' || p[ws - 1] == '"') && named_after_you_are(p, ws))
                 cls |= B(K_NAMEDP); /* You are Mongo Tom, ... */
         }
-        if (n >= 5 && n <= MAX_WORD && !(cls & B(K_AI)) && (key[n - 1] == 't' || key[n - 1] == 'b') &&
+        if (n >= 5 && n <= MAX_WORD && (key[n - 1] == 't' || key[n - 1] == 'b') && !(cls & B(K_AI)) &&
             (memcmp(key + n - 3, "gpt", 3) == 0 || memcmp(key + n - 3, "bot", 3) == 0))
             cls |= B(K_PERSONA) | B(K_AI); /* HackGPT, EvilBot */
         if (cls != 0) {
