@@ -5,6 +5,9 @@
  *     again and stored afresh, with the right matches;
  *   - another set (one expression, one flag or one id changed) gets a file of its own;
  *   - WARDEN_HS_CACHE=off and a directory that does not exist compile and write nothing;
+ *   - a store that fails (the file's name taken by a directory: the rename fails; a directory no
+ *     file can be made in, even by root: /proc/self) still returns the compiled database and
+ *     leaves no temporary file behind;
  *   - a compile error is reported as hs_compile_multi reports it, and nothing is stored. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -80,11 +83,21 @@ static int setup(void **state)
     return 0;
 }
 
+/* Empties dir of everything a test left in it (files, temporaries, a directory in a file's place) */
 static int teardown(void **state)
 {
-    char name[512];
-    while (files(name, sizeof(name)) > 0)
-        unlink(name);
+    DIR *d = opendir(dir);
+    if (d != NULL) {
+        for (struct dirent *e; (e = readdir(d)) != NULL;) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char name[512];
+            snprintf(name, sizeof(name), "%s/%s", dir, e->d_name);
+            if (unlink(name) != 0)
+                rmdir(name);
+        }
+        closedir(d);
+    }
     rmdir(dir);
     return 0;
 }
@@ -203,6 +216,44 @@ static void off_and_missing_directories_write_nothing(void **state)
     assert_int_not_equal(access(missing, F_OK), 0);
 }
 
+/* Temporary files (".hsdb-XXXXXX") left in dir */
+static int temporaries(void)
+{
+    int n = 0;
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        n += strncmp(e->d_name, ".hsdb-", 6) == 0;
+    closedir(d);
+    return n;
+}
+
+static void failed_stores_leave_nothing_behind(void **state)
+{
+    char name[512];
+    hs_database_t *db = compile(exprs, flags, ids, 3);
+    hs_free_database(db);
+    assert_int_equal(files(name, sizeof(name)), 1);
+    /* the name taken by a directory: read finds no file, the store's rename fails */
+    assert_int_equal(unlink(name), 0);
+    assert_int_equal(mkdir(name, 0755), 0);
+    db = compile(exprs, flags, ids, 3);
+    assert_int_equal(matches(db, text), 7u);
+    hs_free_database(db);
+    assert_int_equal(temporaries(), 0);
+    struct stat st;
+    assert_int_equal(stat(name, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(rmdir(name), 0);
+    /* a directory nothing can be created in */
+    setenv("WARDEN_HS_CACHE", "/proc/self", 1);
+    db = compile(exprs, flags, ids, 3);
+    assert_int_equal(matches(db, text), 7u);
+    hs_free_database(db);
+    setenv("WARDEN_HS_CACHE", dir, 1);
+    assert_int_equal(files(NULL, 0), 0);
+}
+
 static void compile_errors_are_reported(void **state)
 {
     const char *bad[] = {"ok", "(unclosed"};
@@ -223,6 +274,7 @@ int main(void)
         cmocka_unit_test(damaged_files_are_compiled_again),
         cmocka_unit_test(each_set_has_its_own_file),
         cmocka_unit_test(off_and_missing_directories_write_nothing),
+        cmocka_unit_test(failed_stores_leave_nothing_behind),
         cmocka_unit_test(compile_errors_are_reported),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
