@@ -53,6 +53,7 @@ enum rule_mode {
 };
 
 #define DETECT_MAX_GATES 8 /* one bit each in trigger[] */
+#define DETECT_MAX_CONTEXT_RULES 4
 
 /* The rules of one gate: their database and the gate as byte tables. */
 struct gated_db {
@@ -60,6 +61,13 @@ struct gated_db {
     hs_database_t *db;
     size_t min_triggers, min_len; /* the gate's */
     unsigned char run[256];       /* 1: a match may contain the byte */
+};
+
+/* A rule scanned only around its context words (DETECT_SPAN_KEPT, see detect.h): its
+ * database, and its pattern's one width. */
+struct context_db {
+    hs_database_t *db;
+    size_t width;
 };
 
 struct detect_set {
@@ -75,6 +83,9 @@ struct detect_set {
     size_t n_gated;
     unsigned char trigger[256]; /* bit g: the byte is a trigger of gated[g] */
     unsigned char trigger_lo, trigger_hi; /* every trigger byte is in [lo, hi] (ASCII, not NUL or DEL) */
+    struct context_db ctx[DETECT_MAX_CONTEXT_RULES];
+    size_t n_ctx;
+    unsigned char *word_ctx; /* Hyperscan id n + k, a context word found in s->db: k's slot in ctx */
     int any_pcre_only;
     size_t max_width;
     pcre2_match_context *mctx;
@@ -83,6 +94,12 @@ struct detect_set {
 struct candidate {
     size_t start, end;
     unsigned rule;
+};
+
+/* Where a context rule's database scans: text[start, end). */
+struct context_window {
+    size_t start, end;
+    unsigned slot;
 };
 
 struct detect_scratch {
@@ -95,6 +112,8 @@ struct detect_scratch {
     struct guard_finding *found; /* before overlap resolution */
     size_t n_found, cap_found;
     int overflow;
+    struct context_window *win; /* in the order found; one that overlaps its rule's last one is merged into it */
+    size_t n_win, cap_win;
     /* Sets this scratch was grown for: growing is a Hyperscan call that costs
      * more than a scan, so it happens once per set, not per scan. */
     const struct detect_set *grown[16];
@@ -434,6 +453,9 @@ void detect_free(struct detect_set *s)
     hs_free_database(s->db);
     for (size_t g = 0; g < s->n_gated; g++)
         hs_free_database(s->gated[g].db);
+    for (size_t c = 0; c < s->n_ctx; c++)
+        hs_free_database(s->ctx[c].db);
+    free(s->word_ctx);
     pcre2_match_context_free(s->mctx);
     free(s);
 }
@@ -472,28 +494,85 @@ static int gate_slot(struct detect_set *s, const struct detect_gate *g)
     return (int)s->n_gated++;
 }
 
+/* The pattern's one width (context rules need one: a match's start is then its end's, in
+ * any window that holds it), or 0. */
+static size_t fixed_width(const char *expr, unsigned flags)
+{
+    hs_expr_info_t *info = NULL;
+    hs_compile_error_t *cerr = NULL;
+    if (hs_expression_info(expr, flags & ~(HS_FLAG_SINGLEMATCH | HS_FLAG_SOM_LEFTMOST), &info, &cerr) != HS_SUCCESS) {
+        hs_free_compile_error(cerr);
+        return 0;
+    }
+    size_t w = info->min_width == info->max_width && info->max_width != UINT_MAX ? info->max_width : 0;
+    free(info);
+    return w;
+}
+
+/* Can rule i be scanned only around its context words (see detect.h)? */
+static int context_usable(const struct detect_set *s, size_t i, size_t width)
+{
+    const struct detect_rule *r = &s->rules[i];
+    if ((r->flags & (DETECT_NEED_CONTEXT | DETECT_SPAN_KEPT)) != (DETECT_NEED_CONTEXT | DETECT_SPAN_KEPT) ||
+        s->mode[i] != MODE_SOM || r->gate != NULL || width == 0 || s->n_ctx == DETECT_MAX_CONTEXT_RULES)
+        return 0;
+    for (size_t k = 0; k < r->n_context; k++)
+        for (const unsigned char *p = (const unsigned char *)r->context[k]; *p; p++)
+            if (*p >= 0x80)
+                return 0; /* Hyperscan's caseless is ASCII's, as strncasecmp's is in the C locale */
+    return 1;
+}
+
+/* A context word as a Hyperscan literal: every byte but a letter or digit escaped. */
+static char *literal_source(const char *word)
+{
+    char *src = util_malloc(strlen(word) * 4 + 1), *w = src;
+    for (const unsigned char *p = (const unsigned char *)word; *p; p++)
+        w += isalnum(*p) ? sprintf(w, "%c", *p) : sprintf(w, "\\x%02x", *p);
+    return src;
+}
+
 /* One database for the rules without a gate, one per gate for the others (SOM rules only:
- * a gated rule's candidates come from the stretches its gate lets through). */
+ * a gated rule's candidates come from the stretches its gate lets through) and one per
+ * context rule, whose words join the first database as literals (ids n + k). */
 static int compile_databases(struct detect_set *s, const char **exprs, const unsigned *flags, const unsigned *ids, size_t nhs,
                              char *err, size_t errsz)
 {
-    const char **ex = util_calloc(nhs + 1, sizeof(*ex));
-    unsigned *fl = util_calloc(nhs + 1, sizeof(*fl)), *id = util_calloc(nhs + 1, sizeof(*id));
+    size_t n_words = 0;
+    for (size_t k = 0; k < nhs; k++)
+        n_words += s->rules[ids[k]].n_context;
+    const char **ex = util_calloc(nhs + n_words + 1, sizeof(*ex));
+    unsigned *fl = util_calloc(nhs + n_words + 1, sizeof(*fl)), *id = util_calloc(nhs + n_words + 1, sizeof(*id));
+    char **lit = util_calloc(n_words + 1, sizeof(*lit));
     int *slot = util_calloc(nhs + 1, sizeof(*slot));
+    size_t n_lit = 0;
     int rc = 0;
+    s->word_ctx = util_calloc(n_words + 1, 1);
     for (size_t k = 0; k < nhs; k++) {
         const struct detect_rule *r = &s->rules[ids[k]];
+        size_t width = (r->flags & DETECT_SPAN_KEPT) ? fixed_width(exprs[k], flags[k]) : 0;
         slot[k] = r->gate != NULL && s->mode[ids[k]] == MODE_SOM && gate_usable(r->gate) ? gate_slot(s, r->gate) : -1;
+        if (slot[k] >= 0 || !context_usable(s, ids[k], width))
+            continue;
+        slot[k] = DETECT_MAX_GATES + (int)s->n_ctx;
+        for (size_t w = 0; w < r->n_context; w++)
+            if (*r->context[w]) {
+                lit[n_lit] = literal_source(r->context[w]);
+                s->word_ctx[n_lit++] = (unsigned char)s->n_ctx;
+            }
+        s->ctx[s->n_ctx++] = (struct context_db){NULL, width};
     }
-    for (int g = -1; g < (int)s->n_gated && rc == 0; g++) {
+    for (int g = -1; g < DETECT_MAX_GATES + (int)s->n_ctx && rc == 0; g++) {
         size_t m = 0;
         for (size_t k = 0; k < nhs; k++)
             if (slot[k] == g)
                 ex[m] = exprs[k], fl[m] = flags[k], id[m] = ids[k], m++;
+        for (size_t w = 0; g < 0 && w < n_lit; w++)
+            ex[m] = lit[w], fl[m] = HS_FLAG_CASELESS, id[m] = (unsigned)(s->n + w), m++;
         if (m == 0)
             continue;
         hs_compile_error_t *cerr = NULL;
-        hs_database_t **db = g < 0 ? &s->db : &s->gated[g].db;
+        hs_database_t **db = g < 0 ? &s->db : g < DETECT_MAX_GATES ? &s->gated[g].db : &s->ctx[g - DETECT_MAX_GATES].db;
         if (guard_hs_compile_cached(ex, fl, id, (unsigned)m, HS_MODE_BLOCK, db, &cerr) != HS_SUCCESS) {
             util_set_err(err, errsz, "hyperscan: %s", cerr ? cerr->message : "compile failed");
             hs_free_compile_error(cerr);
@@ -501,6 +580,9 @@ static int compile_databases(struct detect_set *s, const char **exprs, const uns
             rc = -1;
         }
     }
+    for (size_t w = 0; w < n_lit; w++)
+        free(lit[w]);
+    free(lit);
     free(ex);
     free(fl);
     free(id);
@@ -671,6 +753,9 @@ int detect_scratch_grow(struct detect_scratch *sc, const struct detect_set *s)
     for (size_t g = 0; g < s->n_gated; g++)
         if (hs_alloc_scratch(s->gated[g].db, &sc->hs) != HS_SUCCESS)
             return WARDEN_ENOMEM;
+    for (size_t c = 0; c < s->n_ctx; c++)
+        if (hs_alloc_scratch(s->ctx[c].db, &sc->hs) != HS_SUCCESS)
+            return WARDEN_ENOMEM;
     if (sc->cap_hit < s->n) {
         sc->hit = util_realloc(sc->hit, s->n);
         sc->cap_hit = s->n;
@@ -695,6 +780,7 @@ void detect_scratch_free(struct detect_scratch *sc)
     hs_free_scratch(sc->hs);
     pcre2_match_data_free(sc->md);
     free(sc->cand);
+    free(sc->win);
     free(sc->hit);
     free(sc->found);
     free(sc);
@@ -727,10 +813,61 @@ static void add_candidate(struct scan_ctx *x, unsigned rule, size_t start, size_
     sc->cand[sc->n_cand++] = (struct candidate){start, end, rule};
 }
 
+static int continuation(const unsigned char *t, size_t i)
+{
+    return (t[i] & 0xC0) == 0x80;
+}
+
+/* Adds text[a, b) to where context rule c is scanned, merged into its last window when
+ * they overlap (Hyperscan reports the words in order: the windows come nearly sorted). */
+static void context_window_add(struct detect_scratch *sc, unsigned c, size_t a, size_t b)
+{
+    for (size_t k = sc->n_win; k-- > 0;)
+        if (sc->win[k].slot == c) {
+            struct context_window *w = &sc->win[k];
+            if (a > w->end || b < w->start)
+                break;
+            w->start = a < w->start ? a : w->start;
+            w->end = b > w->end ? b : w->end;
+            return;
+        }
+    if (sc->n_win == sc->cap_win) {
+        sc->cap_win = sc->cap_win ? sc->cap_win * 2 : 8;
+        sc->win = util_realloc(sc->win, sc->cap_win * sizeof(*sc->win));
+    }
+    sc->win[sc->n_win++] = (struct context_window){a, b, c};
+}
+
+/* A word of context rule c ends at `to`: the rule's candidates it can be near lie in the window
+ * added here. Near means (scan_core, detect_near) that the word lies within the
+ * DETECT_CONTEXT_BEFORE bytes before the span's start s' or within the DETECT_CONTEXT_AFTER
+ * bytes after its end e', where [s', e') is the candidate's span [s, e) (the check keeps it)
+ * widened to whole characters: s' is s or the start of the character s is inside, e' the
+ * first byte at or after e that is no continuation byte. A word after the span: e' >= to -
+ * AFTER, so e is at least that point walked back over continuation bytes. A word before it:
+ * s' <= to + BEFORE, so s is below that point + 1 walked forward over continuation bytes. The
+ * pattern's one width W then bounds the span's other end. */
+static void context_word(struct scan_ctx *x, unsigned c, size_t to)
+{
+    const unsigned char *t = x->text;
+    size_t w = x->s->ctx[c].width;
+    size_t a = to > DETECT_CONTEXT_AFTER ? to - DETECT_CONTEXT_AFTER : 0;
+    while (a > 0 && continuation(t, a - 1))
+        a--;
+    size_t b = to + DETECT_CONTEXT_BEFORE + 1;
+    while (b < x->len && continuation(t, b))
+        b++;
+    a = a > w ? a - w : 0;
+    b = b + w < x->len ? b + w : x->len;
+    context_window_add(x->sc, c, a, b);
+}
+
 static int on_hs_match(unsigned id, unsigned long long from, unsigned long long to, unsigned fl, void *ud)
 {
     struct scan_ctx *x = ud;
-    if (x->s->mode[id] == MODE_SOM)
+    if (id >= x->s->n)
+        context_word(x, x->s->word_ctx[id - x->s->n], (size_t)to);
+    else if (x->s->mode[id] == MODE_SOM)
         add_candidate(x, id, x->base + (size_t)from, x->base + (size_t)to);
     else
         x->sc->hit[id] = 1;
@@ -828,6 +965,27 @@ static int gated_candidates(struct scan_ctx *x)
     return 0;
 }
 
+/* The context rules: each scans the windows its words opened (see context_word) and, in a
+ * stream (tail set), the end of the text, where a word still to come may be near: a candidate
+ * whose e' (see context_word) lies within DETECT_CONTEXT_AFTER of the end. */
+static int context_candidates(struct scan_ctx *x, int tail)
+{
+    const struct detect_set *s = x->s;
+    struct detect_scratch *sc = x->sc;
+    for (unsigned c = 0; tail && c < s->n_ctx; c++) {
+        size_t a = x->len > DETECT_CONTEXT_AFTER ? x->len - DETECT_CONTEXT_AFTER : 0;
+        while (a > 0 && continuation(x->text, a - 1))
+            a--;
+        context_window_add(sc, c, a > s->ctx[c].width ? a - s->ctx[c].width : 0, x->len);
+    }
+    for (size_t k = 0; k < sc->n_win && !sc->overflow; k++) {
+        int rc = scan_stretch(x, s->ctx[sc->win[k].slot].db, sc->win[k].start, sc->win[k].end);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
 static int pcre_candidates(struct scan_ctx *x, unsigned rule)
 {
     const struct detect_set *s = x->s;
@@ -914,6 +1072,7 @@ static int scan_core(const struct detect_set *s, struct detect_scratch *sc, cons
     struct scan_ctx x = {s, sc, (const unsigned char *)text, len, 0};
     sc->n_cand = 0;
     sc->n_found = 0;
+    sc->n_win = 0;
     sc->overflow = 0;
     memset(sc->hit, 0, s->n);
     if (s->db != NULL && len > 0) {
@@ -923,6 +1082,7 @@ static int scan_core(const struct detect_set *s, struct detect_scratch *sc, cons
             if (detect_scratch_grow(sc, s) != 0)
                 return WARDEN_ENOMEM;
             sc->n_cand = 0;
+            sc->n_win = 0;
             e = guard_hs_scan(s->db, text, (unsigned)(len > UINT_MAX ? UINT_MAX : len), sc->hs, on_hs_match, &x);
         }
         if (e != HS_SUCCESS && e != HS_SCAN_TERMINATED)
@@ -932,6 +1092,11 @@ static int scan_core(const struct detect_set *s, struct detect_scratch *sc, cons
     }
     if (s->n_gated > 0 && len > 0 && !sc->overflow) {
         int rc = gated_candidates(&x);
+        if (rc != 0)
+            return rc;
+    }
+    if (s->n_ctx > 0 && len > 0 && !sc->overflow) {
+        int rc = context_candidates(&x, wait != NULL && wait->active);
         if (rc != 0)
             return rc;
     }

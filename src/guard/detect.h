@@ -13,7 +13,8 @@
  *      end) whose edges hold becomes a candidate (edges are checked inside
  *      the match callback, so a long digit run costs no memory); a rule with
  *      a gate (struct detect_gate) is scanned only over the stretches of text
- *      its gate lets through;
+ *      its gate lets through, one that needs a context word only around its
+ *      words (DETECT_SPAN_KEPT);
  *      a custom pattern Hyperscan cannot give starts for is only detected
  *      there and delimited by PCRE2 afterwards, and only if it occurred;
  *   2. per (rule, start), the longest end whose check accepts wins;
@@ -45,7 +46,16 @@ enum {
     DETECT_NEED_CONTEXT = 4,   /* only counts with a context word nearby */
     DETECT_NO_EDGES = 8,       /* the pattern may touch other word characters (e.g. "-----BEGIN") */
     DETECT_NO_RIGHT_EDGE = 16, /* the pattern is a prefix; the check finds where the value ends */
+    DETECT_SPAN_KEPT = 32,     /* the check never moves the span (with DETECT_NEED_CONTEXT: see below) */
 };
+
+/* A rule with DETECT_NEED_CONTEXT and DETECT_SPAN_KEPT whose pattern has one width (such as
+ * "[A-Za-z0-9/+]{40}"), ASCII context words and no gate is scanned only around its context
+ * words: they are found in the whole text with the other patterns (as literals), and the
+ * rule's own database scans the text within reach of each (DETECT_CONTEXT_BEFORE/AFTER in
+ * detect.c, plus the pattern's width). Only the candidates no context word is near are
+ * left out, and those are never findings; a stream's scan also takes the end of the text,
+ * where a word still to come may reach (see detect_scan_stream). */
 
 /* What a check says about a candidate. */
 enum { DETECT_REJECT = -1, DETECT_MATCH = 0, DETECT_VALID = 1 };

@@ -363,7 +363,7 @@ static const struct detect_rule builtin[] = {
      0, 3.0, TOKEN_MAX},
     {"AWS_ACCESS_KEY_ID", "(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}", 0, NULL, NULL, 0.9, 0.9,
      NULL, 0, NULL, 0, 0, 0},
-    {"AWS_SECRET_ACCESS_KEY", "[A-Za-z0-9/+]{40}", DETECT_NEED_CONTEXT, "/+", check_aws_secret, 0.5, 0.5, CTX(ctx_aws),
+    {"AWS_SECRET_ACCESS_KEY", "[A-Za-z0-9/+]{40}", DETECT_NEED_CONTEXT | DETECT_SPAN_KEPT, "/+", check_aws_secret, 0.5, 0.5, CTX(ctx_aws),
      NULL, 0, 4.0, 0},
     {"GITHUB_TOKEN", "gh[pousr]_[A-Za-z0-9]{36}", DETECT_NO_RIGHT_EDGE, "", check_token, 0.95, 0.95, NULL, 0, NULL, 0, 3.0,
      TOKEN_MAX},
