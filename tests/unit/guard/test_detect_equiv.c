@@ -6,7 +6,9 @@
  * pieces the shortcuts decide on (numbers and their separators, base64 runs of about 40
  * characters, the AWS context words at every distance, stray UTF-8 continuation bytes).
  * Streams too: detect_scan_stream on prefixes of each text gives the same findings and
- * the same hold. */
+ * the same hold. The one difference is the candidate cap: a text of more than 2^18 edged
+ * 40-character runs fails the plain scan (WARDEN_ETOOBIG, on_error applies) and scans with
+ * the context rule unless as many are near its words. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +25,7 @@
 #include "guard/pii.h"
 #include "guard/secrets.h"
 #include "repo_path.h"
+#include "util/err.h"
 
 struct pair {
     struct detect_set *fast, *plain;
@@ -254,12 +257,192 @@ static void context_words_at_every_distance(void **state)
     assert_true(found < 4 * 2 * 3 * 110);
 }
 
+/* Streams at every cut of the text, from 0 and from half the cut, final or not. */
+static void compare_every_cut(const struct pair *p, const char *text, size_t len)
+{
+    struct guard_finding *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0, capa = 0, capb = 0;
+    for (size_t cut = 0; cut <= len; cut++)
+        for (int k = 0; k < 4; k++) {
+            size_t hold_a = 0, hold_b = 0, from = k / 2 ? cut / 2 : 0;
+            na = nb = 0;
+            int ra = detect_scan_stream(p->fast, sc, text, cut, from, k % 2, 0.5, &a, &na, &capa, &hold_a);
+            int rb = detect_scan_stream(p->plain, sc, text, cut, from, k % 2, 0.5, &b, &nb, &capb, &hold_b);
+            assert_int_equal(ra, rb);
+            assert_int_equal(hold_a, hold_b);
+            same_findings(a, na, b, nb, text, cut);
+        }
+    free(a);
+    free(b);
+}
+
+/* The context words in other cases and inside other words, with a gap of valid 2-, 3- and
+ * 4-byte characters (after 0 to 3 spaces, so the reach ends at every byte of a character),
+ * before and after the key, and the key at the start and the end of the text; whole and
+ * streamed at every cut. */
+static void context_words_across_characters_and_cases(void **state)
+{
+    static const char *const words[] = {"aWs", "AWS", "Secret_Access_KEY", "xaws", "awsome", "aws_", "AWSs", "SecretAccessKeys"};
+    static const char *const chars[] = {"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80"};
+    static const char key[] = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE9a";
+    static char text[512];
+    size_t found = 0;
+    for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++)
+        for (int after = 0; after < 2; after++)
+            for (size_t c = 0; c < 3; c++)
+                for (size_t lead = 0; lead < 4; lead++)
+                    for (size_t k = 0; k * (c + 2) + lead < 80; k++) {
+                        size_t n = 0;
+                        n += (size_t)sprintf(text + n, "%s", after ? key : words[w]);
+                        for (size_t i = 0; i < lead; i++)
+                            text[n++] = ' ';
+                        for (size_t i = 0; i < k; i++)
+                            n += (size_t)sprintf(text + n, "%s", chars[c]);
+                        text[n++] = ' ';
+                        n += (size_t)sprintf(text + n, "%s", after ? words[w] : key);
+                        compare(&secrets, text, n);
+                        if (k % 8 == 2 * lead)
+                            compare_every_cut(&secrets, text, n);
+                        struct guard_finding *f = NULL;
+                        size_t nf = 0, cap = 0;
+                        assert_true(detect_scan(secrets.plain, sc, text, n, 0, 0.5, &f, &nf, &cap) >= 0);
+                        for (size_t i = 0; i < nf; i++)
+                            found += !strcmp(f[i].type, "AWS_SECRET_ACCESS_KEY");
+                        free(f);
+                    }
+    assert_true(found > 100);
+}
+
+/* Keys next to each other, sharing one word, a word inside a key, a run of 41 to 80 key
+ * characters, a key before '=', a word cut by the end of a stream's text ("a", "aw"), stray
+ * continuation bytes after a key (the stream's tail reaches back over them). */
+static void keys_around_one_word(void **state)
+{
+    static const char *const texts[] = {
+        "aws wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE9a aB3dEfGhIjKlMnOpQrStUvWxYz0123456789+/Zq",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE9a aws aB3dEfGhIjKlMnOpQrStUvWxYz0123456789+/Zq",
+        "wJalrXUtnFEMI/K7MDENG/awsxRfiCYzEXAMPLE9a end",
+        "key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE9aX aws",
+        "aws wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE9awJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE9a",
+        "aws wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE9a=",
+        "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE9a",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE9a\xc3\xa9\xc3\xa9 a",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE9a, aw",
+        "\xef\xbd\x81\xef\xbd\x97\xef\xbd\x93 wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE9a and \\u0061ws",
+        "aws\xe2\x80\x8b wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE9a \x85\x85\x85 wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE9a",
+        /* stray continuation bytes after the key: its span (whole characters) ends after them, so
+         * a stream's tail reaches back over them (a token before it makes the stream scan) */
+        "ghp_0123456789abcdefghijABCDEFGHIJ012345 wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE9a\x85\x85\x85\x85\x85\x85\x85"
+        "\x85\x85\x85 and then some more words",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE9a\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85 and then some more words",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE9a\xa9\x85\xa9\x85\xa9\x85\xa9\x85\xa9\x85\xa9\x85                     aws",
+    };
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        compare(&secrets, texts[i], strlen(texts[i]));
+        compare_every_cut(&secrets, texts[i], strlen(texts[i]));
+    }
+}
+
+/* Seeded texts of many keys and words in any case, with characters of every UTF-8 length,
+ * full-width letters and JSON escapes (folded before the scan), a few streamed at every cut. */
+static size_t dense_text(char *out, size_t want)
+{
+    static const char *const words[] = {"aws", "AWS", "aWS", "secret_access_key", "SECRETACCESSKEY", "Aws_Secret_Access_Key",
+                                        "awss", "xaws", "awsx", "aws=", "\xef\xbd\x81\xef\xbd\x97\xef\xbd\x93", "\\u0041WS"};
+    static const char *const seps[] = {" ", "\n", ":", "=", "\"", ",", "-", "/", "+", "_", "\xc3\xa9", "\xe2\x82\xac",
+                                       "\xf0\x9f\x98\x80", "\xc2\xa0", "\xe2\x80\x8b", "\x85", "\xef\xbc\x91"};
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+";
+    size_t n = 0;
+    while (n < want) {
+        unsigned kind = rnd(8);
+        if (kind < 3)
+            n += (size_t)sprintf(out + n, "%s", words[rnd(sizeof(words) / sizeof(words[0]))]);
+        else if (kind < 5) {
+            size_t k = kind == 3 ? 40 : 38 + rnd(6);
+            for (size_t i = 0; i < k; i++)
+                out[n++] = b64[rnd(sizeof(b64) - 1)];
+        } else if (kind == 5) {
+            size_t k = 1 + rnd(70);
+            for (size_t i = 0; i < k; i++)
+                out[n++] = ' ';
+        } else {
+            const char *sep = seps[rnd(sizeof(seps) / sizeof(seps[0]))];
+            for (size_t k = 1 + rnd(kind == 6 ? 1 : 25); k > 0; k--)
+                n += (size_t)sprintf(out + n, "%s", sep);
+        }
+        if (rnd(2))
+            out[n++] = ' ';
+    }
+    return n;
+}
+
+static void many_keys_and_words(void **state)
+{
+    static char text[8192];
+    rng_state = 17552026;
+    for (int i = 0; i < 1500; i++) {
+        size_t len = dense_text(text, 20 + rnd(i % 10 ? 400 : 3000));
+        compare(&secrets, text, len);
+        if (i % 25 == 1)
+            compare_every_cut(&secrets, text, len);
+    }
+}
+
+/* The candidate cap (2^18): the plain scan makes a candidate of every edged 40-character
+ * run and fails past it; the context rule makes them only near its words, so the same text
+ * scans (where no word is, and with one word, its one key). The scan fails the same way
+ * when the words are everywhere. Not identical: the one place the two differ. */
+static void the_candidate_cap_counts_only_keys_near_a_word(void **state)
+{
+    static const char key[] = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE9a";
+    size_t keys = (1u << 18) + 10, len = 0;
+    char *text = malloc(keys * 50);
+    for (size_t i = 0; i < keys; i++) {
+        memcpy(text + len, key, 40);
+        len += 40;
+        text[len++] = ' ';
+    }
+    struct guard_finding *f = NULL;
+    size_t nf = 0, cap = 0;
+    assert_int_equal(detect_scan(secrets.plain, sc, text, len, 0, 0.5, &f, &nf, &cap), WARDEN_ETOOBIG);
+    assert_int_equal(detect_scan(secrets.fast, sc, text, len, 0, 0.5, &f, &nf, &cap), 0);
+    memcpy(text, "aws ", 4);
+    assert_int_equal(detect_scan(secrets.plain, sc, text, len, 0, 0.5, &f, &nf, &cap), WARDEN_ETOOBIG);
+    assert_int_equal(detect_scan(secrets.fast, sc, text, len, 0, 0.5, &f, &nf, &cap), 1);
+    assert_string_equal(f[0].type, "AWS_SECRET_ACCESS_KEY");
+    assert_int_equal(f[0].start, 41); /* "aws " took the first key's first bytes */
+    len = 0;
+    for (size_t i = 0; i < keys; i++) {
+        memcpy(text + len, i % 2 ? key : "aws ", i % 2 ? 40 : 4);
+        len += i % 2 ? 40 : 4;
+        text[len++] = ' ';
+    }
+    for (size_t i = 0; i < keys / 2; i++) { /* every key near a word: as many candidates as keys */
+        memcpy(text + len, key, 40);
+        len += 40;
+        text[len++] = ' ';
+        memcpy(text + len, "aws ", 4);
+        len += 4;
+    }
+    nf = 0;
+    int ra = detect_scan(secrets.fast, sc, text, len, 0, 0.5, &f, &nf, &cap);
+    int rb = detect_scan(secrets.plain, sc, text, len, 0, 0.5, &f, &nf, &cap);
+    assert_int_equal(ra, WARDEN_ETOOBIG);
+    assert_int_equal(rb, WARDEN_ETOOBIG);
+    free(f);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(labelled_texts_give_the_same_findings),
         cmocka_unit_test(random_texts_give_the_same_findings),
         cmocka_unit_test(context_words_at_every_distance),
+        cmocka_unit_test(context_words_across_characters_and_cases),
+        cmocka_unit_test(keys_around_one_word),
+        cmocka_unit_test(many_keys_and_words),
+        cmocka_unit_test(the_candidate_cap_counts_only_keys_near_a_word),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
