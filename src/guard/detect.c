@@ -148,11 +148,17 @@ static int32_t cp_at(const unsigned char *s, size_t len, size_t i)
     return cp;
 }
 
+/* A UTF-8 continuation byte: inside a character, never at its start */
+static inline int utf8_continuation(unsigned char b)
+{
+    return (b & 0xC0) == 0x80;
+}
+
 /* The character that ends just before position i (i > 0). */
 static int32_t cp_before(const unsigned char *s, size_t len, size_t i)
 {
     size_t k = i - 1;
-    while (k > 0 && i - k < 4 && (s[k] & 0xC0) == 0x80)
+    while (k > 0 && i - k < 4 && utf8_continuation(s[k]))
         k--;
     return cp_at(s, len, k);
 }
@@ -813,11 +819,6 @@ static void add_candidate(struct scan_ctx *x, unsigned rule, size_t start, size_
     sc->cand[sc->n_cand++] = (struct candidate){start, end, rule};
 }
 
-static int continuation(const unsigned char *t, size_t i)
-{
-    return (t[i] & 0xC0) == 0x80;
-}
-
 /* Adds text[a, b) to where context rule c is scanned, merged into its last window when
  * they overlap (Hyperscan reports the words in order: the windows come nearly sorted). */
 static void context_window_add(struct detect_scratch *sc, unsigned c, size_t a, size_t b)
@@ -852,10 +853,10 @@ static void context_word(struct scan_ctx *x, unsigned c, size_t to)
     const unsigned char *t = x->text;
     size_t w = x->s->ctx[c].width;
     size_t a = to > DETECT_CONTEXT_AFTER ? to - DETECT_CONTEXT_AFTER : 0;
-    while (a > 0 && continuation(t, a - 1))
+    while (a > 0 && utf8_continuation(t[a - 1]))
         a--;
     size_t b = to + DETECT_CONTEXT_BEFORE + 1;
-    while (b < x->len && continuation(t, b))
+    while (b < x->len && utf8_continuation(t[b]))
         b++;
     a = a > w ? a - w : 0;
     b = b + w < x->len ? b + w : x->len;
@@ -983,7 +984,7 @@ static int context_candidates(struct scan_ctx *x, int tail)
     struct detect_scratch *sc = x->sc;
     for (unsigned c = 0; tail && c < s->n_ctx; c++) {
         size_t a = x->len > DETECT_CONTEXT_AFTER ? x->len - DETECT_CONTEXT_AFTER : 0;
-        while (a > 0 && continuation(x->text, a - 1))
+        while (a > 0 && utf8_continuation(x->text[a - 1]))
             a--;
         context_window_add(sc, c, a > s->ctx[c].width ? a - s->ctx[c].width : 0, x->len);
     }
@@ -1131,9 +1132,9 @@ static int scan_core(const struct detect_set *s, struct detect_scratch *sc, cons
             if (v == DETECT_REJECT || sp.end <= sp.start || sp.end > len)
                 continue;
             /* whole characters only (a byte-mode '.' may stop inside one): redaction keeps UTF-8 valid */
-            while (sp.start > 0 && ((unsigned char)text[sp.start] & 0xC0) == 0x80)
+            while (sp.start > 0 && utf8_continuation((unsigned char)text[sp.start]))
                 sp.start--;
-            while (sp.end < len && ((unsigned char)text[sp.end] & 0xC0) == 0x80)
+            while (sp.end < len && utf8_continuation((unsigned char)text[sp.end]))
                 sp.end++;
             double score = v == DETECT_VALID ? r->valid_score : r->score;
             int ctx = detect_near(text, len, sp.start, sp.end, r->context, r->n_context, DETECT_CONTEXT_BEFORE,
@@ -1503,7 +1504,7 @@ static int partial_of(const struct detect_set *s, struct detect_scratch *sc, siz
         }
         /* a complete match is decided; another one may start inside it */
         off = ov[0] + 1;
-        while (off < end && ((unsigned char)text[off] & 0xC0) == 0x80)
+        while (off < end && utf8_continuation((unsigned char)text[off]))
             off++;
     }
     return 0;
@@ -1539,7 +1540,7 @@ int detect_scan_stream(const struct detect_set *s, struct detect_scratch *sc, co
     if (!final) {
         /* a character cut by the end of the text so far is not text yet */
         size_t end = len, lead = len;
-        while (lead > from && len - lead < 4 && ((unsigned char)text[lead - 1] & 0xC0) == 0x80)
+        while (lead > from && len - lead < 4 && utf8_continuation((unsigned char)text[lead - 1]))
             lead--;
         if (lead > from) {
             unsigned c = (unsigned char)text[lead - 1];

@@ -158,6 +158,15 @@ static unsigned rnd(unsigned n)
     return (unsigned)((rng_state >> 33) % n);
 }
 
+/* k random bytes of the alphabet into out; returns k */
+static size_t random_run(char *out, const char *alphabet, size_t k)
+{
+    size_t n = strlen(alphabet);
+    for (size_t i = 0; i < k; i++)
+        out[i] = alphabet[rnd((unsigned)n)];
+    return k;
+}
+
 /* A random text of about `want` bytes from pieces the shortcuts decide on. */
 static size_t random_text(char *out, size_t want)
 {
@@ -174,24 +183,15 @@ static size_t random_text(char *out, size_t want)
         case 1:
             n += (size_t)sprintf(out + n, "%s", words[rnd(sizeof(words) / sizeof(words[0]))]);
             break;
-        case 2: {
-            size_t k = 36 + rnd(8);
-            for (size_t i = 0; i < k; i++)
-                out[n++] = b64[rnd(sizeof(b64) - 1)];
+        case 2: /* key-like runs around the AWS rule's 40 */
+            n += random_run(out + n, b64, 36 + rnd(8));
             break;
-        }
-        case 3: {
-            size_t k = 1 + rnd(5);
-            for (size_t i = 0; i < k; i++)
-                out[n++] = (char)('0' + rnd(10));
+        case 3:
+            n += random_run(out + n, "0123456789", 1 + rnd(5));
             break;
-        }
-        case 4: {
-            size_t k = 1 + rnd(4);
-            for (size_t i = 0; i < k; i++)
-                out[n++] = hex[rnd(sizeof(hex) - 1)];
+        case 4:
+            n += random_run(out + n, hex, 1 + rnd(4));
             break;
-        }
         case 5: {
             size_t k = 1 + rnd(3); /* stray continuation bytes, or a two-byte letter (é) */
             if (rnd(2))
