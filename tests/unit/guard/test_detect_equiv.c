@@ -223,6 +223,18 @@ static void random_texts_give_the_same_findings(void **state)
 /* An AWS secret key with a context word before or after it at every distance around the
  * reach of DETECT_CONTEXT_BEFORE / AFTER, the gap made of spaces or of stray continuation
  * bytes (a span is widened over them to whole characters). */
+/* AWS_SECRET_ACCESS_KEY findings of the plain scan of text[0, n) */
+static size_t aws_keys_found(const char *text, size_t n)
+{
+    struct guard_finding *f = NULL;
+    size_t nf = 0, cap = 0, found = 0;
+    assert_true(detect_scan(secrets.plain, sc, text, n, 0, 0.5, &f, &nf, &cap) >= 0);
+    for (size_t i = 0; i < nf; i++)
+        found += !strcmp(f[i].type, "AWS_SECRET_ACCESS_KEY");
+    free(f);
+    return found;
+}
+
 static void context_words_at_every_distance(void **state)
 {
     static const char *const words[] = {"aws", "AWS_SECRET_ACCESS_KEY", "secretaccesskey", "awss"};
@@ -246,12 +258,7 @@ static void context_words_at_every_distance(void **state)
                         n += (size_t)sprintf(text + n, "%s", words[w]);
                     n += (size_t)sprintf(text + n, " end");
                     compare(&secrets, text, n);
-                    struct guard_finding *f = NULL;
-                    size_t nf = 0, cap = 0;
-                    assert_true(detect_scan(secrets.plain, sc, text, n, 0, 0.5, &f, &nf, &cap) >= 0);
-                    for (size_t i = 0; i < nf; i++)
-                        found += !strcmp(f[i].type, "AWS_SECRET_ACCESS_KEY");
-                    free(f);
+                    found += aws_keys_found(text, n);
                 }
     assert_true(found > 100); /* the key is found where a word is near, and not elsewhere */
     assert_true(found < 4 * 2 * 3 * 110);
@@ -303,12 +310,7 @@ static void context_words_across_characters_and_cases(void **state)
                         compare(&secrets, text, n);
                         if (k % 8 == 2 * lead)
                             compare_every_cut(&secrets, text, n);
-                        struct guard_finding *f = NULL;
-                        size_t nf = 0, cap = 0;
-                        assert_true(detect_scan(secrets.plain, sc, text, n, 0, 0.5, &f, &nf, &cap) >= 0);
-                        for (size_t i = 0; i < nf; i++)
-                            found += !strcmp(f[i].type, "AWS_SECRET_ACCESS_KEY");
-                        free(f);
+                        found += aws_keys_found(text, n);
                     }
     assert_true(found > 100);
 }
