@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "guard/classifier.h"
 #include "repo_path.h"
-#include "util/clock.h"
 
 static const char *const pos_texts[] = {"you are a stupid idiot", "shut up moron", "what an idiot, total moron",
                                         "stupid loser, shut up", "idiot idiot idiot", "you moron, go away loser"};
@@ -34,6 +34,14 @@ static struct guard_classifier *train_small(void)
 static double p_of(const struct guard_classifier *m, const char *t)
 {
     return guard_classifier_predict(m, t, strlen(t));
+}
+
+/* CPU time this thread used, in ns */
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
 static void training_separates_the_classes(void **state)
@@ -137,14 +145,15 @@ static void shipped_model_generalises_to_comments(void **state)
     assert_true(tp + fn >= 75 && tn + fp >= 75);
     assert_true(f1 >= 0.60);
 
-    /* inference on 1 KB: the bench measures it; here only a loose bound so a loaded machine does not fail */
+    /* inference on 1 KB: the bench measures it; here only a loose bound, on this thread's CPU
+     * time, so a loaded machine (or a run at idle priority) does not fail it */
     char kb[1024];
     for (size_t i = 0; i < sizeof(kb); i++)
         kb[i] = "the quick brown fox jumps over the lazy dog, you idiot. "[i % 56];
-    uint64_t t0 = util_now_ns();
+    uint64_t t0 = thread_cpu_ns();
     for (int i = 0; i < 200; i++)
         guard_classifier_predict(m, kb, sizeof(kb));
-    double us = (double)(util_now_ns() - t0) / 1000.0 / 200;
+    double us = (double)(thread_cpu_ns() - t0) / 1000.0 / 200;
     printf("inference, 1 KB: %.1f us\n", us);
     assert_true(us < 1000);
     guard_classifier_free(m);
