@@ -207,7 +207,7 @@ static const struct lex_group lexicon[] = {
                  "onceki|tum|butun|eerdere|alle eerdere|voorgaande|bovenstaande|sebelumnya|semua|terdahulu|dotychczasowe|"
                  "hierboven|iniziali|iniciales|initiales|vorherige|vorheriges|bisherige|bisheriges|vorige|precedente"},
     {B(K_YOU), "you|u|yourself|ya|thee|tu|te|toi|dich|dir|du|ti|you're|youre|you'll|you've|you'd|ye|voce|vous|usted"},
-    {B(K_YOU) | B(K_YOUPOSS), "your|ur|yours|thy|tus|ton|tes|vos|votre|dein|deine|deinen|deiner|deinem|tuo|tue|"
+    {B(K_YOU) | B(K_YOUPOSS), "your|ur|yours|thy|tus|ton|tes|vos|votre|dein|deine|deinen|deiner|deinem|deines|tuo|tue|"
                               "swoj|swoje|swojego|swoich|twoj|twoje|twojego|twoich|jouw|uw|"
                               "tuoi|seu|suas|seus|sua|yer|yo|tu"},
     {B(K_VOID),
@@ -467,7 +467,11 @@ static const struct lex_group lexicon[] = {
                  "have to follow|need to follow|have to obey|need to obey"},
     {B(K_NOLONGER), "no longer|don't|dont|do not|doesn't|does not|never|won't|will not|not|none|nothing|didn't|didnt|"
                     "did not|wasn't|weren't|isn't|aren't|no more"},
-    {B(K_ARTICLE), "a|an|my|our|their|his|her|this|that|some"},
+    {B(K_ARTICLE), "a|an|my|our|their|his|her|this|that|some|"
+                   /* German, French, Spanish, Portuguese, Italian: a, my, our (not "su", also the polite "your") */
+                   "ein|eine|einen|einem|einer|eines|mein|meine|meinen|meinem|meiner|meines|unser|unsere|unseren|unserem|unserer|"
+                   "un|une|mon|ma|mes|notre|nos|leur|leurs|una|unos|unas|mi|mis|nuestro|nuestra|nuestros|nuestras|"
+                   "uma|meu|minha|meus|minhas|nosso|nossa|uno|mio|mia|miei|mie|nostro|nostra"},
     {B(K_MINE), "my|our|mine"},
     {B(K_THE), "the"},
     {B(K_CFGOBJ), "tools|tool|functions|function|tool definitions|function definitions|tool list|tool schemas|"
@@ -1123,6 +1127,25 @@ static int find_back(const struct scan *s, uint32_t from, lex_cls cls, const str
  * -1: someone else does it ("my manager told me to ignore", "people ignore", "the doc
  * says: 'ignore ...'"). The nearest subject before the verb in its sentence decides;
  * with none, a verb that opens its clause (after fillers) is an order. */
+/* Is the verb v an -ing form right after "keeps", "is", "started" ...: what a model does (a
+ * complaint about it), not what it is told to do? */
+static int habit_told(const struct scan *s, const struct tok *v)
+{
+    static const char *const before[] = {"keeps", "keep", "kept", "is", "are", "was", "were", "been", "started",
+                                         "starts", "stopped", "stops", "stop", "avoid", "avoids", "risks"};
+    const char *w = s->text + v->start;
+    size_t n = v->end - v->start;
+    if (n < 5 || strncasecmp(w + n - 3, "ing", 3) != 0 || v->start < 3 || w[-1] != ' ')
+        return 0;
+    size_t e = v->start - 1, b = e;
+    while (b > 0 && s->text[b - 1] != ' ' && s->text[b - 1] != '\n')
+        b--;
+    for (size_t i = 0; i < sizeof(before) / sizeof(before[0]); i++)
+        if (strlen(before[i]) == e - b && strncasecmp(s->text + b, before[i], e - b) == 0)
+            return 1;
+    return 0;
+}
+
 static int addressee(const struct scan *s, int k)
 {
     const struct tok *v = back(s, (uint32_t)k);
@@ -1146,6 +1169,8 @@ static int addressee(const struct scan *s, int k)
             for (uint32_t q = j + 1; q < RING && back(s, q) != NULL && back(s, q)->sent == v->sent; q++)
                 if (back(s, q)->cls & (B(K_QWH) | B(K_WHY)))
                     return -1; /* "why do LLMs ignore instructions?" asks about a model */
+            if (habit_told(s, v))
+                return -1; /* "my custom GPT keeps forgetting its instructions" */
             return 1; /* "the assistant must now ignore ...": the model is told */
         }
         if (t->idx >= v->clause)
