@@ -211,7 +211,8 @@ static int right_ok(const unsigned char *t, size_t len, size_t end, const char *
     if (end >= len)
         return 1;
     int32_t cp = cp_at(t, len, end);
-    if (is_word_cp(word_extra, cp))
+    /* a colon before a space ends a clause, not the token: "64 bytes from 2001:db8::1: icmp_seq=1" */
+    if (is_word_cp(word_extra, cp) && !(cp == ':' && end + 1 < len && isspace(t[end + 1])))
         return 0;
     if (numeric && (cp == '.' || cp == '-') && end + 1 < len && isalnum(t[end + 1]))
         return 0;
@@ -277,6 +278,72 @@ int detect_near(const char *text, size_t len, size_t start, size_t end, const ch
     size_t from = start > before ? start - before : 0;
     size_t to = end + after < len ? end + after : len;
     return window_has(text, from, start, words, n_words) || window_has(text, end, to, words, n_words);
+}
+
+/* The cells of the line [ls, le) split by d outside double quotes: how many; *col: the one
+ * holding pos; [*cs, *ce): the bounds of cell `want` (when the line has it). */
+static size_t row_cells(const char *t, size_t ls, size_t le, char d, size_t pos, size_t *col, size_t want, size_t *cs,
+                        size_t *ce)
+{
+    size_t cells = 0, from = ls;
+    int quoted = 0;
+    for (size_t i = ls; i <= le; i++) {
+        if (i < le && t[i] == '"')
+            quoted = !quoted;
+        if (i < le && (t[i] != d || quoted))
+            continue;
+        if (pos >= from && pos <= i)
+            *col = cells;
+        if (cells == want) {
+            *cs = from;
+            *ce = i;
+        }
+        cells++;
+        from = i + 1;
+    }
+    return cells;
+}
+
+#define TABLE_LINE_MAX 1024 /* longer lines are no table rows here */
+#define TABLE_MAX_ROWS 64   /* rows between a cell and its table's header */
+#define TABLE_LOOKUPS 256   /* header lookups a scan may make (each reads at most ~64 KB) */
+
+/* A candidate in a cell of a table (a CSV, TSV or markdown row: three cells or more split by
+ * '|', a tab, ';' or ','): its column's header cell may hold a context word ("id,name,phone"
+ * over "7,Ann,020 7946 0958"). The header is the first line of the block of lines holding the
+ * same separator above it, with as many cells. */
+static int table_header_has(const char *t, size_t len, size_t start, const char *const *words, size_t n)
+{
+    size_t ls = start, le = start;
+    while (ls > 0 && t[ls - 1] != '\n' && start - ls < TABLE_LINE_MAX)
+        ls--;
+    while (le < len && t[le] != '\n' && le - ls < TABLE_LINE_MAX)
+        le++;
+    if ((ls > 0 && t[ls - 1] != '\n') || (le < len && t[le] != '\n') || ls == 0)
+        return 0; /* a line too long, or the first line: no header above */
+    char d = 0;
+    for (const char *c = "|\t;,"; *c && !d; c++)
+        if (memchr(t + ls, *c, le - ls) != NULL)
+            d = *c;
+    size_t col = SIZE_MAX, cs = 0, ce = 0, cells = d ? row_cells(t, ls, le, d, start, &col, SIZE_MAX, &cs, &ce) : 0;
+    if (cells < 3 || col == SIZE_MAX)
+        return 0;
+    size_t hs = ls;
+    for (int rows = 0; hs > 0 && rows < TABLE_MAX_ROWS; rows++) {
+        size_t pe = hs - 1, ps = pe; /* the line above: [ps, pe) */
+        while (ps > 0 && t[ps - 1] != '\n' && pe - ps < TABLE_LINE_MAX)
+            ps--;
+        if ((ps > 0 && t[ps - 1] != '\n') || pe == ps || memchr(t + ps, d, pe - ps) == NULL)
+            break;
+        hs = ps;
+    }
+    size_t he = hs, hc = 0;
+    while (he < len && t[he] != '\n')
+        he++;
+    cs = ce = 0;
+    if (hs == ls || row_cells(t, hs, he, d, SIZE_MAX, &hc, col, &cs, &ce) != cells)
+        return 0;
+    return ce > cs && window_has(t, cs, ce, words, n);
 }
 
 /* The word that ends just before pos (skipping spaces and punctuation), as [*ws, *we). */
@@ -1120,6 +1187,7 @@ static int scan_core(const struct detect_set *s, struct detect_scratch *sc, cons
         return 0;
 
     qsort(sc->cand, sc->n_cand, sizeof(*sc->cand), cand_cmp);
+    unsigned table_lookups = 0;
     for (size_t i = 0; i < sc->n_cand;) {
         size_t j = i;
         const struct candidate *c0 = &sc->cand[i];
@@ -1139,6 +1207,13 @@ static int scan_core(const struct detect_set *s, struct detect_scratch *sc, cons
             double score = v == DETECT_VALID ? r->valid_score : r->score;
             int ctx = detect_near(text, len, sp.start, sp.end, r->context, r->n_context, DETECT_CONTEXT_BEFORE,
                                   DETECT_CONTEXT_AFTER);
+            /* a table's header is context too, for rules that context only raises (a rule that needs
+             * it is scanned near its words alone) */
+            if (!ctx && !(r->flags & DETECT_NEED_CONTEXT) && r->n_context > 0 && score < threshold &&
+                clamp01(score + DETECT_CONTEXT_BOOST) >= threshold && table_lookups < TABLE_LOOKUPS) {
+                table_lookups++;
+                ctx = table_header_has(text, len, sp.start, r->context, r->n_context);
+            }
             int negative = r->n_negative && detect_label_before(text, sp.start, r->negative, r->n_negative);
             /* a context word may still come within DETECT_CONTEXT_AFTER: a candidate it would
              * raise over the threshold is not decided yet */

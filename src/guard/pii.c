@@ -404,18 +404,19 @@ static int check_phone_us(const char *t, size_t len, struct detect_span *sp, con
     return nanp ? DETECT_VALID : plain ? DETECT_MATCH : DETECT_REJECT;
 }
 
-/* National formats with a trunk 0 (UK, DE, FR, IN...): 10 or 11 digits. Weak alone. */
+/* National formats with a trunk 0 (UK, DE, FR, IN...): 10 or 11 digits, the area code may be in
+ * parentheses ("(020) 7946 0958"). Weak alone. */
 static int check_phone_national(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
 {
-    size_t d = count_digits(SPAN(t, sp));
-    if (d < 10 || d > 12 || t[sp->start + 1] == '0')
+    size_t d = count_digits(SPAN(t, sp)), trunk = sp->start + (t[sp->start] == '(');
+    if (d < 10 || d > 12 || t[trunk + 1] == '0')
         return DETECT_REJECT; /* 10..12 digits with the trunk 0: UK/FR/IN 10-11, German mobiles 12 */
     if (grouped_tail(t, sp->start))
         return DETECT_REJECT;
     char sep = 0;
     for (size_t k = sp->start; k < sp->end; k++) {
         char c = t[k];
-        if (isdigit((unsigned char)c))
+        if (isdigit((unsigned char)c) || c == '(' || c == ')')
             continue;
         if (sep && c != sep && !(sep == '/' || c == '/'))
             return DETECT_REJECT; /* "030-123 4567": mixed separators read as two numbers */
@@ -425,7 +426,27 @@ static int check_phone_national(const char *t, size_t len, struct detect_span *s
     return DETECT_MATCH;
 }
 
-/* An Indian mobile number written without its trunk 0 or +91, "98765 43210": weak alone. */
+/* "0049 30 6790062": the international prefix as dialled in Europe instead of "+": valid as the
+ * number with "+" is, when written in groups (a run of digits starting 00 is as often an id). */
+static int check_phone_00(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
+{
+    char plus[48];
+    size_t n = sp->end - sp->start;
+    if (n - 1 > sizeof(plus) || count_digits(t + sp->start, n) == n)
+        return DETECT_REJECT;
+    plus[0] = '+';
+    memcpy(plus + 1, t + sp->start + 2, n - 2);
+    if (!guard_phone_intl_ok(plus, n - 1))
+        return DETECT_REJECT;
+    size_t e = phone_extension(t, len, sp->end);
+    if (!detect_edges_ok(t, len, sp->start, e, 1))
+        return DETECT_REJECT;
+    sp->end = e;
+    return DETECT_VALID;
+}
+
+/* An Indian mobile number written without its trunk 0 or +91, "98765 43210"; a Spanish one in three
+ * groups of three, "671 306 153": weak alone. */
 static int check_phone_in(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
 {
     return grouped_tail(t, sp->start) ? DETECT_REJECT : DETECT_MATCH;
@@ -492,7 +513,9 @@ static const char *const ctx_email[] = {"email", "e-mail", "mail", "contact", "a
 static const char *const ctx_phone[] = {"phone",   "telephone", "tel",     "mobile",   "cell",     "call",  "fax",
                                         "contact", "whatsapp",  "number",  "dial",     "reach",    "text",  "sms",
                                         "ring",    "landline",  "ph",      "mob",      "handy",    "telefon", "telefono",
-                                        "movil",   "celular",   "portable"};
+                                        "movil",   "celular",   "portable", "hotline", "helpline", "num", "nummer",
+                                        "telefonnummer", "rufnummer", "telefonisch", "mobil", "telefoon", "telefoonnummer",
+                                        "tél",     "téléphone", "teléfono", "telefone", "móvil", "numero", "número"};
 static const char *const ctx_card[] = {"card", "credit", "debit", "visa", "mastercard", "amex", "payment", "cc", "pay"};
 static const char *const ctx_iban[] = {"iban", "bank", "account", "transfer", "wire", "sepa", "swift", "payee"};
 static const char *const ctx_ssn[] = {"ssn", "social security", "social", "taxpayer", "tin", "ss#", "security number"};
@@ -548,6 +571,12 @@ static const struct detect_rule builtin[] = {
      "\\d{10}"},
     {"PHONE_NUMBER", "0\\d{1,4}[ /.\\-]?\\d{2,8}(?:[ .\\-]?\\d{2,4}){0,4}", DETECT_EDGE_NUMERIC, NULL,
      check_phone_national, 0.3, 0.3, CTX(ctx_phone), CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number},
+    {"PHONE_NUMBER", "\\(0\\d{1,4}\\)[ .\\-]?\\d{2,8}(?:[ .\\-]?\\d{2,4}){0,4}", DETECT_EDGE_NUMERIC, NULL,
+     check_phone_national, 0.3, 0.3, CTX(ctx_phone), CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number},
+    {"PHONE_NUMBER", "00[1-9][0-9 .()\\-]{6,24}[0-9]", DETECT_EDGE_NUMERIC | DETECT_NO_RIGHT_EDGE, NULL, check_phone_00, 0.3,
+     0.6, CTX(ctx_phone), CTX(neg_number), 0, 0, PHONE_TAIL, 0, NULL, &gate_number},
+    {"PHONE_NUMBER", "[6-9]\\d{2}[ .\\-]\\d{3}[ .\\-]\\d{3}", DETECT_EDGE_NUMERIC, NULL, check_phone_in, 0.3, 0.3,
+     CTX(ctx_phone), CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number},
     {"PHONE_NUMBER", "[6-9]\\d{4}[ \\-]\\d{5}", DETECT_EDGE_NUMERIC, NULL, check_phone_in, 0.3, 0.3, CTX(ctx_phone),
      CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number},
     {"CREDIT_CARD", "\\d{4}[ \\-]?\\d{4}[ \\-]?\\d{4}[ \\-]?\\d{1,7}", DETECT_EDGE_NUMERIC, NULL, check_card, 0.3, 1.0,

@@ -390,7 +390,8 @@ static const struct detect_rule builtin[] = {
      NULL, 0, NULL, 0, 0, PEM_MAX, "(?:[\\s\\S]{0,8192}?-----END[^\\n]{0,72}?-----)?", 0},
     {"JWT", "eyJ[A-Za-z0-9_\\-]{2,}\\.ey", DETECT_NO_RIGHT_EDGE, "-_", check_jwt, 0.9, 0.95, NULL, 0, NULL, 0, 0, 8192},
     {"DATABASE_URL",
-     "(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\\+srv)?|rediss?|amqps?|mssql|sqlserver|clickhouse|cockroachdb)://",
+     /* with a driver after a '+' ("postgresql+psycopg2://", SQLAlchemy's dialect+driver; "mongodb+srv://") */
+     "(?:postgres(?:ql)?|mysql|mariadb|mongodb|rediss?|amqps?|mssql|sqlserver|clickhouse|cockroachdb)(?:\\+[a-z0-9_]{1,24})?://",
      DETECT_CASELESS | DETECT_NO_RIGHT_EDGE, NULL, check_db_url, 0.9, 0.9, NULL, 0, NULL, 0, 0, 2048},
     /* a configuration name ending in _KEY ("SENDGRID_KEY=", "MASTER_KEY: "): upper case only, since in code
      * "cache_key", "foreign_key" and "sort_key" name identifiers, not secrets */

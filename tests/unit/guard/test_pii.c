@@ -240,6 +240,26 @@ static void pii_entities(void **state)
         "PHONE_NUMBER=555-123-4567x123|PHONE_NUMBER=001-415-555-0132|PHONE_NUMBER=+1-415-555-0132 ext. 12");
     PII("IBAN NO50 0715 0273 805 (a bad one)", ""); /* the tail of a grouped code is no phone */
     PII("code 020 7946 0958", "");                    /* a national format needs a context word */
+    /* the area code in parentheses; "00" for "+"; Spain's three groups of three; more context words */
+    PII("Phone: (020) 7946 0392, fax (030) 6105023", "PHONE_NUMBER=(020) 7946 0392|PHONE_NUMBER=(030) 6105023");
+    PII("Tel. 0049 30 6790062 or 0033 1 23 45 67 89", "PHONE_NUMBER=0049 30 6790062|PHONE_NUMBER=0033 1 23 45 67 89");
+    PII("id 00493067900621, order 0049 30 6790062", ""); /* an unbroken run of digits; an order number */
+    PII("mi teléfono es 671 306 153", "PHONE_NUMBER=671 306 153");
+    PII("In 2023 we shipped 914 532 807 units", "");
+    PII("Support hotline: 07700 900848; telefonisch unter 0152 4007 0205; Tél : 03 14 47 89 47",
+        "PHONE_NUMBER=07700 900848|PHONE_NUMBER=0152 4007 0205|PHONE_NUMBER=03 14 47 89 47");
+    /* a table's header is the context of its column, however far up (CSV, markdown) */
+    PII("id,name,phone,country\n1,Ann Marie Lee-Smithson,n/a,US\n2,Bob Alexander Johnson,n/a,US\n"
+        "3,\"Okafor, Amelia\",020 7946 0637,UK\n4,Li Chen,0152 1410 6117,DE\n",
+        "PHONE_NUMBER=020 7946 0637|PHONE_NUMBER=0152 1410 6117");
+    PII("| Name | Phone |\n|---|---|\n| Ann Marie Lee-Smithson | n/a |\n| Bob Alexander Johnson | n/a |\n"
+        "| Rossi | 06-69319531 |\n",
+        "PHONE_NUMBER=06-69319531");
+    PII("id,name,ref,country\n1,Ann,020 7946 0637,UK\n", ""); /* another column's header */
+    PII("phone,name,ref\nn/a,Ann Marie Lee-Smithson,none\nn/a,Bob Alexander Johnson,none\nn/a,Carla Dominguez Perez,none\n"
+        "n/a,Ann,020 7946 0637\n",
+        "");
+    PII("a ping6 reply: 64 bytes from 2001:db8::1: icmp_seq=1", "IP_ADDRESS=2001:db8::1");
     PII("order 415-555-0132 and invoice no. 212-555-0187", ""); /* identifiers, not phones */
     PII("pay $415-555-0132 now", "");
     PII("card 4111 1111 1111 1111, exp 12/25", "CREDIT_CARD=4111 1111 1111 1111");
@@ -299,6 +319,8 @@ static void secrets_rules(void **state)
     SECRET("DATABASE_URL=postgres://app:S3cr3tP4ss@db.internal:5432/app",
            "DATABASE_URL=postgres://app:S3cr3tP4ss@db.internal:5432/app");
     SECRET("mongodb+srv://u:pw123456@cluster0.example.net/x", "DATABASE_URL=mongodb+srv://u:pw123456@cluster0.example.net/x");
+    SECRET("engine = create_engine(\"postgresql+psycopg2://svc:w650PG0kqYbP0Uun@10.0.4.12:5432/wh\")",
+           "DATABASE_URL=postgresql+psycopg2://svc:w650PG0kqYbP0Uun@10.0.4.12:5432/wh"); /* SQLAlchemy's dialect+driver */
     SECRET("redis://localhost:6379/0 and postgres://app:${DB_PASSWORD}@db/app", "");
     SECRET("api_key = \"a8F3kL9mQ2xZ7pR4\"", "GENERIC_SECRET=a8F3kL9mQ2xZ7pR4");
     SECRET("{\"client_secret\": \"Zq8#mW2$kP9!vL4x\"}", "GENERIC_SECRET=Zq8#mW2$kP9!vL4x");
