@@ -172,7 +172,7 @@ static int placeholder_value(const char *v, size_t n)
 {
     static const char *const marks[] = {"your",     "example", "xxxx",        "****",       "changeme", "placeholder",
                                         "redacted", "dummy",   "process.env", "os.environ", "getenv",   "${",
-                                        "{{",       "<",       "...",         "secret_here", "replace"};
+                                        "{{",       "<",       "...",         "secret_here", "replace",  "$("};
     if (strchr("<{[(", v[0]) || (n >= 2 && (!strncmp(v, "%(", 2) || !strncmp(v, "%s", 2))))
         return 1; /* <your-key>, {{ token }}, ${TOKEN}, %(secret)s */
     if (v[0] == '$') {
@@ -194,6 +194,15 @@ static int placeholder_value(const char *v, size_t n)
     return same == n;
 }
 
+/* "format=json" at t[i]: the next parameter of a query string ("?api_key=...&format=json") */
+static int query_parameter_at(const char *t, size_t len, size_t i)
+{
+    size_t k = i;
+    while (k < len && k - i < 64 && (isalnum((unsigned char)t[k]) || t[k] == '_' || t[k] == '-' || t[k] == '.'))
+        k++;
+    return k > i && k < len && t[k] == '=' && (isalpha((unsigned char)t[i]) || t[i] == '_');
+}
+
 int guard_secret_value_span(const char *t, size_t len, size_t after, struct detect_span *value)
 {
     size_t i = after;
@@ -206,7 +215,8 @@ int guard_secret_value_span(const char *t, size_t len, size_t after, struct dete
     while (i < len && i - s <= GENERIC_MAX) {
         unsigned char c = (unsigned char)t[i];
         if (quote ? (c == (unsigned char)quote || c == '\n')
-                  : (isspace(c) || c == '"' || c == '\'' || c == '`' || c == ',' || c == ';'))
+                  : (isspace(c) || c == '"' || c == '\'' || c == '`' || c == ',' || c == ';' ||
+                     (c == '&' && query_parameter_at(t, len, i + 1))))
             break;
         if (c < 0x20)
             break;
@@ -348,6 +358,13 @@ static int check_db_url(const char *t, size_t len, struct detect_span *sp, const
     return DETECT_VALID;
 }
 
+/* AKIA + 16: an X-filled template ("AKIAXXXXXXXXXXXXXXXX") is no key (four X in a row: about one real
+ * key in 130,000). AWS's documented example AKIAIOSFODNN7EXAMPLE stays a finding: it is pasted as is. */
+static int check_aws_key_id(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
+{
+    return memmem(t + sp->start + 4, sp->end - sp->start - 4, "XXXX", 4) != NULL ? DETECT_REJECT : DETECT_VALID;
+}
+
 /* "secret" alone is every other key's name too ("WEBHOOK_SECRET"): AWS's own words only */
 static const char *const ctx_aws[] = {"aws", "secret_access_key", "aws_secret_access_key", "secretaccesskey"};
 
@@ -361,8 +378,8 @@ static const struct detect_rule builtin[] = {
      0.95, NULL, 0, NULL, 0, 3.0, TOKEN_MAX},
     {"ANTHROPIC_API_KEY", "sk-ant-[A-Za-z0-9_\\-]{20}", DETECT_NO_RIGHT_EDGE, "-_", check_token, 0.95, 0.95, NULL, 0, NULL,
      0, 3.0, TOKEN_MAX},
-    {"AWS_ACCESS_KEY_ID", "(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}", 0, NULL, NULL, 0.9, 0.9,
-     NULL, 0, NULL, 0, 0, 0},
+    {"AWS_ACCESS_KEY_ID", "(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}", 0, NULL, check_aws_key_id,
+     0.9, 0.9, NULL, 0, NULL, 0, 0, 0},
     {"AWS_SECRET_ACCESS_KEY", "[A-Za-z0-9/+]{40}", DETECT_NEED_CONTEXT | DETECT_SPAN_KEPT, "/+", check_aws_secret, 0.5, 0.5, CTX(ctx_aws),
      NULL, 0, 4.0, 0},
     {"GITHUB_TOKEN", "gh[pousr]_[A-Za-z0-9]{36}", DETECT_NO_RIGHT_EDGE, "", check_token, 0.95, 0.95, NULL, 0, NULL, 0, 3.0,
@@ -373,8 +390,8 @@ static const struct detect_rule builtin[] = {
      TOKEN_MAX},
     /* the part after "xoxb-" starts with a number (the team's), so "xoxb-your-bot-token" is none; app-level
      * tokens are "xapp-1-A..." */
-    {"SLACK_TOKEN", "xox[abeoprs]-[0-9][A-Za-z0-9\\-]{9}", DETECT_NO_RIGHT_EDGE, "-", check_token, 0.9, 0.9, NULL, 0, NULL, 0,
-     3.0, TOKEN_MAX},
+    {"SLACK_TOKEN", "(?:xoxe\\.)?xox[abeoprs]-[0-9][A-Za-z0-9\\-]{9}", DETECT_NO_RIGHT_EDGE, "-", check_token, 0.9, 0.9, NULL,
+     0, NULL, 0, 3.0, TOKEN_MAX}, /* a rotating token's "xoxe." prefix is part of it */
     {"SLACK_TOKEN", "xapp-[0-9]-[A-Za-z0-9\\-]{10}", DETECT_NO_RIGHT_EDGE, "-", check_token, 0.9, 0.9, NULL, 0, NULL, 0, 3.0,
      TOKEN_MAX},
     {"SLACK_WEBHOOK", "https://hooks\\.slack\\.com/services/T[A-Za-z0-9]{6,}/B[A-Za-z0-9]{6,}/[A-Za-z0-9]{8}",
@@ -397,8 +414,9 @@ static const struct detect_rule builtin[] = {
      * "cache_key", "foreign_key" and "sort_key" name identifiers, not secrets */
     {"GENERIC_SECRET", "[A-Z0-9]_KEY[\"']?\\]?[ \\t]{0,3}[:=]{1,2}", DETECT_NO_EDGES, NULL, check_generic, 0.75, 0.75, NULL, 0,
      NULL, 0, 3.0, 320, "[ \\t]{0,64}(?:\"[^\"\\n]{0,257}\"|'[^'\\n]{0,257}'|`[^`\\n]{0,257}`|[^\\s\"',;]{0,257})", 0},
-    {"GENERIC_SECRET", KEYWORDS "(?:[\"']?\\]?[ \\t]{0,3}[:=]{1,2}| is )", DETECT_CASELESS | DETECT_NO_EDGES, NULL, check_generic, 0.75,
-     0.75, NULL, 0, NULL, 0, 3.0, 320,
+    /* NAME: value, NAME = value, NAME is value, and XML's key="NAME" value="..." (.NET's appSettings) */
+    {"GENERIC_SECRET", KEYWORDS "(?:[\"']?\\]?[ \\t]{0,3}[:=]{1,2}| is |[\"'][ \\t]+value[ \\t]*=)",
+     DETECT_CASELESS | DETECT_NO_EDGES, NULL, check_generic, 0.75, 0.75, NULL, 0, NULL, 0, 3.0, 320,
      /* streams: the value, quoted (spaces inside) or up to the next space, after an Authorization scheme */
      "[ \\t]{0,64}(?:(?:bearer|basic|token|bot) )?(?:\"[^\"\\n]{0,257}\"|'[^'\\n]{0,257}'|`[^`\\n]{0,257}`|[^\\s\"',;]{0,257})", 0},
 };

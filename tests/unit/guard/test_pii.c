@@ -295,6 +295,14 @@ static void secrets_rules(void **state)
     SECRET("OPENAI_API_KEY=sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1w", "OPENAI_API_KEY=sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1w");
     SECRET("key sk-ant-api03-Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0Fe.", "ANTHROPIC_API_KEY=sk-ant-api03-Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0Fe");
     SECRET("AKIAIOSFODNN7EXAMPLE", "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE");
+    SECRET("# example: AKIAXXXXXXXXXXXXXXXX", ""); /* a template */
+    SECRET("DATABASE_URL=postgres://app:$(DB_PASS)@localhost:5432/app", ""); /* a shell substitution */
+    SECRET("SLACK_BOT_TOKEN=xoxe.xoxp-1-Mi0yLTM0MDQ4NzQ5NjQ2NjEtNDU0NjE4ODY1NjU3Ny0xNjk2",
+           "SLACK_TOKEN=xoxe.xoxp-1-Mi0yLTM0MDQ4NzQ5NjQ2NjEtNDU0NjE4ODY1NjU3Ny0xNjk2"); /* a rotating token, whole */
+    SECRET("GET /v1/data?api_key=kIri-h-KYtK52tnpFfd7Kp&format=json", "GENERIC_SECRET=kIri-h-KYtK52tnpFfd7Kp");
+    SECRET("DB_PASSWORD=abc&def9Zk2Qw", "GENERIC_SECRET=abc&def9Zk2Qw"); /* '&' ends a value only before name= */
+    SECRET("<add key=\"ApiSecret\" value=\"8BptdxaXQh0qJbgS9E7OjkeOZ7RndxZ1q797xWpQ\" />",
+           "GENERIC_SECRET=8BptdxaXQh0qJbgS9E7OjkeOZ7RndxZ1q797xWpQ");
     SECRET("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
            "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
     SECRET("just a string wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "");
