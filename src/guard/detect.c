@@ -308,10 +308,42 @@ static size_t row_cells(const char *t, size_t ls, size_t le, char d, size_t pos,
 #define TABLE_MAX_ROWS 64   /* rows between a cell and its table's header */
 #define TABLE_LOOKUPS 256   /* header lookups a scan may make (each reads at most ~64 KB) */
 
+/* An HTML table's row on one line ("<tr><td>Ann</td><td>020 7946 0958</td></tr>"): the column of
+ * the cell at start, and the header cell of that column in the nearest line above with <th> cells. */
+static int html_header_has(const char *t, size_t ls, size_t le, size_t start, const char *const *words, size_t n)
+{
+    size_t col = 0;
+    for (const char *p = t + ls; (p = memmem(p, (size_t)(t + start - p), "<td", 3)) != NULL; p += 3)
+        col++;
+    if (col == 0)
+        return 0;
+    size_t hs = ls;
+    for (int rows = 0; hs > 0 && rows < TABLE_MAX_ROWS; rows++) {
+        size_t pe = hs - 1, ps = pe;
+        while (ps > 0 && t[ps - 1] != '\n' && pe - ps < TABLE_LINE_MAX)
+            ps--;
+        if (ps > 0 && t[ps - 1] != '\n')
+            return 0;
+        const char *th = memmem(t + ps, pe - ps, "<th", 3);
+        if (th != NULL) {
+            for (size_t c = 1; c < col && th != NULL; c++)
+                th = memmem(th + 3, (size_t)(t + pe - th - 3), "<th", 3);
+            const char *open = th != NULL ? memchr(th, '>', (size_t)(t + pe - th)) : NULL;
+            const char *close = open != NULL ? memchr(open, '<', (size_t)(t + pe - open)) : NULL;
+            return close != NULL && window_has(t, (size_t)(open + 1 - t), (size_t)(close - t), words, n);
+        }
+        if (memmem(t + ps, pe - ps, "<t", 2) == NULL && memmem(t + ps, pe - ps, "</t", 3) == NULL)
+            return 0; /* past the table */
+        hs = ps;
+    }
+    return 0;
+}
+
 /* A candidate in a cell of a table (a CSV, TSV or markdown row: three cells or more split by
- * '|', a tab, ';' or ','): its column's header cell may hold a context word ("id,name,phone"
- * over "7,Ann,020 7946 0958"). The header is the first line of the block of lines holding the
- * same separator above it, with as many cells. */
+ * '|', a tab, ';' or ','; an HTML row of <td> cells): its column's header cell may hold a
+ * context word ("id,name,phone" over "7,Ann,020 7946 0958"). The header is the first line of
+ * the block of lines holding the same separator above it, with as many cells (in HTML, the
+ * nearest line of <th> cells above). */
 static int table_header_has(const char *t, size_t len, size_t start, const char *const *words, size_t n)
 {
     size_t ls = start, le = start;
@@ -321,6 +353,8 @@ static int table_header_has(const char *t, size_t len, size_t start, const char 
         le++;
     if ((ls > 0 && t[ls - 1] != '\n') || (le < len && t[le] != '\n') || ls == 0)
         return 0; /* a line too long, or the first line: no header above */
+    if (memmem(t + ls, start - ls, "<td", 3) != NULL)
+        return html_header_has(t, ls, le, start, words, n);
     char d = 0;
     for (const char *c = "|\t;,"; *c && !d; c++)
         if (memchr(t + ls, *c, le - ls) != NULL)

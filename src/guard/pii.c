@@ -446,7 +446,7 @@ static int check_phone_00(const char *t, size_t len, struct detect_span *sp, con
 }
 
 /* An Indian mobile number written without its trunk 0 or +91, "98765 43210"; a Spanish one in three
- * groups of three, "671 306 153": weak alone. */
+ * groups of three, "671 306 153"; a Brazilian one, "(11) 96933-2293": weak alone. */
 static int check_phone_in(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
 {
     return grouped_tail(t, sp->start) ? DETECT_REJECT : DETECT_MATCH;
@@ -515,7 +515,9 @@ static const char *const ctx_phone[] = {"phone",   "telephone", "tel",     "mobi
                                         "ring",    "landline",  "ph",      "mob",      "handy",    "telefon", "telefono",
                                         "movil",   "celular",   "portable", "hotline", "helpline", "num", "nummer",
                                         "telefonnummer", "rufnummer", "telefonisch", "mobil", "telefoon", "telefoonnummer",
-                                        "tél",     "téléphone", "teléfono", "telefone", "móvil", "numero", "número"};
+                                        "tél",     "téléphone", "teléfono", "telefone", "móvil", "numero", "número",
+                                        "joindre", "appeler",   "appelez", "llamar",   "llame",  "ligue", "ligar",
+                                        "anrufen", "erreichbar", "fone"};
 static const char *const ctx_card[] = {"card", "credit", "debit", "visa", "mastercard", "amex", "payment", "cc", "pay"};
 static const char *const ctx_iban[] = {"iban", "bank", "account", "transfer", "wire", "sepa", "swift", "payee"};
 static const char *const ctx_ssn[] = {"ssn", "social security", "social", "taxpayer", "tin", "ss#", "security number"};
@@ -577,6 +579,8 @@ static const struct detect_rule builtin[] = {
      0.6, CTX(ctx_phone), CTX(neg_number), 0, 0, PHONE_TAIL, 0, NULL, &gate_number},
     {"PHONE_NUMBER", "[6-9]\\d{2}[ .\\-]\\d{3}[ .\\-]\\d{3}", DETECT_EDGE_NUMERIC, NULL, check_phone_in, 0.3, 0.3,
      CTX(ctx_phone), CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number},
+    {"PHONE_NUMBER", "\\([1-9]\\d\\) ?9?\\d{4}-\\d{4}", DETECT_EDGE_NUMERIC, NULL, check_phone_in, 0.3, 0.3,
+     CTX(ctx_phone), CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number}, /* Brazil: (11) 96933-2293 */
     {"PHONE_NUMBER", "[6-9]\\d{4}[ \\-]\\d{5}", DETECT_EDGE_NUMERIC, NULL, check_phone_in, 0.3, 0.3, CTX(ctx_phone),
      CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number},
     {"CREDIT_CARD", "\\d{4}[ \\-]?\\d{4}[ \\-]?\\d{4}[ \\-]?\\d{1,7}", DETECT_EDGE_NUMERIC, NULL, check_card, 0.3, 1.0,

@@ -255,6 +255,15 @@ static void pii_entities(void **state)
     PII("| Name | Phone |\n|---|---|\n| Ann Marie Lee-Smithson | n/a |\n| Bob Alexander Johnson | n/a |\n"
         "| Rossi | 06-69319531 |\n",
         "PHONE_NUMBER=06-69319531");
+    PII("<table>\n<tr><th>Name</th><th>E-mail</th><th>Phone</th></tr>\n<tr><td>Ann Marie Lee-Smithson</td><td>n/a</td>"
+        "<td>n/a</td></tr>\n<tr><td>Amelia Okafor</td><td>no-reply@example.ai</td><td>020 7946 0637</td></tr>\n",
+        "EMAIL_ADDRESS=no-reply@example.ai|PHONE_NUMBER=020 7946 0637");
+    PII("<tr><th>Name</th><th>Ref</th><th>Note</th></tr>\n<tr><td>Ann Marie Lee-Smithson</td><td>n/a</td><td>n/a</td></tr>\n"
+        "<tr><td>Amelia Okafor</td><td>020 7946 0637</td><td>paid</td></tr>\n",
+        "");
+    PII("Ol\xC3\xA1! Meu celular \xC3\xA9 (41) 96654-6044; vous pouvez me joindre au 01-01-28-63-24",
+        "PHONE_NUMBER=(41) 96654-6044|PHONE_NUMBER=01-01-28-63-24");
+    PII("see note (41) 3537-6621 in the list", ""); /* Brazil's layout needs a context word */
     PII("id,name,ref,country\n1,Ann,020 7946 0637,UK\n", ""); /* another column's header */
     PII("phone,name,ref\nn/a,Ann Marie Lee-Smithson,none\nn/a,Bob Alexander Johnson,none\nn/a,Carla Dominguez Perez,none\n"
         "n/a,Ann,020 7946 0637\n",
