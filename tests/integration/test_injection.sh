@@ -170,6 +170,14 @@ done
 # guard: tuning on its misses from now on would make it a dev set.
 family_bars injection_blind6 blind6 0.05
 
+# ---- injection_blind8_{dev,holdout}.jsonl: another outsider's set (its README), 2026-12-03; two
+# false positives of its dev half were fixed, so it is a regression guard, no longer blind. The
+# plain build only (the ASan build runs blind6's evals).
+case "${BUILD:-build}" in *asan*) ;; *)
+    family_bars injection_blind8_dev blind8-dev 0.05
+    family_bars injection_blind8_holdout blind8-holdout 0.05 ;;
+esac
+
 # ---- warden train, then eval the model it wrote (CSV mode)
 out=$("$WARDEN_BIN" train --data "$DATA/train_small.csv" --text-column comment --label-column label --positive toxic \
       --positive-name toxic --negative-name ok --out "$TMP/small.model" 2>&1)

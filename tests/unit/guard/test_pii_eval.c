@@ -4,7 +4,8 @@
  * start and end equal a labelled span's; anything else found is a false
  * positive, anything labelled and not found a false negative.
  *
- * Also the blind sets (tests/data/pii_blind7_*.jsonl, secrets_blind7_*.jsonl; see below).
+ * Also the blind sets (tests/data/pii_blind7_*.jsonl, secrets_blind7_*.jsonl, pii_blind8_*.jsonl,
+ * secrets_blind8_*.jsonl; see below).
  *
  * Bars: precision and recall >= 0.95 per type, phone numbers >= 0.90.
  * Run with PII_EVAL_VERBOSE=1 to list the misses. Also usable on other data:
@@ -161,19 +162,26 @@ static void secrets_eval_meets_the_bars(void **state)
     eval_file(1, other ? other : "tests/data/secrets_eval.jsonl", other ? 1 : 500, other ? 1 : 13);
 }
 
-/* The blind sets (gen_pii_blind7.py, gen_secrets_blind7.py: written without reading the
- * detectors or the generators above). Their dev halves were used to find and fix gaps; the
- * holdout halves are measured only. */
+/* The blind sets (gen_pii_blind7.py, gen_secrets_blind7.py, and later gen_pii_blind8.py,
+ * gen_secrets_blind8.py by another writer: written without reading the detectors or the
+ * generators above). Their dev halves were used to find and fix gaps; the holdout halves are
+ * measured only (blind8's holdout misses were looked at too: its figures are no longer blind).
+ * blind8 ends a phone number's span before an extension ("920-614-4286" of "920-614-4286 ext.
+ * 861"), the detector after it: those few count as a miss and a false finding here. */
 static void pii_blind_sets_meet_the_bars(void **state)
 {
     eval_file(0, "tests/data/pii_blind7_dev.jsonl", 800, 9);
     eval_file(0, "tests/data/pii_blind7_holdout.jsonl", 800, 9);
+    eval_file(0, "tests/data/pii_blind8_dev.jsonl", 600, 9);
+    eval_file(0, "tests/data/pii_blind8_holdout.jsonl", 600, 9);
 }
 
 static void secrets_blind_sets_meet_the_bars(void **state)
 {
     eval_file(1, "tests/data/secrets_blind7_dev.jsonl", 800, 15);
     eval_file(1, "tests/data/secrets_blind7_holdout.jsonl", 800, 15);
+    eval_file(1, "tests/data/secrets_blind8_dev.jsonl", 600, 15);
+    eval_file(1, "tests/data/secrets_blind8_holdout.jsonl", 600, 15);
 }
 
 int main(void)
