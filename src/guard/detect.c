@@ -304,80 +304,125 @@ static size_t row_cells(const char *t, size_t ls, size_t le, char d, size_t pos,
     return cells;
 }
 
-#define TABLE_LINE_MAX 1024 /* longer lines are no table rows here */
-#define TABLE_MAX_ROWS 64   /* rows between a cell and its table's header */
-#define TABLE_LOOKUPS 256   /* header lookups a scan may make (each reads at most ~64 KB) */
-
-/* An HTML table's row on one line ("<tr><td>Ann</td><td>020 7946 0958</td></tr>"): the column of
- * the cell at start, and the header cell of that column in the nearest line above with <th> cells. */
-static int html_header_has(const char *t, size_t ls, size_t le, size_t start, const char *const *words, size_t n)
+/* The next HTML cell tag ("<td" / "<th" and then '>' or a space: not "<thead>") in [p, end) */
+static const char *html_cell(const char *p, const char *end, char kind)
 {
-    size_t col = 0;
-    for (const char *p = t + ls; (p = memmem(p, (size_t)(t + start - p), "<td", 3)) != NULL; p += 3)
-        col++;
-    if (col == 0)
-        return 0;
-    size_t hs = ls;
-    for (int rows = 0; hs > 0 && rows < TABLE_MAX_ROWS; rows++) {
-        size_t pe = hs - 1, ps = pe;
-        while (ps > 0 && t[ps - 1] != '\n' && pe - ps < TABLE_LINE_MAX)
-            ps--;
-        if (ps > 0 && t[ps - 1] != '\n')
-            return 0;
-        const char *th = memmem(t + ps, pe - ps, "<th", 3);
-        if (th != NULL) {
-            for (size_t c = 1; c < col && th != NULL; c++)
-                th = memmem(th + 3, (size_t)(t + pe - th - 3), "<th", 3);
-            const char *open = th != NULL ? memchr(th, '>', (size_t)(t + pe - th)) : NULL;
-            const char *close = open != NULL ? memchr(open, '<', (size_t)(t + pe - open)) : NULL;
-            return close != NULL && window_has(t, (size_t)(open + 1 - t), (size_t)(close - t), words, n);
-        }
-        if (memmem(t + ps, pe - ps, "<t", 2) == NULL && memmem(t + ps, pe - ps, "</t", 3) == NULL)
-            return 0; /* past the table */
-        hs = ps;
-    }
-    return 0;
+    for (; (p = memmem(p, (size_t)(end - p), "<t", 2)) != NULL; p += 2)
+        if (p + 3 < end && (p[2] | 0x20) == kind && (p[3] == '>' || isspace((unsigned char)p[3])))
+            return p;
+    return NULL;
 }
 
-/* A candidate in a cell of a table (a CSV, TSV or markdown row: three cells or more split by
- * '|', a tab, ';' or ','; an HTML row of <td> cells): its column's header cell may hold a
- * context word ("id,name,phone" over "7,Ann,020 7946 0958"). The header is the first line of
- * the block of lines holding the same separator above it, with as many cells (in HTML, the
- * nearest line of <th> cells above). */
-static int table_header_has(const char *t, size_t len, size_t start, const char *const *words, size_t n)
+#define TABLE_LINE_MAX 1024 /* longer lines are no table rows here */
+#define TABLE_MAX_ROWS 64   /* rows walked up from a cell to its header (or to the last row seen) */
+#define TABLE_LOOKUPS 256   /* walks a scan may make that find no row seen before */
+
+/* Where the current table block's header is, for the next candidate of the same scan (candidates
+ * come in text order): a row right under rows already walked costs one line. */
+struct table_cache {
+    size_t hs, he;   /* the header line */
+    size_t rows_end; /* the end of the last row walked or holding a candidate */
+    size_t cells;    /* cells of a row (0: HTML) */
+    char d;          /* the separator (0: HTML) */
+    int valid;
+    unsigned lookups;
+};
+
+/* The line holding pos, at most TABLE_LINE_MAX bytes: 0 if longer */
+static int line_at(const char *t, size_t len, size_t pos, size_t *ls, size_t *le)
 {
-    size_t ls = start, le = start;
-    while (ls > 0 && t[ls - 1] != '\n' && start - ls < TABLE_LINE_MAX)
-        ls--;
-    while (le < len && t[le] != '\n' && le - ls < TABLE_LINE_MAX)
-        le++;
-    if ((ls > 0 && t[ls - 1] != '\n') || (le < len && t[le] != '\n') || ls == 0)
+    size_t a = pos, b = pos;
+    while (a > 0 && t[a - 1] != '\n' && pos - a < TABLE_LINE_MAX)
+        a--;
+    while (b < len && t[b] != '\n' && b - a < TABLE_LINE_MAX)
+        b++;
+    *ls = a;
+    *le = b;
+    return (a == 0 || t[a - 1] == '\n') && (b == len || t[b] == '\n');
+}
+
+/* Is the line [ps, pe) a row of the block: it holds the separator (an HTML cell tag)? */
+static int table_row(const char *t, size_t ps, size_t pe, char d)
+{
+    return pe > ps && (d ? memchr(t + ps, d, pe - ps) != NULL : html_cell(t + ps, t + pe, 'd') != NULL ||
+                                                                    html_cell(t + ps, t + pe, 'h') != NULL ||
+                                                                    memmem(t + ps, pe - ps, "<t", 2) != NULL);
+}
+
+/* The header cell of the column holding start, when start lies in a table row: a CSV, TSV or
+ * markdown row (three cells or more split by '|', a tab, ';' or ','), under the first line of
+ * the block of lines holding the same separator, with as many cells; or an HTML row of <td>
+ * cells, under the nearest line of <th> cells. [*cs, *ce) is set and 1 returned if found. */
+static int table_header_cell(const char *t, size_t len, size_t start, struct table_cache *tc, size_t *cs, size_t *ce)
+{
+    size_t ls, le, col = SIZE_MAX, cells = 0;
+    if (!line_at(t, len, start, &ls, &le) || ls == 0)
         return 0; /* a line too long, or the first line: no header above */
-    if (memmem(t + ls, start - ls, "<td", 3) != NULL)
-        return html_header_has(t, ls, le, start, words, n);
     char d = 0;
-    for (const char *c = "|\t;,"; *c && !d; c++)
-        if (memchr(t + ls, *c, le - ls) != NULL)
-            d = *c;
-    size_t col = SIZE_MAX, cs = 0, ce = 0, cells = d ? row_cells(t, ls, le, d, start, &col, SIZE_MAX, &cs, &ce) : 0;
-    if (cells < 3 || col == SIZE_MAX)
-        return 0;
-    size_t hs = ls;
-    for (int rows = 0; hs > 0 && rows < TABLE_MAX_ROWS; rows++) {
-        size_t pe = hs - 1, ps = pe; /* the line above: [ps, pe) */
-        while (ps > 0 && t[ps - 1] != '\n' && pe - ps < TABLE_LINE_MAX)
-            ps--;
-        if ((ps > 0 && t[ps - 1] != '\n') || pe == ps || memchr(t + ps, d, pe - ps) == NULL)
+    if (html_cell(t + ls, t + start, 'd') != NULL) {
+        col = 0;
+        for (const char *p = t + ls; (p = html_cell(p, t + start, 'd')) != NULL; p += 3)
+            col++;
+        col--;
+    } else {
+        for (const char *c = "|\t;,"; *c && !d; c++)
+            if (memchr(t + ls, *c, le - ls) != NULL)
+                d = *c;
+        size_t x, y;
+        cells = d ? row_cells(t, ls, le, d, start, &col, SIZE_MAX, &x, &y) : 0;
+        if (cells < 3 || col == SIZE_MAX)
+            return 0;
+    }
+    /* walk up to the header, or to a row of the block the cache knows; once TABLE_LOOKUPS walks
+     * ended elsewhere, only a row right under the cached ones is looked at */
+    size_t hs = ls, he = 0;
+    int found = 0, cached = 0, max_rows = tc->lookups < TABLE_LOOKUPS ? TABLE_MAX_ROWS : 1;
+    for (int rows = 0; hs > 0 && rows < max_rows && !found; rows++) {
+        if (tc->valid && tc->d == d && tc->cells == cells && hs > tc->hs && hs <= tc->rows_end + 1) {
+            hs = tc->hs; /* under rows already walked: their header */
+            he = tc->he;
+            found = cached = 1;
+            break;
+        }
+        size_t ps, pe;
+        if (!line_at(t, len, hs - 1, &ps, &pe) || !table_row(t, ps, pe, d))
             break;
         hs = ps;
+        he = pe;
+        if (d == 0 && html_cell(t + ps, t + pe, 'h') != NULL)
+            found = 1; /* HTML: the nearest line of <th> cells */
     }
-    size_t he = hs, hc = 0;
-    while (he < len && t[he] != '\n')
-        he++;
-    cs = ce = 0;
-    if (hs == ls || row_cells(t, hs, he, d, SIZE_MAX, &hc, col, &cs, &ce) != cells)
+    if (!found && d != 0 && hs < ls && max_rows == TABLE_MAX_ROWS) {
+        found = 1; /* the block's first line */
+        line_at(t, len, hs, &hs, &he);
+    }
+    if (!cached)
+        tc->lookups++;
+    if (!found)
         return 0;
-    return ce > cs && window_has(t, cs, ce, words, n);
+    tc->valid = 1;
+    tc->hs = hs;
+    tc->he = he;
+    tc->d = d;
+    tc->cells = cells;
+    tc->rows_end = le;
+    *cs = *ce = 0;
+    if (d == 0) {
+        const char *th = html_cell(t + hs, t + he, 'h');
+        for (size_t c = 0; c < col && th != NULL; c++)
+            th = html_cell(th + 3, t + he, 'h');
+        const char *open = th != NULL ? memchr(th, '>', (size_t)(t + he - th)) : NULL;
+        const char *close = open != NULL ? memchr(open, '<', (size_t)(t + he - open)) : NULL;
+        if (close == NULL)
+            return 0;
+        *cs = (size_t)(open + 1 - t);
+        *ce = (size_t)(close - t);
+    } else {
+        size_t hc = 0;
+        if (row_cells(t, hs, he, d, SIZE_MAX, &hc, col, cs, ce) != cells)
+            return 0;
+    }
+    return *ce > *cs;
 }
 
 /* The word that ends just before pos (skipping spaces and punctuation), as [*ws, *we). */
@@ -1221,7 +1266,7 @@ static int scan_core(const struct detect_set *s, struct detect_scratch *sc, cons
         return 0;
 
     qsort(sc->cand, sc->n_cand, sizeof(*sc->cand), cand_cmp);
-    unsigned table_lookups = 0;
+    struct table_cache tables = {0};
     for (size_t i = 0; i < sc->n_cand;) {
         size_t j = i;
         const struct candidate *c0 = &sc->cand[i];
@@ -1241,14 +1286,17 @@ static int scan_core(const struct detect_set *s, struct detect_scratch *sc, cons
             double score = v == DETECT_VALID ? r->valid_score : r->score;
             int ctx = detect_near(text, len, sp.start, sp.end, r->context, r->n_context, DETECT_CONTEXT_BEFORE,
                                   DETECT_CONTEXT_AFTER);
-            /* a table's header is context too, for rules that context only raises (a rule that needs
-             * it is scanned near its words alone) */
-            if (!ctx && !(r->flags & DETECT_NEED_CONTEXT) && r->n_context > 0 && score < threshold &&
-                clamp01(score + DETECT_CONTEXT_BOOST) >= threshold && table_lookups < TABLE_LOOKUPS) {
-                table_lookups++;
-                ctx = table_header_has(text, len, sp.start, r->context, r->n_context);
-            }
             int negative = r->n_negative && detect_label_before(text, sp.start, r->negative, r->n_negative);
+            /* a table's header is its column's context (or its negative label: "invoice number"), for
+             * rules that context only raises (a rule that needs it is scanned near its words alone) */
+            size_t hcs, hce;
+            if (!ctx && !(r->flags & DETECT_NEED_CONTEXT) && r->n_context > 0 && score < threshold &&
+                clamp01(score + DETECT_CONTEXT_BOOST) >= threshold && table_header_cell(text, len, sp.start, &tables, &hcs, &hce)) {
+                if (r->n_negative && detect_label_before(text, hce, r->negative, r->n_negative))
+                    negative = 1;
+                else
+                    ctx = window_has(text, hcs, hce, r->context, r->n_context);
+            }
             /* a context word may still come within DETECT_CONTEXT_AFTER: a candidate it would
              * raise over the threshold is not decided yet */
             if (wait != NULL && wait->active && !ctx && !negative && r->n_context > 0 &&

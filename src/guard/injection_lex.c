@@ -5,6 +5,7 @@
  * classified word runs the rules that end on it, looking back through the ring. */
 #include "guard/injection_lex.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #ifdef LEX_DEBUG
 #include <stdio.h>
@@ -470,7 +471,7 @@ static const struct lex_group lexicon[] = {
     {B(K_ARTICLE), "a|an|my|our|their|his|her|this|that|some|"
                    /* German, French, Spanish, Portuguese, Italian: a, my, our (not "su", also the polite "your") */
                    "ein|eine|einen|einem|einer|eines|mein|meine|meinen|meinem|meiner|meines|unser|unsere|unseren|unserem|unserer|"
-                   "un|une|mon|ma|mes|notre|nos|leur|leurs|una|unos|unas|mi|mis|nuestro|nuestra|nuestros|nuestras|"
+                   "un|une|mon|mes|notre|leur|leurs|una|unos|unas|mi|mis|nuestro|nuestra|nuestros|nuestras|"
                    "uma|meu|minha|meus|minhas|nosso|nossa|uno|mio|mia|miei|mie|nostro|nostra"},
     {B(K_MINE), "my|our|mine"},
     {B(K_THE), "the"},
@@ -1127,12 +1128,12 @@ static int find_back(const struct scan *s, uint32_t from, lex_cls cls, const str
  * -1: someone else does it ("my manager told me to ignore", "people ignore", "the doc
  * says: 'ignore ...'"). The nearest subject before the verb in its sentence decides;
  * with none, a verb that opens its clause (after fillers) is an order. */
-/* Is the verb v an -ing form right after "keeps", "is", "started" ...: what a model does (a
- * complaint about it), not what it is told to do? */
+/* Is the verb v an -ing form right after "keeps" or "kept", in a sentence with no "from now on":
+ * what a model keeps doing (a complaint about it), not what it is told to do? "The assistant is
+ * ignoring its instructions from now on" stays an order planted in data. */
 static int habit_told(const struct scan *s, const struct tok *v)
 {
-    static const char *const before[] = {"keeps", "keep", "kept", "is", "are", "was", "were", "been", "started",
-                                         "starts", "stopped", "stops", "stop", "avoid", "avoids", "risks"};
+    static const char *const before[] = {"keeps", "keep", "kept"};
     const char *w = s->text + v->start;
     size_t n = v->end - v->start;
     if (n < 5 || strncasecmp(w + n - 3, "ing", 3) != 0 || v->start < 3 || w[-1] != ' ')
@@ -1140,10 +1141,21 @@ static int habit_told(const struct scan *s, const struct tok *v)
     size_t e = v->start - 1, b = e;
     while (b > 0 && s->text[b - 1] != ' ' && s->text[b - 1] != '\n')
         b--;
+    int habit = 0;
     for (size_t i = 0; i < sizeof(before) / sizeof(before[0]); i++)
-        if (strlen(before[i]) == e - b && strncasecmp(s->text + b, before[i], e - b) == 0)
-            return 1;
-    return 0;
+        habit |= strlen(before[i]) == e - b && strncasecmp(s->text + b, before[i], e - b) == 0;
+    if (!habit)
+        return 0;
+    size_t from = b, to = v->end; /* the sentence: no "now" in it ("from now on", "starting now") */
+    while (from > 0 && !strchr(".!?\n", s->text[from - 1]))
+        from--;
+    while (to < s->len && !strchr(".!?\n", s->text[to]))
+        to++;
+    for (size_t k = from; k + 3 <= to; k++)
+        if (strncasecmp(s->text + k, "now", 3) == 0 && (k == 0 || !isalpha((unsigned char)s->text[k - 1])) &&
+            (k + 3 == to || !isalpha((unsigned char)s->text[k + 3])))
+            return 0;
+    return 1;
 }
 
 static int addressee(const struct scan *s, int k)
@@ -1751,6 +1763,19 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
  * ("your prompt"), 2: named as hidden ("the system prompt", "the secret instructions"),
  * 1: weakly marked ("the full prompt"), 0: no (a generic "a system prompt", "my prompt").
  * Looks at up to four words before the noun. */
+/* A "your" word before ring offset j within the reach of hidden_object (same sentence, 4 words of n) */
+static int youposs_before(const struct scan *s, uint32_t j, const struct tok *n)
+{
+    for (uint32_t q = j + 1; q < RING; q++) {
+        const struct tok *t = back(s, q);
+        if (t == NULL || t->sent != n->sent || n->idx - t->idx > 4 || (t->cls & (B(K_REVEAL) | B(K_WHATIS))))
+            return 0;
+        if (t->cls & B(K_YOUPOSS))
+            return 1;
+    }
+    return 0;
+}
+
 static int hidden_object(const struct scan *s, int k)
 {
     const struct tok *n = back(s, (uint32_t)k);
@@ -1761,7 +1786,10 @@ static int hidden_object(const struct scan *s, int k)
             break;
         if (t->cls & B(K_YOUPOSS))
             return hidden == 2 ? 4 : 3;
-        if (t->cls & (B(K_ARTICLE) | B(K_INTO))) /* a system prompt; put rules in the system prompt */
+        /* a system prompt; put rules in the system prompt. Not an article right before a hyphen ("your
+         * un-redacted prompt") or after the reader's "your" ("your initial un modified instructions"):
+         * no article follows "your" */
+        if ((t->cls & B(K_INTO)) || ((t->cls & B(K_ARTICLE)) && s->text[t->end] != '-' && !youposs_before(s, j, n)))
             return 0;
         if (t->cls & B(K_HIDSTRONG))
             hidden = 2;

@@ -518,6 +518,13 @@ static const char *const ctx_phone[] = {"phone",   "telephone", "tel",     "mobi
                                         "tél",     "téléphone", "teléfono", "telefone", "móvil", "numero", "número",
                                         "joindre", "appeler",   "appelez", "llamar",   "llame",  "ligue", "ligar",
                                         "anrufen", "erreichbar", "fone"};
+/* Words that say phone and nothing else: the layouts that look like other numbers (a count in
+ * groups of three, "914 532 807") need one of these, not "number", "call" or "text" */
+static const char *const ctx_phone_only[] = {"phone", "telephone", "tel", "mobile", "cell", "fax", "whatsapp", "sms",
+                                             "landline", "ph", "mob", "handy", "telefon", "telefono", "movil", "celular",
+                                             "hotline", "helpline", "telefonnummer", "rufnummer", "telefonisch", "mobil",
+                                             "telefoon", "telefoonnummer", "tél", "téléphone", "teléfono", "telefone",
+                                             "móvil", "fone", "cellphone", "smartphone"};
 static const char *const ctx_card[] = {"card", "credit", "debit", "visa", "mastercard", "amex", "payment", "cc", "pay"};
 static const char *const ctx_iban[] = {"iban", "bank", "account", "transfer", "wire", "sepa", "swift", "payee"};
 static const char *const ctx_ssn[] = {"ssn", "social security", "social", "taxpayer", "tin", "ss#", "security number"};
@@ -575,12 +582,13 @@ static const struct detect_rule builtin[] = {
      check_phone_national, 0.3, 0.3, CTX(ctx_phone), CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number},
     {"PHONE_NUMBER", "\\(0\\d{1,4}\\)[ .\\-]?\\d{2,8}(?:[ .\\-]?\\d{2,4}){0,4}", DETECT_EDGE_NUMERIC, NULL,
      check_phone_national, 0.3, 0.3, CTX(ctx_phone), CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number},
+    /* with a context word: a hex dump's "0031 3233 3435" or a batch id holds a valid-looking one */
     {"PHONE_NUMBER", "00[1-9][0-9 .()\\-]{6,24}[0-9]", DETECT_EDGE_NUMERIC | DETECT_NO_RIGHT_EDGE, NULL, check_phone_00, 0.3,
-     0.6, CTX(ctx_phone), CTX(neg_number), 0, 0, PHONE_TAIL, 0, NULL, &gate_number},
-    {"PHONE_NUMBER", "[6-9]\\d{2}[ .\\-]\\d{3}[ .\\-]\\d{3}", DETECT_EDGE_NUMERIC, NULL, check_phone_in, 0.3, 0.3,
-     CTX(ctx_phone), CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number},
+     0.3, CTX(ctx_phone), CTX(neg_number), 0, 0, PHONE_TAIL, 0, NULL, &gate_number},
+    {"PHONE_NUMBER", "[6-9]\\d{2}(?: \\d{3} |-\\d{3}-)\\d{3}", DETECT_EDGE_NUMERIC, NULL, check_phone_in, 0.3, 0.3,
+     CTX(ctx_phone_only), CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number}, /* Spain: 671 306 153 */
     {"PHONE_NUMBER", "\\([1-9]\\d\\) ?9?\\d{4}-\\d{4}", DETECT_EDGE_NUMERIC, NULL, check_phone_in, 0.3, 0.3,
-     CTX(ctx_phone), CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number}, /* Brazil: (11) 96933-2293 */
+     CTX(ctx_phone_only), CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number}, /* Brazil: (11) 96933-2293 */
     {"PHONE_NUMBER", "[6-9]\\d{4}[ \\-]\\d{5}", DETECT_EDGE_NUMERIC, NULL, check_phone_in, 0.3, 0.3, CTX(ctx_phone),
      CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number},
     {"CREDIT_CARD", "\\d{4}[ \\-]?\\d{4}[ \\-]?\\d{4}[ \\-]?\\d{1,7}", DETECT_EDGE_NUMERIC, NULL, check_card, 0.3, 1.0,

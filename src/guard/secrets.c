@@ -172,7 +172,7 @@ static int placeholder_value(const char *v, size_t n)
 {
     static const char *const marks[] = {"your",     "example", "xxxx",        "****",       "changeme", "placeholder",
                                         "redacted", "dummy",   "process.env", "os.environ", "getenv",   "${",
-                                        "{{",       "<",       "...",         "secret_here", "replace",  "$("};
+                                        "{{",       "<",       "...",         "secret_here", "replace"};
     if (strchr("<{[(", v[0]) || (n >= 2 && (!strncmp(v, "%(", 2) || !strncmp(v, "%s", 2))))
         return 1; /* <your-key>, {{ token }}, ${TOKEN}, %(secret)s */
     if (v[0] == '$') {
@@ -181,6 +181,8 @@ static int placeholder_value(const char *v, size_t n)
             k++;
         if (k == n)
             return 1; /* $OPENAI_API_KEY: a shell variable */
+        if (n >= 3 && v[1] == '(' && v[n - 1] == ')' && memchr(v + 2, ')', n - 3) == NULL)
+            return 1; /* $(DB_PASS), $(cat /run/secrets/db): a command's output, all of the value */
     }
     for (size_t i = 0; i < N(marks); i++) {
         size_t ml = strlen(marks[i]);
@@ -203,7 +205,24 @@ static int query_parameter_at(const char *t, size_t len, size_t i)
     return k > i && k < len && t[k] == '=' && (isalpha((unsigned char)t[i]) || t[i] == '_');
 }
 
+static int secret_value_span(const char *t, size_t len, size_t after, int query, struct detect_span *value);
+
+/* A query string's (or a URL fragment's) parameter: its name (ending where the key word's match
+ * began, at key_start) comes right after a '?', '&' or '#'. */
+static int in_query_string(const char *t, size_t key_start)
+{
+    size_t k = key_start;
+    while (k > 0 && k + 64 > key_start && (isalnum((unsigned char)t[k - 1]) || t[k - 1] == '_' || t[k - 1] == '-'))
+        k--;
+    return k > 0 && (t[k - 1] == '?' || t[k - 1] == '&' || t[k - 1] == '#'); /* '#': a fragment's, OAuth's implicit flow */
+}
+
 int guard_secret_value_span(const char *t, size_t len, size_t after, struct detect_span *value)
+{
+    return secret_value_span(t, len, after, 0, value);
+}
+
+static int secret_value_span(const char *t, size_t len, size_t after, int query, struct detect_span *value)
 {
     size_t i = after;
     while (i < len && (t[i] == ' ' || t[i] == '\t'))
@@ -216,7 +235,7 @@ int guard_secret_value_span(const char *t, size_t len, size_t after, struct dete
         unsigned char c = (unsigned char)t[i];
         if (quote ? (c == (unsigned char)quote || c == '\n')
                   : (isspace(c) || c == '"' || c == '\'' || c == '`' || c == ',' || c == ';' ||
-                     (c == '&' && query_parameter_at(t, len, i + 1))))
+                     (c == '&' && query && query_parameter_at(t, len, i + 1))))
             break;
         if (c < 0x20)
             break;
@@ -296,7 +315,7 @@ static int check_generic(const char *t, size_t len, struct detect_span *sp, cons
     size_t scheme = auth_scheme_len(t + after, len - after);
     after = scheme > 0 ? after + scheme : sp->end;
     struct detect_span v;
-    if (!guard_secret_value_span(t, len, after, &v))
+    if (!secret_value_span(t, len, after, in_query_string(t, sp->start), &v))
         return DETECT_REJECT;
     scheme = auth_scheme_len(t + v.start, v.end - v.start);
     if (scheme > 0) {
@@ -358,11 +377,15 @@ static int check_db_url(const char *t, size_t len, struct detect_span *sp, const
     return DETECT_VALID;
 }
 
-/* AKIA + 16: an X-filled template ("AKIAXXXXXXXXXXXXXXXX") is no key (four X in a row: about one real
- * key in 130,000). AWS's documented example AKIAIOSFODNN7EXAMPLE stays a finding: it is pasted as is. */
+/* AKIA + 16: an X-filled template ("AKIAXXXXXXXXXXXXXXXX", "AKIA1234XXXXXXXXXXXX") is no key: twelve
+ * X of the 16 characters. AWS's documented example AKIAIOSFODNN7EXAMPLE stays a finding: it is
+ * pasted as is. */
 static int check_aws_key_id(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
 {
-    return memmem(t + sp->start + 4, sp->end - sp->start - 4, "XXXX", 4) != NULL ? DETECT_REJECT : DETECT_VALID;
+    size_t x = 0;
+    for (size_t k = sp->start + 4; k < sp->end; k++)
+        x += t[k] == 'X';
+    return x >= 12 ? DETECT_REJECT : DETECT_VALID;
 }
 
 /* "secret" alone is every other key's name too ("WEBHOOK_SECRET"): AWS's own words only */
@@ -415,7 +438,7 @@ static const struct detect_rule builtin[] = {
     {"GENERIC_SECRET", "[A-Z0-9]_KEY[\"']?\\]?[ \\t]{0,3}[:=]{1,2}", DETECT_NO_EDGES, NULL, check_generic, 0.75, 0.75, NULL, 0,
      NULL, 0, 3.0, 320, "[ \\t]{0,64}(?:\"[^\"\\n]{0,257}\"|'[^'\\n]{0,257}'|`[^`\\n]{0,257}`|[^\\s\"',;]{0,257})", 0},
     /* NAME: value, NAME = value, NAME is value, and XML's key="NAME" value="..." (.NET's appSettings) */
-    {"GENERIC_SECRET", KEYWORDS "(?:[\"']?\\]?[ \\t]{0,3}[:=]{1,2}| is |[\"'][ \\t]+value[ \\t]*=)",
+    {"GENERIC_SECRET", KEYWORDS "(?:[\"']?\\]?[ \\t]{0,3}[:=]{1,2}| is |[\"'][ \\t]{1,8}value[ \\t]{0,3}=)",
      DETECT_CASELESS | DETECT_NO_EDGES, NULL, check_generic, 0.75, 0.75, NULL, 0, NULL, 0, 3.0, 320,
      /* streams: the value, quoted (spaces inside) or up to the next space, after an Authorization scheme */
      "[ \\t]{0,64}(?:(?:bearer|basic|token|bot) )?(?:\"[^\"\\n]{0,257}\"|'[^'\\n]{0,257}'|`[^`\\n]{0,257}`|[^\\s\"',;]{0,257})", 0},
