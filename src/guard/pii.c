@@ -356,16 +356,20 @@ static size_t phone_extension(const char *t, size_t len, size_t end)
     return i > ds ? i : end;
 }
 
-/* The number is validated without its extension; the span includes it, and its right edge is checked. */
-static int check_phone_intl(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
+/* An international number validated (ok) without its extension: the span takes the extension in,
+ * and its right edge is checked. */
+static int phone_intl_valid(const char *t, size_t len, struct detect_span *sp, int ok)
 {
-    if (!guard_phone_intl_ok(SPAN(t, sp)))
-        return DETECT_REJECT;
     size_t e = phone_extension(t, len, sp->end);
-    if (!detect_edges_ok(t, len, sp->start, e, 1))
+    if (!ok || !detect_edges_ok(t, len, sp->start, e, 1))
         return DETECT_REJECT;
     sp->end = e;
     return DETECT_VALID;
+}
+
+static int check_phone_intl(const char *t, size_t len, struct detect_span *sp, const struct detect_rule *r)
+{
+    return phone_intl_valid(t, len, sp, guard_phone_intl_ok(SPAN(t, sp)));
 }
 
 static size_t count_digits(const char *s, size_t n)
@@ -436,13 +440,7 @@ static int check_phone_00(const char *t, size_t len, struct detect_span *sp, con
         return DETECT_REJECT;
     plus[0] = '+';
     memcpy(plus + 1, t + sp->start + 2, n - 2);
-    if (!guard_phone_intl_ok(plus, n - 1))
-        return DETECT_REJECT;
-    size_t e = phone_extension(t, len, sp->end);
-    if (!detect_edges_ok(t, len, sp->start, e, 1))
-        return DETECT_REJECT;
-    sp->end = e;
-    return DETECT_VALID;
+    return phone_intl_valid(t, len, sp, guard_phone_intl_ok(plus, n - 1));
 }
 
 /* An Indian mobile number written without its trunk 0 or +91, "98765 43210"; a Spanish one in three
