@@ -304,18 +304,20 @@ static size_t row_cells(const char *t, size_t ls, size_t le, char d, size_t pos,
     return cells;
 }
 
-/* The next HTML cell tag ("<td" / "<th" and then '>' or a space: not "<thead>") in [p, end) */
+/* The next HTML cell tag ("<td" / "<th" and then '>' or a space: not "<thead>") in [p, end);
+ * kind 'd', 'h', or 0 for either */
 static const char *html_cell(const char *p, const char *end, char kind)
 {
     for (; (p = memmem(p, (size_t)(end - p), "<t", 2)) != NULL; p += 2)
-        if (p + 3 < end && (p[2] | 0x20) == kind && (p[3] == '>' || isspace((unsigned char)p[3])))
+        if (p + 3 < end && (kind ? (p[2] | 0x20) == kind : ((p[2] | 0x20) == 'd' || (p[2] | 0x20) == 'h')) &&
+            (p[3] == '>' || isspace((unsigned char)p[3])))
             return p;
     return NULL;
 }
 
-#define TABLE_LINE_MAX 1024 /* longer lines are no table rows here */
-#define TABLE_MAX_ROWS 64   /* rows walked up from a cell to its header (or to the last row seen) */
-#define TABLE_LOOKUPS 256   /* walks a scan may make that find no row seen before */
+#define TABLE_LINE_MAX 1024      /* longer lines are no table rows here */
+#define TABLE_MAX_ROWS 512       /* rows walked up from a cell to its header (or to rows walked before) */
+#define TABLE_WALK_BYTES (1 << 20) /* bytes a scan may walk up that end in no cached block */
 
 /* Where the current table block's header is, for the next candidate of the same scan (candidates
  * come in text order): a row right under rows already walked costs one line. */
@@ -325,7 +327,7 @@ struct table_cache {
     size_t cells;    /* cells of a row (0: HTML) */
     char d;          /* the separator (0: HTML) */
     int valid;
-    unsigned lookups;
+    size_t walked; /* bytes walked by walks that found no cached block */
 };
 
 /* The line holding pos, at most TABLE_LINE_MAX bytes: 0 if longer */
@@ -341,18 +343,20 @@ static int line_at(const char *t, size_t len, size_t pos, size_t *ls, size_t *le
     return (a == 0 || t[a - 1] == '\n') && (b == len || t[b] == '\n');
 }
 
-/* Is the line [ps, pe) a row of the block: it holds the separator (an HTML cell tag)? */
-static int table_row(const char *t, size_t ps, size_t pe, char d)
+/* An HTML row to be read as a table's: its cells on one line, no table inside it, no cell
+ * spanning columns */
+static int html_plain_row(const char *t, size_t ls, size_t le)
 {
-    return pe > ps && (d ? memchr(t + ps, d, pe - ps) != NULL : html_cell(t + ps, t + pe, 'd') != NULL ||
-                                                                    html_cell(t + ps, t + pe, 'h') != NULL ||
-                                                                    memmem(t + ps, pe - ps, "<t", 2) != NULL);
+    return memmem(t + ls, le - ls, "<table", 6) == NULL && memmem(t + ls, le - ls, "colspan", 7) == NULL &&
+           memmem(t + ls, le - ls, "<TABLE", 6) == NULL && memmem(t + ls, le - ls, "COLSPAN", 7) == NULL;
 }
 
 /* The header cell of the column holding start, when start lies in a table row: a CSV, TSV or
  * markdown row (three cells or more split by '|', a tab, ';' or ','), under the first line of
- * the block of lines holding the same separator, with as many cells; or an HTML row of <td>
- * cells, under the nearest line of <th> cells. [*cs, *ce) is set and 1 returned if found. */
+ * its block, the lines above it with as many cells; or an HTML row of <td> / <th> cells, under
+ * the nearest line of <th> cells only, with the rows between all of cells. [*cs, *ce) is set and
+ * 1 returned if found. A walk that reaches TABLE_MAX_ROWS, a line too long or a scan's
+ * TABLE_WALK_BYTES finds nothing (a data row is never taken for the header). */
 static int table_header_cell(const char *t, size_t len, size_t start, struct table_cache *tc, size_t *cs, size_t *ce)
 {
     size_t ls, le, col = SIZE_MAX, cells = 0;
@@ -360,9 +364,11 @@ static int table_header_cell(const char *t, size_t len, size_t start, struct tab
         return 0; /* a line too long, or the first line: no header above */
     char d = 0;
     if (html_cell(t + ls, t + start, 'd') != NULL) {
+        if (!html_plain_row(t, ls, le))
+            return 0;
         col = 0;
-        for (const char *p = t + ls; (p = html_cell(p, t + start, 'd')) != NULL; p += 3)
-            col++;
+        for (const char *p = t + ls; (p = html_cell(p, t + start, 0)) != NULL; p += 3)
+            col++; /* <td> and a row's own <th> */
         col--;
     } else {
         for (const char *c = "|\t;,"; *c && !d; c++)
@@ -373,39 +379,52 @@ static int table_header_cell(const char *t, size_t len, size_t start, struct tab
         if (cells < 3 || col == SIZE_MAX)
             return 0;
     }
-    /* walk up to the header, or to a row of the block the cache knows; once TABLE_LOOKUPS walks
-     * ended elsewhere, only a row right under the cached ones is looked at */
+    /* walk up to the header, or to a row of the block the cache knows */
     size_t hs = ls, he = 0;
-    int found = 0, cached = 0, max_rows = tc->lookups < TABLE_LOOKUPS ? TABLE_MAX_ROWS : 1;
-    for (int rows = 0; hs > 0 && rows < max_rows && !found; rows++) {
+    int found = 0, cached = 0, top = 0;
+    for (int rows = 0; rows < TABLE_MAX_ROWS && !found; rows++) {
         if (tc->valid && tc->d == d && tc->cells == cells && hs > tc->hs && hs <= tc->rows_end + 1) {
             hs = tc->hs; /* under rows already walked: their header */
             he = tc->he;
             found = cached = 1;
             break;
         }
-        size_t ps, pe;
-        if (!line_at(t, len, hs - 1, &ps, &pe) || !table_row(t, ps, pe, d))
+        if (tc->walked >= TABLE_WALK_BYTES)
+            return 0;
+        size_t ps, pe, x = 0, y = 0, c = 0;
+        if (hs == 0) {
+            top = 1; /* the text's first line */
             break;
+        }
+        if (!line_at(t, len, hs - 1, &ps, &pe))
+            return 0; /* a line too long: unknown, not the block's top */
+        tc->walked += pe - ps + 1;
+        if (d != 0) {
+            if (pe == ps || memchr(t + ps, d, pe - ps) == NULL || row_cells(t, ps, pe, d, SIZE_MAX, &c, SIZE_MAX, &x, &y) != cells) {
+                top = 1; /* a line of the block's own shape ends it above */
+                break;
+            }
+        } else {
+            if (memmem(t + ps, pe - ps, "<table", 6) != NULL || memmem(t + ps, pe - ps, "<TABLE", 6) != NULL ||
+                html_cell(t + ps, t + pe, 0) == NULL || !html_plain_row(t, ps, pe))
+                return 0; /* the table's start, or a line that is no row: no header line found */
+            if (html_cell(t + ps, t + pe, 'h') != NULL && html_cell(t + ps, t + pe, 'd') == NULL)
+                found = 1; /* the nearest line of <th> cells only */
+        }
         hs = ps;
         he = pe;
-        if (d == 0 && html_cell(t + ps, t + pe, 'h') != NULL)
-            found = 1; /* HTML: the nearest line of <th> cells */
     }
-    if (!found && d != 0 && hs < ls && max_rows == TABLE_MAX_ROWS) {
-        found = 1; /* the block's first line */
-        line_at(t, len, hs, &hs, &he);
-    }
-    if (!cached)
-        tc->lookups++;
+    if (!found && !(d != 0 && top && hs < ls))
+        return 0; /* no header line, or the walk ran out of rows */
     if (!found)
-        return 0;
+        line_at(t, len, hs, &hs, &he); /* the block's first line */
     tc->valid = 1;
     tc->hs = hs;
     tc->he = he;
     tc->d = d;
     tc->cells = cells;
     tc->rows_end = le;
+    (void)cached;
     *cs = *ce = 0;
     if (d == 0) {
         const char *th = html_cell(t + hs, t + he, 'h');
@@ -1288,14 +1307,15 @@ static int scan_core(const struct detect_set *s, struct detect_scratch *sc, cons
                                   DETECT_CONTEXT_AFTER);
             int negative = r->n_negative && detect_label_before(text, sp.start, r->negative, r->n_negative);
             /* a table's header is its column's context (or its negative label: "invoice number"), for
-             * rules that context only raises (a rule that needs it is scanned near its words alone) */
+             * rules that name header words and that context only raises (a rule that needs it is
+             * scanned near its words alone) */
             size_t hcs, hce;
-            if (!ctx && !(r->flags & DETECT_NEED_CONTEXT) && r->n_context > 0 && score < threshold &&
+            if (!ctx && !negative && !(r->flags & DETECT_NEED_CONTEXT) && r->n_header_context > 0 && score < threshold &&
                 clamp01(score + DETECT_CONTEXT_BOOST) >= threshold && table_header_cell(text, len, sp.start, &tables, &hcs, &hce)) {
                 if (r->n_negative && detect_label_before(text, hce, r->negative, r->n_negative))
                     negative = 1;
                 else
-                    ctx = window_has(text, hcs, hce, r->context, r->n_context);
+                    ctx = window_has(text, hcs, hce, r->header_context, r->n_header_context);
             }
             /* a context word may still come within DETECT_CONTEXT_AFTER: a candidate it would
              * raise over the threshold is not decided yet */

@@ -107,6 +107,10 @@ struct detect_rule {
     size_t stream_back;
     const char *stream_regex; /* what a finding is made of, when narrower than regex (a label's digits); NULL: regex */
     const struct detect_gate *gate; /* NULL: the pattern is scanned over the whole text */
+    /* words that, as a table's column header far above the match (detect.c, table_header_cell),
+     * count as a context word: narrower than context ("phone", not "number"); NULL: none */
+    const char *const *header_context;
+    size_t n_header_context;
 };
 
 struct detect_set;

@@ -577,18 +577,18 @@ static const struct detect_rule builtin[] = {
      DETECT_CASELESS | DETECT_NO_EDGES, NULL, check_phone_labelled, 0.4, 0.4, CTX(ctx_phone), CTX(neg_number), 0, 0, NULL, 0,
      "\\d{10}"},
     {"PHONE_NUMBER", "0\\d{1,4}[ /.\\-]?\\d{2,8}(?:[ .\\-]?\\d{2,4}){0,4}", DETECT_EDGE_NUMERIC, NULL,
-     check_phone_national, 0.3, 0.3, CTX(ctx_phone), CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number},
+     check_phone_national, 0.3, 0.3, CTX(ctx_phone), CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number, CTX(ctx_phone_only)},
     {"PHONE_NUMBER", "\\(0\\d{1,4}\\)[ .\\-]?\\d{2,8}(?:[ .\\-]?\\d{2,4}){0,4}", DETECT_EDGE_NUMERIC, NULL,
-     check_phone_national, 0.3, 0.3, CTX(ctx_phone), CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number},
+     check_phone_national, 0.3, 0.3, CTX(ctx_phone), CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number, CTX(ctx_phone_only)},
     /* with a context word: a hex dump's "0031 3233 3435" or a batch id holds a valid-looking one */
     {"PHONE_NUMBER", "00[1-9][0-9 .()\\-]{6,24}[0-9]", DETECT_EDGE_NUMERIC | DETECT_NO_RIGHT_EDGE, NULL, check_phone_00, 0.3,
-     0.3, CTX(ctx_phone), CTX(neg_number), 0, 0, PHONE_TAIL, 0, NULL, &gate_number},
+     0.3, CTX(ctx_phone), CTX(neg_number), 0, 0, PHONE_TAIL, 0, NULL, &gate_number, CTX(ctx_phone_only)},
     {"PHONE_NUMBER", "[6-9]\\d{2}(?: \\d{3} |-\\d{3}-)\\d{3}", DETECT_EDGE_NUMERIC, NULL, check_phone_in, 0.3, 0.3,
-     CTX(ctx_phone_only), CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number}, /* Spain: 671 306 153 */
+     CTX(ctx_phone_only), CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number, CTX(ctx_phone_only)}, /* Spain: 671 306 153 */
     {"PHONE_NUMBER", "\\([1-9]\\d\\) ?9?\\d{4}-\\d{4}", DETECT_EDGE_NUMERIC, NULL, check_phone_in, 0.3, 0.3,
-     CTX(ctx_phone_only), CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number}, /* Brazil: (11) 96933-2293 */
+     CTX(ctx_phone_only), CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number, CTX(ctx_phone_only)}, /* Brazil: (11) 96933-2293 */
     {"PHONE_NUMBER", "[6-9]\\d{4}[ \\-]\\d{5}", DETECT_EDGE_NUMERIC, NULL, check_phone_in, 0.3, 0.3, CTX(ctx_phone),
-     CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number},
+     CTX(neg_number), 0, 0, NULL, 0, NULL, &gate_number, CTX(ctx_phone_only)},
     {"CREDIT_CARD", "\\d{4}[ \\-]?\\d{4}[ \\-]?\\d{4}[ \\-]?\\d{1,7}", DETECT_EDGE_NUMERIC, NULL, check_card, 0.3, 1.0,
      CTX(ctx_card), NULL, 0, 0, 0, NULL, 0, NULL, &gate_number},
     {"CREDIT_CARD", "\\d{4}[ \\-]?\\d{6}[ \\-]?\\d{4,5}", DETECT_EDGE_NUMERIC, NULL, check_card, 0.3, 1.0, CTX(ctx_card),
