@@ -381,12 +381,12 @@ static int table_header_cell(const char *t, size_t len, size_t start, struct tab
     }
     /* walk up to the header, or to a row of the block the cache knows */
     size_t hs = ls, he = 0;
-    int found = 0, cached = 0, top = 0;
+    int found = 0, top = 0;
     for (int rows = 0; rows < TABLE_MAX_ROWS && !found; rows++) {
         if (tc->valid && tc->d == d && tc->cells == cells && hs > tc->hs && hs <= tc->rows_end + 1) {
             hs = tc->hs; /* under rows already walked: their header */
             he = tc->he;
-            found = cached = 1;
+            found = 1;
             break;
         }
         if (tc->walked >= TABLE_WALK_BYTES)
@@ -424,7 +424,6 @@ static int table_header_cell(const char *t, size_t len, size_t start, struct tab
     tc->d = d;
     tc->cells = cells;
     tc->rows_end = le;
-    (void)cached;
     *cs = *ce = 0;
     if (d == 0) {
         const char *th = html_cell(t + hs, t + he, 'h');
