@@ -280,8 +280,8 @@ int detect_near(const char *text, size_t len, size_t start, size_t end, const ch
     return window_has(text, from, start, words, n_words) || window_has(text, end, to, words, n_words);
 }
 
-/* The cells of the line [ls, le) split by d outside double quotes: how many; *col: the one
- * holding pos; [*cs, *ce): the bounds of cell `want` (when the line has it). */
+/* The cells of the line [ls, le) split by d outside double quotes: how many; *col (if col): the
+ * one holding pos; [*cs, *ce) (if cs): the bounds of cell `want` (when the line has it). */
 static size_t row_cells(const char *t, size_t ls, size_t le, char d, size_t pos, size_t *col, size_t want, size_t *cs,
                         size_t *ce)
 {
@@ -292,9 +292,9 @@ static size_t row_cells(const char *t, size_t ls, size_t le, char d, size_t pos,
             quoted = !quoted;
         if (i < le && (t[i] != d || quoted))
             continue;
-        if (pos >= from && pos <= i)
+        if (col != NULL && pos >= from && pos <= i)
             *col = cells;
-        if (cells == want) {
+        if (cs != NULL && cells == want) {
             *cs = from;
             *ce = i;
         }
@@ -374,8 +374,7 @@ static int table_header_cell(const char *t, size_t len, size_t start, struct tab
         for (const char *c = "|\t;,"; *c && !d; c++)
             if (memchr(t + ls, *c, le - ls) != NULL)
                 d = *c;
-        size_t x, y;
-        cells = d ? row_cells(t, ls, le, d, start, &col, SIZE_MAX, &x, &y) : 0;
+        cells = d ? row_cells(t, ls, le, d, start, &col, SIZE_MAX, NULL, NULL) : 0;
         if (cells < 3 || col == SIZE_MAX)
             return 0;
     }
@@ -391,7 +390,7 @@ static int table_header_cell(const char *t, size_t len, size_t start, struct tab
         }
         if (tc->walked >= TABLE_WALK_BYTES)
             return 0;
-        size_t ps, pe, x = 0, y = 0, c = 0;
+        size_t ps, pe;
         if (hs == 0) {
             top = 1; /* the text's first line */
             break;
@@ -400,13 +399,12 @@ static int table_header_cell(const char *t, size_t len, size_t start, struct tab
             return 0; /* a line too long: unknown, not the block's top */
         tc->walked += pe - ps + 1;
         if (d != 0) {
-            if (pe == ps || memchr(t + ps, d, pe - ps) == NULL || row_cells(t, ps, pe, d, SIZE_MAX, &c, SIZE_MAX, &x, &y) != cells) {
-                top = 1; /* a line of the block's own shape ends it above */
+            if (row_cells(t, ps, pe, d, SIZE_MAX, NULL, SIZE_MAX, NULL, NULL) != cells) {
+                top = 1; /* a line not of the block's shape (as many cells) ends it above */
                 break;
             }
         } else {
-            if (memmem(t + ps, pe - ps, "<table", 6) != NULL || memmem(t + ps, pe - ps, "<TABLE", 6) != NULL ||
-                html_cell(t + ps, t + pe, 0) == NULL || !html_plain_row(t, ps, pe))
+            if (html_cell(t + ps, t + pe, 0) == NULL || !html_plain_row(t, ps, pe))
                 return 0; /* the table's start, or a line that is no row: no header line found */
             if (html_cell(t + ps, t + pe, 'h') != NULL && html_cell(t + ps, t + pe, 'd') == NULL)
                 found = 1; /* the nearest line of <th> cells only */
@@ -415,9 +413,7 @@ static int table_header_cell(const char *t, size_t len, size_t start, struct tab
         he = pe;
     }
     if (!found && !(d != 0 && top && hs < ls))
-        return 0; /* no header line, or the walk ran out of rows */
-    if (!found)
-        line_at(t, len, hs, &hs, &he); /* the block's first line */
+        return 0; /* no header line, or the walk ran out of rows; else [hs, he) is the block's first line */
     tc->valid = 1;
     tc->hs = hs;
     tc->he = he;
@@ -435,10 +431,8 @@ static int table_header_cell(const char *t, size_t len, size_t start, struct tab
             return 0;
         *cs = (size_t)(open + 1 - t);
         *ce = (size_t)(close - t);
-    } else {
-        size_t hc = 0;
-        if (row_cells(t, hs, he, d, SIZE_MAX, &hc, col, cs, ce) != cells)
-            return 0;
+    } else if (row_cells(t, hs, he, d, SIZE_MAX, NULL, col, cs, ce) != cells) {
+        return 0;
     }
     return *ce > *cs;
 }

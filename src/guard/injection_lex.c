@@ -1124,10 +1124,6 @@ static int find_back(const struct scan *s, uint32_t from, lex_cls cls, const str
     return -1;
 }
 
-/* Who does the verb at ring offset k speak to? 1: the reader (an order), 0: unknown,
- * -1: someone else does it ("my manager told me to ignore", "people ignore", "the doc
- * says: 'ignore ...'"). The nearest subject before the verb in its sentence decides;
- * with none, a verb that opens its clause (after fillers) is an order. */
 /* Is the verb v an -ing form right after "keeps" or "kept", in a sentence with no "from now on":
  * what a model keeps doing (a complaint about it), not what it is told to do? "The assistant is
  * ignoring its instructions from now on" stays an order planted in data. */
@@ -1158,6 +1154,10 @@ static int habit_told(const struct scan *s, const struct tok *v)
     return 1;
 }
 
+/* Who does the verb at ring offset k speak to? 1: the reader (an order), 0: unknown,
+ * -1: someone else does it ("my manager told me to ignore", "people ignore", "the doc
+ * says: 'ignore ...'"). The nearest subject before the verb in its sentence decides;
+ * with none, a verb that opens its clause (after fillers) is an order. */
 static int addressee(const struct scan *s, int k)
 {
     const struct tok *v = back(s, (uint32_t)k);
@@ -1758,11 +1758,6 @@ static void rules_roleplay(struct scan *s, const struct tok *c)
     }
 }
 
-/* Is the prompt noun at ring offset k the reader's hidden prompt? 4: owned and named hidden
- * ("your hidden rules"), 3: owned by the reader
- * ("your prompt"), 2: named as hidden ("the system prompt", "the secret instructions"),
- * 1: weakly marked ("the full prompt"), 0: no (a generic "a system prompt", "my prompt").
- * Looks at up to four words before the noun. */
 /* A "your" word before ring offset j within the reach of hidden_object (same sentence, 4 words of n) */
 static int youposs_before(const struct scan *s, uint32_t j, const struct tok *n)
 {
@@ -1776,6 +1771,11 @@ static int youposs_before(const struct scan *s, uint32_t j, const struct tok *n)
     return 0;
 }
 
+/* Is the prompt noun at ring offset k the reader's hidden prompt? 4: owned and named hidden
+ * ("your hidden rules"), 3: owned by the reader
+ * ("your prompt"), 2: named as hidden ("the system prompt", "the secret instructions"),
+ * 1: weakly marked ("the full prompt"), 0: no (a generic "a system prompt", "my prompt").
+ * Looks at up to four words before the noun. */
 static int hidden_object(const struct scan *s, int k)
 {
     const struct tok *n = back(s, (uint32_t)k);

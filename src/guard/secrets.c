@@ -205,8 +205,6 @@ static int query_parameter_at(const char *t, size_t len, size_t i)
     return k > i && k < len && t[k] == '=' && (isalpha((unsigned char)t[i]) || t[i] == '_');
 }
 
-static int secret_value_span(const char *t, size_t len, size_t after, int query, struct detect_span *value);
-
 /* A query string's (or a URL fragment's) parameter: its name (ending where the key word's match
  * began, at key_start) comes right after a '?', '&' or '#'. */
 static int in_query_string(const char *t, size_t key_start)
@@ -217,11 +215,7 @@ static int in_query_string(const char *t, size_t key_start)
     return k > 0 && (t[k - 1] == '?' || t[k - 1] == '&' || t[k - 1] == '#'); /* '#': a fragment's, OAuth's implicit flow */
 }
 
-int guard_secret_value_span(const char *t, size_t len, size_t after, struct detect_span *value)
-{
-    return secret_value_span(t, len, after, 0, value);
-}
-
+/* guard_secret_value_span, and in a query string (query) the value ends at '&' before the next parameter */
 static int secret_value_span(const char *t, size_t len, size_t after, int query, struct detect_span *value)
 {
     size_t i = after;
@@ -251,6 +245,11 @@ static int secret_value_span(const char *t, size_t len, size_t after, int query,
     value->start = s;
     value->end = i;
     return 1;
+}
+
+int guard_secret_value_span(const char *t, size_t len, size_t after, struct detect_span *value)
+{
+    return secret_value_span(t, len, after, 0, value);
 }
 
 /* A call in code ("getAccessToken()", 'request.headers.get("Authorization")'): where the

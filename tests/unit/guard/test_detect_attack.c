@@ -654,9 +654,38 @@ static void adv67_known_small_tables_exhaust_lookups(void **state)
     assert_int_equal(n, 2); /* 94d33dc: 1 (the last small table's, by "phone" 32 bytes on) */
 }
 
+/* A scan walks at most TABLE_WALK_BYTES (1 MB) up from cells whose walk finds no cached block:
+ * after three tall tables whose last rows' headers are out of reach (512 rows of ~1 KB each), a
+ * later table's header is not looked for; the same table alone has it. */
+static void walking_budget_bounds_a_scan(void **state)
+{
+    static const char *const table = "name,phone,city\nPerson 0 Someone,n/a,Someplace\nPerson 1 Someone,n/a,Someplace\n"
+                                     "Person 2 Someone,n/a,Someplace\nAnn,020 7946 0958,London\n";
+    assert_int_equal(count(pii, table, strlen(table), "PHONE_NUMBER", NULL, 0), 1);
+    struct util_buf b;
+    util_buf_init(&b, 2u << 20);
+    char row[1024];
+    memset(row, 'y', sizeof(row));
+    row[0] = 'x';
+    row[1] = ',';
+    memcpy(row + 1000, ",z\n", 3);
+    for (int t = 0; t < 3; t++) {
+        for (int i = 0; i < 600; i++)
+            assert_int_equal(util_buf_append(&b, row, 1003), 0);
+        /* then prose (no context word within 64 bytes of the next number) */
+        const char *last = "x,y,0161 496 0000\n\nThat was the whole export; the next one follows after this short note.\n\n";
+        assert_int_equal(util_buf_append(&b, last, strlen(last)), 0);
+    }
+    assert_int_equal(util_buf_append(&b, table, strlen(table) + 1), 0);
+    size_t n = count(pii, b.data, b.len - 1, "PHONE_NUMBER", NULL, 0);
+    util_buf_free(&b);
+    assert_int_equal(n, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(walking_budget_bounds_a_scan),
         cmocka_unit_test(held_hostile_tables_scan_safely),
         cmocka_unit_test(held_new_rules_same_streamed),
         cmocka_unit_test(held_intended_findings),
