@@ -263,8 +263,8 @@ static int window_has(const char *text, size_t from, size_t to, const char *cons
         unsigned char c = (unsigned char)tolower((unsigned char)text[i]);
         if (!(first[c >> 3] & (1u << (c & 7))) || !isalnum(c) || (i > from && isalnum((unsigned char)text[i - 1])))
             continue;
-        for (size_t k = 0; k < n; k++)
-            if (word_at(text + i, to - i, words[k]))
+        for (size_t k = 0; k < n; k++) /* the word's own first letter before its length and the rest */
+            if ((unsigned char)tolower((unsigned char)words[k][0]) == c && word_at(text + i, to - i, words[k]))
                 return 1;
     }
     return 0;
