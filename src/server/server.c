@@ -37,6 +37,10 @@
 #include "util/err.h"
 #include "util/log.h"
 
+/* How far over server.max_body_bytes a body is still read whole so that its 413 arrives
+ * reliably (see server_create). */
+#define BODY_CAP_SLACK (1u << 20)
+
 struct server {
     const struct config *cfg;
     const struct server_app *app;
@@ -142,9 +146,12 @@ struct server *server_create(const struct config *cfg, const struct server_app *
     }
     h2o_config_init(&s->h2o_config);
     /* h2o buffers a request body whole before any handler runs: its cap is what bounds the
-     * memory. Past it h2o answers 413 itself (api_register's filter turns that into our JSON
-     * error); a body of exactly max_body_bytes + 1 reaches the handler, which says the same. */
-    s->h2o_config.max_request_entity_size = cfg->server.max_body_bytes + 1;
+     * memory. Past it h2o answers 413 at once and closes with the body still unread, which makes
+     * the kernel reset the connection: a client still sending can lose that 413 (libh2o 2.2 has
+     * no lingering close). So h2o's cap sits BODY_CAP_SLACK above ours: a body up to that far
+     * over is read whole and the handler answers 413 on a connection with nothing left unread;
+     * only a body further over gets h2o's early answer (api_register's filter makes it JSON). */
+    s->h2o_config.max_request_entity_size = cfg->server.max_body_bytes + BODY_CAP_SLACK;
     /* h2o's only HTTP/1 timer runs from "waiting for a request" to "request complete", idle
      * time included: it is the backstop; keepalive.c enforces the two bounds separately */
     s->h2o_config.http1.req_timeout = (uint64_t)cfg->server.header_timeout_ms + (uint64_t)cfg->server.idle_timeout_ms;

@@ -38,10 +38,14 @@ def cases(path):
         # controls: an unambiguous request and its pipelined follower are both served
         "cl_same": head + b"Content-Length: %d\r\nContent-Length: %d\r\n\r\n" % (len(CHAT), len(CHAT)) + CHAT + SECOND,
         "plain": head + b"Content-Length: %d\r\n\r\n" % len(CHAT) + CHAT + SECOND,
-        # bodies over max_body_bytes (test_hardening.sh sets 4096)
+        # bodies over max_body_bytes (test_hardening.sh sets 4096): sent whole, a little or
+        # 512 KB over (read whole, then 413: nothing left unread for a reset to take it), or announced far over the cap (413 at once), or chunked past the cap plus
+        # the server's 1 MiB slack (413 as its last byte is read; the chunk is never finished)
         "cl_huge": head + b"Content-Length: 100000000\r\n\r\n",
         "cl_over": head + b"Content-Length: 4097\r\n\r\n" + b"x" * 4097,
-        "te_over": head + b"Transfer-Encoding: chunked\r\n\r\n" + b"1000\r\n" + b"x" * 4096 + b"\r\n" + b"1000\r\n" + b"y" * 4096 + b"\r\n",
+        "cl_over_far": head + b"Content-Length: %d\r\n\r\n" % (4096 + (512 << 10)) + b"x" * (4096 + (512 << 10)),
+        "te_over": head + b"Transfer-Encoding: chunked\r\n\r\n" + b"1000\r\n" + b"x" * 4096 + b"\r\n" + b"1000\r\n" + b"y" * 4096 + b"\r\n0\r\n\r\n",
+        "te_huge": head + b"Transfer-Encoding: chunked\r\n\r\n" + b"200000\r\n" + b"z" * (4096 + (1 << 20) + 64),
     }
 
 

@@ -83,7 +83,7 @@ check "control: two equal Content-Lengths are accepted" eq "$(field "$out" 'd["s
 check "smuggling: nothing reached the upstream with a smuggled body" eq "$(curl -s "$MOCK/mock/requests?limit=256" | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin)["requests"] if r["path"].endswith("/chat/completions")))')" 2
 
 # ---------------------------------------------------------------- bodies over max_body_bytes
-for cs in cl_huge cl_over te_over; do
+for cs in cl_huge cl_over cl_over_far te_over te_huge; do
     out=$($RAWC send "$MAIN_PORT" "$cs")
     check "body over the cap ($cs): 413" eq "$(field "$out" 'd["statuses"]')" "[413]"
     check "body over the cap ($cs): JSON request_too_large" eq "$(field "$out" '(d["content_type"], d["error"]["code"], d["error"]["type"])')" "('application/json', 'request_too_large', 'invalid_request_error')"
